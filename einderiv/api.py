@@ -1,0 +1,276 @@
+"""The public API: ``parse``, ``diff``, ``hessian`` and the ``Expr`` they return.
+
+Input: expression text (or an ``Expr``), ``where`` declarations, the variable and the layout.
+Output: ``Expr`` objects that evaluate, print and differentiate again.
+Invariants:
+- An ``Expr`` is immutable: an index-IR term, the ordered axes of its value, and the variables'
+  kinds and dimensions. A derivative is an ``Expr`` like any other.
+- Layouts only order axes: numerator = Y's axes + X's reversed; denominator = all reversed;
+  jacobian = Y's axes + X's.
+- Every error a user can cause is an ``EinderivError``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import index_ir as T
+from . import matrix_ir as M
+from .differentiate import Wrt
+from .emit import einsum_program, evaluate
+from .errors import EinderivError, EvaluationError, ParseError, closest
+from .lower import is_user_index, user_free
+from .parse import parse_expression
+from .pipeline import Derivation, Stage, derive, front
+from .printing import index_latex, index_notation
+from .shapes import VarInfo
+
+LAYOUTS = ("numerator", "denominator", "jacobian")
+
+
+class Expr:
+    """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
+
+    __slots__ = ("term", "axes", "variables", "index_dims", "source", "stages", "_layout")
+
+    def __init__(
+        self,
+        term: T.Term,
+        axes: tuple[T.Index, ...],
+        variables: dict[str, VarInfo],
+        index_dims: dict | None = None,
+        source: M.MExpr | None = None,
+        stages: tuple[Stage, ...] = (),
+        layout: str | None = None,
+    ):
+        self.term = term
+        self.axes = tuple(axes)
+        self.variables = dict(variables)
+        self.index_dims = dict(index_dims or {})
+        self.source = source
+        self.stages = stages
+        self._layout = layout
+
+    # -- shape and evaluation ---------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        """Dimension names (or sizes) of the value's axes; ``()`` for a scalar."""
+        return tuple(i.dim for i in self.axes)
+
+    @property
+    def free_indices(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.axes)
+
+    def __call__(self, **values) -> np.ndarray:
+        arrays, dims, ints = _bind(self, values)
+        return evaluate(self.term, self.axes, arrays, dims, ints)
+
+    # -- printing ----------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        if self.source is not None:
+            return M.show(self.source)
+        return self.index()
+
+    def __repr__(self) -> str:
+        return f"Expr({str(self)!r}, shape={self.shape})"
+
+    def index(self) -> str:
+        """Index notation, readable back by ``parse`` (free indices in alphabetical order)."""
+        return index_notation(self.term, self.axes)
+
+    def latex(self) -> str:
+        return index_latex(self.term, self.axes)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def einsum(self) -> str:
+        """The einsum contractions that evaluate this expression, one per line."""
+        return "\n".join(einsum_program(self.term, self.axes))
+
+    def steps(self) -> str:
+        """The derivation, stage by stage (only for derivatives)."""
+        if not self.stages:
+            return f"{self}\n(no derivation: this expression was not produced by diff)"
+        lines = []
+        for n, stage in enumerate(self.stages, 1):
+            lines.append(f"{n}. {stage.title}:")
+            lines.append(f"   {index_notation(stage.term, self.axes)}")
+        lines.append(f"{len(self.stages) + 1}. the result:")
+        lines.append(f"   {self}")
+        return "\n".join(lines)
+
+    def compile(self, backend: str = "numpy"):
+        """A callable ``fn(**arrays)`` with the same value."""
+        if backend != "numpy":
+            raise EinderivError(f"backend {backend!r} is not available; use 'numpy'")
+        return self.__call__
+
+    @property
+    def term_count(self) -> int:
+        return len(self.term.terms) if isinstance(self.term, T.Add) else 1
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse(text, where: str | None = None) -> Expr:
+    """Read an expression in matrix or index notation (SPEC section 1)."""
+    if isinstance(text, Expr):
+        if where:
+            raise EinderivError("`where` applies to text; this expression is already parsed")
+        return text
+    if not isinstance(text, str):
+        raise EinderivError(f"expected expression text, got {type(text).__name__}")
+    typed, lowered = front(text, where)
+    return Expr(lowered.term, lowered.axes, typed.variables, typed.index_dims, typed.tree)
+
+
+def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
+    """The derivative of ``expr`` by ``wrt`` (``"X"`` or ``"X[i,j]"``) in ``layout``."""
+    return _diff(parse(expr, where), wrt, layout, trace=True)
+
+
+def hessian(expr, wrt: str, where: str | None = None) -> Expr:
+    """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X."""
+    f = parse(expr, where)
+    if f.axes:
+        raise EinderivError(f"hessian needs a scalar expression; this one has shape {f.shape}")
+    gradient = _diff(f, wrt, "jacobian", trace=False)
+    return _diff(gradient, wrt, "jacobian", trace=False)
+
+
+def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
+    if layout not in LAYOUTS:
+        raise EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    name, indices, elementwise = _read_wrt(f, wrt)
+    info = f.variables[name]
+    if elementwise:
+        result_axes = f.axes + indices
+    elif layout == "numerator":
+        result_axes = f.axes + indices[::-1]
+    elif layout == "denominator":
+        result_axes = (f.axes + indices[::-1])[::-1]
+    else:
+        result_axes = f.axes + indices
+    target = Wrt(name, indices, symmetric=info.kind == "symmetric")
+    done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
+    index_dims = dict(f.index_dims)
+    index_dims.update({i.name: i.dim for i in indices if is_user_index(i)})
+    return Expr(done.term, done.axes, f.variables, index_dims, None, done.stages, layout)
+
+
+def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
+    if not isinstance(wrt, str):
+        raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
+    try:
+        tree = parse_expression(wrt, what="variable to differentiate by")
+    except ParseError as error:
+        raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
+    match tree:
+        case M.Name(name=name):
+            given = None
+        case M.Entry(base=M.Name(name=name), indices=given):
+            pass
+        case _:
+            raise EinderivError(f"wrt={wrt!r}: give a variable (X) or one entry of it (X[i,j])")
+    if name not in f.variables:
+        known = sorted(v for v, i in f.variables.items() if i.kind != "integer")
+        hint = closest(name, known)
+        raise EinderivError(
+            f"{name} is not a variable of the expression"
+            + (f"; did you mean {hint}?" if hint else "")
+            + (f" (its variables: {', '.join(known)})" if known else "")
+        )
+    info = f.variables[name]
+    if info.kind == "integer":
+        raise EinderivError(f"{name} is an integer; einderiv differentiates by real variables only")
+    dims = tuple(d for d in info.shape if d is not None)
+    if given is None:
+        return name, tuple(T.fresh(d) for d in dims), False
+    if len(given) != len(dims):
+        raise EinderivError(f"{name} has {len(dims)} indices, but wrt={wrt!r} gives {len(given)}")
+    if len(set(given)) != len(given):
+        raise EinderivError(f"wrt={wrt!r}: use distinct index names")
+    used = {i.name for i in user_free(f.term)} | {i.name for i in f.axes}
+    clash = [g for g in given if g in used]
+    if clash:
+        raise EinderivError(
+            f"wrt={wrt!r}: the index {clash[0]} is already a free index of the expression; "
+            "pick another name"
+        )
+    return name, tuple(T.Index(g, d) for g, d in zip(given, dims)), True
+
+
+# ---------------------------------------------------------------------------------------------
+# Binding arrays to variables
+
+
+def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
+    arrays: dict = {}
+    ints: dict = {}
+    dims: dict = {}
+    where: dict = {}
+    dim_names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+    for name, value in values.items():
+        if name in f.variables:
+            continue
+        if name in dim_names:
+            dims[name] = _positive_int(name, value)
+            where[name] = f"{name}={dims[name]}"
+            continue
+        known = ", ".join(sorted(f.variables))
+        raise EvaluationError(f"{name} is not a variable of the expression (its variables: {known})")
+    for name, info in f.variables.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if info.kind == "integer":
+            ints[name] = _integer(name, value)
+            continue
+        array = np.asarray(value, dtype=float)
+        wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}[info.kind]
+        if array.ndim != wanted:
+            raise EvaluationError(
+                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
+                f"but the array given has shape {array.shape}"
+            )
+        for dim, size in zip(info.dims, array.shape):
+            _bind_dim(name, info, dim, size, array.shape, dims, where)
+        if info.kind == "symmetric" and not np.allclose(array, array.T, rtol=1e-10, atol=1e-12):
+            raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
+        arrays[name] = array
+    return arrays, dims, ints
+
+
+def _bind_dim(name, info, dim, size, shape, dims, where):
+    if isinstance(dim, int):
+        if size != dim:
+            raise EvaluationError(
+                f"{name} is declared {info.kind}({', '.join(map(str, info.dims))}), "
+                f"but the array given has shape {shape}"
+            )
+        return
+    if dim in dims and dims[dim] != size:
+        raise EvaluationError(
+            f"the arrays disagree on the size {dim}: {where[dim]} but {name} has shape {shape}"
+        )
+    if dim not in dims:
+        dims[dim] = size
+        where[dim] = f"{dim} = {size} from the shape of {name}"
+
+
+def _positive_int(name, value) -> int:
+    if isinstance(value, (int, np.integer)) and value > 0:
+        return int(value)
+    raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
+
+
+def _integer(name, value) -> int:
+    if isinstance(value, (int, np.integer)) or (
+        isinstance(value, float) and float(value).is_integer()
+    ):
+        return int(value)
+    raise EvaluationError(f"{name} is an integer, not {value!r}")

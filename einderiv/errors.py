@@ -1,0 +1,68 @@
+"""Errors a user can cause.
+
+Input: nothing. Output: the exception classes every other module raises.
+Invariant: every error a user can provoke is an ``EinderivError`` (a ``ValueError``), so the
+command line can print one message and exit 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+
+class EinderivError(ValueError):
+    """Base class of every error einderiv raises for bad input."""
+
+
+class ParseError(EinderivError):
+    """Text that does not parse. Carries line, column, the text with a caret, what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str = "",
+        line: int = 1,
+        column: int = 1,
+        expected: tuple[str, ...] = (),
+        what: str = "expression",
+    ):
+        self.text = text
+        self.line = line
+        self.column = column
+        self.expected = tuple(expected)
+        self.what = what
+        self.context = caret_context(text, line, column)
+        parts = [f"cannot parse the {what} at line {line}, column {column}: {message}"]
+        if self.context:
+            parts.append(self.context)
+        if self.expected:
+            parts.append("expected one of: " + ", ".join(self.expected))
+        super().__init__("\n".join(parts))
+
+
+class ShapeError(EinderivError):
+    """Shapes or kinds that do not fit. Names the sub-expression and the dimensions."""
+
+
+class EvaluationError(EinderivError):
+    """Arrays passed for evaluation that disagree with the expression or with each other."""
+
+
+def caret_context(text: str, line: int, column: int) -> str:
+    """The offending line of ``text`` with a caret under ``column`` (both 1-based)."""
+    lines = text.splitlines() or [""]
+    if not 1 <= line <= len(lines):
+        return ""
+    source = lines[line - 1]
+    if len(source) > 160:  # keep a window around the caret on very long lines
+        start = max(0, column - 80)
+        source = ("..." if start else "") + source[start : start + 160]
+        column = column - start + (3 if start else 0)
+    return f"  {source}\n  {' ' * (max(column, 1) - 1)}^"
+
+
+def closest(name: str, candidates) -> str | None:
+    """The candidate closest to ``name``, for 'did you mean' hints."""
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    return found[0] if found else None

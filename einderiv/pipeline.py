@@ -1,0 +1,66 @@
+"""The pipeline: parse -> lower -> differentiate -> simplify, as pure passes with a trace.
+
+Input: expression text (or an already lowered term) and the variable to differentiate by.
+Output: ``Derivation``: the simplified derivative term, the axes of its value, and -- when asked
+for -- the stages a student would write down: the indexed sum, the elementwise derivative with
+Kronecker deltas, the deltas contracted.
+Invariants: each pass is a pure function of the previous stage; ``derive`` is the only place
+the passes are chained, and ``--steps`` prints exactly its trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import index_ir as T
+from . import matrix_ir as M
+from .differentiate import Wrt, derivative
+from .lower import Lowered, lower
+from .parse import parse_declarations, parse_expression
+from .shapes import Typed, infer
+from .simplify import simplify
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a derivation: a title and the index-IR term at that point."""
+
+    title: str
+    term: T.Term
+
+
+@dataclass(frozen=True)
+class Derivation:
+    term: T.Term
+    axes: tuple[T.Index, ...]
+    stages: tuple[Stage, ...] = ()
+
+
+def front(text: str, where: str | None, what: str = "expression") -> tuple[Typed, Lowered]:
+    """parse -> infer kinds and shapes -> lower."""
+    decls = parse_declarations(where or "")
+    declared = frozenset(d.name for d in decls)
+    tree: M.MExpr = parse_expression(text, declared=declared, what=what)
+    typed = infer(tree, decls)
+    return typed, lower(typed)
+
+
+def derive(
+    term: T.Term,
+    axes: tuple[T.Index, ...],
+    wrt: Wrt,
+    result_axes: tuple[T.Index, ...],
+    trace: bool = False,
+) -> Derivation:
+    """differentiate -> simplify, with the stages recorded when ``trace`` is set."""
+    stages = [Stage("the indexed sum", term)] if trace else []
+    raw = derivative(term, wrt)
+    if raw is T.ZERO:
+        zero = T.Zero(tuple(result_axes))
+        return Derivation(zero, tuple(result_axes), tuple(stages + [Stage("zero", zero)] * trace))
+    if trace:
+        stages.append(Stage("the elementwise derivative, by Kronecker-delta rules", raw))
+    simple = simplify(raw)
+    if trace:
+        stages.append(Stage("the deltas contracted and like terms merged", simple))
+    return Derivation(simple, tuple(result_axes), tuple(stages))

@@ -1,0 +1,182 @@
+"""Printing index IR in index notation (SPEC section 1), readable back by ``einderiv.parse``.
+
+Input: a term and the ordered axes of its value.
+Output: text such as ``A[j,a] X[a,i] + A[a,j] X[a,i]`` or LaTeX of the same.
+Invariants:
+- Index names are readable letters: the axes get ``i, j, k, l, ...`` in axis order (so the
+  alphabetical order that ``parse`` gives free indices is the axis order), user-chosen free names
+  are kept, summed indices get ``a, b, c, ...``; a summed index occurs exactly twice per product,
+  so Einstein summation reads the text back to the same sum.
+- Matrix atoms (``inv``, powers, ``det``) print their base in matrix notation, indexed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import index_ir as T
+from . import matrix_ir as M
+from .canon import format_affine
+
+_AXIS_NAMES = "ijklmnopqrstuvwxyz"
+_SUMMED_NAMES = "abcdefghpqrstuvw"
+
+
+def index_notation(term: T.Term, axes) -> str:
+    return _Printer(term, axes).text(term)
+
+
+def index_latex(term: T.Term, axes) -> str:
+    return _Printer(term, axes, latex=True).text(term)
+
+
+class _Printer:
+    def __init__(self, term: T.Term, axes, latex: bool = False):
+        self.latex = latex
+        self.names: dict[T.Index, str] = {}
+        user = [i for i in axes if i.name[0].isalpha()]
+        taken = {i.name for i in user}
+        pool = iter(n for n in _AXIS_NAMES if n not in taken)
+        for i in axes:
+            self.names[i] = i.name if i in user else next(pool)
+        self.taken = set(self.names.values())
+        self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
+        self.counter = 0
+
+    def name(self, i: T.Index) -> str:
+        if i not in self.names:
+            if i.name[0].isalpha() and i.name not in self.taken:
+                self.names[i] = i.name
+            elif self.counter < len(self.summed_pool):
+                self.names[i] = self.summed_pool[self.counter]
+                self.counter += 1
+            else:
+                self.names[i] = f"a{self.counter}"
+                self.counter += 1
+            self.taken.add(self.names[i])
+        return self.names[i]
+
+    def entry(self, name: str, indices) -> str:
+        if not indices:
+            return name
+        inner = ",".join(self.name(i) for i in indices)
+        return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
+
+    def text(self, t: T.Term) -> str:  # noqa: C901 - one case per node kind
+        match t:
+            case T.Zero():
+                return "0"
+            case T.Num(value=value):
+                return M.format_number(value)
+            case T.Affine():
+                return f"({format_affine(t)})"
+            case T.Size(dim=dim):
+                return str(dim)
+            case T.Var(name=name, indices=indices):
+                return self.entry(name, indices)
+            case T.Delta(a=a, b=b):
+                return self.entry(r"\delta" if self.latex else "delta", (a, b))
+            case T.Ones(index=index):
+                return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
+            case T.Add(terms=terms):
+                parts = [self.text(x) for x in terms]
+                out = parts[0]
+                for p in parts[1:]:
+                    out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+                return out
+            case T.Prod(factors=factors):
+                return self.product(factors)
+            case T.Func(name=name, arg=arg):
+                return f"{name}({self.text(arg)})"
+            case T.Pow(base=base, exponent=exponent):
+                op = ".^" if T.free(base) and not self.latex else "^"
+                return f"{self.atom(base)}{op}{self.exponent(exponent)}"
+            case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
+                matrix = matrix_of(base, *bound)
+                if e == T.affine(-1):
+                    text = f"inv({matrix})"
+                else:
+                    text = f"({matrix})^({format_affine(e)})"
+                return self.entry(text, indices)
+            case T.Det(base=base, bound=bound):
+                return f"det({matrix_of(base, *bound)})"
+            case T.LogDet(base=base, bound=bound):
+                return f"logdet({matrix_of(base, *bound)})"
+            case T.SumOver(var=var, count=count, body=body):
+                return f"sum_({var}=0..{format_affine(count)}-1) ({self.text(body)})"
+        raise TypeError(type(t).__name__)
+
+    def product(self, factors) -> str:
+        sign = ""
+        parts = []
+        for f in factors:
+            if isinstance(f, T.Num) and f.value == -1 and not parts:
+                sign = "-"
+                continue
+            parts.append(self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f))
+        return sign + (" ".join(parts) if parts else "1")
+
+    def atom(self, t: T.Term) -> str:
+        text = self.text(t)
+        simple = isinstance(t, (T.Var, T.Delta, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
+        if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
+            return text
+        return f"({text})"
+
+    def exponent(self, t: T.Term) -> str:
+        if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
+            return str(t.value)
+        return f"({self.text(t)})"
+
+
+def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:
+    """A matrix-notation rendering of ``t`` as a function of ``(row, col)``, best effort."""
+    tree = to_matrix(t, row, col)
+    return M.show(tree) if tree is not None else index_notation(t, (row, col))
+
+
+def to_matrix(t: T.Term, row, col) -> M.MExpr | None:
+    """``t`` over (row, col) as a matrix expression, for simple shapes; None otherwise."""
+    match t:
+        case T.Var(name=name, indices=(a, b)) if (a, b) == (row, col):
+            return M.Name(name)
+        case T.Var(name=name, indices=(a, b)) if (a, b) == (col, row):
+            return M.Transpose(M.Name(name))
+        case T.Delta(a=a, b=b) if {a, b} == {row, col}:
+            return M.Identity()
+        case T.Add(terms=terms):
+            parts = [to_matrix(x, row, col) for x in terms]
+            if any(p is None for p in parts):
+                return None
+            out = parts[0]
+            for p in parts[1:]:
+                out = M.Add(out, p)
+            return out
+        case T.Prod(factors=(T.Num(value=v), rest), summed=()):
+            inner = to_matrix(rest, row, col)
+            return None if inner is None else M.MatMul(M.Number(Fraction(v)), inner)
+        case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
+            inner = to_matrix(base, *bound)
+            if inner is None or set(indices) != {row, col}:
+                return None
+            made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, _affine_tree(e))
+            return made if indices == (row, col) else M.Transpose(made)
+    return None
+
+
+def _affine_tree(a: T.Affine) -> M.MExpr:
+    out: M.MExpr | None = None
+    for name, coeff in zip(a.names, a.coeffs):
+        term: M.MExpr = M.Name(name)
+        if abs(coeff) != 1:
+            term = M.MatMul(M.Number(Fraction(abs(coeff))), term)
+        if out is None:
+            out = term if coeff > 0 else M.Neg(term)
+        else:
+            out = M.Add(out, term) if coeff > 0 else M.Sub(out, term)
+    if out is None:
+        return M.Number(Fraction(a.const))
+    if a.const:
+        constant = M.Number(Fraction(abs(a.const)))
+        out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
+    return out

@@ -1,0 +1,393 @@
+"""The command line (SPEC section 4): exit codes, output formats, error reporting.
+
+Most tests run the program in-process (``main([...])`` with capsys); a few run it as a separate
+process with ``python -m einderiv`` to make sure the module entry point works.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.cli import main
+
+TR_XAX = "tr(X' A X)"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_process(*argv: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m einderiv`` in a separate process, on the same einderiv the tests import."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(ed.__file__).resolve().parents[1])
+    env.pop("EINDERIV_DEBUG", None)
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "einderiv", *argv],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+# --- diff --------------------------------------------------------------------------------------
+
+
+def test_diff_text_succeeds(capsys):
+    code, out, err = run(capsys, "diff", TR_XAX, "--wrt", "X")
+    assert code == 0, err
+    assert out.strip()
+    assert "Traceback" not in err
+
+
+def test_diff_text_reads_back_and_agrees_with_api(capsys):
+    code, out, _ = run(capsys, "diff", TR_XAX, "--wrt", "X")
+    assert code == 0
+    assert out.strip() == str(ed.diff(TR_XAX, "X")).strip()
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex", "index", "einsum", "python"])
+def test_every_format_produces_output(capsys, fmt):
+    code, out, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--format", fmt)
+    assert code == 0, err
+    assert out.strip(), f"--format {fmt} printed nothing"
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator", "jacobian"])
+def test_every_layout_is_accepted(capsys, layout):
+    code, out, err = run(capsys, "diff", "x' A x", "--wrt", "x", "--layout", layout)
+    assert code == 0, err
+    assert out.strip()
+
+
+def test_where_declarations_are_passed(capsys):
+    code, out, err = run(
+        capsys, "diff", TR_XAX, "--wrt", "X", "--where", "X: matrix(m, n); A: matrix(m, m)"
+    )
+    assert code == 0, err
+    assert out.strip()
+
+
+def test_where_may_be_repeated(capsys):
+    code, out, err = run(
+        capsys,
+        "diff",
+        TR_XAX,
+        "--wrt",
+        "X",
+        "--where",
+        "X: matrix(m, n)",
+        "--where",
+        "A: matrix(m, m)",
+    )
+    assert code == 0, err
+    assert out.strip()
+
+
+def _load_grad(source: str):
+    namespace: dict = {}
+    exec(compile(source, "<einderiv codegen>", "exec"), namespace)  # noqa: S102 - the point
+    assert "grad" in namespace, "the generated code does not define 'grad'"
+    return namespace["grad"]
+
+
+def _call(fn, **arrays):
+    """Call a generated function by the names of its parameters (positional order may vary)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return fn(**arrays)
+    return fn(**{name: value for name, value in arrays.items() if name in params})
+
+
+def _central_differences(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """G[i, j] = df / dX[i, j] by central differences (shaped like X)."""
+    G = np.zeros_like(X)
+    for index in np.ndindex(*X.shape):
+        step = np.zeros_like(X)
+        step[index] = h
+        G[index] = (f(X + step) - f(X - step)) / (2 * h)
+    return G
+
+
+def test_python_format_matches_finite_differences(capsys):
+    code, source, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--format", "python")
+    assert code == 0, err
+    grad = _load_grad(source)
+
+    rng = np.random.default_rng(5240)
+    X = rng.standard_normal((3, 2))
+    A = rng.standard_normal((3, 3))
+
+    def f(X_):  # tr(X' A X) in plain numpy
+        return np.trace(X_.T @ A @ X_)
+
+    numeric = _central_differences(f, X).T  # numerator layout: shape (2, 3)
+    np.testing.assert_allclose(numeric, X.T @ (A + A.T), rtol=1e-6, atol=1e-8)
+
+    value = np.asarray(_call(grad, X=X, A=A))
+    assert value.shape == (2, 3)
+    np.testing.assert_allclose(value, numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_python_format_respects_layout(capsys):
+    code, source, err = run(
+        capsys, "diff", TR_XAX, "--wrt", "X", "--format", "python", "--layout", "denominator"
+    )
+    assert code == 0, err
+    grad = _load_grad(source)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((3, 2))
+    A = rng.standard_normal((3, 3))
+    value = np.asarray(_call(grad, X=X, A=A))
+    np.testing.assert_allclose(value, (A + A.T) @ X, rtol=1e-10, atol=1e-12)
+
+
+def test_steps_prints_something_and_the_result(capsys):
+    code, out, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--steps")
+    assert code == 0, err
+    assert out.strip()
+    assert "Traceback" not in err
+    assert str(ed.diff(TR_XAX, "X")).strip() in out
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_parse_error_is_exit_2_with_caret_and_no_traceback(capsys):
+    code, out, err = run(capsys, "diff", "tr(X' A", "--wrt", "X")
+    assert code == 2
+    assert err.startswith("einderiv: error:")
+    assert "^" in err
+    assert "Traceback" not in err + out
+
+
+def test_parse_error_caret_points_into_the_text(capsys):
+    code, _, err = run(capsys, "diff", "X + * Y", "--wrt", "X")
+    assert code == 2
+    lines = err.splitlines()
+    caret_lines = [i for i, line in enumerate(lines) if line.strip() == "^"]
+    assert caret_lines, err
+    i = caret_lines[0]
+    assert i > 0 and "X + * Y" in lines[i - 1]
+
+
+def test_unknown_layout_is_exit_2(capsys):
+    code, _, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--layout", "sideways")
+    assert code == 2
+    assert "layout" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_format_is_exit_2(capsys):
+    code, _, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--format", "fortran")
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_missing_wrt_is_exit_2(capsys):
+    code, _, err = run(capsys, "diff", TR_XAX)
+    assert code == 2
+    assert "--wrt" in err
+
+
+def test_missing_command_is_exit_2(capsys):
+    code, _, _ = run(capsys)
+    assert code == 2
+
+
+def test_unknown_variable_is_exit_2(capsys):
+    code, _, err = run(capsys, "diff", TR_XAX, "--wrt", "Q")
+    assert code == 2
+    assert err.startswith("einderiv: error:")
+    assert "Traceback" not in err
+
+
+def test_shape_error_is_exit_2(capsys):
+    code, _, err = run(
+        capsys, "diff", "x + A", "--wrt", "x", "--where", "x: vector(3); A: matrix(2, 2)"
+    )
+    assert code == 2
+    assert err.startswith("einderiv: error:")
+    assert "Traceback" not in err
+
+
+def test_any_einderiv_error_is_exit_2(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ed.EinderivError("something the user did")
+
+    monkeypatch.setattr(ed, "diff", broken)
+    code, out, err = run(capsys, "diff", TR_XAX, "--wrt", "X")
+    assert code == 2
+    assert err == "einderiv: error: something the user did\n"
+    assert out == ""
+
+
+def test_internal_error_is_exit_3_without_traceback(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(ed, "diff", broken)
+    monkeypatch.delenv("EINDERIV_DEBUG", raising=False)
+    code, _, err = run(capsys, "diff", TR_XAX, "--wrt", "X")
+    assert code == 3
+    assert "einderiv: internal error: RuntimeError: engine exploded" in err
+    assert "report" in err
+    assert "Traceback" not in err
+
+
+def test_internal_error_shows_traceback_with_debug(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(ed, "diff", broken)
+    monkeypatch.setenv("EINDERIV_DEBUG", "1")
+    code, _, err = run(capsys, "diff", TR_XAX, "--wrt", "X")
+    assert code == 3
+    assert "Traceback" in err
+
+
+class _FakeDerivative:
+    def __str__(self):
+        return "FAKE"
+
+    def steps(self):
+        raise NotImplementedError
+
+
+def test_steps_not_implemented_is_a_remark(capsys, monkeypatch):
+    monkeypatch.setattr(ed, "diff", lambda *a, **k: _FakeDerivative())
+    code, out, err = run(capsys, "diff", TR_XAX, "--wrt", "X", "--steps")
+    assert code == 0
+    assert out == "FAKE\n"
+    assert "not available" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_arguments_reach_the_api(capsys, monkeypatch):
+    seen = {}
+
+    def fake_diff(expr, wrt, *, where=None, layout="numerator"):
+        seen.update(expr=expr, wrt=wrt, where=where, layout=layout)
+        return _FakeDerivative()
+
+    monkeypatch.setattr(ed, "diff", fake_diff)
+    code, _, _ = run(
+        capsys, "diff", "x' A x", "--wrt", "x", "--where", "x: vector(n)", "--layout", "jacobian"
+    )
+    assert code == 0
+    assert seen == {"expr": "x' A x", "wrt": "x", "where": "x: vector(n)", "layout": "jacobian"}
+
+
+def test_expression_starting_with_minus_after_double_dash(capsys, monkeypatch):
+    seen = {}
+
+    def fake_diff(expr, wrt, **kwargs):
+        seen["expr"] = expr
+        return _FakeDerivative()
+
+    monkeypatch.setattr(ed, "diff", fake_diff)
+    code, _, _ = run(capsys, "diff", "--wrt", "X", "--", "-X")
+    assert code == 0
+    assert seen["expr"] == "-X"
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.startswith("einderiv ")
+
+
+def test_help(capsys):
+    code, out, _ = run(capsys, "diff", "--help")
+    assert code == 0
+    assert "--wrt" in out and "--format" in out
+
+
+# --- check -------------------------------------------------------------------------------------
+
+needs_check = pytest.mark.skipif(not hasattr(ed, "check"), reason="ed.check is not implemented")
+
+
+@needs_check
+def test_check_right_claim_is_exit_0(capsys):
+    code, out, err = run(
+        capsys, "check", "tr(inv(X) A)", "--wrt", "X", "--claim", "-inv(X) A inv(X)"
+    )
+    assert code == 0, out + err
+    assert out.strip()
+
+
+@needs_check
+def test_check_wrong_claim_is_exit_1(capsys):
+    code, out, err = run(
+        capsys, "check", "tr(inv(X) A)", "--wrt", "X", "--claim", "-inv(X)' A inv(X)'"
+    )
+    assert code == 1, out + err
+    assert out.strip()
+    assert "Traceback" not in err
+
+
+@needs_check
+def test_check_bad_claim_is_exit_2(capsys):
+    code, _, err = run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "X' (A +")
+    assert code == 2
+    assert err.startswith("einderiv: error:")
+    assert "^" in err
+
+
+def test_check_without_engine_support_is_exit_2(capsys, monkeypatch):
+    monkeypatch.delattr(ed, "check", raising=False)
+    code, _, err = run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "X' (A + A')")
+    assert code == 2
+    assert "not available" in err
+
+
+def test_check_verdict_sets_exit_code(capsys, monkeypatch):
+    class Verdict:
+        def __init__(self, ok):
+            self.ok = ok
+
+        def __str__(self):
+            return "right" if self.ok else "wrong"
+
+    monkeypatch.setattr(ed, "check", lambda *a, claim, **k: Verdict(claim == "good"), raising=False)
+    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "good")[:2] == (0, "right\n")
+    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "bad")[:2] == (1, "wrong\n")
+
+
+# --- python -m einderiv ------------------------------------------------------------------------
+
+
+def test_python_dash_m_einderiv():
+    done = run_process("diff", TR_XAX, "--wrt", "X")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(ed.diff(TR_XAX, "X")).strip()
+
+
+def test_python_dash_m_einderiv_parse_error():
+    done = run_process("diff", "tr(X' A", "--wrt", "X")
+    assert done.returncode == 2
+    assert done.stderr.startswith("einderiv: error:")
+    assert "^" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_python_dash_m_einderiv_usage_error():
+    done = run_process("diff", TR_XAX, "--wrt", "X", "--layout", "sideways")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr

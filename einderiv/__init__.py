@@ -7,7 +7,7 @@ The pipeline, one module per pass in import order:
 them; ``api`` is what users call.
 """
 
-from .api import LAYOUTS, Expr, diff, hessian, parse
+from .api import LAYOUTS, Expr, codegen, diff, hessian, parse
 from .errors import EinderivError, EvaluationError, ParseError, ShapeError
 
 __version__ = "0.1.0"
@@ -19,6 +19,7 @@ __all__ = [
     "Expr",
     "ParseError",
     "ShapeError",
+    "codegen",
     "diff",
     "hessian",
     "parse",

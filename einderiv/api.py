@@ -16,6 +16,7 @@ import numpy as np
 
 from . import index_ir as T
 from . import matrix_ir as M
+from .codegen import codegen as _codegen
 from .differentiate import Wrt
 from .emit import einsum_program, evaluate
 from .errors import EinderivError, EvaluationError, ParseError, closest
@@ -31,7 +32,7 @@ LAYOUTS = ("numerator", "denominator", "jacobian")
 class Expr:
     """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
 
-    __slots__ = ("term", "axes", "variables", "index_dims", "source", "stages", "_layout")
+    __slots__ = ("_layout", "axes", "index_dims", "source", "stages", "term", "variables")
 
     def __init__(
         self,
@@ -114,6 +115,11 @@ class Expr:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def codegen(expr, name: str = "f") -> str:
+    """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
+    return _codegen(parse(expr).term, parse(expr).axes, parse(expr).variables, name=name)
 
 
 def parse(text, where: str | None = None) -> Expr:

@@ -134,6 +134,9 @@ class _Lowerer:
                 return self._einstein([self._raw(e)])
             case M.KDelta(indices=(i, j)):
                 return self._einstein([T.Delta(self.index(i), self.index(j))])
+            case M.KDelta(indices=(i, *others)):  # delta[i,j,k] = delta[i,j] delta[i,k]
+                deltas = tuple(T.Delta(self.index(i), self.index(j)) for j in others)
+                return self._einstein([T.Prod(deltas)])
         raise ShapeError(f"cannot lower `{M.show(e)}`")
 
     def _is_scalar(self, e: M.MExpr) -> bool:

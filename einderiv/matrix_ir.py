@@ -180,9 +180,9 @@ class Entry(MExpr):
 
 @node
 class KDelta(MExpr):
-    """``delta[i,j]``, the Kronecker delta."""
+    """``delta[i,j]``, the Kronecker delta; ``delta[i,j,k]`` is 1 where all indices are equal."""
 
-    indices: tuple[str, str]
+    indices: tuple[str, ...]
     span: tuple[int, int] | None = _span()
 
 

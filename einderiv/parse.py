@@ -151,8 +151,8 @@ class _Build:
         span = (base.start, close.end_pos)
         names = tuple(t.value for t in indices)
         if isinstance(base.node, ir.Name) and base.node.name == "delta":
-            if len(names) != 2:
-                raise _error(f"delta takes two indices, not {len(names)}", base.start)
+            if len(names) < 2:
+                raise _error(f"delta takes two or more indices, not {len(names)}", base.start)
             return _S(ir.KDelta(names, span=span), *span, 1)
         return _S(ir.Entry(base.node, names, span=span), *span, base.depth + 1)
 

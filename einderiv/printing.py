@@ -23,11 +23,13 @@ _SUMMED_NAMES = "abcdefghpqrstuvw"
 
 
 def index_notation(term: T.Term, axes) -> str:
-    return _Printer(term, axes).text(term)
+    printer = _Printer(term, axes)
+    return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
 def index_latex(term: T.Term, axes) -> str:
-    return _Printer(term, axes, latex=True).text(term)
+    printer = _Printer(term, axes, latex=True)
+    return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
 class _Printer:
@@ -62,7 +64,7 @@ class _Printer:
         inner = ",".join(self.name(i) for i in indices)
         return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
 
-    def text(self, t: T.Term) -> str:  # noqa: C901 - one case per node kind
+    def text(self, t: T.Term) -> str:
         match t:
             case T.Zero():
                 return "0"
@@ -79,15 +81,15 @@ class _Printer:
             case T.Ones(index=index):
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
-                parts = [self.text(x) for x in terms]
+                parts = [self.term(x) for x in terms]
                 out = parts[0]
                 for p in parts[1:]:
                     out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
                 return out
-            case T.Prod(factors=factors):
-                return self.product(factors)
+            case T.Prod():
+                return self.product(t)
             case T.Func(name=name, arg=arg):
-                return f"{name}({self.text(arg)})"
+                return f"{name}({self.term(arg)})"
             case T.Pow(base=base, exponent=exponent):
                 op = ".^" if T.free(base) and not self.latex else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
@@ -106,15 +108,31 @@ class _Printer:
                 return f"sum_({var}=0..{format_affine(count)}-1) ({self.text(body)})"
         raise TypeError(type(t).__name__)
 
-    def product(self, factors) -> str:
-        sign = ""
-        parts = []
-        for f in factors:
-            if isinstance(f, T.Num) and f.value == -1 and not parts:
-                sign = "-"
-                continue
-            parts.append(self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f))
-        return sign + (" ".join(parts) if parts else "1")
+    def product(self, t: T.Prod) -> str:
+        """A product in Einstein notation: every summed index twice, every free index once.
+
+        Where the product is elementwise (``x[i] y[i]`` with ``i`` free) or an index is summed
+        over three factors, the occurrences are renamed apart and tied by a generalised delta
+        ``delta[i,a,b]`` (1 where all its indices are equal), so the text reads back exactly.
+        """
+        factors, ties = _einsteinise(t)
+        numbers = [f for f in factors if isinstance(f, T.Num)]
+        others = [f for f in factors if not isinstance(f, T.Num)]
+        coeff = Fraction(1)
+        for f in numbers:
+            coeff *= f.value
+        parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
+        for tie in ties:
+            name = r"\delta" if self.latex else "delta"
+            parts.append(self.entry(name, tie) if len(tie) > 1 else self.entry("ones", tie))
+        sign = "-" if coeff < 0 else ""
+        if abs(coeff) != 1 or not parts:
+            parts.insert(0, M.format_number(abs(coeff)))
+        return sign + " ".join(parts)
+
+    def term(self, t: T.Term) -> str:
+        """``t`` in a position where Einstein summation applies to it on its own."""
+        return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
 
     def atom(self, t: T.Term) -> str:
         text = self.text(t)
@@ -180,3 +198,48 @@ def _affine_tree(a: T.Affine) -> M.MExpr:
         constant = M.Number(Fraction(abs(a.const)))
         out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
     return out
+
+
+def _occurrences(f: T.Term) -> list[T.Index]:
+    match f:
+        case T.Var(indices=indices) | T.Zero(indices=indices) | T.MatPow(indices=indices):
+            return list(indices)
+        case T.Delta(a=a, b=b):
+            return [a, b]
+        case T.Ones(index=index):
+            return [index]
+    return sorted(T.free(f), key=lambda i: i.name)
+
+
+def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
+    """Rename apart the indices Einstein summation would misread; return factors and ties."""
+    factors = list(t.factors)
+    summed = set(t.summed)
+    counts: dict[T.Index, int] = {}
+    for f in factors:
+        for i in _occurrences(f):
+            counts[i] = counts.get(i, 0) + 1
+    ties: list[tuple[T.Index, ...]] = []
+    for i, n in counts.items():
+        if (i in summed and n == 2) or (i not in summed and n == 1):
+            continue
+        copies: list[T.Index] = []
+        for k, f in enumerate(factors):
+            slots = _occurrences(f).count(i)
+            if not slots:
+                continue
+            if isinstance(f, (T.Var, T.Zero, T.MatPow)):
+                field = "indices"
+                new_indices = []
+                for j in getattr(f, field):
+                    if j == i:
+                        copies.append(T.fresh(i.dim))
+                        new_indices.append(copies[-1])
+                    else:
+                        new_indices.append(j)
+                factors[k] = f.replace(**{field: tuple(new_indices)})
+            else:
+                copies.append(T.fresh(i.dim))
+                factors[k] = T.rename(f, {i: copies[-1]})
+        ties.append(tuple(copies) if i in summed else (i, *copies))
+    return factors, ties

@@ -139,7 +139,12 @@ class _Inference:
         if ra is rb:
             return
         if ra.value is not None and rb.value is not None and ra.value != rb.value:
-            self._fail(a, b, context, what)
+            if isinstance(ra.value, str) == isinstance(rb.value, str):
+                self._fail(a, b, context, what)  # m vs n, or 3 vs 4
+            if isinstance(ra.value, str):  # a declared name meets a number: n = 3
+                ra, rb = rb, ra
+            ra.origin = f"{ra.origin} ({rb.value} = {ra.value})"
+            rb.value = None
         keep, drop = (ra, rb) if ra.value is not None or rb.value is None else (rb, ra)
         if keep.value is None and drop.order < keep.order:
             keep, drop = drop, keep
@@ -254,10 +259,11 @@ class _Walker:
                 for name, axis in zip(indices, axes):
                     self._index(name, axis, e)
                 return (None, None)
-            case M.KDelta(indices=(i, j)):
-                di = self._index(i, None, e)
-                dj = self._index(j, None, e)
-                inf.unify(di, dj, e, f"`{i}` and `{j}` range over different sizes")
+            case M.KDelta(indices=indices):
+                first = self._index(indices[0], None, e)
+                for other in indices[1:]:
+                    what = f"`{indices[0]}` and `{other}` range over different sizes"
+                    inf.unify(first, self._index(other, None, e), e, what)
                 return (None, None)
         raise ShapeError(f"cannot type `{M.show(e)}`")
 

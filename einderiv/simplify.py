@@ -245,6 +245,9 @@ def prod_delta(t: T.Prod):
         k += 1
     if not fired:
         return None
+    present = frozenset().union(*(T.free(f) for f in factors)) if factors else frozenset()
+    kept = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
+    factors += [T.Ones(i) for i in kept]
     if not factors:
         return T.Prod((ONE,), tuple(summed)) if summed else ONE
     return T.Prod(tuple(factors), tuple(summed))

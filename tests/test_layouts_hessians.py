@@ -351,9 +351,9 @@ VEC += "; A: matrix(m, n); X: matrix(m, n); Y: matrix(m, n); z: vector(n)"
 
 def vec_sample(r):
     return {
-        "x": positive(r, N), "y": positive(r, N), "a": gen(r, N), "b": gen(r, m), "s": scalar(r, 0.5, 2.5),
-        "t": scalar(r, 0.5, 2), "A": gen(r, m, N), "X": positive(r, m, N), "Y": positive(r, m, N),
-        "z": gen(r, N),
+        "x": positive(r, N), "y": positive(r, N), "a": gen(r, N), "b": gen(r, m),
+        "s": scalar(r, 0.5, 2.5), "t": scalar(r, 0.5, 2), "A": gen(r, m, N),
+        "X": positive(r, m, N), "Y": positive(r, m, N), "z": gen(r, N),
     }  # fmt: skip
 
 
@@ -519,7 +519,8 @@ HESSIAN_CASES = [
          sample=lambda r: {"A": gen(r, p, m), "x": gen(r, m), "b": gen(r, p)},
          notes=lambda A, x, b: 2 * A.T @ A),
     Case("exp(a'x)", "exp(a' x)", "x", "a: vector(n); x: vector(n)",
-         fn=lambda a, x: np.exp(a @ x), sample=lambda r: {"a": gen(r, N), "x": gen(r, N, scale=0.3)},
+         fn=lambda a, x: np.exp(a @ x),
+         sample=lambda r: {"a": gen(r, N), "x": gen(r, N, scale=0.3)},
          notes=lambda a, x: np.exp(a @ x) * np.outer(a, a)),
     Case("t^3 sin(t)", "t^3 sin(t)", "t", "t: scalar", fn=lambda t: t**3 * np.sin(t),
          sample=lambda r: {"t": scalar(r)}),

@@ -571,8 +571,8 @@ VV = (
 def vv_sample(r):
     k = m + 1  # length of x
     return {
-        "x": gen(r, k, scale=0.5), "c": gen(r, k), "A": gen(r, m, k), "B": gen(r, m, k), "F": gen(r, m, p),
-        "G": gen(r, p, k),
+        "x": gen(r, k, scale=0.5), "c": gen(r, k), "A": gen(r, m, k), "B": gen(r, m, k),
+        "F": gen(r, m, p), "G": gen(r, p, k),
     }  # fmt: skip
 
 

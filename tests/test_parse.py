@@ -308,7 +308,7 @@ def test_error_messages_are_specific():
         parse("2 |X|")
     with pytest.raises(ParseError, match="one argument"):
         parse("tr(X, Y)")
-    with pytest.raises(ParseError, match="delta takes two indices"):
+    with pytest.raises(ParseError, match="delta takes two or more indices"):
         parse("delta[i]")
     with pytest.raises(ParseError, match="out of range"):
         parse("1e999999999")

@@ -1,0 +1,227 @@
+"""How long einderiv takes to derive things.
+
+For each case it times ``ed.diff`` (parse -> differentiate -> simplify -> an Expr ready to
+evaluate) and, separately, ``str(g)`` (printing it in matrix notation), and reports the median of
+several repeats, the first (cold) run, and the median as a ratio to a reference workload measured
+in the same process, which makes numbers from different machines comparable.
+
+Cases: every identity of the lecture notes (C6-C11, DT1-DT8, DD1-DD5), tr(X^k) for k up to 256,
+and tr((X+A)^k) for k = 4, 8, 16.
+
+Usage: python benchmarks/bench_derive.py [--quick] [--repeat N] [--timeout S] [--json PATH]
+Exit code 0 when every case derived, 1 when any failed or timed out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import signal
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+
+try:
+    import einderiv as ed
+except ImportError as error:  # pragma: no cover
+    sys.exit(f"cannot import einderiv ({error}); run `pip install .` first")
+
+# (label, expression, with respect to, declarations); the notes' identities
+NOTES = [
+    ("C6", "a' x", "x", None),
+    ("C6'", "x' a", "x", None),
+    ("C7", "x' x", "x", None),
+    ("C8", "(x' a)^2", "x", None),
+    ("C9", "A x", "x", None),
+    ("C10", "x' A", "x", None),
+    ("C11", "x' A x", "x", None),
+    ("DT1", "tr(X)", "X", None),
+    ("DT2", "tr(X^k)", "X", "k: integer"),
+    ("DT3", "tr(A X)", "X", None),
+    ("DT3'", "tr(X A)", "X", None),
+    ("DT4", "tr(A X')", "X", None),
+    ("DT4'", "tr(X' A)", "X", None),
+    ("DT5", "tr(X' A X)", "X", None),
+    ("DT6", "tr(inv(X) A)", "X", None),
+    ("DT7", "tr(A X B)", "X", None),
+    ("DT7'", "tr(B A X)", "X", None),
+    ("DT8", "tr(A X B X' C)", "X", None),
+    ("DD1", "det(X)", "X", None),
+    ("DD2", "det(X^k)", "X", "k: integer"),
+    ("DD3", "log|X|", "X", None),
+    ("DD4", "det(A X B)", "X", None),
+    ("DD5", "det(X' A X)", "X", None),
+]
+
+POWERS = (8, 16, 32, 64, 128, 256)
+POWERS_QUICK = (8, 16, 32, 64)
+SUM_POWERS = (4, 8, 16)
+SUM_POWERS_QUICK = (4, 8)
+
+
+def cases(quick: bool):
+    """(family, label, expression, wrt, where); within a family, cases grow in size."""
+    for label, expr, wrt, where in NOTES:
+        yield (label, label, expr, wrt, where)
+    for k in POWERS_QUICK if quick else POWERS:
+        yield ("tr(X^k)", f"tr(X^{k})", f"tr(X^{k})", "X", None)
+    for k in SUM_POWERS_QUICK if quick else SUM_POWERS:
+        yield ("tr((X+A)^k)", f"tr((X+A)^{k})", f"tr((X + A)^{k})", "X", None)
+
+
+def reference_workload() -> None:
+    """A fixed, single-threaded pure-Python loop (about 10 ms): the unit of the ratio column."""
+    total = 0
+    for i in range(200_000):
+        total += i * i % 7
+    return total
+
+
+def measure_reference(repeat: int) -> float:
+    reference_workload()  # warm up
+    times = []
+    for _ in range(max(repeat, 5)):
+        start = time.perf_counter()
+        reference_workload()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+class CaseTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Interrupt the body after ``seconds`` (POSIX main thread only; otherwise no limit)."""
+    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise CaseTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def term_count(g):
+    count = getattr(g, "term_count", None)
+    if count is None:
+        return None
+    try:
+        return count() if callable(count) else count
+    except Exception:  # noqa: BLE001 - a diagnostic column, never fatal
+        return None
+
+
+def run_case(expr: str, wrt: str, where: str | None, repeat: int, timeout: float) -> dict:
+    """Time diff and str; stop repeating once the case has used ``timeout`` seconds."""
+    diff_times, str_times = [], []
+    g = text = None
+    started = time.perf_counter()
+    try:
+        with time_limit(timeout):
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                g = ed.diff(expr, wrt, where=where)
+                t1 = time.perf_counter()
+                text = str(g)
+                t2 = time.perf_counter()
+                diff_times.append(t1 - t0)
+                str_times.append(t2 - t1)
+                if time.perf_counter() - started > timeout / 3:
+                    break  # a slow case: fewer repeats, so the whole run stays short
+    except CaseTimeout:
+        if not str_times:
+            raise
+        diff_times = diff_times[: len(str_times)]  # keep the repeats that finished
+    return {
+        "first_s": diff_times[0],
+        "diff_s": statistics.median(diff_times),
+        "str_s": statistics.median(str_times),
+        "repeats": len(diff_times),
+        "terms": term_count(g),
+        "result": text,
+    }
+
+
+def fmt_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:9.2f}" if ms < 1e4 else f"{ms:9.0f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller powers")
+    parser.add_argument("--repeat", type=int, default=None, help="repeats per case (default 7)")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per case (15)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--show", action="store_true", help="also print each derivative")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (3 if args.quick else 7)
+    budget = 30.0 if args.quick else 85.0  # whole-run budget; later cases are skipped past it
+
+    wall = time.perf_counter()
+    reference = measure_reference(repeat)
+    version = getattr(ed, "__version__", "?")
+    print(
+        f"einderiv {version} | Python {platform.python_version()} | {platform.machine()} | "
+        f"reference workload {reference * 1e3:.2f} ms | median of up to {repeat} runs"
+    )
+    header = f"{'case':<15} {'diff ms':>9} {'first ms':>9} {'str ms':>9} {'ratio':>8} {'terms':>6}"
+    print(header)
+    print("-" * len(header))
+
+    results, failures, given_up = [], 0, set()
+    for family, label, expr, wrt, where in cases(args.quick):
+        row = {"case": label, "expr": expr, "wrt": wrt, "where": where}
+        if time.perf_counter() - wall > budget:
+            row["error"] = "skipped (time budget of the whole run used up)"
+        elif family in given_up:
+            row["error"] = "skipped (a smaller case of this family timed out)"
+        else:
+            try:
+                row.update(run_case(expr, wrt, where, repeat, args.timeout))
+            except CaseTimeout:
+                row["error"] = f"timeout after {args.timeout:g} s"
+                given_up.add(family)
+            except Exception as error:  # noqa: BLE001 - report and go on
+                row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        results.append(row)
+        if "error" in row:
+            failures += 1
+            print(f"{label:<15} {row['error']}")
+            continue
+        row["ratio"] = row["diff_s"] / reference
+        terms = "" if row["terms"] is None else str(row["terms"])
+        print(
+            f"{label:<15} {fmt_ms(row['diff_s'])} {fmt_ms(row['first_s'])} "
+            f"{fmt_ms(row['str_s'])} {row['ratio']:8.3f} {terms:>6}"
+        )
+        if args.show:
+            print(f"{'':<15} d/d{wrt} {expr} = {row['result']}")
+
+    elapsed = time.perf_counter() - wall
+    print("-" * len(header))
+    print(
+        f"{len(results) - failures}/{len(results)} cases derived in {elapsed:.1f} s; "
+        "ratio = median diff time / reference workload"
+    )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(
+                {"version": version, "reference_s": reference, "results": results}, out, indent=2
+            )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -22,11 +22,16 @@ import statistics
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
-try:
+try:  # the installed einderiv, else the checkout this script lives in
     import einderiv as ed
-except ImportError as error:  # pragma: no cover
-    sys.exit(f"cannot import einderiv ({error}); run `pip install .` first")
+except ImportError:  # pragma: no cover
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        import einderiv as ed
+    except ImportError as error:
+        sys.exit(f"cannot import einderiv ({error}); run `pip install .` first")
 
 # (label, expression, with respect to, declarations); the notes' identities
 NOTES = [

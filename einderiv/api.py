@@ -23,7 +23,8 @@ from .errors import EinderivError, EvaluationError, ParseError, closest
 from .lower import is_user_index, user_free
 from .parse import parse_expression
 from .pipeline import Derivation, Stage, derive, front
-from .printing import index_latex, index_notation
+from .printing import index_latex, index_notation, matrix_latex
+from .recontract import recontract, zero_matrix
 from .shapes import VarInfo
 
 LAYOUTS = ("numerator", "denominator", "jacobian")
@@ -32,7 +33,7 @@ LAYOUTS = ("numerator", "denominator", "jacobian")
 class Expr:
     """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
 
-    __slots__ = ("_layout", "axes", "index_dims", "source", "stages", "term", "variables")
+    __slots__ = ("_layout", "axes", "index_dims", "slots", "source", "stages", "term", "variables")
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Expr:
         source: M.MExpr | None = None,
         stages: tuple[Stage, ...] = (),
         layout: str | None = None,
+        slots: tuple | None = None,
     ):
         self.term = term
         self.axes = tuple(axes)
@@ -51,6 +53,7 @@ class Expr:
         self.source = source
         self.stages = stages
         self._layout = layout
+        self.slots = slots  # (row index, column index) of the matrix form; None: index notation
 
     # -- shape and evaluation ---------------------------------------------------------------
 
@@ -70,9 +73,18 @@ class Expr:
     # -- printing ----------------------------------------------------------------------------
 
     def __str__(self) -> str:
+        matrix = self.matrix()
+        return M.show(matrix) if matrix is not None else self.index()
+
+    def matrix(self) -> M.MExpr | None:
+        """The matrix-notation form (matrix IR), or None when there is none (order > 2)."""
         if self.source is not None:
-            return M.show(self.source)
-        return self.index()
+            return self.source
+        if self.slots is None:
+            return None
+        if isinstance(self.term, T.Zero):
+            return zero_matrix(*self.slots, self.variables)
+        return recontract(self.term, *self.slots, self.variables)
 
     def __repr__(self) -> str:
         return f"Expr({str(self)!r}, shape={self.shape})"
@@ -82,7 +94,8 @@ class Expr:
         return index_notation(self.term, self.axes)
 
     def latex(self) -> str:
-        return index_latex(self.term, self.axes)
+        matrix = self.matrix()
+        return matrix_latex(matrix) if matrix is not None else index_latex(self.term, self.axes)
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -131,7 +144,14 @@ def parse(text, where: str | None = None) -> Expr:
     if not isinstance(text, str):
         raise EinderivError(f"expected expression text, got {type(text).__name__}")
     typed, lowered = front(text, where)
-    return Expr(lowered.term, lowered.axes, typed.variables, typed.index_dims, typed.tree)
+    return Expr(
+        lowered.term,
+        lowered.axes,
+        typed.variables,
+        typed.index_dims,
+        typed.tree,
+        slots=lowered.slots,
+    )
 
 
 def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
@@ -161,11 +181,38 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
         result_axes = (f.axes + indices[::-1])[::-1]
     else:
         result_axes = f.axes + indices
+    slots = None if elementwise else _slots(f, info, indices, layout)
     target = Wrt(name, indices, symmetric=info.kind == "symmetric")
     done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
     index_dims = dict(f.index_dims)
     index_dims.update({i.name: i.dim for i in indices if is_user_index(i)})
-    return Expr(done.term, done.axes, f.variables, index_dims, None, done.stages, layout)
+    return Expr(done.term, done.axes, f.variables, index_dims, None, done.stages, layout, slots)
+
+
+def _slots(f: Expr, info: VarInfo, indices, layout: str) -> tuple | None:
+    """Where the derivative's indices sit in its matrix form, or None if it has none.
+
+    numerator: Y's rows and columns with X's transposed into them (d(a'x)/dx = a', a row);
+    denominator: the numerator form transposed; jacobian: Y's with X's as they are.
+    """
+    if f.slots is None:
+        return None
+    x_slots = iter(indices)
+    x = tuple(None if d is None else next(x_slots) for d in info.shape)
+    y = f.slots
+    if layout == "numerator":
+        return _combine(y, (x[1], x[0]), f, indices)
+    if layout == "denominator":
+        made = _combine(y, (x[1], x[0]), f, indices)
+        return None if made is None else (made[1], made[0])
+    return _combine(y, x, f, indices)
+
+
+def _combine(y, x, f: Expr, indices):
+    if all(a is None or b is None for a, b in zip(y, x)):
+        return tuple(a if a is not None else b for a, b in zip(y, x))
+    axes = f.axes + tuple(indices)
+    return (axes[0], axes[1]) if len(axes) == 2 else None
 
 
 def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
@@ -228,7 +275,9 @@ def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
             where[name] = f"{name}={dims[name]}"
             continue
         known = ", ".join(sorted(f.variables))
-        raise EvaluationError(f"{name} is not a variable of the expression (its variables: {known})")
+        raise EvaluationError(
+            f"{name} is not a variable of the expression (its variables: {known})"
+        )
     for name, info in f.variables.items():
         if name not in values:
             continue
@@ -236,7 +285,12 @@ def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
         if info.kind == "integer":
             ints[name] = _integer(name, value)
             continue
-        array = np.asarray(value, dtype=float)
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise EvaluationError(
+                f"{name} must be an array of numbers, not {value!r:.60}"
+            ) from None
         wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}[info.kind]
         if array.ndim != wanted:
             raise EvaluationError(

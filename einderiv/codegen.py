@@ -202,8 +202,10 @@ class _Generator:
     def _sumover(self, t, var, count, body) -> tuple[str, tuple]:
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
         total = f"_t{len(self.temps)}_sum"
+        n = self.integer(count)
         self.lines.append(f"{total} = 0.0")
-        self.lines.append(f"for {_loop_name(var)} in range(max(0, {self.integer(count)})):")
+        self.lines.append(f"_sign = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
+        self.lines.append(f"for {_loop_name(var)} in (range({n}) if {n} >= 0 else range({n}, 0)):")
         outer = self.lines
         self.lines = []
         self.loop_vars.add(var)
@@ -211,7 +213,7 @@ class _Generator:
         self.loop_vars.discard(var)
         inner, self.lines = self.lines, outer
         self.lines += [f"    {line}" for line in inner]
-        self.lines.append(f"    {total} = {total} + {self.permute(expr, own, order)}")
+        self.lines.append(f"    {total} = {total} + _sign * {self.permute(expr, own, order)}")
         return total, order
 
     def permute(self, expr: str, order, target) -> str:

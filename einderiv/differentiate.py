@@ -152,8 +152,8 @@ def d_pow(t: T.Pow, wrt, diff):
 
 
 # d inv(B)[a,b] = -sum_{c,d} inv(B)[a,c] dB[c,d] inv(B)[d,b]
-# d (B^e)[a,b] = sum_{r=0}^{e-1} sum_{c,d} B^r[a,c] dB[c,d] B^(e-1-r)[d,b]            (e > 0)
-# d (B^e)[a,b] = -sum_{r=0}^{m-1} sum_{c,d} B^(-r-1)[a,c] dB[c,d] B^(e+r)[d,b]  (e = -m < 0)
+# d (B^e)[a,b] = sum_{r=0}^{e-1} sum_{c,d} B^r[a,c] dB[c,d] B^(e-1-r)[d,b]   (every integer e:
+#   for e < 0 the sum runs backwards, sum_{r=0}^{e-1} f(r) = -sum_{r=e}^{-1} f(r); see SumOver)
 @rule(T.MatPow)
 def d_matpow(t: T.MatPow, wrt, diff):
     d_base = diff.d(t.base)
@@ -172,13 +172,9 @@ def d_matpow(t: T.MatPow, wrt, diff):
         return T.Prod(factors, (c, d))
     r = T.fresh_int()
     rr = T.affine(0, {r: 1})
-    if _sign(e) > 0:
-        last = T.affine_add(T.affine_add(e, T.affine(1), -1), rr, -1)
-        body = T.Prod((power(rr, a, c), d_base, power(last, d, b)), (c, d))
-        return T.SumOver(r, e, body)
-    first = T.affine_add(T.affine_scale(rr, -1), T.affine(1), -1)
-    body = T.Prod((MINUS_ONE, power(first, a, c), d_base, power(T.affine_add(e, rr), d, b)), (c, d))
-    return T.SumOver(r, T.affine_scale(e, -1), body)
+    last = T.affine_add(T.affine_add(e, T.affine(1), -1), rr, -1)
+    body = T.Prod((power(rr, a, c), d_base, power(last, d, b)), (c, d))
+    return T.SumOver(r, e, body)
 
 
 # d det(B) = det(B) sum_{c,d} inv(B)[d,c] dB[c,d]
@@ -294,14 +290,3 @@ def _minus_one(p: Term) -> Term:
     if isinstance(p, T.Affine):
         return T.affine_add(p, T.affine(1), -1)
     return T.Add((p, T.Prod((MINUS_ONE, _one_like(p)))))
-
-
-def _sign(e: T.Affine) -> int:
-    """+1 if the exponent is positive for every positive value of its symbols, -1 if negative."""
-    if e.is_literal:
-        return 1 if e.const > 0 else -1
-    if all(c > 0 for c in e.coeffs):
-        return 1
-    if all(c < 0 for c in e.coeffs) and e.const <= 0:
-        return -1
-    raise EinderivError(f"cannot tell the sign of the matrix exponent {e}; write it as k or -k")

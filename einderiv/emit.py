@@ -214,10 +214,11 @@ class _Evaluator:
         total = np.zeros(tuple(self.size(i.dim) for i in order))
         self.loop_vars.add(var)
         try:
-            for r in range(n):
+            sign, values = (1.0, range(n)) if n >= 0 else (-1.0, range(n, 0))
+            for r in values:
                 self.ints[var] = r
                 array, own = self.ev(body)
-                total = total + align(array, own, order)
+                total = total + sign * align(array, own, order)
         finally:
             self.loop_vars.discard(var)
             self.ints.pop(var, None)

@@ -202,7 +202,8 @@ class LogDet(Term):
 
 @node
 class SumOver(Term):
-    """``sum over var = 0 .. count-1 of body``: a symbolic finite sum over an integer."""
+    """``sum_{var=0}^{count-1} body``, a finite sum over an integer; for ``count < 0`` it runs
+    backwards: ``-sum_{var=count}^{-1} body`` (so ``sum_{r<n} 1 = n`` for every integer n)."""
 
     var: str
     count: Affine

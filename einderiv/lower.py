@@ -32,6 +32,7 @@ class Lowered:
 
     term: T.Term
     axes: tuple[T.Index, ...]
+    slots: tuple | None = None  # (row index, column index), each possibly None; None: index form
 
 
 def is_user_index(i: T.Index) -> bool:
@@ -55,7 +56,7 @@ def lower(typed: Typed) -> Lowered:
             f"`{M.show(typed.tree)}` mixes index notation with a matrix-valued result; "
             "index every matrix (e.g. `A[i,j]`) so that the expression is a scalar entry"
         )
-    return Lowered(term, axes + tuple(users))
+    return Lowered(term, axes + tuple(users), None if users else out)
 
 
 class _Lowerer:

@@ -187,6 +187,18 @@ class KDelta(MExpr):
 
 
 @node
+class FiniteSum(MExpr):
+    """``sum_{r=0}^{k-1}(body)``: a finite sum over the integer ``var`` from ``lower`` to
+    ``upper`` (inclusive; when upper < lower it runs backwards, see ``index_ir.SumOver``)."""
+
+    var: str
+    lower: MExpr
+    upper: MExpr
+    body: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
 class Decl(Node):
     """One ``where`` declaration: ``X: matrix(m, n)``, ``S: symmetric(n)``, ``k: integer``."""
 
@@ -260,6 +272,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(inner, _POSTFIX)}^-T", _POWER
         case Transpose(operand=operand):
             return f"{_wrap(operand, _POSTFIX)}'", _POSTFIX
+        case Inverse(operand=Name() as operand):
+            return f"{show(operand)}^-1", _POWER
         case Inverse(operand=operand):
             return f"inv({show(operand)})", _ATOM
         case Call(fn=fn, args=args):
@@ -268,4 +282,6 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(base, _ATOM)}[{','.join(indices)}]", _ATOM
         case KDelta(indices=indices):
             return f"delta[{','.join(indices)}]", _ATOM
+        case FiniteSum(var=var, lower=lower, upper=upper, body=body):
+            return f"sum_{{{var}={show(lower)}}}^{{{show(upper)}}}({show(body)})", _ATOM
     raise TypeError(f"no printer for {type(e).__name__}")

@@ -18,7 +18,7 @@ from .differentiate import Wrt, derivative
 from .lower import Lowered, lower
 from .parse import parse_declarations, parse_expression
 from .shapes import Typed, infer
-from .simplify import simplify
+from .simplify import simplify, tidy
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,13 @@ def derive(
     trace: bool = False,
 ) -> Derivation:
     """differentiate -> simplify, with the stages recorded when ``trace`` is set."""
-    stages = [Stage("the indexed sum", term)] if trace else []
+    stages = [Stage("the indexed sum", tidy(term))] if trace else []
     raw = derivative(term, wrt)
     if raw is T.ZERO:
         zero = T.Zero(tuple(result_axes))
         return Derivation(zero, tuple(result_axes), tuple(stages + [Stage("zero", zero)] * trace))
     if trace:
-        stages.append(Stage("the elementwise derivative, by Kronecker-delta rules", raw))
+        stages.append(Stage("the elementwise derivative, by Kronecker-delta rules", tidy(raw)))
     simple = simplify(raw)
     if trace:
         stages.append(Stage("the deltas contracted and like terms merged", simple))

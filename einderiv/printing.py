@@ -94,12 +94,12 @@ class _Printer:
                 op = ".^" if T.free(base) and not self.latex else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
-                matrix = matrix_of(base, *bound)
-                if e == T.affine(-1):
-                    text = f"inv({matrix})"
-                else:
-                    text = f"({matrix})^({format_affine(e)})"
-                return self.entry(text, indices)
+                inner = to_matrix(base, *bound)
+                if inner is None:
+                    inner = M.Name(f"({index_notation(base, bound)})")
+                made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, _affine_tree(e))
+                text = M.show(made)
+                return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound):
                 return f"det({matrix_of(base, *bound)})"
             case T.LogDet(base=base, bound=bound):
@@ -243,3 +243,125 @@ def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
                 factors[k] = T.rename(f, {i: copies[-1]})
         ties.append(tuple(copies) if i in summed else (i, *copies))
     return factors, ties
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX of matrix notation
+
+_GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
+}
+_LATEX_FUNCTIONS = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tanh": r"\tanh",
+    "sigmoid": r"\sigma",
+    "softplus": r"\operatorname{softplus}",
+    "tr": r"\operatorname{tr}",
+    "diag": r"\operatorname{diag}",
+    "sum": r"\operatorname{sum}",
+    "logdet": r"\log\det",
+}
+
+
+def latex_name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    text = f"\\{base}" if base in _GREEK else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
+    return f"{text}_{{{sub}}}" if sub else text
+
+
+def matrix_latex(e: M.MExpr) -> str:
+    """LaTeX for a matrix expression, with the precedence of SPEC section 1."""
+    text, _ = _latex(e)
+    return text
+
+
+def _lwrap(e: M.MExpr, level: int) -> str:
+    text, own = _latex(e)
+    return rf"\left({text}\right)" if own < level else text
+
+
+def _latex(e: M.MExpr) -> tuple[str, int]:
+    SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 5
+    match e:
+        case M.Name(name=name):
+            return latex_name(name), ATOM
+        case M.Number(value=value):
+            if value.denominator != 1:
+                sign = "-" if value < 0 else ""
+                return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT
+            return str(value), (UNARY if value < 0 else ATOM)
+        case M.Identity():
+            return "I", ATOM
+        case M.Ones():
+            return r"\mathbf{1}", ATOM
+        case M.Add(left=a, right=b):
+            return f"{_lwrap(a, SUM)} + {_lwrap(b, PRODUCT)}", SUM
+        case M.Sub(left=a, right=b):
+            return f"{_lwrap(a, SUM)} - {_lwrap(b, PRODUCT)}", SUM
+        case M.Neg(operand=x):
+            return f"-{_lwrap(x, UNARY)}", UNARY
+        case M.MatMul(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \, {_lwrap(b, POWER)}", PRODUCT
+        case M.Hadamard(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \odot {_lwrap(b, UNARY)}", PRODUCT
+        case M.ElemDiv(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \oslash {_lwrap(b, UNARY)}", PRODUCT
+        case M.Div(left=a, right=b):
+            return rf"\frac{{{matrix_latex(a)}}}{{{matrix_latex(b)}}}", PRODUCT
+        case M.ElemPow(base=b, exponent=p):
+            return rf"{_lwrap(b, ATOM)}^{{\circ {matrix_latex(p)}}}", POWER
+        case M.Power(base=b, exponent=p):
+            return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
+        case M.Transpose(operand=M.Inverse(operand=x)):
+            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
+        case M.Transpose(operand=x):
+            return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
+        case M.Inverse(operand=x):
+            return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
+        case M.Call(fn="det", args=(x,)):
+            return rf"\left|{matrix_latex(x)}\right|", ATOM
+        case M.Call(fn="norm2", args=(x,)):
+            return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
+        case M.Call(fn="sqrt", args=(x,)):
+            return rf"\sqrt{{{matrix_latex(x)}}}", ATOM
+        case M.Call(fn=fn, args=(x,)):
+            return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
+        case M.Entry(base=b, indices=indices):
+            return f"{_lwrap(b, ATOM)}_{{{' '.join(indices)}}}", ATOM
+        case M.KDelta(indices=indices):
+            return rf"\delta_{{{' '.join(indices)}}}", ATOM
+    raise TypeError(f"no LaTeX for {type(e).__name__}")

@@ -76,11 +76,22 @@ class _Dim:
 _AUTO_NAMES = ("n", "m", "p", "q", "r", "s", "d", "e", "l", "h")
 
 
+def _describe_shape(shape) -> str:
+    rows, cols = (_describe(d) if d is not None else None for d in shape)
+    if rows is None and cols is None:
+        return "a scalar"
+    if cols is None:
+        return "a column vector" + ("" if rows == "?" else f" of length {rows}")
+    if rows is None:
+        return "a row vector" + ("" if cols == "?" else f" of length {cols}")
+    return "a matrix" if "?" in (rows, cols) else f"a {rows}-by-{cols} matrix"
+
+
 def _describe(d: _Dim | None) -> str:
     if d is None:
         return "no axis"
     root = d.root()
-    return str(root.value) if root.value is not None else "an inferred size"
+    return str(root.value) if root.value is not None else "?"
 
 
 class _Inference:
@@ -90,6 +101,7 @@ class _Inference:
         self.vars: dict[str, tuple[str, list[_Dim]]] = {}
         self.index_dims: dict[str, _Dim] = {}
         self.exponent_only = _exponent_only_names(tree)
+        self.undeclared: set[str] = set()
         for decl in decls:
             self._declare(decl)
 
@@ -118,6 +130,7 @@ class _Inference:
 
     def variable(self, name: str) -> tuple[str, list[_Dim]]:
         if name not in self.vars:
+            self.undeclared.add(name)
             origin = f"`{name}` (undeclared, so taken as "
             if name in self.exponent_only:
                 self.vars[name] = ("integer", [])
@@ -152,9 +165,12 @@ class _Inference:
 
     def _fail(self, a, b, context: M.MExpr, what: str):
         places = [d.root().origin for d in (a, b) if d is not None and d.root().origin]
-        message = (
-            f"shapes do not fit in `{M.show(context)}`: {what} ({_describe(a)} vs {_describe(b)})"
+        sizes = (
+            f" ({_describe(a)} vs {_describe(b)})"
+            if "?" not in (_describe(a), _describe(b))
+            else ""
         )
+        message = f"shapes do not fit in `{M.show(context)}`: {what}{sizes}"
         if places:
             message += "; sizes from " + " and ".join(dict.fromkeys(places))
         raise ShapeError(message)
@@ -226,8 +242,11 @@ class _Walker:
                     return rs
                 if _is_scalar(rs):
                     return ls
-                what = f"`{M.show(l)}` has {_describe(ls[1])} columns but `{M.show(r)}` has "
-                inf.unify(ls[1], rs[0], e, what + f"{_describe(rs[0])} rows")
+                what = (
+                    f"`{M.show(l)}` is {_describe_shape(ls)} and `{M.show(r)}` is "
+                    f"{_describe_shape(rs)}; their inner sizes must match" + self._vector_hint(l, r)
+                )
+                inf.unify(ls[1], rs[0], e, what)
                 return (ls[0], rs[1])
             case M.Div(left=l, right=r):
                 rs = self.shape(r)
@@ -267,6 +286,20 @@ class _Walker:
                 return (None, None)
         raise ShapeError(f"cannot type `{M.show(e)}`")
 
+    def _vector_hint(self, *operands) -> str:
+        """Suggest ``a: scalar`` for undeclared lower-case names taken as vectors."""
+        for x in operands:
+            name = (
+                x.operand.name
+                if isinstance(x, M.Transpose) and isinstance(x.operand, M.Name)
+                else getattr(x, "name", None)
+            )
+            if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
+                return (
+                    f"; `{name}` is taken as a vector: declare `{name}: scalar` if it is a number"
+                )
+        return ""
+
     def _placeholder(self, e, origin):
         d = self.inf.cell(None, origin)
         self.placeholders[id(e)] = d
@@ -286,7 +319,10 @@ class _Walker:
         if _is_scalar(rs):
             return ls
         op = {M.Add: "+", M.Sub: "-", M.Hadamard: ".*", M.ElemDiv: "./", M.ElemPow: ".^"}
-        what = f"the two sides of `{op.get(type(e), '?')}` have different shapes"
+        what = (
+            f"the two sides of `{op.get(type(e), '?')}` have different shapes "
+            f"({_describe_shape(ls)} and {_describe_shape(rs)})"
+        )
         self.inf.unify(ls[0], rs[0], e, what)
         self.inf.unify(ls[1], rs[1], e, what)
         return ls
@@ -434,7 +470,9 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
             shape = (shapes[x][1], shapes[x][0])
         case M.Neg(operand=x) | M.Inverse(operand=x):
             shape = shapes[x]
-        case M.Div(left=x) | M.ElemPow(base=x) | M.Power(base=x):
+        case M.ElemPow(base=x, exponent=p):
+            shape = shapes[p] if _is_scalar(shapes[x]) else shapes[x]
+        case M.Div(left=x) | M.Power(base=x):
             shape = shapes[x]
         case M.Call(fn=fn, args=(x,)):
             shape = _call_shape(fn, shapes[x])

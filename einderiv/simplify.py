@@ -46,17 +46,26 @@ def rule(kind: type, formula: str):
     return register
 
 
+# Rules that only restructure (no delta contraction, no merging): what a student writes first.
+STRUCTURAL = ("add_flatten", "prod_flatten", "prod_numbers", "prod_zero", "prod_sum_of_add")
+
+
 def simplify(t: Term) -> Term:
     """Run every rule to a fixpoint, then put the result in canonical form."""
-    return canonical(_Driver().run(t))
+    return canonical(_Driver(RULES).run(t))
+
+
+def tidy(t: Term) -> Term:
+    """Only flatten nested sums and products and fold numbers (for showing derivation steps)."""
+    return canonical(_Driver([r for r in RULES if r.name in STRUCTURAL]).run(t))
 
 
 class _Driver:
-    def __init__(self):
+    def __init__(self, rules: list[Rule]):
         self.memo: dict[Term, Term] = {}
         self.budget = _MAX_REWRITES
         self.by_kind: dict[type, list[Rule]] = {}
-        for r in RULES:
+        for r in rules:
             self.by_kind.setdefault(r.kind, []).append(r)
 
     def run(self, t: Term) -> Term:
@@ -180,6 +189,13 @@ def add_collect(t: T.Add):
 
 # ---------------------------------------------------------------------------------------------
 # Products
+
+
+@rule(T.Prod, "sum_e (u + v) -> sum_e u + sum_e v  (a sum of a sum: linear, no blow-up)")
+def prod_sum_of_add(t: T.Prod):
+    if len(t.factors) == 1 and isinstance(t.factors[0], T.Add):
+        return T.Add(tuple(T.Prod((x,), t.summed) for x in t.factors[0].terms))
+    return None
 
 
 @rule(T.Prod, "0 x -> 0")
@@ -337,6 +353,26 @@ def _exponent_sum(p: Term, q: Term) -> Term | None:
     return None
 
 
+@rule(T.Prod, "exp(u) (1 + exp(u))^-1 -> sigmoid(u)")
+def prod_sigmoid(t: T.Prod):
+    for k, f in enumerate(t.factors):
+        if not (isinstance(f, T.Pow) and f.exponent == T.MINUS_ONE):
+            continue
+        if not (isinstance(f.base, T.Add) and len(f.base.terms) == 2):
+            continue
+        one, other = f.base.terms
+        if isinstance(other, T.Ones) or other == ONE:
+            one, other = other, one
+        if not ((isinstance(one, T.Ones) or one == ONE) and isinstance(other, T.Func)):
+            continue
+        if other.name != "exp" or other not in t.factors:
+            continue
+        j = t.factors.index(other)
+        rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+        return T.Prod(rest + (T.Func("sigmoid", other.arg),), t.summed)
+    return None
+
+
 @rule(T.Prod, "sum_c B^p[a,c] B^q[c,b] -> B^(p+q)[a,b]  (so X[a,c] X[c,b] -> X^2[a,b])")
 def prod_merge_powers(t: T.Prod):
     factors = list(t.factors)
@@ -469,9 +505,12 @@ def sumover_simple(t: T.SumOver):
         return T.Prod((count, t.body))
     if isinstance(t.body, T.Add):
         return T.Add(tuple(t.replace(body=x) for x in t.body.terms))
-    if t.count.is_literal and t.count.const <= _EXPAND_LIMIT:
-        if t.count.const <= 0:
+    n = t.count.const
+    if t.count.is_literal and abs(n) <= _EXPAND_LIMIT:
+        if n == 0:
             return zero_like(t)
-        terms = tuple(T.subst_int(t.body, t.var, T.affine(r)) for r in range(t.count.const))
-        return terms[0] if len(terms) == 1 else T.Add(terms)
+        values = range(n) if n > 0 else range(n, 0)  # a backward sum when n < 0
+        terms = tuple(T.subst_int(t.body, t.var, T.affine(r)) for r in values)
+        total = terms[0] if len(terms) == 1 else T.Add(terms)
+        return total if n > 0 else T.Prod((T.MINUS_ONE, total))
     return None

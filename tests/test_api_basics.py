@@ -118,6 +118,9 @@ EVAL_CASES = [
     ("x .* y", lambda x, y: x * y),
     ("x ./ y", lambda x, y: x / y),
     ("x .^ 2", lambda x: x**2),
+    ("2 .^ x", lambda x: 2.0**x),  # scalar base applies to every entry of the exponent
+    ("y .^ x", lambda y, x: y**x),
+    ("2 .^ Y", lambda Y: 2.0**Y),
     ("Y .^ t", lambda Y, t: Y**t),
     ("A .* B", lambda A, B: A * B),
     ("A / t", lambda A, t: A / t),
@@ -400,6 +403,12 @@ def test_evaluation_of_derivative_with_wrong_shape_names_the_variable():
     assert re.search(r"(?<![A-Za-z0-9_])(A|X)(?![A-Za-z0-9_])", msg), msg
 
 
+def test_evaluation_with_non_numeric_array_raises():
+    f = ed.parse("x' x", where="x: vector(n)")
+    with pytest.raises(ed.EinderivError):
+        f(x="abc")
+
+
 def test_evaluation_with_missing_variable_raises():
     f = ed.parse("a' x", where="a: vector(n); x: vector(n)")
     with pytest.raises(ed.EinderivError) as info:
@@ -422,6 +431,18 @@ ROUNDTRIP = [
      lambda r: {"X": invertible(r, 3)}),
     ("tanh(A x)", "x", "A: matrix(m, n); x: vector(n)", lambda A, x: np.tanh(A @ x),
      lambda r: {"A": gen(r, 2, 3), "x": gen(r, 3)}),
+    ("tr(X^3)", "X", "X: matrix(n, n)", lambda X: np.trace(mpow(X, 3)),
+     lambda r: {"X": gen(r, 3, 3)}),
+    ("|X' A X|", "X", "X: matrix(n, n); A: matrix(n, n)", lambda X, A: det(X.T @ A @ X),
+     lambda r: {"X": invertible(r, 3), "A": gen(r, 3, 3) + 3 * np.eye(3)}),
+    ("inv(I + t A)", "t", "t: scalar; A: matrix(n, n)", lambda t, A: inv(np.eye(3) + t * A),
+     lambda r: {"t": 0.3, "A": gen(r, 3, 3, scale=0.3)}),
+    ("X^k", "X", "X: matrix(n, n); k: integer", lambda X, k: mpow(X, k),
+     lambda r: {"X": gen(r, 3, 3), "k": 3}),
+    ("a", "x", "a: vector(m); x: vector(n)", lambda a, x: a + 0 * np.sum(x),
+     lambda r: {"a": gen(r, 3), "x": gen(r, 2)}),
+    ("sum(x .* x) + x' A x", "x", "x: vector(n); A: matrix(n, n)",
+     lambda x, A: np.sum(x * x) + x @ A @ x, lambda r: {"x": gen(r, 3), "A": gen(r, 3, 3)}),
 ]  # fmt: skip
 
 
@@ -464,3 +485,28 @@ def test_dt5_and_c9_any_size(m_, n_, seed):
     g = ed.diff("B x", "x", where="B: matrix(m, n); x: vector(n)", layout="denominator")
     jac = jacobian_fd(lambda B, x: B @ x, {"B": B, "x": x}, "x")
     assert_close(g(B=B, x=x), to_layout(jac, 1, 1, "denominator"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    m_=st.integers(1, 4), n_=st.integers(1, 4), p_=st.integers(1, 4), seed=st.integers(0, 2**31 - 1)
+)
+def test_dt8_dd3_vv5_any_size(m_, n_, p_, seed):
+    r = np.random.default_rng(seed)
+    # (DT8) d tr(A X B X' C)/dX = B X' C A + B' X' A' C'
+    X, A, B, C = gen(r, m_, n_), gen(r, p_, m_), gen(r, n_, n_), gen(r, m_, p_)
+    where = "X: matrix(m, n); A: matrix(p, m); B: matrix(n, n); C: matrix(m, p)"
+    g = ed.diff("tr(A X B X' C)", "X", where=where)
+    args = {"X": X, "A": A, "B": B, "C": C}
+    jac = jacobian_fd(lambda X, A, B, C: np.trace(A @ X @ B @ X.T @ C), args, "X")
+    assert_close(g(**args), to_layout(jac, 0, 2, "numerator"), what="DT8")
+    # (DD3) d log|X|/dX = X^-1
+    Y = invertible(r, n_)
+    g = ed.diff("log|X|", "X", where="X: matrix(n, n)", layout="denominator")
+    jac = jacobian_fd(lambda X: np.log(det(X)), {"X": Y}, "X")
+    assert_close(g(X=Y), to_layout(jac, 0, 2, "denominator"), what="DD3")
+    # (VV5) chain rule, f(g) = sin(F g), g = tanh(G x)
+    F, G, x = gen(r, m_, p_), gen(r, p_, n_), gen(r, n_)
+    g = ed.diff("sin(F tanh(G x))", "x", where="F: matrix(m, p); G: matrix(p, n); x: vector(n)")
+    jac = jacobian_fd(lambda F, G, x: np.sin(F @ np.tanh(G @ x)), {"F": F, "G": G, "x": x}, "x")
+    assert_close(g(F=F, G=G, x=x), jac, what="VV5")

@@ -133,6 +133,18 @@ LAYOUT_CASES = [
          fn=lambda X, k: mpow(X, k), sample=lambda r: {"X": gen(r, N, N, scale=0.5), "k": 3}),
     Case("mm X^(k-1)", "X^(k-1)", "X", "X: matrix(n, n); k: integer",
          fn=lambda X, k: mpow(X, k - 1), sample=lambda r: {"X": gen(r, N, N, scale=0.5), "k": 4}),
+    # negative symbolic powers: d X^k / dX for k = -1, -2 (X invertible); X^k evaluates to
+    # inv(X)^-k, so its derivative must not be the empty sum over r = 0..k-1
+    Case("mm X^k k=-1", "X^k", "X", "X: matrix(n, n); k: integer",
+         fn=lambda X, k: mpow(X, k), sample=lambda r: {"X": invertible(r, N), "k": -1},
+         notes=lambda X, k: -np.einsum("ai,jb->abij", inv(X), inv(X))),
+    Case("mm X^k k=-2", "X^k", "X", "X: matrix(n, n); k: integer",
+         fn=lambda X, k: mpow(X, k), sample=lambda r: {"X": invertible(r, N), "k": -2}),
+    Case("sm tr(A X^k) k=-1", "tr(A X^k)", "X", "X: matrix(n, n); A: matrix(n, n); k: integer",
+         fn=lambda X, A, k: np.trace(A @ mpow(X, k)),
+         sample=lambda r: {"X": invertible(r, N), "A": gen(r, N, N), "k": -1}),
+    Case("mm X^-2", "X^-2", "X", "X: matrix(n, n)",
+         fn=lambda X: mpow(X, -2), sample=lambda r: {"X": invertible(r, N)}),
     # vector by matrix (order 3) and matrix by vector
     Case("vm X a", "X a", "X", "X: matrix(m, n); a: vector(n)",
          fn=lambda X, a: X @ a, sample=lambda r: {"X": gen(r, m, n), "a": gen(r, n)}),
@@ -368,6 +380,9 @@ OP_CASES = [
     V("x .^ s by x", "x .^ s", "x", lambda x, s, **_: x**s),
     V("x .^ s by s", "x .^ s", "s", lambda x, s, **_: x**s, lambda x, s, **_: x**s * np.log(x)),
     V("x .^ 0.5", "x .^ 0.5", "x", lambda x, **_: x**0.5),
+    # a scalar base with a vector exponent: "a scalar operand applies to every entry"
+    V("2 .^ x", "2 .^ x", "x", lambda x, **_: 2.0**x, lambda x, **_: np.diag(2.0**x * np.log(2))),
+    V("x .^ y by y", "x .^ y", "y", lambda x, y, **_: x**y),
     V("x .^ (s + 1) by s", "x .^ (s + 1)", "s", lambda x, s, **_: x ** (s + 1)),
     # ./ elementwise quotient
     V("x ./ y by x", "x ./ y", "x", lambda x, y, **_: x / y, lambda x, y, **_: np.diag(1 / y)),

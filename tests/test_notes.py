@@ -689,6 +689,20 @@ for _k in (4, 2):
         )
     )
 
+for _k in (-1, -2, 0):
+    # (DT2) also holds for k <= 0 with invertible X: d tr(X^k)/dX = k X^(k-1)
+    DT_CASES.append(
+        Case(
+            f"DT2-symbolic-k={_k}",
+            "tr(X^k)",
+            "X",
+            "X: matrix(n, n); k: integer",
+            fn=lambda X, k, **_: np.trace(mpow(X, k)),
+            sample=lambda r, _k=_k: {"X": invertible(r, N), "k": _k},
+            notes=lambda X, k, **_: k * mpow(X, k - 1),
+        )
+    )
+
 NS = "X: matrix(m, n); A: matrix(p, m); B: matrix(n, p)"
 
 
@@ -965,11 +979,22 @@ def engine(case: Case, layout: str):
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 @pytest.mark.parametrize("case", param(ALL_CASES))
 def test_engine_matches_fd(case: Case, layout: str):
-    args = case.point()
+    g = engine(case, layout)
+    for salt in (0, 2):  # two points: the same Expr evaluated twice
+        args = case.point(salt)
+        jac, ny, nx = case.reference(args)
+        expected = to_layout(jac, ny, nx, layout)
+        got = g(**args)
+        assert_close(got, expected, rtol=case.rtol, what=f"{case.id} {case.expr} ({layout})")
+
+
+@pytest.mark.parametrize("case", param(ALL_CASES))
+def test_compiled_matches_fd(case: Case):
+    # g.compile() is a second evaluation path (contraction paths planned once)
+    args = case.point(salt=3)
     jac, ny, nx = case.reference(args)
-    expected = to_layout(jac, ny, nx, layout)
-    got = engine(case, layout)(**args)
-    assert_close(got, expected, rtol=case.rtol, what=f"{case.id} {case.expr} ({layout})")
+    fn = engine(case, "numerator").compile()
+    assert_close(fn(**args), to_layout(jac, ny, nx, "numerator"), rtol=case.rtol, what=case.id)
 
 
 @pytest.mark.parametrize("case", param(ALL_CASES))
@@ -1233,3 +1258,54 @@ def test_list_of_notes_errors():
             "DD5 holds only for square X; in general 2|X'AX| (X'AX)^-1 X'A (A symmetric)",
         ]
     )
+
+
+# --------------------------------------------------------------------------------------------
+# ed.check on the notes' printed claims: its verdict must agree with the FD verdict above
+# (test_notes_claim), i.e. ok exactly when the case has no notes_error.
+# --------------------------------------------------------------------------------------------
+
+CLAIMS = {
+    "C5": "I",
+    "C6-a'x": "a'",
+    "C7": "2 x'",
+    "C8": "2 x' a a'",
+    "C9": "A",
+    "C10": "A'",
+    "C11": "x' (A + A')",
+    "DT1": "I",
+    "DT2-k=3": "3 X^2",
+    "DT3-tr(AX)": "A",
+    "DT4-tr(AX')": "A'",
+    "DT5": "X' (A + A')",
+    "DT6-inv": "-X^-T A X^-T",  # NOTES ERROR: false
+    "DT7-tr(AXB)": "B A",
+    "DT8": "B X' C A + B' X' A' C'",
+    "DD1-|X|": "|X| X^-1",
+    "DD3-log|X|": "X^-1",
+    "DD4": "|A X B| X^-1",
+    "DD5": "2 |X' A X| X^-1",
+}
+BY_ID = {c.id: c for c in ALL_CASES}
+
+
+@pytest.mark.parametrize("cid", list(CLAIMS))
+def test_check_verdict_on_notes_claim(cid):
+    case = BY_ID[cid]
+    r = ed.check(case.expr, case.wrt, where=case.where, claim=CLAIMS[cid])
+    assert bool(r) == r.ok == (case.notes_error is None), str(r)
+    if not r.ok:
+        assert r.counterexample is not None
+    # the engine's derivative, as returned by check, agrees with FD
+    args = case.point()
+    jac, ny, nx = case.reference(args)
+    assert_close(r.expected(**args), to_layout(jac, ny, nx, "numerator"), what=cid)
+
+
+def test_check_corrected_dt6():
+    # NOTES ERROR: (DT6) the correct numerator-layout form is -X^-1 A X^-1
+    case = BY_ID["DT6-inv"]
+    assert ed.check(case.expr, case.wrt, where=case.where, claim="-X^-1 A X^-1").ok
+    assert ed.check(
+        case.expr, case.wrt, where=case.where, claim="-X^-T A' X^-T", layout="denominator"
+    ).ok

@@ -8,17 +8,20 @@ them; ``api`` is what users call.
 """
 
 from .api import LAYOUTS, Expr, codegen, diff, hessian, parse
+from .check import CheckResult, check
 from .errors import EinderivError, EvaluationError, ParseError, ShapeError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LAYOUTS",
+    "CheckResult",
     "EinderivError",
     "EvaluationError",
     "Expr",
     "ParseError",
     "ShapeError",
+    "check",
     "codegen",
     "diff",
     "hessian",

@@ -135,15 +135,19 @@ def codegen(expr, name: str = "f") -> str:
     return _codegen(parse(expr).term, parse(expr).axes, parse(expr).variables, name=name)
 
 
-def parse(text, where: str | None = None) -> Expr:
-    """Read an expression in matrix or index notation (SPEC section 1)."""
+def parse(text, where: str | None = None, *, what: str = "expression", shape=None) -> Expr:
+    """Read an expression in matrix or index notation (SPEC section 1).
+
+    ``shape``, a (rows, columns) pair of dimensions (None for an absent axis), requires the
+    expression to have that matrix shape.
+    """
     if isinstance(text, Expr):
         if where:
             raise EinderivError("`where` applies to text; this expression is already parsed")
         return text
     if not isinstance(text, str):
         raise EinderivError(f"expected expression text, got {type(text).__name__}")
-    typed, lowered = front(text, where)
+    typed, lowered = front(text, where, what, shape)
     return Expr(
         lowered.term,
         lowered.axes,

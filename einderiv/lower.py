@@ -92,8 +92,8 @@ class _Lowerer:
         a, b = out
         match e:
             case M.Name(name=name):
-                info = self.typed.variables[name]
-                if info.kind == "integer":
+                info = self.typed.variables.get(name)
+                if info is None or info.kind == "integer":  # integers, and a sum's variable
                     return T.affine(0, {name: 1})
                 return T.Var(name, tuple(i for i in out if i is not None))
             case M.Number(value=value):
@@ -133,6 +133,13 @@ class _Lowerer:
                 return self._call(fn, x, out)
             case M.Entry():
                 return self._einstein([self._raw(e)])
+            case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+                # sum_{r=lo}^{hi} u(r) = sum_{s=0}^{hi-lo} u(s + lo)
+                low = _affine(lower)
+                count = T.affine_add(T.affine_add(_affine(upper), low, -1), T.affine(1))
+                new = T.fresh_int()
+                shifted = T.affine_add(T.affine(0, {new: 1}), low)
+                return T.SumOver(new, count, T.subst_int(self.lo(body, out), var, shifted))
             case M.KDelta(indices=(i, j)):
                 return self._einstein([T.Delta(self.index(i), self.index(j))])
             case M.KDelta(indices=(i, *others)):  # delta[i,j,k] = delta[i,j] delta[i,k]

@@ -35,6 +35,7 @@ __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
 MAX_DEPTH = 400
 _RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
+_NOT_SUMMATION_VARIABLES = {**_RESERVED, "T": "in an exponent T means transpose"}
 _FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
 
 
@@ -198,6 +199,16 @@ class _Build:
         det = ir.Call("det", (inner.node,), span=(func.end_pos - 1, close.end_pos))
         return _S(ir.Call("log", (det,), span=span), *span, inner.depth + 2)
 
+    def finite_sum(self, children):
+        open_, var, close = children[0], children[1], children[-1]
+        lower, upper, body = (c for c in children if isinstance(c, _S))
+        if var.value in _NOT_SUMMATION_VARIABLES:
+            what = _NOT_SUMMATION_VARIABLES[var.value]
+            raise _error(f"'{var.value}' cannot be a summation variable ({what})", var.start_pos)
+        span = (open_.start_pos, close.end_pos)
+        node = ir.FiniteSum(var.value, lower.node, upper.node, body.node, span=span)
+        return _S(node, *span, 1 + max(lower.depth, upper.depth, body.depth))
+
     # ---- declarations
 
     def dims(self, children):
@@ -269,19 +280,32 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
 
 
 class _SplitCalls(PostLex):
-    """``name(`` that is not a known function: a product ``name (`` or an unknown function."""
+    """``name(`` that is not a known function: a product ``name (`` or an unknown function.
+
+    The upper bound of a finite sum written without braces (``sum_{r=0}^n(body)``) is followed
+    by the body's ``(``: there ``name(`` is always the bound and ``(``, whatever the name.
+    """
 
     always_accept = ("CALLNAME",)
 
     def process(self, stream):
+        braces: list[bool] = []  # the open '{'s: True for the one of a "sum_{"
+        header_closed = False  # the previous token closed a "sum_{...}"
+        bound = False  # the previous two were "sum_{...}" and "^": a bound comes now
         for token in stream:
+            is_bound, bound = bound, header_closed and token.type == "CIRCUMFLEX"
+            header_closed = False
+            if token.type in ("SUM_OPEN", "LBRACE"):
+                braces.append(token.type == "SUM_OPEN")
+            elif token.type == "RBRACE" and braces:
+                header_closed = braces.pop()
             if token.type != "CALLNAME":
                 yield token
                 continue
             name = token.value[:-1]
             state = _STATE.get()
             known = name in state.declared or name in _RESERVED or len(name) == 1
-            if not (state.declarations or known or name in _FUNCTION_NAMES):
+            if not (is_bound or state.declarations or known or name in _FUNCTION_NAMES):
                 guess = closest(name, _FUNCTION_NAMES)
                 hint = (
                     f"; did you mean '{guess}'?"
@@ -333,7 +357,7 @@ _NAMED = {
     "$END": "end of input",
 }
 _HIDDEN = {"CALLNAME", "SPACES", "NEWLINES"}
-_OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'"}
+_OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'sum_{'"}
 _OPERATOR = {"'+'", "'-'", "'*'", "'@'", "'.*'", "'./'", "'/'", "'^'", "'.^'", '"\'"', "'.T'"}
 
 
@@ -359,11 +383,24 @@ def _expected(terms) -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: (n == "end of input", n)) + groups)
 
 
+_SUM_HEADER = ({"'='"}, {"'^'"}, {"'('"})  # what only the parts of a finite sum expect
+
+
+def _sum_hint(expected: tuple[str, ...]) -> str:
+    if set(expected) not in _SUM_HEADER:
+        return ""
+    hint = " (a finite sum is written sum_{r=0}^{k-1}(body)"
+    if "'('" in expected:
+        hint += ": the body in parentheses, the upper bound in braces unless it is one atom"
+    return hint + ")"
+
+
 def _from_lark(e: UnexpectedInput, text: str) -> ParseError:
     at_end = isinstance(e, UnexpectedToken) and e.token.type == "$END"
     if at_end or not isinstance(e, (UnexpectedToken, UnexpectedCharacters)):
         expected = _expected(getattr(e, "expected", ()))
-        return _error("unexpected end of input", len(text.rstrip()), expected)
+        message = "unexpected end of input" + _sum_hint(expected)
+        return _error(message, len(text.rstrip()), expected)
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream]
         return _error(f"unexpected character {char!r}", e.pos_in_stream, _expected(e.allowed))
@@ -376,6 +413,7 @@ def _from_lark(e: UnexpectedInput, text: str) -> ParseError:
         message += " (a product with |...| needs '*': write 'a * |X|')"
     if token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
+    message += _sum_hint(expected)
     return _error(message, token.start_pos, expected)
 
 

@@ -36,12 +36,14 @@ class Derivation:
     stages: tuple[Stage, ...] = ()
 
 
-def front(text: str, where: str | None, what: str = "expression") -> tuple[Typed, Lowered]:
+def front(
+    text: str, where: str | None, what: str = "expression", root=None
+) -> tuple[Typed, Lowered]:
     """parse -> infer kinds and shapes -> lower."""
     decls = parse_declarations(where or "")
     declared = frozenset(d.name for d in decls)
     tree: M.MExpr = parse_expression(text, declared=declared, what=what)
-    typed = infer(tree, decls)
+    typed = infer(tree, decls, root)
     return typed, lower(typed)
 
 

@@ -20,6 +20,7 @@ from .canon import format_affine
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
+_SUM_NAMES = ("r", "s", "t", "u", "v", "r1", "r2", "r3", "r4")
 
 
 def index_notation(term: T.Term, axes) -> str:
@@ -105,7 +106,10 @@ class _Printer:
             case T.LogDet(base=base, bound=bound):
                 return f"logdet({matrix_of(base, *bound)})"
             case T.SumOver(var=var, count=count, body=body):
-                return f"sum_({var}=0..{format_affine(count)}-1) ({self.text(body)})"
+                name = next(n for n in _SUM_NAMES if n not in T.int_names(t))
+                body = T.subst_int(body, var, T.affine(0, {name: 1}))
+                upper = M.show(_affine_tree(T.affine_add(count, T.affine(1), -1)))
+                return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
         raise TypeError(type(t).__name__)
 
     def product(self, t: T.Prod) -> str:

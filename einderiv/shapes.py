@@ -278,6 +278,19 @@ class _Walker:
                 for name, axis in zip(indices, axes):
                     self._index(name, axis, e)
                 return (None, None)
+            case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+                for bound in (lower, upper):
+                    if _non_integer_part(bound, inf) is not None:
+                        raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers")
+                outer = inf.vars.get(var)
+                inf.vars[var] = ("integer", [])
+                try:
+                    return self.shape(body)
+                finally:
+                    if outer is None:
+                        del inf.vars[var]
+                    else:
+                        inf.vars[var] = outer
             case M.KDelta(indices=indices):
                 first = self._index(indices[0], None, e)
                 for other in indices[1:]:
@@ -397,12 +410,23 @@ def _non_integer_part(e: M.MExpr, inf: _Inference) -> str | None:
     return M.show(e)
 
 
-def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = ()) -> Typed:
-    """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``."""
+def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = None) -> Typed:
+    """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``.
+
+    ``root``, when given, is the shape the whole expression must have (a claimed derivative
+    must have the derivative's shape: that also sizes a bare ``I``).
+    """
     inference = _Inference(decls, tree)
     walker = _Walker(inference)
     walker.placeholders = {}
-    walker.shape(tree)
+    shape = walker.shape(tree)
+    if root is not None:
+        for got, want in zip(shape, root):
+            if (got is None) != (want is None):
+                raise ShapeError(f"`{M.show(tree)}` does not have the required shape")
+            if want is not None:
+                fixed = inference.cell(want, "the required shape")
+                inference.unify(got, fixed, tree, "the size differs from the required one")
     names = _resolve_names(inference)
 
     def dim(cell):
@@ -454,7 +478,7 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
         _record_shapes(child, variables, index_dims, shapes)
     match e:
         case M.Name(name=name):
-            shape = variables[name].shape
+            shape = variables[name].shape if name in variables else (None, None)  # a sum's r
         case M.Identity(dim=d):
             shape = (d, d)
         case M.Ones(dim=d):
@@ -472,7 +496,7 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
             shape = shapes[x]
         case M.ElemPow(base=x, exponent=p):
             shape = shapes[p] if _is_scalar(shapes[x]) else shapes[x]
-        case M.Div(left=x) | M.Power(base=x):
+        case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
             shape = shapes[x]
         case M.Call(fn=fn, args=(x,)):
             shape = _call_shape(fn, shapes[x])

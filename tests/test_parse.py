@@ -17,6 +17,7 @@ from einderiv.matrix_ir import (
     ElemDiv,
     ElemPow,
     Entry,
+    FiniteSum,
     Hadamard,
     Identity,
     Inverse,
@@ -138,6 +139,7 @@ FORMS = [
     ("log(1 + exp(z))", Call("log", (Add(num(1), Call("exp", (Name("z"),))),))),
     ("tr(X' A X)", Call("tr", (MatMul(MatMul(Transpose(X), A), X),))),
     ("x\n + \n y", Add(x, y)),
+    ("sum_{r=0}^{k-1}(X^r)", FiniteSum("r", num(0), Sub(k, num(1)), Power(X, Name("r")))),
 ]
 
 
@@ -241,6 +243,146 @@ ROUND_TRIP = [
 def test_show_reads_back(text):
     e = parse(text)
     assert parse(show(e)) == e
+
+
+# ---------------------------------------------------------------------------------------------
+# finite sums: sum_{r=lower}^{upper}(body), as show prints FiniteSum
+
+r, n = Name("r"), Name("n")
+K_1 = Sub(k, num(1))
+XR = Power(X, r)
+
+FINITE_SUMS = [
+    (
+        "sum_{r=0}^{k-1}((X^r)[i,l] (X^(k-1-r))[k,j])",
+        FiniteSum(
+            "r",
+            num(0),
+            K_1,
+            MatMul(Entry(XR, ("i", "l")), Entry(Power(X, Sub(K_1, r)), ("k", "j"))),
+        ),
+    ),
+    ("sum_{r=0}^{k-1} (X^r)", FiniteSum("r", num(0), K_1, XR)),
+    ("sum_{ r = 0 }^{ k - 1 }  ( X^r )", FiniteSum("r", num(0), K_1, XR)),
+    ("sum_{r=0}^n(X^(-r-1))", FiniteSum("r", num(0), n, Power(X, Sub(Neg(r), num(1))))),
+    ("sum_{r=0}^n (X^r)", FiniteSum("r", num(0), n, XR)),
+    ("sum_{r=0}^3(X^r)", FiniteSum("r", num(0), num(3), XR)),
+    ("sum_{r=0}^(k-1)(X^r)", FiniteSum("r", num(0), K_1, XR)),
+    ("sum_{r=0}^nn(X^r)", FiniteSum("r", num(0), Name("nn"), XR)),  # not a call of nn
+    ("sum_{r=1}^{k}(X^r)", FiniteSum("r", num(1), k, XR)),
+    ("sum_{r=-k}^{-1}(X^r)", FiniteSum("r", Neg(k), num(-1), XR)),
+    (
+        "sum_{idx=a b}^{2k}(X^idx)",
+        FiniteSum("idx", MatMul(a, b), MatMul(num(2), k), Power(X, Name("idx"))),
+    ),
+    ("sum_{r=0}^{k-1}(X^r)'", Transpose(FiniteSum("r", num(0), K_1, XR))),
+    ("sum_{r=0}^{k-1}(X^r)[i,j]", Entry(FiniteSum("r", num(0), K_1, XR), ("i", "j"))),
+    ("sum_{r=0}^{k-1}(X^r)^2", Power(FiniteSum("r", num(0), K_1, XR), num(2))),
+    (
+        "2 sum_{r=0}^{k-1}(X^r) A",
+        MatMul(MatMul(num(2), FiniteSum("r", num(0), K_1, XR)), A),
+    ),
+    ("A sum_{r=0}^n(X^r)", MatMul(A, FiniteSum("r", num(0), n, XR))),
+    ("-sum_{r=0}^n(X^r)", Neg(FiniteSum("r", num(0), n, XR))),
+    ("tr(sum_{r=0}^n(X^r))", Call("tr", (FiniteSum("r", num(0), n, XR),))),
+    ("a^sum_{r=0}^n(r)", Power(a, FiniteSum("r", num(0), n, r))),
+    (
+        "sum_{r=0}^n(sum_{s=0}^{r}(X^s))",
+        FiniteSum("r", num(0), n, FiniteSum("s", num(0), r, Power(X, Name("s")))),
+    ),
+    ("sum_{r=0}^n(r(x))", FiniteSum("r", num(0), n, MatMul(r, x))),
+]
+
+
+@pytest.mark.parametrize("text, expected", FINITE_SUMS, ids=[t for t, _ in FINITE_SUMS])
+def test_finite_sum(text, expected):
+    assert parse(text) == expected
+
+
+FINITE_SUM_SHOWN = [
+    "sum_{r=0}^{k - 1}((X^r)[i,l] (X^(k - 1 - r))[k,j])",
+    "sum_{r=0}^{n}(X^(-r - 1))",
+    "2 sum_{r=0}^{k - 1}(X^r) A",
+    "sum_{r=-k}^{-1}(X^r)",
+    "sum_{r=0}^{n}(sum_{s=0}^{r}(X^s))'",
+    "sum_{r=0}^{n}(X^r)^2 + sum(X)",
+]
+
+
+@pytest.mark.parametrize("text", FINITE_SUM_SHOWN)
+def test_finite_sum_show_is_the_input(text):
+    assert show(parse(text)) == text
+
+
+@pytest.mark.parametrize("text", [t for t, _ in FINITE_SUMS])
+def test_finite_sum_reads_back(text):
+    e = parse(text)
+    assert parse(show(e)) == e
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sum(X)", Call("sum", (X,))),
+        ("sum (X)", Call("sum", (X,))),
+        ("sum(X) sum_x", MatMul(Call("sum", (X,)), Name("sum_x"))),
+        ("sum_x", Name("sum_x")),
+        ("sum_x^2 + sum_", Add(Power(Name("sum_x"), num(2)), Name("sum_"))),
+        ("summary", Name("summary")),
+        ("sum", Name("sum")),
+        ("sum_x(y)", MatMul(Name("sum_x"), y)),  # declared below
+        ("x_sum_{r}", None),
+    ],
+)
+def test_sum_names_are_not_finite_sums(text, expected):
+    if expected is None:
+        with pytest.raises(ParseError):
+            parse(text)
+    else:
+        assert parse(text, declared=frozenset({"sum_x"})) == expected
+
+
+def test_finite_sum_spans_and_depth():
+    text = "2 sum_{r=0}^{k-1}(X^r) A"
+    e = parse(text)
+    s = e.left.right
+    assert text[slice(*s.span)] == "sum_{r=0}^{k-1}(X^r)"
+    assert text[slice(*s.upper.span)] == "k-1"
+    assert text[slice(*s.body.span)] == "X^r"
+    s = parse("sum_{r=0}^n (X)")
+    assert s.span == (0, 15) and s.upper.span == (10, 11)
+    nested = "sum_{r=0}^n(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1)
+    assert isinstance(parse(nested), FiniteSum)
+    with pytest.raises(EinderivError, match=r"depth 401; the limit is 400"):
+        parse("sum_{r=0}^n(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)
+
+
+@pytest.mark.parametrize(
+    "text, column, expected, message",
+    [
+        ("sum_{r}^{k}(X)", 7, "'='", "unexpected '}' (a finite sum is written sum_{r=0}^{k-1}"),
+        ("sum_{=0}^{k}(X)", 6, "a name", "unexpected '='"),
+        ("sum_{r=0}(X)", 10, "'^'", "unexpected '('"),
+        ("sum_{r=0}^{k}", 14, "'('", "the body in parentheses"),
+        ("sum_{r=0}^{k} X", 15, "'('", "the body in parentheses"),
+        ("sum_{r=0}^k-1(X)", 12, "'('", "the upper bound in braces unless it is one atom"),
+        ("sum_{r=0^{k}(X)", 16, "'}'", "unexpected end of input"),
+        ("sum_{r=0}^{k}()", 15, "an operand", "unexpected ')'"),
+        ("sum_{r=0}^{k}(X, Y)", 16, "')'", "unexpected ','"),
+        ("sum_ {r=0}^{k}(X)", 6, "end of input", "unexpected '{'"),
+        ("sum_{I=0}^{k}(X)", 6, None, "'I' cannot be a summation variable"),
+        ("sum_{T=0}^{k}(X^T)", 6, None, "'T' cannot be a summation variable"),
+    ],
+)
+def test_finite_sum_errors(text, column, expected, message):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    err = info.value
+    assert (err.line, err.column) == (1, column) and caret_column(err) == column
+    assert message in str(err)
+    if expected is not None:
+        assert expected in err.expected
+    assert not any(e.isupper() for e in err.expected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +500,7 @@ def test_depth_limit():
 ALPHABET = "xXAk2.5e-+*/@^'|()[]{},;: \nIT" + "\x00é"
 TOKENS = ["x", "A", "X", "2", "0.5", "+", "-", "*", "@", ".*", "./", "/", "^", ".^", "'", ".T"]
 TOKENS += ["(", ")", "[i,j]", "{", "}", "|", "log|", "tr(", "exp(", "inv(", "foo(", "a(", " "]
+TOKENS += ["sum_{", "r=", "=", "}^", "sum(", "sum_x", "n("]
 
 
 @settings(max_examples=300, deadline=None)

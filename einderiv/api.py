@@ -22,7 +22,7 @@ from .emit import einsum_program, evaluate
 from .errors import EinderivError, EvaluationError, ParseError, closest
 from .lower import is_user_index, user_free
 from .parse import parse_expression
-from .pipeline import Derivation, Stage, derive, front
+from .pipeline import Derivation, derive, front
 from .printing import index_latex, index_notation, matrix_latex
 from .recontract import recontract, zero_matrix
 from .shapes import VarInfo
@@ -33,7 +33,16 @@ LAYOUTS = ("numerator", "denominator", "jacobian")
 class Expr:
     """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
 
-    __slots__ = ("_layout", "axes", "index_dims", "slots", "source", "stages", "term", "variables")
+    __slots__ = (
+        "_layout",
+        "_origin",
+        "axes",
+        "index_dims",
+        "slots",
+        "source",
+        "term",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -42,7 +51,7 @@ class Expr:
         variables: dict[str, VarInfo],
         index_dims: dict | None = None,
         source: M.MExpr | None = None,
-        stages: tuple[Stage, ...] = (),
+        origin: tuple | None = None,
         layout: str | None = None,
         slots: tuple | None = None,
     ):
@@ -51,7 +60,7 @@ class Expr:
         self.variables = dict(variables)
         self.index_dims = dict(index_dims or {})
         self.source = source
-        self.stages = stages
+        self._origin = origin  # what derive() needs to replay the derivation with its trace
         self._layout = layout
         self.slots = slots  # (row index, column index) of the matrix form; None: index notation
 
@@ -104,15 +113,25 @@ class Expr:
         """The einsum contractions that evaluate this expression, one per line."""
         return "\n".join(einsum_program(self.term, self.axes))
 
+    @property
+    def stages(self) -> tuple:
+        """The trace of ``derive`` for this derivative: the indexed sum, the elementwise
+        derivative with Kronecker deltas, the deltas contracted (empty if not a derivative)."""
+        if self._origin is None:
+            return ()
+        term, axes, target, result_axes = self._origin
+        return derive(term, axes, target, result_axes, trace=True).stages
+
     def steps(self) -> str:
-        """The derivation, stage by stage (only for derivatives)."""
-        if not self.stages:
+        """The derivation, stage by stage (only for derivatives), from ``derive``'s trace."""
+        stages = self.stages
+        if not stages:
             return f"{self}\n(no derivation: this expression was not produced by diff)"
         lines = []
-        for n, stage in enumerate(self.stages, 1):
+        for n, stage in enumerate(stages, 1):
             lines.append(f"{n}. {stage.title}:")
             lines.append(f"   {index_notation(stage.term, self.axes)}")
-        lines.append(f"{len(self.stages) + 1}. the result:")
+        lines.append(f"{len(stages) + 1}. the result:")
         lines.append(f"   {self}")
         return "\n".join(lines)
 
@@ -160,7 +179,7 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
 
 def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
     """The derivative of ``expr`` by ``wrt`` (``"X"`` or ``"X[i,j]"``) in ``layout``."""
-    return _diff(parse(expr, where), wrt, layout, trace=True)
+    return _diff(parse(expr, where), wrt, layout, trace=False)
 
 
 def hessian(expr, wrt: str, where: str | None = None) -> Expr:
@@ -190,7 +209,8 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
     index_dims = dict(f.index_dims)
     index_dims.update({i.name: i.dim for i in indices if is_user_index(i)})
-    return Expr(done.term, done.axes, f.variables, index_dims, None, done.stages, layout, slots)
+    origin = (f.term, f.axes, target, result_axes)
+    return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
 
 def _slots(f: Expr, info: VarInfo, indices, layout: str) -> tuple | None:

@@ -130,7 +130,7 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
 
 def _masked_key(f: T.Term, summed: set) -> str:
     text = key(f)
-    for i in summed:
+    for i in summed & T.free(f):
         text = text.replace(_idx(i), "\u2039*\u203a")
     return text
 

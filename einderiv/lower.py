@@ -6,8 +6,8 @@ of its value (rows then columns; for index notation, the free indices sorted by 
 Invariants:
 - Output indices are passed top-down, so no subterm is ever renamed here:
   ``(A B)[a,b] = sum_c A[a,c] B[c,b]``, ``X'[a,b] = X[b,a]``, ``tr(X) = sum_a X[a,a]``.
-- A literal power is a chain: ``tr(X^3) = X[a,b] X[b,c] X[c,a]``. ``inv``, ``det``, ``logdet`` and
-  symbolic powers ``X^k`` are atoms with their own derivative rules.
+- A short literal power is a chain: ``tr(X^3) = X[a,b] X[b,c] X[c,a]``. ``inv``, ``det``,
+  ``logdet``, symbolic powers ``X^k`` and long literal powers are atoms with their own rules.
 - Sums stay nested: ``(X + A)[a,b]`` is one factor, never distributed.
 - Index notation uses Einstein summation: in a product, a user index that occurs twice is summed.
 """
@@ -24,6 +24,7 @@ from .errors import ShapeError
 from .shapes import Typed
 
 _FUNCS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus"}
+CHAIN_LIMIT = 4  # X^n for n <= 4 is written out as a chain, as the notes do for tr(X^3)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class _Lowerer:
         dim = self.typed.shape(base)[0]
         if n == 0:  # X^0 = I
             return T.Delta(a, b)
-        if n < 0:
+        if n < 0 or n > CHAIN_LIMIT:  # long powers are atoms: d tr(X^64) costs what tr(X^k) does
             return self._matpow(base, power, out)
         # X^n[a,b] = sum_{c1..c(n-1)} X[a,c1] X[c1,c2] ... X[c(n-1),b]
         links = [a] + [T.fresh(dim) for _ in range(n - 1)] + [b]

@@ -279,43 +279,79 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
     return tuple(values)
 
 
-class _SplitCalls(PostLex):
+# tokens after which a '|' inside bars closes them: those that can end an operand
+_ENDS_OPERAND = frozenset(
+    {"NAME", "NUMBER", "RPAR", "RSQB", "QUOTE", "DOT_T", "RBRACE", "BAR_CLOSE"}
+)
+
+
+class _PostLex(PostLex):
+    """The post-lexer: calls (``_split_calls``), then bars (``_bars``)."""
+
+    always_accept = ("CALLNAME", "BAR")
+
+    def process(self, stream):
+        return _bars(_split_calls(stream))
+
+
+def _bars(stream):
+    """Each ``BAR`` (``|``) to ``BAR_OPEN`` or ``BAR_CLOSE`` (the rule is in the grammar).
+
+    Outside bars a ``|`` opens; inside ``|...|`` or ``log|...|`` it closes after a token that
+    can end an operand and opens otherwise. A bar still open at the end of the input is an
+    error at that bar (the innermost one left open).
+    """
+    opened: list[int] = []  # start offsets of the open bars, LOGBAR included
+    previous = None
+    for token in stream:
+        if token.type == "LOGBAR":
+            opened.append(token.end_pos - 1)
+        elif token.type == "BAR":
+            if opened and previous in _ENDS_OPERAND:
+                opened.pop()
+                token = Token.new_borrow_pos("BAR_CLOSE", token.value, token)
+            else:
+                opened.append(token.start_pos)
+                token = Token.new_borrow_pos("BAR_OPEN", token.value, token)
+        previous = token.type
+        yield token
+    if opened:
+        raise _error("unmatched '|': no bar closes it", opened[-1], ("'|'",))
+
+
+def _split_calls(stream):
     """``name(`` that is not a known function: a product ``name (`` or an unknown function.
 
     The upper bound of a finite sum written without braces (``sum_{r=0}^n(body)``) is followed
     by the body's ``(``: there ``name(`` is always the bound and ``(``, whatever the name.
     """
-
-    always_accept = ("CALLNAME",)
-
-    def process(self, stream):
-        braces: list[bool] = []  # the open '{'s: True for the one of a "sum_{"
-        header_closed = False  # the previous token closed a "sum_{...}"
-        bound = False  # the previous two were "sum_{...}" and "^": a bound comes now
-        for token in stream:
-            is_bound, bound = bound, header_closed and token.type == "CIRCUMFLEX"
-            header_closed = False
-            if token.type in ("SUM_OPEN", "LBRACE"):
-                braces.append(token.type == "SUM_OPEN")
-            elif token.type == "RBRACE" and braces:
-                header_closed = braces.pop()
-            if token.type != "CALLNAME":
-                yield token
-                continue
-            name = token.value[:-1]
-            state = _STATE.get()
-            known = name in state.declared or name in _RESERVED or len(name) == 1
-            if not (is_bound or state.declarations or known or name in _FUNCTION_NAMES):
-                guess = closest(name, _FUNCTION_NAMES)
-                hint = (
-                    f"; did you mean '{guess}'?"
-                    if guess
-                    else f"; for a product write '{name} * (...)' or declare {name}"
-                )
-                raise _error(f"unknown function '{name}'{hint}", token.start_pos)
-            end = token.start_pos + len(name)
-            yield _token("NAME", name, token, token.start_pos, end)
-            yield _token("LPAR", "(", token, end, end + 1)
+    braces: list[bool] = []  # the open '{'s: True for the one of a "sum_{"
+    header_closed = False  # the previous token closed a "sum_{...}"
+    bound = False  # the previous two were "sum_{...}" and "^": a bound comes now
+    for token in stream:
+        is_bound, bound = bound, header_closed and token.type == "CIRCUMFLEX"
+        header_closed = False
+        if token.type in ("SUM_OPEN", "LBRACE"):
+            braces.append(token.type == "SUM_OPEN")
+        elif token.type == "RBRACE" and braces:
+            header_closed = braces.pop()
+        if token.type != "CALLNAME":
+            yield token
+            continue
+        name = token.value[:-1]
+        state = _STATE.get()
+        known = name in state.declared or name in _RESERVED or len(name) == 1
+        if not (is_bound or state.declarations or known or name in _FUNCTION_NAMES):
+            guess = closest(name, _FUNCTION_NAMES)
+            hint = (
+                f"; did you mean '{guess}'?"
+                if guess
+                else f"; for a product write '{name} * (...)' or declare {name}"
+            )
+            raise _error(f"unknown function '{name}'{hint}", token.start_pos)
+        end = token.start_pos + len(name)
+        yield _token("NAME", name, token, token.start_pos, end)
+        yield _token("LPAR", "(", token, end, end + 1)
 
 
 def _token(type_: str, value: str, like: Token, start: int, end: int) -> Token:
@@ -342,7 +378,7 @@ _LARK = Lark(
     parser="lalr",
     lexer="contextual",
     transformer=_Build(),
-    postlex=_SplitCalls(),
+    postlex=_PostLex(),
     keep_all_tokens=True,
     maybe_placeholders=False,
 )
@@ -353,10 +389,12 @@ _NAMED = {
     "FUNC": "a function call",
     "LOGBAR": "'log|'",
     "DOT_T": "'.T'",
+    "BAR_OPEN": "'|'",
+    "BAR_CLOSE": "'|'",
     "_NL": "a new line",
     "$END": "end of input",
 }
-_HIDDEN = {"CALLNAME", "SPACES", "NEWLINES"}
+_HIDDEN = {"CALLNAME", "BAR", "SPACES", "NEWLINES"}
 _OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'sum_{'"}
 _OPERATOR = {"'+'", "'-'", "'*'", "'@'", "'.*'", "'./'", "'/'", "'^'", "'.^'", '"\'"', "'.T'"}
 
@@ -409,8 +447,6 @@ def _from_lark(e: UnexpectedInput, text: str) -> ParseError:
     kind = {"NAME": "name ", "NUMBER": "number ", "_NL": "line break"}.get(token.type, "")
     shown = "" if token.type == "_NL" else repr(token.value[:30])
     message = f"unexpected {kind}{shown}"
-    if token.value == "|" and "'|'" not in expected and "an operand" not in expected:
-        message += " (a product with |...| needs '*': write 'a * |X|')"
     if token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
     message += _sum_hint(expected)

@@ -84,7 +84,10 @@ def _describe_shape(shape) -> str:
         return "a column vector" + ("" if rows == "?" else f" of length {rows}")
     if rows is None:
         return "a row vector" + ("" if cols == "?" else f" of length {cols}")
-    return "a matrix" if "?" in (rows, cols) else f"a {rows}-by-{cols} matrix"
+    if "?" in (rows, cols):
+        return "a matrix"
+    article = "an" if str(rows)[0] in "aefhilmnorsx8" else "a"  # an n-by-m, a 3-by-4
+    return f"{article} {rows}-by-{cols} matrix"
 
 
 def _describe(d: _Dim | None) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from . import index_ir as T
 from .canon import canonical, key
@@ -51,8 +52,31 @@ STRUCTURAL = ("add_flatten", "prod_flatten", "prod_numbers", "prod_zero", "prod_
 
 
 def simplify(t: Term) -> Term:
-    """Run every rule to a fixpoint, then put the result in canonical form."""
-    return canonical(_Driver(RULES).run(t))
+    """Run every rule to a fixpoint, then put the result in canonical form.
+
+    A symbolic sum with a small literal count that is still there at the fixpoint is then
+    written out (``sum_{r<2} u(r) -> u(0) + u(1)``) and the rules run once more: expanding
+    only at the end lets the sum first merge away (``sum_r X^r X^(k-1-r) -> k X^(k-1)``).
+    """
+    done = _Driver(RULES).run(t)
+    expanded = _expand_sums(done)
+    if expanded is not done:
+        done = _Driver(RULES).run(expanded)
+    return canonical(done)
+
+
+def _expand_sums(t: Term) -> Term:
+    kids = [_expand_sums(c) for c in T.children(t)]
+    t = with_children(t, kids)
+    if isinstance(t, T.SumOver) and t.count.is_literal and abs(t.count.const) <= _EXPAND_LIMIT:
+        n = t.count.const
+        if n == 0:
+            return zero_like(t)
+        values = range(n) if n > 0 else range(n, 0)  # a backward sum when n < 0
+        terms = tuple(T.subst_int(t.body, t.var, T.affine(r)) for r in values)
+        total = terms[0] if len(terms) == 1 else T.Add(terms)
+        return total if n > 0 else T.Prod((T.MINUS_ONE, total))
+    return t
 
 
 def tidy(t: Term) -> Term:
@@ -281,13 +305,19 @@ def prod_ones(t: T.Prod):
         if any(f.index in T.free(g) for g in others):
             del factors[k]
             fired = True
+    users: dict[T.Index, list[int]] = {}
+    for k, g in enumerate(factors):
+        for i in T.free(g):
+            users.setdefault(i, []).append(k)
+    dropped: set[int] = set()
     for s in list(summed):
-        users = [g for g in factors if s in T.free(g)]
-        if not users or (len(users) == 1 and isinstance(users[0], T.Ones)):
-            factors = [g for g in factors if g not in users]
+        own = users.get(s, [])
+        if not own or (len(own) == 1 and isinstance(factors[own[0]], T.Ones)):
+            dropped.update(own)
             summed.remove(s)
             factors.append(T.Size(s.dim))
             fired = True
+    factors = [g for k, g in enumerate(factors) if k not in dropped]
     if not fired:
         return None
     return T.Prod(tuple(factors) or (ONE,), tuple(summed))
@@ -375,38 +405,50 @@ def prod_sigmoid(t: T.Prod):
 
 @rule(T.Prod, "sum_c B^p[a,c] B^q[c,b] -> B^(p+q)[a,b]  (so X[a,c] X[c,b] -> X^2[a,b])")
 def prod_merge_powers(t: T.Prod):
-    factors = list(t.factors)
-    summed = list(t.summed)
+    """One linear pass with a worklist: a chain of k factors merges in k - 1 steps."""
+    factors: dict[int, Term] = dict(enumerate(t.factors))
+    users: dict[T.Index, set[int]] = {}
+    for fid, f in factors.items():
+        for i in T.free(f):
+            users.setdefault(i, set()).add(fid)
+    summed = set(t.summed)
+    work = [c for c in t.summed]
     fired = False
-    merged = True
-    while merged:
-        merged = False
-        for c in list(summed):
-            users = [k for k, f in enumerate(factors) if c in T.free(f)]
-            if len(users) != 2:
-                continue
-            j, k = users
-            for first, second in ((j, k), (k, j)):
-                made = _merge_pair(factors[first], factors[second], c)
-                if made is not None:
-                    factors = [f for m, f in enumerate(factors) if m not in (j, k)] + [made]
-                    summed.remove(c)
-                    fired = merged = True
-                    break
-            if merged:
-                break
+    while work:
+        c = work.pop()
+        ids = users.get(c, set())
+        if c not in summed or len(ids) != 2:
+            continue
+        j, k = sorted(ids)
+        made = _merge_pair(factors[j], factors[k], c) or _merge_pair(factors[k], factors[j], c)
+        if made is None:
+            continue
+        fired = True
+        summed.discard(c)
+        new_id = max(factors) + 1
+        for old in (j, k):
+            for i in T.free(factors.pop(old)):
+                users[i].discard(old)
+        factors[new_id] = made
+        for i in T.free(made):
+            users.setdefault(i, set()).add(new_id)
+            if i in summed:
+                work.append(i)
     if not fired:
         return None
-    if len(factors) == 1 and not summed:
-        return factors[0]
-    return T.Prod(tuple(factors), tuple(summed))
+    kept = tuple(s for s in t.summed if s in summed)
+    remaining = tuple(factors[fid] for fid in sorted(factors))
+    if len(remaining) == 1 and not kept:
+        return remaining[0]
+    return T.Prod(remaining, kept)
 
 
+@lru_cache(maxsize=100_000)
 def _power_view(f: Term, row: T.Index, col: T.Index):
     """``f`` as ``(B^e)[row, col]``: returns (base, bound, exponent) or None."""
     if isinstance(f, T.MatPow):
         if f.indices == (row, col) and row != col:
-            return f.base, f.bound, f.exponent
+            return canonical(f.base, 1), f.bound, f.exponent
         return None
     if isinstance(f, (T.Var, T.Add, T.Prod)) and row != col and T.free(f) == {row, col}:
         if row.dim != col.dim or (isinstance(f, T.Var) and len(f.indices) != 2):
@@ -497,7 +539,7 @@ def matpow_normalise(t: T.MatPow):
 
 @rule(
     T.SumOver,
-    "sum_{r<n} c -> n c;  sum_r (u + v) -> sum_r u + sum_r v;  sum_{r<2} u(r) -> u(0) + u(1)",
+    "sum_{r<n} c -> n c;  sum_r (u + v) -> sum_r u + sum_r v;  sum_{r<0} u -> 0",
 )
 def sumover_simple(t: T.SumOver):
     if t.var not in T.int_names(t.body):
@@ -505,12 +547,6 @@ def sumover_simple(t: T.SumOver):
         return T.Prod((count, t.body))
     if isinstance(t.body, T.Add):
         return T.Add(tuple(t.replace(body=x) for x in t.body.terms))
-    n = t.count.const
-    if t.count.is_literal and abs(n) <= _EXPAND_LIMIT:
-        if n == 0:
-            return zero_like(t)
-        values = range(n) if n > 0 else range(n, 0)  # a backward sum when n < 0
-        terms = tuple(T.subst_int(t.body, t.var, T.affine(r)) for r in values)
-        total = terms[0] if len(terms) == 1 else T.Add(terms)
-        return total if n > 0 else T.Prod((T.MINUS_ONE, total))
+    if t.count == T.affine(0):
+        return zero_like(t)
     return None

@@ -1284,7 +1284,7 @@ CLAIMS = {
     "DD1-|X|": "|X| X^-1",
     "DD3-log|X|": "X^-1",
     "DD4": "|A X B| X^-1",
-    "DD5": "2 |X' A X| X^-1",
+    "DD5": "2 * |X' A X| X^-1",  # the grammar needs '*' before |...| after an operand
 }
 BY_ID = {c.id: c for c in ALL_CASES}
 

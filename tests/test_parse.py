@@ -228,6 +228,8 @@ ROUND_TRIP = [
     "x (-2)",
     "a + -2",
     "log|X| + log(det(Y))",
+    "2 |X' A X| X^-1",
+    "|A| |B| + ||X| A|",
     "(X')[i,j] Y[j,k] delta[k,l]",
     "(A + B)^-T",
     "exp(-x' x / 2) / sqrt(2)",
@@ -412,6 +414,91 @@ def test_unknown_function(text, message):
 
 
 # ---------------------------------------------------------------------------------------------
+# bars: juxtaposition with |...|; a '|' opens or closes by context (see the grammar)
+
+BARS = [
+    ("2 |X|", MatMul(num(2), det(X))),
+    (
+        "2 |X' A X| X^-1",
+        MatMul(MatMul(num(2), det(MatMul(MatMul(Transpose(X), A), X))), Inverse(X)),
+    ),
+    ("|X| X^-1", MatMul(det(X), Inverse(X))),
+    ("k |X^k| X^-1", MatMul(MatMul(k, det(Power(X, k))), Inverse(X))),
+    ("|A| |B|", MatMul(det(A), det(B))),
+    ("x' A x |X|", MatMul(MatMul(MatMul(Transpose(x), A), x), det(X))),
+    ("| -X |", det(Neg(X))),
+    ("|(A)|", det(A)),
+    ("||X| A|", det(MatMul(det(X), A))),
+    ("|X'|", det(Transpose(X))),
+    ("|X.T|", det(Transpose(X))),
+    ("|X[i,j]|", det(Entry(X, ("i", "j")))),
+    ("|X^{2}|", det(Power(X, num(2)))),
+    ("|2|", det(num(2))),
+    ("|a |B| c|", MatMul(MatMul(det(a), B), det(c))),  # documented: write |a det(B) c|
+    ("|a det(B) c|", det(MatMul(MatMul(a, det(B)), c))),
+    ("X^|A|", Power(X, det(A))),
+    ("log|X|", Call("log", (det(X),))),
+    ("log |X| |Y|", MatMul(Call("log", (det(X),)), det(Y))),
+    ("|log|X||", det(Call("log", (det(X),)))),
+    ("2 log|X| |Y|^2", MatMul(MatMul(num(2), Call("log", (det(X),))), Power(det(Y), num(2)))),
+    ("|X|\n|Y|", MatMul(det(X), det(Y))),
+]
+
+
+@pytest.mark.parametrize("text, expected", BARS, ids=[t for t, _ in BARS])
+def test_bars(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "juxtaposed, starred",
+    [
+        ("2 |X|", "2 * |X|"),
+        ("2 |X' A X| X^-1", "2 * |X' A X| * X^-1"),
+        ("k |X^k| X^-1", "k * |X^k| * X^-1"),
+        ("|A| |B|", "|A| * |B|"),
+        ("x' A x |X|", "x' A x * |X|"),
+        ("||X| A|", "| |X| * A |"),
+    ],
+)
+def test_bar_juxtaposition_is_a_product(juxtaposed, starred):
+    assert parse(juxtaposed) == parse(starred)
+
+
+def test_bar_spans():
+    text = "2 |X' A X| X^-1"
+    e = parse(text)
+    assert e.span == (0, len(text))
+    assert text[slice(*e.left.span)] == "2 |X' A X|"
+    assert text[slice(*e.left.right.span)] == "|X' A X|"
+    assert text[slice(*e.left.right.args[0].span)] == "X' A X"
+    text = "||X| A|"
+    e = parse(text)
+    assert e.span == (0, 7) and e.args[0].span == (1, 6) and e.args[0].left.span == (1, 4)
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("|X", 1),
+        ("X|", 2),
+        ("|X| |", 5),
+        ("||X|", 1),
+        ("|A| |B| |", 9),
+        ("log |X", 5),
+        ("|", 1),
+        ("|A |X||", 7),  # |A| X | |: a bar after an operand closes; write |A det(X)|
+    ],
+)
+def test_unmatched_bar(text, column):
+    with pytest.raises(ParseError, match=r"unmatched '\|'") as info:
+        parse(text)
+    err = info.value
+    assert text[err.column - 1] == "|"
+    assert err.column == column and caret_column(err) == column
+
+
+# ---------------------------------------------------------------------------------------------
 # syntax errors: line, column, caret, expected
 
 
@@ -430,7 +517,12 @@ def caret_column(err: ParseError) -> int:
         ("X^", 1, 3, "'{'"),
         ("x $ y", 1, 3, "an operator"),
         ("tr(X, Y)", 1, 5, "')'"),
-        ("2 |X|", 1, 3, "end of input"),
+        ("|X", 1, 1, "'|'"),
+        ("X|", 1, 2, "'|'"),
+        ("|X| |", 1, 5, "'|'"),
+        ("log|X", 1, 4, "'|'"),
+        ("2 |X|\n + |Y", 2, 4, "'|'"),
+        ("|(X|)", 1, 4, "')'"),
     ],
 )
 def test_syntax_errors(text, line, column, expected):
@@ -446,8 +538,8 @@ def test_syntax_errors(text, line, column, expected):
 
 
 def test_error_messages_are_specific():
-    with pytest.raises(ParseError, match=r"a \* \|X\|"):
-        parse("2 |X|")
+    with pytest.raises(ParseError, match=r"unmatched '\|'"):
+        parse("2 |X| |")
     with pytest.raises(ParseError, match="one argument"):
         parse("tr(X, Y)")
     with pytest.raises(ParseError, match="delta takes two or more indices"):

@@ -238,7 +238,7 @@ ROWS = [
         "0.5 (A + A')",
         "0.5 (A + A')",
         lambda A, S: tr(A @ S),
-        lambda r: {"A": r.normal(size=(N, N)), "S": (lambda B: B + B.T)(r.normal(size=(N, N)))},
+        lambda r: {"A": r.normal(size=(N, N)), "S": _symmetric(r)},
     ),
     # least squares: d |Ax - b|^2/dx = 2 (Ax - b)' A
     (

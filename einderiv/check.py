@@ -80,7 +80,8 @@ def check(expr, wrt: str, claim, where: str | None = None, layout: str = "numera
 
 def _check(f: Expr, wrt: str, claim, layout: str, diagnose: bool) -> CheckResult:
     expected = diff(f, wrt, layout=layout)
-    question = f"d({f})/d{wrt} in {layout} layout"
+    where_layout = "" if "[" in wrt else f" in {layout} layout"
+    question = f"d({f})/d{wrt}{where_layout}"
     try:
         claimed, claim_text = _read_claim(f, expected, claim)
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
@@ -126,7 +127,17 @@ def _read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
         raise EinderivError(
             f"the claim uses names that are not in the expression: {', '.join(unknown)}"
         )
-    return parsed, claim
+    return _match_indices(parsed, expected), claim
+
+
+def _match_indices(claim: Expr, expected: Expr) -> Expr:
+    """An index-notation claim's axes in the derivative's order, matched by index name."""
+    names = [i.name for i in expected.axes]
+    by_name = {i.name: i for i in claim.axes}
+    if claim.slots is not None or sorted(names) != sorted(by_name):
+        return claim
+    axes = tuple(by_name[n] for n in names)
+    return Expr(claim.term, axes, claim.variables, claim.index_dims)
 
 
 def _declarations(f: Expr) -> str:

@@ -38,7 +38,7 @@ _NUMPY_FUNCTIONS = {
 def evaluate(term: T.Term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
     """The value of ``term`` with axes in the order ``axes``."""
     array, order = _Evaluator(values, dims, ints).ev(term)
-    return align(array, order, tuple(axes))
+    return np.asarray(align(array, order, tuple(axes)), dtype=float)  # scalars come back 0-D
 
 
 def align(array: np.ndarray, order, target) -> np.ndarray:

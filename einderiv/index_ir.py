@@ -19,11 +19,11 @@ import itertools
 from fractions import Fraction
 
 from .matrix_ir import Dim
-from .node import Node, node
+from .node import Interned, node
 
 
 @node
-class Index(Node):
+class Index(Interned):
     """A named index ranging over a dimension."""
 
     name: str
@@ -33,8 +33,8 @@ class Index(Node):
         return self.name
 
 
-class Term(Node):
-    """An index-level expression. Its value is a tensor over its free indices."""
+class Term(Interned):
+    """An index-level expression. Its value is a tensor over its free indices. Interned."""
 
     __slots__ = ("_free",)
 

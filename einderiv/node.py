@@ -9,6 +9,7 @@ used as dictionary keys without quadratic rehashing.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 
 class Node:
@@ -44,6 +45,31 @@ class Node:
     def replace(self, **changes):
         """``dataclasses.replace`` under a short name."""
         return dataclasses.replace(self, **changes)
+
+
+class InternedMeta(type):
+    """Hash-consing (tinygrad's UOp cache): constructing a node equal to a live one returns that
+    one, so equal nodes are identical and equality and hashing are C-level identity checks."""
+
+    _table: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+    def __call__(cls, *args, **kwargs):
+        made = super().__call__(*args, **kwargs)
+        key = (cls, made._fields())
+        found = InternedMeta._table.get(key)
+        if found is not None:
+            return found
+        InternedMeta._table[key] = made
+        return made
+
+
+class Interned(Node, metaclass=InternedMeta):
+    """Base of interned nodes: identity equality and hashing (valid because of hash-consing)."""
+
+    __slots__ = ("__weakref__",)
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
 
 def node(cls):

@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 from . import matrix_ir as M
@@ -449,13 +450,13 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
 def _resolve_names(inf: _Inference) -> dict:
     taken = {c.root().value for c in inf.cells if c.root().value is not None}
     taken |= set(inf.vars)
-    pool = [n for n in _AUTO_NAMES if n not in taken]
-    pool += [f"n{i}" for i in range(1, 1000) if f"n{i}" not in taken]
+    candidates = itertools.chain(_AUTO_NAMES, (f"n{i}" for i in itertools.count(1)))
+    pool = (n for n in candidates if n not in taken)
     names = {}
     for cell in inf.cells:
         root = cell.root()
         if root not in names:
-            names[root] = root.value if root.value is not None else pool.pop(0)
+            names[root] = root.value if root.value is not None else next(pool)
     return names
 
 

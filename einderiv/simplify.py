@@ -459,7 +459,19 @@ def _power_view(f: Term, row: T.Index, col: T.Index):
     return None
 
 
+def _base_key(f: Term):
+    """A cheap necessary condition for two factors to be powers of one matrix."""
+    if isinstance(f, T.Var):
+        return f.name
+    if isinstance(f, T.MatPow):
+        return f.base.name if isinstance(f.base, T.Var) else "expr"
+    return "expr" if isinstance(f, (T.Add, T.Prod)) else None
+
+
 def _merge_pair(left: Term, right: Term, c: T.Index) -> Term | None:
+    key = _base_key(left)
+    if key is None or key != _base_key(right):
+        return None
     a = (
         next((i for i in T.free(left) if i != c), None)
         if not isinstance(left, T.MatPow)

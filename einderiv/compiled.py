@@ -21,6 +21,7 @@ Invariants:
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import warnings
 
@@ -313,6 +314,7 @@ class _Planner:
         self.vars: set = set()
         self.dims: dict = {}  # Dim -> None (ordered set of named dimensions used)
         self.unique = 0
+        self.hint = None
 
     # -- helpers
 
@@ -365,10 +367,12 @@ class _Planner:
 
     # -- the walk
 
-    def comp(self, t: T.Term):
+    def comp(self, t: T.Term, hint=None):
+        """(class id, value, canonical free order) of ``t``; ``hint``: a preferred axis order."""
         hit = self.by_term.get(t)
         if hit is not None:
             return hit
+        self.hint = hint
         made = self._comp(t)
         self.by_term[t] = made
         return made
@@ -388,6 +392,7 @@ class _Planner:
         return self._lookup(("unique", self.unique), cf, val_builder)
 
     def _comp(self, t: T.Term):
+        hint = self.hint
         match t:
             case T.Zero(indices=indices):
                 for i in indices:
@@ -400,7 +405,9 @@ class _Planner:
             case T.Affine(const=const, names=names, coeffs=coeffs):
                 if not names:
                     return self._lookup(("Num", const), (), lambda: _const(float(const)))
-                text = " + ".join([repr(const)] + [f"{c} * _i[{n!r}]" for n, c in zip(names, coeffs)])
+                text = " + ".join(
+                    [repr(const)] + [f"{c} * _i[{n!r}]" for n, c in zip(names, coeffs)]
+                )
                 return self._lookup(
                     ("Affine", t), (), lambda: _Val(self.step((), lambda c: f"_float({text})"))
                 )
@@ -422,11 +429,14 @@ class _Planner:
             case T.Var(name=name, indices=indices):
                 return self._var(name, indices)
             case T.Add():
-                return self._add(t)
+                factored = _factor(t)
+                if factored is not None:
+                    return self.comp(factored, hint)
+                return self._add(t, hint)
             case T.Prod():
-                return self._prod(t)
+                return self._prod(t, hint)
             case T.Func(name=name, arg=arg):
-                return self._func(name, arg)
+                return self._func(name, arg, hint)
             case T.Pow(base=base, exponent=exponent):
                 return self._power(base, exponent)
             case T.MatPow() | T.Det() | T.LogDet():
@@ -477,10 +487,9 @@ class _Planner:
 
     # -- sums
 
-    def _children(self, terms, commutative=True):
-        kids = [self.comp(x) for x in terms]
-        if commutative:
-            kids.sort(key=lambda k: k[0])
+    def _children(self, terms, hint=None):
+        kids = [self.comp(x, hint) for x in terms]
+        kids.sort(key=lambda k: k[0])
         num: dict = {}
         for _, _, cf in kids:
             for i in cf:
@@ -488,12 +497,12 @@ class _Planner:
         wiring = tuple((cid, tuple(num[i] for i in cf)) for cid, _, cf in kids)
         return kids, num, wiring
 
-    def _add(self, t: T.Add):
-        kids, num, wiring = self._children(t.terms)
+    def _add(self, t: T.Add, hint):
+        kids, num, wiring = self._children(t.terms, hint)
         cf = tuple(num)
-        return self._lookup(("Add", wiring), cf, lambda: self._build_add(kids, cf))
+        return self._lookup(("Add", wiring), cf, lambda: self._build_add(kids, cf, hint))
 
-    def _build_add(self, kids, cf):
+    def _build_add(self, kids, cf, hint):
         vals = [v for _, v, _ in kids if not v.zero]
         if not vals:
             return _Val("0.0", (), cf, (), 1.0, 0.0, True)
@@ -506,13 +515,14 @@ class _Planner:
             vals = [_rerep(v, rep) for v in vals]
             ties = tuple((i, r) for i, r in rep.items() if i != r)
         else:  # different delta structure: materialise every tied term
-            vals = [self._full_val(v, cf) if v.ties else v for v in vals]
+            full = _prefer(cf, hint)
+            vals = [self._full_val(v, full) if v.ties else v for v in vals]
             ties = ()
         order: dict = {}
         for v in vals:
             for i in v.order:
                 order.setdefault(i, None)
-        order = tuple(order)
+        order = _prefer(tuple(order), hint)
         tied = {i for i, _ in ties}
         bcast = tuple(i for i in cf if i not in order and i not in tied)
         constant = sum(v.const * v.scale for v in vals if v.const is not None)
@@ -543,8 +553,8 @@ class _Planner:
 
     # -- elementwise
 
-    def _func(self, name, arg):
-        cid, v, cf = self.comp(arg)
+    def _func(self, name, arg, hint):
+        cid, v, cf = self.comp(arg, hint)
         return self._lookup(("Func", name, cid), cf, lambda: self._build_func(name, v, cf))
 
     def _build_func(self, name, v: _Val, cf):
@@ -648,22 +658,38 @@ class _Planner:
 
     # -- products
 
-    def _prod(self, t: T.Prod):
+    def _prod(self, t: T.Prod, hint):
         kids, num, wiring = self._children(t.factors)
         summed = t.summed
         for s in summed:
             num.setdefault(s, len(num))
         sset = set(summed)
-        key = (
-            "Prod",
-            wiring,
-            tuple(sorted(num[s] for s in summed)),
-            tuple(i.dim for i in num),
-        )
+        tail = (tuple(sorted(num[s] for s in summed)), tuple(i.dim for i in num))
         cf = tuple(i for i in num if i not in sset)
-        return self._lookup(key, cf, lambda: self._build_prod(kids, num, sset, cf))
+        key = ("Prod", wiring) + tail
+        hit = self.by_key.get(key)
+        if hit is not None:
+            return self._lookup(key, cf, None)
+        # the product without its constant factors: -X w and X w share one step
+        plain = [(k, w) for k, w in zip(kids, wiring) if not _is_constant(k[1])]
+        coef = math.prod(k[1].const for k, _ in zip(kids, wiring) if _is_constant(k[1]))
+        core_key = ("Prod", tuple(w for _, w in plain)) + tail
+        if coef != 1.0 and coef != 0.0 and plain:
+            hit = self.by_key.get(core_key)
+            if hit is not None:
+                _, val, old = hit
+                val = val.renamed(dict(zip(old, cf)))
+                val = _Val(val.core, val.order, val.bcast, val.ties, val.scale * coef, val.const)
+                return self._lookup(key, cf, lambda: val)
+        made = self._lookup(key, cf, lambda: self._build_prod(kids, num, sset, cf, hint))
+        val = made[1]
+        if coef != 1.0 and coef != 0.0 and plain and core_key not in self.by_key:
+            scale = val.scale / coef
+            core = _Val(val.core, val.order, val.bcast, val.ties, scale, val.const, val.zero)
+            self.by_key[core_key] = (len(self.by_key), core, cf)
+        return made
 
-    def _build_prod(self, kids, num, sset, cf):
+    def _build_prod(self, kids, num, sset, cf, hint):
         vals = [v for _, v, _ in kids]
         if any(v.zero for v in vals):
             for i in cf:
@@ -722,7 +748,7 @@ class _Planner:
             name, classes = specs[0]
             if len(set(classes)) == len(classes) and set(classes) == set(out):
                 return _Val(name, classes, bcast, ties, coef)
-        order = _product_order(specs, out)
+        order = _product_order(specs, out, hint)
         deps = [s[0] for s in specs] + scalars
         return _Val(
             self.step(deps, lambda c: c.contract(specs, order, coef, scalars, sizes)),
@@ -768,19 +794,38 @@ def _rerep(v: _Val, rep: dict) -> _Val:
     )
 
 
-def _product_order(specs, out) -> tuple:
-    """The axis order a product's step returns (chosen so that BLAS needs no copies)."""
+def _product_order(specs, out, hint) -> tuple:
+    """The axis order a product's step returns: BLAS's own (transposes are free views), else
+    the consumer's preferred order (an outer product written in its final layout)."""
     keep = set(out)
     if len(specs) == 2:
         (_, ca), (_, cb) = specs
         if len(set(ca)) == len(ca) and len(set(cb)) == len(cb):
-            return _pair_order(ca, cb, keep)
+            order = _pair_order(ca, cb, keep)
+            if _pair_contracts(ca, cb, keep):
+                return order
+            return _prefer(order, hint)
     order: dict = {}
     for _, classes in specs:
         for i in classes:
             if i in keep:
                 order.setdefault(i, None)
-    return tuple(order)
+    return _prefer(tuple(order), hint)
+
+
+def _prefer(order, hint) -> tuple:
+    if not hint:
+        return order
+    first = tuple(i for i in hint if i in order)
+    return first + tuple(i for i in order if i not in first)
+
+
+def _pair_contracts(ca, cb, keep) -> bool:
+    return any(c in cb and c not in keep for c in ca)
+
+
+def _is_constant(v: _Val) -> bool:
+    return v.const is not None and not v.lazy
 
 
 def _pair_order(ca, cb, keep) -> tuple:
@@ -797,6 +842,49 @@ def _pair_order(ca, cb, keep) -> tuple:
     return tuple([c for c in ca if c in keep] + only_b)
 
 
+def _factor(t: T.Add):
+    """``sum_a f[a,i] g[a,j] + sum_a f[a,i] h[a,j]`` -> ``sum_a f[a,i] (g[a,j] + h[a,j])``: the
+    factors common to every term are taken out when the remaining sum has fewer indices than the
+    products (so ``X' A + X' A'`` costs one matrix product, not two, and a Hessian's terms
+    ``x[j] x[l] (R1[i,k] + R2[i] delta[i,k])`` fill the big result once)."""
+    terms = t.terms
+    if len(terms) < 2 or not all(isinstance(x, T.Prod) for x in terms):
+        return None
+    first = terms[0]
+    common = []
+    for f in dict.fromkeys(first.factors):
+        if isinstance(f, T.Num) or not T.free(f):
+            continue
+        if all(x.factors.count(f) >= first.factors.count(f) for x in terms[1:]):
+            common.extend([f] * first.factors.count(f))
+    width = len(T.free(first) | frozenset(first.summed))
+    best, best_gain = None, 0
+    for size in range(min(len(common), 8), 0, -1):
+        for chosen in itertools.combinations(common[:8], size):
+            made = _factor_out(terms, chosen)
+            if made is not None and width - made[1] > best_gain:
+                best, best_gain = made[0], width - made[1]
+    return best
+
+
+def _factor_out(terms, chosen):
+    ci = frozenset().union(*(T.free(f) for f in chosen))
+    s0 = frozenset(terms[0].summed) & ci
+    if not all(frozenset(x.summed) & ci == s0 for x in terms[1:]):
+        return None
+    rests = []
+    for x in terms:
+        factors = list(x.factors)
+        for f in chosen:
+            factors.remove(f)
+        rests.append(T.Prod(tuple(factors), tuple(s for s in x.summed if s not in s0)))
+    width = len(T.free(rests[0]))
+    if any(T.free(r) != T.free(rests[0]) for r in rests):
+        return None
+    summed = tuple(i for i in terms[0].summed if i in s0)
+    return T.Prod(tuple(chosen) + (T.Add(tuple(rests)),), summed), width
+
+
 # ---------------------------------------------------------------------------------------------
 # rendering (once per shape signature)
 
@@ -808,6 +896,7 @@ class _Render:
         self.ns = ns
         self.lines: list[str] = []
         self.temps = 0
+        self.seen: dict = {}
 
     def size(self, dim) -> int:
         if isinstance(dim, int):
@@ -820,7 +909,10 @@ class _Render:
         return value
 
     def temp(self, expr: str) -> str:
+        if expr in self.seen:  # the same text is the same value (SSA): compute it once
+            return self.seen[expr]
         name = f"_u{self.temps}"
+        self.seen[expr] = name
         self.temps += 1
         self.lines.append(f"    {name} = {expr}")
         return name
@@ -845,9 +937,9 @@ class _Render:
         if len(ops) == 1:
             text, classes = self.single(ops[0][0], ops[0][1], keep)
         elif len(ops) == 2:
-            text, classes = self.pair(ops[0], ops[1], keep)
+            text, classes = self.pair(ops[0], ops[1], keep, order)
         else:
-            text, classes = self.many(ops, keep)
+            text, classes = self.many(ops, keep, order)
         text = _align(text, tuple(classes), order)
         return text if factor is None else f"{factor} * {text}"
 
@@ -879,7 +971,7 @@ class _Render:
             return f"_sum({name}, {axes})", out
         return name, classes
 
-    def pair(self, a, b, keep):
+    def pair(self, a, b, keep, want=None):
         (x, ca), (y, cb) = a, b
         if len(set(ca)) < len(ca) or len(set(cb)) < len(cb):
             out = tuple(dict.fromkeys(c for c in ca + cb if c in keep))
@@ -893,6 +985,8 @@ class _Render:
             y, cb = self.single(y, cb, keep | sa)
         ca, cb = tuple(ca), tuple(cb)
         order = _pair_order(ca, cb, keep)
+        if want is not None and set(want) == set(order):
+            order = tuple(want)
         if not ca or not cb:
             return f"{x} * {y}", ca + cb
         shared = [c for c in ca if c in sb]
@@ -901,7 +995,7 @@ class _Render:
         only_a = [c for c in ca if c not in sb]
         only_b = [c for c in cb if c not in sa]
         if not shared:  # outer product
-            return f"{_align(x, ca, ca + cb)} * {y}", ca + cb
+            return f"{_align(x, ca, order)} * {_align(y, cb, order)}", order
         if not kept:
             if len(ca) <= 2 and len(cb) <= 2 and len(summed) == 1:  # BLAS: (I,K) @ (K,J)
                 xa = x if ca[-1] == summed[0] else f"{x}.T"
@@ -913,7 +1007,7 @@ class _Render:
             return f"{_align(x, ca, order)} * {_align(y, cb, order)}", order
         return self.einsum([(x, ca), (y, cb)], order), order
 
-    def many(self, ops, keep):
+    def many(self, ops, keep, want):
         table = self.symbols(*[cl for _, cl in ops])
         spec = ",".join("".join(table[i] for i in cl) for _, cl in ops)
         out = "".join(table[i] for i in table if i in keep)
@@ -930,7 +1024,7 @@ class _Render:
             if len(picked) == 1:
                 text, classes = self.single(picked[0][0], picked[0][1], later)
             elif len(picked) == 2:
-                text, classes = self.pair(picked[0], picked[1], later)
+                text, classes = self.pair(picked[0], picked[1], later, None if ops else want)
             else:
                 classes = tuple(dict.fromkeys(c for _, cl in picked for c in cl if c in later))
                 text = self.einsum(picked, classes)
@@ -952,7 +1046,7 @@ class CompiledExpr:
         self.backend = backend
         self._ns_base = _backend_namespace(backend)
         planner = _Planner(expr)
-        _, val, _ = planner.comp(expr.term)
+        _, val, _ = planner.comp(expr.term, expr.axes)
         for i in expr.axes:
             planner.use_dim(i.dim)
         self.result = planner.materialize(val, expr.axes)
@@ -969,7 +1063,8 @@ class CompiledExpr:
         ctx = _Render(self.backend, sizes, ns)
         for step in self.steps:
             expr = step.render(ctx)
-            ctx.lines.append(f"    {step.name} = {expr}")
+            ctx.lines.append(f"    {step.name} = {ctx.seen.get(expr, expr)}")
+            ctx.seen.setdefault(expr, step.name)
         body = "\n".join(ctx.lines)
         source = f"def _run(_a, _d, _i):\n{body}\n    return {self.result}\n"
         exec(compile(source, "<einderiv.compiled>", "exec"), ns)

@@ -276,8 +276,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(operand, _POSTFIX)}'", _POSTFIX
         case Inverse(operand=Name() as operand):
             return f"{show(operand)}^-1", _POWER
-        case Inverse(operand=operand):
-            return f"inv({show(operand)})", _ATOM
+        case Inverse(operand=operand):  # (X' A X)^-1, matching (X' A X)^-T
+            return f"{_wrap(operand, _POSTFIX)}^-1", _POWER
         case Call(fn=fn, args=args):
             return f"{fn}({', '.join(show(a) for a in args)})", _ATOM
         case Entry(base=base, indices=indices):

@@ -17,6 +17,7 @@ Invariants:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -60,11 +61,14 @@ class _Recontractor:
         terms = term.terms if isinstance(term, T.Add) else (term,)
         signed = [self.signed_term(x, row, col) for x in terms]
         if len(signed) > 1:  # ones + v -> 1 + v: a scalar in a sum is added to every entry
-            signed = [(c, [] if all(_is_ones(f) for f in fs) else fs) for c, fs in signed]
+            signed = [
+                p.replace(chain=()) if p.chain and all(map(_is_ones, p.chain)) else p
+                for p in signed
+            ]
         return _join_sum(_factor(signed))
 
-    def signed_term(self, term: T.Term, row, col) -> tuple[Fraction, list[M.MExpr]]:
-        """(coefficient, product factors in order) for one term of a sum."""
+    def signed_term(self, term: T.Term, row, col) -> Piece:
+        """One term of a sum: its coefficient, scalar factors and matrix chain."""
         factors = term.factors if isinstance(term, T.Prod) else (term,)
         summed = set(term.summed) if isinstance(term, T.Prod) else set()
         coeff = Fraction(1)
@@ -75,7 +79,7 @@ class _Recontractor:
             else:
                 views.append(self.view(f))
         scalars, main = _solve(views, summed, row, col, self)
-        return coeff, scalars + list(main)
+        return Piece(coeff, tuple(scalars), tuple(main))
 
     # -- single factors ---------------------------------------------------------------------
 
@@ -166,10 +170,22 @@ def _contract_one(views: list[View], summed: set, rc) -> bool:
     for k, v in enumerate(views):
         looped = v.row is not None and v.row == v.col and v.row in summed
         if looped and sum(v.row in _ends(w) for w in views) == 1:
-            views[k] = View((M.Call("tr", (_product(v.chain),)),), None, None)
+            chain = min(v.chain, _flip(v, rc).chain, key=lambda c: sum(map(_transposes, c)))
+            views[k] = View((M.Call("tr", (_product(chain),)),), None, None)  # tr(M) = tr(M')
+            return True
+        lone = [i for i in _ends(v) if i in summed and sum(i in _ends(w) for w in views) == 1]
+        if lone and len(lone) == len(_ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
+            whole = _column(v, rc) if len(lone) == 1 else _product(v.chain)
+            views[k] = View((M.Call("sum", (whole,)),), None, None)
+            return True
+        if lone and v.row in lone:  # sum_a M[a,b] = (ones' M)[b]
+            views[k] = View((M.Transpose(M.Ones()),) + v.chain, None, v.col)
+            return True
+        if lone:  # sum_b M[a,b] = (M ones)[a]
+            views[k] = View(v.chain + (M.Ones(),), v.row, None)
             return True
     counts = _counts(views)
-    for index in summed:
+    for index in [i for i in counts if i in summed]:  # in order of appearance: deterministic
         users = [k for k, v in enumerate(views) if index in _ends(v)]
         if counts.get(index) != 2 or len(users) != 2:
             continue
@@ -279,75 +295,145 @@ def _assemble(rest: list[View], row, col, rc) -> tuple[M.MExpr, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sums: factor common left and right factors.
+# Sums: factor common scalars, left and right factors, and coefficients.
 
 
-def _factor(terms: list[tuple[Fraction, list]]) -> list:
-    """Group terms sharing a first (or last) factor: ``X'A + X'A' -> X'(A + A')``."""
+@dataclass(frozen=True)
+class Piece:
+    """One term of a sum: ``coeff * scalars * chain`` (a product of matrices, left to right)."""
+
+    coeff: Fraction
+    scalars: tuple[M.MExpr, ...]
+    chain: tuple[M.MExpr, ...]
+
+    def replace(self, **changes) -> Piece:
+        return dataclasses.replace(self, **changes)
+
+
+def _factor(terms: list[Piece]) -> list[Piece]:
+    """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
     if len(terms) < 2:
         return terms
-    for side in (0, -1):
-        groups: dict = {}
-        for position, (coeff, factors) in enumerate(terms):
-            if len(factors) >= 2:
-                groups.setdefault(factors[side], []).append(position)
-        best = max(groups.values(), key=len, default=[])
-        if len(best) < 2:
-            continue
-        shared = terms[best[0]][1][side]
-        rests = [(terms[p][0], terms[p][1][1:] if side == 0 else terms[p][1][:-1]) for p in best]
-        coeff, inner = _common_coefficient(rests)
-        inside = _join_sum(_factor(inner))
-        factored = [shared, inside] if side == 0 else [inside, shared]
-        others = [t for p, t in enumerate(terms) if p not in best]
-        return _factor(others) + [(coeff, factored)] if others else [(coeff, factored)]
+    for made in (_factor_scalar(terms), _factor_side(terms, 0), _factor_side(terms, -1)):
+        if made is not None:
+            return made
+    return _factor_coefficient(terms)
+
+
+def _split(terms: list[Piece], members: list[int]):
+    return [terms[p] for p in members], [t for p, t in enumerate(terms) if p not in members]
+
+
+def _factor_scalar(terms: list[Piece]) -> list[Piece] | None:
+    counts: dict = {}
+    for position, t in enumerate(terms):
+        for sc in dict.fromkeys(t.scalars):
+            counts.setdefault(sc, []).append(position)
+    best = max(counts.values(), key=len, default=[])
+    if len(best) < 2:
+        return None
+    shared = next(sc for sc, members in counts.items() if members is best)
+    chosen, others = _split(terms, best)
+    inner = [t.replace(scalars=_without(t.scalars, shared)) for t in chosen]
+    coeff, inner = _common_coefficient(inner)
+    inside = _join_sum(_factor(inner))
+    if all(not t.chain for t in inner):
+        piece = Piece(coeff, (shared, inside), ())
+    else:
+        piece = Piece(coeff, (shared,), (inside,))
+    return _factor(others) + [piece] if others else [piece]
+
+
+def _factor_side(terms: list[Piece], side: int) -> list[Piece] | None:
+    groups: dict = {}
+    for position, t in enumerate(terms):
+        if t.chain:
+            groups.setdefault(t.chain[side], []).append(position)
+    best = max(groups.values(), key=len, default=[])
+    if len(best) < 2:
+        return None
+    chosen, others = _split(terms, best)
+    shared = chosen[0].chain[side]
+    rests = []
+    for t in chosen:
+        rest = t.chain[1:] if side == 0 else t.chain[:-1]
+        rests.append(t.replace(chain=rest or (M.Identity(),)))  # X' + X' A -> X' (I + A)
+    coeff, inner = _common_coefficient(rests)
+    inside = _join_sum(_factor(inner))
+    chain = (shared, inside) if side == 0 else (inside, shared)
+    piece = Piece(coeff, (), chain)
+    return _factor(others) + [piece] if others else [piece]
+
+
+def _factor_coefficient(terms: list[Piece]) -> list[Piece]:
     by_coeff: dict = {}
-    for position, (coeff, _) in enumerate(terms):
-        if abs(coeff) != 1:
-            by_coeff.setdefault(abs(coeff), []).append(position)
+    for position, t in enumerate(terms):
+        if abs(t.coeff) != 1:
+            by_coeff.setdefault(abs(t.coeff), []).append(position)
     best = max(by_coeff.values(), key=len, default=[])
-    if len(best) >= 2:  # 2 A + 2 B -> 2 (A + B)
-        c = abs(terms[best[0]][0])
-        inner = [(terms[p][0] / c, terms[p][1]) for p in best]
-        others = [t for p, t in enumerate(terms) if p not in best]
-        return others + [(c, [_join_sum(inner)])]
-    return terms
+    if len(best) < 2:
+        return terms
+    c = abs(terms[best[0]].coeff)  # 2 A + 2 B -> 2 (A + B)
+    chosen, others = _split(terms, best)
+    inside = _join_sum([t.replace(coeff=t.coeff / c) for t in chosen])
+    if all(not t.chain for t in chosen):
+        return others + [Piece(c, (inside,), ())]
+    return others + [Piece(c, (), (inside,))]
 
 
-def _common_coefficient(terms):
-    first = terms[0][0]
-    if all(c == first for c, _ in terms):
-        return first, [(Fraction(1), f) for _, f in terms]
+def _without(items: tuple, item) -> tuple:
+    k = items.index(item)
+    return items[:k] + items[k + 1 :]
+
+
+def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
+    first = terms[0].coeff
+    if all(t.coeff == first for t in terms):
+        return first, [t.replace(coeff=Fraction(1)) for t in terms]
     return Fraction(1), terms
 
 
-def _join_sum(terms: list[tuple[Fraction, list]]) -> M.MExpr:
+def _join_sum(terms: list[Piece]) -> M.MExpr:
     """``c1 f1 + c2 f2 - ...`` with positive terms first, fewer transposes first."""
-    ordered = sorted(terms, key=lambda t: (t[0] < 0, sum(map(_transposes, t[1]))))
+
+    def order(t: Piece):
+        return (t.coeff < 0, sum(map(_transposes, t.scalars + t.chain)))
+
     out: M.MExpr | None = None
-    for coeff, factors in ordered:
-        magnitude = abs(coeff)
+    for t in sorted(terms, key=order):
+        magnitude = abs(t.coeff)
+        factors = list(t.scalars + t.chain)
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
-        if out is None and coeff < 0:
+        if out is None and t.coeff < 0:
             lead = [M.Number(-magnitude)] if lead else []
             if not lead:
-                factors = [M.Neg(factors[0])] + list(factors[1:])
+                factors = [M.Neg(factors[0])] + factors[1:]
         piece = _product(tuple(lead) + tuple(factors))
         if out is None:
             out = piece
         else:
-            out = M.Sub(out, piece) if coeff < 0 else M.Add(out, piece)
+            out = M.Sub(out, piece) if t.coeff < 0 else M.Add(out, piece)
     return out if out is not None else M.Number(Fraction(0))
 
 
 def _product(chain) -> M.MExpr:
-    factors = [x for x in chain if not _is_one(x)] or list(chain[:1])
+    """A left-to-right product; nested products are flattened (no needless parentheses)."""
+    flat: list[M.MExpr] = []
+    for x in chain:
+        flat.extend(_chain_of(x))
+    factors = [x for x in flat if not _is_one(x)] or flat[:1]
     if not factors:
         return M.Number(Fraction(1))
     out = factors[0]
     for x in factors[1:]:
         out = M.MatMul(out, x)
     return out
+
+
+def _chain_of(e: M.MExpr) -> list[M.MExpr]:
+    if isinstance(e, M.MatMul):
+        return _chain_of(e.left) + _chain_of(e.right)
+    return [e]
 
 
 def _is_ones(e: M.MExpr) -> bool:
@@ -390,7 +476,10 @@ def transpose(e: M.MExpr, symmetric=frozenset(), vectors=frozenset()) -> M.MExpr
         case M.Power(base=b, exponent=p):  # (X^k)' = X'^k
             return M.Power(t(b), p)
         case M.Add(left=a, right=b):
-            return _fewer(M.Add(t(a), t(b)), e)
+            ta, tb = t(a), t(b)
+            if _transposes(tb) < _transposes(ta):  # (A + A')' = A + A', not A' + A
+                ta, tb = tb, ta
+            return _fewer(M.Add(ta, tb), e)
         case M.Sub(left=a, right=b):
             return _fewer(M.Sub(t(a), t(b)), e)
         case M.Hadamard(left=a, right=b):

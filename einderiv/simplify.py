@@ -357,9 +357,12 @@ def prod_hoist_sumover(t: T.Prod):
 @rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u)")
 def prod_same_base(t: T.Prod):
     seen: dict[Term, int] = {}
+    summed = set(t.summed)
     for k, f in enumerate(t.factors):
         base = f.base if isinstance(f, T.Pow) else f
         if isinstance(f, (T.Num, T.Ones, T.Delta)) or T.free(base) != T.free(f):
+            continue
+        if T.free(base) & summed:  # x[a] x[a] summed over a is an inner product: keep it
             continue
         if base in seen:
             j = seen[base]

@@ -38,11 +38,22 @@ class _Printer:
         self.latex = latex
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
-        taken = {i.name for i in user}
-        pool = iter(n for n in _AXIS_NAMES if n not in taken)
-        for i in axes:
-            self.names[i] = i.name if i in user else next(pool)
-        self.taken = set(self.names.values())
+        variables = _variable_names(term)
+        taken = {i.name for i in user} | variables  # never a[a]
+        previous = ""
+        for position, i in enumerate(axes):
+            if i in user:
+                self.names[i] = previous = i.name
+                continue
+            # the axes must read back in order: parse sorts free indices by name
+            bound = min((j.name for j in axes[position:] if j in user), default="~")
+            preferred = [n for n in _AXIS_NAMES if previous < n < bound and n not in taken]
+            others = sorted(n for n in _SUMMED_NAMES if previous < n < bound and n not in taken)
+            fallback = [n for n in _AXIS_NAMES if n not in taken]
+            free_names = preferred or others or fallback
+            self.names[i] = previous = free_names[0]
+            taken.add(previous)
+        self.taken = set(self.names.values()) | variables
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
         self.counter = 0
 
@@ -127,8 +138,10 @@ class _Printer:
             coeff *= f.value
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
-            name = r"\delta" if self.latex else "delta"
-            parts.append(self.entry(name, tie) if len(tie) > 1 else self.entry("ones", tie))
+            if len(tie) > 1:
+                parts.append(self.entry(r"\delta" if self.latex else "delta", tie))
+            else:
+                parts.append(self.entry(r"\mathbf{1}" if self.latex else "ones", tie))
         sign = "-" if coeff < 0 else ""
         if abs(coeff) != 1 or not parts:
             parts.insert(0, M.format_number(abs(coeff)))
@@ -202,6 +215,13 @@ def _affine_tree(a: T.Affine) -> M.MExpr:
         constant = M.Number(Fraction(abs(a.const)))
         out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
     return out
+
+
+def _variable_names(t: T.Term) -> set[str]:
+    found = {t.name} if isinstance(t, T.Var) else set()
+    for child in T.children(t):
+        found |= _variable_names(child)
+    return found
 
 
 def _occurrences(f: T.Term) -> list[T.Index]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from typing import ClassVar
 
 
 class Node:
@@ -51,7 +52,7 @@ class InternedMeta(type):
     """Hash-consing (tinygrad's UOp cache): constructing a node equal to a live one returns that
     one, so equal nodes are identical and equality and hashing are C-level identity checks."""
 
-    _table: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+    _table: ClassVar[weakref.WeakValueDictionary] = weakref.WeakValueDictionary()
 
     def __call__(cls, *args, **kwargs):
         made = super().__call__(*args, **kwargs)

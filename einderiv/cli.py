@@ -154,6 +154,10 @@ def _run_diff(args: argparse.Namespace) -> int:
     g = ed.diff(args.expr, args.wrt, where=_where(args), layout=args.layout)
     if args.steps:
         _print_steps(g)
+    elementwise = "[" in args.wrt  # its natural form is index notation: no remark
+    no_form = hasattr(g, "matrix") and g.matrix() is None
+    if args.format in ("text", "latex") and no_form and not elementwise:
+        print(f"{PROG}: note: {_no_matrix_form(g)}; shown in index notation", file=sys.stderr)
     if args.format == "text":
         out = str(g)
     elif args.format == "latex":
@@ -166,6 +170,24 @@ def _run_diff(args: argparse.Namespace) -> int:
         out = ed.codegen(g, name="grad")
     print(str(out).rstrip("\n"))
     return EXIT_OK
+
+
+def _no_matrix_form(g) -> str:
+    """Why a result is printed in index notation (one line)."""
+    from einderiv import index_ir as T
+
+    order = len(g.axes)
+    term = g.term
+    factors = term.factors if isinstance(term, T.Prod) else (term,)
+    kronecker = (
+        order == 4
+        and not getattr(term, "summed", ())
+        and sum(len(T.free(f)) for f in factors if not isinstance(f, T.Num)) == 4
+        and all(len(T.free(f)) in (0, 2) for f in factors)
+    )
+    if kronecker:
+        return "the order-4 result is a Kronecker product, which matrix notation cannot write"
+    return f"the result has order {order}, which matrix notation cannot write"
 
 
 def _run_check(args: argparse.Namespace) -> int:

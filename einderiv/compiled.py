@@ -32,6 +32,7 @@ from . import index_ir as T
 from .errors import EinderivError, EvaluationError
 
 BACKENDS = ("numpy", "torch", "jax")
+_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
 
 # ---------------------------------------------------------------------------------------------
 # runtime helpers (numpy)
@@ -530,6 +531,8 @@ class _Planner:
         if not arrays:
             return _Val(repr(constant), (), bcast, ties, 1.0, constant)
 
+        arrays.sort(key=lambda v: v.scale != 1.0)  # x - y rather than (-y) + x
+
         def render(c):
             parts = []
             for v in arrays:
@@ -554,6 +557,8 @@ class _Planner:
     # -- elementwise
 
     def _func(self, name, arg, hint):
+        if name not in _FUNCTIONS:
+            raise EinderivError(f"cannot compile the function {name!r}")
         cid, v, cf = self.comp(arg, hint)
         return self._lookup(("Func", name, cid), cf, lambda: self._build_func(name, v, cf))
 
@@ -672,7 +677,7 @@ class _Planner:
             return self._lookup(key, cf, None)
         # the product without its constant factors: -X w and X w share one step
         plain = [(k, w) for k, w in zip(kids, wiring) if not _is_constant(k[1])]
-        coef = math.prod(k[1].const for k, _ in zip(kids, wiring) if _is_constant(k[1]))
+        coef = math.prod(k[1].const * k[1].scale for k in kids if _is_constant(k[1]))
         core_key = ("Prod", tuple(w for _, w in plain)) + tail
         if coef != 1.0 and coef != 0.0 and plain:
             hit = self.by_key.get(core_key)
@@ -941,7 +946,9 @@ class _Render:
         else:
             text, classes = self.many(ops, keep, order)
         text = _align(text, tuple(classes), order)
-        return text if factor is None else f"{factor} * {text}"
+        if factor is None:
+            return text
+        return f"{factor} * ({text})" if " " in text else f"{factor} * {text}"
 
     def symbols(self, *groups) -> dict:
         table: dict = {}
@@ -1067,7 +1074,9 @@ class CompiledExpr:
             ctx.seen.setdefault(expr, step.name)
         body = "\n".join(ctx.lines)
         source = f"def _run(_a, _d, _i):\n{body}\n    return {self.result}\n"
-        exec(compile(source, "<einderiv.compiled>", "exec"), ns)
+        # the source holds only tokens made here: names of steps and helpers, numbers, and
+        # repr() of the variables' names as dictionary keys -- never user text as code
+        exec(compile(source, "<einderiv.compiled>", "exec"), ns)  # noqa: S102
         run = ns["_run"]
         run.source = source
         return run

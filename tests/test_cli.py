@@ -391,3 +391,16 @@ def test_python_dash_m_einderiv_usage_error():
     done = run_process("diff", TR_XAX, "--wrt", "X", "--layout", "sideways")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_order_four_text_falls_back_to_index_notation_with_a_remark(capsys):
+    # d(A X B)/dX is a Kronecker product: index notation on stdout, one remark on stderr
+    assert main(["diff", "A X B", "--wrt", "X"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "A[i,l] B[k,j]"
+    assert len(err.strip().splitlines()) == 1 and "Kronecker product" in err
+    back = ed.parse(out.strip())
+    rng = np.random.default_rng(2)
+    A, B = rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
+    # numerator layout: D[a, b, q, p] = d(AXB)[a,b] / dX[p,q] = A[a,p] B[q,b]
+    np.testing.assert_allclose(back(A=A, B=B), np.einsum("ap,qb->abqp", A, B))

@@ -39,10 +39,9 @@ _FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
 
 
 def _sigmoid(x):
-    # stable for large |x| (exp(-logaddexp(0, -x))), one exp and a few cheap passes
-    e = np.exp(-np.abs(x))
-    r = 1.0 / (1.0 + e)
-    return np.where(x >= 0, r, e * r)
+    # 1 / (1 + exp(-x)) keeps relative accuracy on both tails; the clip only avoids the overflow
+    # warning below exp(-709), where the value is < 1e-307 anyway
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
 
 
 def _softplus(x):
@@ -545,7 +544,9 @@ class _Planner:
                     parts.append(f"- {text}")
                 else:
                     parts.append(f"+ {v.scale!r} * {text}")
-            if constant:
+            if constant and parts[0].startswith("(-"):  # 1 - x rather than (-x) + 1
+                parts[0] = f"{constant!r} - {parts[0][2:-1]}"
+            elif constant:
                 parts.append(f"+ {constant!r}")
             return " ".join(parts)
 

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from . import index_ir as T
 from . import matrix_ir as M
+from .algebra import affine_tree
 from .canon import format_affine
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
@@ -109,7 +110,7 @@ class _Printer:
                 inner = to_matrix(base, *bound)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
-                made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, _affine_tree(e))
+                made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 text = M.show(made)
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound):
@@ -119,7 +120,7 @@ class _Printer:
             case T.SumOver(var=var, count=count, body=body):
                 name = next(n for n in _SUM_NAMES if n not in T.int_names(t))
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
-                upper = M.show(_affine_tree(T.affine_add(count, T.affine(1), -1)))
+                upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
                 return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
         raise TypeError(type(t).__name__)
 
@@ -194,27 +195,9 @@ def to_matrix(t: T.Term, row, col) -> M.MExpr | None:
             inner = to_matrix(base, *bound)
             if inner is None or set(indices) != {row, col}:
                 return None
-            made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, _affine_tree(e))
+            made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
             return made if indices == (row, col) else M.Transpose(made)
     return None
-
-
-def _affine_tree(a: T.Affine) -> M.MExpr:
-    out: M.MExpr | None = None
-    for name, coeff in zip(a.names, a.coeffs):
-        term: M.MExpr = M.Name(name)
-        if abs(coeff) != 1:
-            term = M.MatMul(M.Number(Fraction(abs(coeff))), term)
-        if out is None:
-            out = term if coeff > 0 else M.Neg(term)
-        else:
-            out = M.Add(out, term) if coeff > 0 else M.Sub(out, term)
-    if out is None:
-        return M.Number(Fraction(a.const))
-    if a.const:
-        constant = M.Number(Fraction(abs(a.const)))
-        out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
-    return out
 
 
 def _variable_names(t: T.Term) -> set[str]:

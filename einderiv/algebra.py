@@ -36,12 +36,22 @@ class Piece:
 
 def factor(terms: list[Piece]) -> list[Piece]:
     """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
+    terms = _merge_equal(terms)
     if len(terms) < 2:
         return terms
     for made in (_factor_scalar(terms), _factor_side(terms, 0), _factor_side(terms, -1)):
         if made is not None:
             return made
     return _factor_coefficient(terms)
+
+
+def _merge_equal(terms: list[Piece]) -> list[Piece]:
+    """``c1 F + c2 F -> (c1 + c2) F`` for pieces equal in matrix form (S' = S for symmetric S)."""
+    merged: dict = {}
+    for t in terms:
+        k = (t.scalars, t.chain)
+        merged[k] = merged[k].replace(coeff=merged[k].coeff + t.coeff) if k in merged else t
+    return [t for t in merged.values() if t.coeff != 0] or [Piece(Fraction(0), (), ())]
 
 
 def _split(terms: list[Piece], members: list[int]):
@@ -126,7 +136,8 @@ def join_sum(terms: list[Piece]) -> M.MExpr:
     out: M.MExpr | None = None
     for t in sorted(terms, key=order):
         magnitude = abs(t.coeff)
-        factors = list(t.scalars + t.chain)
+        chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
+        factors = list(t.scalars) + chain  # I A = A, but s I stays s I
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
         if out is None and t.coeff < 0:
             lead = [M.Number(-magnitude)] if lead else []

@@ -19,7 +19,7 @@ from . import matrix_ir as M
 from .codegen import codegen as _codegen
 from .differentiate import Wrt
 from .emit import einsum_program, evaluate
-from .errors import EinderivError, EvaluationError, ParseError, closest
+from .errors import EinderivError, EvaluationError, ParseError, closest, guarded
 from .lower import is_user_index, user_free
 from .parse import parse_expression
 from .pipeline import Derivation, derive, front
@@ -34,6 +34,7 @@ class Expr:
     """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
 
     __slots__ = (
+        "_dims",
         "_layout",
         "_origin",
         "axes",
@@ -75,16 +76,19 @@ class Expr:
     def free_indices(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.axes)
 
+    @guarded
     def __call__(self, **values) -> np.ndarray:
         arrays, dims, ints = _bind(self, values)
         return evaluate(self.term, self.axes, arrays, dims, ints)
 
     # -- printing ----------------------------------------------------------------------------
 
+    @guarded
     def __str__(self) -> str:
         matrix = self.matrix()
         return M.show(matrix) if matrix is not None else self.index()
 
+    @guarded
     def matrix(self) -> M.MExpr | None:
         """The matrix-notation form (matrix IR), or None when there is none (order > 2)."""
         if self.source is not None:
@@ -98,22 +102,30 @@ class Expr:
     def __repr__(self) -> str:
         return f"Expr({str(self)!r}, shape={self.shape})"
 
+    @guarded
     def index(self) -> str:
         """Index notation, readable back by ``parse`` (free indices in alphabetical order)."""
-        return index_notation(self.term, self.axes)
+        return index_notation(self.term, self.axes, self.variables)
 
+    @guarded
     def latex(self) -> str:
         matrix = self.matrix()
-        return matrix_latex(matrix) if matrix is not None else index_latex(self.term, self.axes)
+        return (
+            matrix_latex(matrix)
+            if matrix is not None
+            else index_latex(self.term, self.axes, self.variables)
+        )
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
 
+    @guarded
     def einsum(self) -> str:
         """The einsum contractions that evaluate this expression, one per line."""
         return "\n".join(einsum_program(self.term, self.axes))
 
     @property
+    @guarded
     def stages(self) -> tuple:
         """The trace of ``derive`` for this derivative: the indexed sum, the elementwise
         derivative with Kronecker deltas, the deltas contracted (empty if not a derivative)."""
@@ -122,6 +134,7 @@ class Expr:
         term, axes, target, result_axes = self._origin
         return derive(term, axes, target, result_axes, trace=True).stages
 
+    @guarded
     def steps(self) -> str:
         """The derivation, stage by stage (only for derivatives), from ``derive``'s trace."""
         stages = self.stages
@@ -135,11 +148,13 @@ class Expr:
         lines.append(f"   {self}")
         return "\n".join(lines)
 
+    @guarded
     def compile(self, backend: str = "numpy"):
-        """A callable ``fn(**arrays)`` with the same value."""
-        if backend != "numpy":
-            raise EinderivError(f"backend {backend!r} is not available; use 'numpy'")
-        return self.__call__
+        """A fast callable ``fn(**arrays)`` with the same value: contraction paths planned once,
+        shared subterms computed once per call (``backend``: "numpy", "torch" or "jax")."""
+        from .compiled import compile_expr  # the evaluation plan is built only when asked for
+
+        return compile_expr(self, backend)
 
     @property
     def term_count(self) -> int:
@@ -149,11 +164,13 @@ class Expr:
 # ---------------------------------------------------------------------------------------------
 
 
+@guarded
 def codegen(expr, name: str = "f") -> str:
     """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
     return _codegen(parse(expr).term, parse(expr).axes, parse(expr).variables, name=name)
 
 
+@guarded
 def parse(text, where: str | None = None, *, what: str = "expression", shape=None) -> Expr:
     """Read an expression in matrix or index notation (SPEC section 1).
 
@@ -166,6 +183,11 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
         return text
     if not isinstance(text, str):
         raise EinderivError(f"expected expression text, got {type(text).__name__}")
+    if where is not None and not isinstance(where, str):
+        raise EinderivError(
+            f"where= takes declarations as text, such as 'X: matrix(m, n); a: scalar', "
+            f"not a {type(where).__name__}"
+        )
     typed, lowered = front(text, where, what, shape)
     return Expr(
         lowered.term,
@@ -177,11 +199,13 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
     )
 
 
+@guarded
 def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
     """The derivative of ``expr`` by ``wrt`` (``"X"`` or ``"X[i,j]"``) in ``layout``."""
     return _diff(parse(expr, where), wrt, layout, trace=False)
 
 
+@guarded
 def hessian(expr, wrt: str, where: str | None = None) -> Expr:
     """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X."""
     f = parse(expr, where)
@@ -192,7 +216,7 @@ def hessian(expr, wrt: str, where: str | None = None) -> Expr:
 
 
 def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
-    if layout not in LAYOUTS:
+    if not isinstance(layout, str) or layout not in LAYOUTS:
         raise EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     name, indices, elementwise = _read_wrt(f, wrt)
     info = f.variables[name]
@@ -204,7 +228,7 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
         result_axes = (f.axes + indices[::-1])[::-1]
     else:
         result_axes = f.axes + indices
-    slots = None if elementwise else _slots(f, info, indices, layout)
+    slots = None if elementwise else _slots(f, info, indices, layout, result_axes)
     target = Wrt(name, indices, symmetric=info.kind == "symmetric")
     done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
     index_dims = dict(f.index_dims)
@@ -213,30 +237,29 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
 
-def _slots(f: Expr, info: VarInfo, indices, layout: str) -> tuple | None:
+def _slots(f: Expr, info: VarInfo, indices, layout: str, axes) -> tuple | None:
     """Where the derivative's indices sit in its matrix form, or None if it has none.
 
-    numerator: Y's rows and columns with X's transposed into them (d(a'x)/dx = a', a row);
-    denominator: the numerator form transposed; jacobian: Y's with X's as they are.
+    A matrix result is printed as its value is laid out: rows on the first axis, columns on the
+    second. Only a vector result needs a choice of orientation -- numerator: Y's shape with X's
+    transposed into it (d(a'x)/dx = a', a row); denominator: that transposed; jacobian: Y's
+    shape with X's as it is.
     """
-    if f.slots is None:
+    if f.slots is None or len(axes) > 2:
         return None
+    if len(axes) == 2:
+        return (axes[0], axes[1])
     x_slots = iter(indices)
     x = tuple(None if d is None else next(x_slots) for d in info.shape)
     y = f.slots
-    if layout == "numerator":
-        return _combine(y, (x[1], x[0]), f, indices)
-    if layout == "denominator":
-        made = _combine(y, (x[1], x[0]), f, indices)
-        return None if made is None else (made[1], made[0])
-    return _combine(y, x, f, indices)
+    if layout == "jacobian":
+        return _combine(y, x)
+    made = _combine(y, (x[1], x[0]))
+    return made if layout == "numerator" else (made[1], made[0])
 
 
-def _combine(y, x, f: Expr, indices):
-    if all(a is None or b is None for a, b in zip(y, x)):
-        return tuple(a if a is not None else b for a, b in zip(y, x))
-    axes = f.axes + tuple(indices)
-    return (axes[0], axes[1]) if len(axes) == 2 else None
+def _combine(y, x):
+    return tuple(a if a is not None else b for a, b in zip(y, x))
 
 
 def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
@@ -290,7 +313,7 @@ def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
     ints: dict = {}
     dims: dict = {}
     where: dict = {}
-    dim_names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+    dim_names = _dim_names(f)
     for name, value in values.items():
         if name in f.variables:
             continue
@@ -327,6 +350,39 @@ def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
         arrays[name] = array
     return arrays, dims, ints
+
+
+def _dim_names(f: Expr) -> frozenset:
+    """Size names the caller may pass: the variables' and any the term uses (``ed.parse('I')``)."""
+    try:
+        return f._dims
+    except AttributeError:
+        names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+        names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
+        names |= {d for d in f.index_dims.values() if isinstance(d, str)}
+        names |= _term_dims(f.term)
+        object.__setattr__(f, "_dims", frozenset(names))
+        return f._dims
+
+
+def _term_dims(t: T.Term) -> set:
+    found = set()
+    match t:
+        case T.Var(indices=indices) | T.Zero(indices=indices):
+            found = {i.dim for i in indices}
+        case T.Delta(a=a):
+            found = {a.dim}
+        case T.Ones(index=index):
+            found = {index.dim}
+        case T.Size(dim=dim):
+            found = {dim}
+        case T.Prod(summed=summed):
+            found = {i.dim for i in summed}
+        case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
+            found = {bound[0].dim}
+    for child in T.children(t):
+        found |= _term_dims(child)
+    return {d for d in found if isinstance(d, str)}
 
 
 def _bind_dim(name, info, dim, size, shape, dims, where):

@@ -12,6 +12,7 @@ Invariants:
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import re
 
@@ -86,6 +87,7 @@ class _Generator:
         self.used_ints: set[str] = set()
         self.used_dims: set = set()
         self.loop_vars: set[str] = set()
+        self.names = itertools.count()  # temporaries are never reused, even inside loops
 
     def size(self, dim) -> str:
         if isinstance(dim, int):
@@ -110,7 +112,7 @@ class _Generator:
         expr, order = self._expr(t)
         if isinstance(t, (T.Var, T.Num, T.Affine, T.Size)):
             return expr, order
-        temp = f"_t{len(self.temps)}"
+        temp = f"_t{next(self.names)}"
         self.lines.append(f"{temp} = {expr}")
         if not (int_deps := T.int_names(t)) or not (int_deps & self.loop_vars):
             self.temps[t] = (temp, order)
@@ -201,7 +203,7 @@ class _Generator:
 
     def _sumover(self, t, var, count, body) -> tuple[str, tuple]:
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
-        total = f"_t{len(self.temps)}_sum"
+        total = f"_s{next(self.names)}"
         n = self.integer(count)
         self.lines.append(f"{total} = 0.0")
         self.lines.append(f"_sign = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")

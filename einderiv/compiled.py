@@ -24,6 +24,7 @@ import functools
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import opt_einsum as oe
@@ -1044,7 +1045,7 @@ class _Render:
 
 
 class CompiledExpr:
-    """``fn(**arrays)``: the compiled evaluation of an ``Expr``. ``fn.source()`` shows the code."""
+    """The plan of a compiled ``Expr``: live steps, and one rendered program per signature."""
 
     def __init__(self, expr, backend: str = "numpy"):
         from .api import _bind
@@ -1086,16 +1087,9 @@ class CompiledExpr:
         """The Python code run for the given dimension sizes (``n=100, m=50``)."""
         return self._render(sizes).source
 
-    def __call__(self, **values):
-        arrays, dims, ints = self._bind(self.expr, values)
-        signature = tuple(map(dims.get, self.dim_names))
-        run = self.cache.get(signature)
-        if run is None:
-            run = self.cache[signature] = self._render(dict(zip(self.dim_names, signature)))
-        try:
-            return run(arrays, dims, ints)
-        except KeyError as error:
-            raise self._missing(error) from None
+    def _render_signature(self, signature):
+        run = self.cache[signature] = self._render(dict(zip(self.dim_names, signature)))
+        return run
 
     def _missing(self, error):
         name = error.args[0] if error.args else None
@@ -1117,8 +1111,31 @@ def _live(steps, result):
     return live[::-1]
 
 
-def compile_expr(expr, backend: str = "numpy") -> CompiledExpr:
-    """A fast callable ``fn(**arrays)`` equal to ``expr(**arrays)`` (see the module docstring)."""
+def compile_expr(expr, backend: str = "numpy") -> Callable:
+    """A fast callable ``fn(**arrays)`` equal to ``expr(**arrays)`` (see the module docstring).
+
+    ``fn.source(n=..., ...)`` shows the Python code run for the given sizes; ``fn.compiled`` is
+    the plan. Arguments are checked exactly as ``expr(**arrays)`` checks them (``api._bind``).
+    """
     if backend not in BACKENDS and backend != "_generic_numpy":
         raise EinderivError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    return CompiledExpr(expr, backend)
+    compiled = CompiledExpr(expr, backend)
+    bind, cache, names = compiled._bind, compiled.cache, compiled.dim_names
+    render, missing = compiled._render_signature, compiled._missing
+
+    def fn(**values):
+        arrays, dims, ints = bind(expr, values)
+        signature = tuple(map(dims.get, names))
+        run = cache.get(signature)
+        if run is None:
+            run = render(signature)
+        try:
+            return run(arrays, dims, ints)
+        except KeyError as error:
+            raise missing(error) from None
+
+    fn.source = compiled.source
+    fn.cache = cache
+    fn.compiled = compiled
+    fn.__doc__ = f"Compiled evaluation ({backend}) of {type(expr).__name__} with axes {expr.shape}"
+    return fn

@@ -194,15 +194,19 @@ class _Evaluator:
         return align(array, order, tuple(bound))
 
     def _matpow(self, t: T.MatPow):
-        matrix = self._square(t.base, t.bound)
         power = self.integer(t.exponent)
-        try:
-            if power < 0:
-                matrix = np.linalg.inv(matrix)
-                power = -power
-            value = np.linalg.matrix_power(matrix, power)
-        except np.linalg.LinAlgError as error:
-            raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+        key = ("matrix power", t.base, t.bound, power)  # inv(X) once, whatever its indices
+        value = self.cache.get(key) if not (self.loop_vars & _int_names(t.base)) else None
+        if value is None:
+            matrix = self._square(t.base, t.bound)
+            try:
+                if power < 0:
+                    matrix = np.linalg.inv(matrix)
+                    power = -power
+                value = np.linalg.matrix_power(matrix, power)
+            except np.linalg.LinAlgError as error:
+                raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+            self.cache[key] = value
         a, b = t.indices
         if a == b:
             return np.diagonal(value).copy(), (a,)

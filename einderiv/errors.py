@@ -8,6 +8,13 @@ command line can print one message and exit 2 without a traceback.
 from __future__ import annotations
 
 import difflib
+import functools
+import sys
+
+# Deepest Python recursion the passes may use: the parser refuses nesting deeper than 400, and
+# each level costs a handful of frames in the recursive passes (shapes, lower, differentiate,
+# simplify, print). Python >= 3.11 does not grow the C stack for Python-to-Python calls.
+_RECURSION = 20_000
 
 
 class EinderivError(ValueError):
@@ -66,3 +73,23 @@ def closest(name: str, candidates) -> str | None:
     """The candidate closest to ``name``, for 'did you mean' hints."""
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
     return found[0] if found else None
+
+
+def guarded(fn):
+    """Run a public entry point with room for deep (but accepted) nesting; a RecursionError
+    that still happens becomes an ``EinderivError``, never a traceback."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        old = sys.getrecursionlimit()
+        if old < _RECURSION:
+            sys.setrecursionlimit(_RECURSION)
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError:
+            raise EinderivError("the expression is nested too deeply to process") from None
+        finally:
+            if old < _RECURSION:
+                sys.setrecursionlimit(old)
+
+    return run

@@ -264,6 +264,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(left, _PRODUCT)} ./ {_wrap(right, _UNARY)}", _PRODUCT
         case Div(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} / {_wrap(right, _UNARY)}", _PRODUCT
+        case ElemPow(base=base, exponent=Number(value=v) as exponent) if v < 0:
+            return f"{_wrap(base, _POSTFIX)} .^ {show(exponent)}", _POWER  # Y .^ -2
         case ElemPow(base=base, exponent=exponent):
             return f"{_wrap(base, _POSTFIX)} .^ {_wrap(exponent, _ATOM)}", _POWER
         case Power(base=base, exponent=Number(value=v) as exponent) if v < 0 and v.denominator == 1:

@@ -18,28 +18,30 @@ from . import index_ir as T
 from . import matrix_ir as M
 from .algebra import affine_tree
 from .canon import format_affine
+from .recontract import recontract
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
 _SUM_NAMES = ("r", "s", "t", "u", "v", "r1", "r2", "r3", "r4")
 
 
-def index_notation(term: T.Term, axes) -> str:
-    printer = _Printer(term, axes)
+def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
+    printer = _Printer(term, axes, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
-def index_latex(term: T.Term, axes) -> str:
-    printer = _Printer(term, axes, latex=True)
+def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
+    printer = _Printer(term, axes, latex=True, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
 class _Printer:
-    def __init__(self, term: T.Term, axes, latex: bool = False):
+    def __init__(self, term: T.Term, axes, latex: bool = False, variables: dict | None = None):
         self.latex = latex
+        self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
-        variables = _variable_names(term)
+        variables = _variable_names(term) | T.int_names(term) | set(self.variables)
         taken = {i.name for i in user} | variables  # never a[a]
         previous = ""
         for position, i in enumerate(axes):
@@ -57,6 +59,19 @@ class _Printer:
         self.taken = set(self.names.values()) | variables
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
         self.counter = 0
+
+    def carrier(self, i: T.Index) -> str:
+        """A factor whose only free index is ``i``, sized by a variable: ``x[i]``, ``A[i,b] ones[b]``
+        (so a zero or a size prints with its shape and reads back evaluable)."""
+        for name, info in sorted(self.variables.items()):
+            if info.kind == "vector" and info.dims[0] == i.dim:
+                return self.entry(name, (i,))
+        for name, info in sorted(self.variables.items()):
+            if info.kind in ("matrix", "symmetric") and i.dim in info.dims:
+                other = T.fresh(info.dims[1] if info.dims[0] == i.dim else info.dims[0])
+                slots = (i, other) if info.dims[0] == i.dim else (other, i)
+                return f"{self.entry(name, slots)} {self.entry('ones', (other,))}"
+        return self.entry("ones", (i,))
 
     def name(self, i: T.Index) -> str:
         if i not in self.names:
@@ -79,14 +94,15 @@ class _Printer:
 
     def text(self, t: T.Term) -> str:
         match t:
-            case T.Zero():
-                return "0"
+            case T.Zero(indices=indices):
+                return " ".join(["0", *(self.carrier(i) for i in indices)])
             case T.Num(value=value):
                 return M.format_number(value)
             case T.Affine():
                 return f"({format_affine(t)})"
             case T.Size(dim=dim):
-                return str(dim)
+                a = T.fresh(dim)
+                return f"({self.carrier(a)} .^ 0 {self.entry('ones', (a,))})"  # sum_a 1 = n
             case T.Var(name=name, indices=indices):
                 return self.entry(name, indices)
             case T.Delta(a=a, b=b):
@@ -153,6 +169,8 @@ class _Printer:
         return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
 
     def atom(self, t: T.Term) -> str:
+        if isinstance(t, T.Var) and len(set(t.indices)) < len(t.indices):
+            return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
         text = self.text(t)
         simple = isinstance(t, (T.Var, T.Delta, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
@@ -162,7 +180,7 @@ class _Printer:
     def exponent(self, t: T.Term) -> str:
         if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
             return str(t.value)
-        return f"({self.text(t)})"
+        return f"({self.term(t)})"
 
 
 def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:
@@ -172,32 +190,8 @@ def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:
 
 
 def to_matrix(t: T.Term, row, col) -> M.MExpr | None:
-    """``t`` over (row, col) as a matrix expression, for simple shapes; None otherwise."""
-    match t:
-        case T.Var(name=name, indices=(a, b)) if (a, b) == (row, col):
-            return M.Name(name)
-        case T.Var(name=name, indices=(a, b)) if (a, b) == (col, row):
-            return M.Transpose(M.Name(name))
-        case T.Delta(a=a, b=b) if {a, b} == {row, col}:
-            return M.Identity()
-        case T.Add(terms=terms):
-            parts = [to_matrix(x, row, col) for x in terms]
-            if any(p is None for p in parts):
-                return None
-            out = parts[0]
-            for p in parts[1:]:
-                out = M.Add(out, p)
-            return out
-        case T.Prod(factors=(T.Num(value=v), rest), summed=()):
-            inner = to_matrix(rest, row, col)
-            return None if inner is None else M.MatMul(M.Number(Fraction(v)), inner)
-        case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
-            inner = to_matrix(base, *bound)
-            if inner is None or set(indices) != {row, col}:
-                return None
-            made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
-            return made if indices == (row, col) else M.Transpose(made)
-    return None
+    """``t`` over (row, col) in matrix notation (re-contraction), or None if it has none."""
+    return recontract(t, row, col, {})
 
 
 def _variable_names(t: T.Term) -> set[str]:
@@ -371,4 +365,7 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return f"{_lwrap(b, ATOM)}_{{{' '.join(indices)}}}", ATOM
         case M.KDelta(indices=indices):
             return rf"\delta_{{{' '.join(indices)}}}", ATOM
+        case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+            bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
+            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM
     raise TypeError(f"no LaTeX for {type(e).__name__}")

@@ -26,6 +26,7 @@ from .algebra import (
     Piece,
     affine_tree,
     factor,
+    is_column,
     is_one,
     is_ones,
     join_sum,
@@ -60,10 +61,22 @@ class _Recontractor:
     def __init__(self, variables: dict):
         self.symmetric = {n for n, v in variables.items() if v.kind == "symmetric"}
         self.variables = variables
+        self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
 
     # -- sums -------------------------------------------------------------------------------
 
     def expression(self, term: T.Term, row, col) -> M.MExpr:
+        key = ("expression", term, row, col)
+        if key not in self.memo:
+            try:
+                self.memo[key] = self._expression(term, row, col)
+            except NoMatrixForm:
+                self.memo[key] = None
+        if self.memo[key] is None:
+            raise NoMatrixForm
+        return self.memo[key]
+
+    def _expression(self, term: T.Term, row, col) -> M.MExpr:
         if isinstance(term, T.Zero):
             raise NoMatrixForm
         if (T.free(term) - {row, col}) or (row is not None and row == col):
@@ -93,6 +106,17 @@ class _Recontractor:
     # -- single factors ---------------------------------------------------------------------
 
     def view(self, f: T.Term) -> View:
+        key = ("view", f)
+        if key not in self.memo:
+            try:
+                self.memo[key] = self._view(f)
+            except NoMatrixForm:
+                self.memo[key] = None
+        if self.memo[key] is None:
+            raise NoMatrixForm
+        return self.memo[key]
+
+    def _view(self, f: T.Term) -> View:
         match f:
             case T.Var(name=name, indices=()):
                 return View((M.Name(name),), None, None)
@@ -148,9 +172,12 @@ class _Recontractor:
             return View((other,), b, a)
         return View((one,), a, b)
 
+    @property
+    def vectors(self) -> set[str]:
+        return {n for n, v in self.variables.items() if v.kind == "vector"}
+
     def transpose(self, e: M.MExpr) -> M.MExpr:
-        vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
-        return transpose(e, self.symmetric, vectors)
+        return transpose(e, self.symmetric, self.vectors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +212,14 @@ def _contract_one(views: list[View], summed: set, rc) -> bool:
         lone = [i for i in _ends(v) if i in summed and sum(i in _ends(w) for w in views) == 1]
         if lone and len(lone) == len(_ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
             whole = _column(v, rc) if len(lone) == 1 else product(v.chain)
-            views[k] = View((M.Call("sum", (whole,)),), None, None)
+            if (
+                isinstance(whole, M.Call)
+                and whole.fn == "diag"
+                and not is_column(whole.args[0], rc.vectors)
+            ):
+                views[k] = View((M.Call("tr", whole.args),), None, None)  # sum(diag(X)) = tr(X)
+            else:
+                views[k] = View((M.Call("sum", (whole,)),), None, None)
             return True
         if lone and v.row in lone:  # sum_a M[a,b] = (ones' M)[b]
             views[k] = View((M.Transpose(M.Ones()),) + v.chain, None, v.col)

@@ -364,6 +364,19 @@ def pow_simple(t: T.Pow):
     return None
 
 
+@rule(T.Pow, "(s 1[a])^p -> s^p 1[a]  (a broadcast scalar raised elementwise)")
+def pow_broadcast(t: T.Pow):
+    base = t.base
+    if not isinstance(base, T.Prod) or base.summed or T.free(t.exponent):
+        return None
+    ones = tuple(f for f in base.factors if isinstance(f, T.Ones))
+    rest = tuple(f for f in base.factors if not isinstance(f, T.Ones))
+    if not ones or not rest or any(T.free(f) for f in rest):
+        return None
+    inner = rest[0] if len(rest) == 1 else T.Prod(rest)
+    return T.Prod((T.Pow(inner, t.exponent), *ones))
+
+
 @rule(T.Func, "log(exp(u)) -> u;  exp(log(u)) -> u")
 def func_inverse_pair(t: T.Func):
     inner = t.arg

@@ -44,14 +44,18 @@ def safe_name(name: str) -> str:
 
 
 def codegen(term: T.Term, axes, variables: dict, name: str = "f") -> str:
-    if not name.isidentifier() or keyword.iskeyword(name):
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise EinderivError(f"{name!r} is not a valid Python function name")
+    if name.startswith("_"):
+        raise EinderivError(f"{name!r}: names starting with '_' are reserved for the generated code")
     gen = _Generator(variables)
     result, order = gen.value(term)
     final = gen.permute(result, order, tuple(axes))
     params = sorted(gen.used_vars | gen.used_ints)
     dims = _dimension_lines(gen.used_dims, variables, gen.used_vars)
-    params += [d for d in sorted(gen.used_dims) if d not in dims and isinstance(d, str)]
+    sizes = [d for d in sorted(gen.used_dims) if d not in dims and isinstance(d, str)]
+    params += sizes  # sizes no array fixes are parameters: _n = n
+    dims.update({d: f"_{d} = int({safe_name(d)})" for d in sizes})
     lines = [
         "import numpy as _np",
         "",

@@ -261,7 +261,7 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
     values = []
     for t in dims.tokens:
         if t.type == "NUMBER":
-            if not t.value.isdigit() or int(t.value) == 0:
+            if not t.value.isdigit() or len(t.value) > 18 or int(t.value) == 0:
                 raise _error("a dimension is a name or a positive integer", t.start_pos)
             values.append(int(t.value))
         else:

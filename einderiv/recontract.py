@@ -132,8 +132,8 @@ class _Recontractor:
                 return View((M.Ones(),), index, None)
             case T.Affine():
                 return View((affine_tree(f),), None, None)
-            case T.Size():
-                return View((M.Call("tr", (M.Identity(),)),), None, None)
+            case T.Size(dim=dim):
+                return View((self.size(dim),), None, None)
             case T.Func(name=name, arg=arg):
                 inner = self.sub_view(arg)
                 return View((M.Call(name, (product(inner.chain),)),), inner.row, inner.col)
@@ -157,6 +157,17 @@ class _Recontractor:
             case T.Add() | T.Prod():
                 return self.sub_view(f)
         raise NoMatrixForm
+
+    def size(self, dim) -> M.MExpr:
+        """The size of a dimension: ``3``, or measured on a variable: ``tr(A .^ 0)``."""
+        if isinstance(dim, int):
+            return M.Number(Fraction(dim))
+        for name, info in sorted(self.variables.items()):
+            if info.kind == "vector" and info.dims[0] == dim:
+                return M.Call("sum", (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+            if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
+                return M.Call("tr", (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+        return M.Call("tr", (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:
         """A nested term as one view, in the orientation with fewer transposes."""

@@ -81,9 +81,11 @@ def _factor_scalar(terms: list[Piece]) -> list[Piece] | None:
 def _factor_side(terms: list[Piece], side: int) -> list[Piece] | None:
     groups: dict = {}
     for position, t in enumerate(terms):
-        if t.chain:
+        if t.chain and not isinstance(t.chain[side], M.Identity):
             groups.setdefault(t.chain[side], []).append(position)
-    best = max(groups.values(), key=len, default=[])
+    # factoring gains something only if some term keeps a factor after the shared one
+    useful = [g for g in groups.values() if any(len(terms[p].chain) > 1 for p in g)]
+    best = max(useful, key=len, default=[])
     if len(best) < 2:
         return None
     chosen, others = _split(terms, best)

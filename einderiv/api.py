@@ -12,6 +12,8 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import index_ir as T
@@ -28,6 +30,10 @@ from .recontract import recontract, zero_matrix
 from .shapes import VarInfo
 
 LAYOUTS = ("numerator", "denominator", "jacobian")
+_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_SIMPLE_WRT = re.compile(
+    rf"\s*(?P<name>{_NAME})\s*(?:\[(?P<indices>\s*{_NAME}\s*(?:,\s*{_NAME}\s*)*)\])?\s*"
+)
 
 
 class Expr:
@@ -265,10 +271,16 @@ def _combine(y, x):
 def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
     if not isinstance(wrt, str):
         raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
-    try:
-        tree = parse_expression(wrt, what="variable to differentiate by")
-    except ParseError as error:
-        raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
+    simple = _SIMPLE_WRT.fullmatch(wrt)
+    if simple:  # "X" or "X[i,j]": no need for the parser
+        name, given = simple["name"], simple["indices"]
+        given = tuple(i.strip() for i in given.split(",")) if given is not None else None
+        tree = M.Name(name) if given is None else M.Entry(M.Name(name), given)
+    else:
+        try:
+            tree = parse_expression(wrt, what="variable to differentiate by")
+        except ParseError as error:
+            raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
     match tree:
         case M.Name(name=name):
             given = None

@@ -183,7 +183,9 @@ class _Judge:
         if agree and proven:
             return self.result(True, "the claim is right", method="equal canonical forms")
         if agree:
-            method = f"{_PROBES} random probes" + (f", {self.method_note}" if self.method_note else "")
+            method = f"{_PROBES} random probes" + (
+                f", {self.method_note}" if self.method_note else ""
+            )
             return self.result(True, "the claim is right", method=method)
         if proven:
             return self.result(

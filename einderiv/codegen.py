@@ -47,7 +47,9 @@ def codegen(term: T.Term, axes, variables: dict, name: str = "f") -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise EinderivError(f"{name!r} is not a valid Python function name")
     if name.startswith("_"):
-        raise EinderivError(f"{name!r}: names starting with '_' are reserved for the generated code")
+        raise EinderivError(
+            f"{name!r}: names starting with '_' are reserved for the generated code"
+        )
     gen = _Generator(variables)
     result, order = gen.value(term)
     final = gen.permute(result, order, tuple(axes))

@@ -236,7 +236,9 @@ class _Lowerer:
         n = power.const
         a, b = out
         dim = self.typed.shape(base)[0]
-        if n <= 0 or n > CHAIN_LIMIT:  # X^0 stays an atom, so its size stays tied to X  # long powers are atoms: d tr(X^64) costs what tr(X^k) does
+        if (
+            n <= 0 or n > CHAIN_LIMIT
+        ):  # X^0 stays an atom, so its size stays tied to X  # long powers are atoms: d tr(X^64) costs what tr(X^k) does
             return self._matpow(base, power, out)
         # X^n[a,b] = sum_{c1..c(n-1)} X[a,c1] X[c1,c2] ... X[c(n-1),b]
         links = [a] + [T.fresh(dim) for _ in range(n - 1)] + [b]

@@ -18,6 +18,7 @@ class Node:
 
     __slots__ = ("_hash",)
     _keys: tuple[str, ...] = ()
+    _init: tuple[str, ...] = ()
 
     def _fields(self) -> tuple:
         return tuple(getattr(self, name) for name in self._keys)
@@ -44,8 +45,10 @@ class Node:
             return value
 
     def replace(self, **changes):
-        """``dataclasses.replace`` under a short name."""
-        return dataclasses.replace(self, **changes)
+        """``dataclasses.replace``, without its per-call field introspection (a hot path)."""
+        values = {name: getattr(self, name) for name in self._init}
+        values.update(changes)
+        return type(self)(**values)
 
 
 class InternedMeta(type):
@@ -77,4 +80,5 @@ def node(cls):
     """Make ``cls`` a frozen, slotted dataclass node with structural equality and cached hash."""
     made = dataclasses.dataclass(frozen=True, slots=True, eq=False)(cls)
     made._keys = tuple(f.name for f in dataclasses.fields(made) if f.compare)
+    made._init = tuple(f.name for f in dataclasses.fields(made) if f.init)
     return made

@@ -493,4 +493,6 @@ def parse_declarations(text: str) -> tuple[ir.Decl, ...]:
     Raises ``ParseError`` (with a caret) for bad syntax, unknown kinds, wrong dimension counts,
     zero dimensions, reserved or duplicate names.
     """
+    if isinstance(text, str) and not text.strip():
+        return ()
     return _parse(text, "declarations", _State(text, "declarations", frozenset(), True))

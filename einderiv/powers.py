@@ -21,6 +21,9 @@ RULES: list[Rule] = []
 @rule(T.Prod, "sum_c B^p[a,c] B^q[c,b] -> B^(p+q)[a,b]  (so X[a,c] X[c,b] -> X^2[a,b])", RULES)
 def prod_merge_powers(t: T.Prod):
     """One linear pass with a worklist: a chain of k factors merges in k - 1 steps."""
+    keys = [k for k in map(_base_key, t.factors) if k is not None]
+    if not t.summed or len(set(keys)) == len(keys):
+        return None  # no two factors can be powers of one matrix
     factors: dict[int, Term] = dict(enumerate(t.factors))
     users: dict[T.Index, set[int]] = {}
     for fid, f in factors.items():

@@ -229,16 +229,18 @@ def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
             slots = _occurrences(f).count(i)
             if not slots:
                 continue
-            if isinstance(f, (T.Var, T.Zero, T.MatPow)):
-                field = "indices"
-                new_indices = []
-                for j in getattr(f, field):
+            if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta)):  # one new name per slot
+                slots = []
+                for j in _occurrences(f):
                     if j == i:
                         copies.append(T.fresh(i.dim))
-                        new_indices.append(copies[-1])
+                        slots.append(copies[-1])
                     else:
-                        new_indices.append(j)
-                factors[k] = f.replace(**{field: tuple(new_indices)})
+                        slots.append(j)
+                if isinstance(f, T.Delta):
+                    factors[k] = T.Delta(*slots)
+                else:
+                    factors[k] = f.replace(indices=tuple(slots))
             else:
                 copies.append(T.fresh(i.dim))
                 factors[k] = T.rename(f, {i: copies[-1]})

@@ -228,6 +228,9 @@ def prod_delta(t: T.Prod):
 
 @rule(T.Prod, "1[a] x[a] -> x[a];  sum_a 1[a] c -> n c;  sum_a c -> n c")
 def prod_ones(t: T.Prod):
+    has_ones = any(isinstance(f, T.Ones) for f in t.factors)
+    if not has_ones and set(t.summed) <= frozenset().union(*map(T.free, t.factors)):
+        return None  # nothing to drop and every summed index is used: the common case
     factors = list(t.factors)
     summed = list(t.summed)
     fired = False

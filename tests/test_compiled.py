@@ -425,5 +425,5 @@ def test_catalogue_compiled_equals_uncompiled(case):
     for expr in exprs:
         want = expr(**args)
         for backend in ("numpy", "_generic_numpy"):
-            got = compile_expr(expr, backend=backend)(**args)
-            check(lambda **a: got, {}, want, rtol=1e-9, atol=1e-11, what=f"{backend} {expr.shape}")
+            fn = compile_expr(expr, backend=backend)
+            check(fn, args, want, rtol=1e-9, atol=1e-11, what=f"{backend} {expr.shape}")

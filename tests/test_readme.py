@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def _examples():
     text = README.read_text(encoding="utf-8")
-    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
         lines = block.splitlines()
         starts = [k for k, line in enumerate(lines) if line.startswith("$ ")]
         for n, k in enumerate(starts):

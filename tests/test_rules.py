@@ -64,6 +64,7 @@ R = T.affine(0, {"r": 1})
 
 # One example per rewrite rule, on which that rule fires.
 EXAMPLES = {
+    "pow_broadcast": T.Pow(T.Prod((T.Var("s"), T.Ones(i))), T.Num(Fraction(-1, 2))),
     "prod_sigmoid": T.Prod(
         (
             T.Func("exp", T.Var("x", (i,))),
@@ -119,6 +120,7 @@ def _value(term):
     rng = np.random.default_rng(7)
     values = {name: rng.normal(size=(N, N)) + N * np.eye(N) for name in ("X", "A")}
     values.update({name: rng.uniform(0.5, 1.5, size=N) for name in ("x", "y", "z", "w")})
+    values["s"] = 1.7
     axes = tuple(sorted(T.free(term), key=lambda idx: idx.name))
     return evaluate(term, axes, values, {}, {}), axes
 
@@ -138,6 +140,7 @@ def test_rewrite_rule_fires_and_keeps_the_value(rewrite):
     rng = np.random.default_rng(7)
     values = {name: rng.normal(size=(N, N)) + N * np.eye(N) for name in ("X", "A")}
     values.update({name: rng.uniform(0.5, 1.5, size=N) for name in ("x", "y", "z", "w")})
+    values["s"] = 1.7
     after = evaluate(result, axes, values, {}, {})
     np.testing.assert_allclose(after, before, rtol=1e-10, atol=1e-12)
 

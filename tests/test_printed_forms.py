@@ -1,0 +1,84 @@
+"""Unusual expressions: each derivative equals finite differences of numpy code written here,
+and its printed form (matrix notation, or index notation when there is none) reads back with
+``ed.parse`` to the same values. Where the form is the textbook one, the text is asserted too.
+"""
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd, to_layout
+
+n, m = 3, 4
+WHERE = (
+    "X: matrix(n, n); Y: matrix(n, n); A: matrix(n, n); W: matrix(m, n); x: vector(n); "
+    "y: vector(n); z: vector(m); a: vector(n); t: scalar"
+)
+
+
+def _values():
+    rng = np.random.default_rng(0)
+    return {
+        "X": rng.normal(size=(n, n)) + 3 * np.eye(n),
+        "Y": rng.uniform(1, 2, size=(n, n)),
+        "A": rng.normal(size=(n, n)),
+        "W": rng.normal(size=(m, n)),
+        "x": rng.normal(size=n),
+        "y": rng.uniform(0.5, 1.5, size=n),
+        "z": rng.normal(size=m),
+        "a": rng.normal(size=n),
+        "t": 0.7,
+    }
+
+
+inv = np.linalg.inv
+CASES = [
+    # expression, wrt, numpy function, numerator text (None: not asserted)
+    ("diag(X)' x", "X", lambda X, x: np.diag(X) @ x, "diag(x)"),
+    ("sum(X .* X)", "X", lambda X: np.sum(X * X), "2 X'"),
+    ("sum(X ./ Y)", "Y", lambda X, Y: np.sum(X / Y), None),
+    ("x' diag(y) x", "y", lambda x, y: x @ np.diag(y) @ x, None),
+    ("norm2(X)", "X", lambda X: np.linalg.norm(X), None),
+    ("tr(X)^2", "X", lambda X: np.trace(X) ** 2, "2 tr(X) I"),
+    ("sigmoid(W x)", "x", lambda W, x: 1 / (1 + np.exp(-(W @ x))), None),
+    ("sum(softplus(W x) .* z)", "x", lambda W, x, z: np.sum(np.logaddexp(0, W @ x) * z), None),
+    ("inv(X + I)", "X", lambda X: inv(X + np.eye(n)), None),
+    ("x' inv(X) x", "x", lambda X, x: x @ inv(X) @ x, "x' (X^-1 + X^-T)"),
+    ("x' inv(X) x", "X", lambda X, x: x @ inv(X) @ x, "-X^-1 x x' X^-1"),
+    ("logdet(X' X)", "X", lambda X: np.log(np.linalg.det(X.T @ X)), None),
+    ("sqrt(x .^ 2 + 1)", "x", lambda x: np.sqrt(x**2 + 1), None),
+    ("exp(t) x + t^3 a", "t", lambda t, x, a: np.exp(t) * x + t**3 * a, "3 t^2 a + exp(t) x"),
+    ("tr(X^-2)", "X", lambda X: np.trace(np.linalg.matrix_power(inv(X), 2)), "-2 X^-3"),
+    ("X^-T a", "X", lambda X, a: inv(X).T @ a, None),
+    ("sum(tanh(W X))", "X", lambda W, X: np.sum(np.tanh(W @ X)), None),
+    ("cos(x)' sin(y)", "x", lambda x, y: np.cos(x) @ np.sin(y), None),
+    ("x ./ norm2(x)", "x", lambda x: x / np.linalg.norm(x), "(x' x)^(-0.5) I - (x' x)^(-1.5) x x'"),
+    ("W x / t", "t", lambda W, x, t: W @ x / t, None),
+    ("ones' X ones", "X", lambda X: np.sum(X), "ones ones'"),
+    ("diag(x) A diag(x)", "x", lambda x, A: np.diag(x) @ A @ np.diag(x), None),
+    ("x x'", "x", lambda x: np.outer(x, x), None),
+    ("tr(X .^ 3)", "X", lambda X: np.trace(X**3), "3 diag(diag(X) .^ 2)"),
+    ("log(x' x) + 2 .^ t", "t", lambda x, t: np.log(x @ x) + 2**t, None),
+]
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize("expr, wrt, fn, text", CASES, ids=[f"{c[0]} by {c[1]}" for c in CASES])
+def test_derivative_and_printed_form(expr, wrt, fn, text, layout):
+    values = _values()
+    g = ed.diff(expr, wrt, where=WHERE, layout=layout)
+    names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+    args = {k: values[k] for k in names}
+    y = np.asarray(fn(**args))
+    jac = jacobian_fd(lambda **kw: np.asarray(fn(**kw), float), args, wrt)
+    expected = to_layout(jac, y.ndim, np.ndim(values[wrt]), layout)
+    got = g(**{k: values[k] for k in g.variables})
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
+    if text is not None and layout == "numerator":
+        assert str(g) == text
+    shape = None if g.slots is None else tuple(None if i is None else i.dim for i in g.slots)
+    back = ed.parse(str(g), where=WHERE, shape=shape)
+    again = back(**{k: values[k] for k in back.variables})
+    np.testing.assert_allclose(
+        np.broadcast_to(again, expected.shape), expected, rtol=1e-4, atol=1e-6
+    )

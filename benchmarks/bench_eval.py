@@ -1,14 +1,26 @@
-"""Evaluation speed: compiled einderiv derivatives against hand-written numpy (and jax / torch).
+"""Evaluation speed: compiled einderiv derivatives against hand-written numpy, jax and torch.
 
     python benchmarks/bench_eval.py            # n = 100, 300, 1000
     python benchmarks/bench_eval.py --quick    # n = 100, 300 and fewer repeats
     python benchmarks/bench_eval.py --markdown # also print the table as markdown
 
 For each function (gradient and Hessian) the time is the median over repeats of a timeit loop
-whose length is chosen so that one repeat lasts at least ``--min-time`` seconds. ``ratio`` is
-einderiv / numpy. Results with more than ``MAX_ENTRIES`` entries (the n^4 Hessians of matrix
-functions beyond n = 100) are skipped. Before timing, every einderiv value is checked against
-the hand-written numpy value.
+whose length is chosen so that one repeat lasts at least ``--min-time`` seconds; the repeats of
+einderiv, numpy, jax and torch alternate, so that load from other processes hits all alike, and
+each timed repeat follows one untimed call (see ``measure``). ``ed/np`` is einderiv / numpy,
+``jax/np`` and ``torch/np`` the same for jax and torch, ``ed/jax`` and ``ed/torch`` einderiv /
+jax and einderiv / torch (below 1: einderiv faster). Results with more than ``MAX_ENTRIES``
+entries (the n^4 Hessians of matrix functions beyond n = 100) are skipped. Before timing, every
+einderiv, jax and torch value is checked against the hand-written numpy value.
+
+jax (``jax.jit(jax.grad)`` / ``jax.jit(jax.hessian)``, float64 via ``jax_enable_x64``, compiled
+and warmed up before timing, ``block_until_ready()`` on every call) and torch
+(``torch.func.grad`` / ``torch.func.hessian``, eager, float64 tensors) are timed when importable;
+``--no-jax`` / ``--no-torch`` skip them. They are optional: einderiv does not depend on them.
+
+Threads: ``--threads 1`` (the default) sets OpenBLAS / OpenMP / MKL to one thread, torch to one
+intra-op thread, and pins the process to one CPU, because XLA's CPU thread pool cannot be limited
+by a flag; ``--threads 2`` lets every library use both cores (no pinning).
 """
 
 from __future__ import annotations
@@ -28,6 +40,18 @@ else:
     _threads = "1"
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, _threads)
+# One thread for jax too. XLA:CPU has no working flag for its intra-op thread pool (in jax 0.10
+# `--xla_cpu_multi_thread_eigen=false` still leaves a matrix product spread over several
+# threads), so with --threads 1 the whole process is pinned to one CPU: numpy (OpenBLAS), torch
+# (MKL / OpenMP) and jax (XLA) then all compute on one core. --no-pin turns the pinning off.
+PINNED_CPU = None
+if _threads == "1":
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
+    ).strip()
+    if "--no-pin" not in sys.argv and hasattr(os, "sched_setaffinity"):
+        PINNED_CPU = max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {PINNED_CPU})
 
 import numpy as np
 
@@ -68,7 +92,7 @@ def quad_data(n, rng):
 
 
 def quad_grad(x, A):
-    return (A + A.T) @ x
+    return A @ x + x @ A  # two matrix-vector products: cheaper than forming A + A'
 
 
 def quad_hess(x, A):
@@ -98,7 +122,7 @@ def logistic_data(n, rng):
 
 def logistic_grad(X, y, w):
     z = y * (X @ w)
-    return -X.T @ (y * _sigmoid(-z))
+    return -(X.T @ (y * _sigmoid(-z)))
 
 
 def logistic_hess(X, y, w):
@@ -115,11 +139,11 @@ def lsq_data(n, rng):
 
 
 def lsq_grad(A, x, b):
-    return 2 * A.T @ (A @ x - b)
+    return A.T @ (2 * (A @ x - b))
 
 
 def lsq_hess(A, x, b):
-    return 2 * A.T @ A
+    return 2 * (A.T @ A)  # A' A on the same buffer: BLAS syrk
 
 
 def mlp_data(n, rng):
@@ -219,8 +243,9 @@ def _jax_functions():
         def run(**arrays):
             return d(*(arrays[p] for p in params)).block_until_ready()
 
-        return run, lambda arrays: {p: jnp.asarray(arrays[p]) for p in params}
+        return run, lambda arrays: {p: jnp.asarray(arrays[p], dtype=jnp.float64) for p in params}
 
+    make.version = jax.__version__
     return make
 
 
@@ -230,6 +255,7 @@ def _torch_functions():
         from torch.func import grad, hessian
     except ImportError:
         return None
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     fs = {
         "tr(X'AX)": (lambda X, A: torch.trace(X.T @ A @ X), "X"),
         "x'Ax": (lambda x, A: x @ A @ x, "x"),
@@ -250,25 +276,47 @@ def _torch_functions():
         def run(**arrays):
             return d(*(arrays[p] for p in params))
 
-        return run, lambda arrays: {p: torch.as_tensor(arrays[p]) for p in params}
+        return run, lambda arrays: {
+            p: torch.as_tensor(arrays[p], dtype=torch.float64) for p in params
+        }
 
+    make.version = torch.__version__
     return make
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def measure(fn, kwargs, min_time, repeats) -> float:
-    """Median seconds per call; the loop count makes one repeat last at least ``min_time``."""
+def _loop(fn, kwargs, min_time) -> tuple[timeit.Timer, int, float]:
+    """A timer, a loop count with which one repeat lasts at least ``min_time``, and the seconds
+    that loop took."""
     timer = timeit.Timer(lambda: fn(**kwargs))
     number = 1
     while True:
         elapsed = timer.timeit(number)
         if elapsed >= min_time or number >= 1 << 20:
-            break
+            return timer, number, elapsed
         number *= max(2, min(10, int(min_time / max(elapsed, 1e-9)) + 1))
-    times = [timer.timeit(number) / number for _ in range(repeats)]
-    return statistics.median(times)
+
+
+def measure(fns, kwargs, min_time, repeats, slow=2.0) -> list[float]:
+    """Median seconds per call of each function; the repeats are interleaved (A B A B ...) so
+    that load from other processes hits every function alike.
+
+    Each timed repeat is preceded by one untimed call of the same function: the first call after
+    another library's (jax's above all, when it has just freed a large result) pays for that
+    library's clean-up -- up to 0.6 s after jax's n^4 Hessians at n = 100 -- which would
+    otherwise be charged to whichever function is timed next. When one round of repeats takes
+    longer than ``slow`` seconds, only 3 repeats are made."""
+    loops = [_loop(fn, kw, min_time) for fn, kw in zip(fns, kwargs)]
+    if sum(elapsed for _, _, elapsed in loops) > slow:
+        repeats = min(repeats, 3)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for k, (timer, number, _) in enumerate(loops):
+            timer.timeit(1)  # untimed: absorbs the previous function's clean-up
+            times[k].append(timer.timeit(number) / number)
+    return [statistics.median(t) for t in times]
 
 
 def fmt(seconds: float | None) -> str:
@@ -281,26 +329,58 @@ def fmt(seconds: float | None) -> str:
     return f"{seconds:.2f} s"
 
 
+def _close(got, want) -> bool:
+    """``got`` equals the hand-written ``want``; a gradient by a matrix may also be its transpose
+    (jax and torch return the gradient in the shape of the variable, einderiv and the references
+    use numerator layout)."""
+    got = np.asarray(got)
+    tol = 1e-8 * max(np.abs(want).max(), 1e-300)
+    if got.shape == want.shape and np.allclose(got, want, rtol=1e-8, atol=tol):
+        return True
+    return (
+        got.ndim == 2
+        and got.T.shape == want.shape
+        and np.allclose(got.T, want, rtol=1e-8, atol=tol)
+    )
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or b is None else f"{a / b:.2f}"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="n = 100, 300; fewer repeats")
     ap.add_argument("--sizes", type=int, nargs="*", help="override the sizes")
     ap.add_argument("--only", help="run only the cases whose name contains this")
     ap.add_argument("--min-time", type=float, default=None)
+    ap.add_argument("--repeats", type=int, default=None, help="repeats (default 7, --quick 3)")
+    ap.add_argument(
+        "--large-repeats", type=int, default=None, help="repeats for n >= 1000 (default: --repeats)"
+    )
     ap.add_argument("--threads", default="1", help="BLAS threads (default 1: stable timings)")
+    ap.add_argument("--no-pin", action="store_true", help="with --threads 1: do not pin to a CPU")
+    ap.add_argument("--no-jax", action="store_true", help="do not time jax even if importable")
+    ap.add_argument("--no-torch", action="store_true", help="do not time torch even if importable")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table at the end")
     args = ap.parse_args(argv)
     sizes = args.sizes or ([100, 300] if args.quick else [100, 300, 1000])
-    repeats = 3 if args.quick else 7
+    repeats = args.repeats or (3 if args.quick else 7)
+    large_repeats = args.large_repeats or repeats
     min_time = args.min_time or (0.02 if args.quick else 0.1)
-    jax_make, torch_make = _jax_functions(), _torch_functions()
-    missing = "not installed (skipped)"
+    jax_make = None if args.no_jax else _jax_functions()
+    torch_make = None if args.no_torch else _torch_functions()
+
+    def version(make, off):
+        return make.version if make else "off (skipped)" if off else "not installed (skipped)"
+
+    pin = f"pinned to CPU {PINNED_CPU}" if PINNED_CPU is not None else "not pinned"
     print(
-        f"numpy {np.__version__}; BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}; "
-        f"jax: {'yes' if jax_make else missing}; torch: {'yes' if torch_make else missing}"
+        f"numpy {np.__version__}; BLAS threads {os.environ['OPENBLAS_NUM_THREADS']} ({pin}); "
+        f"jax: {version(jax_make, args.no_jax)}; torch: {version(torch_make, args.no_torch)}"
     )
-    head = f"{'function':<15} {'deriv':<8} {'n':>5} {'einderiv':>11} {'numpy':>11} {'ratio':>6}"
-    head += f" {'jax':>11} {'torch':>11}"
+    head = f"{'function':<15} {'deriv':<8} {'n':>5} {'einderiv':>11} {'numpy':>11} {'ed/np':>6}"
+    head += f" {'jax':>11} {'jax/np':>6} {'torch':>11} {'tch/np':>6} {'ed/jax':>6} {'ed/tch':>6}"
     print(head)
     print("-" * len(head))
     rows = []
@@ -317,54 +397,63 @@ def main(argv=None) -> int:
             fn = compile_expr(expr)
             for n in sizes:
                 if order == 2 and case.hess_entries(n) > MAX_ENTRIES:
-                    rows.append((case.name, label, n, None, None, None, None, None))
+                    rows.append((case.name, label, n, None, None, None, None))
                     print(
                         f"{case.name:<15} {label:<8} {n:>5}  skipped: {case.hess_entries(n):.1e}"
                         " entries"
                     )
                     continue
                 data = case.data(n, rng)
-                got, want = fn(**data), hand(**data)
-                if not np.allclose(got, want, rtol=1e-8, atol=1e-8 * np.abs(want).max()):
-                    print(f"  MISMATCH {case.name} {label} n={n}: {np.abs(got - want).max():.2e}")
-                del got, want
-                t_ed = measure(fn, data, min_time, repeats)
-                t_np = measure(hand, data, min_time, repeats)
-                t_jax = t_torch = None
+                want = hand(**data)
+                if not _close(fn(**data), want):
+                    print(f"  MISMATCH einderiv {case.name} {label} n={n}")
+                # jax and torch: built, warmed up (jit compiled) and checked before timing
+                fns, kwargs, slots = [fn, hand], [data, data], ["einderiv", "numpy"]
                 for make, slot in ((jax_make, "jax"), (torch_make, "torch")):
                     if make is None:
                         continue
                     try:
                         run, convert = make(case.name, order)
                         converted = convert(data)
-                        run(**converted)
-                        t = measure(run, converted, min_time, repeats)
+                        if not _close(run(**converted), want):
+                            print(f"  MISMATCH {slot} {case.name} {label} n={n}")
                     except Exception as error:  # noqa: BLE001 -- a failure must not stop the table
                         print(f"  {slot} failed: {error!s:.80}")
-                        t = None
-                    if slot == "jax":
-                        t_jax = t
-                    else:
-                        t_torch = t
-                ratio = t_ed / t_np
-                rows.append((case.name, label, n, t_ed, t_np, ratio, t_jax, t_torch))
+                        continue
+                    fns.append(run)
+                    kwargs.append(converted)
+                    slots.append(slot)
+                del want
+                reps = large_repeats if n >= 1000 else repeats
+                times = dict(zip(slots, measure(fns, kwargs, min_time, reps)))
+                t_ed, t_np = times["einderiv"], times["numpy"]
+                t_jax, t_torch = times.get("jax"), times.get("torch")
+                rows.append((case.name, label, n, t_ed, t_np, t_jax, t_torch))
                 print(
                     f"{case.name:<15} {label:<8} {n:>5} {fmt(t_ed):>11} {fmt(t_np):>11} "
-                    f"{ratio:>6.2f} {fmt(t_jax):>11} {fmt(t_torch):>11}",
+                    f"{ratio(t_ed, t_np):>6} {fmt(t_jax):>11} {ratio(t_jax, t_np):>6} "
+                    f"{fmt(t_torch):>11} {ratio(t_torch, t_np):>6} {ratio(t_ed, t_jax):>6} "
+                    f"{ratio(t_ed, t_torch):>6}",
                     flush=True,
                 )
-                del data
+                del data, fns, kwargs
     if args.markdown:
         print()
-        print("| function | derivative | n | einderiv | numpy | ratio | jax | torch |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for name, label, n, t_ed, t_np, ratio, t_jax, t_torch in rows:
+        print(
+            "| function | derivative | n | einderiv | numpy | ed/np | jax | jax/np | torch "
+            "| torch/np | ed/jax | ed/torch |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, label, n, t_ed, t_np, t_jax, t_torch in rows:
             if t_ed is None:
-                print(f"| {name} | {label} | {n} | skipped (result > 2e8 entries) | | | | |")
+                print(
+                    f"| {name} | {label} | {n} | skipped (result > 2e8 entries) | | | | | | | | |"
+                )
                 continue
             print(
-                f"| {name} | {label} | {n} | {fmt(t_ed)} | {fmt(t_np)} | {ratio:.2f} | "
-                f"{fmt(t_jax)} | {fmt(t_torch)} |"
+                f"| {name} | {label} | {n} | {fmt(t_ed)} | {fmt(t_np)} | {ratio(t_ed, t_np)} | "
+                f"{fmt(t_jax)} | {ratio(t_jax, t_np)} | {fmt(t_torch)} | {ratio(t_torch, t_np)} | "
+                f"{ratio(t_ed, t_jax)} | {ratio(t_ed, t_torch)} |"
             )
     return 0
 

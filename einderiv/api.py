@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,6 +44,7 @@ class Expr:
         "_dims",
         "_layout",
         "_origin",
+        "_plan",
         "axes",
         "index_dims",
         "slots",
@@ -320,7 +322,7 @@ def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
 # Binding arrays to variables
 
 
-def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
+def _bind_checked(f: Expr, values: dict) -> tuple[dict, dict, dict]:
     arrays: dict = {}
     ints: dict = {}
     dims: dict = {}
@@ -362,6 +364,64 @@ def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
         arrays[name] = array
     return arrays, dims, ints
+
+
+def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
+    """Arrays, sizes and integers for an evaluation (a hot path: a compiled gradient pays it
+    on every call). The fast path handles well-formed input; anything unusual goes to
+    ``_bind_checked``, which raises the precise error."""
+    plan = _plan(f)
+    arrays: dict = {}
+    dims: dict = {}
+    ints: dict = {}
+    if not values.keys() <= plan.accepted:
+        return _bind_checked(f, values)
+    for name, kind, ndim, var_dims in plan.variables:
+        value = values.get(name)
+        if value is None:
+            continue
+        if kind == "integer":
+            if type(value) is not int:
+                return _bind_checked(f, values)
+            ints[name] = value
+            continue
+        if type(value) is np.ndarray and value.dtype == np.float64:
+            array = value
+        elif type(value) in (float, int) and ndim == 0:
+            array = np.asarray(float(value))
+        else:
+            return _bind_checked(f, values)
+        if array.ndim != ndim or kind == "symmetric":
+            return _bind_checked(f, values)
+        for dim, size in zip(var_dims, array.shape):
+            known = dim if isinstance(dim, int) else dims.setdefault(dim, size)
+            if known != size:
+                return _bind_checked(f, values)
+        arrays[name] = array
+    for name in plan.sizes & values.keys():
+        return _bind_checked(f, values)  # sizes passed by keyword: the careful path
+    return arrays, dims, ints
+
+
+@dataclass(frozen=True)
+class _Plan:
+    variables: tuple  # (name, kind, ndim, dims) per variable
+    accepted: frozenset  # keyword names an evaluation accepts
+    sizes: frozenset
+
+
+def _plan(f: Expr) -> _Plan:
+    try:
+        return f._plan
+    except AttributeError:
+        ndims = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}
+        variables = tuple(
+            (name, info.kind, ndims[info.kind], info.dims) for name, info in f.variables.items()
+        )
+        sizes = _dim_names(f)
+        made = _Plan(variables, frozenset(f.variables) | sizes, sizes)
+        object.__setattr__(f, "_plan", made)
+        return made
 
 
 def _dim_names(f: Expr) -> frozenset:

@@ -14,12 +14,10 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
-import re
 
 from opt_einsum import get_symbol
 
 from . import index_ir as T
-from .canon import format_affine
 from .errors import EinderivError
 
 _FUNCTIONS = {
@@ -105,11 +103,10 @@ class _Generator:
         for n in a.names:
             if n not in self.loop_vars:
                 self.used_ints.add(n)
-        text = format_affine(a)
-        for n in a.names:
-            new = safe_name(n) if n not in self.loop_vars else _loop_name(n)
-            text = re.sub(rf"(?<![\w%]){re.escape(n)}(?!\w)", new, text)
-        return f"({text})"
+        terms = [str(a.const)]
+        for n, c in zip(a.names, a.coeffs):
+            terms.append(f"{c} * {safe_name(n) if n not in self.loop_vars else _loop_name(n)}")
+        return f"({' + '.join(terms)})"  # Python arithmetic, never the printed 2k
 
     def value(self, t: T.Term) -> tuple[str, tuple]:
         """An expression (a temporary name or a simple atom) and its index order."""
@@ -211,7 +208,8 @@ class _Generator:
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
         total = f"_s{next(self.names)}"
         n = self.integer(count)
-        self.lines.append(f"{total} = 0.0")
+        shape = ", ".join(self.size(i.dim) for i in order)
+        self.lines.append(f"{total} = _np.zeros(({shape}{',' if len(order) == 1 else ''}))")
         self.lines.append(f"_sign = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
         self.lines.append(f"for {_loop_name(var)} in (range({n}) if {n} >= 0 else range({n}, 0)):")
         outer = self.lines

@@ -190,7 +190,11 @@ class _Lowerer:
             rows, cols = self.typed.shape(e.base)
             names = iter(e.indices)
             out = tuple(None if d is None else self.index(next(names)) for d in (rows, cols))
-            return self.lo(e.base, out)
+            term = self.lo(e.base, out)
+            repeated = tuple(i for i in dict.fromkeys(out) if i is not None and out.count(i) > 1)
+            if repeated and not isinstance(term, (T.Var, T.MatPow)):  # (A B)[a,a] = tr(A B)
+                return T.Prod((term,), repeated)
+            return term
         return self.scalar(e)
 
     def _einstein(self, factors: list[T.Term]) -> T.Term:
@@ -198,7 +202,7 @@ class _Lowerer:
         counts: Counter = Counter()
         for f in factors:
             match f:
-                case T.Var(indices=indices):
+                case T.Var(indices=indices) | T.MatPow(indices=indices):
                     counts.update(i for i in indices if is_user_index(i))
                 case T.Delta(a=a, b=b):
                     counts.update(i for i in (a, b) if is_user_index(i))

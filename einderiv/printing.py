@@ -102,7 +102,7 @@ class _Printer:
                 return f"({format_affine(t)})"
             case T.Size(dim=dim):
                 a = T.fresh(dim)
-                return f"({self.carrier(a)} .^ 0 {self.entry('ones', (a,))})"  # sum_a 1 = n
+                return f"(({self.carrier(a)}) .^ 0 {self.entry('ones', (a,))})"  # sum_a 1 = n
             case T.Var(name=name, indices=indices):
                 return self.entry(name, indices)
             case T.Delta(a=a, b=b):

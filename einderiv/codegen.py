@@ -212,12 +212,13 @@ class _Generator:
         self.lines.append(f"{total} = _np.zeros(({shape}{',' if len(order) == 1 else ''}))")
         self.lines.append(f"_sign = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
         self.lines.append(f"for {_loop_name(var)} in (range({n}) if {n} >= 0 else range({n}, 0)):")
-        outer = self.lines
+        outer, outer_temps = self.lines, dict(self.temps)
         self.lines = []
         self.loop_vars.add(var)
         expr, own = self.value(body)
         self.loop_vars.discard(var)
         inner, self.lines = self.lines, outer
+        self.temps = outer_temps  # what the loop computed is not there when the loop is empty
         self.lines += [f"    {line}" for line in inner]
         self.lines.append(f"    {total} = {total} + _sign * {self.permute(expr, own, order)}")
         return total, order

@@ -126,6 +126,8 @@ class _Recontractor:
                 return View((M.Call("diag", (M.Name(name),)),), a, None)
             case T.Var(name=name, indices=(a, b)):
                 return View((M.Name(name),), a, b)
+            case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
+                return View((M.Ones(),), a, None)
             case T.Delta(a=a, b=b):
                 return View((M.Identity(),), a, b)
             case T.Ones(index=index):
@@ -260,6 +262,8 @@ def _multiply(a: View, b: View, index, rc) -> View:
         raise NoMatrixForm
     chain = a.chain + b.chain
     row, col = a.row, b.col
+    if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i]: a diagonal
+        return View((M.Call("diag", (product(chain),)),), row, None)
     if row is None and col is None:  # an inner product: keep the orientation with fewer '
         flipped = tuple(rc.transpose(x) for x in reversed(chain))
         if sum(map(transposes, flipped)) < sum(map(transposes, chain)):

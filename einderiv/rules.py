@@ -207,7 +207,10 @@ def prod_delta(t: T.Prod):
     k = 0
     while k < len(factors):
         f = factors[k]
-        if isinstance(f, T.Delta) and (f.a in summed or f.b in summed):
+        if isinstance(f, T.Delta) and f.a == f.b:  # delta[b,b] = 1[b]: b stays summed
+            factors[k] = T.Ones(f.a)
+            fired = True
+        elif isinstance(f, T.Delta) and (f.a in summed or f.b in summed):
             gone, kept = (f.a, f.b) if f.a in summed else (f.b, f.a)
             del factors[k]
             summed.remove(gone)

@@ -60,6 +60,10 @@ class _Printer:
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
         self.counter = 0
 
+    def matrix(self, base: T.Term, bound) -> str:
+        tree = recontract(base, *bound, self.variables)
+        return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
+
     def carrier(self, i: T.Index) -> str:
         """A factor whose only free index is ``i``, sized by a variable: ``x[i]``, ``A[i,b] ones[b]``
         (so a zero or a size prints with its shape and reads back evaluable)."""
@@ -123,16 +127,16 @@ class _Printer:
                 op = ".^" if T.free(base) and not self.latex else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
-                inner = to_matrix(base, *bound)
+                inner = recontract(base, *bound, self.variables)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 text = M.show(made)
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound):
-                return f"det({matrix_of(base, *bound)})"
+                return f"det({self.matrix(base, bound)})"
             case T.LogDet(base=base, bound=bound):
-                return f"logdet({matrix_of(base, *bound)})"
+                return f"logdet({self.matrix(base, bound)})"
             case T.SumOver(var=var, count=count, body=body):
                 name = next(n for n in _SUM_NAMES if n not in T.int_names(t))
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
@@ -169,7 +173,7 @@ class _Printer:
         return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
 
     def atom(self, t: T.Term) -> str:
-        if isinstance(t, T.Var) and len(set(t.indices)) < len(t.indices):
+        if isinstance(t, (T.Var, T.MatPow)) and len(set(t.indices)) < len(t.indices):
             return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
         text = self.text(t)
         simple = isinstance(t, (T.Var, T.Delta, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))

@@ -83,7 +83,8 @@ class _Recontractor:
             raise NoMatrixForm
         terms = term.terms if isinstance(term, T.Add) else (term,)
         signed = [self.signed_term(x, row, col) for x in terms]
-        if len(signed) > 1:  # ones + v -> 1 + v: a scalar in a sum is added to every entry
+        mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
+        if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry
             signed = [
                 p.replace(chain=()) if p.chain and all(map(is_ones, p.chain)) else p for p in signed
             ]

@@ -39,12 +39,64 @@ SUM, PROD, UNARY, POWER, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
 
 # every operator / function / syntax form of SPEC section 1 the generator can emit
 FEATURES = frozenset(
-    """
-    var const add sub neg bcast juxt star at scale had ediv div epow_int epow_real epow_expr
-    tick dotT hatT inv_call inv_hat1 inv_brace1 inv_hatT inv_braceT negpow mpow_lit mpow_k
-    mpow_kexpr spow tr det bar logdet logbar logdet_call diag_vec diag_mat sum norm2 exp log sin
-    cos tanh sqrt sigmoid softplus ones I outer dot matvec matmat symmetric nonsquare one_dim
-    """.split()
+    [
+        "var",
+        "const",
+        "add",
+        "sub",
+        "neg",
+        "bcast",
+        "juxt",
+        "star",
+        "at",
+        "scale",
+        "had",
+        "ediv",
+        "div",
+        "epow_int",
+        "epow_real",
+        "epow_expr",
+        "tick",
+        "dotT",
+        "hatT",
+        "inv_call",
+        "inv_hat1",
+        "inv_brace1",
+        "inv_hatT",
+        "inv_braceT",
+        "negpow",
+        "mpow_lit",
+        "mpow_k",
+        "mpow_kexpr",
+        "spow",
+        "tr",
+        "det",
+        "bar",
+        "logdet",
+        "logbar",
+        "logdet_call",
+        "diag_vec",
+        "diag_mat",
+        "sum",
+        "norm2",
+        "exp",
+        "log",
+        "sin",
+        "cos",
+        "tanh",
+        "sqrt",
+        "sigmoid",
+        "softplus",
+        "ones",
+        "I",
+        "outer",
+        "dot",
+        "matvec",
+        "matmat",
+        "symmetric",
+        "nonsquare",
+        "one_dim",
+    ]
 )
 
 
@@ -285,13 +337,15 @@ class _Gen:
 
     @staticmethod
     def identity(n: int) -> Node:
-        return Node("I", ATOM, M(n, n), lambda env: np.eye(n), features=frozenset({"I"}),
-                    sized=False)
+        return Node(
+            "I", ATOM, M(n, n), lambda env: np.eye(n), features=frozenset({"I"}), sized=False
+        )
 
     @staticmethod
     def ones(n: int) -> Node:
-        return Node("ones", ATOM, V(n), lambda env: np.ones(n), features=frozenset({"ones"}),
-                    sized=False)
+        return Node(
+            "ones", ATOM, V(n), lambda env: np.ones(n), features=frozenset({"ones"}), sized=False
+        )
 
     def add(self, a: Node, b: Node, ty: Ty, minus: bool | None = None) -> Node:
         if minus is None:
@@ -305,8 +359,9 @@ class _Gen:
         return Node(text, SUM, ty, op, (a, b), features=frozenset(feats))
 
     def neg(self, a: Node) -> Node:
-        return Node(f"-{wrap(a, POWER)}", UNARY, a.ty, lambda env, x: -x, (a,),
-                    features=frozenset({"neg"}))
+        return Node(
+            f"-{wrap(a, POWER)}", UNARY, a.ty, lambda env, x: -x, (a,), features=frozenset({"neg"})
+        )
 
     def product(self, a: Node, b: Node, ty: Ty, feature: str) -> Node:
         """a b, a * b or a @ b (a matrix product, or scaling when one side is a scalar)."""
@@ -319,9 +374,9 @@ class _Gen:
         else:
             text = f"{wrap(a, PROD)} {'*' if style == 'star' else '@'} {wrap(b, UNARY)}"
         if feature == "outer":
-            op = lambda env, x, y: _outer(x, y)  # noqa: E731
+            op = lambda env, x, y: _outer(x, y)
         else:
-            op = lambda env, x, y: _matmul(x, y)  # noqa: E731
+            op = lambda env, x, y: _matmul(x, y)
         return Node(text, PROD, ty, op, (a, b), features=frozenset({style, feature}))
 
     def elementwise(self, a: Node, b: Node, ty: Ty, which: str) -> Node:
@@ -341,41 +396,62 @@ class _Gen:
             text, level = f"{wrap(a, POSTFIX)}.T", POSTFIX
         else:
             text, level = f"{wrap(a, POSTFIX)}^T", POWER
-        return Node(text, level, a.ty.t(), lambda env, x: _transpose(x), (a,),
-                    features=frozenset({style}), sized=a.sized)
+        return Node(
+            text,
+            level,
+            a.ty.t(),
+            lambda env, x: _transpose(x),
+            (a,),
+            features=frozenset({style}),
+            sized=a.sized,
+        )
 
-    def call(self, fn: str, a: Node, ty: Ty, op, feature: str | None = None,
-             check: str = "") -> Node:
-        return Node(f"{fn}({a.text})", ATOM, ty, op, (a,), check=check,
-                    features=frozenset({feature or fn}))
+    def call(
+        self, fn: str, a: Node, ty: Ty, op, feature: str | None = None, check: str = ""
+    ) -> Node:
+        return Node(
+            f"{fn}({a.text})", ATOM, ty, op, (a,), check=check, features=frozenset({feature or fn})
+        )
 
     def elempow(self, base: Node, exponent: str, value, feature: str) -> Node:
         """base .^ exponent; ``value`` is a number or a scalar Node."""
         if isinstance(value, Node):
-            return Node(f"{wrap(base, POSTFIX)} .^ {exponent}", POWER, base.ty,
-                        lambda env, x, e: np.power(x, e), (base, value),
-                        features=frozenset({feature}))
-        return Node(f"{wrap(base, POSTFIX)} .^ {exponent}", POWER, base.ty,
-                    lambda env, x: np.power(x, value), (base,), features=frozenset({feature}))
+            return Node(
+                f"{wrap(base, POSTFIX)} .^ {exponent}",
+                POWER,
+                base.ty,
+                lambda env, x, e: np.power(x, e),
+                (base, value),
+                features=frozenset({feature}),
+            )
+        return Node(
+            f"{wrap(base, POSTFIX)} .^ {exponent}",
+            POWER,
+            base.ty,
+            lambda env, x: np.power(x, value),
+            (base,),
+            features=frozenset({feature}),
+        )
 
     # -- the main productions ----------------------------------------------------------------
 
     def gen(self, ty: Ty, d: int) -> Node:
         if d <= 0:
             return self.leaf(ty)
-        options = ["leaf", "add", "neg", "had", "ediv", "epow", "func", "logsqrt", "mul"]
-        if ty.kind != "S":
-            options += ["bcast", "scale", "div", "transpose"]
+        options = []
+        if ty.kind == "M" and ty.square:
+            options += ["inv", "mpow", "mpow", "I", "diag", "wc"]
         if ty.kind == "M":
             options += ["outer"]
-            if ty.square:
-                options += ["inv", "mpow", "I", "diag", "wc"]
         if ty.kind == "V":
             options += ["diagM", "ones"]
         if ty.kind == "R":
             options += ["ones"]
         if ty.kind == "S":
             options += ["tr", "det", "logdet", "sum", "norm2", "onesdot", "spow", "div"]
+        options += ["mul", "add", "neg", "had", "ediv", "epow", "func", "logsqrt", "leaf"]
+        if ty.kind != "S":
+            options += ["bcast", "scale", "div", "transpose"]
         choice = self.pick(options)
         return getattr(self, f"g_{choice}")(ty, d - 1)
 
@@ -474,7 +550,7 @@ class _Gen:
         return self.inverse(self.wc(ty.dims[0], d))
 
     def inverse(self, a: Node) -> Node:
-        style = self.pick(["inv_call", "inv_hat1", "inv_brace1", "inv_hatT", "inv_braceT"])
+        style = self.pick(["inv_braceT", "inv_hatT", "inv_brace1", "inv_hat1", "inv_call"])
         if style == "inv_call":
             text, level, fn = f"inv({a.text})", ATOM, np.linalg.inv
         elif style in ("inv_hat1", "inv_brace1"):
@@ -483,16 +559,22 @@ class _Gen:
         else:
             e = "-T" if style == "inv_hatT" else "{-T}"
             text, level = f"{wrap(a, POSTFIX)}^{e}", POWER
-            fn = lambda x: np.linalg.inv(x).T  # noqa: E731
+            fn = lambda x: np.linalg.inv(x).T
         return Node(text, level, a.ty, lambda env, x: fn(x), (a,), features=frozenset({style}))
 
     def mpow(self, base: Node, exponent: str, value: Callable, feature: str) -> Node:
-        return Node(f"{wrap(base, POSTFIX)}^{exponent}", POWER, base.ty,
-                    lambda env, x: _mpow(x, value(env)), (base,), features=frozenset({feature}))
+        return Node(
+            f"{wrap(base, POSTFIX)}^{exponent}",
+            POWER,
+            base.ty,
+            lambda env, x: _mpow(x, value(env)),
+            (base,),
+            features=frozenset({feature}),
+        )
 
     def g_mpow(self, ty, d):
         n = ty.dims[0]
-        how = self.pick(["lit", "k", "kexpr", "neg"])
+        how = self.pick(["neg", "kexpr", "k", "lit"])
         if how == "lit":
             e = self.pick(["2", "3", "{2}", "0", "1"])
             v = int(e.strip("{}"))
@@ -541,8 +623,9 @@ class _Gen:
 
     def g_diagM(self, ty, d):
         n = ty.dims[0]
-        return self.call("diag", self.gen(M(n, n), d), ty, lambda env, x: np.diag(x).copy(),
-                         "diag_mat")
+        return self.call(
+            "diag", self.gen(M(n, n), d), ty, lambda env, x: np.diag(x).copy(), "diag_mat"
+        )
 
     def g_ones(self, ty, d):
         k = self.size()
@@ -567,19 +650,26 @@ class _Gen:
     def g_det(self, ty, d):
         a = self.wc(self.size(), d)
         if "|" not in a.text and self.draw(st.booleans()):
-            return Node(f"|{a.text}|", POSTFIX, S, lambda env, x: np.linalg.det(x), (a,),
-                        features=frozenset({"bar"}))
+            return Node(
+                f"|{a.text}|",
+                POSTFIX,
+                S,
+                lambda env, x: np.linalg.det(x),
+                (a,),
+                features=frozenset({"bar"}),
+            )
         return self.call("det", a, S, lambda env, x: np.linalg.det(x))
 
     def g_logdet(self, ty, d):
         a = self.wc(self.size(), d)
         style = self.pick(["logdet", "logbar", "logdet_call"])
-        op = lambda env, x: np.linalg.slogdet(x)[1]  # noqa: E731
+        op = lambda env, x: np.linalg.slogdet(x)[1]
         if style == "logbar" and "|" not in a.text:
             return Node(f"log|{a.text}|", ATOM, S, op, (a,), features=frozenset({"logbar"}))
         if style == "logdet_call":
-            return Node(f"log(det({a.text}))", ATOM, S, op, (a,),
-                        features=frozenset({"logdet_call"}))
+            return Node(
+                f"log(det({a.text}))", ATOM, S, op, (a,), features=frozenset({"logdet_call"})
+            )
         return self.call("logdet", a, S, op)
 
     def g_sum(self, ty, d):
@@ -600,30 +690,54 @@ class _Gen:
         how = self.pick(["int", "real", "expr", "k"])
         if how == "int":
             base = self.gen(S, d)
-            return Node(f"{wrap(base, POSTFIX)}^2", POWER, S, lambda env, x: x**2, (base,),
-                        features=frozenset({"spow"}))
+            return Node(
+                f"{wrap(base, POSTFIX)}^2",
+                POWER,
+                S,
+                lambda env, x: x**2,
+                (base,),
+                features=frozenset({"spow"}),
+            )
         if how == "k":
             self.k_var()
             base = self.gen(S, d)
-            return Node(f"{wrap(base, POSTFIX)}^k", POWER, S, lambda env, x: x ** env["k"],
-                        (base,), features=frozenset({"spow"}))
+            return Node(
+                f"{wrap(base, POSTFIX)}^k",
+                POWER,
+                S,
+                lambda env, x: x ** env["k"],
+                (base,),
+                features=frozenset({"spow"}),
+            )
         base = self.pos(S, d)
         if how == "real":
             e = self.pick(["0.5", "1.5", "-1", "{-0.5}"])
             value = float(e.strip("{}"))
-            return Node(f"{wrap(base, POSTFIX)}^{e}", POWER, S, lambda env, x: x**value,
-                        (base,), features=frozenset({"spow"}))
+            return Node(
+                f"{wrap(base, POSTFIX)}^{e}",
+                POWER,
+                S,
+                lambda env, x: x**value,
+                (base,),
+                features=frozenset({"spow"}),
+            )
         expo = self.gen(S, 0)
-        return Node(f"{wrap(base, POSTFIX)}^({expo.text})", POWER, S,
-                    lambda env, x, e: np.power(x, e), (base, expo),
-                    features=frozenset({"spow"}))
+        return Node(
+            f"{wrap(base, POSTFIX)}^({expo.text})",
+            POWER,
+            S,
+            lambda env, x, e: np.power(x, e),
+            (base, expo),
+            features=frozenset({"spow"}),
+        )
 
     # -- positive expressions ----------------------------------------------------------------
 
     def pos(self, ty: Ty, d: int) -> Node:
         node = self._pos(ty, d)
-        return Node(node.text, node.level, node.ty, node.op, node.children, "pos",
-                    node.features, node.sized)
+        return Node(
+            node.text, node.level, node.ty, node.op, node.children, "pos", node.features, node.sized
+        )
 
     def _pos(self, ty: Ty, d: int) -> Node:
         if ty.kind == "R":
@@ -643,8 +757,9 @@ class _Gen:
             return self.call(how, self.gen(ty, d - 1), ty, lambda env, x: f(x))
         if how == "sq":
             one = self.const("1")
-            return self.add(one, self.elempow(self.gen(ty, d - 1), "2", 2, "epow_int"), ty,
-                            minus=False)
+            return self.add(
+                one, self.elempow(self.gen(ty, d - 1), "2", 2, "epow_int"), ty, minus=False
+            )
         if how == "add":
             return self.add(self.pos(ty, d - 1), self.pos(ty, d - 1), ty, minus=False)
         if how == "had":
@@ -654,8 +769,7 @@ class _Gen:
         if how == "sqrt":
             return self.call("sqrt", self.pos(ty, d - 1), ty, lambda env, x: np.sqrt(x))
         if how == "det":
-            return self.call("det", self.wc(self.size(), d - 1), S,
-                             lambda env, x: np.linalg.det(x))
+            return self.call("det", self.wc(self.size(), d - 1), S, lambda env, x: np.linalg.det(x))
         if how == "sum":
             inner = self.pick([V(self.size()), M(self.size(), self.size())])
             return self.call("sum", self.pos(inner, d - 1), S, lambda env, x: np.sum(x))
@@ -665,8 +779,9 @@ class _Gen:
 
     def wc(self, n: int, d: int) -> Node:
         node = self._wc(n, d)
-        return Node(node.text, node.level, node.ty, node.op, node.children, "wc",
-                    node.features, node.sized)
+        return Node(
+            node.text, node.level, node.ty, node.op, node.children, "wc", node.features, node.sized
+        )
 
     def _wc(self, n: int, d: int) -> Node:
         ty = M(n, n)
@@ -687,8 +802,9 @@ class _Gen:
         if how == "inv":
             return self.inverse(self.wc(n, d - 1))
         if how == "diag":
-            return self.call("diag", self.pos(V(n), d - 1), ty, lambda env, x: np.diag(x),
-                             "diag_vec")
+            return self.call(
+                "diag", self.pos(V(n), d - 1), ty, lambda env, x: np.diag(x), "diag_vec"
+            )
         k = self.size()
         a = self.gen(M(k, n), d - 1)
         if not a.sized:
@@ -781,12 +897,14 @@ def _declarations(draw, variables: dict[str, Var], symbolic: bool) -> str:
 
 
 @st.composite
-def cases(draw, max_depth: int = 4) -> Case:
+def cases(draw, max_depth: int = 4, scalar: bool = False) -> Case:
     """A random well-typed expression, its declarations, a point, and a numpy evaluator."""
     sizes = draw(st.sampled_from([(1, 2, 3), (2, 3), (1, 3), (2, 3, 4), (1, 2), (3,), (2,)]))
     g = _Gen(draw, sizes)
     k = g.size
-    ty = draw(st.sampled_from([S, S, S, V(k()), R(k()), M(k(), k())]))
+    n = k()
+    kinds = [S, M(n, n), V(k()), S, M(k(), k()), R(k())]
+    ty = S if scalar else draw(st.sampled_from(kinds))
     depth = draw(st.sampled_from([d for d in (3, 4, 2, 1) if d <= max_depth]))
     root = g.gen(ty, depth)
     assume(root.sized)

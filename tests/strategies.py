@@ -26,11 +26,14 @@ domains (``1 + e .^ 2``, ``W + M' M``) add a level or two to the printed tree.
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import assume
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 BOUND = 1e3
@@ -917,3 +920,30 @@ def cases(draw, max_depth: int = 4, scalar: bool = False) -> Case:
     assume(not problems)
     where = _declarations(draw, g.vars, symbolic=draw(st.integers(0, 4)) == 0)
     return Case(root.text, where, root, dict(g.vars), env, all_features(root))
+
+
+# --------------------------------------------------------------------------------------------
+# shared by the property and fuzz suites
+
+
+def stats_at_exit(stats: dict, variable: str) -> None:
+    """Write ``stats`` as JSON to the file named by environment ``variable`` when tests end."""
+
+    def dump() -> None:
+        path = os.environ.get(variable)
+        if path and stats:
+            with open(path, "w") as fh:
+                json.dump(dict(sorted(stats.items())), fh, indent=1)
+
+    atexit.register(dump)
+
+
+def hypothesis_profile(n: int, factor: int, health: list):
+    """Deterministic hypothesis settings: ``n * factor`` examples, no deadline or database."""
+    return settings(
+        max_examples=n * factor,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=health,
+    )

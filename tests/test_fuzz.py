@@ -15,9 +15,7 @@ Known engine bugs are excused by signature (``BUGS``) and each has a strict-xfai
 
 from __future__ import annotations
 
-import atexit
 import builtins
-import json
 import keyword
 import os
 import re
@@ -32,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from strategies import cases
+from strategies import cases, hypothesis_profile, stats_at_exit
 
 ed = pytest.importorskip("einderiv")
 
@@ -48,24 +46,11 @@ STATS: Counter = Counter()
 DEEP = 10_000
 
 
-def _dump_stats() -> None:
-    path = os.environ.get("EINDERIV_FUZZ_STATS")
-    if path and STATS:
-        with open(path, "w") as fh:
-            json.dump(dict(sorted(STATS.items())), fh, indent=1)
-
-
-atexit.register(_dump_stats)
+stats_at_exit(STATS, "EINDERIV_FUZZ_STATS")
 
 
 def profile(n: int):
-    return settings(
-        max_examples=n * FACTOR,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    return hypothesis_profile(n, FACTOR, list(HealthCheck))
 
 
 # --------------------------------------------------------------------------------------------

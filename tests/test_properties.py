@@ -24,9 +24,7 @@ an XPASS failure (then delete the entry).
 
 from __future__ import annotations
 
-import atexit
 import inspect
-import json
 import os
 import re
 import sys
@@ -42,7 +40,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from strategies import FEATURES, Case, cases, tree_depth
+from strategies import FEATURES, Case, cases, hypothesis_profile, stats_at_exit, tree_depth
 
 ed = pytest.importorskip("einderiv")
 
@@ -51,27 +49,12 @@ FACTOR = int(os.environ.get("EINDERIV_LONG_FACTOR", "10")) if LONG else 1
 STATS: Counter = Counter()
 
 
-def _dump_stats() -> None:
-    path = os.environ.get("EINDERIV_STATS")
-    if path and STATS:
-        with open(path, "w") as fh:
-            json.dump(dict(sorted(STATS.items())), fh, indent=1)
-
-
-atexit.register(_dump_stats)
+stats_at_exit(STATS, "EINDERIV_STATS")
 
 
 def profile(n: int):
-    return settings(
-        max_examples=n * FACTOR,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.data_too_large,
-        ],
+    return hypothesis_profile(
+        n, FACTOR, [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
     )
 
 
@@ -164,7 +147,7 @@ FIXED = {
     ),
     "diag-as-trace": (
         "the index printer wrote diag(M) as M[i,i], which reads back as a trace: "
-        "ed.parse(ed.parse(\"diag(inv(W)' .^ 2)\").index()) was a scalar"
+        'ed.parse(ed.parse("diag(inv(W)\' .^ 2)").index()) was a scalar'
     ),
     "eval-diag-diag": (
         "evaluating the gradient of norm2(diag(diag(A))) raises ValueError (axes don't match "

@@ -175,7 +175,7 @@ class Expr:
 @guarded
 def codegen(expr, name: str = "f") -> str:
     """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
-    return _codegen(parse(expr).term, parse(expr).axes, parse(expr).variables, name=name)
+    return _codegen(parse(expr), name=name)
 
 
 @guarded

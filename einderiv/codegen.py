@@ -1,77 +1,108 @@
-"""Code generation: index IR -> standalone Python source that imports only numpy.
+"""Code generation: an ``Expr`` -> standalone Python source that imports only numpy.
 
-Input: a term, the ordered axes of its value, and the variables' kinds and dimensions.
-Output: the source of ``def name(X, A, ...)`` returning the value.
+Input: an ``Expr`` (term, axes, variables) and a function name.
+Output: the source of ``def name(A, X, ...)`` returning the value, for arrays of any size.
 Invariants:
+- The code is the compiled program (``compiled.CompiledExpr``): the same plan, shared
+  subterms, factored sums, BLAS products and lazy deltas, rendered once for symbolic sizes
+  (``_n = X.shape[0]``); contraction orders are chosen for a nominal size of 100 per dimension.
+  Symbolic sums (``sum_{r=0}^{k-1}``), which the compiled program leaves to the evaluator,
+  become Python loops (``_Loops``).
 - The source never interpolates user text: variable names are checked identifiers (parameters
   that shadow a Python keyword or builtin get a trailing ``_``) and every other token is made here.
-- A shared subterm becomes one temporary, computed once per call (``inv(X)``, ``det(X)``).
-- Every product is one ``numpy.einsum(..., optimize=True)``.
+  Every generated name starts with ``_`` and a digit or is a helper defined in the source.
 """
 
 from __future__ import annotations
 
-import builtins
-import itertools
 import keyword
+import re
 
 from opt_einsum import get_symbol
 
 from . import index_ir as T
+from .compiled import CompiledExpr
 from .errors import EinderivError
+from .plan_values import integer_text, safe_name
+from .runtime import ALIASES, DEFINED, standalone
+
+NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
 _FUNCTIONS = {
-    "exp": "_np.exp({})",
-    "log": "_np.log({})",
-    "sin": "_np.sin({})",
-    "cos": "_np.cos({})",
-    "tanh": "_np.tanh({})",
-    "sqrt": "_np.sqrt({})",
-    "sigmoid": "_np.exp(-_np.logaddexp(0.0, -{}))",
-    "softplus": "_np.logaddexp(0.0, {})",
+    "exp": "np.exp({})",
+    "log": "np.log({})",
+    "sin": "np.sin({})",
+    "cos": "np.cos({})",
+    "tanh": "np.tanh({})",
+    "sqrt": "np.sqrt({})",
+    "sigmoid": "np.exp(-np.logaddexp(0.0, -{}))",
+    "softplus": "np.logaddexp(0.0, {})",
 }
+_TEMP = re.compile(r"(?<![\w.])_(\d+)\b")
+_HELPER = re.compile(r"(?<![\w.])(_[a-z]\w*)\(")
 
 
-def safe_name(name: str) -> str:
-    """A Python identifier for a user's variable name."""
-    if not name.isidentifier() or name.startswith("_"):
-        raise EinderivError(f"{name!r} is not a valid variable name")
-    if keyword.iskeyword(name) or hasattr(builtins, name) or name in ("np", "numpy"):
-        return name + "_"
-    return name
-
-
-def codegen(term: T.Term, axes, variables: dict, name: str = "f") -> str:
+def codegen(expr, name: str = "f") -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise EinderivError(f"{name!r} is not a valid Python function name")
     if name.startswith("_"):
         raise EinderivError(
             f"{name!r}: names starting with '_' are reserved for the generated code"
         )
-    gen = _Generator(variables)
-    result, order = gen.value(term)
-    final = gen.permute(result, order, tuple(axes))
-    params = sorted(gen.used_vars | gen.used_ints)
-    dims = _dimension_lines(gen.used_dims, variables, gen.used_vars)
-    sizes = [d for d in sorted(gen.used_dims) if d not in dims and isinstance(d, str)]
-    params += sizes  # sizes no array fixes are parameters: _n = n
-    dims.update({d: f"_{d} = int({safe_name(d)})" for d in sizes})
-    lines = [
-        "import numpy as _np",
-        "",
+    if name in ("np", "numpy"):
+        raise EinderivError(f"{name!r} is taken by the generated code's import of numpy")
+    compiled = CompiledExpr(expr, "numpy")
+    variables = expr.variables
+    used_dims: dict = {}
+
+    def loops(ctx, t, order):
+        gen = _Loops(variables, ctx.names)
+        result, own = gen.value(t)
+        ctx.lines.extend(f"    {line}" for line in gen.lines)
+        used_dims.update(dict.fromkeys(gen.used_dims))
+        return gen.permute(result, own, order)
+
+    sizes = {d: NOMINAL_SIZE for d in compiled.dim_names}
+    ctx = compiled.render(sizes, generic=True, on_fallback=loops)
+    used_dims.update(ctx.used_dims)
+    body = [_numpy_text(line) for line in ctx.lines]
+    helpers = sorted({h for line in body for h in _HELPER.findall(line)})
+    unknown = [h for h in helpers if h not in DEFINED]
+    if unknown:
+        raise EinderivError(f"cannot generate standalone code for {', '.join(unknown)}")
+    dims = _dimension_lines(used_dims, variables, compiled.vars)
+    params = sorted(set(compiled.vars) | set(compiled.ints))
+    sizes_params = [d for d in used_dims if d not in dims and isinstance(d, str)]
+    params += sizes_params  # sizes no array fixes are parameters: _n = n
+    dims.update({d: f"_{d} = int({safe_name(d)})" for d in sizes_params})
+    lines = ["import numpy as np", ""]
+    for helper in helpers:
+        lines += ["", standalone(helper).rstrip(), ""]
+    lines += [
         "",
         f"def {name}({', '.join(safe_name(p) for p in params)}):",
         '    """Generated by einderiv."""',
     ]
-    for p in sorted(gen.used_vars):
-        lines.append(f"    {safe_name(p)} = _np.asarray({safe_name(p)}, dtype=float)")
+    for p in compiled.vars:
+        lines.append(f"    {safe_name(p)} = np.asarray({safe_name(p)}, dtype=float)")
     lines += [f"    {line}" for line in dims.values()]
-    lines += [f"    {line}" for line in gen.lines]
-    lines.append(f"    return {final}")
-    return "\n".join(lines) + "\n"
+    lines += body
+    return _renumber("\n".join(lines) + "\n")
+
+
+def _renumber(source: str) -> str:
+    """Generated names ``_<k>`` numbered in order of first appearance, for reading."""
+    order: dict = {}
+    return _TEMP.sub(lambda m: f"_{order.setdefault(m.group(1), len(order))}", source)
+
+
+def _numpy_text(line: str) -> str:
+    """Helpers that are one numpy function are called as numpy (``_exp(`` -> ``np.exp(``)."""
+    return _HELPER.sub(lambda m: f"{ALIASES.get(m.group(1), m.group(1))}(", line)
 
 
 def _dimension_lines(used_dims, variables, used_vars) -> dict:
+    """``_n = X.shape[0]`` per size some array the code reads has (the others are parameters)."""
     lines = {}
     for dim in sorted(d for d in used_dims if isinstance(d, str)):
         for var in sorted(used_vars):
@@ -82,8 +113,11 @@ def _dimension_lines(used_dims, variables, used_vars) -> dict:
     return lines
 
 
-class _Generator:
-    def __init__(self, variables: dict):
+class _Loops:
+    """Symbolic sums as Python loops: the one part of a program the compiled plan leaves to the
+    evaluator. Writes einsum-based code for the sum's body, names from the shared counter."""
+
+    def __init__(self, variables: dict, names):
         self.variables = variables
         self.lines: list[str] = []
         self.temps: dict[T.Term, tuple[str, tuple]] = {}
@@ -91,7 +125,8 @@ class _Generator:
         self.used_ints: set[str] = set()
         self.used_dims: set = set()
         self.loop_vars: set[str] = set()
-        self.names = itertools.count()  # temporaries are never reused, even inside loops
+        self.names = names  # temporaries _<k> are never reused, even inside loops
+        self.loop_names: dict[str, str] = {}
 
     def size(self, dim) -> str:
         if isinstance(dim, int):
@@ -103,10 +138,8 @@ class _Generator:
         for n in a.names:
             if n not in self.loop_vars:
                 self.used_ints.add(n)
-        terms = [str(a.const)]
-        for n, c in zip(a.names, a.coeffs):
-            terms.append(f"{c} * {safe_name(n) if n not in self.loop_vars else _loop_name(n)}")
-        return f"({' + '.join(terms)})"  # Python arithmetic, never the printed 2k
+        names = [safe_name(n) if n not in self.loop_vars else self.loop_names[n] for n in a.names]
+        return integer_text(a.const, zip(names, a.coeffs))  # Python arithmetic, never 2k
 
     def value(self, t: T.Term) -> tuple[str, tuple]:
         """An expression (a temporary name or a simple atom) and its index order."""
@@ -115,7 +148,7 @@ class _Generator:
         expr, order = self._expr(t)
         if isinstance(t, (T.Var, T.Num, T.Affine, T.Size)):
             return expr, order
-        temp = f"_t{next(self.names)}"
+        temp = f"_{next(self.names)}"
         self.lines.append(f"{temp} = {expr}")
         if not (int_deps := T.int_names(t)) or not (int_deps & self.loop_vars):
             self.temps[t] = (temp, order)
@@ -125,7 +158,7 @@ class _Generator:
         match t:
             case T.Zero(indices=indices):
                 shape = ", ".join(self.size(i.dim) for i in indices)
-                return f"_np.zeros(({shape}{',' if len(indices) == 1 else ''}))", indices
+                return f"np.zeros(({shape}{',' if len(indices) == 1 else ''}))", indices
             case T.Num(value=value):
                 return repr(float(value)), ()
             case T.Affine():
@@ -133,16 +166,16 @@ class _Generator:
             case T.Size(dim=dim):
                 return self.size(dim), ()
             case T.Ones(index=index):
-                return f"_np.ones({self.size(index.dim)})", (index,)
+                return f"np.ones({self.size(index.dim)})", (index,)
             case T.Delta(a=a, b=b):
-                return f"_np.eye({self.size(a.dim)})", (a, b)
+                return f"np.eye({self.size(a.dim)})", (a, b)
             case T.Var(name=name, indices=indices):
                 self.used_vars.add(name)
                 unique = tuple(dict.fromkeys(indices))
                 if len(unique) < len(indices):
                     spec = "".join(get_symbol(unique.index(i)) for i in indices)
                     out = "".join(get_symbol(k) for k in range(len(unique)))
-                    return f"_np.einsum('{spec}->{out}', {safe_name(name)})", unique
+                    return f"np.einsum('{spec}->{out}', {safe_name(name)})", unique
                 return safe_name(name), indices
             case T.Add(terms=terms):
                 first, order = self.value(terms[0])
@@ -158,25 +191,25 @@ class _Generator:
                 e, eorder = self.value(exponent)
                 if eorder and set(eorder) != set(border):
                     raise EinderivError("cannot generate code for a broadcast exponent")
-                return f"_np.power({b}, {self.permute(e, eorder, border)})", border
+                return f"np.power({b}, {self.permute(e, eorder, border)})", border
             case T.MatPow(base=base, bound=bound, exponent=e, indices=(a, b)):
                 matrix = self.permute(*self.value(base), bound)
                 if e == T.affine(-1):
-                    made = f"_np.linalg.inv({matrix})"
+                    made = f"np.linalg.inv({matrix})"
                 else:
                     power = self.integer(e)
                     made = (
-                        f"_np.linalg.matrix_power(_np.linalg.inv({matrix}) if {power} < 0 "
+                        f"np.linalg.matrix_power(np.linalg.inv({matrix}) if {power} < 0 "
                         f"else {matrix}, abs({power}))"
                     )
                 if a == b:
-                    return f"_np.diagonal({made}).copy()", (a,)
+                    return f"np.diagonal({made}).copy()", (a,)
                 return made, (a, b)
             case T.Det(base=base, bound=bound):
-                return f"_np.linalg.det({self.permute(*self.value(base), bound)})", ()
+                return f"np.linalg.det({self.permute(*self.value(base), bound)})", ()
             case T.LogDet(base=base, bound=bound):
                 matrix = self.permute(*self.value(base), bound)
-                return f"_np.linalg.slogdet({matrix})[1]", ()
+                return f"np.linalg.slogdet({matrix})[1]", ()
             case T.SumOver(var=var, count=count, body=body):
                 return self._sumover(t, var, count, body)
         raise EinderivError(f"cannot generate code for {type(t).__name__}")
@@ -201,17 +234,19 @@ class _Generator:
         if len(args) == 1 and specs[0] == out:
             made = args[0]
         else:
-            made = f"_np.einsum('{','.join(specs)}->{out}', {', '.join(args)}, optimize=True)"
+            made = f"np.einsum('{','.join(specs)}->{out}', {', '.join(args)}, optimize=True)"
         return (f"{scale} * {made}" if scale else made), output
 
     def _sumover(self, t, var, count, body) -> tuple[str, tuple]:
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
-        total = f"_s{next(self.names)}"
+        total = f"_{next(self.names)}"
+        loop = self.loop_names[var] = f"_{next(self.names)}"
         n = self.integer(count)
         shape = ", ".join(self.size(i.dim) for i in order)
-        self.lines.append(f"{total} = _np.zeros(({shape}{',' if len(order) == 1 else ''}))")
-        self.lines.append(f"_sign = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
-        self.lines.append(f"for {_loop_name(var)} in (range({n}) if {n} >= 0 else range({n}, 0)):")
+        self.lines.append(f"{total} = np.zeros(({shape}{',' if len(order) == 1 else ''}))")
+        sign = f"_{next(self.names)}"
+        self.lines.append(f"{sign} = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
+        self.lines.append(f"for {loop} in (range({n}) if {n} >= 0 else range({n}, 0)):")
         outer, outer_temps = self.lines, dict(self.temps)
         self.lines = []
         self.loop_vars.add(var)
@@ -220,7 +255,7 @@ class _Generator:
         inner, self.lines = self.lines, outer
         self.temps = outer_temps  # what the loop computed is not there when the loop is empty
         self.lines += [f"    {line}" for line in inner]
-        self.lines.append(f"    {total} = {total} + _sign * {self.permute(expr, own, order)}")
+        self.lines.append(f"    {total} = {total} + {sign} * {self.permute(expr, own, order)}")
         return total, order
 
     def permute(self, expr: str, order, target) -> str:
@@ -230,8 +265,4 @@ class _Generator:
         symbols = {i: get_symbol(k) for k, i in enumerate(dict.fromkeys(order + target))}
         spec = "".join(symbols[i] for i in order)
         out = "".join(symbols[i] for i in target)
-        return f"_np.einsum('{spec}->{out}', {expr})"
-
-
-def _loop_name(var: str) -> str:
-    return "_r" + "".join(ch if ch.isalnum() else "_" for ch in var)
+        return f"np.einsum('{spec}->{out}', {expr})"

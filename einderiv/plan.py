@@ -36,6 +36,7 @@ from .plan_values import (
     integer_text,
     is_constant,
     prefer,
+    product_classes,
     product_order,
     rerep,
     safe_name,
@@ -443,50 +444,9 @@ class Planner:
             for i in cf:
                 self.use_dim(i.dim)
             return Val("0.0", (), cf, (), 1.0, 0.0, True)
-        parent = {i: i for i in num}
-
-        def find(i):
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        coef = 1.0
-        scalars, ops = [], []
-        for v in vals:
-            coef *= v.scale
-            for i, r in v.ties:
-                a, b = find(i), find(r)
-                if a != b:
-                    a, b = sorted((a, b), key=num.get)
-                    parent[b] = a
-            if v.const is not None:
-                coef *= v.const
-            elif not v.order:
-                scalars.append(v.core)
-            else:
-                ops.append(v)
-        members: dict = {}
-        for i in num:
-            members.setdefault(find(i), []).append(i)
-        symbol: dict = {}  # index -> its class representative in the contraction
-        ties, bcast, sizes = [], [], []
-        carried = {find(i) for v in ops for i in v.order}
-        out = []
-        for root, group in members.items():
-            free = [i for i in group if i not in sset]
-            rep = free[0] if free else group[0]
-            for i in group:
-                symbol[i] = rep
-            ties.extend((i, rep) for i in free[1:])
-            if root in carried:
-                if free:
-                    out.append(rep)
-            elif free:
-                bcast.append(rep)
-            else:
-                sizes.append(rep.dim)
-                self.use_dim(rep.dim)
+        pc = product_classes(vals, num, sset)
+        coef, scalars, ops, symbol = pc.coef, pc.scalars, pc.ops, pc.symbol
+        ties, bcast, sizes, out = pc.ties, pc.bcast, pc.sizes, pc.out
         for i in num:
             self.use_dim(i.dim)
         specs = [(v.core, tuple(symbol[i] for i in v.order)) for v in ops]
@@ -497,7 +457,7 @@ class Planner:
             if len(set(classes)) == len(classes) and set(classes) == set(out):
                 return Val(name, classes, bcast, ties, coef)
         order = product_order(specs, out, hint)
-        deps = [s[0] for s in specs] + scalars
+        deps = [s[0] for s in specs] + list(scalars)
         return Val(
             self.step(deps, lambda c: c.contract(specs, order, coef, scalars, sizes)),
             order,

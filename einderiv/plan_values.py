@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
+from dataclasses import dataclass
 
 from . import index_ir as T
 from .errors import EinderivError
@@ -245,3 +246,73 @@ def factor_out(terms, chosen):
         return None
     summed = tuple(i for i in terms[0].summed if i in s0)
     return T.Prod(tuple(chosen) + (T.Add(tuple(rests)),), summed), width
+
+
+@dataclass(frozen=True, slots=True)
+class ProductClasses:
+    """The indices of a product grouped by the Kronecker deltas that tie them."""
+
+    coef: float  # the product of the factors' constants and scales
+    scalars: tuple  # steps of scalar factors
+    ops: tuple  # the factors with axes
+    symbol: dict  # index -> the representative of its class
+    ties: tuple  # (free index, representative) for free indices tied to another
+    bcast: tuple  # free representatives no factor carries (the product is constant there)
+    sizes: tuple  # dims of summed classes no factor carries (each sums to its size)
+    out: tuple  # free representatives some factor carries: the axes of the contraction
+
+
+def product_classes(vals, num: dict, summed: set) -> ProductClasses:
+    """Union-find over the factors' ties: one class per group of delta-tied indices."""
+    parent = {i: i for i in num}
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    coef = 1.0
+    scalars, ops = [], []
+    for v in vals:
+        coef *= v.scale
+        for i, r in v.ties:
+            a, b = find(i), find(r)
+            if a != b:
+                a, b = sorted((a, b), key=num.get)
+                parent[b] = a
+        if v.const is not None:
+            coef *= v.const
+        elif not v.order:
+            scalars.append(v.core)
+        else:
+            ops.append(v)
+    members: dict = {}
+    for i in num:
+        members.setdefault(find(i), []).append(i)
+    symbol: dict = {}
+    ties, bcast, sizes, out = [], [], [], []
+    carried = {find(i) for v in ops for i in v.order}
+    for root, group in members.items():
+        free = [i for i in group if i not in summed]
+        rep = free[0] if free else group[0]
+        for i in group:
+            symbol[i] = rep
+        ties.extend((i, rep) for i in free[1:])
+        if root in carried:
+            if free:
+                out.append(rep)
+        elif free:
+            bcast.append(rep)
+        else:
+            sizes.append(rep.dim)
+    return ProductClasses(
+        coef,
+        tuple(scalars),
+        tuple(ops),
+        symbol,
+        tuple(ties),
+        tuple(bcast),
+        tuple(sizes),
+        tuple(out),
+    )

@@ -35,3 +35,18 @@ def test_console_example_prints_what_the_readme_shows(command, shown, capsys):
     main(args[1:])
     out, err = capsys.readouterr()
     assert (out + err).strip() == shown
+
+
+def test_python_examples_run_as_shown():
+    """The README's ``>>>`` examples are doctests: each prints exactly what the README shows."""
+    import doctest
+
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    examples = "\n".join(block for block in blocks if ">>> " in block)
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(examples, {}, "README.md", str(README), 0)
+    assert test.examples, "the README has no >>> examples"
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

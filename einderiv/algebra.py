@@ -12,7 +12,6 @@ Invariants:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -31,7 +30,11 @@ class Piece:
     chain: tuple[M.MExpr, ...]
 
     def replace(self, **changes) -> Piece:
-        return dataclasses.replace(self, **changes)
+        return Piece(
+            changes.get("coeff", self.coeff),
+            changes.get("scalars", self.scalars),
+            changes.get("chain", self.chain),
+        )
 
 
 def factor(terms: list[Piece]) -> list[Piece]:
@@ -257,10 +260,18 @@ def is_column(e: M.MExpr, vectors) -> bool:
     return False
 
 
+_OPERANDS = ("left", "right", "operand", "base", "exponent")
+_OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
+
+
 def transposes(e: M.MExpr) -> int:
-    count = 1 if isinstance(e, M.Transpose) else 0
-    for name in ("left", "right", "operand", "base", "exponent"):
-        child = getattr(e, name, None)
+    """How many transposes ``e`` writes (``'``)."""
+    names = _OPERANDS_OF.get(type(e))
+    if names is None:
+        names = _OPERANDS_OF[type(e)] = tuple(n for n in _OPERANDS if n in type(e)._init)
+    count = 1 if type(e) is M.Transpose else 0
+    for name in names:
+        child = getattr(e, name)
         if isinstance(child, M.MExpr):
             count += transposes(child)
     for child in getattr(e, "args", ()):

@@ -10,15 +10,51 @@ Invariants:
   nested binders use a deeper ``d``, so canonical names never capture one another.
 - Naming is a graph walk, linear in the number of factors; ties between identical starting
   factors of a closed loop are broken by trying a few starts and keeping the smallest key.
+- ``signature`` is a cheap hash that equal canonical forms share (``add_collect`` buckets
+  terms by it and canonicalises only terms that collide).
+- ``key`` and ``canonical`` are memoised within one derivation only: ``scope()`` (entered by
+  ``simplify``) empties the memo tables when it ends, so nothing is remembered across calls and
+  the tables never keep terms alive.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from contextlib import contextmanager
 
 from . import index_ir as T
 
 _MAX_STARTS = 6
+_TABLES: list[dict] = []  # memo tables emptied when the outermost scope ends
+_depth = 0
+
+
+def memo_table() -> dict:
+    """A memo dict that lives as long as one derivation (see ``scope``)."""
+    table: dict = {}
+    _TABLES.append(table)
+    return table
+
+
+@contextmanager
+def scope():
+    """Memoise ``key``, ``canonical`` (and other ``memo_table`` users) within the block; the
+    tables are emptied when the outermost block ends. Outside any block they are emptied
+    by the next block's end, so memory stays bounded."""
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth <= 0:
+            _depth = 0
+            for table in _TABLES:
+                table.clear()
+
+
+_KEYS = memo_table()
+_CANON = memo_table()
+_LEAVES = (T.Var, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
 
 
 def _idx(i: T.Index) -> str:
@@ -37,9 +73,15 @@ def format_affine(a: T.Affine) -> str:
     return text[2:] if text.startswith("+ ") else "-" + text[2:]
 
 
-@lru_cache(maxsize=200_000)
 def key(t: T.Term) -> str:
     """A serialisation of ``t``; equal terms have equal keys."""
+    found = _KEYS.get(t)
+    if found is None:
+        found = _KEYS[t] = _key(t)
+    return found
+
+
+def _key(t: T.Term) -> str:
     match t:
         case T.Zero(indices=indices):
             return f"0[{','.join(map(_idx, indices))}]"
@@ -80,8 +122,16 @@ def canonical(t: T.Term, depth: int = 0) -> T.Term:
     return _canonical(t, depth)
 
 
-@lru_cache(maxsize=200_000)
 def _canonical(t: T.Term, depth: int) -> T.Term:
+    if isinstance(t, _LEAVES):
+        return t
+    found = _CANON.get((t, depth))
+    if found is None:
+        found = _CANON[(t, depth)] = _canonical_form(t, depth)
+    return found
+
+
+def _canonical_form(t: T.Term, depth: int) -> T.Term:
     match t:
         case T.Delta(a=a, b=b) if b.name < a.name:
             return T.Delta(b, a)
@@ -129,6 +179,12 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
 
 
 def _masked_key(f: T.Term, summed: set) -> str:
+    if type(f) is T.Var:  # the common case, without string replacing: same text
+        hit = {i.name for i in f.indices if i in summed}
+        if not hit:
+            return key(f)
+        marks = ("\u2039*\u203a" if i.name in hit else _idx(i) for i in f.indices)
+        return f"{f.name}[{','.join(marks)}]"
     text = key(f)
     for i in summed & T.free(f):
         text = text.replace(_idx(i), "\u2039*\u203a")
@@ -137,6 +193,8 @@ def _masked_key(f: T.Term, summed: set) -> str:
 
 def _slots(f: T.Term, summed: set) -> list[T.Index]:
     """The summed indices of ``f`` in the order its key mentions them."""
+    if type(f) is T.Var:
+        return list(dict.fromkeys(i for i in f.indices if i in summed))
     text = key(f)
     found = [(text.find(_idx(i)), i) for i in summed if i in T.free(f)]
     return [i for _, i in sorted(found, key=lambda p: p[0])]
@@ -170,3 +228,26 @@ def _walk(factors, summed, masked, starts, first) -> dict:
                 nexts.extend(others)
             stack.extend(reversed(nexts))
     return naming
+
+
+def signature(t: T.Term) -> tuple:
+    """A hashable summary of ``t`` that is equal for terms with equal canonical forms: the
+    multiset of its factors' descriptions, summed indices blanked (so different signatures
+    prove two terms different; equal ones must still be compared by canonical key)."""
+    if isinstance(t, T.Prod):
+        factors, summed = t.factors, t.summed
+    else:
+        factors, summed = (t,), ()
+    return tuple(sorted(hash(_describe(f, summed)) for f in factors))
+
+
+def _describe(f: T.Term, summed: tuple) -> tuple:
+    kind = type(f)
+    if kind is T.Var:
+        return (f.name, tuple(None if i in summed else i for i in f.indices))
+    if kind is T.Delta:
+        ends = [None if i in summed else i for i in (f.a, f.b)]
+        return ("delta", frozenset(ends), ends.count(None))
+    if kind is T.Ones:
+        return ("ones", None if f.index in summed else f.index)
+    return (kind.__name__,)

@@ -114,9 +114,10 @@ def d_add(t: T.Add, wrt, diff):
 
 
 # d(sum_s prod_k f_k) = sum_s sum_k (prod_{l != k} f_l) df_k
+# (nested products are spliced in first, so each factor is an atom and each term comes out flat)
 @rule(T.Prod)
 def d_prod(t: T.Prod, wrt, diff):
-    factors, summed = t.factors, t.summed
+    factors, summed = _flat(t.factors, t.summed)
     clash = {s: T.fresh(s.dim) for s in summed if s in wrt.indices}
     if clash:  # a summed index named like a wrt index: rename it first
         factors = tuple(T.rename(f, clash) for f in factors)
@@ -125,8 +126,49 @@ def d_prod(t: T.Prod, wrt, diff):
     for k, factor in enumerate(factors):
         df = diff.d(factor)
         if df is not ZERO:
-            terms.append(T.Prod(factors[:k] + (df,) + factors[k + 1 :], summed))
+            terms.append(_product(factors[:k] + (df,) + factors[k + 1 :], summed))
     return _add(terms)
+
+
+def _product(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> Term:
+    """``sum_summed prod factors`` built flat: nested products spliced in (their summed indices
+    renamed apart where they clash), and ``sum_s (u + v)`` as ``sum_s u + sum_s v`` -- the
+    forms ``prod_flatten`` and ``prod_sum_of_add`` would rewrite it to, without the rewrites."""
+    if len(factors) == 1 and (not summed or type(factors[0]) is T.Add):
+        if not summed:
+            return factors[0]
+        return T.Add(tuple(_product((x,), summed) for x in factors[0].terms))
+    return T.Prod(*_flat(factors, summed))
+
+
+def _flat(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> tuple[tuple, tuple]:
+    """The factors and summed indices of ``sum_summed prod factors`` with nested products
+    spliced in, their summed indices renamed where they would clash (``prod_flatten``)."""
+    if not any(type(f) is T.Prod for f in factors):
+        return factors, summed
+    flat: list[Term] = []
+    names = list(summed)
+    taken = set(summed)
+    for f in factors:
+        taken.update(T.free(f))
+    _splice(factors, flat, names, taken)
+    return tuple(flat), tuple(names)
+
+
+def _splice(factors, flat: list, names: list, taken: set) -> None:
+    for f in factors:
+        if type(f) is not T.Prod:
+            flat.append(f)
+            continue
+        inner = f.factors
+        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken}
+        if clash:
+            inner = tuple(T.rename(g, clash) for g in inner)
+        for s in f.summed:
+            s = clash.get(s, s)
+            names.append(s)
+            taken.add(s)
+        _splice(inner, flat, names, taken)
 
 
 # d f(u) = f'(u) du, elementwise (no index is summed)
@@ -135,7 +177,7 @@ def d_func(t: T.Func, wrt, diff):
     du = diff.d(t.arg)
     if du is ZERO:
         return ZERO
-    return T.Prod((FUNCTION_DERIVATIVES[t.name](t.arg), du))
+    return _product((FUNCTION_DERIVATIVES[t.name](t.arg), du), ())
 
 
 # d u^p = p u^(p-1) du + u^p log(u) dp
@@ -145,9 +187,9 @@ def d_pow(t: T.Pow, wrt, diff):
     du, dp = diff.d(u), diff.d(p)
     terms = []
     if du is not ZERO:
-        terms.append(T.Prod((p, T.Pow(u, _minus_one(p)), du)))
+        terms.append(_product((p, T.Pow(u, _minus_one(p)), du), ()))
     if dp is not ZERO:
-        terms.append(T.Prod((t, T.Func("log", u), dp)))
+        terms.append(_product((t, T.Func("log", u), dp), ()))
     return _add(terms)
 
 
@@ -169,11 +211,11 @@ def d_matpow(t: T.MatPow, wrt, diff):
     if e == T.affine(-1):
         inverse = T.affine(-1)
         factors = (MINUS_ONE, power(inverse, a, c), d_base, power(inverse, d, b))
-        return T.Prod(factors, (c, d))
+        return _product(factors, (c, d))
     r = T.fresh_int()
     rr = T.affine(0, {r: 1})
     last = T.affine_add(T.affine_add(e, T.affine(1), -1), rr, -1)
-    body = T.Prod((power(rr, a, c), d_base, power(last, d, b)), (c, d))
+    body = _product((power(rr, a, c), d_base, power(last, d, b)), (c, d))
     return T.SumOver(r, e, body)
 
 
@@ -203,7 +245,7 @@ def _det_like(t, diff, prefix: tuple) -> Term:
     p, q = t.bound
     c, d = T.fresh(p.dim), T.fresh(p.dim)
     inverse = T.MatPow(t.base, t.bound, T.affine(-1), (d, c))
-    return T.Prod(prefix + (inverse, T.rename(d_base, {p: c, q: d})), (c, d))
+    return _product(prefix + (inverse, T.rename(d_base, {p: c, q: d})), (c, d))
 
 
 # ---------------------------------------------------------------------------------------------

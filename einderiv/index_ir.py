@@ -314,8 +314,10 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
     if not live:
         return t
     match t:
-        case Var(indices=indices) | Zero(indices=indices):
-            return t.replace(indices=tuple(live.get(i, i) for i in indices))
+        case Var(name=name, indices=indices):
+            return Var(name, tuple([live.get(i, i) for i in indices]))
+        case Zero(indices=indices):
+            return Zero(tuple([live.get(i, i) for i in indices]))
         case Delta(a=a, b=b):
             return Delta(live.get(a, a), live.get(b, b))
         case Ones(index=index):

@@ -19,6 +19,9 @@ class Node:
     __slots__ = ("_hash",)
     _keys: tuple[str, ...] = ()
     _init: tuple[str, ...] = ()
+    _positional = False  # every field compared and initialised: positional construction
+    _arity = 0
+    _defaults: tuple = ()
 
     def _fields(self) -> tuple:
         return tuple(getattr(self, name) for name in self._keys)
@@ -46,24 +49,53 @@ class Node:
 
     def replace(self, **changes):
         """``dataclasses.replace``, without its per-call field introspection (a hot path)."""
+        if self._positional:
+            get = changes.get
+            return type(self)(*[get(name, getattr(self, name)) for name in self._init])
         values = {name: getattr(self, name) for name in self._init}
         values.update(changes)
         return type(self)(**values)
 
 
+def _drop(ref: weakref.KeyedRef, table: dict | None = None) -> None:
+    """Weak-reference callback: forget a dead node (unless its key was reused meanwhile)."""
+    table = InternedMeta._table if table is None else table
+    if table.get(ref.key) is ref:
+        del table[ref.key]
+
+
 class InternedMeta(type):
     """Hash-consing (tinygrad's UOp cache): constructing a node equal to a live one returns that
-    one, so equal nodes are identical and equality and hashing are C-level identity checks."""
+    one, so equal nodes are identical and equality and hashing are C-level identity checks.
 
-    _table: ClassVar[weakref.WeakValueDictionary] = weakref.WeakValueDictionary()
+    The table maps ``(class, field values)`` to a weak reference, so it never keeps a node
+    alive. With every field given positionally (the common case) the key is built from the
+    arguments and looked up *before* the node is constructed: a hit costs one dict lookup.
+    """
+
+    _table: ClassVar[dict] = {}
 
     def __call__(cls, *args, **kwargs):
-        made = super().__call__(*args, **kwargs)
-        key = (cls, made._fields())
-        found = InternedMeta._table.get(key)
-        if found is not None:
-            return found
-        InternedMeta._table[key] = made
+        if not kwargs and cls._positional:
+            missing = cls._arity - len(args)
+            if missing > 0:
+                args += cls._defaults[len(cls._defaults) - missing :]
+            key = (cls, args)
+            ref = InternedMeta._table.get(key)
+            if ref is not None:
+                found = ref()
+                if found is not None:
+                    return found
+            made = super().__call__(*args)
+        else:
+            made = super().__call__(*args, **kwargs)
+            key = (cls, made._fields())
+            ref = InternedMeta._table.get(key)
+            if ref is not None:
+                found = ref()
+                if found is not None:
+                    return found
+        InternedMeta._table[key] = weakref.KeyedRef(made, _drop, key)
         return made
 
 
@@ -79,6 +111,16 @@ class Interned(Node, metaclass=InternedMeta):
 def node(cls):
     """Make ``cls`` a frozen, slotted dataclass node with structural equality and cached hash."""
     made = dataclasses.dataclass(frozen=True, slots=True, eq=False)(cls)
-    made._keys = tuple(f.name for f in dataclasses.fields(made) if f.compare)
-    made._init = tuple(f.name for f in dataclasses.fields(made) if f.init)
+    fields = dataclasses.fields(made)
+    made._keys = tuple(f.name for f in fields if f.compare)
+    made._init = tuple(f.name for f in fields if f.init)
+    # interning fast path: every field compared and initialised, trailing defaults plain values
+    defaults = []
+    for f in reversed(fields):
+        if f.default is dataclasses.MISSING:
+            break
+        defaults.insert(0, f.default)
+    made._positional = made._keys == made._init == tuple(f.name for f in fields)
+    made._arity = len(fields)
+    made._defaults = tuple(defaults)
     return made

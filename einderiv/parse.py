@@ -383,6 +383,29 @@ _LARK = Lark(
     maybe_placeholders=False,
 )
 
+
+def _plain_rule_names(lark: Lark) -> None:
+    """Speed only: the LALR parser looks the name of every reduced rule up in its tables, and
+    lark keeps those names as ``Token`` s (a ``str`` subclass whose ``__eq__`` is Python code),
+    so each reduction paid a Python call; as plain strings they compare in C. Best effort: a
+    lark version laid out differently is left as it is."""
+    try:
+        states = lark.parser.parser.parser.parse_table.states
+        origins = [
+            arg.origin
+            for state in states.values()
+            for _action, arg in state.values()
+            if getattr(arg, "origin", None) is not None
+        ]
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - another lark version
+        return
+    for origin in origins:
+        if isinstance(origin.name, str) and type(origin.name) is not str:
+            origin.name = str(origin.name)
+
+
+_plain_rule_names(_LARK)
+
 _NAMED = {
     "NAME": "a name",
     "NUMBER": "a number",

@@ -8,10 +8,8 @@ are powers of one matrix only when their canonical bases are equal.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from . import index_ir as T
-from .canon import canonical
+from .canon import canonical, memo_table
 from .index_ir import Term
 from .rules import Rule, rule
 
@@ -61,9 +59,18 @@ def prod_merge_powers(t: T.Prod):
     return T.Prod(remaining, kept)
 
 
-@lru_cache(maxsize=100_000)
+_VIEWS = memo_table()  # within one derivation (see ``canon.scope``)
+
+
 def _power_view(f: Term, row: T.Index, col: T.Index):
     """``f`` as ``(B^e)[row, col]``: returns (base, bound, exponent) or None."""
+    found = _VIEWS.get((f, row, col), _VIEWS)
+    if found is _VIEWS:
+        found = _VIEWS[(f, row, col)] = _find_power_view(f, row, col)
+    return found
+
+
+def _find_power_view(f: Term, row: T.Index, col: T.Index):
     if isinstance(f, T.MatPow):
         if f.indices == (row, col) and row != col:
             return canonical(f.base, 1), f.bound, f.exponent

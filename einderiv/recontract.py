@@ -60,6 +60,7 @@ def recontract(term: T.Term, row, col, variables: dict) -> M.MExpr | None:
 class _Recontractor:
     def __init__(self, variables: dict):
         self.symmetric = {n for n, v in variables.items() if v.kind == "symmetric"}
+        self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
 
@@ -186,10 +187,6 @@ class _Recontractor:
             return View((other,), b, a)
         return View((one,), a, b)
 
-    @property
-    def vectors(self) -> set[str]:
-        return {n for n, v in self.variables.items() if v.kind == "vector"}
-
     def transpose(self, e: M.MExpr) -> M.MExpr:
         return transpose(e, self.symmetric, self.vectors)
 
@@ -217,13 +214,17 @@ def _ends(v: View) -> list:
 
 def _contract_one(views: list[View], summed: set, rc) -> bool:
     """Multiply two views over a summed index they alone share, or trace a view."""
+    holders: dict = {}  # index -> how many views have it (counted once per view)
+    for w in views:
+        for i in {w.row, w.col}:
+            holders[i] = holders.get(i, 0) + 1
     for k, v in enumerate(views):
         looped = v.row is not None and v.row == v.col and v.row in summed
-        if looped and sum(v.row in _ends(w) for w in views) == 1:
+        if looped and holders[v.row] == 1:
             chain = min(v.chain, _flip(v, rc).chain, key=lambda c: sum(map(transposes, c)))
             views[k] = View((M.Call("tr", (product(chain),)),), None, None)  # tr(M) = tr(M')
             return True
-        lone = [i for i in _ends(v) if i in summed and sum(i in _ends(w) for w in views) == 1]
+        lone = [i for i in _ends(v) if i in summed and holders[i] == 1]
         if lone and len(lone) == len(_ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
             whole = _column(v, rc) if len(lone) == 1 else product(v.chain)
             if (

@@ -15,28 +15,36 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from . import index_ir as T
-from .canon import canonical, key
+from .canon import canonical, key, signature
 from .index_ir import ONE, Term
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Rewrite ``kind`` nodes: ``rewrite`` returns the new term, or None if it does not apply."""
+    """Rewrite ``kind`` nodes: ``rewrite`` returns the new term, or None if it does not apply.
+
+    ``needs``, when given, is a set of node types of which the node must have a child for the
+    rule to have any chance of firing (``prod_delta`` needs a ``Delta`` factor); the driver
+    uses it to skip the rule without calling it. None: the rule is tried on every ``kind`` node.
+    """
 
     name: str
     kind: type
     formula: str
     rewrite: Callable[[Term], Term | None]
+    needs: frozenset | None = None
 
 
 RULES: list[Rule] = []
 
 
-def rule(kind: type, formula: str, table: list[Rule] | None = None):
-    """Register ``fn`` as the rule ``formula`` for ``kind`` nodes (in ``RULES`` by default)."""
+def rule(kind: type, formula: str, table: list[Rule] | None = None, needs: tuple = ()):
+    """Register ``fn`` as the rule ``formula`` for ``kind`` nodes (in ``RULES`` by default);
+    ``needs``: the child types of which one must be present for the rule to fire."""
 
     def register(fn):
-        (RULES if table is None else table).append(Rule(fn.__name__, kind, formula, fn))
+        made = Rule(fn.__name__, kind, formula, fn, frozenset(needs) if needs else None)
+        (RULES if table is None else table).append(made)
         return fn
 
     return register
@@ -128,10 +136,17 @@ def add_flatten(t: T.Add):
 
 @rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")
 def add_collect(t: T.Add):
-    groups: dict[str, list] = {}
-    for x in t.terms:
-        coeff, rest = split_coefficient(x)
-        k = key(canonical(rest))
+    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, and
+    only terms that share a signature pay for a canonical form (most sums have none)."""
+    split = [split_coefficient(x) for x in t.terms]
+    signatures = [signature(rest) for _, rest in split]
+    if len(set(signatures)) == len(signatures):
+        return None  # no two terms can be equal
+    seen: set[tuple] = set()
+    shared = {s for s in signatures if s in seen or seen.add(s)}
+    groups: dict[tuple, list] = {}
+    for (coeff, rest), sig in zip(split, signatures):
+        k = ("key", key(canonical(rest))) if sig in shared else ("alone", sig)
         if k in groups:
             groups[k][0] += coeff
         else:
@@ -148,21 +163,25 @@ def add_collect(t: T.Add):
 # Products
 
 
-@rule(T.Prod, "sum_e (u + v) -> sum_e u + sum_e v  (a sum of a sum: linear, no blow-up)")
+@rule(
+    T.Prod,
+    "sum_e (u + v) -> sum_e u + sum_e v  (a sum of a sum: linear, no blow-up)",
+    needs=(T.Add,),
+)
 def prod_sum_of_add(t: T.Prod):
     if len(t.factors) == 1 and isinstance(t.factors[0], T.Add):
         return T.Add(tuple(T.Prod((x,), t.summed) for x in t.factors[0].terms))
     return None
 
 
-@rule(T.Prod, "0 x -> 0")
+@rule(T.Prod, "0 x -> 0", needs=(T.Zero, T.Num))
 def prod_zero(t: T.Prod):
     if any(is_zero(f) for f in t.factors):
         return zero_like(t)
     return None
 
 
-@rule(T.Prod, "a (b c) -> a b c  (inner summed indices renamed apart)")
+@rule(T.Prod, "a (b c) -> a b c  (inner summed indices renamed apart)", needs=(T.Prod,))
 def prod_flatten(t: T.Prod):
     if not any(isinstance(f, T.Prod) for f in t.factors):
         return None
@@ -199,31 +218,43 @@ def prod_numbers(t: T.Prod):
     return T.Prod(factors, t.summed)
 
 
-@rule(T.Prod, "sum_j delta[i,j] A[j,k] -> A[i,k]")
+@rule(T.Prod, "sum_j delta[i,j] A[j,k] -> A[i,k]", needs=(T.Delta,))
 def prod_delta(t: T.Prod):
-    summed = list(t.summed)
-    factors = list(t.factors)
+    """One pass: each contracted delta joins its summed end to the other end (union-find), and
+    the other factors are renamed once at the end, so k deltas cost one renaming, not k."""
+    summed = dict.fromkeys(t.summed)  # an ordered set
+    parent: dict[T.Index, T.Index] = {}
+
+    def find(i: T.Index) -> T.Index:
+        while i in parent:
+            i = parent[i]
+        return i
+
+    factors: list[Term] = []
     fired = False
-    k = 0
-    while k < len(factors):
-        f = factors[k]
-        if isinstance(f, T.Delta) and f.a == f.b:  # delta[b,b] = 1[b]: b stays summed
-            factors[k] = T.Ones(f.a)
-            fired = True
-        elif isinstance(f, T.Delta) and (f.a in summed or f.b in summed):
-            gone, kept = (f.a, f.b) if f.a in summed else (f.b, f.a)
-            del factors[k]
-            summed.remove(gone)
-            factors = [T.rename(g, {gone: kept}) for g in factors]
-            fired = True
-            k = 0
+    for f in t.factors:
+        if type(f) is not T.Delta:
+            factors.append(f)
             continue
-        k += 1
+        a, b = find(f.a), find(f.b)
+        if a == b:  # delta[b,b] = 1[b]: b stays summed
+            factors.append(T.Ones(a))
+        elif a in summed or b in summed:
+            gone, kept = (a, b) if a in summed else (b, a)
+            del summed[gone]
+            parent[gone] = kept
+        else:
+            factors.append(f)
+            continue
+        fired = True
     if not fired:
         return None
+    if parent:
+        mapping = {i: find(i) for i in parent}
+        factors = [T.rename(g, mapping) for g in factors]
     present = frozenset().union(*(T.free(f) for f in factors)) if factors else frozenset()
-    kept = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
-    factors += [T.Ones(i) for i in kept]
+    kept_free = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
+    factors += [T.Ones(i) for i in kept_free]
     if not factors:
         return T.Prod((ONE,), tuple(summed)) if summed else ONE
     return T.Prod(tuple(factors), tuple(summed))
@@ -262,7 +293,11 @@ def prod_ones(t: T.Prod):
     return T.Prod(tuple(factors) or (ONE,), tuple(summed))
 
 
-@rule(T.Prod, "sum_j (delta[j,i] u + v) w[j] -> sum_j delta[j,i] u w[j] + sum_j v w[j]")
+@rule(
+    T.Prod,
+    "sum_j (delta[j,i] u + v) w[j] -> sum_j delta[j,i] u w[j] + sum_j v w[j]",
+    needs=(T.Add,),
+)
 def prod_distribute_delta(t: T.Prod):
     summed = set(t.summed)
     for k, f in enumerate(t.factors):
@@ -280,7 +315,7 @@ def _has_summed_delta(t: Term, summed: set) -> bool:
     return False
 
 
-@rule(T.Prod, "x sum_r u(r) -> sum_r x u(r)")
+@rule(T.Prod, "x sum_r u(r) -> sum_r x u(r)", needs=(T.SumOver,))
 def prod_hoist_sumover(t: T.Prod):
     for k, f in enumerate(t.factors):
         if isinstance(f, T.SumOver):
@@ -325,7 +360,7 @@ def _exponent_sum(p: Term, q: Term) -> Term | None:
     return None
 
 
-@rule(T.Prod, "exp(u) (1 + exp(u))^-1 -> sigmoid(u)")
+@rule(T.Prod, "exp(u) (1 + exp(u))^-1 -> sigmoid(u)", needs=(T.Pow,))
 def prod_sigmoid(t: T.Prod):
     for k, f in enumerate(t.factors):
         if not (isinstance(f, T.Pow) and f.exponent == T.MINUS_ONE):

@@ -14,7 +14,6 @@ Invariants:
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -146,7 +145,9 @@ class _Inference:
                 self.vars[name] = ("vector", [self.cell(None, origin)])
         return self.vars[name]
 
-    def unify(self, a: _Dim | None, b: _Dim | None, context: M.MExpr, what: str) -> None:
+    def unify(self, a: _Dim | None, b: _Dim | None, context: M.MExpr, what) -> None:
+        """Make ``a`` and ``b`` one size; ``what`` (text, or a function that makes it, so that
+        the message costs nothing unless it is shown) explains a failure."""
         if a is None or b is None:
             other = a if b is None else b
             if other is None or other.root().value == 1:
@@ -167,7 +168,8 @@ class _Inference:
             keep, drop = drop, keep
         drop.parent = keep
 
-    def _fail(self, a, b, context: M.MExpr, what: str):
+    def _fail(self, a, b, context: M.MExpr, what):
+        what = what() if callable(what) else what
         places = [d.root().origin for d in (a, b) if d is not None and d.root().origin]
         sizes = (
             f" ({_describe(a)} vs {_describe(b)})"
@@ -195,15 +197,16 @@ def _exponent_only_names(tree: M.MExpr) -> set[str]:
     return in_exponent - elsewhere
 
 
-def _child_fields(e: M.MExpr):
-    for f in dataclasses.fields(e):
-        value = getattr(e, f.name)
+def _child_fields(e: M.MExpr) -> list:
+    """(field name, child) for every sub-expression of ``e``, in field order."""
+    found = []
+    for name in e._init:
+        value = getattr(e, name)
         if isinstance(value, M.MExpr):
-            yield f.name, value
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, M.MExpr):
-                    yield f.name, item
+            found.append((name, value))
+        elif isinstance(value, tuple) and name != "span":
+            found.extend((name, item) for item in value if isinstance(item, M.MExpr))
+    return found
 
 
 def _is_scalar(shape) -> bool:
@@ -215,8 +218,16 @@ class _Walker:
 
     def __init__(self, inference: _Inference):
         self.inf = inference
+        self.placeholders: dict = {}
+        self.seen: list = []  # (node, shape in cells) in the order the walk met them
+        self.sums = False  # a finite sum rebinds a name: shapes are then recomputed by name
 
     def shape(self, e: M.MExpr):
+        made = self._shape(e)
+        self.seen.append((e, made))
+        return made
+
+    def _shape(self, e: M.MExpr):
         inf = self.inf
         match e:
             case M.Name(name=name):
@@ -246,10 +257,14 @@ class _Walker:
                     return rs
                 if _is_scalar(rs):
                     return ls
-                what = (
-                    f"`{M.show(l)}` is {_describe_shape(ls)} and `{M.show(r)}` is "
-                    f"{_describe_shape(rs)}; their inner sizes must match" + self._vector_hint(l, r)
-                )
+
+                def what():
+                    return (
+                        f"`{M.show(l)}` is {_describe_shape(ls)} and `{M.show(r)}` is "
+                        f"{_describe_shape(rs)}; their inner sizes must match"
+                        + self._vector_hint(l, r)
+                    )
+
                 inf.unify(ls[1], rs[0], e, what)
                 return (ls[0], rs[1])
             case M.Div(left=l, right=r):
@@ -283,6 +298,7 @@ class _Walker:
                     self._index(name, axis, e)
                 return (None, None)
             case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+                self.sums = True
                 for bound in (lower, upper):
                     if _non_integer_part(bound, inf) is not None:
                         raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers")
@@ -335,11 +351,14 @@ class _Walker:
             return rs
         if _is_scalar(rs):
             return ls
-        op = {M.Add: "+", M.Sub: "-", M.Hadamard: ".*", M.ElemDiv: "./", M.ElemPow: ".^"}
-        what = (
-            f"the two sides of `{op.get(type(e), '?')}` have different shapes "
-            f"({_describe_shape(ls)} and {_describe_shape(rs)})"
-        )
+
+        def what():
+            op = {M.Add: "+", M.Sub: "-", M.Hadamard: ".*", M.ElemDiv: "./", M.ElemPow: ".^"}
+            return (
+                f"the two sides of `{op.get(type(e), '?')}` have different shapes "
+                f"({_describe_shape(ls)} and {_describe_shape(rs)})"
+            )
+
         self.inf.unify(ls[0], rs[0], e, what)
         self.inf.unify(ls[1], rs[1], e, what)
         return ls
@@ -352,7 +371,9 @@ class _Walker:
             raise ShapeError(
                 f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
             )
-        self.inf.unify(rows, cols, e, f"{fn} needs a square matrix, `{M.show(x)}` is not square")
+        self.inf.unify(
+            rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"
+        )
         return (rows, cols)
 
     def _power(self, e, base, exponent):
@@ -422,7 +443,6 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
     """
     inference = _Inference(decls, tree)
     walker = _Walker(inference)
-    walker.placeholders = {}
     shape = walker.shape(tree)
     if root is not None:
         for got, want in zip(shape, root):
@@ -441,10 +461,13 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
         for name, (kind, cells) in inference.vars.items()
     }
     index_dims = {name: dim(c) for name, c in inference.index_dims.items()}
-    resolved = _fill(tree, walker.placeholders, dim)
-    shapes: dict = {}
-    _record_shapes(resolved, variables, index_dims, shapes)
-    return Typed(resolved, variables, index_dims, shapes)
+    if walker.placeholders or walker.sums:  # rebuilt or rebinding tree: a second pass
+        resolved = _fill(tree, walker.placeholders, dim)
+        shapes: dict = {}
+        _record_shapes(resolved, variables, index_dims, shapes)
+        return Typed(resolved, variables, index_dims, shapes)
+    shapes = {e: (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
+    return Typed(tree, variables, index_dims, shapes)
 
 
 def _resolve_names(inf: _Inference) -> dict:
@@ -467,12 +490,12 @@ def _fill(e: M.MExpr, placeholders: dict, dim) -> M.MExpr:
             return e.replace(dim=dim(placeholders[id(e)]))
         return e
     changes = {}
-    for f in dataclasses.fields(e):
-        value = getattr(e, f.name)
+    for name in e._init:
+        value = getattr(e, name)
         if isinstance(value, M.MExpr):
-            changes[f.name] = _fill(value, placeholders, dim)
+            changes[name] = _fill(value, placeholders, dim)
         elif isinstance(value, tuple) and value and isinstance(value[0], M.MExpr):
-            changes[f.name] = tuple(_fill(v, placeholders, dim) for v in value)
+            changes[name] = tuple(_fill(v, placeholders, dim) for v in value)
     return e.replace(**changes) if changes else e
 
 

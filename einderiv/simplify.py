@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import index_ir as T
 from . import powers, rules
-from .canon import canonical
+from .canon import canonical, scope
 from .index_ir import Term
 from .rules import Rule, with_children, zero_like
 
@@ -32,11 +32,13 @@ def simplify(t: Term) -> Term:
     written out (``sum_{r<2} u(r) -> u(0) + u(1)``) and the rules run once more: expanding
     only at the end lets the sum first merge away (``sum_r X^r X^(k-1-r) -> k X^(k-1)``).
     """
-    done = _Driver(RULES).run(t)
-    expanded = _expand_sums(done)
-    if expanded is not done:
-        done = _Driver(RULES).run(expanded)
-    return canonical(done)
+    with scope():
+        driver = _Driver(_ALL)
+        done = driver.run(t)
+        expanded = _expand_sums(done) if driver.sums else done  # no SumOver was ever met
+        if expanded is not done:
+            done = _Driver(_ALL).run(expanded)
+        return canonical(done)
 
 
 def _expand_sums(t: Term) -> Term:
@@ -55,32 +57,70 @@ def _expand_sums(t: Term) -> Term:
 
 def tidy(t: Term) -> Term:
     """Only flatten nested sums and products and fold numbers (for showing derivation steps)."""
-    return canonical(_Driver([r for r in RULES if r.name in STRUCTURAL]).run(t))
+    with scope():
+        return canonical(_Driver(_STRUCTURAL).run(t))
+
+
+class _Table:
+    """The rules by node type, and by the types of a node's children for rules that say what
+    they need (``Rule.needs``): the driver tries on a node only rules that can fire on it."""
+
+    def __init__(self, rules: list[Rule]):
+        self.by_kind: dict[type, tuple[Rule, ...]] = {}
+        for r in rules:
+            self.by_kind[r.kind] = self.by_kind.get(r.kind, ()) + (r,)
+        self.gated = {k for k, rs in self.by_kind.items() if any(r.needs for r in rs)}
+        self.by_children: dict[tuple, tuple[Rule, ...]] = {}  # filled as kinds are met
+
+    def rules_for(self, t: Term, kids: tuple[Term, ...]) -> tuple[Rule, ...]:
+        kind = type(t)
+        if kind not in self.gated:
+            return self.by_kind.get(kind, ())
+        present = frozenset(map(type, kids))
+        found = self.by_children.get((kind, present))
+        if found is None:
+            found = tuple(
+                r for r in self.by_kind[kind] if r.needs is None or not r.needs.isdisjoint(present)
+            )
+            self.by_children[(kind, present)] = found
+        return found
+
+
+_ALL = _Table(RULES)
+_STRUCTURAL = _Table([r for r in RULES if r.name in STRUCTURAL])
 
 
 class _Driver:
-    def __init__(self, rules: list[Rule]):
+    def __init__(self, table: _Table):
         self.memo: dict[Term, Term] = {}
         self.budget = _MAX_REWRITES
-        self.by_kind: dict[type, list[Rule]] = {}
-        for r in rules:
-            self.by_kind.setdefault(r.kind, []).append(r)
+        self.table = table
+        self.sums = False  # whether a SumOver was met (only then can one remain at the end)
 
     def run(self, t: Term) -> Term:
-        done = self.memo.get(t)
+        """``t`` at its fixpoint: children first, then the first rule that fires, whose result
+        is itself run to its fixpoint (so once a rule fires, ``t`` is done)."""
+        memo = self.memo
+        done = memo.get(t)
         if done is not None:
             return done
-        current = with_children(t, [self.run(c) for c in T.children(t)])
-        changed = True
-        while changed and self.budget > 0:
-            changed = False
-            for r in self.by_kind.get(type(current), ()):
+        kids = T.children(t)
+        current = t
+        if type(t) is T.SumOver:
+            self.sums = True
+        if kids:
+            run = self.run
+            new_kids = [run(c) for c in kids]
+            if any(a is not b for a, b in zip(new_kids, kids)):
+                current = with_children(t, new_kids)
+                kids = T.children(current)
+        if self.budget > 0:
+            for r in self.table.rules_for(current, kids):
                 new = r.rewrite(current)
-                if new is not None and new != current:
+                if new is not None and new is not current:
                     self.budget -= 1
                     current = self.run(new)
-                    changed = True
                     break
-        self.memo[t] = current
-        self.memo[current] = current
+        memo[t] = current
+        memo[current] = current
         return current

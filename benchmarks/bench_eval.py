@@ -445,6 +445,7 @@ def main(argv=None) -> int:
         )
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for name, label, n, t_ed, t_np, t_jax, t_torch in rows:
+            name = name.replace("|", "\\|")  # log|X| inside a markdown table
             if t_ed is None:
                 print(
                     f"| {name} | {label} | {n} | skipped (result > 2e8 entries) | | | | | | | | |"

@@ -216,7 +216,7 @@ class Render:
         that is a parameter itself is copied (the caller's array is never handed back)."""
         for step in steps:
             expr = step.render(self)
-            self.lines.append(f"    {step.name} = {self.seen.get(expr, expr)}")
+            self.lines.append(f"    {step.name} = {_unwrapped(self.seen.get(expr, expr))}")
             self.seen.setdefault(expr, step.name)
         if result not in {step.name for step in steps}:
             result = f"_copy({result})" if result.isidentifier() else result
@@ -227,6 +227,19 @@ OUTER_EINSUM_MIN = 1 << 15  # entries of an outer product from which einsum writ
 
 _NAME = re.compile(r"(?<![\w.])_\d+\b")
 _ALIAS = re.compile(r"    (_\d+) = (_\d+)")
+
+
+def _unwrapped(expr: str) -> str:
+    """``(2.0 * x)`` -> ``2.0 * x`` when the parentheses enclose the whole expression."""
+    if not (expr.startswith("(") and expr.endswith(")")):
+        return expr
+    depth = 0
+    for k, ch in enumerate(expr):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and k < len(expr) - 1:
+            return expr  # the first parenthesis closes early: (a) * (b)
+    inner = expr[1:-1]
+    return expr if "," in inner and "(" not in inner else inner
 
 
 def _drop_aliases(lines) -> list[str]:

@@ -102,7 +102,7 @@ class Render:
         out_numel = math.prod(self.size(i.dim) for i in order)
         if factor is not None and min(numel) < out_numel:  # scale the smallest operand
             k = numel.index(min(numel))
-            ops[k] = (f"({factor} * {ops[k][0]})", ops[k][1])
+            ops[k] = (_times(factor, ops[k][0]), ops[k][1])
             factor = None
         if len(ops) == 1:
             text, classes = self.single(ops[0][0], ops[0][1], keep)
@@ -113,7 +113,7 @@ class Render:
         text = align(text, tuple(classes), order)
         if factor is None:
             return text
-        return f"{factor} * ({text})" if " " in text else f"{factor} * {text}"
+        return _times(factor, text)[1:-1]
 
     def symbols(self, *groups) -> dict:
         table: dict = {}
@@ -227,6 +227,12 @@ OUTER_EINSUM_MIN = 1 << 15  # entries of an outer product from which einsum writ
 
 _NAME = re.compile(r"(?<![\w.])_\d+\b")
 _ALIAS = re.compile(r"    (_\d+) = (_\d+)")
+
+
+def _times(factor: str, expr: str) -> str:
+    """``(factor * expr)``; a factor of -1 is a negation (cheaper than a float product)."""
+    expr = f"({expr})" if " " in expr else expr
+    return f"(-{expr})" if factor == "-1.0" else f"({factor} * {expr})"
 
 
 def _unwrapped(expr: str) -> str:

@@ -29,6 +29,7 @@ from .plan_values import safe_name
 from .render import Render, live_steps
 from .runtime import BACKENDS, namespace
 
+MAX_PROGRAMS = 128  # rendered programs kept per compiled function (one per set of sizes)
 _MISSING = object()  # default of the entry function's keyword parameters
 
 
@@ -83,6 +84,8 @@ class CompiledExpr:
         """The program for a shape signature (sizes in ``dim_names`` order), made once."""
         run = self.cache.get(signature)
         if run is None:
+            if len(self.cache) >= MAX_PROGRAMS:  # many sizes: forget the oldest program
+                del self.cache[next(iter(self.cache))]
             run = self.cache[signature] = self._program(dict(zip(self.dim_names, signature)))
         return run
 

@@ -272,3 +272,14 @@ def test_codegen_symbolic_sum_is_a_loop():
             lambda A, k: np.trace(np.linalg.matrix_power(A, k)), {"A": A, "k": k}, "A"
         ).T  # numerator layout
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+def test_programs_for_many_sizes_are_bounded():
+    # one program per set of sizes, at most MAX_PROGRAMS of them; values stay right throughout
+    from einderiv.compiled import MAX_PROGRAMS
+
+    fn = compile_expr(ed.diff("x' x", "x"))
+    for n in range(1, MAX_PROGRAMS + 20):
+        x = rng.standard_normal(n)
+        np.testing.assert_allclose(fn(x=x), 2 * x)  # d/dx x' x = 2 x'
+    assert len(fn.cache) == MAX_PROGRAMS

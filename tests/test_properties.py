@@ -428,6 +428,28 @@ def test_codegen_matches_expr(case: Case):
     STATS["examples:codegen"] += 1
 
 
+@profile(150)
+@given(cases())
+def test_compiled_matches_expr(case: Case):
+    """g.compile() evaluates like the derivative, on the careful path and on the fast one."""
+    for name in case.real_vars:
+        g = ed.diff(case.text, name, where=case.where)
+        value = evaluated(g, case)
+        if value is None:
+            continue
+
+        def run(g=g, value=value, name=name):
+            fn = g.compile()
+            args = {k: v for k, v in case.env.items() if k in g.variables}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for _ in range(2):  # the second call takes the entry's inline checks
+                    assert_close(fn(**args), value, 1e-8, f"compiled d/d{name} {case.text!r}")
+
+        verify("compiled", case, "".join(_printed(g, case)[1:]), run)
+    STATS["examples:compiled"] += 1
+
+
 # --------------------------------------------------------------------------------------------
 # the generator itself
 

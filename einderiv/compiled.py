@@ -27,7 +27,7 @@ from .errors import EinderivError, EvaluationError
 from .plan import Planner
 from .plan_values import safe_name
 from .render import Render, live_steps
-from .runtime import BACKENDS, namespace
+from .runtime import BACKENDS, jit_or_eager, namespace
 
 MAX_PROGRAMS = 128  # rendered programs kept per compiled function (one per set of sizes)
 _MISSING = object()  # default of the entry function's keyword parameters
@@ -73,6 +73,9 @@ class CompiledExpr:
         source = f"def _run({params}):\n" + "\n".join(ctx.lines) + "\n"
         exec(compile(source, "<einderiv.compiled>", "exec"), ctx.ns)  # noqa: S102 - see above
         run = ctx.ns["_run"]
+        if self.backend == "jax" and "_fallbacks" not in ctx.ns:
+            static = tuple(range(len(self.vars), len(self.params)))  # the integers
+            run = jit_or_eager(run, static)
         run.source = source
         return run
 

@@ -150,7 +150,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
 
     def logdet(m):
         sign, logabs = linalg.slogdet(m)
-        return logabs if float(sign) > 0 else logabs * math.nan
+        return xp.where(sign > 0, logabs, math.nan)  # no Python branch: jax can trace it
 
     def sigmoid(x):
         return xp.exp(-xp.logaddexp(xp.zeros_like(x), -x))
@@ -295,3 +295,28 @@ def standalone(name: str) -> str:
     if name in _STANDALONE:
         return _STANDALONE[name]
     return inspect.getsource(DEFINED[name])
+
+
+def jit_or_eager(run, static: tuple):
+    """``run`` compiled by ``jax.jit`` (integers static), or ``run`` itself if it cannot be
+    traced (a step that needs concrete values): decided by the first call, which then runs
+    eagerly, so a genuine error still surfaces as itself."""
+    import jax
+
+    jitted = jax.jit(run, static_argnums=static)
+    chosen = []
+
+    def call(*args):
+        if chosen:
+            return chosen[0](*args)
+        try:
+            value = jitted(*args)
+        except Exception:  # noqa: BLE001 - not traceable: run eagerly from now on
+            value = run(*args)
+            chosen.append(run)
+            return value
+        chosen.append(jitted)
+        return value
+
+    return call
+

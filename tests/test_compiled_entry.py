@@ -283,3 +283,30 @@ def test_programs_for_many_sizes_are_bounded():
         x = rng.standard_normal(n)
         np.testing.assert_allclose(fn(x=x), 2 * x)  # d/dx x' x = 2 x'
     assert len(fn.cache) == MAX_PROGRAMS
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_optional_backends_match_fd(backend):
+    # jax programs are jit-compiled (integers static); torch runs eagerly; both as numpy would
+    pytest.importorskip(backend)
+    X = np.eye(3) + 0.2 * rng.standard_normal((3, 3))
+    cases = [
+        # d/dX log|X| = X^-T as a gradient
+        ("log|X|", None, {}, lambda X: np.log(abs(np.linalg.det(X)))),
+        # d/dX tr(X^k) = k (X^(k-1))' as a gradient, k an integer (static under jit)
+        ("tr(X^k)", "k: integer", {"k": 3}, lambda X, k: np.trace(np.linalg.matrix_power(X, k))),
+        # a symbolic sum left to the evaluator: the program runs eagerly
+        (
+            "tr(X^k B)",
+            "k: integer",
+            {"k": 2, "B": X.T.copy()},
+            lambda X, k, B: np.trace(np.linalg.matrix_power(X, k) @ B),
+        ),
+    ]
+    for text, where, extra, f in cases:
+        g = ed.diff(text, "X", where=where, layout="denominator")
+        fn = compile_expr(g, backend=backend)
+        args = {"X": X, **extra}
+        want = fd_gradient(f, args, "X")
+        for _ in range(2):
+            np.testing.assert_allclose(np.asarray(fn(**args)), want, rtol=1e-6, atol=1e-8)

@@ -108,6 +108,17 @@ def test_claim_that_does_not_parse_points_into_the_claim():
     assert info.value.column >= 8 and "^" in info.value.context  # at the end of the claim
 
 
+@pytest.mark.parametrize("n", [2000, 4294967296])
+def test_sizes_too_large_to_probe_are_decided_symbolically_or_left_undecided(n):
+    # 2**32-by-2**32 has 2**64 entries: an int64 product of the sizes wrapped to 0, so check
+    # drew a probe of that size and failed with numpy's "array is too big" (an internal error)
+    where = f"X: matrix({n}, {n})"
+    right = ed.check("tr(X)", "X", claim="I", where=where)
+    assert right.ok is True and right.method == "equal canonical forms"
+    wrong = ed.check("tr(X)", "X", claim="2 I", where=where)
+    assert wrong.ok is None and "too large to probe" in wrong.reason
+
+
 def test_ill_conditioned_matrices_do_not_fool_the_probes():
     # d log|X| = X^-1 : right, decided repeatedly without a false verdict
     for _ in range(5):

@@ -20,6 +20,8 @@ from . import matrix_ir as M
 
 # Sums: factor common scalars, left and right factors, and coefficients.
 
+_ZERO, _ONE = Fraction(0), Fraction(1)
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -39,6 +41,8 @@ class Piece:
 
 def factor(terms: list[Piece]) -> list[Piece]:
     """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
+    if len(terms) == 1:  # a single term: nothing to merge or factor
+        return terms if terms[0].coeff != 0 else [Piece(_ZERO, (), ())]
     terms = _merge_equal(terms)
     if len(terms) < 2:
         return terms
@@ -54,7 +58,7 @@ def _merge_equal(terms: list[Piece]) -> list[Piece]:
     for t in terms:
         k = (t.scalars, t.chain)
         merged[k] = merged[k].replace(coeff=merged[k].coeff + t.coeff) if k in merged else t
-    return [t for t in merged.values() if t.coeff != 0] or [Piece(Fraction(0), (), ())]
+    return [t for t in merged.values() if t.coeff != 0] or [Piece(_ZERO, (), ())]
 
 
 def _split(terms: list[Piece], members: list[int]):
@@ -128,8 +132,8 @@ def _without(items: tuple, item) -> tuple:
 def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
     first = terms[0].coeff
     if all(t.coeff == first for t in terms):
-        return first, [t.replace(coeff=Fraction(1)) for t in terms]
-    return Fraction(1), terms
+        return first, [t.replace(coeff=_ONE) for t in terms]
+    return _ONE, terms
 
 
 def join_sum(terms: list[Piece]) -> M.MExpr:
@@ -139,7 +143,7 @@ def join_sum(terms: list[Piece]) -> M.MExpr:
         return (t.coeff < 0, sum(map(transposes, t.scalars + t.chain)))
 
     out: M.MExpr | None = None
-    for t in sorted(terms, key=order):
+    for t in terms if len(terms) == 1 else sorted(terms, key=order):
         magnitude = abs(t.coeff)
         chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
         factors = list(t.scalars) + chain  # I A = A, but s I stays s I

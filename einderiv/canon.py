@@ -19,8 +19,6 @@ Invariants:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from . import index_ir as T
 
 _MAX_STARTS = 6
@@ -35,21 +33,26 @@ def memo_table() -> dict:
     return table
 
 
-@contextmanager
-def scope():
+class scope:
     """Memoise ``key``, ``canonical`` (and other ``memo_table`` users) within the block; the
     tables are emptied when the outermost block ends. Outside any block they are emptied
-    by the next block's end, so memory stays bounded."""
-    global _depth
-    _depth += 1
-    try:
-        yield
-    finally:
+    by the next block's end, so memory stays bounded. (A class, not ``@contextmanager``:
+    entered once per derivation, it should cost next to nothing.)"""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        global _depth
+        _depth += 1
+
+    def __exit__(self, *exc) -> None:
+        global _depth
         _depth -= 1
         if _depth <= 0:
             _depth = 0
             for table in _TABLES:
-                table.clear()
+                if table:
+                    table.clear()
 
 
 _KEYS = memo_table()
@@ -157,6 +160,12 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     summed = set(t.summed)
     if not summed:
         return T.Prod(tuple(sorted(factors, key=key)), ())
+    if len(t.summed) == 1 and any(t.summed[0] in T.free(f) for f in factors):
+        # one summed index: every walk names it first, so no walk is needed
+        s = t.summed[0]
+        new = T.Index(f"%{depth}.0", s.dim)
+        renamed = [_canonical(T.rename(f, {s: new}), depth + 1) for f in factors]
+        return T.Prod(tuple(sorted(renamed, key=key)), (new,))
     masked = [_masked_key(f, summed) for f in factors]
     anchored = [bool(T.free(f) - summed) for f in factors]
     starts = sorted(range(len(factors)), key=lambda k: (not anchored[k], masked[k]))

@@ -220,35 +220,41 @@ NODE_TYPES = LEAVES + (Add, Prod, Func, Pow, MatPow, Det, LogDet, SumOver)
 
 def free(t: Term) -> frozenset[Index]:
     """The free indices of ``t`` (cached on the node)."""
-    try:
-        return t._free
-    except AttributeError:
-        pass
-    match t:
-        case Var(indices=indices) | Zero(indices=indices):
-            result = frozenset(indices)
-        case Delta(a=a, b=b):
-            result = frozenset((a, b))
-        case Ones(index=index):
-            result = frozenset((index,))
-        case Add(terms=terms):
-            result = free(terms[0])
-        case Prod(factors=factors, summed=summed):
-            result = frozenset().union(*(free(f) for f in factors)) - frozenset(summed)
-        case Func(arg=arg):
-            result = free(arg)
-        case Pow(base=base, exponent=exponent):
-            result = free(base) | free(exponent)
-        case MatPow(base=base, bound=bound, indices=indices):
-            result = (free(base) - frozenset(bound)) | frozenset(indices)
-        case Det(base=base, bound=bound) | LogDet(base=base, bound=bound):
-            result = free(base) - frozenset(bound)
-        case SumOver(body=body):
-            result = free(body)
-        case _:
-            result = frozenset()
-    object.__setattr__(t, "_free", result)
-    return result
+    found = getattr(t, "_free", None)  # no exception raised and caught: a hot path
+    if found is None:
+        found = _FREE.get(type(t), _no_free)(t)
+        object.__setattr__(t, "_free", found)
+    return found
+
+
+def _no_free(t: Term) -> frozenset[Index]:
+    return frozenset()
+
+
+def _free_prod(t: Prod) -> frozenset[Index]:
+    factors = t.factors
+    found = free(factors[0]).union(*[free(f) for f in factors[1:]]) if factors else frozenset()
+    return found.difference(t.summed) if t.summed else found
+
+
+def _free_bound(t) -> frozenset[Index]:
+    return free(t.base).difference(t.bound)
+
+
+_FREE = {  # free indices by node type (a dict, not a match: ``free`` is called very often)
+    Var: lambda t: frozenset(t.indices),
+    Zero: lambda t: frozenset(t.indices),
+    Delta: lambda t: frozenset((t.a, t.b)),
+    Ones: lambda t: frozenset((t.index,)),
+    Add: lambda t: free(t.terms[0]),
+    Prod: _free_prod,
+    Func: lambda t: free(t.arg),
+    Pow: lambda t: free(t.base) | free(t.exponent),
+    MatPow: lambda t: _free_bound(t).union(t.indices),
+    Det: _free_bound,
+    LogDet: _free_bound,
+    SumOver: lambda t: free(t.body),
+}
 
 
 def int_names(t: Term) -> frozenset[str]:
@@ -264,20 +270,23 @@ def int_names(t: Term) -> frozenset[str]:
 
 
 def children(t: Term) -> tuple[Term, ...]:
-    match t:
-        case Add(terms=terms):
-            return terms
-        case Prod(factors=factors):
-            return factors
-        case Func(arg=arg):
-            return (arg,)
-        case Pow(base=base, exponent=exponent):
-            return (base, exponent)
-        case MatPow(base=base) | Det(base=base) | LogDet(base=base):
-            return (base,)
-        case SumOver(body=body):
-            return (body,)
+    return _CHILDREN.get(type(t), _no_children)(t)
+
+
+def _no_children(t: Term) -> tuple[Term, ...]:
     return ()
+
+
+_CHILDREN = {  # sub-terms by node type (a dict, not a match: a hot path of every pass)
+    Add: lambda t: t.terms,
+    Prod: lambda t: t.factors,
+    Func: lambda t: (t.arg,),
+    Pow: lambda t: (t.base, t.exponent),
+    MatPow: lambda t: (t.base,),
+    Det: lambda t: (t.base,),
+    LogDet: lambda t: (t.base,),
+    SumOver: lambda t: (t.body,),
+}
 
 
 def mentions(t: Term, var: str) -> bool:

@@ -51,7 +51,8 @@ def lower(typed: Typed) -> Lowered:
     out = tuple(None if d is None else T.fresh(d) for d in (rows, cols))
     term = lowerer.lo(typed.tree, out)
     axes = tuple(i for i in out if i is not None)
-    users = sorted(user_free(term), key=lambda i: i.name)
+    # user indices come only from index notation, whose names shape inference recorded
+    users = sorted(user_free(term), key=lambda i: i.name) if typed.index_dims else ()
     if users and axes:
         raise ShapeError(
             f"`{M.show(typed.tree)}` mixes index notation with a matrix-valued result; "
@@ -70,6 +71,8 @@ class _Lowerer:
     def lo(self, e: M.MExpr, out: tuple) -> T.Term:
         """``e`` with its rows on ``out[0]`` and columns on ``out[1]`` (None: no such axis)."""
         shape = self.typed.shape(e)
+        if (shape[0] is None) is (out[0] is None) and (shape[1] is None) is (out[1] is None):
+            return self._lower(e, out)  # the axes match: nothing to broadcast or drop
         inner, broadcast, summed = [], [], []
         for axis, index in zip(shape, out):
             if axis is None and index is not None:  # e has no such axis: broadcast (size 1)

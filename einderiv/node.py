@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from operator import attrgetter
 from typing import ClassVar
 
 
@@ -22,9 +23,10 @@ class Node:
     _positional = False  # every field compared and initialised: positional construction
     _arity = 0
     _defaults: tuple = ()
+    _get_fields = staticmethod(lambda node: ())  # per class: the compared fields as a tuple
 
     def _fields(self) -> tuple:
-        return tuple(getattr(self, name) for name in self._keys)
+        return self._get_fields(self)
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -40,12 +42,11 @@ class Node:
         return result if result is NotImplemented else not result
 
     def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            value = hash((type(self).__name__, self._fields()))
+        value = getattr(self, "_hash", None)  # no exception raised and caught: a hot path
+        if value is None:
+            value = hash((type(self).__name__, self._get_fields(self)))
             object.__setattr__(self, "_hash", value)
-            return value
+        return value
 
     def replace(self, **changes):
         """``dataclasses.replace``, without its per-call field introspection (a hot path)."""
@@ -57,7 +58,14 @@ class Node:
         return type(self)(**values)
 
 
-def _drop(ref: weakref.KeyedRef, table: dict | None = None) -> None:
+class _Ref(weakref.ref):
+    """A weak reference that remembers its table key (``weakref.KeyedRef`` without its
+    Python-level ``__new__`` and ``__init__``: a quarter of the cost)."""
+
+    __slots__ = ("key",)
+
+
+def _drop(ref: _Ref, table: dict | None = None) -> None:
     """Weak-reference callback: forget a dead node (unless its key was reused meanwhile)."""
     table = InternedMeta._table if table is None else table
     if table.get(ref.key) is ref:
@@ -95,7 +103,9 @@ class InternedMeta(type):
                 found = ref()
                 if found is not None:
                     return found
-        InternedMeta._table[key] = weakref.KeyedRef(made, _drop, key)
+        ref = _Ref(made, _drop)
+        ref.key = key
+        InternedMeta._table[key] = ref
         return made
 
 
@@ -113,6 +123,7 @@ def node(cls):
     made = dataclasses.dataclass(frozen=True, slots=True, eq=False)(cls)
     fields = dataclasses.fields(made)
     made._keys = tuple(f.name for f in fields if f.compare)
+    made._get_fields = staticmethod(_getter(made._keys))
     made._init = tuple(f.name for f in fields if f.init)
     # interning fast path: every field compared and initialised, trailing defaults plain values
     defaults = []
@@ -124,3 +135,13 @@ def node(cls):
     made._arity = len(fields)
     made._defaults = tuple(defaults)
     return made
+
+
+def _getter(names: tuple[str, ...]):
+    """A function returning the tuple of ``names`` of a node (C-level ``attrgetter``)."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda node: (one(node),)
+    return lambda node: ()

@@ -35,8 +35,10 @@ from .algebra import (
     transposes,
 )
 
+_ONE = Fraction(1)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class View:
     """A matrix expression whose rows are indexed by ``row`` and columns by ``col``."""
 
@@ -95,11 +97,11 @@ class _Recontractor:
         """One term of a sum: its coefficient, scalar factors and matrix chain."""
         factors = term.factors if isinstance(term, T.Prod) else (term,)
         summed = set(term.summed) if isinstance(term, T.Prod) else set()
-        coeff = Fraction(1)
+        coeff = _ONE
         views: list[View] = []
         for f in factors:
-            if isinstance(f, T.Num):
-                coeff *= f.value
+            if type(f) is T.Num:
+                coeff = f.value if coeff is _ONE else coeff * f.value
             else:
                 views.append(self.view(f))
         scalars, main = _solve(views, summed, row, col, self)
@@ -197,7 +199,7 @@ class _Recontractor:
 
 def _solve(views: list[View], summed: set, row, col, rc: _Recontractor):
     views = list(views)
-    while True:
+    while summed or len(views) > 1:  # one view and nothing summed: nothing to contract
         if _contract_one(views, summed, rc) or _combine_one(views, summed, row, col, rc):
             continue
         break
@@ -209,15 +211,20 @@ def _solve(views: list[View], summed: set, row, col, rc: _Recontractor):
 
 
 def _ends(v: View) -> list:
-    return [i for i in (v.row, v.col) if i is not None]
+    row, col = v.row, v.col
+    if row is None:
+        return [] if col is None else [col]
+    return [row] if col is None else [row, col]
 
 
 def _contract_one(views: list[View], summed: set, rc) -> bool:
     """Multiply two views over a summed index they alone share, or trace a view."""
     holders: dict = {}  # index -> how many views have it (counted once per view)
     for w in views:
-        for i in {w.row, w.col}:
-            holders[i] = holders.get(i, 0) + 1
+        row, col = w.row, w.col
+        holders[row] = holders.get(row, 0) + 1
+        if col != row:
+            holders[col] = holders.get(col, 0) + 1
     for k, v in enumerate(views):
         looped = v.row is not None and v.row == v.col and v.row in summed
         if looped and holders[v.row] == 1:

@@ -201,7 +201,9 @@ def prod_flatten(t: T.Prod):
 
 @rule(T.Prod, "2 (3 x) -> 6 x;  1 x -> x;  (x) -> x")
 def prod_numbers(t: T.Prod):
-    numbers = [f for f in t.factors if isinstance(f, T.Num)]
+    numbers = [f for f in t.factors if type(f) is T.Num]
+    if not numbers:  # the common case
+        return t.factors[0] if len(t.factors) == 1 and not t.summed else None
     rest = tuple(f for f in t.factors if not isinstance(f, T.Num))
     if len(numbers) <= 1 and not (numbers and numbers[0] == ONE):
         if len(t.factors) == 1 and not t.summed:

@@ -37,6 +37,7 @@ class ShapeWalk:
         self.placeholders: dict = {}
         self.seen: list = []  # (node, shape in cells) in the order the walk met them
         self.sums = False  # a finite sum rebinds a name: shapes are then recomputed by name
+        self.counters: dict[str, M.FiniteSum] = {}  # the counters of finite sums, by name
 
     def shape(self, e: M.MExpr):
         made = self._shape(e)
@@ -119,6 +120,9 @@ class ShapeWalk:
                     if _non_integer_part(bound, inf) is not None:
                         raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers")
                 outer = inf.vars.get(var)
+                if outer is not None:  # a variable, or the counter of an enclosing sum
+                    raise _shadowing(e, var)
+                self.counters.setdefault(var, e)
                 inf.vars[var] = ("integer", [])
                 try:
                     return self.shape(body)
@@ -249,3 +253,19 @@ def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:
             if isinstance(l, M.Number) or isinstance(r, M.Number):
                 return _non_integer_part(l, inf) or _non_integer_part(r, inf)
     return M.show(e)
+
+
+def _shadowing(e: M.FiniteSum, name: str) -> ShapeError:
+    return ShapeError(
+        f"`{M.show(e)}`: the counter `{name}` of the sum is also a variable of the expression "
+        f"(or of another sum); give the counter another name"
+    )
+
+
+def check_counters(walker: ShapeWalk) -> None:
+    """A sum's counter may not share its name with a variable used anywhere else: the lowered
+    form looks variables up by name, so ``tr(X) + sum_{X=0}^{2}(X)`` would mix the two."""
+    for name, e in walker.counters.items():
+        if name in walker.inf.vars:
+            raise _shadowing(e, name)
+

@@ -23,7 +23,7 @@ from . import matrix_ir as M
 from .dimensions import Inference, child_fields, resolve_names
 from .errors import ShapeError
 from .node import Node, node
-from .shape_walk import ShapeWalk, is_scalar
+from .shape_walk import ShapeWalk, check_counters, is_scalar
 
 __all__ = ["Shape", "Typed", "VarInfo", "infer"]
 
@@ -69,6 +69,7 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
     inference = Inference(decls, tree)
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
+    check_counters(walker)
     if root is not None:
         for got, want in zip(shape, root):
             if (got is None) != (want is None):

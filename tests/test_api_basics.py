@@ -373,6 +373,25 @@ def test_shape_error_for_sum_of_different_lengths():
         ed.parse("x + y", where="x: vector(m); y: vector(n)")
 
 
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("tr(X) + sum_{X=0}^{2}(X)", "X: matrix(n, n)"),  # was a wrong answer: an n x n array
+        ("sum_{X=0}^{2}(X) + tr(X)", None),
+        ("sum_{r=0}^{2}(sum_{r=0}^{1}(r))", None),  # a nested sum reusing its parent's counter
+        ("sum_{k=0}^{2}(k) + k", "k: integer"),
+    ],
+)
+def test_sum_counter_named_like_a_variable_is_refused(text, where):
+    with pytest.raises(ed.ShapeError, match="counter"):
+        ed.parse(text, where=where)
+
+
+def test_sibling_sums_may_share_a_counter():
+    # sum_{r=0}^{2} r + sum_{r=0}^{3} r = 3 + 6
+    assert float(ed.parse("sum_{r=0}^{2}(r) + sum_{r=0}^{3}(r)")()) == 9.0
+
+
 def test_evaluation_with_wrong_length_names_the_variable():
     f = ed.parse("a' x", where="a: vector(3); x: vector(3)")
     with pytest.raises(ed.EinderivError) as info:

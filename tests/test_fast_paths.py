@@ -1,0 +1,82 @@
+"""The derivation fast paths (issue 5) agree with the general code they short-cut."""
+
+from __future__ import annotations
+
+import gc
+from fractions import Fraction
+
+from einderiv import canon
+from einderiv import index_ir as T
+from einderiv.algebra import Piece, factor
+from einderiv.matrix_ir import Name
+from einderiv.node import InternedMeta
+
+
+def _i(name: str) -> T.Index:
+    return T.Index(name, "n")
+
+
+def test_canonical_product_with_one_summed_index_is_name_independent():
+    i, j = _i("i"), _i("j")
+    made = []
+    for s in (_i("_7"), _i("_99"), _i("zz")):
+        term = T.Prod((T.Var("B", (j, s)), T.Var("A", (s, i))), (s,))
+        made.append(canon.canonical(term))
+    assert made[0] is made[1] is made[2]
+    assert [x.name for x in made[0].summed] == ["%0.0"]
+    assert (
+        canon.key(made[0])
+        == "\u03a3{\u2039%0.0\u203a}(A[\u2039%0.0\u203a,\u2039i\u203a] B[\u2039j\u203a,\u2039%0.0\u203a])"
+    )
+
+
+def test_canonical_keeps_an_unused_summed_index_out_of_the_fast_path():
+    i = _i("i")
+    s = _i("_5")
+    term = T.Prod((T.Var("x", (i,)),), (s,))  # sum over an index no factor uses
+    assert canon.canonical(term) == canon.canonical(term)  # the general walk handles it
+
+
+def test_free_and_children_by_node_type():
+    i, j, p, q = _i("i"), _i("j"), *T.bound_pair("n")
+    x = T.Var("X", (i, j))
+    assert T.free(x) == {i, j}
+    assert T.free(T.Prod((x, T.Var("y", (j,))), (j,))) == {i}
+    assert T.free(T.MatPow(T.Var("X", (p, q)), (p, q), T.affine(-1), (i, j))) == {i, j}
+    assert T.free(T.Det(T.Var("X", (p, q)), (p, q))) == frozenset()
+    assert T.free(T.Num(Fraction(2))) == frozenset()
+    assert T.children(T.Pow(x, T.ONE)) == (x, T.ONE)
+    assert T.children(x) == ()
+
+
+def test_interned_nodes_leave_the_table_when_they_die():
+    name = "Zq_fast_path_test"
+    node = T.Var(name, ())
+    assert T.Var(name, ()) is node
+    assert any(k[0] is T.Var and k[1] == (name, ()) for k in InternedMeta._table)
+    del node
+    gc.collect()
+    assert not any(k[0] is T.Var and k[1] == (name, ()) for k in InternedMeta._table)
+
+
+def test_scope_empties_memo_tables():
+    table = canon.memo_table()
+    with canon.scope():
+        table["k"] = 1
+        with canon.scope():
+            pass
+        assert table  # only the outermost scope empties
+    assert not table
+
+
+def test_factor_of_one_term():
+    one = Piece(Fraction(2), (), (Name("A"),))
+    assert factor([one]) == [one]
+    zero = Piece(Fraction(0), (), (Name("A"),))
+    assert factor([zero]) == [Piece(Fraction(0), (), ())]
+
+
+def test_node_hash_and_equality_are_structural():
+    a, b = Name("X"), Name("X")
+    assert a is not b and a == b and hash(a) == hash(b)
+    assert Name("X") != Name("Y")

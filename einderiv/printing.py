@@ -12,6 +12,8 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
+
 from fractions import Fraction
 
 from . import index_ir as T
@@ -22,7 +24,13 @@ from .recontract import recontract
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
-_SUM_NAMES = ("r", "s", "t", "u", "v", "r1", "r2", "r3", "r4")
+_SUM_NAMES = ("r", "s", "t", "u", "v")
+
+
+def _sum_names():
+    """Names for the counter of a printed sum: r, s, t, u, v, r1, r2, ..."""
+    yield from _SUM_NAMES
+    yield from (f"r{k}" for k in itertools.count(1))
 
 
 def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
@@ -138,7 +146,8 @@ class _Printer:
             case T.LogDet(base=base, bound=bound):
                 return f"logdet({self.matrix(base, bound)})"
             case T.SumOver(var=var, count=count, body=body):
-                name = next(n for n in _SUM_NAMES if n not in T.int_names(t))
+                taken = T.int_names(t) | self.taken
+                name = next(n for n in _sum_names() if n not in taken)
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
                 upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
                 return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"

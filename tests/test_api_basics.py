@@ -529,3 +529,24 @@ def test_dt8_dd3_vv5_any_size(m_, n_, p_, seed):
     g = ed.diff("sin(F tanh(G x))", "x", where="F: matrix(m, p); G: matrix(p, n); x: vector(n)")
     jac = jacobian_fd(lambda F, G, x: np.sin(F @ np.tanh(G @ x)), {"F": F, "G": G, "x": x}, "x")
     assert_close(g(F=F, G=G, x=x), jac, what="VV5")
+
+
+def test_printed_sum_counter_avoids_variable_names():
+    # d/dX r' X^k r = sum_{s=0}^{k-1} (X^s)' r r' (X^(k-1-s))' : the counter is not called r
+    g = ed.diff("r' X^k r", "X", where="k: integer")
+    where = "k: integer; r: vector(n); X: matrix(n, n)"
+    X = np.eye(3) + 0.1 * np.arange(9.0).reshape(3, 3)
+    r = np.arange(3.0)
+    for text in (str(g), g.index()):
+        back = ed.parse(text, where=where)
+        np.testing.assert_allclose(back(X=X, r=r, k=3), g(X=X, r=r, k=3))
+    # and against finite differences of r' X^3 r (numerator layout: the transpose of the grad)
+    eps, want = 1e-6, np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            E = np.zeros((3, 3))
+            E[i, j] = eps
+            f = [r @ np.linalg.matrix_power(X + s * E, 3) @ r for s in (1, -1)]
+            want[j, i] = (f[0] - f[1]) / (2 * eps)
+    np.testing.assert_allclose(g(X=X, r=r, k=3), want, rtol=1e-6)
+

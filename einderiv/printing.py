@@ -13,7 +13,6 @@ Invariants:
 from __future__ import annotations
 
 import itertools
-
 from fractions import Fraction
 
 from . import index_ir as T

@@ -61,8 +61,15 @@ def describe_shape(shape) -> str:
         return "a row vector" + ("" if cols == "?" else f" of length {cols}")
     if "?" in (rows, cols):
         return "a matrix"
-    article = "an" if str(rows)[0] in "aefhilmnorsx8" else "a"  # an n-by-m, a 3-by-4
-    return f"{article} {rows}-by-{cols} matrix"
+    return f"{_article(str(rows))} {rows}-by-{cols} matrix"
+
+
+def _article(word: str) -> str:
+    """"an" before a vowel sound: an n-by-m, an 8-by-3, an 11-by-3, an 18000-by-2; a 3-by-4."""
+    if word.isdigit():
+        eleven = len(word) % 3 == 2 and word[:2] in ("11", "18")  # eleven, eighteen (thousand)
+        return "an" if word[0] == "8" or eleven else "a"
+    return "an" if word[0] in "aefhilmnorsx" else "a"
 
 
 def _describe(d: DimCell | None) -> str:

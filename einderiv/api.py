@@ -13,16 +13,16 @@ Invariants:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import index_ir as T
 from . import matrix_ir as M
+from .binding import bind
 from .codegen import codegen as _codegen
 from .differentiate import Wrt
 from .emit import einsum_program, evaluate
-from .errors import EinderivError, EvaluationError, ParseError, closest, guarded
+from .errors import EinderivError, ParseError, closest, guarded
 from .lower import is_user_index, user_free
 from .parse import parse_expression
 from .pipeline import Derivation, derive, front
@@ -86,7 +86,7 @@ class Expr:
 
     @guarded
     def __call__(self, **values) -> np.ndarray:
-        arrays, dims, ints = _bind(self, values)
+        arrays, dims, ints = bind(self, values)
         return evaluate(self.term, self.axes, arrays, dims, ints)
 
     # -- printing ----------------------------------------------------------------------------
@@ -316,173 +316,3 @@ def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
             "pick another name"
         )
     return name, tuple(T.Index(g, d) for g, d in zip(given, dims)), True
-
-
-# ---------------------------------------------------------------------------------------------
-# Binding arrays to variables
-
-
-def _bind_checked(f: Expr, values: dict) -> tuple[dict, dict, dict]:
-    arrays: dict = {}
-    ints: dict = {}
-    dims: dict = {}
-    where: dict = {}
-    dim_names = _dim_names(f)
-    for name, value in values.items():
-        if name in f.variables:
-            continue
-        if name in dim_names:
-            dims[name] = _positive_int(name, value)
-            where[name] = f"{name}={dims[name]}"
-            continue
-        known = ", ".join(sorted(f.variables))
-        raise EvaluationError(
-            f"{name} is not a variable of the expression (its variables: {known})"
-        )
-    for name, info in f.variables.items():
-        if name not in values:
-            continue
-        value = values[name]
-        if info.kind == "integer":
-            ints[name] = _integer(name, value)
-            continue
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise EvaluationError(
-                f"{name} must be an array of numbers, not {value!r:.60}"
-            ) from None
-        wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}[info.kind]
-        if array.ndim != wanted:
-            raise EvaluationError(
-                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
-                f"but the array given has shape {array.shape}"
-            )
-        for dim, size in zip(info.dims, array.shape):
-            _bind_dim(name, info, dim, size, array.shape, dims, where)
-        if info.kind == "symmetric" and not np.allclose(array, array.T, rtol=1e-10, atol=1e-12):
-            raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
-        arrays[name] = array
-    return arrays, dims, ints
-
-
-def _bind(f: Expr, values: dict) -> tuple[dict, dict, dict]:
-    """Arrays, sizes and integers for an evaluation (a hot path: a compiled gradient pays it
-    on every call). The fast path handles well-formed input; anything unusual goes to
-    ``_bind_checked``, which raises the precise error."""
-    plan = _plan(f)
-    arrays: dict = {}
-    dims: dict = {}
-    ints: dict = {}
-    if not values.keys() <= plan.accepted:
-        return _bind_checked(f, values)
-    for name, kind, ndim, var_dims in plan.variables:
-        value = values.get(name)
-        if value is None:
-            continue
-        if kind == "integer":
-            if type(value) is not int:
-                return _bind_checked(f, values)
-            ints[name] = value
-            continue
-        if type(value) is np.ndarray and value.dtype == np.float64:
-            array = value
-        elif type(value) in (float, int) and ndim == 0:
-            array = np.asarray(float(value))
-        else:
-            return _bind_checked(f, values)
-        if array.ndim != ndim or kind == "symmetric":
-            return _bind_checked(f, values)
-        for dim, size in zip(var_dims, array.shape):
-            known = dim if isinstance(dim, int) else dims.setdefault(dim, size)
-            if known != size:
-                return _bind_checked(f, values)
-        arrays[name] = array
-    for name in plan.sizes & values.keys():
-        return _bind_checked(f, values)  # sizes passed by keyword: the careful path
-    return arrays, dims, ints
-
-
-@dataclass(frozen=True)
-class _Plan:
-    variables: tuple  # (name, kind, ndim, dims) per variable
-    accepted: frozenset  # keyword names an evaluation accepts
-    sizes: frozenset
-
-
-def _plan(f: Expr) -> _Plan:
-    try:
-        return f._plan
-    except AttributeError:
-        ndims = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}
-        variables = tuple(
-            (name, info.kind, ndims[info.kind], info.dims) for name, info in f.variables.items()
-        )
-        sizes = _dim_names(f)
-        made = _Plan(variables, frozenset(f.variables) | sizes, sizes)
-        object.__setattr__(f, "_plan", made)
-        return made
-
-
-def _dim_names(f: Expr) -> frozenset:
-    """Size names the caller may pass: the variables' and any the term uses (``ed.parse('I')``)."""
-    try:
-        return f._dims
-    except AttributeError:
-        names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
-        names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
-        names |= {d for d in f.index_dims.values() if isinstance(d, str)}
-        names |= _term_dims(f.term)
-        object.__setattr__(f, "_dims", frozenset(names))
-        return f._dims
-
-
-def _term_dims(t: T.Term) -> set:
-    found = set()
-    match t:
-        case T.Var(indices=indices) | T.Zero(indices=indices):
-            found = {i.dim for i in indices}
-        case T.Delta(a=a):
-            found = {a.dim}
-        case T.Ones(index=index):
-            found = {index.dim}
-        case T.Size(dim=dim):
-            found = {dim}
-        case T.Prod(summed=summed):
-            found = {i.dim for i in summed}
-        case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
-            found = {bound[0].dim}
-    for child in T.children(t):
-        found |= _term_dims(child)
-    return {d for d in found if isinstance(d, str)}
-
-
-def _bind_dim(name, info, dim, size, shape, dims, where):
-    if isinstance(dim, int):
-        if size != dim:
-            raise EvaluationError(
-                f"{name} is declared {info.kind}({', '.join(map(str, info.dims))}), "
-                f"but the array given has shape {shape}"
-            )
-        return
-    if dim in dims and dims[dim] != size:
-        raise EvaluationError(
-            f"the arrays disagree on the size {dim}: {where[dim]} but {name} has shape {shape}"
-        )
-    if dim not in dims:
-        dims[dim] = size
-        where[dim] = f"{dim} = {size} from the shape of {name}"
-
-
-def _positive_int(name, value) -> int:
-    if isinstance(value, (int, np.integer)) and value > 0:
-        return int(value)
-    raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
-
-
-def _integer(name, value) -> int:
-    if isinstance(value, (int, np.integer)) or (
-        isinstance(value, float) and float(value).is_integer()
-    ):
-        return int(value)
-    raise EvaluationError(f"{name} is an integer, not {value!r}")

@@ -24,7 +24,8 @@ import numpy as np
 
 from . import index_ir as T
 from . import matrix_ir as M
-from .api import Expr, _dim_names, diff, parse
+from .api import Expr, diff, parse
+from .binding import dim_names
 from .canon import canonical
 from .claims import read_claim
 from .diagnose import describe_array_shape, diagnosis, layout_hint, orientation, reverse_products
@@ -230,8 +231,8 @@ class _Judge:
     def free_dims(self) -> set:
         """Sizes of the claim that nothing in it fixes (``I``, free indices): they follow the
         derivative's axes where they stand on one, else ``guess``."""
-        known = _dim_names(self.f)
-        return {d for d in _dim_names(self.claim) if d not in known}
+        known = dim_names(self.f)
+        return {d for d in dim_names(self.claim) if d not in known}
 
     def claim_sizes(self, probe: dict) -> dict:
         sizes = probe_sizes(self.f, probe)

@@ -9,7 +9,7 @@ Invariants:
 - A call costs what hand-written numpy costs plus a fixed ~0.5 us: a generated entry function
   checks the arguments inline (float64 ndarrays of the declared ranks and consistent sizes)
   and calls the cached program. Anything else (lists, ints, missing or extra names, symmetric
-  variables, a new signature) takes the careful path, ``api._bind``, which converts or raises
+  variables, a new signature) takes the careful path, ``binding.bind``, which converts or raises
   exactly as ``expr(**arrays)`` does.
 - The source of both functions holds only tokens made here: generated names, helper names,
   numbers and parameters made by ``plan_values.safe_name`` -- never user text as code.
@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import binding
 from .errors import EinderivError, EvaluationError
 from .plan import Planner
 from .plan_values import safe_name
@@ -99,10 +100,8 @@ class CompiledExpr:
         return EvaluationError(f"no value given for {name}")
 
     def call(self, values: dict):
-        """The careful path: every argument converted and checked by ``api._bind``."""
-        from .api import _bind
-
-        arrays, dims, ints = _bind(self.expr, values)
+        """The careful path: every argument converted and checked by ``binding.bind``."""
+        arrays, dims, ints = binding.bind(self.expr, values)
         run = self.program(tuple(map(dims.get, self.dim_names)))
         args = []
         for name in self.params:

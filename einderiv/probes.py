@@ -24,7 +24,8 @@ import math
 import numpy as np
 
 from . import index_ir as T
-from .api import Expr, _dim_names
+from .api import Expr
+from .binding import dim_names
 
 __all__ = [
     "MAX_CONDITION",
@@ -54,7 +55,7 @@ def too_large(f: Expr) -> bool:
 
 def candidate_sizes(f: Expr) -> list:
     """Sizes a size the claim leaves open may mean: the expression's named and literal sizes."""
-    named = sorted(d for d in _dim_names(f) if isinstance(d, str))
+    named = sorted(d for d in dim_names(f) if isinstance(d, str))
     literal = sorted({d for v in f.variables.values() for d in v.dims if isinstance(d, int)})
     return named + literal or [None]
 

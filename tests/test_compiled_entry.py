@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv import api
+from einderiv import binding
 from einderiv.compiled import compile_expr
 
 # --------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_entry_fast_path_matches_fd(name):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_entry_fast_path_does_not_bind(name, monkeypatch):
-    # once the program for a signature exists, a well-formed call skips api._bind entirely
+    # once the program for a signature exists, a well-formed call skips binding.bind entirely
     g, f, wrt, args = _gradient(name)
     args = {k: np.asarray(v, dtype=float) for k, v in args.items()}
     fn = compile_expr(g)
@@ -124,7 +124,7 @@ def test_entry_fast_path_does_not_bind(name, monkeypatch):
     def no_bind(*_):
         raise AssertionError("the careful path was taken")
 
-    monkeypatch.setattr(api, "_bind", no_bind)
+    monkeypatch.setattr(binding, "bind", no_bind)
     np.testing.assert_allclose(fn(**args), fd_gradient(f, args, wrt), rtol=1e-6, atol=1e-7)
 
 

@@ -245,7 +245,9 @@ class _Loops:
         shape = ", ".join(self.size(i.dim) for i in order)
         self.lines.append(f"{total} = np.zeros(({shape}{',' if len(order) == 1 else ''}))")
         sign = f"_{next(self.names)}"
-        self.lines.append(f"{sign} = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0")
+        self.lines.append(
+            f"{sign} = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0"
+        )
         self.lines.append(f"for {loop} in (range({n}) if {n} >= 0 else range({n}, 0)):")
         outer, outer_temps = self.lines, dict(self.temps)
         self.lines = []

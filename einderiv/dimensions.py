@@ -65,7 +65,7 @@ def describe_shape(shape) -> str:
 
 
 def _article(word: str) -> str:
-    """"an" before a vowel sound: an n-by-m, an 8-by-3, an 11-by-3, an 18000-by-2; a 3-by-4."""
+    """ "an" before a vowel sound: an n-by-m, an 8-by-3, an 11-by-3, an 18000-by-2; a 3-by-4."""
     if word.isdigit():
         eleven = len(word) % 3 == 2 and word[:2] in ("11", "18")  # eleven, eighteen (thousand)
         return "an" if word[0] == "8" or eleven else "a"

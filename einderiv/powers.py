@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import index_ir as T
 from .canon import canonical, memo_table
 from .index_ir import Term
-from .rules import Rule, rule
+from .rewriting import Rule, rule
 
 RULES: list[Rule] = []
 

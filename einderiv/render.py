@@ -272,4 +272,3 @@ def live_steps(steps, result):
             live.append(step)
             needed.update(step.deps)
     return live[::-1]
-

@@ -319,4 +319,3 @@ def jit_or_eager(run, static: tuple):
         return value
 
     return call
-

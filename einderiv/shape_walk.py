@@ -268,4 +268,3 @@ def check_counters(walker: ShapeWalk) -> None:
     for name, e in walker.counters.items():
         if name in walker.inf.vars:
             raise _shadowing(e, name)
-

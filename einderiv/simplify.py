@@ -14,7 +14,7 @@ from . import index_ir as T
 from . import powers, rules
 from .canon import canonical, scope
 from .index_ir import Term
-from .rules import Rule, with_children, zero_like
+from .rewriting import Rule, with_children, zero_like
 
 RULES: list[Rule] = rules.RULES + powers.RULES  # the whole table, in order of priority
 
@@ -22,6 +22,7 @@ _MAX_REWRITES = 10_000
 _EXPAND_LIMIT = 16
 
 
+# the rules that only restructure (no delta contraction, no merging): what a student writes first
 STRUCTURAL = ("add_flatten", "prod_flatten", "prod_numbers", "prod_zero", "prod_sum_of_add")
 
 

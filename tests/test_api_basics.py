@@ -549,4 +549,3 @@ def test_printed_sum_counter_avoids_variable_names():
             f = [r @ np.linalg.matrix_power(X + s * E, 3) @ r for s in (1, -1)]
             want[j, i] = (f[0] - f[1]) / (2 * eps)
     np.testing.assert_allclose(g(X=X, r=r, k=3), want, rtol=1e-6)
-

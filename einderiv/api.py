@@ -18,11 +18,11 @@ import numpy as np
 
 from . import index_ir as T
 from . import matrix_ir as M
-from .binding import bind
+from .binding import bind, positional_message
 from .codegen import codegen as _codegen
 from .differentiate import Wrt
 from .emit import einsum_program, evaluate
-from .errors import EinderivError, ParseError, closest, guarded
+from .errors import EinderivError, EvaluationError, ParseError, closest, guarded
 from .lower import is_user_index, user_free
 from .parse import parse_expression
 from .pipeline import Derivation, derive, front
@@ -85,7 +85,9 @@ class Expr:
         return tuple(i.name for i in self.axes)
 
     @guarded
-    def __call__(self, **values) -> np.ndarray:
+    def __call__(self, *args, **values) -> np.ndarray:
+        if args:
+            raise EvaluationError(positional_message(self))
         arrays, dims, ints = bind(self, values)
         return evaluate(self.term, self.axes, arrays, dims, ints)
 
@@ -214,13 +216,18 @@ def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") ->
 
 
 @guarded
-def hessian(expr, wrt: str, where: str | None = None) -> Expr:
-    """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X."""
+def hessian(expr, wrt: str, where: str | None = None, layout: str = "jacobian") -> Expr:
+    """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X (SPEC §2).
+
+    ``layout`` names the layout of both differentiations: the default, "jacobian", gives
+    S_X + S_X; "numerator" differentiates the numerator-layout gradient in numerator layout
+    (shape reversed(S_X) + reversed(S_X)); "denominator" reverses every axis of that.
+    """
     f = parse(expr, where)
     if f.axes:
         raise EinderivError(f"hessian needs a scalar expression; this one has shape {f.shape}")
-    gradient = _diff(f, wrt, "jacobian", trace=False)
-    return _diff(gradient, wrt, "jacobian", trace=False)
+    gradient = _diff(f, wrt, layout, trace=False)
+    return _diff(gradient, wrt, layout, trace=False)
 
 
 def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:

@@ -36,12 +36,16 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
             f"{name} is not a variable of the expression (its variables: {known})"
         )
     for name, info in f.variables.items():
-        if name not in values:
+        value = values.get(name)
+        if value is None:  # not given (None counts as not given)
             continue
-        value = values[name]
         if info.kind == "integer":
             ints[name] = _integer(name, value)
             continue
+        if isinstance(value, (str, bytes)):
+            raise EvaluationError(f"{name} must be an array of numbers, not {value!r:.60}")
+        if np.iscomplexobj(value):
+            raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")
         try:
             array = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
@@ -128,12 +132,13 @@ def dim_names(f) -> frozenset:
         names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
         names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
         names |= {d for d in f.index_dims.values() if isinstance(d, str)}
-        names |= _term_dims(f.term)
+        names |= term_dims(f.term)
         object.__setattr__(f, "_dims", frozenset(names))
         return f._dims
 
 
-def _term_dims(t: T.Term) -> set:
+def term_dims(t: T.Term) -> set:
+    """The named sizes ``t`` mentions anywhere (indices, sums, ones, sizes, matrix bases)."""
     found = set()
     match t:
         case T.Var(indices=indices) | T.Zero(indices=indices):
@@ -149,7 +154,7 @@ def _term_dims(t: T.Term) -> set:
         case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
             found = {bound[0].dim}
     for child in T.children(t):
-        found |= _term_dims(child)
+        found |= term_dims(child)
     return {d for d in found if isinstance(d, str)}
 
 
@@ -177,8 +182,15 @@ def _positive_int(name, value) -> int:
 
 
 def _integer(name, value) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise EvaluationError(f"{name} is an integer, not {value!r}")
     if isinstance(value, (int, np.integer)) or (
         isinstance(value, float) and float(value).is_integer()
     ):
         return int(value)
     raise EvaluationError(f"{name} is an integer, not {value!r}")
+
+
+def positional_message(f) -> str:
+    example = ", ".join(f"{name}=..." for name in list(f.variables)[:3]) or "..."
+    return f"pass the values by keyword: ({example})"

@@ -15,6 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 
@@ -23,8 +24,8 @@ from opt_einsum import get_symbol
 from . import index_ir as T
 from .compiled import CompiledExpr
 from .errors import EinderivError
-from .plan_values import integer_text, safe_name
-from .runtime import ALIASES, DEFINED, standalone
+from .plan_values import dim_local, integer_text, safe_name
+from .runtime import ALIASES, DEFINED, HELPER_NAMES, standalone
 
 NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
@@ -51,6 +52,8 @@ def codegen(expr, name: str = "f") -> str:
         )
     if name in ("np", "numpy"):
         raise EinderivError(f"{name!r} is taken by the generated code's import of numpy")
+    if hasattr(builtins, name):  # the code calls float, int, range, abs, max, len...
+        raise EinderivError(f"{name!r} would hide Python's builtin {name}; choose another name")
     compiled = CompiledExpr(expr, "numpy")
     variables = expr.variables
     used_dims: dict = {}
@@ -74,7 +77,7 @@ def codegen(expr, name: str = "f") -> str:
     params = sorted(set(compiled.vars) | set(compiled.ints))
     sizes_params = [d for d in used_dims if d not in dims and isinstance(d, str)]
     params += sizes_params  # sizes no array fixes are parameters: _n = n
-    dims.update({d: f"_{d} = int({safe_name(d)})" for d in sizes_params})
+    dims.update({d: f"{_local(d)} = int({safe_name(d)})" for d in sizes_params})
     lines = ["import numpy as np", ""]
     for helper in helpers:
         lines += ["", standalone(helper).rstrip(), ""]
@@ -88,6 +91,10 @@ def codegen(expr, name: str = "f") -> str:
     lines += [f"    {line}" for line in dims.values()]
     lines += body
     return _renumber("\n".join(lines) + "\n")
+
+
+def _local(dim: str) -> str:
+    return dim_local(dim, HELPER_NAMES)
 
 
 def _renumber(source: str) -> str:
@@ -108,7 +115,7 @@ def _dimension_lines(used_dims, variables, used_vars) -> dict:
         for var in sorted(used_vars):
             info = variables[var]
             if dim in info.dims:
-                lines[dim] = f"_{dim} = {safe_name(var)}.shape[{info.dims.index(dim)}]"
+                lines[dim] = f"{_local(dim)} = {safe_name(var)}.shape[{info.dims.index(dim)}]"
                 break
     return lines
 
@@ -132,7 +139,7 @@ class _Loops:
         if isinstance(dim, int):
             return str(dim)
         self.used_dims.add(dim)
-        return f"_{dim}"
+        return _local(dim)
 
     def integer(self, a: T.Affine) -> str:
         for n in a.names:

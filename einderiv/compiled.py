@@ -102,14 +102,13 @@ class CompiledExpr:
     def call(self, values: dict):
         """The careful path: every argument converted and checked by ``binding.bind``."""
         arrays, dims, ints = binding.bind(self.expr, values)
-        run = self.program(tuple(map(dims.get, self.dim_names)))
         args = []
         for name in self.params:
             value = arrays.get(name, ints.get(name, _MISSING))
             if value is _MISSING:
                 raise self.missing(name)
             args.append(value)
-        return run(*args)
+        return self.program(tuple(map(dims.get, self.dim_names)))(*args)
 
 
 def compile_expr(expr, backend: str = "numpy") -> Callable:
@@ -124,7 +123,9 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
     source = _entry_source(compiled)
     if source is None:
 
-        def fn(**values):
+        def fn(*args, **values):
+            if args:
+                raise EvaluationError(binding.positional_message(expr))
             return compiled.call(values)
 
         fn.entry_source = None
@@ -134,6 +135,9 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
             "_nd": np.ndarray,
             "_f8": np.dtype(np.float64),
             "_type": type,
+            "_int": int,
+            "_float": float,
+            "_positional": lambda: EvaluationError(binding.positional_message(expr)),
             "_array": np.asarray,
             "_cache": compiled.cache,
             "_call": compiled.call,
@@ -170,10 +174,10 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     binds = []
     for name, info in variables.items():
         if info.kind == "integer":
-            checks.append(f"_type({name}) is int")
+            checks.append(f"_type({name}) is _int")
             continue
         if info.kind == "scalar":
-            converts.append(f"    if _type({name}) is float:\n        {name} = _array({name})")
+            converts.append(f"    if _type({name}) is _float:\n        {name} = _array({name})")
         checks.append(f"_type({name}) is _nd and {name}.dtype is _f8")
         checks.append(f"{name}.ndim == {ndims[info.kind]}")
         for axis, dim in enumerate(info.dims):
@@ -190,7 +194,8 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     names = list(variables)
     signature = ", ".join(where[d] for d in compiled.dim_names)
     signature = f"({signature},)" if len(compiled.dim_names) == 1 else f"({signature})"
-    lines = [f"def fn(*, {', '.join(f'{n}=_MISSING' for n in names)}, **_kw):"]
+    lines = [f"def fn(*_args, {', '.join(f'{n}=_MISSING' for n in names)}, **_kw):"]
+    lines.append("    if _args:\n        raise _positional()")
     lines += converts
     lines.append(f"    if {' and '.join(checks)}:")
     lines += [f"        {b}" for b in binds]

@@ -38,7 +38,10 @@ _NUMPY_FUNCTIONS = {
 def evaluate(term: T.Term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
     """The value of ``term`` with axes in the order ``axes``."""
     array, order = _Evaluator(values, dims, ints).ev(term)
-    return np.asarray(align(array, order, tuple(axes)), dtype=float)  # scalars come back 0-D
+    out = np.asarray(align(array, order, tuple(axes)), dtype=float)  # scalars come back 0-D
+    if any(np.may_share_memory(out, v) for v in values.values()):
+        out = out.copy()  # a variable or a view of one: the caller's array is never handed back
+    return out
 
 
 def align(array: np.ndarray, order, target) -> np.ndarray:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,6 +39,9 @@ __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
 MAX_DEPTH = 400
 _NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
+
+
+_FLOAT_MAX = Fraction(sys.float_info.max)
 
 
 class _S:
@@ -146,7 +150,13 @@ class _Build(DeclarationRules):
         mantissa, _, power = token.value.lower().partition("e")
         if len(mantissa) > 400 or len(power) > 5 or (power and abs(int(power)) > 1000):
             raise error_at(f"the number {token.value[:20]}... is out of range", token.start_pos)
-        return _S(ir.Number(Fraction(token.value)), token.start_pos, token.end_pos, 1)
+        value = Fraction(token.value)
+        if abs(value) > _FLOAT_MAX:  # evaluation is float64: 1e400 would overflow there
+            raise error_at(
+                f"the number {token.value[:20]} is too large for float64 (at most 1.8e308)",
+                token.start_pos,
+            )
+        return _S(ir.Number(value), token.start_pos, token.end_pos, 1)
 
     def group(self, children):
         open_, inner, close = children

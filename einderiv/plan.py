@@ -25,6 +25,7 @@ import numpy as np
 import opt_einsum as oe
 
 from . import index_ir as T
+from .binding import term_dims
 from .errors import EinderivError, EvaluationError
 from .plan_values import (
     Step,
@@ -35,6 +36,7 @@ from .plan_values import (
     free_of,
     integer_text,
     is_constant,
+    literal,
     prefer,
     product_classes,
     product_order,
@@ -86,7 +88,7 @@ class Planner:
             return val.core
         if not val.lazy:
             if val.const is not None:
-                return self.step((), lambda c: f"np.float64({val.const * val.scale!r})")
+                return self.step((), lambda c: f"np.float64({literal(val.const * val.scale)})")
             return self.step(
                 (val.core,), lambda c: scaled(align(val.core, val.order, target), val.scale)
             )
@@ -216,8 +218,8 @@ class Planner:
     def _fallback(self, t):
         """A symbolic sum: evaluated by the uncompiled evaluator (its body depends on the loop)."""
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
-        for i in order:
-            self.use_dim(i.dim)
+        for dim in sorted(term_dims(t) | {i.dim for i in order}, key=str):
+            self.use_dim(dim)  # the evaluator gets every size the sum mentions
         for name in sorted(var_names(t)):
             self.vars.add(name)
 
@@ -271,7 +273,7 @@ class Planner:
         constant = sum(v.const * v.scale for v in vals if v.const is not None)
         arrays = [v for v in vals if v.const is None]
         if not arrays:
-            return Val(repr(constant), (), bcast, ties, 1.0, constant)
+            return Val(literal(constant), (), bcast, ties, 1.0, constant)
 
         arrays.sort(key=lambda v: v.scale != 1.0)  # x - y rather than (-y) + x
 
@@ -286,11 +288,11 @@ class Planner:
                 elif v.scale == -1.0:
                     parts.append(f"- {text}")
                 else:
-                    parts.append(f"+ {v.scale!r} * {text}")
+                    parts.append(f"+ {literal(v.scale)} * {text}")
             if constant and parts[0].startswith("(-"):  # 1 - x rather than (-x) + 1
-                parts[0] = f"{constant!r} - {parts[0][2:-1]}"
+                parts[0] = f"{literal(constant)} - {parts[0][2:-1]}"
             elif constant:
-                parts.append(f"+ {constant!r}")
+                parts.append(f"+ {literal(constant)}")
             return " ".join(parts)
 
         return Val(self.step([v.core for v in arrays], render), order, bcast, ties)
@@ -348,7 +350,7 @@ class Planner:
             elif e.is_integer() and 2 < e <= 4:
                 text = " * ".join([b] * int(e))
             else:
-                text = f"_pow({b}, {e!r})"
+                text = f"_pow({b}, {literal(e)})"
             bcast = tuple(i for i in cf if i not in bv.order)
             return Val(self.step((bv.core,), lambda c: text), bv.order, bcast)
         order: dict = {}
@@ -451,7 +453,7 @@ class Planner:
             self.use_dim(i.dim)
         specs = [(v.core, tuple(symbol[i] for i in v.order)) for v in ops]
         if not specs and not scalars and not sizes:
-            return Val(repr(coef), (), bcast, ties, 1.0, coef)
+            return Val(literal(coef), (), bcast, ties, 1.0, coef)
         if len(specs) == 1 and not scalars and not sizes:
             name, classes = specs[0]
             if len(set(classes)) == len(classes) and set(classes) == set(out):

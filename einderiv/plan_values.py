@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
+import math
 from dataclasses import dataclass
 
 from . import index_ir as T
@@ -23,13 +24,32 @@ from .errors import EinderivError
 
 
 def safe_name(name: str) -> str:
-    """A Python identifier for a user's variable or size name (never one of the generated
-    names, which all start with ``_``)."""
+    """A Python identifier for a user's variable or size name, never one of the generated names
+    (which all start with ``_``). A keyword, builtin or ``np`` gets a trailing ``_``, and so does
+    a name that already ends in ``_``, so two names never meet (``float`` -> ``float_``,
+    ``float_`` -> ``float__``)."""
     if not name.isidentifier() or name.startswith("_"):
         raise EinderivError(f"{name!r} is not a valid variable name")
     if keyword.iskeyword(name) or hasattr(builtins, name) or name in ("np", "numpy"):
         return name + "_"
-    return name
+    return name + "_" if name.endswith("_") else name
+
+
+def dim_local(dim: str, reserved: frozenset) -> str:
+    """The local variable holding a named size in generated code: ``_n``, or ``__sum`` when
+    ``_sum`` is one of the ``reserved`` helper names (no helper starts with two underscores)."""
+    local = f"_{dim}"
+    return f"_{local}" if local in reserved else local
+
+
+def literal(value: float) -> str:
+    """Python text of a float: ``2.5``, ``float('inf')``, ``float('nan')`` (never bare inf)."""
+    value = float(value)
+    if math.isfinite(value):
+        return repr(value)
+    if math.isnan(value):
+        return "float('nan')"
+    return "float('inf')" if value > 0 else "(-float('inf'))"
 
 
 def integer_text(const: int, terms) -> str:
@@ -81,7 +101,7 @@ class Val:
 
 
 def constant(value: float, bcast=()) -> Val:
-    return Val(repr(float(value)), (), bcast, (), 1.0, float(value))
+    return Val(literal(value), (), bcast, (), 1.0, float(value))
 
 
 class Step:
@@ -98,7 +118,7 @@ def scaled(expr: str, scale: float) -> str:
         return expr
     if scale == -1.0:
         return f"(-{expr})"
-    return f"({scale!r} * {expr})"
+    return f"({literal(scale)} * {expr})"
 
 
 def align(expr: str, order, target) -> str:

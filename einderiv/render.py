@@ -21,7 +21,8 @@ import opt_einsum as oe
 
 from . import index_ir as T
 from .errors import EvaluationError
-from .plan_values import align, pair_order, safe_name, var_names
+from .plan_values import align, dim_local, literal, pair_order, safe_name, var_names
+from .runtime import HELPER_NAMES
 
 
 class Render:
@@ -57,7 +58,7 @@ class Render:
         if isinstance(dim, int) or not self.generic:
             return str(self.size(dim))
         self.used_dims.setdefault(dim, None)
-        return f"_{dim}"
+        return dim_local(dim, HELPER_NAMES)
 
     def shape_text(self, dims) -> str:
         parts = [self.size_text(d) for d in dims]
@@ -66,7 +67,7 @@ class Render:
     def float_text(self, dims) -> str:
         """The product of sizes as a float literal (or expression, when generic)."""
         if not self.generic or all(isinstance(d, int) for d in dims):
-            return repr(float(math.prod(self.size(d) for d in dims)))
+            return literal(math.prod(self.size(d) for d in dims))
         return f"float({' * '.join(self.size_text(d) for d in dims)})"
 
     def temp(self, expr: str) -> str:
@@ -89,7 +90,7 @@ class Render:
         return f"_asarray(_evaluate(*_fallbacks[{k}], {{{arrays}}}, {self.sizes!r}, {{{ints}}}))"
 
     def contract(self, specs, order, coef, scalars, sizes) -> str:
-        scale = [repr(coef)] if coef != 1.0 else []
+        scale = [literal(coef)] if coef != 1.0 else []
         scale += list(scalars)
         if math.prod(self.size(d) for d in sizes) != 1 or self.generic and sizes:
             scale.append(self.float_text(sizes))
@@ -213,14 +214,40 @@ class Render:
 
     def body(self, steps, result) -> list[str]:
         """The lines of the function body: one assignment per step, then the return. A result
-        that is a parameter itself is copied (the caller's array is never handed back)."""
+        that is a parameter, or a view of one (``X.T``, ``A[:, None]``, a diagonal), is copied:
+        the caller's array is never handed back."""
         for step in steps:
             expr = step.render(self)
             self.lines.append(f"    {step.name} = {_unwrapped(self.seen.get(expr, expr))}")
             self.seen.setdefault(expr, step.name)
-        if result not in {step.name for step in steps}:
-            result = f"_copy({result})" if result.isidentifier() else result
-        return _drop_aliases(self.lines + [f"    return {result}"])
+        lines = _drop_aliases(self.lines + [f"    return {result}"])
+        returned = lines[-1].removeprefix("    return ")
+        defs = dict(m.groups() for line in lines if (m := _ASSIGN.fullmatch(line)))
+        if _views_a_parameter(returned, defs):
+            lines[-1] = f"    return _copy({returned})"
+        return lines
+
+
+_ASSIGN = re.compile(r"    (_\d+) = (.*)")
+_VIEWS = (  # expressions that may share memory with their one array operand
+    re.compile(r"\(?(\w+)\)?(?:\.T|\[[^\]]*\])*"),  # X, (X), X.T, X[:, None]
+    re.compile(r"_perm\((\w+), .*\)"),  # a transpose
+    re.compile(r"_asarray\((\w+)\)"),  # torch.as_tensor shares numpy's memory
+    re.compile(r"_einsum\('[^']*', (\w+)\)"),  # one operand: a diagonal is a view
+)
+
+
+def _views_a_parameter(expr: str, defs: dict) -> bool:
+    """Whether ``expr`` may be a parameter or a view of one (generated names start with ``_``,
+    parameters never do)."""
+    for pattern in _VIEWS:
+        match = pattern.fullmatch(expr)
+        if match:
+            name = match.group(1)
+            if name in defs:
+                return _views_a_parameter(defs[name], defs)
+            return not name.startswith("_") and not name[0].isdigit()
+    return False
 
 
 OUTER_EINSUM_MIN = 1 << 15  # entries of an outer product from which einsum writes it

@@ -139,12 +139,17 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
     """Helpers for an array library with a numpy-like API (torch, jax, or numpy for tests)."""
 
     def inv(m):
-        return linalg.inv(m)
+        try:
+            return linalg.inv(m)
+        except Exception as error:
+            if "singular" in str(error).lower():
+                raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+            raise
 
     def matpow(m, power):
         power = int(power)
         if power < 0:
-            m = linalg.inv(m)
+            m = inv(m)
             power = -power
         return linalg.matrix_power(m, power)
 
@@ -181,7 +186,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_zeros": lambda shape: to(np.zeros(shape)),
         "_broadcast": lambda x, shape: x * to(np.ones(shape)),
         "_expand": None,
-        "_float": float,
+        "_float": lambda value: to(float(value)),  # an array of the backend: torch.exp(2.0) fails
         "_copy": lambda x: to(x) * 1.0,
     }
 
@@ -319,3 +324,16 @@ def jit_or_eager(run, static: tuple):
         return value
 
     return call
+
+
+# every helper name a rendered program or generated source may use
+HELPER_NAMES = (
+    frozenset(_numpy_namespace())
+    | frozenset(DEFINED)
+    | {
+        "_asarray",
+        "_evaluate",
+        "_fallbacks",
+        "_run",
+    }
+)

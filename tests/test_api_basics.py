@@ -549,3 +549,34 @@ def test_printed_sum_counter_avoids_variable_names():
             f = [r @ np.linalg.matrix_power(X + s * E, 3) @ r for s in (1, -1)]
             want[j, i] = (f[0] - f[1]) / (2 * eps)
     np.testing.assert_allclose(g(X=X, r=r, k=3), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ed.LAYOUTS)
+def test_hessian_layouts_against_fd(layout):
+    # J[i,j,k,l] = d2 f / dX[i,j] dX[k,l] of f = tr(X' A X B), by central differences; the
+    # layout of both differentiations orders the axes: jacobian J; numerator J[i,j,k,l] at
+    # [j,i,l,k]; denominator J[i,j,k,l] at [k,l,j,i] (every axis of numerator-of-denominator
+    # reversed)
+    rng = np.random.default_rng(3)
+    X, A, B = rng.standard_normal((3, 2)), rng.standard_normal((3, 3)), rng.standard_normal((2, 2))
+
+    def f(X):
+        return np.trace(X.T @ A @ X @ B)
+
+    eps, J = 1e-4, np.zeros((3, 2, 3, 2))
+    for i, j, k, l in np.ndindex(J.shape):
+        total = 0.0
+        for si, sk in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            Y = X.copy()
+            Y[i, j] += si * eps
+            Y[k, l] += sk * eps
+            total += si * sk * f(Y)
+        J[i, j, k, l] = total / (4 * eps * eps)
+    want = {
+        "jacobian": J,
+        "numerator": J.transpose(1, 0, 3, 2),
+        "denominator": J.transpose(2, 3, 1, 0),
+    }[layout]
+    h = ed.hessian("tr(X' A X B)", "X", layout=layout)
+    np.testing.assert_allclose(h(X=X, A=A, B=B), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h.compile()(X=X, A=A, B=B), want, rtol=1e-5, atol=1e-6)

@@ -4,6 +4,8 @@ the original function give, and rejects bad input exactly as ``expr(**arrays)`` 
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -310,3 +312,119 @@ def test_optional_backends_match_fd(backend):
         want = fd_gradient(f, args, "X")
         for _ in range(2):
             np.testing.assert_allclose(np.asarray(fn(**args)), want, rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------------------------
+# regressions found by review
+
+
+def test_symbolic_sum_gets_every_size_it_needs():
+    # d/ds c' (X + s)^k c at k = 3: 3 c' (X + s 1 1')^2 (1 1') c ... checked by FD of the original
+    g = ed.diff("c' (X + s)^k c", "s", where="X: matrix(n,n); c: vector(n); s: scalar; k: integer")
+    X, c = np.array([[1.0, 0.5], [0.2, 1.0]]), np.array([1.0, 2.0])
+
+    def f(s):
+        return c @ np.linalg.matrix_power(X + s, 3) @ c
+
+    want = (f(0.5 + 1e-6) - f(0.5 - 1e-6)) / 2e-6
+    for fn in (compile_expr(g), g):
+        for _ in range(2):
+            np.testing.assert_allclose(fn(X=X, c=c, s=0.5, k=3), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, where, args",
+    [
+        ("tr(X' A)", None, {"X": np.eye(2), "A": np.arange(4.0).reshape(2, 2)}),  # grad A: a .T
+        ("diag(A)", None, {"A": np.arange(4.0).reshape(2, 2)}),  # an einsum diagonal view
+        ("X'", None, {"X": np.arange(4.0).reshape(2, 2)}),
+        ("X", None, {"X": np.arange(4.0).reshape(2, 2)}),
+    ],
+)
+def test_results_never_share_memory_with_arguments(text, where, args):
+    f = ed.parse(text, where=where)
+    g = ed.diff(f, "X") if text.startswith("tr") else f
+    namespace: dict = {}
+    exec(compile(ed.codegen(g, name="h"), "<codegen>", "exec"), namespace)  # noqa: S102
+    params = inspect.signature(namespace["h"]).parameters
+    calls = [
+        lambda: g(**args),
+        lambda: compile_expr(g)(**args),
+        lambda: namespace["h"](**{k: v for k, v in args.items() if k in params}),
+    ]
+    for call in calls:
+        for _ in range(2):  # the second compiled call takes the fast path
+            out = np.asarray(call())
+            assert not any(np.shares_memory(out, v) for v in args.values())
+
+
+@pytest.mark.parametrize("text", ["exp(1000) x", "log(0) x", "x + exp(1000)", "sqrt(-1) x"])
+def test_infinite_constants_in_programs(text):
+    f = ed.parse(text)
+    x = np.arange(3.0)
+    with np.errstate(all="ignore"):
+        want = f(x=x)
+        namespace: dict = {}
+        exec(compile(ed.codegen(f), "<codegen>", "exec"), namespace)  # noqa: S102
+        for got in (compile_expr(f)(x=x), namespace["f"](x=x)):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_number_too_large_for_float64_is_a_parse_error():
+    with pytest.raises(ed.ParseError, match="too large"):
+        ed.parse("x * 1e400")
+
+
+def test_generated_names_never_collide():
+    # float and float_ are different variables; a size named like a helper (sum, expand)
+    rng_ = np.random.default_rng(0)
+    g = ed.diff("float' A float_", "A", where="float, float_: vector(n); A: matrix(n, n)")
+    a, b = rng_.standard_normal(3), rng_.standard_normal(3)
+    np.testing.assert_allclose(compile_expr(g)(float=a, float_=b, A=np.eye(3)), np.outer(b, a))
+    for text, wrt, where, value in [
+        ("sum(X' X)", "X", "X: matrix(sum, n)", {"X": rng_.standard_normal((3, 2))}),
+        ("sum(x x')", "x", "x: vector(broadcast)", {"x": rng_.standard_normal(3)}),
+    ]:
+        g = ed.diff(text, wrt, where=where)
+        namespace: dict = {}
+        exec(compile(ed.codegen(g, name="h"), "<codegen>", "exec"), namespace)  # noqa: S102
+        np.testing.assert_allclose(namespace["h"](**value), g(**value))
+
+
+@pytest.mark.parametrize("name", ["float", "int", "range", "abs", "max", "len"])
+def test_codegen_refuses_function_names_that_hide_builtins(name):
+    with pytest.raises(ed.EinderivError, match="builtin"):
+        ed.codegen(ed.diff("x' x", "x"), name=name)
+
+
+def test_calls_that_are_refused_alike():
+    g = ed.diff("tr(X' A X)", "X")
+    fn = compile_expr(g)
+    X, A = np.eye(2), np.ones((2, 2))
+    fn(X=X, A=A)
+    for call in (
+        lambda h: h(X, A),  # positional
+        lambda h: h(X=None, A=A),  # None is not a value
+        lambda h: h(X=X + 1j, A=A),  # complex: was silently made real
+    ):
+        with pytest.raises(ed.EvaluationError) as compiled_error:
+            call(fn)
+        with pytest.raises(ed.EvaluationError) as plain_error:
+            call(g)
+        assert str(compiled_error.value) == str(plain_error.value)
+    k = ed.diff("tr(X^k)", "X", where="k: integer")
+    with pytest.raises(ed.EvaluationError, match="integer"):
+        compile_expr(k)(X=X, k=True)
+    with pytest.raises(ed.EvaluationError, match="numbers"):
+        compile_expr(ed.parse("a x", where="a: scalar"))(a="2", x=np.ones(2))
+
+
+def test_torch_constants_and_singular_matrices():
+    pytest.importorskip("torch")
+    f = ed.parse("exp(2^k) * x", where="x: vector(n); k: integer")
+    np.testing.assert_allclose(
+        np.asarray(compile_expr(f, backend="torch")(x=np.ones(2), k=1)), np.exp(2.0) * np.ones(2)
+    )
+    g = ed.diff("tr(inv(X) A)", "X")
+    with pytest.raises(ed.EvaluationError, match="singular"):
+        compile_expr(g, backend="torch")(X=np.zeros((2, 2)), A=np.ones((2, 2)))

@@ -149,7 +149,11 @@ class _Printer:
                 name = next(n for n in _sum_names() if n not in taken)
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
                 upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
-                return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
+                self.taken.add(name)  # a nested sum gets another counter (never shadowed)
+                try:
+                    return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
+                finally:
+                    self.taken.discard(name)
         raise TypeError(type(t).__name__)
 
     def product(self, t: T.Prod) -> str:

@@ -580,3 +580,11 @@ def test_hessian_layouts_against_fd(layout):
     h = ed.hessian("tr(X' A X B)", "X", layout=layout)
     np.testing.assert_allclose(h(X=X, A=A, B=B), want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h.compile()(X=X, A=A, B=B), want, rtol=1e-5, atol=1e-6)
+
+
+def test_nested_printed_sums_use_different_counters():
+    # a sum inside a sum (negative power of a power with a symbolic exponent) reads back: the
+    # inner counter is not the outer one (that would be refused as shadowing)
+    text, where = "(W + (A^(2k))' A^(2k))^(-k)", "k: integer"
+    g = ed.diff(text, "A", where=where)
+    assert ed.check(text, "A", claim=g.index(), where=where).ok

@@ -246,8 +246,9 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     slots = None if elementwise else _slots(f, info, indices, layout, result_axes)
     target = Wrt(name, indices, symmetric=info.kind == "symmetric")
     done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
-    index_dims = dict(f.index_dims)
-    index_dims.update({i.name: i.dim for i in indices if is_user_index(i)})
+    index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
+    if elementwise:
+        index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}
     origin = (f.term, f.axes, target, result_axes)
     return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
@@ -281,22 +282,21 @@ def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
     if not isinstance(wrt, str):
         raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
     simple = _SIMPLE_WRT.fullmatch(wrt)
-    if simple:  # "X" or "X[i,j]": no need for the parser
-        name, given = simple["name"], simple["indices"]
+    if simple:  # "X" or "X[i,j]": no need for the parser (nor for a tree)
+        name, given = simple.group("name", "indices")
         given = tuple(i.strip() for i in given.split(",")) if given is not None else None
-        tree = M.Name(name) if given is None else M.Entry(M.Name(name), given)
     else:
         try:
             tree = parse_expression(wrt, what="variable to differentiate by")
         except ParseError as error:
             raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
-    match tree:
-        case M.Name(name=name):
-            given = None
-        case M.Entry(base=M.Name(name=name), indices=given):
-            pass
-        case _:
-            raise EinderivError(f"wrt={wrt!r}: give a variable (X) or one entry of it (X[i,j])")
+        match tree:
+            case M.Name(name=name):
+                given = None
+            case M.Entry(base=M.Name(name=name), indices=given):
+                pass
+            case _:
+                raise EinderivError(f"wrt={wrt!r}: give a variable (X) or one entry of it (X[i,j])")
     if name not in f.variables:
         known = sorted(v for v, i in f.variables.items() if i.kind != "integer")
         hint = closest(name, known)

@@ -170,38 +170,52 @@ class Inference:
 def _exponent_only_names(tree: M.MExpr) -> set[str]:
     in_exponent: set[str] = set()
     elsewhere: set[str] = set()
-
-    def walk(e: M.MExpr, exponent: bool) -> None:
+    todo = [(tree, False)]  # a stack, not recursion: the walk is on every call's path
+    while todo:
+        e, exponent = todo.pop()
         if isinstance(e, M.Name):
             (in_exponent if exponent else elsewhere).add(e.name)
-            return
+            continue
+        powers = isinstance(e, (M.Power, M.ElemPow))
         for name, child in child_fields(e):
-            walk(child, exponent or (name == "exponent" and isinstance(e, (M.Power, M.ElemPow))))
-
-    walk(tree, False)
+            todo.append((child, exponent or (powers and name == "exponent")))
     return in_exponent - elsewhere
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one
 
 
 def child_fields(e: M.MExpr) -> list:
     """(field name, child) for every sub-expression of ``e``, in field order."""
+    names = _CHILD_FIELDS.get(type(e))
+    if names is None:  # once per class: every field but the source span
+        names = _CHILD_FIELDS[type(e)] = tuple(n for n in e._init if n != "span")
     found = []
-    for name in e._init:
+    for name in names:
         value = getattr(e, name)
         if isinstance(value, M.MExpr):
             found.append((name, value))
-        elif isinstance(value, tuple) and name != "span":
+        elif isinstance(value, tuple):
             found.extend((name, item) for item in value if isinstance(item, M.MExpr))
     return found
 
 
 def resolve_names(inf: Inference) -> dict:
-    taken = {c.root().value for c in inf.cells if c.root().value is not None}
-    taken |= set(inf.vars)
-    candidates = itertools.chain(_AUTO_NAMES, (f"n{i}" for i in itertools.count(1)))
-    pool = (n for n in candidates if n not in taken)
-    names = {}
-    for cell in inf.cells:
-        root = cell.root()
-        if root not in names:
-            names[root] = root.value if root.value is not None else next(pool)
+    """A name for every cell (its class's fixed size, or a fresh name), and None for None."""
+    roots = [c.root() for c in inf.cells]
+    taken = {r.value for r in roots if r.value is not None}
+    taken.update(inf.vars)
+    pool = None  # the fresh names, made only when a class has no fixed size
+    names: dict = {None: None}
+    for cell, root in zip(inf.cells, roots):
+        name = names.get(root)
+        if name is None:
+            name = root.value
+            if name is None:
+                if pool is None:
+                    candidates = itertools.chain(_AUTO_NAMES, (f"n{i}" for i in itertools.count(1)))
+                    pool = (n for n in candidates if n not in taken)
+                name = next(pool)
+            names[root] = name
+        names[cell] = name
     return names

@@ -75,7 +75,10 @@ class PostLexer(PostLex):
     always_accept = ("CALLNAME", "BAR")
 
     def process(self, stream):
-        return _bars(_split_calls(stream))
+        text = STATE.get().text  # a stage with nothing to change is left out of the chain
+        if "(" in text:  # CALLNAME ends in "("
+            stream = _split_calls(stream)
+        return _bars(stream) if "|" in text else stream  # BAR and LOGBAR contain "|"
 
 
 def _bars(stream):

@@ -20,6 +20,8 @@ from .parse import parse_declarations, parse_expression
 from .shapes import Typed, infer
 from .simplify import simplify, tidy
 
+_NOTHING: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -40,8 +42,8 @@ def front(
     text: str, where: str | None, what: str = "expression", root=None
 ) -> tuple[Typed, Lowered]:
     """parse -> infer kinds and shapes -> lower."""
-    decls = parse_declarations(where or "")
-    declared = frozenset(d.name for d in decls)
+    decls = parse_declarations(where) if where else ()
+    declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     tree: M.MExpr = parse_expression(text, declared=declared, what=what)
     typed = infer(tree, decls, root)
     return typed, lower(typed)

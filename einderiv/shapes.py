@@ -54,10 +54,11 @@ class Typed:
     tree: M.MExpr
     variables: dict[str, VarInfo]
     index_dims: dict[str, M.Dim]
-    shapes: dict[M.MExpr, Shape]
+    shapes: dict[int, Shape]  # by ``id`` of the nodes of ``tree`` (which keeps them alive)
 
     def shape(self, e: M.MExpr) -> Shape:
-        return self.shapes[e]
+        """The shape of ``e``, a node of ``tree``."""
+        return self.shapes[id(e)]
 
 
 def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = None) -> Typed:
@@ -77,13 +78,10 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
             if want is not None:
                 fixed = inference.cell(want, "the required shape")
                 inference.unify(got, fixed, tree, "the size differs from the required one")
-    names = resolve_names(inference)
-
-    def dim(cell):
-        return None if cell is None else names[cell.root()]
+    dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
 
     variables = {
-        name: VarInfo(name, kind, tuple(dim(c) for c in cells))
+        name: VarInfo(name, kind, tuple(map(dim, cells)))
         for name, (kind, cells) in inference.vars.items()
     }
     index_dims = {name: dim(c) for name, c in inference.index_dims.items()}
@@ -92,7 +90,7 @@ def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = No
         shapes: dict = {}
         _record_shapes(resolved, variables, index_dims, shapes)
         return Typed(resolved, variables, index_dims, shapes)
-    shapes = {e: (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
+    shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
     return Typed(tree, variables, index_dims, shapes)
 
 
@@ -124,25 +122,25 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
         case M.Ones(dim=d):
             shape = (d, None)
         case M.Add(left=l, right=r) | M.Sub(left=l, right=r) | M.Hadamard(left=l, right=r):
-            shape = shapes[r] if is_scalar(shapes[l]) else shapes[l]
+            shape = shapes[id(r)] if is_scalar(shapes[id(l)]) else shapes[id(l)]
         case M.ElemDiv(left=l, right=r):
-            shape = shapes[r] if is_scalar(shapes[l]) else shapes[l]
+            shape = shapes[id(r)] if is_scalar(shapes[id(l)]) else shapes[id(l)]
         case M.MatMul(left=l, right=r):
-            ls, rs = shapes[l], shapes[r]
+            ls, rs = shapes[id(l)], shapes[id(r)]
             shape = rs if is_scalar(ls) else ls if is_scalar(rs) else (ls[0], rs[1])
         case M.Transpose(operand=x):
-            shape = (shapes[x][1], shapes[x][0])
+            shape = (shapes[id(x)][1], shapes[id(x)][0])
         case M.Neg(operand=x) | M.Inverse(operand=x):
-            shape = shapes[x]
+            shape = shapes[id(x)]
         case M.ElemPow(base=x, exponent=p):
-            shape = shapes[p] if is_scalar(shapes[x]) else shapes[x]
+            shape = shapes[id(p)] if is_scalar(shapes[id(x)]) else shapes[id(x)]
         case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
-            shape = shapes[x]
+            shape = shapes[id(x)]
         case M.Call(fn=fn, args=(x,)):
-            shape = _call_shape(fn, shapes[x])
+            shape = _call_shape(fn, shapes[id(x)])
         case _:
             shape = (None, None)
-    shapes[e] = shape
+    shapes[id(e)] = shape
     return shape
 
 

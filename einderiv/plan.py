@@ -3,7 +3,8 @@
 Input: a term (with the axes of its value) and a backend name.
 Output: ``Planner.comp(term)`` -> (class id, ``Val``, canonical free order); ``planner.steps``
 the program's steps in order, ``planner.vars`` / ``planner.ints`` / ``planner.dims`` what it
-reads. Rendering the steps to Python text is ``render.Render``'s job.
+reads. Functions (``exp``, powers, ``inv``, ``det``) are planned by ``plan_functions``, mixed in;
+rendering the steps to Python text is ``render.Render``'s job.
 Invariants:
 - The term is walked once. Subterms equal up to a renaming of their indices share one step
   (``inv(X)``, ``det(X)``, ``W1 x``, ``tanh(W1 x)``...), found through keys built from the
@@ -21,19 +22,18 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import opt_einsum as oe
 
 from . import index_ir as T
 from .binding import term_dims
-from .errors import EinderivError, EvaluationError
+from .errors import EinderivError
+from .plan_functions import FunctionPlanning
 from .plan_values import (
     Step,
     Val,
     align,
     constant,
     factor_common,
-    free_of,
     integer_text,
     is_constant,
     literal,
@@ -46,10 +46,9 @@ from .plan_values import (
     tie_groups,
     var_names,
 )
-from .runtime import FUNCTIONS
 
 
-class Planner:
+class Planner(FunctionPlanning):
     def __init__(self, expr, backend: str = "numpy"):
         self.backend = backend
         self.steps: list[Step] = []
@@ -299,113 +298,6 @@ class Planner:
 
     def _full_val(self, v: Val, cf) -> Val:
         return Val(self.materialize(v, cf), cf)
-
-    # -- elementwise
-
-    def _func(self, name, arg, hint):
-        if name not in FUNCTIONS:
-            raise EinderivError(f"cannot compile the function {name!r}")
-        cid, v, cf = self.comp(arg, hint)
-        return self._lookup(("Func", name, cid), cf, lambda: self._build_func(name, v, cf))
-
-    def _build_func(self, name, v: Val, cf):
-        if v.ties:
-            v = self._full_val(v, cf)
-        if v.const is not None:
-            from .emit import _NUMPY_FUNCTIONS
-
-            with np.errstate(all="ignore"):
-                value = float(_NUMPY_FUNCTIONS[name](np.float64(v.const * v.scale)))
-            return constant(value, v.bcast)
-        arg = scaled(v.core, v.scale)
-        return Val(self.step((v.core,), lambda c: f"_{name}({arg})"), v.order, v.bcast)
-
-    def _power(self, base, exponent):
-        (bid, bv, bcf), (eid, ev, ecf) = self.comp(base), self.comp(exponent)
-        num: dict = {}
-        for i in bcf + ecf:
-            num.setdefault(i, len(num))
-        cf = tuple(num)
-        key = ("Pow", bid, tuple(num[i] for i in bcf), eid, tuple(num[i] for i in ecf))
-        return self._lookup(key, cf, lambda: self._build_power(bv, ev, cf))
-
-    def _build_power(self, bv: Val, ev: Val, cf):
-        if bv.ties:
-            bv = self._full_val(bv, tuple(i for i in cf if i in free_of(bv)))
-        if ev.ties:
-            ev = self._full_val(ev, tuple(i for i in cf if i in free_of(ev)))
-        if ev.const is not None:
-            e = ev.const * ev.scale
-            if bv.const is not None:
-                with np.errstate(all="ignore"):
-                    value = float(np.power(bv.const * bv.scale, e))
-                return constant(value, tuple(dict.fromkeys(bv.bcast + ev.bcast)))
-            b = scaled(bv.core, bv.scale)
-            if e == 1.0:
-                text = b
-            elif e == 2.0:
-                text = f"_square({b})"
-            elif e == 0.5:
-                text = f"_pow({b}, 0.5)"
-            elif e.is_integer() and 2 < e <= 4:
-                text = " * ".join([b] * int(e))
-            else:
-                text = f"_pow({b}, {literal(e)})"
-            bcast = tuple(i for i in cf if i not in bv.order)
-            return Val(self.step((bv.core,), lambda c: text), bv.order, bcast)
-        order: dict = {}
-        for i in bv.order + ev.order:
-            order.setdefault(i, None)
-        order = tuple(order)
-        bcast = tuple(i for i in cf if i not in order)
-
-        def render(c):
-            b = scaled(align(bv.core, bv.order, order), bv.scale)
-            e = scaled(align(ev.core, ev.order, order), ev.scale)
-            return f"_pow({b}, {e})"
-
-        return Val(self.step((bv.core, ev.core), render), order, bcast)
-
-    # -- matrix functions
-
-    def _matrix_function(self, t):
-        bid, bv, bcf = self.comp(t.base)
-        p, q = t.bound
-        if any(i not in (p, q) for i in bcf):
-            raise EvaluationError("a matrix function of an expression with free indices")
-        wiring = tuple((p, q).index(i) for i in bcf)
-        if isinstance(t, T.MatPow):
-            a, b = t.indices
-            cf = (a,) if a == b else (a, b)
-            key = ("MatPow", bid, wiring, t.exponent, a == b)
-        else:
-            cf = ()
-            key = (type(t).__name__, bid, wiring)
-        return self._lookup(key, cf, lambda: self._build_matrix_function(t, bv, cf))
-
-    def _build_matrix_function(self, t, bv: Val, cf):
-        p, q = t.bound
-        self.use_dim(p.dim)
-        matrix = self.materialize(bv, (p, q))
-        if isinstance(t, T.Det):
-            return Val(self.step((matrix,), lambda c: f"_det({matrix})"))
-        if isinstance(t, T.LogDet):
-            return Val(self.step((matrix,), lambda c: f"_logdet({matrix})"))
-        e = t.exponent
-        if e.is_literal:
-            k = e.const
-            if k == -1:
-                text = f"_inv({matrix})"
-            elif k == 1:
-                text = matrix
-            else:
-                text = f"_matpow({matrix}, {k})"
-        else:
-            power = self.integer(e.const, e.terms().items())
-            text = f"_matpow({matrix}, {power})"
-        if len(cf) == 1:
-            text = f"_diagonal({text})"
-        return Val(self.step((matrix,), lambda c: text), cf)
 
     # -- products
 

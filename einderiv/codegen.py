@@ -25,7 +25,7 @@ from . import index_ir as T
 from .compiled import CompiledExpr
 from .errors import EinderivError
 from .plan_values import dim_local, integer_text, safe_name
-from .runtime import ALIASES, DEFINED, HELPER_NAMES, standalone
+from .runtime import ALIASES, DEFINED, HELPER_NAMES
 
 NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
@@ -80,7 +80,7 @@ def codegen(expr, name: str = "f") -> str:
     dims.update({d: f"{_local(d)} = int({safe_name(d)})" for d in sizes_params})
     lines = ["import numpy as np", ""]
     for helper in helpers:
-        lines += ["", standalone(helper).rstrip(), ""]
+        lines += ["", DEFINED[helper].rstrip(), ""]
     lines += [
         "",
         f"def {name}({', '.join(safe_name(p) for p in params)}):",

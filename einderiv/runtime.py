@@ -2,7 +2,8 @@
 
 Input: a backend name (``numpy``, ``torch``, ``jax``, or ``_generic_numpy`` for tests).
 Output: ``namespace(backend)``, the globals a rendered program runs in; for standalone code,
-``standalone(names)``, the source of the numpy helpers a generated program uses.
+``DEFINED``, the source of the numpy helpers a generated program defines, and ``ALIASES``, the
+helpers it calls as numpy functions directly.
 Invariants:
 - ``numpy`` never imports torch or jax; the other two are imported only when asked for.
 - Every helper a rendered program may call exists in every backend's namespace (a test checks).
@@ -265,20 +266,12 @@ ALIASES = {
     "_float": "float",
     "_copy": "np.array",
 }
-# helpers generated code defines (their source is copied from this module)
+# helpers generated code defines: name -> source, copied from this module where the function is
+# plain numpy, written out where the run-time version raises einderiv's errors or warns
 DEFINED = {
-    "_sigmoid": _sigmoid,
-    "_softplus": _softplus,
-    "_matpow": None,  # below: without einderiv's error type
-    "_logdet": None,
-    "_pow": _pow,
-    "_expand": _expand,
-    "_sum": _sum,
-    "_tensordot": _tensordot,
-    "_diagonal": _diagonal,
-    "_broadcast": _broadcast,
-}
-_STANDALONE = {
+    fn.__name__: inspect.getsource(fn)
+    for fn in (_sigmoid, _softplus, _pow, _expand, _sum, _tensordot, _diagonal, _broadcast)
+} | {
     "_matpow": (
         "def _matpow(m, power):\n"
         "    power = int(power)\n"
@@ -293,13 +286,6 @@ _STANDALONE = {
         "    return logabs if sign > 0 else np.nan  # log of a determinant that is not positive\n"
     ),
 }
-
-
-def standalone(name: str) -> str:
-    """The source of helper ``name`` for generated code (numpy only)."""
-    if name in _STANDALONE:
-        return _STANDALONE[name]
-    return inspect.getsource(DEFINED[name])
 
 
 def jit_or_eager(run, static: tuple):

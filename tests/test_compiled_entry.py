@@ -428,3 +428,19 @@ def test_torch_constants_and_singular_matrices():
     g = ed.diff("tr(inv(X) A)", "X")
     with pytest.raises(ed.EvaluationError, match="singular"):
         compile_expr(g, backend="torch")(X=np.zeros((2, 2)), A=np.ones((2, 2)))
+
+
+def test_every_backend_namespace_has_every_helper():
+    # a rendered program may call any helper of the numpy namespace; every backend defines it,
+    # and generated code either calls numpy for it or defines it
+    from einderiv import runtime
+
+    names = set(runtime.namespace("numpy"))
+    assert names == set(runtime.namespace("_generic_numpy"))
+    for backend in ("torch", "jax"):
+        try:
+            assert names == set(runtime.namespace(backend))
+        except ed.EinderivError:  # not installed
+            pass
+    helpers = {n for n in names if n.startswith("_")} - {"_asarray"}  # torch/jax only
+    assert helpers <= set(runtime.ALIASES) | set(runtime.DEFINED)

@@ -256,6 +256,24 @@ class _Lowerer:
         bound = T.bound_pair(self.typed.shape(base)[0])
         return T.MatPow(self.lo(base, bound), bound, power, out)
 
+    def _det_of_entries(self, fn, x, inner, free, atom) -> T.Term:
+        """``det(W[i,j])``: the determinant of the matrix whose entries the two free indices
+        range over (det(A') = det(A), so which index is the row does not matter)."""
+        if len(free) != 2:
+            names = ", ".join(i.name for i in free)
+            raise ShapeError(
+                f"`{fn}({M.show(x)})`: a determinant of index notation needs two free indices "
+                f"(the rows and the columns); this one has {len(free)}: {names}"
+            )
+        if free[0].dim != free[1].dim:
+            (i, di), (j, dj) = ((k.name, k.dim) for k in free)
+            raise ShapeError(
+                f"`{fn}({M.show(x)})`: a determinant needs a square matrix, but {i} ranges over "
+                f"{di} and {j} over {dj}; declare the matrix square (e.g. `A: matrix(n, n)`)"
+            )
+        bound = T.bound_pair(free[0].dim)
+        return atom(T.rename(inner, dict(zip(free, bound))), bound)
+
     def _call(self, fn: str, x: M.MExpr, out: tuple) -> T.Term:
         a, b = out
         shape = self.typed.shape(x)
@@ -271,11 +289,14 @@ class _Lowerer:
         if fn == "inv":
             return self._lower(M.Inverse(x), out)
         if fn in ("det", "logdet"):
+            atom = T.Det if fn == "det" else T.LogDet
             if self._is_scalar(x):
                 inner = self.scalar(x)
-                return inner if fn == "det" else T.Func("log", inner)
+                free = sorted(user_free(inner), key=lambda i: i.name)
+                if not free:  # det of a scalar is the scalar
+                    return inner if fn == "det" else T.Func("log", inner)
+                return self._det_of_entries(fn, x, inner, free, atom)
             bound = T.bound_pair(shape[0])
-            atom = T.Det if fn == "det" else T.LogDet
             return atom(self.lo(x, bound), bound)
         if fn == "tr":  # tr(X) = sum_a X[a,a]
             if self._is_scalar(x):

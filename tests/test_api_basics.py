@@ -588,3 +588,24 @@ def test_nested_printed_sums_use_different_counters():
     text, where = "(W + (A^(2k))' A^(2k))^(-k)", "k: integer"
     g = ed.diff(text, "A", where=where)
     assert ed.check(text, "A", claim=g.index(), where=where).ok
+
+
+@pytest.mark.parametrize(
+    "text, f",
+    [
+        ("det(W[i,j])", np.linalg.det),  # d det(W)/dW = det(W) W^-1 (numerator layout)
+        ("logdet(W[j,i] + W[i,j])", lambda W: np.log(np.linalg.det(W + W.T))),
+        ("det(W[i,k] W[k,j])", lambda W: np.linalg.det(W @ W)),
+    ],
+)
+def test_determinant_of_index_notation(text, f):
+    # the two free indices of the argument are the rows and columns of the matrix
+    W = np.array([[2.0, 1.0], [0.5, 3.0]])
+    where = "W: matrix(n, n)"
+    assert np.isclose(ed.parse(text, where=where)(W=W), f(W))
+    eps, want = 1e-6, np.zeros((2, 2))
+    for i, j in np.ndindex(2, 2):
+        E = np.zeros((2, 2))
+        E[i, j] = eps
+        want[j, i] = (f(W + E) - f(W - E)) / (2 * eps)  # numerator layout: d/dW[i,j] at [j,i]
+    np.testing.assert_allclose(ed.diff(text, "W", where=where)(W=W), want, rtol=1e-6)

@@ -124,19 +124,14 @@ def _raised_in(exc: BaseException, filename: str, function: str) -> bool:
 
 _DIAG_ENTRY = re.compile(r"(?<!delta)\[(\w+),\1\]")
 
-BUGS = [
-    Bug(
-        "det-of-index",
-        "det/logdet of an index expression is not a determinant: "
-        "ed.parse('det(W[i,j])')(W=W) returns W; g.index() prints det(W + s I) that way",
-        lambda c: (
-            c.prop.startswith("roundtrip") and re.search(r"det\([^\n]*\[", c.text) is not None
-        ),
-    ),
-]
+BUGS: list[Bug] = []  # none open
 
 # Bugs these properties found that the engine has since fixed: each reproducer must now pass.
 FIXED = {
+    "det-of-index": (
+        "det/logdet of an index expression was not a determinant: "
+        "ed.parse('det(W[i,j])')(W=W) returned W"
+    ),
     "print-drops-ones": (
         "the matrix printer dropped ones': str(ed.diff(\"ones' (x + x / s)\", 'x', "
         "where='s: scalar')) was 's^-1 + 1', a scalar, for a row-vector derivative"
@@ -498,7 +493,14 @@ _Q = _rng.uniform(1, 2, (2, 2))
 
 
 def _repro_det_of_index():
-    assert np.allclose(ed.parse("det(W[i,j])")(W=_W), np.linalg.det(_W))
+    # det(W[i,j]) is det(W): the two free indices are the rows and the columns
+    square = "W: matrix(n, n)"
+    assert np.allclose(ed.parse("det(W[i,j])", where=square)(W=_W), np.linalg.det(_W))
+    assert np.allclose(
+        ed.parse("logdet(W[j,i])", where=square)(W=_W @ _W.T), np.log(np.linalg.det(_W @ _W.T))
+    )
+    with pytest.raises(ed.ShapeError, match="square"):  # W of undeclared, unrelated sizes
+        ed.parse("det(W[i,j])")
 
 
 def _repro_diag_entry():

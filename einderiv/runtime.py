@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import math
 import warnings
@@ -192,16 +193,21 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
     }
 
 
+def _optional(module: str, name: str):
+    """Import an optional backend, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise EinderivError(
+            f"backend {module!r} needs {name}, which is not installed (pip install {module})"
+        ) from None
+
+
 def namespace(backend: str) -> dict:
     if backend == "numpy":
         return _numpy_namespace()
     if backend == "torch":
-        try:
-            import torch
-        except ImportError:
-            raise EinderivError(
-                "backend 'torch' needs PyTorch, which is not installed (pip install torch)"
-            ) from None
+        torch = _optional("torch", "PyTorch")
         return _generic_namespace(
             torch,
             "torch",
@@ -213,13 +219,8 @@ def namespace(backend: str) -> dict:
             diagonal=lambda x: torch.diagonal(x).clone(),
         )
     if backend == "jax":
-        try:
-            import jax
-            import jax.numpy as jnp
-        except ImportError:
-            raise EinderivError(
-                "backend 'jax' needs JAX, which is not installed (pip install jax)"
-            ) from None
+        jax = _optional("jax", "JAX")
+        jnp = importlib.import_module("jax.numpy")
         jax.config.update("jax_enable_x64", True)
         return _generic_namespace(
             jnp,

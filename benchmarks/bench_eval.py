@@ -58,7 +58,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import einderiv as ed
-from einderiv.compiled import compile_expr
+from einderiv.backend.compiled import compile_expr
 
 MAX_ENTRIES = 2e8
 

@@ -1,15 +1,17 @@
 """einderiv: matrix calculus in index notation.
 
-The pipeline, one module per pass in import order:
-``parse`` (text -> matrix IR) -> ``shapes`` (kinds, dimensions) -> ``lower`` (-> index IR) ->
-``differentiate`` (Kronecker-delta rules) -> ``simplify`` (rewrite rules, ``canon``) ->
-``printing`` / ``emit`` (index notation, einsum through opt_einsum). ``pipeline.derive`` chains
-them; ``api`` is what users call.
+The pipeline, one stage package per pass (imports run one way, from ``ir`` upward):
+``ir`` (frozen interned nodes: matrix IR, index IR, canonical forms) ->
+``frontend`` (text -> matrix IR -> shapes -> index IR) ->
+``calculus`` (Kronecker-delta differentiation, rewrite rules to a fixpoint) ->
+``notation`` (index IR -> matrix notation, LaTeX, index notation) ->
+``backend`` (einsum evaluation, compiled plans, generated code) -> ``check`` (verdicts).
+``pipeline.derive`` chains the stages; ``api`` is the thin facade users call.
 """
 
-from .api import LAYOUTS, Expr, codegen, diff, hessian, parse
-from .check import CheckResult, check
-from .errors import EinderivError, EvaluationError, ParseError, ShapeError
+from einderiv.api import LAYOUTS, Expr, codegen, diff, hessian, parse
+from einderiv.check.verdict import CheckResult, check
+from einderiv.errors import EinderivError, EvaluationError, ParseError, ShapeError
 
 __version__ = "0.1.0"
 

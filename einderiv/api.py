@@ -16,19 +16,18 @@ import re
 
 import numpy as np
 
-from . import index_ir as T
-from . import matrix_ir as M
-from .binding import bind, positional_message
-from .codegen import codegen as _codegen
-from .differentiate import Wrt
-from .emit import einsum_program, evaluate
-from .errors import EinderivError, EvaluationError, ParseError, closest, guarded
-from .lower import is_user_index, user_free
-from .parse import parse_expression
-from .pipeline import Derivation, derive, front
-from .printing import index_latex, index_notation, matrix_latex
-from .recontract import recontract, zero_matrix
-from .shapes import VarInfo
+from einderiv.backend.binding import bind, positional_message
+from einderiv.backend.emit import einsum_program, evaluate
+from einderiv.calculus.differentiate import Wrt
+from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded
+from einderiv.frontend.lower import is_user_index, user_free
+from einderiv.frontend.parse import parse_expression
+from einderiv.frontend.shapes import VarInfo
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.printing import index_latex, index_notation, matrix_latex
+from einderiv.notation.recontract import recontract, zero_matrix
+from einderiv.pipeline import Derivation, derive, front
 
 LAYOUTS = ("numerator", "denominator", "jacobian")
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
@@ -162,7 +161,9 @@ class Expr:
     def compile(self, backend: str = "numpy"):
         """A fast callable ``fn(**arrays)`` with the same value: contraction paths planned once,
         shared subterms computed once per call (``backend``: "numpy", "torch" or "jax")."""
-        from .compiled import compile_expr  # the evaluation plan is built only when asked for
+        from einderiv.backend.compiled import (
+            compile_expr,  # the evaluation plan is built only when asked for
+        )
 
         return compile_expr(self, backend)
 
@@ -177,7 +178,9 @@ class Expr:
 @guarded
 def codegen(expr, name: str = "f") -> str:
     """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
-    return _codegen(parse(expr), name=name)
+    from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
+
+    return write(parse(expr), name=name)
 
 
 @guarded

@@ -174,7 +174,7 @@ def _run_diff(args: argparse.Namespace) -> int:
 
 def _no_matrix_form(g) -> str:
     """Why a result is printed in index notation (one line)."""
-    from einderiv import index_ir as T
+    from einderiv.ir import index_ir as T
 
     order = len(g.axes)
     term = g.term

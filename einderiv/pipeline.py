@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import index_ir as T
-from . import matrix_ir as M
-from .differentiate import Wrt, derivative
-from .lower import Lowered, lower
-from .parse import parse_declarations, parse_expression
-from .shapes import Typed, infer
-from .simplify import simplify, tidy
+from einderiv.calculus.differentiate import Wrt, derivative
+from einderiv.calculus.simplify import simplify, tidy
+from einderiv.frontend.lower import Lowered, lower
+from einderiv.frontend.parse import parse_declarations, parse_expression
+from einderiv.frontend.shapes import Typed, infer
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
 
 _NOTHING: frozenset[str] = frozenset()
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv.compiled import compile_expr
+from einderiv.backend.compiled import compile_expr
 
 # --------------------------------------------------------------------------------------------
 # plain-numpy finite differences
@@ -383,7 +383,7 @@ def test_numpy_backend_does_not_import_torch_or_jax():
 
     code = (
         "import sys, numpy as np, einderiv as ed\n"
-        "from einderiv.compiled import compile_expr\n"
+        "from einderiv.backend.compiled import compile_expr\n"
         "compile_expr(ed.diff(\"x' A x\", 'x'))(x=np.ones(2), A=np.eye(2))\n"
         "assert 'torch' not in sys.modules and 'jax' not in sys.modules\n"
     )

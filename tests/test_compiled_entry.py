@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv import binding
-from einderiv.compiled import compile_expr
+from einderiv.backend import binding
+from einderiv.backend.compiled import compile_expr
 
 # --------------------------------------------------------------------------------------------
 # plain numpy: the functions and their central finite differences
@@ -278,7 +278,7 @@ def test_codegen_symbolic_sum_is_a_loop():
 
 def test_programs_for_many_sizes_are_bounded():
     # one program per set of sizes, at most MAX_PROGRAMS of them; values stay right throughout
-    from einderiv.compiled import MAX_PROGRAMS
+    from einderiv.backend.compiled import MAX_PROGRAMS
 
     fn = compile_expr(ed.diff("x' x", "x"))
     for n in range(1, MAX_PROGRAMS + 20):
@@ -433,7 +433,7 @@ def test_torch_constants_and_singular_matrices():
 def test_every_backend_namespace_has_every_helper():
     # a rendered program may call any helper of the numpy namespace; every backend defines it,
     # and generated code either calls numpy for it or defines it
-    from einderiv import runtime
+    from einderiv.backend import runtime
 
     names = set(runtime.namespace("numpy"))
     assert names == set(runtime.namespace("_generic_numpy"))

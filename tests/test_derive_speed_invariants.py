@@ -14,8 +14,9 @@ from fractions import Fraction
 import pytest
 
 import einderiv as ed
-from einderiv import canon, simplify
-from einderiv import index_ir as T
+from einderiv.calculus import simplify
+from einderiv.ir import canon
+from einderiv.ir import index_ir as T
 
 n = "n"
 i, j, k, m = (T.Index(name, n) for name in ("i", "j", "k", "m"))
@@ -85,7 +86,7 @@ def _nested(t):
 @pytest.mark.parametrize("text,wrt", CASES[:7])
 def test_derivatives_are_built_flat(text, wrt):
     from einderiv.api import _read_wrt
-    from einderiv.differentiate import Wrt, derivative
+    from einderiv.calculus.differentiate import Wrt, derivative
 
     f = ed.parse(text)
     name, indices, _ = _read_wrt(f, wrt)

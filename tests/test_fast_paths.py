@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 from fractions import Fraction
 
-from einderiv import canon
-from einderiv import index_ir as T
-from einderiv.algebra import Piece, factor
-from einderiv.matrix_ir import Name
-from einderiv.node import InternedMeta
+from einderiv.ir import canon
+from einderiv.ir import index_ir as T
+from einderiv.ir.matrix_ir import Name
+from einderiv.ir.node import InternedMeta
+from einderiv.notation.algebra import Piece, factor
 
 
 def _i(name: str) -> T.Index:

@@ -15,12 +15,12 @@ import pytest
 from lark import Lark
 
 import einderiv as ed
-from einderiv import matrix_ir as M
 from einderiv.errors import EinderivError
-from einderiv.parse import parse_declarations, parse_expression
+from einderiv.frontend.parse import parse_declarations, parse_expression
+from einderiv.ir import matrix_ir as M
 from einderiv.pipeline import front
 
-P = importlib.import_module("einderiv.parse")
+P = importlib.import_module("einderiv.frontend.parse")
 
 TEXTS = [
     "tr(X)",

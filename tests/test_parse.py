@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from einderiv.errors import EinderivError, ParseError
-from einderiv.matrix_ir import (
+from einderiv.frontend.parse import MAX_DEPTH, parse_declarations, parse_expression
+from einderiv.ir.matrix_ir import (
     Add,
     Call,
     Decl,
@@ -32,7 +33,6 @@ from einderiv.matrix_ir import (
     Transpose,
     show,
 )
-from einderiv.parse import MAX_DEPTH, parse_declarations, parse_expression
 
 parse = parse_expression
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv import index_ir as T
-from einderiv.differentiate import FUNCTION_DERIVATIVES, RULES
-from einderiv.emit import evaluate
-from einderiv.matrix_ir import SCALAR_FUNCTIONS
-from einderiv.simplify import RULES as REWRITES
+from einderiv.backend.emit import evaluate
+from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, RULES
+from einderiv.calculus.simplify import RULES as REWRITES
+from einderiv.ir import index_ir as T
+from einderiv.ir.matrix_ir import SCALAR_FUNCTIONS
 
 N = 3
 i, j, k, l2 = (T.Index(name, N) for name in ("i", "j", "k", "l"))
@@ -147,7 +147,7 @@ def test_rewrite_rule_fires_and_keeps_the_value(rewrite):
 
 def test_zero_short_circuits():
     # d a / dX = 0 for a term without X: the rule table returns the dedicated ZERO
-    from einderiv.differentiate import Wrt, derivative
+    from einderiv.calculus.differentiate import Wrt, derivative
 
     assert derivative(T.Var("A", (i, j)), Wrt("X", (k, l2))) is T.ZERO
 

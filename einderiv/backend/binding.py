@@ -1,0 +1,196 @@
+"""Binding arrays to an expression's variables: the checks every evaluation makes.
+
+Input: an ``Expr`` (its variables with kinds and dimensions) and the keyword values of a call.
+Output: ``bind(f, values)`` -> (arrays by name, sizes by dimension name, integers by name).
+Invariants:
+- Every array is float64 with the variable's rank, and sizes agree across arrays; anything else
+  raises an ``EvaluationError`` naming the variable and the sizes (``bind_checked``).
+- ``f`` is only read: the plan of its variables is cached on it (``f._plan``, ``f._dims``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from einderiv.errors import EvaluationError
+from einderiv.ir import index_ir as T
+
+
+def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
+    arrays: dict = {}
+    ints: dict = {}
+    dims: dict = {}
+    where: dict = {}
+    sizes = dim_names(f)
+    for name, value in values.items():
+        if name in f.variables:
+            continue
+        if name in sizes:
+            dims[name] = _positive_int(name, value)
+            where[name] = f"{name}={dims[name]}"
+            continue
+        known = ", ".join(sorted(f.variables))
+        raise EvaluationError(
+            f"{name} is not a variable of the expression (its variables: {known})"
+        )
+    for name, info in f.variables.items():
+        value = values.get(name)
+        if value is None:  # not given (None counts as not given)
+            continue
+        if info.kind == "integer":
+            ints[name] = _integer(name, value)
+            continue
+        if isinstance(value, (str, bytes)):
+            raise EvaluationError(f"{name} must be an array of numbers, not {value!r:.60}")
+        if np.iscomplexobj(value):
+            raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise EvaluationError(
+                f"{name} must be an array of numbers, not {value!r:.60}"
+            ) from None
+        wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}[info.kind]
+        if array.ndim != wanted:
+            raise EvaluationError(
+                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
+                f"but the array given has shape {array.shape}"
+            )
+        for dim, size in zip(info.dims, array.shape):
+            _bind_dim(name, info, dim, size, array.shape, dims, where)
+        if info.kind == "symmetric" and not np.allclose(array, array.T, rtol=1e-10, atol=1e-12):
+            raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
+        arrays[name] = array
+    return arrays, dims, ints
+
+
+def bind(f, values: dict) -> tuple[dict, dict, dict]:
+    """Arrays, sizes and integers for an evaluation (every uncompiled evaluation pays it, and
+    compiled functions on their careful path). Well-formed input costs a few dictionary
+    operations; anything unusual goes to ``bind_checked``, which raises the precise error."""
+    plan = _plan_of(f)
+    arrays: dict = {}
+    dims: dict = {}
+    ints: dict = {}
+    if not values.keys() <= plan.accepted:
+        return bind_checked(f, values)
+    for name, kind, ndim, var_dims in plan.variables:
+        value = values.get(name)
+        if value is None:
+            continue
+        if kind == "integer":
+            if type(value) is not int:
+                return bind_checked(f, values)
+            ints[name] = value
+            continue
+        if type(value) is np.ndarray and value.dtype == np.float64:
+            array = value
+        elif type(value) in (float, int) and ndim == 0:
+            array = np.asarray(float(value))
+        else:
+            return bind_checked(f, values)
+        if array.ndim != ndim or kind == "symmetric":
+            return bind_checked(f, values)
+        for dim, size in zip(var_dims, array.shape):
+            known = dim if isinstance(dim, int) else dims.setdefault(dim, size)
+            if known != size:
+                return bind_checked(f, values)
+        arrays[name] = array
+    for name in plan.sizes & values.keys():
+        return bind_checked(f, values)  # sizes passed by keyword: the careful path
+    return arrays, dims, ints
+
+
+@dataclass(frozen=True)
+class _Plan:
+    variables: tuple  # (name, kind, ndim, dims) per variable
+    accepted: frozenset  # keyword names an evaluation accepts
+    sizes: frozenset
+
+
+def _plan_of(f) -> _Plan:
+    try:
+        return f._plan
+    except AttributeError:
+        ndims = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}
+        variables = tuple(
+            (name, info.kind, ndims[info.kind], info.dims) for name, info in f.variables.items()
+        )
+        sizes = dim_names(f)
+        made = _Plan(variables, frozenset(f.variables) | sizes, sizes)
+        object.__setattr__(f, "_plan", made)
+        return made
+
+
+def dim_names(f) -> frozenset:
+    """Size names the caller may pass: the variables' and any the term uses (``ed.parse('I')``)."""
+    try:
+        return f._dims
+    except AttributeError:
+        names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+        names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
+        names |= {d for d in f.index_dims.values() if isinstance(d, str)}
+        names |= term_dims(f.term)
+        object.__setattr__(f, "_dims", frozenset(names))
+        return f._dims
+
+
+def term_dims(t: T.Term) -> set:
+    """The named sizes ``t`` mentions anywhere (indices, sums, ones, sizes, matrix bases)."""
+    found = set()
+    match t:
+        case T.Var(indices=indices) | T.Zero(indices=indices):
+            found = {i.dim for i in indices}
+        case T.Delta(a=a):
+            found = {a.dim}
+        case T.Ones(index=index):
+            found = {index.dim}
+        case T.Size(dim=dim):
+            found = {dim}
+        case T.Prod(summed=summed):
+            found = {i.dim for i in summed}
+        case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
+            found = {bound[0].dim}
+    for child in T.children(t):
+        found |= term_dims(child)
+    return {d for d in found if isinstance(d, str)}
+
+
+def _bind_dim(name, info, dim, size, shape, dims, where):
+    if isinstance(dim, int):
+        if size != dim:
+            raise EvaluationError(
+                f"{name} is declared {info.kind}({', '.join(map(str, info.dims))}), "
+                f"but the array given has shape {shape}"
+            )
+        return
+    if dim in dims and dims[dim] != size:
+        raise EvaluationError(
+            f"the arrays disagree on the size {dim}: {where[dim]} but {name} has shape {shape}"
+        )
+    if dim not in dims:
+        dims[dim] = size
+        where[dim] = f"{dim} = {size} from the shape of {name}"
+
+
+def _positive_int(name, value) -> int:
+    if isinstance(value, (int, np.integer)) and value > 0:
+        return int(value)
+    raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
+
+
+def _integer(name, value) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise EvaluationError(f"{name} is an integer, not {value!r}")
+    if isinstance(value, (int, np.integer)) or (
+        isinstance(value, float) and float(value).is_integer()
+    ):
+        return int(value)
+    raise EvaluationError(f"{name} is an integer, not {value!r}")
+
+
+def positional_message(f) -> str:
+    example = ", ".join(f"{name}=..." for name in list(f.variables)[:3]) or "..."
+    return f"pass the values by keyword: ({example})"

@@ -1,0 +1,212 @@
+"""Compiled evaluation: an ``Expr`` -> a fast callable ``fn(**arrays)``.
+
+Input: an ``Expr`` (term, axes, variables) and a backend name (``numpy``, ``torch``, ``jax``).
+Output: ``compile_expr(expr)``, a callable whose value equals ``expr(**arrays)``.
+Invariants:
+- The program is planned once (``plan.Planner``: shared subterms, factored sums, lazy deltas)
+  and rendered to Python once per shape signature, the sizes of the named dimensions
+  (``render.Render``: contraction paths planned for those sizes), then cached.
+- A call costs what hand-written numpy costs plus a fixed ~0.5 us: a generated entry function
+  checks the arguments inline (float64 ndarrays of the declared ranks and consistent sizes)
+  and calls the cached program. Anything else (lists, ints, missing or extra names, symmetric
+  variables, a new signature) takes the careful path, ``binding.bind``, which converts or raises
+  exactly as ``expr(**arrays)`` does.
+- The source of both functions holds only tokens made here: generated names, helper names,
+  numbers and parameters made by ``plan_values.safe_name`` -- never user text as code.
+- The result is never one of the caller's arrays (a bare variable is copied).
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+
+import numpy as np
+
+from einderiv.backend import binding
+from einderiv.backend.plan import Planner
+from einderiv.backend.plan_values import safe_name
+from einderiv.backend.render import Render, live_steps
+from einderiv.backend.runtime import BACKENDS, jit_or_eager, namespace
+from einderiv.errors import EinderivError, EvaluationError
+
+MAX_PROGRAMS = 128  # rendered programs kept per compiled function (one per set of sizes)
+_MISSING = object()  # default of the entry function's keyword parameters
+
+
+class CompiledExpr:
+    """The plan of a compiled ``Expr``: live steps, and one rendered program per signature."""
+
+    def __init__(self, expr, backend: str = "numpy"):
+        self.expr = expr
+        self.backend = backend
+        self._ns_base = namespace(backend)
+        planner = Planner(expr, backend)
+        _, val, _ = planner.comp(expr.term, expr.axes)
+        for i in expr.axes:
+            planner.use_dim(i.dim)
+        self.result = planner.materialize(val, expr.axes)
+        self.steps = live_steps(planner.steps, self.result)
+        self.first_temp = len(planner.steps)
+        self.dim_names = tuple(planner.dims)
+        self.vars = tuple(sorted(planner.vars))
+        self.ints = tuple(sorted(planner.ints))
+        self.cache: dict = {}
+
+    @property
+    def params(self) -> tuple:
+        """The program's parameters: the variables it reads, then the integers."""
+        return self.vars + self.ints
+
+    def render(self, sizes: dict, *, generic=False, on_fallback=None) -> Render:
+        from einderiv.backend.emit import evaluate
+
+        ns = dict(self._ns_base)
+        ns["_evaluate"] = evaluate
+        ctx = Render(self.backend, sizes, ns, generic=generic, first_temp=self.first_temp)
+        ctx.on_fallback = on_fallback
+        ctx.lines = ctx.body(self.steps, self.result)
+        return ctx
+
+    def _program(self, sizes: dict):
+        ctx = self.render(sizes)
+        params = ", ".join(safe_name(p) for p in self.params)
+        source = f"def _run({params}):\n" + "\n".join(ctx.lines) + "\n"
+        exec(compile(source, "<einderiv.compiled>", "exec"), ctx.ns)  # noqa: S102 - see above
+        run = ctx.ns["_run"]
+        if self.backend == "jax" and "_fallbacks" not in ctx.ns:
+            static = tuple(range(len(self.vars), len(self.params)))  # the integers
+            run = jit_or_eager(run, static)
+        run.source = source
+        return run
+
+    def source(self, **sizes) -> str:
+        """The Python code run for the given dimension sizes (``n=100, m=50``)."""
+        return self._program(sizes).source
+
+    def program(self, signature):
+        """The program for a shape signature (sizes in ``dim_names`` order), made once."""
+        run = self.cache.get(signature)
+        if run is None:
+            if len(self.cache) >= MAX_PROGRAMS:  # many sizes: forget the oldest program
+                del self.cache[next(iter(self.cache))]
+            run = self.cache[signature] = self._program(dict(zip(self.dim_names, signature)))
+        return run
+
+    def missing(self, name) -> EvaluationError:
+        info = self.expr.variables.get(name)
+        if info is not None and info.kind == "integer":
+            return EvaluationError(f"no value for the integer {name}; pass {name}=...")
+        return EvaluationError(f"no value given for {name}")
+
+    def call(self, values: dict):
+        """The careful path: every argument converted and checked by ``binding.bind``."""
+        arrays, dims, ints = binding.bind(self.expr, values)
+        args = []
+        for name in self.params:
+            value = arrays.get(name, ints.get(name, _MISSING))
+            if value is _MISSING:
+                raise self.missing(name)
+            args.append(value)
+        return self.program(tuple(map(dims.get, self.dim_names)))(*args)
+
+
+def compile_expr(expr, backend: str = "numpy") -> Callable:
+    """A fast callable ``fn(**arrays)`` equal to ``expr(**arrays)`` (see the module docstring).
+
+    ``fn.source(n=..., ...)`` shows the Python code run for the given sizes; ``fn.compiled`` is
+    the plan; ``fn.entry_source`` the argument-checking entry function.
+    """
+    if backend not in BACKENDS and backend != "_generic_numpy":
+        raise EinderivError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    compiled = CompiledExpr(expr, backend)
+    source = _entry_source(compiled)
+    if source is None:
+
+        def fn(*args, **values):
+            if args:
+                raise EvaluationError(binding.positional_message(expr))
+            return compiled.call(values)
+
+        fn.entry_source = None
+    else:
+        ns = {
+            "_MISSING": _MISSING,
+            "_nd": np.ndarray,
+            "_f8": np.dtype(np.float64),
+            "_type": type,
+            "_int": int,
+            "_float": float,
+            "_positional": lambda: EvaluationError(binding.positional_message(expr)),
+            "_array": np.asarray,
+            "_cache": compiled.cache,
+            "_call": compiled.call,
+            "_names": tuple(expr.variables),
+            "_given": _given,
+        }
+        exec(compile(source, "<einderiv.compiled entry>", "exec"), ns)  # noqa: S102
+        fn = ns["fn"]
+        fn.entry_source = source
+    fn.source = compiled.source
+    fn.cache = compiled.cache
+    fn.compiled = compiled
+    fn.__doc__ = f"Compiled evaluation ({backend}) of {type(expr).__name__} with axes {expr.shape}"
+    return fn
+
+
+def _given(names, values):
+    return [(name, value) for name, value in zip(names, values) if value is not _MISSING]
+
+
+def _entry_source(compiled: CompiledExpr) -> str | None:
+    """The entry function: inline checks for the common call, else ``compiled.call``.
+
+    None when a fast path cannot be written: a variable named like a Python keyword, a
+    symmetric variable (its check is numerical), or a size that no array fixes."""
+    variables = compiled.expr.variables
+    if not variables or any(keyword.iskeyword(name) for name in variables):
+        return None
+    if any(info.kind == "symmetric" for info in variables.values()):
+        return None
+    ndims = {"scalar": 0, "vector": 1, "matrix": 2}
+    checks, converts, shape_checks = ["not _kw"], [], []
+    where: dict = {}  # dim -> the text of its size
+    binds = []
+    for name, info in variables.items():
+        if info.kind == "integer":
+            checks.append(f"_type({name}) is _int")
+            continue
+        if info.kind == "scalar":
+            converts.append(f"    if _type({name}) is _float:\n        {name} = _array({name})")
+        checks.append(f"_type({name}) is _nd and {name}.dtype is _f8")
+        checks.append(f"{name}.ndim == {ndims[info.kind]}")
+        for axis, dim in enumerate(info.dims):
+            size = f"{name}.shape[{axis}]"
+            if isinstance(dim, int):
+                shape_checks.append(f"{size} == {dim}")
+            elif dim in where:
+                shape_checks.append(f"{size} == {where[dim]}")
+            else:
+                where[dim] = f"_{len(where)}"
+                binds.append(f"{where[dim]} = {size}")
+    if any(dim not in where for dim in compiled.dim_names):
+        return None
+    names = list(variables)
+    signature = ", ".join(where[d] for d in compiled.dim_names)
+    signature = f"({signature},)" if len(compiled.dim_names) == 1 else f"({signature})"
+    lines = [f"def fn(*_args, {', '.join(f'{n}=_MISSING' for n in names)}, **_kw):"]
+    lines.append("    if _args:\n        raise _positional()")
+    lines += converts
+    lines.append(f"    if {' and '.join(checks)}:")
+    lines += [f"        {b}" for b in binds]
+    inner = "        "
+    if shape_checks:
+        lines.append(f"        if {' and '.join(shape_checks)}:")
+        inner += "    "
+    lines.append(f"{inner}_run = _cache.get({signature})")
+    lines.append(f"{inner}if _run is not None:")
+    lines.append(f"{inner}    return _run({', '.join(compiled.params)})")
+    given = ", ".join(names)
+    lines.append(f"    _kw.update(_given(_names, ({given},)))")
+    lines.append("    return _call(_kw)")
+    return "\n".join(lines) + "\n"

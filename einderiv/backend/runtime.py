@@ -1,0 +1,326 @@
+"""Run-time helpers of compiled programs: the names a rendered program calls, per backend.
+
+Input: a backend name (``numpy``, ``torch``, ``jax``, or ``_generic_numpy`` for tests).
+Output: ``namespace(backend)``, the globals a rendered program runs in; for standalone code,
+``DEFINED``, the source of the numpy helpers a generated program defines, and ``ALIASES``, the
+helpers it calls as numpy functions directly.
+Invariants:
+- ``numpy`` never imports torch or jax; the other two are imported only when asked for.
+- Every helper a rendered program may call exists in every backend's namespace (a test checks).
+- The standalone helpers are plain numpy: generated code imports nothing from einderiv.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import math
+import warnings
+
+import numpy as np
+import opt_einsum as oe
+
+from einderiv.errors import EinderivError, EvaluationError
+
+BACKENDS = ("numpy", "torch", "jax")
+FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
+
+
+def _sigmoid(x):
+    # 1 / (1 + exp(-x)) keeps relative accuracy on both tails; the clip only avoids the overflow
+    # warning below exp(-709), where the value is < 1e-307 anyway
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _inv(m):
+    try:
+        return np.linalg.inv(m)
+    except np.linalg.LinAlgError as error:
+        raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+
+
+def _matpow(m, power):
+    power = int(power)
+    if power < 0:
+        m = _inv(m)
+        power = -power
+    return np.linalg.matrix_power(m, power)
+
+
+def _logdet(m):
+    sign, logabs = np.linalg.slogdet(m)
+    if sign <= 0:
+        warnings.warn(
+            "logdet of a matrix whose determinant is not positive: nan",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return np.nan
+    return logabs
+
+
+def _pow(b, e):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(b, e)
+
+
+def _expand(core, shape, groups):
+    """A zero array of ``shape`` with ``core`` written into its (diagonal) view: axis k of the
+    result belongs to axis ``groups[k]`` of ``core``, so tied axes share one core axis."""
+    out = np.zeros(shape)
+    rank = max(groups) + 1
+    vshape, strides = [0] * rank, [0] * rank
+    step = out.itemsize
+    for axis in reversed(range(len(shape))):
+        vshape[groups[axis]] = shape[axis]
+        strides[groups[axis]] += step
+        step *= shape[axis]
+    view = np.ndarray(tuple(vshape), dtype=out.dtype, buffer=out, strides=tuple(strides))
+    view[...] = core
+    return out
+
+
+def _sum(x, axes):
+    return x.sum(axis=axes)
+
+
+def _tensordot(a, b, axes):
+    return np.tensordot(a, b, axes=axes)
+
+
+def _diagonal(x):
+    return np.diagonal(x).copy()
+
+
+def _broadcast(x, shape):
+    return np.broadcast_to(x, shape).copy()
+
+
+def _copy(x):
+    return np.array(x, dtype=float)
+
+
+def _numpy_namespace() -> dict:
+    return {
+        "np": np,
+        "_asarray": lambda x: x,
+        "_exp": np.exp,
+        "_log": np.log,
+        "_sin": np.sin,
+        "_cos": np.cos,
+        "_tanh": np.tanh,
+        "_sqrt": np.sqrt,
+        "_sigmoid": _sigmoid,
+        "_softplus": _softplus,
+        "_square": np.square,
+        "_inv": _inv,
+        "_matpow": _matpow,
+        "_det": np.linalg.det,
+        "_logdet": _logdet,
+        "_pow": _pow,
+        "_perm": np.transpose,
+        "_sum": _sum,
+        "_tensordot": _tensordot,
+        "_einsum": np.einsum,
+        "_diagonal": _diagonal,
+        "_eye": np.eye,
+        "_zeros": np.zeros,
+        "_broadcast": _broadcast,
+        "_expand": _expand,
+        "_float": float,
+        "_copy": _copy,
+    }
+
+
+def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, diagonal) -> dict:
+    """Helpers for an array library with a numpy-like API (torch, jax, or numpy for tests)."""
+
+    def inv(m):
+        try:
+            return linalg.inv(m)
+        except Exception as error:
+            if "singular" in str(error).lower():
+                raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+            raise
+
+    def matpow(m, power):
+        power = int(power)
+        if power < 0:
+            m = inv(m)
+            power = -power
+        return linalg.matrix_power(m, power)
+
+    def logdet(m):
+        sign, logabs = linalg.slogdet(m)
+        return xp.where(sign > 0, logabs, math.nan)  # no Python branch: jax can trace it
+
+    def sigmoid(x):
+        return xp.exp(-xp.logaddexp(xp.zeros_like(x), -x))
+
+    return {
+        "np": np,
+        "_asarray": to,
+        "_exp": xp.exp,
+        "_log": xp.log,
+        "_sin": xp.sin,
+        "_cos": xp.cos,
+        "_tanh": xp.tanh,
+        "_sqrt": xp.sqrt,
+        "_sigmoid": sigmoid,
+        "_softplus": lambda x: xp.logaddexp(xp.zeros_like(x), x),
+        "_square": xp.square,
+        "_inv": inv,
+        "_matpow": matpow,
+        "_det": linalg.det,
+        "_logdet": logdet,
+        "_pow": lambda b, e: b**e,
+        "_perm": permute,
+        "_sum": sum_,
+        "_tensordot": tensordot,
+        "_einsum": functools.partial(oe.contract, backend=name),
+        "_diagonal": diagonal,
+        "_eye": lambda n: to(np.eye(n)),
+        "_zeros": lambda shape: to(np.zeros(shape)),
+        "_broadcast": lambda x, shape: x * to(np.ones(shape)),
+        "_expand": None,
+        "_float": lambda value: to(float(value)),  # an array of the backend: torch.exp(2.0) fails
+        "_copy": lambda x: to(x) * 1.0,
+    }
+
+
+def _optional(module: str, name: str):
+    """Import an optional backend, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise EinderivError(
+            f"backend {module!r} needs {name}, which is not installed (pip install {module})"
+        ) from None
+
+
+def namespace(backend: str) -> dict:
+    if backend == "numpy":
+        return _numpy_namespace()
+    if backend == "torch":
+        torch = _optional("torch", "PyTorch")
+        return _generic_namespace(
+            torch,
+            "torch",
+            to=lambda x: torch.as_tensor(x, dtype=torch.float64),
+            linalg=torch.linalg,
+            permute=torch.permute,
+            sum_=lambda x, axes: torch.sum(x, dim=axes),
+            tensordot=lambda a, b, axes: torch.tensordot(a, b, dims=axes),
+            diagonal=lambda x: torch.diagonal(x).clone(),
+        )
+    if backend == "jax":
+        jax = _optional("jax", "JAX")
+        jnp = importlib.import_module("jax.numpy")
+        jax.config.update("jax_enable_x64", True)
+        return _generic_namespace(
+            jnp,
+            "jax",
+            to=lambda x: jnp.asarray(x, dtype=jnp.float64),
+            linalg=jnp.linalg,
+            permute=jnp.transpose,
+            sum_=lambda x, axes: jnp.sum(x, axis=axes),
+            tensordot=lambda a, b, axes: jnp.tensordot(a, b, axes=axes),
+            diagonal=jnp.diagonal,
+        )
+    if backend == "_generic_numpy":  # the torch/jax code path, run on numpy (for tests)
+        return _generic_namespace(
+            np,
+            "numpy",
+            to=lambda x: np.asarray(x, dtype=float),
+            linalg=np.linalg,
+            permute=np.transpose,
+            sum_=lambda x, axes: np.sum(x, axis=axes),
+            tensordot=lambda a, b, axes: np.tensordot(a, b, axes=axes),
+            diagonal=lambda x: np.diagonal(x).copy(),
+        )
+    raise EinderivError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# standalone source (ed.codegen): helpers as numpy calls or small definitions
+
+# helpers that are one numpy function: generated code calls numpy directly
+ALIASES = {
+    "_exp": "np.exp",
+    "_log": "np.log",
+    "_sin": "np.sin",
+    "_cos": "np.cos",
+    "_tanh": "np.tanh",
+    "_sqrt": "np.sqrt",
+    "_square": "np.square",
+    "_inv": "np.linalg.inv",
+    "_det": "np.linalg.det",
+    "_perm": "np.transpose",
+    "_einsum": "np.einsum",
+    "_eye": "np.eye",
+    "_zeros": "np.zeros",
+    "_float": "float",
+    "_copy": "np.array",
+}
+# helpers generated code defines: name -> source, copied from this module where the function is
+# plain numpy, written out where the run-time version raises einderiv's errors or warns
+DEFINED = {
+    fn.__name__: inspect.getsource(fn)
+    for fn in (_sigmoid, _softplus, _pow, _expand, _sum, _tensordot, _diagonal, _broadcast)
+} | {
+    "_matpow": (
+        "def _matpow(m, power):\n"
+        "    power = int(power)\n"
+        "    if power < 0:\n"
+        "        m = np.linalg.inv(m)\n"
+        "        power = -power\n"
+        "    return np.linalg.matrix_power(m, power)\n"
+    ),
+    "_logdet": (
+        "def _logdet(m):\n"
+        "    sign, logabs = np.linalg.slogdet(m)\n"
+        "    return logabs if sign > 0 else np.nan  # log of a determinant that is not positive\n"
+    ),
+}
+
+
+def jit_or_eager(run, static: tuple):
+    """``run`` compiled by ``jax.jit`` (integers static), or ``run`` itself if it cannot be
+    traced (a step that needs concrete values): decided by the first call, which then runs
+    eagerly, so a genuine error still surfaces as itself."""
+    import jax
+
+    jitted = jax.jit(run, static_argnums=static)
+    chosen = []
+
+    def call(*args):
+        if chosen:
+            return chosen[0](*args)
+        try:
+            value = jitted(*args)
+        except Exception:  # noqa: BLE001 - not traceable: run eagerly from now on
+            value = run(*args)
+            chosen.append(run)
+            return value
+        chosen.append(jitted)
+        return value
+
+    return call
+
+
+# every helper name a rendered program or generated source may use
+HELPER_NAMES = (
+    frozenset(_numpy_namespace())
+    | frozenset(DEFINED)
+    | {
+        "_asarray",
+        "_evaluate",
+        "_fallbacks",
+        "_run",
+    }
+)

@@ -1,0 +1,334 @@
+"""Differentiation: index IR -> index IR, elementwise, by Kronecker-delta rules.
+
+Input: a term and ``Wrt`` (the variable and the indices of ``dX[i,j]``).
+Output: the derivative, a term whose free indices are the term's plus ``wrt.indices``; or
+``ZERO`` when the term does not depend on the variable.
+Invariants:
+- One table, ``RULES``, keyed by node type; every node type has a rule (a test checks this) and
+  every elementwise function has an entry in ``FUNCTION_DERIVATIVES``.
+- ``ZERO`` short-circuits: a subterm independent of the variable is never differentiated further,
+  and no ``ZERO`` ever reaches a constructed ``Add`` or ``Prod``.
+- Nothing is expanded: the product rule makes one term per factor that depends on the variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from einderiv.errors import EinderivError
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
+
+
+@dataclass(frozen=True)
+class Wrt:
+    """Differentiate by ``name`` at entry ``indices``; ``symmetric`` for symmetric matrices."""
+
+    name: str
+    indices: tuple[T.Index, ...]
+    symmetric: bool = False
+
+
+RULES: dict[type, Callable[[Term, Wrt, _Differentiator], Term]] = {}
+FUNCTION_DERIVATIVES: dict[str, Callable[[Term], Term]] = {}
+
+
+def rule(*types):
+    """Register the derivative rule of one or more node types."""
+
+    def register(fn):
+        for kind in types:
+            RULES[kind] = fn
+        return fn
+
+    return register
+
+
+def derivative(term: Term, wrt: Wrt) -> Term:
+    """``d term / d wrt.name[wrt.indices]``."""
+    return _Differentiator(wrt).d(term)
+
+
+class _Differentiator:
+    """Applies ``RULES`` with memoisation, so a shared subterm is differentiated once."""
+
+    def __init__(self, wrt: Wrt):
+        self.wrt = wrt
+        self.memo: dict[Term, Term] = {}
+        self.depends: dict[Term, bool] = {}
+
+    def mentions(self, t: Term) -> bool:
+        found = self.depends.get(t)
+        if found is None:
+            if isinstance(t, T.Var):
+                found = t.name == self.wrt.name
+            else:
+                found = any(self.mentions(c) for c in T.children(t))
+            self.depends[t] = found
+        return found
+
+    def d(self, t: Term) -> Term:
+        if not self.mentions(t):
+            return ZERO
+        result = self.memo.get(t)
+        if result is None:
+            result = RULES[type(t)](t, self.wrt, self)
+            self.memo[t] = result
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules. Each is the formula in the comment above it.
+
+
+# d c = 0 for constants, deltas, ones and sizes
+@rule(T.Zero, T.Num, T.Affine, T.Delta, T.Ones, T.Size)
+def d_constant(t, wrt, diff):
+    return ZERO
+
+
+# dX[a,b]/dX[i,j] = delta[a,i] delta[b,j];  dx[a]/dx[i] = delta[a,i];  dx/dx = 1
+# symmetric: dS[a,b]/dS[i,j] = (delta[a,i] delta[b,j] + delta[a,j] delta[b,i]) / 2
+@rule(T.Var)
+def d_var(t: T.Var, wrt, diff):
+    if len(t.indices) != len(wrt.indices):
+        raise EinderivError(
+            f"{t.name} is used with {len(t.indices)} indices, not {len(wrt.indices)}"
+        )
+    if not t.indices:
+        return ONE
+    straight = tuple(T.Delta(a, i) for a, i in zip(t.indices, wrt.indices))
+    if not wrt.symmetric:
+        return straight[0] if len(straight) == 1 else T.Prod(straight)
+    (a, b), (i, j) = t.indices, wrt.indices
+    crossed = T.Prod((T.Delta(a, j), T.Delta(b, i)))
+    return T.Prod((T.Num(Fraction(1, 2)), T.Add((T.Prod(straight), crossed))))
+
+
+# d(u + v) = du + dv
+@rule(T.Add)
+def d_add(t: T.Add, wrt, diff):
+    return _add([diff.d(x) for x in t.terms])
+
+
+# d(sum_s prod_k f_k) = sum_s sum_k (prod_{l != k} f_l) df_k
+# (nested products are spliced in first, so each factor is an atom and each term comes out flat)
+@rule(T.Prod)
+def d_prod(t: T.Prod, wrt, diff):
+    factors, summed = _flat(t.factors, t.summed)
+    clash = {s: T.fresh(s.dim) for s in summed if s in wrt.indices}
+    if clash:  # a summed index named like a wrt index: rename it first
+        factors = tuple(T.rename(f, clash) for f in factors)
+        summed = tuple(clash.get(s, s) for s in summed)
+    terms = []
+    for k, factor in enumerate(factors):
+        df = diff.d(factor)
+        if df is not ZERO:
+            terms.append(_product(factors[:k] + (df,) + factors[k + 1 :], summed))
+    return _add(terms)
+
+
+def _product(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> Term:
+    """``sum_summed prod factors`` built flat: nested products spliced in (their summed indices
+    renamed apart where they clash), and ``sum_s (u + v)`` as ``sum_s u + sum_s v`` -- the
+    forms ``prod_flatten`` and ``prod_sum_of_add`` would rewrite it to, without the rewrites."""
+    if len(factors) == 1 and (not summed or type(factors[0]) is T.Add):
+        if not summed:
+            return factors[0]
+        return T.Add(tuple(_product((x,), summed) for x in factors[0].terms))
+    return T.Prod(*_flat(factors, summed))
+
+
+def _flat(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> tuple[tuple, tuple]:
+    """The factors and summed indices of ``sum_summed prod factors`` with nested products
+    spliced in, their summed indices renamed where they would clash (``prod_flatten``)."""
+    if not any(type(f) is T.Prod for f in factors):
+        return factors, summed
+    flat: list[Term] = []
+    names = list(summed)
+    taken = set(summed)
+    for f in factors:
+        taken.update(T.free(f))
+    _splice(factors, flat, names, taken)
+    return tuple(flat), tuple(names)
+
+
+def _splice(factors, flat: list, names: list, taken: set) -> None:
+    for f in factors:
+        if type(f) is not T.Prod:
+            flat.append(f)
+            continue
+        inner = f.factors
+        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken}
+        if clash:
+            inner = tuple(T.rename(g, clash) for g in inner)
+        for s in f.summed:
+            s = clash.get(s, s)
+            names.append(s)
+            taken.add(s)
+        _splice(inner, flat, names, taken)
+
+
+# d f(u) = f'(u) du, elementwise (no index is summed)
+@rule(T.Func)
+def d_func(t: T.Func, wrt, diff):
+    du = diff.d(t.arg)
+    if du is ZERO:
+        return ZERO
+    return _product((FUNCTION_DERIVATIVES[t.name](t.arg), du), ())
+
+
+# d u^p = p u^(p-1) du + u^p log(u) dp
+@rule(T.Pow)
+def d_pow(t: T.Pow, wrt, diff):
+    u, p = t.base, t.exponent
+    du, dp = diff.d(u), diff.d(p)
+    terms = []
+    if du is not ZERO:
+        terms.append(_product((p, T.Pow(u, _minus_one(p)), du), ()))
+    if dp is not ZERO:
+        terms.append(_product((t, T.Func("log", u), dp), ()))
+    return _add(terms)
+
+
+# d inv(B)[a,b] = -sum_{c,d} inv(B)[a,c] dB[c,d] inv(B)[d,b]
+# d (B^e)[a,b] = sum_{r=0}^{e-1} sum_{c,d} B^r[a,c] dB[c,d] B^(e-1-r)[d,b]   (every integer e:
+#   for e < 0 the sum runs backwards, sum_{r=0}^{e-1} f(r) = -sum_{r=e}^{-1} f(r); see SumOver)
+@rule(T.MatPow)
+def d_matpow(t: T.MatPow, wrt, diff):
+    d_base = diff.d(t.base)
+    if d_base is ZERO:
+        return ZERO
+    (p, q), (a, b), e = t.bound, t.indices, t.exponent
+    c, d = T.fresh(p.dim), T.fresh(p.dim)
+    d_base = T.rename(d_base, {p: c, q: d})
+
+    def power(exponent: T.Affine, i: T.Index, j: T.Index) -> T.MatPow:
+        return T.MatPow(t.base, t.bound, exponent, (i, j))
+
+    if e == T.affine(-1):
+        inverse = T.affine(-1)
+        factors = (MINUS_ONE, power(inverse, a, c), d_base, power(inverse, d, b))
+        return _product(factors, (c, d))
+    r = T.fresh_int()
+    rr = T.affine(0, {r: 1})
+    last = T.affine_add(T.affine_add(e, T.affine(1), -1), rr, -1)
+    body = _product((power(rr, a, c), d_base, power(last, d, b)), (c, d))
+    return T.SumOver(r, e, body)
+
+
+# d det(B) = det(B) sum_{c,d} inv(B)[d,c] dB[c,d]
+@rule(T.Det)
+def d_det(t: T.Det, wrt, diff):
+    return _det_like(t, diff, (t,))
+
+
+# d logdet(B) = sum_{c,d} inv(B)[d,c] dB[c,d]
+@rule(T.LogDet)
+def d_logdet(t: T.LogDet, wrt, diff):
+    return _det_like(t, diff, ())
+
+
+# d sum_r u = sum_r du
+@rule(T.SumOver)
+def d_sumover(t: T.SumOver, wrt, diff):
+    body = diff.d(t.body)
+    return ZERO if body is ZERO else t.replace(body=body)
+
+
+def _det_like(t, diff, prefix: tuple) -> Term:
+    d_base = diff.d(t.base)
+    if d_base is ZERO:
+        return ZERO
+    p, q = t.bound
+    c, d = T.fresh(p.dim), T.fresh(p.dim)
+    inverse = T.MatPow(t.base, t.bound, T.affine(-1), (d, c))
+    return _product(prefix + (inverse, T.rename(d_base, {p: c, q: d})), (c, d))
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise functions: f'(u)
+
+
+def derivative_of(name: str):
+    def register(fn):
+        FUNCTION_DERIVATIVES[name] = fn
+        return fn
+
+    return register
+
+
+# exp'(u) = exp(u)
+@derivative_of("exp")
+def _exp(u):
+    return T.Func("exp", u)
+
+
+# log'(u) = u^-1
+@derivative_of("log")
+def _log(u):
+    return T.Pow(u, MINUS_ONE)
+
+
+# sin'(u) = cos(u)
+@derivative_of("sin")
+def _sin(u):
+    return T.Func("cos", u)
+
+
+# cos'(u) = -sin(u)
+@derivative_of("cos")
+def _cos(u):
+    return T.Prod((MINUS_ONE, T.Func("sin", u)))
+
+
+# tanh'(u) = 1 - tanh(u)^2
+@derivative_of("tanh")
+def _tanh(u):
+    square = T.Prod((MINUS_ONE, T.Pow(T.Func("tanh", u), T.Num(Fraction(2)))))
+    return T.Add((_one_like(u), square))
+
+
+# sqrt'(u) = u^(-1/2) / 2
+@derivative_of("sqrt")
+def _sqrt(u):
+    return T.Prod((T.Num(Fraction(1, 2)), T.Pow(u, T.Num(Fraction(-1, 2)))))
+
+
+# sigmoid'(u) = sigmoid(u) (1 - sigmoid(u)) = sigmoid(u) sigmoid(-u)
+@derivative_of("sigmoid")
+def _sigmoid(u):
+    return T.Prod((T.Func("sigmoid", u), T.Func("sigmoid", T.Prod((MINUS_ONE, u)))))
+
+
+# softplus'(u) = sigmoid(u)
+@derivative_of("softplus")
+def _softplus(u):
+    return T.Func("sigmoid", u)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _add(terms: list[Term]) -> Term:
+    terms = [x for x in terms if x is not ZERO]
+    if not terms:
+        return ZERO
+    return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+def _one_like(u: Term) -> Term:
+    """1, broadcast over the free indices of ``u``."""
+    ones = tuple(T.Ones(i) for i in sorted(T.free(u), key=lambda i: i.name))
+    return T.Prod((ONE, *ones)) if ones else ONE
+
+
+def _minus_one(p: Term) -> Term:
+    """``p - 1`` for an exponent."""
+    if isinstance(p, T.Num):
+        return T.Num(p.value - 1)
+    if isinstance(p, T.Affine):
+        return T.affine_add(p, T.affine(1), -1)
+    return T.Add((p, T.Prod((MINUS_ONE, _one_like(p)))))

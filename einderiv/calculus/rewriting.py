@@ -1,0 +1,108 @@
+"""Rewrite rules as data, and the term helpers rules share.
+
+Input: nothing of its own; rule modules (``rules``, ``powers``) register their rewrites here.
+Output: ``Rule(name, kind, formula, rewrite, needs)``, the ``rule`` decorator that appends one
+to a table, and small constructors used by rewrites (``with_children``, ``zero_like``,
+``split_coefficient``, ``scaled``...).
+Invariants:
+- A rule's ``rewrite`` returns an equal term, or None when it does not apply; it never mutates.
+- The helpers build nodes through their constructors only (no rewriting hidden in them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import ONE, Term
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Rewrite ``kind`` nodes: ``rewrite`` returns the new term, or None if it does not apply.
+
+    ``needs``, when given, is a set of node types of which the node must have a child for the
+    rule to have any chance of firing (``prod_delta`` needs a ``Delta`` factor); the driver
+    uses it to skip the rule without calling it. None: the rule is tried on every ``kind`` node.
+    """
+
+    name: str
+    kind: type
+    formula: str
+    rewrite: Callable[[Term], Term | None]
+    needs: frozenset | None = None
+
+
+def rule(kind: type, formula: str, table: list[Rule], needs: tuple = ()):
+    """Register ``fn`` as the rule ``formula`` for ``kind`` nodes in ``table``; ``needs``: the
+    child types of which one must be present for the rule to fire."""
+
+    def register(fn):
+        table.append(Rule(fn.__name__, kind, formula, fn, frozenset(needs) if needs else None))
+        return fn
+
+    return register
+
+
+def with_children(t: Term, kids: list[Term]) -> Term:
+    """``t`` with its children replaced (same order as ``index_ir.children``)."""
+    if not kids or all(a is b for a, b in zip(kids, T.children(t))):
+        return t
+    match t:
+        case T.Add():
+            return T.Add(tuple(kids))
+        case T.Prod():
+            return t.replace(factors=tuple(kids))
+        case T.Func():
+            return t.replace(arg=kids[0])
+        case T.Pow():
+            return T.Pow(kids[0], kids[1])
+        case T.MatPow() | T.Det() | T.LogDet():
+            return t.replace(base=kids[0])
+        case T.SumOver():
+            return t.replace(body=kids[0])
+    return t
+
+
+def is_zero(t: Term) -> bool:
+    return isinstance(t, T.Zero) or (isinstance(t, T.Num) and t.value == 0)
+
+
+def zero_like(t: Term) -> T.Zero:
+    return T.Zero(tuple(sorted(T.free(t), key=lambda i: i.name)))
+
+
+def one_like(t: Term) -> Term:
+    ones = tuple(T.Ones(i) for i in sorted(T.free(t), key=lambda i: i.name))
+    return T.Prod((ONE, *ones)) if ones else ONE
+
+
+def split_coefficient(t: Term) -> tuple[Fraction, Term]:
+    """``2 X[a,b]`` -> (2, X[a,b])."""
+    if isinstance(t, T.Num):
+        return t.value, ONE
+    if isinstance(t, T.Prod):
+        numbers = [f for f in t.factors if isinstance(f, T.Num)]
+        if numbers:
+            coeff = Fraction(1)
+            for f in numbers:
+                coeff *= f.value
+            rest = tuple(f for f in t.factors if not isinstance(f, T.Num))
+            if not rest:
+                return coeff, ONE
+            if len(rest) == 1 and not t.summed:
+                return coeff, rest[0]
+            return coeff, T.Prod(rest, t.summed)
+    return Fraction(1), t
+
+
+def scaled(coeff: Fraction, t: Term) -> Term:
+    if coeff == 1:
+        return t
+    if t == ONE:
+        return T.Num(coeff)
+    if isinstance(t, T.Prod):
+        return T.Prod((T.Num(coeff),) + t.factors, t.summed)
+    return T.Prod((T.Num(coeff), t))

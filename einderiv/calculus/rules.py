@@ -1,0 +1,361 @@
+"""The simplification rules, as data: small rewrites, each with its formula.
+
+Input: one index-IR node. Output: an equal node, or None when the rule does not apply.
+Invariants:
+- ``RULES`` is a list of ``Rule(name, kind, formula, rewrite)``; ``simplify`` runs them with one
+  fixpoint driver. A rule looks only at its own node (children are already simplified).
+- Rules never distribute a product over a sum unless a Kronecker delta is then contracted.
+- Merging like terms hashes canonical keys; there is no pairwise comparison of terms.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.calculus.rewriting import (
+    Rule,
+    is_zero,
+    one_like,
+    scaled,
+    split_coefficient,
+    zero_like,
+)
+from einderiv.calculus.rewriting import rule as register
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, key, signature
+from einderiv.ir.index_ir import ONE, Term
+
+RULES: list[Rule] = []
+
+
+def rule(kind: type, formula: str, needs: tuple = ()):
+    """Register ``fn`` in ``RULES`` as the rule ``formula`` for ``kind`` nodes."""
+    return register(kind, formula, RULES, needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sums
+
+
+@rule(T.Add, "(a + (b + c)) -> a + b + c;  a + 0 -> a;  (a) -> a")
+def add_flatten(t: T.Add):
+    terms: list[Term] = []
+    for x in t.terms:
+        if isinstance(x, T.Add):
+            terms.extend(x.terms)
+        elif not is_zero(x):
+            terms.append(x)
+    if not terms:
+        return zero_like(t)
+    if len(terms) == 1:
+        return terms[0]
+    return T.Add(tuple(terms)) if len(terms) != len(t.terms) else None
+
+
+@rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")
+def add_collect(t: T.Add):
+    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, and
+    only terms that share a signature pay for a canonical form (most sums have none)."""
+    split = [split_coefficient(x) for x in t.terms]
+    signatures = [signature(rest) for _, rest in split]
+    if len(set(signatures)) == len(signatures):
+        return None  # no two terms can be equal
+    seen: set[tuple] = set()
+    shared = {s for s in signatures if s in seen or seen.add(s)}
+    groups: dict[tuple, list] = {}
+    for (coeff, rest), sig in zip(split, signatures):
+        k = ("key", key(canonical(rest))) if sig in shared else ("alone", sig)
+        if k in groups:
+            groups[k][0] += coeff
+        else:
+            groups[k] = [coeff, rest]
+    if len(groups) == len(t.terms):
+        return None
+    terms = [scaled(c, rest) for c, rest in groups.values() if c != 0]
+    if not terms:
+        return zero_like(t)
+    return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+# ---------------------------------------------------------------------------------------------
+# Products
+
+
+@rule(
+    T.Prod,
+    "sum_e (u + v) -> sum_e u + sum_e v  (a sum of a sum: linear, no blow-up)",
+    needs=(T.Add,),
+)
+def prod_sum_of_add(t: T.Prod):
+    if len(t.factors) == 1 and isinstance(t.factors[0], T.Add):
+        return T.Add(tuple(T.Prod((x,), t.summed) for x in t.factors[0].terms))
+    return None
+
+
+@rule(T.Prod, "0 x -> 0", needs=(T.Zero, T.Num))
+def prod_zero(t: T.Prod):
+    if any(is_zero(f) for f in t.factors):
+        return zero_like(t)
+    return None
+
+
+@rule(T.Prod, "a (b c) -> a b c  (inner summed indices renamed apart)", needs=(T.Prod,))
+def prod_flatten(t: T.Prod):
+    if not any(isinstance(f, T.Prod) for f in t.factors):
+        return None
+    taken = set(t.summed) | set(T.free(t))
+    factors: list[Term] = []
+    summed = list(t.summed)
+    for f in t.factors:
+        if not isinstance(f, T.Prod):
+            factors.append(f)
+            continue
+        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken or s in summed}
+        inner = tuple(T.rename(g, clash) for g in f.factors) if clash else f.factors
+        factors.extend(inner)
+        summed.extend(clash.get(s, s) for s in f.summed)
+    return T.Prod(tuple(factors), tuple(summed))
+
+
+@rule(T.Prod, "2 (3 x) -> 6 x;  1 x -> x;  (x) -> x")
+def prod_numbers(t: T.Prod):
+    numbers = [f for f in t.factors if type(f) is T.Num]
+    if not numbers:  # the common case
+        return t.factors[0] if len(t.factors) == 1 and not t.summed else None
+    rest = tuple(f for f in t.factors if not isinstance(f, T.Num))
+    if len(numbers) <= 1 and not (numbers and numbers[0] == ONE):
+        if len(t.factors) == 1 and not t.summed:
+            return t.factors[0]
+        if numbers and t.factors[0] is not numbers[0]:
+            return T.Prod((numbers[0],) + rest, t.summed)
+        return None
+    coeff = Fraction(1)
+    for f in numbers:
+        coeff *= f.value
+    factors = rest if coeff == 1 else (T.Num(coeff),) + rest
+    if not factors:
+        return ONE if not t.summed else T.Prod((ONE,), t.summed)
+    return T.Prod(factors, t.summed)
+
+
+@rule(T.Prod, "sum_j delta[i,j] A[j,k] -> A[i,k]", needs=(T.Delta,))
+def prod_delta(t: T.Prod):
+    """One pass: each contracted delta joins its summed end to the other end (union-find), and
+    the other factors are renamed once at the end, so k deltas cost one renaming, not k."""
+    summed = dict.fromkeys(t.summed)  # an ordered set
+    parent: dict[T.Index, T.Index] = {}
+
+    def find(i: T.Index) -> T.Index:
+        while i in parent:
+            i = parent[i]
+        return i
+
+    factors: list[Term] = []
+    fired = False
+    for f in t.factors:
+        if type(f) is not T.Delta:
+            factors.append(f)
+            continue
+        a, b = find(f.a), find(f.b)
+        if a == b:  # delta[b,b] = 1[b]: b stays summed
+            factors.append(T.Ones(a))
+        elif a in summed or b in summed:
+            gone, kept = (a, b) if a in summed else (b, a)
+            del summed[gone]
+            parent[gone] = kept
+        else:
+            factors.append(f)
+            continue
+        fired = True
+    if not fired:
+        return None
+    if parent:
+        mapping = {i: find(i) for i in parent}
+        factors = [T.rename(g, mapping) for g in factors]
+    present = frozenset().union(*(T.free(f) for f in factors)) if factors else frozenset()
+    kept_free = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
+    factors += [T.Ones(i) for i in kept_free]
+    if not factors:
+        return T.Prod((ONE,), tuple(summed)) if summed else ONE
+    return T.Prod(tuple(factors), tuple(summed))
+
+
+@rule(T.Prod, "1[a] x[a] -> x[a];  sum_a 1[a] c -> n c;  sum_a c -> n c")
+def prod_ones(t: T.Prod):
+    has_ones = any(isinstance(f, T.Ones) for f in t.factors)
+    if not has_ones and set(t.summed) <= frozenset().union(*map(T.free, t.factors)):
+        return None  # nothing to drop and every summed index is used: the common case
+    factors = list(t.factors)
+    summed = list(t.summed)
+    fired = False
+    for k, f in reversed(list(enumerate(factors))):
+        if not isinstance(f, T.Ones):
+            continue
+        others = factors[:k] + factors[k + 1 :]
+        if any(f.index in T.free(g) for g in others):
+            del factors[k]
+            fired = True
+    users: dict[T.Index, list[int]] = {}
+    for k, g in enumerate(factors):
+        for i in T.free(g):
+            users.setdefault(i, []).append(k)
+    dropped: set[int] = set()
+    for s in list(summed):
+        own = users.get(s, [])
+        if not own or (len(own) == 1 and isinstance(factors[own[0]], T.Ones)):
+            dropped.update(own)
+            summed.remove(s)
+            factors.append(T.Size(s.dim))
+            fired = True
+    factors = [g for k, g in enumerate(factors) if k not in dropped]
+    if not fired:
+        return None
+    return T.Prod(tuple(factors) or (ONE,), tuple(summed))
+
+
+@rule(
+    T.Prod,
+    "sum_j (delta[j,i] u + v) w[j] -> sum_j delta[j,i] u w[j] + sum_j v w[j]",
+    needs=(T.Add,),
+)
+def prod_distribute_delta(t: T.Prod):
+    summed = set(t.summed)
+    for k, f in enumerate(t.factors):
+        if isinstance(f, T.Add) and any(_has_summed_delta(x, summed) for x in f.terms):
+            rest = t.factors[:k] + t.factors[k + 1 :]
+            return T.Add(tuple(T.Prod(rest + (x,), t.summed) for x in f.terms))
+    return None
+
+
+def _has_summed_delta(t: Term, summed: set) -> bool:
+    if isinstance(t, T.Delta):
+        return t.a in summed or t.b in summed
+    if isinstance(t, T.Prod):
+        return any(isinstance(f, T.Delta) and (f.a in summed or f.b in summed) for f in t.factors)
+    return False
+
+
+@rule(T.Prod, "x sum_r u(r) -> sum_r x u(r)", needs=(T.SumOver,))
+def prod_hoist_sumover(t: T.Prod):
+    for k, f in enumerate(t.factors):
+        if isinstance(f, T.SumOver):
+            rest = t.factors[:k] + t.factors[k + 1 :]
+            var, body = f.var, f.body
+            if any(var in T.int_names(g) for g in rest):
+                new = T.fresh_int()
+                body, var = T.subst_int(body, var, T.affine(0, {new: 1})), new
+            return T.SumOver(var, f.count, T.Prod(rest + (body,), t.summed))
+    return None
+
+
+@rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u)")
+def prod_same_base(t: T.Prod):
+    seen: dict[Term, int] = {}
+    summed = set(t.summed)
+    for k, f in enumerate(t.factors):
+        base = f.base if isinstance(f, T.Pow) else f
+        if isinstance(f, (T.Num, T.Ones, T.Delta)) or T.free(base) != T.free(f):
+            continue
+        if T.free(base) & summed:  # x[a] x[a] summed over a is an inner product: keep it
+            continue
+        if base in seen:
+            j = seen[base]
+            total = _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f))
+            if total is None:
+                continue
+            merged = one_like(base) if total == T.Num(Fraction(0)) else T.Pow(base, total)
+            rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+            return T.Prod(rest + (merged,), t.summed)
+        seen[base] = k
+    return None
+
+
+def _pow_exponent(f: Term) -> Term:
+    return f.exponent if isinstance(f, T.Pow) else ONE
+
+
+def _exponent_sum(p: Term, q: Term) -> Term | None:
+    if isinstance(p, T.Num) and isinstance(q, T.Num):
+        return T.Num(p.value + q.value)
+    return None
+
+
+@rule(T.Prod, "exp(u) (1 + exp(u))^-1 -> sigmoid(u)", needs=(T.Pow,))
+def prod_sigmoid(t: T.Prod):
+    for k, f in enumerate(t.factors):
+        if not (isinstance(f, T.Pow) and f.exponent == T.MINUS_ONE):
+            continue
+        if not (isinstance(f.base, T.Add) and len(f.base.terms) == 2):
+            continue
+        one, other = f.base.terms
+        if isinstance(other, T.Ones) or other == ONE:
+            one, other = other, one
+        if not ((isinstance(one, T.Ones) or one == ONE) and isinstance(other, T.Func)):
+            continue
+        if other.name != "exp" or other not in t.factors:
+            continue
+        j = t.factors.index(other)
+        rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+        return T.Prod(rest + (T.Func("sigmoid", other.arg),), t.summed)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Atoms
+
+
+@rule(T.Delta, "delta[a,a] -> 1[a]")
+def delta_diagonal(t: T.Delta):
+    return T.Ones(t.a) if t.a == t.b else None
+
+
+@rule(T.Pow, "u^1 -> u;  u^0 -> 1;  2^3 -> 8;  (u^p)^n -> u^(p n) for integer n")
+def pow_simple(t: T.Pow):
+    base, p = t.base, t.exponent
+    if isinstance(p, T.Num):
+        if p.value == 1:
+            return base
+        if p.value == 0:
+            return one_like(base)
+        integer = p.value.denominator == 1
+        if isinstance(base, T.Num) and integer and (base.value != 0 or p.value > 0):
+            return T.Num(base.value ** int(p.value))
+        if isinstance(base, T.Pow) and isinstance(base.exponent, T.Num) and integer:
+            return T.Pow(base.base, T.Num(base.exponent.value * p.value))
+    return None
+
+
+@rule(T.Pow, "(s 1[a])^p -> s^p 1[a]  (a broadcast scalar raised elementwise)")
+def pow_broadcast(t: T.Pow):
+    base = t.base
+    if not isinstance(base, T.Prod) or base.summed or T.free(t.exponent):
+        return None
+    ones = tuple(f for f in base.factors if isinstance(f, T.Ones))
+    rest = tuple(f for f in base.factors if not isinstance(f, T.Ones))
+    if not ones or not rest or any(T.free(f) for f in rest):
+        return None
+    inner = rest[0] if len(rest) == 1 else T.Prod(rest)
+    return T.Prod((T.Pow(inner, t.exponent), *ones))
+
+
+@rule(T.Func, "log(exp(u)) -> u;  exp(log(u)) -> u")
+def func_inverse_pair(t: T.Func):
+    inner = t.arg
+    if isinstance(inner, T.Func) and {t.name, inner.name} == {"log", "exp"}:
+        return inner.arg
+    return None
+
+
+@rule(
+    T.SumOver,
+    "sum_{r<n} c -> n c;  sum_r (u + v) -> sum_r u + sum_r v;  sum_{r<0} u -> 0",
+)
+def sumover_simple(t: T.SumOver):
+    if t.var not in T.int_names(t.body):
+        count = T.Num(Fraction(t.count.const)) if t.count.is_literal else t.count
+        return T.Prod((count, t.body))
+    if isinstance(t.body, T.Add):
+        return T.Add(tuple(t.replace(body=x) for x in t.body.terms))
+    if t.count == T.affine(0):
+        return zero_like(t)
+    return None

@@ -1,0 +1,127 @@
+"""Simplification: index IR -> equal index IR, the rules of ``rules`` run to a fixpoint.
+
+Input: a term (typically a fresh derivative full of Kronecker deltas).
+Output: an equal term with the deltas contracted, zeros and ones removed, equal terms merged and
+chains of one matrix folded into powers; finally in canonical form (``canon``).
+Invariants: ``simplify`` is the one driver -- children first, then the node's rules until none
+fires -- with a memo, so a shared subterm is simplified once; ``tidy`` is the same driver with
+only the structural rules, for showing derivation steps.
+"""
+
+from __future__ import annotations
+
+from einderiv.calculus import powers, rules
+from einderiv.calculus.rewriting import Rule, with_children, zero_like
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, scope
+from einderiv.ir.index_ir import Term
+
+RULES: list[Rule] = rules.RULES + powers.RULES  # the whole table, in order of priority
+
+_MAX_REWRITES = 10_000
+_EXPAND_LIMIT = 16
+
+
+# the rules that only restructure (no delta contraction, no merging): what a student writes first
+STRUCTURAL = ("add_flatten", "prod_flatten", "prod_numbers", "prod_zero", "prod_sum_of_add")
+
+
+def simplify(t: Term) -> Term:
+    """Run every rule to a fixpoint, then put the result in canonical form.
+
+    A symbolic sum with a small literal count that is still there at the fixpoint is then
+    written out (``sum_{r<2} u(r) -> u(0) + u(1)``) and the rules run once more: expanding
+    only at the end lets the sum first merge away (``sum_r X^r X^(k-1-r) -> k X^(k-1)``).
+    """
+    with scope():
+        driver = _Driver(_ALL)
+        done = driver.run(t)
+        expanded = _expand_sums(done) if driver.sums else done  # no SumOver was ever met
+        if expanded is not done:
+            done = _Driver(_ALL).run(expanded)
+        return canonical(done)
+
+
+def _expand_sums(t: Term) -> Term:
+    kids = [_expand_sums(c) for c in T.children(t)]
+    t = with_children(t, kids)
+    if isinstance(t, T.SumOver) and t.count.is_literal and abs(t.count.const) <= _EXPAND_LIMIT:
+        n = t.count.const
+        if n == 0:
+            return zero_like(t)
+        values = range(n) if n > 0 else range(n, 0)  # a backward sum when n < 0
+        terms = tuple(T.subst_int(t.body, t.var, T.affine(r)) for r in values)
+        total = terms[0] if len(terms) == 1 else T.Add(terms)
+        return total if n > 0 else T.Prod((T.MINUS_ONE, total))
+    return t
+
+
+def tidy(t: Term) -> Term:
+    """Only flatten nested sums and products and fold numbers (for showing derivation steps)."""
+    with scope():
+        return canonical(_Driver(_STRUCTURAL).run(t))
+
+
+class _Table:
+    """The rules by node type, and by the types of a node's children for rules that say what
+    they need (``Rule.needs``): the driver tries on a node only rules that can fire on it."""
+
+    def __init__(self, rules: list[Rule]):
+        self.by_kind: dict[type, tuple[Rule, ...]] = {}
+        for r in rules:
+            self.by_kind[r.kind] = self.by_kind.get(r.kind, ()) + (r,)
+        self.gated = {k for k, rs in self.by_kind.items() if any(r.needs for r in rs)}
+        self.by_children: dict[tuple, tuple[Rule, ...]] = {}  # filled as kinds are met
+
+    def rules_for(self, t: Term, kids: tuple[Term, ...]) -> tuple[Rule, ...]:
+        kind = type(t)
+        if kind not in self.gated:
+            return self.by_kind.get(kind, ())
+        present = frozenset(map(type, kids))
+        found = self.by_children.get((kind, present))
+        if found is None:
+            found = tuple(
+                r for r in self.by_kind[kind] if r.needs is None or not r.needs.isdisjoint(present)
+            )
+            self.by_children[(kind, present)] = found
+        return found
+
+
+_ALL = _Table(RULES)
+_STRUCTURAL = _Table([r for r in RULES if r.name in STRUCTURAL])
+
+
+class _Driver:
+    def __init__(self, table: _Table):
+        self.memo: dict[Term, Term] = {}
+        self.budget = _MAX_REWRITES
+        self.table = table
+        self.sums = False  # whether a SumOver was met (only then can one remain at the end)
+
+    def run(self, t: Term) -> Term:
+        """``t`` at its fixpoint: children first, then the first rule that fires, whose result
+        is itself run to its fixpoint (so once a rule fires, ``t`` is done)."""
+        memo = self.memo
+        done = memo.get(t)
+        if done is not None:
+            return done
+        kids = T.children(t)
+        current = t
+        if type(t) is T.SumOver:
+            self.sums = True
+        if kids:
+            run = self.run
+            new_kids = [run(c) for c in kids]
+            if any(a is not b for a, b in zip(new_kids, kids)):
+                current = with_children(t, new_kids)
+                kids = T.children(current)
+        if self.budget > 0:
+            for r in self.table.rules_for(current, kids):
+                new = r.rewrite(current)
+                if new is not None and new is not current:
+                    self.budget -= 1
+                    current = self.run(new)
+                    break
+        memo[t] = current
+        memo[current] = current
+        return current

@@ -1,0 +1,1 @@
+"""check stage: judge a claimed derivative against the engine's (verdict, probes, diagnosis)."""

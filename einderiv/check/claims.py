@@ -1,0 +1,77 @@
+"""Reading a claimed derivative: the first step of ``check``.
+
+Input: the expression (an ``Expr``), the engine's derivative of it, and the claim: text in matrix
+or index notation, or an ``Expr``.
+Output: the claim as an ``Expr`` whose variables have the expression's kinds and dimensions, and
+the claim's text as the user wrote it; an index-notation claim's axes in the derivative's order.
+Invariants:
+- the claim is read with the expression's declarations (``declarations_of``), so ``A`` means the
+  same matrix in both, and at the derivative's shape when it has one (that sizes a bare ``I``);
+  a claim that does not fit that shape is read without it, to be judged wrong, not refused;
+- a claim naming a variable the expression does not have is an ``EinderivError``; a syntax error
+  is a ``ParseError`` that points into the claim;
+- a ``ShapeError`` is left to the caller: a claim that does not type-check is a wrong claim.
+"""
+
+from __future__ import annotations
+
+from einderiv.api import Expr, parse
+from einderiv.errors import EinderivError, ParseError, ShapeError
+
+__all__ = ["declarations_of", "read_claim"]
+
+
+def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
+    """The claim as an ``Expr`` for judging against ``expected``, and its text."""
+    if isinstance(claim, Expr):
+        unknown = sorted(set(claim.variables) - set(f.variables))
+        if unknown:
+            raise EinderivError(f"the claim uses names not in the expression: {', '.join(unknown)}")
+        return claim, str(claim)
+    if not isinstance(claim, str):
+        raise EinderivError(f"the claim must be text or an Expr, not {type(claim).__name__}")
+    root = None
+    if expected.slots is not None:
+        root = tuple(None if i is None else i.dim for i in expected.slots)
+    try:
+        try:
+            parsed = parse(claim, where=declarations_of(f), what="claim", shape=root)
+        except ShapeError:
+            parsed = parse(claim, where=declarations_of(f), what="claim")  # judged: wrong shape
+    except ParseError as error:
+        raise ParseError(
+            str(error).split("\n", 1)[0].split(": ", 1)[-1],
+            text=claim,
+            line=error.line,
+            column=error.column,
+            expected=error.expected,
+            what="claim",
+        ) from None
+    unknown = sorted(set(parsed.variables) - set(f.variables))
+    if unknown:
+        raise EinderivError(
+            f"the claim uses names that are not in the expression: {', '.join(unknown)}"
+        )
+    return _match_indices(parsed, expected), claim
+
+
+def _match_indices(claim: Expr, expected: Expr) -> Expr:
+    """An index-notation claim's axes in the derivative's order, matched by index name."""
+    names = [i.name for i in expected.axes]
+    by_name = {i.name: i for i in claim.axes}
+    if claim.slots is not None or sorted(names) != sorted(by_name):
+        return claim
+    axes = tuple(by_name[n] for n in names)
+    return Expr(claim.term, axes, claim.variables, claim.index_dims)
+
+
+def declarations_of(f: Expr) -> str:
+    """``where`` text that gives the claim the expression's kinds and dimensions."""
+    parts = []
+    for name, info in sorted(f.variables.items()):
+        dims = f"({', '.join(map(str, info.dims))})" if info.dims else ""
+        kind = info.kind
+        if kind == "symmetric":
+            dims = f"({info.dims[0]})"
+        parts.append(f"{name}: {kind}{dims}")
+    return "; ".join(parts)

@@ -1,0 +1,138 @@
+"""Diagnoses of wrong claims: what kind of mistake a claimed derivative looks like.
+
+Input: the engine's derivative and the claim (``Expr`` s), and for a claim of the right shape
+their values at a probe where they differ (``probes``).
+Output: a diagnosis in words, or None when the mistake is none of the known kinds: the other
+layout (the transpose), a wrong sign, a constant factor, products in reverse order; and the words
+for shapes and orientations that ``check`` uses when the claim's shape is wrong.
+Invariants:
+- a diagnosis is only ever a finding about values (or shapes) actually computed: a claim is said
+  to be "the transpose" or "off by a factor" only when that holds at the probe;
+- reversing products (``reverse_products``) reverses the order of the factors of every matrix
+  product, through sums and negations, and adds no transposes;
+- a claim whose reversed form cannot be read or evaluated (an ``EinderivError``) gets no
+  diagnosis, never an error.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from einderiv.api import Expr, parse
+from einderiv.check.claims import declarations_of
+from einderiv.check.probes import close
+from einderiv.errors import EinderivError
+from einderiv.ir import matrix_ir as M
+
+__all__ = ["describe_array_shape", "diagnosis", "layout_hint", "orientation", "reverse_products"]
+
+
+def diagnosis(
+    expected: Expr, claim: Expr, probe: dict, want: np.ndarray, got: np.ndarray
+) -> str | None:
+    """The kind of mistake, from the true value ``want`` and the claim's ``got`` at ``probe``."""
+    if want.ndim >= 2 and close(got, np.transpose(want)):
+        return layout_hint(expected)
+    ratio = _constant_ratio(got, want)
+    if ratio is not None:
+        if ratio == -1:
+            return "the sign is wrong"
+        if ratio == 0:
+            return "the claim is zero, the derivative is not"
+        return f"off by a factor of {_nice(ratio)}"
+    reversed_claim = _reversed_products(claim)
+    if reversed_claim is not None:
+        try:
+            value = np.asarray(
+                reversed_claim(**{k: v for k, v in probe.items() if k in reversed_claim.variables})
+            )
+        except EinderivError:
+            value = None
+        if value is not None and value.shape == want.shape and close(value, want):
+            return "the product order is reversed"
+    return None
+
+
+def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
+    if got.shape != want.shape or not want.size or np.max(np.abs(want)) == 0:
+        return None
+    k = int(np.argmax(np.abs(want)))
+    ratio = float(got.flat[k] / want.flat[k])
+    if close(got, ratio * want):
+        return ratio
+    return None
+
+
+def _nice(x: float) -> str:
+    fraction = Fraction(x).limit_denominator(12)
+    if abs(float(fraction) - x) < 1e-9:
+        return M.format_number(fraction)
+    return f"{x:.6g}"
+
+
+def orientation(e: Expr):
+    """'row' or 'column' for a vector in matrix form; None otherwise."""
+    if e.slots is None or len(e.axes) != 1:
+        return None
+    return "column" if e.slots[0] is not None else "row"
+
+
+def layout_hint(expected: Expr) -> str:
+    """The diagnosis of a claim that is the derivative in the other layout."""
+    layout = expected._layout or "numerator"
+    other = {"numerator": "denominator", "denominator": "numerator"}.get(layout, "numerator")
+    return f"this is the {other}-layout answer (the transpose); in {layout} layout it is {expected}"
+
+
+def describe_array_shape(e: Expr) -> str:
+    """The shape of ``e``'s value in words: "a scalar", "a row vector of length n", ..."""
+    if not e.shape:
+        return "a scalar"
+    kind = orientation(e)
+    if kind:
+        return f"a {kind} vector of length {e.shape[0]}"
+    return "an array of shape " + " x ".join(map(str, e.shape))
+
+
+def _reversed_products(claim: Expr) -> Expr | None:
+    """The claim with every matrix product's factors in reverse order (no transposes added)."""
+    tree = claim.matrix()
+    if tree is None:
+        return None
+    flipped = reverse_products(tree)
+    if flipped == tree:
+        return None
+    try:
+        return parse(M.show(flipped), where=declarations_of(claim))
+    except EinderivError:
+        return None
+
+
+def reverse_products(e: M.MExpr) -> M.MExpr:
+    """``e`` with the factors of every matrix product in reverse order."""
+    match e:
+        case M.MatMul():
+            factors = _chain(e)
+            return _rebuild([reverse_products(f) for f in reversed(factors)])
+        case M.Add(left=a, right=b):
+            return M.Add(reverse_products(a), reverse_products(b))
+        case M.Sub(left=a, right=b):
+            return M.Sub(reverse_products(a), reverse_products(b))
+        case M.Neg(operand=x):
+            return M.Neg(reverse_products(x))
+    return e
+
+
+def _chain(e: M.MExpr) -> list[M.MExpr]:
+    if isinstance(e, M.MatMul):
+        return _chain(e.left) + _chain(e.right)
+    return [e]
+
+
+def _rebuild(factors: list[M.MExpr]) -> M.MExpr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = M.MatMul(out, f)
+    return out

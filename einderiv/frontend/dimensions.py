@@ -1,0 +1,221 @@
+"""Sizes as a union-find: the dimensions of variables, indices and ``I``, and their unification.
+
+Input: a matrix-IR tree's ``where`` declarations (and the tree, to find names used only as
+exponents); then, from the shape walk (``shape_walk``), requests for the kind and cells of a
+variable and for two dimensions to be one.
+Output: ``Inference``: a ``DimCell`` per dimension, merged into classes; the kind and cells of each
+variable; ``resolve_names`` names each class (a declared name or number, or a fresh ``n``, ``m``,
+...). A unification that cannot hold is a ``ShapeError`` naming the sub-expression, the sizes and
+where each came from (``describe_shape`` words a shape for these messages).
+Invariants:
+- Declared sizes are fixed and distinct: unifying ``m`` with ``n`` or ``3`` with ``4`` fails; a
+  declared name meeting a number takes that number (``n = 3``). A missing axis unifies only
+  with a size of 1.
+- A class's representative is its cell with a fixed size if it has one, else its oldest cell;
+  the representative's origin is the place a message names. Fresh names go to classes in the
+  order their first cells were made.
+- Undeclared names follow SPEC section 1: upper-case initial -> matrix, lower-case -> vector, a
+  name used only as an exponent -> integer.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from einderiv.errors import ShapeError
+from einderiv.ir import matrix_ir as M
+
+__all__ = ["DimCell", "Inference", "child_fields", "describe_shape", "resolve_names"]
+
+
+class DimCell:
+    """A union-find cell for one dimension. ``value`` is set for declared (fixed) sizes."""
+
+    __slots__ = ("order", "origin", "parent", "value")
+
+    def __init__(self, value, origin: str, order: int):
+        self.parent = self
+        self.value = value
+        self.origin = origin
+        self.order = order
+
+    def root(self) -> DimCell:
+        cell = self
+        while cell.parent is not cell:
+            cell.parent = cell.parent.parent
+            cell = cell.parent
+        return cell
+
+
+_AUTO_NAMES = ("n", "m", "p", "q", "r", "s", "d", "e", "l", "h")
+
+
+def describe_shape(shape) -> str:
+    """A shape in cells in words: "a scalar", "a column vector of length 3", "an n-by-m matrix"."""
+    rows, cols = (_describe(d) if d is not None else None for d in shape)
+    if rows is None and cols is None:
+        return "a scalar"
+    if cols is None:
+        return "a column vector" + ("" if rows == "?" else f" of length {rows}")
+    if rows is None:
+        return "a row vector" + ("" if cols == "?" else f" of length {cols}")
+    if "?" in (rows, cols):
+        return "a matrix"
+    return f"{_article(str(rows))} {rows}-by-{cols} matrix"
+
+
+def _article(word: str) -> str:
+    """ "an" before a vowel sound: an n-by-m, an 8-by-3, an 11-by-3, an 18000-by-2; a 3-by-4."""
+    if word.isdigit():
+        eleven = len(word) % 3 == 2 and word[:2] in ("11", "18")  # eleven, eighteen (thousand)
+        return "an" if word[0] == "8" or eleven else "a"
+    return "an" if word[0] in "aefhilmnorsx" else "a"
+
+
+def _describe(d: DimCell | None) -> str:
+    """The size of ``d``'s class as written in messages: its fixed value, or "?"."""
+    if d is None:
+        return "no axis"
+    root = d.root()
+    return str(root.value) if root.value is not None else "?"
+
+
+class Inference:
+    """The union-find over all dimensions of one expression, and the variables' kinds."""
+
+    def __init__(self, decls: tuple[M.Decl, ...], tree: M.MExpr):
+        self.cells: list[DimCell] = []
+        self.named: dict[str, DimCell] = {}
+        self.vars: dict[str, tuple[str, list[DimCell]]] = {}
+        self.index_dims: dict[str, DimCell] = {}
+        self.exponent_only = _exponent_only_names(tree)
+        self.undeclared: set[str] = set()
+        for decl in decls:
+            self._declare(decl)
+
+    def cell(self, value=None, origin: str = "") -> DimCell:
+        made = DimCell(value, origin, len(self.cells))
+        self.cells.append(made)
+        return made
+
+    def _declare(self, decl: M.Decl) -> None:
+        where = f"declared `{decl.name}: {decl.kind}"
+        where += f"({', '.join(map(str, decl.dims))})`" if decl.dims else "`"
+        wanted = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}[decl.kind]
+        cells = []
+        for dim in decl.dims:
+            if isinstance(dim, str):
+                if dim not in self.named:
+                    self.named[dim] = self.cell(dim, where)
+                cells.append(self.named[dim])
+            else:
+                cells.append(self.cell(dim, where))
+        if decl.kind == "symmetric" and len(cells) == 2 and cells[0] is not cells[1]:
+            self.unify(cells[0], cells[1], M.Name(decl.name), "a symmetric matrix is square")
+        while len(cells) < wanted:
+            cells.append(cells[0] if decl.kind == "symmetric" and cells else self.cell(None, where))
+        self.vars[decl.name] = (decl.kind, cells)
+
+    def variable(self, name: str) -> tuple[str, list[DimCell]]:
+        if name not in self.vars:
+            self.undeclared.add(name)
+            origin = f"`{name}` (undeclared, so taken as "
+            if name in self.exponent_only:
+                self.vars[name] = ("integer", [])
+            elif name[0].isupper():
+                origin += "a matrix)"
+                self.vars[name] = ("matrix", [self.cell(None, origin), self.cell(None, origin)])
+            else:
+                origin += "a vector)"
+                self.vars[name] = ("vector", [self.cell(None, origin)])
+        return self.vars[name]
+
+    def unify(self, a: DimCell | None, b: DimCell | None, context: M.MExpr, what) -> None:
+        """Make ``a`` and ``b`` one size; ``what`` (text, or a function that makes it, so that
+        the message costs nothing unless it is shown) explains a failure."""
+        if a is None or b is None:
+            other = a if b is None else b
+            if other is None or other.root().value == 1:
+                return
+            self._fail(a, b, context, what)
+        ra, rb = a.root(), b.root()
+        if ra is rb:
+            return
+        if ra.value is not None and rb.value is not None and ra.value != rb.value:
+            if isinstance(ra.value, str) == isinstance(rb.value, str):
+                self._fail(a, b, context, what)  # m vs n, or 3 vs 4
+            if isinstance(ra.value, str):  # a declared name meets a number: n = 3
+                ra, rb = rb, ra
+            ra.origin = f"{ra.origin} ({rb.value} = {ra.value})"
+            rb.value = None
+        keep, drop = (ra, rb) if ra.value is not None or rb.value is None else (rb, ra)
+        if keep.value is None and drop.order < keep.order:
+            keep, drop = drop, keep
+        drop.parent = keep
+
+    def _fail(self, a, b, context: M.MExpr, what):
+        what = what() if callable(what) else what
+        places = [d.root().origin for d in (a, b) if d is not None and d.root().origin]
+        sizes = (
+            f" ({_describe(a)} vs {_describe(b)})"
+            if "?" not in (_describe(a), _describe(b))
+            else ""
+        )
+        message = f"shapes do not fit in `{M.show(context)}`: {what}{sizes}"
+        if places:
+            message += "; sizes from " + " and ".join(dict.fromkeys(places))
+        raise ShapeError(message)
+
+
+def _exponent_only_names(tree: M.MExpr) -> set[str]:
+    in_exponent: set[str] = set()
+    elsewhere: set[str] = set()
+    todo = [(tree, False)]  # a stack, not recursion: the walk is on every call's path
+    while todo:
+        e, exponent = todo.pop()
+        if isinstance(e, M.Name):
+            (in_exponent if exponent else elsewhere).add(e.name)
+            continue
+        powers = isinstance(e, (M.Power, M.ElemPow))
+        for name, child in child_fields(e):
+            todo.append((child, exponent or (powers and name == "exponent")))
+    return in_exponent - elsewhere
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one
+
+
+def child_fields(e: M.MExpr) -> list:
+    """(field name, child) for every sub-expression of ``e``, in field order."""
+    names = _CHILD_FIELDS.get(type(e))
+    if names is None:  # once per class: every field but the source span
+        names = _CHILD_FIELDS[type(e)] = tuple(n for n in e._init if n != "span")
+    found = []
+    for name in names:
+        value = getattr(e, name)
+        if isinstance(value, M.MExpr):
+            found.append((name, value))
+        elif isinstance(value, tuple):
+            found.extend((name, item) for item in value if isinstance(item, M.MExpr))
+    return found
+
+
+def resolve_names(inf: Inference) -> dict:
+    """A name for every cell (its class's fixed size, or a fresh name), and None for None."""
+    roots = [c.root() for c in inf.cells]
+    taken = {r.value for r in roots if r.value is not None}
+    taken.update(inf.vars)
+    pool = None  # the fresh names, made only when a class has no fixed size
+    names: dict = {None: None}
+    for cell, root in zip(inf.cells, roots):
+        name = names.get(root)
+        if name is None:
+            name = root.value
+            if name is None:
+                if pool is None:
+                    candidates = itertools.chain(_AUTO_NAMES, (f"n{i}" for i in itertools.count(1)))
+                    pool = (n for n in candidates if n not in taken)
+                name = next(pool)
+            names[root] = name
+        names[cell] = name
+    return names

@@ -1,0 +1,352 @@
+"""Lowering: matrix IR -> index IR, the way the lecture notes write a matrix expression as sums.
+
+Input: a ``Typed`` tree (shapes resolved).
+Output: ``Lowered(term, axes)``: an index-IR term and the ordered free indices that are the axes
+of its value (rows then columns; for index notation, the free indices sorted by name).
+Invariants:
+- Output indices are passed top-down, so no subterm is ever renamed here:
+  ``(A B)[a,b] = sum_c A[a,c] B[c,b]``, ``X'[a,b] = X[b,a]``, ``tr(X) = sum_a X[a,a]``.
+- A short literal power is a chain: ``tr(X^3) = X[a,b] X[b,c] X[c,a]``. ``inv``, ``det``,
+  ``logdet``, symbolic powers ``X^k`` and long literal powers are atoms with their own rules.
+- Sums stay nested: ``(X + A)[a,b]`` is one factor, never distributed.
+- Index notation uses Einstein summation: in a product, a user index that occurs twice is summed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from einderiv.errors import ShapeError
+from einderiv.frontend.shapes import Typed
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+
+_FUNCS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus"}
+CHAIN_LIMIT = 4  # X^n for n <= 4 is written out as a chain, as the notes do for tr(X^3)
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """An index-IR term with the ordered indices that are the axes of its value."""
+
+    term: T.Term
+    axes: tuple[T.Index, ...]
+    slots: tuple | None = None  # (row index, column index), each possibly None; None: index form
+
+
+def is_user_index(i: T.Index) -> bool:
+    return not i.name.startswith(("_", "%"))
+
+
+def user_free(t: T.Term) -> frozenset[T.Index]:
+    return frozenset(i for i in T.free(t) if is_user_index(i))
+
+
+def lower(typed: Typed) -> Lowered:
+    """Lower the whole typed tree."""
+    lowerer = _Lowerer(typed)
+    rows, cols = typed.shape(typed.tree)
+    out = tuple(None if d is None else T.fresh(d) for d in (rows, cols))
+    term = lowerer.lo(typed.tree, out)
+    axes = tuple(i for i in out if i is not None)
+    # user indices come only from index notation, whose names shape inference recorded
+    users = sorted(user_free(term), key=lambda i: i.name) if typed.index_dims else ()
+    if users and axes:
+        raise ShapeError(
+            f"`{M.show(typed.tree)}` mixes index notation with a matrix-valued result; "
+            "index every matrix (e.g. `A[i,j]`) so that the expression is a scalar entry"
+        )
+    return Lowered(term, axes + tuple(users), None if users else out)
+
+
+class _Lowerer:
+    def __init__(self, typed: Typed):
+        self.typed = typed
+
+    def index(self, name: str) -> T.Index:
+        return T.Index(name, self.typed.index_dims[name])
+
+    def lo(self, e: M.MExpr, out: tuple) -> T.Term:
+        """``e`` with its rows on ``out[0]`` and columns on ``out[1]`` (None: no such axis)."""
+        shape = self.typed.shape(e)
+        if (shape[0] is None) is (out[0] is None) and (shape[1] is None) is (out[1] is None):
+            return self._lower(e, out)  # the axes match: nothing to broadcast or drop
+        inner, broadcast, summed = [], [], []
+        for axis, index in zip(shape, out):
+            if axis is None and index is not None:  # e has no such axis: broadcast (size 1)
+                inner.append(None)
+                broadcast.append(T.Ones(index))
+            elif axis is not None and index is None:  # a size-1 axis that the context drops
+                extra = T.fresh(axis)
+                inner.append(extra)
+                summed.append(extra)
+            else:
+                inner.append(index)
+        term = self._lower(e, tuple(inner))
+        if broadcast or summed:
+            term = T.Prod((term, *broadcast), tuple(summed))
+        return term
+
+    def scalar(self, e: M.MExpr) -> T.Term:
+        return self.lo(e, (None, None))
+
+    def _lower(self, e: M.MExpr, out: tuple) -> T.Term:
+        a, b = out
+        match e:
+            case M.Name(name=name):
+                info = self.typed.variables.get(name)
+                if info is None or info.kind == "integer":  # integers, and a sum's variable
+                    return T.affine(0, {name: 1})
+                return T.Var(name, tuple(i for i in out if i is not None))
+            case M.Number(value=value):
+                return T.Num(value)
+            case M.Identity():
+                return T.Delta(a, b)
+            case M.Ones():
+                return T.Ones(a)
+            case M.Add(left=l, right=r):
+                return self._sum(e, self.lo(l, out), self.lo(r, out))
+            case M.Sub(left=l, right=r):
+                return self._sum(e, self.lo(l, out), _negate(self.lo(r, out)))
+            case M.Neg(operand=x):
+                return _negate(self.lo(x, out))
+            case M.MatMul() | M.Hadamard() | M.ElemDiv() | M.Div() if self._scalar_product(e):
+                return self._einstein([self._raw(f) for f in self._chain(e)])
+            case M.MatMul(left=l, right=r):
+                return self._matmul(l, r, out)
+            case M.Hadamard(left=l, right=r):
+                return T.Prod((self.lo(l, out), self.lo(r, out)))
+            case M.ElemDiv(left=l, right=r):
+                return T.Prod((self.lo(l, out), _reciprocal(self.lo(r, out))))
+            case M.Div(left=l, right=r):
+                return T.Prod((self.lo(l, out), _reciprocal(self.scalar(r))))
+            case M.ElemPow(base=base, exponent=p):
+                exponent = self.scalar(p) if self._is_scalar(p) else self.lo(p, out)
+                return T.Pow(self.lo(base, out), exponent)
+            case M.Power(base=base, exponent=p):
+                return self._power(e, base, p, out)
+            case M.Transpose(operand=x):
+                return self.lo(x, (b, a))
+            case M.Inverse(operand=x):
+                if self._is_scalar(x):
+                    return _reciprocal(self.scalar(x))
+                return self._matpow(x, T.affine(-1), out)
+            case M.Call(fn=fn, args=(x,)):
+                return self._call(fn, x, out)
+            case M.Entry():
+                return self._einstein([self._raw(e)])
+            case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+                # sum_{r=lo}^{hi} u(r) = sum_{s=0}^{hi-lo} u(s + lo)
+                low = _affine(lower)
+                count = T.affine_add(T.affine_add(_affine(upper), low, -1), T.affine(1))
+                new = T.fresh_int()
+                shifted = T.affine_add(T.affine(0, {new: 1}), low)
+                return T.SumOver(new, count, T.subst_int(self.lo(body, out), var, shifted))
+            case M.KDelta(indices=(i, j)):
+                return self._einstein([T.Delta(self.index(i), self.index(j))])
+            case M.KDelta(indices=(i, *others)):  # delta[i,j,k] = delta[i,j] delta[i,k]
+                deltas = tuple(T.Delta(self.index(i), self.index(j)) for j in others)
+                return self._einstein([T.Prod(deltas)])
+        raise ShapeError(f"cannot lower `{M.show(e)}`")
+
+    def _is_scalar(self, e: M.MExpr) -> bool:
+        return self.typed.shape(e) == (None, None)
+
+    # -- products ---------------------------------------------------------------------------
+
+    def _matmul(self, left: M.MExpr, right: M.MExpr, out: tuple) -> T.Term:
+        """``(L R)[a,b] = sum_c L[a,c] R[c,b]``, or scaling when one side is a scalar."""
+        a, b = out
+        if self._is_scalar(left):
+            return T.Prod((self.scalar(left), self.lo(right, out)))
+        if self._is_scalar(right):
+            return T.Prod((self.lo(left, out), self.scalar(right)))
+        inner_dim = self.typed.shape(left)[1] or self.typed.shape(right)[0]
+        if inner_dim is None:  # column times row: an outer product
+            return T.Prod((self.lo(left, (a, None)), self.lo(right, (None, b))))
+        c = T.fresh(inner_dim)
+        return T.Prod((self.lo(left, (a, c)), self.lo(right, (c, b))), (c,))
+
+    def _scalar_product(self, e: M.MExpr) -> bool:
+        """A product, quotient or Hadamard product of two scalars (entries, in index notation)."""
+        return (
+            isinstance(e, (M.MatMul, M.Hadamard, M.ElemDiv, M.Div))
+            and self._is_scalar(e.left)
+            and self._is_scalar(e.right)
+        )
+
+    def _chain(self, e: M.MExpr) -> list:
+        """Flatten a product of scalars into its factors (divisors marked as reciprocals)."""
+        if not self._scalar_product(e):
+            return [e]
+        if isinstance(e, (M.Div, M.ElemDiv)):
+            return self._chain(e.left) + [_Reciprocal(e.right)]
+        return self._chain(e.left) + self._chain(e.right)
+
+    def _raw(self, e) -> T.Term:
+        """A factor of a scalar product, before Einstein summation of its user indices."""
+        if isinstance(e, _Reciprocal):
+            return _reciprocal(self.scalar(e.operand))
+        if isinstance(e, M.Entry):
+            rows, cols = self.typed.shape(e.base)
+            names = iter(e.indices)
+            out = tuple(None if d is None else self.index(next(names)) for d in (rows, cols))
+            term = self.lo(e.base, out)
+            repeated = tuple(i for i in dict.fromkeys(out) if i is not None and out.count(i) > 1)
+            if repeated and not isinstance(term, (T.Var, T.MatPow)):  # (A B)[a,a] = tr(A B)
+                return T.Prod((term,), repeated)
+            return term
+        return self.scalar(e)
+
+    def _einstein(self, factors: list[T.Term]) -> T.Term:
+        """``A[i,k] B[k,j]``: a user index occurring twice in a product is summed over."""
+        counts: Counter = Counter()
+        for f in factors:
+            match f:
+                case T.Var(indices=indices) | T.MatPow(indices=indices):
+                    counts.update(i for i in indices if is_user_index(i))
+                case T.Delta(a=a, b=b):
+                    counts.update(i for i in (a, b) if is_user_index(i))
+                case _:
+                    counts.update(user_free(f))
+        summed = tuple(sorted((i for i, n in counts.items() if n >= 2), key=lambda i: i.name))
+        if len(factors) == 1 and not summed:
+            return factors[0]
+        return T.Prod(tuple(factors), summed)
+
+    def _sum(self, e: M.MExpr, left: T.Term, right: T.Term) -> T.Term:
+        """``A + B``; a scalar side is broadcast, index-notation terms must agree on indices."""
+        lf, rf = user_free(left), user_free(right)
+        if lf != rf:
+            if not lf:
+                left = T.Prod((left, *(T.Ones(i) for i in sorted(rf, key=str))))
+            elif not rf:
+                right = T.Prod((right, *(T.Ones(i) for i in sorted(lf, key=str))))
+            else:
+                names = ", ".join(sorted(i.name for i in lf)), ", ".join(sorted(i.name for i in rf))
+                raise ShapeError(
+                    f"`{M.show(e)}`: the terms have different free indices ({names[0]} vs "
+                    f"{names[1]}); every term of a sum needs the same free indices"
+                )
+        return T.Add((left, right))
+
+    # -- powers, inverse, determinants -----------------------------------------------------
+
+    def _power(self, e, base, exponent, out) -> T.Term:
+        if self._is_scalar(base):
+            return T.Pow(self.scalar(base), self.scalar(exponent))
+        power = _affine(exponent)
+        if not power.is_literal:
+            return self._matpow(base, power, out)
+        n = power.const
+        a, b = out
+        dim = self.typed.shape(base)[0]
+        # X^0 stays an atom, so its size stays tied to X; long powers are atoms, so
+        # d tr(X^64) costs what tr(X^k) does
+        if n <= 0 or n > CHAIN_LIMIT:
+            return self._matpow(base, power, out)
+        # X^n[a,b] = sum_{c1..c(n-1)} X[a,c1] X[c1,c2] ... X[c(n-1),b]
+        links = [a] + [T.fresh(dim) for _ in range(n - 1)] + [b]
+        factors = tuple(self.lo(base, (links[k], links[k + 1])) for k in range(n))
+        return factors[0] if n == 1 else T.Prod(factors, tuple(links[1:-1]))
+
+    def _matpow(self, base: M.MExpr, power: T.Affine, out) -> T.Term:
+        bound = T.bound_pair(self.typed.shape(base)[0])
+        return T.MatPow(self.lo(base, bound), bound, power, out)
+
+    def _det_of_entries(self, fn, x, inner, free, atom) -> T.Term:
+        """``det(W[i,j])``: the determinant of the matrix whose entries the two free indices
+        range over (det(A') = det(A), so which index is the row does not matter)."""
+        if len(free) != 2:
+            names = ", ".join(i.name for i in free)
+            raise ShapeError(
+                f"`{fn}({M.show(x)})`: a determinant of index notation needs two free indices "
+                f"(the rows and the columns); this one has {len(free)}: {names}"
+            )
+        if free[0].dim != free[1].dim:
+            (i, di), (j, dj) = ((k.name, k.dim) for k in free)
+            raise ShapeError(
+                f"`{fn}({M.show(x)})`: a determinant needs a square matrix, but {i} ranges over "
+                f"{di} and {j} over {dj}; declare the matrix square (e.g. `A: matrix(n, n)`)"
+            )
+        bound = T.bound_pair(free[0].dim)
+        return atom(T.rename(inner, dict(zip(free, bound))), bound)
+
+    def _call(self, fn: str, x: M.MExpr, out: tuple) -> T.Term:
+        a, b = out
+        shape = self.typed.shape(x)
+        if fn in _FUNCS:
+            if (
+                fn == "log"
+                and isinstance(x, M.Call)
+                and x.fn == "det"
+                and not self._is_scalar(x.args[0])
+            ):
+                return self._call("logdet", x.args[0], out)  # log|X| = logdet(X)
+            return T.Func(fn, self.lo(x, out))
+        if fn == "inv":
+            return self._lower(M.Inverse(x), out)
+        if fn in ("det", "logdet"):
+            atom = T.Det if fn == "det" else T.LogDet
+            if self._is_scalar(x):
+                inner = self.scalar(x)
+                free = sorted(user_free(inner), key=lambda i: i.name)
+                if not free:  # det of a scalar is the scalar
+                    return inner if fn == "det" else T.Func("log", inner)
+                return self._det_of_entries(fn, x, inner, free, atom)
+            bound = T.bound_pair(shape[0])
+            return atom(self.lo(x, bound), bound)
+        if fn == "tr":  # tr(X) = sum_a X[a,a]
+            if self._is_scalar(x):
+                return self.scalar(x)
+            c = T.fresh(shape[0])
+            return T.Prod((self.lo(x, (c, c)),), (c,))
+        if fn in ("sum", "norm2"):
+            axes = tuple(None if d is None else T.fresh(d) for d in shape)
+            summed = tuple(i for i in axes if i is not None)
+            if fn == "sum":  # sum(X) = sum_{a,b} X[a,b]
+                return T.Prod((self.lo(x, axes),), summed) if summed else self.lo(x, axes)
+            # norm2(X) = (sum_{a,b} X[a,b] X[a,b]) ^ (1/2)
+            square = T.Prod((self.lo(x, axes), self.lo(x, axes)), summed)
+            return T.Pow(square, T.Num(Fraction(1, 2)))
+        if fn == "diag":
+            if shape[1] is None or shape[0] is None:  # diag(x)[a,b] = x[a] delta[a,b]
+                vector_out = (a, None) if shape[1] is None else (None, a)
+                return T.Prod((self.lo(x, vector_out), T.Delta(a, b)))
+            return self.lo(x, (a, a))  # diag(X)[a] = X[a,a]
+        raise ShapeError(f"cannot lower function {fn}")
+
+
+@dataclass(frozen=True)
+class _Reciprocal:
+    """Marks a divisor inside a flattened scalar product."""
+
+    operand: M.MExpr
+
+
+def _negate(t: T.Term) -> T.Term:
+    return T.Prod((T.MINUS_ONE, t))
+
+
+def _reciprocal(t: T.Term) -> T.Term:
+    return T.Pow(t, T.MINUS_ONE)
+
+
+def _affine(e: M.MExpr) -> T.Affine:
+    """An integer exponent expression as an affine form (shape inference checked it)."""
+    match e:
+        case M.Number(value=value):
+            return T.affine(int(value))
+        case M.Name(name=name):
+            return T.affine(0, {name: 1})
+        case M.Add(left=l, right=r):
+            return T.affine_add(_affine(l), _affine(r))
+        case M.Sub(left=l, right=r):
+            return T.affine_add(_affine(l), _affine(r), -1)
+        case M.Neg(operand=x):
+            return T.affine_scale(_affine(x), -1)
+        case M.MatMul(left=M.Number(value=v), right=x) | M.MatMul(left=x, right=M.Number(value=v)):
+            return T.affine_scale(_affine(x), int(v))
+    raise ShapeError(f"`{M.show(e)}` is not an integer exponent")

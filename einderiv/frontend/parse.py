@@ -1,0 +1,286 @@
+"""Text to matrix IR: the parser of SPEC section 1 (expressions) and of ``where`` declarations.
+
+Input: a string in the expression language (``tr(X' A X)``, ``log|X| + x' inv(S) x``) or a
+declaration list (``X: matrix(m, n); S: symmetric(n)``).
+Output: a ``matrix_ir`` expression (``parse_expression``) or a tuple of ``Decl``
+(``parse_declarations``).
+Stages, in import order: ``lexing`` (the parse's state, the post-lexer: bars and ``name(``) ->
+``declarations`` (the ``where`` rules) -> ``parse_errors`` (lark's errors to ``ParseError``) ->
+this module (the grammar, the expression rules, the entry points).
+Invariants:
+* the grammar is ``grammar/einderiv.lark``, loaded once, LALR; the transformer runs inside the
+  parser, so no parse tree is built and nothing recurses on deep input;
+* every node that has a ``span`` gets the (start, end) offsets of its source text;
+* numbers are exact ``Fraction`` s; ``-2`` is ``Number(-2)`` and a quotient of two number literals
+  (``1/3``) is one ``Number``, so ``show`` output reads back to the same tree; ``-A`` is ``Neg``;
+* any string either parses or raises an ``EinderivError`` (``ParseError`` with line, column,
+  caret and expected tokens for syntax errors); a tree deeper than ``MAX_DEPTH`` is refused, so
+  later recursive passes never hit ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
+
+from einderiv.errors import EinderivError, ParseError
+from einderiv.frontend.declarations import DeclarationRules
+from einderiv.frontend.lexing import RESERVED, STATE, ParseState, PostLexer, error_at
+from einderiv.frontend.parse_errors import from_lark
+from einderiv.ir import matrix_ir as ir
+
+__all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
+
+MAX_DEPTH = 400
+_NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
+
+
+_FLOAT_MAX = Fraction(sys.float_info.max)
+
+
+class _S:
+    """A node under construction with the source span it covers (parentheses included)."""
+
+    __slots__ = ("depth", "end", "node", "start")
+
+    def __init__(self, node, start: int, end: int, depth: int):
+        self.node, self.start, self.end, self.depth = node, start, end, depth
+
+
+def _start(c) -> int:
+    return c.start_pos if isinstance(c, Token) else c.start
+
+
+def _end(c) -> int:
+    return c.end_pos if isinstance(c, Token) else c.end
+
+
+def _binary(cls):
+    def build(self, children):
+        left, right = (c for c in children if isinstance(c, _S))
+        start, end = _start(children[0]), _end(children[-1])
+        node = _fold(cls, left.node, right.node) or cls(left.node, right.node, span=(start, end))
+        return _S(node, start, end, 1 + max(left.depth, right.depth))
+
+    return build
+
+
+def _fold(cls, left, right):
+    """``1/3`` is the number 1/3 (so that ``show`` of a fraction reads back)."""
+    numbers = isinstance(left, ir.Number) and isinstance(right, ir.Number)
+    if cls is ir.Div and numbers and right.value != 0:
+        return ir.Number(left.value / right.value)
+    return None
+
+
+def _exponent(base, exponent, span):
+    match exponent:
+        case ir.Name(name="T"):
+            return ir.Transpose(base, span=span)
+        case ir.Neg(operand=ir.Name(name="T")):
+            return ir.Transpose(ir.Inverse(base, span=span), span=span)
+        case ir.Number(value=-1):
+            return ir.Inverse(base, span=span)
+    return ir.Power(base, exponent, span=span)
+
+
+class _Build(DeclarationRules):
+    """Callbacks of the LALR parser: each rule's children (tokens and ``_S``) to an ``_S``; the
+    declaration rules come from ``declarations.DeclarationRules``."""
+
+    add = _binary(ir.Add)
+    sub = _binary(ir.Sub)
+    matmul = _binary(ir.MatMul)
+    hadamard = _binary(ir.Hadamard)
+    elemdiv = _binary(ir.ElemDiv)
+    div = _binary(ir.Div)
+    elempow = _binary(ir.ElemPow)
+
+    def power(self, children):
+        base, exponent = children[0], children[-1]
+        span = (base.start, exponent.end)
+        node = _exponent(base.node, exponent.node, span)
+        if isinstance(node, ir.Power):
+            return _S(node, *span, 1 + max(base.depth, exponent.depth))
+        twice = isinstance(node, ir.Transpose) and node.operand is not base.node
+        return _S(node, *span, base.depth + 1 + twice)
+
+    def neg(self, children):
+        minus, operand = children
+        span = (minus.start_pos, operand.end)
+        if isinstance(operand.node, ir.Number):
+            return _S(ir.Number(-operand.node.value), *span, operand.depth)
+        return _S(ir.Neg(operand.node, span=span), *span, operand.depth + 1)
+
+    def transpose(self, children):
+        operand, op = children
+        span = (operand.start, op.end_pos)
+        return _S(ir.Transpose(operand.node, span=span), *span, operand.depth + 1)
+
+    def entry(self, children):
+        base, _, indices, close = children
+        span = (base.start, close.end_pos)
+        names = tuple(t.value for t in indices)
+        if isinstance(base.node, ir.Name) and base.node.name == "delta":
+            if len(names) < 2:
+                raise error_at(f"delta takes two or more indices, not {len(names)}", base.start)
+            return _S(ir.KDelta(names, span=span), *span, 1)
+        return _S(ir.Entry(base.node, names, span=span), *span, base.depth + 1)
+
+    def indices(self, children):
+        return [t for t in children if t.type == "NAME"]
+
+    def name(self, children):
+        (token,) = children
+        span = (token.start_pos, token.end_pos)
+        if token.value == "I":
+            return _S(ir.Identity(span=span), *span, 1)
+        if token.value == "ones":
+            return _S(ir.Ones(span=span), *span, 1)
+        return _S(ir.Name(token.value, span=span), *span, 1)
+
+    def number(self, children):
+        (token,) = children
+        mantissa, _, power = token.value.lower().partition("e")
+        if len(mantissa) > 400 or len(power) > 5 or (power and abs(int(power)) > 1000):
+            raise error_at(f"the number {token.value[:20]}... is out of range", token.start_pos)
+        value = Fraction(token.value)
+        if abs(value) > _FLOAT_MAX:  # evaluation is float64: 1e400 would overflow there
+            raise error_at(
+                f"the number {token.value[:20]} is too large for float64 (at most 1.8e308)",
+                token.start_pos,
+            )
+        return _S(ir.Number(value), token.start_pos, token.end_pos, 1)
+
+    def group(self, children):
+        open_, inner, close = children
+        return _S(inner.node, open_.start_pos, close.end_pos, inner.depth)
+
+    def call(self, children):
+        func, arg, close = children
+        fn = func.value[:-1].rstrip()
+        span = (func.start_pos, close.end_pos)
+        if fn == "inv":
+            return _S(ir.Inverse(arg.node, span=span), *span, arg.depth + 1)
+        return _S(ir.Call(fn, (arg.node,), span=span), *span, arg.depth + 1)
+
+    def bar(self, children):
+        open_, inner, close = children
+        span = (open_.start_pos, close.end_pos)
+        return _S(ir.Call("det", (inner.node,), span=span), *span, inner.depth + 1)
+
+    def logbar(self, children):
+        func, inner, close = children
+        span = (func.start_pos, close.end_pos)
+        det = ir.Call("det", (inner.node,), span=(func.end_pos - 1, close.end_pos))
+        return _S(ir.Call("log", (det,), span=span), *span, inner.depth + 2)
+
+    def finite_sum(self, children):
+        open_, var, close = children[0], children[1], children[-1]
+        lower, upper, body = (c for c in children if isinstance(c, _S))
+        if var.value in _NOT_SUMMATION_VARIABLES:
+            what = _NOT_SUMMATION_VARIABLES[var.value]
+            raise error_at(f"'{var.value}' cannot be a summation variable ({what})", var.start_pos)
+        span = (open_.start_pos, close.end_pos)
+        node = ir.FiniteSum(var.value, lower.node, upper.node, body.node, span=span)
+        return _S(node, *span, 1 + max(lower.depth, upper.depth, body.depth))
+
+
+def _grammar_text() -> str:
+    with contextlib.suppress(ImportError, OSError, TypeError, ValueError, NotImplementedError):
+        packaged = importlib.resources.files("einderiv") / "grammar" / "einderiv.lark"
+        if packaged.is_file():  # an installed wheel
+            return packaged.read_text(encoding="utf-8")
+    source = Path(__file__).resolve().parents[2] / "grammar" / "einderiv.lark"
+    if source.is_file():
+        return source.read_text(encoding="utf-8")
+    raise RuntimeError(  # pragma: no cover - a broken installation, not a user error
+        "einderiv: grammar file einderiv.lark not found (looked in the einderiv package and in "
+        f"{source}); reinstall einderiv"
+    )
+
+
+_LARK = Lark(
+    _grammar_text(),
+    start=["expression", "declarations"],
+    parser="lalr",
+    lexer="contextual",
+    transformer=_Build(),
+    postlex=PostLexer(),
+    keep_all_tokens=True,
+    maybe_placeholders=False,
+)
+
+
+def _plain_rule_names(lark: Lark) -> None:
+    """Speed only: the LALR parser looks the name of every reduced rule up in its tables, and
+    lark keeps those names as ``Token`` s (a ``str`` subclass whose ``__eq__`` is Python code),
+    so each reduction paid a Python call; as plain strings they compare in C. Best effort: a
+    lark version laid out differently is left as it is."""
+    try:
+        states = lark.parser.parser.parser.parse_table.states
+        origins = [
+            arg.origin
+            for state in states.values()
+            for _action, arg in state.values()
+            if getattr(arg, "origin", None) is not None
+        ]
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - another lark version
+        return
+    for origin in origins:
+        if isinstance(origin.name, str) and type(origin.name) is not str:
+            origin.name = str(origin.name)
+
+
+_plain_rule_names(_LARK)
+
+
+def _parse(text: str, start: str, state: ParseState):
+    if not isinstance(text, str):
+        raise TypeError(f"expected a string to parse, got {type(text).__name__}")
+    reset = STATE.set(state)
+    try:
+        return _LARK.parse(text, start=start)
+    except UnexpectedInput as e:
+        raise from_lark(e, text, _LARK.terminals) from None
+    finally:
+        STATE.reset(reset)
+
+
+def parse_expression(
+    text: str, *, declared: frozenset[str] = frozenset(), what: str = "expression"
+) -> ir.MExpr:
+    """Parse ``text`` (SPEC section 1) to matrix IR.
+
+    ``declared`` names written against ``(`` are products (``a(b+c)``), as single letters are;
+    ``what`` names the text in error messages ("expression", "claim", ...).
+    Raises ``ParseError`` for bad syntax, ``EinderivError`` for a tree deeper than ``MAX_DEPTH``.
+    """
+    state = ParseState(text, what, frozenset(declared), False)
+    if isinstance(text, str) and not text.strip():
+        raise ParseError(f"empty {what}", text=text, what=what)
+    result = _parse(text, "expression", state)
+    if result.depth > MAX_DEPTH:
+        raise EinderivError(
+            f"{what} is nested too deeply (depth {result.depth}; the limit is {MAX_DEPTH})"
+        )
+    return result.node
+
+
+def parse_declarations(text: str) -> tuple[ir.Decl, ...]:
+    """Parse ``where`` declarations: ``X: matrix(m, n); S: symmetric(n); k: integer``.
+
+    Separated by ``;`` or new lines; ``X, Y: matrix(n, n)`` declares both; kinds without
+    dimensions (``matrix``) leave them to inference; ``symmetric(n)`` has dims ``(n, n)``.
+    Raises ``ParseError`` (with a caret) for bad syntax, unknown kinds, wrong dimension counts,
+    zero dimensions, reserved or duplicate names.
+    """
+    if isinstance(text, str) and not text.strip():
+        return ()
+    return _parse(text, "declarations", ParseState(text, "declarations", frozenset(), True))

@@ -1,0 +1,93 @@
+"""Syntax errors: lark's ``UnexpectedInput`` to our ``ParseError``.
+
+Input: the exception lark raised while parsing one text, that text, and the parser's terminal
+definitions (``Lark.terminals``); called by ``parse`` while the parse's ``lexing.STATE`` is set.
+Output: a ``ParseError`` with line, column and caret (``lexing.error_at``), a message in the
+language's words ("unexpected end of input", "unexpected name 'x'", a hint for the finite-sum
+syntax) and the expected tokens as a person names them.
+Invariants:
+* tokens a user never writes (``CALLNAME``, ``BAR``, whitespace) are never listed as expected;
+  three or more operands or operators are summed up as "an operand" / "an operator";
+* the expected list is sorted, with "end of input" last among the named tokens;
+* an error at the end of the input points just past its last non-blank character.
+"""
+
+from __future__ import annotations
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from einderiv.errors import ParseError
+from einderiv.frontend.lexing import error_at
+
+__all__ = ["from_lark"]
+
+_NAMED = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "FUNC": "a function call",
+    "LOGBAR": "'log|'",
+    "DOT_T": "'.T'",
+    "BAR_OPEN": "'|'",
+    "BAR_CLOSE": "'|'",
+    "_NL": "a new line",
+    "$END": "end of input",
+}
+_HIDDEN = {"CALLNAME", "BAR", "SPACES", "NEWLINES"}
+_OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'sum_{'"}
+_OPERATOR = {"'+'", "'-'", "'*'", "'@'", "'.*'", "'./'", "'/'", "'^'", "'.^'", '"\'"', "'.T'"}
+
+
+def _human(term: str, terminals) -> str | None:
+    if term in _HIDDEN:
+        return None
+    if term in _NAMED:
+        return _NAMED[term]
+    for t in terminals:
+        if t.name == term and t.pattern.type == "str":
+            value = t.pattern.value
+            return f'"{value}"' if "'" in value else f"'{value}'"
+    return term.lower()
+
+
+def _expected(terms, terminals) -> tuple[str, ...]:
+    names = {h for h in (_human(term, terminals) for term in terms or ()) if h}
+    groups = []
+    for label, members in (("an operand", _OPERAND), ("an operator", _OPERATOR)):
+        if len(names & members) >= 3:
+            names -= members
+            groups.append(label)
+    return tuple(sorted(names, key=lambda n: (n == "end of input", n)) + groups)
+
+
+_SUM_HEADER = ({"'='"}, {"'^'"}, {"'('"})  # what only the parts of a finite sum expect
+
+
+def _sum_hint(expected: tuple[str, ...]) -> str:
+    if set(expected) not in _SUM_HEADER:
+        return ""
+    hint = " (a finite sum is written sum_{r=0}^{k-1}(body)"
+    if "'('" in expected:
+        hint += ": the body in parentheses, the upper bound in braces unless it is one atom"
+    return hint + ")"
+
+
+def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
+    """The ``ParseError`` for lark's ``e`` on ``text``; ``terminals`` name the expected tokens."""
+    at_end = isinstance(e, UnexpectedToken) and e.token.type == "$END"
+    if at_end or not isinstance(e, (UnexpectedToken, UnexpectedCharacters)):
+        expected = _expected(getattr(e, "expected", ()), terminals)
+        message = "unexpected end of input" + _sum_hint(expected)
+        return error_at(message, len(text.rstrip()), expected)
+    if isinstance(e, UnexpectedCharacters):
+        char = text[e.pos_in_stream]
+        expected = _expected(e.allowed, terminals)
+        return error_at(f"unexpected character {char!r}", e.pos_in_stream, expected)
+    token = e.token
+    expected = _expected(e.accepts or e.expected, terminals)
+    kind = {"NAME": "name ", "NUMBER": "number ", "_NL": "line break"}.get(token.type, "")
+    shown = "" if token.type == "_NL" else repr(token.value[:30])
+    message = f"unexpected {kind}{shown}"
+    if token.value == "," and "')'" in expected:
+        message += " (functions take one argument)"
+    message += _sum_hint(expected)
+    return error_at(message, token.start_pos, expected)

@@ -1,0 +1,270 @@
+"""The first pass of shape inference: walk the tree, unifying dimensions as it goes.
+
+Input: a matrix-IR tree and the ``dimensions.Inference`` holding its declarations.
+Output: ``ShapeWalk``: the shape of every node in union-find cells (``seen``, in the order the
+walk met them), the cells standing for the sizes of ``I`` and ``ones`` written without one
+(``placeholders``), and whether a finite sum rebinds a name (``sums``); the inference now knows
+the kind of every variable and which dimensions are equal.
+Invariants:
+- A shape is ``(rows, cols)`` where an absent axis is ``None``: a scalar is ``(None, None)``, a
+  column vector ``(n, None)``, a row vector ``(None, n)``.
+- Every rule of SPEC section 1 that a shape must obey (inner sizes of a product, equal shapes
+  of an elementwise operation, square matrices for ``inv``, ``det``, ``tr`` and powers, integer
+  exponents of matrix powers and bounds of sums) is checked here, and a violation is a
+  ``ShapeError`` naming the sub-expression; a message that prints sub-expressions is built only
+  when it is raised, so a walk that succeeds never pays for one.
+"""
+
+from __future__ import annotations
+
+from einderiv.errors import ShapeError
+from einderiv.frontend.dimensions import DimCell, Inference, describe_shape
+from einderiv.ir import matrix_ir as M
+
+__all__ = ["ShapeWalk", "is_scalar"]
+
+
+def is_scalar(shape) -> bool:
+    """Neither axis present: the shape of a scalar (in cells or in resolved dimensions)."""
+    return shape[0] is None and shape[1] is None
+
+
+class ShapeWalk:
+    """First pass: compute shapes with union-find cells, unifying as it goes (``shape(tree)``)."""
+
+    def __init__(self, inference: Inference):
+        self.inf = inference
+        self.placeholders: dict = {}
+        self.seen: list = []  # (node, shape in cells) in the order the walk met them
+        self.sums = False  # a finite sum rebinds a name: shapes are then recomputed by name
+        self.counters: dict[str, M.FiniteSum] = {}  # the counters of finite sums, by name
+
+    def shape(self, e: M.MExpr):
+        made = self._shape(e)
+        self.seen.append((e, made))
+        return made
+
+    def _shape(self, e: M.MExpr):
+        inf = self.inf
+        match e:
+            case M.Name(name=name):
+                kind, cells = inf.variable(name)
+                if kind in ("scalar", "integer"):
+                    return (None, None)
+                if kind == "vector":
+                    return (cells[0], None)
+                return (cells[0], cells[1])
+            case M.Number():
+                return (None, None)
+            case M.Identity(dim=dim):
+                d = inf.cell(dim, "`I`") if dim is not None else self._placeholder(e, "`I`")
+                return (d, d)
+            case M.Ones(dim=dim):
+                d = inf.cell(dim, "`ones`") if dim is not None else self._placeholder(e, "`ones`")
+                return (d, None)
+            case M.Add(left=l, right=r) | M.Sub(left=l, right=r) | M.Hadamard(left=l, right=r):
+                return self._elementwise(e, self.shape(l), self.shape(r))
+            case M.ElemDiv(left=l, right=r):
+                return self._elementwise(e, self.shape(l), self.shape(r))
+            case M.Neg(operand=x):
+                return self.shape(x)
+            case M.MatMul(left=l, right=r):
+                ls, rs = self.shape(l), self.shape(r)
+                if is_scalar(ls):
+                    return rs
+                if is_scalar(rs):
+                    return ls
+
+                def what():
+                    return (
+                        f"`{M.show(l)}` is {describe_shape(ls)} and `{M.show(r)}` is "
+                        f"{describe_shape(rs)}; their inner sizes must match"
+                        + self._vector_hint(l, r)
+                    )
+
+                inf.unify(ls[1], rs[0], e, what)
+                return (ls[0], rs[1])
+            case M.Div(left=l, right=r):
+                rs = self.shape(r)
+                if not is_scalar(rs):
+                    raise ShapeError(
+                        f"`{M.show(e)}`: `/` divides by a scalar, but `{M.show(r)}` is not one; "
+                        "use `./` to divide elementwise"
+                    )
+                return self.shape(l)
+            case M.ElemPow(base=b, exponent=p):
+                bs, ps = self.shape(b), self.shape(p)
+                return bs if is_scalar(ps) else self._elementwise(e, bs, ps)
+            case M.Power(base=b, exponent=p):
+                return self._power(e, b, p)
+            case M.Transpose(operand=x):
+                rows, cols = self.shape(x)
+                return (cols, rows)
+            case M.Inverse(operand=x):
+                return self._square(e, x, "inv")
+            case M.Call(fn=fn, args=args):
+                return self._call(e, fn, args)
+            case M.Entry(base=b, indices=indices):
+                axes = [d for d in self.shape(b) if d is not None]
+                if len(axes) != len(indices):
+                    raise ShapeError(
+                        f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "
+                        f"{len(indices)} indices are given"
+                    )
+                for name, axis in zip(indices, axes):
+                    self._index(name, axis, e)
+                return (None, None)
+            case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+                self.sums = True
+                for bound in (lower, upper):
+                    if _non_integer_part(bound, inf) is not None:
+                        raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers")
+                outer = inf.vars.get(var)
+                if outer is not None:  # a variable, or the counter of an enclosing sum
+                    raise _shadowing(e, var)
+                self.counters.setdefault(var, e)
+                inf.vars[var] = ("integer", [])
+                try:
+                    return self.shape(body)
+                finally:
+                    if outer is None:
+                        del inf.vars[var]
+                    else:
+                        inf.vars[var] = outer
+            case M.KDelta(indices=indices):
+                first = self._index(indices[0], None, e)
+                for other in indices[1:]:
+                    what = f"`{indices[0]}` and `{other}` range over different sizes"
+                    inf.unify(first, self._index(other, None, e), e, what)
+                return (None, None)
+        raise ShapeError(f"cannot type `{M.show(e)}`")
+
+    def _vector_hint(self, *operands) -> str:
+        """Suggest ``a: scalar`` for undeclared lower-case names taken as vectors."""
+        for x in operands:
+            name = (
+                x.operand.name
+                if isinstance(x, M.Transpose) and isinstance(x.operand, M.Name)
+                else getattr(x, "name", None)
+            )
+            if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
+                return (
+                    f"; `{name}` is taken as a vector: declare `{name}: scalar` if it is a number"
+                )
+        return ""
+
+    def _placeholder(self, e, origin):
+        d = self.inf.cell(None, origin)
+        self.placeholders[id(e)] = d
+        return d
+
+    def _index(self, name: str, axis, context) -> DimCell:
+        cells = self.inf.index_dims
+        if name not in cells:
+            cells[name] = axis if axis is not None else self.inf.cell(None, f"index `{name}`")
+        elif axis is not None:
+            self.inf.unify(cells[name], axis, context, f"index `{name}` is used for two sizes")
+        return cells[name]
+
+    def _elementwise(self, e, ls, rs):
+        if is_scalar(ls):
+            return rs
+        if is_scalar(rs):
+            return ls
+
+        def what():
+            op = {M.Add: "+", M.Sub: "-", M.Hadamard: ".*", M.ElemDiv: "./", M.ElemPow: ".^"}
+            return (
+                f"the two sides of `{op.get(type(e), '?')}` have different shapes "
+                f"({describe_shape(ls)} and {describe_shape(rs)})"
+            )
+
+        self.inf.unify(ls[0], rs[0], e, what)
+        self.inf.unify(ls[1], rs[1], e, what)
+        return ls
+
+    def _square(self, e, x, fn):
+        rows, cols = self.shape(x)
+        if rows is None and cols is None:
+            return (None, None)
+        if rows is None or cols is None:
+            raise ShapeError(
+                f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
+            )
+        self.inf.unify(
+            rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"
+        )
+        return (rows, cols)
+
+    def _power(self, e, base, exponent):
+        if not is_scalar(self.shape(exponent)):
+            raise ShapeError(f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar")
+        if is_scalar(self.shape(base)):
+            return (None, None)
+        shape = self._square(e, base, "a matrix power")
+        bad = _non_integer_part(exponent, self.inf)
+        if bad is not None:
+            hint = f"; declare `{bad}: integer`" if bad[:1].isalpha() else ""
+            raise ShapeError(
+                f"`{M.show(e)}`: a matrix power needs an integer exponent, and "
+                f"`{M.show(exponent)}` is not one{hint}"
+            )
+        return shape
+
+    def _call(self, e, fn, args):
+        if len(args) != 1:
+            raise ShapeError(f"`{M.show(e)}`: {fn} takes one argument, not {len(args)}")
+        (x,) = args
+        if fn in M.SCALAR_FUNCTIONS:
+            return self.shape(x)
+        if fn in ("tr", "det", "logdet"):
+            self._square(e, x, fn)
+            return (None, None)
+        if fn in ("sum", "norm2"):
+            self.shape(x)
+            return (None, None)
+        if fn == "inv":
+            return self._square(e, x, "inv")
+        if fn == "diag":
+            rows, cols = self.shape(x)
+            if rows is not None and cols is None:
+                return (rows, rows)
+            if rows is None and cols is not None:
+                return (cols, cols)
+            if rows is None:
+                raise ShapeError(f"`{M.show(e)}`: diag needs a vector or a square matrix")
+            self._square(e, x, "diag")
+            return (rows, None)
+        raise ShapeError(f"unknown function {fn}")
+
+
+def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:
+    """The first part of ``e`` that is not an integer expression, or None if it is one."""
+    match e:
+        case M.Number(value=value):
+            return None if value.denominator == 1 else M.show(e)
+        case M.Name(name=name):
+            return None if inf.variable(name)[0] == "integer" else name
+        case M.Add(left=l, right=r) | M.Sub(left=l, right=r):
+            return _non_integer_part(l, inf) or _non_integer_part(r, inf)
+        case M.Neg(operand=x):
+            return _non_integer_part(x, inf)
+        case M.MatMul(left=l, right=r):
+            if isinstance(l, M.Number) or isinstance(r, M.Number):
+                return _non_integer_part(l, inf) or _non_integer_part(r, inf)
+    return M.show(e)
+
+
+def _shadowing(e: M.FiniteSum, name: str) -> ShapeError:
+    return ShapeError(
+        f"`{M.show(e)}`: the counter `{name}` of the sum is also a variable of the expression "
+        f"(or of another sum); give the counter another name"
+    )
+
+
+def check_counters(walker: ShapeWalk) -> None:
+    """A sum's counter may not share its name with a variable used anywhere else: the lowered
+    form looks variables up by name, so ``tr(X) + sum_{X=0}^{2}(X)`` would mix the two."""
+    for name, e in walker.counters.items():
+        if name in walker.inf.vars:
+            raise _shadowing(e, name)

@@ -1,0 +1,157 @@
+"""Kinds and shapes: which variables are scalars, vectors or matrices, and how big.
+
+Input: a matrix-IR tree and its ``where`` declarations.
+Output: ``Typed`` -- the same tree with the sizes of ``I`` and ``ones`` filled in, the kind and
+dimensions of every variable, the dimension of every index name, and the shape of every node.
+Stages, in import order: ``dimensions`` (the union-find over sizes, failure messages) ->
+``shape_walk`` (the first pass: shapes in union-find cells) -> this module (``infer``: names for
+every size class, and a second pass over the resolved tree when it had to be rebuilt).
+Invariants:
+- A shape is ``(rows, cols)`` where an absent axis is ``None``: a scalar is ``(None, None)``, a
+  column vector ``(n, None)``, a row vector ``(None, n)``.
+- Dimensions are unified across the whole expression. Declared names are fixed and distinct:
+  unifying ``m`` with ``n`` or ``3`` with ``4`` is a ``ShapeError`` that names both places.
+- Undeclared names follow SPEC section 1: upper-case initial -> matrix, lower-case -> vector, a
+  name used only as an exponent -> integer. Undeclared sizes get fresh names (n, m, p, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from einderiv.errors import ShapeError
+from einderiv.frontend.dimensions import Inference, child_fields, resolve_names
+from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import Node, node
+
+__all__ = ["Shape", "Typed", "VarInfo", "infer"]
+
+Shape = tuple  # (rows, cols): each a Dim or None
+
+
+@node
+class VarInfo(Node):
+    """A variable's kind and dimensions after inference."""
+
+    name: str
+    kind: str
+    dims: tuple[M.Dim, ...] = ()
+
+    @property
+    def shape(self) -> Shape:
+        if self.kind in ("scalar", "integer"):
+            return (None, None)
+        if self.kind == "vector":
+            return (self.dims[0], None)
+        return (self.dims[0], self.dims[1])
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A matrix-IR tree with every size resolved."""
+
+    tree: M.MExpr
+    variables: dict[str, VarInfo]
+    index_dims: dict[str, M.Dim]
+    shapes: dict[int, Shape]  # by ``id`` of the nodes of ``tree`` (which keeps them alive)
+
+    def shape(self, e: M.MExpr) -> Shape:
+        """The shape of ``e``, a node of ``tree``."""
+        return self.shapes[id(e)]
+
+
+def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = None) -> Typed:
+    """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``.
+
+    ``root``, when given, is the shape the whole expression must have (a claimed derivative
+    must have the derivative's shape: that also sizes a bare ``I``).
+    """
+    inference = Inference(decls, tree)
+    walker = ShapeWalk(inference)
+    shape = walker.shape(tree)
+    check_counters(walker)
+    if root is not None:
+        for got, want in zip(shape, root):
+            if (got is None) != (want is None):
+                raise ShapeError(f"`{M.show(tree)}` does not have the required shape")
+            if want is not None:
+                fixed = inference.cell(want, "the required shape")
+                inference.unify(got, fixed, tree, "the size differs from the required one")
+    dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
+
+    variables = {
+        name: VarInfo(name, kind, tuple(map(dim, cells)))
+        for name, (kind, cells) in inference.vars.items()
+    }
+    index_dims = {name: dim(c) for name, c in inference.index_dims.items()}
+    if walker.placeholders or walker.sums:  # rebuilt or rebinding tree: a second pass
+        resolved = _fill(tree, walker.placeholders, dim)
+        shapes: dict = {}
+        _record_shapes(resolved, variables, index_dims, shapes)
+        return Typed(resolved, variables, index_dims, shapes)
+    shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
+    return Typed(tree, variables, index_dims, shapes)
+
+
+def _fill(e: M.MExpr, placeholders: dict, dim) -> M.MExpr:
+    """Rebuild ``e`` with the inferred sizes of ``I`` and ``ones``."""
+    if isinstance(e, (M.Identity, M.Ones)):
+        if id(e) in placeholders:
+            return e.replace(dim=dim(placeholders[id(e)]))
+        return e
+    changes = {}
+    for name in e._init:
+        value = getattr(e, name)
+        if isinstance(value, M.MExpr):
+            changes[name] = _fill(value, placeholders, dim)
+        elif isinstance(value, tuple) and value and isinstance(value[0], M.MExpr):
+            changes[name] = tuple(_fill(v, placeholders, dim) for v in value)
+    return e.replace(**changes) if changes else e
+
+
+def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
+    """Second pass over the resolved tree: shapes with final dimension names."""
+    for _, child in child_fields(e):
+        _record_shapes(child, variables, index_dims, shapes)
+    match e:
+        case M.Name(name=name):
+            shape = variables[name].shape if name in variables else (None, None)  # a sum's r
+        case M.Identity(dim=d):
+            shape = (d, d)
+        case M.Ones(dim=d):
+            shape = (d, None)
+        case M.Add(left=l, right=r) | M.Sub(left=l, right=r) | M.Hadamard(left=l, right=r):
+            shape = shapes[id(r)] if is_scalar(shapes[id(l)]) else shapes[id(l)]
+        case M.ElemDiv(left=l, right=r):
+            shape = shapes[id(r)] if is_scalar(shapes[id(l)]) else shapes[id(l)]
+        case M.MatMul(left=l, right=r):
+            ls, rs = shapes[id(l)], shapes[id(r)]
+            shape = rs if is_scalar(ls) else ls if is_scalar(rs) else (ls[0], rs[1])
+        case M.Transpose(operand=x):
+            shape = (shapes[id(x)][1], shapes[id(x)][0])
+        case M.Neg(operand=x) | M.Inverse(operand=x):
+            shape = shapes[id(x)]
+        case M.ElemPow(base=x, exponent=p):
+            shape = shapes[id(p)] if is_scalar(shapes[id(x)]) else shapes[id(x)]
+        case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
+            shape = shapes[id(x)]
+        case M.Call(fn=fn, args=(x,)):
+            shape = _call_shape(fn, shapes[id(x)])
+        case _:
+            shape = (None, None)
+    shapes[id(e)] = shape
+    return shape
+
+
+def _call_shape(fn: str, shape: Shape) -> Shape:
+    if fn in M.SCALAR_FUNCTIONS or fn == "inv":
+        return shape
+    if fn == "diag":
+        rows, cols = shape
+        if cols is None:
+            return (rows, rows)
+        if rows is None:
+            return (cols, cols)
+        return (rows, None)
+    return (None, None)

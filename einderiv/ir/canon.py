@@ -1,0 +1,262 @@
+"""Canonical forms: rename summed indices and order factors so that equal terms compare equal.
+
+Input: an index-IR term. Output: an equal term in canonical form, and ``key`` (a string that is
+equal for structurally equal terms, used for sorting and hashing terms).
+Invariants:
+- Canonical forms depend only on the term's structure and its free index names, never on the
+  names of its summed indices: ``X[j,a] X[a,i]`` and ``X[j,b] X[b,i]`` get the same form.
+- A product at binder depth ``d`` names its summed indices ``%d.0, %d.1, ...`` in the order a
+  walk along shared indices first meets them, starting from the factors that carry free indices;
+  nested binders use a deeper ``d``, so canonical names never capture one another.
+- Naming is a graph walk, linear in the number of factors; ties between identical starting
+  factors of a closed loop are broken by trying a few starts and keeping the smallest key.
+- ``signature`` is a cheap hash that equal canonical forms share (``add_collect`` buckets
+  terms by it and canonicalises only terms that collide).
+- ``key`` and ``canonical`` are memoised within one derivation only: ``scope()`` (entered by
+  ``simplify``) empties the memo tables when it ends, so nothing is remembered across calls and
+  the tables never keep terms alive.
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import index_ir as T
+
+_MAX_STARTS = 6
+_TABLES: list[dict] = []  # memo tables emptied when the outermost scope ends
+_depth = 0
+
+
+def memo_table() -> dict:
+    """A memo dict that lives as long as one derivation (see ``scope``)."""
+    table: dict = {}
+    _TABLES.append(table)
+    return table
+
+
+class scope:
+    """Memoise ``key``, ``canonical`` (and other ``memo_table`` users) within the block; the
+    tables are emptied when the outermost block ends. Outside any block they are emptied
+    by the next block's end, so memory stays bounded. (A class, not ``@contextmanager``:
+    entered once per derivation, it should cost next to nothing.)"""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        global _depth
+        _depth += 1
+
+    def __exit__(self, *exc) -> None:
+        global _depth
+        _depth -= 1
+        if _depth <= 0:
+            _depth = 0
+            for table in _TABLES:
+                if table:
+                    table.clear()
+
+
+_KEYS = memo_table()
+_CANON = memo_table()
+_LEAVES = (T.Var, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
+
+
+def _idx(i: T.Index) -> str:
+    return f"\u2039{i.name}\u203a"
+
+
+def format_affine(a: T.Affine) -> str:
+    parts = []
+    for name, coeff in zip(a.names, a.coeffs):
+        sign = "-" if coeff < 0 else "+"
+        size = "" if abs(coeff) == 1 else f"{abs(coeff)}"
+        parts.append(f"{sign} {size}{name}")
+    if a.const or not parts:
+        parts.append(f"{'-' if a.const < 0 else '+'} {abs(a.const)}")
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def key(t: T.Term) -> str:
+    """A serialisation of ``t``; equal terms have equal keys."""
+    found = _KEYS.get(t)
+    if found is None:
+        found = _KEYS[t] = _key(t)
+    return found
+
+
+def _key(t: T.Term) -> str:
+    match t:
+        case T.Zero(indices=indices):
+            return f"0[{','.join(map(_idx, indices))}]"
+        case T.Num(value=value):
+            return str(value)
+        case T.Affine():
+            return f"<{format_affine(t)}>"
+        case T.Var(name=name, indices=indices):
+            return f"{name}[{','.join(map(_idx, indices))}]"
+        case T.Delta(a=a, b=b):
+            return f"\u03b4[{_idx(a)},{_idx(b)}]"
+        case T.Ones(index=index):
+            return f"1[{_idx(index)}]"
+        case T.Size(dim=dim):
+            return f"#{dim}"
+        case T.Add(terms=terms):
+            return "(" + " + ".join(key(x) for x in terms) + ")"
+        case T.Prod(factors=factors, summed=summed):
+            head = f"\u03a3{{{','.join(map(_idx, summed))}}}" if summed else ""
+            return head + "(" + " ".join(key(f) for f in factors) + ")"
+        case T.Func(name=name, arg=arg):
+            return f"{name}({key(arg)})"
+        case T.Pow(base=base, exponent=exponent):
+            return f"({key(base)})^({key(exponent)})"
+        case T.MatPow(base=base, exponent=e, indices=(a, b)):
+            return f"[{key(base)}]^<{format_affine(e)}>[{_idx(a)},{_idx(b)}]"
+        case T.Det(base=base):
+            return f"det[{key(base)}]"
+        case T.LogDet(base=base):
+            return f"logdet[{key(base)}]"
+        case T.SumOver(var=var, count=count, body=body):
+            return f"\u03a3<{var}<{format_affine(count)}>({key(body)})"
+    raise TypeError(f"no key for {type(t).__name__}")
+
+
+def canonical(t: T.Term, depth: int = 0) -> T.Term:
+    """``t`` with every bound name canonical and every sum and product sorted."""
+    return _canonical(t, depth)
+
+
+def _canonical(t: T.Term, depth: int) -> T.Term:
+    if isinstance(t, _LEAVES):
+        return t
+    found = _CANON.get((t, depth))
+    if found is None:
+        found = _CANON[(t, depth)] = _canonical_form(t, depth)
+    return found
+
+
+def _canonical_form(t: T.Term, depth: int) -> T.Term:
+    match t:
+        case T.Delta(a=a, b=b) if b.name < a.name:
+            return T.Delta(b, a)
+        case T.Add(terms=terms):
+            return T.Add(tuple(sorted((_canonical(x, depth) for x in terms), key=key)))
+        case T.Prod():
+            return _canonical_prod(t, depth)
+        case T.Func(arg=arg):
+            return t.replace(arg=_canonical(arg, depth))
+        case T.Pow(base=base, exponent=exponent):
+            return T.Pow(_canonical(base, depth), _canonical(exponent, depth))
+        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base):
+            return t.replace(base=_canonical(base, depth + 1))
+        case T.SumOver(var=var, count=count, body=body):
+            name = f"%r{depth}"
+            body = T.subst_int(body, var, T.affine(0, {name: 1})) if var != name else body
+            return T.SumOver(name, count, _canonical(body, depth + 1))
+    return t
+
+
+def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
+    factors = [_canonical(f, depth + 1) for f in t.factors]
+    summed = set(t.summed)
+    if not summed:
+        return T.Prod(tuple(sorted(factors, key=key)), ())
+    if len(t.summed) == 1 and any(t.summed[0] in T.free(f) for f in factors):
+        # one summed index: every walk names it first, so no walk is needed
+        s = t.summed[0]
+        new = T.Index(f"%{depth}.0", s.dim)
+        renamed = [_canonical(T.rename(f, {s: new}), depth + 1) for f in factors]
+        return T.Prod(tuple(sorted(renamed, key=key)), (new,))
+    masked = [_masked_key(f, summed) for f in factors]
+    anchored = [bool(T.free(f) - summed) for f in factors]
+    starts = sorted(range(len(factors)), key=lambda k: (not anchored[k], masked[k]))
+    if anchored[starts[0]]:
+        candidates = [starts[0]]
+    else:  # a closed loop: try the few equally good starts
+        candidates = [k for k in starts if masked[k] == masked[starts[0]]][:_MAX_STARTS]
+    best = None
+    for start in candidates:
+        naming = _walk(factors, summed, masked, starts, start)
+        mapping = {i: T.Index(f"%{depth}.{n}", i.dim) for i, n in naming.items()}
+        renamed = [T.rename(f, mapping) for f in factors]
+        made = T.Prod(
+            tuple(sorted((_canonical(f, depth + 1) for f in renamed), key=key)),
+            tuple(sorted(mapping.values(), key=lambda i: i.name)),
+        )
+        if best is None or key(made) < key(best):
+            best = made
+    return best
+
+
+def _masked_key(f: T.Term, summed: set) -> str:
+    if type(f) is T.Var:  # the common case, without string replacing: same text
+        hit = {i.name for i in f.indices if i in summed}
+        if not hit:
+            return key(f)
+        marks = ("\u2039*\u203a" if i.name in hit else _idx(i) for i in f.indices)
+        return f"{f.name}[{','.join(marks)}]"
+    text = key(f)
+    for i in summed & T.free(f):
+        text = text.replace(_idx(i), "\u2039*\u203a")
+    return text
+
+
+def _slots(f: T.Term, summed: set) -> list[T.Index]:
+    """The summed indices of ``f`` in the order its key mentions them."""
+    if type(f) is T.Var:
+        return list(dict.fromkeys(i for i in f.indices if i in summed))
+    text = key(f)
+    found = [(text.find(_idx(i)), i) for i in summed if i in T.free(f)]
+    return [i for _, i in sorted(found, key=lambda p: p[0])]
+
+
+def _walk(factors, summed, masked, starts, first) -> dict:
+    """Name summed indices in the order a depth-first walk along shared indices meets them."""
+    occurs: dict = {}
+    slots = [_slots(f, summed) for f in factors]
+    for k, own in enumerate(slots):
+        for i in own:
+            occurs.setdefault(i, []).append(k)
+    naming: dict = {}
+    visited = [False] * len(factors)
+    order = [first] + [k for k in starts if k != first]
+    for root in order:
+        if visited[root]:
+            continue
+        stack = [root]
+        while stack:
+            k = stack.pop()
+            if visited[k]:
+                continue
+            visited[k] = True
+            nexts = []
+            for i in slots[k]:
+                if i not in naming:
+                    naming[i] = len(naming)
+                others = [j for j in occurs[i] if not visited[j]]
+                others.sort(key=lambda j: (masked[j], slots[j].index(i)))
+                nexts.extend(others)
+            stack.extend(reversed(nexts))
+    return naming
+
+
+def signature(t: T.Term) -> tuple:
+    """A hashable summary of ``t`` that is equal for terms with equal canonical forms: the
+    multiset of its factors' descriptions, summed indices blanked (so different signatures
+    prove two terms different; equal ones must still be compared by canonical key)."""
+    if isinstance(t, T.Prod):
+        factors, summed = t.factors, t.summed
+    else:
+        factors, summed = (t,), ()
+    return tuple(sorted(hash(_describe(f, summed)) for f in factors))
+
+
+def _describe(f: T.Term, summed: tuple) -> tuple:
+    kind = type(f)
+    if kind is T.Var:
+        return (f.name, tuple(None if i in summed else i for i in f.indices))
+    if kind is T.Delta:
+        ends = [None if i in summed else i for i in (f.a, f.b)]
+        return ("delta", frozenset(ends), ends.count(None))
+    if kind is T.Ones:
+        return ("ones", None if f.index in summed else f.index)
+    return (kind.__name__,)

@@ -1,0 +1,292 @@
+"""Matrix-level IR: expressions as written on paper.
+
+Input: nothing (the parser builds these nodes; re-contraction builds them back from index form).
+Output: the node classes, ``Decl`` for ``where`` declarations, and ``show`` (plain-text printer in
+the language of SPEC section 1, which ``parse`` reads back).
+Invariants: nodes are frozen and structurally hashed; constructors validate and never rewrite;
+``span`` (source offsets) never takes part in equality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+from fractions import Fraction
+
+from einderiv.ir.node import Node, node
+
+Dim = str | int  # a symbolic dimension name or a positive integer
+
+SCALAR_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
+MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "norm2", "inv")
+FUNCTIONS = SCALAR_FUNCTIONS + MATRIX_FUNCTIONS
+KINDS = ("scalar", "vector", "matrix", "symmetric", "integer")
+
+
+class MExpr(Node):
+    """A matrix-level expression node."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return show(self)
+
+
+def _span():
+    return field(default=None, compare=False, repr=False)
+
+
+@node
+class Name(MExpr):
+    """A variable: ``X``, ``x``, ``alpha_2``."""
+
+    name: str
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Number(MExpr):
+    """A scalar constant, kept exact."""
+
+    value: Fraction
+
+    def __post_init__(self):
+        if not isinstance(self.value, Fraction):
+            raise TypeError("Number.value must be a Fraction")
+
+
+@node
+class Identity(MExpr):
+    """``I``; its size is inferred from context (``dim`` is filled in by shape inference)."""
+
+    dim: Dim | None = None
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Ones(MExpr):
+    """``ones``, a column vector of ones; size inferred from context."""
+
+    dim: Dim | None = None
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Add(MExpr):
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Sub(MExpr):
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Neg(MExpr):
+    operand: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class MatMul(MExpr):
+    """``A B``, ``A * B``, ``A @ B``: matrix product, or scaling when a side is scalar."""
+
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Hadamard(MExpr):
+    """``A .* B``."""
+
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class ElemDiv(MExpr):
+    """``A ./ B``."""
+
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Div(MExpr):
+    """``A / a`` with ``a`` scalar."""
+
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class ElemPow(MExpr):
+    """``A .^ p``, ``p`` any scalar expression."""
+
+    base: MExpr
+    exponent: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Power(MExpr):
+    """``X^3``, ``X^k``, ``X^(k-1)``: matrix power (square base, integer exponent) or scalar
+    power."""
+
+    base: MExpr
+    exponent: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Transpose(MExpr):
+    operand: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Inverse(MExpr):
+    operand: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Call(MExpr):
+    """``tr(X)``, ``det(X)``, ``exp(x)``, ...; ``fn`` is one of ``FUNCTIONS``."""
+
+    fn: str
+    args: tuple[MExpr, ...]
+    span: tuple[int, int] | None = _span()
+
+    def __post_init__(self):
+        if self.fn not in FUNCTIONS:
+            raise ValueError(f"unknown function {self.fn!r}")
+
+
+@node
+class Entry(MExpr):
+    """``X[i,j]``, ``x[i]``, ``(A B)[i,j]``: an entry, with index names."""
+
+    base: MExpr
+    indices: tuple[str, ...]
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class KDelta(MExpr):
+    """``delta[i,j]``, the Kronecker delta; ``delta[i,j,k]`` is 1 where all indices are equal."""
+
+    indices: tuple[str, ...]
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class FiniteSum(MExpr):
+    """``sum_{r=0}^{k-1}(body)``: a finite sum over the integer ``var`` from ``lower`` to
+    ``upper`` (inclusive; when upper < lower it runs backwards, see ``index_ir.SumOver``)."""
+
+    var: str
+    lower: MExpr
+    upper: MExpr
+    body: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
+class Decl(Node):
+    """One ``where`` declaration: ``X: matrix(m, n)``, ``S: symmetric(n)``, ``k: integer``."""
+
+    name: str
+    kind: str
+    dims: tuple[Dim, ...] = ()
+    span: tuple[int, int] | None = _span()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain-text printer. Precedence levels, loosest first, as in SPEC section 1.
+
+_SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = range(6)
+
+
+def show(e: MExpr) -> str:
+    """Matrix notation for ``e`` that ``einderiv.parse`` reads back to the same expression."""
+    text, _ = _show(e)
+    return text
+
+
+def _wrap(e: MExpr, level: int) -> str:
+    text, own = _show(e)
+    return f"({text})" if own < level else text
+
+
+def format_number(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    as_float = float(value)
+    if Fraction(repr(as_float)) == value:
+        return repr(as_float)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _show(e: MExpr) -> tuple[str, int]:
+    match e:
+        case Name(name=name):
+            return name, _ATOM
+        case Number(value=value):
+            text = format_number(value)
+            level = _PRODUCT if "/" in text else _ATOM
+            return (text, _UNARY) if value < 0 else (text, level)
+        case Identity():
+            return "I", _ATOM
+        case Ones():
+            return "ones", _ATOM
+        case Add(left=left, right=right):
+            return f"{_wrap(left, _SUM)} + {_wrap(right, _PRODUCT)}", _SUM
+        case Sub(left=left, right=right):
+            return f"{_wrap(left, _SUM)} - {_wrap(right, _PRODUCT)}", _SUM
+        case Neg(operand=operand):
+            return f"-{_wrap(operand, _UNARY)}", _UNARY
+        case MatMul(left=left, right=right):
+            return f"{_wrap(left, _PRODUCT)} {_wrap(right, _UNARY + 1)}", _PRODUCT
+        case Hadamard(left=left, right=right):
+            return f"{_wrap(left, _PRODUCT)} .* {_wrap(right, _UNARY)}", _PRODUCT
+        case ElemDiv(left=left, right=right):
+            return f"{_wrap(left, _PRODUCT)} ./ {_wrap(right, _UNARY)}", _PRODUCT
+        case Div(left=left, right=right):
+            return f"{_wrap(left, _PRODUCT)} / {_wrap(right, _UNARY)}", _PRODUCT
+        case ElemPow(base=base, exponent=Number(value=v) as exponent) if v < 0:
+            return f"{_wrap(base, _POSTFIX)} .^ {show(exponent)}", _POWER  # Y .^ -2
+        case ElemPow(base=base, exponent=exponent):
+            return f"{_wrap(base, _POSTFIX)} .^ {_wrap(exponent, _ATOM)}", _POWER
+        case Power(base=base, exponent=Number(value=v) as exponent) if v < 0 and v.denominator == 1:
+            return f"{_wrap(base, _POSTFIX)}^{show(exponent)}", _POWER  # X^-2
+        case Power(base=base, exponent=exponent):
+            return f"{_wrap(base, _POSTFIX)}^{_wrap(exponent, _ATOM)}", _POWER
+        case Transpose(operand=Inverse(operand=inner)):
+            return f"{_wrap(inner, _POSTFIX)}^-T", _POWER
+        case Transpose(operand=operand):
+            return f"{_wrap(operand, _POSTFIX)}'", _POSTFIX
+        case Inverse(operand=Name() as operand):
+            return f"{show(operand)}^-1", _POWER
+        case Inverse(operand=operand):  # (X' A X)^-1, matching (X' A X)^-T
+            return f"{_wrap(operand, _POSTFIX)}^-1", _POWER
+        case Call(fn=fn, args=args):
+            return f"{fn}({', '.join(show(a) for a in args)})", _ATOM
+        case Entry(base=base, indices=indices):
+            return f"{_wrap(base, _ATOM)}[{','.join(indices)}]", _ATOM
+        case KDelta(indices=indices):
+            return f"delta[{','.join(indices)}]", _ATOM
+        case FiniteSum(var=var, lower=lower, upper=upper, body=body):
+            return f"sum_{{{var}={show(lower)}}}^{{{show(upper)}}}({show(body)})", _ATOM
+    raise TypeError(f"no printer for {type(e).__name__}")

@@ -1,0 +1,301 @@
+"""Matrix-notation algebra: sums of products, factoring, transposes pushed inward.
+
+Input: pieces of a sum (coefficient, scalar factors, matrix chain) or matrix-IR expressions.
+Output: matrix IR a person would write: ``X' (A + A')``, ``det(M) (A + B)``, ``2 (A x - b)' A``.
+Invariants:
+- Factoring only regroups terms (common scalars, left or right factors, coefficients); it never
+  changes a value. An empty rest after factoring is the identity: ``X' + X' A = X' (I + A)``.
+- ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is shorter, and a
+  symmetric variable is its own transpose.
+- Products are flat left-to-right chains: no needless parentheses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+
+# Sums: factor common scalars, left and right factors, and coefficients.
+
+_ZERO, _ONE = Fraction(0), Fraction(1)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One term of a sum: ``coeff * scalars * chain`` (a product of matrices, left to right)."""
+
+    coeff: Fraction
+    scalars: tuple[M.MExpr, ...]
+    chain: tuple[M.MExpr, ...]
+
+    def replace(self, **changes) -> Piece:
+        return Piece(
+            changes.get("coeff", self.coeff),
+            changes.get("scalars", self.scalars),
+            changes.get("chain", self.chain),
+        )
+
+
+def factor(terms: list[Piece]) -> list[Piece]:
+    """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
+    if len(terms) == 1:  # a single term: nothing to merge or factor
+        return terms if terms[0].coeff != 0 else [Piece(_ZERO, (), ())]
+    terms = _merge_equal(terms)
+    if len(terms) < 2:
+        return terms
+    for made in (_factor_scalar(terms), _factor_side(terms, 0), _factor_side(terms, -1)):
+        if made is not None:
+            return made
+    return _factor_coefficient(terms)
+
+
+def _merge_equal(terms: list[Piece]) -> list[Piece]:
+    """``c1 F + c2 F -> (c1 + c2) F`` for pieces equal in matrix form (S' = S for symmetric S)."""
+    merged: dict = {}
+    for t in terms:
+        k = (t.scalars, t.chain)
+        merged[k] = merged[k].replace(coeff=merged[k].coeff + t.coeff) if k in merged else t
+    return [t for t in merged.values() if t.coeff != 0] or [Piece(_ZERO, (), ())]
+
+
+def _split(terms: list[Piece], members: list[int]):
+    return [terms[p] for p in members], [t for p, t in enumerate(terms) if p not in members]
+
+
+def _factor_scalar(terms: list[Piece]) -> list[Piece] | None:
+    counts: dict = {}
+    for position, t in enumerate(terms):
+        for sc in dict.fromkeys(t.scalars):
+            counts.setdefault(sc, []).append(position)
+    best = max(counts.values(), key=len, default=[])
+    if len(best) < 2:
+        return None
+    shared = next(sc for sc, members in counts.items() if members is best)
+    chosen, others = _split(terms, best)
+    inner = [t.replace(scalars=_without(t.scalars, shared)) for t in chosen]
+    coeff, inner = _common_coefficient(inner)
+    inside = join_sum(factor(inner))
+    if all(not t.chain for t in inner):
+        piece = Piece(coeff, (shared, inside), ())
+    else:
+        piece = Piece(coeff, (shared,), (inside,))
+    return factor(others) + [piece] if others else [piece]
+
+
+def _factor_side(terms: list[Piece], side: int) -> list[Piece] | None:
+    groups: dict = {}
+    for position, t in enumerate(terms):
+        if t.chain and not isinstance(t.chain[side], M.Identity):
+            groups.setdefault(t.chain[side], []).append(position)
+    # factoring gains something only if some term keeps a factor after the shared one
+    useful = [g for g in groups.values() if any(len(terms[p].chain) > 1 for p in g)]
+    best = max(useful, key=len, default=[])
+    if len(best) < 2:
+        return None
+    chosen, others = _split(terms, best)
+    shared = chosen[0].chain[side]
+    rests = []
+    for t in chosen:
+        rest = t.chain[1:] if side == 0 else t.chain[:-1]
+        rests.append(t.replace(chain=rest or (M.Identity(),)))  # X' + X' A -> X' (I + A)
+    coeff, inner = _common_coefficient(rests)
+    inside = join_sum(factor(inner))
+    chain = (shared, inside) if side == 0 else (inside, shared)
+    piece = Piece(coeff, (), chain)
+    return factor(others) + [piece] if others else [piece]
+
+
+def _factor_coefficient(terms: list[Piece]) -> list[Piece]:
+    by_coeff: dict = {}
+    for position, t in enumerate(terms):
+        if abs(t.coeff) != 1:
+            by_coeff.setdefault(abs(t.coeff), []).append(position)
+    best = max(by_coeff.values(), key=len, default=[])
+    if len(best) < 2:
+        return terms
+    c = abs(terms[best[0]].coeff)  # 2 A + 2 B -> 2 (A + B)
+    chosen, others = _split(terms, best)
+    inside = join_sum([t.replace(coeff=t.coeff / c) for t in chosen])
+    if all(not t.chain for t in chosen):
+        return others + [Piece(c, (inside,), ())]
+    return others + [Piece(c, (), (inside,))]
+
+
+def _without(items: tuple, item) -> tuple:
+    k = items.index(item)
+    return items[:k] + items[k + 1 :]
+
+
+def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
+    first = terms[0].coeff
+    if all(t.coeff == first for t in terms):
+        return first, [t.replace(coeff=_ONE) for t in terms]
+    return _ONE, terms
+
+
+def join_sum(terms: list[Piece]) -> M.MExpr:
+    """``c1 f1 + c2 f2 - ...`` with positive terms first, fewer transposes first."""
+
+    def order(t: Piece):
+        return (t.coeff < 0, sum(map(transposes, t.scalars + t.chain)))
+
+    out: M.MExpr | None = None
+    for t in terms if len(terms) == 1 else sorted(terms, key=order):
+        magnitude = abs(t.coeff)
+        chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
+        factors = list(t.scalars) + chain  # I A = A, but s I stays s I
+        lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
+        if out is None and t.coeff < 0:
+            lead = [M.Number(-magnitude)] if lead else []
+            if not lead:
+                factors = [M.Neg(factors[0])] + factors[1:]
+        piece = product(tuple(lead) + tuple(factors))
+        if out is None:
+            out = piece
+        else:
+            out = M.Sub(out, piece) if t.coeff < 0 else M.Add(out, piece)
+    return out if out is not None else M.Number(Fraction(0))
+
+
+def product(chain) -> M.MExpr:
+    """A left-to-right product; nested products are flattened (no needless parentheses)."""
+    flat: list[M.MExpr] = []
+    for x in chain:
+        flat.extend(_chain_of(x))
+    factors = [x for x in flat if not is_one(x)] or flat[:1]
+    if not factors:
+        return M.Number(Fraction(1))
+    out = factors[0]
+    for x in factors[1:]:
+        out = M.MatMul(out, x)
+    return out
+
+
+def _chain_of(e: M.MExpr) -> list[M.MExpr]:
+    if isinstance(e, M.MatMul):
+        return _chain_of(e.left) + _chain_of(e.right)
+    return [e]
+
+
+def is_ones(e: M.MExpr) -> bool:
+    return isinstance(e, M.Ones) or (isinstance(e, M.Transpose) and isinstance(e.operand, M.Ones))
+
+
+def is_one(e: M.MExpr) -> bool:
+    return isinstance(e, M.Number) and e.value == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Transposes
+
+
+def transpose(e: M.MExpr, symmetric=frozenset(), vectors=frozenset()) -> M.MExpr:
+    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables)."""
+
+    def t(x: M.MExpr) -> M.MExpr:
+        return transpose(x, symmetric, vectors)
+
+    match e:
+        case M.Name(name=name) if name in symmetric:
+            return e
+        case M.Transpose(operand=x):
+            return x
+        case M.Number() | M.Identity():
+            return e
+        case M.MatMul(left=a, right=b):
+            return M.MatMul(t(b), t(a))
+        case M.Neg(operand=x):
+            return M.Neg(t(x))
+        case M.Call(fn="diag", args=(x,)) if is_column(x, vectors):
+            return e  # diag(v) is symmetric
+        case M.Call(fn=fn) if fn in ("tr", "det", "logdet", "sum", "norm2"):
+            return e
+        case M.Inverse(operand=M.Name(name=name)) | M.Power(base=M.Name(name=name)) if (
+            name in symmetric
+        ):
+            return e
+        case M.Power(base=b, exponent=p):  # (X^k)' = X'^k
+            return M.Power(t(b), p)
+        case M.Add(left=a, right=b):
+            ta, tb = t(a), t(b)
+            if transposes(tb) < transposes(ta):  # (A + A')' = A + A', not A' + A
+                ta, tb = tb, ta
+            return _fewer(M.Add(ta, tb), e)
+        case M.Sub(left=a, right=b):
+            return _fewer(M.Sub(t(a), t(b)), e)
+        case M.Hadamard(left=a, right=b):
+            return _fewer(M.Hadamard(t(a), t(b)), e)
+        case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
+            return _fewer(M.Call(fn, (t(x),)), e)
+        case M.ElemPow(base=b, exponent=p):
+            return _fewer(M.ElemPow(t(b), p), e)
+    return M.Transpose(e)
+
+
+def _fewer(pushed: M.MExpr, original: M.MExpr) -> M.MExpr:
+    """``pushed`` (the transpose moved inward) unless ``(original)'`` has fewer transposes."""
+    if transposes(pushed) <= transposes(original) + 1:
+        return pushed
+    return M.Transpose(original)
+
+
+def is_column(e: M.MExpr, vectors) -> bool:
+    """Whether ``e`` (built by re-contraction) is a column vector."""
+    match e:
+        case M.Name(name=name):
+            return name in vectors
+        case M.Ones():
+            return True
+        case M.MatMul(right=b):
+            return is_column(b, vectors)
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+            return is_column(a, vectors) or is_column(b, vectors)
+        case M.Neg(operand=a) | M.ElemPow(base=a):
+            return is_column(a, vectors)
+        case M.Hadamard(left=a, right=b):
+            return is_column(a, vectors) or is_column(b, vectors)
+        case M.Call(fn="diag", args=(x,)):
+            return not is_column(x, vectors)
+        case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
+            return is_column(x, vectors)
+    return False
+
+
+_OPERANDS = ("left", "right", "operand", "base", "exponent")
+_OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
+
+
+def transposes(e: M.MExpr) -> int:
+    """How many transposes ``e`` writes (``'``)."""
+    names = _OPERANDS_OF.get(type(e))
+    if names is None:
+        names = _OPERANDS_OF[type(e)] = tuple(n for n in _OPERANDS if n in type(e)._init)
+    count = 1 if type(e) is M.Transpose else 0
+    for name in names:
+        child = getattr(e, name)
+        if isinstance(child, M.MExpr):
+            count += transposes(child)
+    for child in getattr(e, "args", ()):
+        count += transposes(child)
+    return count
+
+
+def affine_tree(a: T.Affine) -> M.MExpr:
+    out: M.MExpr | None = None
+    for name, coeff in zip(a.names, a.coeffs):
+        term: M.MExpr = M.Name(name)
+        if abs(coeff) != 1:
+            term = M.MatMul(M.Number(Fraction(abs(coeff))), term)
+        if out is None:
+            out = term if coeff > 0 else M.Neg(term)
+        else:
+            out = M.Add(out, term) if coeff > 0 else M.Sub(out, term)
+    if out is None:
+        return M.Number(Fraction(a.const))
+    if a.const:
+        constant = M.Number(Fraction(abs(a.const)))
+        out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
+    return out

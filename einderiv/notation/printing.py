@@ -1,0 +1,390 @@
+"""Printing index IR in index notation (SPEC section 1), readable back by ``einderiv.parse``.
+
+Input: a term and the ordered axes of its value.
+Output: text such as ``A[j,a] X[a,i] + A[a,j] X[a,i]`` or LaTeX of the same.
+Invariants:
+- Index names are readable letters: the axes get ``i, j, k, l, ...`` in axis order (so the
+  alphabetical order that ``parse`` gives free indices is the axis order), user-chosen free names
+  are kept, summed indices get ``a, b, c, ...``; a summed index occurs exactly twice per product,
+  so Einstein summation reads the text back to the same sum.
+- Matrix atoms (``inv``, powers, ``det``) print their base in matrix notation, indexed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import format_affine
+from einderiv.notation.algebra import affine_tree
+from einderiv.notation.recontract import recontract
+
+_AXIS_NAMES = "ijklmnopqrstuvwxyz"
+_SUMMED_NAMES = "abcdefghpqrstuvw"
+_SUM_NAMES = ("r", "s", "t", "u", "v")
+
+
+def _sum_names():
+    """Names for the counter of a printed sum: r, s, t, u, v, r1, r2, ..."""
+    yield from _SUM_NAMES
+    yield from (f"r{k}" for k in itertools.count(1))
+
+
+def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
+    printer = _Printer(term, axes, variables=variables)
+    return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
+
+
+def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
+    printer = _Printer(term, axes, latex=True, variables=variables)
+    return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
+
+
+class _Printer:
+    def __init__(self, term: T.Term, axes, latex: bool = False, variables: dict | None = None):
+        self.latex = latex
+        self.variables = variables or {}
+        self.names: dict[T.Index, str] = {}
+        user = [i for i in axes if i.name[0].isalpha()]
+        variables = _variable_names(term) | T.int_names(term) | set(self.variables)
+        taken = {i.name for i in user} | variables  # never a[a]
+        previous = ""
+        for position, i in enumerate(axes):
+            if i in user:
+                self.names[i] = previous = i.name
+                continue
+            # the axes must read back in order: parse sorts free indices by name
+            bound = min((j.name for j in axes[position:] if j in user), default="~")
+            preferred = [n for n in _AXIS_NAMES if previous < n < bound and n not in taken]
+            others = sorted(n for n in _SUMMED_NAMES if previous < n < bound and n not in taken)
+            fallback = [n for n in _AXIS_NAMES if n not in taken]
+            free_names = preferred or others or fallback
+            self.names[i] = previous = free_names[0]
+            taken.add(previous)
+        self.taken = set(self.names.values()) | variables
+        self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
+        self.counter = 0
+
+    def matrix(self, base: T.Term, bound) -> str:
+        tree = recontract(base, *bound, self.variables)
+        return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
+
+    def carrier(self, i: T.Index) -> str:
+        """A factor whose only free index is ``i``, sized by a variable: ``x[i]``,
+        ``A[i,b] ones[b]``
+        (so a zero or a size prints with its shape and reads back evaluable)."""
+        for name, info in sorted(self.variables.items()):
+            if info.kind == "vector" and info.dims[0] == i.dim:
+                return self.entry(name, (i,))
+        for name, info in sorted(self.variables.items()):
+            if info.kind in ("matrix", "symmetric") and i.dim in info.dims:
+                other = T.fresh(info.dims[1] if info.dims[0] == i.dim else info.dims[0])
+                slots = (i, other) if info.dims[0] == i.dim else (other, i)
+                return f"{self.entry(name, slots)} {self.entry('ones', (other,))}"
+        return self.entry("ones", (i,))
+
+    def name(self, i: T.Index) -> str:
+        if i not in self.names:
+            if i.name[0].isalpha() and i.name not in self.taken:
+                self.names[i] = i.name
+            elif self.counter < len(self.summed_pool):
+                self.names[i] = self.summed_pool[self.counter]
+                self.counter += 1
+            else:
+                self.names[i] = f"a{self.counter}"
+                self.counter += 1
+            self.taken.add(self.names[i])
+        return self.names[i]
+
+    def entry(self, name: str, indices) -> str:
+        if not indices:
+            return name
+        inner = ",".join(self.name(i) for i in indices)
+        return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
+
+    def text(self, t: T.Term) -> str:
+        match t:
+            case T.Zero(indices=indices):
+                return " ".join(["0", *(self.carrier(i) for i in indices)])
+            case T.Num(value=value):
+                return M.format_number(value)
+            case T.Affine():
+                return f"({format_affine(t)})"
+            case T.Size(dim=dim):
+                a = T.fresh(dim)
+                return f"(({self.carrier(a)}) .^ 0 {self.entry('ones', (a,))})"  # sum_a 1 = n
+            case T.Var(name=name, indices=indices):
+                return self.entry(name, indices)
+            case T.Delta(a=a, b=b):
+                return self.entry(r"\delta" if self.latex else "delta", (a, b))
+            case T.Ones(index=index):
+                return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
+            case T.Add(terms=terms):
+                parts = [self.term(x) for x in terms]
+                out = parts[0]
+                for p in parts[1:]:
+                    out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+                return out
+            case T.Prod():
+                return self.product(t)
+            case T.Func(name=name, arg=arg):
+                return f"{name}({self.term(arg)})"
+            case T.Pow(base=base, exponent=exponent):
+                op = ".^" if T.free(base) and not self.latex else "^"
+                return f"{self.atom(base)}{op}{self.exponent(exponent)}"
+            case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
+                inner = recontract(base, *bound, self.variables)
+                if inner is None:
+                    inner = M.Name(f"({index_notation(base, bound)})")
+                made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
+                text = M.show(made)
+                return self.entry(text if text.startswith("inv(") else f"({text})", indices)
+            case T.Det(base=base, bound=bound):
+                return f"det({self.matrix(base, bound)})"
+            case T.LogDet(base=base, bound=bound):
+                return f"logdet({self.matrix(base, bound)})"
+            case T.SumOver(var=var, count=count, body=body):
+                taken = T.int_names(t) | self.taken
+                name = next(n for n in _sum_names() if n not in taken)
+                body = T.subst_int(body, var, T.affine(0, {name: 1}))
+                upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
+                self.taken.add(name)  # a nested sum gets another counter (never shadowed)
+                try:
+                    return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
+                finally:
+                    self.taken.discard(name)
+        raise TypeError(type(t).__name__)
+
+    def product(self, t: T.Prod) -> str:
+        """A product in Einstein notation: every summed index twice, every free index once.
+
+        Where the product is elementwise (``x[i] y[i]`` with ``i`` free) or an index is summed
+        over three factors, the occurrences are renamed apart and tied by a generalised delta
+        ``delta[i,a,b]`` (1 where all its indices are equal), so the text reads back exactly.
+        """
+        factors, ties = _einsteinise(t)
+        numbers = [f for f in factors if isinstance(f, T.Num)]
+        others = [f for f in factors if not isinstance(f, T.Num)]
+        coeff = Fraction(1)
+        for f in numbers:
+            coeff *= f.value
+        parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
+        for tie in ties:
+            if len(tie) > 1:
+                parts.append(self.entry(r"\delta" if self.latex else "delta", tie))
+            else:
+                parts.append(self.entry(r"\mathbf{1}" if self.latex else "ones", tie))
+        sign = "-" if coeff < 0 else ""
+        if abs(coeff) != 1 or not parts:
+            parts.insert(0, M.format_number(abs(coeff)))
+        return sign + " ".join(parts)
+
+    def term(self, t: T.Term) -> str:
+        """``t`` in a position where Einstein summation applies to it on its own."""
+        return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
+
+    def atom(self, t: T.Term) -> str:
+        if isinstance(t, (T.Var, T.MatPow)) and len(set(t.indices)) < len(t.indices):
+            return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
+        text = self.text(t)
+        simple = isinstance(t, (T.Var, T.Delta, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
+        if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
+            return text
+        return f"({text})"
+
+    def exponent(self, t: T.Term) -> str:
+        if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
+            return str(t.value)
+        return f"({self.term(t)})"
+
+
+def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:
+    """A matrix-notation rendering of ``t`` as a function of ``(row, col)``, best effort."""
+    tree = to_matrix(t, row, col)
+    return M.show(tree) if tree is not None else index_notation(t, (row, col))
+
+
+def to_matrix(t: T.Term, row, col) -> M.MExpr | None:
+    """``t`` over (row, col) in matrix notation (re-contraction), or None if it has none."""
+    return recontract(t, row, col, {})
+
+
+def _variable_names(t: T.Term) -> set[str]:
+    found = {t.name} if isinstance(t, T.Var) else set()
+    for child in T.children(t):
+        found |= _variable_names(child)
+    return found
+
+
+def _occurrences(f: T.Term) -> list[T.Index]:
+    match f:
+        case T.Var(indices=indices) | T.Zero(indices=indices) | T.MatPow(indices=indices):
+            return list(indices)
+        case T.Delta(a=a, b=b):
+            return [a, b]
+        case T.Ones(index=index):
+            return [index]
+    return sorted(T.free(f), key=lambda i: i.name)
+
+
+def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
+    """Rename apart the indices Einstein summation would misread; return factors and ties."""
+    factors = list(t.factors)
+    summed = set(t.summed)
+    counts: dict[T.Index, int] = {}
+    for f in factors:
+        for i in _occurrences(f):
+            counts[i] = counts.get(i, 0) + 1
+    ties: list[tuple[T.Index, ...]] = []
+    for i, n in counts.items():
+        if (i in summed and n == 2) or (i not in summed and n == 1):
+            continue
+        copies: list[T.Index] = []
+        for k, f in enumerate(factors):
+            slots = _occurrences(f).count(i)
+            if not slots:
+                continue
+            if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta)):  # one new name per slot
+                slots = []
+                for j in _occurrences(f):
+                    if j == i:
+                        copies.append(T.fresh(i.dim))
+                        slots.append(copies[-1])
+                    else:
+                        slots.append(j)
+                if isinstance(f, T.Delta):
+                    factors[k] = T.Delta(*slots)
+                else:
+                    factors[k] = f.replace(indices=tuple(slots))
+            else:
+                copies.append(T.fresh(i.dim))
+                factors[k] = T.rename(f, {i: copies[-1]})
+        ties.append(tuple(copies) if i in summed else (i, *copies))
+    return factors, ties
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX of matrix notation
+
+_GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
+}
+_LATEX_FUNCTIONS = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tanh": r"\tanh",
+    "sigmoid": r"\sigma",
+    "softplus": r"\operatorname{softplus}",
+    "tr": r"\operatorname{tr}",
+    "diag": r"\operatorname{diag}",
+    "sum": r"\operatorname{sum}",
+    "logdet": r"\log\det",
+}
+
+
+def latex_name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    text = f"\\{base}" if base in _GREEK else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
+    return f"{text}_{{{sub}}}" if sub else text
+
+
+def matrix_latex(e: M.MExpr) -> str:
+    """LaTeX for a matrix expression, with the precedence of SPEC section 1."""
+    text, _ = _latex(e)
+    return text
+
+
+def _lwrap(e: M.MExpr, level: int) -> str:
+    text, own = _latex(e)
+    return rf"\left({text}\right)" if own < level else text
+
+
+def _latex(e: M.MExpr) -> tuple[str, int]:
+    SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 5
+    match e:
+        case M.Name(name=name):
+            return latex_name(name), ATOM
+        case M.Number(value=value):
+            if value.denominator != 1:
+                sign = "-" if value < 0 else ""
+                return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT
+            return str(value), (UNARY if value < 0 else ATOM)
+        case M.Identity():
+            return "I", ATOM
+        case M.Ones():
+            return r"\mathbf{1}", ATOM
+        case M.Add(left=a, right=b):
+            return f"{_lwrap(a, SUM)} + {_lwrap(b, PRODUCT)}", SUM
+        case M.Sub(left=a, right=b):
+            return f"{_lwrap(a, SUM)} - {_lwrap(b, PRODUCT)}", SUM
+        case M.Neg(operand=x):
+            return f"-{_lwrap(x, UNARY)}", UNARY
+        case M.MatMul(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \, {_lwrap(b, POWER)}", PRODUCT
+        case M.Hadamard(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \odot {_lwrap(b, UNARY)}", PRODUCT
+        case M.ElemDiv(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \oslash {_lwrap(b, UNARY)}", PRODUCT
+        case M.Div(left=a, right=b):
+            return rf"\frac{{{matrix_latex(a)}}}{{{matrix_latex(b)}}}", PRODUCT
+        case M.ElemPow(base=b, exponent=p):
+            return rf"{_lwrap(b, ATOM)}^{{\circ {matrix_latex(p)}}}", POWER
+        case M.Power(base=b, exponent=p):
+            return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
+        case M.Transpose(operand=M.Inverse(operand=x)):
+            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
+        case M.Transpose(operand=x):
+            return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
+        case M.Inverse(operand=x):
+            return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
+        case M.Call(fn="det", args=(x,)):
+            return rf"\left|{matrix_latex(x)}\right|", ATOM
+        case M.Call(fn="norm2", args=(x,)):
+            return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
+        case M.Call(fn="sqrt", args=(x,)):
+            return rf"\sqrt{{{matrix_latex(x)}}}", ATOM
+        case M.Call(fn=fn, args=(x,)):
+            return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
+        case M.Entry(base=b, indices=indices):
+            return f"{_lwrap(b, ATOM)}_{{{' '.join(indices)}}}", ATOM
+        case M.KDelta(indices=indices):
+            return rf"\delta_{{{' '.join(indices)}}}", ATOM
+        case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+            bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
+            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM
+    raise TypeError(f"no LaTeX for {type(e).__name__}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from einderiv.calculus import powers, rules
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import canonical, scope
+from einderiv.ir.canon import canonical, scope, unbind
 from einderiv.ir.index_ir import Term
 
 RULES: list[Rule] = rules.RULES + powers.RULES  # the whole table, in order of priority
@@ -35,7 +35,7 @@ def simplify(t: Term) -> Term:
     """
     with scope():
         driver = _Driver(_ALL)
-        done = driver.run(t)
+        done = driver.run(unbind(t))  # a derivative of a derivative: its old names, fresh
         expanded = _expand_sums(done) if driver.sums else done  # no SumOver was ever met
         if expanded is not done:
             done = _Driver(_ALL).run(expanded)
@@ -59,7 +59,7 @@ def _expand_sums(t: Term) -> Term:
 def tidy(t: Term) -> Term:
     """Only flatten nested sums and products and fold numbers (for showing derivation steps)."""
     with scope():
-        return canonical(_Driver(_STRUCTURAL).run(t))
+        return canonical(_Driver(_STRUCTURAL).run(unbind(t)))
 
 
 class _Table:

@@ -125,6 +125,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CLAIM",
         help="the claimed derivative, in matrix or index notation",
     )
+
+    serve = commands.add_parser(
+        "serve",
+        help="a local web page: type an expression, see its derivative, check a claim",
+        description="Serve the einderiv web page and its JSON API (POST /api/diff, "
+        "POST /api/check, GET /api/health) until Ctrl-C.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
+    serve.add_argument(
+        "--time-limit",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="stop a request's work after this many seconds (default: 5)",
+    )
     return parser
 
 
@@ -200,6 +217,17 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_WRONG
 
 
+def _run_serve(args: argparse.Namespace) -> int:
+    from einderiv.web.server import serve
+
+    if not args.time_limit > 0:
+        raise ed.EinderivError("--time-limit must be a positive number of seconds")
+    try:
+        return serve(args.host, args.port, args.time_limit, open_browser=args.open)
+    except OSError as error:  # the port is taken, the address does not exist, ...
+        raise ed.EinderivError(f"cannot serve on {args.host}:{args.port}: {error}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the program on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
@@ -214,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "diff":
             return _run_diff(args)
+        if args.command == "serve":
+            return _run_serve(args)
         return _run_check(args)
     except ed.EinderivError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

@@ -1,0 +1,143 @@
+"""The JSON objects of one derivative and of one checked claim.
+
+Input: the request's text fields (``expr``, ``wrt``, ``where``, ``layout``, and ``claim`` for a
+check), as given by a user. Output: a dict that ``json.dumps`` writes without loss:
+``derivative_json`` is the command line's ``--json`` object for one derivative (``expr``,
+``wrt``, ``layout``, ``shape``, ``text``, ``latex``, ``index``; with ``extras=True`` also
+``einsum``, ``python``, ``steps`` and ``note`` for the web page), and ``check_json`` is the
+verdict on a claim (``ok``, ``verdict``, ``expected``, ``reason``, ``counterexample``, ...).
+
+Invariants: only the public API (``import einderiv as ed``) is used; user text is handed to
+``ed.parse``/``ed.diff``/``ed.check`` and never evaluated as code; a user's mistake is an
+``ed.EinderivError`` (whose text carries the caret lines), raised unchanged; numbers in the
+output are finite floats, or the strings ``"nan"``, ``"inf"``, ``"-inf"``, so the output is
+strict JSON.
+"""
+
+from __future__ import annotations
+
+import math
+
+import einderiv as ed
+
+LAYOUTS = tuple(getattr(ed, "LAYOUTS", ("numerator", "denominator", "jacobian")))
+LAYOUT_MEANINGS = {
+    "numerator": "shape of f followed by the reversed shape of X (as in the lecture notes)",
+    "denominator": "every axis of the numerator result reversed (the gradient is shaped like X)",
+    "jacobian": "shape of f followed by the shape of X (as jax.jacobian returns)",
+}
+
+
+def _fields(expr, wrt, where, layout) -> tuple[str, str, str | None, str]:
+    """The request fields, type-checked: a wrong type is a user's mistake."""
+    if not isinstance(expr, str) or not expr.strip():
+        raise ed.EinderivError("the expression is empty: type one, e.g. tr(X' A X)")
+    if not isinstance(wrt, str) or not wrt.strip():
+        raise ed.EinderivError("the variable is empty: name the variable to differentiate by")
+    if where is not None and not isinstance(where, str):
+        raise ed.EinderivError("the declarations must be text, e.g. X: matrix(m, n)")
+    if layout is None or layout == "":
+        layout = "numerator"
+    if layout not in LAYOUTS:
+        raise ed.EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    return expr, wrt.strip(), (where if where and where.strip() else None), layout
+
+
+def _steps(g) -> str | None:
+    try:
+        steps = g.steps()
+    except NotImplementedError:
+        return None
+    if isinstance(steps, str):
+        return steps.rstrip("\n")
+    return "\n".join(str(step).rstrip("\n") for step in steps)
+
+
+def _extra(build):
+    """One optional form of the result: its text, or (None, why not) when einderiv refuses."""
+    try:
+        return str(build()).rstrip("\n"), None
+    except ed.EinderivError as error:
+        return None, str(error)
+
+
+def derivative_json(expr, wrt, where=None, layout="numerator", extras=False) -> dict:
+    """The ``--json`` object of d(expr)/d(wrt); ``extras`` adds the web page's forms."""
+    expr, wrt, where, layout = _fields(expr, wrt, where, layout)
+    g = ed.diff(expr, wrt, where=where, layout=layout)
+    out = {
+        "expr": expr,
+        "wrt": wrt,
+        "layout": layout,
+        "shape": [d if isinstance(d, (int, str)) else str(d) for d in g.shape],
+        "text": str(g),
+        "latex": g.latex(),
+        "index": g.index(),
+    }
+    if extras:
+        notes = []
+        out["einsum"], why = _extra(g.einsum)
+        notes += [f"einsum form: {why}"] if why else []
+        out["python"], why = _extra(lambda: ed.codegen(g, name="grad"))
+        notes += [f"Python form: {why}"] if why else []
+        out["steps"] = _steps(g)
+        matrix = getattr(g, "matrix", None)
+        if callable(matrix) and "[" not in wrt and matrix() is None:
+            notes.append(
+                f"the result has order {len(g.shape)}, which matrix notation cannot write; "
+                "it is shown in index notation"
+            )
+        out["note"] = "\n".join(notes) or None
+    return out
+
+
+def _number(x: float):
+    x = float(x)
+    if math.isfinite(x):
+        return 0.0 if x == 0 else x  # no "-0.0"
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def plain(value):
+    """An array, number or dict of them as nested lists of JSON numbers (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return _number(value)
+    return str(value)
+
+
+def check_json(expr, wrt, claim, where=None, layout="numerator") -> dict:
+    """The verdict on ``claim`` as d(expr)/d(wrt): right, wrong or undecided, and why."""
+    expr, wrt, where, layout = _fields(expr, wrt, where, layout)
+    if not isinstance(claim, str) or not claim.strip():
+        raise ed.EinderivError("the claim is empty: type the derivative you worked out")
+    r = ed.check(expr, wrt, claim=claim, where=where, layout=layout)
+    ok = getattr(r, "ok", None)
+    verdict = getattr(r, "verdict", None)
+    if verdict not in ("right", "wrong", "undecided"):
+        verdict = {True: "right", False: "wrong"}.get(ok, "undecided")
+    expected = getattr(r, "expected", None)
+    return {
+        "ok": ok is True,
+        "verdict": verdict,
+        "question": getattr(r, "question", "") or None,
+        "claim": getattr(r, "claim_text", claim),
+        "expected": None if expected is None else str(expected),
+        "expected_latex": None if expected is None else expected.latex(),
+        "reason": getattr(r, "reason", "") or None,
+        "method": getattr(r, "method", "") or None,
+        "diagnosis": getattr(r, "diagnosis", None),
+        "counterexample": plain(getattr(r, "counterexample", None)),
+        "claimed_value": plain(getattr(r, "claimed_value", None)),
+        "true_value": plain(getattr(r, "expected_value", None)),
+        "report": str(r),
+    }

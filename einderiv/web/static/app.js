@@ -1,0 +1,229 @@
+// einderiv serve: the page's script. Vanilla JS, no dependencies besides the vendored KaTeX.
+// State lives in the URL (?expr=&wrt=&where=&layout=&claim=): a shared link opens computed.
+// Every request goes to the local server (/api/diff, /api/check); answers to older requests
+// are ignored, so the page always shows the result of the latest input.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const FIELDS = ["expr", "wrt", "where", "claim"];
+const DELAY_MS = 350;
+let timer = null;
+let latest = 0;
+let result = null;
+let form = "text";
+
+function layout() {
+  const checked = document.querySelector('input[name="layout"]:checked');
+  return checked ? checked.value : "numerator";
+}
+
+function values() {
+  const v = { layout: layout() };
+  for (const name of FIELDS) v[name] = $(name).value;
+  return v;
+}
+
+function fromURL() {
+  const params = new URLSearchParams(window.location.search);
+  for (const name of FIELDS) $(name).value = params.get(name) || "";
+  const wanted = params.get("layout");
+  for (const radio of document.querySelectorAll('input[name="layout"]')) {
+    radio.checked = radio.value === (wanted || "numerator");
+  }
+}
+
+function toURL() {
+  const params = new URLSearchParams();
+  const v = values();
+  for (const name of ["expr", "wrt", "where", "layout", "claim"]) {
+    if (v[name] && !(name === "layout" && v[name] === "numerator")) params.set(name, v[name]);
+  }
+  const query = params.toString();
+  window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
+}
+
+function math(element, latex) {
+  if (window.katex) {
+    window.katex.render(latex, element, { displayMode: true, throwOnError: false });
+  } else {
+    element.textContent = latex;
+  }
+}
+
+async function post(path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    return { error: "the einderiv server cannot be reached (is einderiv serve running?)" };
+  }
+  try {
+    return await response.json();
+  } catch (error) {
+    return { error: `the server answered ${response.status} without a JSON body` };
+  }
+}
+
+function showError(element, message) {
+  element.textContent = message || "";
+  element.hidden = !message;
+}
+
+function showForm() {
+  for (const tab of document.querySelectorAll(".tabs button")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.form === form));
+  }
+  let text = result ? result[form] : "";
+  if (form === "steps" && result && !text) text = "(the steps are not available for this result)";
+  $("form").textContent = text || "";
+}
+
+function showDiff(answer, v) {
+  document.body.classList.remove("busy");
+  showError($("error"), answer.error);
+  $("answer").hidden = Boolean(answer.error);
+  if (answer.error) {
+    $("status").textContent = "einderiv cannot do this:";
+    result = null;
+    return;
+  }
+  result = answer;
+  const shape = answer.shape.length ? answer.shape.join(" × ") : "a scalar";
+  $("status").textContent = "";
+  $("caption").textContent =
+    `d(${v.expr.trim()}) / d${answer.wrt}, ${answer.layout} layout; shape: ${shape}`;
+  math($("math"), answer.latex);
+  $("note").textContent = answer.note || "";
+  $("note").hidden = !answer.note;
+  showForm();
+}
+
+function number(x) {
+  if (typeof x !== "number") return `\\text{${x}}`;
+  return String(Number(x.toPrecision(6)));
+}
+
+function matrix(value) {
+  if (!Array.isArray(value)) return number(value);
+  const rows = Array.isArray(value[0]) ? value : value.map((x) => [x]);
+  if (rows.length && Array.isArray(rows[0][0])) return `\\text{${JSON.stringify(value)}}`;
+  const body = rows.map((row) => row.map(number).join(" & ")).join(" \\\\ ");
+  return `\\begin{bmatrix} ${body} \\end{bmatrix}`;
+}
+
+function showCheck(answer) {
+  showError($("check-error"), answer && answer.error);
+  $("verdict-box").hidden = !answer || Boolean(answer.error);
+  if (!answer || answer.error) return;
+  const verdict = $("verdict");
+  verdict.textContent = answer.verdict;
+  verdict.className = "verdict " + answer.verdict;
+  $("question").textContent = answer.question ? `— ${answer.question}` : "";
+  $("reason").textContent = [answer.reason, answer.diagnosis].filter(Boolean).join("; ");
+  $("correct").hidden = answer.ok;
+  if (!answer.ok && answer.expected_latex) {
+    math($("correct-math"), answer.expected_latex);
+    $("correct-text").textContent = answer.expected;
+  }
+  const example = answer.counterexample;
+  $("counter").hidden = !example;
+  if (example) {
+    const parts = Object.entries(example).map(([name, value]) => `${name} = ${matrix(value)}`);
+    if (answer.claimed_value != null) {
+      parts.push(`\\text{claimed: } ${matrix(answer.claimed_value)}`);
+    }
+    if (answer.true_value != null) parts.push(`\\text{true: } ${matrix(answer.true_value)}`);
+    math($("counter-math"), parts.join(",\\quad "));
+  }
+}
+
+async function run() {
+  clearTimeout(timer);
+  const v = values();
+  const ticket = ++latest;
+  if (!v.expr.trim() || !v.wrt.trim()) {
+    $("answer").hidden = true;
+    showError($("error"), "");
+    showCheck(null);
+    $("status").textContent = "Type an expression and the variable to differentiate by.";
+    return;
+  }
+  document.body.classList.add("busy");
+  $("status").textContent = "working";
+  const fields = { expr: v.expr, wrt: v.wrt, where: v.where, layout: v.layout };
+  const checking = v.claim.trim() ? post("/api/check", { ...fields, claim: v.claim }) : null;
+  const answer = await post("/api/diff", fields);
+  if (ticket !== latest) return;
+  showDiff(answer, v);
+  const verdict = checking ? await checking : null;
+  if (ticket !== latest) return;
+  showCheck(answer.error ? null : verdict);
+}
+
+function changed() {
+  toURL();
+  clearTimeout(timer);
+  timer = setTimeout(run, DELAY_MS);
+}
+
+async function copy() {
+  const text = $("form").textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (error) {
+    const range = document.createRange();
+    range.selectNodeContents($("form"));
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    document.execCommand("copy");
+  }
+  $("copy").textContent = "copied";
+  setTimeout(() => ($("copy").textContent = "copy"), 1200);
+}
+
+function example(button) {
+  $("expr").value = button.dataset.expr;
+  $("wrt").value = button.dataset.wrt;
+  $("where").value = button.dataset.where || "";
+  $("claim").value = button.dataset.claim || "";
+  toURL();
+  run();
+}
+
+function start() {
+  fromURL();
+  const inputs = $("inputs");
+  inputs.addEventListener("input", changed);
+  $("claim").addEventListener("input", changed);
+  for (const id of [...FIELDS]) {
+    $(id).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        toURL();
+        run();
+      }
+    });
+  }
+  inputs.addEventListener("submit", (event) => event.preventDefault());
+  for (const button of document.querySelectorAll("#examples button")) {
+    button.addEventListener("click", () => example(button));
+  }
+  for (const tab of document.querySelectorAll(".tabs button")) {
+    tab.addEventListener("click", () => {
+      form = tab.dataset.form;
+      showForm();
+    });
+  }
+  $("copy").addEventListener("click", copy);
+  window.addEventListener("popstate", () => {
+    fromURL();
+    run();
+  });
+  run();
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,344 @@
+"""``einderiv serve``: the JSON API, its bounds and its errors, through real HTTP (SPEC section 10).
+
+A server is started in this process on a free port (its derivations run in worker processes);
+requests go through ``http.client``. Right answers are checked numerically: the returned text
+is evaluated with ``ed.parse`` on random arrays and compared with central finite differences of
+plain numpy code written here; the generated Python is run and compared the same way. Bad
+requests must be 4xx with the einderiv message, never 5xx, and the server must go on serving.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.web import results
+from einderiv.web.server import MAX_CHARS, make_server
+
+TIME_LIMIT = 2.0
+RNG = np.random.default_rng(16)
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = make_server("127.0.0.1", 0, time_limit=TIME_LIMIT, workers=2, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def request(server, method, path, body=None, raw=None, headers=None, timeout=60):
+    """(status, decoded JSON or text, seconds) of one request on a new connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=timeout)
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    start = time.monotonic()
+    conn.request(method, path, body=data, headers=headers or {})
+    response = conn.getresponse()
+    payload = response.read()
+    seconds = time.monotonic() - start
+    conn.close()
+    kind = response.getheader("Content-Type", "")
+    decoded = json.loads(payload) if "json" in kind else payload.decode("utf-8", "replace")
+    return response.status, decoded, seconds
+
+
+def diff(server, expr, wrt, where=None, layout="numerator"):
+    body = {"expr": expr, "wrt": wrt, "where": where, "layout": layout}
+    return request(server, "POST", "/api/diff", body)
+
+
+def assert_alive(server):
+    status, answer, _ = diff(server, "x' A x", "x", layout="denominator")
+    assert status == 200, answer
+    assert answer["text"] == "(A + A') x"
+
+
+def fd_gradient(f, x, h=1e-6):
+    """Central differences of the scalar function f at x: an array shaped like x."""
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        g[idx] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+def value_of(text, **arrays):
+    return np.asarray(ed.parse(text)(**arrays), dtype=float)
+
+
+def run_generated(source, **arrays):
+    space: dict = {}
+    exec(compile(source, "<einderiv generated>", "exec"), space)  # einderiv's output, not user's
+    return np.asarray(space["grad"](**arrays))
+
+
+# --- right answers -----------------------------------------------------------------------------
+
+
+def test_health(server):
+    status, answer, _ = request(server, "GET", "/api/health")
+    assert status == 200
+    assert answer["ok"] is True
+    assert answer["version"] == ed.__version__
+
+
+def test_diff_trace_quadratic_is_numerically_right(server):
+    status, answer, _ = diff(server, "tr(X' A X)", "X", layout="denominator")
+    assert status == 200, answer
+    for key in ("expr", "wrt", "layout", "shape", "text", "latex", "index"):
+        assert key in answer
+    assert answer["layout"] == "denominator"
+    X, A = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 4))
+    expected = fd_gradient(lambda x: np.trace(x.T @ A @ x), X)  # (A + A') X
+    np.testing.assert_allclose(value_of(answer["text"], X=X, A=A), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(run_generated(answer["python"], X=X, A=A), expected, atol=1e-6)
+    assert "\\top" in answer["latex"]
+    assert "einsum(" in answer["einsum"]
+    assert "delta" in answer["steps"]
+
+    status, numerator, _ = diff(server, "tr(X' A X)", "X")
+    assert status == 200
+    np.testing.assert_allclose(value_of(numerator["text"], X=X, A=A), expected.T, atol=1e-6)
+
+
+def test_diff_logistic_regression_by_w(server):
+    expr = "sum(log(1 + exp(-y .* (X w))))"
+    status, answer, _ = diff(server, expr, "w", layout="denominator")
+    assert status == 200, answer
+    X, y, w = RNG.standard_normal((6, 3)), np.sign(RNG.standard_normal(6)), RNG.standard_normal(3)
+    expected = fd_gradient(lambda v: np.sum(np.log1p(np.exp(-y * (X @ v)))), w)
+    np.testing.assert_allclose(value_of(answer["text"], X=X, y=y, w=w), expected, atol=1e-6)
+    np.testing.assert_allclose(run_generated(answer["python"], X=X, y=y, w=w), expected, atol=1e-6)
+
+
+def test_diff_gaussian_by_x_and_logdet(server):
+    S = RNG.standard_normal((3, 3))
+    S = S @ S.T + 3 * np.eye(3)
+    x = RNG.standard_normal(3)
+    status, answer, _ = diff(server, "logdet(S) + x' inv(S) x", "x", layout="denominator")
+    assert status == 200, answer
+    expected = fd_gradient(lambda v: np.linalg.slogdet(S)[1] + v @ np.linalg.solve(S, v), x)
+    np.testing.assert_allclose(value_of(answer["text"], S=S, x=x), expected, atol=1e-6)
+
+    status, answer, _ = diff(server, "log|X|", "X", layout="denominator")
+    assert status == 200, answer
+    expected = fd_gradient(lambda m: np.linalg.slogdet(m)[1], S)
+    np.testing.assert_allclose(value_of(answer["text"], X=S), expected, atol=1e-6)
+
+
+def test_check_wrong_claim_has_a_true_counterexample(server):
+    body = {"expr": "tr(inv(X) A)", "wrt": "X", "claim": "-X^-T A X^-T"}
+    status, answer, _ = request(server, "POST", "/api/check", body)
+    assert status == 200, answer
+    assert answer["ok"] is False
+    assert answer["verdict"] == "wrong"
+    point = {name: np.array(value) for name, value in answer["counterexample"].items()}
+    X, A = point["X"], point["A"]
+    gradient = fd_gradient(lambda m: np.trace(np.linalg.inv(m) @ A), X)  # numerator: its transpose
+    claimed = -np.linalg.inv(X).T @ A @ np.linalg.inv(X).T
+    assert not np.allclose(claimed, gradient.T, atol=1e-4)
+    np.testing.assert_allclose(np.array(answer["claimed_value"]), claimed, atol=1e-9)
+    np.testing.assert_allclose(np.array(answer["true_value"]), gradient.T, atol=1e-5)
+    np.testing.assert_allclose(value_of(answer["expected"], X=X, A=A), gradient.T, atol=1e-5)
+
+
+def test_check_right_claim(server):
+    body = {"expr": "x' A x", "wrt": "x", "claim": "x' (A + A')", "layout": "numerator"}
+    status, answer, _ = request(server, "POST", "/api/check", body)
+    assert status == 200, answer
+    assert (answer["ok"], answer["verdict"], answer["counterexample"]) == (True, "right", None)
+
+
+def test_json_object_of_one_derivative_has_the_cli_fields():
+    out = results.derivative_json("a' x", "x", layout="denominator")
+    assert set(out) == {"expr", "wrt", "layout", "shape", "text", "latex", "index"}
+    assert (out["text"], out["shape"]) == ("a", ["n"])
+    json.dumps(out, allow_nan=False)
+    assert results.plain(np.array([np.inf, -0.0, np.nan])) == ["inf", 0.0, "nan"]
+
+
+# --- errors, bounds, hostile input ---------------------------------------------------------------
+
+
+def test_parse_error_is_400_with_the_caret_lines(server):
+    status, answer, _ = diff(server, "tr(X' A", "X")
+    assert status == 400
+    message = answer["error"]
+    assert "cannot parse the expression" in message
+    assert "\n  tr(X' A\n         ^" in message
+    assert message == str(pytest.raises(ed.EinderivError, ed.diff, "tr(X' A", "X").value)
+    assert_alive(server)
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"expr": "x + A", "wrt": "x", "where": "x: vector(3); A: matrix(2, 2)"}, "shapes"),
+        ({"expr": "x' x", "wrt": "x", "layout": "sideways"}, "unknown layout"),
+        ({"expr": "x' x", "wrt": "q"}, "q"),
+        ({"expr": "x' x"}, '"wrt" is missing'),
+        ({"expr": 3, "wrt": "x"}, "must be a string"),
+        ({"expr": "   ", "wrt": "x"}, "empty"),
+        ({"expr": "x' x", "wrt": "x", "claim": "foo("}, None),
+    ],
+)
+def test_bad_input_is_400_with_a_message(server, body, words):
+    path = "/api/check" if "claim" in body else "/api/diff"
+    status, answer, _ = request(server, "POST", path, body)
+    assert status == 400, answer
+    assert answer["error"]
+    if words:
+        assert words in answer["error"]
+    assert_alive(server)
+
+
+@pytest.mark.parametrize(
+    "method, path, raw, status",
+    [
+        ("POST", "/api/diff", b"{not json", 400),
+        ("POST", "/api/diff", b'["expr"]', 400),
+        ("POST", "/api/check", b"\xff\xfe", 400),
+        ("POST", "/api/diff", b"", 400),
+        ("GET", "/api/diff", None, 405),
+        ("PUT", "/api/check", b"{}", 405),
+        ("DELETE", "/", None, 405),
+        ("BREW", "/api/diff", None, 405),
+        ("POST", "/api/health", b"{}", 405),
+        ("GET", "/nowhere", None, 404),
+        ("POST", "/api/nowhere", b"{}", 404),
+        ("GET", "/static/../server.py", None, 404),
+        ("GET", "/static/%2e%2e/server.py", None, 404),
+    ],
+)
+def test_malformed_requests_are_4xx_never_5xx(server, method, path, raw, status):
+    got, answer, _ = request(server, method, path, raw=raw)
+    assert got == status, answer
+    assert answer["error"]
+    assert_alive(server)
+
+
+def test_hostile_expression_is_not_run(server, tmp_path):
+    marker = tmp_path / "ran"
+    expr = f"__import__('os').system('touch {marker}')"
+    for path, extra in (("/api/diff", {}), ("/api/check", {"claim": expr})):
+        body = {"expr": expr, "wrt": "x", **extra}
+        status, answer, _ = request(server, "POST", path, body)
+        assert status == 400, answer
+        assert "cannot parse" in answer["error"]
+    status, answer, _ = request(
+        server, "POST", "/api/check", {"expr": "x' x", "wrt": "x", "claim": expr}
+    )
+    assert status == 400 and "cannot parse the claim" in answer["error"]
+    assert not marker.exists()
+    assert_alive(server)
+
+
+def test_a_one_megabyte_expression_is_413_naming_its_length(server):
+    status, answer, seconds = diff(server, "x + " * 250_000, "x")
+    assert status == 413
+    assert "1,000,000 characters" in answer["error"] and f"{MAX_CHARS:,}" in answer["error"]
+    status, answer, _ = request(
+        server, "POST", "/api/check", {"expr": "x' x", "wrt": "x", "claim": "x" * (MAX_CHARS + 1)}
+    )
+    assert status == 413 and f"{MAX_CHARS + 1:,} characters" in answer["error"]
+    status, answer, _ = diff(server, "x' x" + " " * (MAX_CHARS - 4), "x")  # at the limit: allowed
+    assert status == 200, answer
+    assert_alive(server)
+
+
+def test_an_enormous_body_is_413_without_being_read(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    conn.putrequest("POST", "/api/diff")
+    conn.putheader("Content-Length", str(50_000_000))
+    conn.endheaders()
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    conn.close()
+    assert response.status == 413
+    assert "50,000,000 bytes" in answer["error"]
+    assert_alive(server)
+
+
+def test_a_long_request_is_stopped_while_others_are_served(server):
+    slow = "x"
+    for _ in range(25):  # each level multiplies the work: far beyond any time limit
+        slow = f"norm2({slow})"
+    outcome = {}
+
+    def slow_request():
+        outcome["slow"] = diff(server, slow, "x")
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    time.sleep(0.3)
+    status, answer, seconds = diff(server, "tr(X' A X)", "X")  # another client, meanwhile
+    assert status == 200, answer
+    assert seconds < TIME_LIMIT, f"a normal request waited {seconds:.2f} s for the slow one"
+    assert "slow" not in outcome, "the slow request should still be running"
+    thread.join(timeout=TIME_LIMIT + 30)
+    status, answer, seconds = outcome["slow"]
+    assert status == 422
+    assert "stopped" in answer["error"] and f"{TIME_LIMIT:g} s" in answer["error"]
+    assert TIME_LIMIT <= seconds < TIME_LIMIT + 5
+    for _ in range(3):  # the killed worker is replaced: every later request is answered
+        assert_alive(server)
+
+
+def test_the_page_and_its_static_files_are_served(server):
+    status, page, _ = request(server, "GET", "/?expr=x&wrt=x")
+    assert status == 200 and "<title>einderiv" in page
+    for path in ("/static/app.js", "/static/app.css", "/static/katex/katex.min.js"):
+        status, text, _ = request(server, "GET", path)
+        assert status == 200 and len(text) > 100, path
+        assert "http://" not in text.replace("http://www.w3.org", ""), f"{path} loads from a CDN"
+    status, font, _ = request(server, "GET", "/static/katex/fonts/KaTeX_Main-Regular.woff2")
+    assert status == 200
+    status, license_text, _ = request(server, "GET", "/static/katex/LICENSE")
+    assert status == 200 and "MIT" in license_text
+    status, head, _ = request(server, "HEAD", "/")
+    assert status == 200 and head == ""
+
+
+def test_cli_serve_starts_answers_and_stops():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "einderiv", "serve", "--port", "0", "--time-limit", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("einderiv serve: http://127.0.0.1:"), line + proc.stderr.read()
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/api/diff", body=json.dumps({"expr": "a' x", "wrt": "x"}))
+        answer = json.loads(conn.getresponse().read())
+        conn.close()
+        assert answer["text"] == "a'"
+    finally:
+        proc.send_signal(2)  # Ctrl-C
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_cli_serve_rejects_a_bad_time_limit():
+    done = subprocess.run(
+        [sys.executable, "-m", "einderiv", "serve", "--time-limit", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--time-limit" in done.stderr and "Traceback" not in done.stderr

@@ -100,6 +100,19 @@ def test_wheel_contains_the_package_and_the_command(wheel):
     assert "einderiv = einderiv.cli:main" in text
 
 
+@pytest.mark.slow
+def test_wheel_contains_the_web_page_and_katex(wheel):
+    """``einderiv serve`` works offline: its page, script, style and KaTeX are in the wheel."""
+    static = "einderiv/web/static/"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        license_text = archive.read(static + "katex/LICENSE").decode()
+    for name in ("index.html", "app.js", "app.css", "katex/katex.min.js", "katex/katex.min.css"):
+        assert static + name in names, sorted(n for n in names if "web" in n)
+    assert sum(n.startswith(static + "katex/fonts/") and n.endswith(".woff2") for n in names) >= 20
+    assert "MIT" in license_text
+
+
 def test_grammar_is_a_package_resource_when_installed():
     """Where einderiv is installed (not a source checkout), the grammar is beside the package."""
     package_dir = Path(einderiv.__file__).resolve().parent

@@ -251,12 +251,16 @@ class EinderivServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address, pool: WorkerPool, quiet: bool = False) -> None:
-        self.pool = pool
+    def __init__(self, address, time_limit: float, workers: int, quiet: bool = False) -> None:
         self.quiet = quiet
         if ":" in str(address[0]):
             self.address_family = socket.AF_INET6
-        super().__init__(address, Handler)
+        super().__init__(address, Handler)  # bind first: a taken port costs no worker
+        try:
+            self.pool = WorkerPool(size=workers, time_limit=time_limit)
+        except BaseException:
+            super().server_close()
+            raise
 
     def server_close(self) -> None:
         super().server_close()
@@ -271,12 +275,19 @@ def make_server(
     quiet: bool = False,
 ) -> EinderivServer:
     """A server bound to (host, port) (port 0: a free one), its workers started and warm."""
-    pool = WorkerPool(size=workers, time_limit=time_limit)
-    try:
-        return EinderivServer((host, port), pool, quiet=quiet)
-    except BaseException:
-        pool.close()
-        raise
+    return EinderivServer((host, port), time_limit, workers, quiet=quiet)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the server as Ctrl-C does (workers ended), when this is the main thread."""
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def serve(
@@ -288,6 +299,7 @@ def serve(
 ) -> int:
     """Run the server until interrupted; returns an exit code."""
     server = make_server(host, port, time_limit, workers)
+    _stop_on_sigterm()
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_address[1]}/"
     print(f"einderiv serve: {url} (time limit {time_limit:g} s; Ctrl-C stops)", flush=True)

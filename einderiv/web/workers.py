@@ -16,6 +16,7 @@ milliseconds; a worker runs only the two functions of ``results`` on text, never
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -31,8 +32,16 @@ class Outcome:
     seconds: float
 
 
-def _serve_jobs(conn) -> None:  # pragma: no cover - runs in the worker process
+def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in the worker process
+    """End this worker when the server process is gone, even in the middle of a job."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _serve_jobs(conn, parent: int) -> None:  # pragma: no cover - runs in the worker process
     """The worker's loop: read a job, answer it, until the pipe closes."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     import einderiv as ed
     from einderiv.web import results
 
@@ -69,7 +78,7 @@ def _serve_jobs(conn) -> None:  # pragma: no cover - runs in the worker process
 class _Worker:
     def __init__(self, ctx) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve_jobs, args=(child,), daemon=True)
+        self.process = ctx.Process(target=_serve_jobs, args=(child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
 

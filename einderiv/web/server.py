@@ -69,6 +69,7 @@ class RequestError(Exception):
 class Handler(BaseHTTPRequestHandler):
     server: EinderivServer
     protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds an idle keep-alive connection keeps its thread
 
     def version_string(self) -> str:
         return "einderiv"

@@ -309,7 +309,10 @@ class _Lowerer:
             if fn == "sum":  # sum(X) = sum_{a,b} X[a,b]
                 return T.Prod((self.lo(x, axes),), summed) if summed else self.lo(x, axes)
             # norm2(X) = (sum_{a,b} X[a,b] X[a,b]) ^ (1/2)
-            square = T.Prod((self.lo(x, axes), self.lo(x, axes)), summed)
+            inner = self.lo(x, axes)
+            if not summed:  # norm2(s) = (s ^ 2) ^ (1/2): s written once (nesting stays linear)
+                return T.Pow(T.Pow(inner, T.Num(Fraction(2))), T.Num(Fraction(1, 2)))
+            square = T.Prod((inner, self.lo(x, axes)), summed)
             return T.Pow(square, T.Num(Fraction(1, 2)))
         if fn == "diag":
             if shape[1] is None or shape[0] is None:  # diag(x)[a,b] = x[a] delta[a,b]

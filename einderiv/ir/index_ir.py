@@ -319,8 +319,16 @@ def bound_pair(dim: Dim) -> tuple[Index, Index]:
 
 
 def rename(t: Term, mapping: dict[Index, Index]) -> Term:
-    """Rename free indices of ``t`` by ``mapping``, renaming binders that would capture."""
-    live = {k: v for k, v in mapping.items() if k in free(t) and k != v}
+    """Rename free indices of ``t`` by ``mapping``, renaming binders that would capture.
+
+    The live part of ``mapping`` is found by walking the smaller of ``mapping`` and the free
+    indices of ``t``: renaming a factor costs time proportional to the factor."""
+    indices = free(t)
+    if len(mapping) > len(indices):
+        get = mapping.get
+        live = {k: v for k in indices if (v := get(k, k)) != k}
+    else:
+        live = {k: v for k, v in mapping.items() if k != v and k in indices}
     if not live:
         return t
     match t:

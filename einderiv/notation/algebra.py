@@ -46,10 +46,13 @@ def factor(terms: list[Piece]) -> list[Piece]:
     terms = _merge_equal(terms)
     if len(terms) < 2:
         return terms
-    for made in (_factor_scalar(terms), _factor_side(terms, 0), _factor_side(terms, -1)):
-        if made is not None:
-            return made
-    return _factor_coefficient(terms)
+    # lazily: an attempt is made only when the ones before it found nothing (each recurses)
+    made = _factor_scalar(terms)
+    if made is None:
+        made = _factor_side(terms, 0)
+    if made is None:
+        made = _factor_side(terms, -1)
+    return made if made is not None else _factor_coefficient(terms)
 
 
 def _merge_equal(terms: list[Piece]) -> list[Piece]:

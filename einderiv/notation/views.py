@@ -1,0 +1,295 @@
+"""Solving one product of views: contract matrix views until only free ends remain.
+
+Input: the views of one product (each a matrix chain with the index of its rows and of its
+columns), the product's summed indices, the result's row and column index, and the
+re-contractor (``transpose`` and ``vectors``).
+Output: the product's scalar factors and its matrix chain (``solve``), or ``NoMatrixForm``.
+Invariants:
+- The views live on a ``Board`` that keeps, incrementally, which views hold each index and
+  which views and indices can be acted on next, so one step costs time proportional to the
+  views it touches (not to the whole product): solving a product is linear in its size.
+- Steps are taken in a fixed order, the same as a left-to-right scan would take: first a view
+  that can be reduced on its own (a trace, a sum over a lone index), the earliest such view;
+  then the earliest-met summed index that exactly two views share, multiplied; where Einstein
+  counting fails, views are combined elementwise or through ``diag``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.algebra import is_column, is_one, product, transposes
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A matrix expression whose rows are indexed by ``row`` and columns by ``col``."""
+
+    chain: tuple[M.MExpr, ...]  # a product of factors; () is the identity / the number 1
+    row: T.Index | None
+    col: T.Index | None
+
+
+class NoMatrixForm(Exception):
+    """The term has no matrix form."""
+
+
+def ends(v: View) -> list:
+    row, col = v.row, v.col
+    if row is None:
+        return [] if col is None else [col]
+    return [row] if col is None else [row, col]
+
+
+def flip(v: View, rc) -> View:
+    """The transposed view: ``(A B)' = B' A'``."""
+    return View(tuple(rc.transpose(x) for x in reversed(v.chain)), v.col, v.row)
+
+
+def column(v: View, rc) -> M.MExpr:
+    """A vector view as a column vector expression."""
+    return product(v.chain if v.row is not None else tuple(rc.transpose(x) for x in v.chain[::-1]))
+
+
+def chain_transposes(chain) -> int:
+    return sum(map(transposes, chain))
+
+
+class Board:
+    """The views of one product by id (ids grow; a view changed in place keeps its id, so id
+    order is the order a list of the views would have), and the index maps kept up to date."""
+
+    def __init__(self, views, summed: set):
+        self.summed = summed
+        self.views: dict[int, View] = {}
+        self.holders: dict[T.Index, dict[int, None]] = {}  # index -> ids of views that hold it
+        self.lone: list[int] = []  # heap of ids that may be reducible on their own
+        self.pairs: list[tuple] = []  # heap of (first met, tiebreak, index) that may multiply
+        self.next_id = 0
+        self.tiebreak = 0
+        for v in views:
+            self.add(v)
+
+    # -- the index maps --------------------------------------------------------------------
+
+    def add(self, v: View, at: int | None = None) -> None:
+        if at is None:
+            at, self.next_id = self.next_id, self.next_id + 1
+        self.views[at] = v
+        for i in dict.fromkeys(ends(v)):
+            self.holders.setdefault(i, {})[at] = None
+        self._changed(ends(v), at)
+
+    def remove(self, at: int, keep_slot: bool = False) -> None:
+        v = self.views[at] if keep_slot else self.views.pop(at)
+        for i in dict.fromkeys(ends(v)):
+            del self.holders[i][at]
+        self._changed(ends(v), None)
+
+    def replace(self, at: int, v: View) -> None:
+        """The view ``at`` becomes ``v`` in the same place."""
+        self.remove(at, keep_slot=True)
+        self.add(v, at)
+
+    def merge(self, gone, v: View) -> None:
+        """The views ``gone`` are combined into ``v``, which goes last."""
+        for at in gone:
+            self.remove(at)
+        self.add(v)
+
+    def _changed(self, indices, at) -> None:
+        """Record the views and indices that may have become actionable."""
+        if at is not None and self._reducible(at):
+            heapq.heappush(self.lone, at)
+        for i in indices:
+            if i not in self.summed:
+                continue
+            holders = self.holders[i]
+            if len(holders) == 1:
+                (other,) = holders
+                heapq.heappush(self.lone, other)
+            elif len(holders) == 2 and self._pairable(i):
+                self._push_pair(i)
+
+    def _push_pair(self, i) -> None:
+        self.tiebreak += 1
+        heapq.heappush(self.pairs, (self._first_met(i), self.tiebreak, i))
+
+    def _first_met(self, i) -> tuple[int, int]:
+        first = min(self.holders[i])
+        return first, ends(self.views[first]).index(i)
+
+    def _reducible(self, at: int) -> bool:
+        v = self.views.get(at)
+        if v is None:
+            return False
+        return any(i in self.summed and len(self.holders[i]) == 1 for i in ends(v))
+
+    def _pairable(self, i) -> bool:
+        holders = self.holders.get(i, ())
+        if len(holders) != 2:
+            return False
+        return all(ends(self.views[at]).count(i) == 1 for at in holders)
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def next_lone(self) -> int | None:
+        """The earliest view that can be reduced on its own."""
+        while self.lone:
+            at = self.lone[0]
+            if self._reducible(at):
+                return at
+            heapq.heappop(self.lone)
+        return None
+
+    def next_pair(self):
+        """The earliest-met summed index that exactly two views share (once each)."""
+        while self.pairs:
+            met, _, i = self.pairs[0]
+            if not self._pairable(i):
+                heapq.heappop(self.pairs)
+                continue
+            if self._first_met(i) != met:
+                heapq.heappop(self.pairs)
+                self._push_pair(i)
+                continue
+            return i
+        return None
+
+    def ordered(self) -> list[tuple[int, View]]:
+        return sorted(self.views.items())
+
+
+def solve(views: list[View], summed: set, row, col, rc):
+    """Contract ``views`` to scalars and a free matrix chain on ``row`` and ``col``."""
+    board = Board(views, summed)
+    while summed or len(board.views) > 1:  # one view and nothing summed: nothing to contract
+        if _contract_one(board, rc) or _combine_one(board, rc):
+            continue
+        break
+    ordered = [v for _, v in board.ordered()]
+    scalars = [product(v.chain) for v in ordered if v.row is None and v.col is None]
+    rest = [v for v in ordered if v.row is not None or v.col is not None]
+    if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
+        raise NoMatrixForm
+    return [s for s in scalars if not is_one(s)], _assemble(rest, row, col, rc)
+
+
+def _contract_one(board: Board, rc) -> bool:
+    """Reduce a view on its own (a trace, a sum), or multiply two views over a summed index
+    they alone share."""
+    at = board.next_lone()
+    if at is not None:
+        board.replace(at, _reduce(board.views[at], board, rc))
+        return True
+    index = board.next_pair()
+    if index is None:
+        return False
+    j, k = sorted(board.holders[index])
+    made = _multiply(board.views[j], board.views[k], index, rc)
+    board.merge((j, k), made)
+    return True
+
+
+def _reduce(v: View, board: Board, rc) -> View:
+    summed, holders = board.summed, board.holders
+    looped = v.row is not None and v.row == v.col and v.row in summed
+    if looped:
+        chain = min(v.chain, flip(v, rc).chain, key=chain_transposes)
+        return View((M.Call("tr", (product(chain),)),), None, None)  # tr(M) = tr(M')
+    lone = [i for i in ends(v) if i in summed and len(holders[i]) == 1]
+    if len(lone) == len(ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
+        whole = column(v, rc) if len(lone) == 1 else product(v.chain)
+        if (
+            isinstance(whole, M.Call)
+            and whole.fn == "diag"
+            and not is_column(whole.args[0], rc.vectors)
+        ):
+            return View((M.Call("tr", whole.args),), None, None)  # sum(diag(X)) = tr(X)
+        return View((M.Call("sum", (whole,)),), None, None)
+    if v.row in lone:  # sum_a M[a,b] = (ones' M)[b]
+        return View((M.Transpose(M.Ones()),) + v.chain, None, v.col)
+    return View(v.chain + (M.Ones(),), v.row, None)  # sum_b M[a,b] = (M ones)[a]
+
+
+def _multiply(a: View, b: View, index, rc) -> View:
+    """``a`` and ``b`` contracted over ``index`` (which each has on one side)."""
+    a = a if a.col == index else flip(a, rc)
+    b = b if b.row == index else flip(b, rc)
+    if a.col != index or b.row != index:
+        raise NoMatrixForm
+    chain = a.chain + b.chain
+    row, col = a.row, b.col
+    if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i]: a diagonal
+        return View((M.Call("diag", (product(chain),)),), row, None)
+    if row is None and col is None:  # an inner product: keep the orientation with fewer '
+        flipped = tuple(rc.transpose(x) for x in reversed(chain))
+        if chain_transposes(flipped) < chain_transposes(chain):
+            chain = flipped
+        return View((product(chain),), None, None)
+    return View(chain, row, col)
+
+
+def _combine_one(board: Board, rc) -> bool:
+    """Where Einstein counting fails, combine views elementwise or through diag."""
+    ordered = board.ordered()
+    counts: dict = {}
+    for _, v in ordered:
+        for i in ends(v):
+            counts[i] = counts.get(i, 0) + 1
+    summed = board.summed
+    crowded = [
+        i for i, n in counts.items() if (i in summed and n > 2) or (i not in summed and n > 1)
+    ]
+    views = board.views
+    for index in crowded:
+        users = sorted(board.holders[index])
+        vectors = [k for k in users if len(ends(views[k])) == 1]
+        if len(vectors) >= 2:  # u[a] v[a] -> (u .* v)[a]
+            j, k = vectors[:2]
+            made = View((M.Hadamard(column(views[j], rc), column(views[k], rc)),), index, None)
+            board.merge((j, k), made)
+            return True
+        matrices = [k for k in users if len(ends(views[k])) == 2]
+        for x in range(len(matrices)):
+            for y in range(x + 1, len(matrices)):
+                p, q = views[matrices[x]], views[matrices[y]]
+                if set(ends(p)) == set(ends(q)):  # A[a,b] B[a,b] -> (A .* B)[a,b]
+                    q = q if (q.row, q.col) == (p.row, p.col) else flip(q, rc)
+                    made = View((M.Hadamard(product(p.chain), product(q.chain)),), p.row, p.col)
+                    board.merge((matrices[x], matrices[y]), made)
+                    return True
+        if vectors and matrices:  # u[a] M[a,b] -> (diag(u) M)[a,b]
+            v, m = views[vectors[0]], views[matrices[0]]
+            m = m if m.row == index else flip(m, rc)
+            made = View((M.Call("diag", (column(v, rc),)),) + m.chain, index, m.col)
+            board.merge((vectors[0], matrices[0]), made)
+            return True
+    return False
+
+
+def _assemble(rest: list[View], row, col, rc) -> tuple[M.MExpr, ...]:
+    """The free part of a product: a matrix, a column, a row, or an outer product."""
+    if not rest:
+        if row is not None or col is not None:
+            raise NoMatrixForm
+        return ()
+    if len(rest) == 1:
+        v = rest[0]
+        if (v.row, v.col) == (row, col):
+            return v.chain
+        if (v.col, v.row) == (row, col):
+            return flip(v, rc).chain
+        raise NoMatrixForm
+    if len(rest) == 2 and row is not None and col is not None:
+        left = next((v for v in rest if row in ends(v)), None)
+        right = next((v for v in rest if col in ends(v)), None)
+        if left is None or right is None or left is right:
+            raise NoMatrixForm
+        column_part = left.chain if left.row == row else flip(left, rc).chain
+        row_vector = right.chain if right.col == col else flip(right, rc).chain
+        return column_part + row_vector
+    raise NoMatrixForm

@@ -6,7 +6,11 @@ several repeats, the first (cold) run, and the median as a ratio to a reference 
 in the same process, which makes numbers from different machines comparable.
 
 Cases: every identity of the lecture notes (C6-C11, DT1-DT8, DD1-DD5), tr(X^k) for k up to 256,
-and tr((X+A)^k) for k = 4, 8, 16.
+and tr((X+A)^k) for k = 4, 8, 16; and families that grow (issue 13): the Hessian of an N-layer
+MLP sum(tanh(WN ... tanh(W1 x))), tr(A1 X A2 X ... AN X), tr(inv(X) A1 ... inv(X) AN),
+tr(X1 X2 ... XN) derived by each of its N variables in turn, and norm2 nested N deep. For each
+growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
+the input plus the output text, and prints it (the aim: no family above 1.3).
 
 Usage: python benchmarks/bench_derive.py [--quick] [--repeat N] [--timeout S] [--json PATH]
 Exit code 0 when every case derived, 1 when any failed or timed out.
@@ -66,14 +70,81 @@ SUM_POWERS = (4, 8, 16)
 SUM_POWERS_QUICK = (4, 8)
 
 
+GROWING = (2, 4, 8, 16)  # MLP depth
+GROWING_LONG = (8, 16, 32, 64, 128)  # chain lengths, variable counts
+GROWING_QUICK = (2, 4, 8)
+GROWING_LONG_QUICK = (8, 16, 32)
+NESTED = (5, 10, 20)
+
+
+def mlp(depth: int) -> str:
+    text = "x"
+    for k in range(1, depth + 1):
+        text = f"tanh(W{k} {text})"
+    return f"sum({text})"
+
+
 def cases(quick: bool):
-    """(family, label, expression, wrt, where); within a family, cases grow in size."""
+    """(family, label, expression, wrt, where); within a family, cases grow in size.
+    ``wrt`` "hessian:x" asks for the Hessian by x; "each" differentiates by every variable."""
     for label, expr, wrt, where in NOTES:
         yield (label, label, expr, wrt, where)
     for k in POWERS_QUICK if quick else POWERS:
         yield ("tr(X^k)", f"tr(X^{k})", f"tr(X^{k})", "X", None)
     for k in SUM_POWERS_QUICK if quick else SUM_POWERS:
         yield ("tr((X+A)^k)", f"tr((X+A)^{k})", f"tr((X + A)^{k})", "X", None)
+    for n in GROWING_QUICK if quick else GROWING:
+        yield ("MLP Hessian", f"MLP hess {n}", mlp(n), "hessian:x", None)
+    long = GROWING_LONG_QUICK if quick else GROWING_LONG
+    for n in long:
+        chain = " ".join(f"A{k} X" for k in range(1, n + 1))
+        yield ("tr(A1 X..AN X)", f"tr(A X)x{n}", f"tr({chain})", "X", None)
+    for n in long:
+        chain = " ".join(f"inv(X) A{k}" for k in range(1, n + 1))
+        yield ("tr(inv(X) A..)", f"tr(inv X A)x{n}", f"tr({chain})", "X", None)
+    for n in long:
+        chain = " ".join(f"X{k}" for k in range(1, n + 1))
+        yield ("N variables", f"{n} variables", f"tr({chain})", "each", None)
+    for n in NESTED:
+        yield ("nested norm2", f"norm2 x{n}", "norm2(" * n + "x" + ")" * n, "x", None)
+
+
+def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
+    """The derivative (or Hessian, or every derivative) and its text, timed together."""
+    if wrt.startswith("hessian:"):
+        g = ed.hessian(expr, wrt.split(":", 1)[1], where=where)
+        return g, str(g)
+    if wrt == "each":
+        f = ed.parse(expr, where=where)
+        texts = [str(ed.diff(f, name)) for name in sorted(f.variables)]
+        return None, "\n".join(texts)
+    g = ed.diff(expr, wrt, where=where)
+    return g, str(g)
+
+
+def growth_exponent(sizes: list[float], times: list[float]) -> float | None:
+    """The least-squares slope of log(time) against log(size): time ~ size ** slope."""
+    import math
+
+    points = [(math.log(s), math.log(t)) for s, t in zip(sizes, times) if s > 0 and t > 0]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    if var == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in points) / var
+
+
+GROWING_FAMILIES = (
+    "tr(X^k)",
+    "MLP Hessian",
+    "tr(A1 X..AN X)",
+    "tr(inv(X) A..)",
+    "N variables",
+    "nested norm2",
+)
 
 
 def reference_workload() -> None:
@@ -136,9 +207,13 @@ def run_case(expr: str, wrt: str, where: str | None, repeat: int, timeout: float
         with time_limit(timeout):
             for _ in range(repeat):
                 t0 = time.perf_counter()
-                g = ed.diff(expr, wrt, where=where)
-                t1 = time.perf_counter()
-                text = str(g)
+                if wrt == "each" or wrt.startswith("hessian:"):
+                    g, text = derive_and_print(expr, wrt, where)  # timed as one
+                    t1 = time.perf_counter()
+                else:
+                    g = ed.diff(expr, wrt, where=where)
+                    t1 = time.perf_counter()
+                    text = str(g)
                 t2 = time.perf_counter()
                 diff_times.append(t1 - t0)
                 str_times.append(t2 - t1)
@@ -172,7 +247,7 @@ def main(argv=None) -> int:
     parser.add_argument("--show", action="store_true", help="also print each derivative")
     args = parser.parse_args(argv)
     repeat = args.repeat or (3 if args.quick else 7)
-    budget = 30.0 if args.quick else 85.0  # whole-run budget; later cases are skipped past it
+    budget = 60.0 if args.quick else 240.0  # whole-run budget; later cases are skipped past it
 
     wall = time.perf_counter()
     reference = measure_reference(repeat)
@@ -214,6 +289,27 @@ def main(argv=None) -> int:
         if args.show:
             print(f"{'':<15} d/d{wrt} {expr} = {row['result']}")
 
+    print("-" * len(header))
+    print("growth: time (derive + print) ~ size^p, size = length of input + output text")
+    families: dict[str, list[dict]] = {}
+    for (family, *_), row in zip(cases(args.quick), results):
+        if "error" not in row and family in GROWING_FAMILIES:
+            families.setdefault(family, []).append(row)
+    for family, rows in families.items():
+        sizes = [len(r["expr"]) + len(r["result"] or "") for r in rows]
+        times = [r["diff_s"] + r["str_s"] for r in rows]
+        p = growth_exponent(sizes, times)
+        largest = rows[-1]
+        exponent = "n/a" if p is None else f"{p:.2f}"
+        print(
+            f"{family:<16} p = {exponent:>5}   largest: {largest['case']}, "
+            f"{(largest['diff_s'] + largest['str_s']) * 1e3:.1f} ms = "
+            f"{(largest['diff_s'] + largest['str_s']) / reference:.2f} x reference"
+        )
+        for r, size in zip(rows, sizes):
+            r["size"] = size
+        if p is not None:
+            rows[-1]["growth_exponent"] = p
     elapsed = time.perf_counter() - wall
     print("-" * len(header))
     print(

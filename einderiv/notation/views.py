@@ -71,46 +71,55 @@ class Board:
         self.next_id = 0
         self.tiebreak = 0
         for v in views:
-            self.add(v)
+            self._put(v)
+        self.lone = [at for at in self.views if self._reducible(at)]  # ids ascend: a heap
+        for i in self.holders:
+            if i in summed and self._pairable(i):
+                self._push_pair(i)
 
     # -- the index maps --------------------------------------------------------------------
 
-    def add(self, v: View, at: int | None = None) -> None:
+    def _put(self, v: View, at: int | None = None) -> int:
         if at is None:
             at, self.next_id = self.next_id, self.next_id + 1
         self.views[at] = v
         for i in dict.fromkeys(ends(v)):
             self.holders.setdefault(i, {})[at] = None
-        self._changed(ends(v), at)
+        return at
 
-    def remove(self, at: int, keep_slot: bool = False) -> None:
+    def _take(self, at: int, keep_slot: bool = False) -> list:
         v = self.views[at] if keep_slot else self.views.pop(at)
         for i in dict.fromkeys(ends(v)):
             del self.holders[i][at]
-        self._changed(ends(v), None)
+        return ends(v)
 
     def replace(self, at: int, v: View) -> None:
         """The view ``at`` becomes ``v`` in the same place."""
-        self.remove(at, keep_slot=True)
-        self.add(v, at)
+        touched = self._take(at, keep_slot=True)
+        self._put(v, at)
+        self._changed(dict.fromkeys(touched + ends(v)), at)
 
     def merge(self, gone, v: View) -> None:
         """The views ``gone`` are combined into ``v``, which goes last."""
+        touched = []
         for at in gone:
-            self.remove(at)
-        self.add(v)
+            touched += self._take(at)
+        at = self._put(v)
+        self._changed(dict.fromkeys(touched + ends(v)), at)
 
     def _changed(self, indices, at) -> None:
-        """Record the views and indices that may have become actionable."""
-        if at is not None and self._reducible(at):
+        """Record the views and indices that may have become actionable (after a change)."""
+        if self._reducible(at):
             heapq.heappush(self.lone, at)
+        summed, all_holders = self.summed, self.holders
         for i in indices:
-            if i not in self.summed:
+            if i not in summed:
                 continue
-            holders = self.holders[i]
+            holders = all_holders[i]
             if len(holders) == 1:
                 (other,) = holders
-                heapq.heappush(self.lone, other)
+                if other != at:
+                    heapq.heappush(self.lone, other)
             elif len(holders) == 2 and self._pairable(i):
                 self._push_pair(i)
 

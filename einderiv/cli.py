@@ -16,8 +16,10 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 
 import einderiv as ed
+from einderiv.errors import ReadAsProduct
 
 PROG = "einderiv"
 LAYOUTS = ("numerator", "denominator", "jacobian")
@@ -240,11 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else EXIT_USAGE
 
     try:
-        if args.command == "diff":
-            return _run_diff(args)
-        if args.command == "serve":
-            return _run_serve(args)
-        return _run_check(args)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always", ReadAsProduct)
+            try:
+                run = {"diff": _run_diff, "serve": _run_serve, "check": _run_check}[args.command]
+                return run(args)
+            finally:  # x'Ax read as x' A x: said on the command line (SPEC 6.3)
+                for note in dict.fromkeys(str(n.message) for n in notes):
+                    print(f"{PROG}: note: {note}", file=sys.stderr)
     except ed.EinderivError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -93,3 +93,7 @@ def guarded(fn):
                 sys.setrecursionlimit(old)
 
     return run
+
+
+class ReadAsProduct(UserWarning):
+    """Letters written together were read as a product (``x'Ax`` is ``x' A x``, SPEC 6.3)."""

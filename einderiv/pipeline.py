@@ -10,10 +10,13 @@ the passes are chained, and ``--steps`` prints exactly its trace.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify, tidy
+from einderiv.errors import ReadAsProduct
+from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower
 from einderiv.frontend.parse import parse_declarations, parse_expression
 from einderiv.frontend.shapes import Typed, infer
@@ -45,6 +48,9 @@ def front(
     decls = parse_declarations(where) if where else ()
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     tree: M.MExpr = parse_expression(text, declared=declared, what=what)
+    tree, notes = split_letters(tree, declared)
+    for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)
+        warnings.warn(note, ReadAsProduct, stacklevel=4)
     typed = infer(tree, decls, root)
     return typed, lower(typed)
 

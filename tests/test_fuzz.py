@@ -453,7 +453,8 @@ NESTINGS = {
     "inv": lambda n: ("tr(" + "inv(" * n + "X" + ")" * (n + 1), "X", None),
     "transpose": lambda n: ("x" + "'" * n + " x", "x", None),
     "power": lambda n: ("a" + "^a" * n, "a", "a: scalar"),
-    "bars": lambda n: ("|" * n + "X" + "|" * n, "X", None),
+    # nested determinants; written together, || is a norm bar (SPEC 6.2)
+    "bars": lambda n: ("| " * n + "X" + " |" * n, "X", None),
     "brackets": lambda n: ("x" + "[" * n + "i" + "]" * n, "x", None),
     "braces": lambda n: ("X^" + "{" * n + "2" + "}" * n, "X", None),
     "sum": lambda n: ("sum(" + " + ".join(["x"] * n) + ")", "x", None),

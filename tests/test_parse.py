@@ -399,7 +399,7 @@ def test_declared_name_against_paren_is_a_product():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("trace(X)", "unknown function 'trace'; did you mean 'tr'?"),
+        ("tracee(X)", "unknown function 'tracee'; did you mean 'trace'?"),
         ("2 + logdett(X)", "unknown function 'logdett'; did you mean 'logdet'?"),
         ("foo(x)", "unknown function 'foo'"),
     ],

@@ -89,6 +89,7 @@ class Inference:
         self.vars: dict[str, tuple[str, list[DimCell]]] = {}
         self.index_dims: dict[str, DimCell] = {}
         self.exponent_only = _exponent_only_names(tree)
+        self.scalar_by_use = _scalar_by_use(tree)
         self.undeclared: set[str] = set()
         for decl in decls:
             self._declare(decl)
@@ -122,6 +123,8 @@ class Inference:
             origin = f"`{name}` (undeclared, so taken as "
             if name in self.exponent_only:
                 self.vars[name] = ("integer", [])
+            elif name in self.scalar_by_use or name in GREEK_SCALARS:
+                self.vars[name] = ("scalar", [])
             elif name[0].isupper():
                 origin += "a matrix)"
                 self.vars[name] = ("matrix", [self.cell(None, origin), self.cell(None, origin)])
@@ -167,6 +170,60 @@ class Inference:
         raise ShapeError(message)
 
 
+# undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
+GREEK_SCALARS = frozenset(
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    ]
+)
+# operations whose operands have the shape of their result: a name met through them in a
+# divisor or an elementwise exponent is forced to be a scalar (``sum(x) / n``, ``x .^ p``)
+_SHAPE_KEEPING = (M.Add, M.Sub, M.Neg, M.MatMul, M.Hadamard, M.ElemDiv, M.Div)
+
+
+def _scalar_by_use(tree: M.MExpr) -> set[str]:
+    """Names whose use forces a scalar: in a divisor (``/ n``, ``/ (n - 1)``, ``/ sqrt(d)``) or
+    in the exponent of ``.^``, reached through shape-keeping operations only (so the ``x`` of
+    ``y / norm2(x)`` is not forced)."""
+    forced: set[str] = set()
+    todo: list[tuple[M.MExpr, bool]] = [(tree, False)]  # (node, inside a scalar-forcing place)
+    while todo:
+        e, scalar = todo.pop()
+        if isinstance(e, M.Name):
+            if scalar:
+                forced.add(e.name)
+            continue
+        keeps = isinstance(e, _SHAPE_KEEPING) or (
+            isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS
+        )
+        for name, child in child_fields(e):
+            forcing = (isinstance(e, M.Div) and name == "right") or (
+                isinstance(e, M.ElemPow) and name == "exponent"
+            )
+            todo.append((child, forcing or (scalar and keeps)))
+    return forced
+
+
 def _exponent_only_names(tree: M.MExpr) -> set[str]:
     in_exponent: set[str] = set()
     elsewhere: set[str] = set()
@@ -176,7 +233,7 @@ def _exponent_only_names(tree: M.MExpr) -> set[str]:
         if isinstance(e, M.Name):
             (in_exponent if exponent else elsewhere).add(e.name)
             continue
-        powers = isinstance(e, (M.Power, M.ElemPow))
+        powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
         for name, child in child_fields(e):
             todo.append((child, exponent or (powers and name == "exponent")))
     return in_exponent - elsewhere

@@ -24,10 +24,57 @@ from lark.lark import PostLex
 from einderiv.errors import ParseError, closest
 from einderiv.ir import matrix_ir as ir
 
-__all__ = ["RESERVED", "STATE", "ParseState", "PostLexer", "error_at"]
+__all__ = ["ENDS_OPERAND", "RESERVED", "STATE", "ParseState", "PostLexer", "error_at"]
 
 RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
 _FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
+# other spellings of functions (SPEC 6.2): trace(X), Tr(X), ln(x), ln|X|
+ALIASES = {"trace": "tr", "Tr": "tr", "ln": "log"}
+# Greek letters written as themselves (SPEC 6.2) and the names they stand for
+GREEK_LETTERS = dict(
+    zip(
+        "αβγδεζηθικλμνξπρστυφχψωςΓΔΘΛΞΠΣΥΦΨΩ",
+        [
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "zeta",
+            "eta",
+            "theta",
+            "iota",
+            "kappa",
+            "lambda",
+            "mu",
+            "nu",
+            "xi",
+            "pi",
+            "rho",
+            "sigma",
+            "tau",
+            "upsilon",
+            "phi",
+            "chi",
+            "psi",
+            "omega",
+            "sigma",
+            "Gamma",
+            "Delta",
+            "Theta",
+            "Lambda",
+            "Xi",
+            "Pi",
+            "Sigma",
+            "Upsilon",
+            "Phi",
+            "Psi",
+            "Omega",
+        ],
+        strict=True,
+    )
+)
+_SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
 @dataclass(frozen=True)
@@ -64,46 +111,113 @@ def error_at(message: str, offset: int, expected: tuple[str, ...] = ()) -> Parse
 
 
 # tokens after which a '|' inside bars closes them: those that can end an operand
-_ENDS_OPERAND = frozenset(
-    {"NAME", "NUMBER", "RPAR", "RSQB", "QUOTE", "DOT_T", "RBRACE", "BAR_CLOSE"}
+ENDS_OPERAND = frozenset(
+    {
+        "NAME",
+        "NUMBER",
+        "RPAR",
+        "RSQB",
+        "QUOTE",
+        "DOT_T",
+        "RBRACE",
+        "BAR_CLOSE",
+        "NORM_CLOSE",
+        "NORM_SUB",
+        "TOP",
+        "INV_T",
+        "SUP",
+    }
 )
 
 
 class PostLexer(PostLex):
     """The post-lexer: calls (``_split_calls``), then bars (``_bars``)."""
 
-    always_accept = ("CALLNAME", "BAR")
+    always_accept = ("CALLNAME", "BAR", "NORM_BAR", "DOUBLE_BAR")
 
     def process(self, stream):
         text = STATE.get().text  # a stage with nothing to change is left out of the chain
+        if not text.isascii():  # Greek letters, ‖
+            stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
             stream = _split_calls(stream)
-        return _bars(stream) if "|" in text else stream  # BAR and LOGBAR contain "|"
+        # BAR, DOUBLE_BAR and LOGBAR contain "|"
+        return _bars(stream, text) if "|" in text or "‖" in text else stream
 
 
-def _bars(stream):
-    """Each ``BAR`` (``|``) to ``BAR_OPEN`` or ``BAR_CLOSE`` (the rule is in the grammar).
+def superscript_value(text: str) -> str:
+    """``²`` -> ``2``, ``⁻¹`` -> ``-1``."""
+    return text.translate(_SUPERSCRIPTS)
+
+
+def _greek(stream):
+    """``λ`` -> the name ``lambda`` (same place); ``σ(`` -> ``sigmoid(`` (SPEC 6.2)."""
+    for token in stream:
+        if token.type in ("NAME", "CALLNAME") and token.value[0] in GREEK_LETTERS:
+            name = GREEK_LETTERS[token.value[0]] + token.value[1:]
+            if token.type == "CALLNAME" and name == "sigma(":
+                token = Token.new_borrow_pos("FUNC", "sigmoid(", token)
+            else:
+                token = Token.new_borrow_pos(token.type, name, token)
+        yield token
+
+
+def _bars(stream, text: str):
+    """Each ``BAR`` (``|``) to ``BAR_OPEN`` or ``BAR_CLOSE`` (the rule is in the grammar), and
+    each norm bar (``‖``, ``||``) to ``NORM_OPEN`` or ``NORM_CLOSE``.
 
     Outside bars a ``|`` opens; inside ``|...|`` or ``log|...|`` it closes after a token that
-    can end an operand and opens otherwise. A bar still open at the end of the input is an
-    error at that bar (the innermost one left open).
+    can end an operand and opens otherwise; ``‖`` does the same with norms. ``||`` closes a
+    norm after an operand; elsewhere it opens a norm where a bar would open and a later ``||``
+    or ``‖`` can close it, and is two single bars otherwise (``||X| A|`` is ``det(det(X) A)``,
+    ``|A |X||`` closes two bars). A bar still open at the end of the input is an error at that
+    bar (the innermost one left open).
     """
-    opened: list[int] = []  # start offsets of the open bars, LOGBAR included
+    opened: list[tuple[int, bool]] = []  # (start offset, is a norm) of the open bars
     previous = None
     for token in stream:
+        ends = previous in ENDS_OPERAND
+        in_norm = bool(opened) and opened[-1][1]
         if token.type == "LOGBAR":
-            opened.append(token.end_pos - 1)
+            opened.append((token.end_pos - 1, False))
+        elif token.type == "NORM_BAR" or (token.type == "DOUBLE_BAR" and in_norm and ends):
+            token = _norm_bar(token, opened, closes=in_norm and ends)
+        elif token.type == "DOUBLE_BAR":
+            rest = text[token.end_pos :]
+            if not (opened and ends) and ("||" in rest or "‖" in rest):
+                token = _norm_bar(token, opened, closes=False)
+            else:  # two single bars
+                first = _single_bar(_token("BAR", "|", token, token.start_pos, token.start_pos + 1),
+                                    opened, ends)  # fmt: skip
+                yield first
+                end = token.end_pos
+                token = _single_bar(_token("BAR", "|", token, end - 1, end), opened,
+                                    first.type == "BAR_CLOSE")  # fmt: skip
         elif token.type == "BAR":
-            if opened and previous in _ENDS_OPERAND:
-                opened.pop()
-                token = Token.new_borrow_pos("BAR_CLOSE", token.value, token)
-            else:
-                opened.append(token.start_pos)
-                token = Token.new_borrow_pos("BAR_OPEN", token.value, token)
+            token = _single_bar(token, opened, ends)
         previous = token.type
         yield token
     if opened:
-        raise error_at("unmatched '|': no bar closes it", opened[-1], ("'|'",))
+        start, norm = opened[-1]
+        raise error_at(f"unmatched {'norm bar' if norm else repr('|')}: no bar closes it",
+                       start, ("'|'",))  # fmt: skip
+
+
+def _single_bar(token, opened: list, ends: bool):
+    """One ``|``: it closes the innermost bar after an operand, and opens one otherwise."""
+    if opened and not opened[-1][1] and ends:
+        opened.pop()
+        return Token.new_borrow_pos("BAR_CLOSE", token.value, token)
+    opened.append((token.start_pos, False))
+    return Token.new_borrow_pos("BAR_OPEN", token.value, token)
+
+
+def _norm_bar(token, opened: list, closes: bool):
+    if closes:
+        opened.pop()
+        return Token.new_borrow_pos("NORM_CLOSE", token.value, token)
+    opened.append((token.start_pos, True))
+    return Token.new_borrow_pos("NORM_OPEN", token.value, token)
 
 
 def _split_calls(stream):
@@ -126,10 +240,18 @@ def _split_calls(stream):
             yield token
             continue
         name = token.value[:-1]
+        if name in ALIASES:  # trace(X) is tr(X)
+            yield Token.new_borrow_pos("FUNC", f"{ALIASES[name]}(", token)
+            continue
         state = STATE.get()
-        known = name in state.declared or name in RESERVED or len(name) == 1
+        known = (
+            name in state.declared
+            or name in RESERVED
+            or len(name) == 1
+            or name in GREEK_LETTERS.values()
+        )
         if not (is_bound or state.declarations or known or name in _FUNCTION_NAMES):
-            guess = closest(name, _FUNCTION_NAMES)
+            guess = closest(name, _FUNCTION_NAMES + tuple(ALIASES))
             hint = (
                 f"; did you mean '{guess}'?"
                 if guess

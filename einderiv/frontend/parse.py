@@ -30,8 +30,16 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
 from einderiv.errors import EinderivError, ParseError
+from einderiv.frontend import latex
 from einderiv.frontend.declarations import DeclarationRules
-from einderiv.frontend.lexing import RESERVED, STATE, ParseState, PostLexer, error_at
+from einderiv.frontend.lexing import (
+    RESERVED,
+    STATE,
+    ParseState,
+    PostLexer,
+    error_at,
+    superscript_value,
+)
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 
@@ -123,6 +131,19 @@ class _Build(DeclarationRules):
         span = (operand.start, op.end_pos)
         return _S(ir.Transpose(operand.node, span=span), *span, operand.depth + 1)
 
+    def superscript(self, children):
+        operand, sup = children
+        span = (operand.start, sup.end_pos)
+        exponent = ir.Number(Fraction(superscript_value(sup.value)))
+        node = _exponent(operand.node, exponent, span)
+        return _S(node, *span, operand.depth + 1)
+
+    def inverse_transpose(self, children):
+        operand, op = children
+        span = (operand.start, op.end_pos)
+        node = ir.Transpose(ir.Inverse(operand.node, span=span), span=span)
+        return _S(node, *span, operand.depth + 2)
+
     def entry(self, children):
         base, _, indices, close = children
         span = (base.start, close.end_pos)
@@ -174,6 +195,16 @@ class _Build(DeclarationRules):
         open_, inner, close = children
         span = (open_.start_pos, close.end_pos)
         return _S(ir.Call("det", (inner.node,), span=span), *span, inner.depth + 1)
+
+    def norm(self, children):
+        """``‖x‖``, ``||x||_2``, ``||X||_F``: norm2; ``||x||_1``: norm1."""
+        open_, inner = children[:2]
+        sub = children[3].value.strip("_{}") if len(children) == 4 else "2"
+        fn = "norm1" if sub in ("1", "₁") else "norm2"
+        if fn not in ir.FUNCTIONS:
+            raise error_at(f"the function '{fn}' is not available", children[3].start_pos)
+        span = (open_.start_pos, children[-1].end_pos)
+        return _S(ir.Call(fn, (inner.node,), span=span), *span, inner.depth + 1)
 
     def logbar(self, children):
         func, inner, close = children
@@ -241,16 +272,31 @@ def _plain_rule_names(lark: Lark) -> None:
 _plain_rule_names(_LARK)
 
 
+# the grammar's terminals for fixed strings ("(" -> "LPAR", ".*" -> "__ANON_0"): the LaTeX lexer
+# emits the same terminals as lark's lexer
+_SYMBOLS = {t.pattern.value: t.name for t in _LARK.terminals if t.pattern.type == "str"}
+
+
 def _parse(text: str, start: str, state: ParseState):
     if not isinstance(text, str):
         raise TypeError(f"expected a string to parse, got {type(text).__name__}")
     reset = STATE.set(state)
     try:
+        if start == "expression" and latex.is_latex(text):
+            return _parse_tokens(latex.tokens(text, _SYMBOLS))
         return _LARK.parse(text, start=start)
     except UnexpectedInput as e:
         raise from_lark(e, text, _LARK.terminals) from None
     finally:
         STATE.reset(reset)
+
+
+def _parse_tokens(tokens) -> _S:
+    """Feed tokens made by another lexer (LaTeX) to the same LALR parser and tree builder."""
+    parser = _LARK.parse_interactive("", start="expression")
+    for token in tokens:
+        parser.feed_token(token)
+    return parser.feed_eof(tokens[-1] if tokens else None)
 
 
 def parse_expression(
@@ -265,6 +311,16 @@ def parse_expression(
     state = ParseState(text, what, frozenset(declared), False)
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
+    if isinstance(text, str) and "**" in text:
+        reset = STATE.set(state)
+        try:
+            raise error_at(
+                "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
+                "elementwise power (x .^ 2)",
+                text.index("**"),
+            )
+        finally:
+            STATE.reset(reset)
     result = _parse(text, "expression", state)
     if result.depth > MAX_DEPTH:
         raise EinderivError(

@@ -66,6 +66,7 @@ class _Printer:
         self.taken = set(self.names.values()) | variables
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
         self.counter = 0
+        self.sizes: dict[str, object] = {self.names[i]: i.dim for i in axes}  # name -> its size
 
     def matrix(self, base: T.Term, bound) -> str:
         tree = recontract(base, *bound, self.variables)
@@ -86,16 +87,30 @@ class _Printer:
         return self.entry("ones", (i,))
 
     def name(self, i: T.Index) -> str:
+        """The printed name of ``i``: its own if free to use, else the next name of the pool.
+        A name stands for one size in the whole text (``parse`` requires it), even where a
+        sum's terms reuse it."""
         if i not in self.names:
-            if i.name[0].isalpha() and i.name not in self.taken:
-                self.names[i] = i.name
-            elif self.counter < len(self.summed_pool):
-                self.names[i] = self.summed_pool[self.counter]
-                self.counter += 1
+            own = i.name[0].isalpha() and i.name not in self.taken
+            if own and self.sizes.get(i.name, i.dim) == i.dim:
+                chosen = i.name
             else:
-                self.names[i] = f"a{self.counter}"
+                while self.counter < len(self.summed_pool) and (
+                    self.summed_pool[self.counter] in self.taken
+                    or self.sizes.get(self.summed_pool[self.counter], i.dim) != i.dim
+                ):
+                    self.counter += 1
+                if self.counter < len(self.summed_pool):
+                    chosen = self.summed_pool[self.counter]
+                else:
+                    chosen = f"a{self.counter}"
+                    while chosen in self.taken:
+                        self.counter += 1
+                        chosen = f"a{self.counter}"
                 self.counter += 1
-            self.taken.add(self.names[i])
+            self.names[i] = chosen
+            self.taken.add(chosen)
+            self.sizes.setdefault(chosen, i.dim)
         return self.names[i]
 
     def entry(self, name: str, indices) -> str:
@@ -122,7 +137,11 @@ class _Printer:
             case T.Ones(index=index):
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
-                parts = [self.term(x) for x in terms]
+                released: set[str] = set()
+                reached = [self.counter]
+                parts = [self.scoped(x, released, reached) for x in terms]
+                self.taken |= released  # reused across the terms, never by the sum's neighbours
+                self.counter = max(reached)
                 out = parts[0]
                 for p in parts[1:]:
                     out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
@@ -164,6 +183,8 @@ class _Printer:
         over three factors, the occurrences are renamed apart and tied by a generalised delta
         ``delta[i,a,b]`` (1 where all its indices are equal), so the text reads back exactly.
         """
+        for i in t.summed:  # a binder printed again (a shared subterm) gets names of its own
+            self.names.pop(i, None)
         factors, ties = _einsteinise(t)
         numbers = [f for f in factors if isinstance(f, T.Num)]
         others = [f for f in factors if not isinstance(f, T.Num)]
@@ -180,6 +201,24 @@ class _Printer:
         if abs(coeff) != 1 or not parts:
             parts.insert(0, M.format_number(abs(coeff)))
         return sign + " ".join(parts)
+
+    def scoped(self, t: T.Term, released: set, reached: list) -> str:
+        """A term of a sum: the names of the indices it binds are free again for the next term
+        (``A[a,b] x[b] + B[a,b] x[b]``); ``released`` collects them and ``reached`` the counter,
+        so that the sum's caller keeps them from the sum's neighbours."""
+        before, counter = set(self.names), self.counter
+        text = self.term(t)
+        reached.append(self.counter)
+        free = T.free(t)
+        new = [i for i in self.names if i not in before]
+        bound = [i for i in new if i not in free]
+        for i in bound:
+            name = self.names.pop(i)
+            self.taken.discard(name)
+            released.add(name)
+        if len(bound) == len(new):  # nothing named here outlives the term: reuse the pool
+            self.counter = counter
+        return text
 
     def term(self, t: T.Term) -> str:
         """``t`` in a position where Einstein summation applies to it on its own."""

@@ -1,0 +1,323 @@
+"""LaTeX input: a lexer that reads LaTeX math into the grammar's own tokens (SPEC 6.2).
+
+Input: a text containing a backslash command, as pasted from a paper
+(``\\frac{1}{2}\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|_2^2``, ``\\log\\det(\\Sigma)``).
+Output: a list of lark ``Token`` s of ``grammar/einderiv.lark`` (``NAME``, ``FUNC``, ``LPAR``,
+``BAR_OPEN``, ``TOP`` ...), which ``parse`` feeds to the same LALR parser as plain text; or a
+``ParseError`` at the offending command.
+Invariants:
+* every token keeps offsets into the text as the user typed it, so each caret points at the
+  LaTeX source; tokens the lexer adds (the parentheses of ``\\frac``, the ``)`` closing
+  ``\\log x``) sit at the place they stand for;
+* letters written together are separate symbols, as LaTeX typesets them (``Ax`` is ``A x``); a
+  longer name is written ``\\mathrm{name}`` or with a subscript (``W_1``); a run of letters that
+  spells a function or a Greek letter without its backslash is an error, never a product;
+* one pass, left to right, with a stack of open groups; a second pass closes the argument of a
+  function written without parentheses (``\\log\\det\\Sigma``: the next symbol, with its
+  superscripts);
+* an unknown command is a ``ParseError`` naming it; nothing is ever skipped silently except the
+  spacing commands and the ``\\left.``/``\\right.`` null delimiters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+
+from einderiv.frontend import lexing
+from einderiv.frontend.latex_calls import close_bare_calls
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
+from einderiv.frontend.lexing import error_at
+
+__all__ = ["is_latex", "tokens"]
+
+
+# undeclared Greek names are scalars (SPEC 6.3); upper-case ones are matrices by their case
+def is_latex(text: str) -> bool:
+    """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2)."""
+    return re.search(r"\\(?:[A-Za-z]+|[,;:!| {}])", text) is not None
+
+
+class _Lexer(Commands):
+    """One LaTeX text to tokens (see the module docstring)."""
+
+    def __init__(self, text: str, symbols: dict[str, str]):
+        self.text = text
+        self.pos = 0
+        self.out: list[Token] = []
+        self.stack: list[Group] = []
+        self.symbols = symbols  # "(" -> "LPAR", ...: the grammar's anonymous terminals
+        self.functions = set(lexing._FUNCTION_NAMES)
+
+    # ---- emitting ------------------------------------------------------------------------
+
+    def emit(self, type_: str, value: str, start: int, end: int) -> Token:
+        token = Token(type_, value, start_pos=start, end_pos=end, line=1, column=start + 1)
+        self.out.append(token)
+        return token
+
+    def symbol(self, text: str, start: int, end: int) -> Token:
+        return self.emit(self.symbols[text], text, start, end)
+
+    def fail(self, message: str, at: int):
+        raise error_at(message, at)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def peek(self, skip_space: bool = True) -> str:
+        if skip_space:
+            self.skip_space()
+        return self.text[self.pos : self.pos + 1]
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n~":
+            self.pos += 1
+
+    def command(self) -> tuple[str, int]:
+        """The command at ``pos`` (which is a backslash): its name and start; ``pos`` after it."""
+        start = self.pos
+        match = re.compile(r"\\([A-Za-z]+|.)").match(self.text, self.pos)
+        if match is None:
+            self.fail("a backslash must start a LaTeX command", start)
+        self.pos = match.end()
+        return match.group(1), start
+
+    def braced_raw(self) -> tuple[str, int, int]:
+        """The raw text of a ``{...}`` group at ``pos`` (nested braces kept), and its span."""
+        self.skip_space()
+        start = self.pos
+        if self.peek(False) != "{":
+            self.fail("expected '{'", start)
+        depth = 0
+        for i in range(start, len(self.text)):
+            depth += {"{": 1, "}": -1}.get(self.text[i], 0)
+            if depth == 0:
+                self.pos = i + 1
+                return self.text[start + 1 : i], start, i + 1
+        self.fail("unmatched '{': no '}' closes it", start)
+
+    # ---- the main loop -------------------------------------------------------------------
+
+    def run(self) -> list[Token]:
+        while True:
+            self.skip_space()
+            if self.pos >= len(self.text):
+                break
+            self.step()
+        for group in reversed(self.stack):
+            what = {"bar": "'|'", "norm": "'\\|'"}.get(group.kind, f"'{self.text[group.start]}'")
+            self.fail(f"unmatched {what}: nothing closes it", group.start)
+        return close_bare_calls(self.out, self.symbols)
+
+    def step(self) -> None:
+        c, start = self.text[self.pos], self.pos
+        if c == "\\":
+            name, start = self.command()
+            self.on_command(name, start)
+        elif not c.isascii():
+            self.unicode(c, start)
+        elif c.isalpha():
+            self.letters()
+        elif c.isdigit() or (c == "." and self.text[start + 1 : start + 2].isdigit()):
+            match = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+").match(self.text, start)
+            self.pos = match.end()
+            self.emit("NUMBER", match.group(), start, self.pos)
+        elif c == "^":
+            self.pos += 1
+            self.superscript(start)
+        elif c == "_":
+            self.fail("a subscript must follow a name (W_1) or a norm (\\|x\\|_2)", start)
+        elif c == "|":
+            double = self.text.startswith("||", start)
+            self.pos += 2 if double else 1
+            self.norm(start) if double else self.bar(start)
+        elif c in "{([":
+            self.pos += 1
+            self.open_group(c, start)
+        elif c in "})]":
+            self.pos += 1
+            self.close_group(c, start)
+        elif self.text.startswith((".*", "./", ".^"), start):
+            self.pos += 2
+            self.symbol(self.text[start : start + 2], start, self.pos)
+        elif c in "+-*/@',=":
+            self.pos += 1
+            self.symbol(c, start, self.pos)
+        elif c == "&" or c == "$":
+            self.fail(f"'{c}' is not part of a formula (paste the math only)", start)
+        else:
+            self.fail(f"unexpected character {c!r}", start)
+
+    def unicode(self, c: str, start: int) -> None:
+        """Unicode in LaTeX text, read as in plain text: ``λ``, ``Xᵀ``, ``X⁻¹``, ``‖x‖``, ``⊙``."""
+        sup = re.compile(r"⁻ᵀ|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+").match(self.text, start)
+        self.pos = sup.end() if sup else start + 1
+        if c in lexing.GREEK_LETTERS:
+            self.pos = start + 1
+            self.greek(lexing.GREEK_LETTERS[c], start)
+        elif c in "ᵀ⊤":
+            self.emit("TOP", c, start, self.pos)
+        elif sup is not None:
+            kind = "INV_T" if sup.group() == "⁻ᵀ" else "SUP"
+            self.emit(kind, sup.group(), start, self.pos)
+        elif c == "‖":
+            self.norm(start)
+        elif c in "⊙∘·⋅":
+            self.symbol(".*" if c in "⊙∘" else "*", start, self.pos)
+        else:
+            self.fail(f"unexpected character {c!r}", start)
+
+    # ---- names ---------------------------------------------------------------------------
+
+    def letters(self) -> None:
+        start = self.pos
+        match = re.compile(r"[A-Za-z]+").match(self.text, start)
+        word = match.group()
+        after = match.end()
+        follows_paren = self.text[after : after + 1] == "(" or self.text.startswith(
+            "\\left(", after
+        )
+        if len(word) > 1 and word in FUNCTION_WORDS | dict.fromkeys(self.functions):
+            if follows_paren:
+                self.pos = after
+                self.call(FUNCTION_WORDS.get(word, word), start)
+                return
+            self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
+        if len(word) > 1 and (word in GREEK or word in lexing.RESERVED):
+            self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
+        for i, letter in enumerate(word):  # separate symbols, as LaTeX typesets them
+            self.pos = start + i + 1
+            self.name(letter, start + i, subscript=(i == len(word) - 1))
+
+    def name(self, name: str, start: int, subscript: bool = True) -> None:
+        """A symbol; a subscript that follows makes it part of the name (``W_1``, ``I_n``)."""
+        end = self.pos
+        if subscript and self.text[self.pos : self.pos + 1] == "_":
+            self.pos += 1
+            script, _, end = self.script(start)
+            if not re.fullmatch(r"[A-Za-z0-9]+", script):
+                self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
+            name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
+        self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
+
+    def script(self, at: int) -> tuple[str, int, int]:
+        """A sub- or superscript's raw text: ``{...}``, a command, or one character."""
+        self.skip_space()
+        if self.peek(False) == "{":
+            return self.braced_raw()
+        start = self.pos
+        if self.peek(False) == "\\":
+            name, start = self.command()
+            return "\\" + name, start, self.pos
+        if self.pos >= len(self.text):
+            self.fail("a script needs something after '_' or '^'", at)
+        self.pos += 1
+        return self.text[start], start, self.pos
+
+    def superscript(self, at: int) -> None:
+        save = self.pos
+        raw, start, end = self.script(at)
+        key = raw.replace(" ", "").lstrip("\\")
+        if key in TRANSPOSE - {"T"}:  # X^\top: always a transpose (X^T goes by the parser)
+            self.emit("TOP", self.text[at:end], at, end)
+            return
+        if key.startswith("-") and key[1:].lstrip("\\") in TRANSPOSE - {"T"}:
+            self.emit("INV_T", self.text[at:end], at, end)
+            return
+        self.pos = save
+        self.symbol("^", at, at + 1)
+        self.skip_space()
+        if self.peek(False) == "{":
+            self.pos += 1
+            self.symbol("{", self.pos - 1, self.pos)
+            self.stack.append(Group("brace", ("RBRACE",), self.pos - 1))
+        elif self.peek(False) == "\\":
+            name, start = self.command()
+            self.on_command(name, start)
+        elif self.peek(False) == "-":  # X^-1 (LaTeX would typeset X^{-}1: never meant)
+            self.pos += 1
+            self.symbol("-", self.pos - 1, self.pos)
+        elif self.pos < len(self.text) and self.text[self.pos].isalnum():
+            start = self.pos
+            self.pos += 1
+            kind = "NUMBER" if self.text[start].isdigit() else "NAME"
+            self.emit(kind, self.text[start], start, self.pos)
+
+    # ---- groups, bars and norms ----------------------------------------------------------
+
+    def open_group(self, c: str, start: int, sized: bool = False) -> None:
+        previous = self.out[-1] if self.out else None
+        index = (
+            c == "["
+            and not sized
+            and previous is not None
+            and previous.end_pos == start
+            and previous.type in ("NAME", "RPAR")
+        )
+        if c == "{":
+            self.symbol("(", start, start + 1)
+            self.stack.append(Group("brace", ("RPAR",), start))
+        elif index:  # X[i,j]: an entry
+            self.symbol("[", start, start + 1)
+            self.stack.append(Group("paren", ("RSQB",), start))
+        else:
+            self.symbol("(", start, start + 1)
+            self.stack.append(Group("paren", ("RPAR",), start))
+
+    def close_group(self, c: str, start: int) -> None:
+        want = "brace" if c == "}" else "paren"
+        if not self.stack or self.stack[-1].kind != want:
+            opener = self.stack[-1] if self.stack else None
+            why = f"; the innermost open one is at column {opener.start + 1}" if opener else ""
+            self.fail(f"unmatched '{c}'{why}", start)
+        group = self.stack.pop()
+        for type_ in group.close:
+            text = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}[type_]
+            self.emit(type_, text, start, start + 1)
+        if group.then == "denominator":
+            _, brace, _ = self.braced_raw()
+            self.pos = brace + 1
+            self.symbol("/", brace, brace)
+            self.symbol("(", brace, brace + 1)
+            self.stack.append(Group("brace", ("RPAR", "RPAR"), brace))
+
+    def bar(self, start: int, side: str = "") -> None:
+        """``|`` opens outside bars and after an operator; after an operand it closes."""
+        inside = bool(self.stack) and self.stack[-1].kind == "bar"
+        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
+        if side == "close" or (side == "" and inside and ends_operand):
+            if not inside:
+                self.fail("unmatched '|': no bar opens it", start)
+            self.stack.pop()
+            self.emit("BAR_CLOSE", "|", start, self.pos)
+        else:
+            self.stack.append(Group("bar", (), start))
+            self.emit("BAR_OPEN", "|", start, self.pos)
+
+    def norm(self, start: int, side: str = "") -> None:
+        """``\\|x\\|``, ``||x||``, ``\\|x\\|_2``, ``\\|X\\|_F``: norm2; ``\\|x\\|_1``: norm1."""
+        inside = bool(self.stack) and self.stack[-1].kind == "norm"
+        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
+        if side == "open" or not (inside and (side == "close" or ends_operand)):
+            self.emit("FUNC", "norm2(", start, self.pos)
+            self.stack.append(Group("norm", (), start, opener=len(self.out) - 1))
+            return
+        group = self.stack.pop()
+        self.emit("RPAR", ")", start, self.pos)
+        if self.text[self.pos : self.pos + 1] == "_":
+            self.pos += 1
+            script, at, _ = self.script(start)
+            kind = {"2": "norm2", "F": "norm2", "1": "norm1"}.get(script.strip())
+            if kind is None:
+                self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
+            if kind not in self.functions:
+                self.fail(f"the function '{kind}' is not available", at)
+            opener = self.out[group.opener]
+            self.out[group.opener] = Token.new_borrow_pos("FUNC", f"{kind}(", opener)
+
+
+def tokens(text: str, symbols: dict[str, str]) -> list[Token]:
+    """The tokens of LaTeX ``text``; ``symbols`` maps ``(``, ``+`` ... to terminal names.
+    Call while ``lexing.STATE`` is set (errors point into ``text``)."""
+    return _Lexer(text, symbols).run()

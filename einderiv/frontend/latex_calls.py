@@ -1,0 +1,86 @@
+"""Functions written without parentheses: ``\\log\\det\\Sigma`` is ``log(det(Sigma))``.
+
+Input: the LaTeX lexer's tokens, where such a function is a ``BARE_FUNC`` token.
+Output: the same tokens with each ``BARE_FUNC`` made a ``FUNC`` and a ``)`` inserted after its
+argument: the next call or symbol with its superscripts (``\\log x^\\top x`` is
+``log(x') x``); a ``ParseError`` when nothing follows.
+Invariants: one pass over the tokens (a nested bare function is closed inside its argument);
+the inserted ``)`` sits where the argument ends, so carets stay in the user's text.
+"""
+
+from __future__ import annotations
+
+from lark import Token
+
+from einderiv.frontend.lexing import error_at
+
+__all__ = ["close_bare_calls"]
+
+
+def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
+    """Close each function written without parentheses after its argument: the next call or
+    symbol with its superscripts (``\\log\\det\\Sigma^{-1}`` is ``log(det(Sigma^-1))``)."""
+    result: list[Token] = []
+    i = 0
+    while i < len(out):
+        token = out[i]
+        if token.type == "BARE_FUNC":
+            end = _atom_end(out, i + 1)
+            if end is None:
+                raise error_at(f"'{token.value[:-1]}' needs an argument", token.start_pos)
+            inner = close_bare_calls(out[i + 1 : end], symbols)
+            closing = inner[-1].end_pos if inner else token.end_pos
+            result.append(Token.new_borrow_pos("FUNC", token.value, token))
+            result.extend(inner)
+            result.append(Token("RPAR", ")", start_pos=closing, end_pos=closing, line=1, column=1))
+            i = end
+            continue
+        result.append(token)
+        i += 1
+    return result
+
+
+_POSTFIX = {"TOP", "INV_T", "QUOTE", "DOT_T"}
+_PAIRS = {"LPAR": "RPAR", "FUNC": "RPAR", "BAR_OPEN": "BAR_CLOSE", "LOGBAR": "BAR_CLOSE"}
+
+
+def _atom_end(out: list[Token], i: int) -> int | None:
+    """The index just past the atom starting at ``out[i]`` and its superscripts."""
+    if i >= len(out):
+        return None
+    token = out[i]
+    if token.type == "BARE_FUNC":
+        end = _atom_end(out, i + 1)
+    elif token.type in ("NAME", "NUMBER"):
+        end = i + 1
+    elif token.type in _PAIRS:
+        end = _matching(out, i)
+    else:
+        return None
+    while end is not None and end < len(out):
+        if out[end].type in _POSTFIX:
+            end += 1
+        elif out[end].type == "CIRCUMFLEX":
+            end = (
+                _atom_end(out, end + 1)
+                if out[end + 1 : end + 2] and out[end + 1].type != ("LBRACE")
+                else _matching(out, end + 1)
+            )
+        else:
+            break
+    return end
+
+
+def _matching(out: list[Token], i: int) -> int | None:
+    """The index just past the token that closes ``out[i]`` (a paren, call, bar or brace)."""
+    opens = {"LPAR", "FUNC", "BAR_OPEN", "LOGBAR", "LBRACE", "LSQB"}
+    closes = {"RPAR", "BAR_CLOSE", "RBRACE", "RSQB"}
+    depth = 0
+    for j in range(i, len(out)):
+        if out[j].type in opens:
+            depth += 1
+        elif out[j].type in closes:
+            depth -= 1
+        if depth == 0:
+            return j + 1
+    return None

@@ -1,0 +1,223 @@
+"""LaTeX commands: what each command of SPEC 6.2 means to the LaTeX lexer.
+
+Input: a command read by ``latex._Lexer`` (``\\frac``, ``\\left``, ``\\operatorname``, ``\\log``,
+a Greek letter, a font) at its offset.
+Output: the grammar's tokens for it, emitted through the lexer (``Commands`` is its mixin);
+or a ``ParseError`` naming an unknown command.
+Invariants: the tables below are the whole LaTeX vocabulary; a command not in them is an
+error, never skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
+
+GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+]
+_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
+
+# LaTeX function commands and the function each names
+_FUNCTION_COMMANDS = {
+    "log": "log", "ln": "log", "exp": "exp", "det": "det", "sin": "sin", "cos": "cos",
+    "tan": "tan", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "arcsin": "arcsin",
+    "arccos": "arccos", "arctan": "arctan", "tr": "tr", "Tr": "tr", "trace": "tr",
+}  # fmt: skip
+# words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
+FUNCTION_WORDS = {**_FUNCTION_COMMANDS, "Trace": "tr", "logdet": "logdet"}
+_SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
+_WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
+_SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
+_SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+          "biggl", "biggr", "Biggl", "Biggr"}  # fmt: skip
+_OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "odot": ".*", "circ": ".*", "oslash": "./"}
+TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """An open ``{``/``(``/``[``/bar/norm and what closing it emits."""
+
+    kind: str  # "brace", "paren", "bar", "norm"
+    close: tuple[str, ...]  # token types emitted when it closes (brace groups)
+    start: int  # offset of the opener, for "unmatched" errors
+    then: str = ""  # after a \frac numerator: "denominator"
+    opener: int = -1  # index in the token list of a norm's FUNC token
+
+
+class Commands:
+    """The command handlers of the LaTeX lexer (a mixin of ``latex._Lexer``)."""
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def on_command(self, name: str, start: int) -> None:
+        if name in _SPACING:
+            return
+        if name in _SIZES:
+            self.delimiter(name, start)
+        elif name in _FUNCTION_COMMANDS:
+            self.function(_FUNCTION_COMMANDS[name], start)
+        elif name in GREEK or name in _VARIANTS:
+            self.greek(_VARIANTS.get(name, name), start)
+        elif name in _WORD_FONTS:
+            self.word(start)
+        elif name in _SYMBOL_FONTS:
+            self.bold(start)
+        elif name in ("frac", "dfrac", "tfrac"):
+            self.frac(start)
+        elif name == "sqrt":
+            if self.peek() == "[":
+                self.fail("only square roots are supported: \\sqrt{x}", self.pos)
+            self.open_call("sqrt", start)
+        elif name in _OPERATORS:
+            self.symbol(_OPERATORS[name], start, self.pos)
+        elif name in ("|", "Vert", "lVert", "rVert"):
+            self.norm(start, {"lVert": "open", "rVert": "close"}.get(name, ""))
+        elif name in ("vert", "lvert", "rvert"):
+            self.bar(start, {"lvert": "open", "rvert": "close"}.get(name, ""))
+        elif name in ("{", "}"):
+            (self.open_group if name == "{" else self.close_group)("({"[name == "{"], start)
+        elif name in ("top", "intercal"):
+            self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
+        else:
+            self.fail(f"unknown LaTeX command '\\{name}'", start)
+
+    def delimiter(self, size: str, start: int) -> None:
+        """``\\left(``, ``\\right|``, ``\\bigl[`` ...: the delimiter, sized."""
+        self.skip_space()
+        side = "open" if size == "left" or size.endswith("l") else ""
+        side = "close" if size == "right" or size.endswith("r") else side
+        if self.peek(False) == "\\":
+            name, _ = self.command()
+            if name in ("|", "Vert", "lVert", "rVert"):
+                return self.norm(start, side)
+            if name in ("vert", "lvert", "rvert"):
+                return self.bar(start, side)
+            if name in ("{", "}"):
+                return (self.open_group if name == "{" else self.close_group)(
+                    "({"[name == "{"], start
+                )
+            self.fail(f"'\\{name}' is not a delimiter after \\{size}", start)
+        c = self.peek(False)
+        self.pos += 1
+        if c == ".":
+            return None
+        if c == "|":
+            return self.bar(start, side)
+        if c in _OPEN:
+            return self.open_group(c, start, sized=True)
+        if c in _CLOSE:
+            return self.close_group(c, start)
+        self.fail(f"'{c}' is not a delimiter after \\{size}", start)
+
+    def function(self, fn: str, start: int) -> None:
+        """``\\log(x)``, ``\\log x``, ``\\log|X|``, ``\\log\\det X``."""
+        self.skip_space()
+        rest = self.text[self.pos :]
+        if fn == "log" and re.match(r"\|(?!\|)|\\left\s*\||\\[lv]vert\b", rest):
+            bar = re.match(r"\||\\left\s*\||\\lvert|\\vert", rest)
+            self.pos += bar.end()
+            self.emit("LOGBAR", "log|", start, self.pos)
+            self.stack.append(Group("bar", (), self.pos - 1))
+        elif rest.startswith("(") or re.match(r"\\(left|bigl?|Bigl?)\s*\(", rest):
+            paren = re.match(r"\(|\\(left|bigl?|Bigl?)\s*\(", rest)
+            self.pos += paren.end()
+            self.call(fn, start)
+        else:
+            self.emit("BARE_FUNC", f"{fn}(", start, self.pos)
+
+    def call(self, fn: str, start: int) -> None:
+        """A function whose ``(`` has been read: ``FUNC`` and a parenthesis group."""
+        if fn not in self.functions:
+            self.fail(f"the function '{fn}' is not available", start)
+        self.emit("FUNC", f"{fn}(", start, self.pos)
+        self.stack.append(Group("paren", ("RPAR",), self.pos - 1))
+
+    def open_call(self, fn: str, start: int) -> None:
+        """``\\sqrt{...}``: the braces are the call's parentheses."""
+        _, brace, _ = self.braced_raw()
+        self.pos = brace + 1
+        self.emit("FUNC", f"{fn}(", start, self.pos)
+        self.stack.append(Group("brace", ("RPAR",), brace))
+
+    def greek(self, name: str, start: int) -> None:
+        rest = self.text[self.pos :]
+        if name == "sigma" and re.match(r"\s*(\(|\\left\s*\()", rest):  # \sigma(z): sigmoid
+            self.function("sigmoid", start)
+            return
+        self.name(name, start)
+
+    def word(self, start: int) -> None:
+        """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
+        raw, _, _ = self.braced_raw()
+        word = raw.strip().rstrip("*")
+        if word in FUNCTION_WORDS or word in self.functions:
+            self.function(FUNCTION_WORDS.get(word, word), start)
+        elif word in ("T", "d"):
+            self.fail(f"'{word}' here is not supported in an expression", start)
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
+            self.name(word, start)
+        else:
+            self.fail(f"'{raw}' is not a name", start)
+
+    def bold(self, start: int) -> None:
+        """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``."""
+        raw, brace, _ = self.braced_raw()
+        inner = raw.strip()
+        if inner == "1":
+            self.name("1", start)
+        elif inner == "0":
+            self.fail("a zero matrix is written 0", start)
+        else:  # the letters inside, as separate symbols (\mathbf{Ax} is A x)
+            self.pos = brace + 1
+            depth = len(self.stack)
+            self.stack.append(Group("brace", (), brace))
+            while len(self.stack) > depth:
+                self.skip_space()
+                self.step()
+            if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
+                token = self.out.pop()
+                self.pos += 1
+                script, _, after = self.script(start)
+                self.emit("NAME", f"{token.value}_{script}", token.start_pos, after)
+
+    def frac(self, start: int) -> None:
+        """``\\frac{a}{b}`` is ``((a) / (b))``."""
+        _, brace, _ = self.braced_raw()
+        self.pos = brace + 1
+        self.symbol("(", start, start)
+        self.symbol("(", brace, brace + 1)
+        self.stack.append(Group("brace", ("RPAR",), brace, then="denominator"))

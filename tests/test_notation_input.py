@@ -1,0 +1,316 @@
+"""Notation as people write it (SPEC 6.2, 6.3): LaTeX, Unicode, aliases, norm bars, kinds by use.
+
+Each spelling is evaluated on random arrays and compared with a plain-numpy oracle written here,
+and with the plain spelling; derivatives of LaTeX input are compared with finite differences.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+RNG = np.random.default_rng(7)
+N = 3
+
+
+def _arrays():
+    A, B, C, X = (RNG.standard_normal((N, N)) for _ in range(4))
+    S = RNG.standard_normal((N, N))
+    S = S @ S.T + N * np.eye(N)  # symmetric positive definite, for log det
+    x, y, w = (RNG.standard_normal(N) for _ in range(3))
+    return {"A": A, "B": B, "C": C, "X": X, "S": S, "Sigma": S, "x": x, "y": y, "w": w}
+
+
+inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
+
+# (written, plain spelling, numpy oracle of the arrays)
+SPELLINGS = [
+    # tr(X' A X)
+    (r"\operatorname{tr}(X^\top A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    (
+        r"\mathrm{tr}\left(\mathbf{X}^{\top}\mathbf{A}\mathbf{X}\right)",
+        "tr(X' A X)",
+        lambda v: tr(v["X"].T @ v["A"] @ v["X"]),
+    ),
+    (r"\operatorname{Tr}(X^\intercal A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    (r"\text{tr}(X^{T} A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("tr(Xᵀ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("tr(X⊤ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("trace(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("Tr(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    # x' A x: letters written together in LaTeX are separate symbols
+    (r"x^\top Ax", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    (r"\mathbf{x}^\top \mathbf{A} \mathbf{x}", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    (r"\mathbf{x}^\top\mathbf{Ax}", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    # the tr of a product of five (notes DT-style)
+    (
+        r"\operatorname{tr}\left(\mathbf{A}\mathbf{X}\mathbf{B}\mathbf{X}^\top\mathbf{C}\right)",
+        "tr(A X B X' C)",
+        lambda v: tr(v["A"] @ v["X"] @ v["B"] @ v["X"].T @ v["C"]),
+    ),
+    # inverses and inverse transposes
+    (r"\operatorname{tr}(X^{-1} A)", "tr(inv(X) A)", lambda v: tr(inv(v["X"]) @ v["A"])),
+    (r"\operatorname{tr}(X^{-\top} A)", "tr(X^-T A)", lambda v: tr(inv(v["X"]).T @ v["A"])),
+    ("tr(X⁻¹ A)", "tr(inv(X) A)", lambda v: tr(inv(v["X"]) @ v["A"])),
+    ("tr(X⁻ᵀ A)", "tr(X^-T A)", lambda v: tr(inv(v["X"]).T @ v["A"])),
+    (
+        "tr(X² A) + tr(X³)",
+        "tr(X^2 A) + tr(X^3)",
+        lambda v: tr(v["X"] @ v["X"] @ v["A"]) + tr(np.linalg.matrix_power(v["X"], 3)),
+    ),
+    # determinants and log-determinants
+    (r"\log\det(\Sigma)", "logdet(Sigma)", lambda v: np.log(det(v["S"]))),
+    (r"\log \det \Sigma", "logdet(Sigma)", lambda v: np.log(det(v["S"]))),
+    (r"\log|\Sigma|", "log|Sigma|", lambda v: np.log(det(v["S"]))),
+    (r"\log\left|\boldsymbol{\Sigma}\right|", "log|Sigma|", lambda v: np.log(det(v["S"]))),
+    (r"\ln\lvert S \rvert", "log|S|", lambda v: np.log(det(v["S"]))),
+    ("ln|S|", "log|S|", lambda v: np.log(det(v["S"]))),
+    (r"\det X^{-1}", "det(inv(X))", lambda v: det(inv(v["X"]))),
+    (r"\left|X\right| + \lvert A \rvert", "|X| + |A|", lambda v: det(v["X"]) + det(v["A"])),
+    # the Gaussian negative log-likelihood, as pasted
+    (
+        r"\log\det(\Sigma) + \mathbf{x}^\top \Sigma^{-1} \mathbf{x}",
+        "logdet(Sigma) + x' inv(Sigma) x",
+        lambda v: np.log(det(v["S"])) + v["x"] @ inv(v["S"]) @ v["x"],
+    ),
+    (
+        "log|Σ| + x' Σ⁻¹ x",
+        "logdet(Sigma) + x' inv(Sigma) x",
+        lambda v: np.log(det(v["S"])) + v["x"] @ inv(v["S"]) @ v["x"],
+    ),
+    # ridge regression: \frac, norms with subscripts and squares, a Greek scalar
+    (
+        r"\frac{1}{2}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|_2^2 + \frac{\lambda}{2}\|\mathbf{w}\|^2",
+        "0.5 norm2(X w - y)^2 + lambda / 2 norm2(w)^2",
+        lambda v: 0.5 * np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + 0.7 / 2 * np.sum(v["w"] ** 2),
+    ),
+    (
+        "norm2(X w - y)^2 + lambda norm2(w)^2",
+        "norm2(X w - y)^2 + lambda norm2(w)^2",
+        lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + 0.7 * np.sum(v["w"] ** 2),
+    ),
+    (
+        "||X w - y||^2 + λ ||w||_2^2",
+        "norm2(X w - y)^2 + lambda norm2(w)^2",
+        lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + 0.7 * np.sum(v["w"] ** 2),
+    ),
+    (
+        "‖X w - y‖² + λ ‖w‖²",
+        "norm2(X w - y)^2 + lambda norm2(w)^2",
+        lambda v: np.sum((v["X"] @ v["w"] - v["y"]) ** 2) + 0.7 * np.sum(v["w"] ** 2),
+    ),
+    ("||X||_F", "norm2(X)", lambda v: np.linalg.norm(v["X"])),
+    (r"\|X\|_F^2", "norm2(X)^2", lambda v: np.sum(v["X"] ** 2)),
+    ("‖x‖₂", "norm2(x)", lambda v: np.linalg.norm(v["x"])),
+    # elementwise products, sigmoid, exp, sqrt
+    ("A ⊙ B", "A .* B", lambda v: v["A"] * v["B"]),
+    ("A ∘ B", "A .* B", lambda v: v["A"] * v["B"]),
+    (r"A \odot B", "A .* B", lambda v: v["A"] * v["B"]),
+    (
+        r"\sigma(\mathbf{w}^\top \mathbf{x})",
+        "sigmoid(w' x)",
+        lambda v: 1 / (1 + np.exp(-(v["w"] @ v["x"]))),
+    ),
+    ("σ(w' x)", "sigmoid(w' x)", lambda v: 1 / (1 + np.exp(-(v["w"] @ v["x"])))),
+    (r"\mathbf{1}^\top \exp(\mathbf{x})", "ones' exp(x)", lambda v: np.sum(np.exp(v["x"]))),
+    (
+        r"\exp\left(-\frac{1}{2} \mathbf{x}^\top \mathbf{x}\right)",
+        "exp(-0.5 x' x)",
+        lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
+    ),
+    (r"\sqrt{\mathbf{x}^\top \mathbf{x}}", "sqrt(x' x)", lambda v: np.sqrt(v["x"] @ v["x"])),
+    ("ln(x' x)", "log(x' x)", lambda v: np.log(v["x"] @ v["x"])),
+    # spacing commands are ignored; subscripts are part of names
+    (
+        r"\mathbf{x}^\top\, \mathbf{A} \; \mathbf{x} \quad",
+        "x' A x",
+        lambda v: v["x"] @ v["A"] @ v["x"],
+    ),
+    (r"\mathbf{W}_1 \mathbf{x}", "W_1 x", lambda v: v["A"] @ v["x"]),
+]
+
+
+def _values(written: str, plain: str, arrays: dict) -> tuple:
+    names = {"W_1": "A", "lambda": None}
+    f, g = ed.parse(written), ed.parse(plain)
+    assert set(f.variables) == set(g.variables), (written, f.variables, g.variables)
+    args = {}
+    for name in f.variables:
+        if name == "lambda":
+            args[name] = 0.7
+        else:
+            args[name] = arrays[names.get(name, name) or name]
+    return f(**args), g(**args)
+
+
+@pytest.mark.parametrize("written, plain, oracle", SPELLINGS, ids=[s[0] for s in SPELLINGS])
+def test_spelling_reads_as_the_plain_form(written, plain, oracle):
+    arrays = _arrays()
+    f, g = _values(written, plain, arrays)
+    np.testing.assert_allclose(f, oracle(arrays), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(f, g, rtol=1e-12, atol=1e-14)
+
+
+def test_a_function_without_parentheses_takes_the_next_symbol_with_its_scripts():
+    # \log x^\top x is log(x)' x: the argument is x^\top, the symbol with its superscripts
+    x = np.abs(RNG.standard_normal(4)) + 0.5
+    f = ed.parse(r"\log x^\top x")
+    np.testing.assert_allclose(f(x=x), np.log(x) @ x, rtol=1e-12)
+
+
+def _fd_gradient(fun, x0, h=1e-6):
+    grad = np.zeros_like(x0)
+    for idx in np.ndindex(*x0.shape):
+        e = np.zeros_like(x0)
+        e[idx] = h
+        grad[idx] = (fun(x0 + e) - fun(x0 - e)) / (2 * h)
+    return grad
+
+
+def test_gaussian_likelihood_pasted_as_latex_derivatives():
+    # d/dSigma [log|Sigma| + x' Sigma^-1 x] = Sigma^-T - Sigma^-T x x' Sigma^-T (denominator)
+    text = r"\log\det(\boldsymbol{\Sigma}) + \mathbf{x}^\top \boldsymbol{\Sigma}^{-1} \mathbf{x}"
+    v = _arrays()
+    S, x = v["S"], v["x"]
+
+    def nll(S_, x_=x):
+        return np.log(np.linalg.det(S_)) + x_ @ np.linalg.inv(S_) @ x_
+
+    g = ed.diff(text, "Sigma", layout="denominator")
+    np.testing.assert_allclose(g(Sigma=S, x=x), _fd_gradient(nll, S), rtol=1e-6, atol=1e-8)
+    gx = ed.diff(text, "x", layout="denominator")
+    np.testing.assert_allclose(
+        gx(Sigma=S, x=x), _fd_gradient(lambda x_: nll(S, x_), x), rtol=1e-6, atol=1e-8
+    )
+
+
+def test_ridge_loss_pasted_as_latex_gradient():
+    # d/dw [1/2 ||Xw - y||^2 + lambda/2 ||w||^2] = X'(Xw - y) + lambda w
+    text = (
+        r"\frac{1}{2}\|\mathbf{X}\mathbf{w} - \mathbf{y}\|_2^2 + \frac{\lambda}{2}\|\mathbf{w}\|^2"
+    )
+    v = _arrays()
+    X, y, w, lam = v["X"], v["y"], v["w"], 0.3
+
+    def loss(w_):
+        return 0.5 * np.sum((X @ w_ - y) ** 2) + lam / 2 * np.sum(w_**2)
+
+    g = ed.diff(text, "w", layout="denominator")
+    assert g.shape == ("n",) or len(g.shape) == 1  # lambda is a scalar: the gradient is a vector
+    np.testing.assert_allclose(g(X=X, y=y, w=w, **{"lambda": lam}), _fd_gradient(loss, w),
+                               rtol=1e-6, atol=1e-8)  # fmt: skip
+
+
+# ---- kinds by use (SPEC 6.3) ------------------------------------------------------------------
+
+
+def test_greek_names_are_scalars():
+    # lambda norm2(w)^2: lambda is a scalar, so the loss is a scalar
+    f = ed.parse("norm2(X w - y)^2 + lambda norm2(w)^2")
+    assert f.shape == ()
+    assert ed.parse("alpha x + beta y").shape == ("n",) or len(ed.parse("alpha x").shape) == 1
+
+
+def test_a_divisor_is_a_scalar():
+    # sum(x) / n is the mean: n is a scalar
+    f = ed.parse("sum(x) / n")
+    x = RNG.standard_normal(5)
+    np.testing.assert_allclose(f(x=x, n=5.0), np.mean(x))
+    g = ed.parse("x / (m - 1)")
+    np.testing.assert_allclose(g(x=x, m=3.0), x / 2)
+    # the x inside a norm in a divisor is not forced: x / norm2(x) normalises a vector
+    h = ed.parse("x / norm2(x)")
+    np.testing.assert_allclose(h(x=x), x / np.linalg.norm(x))
+
+
+def test_an_elementwise_exponent_is_a_scalar():
+    x = np.abs(RNG.standard_normal(4)) + 0.1
+    np.testing.assert_allclose(ed.parse("x .^ p")(x=x, p=1.5), x**1.5)
+
+
+def test_letters_written_together_are_a_product_with_a_warning():
+    # x'Ax is x' A x
+    with pytest.warns(ed.errors.ReadAsProduct, match="'Ax' as the product A x"):
+        f = ed.parse("x'Ax")
+    v = _arrays()
+    np.testing.assert_allclose(f(x=v["x"], A=v["A"]), v["x"] @ v["A"] @ v["x"])
+    with pytest.warns(ed.errors.ReadAsProduct):
+        g = ed.diff("tr(X'AX)", "X", layout="denominator")
+    X, A = v["X"], v["A"]
+    np.testing.assert_allclose(g(X=X, A=A), (A + A.T) @ X)
+
+
+def test_a_declared_name_of_several_letters_stays_one_name():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = ed.parse("lr x", where="lr: scalar")
+    np.testing.assert_allclose(f(lr=0.5, x=np.ones(2)), [0.5, 0.5])
+
+
+# ---- bad input: one clear error with a caret --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        (r"\foo(x)", r"unknown LaTeX command '\foo'", 1),
+        (r"x + \foo", r"unknown LaTeX command '\foo'", 5),
+        (r"\left( x + y", "unmatched", 1),
+        (r"\operatorname{tr}(X", "unmatched '('", 18),
+        (r"x \right)", "unmatched ')'", 3),
+        (r"\frac{1}{2} \| x", "unmatched", 13),
+        (r"\mathbf{x} lambda", "write \\lambda", 12),
+        (r"\mathbf{x} log x", "write \\log", 12),
+        ("x ** 2", "'**' is not an operator: write ^", 3),
+        ("X**-1", "write ^ for a matrix power", 2),
+        (r"x^\top A & x", "not part of a formula", 10),
+        (r"\top x", "belongs in a superscript", 1),
+    ],
+)
+def test_bad_notation_is_a_parse_error_with_a_caret(text, message, column):
+    with pytest.raises(ed.ParseError) as info:
+        ed.parse(text)
+    error = info.value
+    assert message in str(error)
+    assert error.column == column, str(error)
+    assert "^" in str(error).splitlines()[-1] or "^" in str(error)
+
+
+def test_norm_bars_do_not_break_nested_determinants():
+    # ||X| A| is det(det(X) A): two bars, since no later || closes a norm
+    v = _arrays()
+    X, A = v["X"], v["A"]
+    f = ed.parse("||X| A|")
+    np.testing.assert_allclose(f(X=X, A=A), det(det(X) * A))
+    # ||x|| is the norm
+    np.testing.assert_allclose(ed.parse("||x||")(x=v["x"]), np.linalg.norm(v["x"]))
+
+
+# ---- fuzz: LaTeX and Unicode input gives a value or an EinderivError ---------------------------
+
+_PIECES = [
+    "\\frac{", "}{", "}", "{", "\\left(", "\\right)", "\\left|", "\\right|", "\\|", "_2", "^2",
+    "^\\top", "^{-1}", "^{-\\top}", "\\mathbf{x}", "\\mathbf{A}", "X", "x", "A", "\\log", "\\det",
+    "\\operatorname{tr}", "(", ")", "+", "-", " ", "\\,", "\\cdot", "\\odot", "|", "||", "‖", "ᵀ",
+    "⁻¹", "²", "λ", "σ(", "\\lambda", "\\sigma", "\\Sigma", "\\sqrt{", "1", "2", "\\foo", "_",
+    "^", "\\mathrm{lr}", "\\lvert", "\\rvert", "I_n", "\\mathbf{1}", "[", "]", ",", "'",
+]  # fmt: skip
+
+
+def test_latex_and_unicode_fuzz_only_einderiv_errors():
+    rnd = random.Random(12)
+    outcomes = {"value": 0, "error": 0}
+    for _ in range(1500):
+        text = "".join(rnd.choice(_PIECES) for _ in range(rnd.randint(1, 12)))
+        try:
+            ed.parse(text)
+            outcomes["value"] += 1
+        except ed.EinderivError as error:
+            assert str(error).strip()
+            outcomes["error"] += 1
+    assert outcomes["value"] > 20 and outcomes["error"] > 20, outcomes

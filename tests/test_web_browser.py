@@ -2,15 +2,21 @@
 
 The page is opened at a shared-link address (``/?expr=...&wrt=...``), Chromium runs the page's
 JavaScript (which calls the JSON API of a server started here) and dumps the resulting DOM; the
-tests look for KaTeX's rendered markup and the right text in it. Skipped, with the reason, only
-when no Chromium can be found (CI installs it: ``.ci/run``).
+tests look for KaTeX's rendered markup and the right text in it. One test types into the page
+through chromedriver (the W3C WebDriver protocol, plain HTTP) and watches the result and the
+address follow. Skipped, with the reason, only when no Chromium (or, for that test, no
+chromedriver) can be found (CI installs both: ``.ci/run``).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import subprocess
 import threading
+import time
+import urllib.request
 from urllib.parse import urlencode
 
 import pytest
@@ -93,3 +99,118 @@ def test_a_wrong_claim_is_called_wrong_in_words(base_url, tmp_path):
     assert element(html, "correct-text").endswith(">-X^-1 A X^-1")
     counter = html[html.index('id="counter-math"') : html.index('id="check-error"')]
     assert 'class="katex"' in counter and "claimed" in counter
+
+
+# --- typing into the page, through chromedriver's WebDriver protocol ----------------------------
+
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+class Browser:
+    """A minimal WebDriver client: a headless Chromium session driven over HTTP."""
+
+    def __init__(self, profile) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.driver = subprocess.Popen(
+            [CHROMEDRIVER, f"--port={self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.call("GET", "/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        args = [*FLAGS[:-1], f"--user-data-dir={profile}"]  # no virtual time: real typing
+        options = {"binary": CHROMIUM, "args": args}
+        caps = {"browserName": "chrome", "goog:chromeOptions": options}
+        self.session = self.call("POST", "/session", {"capabilities": {"alwaysMatch": caps}})
+        self.session = self.session["sessionId"]
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        url = f"http://127.0.0.1:{self.port}{path}"
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())["value"]
+
+    def do(self, method, path, body=None):
+        return self.call(method, f"/session/{self.session}{path}", body)
+
+    def open(self, url) -> None:
+        self.do("POST", "/url", {"url": url})
+
+    def element(self, css) -> str:
+        found = self.do("POST", "/element", {"using": "css selector", "value": css})
+        assert isinstance(found, dict) and len(found) == 1, f"{css}: {found}"
+        return next(iter(found.values()))  # the reference, whatever the protocol calls its key
+
+    def type(self, css, text, clear=False) -> None:
+        if clear:
+            self.do("POST", f"/element/{self.element(css)}/clear", {})
+        self.do("POST", f"/element/{self.element(css)}/value", {"text": text})
+
+    def click(self, css) -> None:
+        self.do("POST", f"/element/{self.element(css)}/click", {})
+
+    def js(self, code):
+        return self.do("POST", "/execute/sync", {"script": code, "args": []})
+
+    def text(self, ident) -> str:
+        return self.js(f"return document.getElementById({ident!r}).textContent")
+
+    def wait_text(self, ident, wanted, seconds=30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while (shown := self.text(ident)) != wanted:
+            assert time.monotonic() < deadline, f"#{ident} shows {shown!r}, not {wanted!r}"
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        try:
+            self.do("DELETE", "")
+        finally:
+            self.driver.terminate()
+            self.driver.wait(timeout=30)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if CHROMEDRIVER is None:
+        pytest.skip("no chromedriver found; install it with: apt-get install chromium-driver")
+    session = Browser(tmp_path / "profile")
+    yield session
+    session.close()
+
+
+def test_typing_updates_the_result_and_the_address(base_url, browser):
+    browser.open(base_url)
+    browser.type("#expr", "x' A x")
+    browser.type("#wrt", "x")
+    browser.wait_text("form", "x' (A + A')")
+    search = browser.js("return location.search")
+    assert "expr=x%27+A+x" in search and "wrt=x" in search
+
+    browser.click('input[value="denominator"]')
+    browser.wait_text("form", "(A + A') x")
+    assert "layout=denominator" in browser.js("return location.search")
+    browser.click('button[data-form="python"]')
+    assert "def grad(A, x):" in browser.text("form")
+    browser.click('button[data-form="text"]')
+
+    browser.click('#examples button[data-expr="log|X|"]')
+    browser.wait_text("form", "X^-T")
+    browser.type("#claim", "inv(X)")
+    browser.wait_text("verdict", "wrong")
+    browser.type("#claim", "'")  # inv(X)': the gradient of log|X|
+    browser.wait_text("verdict", "right")
+
+    browser.open(browser.js("return location.href"))  # the address alone restores the page
+    browser.wait_text("form", "X^-T")
+    browser.wait_text("verdict", "right")

@@ -160,6 +160,15 @@ def test_check_right_claim(server):
     assert (answer["ok"], answer["verdict"], answer["counterexample"]) == (True, "right", None)
 
 
+def test_einderivs_notes_reach_the_page(server):
+    status, answer, _ = diff(server, "x'Ax", "x", layout="denominator")
+    assert status == 200, answer
+    assert answer["text"] == "(A + A') x"
+    assert "product" in answer["note"]  # x'Ax was read as x' A x: the page says so
+    status, answer, _ = diff(server, "x' A x", "x")
+    assert answer["note"] is None
+
+
 def test_json_object_of_one_derivative_has_the_cli_fields():
     out = results.derivative_json("a' x", "x", layout="denominator")
     assert set(out) == {"expr", "wrt", "layout", "shape", "text", "latex", "index"}

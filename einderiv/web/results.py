@@ -4,7 +4,8 @@ Input: the request's text fields (``expr``, ``wrt``, ``where``, ``layout``, and 
 check), as given by a user. Output: a dict that ``json.dumps`` writes without loss:
 ``derivative_json`` is the command line's ``--json`` object for one derivative (``expr``,
 ``wrt``, ``layout``, ``shape``, ``text``, ``latex``, ``index``; with ``extras=True`` also
-``einsum``, ``python``, ``steps`` and ``note`` for the web page), and ``check_json`` is the
+``einsum``, ``python``, ``steps`` and ``note`` -- einderiv's notes, such as ``x'Ax`` read as a
+product -- for the web page), and ``check_json`` is the
 verdict on a claim (``ok``, ``verdict``, ``expected``, ``reason``, ``counterexample``, ...).
 
 Invariants: only the public API (``import einderiv as ed``) is used; user text is handed to
@@ -17,15 +18,11 @@ strict JSON.
 from __future__ import annotations
 
 import math
+import warnings
 
 import einderiv as ed
 
 LAYOUTS = tuple(getattr(ed, "LAYOUTS", ("numerator", "denominator", "jacobian")))
-LAYOUT_MEANINGS = {
-    "numerator": "shape of f followed by the reversed shape of X (as in the lecture notes)",
-    "denominator": "every axis of the numerator result reversed (the gradient is shaped like X)",
-    "jacobian": "shape of f followed by the shape of X (as jax.jacobian returns)",
-}
 
 
 def _fields(expr, wrt, where, layout) -> tuple[str, str, str | None, str]:
@@ -41,6 +38,15 @@ def _fields(expr, wrt, where, layout) -> tuple[str, str, str | None, str]:
     if layout not in LAYOUTS:
         raise ed.EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     return expr, wrt.strip(), (where if where and where.strip() else None), layout
+
+
+def _noting(run):
+    """``run()`` and the notes einderiv gave while it ran (e.g. ``x'Ax`` read as ``x' A x``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = run()
+    notes = (str(w.message) for w in caught if w.category.__module__.startswith("einderiv"))
+    return value, list(dict.fromkeys(notes))
 
 
 def _steps(g) -> str | None:
@@ -64,7 +70,7 @@ def _extra(build):
 def derivative_json(expr, wrt, where=None, layout="numerator", extras=False) -> dict:
     """The ``--json`` object of d(expr)/d(wrt); ``extras`` adds the web page's forms."""
     expr, wrt, where, layout = _fields(expr, wrt, where, layout)
-    g = ed.diff(expr, wrt, where=where, layout=layout)
+    g, notes = _noting(lambda: ed.diff(expr, wrt, where=where, layout=layout))
     out = {
         "expr": expr,
         "wrt": wrt,
@@ -75,7 +81,6 @@ def derivative_json(expr, wrt, where=None, layout="numerator", extras=False) -> 
         "index": g.index(),
     }
     if extras:
-        notes = []
         out["einsum"], why = _extra(g.einsum)
         notes += [f"einsum form: {why}"] if why else []
         out["python"], why = _extra(lambda: ed.codegen(g, name="grad"))
@@ -120,7 +125,7 @@ def check_json(expr, wrt, claim, where=None, layout="numerator") -> dict:
     expr, wrt, where, layout = _fields(expr, wrt, where, layout)
     if not isinstance(claim, str) or not claim.strip():
         raise ed.EinderivError("the claim is empty: type the derivative you worked out")
-    r = ed.check(expr, wrt, claim=claim, where=where, layout=layout)
+    r, notes = _noting(lambda: ed.check(expr, wrt, claim=claim, where=where, layout=layout))
     ok = getattr(r, "ok", None)
     verdict = getattr(r, "verdict", None)
     if verdict not in ("right", "wrong", "undecided"):
@@ -140,4 +145,5 @@ def check_json(expr, wrt, claim, where=None, layout="numerator") -> dict:
         "claimed_value": plain(getattr(r, "claimed_value", None)),
         "true_value": plain(getattr(r, "expected_value", None)),
         "report": str(r),
+        "note": "\n".join(notes) or None,
     }

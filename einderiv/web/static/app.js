@@ -123,7 +123,7 @@ function showCheck(answer) {
   verdict.textContent = answer.verdict;
   verdict.className = "verdict " + answer.verdict;
   $("question").textContent = answer.question ? `— ${answer.question}` : "";
-  $("reason").textContent = [answer.reason, answer.diagnosis].filter(Boolean).join("; ");
+  $("reason").textContent = [answer.reason, answer.diagnosis, answer.note].filter(Boolean).join("; ");
   $("correct").hidden = answer.ok;
   if (!answer.ok && answer.expected_latex) {
     math($("correct-math"), answer.expected_latex);

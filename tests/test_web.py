@@ -343,6 +343,30 @@ def test_cli_serve_starts_answers_and_stops():
     assert "Traceback" not in err
 
 
+def test_a_server_started_from_any_script_works():
+    """Workers are plain subprocesses: a script read from stdin, without a __main__ guard, works
+    (multiprocessing's spawn would re-import the caller's main module and fail)."""
+    script = (
+        "import json, http.client, threading\n"
+        "from einderiv.web.server import make_server\n"
+        "srv = make_server('127.0.0.1', 0, time_limit=10, workers=1, quiet=True)\n"
+        "threading.Thread(target=srv.serve_forever, daemon=True).start()\n"
+        "c = http.client.HTTPConnection('127.0.0.1', srv.server_address[1], timeout=60)\n"
+        "c.request('POST', '/api/diff', json.dumps({'expr': 'tr(A X)', 'wrt': 'X'}))\n"
+        "print(json.loads(c.getresponse().read())['text'])\n"
+        "srv.shutdown(); srv.server_close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "A\n"), done.stderr
+
+
 def test_cli_serve_rejects_a_bad_time_limit():
     done = subprocess.run(
         [sys.executable, "-m", "einderiv", "serve", "--time-limit", "0"],

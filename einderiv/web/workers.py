@@ -6,21 +6,26 @@ fields. Output: an ``Outcome``: ``status`` "ok" (``value`` is the JSON object of
 "stopped" (the time limit was reached and the worker was killed), "busy" (no worker became
 idle in time) or "internal" (a bug, or the worker died).
 
-Invariants: each job runs in its own process, so one pathological request cannot stall the
+Invariants: each job runs in a worker process, so one pathological request cannot stall the
 others or the server; a job never runs longer than ``time_limit`` seconds (then its process is
-killed with SIGKILL and a fresh one is started in the background); workers are started with the
-"spawn" method (safe in a threaded server) and import einderiv once, so a typical job costs
-milliseconds; a worker runs only the two functions of ``results`` on text, never user code.
+killed and a fresh one is started in the background); a worker is a plain
+``python`` subprocess (``workers.main``) that speaks one JSON object per line on its standard
+input and output (no multiprocessing: the caller's ``__main__`` is never re-imported), imports
+einderiv once, so a typical job costs milliseconds, and ends when its server does; it runs only
+the two functions of ``results`` on text, never user code.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 _JOBS = ("diff", "check")
 
@@ -32,6 +37,9 @@ class Outcome:
     seconds: float
 
 
+# --- the worker process --------------------------------------------------------------------------
+
+
 def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in the worker process
     """End this worker when the server process is gone, even in the middle of a job."""
     while os.getppid() == parent:
@@ -39,60 +47,106 @@ def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in the worker
     os._exit(0)
 
 
-def _serve_jobs(conn, parent: int) -> None:  # pragma: no cover - runs in the worker process
-    """The worker's loop: read a job, answer it, until the pipe closes."""
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+def _answer(kind: str, fields: dict) -> list:  # pragma: no cover - runs in the worker process
     import einderiv as ed
     from einderiv.web import results
 
     try:
-        results.derivative_json("tr(X' A X)", "X", extras=True)  # warm the caches
-    except Exception:  # noqa: BLE001,S110 - warming up is optional
-        pass
-    conn.send(("ready", None))
-    while True:
+        if kind == "diff":
+            return ["ok", results.derivative_json(**fields, extras=True)]
+        return ["ok", results.check_json(**fields)]
+    except ed.EinderivError as error:
+        return ["error", str(error)]
+    except RecursionError:
+        return ["error", "the expression is nested too deeply for einderiv"]
+    except MemoryError:
+        return ["error", "the derivation needed more memory than the worker has"]
+    except Exception as error:  # noqa: BLE001 - a bug: reported, the worker lives on
+        return ["internal", f"{type(error).__name__}: {error}"]
+
+
+def main() -> None:  # pragma: no cover - runs in the worker process
+    """The worker's loop: read a job line, write its answer line, until standard input ends."""
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but answers on the protocol channel
+    _answer("diff", {"expr": "tr(X' A X)", "wrt": "X"})  # warm the caches
+    out.write('["ready", null]\n')
+    out.flush()
+    for line in sys.stdin:
         try:
-            kind, fields = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
+            kind, fields = json.loads(line)
+            answer = _answer(kind, {str(k): v for k, v in fields.items()})
+        except (ValueError, TypeError, AttributeError) as error:
+            answer = ["internal", f"a malformed job: {error}"]
         try:
-            if kind == "diff":
-                value = results.derivative_json(**fields, extras=True)
-            else:
-                value = results.check_json(**fields)
-            answer = ("ok", value)
-        except ed.EinderivError as error:
-            answer = ("error", str(error))
-        except RecursionError:
-            answer = ("error", "the expression is nested too deeply for einderiv")
-        except MemoryError:
-            answer = ("error", "the derivation needed more memory than the worker has")
-        except Exception as error:  # noqa: BLE001 - a bug: reported, the worker lives on
-            answer = ("internal", f"{type(error).__name__}: {error}")
-        try:
-            conn.send(answer)
-        except (OSError, ValueError):
-            return
+            line = json.dumps(answer, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            line = json.dumps(["internal", f"an answer that is not JSON: {error}"])
+        out.write(line + "\n")
+        out.flush()
+
+
+# --- the server's side ---------------------------------------------------------------------------
+
+
+def _command() -> list[str]:
+    """The worker's command line: it imports this very einderiv, wherever that is."""
+    root = str(Path(__file__).resolve().parents[2])
+    code = (
+        f"import sys; root = {root!r}\n"
+        "if root not in sys.path: sys.path.insert(0, root)\n"
+        "from einderiv.web.workers import main; main()"
+    )
+    return [sys.executable, "-c", code]
 
 
 class _Worker:
-    def __init__(self, ctx) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve_jobs, args=(child, os.getpid()), daemon=True)
-        self.process.start()
-        child.close()
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            _command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
+        self.answers: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.process.stdout:
+                self.answers.put(line)
+        except (OSError, ValueError):
+            pass
+        self.answers.put(None)  # the worker is gone
+
+    def receive(self, timeout: float):
+        """The next answer; None when the worker died; raises queue.Empty past ``timeout``."""
+        line = self.answers.get(timeout=timeout)
+        return None if line is None else json.loads(line)
 
     def wait_ready(self, timeout: float) -> bool:
         try:
-            return self.conn.poll(timeout) and self.conn.recv()[0] == "ready"
-        except (EOFError, OSError):
+            return self.receive(timeout) == ["ready", None]
+        except (queue.Empty, ValueError):
             return False
 
     def stop(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 class WorkerPool:
@@ -101,7 +155,6 @@ class WorkerPool:
     def __init__(self, size: int = 2, time_limit: float = 5.0, start_timeout: float = 60.0):
         self.time_limit = float(time_limit)
         self.start_timeout = start_timeout
-        self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
@@ -112,11 +165,12 @@ class WorkerPool:
         for t in starters:
             t.join()
         if self._idle.qsize() == 0:
+            self.close()
             raise RuntimeError("einderiv serve: no worker process could be started")
 
     def _add(self) -> None:
         """Start one worker and, once it is warm, make it available."""
-        worker = _Worker(self._ctx)
+        worker = _Worker()
         with self._lock:
             closed = self._closed
             self._all.add(worker)
@@ -146,16 +200,18 @@ class WorkerPool:
             return Outcome("busy", "the server is busy with other requests; try again", 0.0)
         start = time.monotonic()
         try:
-            worker.conn.send((kind, fields))
-            ready = worker.conn.poll(self.time_limit)
-            answer = worker.conn.recv() if ready else None
-        except (EOFError, OSError, ValueError):
+            worker.process.stdin.write(json.dumps([kind, fields]) + "\n")
+            worker.process.stdin.flush()
+            answer = worker.receive(self.time_limit)
+        except queue.Empty:
             self._replace(worker)
-            return Outcome("internal", "the worker process died", time.monotonic() - start)
+            return Outcome("stopped", self.time_limit, time.monotonic() - start)
+        except (OSError, ValueError):
+            answer = None
         seconds = time.monotonic() - start
-        if answer is None:
+        if not (isinstance(answer, list) and len(answer) == 2):
             self._replace(worker)
-            return Outcome("stopped", self.time_limit, seconds)
+            return Outcome("internal", "the worker process died", seconds)
         self._idle.put(worker)
         return Outcome(answer[0], answer[1], seconds)
 
@@ -167,3 +223,7 @@ class WorkerPool:
             self._all.clear()
         for worker in workers:
             worker.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -23,22 +23,12 @@ from opt_einsum import get_symbol
 
 from einderiv.backend.compiled import CompiledExpr
 from einderiv.backend.plan_values import dim_local, integer_text, safe_name
-from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES
+from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES, function_source
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 
 NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
-_FUNCTIONS = {
-    "exp": "np.exp({})",
-    "log": "np.log({})",
-    "sin": "np.sin({})",
-    "cos": "np.cos({})",
-    "tanh": "np.tanh({})",
-    "sqrt": "np.sqrt({})",
-    "sigmoid": "np.exp(-np.logaddexp(0.0, -{}))",
-    "softplus": "np.logaddexp(0.0, {})",
-}
 _TEMP = re.compile(r"(?<![\w.])_(\d+)\b")
 _HELPER = re.compile(r"(?<![\w.])(_[a-z]\w*)\(")
 
@@ -192,7 +182,7 @@ class _Loops:
                 return self._prod(t, factors)
             case T.Func(name=name, arg=arg):
                 inner, order = self.value(arg)
-                return _FUNCTIONS[name].format(inner), order
+                return f"{function_source(name)}({inner})", order
             case T.Pow(base=base, exponent=exponent):
                 b, border = self.value(base)
                 e, eorder = self.value(exponent)

@@ -22,17 +22,7 @@ import opt_einsum as oe
 from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
-
-_NUMPY_FUNCTIONS = {
-    "exp": np.exp,
-    "log": np.log,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sqrt": np.sqrt,
-    "sigmoid": lambda x: np.exp(-np.logaddexp(0.0, -x)),
-    "softplus": lambda x: np.logaddexp(0.0, x),
-}
+from einderiv.ir.ops import ELEMENTWISE
 
 
 def evaluate(term: T.Term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
@@ -124,7 +114,7 @@ class _Evaluator:
                 return self._prod(factors, summed, t)
             case T.Func(name=name, arg=arg):
                 array, order = self.ev(arg)
-                return _NUMPY_FUNCTIONS[name](array), order
+                return ELEMENTWISE[name].numpy(array), order
             case T.Pow(base=base, exponent=exponent):
                 b, border = self.ev(base)
                 e, eorder = self.ev(exponent)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from einderiv.backend.plan_values import Val, align, constant, free_of, literal, scaled
-from einderiv.backend.runtime import FUNCTIONS
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ELEMENTWISE
 
 
 class FunctionPlanning:
@@ -25,7 +25,7 @@ class FunctionPlanning:
     ``materialize``, ``integer`` and ``_full_val``."""
 
     def _func(self, name, arg, hint):
-        if name not in FUNCTIONS:
+        if name not in ELEMENTWISE:
             raise EinderivError(f"cannot compile the function {name!r}")
         cid, v, cf = self.comp(arg, hint)
         return self._lookup(("Func", name, cid), cf, lambda: self._build_func(name, v, cf))
@@ -34,10 +34,8 @@ class FunctionPlanning:
         if v.ties:
             v = self._full_val(v, cf)
         if v.const is not None:
-            from einderiv.backend.emit import _NUMPY_FUNCTIONS
-
             with np.errstate(all="ignore"):
-                value = float(_NUMPY_FUNCTIONS[name](np.float64(v.const * v.scale)))
+                value = float(ELEMENTWISE[name].numpy(np.float64(v.const * v.scale)))
             return constant(value, v.bcast)
         arg = scaled(v.core, v.scale)
         return Val(self.step((v.core,), lambda c: f"_{name}({arg})"), v.order, v.bcast)

@@ -22,19 +22,16 @@ import numpy as np
 import opt_einsum as oe
 
 from einderiv.errors import EinderivError, EvaluationError
+from einderiv.ir.ops import ELEMENTWISE
 
 BACKENDS = ("numpy", "torch", "jax")
-FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
+FUNCTIONS = tuple(ELEMENTWISE)  # each one's implementations are in its registry record
 
 
-def _sigmoid(x):
-    # 1 / (1 + exp(-x)) keeps relative accuracy on both tails; the clip only avoids the overflow
-    # warning below exp(-709), where the value is < 1e-307 anyway
-    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
-
-
-def _softplus(x):
-    return np.logaddexp(0.0, x)
+def function_source(name: str) -> str:
+    """What generated code calls for the elementwise function ``name``: a numpy function
+    (``np.tanh``) or a helper it defines (``_sigmoid``, source in ``DEFINED``)."""
+    return ELEMENTWISE[name].source or f"_{name}"
 
 
 def _inv(m):
@@ -109,14 +106,7 @@ def _numpy_namespace() -> dict:
     return {
         "np": np,
         "_asarray": lambda x: x,
-        "_exp": np.exp,
-        "_log": np.log,
-        "_sin": np.sin,
-        "_cos": np.cos,
-        "_tanh": np.tanh,
-        "_sqrt": np.sqrt,
-        "_sigmoid": _sigmoid,
-        "_softplus": _softplus,
+        **{f"_{name}": op.numpy for name, op in ELEMENTWISE.items()},
         "_square": np.square,
         "_inv": _inv,
         "_matpow": _matpow,
@@ -159,20 +149,10 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         sign, logabs = linalg.slogdet(m)
         return xp.where(sign > 0, logabs, math.nan)  # no Python branch: jax can trace it
 
-    def sigmoid(x):
-        return xp.exp(-xp.logaddexp(xp.zeros_like(x), -x))
-
     return {
         "np": np,
         "_asarray": to,
-        "_exp": xp.exp,
-        "_log": xp.log,
-        "_sin": xp.sin,
-        "_cos": xp.cos,
-        "_tanh": xp.tanh,
-        "_sqrt": xp.sqrt,
-        "_sigmoid": sigmoid,
-        "_softplus": lambda x: xp.logaddexp(xp.zeros_like(x), x),
+        **{f"_{name}": op.array_api(xp) for name, op in ELEMENTWISE.items()},
         "_square": xp.square,
         "_inv": inv,
         "_matpow": matpow,
@@ -250,13 +230,7 @@ def namespace(backend: str) -> dict:
 # standalone source (ed.codegen): helpers as numpy calls or small definitions
 
 # helpers that are one numpy function: generated code calls numpy directly
-ALIASES = {
-    "_exp": "np.exp",
-    "_log": "np.log",
-    "_sin": "np.sin",
-    "_cos": "np.cos",
-    "_tanh": "np.tanh",
-    "_sqrt": "np.sqrt",
+ALIASES = {f"_{name}": op.source for name, op in ELEMENTWISE.items() if op.source} | {
     "_square": "np.square",
     "_inv": "np.linalg.inv",
     "_det": "np.linalg.det",
@@ -269,24 +243,28 @@ ALIASES = {
 }
 # helpers generated code defines: name -> source, copied from this module where the function is
 # plain numpy, written out where the run-time version raises einderiv's errors or warns
-DEFINED = {
-    fn.__name__: inspect.getsource(fn)
-    for fn in (_sigmoid, _softplus, _pow, _expand, _sum, _tensordot, _diagonal, _broadcast)
-} | {
-    "_matpow": (
-        "def _matpow(m, power):\n"
-        "    power = int(power)\n"
-        "    if power < 0:\n"
-        "        m = np.linalg.inv(m)\n"
-        "        power = -power\n"
-        "    return np.linalg.matrix_power(m, power)\n"
-    ),
-    "_logdet": (
-        "def _logdet(m):\n"
-        "    sign, logabs = np.linalg.slogdet(m)\n"
-        "    return logabs if sign > 0 else np.nan  # log of a determinant that is not positive\n"
-    ),
-}
+DEFINED = (
+    {
+        fn.__name__: inspect.getsource(fn)
+        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast)
+    }
+    | {f"_{name}": inspect.getsource(op.numpy) for name, op in ELEMENTWISE.items() if not op.source}
+    | {
+        "_matpow": (
+            "def _matpow(m, power):\n"
+            "    power = int(power)\n"
+            "    if power < 0:\n"
+            "        m = np.linalg.inv(m)\n"
+            "        power = -power\n"
+            "    return np.linalg.matrix_power(m, power)\n"
+        ),
+        "_logdet": (
+            "def _logdet(m):\n"
+            "    sign, logabs = np.linalg.slogdet(m)\n"
+            "    return logabs if sign > 0 else np.nan  # log of a determinant that is not positive\n"
+        ),
+    }
+)
 
 
 def jit_or_eager(run, static: tuple):

@@ -20,6 +20,7 @@ from fractions import Fraction
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
+from einderiv.ir.ops import ELEMENTWISE
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,10 @@ class Wrt:
 
 
 RULES: dict[type, Callable[[Term, Wrt, _Differentiator], Term]] = {}
-FUNCTION_DERIVATIVES: dict[str, Callable[[Term], Term]] = {}
+# f'(u) of each elementwise function: declared with the function in the registry (ir/ops.py)
+FUNCTION_DERIVATIVES: dict[str, Callable[[Term], Term]] = {
+    name: op.derivative for name, op in ELEMENTWISE.items()
+}
 
 
 def rule(*types):
@@ -177,7 +181,10 @@ def d_func(t: T.Func, wrt, diff):
     du = diff.d(t.arg)
     if du is ZERO:
         return ZERO
-    return _product((FUNCTION_DERIVATIVES[t.name](t.arg), du), ())
+    slope = FUNCTION_DERIVATIVES[t.name](t.arg)
+    if slope is ZERO:  # sign, step: flat wherever they are differentiable
+        return ZERO
+    return _product((slope, du), ())
 
 
 # d u^p = p u^(p-1) du + u^p log(u) dp
@@ -246,67 +253,6 @@ def _det_like(t, diff, prefix: tuple) -> Term:
     c, d = T.fresh(p.dim), T.fresh(p.dim)
     inverse = T.MatPow(t.base, t.bound, T.affine(-1), (d, c))
     return _product(prefix + (inverse, T.rename(d_base, {p: c, q: d})), (c, d))
-
-
-# ---------------------------------------------------------------------------------------------
-# Elementwise functions: f'(u)
-
-
-def derivative_of(name: str):
-    def register(fn):
-        FUNCTION_DERIVATIVES[name] = fn
-        return fn
-
-    return register
-
-
-# exp'(u) = exp(u)
-@derivative_of("exp")
-def _exp(u):
-    return T.Func("exp", u)
-
-
-# log'(u) = u^-1
-@derivative_of("log")
-def _log(u):
-    return T.Pow(u, MINUS_ONE)
-
-
-# sin'(u) = cos(u)
-@derivative_of("sin")
-def _sin(u):
-    return T.Func("cos", u)
-
-
-# cos'(u) = -sin(u)
-@derivative_of("cos")
-def _cos(u):
-    return T.Prod((MINUS_ONE, T.Func("sin", u)))
-
-
-# tanh'(u) = 1 - tanh(u)^2
-@derivative_of("tanh")
-def _tanh(u):
-    square = T.Prod((MINUS_ONE, T.Pow(T.Func("tanh", u), T.Num(Fraction(2)))))
-    return T.Add((_one_like(u), square))
-
-
-# sqrt'(u) = u^(-1/2) / 2
-@derivative_of("sqrt")
-def _sqrt(u):
-    return T.Prod((T.Num(Fraction(1, 2)), T.Pow(u, T.Num(Fraction(-1, 2)))))
-
-
-# sigmoid'(u) = sigmoid(u) (1 - sigmoid(u)) = sigmoid(u) sigmoid(-u)
-@derivative_of("sigmoid")
-def _sigmoid(u):
-    return T.Prod((T.Func("sigmoid", u), T.Func("sigmoid", T.Prod((MINUS_ONE, u)))))
-
-
-# softplus'(u) = sigmoid(u)
-@derivative_of("softplus")
-def _softplus(u):
-    return T.Func("sigmoid", u)
 
 
 # ---------------------------------------------------------------------------------------------

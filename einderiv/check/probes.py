@@ -26,6 +26,7 @@ import numpy as np
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
 from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = [
     "MAX_CONDITION",
@@ -112,7 +113,7 @@ def sample(rng, info, sizes: dict, positive: bool, integer: bool):
 def needs_positive(t: T.Term) -> bool:
     """``t`` takes a log, a root or a non-integer power: probe with positive entries."""
     match t:
-        case T.Func(name=name) if name in ("log", "sqrt"):
+        case T.Func(name=name) if ELEMENTWISE[name].domain in ("positive", "nonnegative"):
             return True
         case T.Pow(exponent=T.Num(value=v)) if v.denominator != 1:
             return True

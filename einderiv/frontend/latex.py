@@ -48,7 +48,7 @@ class _Lexer(Commands):
         self.out: list[Token] = []
         self.stack: list[Group] = []
         self.symbols = symbols  # "(" -> "LPAR", ...: the grammar's anonymous terminals
-        self.functions = set(lexing._FUNCTION_NAMES)
+        self.functions = set(lexing.FUNCTION_NAMES)
 
     # ---- emitting ------------------------------------------------------------------------
 

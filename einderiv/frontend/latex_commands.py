@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from einderiv.frontend import lexing
+from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
+
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
 
 GREEK = [
@@ -49,12 +52,14 @@ GREEK = [
 ]
 _VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
 
-# LaTeX function commands and the function each names
+# LaTeX function commands and the function each names: the registry's (\\tanh, \\log), and
+# the spellings of the trace, the determinant and the natural logarithm
 _FUNCTION_COMMANDS = {
-    "log": "log", "ln": "log", "exp": "exp", "det": "det", "sin": "sin", "cos": "cos",
-    "tan": "tan", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "arcsin": "arcsin",
-    "arccos": "arccos", "arctan": "arctan", "tr": "tr", "Tr": "tr", "trace": "tr",
-}  # fmt: skip
+    latex[1:]: name for latex, name in BY_LATEX.items() if re.fullmatch(r"\\[a-z]+", latex)
+} | {"ln": BY_LATEX[r"\log"], "det": "det", "tr": "tr", "Tr": "tr", "trace": "tr"}
+_BRACED = {op.latex[1:]: name for name, op in ELEMENTWISE.items() if op.braced}  # \sqrt{x}
+for _command in (*_BRACED, "sigma"):  # \sigma is a Greek letter; \sigma( is sigmoid (``greek``)
+    _FUNCTION_COMMANDS.pop(_command)  # \sigma is a Greek letter; \sigma( is sigmoid (see ``greek``)
 # words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
 FUNCTION_WORDS = {**_FUNCTION_COMMANDS, "Trace": "tr", "logdet": "logdet"}
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
@@ -98,10 +103,10 @@ class Commands:
             self.bold(start)
         elif name in ("frac", "dfrac", "tfrac"):
             self.frac(start)
-        elif name == "sqrt":
+        elif name in _BRACED:
             if self.peek() == "[":
-                self.fail("only square roots are supported: \\sqrt{x}", self.pos)
-            self.open_call("sqrt", start)
+                self.fail(f"only square roots are supported: \\{name}{{x}}", self.pos)
+            self.open_call(_BRACED[name], start)
         elif name in _OPERATORS:
             self.symbol(_OPERATORS[name], start, self.pos)
         elif name in ("|", "Vert", "lVert", "rVert"):
@@ -176,7 +181,7 @@ class Commands:
     def greek(self, name: str, start: int) -> None:
         rest = self.text[self.pos :]
         if name == "sigma" and re.match(r"\s*(\(|\\left\s*\()", rest):  # \sigma(z): sigmoid
-            self.function("sigmoid", start)
+            self.function(BY_LATEX[lexing.SIGMA], start)
             return
         self.name(name, start)
 

@@ -23,11 +23,20 @@ from lark.lark import PostLex
 
 from einderiv.errors import ParseError, closest
 from einderiv.ir import matrix_ir as ir
+from einderiv.ir.ops import BY_LATEX
 
-__all__ = ["ENDS_OPERAND", "RESERVED", "STATE", "ParseState", "PostLexer", "error_at"]
+__all__ = [
+    "ENDS_OPERAND",
+    "FUNCTION_NAMES",
+    "RESERVED",
+    "STATE",
+    "ParseState",
+    "PostLexer",
+    "error_at",
+]
 
 RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
-_FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
+FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
 # other spellings of functions (SPEC 6.2): trace(X), Tr(X), ln(x), ln|X|
 ALIASES = {"trace": "tr", "Tr": "tr", "ln": "log"}
 # Greek letters written as themselves (SPEC 6.2) and the names they stand for
@@ -74,6 +83,7 @@ GREEK_LETTERS = dict(
         strict=True,
     )
 )
+SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigma (sigmoid)
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
@@ -155,8 +165,8 @@ def _greek(stream):
     for token in stream:
         if token.type in ("NAME", "CALLNAME") and token.value[0] in GREEK_LETTERS:
             name = GREEK_LETTERS[token.value[0]] + token.value[1:]
-            if token.type == "CALLNAME" and name == "sigma(":
-                token = Token.new_borrow_pos("FUNC", "sigmoid(", token)
+            if token.type == "CALLNAME" and name == "sigma(":  # σ(z): the function written σ
+                token = Token.new_borrow_pos("FUNC", BY_LATEX[SIGMA] + "(", token)
             else:
                 token = Token.new_borrow_pos(token.type, name, token)
         yield token
@@ -250,8 +260,8 @@ def _split_calls(stream):
             or len(name) == 1
             or name in GREEK_LETTERS.values()
         )
-        if not (is_bound or state.declarations or known or name in _FUNCTION_NAMES):
-            guess = closest(name, _FUNCTION_NAMES + tuple(ALIASES))
+        if not (is_bound or state.declarations or known or name in FUNCTION_NAMES):
+            guess = closest(name, FUNCTION_NAMES + tuple(ALIASES))
             hint = (
                 f"; did you mean '{guess}'?"
                 if guess

@@ -23,7 +23,7 @@ from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 
-_FUNCS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus"}
+_FUNCS = frozenset(M.SCALAR_FUNCTIONS)  # elementwise: from the registry (ir/ops.py)
 CHAIN_LIMIT = 4  # X^n for n <= 4 is written out as a chain, as the notes do for tr(X^3)
 
 

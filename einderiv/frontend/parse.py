@@ -33,6 +33,7 @@ from einderiv.errors import EinderivError, ParseError
 from einderiv.frontend import latex
 from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.lexing import (
+    FUNCTION_NAMES,
     RESERVED,
     STATE,
     ParseState,
@@ -224,6 +225,11 @@ class _Build(DeclarationRules):
 
 
 def _grammar_text() -> str:
+    """The grammar, with the function names of the registry filled in (``@FUNCTIONS@``)."""
+    return _grammar_file().replace("@FUNCTIONS@", "|".join(sorted(FUNCTION_NAMES, key=len)[::-1]))
+
+
+def _grammar_file() -> str:
     with contextlib.suppress(ImportError, OSError, TypeError, ValueError, NotImplementedError):
         packaged = importlib.resources.files("einderiv") / "grammar" / "einderiv.lark"
         if packaged.is_file():  # an installed wheel

@@ -18,8 +18,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from einderiv.ir.matrix_ir import Dim
-from einderiv.ir.node import Interned, node
+from einderiv.ir.node import Dim, Interned, node
 
 
 @node

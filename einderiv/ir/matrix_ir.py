@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import field
 from fractions import Fraction
 
-from einderiv.ir.node import Node, node
+from einderiv.ir.node import Dim, Node, node
+from einderiv.ir.ops import ELEMENTWISE
 
-Dim = str | int  # a symbolic dimension name or a positive integer
-
-SCALAR_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "sqrt", "sigmoid", "softplus")
+SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
 MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "norm2", "inv")
 FUNCTIONS = SCALAR_FUNCTIONS + MATRIX_FUNCTIONS
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer")

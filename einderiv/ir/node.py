@@ -13,6 +13,8 @@ import weakref
 from operator import attrgetter
 from typing import ClassVar
 
+Dim = str | int  # a symbolic dimension name or a positive integer
+
 
 class Node:
     """Common behaviour of IR nodes. Subclasses are made with the ``node`` decorator."""

@@ -18,6 +18,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
+from einderiv.ir.ops import ELEMENTWISE
 from einderiv.notation.algebra import affine_tree
 from einderiv.notation.recontract import recontract
 
@@ -341,14 +342,7 @@ _GREEK = {
     "Psi",
     "Omega",
 }
-_LATEX_FUNCTIONS = {
-    "exp": r"\exp",
-    "log": r"\log",
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "tanh": r"\tanh",
-    "sigmoid": r"\sigma",
-    "softplus": r"\operatorname{softplus}",
+_LATEX_FUNCTIONS = {name: op.latex for name, op in ELEMENTWISE.items()} | {
     "tr": r"\operatorname{tr}",
     "diag": r"\operatorname{diag}",
     "sum": r"\operatorname{sum}",
@@ -415,8 +409,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"\left|{matrix_latex(x)}\right|", ATOM
         case M.Call(fn="norm2", args=(x,)):
             return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
-        case M.Call(fn="sqrt", args=(x,)):
-            return rf"\sqrt{{{matrix_latex(x)}}}", ATOM
+        case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
+            return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):
             return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
         case M.Entry(base=b, indices=indices):

@@ -1,0 +1,228 @@
+"""The operator registry: every elementwise function declared once, with all a stage needs.
+
+Input: nothing (a table built at import).
+Output: ``ELEMENTWISE``, name -> ``Elementwise`` record, read by every stage: the grammar's
+function names (``frontend.parse`` fills them in when it loads the grammar), shapes and lowering
+(elementwise: the result has the argument's shape), differentiation (``derivative``), printing
+(``latex``), evaluation and compiled plans (``numpy``, ``array_api``), generated code
+(``source``) and the probes of ``check`` (``domain``).
+Invariants:
+* one record per function; adding an elementwise function is one entry here (and its test
+  oracle in ``tests/test_registry.py``), nothing else;
+* ``derivative(u)`` is f'(u) as an index term with the free indices of ``u`` (the chain rule's
+  du is multiplied in by ``calculus.differentiate``); its formula is the comment above it, and
+  it returns ``ZERO`` where f' vanishes everywhere it is defined;
+* ``numpy`` is plain numpy, stable on both tails where that matters (sigmoid, softplus), and its
+  source is what generated code defines when ``source`` is not a numpy function's name;
+* at a kink the one-sided convention of SPEC 6.1 holds: ``abs'(0) = sign(0) = 0``,
+  ``relu'(0) = step(0) = 0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from einderiv.ir import index_ir as T
+
+__all__ = ["BY_LATEX", "DOMAINS", "ELEMENTWISE", "Elementwise"]
+
+# what a probe may draw an argument from (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1
+DOMAINS = ("real", "positive", "nonnegative", "open_unit", "above_minus_one")
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """One elementwise function: applied to each entry of a vector or matrix, or to a scalar."""
+
+    name: str
+    derivative: Callable[[T.Term], T.Term]  # f'(u), free indices those of u
+    numpy: Callable  # the reference implementation on numpy arrays
+    array_api: Callable  # xp -> the implementation in array namespace xp (torch, jax.numpy)
+    latex: str  # LaTeX of the function's name: \tanh, \operatorname{relu}
+    source: str | None = None  # numpy function generated code calls; None: it defines ``numpy``
+    domain: str = "real"
+    smooth: bool = True  # False: a kink or a jump (abs, sign, relu, step)
+    braced: bool = False  # LaTeX takes the argument in braces: \sqrt{x}, not \sqrt\left(x\right)
+
+
+def _ones_like(u: T.Term) -> T.Term:
+    """1, broadcast over the free indices of ``u``."""
+    ones = tuple(T.Ones(i) for i in sorted(T.free(u), key=lambda i: i.name))
+    return T.Prod((T.ONE, *ones)) if ones else T.ONE
+
+
+def _power(u: T.Term, p: Fraction | int) -> T.Term:
+    return T.Pow(u, T.Num(Fraction(p)))
+
+
+def _neg(u: T.Term) -> T.Term:
+    return T.Prod((T.MINUS_ONE, u))
+
+
+def _sigmoid(x):
+    # 1 / (1 + exp(-x)) keeps relative accuracy on both tails; the clip only avoids the overflow
+    # warning below exp(-709), where the value is < 1e-307 anyway
+    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _step(x):
+    return np.where(x > 0, 1.0, 0.0)
+
+
+def _xp_sigmoid(xp):
+    return lambda x: xp.exp(-xp.logaddexp(xp.zeros_like(x), -x))
+
+
+def _entries(*records: Elementwise) -> dict[str, Elementwise]:
+    return {r.name: r for r in records}
+
+
+ELEMENTWISE: dict[str, Elementwise] = _entries(
+    # exp'(u) = exp(u)
+    Elementwise("exp", lambda u: T.Func("exp", u), np.exp, lambda xp: xp.exp, r"\exp", "np.exp"),
+    # log'(u) = u^-1
+    Elementwise(
+        "log", lambda u: _power(u, -1), np.log, lambda xp: xp.log, r"\log", "np.log", "positive"
+    ),
+    # log1p'(u) = (1 + u)^-1
+    Elementwise(
+        "log1p",
+        lambda u: _power(T.Add((_ones_like(u), u)), -1),
+        np.log1p,
+        lambda xp: xp.log1p,
+        r"\operatorname{log1p}",
+        "np.log1p",
+        "above_minus_one",
+    ),
+    # sqrt'(u) = u^(-1/2) / 2
+    Elementwise(
+        "sqrt",
+        lambda u: T.Prod((T.Num(Fraction(1, 2)), _power(u, Fraction(-1, 2)))),
+        np.sqrt,
+        lambda xp: xp.sqrt,
+        r"\sqrt",
+        "np.sqrt",
+        "positive",
+        braced=True,
+    ),
+    # sin'(u) = cos(u)
+    Elementwise("sin", lambda u: T.Func("cos", u), np.sin, lambda xp: xp.sin, r"\sin", "np.sin"),
+    # cos'(u) = -sin(u)
+    Elementwise(
+        "cos", lambda u: _neg(T.Func("sin", u)), np.cos, lambda xp: xp.cos, r"\cos", "np.cos"
+    ),
+    # tan'(u) = 1 + tan(u)^2
+    Elementwise(
+        "tan",
+        lambda u: T.Add((_ones_like(u), _power(T.Func("tan", u), 2))),
+        np.tan,
+        lambda xp: xp.tan,
+        r"\tan",
+        "np.tan",
+    ),
+    # arcsin'(u) = (1 - u^2)^(-1/2)
+    Elementwise(
+        "arcsin",
+        lambda u: _power(T.Add((_ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2)),
+        np.arcsin,
+        lambda xp: xp.asin if hasattr(xp, "asin") else xp.arcsin,
+        r"\arcsin",
+        "np.arcsin",
+        "open_unit",
+    ),
+    # arccos'(u) = -(1 - u^2)^(-1/2)
+    Elementwise(
+        "arccos",
+        lambda u: _neg(_power(T.Add((_ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2))),
+        np.arccos,
+        lambda xp: xp.acos if hasattr(xp, "acos") else xp.arccos,
+        r"\arccos",
+        "np.arccos",
+        "open_unit",
+    ),
+    # arctan'(u) = (1 + u^2)^-1
+    Elementwise(
+        "arctan",
+        lambda u: _power(T.Add((_ones_like(u), _power(u, 2))), -1),
+        np.arctan,
+        lambda xp: xp.atan if hasattr(xp, "atan") else xp.arctan,
+        r"\arctan",
+        "np.arctan",
+    ),
+    # sinh'(u) = cosh(u)
+    Elementwise(
+        "sinh", lambda u: T.Func("cosh", u), np.sinh, lambda xp: xp.sinh, r"\sinh", "np.sinh"
+    ),
+    # cosh'(u) = sinh(u)
+    Elementwise(
+        "cosh", lambda u: T.Func("sinh", u), np.cosh, lambda xp: xp.cosh, r"\cosh", "np.cosh"
+    ),
+    # tanh'(u) = 1 - tanh(u)^2
+    Elementwise(
+        "tanh",
+        lambda u: T.Add((_ones_like(u), _neg(_power(T.Func("tanh", u), 2)))),
+        np.tanh,
+        lambda xp: xp.tanh,
+        r"\tanh",
+        "np.tanh",
+    ),
+    # sigmoid'(u) = sigmoid(u) (1 - sigmoid(u)) = sigmoid(u) sigmoid(-u)
+    Elementwise(
+        "sigmoid",
+        lambda u: T.Prod((T.Func("sigmoid", u), T.Func("sigmoid", _neg(u)))),
+        _sigmoid,
+        _xp_sigmoid,
+        r"\sigma",
+    ),
+    # softplus'(u) = sigmoid(u)
+    Elementwise(
+        "softplus",
+        lambda u: T.Func("sigmoid", u),
+        _softplus,
+        lambda xp: lambda x: xp.logaddexp(xp.zeros_like(x), x),
+        r"\operatorname{softplus}",
+    ),
+    # relu'(u) = step(u)   (relu'(0) = 0)
+    Elementwise(
+        "relu",
+        lambda u: T.Func("step", u),
+        _relu,
+        lambda xp: lambda x: xp.where(x > 0, x, xp.zeros_like(x)),
+        r"\operatorname{relu}",
+        smooth=False,
+    ),
+    # step'(u) = 0 (u != 0): the Heaviside step, step(0) = 0
+    Elementwise(
+        "step",
+        lambda u: T.ZERO,
+        _step,
+        lambda xp: lambda x: xp.where(x > 0, xp.ones_like(x), xp.zeros_like(x)),
+        r"\operatorname{step}",
+        smooth=False,
+    ),
+    # sign'(u) = 0 (u != 0)
+    Elementwise(
+        "sign",
+        lambda u: T.ZERO,
+        np.sign,
+        lambda xp: xp.sign,
+        r"\operatorname{sign}",
+        "np.sign",
+        smooth=False,
+    ),
+)
+
+# LaTeX command -> function (\\tanh -> tanh, \\sigma -> sigmoid): what the LaTeX reader accepts
+BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}

@@ -48,6 +48,7 @@ ORACLES = {
     "softplus": (lambda v: np.log(1.0 + np.exp(v)), -4.0, 4.0),
     "relu": (lambda v: np.where(v > 0, v, 0.0), -2.0, 2.0),
     "step": (lambda v: (v > 0).astype(float), -2.0, 2.0),
+    "abs": (lambda v: np.where(v < 0, -v, v), -2.0, 2.0),
     "sign": (lambda v: (v > 0).astype(float) - (v < 0).astype(float), -2.0, 2.0),
 }
 NAMES = sorted(ELEMENTWISE)
@@ -122,11 +123,12 @@ def test_second_derivative_of_smooth_functions(name):
     np.testing.assert_allclose(H, expected, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["sign", "relu", "step"])
+@pytest.mark.parametrize("name", ["abs", "sign", "relu", "step"])
 def test_kinks_follow_the_one_sided_convention(name):
     # SPEC 6.1: abs'(0) = sign(0) = 0, relu'(0) = 0
     x = np.array([-1.5, 0.0, 2.0])
     slopes = {
+        "abs": [-1.0, 0.0, 1.0],
         "sign": [0.0, 0.0, 0.0],
         "relu": [0.0, 0.0, 1.0],
         "step": [0.0, 0.0, 0.0],

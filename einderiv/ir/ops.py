@@ -212,6 +212,16 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{step}",
         smooth=False,
     ),
+    # abs'(u) = sign(u)   (abs'(0) = 0)
+    Elementwise(
+        "abs",
+        lambda u: T.Func("sign", u),
+        np.abs,
+        lambda xp: xp.abs,
+        r"\operatorname{abs}",
+        "np.abs",
+        smooth=False,
+    ),
     # sign'(u) = 0 (u != 0)
     Elementwise(
         "sign",

@@ -53,6 +53,22 @@ EXAMPLES = {
         )
     ),
     "prod_sum_of_add": T.Prod((T.Add((X(i, i), T.Var("A", (i, i)))),), (i,)),
+    # sum_k s (x[k] - N^-1 sum_j x[j]) -> s (sum_k x[k] - sum_k N^-1 sum_j x[j])
+    "prod_sum_of_deviations": T.Prod(
+        (
+            T.Var("s"),
+            T.Add(
+                (
+                    T.Var("x", (k,)),
+                    T.Prod(
+                        (T.Num(Fraction(-1, N)), T.Ones(k), T.Var("x", (j,))),
+                        (j,),
+                    ),
+                )
+            ),
+        ),
+        (k,),
+    ),
     "add_flatten": T.Add((X(i, j), T.Add((X(j, i), T.Var("A", (i, j)))))),
     "add_collect": T.Add((X(i, j), T.Prod((T.Num(Fraction(2)), X(i, j))))),
     "prod_zero": T.Prod((T.Zero((i, j)), X(i, j))),

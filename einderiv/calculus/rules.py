@@ -117,6 +117,34 @@ def prod_flatten(t: T.Prod):
     return T.Prod(tuple(factors), tuple(summed))
 
 
+@rule(
+    T.Prod,
+    "sum_a s (u[a] - c) -> s (sum_a u[a] - n c)  (s, c constant in a: deviations sum to 0)",
+    needs=(T.Add,),
+)
+def prod_sum_of_deviations(t: T.Prod):
+    """A sum over ``a`` of a sum in which some term is constant in ``a`` is split term by term
+    (linearity of the sum, no product distributed), so that ``sum(x - n^-1 sum(x))`` becomes
+    ``sum(x) - n n^-1 sum(x)`` and cancels to 0."""
+    if not t.summed or T.Add not in map(type, t.factors):
+        return None
+    summed = set(t.summed)
+    inside = [f for f in t.factors if T.free(f) & summed]
+    if len(inside) != 1 or not isinstance(inside[0], T.Add):
+        return None  # the Add must be the only factor that depends on the summed indices
+    terms = inside[0].terms
+
+    def constant(x: Term) -> bool:
+        factors = x.factors if isinstance(x, T.Prod) else (x,)
+        return not any(T.free(f) & summed for f in factors if not isinstance(f, T.Ones))
+
+    if not any(constant(x) for x in terms):
+        return None
+    total = T.Add(tuple(T.Prod((x,), t.summed) for x in terms))
+    others = tuple(f for f in t.factors if f is not inside[0])
+    return T.Prod(others + (total,)) if others else total
+
+
 @rule(T.Prod, "2 (3 x) -> 6 x;  1 x -> x;  (x) -> x")
 def prod_numbers(t: T.Prod):
     numbers = [f for f in t.factors if type(f) is T.Num]

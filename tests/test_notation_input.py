@@ -314,3 +314,46 @@ def test_latex_and_unicode_fuzz_only_einderiv_errors():
             assert str(error).strip()
             outcomes["error"] += 1
     assert outcomes["value"] > 20 and outcomes["error"] > 20, outcomes
+
+
+# ---- reductions of SPEC 6.1: mean, norm1, norm --------------------------------------------------
+
+REDUCTIONS = [
+    # (expression, plain-numpy value of the array v)
+    ("mean(x)", lambda v: np.sum(v) / v.size),
+    ("mean(X)", lambda v: np.sum(v) / v.size),
+    ("norm1(x)", lambda v: np.sum(np.abs(v))),
+    ("norm1(X)", lambda v: np.sum(np.abs(v))),
+    ("norm(x)", lambda v: np.sqrt(np.sum(v * v))),
+    ("||x||_1", lambda v: np.sum(np.abs(v))),
+    (r"\|\mathbf{x}\|_1", lambda v: np.sum(np.abs(v))),
+    (r"\operatorname{mean}(\mathbf{x})", lambda v: np.sum(v) / v.size),
+]
+
+
+@pytest.mark.parametrize("text, oracle", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
+def test_reductions_value_gradient_and_read_back(text, oracle):
+    name = "X" if "X" in text else "x"
+    v = RNG.standard_normal((3, 4) if name == "X" else 5)
+    f = ed.parse(text)
+    np.testing.assert_allclose(f(**{name: v}), oracle(v), rtol=1e-12)
+    # d mean(x)/dx = ones'/n; d norm1(x)/dx = sign(x)'; d norm(x)/dx = x'/norm(x)
+    g = ed.diff(text, name, layout="denominator")
+    np.testing.assert_allclose(g(**{name: v}), _fd_gradient(oracle, v), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(str(f))(**{name: v}), oracle(v), rtol=1e-12)
+    np.testing.assert_allclose(ed.parse(f.latex())(**{name: v}), oracle(v), rtol=1e-12)
+
+
+def test_layer_norm_like_expression():
+    # (x - mean(x)) / norm(x - mean(x)): a unit vector with mean zero; its Jacobian by FD
+    x = RNG.standard_normal(5)
+
+    def numpy_f(v):
+        c = v - np.mean(v)
+        return c / np.linalg.norm(c)
+
+    f = ed.parse("(x - mean(x)) / norm(x - mean(x))")
+    np.testing.assert_allclose(f(x=x), numpy_f(x), rtol=1e-12)
+    J = ed.diff("(x - mean(x)) / norm(x - mean(x))", "x")(x=x)  # numerator: J[i,j] = df_i/dx_j
+    fd = np.stack([_fd_gradient(lambda v, i=i: numpy_f(v)[i], x) for i in range(5)])
+    np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-8)

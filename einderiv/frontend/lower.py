@@ -303,11 +303,17 @@ class _Lowerer:
                 return self.scalar(x)
             c = T.fresh(shape[0])
             return T.Prod((self.lo(x, (c, c)),), (c,))
-        if fn in ("sum", "norm2"):
+        if fn in ("sum", "mean", "norm1", "norm2"):
             axes = tuple(None if d is None else T.fresh(d) for d in shape)
             summed = tuple(i for i in axes if i is not None)
             if fn == "sum":  # sum(X) = sum_{a,b} X[a,b]
                 return T.Prod((self.lo(x, axes),), summed) if summed else self.lo(x, axes)
+            if fn == "mean":  # mean(X) = sum_{a,b} X[a,b] / (m n)
+                sizes = tuple(T.Pow(T.Size(i.dim), T.MINUS_ONE) for i in summed)
+                return T.Prod((self.lo(x, axes), *sizes), summed) if summed else self.lo(x, axes)
+            if fn == "norm1":  # norm1(X) = sum_{a,b} abs(X[a,b])
+                entries = T.Func("abs", self.lo(x, axes))
+                return T.Prod((entries,), summed) if summed else entries
             # norm2(X) = (sum_{a,b} X[a,b] X[a,b]) ^ (1/2)
             inner = self.lo(x, axes)
             if not summed:  # norm2(s) = (s ^ 2) ^ (1/2): s written once (nesting stays linear)

@@ -220,7 +220,7 @@ class ShapeWalk:
         if fn in ("tr", "det", "logdet"):
             self._square(e, x, fn)
             return (None, None)
-        if fn in ("sum", "norm2"):
+        if fn in ("sum", "mean", "norm1", "norm2"):  # reductions to a scalar
             self.shape(x)
             return (None, None)
         if fn == "inv":

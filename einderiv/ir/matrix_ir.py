@@ -16,7 +16,7 @@ from einderiv.ir.node import Dim, Node, node
 from einderiv.ir.ops import ELEMENTWISE
 
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
-MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "norm2", "inv")
+MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv")
 FUNCTIONS = SCALAR_FUNCTIONS + MATRIX_FUNCTIONS
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer")
 

@@ -346,6 +346,7 @@ _LATEX_FUNCTIONS = {name: op.latex for name, op in ELEMENTWISE.items()} | {
     "tr": r"\operatorname{tr}",
     "diag": r"\operatorname{diag}",
     "sum": r"\operatorname{sum}",
+    "mean": r"\operatorname{mean}",
     "logdet": r"\log\det",
 }
 
@@ -409,6 +410,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"\left|{matrix_latex(x)}\right|", ATOM
         case M.Call(fn="norm2", args=(x,)):
             return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
+        case M.Call(fn="norm1", args=(x,)):
+            return rf"\left\lVert {matrix_latex(x)} \right\rVert_1", ATOM
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
             return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):

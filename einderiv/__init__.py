@@ -9,7 +9,7 @@ The pipeline, one stage package per pass (imports run one way, from ``ir`` upwar
 ``pipeline.derive`` chains the stages; ``api`` is the thin facade users call.
 """
 
-from einderiv.api import LAYOUTS, Expr, codegen, diff, hessian, parse
+from einderiv.api import LAYOUTS, Expr, codegen, diff, hessian, parse, read_differential
 from einderiv.check.verdict import CheckResult, check
 from einderiv.errors import EinderivError, EvaluationError, ParseError, ShapeError
 
@@ -28,4 +28,5 @@ __all__ = [
     "diff",
     "hessian",
     "parse",
+    "read_differential",
 ]

@@ -25,6 +25,8 @@ from einderiv.frontend.parse import parse_expression
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.notation.algebra import transpose
+from einderiv.notation.differential import declaration, differential_text, split_differential
 from einderiv.notation.printing import index_latex, index_notation, matrix_latex
 from einderiv.notation.recontract import recontract, zero_matrix
 from einderiv.pipeline import Derivation, derive, front
@@ -125,6 +127,33 @@ class Expr:
             else index_latex(self.term, self.axes, self.variables)
         )
 
+    @guarded
+    def differential(self) -> str:
+        """The differential (SPEC section 7): ``d f = tr(G dX)`` for a scalar f and a matrix X,
+        ``d f = G dx`` for a vector or scalar x, with G the numerator-layout derivative (so the
+        text shows the identification rule). ``read_differential`` reads it back."""
+        if self._origin is None:
+            raise EinderivError("only a derivative (from diff) has a differential form")
+        _, f_axes, target, _ = self._origin
+        if f_axes:
+            raise EinderivError(
+                "the differential form of a vector or matrix result (dY = ...) is not available "
+                "yet; it is written for scalar functions: d f = tr(G dX)"
+            )
+        if self.slots is None:
+            raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
+        kind = self.variables[target.name].kind
+        if isinstance(self.term, T.Zero):
+            return "d f = 0"
+        matrix = self.matrix()
+        if matrix is None:
+            raise EinderivError("this derivative has no matrix form, so no differential form")
+        if self._layout != "numerator":  # a scalar's other layouts are the transpose
+            symmetric = {n for n, v in self.variables.items() if v.kind == "symmetric"}
+            vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
+            matrix = transpose(matrix, symmetric, vectors)
+        return differential_text(matrix, target.name, kind)
+
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
 
@@ -210,6 +239,28 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
         typed.tree,
         slots=lowered.slots,
     )
+
+
+@guarded
+def read_differential(text, wrt: str, where: str | None = None) -> Expr:
+    """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``) and return the
+    numerator-layout derivative of f by ``wrt`` that it states (Magnus & Neudecker's
+    identification rule): its right side, linear in ``dX``, differentiated by ``dX``."""
+    if not isinstance(wrt, str) or not re.fullmatch(_NAME, wrt):
+        raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
+    right = split_differential(text, wrt)
+    d = f"d{wrt}"
+    if right.strip() == "0":  # d f = 0: a zero derivative (of dX's shape)
+        right = f"0 sum({d})"
+    probe = parse(re.sub(rf"\b{d}\b", wrt, right), where)  # dX has X's kind and dimensions
+    if wrt not in probe.variables:
+        raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
+    info = probe.variables[wrt]
+    declared = declaration(d, info.kind, tuple(x for x in info.dims if x is not None))
+    g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
+    if g.shape != () and len(g.shape) > 2:
+        raise EinderivError(f"the differential {text!r} is not of a scalar function")
+    return g
 
 
 @guarded

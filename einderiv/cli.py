@@ -23,7 +23,7 @@ from einderiv.errors import ReadAsProduct
 
 PROG = "einderiv"
 LAYOUTS = ("numerator", "denominator", "jacobian")
-FORMATS = ("text", "latex", "index", "einsum", "python")
+FORMATS = ("text", "latex", "index", "einsum", "python", "differential")
 
 EXIT_OK = 0
 EXIT_WRONG = 1
@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         default="text",
         help="text: matrix notation (default); latex; index: index notation; einsum: the "
-        "contractions that evaluate it; python: a standalone numpy function 'grad'",
+        "contractions that evaluate it; python: a standalone numpy function 'grad'; "
+        "differential: d f = tr(G dX)",
     )
     diff.add_argument(
         "--steps",
@@ -185,6 +186,8 @@ def _run_diff(args: argparse.Namespace) -> int:
         out = g.index()
     elif args.format == "einsum":
         out = g.einsum()
+    elif args.format == "differential":  # d f = tr(G dX) (SPEC section 7)
+        out = g.differential()
     else:  # python
         out = ed.codegen(g, name="grad")
     print(str(out).rstrip("\n"))

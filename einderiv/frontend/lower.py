@@ -9,7 +9,9 @@ Invariants:
 - A short literal power is a chain: ``tr(X^3) = X[a,b] X[b,c] X[c,a]``. ``inv``, ``det``,
   ``logdet``, symbolic powers ``X^k`` and long literal powers are atoms with their own rules.
 - Sums stay nested: ``(X + A)[a,b]`` is one factor, never distributed.
-- Index notation uses Einstein summation: in a product, a user index that occurs twice is summed.
+- Index notation uses Einstein summation, decided in ``_einstein`` alone: in a product, a user
+  index written two or more times (whatever the factor: ``A[i,i]``, ``(A B)[i,i]``, ``delta``) is
+  summed over once; written once, it is free.
 """
 
 from __future__ import annotations
@@ -144,11 +146,8 @@ class _Lowerer:
                 new = T.fresh_int()
                 shifted = T.affine_add(T.affine(0, {new: 1}), low)
                 return T.SumOver(new, count, T.subst_int(self.lo(body, out), var, shifted))
-            case M.KDelta(indices=(i, j)):
-                return self._einstein([T.Delta(self.index(i), self.index(j))])
-            case M.KDelta(indices=(i, *others)):  # delta[i,j,k] = delta[i,j] delta[i,k]
-                deltas = tuple(T.Delta(self.index(i), self.index(j)) for j in others)
-                return self._einstein([T.Prod(deltas)])
+            case M.KDelta():
+                return self._einstein([self._raw(e)])
         raise ShapeError(f"cannot lower `{M.show(e)}`")
 
     def _is_scalar(self, e: M.MExpr) -> bool:
@@ -185,36 +184,40 @@ class _Lowerer:
             return self._chain(e.left) + [_Reciprocal(e.right)]
         return self._chain(e.left) + self._chain(e.right)
 
-    def _raw(self, e) -> T.Term:
-        """A factor of a scalar product, before Einstein summation of its user indices."""
+    def _raw(self, e) -> _Factor:
+        """A factor of a scalar product, before Einstein summation of its user indices, with
+        the user indices as written: ``A[i,i]``, ``(A B)[i,i]``, ``delta[i,i]`` each write
+        ``i`` twice; a function call, a sum or a power counts each of its free indices once."""
         if isinstance(e, _Reciprocal):
-            return _reciprocal(self.scalar(e.operand))
+            term = _reciprocal(self.scalar(e.operand))
+            return _Factor(term, tuple(sorted(user_free(term), key=lambda i: i.name)))
         if isinstance(e, M.Entry):
             rows, cols = self.typed.shape(e.base)
             names = iter(e.indices)
             out = tuple(None if d is None else self.index(next(names)) for d in (rows, cols))
-            term = self.lo(e.base, out)
-            repeated = tuple(i for i in dict.fromkeys(out) if i is not None and out.count(i) > 1)
-            if repeated and not isinstance(term, (T.Var, T.MatPow)):  # (A B)[a,a] = tr(A B)
-                return T.Prod((term,), repeated)
-            return term
-        return self.scalar(e)
+            written = tuple(i for i in out if i is not None)
+            return _Factor(self.lo(e.base, out), written)
+        if isinstance(e, M.KDelta):  # delta[i,j,k] = delta[i,j] delta[i,k]
+            first, *others = (self.index(n) for n in e.indices)
+            deltas = tuple(T.Delta(first, j) for j in others)
+            term = deltas[0] if len(deltas) == 1 else T.Prod(deltas)
+            return _Factor(term, (first, *others))
+        term = self.scalar(e)
+        return _Factor(term, tuple(sorted(user_free(term), key=lambda i: i.name)))
 
-    def _einstein(self, factors: list[T.Term]) -> T.Term:
-        """``A[i,k] B[k,j]``: a user index occurring twice in a product is summed over."""
+    def _einstein(self, factors: list[_Factor]) -> T.Term:
+        """THE summation rule of index notation, for every factor form alike: a user index
+        written two or more times in one product is summed over, once, by that product
+        (numpy's implicit einsum: ``A[i,i] x[i] = sum_i A[i,i] x[i]``, ``(A B)[i,i]`` is
+        ``tr(A B)``); an index written once stays free. The factors of one product are its
+        juxtaposed, ``*``- and ``/``-joined entries, deltas and scalars, parentheses or not."""
         counts: Counter = Counter()
         for f in factors:
-            match f:
-                case T.Var(indices=indices) | T.MatPow(indices=indices):
-                    counts.update(i for i in indices if is_user_index(i))
-                case T.Delta(a=a, b=b):
-                    counts.update(i for i in (a, b) if is_user_index(i))
-                case _:
-                    counts.update(user_free(f))
+            counts.update(i for i in f.written if is_user_index(i))
         summed = tuple(sorted((i for i, n in counts.items() if n >= 2), key=lambda i: i.name))
         if len(factors) == 1 and not summed:
-            return factors[0]
-        return T.Prod(tuple(factors), summed)
+            return factors[0].term
+        return T.Prod(tuple(f.term for f in factors), summed)
 
     def _sum(self, e: M.MExpr, left: T.Term, right: T.Term) -> T.Term:
         """``A + B``; a scalar side is broadcast, index-notation terms must agree on indices."""
@@ -326,6 +329,14 @@ class _Lowerer:
                 return T.Prod((self.lo(x, vector_out), T.Delta(a, b)))
             return self.lo(x, (a, a))  # diag(X)[a] = X[a,a]
         raise ShapeError(f"cannot lower function {fn}")
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """A factor of an index-notation product and the user indices written on it."""
+
+    term: T.Term
+    written: tuple[T.Index, ...]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ Invariants:
   changes a value. An empty rest after factoring is the identity: ``X' + X' A = X' (I + A)``.
 - ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is shorter, and a
   symmetric variable is its own transpose.
-- Products are flat left-to-right chains: no needless parentheses.
+- Products are flat left-to-right chains: no needless parentheses; a product that may be a
+  scalar (``v' w``) keeps them after another factor, where splicing could change its reading.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Piece:
         )
 
 
-def factor(terms: list[Piece]) -> list[Piece]:
+def factor(terms: list[Piece], vectors=None) -> list[Piece]:
     """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
     if len(terms) == 1:  # a single term: nothing to merge or factor
         return terms if terms[0].coeff != 0 else [Piece(_ZERO, (), ())]
@@ -47,12 +48,12 @@ def factor(terms: list[Piece]) -> list[Piece]:
     if len(terms) < 2:
         return terms
     # lazily: an attempt is made only when the ones before it found nothing (each recurses)
-    made = _factor_scalar(terms)
+    made = _factor_scalar(terms, vectors)
     if made is None:
-        made = _factor_side(terms, 0)
+        made = _factor_side(terms, 0, vectors)
     if made is None:
-        made = _factor_side(terms, -1)
-    return made if made is not None else _factor_coefficient(terms)
+        made = _factor_side(terms, -1, vectors)
+    return made if made is not None else _factor_coefficient(terms, vectors)
 
 
 def _merge_equal(terms: list[Piece]) -> list[Piece]:
@@ -68,7 +69,7 @@ def _split(terms: list[Piece], members: list[int]):
     return [terms[p] for p in members], [t for p, t in enumerate(terms) if p not in members]
 
 
-def _factor_scalar(terms: list[Piece]) -> list[Piece] | None:
+def _factor_scalar(terms: list[Piece], vectors) -> list[Piece] | None:
     counts: dict = {}
     for position, t in enumerate(terms):
         for sc in dict.fromkeys(t.scalars):
@@ -80,15 +81,15 @@ def _factor_scalar(terms: list[Piece]) -> list[Piece] | None:
     chosen, others = _split(terms, best)
     inner = [t.replace(scalars=_without(t.scalars, shared)) for t in chosen]
     coeff, inner = _common_coefficient(inner)
-    inside = join_sum(factor(inner))
+    inside = join_sum(factor(inner, vectors), vectors)
     if all(not t.chain for t in inner):
         piece = Piece(coeff, (shared, inside), ())
     else:
         piece = Piece(coeff, (shared,), (inside,))
-    return factor(others) + [piece] if others else [piece]
+    return factor(others, vectors) + [piece] if others else [piece]
 
 
-def _factor_side(terms: list[Piece], side: int) -> list[Piece] | None:
+def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
     groups: dict = {}
     for position, t in enumerate(terms):
         if t.chain and not isinstance(t.chain[side], M.Identity):
@@ -105,13 +106,13 @@ def _factor_side(terms: list[Piece], side: int) -> list[Piece] | None:
         rest = t.chain[1:] if side == 0 else t.chain[:-1]
         rests.append(t.replace(chain=rest or (M.Identity(),)))  # X' + X' A -> X' (I + A)
     coeff, inner = _common_coefficient(rests)
-    inside = join_sum(factor(inner))
+    inside = join_sum(factor(inner, vectors), vectors)
     chain = (shared, inside) if side == 0 else (inside, shared)
     piece = Piece(coeff, (), chain)
-    return factor(others) + [piece] if others else [piece]
+    return factor(others, vectors) + [piece] if others else [piece]
 
 
-def _factor_coefficient(terms: list[Piece]) -> list[Piece]:
+def _factor_coefficient(terms: list[Piece], vectors) -> list[Piece]:
     by_coeff: dict = {}
     for position, t in enumerate(terms):
         if abs(t.coeff) != 1:
@@ -121,7 +122,7 @@ def _factor_coefficient(terms: list[Piece]) -> list[Piece]:
         return terms
     c = abs(terms[best[0]].coeff)  # 2 A + 2 B -> 2 (A + B)
     chosen, others = _split(terms, best)
-    inside = join_sum([t.replace(coeff=t.coeff / c) for t in chosen])
+    inside = join_sum([t.replace(coeff=t.coeff / c) for t in chosen], vectors)
     if all(not t.chain for t in chosen):
         return others + [Piece(c, (inside,), ())]
     return others + [Piece(c, (), (inside,))]
@@ -139,7 +140,7 @@ def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
     return _ONE, terms
 
 
-def join_sum(terms: list[Piece]) -> M.MExpr:
+def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     """``c1 f1 + c2 f2 - ...`` with positive terms first, fewer transposes first."""
 
     def order(t: Piece):
@@ -155,7 +156,7 @@ def join_sum(terms: list[Piece]) -> M.MExpr:
             lead = [M.Number(-magnitude)] if lead else []
             if not lead:
                 factors = [M.Neg(factors[0])] + factors[1:]
-        piece = product(tuple(lead) + tuple(factors))
+        piece = product(tuple(lead) + tuple(factors), len(lead) + len(t.scalars), vectors)
         if out is None:
             out = piece
         else:
@@ -163,11 +164,17 @@ def join_sum(terms: list[Piece]) -> M.MExpr:
     return out if out is not None else M.Number(Fraction(0))
 
 
-def product(chain) -> M.MExpr:
-    """A left-to-right product; nested products are flattened (no needless parentheses)."""
+def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
+    """A left-to-right product; nested products are flattened (no needless parentheses),
+    except one that may be a scalar after a factor that may not be (``scalars``: how many
+    leading factors of ``chain`` are known to be scalars)."""
     flat: list[M.MExpr] = []
-    for x in chain:
-        flat.extend(_chain_of(x))
+    for k, x in enumerate(chain):
+        inner = _chain_of(x, vectors)
+        if k > scalars and _maybe_scalar(x, vectors):  # r (v' v): a scalar after a row
+            flat.append(product(inner, 0, vectors))  # stays grouped
+        else:
+            flat.extend(inner)
     factors = [x for x in flat if not is_one(x)] or flat[:1]
     if not factors:
         return M.Number(Fraction(1))
@@ -177,9 +184,52 @@ def product(chain) -> M.MExpr:
     return out
 
 
-def _chain_of(e: M.MExpr) -> list[M.MExpr]:
+def _maybe_scalar(e: M.MExpr, vectors) -> bool:
+    """Whether the product ``e`` may be a scalar: it starts with a row (``v' w``, ``b' Q b``)
+    and does not end with one. Spliced after a factor, ``L (v' w)`` -> ``L v' w`` is the same
+    product only when ``v' w`` is not a scalar (a scalar scales any ``L``; ``v'`` needs a
+    column ``L``). ``vectors``: the vector variables' names; None: any transpose may be a row.
+    """
+    if not isinstance(e, M.MatMul):
+        return False
+    first, last = e, e
+    while isinstance(first, M.MatMul):
+        first = first.left
+    while isinstance(last, M.MatMul):
+        last = last.right
+    return _row_like(first, vectors) and not isinstance(last, M.Transpose)
+
+
+def _row_like(e: M.MExpr, vectors) -> bool:
+    """Whether ``e`` may be a row vector (never for a transposed matrix variable)."""
+    match e:
+        case M.Transpose(operand=M.Name(name=name) | M.Inverse(operand=M.Name(name=name))):
+            return vectors is None or name in vectors
+        case M.Transpose(operand=M.Identity() | M.Inverse() | M.Power()):
+            return False
+        case M.Transpose():
+            return True
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+            return _row_like(a, vectors) and _row_like(b, vectors)
+        case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
+            return _row_like(a, vectors) or _row_like(b, vectors)
+        case M.Neg(operand=a) | M.ElemPow(base=a) | M.Div(left=a):
+            return _row_like(a, vectors)
+        case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
+            return _row_like(a, vectors)
+        case M.MatMul(left=a):
+            return _row_like(a, vectors)
+    return False
+
+
+def _chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
+    """The factors of a product, left to right; a right operand that may be a scalar stays
+    one factor (the parser groups to the left, so only right nesting can need parentheses)."""
     if isinstance(e, M.MatMul):
-        return _chain_of(e.left) + _chain_of(e.right)
+        right = _chain_of(e.right, vectors)
+        if _maybe_scalar(e.right, vectors):  # kept whole, its own inside flattened alike
+            right = [product(right, 0, vectors)]
+        return _chain_of(e.left, vectors) + right
     return [e]
 
 

@@ -186,7 +186,7 @@ class _Printer:
         """
         for i in t.summed:  # a binder printed again (a shared subterm) gets names of its own
             self.names.pop(i, None)
-        factors, ties = _einsteinise(t)
+        factors, ties = _einsteinise(_spliced(t))
         numbers = [f for f in factors if isinstance(f, T.Num)]
         others = [f for f in factors if not isinstance(f, T.Num)]
         coeff = Fraction(1)
@@ -267,6 +267,31 @@ def _occurrences(f: T.Term) -> list[T.Index]:
         case T.Ones(index=index):
             return [index]
     return sorted(T.free(f), key=lambda i: i.name)
+
+
+def _spliced(t: T.Prod) -> T.Prod:
+    """``a (b c) -> a b c``: nested products spliced in, their summed indices renamed apart.
+
+    Parentheses do not delimit Einstein summation (``x[a] (x[a] y[b])`` sums ``a`` over the
+    whole product), so a nested product is never printed as a group of its own."""
+    if not any(type(f) is T.Prod for f in t.factors):
+        return t
+    factors: list[T.Term] = []
+    summed = list(t.summed)
+    taken = set(summed).union(*(T.free(f) for f in t.factors))
+    pending = list(t.factors)
+    while pending:
+        f = pending.pop(0)
+        if type(f) is not T.Prod:
+            factors.append(f)
+            continue
+        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken}
+        inner = [T.rename(g, clash) for g in f.factors] if clash else list(f.factors)
+        for s in f.summed:
+            summed.append(clash.get(s, s))
+            taken.add(clash.get(s, s))
+        pending[:0] = inner
+    return T.Prod(tuple(factors), tuple(summed))
 
 
 def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:

@@ -76,7 +76,7 @@ class _Recontractor:
             signed = [
                 p.replace(chain=()) if p.chain and all(map(is_ones, p.chain)) else p for p in signed
             ]
-        return join_sum(factor(signed))
+        return join_sum(factor(signed, self.vectors), self.vectors)
 
     def signed_term(self, term: T.Term, row, col) -> Piece:
         """One term of a sum: its coefficient, scalar factors and matrix chain."""
@@ -127,14 +127,18 @@ class _Recontractor:
                 return View((self.size(dim),), None, None)
             case T.Func(name=name, arg=arg):
                 inner = self.sub_view(arg)
-                return View((M.Call(name, (product(inner.chain),)),), inner.row, inner.col)
+                return View(
+                    (M.Call(name, (product(inner.chain, 0, self.vectors),)),), inner.row, inner.col
+                )
             case T.Pow(base=base, exponent=exponent):
                 inner = self.sub_view(base)
                 power = self.expression(exponent, None, None) if not T.free(exponent) else None
                 if power is None:
                     raise NoMatrixForm
                 op = M.Power if inner.row is None and inner.col is None else M.ElemPow
-                return View((op(product(inner.chain), power),), inner.row, inner.col)
+                return View(
+                    (op(product(inner.chain, 0, self.vectors), power),), inner.row, inner.col
+                )
             case T.MatPow(base=base, bound=bound, exponent=e, indices=(a, b)):
                 matrix = self.expression(base, *bound)
                 made = M.Inverse(matrix) if e == T.affine(-1) else M.Power(matrix, affine_tree(e))

@@ -51,7 +51,8 @@ def flip(v: View, rc) -> View:
 
 def column(v: View, rc) -> M.MExpr:
     """A vector view as a column vector expression."""
-    return product(v.chain if v.row is not None else tuple(rc.transpose(x) for x in v.chain[::-1]))
+    chain = v.chain if v.row is not None else tuple(rc.transpose(x) for x in v.chain[::-1])
+    return product(chain, 0, rc.vectors)
 
 
 def chain_transposes(chain) -> int:
@@ -180,7 +181,7 @@ def solve(views: list[View], summed: set, row, col, rc):
             continue
         break
     ordered = [v for _, v in board.ordered()]
-    scalars = [product(v.chain) for v in ordered if v.row is None and v.col is None]
+    scalars = [product(v.chain, 0, rc.vectors) for v in ordered if v.row is None and v.col is None]
     rest = [v for v in ordered if v.row is not None or v.col is not None]
     if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
         raise NoMatrixForm
@@ -208,10 +209,10 @@ def _reduce(v: View, board: Board, rc) -> View:
     looped = v.row is not None and v.row == v.col and v.row in summed
     if looped:
         chain = min(v.chain, flip(v, rc).chain, key=chain_transposes)
-        return View((M.Call("tr", (product(chain),)),), None, None)  # tr(M) = tr(M')
+        return View((M.Call("tr", (product(chain, 0, rc.vectors),)),), None, None)  # tr(M) = tr(M')
     lone = [i for i in ends(v) if i in summed and len(holders[i]) == 1]
     if len(lone) == len(ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
-        whole = column(v, rc) if len(lone) == 1 else product(v.chain)
+        whole = column(v, rc) if len(lone) == 1 else product(v.chain, 0, rc.vectors)
         if (
             isinstance(whole, M.Call)
             and whole.fn == "diag"
@@ -233,12 +234,12 @@ def _multiply(a: View, b: View, index, rc) -> View:
     chain = a.chain + b.chain
     row, col = a.row, b.col
     if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i]: a diagonal
-        return View((M.Call("diag", (product(chain),)),), row, None)
+        return View((M.Call("diag", (product(chain, 0, rc.vectors),)),), row, None)
     if row is None and col is None:  # an inner product: keep the orientation with fewer '
         flipped = tuple(rc.transpose(x) for x in reversed(chain))
         if chain_transposes(flipped) < chain_transposes(chain):
             chain = flipped
-        return View((product(chain),), None, None)
+        return View((product(chain, 0, rc.vectors),), None, None)
     return View(chain, row, col)
 
 
@@ -268,7 +269,15 @@ def _combine_one(board: Board, rc) -> bool:
                 p, q = views[matrices[x]], views[matrices[y]]
                 if set(ends(p)) == set(ends(q)):  # A[a,b] B[a,b] -> (A .* B)[a,b]
                     q = q if (q.row, q.col) == (p.row, p.col) else flip(q, rc)
-                    made = View((M.Hadamard(product(p.chain), product(q.chain)),), p.row, p.col)
+                    made = View(
+                        (
+                            M.Hadamard(
+                                product(p.chain, 0, rc.vectors), product(q.chain, 0, rc.vectors)
+                            ),
+                        ),
+                        p.row,
+                        p.col,
+                    )
                     board.merge((matrices[x], matrices[y]), made)
                     return True
         if vectors and matrices:  # u[a] M[a,b] -> (diag(u) M)[a,b]

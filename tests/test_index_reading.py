@@ -1,0 +1,110 @@
+"""Issue 10 items 2 and 3: index notation means one thing, and every printed form reads back.
+
+Item 2: an index written two or more times in one product is summed over once, whatever the
+factor is written as (numpy's implicit ``einsum``): ``A[i,i] x[i] = sum_i A[i,i] x[i]``.
+Item 3: ``str`` and ``index()`` parse back (same declarations) to the same values. Every
+reference value here is plain numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import assert_close, rng_for
+
+N = 3
+WHERE = "A: matrix(n,n); B: matrix(n,n); x: vector(n); u: vector(n)"
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    return np.exp(a)  # exp(A) is elementwise in einderiv
+
+
+def _arrays():
+    rng = rng_for("index-reading")
+    a, b = rng.standard_normal((N, N)), rng.standard_normal((N, N))
+    x, u = rng.standard_normal(N), rng.standard_normal(N)
+    return {"A": a, "B": b, "x": x, "u": u}
+
+
+# sum_i M[i,i] x[i] = diag(M)' x for every way of writing the factor M[i,i]
+FACTORS = {
+    "A[i,i] x[i]": lambda v: v["A"],
+    "(A^5)[i,i] x[i]": lambda v: np.linalg.matrix_power(v["A"], 5),
+    "(A^2)[i,i] x[i]": lambda v: v["A"] @ v["A"],
+    "(A B)[i,i] x[i]": lambda v: v["A"] @ v["B"],
+    "(2 A)[i,i] x[i]": lambda v: 2 * v["A"],
+    "exp(A)[i,i] x[i]": lambda v: _expm(v["A"]),
+    "x[i] (A + B)[i,i]": lambda v: v["A"] + v["B"],
+    "x[i] inv(I + A A')[i,i]": lambda v: np.linalg.inv(np.eye(N) + v["A"] @ v["A"].T),
+}
+
+
+@pytest.mark.parametrize("text", sorted(FACTORS))
+def test_an_index_written_three_times_is_summed_once(text: str):
+    # M[i,i] x[i] = sum_i M[i,i] x[i], a scalar, whatever M is written as
+    v = _arrays()
+    f = ed.parse(text, where=WHERE)
+    assert f.shape == ()
+    assert_close(f(**{k: v[k] for k in f.variables}), np.diag(FACTORS[text](v)) @ v["x"])
+
+
+def test_a_repeated_index_of_a_compound_entry_alone_is_a_trace():
+    # (A B)[i,i] = tr(A B);  delta[i,i] x[i] = sum(x)
+    v = _arrays()
+    assert_close(ed.parse("(A B)[i,i]", where=WHERE)(A=v["A"], B=v["B"]), np.trace(v["A"] @ v["B"]))
+    assert_close(ed.parse("x[c] delta[c,c]", where=WHERE)(x=v["x"]), v["x"].sum())
+
+
+def test_parentheses_do_not_delimit_a_sum():
+    # x[a] (A[a,b] x[b]) = x' A x: the parentheses group, the product sums a and b
+    v = _arrays()
+    f = ed.parse("x[a] (A[a,b] x[b])", where=WHERE)
+    assert_close(f(A=v["A"], x=v["x"]), v["x"] @ v["A"] @ v["x"])
+
+
+def test_generalised_delta_reads_back_exactly():
+    # u[c] diag(diag(A))[e,c] = A[e,e] u[e]; its index form prints a generalised delta
+    v = _arrays()
+    f = ed.parse("u[c] diag(diag(A))[e,c]", where=WHERE)
+    expected = np.diag(v["A"]) * v["u"]
+    assert_close(f(A=v["A"], u=v["u"]), expected)
+    back = ed.parse(f.index(), where=WHERE)
+    assert_close(back(A=v["A"], u=v["u"]), expected)
+
+
+def test_product_of_equal_inner_products_reads_back():
+    # (x' x)(x' x) = |x|^4, not sum_a x[a]^4
+    v = _arrays()
+    f = ed.parse("(x' x) (x' x)", where=WHERE)
+    assert_close(ed.parse(f.index(), where=WHERE)(x=v["x"]), (v["x"] @ v["x"]) ** 2)
+
+
+def test_a_scalar_after_a_row_vector_reads_back():
+    # d (exp(u)' u v'v)^2 / du = 2 s (v'v) (exp(u) .* u + exp(u))',  s = exp(u)' u v'v
+    rng = rng_for("row-scalar")
+    u, w = rng.standard_normal(N), rng.standard_normal(2)
+    where = "u: vector(n); v: vector(m)"
+    g = ed.diff("(exp(u)' u (v' v))^2", "u", where=where)
+    s = np.exp(u) @ u * (w @ w)
+    expected = 2 * s * (w @ w) * (np.exp(u) * u + np.exp(u))
+    assert_close(g(u=u, v=w), expected)
+    for text in (str(g), g.index()):
+        assert_close(ed.parse(text, where=where)(u=u, v=w), expected)
+
+
+def test_quadratic_forms_product_derivative_reads_back():
+    # d sqrt(a'Pa b'Qb)/da = 0.5 (a'Pa b'Qb)^(-1/2) b'Qb a'(P + P')
+    rng = rng_for("sqrt-forms")
+    a, b = rng.uniform(0.5, 1, N), rng.uniform(0.5, 1, 2)
+    p, q = np.eye(N) + 0.1 * rng.random((N, N)), np.eye(2) + 0.1 * rng.random((2, 2))
+    where = "a: vector(n); b: vector(m); P: matrix(n, n); Q: matrix(m, m)"
+    g = ed.diff("sqrt((a' P a) (b' Q b))", "a", where=where)
+    fa, fb = a @ p @ a, b @ q @ b
+    expected = 0.5 * (fa * fb) ** -0.5 * fb * (a @ (p + p.T))
+    values = {"a": a, "b": b, "P": p, "Q": q}
+    assert_close(g(**values), expected)
+    for text in (str(g), g.index()):
+        assert_close(ed.parse(text, where=where)(**values), expected)

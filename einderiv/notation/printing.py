@@ -279,9 +279,9 @@ def _spliced(t: T.Prod) -> T.Prod:
     factors: list[T.Term] = []
     summed = list(t.summed)
     taken = set(summed).union(*(T.free(f) for f in t.factors))
-    pending = list(t.factors)
+    pending = list(reversed(t.factors))  # a stack: the next factor last
     while pending:
-        f = pending.pop(0)
+        f = pending.pop()
         if type(f) is not T.Prod:
             factors.append(f)
             continue
@@ -290,7 +290,7 @@ def _spliced(t: T.Prod) -> T.Prod:
         for s in f.summed:
             summed.append(clash.get(s, s))
             taken.add(clash.get(s, s))
-        pending[:0] = inner
+        pending.extend(reversed(inner))
     return T.Prod(tuple(factors), tuple(summed))
 
 

@@ -1,4 +1,5 @@
-"""The long robustness profile: tests/test_properties.py and tests/test_fuzz.py with every
+"""The long robustness profile: tests/test_properties.py, tests/test_fuzz.py and
+tests/test_properties_second.py with every
 example count multiplied (EINDERIV_LONG=1), then a summary of what was checked.
 
     python tests/robustness_long.py              # factor 10 (a few minutes)
@@ -38,6 +39,7 @@ def main() -> int:
         EINDERIV_LONG_FACTOR=str(args.factor),
         EINDERIV_STATS=str(tmp / "properties.json"),
         EINDERIV_FUZZ_STATS=str(tmp / "fuzz.json"),
+        EINDERIV_SECOND_STATS=str(tmp / "second.json"),
     )
     cmd = [
         sys.executable,
@@ -48,6 +50,7 @@ def main() -> int:
         "no:cacheprovider",
         "tests/test_properties.py",
         "tests/test_fuzz.py",
+        "tests/test_properties_second.py",
         *args.pytest_args,
     ]
     start = time.time()
@@ -55,7 +58,7 @@ def main() -> int:
     tail = [line for line in done.stdout.splitlines() if line.strip()][-15:]
     print("\n".join(tail))
     print(f"\n[{time.time() - start:.0f} s, factor {args.factor}]")
-    for name in ("properties", "fuzz"):
+    for name in ("properties", "fuzz", "second"):
         path = tmp / f"{name}.json"
         if path.exists():
             print(f"\n{name}:")

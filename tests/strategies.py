@@ -900,9 +900,14 @@ def _declarations(draw, variables: dict[str, Var], symbolic: bool) -> str:
 
 
 @st.composite
-def cases(draw, max_depth: int = 4, scalar: bool = False) -> Case:
-    """A random well-typed expression, its declarations, a point, and a numpy evaluator."""
-    sizes = draw(st.sampled_from([(1, 2, 3), (2, 3), (1, 3), (2, 3, 4), (1, 2), (3,), (2,)]))
+def cases(draw, max_depth: int = 4, scalar: bool = False, coincide: bool = False) -> Case:
+    """A random well-typed expression, its declarations, a point, and a numpy evaluator.
+
+    ``coincide``: every dimension is the same (square matrices times vectors of that size),
+    declared by one symbolic name half of the time: where indices of different variables
+    share a dimension, an index mixed up with another is not caught by a size mismatch."""
+    choices = [(1, 2, 3), (2, 3), (1, 3), (2, 3, 4), (1, 2), (3,), (2,)]
+    sizes = draw(st.sampled_from([(2,), (3,)] if coincide else choices))
     g = _Gen(draw, sizes)
     k = g.size
     n = k()
@@ -918,7 +923,8 @@ def cases(draw, max_depth: int = 4, scalar: bool = False) -> Case:
     problems: list = []
     evaluate(root, env, problems)
     assume(not problems)
-    where = _declarations(draw, g.vars, symbolic=draw(st.integers(0, 4)) == 0)
+    symbolic = draw(st.booleans()) if coincide else draw(st.integers(0, 4)) == 0
+    where = _declarations(draw, g.vars, symbolic=symbolic)
     return Case(root.text, where, root, dict(g.vars), env, all_features(root))
 
 

@@ -194,7 +194,8 @@ def zero_matrix(row, col, variables: dict) -> M.MExpr | None:
         if column is None:
             return None
         parts.append(M.Transpose(column) if as_row else column)
-    return product([M.Number(Fraction(0)), *parts])
+    vectors = {name for name, info in variables.items() if info.kind == "vector"}
+    return product([M.Number(Fraction(0)), *parts], 0, vectors)
 
 
 def _column_of(dim, variables: dict) -> M.MExpr | None:

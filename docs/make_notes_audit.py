@@ -84,14 +84,18 @@ The verdicts are decided by computation, not by reading the derivations:
 * **symbolically**: the claim and einderiv's derivative are brought to a canonical form (index
   notation with Kronecker deltas contracted, sums and products ordered); equal forms prove the
   claim ("equal canonical forms");
-* **numerically**: both are evaluated at random inputs drawn from each variable's domain
-  (well-conditioned square matrices, integers for `k: integer`), with a fixed seed, so the
-  report is the same on every run ("6 random probes").
+* **exactly**: both are evaluated in exact arithmetic (modulo large primes) at random points, for
+  several sizes of every dimension; equal values prove a claim built of rational operations
+  ("proved by exact arithmetic at random rational points");
+* **numerically**: both are evaluated at random inputs from the expression's domain (entries and
+  determinants of both signs, several sizes per dimension, `k: integer` over a wide range), with
+  a fixed seed, so the report is the same on every run.
 
-A claim holds when the two agree; it does not hold when it has the wrong shape or a probe shows
-different values, in which case the counterexample (small integer inputs where possible) is
-given with the claimed and the true value; it is undecided when the forms are equal but a probe
-disagrees. The rule identities (SS, VS, MS, SV, SM, VV) are instantiated with concrete functions,
+A claim holds when it is proved and it is defined wherever the expression and its derivative are;
+it does not hold when it has the wrong shape, a probe shows different values, or it is undefined
+at a point where the derivative is defined, in which case the counterexample (small integer
+inputs where possible) is given with the claimed and the true value; it is undecided when neither
+can be shown (README, "Checking a derivative": check never calls an unproved claim right). The rule identities (SS, VS, MS, SV, SM, VV) are instantiated with concrete functions,
 and the claim is the rule applied by hand. einderiv's derivatives themselves are shown in
 [gallery.md](gallery.md).
 """

@@ -7,7 +7,8 @@ Invariants: only the public API (``import einderiv as ed``) is used; a user's mi
 never a traceback; a bug inside einderiv is exit code 3 with a hint to report it.
 
 Exit codes: 0 success (``check``: the claim is right), 1 ``check``: the claim is wrong,
-2 bad input or usage, 3 internal error, 130 interrupted.
+2 bad input or usage, 3 internal error, 4 ``check``: undecided (not proved right), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ EXIT_OK = 0
 EXIT_WRONG = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_UNDECIDED = 4
 EXIT_INTERRUPTED = 130
 
 _EPILOG = """\
@@ -42,7 +44,8 @@ An expression that starts with '-' and contains no space must follow '--':
   einderiv diff --wrt X -- -X
 
 exit codes: 0 ok (check: the claim is right), 1 check: the claim is wrong,
-            2 bad input or usage, 3 internal error (please report it)
+            2 bad input or usage, 3 internal error (please report it),
+            4 check: undecided (einderiv could not prove the claim right or wrong)
 """
 
 
@@ -219,7 +222,7 @@ def _run_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     result = check(args.expr, args.wrt, claim=args.claim, where=_where(args), layout=args.layout)
     print(str(result).rstrip("\n"))
-    return EXIT_OK if result.ok else EXIT_WRONG
+    return {"right": EXIT_OK, "wrong": EXIT_WRONG}.get(result.verdict, EXIT_UNDECIDED)
 
 
 def _run_serve(args: argparse.Namespace) -> int:

@@ -359,15 +359,30 @@ def test_check_without_engine_support_is_exit_2(capsys, monkeypatch):
 
 def test_check_verdict_sets_exit_code(capsys, monkeypatch):
     class Verdict:
-        def __init__(self, ok):
-            self.ok = ok
+        def __init__(self, verdict):
+            self.verdict = verdict
 
         def __str__(self):
-            return "right" if self.ok else "wrong"
+            return self.verdict
 
-    monkeypatch.setattr(ed, "check", lambda *a, claim, **k: Verdict(claim == "good"), raising=False)
-    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "good")[:2] == (0, "right\n")
-    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "bad")[:2] == (1, "wrong\n")
+    monkeypatch.setattr(ed, "check", lambda *a, claim, **k: Verdict(claim), raising=False)
+    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "right")[:2] == (0, "right\n")
+    assert run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "wrong")[:2] == (1, "wrong\n")
+    undecided = run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "undecided")
+    assert undecided[:2] == (4, "undecided\n")
+
+
+def test_check_exit_codes_of_real_verdicts(capsys):
+    # d(x'x)/dx = 2x' (right: 0); 2.0000001 x' (wrong: 1); d sum(sigmoid(x)) = (s .* (1 - s))'
+    # written as exp(x) ./ (1 + exp(x)).^2: true, but einderiv cannot prove it (undecided: 4)
+    assert run(capsys, "check", "x' x", "--wrt", "x", "--claim", "2 x'")[0] == 0
+    assert run(capsys, "check", "x' x", "--wrt", "x", "--claim", "2.0000001 x'")[0] == 1
+    claim = "(exp(x) ./ (1 + exp(x)) .^ 2)'"
+    code, out, _ = run(capsys, "check", "sum(sigmoid(x))", "--wrt", "x", "--claim", claim)
+    assert code == 4 and out.startswith("undecided")
+    x = np.array([-2.0, 0.5, 3.0])
+    s = 1 / (1 + np.exp(-x))
+    assert np.allclose(np.exp(x) / (1 + np.exp(x)) ** 2, s * (1 - s))  # it is true
 
 
 # --- python -m einderiv ------------------------------------------------------------------------

@@ -33,6 +33,9 @@ det = np.linalg.det
 #   DT6  d tr(X^-1 A)/dX is -X^-1 A X^-1, not -X^-T A X^-T;
 #   DD4, DD5 with non-square X: X^-1 does not exist (the notes do not require square matrices).
 WRONG = {"DT6", "DD4 (non-square)", "DD5 (non-square)"}
+# DD4 |AXB| X^-1 and DD5 2|X'AX| X^-1 (square X) hold where X is invertible; the expressions are
+# differentiable at singular X too, where X^-1 does not exist, so check cannot call them right
+UNDECIDED = {"DD4", "DD5"}
 
 
 def run(script: str) -> subprocess.CompletedProcess:
@@ -110,8 +113,11 @@ def test_audit_marks_the_wrong_identities():
     found = verdicts()
     for label in sorted(WRONG):
         assert found.get(label) == "does not hold", f"{label}: {found.get(label)}"
+    for label in sorted(UNDECIDED):
+        assert found.get(label) == "undecided", f"{label}: {found.get(label)}"
     marked = {label for label, verdict in found.items() if verdict != "holds"}
-    assert marked == WRONG, f"the audit marks {sorted(marked)}, expected {sorted(WRONG)}"
+    expected = WRONG | UNDECIDED
+    assert marked == expected, f"the audit marks {sorted(marked)}, expected {sorted(expected)}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +208,7 @@ HOLDS = {
 
 @pytest.mark.parametrize("label", sorted(HOLDS))
 def test_claims_that_hold_by_finite_differences(label):
-    assert verdicts()[label] == "holds"
+    assert verdicts()[label] == ("undecided" if label in UNDECIDED else "holds")
     fn, notes, sample = HOLDS[label]
     args = sample(rng_for(f"docs-{label}"))
     assert close(notes(**args), numerator_fd(fn, args, "X"), rtol=1e-5), label

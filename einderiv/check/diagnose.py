@@ -60,6 +60,9 @@ def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
         return None
     k = int(np.argmax(np.abs(want)))
     ratio = float(got.flat[k] / want.flat[k])
+    snapped = Fraction(ratio).limit_denominator(12)
+    if abs(float(snapped) - ratio) <= 1e-9 * abs(ratio):  # -0.9999999999 is a sign error
+        ratio = float(snapped)
     if close(got, ratio * want):
         return ratio
     return None
@@ -69,7 +72,7 @@ def _nice(x: float) -> str:
     fraction = Fraction(x).limit_denominator(12)
     if abs(float(fraction) - x) < 1e-9:
         return M.format_number(fraction)
-    return f"{x:.6g}"
+    return f"{x:.12g}"
 
 
 def orientation(e: Expr):

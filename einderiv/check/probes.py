@@ -1,20 +1,24 @@
-"""Numerical probes for ``check``: where to evaluate a derivative and its claim, and when two
-values are equal.
+"""Numerical and exact probes for ``check``: where to evaluate a derivative and its claim, and
+when two values are equal.
 
 Input: the expression (an ``Expr``: its variables' kinds and dimensions, its term), a numpy
 random generator, and values computed at a probe.
-Output: sizes for each named dimension, one random value per variable (``sample``), and the
-judgements ``close`` (equal up to rounding) and ``too_large`` (the declared sizes cannot be
-probed).
+Output: several size assignments per dimension (``size_rounds``), values of integer symbols
+(``INTEGERS``), one random value per variable (``sample``) in one of several ``MODES``, random
+points mod a prime (``exact_point``), and the judgements ``close`` (equal up to rounding) and
+``too_large`` (the declared sizes cannot be probed).
 Invariants:
-- a probe lies in each variable's domain: square matrices well-conditioned with positive
-  determinant (near the identity, or diagonally dominant small integers), positive entries where
-  logs, roots or non-integer powers need them (``needs_positive``), symmetric for symmetric
-  variables, integers in 2..4 for integer variables;
-- a counterexample's probe is small integers, so a person can check it by hand;
-- draws are deterministic given the generator's seed; ``check`` redraws (up to ``REDRAWS``) a
-  probe whose matrices have a condition number above ``MAX_CONDITION`` or whose values are not
-  finite, and decides on ``PROBES`` good ones.
+- probes come from the ORIGINAL expression's domain, never the claim's: entries of both signs,
+  square matrices with determinants of both signs (``MODES``), positive entries tried as well
+  only for variables the expression itself takes a log, root or real power of
+  (``domain.restricted``); ``check`` keeps a probe only when the expression and its derivative
+  are finite there;
+- every named dimension takes several sizes (1, distinct sizes so matrices are not square,
+  coinciding sizes), integer symbols take 0, 1, negative and large values;
+- ``close`` is relative to the values (and to the largest term of a sum, which bounds its
+  rounding error), with no absolute floor: ``1e-13 I`` and ``2e-13 I`` differ;
+- a counterexample's probe is small integers where those show the mistake;
+- draws are deterministic given the generator's seed.
 """
 
 from __future__ import annotations
@@ -25,25 +29,28 @@ import numpy as np
 
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
-from einderiv.ir import index_ir as T
-from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = [
+    "INTEGERS",
     "MAX_CONDITION",
+    "MODES",
     "PROBES",
     "REDRAWS",
     "candidate_sizes",
     "close",
-    "draw_sizes",
-    "needs_positive",
+    "exact_point",
     "probe_sizes",
     "sample",
+    "size_rounds",
     "too_large",
 ]
 
-PROBES = 6
-REDRAWS = 50
-MAX_CONDITION = 1e4
+PROBES = 12
+REDRAWS = 40
+MAX_CONDITION = 1e6
+MODES = ("signed", "near", "flipped", "positive")
+INTEGERS = (2, 0, 1, -1, 3, -2, 5, 7, -3, 12, 1, 25, -6, 40)
+_ROUNDS = ((3, 4, 5, 2, 6), (1, 1, 1, 1, 1), (2, 5, 3, 4, 1), (4, 4, 4, 4, 4), (5, 2, 6, 3, 4))
 
 
 def too_large(f: Expr) -> bool:
@@ -72,51 +79,70 @@ def probe_sizes(f: Expr, probe: dict) -> dict:
     return sizes
 
 
-def close(a: np.ndarray, b: np.ndarray) -> bool:
-    """Equal up to rounding, relative to the values themselves (no floor at 1), so a factor of
-    two shows even where the values are small; 1e-12 absorbs cancellation noise at O(1) inputs."""
+def size_rounds(f: Expr) -> list[dict]:
+    """Size assignments to try: distinct sizes (non-square), all 1, others, all equal."""
+    names = sorted({d for v in f.variables.values() for d in v.dims if isinstance(d, str)})
+    rounds = []
+    for base in _ROUNDS:
+        rounds.append({name: base[k % len(base)] + k // len(base) for k, name in enumerate(names)})
+    return rounds
+
+
+def close(a: np.ndarray, b: np.ndarray, reference: float = 0.0) -> bool:
+    """Equal up to rounding, relative to the values themselves (no absolute floor, so a factor
+    of two shows even where the values are tiny); ``reference`` is the size of the largest term
+    the values are sums of (their rounding error grows with it)."""
     if a.shape != b.shape:
         return False
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return bool(np.array_equal(a, b, equal_nan=True)) and bool(np.all(np.isfinite(a)))
     scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b)))) if a.size else 0.0
-    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-12 + 1e-9 * scale))
+    return bool(np.allclose(a, b, rtol=1e-7, atol=1e-9 * max(scale, reference)))
 
 
-def draw_sizes(f: Expr, integer: bool) -> dict:
-    """A size for each named dimension of ``f``: distinct small ones, smaller for integer probes."""
-    names = sorted({d for v in f.variables.values() for d in v.dims if isinstance(d, str)})
-    base = [2, 3, 4, 5, 6] if integer else [3, 4, 5, 2, 6]
-    return {name: base[k % len(base)] + (k // len(base)) for k, name in enumerate(names)}
-
-
-def sample(rng, info, sizes: dict, positive: bool, integer: bool):
-    """A random value for the variable ``info`` (a ``VarInfo``) in its domain."""
+def sample(rng, info, sizes: dict, mode: str, positive: bool, integer: bool = False):
+    """A random value for the variable ``info`` (a ``VarInfo``), drawn as ``mode`` says:
+    signed: normal entries (square matrices have determinants of both signs); near: square
+    matrices near the identity; flipped: near the identity with the first row negated
+    (determinant < 0); positive: positive entries when ``positive`` (the variable is under a
+    log or root of the expression), else as signed. ``integer``: small integers."""
     if info.kind == "integer":
-        return int(rng.integers(2, 5))
+        return INTEGERS[int(rng.integers(len(INTEGERS)))]
     shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
+    positive = positive and mode == "positive"
     if integer:
         values = rng.integers(1 if positive else -2, 3, size=shape).astype(float)
+    elif positive:  # in every restricted domain: > 0, in (-1, 1), > -1
+        values = rng.uniform(0.2, 0.9, size=shape)
     else:
-        values = rng.uniform(0.5, 1.5, size=shape) if positive else rng.normal(size=shape)
+        values = rng.normal(size=shape)
     if info.kind == "scalar":
         return float(values) if np.ndim(values) == 0 else float(values.flat[0])
-    if len(shape) == 2 and shape[0] == shape[1]:
+    if len(shape) == 2 and shape[0] == shape[1] and mode != "signed":
         n = shape[0]
         if integer:  # small integers, diagonally dominant: invertible, easy to check by hand
             values = values + (n + 1) * np.eye(n)
-        else:  # near the identity: det ~ 1, so sigmoid(det(X)) or exp(tr(X)) do not saturate
+        else:  # near the identity: sigmoid(det(X)) or exp(tr(X)) do not saturate
             values = np.eye(n) + values * (0.5 / n)
-        if info.kind == "symmetric":
-            values = (values + values.T) / 2
+        if mode == "flipped" and not positive:
+            values[0] = -values[0]
+    if info.kind == "symmetric" and len(shape) == 2:
+        values = (values + values.T) / 2
     return values
 
 
-def needs_positive(t: T.Term) -> bool:
-    """``t`` takes a log, a root or a non-integer power: probe with positive entries."""
-    match t:
-        case T.Func(name=name) if ELEMENTWISE[name].domain in ("positive", "nonnegative"):
-            return True
-        case T.Pow(exponent=T.Num(value=v)) if v.denominator != 1:
-            return True
-        case T.Pow(exponent=exponent) if not isinstance(exponent, T.Num):
-            return True
-    return any(needs_positive(c) for c in T.children(t))
+def exact_point(rng, f: Expr, sizes: dict, p: int) -> tuple[dict, dict]:
+    """A uniformly random point mod ``p`` (object arrays of ints) and integer-symbol values."""
+    values, ints = {}, {}
+    for name, info in f.variables.items():
+        if info.kind == "integer":
+            ints[name] = INTEGERS[int(rng.integers(len(INTEGERS)))]
+            continue
+        shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
+        count = math.prod(shape)
+        flat = [int(rng.integers(0, 2**62)) * 2**40 + int(rng.integers(0, 2**40)) for _ in range(count)]
+        array = np.array([x % p for x in flat], dtype=object).reshape(shape)
+        if info.kind == "symmetric" and len(shape) == 2:
+            array = np.triu(array) + np.triu(array, 1).T
+        values[name] = array if shape else array.item()
+    return values, ints

@@ -1,0 +1,209 @@
+"""Domains: where an expression, its derivative or a claim is defined, for ``check``.
+
+Input: index-IR terms (an expression, the engine's derivative, a claim).
+Output: ``conditions`` (the set of conditions a term needs to be defined, each a ``Condition``
+of a canonical sub-term), ``uncovered`` (the claim's conditions that the expression and the
+derivative do not already impose), and ``restricted`` (the variables that need positive entries
+somewhere: probes try those as well as entries of both signs).
+Invariants:
+- ``DOMAINS`` is the one table of elementwise functions that are not defined everywhere (it
+  moves to the operator registry when there is one); every other function is total;
+- a condition names a canonical term whose free indices are renamed by order of appearance, so
+  ``log(x[i])`` in a claim and in the expression give the same condition;
+- a condition is covered only when the same condition, or a stronger one (positive implies
+  non-zero and non-negative; a positive determinant implies invertible), is imposed by the
+  expression or the derivative: a syntactic test, so "covered" is a proof and "not covered"
+  only a doubt (``check`` then says "undecided" unless a probe shows the claim undefined).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, format_affine, key
+from einderiv.ir.ops import ELEMENTWISE
+from einderiv.notation.printing import index_notation
+
+__all__ = ["DOMAINS", "Condition", "conditions", "restricted", "uncovered"]
+
+# elementwise functions defined on part of the real line: the condition on the argument, from
+# the operator registry (positive, nonnegative, open_unit, above_minus_one)
+DOMAINS = {name: op.domain for name, op in ELEMENTWISE.items() if op.domain != "real"}
+
+_IMPLIED = {  # a condition and the weaker ones it implies
+    "positive": ("positive", "nonnegative", "nonzero"),
+    "nonnegative": ("nonnegative",),
+    "nonzero": ("nonzero",),
+    "det positive": ("det positive", "invertible"),
+    "invertible": ("invertible",),
+}  # "invertible where k < 0" and "nonzero where k < 0" imply only themselves
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``kind`` (positive, nonnegative, nonzero; invertible, det positive) of ``term``."""
+
+    kind: str
+    term: str  # the canonical key of the term, free indices renamed by order of appearance
+    text: str = field(default="", compare=False)  # the term in index notation, for people
+    names: frozenset = field(default=frozenset(), compare=False)  # its variables
+
+    def __str__(self) -> str:
+        what = self.text or self.term
+        if self.kind.startswith(("invertible", "det positive")):
+            return f"the matrix {what} {self.kind.replace('det positive', 'has det > 0')}"
+        words = {
+            "positive": "> 0",
+            "nonnegative": ">= 0",
+            "nonzero": "!= 0",
+            "open_unit": "in (-1, 1)",
+            "above_minus_one": "> -1",
+        }
+        first, _, rest = self.kind.partition(" ")
+        return f"{what} {words.get(first, first)}" + (f" {rest}" if rest else "")
+
+
+_POSITIVE_FUNCTIONS = {
+    "exp": "positive",
+    "sigmoid": "positive",
+    "softplus": "positive",
+    "cosh": "positive",
+    "abs": "nonnegative",
+    "sqrt": "nonnegative",
+}
+_HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}
+_HOLDS["nonzero"] = ("positive",)
+
+
+def sign(t: T.Term) -> str | None:
+    """"positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
+    x[a] x[a] >= 0), else None."""
+    match t:
+        case T.Num(value=v):
+            return "positive" if v > 0 else "nonnegative" if v == 0 else None
+        case T.Ones() | T.Size():
+            return "positive"
+        case T.Func(name=name):
+            return _POSITIVE_FUNCTIONS.get(name)
+        case T.Pow(base=base, exponent=T.Num(value=v)):
+            if sign(base) == "positive":
+                return "positive"
+            return "nonnegative" if v.denominator == 1 and v.numerator % 2 == 0 else None
+        case T.Add(terms=terms):
+            signs = [sign(x) for x in terms]
+            if None in signs:
+                return None
+            return "positive" if "positive" in signs else "nonnegative"
+        case T.Prod(factors=factors):
+            signs = []
+            for f in set(factors):
+                even = factors.count(f) % 2 == 0
+                signs.append(sign(f) or ("nonnegative" if even else None))
+            if None in signs:
+                return None
+            return "positive" if all(x == "positive" for x in signs) else "nonnegative"
+    return None
+
+
+def _condition(kind: str, t: T.Term) -> Condition | None:
+    if sign(t) in _HOLDS.get(kind, ()):
+        return None  # holds everywhere: 1 + exp(u) != 0
+    if isinstance(t, (T.Det,)) and kind == "nonzero":
+        return _matrix_condition("invertible", t)
+    if isinstance(t, T.Det) and kind == "positive":
+        return _matrix_condition("det positive", t)
+    form = canonical(t)
+    order = sorted(T.free(form), key=lambda i: key(form).find(f"\u2039{i.name}\u203a"))
+    renamed = T.rename(form, {i: T.Index(f"#{k}", i.dim) for k, i in enumerate(order)})
+    return Condition(kind, key(canonical(renamed)), _show(t), frozenset(_variables(t)))
+
+
+def _matrix_condition(kind: str, t) -> Condition:
+    """A condition on the square matrix ``t.base`` (bound by ``t.bound``)."""
+    base = T.rename(t.base, dict(zip(t.bound, T.bound_pair(t.bound[0].dim))))
+    text = _show(t.base)
+    return Condition(kind, "matrix " + key(canonical(base, 1)), text, frozenset(_variables(base)))
+
+
+def _show(t: T.Term) -> str:
+    try:
+        return index_notation(t, tuple(sorted(T.free(t), key=lambda i: i.name)))
+    except Exception:  # noqa: BLE001 - a message only; the key identifies the condition
+        return ""
+
+
+def conditions(t: T.Term) -> set[Condition]:
+    """What ``t`` needs to be defined (a term with no conditions is defined everywhere)."""
+    found: set[Condition] = set()
+    _collect(t, found)
+    return found
+
+
+def _collect(t: T.Term, found: set) -> None:
+    match t:
+        case T.Func(name=name, arg=arg) if name in DOMAINS:
+            found.add(_condition(DOMAINS[name], arg))
+        case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator != 1:
+            found.add(_condition("positive" if v < 0 else "nonnegative", base))
+        case T.Pow(base=base, exponent=T.Num(value=v)) if v < 0:
+            found.add(_condition("nonzero", base))
+        case T.Pow(base=base, exponent=T.Affine() as e):  # 0^k: defined for k >= 0 only
+            if not e.is_literal:
+                found.add(_condition(f"nonzero where {format_affine(e)} < 0", base))
+            elif e.const < 0:
+                found.add(_condition("nonzero", base))
+        case T.Pow(base=base, exponent=e) if not isinstance(e, T.Num):
+            found.add(_condition("positive", base))
+        case T.MatPow(exponent=e) if not e.is_literal:  # X^k: invertible X where k < 0
+            found.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
+        case T.MatPow(exponent=e) if e.const < 0:
+            found.add(_matrix_condition("invertible", t))
+        case T.LogDet():
+            found.add(_matrix_condition("det positive", t))
+    found.discard(None)
+    for child in T.children(t):
+        _collect(child, found)
+
+
+def uncovered(claim: T.Term, *terms: T.Term) -> list[Condition]:
+    """The claim's conditions that none of ``terms`` imposes (nor a stronger one)."""
+    imposed = set()
+    for t in terms:
+        for c in conditions(t):
+            imposed.update(Condition(kind, c.term) for kind in _IMPLIED.get(c.kind, (c.kind,)))
+    for c in list(imposed):  # X invertible everywhere: also where k < 0
+        if c.kind in ("invertible", "nonzero"):
+            imposed.update(
+                Condition(d.kind, c.term)
+                for d in conditions(claim)
+                if d.kind.startswith(c.kind + " where ")
+            )
+    return sorted(conditions(claim) - imposed, key=str)
+
+
+def restricted(t: T.Term) -> set[str]:
+    """Variables inside an argument that must be positive or non-negative somewhere in ``t``."""
+    names: set[str] = set()
+    _restricted(t, names)
+    return names
+
+
+def _restricted(t: T.Term, names: set) -> None:
+    match t:
+        case T.Func(name=name, arg=arg) if name in DOMAINS:
+            names.update(_variables(arg))
+        case T.Pow(base=base, exponent=e) if not (
+            isinstance(e, T.Num) and e.value.denominator == 1
+        ) and not isinstance(e, T.Affine):
+            names.update(_variables(base))
+        case T.LogDet(base=base):
+            names.update(_variables(base))
+    for child in T.children(t):
+        _restricted(child, names)
+
+
+def _variables(t: T.Term) -> set[str]:
+    if isinstance(t, T.Var):
+        return {t.name}
+    return set().union(*(_variables(c) for c in T.children(t))) if T.children(t) else set()

@@ -1,0 +1,301 @@
+"""Exact evaluation of rational index-IR terms modulo a large prime: the proof step of ``check``.
+
+Input: an index-IR term, the sizes of its dimensions, the values of its integer symbols, and one
+value per variable (numpy object arrays of Python ints in ``0 .. p-1``) with the prime ``p``.
+Output: the term's value as an ``Exact`` tensor (its free indices in a fixed order and an object
+array of residues mod ``p``), or ``NotRational`` when the term is not built of rational
+operations, or ``Undefined`` when a denominator vanishes at the point.
+Invariants:
+- rational operations only: sums, products and contractions, Kronecker deltas, sizes, exact
+  numbers, integer powers (elementwise and of matrices, any integer exponent by repeated
+  squaring), inverses and determinants (Gaussian elimination mod ``p``), finite sums over an
+  integer (at most ``MAX_SUM`` terms). exp, log, roots, non-integer powers: ``NotRational``;
+- with ``atoms``, each non-rational sub-term is an unknown instead: a random tensor over its
+  free indices, shared by equal sub-terms (canonical forms, free indices named by position).
+  Two terms equal as rational functions of the variables AND these unknowns are equal whatever
+  values the unknowns take, so equality still proves the identity; a difference proves nothing
+  (exp(u) / (1 + exp(u)) and sigmoid(u) are different unknowns);
+- every intermediate value is reduced mod ``p``, so the cost does not grow with the exponents;
+- two rational functions with integer coefficients that differ, evaluated at a uniformly random
+  point mod a prime ``p`` not dividing every coefficient of their difference's numerator, differ
+  with probability at least ``1 - degree / p`` (Schwartz-Zippel); ``check`` uses ``p`` of 61 and
+  89 bits, so a few points make a wrong "equal" vanishingly unlikely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, key
+
+__all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
+
+PRIMES = (2**61 - 1, 2**89 - 1)  # Mersenne primes
+MAX_SUM = 256
+
+
+class NotRational(Exception):
+    """The term uses an operation that is not rational (or a sum too long to run exactly)."""
+
+
+class Undefined(Exception):
+    """A denominator is zero at this point (redraw the point)."""
+
+
+@dataclass(frozen=True)
+class Exact:
+    """A tensor of residues mod p: ``array`` has one axis per index of ``indices``."""
+
+    indices: tuple
+    array: np.ndarray
+
+    def aligned(self, order: tuple) -> np.ndarray:
+        """The array with its axes in the order ``order`` (the same set of indices)."""
+        return np.transpose(self.array, [self.indices.index(i) for i in order])
+
+
+def is_rational(t: T.Term) -> bool:
+    """Whether ``t`` is built only of rational operations (integer exponents)."""
+    return _rational_node(t) and all(is_rational(c) for c in T.children(t))
+
+
+def _rational_node(t: T.Term) -> bool:
+    match t:
+        case T.Func() | T.LogDet():
+            return False
+        case T.Pow(exponent=e) if not _integer_exponent(e):
+            return False
+    return True
+
+
+def _integer_exponent(e: T.Term) -> bool:
+    return (isinstance(e, T.Num) and e.value.denominator == 1) or isinstance(e, T.Affine)
+
+
+class _Evaluator:
+    def __init__(self, sizes: dict, ints: dict, values: dict, p: int, atoms: dict | None):
+        self.sizes, self.ints, self.values, self.p = sizes, ints, values, p
+        self.atoms = atoms
+
+    def size(self, dim) -> int:
+        return dim if isinstance(dim, int) else self.sizes[dim]
+
+    def number(self, value: Fraction) -> int:
+        p = self.p
+        if value.denominator % p == 0:
+            raise Undefined
+        return value.numerator * pow(value.denominator, -1, p) % p
+
+    def affine(self, a: T.Affine) -> int:
+        return a.const + sum(c * self.ints[n] for n, c in zip(a.names, a.coeffs))
+
+    def scalar(self, x: int) -> Exact:
+        return Exact((), np.array(x % self.p, dtype=object))
+
+    def run(self, t: T.Term) -> Exact:
+        if not _rational_node(t):
+            return self.atom(t)
+        method = getattr(self, "_" + type(t).__name__.lower(), None)
+        if method is None:
+            raise NotRational(type(t).__name__)
+        return method(t)
+
+    def atom(self, t: T.Term) -> Exact:
+        """A non-rational term (exp(u), log(u), u^0.5, logdet(B)) as an unknown: a random
+        tensor over its free indices, the same for every occurrence of the same function."""
+        if self.atoms is None:
+            raise NotRational(type(t).__name__)
+        form = canonical(t)
+        text = key(form)
+        order = tuple(sorted(T.free(form), key=lambda i: text.find(f"\u2039{i.name}\u203a")))
+        renamed = T.rename(form, {i: T.Index(f"#{k}", i.dim) for k, i in enumerate(order)})
+        ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
+        name = (key(canonical(renamed)), ints)
+        shape = tuple(self.size(i.dim) for i in order)
+        if name not in self.atoms:
+            rng = self.atoms["rng"]  # the caller's generator
+            count = int(np.prod(shape)) if shape else 1
+            draws = [int(rng.integers(0, 2**62)) % self.p for _ in range(count)]
+            self.atoms[name] = np.array(draws, dtype=object).reshape(shape)
+        return Exact(order, self.atoms[name])
+
+    # -- leaves ---------------------------------------------------------------------------------
+
+    def _zero(self, t: T.Zero) -> Exact:
+        shape = tuple(self.size(i.dim) for i in t.indices)
+        return Exact(t.indices, np.zeros(shape, dtype=int).astype(object))
+
+    def _num(self, t: T.Num) -> Exact:
+        return self.scalar(self.number(t.value))
+
+    def _affine(self, t: T.Affine) -> Exact:
+        return self.scalar(self.affine(t))
+
+    def _size(self, t: T.Size) -> Exact:
+        return self.scalar(self.size(t.dim))
+
+    def _ones(self, t: T.Ones) -> Exact:
+        return Exact((t.index,), np.ones(self.size(t.index.dim), dtype=int).astype(object))
+
+    def _delta(self, t: T.Delta) -> Exact:
+        if t.a == t.b:
+            return self._ones(T.Ones(t.a))
+        return Exact((t.a, t.b), np.eye(self.size(t.a.dim), dtype=int).astype(object))
+
+    def _var(self, t: T.Var) -> Exact:
+        if t.name in self.ints:
+            return self.scalar(self.ints[t.name])
+        value = self.values[t.name]
+        if not t.indices:
+            return Exact((), np.asarray(value, dtype=object))
+        order = tuple(dict.fromkeys(t.indices))  # X[a,a]: the diagonal
+        letters = {i: chr(97 + k) for k, i in enumerate(order)}
+        spec = "".join(letters[i] for i in t.indices) + "->" + "".join(letters[i] for i in order)
+        return Exact(order, np.einsum(spec, value))
+
+    # -- sums and products ------------------------------------------------------------------------
+
+    def _add(self, t: T.Add) -> Exact:
+        parts = [self.run(x) for x in t.terms]
+        order = parts[0].indices
+        total = parts[0].array
+        for part in parts[1:]:
+            total = total + part.aligned(order)
+        return Exact(order, total % self.p)
+
+    def _prod(self, t: T.Prod) -> Exact:
+        parts = [self.run(f) for f in t.factors]
+        out = tuple(sorted(T.free(t), key=lambda i: i.name))
+        acc = self.scalar(1)
+        for k, part in enumerate(parts):
+            later = set(out).union(*(p.indices for p in parts[k + 1 :]))
+            keep = tuple(dict.fromkeys(i for i in acc.indices + part.indices if i in later))
+            acc = Exact(keep, _contract([acc, part], keep) % self.p)
+        return Exact(out, acc.aligned(out))
+
+    def _sumover(self, t: T.SumOver) -> Exact:
+        count = self.affine(t.count)
+        if abs(count) > MAX_SUM:
+            raise NotRational("a sum too long to run exactly")
+        values = range(count) if count >= 0 else range(count, 0)
+        sign = 1 if count >= 0 else -1
+        outer = self.ints
+        total = None
+        try:
+            for r in values:
+                self.ints = {**outer, t.var: r}
+                part = self.run(t.body)
+                total = part if total is None else Exact(total.indices, total.array + part.aligned(total.indices))
+        finally:
+            self.ints = outer
+        if total is None:
+            return self.run(T.Prod((T.Num(Fraction(0)), t.body)))
+        return Exact(total.indices, sign * total.array % self.p)
+
+    # -- powers, inverses, determinants -----------------------------------------------------------
+
+    def _pow(self, t: T.Pow) -> Exact:
+        if T.free(t.exponent):
+            raise NotRational("an exponent with indices")
+        e = t.exponent
+        if isinstance(e, T.Num) and e.value.denominator == 1:
+            n = int(e.value)
+        elif isinstance(e, T.Affine):
+            n = self.affine(e)
+        else:
+            raise NotRational("a non-integer power")
+        base = self.run(t.base)
+        p = self.p
+        flat = base.array.reshape(-1)
+        if n < 0 and any(x % p == 0 for x in flat):
+            raise Undefined
+        powered = np.array([pow(int(x), n, p) for x in flat], dtype=object)
+        return Exact(base.indices, powered.reshape(base.array.shape))
+
+    def _square(self, t) -> np.ndarray:
+        base = self.run(t.base)
+        if set(base.indices) != set(t.bound):
+            raise NotRational("a matrix function of a base with outer indices")
+        return base.aligned(t.bound)
+
+    def _matpow(self, t: T.MatPow) -> Exact:
+        matrix = self._square(t)
+        n = self.affine(t.exponent)
+        if n < 0:
+            matrix, n = _inverse(matrix, self.p), -n
+        result = np.eye(matrix.shape[0], dtype=int).astype(object)
+        while n:
+            if n & 1:
+                result = _matmul(result, matrix, self.p)
+            matrix, n = _matmul(matrix, matrix, self.p), n >> 1
+        if t.indices[0] == t.indices[1]:
+            return Exact((t.indices[0],), np.diagonal(result).copy())
+        return Exact(t.indices, result)
+
+    def _det(self, t: T.Det) -> Exact:
+        return self.scalar(_determinant(self._square(t), self.p))
+
+
+def _contract(parts: list[Exact], out: tuple) -> np.ndarray:
+    letters: dict = {}
+    for part in parts:
+        for i in part.indices:
+            letters.setdefault(i, chr(97 + len(letters)) if len(letters) < 26 else chr(39 + len(letters)))
+    spec = ",".join("".join(letters[i] for i in part.indices) for part in parts)
+    spec += "->" + "".join(letters[i] for i in out)
+    return np.einsum(spec, *[part.array for part in parts])
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    return np.dot(a, b) % p
+
+
+def _inverse(matrix: np.ndarray, p: int) -> np.ndarray:
+    """Gauss-Jordan elimination mod p; ``Undefined`` for a singular matrix."""
+    n = matrix.shape[0]
+    work = [[int(x) % p for x in row] + [int(i == j) for j in range(n)] for i, row in enumerate(matrix)]
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if work[r][col]), None)
+        if pivot is None:
+            raise Undefined
+        work[col], work[pivot] = work[pivot], work[col]
+        scale = pow(work[col][col], -1, p)
+        work[col] = [x * scale % p for x in work[col]]
+        for r in range(n):
+            if r != col and work[r][col]:
+                factor = work[r][col]
+                work[r] = [(x - factor * y) % p for x, y in zip(work[r], work[col])]
+    return np.array([row[n:] for row in work], dtype=object).reshape(n, n)
+
+
+def _determinant(matrix: np.ndarray, p: int) -> int:
+    n = matrix.shape[0]
+    work = [[int(x) % p for x in row] for row in matrix]
+    det = 1
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if work[r][col]), None)
+        if pivot is None:
+            return 0
+        if pivot != col:
+            work[col], work[pivot] = work[pivot], work[col]
+            det = -det
+        det = det * work[col][col] % p
+        scale = pow(work[col][col], -1, p)
+        for r in range(col + 1, n):
+            if work[r][col]:
+                factor = work[r][col] * scale % p
+                work[r] = [(x - factor * y) % p for x, y in zip(work[r], work[col])]
+    return det % p
+
+
+def evaluate(
+    t: T.Term, sizes: dict, ints: dict, values: dict, p: int, atoms: dict | None = None
+) -> Exact:
+    """The value of ``t`` mod ``p`` (see the module docstring for the exceptions). With
+    ``atoms`` (a dict shared by the terms compared, holding a numpy generator under "rng"),
+    non-rational sub-terms are unknowns."""
+    return _Evaluator(sizes, ints, values, p, atoms).run(t)

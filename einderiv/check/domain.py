@@ -77,7 +77,7 @@ _HOLDS["nonzero"] = ("positive",)
 
 
 def sign(t: T.Term) -> str | None:
-    """"positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
+    """ "positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
     x[a] x[a] >= 0), else None."""
     match t:
         case T.Num(value=v):

@@ -189,7 +189,11 @@ class _Evaluator:
             for r in values:
                 self.ints = {**outer, t.var: r}
                 part = self.run(t.body)
-                total = part if total is None else Exact(total.indices, total.array + part.aligned(total.indices))
+                total = (
+                    part
+                    if total is None
+                    else Exact(total.indices, total.array + part.aligned(total.indices))
+                )
         finally:
             self.ints = outer
         if total is None:
@@ -244,7 +248,9 @@ def _contract(parts: list[Exact], out: tuple) -> np.ndarray:
     letters: dict = {}
     for part in parts:
         for i in part.indices:
-            letters.setdefault(i, chr(97 + len(letters)) if len(letters) < 26 else chr(39 + len(letters)))
+            letters.setdefault(
+                i, chr(97 + len(letters)) if len(letters) < 26 else chr(39 + len(letters))
+            )
     spec = ",".join("".join(letters[i] for i in part.indices) for part in parts)
     spec += "->" + "".join(letters[i] for i in out)
     return np.einsum(spec, *[part.array for part in parts])
@@ -257,7 +263,9 @@ def _matmul(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
 def _inverse(matrix: np.ndarray, p: int) -> np.ndarray:
     """Gauss-Jordan elimination mod p; ``Undefined`` for a singular matrix."""
     n = matrix.shape[0]
-    work = [[int(x) % p for x in row] + [int(i == j) for j in range(n)] for i, row in enumerate(matrix)]
+    work = [
+        [int(x) % p for x in row] + [int(i == j) for j in range(n)] for i, row in enumerate(matrix)
+    ]
     for col in range(n):
         pivot = next((r for r in range(col, n) if work[r][col]), None)
         if pivot is None:

@@ -140,7 +140,9 @@ def exact_point(rng, f: Expr, sizes: dict, p: int) -> tuple[dict, dict]:
             continue
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
         count = math.prod(shape)
-        flat = [int(rng.integers(0, 2**62)) * 2**40 + int(rng.integers(0, 2**40)) for _ in range(count)]
+        flat = [
+            int(rng.integers(0, 2**62)) * 2**40 + int(rng.integers(0, 2**40)) for _ in range(count)
+        ]
         array = np.array([x % p for x in flat], dtype=object).reshape(shape)
         if info.kind == "symmetric" and len(shape) == 2:
             array = np.triu(array) + np.triu(array, 1).T

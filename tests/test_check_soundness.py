@@ -1,0 +1,213 @@
+"""``check`` is sound (SPEC section 8, last point): "right" only when the claim equals the
+derivative everywhere on the expression's domain.
+
+Each regression case is a claim that an earlier ``check`` called right. Its verdict is known from
+mathematics, and each test shows it independently with plain numpy: central finite differences of
+the original function, written here, at a point of the expression's domain where the claim
+differs (another sign, size, integer, a tiny relative change), or the identity that makes a right
+claim right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.cli import main
+from tests.fd import jacobian_fd, to_layout
+
+
+def numerator_fd(fn, args: dict, wrt: str) -> np.ndarray:
+    jac = jacobian_fd(fn, args, wrt)
+    nx = np.ndim(args[wrt])
+    return to_layout(jac, jac.ndim - nx, nx, "numerator")
+
+
+def differs(claimed, fn, args, wrt) -> bool:
+    """The claim's value (numpy, written here) is not the finite-difference derivative."""
+    truth = numerator_fd(fn, args, wrt)
+    with np.errstate(all="ignore"):
+        value = np.asarray(claimed(**args), dtype=float)
+    if not np.all(np.isfinite(value)):
+        return True
+    return not np.allclose(value, truth, rtol=1e-6, atol=1e-9 * np.max(np.abs(truth)))
+
+
+def assert_not_right(expr, wrt, claim, where=None):
+    r = ed.check(expr, wrt, claim=claim, where=where)
+    assert r.verdict == "wrong", str(r)
+    assert r.ok is False and not r
+    return r
+
+
+# -- the claims an earlier check called right ------------------------------------------------
+
+
+def test_sqrt_of_square_is_not_the_identity():
+    # d(x'x)/dx = 2x'; 2 sqrt(x.^2)' = 2|x|' differs wherever an entry is negative
+    x = np.array([1.0, -2.0, 0.5])
+    assert differs(lambda x: 2 * np.sqrt(x**2), lambda x: x @ x, {"x": x}, "x")
+    r = assert_not_right("x' x", "x", "2 sqrt(x .^ 2)'")
+    assert np.any(np.asarray(r.counterexample["x"]) < 0)
+
+
+def test_exp_of_log_is_undefined_at_negative_entries():
+    # exp(log(x)) = x only for x > 0; x'x is defined (and differentiable) for every x
+    x = np.array([1.0, -2.0, 0.5])
+    assert differs(lambda x: 2 * np.exp(np.log(x)), lambda x: x @ x, {"x": x}, "x")
+    r = assert_not_right("x' x", "x", "2 exp(log(x))'")
+    assert np.any(np.asarray(r.counterexample["x"]) < 0)
+
+
+def test_cayley_hamilton_adjugate_holds_for_3_by_3_only():
+    # d det(X) = adj(X)' ... the claim is the 3-by-3 adjugate by Cayley-Hamilton, transposed
+    # back: right at n = 3, wrong at n = 2 (and 4)
+    def claim(X):
+        n = len(X)
+        t = np.trace(X)
+        return 0.5 * (t**2 - np.trace(X @ X)) * np.eye(n) - t * X + X @ X
+
+    rng = np.random.default_rng(1)
+    X3, X2 = rng.normal(size=(3, 3)), rng.normal(size=(2, 2))
+    det = lambda X: np.linalg.det(X)  # noqa: E731
+    assert not differs(claim, det, {"X": X3}, "X")  # at n = 3 it holds
+    assert differs(claim, det, {"X": X2}, "X")
+    assert_not_right("det(X)", "X", "0.5 (tr(X)^2 - tr(X^2)) I - tr(X) X + X^2")
+
+
+def test_a_size_dependent_factor_is_wrong():
+    # (sum(x.^0) - 1) x' = (n - 1) x' is 2x' only for n = 3
+    x4 = np.array([1.0, -2.0, 0.5, 3.0])
+    assert differs(lambda x: (len(x) - 1) * x, lambda x: x @ x, {"x": x4}, "x")
+    assert_not_right("x' x", "x", "(sum(x .^ 0) - 1) x'")
+
+
+def test_an_integer_symbol_dependent_term_is_wrong():
+    # d(k x'x) = 2k x'; 2 (k + (k-2)(k-3)(k-4)) x' agrees for k = 2, 3, 4 only
+    x = np.array([1.0, -2.0, 0.5])
+    for k, wrong in [(2, False), (3, False), (4, False), (0, True), (5, True), (-1, True)]:
+        claim = lambda x, k=k: 2 * (k + (k - 2) * (k - 3) * (k - 4)) * x  # noqa: E731
+        assert differs(claim, lambda x, k=k: k * (x @ x), {"x": x}, "x") == wrong
+    assert_not_right("k x' x", "x", "2 (k + (k-2)(k-3)(k-4)) x'", where="k: integer")
+
+
+def test_tiny_values_are_compared_relatively():
+    # d(1e-13 tr(X)) = 1e-13 I; 2e-13 I is twice that (an absolute tolerance hid it)
+    X = np.eye(3) + 0.1
+    assert differs(lambda X: 2e-13 * np.eye(3), lambda X: 1e-13 * np.trace(X), {"X": X}, "X")
+    r = assert_not_right("1e-13 tr(X)", "X", "2e-13 I")
+    assert r.diagnosis is not None and "factor of 2" in r.diagnosis
+
+
+def test_abs_det_needs_determinants_of_both_signs():
+    # d sqrt(det(X)^2) = d |det X| = sign(det X) det(X) X^-1 = |det X| X^-1: det(X) X^-1 only
+    # where det X > 0
+    X = np.array([[0.0, 1.0], [1.0, 0.5]])  # det = -1
+    claim = lambda X: np.linalg.det(X) * np.linalg.inv(X)  # noqa: E731
+    assert differs(claim, lambda X: np.sqrt(np.linalg.det(X) ** 2), {"X": X}, "X")
+    r = assert_not_right("sqrt(det(X)^2)", "X", "det(X) inv(X)")
+    assert np.linalg.det(np.asarray(r.counterexample["X"])) < 0
+
+
+def test_a_tiny_relative_change_is_wrong():
+    # 2.0000001 x' is not 2 x' (a relative difference of 5e-8, proved by exact arithmetic)
+    x = np.array([1.0, -2.0, 0.5])
+    truth = numerator_fd(lambda x: x @ x, {"x": x}, "x")
+    assert np.allclose(truth, 2 * x)
+    assert 2.0000001 * x[1] != 2 * x[1]
+    r = assert_not_right("x' x", "x", "2.0000001 x'")
+    assert "exact" in r.method
+
+
+def test_the_derivative_that_is_identically_zero_is_proved_zero():
+    # det(X' A X) / det(X)^2 = det(A) for square invertible X: the derivative is 0
+    rng = np.random.default_rng(3)
+    X, A = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+
+    def fn(X, A):
+        return np.linalg.det(X.T @ A @ X) / np.linalg.det(X) ** 2
+
+    assert np.allclose(numerator_fd(fn, {"X": X, "A": A}, "X"), 0, atol=1e-6)
+    r = ed.check("det(X' A X) / det(X)^2", "X", claim="0", where="X: matrix(n, n)")
+    assert r.verdict == "right" and r.ok is True and bool(r), str(r)
+    r = ed.check("det(X' A X) / det(X)^2", "X", claim="0")
+    assert r.verdict == "right", str(r)
+
+
+def test_no_layout_diagnosis_that_the_values_do_not_show(capsys):
+    # d tr(X'AX)/dX = X'(A + A') (n-by-m); the claim X (m-by-n) has the transposed shape but
+    # is not the transpose of the derivative: ((A + A') X is)
+    rng = np.random.default_rng(4)
+    X, A = rng.normal(size=(3, 2)), rng.normal(size=(3, 3))
+    truth = numerator_fd(lambda X, A: np.trace(X.T @ A @ X), {"X": X, "A": A}, "X")
+    assert truth.shape == (2, 3) and not np.allclose(truth.T, X)
+    r = ed.check("tr(X' A X)", "X", claim="X")
+    assert r.verdict == "wrong" and r.diagnosis is None, str(r)
+    assert main(["check", "tr(X' A X)", "--wrt", "X", "--claim", "X"]) == 1
+    assert "denominator-layout" not in capsys.readouterr().out
+    # the real transpose still gets the diagnosis
+    r = ed.check("tr(X' A X)", "X", claim="(A + A') X")
+    assert np.allclose(truth.T, (A + A.T) @ X)
+    assert r.verdict == "wrong" and "denominator-layout" in r.diagnosis, str(r)
+
+
+# -- undefined claims and undecided verdicts --------------------------------------------------
+
+
+def test_a_claim_undefined_where_the_derivative_exists_is_wrong():
+    # d tr(X) = I everywhere; X X^-1 is I where X is invertible and undefined where it is not
+    X = np.array([[1.0, 2.0], [2.0, 4.0]])  # singular
+    assert np.allclose(numerator_fd(lambda X: np.trace(X), {"X": X}, "X"), np.eye(2))
+    r = assert_not_right("tr(X)", "X", "X inv(X)")
+    assert "undefined" in r.reason
+    assert abs(np.linalg.det(np.asarray(r.counterexample["X"]))) < 1e-9
+    # x.^3 ./ x.^2 = x except at 0, where d sum(x.^2) = 2x' exists
+    assert_not_right("sum(x .^ 2)", "x", "2 (x .^ 3 ./ (x .^ 2))'")
+
+
+def test_an_unproved_true_claim_is_undecided_never_right():
+    # sigmoid'(x) = exp(x) / (1 + exp(x))^2: true, but not provable by canonical forms or
+    # exact arithmetic (sigmoid and exp are different unknowns)
+    x = np.array([-3.0, 0.2, 4.0])
+    sig = 1 / (1 + np.exp(-x))
+    truth = numerator_fd(lambda x: np.sum(1 / (1 + np.exp(-x))), {"x": x}, "x")
+    assert np.allclose(truth, np.exp(x) / (1 + np.exp(x)) ** 2) and np.allclose(truth, sig - sig**2)
+    r = ed.check("sum(sigmoid(x))", "x", claim="(exp(x) ./ (1 + exp(x)) .^ 2)'")
+    assert r.verdict == "undecided" and r.ok is None and not r, str(r)
+    assert str(r).startswith("undecided")
+    assert main(["check", "sum(sigmoid(x))", "--wrt", "x", "--claim", r.claim_text]) == 4
+
+
+def test_square_only_determinant_identity_is_not_right():
+    # d|X'AX| = 2|X'AX| X^-1 for invertible square X; at singular X the derivative exists (it
+    # is 0: |X'AX| = |X|^2 |A| has a double zero) but X^-1 does not
+    X = np.array([[1.0, 2.0], [2.0, 4.0]])
+    A = np.array([[2.0, 1.0], [0.0, 1.0]])
+    grad = numerator_fd(lambda X, A: np.linalg.det(X.T @ A @ X), {"X": X, "A": A}, "X")
+    assert np.allclose(grad, 0, atol=1e-6)
+    r = ed.check("|X' A X|", "X", claim="2 * |X' A X| X^-1", where="X: matrix(n, n)")
+    assert r.verdict in ("undecided", "wrong"), str(r)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, where, claim",
+    [
+        # log(exp(u)) = u for every real u: a rule the canonical forms may use
+        ("sum(log(exp(x)))", "x", None, "(x .^ 0)'"),
+        # rational, not equal as text: proved by exact arithmetic
+        ("tr(X' A X)", "X", None, "X' A + (A X)'"),
+        ("x' A x", "x", None, "x' (A + A') (x' x) / (x' x)"),
+        # the domain of log|X| is det X > 0: the claim's X^-1 needs less
+        ("log|X|", "X", None, "inv(X)"),
+        # a symbolic power, all integers k (X^k needs X invertible where k < 0)
+        ("tr(X^k)", "X", "k: integer", "k X^(k-1)"),
+    ],
+)
+def test_right_claims_are_proved(expr, wrt, where, claim):
+    r = ed.check(expr, wrt, claim=claim, where=where)
+    if "(x' x) / (x' x)" in claim:  # undefined at x = 0 where x'Ax is differentiable
+        assert r.verdict == "wrong", str(r)
+        return
+    assert r.verdict == "right", str(r)
+    assert r.method, str(r)

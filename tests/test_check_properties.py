@@ -62,9 +62,10 @@ def wrong_claims(case: Case, name: str, claim: str, truth: np.ndarray) -> list[t
         ("factor", f"2 * ({claim})"),
         ("relative", f"1.0000001 * ({claim})"),
     ]
-    if truth.ndim == 2 and truth.shape[0] == truth.shape[1] and truth.shape[0] > 1:
-        if not np.allclose(truth, truth.T, rtol=1e-4, atol=1e-4 * np.max(np.abs(truth))):
-            out.append(("transpose", f"({claim})'"))
+    square = truth.ndim == 2 and truth.shape[0] == truth.shape[1] and truth.shape[0] > 1
+    atol = 1e-4 * np.max(np.abs(truth))
+    if square and not np.allclose(truth, truth.T, rtol=1e-4, atol=atol):  # not symmetric
+        out.append(("transpose", f"({claim})'"))
     symbolic = [v for v in case.real_vars if case.variables[v].ty.kind != "S" and "d" in case.where]
     for v in symbolic[:1]:  # only symbolic sizes can differ from the case's
         count = int(np.prod(sizes_of(case, v)))

@@ -70,7 +70,7 @@ def test_cayley_hamilton_adjugate_holds_for_3_by_3_only():
 
     rng = np.random.default_rng(1)
     X3, X2 = rng.normal(size=(3, 3)), rng.normal(size=(2, 2))
-    det = lambda X: np.linalg.det(X)  # noqa: E731
+    det = lambda X: np.linalg.det(X)
     assert not differs(claim, det, {"X": X3}, "X")  # at n = 3 it holds
     assert differs(claim, det, {"X": X2}, "X")
     assert_not_right("det(X)", "X", "0.5 (tr(X)^2 - tr(X^2)) I - tr(X) X + X^2")
@@ -87,7 +87,7 @@ def test_an_integer_symbol_dependent_term_is_wrong():
     # d(k x'x) = 2k x'; 2 (k + (k-2)(k-3)(k-4)) x' agrees for k = 2, 3, 4 only
     x = np.array([1.0, -2.0, 0.5])
     for k, wrong in [(2, False), (3, False), (4, False), (0, True), (5, True), (-1, True)]:
-        claim = lambda x, k=k: 2 * (k + (k - 2) * (k - 3) * (k - 4)) * x  # noqa: E731
+        claim = lambda x, k=k: 2 * (k + (k - 2) * (k - 3) * (k - 4)) * x
         assert differs(claim, lambda x, k=k: k * (x @ x), {"x": x}, "x") == wrong
     assert_not_right("k x' x", "x", "2 (k + (k-2)(k-3)(k-4)) x'", where="k: integer")
 
@@ -104,7 +104,7 @@ def test_abs_det_needs_determinants_of_both_signs():
     # d sqrt(det(X)^2) = d |det X| = sign(det X) det(X) X^-1 = |det X| X^-1: det(X) X^-1 only
     # where det X > 0
     X = np.array([[0.0, 1.0], [1.0, 0.5]])  # det = -1
-    claim = lambda X: np.linalg.det(X) * np.linalg.inv(X)  # noqa: E731
+    claim = lambda X: np.linalg.det(X) * np.linalg.inv(X)
     assert differs(claim, lambda X: np.sqrt(np.linalg.det(X) ** 2), {"X": X}, "X")
     r = assert_not_right("sqrt(det(X)^2)", "X", "det(X) inv(X)")
     assert np.linalg.det(np.asarray(r.counterexample["X"])) < 0

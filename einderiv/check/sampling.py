@@ -1,0 +1,239 @@
+"""Probing a claim numerically for ``check``: draws from the expression's domain, values of
+the derivative and the claim there, and points that show a claim wrong or undefined.
+
+Input: the expression ``f``, the engine's derivative ``expected`` and the claim (``Expr`` s).
+Output: ``Sampler``, whose methods draw probes (``draw``: sizes and modes cycle through
+``size_rounds`` and ``MODES``), evaluate both sides (``values``: the claim is nan where it is
+undefined), compare them (``agree``), look for a disagreement (``numerically_equal``), for a point
+where the claim alone is undefined (``undefined_claim_probe``), and for a small-integer
+counterexample (``counterexample``).
+Invariants: a probe is kept only where the expression and the derivative are finite (the domain
+is the expression's, never the claim's); sizes a claim leaves open follow the derivative's axes,
+else a guess (``guess``) that no proof may rest on; draws are deterministic (a fixed seed).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from einderiv.api import Expr
+from einderiv.backend.binding import dim_names
+from einderiv.check.domain import conditions, restricted
+from einderiv.check.probes import (
+    MAX_CONDITION,
+    MODES,
+    PROBES,
+    REDRAWS,
+    candidate_sizes,
+    close,
+    probe_sizes,
+    sample,
+    size_rounds,
+)
+from einderiv.errors import EinderivError
+from einderiv.ir import index_ir as T
+
+__all__ = ["Sampler", "is_zero_claim"]
+
+
+class Sampler:
+    """Numerical probes of ``claim`` against ``expected``, the derivative of ``f``."""
+
+    def __init__(self, f: Expr, expected: Expr, claim: Expr):
+        self.f, self.expected, self.claim = f, expected, claim
+        self.rng = np.random.default_rng(20261124)
+        self.guess = None
+        self.method_note = ""
+        self.rounds = size_rounds(f)
+        self.positive = restricted(f.term)
+
+    def undefined_claim_probe(self) -> dict | None:
+        """A point of the domain (expression and derivative finite) where the claim is not:
+        a variable's entry set to 0, the whole variable 0, or a square matrix made singular.
+        Only variables that no condition of the expression or the derivative mentions are
+        made degenerate: there both are polynomial-like and their values are trustworthy."""
+        imposed = conditions(self.f.term) | conditions(self.expected.term)
+        free = set(self.f.variables) - set().union(*(c.names for c in imposed))
+        for k in range(4):
+            try:
+                base = self.draw(k)
+            except EinderivError:
+                continue
+            for name, info in self.f.variables.items():
+                if info.kind == "integer" or name not in free:
+                    continue
+                for variant in _degenerate(base[name]):
+                    probe = {**base, name: variant}
+                    if not self.acceptable(probe, conditioned=False):
+                        continue
+                    _, got = self.values(probe)
+                    if not np.all(np.isfinite(got)):
+                        return probe
+        return None
+
+    # -- numeric ----------------------------------------------------------------------------
+
+    def numerically_equal(self) -> tuple[bool, dict | None]:
+        unfixed = self.free_dims - {a.dim for a in self.claim.axes}
+        guesses = candidate_sizes(self.f) if unfixed else [None]
+        first = None
+        for guess in guesses or [None]:  # tr(I) in a claim: which size is I? try each
+            self.guess = guess
+            agree, probe = self._probe_all()
+            if agree:
+                if guess is not None:
+                    self.method_note = f"reading the size the claim leaves open as {guess}"
+                return True, None
+            first = first or (guess, probe)
+        self.guess = first[0]
+        return False, first[1]
+
+    def _probe_all(self) -> tuple[bool, dict | None]:
+        drawn = 0
+        for k in range(PROBES):
+            try:
+                probe = self.draw(k)
+            except EinderivError:
+                continue  # no point of this kind in the domain (e.g. det < 0 under a logdet)
+            drawn += 1
+            want, got = self.values(probe)
+            if not self.agree(probe, want, got):
+                return False, probe
+        if not drawn:
+            raise EinderivError("could not draw inputs where the expression is defined")
+        return True, None
+
+    def agree(self, probe: dict, want: np.ndarray, got: np.ndarray) -> bool:
+        if close(want, got):
+            return True
+        if want.shape != got.shape or not np.all(np.isfinite(got)):
+            return False
+        return close(want, got, reference=self.largest_term(probe))
+
+    def largest_term(self, probe: dict) -> float:
+        """The largest value of a term of the derivative's or the claim's sum (rounding)."""
+        largest = 0.0
+        for e in (self.expected, self.claim):
+            if not isinstance(e.term, T.Add):
+                continue
+            for term in e.term.terms:
+                part = Expr(term, e.axes, e.variables, e.index_dims)
+                try:
+                    value = np.asarray(self.call(part, probe, e is self.claim), dtype=float)
+                except (EinderivError, np.linalg.LinAlgError):
+                    continue
+                if value.size and np.all(np.isfinite(value)):
+                    largest = max(largest, float(np.max(np.abs(value))))
+        return largest
+
+    def call(self, e: Expr, probe: dict, claim: bool = False):
+        """``e`` at ``probe``; ``claim``: ``e`` is (part of) the claim, give the sizes it
+        leaves open."""
+        given = {k: v for k, v in probe.items() if k in e.variables}
+        sizes = self.claim_sizes(probe) if claim else {}
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a probe outside the domain is simply redrawn
+            return e(**given, **sizes)
+
+    def values(self, probe: dict):
+        """The derivative's and the claim's values; the claim's is nan where it is undefined."""
+        want = np.asarray(self.call(self.expected, probe), dtype=float)
+        if is_zero_claim(self.claim):
+            return want, np.zeros_like(want)
+        try:
+            got = np.asarray(self.call(self.claim, probe, claim=True), dtype=float)
+        except (EinderivError, np.linalg.LinAlgError):
+            got = np.full(want.shape, np.nan)
+        return want, got
+
+    @property
+    def free_dims(self) -> set:
+        """Sizes of the claim that nothing in it fixes (``I``, free indices): they follow the
+        derivative's axes where they stand on one, else ``guess``."""
+        known = dim_names(self.f)
+        return {d for d in dim_names(self.claim) if d not in known}
+
+    def claim_sizes(self, probe: dict) -> dict:
+        sizes = probe_sizes(self.f, probe)
+        chosen = {}
+        for axis, want in zip(self.claim.axes, self.expected.axes):
+            if axis.dim in self.free_dims:
+                chosen[axis.dim] = want.dim if isinstance(want.dim, int) else sizes[want.dim]
+        for d in self.free_dims - set(chosen):
+            guess = self.guess
+            chosen[d] = guess if isinstance(guess, int) else sizes.get(guess, 2)
+        return chosen
+
+    def draw(self, k: int, integer: bool = False, sizes: dict | None = None) -> dict:
+        """Probe number ``k``: its sizes and mode cycle through ``size_rounds`` and ``MODES``."""
+        sizes = sizes or self.rounds[k % len(self.rounds)]
+        for attempt in range(REDRAWS):
+            mode = MODES[(k + attempt // 10) % len(MODES)]
+            probe = {}
+            for name, info in self.f.variables.items():
+                positive = name in self.positive
+                probe[name] = sample(self.rng, info, sizes, mode, positive, integer)
+            if self.acceptable(probe):
+                return probe
+        raise EinderivError("could not draw inputs where the expression is defined")
+
+    def acceptable(self, probe: dict, conditioned: bool = True) -> bool:
+        """In the expression's domain: the expression and its derivative are finite there
+        (and, when ``conditioned``, every square matrix is well-conditioned)."""
+        for value in probe.values() if conditioned else ():
+            array = np.asarray(value, dtype=float)
+            square = array.ndim == 2 and array.shape[0] == array.shape[1] and array.size
+            if square and np.linalg.cond(array) > MAX_CONDITION:
+                return False
+        try:
+            value = np.asarray(self.call(self.f, probe), dtype=float)
+            want = np.asarray(self.call(self.expected, probe), dtype=float)
+        except (EinderivError, np.linalg.LinAlgError):
+            return False
+        return bool(np.all(np.isfinite(value)) and np.all(np.isfinite(want)))
+
+    def counterexample(self, float_probe):
+        """Small integers where they show the mistake: the smallest sizes first (all-1 sizes
+        last), diagonally dominant matrices first; else the float probe that failed."""
+        failing = probe_sizes(self.f, float_probe)
+        rounds = sorted(self.rounds, key=lambda r: (set(r.values()) == {1}, sum(r.values())))
+        for sizes in [*rounds, failing]:
+            for k in range(8):
+                try:
+                    probe = self.draw(k + 1, integer=True, sizes=sizes)
+                except EinderivError:
+                    break
+                for name, info in self.f.variables.items():
+                    if info.kind == "integer":
+                        probe[name] = float_probe[name]
+                if not self.acceptable(probe):
+                    continue
+                want, got = self.values(probe)
+                if not self.agree(probe, want, got):
+                    return probe, got, want
+        want, got = self.values(float_probe)
+        return float_probe, got, want
+
+    # -- diagnosis --------------------------------------------------------------------------
+
+
+def _degenerate(value) -> list:
+    """Values at the edge of domains: one entry 0, all entries 0, a repeated row."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return [0.0]
+    one = array.copy()
+    one.flat[0] = 0.0
+    variants = [one, np.zeros_like(array)]
+    if array.ndim == 2 and array.shape[0] == array.shape[1] and array.shape[0] > 1:
+        singular = array.copy()
+        singular[0] = singular[1]
+        variants.append(singular)
+    return variants
+
+
+def is_zero_claim(claim: Expr) -> bool:
+    """The claim ``0``: right for a zero derivative of any shape."""
+    return isinstance(claim.term, (T.Zero, T.Num)) and getattr(claim.term, "value", 0) == 0

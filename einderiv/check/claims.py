@@ -15,6 +15,8 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+
 from einderiv.api import Expr, parse
 from einderiv.errors import EinderivError, ParseError, ShapeError
 
@@ -30,14 +32,16 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
         return claim, str(claim)
     if not isinstance(claim, str):
         raise EinderivError(f"the claim must be text or an Expr, not {type(claim).__name__}")
+    words = set(re.findall(r"[A-Za-z_]\w*", claim))  # declare only the names the claim can use
+    declarations = declarations_of(f, words)
     root = None
     if expected.slots is not None:
         root = tuple(None if i is None else i.dim for i in expected.slots)
     try:
         try:
-            parsed = parse(claim, where=declarations_of(f), what="claim", shape=root)
+            parsed = parse(claim, where=declarations, what="claim", shape=root)
         except ShapeError:
-            parsed = parse(claim, where=declarations_of(f), what="claim")  # judged: wrong shape
+            parsed = parse(claim, where=declarations, what="claim")  # judged: wrong shape
     except ParseError as error:
         raise ParseError(
             str(error).split("\n", 1)[0].split(": ", 1)[-1],
@@ -65,10 +69,13 @@ def _match_indices(claim: Expr, expected: Expr) -> Expr:
     return Expr(claim.term, axes, claim.variables, claim.index_dims)
 
 
-def declarations_of(f: Expr) -> str:
-    """``where`` text that gives the claim the expression's kinds and dimensions."""
+def declarations_of(f: Expr, names: set | None = None) -> str:
+    """``where`` text that gives the claim the expression's kinds and dimensions (of ``names``
+    only, when given)."""
     parts = []
     for name, info in sorted(f.variables.items()):
+        if names is not None and name not in names:
+            continue
         dims = f"({', '.join(map(str, info.dims))})" if info.dims else ""
         kind = info.kind
         if kind == "symmetric":

@@ -122,6 +122,8 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
 def _matrix_condition(kind: str, t) -> Condition:
     """A condition on the square matrix ``t.base`` (bound by ``t.bound``)."""
     base = T.rename(t.base, dict(zip(t.bound, T.bound_pair(t.bound[0].dim))))
+    if isinstance(base, T.Var) and base.indices == T.bound_pair(t.bound[0].dim)[::-1]:
+        base = base.replace(indices=base.indices[::-1])  # X' is invertible where X is
     text = _show(t.base)
     return Condition(kind, "matrix " + key(canonical(base, 1)), text, frozenset(_variables(base)))
 
@@ -136,7 +138,7 @@ def _show(t: T.Term) -> str:
 def conditions(t: T.Term) -> set[Condition]:
     """What ``t`` needs to be defined (a term with no conditions is defined everywhere)."""
     found: set[Condition] = set()
-    _collect(t, found)
+    _collect(canonical(t), found)  # summation variables named canonically (%r0, ...)
     return found
 
 

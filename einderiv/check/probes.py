@@ -49,7 +49,8 @@ PROBES = 12
 REDRAWS = 40
 MAX_CONDITION = 1e6
 MODES = ("signed", "near", "flipped", "positive")
-INTEGERS = (2, 0, 1, -1, 3, -2, 5, 7, -3, 12, 1, 25, -6, 40)
+INTEGERS = (2, 0, 1, -1, 3, -2, 5, 7, -3, 12, 1, 25, -6, 40)  # exact arithmetic
+NUMERIC_INTEGERS = (2, 0, 1, -1, 3, -2, 5, 4, -3, 6)  # floats: X^40 would only be rounding
 _ROUNDS = ((3, 4, 5, 2, 6), (1, 1, 1, 1, 1), (2, 5, 3, 4, 1), (4, 4, 4, 4, 4), (5, 2, 6, 3, 4))
 
 
@@ -107,7 +108,7 @@ def sample(rng, info, sizes: dict, mode: str, positive: bool, integer: bool = Fa
     (determinant < 0); positive: positive entries when ``positive`` (the variable is under a
     log or root of the expression), else as signed. ``integer``: small integers."""
     if info.kind == "integer":
-        return INTEGERS[int(rng.integers(len(INTEGERS)))]
+        return NUMERIC_INTEGERS[int(rng.integers(len(NUMERIC_INTEGERS)))]
     shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
     positive = positive and mode == "positive"
     if integer:
@@ -131,10 +132,11 @@ def sample(rng, info, sizes: dict, mode: str, positive: bool, integer: bool = Fa
     return values
 
 
-def exact_point(rng, f: Expr, sizes: dict, p: int) -> tuple[dict, dict]:
-    """A uniformly random point mod ``p`` (object arrays of ints) and integer-symbol values."""
+def exact_point(rng, variables: dict, sizes: dict, p: int) -> tuple[dict, dict]:
+    """A uniformly random point mod ``p`` (object arrays of ints) and integer-symbol values,
+    for ``variables`` (name -> ``VarInfo``)."""
     values, ints = {}, {}
-    for name, info in f.variables.items():
+    for name, info in variables.items():
         if info.kind == "integer":
             ints[name] = INTEGERS[int(rng.integers(len(INTEGERS)))]
             continue

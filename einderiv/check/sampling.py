@@ -48,6 +48,11 @@ class Sampler:
         self.method_note = ""
         self.rounds = size_rounds(f)
         self.positive = restricted(f.term)
+        self.used = {  # declared variables the expression and the claim use: only they vary
+            name: info
+            for name, info in f.variables.items()
+            if info.kind == "integer" or T.mentions(f.term, name) or T.mentions(claim.term, name)
+        }
 
     def undefined_claim_probe(self) -> dict | None:
         """A point of the domain (expression and derivative finite) where the claim is not:
@@ -61,7 +66,7 @@ class Sampler:
                 base = self.draw(k)
             except EinderivError:
                 continue
-            for name, info in self.f.variables.items():
+            for name, info in self.used.items():
                 if info.kind == "integer" or name not in free:
                     continue
                 for variant in _degenerate(base[name]):
@@ -172,7 +177,7 @@ class Sampler:
         for attempt in range(REDRAWS):
             mode = MODES[(k + attempt // 10) % len(MODES)]
             probe = {}
-            for name, info in self.f.variables.items():
+            for name, info in self.used.items():
                 positive = name in self.positive
                 probe[name] = sample(self.rng, info, sizes, mode, positive, integer)
             if self.acceptable(probe):

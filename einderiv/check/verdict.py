@@ -251,7 +251,7 @@ class _Judge(Sampler):
         for sizes in self.rounds:
             for p in X.PRIMES:
                 for _ in range(4):  # a denominator vanishing at a random point: redraw
-                    values, ints = exact_point(rng, self.f, sizes, p)
+                    values, ints = exact_point(rng, self.used, sizes, p)
                     atoms = {"rng": rng}
                     try:
                         a = X.evaluate(want, sizes, ints, values, p, atoms).aligned(order)

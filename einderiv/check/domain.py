@@ -64,14 +64,7 @@ class Condition:
         return f"{what} {words.get(first, first)}" + (f" {rest}" if rest else "")
 
 
-_POSITIVE_FUNCTIONS = {
-    "exp": "positive",
-    "sigmoid": "positive",
-    "softplus": "positive",
-    "cosh": "positive",
-    "abs": "nonnegative",
-    "sqrt": "nonnegative",
-}
+_POSITIVE_FUNCTIONS = {"exp": "positive"}  # (belongs in the operator registry: a sign field)
 _HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}
 _HOLDS["nonzero"] = ("positive",)
 

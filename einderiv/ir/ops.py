@@ -81,6 +81,25 @@ def _step(x):
     return np.where(x > 0, 1.0, 0.0)
 
 
+_PI = T.Num(Fraction("3.141592653589793"))
+
+
+def _erf(x):
+    import math  # the standard library's erf, entry by entry: numpy has none, scipy is not needed
+
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _xp_erf(xp):
+    if hasattr(xp, "erf"):  # torch
+        return xp.erf
+    if xp.__name__ == "jax.numpy":
+        from jax.scipy.special import erf
+
+        return erf
+    return _erf
+
+
 def _xp_sigmoid(xp):
     return lambda x: xp.exp(-xp.logaddexp(xp.zeros_like(x), -x))
 
@@ -193,6 +212,16 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         _softplus,
         lambda xp: lambda x: xp.logaddexp(xp.zeros_like(x), x),
         r"\operatorname{softplus}",
+    ),
+    # erf'(u) = 2 pi^(-1/2) exp(-u^2)   (pi as the decimal 3.141592653589793: a number, not a name)
+    Elementwise(
+        "erf",
+        lambda u: T.Prod(
+            (T.Num(Fraction(2)), _power(_PI, Fraction(-1, 2)), T.Func("exp", _neg(_power(u, 2))))
+        ),
+        _erf,
+        _xp_erf,
+        r"\operatorname{erf}",
     ),
     # relu'(u) = step(u)   (relu'(0) = 0)
     Elementwise(

@@ -399,6 +399,9 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
         case M.Name(name=name):
             return latex_name(name), ATOM
         case M.Number(value=value):
+            text = M.format_number(value)
+            if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
+                return text, (UNARY if value < 0 else ATOM)
             if value.denominator != 1:
                 sign = "-" if value < 0 else ""
                 return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT

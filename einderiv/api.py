@@ -86,7 +86,7 @@ class Expr:
         return tuple(i.name for i in self.axes)
 
     @guarded
-    def __call__(self, *args, **values) -> np.ndarray:
+    def __call__(self, /, *args, **values) -> np.ndarray:
         if args:
             raise EvaluationError(positional_message(self))
         arrays, dims, ints = bind(self, values)

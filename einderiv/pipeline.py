@@ -47,7 +47,8 @@ def front(
     """parse -> infer kinds and shapes -> lower."""
     decls = parse_declarations(where) if where else ()
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
-    tree: M.MExpr = parse_expression(text, declared=declared, what=what)
+    integers = frozenset(d.name for d in decls if d.kind == "integer")
+    tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
     tree, notes = split_letters(tree, declared)
     for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)
         warnings.warn(note, ReadAsProduct, stacklevel=4)

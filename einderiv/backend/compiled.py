@@ -80,7 +80,7 @@ class CompiledExpr:
         run.source = source
         return run
 
-    def source(self, **sizes) -> str:
+    def source(self, /, **sizes) -> str:
         """The Python code run for the given dimension sizes (``n=100, m=50``)."""
         return self._program(sizes).source
 

@@ -95,6 +95,7 @@ class ParseState:
     what: str  # the text's name in messages: "expression", "claim", "declarations"
     declared: frozenset  # names written against '(' that are products, not calls
     declarations: bool  # parsing a ``where`` list (every ``name(`` is a kind's dimensions)
+    integers: frozenset = frozenset()  # names declared ``integer``: ``X^T`` is then a power
 
 
 STATE: contextvars.ContextVar[ParseState] = contextvars.ContextVar("einderiv_parse_state")

@@ -89,10 +89,13 @@ def _fold(cls, left, right):
 
 
 def _exponent(base, exponent, span):
+    """``X^T`` is a transpose and ``X^-T`` the transposed inverse, unless ``T`` is declared an
+    integer (SPEC 6.3: a declared integer is a power, never the transpose operator)."""
+    transpose = "T" not in STATE.get().integers
     match exponent:
-        case ir.Name(name="T"):
+        case ir.Name(name="T") if transpose:
             return ir.Transpose(base, span=span)
-        case ir.Neg(operand=ir.Name(name="T")):
+        case ir.Neg(operand=ir.Name(name="T")) if transpose:
             return ir.Transpose(ir.Inverse(base, span=span), span=span)
         case ir.Number(value=-1):
             return ir.Inverse(base, span=span)
@@ -306,15 +309,20 @@ def _parse_tokens(tokens) -> _S:
 
 
 def parse_expression(
-    text: str, *, declared: frozenset[str] = frozenset(), what: str = "expression"
+    text: str,
+    *,
+    declared: frozenset[str] = frozenset(),
+    what: str = "expression",
+    integers: frozenset[str] = frozenset(),
 ) -> ir.MExpr:
     """Parse ``text`` (SPEC section 1) to matrix IR.
 
     ``declared`` names written against ``(`` are products (``a(b+c)``), as single letters are;
-    ``what`` names the text in error messages ("expression", "claim", ...).
+    ``what`` names the text in error messages ("expression", "claim", ...); ``integers`` are
+    the names declared ``integer`` (``X^T`` is a power when ``T`` is one of them).
     Raises ``ParseError`` for bad syntax, ``EinderivError`` for a tree deeper than ``MAX_DEPTH``.
     """
-    state = ParseState(text, what, frozenset(declared), False)
+    state = ParseState(text, what, frozenset(declared), False, frozenset(integers))
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
     if isinstance(text, str) and "**" in text:

@@ -183,8 +183,10 @@ class ShapeWalk:
         self.inf.unify(ls[1], rs[1], e, what)
         return ls
 
-    def _square(self, e, x, fn):
-        rows, cols = self.shape(x)
+    def _square(self, e, x, fn, shape=None):
+        """The shape of the square matrix ``x`` (``shape``: its shape when already walked; a
+        second walk would give an ``I`` inside it a second, untied size cell)."""
+        rows, cols = self.shape(x) if shape is None else shape
         if rows is None and cols is None:
             return (None, None)
         if rows is None or cols is None:
@@ -199,9 +201,10 @@ class ShapeWalk:
     def _power(self, e, base, exponent):
         if not is_scalar(self.shape(exponent)):
             raise ShapeError(f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar")
-        if is_scalar(self.shape(base)):
+        walked = self.shape(base)
+        if is_scalar(walked):
             return (None, None)
-        shape = self._square(e, base, "a matrix power")
+        shape = self._square(e, base, "a matrix power", walked)
         bad = _non_integer_part(exponent, self.inf)
         if bad is not None:
             hint = f"; declare `{bad}: integer`" if bad[:1].isalpha() else ""
@@ -233,7 +236,7 @@ class ShapeWalk:
                 return (cols, cols)
             if rows is None:
                 raise ShapeError(f"`{M.show(e)}`: diag needs a vector or a square matrix")
-            self._square(e, x, "diag")
+            self._square(e, x, "diag", (rows, cols))
             return (rows, None)
         raise ShapeError(f"unknown function {fn}")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify, tidy
-from einderiv.errors import ReadAsProduct
+from einderiv.errors import ReadAsProduct, ShapeError, caret_context
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower
 from einderiv.frontend.parse import parse_declarations, parse_expression
@@ -52,7 +52,15 @@ def front(
     tree, notes = split_letters(tree, declared)
     for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)
         warnings.warn(note, ReadAsProduct, stacklevel=4)
-    typed = infer(tree, decls, root)
+    try:
+        typed = infer(tree, decls, root)
+    except ShapeError as error:
+        span = getattr(error, "span", None)  # a misused function knows where it was written
+        if span is None or not isinstance(text, str):
+            raise
+        line = text.count("\n", 0, span[0]) + 1
+        column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
+        raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
     return typed, lower(typed)
 
 

@@ -20,6 +20,7 @@ from einderiv.ir.matrix_ir import SCALAR_FUNCTIONS
 N = 3
 i, j, k, l2 = (T.Index(name, N) for name in ("i", "j", "k", "l"))
 p, q = T.bound_pair(N)
+C = T.Index("c", N * N)  # a compound index over pairs (i, j)
 
 
 def X(a, b):
@@ -99,6 +100,10 @@ EXAMPLES = {
     "matpow_trivial": T.MatPow(X(p, q), (p, q), T.affine(1), (i, j)),
     "matpow_normalise": T.MatPow(X(q, p), (p, q), T.affine(-1), (i, j)),
     "sumover_simple": _sumover(T.Var("A", (i, j))),
+    # sum_{c,k,l} delta[c,(i,j)] delta[c,(k,l)] X[k,l] -> X[i,j] (a compound names one pair)
+    "prod_pair_shared": T.Prod((T.Pair(C, i, j), T.Pair(C, k, l2), X(k, l2)), (C, k, l2)),
+    # sum_c delta[c,(i,j)] X[i,j] -> X[i,j] (every pair has one compound)
+    "prod_pair_summed": T.Prod((T.Pair(C, i, j), X(i, j)), (C,)),
 }
 
 

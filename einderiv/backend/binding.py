@@ -16,6 +16,7 @@ import numpy as np
 
 from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors, is_compound
 
 
 def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
@@ -23,6 +24,7 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
     ints: dict = {}
     dims: dict = {}
     where: dict = {}
+    compounds: list = []
     sizes = dim_names(f)
     for name, value in values.items():
         if name in f.variables:
@@ -59,10 +61,15 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
                 f"but the array given has shape {array.shape}"
             )
         for dim, size in zip(info.dims, array.shape):
+            if is_compound(dim):  # checked once the plain sizes are known
+                compounds.append((name, dim, size, array.shape))
+                continue
             _bind_dim(name, info, dim, size, array.shape, dims, where)
         if info.kind == "symmetric" and not np.allclose(array, array.T, rtol=1e-10, atol=1e-12):
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
         arrays[name] = array
+    for name, dim, size, shape in compounds:
+        _bind_compound(name, dim, size, shape, dims, where)
     return arrays, dims, ints
 
 
@@ -91,7 +98,7 @@ def bind(f, values: dict) -> tuple[dict, dict, dict]:
             array = np.asarray(float(value))
         else:
             return bind_checked(f, values)
-        if array.ndim != ndim or kind == "symmetric":
+        if array.ndim != ndim or kind == "symmetric" or plan.compound:
             return bind_checked(f, values)
         for dim, size in zip(var_dims, array.shape):
             known = dim if isinstance(dim, int) else dims.setdefault(dim, size)
@@ -108,6 +115,7 @@ class _Plan:
     variables: tuple  # (name, kind, ndim, dims) per variable
     accepted: frozenset  # keyword names an evaluation accepts
     sizes: frozenset
+    compound: bool  # some variable is sized by a compound dimension ("m*n"): the careful path
 
 
 def _plan_of(f) -> _Plan:
@@ -119,7 +127,8 @@ def _plan_of(f) -> _Plan:
             (name, info.kind, ndims[info.kind], info.dims) for name, info in f.variables.items()
         )
         sizes = dim_names(f)
-        made = _Plan(variables, frozenset(f.variables) | sizes, sizes)
+        compound = any(is_compound(d) for v in f.variables.values() for d in v.dims)
+        made = _Plan(variables, frozenset(f.variables) | sizes, sizes, compound)
         object.__setattr__(f, "_plan", made)
         return made
 
@@ -133,7 +142,8 @@ def dim_names(f) -> frozenset:
         names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
         names |= {d for d in f.index_dims.values() if isinstance(d, str)}
         names |= term_dims(f.term)
-        object.__setattr__(f, "_dims", frozenset(names))
+        plain = {p for d in names for p in dim_factors(d) if isinstance(p, str)}
+        object.__setattr__(f, "_dims", frozenset(plain))
         return f._dims
 
 
@@ -145,6 +155,8 @@ def term_dims(t: T.Term) -> set:
             found = {i.dim for i in indices}
         case T.Delta(a=a):
             found = {a.dim}
+        case T.Pair(c=c):
+            found = {c.dim}
         case T.Ones(index=index):
             found = {index.dim}
         case T.Size(dim=dim):
@@ -173,6 +185,32 @@ def _bind_dim(name, info, dim, size, shape, dims, where):
     if dim not in dims:
         dims[dim] = size
         where[dim] = f"{dim} = {size} from the shape of {name}"
+
+
+def _bind_compound(name, dim, size, shape, dims, where):
+    """An axis over pairs ("m*n"): its length is the product of the sizes; one unknown factor is
+    found by division."""
+    factors = dim_factors(dim)
+    known = [f if isinstance(f, int) else dims.get(f) for f in factors]
+    missing = [f for f, k in zip(factors, known) if k is None]
+    product = 1
+    for k in known:
+        product *= k if k is not None else 1
+    if len(missing) == 1 and size % product == 0:
+        dims[missing[0]] = size // product
+        where[missing[0]] = f"{missing[0]} = {size // product} from the shape of {name}"
+        return
+    if missing:
+        raise EvaluationError(
+            f"{name} has shape {shape}, of length {dim}, but the sizes "
+            f"{', '.join(map(str, missing))} are not fixed by any array; pass them by keyword"
+        )
+    if product != size:
+        raise EvaluationError(
+            f"{name} has shape {shape}, but its length is {dim} = {product} ("
+            + "; ".join(where[f] for f in factors if isinstance(f, str) and f in where)
+            + ")"
+        )
 
 
 def _positive_int(name, value) -> int:

@@ -26,6 +26,7 @@ from einderiv.backend.plan_values import dim_local, integer_text, safe_name
 from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES, function_source
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors, is_compound
 
 NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
@@ -145,6 +146,8 @@ class _Loops:
     def size(self, dim) -> str:
         if isinstance(dim, int):
             return str(dim)
+        if is_compound(dim):
+            return "(" + " * ".join(map(self.size, dim_factors(dim))) + ")"
         self.used_dims.add(dim)
         return _local(dim)
 
@@ -183,6 +186,8 @@ class _Loops:
                 return f"np.ones({self.size(index.dim)})", (index,)
             case T.Delta(a=a, b=b):
                 return f"np.eye({self.size(a.dim)})", (a, b)
+            case T.Pair(c=c, i=i, j=j) if i != j:
+                return f"_pair({self.size(i.dim)}, {self.size(j.dim)})", (c, i, j)
             case T.Var(name=name, indices=indices):
                 self.used_vars.add(name)
                 unique = tuple(dict.fromkeys(indices))

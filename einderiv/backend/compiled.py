@@ -29,6 +29,7 @@ from einderiv.backend.plan_values import safe_name
 from einderiv.backend.render import Render, live_steps
 from einderiv.backend.runtime import BACKENDS, jit_or_eager, namespace
 from einderiv.errors import EinderivError, EvaluationError
+from einderiv.ir.node import is_compound
 
 MAX_PROGRAMS = 128  # rendered programs kept per compiled function (one per set of sizes)
 _MISSING = object()  # default of the entry function's keyword parameters
@@ -168,6 +169,8 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
         return None
     if any(info.kind == "symmetric" for info in variables.values()):
         return None
+    if any(is_compound(d) for info in variables.values() for d in info.dims):
+        return None  # a length over pairs ("m*n") is checked by binding.bind
     ndims = {"scalar": 0, "vector": 1, "matrix": 2}
     checks, converts, shape_checks = ["not _kw"], [], []
     where: dict = {}  # dim -> the text of its size

@@ -22,6 +22,7 @@ import opt_einsum as oe
 from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
+from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE
 
 
@@ -60,8 +61,9 @@ class _Evaluator:
         self.cache: dict = {}
 
     def size(self, dim) -> int:
-        if isinstance(dim, int):
-            return dim
+        return dim_size(dim, self._named_size)
+
+    def _named_size(self, dim) -> int:
         if dim not in self.dims:
             raise EvaluationError(
                 f"the size {dim} is not fixed by any array; pass it as a keyword ({dim}=...)"
@@ -101,6 +103,9 @@ class _Evaluator:
                 if a == b:
                     return np.ones(self.size(a.dim)), (a,)
                 return np.eye(self.size(a.dim)), (a, b)
+            case T.Pair(c=c, i=i, j=j):
+                pair = pair_array(self.size(i.dim), self.size(j.dim))
+                return (np.einsum("cii->ci", pair), (c, i)) if i == j else (pair, (c, i, j))
             case T.Var(name=name, indices=indices):
                 return self._var(name, indices)
             case T.Add(terms=terms):
@@ -152,7 +157,12 @@ class _Evaluator:
         return array, tuple(indices)
 
     def _prod(self, factors, summed, t):
-        operands = [self.ev(f) for f in factors]
+        operands = [self.ev(f) for f in factors if type(f) is not T.Pair]
+        for pair in (f for f in factors if type(f) is T.Pair):
+            if self._unpair(pair, operands, summed):
+                summed = tuple(s for s in summed if s != pair.c)  # reshaped away
+            else:
+                operands.append(self.ev(pair))
         output = tuple(sorted(T.free(t), key=lambda i: i.name))
         symbols: dict = {}
         specs, arrays = [], []
@@ -178,6 +188,23 @@ class _Evaluator:
         if np.ndim(scale) != 0 or scale != 1.0:
             value = value * scale
         return value, output
+
+    def _unpair(self, pair: T.Pair, operands: list, summed) -> bool:
+        """``sum_c delta[c,(i,j)] u[c]`` as a reshape of ``u``'s axis c into (j, i) (c = i + m j),
+        never a dense pair tensor; False (nothing done) when c is not summed or not carried."""
+        c, i, j = pair.c, pair.i, pair.j
+        hits = [k for k, (_, order) in enumerate(operands) if c in order]
+        if c not in summed or not hits or i == j:
+            return False
+        if any(i in operands[k][1] or j in operands[k][1] for k in hits):
+            return False  # a label twice in one operand: the dense tensor keeps it simple
+        ni, nj = self.size(i.dim), self.size(j.dim)
+        for k in hits:
+            array, order = operands[k]
+            p = order.index(c)
+            array = array.reshape(array.shape[:p] + (nj, ni) + array.shape[p + 1 :])
+            operands[k] = (array, order[:p] + (j, i) + order[p + 1 :])
+        return True
 
     def _square(self, base, bound) -> np.ndarray:
         array, order = self.ev(base)
@@ -222,6 +249,11 @@ class _Evaluator:
         return total, order
 
 
+def pair_array(m: int, n: int) -> np.ndarray:
+    """``delta[c,(i,j)]`` as an (m n, m, n) array: 1 where c = i + m j."""
+    return np.eye(m * n).reshape(m * n, n, m).transpose(0, 2, 1)
+
+
 def einsum_program(term: T.Term, axes) -> list[str]:
     """The contractions that evaluate ``term``, innermost first, one line per product."""
     lines: list[str] = []
@@ -235,6 +267,8 @@ def einsum_program(term: T.Term, axes) -> list[str]:
                 return str(value)
             case T.Delta():
                 return "I"
+            case T.Pair():
+                return "pair"
             case T.Ones():
                 return "ones"
         if t not in names:
@@ -282,6 +316,8 @@ def _order_of(t: T.Term) -> tuple:
         return tuple(dict.fromkeys(t.indices))
     if isinstance(t, T.Delta):
         return (t.a, t.b)
+    if isinstance(t, T.Pair):
+        return (t.c, t.i, t.j)
     if isinstance(t, T.Ones):
         return (t.index,)
     return tuple(sorted(T.free(t), key=lambda i: i.name))

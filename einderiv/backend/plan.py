@@ -46,6 +46,7 @@ from einderiv.backend.plan_values import (
 )
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors
 
 
 class Planner(FunctionPlanning):
@@ -71,8 +72,9 @@ class Planner(FunctionPlanning):
         return name
 
     def use_dim(self, dim):
-        if not isinstance(dim, int):
-            self.dims.setdefault(dim, None)
+        for factor in dim_factors(dim):  # a compound ("m*n") is sized by its factors
+            if not isinstance(factor, int):
+                self.dims.setdefault(factor, None)
 
     def integer(self, const, terms) -> str:
         """Python text of ``const + sum(coeff * name)`` over integer variables."""
@@ -172,6 +174,20 @@ class Planner(FunctionPlanning):
                 return self._lookup(
                     ("Delta", a.dim), (a, b), lambda: Val("1.0", (), (a,), ((b, a),), 1.0, 1.0)
                 )
+            case T.Pair(c=c, i=i, j=j) if i != j:  # delta[c,(i,j)]: a constant (m n, m, n) array
+                self.use_dim(c.dim)
+                return self._lookup(
+                    ("Pair", i.dim, j.dim),
+                    (c, i, j),
+                    lambda: Val(
+                        self.step(
+                            (), lambda r: f"_pair({r.size_text(i.dim)}, {r.size_text(j.dim)})"
+                        ),
+                        (c, i, j),
+                    ),
+                )
+            case T.Pair():
+                return self._fallback(t)
             case T.Var(name=name, indices=indices):
                 return self._var(name, indices)
             case T.Add():

@@ -23,6 +23,7 @@ from einderiv.backend.plan_values import align, dim_local, literal, pair_order, 
 from einderiv.backend.runtime import HELPER_NAMES
 from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors, dim_size, is_compound
 
 
 class Render:
@@ -45,8 +46,9 @@ class Render:
         self.on_fallback = None  # generic: renders a symbolic sum (set by codegen)
 
     def size(self, dim) -> int:
-        if isinstance(dim, int):
-            return dim
+        return dim_size(dim, self._named_size)
+
+    def _named_size(self, dim) -> int:
         value = self.sizes.get(dim)
         if value is None:
             raise EvaluationError(
@@ -57,6 +59,8 @@ class Render:
     def size_text(self, dim) -> str:
         if isinstance(dim, int) or not self.generic:
             return str(self.size(dim))
+        if is_compound(dim):
+            return "(" + " * ".join(map(self.size_text, dim_factors(dim))) + ")"
         self.used_dims.setdefault(dim, None)
         return dim_local(dim, HELPER_NAMES)
 

@@ -94,6 +94,11 @@ def _diagonal(x):
     return np.diagonal(x).copy()
 
 
+def _pair(m, n):
+    """``delta[c,(i,j)]`` as an (m n, m, n) array: 1 where c = i + m j (vec's order)."""
+    return np.eye(m * n).reshape(m * n, n, m).transpose(0, 2, 1)
+
+
 def _broadcast(x, shape):
     return np.broadcast_to(x, shape).copy()
 
@@ -119,6 +124,7 @@ def _numpy_namespace() -> dict:
         "_einsum": np.einsum,
         "_diagonal": _diagonal,
         "_eye": np.eye,
+        "_pair": _pair,
         "_zeros": np.zeros,
         "_broadcast": _broadcast,
         "_expand": _expand,
@@ -165,6 +171,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_einsum": functools.partial(oe.contract, backend=name),
         "_diagonal": diagonal,
         "_eye": lambda n: to(np.eye(n)),
+        "_pair": lambda m, n: to(_pair(m, n)),
         "_zeros": lambda shape: to(np.zeros(shape)),
         "_broadcast": lambda x, shape: x * to(np.ones(shape)),
         "_expand": None,
@@ -246,7 +253,7 @@ ALIASES = {f"_{name}": op.source for name, op in ELEMENTWISE.items() if op.sourc
 DEFINED = (
     {
         fn.__name__: inspect.getsource(fn)
-        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast)
+        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair)
     }
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ELEMENTWISE.items() if not op.source}
     | {

@@ -87,8 +87,8 @@ class _Differentiator:
 # Rules. Each is the formula in the comment above it.
 
 
-# d c = 0 for constants, deltas, ones and sizes
-@rule(T.Zero, T.Num, T.Affine, T.Delta, T.Ones, T.Size)
+# d c = 0 for constants, deltas (plain and compound), ones and sizes
+@rule(T.Zero, T.Num, T.Affine, T.Delta, T.Pair, T.Ones, T.Size)
 def d_constant(t, wrt, diff):
     return ZERO
 

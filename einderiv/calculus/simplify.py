@@ -10,13 +10,13 @@ only the structural rules, for showing derivation steps.
 
 from __future__ import annotations
 
-from einderiv.calculus import powers, rules
+from einderiv.calculus import compound, powers, rules
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, scope, unbind
 from einderiv.ir.index_ir import Term
 
-RULES: list[Rule] = rules.RULES + powers.RULES  # the whole table, in order of priority
+RULES: list[Rule] = rules.RULES + powers.RULES + compound.RULES  # the table, in priority order
 
 _MAX_REWRITES = 10_000
 _EXPAND_LIMIT = 16

@@ -24,6 +24,7 @@ import itertools
 
 from einderiv.errors import ShapeError
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import dim_product
 
 __all__ = ["DimCell", "Inference", "child_fields", "describe_shape", "resolve_names"]
 
@@ -31,13 +32,14 @@ __all__ = ["DimCell", "Inference", "child_fields", "describe_shape", "resolve_na
 class DimCell:
     """A union-find cell for one dimension. ``value`` is set for declared (fixed) sizes."""
 
-    __slots__ = ("order", "origin", "parent", "value")
+    __slots__ = ("factors", "order", "origin", "parent", "value")
 
-    def __init__(self, value, origin: str, order: int):
+    def __init__(self, value, origin: str, order: int, factors=None):
         self.parent = self
         self.value = value
         self.origin = origin
         self.order = order
+        self.factors = factors  # (fast, slow) cells of a compound dimension (vec, kron)
 
     def root(self) -> DimCell:
         cell = self
@@ -77,7 +79,22 @@ def _describe(d: DimCell | None) -> str:
     if d is None:
         return "no axis"
     root = d.root()
+    if root.value is None and root.factors is not None:
+        fast, slow = (_describe(f) for f in root.factors)
+        return "?" if "?" in (fast, slow) else f"{fast}*{slow}"
     return str(root.value) if root.value is not None else "?"
+
+
+def _contains(compound: DimCell, cell: DimCell) -> bool:
+    """Whether ``cell``'s class is a factor of ``compound``'s (at any depth)."""
+    todo = [f.root() for f in compound.root().factors or ()]
+    target = cell.root()
+    while todo:
+        f = todo.pop()
+        if f is target:
+            return True
+        todo.extend(g.root() for g in f.factors or ())
+    return False
 
 
 class Inference:
@@ -96,6 +113,12 @@ class Inference:
 
     def cell(self, value=None, origin: str = "") -> DimCell:
         made = DimCell(value, origin, len(self.cells))
+        self.cells.append(made)
+        return made
+
+    def product(self, fast: DimCell, slow: DimCell, origin: str) -> DimCell:
+        """A compound dimension: the pairs (i, j) of ``fast`` by ``slow``, i fastest."""
+        made = DimCell(None, origin, len(self.cells), (fast, slow))
         self.cells.append(made)
         return made
 
@@ -151,10 +174,27 @@ class Inference:
                 ra, rb = rb, ra
             ra.origin = f"{ra.origin} ({rb.value} = {ra.value})"
             rb.value = None
+        if ra.factors is not None or rb.factors is not None:
+            self._unify_compound(ra, rb, context, what)
+            ra, rb = ra.root(), rb.root()
+            if ra is rb:
+                return
         keep, drop = (ra, rb) if ra.value is not None or rb.value is None else (rb, ra)
         if keep.value is None and drop.order < keep.order:
             keep, drop = drop, keep
         drop.parent = keep
+        keep.factors = keep.factors or drop.factors
+
+    def _unify_compound(self, ra: DimCell, rb: DimCell, context, what) -> None:
+        """Compound sizes are equal factor by factor (``kron(A, B) vec(X)`` makes X q-by-n for
+        B p-by-q and A m-by-n); a compound never equals a named size or one of its own factors;
+        a number is checked when the names are resolved."""
+        for a, b in ((ra, rb), (rb, ra)):
+            if a.factors is not None and (_contains(a, b) or isinstance(b.value, str)):
+                self._fail(a, b, context, what)
+        if ra.factors is not None and rb.factors is not None:
+            for x, y in zip(ra.factors, rb.factors):
+                self.unify(x, y, context, what)
 
     def _fail(self, a, b, context: M.MExpr, what):
         what = what() if callable(what) else what
@@ -258,7 +298,8 @@ def child_fields(e: M.MExpr) -> list:
 
 
 def resolve_names(inf: Inference) -> dict:
-    """A name for every cell (its class's fixed size, or a fresh name), and None for None."""
+    """A name for every cell (its class's fixed size, or a fresh name), and None for None.
+    A compound class is named by its factors (``"m*n"``, or a number when both are numbers)."""
     roots = [c.root() for c in inf.cells]
     taken = {r.value for r in roots if r.value is not None}
     taken.update(inf.vars)
@@ -266,7 +307,7 @@ def resolve_names(inf: Inference) -> dict:
     names: dict = {None: None}
     for cell, root in zip(inf.cells, roots):
         name = names.get(root)
-        if name is None:
+        if name is None and root.factors is None:
             name = root.value
             if name is None:
                 if pool is None:
@@ -274,5 +315,24 @@ def resolve_names(inf: Inference) -> dict:
                     pool = (n for n in candidates if n not in taken)
                 name = next(pool)
             names[root] = name
-        names[cell] = name
+        if name is not None:
+            names[cell] = name
+    for cell, root in zip(inf.cells, roots):
+        if cell not in names:
+            names[cell] = _compound_name(root, names)
     return names
+
+
+def _compound_name(root: DimCell, names: dict):
+    """``"m*n"`` for a compound class of m by n (a fixed number must equal the product)."""
+    found = names.get(root)
+    if found is None:
+        fast, slow = (_compound_name(f.root(), names) for f in root.factors)
+        found = dim_product(fast, slow)
+        if isinstance(root.value, int) and isinstance(found, int) and root.value != found:
+            raise ShapeError(
+                f"shapes do not fit: a size {root.value} ({root.origin}) is the size of "
+                f"pairs of {fast} by {slow}, which is {found}"
+            )
+        names[root] = found
+    return found

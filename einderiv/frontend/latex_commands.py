@@ -68,6 +68,7 @@ _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"
 _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
           "biggl", "biggr", "Biggl", "Biggr"}  # fmt: skip
 _OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "odot": ".*", "circ": ".*", "oslash": "./"}
+_OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
 

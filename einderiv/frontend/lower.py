@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.errors import ShapeError
+from einderiv.frontend.lower_compound import CompoundLowering, tied
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -63,7 +64,7 @@ def lower(typed: Typed) -> Lowered:
     return Lowered(term, axes + tuple(users), None if users else out)
 
 
-class _Lowerer:
+class _Lowerer(CompoundLowering):
     def __init__(self, typed: Typed):
         self.typed = typed
 
@@ -135,6 +136,8 @@ class _Lowerer:
                 if self._is_scalar(x):
                     return _reciprocal(self.scalar(x))
                 return self._matpow(x, T.affine(-1), out)
+            case M.Call(fn="kron", args=(x, y)):
+                return self._kron(x, y, out)
             case M.Call(fn=fn, args=(x,)):
                 return self._call(fn, x, out)
             case M.Entry():
@@ -191,17 +194,22 @@ class _Lowerer:
         if isinstance(e, _Reciprocal):
             term = _reciprocal(self.scalar(e.operand))
             return _Factor(term, tuple(sorted(user_free(term), key=lambda i: i.name)))
+        pairs: list[T.Pair] = []  # a compound index (i,j) is a fresh c and delta[c,(i,j)]
         if isinstance(e, M.Entry):
             rows, cols = self.typed.shape(e.base)
             names = iter(e.indices)
-            out = tuple(None if d is None else self.index(next(names)) for d in (rows, cols))
-            written = tuple(i for i in out if i is not None)
-            return _Factor(self.lo(e.base, out), written)
+            out = tuple(
+                None if d is None else self.compound(next(names), pairs) for d in (rows, cols)
+            )
+            return _Factor(tied(self.lo(e.base, out), pairs), self._written(e.indices))
         if isinstance(e, M.KDelta):  # delta[i,j,k] = delta[i,j] delta[i,k]
-            first, *others = (self.index(n) for n in e.indices)
+            first, *others = (self.compound(n, pairs) for n in e.indices)
             deltas = tuple(T.Delta(first, j) for j in others)
-            term = deltas[0] if len(deltas) == 1 else T.Prod(deltas)
-            return _Factor(term, (first, *others))
+            if not pairs:
+                term = deltas[0] if len(deltas) == 1 else T.Prod(deltas)
+            else:
+                term = tied(T.Prod(deltas), pairs)
+            return _Factor(term, self._written(e.indices))
         term = self.scalar(e)
         return _Factor(term, tuple(sorted(user_free(term), key=lambda i: i.name)))
 
@@ -323,6 +331,11 @@ class _Lowerer:
                 return T.Pow(T.Pow(inner, T.Num(Fraction(2))), T.Num(Fraction(1, 2)))
             square = T.Prod((inner, self.lo(x, axes)), summed)
             return T.Pow(square, T.Num(Fraction(1, 2)))
+        if fn == "vec":  # vec(X)[c] = sum_{i,j} delta[c,(i,j)] X[i,j];  vec(x) = x
+            if shape[0] is None or shape[1] is None:
+                return self.lo(x, (a, None) if shape[1] is None else (None, a))
+            i, j = T.fresh(shape[0]), T.fresh(shape[1])
+            return T.Prod((T.Pair(a, i, j), self.lo(x, (i, j))), (i, j))
         if fn == "diag":
             if shape[1] is None or shape[0] is None:  # diag(x)[a,b] = x[a] delta[a,b]
                 vector_out = (a, None) if shape[1] is None else (None, a)

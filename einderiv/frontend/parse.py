@@ -88,6 +88,10 @@ def _fold(cls, left, right):
     return None
 
 
+def _index_of(c):
+    return c if isinstance(c, tuple) else c.value
+
+
 def _exponent(base, exponent, span):
     """``X^T`` is a transpose and ``X^-T`` the transposed inverse, unless ``T`` is declared an
     integer (SPEC 6.3: a declared integer is a power, never the transpose operator)."""
@@ -151,7 +155,7 @@ class _Build(DeclarationRules):
     def entry(self, children):
         base, _, indices, close = children
         span = (base.start, close.end_pos)
-        names = tuple(t.value for t in indices)
+        names = tuple(indices)
         if isinstance(base.node, ir.Name) and base.node.name == "delta":
             if len(names) < 2:
                 raise error_at(f"delta takes two or more indices, not {len(names)}", base.start)
@@ -159,7 +163,11 @@ class _Build(DeclarationRules):
         return _S(ir.Entry(base.node, names, span=span), *span, base.depth + 1)
 
     def indices(self, children):
-        return [t for t in children if t.type == "NAME"]
+        return [_index_of(c) for c in children if isinstance(c, tuple) or c.type == "NAME"]
+
+    def compound(self, children):
+        """``(i,j)``: a compound index, kept as the tuple of its two indices."""
+        return tuple(_index_of(c) for c in children if isinstance(c, tuple) or c.type == "NAME")
 
     def name(self, children):
         (token,) = children
@@ -188,12 +196,32 @@ class _Build(DeclarationRules):
         return _S(inner.node, open_.start_pos, close.end_pos, inner.depth)
 
     def call(self, children):
-        func, arg, close = children
+        func, close = children[0], children[-1]
+        args = [c for c in children if isinstance(c, _S)]
         fn = func.value[:-1].rstrip()
         span = (func.start_pos, close.end_pos)
+        arity = ir.ARITY.get(fn, 1)
+        if len(args) != arity:  # the caret at the first extra ',' or at the early ')'
+            words = {1: "one argument", 2: "two arguments"}
+            commas = [c for c in children if isinstance(c, Token) and c.value == ","]
+            place = commas[arity - 1] if len(args) > arity else close
+            raise error_at(
+                f"{fn} takes {words[arity]}, not {len(args)}"
+                + (f": write {fn}(A, B)" if arity == 2 else ""),
+                place.start_pos,
+                ("')'",) if len(args) > arity else ("','",),
+            )
+        depth = 1 + max(a.depth for a in args)
         if fn == "inv":
-            return _S(ir.Inverse(arg.node, span=span), *span, arg.depth + 1)
-        return _S(ir.Call(fn, (arg.node,), span=span), *span, arg.depth + 1)
+            return _S(ir.Inverse(args[0].node, span=span), *span, depth)
+        return _S(ir.Call(fn, tuple(a.node for a in args), span=span), *span, depth)
+
+    def kron(self, children):
+        """``A ⊗ B`` is ``kron(A, B)``."""
+        left, right = (c for c in children if isinstance(c, _S))
+        span = (left.start, right.end)
+        node = ir.Call("kron", (left.node, right.node), span=span)
+        return _S(node, *span, 1 + max(left.depth, right.depth))
 
     def bar(self, children):
         open_, inner, close = children

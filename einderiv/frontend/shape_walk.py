@@ -134,7 +134,10 @@ class ShapeWalk:
             case M.KDelta(indices=indices):
                 first = self._index(indices[0], None, e)
                 for other in indices[1:]:
-                    what = f"`{indices[0]}` and `{other}` range over different sizes"
+                    what = (
+                        f"`{M.show_index(indices[0])}` and `{M.show_index(other)}` range over "
+                        "different sizes"
+                    )
                     inf.unify(first, self._index(other, None, e), e, what)
                 return (None, None)
         raise ShapeError(f"cannot type `{M.show(e)}`")
@@ -158,7 +161,14 @@ class ShapeWalk:
         self.placeholders[id(e)] = d
         return d
 
-    def _index(self, name: str, axis, context) -> DimCell:
+    def _index(self, name, axis, context) -> DimCell:
+        if isinstance(name, tuple):  # a compound index (i, j): the pairs of i's by j's size
+            fast, slow = (self._index(n, None, context) for n in name)
+            made = self.inf.product(fast, slow, f"compound index `{M.show_index(name)}`")
+            if axis is not None:
+                what = f"compound index `{M.show_index(name)}` is used for two sizes"
+                self.inf.unify(made, axis, context, what)
+            return made
         cells = self.inf.index_dims
         if name not in cells:
             cells[name] = axis if axis is not None else self.inf.cell(None, f"index `{name}`")
@@ -215,6 +225,8 @@ class ShapeWalk:
         return shape
 
     def _call(self, e, fn, args):
+        if fn == "kron":
+            return self._kron(e, *args)
         if len(args) != 1:
             raise ShapeError(f"`{M.show(e)}`: {fn} takes one argument, not {len(args)}")
         (x,) = args
@@ -228,6 +240,14 @@ class ShapeWalk:
             return (None, None)
         if fn == "inv":
             return self._square(e, x, "inv")
+        if fn == "vec":  # the columns stacked: entry (i, j) of an m-by-n matrix is i + m j
+            rows, cols = self.shape(x)
+            if rows is None and cols is None:
+                what = f"`{M.show(e)}`: vec needs a vector or a matrix; `{M.show(x)}` is a scalar"
+                raise placed(what, e)
+            if rows is None or cols is None:
+                return (rows or cols, None)
+            return (self.inf.product(rows, cols, f"`{M.show(e)}`"), None)
         if fn == "diag":
             rows, cols = self.shape(x)
             if rows is not None and cols is None:
@@ -239,6 +259,33 @@ class ShapeWalk:
             self._square(e, x, "diag", (rows, cols))
             return (rows, None)
         raise ShapeError(f"unknown function {fn}")
+
+    def _kron(self, e, left, right):
+        """``kron(A, B)`` is (p m)-by-(q n) for A m-by-n and B p-by-q, B's index fastest (the
+        row (b, a) is b + p a, as numpy.kron); a vector has one axis, which it keeps."""
+        shapes = []
+        for x in (left, right):
+            shape = self.shape(x)
+            if is_scalar(shape):
+                raise placed(
+                    f"`{M.show(e)}`: kron takes matrices or vectors, and `{M.show(x)}` is a "
+                    "scalar (write a scalar multiple as a product: a B)",
+                    e,
+                )
+            shapes.append(shape)
+        (ar, ac), (br, bc) = shapes
+        origin = f"`{M.show(e)}`"
+        return tuple(
+            self.inf.product(b, a, origin) if a is not None and b is not None else a or b
+            for a, b in ((ar, br), (ac, bc))
+        )
+
+
+def placed(message: str, e: M.MExpr) -> ShapeError:
+    """A ``ShapeError`` that knows where ``e`` was written (the front end adds a caret)."""
+    error = ShapeError(message)
+    error.span = getattr(e, "span", None)
+    return error
 
 
 def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:

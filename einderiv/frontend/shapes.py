@@ -23,7 +23,7 @@ from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import Inference, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.node import Node, node
+from einderiv.ir.node import Node, dim_product, node
 
 __all__ = ["Shape", "Typed", "VarInfo", "infer"]
 
@@ -136,6 +136,11 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
             shape = shapes[id(p)] if is_scalar(shapes[id(x)]) else shapes[id(x)]
         case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
             shape = shapes[id(x)]
+        case M.Call(fn="kron", args=(x, y)):
+            shape = tuple(
+                dim_product(b, a) if a is not None and b is not None else a or b
+                for a, b in zip(shapes[id(x)], shapes[id(y)])
+            )
         case M.Call(fn=fn, args=(x,)):
             shape = _call_shape(fn, shapes[id(x)])
         case _:
@@ -147,6 +152,11 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
 def _call_shape(fn: str, shape: Shape) -> Shape:
     if fn in M.SCALAR_FUNCTIONS or fn == "inv":
         return shape
+    if fn == "vec":
+        rows, cols = shape
+        if rows is None or cols is None:
+            return (rows or cols, None)
+        return (dim_product(rows, cols), None)
     if fn == "diag":
         rows, cols = shape
         if cols is None:

@@ -62,7 +62,7 @@ class scope:
 
 _KEYS = memo_table()
 _CANON = memo_table()
-_LEAVES = (T.Var, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
+_LEAVES = (T.Var, T.Pair, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
 
 
 def _idx(i: T.Index) -> str:
@@ -101,6 +101,8 @@ def _key(t: T.Term) -> str:
             return f"{name}[{','.join(map(_idx, indices))}]"
         case T.Delta(a=a, b=b):
             return f"\u03b4[{_idx(a)},{_idx(b)}]"
+        case T.Pair(c=c, i=i, j=j):
+            return f"\u03b4[{_idx(c)},({_idx(i)},{_idx(j)})]"
         case T.Ones(index=index):
             return f"1[{_idx(index)}]"
         case T.Size(dim=dim):
@@ -287,6 +289,8 @@ class _Unbinder:
                 return T.Zero(tuple(map(ix, indices)))
             case T.Delta(a=a, b=b):
                 return T.Delta(ix(a), ix(b))
+            case T.Pair(c=c, i=i, j=j):
+                return T.Pair(ix(c), ix(i), ix(j))
             case T.Ones(index=index):
                 return T.Ones(ix(index))
             case T.Add(terms=terms):
@@ -345,6 +349,8 @@ def _mentioned(t: T.Term) -> frozenset[str]:
                 names.update(i.name for i in indices)
             case T.Delta(a=a, b=b):
                 names.update((a.name, b.name))
+            case T.Pair(c=c, i=i, j=j):
+                names.update((c.name, i.name, j.name))
             case T.Ones(index=index):
                 names.add(index.name)
             case T.Affine(names=ints):
@@ -380,4 +386,6 @@ def _describe(f: T.Term, summed: tuple) -> tuple:
         return ("delta", frozenset(ends), ends.count(None))
     if kind is T.Ones:
         return ("ones", None if f.index in summed else f.index)
+    if kind is T.Pair:
+        return ("pair", tuple(None if i in summed else i for i in (f.c, f.i, f.j)))
     return (kind.__name__,)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from einderiv.ir.node import Dim, Interned, node
+from einderiv.ir.node import Dim, Interned, dim_product, node
 
 
 @node
@@ -122,6 +122,22 @@ class Delta(Term):
 
 
 @node
+class Pair(Term):
+    """``delta[c,(i,j)]``: 1 where the compound index ``c`` is the pair ``(i, j)``, i.e.
+    ``c = i + dim(i) j`` (column-major, as ``vec`` stacks columns; ``numpy.kron(A, B)`` has row
+    ``(b, a)`` for ``b`` a row of B). ``c`` ranges over ``dim_product(i.dim, j.dim)``.
+    ``vec(X)[c] = sum_{i,j} delta[c,(i,j)] X[i,j]``; a constant, like ``Delta``."""
+
+    c: Index
+    i: Index
+    j: Index
+
+    def __post_init__(self):
+        if self.c.dim != dim_product(self.i.dim, self.j.dim):
+            raise ValueError(f"compound index over {self.c.dim}, not {self.i.dim} by {self.j.dim}")
+
+
+@node
 class Ones(Term):
     """1 for every value of ``index``: broadcasting a scalar, or the ``ones`` vector."""
 
@@ -210,7 +226,7 @@ class SumOver(Term):
     body: Term
 
 
-LEAVES = (Zero, Num, Affine, Var, Delta, Ones, Size)
+LEAVES = (Zero, Num, Affine, Var, Delta, Pair, Ones, Size)
 NODE_TYPES = LEAVES + (Add, Prod, Func, Pow, MatPow, Det, LogDet, SumOver)
 
 
@@ -245,6 +261,7 @@ _FREE = {  # free indices by node type (a dict, not a match: ``free`` is called 
     Var: lambda t: frozenset(t.indices),
     Zero: lambda t: frozenset(t.indices),
     Delta: lambda t: frozenset((t.a, t.b)),
+    Pair: lambda t: frozenset((t.c, t.i, t.j)),
     Ones: lambda t: frozenset((t.index,)),
     Add: lambda t: free(t.terms[0]),
     Prod: _free_prod,
@@ -337,6 +354,8 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
             return Zero(tuple([live.get(i, i) for i in indices]))
         case Delta(a=a, b=b):
             return Delta(live.get(a, a), live.get(b, b))
+        case Pair(c=c, i=i, j=j):
+            return Pair(live.get(c, c), live.get(i, i), live.get(j, j))
         case Ones(index=index):
             return Ones(live[index])
         case Add(terms=terms):

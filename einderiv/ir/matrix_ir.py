@@ -17,6 +17,8 @@ from einderiv.ir.ops import ELEMENTWISE
 
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
 MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv")
+MATRIX_FUNCTIONS += ("vec", "kron")  # SPEC 6.1; kron takes two arguments
+ARITY = {"kron": 2}  # functions of more than one argument; every other function takes one
 FUNCTIONS = SCALAR_FUNCTIONS + MATRIX_FUNCTIONS
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer")
 
@@ -171,18 +173,20 @@ class Call(MExpr):
 
 @node
 class Entry(MExpr):
-    """``X[i,j]``, ``x[i]``, ``(A B)[i,j]``: an entry, with index names."""
+    """``X[i,j]``, ``x[i]``, ``(A B)[i,j]``: an entry, with index names; an index may be a
+    compound ``(i, j)`` (a tuple of two indices), the pair of i and j with i fastest."""
 
     base: MExpr
-    indices: tuple[str, ...]
+    indices: tuple
     span: tuple[int, int] | None = _span()
 
 
 @node
 class KDelta(MExpr):
-    """``delta[i,j]``, the Kronecker delta; ``delta[i,j,k]`` is 1 where all indices are equal."""
+    """``delta[i,j]``, the Kronecker delta; ``delta[i,j,k]`` is 1 where all indices are equal;
+    ``delta[c,(i,j)]`` ties an index to a compound (as in ``Entry``)."""
 
-    indices: tuple[str, ...]
+    indices: tuple
     span: tuple[int, int] | None = _span()
 
 
@@ -238,6 +242,13 @@ def format_number(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+def show_index(index) -> str:
+    """``i``, or ``(i,j)`` for a compound index."""
+    if isinstance(index, tuple):
+        return f"({show_index(index[0])},{show_index(index[1])})"
+    return index
+
+
 def _show(e: MExpr) -> tuple[str, int]:
     match e:
         case Name(name=name):
@@ -283,9 +294,9 @@ def _show(e: MExpr) -> tuple[str, int]:
         case Call(fn=fn, args=args):
             return f"{fn}({', '.join(show(a) for a in args)})", _ATOM
         case Entry(base=base, indices=indices):
-            return f"{_wrap(base, _ATOM)}[{','.join(indices)}]", _ATOM
+            return f"{_wrap(base, _ATOM)}[{','.join(map(show_index, indices))}]", _ATOM
         case KDelta(indices=indices):
-            return f"delta[{','.join(indices)}]", _ATOM
+            return f"delta[{','.join(map(show_index, indices))}]", _ATOM
         case FiniteSum(var=var, lower=lower, upper=upper, body=body):
             return f"sum_{{{var}={show(lower)}}}^{{{show(upper)}}}({show(body)})", _ATOM
     raise TypeError(f"no printer for {type(e).__name__}")

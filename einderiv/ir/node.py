@@ -16,6 +16,41 @@ from typing import ClassVar
 Dim = str | int  # a symbolic dimension name or a positive integer
 
 
+# A compound dimension (the range of a compound index, SPEC 6.1: ``vec``, ``kron``) is the product
+# of two dimensions, fastest-varying first, as vec stacks columns: the pair (i, j) over (m, n) is
+# the flat position i + m j. It is an int when both factors are, else the text "m*n".
+
+
+def dim_product(fast: Dim, slow: Dim) -> Dim:
+    """The dimension of the compound index over ``(fast, slow)``: ``6`` or ``"m*n"``."""
+    if isinstance(fast, int) and isinstance(slow, int):
+        return fast * slow
+    return f"{fast}*{slow}"
+
+
+def dim_factors(dim: Dim) -> tuple[Dim, ...]:
+    """The named or literal factors of a dimension: ``"m*2*n"`` -> ``("m", 2, "n")``."""
+    if isinstance(dim, int) or "*" not in dim:
+        return (dim,)
+    return tuple(int(p) if p.isdigit() else p for p in dim.split("*"))
+
+
+def is_compound(dim: Dim) -> bool:
+    return isinstance(dim, str) and "*" in dim
+
+
+def dim_size(dim: Dim, size) -> int:
+    """The size of ``dim``, with ``size`` giving the size of a named (not compound) dimension."""
+    if isinstance(dim, int):
+        return dim
+    if "*" not in dim:
+        return size(dim)
+    total = 1
+    for factor in dim_factors(dim):
+        total *= factor if isinstance(factor, int) else size(factor)
+    return total
+
+
 class Node:
     """Common behaviour of IR nodes. Subclasses are made with the ``node`` decorator."""
 

@@ -135,6 +135,11 @@ class _Printer:
                 return self.entry(name, indices)
             case T.Delta(a=a, b=b):
                 return self.entry(r"\delta" if self.latex else "delta", (a, b))
+            case T.Pair(c=c, i=i, j=j):  # delta[c,(i,j)]: c is the pair (i, j)
+                pair = f"({self.name(i)},{self.name(j)})"
+                if self.latex:
+                    return rf"\delta_{{{self.name(c)},{pair}}}"
+                return f"delta[{self.name(c)},{pair}]"
             case T.Ones(index=index):
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
@@ -229,7 +234,7 @@ class _Printer:
         if isinstance(t, (T.Var, T.MatPow)) and len(set(t.indices)) < len(t.indices):
             return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
         text = self.text(t)
-        simple = isinstance(t, (T.Var, T.Delta, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
+        simple = isinstance(t, (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
             return text
         return f"({text})"
@@ -264,6 +269,8 @@ def _occurrences(f: T.Term) -> list[T.Index]:
             return list(indices)
         case T.Delta(a=a, b=b):
             return [a, b]
+        case T.Pair(c=c, i=i, j=j):
+            return [c, i, j]
         case T.Ones(index=index):
             return [index]
     return sorted(T.free(f), key=lambda i: i.name)
@@ -311,7 +318,7 @@ def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
             slots = _occurrences(f).count(i)
             if not slots:
                 continue
-            if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta)):  # one new name per slot
+            if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta, T.Pair)):  # a name per slot
                 slots = []
                 for j in _occurrences(f):
                     if j == i:
@@ -319,8 +326,8 @@ def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
                         slots.append(copies[-1])
                     else:
                         slots.append(j)
-                if isinstance(f, T.Delta):
-                    factors[k] = T.Delta(*slots)
+                if isinstance(f, (T.Delta, T.Pair)):
+                    factors[k] = type(f)(*slots)
                 else:
                     factors[k] = f.replace(indices=tuple(slots))
             else:
@@ -373,6 +380,7 @@ _LATEX_FUNCTIONS = {name: op.latex for name, op in ELEMENTWISE.items()} | {
     "sum": r"\operatorname{sum}",
     "mean": r"\operatorname{mean}",
     "logdet": r"\log\det",
+    "vec": r"\operatorname{vec}",
 }
 
 
@@ -440,14 +448,16 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
         case M.Call(fn="norm1", args=(x,)):
             return rf"\left\lVert {matrix_latex(x)} \right\rVert_1", ATOM
+        case M.Call(fn="kron", args=(a, b)):
+            return rf"{_lwrap(a, POWER)} \otimes {_lwrap(b, POWER)}", PRODUCT
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
             return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):
             return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
         case M.Entry(base=b, indices=indices):
-            return f"{_lwrap(b, ATOM)}_{{{' '.join(indices)}}}", ATOM
+            return f"{_lwrap(b, ATOM)}_{{{' '.join(map(M.show_index, indices))}}}", ATOM
         case M.KDelta(indices=indices):
-            return rf"\delta_{{{' '.join(indices)}}}", ATOM
+            return rf"\delta_{{{' '.join(map(M.show_index, indices))}}}", ATOM
         case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
             bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
             return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM

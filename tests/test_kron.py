@@ -1,0 +1,184 @@
+"""kron, vec and compound indices (SPEC 6.1): values against numpy.kron and column-major
+reshapes, derivatives against finite differences of plain numpy, printed forms read back.
+
+Convention (docs/architecture.md): a compound index c over the pairs (i, j) of m by n is
+c = i + m j, i fastest, so vec(X)[c] = X[i,j] as X.reshape(-1, order="F"), and kron(A, B) has
+row (b, a) = b + p a for B p-by-q, as numpy.kron.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import LAYOUTS, assert_close, hessian_fd, jacobian_fd, to_layout
+
+RNG = np.random.default_rng(12)
+
+
+def vec(X):
+    return X.reshape(-1, order="F")
+
+
+def arrays():
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
+    X = RNG.standard_normal((5, 3))  # kron(A, B) vec(X) needs X q-by-n: 5-by-3
+    return {"A": A, "B": B, "X": X, "y": RNG.standard_normal(8)}
+
+
+def given(f, values, expected) -> dict:
+    """The arrays ``f`` reads, and the sizes of its axes that no array fixes (by the shape)."""
+    chosen = {k: v for k, v in values.items() if k in f.variables}
+    for dim, size in zip(f.shape, np.shape(expected)):
+        if isinstance(dim, str) and "*" not in dim and dim not in chosen:
+            chosen[dim] = size
+    return chosen
+
+
+def every_form(g, values, expected):
+    """The value; the printed text and index notation read back; compiled; generated code."""
+    assert_close(g(**given(g, values, expected)), expected, what="interpreter")
+    for text in (str(g), g.index()):
+        back = ed.parse(text)
+        assert_close(back(**given(back, values, expected)), expected, what=text)
+    own = given(g, values, expected)
+    assert_close(g.compile()(**own), expected, what="compiled")
+    assert_close(g.compile(backend="_generic_numpy")(**own), expected, what="generic")
+    namespace: dict = {}
+    exec(ed.codegen(g, name="generated"), namespace)  # noqa: S102
+    params = inspect.signature(namespace["generated"]).parameters
+    generated = namespace["generated"](**{k: v for k, v in own.items() if k in params})
+    assert_close(generated, expected, what="codegen")
+
+
+def test_vec_stacks_columns():
+    # vec(X) = [X[:,0]; X[:,1]; ...]
+    X = RNG.standard_normal((3, 4))
+    assert_close(ed.parse("vec(X)")(X=X), vec(X))
+    x = RNG.standard_normal(3)
+    assert_close(ed.parse("vec(x)")(x=x), x)  # a vector is its own vec
+    assert_close(ed.parse("vec(x')")(x=x), x)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (4, 5)), ((3, 3), (2, 2)), ((1, 4), (3, 1))])
+def test_kron_is_numpy_kron(shapes):
+    A, B = (RNG.standard_normal(s) for s in shapes)
+    for text in ("kron(A, B)", "A ⊗ B", r"\mathbf{A} \otimes \mathbf{B}"):
+        assert_close(ed.parse(text)(A=A, B=B), np.kron(A, B), what=text)
+
+
+def test_kron_of_vectors():
+    # kron(a, b) = numpy.kron of the vectors; kron(a, b') = a b' (column times row)
+    a, b = RNG.standard_normal(3), RNG.standard_normal(4)
+    assert_close(ed.parse("kron(a, b)")(a=a, b=b), np.kron(a, b))
+    assert_close(ed.parse("kron(a, b')")(a=a, b=b), np.outer(a, b))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_derivative_of_vec(layout):
+    # d vec(X)[c] / dX[k,l] = delta[c,(k,l)]
+    X = RNG.standard_normal((3, 4))
+    g = ed.diff("vec(X)", "X", layout=layout)
+    jac = jacobian_fd(lambda X: vec(X), {"X": X}, "X")
+    every_form(g, {"X": X}, to_layout(jac, 1, 2, layout))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_vec_of_a_product(layout):
+    # d vec(A X B) = (B' kron A) d vec(X)
+    A, X, B = (RNG.standard_normal(s) for s in ((2, 3), (3, 4), (4, 5)))
+    g = ed.diff("vec(A X B)", "X", layout=layout)
+    jac = jacobian_fd(lambda A, X, B: vec(A @ X @ B), {"A": A, "X": X, "B": B}, "X")
+    every_form(g, {"A": A, "X": X, "B": B}, to_layout(jac, 1, 2, layout))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_kron_least_squares(layout):
+    # d ||(A kron B) vec(X) - y||^2 = 2 ((A kron B) vec(X) - y)' (A kron B) d vec(X)
+    values = arrays()
+    text = "norm2(kron(A, B) vec(X) - y)^2"
+    f = ed.parse(text)
+
+    def plain(A, B, X, y):
+        r = np.kron(A, B) @ vec(X) - y
+        return r @ r
+
+    assert_close(f(**values), plain(**values))
+    g = ed.diff(f, "X", layout=layout)
+    every_form(g, values, to_layout(jacobian_fd(plain, values, "X"), 0, 2, layout))
+
+
+def test_kron_least_squares_hessian():
+    # H = 2 (A kron B)' (A kron B), as a function of the entries of X
+    values = arrays()
+
+    def plain(A, B, X, y):
+        r = np.kron(A, B) @ vec(X) - y
+        return r @ r
+
+    h = ed.hessian("norm2(kron(A, B) vec(X) - y)^2", "X")
+    assert_close(h(**values), hessian_fd(plain, values, "X"), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("wrt", ["A", "X"])
+def test_trace_of_kron(wrt):
+    # tr(A kron X) = tr(A) tr(X):  d/dX = tr(A) I
+    values = {"A": RNG.standard_normal((3, 3)), "X": RNG.standard_normal((2, 2))}
+    g = ed.diff("tr(kron(A, X))", wrt)
+    jac = jacobian_fd(lambda A, X: np.trace(np.kron(A, X)), values, wrt)
+    every_form(g, values, to_layout(jac, 0, 2, "numerator"))
+
+
+def test_derivative_of_kron_by_each_factor():
+    # d kron(A, B)[(b,a),(d,c)] / dA[k,l] = delta[a,k] delta[c,l] B[b,d]
+    values = {"A": RNG.standard_normal((2, 3)), "B": RNG.standard_normal((3, 2))}
+    for wrt in ("A", "B"):
+        g = ed.diff("kron(A, B)", wrt, layout="jacobian")
+        jac = jacobian_fd(lambda A, B: np.kron(A, B), values, wrt)
+        every_form(g, values, jac)
+
+
+def test_compound_indices_in_index_notation():
+    # y[(i,j)] is the entry i + m j of y: unvec(y)[i,j];  delta[c,(i,j)] X[i,j] is vec(X)[c]
+    X = RNG.standard_normal((3, 4))
+    y = vec(X)
+    unvec = ed.parse("y[(i,j)] + 0 X[i,j]")
+    assert_close(unvec(y=y, X=X), X)
+    assert_close(ed.parse("delta[c,(i,j)] X[i,j]")(X=X), y)
+    assert_close(ed.parse("vec(X)[(i,j)]")(X=X), X)
+
+
+def test_compound_sizes_are_checked_when_evaluating():
+    values = arrays()
+    f = ed.parse("kron(A, B) vec(X) - y")
+    with pytest.raises(ed.EinderivError, match="length"):
+        f(**{**values, "y": np.zeros(7)})
+    assert f.shape == ("p*n",)  # pairs of B's rows by A's rows, B's fastest
+
+
+def test_latex_of_kron_and_vec_reads_back():
+    values = arrays()
+    f = ed.parse("kron(A, B) vec(X) - y")
+    back = ed.parse(f.latex())
+    assert_close(back(**values), f(**values), what=f.latex())
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message", "column"),
+    [
+        ("kron(A)", "", "kron takes two arguments, not 1", 7),
+        ("kron(A, B, C)", "", "kron takes two arguments, not 3", 10),
+        ("x + vec(a)", "a: scalar", "vec needs a vector or a matrix", 5),
+        ("tr(X) + kron(2, A)", "", "kron takes matrices or vectors", 9),
+        ("kron(a, B)", "a: scalar", "`a` is a scalar", 1),
+    ],
+)
+def test_bad_input_names_the_place(text, where, message, column):
+    with pytest.raises(ed.EinderivError, match=message) as info:
+        ed.parse(text, where=where or None)
+    lines = str(info.value).splitlines()
+    caret = next(line for line in lines if line.strip() == "^")
+    assert caret.index("^") - 2 == column - 1  # the context is indented by two spaces

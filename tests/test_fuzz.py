@@ -185,6 +185,9 @@ CORPUS = [
     ("2 log|X| - 3 * |X|", None),
     ("a^b + a^0.5 + 1e-3 a", "a, b: scalar"),
     ("S^2 + S'", "S: symmetric(n)\nk: integer"),
+    ("-y' log(softmax(W x)) + logsumexp(X) ones + sum(log_softmax(X'))", None),
+    ("sum(softmax(Q K' / sqrt(d)) V) + erf(a)", "d, a: scalar"),
+    (r"\operatorname{softmax}(\mathbf{W}\mathbf{x})^\top \operatorname{LSE}(\mathbf{X})", None),
 ]
 WHERES = [
     None,
@@ -278,6 +281,10 @@ TOKENS = [
     "sqrt(",
     "sigmoid(",
     "softplus(",
+    "softmax(",
+    "log_softmax(",
+    "logsumexp(",
+    "erf(",
     "sin(",
     "sum_{",
     "r=0}",
@@ -449,6 +456,7 @@ NESTINGS = {
     "minus": lambda n: ("-" * n + "x", "x", None),
     "exp": lambda n: ("sum(" + "exp(" * n + "x" + ")" * (n + 1), "x", None),
     "sin": lambda n: ("sum(" + "sin(" * n + "x" + ")" * (n + 1), "x", None),
+    "softmax": lambda n: ("logsumexp(" + "softmax(" * n + "x" + ")" * (n + 1), "x", None),
     "tr": lambda n: ("tr(" * n + "X" + ")" * n, "X", "X: matrix(1, 1)"),
     "inv": lambda n: ("tr(" + "inv(" * n + "X" + ")" * (n + 1), "X", None),
     "transpose": lambda n: ("x" + "'" * n + " x", "x", None),
@@ -473,7 +481,7 @@ def test_nesting_10000_deep(family):
 # (a power tower's derivatives grow quadratically and its Hessian cubically, and a Hessian of
 # nested exp/sin cubically too, so those stop earlier to keep within the time budget).
 HANDLED_DEPTH = 100
-HANDLED = {"power": 50, "exp": 80, "sin": 80}
+HANDLED = {"power": 50, "exp": 80, "sin": 80, "softmax": 5}
 
 
 @pytest.mark.parametrize("family", sorted(NESTINGS))

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ROW
 
 RNG = np.random.default_rng(11)
 
@@ -181,6 +181,190 @@ def test_compiled_and_generated_code(name, backend):
         namespace: dict = {}
         exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
         np.testing.assert_allclose(namespace["f"](A=A, x=x), expected, rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vector functions (SPEC 6.1): of a vector, or of each row of a matrix. Oracles: the textbook
+# formulas, unshifted (fine on the moderate inputs drawn here), along the last axis.
+
+
+def _plain_softmax(v):
+    e = np.exp(v)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+ROW_ORACLES = {
+    "logsumexp": lambda v: np.log(np.sum(np.exp(v), axis=-1)),
+    "softmax": _plain_softmax,
+    "log_softmax": lambda v: np.log(_plain_softmax(v)),
+}
+ROW_NAMES = sorted(ROW)
+
+
+def test_every_row_function_has_an_oracle():
+    assert set(ROW_ORACLES) == set(ROW)
+
+
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_function_values_on_vectors_rows_and_matrices(name):
+    oracle = ROW_ORACLES[name]
+    x, X = RNG.normal(size=4), RNG.normal(size=(3, 5))
+    np.testing.assert_allclose(ed.parse(f"{name}(x)")(x=x), oracle(x), rtol=1e-12)
+    np.testing.assert_allclose(ed.parse(f"{name}(x')")(x=x), oracle(x), rtol=1e-12)
+    # of a matrix: row by row (SPEC 6.1, as in softmax(Q K' / sqrt(d)) V)
+    np.testing.assert_allclose(ed.parse(f"{name}(X)")(X=X), oracle(X), rtol=1e-12)
+    np.testing.assert_allclose(ed.parse(f"{name}(X')")(X=X), oracle(X.T), rtol=1e-12)
+    expected_shape = ("m",) if ROW[name].reduces else ("m", "n")
+    assert ed.parse(f"{name}(X)", where="X: matrix(m, n)").shape == expected_shape
+
+
+# the stable values: logsumexp([1000, 1000]) = 1000 + log 2, softmax([1000, 0]) = [1, 0]
+_HUGE = np.array([[1000.0, 1000.0, -1000.0], [-1000.0, -1000.0, 0.0]])
+_STABLE = {
+    "logsumexp": np.array([1000.0 + math.log(2.0), math.log(1.0 + 2.0 * math.exp(-1000.0))]),
+    "softmax": np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]),
+    "log_softmax": np.array(
+        [[-math.log(2.0), -math.log(2.0), -2000.0 - math.log(2.0)], [-1000.0, -1000.0, 0.0]]
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_functions_are_computed_stably_everywhere(name, backend):
+    f = ed.parse(f"{name}(X)")
+    expected = _STABLE[name]
+    np.testing.assert_allclose(f(X=_HUGE), expected, rtol=1e-12, atol=1e-300)
+    got = np.asarray(f.compile(backend=backend)(X=_HUGE))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+    namespace: dict = {}
+    exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
+    np.testing.assert_allclose(namespace["f"](X=_HUGE), expected, rtol=1e-12, atol=1e-300)
+    v = np.array([1000.0, 1000.0])
+    np.testing.assert_allclose(
+        ed.parse(f"{name}(v)")(v=v),
+        _STABLE[name][0][..., :2] if not ROW[name].reduces else 1000 + math.log(2),
+    )
+
+
+def _arranged(jac, ndim_y, layout):
+    """The jacobian-layout array D[I, J] arranged as ``layout`` (SPEC 2)."""
+    y_axes, x_axes = list(range(ndim_y)), list(range(ndim_y, jac.ndim))
+    if layout == "jacobian":
+        return jac
+    numerator = jac.transpose(y_axes + x_axes[::-1])
+    return numerator if layout == "numerator" else numerator.transpose(range(jac.ndim)[::-1])
+
+
+def _jacobian_fd(fun, x, h=1e-6):
+    y = np.asarray(fun(x))
+    jac = np.zeros(y.shape + x.shape)
+    for idx in np.ndindex(*x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        jac[(Ellipsis, *idx)] = (fun(x + e) - fun(x - e)) / (2 * h)
+    return jac
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator", "jacobian"])
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_function_derivatives_in_every_layout(name, layout):
+    oracle = ROW_ORACLES[name]
+    # d f(A x)/dx: the chain rule through a vector argument
+    A, x = RNG.normal(size=(4, 3)), RNG.normal(size=3)
+    g = ed.diff(f"{name}(A x)", "x", layout=layout)(A=A, x=x)
+    jac = _jacobian_fd(lambda v: oracle(A @ v), x)
+    np.testing.assert_allclose(g, _arranged(jac, jac.ndim - 1, layout), rtol=1e-6, atol=1e-8)
+    # d f(X)/dX of a matrix, row by row: an order-3 (logsumexp) or order-4 result
+    X = RNG.normal(size=(2, 3))
+    G = ed.diff(f"{name}(X)", "X", layout=layout)(X=X)
+    jac = _jacobian_fd(oracle, X)
+    np.testing.assert_allclose(G, _arranged(jac, jac.ndim - 2, layout), rtol=1e-6, atol=1e-8)
+    # a scalar of a transposed argument: d sum(f(X')) / dX, a gradient
+    G = ed.diff(f"sum({name}(X'))", "X", layout=layout)(X=X)
+    jac = _jacobian_fd(lambda M: np.sum(oracle(M.T)), X)
+    np.testing.assert_allclose(G, _arranged(jac, 0, layout), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_second_derivatives_of_row_functions(name):
+    # d^2 c' f(A x) / dx dx (sum(logsumexp(A X)) for the scalar one), by second differences
+    oracle = ROW_ORACLES[name]
+    A, x, c = RNG.normal(size=(4, 3)), RNG.normal(size=3), RNG.normal(size=4)
+    text = f"{name}(A x)" if ROW[name].reduces else f"c' {name}(A x)"
+    H = ed.hessian(text, "x")(A=A, x=x, **({} if ROW[name].reduces else {"c": c}))
+
+    def value(v):
+        out = oracle(A @ v)
+        return out if ROW[name].reduces else c @ out
+
+    h = 1e-4
+    grad = lambda v: _jacobian_fd(value, v, h=1e-5)
+    expected = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(3)])
+    np.testing.assert_allclose(H, expected, rtol=1e-4, atol=1e-6)
+    # of a matrix, row by row: the Hessian of sum(logsumexp(X)) or of sum(C .* f(X)) by X
+    X, C = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))
+    text = f"sum({name}(X))" if ROW[name].reduces else f"sum(C .* {name}(X))"
+    H = ed.hessian(text, "X")(X=X, **({} if ROW[name].reduces else {"C": C}))
+    scalar = (
+        (lambda M: np.sum(oracle(M))) if ROW[name].reduces else (lambda M: np.sum(C * oracle(M)))
+    )
+    expected = _jacobian_fd(lambda M: _jacobian_fd(scalar, M, h=1e-5), X, h=1e-4)
+    np.testing.assert_allclose(H, expected, rtol=1e-4, atol=1e-6)
+
+
+# the derivatives print with the functions' names (SPEC 6.1); each text reads back
+_PRINTED = {
+    "logsumexp": "softmax(x)'",  # d logsumexp(x) = softmax(x)' dx
+    "softmax": "diag(softmax(x)) - softmax(x) softmax(x)'",  # (diag(s) - s s') dx
+    "log_softmax": "I - ones softmax(x)'",  # (I - ones s') dx
+}
+
+
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_derivatives_print_with_names_and_read_back(name):
+    x = RNG.normal(size=4)
+    g = ed.diff(f"{name}(x)", "x")
+    assert str(g) == _PRINTED[name]
+    expected = _jacobian_fd(ROW_ORACLES[name], x)
+    for text in (str(g), g.index(), g.latex()):
+        np.testing.assert_allclose(
+            ed.parse(text, where="x: vector(n)")(x=x), expected, rtol=1e-6, atol=1e-8
+        )
+    # of a matrix argument (an order-4 result): index notation reads back
+    X = RNG.normal(size=(2, 3))
+    G = ed.diff(f"{name}(W X)", "X")
+    again = ed.parse(G.index(), where="W: matrix(m, p); X: matrix(p, q)")
+    W = RNG.normal(size=(2, 2))
+    np.testing.assert_allclose(again(W=W, X=X), G(W=W, X=X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_functions_compiled_and_generated(name, backend):
+    oracle = ROW_ORACLES[name]
+    A, X = RNG.normal(size=(3, 4)), RNG.normal(size=(4, 5))
+    f = ed.parse(f"{name}(A X)")
+    expected = oracle(A @ X)
+    np.testing.assert_allclose(
+        np.asarray(f.compile(backend=backend)(A=A, X=X)), expected, rtol=1e-10
+    )
+    g = ed.diff(f"sum({name}(A X))", "X", layout="denominator")
+    expected = _jacobian_fd(lambda M: np.sum(oracle(A @ M)), X)
+    got = np.asarray(g.compile(backend=backend)(A=A, X=X))
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    if backend == "numpy":
+        namespace: dict = {}
+        exec(ed.codegen(g, name="g"), namespace)  # noqa: S102 - the package's own output
+        np.testing.assert_allclose(namespace["g"](A=A, X=X), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_function_of_a_scalar_is_a_shape_error_naming_it(name):
+    with pytest.raises(ed.ShapeError, match=rf"{name}\(a\).*scalar"):
+        ed.parse(f"{name}(a)", where="a: scalar")
+    with pytest.raises(ed.ParseError, match="one argument"):
+        ed.parse(f"{name}(x, y)")
 
 
 _PACKAGE = pathlib.Path(ed.__file__).resolve().parent

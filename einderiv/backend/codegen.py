@@ -229,6 +229,12 @@ class _Loops:
             case T.LogDet(base=base, bound=bound):
                 matrix = self.permute(*self.value(base), bound)
                 return f"np.linalg.slogdet({matrix})[1]", ()
+            case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
+                inner, order = self.value(base)
+                rest = tuple(i for i in order if i != bound)
+                if bound not in order or len(rest) > 1 or set(indices) & set(rest):
+                    raise EinderivError(f"cannot generate code for this use of {name}")
+                return f"_{name}({self.permute(inner, order, rest + (bound,))})", rest + indices
             case T.SumOver(var=var, count=count, body=body):
                 return self._sumover(t, var, count, body)
         raise EinderivError(f"cannot generate code for {type(t).__name__}")

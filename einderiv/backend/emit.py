@@ -23,7 +23,7 @@ from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
 from einderiv.ir.node import dim_size
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ROW
 
 
 def evaluate(term: T.Term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
@@ -45,6 +45,24 @@ def align(array: np.ndarray, order, target) -> np.ndarray:
         array = array.reshape(array.shape + (1,) * len(missing))
         order = order + missing
     return np.transpose(array, [order.index(i) for i in target])
+
+
+def row_apply(fn, array, order, bound, indices, size) -> tuple[np.ndarray, tuple]:
+    """A row function ``fn`` (on the last axis) of ``array`` (axes ``order``) along ``bound``:
+    the value with axes ``rest + indices`` (an output index that is also a row index takes
+    the diagonal)."""
+    rest = tuple(i for i in order if i != bound)
+    if bound not in order:  # constant along the row: broadcast it
+        array = np.broadcast_to(array[..., None], array.shape + (size(bound.dim),))
+        order = tuple(order) + (bound,)
+    value = fn(align(array, order, rest + (bound,)))
+    out = rest + tuple(indices)
+    if len(set(out)) < len(out):  # softmax(X)[a,a]: the diagonal
+        unique = tuple(dict.fromkeys(out))
+        spec = "".join(oe.get_symbol(unique.index(i)) for i in out)
+        value = np.einsum(f"{spec}->{''.join(oe.get_symbol(k) for k in range(len(unique)))}", value)
+        out = unique
+    return value, out
 
 
 @lru_cache(maxsize=100_000)
@@ -141,6 +159,9 @@ class _Evaluator:
                     )
                     return np.asarray(np.nan), ()
                 return np.asarray(logabs), ()
+            case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
+                array, order = self.ev(base)
+                return row_apply(ROW[name].numpy, array, order, bound, indices, self.size)
             case T.SumOver(var=var, count=count, body=body):
                 return self._sumover(var, count, body, t)
         raise EvaluationError(f"cannot evaluate {type(t).__name__}")
@@ -301,6 +322,8 @@ def einsum_program(term: T.Term, axes) -> list[str]:
                 return f"det({describe(base)})"
             case T.LogDet(base=base):
                 return f"logdet({describe(base)})"
+            case T.RowFunc(name=name, base=base):
+                return f"{name}({describe(base)}, rows)"
             case T.SumOver(var=var, count=count, body=body):
                 return f"sum({describe(body)} for {var} in range({format_affine(count)}))"
         return describe(t)

@@ -203,6 +203,8 @@ class Planner(FunctionPlanning):
                 return self._power(base, exponent)
             case T.MatPow() | T.Det() | T.LogDet():
                 return self._matrix_function(t)
+            case T.RowFunc():
+                return self._row_function(t)
             case T.SumOver():
                 return self._fallback(t)
         raise EinderivError(f"cannot compile {type(t).__name__}")

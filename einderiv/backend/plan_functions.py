@@ -126,3 +126,21 @@ class FunctionPlanning:
         if len(cf) == 1:
             text = f"_diagonal({text})"
         return Val(self.step((matrix,), lambda c: text), cf)
+
+    # -- row functions (softmax, log_softmax, logsumexp)
+
+    def _row_function(self, t: T.RowFunc):
+        """The base materialised with the bound index last, the function on its last axis."""
+        bid, bv, bcf = self.comp(t.base)
+        rest = tuple(i for i in bcf if i != t.bound)
+        if t.bound not in bcf or len(rest) > 1 or set(t.indices) & set(rest):
+            return self._fallback(t)  # constant along the row, or a diagonal: the evaluator
+        cf = rest + tuple(t.indices)
+        key = ("RowFunc", t.name, bid, bcf.index(t.bound))
+        return self._lookup(key, cf, lambda: self._build_row_function(t, bv, rest, cf))
+
+    def _build_row_function(self, t: T.RowFunc, bv: Val, rest, cf):
+        for i in cf:
+            self.use_dim(i.dim)
+        rows = self.materialize(bv, rest + (t.bound,))
+        return Val(self.step((rows,), lambda c: f"_{t.name}({rows})"), cf)

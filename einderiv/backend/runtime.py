@@ -22,7 +22,7 @@ import numpy as np
 import opt_einsum as oe
 
 from einderiv.errors import EinderivError, EvaluationError
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ROW
 
 BACKENDS = ("numpy", "torch", "jax")
 FUNCTIONS = tuple(ELEMENTWISE)  # each one's implementations are in its registry record
@@ -112,6 +112,7 @@ def _numpy_namespace() -> dict:
         "np": np,
         "_asarray": lambda x: x,
         **{f"_{name}": op.numpy for name, op in ELEMENTWISE.items()},
+        **{f"_{name}": op.numpy for name, op in ROW.items()},
         "_square": np.square,
         "_inv": _inv,
         "_matpow": _matpow,
@@ -159,6 +160,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "np": np,
         "_asarray": to,
         **{f"_{name}": op.array_api(xp) for name, op in ELEMENTWISE.items()},
+        **{f"_{name}": op.array_api(xp) for name, op in ROW.items()},
         "_square": xp.square,
         "_inv": inv,
         "_matpow": matpow,
@@ -256,6 +258,7 @@ DEFINED = (
         for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair)
     }
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ELEMENTWISE.items() if not op.source}
+    | {f"_{name}": inspect.getsource(op.numpy) for name, op in ROW.items()}
     | {
         "_matpow": (
             "def _matpow(m, power):\n"

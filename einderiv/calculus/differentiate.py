@@ -238,6 +238,31 @@ def d_logdet(t: T.LogDet, wrt, diff):
     return _det_like(t, diff, ())
 
 
+# d logsumexp(u)[a] = sum_c softmax(u)[a,c] du[a,c]
+# d softmax(u)[a,i] = softmax(u)[a,i] du[a,i] - softmax(u)[a,i] sum_c softmax(u)[a,c] du[a,c]
+# d log_softmax(u)[a,i] = du[a,i] - sum_c softmax(u)[a,c] du[a,c]
+# (the row index a is absent for a vector; the bound index of u runs along the row)
+@rule(T.RowFunc)
+def d_rowfunc(t: T.RowFunc, wrt, diff):
+    d_base = diff.d(t.base)
+    if d_base is ZERO:
+        return ZERO
+    c = T.fresh(t.bound.dim)
+    softmax = T.RowFunc("softmax", t.base, t.bound, (c,))
+    mixed = _product((softmax, T.rename(d_base, {t.bound: c})), (c,))
+    if t.name == "logsumexp":
+        return mixed
+    (i,) = t.indices
+    own = T.rename(d_base, {t.bound: i})
+    if t.name == "log_softmax":  # I - ones s': the ones kept, so it prints as such
+        ones = () if i in T.free(mixed) else (T.Ones(i),)
+        return _add([own, _product((MINUS_ONE, *ones, mixed), ())])
+    if t.name == "softmax":  # distributed: diag(s) - s s' prints as such
+        spread = _product((MINUS_ONE, t, softmax, T.rename(d_base, {t.bound: c})), (c,))
+        return _add([_product((t, own), ()), spread])
+    raise EinderivError(f"no derivative for the row function {t.name}")
+
+
 # d sum_r u = sum_r du
 @rule(T.SumOver)
 def d_sumover(t: T.SumOver, wrt, diff):

@@ -59,7 +59,7 @@ def with_children(t: Term, kids: list[Term]) -> Term:
             return t.replace(arg=kids[0])
         case T.Pow():
             return T.Pow(kids[0], kids[1])
-        case T.MatPow() | T.Det() | T.LogDet():
+        case T.MatPow() | T.Det() | T.LogDet() | T.RowFunc():
             return t.replace(base=kids[0])
         case T.SumOver():
             return t.replace(body=kids[0])

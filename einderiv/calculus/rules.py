@@ -276,7 +276,7 @@ def prod_hoist_sumover(t: T.Prod):
     return None
 
 
-@rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u)")
+@rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u; summed: p+q = 0)")
 def prod_same_base(t: T.Prod):
     seen: dict[Term, int] = {}
     summed = set(t.summed)
@@ -284,13 +284,13 @@ def prod_same_base(t: T.Prod):
         base = f.base if isinstance(f, T.Pow) else f
         if isinstance(f, (T.Num, T.Ones, T.Delta)) or T.free(base) != T.free(f):
             continue
-        if T.free(base) & summed:  # x[a] x[a] summed over a is an inner product: keep it
-            continue
         if base in seen:
             j = seen[base]
             total = _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f))
             if total is None:
                 continue
+            if T.free(base) & summed and total != T.Num(Fraction(0)):
+                continue  # x[a] x[a] summed over a is an inner product: keep it (u^-1 u goes)
             merged = one_like(base) if total == T.Num(Fraction(0)) else T.Pow(base, total)
             rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
             return T.Prod(rest + (merged,), t.summed)

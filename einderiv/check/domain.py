@@ -79,6 +79,8 @@ def sign(t: T.Term) -> str | None:
             return "positive"
         case T.Func(name=name):
             return _POSITIVE_FUNCTIONS.get(name)
+        case T.RowFunc(name="softmax"):
+            return "positive"
         case T.Pow(base=base, exponent=T.Num(value=v)):
             if sign(base) == "positive":
                 return "positive"

@@ -65,7 +65,7 @@ def is_rational(t: T.Term) -> bool:
 
 def _rational_node(t: T.Term) -> bool:
     match t:
-        case T.Func() | T.LogDet():
+        case T.Func() | T.LogDet() | T.RowFunc():
             return False
         case T.Pow(exponent=e) if not _integer_exponent(e):
             return False

@@ -61,7 +61,7 @@ _BRACED = {op.latex[1:]: name for name, op in ELEMENTWISE.items() if op.braced} 
 for _command in (*_BRACED, "sigma"):  # \sigma is a Greek letter; \sigma( is sigmoid (``greek``)
     _FUNCTION_COMMANDS.pop(_command)  # \sigma is a Greek letter; \sigma( is sigmoid (see ``greek``)
 # words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
-FUNCTION_WORDS = {**_FUNCTION_COMMANDS, "Trace": "tr", "logdet": "logdet"}
+FUNCTION_WORDS = {**_FUNCTION_COMMANDS, "Trace": "tr", "logdet": "logdet", "LSE": "logsumexp"}
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
@@ -189,7 +189,7 @@ class Commands:
     def word(self, start: int) -> None:
         """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
         raw, _, _ = self.braced_raw()
-        word = raw.strip().rstrip("*")
+        word = raw.strip().rstrip("*").replace("\\_", "_")  # \operatorname{log\_softmax}
         if word in FUNCTION_WORDS or word in self.functions:
             self.function(FUNCTION_WORDS.get(word, word), start)
         elif word in ("T", "d"):

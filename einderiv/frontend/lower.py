@@ -25,6 +25,7 @@ from einderiv.frontend.lower_compound import CompoundLowering, tied
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.ops import ROW
 
 _FUNCS = frozenset(M.SCALAR_FUNCTIONS)  # elementwise: from the registry (ir/ops.py)
 CHAIN_LIMIT = 4  # X^n for n <= 4 is written out as a chain, as the notes do for tr(X^3)
@@ -285,6 +286,24 @@ class _Lowerer(CompoundLowering):
         bound = T.bound_pair(free[0].dim)
         return atom(T.rename(inner, dict(zip(free, bound))), bound)
 
+    def _row_function(self, fn: str, x: M.MExpr, shape: tuple, out: tuple) -> T.Term:
+        """softmax(X)[a,i] = f(X[a,:])[i]; logsumexp(X)[a] = f(X[a,:]); a vector (a column or
+        a row) is one row: the bound index ``%s`` runs along it."""
+        rows, cols = shape
+        if rows is not None and cols is not None:  # a matrix, row by row
+            row, along = out[0], cols
+            base_out = (row, T.row_bound(along))
+        else:
+            along = rows if rows is not None else cols
+            base_out = (
+                (T.row_bound(along), None) if rows is not None else (None, T.row_bound(along))
+            )
+        bound = T.row_bound(along)
+        if ROW[fn].reduces:
+            return T.RowFunc(fn, self.lo(x, base_out), bound)
+        entry = out[1] if rows is not None and cols is not None else next(i for i in out if i)
+        return T.RowFunc(fn, self.lo(x, base_out), bound, (entry,))
+
     def _call(self, fn: str, x: M.MExpr, out: tuple) -> T.Term:
         a, b = out
         shape = self.typed.shape(x)
@@ -297,6 +316,8 @@ class _Lowerer(CompoundLowering):
             ):
                 return self._call("logdet", x.args[0], out)  # log|X| = logdet(X)
             return T.Func(fn, self.lo(x, out))
+        if fn in M.ROW_FUNCTIONS:
+            return self._row_function(fn, x, shape, out)
         if fn == "inv":
             return self._lower(M.Inverse(x), out)
         if fn in ("det", "logdet"):

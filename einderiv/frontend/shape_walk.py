@@ -20,6 +20,7 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import DimCell, Inference, describe_shape
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.ops import ROW
 
 __all__ = ["ShapeWalk", "is_scalar"]
 
@@ -232,6 +233,16 @@ class ShapeWalk:
         (x,) = args
         if fn in M.SCALAR_FUNCTIONS:
             return self.shape(x)
+        if fn in M.ROW_FUNCTIONS:  # of a vector, or of each row of a matrix
+            rows, cols = self.shape(x)
+            if rows is None and cols is None:
+                raise ShapeError(
+                    f"`{M.show(e)}`: {fn} takes a vector (or a matrix, row by row), "
+                    f"but `{M.show(x)}` is a scalar"
+                )
+            if not ROW[fn].reduces:
+                return (rows, cols)
+            return (None, None) if rows is None or cols is None else (rows, None)
         if fn in ("tr", "det", "logdet"):
             self._square(e, x, fn)
             return (None, None)

@@ -24,6 +24,7 @@ from einderiv.frontend.dimensions import Inference, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import Node, dim_product, node
+from einderiv.ir.ops import ROW
 
 __all__ = ["Shape", "Typed", "VarInfo", "infer"]
 
@@ -157,6 +158,10 @@ def _call_shape(fn: str, shape: Shape) -> Shape:
         if rows is None or cols is None:
             return (rows or cols, None)
         return (dim_product(rows, cols), None)
+    if fn in M.ROW_FUNCTIONS:  # shape_walk checked the argument
+        if not ROW[fn].reduces:
+            return shape
+        return (None, None) if shape[0] is None or shape[1] is None else (shape[0], None)
     if fn == "diag":
         rows, cols = shape
         if cols is None:

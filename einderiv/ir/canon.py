@@ -122,6 +122,8 @@ def _key(t: T.Term) -> str:
             return f"det[{key(base)}]"
         case T.LogDet(base=base):
             return f"logdet[{key(base)}]"
+        case T.RowFunc(name=name, base=base, indices=indices):
+            return f"{name}[{key(base)}][{','.join(map(_idx, indices))}]"
         case T.SumOver(var=var, count=count, body=body):
             return f"\u03a3<{var}<{format_affine(count)}>({key(body)})"
     raise TypeError(f"no key for {type(t).__name__}")
@@ -154,6 +156,8 @@ def _canonical_form(t: T.Term, depth: int) -> T.Term:
         case T.Pow(base=base, exponent=exponent):
             return T.Pow(_canonical(base, depth), _canonical(exponent, depth))
         case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base):
+            return t.replace(base=_canonical(base, depth + 1))
+        case T.RowFunc(base=base):  # the bound index keeps its name %s (never a % name below)
             return t.replace(base=_canonical(base, depth + 1))
         case T.SumOver(var=var, count=count, body=body):
             name = f"%r{depth}"
@@ -253,7 +257,8 @@ def unbind(t: T.Term) -> T.Term:
     it again splices inner products (which sum ``%1.0``) into outer ones (depth 0) next to
     factors that still bind ``%1.0`` themselves. Shadowing is legal in the IR, but canonical
     naming is not capture-avoiding against it; fresh names make every binder distinct again.
-    (``MatPow``/``Det``/``LogDet`` keep their ``%p``, ``%q``: their bases are closed.)
+    (``MatPow``/``Det``/``LogDet`` keep their ``%p``, ``%q``: their bases are closed; a
+    ``RowFunc`` keeps its ``%s``, which no other binder uses.)
     One pass, linear in the size of ``t`` (shared subterms are unbound once per renaming).
     """
     return _Unbinder().run(t, {})
@@ -319,6 +324,9 @@ class _Unbinder:
             case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
                 inner = {k: v for k, v in env.items() if k not in {b.name for b in bound}}
                 return t.replace(base=self.run(base, inner))
+            case T.RowFunc(base=base, bound=bound, indices=indices):
+                inner = {k: v for k, v in env.items() if k != bound.name}
+                return t.replace(base=self.run(base, inner), indices=tuple(map(ix, indices)))
             case T.SumOver(var=var, count=count, body=body):
                 inner = dict(env)
                 if var.startswith("%"):
@@ -358,6 +366,8 @@ def _mentioned(t: T.Term) -> frozenset[str]:
             case T.MatPow(indices=indices, exponent=exponent):
                 names.update(i.name for i in indices)
                 names.update(exponent.names)
+            case T.RowFunc(indices=indices):
+                names.update(i.name for i in indices)
             case T.SumOver(count=count):
                 names.update(count.names)
         for c in T.children(t):

@@ -10,6 +10,9 @@ Invariants:
   elementwise (Hadamard / diagonal) product. Every term of an ``Add`` has the same free indices.
 - ``MatPow``, ``Det`` and ``LogDet`` bind two indices ``bound`` of their ``base``; binders may
   shadow outer names, and every operation that moves a term under a binder is capture-avoiding.
+- ``RowFunc`` binds one index of its ``base`` (the entries of a row), always named ``%s``
+  (``row_bound``), so equal row functions are equal nodes; its base may have one more free
+  index (the row of a matrix), never named ``%s``.
 - Fresh names start with ``_`` and canonical names with ``%``: neither can clash with a user's.
 """
 
@@ -217,6 +220,23 @@ class LogDet(Term):
 
 
 @node
+class RowFunc(Term):
+    """A vector function of ``base`` along its ``bound`` index, for each value of the other free
+    indices (each row of a matrix): a scalar per row (``indices == ()``: logsumexp) or a vector
+    over ``indices == (i,)`` (softmax, log_softmax: entry i of f(row)). Named in ``ops.ROW``."""
+
+    name: str
+    base: Term
+    bound: Index
+    indices: tuple[Index, ...] = ()
+
+
+def row_bound(dim: Dim) -> Index:
+    """The bound index of every ``RowFunc`` over ``dim``."""
+    return Index("%s", dim)
+
+
+@node
 class SumOver(Term):
     """``sum_{var=0}^{count-1} body``, a finite sum over an integer; for ``count < 0`` it runs
     backwards: ``-sum_{var=count}^{-1} body`` (so ``sum_{r<n} 1 = n`` for every integer n)."""
@@ -227,7 +247,7 @@ class SumOver(Term):
 
 
 LEAVES = (Zero, Num, Affine, Var, Delta, Pair, Ones, Size)
-NODE_TYPES = LEAVES + (Add, Prod, Func, Pow, MatPow, Det, LogDet, SumOver)
+NODE_TYPES = LEAVES + (Add, Prod, Func, Pow, MatPow, Det, LogDet, RowFunc, SumOver)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +290,7 @@ _FREE = {  # free indices by node type (a dict, not a match: ``free`` is called 
     MatPow: lambda t: _free_bound(t).union(t.indices),
     Det: _free_bound,
     LogDet: _free_bound,
+    RowFunc: lambda t: free(t.base).difference((t.bound,)).union(t.indices),
     SumOver: lambda t: free(t.body),
 }
 
@@ -302,6 +323,7 @@ _CHILDREN = {  # sub-terms by node type (a dict, not a match: a hot path of ever
     MatPow: lambda t: (t.base,),
     Det: lambda t: (t.base,),
     LogDet: lambda t: (t.base,),
+    RowFunc: lambda t: (t.base,),
     SumOver: lambda t: (t.body,),
 }
 
@@ -375,6 +397,14 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
         case Det(base=base, bound=bound) | LogDet(base=base, bound=bound):
             inner = {k: v for k, v in live.items() if k not in bound}
             return t.replace(base=rename(base, inner))
+        case RowFunc(base=base, bound=bound, indices=indices):
+            row = free(base)
+            inner = {k: v for k, v in live.items() if k != bound and k in row}
+            if bound in inner.values():  # a row index renamed to %s: never made by the stages
+                raise ValueError(f"renaming an index to the bound {bound} of a row function")
+            return t.replace(
+                base=rename(base, inner), indices=tuple(live.get(i, i) for i in indices)
+            )
         case SumOver(body=body):
             return t.replace(body=rename(body, live))
     raise TypeError(f"cannot rename in {type(t).__name__}")
@@ -414,7 +444,7 @@ def subst_int(t: Term, name: str, value: Affine) -> Term:
             return t.replace(arg=subst_int(arg, name, value))
         case Pow(base=base, exponent=exponent):
             return Pow(subst_int(base, name, value), subst_int(exponent, name, value))
-        case Det(base=base) | LogDet(base=base):
+        case Det(base=base) | LogDet(base=base) | RowFunc(base=base):
             return t.replace(base=subst_int(base, name, value))
     return t
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from einderiv.ir import index_ir as T
 
-__all__ = ["BY_LATEX", "DOMAINS", "ELEMENTWISE", "Elementwise"]
+__all__ = ["BY_LATEX", "DOMAINS", "ELEMENTWISE", "ROW", "Elementwise", "RowFunction"]
 
 # what a probe may draw an argument from (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1
 DOMAINS = ("real", "positive", "nonnegative", "open_unit", "above_minus_one")
@@ -265,3 +265,88 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
 
 # LaTeX command -> function (\\tanh -> tanh, \\sigma -> sigmoid): what the LaTeX reader accepts
 BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Vector functions (SPEC 6.1): of a vector, or of each row of a matrix. In the index IR each is
+# one ``RowFunc`` atom (its name kept, so derivatives print as softmax(x)); the derivative rules
+# are in calculus/differentiate.py (d logsumexp = softmax' du, d softmax = (diag(s) - s s') du,
+# d log_softmax = (I - ones s') du). The implementations shift by the row's maximum, so
+# logsumexp([1000, 1000]) = 1000 + log 2 and softmax never overflows.
+
+
+@dataclass(frozen=True)
+class RowFunction:
+    """A function of a vector, applied along the last axis of an array (the rows of a matrix)."""
+
+    name: str
+    reduces: bool  # True: a scalar per row (logsumexp); False: a vector per row
+    numpy: Callable  # implementation on the last axis of a numpy array
+    array_api: Callable  # xp -> the implementation in array namespace xp (torch, jax.numpy)
+    latex: str  # LaTeX of the function's name
+
+
+def _logsumexp(x):
+    x = np.asarray(x, dtype=float)
+    top = np.max(x, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)  # all -inf (or an inf): no shift
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(x - top), axis=-1)) + top[..., 0]
+
+
+def _softmax(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _log_softmax(x):
+    x = np.asarray(x, dtype=float)  # x - logsumexp(x), written out: generated code copies it
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _xp_row(name: str, fallback: Callable) -> Callable:
+    """xp -> the library's own stable implementation along the last axis (torch, jax), or the
+    numpy one (for the numpy-backed test namespace)."""
+
+    def implementation(xp):
+        module = getattr(xp, "__name__", "")
+        if module == "torch":
+            return lambda x: getattr(xp, name)(x, -1)
+        if module == "jax.numpy":
+            import jax.nn
+            import jax.scipy.special
+
+            own = jax.scipy.special if name == "logsumexp" else jax.nn
+            return lambda x: getattr(own, name)(x, axis=-1)
+        return fallback
+
+    return implementation
+
+
+ROW: dict[str, RowFunction] = {
+    r.name: r
+    for r in (
+        # logsumexp(x) = log(sum(exp(x))) = m + log(sum(exp(x - m))), m = max(x)
+        RowFunction(
+            "logsumexp",
+            True,
+            _logsumexp,
+            _xp_row("logsumexp", _logsumexp),
+            r"\operatorname{logsumexp}",
+        ),
+        # softmax(x) = exp(x) / sum(exp(x)) = exp(x - logsumexp(x))
+        RowFunction(
+            "softmax", False, _softmax, _xp_row("softmax", _softmax), r"\operatorname{softmax}"
+        ),
+        # log_softmax(x) = x - logsumexp(x)
+        RowFunction(
+            "log_softmax",
+            False,
+            _log_softmax,
+            _xp_row("log_softmax", _log_softmax),
+            r"\operatorname{log\_softmax}",
+        ),
+    )
+}

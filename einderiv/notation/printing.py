@@ -18,7 +18,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.algebra import affine_tree
 from einderiv.notation.recontract import recontract
 
@@ -170,6 +170,17 @@ class _Printer:
                 return f"det({self.matrix(base, bound)})"
             case T.LogDet(base=base, bound=bound):
                 return f"logdet({self.matrix(base, bound)})"
+            case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
+                rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
+                axes = (*rest, bound) if rest else (bound, None)
+                tree = recontract(base, *axes, self.variables)
+                if tree is None:
+                    inner = index_notation(base, (*rest, bound), self.variables)
+                else:
+                    inner = matrix_latex(tree) if self.latex else M.show(tree)
+                if self.latex:
+                    return self.entry(rf"{ROW[name].latex}\left({inner}\right)", (*rest, *indices))
+                return self.entry(f"{name}({inner})", (*rest, *indices))
             case T.SumOver(var=var, count=count, body=body):
                 taken = T.int_names(t) | self.taken
                 name = next(n for n in _sum_names() if n not in taken)
@@ -234,7 +245,9 @@ class _Printer:
         if isinstance(t, (T.Var, T.MatPow)) and len(set(t.indices)) < len(t.indices):
             return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
         text = self.text(t)
-        simple = isinstance(t, (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet))
+        simple = isinstance(
+            t, (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc)
+        )
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
             return text
         return f"({text})"
@@ -374,7 +387,7 @@ _GREEK = {
     "Psi",
     "Omega",
 }
-_LATEX_FUNCTIONS = {name: op.latex for name, op in ELEMENTWISE.items()} | {
+_LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()} | {
     "tr": r"\operatorname{tr}",
     "diag": r"\operatorname{diag}",
     "sum": r"\operatorname{sum}",

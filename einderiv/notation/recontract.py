@@ -149,9 +149,28 @@ class _Recontractor:
                 return View((M.Call("det", (self.expression(base, *bound),)),), None, None)
             case T.LogDet(base=base, bound=bound):
                 return View((M.Call("logdet", (self.expression(base, *bound),)),), None, None)
+            case T.RowFunc():
+                return self.row_view(f)
             case T.Add() | T.Prod():
                 return self.sub_view(f)
         raise NoMatrixForm
+
+    def row_view(self, f: T.RowFunc) -> View:
+        """softmax(X)[a,i]: the call on the matrix with rows a and columns the bound index (or
+        on the column vector over it); logsumexp(X)[a], a column over the rows."""
+        rest = sorted(T.free(f.base) - {f.bound}, key=lambda i: i.name)
+        if len(rest) > 1:
+            raise NoMatrixForm
+        row = rest[0] if rest else None
+        if row is None:
+            call = M.Call(f.name, (self.expression(f.base, f.bound, None),))
+            return View((call,), f.indices[0] if f.indices else None, None)
+        call = M.Call(f.name, (self.expression(f.base, row, f.bound),))
+        if not f.indices:
+            return View((call,), row, None)
+        if f.indices[0] == row:  # softmax(X)[a,a]
+            return View((M.Call("diag", (call,)),), row, None)
+        return View((call,), row, f.indices[0])
 
     def size(self, dim) -> M.MExpr:
         """The size of a dimension: ``3``, or measured on a variable: ``tr(A .^ 0)``."""

@@ -186,7 +186,7 @@ CORPUS = [
     ("a^b + a^0.5 + 1e-3 a", "a, b: scalar"),
     ("S^2 + S'", "S: symmetric(n)\nk: integer"),
     ("-y' log(softmax(W x)) + logsumexp(X) ones + sum(log_softmax(X'))", None),
-    ("sum(softmax(Q K' / sqrt(d)) V) + erf(a)", "d, a: scalar"),
+    ("sum(softmax(Q K' / sqrt(d)) V) + erf(a) + tr(adj(X))", "d, a: scalar"),
     (r"\operatorname{softmax}(\mathbf{W}\mathbf{x})^\top \operatorname{LSE}(\mathbf{X})", None),
 ]
 WHERES = [
@@ -285,6 +285,7 @@ TOKENS = [
     "log_softmax(",
     "logsumexp(",
     "erf(",
+    "adj(",
     "sin(",
     "sum_{",
     "r=0}",

@@ -25,6 +25,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 
 import numpy as np
@@ -40,7 +41,7 @@ from einderiv.check.diagnose import (
     orientation,
     reverse_products,
 )
-from einderiv.check.domain import uncovered
+from einderiv.check.domain import conditions, uncovered
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
@@ -79,6 +80,9 @@ def _check(f: Expr, wrt: str, claim, layout: str, diagnose: bool) -> CheckResult
             question=question,
         )
     return _Judge(f, expected, claimed, claim_text, question).verdict()
+
+
+_ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate
 
 
 class _Judge(Sampler):
@@ -231,7 +235,17 @@ class _Judge(Sampler):
 
     def missing_conditions(self) -> list:
         """Conditions the claim needs that the expression and the derivative do not impose."""
-        return uncovered(self.claim.term, self.f.term, self.expected.term)
+        missing = uncovered(self.claim.term, self.f.term, self.expected.term)
+        if self.f.source is not None and _ADJ.search(M.show(self.f.source)):
+            # adj(X) is defined for every X, but evaluated as det(X) inv(X): the invertibility
+            # that lowering imposes is not the expression's, so a claim that needs it is not
+            # proven right by probes at invertible X
+            missing += [
+                c
+                for c in conditions(self.claim.term)
+                if c.kind.startswith("invertible") and c not in missing
+            ]
+        return missing
 
     # -- exact --------------------------------------------------------------------------------
 

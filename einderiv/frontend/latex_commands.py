@@ -61,7 +61,13 @@ _BRACED = {op.latex[1:]: name for name, op in ELEMENTWISE.items() if op.braced} 
 for _command in (*_BRACED, "sigma"):  # \sigma is a Greek letter; \sigma( is sigmoid (``greek``)
     _FUNCTION_COMMANDS.pop(_command)  # \sigma is a Greek letter; \sigma( is sigmoid (see ``greek``)
 # words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
-FUNCTION_WORDS = {**_FUNCTION_COMMANDS, "Trace": "tr", "logdet": "logdet", "LSE": "logsumexp"}
+FUNCTION_WORDS = {
+    **_FUNCTION_COMMANDS,
+    "Trace": "tr",
+    "logdet": "logdet",
+    "LSE": "logsumexp",
+    "adj": "adj",
+}
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}

@@ -320,6 +320,10 @@ class _Lowerer(CompoundLowering):
             return self._row_function(fn, x, shape, out)
         if fn == "inv":
             return self._lower(M.Inverse(x), out)
+        if fn == "adj":  # adj(X) = det(X) inv(X): X invertible (adj of a 1-by-1 matrix is 1)
+            if self._is_scalar(x):
+                return T.ONE
+            return T.Prod((self._call("det", x, (None, None)), self._matpow(x, T.affine(-1), out)))
         if fn in ("det", "logdet"):
             atom = T.Det if fn == "det" else T.LogDet
             if self._is_scalar(x):

@@ -249,8 +249,8 @@ class ShapeWalk:
         if fn in ("sum", "mean", "norm1", "norm2"):  # reductions to a scalar
             self.shape(x)
             return (None, None)
-        if fn == "inv":
-            return self._square(e, x, "inv")
+        if fn in ("inv", "adj"):
+            return self._square(e, x, fn)
         if fn == "vec":  # the columns stacked: entry (i, j) of an m-by-n matrix is i + m j
             rows, cols = self.shape(x)
             if rows is None and cols is None:

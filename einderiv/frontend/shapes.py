@@ -151,7 +151,7 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
 
 
 def _call_shape(fn: str, shape: Shape) -> Shape:
-    if fn in M.SCALAR_FUNCTIONS or fn == "inv":
+    if fn in M.SCALAR_FUNCTIONS or fn in ("inv", "adj"):
         return shape
     if fn == "vec":
         rows, cols = shape

@@ -17,7 +17,7 @@ from einderiv.ir.ops import ELEMENTWISE, ROW
 
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
 ROW_FUNCTIONS = tuple(ROW)  # of a vector, or of each row of a matrix (registry: ir/ops.py)
-MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv")
+MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv", "adj")
 MATRIX_FUNCTIONS += ("vec", "kron")  # SPEC 6.1; kron takes two arguments
 ARITY = {"kron": 2}  # functions of more than one argument; every other function takes one
 FUNCTIONS = SCALAR_FUNCTIONS + ROW_FUNCTIONS + MATRIX_FUNCTIONS

@@ -182,3 +182,14 @@ def test_bad_input_names_the_place(text, where, message, column):
     lines = str(info.value).splitlines()
     caret = next(line for line in lines if line.strip() == "^")
     assert caret.index("^") - 2 == column - 1  # the context is indented by two spaces
+
+
+def test_check_claims_through_kron_and_vec():
+    # d tr(A kron X) / dX = tr(A) I;  claims in index notation with compound indices are read
+    assert ed.check("tr(kron(A, X))", "X", claim="tr(A) I").ok
+    assert not ed.check("tr(kron(A, X))", "X", claim="tr(A) X").ok
+    g = ed.diff("vec(A X B)", "X")
+    assert ed.check("vec(A X B)", "X", claim=g.index()).ok
+    text = "norm2(kron(A, B) vec(X) - y)^2"
+    assert ed.check(text, "X", claim=str(ed.diff(text, "X"))).ok
+    assert not ed.check(text, "X", claim="2 A").ok

@@ -54,7 +54,9 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
             raise EvaluationError(
                 f"{name} must be an array of numbers, not {value!r:.60}"
             ) from None
-        wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}[info.kind]
+        wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}.get(
+            info.kind, len(info.dims)
+        )  # a tensor: its order
         if array.ndim != wanted:
             raise EvaluationError(
                 f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
@@ -124,7 +126,8 @@ def _plan_of(f) -> _Plan:
     except AttributeError:
         ndims = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}
         variables = tuple(
-            (name, info.kind, ndims[info.kind], info.dims) for name, info in f.variables.items()
+            (name, info.kind, ndims.get(info.kind, len(info.dims)), info.dims)
+            for name, info in f.variables.items()
         )
         sizes = dim_names(f)
         compound = any(is_compound(d) for v in f.variables.values() for d in v.dims)

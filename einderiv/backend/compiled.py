@@ -182,7 +182,7 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
         if info.kind == "scalar":
             converts.append(f"    if _type({name}) is _float:\n        {name} = _array({name})")
         checks.append(f"_type({name}) is _nd and {name}.dtype is _f8")
-        checks.append(f"{name}.ndim == {ndims[info.kind]}")
+        checks.append(f"{name}.ndim == {ndims.get(info.kind, len(info.dims))}")
         for axis, dim in enumerate(info.dims):
             size = f"{name}.shape[{axis}]"
             if isinstance(dim, int):

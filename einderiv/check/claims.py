@@ -19,6 +19,7 @@ import re
 
 from einderiv.api import Expr, parse
 from einderiv.errors import EinderivError, ParseError, ShapeError
+from einderiv.ir.node import is_compound
 
 __all__ = ["declarations_of", "read_claim"]
 
@@ -77,6 +78,8 @@ def declarations_of(f: Expr, names: set | None = None) -> str:
         if names is not None and name not in names:
             continue
         dims = f"({', '.join(map(str, info.dims))})" if info.dims else ""
+        if any(is_compound(d) for d in info.dims):  # "m*n" is not declared: inferred from use
+            dims = ""
         kind = info.kind
         if kind == "symmetric":
             dims = f"({info.dims[0]})"

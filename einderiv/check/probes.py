@@ -29,6 +29,7 @@ import numpy as np
 
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
+from einderiv.ir.node import dim_size
 
 __all__ = [
     "INTEGERS",
@@ -109,7 +110,7 @@ def sample(rng, info, sizes: dict, mode: str, positive: bool, integer: bool = Fa
     log or root of the expression), else as signed. ``integer``: small integers."""
     if info.kind == "integer":
         return NUMERIC_INTEGERS[int(rng.integers(len(NUMERIC_INTEGERS)))]
-    shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
+    shape = tuple(dim_size(d, sizes.__getitem__) for d in info.dims)
     positive = positive and mode == "positive"
     if integer:
         values = rng.integers(1 if positive else -2, 3, size=shape).astype(float)

@@ -77,6 +77,10 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
         hint = f"; did you mean '{guess}'?" if guess else f" (kinds: {', '.join(ir.KINDS)})"
         raise error_at(f"unknown kind '{kind.value}'{hint}", kind.start_pos)
     if dims is None:
+        if kind.value == "tensor":
+            raise error_at(
+                "a tensor declares its dimensions, e.g. T: tensor(m, n, p)", kind.start_pos
+            )
         return ()
     values = []
     for t in dims.tokens:
@@ -86,6 +90,14 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
             values.append(int(t.value))
         else:
             values.append(t.value)
+    if kind.value == "tensor":  # SPEC 6.1: order 3 or more, used through index notation
+        if len(values) < 3:
+            raise error_at(
+                f"'tensor' takes three or more dimensions, not {len(values)} (a vector or a "
+                "matrix is declared as one)",
+                dims.tokens[0].start_pos,
+            )
+        return tuple(values)
     allowed = _COUNTS[kind.value]
     if len(values) not in allowed:
         wanted = " or ".join(_WORDS[n] for n in allowed)

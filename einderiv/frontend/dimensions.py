@@ -125,7 +125,9 @@ class Inference:
     def _declare(self, decl: M.Decl) -> None:
         where = f"declared `{decl.name}: {decl.kind}"
         where += f"({', '.join(map(str, decl.dims))})`" if decl.dims else "`"
-        wanted = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}[decl.kind]
+        wanted = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}.get(
+            decl.kind, len(decl.dims)
+        )
         cells = []
         for dim in decl.dims:
             if isinstance(dim, str):

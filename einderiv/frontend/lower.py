@@ -196,6 +196,9 @@ class _Lowerer(CompoundLowering):
             term = _reciprocal(self.scalar(e.operand))
             return _Factor(term, tuple(sorted(user_free(term), key=lambda i: i.name)))
         pairs: list[T.Pair] = []  # a compound index (i,j) is a fresh c and delta[c,(i,j)]
+        if isinstance(e, M.Entry) and self._is_tensor(e.base):  # T[i,j,k]
+            indices = tuple(self.compound(n, pairs) for n in e.indices)
+            return _Factor(tied(T.Var(e.base.name, indices), pairs), self._written(e.indices))
         if isinstance(e, M.Entry):
             rows, cols = self.typed.shape(e.base)
             names = iter(e.indices)

@@ -18,6 +18,12 @@ from einderiv.ir.node import dim_product
 class CompoundLowering:
     """Needs ``self.typed``, ``self.index(name)`` and ``self.lo(e, out)`` of the lowerer."""
 
+    def _is_tensor(self, e: M.MExpr) -> bool:
+        if not isinstance(e, M.Name):
+            return False
+        info = self.typed.variables.get(e.name)
+        return info is not None and info.kind == "tensor"
+
     def compound(self, name, pairs: list) -> T.Index:
         """The index ``name``; for a compound ``(i, j)`` a fresh index over the pairs, tied to
         them by ``delta[c,(i,j)]`` (appended to ``pairs``)."""

@@ -50,6 +50,13 @@ class ShapeWalk:
         match e:
             case M.Name(name=name):
                 kind, cells = inf.variable(name)
+                if kind == "tensor":
+                    raise placed(
+                        f"`{name}` is a tensor of order {len(cells)}: use it through index "
+                        f"notation, {name}[{','.join('ijklmnop'[: len(cells)])}] (matrix "
+                        "notation has no tensors)",
+                        e,
+                    )
                 if kind in ("scalar", "integer"):
                     return (None, None)
                 if kind == "vector":
@@ -106,7 +113,10 @@ class ShapeWalk:
             case M.Call(fn=fn, args=args):
                 return self._call(e, fn, args)
             case M.Entry(base=b, indices=indices):
-                axes = [d for d in self.shape(b) if d is not None]
+                if isinstance(b, M.Name) and inf.variable(b.name)[0] == "tensor":
+                    axes = inf.variable(b.name)[1]
+                else:
+                    axes = [d for d in self.shape(b) if d is not None]
                 if len(axes) != len(indices):
                     raise ShapeError(
                         f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "

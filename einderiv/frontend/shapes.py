@@ -45,6 +45,8 @@ class VarInfo(Node):
             return (None, None)
         if self.kind == "vector":
             return (self.dims[0], None)
+        if self.kind == "tensor":  # order 3 or more: no matrix shape, its axes only
+            return tuple(self.dims)
         return (self.dims[0], self.dims[1])
 
 

@@ -21,7 +21,7 @@ MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm
 MATRIX_FUNCTIONS += ("vec", "kron")  # SPEC 6.1; kron takes two arguments
 ARITY = {"kron": 2}  # functions of more than one argument; every other function takes one
 FUNCTIONS = SCALAR_FUNCTIONS + ROW_FUNCTIONS + MATRIX_FUNCTIONS
-KINDS = ("scalar", "vector", "matrix", "symmetric", "integer")
+KINDS = ("scalar", "vector", "matrix", "symmetric", "integer", "tensor")
 
 
 class MExpr(Node):

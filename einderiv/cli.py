@@ -1,10 +1,15 @@
-"""The ``einderiv`` command line (SPEC section 4).
+"""The ``einderiv`` command line (SPEC sections 4 and 9).
 
-Input: command-line arguments. Output: the derivative (or a verdict on a claimed derivative) on
-stdout, and an exit code.
-Invariants: only the public API (``import einderiv as ed``) is used; a user's mistake is one
-``einderiv: error: ...`` line (plus the caret context the error carries) on stderr and exit code 2,
-never a traceback; a bug inside einderiv is exit code 3 with a hint to report it.
+Input: command-line arguments (the arguments' syntax is ``einderiv.cli_args``), and the
+expression on standard input when EXPR is ``-``. Output: the derivatives, Hessians or verdicts
+on claimed derivatives on stdout -- as text, or with ``--json`` one JSON object per result (the
+objects of ``einderiv.web.results``, so the command line and the web API agree) -- and an exit
+code.
+Invariants: only the public API (``import einderiv as ed``) is used; every result is computed
+before anything is printed (a bad second ``--wrt`` prints nothing but the error); a user's
+mistake is one ``einderiv: error: ...`` line (plus the caret context the error carries) on
+stderr and exit code 2, never a traceback; a bug inside einderiv is exit code 3 with a hint to
+report it.
 
 Exit codes: 0 success (``check``: the claim is right), 1 ``check``: the claim is wrong,
 2 bad input or usage, 3 internal error, 4 ``check``: undecided (not proved right), 130
@@ -14,17 +19,18 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import traceback
 import warnings
 
 import einderiv as ed
+from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser
 from einderiv.errors import ReadAsProduct
 
-PROG = "einderiv"
-LAYOUTS = ("numerator", "denominator", "jacobian")
-FORMATS = ("text", "latex", "index", "einsum", "python", "differential")
+__all__ = ["FORMATS", "LAYOUTS", "PROG", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_WRONG = 1
@@ -33,123 +39,6 @@ EXIT_INTERNAL = 3
 EXIT_UNDECIDED = 4
 EXIT_INTERRUPTED = 130
 
-_EPILOG = """\
-examples:
-  einderiv diff "tr(X' A X)" --wrt X
-  einderiv diff "x' A x" --wrt x --layout denominator --format latex
-  einderiv diff "log|X|" --wrt X --where "X: matrix(n, n)" --steps
-  einderiv check "tr(inv(X) A)" --wrt X --claim "-inv(X)' A inv(X)'"
-
-An expression that starts with '-' and contains no space must follow '--':
-  einderiv diff --wrt X -- -X
-
-exit codes: 0 ok (check: the claim is right), 1 check: the claim is wrong,
-            2 bad input or usage, 3 internal error (please report it),
-            4 check: undecided (einderiv could not prove the claim right or wrong)
-"""
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-
-        return version("einderiv")
-    except (ImportError, PackageNotFoundError):
-        return str(getattr(ed, "__version__", "unknown"))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``einderiv`` program."""
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Matrix calculus in index notation: differentiate matrix expressions, "
-        "or check a derivative you worked out by hand.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
-
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("expr", metavar="EXPR", help='the expression, e.g. "tr(X\' A X)"')
-        sub.add_argument(
-            "--wrt",
-            required=True,
-            metavar="X",
-            help="the variable to differentiate by, e.g. X, or X[i,j] for the elementwise "
-            "derivative",
-        )
-        sub.add_argument(
-            "--where",
-            action="append",
-            metavar="DECLS",
-            help='declarations, e.g. "X: matrix(m, n); S: symmetric(n); k: integer" '
-            "(may be given more than once)",
-        )
-        sub.add_argument(
-            "--layout",
-            choices=LAYOUTS,
-            default="numerator",
-            help="layout of the result (default: numerator, as in the lecture notes)",
-        )
-
-    diff = commands.add_parser(
-        "diff",
-        help="differentiate an expression",
-        description="Differentiate EXPR by X and print the derivative.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    common(diff)
-    diff.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="text: matrix notation (default); latex; index: index notation; einsum: the "
-        "contractions that evaluate it; python: a standalone numpy function 'grad'; "
-        "differential: d f = tr(G dX)",
-    )
-    diff.add_argument(
-        "--steps",
-        action="store_true",
-        help="also print the derivation: indexed sum, Kronecker deltas, contraction, matrix form",
-    )
-
-    check = commands.add_parser(
-        "check",
-        help="check a claimed derivative",
-        description="Check whether CLAIM is the derivative of EXPR by X. Exit code 0 when it "
-        "is, 1 when it is not (with a counterexample and the right answer).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    common(check)
-    check.add_argument(
-        "--claim",
-        required=True,
-        metavar="CLAIM",
-        help="the claimed derivative, in matrix or index notation",
-    )
-
-    serve = commands.add_parser(
-        "serve",
-        help="a local web page: type an expression, see its derivative, check a claim",
-        description="Serve the einderiv web page and its JSON API (POST /api/diff, "
-        "POST /api/check, GET /api/health) until Ctrl-C.",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
-    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
-    serve.add_argument(
-        "--time-limit",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="stop a request's work after this many seconds (default: 5)",
-    )
-    return parser
-
 
 def _where(args: argparse.Namespace) -> str | None:
     if not args.where:
@@ -157,30 +46,98 @@ def _where(args: argparse.Namespace) -> str | None:
     return "\n".join(args.where)
 
 
-def _print_steps(g) -> None:
+def _steps(g) -> list[str]:
+    """The derivation's lines and a blank line (a remark on stderr if there are none)."""
     try:
         steps = g.steps()
     except NotImplementedError:
         print(
             f"{PROG}: note: --steps is not available yet; showing the result only", file=sys.stderr
         )
-        return
+        return []
     if isinstance(steps, str):
-        print(steps.rstrip("\n"))
-    else:
-        for step in steps:
-            print(str(step).rstrip("\n"))
-    print()
+        return [steps.rstrip("\n"), ""]
+    return [str(step).rstrip("\n") for step in steps] + [""]
+
+
+def _read_expr(args: argparse.Namespace) -> str:
+    """EXPR, or the text on standard input when EXPR is ``-``."""
+    if args.expr != "-":
+        return args.expr
+    if sys.stdin is None:
+        raise ed.EinderivError("EXPR is '-' but there is no standard input to read it from")
+    text = sys.stdin.read().strip()
+    if not text:
+        raise ed.EinderivError("EXPR is '-' but standard input is empty: pipe an expression in")
+    return text
+
+
+def _function_name(base: str, wrt: str, several: bool) -> str:
+    """``grad``, or ``grad_W1`` when there are several variables (``X[i,j]``: ``grad_X_i_j``)."""
+    return f"{base}_{re.sub(r'[^0-9A-Za-z_]+', '_', wrt).strip('_')}" if several else base
+
+
+def _forms(args: argparse.Namespace, wrt: str, several: bool) -> dict:
+    """The extra JSON keys that --format and --steps ask for (text, latex, index always)."""
+    forms = {}
+    if args.format in ("einsum", "differential"):
+        forms[args.format] = getattr(ed.Expr, args.format)
+    elif args.format == "python":
+        name = _function_name("hessian" if args.command == "hessian" else "grad", wrt, several)
+        forms["python"] = lambda g: ed.codegen(g, name=name)
+    if args.steps:
+        forms["steps"] = ed.Expr.steps
+    return forms
+
+
+def _print_json(objects: list[dict]) -> None:
+    for obj in objects:
+        print(json.dumps(obj, allow_nan=False))
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    g = ed.diff(args.expr, args.wrt, where=_where(args), layout=args.layout)
+    """``diff`` and ``hessian``: one result per --wrt, all computed before any is printed."""
+    expr, where = _read_expr(args), _where(args)
+    wrts = list(dict.fromkeys(w.strip() for w in args.wrt))  # a variable named twice: once
+    several = len(wrts) > 1
+    hessian = args.command == "hessian"
+    if args.json:
+        from einderiv.web.results import derivative_json
+
+        objects = [
+            derivative_json(
+                expr,
+                wrt,
+                where,
+                args.layout,
+                hessian=hessian,
+                notes=args.notes,
+                forms=_forms(args, wrt, several),
+            )
+            for wrt in wrts
+        ]
+        _print_json(objects)
+        return EXIT_OK
+    build = ed.hessian if hessian else ed.diff
+    blocks = [
+        _text_block(args, build(expr, wrt, where=where, layout=args.layout), wrt, several)
+        for wrt in wrts
+    ]
+    print("\n\n".join(blocks))
+    return EXIT_OK
+
+
+def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
+    """One result as --format asks, preceded by its steps (--steps) and, when there are several
+    variables, by a line ``# d/dX``."""
+    header = f"# hessian by {wrt}" if args.command == "hessian" else f"# d/d{wrt}"
+    lines = [header] if several else []
     if args.steps:
-        _print_steps(g)
-    elementwise = "[" in args.wrt  # its natural form is index notation: no remark
+        lines += _steps(g)
+    elementwise = "[" in wrt  # its natural form is index notation: no remark
     no_form = hasattr(g, "matrix") and g.matrix() is None
     if args.format in ("text", "latex") and no_form and not elementwise:
-        print(f"{PROG}: note: {_no_matrix_form(g)}; shown in index notation", file=sys.stderr)
+        args.notes.append(f"{_no_matrix_form(g)}; shown in index notation")
     if args.format == "text":
         out = str(g)
     elif args.format == "latex":
@@ -192,9 +149,10 @@ def _run_diff(args: argparse.Namespace) -> int:
     elif args.format == "differential":  # d f = tr(G dX) (SPEC section 7)
         out = g.differential()
     else:  # python
-        out = ed.codegen(g, name="grad")
-    print(str(out).rstrip("\n"))
-    return EXIT_OK
+        base = "hessian" if args.command == "hessian" else "grad"
+        out = ed.codegen(g, name=_function_name(base, wrt, several))
+    lines.append(str(out).rstrip("\n"))
+    return "\n".join(lines)
 
 
 def _no_matrix_form(g) -> str:
@@ -216,13 +174,32 @@ def _no_matrix_form(g) -> str:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    check = getattr(ed, "check", None)
-    if check is None:
-        print(f"{PROG} check is not available yet", file=sys.stderr)
-        return EXIT_USAGE
-    result = check(args.expr, args.wrt, claim=args.claim, where=_where(args), layout=args.layout)
-    print(str(result).rstrip("\n"))
-    return {"right": EXIT_OK, "wrong": EXIT_WRONG}.get(result.verdict, EXIT_UNDECIDED)
+    """``check``: the n-th --claim is the derivative by the n-th --wrt."""
+    if len(args.claim) != len(args.wrt):
+        raise ed.EinderivError(
+            f"give one --claim per --wrt (got {len(args.wrt)} --wrt and {len(args.claim)} "
+            "--claim); the n-th claim is the derivative by the n-th variable"
+        )
+    expr, where = _read_expr(args), _where(args)
+    pairs = list(zip((w.strip() for w in args.wrt), args.claim))
+    if args.json:
+        from einderiv.web.results import check_json
+
+        objects = [check_json(expr, wrt, claim, where, args.layout) for wrt, claim in pairs]
+        for obj in objects:
+            args.notes.extend((obj.get("note") or "").splitlines())
+        _print_json(objects)
+        verdicts = [obj["verdict"] for obj in objects]
+    else:
+        results = [
+            ed.check(expr, wrt, claim=claim, where=where, layout=args.layout)
+            for wrt, claim in pairs
+        ]
+        print("\n\n".join(str(r).rstrip("\n") for r in results))
+        verdicts = [r.verdict for r in results]
+    if "wrong" in verdicts:
+        return EXIT_WRONG
+    return EXIT_OK if all(v == "right" for v in verdicts) else EXIT_UNDECIDED
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -251,10 +228,14 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always", ReadAsProduct)
             try:
-                run = {"diff": _run_diff, "serve": _run_serve, "check": _run_check}[args.command]
+                args.notes = []  # the runners' notes, printed with einderiv's warnings
+                run = {"diff": _run_diff, "hessian": _run_diff, "serve": _run_serve}.get(
+                    args.command, _run_check
+                )
                 return run(args)
             finally:  # x'Ax read as x' A x: said on the command line (SPEC 6.3)
-                for note in dict.fromkeys(str(n.message) for n in notes):
+                said = [str(n.message) for n in notes] + getattr(args, "notes", [])
+                for note in dict.fromkeys(said):
                     print(f"{PROG}: note: {note}", file=sys.stderr)
     except ed.EinderivError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

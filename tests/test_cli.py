@@ -350,13 +350,6 @@ def test_check_bad_claim_is_exit_2(capsys):
     assert "^" in err
 
 
-def test_check_without_engine_support_is_exit_2(capsys, monkeypatch):
-    monkeypatch.delattr(ed, "check", raising=False)
-    code, _, err = run(capsys, "check", TR_XAX, "--wrt", "X", "--claim", "X' (A + A')")
-    assert code == 2
-    assert "not available" in err
-
-
 def test_check_verdict_sets_exit_code(capsys, monkeypatch):
     class Verdict:
         def __init__(self, verdict):

@@ -2,11 +2,11 @@
 
 Input: the request's text fields (``expr``, ``wrt``, ``where``, ``layout``, and ``claim`` for a
 check), as given by a user. Output: a dict that ``json.dumps`` writes without loss:
-``derivative_json`` is the command line's ``--json`` object for one derivative (``expr``,
-``wrt``, ``layout``, ``shape``, ``text``, ``latex``, ``index``; with ``extras=True`` also
-``einsum``, ``python``, ``steps`` and ``note`` -- einderiv's notes, such as ``x'Ax`` read as a
-product -- for the web page), and ``check_json`` is the
-verdict on a claim (``ok``, ``verdict``, ``expected``, ``reason``, ``counterexample``, ...).
+``derivative_json`` is the command line's ``--json`` object for one derivative or Hessian
+(``expr``, ``wrt``, ``layout``, ``shape``, ``text``, ``latex``, ``index``; with ``extras=True``
+also ``einsum``, ``python``, ``steps`` and ``note`` -- einderiv's notes, such as ``x'Ax`` read
+as a product -- for the web page), and ``check_json`` is the verdict on a claim (``expr``,
+``wrt``, ``layout``, ``ok``, ``verdict``, ``expected``, ``reason``, ``counterexample``, ...).
 
 Invariants: only the public API (``import einderiv as ed``) is used; user text is handed to
 ``ed.parse``/``ed.diff``/``ed.check`` and never evaluated as code; a user's mistake is an
@@ -67,10 +67,31 @@ def _extra(build):
         return None, str(error)
 
 
-def derivative_json(expr, wrt, where=None, layout="numerator", extras=False) -> dict:
-    """The ``--json`` object of d(expr)/d(wrt); ``extras`` adds the web page's forms."""
+def derivative_json(
+    expr,
+    wrt,
+    where=None,
+    layout="numerator",
+    extras=False,
+    *,
+    hessian=False,
+    notes=None,
+    forms=None,
+) -> dict:
+    """The ``--json`` object of d(expr)/d(wrt); ``extras`` adds the web page's forms.
+
+    ``hessian=True``: of ``ed.hessian(expr, wrt)`` instead (``layout`` names both
+    differentiations). ``notes``, a list, receives einderiv's notes (the command line prints
+    them on stderr; the web page's ``note`` field has them with ``extras``). ``forms`` maps
+    more keys to functions of the derivative (``{"einsum": lambda g: g.einsum()}``); their
+    errors are raised.
+    """
     expr, wrt, where, layout = _fields(expr, wrt, where, layout)
-    g, notes = _noting(lambda: ed.diff(expr, wrt, where=where, layout=layout))
+    build = ed.hessian if hessian else ed.diff
+    g, found = _noting(lambda: build(expr, wrt, where=where, layout=layout))
+    if notes is not None:
+        notes.extend(found)
+    notes = list(found)
     out = {
         "expr": expr,
         "wrt": wrt,
@@ -80,6 +101,8 @@ def derivative_json(expr, wrt, where=None, layout="numerator", extras=False) -> 
         "latex": g.latex(),
         "index": g.index(),
     }
+    for key, form in (forms or {}).items():
+        out[key] = str(form(g)).rstrip("\n")
     if extras:
         out["einsum"], why = _extra(g.einsum)
         notes += [f"einsum form: {why}"] if why else []
@@ -132,6 +155,9 @@ def check_json(expr, wrt, claim, where=None, layout="numerator") -> dict:
         verdict = {True: "right", False: "wrong"}.get(ok, "undecided")
     expected = getattr(r, "expected", None)
     return {
+        "expr": expr,
+        "wrt": wrt,
+        "layout": layout,
         "ok": ok is True,
         "verdict": verdict,
         "question": getattr(r, "question", "") or None,

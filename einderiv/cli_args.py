@@ -1,0 +1,229 @@
+"""The argument parser of the ``einderiv`` command line (SPEC sections 4 and 9).
+
+Input: nothing. Output: ``build_parser()``, an ``argparse`` parser with the subcommands ``diff``,
+``hessian``, ``check`` and ``serve``, each with its own ``--help`` examples.
+Invariants: only argument syntax lives here; what the arguments mean is ``einderiv.cli``'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+PROG = "einderiv"
+LAYOUTS = ("numerator", "denominator", "jacobian")
+FORMATS = ("text", "latex", "index", "einsum", "python", "differential")
+
+_EXIT_CODES = """\
+exit codes: 0 ok (check: the claim is right), 1 check: the claim is wrong,
+            2 bad input or usage, 3 internal error (please report it),
+            4 check: undecided (einderiv could not prove the claim right or wrong)
+"""
+
+_DASH = """\
+EXPR '-' reads the expression from standard input. An expression that starts
+with '-' and contains no space must follow '--':
+  einderiv diff --wrt X -- -X
+"""
+
+_MAIN_EPILOG = f"""\
+examples:
+  einderiv diff "tr(X' A X)" --wrt X
+  einderiv diff "x' A x" --wrt x --layout denominator --format latex
+  einderiv diff "tr(W2 tanh(W1 X))" --wrt W1 --wrt W2 --json
+  einderiv hessian "x' A x" --wrt x
+  einderiv check "tr(inv(X) A)" --wrt X --claim "-inv(X)' A inv(X)'"
+  einderiv serve --open
+
+{_DASH}
+{_EXIT_CODES}"""
+
+_DIFF_EPILOG = f"""\
+examples:
+  einderiv diff "tr(X' A X)" --wrt X
+  einderiv diff "x' A x" --wrt x --layout denominator --format latex
+  einderiv diff "log|X|" --wrt X --where "X: matrix(n, n)" --steps
+  einderiv diff "tr(W2 tanh(W1 X))" --wrt W1 --wrt W2      (one result per variable)
+  einderiv diff "sum(log(1 + exp(-y .* (X w))))" --wrt w --json   (JSON Lines)
+  echo "tr(X' A X)" | einderiv diff - --wrt X                (EXPR from standard input)
+  einderiv diff "tr(X' A X)" --wrt "X[i,j]"                  (elementwise, index notation)
+
+With several --wrt, each text result is preceded by a line '# d/dX' (and a blank line between
+results); --format python names the functions grad_X, grad_Y, ...; --json prints one JSON object
+per line: expr, wrt, layout, shape, text, latex, index (plus einsum, python or differential when
+--format asks for it, and steps with --steps).
+
+{_DASH}
+{_EXIT_CODES}"""
+
+_HESSIAN_EPILOG = f"""\
+examples:
+  einderiv hessian "x' A x" --wrt x                           (A + A')
+  einderiv hessian "sum(log(1 + exp(X w)))" --wrt w --json
+  einderiv hessian "tr(X' A X)" --wrt X --format index        (order 4: index notation)
+
+The Hessian H[I, J] = d2 f / dX[I] dX[J] of a scalar f, shape S_X + S_X (layout jacobian, the
+default, as ed.hessian). --wrt may be repeated: one Hessian per variable.
+
+{_DASH}
+{_EXIT_CODES}"""
+
+_CHECK_EPILOG = f"""\
+examples:
+  einderiv check "tr(inv(X) A)" --wrt X --claim "-inv(X)' A inv(X)'"      (wrong: exit 1)
+  einderiv check "x' A x" --wrt x --claim "x' (A + A')"                   (right: exit 0)
+  einderiv check "tr(W1 X W2)" --wrt W1 --claim "X W2" --wrt W2 --claim "W1 X" --json
+
+--wrt and --claim may be repeated in pairs: the n-th claim is the derivative by the n-th
+variable. The exit code is 1 if any claim is wrong, else 4 if any is undecided, else 0. --json
+prints one JSON object per claim: expr, wrt, layout, ok, verdict, expected, reason,
+counterexample, ...
+
+{_DASH}
+{_EXIT_CODES}"""
+
+_SERVE_EPILOG = """\
+examples:
+  einderiv serve                     (http://127.0.0.1:8000/)
+  einderiv serve --port 0 --open     (any free port, opened in your browser)
+  einderiv serve --time-limit 10
+"""
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("einderiv")
+    except (ImportError, PackageNotFoundError):
+        import einderiv
+
+        return str(getattr(einderiv, "__version__", "unknown"))
+
+
+def _sub(commands, name: str, help: str, description: str, epilog: str):
+    return commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _common(sub: argparse.ArgumentParser, default_layout: str) -> None:
+    sub.add_argument(
+        "expr", metavar="EXPR", help="the expression, e.g. \"tr(X' A X)\"; '-': standard input"
+    )
+    sub.add_argument(
+        "--wrt",
+        required=True,
+        action="append",
+        metavar="X",
+        help="the variable to differentiate by, e.g. X, or X[i,j] for the elementwise "
+        "derivative; repeat it for one result per variable",
+    )
+    sub.add_argument(
+        "--where",
+        action="append",
+        metavar="DECLS",
+        help='declarations, e.g. "X: matrix(m, n); S: symmetric(n); k: integer" '
+        "(may be given more than once)",
+    )
+    sub.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=default_layout,
+        help=f"layout of the result (default: {default_layout})",
+    )
+    sub.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per result, one per line (JSON Lines)",
+    )
+
+
+def _formats(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text: matrix notation (default); latex; index: index notation; einsum: the "
+        "contractions that evaluate it; python: a standalone numpy function 'grad'; "
+        "differential: d f = tr(G dX)",
+    )
+    sub.add_argument(
+        "--steps",
+        action="store_true",
+        help="also print the derivation: indexed sum, Kronecker deltas, contraction, matrix form",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``einderiv`` program."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Matrix calculus in index notation: differentiate matrix expressions, "
+        "or check a derivative you worked out by hand.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    diff = _sub(
+        commands,
+        "diff",
+        "differentiate an expression",
+        "Differentiate EXPR by each variable X and print the derivative.",
+        _DIFF_EPILOG,
+    )
+    _common(diff, "numerator")
+    _formats(diff)
+
+    hessian = _sub(
+        commands,
+        "hessian",
+        "the Hessian of a scalar expression",
+        "Print the Hessian of the scalar EXPR by each variable X (as ed.hessian).",
+        _HESSIAN_EPILOG,
+    )
+    _common(hessian, "jacobian")
+    _formats(hessian)
+
+    check = _sub(
+        commands,
+        "check",
+        "check a claimed derivative",
+        "Check whether CLAIM is the derivative of EXPR by X. Exit code 0 when it is, 1 when it "
+        "is not (with a counterexample and the right answer).",
+        _CHECK_EPILOG,
+    )
+    _common(check, "numerator")
+    check.add_argument(
+        "--claim",
+        required=True,
+        action="append",
+        metavar="CLAIM",
+        help="the claimed derivative, in matrix or index notation (one per --wrt)",
+    )
+
+    serve = _sub(
+        commands,
+        "serve",
+        "a local web page: type an expression, see its derivative, check a claim",
+        "Serve the einderiv web page and its JSON API (POST /api/diff, POST /api/check, "
+        "GET /api/health) until Ctrl-C.",
+        _SERVE_EPILOG,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
+    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
+    serve.add_argument(
+        "--time-limit",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="stop a request's work after this many seconds (default: 5)",
+    )
+    return parser

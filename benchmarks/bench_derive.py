@@ -5,7 +5,9 @@ evaluate) and, separately, ``str(g)`` (printing it in matrix notation), and repo
 several repeats, the first (cold) run, and the median as a ratio to a reference workload measured
 in the same process, which makes numbers from different machines comparable.
 
-Cases: every identity of the lecture notes (C6-C11, DT1-DT8, DD1-DD5), tr(X^k) for k up to 256,
+Cases: every identity of the lecture notes (C6-C11, DT1-DT8, DD1-DD5); ML objectives (softmax
+cross-entropy and its Hessian, attention, the Gaussian likelihood pasted as LaTeX, Kronecker least
+squares), quoted also as ratios to the notes' median; tr(X^k) for k up to 256,
 and tr((X+A)^k) for k = 4, 8, 16; and families that grow (issue 13): the Hessian of an N-layer
 MLP sum(tanh(WN ... tanh(W1 x))), tr(A1 X A2 X ... AN X), tr(inv(X) A1 ... inv(X) AN),
 tr(X1 X2 ... XN) derived by each of its N variables in turn, and norm2 nested N deep. For each
@@ -64,6 +66,24 @@ NOTES = [
     ("DD5", "det(X' A X)", "X", None),
 ]
 
+# ML and statistics objectives (issue 12): each row's time is also quoted as a ratio to the
+# median of the notes' rows (the "notes ratio" printed after the table)
+ML = [
+    ("softmax CE", "-y' log(softmax(W x))", "W", None),
+    ("softmax CE hess", "-y' log(softmax(W x))", "hessian:x", None),
+    ("attention", "sum(softmax(Q K' / sqrt(d)) V)", "Q", "d: scalar"),
+    (
+        "Gauss NLL TeX",
+        (
+            r"\frac{1}{2}\log\det(\Sigma) + \frac{1}{2}(\mathbf{x}-\boldsymbol{\mu})^\top "
+            r"\Sigma^{-1} (\mathbf{x}-\boldsymbol{\mu})"
+        ),
+        "Sigma",
+        "mu: vector(n)",
+    ),
+    ("kron LS", "norm2(kron(A, B) vec(X) - y)^2", "X", None),
+]
+
 POWERS = (8, 16, 32, 64, 128, 256)
 POWERS_QUICK = (8, 16, 32, 64)
 SUM_POWERS = (4, 8, 16)
@@ -89,6 +109,8 @@ def cases(quick: bool):
     ``wrt`` "hessian:x" asks for the Hessian by x; "each" differentiates by every variable."""
     for label, expr, wrt, where in NOTES:
         yield (label, label, expr, wrt, where)
+    for label, expr, wrt, where in ML:
+        yield ("ML", label, expr, wrt, where)
     for k in POWERS_QUICK if quick else POWERS:
         yield ("tr(X^k)", f"tr(X^{k})", f"tr(X^{k})", "X", None)
     for k in SUM_POWERS_QUICK if quick else SUM_POWERS:
@@ -290,6 +312,15 @@ def main(argv=None) -> int:
             print(f"{'':<15} d/d{wrt} {expr} = {row['result']}")
 
     print("-" * len(header))
+    notes = [r["diff_s"] for r in results if r["case"] in {n[0] for n in NOTES} and "diff_s" in r]
+    if notes:
+        median = statistics.median(notes)
+        print(f"notes ratio: diff time / median of the notes' rows ({median * 1e3:.2f} ms)")
+        for r in results:
+            if r["case"] in {m[0] for m in ML} and "diff_s" in r:
+                r["notes_ratio"] = r["diff_s"] / median
+                print(f"  {r['case']:<16} {r['notes_ratio']:6.2f} x")
+        print("-" * len(header))
     print("growth: time (derive + print) ~ size^p, size = length of input + output text")
     families: dict[str, list[dict]] = {}
     for (family, *_), row in zip(cases(args.quick), results):

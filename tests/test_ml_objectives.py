@@ -71,9 +71,22 @@ def test_softmax_cross_entropy_gradient_is_the_textbook_form():
 def test_softmax_cross_entropy_hessian_by_x():
     # d^2 L / dx dx = W' (diag(s) - s s') W sum(y), s = softmax(W x)
     W, x, y = RNG.normal(size=(4, 3)), RNG.normal(size=3), RNG.uniform(0, 2, size=4)
-    H = ed.hessian("-y' log(softmax(W x))", "x")(W=W, x=x, y=y)
+    h = ed.hessian("-y' log(softmax(W x))", "x")
     expected = hessian_fd(_cross_entropy, {"W": W, "x": x, "y": y}, "x")
-    np.testing.assert_allclose(H, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(h(W=W, x=x, y=y), expected, rtol=1e-4, atol=1e-6)
+    assert str(h) == "sum(y) W' (diag(softmax(W x)) - softmax(W x) softmax(W x)') W"
+    again = ed.parse(str(h), where="W: matrix(m, n); x: vector(n); y: vector(m)")
+    np.testing.assert_allclose(again(W=W, x=x, y=y), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_log_of_softmax_is_computed_stably():
+    # log(softmax(u)) = log_softmax(u) = u - logsumexp(u): no log(0) where softmax underflows
+    z = np.array([1000.0, -1000.0, 0.0])
+    expected = z - (1000.0 + np.log1p(np.exp(-1000.0) + np.exp(-2000.0)))
+    np.testing.assert_allclose(ed.parse("log(softmax(z))")(z=z), expected, rtol=1e-12)
+    Z = np.stack([z, z[::-1]])
+    got = ed.parse("log(softmax(Z))").compile()(Z=Z)
+    np.testing.assert_allclose(got, np.stack([expected, expected[::-1]]), rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -318,6 +318,9 @@ class _Lowerer(CompoundLowering):
                 and not self._is_scalar(x.args[0])
             ):
                 return self._call("logdet", x.args[0], out)  # log|X| = logdet(X)
+            if fn == "log" and isinstance(x, M.Call) and x.fn == "softmax":
+                # log(softmax(u)) = log_softmax(u) (softmax > 0): stable where softmax underflows
+                return self._call("log_softmax", x.args[0], out)
             return T.Func(fn, self.lo(x, out))
         if fn in M.ROW_FUNCTIONS:
             return self._row_function(fn, x, shape, out)

@@ -7,7 +7,9 @@ Invariants:
   subterms, factored sums, BLAS products and lazy deltas, rendered once for symbolic sizes
   (``_n = X.shape[0]``); contraction orders are chosen for a nominal size of 100 per dimension.
   Symbolic sums (``sum_{r=0}^{k-1}``), which the compiled program leaves to the evaluator,
-  become Python loops (``_Loops``).
+  become a closed form when their counter is only in exponents of matrix powers
+  (``powersum._powsum``, O(log k)), else Python loops (``_Loops``) of at most
+  ``powersum.MAX_SUM_TERMS`` terms.
 - The source never interpolates user text: variable names are checked identifiers (parameters
   that shadow a Python keyword or builtin get a trailing ``_``) and every other token is made here.
   Every generated name starts with ``_`` and a digit or is a helper defined in the source.
@@ -21,6 +23,7 @@ import re
 
 from opt_einsum import get_symbol
 
+from einderiv.backend import powersum
 from einderiv.backend.compiled import CompiledExpr
 from einderiv.backend.plan_values import dim_local, integer_text, safe_name
 from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES, function_source
@@ -240,10 +243,14 @@ class _Loops:
         raise EinderivError(f"cannot generate code for {type(t).__name__}")
 
     def _prod(self, t: T.Prod, factors) -> tuple[str, tuple]:
+        operands = [self.value(f) for f in factors]
+        return self._contract(operands, tuple(sorted(T.free(t), key=lambda i: i.name)))
+
+    def _contract(self, operands, output) -> tuple[str, tuple]:
+        """One einsum of ``operands`` ((text, index order) pairs) to the axes ``output``."""
         symbols: dict = {}
         specs, args, scalars = [], [], []
-        for f in factors:
-            expr, order = self.value(f)
+        for expr, order in operands:
             if not order:
                 scalars.append(expr)
                 continue
@@ -251,7 +258,6 @@ class _Loops:
                 symbols.setdefault(i, get_symbol(len(symbols)))
             specs.append("".join(symbols[i] for i in order))
             args.append(expr)
-        output = tuple(sorted(T.free(t), key=lambda i: i.name))
         scale = " * ".join(scalars)
         if not args:
             return scale or "1.0", ()
@@ -265,9 +271,44 @@ class _Loops:
     def _sumover(self, t, var, count, body) -> tuple[str, tuple]:
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
         total = f"_{next(self.names)}"
-        loop = self.loop_names[var] = f"_{next(self.names)}"
         n = self.integer(count)
+        closed = powersum.split(var, body)
+        if closed is None:
+            self._loop(total, order, var, n, body)
+            return total, order
+        # sum_r rest * prod_j P_j^(s_j r + c_j) in closed form (doubling) unless its state,
+        # (prod of sizes)^2 entries, is too large: then the loop
+        entries = " * ".join(f"{self.size(p.bound[0].dim)} ** 2" for p in closed.powers)
+        self.lines.append(f"if {entries} <= {powersum.CLOSED_FORM_ENTRIES}:")
+        outer, outer_temps = self.lines, dict(self.temps)
+        self.lines = []
+        powers, axes = [], []
+        for p in closed.powers:
+            base = self.permute(*self.value(p.base), p.bound)
+            powers.append(f"({base}, {p.sign}, {self.integer(p.const)})")
+            axes += list(p.indices)
+        operands = [self.value(f) for f in closed.rest]
+        operands.append((f"_powsum([{', '.join(powers)}], {n})", tuple(axes)))
+        made, own = self._contract(operands, order)
+        self.lines.append(f"{total} = {self.permute(made, own, order)}")
+        inner, self.lines, self.temps = self.lines, outer, dict(outer_temps)
+        self.lines += [f"    {line}" for line in inner]
+        self.lines.append("else:")
+        outer = self.lines
+        self.lines = []
+        self._loop(total, order, var, n, body)
+        inner, self.lines, self.temps = self.lines, outer, outer_temps
+        self.lines += [f"    {line}" for line in inner]
+        return total, order
+
+    def _loop(self, total, order, var, n, body) -> None:
+        """``total = sum_var body`` as a Python loop of at most ``MAX_SUM_TERMS`` terms."""
+        loop = self.loop_names[var] = f"_{next(self.names)}"
         shape = ", ".join(self.size(i.dim) for i in order)
+        self.lines.append(f"if abs({n}) > {powersum.MAX_SUM_TERMS}:")
+        self.lines.append(
+            f"    raise ValueError('a symbolic sum of more than {powersum.MAX_SUM_TERMS} terms')"
+        )
         self.lines.append(f"{total} = np.zeros(({shape}{',' if len(order) == 1 else ''}))")
         sign = f"_{next(self.names)}"
         self.lines.append(
@@ -283,7 +324,6 @@ class _Loops:
         self.temps = outer_temps  # what the loop computed is not there when the loop is empty
         self.lines += [f"    {line}" for line in inner]
         self.lines.append(f"    {total} = {total} + {sign} * {self.permute(expr, own, order)}")
-        return total, order
 
     def permute(self, expr: str, order, target) -> str:
         order, target = tuple(order), tuple(target)

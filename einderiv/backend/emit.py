@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import opt_einsum as oe
 
+from einderiv.backend import powersum
 from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
@@ -77,6 +78,7 @@ class _Evaluator:
         self.ints = dict(ints)
         self.loop_vars: set[str] = set()
         self.cache: dict = {}
+        self.terms = 0  # terms of symbolic sums run as loops (at most powersum.MAX_SUM_TERMS)
 
     def size(self, dim) -> int:
         return dim_size(dim, self._named_size)
@@ -184,7 +186,10 @@ class _Evaluator:
                 summed = tuple(s for s in summed if s != pair.c)  # reshaped away
             else:
                 operands.append(self.ev(pair))
-        output = tuple(sorted(T.free(t), key=lambda i: i.name))
+        return self._contract(operands, summed, tuple(sorted(T.free(t), key=lambda i: i.name)))
+
+    def _contract(self, operands, summed, output):
+        """One einsum of ``operands`` ((array, index order) pairs), summing ``summed``."""
         symbols: dict = {}
         specs, arrays = [], []
         scale = 1.0
@@ -256,6 +261,20 @@ class _Evaluator:
     def _sumover(self, var, count, body, t):
         n = self.integer(count)
         order = tuple(sorted(T.free(t), key=lambda i: i.name))
+        closed = powersum.split(var, body)
+        if closed is not None and n != 0:
+            sizes = [self.size(p.bound[0].dim) for p in closed.powers]
+            if powersum.closed_form_entries(sizes) <= powersum.CLOSED_FORM_ENTRIES:
+                return self._power_sum(closed, n, order)
+        self.terms += abs(n)
+        if self.terms > powersum.MAX_SUM_TERMS:
+            user = all(name[:1].isalpha() for name in count.names)  # not a sum's counter
+            said = f" (with {format_affine(count)} = {n})" if user and count.names else ""
+            raise EvaluationError(
+                f"a symbolic sum of {abs(n):,} terms{said} has no closed form here, and "
+                f"einderiv sums at most {powersum.MAX_SUM_TERMS:,} terms per evaluation "
+                "(README, Limits)"
+            )
         total = np.zeros(tuple(self.size(i.dim) for i in order))
         self.loop_vars.add(var)
         try:
@@ -268,6 +287,19 @@ class _Evaluator:
             self.loop_vars.discard(var)
             self.ints.pop(var, None)
         return total, order
+
+    def _power_sum(self, closed: powersum.PowerSum, n: int, order):
+        """``sum_r rest * prod_j P_j^(sign_j r + c_j)`` by doubling (``powersum``)."""
+        powers, axes = [], []
+        for p in closed.powers:
+            powers.append((self._square(p.base, p.bound), p.sign, self.integer(p.const)))
+            axes += list(p.indices)
+        try:
+            value = powersum._powsum(powers, n)
+        except np.linalg.LinAlgError as error:
+            raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+        operands = [self.ev(f) for f in closed.rest] + [(value, tuple(axes))]
+        return self._contract(operands, closed.summed, order)
 
 
 def pair_array(m: int, n: int) -> np.ndarray:

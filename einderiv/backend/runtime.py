@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 import opt_einsum as oe
 
+from einderiv.backend.powersum import _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
@@ -268,6 +269,7 @@ DEFINED = (
             "        power = -power\n"
             "    return np.linalg.matrix_power(m, power)\n"
         ),
+        "_powsum": inspect.getsource(_powsum) + "\n\n" + inspect.getsource(_doubling),
         "_logdet": (
             "def _logdet(m):\n"
             "    sign, logabs = np.linalg.slogdet(m)\n"

@@ -19,6 +19,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -224,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         return code if isinstance(code, int) else EXIT_USAGE
 
+    if sys.stdout is None and args.command != "serve":  # stdout closed (`>&-`): output lost
+        if sys.stderr is not None:
+            print(f"{PROG}: error: standard output is closed; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
     try:
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always", ReadAsProduct)
@@ -232,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                 run = {"diff": _run_diff, "hessian": _run_diff, "serve": _run_serve}.get(
                     args.command, _run_check
                 )
-                return run(args)
+                code = run(args)
+                sys.stdout.flush()  # a full disk is found here, not at exit
+                return code
             finally:  # x'Ax read as x' A x: said on the command line (SPEC 6.3)
                 said = [str(n.message) for n in notes] + getattr(args, "notes", [])
                 for note in dict.fromkeys(said):
@@ -244,25 +251,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `einderiv diff ... | head -1`
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
+        _silence_stdout()
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in _WRITE_ERRNOS:
+            return _internal(error)
+        _silence_stdout()  # the buffered rest would fail again when Python exits
+        print(f"{PROG}: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:  # noqa: BLE001 - the last line of defence
-        if os.environ.get("EINDERIV_DEBUG") == "1":
-            traceback.print_exc()
-        print(
-            f"{PROG}: internal error: {type(error).__name__}: {error}\n"
-            f"This is a bug in einderiv {_version()}. Please report it with the command you ran"
-            + (
-                "."
-                if os.environ.get("EINDERIV_DEBUG") == "1"
-                else " and the traceback shown with EINDERIV_DEBUG=1."
-            ),
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _internal(error)
+
+
+# a write to standard output failed: disk full, I/O error, file too large, quota, closed
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
+
+
+def _silence_stdout() -> None:
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+    except OSError:
+        pass
+
+
+def _internal(error: Exception) -> int:
+    """The last line of defence: a bug, said as one (with the traceback under EINDERIV_DEBUG)."""
+    debug = os.environ.get("EINDERIV_DEBUG") == "1"
+    if debug:
+        traceback.print_exception(type(error), error, error.__traceback__)
+    print(
+        f"{PROG}: internal error: {type(error).__name__}: {error}\n"
+        f"This is a bug in einderiv {_version()}. Please report it with the command you ran"
+        + ("." if debug else " and the traceback shown with EINDERIV_DEBUG=1."),
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

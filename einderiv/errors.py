@@ -75,9 +75,20 @@ def closest(name: str, candidates) -> str | None:
     return found[0] if found else None
 
 
+def out_of_memory(error: MemoryError) -> EvaluationError:
+    """A ``MemoryError`` as an ``EvaluationError`` that says what did not fit."""
+    said = str(error).strip()
+    return EvaluationError(
+        "not enough memory"
+        + (f": {said[:1].lower()}{said[1:]}" if said else "")
+        + "; the sizes given are too large for this machine"
+    )
+
+
 def guarded(fn):
     """Run a public entry point with room for deep (but accepted) nesting; a RecursionError
-    that still happens becomes an ``EinderivError``, never a traceback."""
+    that still happens becomes an ``EinderivError``, and a MemoryError an ``EvaluationError``
+    (``out_of_memory``), never a traceback."""
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
@@ -88,6 +99,8 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except RecursionError:
             raise EinderivError("the expression is nested too deeply to process") from None
+        except MemoryError as error:  # numpy says how much: "Unable to allocate 7.28 TiB ..."
+            raise out_of_memory(error) from None
         finally:
             if old < _RECURSION:
                 sys.setrecursionlimit(old)

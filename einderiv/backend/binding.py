@@ -18,6 +18,8 @@ from einderiv.errors import EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors, is_compound
 
+_HUGE = 2**1000  # a Python int beyond this may not fit a float: the careful path says so
+
 
 def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
     arrays: dict = {}
@@ -46,14 +48,7 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
             continue
         if isinstance(value, (str, bytes)):
             raise EvaluationError(f"{name} must be an array of numbers, not {value!r:.60}")
-        if np.iscomplexobj(value):
-            raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise EvaluationError(
-                f"{name} must be an array of numbers, not {value!r:.60}"
-            ) from None
+        array = as_float_array(name, value)
         wanted = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}.get(
             info.kind, len(info.dims)
         )  # a tensor: its order
@@ -73,6 +68,27 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
     for name, dim, size, shape in compounds:
         _bind_compound(name, dim, size, shape, dims, where)
     return arrays, dims, ints
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array, or an ``EvaluationError`` that says why it is not one:
+    ragged nested lists, complex values, an integer beyond float64, not numbers."""
+    try:
+        raw = np.asarray(value)
+    except ValueError:  # numpy: "setting an array element with a sequence ... inhomogeneous"
+        raise EvaluationError(
+            f"{name} is not a rectangular array: its nested lists have different lengths"
+        ) from None
+    if np.iscomplexobj(raw):
+        raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")
+    try:
+        return np.asarray(raw, dtype=float)
+    except OverflowError:
+        raise EvaluationError(
+            f"{name} has an integer too large for a float (float64 reaches about 1.8e308)"
+        ) from None
+    except (TypeError, ValueError):
+        raise EvaluationError(f"{name} must be an array of numbers, not {value!r:.60}") from None
 
 
 def bind(f, values: dict) -> tuple[dict, dict, dict]:
@@ -96,7 +112,7 @@ def bind(f, values: dict) -> tuple[dict, dict, dict]:
             continue
         if type(value) is np.ndarray and value.dtype == np.float64:
             array = value
-        elif type(value) in (float, int) and ndim == 0:
+        elif type(value) in (float, int) and ndim == 0 and -_HUGE < value < _HUGE:
             array = np.asarray(float(value))
         else:
             return bind_checked(f, values)

@@ -24,11 +24,12 @@ from collections.abc import Callable
 import numpy as np
 
 from einderiv.backend import binding
+from einderiv.backend.emit import MAX_AXES
 from einderiv.backend.plan import Planner
 from einderiv.backend.plan_values import safe_name
 from einderiv.backend.render import Render, live_steps
 from einderiv.backend.runtime import BACKENDS, jit_or_eager, namespace
-from einderiv.errors import EinderivError, EvaluationError
+from einderiv.errors import EinderivError, EvaluationError, out_of_memory
 from einderiv.ir.node import is_compound
 
 MAX_PROGRAMS = 128  # rendered programs kept per compiled function (one per set of sizes)
@@ -39,6 +40,10 @@ class CompiledExpr:
     """The plan of a compiled ``Expr``: live steps, and one rendered program per signature."""
 
     def __init__(self, expr, backend: str = "numpy"):
+        if len(expr.axes) > MAX_AXES:
+            raise EvaluationError(
+                f"a value with {len(expr.axes)} axes: numpy arrays have at most {MAX_AXES}"
+            )
         self.expr = expr
         self.backend = backend
         self._ns_base = namespace(backend)
@@ -127,7 +132,10 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
         def fn(*args, **values):
             if args:
                 raise EvaluationError(binding.positional_message(expr))
-            return compiled.call(values)
+            try:
+                return compiled.call(values)
+            except MemoryError as error:
+                raise out_of_memory(error) from None
 
         fn.entry_source = None
     else:
@@ -144,6 +152,7 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
             "_call": compiled.call,
             "_names": tuple(expr.variables),
             "_given": _given,
+            "_oom": out_of_memory,
         }
         exec(compile(source, "<einderiv.compiled entry>", "exec"), ns)  # noqa: S102
         fn = ns["fn"]
@@ -212,4 +221,7 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     given = ", ".join(names)
     lines.append(f"    _kw.update(_given(_names, ({given},)))")
     lines.append("    return _call(_kw)")
-    return "\n".join(lines) + "\n"
+    # a MemoryError (sizes too large for the machine) is an EvaluationError; try costs nothing
+    body = [f"    {part}" for line in lines[2:] for part in line.split("\n")]
+    handler = ["    except MemoryError as _error:", "        raise _oom(_error) from None"]
+    return "\n".join(lines[:2] + ["    try:"] + body + handler) + "\n"

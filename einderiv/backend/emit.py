@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 
@@ -25,6 +26,20 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW
+
+EINSUM_LETTERS = 52  # einsum names each index of one product by a letter: a-z, A-Z
+
+
+def _max_axes() -> int:
+    """The most axes a numpy array may have: 64 from numpy 2, 32 before."""
+    try:
+        np.empty((1,) * 64)
+    except ValueError:
+        return 32
+    return 64
+
+
+MAX_AXES = _max_axes()
 
 
 def evaluate(term: T.Term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
@@ -64,6 +79,31 @@ def row_apply(fn, array, order, bound, indices, size) -> tuple[np.ndarray, tuple
         value = np.einsum(f"{spec}->{''.join(oe.get_symbol(k) for k in range(len(unique)))}", value)
         out = unique
     return value, out
+
+
+def _broadcast_product(operands, output) -> np.ndarray:
+    """The product of (array, index order) operands summed to ``output``, one operand at a time
+    by broadcasting (einsum names indices by letters and has only 52 of them). Greedy order:
+    next, the operand that leaves the smallest partial product."""
+    value, order = np.asarray(1.0), ()
+    sizes = {i: n for array, own in operands for i, n in zip(own, array.shape)}
+    left = list(operands)
+
+    def after(order, k):
+        union = order + tuple(i for i in left[k][1] if i not in order)
+        needed = set(output).union(*(set(o) for j, (_, o) in enumerate(left) if j != k))
+        kept = tuple(i for i in union if i in needed)
+        return math.prod(sizes[i] for i in kept), union, kept
+
+    while left:
+        best = min(range(len(left)), key=lambda k: after(order, k)[0])
+        _, union, kept = after(order, best)
+        array, own = left.pop(best)
+        value = align(value, order, union) * align(array, own, union)
+        drop = tuple(n for n, i in enumerate(union) if i not in kept)
+        value = value.sum(axis=drop) if drop else value
+        order = kept
+    return align(value, order, output)
 
 
 @lru_cache(maxsize=100_000)
@@ -191,7 +231,7 @@ class _Evaluator:
     def _contract(self, operands, summed, output):
         """One einsum of ``operands`` ((array, index order) pairs), summing ``summed``."""
         symbols: dict = {}
-        specs, arrays = [], []
+        specs, arrays, orders = [], [], []
         scale = 1.0
         for array, order in operands:
             if not order:
@@ -201,14 +241,21 @@ class _Evaluator:
                 symbols.setdefault(i, oe.get_symbol(len(symbols)))
             specs.append("".join(symbols[i] for i in order))
             arrays.append(array)
+            orders.append(tuple(order))
         for s in summed:  # a summed index no operand carries would be a bug upstream
             if s not in symbols:
                 scale = scale * self.size(s.dim)
         if not arrays:
             return np.asarray(scale), ()
         out_spec = "".join(symbols[i] for i in output)
+        if len(output) > MAX_AXES:
+            raise EvaluationError(
+                f"a value with {len(output)} axes: numpy arrays have at most {MAX_AXES}"
+            )
         if len(arrays) == 1 and specs[0] == out_spec:
             value = arrays[0]
+        elif len(symbols) > EINSUM_LETTERS:
+            value = _broadcast_product(list(zip(arrays, orders)), tuple(output))
         else:
             value = oe.contract(",".join(specs) + "->" + out_spec, *arrays)
         if np.ndim(scale) != 0 or scale != 1.0:

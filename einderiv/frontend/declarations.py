@@ -85,7 +85,13 @@ def _dims(kind: Token, dims: _Dims | None) -> tuple:
     values = []
     for t in dims.tokens:
         if t.type == "NUMBER":
-            if not t.value.isdigit() or len(t.value) > 18 or int(t.value) == 0:
+            if t.value.isdigit() and len(t.value) > 18:
+                raise error_at(
+                    f"the dimension {t.value[:30]}{'...' if len(t.value) > 30 else ''} is too "
+                    "large: a size has at most 18 digits",
+                    t.start_pos,
+                )
+            if not t.value.isdigit() or int(t.value) == 0:
                 raise error_at("a dimension is a name or a positive integer", t.start_pos)
             values.append(int(t.value))
         else:

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from einderiv.errors import ShapeError
 from einderiv.frontend.lower_compound import CompoundLowering, tied
+from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -411,6 +412,10 @@ def _affine(e: M.MExpr) -> T.Affine:
             return T.affine_add(_affine(l), _affine(r), -1)
         case M.Neg(operand=x):
             return T.affine_scale(_affine(x), -1)
+        case M.Power(base=M.Number(), exponent=M.Number()):  # 10^9 (shapes checked it is one)
+            value = integer_power(e)
+            if value is not None:
+                return T.affine(value)
         case M.MatMul(left=M.Number(value=v), right=x) | M.MatMul(left=x, right=M.Number(value=v)):
             return T.affine_scale(_affine(x), int(v))
     raise ShapeError(f"`{M.show(e)}` is not an integer exponent")

@@ -309,11 +309,29 @@ def placed(message: str, e: M.MExpr) -> ShapeError:
     return error
 
 
+MAX_EXPONENT_BITS = 1024  # an integer exponent written as a power of numbers: |b^p| < 2^1024
+
+
+def integer_power(e: M.Power) -> int | None:
+    """The integer value of ``b^p`` for integer numbers b and p (``10^9``), None when it is not
+    an integer; a ``ShapeError`` when it has more than ``MAX_EXPONENT_BITS`` bits."""
+    b, p = e.base.value, e.exponent.value
+    if b.denominator != 1 or p.denominator != 1 or (p < 0 and abs(b) != 1):
+        return None
+    if abs(b) > 1 and p * (abs(b.numerator).bit_length() - 1) > MAX_EXPONENT_BITS:
+        raise ShapeError(
+            f"`{M.show(e)}` is too large for an exponent (at most 2^{MAX_EXPONENT_BITS})"
+        )
+    return int(b) ** int(p) if p >= 0 else int(b) ** int(-p)
+
+
 def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:
     """The first part of ``e`` that is not an integer expression, or None if it is one."""
     match e:
         case M.Number(value=value):
             return None if value.denominator == 1 else M.show(e)
+        case M.Power(base=M.Number(), exponent=M.Number()):
+            return None if integer_power(e) is not None else M.show(e)
         case M.Name(name=name):
             return None if inf.variable(name)[0] == "integer" else name
         case M.Add(left=l, right=r) | M.Sub(left=l, right=r):

@@ -211,3 +211,22 @@ def test_right_claims_are_proved(expr, wrt, where, claim):
         return
     assert r.verdict == "right", str(r)
     assert r.method, str(r)
+
+
+# -- found by the random fuzz of check (tests/check_fuzz.py) ----------------------------------
+
+
+@pytest.mark.parametrize("factor", ["1.0000001", "(1 + 1e-9 * norm2(a)^2)"])
+def test_scalar_powers_in_exact_arithmetic(factor):
+    # f(a) = a^2 / (1 + a^2)^2, f'(a) = 2a / (1 + a^2)^2 - 4 a^3 / (1 + a^2)^3; the claim is f'
+    # times a factor that is not 1 (exact arithmetic on scalars raised AttributeError)
+    text, where = "a .* a / (1 + a .^ 2) / (1 + sum(a) .^ 2)", "a: scalar"
+    a = np.float64(0.7)
+    exact = 2 * a / (1 + a * a) ** 2 - 4 * a**3 / (1 + a * a) ** 3
+    assert np.isclose(numerator_fd(lambda a: a * a / (1 + a * a) ** 2, {"a": a}, "a"), exact)
+    g = str(ed.diff(text, "a", where=where))
+    claim = f"{factor} * ({g})"
+    assert ed.parse(claim, where=where)(a=a) != exact  # wrong by a relative 1e-7 or 5e-10
+    r = ed.check(text, "a", claim=claim, where=where)
+    assert r.verdict != "right", str(r)
+    assert ed.check(text, "a", claim=g, where=where).verdict == "right"

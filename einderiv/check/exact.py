@@ -53,6 +53,11 @@ class Exact:
     indices: tuple
     array: np.ndarray
 
+    def __post_init__(self):
+        # arithmetic on a 0-D object array gives a plain int: always keep an array
+        if not isinstance(self.array, np.ndarray):
+            object.__setattr__(self, "array", np.array(self.array, dtype=object))
+
     def aligned(self, order: tuple) -> np.ndarray:
         """The array with its axes in the order ``order`` (the same set of indices)."""
         return np.transpose(self.array, [self.indices.index(i) for i in order])

@@ -1,0 +1,162 @@
+"""A random (not derandomized) fuzz of ``check`` and of index-notation read-back, for the long
+robustness profile (docs/robustness.md). Not collected by pytest; run it from the repository root:
+
+    python tests/check_fuzz.py --seconds 240             # random claims and read-backs
+    python tests/check_fuzz.py --seconds 60 --seed 3     # reproducible with a seed
+
+Random expressions come from tests/strategies.py. For each real variable, the engine's printed
+derivative is perturbed into claims that are wrong somewhere on the domain (the kinds of
+tests/test_check_properties.py: sign, factor, relative 1e-7, transpose of a non-symmetric square
+derivative, size- and integer-dependent factors; and here also a shift by 1e-3, a factor
+``1 + 1e-9 |v|^2`` and a factor right only on a hyperplane ``sum(v) = s0``), each used only where
+finite differences of the case's numpy evaluator show the derivative is not zero. ``check`` must
+never say "right" to one, and must raise nothing but an ``EinderivError``. Read-back: ``index()``
+of the expression and of its first derivatives is parsed back with the same declarations and
+compared with the original value (rtol 1e-8): counted as tried, failed (another value),
+unreadable (an ``EinderivError``) or crashed (another exception).
+
+Prints the counters as JSON (``--out path`` writes them too) and exits 1 when any false "right"
+or crash was found (each one printed with its case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+import warnings
+from collections import Counter
+
+import numpy as np
+from hypothesis import HealthCheck, given, seed, settings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from strategies import Case, cases
+from test_check_properties import derivatives, wrong_claims
+from test_properties import call
+
+import einderiv as ed
+
+BATCH = 20  # random cases per hypothesis run (each run has its own seed)
+STATS: Counter = Counter()
+FINDINGS: list[str] = []
+
+
+def more_wrong_claims(case: Case, name: str, claim: str) -> list[tuple[str, str]]:
+    """Perturbations beyond the property test's: wrong wherever the derivative is not zero."""
+    v = name
+    s0 = float(np.sum(case.env[name]))
+    return [
+        ("shift", f"({claim}) + 0.001"),
+        ("tiny norm factor", f"(1 + 1e-9 * norm2({v})^2) * ({claim})"),
+        ("hyperplane", f"(1 + (sum({v}) - ({s0!r}))^2) * ({claim})"),
+    ]
+
+
+def fuzz_claims(case: Case) -> None:
+    for name, claim, truth in derivatives(case):
+        if not truth.size or np.max(np.abs(truth)) < 1e-3:
+            continue
+        shift_ok = np.max(np.abs(truth)) < 1e6  # +0.001 is visible next to the values
+        kinds = wrong_claims(case, name, claim, truth) + more_wrong_claims(case, name, claim)
+        for kind, wrong in kinds:
+            if kind == "shift" and not shift_ok:
+                continue
+            if kind == "tiny norm factor" and not np.any(case.env[name]):
+                continue
+            try:
+                r = ed.check(case.text, name, claim=wrong, where=case.where)
+            except ed.EinderivError:
+                STATS["wrong claims: refused (EinderivError)"] += 1
+                continue
+            except Exception:  # noqa: BLE001 - a crash is what we look for
+                STATS["wrong claims: CRASH"] += 1
+                FINDINGS.append(f"crash ({kind}) {case!r}\n{traceback.format_exc()}")
+                continue
+            STATS["wrong claims tried"] += 1
+            STATS[f"wrong claims: {r.verdict}"] += 1
+            STATS[f"wrong claims: {r.verdict} ({kind})"] += 1
+            if r.verdict == "right":
+                FINDINGS.append(f"FALSE RIGHT ({kind}) claim {wrong!r} d/d{name} {case!r}")
+
+
+def fuzz_read_back(case: Case) -> None:
+    try:
+        f = ed.parse(case.text, where=case.where)
+        exprs = [f] + [ed.diff(f, name) for name in case.real_vars]
+    except ed.EinderivError:
+        return
+    for g in exprs:
+        try:
+            value = call(g, case)
+            text = g.index()
+        except ed.EinderivError:
+            continue
+        STATS["index read-back tried"] += 1
+        try:
+            back = call(ed.parse(text, where=case.where), case, value)
+        except ed.EinderivError:
+            STATS["index read-back: unreadable"] += 1
+            FINDINGS.append(f"index() does not read back: {text!r} of {case!r}")
+            continue
+        except Exception:  # noqa: BLE001
+            STATS["index read-back: CRASH"] += 1
+            FINDINGS.append(f"crash reading {text!r} {case!r}\n{traceback.format_exc()}")
+            continue
+        value, back = np.asarray(value, dtype=float), np.asarray(back, dtype=float)
+        scale = max(1.0, float(np.max(np.abs(value)))) if value.size else 1.0
+        same = value.shape == back.shape and np.allclose(
+            back, value, rtol=1e-8, atol=1e-8 * scale, equal_nan=True
+        )
+        if not same:
+            STATS["index read-back: failed"] += 1
+            FINDINGS.append(f"index() reads back another value: {text!r} of {case!r}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=240.0, help="time budget")
+    parser.add_argument("--seed", type=int, default=None, help="hypothesis seed")
+    parser.add_argument("--out", default=None, help="write the counters as JSON here")
+    args = parser.parse_args()
+    start = time.time()
+    rng = np.random.default_rng(args.seed)
+
+    @settings(
+        max_examples=BATCH,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(cases())
+    def batch(case: Case) -> None:
+        if time.time() - start > args.seconds:
+            return  # the budget is spent: the rest of this batch is skipped
+        STATS["expressions"] += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fuzz_claims(case)
+            fuzz_read_back(case)
+
+    while time.time() - start < args.seconds:  # batches of fresh random cases, seeded
+        seed(int(rng.integers(2**32)))(batch)()
+    STATS["seconds"] = round(time.time() - start)
+    counters = dict(sorted(STATS.items()))
+    print(json.dumps(counters, indent=1))
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(counters, fh, indent=1)
+    for finding in FINDINGS:
+        print(finding, file=sys.stderr)
+    bad = STATS["wrong claims: right"] + STATS["wrong claims: CRASH"]
+    bad += STATS["index read-back: CRASH"]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import transpose
 from einderiv.notation.differential import declaration, differential_text, split_differential
 from einderiv.notation.printing import index_latex, index_notation, matrix_latex
-from einderiv.notation.recontract import recontract, zero_matrix
+from einderiv.notation.recontract import recontract
 from einderiv.pipeline import Derivation, derive, front
 
 LAYOUTS = ("numerator", "denominator", "jacobian")
@@ -106,8 +107,8 @@ class Expr:
             return self.source
         if self.slots is None:
             return None
-        if isinstance(self.term, T.Zero):
-            return zero_matrix(*self.slots, self.variables)
+        if isinstance(self.term, T.Zero):  # zero prints as 0; parse("0", shape=...) reads it
+            return M.Number(Fraction(0))
         return recontract(self.term, *self.slots, self.variables)
 
     def __repr__(self) -> str:
@@ -217,7 +218,9 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
     """Read an expression in matrix or index notation (SPEC section 1).
 
     ``shape``, a (rows, columns) pair of dimensions (None for an absent axis), requires the
-    expression to have that matrix shape.
+    expression to have that matrix shape. The text ``0`` with a ``shape`` -- that pair, or the
+    ``shape`` of an ``Expr`` (any order) -- is a zero of that shape: how a zero result, which
+    prints as ``0``, reads back (``parse(str(g), shape=g.shape)``).
     """
     if isinstance(text, Expr):
         if where:
@@ -230,6 +233,8 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
             f"where= takes declarations as text, such as 'X: matrix(m, n); a: scalar', "
             f"not a {type(where).__name__}"
         )
+    if shape is not None and text.strip() == "0":
+        return _zero(where, what, shape)
     typed, lowered = front(text, where, what, shape)
     return Expr(
         lowered.term,
@@ -239,6 +244,22 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
         typed.tree,
         slots=lowered.slots,
     )
+
+
+def _zero(where, what: str, shape) -> Expr:
+    """A zero of ``shape``: a (rows, columns) pair with None for an absent axis, or the axes'
+    dimensions (an ``Expr``'s ``shape``)."""
+    shape = tuple(shape)
+    typed, _ = front("0", where, what)
+    if len(shape) == 2 and None in shape:  # a matrix-notation pair: a row or a column vector
+        slots = tuple(None if d is None else T.fresh(d) for d in shape)
+        axes = tuple(i for i in slots if i is not None)
+    else:
+        axes = tuple(T.fresh(d) for d in shape)
+        slots = (*axes, None, None)[:2] if len(axes) <= 2 else None
+    if any(d is None or (isinstance(d, int) and d < 1) for d in (i.dim for i in axes)):
+        raise EinderivError(f"shape={shape!r}: give dimension names or positive sizes")
+    return Expr(T.Zero(axes), axes, typed.variables, typed.index_dims, slots=slots)
 
 
 @guarded

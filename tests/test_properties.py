@@ -201,8 +201,8 @@ FIXED = {
         "not read back: ed.diff(\"inv(W + A' A)\", 'A', where='A: matrix(2, 3)').index()"
     ),
     "zero-loses-shape": (
-        "a zero matrix derivative prints as '0' (str and index) and reads back as a scalar: "
-        "ed.diff('P - P', 'P')"
+        "a zero matrix derivative printed as '0' (str and index) read back as a scalar: "
+        "ed.diff('P - P', 'P'); now ed.parse('0', shape=g.shape) is a zero of g's shape"
     ),
     "size-keyword": (
         "ed.parse('I')() says 'pass it as a keyword (n=...)', but ed.parse('I')(n=2) raises "
@@ -329,8 +329,9 @@ def test_derivative_round_trip(case: Case):
             printed = _printed(g, case)
             for text in printed:
 
-                def again(text=text, value=value, name=name):
-                    back = ed.parse(text, where=case.where)
+                def again(text=text, value=value, name=name, shape=g.shape):
+                    # a zero prints as 0, and reads back at the result's shape
+                    back = ed.parse(text, where=case.where, shape=shape if text == "0" else None)
                     got = call(back, case, value)
                     assert_close(got, value, 1e-8, f"{text!r} read back, {_wrt_kinds(case, name)}")
 
@@ -524,9 +525,13 @@ def _repro_index_reuse():
 
 
 def _repro_zero_loses_shape():
+    # A zero prints as 0 (SPEC 7); read at the result's shape it is a zero of that shape.
     g = ed.diff("P - P", "P", where="P: matrix(2, 2)")
-    assert ed.parse(g.index(), where="P: matrix(2, 2)").shape == g.shape
-    assert ed.parse(str(g), where="P: matrix(2, 2)").shape == g.shape
+    p = np.arange(4.0).reshape(2, 2)
+    for text in (g.index(), str(g)):
+        back = ed.parse(text, where="P: matrix(2, 2)", shape=g.shape)
+        assert back.shape == g.shape and back(P=p).shape == g(P=p).shape == (2, 2, 2, 2)
+        assert not back(P=p).any()
 
 
 def _repro_factor_recursion():

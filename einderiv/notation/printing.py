@@ -34,11 +34,15 @@ def _sum_names():
 
 
 def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
+    if isinstance(term, T.Zero):  # zero prints as 0 (parse("0", shape=...) reads it back)
+        return "0"
     printer = _Printer(term, axes, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
 def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
+    if isinstance(term, T.Zero):
+        return "0"
     printer = _Printer(term, axes, latex=True, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 

@@ -199,33 +199,3 @@ class _Recontractor:
 
     def transpose(self, e: M.MExpr) -> M.MExpr:
         return transpose(e, self.symmetric, self.vectors)
-
-
-def zero_matrix(row, col, variables: dict) -> M.MExpr | None:
-    """A zero of the right shape, written with the expression's own variables (``0 a x'``)."""
-    if row is None and col is None:
-        return M.Number(Fraction(0))
-    parts = []
-    for index, as_row in ((row, False), (col, True)):
-        if index is None:
-            continue
-        column = _column_of(index.dim, variables)
-        if column is None:
-            return None
-        parts.append(M.Transpose(column) if as_row else column)
-    vectors = {name for name, info in variables.items() if info.kind == "vector"}
-    return product([M.Number(Fraction(0)), *parts], 0, vectors)
-
-
-def _column_of(dim, variables: dict) -> M.MExpr | None:
-    """A column vector of length ``dim`` made of a variable: ``x``, ``A ones`` or ``A' ones``."""
-    for name, info in sorted(variables.items()):
-        if info.kind == "vector" and info.dims[0] == dim:
-            return M.Name(name)
-    for name, info in sorted(variables.items()):
-        if info.kind in ("matrix", "symmetric"):
-            if info.dims[0] == dim:
-                return M.MatMul(M.Name(name), M.Ones())
-            if info.dims[1] == dim:
-                return M.MatMul(M.Transpose(M.Name(name)), M.Ones())
-    return None

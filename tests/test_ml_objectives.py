@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fd import hessian_fd, jacobian_fd, to_layout
 
 import einderiv as ed
+from einderiv.errors import ReadAsScalar
 
 RNG = np.random.default_rng(12)
 LAYOUTS = ("numerator", "denominator", "jacobian")
@@ -161,6 +163,18 @@ def test_gaussian_likelihood_in_latex_by_mu_and_sigma(layout):
     g = ed.diff(GAUSSIAN, "Sigma", where=where + "; Sigma: symmetric(n)", layout=layout)
     jac = jacobian_fd(_gaussian, args, "Sigma", sym=True)
     np.testing.assert_allclose(g(**args), to_layout(jac, 0, 2, layout), rtol=1e-6, atol=1e-8)
+
+
+def test_a_bold_greek_letter_read_as_a_scalar_is_said():
+    # SPEC 6.3: an undeclared Greek letter is a scalar, \boldsymbol too; never silently
+    with pytest.warns(ReadAsScalar, match="mu"):
+        f = ed.parse(GAUSSIAN)
+    assert f.variables["mu"].kind == "scalar"
+    S, x, mu = _spd(3), RNG.normal(size=3), 0.7
+    np.testing.assert_allclose(f(Sigma=S, x=x, mu=mu), _gaussian(S, x, np.full(3, mu)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # declared: no note
+        assert ed.parse(GAUSSIAN, where="mu: vector(n)").variables["mu"].kind == "vector"
 
 
 def test_gaussian_likelihood_hessian_by_mu():

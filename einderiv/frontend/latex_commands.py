@@ -11,9 +11,12 @@ error, never skipped.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
+from einderiv.errors import ReadAsScalar
 from einderiv.frontend import lexing
+from einderiv.frontend.dimensions import GREEK_SCALARS
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
@@ -215,6 +218,7 @@ class Commands:
             self.fail("a zero matrix is written 0", start)
         else:  # the letters inside, as separate symbols (\mathbf{Ax} is A x)
             self.pos = brace + 1
+            first = len(self.out)
             depth = len(self.stack)
             self.stack.append(Group("brace", (), brace))
             while len(self.stack) > depth:
@@ -225,6 +229,24 @@ class Commands:
                 self.pos += 1
                 script, _, after = self.script(start)
                 self.emit("NAME", f"{token.value}_{script}", token.start_pos, after)
+            self.bold_greek(self.out[first:])
+
+    def bold_greek(self, tokens) -> None:
+        """A bold Greek letter reads as a scalar like any other (SPEC 6.3), but bold usually
+        means a vector or a matrix: say so, never silently (declare it to make it one)."""
+        state = lexing.STATE.get(None)
+        declared = state.declared if state is not None else frozenset()
+        said = self.__dict__.setdefault("_bold_said", set())  # once per name and text
+        for token in tokens:
+            name = token.value
+            if token.type == "NAME" and name in GREEK_SCALARS and name not in declared | said:
+                said.add(name)
+                warnings.warn(
+                    f"read the bold Greek letter '{name}' as a scalar (Greek letters are "
+                    f"scalars); declare it (`{name}: vector(n)`, ...) for a vector",
+                    ReadAsScalar,
+                    stacklevel=2,
+                )
 
     def frac(self, start: int) -> None:
         """``\\frac{a}{b}`` is ``((a) / (b))``."""

@@ -20,6 +20,7 @@ import numpy as np
 from einderiv.backend.binding import bind, positional_message
 from einderiv.backend.emit import einsum_program, evaluate
 from einderiv.calculus.differentiate import Wrt
+from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded
 from einderiv.frontend.lower import is_user_index, user_free
 from einderiv.frontend.parse import parse_expression
@@ -28,6 +29,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import transpose
 from einderiv.notation.differential import declaration, differential_text, split_differential
+from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, kronecker_text
 from einderiv.notation.printing import index_latex, index_notation, matrix_latex
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import Derivation, derive, front
@@ -44,6 +46,7 @@ class Expr:
 
     __slots__ = (
         "_dims",
+        "_kronecker",
         "_layout",
         "_origin",
         "_plan",
@@ -98,7 +101,12 @@ class Expr:
     @guarded
     def __str__(self) -> str:
         matrix = self.matrix()
-        return M.show(matrix) if matrix is not None else self.index()
+        if matrix is not None:
+            return M.show(matrix)
+        kronecker = self.kronecker_matrix()
+        if kronecker is not None:  # order 3 or 4, as experts write it (SPEC 7), indexed
+            return M.show(kronecker_entry(kronecker, self.axes, self._origin, self.variables))
+        return self.index()
 
     @guarded
     def matrix(self) -> M.MExpr | None:
@@ -127,6 +135,34 @@ class Expr:
             if matrix is not None
             else index_latex(self.term, self.axes, self.variables)
         )
+
+    @guarded
+    def kronecker(self) -> str:
+        """The Kronecker form (SPEC section 7): ``d vec(Y) / d vec(X)' = kron(B', A)``, the
+        numerator-layout Jacobian of vec(Y) by vec(X) (whatever this result's layout), with
+        ``commutation(m, n)`` where X appears transposed. Its right side parses back to that
+        matrix (``ed.parse(text.split("=", 1)[1])``)."""
+        matrix = self.kronecker_matrix()
+        if matrix is None:
+            raise EinderivError(
+                "this result has no Kronecker form (it is written for a matrix or vector by a "
+                "matrix, or a matrix by a vector, whose terms are Kronecker products)"
+            )
+        return kronecker_text(matrix, self._origin[2].name)
+
+    def kronecker_matrix(self) -> M.MExpr | None:
+        """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
+        found = getattr(self, "_kronecker", False)
+        if found is False:
+            found = None
+            if self._origin is not None:
+                _, f_axes, target, _ = self._origin
+                if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
+                    found = kronecker_matrix(
+                        self.term, f_axes, target.indices, self.variables, simplify
+                    )
+            self._kronecker = found
+        return found
 
     @guarded
     def differential(self) -> str:

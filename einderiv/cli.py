@@ -81,7 +81,7 @@ def _function_name(base: str, wrt: str, several: bool) -> str:
 def _forms(args: argparse.Namespace, wrt: str, several: bool) -> dict:
     """The extra JSON keys that --format and --steps ask for (text, latex, index always)."""
     forms = {}
-    if args.format in ("einsum", "differential"):
+    if args.format in ("einsum", "differential", "kronecker"):
         forms[args.format] = getattr(ed.Expr, args.format)
     elif args.format == "python":
         name = _function_name("hessian" if args.command == "hessian" else "grad", wrt, several)
@@ -137,7 +137,8 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
         lines += _steps(g)
     elementwise = "[" in wrt  # its natural form is index notation: no remark
     no_form = hasattr(g, "matrix") and g.matrix() is None
-    if args.format in ("text", "latex") and no_form and not elementwise:
+    kron_text = args.format == "text" and no_form and g.kronecker_matrix() is not None
+    if args.format in ("text", "latex") and no_form and not elementwise and not kron_text:
         args.notes.append(f"{_no_matrix_form(g)}; shown in index notation")
     if args.format == "text":
         out = str(g)
@@ -149,6 +150,8 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
         out = g.einsum()
     elif args.format == "differential":  # d f = tr(G dX) (SPEC section 7)
         out = g.differential()
+    elif args.format == "kronecker":  # d vec(Y) / d vec(X)' = kron(B', A) (SPEC section 7)
+        out = g.kronecker()
     else:  # python
         base = "hessian" if args.command == "hessian" else "grad"
         out = ed.codegen(g, name=_function_name(base, wrt, several))

@@ -11,7 +11,7 @@ import argparse
 
 PROG = "einderiv"
 LAYOUTS = ("numerator", "denominator", "jacobian")
-FORMATS = ("text", "latex", "index", "einsum", "python", "differential")
+FORMATS = ("text", "latex", "index", "einsum", "python", "differential", "kronecker")
 
 _EXIT_CODES = """\
 exit codes: 0 ok (check: the claim is right), 1 check: the claim is wrong,
@@ -149,7 +149,7 @@ def _formats(sub: argparse.ArgumentParser) -> None:
         default="text",
         help="text: matrix notation (default); latex; index: index notation; einsum: the "
         "contractions that evaluate it; python: a standalone numpy function 'grad'; "
-        "differential: d f = tr(G dX)",
+        "differential: d f = tr(G dX); kronecker: d vec(Y) / d vec(X)' = kron(B', A)",
     )
     sub.add_argument(
         "--steps",

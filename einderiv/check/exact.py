@@ -29,8 +29,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from einderiv.backend.emit import pair_array
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, key
+from einderiv.ir.node import dim_size
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
 
@@ -87,7 +89,7 @@ class _Evaluator:
         self.atoms = atoms
 
     def size(self, dim) -> int:
-        return dim if isinstance(dim, int) else self.sizes[dim]
+        return dim_size(dim, self.sizes.__getitem__)
 
     def number(self, value: Fraction) -> int:
         p = self.p
@@ -150,6 +152,12 @@ class _Evaluator:
         if t.a == t.b:
             return self._ones(T.Ones(t.a))
         return Exact((t.a, t.b), np.eye(self.size(t.a.dim), dtype=int).astype(object))
+
+    def _pair(self, t: T.Pair) -> Exact:
+        pair = pair_array(self.size(t.i.dim), self.size(t.j.dim)).astype(int).astype(object)
+        if t.i == t.j:
+            return Exact((t.c, t.i), np.einsum("cii->ci", pair))
+        return Exact((t.c, t.i, t.j), pair)
 
     def _var(self, t: T.Var) -> Exact:
         if t.name in self.ints:

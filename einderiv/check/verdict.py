@@ -25,6 +25,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import fields
 
@@ -50,6 +51,7 @@ from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
+from einderiv.ir.node import dim_factors, is_compound
 
 __all__ = ["CheckResult", "check"]
 
@@ -312,14 +314,24 @@ class _Judge(Sampler):
 def _with_dims(x, mapping: dict):
     """``x`` (a term, index, or tuple of them) with dimensions renamed by ``mapping``."""
     if isinstance(x, T.Index):
-        return T.Index(x.name, mapping.get(x.dim, x.dim))
+        return T.Index(x.name, _map_dim(x.dim, mapping))
     if isinstance(x, T.Size):
-        return T.Size(mapping.get(x.dim, x.dim))
+        return T.Size(_map_dim(x.dim, mapping))
     if isinstance(x, tuple):
         return tuple(_with_dims(y, mapping) for y in x)
     if isinstance(x, T.Term) and not isinstance(x, (T.Num, T.Affine)):
         return type(x)(**{f.name: _with_dims(getattr(x, f.name), mapping) for f in fields(x)})
     return x
+
+
+def _map_dim(dim, mapping: dict):
+    """``dim`` renamed by ``mapping``; a compound ("m*n") factor by factor."""
+    if dim in mapping or not is_compound(dim):
+        return mapping.get(dim, dim)
+    factors = [mapping.get(f, f) for f in dim_factors(dim)]
+    if all(isinstance(f, int) for f in factors):
+        return math.prod(factors)
+    return "*".join(map(str, factors))
 
 
 def _mentions_dim(t: T.Term, dim) -> bool:

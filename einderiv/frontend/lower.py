@@ -140,6 +140,8 @@ class _Lowerer(CompoundLowering):
                 return self._matpow(x, T.affine(-1), out)
             case M.Call(fn="kron", args=(x, y)):
                 return self._kron(x, y, out)
+            case M.Call(fn="commutation"):
+                return self._commutation(e, out)
             case M.Call(fn=fn, args=(x,)):
                 return self._call(fn, x, out)
             case M.Entry():

@@ -59,6 +59,12 @@ class CompoundLowering:
         factors = (self.lo(x, tuple(ax)), self.lo(y, tuple(ay)), *pairs)
         return T.Prod(factors, tuple(summed))
 
+    def _commutation(self, e: M.MExpr, out: tuple) -> T.Term:
+        """``commutation(m, n)[(j,i),(k,l)] = delta[j,l] delta[i,k]``: K vec(X) = vec(X')."""
+        r, s = out
+        fast, slow = (T.fresh(self.typed.shape(x)[0]) for x in e.args)  # over m and n
+        return T.Prod((T.Pair(r, slow, fast), T.Pair(s, fast, slow)), (fast, slow))
+
 
 def tied(term: T.Term, pairs: list) -> T.Term:
     """``term`` times the compound deltas, summed over the compounds: ``y[(i,j)]`` is

@@ -238,6 +238,8 @@ class ShapeWalk:
     def _call(self, e, fn, args):
         if fn == "kron":
             return self._kron(e, *args)
+        if fn == "commutation":
+            return self._commutation(e, *args)
         if len(args) != 1:
             raise ShapeError(f"`{M.show(e)}`: {fn} takes one argument, not {len(args)}")
         (x,) = args
@@ -300,6 +302,29 @@ class ShapeWalk:
             self.inf.product(b, a, origin) if a is not None and b is not None else a or b
             for a, b in ((ar, br), (ac, bc))
         )
+
+    def _commutation(self, e, m, n):
+        """``commutation(m, n)``, the commutation matrix K with K vec(X) = vec(X') for X m-by-n:
+        its rows are pairs of n by m, its columns pairs of m by n (m and n: sizes)."""
+        cells = []
+        for size in (m, n):
+            if isinstance(size, M.Number) and size.value.denominator == 1 and size.value > 0:
+                cells.append(self.inf.cell(int(size.value), f"`{M.show(e)}`"))
+            elif isinstance(size, M.Name) and size.name not in self.inf.vars:
+                named = self.inf.named
+                if size.name not in named:
+                    named[size.name] = self.inf.cell(size.name, f"`{M.show(e)}`")
+                cells.append(named[size.name])
+            else:
+                raise placed(
+                    f"`{M.show(e)}`: commutation(m, n) takes two sizes (names of dimensions or "
+                    f"positive integers), and `{M.show(size)}` is not one",
+                    e,
+                )
+        for size, cell in zip((m, n), cells):  # each size as the length of its argument
+            self.seen.append((size, (cell, None)))
+        origin = f"`{M.show(e)}`"
+        return (self.inf.product(cells[1], cells[0], origin), self.inf.product(*cells, origin))
 
 
 def placed(message: str, e: M.MExpr) -> ShapeError:

@@ -139,6 +139,11 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
             shape = shapes[id(p)] if is_scalar(shapes[id(x)]) else shapes[id(x)]
         case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
             shape = shapes[id(x)]
+        case M.Call(fn="commutation", args=(m, n)):
+            for x in (m, n):  # a size: the length of its argument
+                shapes[id(x)] = (x.name if isinstance(x, M.Name) else int(x.value), None)
+            m, n = shapes[id(m)][0], shapes[id(n)][0]
+            shape = (dim_product(n, m), dim_product(m, n))
         case M.Call(fn="kron", args=(x, y)):
             shape = tuple(
                 dim_product(b, a) if a is not None and b is not None else a or b

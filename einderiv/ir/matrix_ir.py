@@ -18,8 +18,9 @@ from einderiv.ir.ops import ELEMENTWISE, ROW
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
 ROW_FUNCTIONS = tuple(ROW)  # of a vector, or of each row of a matrix (registry: ir/ops.py)
 MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv", "adj")
-MATRIX_FUNCTIONS += ("vec", "kron")  # SPEC 6.1; kron takes two arguments
-ARITY = {"kron": 2}  # functions of more than one argument; every other function takes one
+MATRIX_FUNCTIONS += ("vec", "kron", "commutation")  # SPEC 6.1, 7 (kron takes two arguments)
+# functions of more than one argument (every other takes one); commutation(m, n) takes sizes
+ARITY = {"kron": 2, "commutation": 2}
 FUNCTIONS = SCALAR_FUNCTIONS + ROW_FUNCTIONS + MATRIX_FUNCTIONS
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer", "tensor")
 

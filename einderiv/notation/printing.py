@@ -465,6 +465,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
         case M.Call(fn="norm1", args=(x,)):
             return rf"\left\lVert {matrix_latex(x)} \right\rVert_1", ATOM
+        case M.Call(fn="commutation", args=(m, n)):  # K vec(X) = vec(X') for X m-by-n
+            return f"K_{{{matrix_latex(m)},{matrix_latex(n)}}}", ATOM
         case M.Call(fn="kron", args=(a, b)):
             return rf"{_lwrap(a, POWER)} \otimes {_lwrap(b, POWER)}", PRODUCT
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:

@@ -1,0 +1,215 @@
+"""The Kronecker form of a derivative (SPEC section 7): ``d vec(Y) / d vec(X)' = B' ⊗ A``.
+
+Input: a derivative term D whose free indices are Y's axes (0, 1 or 2) and X's (1 or 2, in X's
+order), and the variables. Output: the Jacobian of vec(Y) by vec(X) in numerator layout as a
+matrix expression -- a sum of ``kron(P, Q)`` terms, each times ``commutation(m, n)`` where the
+variable appears transposed -- or None when there is no such form (index notation then).
+Invariants:
+- J[(a,b),(i,j)] = dY[a,b] / dX[i,j] (compound indices, fastest first: vec's order), built in
+  index form as ``delta[r,(a,b)] delta[s,(i,j)] D[a,b,i,j]`` and simplified like any term.
+- A term of J is ``kron(P, Q)`` when its factors split in two groups that share no index: Q
+  carries the fast ends (a and i), P the slow ones (b and j). When Q carries a and j, and P b
+  and i, the variable is transposed: the term is ``kron(P, Q) K`` with K = commutation(m, n),
+  the mn-by-mn matrix with K vec(X) = vec(X') for X m-by-n.
+- Each group is re-contracted by ``recontract`` (so it prints as the matrix form does); any part
+  that fails makes the whole form None: never a wrong form.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import dim_product
+from einderiv.notation.recontract import recontract
+
+
+class _NoForm(Exception):
+    pass
+
+
+def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) -> M.MExpr | None:
+    """``d vec(Y) / d vec(X)'`` of ``term`` (free indices ``y_axes`` + ``x_axes``) as a matrix
+    expression, or None. ``simplify`` is the calculus's simplifier (notation does not import
+    the calculus)."""
+    if not 1 <= len(x_axes) <= 2 or len(y_axes) > 2 or len(y_axes) + len(x_axes) < 3:
+        return None
+    r, row_pair = _compound(y_axes)
+    s, col_pair = _compound(x_axes)
+    pairs = tuple(p for p in (row_pair, col_pair) if p is not None)
+    summed = tuple(i for p in pairs for i in (p.i, p.j))
+    terms = term.terms if isinstance(term, T.Add) else (term,)
+    jac = T.Add(tuple(T.Prod((t, *pairs), summed) for t in terms))
+    done = simplify(jac)
+    if isinstance(done, T.Zero):
+        return None
+    try:
+        pieces = [_piece(t, r, s, variables) for t in _terms(done)]
+    except _NoForm:
+        return None
+    total = pieces[0]
+    for p in pieces[1:]:
+        total = M.Add(total, p)
+    return total
+
+
+def kronecker_text(matrix: M.MExpr, wrt: str) -> str:
+    return f"d vec(Y) / d vec({wrt})' = {M.show(matrix)}"
+
+
+def kronecker_entry(matrix: M.MExpr, axes, origin, variables: dict) -> M.MExpr:
+    """The result itself in Kronecker form: the Jacobian indexed by compound indices,
+    ``kron(B', A)[(i,j),(l,k)]`` for D[i,j,k,l] = dY[i,j] / dX[l,k] (numerator layout), so
+    that the text reads back to the same function in any layout (free indices in alphabetical
+    order are the axes in order)."""
+    _, y_axes, target, _ = origin
+    taken = set(variables)
+    letters = iter(n for n in "ijklmnopqrstuvwxyz" if n not in taken)
+    names = {axis: next(letters) for axis in axes}
+
+    def side(indices):
+        written = tuple(names[i] for i in indices)
+        return written[0] if len(written) == 1 else written
+
+    return M.Entry(matrix, (side(y_axes), side(target.indices)))
+
+
+def _compound(axes) -> tuple:
+    """The index of vec over ``axes`` and its ``Pair`` (None for a single axis)."""
+    if len(axes) == 1:
+        return axes[0], None
+    if len(axes) == 0:
+        return None, None
+    a, b = axes
+    c = T.fresh(dim_product(a.dim, b.dim), "v")
+    return c, T.Pair(c, a, b)
+
+
+def _terms(t: T.Term) -> tuple:
+    return t.terms if isinstance(t, T.Add) else (t,)
+
+
+def _piece(t: T.Term, r, s, variables) -> M.MExpr:
+    factors = list(t.factors) if isinstance(t, T.Prod) else [t]
+    summed = set(t.summed) if isinstance(t, T.Prod) else set()
+    diagonal = [k for k, f in enumerate(factors) if type(f) is T.Delta and {f.a, f.b} == {r, s}]
+    if diagonal:  # elementwise, dY[a,b] = F[a,b] dX[a,b]: J = diag(vec(F))
+        del factors[diagonal[0]]
+        a, b = _ends(factors, r)
+        i, j = a, b
+    else:
+        a, b = _ends(factors, r)
+        i, j = _ends(factors, s)
+    if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
+        inner = tuple(x for x in summed if x not in (a, b))
+        made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), a, b, variables)
+        if made is None:
+            raise _NoForm
+        return M.Call("diag", (M.Call("vec", (made,)),))
+    ends = [a, b, i, j]
+    seen: set = set()
+    for k, e in enumerate(ends):  # one index at two ends (a delta contracted): two names, tied
+        if e is not None and e in seen:
+            ends[k] = T.fresh(e.dim)
+            factors.append(T.Delta(e, ends[k]))
+            summed.add(ends[k])
+        elif e is not None:
+            seen.add(e)
+    a, b, i, j = ends
+    groups = _components(factors, summed | {e for e in ends if e is not None})
+    where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
+    # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
+    if b is None and j is not None and where[a] is not None and where[a] == where.get(j):
+        a, b = None, a
+    if j is None and b is not None and where[i] is not None and where[i] == where.get(b):
+        i, j = None, i
+    fast, slow = where.get(a), where.get(b)
+    if fast is not None and fast == slow:
+        raise _NoForm
+    crossed = (j is not None and where.get(j) is not None and where.get(j) == fast) or (
+        i is not None and where.get(i) is not None and where.get(i) == slow and slow is not None
+    )
+    straight_hint = (where.get(i) is not None and where.get(i) == fast) or (
+        j is not None and where.get(j) is not None and where.get(j) == slow
+    )
+    if crossed and straight_hint:
+        raise _NoForm
+    q_col, p_col = (j, i) if crossed else (i, j)
+    label = {}  # component -> "Q" (fast) or "P" (slow)
+    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
+        comp = where.get(end) if end is not None else None
+        if comp is not None:
+            if label.get(comp, side) != side:
+                raise _NoForm
+            label[comp] = side
+    parts: dict = {"Q": [], "P": []}
+    for k, f in enumerate(factors):
+        comp = groups.get(("factor", k))
+        parts[label.get(comp, "Q")].append(f)
+    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
+        if end is not None and where.get(end) is None:  # not in any factor: constant along it
+            parts[side].append(T.Ones(end))
+    q = _matrix(parts["Q"], summed, a, q_col, variables)
+    p = _matrix(parts["P"], summed, b, p_col, variables)
+    if isinstance(p, M.Identity) and isinstance(q, M.Identity):
+        made = M.Identity()  # kron(I, I) = I
+    else:
+        made = q if p is None else M.Call("kron", (p, q))
+    if crossed and i is not None and j is not None:
+        m, n = (_size(x.dim) for x in (i, j))
+        commutation = M.Call("commutation", (m, n))
+        made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
+    return made
+
+
+def _ends(factors: list, c) -> tuple:
+    """(fast, slow) of the pair of ``c``: its ``Pair`` factor's, taken out of ``factors``; a
+    single axis is its own fast end."""
+    if c is None:
+        return None, None
+    for k, f in enumerate(factors):
+        if type(f) is T.Pair and f.c == c:
+            del factors[k]
+            return f.i, f.j
+    return c, None
+
+
+def _components(factors: list, links: set) -> dict:
+    """Union-find of factors sharing an index of ``links``: ``("factor", k)`` and each link
+    index map to their component's representative."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for k, f in enumerate(factors):
+        node = ("factor", k)
+        parent.setdefault(node, node)
+        for idx in T.free(f) & links:
+            parent.setdefault(idx, idx)
+            ra, rb = find(node), find(idx)
+            if ra != rb:
+                parent[rb] = ra
+    return {x: find(x) for x in parent}
+
+
+def _matrix(factors: list, summed: set, row, col, variables) -> M.MExpr | None:
+    """The group's product as a matrix over (row, col); None for an empty scalar group."""
+    if not factors and row is None and col is None:
+        return None
+    if not factors:
+        factors = [T.Num(Fraction(1))]
+    own = frozenset().union(*(T.free(f) for f in factors))
+    inner = tuple(x for x in summed if x in own and x not in (row, col))
+    term = T.Prod(tuple(factors), inner)
+    made = recontract(term, row, col, variables)
+    if made is None:
+        raise _NoForm
+    return made
+
+
+def _size(dim) -> M.MExpr:
+    return M.Number(Fraction(dim)) if isinstance(dim, int) else M.Name(dim)

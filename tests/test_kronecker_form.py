@@ -1,0 +1,152 @@
+"""The Kronecker form of matrix-by-matrix derivatives (SPEC section 7): ``g.kronecker()``,
+``--format kronecker`` and the default text of such results. The right side of
+``d vec(Y) / d vec(X)' = ...`` is parsed back and compared with the Jacobian of vec(Y) by
+vec(X) from finite differences of plain numpy, and with numpy.kron of the arrays it names.
+
+commutation(m, n) is the mn-by-mn matrix K with K vec(X) = vec(X') for X m-by-n.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.backend.binding import dim_names
+from tests.fd import assert_close, jacobian_fd
+
+RNG = np.random.default_rng(14)
+
+
+def vec(X):
+    return np.reshape(X, -1, order="F")
+
+
+def vec_jacobian(plain, values, wrt):
+    """J[(a,b),(i,j)] = dY[a,b] / dX[i,j] with both pairs column-major (vec's order)."""
+    jac = jacobian_fd(lambda **v: vec(np.asarray(plain(**v))), values, wrt)
+    return jac.reshape(jac.shape[0], -1, order="F")
+
+
+def call(f, g, values, expected):
+    """``f`` (read back from ``g``'s text) on ``values``. Sizes no array fixes (a bare ``I``,
+    ``commutation(m, n)``) are found from the expected shape, or else by ``g``'s names."""
+    fixed = {}
+    for name, info in f.variables.items():
+        for dim, size in zip(info.dims, np.shape(values[name])):
+            fixed[dim] = size
+    sizes = {}
+    for dim, size in zip(f.shape, np.shape(expected)):
+        names = [d for d in str(dim).split("*") if not d.isdigit()]
+        unknown = [d for d in names if d not in fixed]
+        if len(unknown) == 1:
+            known = np.prod([fixed[d] for d in names if d != unknown[0]])
+            sizes[unknown[0]] = int(size // known)
+    for name, info in g.variables.items():  # commutation(m, n) prints g's names of sizes
+        for dim, size in zip(info.dims, np.shape(values.get(name, ()))):
+            if dim in dim_names(f) and dim not in fixed:
+                sizes.setdefault(dim, size)
+    return f(**{k: v for k, v in values.items() if k in f.variables}, **sizes)
+
+
+def right_side(text):
+    left, _, right = text.partition("=")
+    assert left.replace(" ", "").startswith("dvec(Y)/dvec("), text
+    return right
+
+
+def K(m, n):
+    """The commutation matrix, by its definition K vec(X) = vec(X')."""
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[j + n * i, i + m * j] = 1
+    return k
+
+
+# (expression, variable, numpy function, shapes of the arrays)
+CASES = [
+    # d vec(A X B) = (B' kron A) d vec(X)
+    ("A X B", "X", lambda A, X, B: A @ X @ B, {"A": (2, 3), "X": (3, 4), "B": (4, 5)}),
+    ("vec(A X B)", "X", lambda A, X, B: vec(A @ X @ B), {"A": (2, 3), "X": (3, 4), "B": (4, 5)}),
+    # d vec(X') = K d vec(X)
+    ("X'", "X", lambda X: X.T, {"X": (3, 4)}),
+    # d vec(X' A X) = (I kron X'A) d vec(X) + (X'A' kron I) K d vec(X)
+    ("X' A X", "X", lambda X, A: X.T @ A @ X, {"X": (3, 2), "A": (3, 3)}),
+    ("A X' B", "X", lambda A, X, B: A @ X.T @ B, {"A": (2, 4), "X": (3, 4), "B": (3, 2)}),
+    ("inv(X)", "X", lambda X: np.linalg.inv(X), {"X": (3, 3)}),
+    ("tanh(W x)", "W", lambda W, x: np.tanh(W @ x), {"W": (3, 4), "x": (4,)}),
+    ("X .* X", "X", lambda X: X * X, {"X": (2, 3)}),
+    ("x' X", "X", lambda x, X: x @ X, {"x": (3,), "X": (3, 2)}),
+    ("X x", "X", lambda X, x: X @ x, {"X": (2, 3), "x": (3,)}),
+    ("X A X", "X", lambda X, A: X @ A @ X, {"X": (3, 3), "A": (3, 3)}),
+]
+
+
+def _values(shapes):
+    values = {k: RNG.standard_normal(s) for k, s in shapes.items()}
+    if "X" in values and values["X"].ndim == 2 and values["X"].shape[0] == values["X"].shape[1]:
+        values["X"] = values["X"] + 3 * np.eye(values["X"].shape[0])  # invertible
+    return values
+
+
+@pytest.mark.parametrize(("text", "wrt", "plain", "shapes"), CASES, ids=[c[0] for c in CASES])
+def test_kronecker_form_reads_back_to_the_vec_jacobian(text, wrt, plain, shapes):
+    values = _values(shapes)
+    g = ed.diff(text, wrt)
+    form = g.kronecker()
+    expected = vec_jacobian(plain, values, wrt)
+    got = call(ed.parse(right_side(form)), g, values, expected)
+    assert_close(got, expected, rtol=1e-5, atol=1e-6, what=form)
+    for layout in ("numerator", "denominator", "jacobian"):
+        h = ed.diff(text, wrt, layout=layout)
+        assert h.kronecker() == form  # the numerator-layout Jacobian, whatever the layout
+        # the default text: the Jacobian indexed by compound indices, the same function as h
+        assert "[" in str(h) and right_side(form).strip() in str(h)
+        own = {k: v for k, v in values.items() if k in h.variables}
+        assert_close(call(ed.parse(str(h)), h, values, h(**own)), h(**own), what=str(h))
+
+
+def test_the_textbook_forms_against_numpy_kron():
+    # d vec(A X B) / d vec(X)' = B' kron A;  d vec(X') / d vec(X)' = K(m, n)
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
+    form = right_side(ed.diff("A X B", "X").kronecker())
+    assert_close(ed.parse(form)(A=A, B=B), np.kron(B.T, A))
+    form = right_side(ed.diff("X'", "X", where="X: matrix(m, n)").kronecker())
+    assert_close(ed.parse(form, where="X: matrix(m, n)")(m=3, n=4), K(3, 4))
+
+
+def test_commutation_matrix_in_the_language():
+    # commutation(m, n) vec(X) = vec(X')
+    X = RNG.standard_normal((3, 4))
+    assert_close(ed.parse("commutation(3, 4)")(), K(3, 4))
+    f = ed.parse("commutation(m, n) vec(X)", where="X: matrix(m, n)")
+    assert_close(f(X=X), vec(X.T))
+    assert ed.parse("commutation(m, n)", where="X: matrix(m, n)").latex() == "K_{m,n}"
+
+
+def test_no_kronecker_form_falls_back_to_index_notation():
+    # d kron(A, X) / dX has no Kronecker form of the Jacobian: index notation, read back
+    A, X = RNG.standard_normal((2, 2)), RNG.standard_normal((3, 3))
+    g = ed.diff("kron(A, X)", "X")
+    with pytest.raises(ed.EinderivError, match="no Kronecker form"):
+        g.kronecker()
+    jac = jacobian_fd(lambda A, X: np.kron(A, X), {"A": A, "X": X}, "X")
+    expected = np.swapaxes(jac, 2, 3)  # numerator layout: X's axes reversed
+    assert_close(call(ed.parse(str(g)), g, {"A": A, "X": X}, expected), expected)
+    with pytest.raises(ed.EinderivError, match="no Kronecker form"):
+        ed.diff("x' A x", "x").kronecker()  # a scalar: its form is the matrix one
+
+
+def test_command_line_kronecker_format():
+    out = subprocess.run(
+        [sys.executable, "-m", "einderiv", "diff", "A X B", "--wrt", "X", "--format", "kronecker"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
+    assert_close(ed.parse(right_side(out))(A=A, B=B), np.kron(B.T, A))

@@ -18,7 +18,8 @@ from fractions import Fraction
 import numpy as np
 
 from einderiv.backend.binding import bind, positional_message
-from einderiv.backend.emit import einsum_program, evaluate
+from einderiv.backend.emit import einsum_program
+from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded

@@ -5,11 +5,10 @@ Output: the source of ``def name(A, X, ...)`` returning the value, for arrays of
 Invariants:
 - The code is the compiled program (``compiled.CompiledExpr``): the same plan, shared
   subterms, factored sums, BLAS products and lazy deltas, rendered once for symbolic sizes
-  (``_n = X.shape[0]``); contraction orders are chosen for a nominal size of 100 per dimension.
-  Symbolic sums (``sum_{r=0}^{k-1}``), which the compiled program leaves to the evaluator,
-  become a closed form when their counter is only in exponents of matrix powers
-  (``powersum._powsum``, O(log k)), else Python loops (``_Loops``) of at most
-  ``powersum.MAX_SUM_TERMS`` terms.
+  (``_n = X.shape[0]``) by the same renderer; contraction orders are chosen for a nominal size
+  of 100 per dimension. Symbolic sums (``sum_{r=0}^{k-1}``) are the plan's loops: a closed
+  form (``powersum._powsum``) when the doubling state is small enough, else a Python loop of at
+  most ``powersum.MAX_SUM_TERMS`` terms.
 - The source never interpolates user text: variable names are checked identifiers (parameters
   that shadow a Python keyword or builtin get a trailing ``_``) and every other token is made here.
   Every generated name starts with ``_`` and a digit or is a helper defined in the source.
@@ -21,15 +20,10 @@ import builtins
 import keyword
 import re
 
-from opt_einsum import get_symbol
-
-from einderiv.backend import powersum
 from einderiv.backend.compiled import CompiledExpr
-from einderiv.backend.plan_values import dim_local, integer_text, safe_name
-from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES, function_source
+from einderiv.backend.plan_values import dim_local, safe_name
+from einderiv.backend.runtime import ALIASES, DEFINED, HELPER_NAMES
 from einderiv.errors import EinderivError
-from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_factors, is_compound
 
 NOMINAL_SIZE = 100  # per named dimension, for choosing contraction orders only
 
@@ -50,18 +44,9 @@ def codegen(expr, name: str = "f") -> str:
         raise EinderivError(f"{name!r} would hide Python's builtin {name}; choose another name")
     compiled = CompiledExpr(expr, "numpy")
     variables = expr.variables
-    used_dims: dict = {}
-
-    def loops(ctx, t, order):
-        gen = _Loops(variables, ctx.names)
-        result, own = gen.value(t)
-        ctx.lines.extend(f"    {line}" for line in gen.lines)
-        used_dims.update(dict.fromkeys(gen.used_dims))
-        return gen.permute(result, own, order)
-
     sizes = {d: NOMINAL_SIZE for d in compiled.dim_names}
-    ctx = compiled.render(sizes, generic=True, on_fallback=loops)
-    used_dims.update(ctx.used_dims)
+    ctx = compiled.render(sizes, generic=True)
+    used_dims = dict(ctx.used_dims)
     body = [_numpy_text(line) for line in ctx.lines]
     helpers = sorted({h for line in body for h in _HELPER.findall(line)})
     unknown = [h for h in helpers if h not in DEFINED]
@@ -129,207 +114,3 @@ def _dimension_lines(used_dims, variables, used_vars) -> dict:
                 lines[dim] = f"{_local(dim)} = {safe_name(var)}.shape[{info.dims.index(dim)}]"
                 break
     return lines
-
-
-class _Loops:
-    """Symbolic sums as Python loops: the one part of a program the compiled plan leaves to the
-    evaluator. Writes einsum-based code for the sum's body, names from the shared counter."""
-
-    def __init__(self, variables: dict, names):
-        self.variables = variables
-        self.lines: list[str] = []
-        self.temps: dict[T.Term, tuple[str, tuple]] = {}
-        self.used_vars: set[str] = set()
-        self.used_ints: set[str] = set()
-        self.used_dims: set = set()
-        self.loop_vars: set[str] = set()
-        self.names = names  # temporaries _<k> are never reused, even inside loops
-        self.loop_names: dict[str, str] = {}
-
-    def size(self, dim) -> str:
-        if isinstance(dim, int):
-            return str(dim)
-        if is_compound(dim):
-            return "(" + " * ".join(map(self.size, dim_factors(dim))) + ")"
-        self.used_dims.add(dim)
-        return _local(dim)
-
-    def integer(self, a: T.Affine) -> str:
-        for n in a.names:
-            if n not in self.loop_vars:
-                self.used_ints.add(n)
-        names = [safe_name(n) if n not in self.loop_vars else self.loop_names[n] for n in a.names]
-        return integer_text(a.const, zip(names, a.coeffs))  # Python arithmetic, never 2k
-
-    def value(self, t: T.Term) -> tuple[str, tuple]:
-        """An expression (a temporary name or a simple atom) and its index order."""
-        if t in self.temps:
-            return self.temps[t]
-        expr, order = self._expr(t)
-        if isinstance(t, (T.Var, T.Num, T.Affine, T.Size)):
-            return expr, order
-        temp = f"_{next(self.names)}"
-        self.lines.append(f"{temp} = {expr}")
-        if not (int_deps := T.int_names(t)) or not (int_deps & self.loop_vars):
-            self.temps[t] = (temp, order)
-        return temp, order
-
-    def _expr(self, t: T.Term) -> tuple[str, tuple]:
-        match t:
-            case T.Zero(indices=indices):
-                shape = ", ".join(self.size(i.dim) for i in indices)
-                return f"np.zeros(({shape}{',' if len(indices) == 1 else ''}))", indices
-            case T.Num(value=value):
-                return repr(float(value)), ()
-            case T.Affine():
-                return self.integer(t), ()
-            case T.Size(dim=dim):
-                return self.size(dim), ()
-            case T.Ones(index=index):
-                return f"np.ones({self.size(index.dim)})", (index,)
-            case T.Delta(a=a, b=b):
-                return f"np.eye({self.size(a.dim)})", (a, b)
-            case T.Pair(c=c, i=i, j=j) if i != j:
-                return f"_pair({self.size(i.dim)}, {self.size(j.dim)})", (c, i, j)
-            case T.Var(name=name, indices=indices):
-                self.used_vars.add(name)
-                unique = tuple(dict.fromkeys(indices))
-                if len(unique) < len(indices):
-                    spec = "".join(get_symbol(unique.index(i)) for i in indices)
-                    out = "".join(get_symbol(k) for k in range(len(unique)))
-                    return f"np.einsum('{spec}->{out}', {safe_name(name)})", unique
-                return safe_name(name), indices
-            case T.Add(terms=terms):
-                first, order = self.value(terms[0])
-                parts = [first] + [self.permute(*self.value(x), order) for x in terms[1:]]
-                return " + ".join(parts), order
-            case T.Prod(factors=factors):
-                return self._prod(t, factors)
-            case T.Func(name=name, arg=arg):
-                inner, order = self.value(arg)
-                return f"{function_source(name)}({inner})", order
-            case T.Pow(base=base, exponent=exponent):
-                b, border = self.value(base)
-                e, eorder = self.value(exponent)
-                if eorder and set(eorder) != set(border):
-                    raise EinderivError("cannot generate code for a broadcast exponent")
-                return f"np.power({b}, {self.permute(e, eorder, border)})", border
-            case T.MatPow(base=base, bound=bound, exponent=e, indices=(a, b)):
-                matrix = self.permute(*self.value(base), bound)
-                if e == T.affine(-1):
-                    made = f"np.linalg.inv({matrix})"
-                else:
-                    power = self.integer(e)
-                    made = (
-                        f"np.linalg.matrix_power(np.linalg.inv({matrix}) if {power} < 0 "
-                        f"else {matrix}, abs({power}))"
-                    )
-                if a == b:
-                    return f"np.diagonal({made}).copy()", (a,)
-                return made, (a, b)
-            case T.Det(base=base, bound=bound):
-                return f"np.linalg.det({self.permute(*self.value(base), bound)})", ()
-            case T.LogDet(base=base, bound=bound):
-                matrix = self.permute(*self.value(base), bound)
-                return f"np.linalg.slogdet({matrix})[1]", ()
-            case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
-                inner, order = self.value(base)
-                rest = tuple(i for i in order if i != bound)
-                if bound not in order or len(rest) > 1 or set(indices) & set(rest):
-                    raise EinderivError(f"cannot generate code for this use of {name}")
-                return f"_{name}({self.permute(inner, order, rest + (bound,))})", rest + indices
-            case T.SumOver(var=var, count=count, body=body):
-                return self._sumover(t, var, count, body)
-        raise EinderivError(f"cannot generate code for {type(t).__name__}")
-
-    def _prod(self, t: T.Prod, factors) -> tuple[str, tuple]:
-        operands = [self.value(f) for f in factors]
-        return self._contract(operands, tuple(sorted(T.free(t), key=lambda i: i.name)))
-
-    def _contract(self, operands, output) -> tuple[str, tuple]:
-        """One einsum of ``operands`` ((text, index order) pairs) to the axes ``output``."""
-        symbols: dict = {}
-        specs, args, scalars = [], [], []
-        for expr, order in operands:
-            if not order:
-                scalars.append(expr)
-                continue
-            for i in order:
-                symbols.setdefault(i, get_symbol(len(symbols)))
-            specs.append("".join(symbols[i] for i in order))
-            args.append(expr)
-        scale = " * ".join(scalars)
-        if not args:
-            return scale or "1.0", ()
-        out = "".join(symbols[i] for i in output)
-        if len(args) == 1 and specs[0] == out:
-            made = args[0]
-        else:
-            made = f"np.einsum('{','.join(specs)}->{out}', {', '.join(args)}, optimize=True)"
-        return (f"{scale} * {made}" if scale else made), output
-
-    def _sumover(self, t, var, count, body) -> tuple[str, tuple]:
-        order = tuple(sorted(T.free(t), key=lambda i: i.name))
-        total = f"_{next(self.names)}"
-        n = self.integer(count)
-        closed = powersum.split(var, body)
-        if closed is None:
-            self._loop(total, order, var, n, body)
-            return total, order
-        # sum_r rest * prod_j P_j^(s_j r + c_j) in closed form (doubling) unless its state,
-        # (prod of sizes)^2 entries, is too large: then the loop
-        entries = " * ".join(f"{self.size(p.bound[0].dim)} ** 2" for p in closed.powers)
-        self.lines.append(f"if {entries} <= {powersum.CLOSED_FORM_ENTRIES}:")
-        outer, outer_temps = self.lines, dict(self.temps)
-        self.lines = []
-        powers, axes = [], []
-        for p in closed.powers:
-            base = self.permute(*self.value(p.base), p.bound)
-            powers.append(f"({base}, {p.sign}, {self.integer(p.const)})")
-            axes += list(p.indices)
-        operands = [self.value(f) for f in closed.rest]
-        operands.append((f"_powsum([{', '.join(powers)}], {n})", tuple(axes)))
-        made, own = self._contract(operands, order)
-        self.lines.append(f"{total} = {self.permute(made, own, order)}")
-        inner, self.lines, self.temps = self.lines, outer, dict(outer_temps)
-        self.lines += [f"    {line}" for line in inner]
-        self.lines.append("else:")
-        outer = self.lines
-        self.lines = []
-        self._loop(total, order, var, n, body)
-        inner, self.lines, self.temps = self.lines, outer, outer_temps
-        self.lines += [f"    {line}" for line in inner]
-        return total, order
-
-    def _loop(self, total, order, var, n, body) -> None:
-        """``total = sum_var body`` as a Python loop of at most ``MAX_SUM_TERMS`` terms."""
-        loop = self.loop_names[var] = f"_{next(self.names)}"
-        shape = ", ".join(self.size(i.dim) for i in order)
-        self.lines.append(f"if abs({n}) > {powersum.MAX_SUM_TERMS}:")
-        self.lines.append(
-            f"    raise ValueError('a symbolic sum of more than {powersum.MAX_SUM_TERMS} terms')"
-        )
-        self.lines.append(f"{total} = np.zeros(({shape}{',' if len(order) == 1 else ''}))")
-        sign = f"_{next(self.names)}"
-        self.lines.append(
-            f"{sign} = 1.0 if {n} >= 0 else -1.0  # a backward sum when the count < 0"
-        )
-        self.lines.append(f"for {loop} in (range({n}) if {n} >= 0 else range({n}, 0)):")
-        outer, outer_temps = self.lines, dict(self.temps)
-        self.lines = []
-        self.loop_vars.add(var)
-        expr, own = self.value(body)
-        self.loop_vars.discard(var)
-        inner, self.lines = self.lines, outer
-        self.temps = outer_temps  # what the loop computed is not there when the loop is empty
-        self.lines += [f"    {line}" for line in inner]
-        self.lines.append(f"    {total} = {total} + {sign} * {self.permute(expr, own, order)}")
-
-    def permute(self, expr: str, order, target) -> str:
-        order, target = tuple(order), tuple(target)
-        if order == target or not order:
-            return expr
-        symbols = {i: get_symbol(k) for k, i in enumerate(dict.fromkeys(order + target))}
-        spec = "".join(symbols[i] for i in order)
-        out = "".join(symbols[i] for i in target)
-        return f"np.einsum('{spec}->{out}', {expr})"

@@ -1,10 +1,11 @@
-"""Planning a compiled program: index IR -> SSA steps with lazy values, rendered later.
+"""Planning a program: index IR -> a list of ``steps.Step`` records (SSA) with lazy values.
 
 Input: a term (with the axes of its value) and a backend name.
-Output: ``Planner.comp(term)`` -> (class id, ``Val``, canonical free order); ``planner.steps``
-the program's steps in order, ``planner.vars`` / ``planner.ints`` / ``planner.dims`` what it
-reads. Functions (``exp``, powers, ``inv``, ``det``) are planned by ``plan_functions``, mixed in;
-rendering the steps to Python text is ``render.Render``'s job.
+Output: ``make_plan(term, axes, backend)``, a ``steps.Plan``: the live steps in order and the
+name of the result; ``Planner.comp(term)`` -> (class id, ``Val``, canonical free order).
+Functions (``exp``, powers, ``inv``, ``det``) and symbolic sums are planned by
+``plan_functions``, mixed in. The steps are data: ``render.Render`` writes them as Python text
+(``compile``, ``codegen``), ``execute.Executor`` runs them (``Expr.__call__``).
 Invariants:
 - The term is walked once. Subterms equal up to a renaming of their indices share one step
   (``inv(X)``, ``det(X)``, ``W1 x``, ``tanh(W1 x)``...), found through keys built from the
@@ -15,7 +16,9 @@ Invariants:
   products become index renaming; a dense identity is built only when a tied value must be
   materialised.
 - Sums whose common factors shrink the work are factored first (``X' A + X' A'`` ->
-  ``X' (A + A')``); symbolic sums (``SumOver``) are left to the renderer's fallback.
+  ``X' (A + A')``).
+- A symbolic sum is a ``loop`` step whose body holds only the steps that depend on its
+  variable; every other step is hoisted before the loop (``X^k``, ``sigmoid(X^k x)`` once).
 """
 
 from __future__ import annotations
@@ -24,15 +27,12 @@ import math
 
 import opt_einsum as oe
 
-from einderiv.backend.binding import term_dims
 from einderiv.backend.plan_functions import FunctionPlanning
 from einderiv.backend.plan_values import (
-    Step,
     Val,
-    align,
+    arg_of,
     constant,
     factor_common,
-    integer_text,
     is_constant,
     literal,
     prefer,
@@ -40,10 +40,9 @@ from einderiv.backend.plan_values import (
     product_order,
     rerep,
     safe_name,
-    scaled,
     tie_groups,
-    var_names,
 )
+from einderiv.backend.steps import Plan, Step
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
@@ -52,8 +51,11 @@ from einderiv.ir.node import dim_factors
 class Planner(FunctionPlanning):
     def __init__(self, expr, backend: str = "numpy"):
         self.backend = backend
-        self.steps: list[Step] = []
-        self.step_names: set = set()
+        self.scopes: list[list[Step]] = [[]]  # the program, then the body of each open loop
+        self.level: dict = {}  # step name or loop variable -> its loop depth (0: the program)
+        self.loop_vars: dict = {}  # integer name -> the local of the innermost loop over it
+        self.count = 0  # names _<k>
+        self.cids = 0  # class ids
         self.ints: set = set()  # integer variables the program reads
         self.by_term: dict = {}  # term -> (cid, val, cf)
         self.by_key: dict = {}  # key -> (cid, val, cf)
@@ -65,10 +67,22 @@ class Planner(FunctionPlanning):
 
     # -- helpers
 
-    def step(self, deps, render) -> str:
-        name = f"_{len(self.steps)}"
-        self.steps.append(Step(name, tuple(d for d in deps if d in self.step_names), render))
-        self.step_names.add(name)
+    @property
+    def steps(self) -> list[Step]:
+        return self.scopes[0]
+
+    def new_name(self) -> str:
+        self.count += 1
+        return f"_{self.count - 1}"
+
+    def step(self, op, args=(), params=(), reads=()) -> str:
+        """A new step ``name = op(args; params)``, placed in the innermost loop any of its
+        arguments (or the loop variables it ``reads``) belongs to: hoisted out of the others."""
+        name = self.new_name()
+        named = [a for a in args if isinstance(a, str)] + list(reads)
+        level = max((self.level.get(a, 0) for a in named), default=0)
+        self.scopes[level].append(Step(name, op, tuple(args), tuple(params)))
+        self.level[name] = level
         return name
 
     def use_dim(self, dim):
@@ -76,11 +90,21 @@ class Planner(FunctionPlanning):
             if not isinstance(factor, int):
                 self.dims.setdefault(factor, None)
 
-    def integer(self, const, terms) -> str:
-        """Python text of ``const + sum(coeff * name)`` over integer variables."""
-        terms = list(terms)
-        self.ints.update(name for name, _ in terms)
-        return integer_text(const, [(safe_name(name), coeff) for name, coeff in terms])
+    def integer(self, const, terms) -> tuple:
+        """(const, ((ref, coeff), ...)) of ``const + sum(coeff * name)``: a ref is the local of a
+        loop over that name, else the integer parameter (which the program then reads)."""
+        refs = []
+        for name, coeff in terms:
+            if name in self.loop_vars:
+                refs.append((self.loop_vars[name], coeff))
+            else:
+                self.ints.add(name)
+                refs.append((safe_name(name), coeff))
+        return const, tuple(refs)
+
+    def next_cid(self) -> int:
+        self.cids += 1
+        return self.cids - 1
 
     def materialize(self, val: Val, target) -> str:
         """A step (or name) holding the full array of ``val`` with axes ``target``."""
@@ -89,31 +113,11 @@ class Planner(FunctionPlanning):
             return val.core
         if not val.lazy:
             if val.const is not None:
-                return self.step((), lambda c: f"np.float64({literal(val.const * val.scale)})")
-            return self.step(
-                (val.core,), lambda c: scaled(align(val.core, val.order, target), val.scale)
-            )
+                return self.step("const", (), (val.const * val.scale,))
+            return self.step("align", (val.core,), (val.order, target, val.scale))
         for i in target:
             self.use_dim(i.dim)
-        tie = dict(val.ties)
-
-        def render(c):
-            shape = c.shape_text(i.dim for i in target)
-            if not val.ties:
-                core = scaled(align(val.core, val.order, target), val.scale)
-                return f"_broadcast({core}, {shape})"
-            reps = [i for i in target if i not in tie]  # one view axis per group
-            core = scaled(align(val.core, val.order, reps), val.scale)
-            if c.backend == "numpy":  # written straight into the diagonal of a zero array
-                groups = tuple(reps.index(tie.get(i, i)) for i in target)
-                return f"_expand({core}, {shape}, {groups})"
-            # generic: broadcast the core over target, times one identity per tied pair
-            parts = [scaled(align(val.core, val.order, target), val.scale)]
-            for i, r in val.ties:
-                parts.append(align(f"_eye({c.size_text(i.dim)})", (r, i), target))
-            return f"_broadcast({' * '.join(parts)}, {shape})"
-
-        return self.step((val.core,), render)
+        return self.step("broadcast", (arg_of(val),), (val.order, target, val.scale, val.ties))
 
     # -- the walk
 
@@ -133,7 +137,7 @@ class Planner(FunctionPlanning):
             cid, val, old = hit
             return cid, val.renamed(dict(zip(old, cf))), cf
         val = build()
-        made = (len(self.by_key), val, cf)
+        made = (self.next_cid(), val, cf)
         self.by_key[key] = made
         return made
 
@@ -155,16 +159,18 @@ class Planner(FunctionPlanning):
             case T.Affine(const=const, names=names, coeffs=coeffs):
                 if not names:
                     return self._lookup(("Num", const), (), lambda: constant(float(const)))
-                text = self.integer(const, zip(names, coeffs))
+                const, refs = self.integer(const, zip(names, coeffs))
                 return self._lookup(
-                    ("Affine", t), (), lambda: Val(self.step((), lambda c: f"_float({text})"))
+                    ("Affine", t),
+                    (),
+                    lambda: Val(self.step("integer", (), (const, refs), [r for r, _ in refs])),
                 )
             case T.Size(dim=dim):
                 self.use_dim(dim)
                 return self._lookup(
                     ("Size", dim),
                     (),
-                    lambda: Val(self.step((), lambda c: c.float_text((dim,)))),
+                    lambda: Val(self.step("size", (), ((dim,),))),
                 )
             case T.Ones(index=index):
                 return self._lookup(("Ones", index.dim), (index,), lambda: constant(1.0, (index,)))
@@ -174,20 +180,9 @@ class Planner(FunctionPlanning):
                 return self._lookup(
                     ("Delta", a.dim), (a, b), lambda: Val("1.0", (), (a,), ((b, a),), 1.0, 1.0)
                 )
-            case T.Pair(c=c, i=i, j=j) if i != j:  # delta[c,(i,j)]: a constant (m n, m, n) array
+            case T.Pair(c=c, i=i, j=j):  # delta[c,(i,j)]: a constant (m n, m, n) array
                 self.use_dim(c.dim)
-                return self._lookup(
-                    ("Pair", i.dim, j.dim),
-                    (c, i, j),
-                    lambda: Val(
-                        self.step(
-                            (), lambda r: f"_pair({r.size_text(i.dim)}, {r.size_text(j.dim)})"
-                        ),
-                        (c, i, j),
-                    ),
-                )
-            case T.Pair():
-                return self._fallback(t)
+                return self._pair(c, i, j)
             case T.Var(name=name, indices=indices):
                 return self._var(name, indices)
             case T.Add():
@@ -206,8 +201,22 @@ class Planner(FunctionPlanning):
             case T.RowFunc():
                 return self._row_function(t)
             case T.SumOver():
-                return self._fallback(t)
+                return self._loop(t)
         raise EinderivError(f"cannot compile {type(t).__name__}")
+
+    def _pair(self, c, i, j):
+        if i != j:
+            return self._lookup(
+                ("Pair", i.dim, j.dim),
+                (c, i, j),
+                lambda: Val(self.step("pair", (), (i.dim, j.dim)), (c, i, j)),
+            )
+        _, full, _ = self._pair(c, i, T.Index("%pair", j.dim))  # its diagonal: delta[c,(i,i)]
+        return self._lookup(
+            ("PairDiagonal", i.dim),
+            (c, i),
+            lambda: Val(self.step("diagonal_var", (full.core,), ("abb->ab",)), (c, i)),
+        )
 
     def _var(self, name, indices):
         self.vars.add(name)
@@ -220,32 +229,17 @@ class Planner(FunctionPlanning):
             if self.backend == "numpy":
                 self.loads[name] = param  # the program's parameter itself
             else:
-                self.loads[name] = self.step((), lambda c: f"_asarray({param})")
+                self.loads[name] = self.step("load", (param,))
         load = self.loads[name]
         if len(cf) == len(indices):
             return self._lookup(("Var", name, pattern), cf, lambda: Val(load, cf))
         spec = "".join(oe.get_symbol(k) for k in pattern)
-        out = "".join(oe.get_symbol(k) for k in range(len(cf)))
+        spec += "->" + "".join(oe.get_symbol(k) for k in range(len(cf)))
 
         def build():
-            return Val(self.step((load,), lambda c: f"_einsum('{spec}->{out}', {load})"), cf)
+            return Val(self.step("diagonal_var", (load,), (spec,)), cf)
 
         return self._lookup(("Var", name, pattern), cf, build)
-
-    def _fallback(self, t):
-        """A symbolic sum: evaluated by the uncompiled evaluator (its body depends on the loop)."""
-        order = tuple(sorted(T.free(t), key=lambda i: i.name))
-        for dim in sorted(term_dims(t) | {i.dim for i in order}, key=str):
-            self.use_dim(dim)  # the evaluator gets every size the sum mentions
-        for name in sorted(var_names(t)):
-            self.vars.add(name)
-
-        def build():
-            for name in T.int_names(t):
-                self.ints.add(name)
-            return Val(self.step((), lambda c: c.fallback(t, order)), order)
-
-        return self._unique(build, order)
 
     # -- sums
 
@@ -293,26 +287,9 @@ class Planner(FunctionPlanning):
             return Val(literal(constant), (), bcast, ties, 1.0, constant)
 
         arrays.sort(key=lambda v: v.scale != 1.0)  # x - y rather than (-y) + x
-
-        def render(c):
-            parts = []
-            for v in arrays:
-                text = align(v.core, v.order, order)
-                if not parts:
-                    parts.append(scaled(text, v.scale))
-                elif v.scale == 1.0:
-                    parts.append(f"+ {text}")
-                elif v.scale == -1.0:
-                    parts.append(f"- {text}")
-                else:
-                    parts.append(f"+ {literal(v.scale)} * {text}")
-            if constant and parts[0].startswith("(-"):  # 1 - x rather than (-x) + 1
-                parts[0] = f"{literal(constant)} - {parts[0][2:-1]}"
-            elif constant:
-                parts.append(f"+ {literal(constant)}")
-            return " ".join(parts)
-
-        return Val(self.step([v.core for v in arrays], render), order, bcast, ties)
+        items = tuple((v.order, v.scale) for v in arrays)
+        core = self.step("add", [v.core for v in arrays], (items, order, constant))
+        return Val(core, order, bcast, ties)
 
     def _full_val(self, v: Val, cf) -> Val:
         return Val(self.materialize(v, cf), cf)
@@ -347,7 +324,7 @@ class Planner(FunctionPlanning):
         if coef != 1.0 and coef != 0.0 and plain and core_key not in self.by_key:
             scale = val.scale / coef
             core = Val(val.core, val.order, val.bcast, val.ties, scale, val.const, val.zero)
-            self.by_key[core_key] = (len(self.by_key), core, cf)
+            self.by_key[core_key] = (self.next_cid(), core, cf)
         return made
 
     def _build_prod(self, kids, num, sset, cf, hint):
@@ -369,10 +346,34 @@ class Planner(FunctionPlanning):
             if len(set(classes)) == len(classes) and set(classes) == set(out):
                 return Val(name, classes, bcast, ties, coef)
         order = product_order(specs, out, hint)
-        deps = [s[0] for s in specs] + list(scalars)
-        return Val(
-            self.step(deps, lambda c: c.contract(specs, order, coef, scalars, sizes)),
-            order,
-            bcast,
-            ties,
-        )
+        args = [s[0] for s in specs] + list(scalars)
+        params = (tuple(s[1] for s in specs), order, coef, sizes)
+        return Val(self.step("contract", args, params), order, bcast, ties)
+
+
+def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
+    """The plan of ``term`` with its value's axes in the order ``axes``."""
+    planner = Planner(term, backend)
+    _, val, _ = planner.comp(term, tuple(axes))
+    for i in axes:
+        planner.use_dim(i.dim)
+    result = planner.materialize(val, axes)
+    return Plan(
+        live_steps(planner.steps, result),
+        result,
+        tuple(sorted(planner.vars)),
+        tuple(sorted(planner.ints)),
+        tuple(planner.dims),
+        planner.count,
+    )
+
+
+def live_steps(steps, result) -> tuple:
+    """The steps the result depends on, in program order."""
+    needed = {result}
+    live = []
+    for step in reversed(steps):
+        if step.name in needed:
+            live.append(step)
+            needed.update(step.deps)
+    return tuple(live[::-1])

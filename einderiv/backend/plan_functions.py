@@ -1,5 +1,5 @@
-"""Planning elementwise and matrix functions: the part of ``plan.Planner`` for ``exp(u)``,
-``u .^ p``, ``X^k``, ``inv(X)``, ``det(X)`` and ``logdet(X)``.
+"""Planning functions and symbolic sums: the part of ``plan.Planner`` for ``exp(u)``,
+``u .^ p``, ``X^k``, ``inv(X)``, ``det(X)``, ``logdet(X)`` and ``sum_{r=0}^{k-1} body``.
 
 Input: the planner's values of a function's arguments (``Val``s).
 Output: new ``Val``s whose steps apply the function; constants are folded at plan time.
@@ -8,13 +8,18 @@ Invariants:
   argument's class id and wiring, as everywhere in the planner).
 - A matrix function materialises its base once, with axes in the base's bound order; a
   tied (delta) value is materialised before any elementwise function reads it.
+- A symbolic sum is one ``loop`` step; its body holds the steps that depend on the summation
+  variable, and what was planned inside the loop is forgotten when it closes (a later use of
+  the same subterm outside the loop is planned again, outside).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import opt_einsum as oe
 
-from einderiv.backend.plan_values import Val, align, constant, free_of, literal, scaled
+from einderiv.backend import powersum
+from einderiv.backend.plan_values import Val, arg_of, constant, free_of
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
@@ -37,8 +42,7 @@ class FunctionPlanning:
             with np.errstate(all="ignore"):
                 value = float(ELEMENTWISE[name].numpy(np.float64(v.const * v.scale)))
             return constant(value, v.bcast)
-        arg = scaled(v.core, v.scale)
-        return Val(self.step((v.core,), lambda c: f"_{name}({arg})"), v.order, v.bcast)
+        return Val(self.step("func", (v.core,), (name, v.scale)), v.order, v.bcast)
 
     def _power(self, base, exponent):
         (bid, bv, bcf), (eid, ev, ecf) = self.comp(base), self.comp(exponent)
@@ -60,31 +64,16 @@ class FunctionPlanning:
                 with np.errstate(all="ignore"):
                     value = float(np.power(bv.const * bv.scale, e))
                 return constant(value, tuple(dict.fromkeys(bv.bcast + ev.bcast)))
-            b = scaled(bv.core, bv.scale)
-            if e == 1.0:
-                text = b
-            elif e == 2.0:
-                text = f"_square({b})"
-            elif e == 0.5:
-                text = f"_pow({b}, 0.5)"
-            elif e.is_integer() and 2 < e <= 4:
-                text = " * ".join([b] * int(e))
-            else:
-                text = f"_pow({b}, {literal(e)})"
             bcast = tuple(i for i in cf if i not in bv.order)
-            return Val(self.step((bv.core,), lambda c: text), bv.order, bcast)
+            return Val(self.step("power", (bv.core,), (bv.scale, e)), bv.order, bcast)
         order: dict = {}
         for i in bv.order + ev.order:
             order.setdefault(i, None)
         order = tuple(order)
         bcast = tuple(i for i in cf if i not in order)
-
-        def render(c):
-            b = scaled(align(bv.core, bv.order, order), bv.scale)
-            e = scaled(align(ev.core, ev.order, order), ev.scale)
-            return f"_pow({b}, {e})"
-
-        return Val(self.step((bv.core, ev.core), render), order, bcast)
+        args = (arg_of(bv), arg_of(ev))
+        params = (bv.order, bv.scale, ev.order, ev.scale, order)
+        return Val(self.step("pow", args, params), order, bcast)
 
     # -- matrix functions
 
@@ -108,39 +97,125 @@ class FunctionPlanning:
         self.use_dim(p.dim)
         matrix = self.materialize(bv, (p, q))
         if isinstance(t, T.Det):
-            return Val(self.step((matrix,), lambda c: f"_det({matrix})"))
+            return Val(self.step("det", (matrix,)))
         if isinstance(t, T.LogDet):
-            return Val(self.step((matrix,), lambda c: f"_logdet({matrix})"))
-        e = t.exponent
-        if e.is_literal:
-            k = e.const
-            if k == -1:
-                text = f"_inv({matrix})"
-            elif k == 1:
-                text = matrix
-            else:
-                text = f"_matpow({matrix}, {k})"
-        else:
-            power = self.integer(e.const, e.terms().items())
-            text = f"_matpow({matrix}, {power})"
-        if len(cf) == 1:
-            text = f"_diagonal({text})"
-        return Val(self.step((matrix,), lambda c: text), cf)
+            return Val(self.step("logdet", (matrix,)))
+        const, refs = self.integer(t.exponent.const, t.exponent.terms().items())
+        diagonal = len(cf) == 1
+        reads = [r for r, _ in refs]
+        return Val(self.step("matpow", (matrix,), (const, refs, diagonal), reads), cf)
+
+    # -- symbolic sums
 
     # -- row functions (softmax, log_softmax, logsumexp)
 
     def _row_function(self, t: T.RowFunc):
-        """The base materialised with the bound index last, the function on its last axis."""
+        """The base materialised with the bound index last (broadcast along it when the base is
+        constant there), the function on its last axis; an output index that is also a row
+        index takes the diagonal."""
         bid, bv, bcf = self.comp(t.base)
         rest = tuple(i for i in bcf if i != t.bound)
-        if t.bound not in bcf or len(rest) > 1 or set(t.indices) & set(rest):
-            return self._fallback(t)  # constant along the row, or a diagonal: the evaluator
-        cf = rest + tuple(t.indices)
-        key = ("RowFunc", t.name, bid, bcf.index(t.bound))
-        return self._lookup(key, cf, lambda: self._build_row_function(t, bv, rest, cf))
+        out = rest + tuple(t.indices)
+        cf = tuple(dict.fromkeys(out))
+        pattern = tuple(cf.index(i) for i in out)
+        where = bcf.index(t.bound) if t.bound in bcf else -1
+        key = ("RowFunc", t.name, bid, where, pattern, t.bound.dim)
+        return self._lookup(key, cf, lambda: self._build_row_function(t, bv, rest, out, cf))
 
-    def _build_row_function(self, t: T.RowFunc, bv: Val, rest, cf):
-        for i in cf:
+    def _build_row_function(self, t: T.RowFunc, bv: Val, rest, out, cf):
+        for i in out + (t.bound,):
             self.use_dim(i.dim)
+        if t.bound not in free_of(bv):  # constant along the row
+            bv = Val(bv.core, bv.order, bv.bcast + (t.bound,), bv.ties, bv.scale, bv.const)
         rows = self.materialize(bv, rest + (t.bound,))
-        return Val(self.step((rows,), lambda c: f"_{t.name}({rows})"), cf)
+        value = self.step("row", (rows,), (t.name,))
+        if len(cf) == len(out):
+            return Val(value, out)
+        spec = "".join(oe.get_symbol(cf.index(i)) for i in out)  # softmax(X)[a,a]
+        spec += "->" + "".join(oe.get_symbol(k) for k in range(len(cf)))
+        return Val(self.step("diagonal_var", (value,), (spec,)), cf)
+
+    def _loop(self, t: T.SumOver):
+        """``sum_{var=0}^{count-1} body``: a ``loop`` step (never shared: the body's value
+        depends on names bound only inside the loop)."""
+        order = tuple(sorted(T.free(t), key=lambda i: i.name))
+        for i in order:
+            self.use_dim(i.dim)
+        return self._unique(lambda: Val(self._build_loop(t, order), order), order)
+
+    def _build_loop(self, t: T.SumOver, order) -> str:
+        const, refs = self.integer(t.count.const, t.count.terms().items())
+        local = self.new_name()  # the loop variable
+        depth = len(self.scopes)
+        self.level[local] = depth
+        split = powersum.split(t.var, t.body)
+        closed = None if split is None else self._closed_form(split, const, refs, order, local)
+        self.scopes.append([])
+        outer = self.loop_vars.get(t.var)
+        self.loop_vars[t.var] = local
+        try:
+            _, val, _ = self.comp(t.body, order)
+            result = self.materialize(val, order)
+        finally:
+            body = self.scopes.pop()
+            if outer is None:
+                self.loop_vars.pop(t.var, None)
+            else:
+                self.loop_vars[t.var] = outer
+            self._forget(depth)
+        made = {s.name for s in body} | {local}
+        reads = dict.fromkeys(d for s in body for d in s.deps if d not in made)
+        if result not in made:
+            reads.setdefault(result, None)
+        if closed is not None:
+            made = {s.name for s in closed[1]} | {local}
+            reads.update(dict.fromkeys(d for s in closed[1] for d in s.deps if d not in made))
+            if closed[2] not in made:
+                reads.setdefault(closed[2], None)
+        params = (local, const, refs, order, tuple(body), result, closed)
+        return self.step("loop", tuple(reads), params, [r for r, _ in refs])
+
+    def _closed_form(self, split, const, refs, order, marker) -> tuple:
+        """(dims of the bases, steps, result) of ``sum_r rest * prod_j P_j^(sign_j r + c_j)``
+        by doubling (``powersum``): its steps, kept apart (in a scope of their own, ``marker``'s
+        depth), run only when the doubling state is small enough for the sizes."""
+        depth = len(self.scopes)
+        self.scopes.append([])
+        try:
+            matrices, powers, axes, dims, reads = [], [], [], [], [marker]
+            for p in split.powers:
+                _, bv, bcf = self.comp(p.base)
+                if any(i not in p.bound for i in bcf):
+                    raise EvaluationError("a matrix function of an expression with free indices")
+                self.use_dim(p.bound[0].dim)
+                matrices.append(self.materialize(bv, p.bound))
+                pc, prefs = self.integer(p.const.const, p.const.terms().items())
+                powers.append((p.sign, pc, prefs))
+                reads += [r for r, _ in prefs]
+                axes += list(p.indices)
+                dims.append(p.bound[0].dim)
+            power_sum = self.step("powsum", matrices, (tuple(powers), const, refs), reads)
+            axes = tuple(axes)
+            kids = [self.comp(f) for f in split.rest]
+            kids.append((self.next_cid(), Val(power_sum, axes), axes))
+            num: dict = {}
+            for _, _, cf in kids:
+                for i in cf:
+                    num.setdefault(i, len(num))
+            for s in split.summed:
+                num.setdefault(s, len(num))
+            sset = set(split.summed)
+            cf = tuple(i for i in num if i not in sset)
+            val = self._build_prod(kids, num, sset, cf, order)
+            result = self.materialize(val, order)
+        finally:
+            steps = self.scopes.pop()
+            self._forget(depth)
+        return tuple(dims), tuple(steps), result
+
+    def _forget(self, depth: int):
+        """Drop what was planned inside a loop at ``depth`` (its names live only there)."""
+        for table in (self.by_term, self.by_key):
+            stale = [k for k, (_, v, _) in table.items() if self.level.get(v.core, 0) >= depth]
+            for k in stale:
+                del table[k]

@@ -1,9 +1,8 @@
 """Values and steps of a compiled program, and the index bookkeeping its planner needs.
 
 Input: nothing of its own; ``plan.Planner`` builds ``Val``s and ``Step``s while walking a term.
-Output: ``Val`` (a lazily scaled / broadcast / delta-tied array held by a step), ``Step`` (one
-SSA assignment of the program, rendered to text later), the text helpers ``scaled`` and
-``align``, ``safe_name`` for the program's parameters, and the ordering / factoring helpers.
+Output: ``Val`` (a lazily scaled / broadcast / delta-tied array held by a step), the text
+helpers ``scaled`` and ``align``, ``safe_name`` for the program's parameters, and the ordering / factoring helpers.
 Invariants:
 - Nothing here sorts indices by name: orders are taken from the term's own wiring, so a plan is
   equivariant under renaming of indices.
@@ -19,6 +18,7 @@ import keyword
 import math
 from dataclasses import dataclass
 
+from einderiv.backend.steps import align_spec
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 
@@ -100,17 +100,13 @@ class Val:
         return bool(self.bcast or self.ties)
 
 
+def arg_of(v: Val):
+    """A step's argument for ``v``'s core: its name, or its constant as a float."""
+    return float(v.const) if v.const is not None else v.core
+
+
 def constant(value: float, bcast=()) -> Val:
     return Val(literal(value), (), bcast, (), 1.0, float(value))
-
-
-class Step:
-    __slots__ = ("deps", "name", "render")
-
-    def __init__(self, name, deps, render):
-        self.name = name
-        self.deps = deps
-        self.render = render  # render(ctx) -> expression text
 
 
 def scaled(expr: str, scale: float) -> str:
@@ -122,29 +118,18 @@ def scaled(expr: str, scale: float) -> str:
 
 
 def align(expr: str, order, target) -> str:
-    """``expr`` (axes ``order``) transposed and indexed with None to broadcast over ``target``."""
-    present = [i for i in target if i in order]
+    """``expr`` (axes ``order``) transposed and indexed with None to broadcast over ``target``
+    (the text of ``steps.align_spec``)."""
+    perm, slots = align_spec(order, target)
     simple = " " not in expr
-    if len(order) > 1 and list(order) != present:
+    if perm is not None:
         expr = expr if simple else f"({expr})"
         simple = True
-        perm = tuple(order.index(i) for i in present)
         expr = f"{expr}.T" if perm == (1, 0) else f"_perm({expr}, {perm})"
-    if present:
-        first = target.index(present[0])
-        slots = ["None" if i not in order else ":" for i in target[first:]]
-        while slots and slots[-1] == ":":
-            slots.pop()
-        if "None" in slots:
-            expr = expr if simple else f"({expr})"
-            expr = f"{expr}[{', '.join(slots)}]"
+    if slots is not None:
+        expr = expr if simple else f"({expr})"
+        expr = f"{expr}[{', '.join(':' if s else 'None' for s in slots)}]"
     return expr
-
-
-def var_names(t) -> set:
-    if isinstance(t, T.Var):
-        return {t.name}
-    return set().union(*(var_names(c) for c in T.children(t)))
 
 
 def free_of(v: Val) -> set:

@@ -1,12 +1,13 @@
-"""Rendering a planned program to Python source.
+"""Rendering a plan to Python source: the one writer of program text (``compile``, ``codegen``).
 
-Input: the live steps of a ``plan.Planner`` and the name holding the result; the sizes of the
-named dimensions (or nominal sizes, for code that works at any size); a backend namespace.
-Output: ``Render.body(steps, result)``, the lines of the function body. Contractions go to
-``@`` (BLAS, with free transposes), broadcasting, ``tensordot`` or ``einsum``, pairwise along
-the path opt_einsum plans for the sizes.
+Input: a ``steps.Plan`` (step records and the name holding the result); the sizes of the named
+dimensions (or nominal sizes, for code that works at any size); a backend namespace.
+Output: ``Render.body(plan)``, the lines of the function body: one assignment per step (the
+text of each op is in ``TEXT``), a ``for`` loop per ``loop`` step; contractions are written by
+``render_contract.Contractions``.
 Invariants:
-- The same expression text is the same value (SSA): it is computed once.
+- The same expression text is the same value (SSA): it is computed once -- except that what a
+  loop body computes is not reused after the loop (the loop may run zero times).
 - Every name the body makes starts with ``_`` and a digit, or is a helper of ``runtime``; user
   names appear only as the parameters ``plan_values.safe_name`` made.
 """
@@ -17,17 +18,16 @@ import itertools
 import math
 import re
 
-import opt_einsum as oe
-
-from einderiv.backend.plan_values import align, dim_local, literal, pair_order, safe_name, var_names
+from einderiv.backend import powersum
+from einderiv.backend.plan_values import align, dim_local, integer_text, literal, scaled
+from einderiv.backend.render_contract import Contractions
 from einderiv.backend.runtime import HELPER_NAMES
-from einderiv.errors import EvaluationError
-from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_factors, dim_size, is_compound
+from einderiv.backend.steps import size_of
+from einderiv.ir.node import dim_factors, is_compound
 
 
-class Render:
-    """Renders planned steps to the body of a Python function.
+class Render(Contractions):
+    """Renders a plan's steps to the body of a Python function.
 
     ``generic=False``: for one shape signature; sizes are literal numbers and contraction paths
     are planned for them. ``generic=True``: for any sizes (``ed.codegen``); a size is the local
@@ -40,21 +40,13 @@ class Render:
         self.ns = ns
         self.generic = generic
         self.lines: list[str] = []
+        self.indent = "    "
         self.names = itertools.count(first_temp)  # temporaries: _<k>, after the steps' names
         self.seen: dict = {}
         self.used_dims: dict = {}  # generic: named sizes the body reads
-        self.on_fallback = None  # generic: renders a symbolic sum (set by codegen)
 
     def size(self, dim) -> int:
-        return dim_size(dim, self._named_size)
-
-    def _named_size(self, dim) -> int:
-        value = self.sizes.get(dim)
-        if value is None:
-            raise EvaluationError(
-                f"the size {dim} is not fixed by any array; pass it as a keyword ({dim}=...)"
-            )
-        return value
+        return size_of(self.sizes, dim)
 
     def size_text(self, dim) -> str:
         if isinstance(dim, int) or not self.generic:
@@ -66,6 +58,8 @@ class Render:
 
     def shape_text(self, dims) -> str:
         parts = [self.size_text(d) for d in dims]
+        if not parts:
+            return "()"
         return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
 
     def float_text(self, dims) -> str:
@@ -79,157 +73,210 @@ class Render:
             return self.seen[expr]
         name = f"_{next(self.names)}"
         self.seen[expr] = name
-        self.lines.append(f"    {name} = {expr}")
+        self.lines.append(f"{self.indent}{name} = {expr}")
         return name
 
-    def fallback(self, t, order) -> str:
-        """A symbolic sum: its body depends on the loop, so the uncompiled evaluator runs it
-        (generic code: a Python loop, written by ``on_fallback``)."""
-        if self.generic:
-            return self.on_fallback(self, t, order)
-        self.ns.setdefault("_fallbacks", []).append((t, order))
-        k = len(self.ns["_fallbacks"]) - 1
-        arrays = ", ".join(f"{n!r}: {safe_name(n)}" for n in sorted(var_names(t)))
-        ints = ", ".join(f"{n!r}: {safe_name(n)}" for n in sorted(T.int_names(t)))
-        return f"_asarray(_evaluate(*_fallbacks[{k}], {{{arrays}}}, {self.sizes!r}, {{{ints}}}))"
+    def write(self, steps):
+        for step in steps:
+            if step.op == "loop":
+                self.loop(step)
+                continue
+            expr = TEXT[step.op](self, step)
+            self.lines.append(f"{self.indent}{step.name} = {_unwrapped(self.seen.get(expr, expr))}")
+            self.seen.setdefault(expr, step.name)
 
-    def contract(self, specs, order, coef, scalars, sizes) -> str:
-        scale = [literal(coef)] if coef != 1.0 else []
-        scale += list(scalars)
-        if math.prod(self.size(d) for d in sizes) != 1 or self.generic and sizes:
-            scale.append(self.float_text(sizes))
-        if not specs:
-            return " * ".join(scale) or "1.0"
-        factor = " * ".join(scale) if scale else None
-        ops = [(name, classes) for name, classes in specs]
-        keep = set(order)
-        numel = [math.prod(self.size(i.dim) for i in cl) for _, cl in ops]
-        out_numel = math.prod(self.size(i.dim) for i in order)
-        if factor is not None and min(numel) < out_numel:  # scale the smallest operand
-            k = numel.index(min(numel))
-            ops[k] = (_times(factor, ops[k][0]), ops[k][1])
-            factor = None
-        if len(ops) == 1:
-            text, classes = self.single(ops[0][0], ops[0][1], keep)
-        elif len(ops) == 2:
-            text, classes = self.pair(ops[0], ops[1], keep, order)
+    def loop(self, step):
+        """A symbolic sum: its closed form (``powersum``) when the doubling state is small
+        enough for the sizes (generic code: decided when it runs), else ``total = 0; for r in
+        range(count): total = total + body`` (backwards, negated, for a negative count), at most
+        ``powersum.MAX_SUM_TERMS`` terms."""
+        closed = step.params[6]
+        if closed is None:
+            self.write_loop(step)
+            return
+        dims, steps, result = closed
+        if not self.generic:
+            if powersum.closed_form_entries([self.size(d) for d in dims]) > (
+                powersum.CLOSED_FORM_ENTRIES
+            ):
+                self.write_loop(step)
+                return
+            self.branch(steps, f"{step.name} = {result}")
+            return
+        entries = " * ".join(f"{self.size_text(d)} ** 2" for d in dims)
+        self.lines.append(f"{self.indent}if {entries} <= {powersum.CLOSED_FORM_ENTRIES}:")
+        self.branch(steps, f"{step.name} = {result}", nested=True)
+        self.lines.append(f"{self.indent}else:")
+        indent = self.indent
+        self.indent += "    "
+        self.write_loop(step)
+        self.indent = indent
+
+    def branch(self, steps, last: str, nested=False):
+        """``steps`` then ``last``; what they compute is not reused after them."""
+        seen, indent = dict(self.seen), self.indent
+        if nested:
+            self.indent += "    "
+        self.write(steps)
+        self.lines.append(f"{self.indent}{last}")
+        self.indent, self.seen = indent, seen
+
+    def write_loop(self, step):
+        local, const, refs, order, body, result, _ = step.params
+        indent = self.indent
+        bound = powersum.MAX_SUM_TERMS
+        n = integer_text(const, refs) if refs else str(const)
+        if refs:
+            self.lines.append(f"{indent}if abs({n}) > {bound}:")
+            self.lines.append(f"{indent}    _too_many({n})")
+        elif abs(const) > bound:
+            self.lines.append(f"{indent}_too_many({n})")
+        self.lines.append(f"{indent}{step.name} = _zeros({self.shape_text(i.dim for i in order)})")
+        if refs:
+            sign = f"_{next(self.names)}"
+            self.lines.append(f"{indent}{sign} = 1.0 if {n} >= 0 else -1.0  # backwards if < 0")
+            values = f"range({n}) if {n} >= 0 else range({n}, 0)"
+            add = f"{step.name} + {sign} * {result}"
         else:
-            text, classes = self.many(ops, keep, order)
-        text = align(text, tuple(classes), order)
-        if factor is None:
-            return text
-        return _times(factor, text)[1:-1]
+            values = f"range({const})" if const >= 0 else f"range({const}, 0)"
+            add = f"{step.name} {'+' if const >= 0 else '-'} {result}"
+        self.lines.append(f"{indent}for {local} in {values}:")
+        self.indent += "    "
+        self.branch(body, f"{step.name} = {add}")
+        self.indent = indent
 
-    def symbols(self, *groups) -> dict:
-        table: dict = {}
-        for classes in groups:
-            for i in classes:
-                table.setdefault(i, oe.get_symbol(len(table)))
-        return table
-
-    def einsum(self, ops, out) -> str:
-        table = self.symbols(*[cl for _, cl in ops], out)
-        spec = ",".join("".join(table[i] for i in cl) for _, cl in ops)
-        spec += "->" + "".join(table[i] for i in out)
-        if len(ops) > 2 and self.generic:
-            return f"_einsum('{spec}', {', '.join(name for name, _ in ops)}, optimize=True)"
-        if self.backend == "numpy" and len(ops) > 2:
-            shapes = [tuple(self.size(i.dim) for i in cl) for _, cl in ops]
-            key = f"_ce{len(self.ns)}"
-            self.ns[key] = oe.contract_expression(spec, *shapes)
-            return f"{key}({', '.join(name for name, _ in ops)})"
-        return f"_einsum('{spec}', {', '.join(name for name, _ in ops)})"
-
-    def single(self, name, classes, keep):
-        out = tuple(dict.fromkeys(c for c in classes if c in keep))
-        if len(set(classes)) < len(classes):
-            return self.einsum([(name, classes)], out), out
-        summed = tuple(k for k, c in enumerate(classes) if c not in keep)
-        if summed:
-            axes = summed[0] if len(summed) == 1 else summed
-            return f"_sum({name}, {axes})", out
-        return name, classes
-
-    def pair(self, a, b, keep, want=None):
-        (x, ca), (y, cb) = a, b
-        if len(set(ca)) < len(ca) or len(set(cb)) < len(cb):
-            out = tuple(dict.fromkeys(c for c in ca + cb if c in keep))
-            return self.einsum([a, b], out), out
-        sa, sb = set(ca), set(cb)
-        drop_a = tuple(k for k, c in enumerate(ca) if c not in sb and c not in keep)
-        if drop_a:
-            x, ca = self.single(x, ca, keep | sb)
-        drop_b = tuple(k for k, c in enumerate(cb) if c not in sa and c not in keep)
-        if drop_b:
-            y, cb = self.single(y, cb, keep | sa)
-        ca, cb = tuple(ca), tuple(cb)
-        order = pair_order(ca, cb, keep)
-        if want is not None and set(want) == set(order):
-            order = tuple(want)
-        if not ca or not cb:
-            return f"{x} * {y}", ca + cb
-        shared = [c for c in ca if c in sb]
-        kept = [c for c in shared if c in keep]
-        summed = [c for c in shared if c not in keep]
-        only_a = [c for c in ca if c not in sb]
-        only_b = [c for c in cb if c not in sa]
-        if not shared:  # outer product
-            numel = math.prod(self.size(i.dim) for i in order)
-            if self.backend == "numpy" and len(ca) == len(cb) == 1 and numel >= OUTER_EINSUM_MIN:
-                # numpy's einsum writes a large outer product of two vectors 25-35% faster than
-                # broadcasting; below ~150 x 150, and for higher-rank outer products (measured
-                # on the n^4 Hessians), broadcasting is faster
-                return self.einsum([(x, ca), (y, cb)], order), order
-            return f"{align(x, ca, order)} * {align(y, cb, order)}", order
-        if not kept:
-            if len(ca) <= 2 and len(cb) <= 2 and len(summed) == 1:  # BLAS: (I,K) @ (K,J)
-                xa = x if ca[-1] == summed[0] else f"{x}.T"
-                yb = y if cb[0] == summed[0] else f"{y}.T"
-                return f"{xa} @ {yb}", tuple(only_a + only_b)
-            axes = (tuple(ca.index(c) for c in summed), tuple(cb.index(c) for c in summed))
-            return f"_tensordot({x}, {y}, {axes})", tuple(only_a + only_b)
-        if not summed:  # broadcasting (Hadamard, diagonal scaling)
-            return f"{align(x, ca, order)} * {align(y, cb, order)}", order
-        return self.einsum([(x, ca), (y, cb)], order), order
-
-    def many(self, ops, keep, want):
-        table = self.symbols(*[cl for _, cl in ops])
-        spec = ",".join("".join(table[i] for i in cl) for _, cl in ops)
-        out = "".join(table[i] for i in table if i in keep)
-        shapes = [tuple(self.size(i.dim) for i in cl) for _, cl in ops]
-        path, _ = oe.contract_path(f"{spec}->{out}", *shapes, shapes=True, optimize="auto")
-        ops = list(ops)
-        for positions in path:
-            picked = [ops[k] for k in sorted(positions)]
-            for k in sorted(positions, reverse=True):
-                del ops[k]
-            later = set(keep)
-            for _, cl in ops:
-                later.update(cl)
-            if len(picked) == 1:
-                text, classes = self.single(picked[0][0], picked[0][1], later)
-            elif len(picked) == 2:
-                text, classes = self.pair(picked[0], picked[1], later, None if ops else want)
-            else:
-                classes = tuple(dict.fromkeys(c for _, cl in picked for c in cl if c in later))
-                text = self.einsum(picked, classes)
-            ops.append((self.temp(text), tuple(classes)))
-        return ops[0]
-
-    def body(self, steps, result) -> list[str]:
+    def body(self, plan) -> list[str]:
         """The lines of the function body: one assignment per step, then the return. A result
         that is a parameter, or a view of one (``X.T``, ``A[:, None]``, a diagonal), is copied:
         the caller's array is never handed back."""
-        for step in steps:
-            expr = step.render(self)
-            self.lines.append(f"    {step.name} = {_unwrapped(self.seen.get(expr, expr))}")
-            self.seen.setdefault(expr, step.name)
-        lines = _drop_aliases(self.lines + [f"    return {result}"])
+        self.write(plan.steps)
+        lines = _drop_aliases(self.lines + [f"    return {plan.result}"])
         returned = lines[-1].removeprefix("    return ")
         defs = dict(m.groups() for line in lines if (m := _ASSIGN.fullmatch(line)))
         if _views_a_parameter(returned, defs):
             lines[-1] = f"    return _copy({returned})"
         return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# the text of each op (``steps.OPS``): (renderer, step) -> a Python expression
+
+
+def _arg(a) -> str:
+    return a if isinstance(a, str) else literal(a)
+
+
+def _broadcast_text(r: Render, step) -> str:
+    core = _arg(step.args[0])
+    order, target, scale, ties = step.params
+    shape = r.shape_text(i.dim for i in target)
+    if not ties:
+        return f"_broadcast({scaled(align(core, order, target), scale)}, {shape})"
+    tie = dict(ties)
+    reps = [i for i in target if i not in tie]  # one view axis per group
+    if r.backend == "numpy":  # written straight into the diagonal of a zero array
+        groups = tuple(reps.index(tie.get(i, i)) for i in target)
+        return f"_expand({scaled(align(core, order, reps), scale)}, {shape}, {groups})"
+    # generic: broadcast the core over target, times one identity per tied pair
+    parts = [scaled(align(core, order, target), scale)]
+    for i, rep in ties:
+        parts.append(align(f"_eye({r.size_text(i.dim)})", (rep, i), target))
+    return f"_broadcast({' * '.join(parts)}, {shape})"
+
+
+def _add_text(r: Render, step) -> str:
+    items, order, constant = step.params
+    parts = []
+    for core, (own, scale) in zip(step.args, items):
+        text = align(core, own, order)
+        if not parts:
+            parts.append(scaled(text, scale))
+        elif scale == 1.0:
+            parts.append(f"+ {text}")
+        elif scale == -1.0:
+            parts.append(f"- {text}")
+        else:
+            parts.append(f"+ {literal(scale)} * {text}")
+    if constant and parts[0].startswith("(-"):  # 1 - x rather than (-x) + 1
+        parts[0] = f"{literal(constant)} - {parts[0][2:-1]}"
+    elif constant:
+        parts.append(f"+ {literal(constant)}")
+    return " ".join(parts)
+
+
+def _contract_text(r: Render, step) -> str:
+    classes, order, coef, sizes = step.params
+    n = len(classes)
+    specs = list(zip(step.args[:n], classes))
+    return r.contract(specs, order, coef, step.args[n:], sizes)
+
+
+def _power_text(r: Render, step) -> str:
+    scale, e = step.params
+    b = scaled(step.args[0], scale)
+    if e == 1.0:
+        return b
+    if e == 2.0:
+        return f"_square({b})"
+    if e.is_integer() and 2 < e <= 4:
+        return " * ".join([b] * int(e))
+    return f"_pow({b}, {literal(e)})"
+
+
+def _pow_text(r: Render, step) -> str:
+    border, bscale, eorder, escale, order = step.params
+    b = scaled(align(_arg(step.args[0]), border, order), bscale)
+    e = scaled(align(_arg(step.args[1]), eorder, order), escale)
+    return f"_pow({b}, {e})"
+
+
+def _matpow_text(r: Render, step) -> str:
+    (matrix,) = step.args
+    const, refs, diagonal = step.params
+    if refs:
+        text = f"_matpow({matrix}, {integer_text(const, refs)})"
+    elif const == -1:
+        text = f"_inv({matrix})"
+    elif const == 1:
+        text = matrix
+    else:
+        text = f"_matpow({matrix}, {const})"
+    return f"_diagonal({text})" if diagonal else text
+
+
+def _powsum_text(r: Render, step) -> str:
+    powers, const, refs = step.params
+    parts = [
+        f"({m}, {sign}, {integer_text(c, crefs)})" for m, (sign, c, crefs) in zip(step.args, powers)
+    ]
+    return f"_powsum([{', '.join(parts)}], {integer_text(const, refs)})"
+
+
+def _func_text(r: Render, step) -> str:
+    name, scale = step.params
+    return f"_{name}({scaled(step.args[0], scale)})"
+
+
+TEXT = {
+    "const": lambda r, s: f"np.float64({literal(s.params[0])})",
+    "integer": lambda r, s: f"_float({integer_text(*s.params)})",
+    "size": lambda r, s: r.float_text(s.params[0]),
+    "load": lambda r, s: f"_asarray({s.args[0]})",
+    "diagonal_var": lambda r, s: f"_einsum('{s.params[0]}', {s.args[0]})",
+    "align": lambda r, s: scaled(align(s.args[0], s.params[0], s.params[1]), s.params[2]),
+    "broadcast": _broadcast_text,
+    "add": _add_text,
+    "contract": _contract_text,
+    "func": _func_text,
+    "power": _power_text,
+    "pow": _pow_text,
+    "det": lambda r, s: f"_det({s.args[0]})",
+    "logdet": lambda r, s: f"_logdet({s.args[0]})",
+    "matpow": _matpow_text,
+    "pair": lambda r, s: f"_pair({r.size_text(s.params[0])}, {r.size_text(s.params[1])})",
+    "row": lambda r, s: f"_{s.params[0]}({s.args[0]})",
+    "powsum": _powsum_text,
+}
 
 
 _ASSIGN = re.compile(r"    (_\d+) = (.*)")
@@ -254,16 +301,8 @@ def _views_a_parameter(expr: str, defs: dict) -> bool:
     return False
 
 
-OUTER_EINSUM_MIN = 1 << 15  # entries of an outer product from which einsum writes it
-
 _NAME = re.compile(r"(?<![\w.])_\d+\b")
 _ALIAS = re.compile(r"    (_\d+) = (_\d+)")
-
-
-def _times(factor: str, expr: str) -> str:
-    """``(factor * expr)``; a factor of -1 is a negation (cheaper than a float product)."""
-    expr = f"({expr})" if " " in expr else expr
-    return f"(-{expr})" if factor == "-1.0" else f"({factor} * {expr})"
 
 
 def _unwrapped(expr: str) -> str:
@@ -292,14 +331,3 @@ def _drop_aliases(lines) -> list[str]:
             continue
         kept.append(line)
     return kept
-
-
-def live_steps(steps, result):
-    """The steps the result depends on, in program order."""
-    needed = {result}
-    live = []
-    for step in reversed(steps):
-        if step.name in needed:
-            live.append(step)
-            needed.update(step.deps)
-    return live[::-1]

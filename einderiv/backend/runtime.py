@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import opt_einsum as oe
 
-from einderiv.backend.powersum import _doubling, _powsum
+from einderiv.backend.powersum import MAX_SUM_TERMS, _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
@@ -100,6 +100,20 @@ def _pair(m, n):
     return np.eye(m * n).reshape(m * n, n, m).transpose(0, 2, 1)
 
 
+def _power_sum(powers, count):
+    """``powersum._powsum`` with einderiv's error for a singular base."""
+    try:
+        return _powsum(powers, count)
+    except np.linalg.LinAlgError as error:
+        raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
+
+
+def _too_many(count):
+    from einderiv.backend.steps import too_many_terms
+
+    raise too_many_terms(int(count), 0, ())
+
+
 def _broadcast(x, shape):
     return np.broadcast_to(x, shape).copy()
 
@@ -127,6 +141,8 @@ def _numpy_namespace() -> dict:
         "_diagonal": _diagonal,
         "_eye": np.eye,
         "_pair": _pair,
+        "_powsum": _power_sum,
+        "_too_many": _too_many,
         "_zeros": np.zeros,
         "_broadcast": _broadcast,
         "_expand": _expand,
@@ -175,6 +191,10 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_diagonal": diagonal,
         "_eye": lambda n: to(np.eye(n)),
         "_pair": lambda m, n: to(_pair(m, n)),
+        "_powsum": lambda powers, count: to(
+            _power_sum([(np.asarray(m), s, c) for m, s, c in powers], count)
+        ),
+        "_too_many": _too_many,
         "_zeros": lambda shape: to(np.zeros(shape)),
         "_broadcast": lambda x, shape: x * to(np.ones(shape)),
         "_expand": None,
@@ -270,6 +290,10 @@ DEFINED = (
             "    return np.linalg.matrix_power(m, power)\n"
         ),
         "_powsum": inspect.getsource(_powsum) + "\n\n" + inspect.getsource(_doubling),
+        "_too_many": (
+            "def _too_many(count):\n"
+            f"    raise ValueError('a symbolic sum of more than {MAX_SUM_TERMS} terms')\n"
+        ),
         "_logdet": (
             "def _logdet(m):\n"
             "    sign, logabs = np.linalg.slogdet(m)\n"
@@ -309,8 +333,6 @@ HELPER_NAMES = (
     | frozenset(DEFINED)
     | {
         "_asarray",
-        "_evaluate",
-        "_fallbacks",
         "_run",
     }
 )

@@ -14,10 +14,13 @@ from __future__ import annotations
 import opt_einsum as oe
 
 from einderiv.backend.execute import evaluate
+from einderiv.backend.runtime import _pair as pair_array
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
 
-__all__ = ["einsum_program", "evaluate"]  # evaluate: the plan's executor, kept importable here
+# evaluate: the plan's executor; pair_array: delta[c,(i,j)] as an array (runtime's); both kept
+# importable here
+__all__ = ["einsum_program", "evaluate", "pair_array"]
 
 
 def einsum_program(term: T.Term, axes) -> list[str]:

@@ -13,7 +13,9 @@ Invariants:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +25,7 @@ from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded
+from einderiv.expr_ops import ExprAlgebra
 from einderiv.frontend.lower import is_user_index, user_free
 from einderiv.frontend.parse import parse_expression
 from einderiv.frontend.shapes import VarInfo
@@ -42,8 +45,16 @@ _SIMPLE_WRT = re.compile(
 )
 
 
-class Expr:
-    """A matrix or index expression, or a derivative: evaluates, prints, differentiates."""
+Slots = tuple[T.Index | None, T.Index | None]
+
+
+class Expr(ExprAlgebra):
+    """A matrix or index expression, or a derivative: evaluates, prints, differentiates.
+
+    Immutable (attributes cannot be set or deleted). Builds others with ``+ - * @ /``, unary
+    ``-`` and ``.T`` (``*`` is the matrix product of the language, as ``@``; ``emul`` the
+    elementwise product); ``==`` and ``hash`` compare canonical forms (``einderiv.expr_ops``).
+    """
 
     __slots__ = (
         "_dims",
@@ -59,6 +70,15 @@ class Expr:
         "variables",
     )
 
+    term: T.Term
+    axes: tuple[T.Index, ...]
+    variables: dict[str, VarInfo]
+    index_dims: dict[str, M.Dim]
+    source: M.MExpr | None
+    slots: Slots | None
+    _origin: tuple | None
+    _layout: str | None
+
     def __init__(
         self,
         term: T.Term,
@@ -68,21 +88,28 @@ class Expr:
         source: M.MExpr | None = None,
         origin: tuple | None = None,
         layout: str | None = None,
-        slots: tuple | None = None,
-    ):
-        self.term = term
-        self.axes = tuple(axes)
-        self.variables = dict(variables)
-        self.index_dims = dict(index_dims or {})
-        self.source = source
-        self._origin = origin  # what derive() needs to replay the derivation with its trace
-        self._layout = layout
-        self.slots = slots  # (row index, column index) of the matrix form; None: index notation
+        slots: Slots | None = None,
+    ) -> None:
+        put = object.__setattr__  # an Expr is immutable: set once, here
+        put(self, "term", term)
+        put(self, "axes", tuple(axes))
+        put(self, "variables", dict(variables))
+        put(self, "index_dims", dict(index_dims or {}))
+        put(self, "source", source)
+        put(self, "_origin", origin)  # what derive() needs to replay the derivation's trace
+        put(self, "_layout", layout)
+        put(self, "slots", slots)  # (row index, column index) of the matrix form; None: index
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"an Expr is immutable: cannot delete {name}")
 
     # -- shape and evaluation ---------------------------------------------------------------
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[M.Dim, ...]:
         """Dimension names (or sizes) of the value's axes; ``()`` for a scalar."""
         return tuple(i.dim for i in self.axes)
 
@@ -91,7 +118,7 @@ class Expr:
         return tuple(i.name for i in self.axes)
 
     @guarded
-    def __call__(self, /, *args, **values) -> np.ndarray:
+    def __call__(self, /, *args: object, **values: Any) -> np.ndarray:
         if args:
             raise EvaluationError(positional_message(self))
         arrays, dims, ints = bind(self, values)
@@ -116,9 +143,10 @@ class Expr:
             return self.source
         if self.slots is None:
             return None
+        row, col = self.slots
         if isinstance(self.term, T.Zero):  # zero prints as 0; parse("0", shape=...) reads it
             return M.Number(Fraction(0))
-        return recontract(self.term, *self.slots, self.variables)
+        return recontract(self.term, row, col, self.variables)
 
     def __repr__(self) -> str:
         return f"Expr({str(self)!r}, shape={self.shape})"
@@ -149,11 +177,12 @@ class Expr:
                 "this result has no Kronecker form (it is written for a matrix or vector by a "
                 "matrix, or a matrix by a vector, whose terms are Kronecker products)"
             )
+        assert self._origin is not None  # a Kronecker form exists only for a derivative
         return kronecker_text(matrix, self._origin[2].name)
 
     def kronecker_matrix(self) -> M.MExpr | None:
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
-        found = getattr(self, "_kronecker", False)
+        found: M.MExpr | None | bool = getattr(self, "_kronecker", False)
         if found is False:
             found = None
             if self._origin is not None:
@@ -162,8 +191,8 @@ class Expr:
                     found = kronecker_matrix(
                         self.term, f_axes, target.indices, self.variables, simplify
                     )
-            self._kronecker = found
-        return found
+            object.__setattr__(self, "_kronecker", found)  # a cache: the value never changes
+        return found if isinstance(found, M.MExpr) else None
 
     @guarded
     def differential(self) -> str:
@@ -225,7 +254,7 @@ class Expr:
         return "\n".join(lines)
 
     @guarded
-    def compile(self, backend: str = "numpy"):
+    def compile(self, backend: str = "numpy") -> Callable[..., Any]:
         """A fast callable ``fn(**arrays)`` with the same value: contraction paths planned once,
         shared subterms computed once per call (``backend``: "numpy", "torch" or "jax")."""
         from einderiv.backend.compiled import (
@@ -243,7 +272,7 @@ class Expr:
 
 
 @guarded
-def codegen(expr, name: str = "f") -> str:
+def codegen(expr: str | Expr, name: str = "f") -> str:
     """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
     from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
 
@@ -251,7 +280,13 @@ def codegen(expr, name: str = "f") -> str:
 
 
 @guarded
-def parse(text, where: str | None = None, *, what: str = "expression", shape=None) -> Expr:
+def parse(
+    text: str | Expr,
+    where: str | None = None,
+    *,
+    what: str = "expression",
+    shape: tuple[M.Dim | None, M.Dim | None] | None = None,
+) -> Expr:
     """Read an expression in matrix or index notation (SPEC section 1).
 
     ``shape``, a (rows, columns) pair of dimensions (None for an absent axis), requires the
@@ -283,24 +318,27 @@ def parse(text, where: str | None = None, *, what: str = "expression", shape=Non
     )
 
 
-def _zero(where, what: str, shape) -> Expr:
+def _zero(where: str | None, what: str, shape: tuple) -> Expr:
     """A zero of ``shape``: a (rows, columns) pair with None for an absent axis, or the axes'
     dimensions (an ``Expr``'s ``shape``)."""
     shape = tuple(shape)
     typed, _ = front("0", where, what)
+    slots: Slots | None
     if len(shape) == 2 and None in shape:  # a matrix-notation pair: a row or a column vector
-        slots = tuple(None if d is None else T.fresh(d) for d in shape)
+        row, col = (None if d is None else T.fresh(d) for d in shape)
+        slots = (row, col)
         axes = tuple(i for i in slots if i is not None)
     else:
         axes = tuple(T.fresh(d) for d in shape)
-        slots = (*axes, None, None)[:2] if len(axes) <= 2 else None
+        padded = (*axes, None, None)
+        slots = (padded[0], padded[1]) if len(axes) <= 2 else None
     if any(d is None or (isinstance(d, int) and d < 1) for d in (i.dim for i in axes)):
         raise EinderivError(f"shape={shape!r}: give dimension names or positive sizes")
     return Expr(T.Zero(axes), axes, typed.variables, typed.index_dims, slots=slots)
 
 
 @guarded
-def read_differential(text, wrt: str, where: str | None = None) -> Expr:
+def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``) and return the
     numerator-layout derivative of f by ``wrt`` that it states (Magnus & Neudecker's
     identification rule): its right side, linear in ``dX``, differentiated by ``dX``."""
@@ -322,13 +360,13 @@ def read_differential(text, wrt: str, where: str | None = None) -> Expr:
 
 
 @guarded
-def diff(expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
+def diff(expr: str | Expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
     """The derivative of ``expr`` by ``wrt`` (``"X"`` or ``"X[i,j]"``) in ``layout``."""
     return _diff(parse(expr, where), wrt, layout, trace=False)
 
 
 @guarded
-def hessian(expr, wrt: str, where: str | None = None, layout: str = "jacobian") -> Expr:
+def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = "jacobian") -> Expr:
     """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X (SPEC §2).
 
     ``layout`` names the layout of both differentiations: the default, "jacobian", gives
@@ -365,7 +403,13 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
 
-def _slots(f: Expr, info: VarInfo, indices, layout: str, axes) -> tuple | None:
+def _slots(
+    f: Expr,
+    info: VarInfo,
+    indices: tuple[T.Index, ...],
+    layout: str,
+    axes: tuple[T.Index, ...],
+) -> Slots | None:
     """Where the derivative's indices sit in its matrix form, or None if it has none.
 
     A matrix result is printed as its value is laid out: rows on the first axis, columns on the
@@ -386,11 +430,11 @@ def _slots(f: Expr, info: VarInfo, indices, layout: str, axes) -> tuple | None:
     return made if layout == "numerator" else (made[1], made[0])
 
 
-def _combine(y, x):
+def _combine(y: tuple, x: tuple) -> Slots:
     return tuple(a if a is not None else b for a, b in zip(y, x))
 
 
-def _read_wrt(f: Expr, wrt) -> tuple[str, tuple[T.Index, ...], bool]:
+def _read_wrt(f: Expr, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
     if not isinstance(wrt, str):
         raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
     simple = _SIMPLE_WRT.fullmatch(wrt)

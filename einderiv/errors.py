@@ -10,6 +10,11 @@ from __future__ import annotations
 import difflib
 import functools
 import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Deepest Python recursion the passes may use: the parser refuses nesting deeper than 400, and
 # each level costs a handful of frames in the recursive passes (shapes, lower, differentiate,
@@ -85,13 +90,13 @@ def out_of_memory(error: MemoryError) -> EvaluationError:
     )
 
 
-def guarded(fn):
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a public entry point with room for deep (but accepted) nesting; a RecursionError
     that still happens becomes an ``EinderivError``, and a MemoryError an ``EvaluationError``
     (``out_of_memory``), never a traceback."""
 
     @functools.wraps(fn)
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         old = sys.getrecursionlimit()
         if old < _RECURSION:
             sys.setrecursionlimit(_RECURSION)

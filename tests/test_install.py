@@ -101,6 +101,19 @@ def test_wheel_contains_the_package_and_the_command(wheel):
 
 
 @pytest.mark.slow
+def test_wheel_ships_py_typed_and_the_mit_license(wheel):
+    """PEP 561: type checkers read einderiv's hints; the license text and field are in it."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert "einderiv/py.typed" in names, sorted(names)
+        licenses = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert licenses, sorted(n for n in names if "dist-info" in n)
+        assert "MIT License" in archive.read(licenses[0]).decode()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    assert "License-Expression: MIT" in metadata.decode()
+
+
+@pytest.mark.slow
 def test_wheel_contains_the_web_page_and_katex(wheel):
     """``einderiv serve`` works offline: its page, script, style and KaTeX are in the wheel."""
     static = "einderiv/web/static/"

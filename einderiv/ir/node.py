@@ -11,7 +11,15 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from operator import attrgetter
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # type checkers read ``node`` as a dataclass maker (fields, __init__)
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_):
+        return lambda made: made
+
 
 Dim = str | int  # a symbolic dimension name or a positive integer
 
@@ -104,7 +112,10 @@ class _Ref(weakref.ref):
 
 def _drop(ref: _Ref, table: dict | None = None) -> None:
     """Weak-reference callback: forget a dead node (unless its key was reused meanwhile)."""
-    table = InternedMeta._table if table is None else table
+    if table is None:
+        if InternedMeta is None:  # interpreter shutdown: module globals are already cleared
+            return
+        table = InternedMeta._table
     if table.get(ref.key) is ref:
         del table[ref.key]
 
@@ -155,6 +166,7 @@ class Interned(Node, metaclass=InternedMeta):
     __hash__ = object.__hash__
 
 
+@dataclass_transform(frozen_default=True)
 def node(cls):
     """Make ``cls`` a frozen, slotted dataclass node with structural equality and cached hash."""
     made = dataclasses.dataclass(frozen=True, slots=True, eq=False)(cls)

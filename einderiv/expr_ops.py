@@ -1,0 +1,208 @@
+"""Arithmetic, equality and hashing of ``Expr`` (SPEC section 3; issue 15 item 6).
+
+Input: ``Expr`` objects and Python (or numpy) real numbers. Output: new ``Expr`` objects built
+by ``+ - * @ /``, unary ``-`` and ``.T``; ``==`` and ``hash`` by canonical form.
+
+Invariants:
+- An operator means what it means in the expression language (SPEC section 1): ``a * b`` is
+  ``a b``, the **matrix product** (scaling when one side is a scalar), the same as ``a @ b``;
+  ``+``/``-`` need equal shapes, except that a scalar is added to every entry; ``/`` divides by
+  a scalar; ``.T`` is the transpose ``a'``. (The elementwise product is ``a.emul(b)``, the
+  language's ``a .* b``.)
+- A built expression is read by the front end from the operands' printed forms (which read back
+  to the same functions), joined by the operator, with every variable's kind declared: its
+  shapes are checked as for typed text, and a mismatch is a ``ShapeError`` that names both parts.
+  Sizes declared as numbers are kept; named sizes are inferred again from the whole expression,
+  so operands parsed separately (``ed.parse("A") @ ed.parse("x")``) fit together. A zero
+  vector or matrix (printed ``0``) is written ``0 ones ones'``, so it keeps its shape.
+- A variable of one kind in one operand and another kind (or other numeric sizes) in the other
+  is a ``ShapeError`` naming the variable and both parts.
+- ``a == b`` when both have the same axes (sizes and matrix orientation) and equal canonical
+  forms (index notation with summed indices renamed and terms ordered, after the rewrite
+  rules): ``parse("A + B") == parse("B + A")``. It is structural: a factored form
+  (``x' (A + A')``) and its expansion differ; ``ed.check`` decides equality as functions.
+  ``hash`` agrees with ``==``. The key is
+  computed once per object and kept; everything else about an ``Expr`` stays immutable.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import TYPE_CHECKING, Any
+
+from einderiv.errors import EinderivError, ShapeError
+from einderiv.ir import index_ir as T
+
+if TYPE_CHECKING:
+    from einderiv.api import Expr
+
+Operand = Any  # an Expr or a real number
+
+
+def _number_text(x: numbers.Real) -> str:
+    if isinstance(x, bool):
+        raise EinderivError("a bool is not a number of an expression; use 1 or 0")
+    value = float(x)
+    if not math.isfinite(value):
+        raise EinderivError(f"{x} is not a finite number; an expression's constants are finite")
+    if isinstance(x, numbers.Integral) or value.is_integer() and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = repr(value).replace("e+", "e")
+    return f"({text})" if text.startswith("-") else text
+
+
+def _declaration(info) -> str:
+    """``x: vector``: the kind, with the sizes only when all are numbers (a tensor keeps its
+    sizes, which give its order)."""
+    dims = tuple(info.dims)
+    if info.kind in ("scalar", "integer") or not dims:
+        return f"{info.name}: {info.kind}"
+    if info.kind == "tensor" or all(isinstance(d, int) for d in dims):
+        if info.kind == "symmetric":
+            dims = dims[:1]
+        return f"{info.name}: {info.kind}({', '.join(str(d) for d in dims)})"
+    return f"{info.name}: {info.kind}"
+
+
+def _zero_text(e: Expr) -> str | None:
+    """A zero vector or matrix prints as ``0``, which reads as a scalar: written here as
+    ``0 ones ones'`` (``0 ones``, ``0 ones'``), a zero whose sizes the context fixes."""
+    if not isinstance(e.term, T.Zero) or not e.axes or e.slots is None:
+        return None
+    row, col = e.slots
+    return "0" + (" ones" if row is not None else "") + (" ones'" if col is not None else "")
+
+
+def _variables(parts: list[tuple[str, Any]]) -> str:
+    """The ``where`` text declaring every variable of the operands. A conflict -- two kinds, or
+    two different numeric sizes -- is a ``ShapeError`` naming both parts; numeric sizes in one
+    operand and names in the other fit (the numbers are kept)."""
+    seen: dict[str, tuple[str, str, str]] = {}  # name -> (declaration, kind, text)
+    for text, e in parts:
+        for name, info in e.variables.items():
+            decl = _declaration(info)
+            if name not in seen:
+                seen[name] = (decl, info.kind, text)
+                continue
+            old_decl, old_kind, old_text = seen[name]
+            sized = "(" in decl and info.kind != "tensor"
+            if old_kind != info.kind or (sized and "(" in old_decl and old_decl != decl):
+                raise ShapeError(
+                    f"the variable {name} is `{old_decl}` in `{old_text}` but `{decl}` in `{text}`"
+                )
+            if sized:
+                seen[name] = (decl, info.kind, text)
+    return "; ".join(decl for decl, _, _ in seen.values())
+
+
+def build(template: str, *operands: Operand) -> Expr:
+    """The expression ``template`` (``"({0}) + ({1})"``) with each operand's text in its place,
+    read with every variable declared."""
+    from einderiv.api import Expr, parse  # the facade imports this module
+
+    parts = []
+    texts = []
+    for x in operands:
+        if isinstance(x, Expr):
+            text = _zero_text(x) or str(x)
+            parts.append((text, x))
+        elif isinstance(x, numbers.Real):
+            text = _number_text(x)
+        else:
+            raise EinderivError(f"cannot combine an expression with a {type(x).__name__}")
+        texts.append(text)
+    where = _variables(parts)
+    return parse(template.format(*texts), where=where or None)
+
+
+def _real_or_expr(x: object) -> bool:
+    from einderiv.api import Expr
+
+    return isinstance(x, (Expr, numbers.Real)) and not isinstance(x, bool)
+
+
+def canonical_key(e: Expr) -> tuple:
+    """What ``==`` compares and ``hash`` hashes: the axes' sizes, the matrix orientation, and
+    the canonical form of the term with the axes named by position."""
+    from einderiv.calculus.simplify import simplify
+    from einderiv.ir.canon import key
+
+    by_position = {a: T.Index(f"#{k}", a.dim) for k, a in enumerate(e.axes)}
+    term = simplify(T.rename(e.term, by_position))
+    orientation = None if e.slots is None else tuple(s is None for s in e.slots)
+    return (tuple(a.dim for a in e.axes), orientation, key(term))
+
+
+class ExprAlgebra:
+    """The operators of ``Expr`` (a mixin: ``Expr`` supplies the data, this the operators)."""
+
+    __slots__ = ("_canon",)
+    __array_ufunc__ = None  # numpy scalars and arrays defer to these operators
+
+    def __add__(self, other: Operand) -> Expr:
+        return build("({0}) + ({1})", self, other) if _real_or_expr(other) else NotImplemented
+
+    def __radd__(self, other: Operand) -> Expr:
+        return build("({0}) + ({1})", other, self) if _real_or_expr(other) else NotImplemented
+
+    def __sub__(self, other: Operand) -> Expr:
+        return build("({0}) - ({1})", self, other) if _real_or_expr(other) else NotImplemented
+
+    def __rsub__(self, other: Operand) -> Expr:
+        return build("({0}) - ({1})", other, self) if _real_or_expr(other) else NotImplemented
+
+    def __mul__(self, other: Operand) -> Expr:  # the language's *: a matrix product
+        return build("({0}) ({1})", self, other) if _real_or_expr(other) else NotImplemented
+
+    def __rmul__(self, other: Operand) -> Expr:
+        return build("({0}) ({1})", other, self) if _real_or_expr(other) else NotImplemented
+
+    __matmul__ = __mul__
+    __rmatmul__ = __rmul__
+
+    def __truediv__(self, other: Operand) -> Expr:  # by a scalar expression
+        return build("({0}) / ({1})", self, other) if _real_or_expr(other) else NotImplemented
+
+    def __rtruediv__(self, other: Operand) -> Expr:
+        return build("({0}) / ({1})", other, self) if _real_or_expr(other) else NotImplemented
+
+    def __neg__(self) -> Expr:
+        return build("-({0})", self)
+
+    def __pos__(self) -> Expr:
+        return self  # type: ignore[return-value]
+
+    @property
+    def T(self) -> Expr:
+        """The transpose, ``X'``."""
+        return build("({0})'", self)
+
+    def emul(self, other: Operand) -> Expr:
+        """The elementwise product ``self .* other`` (a scalar multiplies every entry)."""
+        if not _real_or_expr(other):
+            raise EinderivError(f"cannot multiply an expression by a {type(other).__name__}")
+        return build("({0}) .* ({1})", self, other)
+
+    def _key(self) -> tuple:
+        try:
+            return self._canon
+        except AttributeError:
+            made = canonical_key(self)  # type: ignore[arg-type]
+            object.__setattr__(self, "_canon", made)
+            return made
+
+    def __eq__(self, other: object) -> bool:
+        from einderiv.api import Expr
+
+        if not isinstance(other, Expr):
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._key())

@@ -193,3 +193,22 @@ def test_check_claims_through_kron_and_vec():
     text = "norm2(kron(A, B) vec(X) - y)^2"
     assert ed.check(text, "X", claim=str(ed.diff(text, "X"))).ok
     assert not ed.check(text, "X", claim="2 A").ok
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        # d det(A kron B) = det(A kron B) tr(inv(A kron B) (dA kron B))
+        ("det(kron(A, B))", lambda A, B: np.linalg.det(np.kron(A, B))),
+        ("logdet(kron(A, B))", lambda A, B: np.linalg.slogdet(np.kron(A, B))[1]),
+        ("tr(inv(kron(A, B)))", lambda A, B: np.trace(np.linalg.inv(np.kron(A, B)))),
+    ],
+)
+def test_matrix_functions_of_kron(text, plain):
+    # the printed derivative writes the matrix function's argument with kron: it reads back
+    values = {"A": RNG.standard_normal((2, 2)) + 2 * np.eye(2)}
+    values["B"] = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+    for wrt in ("A", "B"):
+        g = ed.diff(text, wrt)
+        assert "kron(A, B)" in str(g)
+        every_form(g, values, to_layout(jacobian_fd(plain, values, wrt), 0, 2, "numerator"))

@@ -44,8 +44,14 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     done = simplify(jac)
     if isinstance(done, T.Zero):
         return None
+    return kronecker_terms(done, r, s, variables)
+
+
+def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
+    """A simplified term over (r, s) whose compound deltas name r or s, in matrix notation
+    with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None."""
     try:
-        pieces = [_piece(t, r, s, variables) for t in _terms(done)]
+        pieces = [_piece(t, r, s, variables) for t in _terms(term)]
     except _NoForm:
         return None
     total = pieces[0]
@@ -101,6 +107,10 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     else:
         a, b = _ends(factors, r)
         i, j = _ends(factors, s)
+    if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
+        return M.Call("vec", (_whole(factors, summed, a, b, variables),))
+    if j is not None and a is None:  # a row over pairs: vec(M)'
+        return M.Transpose(M.Call("vec", (_whole(factors, summed, i, j, variables),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
         inner = tuple(x for x in summed if x not in (a, b))
         made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), a, b, variables)
@@ -160,6 +170,15 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         m, n = (_size(x.dim) for x in (i, j))
         commutation = M.Call("commutation", (m, n))
         made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
+    return made
+
+
+def _whole(factors: list, summed: set, row, col, variables) -> M.MExpr:
+    """All of ``factors`` as one matrix over (row, col)."""
+    inner = tuple(x for x in summed if x not in (row, col))
+    made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), row, col, variables)
+    if made is None:
+        raise _NoForm
     return made
 
 

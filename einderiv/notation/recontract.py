@@ -36,6 +36,16 @@ from einderiv.notation.views import NoMatrixForm, View, solve
 _ONE = Fraction(1)
 
 
+def _has_pair_on(term: T.Term, ends) -> bool:
+    """Whether a compound delta ``delta[c,(i,j)]`` with c one of ``ends`` is a factor of a term
+    (then ``vec`` and ``kron`` can write it: ``notation.kronecker``)."""
+    for t in term.terms if isinstance(term, T.Add) else (term,):
+        factors = t.factors if isinstance(t, T.Prod) else (t,)
+        if any(type(f) is T.Pair and f.c in ends and f.c is not None for f in factors):
+            return True
+    return False
+
+
 def recontract(term: T.Term, row, col, variables: dict) -> M.MExpr | None:
     """``term`` as a matrix expression with rows on ``row`` and columns on ``col``."""
     try:
@@ -65,6 +75,19 @@ class _Recontractor:
         return self.memo[key]
 
     def _expression(self, term: T.Term, row, col) -> M.MExpr:
+        try:
+            return self._plain_expression(term, row, col)
+        except NoMatrixForm:
+            if not _has_pair_on(term, (row, col)):
+                raise
+        from einderiv.notation.kronecker import kronecker_terms  # it re-contracts its parts
+
+        made = kronecker_terms(term, row, col, self.variables)
+        if made is None:
+            raise NoMatrixForm
+        return made
+
+    def _plain_expression(self, term: T.Term, row, col) -> M.MExpr:
         if isinstance(term, T.Zero):
             raise NoMatrixForm
         if (T.free(term) - {row, col}) or (row is not None and row == col):

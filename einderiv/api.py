@@ -159,11 +159,12 @@ class Expr(ExprAlgebra):
     @guarded
     def latex(self) -> str:
         matrix = self.matrix()
-        return (
-            matrix_latex(matrix)
-            if matrix is not None
-            else index_latex(self.term, self.axes, self.variables)
-        )
+        if matrix is not None:
+            return matrix_latex(matrix)
+        kronecker = self.kronecker_matrix()
+        if kronecker is not None:  # (B^T \otimes A)_{(i,j),(l,k)}, as str(g)
+            return matrix_latex(kronecker_entry(kronecker, self.axes, self._origin, self.variables))
+        return index_latex(self.term, self.axes, self.variables)
 
     @guarded
     def kronecker(self) -> str:

@@ -188,7 +188,10 @@ CORPUS = [
     ("-y' log(softmax(W x)) + logsumexp(X) ones + sum(log_softmax(X'))", None),
     ("sum(softmax(Q K' / sqrt(d)) V) + erf(a) + tr(adj(X))", "d, a: scalar"),
     (r"\operatorname{softmax}(\mathbf{W}\mathbf{x})^\top \operatorname{LSE}(\mathbf{X})", None),
-    ("norm2(kron(A, B) vec(X) - y)^2 + tr(A ⊗ X) + sum(commutation(m, n) vec(X))", "X: matrix(m, n)"),
+    (
+        "norm2(kron(A, B) vec(X) - y)^2 + tr(A ⊗ X) + sum(commutation(m, n) vec(X))",
+        "X: matrix(m, n)",
+    ),
     ("T[i,j,k] x[k] y[(i,j)] + delta[c,(i,j)] X[i,j] vec(X)[c]", "T: tensor(n, m, p)"),
     (r"\operatorname{vec}(\mathbf{A} \otimes \mathbf{B})^\top \operatorname{vec}(X)", None),
 ]

@@ -150,3 +150,12 @@ def test_command_line_kronecker_format():
     ).stdout
     A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
     assert_close(ed.parse(right_side(out))(A=A, B=B), np.kron(B.T, A))
+
+
+def test_latex_of_the_kronecker_form():
+    # (B' kron A)_{(i,j),(l,k)}: the Kronecker product parenthesised, read back as LaTeX
+    g = ed.diff("A X B", "X")
+    assert r"B^{\top} \otimes A" in g.latex()
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
+    text = ed.parse(right_side(g.kronecker())).latex()
+    assert_close(ed.parse(text)(A=A, B=B), np.kron(B.T, A), what=text)

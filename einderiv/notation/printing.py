@@ -468,7 +468,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
         case M.Call(fn="commutation", args=(m, n)):  # K vec(X) = vec(X') for X m-by-n
             return f"K_{{{matrix_latex(m)},{matrix_latex(n)}}}", ATOM
         case M.Call(fn="kron", args=(a, b)):
-            return rf"{_lwrap(a, POWER)} \otimes {_lwrap(b, POWER)}", PRODUCT
+            # parenthesised in any product: (B^T \otimes A) K reads one way only
+            return rf"{_lwrap(a, POWER)} \otimes {_lwrap(b, POWER)}", SUM
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
             return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):

@@ -26,6 +26,7 @@ from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded
 from einderiv.expr_ops import ExprAlgebra
+from einderiv.forms import matrix_differential
 from einderiv.frontend.lower import is_user_index, user_free
 from einderiv.frontend.parse import parse_expression
 from einderiv.frontend.shapes import VarInfo
@@ -187,7 +188,7 @@ class Expr(ExprAlgebra):
         if found is False:
             found = None
             if self._origin is not None:
-                _, f_axes, target, _ = self._origin
+                _, f_axes, target, *_ = self._origin
                 if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
                     found = kronecker_matrix(
                         self.term, f_axes, target.indices, self.variables, simplify
@@ -199,15 +200,18 @@ class Expr(ExprAlgebra):
     def differential(self) -> str:
         """The differential (SPEC section 7): ``d f = tr(G dX)`` for a scalar f and a matrix X,
         ``d f = G dx`` for a vector or scalar x, with G the numerator-layout derivative (so the
-        text shows the identification rule). ``read_differential`` reads it back."""
+        text shows the identification rule); ``dY = A dX B + ...`` for a vector or matrix Y.
+        ``read_differential`` reads either back to the numerator-layout derivative."""
         if self._origin is None:
             raise EinderivError("only a derivative (from diff) has a differential form")
-        _, f_axes, target, _ = self._origin
+        f_term, f_axes, target, _, f_slots = self._origin
         if f_axes:
-            raise EinderivError(
-                "the differential form of a vector or matrix result (dY = ...) is not available "
-                "yet; it is written for scalar functions: d f = tr(G dX)"
-            )
+            if f_slots is None or any(is_user_index(i) for i in target.indices):
+                raise EinderivError(
+                    "only a vector or matrix function by a whole variable has a differential "
+                    "dY = ...; this one is in index notation"
+                )
+            return matrix_differential(f_term, f_slots, self.variables, target.name)
         if self.slots is None:
             raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
         kind = self.variables[target.name].kind
@@ -237,7 +241,7 @@ class Expr(ExprAlgebra):
         derivative with Kronecker deltas, the deltas contracted (empty if not a derivative)."""
         if self._origin is None:
             return ()
-        term, axes, target, result_axes = self._origin
+        term, axes, target, result_axes, _ = self._origin
         return derive(term, axes, target, result_axes, trace=True).stages
 
     @guarded
@@ -343,6 +347,11 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``) and return the
     numerator-layout derivative of f by ``wrt`` that it states (Magnus & Neudecker's
     identification rule): its right side, linear in ``dX``, differentiated by ``dX``."""
+def read_differential(text, wrt: str, where: str | None = None) -> Expr:
+    """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``, or ``dY = A dX B + ...``)
+    and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
+    identification rule): its right side, linear in ``dX``, differentiated by ``dX``. (``dY =
+    0`` does not say Y's shape: it reads as the zero derivative of a scalar.)"""
     if not isinstance(wrt, str) or not re.fullmatch(_NAME, wrt):
         raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
     right = split_differential(text, wrt)
@@ -355,8 +364,6 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     info = probe.variables[wrt]
     declared = declaration(d, info.kind, tuple(x for x in info.dims if x is not None))
     g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
-    if g.shape != () and len(g.shape) > 2:
-        raise EinderivError(f"the differential {text!r} is not of a scalar function")
     return g
 
 
@@ -400,7 +407,7 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}
-    origin = (f.term, f.axes, target, result_axes)
+    origin = (f.term, f.axes, target, result_axes, f.slots)
     return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
 

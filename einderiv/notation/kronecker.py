@@ -69,7 +69,7 @@ def kronecker_entry(matrix: M.MExpr, axes, origin, variables: dict) -> M.MExpr:
     ``kron(B', A)[(i,j),(l,k)]`` for D[i,j,k,l] = dY[i,j] / dX[l,k] (numerator layout), so
     that the text reads back to the same function in any layout (free indices in alphabetical
     order are the axes in order)."""
-    _, y_axes, target, _ = origin
+    _, y_axes, target, *_ = origin
     taken = set(variables)
     letters = iter(n for n in "ijklmnopqrstuvwxyz" if n not in taken)
     names = {axis: next(letters) for axis in axes}

@@ -1,0 +1,49 @@
+"""More output (SPEC section 7): the differential of a vector or matrix result.
+
+Input: the function's index term, its axes and matrix slots, the variable, its kind and dims.
+Output: ``dY = A dX B + ...``: the differential in matrix notation, as Magnus & Neudecker write
+it; ``api.read_differential`` reads it back.
+Invariants: dY[I] = sum_J dY[I]/dX[J] dX[J] -- the elementwise derivative (by a plain, not
+symmetric, X: dX is then any matrix of X's kind) contracted with the entries of ``dX`` and
+simplified by the same rules as any derivative, then re-contracted with Y's slots; so the text is
+linear in ``dX`` and exact. This module sits beside ``pipeline`` (it chains calculus and
+notation), below ``api``.
+"""
+
+from __future__ import annotations
+
+from einderiv.calculus.differentiate import Wrt, derivative
+from einderiv.calculus.simplify import simplify
+from einderiv.errors import EinderivError
+from einderiv.frontend.shapes import VarInfo
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.recontract import recontract
+
+
+def differential_term(term: T.Term, name: str, dims: tuple, d: str) -> T.Term:
+    """``sum_J d term / d name[J] * d[J]``, simplified (``T.ZERO`` when it does not depend)."""
+    indices = tuple(T.fresh(x) for x in dims)
+    raw = derivative(term, Wrt(name, indices))
+    if raw is T.ZERO:
+        return T.ZERO
+    return simplify(T.Prod((raw, T.Var(d, indices)), indices))
+
+
+def matrix_differential(term: T.Term, slots, variables: dict[str, VarInfo], wrt: str) -> str:
+    """``dY = ...`` (``dy`` for a vector result) of the function ``term`` with matrix slots
+    ``slots`` (rows, columns; None for an absent axis) by the variable ``wrt``."""
+    info = variables[wrt]
+    d = f"d{wrt}"
+    if d in variables:
+        raise EinderivError(f"the expression has a variable named {d}; the differential needs it")
+    dims = tuple(x for x in info.dims if x is not None)
+    left = "dY" if None not in slots else "dy"
+    done = differential_term(term, wrt, dims, d)
+    if done is T.ZERO or isinstance(done, T.Zero):
+        return f"{left} = 0"
+    known = {**variables, d: VarInfo(d, info.kind, info.dims)}
+    tree = recontract(done, *slots, known)
+    if tree is None:
+        raise EinderivError("this differential has no matrix form; see the index form (.index())")
+    return f"{left} = {M.show(tree)}"

@@ -1,0 +1,110 @@
+"""The differential of a vector or matrix function (SPEC section 7): dY = A dX B + ...
+
+Each printed differential is judged twice against central finite differences of plain numpy:
+its right side, evaluated at random X and dX, equals (Y(X + h dX) - Y(X - h dX)) / 2h; and
+``ed.read_differential`` reads it back to the numerator-layout derivative (Y's axes, then X's
+reversed), compared with the finite-difference Jacobian.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.cli import main
+from tests.fd import jacobian_fd, to_layout
+
+inv = np.linalg.inv
+n = 3
+
+
+def _sym(m):
+    return (m + m.T) / 2
+
+
+CASES = [
+    # expression, wrt, declarations, numpy Y, the differential as Magnus & Neudecker write it
+    ("A X B", "X", "", lambda X, A, B: A @ X @ B),  # dY = A dX B
+    ("inv(X)", "X", "X: matrix(n, n)", lambda X: inv(X)),  # dY = -X^-1 dX X^-1
+    ("X' A X", "X", "", lambda X, A: X.T @ A @ X),  # dY = dX' A X + X' A dX
+    ("X^3", "X", "X: matrix(n, n)", lambda X: X @ X @ X),  # dY = dX X^2 + X dX X + X^2 dX
+    ("X .* X", "X", "", lambda X: X * X),  # dY = 2 X .* dX
+    ("tr(X) X", "X", "X: matrix(n, n)", lambda X: np.trace(X) * X),  # dY = tr(dX) X + tr(X) dX
+    ("inv(S)", "S", "S: symmetric(n)", lambda S: inv(S)),  # dY = -S^-1 dS S^-1
+    ("A x", "x", "", lambda x, A: A @ x),  # dy = A dx
+    ("tanh(W x)", "x", "", lambda x, W: np.tanh(W @ x)),  # dy = (1 - tanh(W x).^2) .* (W dx)
+    ("tanh(W x)", "W", "", lambda W, x: np.tanh(W @ x)),  # dy = (1 - tanh(W x).^2) .* (dW x)
+    ("x x'", "x", "", lambda x: np.outer(x, x)),  # dY = dx x' + x dx'
+    ("x' A", "x", "", lambda x, A: x @ A),  # dy = dx' A (a row)
+    ("exp(a) X", "a", "a: scalar", lambda a, X: np.exp(a) * X),  # dY = da exp(a) X
+]
+
+
+def _value(name: str, rng) -> np.ndarray | float:
+    if name == "a":
+        return 0.4
+    if name in ("x",):
+        return rng.normal(size=n)
+    m = rng.normal(size=(n, n))
+    if name == "S":
+        return _sym(m) + 3 * np.eye(n)
+    return m + (3 * np.eye(n) if name == "X" else 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]} by {c[1]}" for c in CASES])
+def test_differential_is_the_directional_derivative(case):
+    text, wrt, where, numpy_y, *_ = case
+    rng = np.random.default_rng(len(text) + ord(wrt))
+    names = numpy_y.__code__.co_varnames[: numpy_y.__code__.co_argcount]
+    values = {k: _value(k, rng) for k in names}
+    direction = _value(wrt, rng)
+    printed = ed.diff(text, wrt, where=where or None).differential()
+    left, right = printed.split(" = ", 1)
+    assert left in ("dY", "dy") and re.search(rf"\bd{wrt}\b", right)
+
+    # dY(X; dX) = lim (Y(X + h dX) - Y(X - h dX)) / 2h
+    h = 1e-6
+    up = numpy_y(**{**values, wrt: values[wrt] + h * direction})
+    down = numpy_y(**{**values, wrt: values[wrt] - h * direction})
+    expected = (up - down) / (2 * h)
+    info = ed.parse(text, where=where or None).variables[wrt]
+    kind = info.kind if info.kind != "symmetric" else "symmetric"
+    dims = ", ".join(str(d) for d in info.dims if d is not None)
+    declared = f"d{wrt}: {kind}({dims})" if dims else f"d{wrt}: scalar"
+    side = ed.parse(right, where="; ".join(filter(None, [where, declared])))
+    got = side(**{k: v for k, v in {**values, f"d{wrt}": direction}.items() if k in side.variables})
+    np.testing.assert_allclose(np.reshape(got, np.shape(expected)), expected, atol=1e-6, rtol=1e-6)
+
+    # read back: the numerator-layout derivative dY[I] / dX[J], X's axes reversed
+    g = ed.read_differential(printed, wrt, where=where or None)
+    jac = jacobian_fd(numpy_y, values, wrt, sym=info.kind == "symmetric")
+    numerator = to_layout(jac, np.ndim(up), np.ndim(values[wrt]), "numerator")
+    arrays = {k: v for k, v in values.items() if k in g.variables}
+    np.testing.assert_allclose(g(**arrays), numerator, atol=1e-5, rtol=1e-5)
+
+
+def test_a_hand_written_matrix_differential_is_read():
+    # d(A X B) = A dX B: the derivative is A[i,k] B[l,j] in numerator layout
+    g = ed.read_differential("dY = A dX B", "X")
+    rng = np.random.default_rng(3)
+    A, B, X = rng.normal(size=(2, 3)), rng.normal(size=(4, 5)), rng.normal(size=(3, 4))
+    jac = jacobian_fd(lambda X: A @ X @ B, {"X": X}, "X")
+    np.testing.assert_allclose(g(A=A, B=B), to_layout(jac, 2, 2, "numerator"), atol=1e-6)
+
+
+def test_a_zero_matrix_differential_and_errors():
+    # d(A + a) / dX = 0
+    assert ed.diff("A", "X", where="X: matrix(n, n)").differential() in ("dY = 0", "d f = 0")
+    with pytest.raises(ed.EinderivError, match="index notation"):
+        ed.diff("X x", "X[i,j]").differential()
+
+
+def test_cli_prints_a_matrix_differential(capsys):
+    assert main(["diff", "A X B", "--wrt", "X", "--format", "differential"]) == 0
+    out = capsys.readouterr().out.strip()
+    g = ed.read_differential(out, "X")
+    rng = np.random.default_rng(5)
+    A, B, X = (rng.normal(size=(n, n)) for _ in range(3))
+    jac = jacobian_fd(lambda X: A @ X @ B, {"X": X}, "X")
+    np.testing.assert_allclose(g(A=A, B=B), to_layout(jac, 2, 2, "numerator"), atol=1e-6)

@@ -153,6 +153,14 @@ class Expr(ExprAlgebra):
         return f"Expr({str(self)!r}, shape={self.shape})"
 
     @guarded
+    def show(self, cse: bool = False, format: str = "text") -> str:
+        """The result as ``format`` (text, latex, index); with ``cse``, every repeated subterm
+        named once (``t1 = tanh(W1 x)``), then the result in terms of them (SPEC 7)."""
+        from einderiv.show import show  # loaded when asked for, like codegen
+
+        return show(self, cse, format)
+
+    @guarded
     def index(self) -> str:
         """Index notation, readable back by ``parse`` (free indices in alphabetical order)."""
         return index_notation(self.term, self.axes, self.variables)

@@ -140,12 +140,8 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
     kron_text = args.format == "text" and no_form and g.kronecker_matrix() is not None
     if args.format in ("text", "latex") and no_form and not elementwise and not kron_text:
         args.notes.append(f"{_no_matrix_form(g)}; shown in index notation")
-    if args.format == "text":
-        out = str(g)
-    elif args.format == "latex":
-        out = g.latex()
-    elif args.format == "index":
-        out = g.index()
+    if args.format in ("text", "latex", "index"):
+        out = _shown(args, g)
     elif args.format == "einsum":
         out = g.einsum()
     elif args.format == "differential":  # d f = tr(G dX) (SPEC section 7)
@@ -157,6 +153,23 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
         out = ed.codegen(g, name=_function_name(base, wrt, several))
     lines.append(str(out).rstrip("\n"))
     return "\n".join(lines)
+
+
+def _shown(args: argparse.Namespace, g) -> str:
+    """The result in text, latex or index form; with shared subexpressions named when --cse
+    asks, or by default when naming them at least halves the text (said in a note)."""
+    plain = str(g) if args.format == "text" else getattr(g, args.format)()
+    if args.cse is False or (args.cse is None and len(plain) < 80) or not hasattr(g, "show"):
+        return plain
+    named = g.show(cse=True, format=args.format)
+    if args.cse or 2 * len(named) <= len(plain):
+        if not args.cse:
+            args.notes.append(
+                f"repeated subexpressions are named (t1, t2, ...): {len(named)} characters "
+                f"instead of {len(plain)}; --no-cse prints the result whole"
+            )
+        return named
+    return plain
 
 
 def _no_matrix_form(g) -> str:

@@ -156,6 +156,17 @@ def _formats(sub: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also print the derivation: indexed sum, Kronecker deltas, contraction, matrix form",
     )
+    cse = sub.add_mutually_exclusive_group()
+    cse.add_argument(
+        "--cse",
+        action="store_true",
+        default=None,
+        help="name repeated subexpressions once (t1 = tanh(W1 x)), then the result in terms of "
+        "them (text, latex, index); the default when it at least halves the text",
+    )
+    cse.add_argument(
+        "--no-cse", dest="cse", action="store_false", help="never name shared subexpressions"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

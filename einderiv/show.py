@@ -1,0 +1,97 @@
+"""``Expr.show``: a result as text, LaTeX or index notation, optionally with its shared
+subexpressions named (SPEC section 7, ``--cse``).
+
+Input: an ``Expr``, ``cse`` and the format (``text``, ``latex``, ``index``).
+Output: without ``cse``, exactly ``str(g)``, ``g.latex()`` or ``g.index()``. With ``cse``, one
+line per definition (``t1 = tanh(W1 x)``; LaTeX ``t_{1} = \\tanh(...)``; index notation
+``t1[i] = tanh(W1[i,a] x[a])``) and last the result written with the names.
+Invariants:
+- the definitions come in dependency order; substituting each, parenthesised, for its name
+  (last to first) gives text of the same function; in index notation each definition reads back
+  with the earlier names declared as variables of their shapes;
+- a result without a matrix form (order 3 or 4) is printed without names;
+- this module sits above ``api`` (which imports it when asked), like ``codegen``.
+"""
+
+from __future__ import annotations
+
+from einderiv.errors import EinderivError
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.cse import Shared, shared
+from einderiv.notation.printing import matrix_latex
+
+FORMATS = ("text", "latex", "index")
+
+
+def show(g, cse: bool = False, format: str = "text") -> str:
+    if format not in FORMATS:
+        raise EinderivError(f"unknown format {format!r}; show takes one of {', '.join(FORMATS)}")
+    plain = {"text": str, "latex": type(g).latex, "index": type(g).index}[format]
+    if not cse:
+        return plain(g)
+    parts = named(g)
+    if parts is None:
+        return plain(g)
+    if format == "text":
+        lines = [f"{k} = {M.show(v)}" for k, v in parts.definitions]
+        return "\n".join([*lines, M.show(parts.result)])
+    if format == "latex":
+        renames = {M.Name(k): M.Name(f"t_{k[1:]}") for k, _ in parts.definitions}
+        lines = [
+            f"{matrix_latex(_rename(M.Name(k), renames))} = {matrix_latex(_rename(v, renames))}"
+            for k, v in parts.definitions
+        ]
+        return "\n".join([*lines, matrix_latex(_rename(parts.result, renames))])
+    return _index_lines(g, parts)
+
+
+def named(g) -> Shared | None:
+    """The shared subexpressions of ``g``'s matrix form, or None (none repeated, or no form)."""
+    matrix = g.matrix()
+    if matrix is None:
+        return None
+    parts = shared(matrix, set(g.variables) | set(getattr(g, "index_dims", {})))
+    return parts if parts.definitions else None
+
+
+def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
+    from einderiv.notation.cse import _map
+
+    return _map(e, renames.get, {})
+
+
+def _index_lines(g, parts: Shared) -> str:
+    """Each definition and the result in index notation, read with the earlier names declared
+    as variables of their shapes (a row is named as its column and used transposed)."""
+    from einderiv.api import parse
+
+    where = _declarations(g)
+    lines = []
+    rows: dict = {}
+    for k, body in parts.definitions:
+        body = _rename(body, rows)
+        value = parse(M.show(body), where=where)
+        if value.slots is not None and value.slots[0] is None and value.slots[1] is not None:
+            rows[M.Name(k)] = M.Transpose(M.Name(k))  # a row: named as its column
+            value = parse(M.show(M.Transpose(body)), where=where)
+        index = value.index()
+        free = ",".join("ijklmn"[: len(value.axes)])
+        lines.append(f"{k}[{free}] = {index}" if value.axes else f"{k} = {index}")
+        where += f"; {k}: {_kind(value)}"
+    result = parse(M.show(_rename(parts.result, rows)), where=where)
+    return "\n".join([*lines, result.index()])
+
+
+def _kind(value) -> str:
+    dims = [str(d) for d in value.shape]
+    if not dims:
+        return "scalar"
+    return f"vector({dims[0]})" if len(dims) == 1 else f"matrix({', '.join(dims)})"
+
+
+def _declarations(g) -> str:
+    parts = []
+    for name, info in sorted(g.variables.items()):
+        dims = info.dims[:1] if info.kind == "symmetric" else info.dims
+        parts.append(f"{name}: {info.kind}" + (f"({', '.join(map(str, dims))})" if dims else ""))
+    return "; ".join(parts)

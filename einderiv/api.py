@@ -166,7 +166,13 @@ class Expr(ExprAlgebra):
         return index_notation(self.term, self.axes, self.variables)
 
     @guarded
-    def latex(self) -> str:
+    def latex(self, steps: bool = False) -> str:
+        """LaTeX of the result; with ``steps``, the derivation in LaTeX, one display line per
+        step (``\\text{1. the indexed sum:} \\quad ...``), the result last."""
+        if steps:
+            from einderiv.show import latex_steps
+
+            return latex_steps(self)
         matrix = self.matrix()
         if matrix is not None:
             return matrix_latex(matrix)

@@ -133,14 +133,17 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
     variables, by a line ``# d/dX``."""
     header = f"# hessian by {wrt}" if args.command == "hessian" else f"# d/d{wrt}"
     lines = [header] if several else []
-    if args.steps:
+    latex_steps = args.steps and args.format == "latex" and hasattr(g, "stages")
+    if args.steps and not latex_steps:
         lines += _steps(g)
     elementwise = "[" in wrt  # its natural form is index notation: no remark
     no_form = hasattr(g, "matrix") and g.matrix() is None
     kron_text = args.format == "text" and no_form and g.kronecker_matrix() is not None
     if args.format in ("text", "latex") and no_form and not elementwise and not kron_text:
         args.notes.append(f"{_no_matrix_form(g)}; shown in index notation")
-    if args.format in ("text", "latex", "index"):
+    if latex_steps:  # the derivation in LaTeX, one display line per step (SPEC 7)
+        out = g.latex(steps=True)
+    elif args.format in ("text", "latex", "index"):
         out = _shown(args, g)
     elif args.format == "einsum":
         out = g.einsum()

@@ -10,6 +10,8 @@ Invariants:
   (last to first) gives text of the same function; in index notation each definition reads back
   with the earlier names declared as variables of their shapes;
 - a result without a matrix form (order 3 or 4) is printed without names;
+- ``latex_steps``: the trace of ``pipeline.derive`` (the stages ``--steps`` prints), each stage
+  a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
 - this module sits above ``api`` (which imports it when asked), like ``codegen``.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.cse import Shared, shared
-from einderiv.notation.printing import matrix_latex
+from einderiv.notation.printing import index_latex, matrix_latex
 
 FORMATS = ("text", "latex", "index")
 
@@ -95,3 +97,16 @@ def _declarations(g) -> str:
         dims = info.dims[:1] if info.kind == "symmetric" else info.dims
         parts.append(f"{name}: {info.kind}" + (f"({', '.join(map(str, dims))})" if dims else ""))
     return "; ".join(parts)
+
+
+def latex_steps(g) -> str:
+    """The derivation of ``g`` in LaTeX: one display line per stage, then the result."""
+    stages = g.stages
+    if not stages:
+        return g.latex()
+    lines = [
+        rf"\text{{{n}. {stage.title}:}} \quad {index_latex(stage.term, g.axes, g.variables)}"
+        for n, stage in enumerate(stages, 1)
+    ]
+    lines.append(rf"\text{{{len(stages) + 1}. the result:}} \quad {g.latex()}")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""The derivation in LaTeX (SPEC section 7): g.latex(steps=True), --steps --format latex.
+
+One display line per stage of ``pipeline.derive``'s trace, then the result. Each line is judged
+by its value: the indexed sum equals f in numpy, every later stage equals the finite-difference
+derivative (the LaTeX subscripts ``A_{a,b}`` read as ``A[a,b]``, the result as LaTeX itself).
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.cli import main
+from tests.fd import jacobian_fd, to_layout
+
+rng = np.random.default_rng(11)
+WHERE = "X: matrix(m, n); A: matrix(m, m); x: vector(m)"
+X, A, x = rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=3)
+
+CASES = [
+    # d tr(X' A X) / dX = X' (A + A')  (numerator layout)
+    ("tr(X' A X)", "X", lambda X, A: np.trace(X.T @ A @ X), {"X": X, "A": A}),
+    # d x' A x / dx = x' (A + A')
+    ("x' A x", "x", lambda x, A: x @ A @ x, {"x": x, "A": A}),
+    # d sum(exp(A x)) / dx = exp(A x)' A
+    ("sum(exp(A x))", "x", lambda x, A: np.sum(np.exp(A @ x)), {"x": x, "A": A}),
+]
+
+
+def _index_text(latex: str) -> str:
+    """The index-notation text of a printed LaTeX stage: A_{a,b} -> A[a,b], \\delta -> delta."""
+    text = re.sub(r"_\{([^}]*)\}", r"[\1]", latex)
+    text = text.replace(r"\delta", "delta").replace(r"\mathbf{1}", "ones")
+    return text.replace(r"\left(", "(").replace(r"\right)", ")")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_each_latex_step_has_the_right_value(case):
+    text, wrt, fn, values = case
+    g = ed.diff(text, wrt, where=WHERE)
+    lines = g.latex(steps=True).split("\n")
+    assert len(lines) == len(g.stages) + 1
+    expected = to_layout(jacobian_fd(fn, values, wrt), 0, np.ndim(values[wrt]), "numerator")
+    for k, line in enumerate(lines):
+        title, formula = re.fullmatch(r"\\text\{(\d+\. [^}]*):\} \\quad (.*)", line).groups()
+        if k == len(lines) - 1:
+            assert title.endswith("the result")
+            back = ed.parse(formula, where=WHERE)  # the LaTeX reader reads the result
+        else:
+            back = ed.parse(_index_text(formula), where=WHERE)
+        got = back(**{k: v for k, v in values.items() if k in back.variables})
+        want = fn(**values) if k == 0 else expected
+        np.testing.assert_allclose(got, want, atol=1e-6, err_msg=line)
+
+
+def test_cli_steps_in_latex(capsys):
+    assert main(["diff", "tr(X' A X)", "--wrt", "X", "--steps", "--format", "latex"]) == 0
+    out = capsys.readouterr().out.strip().split("\n")
+    assert all(line.startswith(r"\text{") for line in out) and len(out) == 4
+    back = ed.parse(out[-1].split(r"\quad ", 1)[1])
+    np.testing.assert_allclose(back(X=X, A=A), X.T @ (A + A.T), atol=1e-9)
+
+
+def test_a_parsed_expression_has_no_steps():
+    f = ed.parse("x' A x")
+    assert f.latex(steps=True) == f.latex()

@@ -352,7 +352,9 @@ HEADER = """\
 Every identity of the lecture notes *Matrix Differentiation* (CS5240, Leow Wee Kheng), as
 einderiv derives it: `ed.diff(expression, by, where=declarations, layout=...)`, printed with
 `str(...)` in numerator layout (the notes' convention: d tr(AX)/dX = A) and in denominator layout
-(the gradient, shaped like the variable), and with `.latex()` in numerator layout. Whether the
+(the gradient, shaped like the variable), and with `.latex()` in numerator layout; then the
+differential (`.differential()`: `d f = tr(G dX)`, `dY = A dX B + ...`) and, for derivatives by a
+matrix, the Kronecker form (`.kronecker()`: `d vec(Y) / d vec(X)' = ...`). Whether the
 notes' own right-hand sides are right is in [notes-audit.md](notes-audit.md).
 
 The rule identities (SS, VS, MS, SV, SM, VV) hold for any inner functions; here they are
@@ -365,7 +367,7 @@ def table(section: Section) -> list[str]:
     head = ["id", "expression", "by", "declarations", "numerator", "denominator"]
     if section.show_claims:
         head.append("the notes")
-    head.append("LaTeX (numerator)")
+    head += ["LaTeX (numerator)", "differential", "Kronecker"]
     lines = [row(head), row(["---"] * len(head))]
     for identity in section.identities:
         num = derivative(identity, "numerator")
@@ -381,9 +383,19 @@ def table(section: Section) -> list[str]:
         ]
         if section.show_claims:
             cells.append(code(identity.claim))
-        cells.append(latex)
+        cells += [latex, _form(num, "differential"), _form(num, "kronecker")]
         lines.append(row(cells))
     return lines
+
+
+def _form(g, name: str) -> str:
+    """``g.differential()`` or ``g.kronecker()`` as a cell; empty where it does not apply."""
+    if not isinstance(g, ed.Expr) or not hasattr(g, name):
+        return ""
+    try:
+        return code(getattr(g, name)())
+    except ed.EinderivError:
+        return ""
 
 
 def gallery() -> str:

@@ -5,6 +5,8 @@ Each derivative is compared with central finite differences of plain numpy code 
 the matrix-notation text and the index-notation text are parsed back and evaluated too.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,25 @@ def test_nested_norm_is_short():
     assert len(str(g)) < 40
     x = rng.normal(size=n)
     assert np.allclose(g(x=x), x / np.linalg.norm(x))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_deep_expressions_in_the_new_forms(name):
+    # the forms of SPEC 7 at depth 50 and length 200: shared subexpressions named (substituted
+    # back, the same values), the differential, the derivation in LaTeX -- no recursion error
+    text, wrt, numpy_f, names = CASES[name]
+    g = ed.diff(text, wrt)
+    assert g.show(cse=True, format="latex") and g.differential().startswith("d f = ")
+    assert g.latex(steps=True).count("\n") == len(g.stages)
+    *definitions, result = g.show(cse=True).split("\n")
+    if not definitions:  # nothing repeated: the plain text, read back by the test above
+        assert result == str(g)
+        return
+    values = _arrays(names)
+    expected = to_layout(jacobian_fd(numpy_f, values, wrt), 0, values[wrt].ndim, "numerator")
+    scale = max(1.0, np.abs(expected).max())
+    for line in reversed(definitions):
+        label, body = line.split(" = ", 1)
+        result = re.sub(rf"\b{label}\b", lambda _, b=body: f"({b})", result)
+    back = ed.parse(result)
+    assert np.allclose(back(**{k: values[k] for k in back.variables}), expected, atol=1e-5 * scale)

@@ -175,6 +175,9 @@ class Board:
 
 def solve(views: list[View], summed: set, row, col, rc):
     """Contract ``views`` to scalars and a free matrix chain on ``row`` and ``col``."""
+    walked = _walk(views, summed, row, col, rc)
+    if walked is not None:
+        return [], walked
     board = Board(views, summed)
     while summed or len(board.views) > 1:  # one view and nothing summed: nothing to contract
         if _contract_one(board, rc) or _combine_one(board, rc):
@@ -186,6 +189,38 @@ def solve(views: list[View], summed: set, row, col, rc):
     if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
         raise NoMatrixForm
     return [s for s in scalars if not is_one(s)], _assemble(rest, row, col, rc)
+
+
+def _walk(views: list[View], summed: set, row, col, rc):
+    """The common case in one pass: the views form one open chain from ``row`` to ``col``
+    (every view a matrix, every summed index shared by two views, each free index held once),
+    so the board's steps would multiply them in chain order -- walk it instead (linear).
+    None when the product is anything else."""
+    if row is None or col is None or row == col or len(views) < 2:
+        return None
+    holders: dict = {}
+    for k, v in enumerate(views):
+        if v.row is None or v.col is None or v.row == v.col:
+            return None
+        holders.setdefault(v.row, []).append(k)
+        holders.setdefault(v.col, []).append(k)
+    if len(holders.get(row, ())) != 1 or len(holders.get(col, ())) != 1:
+        return None
+    if len(holders) != len(views) + 1 or len(summed) != len(views) - 1:
+        return None
+    for i, at in holders.items():
+        if (i in summed) != (len(at) == 2) or (i not in summed and i not in (row, col)):
+            return None
+    chain: list = []
+    index, previous, steps = row, None, 0
+    while index != col:  # a disjoint loop (a trace) left over: not one chain
+        k = next(at for at in holders[index] if at != previous)
+        v = views[k]
+        if v.row != index:
+            v = flip(v, rc)
+        chain.extend(v.chain)
+        index, previous, steps = v.col, k, steps + 1
+    return tuple(chain) if steps == len(views) else None
 
 
 def _contract_one(board: Board, rc) -> bool:

@@ -216,7 +216,7 @@ def _slots(f: T.Term, summed: set) -> list[T.Index]:
     if type(f) is T.Var:
         return list(dict.fromkeys(i for i in f.indices if i in summed))
     text = key(f)
-    found = [(text.find(_idx(i)), i) for i in summed if i in T.free(f)]
+    found = [(text.find(_idx(i)), i) for i in T.free(f) if i in summed]  # not all summed
     return [i for _, i in sorted(found, key=lambda p: p[0])]
 
 

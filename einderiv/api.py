@@ -358,10 +358,6 @@ def _zero(where: str | None, what: str, shape: tuple) -> Expr:
 
 @guarded
 def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
-    """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``) and return the
-    numerator-layout derivative of f by ``wrt`` that it states (Magnus & Neudecker's
-    identification rule): its right side, linear in ``dX``, differentiated by ``dX``."""
-def read_differential(text, wrt: str, where: str | None = None) -> Expr:
     """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``, or ``dY = A dX B + ...``)
     and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
     identification rule): its right side, linear in ``dX``, differentiated by ``dX``. (``dY =

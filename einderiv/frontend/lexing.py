@@ -38,7 +38,14 @@ __all__ = [
 RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
 FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
 # other spellings of functions (SPEC 6.2): trace(X), Tr(X), ln(x), ln|X|
-ALIASES = {"trace": "tr", "Tr": "tr", "ln": "log", "norm": "norm2"}
+ALIASES = {
+    "trace": "tr",
+    "Tr": "tr",
+    "ln": "log",
+    "norm": "norm2",
+    "lse": "logsumexp",
+    "LSE": "logsumexp",
+}
 # Greek letters written as themselves (SPEC 6.2) and the names they stand for
 GREEK_LETTERS = dict(
     zip(

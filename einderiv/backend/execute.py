@@ -10,11 +10,14 @@ Invariants:
   namespace): one plan, one set of helpers, two readers (``render`` writes text, this runs it).
 - A ``loop`` step runs its body once per value of its variable; everything hoisted out of the
   body was computed once, before the loop.
+- A temporary is dropped after the step that reads it last (``plan.frees``), so a long program
+  holds only the values it still needs.
 - The caller's arrays are never handed back (a result that shares memory with one is copied).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
@@ -65,7 +68,7 @@ def evaluate(term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
         if name not in ints:
             raise EvaluationError(f"no value for the integer {name}; pass {name}=...")
         env[safe_name(name)] = ints[name]
-    Executor(env, dims).run(plan.steps)
+    Executor(env, dims).run(plan.steps, plan.frees)
     out = np.asarray(env[plan.result], dtype=float)
     if any(np.may_share_memory(out, v) for v in values.values()):
         out = out.copy()  # a variable or a view of one: the caller's array is never handed back
@@ -97,10 +100,13 @@ class Executor:
     def size(self, dim) -> int:
         return size_of(self.sizes, dim)
 
-    def run(self, steps):
+    def run(self, steps, frees=()):
+        """Run ``steps``; after each, drop the temporaries it read last (``frees``)."""
         env = self.env
-        for step in steps:
+        for step, done in itertools.zip_longest(steps, frees, fillvalue=()):
             env[step.name] = RUN[step.op](self, step)
+            for name in done:
+                del env[name]
 
 
 def _const(ex: Executor, step):

@@ -42,7 +42,7 @@ from einderiv.backend.plan_values import (
     safe_name,
     tie_groups,
 )
-from einderiv.backend.steps import Plan, Step
+from einderiv.backend.steps import Plan, Step, releases
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
@@ -358,13 +358,15 @@ def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
     for i in axes:
         planner.use_dim(i.dim)
     result = planner.materialize(val, axes)
+    steps = live_steps(planner.steps, result)
     return Plan(
-        live_steps(planner.steps, result),
+        steps,
         result,
         tuple(sorted(planner.vars)),
         tuple(sorted(planner.ints)),
         tuple(planner.dims),
         planner.count,
+        releases(steps, (result,)),
     )
 
 

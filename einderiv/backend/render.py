@@ -8,6 +8,7 @@ text of each op is in ``TEXT``), a ``for`` loop per ``loop`` step; contractions 
 Invariants:
 - The same expression text is the same value (SSA): it is computed once -- except that what a
   loop body computes is not reused after the loop (the loop may run zero times).
+- A temporary is released (``del``) after the statement that reads it last.
 - Every name the body makes starts with ``_`` and a digit, or is a helper of ``runtime``; user
   names appear only as the parameters ``plan_values.safe_name`` made.
 """
@@ -155,7 +156,7 @@ class Render(Contractions):
         defs = dict(m.groups() for line in lines if (m := _ASSIGN.fullmatch(line)))
         if _views_a_parameter(returned, defs):
             lines[-1] = f"    return _copy({returned})"
-        return lines
+        return _release(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +317,37 @@ def _unwrapped(expr: str) -> str:
             return expr  # the first parenthesis closes early: (a) * (b)
     inner = expr[1:-1]
     return expr if "," in inner and "(" not in inner else inner
+
+
+def _release(lines) -> list[str]:
+    """``del`` every temporary assigned at the top level right after the top-level statement
+    that reads it last (a loop, or an if/else, is one statement), so that a long program holds
+    only the values it still needs, not every value it made."""
+    statements: list = []
+    for line in lines:
+        top = line.startswith("    ") and line[4] != " " and not line.startswith("    else")
+        if top or not statements:
+            statements.append([line])
+        else:
+            statements[-1].append(line)
+    defined = {m.group(1) for st in statements if (m := _ASSIGNED.match(st[0]))}
+    last: dict = {}
+    for k, statement in enumerate(statements):
+        for line in statement:
+            for name in _NAME.findall(line):
+                last[name] = k
+    dead: list = [[] for _ in statements]
+    for name in defined:
+        dead[last[name]].append(name)
+    out = []
+    for k, statement in enumerate(statements):
+        out += statement
+        if dead[k] and k < len(statements) - 1:
+            out.append(f"    del {', '.join(sorted(dead[k], key=lambda n: int(n[1:])))}")
+    return out
+
+
+_ASSIGNED = re.compile(r"    (_\d+) = ")
 
 
 def _drop_aliases(lines) -> list[str]:

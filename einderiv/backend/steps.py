@@ -91,6 +91,21 @@ class Plan:
     ints: tuple  # the integers it reads (sorted)
     dims: tuple  # the named dimensions it uses
     first_temp: int  # temporaries a renderer makes are numbered from here
+    frees: tuple = ()  # per step, the temporaries last read by it (``releases``)
+
+
+def releases(steps, keep=()) -> tuple:
+    """For each step, the names (temporaries, ``_<k>``) last read by it: they can be released
+    right after it. ``keep``: names never released (the result)."""
+    last: dict = {}
+    for k, step in enumerate(steps):
+        for name in step.deps:
+            last[name] = k
+    frees: list = [[] for _ in steps]
+    for name, k in last.items():
+        if name.startswith("_") and name not in keep:
+            frees[k].append(name)
+    return tuple(tuple(f) for f in frees)
 
 
 def size_of(sizes: dict, dim) -> int:

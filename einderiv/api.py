@@ -58,11 +58,10 @@ class Expr(ExprAlgebra):
     """
 
     __slots__ = (
-        "_dims",
+        "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
         "_kronecker",
         "_layout",
         "_origin",
-        "_plan",
         "axes",
         "index_dims",
         "slots",
@@ -106,6 +105,12 @@ class Expr(ExprAlgebra):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")
+
+    @property
+    def layout(self) -> str | None:
+        """The layout a derivative was taken in (``numerator``, ``denominator``, ``jacobian``);
+        None for an expression that is not a derivative."""
+        return self._layout
 
     # -- shape and evaluation ---------------------------------------------------------------
 

@@ -5,11 +5,12 @@ Output: ``bind(f, values)`` -> (arrays by name, sizes by dimension name, integer
 Invariants:
 - Every array is float64 with the variable's rank, and sizes agree across arrays; anything else
   raises an ``EvaluationError`` naming the variable and the sizes (``bind_checked``).
-- ``f`` is only read: the plan of its variables is cached on it (``f._plan``, ``f._dims``).
+- ``f`` is only read: the plan of its variables is cached beside it (weakly, by the ``Expr``).
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,10 +137,26 @@ class _Plan:
     compound: bool  # some variable is sized by a compound dimension ("m*n"): the careful path
 
 
+# caches beside each Expr (never written into it): id(f) -> (weak reference to f, value); an
+# entry leaves with its Expr. Keyed by identity: Expr's own == and hash compare canonical forms.
+_PLANS: dict = {}
+_DIMS: dict = {}
+
+
+def _cached(table: dict, f):
+    entry = table.get(id(f))
+    return entry[1] if entry is not None and entry[0]() is f else None
+
+
+def _cache(table: dict, f, value):
+    key = id(f)
+    table[key] = (weakref.ref(f, lambda _, key=key: table.pop(key, None)), value)
+    return value
+
+
 def _plan_of(f) -> _Plan:
-    try:
-        return f._plan
-    except AttributeError:
+    made = _cached(_PLANS, f)
+    if made is None:
         ndims = {"scalar": 0, "integer": 0, "vector": 1, "matrix": 2, "symmetric": 2}
         variables = tuple(
             (name, info.kind, ndims.get(info.kind, len(info.dims)), info.dims)
@@ -147,23 +164,21 @@ def _plan_of(f) -> _Plan:
         )
         sizes = dim_names(f)
         compound = any(is_compound(d) for v in f.variables.values() for d in v.dims)
-        made = _Plan(variables, frozenset(f.variables) | sizes, sizes, compound)
-        object.__setattr__(f, "_plan", made)
-        return made
+        made = _cache(_PLANS, f, _Plan(variables, frozenset(f.variables) | sizes, sizes, compound))
+    return made
 
 
 def dim_names(f) -> frozenset:
     """Size names the caller may pass: the variables' and any the term uses (``ed.parse('I')``)."""
-    try:
-        return f._dims
-    except AttributeError:
+    made = _cached(_DIMS, f)
+    if made is None:
         names = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
         names |= {i.dim for i in f.axes if isinstance(i.dim, str)}
         names |= {d for d in f.index_dims.values() if isinstance(d, str)}
         names |= term_dims(f.term)
         plain = {p for d in names for p in dim_factors(d) if isinstance(p, str)}
-        object.__setattr__(f, "_dims", frozenset(plain))
-        return f._dims
+        made = _cache(_DIMS, f, frozenset(plain))
+    return made
 
 
 def term_dims(t: T.Term) -> set:

@@ -84,7 +84,7 @@ def orientation(e: Expr):
 
 def layout_hint(expected: Expr) -> str:
     """The diagnosis of a claim that is the derivative in the other layout."""
-    layout = expected._layout or "numerator"
+    layout = expected.layout or "numerator"
     other = {"numerator": "denominator", "denominator": "numerator"}.get(layout, "numerator")
     return f"this is the {other}-layout answer (the transpose); in {layout} layout it is {expected}"
 

@@ -1,0 +1,69 @@
+"""An ``Expr`` is immutable (nothing writes into it: binding caches beside it, by identity),
+and interned nodes that die at interpreter shutdown print nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fd import assert_close, jacobian_fd, to_layout
+
+import einderiv as ed
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_expr_cannot_be_changed_and_still_evaluates():
+    # d/dx x' A x = x' (A + A') (numerator layout), evaluated before and after attempts to
+    # change the Expr: the attempts fail and the value stays the finite-difference one
+    g = ed.diff("x' A x", "x")
+    rng = np.random.default_rng(3)
+    args = {"x": rng.standard_normal(3), "A": rng.standard_normal((3, 3))}
+    want = to_layout(jacobian_fd(lambda x, A: x @ A @ x, args, "x"), 0, 1, "numerator")
+    assert_close(g(**args), want)
+    with pytest.raises(AttributeError):
+        g.term = ed.parse("x' x").term
+    with pytest.raises(AttributeError):
+        del g.axes
+    assert_close(g(**args), want)
+    assert_close(g.compile()(**args), want)
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator", "jacobian"])
+def test_layout_is_public(layout):
+    # the layout a derivative was taken in is readable (check's diagnosis reads it)
+    assert ed.diff("x' A x", "x", layout=layout).layout == layout
+    assert ed.parse("x' A x").layout is None
+
+
+def test_nodes_dying_at_shutdown_print_nothing():
+    # at interpreter shutdown a module's globals are set to None before the last nodes die;
+    # the weak-reference callback must not look anything up in them ("Exception ignored in
+    # _drop ... 'NoneType' object has no attribute '_table'", once per node, after a test run)
+    code = (
+        "import einderiv as ed\n"
+        "from einderiv.ir import node\n"
+        "g = ed.diff('tr(X A X)', 'X')\n"
+        "for name in list(vars(node)):\n"
+        "    if not name.startswith('__'):\n"
+        "        setattr(node, name, None)\n"
+        "del g\n"
+        "import gc\n"
+        "gc.collect()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr

@@ -342,7 +342,7 @@ def _release(lines) -> list[str]:
     out = []
     for k, statement in enumerate(statements):
         out += statement
-        if dead[k] and k < len(statements) - 1:
+        if dead[k] and k < len(statements) - 2:  # just before the return: no gain
             out.append(f"    del {', '.join(sorted(dead[k], key=lambda n: int(n[1:])))}")
     return out
 

@@ -202,17 +202,20 @@ def _run_check(args: argparse.Namespace) -> int:
         )
     expr, where = _read_expr(args), _where(args)
     pairs = list(zip((w.strip() for w in args.wrt), args.claim))
+    order = 2 if args.hessian else 1
     if args.json:
         from einderiv.web.results import check_json
 
-        objects = [check_json(expr, wrt, claim, where, args.layout) for wrt, claim in pairs]
+        objects = [
+            check_json(expr, wrt, claim, where, args.layout, order=order) for wrt, claim in pairs
+        ]
         for obj in objects:
             args.notes.extend((obj.get("note") or "").splitlines())
         _print_json(objects)
         verdicts = [obj["verdict"] for obj in objects]
     else:
         results = [
-            ed.check(expr, wrt, claim=claim, where=where, layout=args.layout)
+            ed.check(expr, wrt, claim=claim, where=where, layout=args.layout, order=order)
             for wrt, claim in pairs
         ]
         print("\n\n".join(str(r).rstrip("\n") for r in results))

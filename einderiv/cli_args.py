@@ -216,7 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         action="append",
         metavar="CLAIM",
-        help="the claimed derivative, in matrix or index notation (one per --wrt)",
+        help="the claimed derivative (one per --wrt): matrix notation, LaTeX, index notation, "
+        "or a differential such as 'd f = tr(G dX)' or 'dY = A dX B'",
+    )
+    check.add_argument(
+        "--hessian",
+        action="store_true",
+        help="each claim is the Hessian (second derivative) of the scalar EXPR",
     )
 
     serve = _sub(

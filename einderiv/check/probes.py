@@ -74,7 +74,9 @@ def probe_sizes(f: Expr, probe: dict) -> dict:
     """The size of each named dimension of ``f`` in the arrays of ``probe``."""
     sizes = {}
     for name, info in f.variables.items():
-        shape = np.shape(probe.get(name, ()))
+        if name not in probe:  # a declared variable the expression does not use: not drawn
+            continue
+        shape = np.shape(probe[name])
         for d, n in zip(info.dims, shape):
             if isinstance(d, str):
                 sizes[d] = n

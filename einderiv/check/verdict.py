@@ -31,7 +31,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from einderiv.api import Expr, diff, parse
+from einderiv.api import Expr, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.check import exact as X
 from einderiv.check.claims import read_claim
@@ -43,6 +43,15 @@ from einderiv.check.diagnose import (
     reverse_products,
 )
 from einderiv.check.domain import conditions, uncovered
+from einderiv.check.forms import (
+    NotLinear,
+    Unsure,
+    differential_claim,
+    expected_derivative,
+    is_differential,
+    normalize_claim,
+    require_bound_axes,
+)
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
@@ -60,17 +69,60 @@ CANONICAL = "equal canonical forms"
 
 
 @guarded
-def check(expr, wrt: str, claim, where: str | None = None, layout: str = "numerator"):
-    """Is ``claim`` the derivative of ``expr`` by ``wrt`` in ``layout``?"""
-    return _check(parse(expr, where), wrt, claim, layout, diagnose=True)
+def check(
+    expr, wrt: str, claim, where: str | None = None, layout: str = "numerator", order: int = 1
+):
+    """Is ``claim`` the derivative (``order=2``: the Hessian) of ``expr`` by ``wrt`` in
+    ``layout``? The claim may be matrix notation, LaTeX, index notation or a differential."""
+    return _check(parse(expr, where), wrt, claim, layout, diagnose=True, order=order)
 
 
-def _check(f: Expr, wrt: str, claim, layout: str, diagnose: bool) -> CheckResult:
-    expected = diff(f, wrt, layout=layout)
+def _check(
+    f: Expr, wrt: str, claim, layout: str, diagnose: bool, order: int = 1, question: str = ""
+) -> CheckResult:
+    if order not in (1, 2) or isinstance(order, bool):
+        raise EinderivError(f"order must be 1 (the derivative) or 2 (the Hessian), not {order!r}")
+    expected = expected_derivative(f, wrt, layout, order)
     where_layout = "" if "[" in wrt else f" in {layout} layout"
-    question = f"d({f})/d{wrt}{where_layout}"
+    if not question:
+        d = "d" if order == 1 else "d\u00b2"
+        power = "" if order == 1 else "\u00b2"
+        question = f"{d}({f})/d{wrt}{power}{where_layout}"
+    text, differential = claim, is_differential(claim)
+    if differential:
+        try:
+            claim = differential_claim(f, wrt, claim, layout, order)
+        except NotLinear as error:
+            return CheckResult(
+                "wrong",
+                expected,
+                None,
+                text,
+                f"the claim is wrong: {error}",
+                counterexample=error.probe,
+                claimed_value=error.claimed,
+                expected_value=error.true,
+                question=question,
+            )
+        except Unsure as error:
+            return CheckResult(
+                "undecided", expected, None, text, f"undecided: {error}", question=question
+            )
+        except ShapeError as error:
+            return CheckResult(
+                "wrong",
+                expected,
+                None,
+                text,
+                f"the claim is not well-formed: {error}",
+                question=question,
+            )
+    elif isinstance(claim, str):
+        claim = normalize_claim(claim)
     try:
         claimed, claim_text = read_claim(f, expected, claim)
+        if isinstance(text, str):
+            claim_text = text
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
         return CheckResult(
             "wrong",
@@ -78,9 +130,13 @@ def _check(f: Expr, wrt: str, claim, layout: str, diagnose: bool) -> CheckResult
             None,
             str(claim),
             f"the claim is not well-formed: {error}",
-            diagnosis=_reversed_diagnosis(f, wrt, layout, claim) if diagnose else None,
+            diagnosis=_reversed_diagnosis(f, wrt, layout, claim)
+            if diagnose and order == 1
+            else None,
             question=question,
         )
+    if not differential:
+        require_bound_axes(claimed, expected)
     return _Judge(f, expected, claimed, claim_text, question).verdict()
 
 

@@ -143,12 +143,14 @@ def plain(value):
     return str(value)
 
 
-def check_json(expr, wrt, claim, where=None, layout="numerator") -> dict:
+def check_json(expr, wrt, claim, where=None, layout="numerator", order=1) -> dict:
     """The verdict on ``claim`` as d(expr)/d(wrt): right, wrong or undecided, and why."""
     expr, wrt, where, layout = _fields(expr, wrt, where, layout)
     if not isinstance(claim, str) or not claim.strip():
         raise ed.EinderivError("the claim is empty: type the derivative you worked out")
-    r, notes = _noting(lambda: ed.check(expr, wrt, claim=claim, where=where, layout=layout))
+    r, notes = _noting(
+        lambda: ed.check(expr, wrt, claim=claim, where=where, layout=layout, order=order)
+    )
     ok = getattr(r, "ok", None)
     verdict = getattr(r, "verdict", None)
     if verdict not in ("right", "wrong", "undecided"):

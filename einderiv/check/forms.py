@@ -1,0 +1,172 @@
+"""The forms a claim may take besides matrix notation (SPEC section 8): LaTeX, differentials,
+index notation whose axes must be bound.
+
+Input: the expression ``f`` (an ``Expr``), the variable, the layout, and the claim's text.
+Output:
+- ``normalize_claim``: LaTeX a person writes for zero (``\\mathbf{0}``, ``\\mathbf{0}^\\top``) as
+  the language's ``0``;
+- ``is_differential`` / ``differential_claim``: a claim ``d f = tr(G dX)`` or ``dY = A dX B``
+  turned into the derivative it states, in the requested layout: its right side, linear in
+  ``dX``, differentiated by ``dX`` (the identification rule of Magnus & Neudecker: dY = D dX for
+  every dX exactly when D is the derivative); ``NotLinear`` when a probe shows the right side is
+  not linear in ``dX`` (a witness), ``Unsure`` when the engine cannot tell;
+- ``require_bound_axes``: an index-notation claim of order 3 or more whose indices are not bound
+  (by the derivative's own index names) is refused: its axis order would be a guess.
+Invariants: ``dX`` takes X's kind and dimensions; the claim's other names are read with the
+expression's declarations; nothing here judges the claim, it only says what it states.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from einderiv.api import Expr, diff, hessian, parse
+from einderiv.check.claims import declarations_of
+from einderiv.errors import EinderivError
+from einderiv.ir import index_ir as T
+from einderiv.notation.differential import declaration
+
+__all__ = [
+    "NotLinear",
+    "Unsure",
+    "differential_claim",
+    "is_differential",
+    "normalize_claim",
+    "require_bound_axes",
+]
+
+_BOLD = r"\\(?:mathbf|boldsymbol|bm|mathrm)"
+_ZERO = re.compile(_BOLD + r"\s*\{\s*0\s*\}(?:\s*\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{T\}))?")
+_D = r"(?:\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\}|d)"
+_LEFT = re.compile(
+    rf"\s*{_D}\s*(?:{_BOLD}\s*\{{\s*\\?[A-Za-z]+\s*\}}|\\?[A-Za-z][A-Za-z0-9_]*)\s*"
+    r"(?:\^\s*(?:\\top|T))?\s*"
+)
+
+
+class NotLinear(Exception):
+    """The right side of a differential is not linear in dX (witnessed at ``probe``, where it
+    has the value ``claimed`` and the true differential ``true``)."""
+
+    def __init__(self, message: str, probe: dict, claimed, true):
+        super().__init__(message)
+        self.probe, self.claimed, self.true = probe, claimed, true
+
+
+class Unsure(Exception):
+    """The engine cannot tell whether the right side is linear in dX."""
+
+
+def normalize_claim(text: str) -> str:
+    """``\\mathbf{0}`` and ``\\mathbf{0}^\\top`` (a zero vector or matrix) as ``0``."""
+    return _ZERO.sub(" 0 ", text)
+
+
+def is_differential(text) -> bool:
+    """Whether ``text`` is a differential ``d f = ...`` / ``dY = ...``."""
+    if not isinstance(text, str) or text.count("=") != 1:
+        return False
+    return _LEFT.fullmatch(text.split("=")[0]) is not None
+
+
+def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1) -> Expr:
+    """The derivative of ``f`` by ``wrt`` (in ``layout``) that the differential ``text`` states."""
+    if "[" in wrt or order != 1:
+        raise EinderivError("a differential claim is for a first derivative by a whole variable")
+    if wrt not in f.variables:
+        raise EinderivError(f"{wrt} is not a variable of the expression")
+    right = normalize_claim(text.split("=", 1)[1])
+    d = f"d{wrt}"
+    bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
+    right = re.sub(rf"{_D}\s*{bold}", rf"\\mathrm{{{d}}}" if "\\" in right else d, right)
+    if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
+        if right.strip() != "0":
+            raise EinderivError(f"the differential {text.strip()!r} does not mention d{wrt}")
+        right = f"0 sum({d})"
+    info = f.variables[wrt]
+    dims = tuple(x for x in info.dims if x is not None)
+    where = "; ".join(p for p in (declarations_of(f), declaration(d, info.kind, dims)) if p)
+    rhs = parse(right, where, what="claim")
+    stated = diff(rhs, d, layout=layout)
+    if T.mentions(stated.term, d):
+        _witness_nonlinear(f, rhs, d, wrt)
+        raise Unsure(f"einderiv cannot tell whether {right.strip()} is linear in {d}")
+    _witness_nonlinear(f, rhs, d, wrt, constant_only=True)
+    variables = {k: v for k, v in stated.variables.items() if k != d}
+    return Expr(
+        stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
+    )
+
+
+def _witness_nonlinear(f: Expr, rhs: Expr, d: str, wrt: str, constant_only: bool = False):
+    """Raise ``NotLinear`` with the probe where the right side is not 0 at dX = 0, or where
+    doubling dX does not double it."""
+    rng = np.random.default_rng(5)
+    sizes = {}
+    for _ in range(6):
+        probe = {}
+        for name, info in rhs.variables.items():
+            if info.kind == "integer":
+                probe[name] = int(rng.integers(1, 4))
+                continue
+            shape = tuple(sizes.setdefault(x, int(rng.integers(2, 4))) for x in info.dims)
+            value = rng.integers(-3, 4, size=shape).astype(float)
+            if info.kind == "symmetric":
+                value = value + value.T
+            probe[name] = value
+        try:
+            zero = np.asarray(rhs(**{**probe, d: 0 * probe[d]}))
+            one = np.asarray(rhs(**probe))
+            two = np.asarray(rhs(**{**probe, d: 2 * probe[d]}))
+        except EinderivError:
+            continue
+        if not (np.all(np.isfinite(zero)) and np.all(np.isfinite(one))):
+            continue
+        scale = 1.0 + float(np.max(np.abs(one), initial=0.0))
+        if np.max(np.abs(zero), initial=0.0) > 1e-9 * scale:
+            message = f"the right side is not 0 at {d} = 0, so it is not a differential"
+        elif not constant_only and np.max(np.abs(two - 2 * one), initial=0.0) > 1e-9 * scale:
+            message = f"the right side is not linear in {d}"
+        else:
+            continue
+        try:
+            true = _true_differential(f, wrt, probe, d)
+        except EinderivError:
+            continue
+        raise NotLinear(message, probe, one, true)
+
+
+def _true_differential(f: Expr, wrt: str, probe: dict, d: str) -> np.ndarray:
+    """dY at ``probe``: the Jacobian contracted with the direction ``probe[d]``."""
+    jacobian = diff(f, wrt, layout="jacobian")
+    values = {k: v for k, v in probe.items() if k in f.variables}
+    array = np.asarray(jacobian(**values))
+    direction = np.asarray(probe[d])
+    return np.tensordot(array, direction, axes=direction.ndim)
+
+
+def require_bound_axes(claim: Expr, expected: Expr) -> None:
+    """Refuse an index-notation claim of order >= 3 whose indices do not name the derivative's."""
+    if claim.slots is not None or len(claim.axes) < 3:
+        return
+    if sorted(i.name for i in claim.axes) == sorted(i.name for i in expected.axes):
+        return
+    raise EinderivError(
+        f"the index claim has {len(claim.axes)} free indices and nothing says which is which; "
+        "bind them with an identity such as 'd (A X B)[i,j] / d X[k,l] = A[i,k] B[l,j]' "
+        "(check_identity, einderiv check --identity), or differentiate by X[k,l] with the "
+        "expression's own indices written, e.g. (A X B)[i,j]"
+    )
+
+
+def expected_derivative(f: Expr, wrt: str, layout: str, order: int) -> Expr:
+    """The engine's derivative (``order`` 1) or Hessian (``order`` 2) in ``layout``."""
+    if order == 1:
+        return diff(f, wrt, layout=layout)
+    if order != 2:
+        raise EinderivError(f"order must be 1 or 2, not {order!r}")
+    if "[" in wrt:
+        raise EinderivError("a Hessian claim is by a whole variable, such as x or X")
+    return hessian(f, wrt, layout=layout)

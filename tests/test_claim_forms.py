@@ -1,0 +1,242 @@
+"""Claims in LaTeX, as differentials, in bound index notation, and Hessian claims (SPEC 8).
+
+Each row is judged against central finite differences of the ORIGINAL function written in plain
+numpy here, with the claim also written in plain numpy: check must say "right" exactly when the
+claim's numpy value equals the finite differences (never "right" for a wrong claim).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fd import close, gen, hessian_fd, jacobian_fd, rng_for, to_layout
+
+import einderiv as ed
+
+inv = np.linalg.inv
+
+
+def _args(rng):
+    n = 3
+    return {
+        "X": gen(rng, n, n) + 2 * np.eye(n),
+        "A": gen(rng, n, n),
+        "B": gen(rng, n, n),
+        "x": gen(rng, n),
+    }
+
+
+SQUARE = "X: matrix(n, n); A: matrix(n, n); B: matrix(n, n); x: vector(n)"
+
+# (expression, numpy f, variable, claim, numpy claim in numerator layout)
+LATEX = [
+    # d tr(X'AX)/dX = X'(A + A')
+    (
+        "tr(X' A X)",
+        lambda X, A: np.trace(X.T @ A @ X),
+        "X",
+        r"\mathbf{X}^\top (\mathbf{A} + \mathbf{A}^\top)",
+        lambda X, A: X.T @ (A + A.T),
+    ),
+    (
+        "tr(X' A X)",
+        lambda X, A: np.trace(X.T @ A @ X),
+        "X",
+        r"\mathbf{X}^\top \mathbf{A}",
+        lambda X, A: X.T @ A,
+    ),
+    # d x'Ax/dx = x'(A + A')
+    (
+        "x' A x",
+        lambda x, A: x @ A @ x,
+        "x",
+        r"\mathbf{x}^\top (\mathbf{A} + \mathbf{A}^\top)",
+        lambda x, A: x @ (A + A.T),
+    ),
+    (
+        "x' A x",
+        lambda x, A: x @ A @ x,
+        "x",
+        r"2 \mathbf{x}^\top \mathbf{A}",
+        lambda x, A: 2 * x @ A,
+    ),
+    # d log|X|/dX = X^-1
+    (
+        "log(det(X))",
+        lambda X: np.log(abs(np.linalg.det(X))),
+        "X",
+        r"\mathbf{X}^{-1}",
+        lambda X: inv(X),
+    ),
+    (
+        "log(det(X))",
+        lambda X: np.log(abs(np.linalg.det(X))),
+        "X",
+        r"\mathbf{X}^{-\top}",
+        lambda X: inv(X).T,
+    ),
+    ("tr(X' A X)", lambda X, A: np.trace(X.T @ A @ X), "X", r"\mathbf{0}", lambda X, A: 0 * X),
+]
+
+
+def _numerator_fd(f, args, wrt, ndim_y):
+    jac = jacobian_fd(f, args, wrt)
+    return to_layout(jac, ndim_y, np.ndim(args[wrt]), "numerator")
+
+
+def _only(fn, args):
+    names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+    return {k: args[k] for k in names}
+
+
+@pytest.mark.parametrize("row", LATEX, ids=[r[3] for r in LATEX])
+def test_latex_claims_against_finite_differences(row):
+    expr, f, wrt, claim, claim_np = row
+    args = _args(rng_for(claim))
+    truth = _numerator_fd(f, _only(f, args), wrt, np.ndim(f(**_only(f, args))))
+    right = close(claim_np(**_only(claim_np, args)), truth, rtol=1e-4)
+    result = ed.check(expr, wrt, claim=claim, where=SQUARE)
+    assert result.verdict == ("right" if right else "wrong"), str(result)
+
+
+# (expression, numpy f, variable, differential claim, numpy dY as a function of the args and dX)
+DIFFERENTIALS = [
+    # d tr(X'AX) = tr(X'(A + A') dX)
+    (
+        "tr(X' A X)",
+        lambda X, A: np.trace(X.T @ A @ X),
+        "X",
+        "d f = tr(X' (A + A') dX)",
+        lambda X, A, dX: np.trace(X.T @ (A + A.T) @ dX),
+    ),
+    (
+        "tr(X' A X)",
+        lambda X, A: np.trace(X.T @ A @ X),
+        "X",
+        "d f = tr(X' A dX)",
+        lambda X, A, dX: np.trace(X.T @ A @ dX),
+    ),
+    # d(AXB) = A dX B
+    ("A X B", lambda X, A, B: A @ X @ B, "X", "dY = A dX B", lambda X, A, B, dX: A @ dX @ B),
+    ("A X B", lambda X, A, B: A @ X @ B, "X", "dY = B dX A", lambda X, A, B, dX: B @ dX @ A),
+    # d X^-1 = -X^-1 dX X^-1
+    (
+        "inv(X)",
+        lambda X: inv(X),
+        "X",
+        "dY = -inv(X) dX inv(X)",
+        lambda X, dX: -inv(X) @ dX @ inv(X),
+    ),
+    ("inv(X)", lambda X: inv(X), "X", "dY = inv(X) dX inv(X)", lambda X, dX: inv(X) @ dX @ inv(X)),
+    # d(XX) = dX X + X dX; (dX)^2 is not linear in dX
+    ("X X", lambda X: X @ X, "X", "dY = dX X + X dX", lambda X, dX: dX @ X + X @ dX),
+    ("X X", lambda X: X @ X, "X", "dY = dX dX", lambda X, dX: dX @ dX),
+    ("X X", lambda X: X @ X, "X", "dY = 2 X dX + X", lambda X, dX: 2 * X @ dX + X),
+    # LaTeX: d log|X| = tr(X^-1 dX)
+    (
+        "log(det(X))",
+        lambda X: np.log(abs(np.linalg.det(X))),
+        "X",
+        r"\mathrm{d} f = \operatorname{tr}(\mathbf{X}^{-1} \mathrm{d}\mathbf{X})",
+        lambda X, dX: np.trace(inv(X) @ dX),
+    ),
+    ("x' A x", lambda x, A: x @ A @ x, "x", "d f = 2 x' A dx", lambda x, A, dx: 2 * x @ A @ dx),
+    (
+        "x' A x",
+        lambda x, A: x @ A @ x,
+        "x",
+        r"d f = \mathbf{x}^\top (\mathbf{A} + \mathbf{A}^\top) d\mathbf{x}",
+        lambda x, A, dx: x @ (A + A.T) @ dx,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", DIFFERENTIALS, ids=[r[3] for r in DIFFERENTIALS])
+def test_differential_claims_against_finite_differences(row):
+    expr, f, wrt, claim, d_np = row
+    rng = rng_for(claim)
+    right = True
+    for _ in range(3):  # dY = D dX for every dX: compare with directional differences
+        args = _only(f, _args(rng))
+        direction = gen(rng, *np.shape(args[wrt]))
+        h = 1e-6
+        plus = f(**{**args, wrt: args[wrt] + h * direction})
+        minus = f(**{**args, wrt: args[wrt] - h * direction})
+        claimed = d_np(**args, **{f"d{wrt}": direction})
+        right &= close(claimed, (plus - minus) / (2 * h), rtol=1e-4)
+    result = ed.check(expr, wrt, claim=claim, where=SQUARE)
+    assert result.verdict == ("right" if right else "wrong"), str(result)
+
+
+def test_a_wrong_differential_shows_where_it_fails():
+    # dY = dX dX is not linear in dX: the counterexample's values are dY claimed and true
+    result = ed.check("X X", "X", claim="dY = dX dX")
+    X, dX = result.counterexample["X"], result.counterexample["dX"]
+    assert close(result.claimed_value, dX @ dX)
+    h = 1e-6
+    assert close(
+        result.expected_value,
+        ((X + h * dX) @ (X + h * dX) - (X - h * dX) @ (X - h * dX)) / (2 * h),
+        rtol=1e-4,
+    )
+
+
+# d(AXB)[i,j] / dX[k,l] = A[i,k] B[l,j]: indices bound by the expression and the variable
+@pytest.mark.parametrize(
+    "claim, claim_np",
+    [
+        ("A[i,k] B[l,j]", lambda A, B: np.einsum("ik,lj->ijkl", A, B)),
+        ("A[i,l] B[k,j]", lambda A, B: np.einsum("il,kj->ijkl", A, B)),
+    ],
+)
+def test_bound_index_claims_of_order_four(claim, claim_np):
+    args = _args(rng_for(claim))
+    jac = jacobian_fd(lambda X, A, B: A @ X @ B, {k: args[k] for k in "XAB"}, "X")  # S_Y + S_X
+    right = close(claim_np(args["A"], args["B"]), jac, rtol=1e-4)
+    result = ed.check("(A X B)[i,j]", "X[k,l]", claim=claim, where=SQUARE)
+    assert result.verdict == ("right" if right else "wrong")
+
+
+def test_unbound_index_claim_of_order_four_is_refused_not_guessed():
+    with pytest.raises(ed.EinderivError, match="which is which"):
+        ed.check("A X B", "X", claim="A[i,k] B[l,j]")
+
+
+# (expression, numpy f, variable, Hessian claim, numpy claim)
+HESSIANS = [
+    # d2 x'Ax / dx dx' = A + A'
+    ("x' A x", lambda x, A: x @ A @ x, "A + A'", lambda x, A: A + A.T),
+    ("x' A x", lambda x, A: x @ A @ x, "2 A", lambda x, A: 2 * A),
+    # d2 sum(exp(x)) = diag(exp(x))
+    ("sum(exp(x))", lambda x: np.sum(np.exp(x)), "diag(exp(x))", lambda x: np.diag(np.exp(x))),
+    (
+        "sum(exp(x))",
+        lambda x: np.sum(np.exp(x)),
+        "exp(x) exp(x)'",
+        lambda x: np.outer(np.exp(x), np.exp(x)),
+    ),
+]
+
+
+@pytest.mark.parametrize("row", HESSIANS, ids=[r[2] for r in HESSIANS])
+def test_hessian_claims_against_second_differences(row):
+    expr, f, claim, claim_np = row
+    args = _only(f, _args(rng_for(claim)))
+    truth = hessian_fd(f, args, "x")
+    right = close(claim_np(**args), truth, rtol=1e-3, atol=1e-5)
+    result = ed.check(expr, "x", claim=claim, where=SQUARE, order=2)
+    assert result.verdict == ("right" if right else "wrong"), str(result)
+
+
+def test_hessian_on_the_command_line(capsys):
+    from einderiv.cli import main
+
+    assert main(["check", "x' A x", "--wrt", "x", "--claim", "A + A'", "--hessian"]) == 0
+    assert main(["check", "x' A x", "--wrt", "x", "--claim", "2 A", "--hessian"]) == 1
+    assert "claim:   2 A" in capsys.readouterr().out

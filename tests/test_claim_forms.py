@@ -240,3 +240,17 @@ def test_hessian_on_the_command_line(capsys):
     assert main(["check", "x' A x", "--wrt", "x", "--claim", "A + A'", "--hessian"]) == 0
     assert main(["check", "x' A x", "--wrt", "x", "--claim", "2 A", "--hessian"]) == 1
     assert "claim:   2 A" in capsys.readouterr().out
+
+
+def test_unbound_index_claim_in_printed_order_reads_back():
+    # the engine's own index notation (free indices in alphabetical order) is the derivative
+    # d(AXB)/dX in numerator layout: D[i,j,k,l] = dY[i,j] / dX[l,k] = A[i,l] B[k,j]
+    printed = ed.diff("A X B", "X", where=SQUARE).index()
+    args = _args(rng_for("printed"))
+    A, B = args["A"], args["B"]
+    jac = jacobian_fd(lambda X: A @ X @ B, {"X": args["X"]}, "X")
+    assert close(np.einsum("il,kj->ijkl", A, B), to_layout(jac, 2, 2, "numerator"))
+    assert ed.check("A X B", "X", claim="A[i,l] B[k,j]", where=SQUARE).verdict == "right"
+    assert ed.check("A X B", "X", claim=printed, where=SQUARE).verdict == "right"
+    # wrong in every order of its indices: wrong, not refused
+    assert ed.check("A X B", "X", claim="2 A[i,l] B[k,j]", where=SQUARE).verdict == "wrong"

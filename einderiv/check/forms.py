@@ -10,8 +10,10 @@ Output:
   ``dX``, differentiated by ``dX`` (the identification rule of Magnus & Neudecker: dY = D dX for
   every dX exactly when D is the derivative); ``NotLinear`` when a probe shows the right side is
   not linear in ``dX`` (a witness), ``Unsure`` when the engine cannot tell;
-- ``require_bound_axes``: an index-notation claim of order 3 or more whose indices are not bound
-  (by the derivative's own index names) is refused: its axis order would be a guess.
+- ``unbound_axes`` / ``reorderings``: an index-notation claim of order 3 or more whose indices are
+  not bound by the derivative's own index names is read in alphabetical order (as ``Expr.index``
+  prints); when that reading is not the derivative but another order of its indices is, the
+  caller refuses the claim (``AMBIGUOUS``): which index is which would be a guess.
 Invariants: ``dX`` takes X's kind and dimensions; the claim's other names are read with the
 expression's declarations; nothing here judges the claim, it only says what it states.
 """
@@ -34,7 +36,8 @@ __all__ = [
     "differential_claim",
     "is_differential",
     "normalize_claim",
-    "require_bound_axes",
+    "reorderings",
+    "unbound_axes",
 ]
 
 _BOLD = r"\\(?:mathbf|boldsymbol|bm|mathrm)"
@@ -147,18 +150,35 @@ def _true_differential(f: Expr, wrt: str, probe: dict, d: str) -> np.ndarray:
     return np.tensordot(array, direction, axes=direction.ndim)
 
 
-def require_bound_axes(claim: Expr, expected: Expr) -> None:
-    """Refuse an index-notation claim of order >= 3 whose indices do not name the derivative's."""
+def unbound_axes(claim: Expr, expected: Expr) -> bool:
+    """An index-notation claim of order >= 3 whose indices do not name the derivative's: its
+    free indices are read in alphabetical order (the order ``Expr.index`` prints)."""
     if claim.slots is not None or len(claim.axes) < 3:
-        return
-    if sorted(i.name for i in claim.axes) == sorted(i.name for i in expected.axes):
-        return
-    raise EinderivError(
-        f"the index claim has {len(claim.axes)} free indices and nothing says which is which; "
-        "bind them with an identity such as 'd (A X B)[i,j] / d X[k,l] = A[i,k] B[l,j]' "
-        "(check_identity, einderiv check --identity), or differentiate by X[k,l] with the "
-        "expression's own indices written, e.g. (A X B)[i,j]"
-    )
+        return False
+    return sorted(i.name for i in claim.axes) != sorted(i.name for i in expected.axes)
+
+
+def reorderings(claim: Expr, y_order: int) -> list[Expr]:
+    """The claim with its axes in the other orders a reader could mean: Y's indices among
+    themselves, X's among themselves (the alphabetical order itself excluded)."""
+    from itertools import permutations
+
+    axes = claim.axes
+    out = []
+    for ys in permutations(axes[:y_order]):
+        for xs in permutations(axes[y_order:]):
+            if ys + xs != axes:
+                out.append(Expr(claim.term, ys + xs, claim.variables, claim.index_dims))
+    return out[:23]
+
+
+AMBIGUOUS = (
+    "the index claim has {n} free indices and nothing says which is which: read in alphabetical "
+    "order ({names}) it is not the derivative, but in another order it is; bind them with an "
+    "identity such as 'd (A X B)[i,j] / d X[k,l] = A[i,k] B[l,j]' (check_identity, einderiv "
+    "check --identity), or differentiate by X[k,l] with the expression's own indices written, "
+    "e.g. (A X B)[i,j]"
+)
 
 
 def expected_derivative(f: Expr, wrt: str, layout: str, order: int) -> Expr:

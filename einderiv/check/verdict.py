@@ -44,13 +44,15 @@ from einderiv.check.diagnose import (
 )
 from einderiv.check.domain import conditions, uncovered
 from einderiv.check.forms import (
+    AMBIGUOUS,
     NotLinear,
     Unsure,
     differential_claim,
     expected_derivative,
     is_differential,
     normalize_claim,
-    require_bound_axes,
+    reorderings,
+    unbound_axes,
 )
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
@@ -135,9 +137,13 @@ def _check(
             else None,
             question=question,
         )
-    if not differential:
-        require_bound_axes(claimed, expected)
-    return _Judge(f, expected, claimed, claim_text, question).verdict()
+    result = _Judge(f, expected, claimed, claim_text, question).verdict()
+    if result.verdict != "right" and not differential and unbound_axes(claimed, expected):
+        for other in reorderings(claimed, len(f.axes)):  # another reading right: a guess
+            if _Judge(f, expected, other, claim_text, question).verdict().verdict == "right":
+                names = ", ".join(i.name for i in claimed.axes)
+                raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))
+    return result
 
 
 _ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate

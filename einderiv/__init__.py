@@ -10,6 +10,8 @@ The pipeline, one stage package per pass (imports run one way, from ``ir`` upwar
 """
 
 from einderiv.api import LAYOUTS, Expr, codegen, diff, hessian, parse, read_differential
+from einderiv.check.audit import audit
+from einderiv.check.identity import check_identity
 from einderiv.check.verdict import CheckResult, check
 from einderiv.errors import EinderivError, EvaluationError, ParseError, ShapeError
 
@@ -23,7 +25,9 @@ __all__ = [
     "Expr",
     "ParseError",
     "ShapeError",
+    "audit",
     "check",
+    "check_identity",
     "codegen",
     "diff",
     "hessian",

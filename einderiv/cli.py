@@ -194,7 +194,13 @@ def _no_matrix_form(g) -> str:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    """``check``: the n-th --claim is the derivative by the n-th --wrt."""
+    """``check``: the n-th --claim is the derivative by the n-th --wrt (or ``--identity``)."""
+    if args.identity is not None:
+        return _run_identity(args)
+    if args.expr is None or not args.wrt or not args.claim:
+        raise ed.EinderivError(
+            "check needs EXPR, --wrt X and --claim CLAIM, or a whole identity with --identity"
+        )
     if len(args.claim) != len(args.wrt):
         raise ed.EinderivError(
             f"give one --claim per --wrt (got {len(args.wrt)} --wrt and {len(args.claim)} "
@@ -223,6 +229,33 @@ def _run_check(args: argparse.Namespace) -> int:
     if "wrong" in verdicts:
         return EXIT_WRONG
     return EXIT_OK if all(v == "right" for v in verdicts) else EXIT_UNDECIDED
+
+
+def _run_identity(args: argparse.Namespace) -> int:
+    """``check --identity TEXT``: the left side names the expression and the variable."""
+    if args.expr is not None or args.wrt or args.claim or args.hessian:
+        raise ed.EinderivError(
+            "--identity takes the whole identity: give no EXPR, --wrt, --claim or --hessian"
+        )
+    result = ed.check_identity(args.identity, where=_where(args), layout=args.layout)
+    if args.json:
+        from einderiv.check.audit import result_json
+
+        _print_json([result_json(result)])
+    else:
+        print(str(result).rstrip("\n"))
+    return {"right": EXIT_OK, "wrong": EXIT_WRONG}.get(result.verdict, EXIT_UNDECIDED)
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    """``audit FILE``: every displayed identity of the file checked; exit 1 if any is wrong."""
+    from einderiv.check.audit import as_json, markdown, read_document
+
+    text = read_document(args.file)
+    lines = ed.audit(text, where=_where(args), layout=args.layout)
+    show = as_json if args.format == "json" else markdown
+    print(show(lines, args.file, args.layout).rstrip("\n"))
+    return EXIT_WRONG if any(a.verdict == "wrong" for a in lines) else EXIT_OK
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -256,9 +289,12 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("always", ReadAsProduct)
             try:
                 args.notes = []  # the runners' notes, printed with einderiv's warnings
-                run = {"diff": _run_diff, "hessian": _run_diff, "serve": _run_serve}.get(
-                    args.command, _run_check
-                )
+                run = {
+                    "diff": _run_diff,
+                    "hessian": _run_diff,
+                    "serve": _run_serve,
+                    "audit": _run_audit,
+                }.get(args.command, _run_check)
                 code = run(args)
                 sys.stdout.flush()  # a full disk is found here, not at exit
                 return code

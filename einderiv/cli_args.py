@@ -110,13 +110,16 @@ def _sub(commands, name: str, help: str, description: str, epilog: str):
     )
 
 
-def _common(sub: argparse.ArgumentParser, default_layout: str) -> None:
+def _common(sub: argparse.ArgumentParser, default_layout: str, optional: bool = False) -> None:
     sub.add_argument(
-        "expr", metavar="EXPR", help="the expression, e.g. \"tr(X' A X)\"; '-': standard input"
+        "expr",
+        metavar="EXPR",
+        nargs="?" if optional else None,
+        help="the expression, e.g. \"tr(X' A X)\"; '-': standard input",
     )
     sub.add_argument(
         "--wrt",
-        required=True,
+        required=not optional,
         action="append",
         metavar="X",
         help="the variable to differentiate by, e.g. X, or X[i,j] for the elementwise "
@@ -210,19 +213,49 @@ def build_parser() -> argparse.ArgumentParser:
         "is not (with a counterexample and the right answer).",
         _CHECK_EPILOG,
     )
-    _common(check, "numerator")
+    _common(check, "numerator", optional=True)
     check.add_argument(
         "--claim",
-        required=True,
         action="append",
         metavar="CLAIM",
         help="the claimed derivative (one per --wrt): matrix notation, LaTeX, index notation, "
         "or a differential such as 'd f = tr(G dX)' or 'dY = A dX B'",
     )
     check.add_argument(
+        "--identity",
+        metavar="TEXT",
+        help="a whole identity instead of EXPR, --wrt and --claim: "
+        "'\\frac{\\partial tr(X^\\top A X)}{\\partial X} = X^\\top (A + A^\\top)', "
+        "'d tr(X' A X) / dX = X' (A + A')', 'd (A X B)[i,j] / d X[k,l] = A[i,k] B[l,j]'",
+    )
+    check.add_argument(
         "--hessian",
         action="store_true",
         help="each claim is the Hessian (second derivative) of the scalar EXPR",
+    )
+
+    audit = _sub(
+        commands,
+        "audit",
+        "check every displayed identity of a Markdown or LaTeX file",
+        "Find every displayed identity (d Y / d X = ...) of FILE ($$...$$, \\[...\\], "
+        "equation and align environments), check each and print a table: label, identity, "
+        "verdict (right, wrong, undecided, unreadable with the reason), the correct right side "
+        "and a counterexample for the wrong ones. Exit code 1 if any identity is wrong.",
+        "example:\n  einderiv audit notes.md --layout denominator --format json\n",
+    )
+    audit.add_argument("file", metavar="FILE", help="a Markdown or LaTeX file")
+    audit.add_argument(
+        "--where", action="append", metavar="DECLS", help="declarations for every identity"
+    )
+    audit.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="numerator",
+        help="the document's layout (default: numerator)",
+    )
+    audit.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="markdown or json"
     )
 
     serve = _sub(

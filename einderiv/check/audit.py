@@ -1,0 +1,276 @@
+"""Auditing a document: every displayed identity of a Markdown or LaTeX text checked (SPEC 8).
+
+Input: the text of a document, ``where`` declarations and the layout for all its identities.
+Output: ``audit`` gives one ``AuditLine`` per identity, in document order: its line, its label
+(``(C11)``, ``\\tag{...}``), the identity, the verdict (right, wrong, undecided, or unreadable with
+the reason) and ``check``'s ``CheckResult``; ``markdown`` and ``as_json`` print them; and
+``read_document`` reads a file or says in one message why it cannot.
+Invariants:
+- displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``gather``/``multline``
+  environments; rows are split at ``\\\\`` (a row starting with ``&`` continues the one before),
+  then at ``\\quad``; a segment ``(C11)`` is the label of the identities after it, a remark in
+  parentheses is dropped; a chain ``A = B = C`` pairs every derivative side with every other;
+- a display without a derivative is not an identity and is not listed; an identity that cannot
+  be read is a line with the reason, never an exception; the verdicts are ``check``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from einderiv.check.identity import check_identity, is_derivative, mentions_derivative, split_top
+from einderiv.check.result import CheckResult
+from einderiv.errors import EinderivError
+
+__all__ = ["AuditLine", "as_json", "audit", "markdown", "read_document", "result_json"]
+
+MAX_BYTES = 2_000_000
+_DISPLAY = re.compile(
+    r"\$\$(?P<dollars>.+?)\$\$|\\\[(?P<brackets>.+?)\\\]"
+    r"|\\begin\{(?P<env>(?:equation|align|gather|multline|eqnarray)\*?)\}(?P<body>.+?)\\end\{(?P=env)\}",
+    re.DOTALL,
+)
+_LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One identity of a document and its verdict ("unreadable": ``reason`` says why)."""
+
+    line: int
+    label: str
+    identity: str
+    verdict: str
+    reason: str
+    result: CheckResult | None = None
+
+    @property
+    def ok(self) -> bool | None:
+        return {"right": True, "wrong": False}.get(self.verdict)
+
+
+def audit(text, where: str | None = None, layout: str = "numerator") -> list[AuditLine]:
+    """Every displayed identity of ``text`` (Markdown or LaTeX), checked in ``layout``."""
+    if not isinstance(text, str):
+        raise EinderivError(f"audit takes the document's text, not {type(text).__name__}")
+    lines = []
+    for line, label, identity, problem in identities(text):
+        if problem:
+            lines.append(AuditLine(line, label, identity, "unreadable", problem))
+            continue
+        try:
+            result = check_identity(identity, where=where, layout=layout)
+        except EinderivError as error:
+            reason = str(error).split("\n", 1)[0]
+            lines.append(AuditLine(line, label, identity, "unreadable", reason))
+            continue
+        why = result.reason if result.verdict != "right" else result.method or result.reason
+        lines.append(AuditLine(line, label, identity, result.verdict, why, result))
+    return lines
+
+
+def identities(text: str) -> list[tuple[int, str, str, str]]:
+    """(line, label, identity text, problem or "") for each identity of each display."""
+    found = []
+    for match in _DISPLAY.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
+        for label, chain in _chains(body):
+            found += [(line, label, identity, problem) for identity, problem in _pairs(chain)]
+    return found
+
+
+def _chains(body: str) -> list[tuple[str, str]]:
+    """(label, chain) for each ``A = B = ...`` of a display."""
+    body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
+    body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
+    rows: list[str] = []
+    for row in _rows(body):
+        if row.lstrip().startswith("&") and rows:
+            rows[-1] += " " + row.replace("&", " ")
+        else:
+            rows.append(row.replace("&", " "))
+    out = []
+    for row in rows:
+        tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
+        row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
+        label = f"({tags[0]})" if tags else ""
+        for segment in split_top(row.replace("\\qquad", "\\quad"), "\\quad"):
+            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
+            named = _LABEL.fullmatch(bare)
+            if named:
+                label = f"({named.group(1)})"
+            elif bare and not (bare.startswith("(") and "\\text" in segment):
+                out.append((label, segment.strip()))
+    return out
+
+
+def _rows(body: str) -> list[str]:
+    """``body`` split at ``\\\\`` outside environments and braces."""
+    rows, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        if body.startswith("\\\\", i) and depth == 0:
+            rows.append(body[start:i])
+            i += 2
+            start = i
+            continue
+        if body.startswith("\\begin", i) or body[i] == "{":
+            depth += 1
+        elif body.startswith("\\end", i) or body[i] == "}":
+            depth -= 1
+        i += 2 if body[i] == "\\" else 1
+    rows.append(body[start:])
+    return [r for r in rows if r.strip()]
+
+
+def _pairs(chain: str) -> list[tuple[str, str]]:
+    """(identity, problem) for each derivative side paired with each other side."""
+    chain = chain.strip().rstrip(".,;").strip()
+    if not mentions_derivative(chain):
+        return []
+    parts = [p.strip() for p in split_top(chain, "=")]
+    if len(parts) == 1:
+        return [(chain, "no '=': not an identity")]
+    lefts = [p for p in parts if is_derivative(p)]
+    rights = [p for p in parts if p not in lefts]
+    if not lefts:
+        return [(chain, "the left side is not a derivative of a form einderiv reads")]
+    if not rights:
+        return [(chain, "every side is a derivative: there is no right side to check")]
+    return [(f"{left} = {right}", "") for left in lefts for right in rights]
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _compact(value) -> str:
+    """An array on one line, integers without decimals."""
+    array = np.asarray(value, dtype=float)
+    if np.all(np.isfinite(array)) and np.all(np.round(array) == array):
+        array = array.astype(np.int64)
+        text = np.array2string(array, separator=", ", max_line_width=10**6)
+    else:
+        text = np.array2string(array, separator=", ", precision=6, max_line_width=10**6)
+    return re.sub(r"\s+", " ", text)
+
+
+def counterexample_text(result: CheckResult | None) -> str:
+    """``X = [[1, 0], [1, 1]]; A = ...; claimed ...; true ...`` (empty when there is none)."""
+    if result is None or result.counterexample is None:
+        return ""
+    parts = [f"{name} = {_compact(v)}" for name, v in result.counterexample.items()]
+    if result.claimed_value is not None:
+        parts.append(f"claimed {_compact(result.claimed_value)}")
+    if result.expected_value is not None:
+        parts.append(f"true {_compact(result.expected_value)}")
+    return "; ".join(parts)
+
+
+def _cell(text: str, code: bool = False) -> str:
+    text = re.sub(r"\s+", " ", text).strip().replace("|", "\\|")
+    return f"`{text}`" if code and text else text
+
+
+def markdown(lines: list[AuditLine], source: str, layout: str = "numerator") -> str:
+    """The audit as a Markdown report: a summary, then one table row per identity."""
+    counts = {v: sum(1 for a in lines if a.verdict == v) for v in _VERDICTS}
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
+    out = [
+        f"# einderiv audit of {source}",
+        "",
+        f"{len(lines)} identities ({layout} layout): {summary}.",
+        "",
+        "| line | label | identity | verdict | why | correct right side | counterexample |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for a in lines:
+        wrong = a.verdict == "wrong" and a.result is not None
+        why = a.reason
+        if a.result is not None and a.result.diagnosis:
+            why += f"; {a.result.diagnosis}"
+        correct = str(a.result.expected) if wrong else ""
+        verdict = a.verdict if a.verdict == "right" else f"**{a.verdict}**"
+        cells = [
+            str(a.line),
+            a.label,
+            _cell(a.identity, code=True),
+            verdict,
+            _cell(why),
+            _cell(correct, code=True),
+            _cell(counterexample_text(a.result) if wrong else ""),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+_VERDICTS = ("right", "wrong", "undecided", "unreadable")
+
+
+def _plain(value):
+    if value is None:
+        return None
+    return np.asarray(value, dtype=float).tolist()
+
+
+def result_json(result: CheckResult) -> dict:
+    """A ``CheckResult`` as plain JSON values."""
+    expected = result.expected
+    return {
+        "question": result.question,
+        "verdict": result.verdict,
+        "claim": result.claim_text,
+        "reason": result.reason,
+        "method": result.method or None,
+        "diagnosis": result.diagnosis,
+        "expected": None if expected is None else str(expected),
+        "expected_latex": None if expected is None else expected.latex(),
+        "counterexample": None
+        if result.counterexample is None
+        else {k: _plain(v) for k, v in result.counterexample.items()},
+        "claimed_value": _plain(result.claimed_value),
+        "expected_value": _plain(result.expected_value),
+    }
+
+
+def as_json(lines: list[AuditLine], source: str, layout: str = "numerator") -> str:
+    """The audit as one JSON document."""
+    items = []
+    for a in lines:
+        item = {"line": a.line, "label": a.label, "identity": a.identity, "verdict": a.verdict}
+        item["reason"] = a.reason
+        if a.result is not None:
+            item["check"] = result_json(a.result)
+        items.append(item)
+    counts = {v: sum(1 for a in lines if a.verdict == v) for v in _VERDICTS}
+    document = {"file": source, "layout": layout, "counts": counts, "identities": items}
+    return json.dumps(document, indent=1)
+
+
+def read_document(path: str) -> str:
+    """The text of the file at ``path``; an ``EinderivError`` (one message) if it is missing,
+    not a file, larger than ``MAX_BYTES`` or not UTF-8 text."""
+    file = Path(path)
+    if not file.exists():
+        raise EinderivError(f"{path}: no such file")
+    if not file.is_file():
+        raise EinderivError(f"{path}: not a file")
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise EinderivError(
+                f"{path}: too large to audit ({size:,} bytes; the limit is {MAX_BYTES:,})"
+            )
+        data = file.read_bytes()
+    except OSError as error:
+        raise EinderivError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if b"\x00" in data:
+        raise EinderivError(f"{path}: not a text file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EinderivError(f"{path}: not a text file (it is not UTF-8)") from None

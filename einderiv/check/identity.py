@@ -1,0 +1,235 @@
+"""Whole identities: ``\\frac{\\partial Y}{\\partial X} = RHS`` read and checked (SPEC 8).
+
+Input: the identity's text, ``where`` declarations (they override the conventions), the layout.
+Output: ``read_identity`` gives an ``Identity`` (the expression and the variable from the left
+side, the claim from the right side, the declarations); ``check_identity`` its ``CheckResult``.
+Left sides read: ``\\frac{\\partial Y}{\\partial X}``, ``\\frac{d Y}{d X}`` (also ``\\dfrac``,
+``\\mathrm{d}``, and the operator form ``\\frac{\\partial}{\\partial X} Y``), ``\\partial Y /
+\\partial X``, ``dY/dX``, and the index form ``d Y[i,j] / d X[k,l]`` (the claim's free indices are
+bound by name to the left side's, so their order is never guessed).
+Invariants:
+- kinds follow the usual typesetting conventions in LaTeX: a bold lower-case letter
+  (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``) is a vector, a bold or plain upper-case letter a
+  matrix, a plain lower-case letter a scalar, except a plain letter in the exponent of a bold
+  matrix (``\\mathbf{X}^k``), an integer; ``where`` overrides any of them;
+- a text that is not an identity of one of these forms (no ``=``, several, a left side that is
+  not a derivative, a variable that does not occur in the expression, a right side that contains
+  derivatives) is an ``EinderivError`` saying why; the verdict itself is ``check``'s, with its
+  soundness rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from einderiv.api import parse
+from einderiv.check.result import CheckResult
+from einderiv.errors import EinderivError, guarded
+from einderiv.ir import index_ir as T
+
+__all__ = ["Identity", "check_identity", "conventions", "read_identity", "split_top"]
+
+_FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
+_D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
+_OPEN, _CLOSE = "({[", ")}]"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """``d expr / d wrt = claim``, with the declarations it is read with."""
+
+    text: str
+    expr: str
+    wrt: str
+    claim: str
+    where: str
+
+
+def split_top(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside brackets, braces and environments."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if (
+            depth <= 0
+            and text.startswith(sep, i)
+            and not re.match(
+                r"[A-Za-z]", text[i + len(sep) : i + len(sep) + 1] if sep[-1].isalpha() else ""
+            )
+        ):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        if text.startswith("\\begin", i):
+            depth += 1
+        elif text.startswith("\\end", i):
+            depth -= 1
+        elif text.startswith("\\", i):  # a command (\{ or \left( are not brackets of ours)
+            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            i += len(match.group(0)) if match else 1
+            continue
+        c = text[i]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _group(text: str, pos: int) -> tuple[str, int]:
+    """The braced group starting at ``pos`` (after spaces): its inside and the end position."""
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos >= len(text) or text[pos] != "{":
+        raise EinderivError("a \\frac without its two braced groups")
+    depth = 0
+    for i in range(pos, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[pos + 1 : i], i + 1
+    raise EinderivError("an unclosed brace in \\frac")
+
+
+def is_derivative(text: str) -> bool:
+    """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
+    try:
+        _left(text)
+    except EinderivError:
+        return False
+    return True
+
+
+def mentions_derivative(text: str) -> bool:
+    """Whether ``text`` contains a derivative anywhere (a rule rather than a claim)."""
+    pattern = r"\\partial(?![A-Za-z])|\u2202|\\[dt]?frac\s*\{\s*(?:d(?![a-ce-z]{2})|\\mathrm\s*\{\s*d\s*\})"
+    return re.search(pattern, text) is not None
+
+
+def _left(text: str) -> tuple[str, str]:
+    """The expression and the variable of a left side, as written."""
+    s = text.strip().replace("\u2202", "\\partial ")
+    frac = re.match(r"\\[dt]?frac\s*", s)
+    if frac:
+        top, end = _group(s, frac.end())
+        bottom, end = _group(s, end)
+        rest = s[end:].strip()
+    else:
+        halves = split_top(s, "/")
+        if len(halves) != 2:
+            raise EinderivError("the left side is not a derivative such as dY/dX")
+        top, bottom = halves
+        rest = ""
+    expr, var = _strip_d(top), _strip_d(bottom)
+    if expr is None or var is None:
+        raise EinderivError("the left side is not a derivative: write d or \\partial on both")
+    if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
+        raise EinderivError("a second derivative in an identity is not read; use check(order=2)")
+    if not expr.strip():
+        expr, rest = rest, ""
+    if rest or not expr.strip():
+        raise EinderivError("the left side is not a derivative of one expression")
+    return expr.strip(), var.strip()
+
+
+def _strip_d(text: str) -> str | None:
+    match = re.match(rf"\s*{_D}\s*", text)
+    return text[match.end() :] if match else None
+
+
+def _variable(text: str) -> str:
+    """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
+    s = re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
+    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", s.strip())
+    if not s:
+        raise EinderivError("the left side names no variable to differentiate by")
+    if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):
+        raise EinderivError(
+            f"a derivative by a transpose ({text.strip()}) is layout notation; write it by the "
+            "variable itself and choose the layout"
+        )
+    if not re.fullmatch(r"[A-Za-z]\w*(?:\s*\[\s*\w+(?:\s*,\s*\w+)*\s*\])?", s):
+        raise EinderivError(
+            f"the variable {text.strip()!r} is not a variable name (entries are written X[i,j])"
+        )
+    return re.sub(r"\s+", "", s)
+
+
+def conventions(text: str) -> dict[str, str]:
+    """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
+    "integer"; names written both bold and plain are "conflict"."""
+    kinds: dict[str, str] = {}
+    bold = set()
+    for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
+        names = re.findall(r"\\([A-Za-z]+)", inside) or re.findall(r"[A-Za-z]", inside)
+        bold.update(names)
+    for name in bold:
+        if name[0].islower():
+            kinds[name] = "vector"
+    exponents = set()
+    for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):
+        exponents.update(re.findall(r"(?<!\\)\b[a-z]\b", power.strip("{}")))
+    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
+    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
+    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
+    plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
+    for letter in set(re.findall(r"[a-z]", plain)):
+        kind = "integer" if letter in exponents else "scalar"
+        kinds[letter] = "conflict" if letter in bold else kind
+    return kinds
+
+
+def _declared(where: str | None) -> set[str]:
+    return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
+
+
+def read_identity(text, where: str | None = None) -> Identity:
+    """The identity ``text`` read (see the module docstring); an ``EinderivError`` says why not."""
+    if not isinstance(text, str):
+        raise EinderivError(f"an identity is text, not {type(text).__name__}")
+    sides = split_top(text, "=")
+    if len(sides) == 1:
+        raise EinderivError("no '=': not an identity (write d Y / d X = the derivative)")
+    if len(sides) > 2:
+        raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
+    left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
+    expr, var = _left(left)
+    wrt = _variable(var)
+    if not claim:
+        raise EinderivError("the right side is empty")
+    if mentions_derivative(claim):
+        raise EinderivError(
+            "the right side contains derivatives (a rule about unspecified functions), not an "
+            "expression einderiv can check"
+        )
+    declared = _declared(where)
+    parts = [where.strip()] if where and where.strip() else []
+    if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
+        for name, kind in sorted(conventions(f"{expr} {var} {claim}").items()):
+            if name in declared:
+                continue
+            if kind == "conflict":
+                raise EinderivError(
+                    f"{name} is written both bold and plain; declare its kind with where="
+                )
+            parts.append(f"{name}: {kind}")
+    return Identity(text.strip(), expr, wrt, claim, "; ".join(parts))
+
+
+@guarded
+def check_identity(text, where: str | None = None, layout: str = "numerator") -> CheckResult:
+    """Read ``d Y / d X = RHS`` (LaTeX or plain) and judge RHS as the derivative of Y by X."""
+    from einderiv.check.verdict import _check
+
+    identity = read_identity(text, where)
+    f = parse(identity.expr, identity.where or None)
+    name = identity.wrt.split("[")[0]
+    if name not in f.variables or (not T.mentions(f.term, name) and name not in _declared(where)):
+        raise EinderivError(
+            f"{name} does not occur in {identity.expr}; declare it with where= to check a "
+            "zero derivative"
+        )
+    question = identity.text if "[" in identity.wrt else f"{identity.text} ({layout} layout)"
+    return _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)

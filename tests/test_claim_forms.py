@@ -254,3 +254,62 @@ def test_unbound_index_claim_in_printed_order_reads_back():
     assert ed.check("A X B", "X", claim=printed, where=SQUARE).verdict == "right"
     # wrong in every order of its indices: wrong, not refused
     assert ed.check("A X B", "X", claim="2 A[i,l] B[k,j]", where=SQUARE).verdict == "wrong"
+
+
+# -- symmetric conventions (SPEC 2, Srinivasan & Panda 2023) ------------------------------------
+
+
+def test_symmetric_convention_is_wrong_with_its_name():
+    # d log|S| / dS over symmetric S is S^-1 ((G + G')/2 with G = S^-T), not 2 S^-1 - S^-1 .* I
+    from fd import spd, symmetric_fd
+
+    S = spd(rng_for("sym"), 3)
+    truth = symmetric_fd(lambda S: np.log(np.linalg.det(S)), {"S": S}, "S")
+    assert close(inv(S), truth, rtol=1e-4)
+    textbook = 2 * inv(S) - inv(S) * np.eye(3)
+    assert not close(textbook, truth, rtol=1e-4)
+    r = ed.check("log(det(S))", "S", claim="2 inv(S) - inv(S) .* I", where="S: symmetric(n)")
+    assert r.verdict == "wrong"
+    assert "Srinivasan & Panda" in r.diagnosis and "G + G' - G .* I" in r.diagnosis
+    r = ed.check("tr(S A)", "S", claim="A + A' - A .* I", where="S: symmetric(n)")
+    assert r.verdict == "wrong" and "Srinivasan & Panda" in r.diagnosis
+
+
+def test_claim_right_only_for_a_symmetric_constant():
+    # d x'Ax/dx = (A + A') x (denominator); 2 A x only when A = A'
+    rng = rng_for("symA")
+    x, A = gen(rng, 3), gen(rng, 3, 3)
+    fd_of = lambda A: jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    assert not close(2 * A @ x, fd_of(A), rtol=1e-4)
+    As = (A + A.T) / 2
+    assert close(2 * As @ x, fd_of(As), rtol=1e-4)
+    r = ed.check("x' A x", "x", claim="2 A x", layout="denominator")
+    assert r.verdict == "wrong"
+    assert r.diagnosis == "right only if A is symmetric; declare `A: symmetric(n)`"
+    # and declared symmetric, the claim is right
+    assert (
+        ed.check(
+            "x' A x", "x", claim="2 A x", layout="denominator", where="A: symmetric(n)"
+        ).verdict
+        == "right"
+    )
+
+
+# -- display in notebooks -----------------------------------------------------------------------
+
+
+def test_result_reprs_carry_latex_that_reads_back():
+    import re
+
+    r = ed.check("tr(inv(X) A)", "X", claim="-inv(X)' A inv(X)'", where=SQUARE)
+    md, page = r._repr_markdown_(), r._repr_html_()
+    claim_tex, correct_tex = re.findall(r"\$([^$]+)\$", md)[:2]
+    args = _args(rng_for("repr"))
+    X, A = args["X"], args["A"]
+    truth = _numerator_fd(lambda X: np.trace(inv(X) @ A), {"X": X}, "X", 0)
+    # the correct form's LaTeX reads back to the derivative; the claim's to the claim
+    assert close(ed.parse(correct_tex, where=SQUARE)(X=X, A=A), truth, rtol=1e-4)
+    assert close(ed.parse(claim_tex, where=SQUARE)(X=X, A=A), -inv(X).T @ A @ inv(X).T)
+    assert "wrong" in page and "<pre>" in page  # the counterexample block
+    right = ed.check("tr(inv(X) A)", "X", claim="-inv(X) A inv(X)", where=SQUARE)
+    assert "correct:" not in right._repr_markdown_()

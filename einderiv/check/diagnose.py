@@ -35,6 +35,11 @@ def diagnosis(
     """The kind of mistake, from the true value ``want`` and the claim's ``got`` at ``probe``."""
     if want.ndim >= 2 and close(got, np.transpose(want)):
         return layout_hint(expected)
+    found = _symmetric_convention(expected, want, got) or _symmetric_constant(
+        expected, claim, probe, want
+    )
+    if found:
+        return found
     ratio = _constant_ratio(got, want)
     if ratio is not None:
         if ratio == -1:
@@ -52,6 +57,53 @@ def diagnosis(
             value = None
         if value is not None and value.shape == want.shape and close(value, want):
             return "the product order is reversed"
+    return None
+
+
+def _target(expected: Expr):
+    origin = expected._origin
+    return None if origin is None else expected.variables.get(origin[2].name)
+
+
+def _symmetric_convention(expected: Expr, want: np.ndarray, got: np.ndarray) -> str | None:
+    """G + G' - G .* I (= 2G - diag(G)) for a symmetric variable, G the unconstrained gradient:
+    the derivative there is (G + G')/2 = ``want``, so the claim is 2 want - want .* I."""
+    info = _target(expected)
+    if info is None or info.kind != "symmetric" or want.ndim != 2 or got.shape != want.shape:
+        return None
+    if close(want, 2 * want - want * np.eye(len(want))):  # diagonal: no difference to show
+        return None
+    if not close(got, 2 * want - want * np.eye(len(want))):
+        return None
+    return (
+        "this is the convention G + G' - G .* I (2G - diag(G)) for a symmetric matrix, which "
+        'is not the gradient (Srinivasan & Panda, "What is the gradient of a scalar function '
+        "of a symmetric matrix?\", 2023); the derivative over symmetric matrices is (G + G')/2: "
+        f"{expected}"
+    )
+
+
+def _symmetric_constant(expected: Expr, claim: Expr, probe: dict, want) -> str | None:
+    """The claim is right at the probe once a square constant matrix is made symmetric."""
+    target = expected._origin[2].name if expected._origin is not None else None
+    for name, info in claim.variables.items():
+        value = probe.get(name)
+        if name == target or info.kind != "matrix" or value is None:
+            continue
+        value = np.asarray(value, dtype=float)
+        if value.ndim != 2 or value.shape[0] != value.shape[1] or close(value, value.T):
+            continue
+        changed = {**probe, name: (value + value.T) / 2}
+        try:
+            true = np.asarray(
+                expected(**{k: v for k, v in changed.items() if k in expected.variables})
+            )
+            said = np.asarray(claim(**{k: v for k, v in changed.items() if k in claim.variables}))
+        except EinderivError:
+            continue
+        if true.shape == said.shape and close(said, true):
+            dim = info.dims[0]
+            return f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"
     return None
 
 

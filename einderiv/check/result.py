@@ -10,11 +10,13 @@ decimals so a counterexample can be checked by hand.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
 
 from einderiv.api import Expr
+from einderiv.errors import EinderivError
 
 __all__ = ["CheckResult"]
 
@@ -47,6 +49,13 @@ class CheckResult:
     def ok(self) -> bool | None:
         return {"right": True, "wrong": False, "undecided": None}[self.verdict]
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the verdict with the LaTeX of the claim and of the correct form."""
+        return _markdown(self)
+
+    def _repr_html_(self) -> str:
+        return _html(self)
+
     def __str__(self) -> str:
         lines = [f"{self.verdict}: {self.question}", f"  claim:   {self.claim_text}"]
         if self.verdict != "right":
@@ -62,6 +71,55 @@ class CheckResult:
                 lines.append(_show_value("    claimed value: ", self.claimed_value))
             lines.append(_show_value("    true value:    ", self.expected_value))
         return "\n".join(lines)
+
+
+def _latex_of(e: Expr | None, text: str) -> str:
+    try:
+        return e.latex() if e is not None else ""
+    except EinderivError:
+        return ""
+
+
+def _markdown(r: CheckResult) -> str:
+    claim = _latex_of(r.claim, r.claim_text)
+    lines = [f"**{r.verdict}**: `{r.question}`", ""]
+    lines.append(f"- claim: ${claim}$" if claim else f"- claim: `{r.claim_text}`")
+    if r.verdict != "right":
+        lines.append(f"- correct: ${_latex_of(r.expected, '')}$ (`{r.expected}`)")
+    lines.append(f"- {r.reason}" + (f" ({r.method})" if r.method else ""))
+    if r.diagnosis:
+        lines.append(f"- diagnosis: {r.diagnosis}")
+    if r.counterexample is not None:
+        block = [_show_value(f"{k} = ", v) for k, v in r.counterexample.items()]
+        if r.claimed_value is not None:
+            block.append(_show_value("claimed value: ", r.claimed_value))
+        if r.expected_value is not None:
+            block.append(_show_value("true value:    ", r.expected_value))
+        lines += ["", "```", *block, "```"]
+    return "\n".join(lines)
+
+
+def _html(r: CheckResult) -> str:
+    esc = html.escape
+    claim = _latex_of(r.claim, r.claim_text)
+    parts = [f"<p><b>{esc(r.verdict)}</b>: <code>{esc(r.question)}</code></p>", "<ul>"]
+    shown = f"\\({esc(claim)}\\)" if claim else f"<code>{esc(r.claim_text)}</code>"
+    parts.append(f"<li>claim: {shown}</li>")
+    if r.verdict != "right":
+        latex = esc(_latex_of(r.expected, ""))
+        parts.append(f"<li>correct: \\({latex}\\) (<code>{esc(str(r.expected))}</code>)</li>")
+    parts.append(f"<li>{esc(r.reason)}" + (f" ({esc(r.method)})" if r.method else "") + "</li>")
+    if r.diagnosis:
+        parts.append(f"<li>diagnosis: {esc(r.diagnosis)}</li>")
+    parts.append("</ul>")
+    if r.counterexample is not None:
+        block = [_show_value(f"{k} = ", v) for k, v in r.counterexample.items()]
+        if r.claimed_value is not None:
+            block.append(_show_value("claimed value: ", r.claimed_value))
+        if r.expected_value is not None:
+            block.append(_show_value("true value:    ", r.expected_value))
+        parts.append("<pre>" + esc("\n".join(block)) + "</pre>")
+    return "\n".join(parts)
 
 
 def _show_value(prefix: str, value) -> str:

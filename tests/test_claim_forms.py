@@ -313,3 +313,13 @@ def test_result_reprs_carry_latex_that_reads_back():
     assert "wrong" in page and "<pre>" in page  # the counterexample block
     right = ed.check("tr(inv(X) A)", "X", claim="-inv(X) A inv(X)", where=SQUARE)
     assert "correct:" not in right._repr_markdown_()
+
+
+def test_differential_with_a_constant_term_is_never_right():
+    # (k-1)(k-2)(k-3) X is 0 only for k in 1..3: dY = A dX B + that is not a differential
+    k = 5
+    X = np.eye(2)
+    assert (k - 1) * (k - 2) * (k - 3) * X[0, 0] != 0
+    where = SQUARE + "; k: integer"
+    r = ed.check("A X B", "X", claim="dY = A dX B + (k-1)*(k-2)*(k-3)*X", where=where)
+    assert r.verdict != "right"

@@ -25,6 +25,7 @@ import re
 import numpy as np
 
 from einderiv.api import Expr, diff, hessian, parse
+from einderiv.calculus.simplify import simplify
 from einderiv.check.claims import declarations_of
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
@@ -97,6 +98,10 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         _witness_nonlinear(f, rhs, d, wrt)
         raise Unsure(f"einderiv cannot tell whether {right.strip()} is linear in {d}")
     _witness_nonlinear(f, rhs, d, wrt, constant_only=True)
+    token = "\\mathrm{" + d + "}" if "\\" in right else d
+    zeroed = parse(right.replace(token, f"(0 {token})"), where, what="claim")
+    if not isinstance(simplify(zeroed.term), T.Zero):  # a constant term no probe showed
+        raise Unsure(f"einderiv cannot show that the right side is 0 at {d} = 0")
     variables = {k: v for k, v in stated.variables.items() if k != d}
     return Expr(
         stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots

@@ -1,9 +1,12 @@
-"""The long robustness profile: tests/test_properties.py, tests/test_fuzz.py and
-tests/test_properties_second.py with every
-example count multiplied (EINDERIV_LONG=1), then a summary of what was checked.
+"""The long robustness profile: tests/test_properties.py, tests/test_fuzz.py,
+tests/test_properties_second.py and tests/test_check_properties.py with every
+example count multiplied (EINDERIV_LONG=1; the check properties run 40 x factor expressions),
+then, with ``--fuzz-seconds``, the random fuzz of check and index() read-back
+(tests/check_fuzz.py), and a summary of what was checked.
 
     python tests/robustness_long.py              # factor 10 (a few minutes)
     python tests/robustness_long.py --factor 50  # longer
+    python tests/robustness_long.py --factor 3 --fuzz-seconds 200   # the documented run
     python tests/robustness_long.py --depth      # also search the deepest nesting handled
 
 Run from the repository root. Prints the pytest result line and the counters the two test
@@ -29,6 +32,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factor", type=int, default=10, help="multiply example counts")
     parser.add_argument("--depth", action="store_true", help="search the deepest nesting")
+    parser.add_argument(
+        "--fuzz-seconds", type=float, default=0.0, help="then run tests/check_fuzz.py this long"
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
     args = parser.parse_args()
 
@@ -40,6 +46,8 @@ def main() -> int:
         EINDERIV_STATS=str(tmp / "properties.json"),
         EINDERIV_FUZZ_STATS=str(tmp / "fuzz.json"),
         EINDERIV_SECOND_STATS=str(tmp / "second.json"),
+        EINDERIV_CHECK_EXAMPLES=str(40 * args.factor),
+        EINDERIV_CHECK_STATS=str(tmp / "check.json"),
     )
     cmd = [
         sys.executable,
@@ -51,6 +59,7 @@ def main() -> int:
         "tests/test_properties.py",
         "tests/test_fuzz.py",
         "tests/test_properties_second.py",
+        "tests/test_check_properties.py",
         *args.pytest_args,
     ]
     start = time.time()
@@ -58,7 +67,14 @@ def main() -> int:
     tail = [line for line in done.stdout.splitlines() if line.strip()][-15:]
     print("\n".join(tail))
     print(f"\n[{time.time() - start:.0f} s, factor {args.factor}]")
-    for name in ("properties", "fuzz", "second"):
+    code = done.returncode
+    if args.fuzz_seconds > 0:
+        fuzz = [sys.executable, "tests/check_fuzz.py", "--seconds", str(args.fuzz_seconds)]
+        fuzz += ["--out", str(tmp / "check_fuzz.json")]
+        found = subprocess.run(fuzz, check=False, cwd=ROOT, capture_output=True, text=True)
+        print(found.stderr[-3000:], end="")  # false "right" verdicts and crashes, if any
+        code = code or found.returncode
+    for name in ("properties", "fuzz", "second", "check", "check_fuzz"):
         path = tmp / f"{name}.json"
         if path.exists():
             print(f"\n{name}:")
@@ -71,7 +87,7 @@ def main() -> int:
         print("\ndeepest nesting handled (parse, print, diff, codegen, hessian, check):")
         for family in sorted(test_fuzz.NESTINGS):
             print(f"  {family:10s} {test_fuzz._deepest(family)}", flush=True)
-    return done.returncode
+    return code
 
 
 if __name__ == "__main__":

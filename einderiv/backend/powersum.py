@@ -151,11 +151,16 @@ def _doubling(increasing, decreasing, n, count):
     size_p, size_q = p.shape[0], q.shape[0]
     s = np.zeros((size_p, size_p, size_q, size_q))  # S(m), m = 0
     pm, qm, eye_q = np.eye(size_p), np.eye(size_q), np.eye(size_q)
+    shape = s.shape
+
+    def right(s, m):  # the last axis of s times m, as one matrix product
+        return (s.reshape(-1, size_q) @ m).reshape(shape)
+
     for bit in bin(n)[2:]:
-        s = np.einsum("ijkl,lm->ijkm", s, qm) + np.einsum("ai,ijkl->ajkl", pm, s)  # m -> 2m
+        s = right(s, qm) + (pm @ s.reshape(size_p, -1)).reshape(shape)  # m -> 2m
         pm, qm = pm @ pm, qm @ qm
         if bit == "1":  # m -> m + 1
-            s = np.einsum("ijkl,lm->ijkm", s, q) + pm[:, :, None, None] * eye_q
+            s = right(s, q) + pm[:, :, None, None] * eye_q
             pm, qm = pm @ p, qm @ q
     mats = increasing + decreasing
     rows = tuple(m.shape[0] for _, m, _ in mats)

@@ -80,8 +80,17 @@ def closest(name: str, candidates) -> str | None:
     return found[0] if found else None
 
 
-def out_of_memory(error: MemoryError) -> EvaluationError:
-    """A ``MemoryError`` as an ``EvaluationError`` that says what did not fit."""
+# what numpy raises (a ValueError) for an array larger than any machine: sizes too large
+_TOO_BIG = ("array is too big", "Maximum allowed dimension exceeded")
+
+
+def out_of_memory(error: Exception) -> Exception:
+    """A ``MemoryError``, or numpy's ``ValueError`` for an array too big for any machine, as an
+    ``EvaluationError`` that says what did not fit; any other exception is returned as it is."""
+    if type(error) is ValueError and str(error).startswith(_TOO_BIG):
+        return EvaluationError(f"the sizes given are too large for an array ({error})")
+    if not isinstance(error, MemoryError):
+        return error
     said = str(error).strip()
     return EvaluationError(
         "not enough memory"
@@ -106,6 +115,11 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             raise EinderivError("the expression is nested too deeply to process") from None
         except MemoryError as error:  # numpy says how much: "Unable to allocate 7.28 TiB ..."
             raise out_of_memory(error) from None
+        except ValueError as error:  # numpy: "array is too big" (EinderivErrors pass as they are)
+            converted = out_of_memory(error)
+            if converted is error:
+                raise
+            raise converted from None
         finally:
             if old < _RECURSION:
                 sys.setrecursionlimit(old)

@@ -89,6 +89,16 @@ def test_size_too_large_for_memory():
     assert np.array_equal(f(n=3), np.eye(3))
 
 
+@pytest.mark.parametrize("n", [10**10, 10**19, 10**30])
+def test_size_beyond_any_array(n):
+    # numpy refuses such arrays with a ValueError ("array is too big", "Maximum allowed
+    # dimension exceeded"), or a size beyond 2^62 is refused before any array is made
+    f = ed.parse("I")
+    for fn in (f, f.compile()):
+        with pytest.raises(ed.EvaluationError, match="too large"):
+            fn(n=n)
+
+
 def test_dimension_too_large_says_so():
     with pytest.raises(ed.ParseError, match="too large: a size has at most 18 digits"):
         ed.parse("x' x", where="x: vector(99999999999999999999)")

@@ -247,7 +247,12 @@ def _bind_compound(name, dim, size, shape, dims, where):
         )
 
 
+MAX_SIZE = 2**62  # numpy's dimensions are 64-bit signed; no array has a larger axis
+
+
 def _positive_int(name, value) -> int:
+    if isinstance(value, (int, np.integer)) and MAX_SIZE < value:
+        raise EvaluationError(f"the size {name} = {value:.3g} is too large (at most 2^62)")
     if isinstance(value, (int, np.integer)) and value > 0:
         return int(value)
     raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")

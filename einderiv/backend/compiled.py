@@ -124,7 +124,7 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
                 raise EvaluationError(binding.positional_message(expr))
             try:
                 return compiled.call(values)
-            except MemoryError as error:
+            except (MemoryError, ValueError) as error:
                 raise out_of_memory(error) from None
 
         fn.entry_source = None
@@ -213,5 +213,8 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     lines.append("    return _call(_kw)")
     # a MemoryError (sizes too large for the machine) is an EvaluationError; try costs nothing
     body = [f"    {part}" for line in lines[2:] for part in line.split("\n")]
-    handler = ["    except MemoryError as _error:", "        raise _oom(_error) from None"]
+    handler = [
+        "    except (MemoryError, ValueError) as _error:",
+        "        raise _oom(_error) from None",
+    ]
     return "\n".join(lines[:2] + ["    try:"] + body + handler) + "\n"

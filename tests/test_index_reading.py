@@ -108,3 +108,50 @@ def test_quadratic_forms_product_derivative_reads_back():
     assert_close(g(**values), expected)
     for text in (str(g), g.index()):
         assert_close(ed.parse(text, where=where)(**values), expected)
+
+
+# -- found by the random read-back fuzz (tests/check_fuzz.py) ---------------------------------
+
+
+def test_determinant_of_an_identity_is_one_whatever_its_size():
+    # det(diag(q ./ q)) = det(I) = 1: d((det(W + 3I) - log(p)') / det(I))/dp = -diag(1 ./ p),
+    # and its index form no longer holds an unsized det(I) (which did not read back)
+    where = "p: vector(2); W: matrix(3, 3); q: vector(3)"
+    p = np.array([0.5, 2.0])
+    g = ed.diff("(det(W + 3 * I) - log(p)^T) / det(diag(q ./ q))", "p", where=where)
+    values = {"p": p, "W": np.eye(3), "q": np.array([1.0, -2.0, 3.0])}
+    expected = -np.diag(1 / p)
+    assert_close(g(**values), expected)
+    back = ed.parse(g.index(), where=where)
+    assert_close(back(p=p, **{d: 2 for d in back.shape if isinstance(d, str)}), expected)
+    # d(x'x det(I) + logdet(I))/dx = 2 x': no size of I is needed once det(I) = 1
+    x = np.array([1.0, -2.0, 0.5])
+    assert_close(ed.diff("x' x det(I) + logdet(I)", "x")(x=x), 2 * x)
+
+
+def test_index_names_past_the_pool_keep_one_size():
+    # a long index form (d/dS of (cos(inv(S)) + a^2 tr(A))^2, two sizes) ran out of pool names;
+    # the fallback names a15, a16, ... stood for two sizes at once and did not parse
+    where = "a: scalar; A: matrix(d3, d3); S: symmetric(d2)"
+    rng = rng_for("pool-names")
+    s = rng.standard_normal((2, 2))
+    s = s + s.T + 4 * np.eye(2)
+    values = {"S": s, "A": rng.standard_normal((3, 3)), "a": 0.7}
+    g = ed.diff("(cos(S^-1) + a^2 tr(A))^2", "S", where=where, layout="jacobian")
+    back = ed.parse(g.index(), where=where)
+    assert_close(back(**values), g(**values))
+
+    # and g is the derivative: central differences along symmetric directions
+    # (dS = (E_ij + E_ji) / 2), of the numpy function, entry by entry
+    def f(S):  # ^2 of a matrix is the matrix product M M
+        m = np.cos(np.linalg.inv(S)) + 0.7**2 * np.trace(values["A"])
+        return m @ m
+
+    eps, fd = 1e-6, np.zeros((2, 2, 2, 2))
+    for i in range(2):
+        for j in range(2):
+            e = np.zeros((2, 2))
+            e[i, j] += 0.5
+            e[j, i] += 0.5
+            fd[:, :, i, j] = (f(s + eps * e) - f(s - eps * e)) / (2 * eps)
+    assert_close(g(**values), fd)

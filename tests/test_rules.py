@@ -95,6 +95,8 @@ EXAMPLES = {
     "prod_same_base": T.Prod((T.Var("x", (i,)), T.Pow(T.Var("x", (i,)), T.Num(Fraction(2))))),
     "prod_merge_powers": T.Prod((X(i, k), X(k, j)), (k,)),
     "delta_diagonal": T.Prod((T.Delta(i, i), T.Var("x", (i,)))),
+    "det_of_identity": T.Prod((T.Det(T.Delta(p, q), (p, q)), T.Var("x", (i,)))),
+    "logdet_of_identity": T.Add((T.LogDet(T.Delta(p, q), (p, q)), T.Var("s", ()))),
     "pow_simple": T.Pow(T.Var("x", (i,)), T.Num(Fraction(1))),
     "func_inverse_pair": T.Func("log", T.Func("exp", T.Var("x", (i,)))),
     "matpow_trivial": T.MatPow(X(p, q), (p, q), T.affine(1), (i, j)),

@@ -337,6 +337,21 @@ def delta_diagonal(t: T.Delta):
     return T.Ones(t.a) if t.a == t.b else None
 
 
+def _is_identity(t) -> bool:
+    base = t.base
+    return isinstance(base, T.Delta) and base.a != base.b and {base.a, base.b} == set(t.bound)
+
+
+@rule(T.Det, "det(delta) -> 1  (the identity of any size)", needs=(T.Delta,))
+def det_of_identity(t: T.Det):
+    return T.Num(Fraction(1)) if _is_identity(t) else None
+
+
+@rule(T.LogDet, "logdet(delta) -> 0  (the identity of any size)", needs=(T.Delta,))
+def logdet_of_identity(t: T.LogDet):
+    return T.Num(Fraction(0)) if _is_identity(t) else None
+
+
 @rule(T.Pow, "u^1 -> u;  u^0 -> 1;  2^3 -> 8;  (u^p)^n -> u^(p n) for integer n")
 def pow_simple(t: T.Pow):
     base, p = t.base, t.exponent

@@ -127,31 +127,3 @@ def test_determinant_of_an_identity_is_one_whatever_its_size():
     # d(x'x det(I) + logdet(I))/dx = 2 x': no size of I is needed once det(I) = 1
     x = np.array([1.0, -2.0, 0.5])
     assert_close(ed.diff("x' x det(I) + logdet(I)", "x")(x=x), 2 * x)
-
-
-def test_index_names_past_the_pool_keep_one_size():
-    # a long index form (d/dS of (cos(inv(S)) + a^2 tr(A))^2, two sizes) ran out of pool names;
-    # the fallback names a15, a16, ... stood for two sizes at once and did not parse
-    where = "a: scalar; A: matrix(d3, d3); S: symmetric(d2)"
-    rng = rng_for("pool-names")
-    s = rng.standard_normal((2, 2))
-    s = s + s.T + 4 * np.eye(2)
-    values = {"S": s, "A": rng.standard_normal((3, 3)), "a": 0.7}
-    g = ed.diff("(cos(S^-1) + a^2 tr(A))^2", "S", where=where, layout="jacobian")
-    back = ed.parse(g.index(), where=where)
-    assert_close(back(**values), g(**values))
-
-    # and g is the derivative: central differences along symmetric directions
-    # (dS = (E_ij + E_ji) / 2), of the numpy function, entry by entry
-    def f(S):  # ^2 of a matrix is the matrix product M M
-        m = np.cos(np.linalg.inv(S)) + 0.7**2 * np.trace(values["A"])
-        return m @ m
-
-    eps, fd = 1e-6, np.zeros((2, 2, 2, 2))
-    for i in range(2):
-        for j in range(2):
-            e = np.zeros((2, 2))
-            e[i, j] += 0.5
-            e[j, i] += 0.5
-            fd[:, :, i, j] = (f(s + eps * e) - f(s - eps * e)) / (2 * eps)
-    assert_close(g(**values), fd)

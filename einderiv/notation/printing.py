@@ -109,8 +109,8 @@ class _Printer:
                     chosen = self.summed_pool[self.counter]
                 else:
                     chosen = f"a{self.counter}"
-                    while chosen in self.taken or self.sizes.get(chosen, i.dim) != i.dim:
-                        self.counter += 1  # a name stands for one size, past the pool too
+                    while chosen in self.taken:
+                        self.counter += 1
                         chosen = f"a{self.counter}"
                 self.counter += 1
             self.names[i] = chosen

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from einderiv.backend import binding
+from einderiv.backend import binding, native
 from einderiv.backend.plan import make_plan
 from einderiv.backend.plan_values import safe_name
 from einderiv.backend.render import Render
@@ -96,7 +96,10 @@ class CompiledExpr:
         return EvaluationError(f"no value given for {name}")
 
     def call(self, values: dict):
-        """The careful path: every argument converted and checked by ``binding.bind``."""
+        """The careful path: every argument converted and checked by ``binding.bind``; arrays
+        of another library or dtype than numpy's float64 by ``native.call``, which keeps them."""
+        if self.backend != "numpy" or not _plain(values):
+            return native.call(self, values)
         arrays, dims, ints = binding.bind(self.expr, values)
         args = []
         for name in self.params:
@@ -105,6 +108,15 @@ class CompiledExpr:
                 raise self.missing(name)
             args.append(value)
         return self.program(tuple(map(dims.get, self.dim_names)))(*args)
+
+
+def _plain(values: dict) -> bool:
+    """No array that is not float64 numpy (those keep their dtype: ``native``)."""
+    for value in values.values():
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and (type(value) is not np.ndarray or dtype != np.float64):
+            return False
+    return True
 
 
 def compile_expr(expr, backend: str = "numpy") -> Callable:

@@ -1,11 +1,13 @@
 """Run-time helpers of compiled programs: the names a rendered program calls, per backend.
 
-Input: a backend name (``numpy``, ``torch``, ``jax``, or ``_generic_numpy`` for tests).
+Input: a backend name (``numpy``, ``torch``, ``jax``, ``dask``, or ``_generic_numpy`` for tests).
 Output: ``namespace(backend)``, the globals a rendered program runs in; for standalone code,
 ``DEFINED``, the source of the numpy helpers a generated program defines, and ``ALIASES``, the
 helpers it calls as numpy functions directly.
 Invariants:
-- ``numpy`` never imports torch or jax; the other two are imported only when asked for.
+- ``numpy`` never imports torch, jax or dask; each is imported only when asked for.
+- No global setting of a library is changed; constants a program makes take the dtype and device
+  of the call (``native.current()``); dask's missing linear algebra is in ``dask_linalg``.
 - Every helper a rendered program may call exists in every backend's namespace (a test checks).
 - The standalone helpers are plain numpy: generated code imports nothing from einderiv.
 """
@@ -21,11 +23,12 @@ import warnings
 import numpy as np
 import opt_einsum as oe
 
+from einderiv.backend import native
 from einderiv.backend.powersum import MAX_SUM_TERMS, _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
-BACKENDS = ("numpy", "torch", "jax")
+BACKENDS = ("numpy", "torch", "jax", "dask")
 FUNCTIONS = tuple(ELEMENTWISE)  # each one's implementations are in its registry record
 
 
@@ -213,6 +216,25 @@ def _optional(module: str, name: str):
         ) from None
 
 
+def _torch_to(torch):
+    def to(x):  # the call's dtype and device (native.current) for anything not yet a tensor
+        if isinstance(x, torch.Tensor):
+            return x
+        dtype, device = native.current()
+        return torch.as_tensor(x, dtype=dtype or torch.float64, device=device)
+
+    return to
+
+
+def _jax_to(jax, jnp):
+    def to(x):  # the call's dtype, else jax's default float (float32 unless x64 is enabled)
+        if isinstance(x, jax.Array):
+            return x
+        return jnp.asarray(x, dtype=native.current()[0])
+
+    return to
+
+
 def namespace(backend: str) -> dict:
     if backend == "numpy":
         return _numpy_namespace()
@@ -221,26 +243,40 @@ def namespace(backend: str) -> dict:
         return _generic_namespace(
             torch,
             "torch",
-            to=lambda x: torch.as_tensor(x, dtype=torch.float64),
+            to=_torch_to(torch),
             linalg=torch.linalg,
             permute=torch.permute,
             sum_=lambda x, axes: torch.sum(x, dim=axes),
             tensordot=lambda a, b, axes: torch.tensordot(a, b, dims=axes),
             diagonal=lambda x: torch.diagonal(x).clone(),
         )
-    if backend == "jax":
+    if backend == "jax":  # no global setting: float64 needs the user's jax_enable_x64
         jax = _optional("jax", "JAX")
         jnp = importlib.import_module("jax.numpy")
-        jax.config.update("jax_enable_x64", True)
         return _generic_namespace(
             jnp,
             "jax",
-            to=lambda x: jnp.asarray(x, dtype=jnp.float64),
+            to=_jax_to(jax, jnp),
             linalg=jnp.linalg,
             permute=jnp.transpose,
             sum_=lambda x, axes: jnp.sum(x, axis=axes),
             tensordot=lambda a, b, axes: jnp.tensordot(a, b, axes=axes),
             diagonal=jnp.diagonal,
+        )
+    if backend == "dask":
+        _optional("dask", "dask")
+        from einderiv.backend import dask_linalg
+
+        da = importlib.import_module("dask.array")
+        return _generic_namespace(
+            da,
+            "dask",
+            to=dask_linalg.to,
+            linalg=dask_linalg,
+            permute=da.transpose,
+            sum_=lambda x, axes: da.sum(x, axis=axes),
+            tensordot=lambda a, b, axes: da.tensordot(a, b, axes=axes),
+            diagonal=da.diagonal,
         )
     if backend == "_generic_numpy":  # the torch/jax code path, run on numpy (for tests)
         return _generic_namespace(

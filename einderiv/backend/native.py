@@ -1,0 +1,241 @@
+"""Arrays as their libraries hold them: binding and precision of compiled programs.
+
+Input: a compiled plan (``compiled.CompiledExpr``) and the keyword values of a call.
+Output: ``call(compiled, values)``, the program's value as an array of the inputs' library with
+their dtype (float32 in, float32 out) and, for torch, their device.
+Invariants:
+- An array of the backend's own type (``torch.Tensor``, ``jax.Array`` -- tracers included --,
+  ``dask.array.Array``, a floating ``numpy.ndarray`` on numpy) is never converted: its rank and
+  sizes are read from ``.shape`` only, so autograd, ``jax.jit``/``vmap``/``grad`` tracing and
+  dask's laziness pass through the program.
+- Everything else (lists, numbers, integer or numpy arrays on torch/jax/dask) is checked and
+  converted by ``binding.bind_checked``, then put in the common dtype of the floating inputs
+  (float64 when there are none; on jax, jax's default float, float32 unless the user enabled
+  ``jax_enable_x64``).
+- Constants a program makes (identities, zeros, scalars) take the dtype and device of the call
+  from ``current()``, a thread-local set around the program (traced programs read it at trace
+  time, and jax retraces for a new dtype). No global setting of any library is read or changed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+import numpy as np
+
+from einderiv.backend import binding
+from einderiv.errors import EinderivError, EvaluationError
+
+_STATE = threading.local()
+
+
+def current() -> tuple:
+    """(dtype, device) of the call being run on this thread: (None, None) outside a call."""
+    return getattr(_STATE, "dtype", None), getattr(_STATE, "device", None)
+
+
+class _Library:
+    """What a backend's arrays look like: its array type, dtype promotion, conversion, cast."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        if backend in ("numpy", "_generic_numpy"):
+            self.array_type = np.ndarray
+        elif backend == "torch":
+            self.torch = importlib.import_module("torch")
+            self.array_type = self.torch.Tensor
+        elif backend == "jax":
+            self.jax = importlib.import_module("jax")
+            self.jnp = importlib.import_module("jax.numpy")
+            self.array_type = self.jax.Array
+        elif backend == "dask":
+            self.da = importlib.import_module("dask.array")
+            self.array_type = self.da.Array
+        else:  # pragma: no cover - compile_expr refuses unknown backends first
+            raise EinderivError(f"unknown backend {backend!r}")
+
+    def is_floating(self, x) -> bool:
+        if self.backend == "torch":
+            return x.is_floating_point()
+        return np.issubdtype(np.dtype(x.dtype), np.floating)
+
+    def promote(self, dtypes):
+        if self.backend == "torch":
+            out = dtypes[0]
+            for d in dtypes[1:]:
+                out = self.torch.promote_types(out, d)
+            return out
+        if self.backend == "jax":
+            return self.jnp.result_type(*dtypes)
+        return np.result_type(*dtypes)
+
+    def default(self, numpy_dtypes):
+        """The dtype when no native array is given: that of the floating numpy inputs, or
+        float64 (jax: its default float)."""
+        if self.backend == "torch":
+            if numpy_dtypes:
+                return self.torch.from_numpy(np.zeros(0, np.result_type(*numpy_dtypes))).dtype
+            return self.torch.float64
+        if self.backend == "jax":
+            dtype = np.result_type(*numpy_dtypes) if numpy_dtypes else float
+            return self.jnp.zeros((), dtype=self.jax.dtypes.canonicalize_dtype(dtype)).dtype
+        return np.result_type(*numpy_dtypes) if numpy_dtypes else np.dtype(np.float64)
+
+    def device(self, x):
+        return x.device if self.backend == "torch" else None
+
+    def convert(self, array: np.ndarray, dtype, device):
+        """A checked float64 numpy array in the call's library, dtype and device."""
+        if self.backend == "torch":
+            return self.torch.as_tensor(array, dtype=dtype, device=device)
+        if self.backend == "jax":
+            return self.jnp.asarray(array, dtype=dtype)
+        return array.astype(dtype, copy=False)
+
+    def cast(self, x, dtype, device):
+        """``x`` (a native array or a numpy scalar) in ``dtype``: the program's result."""
+        if self.backend == "torch":
+            if isinstance(x, self.torch.Tensor):
+                return x if x.dtype == dtype else x.to(dtype)
+            return self.torch.as_tensor(np.asarray(x), dtype=dtype, device=device)
+        if self.backend == "jax":
+            return x if getattr(x, "dtype", None) == dtype else self.jnp.asarray(x, dtype=dtype)
+        if self.backend == "dask":
+            if isinstance(x, self.da.Array):
+                return x if x.dtype == dtype else x.astype(dtype)
+            return np.asarray(x, dtype=dtype)
+        x = np.asarray(x)
+        return x if x.dtype == dtype else x.astype(dtype)
+
+    def symmetric(self, x) -> bool | None:
+        """Whether a concrete ``x`` is symmetric (relative tolerance of its dtype); None when
+        it cannot be known without computing or tracing (dask, jax tracers): trusted."""
+        if self.backend == "dask":
+            return None
+        if self.backend == "jax":
+            if isinstance(x, self.jax.core.Tracer):
+                return None
+            x = np.asarray(x)
+        elif self.backend == "torch":
+            x = x.detach().cpu().numpy()
+        tol = 1e-10 if x.dtype == np.float64 else 1e-5
+        scale = float(np.abs(x).max(initial=0.0))
+        return bool(np.abs(x - x.T).max(initial=0.0) <= tol * scale + 1e-12)
+
+
+_LIBRARIES: dict = {}
+
+
+def library(backend: str) -> _Library:
+    lib = _LIBRARIES.get(backend)
+    if lib is None:
+        lib = _LIBRARIES[backend] = _Library(backend)
+    return lib
+
+
+_RANK = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}
+
+
+def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
+    """(arrays, sizes, integers, dtype, device) for a call: native arrays as given, the rest
+    through ``binding.bind_checked``; raises the ``EvaluationError`` an evaluation raises."""
+    lib = library(backend)
+    native, rest = {}, {}
+    for name, value in values.items():
+        info = expr.variables.get(name)
+        if info is not None and info.kind != "integer" and isinstance(value, lib.array_type):
+            if lib.is_floating(value):
+                native[name] = value
+                continue
+            if backend == "torch":
+                value = value.detach().cpu().numpy()  # integer or boolean tensors: converted
+            elif backend == "jax" and isinstance(value, lib.jax.core.Tracer):
+                raise EvaluationError(f"{name} is traced with dtype {value.dtype}; pass floats")
+        rest[name] = value
+    numpy_dtypes = [
+        v.dtype
+        for n, v in rest.items()
+        if n in expr.variables
+        and isinstance(v, np.ndarray)
+        and np.issubdtype(v.dtype, np.floating)
+        and backend != "dask"
+    ]
+    arrays, dims, ints = binding.bind_checked(expr, rest)
+    where = {dim: f"{dim} = {size}" for dim, size in dims.items()}
+    for name, value in native.items():
+        info = expr.variables[name]
+        shape = tuple(value.shape)
+        if len(shape) != _RANK[info.kind]:
+            raise EvaluationError(
+                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
+                f"but the array given has shape {shape}"
+            )
+        if any(not isinstance(s, (int, np.integer)) for s in shape):
+            raise EvaluationError(f"{name} has sizes not known yet ({shape}); compute them first")
+        for dim, size in zip(info.dims, shape):
+            binding._bind_dim(name, info, dim, int(size), shape, dims, where)
+        if info.kind == "symmetric" and not trust_symmetric and lib.symmetric(value) is False:
+            raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
+    if native:
+        dtype = lib.promote([v.dtype for v in native.values()])
+        devices = {str(lib.device(v)) for v in native.values()}
+        if len(devices) > 1:
+            raise EvaluationError(f"the arrays are on different devices: {', '.join(devices)}")
+        device = lib.device(next(iter(native.values())))
+    else:
+        dtype, device = lib.default(numpy_dtypes), None
+    for name, array in arrays.items():
+        native[name] = lib.convert(array, dtype, device)
+    return native, dims, ints, dtype, device
+
+
+def call(compiled, values: dict, *, trust_symmetric: bool = False):
+    """The value of a compiled program for ``values``, in the inputs' library and dtype."""
+    lib = library(compiled.backend)
+    arrays, dims, ints, dtype, device = bind(
+        compiled.expr, values, compiled.backend, trust_symmetric=trust_symmetric
+    )
+    args = []
+    for name in compiled.params:
+        value = arrays.get(name, ints.get(name, _MISSING))
+        if value is _MISSING:
+            raise compiled.missing(name)
+        args.append(value)
+    run = compiled.program(tuple(map(dims.get, compiled.dim_names)))
+    saved = current()
+    _STATE.dtype, _STATE.device = dtype, device
+    try:
+        out = run(*args)
+    finally:
+        _STATE.dtype, _STATE.device = saved
+    return lib.cast(out, dtype, device)
+
+
+_MISSING = object()
+
+
+def evaluate_concrete(evaluate):
+    """The uncompiled evaluator for a symbolic sum in a program of another library: its
+    arrays are read as numpy (a traced array cannot be: a clear error)."""
+
+    def run(term, order, arrays, sizes, ints):
+        plain = {}
+        for name, value in arrays.items():
+            if type(value).__module__.startswith("torch"):
+                if value.requires_grad:
+                    raise EvaluationError(
+                        "this expression has a sum over an integer range that is evaluated "
+                        "step by step, outside torch: autograd cannot follow it"
+                    )
+                value = value.cpu().numpy()
+            try:
+                plain[name] = np.asarray(value, dtype=float)
+            except Exception:  # noqa: BLE001 - a tracer or a lazy array
+                raise EvaluationError(
+                    "this expression has a sum over an integer range that is evaluated "
+                    "step by step; it cannot be traced or run lazily (use the numpy backend)"
+                ) from None
+        return evaluate(term, order, plain, sizes, ints)
+
+    return run

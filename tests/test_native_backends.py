@@ -1,0 +1,154 @@
+"""Backends as their libraries expect (SPEC 9): dtype and device kept, no global setting
+changed, compiled functions traced by jax (jit, vmap, grad) and torch autograd.
+
+Every derivative is compared with central differences of plain numpy code written here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.native_util import fd_gradient, need, precise
+
+RNG = np.random.default_rng(15)
+N = 4
+X0 = np.eye(N) + 0.3 * RNG.standard_normal((N, N))
+A0 = RNG.standard_normal((N, N))
+W0 = RNG.standard_normal(N)
+
+# f(X) = tr(X' A X) + sum(tanh(X w)) + log|X|
+TEXT = "tr(X' A X) + sum(tanh(X w)) + log|X|"
+
+
+def f_numpy(X, A=A0, w=W0):
+    return np.trace(X.T @ A @ X) + np.sum(np.tanh(X @ w)) + np.log(abs(np.linalg.det(X)))
+
+
+GRAD_FD = fd_gradient(f_numpy, X0)
+
+
+def _native(backend, array, dtype):
+    if backend == "torch":
+        torch = need("torch")
+        return torch.tensor(np.asarray(array, dtype=dtype))
+    if backend == "jax":
+        jnp = need("jax.numpy")
+        return jnp.asarray(np.asarray(array, dtype=dtype))
+    return np.asarray(array, dtype=dtype)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_float32_in_float32_out(backend):
+    # d/dX f = (A + A') X + (1 - tanh(X w).^2) w' + inv(X)' as a gradient, in float32
+    g = ed.diff(TEXT, "X", layout="denominator")
+    fn = g.compile(backend=backend)
+    args = {n: _native(backend, v, np.float32) for n, v in (("X", X0), ("A", A0), ("w", W0))}
+    out = fn(**args)
+    assert str(out.dtype).endswith("float32")
+    assert type(out) is type(args["X"]) or backend == "jax"
+    np.testing.assert_allclose(np.asarray(out), GRAD_FD, rtol=2e-4, atol=2e-4)
+    value = ed.parse(TEXT).compile(backend=backend)(**args)
+    assert str(value.dtype).endswith("float32")
+    np.testing.assert_allclose(float(value), f_numpy(X0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
+def test_float64_stays_float64(backend):
+    g = ed.diff(TEXT, "X", layout="denominator")
+    with precise(backend):  # jax: float64 only with the user's jax_enable_x64
+        args = {n: _native(backend, v, np.float64) for n, v in (("X", X0), ("A", A0), ("w", W0))}
+        out = g.compile(backend=backend)(**args)
+        assert str(out.dtype).endswith("float64")
+        np.testing.assert_allclose(np.asarray(out), GRAD_FD, rtol=1e-6, atol=1e-7)
+
+
+def test_jax_global_configuration_untouched():
+    jax = need("jax")
+    before = jax.config.jax_enable_x64
+    fn = ed.diff(TEXT, "X").compile(backend="jax")
+    out = fn(X=X0, A=A0, w=W0)  # numpy float64 in, jax's default float out
+    assert jax.config.jax_enable_x64 == before
+    assert out.dtype == jax.numpy.zeros(()).dtype  # float32 unless the user enabled x64
+
+
+def test_torch_global_configuration_untouched():
+    torch = need("torch")
+    before = torch.get_default_dtype()
+    ed.diff(TEXT, "X").compile(backend="torch")(X=X0, A=A0, w=W0)
+    assert torch.get_default_dtype() == before
+
+
+def test_jax_jit_vmap_grad():
+    jax = need("jax")
+    jnp = need("jax.numpy")
+    f = ed.parse(TEXT).compile(backend="jax")
+    g = ed.diff(TEXT, "X", layout="denominator").compile(backend="jax")
+    with precise("jax"):
+        A, w, X = jnp.asarray(A0), jnp.asarray(W0), jnp.asarray(X0)
+        # jit: the same value as plain numpy
+        jitted = jax.jit(lambda X: f(X=X, A=A, w=w))
+        np.testing.assert_allclose(float(jitted(X)), f_numpy(X0), rtol=1e-12)
+        # grad of the compiled value: the gradient by finite differences
+        np.testing.assert_allclose(
+            np.asarray(jax.grad(lambda X: f(X=X, A=A, w=w))(X)), GRAD_FD, rtol=1e-6, atol=1e-7
+        )
+        # the compiled gradient under jit agrees too
+        np.testing.assert_allclose(
+            np.asarray(jax.jit(lambda X: g(X=X, A=A, w=w))(X)), GRAD_FD, rtol=1e-6, atol=1e-7
+        )
+        # vmap over a batch of X: one value per X, as a loop of plain numpy
+        batch = np.stack([X0, X0 + 0.1 * np.eye(N), 2 * X0])
+        got = jax.vmap(lambda X: f(X=X, A=A, w=w))(jnp.asarray(batch))
+        np.testing.assert_allclose(np.asarray(got), [f_numpy(b) for b in batch], rtol=1e-10)
+
+
+def test_torch_autograd():
+    torch = need("torch")
+    f = ed.parse(TEXT).compile(backend="torch")
+    g = ed.diff(TEXT, "X", layout="denominator")
+    X = torch.tensor(X0, requires_grad=True)
+    value = f(X=X, A=torch.tensor(A0), w=torch.tensor(W0))
+    assert value.requires_grad
+    value.backward()
+    # torch's gradient of the compiled value = finite differences = the engine's derivative
+    np.testing.assert_allclose(X.grad.numpy(), GRAD_FD, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(X.grad.numpy(), g(X=X0, A=A0, w=W0), rtol=1e-10, atol=1e-12)
+    # through a compiled gradient too: d/dX sum(G) with G the compiled gradient is a tensor
+    # with a grad_fn (second-order through autograd)
+    X2 = torch.tensor(X0, requires_grad=True)
+    grad = g.compile(backend="torch")(X=X2, A=torch.tensor(A0), w=torch.tensor(W0))
+    assert grad.grad_fn is not None
+    np.testing.assert_allclose(grad.detach().numpy(), GRAD_FD, rtol=1e-6, atol=1e-7)
+
+
+def test_torch_float32_keeps_device_and_grad():
+    torch = need("torch")
+    X = torch.tensor(X0, dtype=torch.float32, requires_grad=True)
+    out = ed.parse("x' X x").compile(backend="torch")(X=X, x=torch.ones(N))
+    assert out.dtype == torch.float32 and out.device == X.device
+    out.backward()
+    # d/dX x' X x = x x' (a gradient); x = ones
+    np.testing.assert_allclose(X.grad.numpy(), np.ones((N, N)), rtol=1e-6)
+
+
+def test_mixed_and_bad_inputs_are_clear_errors():
+    torch = need("torch")
+    fn = ed.parse("x' X x").compile(backend="torch")
+    with pytest.raises(ed.EvaluationError, match="shape"):
+        fn(X=torch.ones(3), x=torch.ones(3))
+    with pytest.raises(ed.EvaluationError, match="disagree"):
+        fn(X=torch.ones((3, 3)), x=torch.ones(2))
+    with pytest.raises(ed.EvaluationError, match="complex"):
+        fn(X=np.ones((2, 2)) * 1j, x=torch.ones(2))
+
+
+def test_symbolic_sum_under_autograd_is_refused():
+    # a sum over an integer range is evaluated outside torch: no silent wrong gradient
+    torch = need("torch")
+    g = ed.diff("tr(X^k B)", "X", where="k: integer")
+    fn = g.compile(backend="torch")
+    X = torch.tensor(X0, requires_grad=True)
+    with pytest.raises(ed.EvaluationError, match="autograd"):
+        fn(X=X, B=torch.tensor(A0), k=2)

@@ -72,3 +72,30 @@ def matrix_power(m, power: int):
     if result is None:
         return da.eye(m.shape[0], chunks=m.chunks[0], dtype=m.dtype)
     return result
+
+
+def elementwise(fn):
+    """A registry function's numpy implementation applied block by block (lazily)."""
+
+    def apply(x):
+        x = to(x)
+        return x.map_blocks(lambda b: np.asarray(fn(b), dtype=b.dtype), dtype=x.dtype)
+
+    return apply
+
+
+def rowwise(fn, reduces: bool):
+    """A function of each row (softmax, logsumexp): the last axis in one chunk, then blocks."""
+
+    def apply(x):
+        x = to(x)
+        if x.ndim == 0:
+            return x
+        x = x.rechunk({x.ndim - 1: -1})
+        if reduces:
+            return x.map_blocks(
+                lambda b: np.asarray(fn(b), dtype=b.dtype), drop_axis=x.ndim - 1, dtype=x.dtype
+            )
+        return x.map_blocks(lambda b: np.asarray(fn(b), dtype=b.dtype), dtype=x.dtype)
+
+    return apply

@@ -6,7 +6,7 @@ their dtype (float32 in, float32 out) and, for torch, their device.
 Invariants:
 - An array of the backend's own type (``torch.Tensor``, ``jax.Array`` -- tracers included --,
   ``dask.array.Array``, a floating ``numpy.ndarray`` on numpy) is never converted: its rank and
-  sizes are read from ``.shape`` only, so autograd, ``jax.jit``/``vmap``/``grad`` tracing and
+  sizes are checked by ``binding.bind_checked`` on a zero-strided stand-in of its shape, so autograd, ``jax.jit``/``vmap``/``grad`` tracing and
   dask's laziness pass through the program.
 - Everything else (lists, numbers, integer or numpy arrays on torch/jax/dask) is checked and
   converted by ``binding.bind_checked``, then put in the common dtype of the floating inputs
@@ -134,9 +134,6 @@ def library(backend: str) -> _Library:
     return lib
 
 
-_RANK = {"scalar": 0, "vector": 1, "matrix": 2, "symmetric": 2}
-
-
 def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
     """(arrays, sizes, integers, dtype, device) for a call: native arrays as given, the rest
     through ``binding.bind_checked``; raises the ``EvaluationError`` an evaluation raises."""
@@ -161,20 +158,15 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
         and np.issubdtype(v.dtype, np.floating)
         and backend != "dask"
     ]
-    arrays, dims, ints = binding.bind_checked(expr, rest)
-    where = {dim: f"{dim} = {size}" for dim, size in dims.items()}
-    for name, value in native.items():
-        info = expr.variables[name]
+    for name, value in native.items():  # checked by their shapes: zero-strided stand-ins
         shape = tuple(value.shape)
-        if len(shape) != _RANK[info.kind]:
-            raise EvaluationError(
-                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
-                f"but the array given has shape {shape}"
-            )
         if any(not isinstance(s, (int, np.integer)) for s in shape):
             raise EvaluationError(f"{name} has sizes not known yet ({shape}); compute them first")
-        for dim, size in zip(info.dims, shape):
-            binding._bind_dim(name, info, dim, int(size), shape, dims, where)
+        rest[name] = np.broadcast_to(np.float64(0.0), shape)
+    arrays, dims, ints = binding.bind_checked(expr, rest)
+    for name, value in native.items():
+        del arrays[name]
+        info = expr.variables[name]
         if info.kind == "symmetric" and not trust_symmetric and lib.symmetric(value) is False:
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
     if native:

@@ -268,7 +268,7 @@ def namespace(backend: str) -> dict:
         from einderiv.backend import dask_linalg
 
         da = importlib.import_module("dask.array")
-        return _generic_namespace(
+        ns = _generic_namespace(
             da,
             "dask",
             to=dask_linalg.to,
@@ -278,6 +278,10 @@ def namespace(backend: str) -> dict:
             tensordot=lambda a, b, axes: da.tensordot(a, b, axes=axes),
             diagonal=da.diagonal,
         )
+        # the registry's numpy implementations, block by block: every function, lazily
+        ns.update({f"_{n}": dask_linalg.elementwise(op.numpy) for n, op in ELEMENTWISE.items()})
+        ns.update({f"_{n}": dask_linalg.rowwise(op.numpy, op.reduces) for n, op in ROW.items()})
+        return ns
     if backend == "_generic_numpy":  # the torch/jax code path, run on numpy (for tests)
         return _generic_namespace(
             np,

@@ -1,0 +1,99 @@
+"""backend="dask" (SPEC 9): lazy dask arrays in, a lazy dask array out, run by a
+dask.distributed cluster (a LocalCluster of two worker processes on this machine).
+
+Values are compared with plain numpy written here, gradients with its finite differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.native_util import fd_gradient, need
+
+da = need("dask.array")
+RNG = np.random.default_rng(9)
+N = 60
+X0 = RNG.standard_normal((N, N)) / np.sqrt(N) + np.eye(N)
+A0 = RNG.standard_normal((N, N))
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = need("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _lazy(a, chunks=25):
+    return da.from_array(a, chunks=chunks)  # 3 x 3 blocks of an n = 60 matrix (uneven)
+
+
+CASES = {
+    # d/dX tr(X' A X) = (A + A') X
+    "tr(X' A X)": lambda X: np.trace(X.T @ A0 @ X),
+    # d/dX log|X| = inv(X)' (slogdet and inv: the matrix rechunked to one block)
+    "log|X|": lambda X: np.linalg.slogdet(X)[1],
+    # d/dX tr(inv(X) A) = -(inv(X) A inv(X))'
+    "tr(inv(X) A)": lambda X: np.trace(np.linalg.inv(X) @ A0),
+    # an elementwise function and a row function: blockwise
+    "sum(tanh(X A)) + sum(logsumexp(A X))": lambda X: (
+        np.sum(np.tanh(X @ A0)) + np.sum(np.log(np.sum(np.exp(A0 @ X), axis=1)))
+    ),
+}
+
+
+@pytest.mark.parametrize("text", list(CASES))
+def test_gradient_on_a_cluster_is_lazy_and_right(client, text):
+    g = ed.diff(text, "X", layout="denominator")
+    fn = g.compile(backend="dask")
+    args = {"X": _lazy(X0)}
+    if "A" in g.variables:
+        args["A"] = _lazy(A0)
+    out = fn(**args)
+    assert isinstance(out, da.Array)  # lazy: nothing computed yet
+    got = out.compute()  # by the cluster's two workers
+    assert type(got) is np.ndarray and got.shape == (N, N)
+    expected = g.compile()(X=X0, **({"A": A0} if "A" in args else {}))
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    small = fd_gradient(CASES[text], X0)  # the derivative itself, by finite differences
+    np.testing.assert_allclose(got, small, rtol=1e-5, atol=1e-6)
+
+
+def test_value_on_a_cluster(client):
+    # f = sum(log(1 + exp(-y .* (X w)))): a logistic loss over rows chunked across workers
+    m = 400
+    X, y, w = RNG.standard_normal((m, 8)), np.sign(RNG.standard_normal(m)), RNG.standard_normal(8)
+    f = ed.parse("sum(log(1 + exp(-y .* (X w))))")
+    fn = f.compile(backend="dask")
+    out = fn(X=da.from_array(X, chunks=(100, 8)), y=da.from_array(y, chunks=100), w=w)
+    assert isinstance(out, da.Array) and out.shape == ()
+    np.testing.assert_allclose(out.compute(), np.sum(np.log1p(np.exp(-y * (X @ w)))), rtol=1e-12)
+
+
+def _boom(block):
+    raise RuntimeError("computed")
+
+
+def test_nothing_is_computed_before_compute():
+    # an input whose blocks fail when computed: compiling and calling never compute it
+    bad = da.map_blocks(_boom, da.zeros((N, N), chunks=30), dtype=float)
+    out = ed.diff("tr(X' A X) + log|X|", "X").compile(backend="dask")(X=bad, A=_lazy(A0))
+    assert isinstance(out, da.Array)
+    with pytest.raises(RuntimeError, match="computed"):
+        out.compute(scheduler="sync")
+
+
+def test_float32_and_errors():
+    fn = ed.diff("tr(inv(X) A)", "X").compile(backend="dask")
+    out = fn(X=_lazy(X0.astype(np.float32)), A=_lazy(A0.astype(np.float32)))
+    assert out.dtype == np.float32 and out.compute(scheduler="sync").dtype == np.float32
+    with pytest.raises(ed.EvaluationError, match="singular"):
+        fn(X=_lazy(np.zeros((N, N))), A=_lazy(A0)).compute(scheduler="sync")
+    with pytest.raises(ed.EvaluationError, match="disagree"):
+        fn(X=_lazy(X0), A=_lazy(np.ones((3, 3))))

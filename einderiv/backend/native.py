@@ -205,29 +205,3 @@ def call(compiled, values: dict, *, trust_symmetric: bool = False):
 
 
 _MISSING = object()
-
-
-def evaluate_concrete(evaluate):
-    """The uncompiled evaluator for a symbolic sum in a program of another library: its
-    arrays are read as numpy (a traced array cannot be: a clear error)."""
-
-    def run(term, order, arrays, sizes, ints):
-        plain = {}
-        for name, value in arrays.items():
-            if type(value).__module__.startswith("torch"):
-                if value.requires_grad:
-                    raise EvaluationError(
-                        "this expression has a sum over an integer range that is evaluated "
-                        "step by step, outside torch: autograd cannot follow it"
-                    )
-                value = value.cpu().numpy()
-            try:
-                plain[name] = np.asarray(value, dtype=float)
-            except Exception:  # noqa: BLE001 - a tracer or a lazy array
-                raise EvaluationError(
-                    "this expression has a sum over an integer range that is evaluated "
-                    "step by step; it cannot be traced or run lazily (use the numpy backend)"
-                ) from None
-        return evaluate(term, order, plain, sizes, ints)
-
-    return run

@@ -9,7 +9,16 @@ The pipeline, one stage package per pass (imports run one way, from ``ir`` upwar
 ``pipeline.derive`` chains the stages; ``api`` is the thin facade users call.
 """
 
-from einderiv.api import LAYOUTS, Expr, codegen, diff, hessian, parse, read_differential
+from einderiv.api import (
+    LAYOUTS,
+    Expr,
+    codegen,
+    diff,
+    hessian,
+    parse,
+    read_differential,
+    value_and_grad,
+)
 from einderiv.check.audit import audit
 from einderiv.check.identity import check_identity
 from einderiv.check.verdict import CheckResult, check
@@ -33,4 +42,5 @@ __all__ = [
     "hessian",
     "parse",
     "read_differential",
+    "value_and_grad",
 ]

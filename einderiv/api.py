@@ -296,11 +296,61 @@ class Expr(ExprAlgebra):
 
 
 @guarded
-def codegen(expr: str | Expr, name: str = "f") -> str:
-    """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``."""
+def codegen(
+    expr: str | Expr,
+    name: str = "f",
+    *,
+    wrt: str | list[str] | None = None,
+    value: bool = False,
+    where: str | None = None,
+) -> str:
+    """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``;
+    with ``wrt`` (a name or a list of names), of its gradients as ``ed.value_and_grad``
+    computes them: ``(value, {name: gradient})`` with ``value=True``, else ``{name: gradient}``
+    (a name given as a string: the gradient itself)."""
     from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
 
-    return write(parse(expr), name=name)
+    f = parse(expr, where) if not isinstance(expr, Expr) else expr
+    if wrt is None:
+        if value:
+            raise EinderivError("value=True writes the value with gradients: pass wrt=[...]")
+        return write(f, name=name)
+    from einderiv.backend.joint import CompiledJoint
+
+    names, grads, single = _gradients(f, wrt)
+    return write(f, name=name, compiled=CompiledJoint(f, names, grads, value=value, single=single))
+
+
+@guarded
+def value_and_grad(
+    f: str | Expr, wrt: str | list[str], where: str | None = None, *, backend: str = "numpy"
+) -> Callable[..., tuple]:
+    """One compiled function ``fn(**arrays) -> (value, {name: gradient})`` of a scalar ``f``:
+    gradients in denominator layout (shaped like each variable), the forward pass and the work
+    they share computed once. ``wrt`` a single name (a string): ``(value, gradient)``."""
+    from einderiv.backend.joint import compile_joint
+
+    f = parse(f, where) if not isinstance(f, Expr) else f
+    names, grads, single = _gradients(f, wrt)
+    return compile_joint(f, names, grads, backend, single=single)
+
+
+def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
+    if f.axes:
+        raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
+    single = isinstance(wrt, str)
+    names = [wrt] if single else list(wrt)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise EinderivError("wrt: a variable name or a list of names")
+    if len(set(names)) != len(names):
+        raise EinderivError(f"wrt names a variable twice: {names}")
+    for n in names:
+        info = f.variables.get(n)
+        if info is None:
+            raise EinderivError(f"{n} is not a variable of the expression")
+        if info.kind == "integer":
+            raise EinderivError(f"{n} is an integer; gradients are by real variables")
+    return names, [diff(f, n, layout="denominator") for n in names], single
 
 
 @guarded

@@ -31,7 +31,7 @@ _TEMP = re.compile(r"(?<![\w.])_(\d+)\b")
 _HELPER = re.compile(r"(?<![\w.])(_[a-z]\w*)\(")
 
 
-def codegen(expr, name: str = "f") -> str:
+def codegen(expr, name: str = "f", compiled=None) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise EinderivError(f"{name!r} is not a valid Python function name")
     if name.startswith("_"):
@@ -42,7 +42,7 @@ def codegen(expr, name: str = "f") -> str:
         raise EinderivError(f"{name!r} is taken by the generated code's import of numpy")
     if hasattr(builtins, name):  # the code calls float, int, range, abs, max, len...
         raise EinderivError(f"{name!r} would hide Python's builtin {name}; choose another name")
-    compiled = CompiledExpr(expr, "numpy")
+    compiled = compiled or CompiledExpr(expr, "numpy")  # or a joint one (``joint``)
     variables = expr.variables
     sizes = {d: NOMINAL_SIZE for d in compiled.dim_names}
     ctx = compiled.render(sizes, generic=True)

@@ -201,6 +201,15 @@ def call(compiled, values: dict, *, trust_symmetric: bool = False):
         out = run(*args)
     finally:
         _STATE.dtype, _STATE.device = saved
+    return _cast_all(lib, out, dtype, device)
+
+
+def _cast_all(lib, out, dtype, device):
+    """Every array of a result: one array, or ``(value, {name: gradient})`` (``joint``)."""
+    if isinstance(out, tuple):
+        return tuple(_cast_all(lib, x, dtype, device) for x in out)
+    if isinstance(out, dict):
+        return {k: _cast_all(lib, x, dtype, device) for k, x in out.items()}
     return lib.cast(out, dtype, device)
 
 

@@ -27,6 +27,7 @@ import math
 
 import opt_einsum as oe
 
+from einderiv.backend.chains import share_chains
 from einderiv.backend.plan_functions import FunctionPlanning
 from einderiv.backend.plan_values import (
     Val,
@@ -354,7 +355,7 @@ class Planner(FunctionPlanning):
 def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
     """The plan of ``term`` with its value's axes in the order ``axes``."""
     planner = Planner(term, backend)
-    _, val, _ = planner.comp(term, tuple(axes))
+    _, val, _ = planner.comp(share_chains(term), tuple(axes))  # chains: prefixes, suffixes
     for i in axes:
         planner.use_dim(i.dim)
     result = planner.materialize(val, axes)

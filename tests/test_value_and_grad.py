@@ -1,0 +1,138 @@
+"""ed.value_and_grad and ed.codegen(..., wrt=[...], value=True) (SPEC 9), and reverse-mode
+order for chains: the gradient of tr(A1 X ... AN X) in O(N) matrix products.
+
+Every gradient is compared with central differences of plain numpy code written here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.native_util import fd_gradient
+
+RNG = np.random.default_rng(21)
+WHERE = "W1: matrix(h, d); W2: matrix(c, h); x: vector(d); y: vector(c)"
+LOSS = "sum((W2 tanh(W1 x) - y).^2)"
+W1, W2 = RNG.standard_normal((5, 4)), RNG.standard_normal((3, 5))
+X, Y = RNG.standard_normal(4), RNG.standard_normal(3)
+
+
+def loss(W1, W2, x=X, y=Y):
+    return np.sum((W2 @ np.tanh(W1 @ x) - y) ** 2)
+
+
+def test_value_and_both_gradients():
+    # d/dW1 = ((1 - tanh(W1 x).^2) .* (2 W2' r)) x',  d/dW2 = 2 r tanh(W1 x)',  r = W2 t - y
+    fn = ed.value_and_grad(LOSS, ["W1", "W2"], where=WHERE)
+    value, grads = fn(W1=W1, W2=W2, x=X, y=Y)
+    assert set(grads) == {"W1", "W2"}
+    np.testing.assert_allclose(value, loss(W1, W2), rtol=1e-12)
+    assert grads["W1"].shape == W1.shape and grads["W2"].shape == W2.shape
+    np.testing.assert_allclose(grads["W1"], fd_gradient(lambda M: loss(M, W2), W1), rtol=1e-6)
+    np.testing.assert_allclose(grads["W2"], fd_gradient(lambda M: loss(W1, M), W2), rtol=1e-6)
+    # one name as a string: (value, gradient)
+    value, g2 = ed.value_and_grad(LOSS, "W2", where=WHERE)(W1=W1, W2=W2, x=X, y=Y)
+    np.testing.assert_allclose(g2, grads["W2"], rtol=1e-12)
+
+
+def test_forward_pass_computed_once():
+    # tanh(W1 x) is one step of the program, shared by the value and both gradients
+    fn = ed.value_and_grad(LOSS, ["W1", "W2"], where=WHERE)
+    source = fn.source(h=5, d=4, c=3)
+    assert source.count("_tanh(") == 1 and source.count("W1 @ x") == 1
+
+
+def test_codegen_value_and_gradients():
+    source = ed.codegen(LOSS, "vg", wrt=["W1", "W2"], value=True, where=WHERE)
+    namespace: dict = {}
+    exec(source, namespace)  # noqa: S102 - the package's own output
+    value, grads = namespace["vg"](W1=W1, W2=W2, x=X, y=Y)
+    np.testing.assert_allclose(value, loss(W1, W2), rtol=1e-12)
+    np.testing.assert_allclose(grads["W1"], fd_gradient(lambda M: loss(M, W2), W1), rtol=1e-6)
+    np.testing.assert_allclose(grads["W2"], fd_gradient(lambda M: loss(W1, M), W2), rtol=1e-6)
+    # without the value: the gradients alone
+    exec(ed.codegen(LOSS, "g", wrt=["W2"], where=WHERE), namespace)  # noqa: S102
+    np.testing.assert_allclose(namespace["g"](W1=W1, W2=W2, x=X, y=Y)["W2"], grads["W2"])
+
+
+def test_returned_arrays_are_never_the_callers():
+    # d/dw w'x = x: the gradient is a copy of x, not x itself
+    x = np.arange(3.0)
+    _, g = ed.value_and_grad("w' x", "w")(w=np.ones(3), x=x)
+    np.testing.assert_allclose(g, x)
+    assert not np.shares_memory(g, x)
+
+
+def test_bad_requests_are_clear_errors():
+    with pytest.raises(ed.EinderivError, match="scalar"):
+        ed.value_and_grad("W1 x", ["W1"], where=WHERE)
+    with pytest.raises(ed.EinderivError, match="not a variable"):
+        ed.value_and_grad(LOSS, ["Q"], where=WHERE)
+    with pytest.raises(ed.EinderivError, match="twice"):
+        ed.value_and_grad(LOSS, ["W1", "W1"], where=WHERE)
+    with pytest.raises(ed.EinderivError, match="wrt"):
+        ed.codegen(LOSS, value=True, where=WHERE)
+
+
+def test_value_and_grad_on_torch_float32():
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    fn = ed.value_and_grad(LOSS, ["W1", "W2"], where=WHERE, backend="torch")
+    args = {
+        k: torch.tensor(v, dtype=torch.float32)
+        for k, v in {"W1": W1, "W2": W2, "x": X, "y": Y}.items()
+    }
+    value, grads = fn(**args)
+    assert value.dtype == torch.float32 and grads["W1"].dtype == torch.float32
+    np.testing.assert_allclose(
+        grads["W1"].numpy(), fd_gradient(lambda M: loss(M, W2), W1), rtol=1e-3
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# chains: reverse-mode order
+
+
+def _chain(n_factors):
+    text = "tr(" + " ".join(f"A{k} X" for k in range(1, n_factors + 1)) + ")"
+    return text, "X: matrix(n, n); " + "; ".join(
+        f"A{k}: matrix(n, n)" for k in range(1, n_factors + 1)
+    )
+
+
+@pytest.mark.parametrize("n_factors", [3, 8, 24])
+def test_chain_gradient_costs_linear_matrix_products(n_factors):
+    # d/dX tr(A1 X ... AN X) = sum_k (A_{k+1} X ... AN X A1 X ... A_k)' (a gradient); with
+    # prefix and suffix products shared, at most 5 N matrix products (2N - 1 factors per term)
+    text, where = _chain(n_factors)
+    g = ed.diff(text, "X", where=where, layout="denominator")
+    products = g.compile().source(n=4).count(" @ ")
+    assert products <= 5 * n_factors
+    n = 4
+    A = [RNG.standard_normal((n, n)) / 2 for _ in range(n_factors)]
+    X0 = RNG.standard_normal((n, n)) / 2
+
+    def f(X):
+        M = np.eye(n)
+        for a in A:
+            M = M @ a @ X
+        return np.trace(M)
+
+    args = {f"A{k + 1}": a for k, a in enumerate(A)}
+    want = fd_gradient(f, X0)
+    np.testing.assert_allclose(g.compile()(X=X0, **args), want, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(g(X=X0, **args), want, rtol=1e-6, atol=1e-9)
+    value, grad = ed.value_and_grad(text, "X", where=where)(X=X0, **args)
+    np.testing.assert_allclose(grad, want, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(value, f(X0), rtol=1e-10)
+
+
+def test_chain_with_transposes_and_coefficients():
+    # d/dX tr(A X' B X C X) = terms with X and X' in different orientations, each shared
+    where = "X: matrix(n, n); A: matrix(n, n); B: matrix(n, n); C: matrix(n, n)"
+    n = 3
+    A, B, C, X0 = (RNG.standard_normal((n, n)) for _ in range(4))
+    g = ed.diff("3 tr(A X' B X C X)", "X", where=where, layout="denominator")
+    want = fd_gradient(lambda X: 3 * np.trace(A @ X.T @ B @ X @ C @ X), X0)
+    np.testing.assert_allclose(g.compile()(X=X0, A=A, B=B, C=C), want, rtol=1e-6, atol=1e-9)

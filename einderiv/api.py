@@ -339,7 +339,7 @@ def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
     if f.axes:
         raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
     single = isinstance(wrt, str)
-    names = [wrt] if single else list(wrt)
+    names: list[str] = [wrt] if isinstance(wrt, str) else list(wrt)
     if not names or not all(isinstance(n, str) for n in names):
         raise EinderivError("wrt: a variable name or a list of names")
     if len(set(names)) != len(names):

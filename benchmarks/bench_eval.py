@@ -363,7 +363,21 @@ def main(argv=None) -> int:
     ap.add_argument("--no-jax", action="store_true", help="do not time jax even if importable")
     ap.add_argument("--no-torch", action="store_true", help="do not time torch even if importable")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table at the end")
+    ap.add_argument(
+        "--reverse",
+        action="store_true",
+        help="only the issue 15 rows (eval_reverse.py): chain-64 gradient, value_and_grad of a"
+        " two-layer net, a symmetric variable's gradient",
+    )
     args = ap.parse_args(argv)
+    if args.reverse:
+        import eval_reverse
+
+        found = eval_reverse.rows(
+            measure, args.min_time or 0.2, args.repeats or 7, jax_ok=not args.no_jax
+        )
+        print(eval_reverse.report(found))
+        return 0
     sizes = args.sizes or ([100, 300] if args.quick else [100, 300, 1000])
     repeats = args.repeats or (3 if args.quick else 7)
     large_repeats = args.large_repeats or repeats

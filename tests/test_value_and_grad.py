@@ -136,3 +136,27 @@ def test_chain_with_transposes_and_coefficients():
     g = ed.diff("3 tr(A X' B X C X)", "X", where=where, layout="denominator")
     want = fd_gradient(lambda X: 3 * np.trace(A @ X.T @ B @ X @ C @ X), X0)
     np.testing.assert_allclose(g.compile()(X=X0, A=A, B=B, C=C), want, rtol=1e-6, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# symmetric variables on the fast path
+
+
+def test_symmetric_variable_fast_path_and_check():
+    # d/dS tr(S A S B) for symmetric S = sym(A S B + B S A)' ... = (G + G')/2, G the plain one
+    where = "S: symmetric(n); A: matrix(n, n); B: matrix(n, n)"
+    g = ed.diff("tr(S A S B)", "S", where=where, layout="denominator")
+    fn = g.compile()
+    assert fn.entry_source is not None and "_sym(S)" in fn.entry_source
+    n = 4
+    M = RNG.standard_normal((n, n))
+    S, A, B = M + M.T, RNG.standard_normal((n, n)), RNG.standard_normal((n, n))
+    plain = fd_gradient(lambda Z: np.trace(Z @ A @ Z @ B), S)  # unconstrained gradient
+    want = (plain + plain.T) / 2
+    np.testing.assert_allclose(fn(S=S, A=A, B=B), want, rtol=1e-6, atol=1e-8)
+    assert len(fn.cache) == 1  # the fast path's program
+    # symmetric up to rounding: the careful path accepts it; not symmetric: a clear error
+    near = S + 1e-15 * np.triu(np.ones((n, n)), 1)
+    np.testing.assert_allclose(fn(S=near, A=A, B=B), want, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ed.EvaluationError, match="symmetric"):
+        fn(S=M, A=A, B=B)

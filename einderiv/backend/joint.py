@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from einderiv.backend.chains import share_chains
 from einderiv.backend.compiled import CompiledExpr
-from einderiv.backend.plan import Planner
+from einderiv.backend.plan import Planner, live_steps
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import MAX_AXES, Plan
 from einderiv.errors import EinderivError, EvaluationError
@@ -54,7 +54,7 @@ class CompiledJoint(CompiledExpr):
         else:
             body = "{" + ", ".join(f"{n!r}: {g}" for n, g in zip(names, tail)) + "}"
         self.plan = Plan(
-            _live(planner.steps, results),
+            live_steps(planner.steps, *results),
             f"({head[0]}, {body})" if head else body,
             tuple(sorted(planner.vars)),
             tuple(sorted(planner.ints)),
@@ -65,17 +65,6 @@ class CompiledJoint(CompiledExpr):
         self.vars = self.plan.vars
         self.ints = self.plan.ints
         self.cache: dict = {}
-
-
-def _live(steps, results) -> tuple:
-    """The steps any of ``results`` depends on, in program order."""
-    needed = set(results)
-    live = []
-    for step in reversed(steps):
-        if step.name in needed:
-            live.append(step)
-            needed.update(step.deps)
-    return tuple(live[::-1])
 
 
 def compile_joint(f, names, grads, backend="numpy", *, value=True, single=False):

@@ -371,9 +371,9 @@ def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
     )
 
 
-def live_steps(steps, result) -> tuple:
-    """The steps the result depends on, in program order."""
-    needed = {result}
+def live_steps(steps, *results) -> tuple:
+    """The steps any of ``results`` depends on, in program order."""
+    needed = set(results)
     live = []
     for step in reversed(steps):
         if step.name in needed:

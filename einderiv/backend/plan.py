@@ -340,6 +340,7 @@ class Planner(FunctionPlanning):
         for i in num:
             self.use_dim(i.dim)
         specs = [(v.core, tuple(symbol[i] for i in v.order)) for v in ops]
+        specs = self.hoist_invariant(specs, out)
         if not specs and not scalars and not sizes:
             return Val(literal(coef), (), bcast, ties, 1.0, coef)
         if len(specs) == 1 and not scalars and not sizes:

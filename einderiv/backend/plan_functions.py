@@ -10,7 +10,10 @@ Invariants:
   tied (delta) value is materialised before any elementwise function reads it.
 - A symbolic sum is one ``loop`` step; its body holds the steps that depend on the summation
   variable, and what was planned inside the loop is forgotten when it closes (a later use of
-  the same subterm outside the loop is planned again, outside).
+  the same subterm outside the loop is planned again, outside). A product inside a loop first
+  contracts, before the loop, each connected group of its loop-invariant operands whose result
+  has no more axes than its largest member (``hoist_invariant``: ``A B`` in
+  ``sum_r A B X^r C``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import opt_einsum as oe
 
 from einderiv.backend import powersum
-from einderiv.backend.plan_values import Val, arg_of, constant, free_of
+from einderiv.backend.plan_values import Val, arg_of, constant, free_of, product_order
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
@@ -213,9 +216,66 @@ class FunctionPlanning:
             self._forget(depth)
         return tuple(dims), tuple(steps), result
 
+    def hoist_invariant(self, specs, out) -> list:
+        """The operands ``specs`` ((core, classes), ...) of a product planned inside a loop,
+        with each connected group of two or more loop-invariant operands replaced by their
+        product, a step placed before the loop (computed once, not once per iteration).
+        # sum_r A[a,b] B[b,c] (X^r)[c,j] -> (A B)[a,c], once; then sum_r (A B)[a,c] (X^r)[c,j]
+        A group is contracted only when its product has no more axes than its largest operand
+        (two matrices -> a matrix; never an outer product of two vectors)."""
+        depth = len(self.scopes) - 1
+        if depth == 0 or len(specs) < 3:
+            return specs
+        inner = [s for s in specs if self.level.get(s[0], 0) >= depth]
+        groups = _connected([s for s in specs if self.level.get(s[0], 0) < depth])
+        if not inner or all(len(g) < 2 for g in groups):
+            return specs
+        made = []
+        for group in groups:
+            others = [s for s in specs if not any(s is g for g in group)]
+            later = set(out) | {c for _, classes in others for c in classes}
+            keep = tuple(dict.fromkeys(c for _, cl in group for c in cl if c in later))
+            if len(group) < 2 or len(keep) > max(len(cl) for _, cl in group):
+                made += group
+                continue
+            made.append(self._invariant_product(group, keep))
+        return made + inner
+
+    def _invariant_product(self, group, keep) -> tuple:
+        """(step, classes) of the product of ``group`` with axes ``keep``: one step for every
+        loop (and closed form) that needs it, while the values it reads are in scope."""
+        num: dict = {}
+        for c in [c for _, cl in group for c in cl]:
+            num.setdefault(c, len(num))
+        key = (
+            "Invariant",
+            tuple(core for core, _ in group),
+            tuple(tuple(num[c] for c in cl) for _, cl in group),
+            tuple(num[c] for c in keep),
+        )
+        hit = self.by_key.get(key)
+        if hit is None:
+            order = product_order(group, keep, None)
+            classes = tuple(cl for _, cl in group)
+            name = self.step("contract", [s[0] for s in group], (classes, order, 1.0, ()))
+            hit = (self.next_cid(), Val(name), tuple(num[c] for c in order))
+            self.by_key[key] = hit
+        by_number = {k: c for c, k in num.items()}
+        return hit[1].core, tuple(by_number[k] for k in hit[2])
+
     def _forget(self, depth: int):
         """Drop what was planned inside a loop at ``depth`` (its names live only there)."""
         for table in (self.by_term, self.by_key):
             stale = [k for k, (_, v, _) in table.items() if self.level.get(v.core, 0) >= depth]
             for k in stale:
                 del table[k]
+
+
+def _connected(specs) -> list:
+    """``specs`` ((core, classes), ...) in groups that share classes (transitively)."""
+    groups: list = []
+    for spec in specs:
+        touching = [g for g in groups if any(set(spec[1]) & set(cl) for _, cl in g)]
+        merged = [spec] + [s for g in touching for s in g]
+        groups = [g for g in groups if not any(g is t for t in touching)] + [merged]
+    return groups

@@ -54,14 +54,21 @@ def add_flatten(t: T.Add):
 
 @rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")
 def add_collect(t: T.Add):
-    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, and
-    only terms that share a signature pay for a canonical form (most sums have none)."""
+    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, terms
+    that share one by a refined signature (their factors' neighbours too), and only terms that
+    still share one pay for a canonical form (most sums have none)."""
     split = [split_coefficient(x) for x in t.terms]
     signatures = [signature(rest) for _, rest in split]
-    if len(set(signatures)) == len(signatures):
+    shared = _repeated(signatures)
+    if not shared:
         return None  # no two terms can be equal
-    seen: set[tuple] = set()
-    shared = {s for s in signatures if s in seen or seen.add(s)}
+    signatures = [
+        (sig, signature(rest, refined=True)) if sig in shared else sig
+        for (_, rest), sig in zip(split, signatures)
+    ]
+    shared = _repeated(signatures)
+    if not shared:
+        return None
     groups: dict[tuple, list] = {}
     for (coeff, rest), sig in zip(split, signatures):
         k = ("key", key(canonical(rest))) if sig in shared else ("alone", sig)
@@ -75,6 +82,11 @@ def add_collect(t: T.Add):
     if not terms:
         return zero_like(t)
     return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+def _repeated(items: list) -> set:
+    seen: set = set()
+    return {s for s in items if s in seen or seen.add(s)}
 
 
 # ---------------------------------------------------------------------------------------------

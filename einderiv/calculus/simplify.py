@@ -13,8 +13,9 @@ from __future__ import annotations
 from einderiv.calculus import compound, powers, rules
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import canonical, scope, unbind
+from einderiv.ir.canon import canonical, scope
 from einderiv.ir.index_ir import Term
+from einderiv.ir.unbind import unbind
 
 RULES: list[Rule] = rules.RULES + powers.RULES + compound.RULES  # the table, in priority order
 

@@ -16,7 +16,8 @@ Invariants:
   input must carry no bound ``%`` name of its own (else a deeper product could name an index
   ``%d.0`` while ``%d.0`` is still free there, from an outer product not yet renamed: capture).
   A canonical term that is built on (differentiated again, its factors spliced into products
-  at other depths) therefore goes through ``unbind`` first: ``simplify`` and ``tidy`` do that.
+  at other depths) therefore goes through ``unbind`` (``ir/unbind.py``) first: ``simplify``
+  and ``tidy`` do that.
 - ``key`` and ``canonical`` are memoised within one derivation only: ``scope()`` (entered by
   ``simplify``) empties the memo tables when it ends, so nothing is remembered across calls and
   the tables never keep terms alive.
@@ -250,152 +251,62 @@ def _walk(factors, summed, masked, starts, first) -> dict:
     return naming
 
 
-def unbind(t: T.Term) -> T.Term:
-    """``t`` with every summed index and summation variable named ``%...`` renamed fresh.
-
-    Index identity across derivations: a derivative's term is canonical, and differentiating
-    it again splices inner products (which sum ``%1.0``) into outer ones (depth 0) next to
-    factors that still bind ``%1.0`` themselves. Shadowing is legal in the IR, but canonical
-    naming is not capture-avoiding against it; fresh names make every binder distinct again.
-    (``MatPow``/``Det``/``LogDet`` keep their ``%p``, ``%q``: their bases are closed; a
-    ``RowFunc`` keeps its ``%s``, which no other binder uses.)
-    One pass, linear in the size of ``t`` (shared subterms are unbound once per renaming).
-    """
-    return _Unbinder().run(t, {})
-
-
-class _Unbinder:
-    def __init__(self):
-        self.memo: dict = {}
-
-    def run(self, t: T.Term, env: dict) -> T.Term:
-        if isinstance(t, (T.Num, T.Size, T.Affine)):
-            return self._ints(t, env) if isinstance(t, T.Affine) else t
-        live = tuple(sorted((k, v) for k, v in env.items() if k in _mentioned(t)))
-        found = self.memo.get((t, live))
-        if found is None:
-            found = self.memo[(t, live)] = self._run(t, dict(live))
-        return found
-
-    def _ints(self, a: T.Affine, env: dict) -> T.Affine:
-        hit = [n for n in a.names if n in env]
-        for name in hit:
-            a = T._subst_affine(a, name, T.affine(0, {env[name]: 1}))
-        return a
-
-    def _run(self, t: T.Term, env: dict) -> T.Term:
-        def ix(i: T.Index) -> T.Index:
-            return T.Index(env[i.name], i.dim) if i.name in env else i
-
-        match t:
-            case T.Var(indices=indices):
-                return t.replace(indices=tuple(map(ix, indices))) if env else t
-            case T.Zero(indices=indices):
-                return T.Zero(tuple(map(ix, indices)))
-            case T.Delta(a=a, b=b):
-                return T.Delta(ix(a), ix(b))
-            case T.Pair(c=c, i=i, j=j):
-                return T.Pair(ix(c), ix(i), ix(j))
-            case T.Ones(index=index):
-                return T.Ones(ix(index))
-            case T.Add(terms=terms):
-                return T.Add(tuple(self.run(x, env) for x in terms))
-            case T.Prod(factors=factors, summed=summed):
-                inner = dict(env)
-                for s in summed:
-                    if s.name.startswith("%"):
-                        inner[s.name] = T.fresh(s.dim).name
-                    else:
-                        inner.pop(s.name, None)
-                return T.Prod(
-                    tuple(self.run(f, inner) for f in factors), tuple(map(ix_in(inner), summed))
-                )
-            case T.Func(arg=arg):
-                return t.replace(arg=self.run(arg, env))
-            case T.Pow(base=base, exponent=exponent):
-                return T.Pow(self.run(base, env), self.run(exponent, env))
-            case T.MatPow(base=base, bound=bound, exponent=exponent, indices=indices):
-                inner = {k: v for k, v in env.items() if k not in {b.name for b in bound}}
-                return t.replace(
-                    base=self.run(base, inner),
-                    exponent=self._ints(exponent, env),
-                    indices=tuple(map(ix, indices)),
-                )
-            case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
-                inner = {k: v for k, v in env.items() if k not in {b.name for b in bound}}
-                return t.replace(base=self.run(base, inner))
-            case T.RowFunc(base=base, bound=bound, indices=indices):
-                inner = {k: v for k, v in env.items() if k != bound.name}
-                return t.replace(base=self.run(base, inner), indices=tuple(map(ix, indices)))
-            case T.SumOver(var=var, count=count, body=body):
-                inner = dict(env)
-                if var.startswith("%"):
-                    inner[var] = T.fresh_int()
-                else:
-                    inner.pop(var, None)
-                return T.SumOver(inner.get(var, var), self._ints(count, env), self.run(body, inner))
-        raise TypeError(f"cannot unbind in {type(t).__name__}")
-
-
-def ix_in(env: dict):
-    def ix(i: T.Index) -> T.Index:
-        return T.Index(env[i.name], i.dim) if i.name in env else i
-
-    return ix
-
-
-_MENTIONED = memo_table()
-
-
-def _mentioned(t: T.Term) -> frozenset[str]:
-    """Every index name and integer symbol that occurs in ``t`` (free or bound)."""
-    found = _MENTIONED.get(t)
-    if found is None:
-        names: set[str] = set()
-        match t:
-            case T.Var(indices=indices) | T.Zero(indices=indices):
-                names.update(i.name for i in indices)
-            case T.Delta(a=a, b=b):
-                names.update((a.name, b.name))
-            case T.Pair(c=c, i=i, j=j):
-                names.update((c.name, i.name, j.name))
-            case T.Ones(index=index):
-                names.add(index.name)
-            case T.Affine(names=ints):
-                names.update(ints)
-            case T.MatPow(indices=indices, exponent=exponent):
-                names.update(i.name for i in indices)
-                names.update(exponent.names)
-            case T.RowFunc(indices=indices):
-                names.update(i.name for i in indices)
-            case T.SumOver(count=count):
-                names.update(count.names)
-        for c in T.children(t):
-            names |= _mentioned(c)
-        found = _MENTIONED[t] = frozenset(names)
-    return found
-
-
-def signature(t: T.Term) -> tuple:
+def signature(t: T.Term, refined: bool = False) -> tuple:
     """A hashable summary of ``t`` that is equal for terms with equal canonical forms: the
     multiset of its factors' descriptions, summed indices blanked (so different signatures
-    prove two terms different; equal ones must still be compared by canonical key)."""
-    if isinstance(t, T.Prod):
-        factors, summed = t.factors, t.summed
-    else:
-        factors, summed = (t,), ()
-    return tuple(sorted(hash(_describe(f, summed)) for f in factors))
+    prove two terms different; equal ones must still be compared by canonical key).
+
+    ``refined``: each factor's description also holds, for each of its summed indices, the
+    descriptions of the factors it shares that index with (one round of colour refinement, as
+    in graph isomorphism tests): ``A1[j,a] X[a,b] A2[b,i]`` and ``A2[j,a] X[a,b] A1[b,i]`` then
+    differ. Linear in the size of the product; a summary of the graph, so still invariant under
+    renaming the summed indices and reordering the factors."""
+    if not isinstance(t, T.Prod):
+        return (hash(_describe(t, frozenset())),)
+    summed = frozenset(t.summed)
+    own = [hash(_describe(f, summed)) for f in t.factors]
+    if not refined or not summed:
+        return tuple(sorted(own))
+    slots = [_summed_slots(f, summed) for f in t.factors]
+    ends: dict[T.Index, list] = {}
+    for mine, places in zip(own, slots):
+        for i, place in places:
+            ends.setdefault(i, []).append(hash((mine, place)))
+    return tuple(
+        sorted(
+            hash((mine, tuple(sorted((place, tuple(sorted(ends[i]))) for i, place in places))))
+            for mine, places in zip(own, slots)
+        )
+    )
 
 
-def _describe(f: T.Term, summed: tuple) -> tuple:
+def _summed_slots(f: T.Term, summed: frozenset) -> list:
+    """(index, place) for each summed index of ``f``: its position where canonical forms keep
+    positions (entries of a variable, a power, a pair), else -1."""
+    kind = type(f)
+    if kind is T.Var or kind is T.MatPow:
+        return [(i, k) for k, i in enumerate(f.indices) if i in summed]
+    if kind is T.Pair:
+        return [(i, k) for k, i in enumerate((f.c, f.i, f.j)) if i in summed]
+    return [(i, -1) for i in T.free(f) & summed]
+
+
+def _describe(f: T.Term, summed: frozenset) -> tuple:
     kind = type(f)
     if kind is T.Var:
-        return (f.name, tuple(None if i in summed else i for i in f.indices))
+        return (f.name, tuple([None if i in summed else i for i in f.indices]))
     if kind is T.Delta:
         ends = [None if i in summed else i for i in (f.a, f.b)]
         return ("delta", frozenset(ends), ends.count(None))
     if kind is T.Ones:
         return ("ones", None if f.index in summed else f.index)
     if kind is T.Pair:
-        return ("pair", tuple(None if i in summed else i for i in (f.c, f.i, f.j)))
-    return (kind.__name__,)
+        return ("pair", tuple([None if i in summed else i for i in (f.c, f.i, f.j)]))
+    if kind is T.MatPow:  # a variable's power (inverse): its base's name; positions as for Var
+        base = f.base.name if type(f.base) is T.Var else None
+        places = tuple([None if i in summed else i for i in f.indices])
+        return ("matpow", base, f.exponent, places)
+    if kind is T.Num or kind is T.Size or kind is T.Affine:
+        return (kind.__name__, f)
+    indices = T.free(f)
+    return (kind.__name__, indices - summed, len(indices & summed))

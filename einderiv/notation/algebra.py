@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import memo_table
 
 # Sums: factor common scalars, left and right factors, and coefficients.
 
@@ -321,8 +322,18 @@ _OPERANDS = ("left", "right", "operand", "base", "exponent")
 _OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
 
 
+_TRANSPOSES = memo_table()  # shared subtrees are counted once per derivation (canon.scope)
+
+
 def transposes(e: M.MExpr) -> int:
     """How many transposes ``e`` writes (``'``)."""
+    found = _TRANSPOSES.get(e)
+    if found is None:
+        found = _TRANSPOSES[e] = _transposes(e)
+    return found
+
+
+def _transposes(e: M.MExpr) -> int:
     names = _OPERANDS_OF.get(type(e))
     if names is None:
         names = _OPERANDS_OF[type(e)] = tuple(n for n in _OPERANDS if n in type(e)._init)

@@ -1,0 +1,75 @@
+"""The rules for sums, as data: flattening and merging like terms.
+
+Input: one ``Add`` node (its terms already simplified). Output: an equal node, or None when the
+rule does not apply.
+Invariants: like ``rules`` (``RULES`` is run by ``simplify``'s one driver); merging like terms
+hashes signatures and canonical keys, never compares terms pairwise, so a sum of n terms costs
+time linear in its size.
+"""
+
+from __future__ import annotations
+
+from einderiv.calculus.rewriting import Rule, is_zero, scaled, split_coefficient, zero_like
+from einderiv.calculus.rewriting import rule as register
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, key, signature
+from einderiv.ir.index_ir import Term
+
+RULES: list[Rule] = []
+
+
+def rule(kind: type, formula: str, needs: tuple = ()):
+    """Register ``fn`` in ``RULES`` as the rule ``formula`` for ``kind`` nodes."""
+    return register(kind, formula, RULES, needs)
+
+
+@rule(T.Add, "(a + (b + c)) -> a + b + c;  a + 0 -> a;  (a) -> a")
+def add_flatten(t: T.Add):
+    terms: list[Term] = []
+    for x in t.terms:
+        if isinstance(x, T.Add):
+            terms.extend(x.terms)
+        elif not is_zero(x):
+            terms.append(x)
+    if not terms:
+        return zero_like(t)
+    if len(terms) == 1:
+        return terms[0]
+    return T.Add(tuple(terms)) if len(terms) != len(t.terms) else None
+
+
+@rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")
+def add_collect(t: T.Add):
+    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, terms
+    that share one by a refined signature (their factors' neighbours too), and only terms that
+    still share one pay for a canonical form (most sums have none)."""
+    split = [split_coefficient(x) for x in t.terms]
+    signatures = [signature(rest) for _, rest in split]
+    shared = _repeated(signatures)
+    if not shared:
+        return None  # no two terms can be equal
+    signatures = [
+        (sig, signature(rest, refined=True)) if sig in shared else sig
+        for (_, rest), sig in zip(split, signatures)
+    ]
+    shared = _repeated(signatures)
+    if not shared:
+        return None
+    groups: dict[tuple, list] = {}
+    for (coeff, rest), sig in zip(split, signatures):
+        k = ("key", key(canonical(rest))) if sig in shared else ("alone", sig)
+        if k in groups:
+            groups[k][0] += coeff
+        else:
+            groups[k] = [coeff, rest]
+    if len(groups) == len(t.terms):
+        return None
+    terms = [scaled(c, rest) for c, rest in groups.values() if c != 0]
+    if not terms:
+        return zero_like(t)
+    return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+def _repeated(items: list) -> set:
+    seen: set = set()
+    return {s for s in items if s in seen or seen.add(s)}

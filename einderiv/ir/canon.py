@@ -66,8 +66,14 @@ _CANON = memo_table()
 _LEAVES = (T.Var, T.Pair, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
 
 
+_IDX = memo_table()  # an index's text in keys
+
+
 def _idx(i: T.Index) -> str:
-    return f"\u2039{i.name}\u203a"
+    found = _IDX.get(i)
+    if found is None:
+        found = _IDX[i] = f"\u2039{i.name}\u203a"
+    return found
 
 
 def format_affine(a: T.Affine) -> str:
@@ -168,18 +174,21 @@ def _canonical_form(t: T.Term, depth: int) -> T.Term:
 
 
 def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
+    if len(t.summed) == 1:
+        # one summed index: every walk names it first, so no walk is needed, and the factors
+        # are canonicalised once, after renaming (their forms depend only on their free names)
+        s = t.summed[0]
+        if any(s in T.free(f) for f in t.factors):
+            new = T.Index(f"%{depth}.0", s.dim)
+            mapping = {s: new}
+            renamed = [_canonical(_rename(f, mapping), depth + 1) for f in t.factors]
+            return T.Prod(tuple(sorted(renamed, key=key)), (new,))
     factors = [_canonical(f, depth + 1) for f in t.factors]
     summed = set(t.summed)
     if not summed:
         return T.Prod(tuple(sorted(factors, key=key)), ())
-    if len(t.summed) == 1 and any(t.summed[0] in T.free(f) for f in factors):
-        # one summed index: every walk names it first, so no walk is needed
-        s = t.summed[0]
-        new = T.Index(f"%{depth}.0", s.dim)
-        renamed = [_canonical(T.rename(f, {s: new}), depth + 1) for f in factors]
-        return T.Prod(tuple(sorted(renamed, key=key)), (new,))
     masked = [_masked_key(f, summed) for f in factors]
-    anchored = [bool(T.free(f) - summed) for f in factors]
+    anchored = [not summed.issuperset(T.free(f)) for f in factors]
     starts = sorted(range(len(factors)), key=lambda k: (not anchored[k], masked[k]))
     if anchored[starts[0]]:
         candidates = [starts[0]]
@@ -189,14 +198,23 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     for start in candidates:
         naming = _walk(factors, summed, masked, starts, start)
         mapping = {i: T.Index(f"%{depth}.{n}", i.dim) for i, n in naming.items()}
-        renamed = [T.rename(f, mapping) for f in factors]
+        renamed = [_canonical(_rename(f, mapping), depth + 1) for f in factors]
         made = T.Prod(
-            tuple(sorted((_canonical(f, depth + 1) for f in renamed), key=key)),
+            tuple(sorted(renamed, key=key)),
             tuple(sorted(mapping.values(), key=lambda i: i.name)),
         )
         if best is None or key(made) < key(best):
             best = made
     return best
+
+
+def _rename(f: T.Term, mapping: dict) -> T.Term:
+    """``index_ir.rename``, with the common case (an entry of a variable) inline."""
+    if type(f) is T.Var:
+        get = mapping.get
+        indices = tuple([get(i, i) for i in f.indices])
+        return f if indices == f.indices else T.Var(f.name, indices)
+    return T.rename(f, mapping)
 
 
 def _masked_key(f: T.Term, summed: set) -> str:

@@ -4,7 +4,10 @@
 - Memo tables of ``canon`` live within one derivation: nothing is remembered across calls.
 - Rule gating (``Rule.needs``) only skips rules that cannot fire: the gated driver and a driver
   that tries every rule reach the same simplified form.
-- ``canon.signature`` is equal for terms equal up to the names of their summed indices.
+- ``canon.signature`` is equal for terms equal up to the names of their summed indices; the
+  refined signature also sees which factors are neighbours.
+- ``unbind`` renames, node for node: a shared subterm stays shared, and no ``%`` name is left
+  bound by a product.
 - Differentiation builds flat products: the derivative of a product of matrices (whose
   arguments it does not copy into bases or function arguments) has no product nested in one.
 """
@@ -91,3 +94,57 @@ def test_derivatives_are_built_flat(text, wrt):
     f = ed.parse(text)
     name, indices, _ = _read_wrt(f, wrt)
     assert not _nested(derivative(f.term, Wrt(name, indices)))
+
+
+def test_refined_signature_sees_the_order_of_a_chain():
+    # X[i,a] A1[a,b] X[b,j] X[.] and X[i,a] A2[a,b] X[b,j] ... : in (X A1 X A2 X)[i,j] and
+    # (X A2 X A1 X)[i,j] every factor has the same description (cheap signatures equal), but
+    # the X that carries i sits next to A1 in one and next to A2 in the other
+    a, b, c, d = (T.Index(name, n) for name in "abcd")
+
+    def chain(first, second, names=(a, b, c, d)):
+        p, q, r, s = names
+        factors = (X(i, p), T.Var(first, (p, q)), X(q, r), T.Var(second, (r, s)), X(s, j))
+        return T.Prod(factors, names)
+
+    one, two = chain("A1", "A2"), chain("A2", "A1")
+    assert canon.signature(one) == canon.signature(two)
+    assert canon.signature(one, refined=True) != canon.signature(two, refined=True)
+    # ... and is still blind to the names of summed indices and the order of factors
+    e, f, g, h = (T.Index(name, n) for name in "efgh")
+    same = chain("A1", "A2", (e, f, g, h))
+    same = T.Prod(same.factors[::-1], same.summed[::-1])
+    assert canon.signature(one, refined=True) == canon.signature(same, refined=True)
+
+
+def X(p, q):
+    return T.Var("X", (p, q))
+
+
+def _nodes(t, seen=None):
+    seen = set() if seen is None else seen
+    if t not in seen:
+        seen.add(t)
+        for c in T.children(t):
+            _nodes(c, seen)
+    return seen
+
+
+def _binds_canonical_name(t):
+    if isinstance(t, T.Prod) and any(s.name.startswith("%") for s in t.summed):
+        return True
+    if isinstance(t, T.SumOver) and t.var.startswith("%"):
+        return True
+    return any(_binds_canonical_name(c) for c in T.children(t))
+
+
+@pytest.mark.parametrize("text", ["sum(tanh(W3 tanh(W2 tanh(W1 x))))", "tr(X^k) + x' inv(X) x"])
+def test_unbind_keeps_shared_subterms_shared(text):
+    from einderiv.ir.unbind import unbind
+
+    g = ed.diff(text, "x" if "x" in text.split("(")[-1] else "X", where="k: integer")
+    with canon.scope():
+        fresh = unbind(g.term)
+        assert not _binds_canonical_name(fresh)
+        assert len(_nodes(fresh)) == len(_nodes(g.term))  # a renaming, node for node
+        assert canon.key(canon.canonical(fresh)) == canon.key(g.term)

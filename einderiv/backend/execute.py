@@ -258,6 +258,7 @@ RUN = {
     "matpow": _matpow,
     "pair": lambda ex, s: _NS["_pair"](ex.size(s.params[0]), ex.size(s.params[1])),
     "row": lambda ex, s: _NS[f"_{s.params[0]}"](ex.arg(s.args[0])),
+    "reshape": lambda ex, s: np.reshape(ex.arg(s.args[0]), [ex.size(d) for d in s.params[0]]),
     "powsum": _powsum,
     "loop": _loop,
 }

@@ -29,6 +29,7 @@ import opt_einsum as oe
 
 from einderiv.backend.chains import share_chains
 from einderiv.backend.plan_functions import FunctionPlanning
+from einderiv.backend.plan_pairs import PairPlanning
 from einderiv.backend.plan_values import (
     Val,
     arg_of,
@@ -49,7 +50,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
 
 
-class Planner(FunctionPlanning):
+class Planner(FunctionPlanning, PairPlanning):
     def __init__(self, expr, backend: str = "numpy"):
         self.backend = backend
         self.scopes: list[list[Step]] = [[]]  # the program, then the body of each open loop
@@ -65,6 +66,7 @@ class Planner(FunctionPlanning):
         self.dims: dict = {}  # Dim -> None (ordered set of named dimensions used)
         self.unique = 0
         self.hint = None
+        self.pair_cores: set = set()  # steps holding a dense delta[c,(i,j)] (plan_pairs)
 
     # -- helpers
 
@@ -207,11 +209,12 @@ class Planner(FunctionPlanning):
 
     def _pair(self, c, i, j):
         if i != j:
-            return self._lookup(
-                ("Pair", i.dim, j.dim),
-                (c, i, j),
-                lambda: Val(self.step("pair", (), (i.dim, j.dim)), (c, i, j)),
-            )
+
+            def build():
+                self.pair_cores.add(self.step("pair", (), (i.dim, j.dim)))
+                return Val(f"_{self.count - 1}", (c, i, j))
+
+            return self._lookup(("Pair", i.dim, j.dim), (c, i, j), build)
         _, full, _ = self._pair(c, i, T.Index("%pair", j.dim))  # its diagonal: delta[c,(i,i)]
         return self._lookup(
             ("PairDiagonal", i.dim),
@@ -340,6 +343,9 @@ class Planner(FunctionPlanning):
         for i in num:
             self.use_dim(i.dim)
         specs = [(v.core, tuple(symbol[i] for i in v.order)) for v in ops]
+        specs, merges = self.reshape_pairs(specs, out)  # delta[c,(i,j)]: reshapes
+        if merges:
+            return self.merge_pairs(specs, scalars, sizes, coef, out, merges, bcast, ties)
         specs = self.hoist_invariant(specs, out)
         if not specs and not scalars and not sizes:
             return Val(literal(coef), (), bcast, ties, 1.0, coef)

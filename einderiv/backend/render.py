@@ -276,6 +276,7 @@ TEXT = {
     "matpow": _matpow_text,
     "pair": lambda r, s: f"_pair({r.size_text(s.params[0])}, {r.size_text(s.params[1])})",
     "row": lambda r, s: f"_{s.params[0]}({s.args[0]})",
+    "reshape": lambda r, s: f"{s.args[0]}.reshape({r.shape_text(s.params[0])})",
     "powsum": _powsum_text,
 }
 
@@ -285,6 +286,7 @@ _VIEWS = (  # expressions that may share memory with their one array operand
     re.compile(r"\(?(\w+)\)?(?:\.T|\[[^\]]*\])*"),  # X, (X), X.T, X[:, None]
     re.compile(r"_perm\((\w+), .*\)"),  # a transpose
     re.compile(r"_asarray\((\w+)\)"),  # torch.as_tensor shares numpy's memory
+    re.compile(r"(\w+)\.reshape\(.*\)"),  # a reshape may be a view
     re.compile(r"_einsum\('[^']*', (\w+)\)"),  # one operand: a diagonal is a view
 )
 

@@ -58,6 +58,7 @@ OPS = (
     "logdet",  # args (matrix,)
     "matpow",  # args (matrix,), params (const, terms, diagonal): X^k (k = -1: inv)
     "pair",  # params (dim_i, dim_j): delta[c,(i,j)] as an (m n, m, n) array
+    "reshape",  # args (array,), params (dims,): the same entries, C order, shape of ``dims``
     "row",  # args (rows,), params (name,): a row function on the last axis
     "powsum",  # args (matrices...), params (((sign, const, terms), ...), const, terms)
     "loop",  # params (var, const, terms, order, body, result, closed): a symbolic sum

@@ -19,9 +19,8 @@ RULES: list[Rule] = []
 @rule(T.Prod, "sum_c B^p[a,c] B^q[c,b] -> B^(p+q)[a,b]  (so X[a,c] X[c,b] -> X^2[a,b])", RULES)
 def prod_merge_powers(t: T.Prod):
     """One linear pass with a worklist: a chain of k factors merges in k - 1 steps."""
-    keys = [k for k in map(_base_key, t.factors) if k is not None]
-    if not t.summed or len(set(keys)) == len(keys):
-        return None  # no two factors can be powers of one matrix
+    if not t.summed or not _may_merge(t):
+        return None  # no two neighbours can be powers of one matrix
     factors: dict[int, Term] = dict(enumerate(t.factors))
     users: dict[T.Index, set[int]] = {}
     for fid, f in factors.items():
@@ -57,6 +56,25 @@ def prod_merge_powers(t: T.Prod):
     if len(remaining) == 1 and not kept:
         return remaining[0]
     return T.Prod(remaining, kept)
+
+
+def _may_merge(t: T.Prod) -> bool:
+    """Whether some summed index joins two factors of the same base key (a necessary condition
+    for a merge: a chain A1 X A2 X ... has many X, but no two of them side by side)."""
+    summed = set(t.summed)
+    first: dict = {}  # summed index -> the base key of the first factor met that holds it
+    for f in t.factors:
+        k = _base_key(f)
+        if k is None:
+            continue
+        for i in f.indices if type(f) is T.Var else T.free(f):
+            if i in summed:
+                met = first.get(i)
+                if met is None:
+                    first[i] = k
+                elif met == k:
+                    return True
+    return False
 
 
 _VIEWS = memo_table()  # within one derivation (see ``canon.scope``)

@@ -92,7 +92,11 @@ def key(t: T.Term) -> str:
     """A serialisation of ``t``; equal terms have equal keys."""
     found = _KEYS.get(t)
     if found is None:
-        found = _KEYS[t] = _key(t)
+        if type(t) is T.Var:  # the common case, without the match below
+            found = f"{t.name}[{','.join([_idx(i) for i in t.indices])}]"
+        else:
+            found = _key(t)
+        _KEYS[t] = found
     return found
 
 
@@ -197,7 +201,7 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     best = None
     for start in candidates:
         naming = _walk(factors, summed, masked, starts, start)
-        mapping = {i: T.Index(f"%{depth}.{n}", i.dim) for i, n in naming.items()}
+        mapping = {i: _canonical_index(depth, n, i.dim) for i, n in naming.items()}
         renamed = [_canonical(_rename(f, mapping), depth + 1) for f in factors]
         made = T.Prod(
             tuple(sorted(renamed, key=key)),
@@ -206,6 +210,17 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
         if best is None or key(made) < key(best):
             best = made
     return best
+
+
+_NAMES = memo_table()
+
+
+def _canonical_index(depth: int, n: int, dim) -> T.Index:
+    """``%depth.n`` over ``dim``."""
+    found = _NAMES.get((depth, n, dim))
+    if found is None:
+        found = _NAMES[(depth, n, dim)] = T.Index(f"%{depth}.{n}", dim)
+    return found
 
 
 def _rename(f: T.Term, mapping: dict) -> T.Term:
@@ -217,23 +232,24 @@ def _rename(f: T.Term, mapping: dict) -> T.Term:
     return T.rename(f, mapping)
 
 
+_STAR = "\u2039*\u203a"
+
+
 def _masked_key(f: T.Term, summed: set) -> str:
     if type(f) is T.Var:  # the common case, without string replacing: same text
-        hit = {i.name for i in f.indices if i in summed}
-        if not hit:
-            return key(f)
-        marks = ("\u2039*\u203a" if i.name in hit else _idx(i) for i in f.indices)
+        marks = [_STAR if i in summed else _idx(i) for i in f.indices]
         return f"{f.name}[{','.join(marks)}]"
     text = key(f)
     for i in summed & T.free(f):
-        text = text.replace(_idx(i), "\u2039*\u203a")
+        text = text.replace(_idx(i), _STAR)
     return text
 
 
 def _slots(f: T.Term, summed: set) -> list[T.Index]:
     """The summed indices of ``f`` in the order its key mentions them."""
     if type(f) is T.Var:
-        return list(dict.fromkeys(i for i in f.indices if i in summed))
+        own = [i for i in f.indices if i in summed]
+        return own if len(own) < 2 or len(set(own)) == len(own) else list(dict.fromkeys(own))
     text = key(f)
     found = [(text.find(_idx(i)), i) for i in T.free(f) if i in summed]  # not all summed
     return [i for _, i in sorted(found, key=lambda p: p[0])]
@@ -245,7 +261,11 @@ def _walk(factors, summed, masked, starts, first) -> dict:
     slots = [_slots(f, summed) for f in factors]
     for k, own in enumerate(slots):
         for i in own:
-            occurs.setdefault(i, []).append(k)
+            found = occurs.get(i)
+            if found is None:
+                occurs[i] = [k]
+            else:
+                found.append(k)
     naming: dict = {}
     visited = [False] * len(factors)
     order = [first] + [k for k in starts if k != first]
@@ -263,9 +283,11 @@ def _walk(factors, summed, masked, starts, first) -> dict:
                 if i not in naming:
                     naming[i] = len(naming)
                 others = [j for j in occurs[i] if not visited[j]]
-                others.sort(key=lambda j: (masked[j], slots[j].index(i)))
-                nexts.extend(others)
-            stack.extend(reversed(nexts))
+                if len(others) > 1:
+                    others.sort(key=lambda j: (masked[j], slots[j].index(i)))
+                nexts += others
+            if nexts:
+                stack += reversed(nexts)
     return naming
 
 

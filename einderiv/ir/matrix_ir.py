@@ -235,6 +235,22 @@ def _wrap(e: MExpr, level: int) -> str:
     return f"({text})" if own < level else text
 
 
+def _show_chain(e: MExpr) -> tuple[str, int]:
+    """``A B C`` (``MatMul(MatMul(A, B), C)``) or ``a + b - c``: the left spine walked in a loop
+    (linear, and no recursion along a chain of any length); the same text as the cases below."""
+    kind = type(e)
+    sums = kind is not MatMul
+    parts = []
+    while type(e) is kind or (sums and type(e) in (Add, Sub)):
+        if sums:
+            parts.append(f"{'+' if type(e) is Add else '-'} {_wrap(e.right, _PRODUCT)}")
+        else:
+            parts.append(_wrap(e.right, _UNARY + 1))
+        e = e.left
+    parts.append(_wrap(e, _SUM if sums else _PRODUCT))
+    return " ".join(reversed(parts)), _SUM if sums else _PRODUCT
+
+
 def format_number(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
@@ -252,6 +268,11 @@ def show_index(index) -> str:
 
 
 def _show(e: MExpr) -> tuple[str, int]:
+    kind = type(e)
+    if kind is Name:
+        return e.name, _ATOM
+    if kind is MatMul or kind is Add or kind is Sub:  # a left-nested chain, in one loop
+        return _show_chain(e)
     match e:
         case Name(name=name):
             return name, _ATOM

@@ -171,12 +171,15 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
     leading factors of ``chain`` are known to be scalars)."""
     flat: list[M.MExpr] = []
     for k, x in enumerate(chain):
+        if type(x) is not M.MatMul:  # the common case: a factor that is no product
+            flat.append(x)
+            continue
         inner = _chain_of(x, vectors)
         if k > scalars and _maybe_scalar(x, vectors):  # r (v' v): a scalar after a row
             flat.append(product(inner, 0, vectors))  # stays grouped
         else:
             flat.extend(inner)
-    factors = [x for x in flat if not is_one(x)] or flat[:1]
+    factors = [x for x in flat if not (isinstance(x, M.Number) and x.value == 1)] or flat[:1]
     if not factors:
         return M.Number(Fraction(1))
     out = factors[0]
@@ -322,15 +325,20 @@ _OPERANDS = ("left", "right", "operand", "base", "exponent")
 _OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
 
 
-_TRANSPOSES = memo_table()  # shared subtrees are counted once per derivation (canon.scope)
+_TRANSPOSES = memo_table()  # id -> (node, count): a shared subtree is counted once
 
 
 def transposes(e: M.MExpr) -> int:
     """How many transposes ``e`` writes (``'``)."""
-    found = _TRANSPOSES.get(e)
-    if found is None:
-        found = _TRANSPOSES[e] = _transposes(e)
-    return found
+    if type(e) in _LEAVES:
+        return 0
+    found = _TRANSPOSES.get(id(e))  # by identity: equal-but-distinct trees would cost an __eq__
+    if found is None or found[0] is not e:
+        found = _TRANSPOSES[id(e)] = (e, _transposes(e))
+    return found[1]
+
+
+_LEAVES = (M.Name, M.Number)
 
 
 def _transposes(e: M.MExpr) -> int:

@@ -214,7 +214,10 @@ def _walk(views: list[View], summed: set, row, col, rc):
     chain: list = []
     index, previous, steps = row, None, 0
     while index != col:  # a disjoint loop (a trace) left over: not one chain
-        k = next(at for at in holders[index] if at != previous)
+        at = holders[index]
+        k = at[0] if at[0] != previous else at[-1]
+        if k == previous:
+            return None
         v = views[k]
         if v.row != index:
             v = flip(v, rc)

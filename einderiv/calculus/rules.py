@@ -14,7 +14,6 @@ from fractions import Fraction
 
 from einderiv.calculus.rewriting import (
     Rule,
-    is_zero,
     one_like,
     zero_like,
 )
@@ -47,8 +46,10 @@ def prod_sum_of_add(t: T.Prod):
 
 @rule(T.Prod, "0 x -> 0", needs=(T.Zero, T.Num))
 def prod_zero(t: T.Prod):
-    if any(is_zero(f) for f in t.factors):
-        return zero_like(t)
+    for f in t.factors:
+        kind = type(f)
+        if kind is T.Zero or (kind is T.Num and f.value == 0):  # is_zero, inline (a hot loop)
+            return zero_like(t)
     return None
 
 
@@ -152,7 +153,7 @@ def prod_delta(t: T.Prod):
         return None
     if parent:
         mapping = {i: find(i) for i in parent}
-        factors = [T.rename(g, mapping) for g in factors]
+        factors = [g if T.free(g).isdisjoint(mapping) else T.rename(g, mapping) for g in factors]
     present = frozenset().union(*(T.free(f) for f in factors)) if factors else frozenset()
     kept_free = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
     factors += [T.Ones(i) for i in kept_free]
@@ -231,6 +232,9 @@ def prod_hoist_sumover(t: T.Prod):
 
 @rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u; summed: p+q = 0)")
 def prod_same_base(t: T.Prod):
+    bases = [f.base if type(f) is T.Pow else f for f in t.factors]
+    if len(set(bases)) == len(bases):
+        return None  # no two factors share a base: the common case, in one pass
     seen: dict[Term, int] = {}
     summed = set(t.summed)
     for k, f in enumerate(t.factors):

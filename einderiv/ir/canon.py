@@ -187,20 +187,20 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
             mapping = {s: new}
             renamed = [_canonical(_rename(f, mapping), depth + 1) for f in t.factors]
             return T.Prod(tuple(sorted(renamed, key=key)), (new,))
-    factors = [_canonical(f, depth + 1) for f in t.factors]
+    factors = [f if type(f) in _LEAVES else _canonical(f, depth + 1) for f in t.factors]
     summed = set(t.summed)
     if not summed:
         return T.Prod(tuple(sorted(factors, key=key)), ())
-    masked = [_masked_key(f, summed) for f in factors]
+    masked = _Masked(factors, summed)
     anchored = [not summed.issuperset(T.free(f)) for f in factors]
-    starts = sorted(range(len(factors)), key=lambda k: (not anchored[k], masked[k]))
-    if anchored[starts[0]]:
-        candidates = [starts[0]]
+    if any(anchored):  # start from the least anchored factor: masked keys of those alone
+        candidates = [min((k for k, a in enumerate(anchored) if a), key=lambda k: (masked[k], k))]
     else:  # a closed loop: try the few equally good starts
+        starts = masked.starts(anchored)
         candidates = [k for k in starts if masked[k] == masked[starts[0]]][:_MAX_STARTS]
     best = None
     for start in candidates:
-        naming = _walk(factors, summed, masked, starts, start)
+        naming = _walk(factors, summed, masked, anchored, start)
         mapping = {i: _canonical_index(depth, n, i.dim) for i, n in naming.items()}
         renamed = [_canonical(_rename(f, mapping), depth + 1) for f in factors]
         made = T.Prod(
@@ -210,6 +210,24 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
         if best is None or key(made) < key(best):
             best = made
     return best
+
+
+class _Masked:
+    """The factors' keys with summed indices blanked, each made when first asked for (a walk
+    along a chain asks for few of them)."""
+
+    def __init__(self, factors: list, summed: set):
+        self.factors, self.summed, self.made = factors, summed, {}
+
+    def __getitem__(self, k: int) -> str:
+        found = self.made.get(k)
+        if found is None:
+            found = self.made[k] = _masked_key(self.factors[k], self.summed)
+        return found
+
+    def starts(self, anchored: list) -> list[int]:
+        """Every factor, anchored ones first, then by masked key (ties: in order)."""
+        return sorted(range(len(self.factors)), key=lambda k: (not anchored[k], self[k]))
 
 
 _NAMES = memo_table()
@@ -225,20 +243,36 @@ def _canonical_index(depth: int, n: int, dim) -> T.Index:
 
 def _rename(f: T.Term, mapping: dict) -> T.Term:
     """``index_ir.rename``, with the common case (an entry of a variable) inline."""
-    if type(f) is T.Var:
+    kind = type(f)
+    if kind is T.Var:
         get = mapping.get
         indices = tuple([get(i, i) for i in f.indices])
         return f if indices == f.indices else T.Var(f.name, indices)
+    if kind is T.MatPow and _closed_power(f):  # X^-1[a,b]: only its own indices change
+        get = mapping.get
+        indices = tuple([get(i, i) for i in f.indices])
+        return f if indices == f.indices else T.MatPow(f.base, f.bound, f.exponent, indices)
     return T.rename(f, mapping)
+
+
+def _closed_power(f: T.MatPow) -> bool:
+    """Whether the base of ``f`` has no free index but its bound pair (so its key mentions
+    no other index, and renaming touches only ``f.indices``)."""
+    return T.free(f.base) <= set(f.bound)
 
 
 _STAR = "\u2039*\u203a"
 
 
 def _masked_key(f: T.Term, summed: set) -> str:
-    if type(f) is T.Var:  # the common case, without string replacing: same text
+    kind = type(f)
+    if kind is T.Var:  # the common case, without string replacing: same text
         marks = [_STAR if i in summed else _idx(i) for i in f.indices]
         return f"{f.name}[{','.join(marks)}]"
+    if kind is T.MatPow and _closed_power(f):  # its key ends with its indices (see _key)
+        text = key(f)
+        marks = [_STAR if i in summed else _idx(i) for i in f.indices]
+        return f"{text[: text.rindex('[')]}[{','.join(marks)}]"
     text = key(f)
     for i in summed & T.free(f):
         text = text.replace(_idx(i), _STAR)
@@ -247,7 +281,7 @@ def _masked_key(f: T.Term, summed: set) -> str:
 
 def _slots(f: T.Term, summed: set) -> list[T.Index]:
     """The summed indices of ``f`` in the order its key mentions them."""
-    if type(f) is T.Var:
+    if type(f) is T.Var or (type(f) is T.MatPow and _closed_power(f)):
         own = [i for i in f.indices if i in summed]
         return own if len(own) < 2 or len(set(own)) == len(own) else list(dict.fromkeys(own))
     text = key(f)
@@ -255,8 +289,9 @@ def _slots(f: T.Term, summed: set) -> list[T.Index]:
     return [i for _, i in sorted(found, key=lambda p: p[0])]
 
 
-def _walk(factors, summed, masked, starts, first) -> dict:
-    """Name summed indices in the order a depth-first walk along shared indices meets them."""
+def _walk(factors, summed, masked, anchored, first) -> dict:
+    """Name summed indices in the order a depth-first walk along shared indices meets them:
+    from ``first``, then from each factor not yet met, in ``masked.starts`` order."""
     occurs: dict = {}
     slots = [_slots(f, summed) for f in factors]
     for k, own in enumerate(slots):
@@ -268,8 +303,13 @@ def _walk(factors, summed, masked, starts, first) -> dict:
                 found.append(k)
     naming: dict = {}
     visited = [False] * len(factors)
-    order = [first] + [k for k in starts if k != first]
-    for root in order:
+    left = len(factors)
+    roots = iter([first])
+    while left:
+        root = next(roots, None)
+        if root is None:  # more than one connected part: the others in starts order
+            roots = iter(masked.starts(anchored))
+            continue
         if visited[root]:
             continue
         stack = [root]
@@ -278,6 +318,7 @@ def _walk(factors, summed, masked, starts, first) -> dict:
             if visited[k]:
                 continue
             visited[k] = True
+            left -= 1
             nexts = []
             for i in slots[k]:
                 if i not in naming:
@@ -304,7 +345,9 @@ def signature(t: T.Term, refined: bool = False) -> tuple:
     if not isinstance(t, T.Prod):
         return (hash(_describe(t, frozenset())),)
     summed = frozenset(t.summed)
-    own = [hash(_describe(f, summed)) for f in t.factors]
+    own = _OWN.get(t)
+    if own is None:
+        own = _OWN[t] = [hash(_describe(f, summed)) for f in t.factors]
     if not refined or not summed:
         return tuple(sorted(own))
     slots = [_summed_slots(f, summed) for f in t.factors]
@@ -312,12 +355,16 @@ def signature(t: T.Term, refined: bool = False) -> tuple:
     for mine, places in zip(own, slots):
         for i, place in places:
             ends.setdefault(i, []).append(hash((mine, place)))
+    around = {i: hash(tuple(sorted(found))) for i, found in ends.items()}
     return tuple(
         sorted(
-            hash((mine, tuple(sorted((place, tuple(sorted(ends[i]))) for i, place in places))))
+            hash((mine, tuple(sorted([(place, around[i]) for i, place in places]))))
             for mine, places in zip(own, slots)
         )
     )
+
+
+_OWN = memo_table()  # a product -> its factors' descriptions (both signatures use them)
 
 
 def _summed_slots(f: T.Term, summed: frozenset) -> list:

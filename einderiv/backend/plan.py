@@ -30,6 +30,7 @@ import opt_einsum as oe
 from einderiv.backend.chains import share_chains
 from einderiv.backend.plan_functions import FunctionPlanning
 from einderiv.backend.plan_pairs import PairPlanning
+from einderiv.backend.plan_sums import running_sums
 from einderiv.backend.plan_values import (
     Val,
     arg_of,
@@ -366,7 +367,7 @@ def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
     for i in axes:
         planner.use_dim(i.dim)
     result = planner.materialize(val, axes)
-    steps = live_steps(planner.steps, result)
+    steps = running_sums(live_steps(planner.steps, result), planner.new_name)
     return Plan(
         steps,
         result,

@@ -1,0 +1,84 @@
+"""Long sums are accumulated while their terms are made (``backend/plan_sums.py``).
+
+d/dX tr(A1 X A2 X ... Ak X) = sum_p (Suf(p+1) Pre(p))' with Pre(p) = A1 X ... Ap and
+Suf(p+1) = A_{p+1} X ... Ak X (the product rule; the leave-one-out products of the cycle).
+A hand-written gradient keeps the k prefixes and walks the suffixes backwards, adding each term
+as it is made; the compiled gradient does the same, so it holds about k matrices at once, not
+its k terms and k suffixes as well. Values are compared with finite differences of numpy.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.backend.plan import make_plan
+from tests.fd import assert_close, jacobian_fd, to_layout
+
+RNG = np.random.default_rng(61)
+
+
+def _chain(k):
+    text = "tr(" + " ".join(f"A{j} X" for j in range(1, k + 1)) + ")"
+    where = "X: matrix(n, n); " + "; ".join(f"A{j}: matrix(n, n)" for j in range(1, k + 1))
+    return text, where
+
+
+def _most_alive(plan) -> int:
+    """The most step values alive at once when the plan runs (each released after its last
+    reader, ``steps.releases``)."""
+    alive: set = set()
+    peak = 0
+    for step, frees in zip(plan.steps, plan.frees):
+        alive.add(step.name)
+        peak = max(peak, len(alive))
+        alive -= set(frees)
+    return peak
+
+
+@pytest.mark.parametrize("k", [3, 8, 12])
+def test_chain_gradient_matches_finite_differences(k):
+    text, where = _chain(k)
+    g = ed.diff(text, "X", where=where)
+    n = 4
+    args = {f"A{j}": RNG.standard_normal((n, n)) / 2 for j in range(1, k + 1)}
+    args["X"] = RNG.standard_normal((n, n)) / 2
+
+    def f(X, **As):
+        M = np.eye(n)
+        for j in range(1, k + 1):
+            M = M @ As[f"A{j}"] @ X
+        return np.trace(M)
+
+    want = to_layout(jacobian_fd(f, args, "X"), 0, 2, "numerator")
+    assert_close(g(**args), want, what="executor")
+    assert_close(g.compile()(**args), want, what="compiled")
+    namespace: dict = {}
+    exec(ed.codegen(g, name="grad"), namespace)  # noqa: S102
+    params = inspect.signature(namespace["grad"]).parameters
+    assert_close(namespace["grad"](**{a: v for a, v in args.items() if a in params}), want)
+
+
+@pytest.mark.parametrize("k", [16, 32])
+def test_chain_gradient_holds_about_k_matrices(k):
+    # the hand-written gradient holds k prefixes, the running gradient and one suffix
+    text, where = _chain(k)
+    g = ed.diff(text, "X", where=where)
+    assert _most_alive(make_plan(g.term, g.axes)) <= k + 2
+
+
+def test_short_sums_and_broadcast_sums_are_left_alone():
+    # x' A x + sum(A) - tr(A) ... fewer than eight terms: one sum, values as numpy's
+    g = ed.diff("x' A x + sum(A .* A) - tr(A) + sum(x)", "A", where="x: vector(n)")
+    n = 5
+    args = {"A": RNG.standard_normal((n, n)), "x": RNG.standard_normal(n)}
+
+    def f(A, x):
+        return x @ A @ x + np.sum(A * A) - np.trace(A) + np.sum(x)
+
+    want = to_layout(jacobian_fd(f, args, "A"), 0, 2, "numerator")
+    assert_close(g.compile()(**args), want)
+    assert sum(step.op == "add" for step in make_plan(g.term, g.axes).steps) <= 2

@@ -29,6 +29,7 @@ from einderiv.frontend import lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.lexing import error_at
+from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS
 
 __all__ = ["is_latex", "tokens"]
 
@@ -300,7 +301,7 @@ class _Lexer(Commands):
         inside = bool(self.stack) and self.stack[-1].kind == "norm"
         ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
         if side == "open" or not (inside and (side == "close" or ends_operand)):
-            self.emit("FUNC", "norm2(", start, self.pos)
+            self.emit("FUNC", f"{NORM2.name}(", start, self.pos)  # \\|x\\| is norm2(x)
             self.stack.append(Group("norm", (), start, opener=len(self.out) - 1))
             return
         group = self.stack.pop()
@@ -308,7 +309,7 @@ class _Lexer(Commands):
         if self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, at, _ = self.script(start)
-            kind = {"2": "norm2", "F": "norm2", "1": "norm1"}.get(script.strip())
+            kind = NORM_SUBSCRIPTS.get(script.strip())
             if kind is None:
                 self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
             if kind not in self.functions:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from einderiv.errors import ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import GREEK_SCALARS
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
@@ -55,21 +56,21 @@ GREEK = [
 ]
 _VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
 
-# LaTeX function commands and the function each names: the registry's (\\tanh, \\log), and
-# the spellings of the trace, the determinant and the natural logarithm
-_FUNCTION_COMMANDS = {
-    latex[1:]: name for latex, name in BY_LATEX.items() if re.fullmatch(r"\\[a-z]+", latex)
-} | {"ln": BY_LATEX[r"\log"], "det": "det", "tr": "tr", "Tr": "tr", "trace": "tr"}
+# LaTeX function commands and the function each names: the registry's (\\tanh, \\log, and the
+# matrix functions' \\det, \\tr, \\Tr, \\trace), and the natural logarithm \\ln
+_FUNCTION_COMMANDS = (
+    {latex[1:]: name for latex, name in BY_LATEX.items() if re.fullmatch(r"\\[a-z]+", latex)}
+    | {command: op.name for op in MATRIX.values() for command in op.latex_commands}
+    | {"ln": BY_LATEX[r"\log"]}
+)
 _BRACED = {op.latex[1:]: name for name, op in ELEMENTWISE.items() if op.braced}  # \sqrt{x}
 for _command in (*_BRACED, "sigma"):  # \sigma is a Greek letter; \sigma( is sigmoid (``greek``)
     _FUNCTION_COMMANDS.pop(_command)  # \sigma is a Greek letter; \sigma( is sigmoid (see ``greek``)
 # words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
 FUNCTION_WORDS = {
     **_FUNCTION_COMMANDS,
-    "Trace": "tr",
-    "logdet": "logdet",
+    **{word: op.name for op in MATRIX.values() for word in op.latex_words},
     "LSE": "logsumexp",
-    "adj": "adj",
 }
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}

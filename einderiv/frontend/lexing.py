@@ -23,6 +23,7 @@ from lark.lark import PostLex
 
 from einderiv.errors import ParseError, closest
 from einderiv.ir import matrix_ir as ir
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX
 
 __all__ = [
@@ -36,13 +37,10 @@ __all__ = [
 ]
 
 RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
-FUNCTION_NAMES = tuple(dict.fromkeys(ir.FUNCTIONS + ("inv",)))
-# other spellings of functions (SPEC 6.2): trace(X), Tr(X), ln(x), ln|X|
-ALIASES = {
-    "trace": "tr",
-    "Tr": "tr",
+FUNCTION_NAMES = ir.FUNCTIONS
+# other spellings of functions (SPEC 6.2): trace(X), Tr(X), norm(x) (the registry's), ln(x), ln|X|
+ALIASES = {alias: op.name for op in MATRIX.values() for alias in op.aliases} | {
     "ln": "log",
-    "norm": "norm2",
     "lse": "logsumexp",
     "LSE": "logsumexp",
 }

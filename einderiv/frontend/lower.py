@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
 
 from einderiv.errors import ShapeError
 from einderiv.frontend.lower_compound import CompoundLowering, tied
@@ -26,6 +25,7 @@ from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import DET, INV, LOGDET, MATRIX
 from einderiv.ir.ops import ROW
 
 _FUNCS = frozenset(M.SCALAR_FUNCTIONS)  # elementwise: from the registry (ir/ops.py)
@@ -128,20 +128,16 @@ class _Lowerer(CompoundLowering):
             case M.Div(left=l, right=r):
                 return T.Prod((self.lo(l, out), _reciprocal(self.scalar(r))))
             case M.ElemPow(base=base, exponent=p):
-                exponent = self.scalar(p) if self._is_scalar(p) else self.lo(p, out)
+                exponent = self.scalar(p) if self.is_scalar(p) else self.lo(p, out)
                 return T.Pow(self.lo(base, out), exponent)
             case M.Power(base=base, exponent=p):
                 return self._power(e, base, p, out)
             case M.Transpose(operand=x):
                 return self.lo(x, (b, a))
             case M.Inverse(operand=x):
-                if self._is_scalar(x):
-                    return _reciprocal(self.scalar(x))
-                return self._matpow(x, T.affine(-1), out)
-            case M.Call(fn="kron", args=(x, y)):
-                return self._kron(x, y, out)
-            case M.Call(fn="commutation"):
-                return self._commutation(e, out)
+                return INV.lower(self, (x,), out)
+            case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's lowering
+                return MATRIX[fn].lower(self, args, out)
             case M.Call(fn=fn, args=(x,)):
                 return self._call(fn, x, out)
             case M.Entry():
@@ -157,7 +153,7 @@ class _Lowerer(CompoundLowering):
                 return self._einstein([self._raw(e)])
         raise ShapeError(f"cannot lower `{M.show(e)}`")
 
-    def _is_scalar(self, e: M.MExpr) -> bool:
+    def is_scalar(self, e: M.MExpr) -> bool:
         return self.typed.shape(e) == (None, None)
 
     # -- products ---------------------------------------------------------------------------
@@ -165,9 +161,9 @@ class _Lowerer(CompoundLowering):
     def _matmul(self, left: M.MExpr, right: M.MExpr, out: tuple) -> T.Term:
         """``(L R)[a,b] = sum_c L[a,c] R[c,b]``, or scaling when one side is a scalar."""
         a, b = out
-        if self._is_scalar(left):
+        if self.is_scalar(left):
             return T.Prod((self.scalar(left), self.lo(right, out)))
-        if self._is_scalar(right):
+        if self.is_scalar(right):
             return T.Prod((self.lo(left, out), self.scalar(right)))
         inner_dim = self.typed.shape(left)[1] or self.typed.shape(right)[0]
         if inner_dim is None:  # column times row: an outer product
@@ -179,8 +175,8 @@ class _Lowerer(CompoundLowering):
         """A product, quotient or Hadamard product of two scalars (entries, in index notation)."""
         return (
             isinstance(e, (M.MatMul, M.Hadamard, M.ElemDiv, M.Div))
-            and self._is_scalar(e.left)
-            and self._is_scalar(e.right)
+            and self.is_scalar(e.left)
+            and self.is_scalar(e.right)
         )
 
     def _chain(self, e: M.MExpr) -> list:
@@ -250,47 +246,29 @@ class _Lowerer(CompoundLowering):
                 )
         return T.Add((left, right))
 
-    # -- powers, inverse, determinants -----------------------------------------------------
+    # -- powers, functions -----------------------------------------------------
 
     def _power(self, e, base, exponent, out) -> T.Term:
-        if self._is_scalar(base):
+        if self.is_scalar(base):
             return T.Pow(self.scalar(base), self.scalar(exponent))
         power = _affine(exponent)
         if not power.is_literal:
-            return self._matpow(base, power, out)
+            return self.matpow(base, power, out)
         n = power.const
         a, b = out
         dim = self.typed.shape(base)[0]
         # X^0 stays an atom, so its size stays tied to X; long powers are atoms, so
         # d tr(X^64) costs what tr(X^k) does
         if n <= 0 or n > CHAIN_LIMIT:
-            return self._matpow(base, power, out)
+            return self.matpow(base, power, out)
         # X^n[a,b] = sum_{c1..c(n-1)} X[a,c1] X[c1,c2] ... X[c(n-1),b]
         links = [a] + [T.fresh(dim) for _ in range(n - 1)] + [b]
         factors = tuple(self.lo(base, (links[k], links[k + 1])) for k in range(n))
         return factors[0] if n == 1 else T.Prod(factors, tuple(links[1:-1]))
 
-    def _matpow(self, base: M.MExpr, power: T.Affine, out) -> T.Term:
+    def matpow(self, base: M.MExpr, power: T.Affine, out) -> T.Term:
         bound = T.bound_pair(self.typed.shape(base)[0])
         return T.MatPow(self.lo(base, bound), bound, power, out)
-
-    def _det_of_entries(self, fn, x, inner, free, atom) -> T.Term:
-        """``det(W[i,j])``: the determinant of the matrix whose entries the two free indices
-        range over (det(A') = det(A), so which index is the row does not matter)."""
-        if len(free) != 2:
-            names = ", ".join(i.name for i in free)
-            raise ShapeError(
-                f"`{fn}({M.show(x)})`: a determinant of index notation needs two free indices "
-                f"(the rows and the columns); this one has {len(free)}: {names}"
-            )
-        if free[0].dim != free[1].dim:
-            (i, di), (j, dj) = ((k.name, k.dim) for k in free)
-            raise ShapeError(
-                f"`{fn}({M.show(x)})`: a determinant needs a square matrix, but {i} ranges over "
-                f"{di} and {j} over {dj}; declare the matrix square (e.g. `A: matrix(n, n)`)"
-            )
-        bound = T.bound_pair(free[0].dim)
-        return atom(T.rename(inner, dict(zip(free, bound))), bound)
 
     def _row_function(self, fn: str, x: M.MExpr, shape: tuple, out: tuple) -> T.Term:
         """softmax(X)[a,i] = f(X[a,:])[i]; logsumexp(X)[a] = f(X[a,:]); a vector (a column or
@@ -311,71 +289,33 @@ class _Lowerer(CompoundLowering):
         return T.RowFunc(fn, self.lo(x, base_out), bound, (entry,))
 
     def _call(self, fn: str, x: M.MExpr, out: tuple) -> T.Term:
-        a, b = out
         shape = self.typed.shape(x)
         if fn in _FUNCS:
             if (
                 fn == "log"
                 and isinstance(x, M.Call)
-                and x.fn == "det"
-                and not self._is_scalar(x.args[0])
+                and x.fn == DET.name
+                and not self.is_scalar(x.args[0])
             ):
-                return self._call("logdet", x.args[0], out)  # log|X| = logdet(X)
+                return LOGDET.lower(self, x.args, out)  # log|X| = logdet(X)
             if fn == "log" and isinstance(x, M.Call) and x.fn == "softmax":
                 # log(softmax(u)) = log_softmax(u) (softmax > 0): stable where softmax underflows
                 return self._call("log_softmax", x.args[0], out)
             return T.Func(fn, self.lo(x, out))
         if fn in M.ROW_FUNCTIONS:
             return self._row_function(fn, x, shape, out)
-        if fn == "inv":
-            return self._lower(M.Inverse(x), out)
-        if fn == "adj":  # adj(X) = det(X) inv(X): X invertible (adj of a 1-by-1 matrix is 1)
-            if self._is_scalar(x):
-                return T.ONE
-            return T.Prod((self._call("det", x, (None, None)), self._matpow(x, T.affine(-1), out)))
-        if fn in ("det", "logdet"):
-            atom = T.Det if fn == "det" else T.LogDet
-            if self._is_scalar(x):
-                inner = self.scalar(x)
-                free = sorted(user_free(inner), key=lambda i: i.name)
-                if not free:  # det of a scalar is the scalar
-                    return inner if fn == "det" else T.Func("log", inner)
-                return self._det_of_entries(fn, x, inner, free, atom)
-            bound = T.bound_pair(shape[0])
-            return atom(self.lo(x, bound), bound)
-        if fn == "tr":  # tr(X) = sum_a X[a,a]
-            if self._is_scalar(x):
-                return self.scalar(x)
-            c = T.fresh(shape[0])
-            return T.Prod((self.lo(x, (c, c)),), (c,))
-        if fn in ("sum", "mean", "norm1", "norm2"):
-            axes = tuple(None if d is None else T.fresh(d) for d in shape)
-            summed = tuple(i for i in axes if i is not None)
-            if fn == "sum":  # sum(X) = sum_{a,b} X[a,b]
-                return T.Prod((self.lo(x, axes),), summed) if summed else self.lo(x, axes)
-            if fn == "mean":  # mean(X) = sum_{a,b} X[a,b] / (m n)
-                sizes = tuple(T.Pow(T.Size(i.dim), T.MINUS_ONE) for i in summed)
-                return T.Prod((self.lo(x, axes), *sizes), summed) if summed else self.lo(x, axes)
-            if fn == "norm1":  # norm1(X) = sum_{a,b} abs(X[a,b])
-                entries = T.Func("abs", self.lo(x, axes))
-                return T.Prod((entries,), summed) if summed else entries
-            # norm2(X) = (sum_{a,b} X[a,b] X[a,b]) ^ (1/2)
-            inner = self.lo(x, axes)
-            if not summed:  # norm2(s) = (s ^ 2) ^ (1/2): s written once (nesting stays linear)
-                return T.Pow(T.Pow(inner, T.Num(Fraction(2))), T.Num(Fraction(1, 2)))
-            square = T.Prod((inner, self.lo(x, axes)), summed)
-            return T.Pow(square, T.Num(Fraction(1, 2)))
-        if fn == "vec":  # vec(X)[c] = sum_{i,j} delta[c,(i,j)] X[i,j];  vec(x) = x
-            if shape[0] is None or shape[1] is None:
-                return self.lo(x, (a, None) if shape[1] is None else (None, a))
-            i, j = T.fresh(shape[0]), T.fresh(shape[1])
-            return T.Prod((T.Pair(a, i, j), self.lo(x, (i, j))), (i, j))
-        if fn == "diag":
-            if shape[1] is None or shape[0] is None:  # diag(x)[a,b] = x[a] delta[a,b]
-                vector_out = (a, None) if shape[1] is None else (None, a)
-                return T.Prod((self.lo(x, vector_out), T.Delta(a, b)))
-            return self.lo(x, (a, a))  # diag(X)[a] = X[a,a]
         raise ShapeError(f"cannot lower function {fn}")
+
+    # -- what a registry lowering asks (ir.matrix_ops.Lowering) -----------------------------
+
+    def shape(self, e: M.MExpr) -> tuple:
+        return self.typed.shape(e)
+
+    def free_indices(self, t: T.Term) -> list[T.Index]:
+        return sorted(user_free(t), key=lambda i: i.name)
+
+    def fail(self, message: str):
+        raise ShapeError(message)
 
 
 @dataclass(frozen=True)

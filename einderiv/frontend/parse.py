@@ -43,6 +43,7 @@ from einderiv.frontend.lexing import (
 )
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
+from einderiv.ir.matrix_ops import DET, INV, KRON, NORM_SUBSCRIPTS
 
 __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
@@ -212,7 +213,7 @@ class _Build(DeclarationRules):
                 ("')'",) if len(args) > arity else ("','",),
             )
         depth = 1 + max(a.depth for a in args)
-        if fn == "inv":
+        if fn == INV.name:  # inv(X) is X^-1
             return _S(ir.Inverse(args[0].node, span=span), *span, depth)
         return _S(ir.Call(fn, tuple(a.node for a in args), span=span), *span, depth)
 
@@ -220,28 +221,26 @@ class _Build(DeclarationRules):
         """``A ⊗ B`` is ``kron(A, B)``."""
         left, right = (c for c in children if isinstance(c, _S))
         span = (left.start, right.end)
-        node = ir.Call("kron", (left.node, right.node), span=span)
+        node = ir.Call(KRON.name, (left.node, right.node), span=span)
         return _S(node, *span, 1 + max(left.depth, right.depth))
 
     def bar(self, children):
         open_, inner, close = children
         span = (open_.start_pos, close.end_pos)
-        return _S(ir.Call("det", (inner.node,), span=span), *span, inner.depth + 1)
+        return _S(ir.Call(DET.name, (inner.node,), span=span), *span, inner.depth + 1)
 
     def norm(self, children):
         """``‖x‖``, ``||x||_2``, ``||X||_F``: norm2; ``||x||_1``: norm1."""
         open_, inner = children[:2]
         sub = children[3].value.strip("_{}") if len(children) == 4 else "2"
-        fn = "norm1" if sub in ("1", "₁") else "norm2"
-        if fn not in ir.FUNCTIONS:
-            raise error_at(f"the function '{fn}' is not available", children[3].start_pos)
+        fn = NORM_SUBSCRIPTS[sub]  # the grammar admits only the registry's subscripts
         span = (open_.start_pos, children[-1].end_pos)
         return _S(ir.Call(fn, (inner.node,), span=span), *span, inner.depth + 1)
 
     def logbar(self, children):
         func, inner, close = children
         span = (func.start_pos, close.end_pos)
-        det = ir.Call("det", (inner.node,), span=(func.end_pos - 1, close.end_pos))
+        det = ir.Call(DET.name, (inner.node,), span=(func.end_pos - 1, close.end_pos))
         return _S(ir.Call("log", (det,), span=span), *span, inner.depth + 2)
 
     def finite_sum(self, children):

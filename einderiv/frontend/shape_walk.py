@@ -20,6 +20,7 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import DimCell, Inference, describe_shape
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import INV, MATRIX
 from einderiv.ir.ops import ROW
 
 __all__ = ["ShapeWalk", "is_scalar"]
@@ -109,7 +110,7 @@ class ShapeWalk:
                 rows, cols = self.shape(x)
                 return (cols, rows)
             case M.Inverse(operand=x):
-                return self._square(e, x, "inv")
+                return self._square(e, x, INV.name)
             case M.Call(fn=fn, args=args):
                 return self._call(e, fn, args)
             case M.Entry(base=b, indices=indices):
@@ -236,10 +237,11 @@ class ShapeWalk:
         return shape
 
     def _call(self, e, fn, args):
-        if fn == "kron":
-            return self._kron(e, *args)
-        if fn == "commutation":
-            return self._commutation(e, *args)
+        op = MATRIX.get(fn)
+        if op is not None:  # the record's shape rule, calling back shape, square, product...
+            if len(args) != op.arity:
+                raise ShapeError(f"`{M.show(e)}`: {fn} takes {op.arity} arguments")
+            return op.shape(self, e, args)
         if len(args) != 1:
             raise ShapeError(f"`{M.show(e)}`: {fn} takes one argument, not {len(args)}")
         (x,) = args
@@ -255,76 +257,37 @@ class ShapeWalk:
             if not ROW[fn].reduces:
                 return (rows, cols)
             return (None, None) if rows is None or cols is None else (rows, None)
-        if fn in ("tr", "det", "logdet"):
-            self._square(e, x, fn)
-            return (None, None)
-        if fn in ("sum", "mean", "norm1", "norm2"):  # reductions to a scalar
-            self.shape(x)
-            return (None, None)
-        if fn in ("inv", "adj"):
-            return self._square(e, x, fn)
-        if fn == "vec":  # the columns stacked: entry (i, j) of an m-by-n matrix is i + m j
-            rows, cols = self.shape(x)
-            if rows is None and cols is None:
-                what = f"`{M.show(e)}`: vec needs a vector or a matrix; `{M.show(x)}` is a scalar"
-                raise placed(what, e)
-            if rows is None or cols is None:
-                return (rows or cols, None)
-            return (self.inf.product(rows, cols, f"`{M.show(e)}`"), None)
-        if fn == "diag":
-            rows, cols = self.shape(x)
-            if rows is not None and cols is None:
-                return (rows, rows)
-            if rows is None and cols is not None:
-                return (cols, cols)
-            if rows is None:
-                raise ShapeError(f"`{M.show(e)}`: diag needs a vector or a square matrix")
-            self._square(e, x, "diag", (rows, cols))
-            return (rows, None)
         raise ShapeError(f"unknown function {fn}")
 
-    def _kron(self, e, left, right):
-        """``kron(A, B)`` is (p m)-by-(q n) for A m-by-n and B p-by-q, B's index fastest (the
-        row (b, a) is b + p a, as numpy.kron); a vector has one axis, which it keeps."""
-        shapes = []
-        for x in (left, right):
-            shape = self.shape(x)
-            if is_scalar(shape):
-                raise placed(
-                    f"`{M.show(e)}`: kron takes matrices or vectors, and `{M.show(x)}` is a "
-                    "scalar (write a scalar multiple as a product: a B)",
-                    e,
-                )
-            shapes.append(shape)
-        (ar, ac), (br, bc) = shapes
-        origin = f"`{M.show(e)}`"
-        return tuple(
-            self.inf.product(b, a, origin) if a is not None and b is not None else a or b
-            for a, b in ((ar, br), (ac, bc))
-        )
+    # -- what a registry shape rule asks (ir.matrix_ops.ShapeRules) ----------------------------
 
-    def _commutation(self, e, m, n):
-        """``commutation(m, n)``, the commutation matrix K with K vec(X) = vec(X') for X m-by-n:
-        its rows are pairs of n by m, its columns pairs of m by n (m and n: sizes)."""
-        cells = []
-        for size in (m, n):
-            if isinstance(size, M.Number) and size.value.denominator == 1 and size.value > 0:
-                cells.append(self.inf.cell(int(size.value), f"`{M.show(e)}`"))
-            elif isinstance(size, M.Name) and size.name not in self.inf.vars:
-                named = self.inf.named
-                if size.name not in named:
-                    named[size.name] = self.inf.cell(size.name, f"`{M.show(e)}`")
-                cells.append(named[size.name])
-            else:
-                raise placed(
-                    f"`{M.show(e)}`: commutation(m, n) takes two sizes (names of dimensions or "
-                    f"positive integers), and `{M.show(size)}` is not one",
-                    e,
-                )
-        for size, cell in zip((m, n), cells):  # each size as the length of its argument
-            self.seen.append((size, (cell, None)))
-        origin = f"`{M.show(e)}`"
-        return (self.inf.product(cells[1], cells[0], origin), self.inf.product(*cells, origin))
+    def square(self, e, x, fn, shape=None):
+        return self._square(e, x, fn, shape)
+
+    def product(self, fast, slow, e):
+        return self.inf.product(fast, slow, f"`{M.show(e)}`")
+
+    def fail(self, message, e=None):
+        raise ShapeError(message) if e is None else placed(message, e)
+
+    def size(self, e, size):
+        """A size argument (``commutation(m, n)``): a dimension name or a positive integer; its
+        own shape is recorded as a vector of that length."""
+        if isinstance(size, M.Number) and size.value.denominator == 1 and size.value > 0:
+            cell = self.inf.cell(int(size.value), f"`{M.show(e)}`")
+        elif isinstance(size, M.Name) and size.name not in self.inf.vars:
+            named = self.inf.named
+            if size.name not in named:
+                named[size.name] = self.inf.cell(size.name, f"`{M.show(e)}`")
+            cell = named[size.name]
+        else:
+            raise placed(
+                f"`{M.show(e)}`: {e.fn}(m, n) takes two sizes (names of dimensions or "
+                f"positive integers), and `{M.show(size)}` is not one",
+                e,
+            )
+        self.seen.append((size, (cell, None)))
+        return cell
 
 
 def placed(message: str, e: M.MExpr) -> ShapeError:

@@ -23,6 +23,7 @@ from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import Inference, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import Node, dim_product, node
 from einderiv.ir.ops import ROW
 
@@ -139,16 +140,8 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
             shape = shapes[id(p)] if is_scalar(shapes[id(x)]) else shapes[id(x)]
         case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
             shape = shapes[id(x)]
-        case M.Call(fn="commutation", args=(m, n)):
-            for x in (m, n):  # a size: the length of its argument
-                shapes[id(x)] = (x.name if isinstance(x, M.Name) else int(x.value), None)
-            m, n = shapes[id(m)][0], shapes[id(n)][0]
-            shape = (dim_product(n, m), dim_product(m, n))
-        case M.Call(fn="kron", args=(x, y)):
-            shape = tuple(
-                dim_product(b, a) if a is not None and b is not None else a or b
-                for a, b in zip(shapes[id(x)], shapes[id(y)])
-            )
+        case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's one shape rule
+            shape = MATRIX[fn].shape(_Resolved(shapes), e, args)
         case M.Call(fn=fn, args=(x,)):
             shape = _call_shape(fn, shapes[id(x)])
         case _:
@@ -158,22 +151,34 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
 
 
 def _call_shape(fn: str, shape: Shape) -> Shape:
-    if fn in M.SCALAR_FUNCTIONS or fn in ("inv", "adj"):
-        return shape
-    if fn == "vec":
-        rows, cols = shape
-        if rows is None or cols is None:
-            return (rows or cols, None)
-        return (dim_product(rows, cols), None)
     if fn in M.ROW_FUNCTIONS:  # shape_walk checked the argument
         if not ROW[fn].reduces:
             return shape
         return (None, None) if shape[0] is None or shape[1] is None else (shape[0], None)
-    if fn == "diag":
-        rows, cols = shape
-        if cols is None:
-            return (rows, rows)
-        if rows is None:
-            return (cols, cols)
-        return (rows, None)
-    return (None, None)
+    return shape  # elementwise
+
+
+class _Resolved:
+    """What a registry shape rule asks (``ir.matrix_ops.ShapeRules``), on resolved sizes: the
+    first pass checked every rule, so nothing fails here."""
+
+    def __init__(self, shapes: dict):
+        self.shapes = shapes
+
+    def shape(self, x) -> Shape:
+        return self.shapes[id(x)]
+
+    def square(self, e, x, fn, shape=None) -> Shape:
+        return self.shape(x) if shape is None else shape
+
+    def product(self, fast, slow, e):
+        return dim_product(fast, slow)
+
+    def size(self, e, x):
+        """A size argument: the length of its (vector) shape."""
+        size = x.name if isinstance(x, M.Name) else int(x.value)
+        self.shapes[id(x)] = (size, None)
+        return size
+
+    def fail(self, message, e=None):  # pragma: no cover - the first pass raised it
+        raise ShapeError(message)

@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import field
 from fractions import Fraction
 
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import Dim, Node, node
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
 ROW_FUNCTIONS = tuple(ROW)  # of a vector, or of each row of a matrix (registry: ir/ops.py)
-MATRIX_FUNCTIONS = ("tr", "det", "logdet", "diag", "sum", "mean", "norm1", "norm2", "inv", "adj")
-MATRIX_FUNCTIONS += ("vec", "kron", "commutation")  # SPEC 6.1, 7 (kron takes two arguments)
-# functions of more than one argument (every other takes one); commutation(m, n) takes sizes
-ARITY = {"kron": 2, "commutation": 2}
+MATRIX_FUNCTIONS = tuple(MATRIX)  # of whole matrices: records in the registry (ir/matrix_ops.py)
+# functions of more than one argument (every other takes one): kron(A, B), commutation(m, n)
+ARITY = {name: op.arity for name, op in MATRIX.items() if op.arity != 1}
 FUNCTIONS = SCALAR_FUNCTIONS + ROW_FUNCTIONS + MATRIX_FUNCTIONS
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer", "tensor")
 

@@ -19,6 +19,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
+from einderiv.ir.matrix_ops import DIAG, MATRIX
 
 # Sums: factor common scalars, left and right factors, and coefficients.
 
@@ -266,9 +267,9 @@ def transpose(e: M.MExpr, symmetric=frozenset(), vectors=frozenset()) -> M.MExpr
             return M.MatMul(t(b), t(a))
         case M.Neg(operand=x):
             return M.Neg(t(x))
-        case M.Call(fn="diag", args=(x,)) if is_column(x, vectors):
+        case M.Call(fn=DIAG.name, args=(x,)) if is_column(x, vectors):
             return e  # diag(v) is symmetric
-        case M.Call(fn=fn) if fn in ("tr", "det", "logdet", "sum", "norm2"):
+        case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:  # a scalar is its own transpose
             return e
         case M.Inverse(operand=M.Name(name=name)) | M.Power(base=M.Name(name=name)) if (
             name in symmetric
@@ -314,7 +315,7 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return is_column(a, vectors)
         case M.Hadamard(left=a, right=b):
             return is_column(a, vectors) or is_column(b, vectors)
-        case M.Call(fn="diag", args=(x,)):
+        case M.Call(fn=DIAG.name, args=(x,)):
             return not is_column(x, vectors)
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
             return is_column(x, vectors)

@@ -16,12 +16,13 @@ import re
 
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import TR
 
 
 def differential_text(gradient: M.MExpr, wrt: str, kind: str) -> str:
     """``d f = tr(G dX)`` for a matrix X, ``d f = G dx`` for a vector or scalar x."""
     step = M.MatMul(gradient, M.Name(f"d{wrt}"))
-    right = M.Call("tr", (step,)) if kind in ("matrix", "symmetric") else step
+    right = M.Call(TR.name, (step,)) if kind in ("matrix", "symmetric") else step
     return f"d f = {M.show(right)}"
 
 

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
 from einderiv.notation.recontract import recontract
 
@@ -108,15 +109,15 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         a, b = _ends(factors, r)
         i, j = _ends(factors, s)
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
-        return M.Call("vec", (_whole(factors, summed, a, b, variables),))
+        return M.Call(VEC.name, (_whole(factors, summed, a, b, variables),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
-        return M.Transpose(M.Call("vec", (_whole(factors, summed, i, j, variables),)))
+        return M.Transpose(M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
         inner = tuple(x for x in summed if x not in (a, b))
         made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), a, b, variables)
         if made is None:
             raise _NoForm
-        return M.Call("diag", (M.Call("vec", (made,)),))
+        return M.Call(DIAG.name, (M.Call(VEC.name, (made,)),))
     ends = [a, b, i, j]
     seen: set = set()
     for k, e in enumerate(ends):  # one index at two ends (a delta contracted): two names, tied
@@ -165,10 +166,10 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     if isinstance(p, M.Identity) and isinstance(q, M.Identity):
         made = M.Identity()  # kron(I, I) = I
     else:
-        made = q if p is None else M.Call("kron", (p, q))
+        made = q if p is None else M.Call(KRON.name, (p, q))
     if crossed and i is not None and j is not None:
         m, n = (_size(x.dim) for x in (i, j))
-        commutation = M.Call("commutation", (m, n))
+        commutation = M.Call(COMMUTATION.name, (m, n))
         made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
     return made
 

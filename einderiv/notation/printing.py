@@ -18,6 +18,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
+from einderiv.ir.matrix_ops import BY_ATOM, MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.algebra import affine_tree
 from einderiv.notation.recontract import recontract
@@ -170,10 +171,8 @@ class _Printer:
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 text = M.show(made)
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
-            case T.Det(base=base, bound=bound):
-                return f"det({self.matrix(base, bound)})"
-            case T.LogDet(base=base, bound=bound):
-                return f"logdet({self.matrix(base, bound)})"
+            case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
+                return f"{BY_ATOM[type(t)].name}({self.matrix(base, bound)})"
             case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
                 rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
                 axes = (*rest, bound) if rest else (bound, None)
@@ -391,14 +390,7 @@ _GREEK = {
     "Psi",
     "Omega",
 }
-_LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()} | {
-    "tr": r"\operatorname{tr}",
-    "diag": r"\operatorname{diag}",
-    "sum": r"\operatorname{sum}",
-    "mean": r"\operatorname{mean}",
-    "logdet": r"\log\det",
-    "vec": r"\operatorname{vec}",
-}
+_LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
 
 
 def latex_name(name: str) -> str:
@@ -459,17 +451,10 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
         case M.Inverse(operand=x):
             return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
-        case M.Call(fn="det", args=(x,)):
-            return rf"\left|{matrix_latex(x)}\right|", ATOM
-        case M.Call(fn="norm2", args=(x,)):
-            return rf"\left\lVert {matrix_latex(x)} \right\rVert", ATOM
-        case M.Call(fn="norm1", args=(x,)):
-            return rf"\left\lVert {matrix_latex(x)} \right\rVert_1", ATOM
-        case M.Call(fn="commutation", args=(m, n)):  # K vec(X) = vec(X') for X m-by-n
-            return f"K_{{{matrix_latex(m)},{matrix_latex(n)}}}", ATOM
-        case M.Call(fn="kron", args=(a, b)):
-            # parenthesised in any product: (B^T \otimes A) K reads one way only
-            return rf"{_lwrap(a, POWER)} \otimes {_lwrap(b, POWER)}", SUM
+        case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's LaTeX
+            if MATRIX[fn].infix:  # parenthesised in any product: (B^T \otimes A) K reads one way
+                return MATRIX[fn].to_latex(tuple(_lwrap(a, POWER) for a in args)), SUM
+            return MATRIX[fn].to_latex(tuple(map(matrix_latex, args))), ATOM
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
             return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, SUM, TR
 from einderiv.notation.algebra import (
     Piece,
     affine_tree,
@@ -135,7 +136,7 @@ class _Recontractor:
             case T.Var(name=name, indices=(a,)):
                 return View((M.Name(name),), a, None)
             case T.Var(name=name, indices=(a, b)) if a == b:
-                return View((M.Call("diag", (M.Name(name),)),), a, None)
+                return View((M.Call(DIAG.name, (M.Name(name),)),), a, None)
             case T.Var(name=name, indices=(a, b)):
                 return View((M.Name(name),), a, b)
             case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
@@ -166,12 +167,12 @@ class _Recontractor:
                 matrix = self.expression(base, *bound)
                 made = M.Inverse(matrix) if e == T.affine(-1) else M.Power(matrix, affine_tree(e))
                 if a == b:
-                    return View((M.Call("diag", (made,)),), a, None)
+                    return View((M.Call(DIAG.name, (made,)),), a, None)
                 return View((made,), a, b)
             case T.Det(base=base, bound=bound):
-                return View((M.Call("det", (self.expression(base, *bound),)),), None, None)
+                return View((M.Call(DET.name, (self.expression(base, *bound),)),), None, None)
             case T.LogDet(base=base, bound=bound):
-                return View((M.Call("logdet", (self.expression(base, *bound),)),), None, None)
+                return View((M.Call(LOGDET.name, (self.expression(base, *bound),)),), None, None)
             case T.RowFunc():
                 return self.row_view(f)
             case T.Add() | T.Prod():
@@ -192,7 +193,7 @@ class _Recontractor:
         if not f.indices:
             return View((call,), row, None)
         if f.indices[0] == row:  # softmax(X)[a,a]
-            return View((M.Call("diag", (call,)),), row, None)
+            return View((M.Call(DIAG.name, (call,)),), row, None)
         return View((call,), row, f.indices[0])
 
     def size(self, dim) -> M.MExpr:
@@ -201,10 +202,10 @@ class _Recontractor:
             return M.Number(Fraction(dim))
         for name, info in sorted(self.variables.items()):
             if info.kind == "vector" and info.dims[0] == dim:
-                return M.Call("sum", (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+                return M.Call(SUM.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
             if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
-                return M.Call("tr", (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
-        return M.Call("tr", (M.Identity(),))
+                return M.Call(TR.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+        return M.Call(TR.name, (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:
         """A nested term as one view, in the orientation with fewer transposes."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import DIAG, SUM, TR
 from einderiv.notation.algebra import is_column, is_one, product, transposes
 
 
@@ -247,17 +248,19 @@ def _reduce(v: View, board: Board, rc) -> View:
     looped = v.row is not None and v.row == v.col and v.row in summed
     if looped:
         chain = min(v.chain, flip(v, rc).chain, key=chain_transposes)
-        return View((M.Call("tr", (product(chain, 0, rc.vectors),)),), None, None)  # tr(M) = tr(M')
+        return View(
+            (M.Call(TR.name, (product(chain, 0, rc.vectors),)),), None, None
+        )  # tr(M) = tr(M')
     lone = [i for i in ends(v) if i in summed and len(holders[i]) == 1]
     if len(lone) == len(ends(v)):  # sum_a v[a] = sum(v); sum_ab M[a,b] = sum(M)
         whole = column(v, rc) if len(lone) == 1 else product(v.chain, 0, rc.vectors)
         if (
             isinstance(whole, M.Call)
-            and whole.fn == "diag"
+            and whole.fn == DIAG.name
             and not is_column(whole.args[0], rc.vectors)
         ):
-            return View((M.Call("tr", whole.args),), None, None)  # sum(diag(X)) = tr(X)
-        return View((M.Call("sum", (whole,)),), None, None)
+            return View((M.Call(TR.name, whole.args),), None, None)  # sum(diag(X)) = tr(X)
+        return View((M.Call(SUM.name, (whole,)),), None, None)
     if v.row in lone:  # sum_a M[a,b] = (ones' M)[b]
         return View((M.Transpose(M.Ones()),) + v.chain, None, v.col)
     return View(v.chain + (M.Ones(),), v.row, None)  # sum_b M[a,b] = (M ones)[a]
@@ -272,7 +275,7 @@ def _multiply(a: View, b: View, index, rc) -> View:
     chain = a.chain + b.chain
     row, col = a.row, b.col
     if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i]: a diagonal
-        return View((M.Call("diag", (product(chain, 0, rc.vectors),)),), row, None)
+        return View((M.Call(DIAG.name, (product(chain, 0, rc.vectors),)),), row, None)
     if row is None and col is None:  # an inner product: keep the orientation with fewer '
         flipped = tuple(rc.transpose(x) for x in reversed(chain))
         if chain_transposes(flipped) < chain_transposes(chain):
@@ -321,7 +324,7 @@ def _combine_one(board: Board, rc) -> bool:
         if vectors and matrices:  # u[a] M[a,b] -> (diag(u) M)[a,b]
             v, m = views[vectors[0]], views[matrices[0]]
             m = m if m.row == index else flip(m, rc)
-            made = View((M.Call("diag", (column(v, rc),)),) + m.chain, index, m.col)
+            made = View((M.Call(DIAG.name, (column(v, rc),)),) + m.chain, index, m.col)
             board.merge((vectors[0], matrices[0]), made)
             return True
     return False

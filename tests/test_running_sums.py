@@ -70,6 +70,29 @@ def test_chain_gradient_holds_about_k_matrices(k):
     assert _most_alive(make_plan(g.term, g.axes)) <= k + 2
 
 
+def test_value_and_grad_of_a_chain_runs_its_sum_too():
+    # one program for tr(A1 X ... A12 X) and its gradient: values as numpy's, the gradient
+    # as finite differences, and about k matrices alive at once
+    k, n = 12, 4
+    text, where = _chain(k)
+    fn = ed.value_and_grad(text, ["X"], where=where)
+    args = {f"A{j}": RNG.standard_normal((n, n)) / 2 for j in range(1, k + 1)}
+    args["X"] = RNG.standard_normal((n, n)) / 2
+
+    def f(X, **As):
+        M = np.eye(n)
+        for j in range(1, k + 1):
+            M = M @ As[f"A{j}"] @ X
+        return np.trace(M)
+
+    value, grads = fn(**args)
+    assert_close(value, f(**args))
+    want = to_layout(jacobian_fd(f, args, "X"), 0, 2, "denominator")
+    assert_close(grads["X"], want)
+    plan = fn.compiled.plan
+    assert any(step.op == "add" and len(step.args) == 2 for step in plan.steps)
+
+
 def test_short_sums_and_broadcast_sums_are_left_alone():
     # x' A x + sum(A) - tr(A) ... fewer than eight terms: one sum, values as numpy's
     g = ed.diff("x' A x + sum(A .* A) - tr(A) + sum(x)", "A", where="x: vector(n)")

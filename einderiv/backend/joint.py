@@ -19,6 +19,7 @@ from __future__ import annotations
 from einderiv.backend.chains import share_chains
 from einderiv.backend.compiled import CompiledExpr
 from einderiv.backend.plan import Planner, live_steps
+from einderiv.backend.plan_sums import running_sums
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import MAX_AXES, Plan
 from einderiv.errors import EinderivError, EvaluationError
@@ -54,7 +55,7 @@ class CompiledJoint(CompiledExpr):
         else:
             body = "{" + ", ".join(f"{n!r}: {g}" for n, g in zip(names, tail)) + "}"
         self.plan = Plan(
-            live_steps(planner.steps, *results),
+            running_sums(live_steps(planner.steps, *results), planner.new_name),
             f"({head[0]}, {body})" if head else body,
             tuple(sorted(planner.vars)),
             tuple(sorted(planner.ints)),

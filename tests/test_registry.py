@@ -377,14 +377,19 @@ _PACKAGE = pathlib.Path(ed.__file__).resolve().parent
 _STRUCTURAL = {"exp", "log"}
 
 
-@pytest.mark.parametrize("name", sorted(set(NAMES) - _STRUCTURAL))
-def test_a_function_is_named_in_at_most_two_modules(name):
-    """Its registry entry and at most one place that needs it by name (issue 11)."""
-    quoted = re.compile(rf"[\"']{re.escape(name)}[\"'(]")
-    modules = sorted(
+def modules_naming(name: str, after: str = "[\"'(]") -> list[str]:
+    """The package's modules that write ``name`` quoted (followed by one of ``after``)."""
+    quoted = re.compile(rf"[\"']{re.escape(name)}{after}")
+    return sorted(
         str(p.relative_to(_PACKAGE))
         for p in _PACKAGE.rglob("*.py")
         if quoted.search(p.read_text(encoding="utf-8"))
     )
+
+
+@pytest.mark.parametrize("name", sorted(set(NAMES) - _STRUCTURAL))
+def test_a_function_is_named_in_at_most_two_modules(name):
+    """Its registry entry and at most one place that needs it by name (issue 11)."""
+    modules = modules_naming(name)
     assert "ir/ops.py" in modules
     assert len(modules) <= 2, modules

@@ -17,6 +17,7 @@ from einderiv.backend.execute import evaluate
 from einderiv.backend.runtime import _pair as pair_array
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import format_affine
+from einderiv.ir.matrix_ops import BY_ATOM
 
 # evaluate: the plan's executor; pair_array: delta[c,(i,j)] as an array (runtime's); both kept
 # importable here
@@ -66,10 +67,8 @@ def einsum_program(term: T.Term, axes) -> list[str]:
                 return f"{describe(base)} ** {describe(exponent)}"
             case T.MatPow(base=base, exponent=e):
                 return f"matrix_power({describe(base)}, {format_affine(e)})"
-            case T.Det(base=base):
-                return f"det({describe(base)})"
-            case T.LogDet(base=base):
-                return f"logdet({describe(base)})"
+            case T.Det(base=base) | T.LogDet(base=base):
+                return f"{BY_ATOM[type(t)].name}({describe(base)})"
             case T.RowFunc(name=name, base=base):
                 return f"{name}({describe(base)}, rows)"
             case T.SumOver(var=var, count=count, body=body):

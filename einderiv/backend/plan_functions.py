@@ -25,6 +25,7 @@ from einderiv.backend import powersum
 from einderiv.backend.plan_values import Val, arg_of, constant, free_of, product_order
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
+from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.ops import ELEMENTWISE
 
 
@@ -99,10 +100,8 @@ class FunctionPlanning:
         p, q = t.bound
         self.use_dim(p.dim)
         matrix = self.materialize(bv, (p, q))
-        if isinstance(t, T.Det):
-            return Val(self.step("det", (matrix,)))
-        if isinstance(t, T.LogDet):
-            return Val(self.step("logdet", (matrix,)))
+        if type(t) in BY_ATOM:  # det, logdet: the record's implementation, by name
+            return Val(self.step("matrix_function", (matrix,), (BY_ATOM[type(t)].name,)))
         const, refs = self.integer(t.exponent.const, t.exponent.terms().items())
         diagonal = len(cf) == 1
         reads = [r for r, _ in refs]

@@ -18,7 +18,6 @@ import functools
 import importlib
 import inspect
 import math
-import warnings
 
 import numpy as np
 import opt_einsum as oe
@@ -26,6 +25,7 @@ import opt_einsum as oe
 from einderiv.backend import native
 from einderiv.backend.powersum import MAX_SUM_TERMS, _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
 BACKENDS = ("numpy", "torch", "jax", "dask")
@@ -51,18 +51,6 @@ def _matpow(m, power):
         m = _inv(m)
         power = -power
     return np.linalg.matrix_power(m, power)
-
-
-def _logdet(m):
-    sign, logabs = np.linalg.slogdet(m)
-    if sign <= 0:
-        warnings.warn(
-            "logdet of a matrix whose determinant is not positive: nan",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return np.nan
-    return logabs
 
 
 def _pow(b, e):
@@ -134,8 +122,7 @@ def _numpy_namespace() -> dict:
         "_square": np.square,
         "_inv": _inv,
         "_matpow": _matpow,
-        "_det": np.linalg.det,
-        "_logdet": _logdet,
+        **{f"_{name}": op.numpy for name, op in MATRIX.items() if op.numpy},  # det, logdet
         "_pow": _pow,
         "_perm": np.transpose,
         "_sum": _sum,

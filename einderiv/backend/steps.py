@@ -54,8 +54,7 @@ OPS = (
     "func",  # args (core,), params (name, scale): an elementwise function
     "power",  # args (core,), params (scale, exponent): u .^ p, p a constant
     "pow",  # args (base, exponent), params (border, bscale, eorder, escale, order)
-    "det",  # args (matrix,)
-    "logdet",  # args (matrix,)
+    "matrix_function",  # args (matrix,), params (name,): the registry's det or logdet
     "matpow",  # args (matrix,), params (const, terms, diagonal): X^k (k = -1: inv)
     "pair",  # params (dim_i, dim_j): delta[c,(i,j)] as an (m n, m, n) array
     "reshape",  # args (array,), params (dims,): the same entries, C order, shape of ``dims``

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
+from einderiv.ir.matrix_ops import BY_ATOM, INV
 from einderiv.ir.ops import ELEMENTWISE
 from einderiv.notation.printing import index_notation
 
@@ -154,10 +155,10 @@ def _collect(t: T.Term, found: set) -> None:
             found.add(_condition("positive", base))
         case T.MatPow(exponent=e) if not e.is_literal:  # X^k: invertible X where k < 0
             found.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
-        case T.MatPow(exponent=e) if e.const < 0:
-            found.add(_matrix_condition("invertible", t))
-        case T.LogDet():
-            found.add(_matrix_condition("det positive", t))
+        case T.MatPow(exponent=e) if e.const < 0:  # inv(X): the registry's domain
+            found.add(_matrix_condition(INV.domain, t))
+        case T.LogDet():  # logdet(X): the registry's domain, det(X) > 0
+            found.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
     found.discard(None)
     for child in T.children(t):
         _collect(child, found)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from einderiv.calculus.rewriting import Rule, is_zero, scaled, split_coefficient, zero_like
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import canonical, key, signature
+from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import Term
+from einderiv.ir.signature import signature
 
 RULES: list[Rule] = []
 

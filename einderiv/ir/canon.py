@@ -10,8 +10,8 @@ Invariants:
   nested binders use a deeper ``d``, so canonical names never capture one another.
 - Naming is a graph walk, linear in the number of factors; ties between identical starting
   factors of a closed loop are broken by trying a few starts and keeping the smallest key.
-- ``signature`` is a cheap hash that equal canonical forms share (``add_collect`` buckets
-  terms by it and canonicalises only terms that collide).
+- ``ir/signature.py`` holds cheap hashes that equal canonical forms share (``add_collect``
+  buckets terms by them and canonicalises only terms that collide).
 - Canonical names are chosen only for summed indices of the term being canonicalised, so its
   input must carry no bound ``%`` name of its own (else a deeper product could name an index
   ``%d.0`` while ``%d.0`` is still free there, from an outer product not yet renamed: capture).
@@ -330,70 +330,3 @@ def _walk(factors, summed, masked, anchored, first) -> dict:
             if nexts:
                 stack += reversed(nexts)
     return naming
-
-
-def signature(t: T.Term, refined: bool = False) -> tuple:
-    """A hashable summary of ``t`` that is equal for terms with equal canonical forms: the
-    multiset of its factors' descriptions, summed indices blanked (so different signatures
-    prove two terms different; equal ones must still be compared by canonical key).
-
-    ``refined``: each factor's description also holds, for each of its summed indices, the
-    descriptions of the factors it shares that index with (one round of colour refinement, as
-    in graph isomorphism tests): ``A1[j,a] X[a,b] A2[b,i]`` and ``A2[j,a] X[a,b] A1[b,i]`` then
-    differ. Linear in the size of the product; a summary of the graph, so still invariant under
-    renaming the summed indices and reordering the factors."""
-    if not isinstance(t, T.Prod):
-        return (hash(_describe(t, frozenset())),)
-    summed = frozenset(t.summed)
-    own = _OWN.get(t)
-    if own is None:
-        own = _OWN[t] = [hash(_describe(f, summed)) for f in t.factors]
-    if not refined or not summed:
-        return tuple(sorted(own))
-    slots = [_summed_slots(f, summed) for f in t.factors]
-    ends: dict[T.Index, list] = {}
-    for mine, places in zip(own, slots):
-        for i, place in places:
-            ends.setdefault(i, []).append(hash((mine, place)))
-    around = {i: hash(tuple(sorted(found))) for i, found in ends.items()}
-    return tuple(
-        sorted(
-            hash((mine, tuple(sorted([(place, around[i]) for i, place in places]))))
-            for mine, places in zip(own, slots)
-        )
-    )
-
-
-_OWN = memo_table()  # a product -> its factors' descriptions (both signatures use them)
-
-
-def _summed_slots(f: T.Term, summed: frozenset) -> list:
-    """(index, place) for each summed index of ``f``: its position where canonical forms keep
-    positions (entries of a variable, a power, a pair), else -1."""
-    kind = type(f)
-    if kind is T.Var or kind is T.MatPow:
-        return [(i, k) for k, i in enumerate(f.indices) if i in summed]
-    if kind is T.Pair:
-        return [(i, k) for k, i in enumerate((f.c, f.i, f.j)) if i in summed]
-    return [(i, -1) for i in T.free(f) & summed]
-
-
-def _describe(f: T.Term, summed: frozenset) -> tuple:
-    kind = type(f)
-    if kind is T.Var:
-        return (f.name, tuple([None if i in summed else i for i in f.indices]))
-    if kind is T.Delta:
-        ends = [None if i in summed else i for i in (f.a, f.b)]
-        return ("delta", frozenset(ends), ends.count(None))
-    if kind is T.Ones:
-        return ("ones", None if f.index in summed else f.index)
-    if kind is T.Pair:
-        return ("pair", tuple([None if i in summed else i for i in (f.c, f.i, f.j)]))
-    if kind is T.MatPow:  # a variable's power (inverse): its base's name; positions as for Var
-        base = f.base.name if type(f.base) is T.Var else None
-        places = tuple([None if i in summed else i for i in f.indices])
-        return ("matpow", base, f.exponent, places)
-    if kind is T.Num or kind is T.Size or kind is T.Affine:
-        return (kind.__name__, f)
-    indices = T.free(f)
-    return (kind.__name__, indices - summed, len(indices & summed))

@@ -20,7 +20,7 @@ import einderiv as ed
 from einderiv.calculus import simplify
 from einderiv.ir import canon
 from einderiv.ir import index_ir as T
-from einderiv.ir.signature import signature
+from einderiv.ir.signature import anchored_signature, signature
 
 n = "n"
 i, j, k, m = (T.Index(name, n) for name in ("i", "j", "k", "m"))
@@ -149,3 +149,21 @@ def test_unbind_keeps_shared_subterms_shared(text):
         assert not _binds_canonical_name(fresh)
         assert len(_nodes(fresh)) == len(_nodes(g.term))  # a renaming, node for node
         assert canon.key(canon.canonical(fresh)) == canon.key(g.term)
+
+
+def test_anchored_signature_is_blind_to_summed_names_and_order():
+    # the factors that carry the free indices i, j and their neighbours: the same whatever the
+    # summed indices are called and however the factors are ordered; and different when the
+    # neighbour of the factor carrying i is another matrix
+    a, b, c, d = (T.Index(name, n) for name in "abcd")
+    one = T.Prod(
+        (X(i, a), T.Var("A1", (a, b)), X(b, c), T.Var("A2", (c, d)), X(d, j)), (a, b, c, d)
+    )
+    same = T.Prod(
+        (X(d, j), T.Var("A2", (c, d)), X(b, c), T.Var("A1", (a, b)), X(i, a)), (d, c, b, a)
+    )
+    other = T.Prod(
+        (X(i, a), T.Var("A2", (a, b)), X(b, c), T.Var("A1", (c, d)), X(d, j)), (a, b, c, d)
+    )
+    assert anchored_signature(one) == anchored_signature(same)
+    assert anchored_signature(one) != anchored_signature(other)

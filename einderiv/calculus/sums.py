@@ -14,7 +14,7 @@ from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import Term
-from einderiv.ir.signature import signature
+from einderiv.ir.signature import anchored_signature, signature
 
 RULES: list[Rule] = []
 
@@ -41,11 +41,12 @@ def add_flatten(t: T.Add):
 
 @rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")
 def add_collect(t: T.Add):
-    """Hashing, never pairwise comparison: terms are bucketed by a cheap signature first, terms
-    that share one by a refined signature (their factors' neighbours too), and only terms that
-    still share one pay for a canonical form (most sums have none)."""
+    """Hashing, never pairwise comparison: terms are bucketed by the factors that carry the free
+    indices and their neighbours first, terms that share that by a refined signature (every
+    factor and its neighbours), and only terms that still share one pay for a canonical form
+    (most sums have none)."""
     split = [split_coefficient(x) for x in t.terms]
-    signatures = [signature(rest) for _, rest in split]
+    signatures = [anchored_signature(rest) for _, rest in split]
     shared = _repeated(signatures)
     if not shared:
         return None  # no two terms can be equal

@@ -51,6 +51,40 @@ def signature(t: T.Term, refined: bool = False) -> tuple:
     )
 
 
+def anchored_signature(t: T.Term) -> tuple:
+    """The cheapest summary: the number of factors, and the factors that carry the product's
+    free indices, each with the descriptions of its neighbours along summed indices (the rest
+    of the product is not looked at beyond finding those neighbours). Terms of one sum differ
+    there most often (``A2 X .. A1`` and ``A3 X .. A2``): then no other factor is described."""
+    if not isinstance(t, T.Prod) or not t.summed:
+        return signature(t)
+    summed = frozenset(t.summed)
+    outside = T.free(t)
+    factors = t.factors
+    anchored = [f for f in factors if not T.free(f).isdisjoint(outside)]
+    near = summed & frozenset().union(*[T.free(f) for f in anchored])  # their summed indices
+    ends: dict[T.Index, list] = {}
+    if near:
+        for f in factors:
+            if not T.free(f).isdisjoint(near):
+                mine = hash(_describe(f, summed))
+                for i, place in _summed_slots(f, summed):
+                    if i in near:
+                        ends.setdefault(i, []).append(hash((mine, place)))
+    around = {i: hash(tuple(sorted(found))) for i, found in ends.items()}
+    return (len(factors), len(summed)) + tuple(
+        sorted(
+            hash(
+                (
+                    hash(_describe(f, summed)),
+                    tuple(sorted([(p, around[i]) for i, p in _summed_slots(f, summed)])),
+                )
+            )
+            for f in anchored
+        )
+    )
+
+
 def _summed_slots(f: T.Term, summed: frozenset) -> list:
     """(index, place) for each summed index of ``f``: its position where canonical forms keep
     positions (entries of a variable, a power, a pair), else -1."""

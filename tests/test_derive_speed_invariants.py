@@ -167,3 +167,22 @@ def test_anchored_signature_is_blind_to_summed_names_and_order():
     )
     assert anchored_signature(one) == anchored_signature(same)
     assert anchored_signature(one) != anchored_signature(other)
+
+
+def test_the_garbage_collector_is_as_the_user_left_it():
+    # a derivation pauses the cyclic collector while it runs (its nodes are acyclic); outside
+    # it the user's setting holds, whether on or off, also after an error inside
+    import gc
+
+    assert gc.isenabled()
+    str(ed.hessian("sum(tanh(W2 tanh(W1 x)))", "x"))
+    assert gc.isenabled()
+    with pytest.raises(ed.EinderivError):
+        ed.diff("x' A x", "nothere")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        str(ed.diff("x' A x", "x"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

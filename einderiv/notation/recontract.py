@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, SUM, TR
 from einderiv.notation.algebra import (
     Piece,
@@ -49,10 +50,11 @@ def _has_pair_on(term: T.Term, ends) -> bool:
 
 def recontract(term: T.Term, row, col, variables: dict) -> M.MExpr | None:
     """``term`` as a matrix expression with rows on ``row`` and columns on ``col``."""
-    try:
-        return _Recontractor(variables).expression(term, row, col)
-    except NoMatrixForm:
-        return None
+    with scope():  # memo tables (transposes) for this call; the collector paused, as in simplify
+        try:
+            return _Recontractor(variables).expression(term, row, col)
+        except NoMatrixForm:
+            return None
 
 
 class _Recontractor:

@@ -63,6 +63,8 @@ class _Recontractor:
         self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
+        self.views: dict = {}  # factor -> its View (None: none)
+        self.names: dict = {}
 
     # -- sums -------------------------------------------------------------------------------
 
@@ -121,26 +123,36 @@ class _Recontractor:
     # -- single factors ---------------------------------------------------------------------
 
     def view(self, f: T.Term) -> View:
-        key = ("view", f)
-        if key not in self.memo:
+        found = self.views.get(f, self.views)
+        if found is self.views:
             try:
-                self.memo[key] = self._view(f)
+                found = self._view(f)
             except NoMatrixForm:
-                self.memo[key] = None
-        if self.memo[key] is None:
+                found = None
+            self.views[f] = found
+        if found is None:
             raise NoMatrixForm
-        return self.memo[key]
+        return found
+
+    def name(self, name: str) -> M.Name:
+        """One ``Name`` node per variable (hashed once, compared by identity)."""
+        found = self.names.get(name)
+        if found is None:
+            found = self.names[name] = M.Name(name)
+        return found
 
     def _view(self, f: T.Term) -> View:
+        if type(f) is T.Var and len(f.indices) == 2 and f.indices[0] != f.indices[1]:
+            return View((self.name(f.name),), *f.indices)  # the common case, before the match
         match f:
             case T.Var(name=name, indices=()):
-                return View((M.Name(name),), None, None)
+                return View((self.name(name),), None, None)
             case T.Var(name=name, indices=(a,)):
-                return View((M.Name(name),), a, None)
+                return View((self.name(name),), a, None)
             case T.Var(name=name, indices=(a, b)) if a == b:
-                return View((M.Call(DIAG.name, (M.Name(name),)),), a, None)
+                return View((M.Call(DIAG.name, (self.name(name),)),), a, None)
             case T.Var(name=name, indices=(a, b)):
-                return View((M.Name(name),), a, b)
+                return View((self.name(name),), a, b)
             case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
                 return View((M.Ones(),), a, None)
             case T.Delta(a=a, b=b):

@@ -106,8 +106,12 @@ def key(t: T.Term) -> str:
     """A serialisation of ``t``; equal terms have equal keys."""
     found = _KEYS.get(t)
     if found is None:
-        if type(t) is T.Var:  # the common case, without the match below
+        kind = type(t)
+        if kind is T.Var:  # the common cases, without the match below
             found = f"{t.name}[{','.join([_idx(i) for i in t.indices])}]"
+        elif kind is T.MatPow:
+            a, b = t.indices
+            found = f"[{key(t.base)}]^{key(t.exponent)}[{_idx(a)},{_idx(b)}]"
         else:
             found = _key(t)
         _KEYS[t] = found
@@ -141,8 +145,6 @@ def _key(t: T.Term) -> str:
             return f"{name}({key(arg)})"
         case T.Pow(base=base, exponent=exponent):
             return f"({key(base)})^({key(exponent)})"
-        case T.MatPow(base=base, exponent=e, indices=(a, b)):
-            return f"[{key(base)}]^<{format_affine(e)}>[{_idx(a)},{_idx(b)}]"
         case T.Det(base=base):
             return f"det[{key(base)}]"
         case T.LogDet(base=base):
@@ -272,7 +274,7 @@ def _rename(f: T.Term, mapping: dict) -> T.Term:
 def _closed_power(f: T.MatPow) -> bool:
     """Whether the base of ``f`` has no free index but its bound pair (so its key mentions
     no other index, and renaming touches only ``f.indices``)."""
-    return T.free(f.base) <= set(f.bound)
+    return T.free(f.base).issubset(f.bound)
 
 
 _STAR = "\u2039*\u203a"
@@ -316,8 +318,8 @@ def _walk(factors, summed, masked, anchored, first) -> dict:
             else:
                 found.append(k)
     naming: dict = {}
-    visited = [False] * len(factors)
-    left = len(factors)
+    visited = [not own for own in slots]  # a factor without summed indices names nothing
+    left = visited.count(False)
     roots = iter([first])
     while left:
         root = next(roots, None)

@@ -156,6 +156,9 @@ def _flat(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> tuple[tuple
     for f in factors:
         taken.update(T.free(f))
     _splice(factors, flat, names, taken)
+    numbers = [f for f in flat if type(f) is T.Num]
+    if numbers and flat[0] is not numbers[0]:  # numbers first, as prod_numbers would put them
+        flat = numbers + [f for f in flat if type(f) is not T.Num]
     return tuple(flat), tuple(names)
 
 

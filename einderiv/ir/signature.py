@@ -61,12 +61,13 @@ def anchored_signature(t: T.Term) -> tuple:
     summed = frozenset(t.summed)
     outside = T.free(t)
     factors = t.factors
-    anchored = [f for f in factors if not T.free(f).isdisjoint(outside)]
-    near = summed & frozenset().union(*[T.free(f) for f in anchored])  # their summed indices
+    frees = [T.free(f) for f in factors]
+    anchored = [k for k, held in enumerate(frees) if not held.isdisjoint(outside)]
+    near = summed & frozenset().union(*[frees[k] for k in anchored])  # their summed indices
     ends: dict[T.Index, list] = {}
     if near:
-        for f in factors:
-            if not T.free(f).isdisjoint(near):
+        for f, held in zip(factors, frees):
+            if not held.isdisjoint(near):
                 mine = hash(_describe(f, summed))
                 for i, place in _summed_slots(f, summed):
                     if i in near:
@@ -80,7 +81,7 @@ def anchored_signature(t: T.Term) -> tuple:
                     tuple(sorted([(p, around[i]) for i, p in _summed_slots(f, summed)])),
                 )
             )
-            for f in anchored
+            for f in (factors[k] for k in anchored)
         )
     )
 

@@ -104,3 +104,23 @@ def test_the_result_never_shares_the_callers_array():
         out = fn(X=X)
         assert_close(out, vec(X))
         assert not np.shares_memory(out, X)
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_reshapes_on_dask_and_native_backends(chunks):
+    # the same reshapes on lazy dask arrays (any chunking), torch tensors and jax arrays:
+    # kron(A, B) vec(X) = vec(B X A'), and the least-squares gradient as numpy's executor
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))
+    args = {"A": A, "B": B, "X": RNG.standard_normal((4, 3)), "y": RNG.standard_normal(6)}
+    value = ed.parse("kron(A, B) vec(X)")
+    grad = ed.diff("norm2(kron(A, B) vec(X) - y)^2", "X")
+    want_value = vec(B @ args["X"] @ A.T)
+    want_grad = grad(**args)
+    da = pytest.importorskip("dask.array")
+    lazy = {k: da.from_array(v, chunks=chunks) for k, v in args.items()}
+    got = value.compile(backend="dask")(**{k: lazy[k] for k in ("A", "B", "X")})
+    assert_close(np.asarray(got.compute()), want_value, what="dask value")
+    assert_close(np.asarray(grad.compile(backend="dask")(**lazy).compute()), want_grad)
+    torch = pytest.importorskip("torch")
+    tensors = {k: torch.tensor(v) for k, v in args.items()}
+    assert_close(grad.compile(backend="torch")(**tensors).numpy(), want_grad, what="torch")

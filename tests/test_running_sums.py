@@ -17,6 +17,8 @@ import pytest
 import einderiv as ed
 from einderiv.backend.plan import make_plan
 from tests.fd import assert_close, jacobian_fd, to_layout
+from tests.test_release import _args as chain_args
+from tests.test_release import _value as _chain_value
 
 RNG = np.random.default_rng(61)
 
@@ -43,17 +45,8 @@ def _most_alive(plan) -> int:
 def test_chain_gradient_matches_finite_differences(k):
     text, where = _chain(k)
     g = ed.diff(text, "X", where=where)
-    n = 4
-    args = {f"A{j}": RNG.standard_normal((n, n)) / 2 for j in range(1, k + 1)}
-    args["X"] = RNG.standard_normal((n, n)) / 2
-
-    def f(X, **As):
-        M = np.eye(n)
-        for j in range(1, k + 1):
-            M = M @ As[f"A{j}"] @ X
-        return np.trace(M)
-
-    want = to_layout(jacobian_fd(f, args, "X"), 0, 2, "numerator")
+    args = chain_args(k, 4)
+    want = to_layout(jacobian_fd(_chain_value, args, "X"), 0, 2, "numerator")
     assert_close(g(**args), want, what="executor")
     assert_close(g.compile()(**args), want, what="compiled")
     namespace: dict = {}
@@ -73,21 +66,13 @@ def test_chain_gradient_holds_about_k_matrices(k):
 def test_value_and_grad_of_a_chain_runs_its_sum_too():
     # one program for tr(A1 X ... A12 X) and its gradient: values as numpy's, the gradient
     # as finite differences, and about k matrices alive at once
-    k, n = 12, 4
+    k = 12
     text, where = _chain(k)
     fn = ed.value_and_grad(text, ["X"], where=where)
-    args = {f"A{j}": RNG.standard_normal((n, n)) / 2 for j in range(1, k + 1)}
-    args["X"] = RNG.standard_normal((n, n)) / 2
-
-    def f(X, **As):
-        M = np.eye(n)
-        for j in range(1, k + 1):
-            M = M @ As[f"A{j}"] @ X
-        return np.trace(M)
-
+    args = chain_args(k, 4)
     value, grads = fn(**args)
-    assert_close(value, f(**args))
-    want = to_layout(jacobian_fd(f, args, "X"), 0, 2, "denominator")
+    assert_close(value, _chain_value(**args))
+    want = to_layout(jacobian_fd(_chain_value, args, "X"), 0, 2, "denominator")
     assert_close(grads["X"], want)
     plan = fn.compiled.plan
     assert any(step.op == "add" and len(step.args) == 2 for step in plan.steps)

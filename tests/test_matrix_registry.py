@@ -205,8 +205,6 @@ def test_printed_text_and_latex_read_back(name, case):
     e = ed.parse(case.text, where=case.where)
     assert name in str(e) or name == "inv"  # inv(X) prints as X^-1
     np.testing.assert_allclose(_values(str(e), case, env), e(**env), rtol=1e-12, atol=1e-12)
-    if name == "commutation":
-        pytest.skip("K_{m,n}, the LaTeX of commutation(m, n), is not read back yet")
     np.testing.assert_allclose(_values(e.latex(), case, env), e(**env), rtol=1e-12, atol=1e-12)
 
 

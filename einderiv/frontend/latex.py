@@ -29,7 +29,15 @@ from einderiv.frontend import lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.lexing import error_at
-from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS
+from einderiv.ir.matrix_ops import MATRIX, NORM2, NORM_SUBSCRIPTS
+
+# functions of two sizes written as a letter with a subscript, as their LaTeX prints them:
+# K_{m,n} is commutation(m, n) (the record's template "K_{#1,#2}")
+_SIZED_CALLS = {
+    m.group(1): op.name
+    for op in MATRIX.values()
+    if (m := re.fullmatch(r"([A-Za-z])_\{#1,#2\}", op.latex))
+}
 
 __all__ = ["is_latex", "tokens"]
 
@@ -197,10 +205,23 @@ class _Lexer(Commands):
         if subscript and self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, _, end = self.script(start)
+            sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", script)
+            if name in _SIZED_CALLS and sizes:  # K_{m,n} is commutation(m, n)
+                self.sized_call(_SIZED_CALLS[name], sizes.groups(), start, end)
+                return
             if not re.fullmatch(r"[A-Za-z0-9]+", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
+
+    def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:
+        """``K_{m,n}``: the call ``fn(m, n)`` of sizes (names or integers), spanning the text."""
+        self.emit("FUNC", f"{fn}(", start, end)
+        for k, size in enumerate(sizes):
+            if k:
+                self.symbol(",", start, end)
+            self.emit("NUMBER" if size.isdigit() else "NAME", size, start, end)
+        self.emit("RPAR", ")", start, end)
 
     def script(self, at: int) -> tuple[str, int, int]:
         """A sub- or superscript's raw text: ``{...}``, a command, or one character."""

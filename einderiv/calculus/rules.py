@@ -134,6 +134,7 @@ def prod_delta(t: T.Prod):
 
     factors: list[Term] = []
     fired = False
+    ends: set[T.Index] = set()  # ends of contracted deltas: the only indices that can vanish
     for f in t.factors:
         if type(f) is not T.Delta:
             factors.append(f)
@@ -145,6 +146,7 @@ def prod_delta(t: T.Prod):
             gone, kept = (a, b) if a in summed else (b, a)
             del summed[gone]
             parent[gone] = kept
+            ends.update((f.a, f.b))
         else:
             factors.append(f)
             continue
@@ -154,8 +156,13 @@ def prod_delta(t: T.Prod):
     if parent:
         mapping = {i: find(i) for i in parent}
         factors = [g if T.free(g).isdisjoint(mapping) else T.rename(g, mapping) for g in factors]
-    present = frozenset().union(*(T.free(f) for f in factors)) if factors else frozenset()
-    kept_free = sorted(T.free(t) - present, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
+    missing = T.free(t) & ends  # a free index held only by contracted deltas: sum_a delta[a,i]
+    for g in factors:
+        if not missing:
+            break
+        if not T.free(g).isdisjoint(missing):
+            missing = missing - T.free(g)
+    kept_free = sorted(missing, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
     factors += [T.Ones(i) for i in kept_free]
     if not factors:
         return T.Prod((ONE,), tuple(summed)) if summed else ONE

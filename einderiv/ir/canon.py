@@ -26,6 +26,7 @@ Invariants:
 from __future__ import annotations
 
 import gc
+from operator import not_
 
 from einderiv.ir import index_ir as T
 
@@ -208,7 +209,7 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     if not summed:
         return T.Prod(tuple(sorted(factors, key=key)), ())
     masked = _Masked(factors, summed)
-    anchored = [not summed.issuperset(T.free(f)) for f in factors]
+    anchored = list(map(not_, map(summed.issuperset, map(T.free, factors))))  # loops in C
     if any(anchored):  # start from the least anchored factor: masked keys of those alone
         candidates = [min((k for k, a in enumerate(anchored) if a), key=lambda k: (masked[k], k))]
     else:  # a closed loop: try the few equally good starts
@@ -218,7 +219,10 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     for start in candidates:
         naming = _walk(factors, summed, masked, anchored, start)
         mapping = {i: _canonical_index(depth, n, i.dim) for i, n in naming.items()}
-        renamed = [_canonical(_rename(f, mapping), depth + 1) for f in factors]
+        renamed = [
+            g if type(g := _rename(f, mapping)) in _LEAVES else _canonical(g, depth + 1)
+            for f in factors
+        ]
         made = T.Prod(
             tuple(sorted(renamed, key=key)),
             tuple(sorted(mapping.values(), key=lambda i: i.name)),
@@ -339,7 +343,13 @@ def _walk(factors, summed, masked, anchored, first) -> dict:
             for i in slots[k]:
                 if i not in naming:
                     naming[i] = len(naming)
-                others = [j for j in occurs[i] if not visited[j]]
+                held = occurs[i]
+                if len(held) == 2:  # an index shared by two factors (a chain): no list, no sort
+                    j = held[1] if held[0] == k else held[0]
+                    if not visited[j]:
+                        nexts.append(j)
+                    continue
+                others = [j for j in held if not visited[j]]
                 if len(others) > 1:
                     others.sort(key=lambda j: (masked[j], slots[j].index(i)))
                 nexts += others

@@ -13,6 +13,9 @@ Invariants:
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import not_
+
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import memo_table
 
@@ -61,17 +64,16 @@ def anchored_signature(t: T.Term) -> tuple:
     summed = frozenset(t.summed)
     outside = T.free(t)
     factors = t.factors
-    frees = [T.free(f) for f in factors]
-    anchored = [k for k, held in enumerate(frees) if not held.isdisjoint(outside)]
+    frees = list(map(T.free, factors))  # map and compress: the per-factor loops run in C
+    anchored = list(compress(range(len(frees)), map(not_, map(outside.isdisjoint, frees))))
     near = summed & frozenset().union(*[frees[k] for k in anchored])  # their summed indices
     ends: dict[T.Index, list] = {}
     if near:
-        for f, held in zip(factors, frees):
-            if not held.isdisjoint(near):
-                mine = hash(_describe(f, summed))
-                for i, place in _summed_slots(f, summed):
-                    if i in near:
-                        ends.setdefault(i, []).append(hash((mine, place)))
+        for f in compress(factors, map(not_, map(near.isdisjoint, frees))):
+            mine = hash(_describe(f, summed))
+            for i, place in _summed_slots(f, summed):
+                if i in near:
+                    ends.setdefault(i, []).append(hash((mine, place)))
     around = {i: hash(tuple(sorted(found))) for i, found in ends.items()}
     return (len(factors), len(summed)) + tuple(
         sorted(

@@ -212,8 +212,9 @@ class Planner(FunctionPlanning, PairPlanning):
         if i != j:
 
             def build():
-                self.pair_cores.add(self.step("pair", (), (i.dim, j.dim)))
-                return Val(f"_{self.count - 1}", (c, i, j))
+                name = self.step("pair", (), (i.dim, j.dim))
+                self.pair_cores.add(name)
+                return Val(name, (c, i, j))
 
             return self._lookup(("Pair", i.dim, j.dim), (c, i, j), build)
         _, full, _ = self._pair(c, i, T.Index("%pair", j.dim))  # its diagonal: delta[c,(i,i)]

@@ -2,7 +2,8 @@
 
 Each record has cases here: a call, its declarations, inputs inside its domain and a plain numpy
 reference written in this file. Every stage is checked for every record: the text parses (with
-each alias and norm subscript), the shape rule gives the reference's shape, the value matches
+each alias and norm subscript), the shape rule gives the reference's shape and rejects a misfit
+argument with an error naming the function, the value matches
 the reference, the Jacobian matches central finite differences of the reference
 (``tests/fd.py``), the printed text and LaTeX read back (with each LaTeX command and word),
 ``compile()`` agrees on every installed backend and ``ed.codegen`` on numpy, and the name is
@@ -153,6 +154,23 @@ CASES = {
         )
     ],
 }
+# a call each shape rule (or the parser's arity check) rejects: a clear error naming the function
+_NON_SQUARE = "X: matrix(2, 3)"
+MISFITS = {
+    "tr": ("tr(X)", _NON_SQUARE),
+    "det": ("det(X)", _NON_SQUARE),
+    "logdet": ("logdet(X)", _NON_SQUARE),
+    "inv": ("inv(X)", _NON_SQUARE),
+    "adj": ("adj(X)", _NON_SQUARE),
+    "diag": ("diag(X)", _NON_SQUARE),
+    "sum": ("sum(X, X)", _NON_SQUARE),
+    "mean": ("mean(X, X)", _NON_SQUARE),
+    "norm1": ("norm1(X, X)", _NON_SQUARE),
+    "norm2": ("norm2(X, X)", _NON_SQUARE),
+    "vec": ("vec(a)", "a: scalar"),
+    "kron": ("kron(a, X)", "a: scalar"),
+    "commutation": ("commutation(X, 2)", _NON_SQUARE),
+}
 PARAMS = [
     pytest.param(name, case, id=f"{name}-{case.text}")
     for name in sorted(MATRIX)
@@ -178,7 +196,7 @@ def _spellings(name: str, case: Case) -> list[str]:
 
 
 def test_every_record_has_a_case():
-    assert set(CASES) == set(MATRIX)
+    assert set(CASES) == set(MATRIX) == set(MISFITS)
 
 
 @pytest.mark.parametrize(("name", "case"), PARAMS)
@@ -188,6 +206,14 @@ def test_value_and_shape_against_numpy(name, case):
     e = ed.parse(case.text, where=case.where)
     assert tuple(e.shape) == np.shape(expected)  # the record's shape rule
     np.testing.assert_allclose(np.asarray(e(**env)), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_a_misfit_argument_is_an_error_naming_the_function(name):
+    text, where = MISFITS[name]
+    with pytest.raises(ed.EinderivError, match=rf"\b{name}\b") as caught:
+        ed.parse(text, where=where)
+    assert isinstance(caught.value, (ed.ShapeError, ed.ParseError))
 
 
 @pytest.mark.parametrize(("name", "case"), PARAMS)

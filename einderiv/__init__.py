@@ -9,20 +9,12 @@ The pipeline, one stage package per pass (imports run one way, from ``ir`` upwar
 ``pipeline.derive`` chains the stages; ``api`` is the thin facade users call.
 """
 
-from einderiv.api import (
-    LAYOUTS,
-    Expr,
-    codegen,
-    diff,
-    hessian,
-    parse,
-    read_differential,
-    value_and_grad,
-)
+from einderiv.api import LAYOUTS, Expr, diff, hessian, parse
 from einderiv.check.audit import audit
 from einderiv.check.identity import check_identity
 from einderiv.check.verdict import CheckResult, check
 from einderiv.errors import EinderivError, EvaluationError, ParseError, ShapeError
+from einderiv.gradients import codegen, read_differential, value_and_grad
 
 __version__ = "0.1.0"
 

@@ -12,7 +12,6 @@ Invariants:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -24,29 +23,26 @@ from einderiv.backend.emit import einsum_program
 from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
-from einderiv.errors import EinderivError, EvaluationError, ParseError, closest, guarded
+from einderiv.errors import EinderivError, EvaluationError, guarded
 from einderiv.expr_ops import ExprAlgebra
 from einderiv.forms import matrix_differential
-from einderiv.frontend.lower import is_user_index, user_free
-from einderiv.frontend.parse import parse_expression
+from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import transpose
-from einderiv.notation.differential import declaration, differential_text, split_differential
+from einderiv.notation.differential import differential_text
 from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, kronecker_text
 from einderiv.notation.printing import index_latex, index_notation, matrix_latex
 from einderiv.notation.recontract import recontract
-from einderiv.pipeline import Derivation, derive, front
-
-LAYOUTS = ("numerator", "denominator", "jacobian")
-_NAME = r"[A-Za-z][A-Za-z0-9_]*"
-_SIMPLE_WRT = re.compile(
-    rf"\s*(?P<name>{_NAME})\s*(?:\[(?P<indices>\s*{_NAME}\s*(?:,\s*{_NAME}\s*)*)\])?\s*"
+from einderiv.pipeline import (
+    LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
+    Derivation,
+    Slots,
+    derive,
+    front,
+    place,
 )
-
-
-Slots = tuple[T.Index | None, T.Index | None]
 
 
 class Expr(ExprAlgebra):
@@ -296,64 +292,6 @@ class Expr(ExprAlgebra):
 
 
 @guarded
-def codegen(
-    expr: str | Expr,
-    name: str = "f",
-    *,
-    wrt: str | list[str] | None = None,
-    value: bool = False,
-    where: str | None = None,
-) -> str:
-    """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``;
-    with ``wrt`` (a name or a list of names), of its gradients as ``ed.value_and_grad``
-    computes them: ``(value, {name: gradient})`` with ``value=True``, else ``{name: gradient}``
-    (a name given as a string: the gradient itself)."""
-    from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
-
-    f = parse(expr, where) if not isinstance(expr, Expr) else expr
-    if wrt is None:
-        if value:
-            raise EinderivError("value=True writes the value with gradients: pass wrt=[...]")
-        return write(f, name=name)
-    from einderiv.backend.joint import CompiledJoint
-
-    names, grads, single = _gradients(f, wrt)
-    return write(f, name=name, compiled=CompiledJoint(f, names, grads, value=value, single=single))
-
-
-@guarded
-def value_and_grad(
-    f: str | Expr, wrt: str | list[str], where: str | None = None, *, backend: str = "numpy"
-) -> Callable[..., tuple]:
-    """One compiled function ``fn(**arrays) -> (value, {name: gradient})`` of a scalar ``f``:
-    gradients in denominator layout (shaped like each variable), the forward pass and the work
-    they share computed once. ``wrt`` a single name (a string): ``(value, gradient)``."""
-    from einderiv.backend.joint import compile_joint
-
-    f = parse(f, where) if not isinstance(f, Expr) else f
-    names, grads, single = _gradients(f, wrt)
-    return compile_joint(f, names, grads, backend, single=single)
-
-
-def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
-    if f.axes:
-        raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
-    single = isinstance(wrt, str)
-    names: list[str] = [wrt] if isinstance(wrt, str) else list(wrt)
-    if not names or not all(isinstance(n, str) for n in names):
-        raise EinderivError("wrt: a variable name or a list of names")
-    if len(set(names)) != len(names):
-        raise EinderivError(f"wrt names a variable twice: {names}")
-    for n in names:
-        info = f.variables.get(n)
-        if info is None:
-            raise EinderivError(f"{n} is not a variable of the expression")
-        if info.kind == "integer":
-            raise EinderivError(f"{n} is an integer; gradients are by real variables")
-    return names, [diff(f, n, layout="denominator") for n in names], single
-
-
-@guarded
 def parse(
     text: str | Expr,
     where: str | None = None,
@@ -412,27 +350,6 @@ def _zero(where: str | None, what: str, shape: tuple) -> Expr:
 
 
 @guarded
-def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
-    """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``, or ``dY = A dX B + ...``)
-    and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
-    identification rule): its right side, linear in ``dX``, differentiated by ``dX``. (``dY =
-    0`` does not say Y's shape: it reads as the zero derivative of a scalar.)"""
-    if not isinstance(wrt, str) or not re.fullmatch(_NAME, wrt):
-        raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
-    right = split_differential(text, wrt)
-    d = f"d{wrt}"
-    if right.strip() == "0":  # d f = 0: a zero derivative (of dX's shape)
-        right = f"0 sum({d})"
-    probe = parse(re.sub(rf"\b{d}\b", wrt, right), where)  # dX has X's kind and dimensions
-    if wrt not in probe.variables:
-        raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
-    info = probe.variables[wrt]
-    declared = declaration(d, info.kind, tuple(x for x in info.dims if x is not None))
-    g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
-    return g
-
-
-@guarded
 def diff(expr: str | Expr, wrt: str, where: str | None = None, layout: str = "numerator") -> Expr:
     """The derivative of ``expr`` by ``wrt`` (``"X"`` or ``"X[i,j]"``) in ``layout``."""
     return _diff(parse(expr, where), wrt, layout, trace=False)
@@ -454,19 +371,8 @@ def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = 
 
 
 def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
-    if not isinstance(layout, str) or layout not in LAYOUTS:
-        raise EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
-    name, indices, elementwise = _read_wrt(f, wrt)
+    name, indices, elementwise, result_axes, slots = place(f, wrt, layout)
     info = f.variables[name]
-    if elementwise:
-        result_axes = f.axes + indices
-    elif layout == "numerator":
-        result_axes = f.axes + indices[::-1]
-    elif layout == "denominator":
-        result_axes = (f.axes + indices[::-1])[::-1]
-    else:
-        result_axes = f.axes + indices
-    slots = None if elementwise else _slots(f, info, indices, layout, result_axes)
     target = Wrt(name, indices, symmetric=info.kind == "symmetric")
     done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
@@ -476,79 +382,9 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
 
 
-def _slots(
-    f: Expr,
-    info: VarInfo,
-    indices: tuple[T.Index, ...],
-    layout: str,
-    axes: tuple[T.Index, ...],
-) -> Slots | None:
-    """Where the derivative's indices sit in its matrix form, or None if it has none.
+def __getattr__(name: str) -> Any:  # codegen, value_and_grad, read_differential: einderiv.gradients
+    if name in ("codegen", "value_and_grad", "read_differential"):
+        from einderiv import gradients
 
-    A matrix result is printed as its value is laid out: rows on the first axis, columns on the
-    second. Only a vector result needs a choice of orientation -- numerator: Y's shape with X's
-    transposed into it (d(a'x)/dx = a', a row); denominator: that transposed; jacobian: Y's
-    shape with X's as it is.
-    """
-    if f.slots is None or len(axes) > 2:
-        return None
-    if len(axes) == 2:
-        return (axes[0], axes[1])
-    x_slots = iter(indices)
-    x = tuple(None if d is None else next(x_slots) for d in info.shape)
-    y = f.slots
-    if layout == "jacobian":
-        return _combine(y, x)
-    made = _combine(y, (x[1], x[0]))
-    return made if layout == "numerator" else (made[1], made[0])
-
-
-def _combine(y: tuple, x: tuple) -> Slots:
-    return tuple(a if a is not None else b for a, b in zip(y, x))
-
-
-def _read_wrt(f: Expr, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
-    if not isinstance(wrt, str):
-        raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
-    simple = _SIMPLE_WRT.fullmatch(wrt)
-    if simple:  # "X" or "X[i,j]": no need for the parser (nor for a tree)
-        name, given = simple.group("name", "indices")
-        given = tuple(i.strip() for i in given.split(",")) if given is not None else None
-    else:
-        try:
-            tree = parse_expression(wrt, what="variable to differentiate by")
-        except ParseError as error:
-            raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
-        match tree:
-            case M.Name(name=name):
-                given = None
-            case M.Entry(base=M.Name(name=name), indices=given):
-                pass
-            case _:
-                raise EinderivError(f"wrt={wrt!r}: give a variable (X) or one entry of it (X[i,j])")
-    if name not in f.variables:
-        known = sorted(v for v, i in f.variables.items() if i.kind != "integer")
-        hint = closest(name, known)
-        raise EinderivError(
-            f"{name} is not a variable of the expression"
-            + (f"; did you mean {hint}?" if hint else "")
-            + (f" (its variables: {', '.join(known)})" if known else "")
-        )
-    info = f.variables[name]
-    if info.kind == "integer":
-        raise EinderivError(f"{name} is an integer; einderiv differentiates by real variables only")
-    dims = tuple(d for d in info.shape if d is not None)
-    if given is None:
-        return name, tuple(T.fresh(d) for d in dims), False
-    if len(given) != len(dims):
-        raise EinderivError(f"{name} has {len(dims)} indices, but wrt={wrt!r} gives {len(given)}")
-    if len(set(given)) != len(given):
-        raise EinderivError(f"wrt={wrt!r}: use distinct index names")
-    used = {i.name for i in user_free(f.term)} | {i.name for i in f.axes}
-    clash = [g for g in given if g in used]
-    if clash:
-        raise EinderivError(
-            f"wrt={wrt!r}: the index {clash[0]} is already a free index of the expression; "
-            "pick another name"
-        )
-    return name, tuple(T.Index(g, d) for g, d in zip(given, dims)), True
+        return getattr(gradients, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 Input: the function's index term, its axes and matrix slots, the variable, its kind and dims.
 Output: ``dY = A dX B + ...``: the differential in matrix notation, as Magnus & Neudecker write
-it; ``api.read_differential`` reads it back.
+it; ``read_differential`` (``einderiv.gradients``) reads it back.
 Invariants: dY[I] = sum_J dY[I]/dX[J] dX[J] -- the elementwise derivative (by a plain, not
 symmetric, X: dX is then any matrix of X's kind) contracted with the entries of ``dX`` and
 simplified by the same rules as any derivative, then re-contracted with Y's slots; so the text is

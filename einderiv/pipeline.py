@@ -10,16 +10,25 @@ the passes are chained, and ``--steps`` prints exactly its trace.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify, tidy
-from einderiv.errors import ReadAsProduct, ShapeError, caret_context
+from einderiv.errors import (
+    EinderivError,
+    ParseError,
+    ReadAsProduct,
+    ShapeError,
+    caret_context,
+    closest,
+)
 from einderiv.frontend.letters import split_letters
-from einderiv.frontend.lower import Lowered, lower
+from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.parse import parse_declarations, parse_expression
-from einderiv.frontend.shapes import Typed, infer
+from einderiv.frontend.shapes import Typed, VarInfo, infer
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 
@@ -83,3 +92,115 @@ def derive(
     if trace:
         stages.append(Stage("the deltas contracted and like terms merged", simple))
     return Derivation(simple, tuple(result_axes), tuple(stages))
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout and slots: where a derivative's axes go (SPEC 2), and where they sit in its matrix form.
+# ``f`` below is any object with ``term``, ``axes``, ``variables`` and ``slots`` (an ``Expr``).
+
+LAYOUTS = ("numerator", "denominator", "jacobian")
+NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_SIMPLE_WRT = re.compile(
+    rf"\s*(?P<name>{NAME})\s*(?:\[(?P<indices>\s*{NAME}\s*(?:,\s*{NAME}\s*)*)\])?\s*"
+)
+
+
+Slots = tuple[T.Index | None, T.Index | None]
+
+
+def _slots(
+    f: Any,
+    info: VarInfo,
+    indices: tuple[T.Index, ...],
+    layout: str,
+    axes: tuple[T.Index, ...],
+) -> Slots | None:
+    """Where the derivative's indices sit in its matrix form, or None if it has none.
+
+    A matrix result is printed as its value is laid out: rows on the first axis, columns on the
+    second. Only a vector result needs a choice of orientation -- numerator: Y's shape with X's
+    transposed into it (d(a'x)/dx = a', a row); denominator: that transposed; jacobian: Y's
+    shape with X's as it is.
+    """
+    if f.slots is None or len(axes) > 2:
+        return None
+    if len(axes) == 2:
+        return (axes[0], axes[1])
+    x_slots = iter(indices)
+    x = tuple(None if d is None else next(x_slots) for d in info.shape)
+    y = f.slots
+    if layout == "jacobian":
+        return _combine(y, x)
+    made = _combine(y, (x[1], x[0]))
+    return made if layout == "numerator" else (made[1], made[0])
+
+
+def _combine(y: tuple, x: tuple) -> Slots:
+    return tuple(a if a is not None else b for a, b in zip(y, x))
+
+
+def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
+    if not isinstance(wrt, str):
+        raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
+    simple = _SIMPLE_WRT.fullmatch(wrt)
+    if simple:  # "X" or "X[i,j]": no need for the parser (nor for a tree)
+        name, given = simple.group("name", "indices")
+        given = tuple(i.strip() for i in given.split(",")) if given is not None else None
+    else:
+        try:
+            tree = parse_expression(wrt, what="variable to differentiate by")
+        except ParseError as error:
+            raise EinderivError(f"cannot read wrt={wrt!r}: {error}") from None
+        match tree:
+            case M.Name(name=name):
+                given = None
+            case M.Entry(base=M.Name(name=name), indices=given):
+                pass
+            case _:
+                raise EinderivError(f"wrt={wrt!r}: give a variable (X) or one entry of it (X[i,j])")
+    if name not in f.variables:
+        known = sorted(v for v, i in f.variables.items() if i.kind != "integer")
+        hint = closest(name, known)
+        raise EinderivError(
+            f"{name} is not a variable of the expression"
+            + (f"; did you mean {hint}?" if hint else "")
+            + (f" (its variables: {', '.join(known)})" if known else "")
+        )
+    info = f.variables[name]
+    if info.kind == "integer":
+        raise EinderivError(f"{name} is an integer; einderiv differentiates by real variables only")
+    dims = tuple(d for d in info.shape if d is not None)
+    if given is None:
+        return name, tuple(T.fresh(d) for d in dims), False
+    if len(given) != len(dims):
+        raise EinderivError(f"{name} has {len(dims)} indices, but wrt={wrt!r} gives {len(given)}")
+    if len(set(given)) != len(given):
+        raise EinderivError(f"wrt={wrt!r}: use distinct index names")
+    used = {i.name for i in user_free(f.term)} | {i.name for i in f.axes}
+    clash = [g for g in given if g in used]
+    if clash:
+        raise EinderivError(
+            f"wrt={wrt!r}: the index {clash[0]} is already a free index of the expression; "
+            "pick another name"
+        )
+    return name, tuple(T.Index(g, d) for g, d in zip(given, dims)), True
+
+
+def place(f: Any, wrt: object, layout: str) -> tuple:
+    """``(name, indices, elementwise, result_axes, slots)`` of the derivative of ``f`` by
+    ``wrt`` ("X" or "X[i,j]") in ``layout``: the variable, its indices, whether they were named
+    by the user (an elementwise derivative), the result's axes in order, and its matrix slots."""
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    name, indices, elementwise = _read_wrt(f, wrt)
+    info = f.variables[name]
+    if elementwise:
+        result_axes = f.axes + indices
+    elif layout == "numerator":
+        result_axes = f.axes + indices[::-1]
+    elif layout == "denominator":
+        result_axes = (f.axes + indices[::-1])[::-1]
+    else:
+        result_axes = f.axes + indices
+    slots = None if elementwise else _slots(f, info, indices, layout, result_axes)
+    return name, indices, elementwise, result_axes, slots

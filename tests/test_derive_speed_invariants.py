@@ -89,8 +89,8 @@ def _nested(t):
 
 @pytest.mark.parametrize("text,wrt", CASES[:7])
 def test_derivatives_are_built_flat(text, wrt):
-    from einderiv.api import _read_wrt
     from einderiv.calculus.differentiate import Wrt, derivative
+    from einderiv.pipeline import _read_wrt
 
     f = ed.parse(text)
     name, indices, _ = _read_wrt(f, wrt)

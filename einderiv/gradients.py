@@ -1,0 +1,100 @@
+"""Derivatives built on ``diff``: ``ed.codegen``, ``ed.value_and_grad``, ``ed.read_differential``.
+
+Input: an expression (text or ``Expr``) and the variables to differentiate by; or a
+differential's text (``d f = tr(G dX)``) and its variable.
+Output: Python source of a standalone numpy function (``codegen``), a compiled function
+``fn(**arrays) -> (value, {name: gradient})`` (``value_and_grad``), or the numerator-layout
+derivative a differential states (``read_differential``, an ``Expr``).
+Invariants: gradients are in denominator layout (shaped like each variable); the backend's
+compiler and code generator are imported only when these are called, so ``import einderiv``
+does not load them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from einderiv.api import Expr, diff, parse
+from einderiv.errors import EinderivError, guarded
+from einderiv.notation.differential import declaration, split_differential
+from einderiv.pipeline import NAME
+
+
+@guarded
+def codegen(
+    expr: str | Expr,
+    name: str = "f",
+    *,
+    wrt: str | list[str] | None = None,
+    value: bool = False,
+    where: str | None = None,
+) -> str:
+    """Python source of a standalone numpy function ``name(...)`` that evaluates ``expr``;
+    with ``wrt`` (a name or a list of names), of its gradients as ``ed.value_and_grad``
+    computes them: ``(value, {name: gradient})`` with ``value=True``, else ``{name: gradient}``
+    (a name given as a string: the gradient itself)."""
+    from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
+
+    f = parse(expr, where) if not isinstance(expr, Expr) else expr
+    if wrt is None:
+        if value:
+            raise EinderivError("value=True writes the value with gradients: pass wrt=[...]")
+        return write(f, name=name)
+    from einderiv.backend.joint import CompiledJoint
+
+    names, grads, single = _gradients(f, wrt)
+    return write(f, name=name, compiled=CompiledJoint(f, names, grads, value=value, single=single))
+
+
+@guarded
+def value_and_grad(
+    f: str | Expr, wrt: str | list[str], where: str | None = None, *, backend: str = "numpy"
+) -> Callable[..., tuple]:
+    """One compiled function ``fn(**arrays) -> (value, {name: gradient})`` of a scalar ``f``:
+    gradients in denominator layout (shaped like each variable), the forward pass and the work
+    they share computed once. ``wrt`` a single name (a string): ``(value, gradient)``."""
+    from einderiv.backend.joint import compile_joint
+
+    f = parse(f, where) if not isinstance(f, Expr) else f
+    names, grads, single = _gradients(f, wrt)
+    return compile_joint(f, names, grads, backend, single=single)
+
+
+def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
+    if f.axes:
+        raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
+    single = isinstance(wrt, str)
+    names: list[str] = [wrt] if isinstance(wrt, str) else list(wrt)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise EinderivError("wrt: a variable name or a list of names")
+    if len(set(names)) != len(names):
+        raise EinderivError(f"wrt names a variable twice: {names}")
+    for n in names:
+        info = f.variables.get(n)
+        if info is None:
+            raise EinderivError(f"{n} is not a variable of the expression")
+        if info.kind == "integer":
+            raise EinderivError(f"{n} is an integer; gradients are by real variables")
+    return names, [diff(f, n, layout="denominator") for n in names], single
+
+
+@guarded
+def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
+    """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``, or ``dY = A dX B + ...``)
+    and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
+    identification rule): its right side, linear in ``dX``, differentiated by ``dX``. (``dY =
+    0`` does not say Y's shape: it reads as the zero derivative of a scalar.)"""
+    if not isinstance(wrt, str) or not re.fullmatch(NAME, wrt):
+        raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
+    right = split_differential(text, wrt)
+    d = f"d{wrt}"
+    if right.strip() == "0":  # d f = 0: a zero derivative (of dX's shape)
+        right = f"0 sum({d})"
+    probe = parse(re.sub(rf"\b{d}\b", wrt, right), where)  # dX has X's kind and dimensions
+    if wrt not in probe.variables:
+        raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
+    info = probe.variables[wrt]
+    declared = declaration(d, info.kind, tuple(x for x in info.dims if x is not None))
+    g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
+    return g

@@ -25,9 +25,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import fields
 
 import numpy as np
 
@@ -42,6 +40,7 @@ from einderiv.check.diagnose import (
     orientation,
     reverse_products,
 )
+from einderiv.check.dims import mentions_dim, with_dims
 from einderiv.check.domain import conditions, uncovered
 from einderiv.check.forms import (
     AMBIGUOUS,
@@ -62,7 +61,6 @@ from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
-from einderiv.ir.node import dim_factors, is_compound
 
 __all__ = ["CheckResult", "check"]
 
@@ -279,11 +277,11 @@ class _Judge(Sampler):
         free = self.free_dims
         on_axes = {a.dim: b.dim for a, b in zip(axes, self.expected.axes) if a.dim in free}
         if on_axes:  # delta[i,l] in a claim: its sizes are the derivative's axes' sizes
-            term = _with_dims(term, on_axes)
+            term = with_dims(term, on_axes)
             axes = tuple(T.Index(a.name, on_axes.get(a.dim, a.dim)) for a in axes)
         if [a.dim for a in axes] != [a.dim for a in self.expected.axes]:
             return None
-        if free - set(on_axes) and any(_mentions_dim(term, d) for d in free - set(on_axes)):
+        if free - set(on_axes) and any(mentions_dim(term, d) for d in free - set(on_axes)):
             return None  # tr(I) with a size nothing fixes: only guesses, no proof
         return T.rename(term, dict(zip(axes, self.expected.axes)))
 
@@ -371,34 +369,6 @@ class _Judge(Sampler):
         if not np.all(np.isfinite(got)):
             return None
         return diagnosis(self.expected, self.claim, probe, want, got)
-
-
-def _with_dims(x, mapping: dict):
-    """``x`` (a term, index, or tuple of them) with dimensions renamed by ``mapping``."""
-    if isinstance(x, T.Index):
-        return T.Index(x.name, _map_dim(x.dim, mapping))
-    if isinstance(x, T.Size):
-        return T.Size(_map_dim(x.dim, mapping))
-    if isinstance(x, tuple):
-        return tuple(_with_dims(y, mapping) for y in x)
-    if isinstance(x, T.Term) and not isinstance(x, (T.Num, T.Affine)):
-        return type(x)(**{f.name: _with_dims(getattr(x, f.name), mapping) for f in fields(x)})
-    return x
-
-
-def _map_dim(dim, mapping: dict):
-    """``dim`` renamed by ``mapping``; a compound ("m*n") factor by factor."""
-    if dim in mapping or not is_compound(dim):
-        return mapping.get(dim, dim)
-    factors = [mapping.get(f, f) for f in dim_factors(dim)]
-    if all(isinstance(f, int) for f in factors):
-        return math.prod(factors)
-    return "*".join(map(str, factors))
-
-
-def _mentions_dim(t: T.Term, dim) -> bool:
-    """Whether a size ``dim`` occurs anywhere in ``t`` (an index over it, or the size itself)."""
-    return _with_dims(t, {dim: ("\u2205", dim)}) != t
 
 
 def _uses(e: Expr, name: str) -> bool:

@@ -944,6 +944,21 @@ def stats_at_exit(stats: dict, variable: str) -> None:
     atexit.register(dump)
 
 
+def assert_close(got, expected, rtol: float, what: str) -> None:
+    """``got`` equals ``expected`` in shape, and in value to ``rtol`` relative to the largest
+    entry (at least 1)."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
+
+
+# EINDERIV_LONG=1 multiplies every property test's example count by EINDERIV_LONG_FACTOR (10)
+LONG = os.environ.get("EINDERIV_LONG") == "1"
+FACTOR = int(os.environ.get("EINDERIV_LONG_FACTOR", "10")) if LONG else 1
+
+
 def hypothesis_profile(n: int, factor: int, health: list):
     """Deterministic hypothesis settings: ``n * factor`` examples, no deadline or database."""
     return settings(

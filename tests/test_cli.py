@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,31 +16,11 @@ import pytest
 import einderiv as ed
 from einderiv.cli import main
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cli_util import run, run_process
+
 TR_XAX = "tr(X' A X)"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_process(*argv: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m einderiv`` in a separate process, on the same einderiv the tests import."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(Path(ed.__file__).resolve().parents[1])
-    env.pop("EINDERIV_DEBUG", None)
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "einderiv", *argv],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parent,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 # --- diff --------------------------------------------------------------------------------------

@@ -11,9 +11,7 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,32 +22,10 @@ from einderiv.web import results
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from cli_util import run, run_process
 from fd import assert_close, gen, hessian_fd, jacobian_fd, rng_for, to_layout
 
 SPEC_KEYS = {"expr", "wrt", "layout", "shape", "text", "latex", "index"}
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_process(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """``python -m einderiv`` in its own process, on the einderiv these tests import."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(Path(ed.__file__).resolve().parents[1])
-    env.pop("EINDERIV_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "einderiv", *argv],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        timeout=120,
-    )
 
 
 def json_lines(out: str) -> list[dict]:

@@ -40,12 +40,19 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from strategies import FEATURES, Case, cases, hypothesis_profile, stats_at_exit, tree_depth
+from strategies import (
+    FACTOR,
+    FEATURES,
+    Case,
+    assert_close,
+    cases,
+    hypothesis_profile,
+    stats_at_exit,
+    tree_depth,
+)
 
 ed = pytest.importorskip("einderiv")
 
-LONG = os.environ.get("EINDERIV_LONG") == "1"
-FACTOR = int(os.environ.get("EINDERIV_LONG_FACTOR", "10")) if LONG else 1
 STATS: Counter = Counter()
 
 
@@ -60,14 +67,6 @@ def profile(n: int):
 
 # --------------------------------------------------------------------------------------------
 # comparison
-
-
-def assert_close(got, expected, rtol: float, what: str) -> None:
-    got = np.asarray(got, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
 def call(expr, case: Case, shape_from=None):

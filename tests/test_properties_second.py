@@ -29,12 +29,11 @@ from hypothesis import HealthCheck, given
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from strategies import Case, cases, hypothesis_profile, stats_at_exit
+from strategies import FACTOR, Case, cases, hypothesis_profile, stats_at_exit
+from strategies import assert_close as close
 
 ed = pytest.importorskip("einderiv")
 
-LONG = os.environ.get("EINDERIV_LONG") == "1"
-FACTOR = int(os.environ.get("EINDERIV_LONG_FACTOR", "10")) if LONG else 1
 STATS: Counter = Counter()
 stats_at_exit(STATS, "EINDERIV_SECOND_STATS")
 
@@ -43,14 +42,6 @@ HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_to
 
 def profile(n: int):
     return hypothesis_profile(n, FACTOR, HEALTH)
-
-
-def close(got, expected, rtol: float, what: str) -> None:
-    got = np.asarray(got, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
 def call(expr, env: dict, shape_from=None):

@@ -101,12 +101,7 @@ class CompiledExpr:
         if self.backend != "numpy" or not _plain(values):
             return native.call(self, values)
         arrays, dims, ints = binding.bind(self.expr, values)
-        args = []
-        for name in self.params:
-            value = arrays.get(name, ints.get(name, _MISSING))
-            if value is _MISSING:
-                raise self.missing(name)
-            args.append(value)
+        args = native.arguments(self, arrays, ints)
         return self.program(tuple(map(dims.get, self.dim_names)))(*args)
 
 

@@ -188,12 +188,7 @@ def call(compiled, values: dict, *, trust_symmetric: bool = False):
     arrays, dims, ints, dtype, device = bind(
         compiled.expr, values, compiled.backend, trust_symmetric=trust_symmetric
     )
-    args = []
-    for name in compiled.params:
-        value = arrays.get(name, ints.get(name, _MISSING))
-        if value is _MISSING:
-            raise compiled.missing(name)
-        args.append(value)
+    args = arguments(compiled, arrays, ints)
     run = compiled.program(tuple(map(dims.get, compiled.dim_names)))
     saved = current()
     _STATE.dtype, _STATE.device = dtype, device
@@ -214,3 +209,14 @@ def _cast_all(lib, out, dtype, device):
 
 
 _MISSING = object()
+
+
+def arguments(compiled, arrays: dict, ints: dict) -> list:
+    """The bound values in the order of ``compiled.params`` (a missing one: its error)."""
+    args = []
+    for name in compiled.params:
+        value = arrays.get(name, ints.get(name, _MISSING))
+        if value is _MISSING:
+            raise compiled.missing(name)
+        args.append(value)
+    return args

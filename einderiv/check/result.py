@@ -65,11 +65,7 @@ class CheckResult:
             lines.append(f"  diagnosis: {self.diagnosis}")
         if self.counterexample is not None:
             lines.append("  counterexample:")
-            for name, value in self.counterexample.items():
-                lines.append(_show_value(f"    {name} = ", value))
-            if self.claimed_value is not None:
-                lines.append(_show_value("    claimed value: ", self.claimed_value))
-            lines.append(_show_value("    true value:    ", self.expected_value))
+            lines += _counterexample(self, "    ", always_true_value=True)
         return "\n".join(lines)
 
 
@@ -90,13 +86,18 @@ def _markdown(r: CheckResult) -> str:
     if r.diagnosis:
         lines.append(f"- diagnosis: {r.diagnosis}")
     if r.counterexample is not None:
-        block = [_show_value(f"{k} = ", v) for k, v in r.counterexample.items()]
-        if r.claimed_value is not None:
-            block.append(_show_value("claimed value: ", r.claimed_value))
-        if r.expected_value is not None:
-            block.append(_show_value("true value:    ", r.expected_value))
-        lines += ["", "```", *block, "```"]
+        lines += ["", "```", *_counterexample(r, ""), "```"]
     return "\n".join(lines)
+
+
+def _counterexample(r: CheckResult, indent: str, always_true_value: bool = False) -> list[str]:
+    """The counterexample's inputs, then the claimed and the true value, one per line."""
+    block = [_show_value(f"{indent}{k} = ", v) for k, v in r.counterexample.items()]
+    if r.claimed_value is not None:
+        block.append(_show_value(f"{indent}claimed value: ", r.claimed_value))
+    if always_true_value or r.expected_value is not None:
+        block.append(_show_value(f"{indent}true value:    ", r.expected_value))
+    return block
 
 
 def _html(r: CheckResult) -> str:

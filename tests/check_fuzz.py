@@ -108,6 +108,8 @@ def fuzz_read_back(case: Case) -> None:
             FINDINGS.append(f"crash reading {text!r} {case!r}\n{traceback.format_exc()}")
             continue
         value, back = np.asarray(value, dtype=float), np.asarray(back, dtype=float)
+        if text == "0" and back.ndim == 0:  # zero prints as 0 at any shape (SPEC section 7)
+            back = np.broadcast_to(back, value.shape)
         scale = max(1.0, float(np.max(np.abs(value)))) if value.size else 1.0
         same = value.shape == back.shape and np.allclose(
             back, value, rtol=1e-8, atol=1e-8 * scale, equal_nan=True

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.fd import jacobian_fd, to_layout
+from tests.fd import jacobian_fd, symmetric_fd, to_layout
 
 n, m = 3, 4
 WHERE = (
@@ -82,3 +82,27 @@ def test_derivative_and_printed_form(expr, wrt, fn, text, layout):
     np.testing.assert_allclose(
         np.broadcast_to(again, expected.shape), expected, rtol=1e-4, atol=1e-6
     )
+
+
+def test_index_names_beyond_the_pool_keep_one_size():
+    # Past the letters a..w, summed indices are a15, a16, ...; one such name never stands for
+    # two sizes (parse requires one size per name): d/dS (cos(S^-1) + a^2 tr(A)) .^ 2 prints
+    # A[a16,a16] (size d3) where a15 already counts over S's size d2.
+    where = "a: scalar; A: matrix(d3, d3); S: symmetric(d2)"
+    expr = "(cos(S^-1) + a^2 tr(A))^2"
+    rng = np.random.default_rng(3)
+    S = rng.normal(size=(2, 2))
+    S = S + S.T + 4 * np.eye(2)
+    values = {"a": 0.3, "A": rng.normal(size=(3, 3)), "S": S}
+
+    def f(a, A, S):  # `^ 2` of a matrix is its matrix square
+        C = np.cos(np.linalg.inv(S)) + a**2 * np.trace(A)
+        return C @ C
+
+    g = ed.diff(expr, "S", where=where)
+    jac = symmetric_fd(f, values, "S")
+    expected = to_layout(jac, 2, 2, "numerator")
+    np.testing.assert_allclose(g(**values), expected, rtol=1e-5, atol=1e-7)
+    text = g.index()
+    back = ed.parse(text, where=where)
+    np.testing.assert_allclose(back(**values), expected, rtol=1e-5, atol=1e-7)

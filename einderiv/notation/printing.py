@@ -110,8 +110,8 @@ class _Printer:
                     chosen = self.summed_pool[self.counter]
                 else:
                     chosen = f"a{self.counter}"
-                    while chosen in self.taken:
-                        self.counter += 1
+                    while chosen in self.taken or self.sizes.get(chosen, i.dim) != i.dim:
+                        self.counter += 1  # a15 of size d2 is never also a15 of size d3
                         chosen = f"a{self.counter}"
                 self.counter += 1
             self.names[i] = chosen

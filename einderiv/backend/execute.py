@@ -266,21 +266,33 @@ RUN = {
 def broadcast_product(operands, output) -> np.ndarray:
     """The product of (array, index order) operands summed to ``output``, one operand at a time
     by broadcasting (einsum names indices by letters and has only 52 of them). Greedy order:
-    next, the operand that leaves the smallest partial product."""
+    next, among the operands sharing an index with the partial product (any, when none does),
+    the one that leaves the smallest partial product. ``holders`` counts, for each
+    index, the operands not yet taken that carry it, so one choice costs O(operands x axes)."""
     value, order = np.asarray(1.0), ()
     sizes = {i: n for array, own in operands for i, n in zip(own, np.shape(array))}
     left = list(operands)
+    out = set(output)
+    holders: dict = {}
+    for _, own in left:
+        for i in set(own):
+            holders[i] = holders.get(i, 0) + 1
 
-    def after(order, k):
-        union = order + tuple(i for i in left[k][1] if i not in order)
-        needed = set(output).union(*(set(o) for j, (_, o) in enumerate(left) if j != k))
-        kept = tuple(i for i in union if i in needed)
+    def after(order, own):
+        union = order + tuple(dict.fromkeys(i for i in own if i not in order))
+        mine = set(own)
+        # an index stays if the output or another operand still to come carries it
+        kept = tuple(i for i in union if i in out or holders[i] - (i in mine) > 0)
         return math.prod(sizes[i] for i in kept), union, kept
 
     while left:
-        best = min(range(len(left)), key=lambda k: after(order, k)[0])
-        _, union, kept = after(order, best)
+        held = set(order)  # operands that share an index with the partial product come first
+        near = [k for k, (_, own) in enumerate(left) if not held.isdisjoint(own)]
+        best = min(near or range(len(left)), key=lambda k: after(order, left[k][1])[0])
         array, own = left.pop(best)
+        _, union, kept = after(order, own)
+        for i in set(own):
+            holders[i] -= 1
         value = _full_align(value, order, union) * _full_align(array, own, union)
         drop = tuple(n for n, i in enumerate(union) if i not in kept)
         value = value.sum(axis=drop) if drop else value

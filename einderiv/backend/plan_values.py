@@ -226,11 +226,14 @@ def factor_common(t: T.Add):
         if all(x.factors.count(f) >= first.factors.count(f) for x in terms[1:]):
             common.extend([f] * first.factors.count(f))
     width = len(T.free(first) | frozenset(first.summed))
+    # the remaining sum is one array, never wider than the sum itself (two terms of a long
+    # chain share many factors; taking them out would leave a sum with 140 axes)
+    widest = len(T.free(first))
     best, best_gain = None, 0
     for size in range(min(len(common), 8), 0, -1):
         for chosen in itertools.combinations(common[:8], size):
             made = factor_out(terms, chosen)
-            if made is not None and width - made[1] > best_gain:
+            if made is not None and made[1] <= widest and width - made[1] > best_gain:
                 best, best_gain = made[0], width - made[1]
     return best
 

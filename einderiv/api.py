@@ -33,7 +33,8 @@ from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import transpose
 from einderiv.notation.differential import differential_text
 from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, kronecker_text
-from einderiv.notation.printing import index_latex, index_notation, matrix_latex
+from einderiv.notation.matrix_latex import matrix_latex
+from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)

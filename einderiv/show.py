@@ -20,7 +20,8 @@ from __future__ import annotations
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.cse import Shared, shared
-from einderiv.notation.printing import index_latex, matrix_latex
+from einderiv.notation.matrix_latex import matrix_latex
+from einderiv.notation.printing import index_latex
 
 FORMATS = ("text", "latex", "index")
 

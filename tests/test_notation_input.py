@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from einderiv.ir import greek
 
 RNG = np.random.default_rng(7)
 N = 3
@@ -239,6 +240,29 @@ def test_greek_names_are_scalars():
     f = ed.parse("norm2(X w - y)^2 + lambda norm2(w)^2")
     assert f.shape == ()
     assert ed.parse("alpha x + beta y").shape == ("n",) or len(ed.parse("alpha x").shape) == 1
+
+
+@pytest.mark.parametrize("name", sorted(greek.NAMES - {"delta"}))
+def test_every_greek_letter_is_one_name_written_three_ways(name):
+    # λ, \lambda and lambda are one name, never the product of its letters (l a m ...); a
+    # lower-case Greek name is a scalar, an upper-case one a matrix; its LaTeX reads back
+    letter = next((c for c, n in greek.LETTERS.items() if n == name), None)
+    x = RNG.standard_normal(3)
+    A = RNG.standard_normal((3, 3))
+    scalar = name[0].islower()
+    value = 0.7 if scalar else RNG.standard_normal((3, 3))
+    expected = value * x if scalar else value @ x + A @ x
+    texts = [f"{name} x", f"\\{name} x"] if scalar else [f"({name} + A) x", f"(\\{name} + A) x"]
+    texts += [t.replace(name, letter, 1) for t in texts[:1]] if letter else []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no note: nothing was split or guessed
+        for text in texts:
+            f = ed.parse(text, where="x: vector(3); A: matrix(3, 3)")
+            assert f.variables.keys() >= {name}, text
+            got = f(**{name: value, "x": x, "A": A})
+            np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=text)
+            back = ed.parse(f.latex(), where="x: vector(3); A: matrix(3, 3)")
+            np.testing.assert_allclose(back(**{name: value, "x": x, "A": A}), expected)
 
 
 def test_a_divisor_is_a_scalar():

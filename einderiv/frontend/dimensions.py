@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 
 from einderiv.errors import ShapeError
+from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_product
 
@@ -213,31 +214,7 @@ class Inference:
 
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
-GREEK_SCALARS = frozenset(
-    [
-        "alpha",
-        "beta",
-        "gamma",
-        "epsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-        "nu",
-        "xi",
-        "rho",
-        "sigma",
-        "tau",
-        "upsilon",
-        "phi",
-        "chi",
-        "psi",
-        "omega",
-    ]
-)
+GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
 # operations whose operands have the shape of their result: a name met through them in a
 # divisor or an elementwise exponent is forced to be a scalar (``sum(x) / n``, ``x .^ p``)
 _SHAPE_KEEPING = (M.Add, M.Sub, M.Neg, M.MatMul, M.Hadamard, M.ElemDiv, M.Div)

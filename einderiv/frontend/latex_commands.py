@@ -17,43 +17,13 @@ from dataclasses import dataclass
 from einderiv.errors import ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import GREEK_SCALARS
+from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
 
-GREEK = [
-    "alpha",
-    "beta",
-    "gamma",
-    "epsilon",
-    "zeta",
-    "eta",
-    "theta",
-    "iota",
-    "kappa",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "rho",
-    "sigma",
-    "tau",
-    "upsilon",
-    "phi",
-    "chi",
-    "psi",
-    "omega",
-    "Gamma",
-    "Theta",
-    "Lambda",
-    "Xi",
-    "Sigma",
-    "Upsilon",
-    "Phi",
-    "Psi",
-    "Omega",
-]
+GREEK = greek.NAMES - {"delta"}  # \delta: the Kronecker delta is written delta[i,j]
 _VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
 
 # LaTeX function commands and the function each names: the registry's (\\tanh, \\log, and the
@@ -65,7 +35,7 @@ _FUNCTION_COMMANDS = (
 )
 _BRACED = {op.latex[1:]: name for name, op in ELEMENTWISE.items() if op.braced}  # \sqrt{x}
 for _command in (*_BRACED, "sigma"):  # \sigma is a Greek letter; \sigma( is sigmoid (``greek``)
-    _FUNCTION_COMMANDS.pop(_command)  # \sigma is a Greek letter; \sigma( is sigmoid (see ``greek``)
+    _FUNCTION_COMMANDS.pop(_command)
 # words that name a function inside \operatorname{...}, \mathrm{...} or written before "("
 FUNCTION_WORDS = {
     **_FUNCTION_COMMANDS,

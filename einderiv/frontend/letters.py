@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import re
 
-from einderiv.frontend.dimensions import GREEK_SCALARS, child_fields
+from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lexing import RESERVED
+from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 
 __all__ = ["split_letters"]
 
-_UPPER_GREEK = frozenset(
-    ["Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
-)
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -31,8 +29,7 @@ def _splits(name: str, declared: frozenset) -> bool:
     return (
         name not in declared
         and _LETTERS.fullmatch(name) is not None
-        and name not in GREEK_SCALARS
-        and name not in _UPPER_GREEK
+        and name not in greek.NAMES  # π is pi, one name
         and name not in RESERVED
         and name not in M.FUNCTIONS
     )

@@ -22,6 +22,7 @@ from lark import Token
 from lark.lark import PostLex
 
 from einderiv.errors import ParseError, closest
+from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX
@@ -45,49 +46,7 @@ ALIASES = {alias: op.name for op in MATRIX.values() for alias in op.aliases} | {
     "LSE": "logsumexp",
 }
 # Greek letters written as themselves (SPEC 6.2) and the names they stand for
-GREEK_LETTERS = dict(
-    zip(
-        "αβγδεζηθικλμνξπρστυφχψωςΓΔΘΛΞΠΣΥΦΨΩ",
-        [
-            "alpha",
-            "beta",
-            "gamma",
-            "delta",
-            "epsilon",
-            "zeta",
-            "eta",
-            "theta",
-            "iota",
-            "kappa",
-            "lambda",
-            "mu",
-            "nu",
-            "xi",
-            "pi",
-            "rho",
-            "sigma",
-            "tau",
-            "upsilon",
-            "phi",
-            "chi",
-            "psi",
-            "omega",
-            "sigma",
-            "Gamma",
-            "Delta",
-            "Theta",
-            "Lambda",
-            "Xi",
-            "Pi",
-            "Sigma",
-            "Upsilon",
-            "Phi",
-            "Psi",
-            "Omega",
-        ],
-        strict=True,
-    )
-)
+GREEK_LETTERS = greek.LETTERS
 SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigma (sigmoid)
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 

@@ -18,9 +18,10 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
-from einderiv.ir.matrix_ops import BY_ATOM, MATRIX
-from einderiv.ir.ops import ELEMENTWISE, ROW
+from einderiv.ir.matrix_ops import BY_ATOM
+from einderiv.ir.ops import ROW
 from einderiv.notation.algebra import affine_tree
+from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.recontract import recontract
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
@@ -351,119 +352,3 @@ def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
                 factors[k] = T.rename(f, {i: copies[-1]})
         ties.append(tuple(copies) if i in summed else (i, *copies))
     return factors, ties
-
-
-# ---------------------------------------------------------------------------------------------
-# LaTeX of matrix notation
-
-_GREEK = {
-    "alpha",
-    "beta",
-    "gamma",
-    "delta",
-    "epsilon",
-    "zeta",
-    "eta",
-    "theta",
-    "iota",
-    "kappa",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "pi",
-    "rho",
-    "sigma",
-    "tau",
-    "phi",
-    "chi",
-    "psi",
-    "omega",
-    "Gamma",
-    "Delta",
-    "Theta",
-    "Lambda",
-    "Xi",
-    "Pi",
-    "Sigma",
-    "Phi",
-    "Psi",
-    "Omega",
-}
-_LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
-
-
-def latex_name(name: str) -> str:
-    base, _, sub = name.partition("_")
-    text = f"\\{base}" if base in _GREEK else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
-    return f"{text}_{{{sub}}}" if sub else text
-
-
-def matrix_latex(e: M.MExpr) -> str:
-    """LaTeX for a matrix expression, with the precedence of SPEC section 1."""
-    text, _ = _latex(e)
-    return text
-
-
-def _lwrap(e: M.MExpr, level: int) -> str:
-    text, own = _latex(e)
-    return rf"\left({text}\right)" if own < level else text
-
-
-def _latex(e: M.MExpr) -> tuple[str, int]:
-    SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 5
-    match e:
-        case M.Name(name=name):
-            return latex_name(name), ATOM
-        case M.Number(value=value):
-            text = M.format_number(value)
-            if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
-                return text, (UNARY if value < 0 else ATOM)
-            if value.denominator != 1:
-                sign = "-" if value < 0 else ""
-                return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT
-            return str(value), (UNARY if value < 0 else ATOM)
-        case M.Identity():
-            return "I", ATOM
-        case M.Ones():
-            return r"\mathbf{1}", ATOM
-        case M.Add(left=a, right=b):
-            return f"{_lwrap(a, SUM)} + {_lwrap(b, PRODUCT)}", SUM
-        case M.Sub(left=a, right=b):
-            return f"{_lwrap(a, SUM)} - {_lwrap(b, PRODUCT)}", SUM
-        case M.Neg(operand=x):
-            return f"-{_lwrap(x, UNARY)}", UNARY
-        case M.MatMul(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \, {_lwrap(b, POWER)}", PRODUCT
-        case M.Hadamard(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \odot {_lwrap(b, UNARY)}", PRODUCT
-        case M.ElemDiv(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \oslash {_lwrap(b, UNARY)}", PRODUCT
-        case M.Div(left=a, right=b):
-            return rf"\frac{{{matrix_latex(a)}}}{{{matrix_latex(b)}}}", PRODUCT
-        case M.ElemPow(base=b, exponent=p):
-            return rf"{_lwrap(b, ATOM)}^{{\circ {matrix_latex(p)}}}", POWER
-        case M.Power(base=b, exponent=p):
-            return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
-        case M.Transpose(operand=M.Inverse(operand=x)):
-            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
-        case M.Transpose(operand=x):
-            return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
-        case M.Inverse(operand=x):
-            return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
-        case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's LaTeX
-            if MATRIX[fn].infix:  # parenthesised in any product: (B^T \otimes A) K reads one way
-                return MATRIX[fn].to_latex(tuple(_lwrap(a, POWER) for a in args)), SUM
-            return MATRIX[fn].to_latex(tuple(map(matrix_latex, args))), ATOM
-        case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
-            return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
-        case M.Call(fn=fn, args=(x,)):
-            return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
-        case M.Entry(base=b, indices=indices):
-            return f"{_lwrap(b, ATOM)}_{{{' '.join(map(M.show_index, indices))}}}", ATOM
-        case M.KDelta(indices=indices):
-            return rf"\delta_{{{' '.join(map(M.show_index, indices))}}}", ATOM
-        case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
-            bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
-            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM
-    raise TypeError(f"no LaTeX for {type(e).__name__}")

@@ -1,0 +1,98 @@
+"""LaTeX of matrix notation (SPEC section 1's precedence), readable back by ``einderiv.parse``.
+
+Input: a matrix expression (``matrix_ir``) or a variable's name.
+Output: LaTeX text: ``X^{\\top} \\, A``, ``\\operatorname{tr}\\left(X\\right)``, ``\\mathrm{W}_{1}``.
+Invariants: an operand is parenthesised exactly when its precedence is below its place's; a
+Greek name prints as its command (``\\lambda``), any other name of several letters in
+``\\mathrm`` (so the LaTeX front end reads it as one name, not a product of letters); matrix
+functions print by their registry record's template.
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import greek
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.ops import ELEMENTWISE, ROW
+
+__all__ = ["latex_name", "matrix_latex"]
+
+_LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
+
+
+def latex_name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    text = (
+        f"\\{base}" if base in greek.NAMES else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
+    )
+    return f"{text}_{{{sub}}}" if sub else text
+
+
+def matrix_latex(e: M.MExpr) -> str:
+    """LaTeX for a matrix expression, with the precedence of SPEC section 1."""
+    text, _ = _latex(e)
+    return text
+
+
+def _lwrap(e: M.MExpr, level: int) -> str:
+    text, own = _latex(e)
+    return rf"\left({text}\right)" if own < level else text
+
+
+def _latex(e: M.MExpr) -> tuple[str, int]:
+    SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 5
+    match e:
+        case M.Name(name=name):
+            return latex_name(name), ATOM
+        case M.Number(value=value):
+            text = M.format_number(value)
+            if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
+                return text, (UNARY if value < 0 else ATOM)
+            if value.denominator != 1:
+                sign = "-" if value < 0 else ""
+                return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT
+            return str(value), (UNARY if value < 0 else ATOM)
+        case M.Identity():
+            return "I", ATOM
+        case M.Ones():
+            return r"\mathbf{1}", ATOM
+        case M.Add(left=a, right=b):
+            return f"{_lwrap(a, SUM)} + {_lwrap(b, PRODUCT)}", SUM
+        case M.Sub(left=a, right=b):
+            return f"{_lwrap(a, SUM)} - {_lwrap(b, PRODUCT)}", SUM
+        case M.Neg(operand=x):
+            return f"-{_lwrap(x, UNARY)}", UNARY
+        case M.MatMul(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \, {_lwrap(b, POWER)}", PRODUCT
+        case M.Hadamard(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \odot {_lwrap(b, UNARY)}", PRODUCT
+        case M.ElemDiv(left=a, right=b):
+            return rf"{_lwrap(a, PRODUCT)} \oslash {_lwrap(b, UNARY)}", PRODUCT
+        case M.Div(left=a, right=b):
+            return rf"\frac{{{matrix_latex(a)}}}{{{matrix_latex(b)}}}", PRODUCT
+        case M.ElemPow(base=b, exponent=p):
+            return rf"{_lwrap(b, ATOM)}^{{\circ {matrix_latex(p)}}}", POWER
+        case M.Power(base=b, exponent=p):
+            return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
+        case M.Transpose(operand=M.Inverse(operand=x)):
+            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
+        case M.Transpose(operand=x):
+            return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
+        case M.Inverse(operand=x):
+            return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
+        case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's LaTeX
+            if MATRIX[fn].infix:  # parenthesised in any product: (B^T \otimes A) K reads one way
+                return MATRIX[fn].to_latex(tuple(_lwrap(a, POWER) for a in args)), SUM
+            return MATRIX[fn].to_latex(tuple(map(matrix_latex, args))), ATOM
+        case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
+            return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
+        case M.Call(fn=fn, args=(x,)):
+            return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
+        case M.Entry(base=b, indices=indices):
+            return f"{_lwrap(b, ATOM)}_{{{' '.join(map(M.show_index, indices))}}}", ATOM
+        case M.KDelta(indices=indices):
+            return rf"\delta_{{{' '.join(map(M.show_index, indices))}}}", ATOM
+        case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
+            bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
+            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM
+    raise TypeError(f"no LaTeX for {type(e).__name__}")

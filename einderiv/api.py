@@ -258,7 +258,8 @@ class Expr(ExprAlgebra):
         if self._origin is None:
             return ()
         term, axes, target, result_axes, _ = self._origin
-        return derive(term, axes, target, result_axes, trace=True).stages
+        symmetric = _symmetric(self.variables)
+        return derive(term, axes, target, result_axes, trace=True, symmetric=symmetric).stages
 
     @guarded
     def steps(self) -> str:
@@ -371,11 +372,16 @@ def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = 
     return _diff(gradient, wrt, layout, trace=False)
 
 
+def _symmetric(variables: dict) -> frozenset:
+    return frozenset(n for n, v in variables.items() if v.kind == "symmetric")
+
+
 def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     name, indices, elementwise, result_axes, slots = place(f, wrt, layout)
     info = f.variables[name]
     target = Wrt(name, indices, symmetric=info.kind == "symmetric")
-    done: Derivation = derive(f.term, f.axes, target, result_axes, trace=trace)
+    symmetric = _symmetric(f.variables)
+    done: Derivation = derive(f.term, f.axes, target, result_axes, trace, symmetric)
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}

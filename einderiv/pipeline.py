@@ -17,6 +17,7 @@ from typing import Any
 
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify, tidy
+from einderiv.calculus.symmetry import orient
 from einderiv.errors import (
     EinderivError,
     ParseError,
@@ -79,8 +80,10 @@ def derive(
     wrt: Wrt,
     result_axes: tuple[T.Index, ...],
     trace: bool = False,
+    symmetric: frozenset = frozenset(),
 ) -> Derivation:
-    """differentiate -> simplify, with the stages recorded when ``trace`` is set."""
+    """differentiate -> simplify (-> orient the entries of the ``symmetric`` variables), with
+    the stages recorded when ``trace`` is set."""
     stages = [Stage("the indexed sum", tidy(term))] if trace else []
     raw = derivative(term, wrt)
     if raw is T.ZERO:
@@ -91,6 +94,11 @@ def derive(
     simple = simplify(raw)
     if trace:
         stages.append(Stage("the deltas contracted and like terms merged", simple))
+    oriented = orient(simple, symmetric)  # S[a,i] x[a] + S[i,a] x[a] -> 2 S[i,a] x[a]
+    if oriented is not simple:
+        simple = oriented
+        if trace:
+            stages.append(Stage("symmetric matrices' indices ordered, like terms merged", simple))
     return Derivation(simple, tuple(result_axes), tuple(stages))
 
 

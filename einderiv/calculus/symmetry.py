@@ -1,0 +1,110 @@
+"""Symmetric matrices in index form: terms equal up to the order of a symmetric entry's indices
+merge.
+
+Input: a simplified term and the names of the variables declared ``symmetric``.
+Output: ``orient(term, symmetric)``, an equal term in which every product's symmetric entries
+(``S[a,b]`` for a symmetric ``S``; its powers and inverse ``(S^-1)[a,b]``, also symmetric) are
+written in one orientation (free indices before summed ones, ``S[i,a] x[a]``, read as
+``S x``; then the least canonical key), then simplified again, so
+that like terms merge:
+    # S[a,i] x[a] + S[i,a] x[a] -> 2 S[i,a] x[a]                (x' S x by x)
+    # -(S^-1)[a,j] (S^-1)[i,b] x[a] x[b] / 2 - (S^-1)[a,i] (S^-1)[j,b] x[a] x[b] / 2
+    #     -> -(S^-1)[i,a] (S^-1)[j,b] x[a] x[b]                  (x' inv(S) x by S)
+Invariants:
+- The value is unchanged wherever the symmetric variables are symmetric (what their
+  declaration says, and what evaluation checks): only the two indices of a symmetric entry are
+  swapped.
+- The chosen orientation depends only on the product's structure and free names (canonical
+  keys), so two terms equal up to orientations get the same one; a product with more than
+  ``MAX_ENTRIES`` symmetric entries keeps its own (2^k orientations are tried).
+- Without symmetric variables in the term, the term is returned as it is (nothing is walked
+  twice, nothing simplified again).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from einderiv.calculus.rewriting import with_children
+from einderiv.calculus.simplify import simplify
+from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, key, scope
+
+__all__ = ["orient"]
+
+MAX_ENTRIES = 6  # a product with more symmetric entries keeps its orientation (2^k tries)
+
+
+def orient(t: T.Term, symmetric: frozenset) -> T.Term:
+    """``t`` with its symmetric entries oriented, simplified again when any orientation
+    changed (so that terms equal up to orientation merge)."""
+    if not symmetric:
+        return t
+    with scope():
+        orienter = _Orienter(frozenset(symmetric))
+        turned = orienter.walk(t)
+        if orienter.entry(turned):  # the whole result is one entry: S[j,i] -> S[i,j]
+            turned = orienter.product(turned)
+    return t if turned is t else simplify(turned)
+
+
+class _Orienter:
+    def __init__(self, symmetric: frozenset):
+        self.symmetric = symmetric
+        self.memo: dict = {}
+
+    def walk(self, t: T.Term) -> T.Term:
+        found = self.memo.get(t)
+        if found is None:
+            kids = T.children(t)
+            done = with_children(t, [self.walk(c) for c in kids]) if kids else t
+            if isinstance(done, T.Prod):
+                done = self.product(done)
+            elif isinstance(done, T.Add):  # a term of a sum on its own: S[j,i] -> S[i,j]
+                terms = tuple(self.product(x) if self.entry(x) else x for x in done.terms)
+                done = done if terms == done.terms else T.Add(terms)
+            found = self.memo[t] = done
+        return found
+
+    def entry(self, f: T.Term) -> bool:
+        """Whether ``f`` is an entry of a symmetric matrix: ``S[a,b]``, ``(S^k)[a,b]``."""
+        if isinstance(f, T.Var):
+            return f.name in self.symmetric and len(f.indices) == 2
+        if isinstance(f, T.MatPow) and isinstance(f.base, T.Var):
+            base = f.base
+            return base.name in self.symmetric and set(base.indices) == set(f.bound)
+        return False
+
+    def product(self, t: T.Term) -> T.Term:
+        factors = t.factors if isinstance(t, T.Prod) else (t,)
+        places = [k for k, f in enumerate(factors) if self.entry(f)]
+        if not places or len(places) > MAX_ENTRIES:
+            return t
+        best, best_key = t, None
+        for flips in itertools.product((False, True), repeat=len(places)):
+            made = list(factors)
+            for k, flip in zip(places, flips):
+                if flip:
+                    made[k] = _swapped(made[k])
+            variant = T.Prod(tuple(made), t.summed) if isinstance(t, T.Prod) else made[0]
+            form = canonical(variant)
+            k = (self.summed_first(form), key(form))
+            if best_key is None or k < best_key:
+                best, best_key = variant, k
+        return best
+
+    def summed_first(self, form: T.Term) -> int:
+        """How many symmetric entries of a canonical ``form`` put a summed index (canonical
+        names start with ``%``) before a free one: ``S[a,i]`` where ``S[i,a]`` reads better."""
+        factors = form.factors if isinstance(form, T.Prod) else (form,)
+        return sum(
+            f.indices[0].name[0] == "%" and f.indices[1].name[0] != "%"
+            for f in factors
+            if self.entry(f)
+        )
+
+
+def _swapped(f: T.Term) -> T.Term:
+    """``S[a,b] -> S[b,a]``: equal for a symmetric matrix."""
+    a, b = f.indices
+    return f.replace(indices=(b, a))

@@ -131,13 +131,17 @@ class Expr(ExprAlgebra):
 
     @guarded
     def __str__(self) -> str:
-        matrix = self.matrix()
-        if matrix is not None:
-            return M.show(matrix)
-        kronecker = self.kronecker_matrix()
-        if kronecker is not None:  # order 3 or 4, as experts write it (SPEC 7), indexed
-            return M.show(kronecker_entry(kronecker, self.axes, self._origin, self.variables))
-        return self.index()
+        form = self.written()
+        return self.index() if form is None else M.show(form)
+
+    @guarded
+    def written(self) -> M.MExpr | None:
+        """What ``str`` and ``latex`` print, as matrix IR: the matrix form, else (order 3 or
+        4) the Kronecker form indexed, ``kron(B', A)[(i,j),(l,k)]``; None: index notation."""
+        matrix, kronecker = self.matrix(), None
+        if matrix is None and (kronecker := self.kronecker_matrix()) is not None:
+            return kronecker_entry(kronecker, self.axes, self._origin, self.variables)  # SPEC 7
+        return matrix
 
     @guarded
     def matrix(self) -> M.MExpr | None:
@@ -175,13 +179,12 @@ class Expr(ExprAlgebra):
             from einderiv.show import latex_steps
 
             return latex_steps(self)
-        matrix = self.matrix()
-        if matrix is not None:
-            return matrix_latex(matrix)
-        kronecker = self.kronecker_matrix()
-        if kronecker is not None:  # (B^T \otimes A)_{(i,j),(l,k)}, as str(g)
-            return matrix_latex(kronecker_entry(kronecker, self.axes, self._origin, self.variables))
-        return index_latex(self.term, self.axes, self.variables)
+        form = self.written()  # (B^T \otimes A)_{(i,j),(l,k)} at order 4, as str(g)
+        return (
+            index_latex(self.term, self.axes, self.variables)
+            if form is None
+            else (matrix_latex(form))
+        )
 
     @guarded
     def kronecker(self) -> str:

@@ -9,7 +9,8 @@ Invariants:
 - the definitions come in dependency order; substituting each, parenthesised, for its name
   (last to first) gives text of the same function; in index notation each definition reads back
   with the earlier names declared as variables of their shapes;
-- a result without a matrix form (order 3 or 4) is printed without names;
+- a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
+  one printed in index notation, without names;
 - ``latex_steps``: the trace of ``pipeline.derive`` (the stages ``--steps`` prints), each stage
   a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
 - this module sits above ``api`` (which imports it when asked), like ``codegen``.
@@ -49,8 +50,9 @@ def show(g, cse: bool = False, format: str = "text") -> str:
 
 
 def named(g) -> Shared | None:
-    """The shared subexpressions of ``g``'s matrix form, or None (none repeated, or no form)."""
-    matrix = g.matrix()
+    """The shared subexpressions of what ``str(g)`` writes (its matrix form, or its indexed
+    Kronecker form), or None (none repeated, or index notation)."""
+    matrix = g.written()
     if matrix is None:
         return None
     parts = shared(matrix, set(g.variables) | set(getattr(g, "index_dims", {})))

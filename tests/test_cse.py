@@ -113,3 +113,53 @@ def test_cli_names_them_by_default_when_it_halves_the_text(capsys):
     assert main(["hessian", text, "--wrt", "x", "--no-cse"]) == 0
     whole = capsys.readouterr()
     assert "\n" not in whole.out.strip() and "named" not in whole.err
+
+
+def test_order_three_result_with_names_reads_back():
+    # d (t t') / dx with t = tanh(W1 x): kron(t, D W1) + kron(D W1, t), D = diag(1 - t .^ 2);
+    # its Kronecker form names t and D W1 once, and reads back to finite differences of numpy
+    g = ed.diff("tanh(W1 x) tanh(W1 x)'", "x")
+
+    def f(x, W1):
+        t = np.tanh(W1 @ x)
+        return np.outer(t, t)
+
+    args = {"x": x0, "W1": W1}
+    expected = to_layout(jacobian_fd(f, args, "x"), 2, 1, "numerator")
+    text = g.show(cse=True)
+    assert text.startswith("t1 = tanh(W1 x)\n") and text.count("\n") == 2, text
+    assert len(text) < len(str(g))
+    back = ed.parse(_substituted(text))
+    np.testing.assert_allclose(back(**args), expected, atol=1e-6)
+    np.testing.assert_allclose(g(**args), expected, atol=1e-6)
+    # the same names in index notation: each definition evaluated and passed on
+    *definitions, result = g.show(cse=True, format="index").split("\n")
+    values, where = dict(args), []
+    for line in definitions:
+        name, body = line.split(" = ", 1)
+        name = name.split("[")[0]
+        value = ed.parse(body, where="; ".join(where) or None)
+        values[name] = value(**{k: v for k, v in values.items() if k in value.variables})
+        shape = np.shape(values[name])
+        where.append(f"{name}: " + (f"vector({shape[0]})" if len(shape) == 1 else
+                                    f"matrix({shape[0]}, {shape[1]})"))  # fmt: skip
+    final = ed.parse(result, where="; ".join(where))
+    got = final(**{k: v for k, v in values.items() if k in final.variables})
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_a_transpose_written_out_is_the_name_transposed():
+    # exp(B' X' A') = exp(A X B)': one name, t1 = exp(A X B), used as t1 and t1'
+    where = "A: matrix(n, n); B: matrix(n, n); X: matrix(n, n)"
+    f = ed.parse("exp(A X B) + exp(B' X' A')", where=where)
+    assert f.show(cse=True) == "t1 = exp(A X B)\nt1 + t1'"
+    A, B, X = W1, W2, W3
+    back = ed.parse(_substituted(f.show(cse=True)), where=where)
+    M = np.exp(A @ X @ B)
+    np.testing.assert_allclose(back(A=A, B=B, X=X), M + M.T)
+    # a product and its transpose: (A X B) .* (B' X' A') + tanh(A X B)
+    g = ed.parse("(A X B) .* (B' X' A') + tanh(A X B)", where=where)
+    assert g.show(cse=True) == "t1 = A X B\nt1 .* t1' + tanh(t1)"
+    P = A @ X @ B
+    back = ed.parse(_substituted(g.show(cse=True)), where=where)
+    np.testing.assert_allclose(back(A=A, B=B, X=X), P * P.T + np.tanh(P))

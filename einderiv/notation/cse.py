@@ -5,7 +5,8 @@ Output: ``Shared``: definitions ``[(t1, tanh(W1 x)), (t2, 1 - t1 .^ 2), ...]`` i
 (a definition uses only earlier names) and the result written with those names.
 Invariants:
 - every subterm that occurs at least twice in the text (counting repetitions inside repeated
-  subterms) and is not trivial -- a name, a number, ``I``, ``ones``, or a transpose, inverse or
+  subterms, and its transpose written out: ``W2 t5`` where ``t5 W2'`` is named ``t6`` prints
+  ``t6'``) and is not trivial -- a name, a number, ``I``, ``ones``, or a transpose, inverse or
   negation of one -- is named exactly once; the largest repeated subterm is named first, then the
   counts are taken again over the definitions and the result, so a subterm repeated only inside
   one named subterm is not named;
@@ -20,9 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from einderiv.ir import matrix_ir as M
+from einderiv.notation.algebra import transpose, transposes
 
 _TRIVIAL = (M.Name, M.Number, M.Identity, M.Ones, M.Entry)
 _WRAPPERS = (M.Transpose, M.Inverse, M.Neg)
+_MASK = (1 << 61) - 1
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,20 @@ def shared(e: M.MExpr, taken: set[str], name: Callable[[int], str] = "t{}".forma
     program = [e]
     counter = 0
     while True:
-        best = _most_repeated(program + list(bodies.values()))
-        if best is None:
+        found = _most_repeated(program + list(bodies.values()))
+        if found is None:
             break
+        best, flipped = found
         counter += 1
         label = name(counter)
         while label in taken:
             counter += 1
             label = name(counter)
-        program = [_replace(x, best, M.Name(label), {}) for x in program]
-        bodies = {k: _replace(v, best, M.Name(label), {}) for k, v in bodies.items()}
+        swaps = {best: M.Name(label)}
+        if flipped is not None:  # its transpose, written out (B' A' for A B), is t1'
+            swaps[flipped] = M.Transpose(M.Name(label))
+        program = [_map(x, swaps.get, {}) for x in program]
+        bodies = {k: _map(v, swaps.get, {}) for k, v in bodies.items()}
         bodies[label] = best
     return _ordered(bodies, program[0], name, taken)
 
@@ -68,8 +75,10 @@ def _trivial(e: M.MExpr) -> bool:
     return isinstance(e, _TRIVIAL)
 
 
-def _most_repeated(program: list[M.MExpr]) -> M.MExpr | None:
-    """The largest non-trivial subterm occurring at least twice in the program's text."""
+def _most_repeated(program: list[M.MExpr]) -> tuple[M.MExpr, M.MExpr | None] | None:
+    """The largest non-trivial subterm occurring at least twice in the program's text, itself
+    or as its transpose written out (``t5 W2'`` and ``W2 t5``), and that transpose (or None).
+    Of such a pair, the one written more often is named; the other is its transpose."""
     order: list[M.MExpr] = []  # distinct subterms, children before parents
     seen: set = set()
     for root in program:
@@ -93,12 +102,73 @@ def _most_repeated(program: list[M.MExpr]) -> M.MExpr | None:
     for node in reversed(order):  # parents first: a child occurs as often as its parents say
         for c in _children(node):
             count[c] += count[node]
-    candidates = [n for n in order if count[n] >= 2 and not _trivial(n) and size[n] >= 3]
-    return max(candidates, key=lambda n: size[n], default=None)
+    partner = _transposes(order, size)
+
+    def seen_times(n):
+        return count[n] + (count[partner[n]] if n in partner else 0)
+
+    candidates = [n for n in order if seen_times(n) >= 2 and not _trivial(n) and size[n] >= 3]
+    best = max(candidates, key=lambda n: size[n], default=None)
+    if best is None:
+        return None
+    other = partner.get(best)
+    # name the one written more often; as often: the one with fewer transposes, A X B
+    if other is not None and (count[other], -transposes(other)) > (count[best], -transposes(best)):
+        best, other = other, best
+    return best, other
 
 
-def _replace(e: M.MExpr, old: M.MExpr, new: M.MExpr, memo: dict) -> M.MExpr:
-    return _map(e, lambda x: new if x == old else None, memo)
+def _transposes(order: list[M.MExpr], size: dict) -> dict:
+    """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
+    the same leaves and operations but for products' order and transposes, so only nodes whose
+    such signature (a sum of hashes, linear to compute) another node shares are transposed and
+    compared (a chain's 20,000 prefixes are not)."""
+    sig: dict = {}
+    for node in order:  # children first
+        if isinstance(node, (M.Transpose, M.MatMul)):
+            own = 0
+        elif isinstance(node, _TRIVIAL):
+            own = hash(node)
+        else:
+            own = hash((type(node).__name__, getattr(node, "fn", None)))
+        sig[node] = (own + sum(sig[c] for c in _children(node))) & _MASK
+    groups: dict = {}
+    for n in order:
+        if size[n] >= 3 and not _trivial(n):
+            groups.setdefault(sig[n], []).append(n)
+    partner: dict = {}
+    memo: dict = {}
+    for group in (g for g in groups.values() if len(g) > 1):
+        written = {_left(n, memo): n for n in group}  # products compared left-associated
+        for node in group:
+            other = written.get(_left(transpose(node), memo))
+            if other is None or other == node:
+                continue
+            if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
+                partner[node] = other
+    return partner
+
+
+def _left(e: M.MExpr, memo: dict) -> M.MExpr:
+    """``e`` with every chain of matrix products associated to the left: ``B' (X' A')`` ->
+    ``(B' X') A'`` (the same value; the form ``transpose`` and the parser's differ)."""
+
+    def chain(x: M.MExpr):
+        if not isinstance(x, M.MatMul):
+            return None
+        factors, todo = [], [x]
+        while todo:
+            y = todo.pop()
+            if isinstance(y, M.MatMul):
+                todo += [y.right, y.left]
+            else:
+                factors.append(_left(y, memo))
+        made = factors[0]
+        for f in factors[1:]:
+            made = M.MatMul(made, f)
+        return made
+
+    return _map(e, chain, memo)
 
 
 def _map(e: M.MExpr, fn, memo: dict) -> M.MExpr:

@@ -356,9 +356,13 @@ class Planner(FunctionPlanning, PairPlanning):
             if len(set(classes)) == len(classes) and set(classes) == set(out):
                 return Val(name, classes, bcast, ties, coef)
         order = product_order(specs, out, hint)
+        # no operand smaller than the result: the constant stays with the value, so that a sum
+        # of such products scales once (0.5 (P + P' + Q + Q'): one array, not three)
+        lazy = coef != 0.0 and not scalars and all(len(c) >= len(order) for _, c in specs)
         args = [s[0] for s in specs] + list(scalars)
-        params = (tuple(s[1] for s in specs), order, coef, sizes)
-        return Val(self.step("contract", args, params), order, bcast, ties)
+        params = (tuple(s[1] for s in specs), order, 1.0 if lazy else coef, sizes)
+        scale = coef if lazy else 1.0
+        return Val(self.step("contract", args, params), order, bcast, ties, scale)
 
 
 def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:

@@ -187,8 +187,17 @@ def _broadcast_text(r: Render, step) -> str:
 
 def _add_text(r: Render, step) -> str:
     items, order, constant = step.params
+    common = items[0][1]
+    if not constant and common not in (1.0, -1.0) and all(s == common for _, s in items):
+        # s a + s b + s c -> s * (a + b + c): numpy adds into one temporary and scales it
+        plain = [(own, 1.0) for own, _ in items]
+        return f"{literal(common)} * ({_sum_text(step.args, plain, order, 0)})"
+    return _sum_text(step.args, items, order, constant)
+
+
+def _sum_text(cores, items, order, constant) -> str:
     parts = []
-    for core, (own, scale) in zip(step.args, items):
+    for core, (own, scale) in zip(cores, items):
         text = align(core, own, order)
         if not parts:
             parts.append(scaled(text, scale))

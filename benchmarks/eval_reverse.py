@@ -78,6 +78,8 @@ def rows(measure, min_time, repeats, jax_ok=True):
         fns.append(jitted[0])
         kws.append({"X": jitted[1]})
     times = measure(fns, kws, min_time, repeats)
+    if jitted is None:  # jax not installed: the row says so ("-") rather than being short
+        times.append(None)
     out.append((f"chain-{k} grad n={n} ({products[0]} vs {products[1]} @)", *times))
     # --- mlp value and both gradients
     n = MLP_N

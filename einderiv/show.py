@@ -55,7 +55,13 @@ def named(g) -> Shared | None:
     matrix = g.written()
     if matrix is None:
         return None
-    parts = shared(matrix, set(g.variables) | set(getattr(g, "index_dims", {})))
+    kinds = {name: info.kind for name, info in g.variables.items()}
+    parts = shared(
+        matrix,
+        set(g.variables) | set(getattr(g, "index_dims", {})),
+        symmetric=frozenset(k for k, kind in kinds.items() if kind == "symmetric"),
+        vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
+    )
     return parts if parts.definitions else None
 
 

@@ -42,6 +42,23 @@ def _substituted(text: str, left: str = "(", right: str = ")") -> str:
     return result
 
 
+def _evaluate_index_lines(text: str, given: dict, where: str = ""):
+    """The value of names-then-result index notation: each definition is read, evaluated with
+    the values so far, and declared (by its value's shape) for the lines after it."""
+    *definitions, result = text.split("\n")
+    values, declared = dict(given), [where] if where else []
+    for line in definitions:
+        name, body = line.split(" = ", 1)
+        name = name.split("[")[0]
+        value = ed.parse(body, where="; ".join(declared) or None)
+        values[name] = value(**{k: v for k, v in values.items() if k in value.variables})
+        shape = np.shape(values[name])
+        kind = {0: "scalar", 1: f"vector({shape[0] if shape else 1})"}.get(len(shape))
+        declared.append(f"{name}: {kind or f'matrix({shape[0]}, {shape[1]})'}")
+    final = ed.parse(result, where="; ".join(declared))
+    return final(**{k: v for k, v in values.items() if k in final.variables})
+
+
 def test_mlp_hessian_with_names_reads_back():
     # H = d2 f / dx dx' against the four-point second differences of numpy
     h = ed.hessian(MLP, "x")
@@ -60,18 +77,7 @@ def test_gradient_with_names_in_every_format():
     text = g.show(cse=True, format="text")
     np.testing.assert_allclose(ed.parse(_substituted(text))(**VALUES), expected, atol=1e-6)
     # index notation: each definition evaluated and passed on as a variable
-    *definitions, result = g.show(cse=True, format="index").split("\n")
-    values, where = dict(VALUES), []
-    for line in definitions:
-        name, body = line.split(" = ", 1)
-        name = name.split("[")[0]
-        value = ed.parse(body, where="; ".join(where) or None)
-        values[name] = value(**{k: v for k, v in values.items() if k in value.variables})
-        shape = np.shape(values[name])
-        kind = {0: "scalar", 1: f"vector({shape[0] if shape else 1})"}.get(len(shape))
-        where.append(f"{name}: {kind or f'matrix({shape[0]}, {shape[1]})'}")
-    final = ed.parse(result, where="; ".join(where))
-    got = final(**{k: v for k, v in values.items() if k in final.variables})
+    got = _evaluate_index_lines(g.show(cse=True, format="index"), VALUES)
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
@@ -133,18 +139,7 @@ def test_order_three_result_with_names_reads_back():
     np.testing.assert_allclose(back(**args), expected, atol=1e-6)
     np.testing.assert_allclose(g(**args), expected, atol=1e-6)
     # the same names in index notation: each definition evaluated and passed on
-    *definitions, result = g.show(cse=True, format="index").split("\n")
-    values, where = dict(args), []
-    for line in definitions:
-        name, body = line.split(" = ", 1)
-        name = name.split("[")[0]
-        value = ed.parse(body, where="; ".join(where) or None)
-        values[name] = value(**{k: v for k, v in values.items() if k in value.variables})
-        shape = np.shape(values[name])
-        where.append(f"{name}: " + (f"vector({shape[0]})" if len(shape) == 1 else
-                                    f"matrix({shape[0]}, {shape[1]})"))  # fmt: skip
-    final = ed.parse(result, where="; ".join(where))
-    got = final(**{k: v for k, v in values.items() if k in final.variables})
+    got = _evaluate_index_lines(g.show(cse=True, format="index"), args)
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
@@ -163,3 +158,29 @@ def test_a_transpose_written_out_is_the_name_transposed():
     P = A @ X @ B
     back = ed.parse(_substituted(g.show(cse=True)), where=where)
     np.testing.assert_allclose(back(A=A, B=B, X=X), P * P.T + np.tanh(P))
+
+
+def test_a_pair_written_both_ways_round_in_a_chain_is_named():
+    # D W' C W D = (W D)' C (W D) with D = diag(v) symmetric: t1 = W diag(v), t1' C t1
+    where = "v: vector(n); W: matrix(n, n); C: matrix(n, n)"
+    f = ed.parse("diag(v) W' C W diag(v)", where=where)
+    text = f.show(cse=True)
+    assert text == "t1 = W diag(v)\nt1' C t1", text
+    v, W, C = x0, W1, W2
+    D = np.diag(v)
+    expected = D @ W.T @ C @ W @ D
+    np.testing.assert_allclose(ed.parse(_substituted(text), where=where)(v=v, W=W, C=C), expected)
+    got = _evaluate_index_lines(f.show(cse=True, format="index"), {"v": v, "W": W, "C": C}, where)
+    np.testing.assert_allclose(got, expected)
+
+
+def test_the_mlp_hessian_is_written_with_its_jacobians():
+    # d2 f/dx dx' = W1' (... + D1 W2' (D2 W3' E W3 D2 + ...) W2 D1) W1 - its chains J' E J:
+    # the pairs W3 D2 and W2 D1 are named once each and used as t and t'
+    h = ed.hessian(MLP, "x")
+    text = h.show(cse=True)
+    definitions = dict(line.split(" = ") for line in text.split("\n")[:-1])
+    pairs = [k for k, body in definitions.items() if re.fullmatch(r"W[23] t\d+", body)]
+    assert len(pairs) == 2 and all(f"{k}'" in text.split("\n")[-1] for k in pairs), text
+    back = ed.parse(_substituted(text))
+    np.testing.assert_allclose(back(**VALUES), hessian_fd(mlp, VALUES, "x"), atol=1e-4)

@@ -10,6 +10,10 @@ Invariants:
   negation of one -- is named exactly once; the largest repeated subterm is named first, then the
   counts are taken again over the definitions and the result, so a subterm repeated only inside
   one named subterm is not named;
+- when nothing else repeats, a pair of neighbours in chains of products written both ways round
+  (``W3 D`` and ``D W3'`` with ``D = diag(v)`` symmetric: ``D W3' E W3 D``) is grouped inside
+  its chains and named, so the chain reads ``t' E t`` as experts write J' E J; a pair repeated
+  one way round only is left in its chains (a chain rule's every term has ``A2 X``);
 - substituting each definition, parenthesised, for its name (last to first) gives back text of
   the same expression: the names stand for values, never for a change of meaning;
 - the cost is linear in the number of distinct subterms per name chosen (a DAG walk with counts).
@@ -17,11 +21,12 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from einderiv.ir import matrix_ir as M
-from einderiv.notation.algebra import transpose, transposes
+from einderiv.notation.algebra import is_column, transpose, transposes
 
 _TRIVIAL = (M.Name, M.Number, M.Identity, M.Ones, M.Entry)
 _WRAPPERS = (M.Transpose, M.Inverse, M.Neg)
@@ -34,15 +39,32 @@ class Shared:
     result: M.MExpr
 
 
-def shared(e: M.MExpr, taken: set[str], name: Callable[[int], str] = "t{}".format) -> Shared:
-    """Name the repeated non-trivial subterms of ``e`` (see the module's invariants)."""
+def shared(
+    e: M.MExpr,
+    taken: set[str],
+    name: Callable[[int], str] = "t{}".format,
+    symmetric: frozenset[str] = frozenset(),
+    vectors: frozenset[str] = frozenset(),
+) -> Shared:
+    """Name the repeated non-trivial subterms of ``e`` (see the module's invariants).
+    ``symmetric`` and ``vectors``: names of symmetric matrices and of column vectors, so that
+    ``diag(v)`` and a name of a symmetric value are known to be their own transposes."""
     bodies: dict[str, M.MExpr] = {}  # name -> its definition (with later-chosen names inside)
     program = [e]
     counter = 0
+    known = _Shapes(set(symmetric), set(vectors))
     while True:
-        found = _most_repeated(program + list(bodies.values()))
-        if found is None:
-            break
+        found = _most_repeated(program + list(bodies.values()), known.flip)
+        if found is None:  # J' D J: group the pair J (and J') inside their chains, then name it
+            swaps = _regroup(program + list(bodies.values()), known.flip)
+            if not swaps:
+                break
+            memo: dict = {}
+            program = [_map(x, swaps.get, memo) for x in program]
+            bodies = {k: _map(v, swaps.get, memo) for k, v in bodies.items()}
+            found = _most_repeated(program + list(bodies.values()), known.flip)
+            if found is None:  # (cannot happen: the pair now occurs twice as a subterm)
+                break
         best, flipped = found
         counter += 1
         label = name(counter)
@@ -55,7 +77,24 @@ def shared(e: M.MExpr, taken: set[str], name: Callable[[int], str] = "t{}".forma
         program = [_map(x, swaps.get, {}) for x in program]
         bodies = {k: _map(v, swaps.get, {}) for k, v in bodies.items()}
         bodies[label] = best
+        known.learn(label, best)
     return _ordered(bodies, program[0], name, taken)
+
+
+class _Shapes:
+    """What is known of names: which are symmetric, which column vectors (for transposing)."""
+
+    def __init__(self, symmetric: set[str], vectors: set[str]):
+        self.symmetric, self.vectors = symmetric, vectors
+
+    def flip(self, e: M.MExpr) -> M.MExpr:
+        return transpose(e, self.symmetric, self.vectors)
+
+    def learn(self, label: str, body: M.MExpr) -> None:
+        if is_column(body, self.vectors):
+            self.vectors.add(label)
+        elif self.flip(body) == body:  # diag(v), t' D t: the name is symmetric too
+            self.symmetric.add(label)
 
 
 def _children(e: M.MExpr) -> list[M.MExpr]:
@@ -75,7 +114,7 @@ def _trivial(e: M.MExpr) -> bool:
     return isinstance(e, _TRIVIAL)
 
 
-def _most_repeated(program: list[M.MExpr]) -> tuple[M.MExpr, M.MExpr | None] | None:
+def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | None] | None:
     """The largest non-trivial subterm occurring at least twice in the program's text, itself
     or as its transpose written out (``t5 W2'`` and ``W2 t5``), and that transpose (or None).
     Of such a pair, the one written more often is named; the other is its transpose."""
@@ -102,7 +141,7 @@ def _most_repeated(program: list[M.MExpr]) -> tuple[M.MExpr, M.MExpr | None] | N
     for node in reversed(order):  # parents first: a child occurs as often as its parents say
         for c in _children(node):
             count[c] += count[node]
-    partner = _transposes(order, size)
+    partner = _transposes(order, size, flip)
 
     def seen_times(n):
         return count[n] + (count[partner[n]] if n in partner else 0)
@@ -118,7 +157,7 @@ def _most_repeated(program: list[M.MExpr]) -> tuple[M.MExpr, M.MExpr | None] | N
     return best, other
 
 
-def _transposes(order: list[M.MExpr], size: dict) -> dict:
+def _transposes(order: list[M.MExpr], size: dict, flip) -> dict:
     """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
     the same leaves and operations but for products' order and transposes, so only nodes whose
     such signature (a sum of hashes, linear to compute) another node shares are transposed and
@@ -141,12 +180,84 @@ def _transposes(order: list[M.MExpr], size: dict) -> dict:
     for group in (g for g in groups.values() if len(g) > 1):
         written = {_left(n, memo): n for n in group}  # products compared left-associated
         for node in group:
-            other = written.get(_left(transpose(node), memo))
+            other = written.get(_left(flip(node), memo))
             if other is None or other == node:
                 continue
             if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
                 partner[node] = other
     return partner
+
+
+def _regroup(program: list[M.MExpr], flip) -> dict:
+    """Chains of products re-associated so that the pair of neighbours written most often both
+    ways round (``W3 t7`` in ``t7 W3' D W3 t7``, with ``t7`` symmetric) is one subterm wherever
+    it occurs: {chain: regrouped chain}, empty when no pair is written both ways round. Only
+    such pairs: a pair repeated one way round only (``A2 X`` in every term of a chain rule) is
+    left to the reader, as experts write it."""
+    chains = _chains(program)
+    met: dict = {}  # (left, right) -> occurrences
+    for factors in chains.values():
+        for a, b in itertools.pairwise(factors):
+            if not (_scalar(a) or _scalar(b)):
+                met[(a, b)] = met.get((a, b), 0) + 1
+    best, best_count = None, 1
+    for (a, b), count in met.items():
+        other = (flip(b), flip(a))
+        if other not in met:
+            continue
+        total = count + (met[other] if other != (a, b) else 0)
+        if total > best_count:
+            best, best_count = (a, b), total
+    if best is None:
+        return {}
+    pairs = {best, (flip(best[1]), flip(best[0]))}
+    swaps = {}
+    for root, factors in chains.items():
+        grouped, k = [], 0
+        while k < len(factors):
+            if k + 1 < len(factors) and (factors[k], factors[k + 1]) in pairs:
+                grouped.append(M.MatMul(factors[k], factors[k + 1]))
+                k += 2
+            else:
+                grouped.append(factors[k])
+                k += 1
+        if len(grouped) < len(factors):
+            made = grouped[0]
+            for f in grouped[1:]:
+                made = M.MatMul(made, f)
+            swaps[root] = made
+    return swaps
+
+
+def _scalar(e: M.MExpr) -> bool:
+    while isinstance(e, M.Neg):
+        e = e.operand
+    return isinstance(e, (M.Number, M.Identity))
+
+
+def _chains(program: list[M.MExpr]) -> dict:
+    """Every product that is not a factor of a product: {product: its factors, in order}."""
+    chains: dict = {}
+    seen: set = set()
+    stack = [(root, False) for root in program]
+    while stack:
+        node, in_chain = stack.pop()
+        if isinstance(node, M.MatMul) and not in_chain and node not in chains:
+            factors, todo = [], [node]
+            while todo:
+                y = todo.pop()
+                if isinstance(y, M.MatMul):
+                    todo += [y.right, y.left]
+                else:
+                    factors.append(y)
+                    stack.append((y, False))
+            chains[node] = factors
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend((c, isinstance(node, M.MatMul)) for c in _children(node))
+    return chains
 
 
 def _left(e: M.MExpr, memo: dict) -> M.MExpr:

@@ -10,6 +10,8 @@ functions print by their registry record's template.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
@@ -34,13 +36,33 @@ def matrix_latex(e: M.MExpr) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Infix:
+    """A binary operator: its LaTeX, its precedence (the left operand's place: left-associative)
+    and the precedence its right operand's place needs."""
+
+    symbol: str
+    own: int
+    right: int
+
+
+_SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 0, 1, 2, 3, 5  # precedence levels (SPEC 1)
+_INFIX = {
+    M.Add: _Infix("+", _SUM, _PRODUCT),  # a + (b + c), a + b c
+    M.Sub: _Infix("-", _SUM, _PRODUCT),
+    M.MatMul: _Infix(r"\,", _PRODUCT, _POWER),  # A (B C): a product on the right is wrapped
+    M.Hadamard: _Infix(r"\odot", _PRODUCT, _UNARY),
+    M.ElemDiv: _Infix(r"\oslash", _PRODUCT, _UNARY),
+}
+
+
 def _lwrap(e: M.MExpr, level: int) -> str:
     text, own = _latex(e)
     return rf"\left({text}\right)" if own < level else text
 
 
 def _latex(e: M.MExpr) -> tuple[str, int]:
-    SUM, PRODUCT, UNARY, POWER, ATOM = 0, 1, 2, 3, 5
+    SUM, PRODUCT, UNARY, POWER, ATOM = _SUM, _PRODUCT, _UNARY, _POWER, _ATOM
     match e:
         case M.Name(name=name):
             return latex_name(name), ATOM
@@ -56,18 +78,12 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return "I", ATOM
         case M.Ones():
             return r"\mathbf{1}", ATOM
-        case M.Add(left=a, right=b):
-            return f"{_lwrap(a, SUM)} + {_lwrap(b, PRODUCT)}", SUM
-        case M.Sub(left=a, right=b):
-            return f"{_lwrap(a, SUM)} - {_lwrap(b, PRODUCT)}", SUM
+        case M.Add() | M.Sub() | M.MatMul() | M.Hadamard() | M.ElemDiv():
+            infix = _INFIX[type(e)]
+            left, right = _lwrap(e.left, infix.own), _lwrap(e.right, infix.right)
+            return f"{left} {infix.symbol} {right}", infix.own
         case M.Neg(operand=x):
             return f"-{_lwrap(x, UNARY)}", UNARY
-        case M.MatMul(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \, {_lwrap(b, POWER)}", PRODUCT
-        case M.Hadamard(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \odot {_lwrap(b, UNARY)}", PRODUCT
-        case M.ElemDiv(left=a, right=b):
-            return rf"{_lwrap(a, PRODUCT)} \oslash {_lwrap(b, UNARY)}", PRODUCT
         case M.Div(left=a, right=b):
             return rf"\frac{{{matrix_latex(a)}}}{{{matrix_latex(b)}}}", PRODUCT
         case M.ElemPow(base=b, exponent=p):

@@ -1,0 +1,93 @@
+"""Shared subexpressions on random expressions (SPEC section 7): a printed form must read back.
+
+For expressions drawn by ``tests/strategies.py`` (with their own numpy evaluator) and their first
+derivatives, ``g.show(cse=True)`` -- definitions ``t1 = ...`` then the result -- is read back by
+substituting each definition, parenthesised, for its name (last to first) and parsing the text
+with the case's declarations. Its value must equal the numpy value of the expression, and for a
+derivative the finite differences of the numpy evaluator (numerator layout): never the engine's
+own output. The index format is read line by line, each definition declared for the next.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from strategies import FACTOR, Case, assert_close, cases, hypothesis_profile
+
+ed = pytest.importorskip("einderiv")
+
+PROFILE = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+
+
+def substituted(text: str) -> str:
+    """The result line with every definition put back, parenthesised, last to first."""
+    *definitions, result = text.split("\n")
+    for line in reversed(definitions):
+        name, body = line.split(" = ", 1)
+        result = re.sub(rf"(?<![\w{{]){re.escape(name)}(?![\w}}])", f"({body})", result)
+    return result
+
+
+def _call(expr, case: Case, like):
+    """``expr`` at the case's point; sizes no array fixes (a lone ``I``) taken from ``like``."""
+    args = {k: v for k, v in case.env.items() if k in expr.variables}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return expr(**args)
+        except ed.EvaluationError as error:
+            if "not fixed by any array" not in str(error):
+                raise
+        sizes = {d: s for d, s in zip(expr.shape, np.shape(like)) if isinstance(d, str)}
+        return expr(**args, **sizes)
+
+
+def _read_back(text: str, case: Case, like, shape):
+    back = ed.parse(substituted(text), where=case.where, shape=shape if text == "0" else None)
+    return _call(back, case, like)
+
+
+def _numerator(jac: np.ndarray, ndim_y: int) -> np.ndarray:
+    # numerator layout: the result's axes, then the variable's axes reversed
+    axes = list(range(ndim_y)) + list(reversed(range(ndim_y, jac.ndim)))
+    return np.transpose(jac, axes)
+
+
+@hypothesis_profile(300, FACTOR, PROFILE)
+@given(cases())
+def test_named_forms_read_back_to_numpy(case: Case):
+    f = ed.parse(case.text, where=case.where)
+    expected = case.value()
+    assert_close(_read_back(f.show(cse=True), case, expected, f.shape), expected, 1e-9, "f")
+    for name in case.real_vars:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = _numerator(case.jacobian_fd(name), np.ndim(expected))
+        g = ed.diff(f, name)
+        text = g.show(cse=True)
+        assert_close(_read_back(text, case, want, g.shape), want, 1e-4, f"d/d{name}: {text!r}")
+
+
+def test_the_read_back_can_fail():
+    # the check above is not vacuous: a definition put back wrongly gives another value
+    g = ed.diff("tanh(A x) .* tanh(A x)", "x", where="A: matrix(3, 3); x: vector(3)")
+    text = g.show(cse=True)
+    assert "\nt1" not in text and text.startswith("t1 = tanh(A x)\n"), text
+    wrong = text.replace("t1 = tanh(A x)", "t1 = sinh(A x)", 1)
+    rng = np.random.default_rng(3)
+    A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    where = "A: matrix(3, 3); x: vector(3)"
+    good = ed.parse(substituted(text), where=where)(A=A, x=x)
+    bad = ed.parse(substituted(wrong), where=where)(A=A, x=x)
+    t = np.tanh(A @ x)
+    np.testing.assert_allclose(good, np.diag(2 * t * (1 - t**2)) @ A, rtol=1e-10)
+    assert not np.allclose(bad, good)

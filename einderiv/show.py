@@ -11,6 +11,8 @@ Invariants:
   with the earlier names declared as variables of their shapes;
 - a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
   one printed in index notation, without names;
+- in index notation, when a definition's shape cannot be declared (a size over pairs ``n*m``,
+  or one fixed only where the name is used), the result is printed without names;
 - ``latex_steps``: the trace of ``pipeline.derive`` (the stages ``--steps`` prints), each stage
   a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
 - this module sits above ``api`` (which imports it when asked), like ``codegen``.
@@ -46,7 +48,10 @@ def show(g, cse: bool = False, format: str = "text") -> str:
             for k, v in parts.definitions
         ]
         return "\n".join([*lines, matrix_latex(_rename(parts.result, renames))])
-    return _index_lines(g, parts)
+    try:
+        return _index_lines(g, parts)
+    except EinderivError:  # a name's size no declaration can write (n*m; an unsized I)
+        return plain(g)
 
 
 def named(g) -> Shared | None:

@@ -10,6 +10,7 @@ own output. The index format is read line by line, each definition declared for 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -37,9 +38,9 @@ def substituted(text: str) -> str:
     return result
 
 
-def _call(expr, case: Case, like):
-    """``expr`` at the case's point; sizes no array fixes (a lone ``I``) taken from ``like``."""
-    args = {k: v for k, v in case.env.items() if k in expr.variables}
+def _evaluate(expr, values: dict, like):
+    """``expr`` at ``values``; sizes no array fixes (a lone ``I``) are taken from ``like``."""
+    args = {k: v for k, v in values.items() if k in expr.variables}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
@@ -47,13 +48,44 @@ def _call(expr, case: Case, like):
         except ed.EvaluationError as error:
             if "not fixed by any array" not in str(error):
                 raise
-        sizes = {d: s for d, s in zip(expr.shape, np.shape(like)) if isinstance(d, str)}
-        return expr(**args, **sizes)
+        return expr(**args, **_sizes(expr.shape, np.shape(like)))
+
+
+def _sizes(shape, like_shape) -> dict:
+    """Named sizes read off an array of the expected shape; over pairs (``n*3``) too."""
+    sizes: dict = {}
+    for _ in range(2):  # a second pass for a pair whose other factor the first pass found
+        for dim, size in zip(shape, like_shape):
+            if not isinstance(dim, str):
+                continue
+            parts = dim.split("*")
+            known = [int(p) if p.isdigit() else sizes.get(p) for p in parts]
+            missing = [p for p, k in zip(parts, known) if k is None]
+            if len(missing) == 1:
+                sizes[missing[0]] = size // math.prod(k for k in known if k is not None)
+    return sizes
 
 
 def _read_back(text: str, case: Case, like, shape):
     back = ed.parse(substituted(text), where=case.where, shape=shape if text == "0" else None)
-    return _call(back, case, like)
+    return _evaluate(back, case.env, like)
+
+
+def _index_read_back(text: str, case: Case, like, shape):
+    """Names-then-result index lines: each definition read and evaluated in turn, then declared
+    (by its value's shape) for the lines after it."""
+    *definitions, result = text.split("\n")
+    values, where = dict(case.env), [case.where] if case.where else []
+    for line in definitions:
+        name, body = line.split(" = ", 1)
+        name = name.split("[")[0]
+        value = ed.parse(body, where="; ".join(where))
+        values[name] = np.asarray(_evaluate(value, values, None))
+        dims = values[name].shape
+        kind = {0: "scalar", 1: f"vector({dims[0] if dims else 1})"}.get(len(dims))
+        where.append(f"{name}: {kind or f'matrix({dims[0]}, {dims[1]})'}")
+    back = ed.parse(result, where="; ".join(where), shape=shape if result == "0" else None)
+    return _evaluate(back, values, like)
 
 
 def _numerator(jac: np.ndarray, ndim_y: int) -> np.ndarray:
@@ -75,6 +107,10 @@ def test_named_forms_read_back_to_numpy(case: Case):
         g = ed.diff(f, name)
         text = g.show(cse=True)
         assert_close(_read_back(text, case, want, g.shape), want, 1e-4, f"d/d{name}: {text!r}")
+        if "\n" in text and g.axes:  # the same names in index notation
+            index = g.show(cse=True, format="index")
+            got = _index_read_back(index, case, want, g.shape)
+            assert_close(got, want, 1e-4, f"d/d{name}: {index!r}")
 
 
 def test_the_read_back_can_fail():

@@ -59,6 +59,9 @@ CASES = [
     ("x x'", "x", lambda x: np.outer(x, x), None),
     ("tr(X .^ 3)", "X", lambda X: np.trace(X**3), "3 diag(diag(X) .^ 2)"),
     ("log(x' x) + 2 .^ t", "t", lambda x, t: np.log(x @ x) + 2**t, None),
+    # A ones + W' ones: the two ones have different sizes (n, m), so no (A + W') ones
+    ("(A x + W' z) / t", "t", lambda A, x, W, z, t: (A @ x + W.T @ z) / t, None),
+    ("(A ones + W' ones) / t", "t", lambda A, W, t: (A.sum(1) + W.T.sum(1)) / t, None),
 ]
 
 
@@ -106,3 +109,16 @@ def test_index_names_beyond_the_pool_keep_one_size():
     text = g.index()
     back = ed.parse(text, where=where)
     np.testing.assert_allclose(back(**values), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_size_only_a_rectangular_matrix_has_is_measured_on_it():
+    # d/dp sum(1 + B .^ 2) p = (m n + sum(B .^ 2)) I for B m-by-n: n is no vector's or square
+    # matrix's size, so it prints as mean(J J') with J = B .^ 0 (not tr(I), which nothing sizes)
+    where = "B: matrix(m, n); p: vector(m)"
+    g = ed.diff("sum(1 + B .^ 2) p", "p", where=where)
+    B, p = np.random.default_rng(4).normal(size=(2, 3)), np.ones(2)
+    expected = jacobian_fd(lambda B, p: np.sum(1 + B**2) * p, {"B": B, "p": p}, "p")
+    np.testing.assert_allclose(g(B=B, p=p), expected, rtol=1e-6)
+    assert "tr(I)" not in str(g), str(g)
+    back = ed.parse(str(g), where=where, shape=g.shape)
+    np.testing.assert_allclose(back(B=B, p=p), expected, rtol=1e-6)

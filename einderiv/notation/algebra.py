@@ -94,7 +94,9 @@ def _factor_scalar(terms: list[Piece], vectors) -> list[Piece] | None:
 def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
     groups: dict = {}
     for position, t in enumerate(terms):
-        if t.chain and not isinstance(t.chain[side], M.Identity):
+        # I and ones have no size of their own: A ones + B ones is not (A + B) ones when A is
+        # m-by-m and B m-by-n, and nothing here knows the sizes
+        if t.chain and not _unsized(t.chain[side]):
             groups.setdefault(t.chain[side], []).append(position)
     # factoring gains something only if some term keeps a factor after the shared one
     useful = [g for g in groups.values() if any(len(terms[p].chain) > 1 for p in g)]
@@ -112,6 +114,12 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
     chain = (shared, inside) if side == 0 else (inside, shared)
     piece = Piece(coeff, (), chain)
     return factor(others, vectors) + [piece] if others else [piece]
+
+
+def _unsized(e: M.MExpr) -> bool:
+    while isinstance(e, M.Transpose):
+        e = e.operand
+    return isinstance(e, (M.Identity, M.Ones))
 
 
 def _factor_coefficient(terms: list[Piece], vectors) -> list[Piece]:

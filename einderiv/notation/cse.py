@@ -6,10 +6,10 @@ Output: ``Shared``: definitions ``[(t1, tanh(W1 x)), (t2, 1 - t1 .^ 2), ...]`` i
 Invariants:
 - every subterm that occurs at least twice in the text (counting repetitions inside repeated
   subterms, and its transpose written out: ``W2 t5`` where ``t5 W2'`` is named ``t6`` prints
-  ``t6'``) and is not trivial -- a name, a number, ``I``, ``ones``, or a transpose, inverse or
-  negation of one -- is named exactly once; the largest repeated subterm is named first, then the
-  counts are taken again over the definitions and the result, so a subterm repeated only inside
-  one named subterm is not named;
+  ``t6'``) and is not trivial -- a name, a number, ``I``, ``ones``, ``commutation(m, n)``, or
+  a transpose, inverse, negation or multiple by a number of one -- is named exactly once; the
+  largest repeated subterm is named first, then the counts are taken again over the definitions
+  and the result, so a subterm repeated only inside one named subterm is not named;
 - when nothing else repeats, a pair of neighbours in chains of products written both ways round
   (``W3 D`` and ``D W3'`` with ``D = diag(v)`` symmetric: ``D W3' E W3 D``) is grouped inside
   its chains and named, so the chain reads ``t' E t`` as experts write J' E J; a pair repeated
@@ -109,8 +109,19 @@ def _children(e: M.MExpr) -> list[M.MExpr]:
 
 
 def _trivial(e: M.MExpr) -> bool:
-    while isinstance(e, _WRAPPERS):
-        e = e.operand
+    """A name, a number, ``I``, ``ones``, a commutation matrix, or one of them transposed,
+    inverted, negated or times a number (``0.5 I``, ``-2 X'``): a name would not be shorter."""
+    while True:
+        if isinstance(e, _WRAPPERS):
+            e = e.operand
+        elif isinstance(e, M.MatMul) and isinstance(e.left, M.Number):
+            e = e.right
+        elif isinstance(e, M.MatMul) and isinstance(e.right, M.Number):
+            e = e.left
+        else:
+            break
+    if isinstance(e, M.Call) and e.fn == "commutation":
+        return all(isinstance(a, (M.Number, M.Name)) for a in e.args)
     return isinstance(e, _TRIVIAL)
 
 

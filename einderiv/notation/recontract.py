@@ -22,7 +22,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
-from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, SUM, TR
+from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, MEAN, SUM, TR
 from einderiv.notation.algebra import (
     Piece,
     affine_tree,
@@ -211,14 +211,24 @@ class _Recontractor:
         return View((call,), row, f.indices[0])
 
     def size(self, dim) -> M.MExpr:
-        """The size of a dimension: ``3``, or measured on a variable: ``tr(A .^ 0)``."""
+        """The size of a dimension: ``3``, or measured on a variable: ``sum(x .^ 0)``,
+        ``tr(A .^ 0)``, and for B m-by-n (J = B .^ 0, all ones) ``mean(J J')`` = n and
+        ``mean(J' J)`` = m. ``tr(I)`` (whose size nothing fixes) only when no variable has it."""
         if isinstance(dim, int):
             return M.Number(Fraction(dim))
         for name, info in sorted(self.variables.items()):
+            ones = M.ElemPow(M.Name(name), M.Number(Fraction(0)))
             if info.kind == "vector" and info.dims[0] == dim:
-                return M.Call(SUM.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+                return M.Call(SUM.name, (ones,))
             if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
-                return M.Call(TR.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+                return M.Call(TR.name, (ones,))
+        for name, info in sorted(self.variables.items()):
+            ones = M.ElemPow(M.Name(name), M.Number(Fraction(0)))
+            if info.kind == "matrix" and dim in info.dims:
+                square = M.MatMul(ones, M.Transpose(ones))  # J J' = n ones(m, m)
+                if info.dims[0] == dim:
+                    square = M.MatMul(M.Transpose(ones), ones)  # J' J = m ones(n, n)
+                return M.Call(MEAN.name, (square,))
         return M.Call(TR.name, (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:

@@ -84,9 +84,12 @@ def _index_lines(g, parts: Shared) -> str:
     where = _declarations(g)
     lines = []
     rows: dict = {}
+    sized = {d for info in g.variables.values() for d in info.dims}
     for k, body in parts.definitions:
         body = _rename(body, rows)
         value = parse(M.show(body), where=where)
+        if any(isinstance(d, str) and d not in sized for d in value.shape):
+            raise EinderivError(f"{k} has a size only its uses fix")  # (ones' in diag(A) ones')
         if value.slots is not None and value.slots[0] is None and value.slots[1] is not None:
             rows[M.Name(k)] = M.Transpose(M.Name(k))  # a row: named as its column
             value = parse(M.show(M.Transpose(body)), where=where)

@@ -29,12 +29,16 @@ ed = pytest.importorskip("einderiv")
 PROFILE = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 
 
-def substituted(text: str) -> str:
+def substituted(text: str, left: str = "(", right: str = ")") -> str:
     """The result line with every definition put back, parenthesised, last to first."""
     *definitions, result = text.split("\n")
     for line in reversed(definitions):
         name, body = line.split(" = ", 1)
-        result = re.sub(rf"(?<![\w{{]){re.escape(name)}(?![\w}}])", f"({body})", result)
+        result = re.sub(
+            rf"(?<![\w\\]){re.escape(name)}(?!\w)",
+            lambda _, body=body: f"{left}{body}{right}",
+            result,
+        )
     return result
 
 
@@ -100,6 +104,9 @@ def test_named_forms_read_back_to_numpy(case: Case):
     f = ed.parse(case.text, where=case.where)
     expected = case.value()
     assert_close(_read_back(f.show(cse=True), case, expected, f.shape), expected, 1e-9, "f")
+    if f.written() is not None:
+        back = ed.parse(f.latex(), where=case.where)
+        assert_close(_evaluate(back, case.env, expected), expected, 1e-9, f"f: {f.latex()!r}")
     for name in case.real_vars:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -107,6 +114,11 @@ def test_named_forms_read_back_to_numpy(case: Case):
         g = ed.diff(f, name)
         text = g.show(cse=True)
         assert_close(_read_back(text, case, want, g.shape), want, 1e-4, f"d/d{name}: {text!r}")
+        if g.written() is not None:  # LaTeX, with the same names if any (not index notation)
+            latex = g.show(cse=True, format="latex")
+            zero = g.shape if latex == "0" else None
+            back = ed.parse(substituted(latex, r"\left(", r"\right)"), where=case.where, shape=zero)
+            assert_close(_evaluate(back, case.env, want), want, 1e-4, f"d/d{name}: {latex!r}")
         if "\n" in text and g.axes:  # the same names in index notation
             index = g.show(cse=True, format="index")
             got = _index_read_back(index, case, want, g.shape)

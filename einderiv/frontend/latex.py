@@ -135,6 +135,9 @@ class _Lexer(Commands):
         elif c == "^":
             self.pos += 1
             self.superscript(start)
+        elif c == "_" and self.out and self.out[-1].type == "RPAR" and self.text[start - 1] == ")":
+            self.pos += 1
+            self.entry_subscript(start)
         elif c == "_":
             self.fail("a subscript must follow a name (W_1) or a norm (\\|x\\|_2)", start)
         elif c == "|":
@@ -205,7 +208,8 @@ class _Lexer(Commands):
         if subscript and self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, _, end = self.script(start)
-            sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", script)
+            plain = re.sub(r"\\mathrm\{(\w+)\}", r"\1", script)  # K_{\mathrm{d1},3}
+            sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", plain)
             if name in _SIZED_CALLS and sizes:  # K_{m,n} is commutation(m, n)
                 self.sized_call(_SIZED_CALLS[name], sizes.groups(), start, end)
                 return
@@ -213,6 +217,28 @@ class _Lexer(Commands):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
+
+    def entry_subscript(self, at: int) -> None:
+        """``\\left(...\\right)_{(i,j) (l,k)}``, as printed for an order-3/4 result: the entry
+        ``(...)[(i,j),(l,k)]`` (indices, and pairs of them, apart by spaces or commas)."""
+        raw, start, end = self.script(at)
+        self.symbol("[", at, at + 1)
+        depth, after_one = 0, False
+        for match in re.finditer(r"[(),]|[A-Za-z]\w*|\S", raw):
+            piece, where = match.group(), start + match.start()
+            if piece == ",":
+                after_one = after_one and depth > 0
+            elif depth == 0 and after_one:  # (i,j) (l,k): a space between two indices
+                self.symbol(",", where, where)
+            if piece in "(),":
+                depth += {"(": 1, ")": -1, ",": 0}[piece]
+                self.symbol(piece, where, where + 1)
+            elif piece[0].isalpha():
+                self.emit("NAME", piece, where, where + len(piece))
+            else:
+                self.fail(f"an entry's subscript holds indices, not '{piece}'", where)
+            after_one = depth == 0 and piece != ","
+        self.symbol("]", end - 1, end)
 
     def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:
         """``K_{m,n}``: the call ``fn(m, n)`` of sizes (names or integers), spanning the text."""
@@ -248,6 +274,8 @@ class _Lexer(Commands):
             self.emit("INV_T", self.text[at:end], at, end)
             return
         self.pos = save
+        if key.startswith("circ") and self.circle_power(at):
+            return
         self.symbol("^", at, at + 1)
         self.skip_space()
         if self.peek(False) == "{":
@@ -265,6 +293,23 @@ class _Lexer(Commands):
             self.pos += 1
             kind = "NUMBER" if self.text[start].isdigit() else "NAME"
             self.emit(kind, self.text[start], start, self.pos)
+
+    def circle_power(self, at: int) -> bool:
+        """``A^{\\circ 2}``: the elementwise power ``A .^ (2)``, as printed for ``A .^ 2``."""
+        self.skip_space()
+        brace = self.pos
+        if self.peek(False) != "{":
+            return False
+        self.pos += 1
+        self.skip_space()
+        if not re.match(r"\\circ(?![A-Za-z])", self.text[self.pos :]):
+            self.pos = brace
+            return False
+        self.pos += len("\\circ")
+        self.symbol(".^", at, at + 1)
+        self.symbol("(", brace, brace + 1)
+        self.stack.append(Group("brace", ("RPAR",), brace))
+        return True
 
     # ---- groups, bars and norms ----------------------------------------------------------
 

@@ -120,9 +120,18 @@ def _trivial(e: M.MExpr) -> bool:
             e = e.left
         else:
             break
+    return isinstance(e, _TRIVIAL) or _constant(e)
+
+
+def _constant(e: M.MExpr) -> bool:
+    """Built of numbers, ``I``, ``ones`` and commutation matrices only (``ones ones'``): such a
+    name would have no size of its own (nothing in it is a variable)."""
     if isinstance(e, M.Call) and e.fn == "commutation":
         return all(isinstance(a, (M.Number, M.Name)) for a in e.args)
-    return isinstance(e, _TRIVIAL)
+    if isinstance(e, (M.Number, M.Identity, M.Ones)):
+        return True
+    kids = _children(e)
+    return bool(kids) and not isinstance(e, M.Name) and all(_constant(c) for c in kids)
 
 
 def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | None] | None:
@@ -209,7 +218,7 @@ def _regroup(program: list[M.MExpr], flip) -> dict:
     met: dict = {}  # (left, right) -> occurrences
     for factors in chains.values():
         for a, b in itertools.pairwise(factors):
-            if not (_scalar(a) or _scalar(b)):
+            if not (_scalar(a) or _scalar(b) or _constant(M.MatMul(a, b))):
                 met[(a, b)] = met.get((a, b), 0) + 1
     best, best_count = None, 1
     for (a, b), count in met.items():

@@ -10,6 +10,7 @@ functions print by their registry record's template.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from einderiv.ir import greek
@@ -19,6 +20,7 @@ from einderiv.ir.ops import ELEMENTWISE, ROW
 
 __all__ = ["latex_name", "matrix_latex"]
 
+_COMPOSITE = re.compile(r"(\\[A-Za-z]+){2,}\\left")  # \log\det\left(#1\right)
 _LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
 
 
@@ -99,13 +101,16 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
         case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's LaTeX
             if MATRIX[fn].infix:  # parenthesised in any product: (B^T \otimes A) K reads one way
                 return MATRIX[fn].to_latex(tuple(_lwrap(a, POWER) for a in args)), SUM
-            return MATRIX[fn].to_latex(tuple(map(matrix_latex, args))), ATOM
+            text = MATRIX[fn].to_latex(tuple(map(matrix_latex, args)))
+            # \log\det\left(W\right)^{2} reads as log(det(W)^2): a composite is wrapped in powers
+            return text, (UNARY if _COMPOSITE.match(MATRIX[fn].latex) else ATOM)
         case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE and ELEMENTWISE[fn].braced:
             return rf"{ELEMENTWISE[fn].latex}{{{matrix_latex(x)}}}", ATOM
         case M.Call(fn=fn, args=(x,)):
             return rf"{_LATEX_FUNCTIONS[fn]}\left({matrix_latex(x)}\right)", ATOM
-        case M.Entry(base=b, indices=indices):
-            return f"{_lwrap(b, ATOM)}_{{{' '.join(map(M.show_index, indices))}}}", ATOM
+        case M.Entry(base=b, indices=indices):  # (...)_{(i,j) (l,k)}: always parenthesised
+            text, _ = _latex(b)
+            return rf"\left({text}\right)_{{{' '.join(map(M.show_index, indices))}}}", ATOM
         case M.KDelta(indices=indices):
             return rf"\delta_{{{' '.join(map(M.show_index, indices))}}}", ATOM
         case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):

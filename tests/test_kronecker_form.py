@@ -159,3 +159,21 @@ def test_latex_of_the_kronecker_form():
     A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
     text = ed.parse(right_side(g.kronecker())).latex()
     assert_close(ed.parse(text)(A=A, B=B), np.kron(B.T, A), what=text)
+
+
+def test_numbers_and_scalars_stand_in_front_of_the_kronecker_product():
+    # d vec(s X') = s K d vec(X): s commutation(m, n), not kron(..., s I); d vec(x x' + x x')/dx
+    # = 2 (kron(I, x) + kron(x, I)): the 2 in front of each product, not inside it
+    g = ed.diff("s X'", "X", where="s: scalar; X: matrix(2, 3)")
+    text = right_side(g.kronecker())
+    assert "kron" not in text and text.strip().startswith("s"), text
+    values = {"s": 1.7, "X": RNG.standard_normal((2, 3))}
+    expected = vec_jacobian(lambda s, X: s * X.T, values, "X")
+    assert_close(call(ed.parse(text, where="s: scalar; X: matrix(2, 3)"), g, values, expected),
+                 expected)  # fmt: skip
+    assert_close(expected, 1.7 * K(2, 3))
+    h = ed.diff("x x' + x x'", "x", where="x: vector(3)")
+    assert "kron(I, 2" not in str(h) and "kron(x, 2" not in str(h), str(h)
+    x = RNG.standard_normal(3)
+    jac = jacobian_fd(lambda x: 2 * np.outer(x, x), {"x": x}, "x")
+    np.testing.assert_allclose(h(x=x), jac, atol=1e-6)

@@ -128,6 +128,9 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         elif e is not None:
             seen.add(e)
     a, b, i, j = ends
+    # numbers and closed scalars (s, tr(X)) stand in front: 0.5 kron(I, S), not kron(I, 0.5 S)
+    scalars = [f for f in factors if not T.free(f)]
+    factors = [f for f in factors if T.free(f)]
     groups = _components(factors, summed | {e for e in ends if e is not None})
     where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
     # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
@@ -165,12 +168,19 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     p = _matrix(parts["P"], summed, b, p_col, variables)
     if isinstance(p, M.Identity) and isinstance(q, M.Identity):
         made = M.Identity()  # kron(I, I) = I
+    elif p is None or q is None:
+        made = q if p is None else p
     else:
-        made = q if p is None else M.Call(KRON.name, (p, q))
+        made = M.Call(KRON.name, (p, q))
     if crossed and i is not None and j is not None:
         m, n = (_size(x.dim) for x in (i, j))
         commutation = M.Call(COMMUTATION.name, (m, n))
         made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
+    if scalars:
+        factor = _matrix(scalars, summed, None, None, variables)
+        made = factor if made is None else M.MatMul(factor, made)
+    if made is None:
+        raise _NoForm
     return made
 
 

@@ -14,6 +14,7 @@ import pytest
 import einderiv as ed
 from einderiv.cli import main
 from tests.fd import hessian_fd, jacobian_fd, to_layout
+from tests.named_forms import substituted
 
 rng = np.random.default_rng(13)
 n = 3
@@ -28,18 +29,6 @@ def mlp(x, W1, W2, W3):
 
 MLP = "sum(tanh(W3 tanh(W2 tanh(W1 x))))"
 VALUES = {"x": x0, "W1": W1, "W2": W2, "W3": W3}
-
-
-def _substituted(text: str, left: str = "(", right: str = ")") -> str:
-    *definitions, result = text.split("\n")
-    for line in reversed(definitions):
-        name, body = line.split(" = ", 1)
-        result = re.sub(
-            rf"(?<![\w{{]){re.escape(name)}(?![\w}}])",
-            lambda _, b=body: f"{left}{b}{right}",
-            result,
-        )
-    return result
 
 
 def _evaluate_index_lines(text: str, given: dict, where: str = ""):
@@ -65,7 +54,7 @@ def test_mlp_hessian_with_names_reads_back():
     named = h.show(cse=True)
     assert named.count("\n") >= 3 and len(named) < len(str(h)) and str(h) == h.show()
     assert re.match(r"t1 = tanh\(W1 x\)\n", named)
-    back = ed.parse(_substituted(named))
+    back = ed.parse(substituted(named))
     expected = hessian_fd(mlp, VALUES, "x")
     np.testing.assert_allclose(back(**VALUES), expected, atol=1e-4)
 
@@ -75,7 +64,7 @@ def test_gradient_with_names_in_every_format():
     g = ed.diff(MLP, "W1")
     expected = to_layout(jacobian_fd(mlp, VALUES, "W1"), 0, 2, "numerator")
     text = g.show(cse=True, format="text")
-    np.testing.assert_allclose(ed.parse(_substituted(text))(**VALUES), expected, atol=1e-6)
+    np.testing.assert_allclose(ed.parse(substituted(text))(**VALUES), expected, atol=1e-6)
     # index notation: each definition evaluated and passed on as a variable
     got = _evaluate_index_lines(g.show(cse=True, format="index"), VALUES)
     np.testing.assert_allclose(got, expected, atol=1e-6)
@@ -90,7 +79,7 @@ def test_latex_with_names_reads_back():
     g = ed.diff("exp(A x) .* exp(A x) + sin(A x)", "x")
     latex = g.show(cse=True, format="latex")
     assert latex.startswith("t_{1} = ")
-    back = ed.parse(_substituted(latex, r"\left(", r"\right)"))
+    back = ed.parse(substituted(latex, r"\left(", r"\right)"))
     expected = jacobian_fd(f, {"x": x0, "A": A}, "x")
     np.testing.assert_allclose(back(x=x0, A=A), expected, atol=1e-6)
 
@@ -114,7 +103,7 @@ def test_cli_names_them_by_default_when_it_halves_the_text(capsys):
     def f(x, W1, W2, W3, W4):
         return np.sum(np.tanh(W4 @ np.tanh(W3 @ np.tanh(W2 @ np.tanh(W1 @ x)))))
 
-    back = ed.parse(_substituted(captured.out.strip()))
+    back = ed.parse(substituted(captured.out.strip()))
     np.testing.assert_allclose(back(**values), hessian_fd(f, values, "x"), atol=1e-4)
     assert main(["hessian", text, "--wrt", "x", "--no-cse"]) == 0
     whole = capsys.readouterr()
@@ -135,7 +124,7 @@ def test_order_three_result_with_names_reads_back():
     text = g.show(cse=True)
     assert text.startswith("t1 = tanh(W1 x)\n") and text.count("\n") == 2, text
     assert len(text) < len(str(g))
-    back = ed.parse(_substituted(text))
+    back = ed.parse(substituted(text))
     np.testing.assert_allclose(back(**args), expected, atol=1e-6)
     np.testing.assert_allclose(g(**args), expected, atol=1e-6)
     # the same names in index notation: each definition evaluated and passed on
@@ -149,14 +138,14 @@ def test_a_transpose_written_out_is_the_name_transposed():
     f = ed.parse("exp(A X B) + exp(B' X' A')", where=where)
     assert f.show(cse=True) == "t1 = exp(A X B)\nt1 + t1'"
     A, B, X = W1, W2, W3
-    back = ed.parse(_substituted(f.show(cse=True)), where=where)
+    back = ed.parse(substituted(f.show(cse=True)), where=where)
     M = np.exp(A @ X @ B)
     np.testing.assert_allclose(back(A=A, B=B, X=X), M + M.T)
     # a product and its transpose: (A X B) .* (B' X' A') + tanh(A X B)
     g = ed.parse("(A X B) .* (B' X' A') + tanh(A X B)", where=where)
     assert g.show(cse=True) == "t1 = A X B\nt1 .* t1' + tanh(t1)"
     P = A @ X @ B
-    back = ed.parse(_substituted(g.show(cse=True)), where=where)
+    back = ed.parse(substituted(g.show(cse=True)), where=where)
     np.testing.assert_allclose(back(A=A, B=B, X=X), P * P.T + np.tanh(P))
 
 
@@ -169,7 +158,7 @@ def test_a_pair_written_both_ways_round_in_a_chain_is_named():
     v, W, C = x0, W1, W2
     D = np.diag(v)
     expected = D @ W.T @ C @ W @ D
-    np.testing.assert_allclose(ed.parse(_substituted(text), where=where)(v=v, W=W, C=C), expected)
+    np.testing.assert_allclose(ed.parse(substituted(text), where=where)(v=v, W=W, C=C), expected)
     got = _evaluate_index_lines(f.show(cse=True, format="index"), {"v": v, "W": W, "C": C}, where)
     np.testing.assert_allclose(got, expected)
 
@@ -182,5 +171,5 @@ def test_the_mlp_hessian_is_written_with_its_jacobians():
     definitions = dict(line.split(" = ") for line in text.split("\n")[:-1])
     pairs = [k for k, body in definitions.items() if re.fullmatch(r"W[23] t\d+", body)]
     assert len(pairs) == 2 and all(f"{k}'" in text.split("\n")[-1] for k in pairs), text
-    back = ed.parse(_substituted(text))
+    back = ed.parse(substituted(text))
     np.testing.assert_allclose(back(**VALUES), hessian_fd(mlp, VALUES, "x"), atol=1e-4)

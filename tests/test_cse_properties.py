@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 import warnings
 
@@ -22,24 +21,12 @@ from hypothesis import HealthCheck, given
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from named_forms import substituted
 from strategies import FACTOR, Case, assert_close, cases, hypothesis_profile
 
 ed = pytest.importorskip("einderiv")
 
 PROFILE = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-
-
-def substituted(text: str, left: str = "(", right: str = ")") -> str:
-    """The result line with every definition put back, parenthesised, last to first."""
-    *definitions, result = text.split("\n")
-    for line in reversed(definitions):
-        name, body = line.split(" = ", 1)
-        result = re.sub(
-            rf"(?<![\w\\]){re.escape(name)}(?!\w)",
-            lambda _, body=body: f"{left}{body}{right}",
-            result,
-        )
-    return result
 
 
 def _evaluate(expr, values: dict, like):

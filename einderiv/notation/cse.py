@@ -242,10 +242,7 @@ def _regroup(program: list[M.MExpr], flip) -> dict:
                 grouped.append(factors[k])
                 k += 1
         if len(grouped) < len(factors):
-            made = grouped[0]
-            for f in grouped[1:]:
-                made = M.MatMul(made, f)
-            swaps[root] = made
+            swaps[root] = _left_product(grouped)
     return swaps
 
 
@@ -259,25 +256,37 @@ def _chains(program: list[M.MExpr]) -> dict:
     """Every product that is not a factor of a product: {product: its factors, in order}."""
     chains: dict = {}
     seen: set = set()
-    stack = [(root, False) for root in program]
+    stack = list(program)
     while stack:
-        node, in_chain = stack.pop()
-        if isinstance(node, M.MatMul) and not in_chain and node not in chains:
-            factors, todo = [], [node]
-            while todo:
-                y = todo.pop()
-                if isinstance(y, M.MatMul):
-                    todo += [y.right, y.left]
-                else:
-                    factors.append(y)
-                    stack.append((y, False))
-            chains[node] = factors
+        node = stack.pop()
+        if node in seen or node in chains:
             continue
-        if node in seen:
+        if isinstance(node, M.MatMul):
+            chains[node] = _factors(node)
+            stack.extend(chains[node])
             continue
         seen.add(node)
-        stack.extend((c, isinstance(node, M.MatMul)) for c in _children(node))
+        stack.extend(_children(node))
     return chains
+
+
+def _factors(product: M.MExpr) -> list[M.MExpr]:
+    """The factors of a chain of matrix products, left to right, however it is associated."""
+    factors, todo = [], [product]
+    while todo:
+        y = todo.pop()
+        if isinstance(y, M.MatMul):
+            todo += [y.right, y.left]
+        else:
+            factors.append(y)
+    return factors
+
+
+def _left_product(factors: list[M.MExpr]) -> M.MExpr:
+    made = factors[0]
+    for f in factors[1:]:
+        made = M.MatMul(made, f)
+    return made
 
 
 def _left(e: M.MExpr, memo: dict) -> M.MExpr:
@@ -287,17 +296,7 @@ def _left(e: M.MExpr, memo: dict) -> M.MExpr:
     def chain(x: M.MExpr):
         if not isinstance(x, M.MatMul):
             return None
-        factors, todo = [], [x]
-        while todo:
-            y = todo.pop()
-            if isinstance(y, M.MatMul):
-                todo += [y.right, y.left]
-            else:
-                factors.append(_left(y, memo))
-        made = factors[0]
-        for f in factors[1:]:
-            made = M.MatMul(made, f)
-        return made
+        return _left_product([_left(y, memo) for y in _factors(x)])
 
     return _map(e, chain, memo)
 

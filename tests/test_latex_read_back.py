@@ -65,3 +65,72 @@ def test_a_commutation_matrix_of_named_sizes_reads_back():
 def test_bad_subscripts_and_powers_are_parse_errors(bad):
     with pytest.raises(ed.ParseError):
         ed.parse(bad, where="A: matrix(m, n)")
+
+
+# ---- index notation in LaTeX (results with no matrix form; entries as subscripts)
+
+
+def test_index_notation_in_latex_reads_as_entries():
+    # W_{a,b} x_{b} is (W x)[a]; \delta_{i,j} x_{j} is x[i]; \mathbf{1}_{a} x_{a} is sum(x)
+    where = "W: matrix(m, n); x: vector(n)"
+    Wv, xv = rng.normal(size=(2, 3)), rng.normal(size=3)
+    got = ed.parse(r"W_{a,b} \, x_{b}", where=where)(W=Wv, x=xv)
+    np.testing.assert_allclose(got, Wv @ xv)
+    np.testing.assert_allclose(ed.parse(r"\delta_{i,j} \, x_{j}", where=where)(x=xv), xv)
+    np.testing.assert_allclose(ed.parse(r"\mathbf{1}_{a} \, x_{a}", where=where)(x=xv), xv.sum())
+    # without index notation around it, x_a is still a name (W_1 and x_a always were)
+    assert "x_a" in ed.parse(r"\sin(x_a)").variables
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, where, fn",
+    [
+        # d det(X) X / dX[l,k] = det(X) (X^-T)[l,k] X[i,j] + det(X) delta[i,l] delta[j,k]
+        ("det(X) X", "X", "X: matrix(3, 3)", lambda X: np.linalg.det(X) * X),
+        # d diag(A) / dA: ones where the three indices agree (a generalised delta)
+        ("diag(A)", "A", "A: matrix(3, 3)", lambda A: np.diag(A)),
+        # d exp(W_1) x x' / dW_1: a subscripted name's entries are \left(W_{1}\right)_{a,b}
+        (
+            "exp(W_1) x x'",
+            "W_1",
+            "W_1: matrix(3, 3); x: vector(3)",
+            lambda W_1, x: np.exp(W_1) @ np.outer(x, x),
+        ),
+    ],
+)
+def test_a_result_without_matrix_form_reads_back_from_its_latex(expr, wrt, where, fn):
+    g = ed.diff(expr, wrt, where=where)
+    assert g.written() is None and r"\," in g.latex(), g.latex()
+    values = {"X": W, "A": W.T, "W_1": 0.3 * W, "x": rng.normal(size=3)}
+    args = {k: values[k] for k in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
+    y = np.asarray(fn(**args))
+    expected = to_layout(jacobian_fd(fn, args, wrt), y.ndim, 2, "numerator")
+    back = ed.parse(g.latex(), where=where)
+    got = back(**{k: v for k, v in args.items() if k in back.variables}, **_sizes(back, expected))
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def _sizes(f, like):
+    return {d: s for d, s in zip(f.shape, np.shape(like)) if isinstance(d, str)}
+
+
+def test_a_finite_sum_reads_back_from_its_latex():
+    # d W^(-k) / dW is a sum over r of products of powers of W, written in LaTeX as
+    # \sum_{r=0}^{...} \left(...\right); at k = 2 it is the derivative of inv(W)^2
+    where = "k: integer; W: matrix(3, 3)"
+    g = ed.diff("W^(-k)", "W", where=where)
+    assert r"\sum_{r=0}" in g.latex()
+    back = ed.parse(g.latex(), where=where)
+    inv = np.linalg.inv
+
+    def fn(W):
+        return np.linalg.matrix_power(inv(W), 2)
+
+    expected = to_layout(jacobian_fd(fn, {"W": W}, "W"), 2, 2, "numerator")
+    np.testing.assert_allclose(back(W=W, k=2), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [r"\delta_{}", r"\sum x", r"\sum_r x", r"W_{a,} \, x"])
+def test_bad_index_latex_is_a_parse_error(bad):
+    with pytest.raises(ed.ParseError):
+        ed.parse(bad, where="W: matrix(m, n); x: vector(n)")

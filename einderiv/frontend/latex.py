@@ -28,6 +28,7 @@ from lark import Token
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
+from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.lexing import error_at
 from einderiv.ir.matrix_ops import MATRIX, NORM2, NORM_SUBSCRIPTS
 
@@ -44,11 +45,12 @@ __all__ = ["is_latex", "tokens"]
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case ones are matrices by their case
 def is_latex(text: str) -> bool:
-    """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2)."""
-    return re.search(r"\\(?:[A-Za-z]+|[,;:!| {}])", text) is not None
+    """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2), or a
+    braced subscript of several indices (``W_{a,b}``: a syntax error in plain text)."""
+    return re.search(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,", text) is not None
 
 
-class _Lexer(Commands):
+class _Lexer(Commands, Entries):
     """One LaTeX text to tokens (see the module docstring)."""
 
     def __init__(self, text: str, symbols: dict[str, str]):
@@ -206,39 +208,23 @@ class _Lexer(Commands):
         """A symbol; a subscript that follows makes it part of the name (``W_1``, ``I_n``)."""
         end = self.pos
         if subscript and self.text[self.pos : self.pos + 1] == "_":
+            under = self.pos
             self.pos += 1
-            script, _, end = self.script(start)
+            script, opened, end = self.script(start)
             plain = re.sub(r"\\mathrm\{(\w+)\}", r"\1", script)  # K_{\mathrm{d1},3}
             sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", plain)
             if name in _SIZED_CALLS and sizes:  # K_{m,n} is commutation(m, n)
                 self.sized_call(_SIZED_CALLS[name], sizes.groups(), start, end)
                 return
+            if self.is_entry(name, script):  # W_{a,b}, \delta_{i,j}, \mathbf{1}_{a}: W[a,b]
+                self.emit("NAME", {"1": "ones"}.get(name, name), start, under)
+                inside = opened + 1 if self.text[opened] == "{" else opened
+                self.entry_tokens(script, inside, end, under)
+                return
             if not re.fullmatch(r"[A-Za-z0-9]+", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
-
-    def entry_subscript(self, at: int) -> None:
-        """``\\left(...\\right)_{(i,j) (l,k)}``, as printed for an order-3/4 result: the entry
-        ``(...)[(i,j),(l,k)]`` (indices, and pairs of them, apart by spaces or commas)."""
-        raw, start, end = self.script(at)
-        self.symbol("[", at, at + 1)
-        depth, after_one = 0, False
-        for match in re.finditer(r"[(),]|[A-Za-z]\w*|\S", raw):
-            piece, where = match.group(), start + match.start()
-            if piece == ",":
-                after_one = after_one and depth > 0
-            elif depth == 0 and after_one:  # (i,j) (l,k): a space between two indices
-                self.symbol(",", where, where)
-            if piece in "(),":
-                depth += {"(": 1, ")": -1, ",": 0}[piece]
-                self.symbol(piece, where, where + 1)
-            elif piece[0].isalpha():
-                self.emit("NAME", piece, where, where + len(piece))
-            else:
-                self.fail(f"an entry's subscript holds indices, not '{piece}'", where)
-            after_one = depth == 0 and piece != ","
-        self.symbol("]", end - 1, end)
 
     def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:
         """``K_{m,n}``: the call ``fn(m, n)`` of sizes (names or integers), spanning the text."""

@@ -76,6 +76,10 @@ class Commands:
             self.delimiter(name, start)
         elif name in _FUNCTION_COMMANDS:
             self.function(_FUNCTION_COMMANDS[name], start)
+        elif name == "sum":  # \sum_{r=0}^{k-1} \left(...\right): a finite sum, as printed
+            self.finite_sum(start)
+        elif name == "delta":  # the Kronecker delta of index notation: \delta_{i,j}
+            self.name("delta", start)
         elif name in GREEK or name in _VARIANTS:
             self.greek(_VARIANTS.get(name, name), start)
         elif name in _WORD_FONTS:
@@ -100,6 +104,20 @@ class Commands:
             self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
         else:
             self.fail(f"unknown LaTeX command '\\{name}'", start)
+
+    def finite_sum(self, start: int) -> None:
+        """``\\sum_{r=0}^{k-1}``: the grammar's ``sum_{`` then the bounds, as plain text has."""
+        self.skip_space()
+        if self.peek(False) != "_":
+            self.fail(r"\sum needs its bounds, as in \sum_{r=0}^{k-1} \left(X^r\right)", start)
+        self.pos += 1
+        self.skip_space()
+        if self.peek(False) != "{":
+            self.fail(r"\sum needs its bounds in braces: \sum_{r=0}^{k-1}", start)
+        brace = self.pos
+        self.pos += 1
+        self.emit("SUM_OPEN", "sum_{", start, self.pos)
+        self.stack.append(Group("brace", ("RBRACE",), brace))
 
     def delimiter(self, size: str, start: int) -> None:
         """``\\left(``, ``\\right|``, ``\\bigl[`` ...: the delimiter, sized."""

@@ -19,9 +19,9 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM
-from einderiv.ir.ops import ROW
+from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.algebra import affine_tree
-from einderiv.notation.matrix_latex import matrix_latex
+from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import recontract
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
@@ -121,22 +121,27 @@ class _Printer:
         return self.names[i]
 
     def entry(self, name: str, indices) -> str:
+        if self.latex:  # W_{a,b}, \mathbf{1}_{a}, \sigma_{3}: read back (frontend.latex_entries)
+            name = _LATEX_NAMES.get(name) or (latex_name(name) if name.isidentifier() else name)
         if not indices:
             return name
         inner = ",".join(self.name(i) for i in indices)
+        if self.latex and "_" in name and not name.startswith("\\left("):
+            name = rf"\left({name}\right)"  # an entry of W_{1}: \left(W_{1}\right)_{a,b}
         return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
 
     def text(self, t: T.Term) -> str:
         match t:
             case T.Zero(indices=indices):
-                return " ".join(["0", *(self.carrier(i) for i in indices)])
+                return self.join(["0", *(self.carrier(i) for i in indices)])
             case T.Num(value=value):
                 return M.format_number(value)
             case T.Affine():
                 return f"({format_affine(t)})"
             case T.Size(dim=dim):
                 a = T.fresh(dim)
-                return f"(({self.carrier(a)}) .^ 0 {self.entry('ones', (a,))})"  # sum_a 1 = n
+                zero = "^{0}" if self.latex else " .^ 0"
+                return f"(({self.carrier(a)}){zero} {self.entry('ones', (a,))})"  # sum_a 1 = n
             case T.Var(name=name, indices=indices):
                 return self.entry(name, indices)
             case T.Delta(a=a, b=b):
@@ -161,18 +166,34 @@ class _Printer:
             case T.Prod():
                 return self.product(t)
             case T.Func(name=name, arg=arg):
+                if self.latex:  # \tanh\left(W_{a,b} x_{b}\right), \sqrt{...}
+                    op, inner = ELEMENTWISE[name], self.term(arg)
+                    return (
+                        rf"{op.latex}{{{inner}}}"
+                        if op.braced
+                        else rf"{op.latex}\left({inner}\right)"
+                    )
                 return f"{name}({self.term(arg)})"
             case T.Pow(base=base, exponent=exponent):
-                op = ".^" if T.free(base) and not self.latex else "^"
+                if self.latex:  # (\log\det W)^{2}: bare \log would take \det(W)^{2}
+                    text = self.atom(base)
+                    text = rf"\left({text}\right)" if isinstance(base, T.LogDet) else text
+                    return f"{text}^{{{self.exponent(exponent)}}}"
+                op = ".^" if T.free(base) else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
                 inner = recontract(base, *bound, self.variables)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
+                if self.latex:  # \left(A^{-1}\right)_{i,j}
+                    return self.entry(rf"\left({matrix_latex(made)}\right)", indices)
                 text = M.show(made)
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
+                tree = recontract(base, *bound, self.variables) if self.latex else None
+                if tree is not None:
+                    return matrix_latex(M.Call(BY_ATOM[type(t)].name, (tree,)))
                 return f"{BY_ATOM[type(t)].name}({self.matrix(base, bound)})"
             case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
                 rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
@@ -192,6 +213,8 @@ class _Printer:
                 upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
                 self.taken.add(name)  # a nested sum gets another counter (never shadowed)
                 try:
+                    if self.latex:
+                        return rf"\sum_{{{name}=0}}^{{{upper}}} \left({self.term(body)}\right)"
                     return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
                 finally:
                     self.taken.discard(name)
@@ -221,7 +244,12 @@ class _Printer:
         sign = "-" if coeff < 0 else ""
         if abs(coeff) != 1 or not parts:
             parts.insert(0, M.format_number(abs(coeff)))
-        return sign + " ".join(parts)
+        return sign + self.join(parts)
+
+    def join(self, factors: list[str]) -> str:
+        """A product's factors: ``W[a,b] x[b]``; in LaTeX ``W_{a,b} \\, x_{b}`` (a thin space,
+        as matrix LaTeX has, and a command: the text reads back as LaTeX)."""
+        return (r" \, " if self.latex else " ").join(factors)
 
     def scoped(self, t: T.Term, released: set, reached: list) -> str:
         """A term of a sum: the names of the indices it binds are free again for the next term
@@ -260,6 +288,9 @@ class _Printer:
         if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
             return str(t.value)
         return f"({self.term(t)})"
+
+
+_LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}
 
 
 def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:

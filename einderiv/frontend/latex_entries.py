@@ -1,0 +1,77 @@
+"""Index notation in LaTeX: subscripts that are entries (a mixin of ``latex._Lexer``).
+
+Input: a subscript after a name, after ``\\delta`` or ``\\mathbf{1}``, or after a closing
+parenthesis, in the LaTeX text being lexed.
+Output: the tokens of the entry as plain text writes it: ``W_{a,b}`` -> ``W[a,b]``,
+``\\delta_{c,(i,j)}`` -> ``delta[c,(i,j)]``, ``\\mathbf{1}_{a}`` -> ``ones[a]``,
+``\\left(A^{-1}\\right)_{i,j}`` -> ``(A^-1)[i,j]``, ``(...)_{(i,j) (l,k)}`` -> ``(...)[(i,j),(l,k)]``.
+Invariants (one reading for one text, never a guess):
+* a subscript with a comma or a parenthesised pair is an entry; so is any subscript of
+  ``\\delta`` and ``\\mathbf{1}``, and of a closing parenthesis;
+* a subscript of one index (``x_{a}``, ``x_a``) is an entry only in a text written in index
+  notation -- one that has an entry of the kinds above -- or when ``x`` is a declared variable
+  and ``x_a`` is not; otherwise it names a variable, as ``W_1`` and ``x_a`` always have;
+* an index is a name (letters, then letters or digits); anything else in an entry's subscript
+  is a ``ParseError`` at it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.frontend import lexing
+
+# an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}, \mathbf{1}_{a}
+_INDEX_TEXT = re.compile(r"_\s*\{[^{}]*[,(][^{}]*\}|\\delta\s*_|\\mathbf\s*\{\s*1\s*\}\s*_")
+_ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
+
+
+class Entries:
+    """Uses the lexer's ``text``, ``symbol``, ``emit``, ``script`` and ``fail``."""
+
+    def index_text(self) -> bool:
+        """Whether the text writes index notation (an entry with several indices, a delta)."""
+        found = self.__dict__.get("_index_text")
+        if found is None:
+            found = self.__dict__["_index_text"] = bool(_INDEX_TEXT.search(self.text))
+        return found
+
+    def is_entry(self, name: str, script: str) -> bool:
+        """Whether ``name_{script}`` is an entry of ``name`` (see the module's invariants)."""
+        if name in ("1", "delta") or "," in script or "(" in script:
+            return True
+        if not _ONE_INDEX.fullmatch(script) or name == "I":
+            return False
+        if self.index_text():
+            return True
+        state = lexing.STATE.get(None)
+        declared = state.declared if state is not None else frozenset()
+        return name in declared and f"{name}_{script.strip()}" not in declared
+
+    def entry_subscript(self, at: int) -> None:
+        """``\\left(...\\right)_{(i,j) (l,k)}``: the entry of a parenthesised expression."""
+        raw, start, end = self.script(at)
+        self.entry_tokens(raw, start, end, at)
+
+    def entry_tokens(self, raw: str, start: int, end: int, at: int) -> None:
+        """``[`` the indices of ``raw`` (apart by commas or spaces; pairs in parentheses) ``]``."""
+        self.symbol("[", at, at + 1)
+        depth, after_one, any_index = 0, False, False
+        for match in re.finditer(r"[(),]|[A-Za-z]\w*|\S", raw):
+            piece, where = match.group(), start + match.start()
+            if piece == ",":
+                after_one = after_one and depth > 0
+            elif depth == 0 and after_one:  # (i,j) (l,k): a space between two indices
+                self.symbol(",", where, where)
+            if piece in "(),":
+                depth += {"(": 1, ")": -1, ",": 0}[piece]
+                self.symbol(piece, where, where + 1)
+            elif piece[0].isalpha():
+                self.emit("NAME", piece, where, where + len(piece))
+                any_index = True
+            else:
+                self.fail(f"an entry's subscript holds indices, not '{piece}'", where)
+            after_one = depth == 0 and piece != ","
+        if not any_index:
+            self.fail("an entry's subscript needs an index: A_{i,j}", at)
+        self.symbol("]", end - 1, end)

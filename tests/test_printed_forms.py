@@ -62,6 +62,13 @@ CASES = [
     # A ones + W' ones: the two ones have different sizes (n, m), so no (A + W') ones
     ("(A x + W' z) / t", "t", lambda A, x, W, z, t: (A @ x + W.T @ z) / t, None),
     ("(A ones + W' ones) / t", "t", lambda A, W, t: (A.sum(1) + W.T.sum(1)) / t, None),
+    # ... while ones of one size (n) are still taken out: (A + A') ones
+    (
+        "(A ones + A' ones) / t",
+        "t",
+        lambda A, t: (A.sum(1) + A.T.sum(1)) / t,
+        "-t^-2 (A + A') ones",
+    ),
 ]
 
 

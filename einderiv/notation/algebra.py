@@ -94,8 +94,8 @@ def _factor_scalar(terms: list[Piece], vectors) -> list[Piece] | None:
 def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
     groups: dict = {}
     for position, t in enumerate(terms):
-        # I and ones have no size of their own: A ones + B ones is not (A + B) ones when A is
-        # m-by-m and B m-by-n, and nothing here knows the sizes
+        # I, and ones of no known size, are shared by any sizes: A ones + B ones is not
+        # (A + B) ones when A is m-by-m and B m-by-n (re-contraction gives ones their size)
         if t.chain and not _unsized(t.chain[side]):
             groups.setdefault(t.chain[side], []).append(position)
     # factoring gains something only if some term keeps a factor after the shared one
@@ -119,7 +119,7 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
 def _unsized(e: M.MExpr) -> bool:
     while isinstance(e, M.Transpose):
         e = e.operand
-    return isinstance(e, (M.Identity, M.Ones))
+    return isinstance(e, M.Identity) or (isinstance(e, M.Ones) and e.dim is None)
 
 
 def _factor_coefficient(terms: list[Piece], vectors) -> list[Piece]:

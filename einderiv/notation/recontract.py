@@ -154,11 +154,11 @@ class _Recontractor:
             case T.Var(name=name, indices=(a, b)):
                 return View((self.name(name),), a, b)
             case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
-                return View((M.Ones(),), a, None)
+                return View((M.Ones(a.dim),), a, None)
             case T.Delta(a=a, b=b):
                 return View((M.Identity(),), a, b)
             case T.Ones(index=index):
-                return View((M.Ones(),), index, None)
+                return View((M.Ones(index.dim),), index, None)
             case T.Affine():
                 return View((affine_tree(f),), None, None)
             case T.Size(dim=dim):

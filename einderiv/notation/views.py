@@ -262,8 +262,8 @@ def _reduce(v: View, board: Board, rc) -> View:
             return View((M.Call(TR.name, whole.args),), None, None)  # sum(diag(X)) = tr(X)
         return View((M.Call(SUM.name, (whole,)),), None, None)
     if v.row in lone:  # sum_a M[a,b] = (ones' M)[b]
-        return View((M.Transpose(M.Ones()),) + v.chain, None, v.col)
-    return View(v.chain + (M.Ones(),), v.row, None)  # sum_b M[a,b] = (M ones)[a]
+        return View((M.Transpose(M.Ones(v.row.dim)),) + v.chain, None, v.col)
+    return View(v.chain + (M.Ones(v.col.dim),), v.row, None)  # sum_b M[a,b] = (M ones)[a]
 
 
 def _multiply(a: View, b: View, index, rc) -> View:

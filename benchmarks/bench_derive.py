@@ -11,7 +11,10 @@ cross-entropy and its Hessian, attention, the Gaussian likelihood pasted as LaTe
 squares), quoted also as ratios to the notes' median; tr(X^k) for k up to 256,
 and tr((X+A)^k) for k = 4, 8, 16; and families that grow (issue 13): the Hessian of an N-layer
 MLP sum(tanh(WN ... tanh(W1 x))), tr(A1 X A2 X ... AN X), tr(inv(X) A1 ... inv(X) AN),
-tr(X1 X2 ... XN) derived by each of its N variables in turn, and norm2 nested N deep. For each
+tr(X1 X2 ... XN) derived by each of its N variables in turn, norm2 nested N deep, and the Hessian
+of logsumexp(softmax(...softmax(x))) N deep (index notation: no matrix form; printed with its
+shared subterms named, ``show(cse=True)``, whose text grows linearly while the tree it stands for
+grows about 2.5x per level). For each
 growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
 the input plus the output text, and prints it (the aim: no family above 1.3).
 
@@ -96,6 +99,8 @@ GROWING_LONG = (8, 16, 32, 64, 128)  # chain lengths, variable counts
 GROWING_QUICK = (2, 4, 8)
 GROWING_LONG_QUICK = (8, 16, 32)
 NESTED = (5, 10, 20)
+SOFTMAX = (2, 4, 8, 16)  # nested softmax: its Hessian has no matrix form; printed with names
+SOFTMAX_QUICK = (2, 4, 8)
 
 
 def mlp(depth: int) -> str:
@@ -130,6 +135,9 @@ def cases(quick: bool):
         yield ("N variables", f"{n} variables", f"tr({chain})", "each", None)
     for n in NESTED:
         yield ("nested norm2", f"norm2 x{n}", "norm2(" * n + "x" + ")" * n, "x", None)
+    for n in SOFTMAX_QUICK if quick else SOFTMAX:
+        text = "logsumexp(" + "softmax(" * n + "x" + ")" * (n + 1)
+        yield ("softmax Hessian", f"softmax hess {n}", text, "hessian-cse:x", None)
 
 
 def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
@@ -137,6 +145,9 @@ def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, st
     if wrt.startswith("hessian:"):
         g = ed.hessian(expr, wrt.split(":", 1)[1], where=where)
         return g, str(g)
+    if wrt.startswith("hessian-cse:"):  # index notation, shared subterms named (show(cse=True))
+        g = ed.hessian(expr, wrt.split(":", 1)[1], where=where)
+        return g, g.show(cse=True)
     if wrt == "each":
         f = ed.parse(expr, where=where)
         texts = [str(ed.diff(f, name)) for name in sorted(f.variables)]
@@ -167,6 +178,7 @@ GROWING_FAMILIES = (
     "tr(inv(X) A..)",
     "N variables",
     "nested norm2",
+    "softmax Hessian",
 )
 
 
@@ -236,7 +248,7 @@ def run_case(expr: str, wrt: str, where: str | None, repeat: int, timeout: float
         with time_limit(timeout):
             for _ in range(repeat):
                 t0 = clock()
-                if wrt == "each" or wrt.startswith("hessian:"):
+                if wrt == "each" or wrt.startswith(("hessian:", "hessian-cse:")):
                     g, text = derive_and_print(expr, wrt, where)  # timed as one
                     t1 = clock()
                 else:

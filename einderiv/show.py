@@ -21,10 +21,13 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.errors import EinderivError
+from einderiv.frontend.latex import is_latex
+from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.cse import Shared, shared
+from einderiv.notation.index_cse import index_shared
 from einderiv.notation.matrix_latex import matrix_latex
-from einderiv.notation.printing import index_latex
+from einderiv.notation.printing import index_definition, index_latex, index_notation
 
 FORMATS = ("text", "latex", "index")
 
@@ -37,7 +40,8 @@ def show(g, cse: bool = False, format: str = "text") -> str:
         return plain(g)
     parts = named(g)
     if parts is None:
-        return plain(g)
+        indexed = _index_named(g, latex=format == "latex") if g.written() is None else None
+        return plain(g) if indexed is None else indexed
     if format == "text":
         lines = [f"{k} = {M.show(v)}" for k, v in parts.definitions]
         return "\n".join([*lines, M.show(parts.result)])
@@ -68,6 +72,26 @@ def named(g) -> Shared | None:
         vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
     )
     return parts if parts.definitions else None
+
+
+def _index_named(g, latex: bool) -> str | None:
+    """A result in index notation (no matrix form) with its shared subexpressions named:
+    ``t1[i] = softmax(softmax(x))[i]`` lines, then the result (``notation.index_cse``)."""
+    if isinstance(g.term, T.Zero):
+        return None
+    taken = set(g.variables) | set(getattr(g, "index_dims", {}))
+    parts = index_shared(g.term, taken, "t_{}" if latex else "t{}")
+    if not parts.definitions:
+        return None
+    lines = []
+    for d in parts.definitions:
+        line = index_definition(d.name, d.body, d.axes, g.variables, latex)
+        left, body = line.split(" = ", 1)
+        if latex and not is_latex(body):  # x_{i} + y_{i} alone would read as plain text
+            line = f"{left} = \\left({body}\\right)"
+        lines.append(line)
+    printed = index_latex if latex else index_notation
+    return "\n".join([*lines, printed(parts.result, g.axes, g.variables)])
 
 
 def _rename(e: M.MExpr, renames: dict) -> M.MExpr:

@@ -17,3 +17,40 @@ def substituted(text: str, left: str = "(", right: str = ")") -> str:
             result,
         )
     return result
+
+
+_INDEXED = re.compile(r"^(?:\w+\[[\w,]+\]|\\left\(t_\{\d+\}\\right\)_\{[\w,]+\}) = ", re.MULTILINE)
+
+
+def index_lines(text: str) -> bool:
+    """Whether ``text`` defines names by their entries (``t1[i,j] = ...``, LaTeX
+    ``\\left(t_{1}\\right)_{i,j} = ...``): read line by line, not substituted."""
+    return bool(_INDEXED.search(text.rsplit("\n", 1)[0])) if "\n" in text else False
+
+
+def _defined(left: str) -> str:
+    """The name a definition line defines: ``t1[i,j]`` -> t1, ``\\left(t_{1}\\right)_{i}`` and
+    ``t_{1}`` -> t_1."""
+    found = re.match(r"(?:\\left\()?t_\{(\d+)\}", left)
+    return f"t_{found.group(1)}" if found else left.split("[")[0]
+
+
+def read_lines(ed, text: str, values: dict, where: str | None, evaluate, shape=None):
+    """The value of definitions-then-result text read line by line: each definition is parsed
+    with the earlier ones declared (by the shapes of their values, tensors too), evaluated
+    with ``evaluate(expr, values, last)`` (``last``: whether it is the result), and passed on;
+    then the result."""
+    import numpy as np
+
+    *definitions, result = text.split("\n")
+    values, declared = dict(values), [where] if where else []
+    for line in definitions:
+        left, body = line.split(" = ", 1)
+        name = _defined(left)
+        value = ed.parse(body, where="; ".join(declared) or None)
+        values[name] = np.asarray(evaluate(value, values, False))
+        dims = ", ".join(str(d) for d in values[name].shape)
+        kind = {0: "scalar", 1: "vector", 2: "matrix"}.get(values[name].ndim, "tensor")
+        declared.append(f"{name}: {kind}({dims})" if dims else f"{name}: scalar")
+    back = ed.parse(result, where="; ".join(declared) or None, shape=shape)
+    return evaluate(back, values, True)

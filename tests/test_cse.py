@@ -14,7 +14,7 @@ import pytest
 import einderiv as ed
 from einderiv.cli import main
 from tests.fd import hessian_fd, jacobian_fd, to_layout
-from tests.named_forms import substituted
+from tests.named_forms import index_lines, read_lines, substituted
 
 rng = np.random.default_rng(13)
 n = 3
@@ -173,3 +173,65 @@ def test_the_mlp_hessian_is_written_with_its_jacobians():
     assert len(pairs) == 2 and all(f"{k}'" in text.split("\n")[-1] for k in pairs), text
     back = ed.parse(substituted(text))
     np.testing.assert_allclose(back(**VALUES), hessian_fd(mlp, VALUES, "x"), atol=1e-4)
+
+
+# Results with no matrix form (index notation) name their shared subterms too: the Hessian of
+# logsumexp(softmax^k(x)) is a graph of a few hundred nodes whose tree grows ~2.5x per level.
+def nested_softmax(x, depth):
+    # f = logsumexp(softmax(softmax(... softmax(x))))
+    for _ in range(depth):
+        e = np.exp(x - x.max())
+        x = e / e.sum()
+    return np.log(np.sum(np.exp(x)))
+
+
+def _nested_softmax_text(depth: int) -> str:
+    return "logsumexp(" + "softmax(" * depth + "x" + ")" * (depth + 1)
+
+
+def _read_index_lines(text: str, values: dict, where: str | None = None):
+    def evaluate(expr, known, last):
+        return expr(**{k: v for k, v in known.items() if k in expr.variables})
+
+    return read_lines(ed, text, values, where, evaluate)
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+@pytest.mark.parametrize("form", ["text", "latex"])
+def test_index_notation_results_name_their_shared_subterms(depth, form):
+    # H = d2 f / dx dx' against the four-point second differences of numpy; in index notation
+    h = ed.hessian(_nested_softmax_text(depth), "x")
+    assert h.written() is None  # no matrix form: printed in index notation
+    text = h.show(cse=True, format=form)
+    assert index_lines(text) and len(text) < len(h.latex() if form == "latex" else str(h)) / 3
+    x = np.array([0.3, -1.2, 0.8, 0.1])
+    got = _read_index_lines(text, {"x": x})
+    expected = hessian_fd(lambda x: nested_softmax(x, depth), {"x": x}, "x")
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_a_subterm_met_under_other_index_names_is_one_name():
+    # -s[a] s[j] + s[b] delta[c,j] delta[a,b,c] and the same over d: one definition t[i,j],
+    # used as t[a,j] and t[d,j] (equal up to the names of its free indices)
+    h = ed.hessian(_nested_softmax_text(2), "x")
+    *definitions, result = h.show(cse=True, format="index").split("\n")
+    matrices = [line.split("[")[0] for line in definitions if re.match(r"t\d+\[i,j\] = ", line)]
+    uses = {name: set(re.findall(rf"(?<!\w){name}\[(\w+),(\w+)\]", result)) for name in matrices}
+    assert any(len(indices) >= 2 for indices in uses.values()), (definitions, result)
+
+
+def test_index_names_keep_the_text_linear_in_the_depth():
+    # the tree of the Hessian grows exponentially with the depth; the named text linearly
+    lengths = {
+        depth: len(ed.hessian(_nested_softmax_text(depth), "x").show(cse=True)) for depth in (4, 8)
+    }
+    plain = len(str(ed.hessian(_nested_softmax_text(5), "x")))
+    assert lengths[8] < 2.5 * lengths[4] and plain > 20 * lengths[4], (lengths, plain)
+
+
+def test_cli_names_an_index_notation_result_by_default(capsys):
+    # einderiv hessian prints the named form (it is much shorter) and says so
+    assert main(["hessian", _nested_softmax_text(3), "--wrt", "x"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("t1[i] = "), captured.out
+    assert "repeated subexpressions are named (t1, t2, ...)" in captured.err

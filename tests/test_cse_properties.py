@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from named_forms import substituted
+from named_forms import index_lines, read_lines, substituted
 from strategies import FACTOR, Case, assert_close, cases, hypothesis_profile
 
 ed = pytest.importorskip("einderiv")
@@ -57,7 +57,12 @@ def _sizes(shape, like_shape) -> dict:
     return sizes
 
 
-def _read_back(text: str, case: Case, like, shape):
+def _read_back(text: str, case: Case, like, shape, indexed: bool = False):
+    """``indexed``: a result with no matrix form, whose names are defined in index notation
+    (``t1[i,j] = ...``, ``t2 = exp(A[a,a])``): read line by line, never substituted (its
+    lines name summed indices each on their own)."""
+    if indexed or index_lines(text):
+        return _index_read_back(text, case, like, shape)
     back = ed.parse(substituted(text), where=case.where, shape=shape if text == "0" else None)
     return _evaluate(back, case.env, like)
 
@@ -65,18 +70,15 @@ def _read_back(text: str, case: Case, like, shape):
 def _index_read_back(text: str, case: Case, like, shape):
     """Names-then-result index lines: each definition read and evaluated in turn, then declared
     (by its value's shape) for the lines after it."""
-    *definitions, result = text.split("\n")
-    values, where = dict(case.env), [case.where] if case.where else []
-    for line in definitions:
-        name, body = line.split(" = ", 1)
-        name = name.split("[")[0]
-        value = ed.parse(body, where="; ".join(where))
-        values[name] = np.asarray(_evaluate(value, values, None))
-        dims = values[name].shape
-        kind = {0: "scalar", 1: f"vector({dims[0] if dims else 1})"}.get(len(dims))
-        where.append(f"{name}: {kind or f'matrix({dims[0]}, {dims[1]})'}")
-    back = ed.parse(result, where="; ".join(where), shape=shape if result == "0" else None)
-    return _evaluate(back, values, like)
+    result = text.rsplit("\n", 1)[-1]
+    return read_lines(
+        ed,
+        text,
+        case.env,
+        case.where,
+        lambda expr, values, last: _evaluate(expr, values, like if last else None),
+        shape=shape if result == "0" else None,
+    )
 
 
 def _numerator(jac: np.ndarray, ndim_y: int) -> np.ndarray:
@@ -99,12 +101,19 @@ def test_named_forms_read_back_to_numpy(case: Case):
             want = _numerator(case.jacobian_fd(name), np.ndim(expected))
         g = ed.diff(f, name)
         text = g.show(cse=True)
-        assert_close(_read_back(text, case, want, g.shape), want, 1e-4, f"d/d{name}: {text!r}")
+        indexed = g.written() is None
+        got = _read_back(text, case, want, g.shape, indexed)
+        assert_close(got, want, 1e-4, f"d/d{name}: {text!r}")
         if True:  # LaTeX, with the same names if any (index notation in LaTeX too)
             latex = g.show(cse=True, format="latex")
-            zero = g.shape if latex == "0" else None
-            back = ed.parse(substituted(latex, r"\left(", r"\right)"), where=case.where, shape=zero)
-            assert_close(_evaluate(back, case.env, want), want, 1e-4, f"d/d{name}: {latex!r}")
+            if indexed or index_lines(latex):
+                got = _index_read_back(latex, case, want, g.shape)
+                assert_close(got, want, 1e-4, f"d/d{name}: {latex!r}")
+            else:
+                zero = g.shape if latex == "0" else None
+                put_back = substituted(latex, r"\left(", r"\right)")
+                back = ed.parse(put_back, where=case.where, shape=zero)
+                assert_close(_evaluate(back, case.env, want), want, 1e-4, f"d/d{name}: {latex!r}")
         if "\n" in text and g.axes:  # the same names in index notation
             index = g.show(cse=True, format="index")
             got = _index_read_back(index, case, want, g.shape)

@@ -50,3 +50,22 @@ def test_layer_norm_gradient_reads_back():
     )
     assert np.allclose(g(x=x), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(x=x), expected, atol=1e-6)
+
+
+def test_ones_to_a_power_and_log_of_one_are_constants():
+    # 1 .^ p = 1 for every real p, and log(1) = 0: no unsized ones is left in the printed form
+    # d tr(tr(A) ./ (P ./ P)) / dA = n I   (each entry of P ./ P is 1)
+    # d tr((P ./ P) .^ tr(A)) / dA = 0     (1 .^ tr(A) = 1)
+    where = "A: matrix(3, 3); P: matrix(3, 3)"
+    A, P = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    for text, numpy_f in [
+        ("tr(tr(A) ./ (P ./ P))", lambda A: np.trace(np.trace(A) / (P / P))),
+        ("tr((P ./ P) .^ tr(A))", lambda A: np.trace((P / P) ** np.trace(A))),
+    ]:
+        g = ed.diff(text, "A", where=where)
+        expected = to_layout(jacobian_fd(numpy_f, {"A": A}, "A"), 0, 2, "numerator")
+        assert "ones" not in str(g) and "log" not in str(g), str(g)
+        back = ed.parse(str(g), where=where, shape=g.shape if str(g) == "0" else None)
+        sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # a lone I: its size given
+        np.testing.assert_allclose(back(A=A, P=P, **sizes), expected, atol=1e-6)
+        np.testing.assert_allclose(g(A=A, P=P), expected, atol=1e-6)

@@ -134,3 +134,18 @@ def test_a_finite_sum_reads_back_from_its_latex():
 def test_bad_index_latex_is_a_parse_error(bad):
     with pytest.raises(ed.ParseError):
         ed.parse(bad, where="W: matrix(m, n); x: vector(n)")
+
+
+def test_a_declared_name_with_a_subscript_is_that_name_in_index_latex():
+    # d/dA of tr(A) (q + r) ./ pos_v (a row per entry: order 3, index notation) prints
+    # \left(\mathrm{pos}_{v}\right)_{b}: pos_v[b], never p o s[v] (pos_v is declared, pos not)
+    where = "A: matrix(3, 3); q: vector(3); r: vector(3); pos_v: vector(3)"
+    q, r, pos_v = rng.uniform(0.5, 1.5, size=(3, 3))
+    g = ed.diff("tr(A) ./ (q + r) ./ pos_v", "A", where=where)
+    assert r"\mathrm{pos}_{v}" in g.latex()
+    expected = to_layout(
+        jacobian_fd(lambda A: np.trace(A) / (q + r) / pos_v, {"A": W}, "A"), 1, 2, "numerator"
+    )
+    back = ed.parse(g.latex(), where=where)
+    sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # the delta[k,j]'s: 3, as A's
+    np.testing.assert_allclose(back(A=W, q=q, r=r, pos_v=pos_v, **sizes), expected, atol=1e-6)

@@ -2,7 +2,8 @@
 
 Input: nothing of its own; rule modules (``rules``, ``powers``) register their rewrites here.
 Output: ``Rule(name, kind, formula, rewrite, needs)``, the ``rule`` decorator that appends one
-to a table, and small constructors used by rewrites (``with_children``, ``zero_like``,
+to a table, and small constructors used by rewrites (``zero_like``; ``with_children``, from
+``index_ir``, re-exported here),
 ``split_coefficient``, ``scaled``...).
 Invariants:
 - A rule's ``rewrite`` returns an equal term, or None when it does not apply; it never mutates.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
-from einderiv.ir.index_ir import ONE, Term
+from einderiv.ir.index_ir import ONE, Term, with_children  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)
@@ -44,26 +45,6 @@ def rule(kind: type, formula: str, table: list[Rule], needs: tuple = ()):
         return fn
 
     return register
-
-
-def with_children(t: Term, kids: list[Term]) -> Term:
-    """``t`` with its children replaced (same order as ``index_ir.children``)."""
-    if not kids or all(a is b for a, b in zip(kids, T.children(t))):
-        return t
-    match t:
-        case T.Add():
-            return T.Add(tuple(kids))
-        case T.Prod():
-            return t.replace(factors=tuple(kids))
-        case T.Func():
-            return t.replace(arg=kids[0])
-        case T.Pow():
-            return T.Pow(kids[0], kids[1])
-        case T.MatPow() | T.Det() | T.LogDet() | T.RowFunc():
-            return t.replace(base=kids[0])
-        case T.SumOver():
-            return t.replace(body=kids[0])
-    return t
 
 
 def is_zero(t: Term) -> bool:

@@ -316,9 +316,11 @@ def logdet_of_identity(t: T.LogDet):
     return T.Num(Fraction(0)) if _is_identity(t) else None
 
 
-@rule(T.Pow, "u^1 -> u;  u^0 -> 1;  2^3 -> 8;  (u^p)^n -> u^(p n) for integer n")
+@rule(T.Pow, "u^1 -> u;  u^0 -> 1;  1^p -> 1;  2^3 -> 8;  (u^p)^n -> u^(p n) for integer n")
 def pow_simple(t: T.Pow):
     base, p = t.base, t.exponent
+    if isinstance(base, T.Ones) or base == ONE:  # 1 to every real power is 1 (ones .^ -1)
+        return base if not T.free(p) - T.free(base) else None
     if isinstance(p, T.Num):
         if p.value == 1:
             return base
@@ -350,6 +352,8 @@ def func_inverse_pair(t: T.Func):
     inner = t.arg
     if t.name == "log" and isinstance(inner, T.Func) and inner.name == "exp":
         return inner.arg
+    if t.name == "log" and (isinstance(inner, T.Ones) or inner == ONE):  # log(1) -> 0
+        return zero_like(t)
     return None
 
 

@@ -10,7 +10,8 @@ Invariants (one reading for one text, never a guess):
   ``\\delta`` and ``\\mathbf{1}``, and of a closing parenthesis;
 * a subscript of one index (``x_{a}``, ``x_a``) is an entry only in a text written in index
   notation -- one that has an entry of the kinds above -- or when ``x`` is a declared variable
-  and ``x_a`` is not; otherwise it names a variable, as ``W_1`` and ``x_a`` always have;
+  and ``x_a`` is not; otherwise it names a variable, as ``W_1`` and ``x_a`` always have (and
+  always when ``x_a`` is declared and ``x`` is not);
 * an index is a name (letters, then letters or digits); anything else in an entry's subscript
   is a ``ParseError`` at it.
 """
@@ -42,10 +43,12 @@ class Entries:
             return True
         if not _ONE_INDEX.fullmatch(script) or name == "I":
             return False
-        if self.index_text():
-            return True
         state = lexing.STATE.get(None)
         declared = state.declared if state is not None else frozenset()
+        if f"{name}_{script.strip()}" in declared and name not in declared:
+            return False  # \mathrm{pos}_{v} names the declared pos_v, in index notation too
+        if self.index_text():
+            return True
         return name in declared and f"{name}_{script.strip()}" not in declared
 
     def entry_subscript(self, at: int) -> None:

@@ -18,6 +18,8 @@ Invariants:
   A canonical term that is built on (differentiated again, its factors spliced into products
   at other depths) therefore goes through ``unbind`` (``ir/unbind.py``) first: ``simplify``
   and ``tidy`` do that.
+- A key longer than ``_LONG`` characters is a digest of its text, blind to index names, with
+  the term's free indices listed after it: keys stay short however large the tree.
 - ``key`` and ``canonical`` are memoised within one derivation only: ``scope()`` (entered by
   ``simplify``) empties the memo tables when it ends, so nothing is remembered across calls and
   the tables never keep terms alive.
@@ -26,6 +28,8 @@ Invariants:
 from __future__ import annotations
 
 import gc
+import hashlib
+import re
 from operator import not_
 
 from einderiv.ir import index_ir as T
@@ -115,8 +119,33 @@ def key(t: T.Term) -> str:
             found = f"[{key(t.base)}]^{key(t.exponent)}[{_idx(a)},{_idx(b)}]"
         else:
             found = _key(t)
+            if len(found) > _LONG:
+                found = _digest(found, t)
         _KEYS[t] = found
     return found
+
+
+_LONG = 4096  # a key longer than this is replaced by a digest (see ``_digest``)
+_MARK = re.compile("\u2039([^\u203a]*)\u203a")
+
+
+def _digest(text: str, t: T.Term) -> str:
+    """A key of bounded length for a large term (a tree can be exponentially larger than the
+    graph it is stored as, and so can its text): a 128-bit digest of the text with every
+    index written by its order of first appearance (so it is blind to index names), then the
+    free indices of ``t`` in that order, by name (so masking and ``_slots`` still see them).
+    Equal terms get equal digests; terms that differ get different ones but for a 2^-128
+    chance (BLAKE2b)."""
+    order: dict[str, int] = {}
+
+    def mark(found: re.Match) -> str:
+        return f"\u2039#{order.setdefault(found.group(1), len(order))}\u203a"
+
+    shape = _MARK.sub(mark, text)
+    digest = hashlib.blake2b(shape.encode(), digest_size=16).hexdigest()
+    free = {i.name for i in T.free(t)}
+    names = "".join(f"\u2039{name}\u203a" for name in order if name in free)
+    return f"#{digest}{{{names}}}"
 
 
 def _key(t: T.Term) -> str:

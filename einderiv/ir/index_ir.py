@@ -84,6 +84,7 @@ __all__ = [  # the node classes (re-exported from index_nodes) and the helpers b
     "rename",
     "row_bound",
     "subst_int",
+    "with_children",
 ]
 
 
@@ -133,7 +134,17 @@ _FREE = {  # free indices by node type (a dict, not a match: ``free`` is called 
 
 
 def int_names(t: Term) -> frozenset[str]:
-    """Integer symbols (``k``, summation variables) that ``t`` depends on."""
+    """Integer symbols (``k``, summation variables) that ``t`` depends on (cached on the node,
+    so a term shared along many paths is looked at once)."""
+    found = getattr(t, "_ints", None)
+    if found is None:
+        found = _int_names(t)
+        if isinstance(t, Term):
+            object.__setattr__(t, "_ints", found)
+    return found
+
+
+def _int_names(t: Term) -> frozenset[str]:
     match t:
         case Affine(names=names):
             return frozenset(names)
@@ -163,6 +174,26 @@ _CHILDREN = {  # sub-terms by node type (a dict, not a match: a hot path of ever
     RowFunc: lambda t: (t.base,),
     SumOver: lambda t: (t.body,),
 }
+
+
+def with_children(t: Term, kids: list[Term]) -> Term:
+    """``t`` with its children replaced (same order as ``index_ir.children``)."""
+    if not kids or all(a is b for a, b in zip(kids, children(t))):
+        return t
+    match t:
+        case Add():
+            return Add(tuple(kids))
+        case Prod():
+            return t.replace(factors=tuple(kids))
+        case Func():
+            return t.replace(arg=kids[0])
+        case Pow():
+            return Pow(kids[0], kids[1])
+        case MatPow() | Det() | LogDet() | RowFunc():
+            return t.replace(base=kids[0])
+        case SumOver():
+            return t.replace(body=kids[0])
+    return t
 
 
 def mentions(t: Term, var: str) -> bool:
@@ -197,7 +228,14 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
     """Rename free indices of ``t`` by ``mapping``, renaming binders that would capture.
 
     The live part of ``mapping`` is found by walking the smaller of ``mapping`` and the free
-    indices of ``t``: renaming a factor costs time proportional to the factor."""
+    indices of ``t``: renaming a factor costs time proportional to the factor. A subterm
+    shared along several paths is renamed once (what it becomes depends only on it and on
+    ``mapping``; a binder's base, renamed by a mapping without the bound indices, is a walk of
+    its own)."""
+    return _rename(t, mapping, {})
+
+
+def _rename(t: Term, mapping: dict[Index, Index], memo: dict) -> Term:
     indices = free(t)
     if len(mapping) > len(indices):
         get = mapping.get
@@ -206,6 +244,13 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
         live = {k: v for k, v in mapping.items() if k != v and k in indices}
     if not live:
         return t
+    found = memo.get(t)
+    if found is None:
+        found = memo[t] = _renamed(t, live, memo)
+    return found
+
+
+def _renamed(t: Term, live: dict[Index, Index], memo: dict) -> Term:
     match t:
         case Var(name=name, indices=indices):
             return Var(name, tuple([live.get(i, i) for i in indices]))
@@ -218,14 +263,14 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
         case Ones(index=index):
             return Ones(live[index])
         case Add(terms=terms):
-            return Add(tuple(rename(x, live) for x in terms))
+            return Add(tuple([_rename(x, live, memo) for x in terms]))
         case Prod(factors=factors, summed=summed):
             summed, factors = _avoid_capture(summed, factors, live)
-            return Prod(tuple(rename(f, live) for f in factors), summed)
+            return Prod(tuple([_rename(f, live, memo) for f in factors]), summed)
         case Func(arg=arg):
-            return t.replace(arg=rename(arg, live))
+            return t.replace(arg=_rename(arg, live, memo))
         case Pow(base=base, exponent=exponent):
-            return Pow(rename(base, live), rename(exponent, live))
+            return Pow(_rename(base, live, memo), _rename(exponent, live, memo))
         case MatPow(base=base, bound=bound, indices=indices):
             inner = {k: v for k, v in live.items() if k not in bound}
             return t.replace(
@@ -243,7 +288,7 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
                 base=rename(base, inner), indices=tuple(live.get(i, i) for i in indices)
             )
         case SumOver(body=body):
-            return t.replace(body=rename(body, live))
+            return t.replace(body=_rename(body, live, memo))
     raise TypeError(f"cannot rename in {type(t).__name__}")
 
 

@@ -38,7 +38,7 @@ class Index(Interned):
 class Term(Interned):
     """An index-level expression. Its value is a tensor over its free indices. Interned."""
 
-    __slots__ = ("_free",)
+    __slots__ = ("_free", "_ints")  # caches of index_ir.free and index_ir.int_names
 
 
 @node

@@ -49,6 +49,18 @@ def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
+def index_definition(
+    name: str, body: T.Term, axes, variables: dict | None = None, latex: bool = False
+) -> str:
+    """``t1[i,j] = <body>`` (LaTeX ``\\left(t_{1}\\right)_{i,j} = ...``): the definition of a
+    shared subexpression (``notation.index_cse``), its axes named as in the body, so the line
+    reads back with the earlier names declared."""
+    printer = _Printer(body, axes, latex=latex, variables=variables)
+    left = printer.entry(name, tuple(axes))
+    right = printer.text(body) if isinstance(body, T.Add) else printer.term(body)
+    return f"{left} = {right}"
+
+
 class _Printer:
     def __init__(self, term: T.Term, axes, latex: bool = False, variables: dict | None = None):
         self.latex = latex

@@ -12,9 +12,9 @@ squares), quoted also as ratios to the notes' median; tr(X^k) for k up to 256,
 and tr((X+A)^k) for k = 4, 8, 16; and families that grow (issue 13): the Hessian of an N-layer
 MLP sum(tanh(WN ... tanh(W1 x))), tr(A1 X A2 X ... AN X), tr(inv(X) A1 ... inv(X) AN),
 tr(X1 X2 ... XN) derived by each of its N variables in turn, norm2 nested N deep, and the Hessian
-of logsumexp(softmax(...softmax(x))) N deep (index notation: no matrix form; printed with its
-shared subterms named, ``show(cse=True)``, whose text grows linearly while the tree it stands for
-grows about 2.5x per level). For each
+of logsumexp(softmax(...softmax(x))) N deep, printed with its shared subterms named,
+``show(cse=True)`` (matrix form up to 4 deep; then index notation, whose named text grows linearly
+while the tree it stands for grows about 2.5x per level). For each
 growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
 the input plus the output text, and prints it (the aim: no family above 1.3).
 
@@ -99,7 +99,7 @@ GROWING_LONG = (8, 16, 32, 64, 128)  # chain lengths, variable counts
 GROWING_QUICK = (2, 4, 8)
 GROWING_LONG_QUICK = (8, 16, 32)
 NESTED = (5, 10, 20)
-SOFTMAX = (2, 4, 8, 16)  # nested softmax: its Hessian has no matrix form; printed with names
+SOFTMAX = (2, 4, 8, 16)  # nested softmax Hessians, printed with names (index notation from 5)
 SOFTMAX_QUICK = (2, 4, 8)
 
 

@@ -190,6 +190,8 @@ def _no_matrix_form(g) -> str:
     )
     if kronecker:
         return "the order-4 result is a Kronecker product, which matrix notation cannot write"
+    if order <= 2:  # a matrix, but its terms do not chain (or would fill too many terms)
+        return "einderiv finds no matrix form for this result (its terms do not chain as matrices)"
     return f"the result has order {order}, which matrix notation cannot write"
 
 

@@ -176,7 +176,8 @@ def test_the_mlp_hessian_is_written_with_its_jacobians():
 
 
 # Results with no matrix form (index notation) name their shared subterms too: the Hessian of
-# logsumexp(softmax^k(x)) is a graph of a few hundred nodes whose tree grows ~2.5x per level.
+# logsumexp(softmax^k(x)) is a graph of a few hundred nodes whose tree grows ~2.5x per level;
+# from k = 5 on, written out as matrices it would take more than 64 terms: index notation.
 def nested_softmax(x, depth):
     # f = logsumexp(softmax(softmax(... softmax(x))))
     for _ in range(depth):
@@ -196,7 +197,7 @@ def _read_index_lines(text: str, values: dict, where: str | None = None):
     return read_lines(ed, text, values, where, evaluate)
 
 
-@pytest.mark.parametrize("depth", [2, 3])
+@pytest.mark.parametrize("depth", [5, 6])
 @pytest.mark.parametrize("form", ["text", "latex"])
 def test_index_notation_results_name_their_shared_subterms(depth, form):
     # H = d2 f / dx dx' against the four-point second differences of numpy; in index notation
@@ -213,7 +214,7 @@ def test_index_notation_results_name_their_shared_subterms(depth, form):
 def test_a_subterm_met_under_other_index_names_is_one_name():
     # -s[a] s[j] + s[b] delta[c,j] delta[a,b,c] and the same over d: one definition t[i,j],
     # used as t[a,j] and t[d,j] (equal up to the names of its free indices)
-    h = ed.hessian(_nested_softmax_text(2), "x")
+    h = ed.hessian(_nested_softmax_text(5), "x")
     *definitions, result = h.show(cse=True, format="index").split("\n")
     matrices = [line.split("[")[0] for line in definitions if re.match(r"t\d+\[i,j\] = ", line)]
     uses = {name: set(re.findall(rf"(?<!\w){name}\[(\w+),(\w+)\]", result)) for name in matrices}
@@ -231,7 +232,25 @@ def test_index_names_keep_the_text_linear_in_the_depth():
 
 def test_cli_names_an_index_notation_result_by_default(capsys):
     # einderiv hessian prints the named form (it is much shorter) and says so
-    assert main(["hessian", _nested_softmax_text(3), "--wrt", "x"]) == 0
+    assert main(["hessian", _nested_softmax_text(5), "--wrt", "x"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("t1[i] = "), captured.out
     assert "repeated subexpressions are named (t1, t2, ...)" in captured.err
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_a_contracted_third_order_sum_is_written_out_as_matrices(depth):
+    # d2/dx2 logsumexp(softmax(u)): the derivative of the Jacobian diag(s) - s s' is a sum over
+    # three indices, contracted with vectors; term by term each is a matrix product, so the
+    # Hessian has a matrix form, and with names it reads J' (diag(s) - s s') J
+    h = ed.hessian(_nested_softmax_text(depth), "x")
+    assert h.written() is not None
+    x = np.array([0.3, -1.2, 0.8, 0.1])
+    expected = hessian_fd(lambda x: nested_softmax(x, depth), {"x": x}, "x")
+    np.testing.assert_allclose(ed.parse(str(h))(x=x), expected, atol=1e-6)
+    text = h.show(cse=True)
+    np.testing.assert_allclose(ed.parse(substituted(text))(x=x), expected, atol=1e-6)
+    definitions = dict(line.split(" = ", 1) for line in text.split("\n")[:-1])
+    assert not any(re.fullmatch(r"t\d+'?", body) for body in definitions.values()), text
+    if depth == 2:
+        assert re.search(r"(t\d+)' \(t\d+ - t\d+ t\d+'\) \1(?!\w)", text), text

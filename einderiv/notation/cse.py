@@ -78,7 +78,32 @@ def shared(
         bodies = {k: _map(v, swaps.get, {}) for k, v in bodies.items()}
         bodies[label] = best
         known.learn(label, best)
-    return _ordered(bodies, program[0], name, taken)
+    result = _without_aliases(bodies, program[0])
+    return _ordered(bodies, result, name, taken)
+
+
+def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
+    """Drop definitions that became another name (``t11 = t10``, ``t12 = t10'``: a body
+    named later as a whole), writing that name where they were used; ``bodies`` is edited."""
+    while True:
+        alias = next(
+            (
+                (label, body)
+                for label, body in bodies.items()
+                if isinstance(body, M.Name)
+                or (isinstance(body, M.Transpose) and isinstance(body.operand, M.Name))
+            ),
+            None,
+        )
+        if alias is None:
+            return result
+        label, body = alias
+        del bodies[label]
+        swaps = {M.Name(label): body}
+        memo: dict = {}
+        result = _map(result, swaps.get, memo)
+        for k, v in bodies.items():
+            bodies[k] = _map(v, swaps.get, memo)
 
 
 class _Shapes:

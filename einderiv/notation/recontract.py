@@ -48,6 +48,48 @@ def _has_pair_on(term: T.Term, ends) -> bool:
     return False
 
 
+_WRITTEN_OUT = 64  # the most terms a product over a wide sum is written out into
+
+
+def _distributed(terms) -> list[T.Term]:
+    """The terms, with each product that has a sum over more than two free indices as a factor
+    written out term by term: ``(T1 + T2)[a,i,j] v[a] -> T1[a,i,j] v[a] + T2[a,i,j] v[a]``
+    (the derivative of a Jacobian, contracted with a vector: no view holds three indices,
+    each term's factors may). At most ``_WRITTEN_OUT`` terms: beyond that, index notation."""
+    out: list[T.Term] = []
+    written = 0  # terms made by writing products out
+    for x in terms:
+        wide = _wide_sum(x)
+        if wide is None:
+            out.append(x)
+        else:
+            rest = x.factors[:wide] + x.factors[wide + 1 :]
+            around = set(x.summed).union(*map(T.free, rest))
+            parts = []
+            for sub in x.factors[wide].terms:
+                if not isinstance(sub, T.Prod):
+                    parts.append(T.Prod((*rest, sub), x.summed))
+                elif around.isdisjoint(sub.summed):  # its own sums stay its own
+                    parts.append(T.Prod(rest + sub.factors, x.summed + sub.summed))
+                else:
+                    raise NoMatrixForm
+            made = _distributed(parts)
+            out += made
+            written += len(made)
+            if written > _WRITTEN_OUT:
+                raise NoMatrixForm
+    return out
+
+
+def _wide_sum(x: T.Term) -> int | None:
+    """The position of a factor of ``x`` that is a sum over more than two free indices."""
+    if isinstance(x, T.Prod):
+        for k, f in enumerate(x.factors):
+            if type(f) is T.Add and len(T.free(f)) > 2:
+                return k
+    return None
+
+
 def recontract(term: T.Term, row, col, variables: dict) -> M.MExpr | None:
     """``term`` as a matrix expression with rows on ``row`` and columns on ``col``."""
     with scope():  # memo tables (transposes) for this call; the collector paused, as in simplify
@@ -98,7 +140,7 @@ class _Recontractor:
         if (T.free(term) - {row, col}) or (row is not None and row == col):
             raise NoMatrixForm
         terms = term.terms if isinstance(term, T.Add) else (term,)
-        signed = [self.signed_term(x, row, col) for x in terms]
+        signed = [self.signed_term(x, row, col) for x in _distributed(terms)]
         mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
         if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry
             signed = [

@@ -111,10 +111,12 @@ def derivative_json(
         out["steps"] = _steps(g)
         matrix = getattr(g, "matrix", None)
         if callable(matrix) and "[" not in wrt and matrix() is None:
-            notes.append(
-                f"the result has order {len(g.shape)}, which matrix notation cannot write; "
-                "it is shown in index notation"
+            why = (
+                "einderiv finds no matrix form for it"
+                if len(g.shape) <= 2
+                else f"the result has order {len(g.shape)}, which matrix notation cannot write"
             )
+            notes.append(f"{why}; it is shown in index notation")
         out["note"] = "\n".join(notes) or None
     return out
 

@@ -16,27 +16,28 @@ Invariants:
   one way round only is left in its chains (a chain rule's every term has ``A2 X``);
 - substituting each definition, parenthesised, for its name (last to first) gives back text of
   the same expression: the names stand for values, never for a change of meaning;
-- the cost is linear in the number of distinct subterms per name chosen (a DAG walk with counts).
+- the cost is linear in the number of distinct subterms per name chosen (a DAG walk with counts);
+- the output side (dependency order, renumbering, aliases dropped) is ``notation.cse_names``.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import is_column, transpose, transposes
+from einderiv.notation.cse_names import (
+    Shared,
+    _children,
+    _map,
+    _ordered,
+    _without_aliases,
+)
 
 _TRIVIAL = (M.Name, M.Number, M.Identity, M.Ones, M.Entry)
 _WRAPPERS = (M.Transpose, M.Inverse, M.Neg)
 _MASK = (1 << 61) - 1
-
-
-@dataclass(frozen=True)
-class Shared:
-    definitions: tuple[tuple[str, M.MExpr], ...]
-    result: M.MExpr
 
 
 def shared(
@@ -82,30 +83,6 @@ def shared(
     return _ordered(bodies, result, name, taken)
 
 
-def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
-    """Drop definitions that became another name (``t11 = t10``, ``t12 = t10'``: a body
-    named later as a whole), writing that name where they were used; ``bodies`` is edited."""
-    while True:
-        alias = next(
-            (
-                (label, body)
-                for label, body in bodies.items()
-                if isinstance(body, M.Name)
-                or (isinstance(body, M.Transpose) and isinstance(body.operand, M.Name))
-            ),
-            None,
-        )
-        if alias is None:
-            return result
-        label, body = alias
-        del bodies[label]
-        swaps = {M.Name(label): body}
-        memo: dict = {}
-        result = _map(result, swaps.get, memo)
-        for k, v in bodies.items():
-            bodies[k] = _map(v, swaps.get, memo)
-
-
 class _Shapes:
     """What is known of names: which are symmetric, which column vectors (for transposing)."""
 
@@ -122,20 +99,10 @@ class _Shapes:
             self.symmetric.add(label)
 
 
-def _children(e: M.MExpr) -> list[M.MExpr]:
-    out = []
-    for field_name in e._init:
-        value = getattr(e, field_name)
-        if isinstance(value, M.MExpr):
-            out.append(value)
-        elif isinstance(value, tuple):
-            out.extend(v for v in value if isinstance(v, M.MExpr))
-    return out
-
-
-def _trivial(e: M.MExpr) -> bool:
+def _trivial(e: M.MExpr, constant: dict | None = None) -> bool:
     """A name, a number, ``I``, ``ones``, a commutation matrix, or one of them transposed,
-    inverted, negated or times a number (``0.5 I``, ``-2 X'``): a name would not be shorter."""
+    inverted, negated or times a number (``0.5 I``, ``-2 X'``): a name would not be shorter.
+    ``constant``: ``_constant`` of the subterms, when already known."""
     while True:
         if isinstance(e, _WRAPPERS):
             e = e.operand
@@ -145,7 +112,10 @@ def _trivial(e: M.MExpr) -> bool:
             e = e.left
         else:
             break
-    return isinstance(e, _TRIVIAL) or _constant(e)
+    if isinstance(e, _TRIVIAL):
+        return True
+    known = constant.get(e) if constant is not None else None
+    return _constant(e) if known is None else known
 
 
 def _constant(e: M.MExpr) -> bool:
@@ -157,6 +127,20 @@ def _constant(e: M.MExpr) -> bool:
         return True
     kids = _children(e)
     return bool(kids) and not isinstance(e, M.Name) and all(_constant(c) for c in kids)
+
+
+def _constants(order: list[M.MExpr]) -> dict:
+    """``_constant`` of every node of ``order`` (children first), each looked at once."""
+    found: dict = {}
+    for e in order:
+        if isinstance(e, M.Call) and e.fn == "commutation":
+            found[e] = all(isinstance(a, (M.Number, M.Name)) for a in e.args)
+        elif isinstance(e, (M.Number, M.Identity, M.Ones)):
+            found[e] = True
+        else:
+            kids = _children(e)
+            found[e] = bool(kids) and not isinstance(e, M.Name) and all(found[c] for c in kids)
+    return found
 
 
 def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | None] | None:
@@ -186,12 +170,15 @@ def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | Non
     for node in reversed(order):  # parents first: a child occurs as often as its parents say
         for c in _children(node):
             count[c] += count[node]
-    partner = _transposes(order, size, flip)
+    constant = _constants(order)
+    partner = _transposes(order, size, flip, constant)
 
     def seen_times(n):
         return count[n] + (count[partner[n]] if n in partner else 0)
 
-    candidates = [n for n in order if seen_times(n) >= 2 and not _trivial(n) and size[n] >= 3]
+    candidates = [
+        n for n in order if seen_times(n) >= 2 and size[n] >= 3 and not _trivial(n, constant)
+    ]
     best = max(candidates, key=lambda n: size[n], default=None)
     if best is None:
         return None
@@ -202,7 +189,7 @@ def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | Non
     return best, other
 
 
-def _transposes(order: list[M.MExpr], size: dict, flip) -> dict:
+def _transposes(order: list[M.MExpr], size: dict, flip, constant: dict) -> dict:
     """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
     the same leaves and operations but for products' order and transposes, so only nodes whose
     such signature (a sum of hashes, linear to compute) another node shares are transposed and
@@ -218,7 +205,7 @@ def _transposes(order: list[M.MExpr], size: dict, flip) -> dict:
         sig[node] = (own + sum(sig[c] for c in _children(node))) & _MASK
     groups: dict = {}
     for n in order:
-        if size[n] >= 3 and not _trivial(n):
+        if size[n] >= 3 and not _trivial(n, constant):
             groups.setdefault(sig[n], []).append(n)
     partner: dict = {}
     memo: dict = {}
@@ -324,70 +311,3 @@ def _left(e: M.MExpr, memo: dict) -> M.MExpr:
         return _left_product([_left(y, memo) for y in _factors(x)])
 
     return _map(e, chain, memo)
-
-
-def _map(e: M.MExpr, fn, memo: dict) -> M.MExpr:
-    """``e`` with every subterm ``x`` for which ``fn(x)`` is not None replaced by it."""
-    if e in memo:
-        return memo[e]
-    made = fn(e)
-    if made is None:
-        changes = {}
-        for field_name in e._init:
-            value = getattr(e, field_name)
-            if isinstance(value, M.MExpr):
-                got = _map(value, fn, memo)
-                if got is not value:
-                    changes[field_name] = got
-            elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
-                got = tuple(_map(v, fn, memo) if isinstance(v, M.MExpr) else v for v in value)
-                if any(x is not y for x, y in zip(got, value)):
-                    changes[field_name] = got
-        made = e.replace(**changes) if changes else e
-    memo[e] = made
-    return made
-
-
-def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:
-    """Definitions in dependency order, renumbered t1, t2, ... in the order they are printed."""
-    order: list[str] = []
-    placed: set[str] = set()
-
-    def place(label: str) -> None:
-        if label in placed:
-            return
-        placed.add(label)
-        for used in _names(bodies[label]) & bodies.keys():
-            place(used)
-        order.append(label)
-
-    for label in sorted(bodies, key=lambda x: int("".join(c for c in x if c.isdigit()) or 0)):
-        place(label)
-    fresh, k = {}, 0
-    for label in order:
-        k += 1
-        while name(k) in taken:
-            k += 1
-        fresh[label] = name(k)
-    renames = {M.Name(a): M.Name(b) for a, b in fresh.items()}
-    definitions = tuple((fresh[lab], _rename(bodies[lab], renames)) for lab in order)
-    return Shared(definitions, _rename(result, renames))
-
-
-def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
-    return _map(e, renames.get, {})
-
-
-def _names(e: M.MExpr) -> set[str]:
-    found: set[str] = set()
-    seen: set = set()
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, M.Name):
-            found.add(node.name)
-        stack.extend(_children(node))
-    return found

@@ -1,0 +1,123 @@
+"""The names of shared subexpressions, once chosen (``notation.cse``): the output side.
+
+Input: the chosen definitions (label -> body, matrix IR with labels as ``Name`` nodes) and the
+result written with them.
+Output: ``Shared``: the definitions in dependency order, renumbered t1, t2, ... in the order
+they are printed, and the result.
+Invariants: a definition whose body became another name (``t11 = t10``, or its transpose) is
+dropped and that name written where it was used; renaming maps every node once (``_map``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from einderiv.ir import matrix_ir as M
+
+
+@dataclass(frozen=True)
+class Shared:
+    definitions: tuple[tuple[str, M.MExpr], ...]
+    result: M.MExpr
+
+
+def _children(e: M.MExpr) -> list[M.MExpr]:
+    out = []
+    for field_name in e._init:
+        value = getattr(e, field_name)
+        if isinstance(value, M.MExpr):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(v for v in value if isinstance(v, M.MExpr))
+    return out
+
+
+def _map(e: M.MExpr, fn, memo: dict) -> M.MExpr:
+    """``e`` with every subterm ``x`` for which ``fn(x)`` is not None replaced by it."""
+    if e in memo:
+        return memo[e]
+    made = fn(e)
+    if made is None:
+        changes = {}
+        for field_name in e._init:
+            value = getattr(e, field_name)
+            if isinstance(value, M.MExpr):
+                got = _map(value, fn, memo)
+                if got is not value:
+                    changes[field_name] = got
+            elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
+                got = tuple(_map(v, fn, memo) if isinstance(v, M.MExpr) else v for v in value)
+                if any(x is not y for x, y in zip(got, value)):
+                    changes[field_name] = got
+        made = e.replace(**changes) if changes else e
+    memo[e] = made
+    return made
+
+
+def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
+    """Drop definitions that became another name (``t11 = t10``, ``t12 = t10'``: a body
+    named later as a whole), writing that name where they were used; ``bodies`` is edited."""
+    while True:
+        alias = next(
+            (
+                (label, body)
+                for label, body in bodies.items()
+                if isinstance(body, M.Name)
+                or (isinstance(body, M.Transpose) and isinstance(body.operand, M.Name))
+            ),
+            None,
+        )
+        if alias is None:
+            return result
+        label, body = alias
+        del bodies[label]
+        swaps = {M.Name(label): body}
+        memo: dict = {}
+        result = _map(result, swaps.get, memo)
+        for k, v in bodies.items():
+            bodies[k] = _map(v, swaps.get, memo)
+
+
+def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:
+    """Definitions in dependency order, renumbered t1, t2, ... in the order they are printed."""
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(label: str) -> None:
+        if label in placed:
+            return
+        placed.add(label)
+        for used in _names(bodies[label]) & bodies.keys():
+            place(used)
+        order.append(label)
+
+    for label in sorted(bodies, key=lambda x: int("".join(c for c in x if c.isdigit()) or 0)):
+        place(label)
+    fresh, k = {}, 0
+    for label in order:
+        k += 1
+        while name(k) in taken:
+            k += 1
+        fresh[label] = name(k)
+    renames = {M.Name(a): M.Name(b) for a, b in fresh.items()}
+    definitions = tuple((fresh[lab], _rename(bodies[lab], renames)) for lab in order)
+    return Shared(definitions, _rename(result, renames))
+
+
+def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
+    return _map(e, renames.get, {})
+
+
+def _names(e: M.MExpr) -> set[str]:
+    found: set[str] = set()
+    seen: set = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, M.Name):
+            found.add(node.name)
+        stack.extend(_children(node))
+    return found

@@ -125,7 +125,7 @@ def key(t: T.Term) -> str:
     return found
 
 
-_LONG = 4096  # a key longer than this is replaced by a digest (see ``_digest``)
+_LONG = 32768  # a key longer than this is replaced by a digest (see ``_digest``)
 _MARK = re.compile("\u2039([^\u203a]*)\u203a")
 
 

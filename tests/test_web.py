@@ -22,6 +22,7 @@ import pytest
 import einderiv as ed
 from einderiv.web import results
 from einderiv.web.server import MAX_CHARS, make_server
+from tests.named_forms import substituted
 
 TIME_LIMIT = 2.0
 RNG = np.random.default_rng(16)
@@ -110,6 +111,18 @@ def test_diff_trace_quadratic_is_numerically_right(server):
     status, numerator, _ = diff(server, "tr(X' A X)", "X")
     assert status == 200
     np.testing.assert_allclose(value_of(numerator["text"], X=X, A=A), expected.T, atol=1e-6)
+
+
+def test_diff_names_shared_subexpressions(server):
+    # d/dx sum(tanh(W2 tanh(W1 x))): the "named" form writes tanh(W1 x) once (t1); put back,
+    # the same values as central differences of numpy
+    status, answer, _ = diff(server, "sum(tanh(W2 tanh(W1 x)))", "x", layout="denominator")
+    assert status == 200, answer
+    assert answer["named"].startswith("t1 = tanh(W1 x)\n"), answer["named"]
+    W1, W2, x = RNG.standard_normal((3, 3)), RNG.standard_normal((3, 3)), RNG.standard_normal(3)
+    expected = fd_gradient(lambda v: np.sum(np.tanh(W2 @ np.tanh(W1 @ v))), x)
+    got = value_of(substituted(answer["named"]), W1=W1, W2=W2, x=x)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
 def test_diff_logistic_regression_by_w(server):

@@ -202,6 +202,8 @@ def test_typing_updates_the_result_and_the_address(base_url, browser):
     assert "layout=denominator" in browser.js("return location.search")
     browser.click('button[data-form="python"]')
     assert "def grad(A, x):" in browser.text("form")
+    browser.click('button[data-form="named"]')  # nothing repeated: the text itself
+    assert browser.text("form") == "(A + A') x"
     browser.click('button[data-form="text"]')
 
     browser.click('#examples button[data-expr="log|X|"]')

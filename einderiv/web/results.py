@@ -4,8 +4,9 @@ Input: the request's text fields (``expr``, ``wrt``, ``where``, ``layout``, and 
 check), as given by a user. Output: a dict that ``json.dumps`` writes without loss:
 ``derivative_json`` is the command line's ``--json`` object for one derivative or Hessian
 (``expr``, ``wrt``, ``layout``, ``shape``, ``text``, ``latex``, ``index``; with ``extras=True``
-also ``einsum``, ``python``, ``steps`` and ``note`` -- einderiv's notes, such as ``x'Ax`` read
-as a product -- for the web page), and ``check_json`` is the verdict on a claim (``expr``,
+also ``einsum``, ``python``, ``steps``, ``named`` -- shared subexpressions named, as
+``show(cse=True)`` -- and ``note`` -- einderiv's notes, such as ``x'Ax`` read as a product --
+for the web page), and ``check_json`` is the verdict on a claim (``expr``,
 ``wrt``, ``layout``, ``ok``, ``verdict``, ``expected``, ``reason``, ``counterexample``, ...).
 
 Invariants: only the public API (``import einderiv as ed``) is used; user text is handed to
@@ -109,6 +110,8 @@ def derivative_json(
         out["python"], why = _extra(lambda: ed.codegen(g, name="grad"))
         notes += [f"Python form: {why}"] if why else []
         out["steps"] = _steps(g)
+        out["named"], why = _extra(lambda: g.show(cse=True))  # t1 = tanh(W1 x), ..., result
+        notes += [f"named form: {why}"] if why else []
         matrix = getattr(g, "matrix", None)
         if callable(matrix) and "[" not in wrt and matrix() is None:
             why = (

@@ -161,7 +161,16 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
 def _shown(args: argparse.Namespace, g) -> str:
     """The result in text, latex or index form; with shared subexpressions named when --cse
     asks, or by default when naming them at least halves the text (said in a note)."""
-    plain = str(g) if args.format == "text" else getattr(g, args.format)()
+    try:
+        plain = str(g) if args.format == "text" else getattr(g, args.format)()
+    except ed.EinderivError as error:  # too long to write whole: with names, unless --no-cse
+        if args.cse is False or not hasattr(g, "show"):
+            raise
+        named = g.show(cse=True, format=args.format)
+        if not args.cse:
+            whole = str(error).split(";")[0]  # written out whole, ... a tree of N nodes ...
+            args.notes.append(f"repeated subexpressions are named (t1, t2, ...): {whole}")
+        return named
     if args.cse is False or (args.cse is None and len(plain) < 80) or not hasattr(g, "show"):
         return plain
     named = g.show(cse=True, format=args.format)

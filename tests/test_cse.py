@@ -254,3 +254,20 @@ def test_a_contracted_third_order_sum_is_written_out_as_matrices(depth):
     assert not any(re.fullmatch(r"t\d+'?", body) for body in definitions.values()), text
     if depth == 2:
         assert re.search(r"(t\d+)' \(t\d+ - t\d+ t\d+'\) \1(?!\w)", text), text
+
+
+def test_a_result_too_long_to_write_whole_is_refused_with_the_way_out(capsys):
+    # 12 deep, the Hessian is a graph of ~1,000 nodes and a tree of ~3 million: str() says so
+    # at once (no hang) and names show(cse=True), which writes it in a few thousand characters
+    h = ed.hessian(_nested_softmax_text(12), "x")
+    with pytest.raises(ed.EinderivError, match=r"show\(cse=True\)"):
+        str(h)
+    with pytest.raises(ed.EinderivError, match="tree of"):
+        h.latex()
+    assert len(h.show(cse=True)) < 10_000
+    # the command line prints the named form, and says why; --no-cse is a clear error
+    assert main(["hessian", _nested_softmax_text(12), "--wrt", "x"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("t1[i] = ") and "would be a tree of" in captured.err
+    assert main(["hessian", _nested_softmax_text(12), "--wrt", "x", "--no-cse"]) != 0
+    assert "--cse" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.algebra import affine_tree
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import recontract
+from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
@@ -38,6 +39,7 @@ def _sum_names():
 def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
     if isinstance(term, T.Zero):  # zero prints as 0 (parse("0", shape=...) reads it back)
         return "0"
+    printable(term)
     printer = _Printer(term, axes, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
@@ -45,6 +47,7 @@ def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
 def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
     if isinstance(term, T.Zero):
         return "0"
+    printable(term)
     printer = _Printer(term, axes, latex=True, variables=variables)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 

@@ -1,0 +1,47 @@
+"""How much text a term writes out: the guard of printing whole (``notation.printing``).
+
+Input: an index-IR term, stored as a graph (shared subterms once).
+Output: ``written_size``, the number of nodes of the term as a tree (what printing it whole
+writes out); ``printable``, which raises an ``EinderivError`` naming the way out (names for shared
+subexpressions, ``show(cse=True)``) when that is more than ``MAX_WRITTEN``.
+Invariants: linear in the size of the graph (a walk with a size per node), never recursive.
+"""
+
+from __future__ import annotations
+
+from einderiv.errors import EinderivError
+from einderiv.ir import index_ir as T
+
+MAX_WRITTEN = 2_000_000  # the most nodes a term written out whole may have (~20 MB of text)
+
+
+def written_size(term: T.Term) -> int:
+    """The number of nodes of ``term`` as a tree -- what printing it whole writes out -- counted
+    on the graph it is stored as (each shared subterm once)."""
+    size: dict = {}
+    stack = [term]
+    while stack:
+        node = stack[-1]
+        if node in size:
+            stack.pop()
+            continue
+        kids = T.children(node)
+        missing = [c for c in kids if c not in size]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        size[node] = 1 + sum(size[c] for c in kids)
+    return size[term]
+
+
+def printable(term: T.Term) -> None:
+    """Refuse, with the way out, a term whose text would be astronomically long (a Hessian of
+    nested softmax, 16 deep, is a graph of 2,000 nodes and a tree of 64 million)."""
+    size = written_size(term)
+    if size > MAX_WRITTEN:
+        raise EinderivError(
+            f"written out whole, this result would be a tree of {size:,} nodes (more than "
+            f"{MAX_WRITTEN:,}); print it with its shared subexpressions named: "
+            "g.show(cse=True), --cse on the command line"
+        )

@@ -13,7 +13,13 @@ from einderiv.api import LAYOUTS, Expr, diff, hessian, parse
 from einderiv.check.audit import audit
 from einderiv.check.identity import check_identity
 from einderiv.check.verdict import CheckResult, check
-from einderiv.errors import EinderivError, EvaluationError, ParseError, ShapeError
+from einderiv.errors import (
+    EinderivError,
+    EvaluationError,
+    ParseError,
+    ShapeError,
+    TooLongToWrite,
+)
 from einderiv.gradients import codegen, read_differential, value_and_grad
 
 __version__ = "0.1.0"
@@ -26,6 +32,7 @@ __all__ = [
     "Expr",
     "ParseError",
     "ShapeError",
+    "TooLongToWrite",
     "audit",
     "check",
     "check_identity",

@@ -163,7 +163,7 @@ def _shown(args: argparse.Namespace, g) -> str:
     asks, or by default when naming them at least halves the text (said in a note)."""
     try:
         plain = str(g) if args.format == "text" else getattr(g, args.format)()
-    except ed.EinderivError as error:  # too long to write whole: with names, unless --no-cse
+    except ed.TooLongToWrite as error:  # too long to write whole: named, unless --no-cse
         if args.cse is False or not hasattr(g, "show"):
             raise
         named = g.show(cse=True, format=args.format)

@@ -57,6 +57,11 @@ class ShapeError(EinderivError):
     """Shapes or kinds that do not fit. Names the sub-expression and the dimensions."""
 
 
+class TooLongToWrite(EinderivError):
+    """A result whose text, written out whole, would be astronomically long (``str`` of a term
+    stored as a small graph of a huge tree); ``show(cse=True)`` writes it with names."""
+
+
 class EvaluationError(EinderivError):
     """Arrays passed for evaluation that disagree with the expression or with each other."""
 

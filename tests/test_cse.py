@@ -6,6 +6,7 @@ that parses to values equal to finite differences of plain numpy; in index notat
 definition is evaluated in turn and passed to the next as a variable.
 """
 
+import json
 import re
 
 import numpy as np
@@ -271,3 +272,11 @@ def test_a_result_too_long_to_write_whole_is_refused_with_the_way_out(capsys):
     assert captured.out.startswith("t1[i] = ") and "would be a tree of" in captured.err
     assert main(["hessian", _nested_softmax_text(12), "--wrt", "x", "--no-cse"]) != 0
     assert "--cse" in capsys.readouterr().err
+    # --json: the forms named, and the note says why (ed.TooLongToWrite is what str raised)
+    assert main(["hessian", _nested_softmax_text(12), "--wrt", "x", "--json"]) == 0
+    captured = capsys.readouterr()
+    answer = json.loads(captured.out)
+    assert answer["text"].startswith("t1[i] = ") and answer["index"] == answer["text"]
+    assert answer["latex"].startswith(r"\left(t_{1}\right)_{i} = ")
+    assert "would be a tree of" in captured.err
+    assert issubclass(ed.TooLongToWrite, ed.EinderivError)

@@ -2,14 +2,14 @@
 
 Input: an index-IR term, stored as a graph (shared subterms once).
 Output: ``written_size``, the number of nodes of the term as a tree (what printing it whole
-writes out); ``printable``, which raises an ``EinderivError`` naming the way out (names for shared
+writes out); ``printable``, which raises ``TooLongToWrite`` (an ``EinderivError``) naming the way out (names for shared
 subexpressions, ``show(cse=True)``) when that is more than ``MAX_WRITTEN``.
 Invariants: linear in the size of the graph (a walk with a size per node), never recursive.
 """
 
 from __future__ import annotations
 
-from einderiv.errors import EinderivError
+from einderiv.errors import TooLongToWrite
 from einderiv.ir import index_ir as T
 
 MAX_WRITTEN = 2_000_000  # the most nodes a term written out whole may have (~20 MB of text)
@@ -40,7 +40,7 @@ def printable(term: T.Term) -> None:
     nested softmax, 16 deep, is a graph of 2,000 nodes and a tree of 64 million)."""
     size = written_size(term)
     if size > MAX_WRITTEN:
-        raise EinderivError(
+        raise TooLongToWrite(
             f"written out whole, this result would be a tree of {size:,} nodes (more than "
             f"{MAX_WRITTEN:,}); print it with its shared subexpressions named: "
             "g.show(cse=True), --cse on the command line"

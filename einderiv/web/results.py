@@ -90,6 +90,11 @@ def derivative_json(
     expr, wrt, where, layout = _fields(expr, wrt, where, layout)
     build = ed.hessian if hessian else ed.diff
     g, found = _noting(lambda: build(expr, wrt, where=where, layout=layout))
+    try:
+        written = {"text": str(g), "latex": g.latex(), "index": g.index()}
+    except ed.TooLongToWrite as error:  # a tree too large to write whole: named, and said so
+        written = {key: g.show(cse=True, format=key) for key in ("text", "latex", "index")}
+        found.append(f"{str(error).split(';')[0]}: its shared subexpressions are named")
     if notes is not None:
         notes.extend(found)
     notes = list(found)
@@ -98,9 +103,7 @@ def derivative_json(
         "wrt": wrt,
         "layout": layout,
         "shape": [d if isinstance(d, (int, str)) else str(d) for d in g.shape],
-        "text": str(g),
-        "latex": g.latex(),
-        "index": g.index(),
+        **written,
     }
     for key, form in (forms or {}).items():
         out[key] = str(form(g)).rstrip("\n")

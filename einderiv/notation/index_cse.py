@@ -6,23 +6,24 @@ Output: ``IndexShared``: definitions ``(name, body, axes)`` in dependency order 
 index-IR term over ``axes``, its free indices -- and the result term, in which every named
 subterm is an entry ``Var(name, indices)`` of a new variable.
 Invariants:
-- Two occurrences are the same subexpression when they are equal up to the names of their free
-  indices (``s[a] s[j] - s[a] delta[a,j]`` and ``s[d] s[j] - s[d] delta[d,j]``): a class is
-  found by renaming the free indices to placeholders in each order and taking the canonical
-  form (``canon``), which is a hash-consed node, so classes are compared by identity. A cheap
-  hash blind to index names (``_shape``) sends to that comparison only terms that may match.
+- Two occurrences are the same subexpression when one is the other with its indices renamed
+  one-to-one (``s[a] s[j] - s[a] delta[a,j]`` and ``s[d] s[j] - s[d] delta[d,j]``): a walk of
+  both in step builds the renaming (``_Same``; the terms of sums and factors of products paired
+  by a hash blind to index names, ``_shape``, which also picks the pairs worth walking). A walk
+  that finds no renaming keeps them apart: that costs length, never meaning.
 - A class is named when the text printed with the names would hold it at least twice: classes
   are taken from the largest down (a subterm is smaller than what holds it), each occurrence
   counted as often as the printed tree repeats it, and a named class's body counted once. So
   the printed text is linear in the size of the term as a graph, even where the tree it
   stands for is exponentially larger (Hessians of nested softmax).
 - Not named: leaves, powers and dets of a variable (``(X^-1)[a,b]``), a number times one of
-  those, a function of one of those (``softmax(x)[a]``, ``sin((S^-1)[a,b])``), a subterm over more than three indices or over a size of pairs (``m*n``,
-  which no declaration writes), one over an index whose size only its uses fix (``ones[i] w``:
-  a definition is read on its own). Nothing inside a binder's base (a row function, a matrix
-  power, det, a finite sum) is named: those print in matrix notation or bind an integer.
-- Substituting each body for its name's entries gives back the term (equal values): the
-  entries' index order is the one that maps the body's placeholders onto that occurrence.
+  those, a function of one of those (``softmax(x)[a]``, ``sin((S^-1)[a,b])``), a subterm over
+  more than three indices or over a size of pairs (``m*n``, which no declaration writes), one
+  over an index whose size only its uses fix (``ones[i] w``: a definition is read on its own).
+  Nothing inside a binder's base (a row function, a matrix power, det, a finite sum) is named:
+  those print in matrix notation or bind an integer.
+- Substituting each body for its name's entries gives back the term (equal values): an entry's
+  indices are the renaming's images of the body's free indices, in the body's order.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Input: an index-IR term, stored as a graph (shared subterms once).
 Output: ``written_size``, the number of nodes of the term as a tree (what printing it whole
-writes out); ``printable``, which raises ``TooLongToWrite`` (an ``EinderivError``) naming the way out (names for shared
-subexpressions, ``show(cse=True)``) when that is more than ``MAX_WRITTEN``.
+writes out); ``printable``, which raises ``TooLongToWrite`` (an ``EinderivError``) naming the
+way out (names for shared subexpressions, ``show(cse=True)``) when that is more than
+``MAX_WRITTEN``.
 Invariants: linear in the size of the graph (a walk with a size per node), never recursive.
 """
 

@@ -12,6 +12,7 @@ from einderiv.calculus.rewriting import Rule, rule
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, memo_table
 from einderiv.ir.index_ir import Term
+from einderiv.ir.signature import blind_hash
 
 RULES: list[Rule] = []
 
@@ -111,31 +112,11 @@ def _base_key(f: Term):
     return "expr" if isinstance(f, (T.Add, T.Prod)) else None
 
 
-_SHAPES = memo_table()
-
-
-def _shape(t: Term) -> int:
-    """A hash blind to index names, equal for terms equal up to renaming (memoised): two sums
-    or products of different shapes are not one matrix, whatever their canonical forms."""
-    found = _SHAPES.get(t)
-    if found is None:
-        kind = type(t)
-        if kind is T.Var:
-            found = hash((t.name, len(t.indices)))
-        elif isinstance(t, T.LEAVES):
-            found = hash((kind.__name__, t) if kind in (T.Num, T.Size, T.Affine) else kind)
-        else:
-            kids = sorted(map(_shape, T.children(t)))
-            found = hash((kind.__name__, getattr(t, "name", None), tuple(kids)))
-        _SHAPES[t] = found
-    return found
-
-
 def _merge_pair(left: Term, right: Term, c: T.Index) -> Term | None:
     key = _base_key(left)
     if key is None or key != _base_key(right):
         return None
-    if key == "expr" and type(left) is type(right) and _shape(left) != _shape(right):
+    if key == "expr" and type(left) is type(right) and blind_hash(left) != blind_hash(right):
         return None  # (a power's base against a sum or product is left to the views)
     a = (
         next((i for i in T.free(left) if i != c), None)

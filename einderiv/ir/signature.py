@@ -1,7 +1,8 @@
 """Signatures: cheap hashes that terms with equal canonical forms share.
 
 Input: an index-IR term (a product, typically a term of a sum). Output: ``signature(t)``, a
-tuple of ints; ``signature(t, refined=True)``, a finer one.
+tuple of ints; ``signature(t, refined=True)``, a finer one; ``blind_hash(t)``, an int blind to
+every index name.
 Invariants:
 - Equal canonical forms have equal signatures (both kinds): a signature is a summary of the
   product as a graph (factors joined by summed indices), blind to the names of summed indices
@@ -20,6 +21,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.canon import memo_table
 
 _OWN = memo_table()  # a product -> its factors' descriptions (both signatures use them)
+_BLIND = memo_table()  # a term -> its hash blind to index names
 
 
 def signature(t: T.Term, refined: bool = False) -> tuple:
@@ -118,3 +120,23 @@ def _describe(f: T.Term, summed: frozenset) -> tuple:
         return (kind.__name__, f)
     indices = T.free(f)
     return (kind.__name__, indices - summed, len(indices & summed))
+
+
+def blind_hash(t: T.Term) -> int:
+    """A hash of ``t`` blind to the names of all its indices, free and summed: equal for terms
+    equal up to a renaming of their indices (a necessary condition, as signatures are). Linear
+    in the size of ``t`` as a graph (memoised within one derivation)."""
+    found = _BLIND.get(t)
+    if found is None:
+        kind = type(t)
+        if kind is T.Var:
+            found = hash((t.name, tuple(i.dim for i in t.indices)))
+        elif isinstance(t, T.LEAVES):
+            found = hash((kind.__name__, t) if kind in (T.Num, T.Size, T.Affine) else kind)
+        else:
+            kids = [blind_hash(c) for c in T.children(t)]
+            if kind is T.Add or kind is T.Prod:
+                kids.sort()
+            found = hash((kind.__name__, getattr(t, "name", None), tuple(kids)))
+        _BLIND[t] = found
+    return found

@@ -9,7 +9,7 @@ Invariants:
 - Two occurrences are the same subexpression when one is the other with its indices renamed
   one-to-one (``s[a] s[j] - s[a] delta[a,j]`` and ``s[d] s[j] - s[d] delta[d,j]``): a walk of
   both in step builds the renaming (``_Same``; the terms of sums and factors of products paired
-  by a hash blind to index names, ``_shape``, which also picks the pairs worth walking). A walk
+  by a hash blind to index names, ``signature.blind_hash``, which also picks the pairs worth walking). A walk
   that finds no renaming keeps them apart: that costs length, never meaning.
 - A class is named when the text printed with the names would hold it at least twice: classes
   are taken from the largest down (a subterm is smaller than what holds it), each occurrence
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import scope
 from einderiv.ir.node import is_compound
+from einderiv.ir.signature import blind_hash
+from einderiv.notation.written import tree_sizes
 
 _BINDERS = (T.MatPow, T.Det, T.LogDet, T.RowFunc, T.SumOver)  # atoms here: their bases not named
 _MAX_FREE = 3
@@ -62,22 +64,13 @@ def index_shared(term: T.Term, taken: set[str], label: str = "t{}") -> IndexShar
 
 def _walk(term: T.Term) -> tuple[list[T.Term], dict]:
     """The nodes of ``term`` outside binder bases, each once, every node after all that hold
-    it (decreasing tree size: a subterm's tree is smaller than its holder's)."""
-    size: dict = {}
-    stack = [term]
-    while stack:
-        node = stack[-1]
-        if node in size:
-            stack.pop()
-            continue
-        kids = () if isinstance(node, _BINDERS) else T.children(node)
-        missing = [c for c in kids if c not in size]
-        if missing:
-            stack.extend(missing)
-            continue
-        stack.pop()
-        size[node] = 1 + sum(size[c] for c in kids)
+    it (decreasing tree size: a subterm's tree is smaller than its holder's), and the sizes."""
+    size = tree_sizes(term, _outside_binders)
     return sorted(size, key=size.__getitem__, reverse=True), size
+
+
+def _outside_binders(t: T.Term) -> tuple[T.Term, ...]:
+    return () if isinstance(t, _BINDERS) else T.children(t)
 
 
 def _nameable(t: T.Term) -> bool:
@@ -145,13 +138,12 @@ class _Classes:
 
     def __init__(self):
         self.by_shape: dict = {}  # name-blind hash -> [(class, representative, its order)]
-        self.shapes: dict = {}
         self.count = 0
 
     def place(self, t: T.Term) -> tuple[int, tuple[T.Index, ...]]:
         """(class, order): ``t`` is its class's representative with the representative's
         free indices, in its order, renamed to ``order``."""
-        known = self.by_shape.setdefault(self._shape(t), [])
+        known = self.by_shape.setdefault(blind_hash(t), [])
         for cls, first, first_order in known:
             renaming = self._renaming(first, t)
             if renaming is not None:
@@ -166,28 +158,11 @@ class _Classes:
         to free), found by walking both in step; None when the walk finds none (the terms may
         still be equal with their sums' terms or factors in another order: then they are
         not named as one, which costs length, never meaning)."""
-        walk = _Same(self._shape)
+        walk = _Same(blind_hash)
         if not walk.run(a, b):
             return None
         mapped = {walk.forward.get(i) for i in T.free(a)}
         return walk.forward if mapped == set(T.free(b)) else None
-
-    def _shape(self, t: T.Term) -> int:
-        """A hash equal for terms equal up to index names (memoised per node)."""
-        found = self.shapes.get(t)
-        if found is None:
-            kind = type(t)
-            if kind is T.Var:
-                found = hash((t.name, tuple(i.dim for i in t.indices)))
-            elif isinstance(t, T.LEAVES):
-                found = hash((kind.__name__, t) if kind in (T.Num, T.Size, T.Affine) else kind)
-            else:
-                kids = [self._shape(c) for c in T.children(t)]
-                if kind in (T.Add, T.Prod):
-                    kids.sort()
-                found = hash((kind.__name__, getattr(t, "name", None), tuple(kids)))
-            self.shapes[t] = found
-        return found
 
 
 class _Same:

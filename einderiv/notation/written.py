@@ -1,10 +1,10 @@
 """How much text a term writes out: the guard of printing whole (``notation.printing``).
 
 Input: an index-IR term, stored as a graph (shared subterms once).
-Output: ``written_size``, the number of nodes of the term as a tree (what printing it whole
-writes out); ``printable``, which raises ``TooLongToWrite`` (an ``EinderivError``) naming the
-way out (names for shared subexpressions, ``show(cse=True)``) when that is more than
-``MAX_WRITTEN``.
+Output: ``tree_sizes``, every node's number of nodes as a tree; ``written_size``, the term's
+(what printing it whole writes out); ``printable``, which raises ``TooLongToWrite`` (an
+``EinderivError``) naming the way out (names for shared subexpressions, ``show(cse=True)``)
+when that is more than ``MAX_WRITTEN``.
 Invariants: linear in the size of the graph (a walk with a size per node), never recursive.
 """
 
@@ -16,9 +16,9 @@ from einderiv.ir import index_ir as T
 MAX_WRITTEN = 2_000_000  # the most nodes a term written out whole may have (~20 MB of text)
 
 
-def written_size(term: T.Term) -> int:
-    """The number of nodes of ``term`` as a tree -- what printing it whole writes out -- counted
-    on the graph it is stored as (each shared subterm once)."""
+def tree_sizes(term: T.Term, children=T.children) -> dict:
+    """Every node of ``term`` (reached through ``children``) -> its number of nodes as a tree,
+    counted on the graph it is stored as: each shared subterm is looked at once."""
     size: dict = {}
     stack = [term]
     while stack:
@@ -26,14 +26,19 @@ def written_size(term: T.Term) -> int:
         if node in size:
             stack.pop()
             continue
-        kids = T.children(node)
+        kids = children(node)
         missing = [c for c in kids if c not in size]
         if missing:
             stack.extend(missing)
             continue
         stack.pop()
         size[node] = 1 + sum(size[c] for c in kids)
-    return size[term]
+    return size
+
+
+def written_size(term: T.Term) -> int:
+    """The number of nodes of ``term`` as a tree: what printing it whole writes out."""
+    return tree_sizes(term)[term]
 
 
 def printable(term: T.Term) -> None:

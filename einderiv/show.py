@@ -38,9 +38,10 @@ def show(g, cse: bool = False, format: str = "text") -> str:
     plain = {"text": str, "latex": type(g).latex, "index": type(g).index}[format]
     if not cse:
         return plain(g)
-    parts = named(g)
+    matrix = g.written()  # re-contracted once: None for index notation
+    parts = named(g, matrix)
     if parts is None:
-        indexed = _index_named(g, latex=format == "latex") if g.written() is None else None
+        indexed = _index_named(g, latex=format == "latex") if matrix is None else None
         return plain(g) if indexed is None else indexed
     if format == "text":
         lines = [f"{k} = {M.show(v)}" for k, v in parts.definitions]
@@ -58,10 +59,9 @@ def show(g, cse: bool = False, format: str = "text") -> str:
         return plain(g)
 
 
-def named(g) -> Shared | None:
-    """The shared subexpressions of what ``str(g)`` writes (its matrix form, or its indexed
-    Kronecker form), or None (none repeated, or index notation)."""
-    matrix = g.written()
+def named(g, matrix: M.MExpr | None) -> Shared | None:
+    """The shared subexpressions of what ``str(g)`` writes, ``matrix`` (``g.written()``: its
+    matrix form, or its indexed Kronecker form), or None (none repeated, or index notation)."""
     if matrix is None:
         return None
     kinds = {name: info.kind for name, info in g.variables.items()}

@@ -311,16 +311,9 @@ def _choose(term: T.Term, order: list[T.Term], size: dict) -> tuple[dict, dict]:
 
 
 def _substituted(term, order, members, chosen, taken, label) -> IndexShared:
-    """The result and the bodies with each named class's occurrences made entries."""
+    """The result and the bodies with each named class's occurrences made entries; names are
+    given smallest first, so a body (which holds only smaller classes) finds its names given."""
     names: dict[int, str] = {}
-    k = 0
-    for node in reversed(order):  # smallest first: a body names only smaller classes
-        cls = members.get(node, (None,))[0]
-        if cls in chosen and chosen[cls] is node:
-            k += 1
-            while label.format(k) in taken:
-                k += 1
-            names[cls] = label.format(k)
     memo: dict = {}
 
     def sub(t: T.Term, top: bool = False) -> T.Term:
@@ -339,8 +332,13 @@ def _substituted(term, order, members, chosen, taken, label) -> IndexShared:
         return found
 
     definitions = []
-    for node in reversed(order):
+    k = 0
+    for node in reversed(order):  # smallest first
         entry = members.get(node)
         if entry is not None and chosen.get(entry[0]) is node:
+            k += 1
+            while label.format(k) in taken:
+                k += 1
+            names[entry[0]] = label.format(k)
             definitions.append(Definition(names[entry[0]], sub(node, top=True), entry[1]))
     return IndexShared(tuple(definitions), sub(term))

@@ -280,3 +280,82 @@ def test_a_result_too_long_to_write_whole_is_refused_with_the_way_out(capsys):
     assert answer["latex"].startswith(r"\left(t_{1}\right)_{i} = ")
     assert "would be a tree of" in captured.err
     assert issubclass(ed.TooLongToWrite, ed.EinderivError)
+
+
+def _softmax_hessian_text(depth: int) -> str:
+    return "logsumexp(" + "softmax(" * depth + "x" + ")" * (depth + 1)
+
+
+def _expanded(named: str) -> tuple[frozenset, str]:
+    """The definitions of a named form, each with the earlier ones put back, and the result:
+    what the names stand for, whatever their numbers."""
+    *lines, result = named.split("\n")
+    bodies: dict = {}
+    for line in lines:
+        label, body = line.split(" = ", 1)
+        for earlier, text in bodies.items():
+            body = re.sub(rf"\b{earlier}\b", f"({text})", body)
+        bodies[label] = body
+    for earlier, text in reversed(list(bodies.items())):
+        result = re.sub(rf"\b{earlier}\b", f"({text})", result)
+    return frozenset(bodies.values()), result
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("hessian", _softmax_hessian_text(2)),
+        ("hessian", _softmax_hessian_text(3)),
+        ("hessian", _softmax_hessian_text(4)),
+        ("hessian", "sum(tanh(W4 tanh(W3 tanh(W2 tanh(W1 x)))))"),
+        ("diff", "exp(A X B) + exp(B' X' A') + sin(A X B) .* exp(A X B)"),
+    ],
+)
+def test_names_chosen_several_per_round_are_those_of_one_per_round(case, monkeypatch):
+    # a round of the naming counts once and names what naming one subterm at a time (counting
+    # again after each) would name: the same definitions and result as one name per round
+    kind, text = case
+    wrt = "X" if kind == "diff" else "x"
+    g = getattr(ed, kind)(text, wrt)
+    several = g.show(cse=True)
+    from einderiv.notation import cse
+
+    one_per_round = cse._most_repeated
+    monkeypatch.setattr(cse, "_most_repeated", lambda *a: one_per_round(*a)[:1])
+    one = getattr(ed, kind)(text, wrt).show(cse=True)
+    assert several.count("\n") >= 2 and several.count("\n") == one.count("\n")
+    assert _expanded(several) == _expanded(one)
+
+
+def test_named_form_is_the_same_in_every_run():
+    # the numbering of definitions does not depend on Python's string hashing (it did: a set
+    # of names decided which definition was placed first), so two runs print the same text
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; warnings.simplefilter('ignore'); import einderiv as ed; "
+        f"print(ed.hessian({_softmax_hessian_text(3)!r}, 'x').show(cse=True))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(runs) == 1
+    (named,) = runs
+    assert named.count("\n") > 5
+
+    # and it means the Hessian: against second differences of plain numpy
+    def f(x):
+        for _ in range(3):
+            x = np.exp(x - x.max()) / np.exp(x - x.max()).sum()
+        return np.log(np.sum(np.exp(x)))
+
+    back = ed.parse(substituted(named.strip()))
+    np.testing.assert_allclose(back(x=x0), hessian_fd(f, {"x": x0}, "x"), atol=1e-5)

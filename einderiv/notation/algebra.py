@@ -258,11 +258,23 @@ def is_one(e: M.MExpr) -> bool:
 # Transposes
 
 
-def transpose(e: M.MExpr, symmetric=frozenset(), vectors=frozenset()) -> M.MExpr:
-    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables)."""
+def transpose(
+    e: M.MExpr, symmetric=frozenset(), vectors=frozenset(), memo: dict | None = None
+) -> M.MExpr:
+    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables).
+    ``memo``: node -> its transpose, for a caller that transposes many subterms of one graph
+    (each shared subterm then transposed once) with ``symmetric`` and ``vectors`` fixed."""
+    if memo is None:
+        return _transpose(e, symmetric, vectors, None)
+    found = memo.get(e)
+    if found is None:
+        found = memo[e] = _transpose(e, symmetric, vectors, memo)
+    return found
 
+
+def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
     def t(x: M.MExpr) -> M.MExpr:
-        return transpose(x, symmetric, vectors)
+        return transpose(x, symmetric, vectors, memo)
 
     match e:
         case M.Name(name=name) if name in symmetric:

@@ -16,7 +16,8 @@ Invariants:
   one way round only is left in its chains (a chain rule's every term has ``A2 X``);
 - substituting each definition, parenthesised, for its name (last to first) gives back text of
   the same expression: the names stand for values, never for a change of meaning;
-- the cost is linear in the number of distinct subterms per name chosen (a DAG walk with counts);
+- the cost is one DAG walk with counts per round, and a round names every subterm that naming
+  one at a time would name next without counting again (`_most_repeated`);
 - the output side (dependency order, renumbering, aliases dropped) is ``notation.cse_names``.
 """
 
@@ -55,42 +56,57 @@ def shared(
     counter = 0
     known = _Shapes(set(symmetric), set(vectors))
     while True:
-        found = _most_repeated(program + list(bodies.values()), known.flip)
-        if found is None:  # J' D J: group the pair J (and J') inside their chains, then name it
+        picks = _most_repeated(program + list(bodies.values()), known)
+        if not picks:  # J' D J: group the pair J (and J') inside their chains, then name it
             swaps = _regroup(program + list(bodies.values()), known.flip)
             if not swaps:
                 break
             memo: dict = {}
             program = [_map(x, swaps.get, memo) for x in program]
             bodies = {k: _map(v, swaps.get, memo) for k, v in bodies.items()}
-            found = _most_repeated(program + list(bodies.values()), known.flip)
-            if found is None:  # (cannot happen: the pair now occurs twice as a subterm)
+            picks = _most_repeated(program + list(bodies.values()), known)
+            if not picks:  # (cannot happen: the pair now occurs twice as a subterm)
                 break
-        best, flipped = found
-        counter += 1
-        label = name(counter)
-        while label in taken:
+        swaps = {}
+        labelled = []
+        for best, flipped in picks:  # largest first, as if named one per round
             counter += 1
             label = name(counter)
-        swaps = {best: M.Name(label)}
-        if flipped is not None:  # its transpose, written out (B' A' for A B), is t1'
-            swaps[flipped] = M.Transpose(M.Name(label))
-        program = [_map(x, swaps.get, {}) for x in program]
-        bodies = {k: _map(v, swaps.get, {}) for k, v in bodies.items()}
-        bodies[label] = best
-        known.learn(label, best)
+            while label in taken:
+                counter += 1
+                label = name(counter)
+            swaps[best] = M.Name(label)
+            if flipped is not None:  # its transpose, written out (B' A' for A B), is t1'
+                swaps[flipped] = M.Transpose(M.Name(label))
+            labelled.append((label, best))
+        memo = {}
+        program = [_map(x, swaps.get, memo) for x in program]
+        bodies = {k: _map(v, swaps.get, memo) for k, v in bodies.items()}
+        for label, best in labelled:  # a subterm named in this round holds the later ones
+            bodies[label] = _inner(best, swaps)
+            known.learn(label, best)
     result = _without_aliases(bodies, program[0])
     return _ordered(bodies, result, name, taken)
 
 
+def _inner(e: M.MExpr, swaps: dict) -> M.MExpr:
+    """``e`` with ``swaps`` made inside it, but not of ``e`` itself (the body of its name)."""
+    return _map(e, lambda x: None if x is e else swaps.get(x), {})
+
+
 class _Shapes:
-    """What is known of names: which are symmetric, which column vectors (for transposing)."""
+    """What is known of names: which are symmetric, which column vectors (for transposing).
+
+    Transposes are memoised for the whole naming: what is known of a name is learnt when it is
+    chosen, before any subterm holding it is transposed, and never changes."""
 
     def __init__(self, symmetric: set[str], vectors: set[str]):
         self.symmetric, self.vectors = symmetric, vectors
+        self.flips: dict = {}
+        self.lefts: dict = {}  # ``_left``'s memo (a function of the subterm alone)
 
     def flip(self, e: M.MExpr) -> M.MExpr:
-        return transpose(e, self.symmetric, self.vectors)
+        return transpose(e, self.symmetric, self.vectors, self.flips)
 
     def learn(self, label: str, body: M.MExpr) -> None:
         if is_column(body, self.vectors):
@@ -143,10 +159,21 @@ def _constants(order: list[M.MExpr]) -> dict:
     return found
 
 
-def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | None] | None:
-    """The largest non-trivial subterm occurring at least twice in the program's text, itself
-    or as its transpose written out (``t5 W2'`` and ``W2 t5``), and that transpose (or None).
-    Of such a pair, the one written more often is named; the other is its transpose."""
+def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr, M.MExpr | None]]:
+    """The subterms to name next, each with its transpose written out (or None): first the
+    largest non-trivial subterm occurring at least twice in the program's text, itself or as
+    its transpose written out (``t5 W2'`` and ``W2 t5``; of such a pair, the one written more
+    often is named, the other is its transpose); empty when there is none.
+
+    Then, in the same round, what naming one at a time and counting again after each would
+    pick next, known without counting again: naming a subterm written c times leaves one copy
+    of its text, so what is inside it loses c - 1 times its multiplicity there, and nothing
+    else changes (counts, sizes, transposes), unless it is written transposed too
+    (``(X B)'`` becomes ``t1'``, which may now be the transpose written out of another
+    subterm: counted again). A candidate with a transpose partner ends the round too (naming a
+    pair can make two subterms equal: ``A + B' X'`` and ``A + (X B)'`` both become
+    ``A + t1'``). So a round costs one count of the program plus a walk of each subterm named,
+    and the names chosen are those of one round per name."""
     order: list[M.MExpr] = []  # distinct subterms, children before parents
     seen: set = set()
     for root in program:
@@ -171,7 +198,7 @@ def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | Non
         for c in _children(node):
             count[c] += count[node]
     constant = _constants(order)
-    partner = _transposes(order, size, flip, constant)
+    partner = _transposes(order, size, known, constant)
 
     def seen_times(n):
         return count[n] + (count[partner[n]] if n in partner else 0)
@@ -179,17 +206,54 @@ def _most_repeated(program: list[M.MExpr], flip) -> tuple[M.MExpr, M.MExpr | Non
     candidates = [
         n for n in order if seen_times(n) >= 2 and size[n] >= 3 and not _trivial(n, constant)
     ]
-    best = max(candidates, key=lambda n: size[n], default=None)
-    if best is None:
-        return None
+    if not candidates:
+        return []
+    ranked = sorted(candidates, key=lambda n: -size[n])  # stable: ties in ``order``, as max()
+    best = ranked[0]
     other = partner.get(best)
     # name the one written more often; as often: the one with fewer transposes, A X B
     if other is not None and (count[other], -transposes(other)) > (count[best], -transposes(best)):
         best, other = other, best
-    return best, other
+    picks = [(best, other)]
+    for n in ranked[1:]:
+        last = picks[-1][0]
+        if picks[-1][1] is not None or M.Transpose(last) in count:
+            break  # count again: a named pair, or a subterm written transposed too
+        for inner, times in _multiplicities(last).items():  # its copies are now one
+            count[inner] -= (count[last] - 1) * times
+        if seen_times(n) < 2:
+            continue
+        if n in partner:
+            break
+        picks.append((n, None))
+    return picks
 
 
-def _transposes(order: list[M.MExpr], size: dict, flip, constant: dict) -> dict:
+def _multiplicities(e: M.MExpr) -> dict:
+    """How many times each proper subterm of ``e`` is written in the text of ``e``."""
+    order: list[M.MExpr] = []  # children before parents, as in ``_most_repeated``
+    seen: set = set()
+    stack = [(e, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node))
+    times: dict = dict.fromkeys(order, 0)
+    times[e] = 1
+    for node in reversed(order):
+        for c in _children(node):
+            times[c] += times[node]
+    del times[e]
+    return times
+
+
+def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict) -> dict:
     """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
     the same leaves and operations but for products' order and transposes, so only nodes whose
     such signature (a sum of hashes, linear to compute) another node shares are transposed and
@@ -208,11 +272,11 @@ def _transposes(order: list[M.MExpr], size: dict, flip, constant: dict) -> dict:
         if size[n] >= 3 and not _trivial(n, constant):
             groups.setdefault(sig[n], []).append(n)
     partner: dict = {}
-    memo: dict = {}
+    memo = known.lefts
     for group in (g for g in groups.values() if len(g) > 1):
         written = {_left(n, memo): n for n in group}  # products compared left-associated
         for node in group:
-            other = written.get(_left(flip(node), memo))
+            other = written.get(_left(known.flip(node), memo))
             if other is None or other == node:
                 continue
             if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)

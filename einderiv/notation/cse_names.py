@@ -83,15 +83,18 @@ def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:
     order: list[str] = []
     placed: set[str] = set()
 
+    def number(label: str) -> int:
+        return int("".join(c for c in label if c.isdigit()) or 0)
+
     def place(label: str) -> None:
         if label in placed:
             return
         placed.add(label)
-        for used in _names(bodies[label]) & bodies.keys():
-            place(used)
+        for used in sorted(_names(bodies[label]) & bodies.keys(), key=number):  # (a set: sorted,
+            place(used)  # so that the numbering is the same in every run)
         order.append(label)
 
-    for label in sorted(bodies, key=lambda x: int("".join(c for c in x if c.isdigit()) or 0)):
+    for label in sorted(bodies, key=number):
         place(label)
     fresh, k = {}, 0
     for label in order:

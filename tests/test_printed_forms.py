@@ -59,6 +59,16 @@ CASES = [
     ("x x'", "x", lambda x: np.outer(x, x), None),
     ("tr(X .^ 3)", "X", lambda X: np.trace(X**3), "3 diag(diag(X) .^ 2)"),
     ("log(x' x) + 2 .^ t", "t", lambda x, t: np.log(x @ x) + 2**t, None),
+    # tr(A X) = tr(X' A'), diag(A X) = diag(X' A') as vectors: the form with fewer transposes
+    # d exp(tr(A X)) / dX = exp(tr(A X)) A  (numerator layout)
+    ("exp(tr(A X))", "X", lambda A, X: np.exp(np.trace(A @ X)), "exp(tr(X A)) A"),
+    # d sum(exp(diag(W' W X))) / dX: diag(W' W X) is written without transposes of the product
+    (
+        "sum(exp(diag(W' W X)))",
+        "X",
+        lambda W, X: np.sum(np.exp(np.diag(W.T @ W @ X))),
+        "diag(exp(diag(W' W X))) W' W",
+    ),
     # A ones + W' ones: the two ones have different sizes (n, m), so no (A + W') ones
     ("(A x + W' z) / t", "t", lambda A, x, W, z, t: (A @ x + W.T @ z) / t, None),
     ("(A ones + W' ones) / t", "t", lambda A, W, t: (A.sum(1) + W.T.sum(1)) / t, None),

@@ -274,14 +274,19 @@ def _multiply(a: View, b: View, index, rc) -> View:
         raise NoMatrixForm
     chain = a.chain + b.chain
     row, col = a.row, b.col
-    if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i]: a diagonal
-        return View((M.Call(DIAG.name, (product(chain, 0, rc.vectors),)),), row, None)
+    if row is not None and row == col:  # sum_a A[a,i] B[a,i] = diag(A' B)[i] = diag(B' A)[i]
+        square = product(_fewer_transposes(chain, rc), 0, rc.vectors)  # (so tr(X B), not tr(B' X'))
+        return View((M.Call(DIAG.name, (square,)),), row, None)
     if row is None and col is None:  # an inner product: keep the orientation with fewer '
-        flipped = tuple(rc.transpose(x) for x in reversed(chain))
-        if chain_transposes(flipped) < chain_transposes(chain):
-            chain = flipped
-        return View((product(chain, 0, rc.vectors),), None, None)
+        return View((product(_fewer_transposes(chain, rc), 0, rc.vectors),), None, None)
     return View(chain, row, col)
+
+
+def _fewer_transposes(chain: tuple, rc) -> tuple:
+    """The chain of a product or of its transpose, whichever writes fewer transposes (the
+    chain if as many): for a value the same for both (a diagonal, a trace, an inner product)."""
+    flipped = tuple(rc.transpose(x) for x in reversed(chain))
+    return flipped if chain_transposes(flipped) < chain_transposes(chain) else chain
 
 
 def _combine_one(board: Board, rc) -> bool:

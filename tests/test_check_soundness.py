@@ -230,3 +230,49 @@ def test_scalar_powers_in_exact_arithmetic(factor):
     r = ed.check(text, "a", claim=claim, where=where)
     assert r.verdict != "right", str(r)
     assert ed.check(text, "a", claim=g, where=where).verdict == "right"
+
+
+_TANH_WHERE = "x: vector(2); S: symmetric(2); p: vector(2); s: scalar; A: matrix(1, 2)"
+_TANH = "tanh(A S / (s .* 2)) * (p .^ 1.5 + x / 3 + ones)"
+
+
+def _tanh_case(A, S, s, p, x):
+    return np.tanh(A @ S / (2 * s)) @ (p**1.5 + x / 3 + 1)
+
+
+@pytest.mark.parametrize("wrt", ["s", "A", "x", "p"])
+def test_functions_of_a_product_inside_a_canonical_term(wrt):
+    # a sub-term of a canonical term, tanh(A[i,b] S[b,%0.0]) with %0.0 bound further out, is an
+    # unknown of exact arithmetic keyed by its canonical form: the canonical names of its own
+    # sum captured the free %0.0 (a crash in check, and a wrong key); and tanh(A S) is one
+    # unknown whichever way round the claim writes the symmetric S
+    rng = np.random.default_rng(3)
+    S = rng.normal(size=(2, 2))
+    args = {
+        "A": rng.normal(size=(1, 2)),
+        "S": S + S.T,
+        "s": 0.8,
+        "p": rng.uniform(0.5, 1.5, 2),
+        "x": rng.normal(size=2),
+    }
+    g = str(ed.diff(_TANH, wrt, where=_TANH_WHERE))
+    truth = numerator_fd(_tanh_case, args, wrt)
+    back = ed.parse(g, where=_TANH_WHERE)
+    value = back(**{k: args[k] for k in back.variables})
+    np.testing.assert_allclose(np.reshape(value, truth.shape), truth, rtol=1e-6, atol=1e-8)
+    assert ed.check(_TANH, wrt, claim=g, where=_TANH_WHERE).verdict == "right"
+    for wrong in (f"1.0000001 * ({g})", f"(1 + 1e-9 * norm2({wrt})^2) * ({g})"):
+        assert ed.check(_TANH, wrt, claim=wrong, where=_TANH_WHERE).verdict != "right"
+
+
+@pytest.mark.parametrize(
+    "expr", ["tanh(A S) x", "tanh(x' S) x", "sum(exp(S x))", "log(det(S)) + tanh(x' S x)"]
+)
+def test_a_symmetric_variable_inside_a_function_is_proved(expr):
+    # the printed derivative writes S[i,a] where the claim, read back, has S[a,i]: equal for a
+    # symmetric S, so the engine's own answer is right (it was undecided), and a wrong one not
+    where = "x: vector(n); S: symmetric(n); A: matrix(m, n)"
+    for wrt in ("x", "S"):
+        g = str(ed.diff(expr, wrt, where=where))
+        assert ed.check(expr, wrt, claim=g, where=where).verdict == "right", (expr, wrt, g)
+        assert ed.check(expr, wrt, claim=f"2 * ({g})", where=where).verdict == "wrong"

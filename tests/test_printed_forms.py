@@ -139,3 +139,28 @@ def test_a_size_only_a_rectangular_matrix_has_is_measured_on_it():
     assert "tr(I)" not in str(g), str(g)
     back = ed.parse(str(g), where=where, shape=g.shape)
     np.testing.assert_allclose(back(B=B, p=p), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("wrt", ["s", "U"])
+def test_a_sum_over_ones_inside_a_function_keeps_its_size(wrt):
+    # sqrt(P ./ P) = sqrt(1[a] 1[j]): the sum over a of sqrt(1[a] 1[j]) 1[a] printed with the
+    # ones inside the function fixed the size of a by nothing (reading back failed); now
+    # f(s 1[a]) -> f(s) 1[a] and sqrt(1) -> 1, so the sum is a size: d/ds = -3 sigmoid(det(2W))
+    where = "s: scalar; U: matrix(3, 3); P: matrix(3, 3); W: matrix(1, 1)"
+    text = "sigmoid(det(2 W)) (-(s - U) * sqrt(P ./ P))"
+    rng = np.random.default_rng(5)
+    args = {"s": 0.3, "U": rng.normal(size=(3, 3)), "P": rng.uniform(1, 2, (3, 3))}
+    args["W"] = np.array([[0.4]])
+
+    def f(s, U, P, W):
+        return 1 / (1 + np.exp(-np.linalg.det(2 * W))) * (-(s - U) @ np.sqrt(P / P))
+
+    jac = jacobian_fd(f, args, wrt)
+    expected = to_layout(jac, 2, np.ndim(args[wrt]), "numerator")
+    g = ed.diff(text, wrt, where=where)
+    for printed in (g.index(), str(g)):
+        assert "sqrt" not in printed, printed
+        back = ed.parse(printed, where=where)
+        sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # ones ones': sized by the call
+        got = back(**{k: args[k] for k in back.variables}, **sizes)
+        np.testing.assert_allclose(np.broadcast_to(got, expected.shape), expected, atol=1e-6)

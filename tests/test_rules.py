@@ -47,6 +47,8 @@ R = T.affine(0, {"r": 1})
 # One example per rewrite rule, on which that rule fires.
 EXAMPLES = {
     "pow_broadcast": T.Pow(T.Prod((T.Var("s"), T.Ones(i))), T.Num(Fraction(-1, 2))),
+    # sqrt(s 1[i]) -> sqrt(s) 1[i]
+    "func_broadcast": T.Func("sqrt", T.Prod((T.Var("s"), T.Ones(i)))),
     "prod_sigmoid": T.Prod(
         (
             T.Func("exp", T.Var("x", (i,))),

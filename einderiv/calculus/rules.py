@@ -347,16 +347,6 @@ def pow_broadcast(t: T.Pow):
     return T.Prod((T.Pow(inner, t.exponent), *ones))
 
 
-@rule(T.Func, "log(exp(u)) -> u  (for every real u; exp(log(u)) = u only for u > 0: not a rule)")
-def func_inverse_pair(t: T.Func):
-    inner = t.arg
-    if t.name == "log" and isinstance(inner, T.Func) and inner.name == "exp":
-        return inner.arg
-    if t.name == "log" and (isinstance(inner, T.Ones) or inner == ONE):  # log(1) -> 0
-        return zero_like(t)
-    return None
-
-
 @rule(
     T.SumOver,
     "sum_{r<n} c -> n c;  sum_r (u + v) -> sum_r u + sum_r v;  sum_{r<0} u -> 0",

@@ -28,7 +28,8 @@ import itertools
 from einderiv.calculus.rewriting import with_children
 from einderiv.calculus.simplify import simplify
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import canonical, key, scope
+from einderiv.ir.canon import key, scope
+from einderiv.ir.unbind import comparable
 
 __all__ = ["orient"]
 
@@ -87,7 +88,7 @@ class _Orienter:
                 if flip:
                     made[k] = _swapped(made[k])
             variant = T.Prod(tuple(made), t.summed) if isinstance(t, T.Prod) else made[0]
-            form = canonical(variant)
+            form = comparable(variant)  # (a sub-term of a canonical term: not canonical())
             k = (self.summed_first(form), key(form))
             if best_key is None or k < best_key:
                 best, best_key = variant, k

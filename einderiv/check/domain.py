@@ -24,6 +24,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
 from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 
 __all__ = ["DOMAINS", "Condition", "conditions", "restricted", "uncovered"]
@@ -109,10 +110,7 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    form = canonical(t)
-    order = sorted(T.free(form), key=lambda i: key(form).find(f"\u2039{i.name}\u203a"))
-    renamed = T.rename(form, {i: T.Index(f"#{k}", i.dim) for k, i in enumerate(order)})
-    return Condition(kind, key(canonical(renamed)), _show(t), frozenset(_variables(t)))
+    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)))
 
 
 def _matrix_condition(kind: str, t) -> Condition:

@@ -31,8 +31,8 @@ import numpy as np
 
 from einderiv.backend.emit import pair_array
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import canonical, key
 from einderiv.ir.node import dim_size
+from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
 
@@ -116,12 +116,9 @@ class _Evaluator:
         tensor over its free indices, the same for every occurrence of the same function."""
         if self.atoms is None:
             raise NotRational(type(t).__name__)
-        form = canonical(t)
-        text = key(form)
-        order = tuple(sorted(T.free(form), key=lambda i: text.find(f"\u2039{i.name}\u203a")))
-        renamed = T.rename(form, {i: T.Index(f"#{k}", i.dim) for k, i in enumerate(order)})
+        form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
-        name = (key(canonical(renamed)), ints)
+        name = (form, ints)
         shape = tuple(self.size(i.dim) for i in order)
         if name not in self.atoms:
             rng = self.atoms["rng"]  # the caller's generator

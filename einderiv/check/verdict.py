@@ -31,6 +31,7 @@ import numpy as np
 
 from einderiv.api import Expr, parse
 from einderiv.calculus.simplify import simplify
+from einderiv.calculus.symmetry import orient
 from einderiv.check import exact as X
 from einderiv.check.claims import read_claim
 from einderiv.check.diagnose import (
@@ -290,10 +291,16 @@ class _Judge(Sampler):
         if term is None:
             return False  # sizes the claim leaves open: only the probes can decide
         try:
-            claim = canonical(simplify(term))
+            claim = canonical(self.oriented(simplify(term)))
         except EinderivError:
             return False
-        return claim == canonical(self.expected.term)
+        return claim == canonical(self.oriented(self.expected.term))
+
+    def oriented(self, term: T.Term) -> T.Term:
+        """``term`` with symmetric variables' entries in one orientation, as derivatives are:
+        equal on the domain, and ``tanh(A S)`` then one unknown in exact arithmetic, not two."""
+        symmetric = frozenset(n for n, v in self.f.variables.items() if v.kind == "symmetric")
+        return orient(term, symmetric)
 
     def missing_conditions(self) -> list:
         """Conditions the claim needs that the expression and the derivative do not impose."""
@@ -318,6 +325,10 @@ class _Judge(Sampler):
         claim = self.renamed_claim()
         want = self.expected.term
         if claim is None or T.free(claim) != T.free(want):
+            return None
+        try:
+            claim, want = self.oriented(simplify(claim)), self.oriented(want)
+        except EinderivError:
             return None
         opaque = not (X.is_rational(claim) and X.is_rational(want))
         self.exact_method = EXACT + (", other functions as unknowns" if opaque else "")

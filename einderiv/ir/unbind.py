@@ -20,7 +20,7 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.ir import index_ir as T
-from einderiv.ir.canon import memo_table
+from einderiv.ir.canon import canonical, key, memo_table
 
 _NAMES = memo_table()  # node -> whether it mentions a canonical binder name
 
@@ -28,6 +28,36 @@ _NAMES = memo_table()  # node -> whether it mentions a canonical binder name
 def unbind(t: T.Term) -> T.Term:
     """``t`` with every summed index and summation variable named ``%...`` renamed fresh."""
     return _Unbinder().run(t)
+
+
+def comparable(t: T.Term) -> T.Term:
+    """The canonical form of any term, a sub-term of a canonical term included, for comparing
+    and keying only: its free indices named ``%...`` (bound further out) are renamed
+    ``#%...``, so the canonical names given to its own binders capture none of them, and its
+    binders are unbound first. Two terms get equal forms exactly when they are equal with
+    the same free indices."""
+    hidden = {i: T.Index(f"#{i.name}", i.dim) for i in T.free(t) if i.name.startswith("%")}
+    return canonical(unbind(T.rename(t, hidden) if hidden else t))
+
+
+def subterm_key(t: T.Term) -> tuple[str, tuple[T.Index, ...]]:
+    """The key of ``t`` blind to the names of its free indices, and its free indices in the
+    order that key writes them: terms equal up to a renaming of free indices get equal keys
+    (``exp(A[i,b] x[b])`` and ``exp(A[j,c] x[c])``), other terms different ones.
+
+    For any term, in particular a sub-term of a canonical term, whose free indices can be
+    canonical names (``%0.0``, bound further out) and whose own binders can be too: its free
+    indices are first renamed to names no binder has, then its binders unbound, so canonical
+    naming captures nothing (``tanh(A[i,b] S[b,%0.0])`` is not ``tanh(A[i,%0.0] S[%0.0,%0.0])``).
+    """
+    free = sorted(T.free(t), key=lambda i: i.name)
+    hidden = {i: T.Index(f"#h{k}", i.dim) for k, i in enumerate(free)}
+    original = {h: i for i, h in hidden.items()}
+    form = canonical(unbind(T.rename(t, hidden)))
+    text = key(form)
+    order = sorted(T.free(form), key=lambda i: text.find(f"\u2039{i.name}\u203a"))
+    by_position = {h: T.Index(f"#{k}", h.dim) for k, h in enumerate(order)}
+    return key(canonical(unbind(T.rename(form, by_position)))), tuple(original[h] for h in order)
 
 
 def _canonical_name(name: str) -> bool:

@@ -1,0 +1,61 @@
+"""Rules for elementwise functions (``index_ir.Func``: exp, log, sqrt, tanh, ... of the registry).
+
+Input: one ``Func`` node. Output: an equal term, or None when the rule does not apply.
+Invariants: ``RULES`` is data like ``rules.RULES`` (``simplify`` runs all tables); a function's
+value at 1 is read from the registry's numpy implementation, and folded only when it is
+exactly 0 or 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from einderiv.calculus.rewriting import Rule, rule, zero_like
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import ONE, ZERO
+from einderiv.ir.ops import ELEMENTWISE
+
+RULES: list[Rule] = []
+
+
+@rule(T.Func, "f(s 1[a]) -> f(s) 1[a]  (an elementwise function of a broadcast scalar)", RULES)
+def func_broadcast(t: T.Func):
+    """So that a sum over ``a`` sees the ``1[a]`` (``sum_a sqrt(1[a] 1[j]) -> n sqrt(1) 1[j]``):
+    inside the function, its size would be fixed by nothing in the printed form."""
+    arg = t.arg
+    if isinstance(arg, T.Ones):
+        ones, rest = (arg,), ()
+    elif isinstance(arg, T.Prod) and not arg.summed:
+        ones = tuple(f for f in arg.factors if isinstance(f, T.Ones))
+        rest = tuple(f for f in arg.factors if not isinstance(f, T.Ones))
+        if not ones or any(T.free(f) for f in rest):
+            return None
+    else:
+        return None
+    inner = ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)
+    return T.Prod((t.replace(arg=inner), *ones))
+
+
+@rule(
+    T.Func,
+    "log(exp(u)) -> u  (for every real u; exp(log(u)) = u only for u > 0: not a rule);"
+    "  log(1) -> 0;  sqrt(1) -> 1",
+    RULES,
+)
+def func_inverse_pair(t: T.Func):
+    inner = t.arg
+    if t.name == "log" and isinstance(inner, T.Func) and inner.name == "exp":
+        return inner.arg
+    if t.name == "log" and isinstance(inner, T.Ones):  # log(1[a]) -> 0
+        return zero_like(t)
+    if inner == ONE and t.name in _AT_ONE:  # log(1) -> 0, sqrt(1) -> 1
+        return _AT_ONE[t.name]
+    return None
+
+
+# f(1) for the registry's functions whose value at 1 is exactly 0 or 1 (log, sqrt, abs, ...)
+_AT_ONE = {
+    name: ZERO if value == 0 else ONE
+    for name, record in ELEMENTWISE.items()
+    if (value := float(record.numpy(np.array(1.0)))) in (0.0, 1.0)
+}

@@ -69,6 +69,9 @@ CASES = [
         lambda W, X: np.sum(np.exp(np.diag(W.T @ W @ X))),
         "diag(exp(diag(W' W X))) W' W",
     ),
+    # det(I + A^0) = det(2 I) = 2^n: printed with a size (2^tr(A .^ 0)), not det(2 I) whose I
+    # no array sizes
+    ("x' x / det(I + A^0)", "x", lambda x, A: x @ x / 2.0**n, None),
     # A ones + W' ones: the two ones have different sizes (n, m), so no (A + W') ones
     ("(A x + W' z) / t", "t", lambda A, x, W, z, t: (A @ x + W.T @ z) / t, None),
     ("(A ones + W' ones) / t", "t", lambda A, W, t: (A.sum(1) + W.T.sum(1)) / t, None),

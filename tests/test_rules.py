@@ -99,6 +99,10 @@ EXAMPLES = {
     "delta_diagonal": T.Prod((T.Delta(i, i), T.Var("x", (i,)))),
     "det_of_identity": T.Prod((T.Det(T.Delta(p, q), (p, q)), T.Var("x", (i,)))),
     "logdet_of_identity": T.Add((T.LogDet(T.Delta(p, q), (p, q)), T.Var("s", ()))),
+    # det(2 I) x[i] -> 2^n x[i]
+    "det_of_scaled_identity": T.Prod(
+        (T.Det(T.Prod((T.Num(Fraction(2)), T.Delta(p, q))), (p, q)), T.Var("x", (i,)))
+    ),
     "pow_simple": T.Pow(T.Var("x", (i,)), T.Num(Fraction(1))),
     "func_inverse_pair": T.Func("log", T.Func("exp", T.Var("x", (i,)))),
     "matpow_trivial": T.MatPow(X(p, q), (p, q), T.affine(1), (i, j)),

@@ -311,6 +311,20 @@ def det_of_identity(t: T.Det):
     return T.Num(Fraction(1)) if _is_identity(t) else None
 
 
+@rule(T.Det, "det(c delta) -> c^n  (a multiple of the n-by-n identity)", needs=(T.Prod,))
+def det_of_scaled_identity(t: T.Det):
+    base = t.base
+    if not isinstance(base, T.Prod) or base.summed or len(base.factors) != 2:
+        return None
+    c, delta = base.factors
+    if not isinstance(c, T.Num) or not isinstance(delta, T.Delta):
+        return None
+    if delta.a == delta.b or {delta.a, delta.b} != set(t.bound):
+        return None
+    n = delta.a.dim
+    return T.Num(c.value**n) if isinstance(n, int) else T.Pow(c, T.Size(n))
+
+
 @rule(T.LogDet, "logdet(delta) -> 0  (the identity of any size)", needs=(T.Delta,))
 def logdet_of_identity(t: T.LogDet):
     return T.Num(Fraction(0)) if _is_identity(t) else None

@@ -167,3 +167,33 @@ def test_a_sum_over_ones_inside_a_function_keeps_its_size(wrt):
         sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # ones ones': sized by the call
         got = back(**{k: args[k] for k in back.variables}, **sizes)
         np.testing.assert_allclose(np.broadcast_to(got, expected.shape), expected, atol=1e-6)
+
+
+def test_a_power_of_ones_gives_its_sum_a_size():
+    # (P ./ P) .^ -1 = (1[b] 1[c]) .^ -1: (1[a] 1[b])^p -> 1^p 1[a] 1[b] = 1[a] 1[b], so the sum
+    # over b is a size (x .^ 0 ones counts 3) and the index form reads back
+    # d/dW of sqrt(sigmoid(p)) (0.5 x' + det(W)) ((P ./ P) .^ -1 (q .* q) .^ (-a))
+    #   = sqrt(sigmoid(p)) 3 (q^2)^(-a) det(W) W^-T  (an order-3 result, in index notation)
+    where = "a: scalar; W: matrix(3, 3); P: matrix(3, 1); p: vector(2); q: vector(1); x: vector(3)"
+    text = "sqrt(sigmoid(p)) * (x^T @ 0.5 + det(W)) @ ((P ./ P) .^ -1 @ (q .* q) .^ (-a))"
+    rng = np.random.default_rng(2)
+    args = {
+        "a": 0.3,
+        "W": rng.normal(size=(3, 3)) + 3 * np.eye(3),
+        "P": rng.uniform(1, 2, (3, 1)),
+        "p": rng.normal(size=2),
+        "q": rng.uniform(1, 2, 1),
+        "x": rng.normal(size=3),
+    }
+
+    def f(a, W, P, p, q, x):
+        row = np.sqrt(1 / (1 + np.exp(-p)))[:, None] * (0.5 * x + np.linalg.det(W))[None, :]
+        return row @ ((P / P) ** -1 @ (q * q) ** (-a))
+
+    expected = to_layout(jacobian_fd(f, args, "W"), 1, 2, "numerator")
+    g = ed.diff(text, "W", where=where)
+    printed = g.index()
+    assert ".^(-1)" not in printed, printed
+    back = ed.parse(printed, where=where)
+    got = back(**{k: args[k] for k in back.variables})
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)

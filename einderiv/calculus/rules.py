@@ -355,9 +355,9 @@ def pow_broadcast(t: T.Pow):
         return None
     ones = tuple(f for f in base.factors if isinstance(f, T.Ones))
     rest = tuple(f for f in base.factors if not isinstance(f, T.Ones))
-    if not ones or not rest or any(T.free(f) for f in rest):
+    if not ones or any(T.free(f) for f in rest):
         return None
-    inner = rest[0] if len(rest) == 1 else T.Prod(rest)
+    inner = ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)  # (1[a] 1[b])^p
     return T.Prod((T.Pow(inner, t.exponent), *ones))
 
 

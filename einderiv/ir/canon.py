@@ -136,12 +136,11 @@ def _digest(text: str, t: T.Term) -> str:
     free indices of ``t`` in that order, by name (so masking and ``_slots`` still see them).
     Equal terms get equal digests; terms that differ get different ones but for a 2^-128
     chance (BLAKE2b)."""
-    order: dict[str, int] = {}
-
-    def mark(found: re.Match) -> str:
-        return f"\u2039#{order.setdefault(found.group(1), len(order))}\u203a"
-
-    shape = _MARK.sub(mark, text)
+    parts = _MARK.split(text)  # text, name, text, name, ..., text
+    order = dict.fromkeys(parts[1::2])  # the names in order of first appearance
+    number = {name: f"\u2039#{k}\u203a" for k, name in enumerate(order)}
+    parts[1::2] = [number[name] for name in parts[1::2]]
+    shape = "".join(parts)
     digest = hashlib.blake2b(shape.encode(), digest_size=16).hexdigest()
     free = {i.name for i in T.free(t)}
     names = "".join(f"\u2039{name}\u203a" for name in order if name in free)

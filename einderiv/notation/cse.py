@@ -215,18 +215,25 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     if other is not None and (count[other], -transposes(other)) > (count[best], -transposes(best)):
         best, other = other, best
     picks = [(best, other)]
+    if other is not None or M.Transpose(best) in count:
+        return picks  # count again: a named pair, or a subterm written transposed too
+    _named(best, count)
     for n in ranked[1:]:
-        last = picks[-1][0]
-        if picks[-1][1] is not None or M.Transpose(last) in count:
-            break  # count again: a named pair, or a subterm written transposed too
-        for inner, times in _multiplicities(last).items():  # its copies are now one
-            count[inner] -= (count[last] - 1) * times
         if seen_times(n) < 2:
             continue
         if n in partner:
             break
         picks.append((n, None))
+        if M.Transpose(n) in count:
+            break
+        _named(n, count)
     return picks
+
+
+def _named(e: M.MExpr, count: dict) -> None:
+    """Lower the counts of what is inside ``e`` as naming it does: its copies become one."""
+    for inner, times in _multiplicities(e).items():
+        count[inner] -= (count[e] - 1) * times
 
 
 def _multiplicities(e: M.MExpr) -> dict:

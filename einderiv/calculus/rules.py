@@ -302,8 +302,12 @@ def delta_diagonal(t: T.Delta):
 
 
 def _is_identity(t) -> bool:
-    base = t.base
-    return isinstance(base, T.Delta) and base.a != base.b and {base.a, base.b} == set(t.bound)
+    return _identity_on(t.base, t.bound)
+
+
+def _identity_on(base, bound) -> bool:
+    """Whether ``base`` is ``delta`` over the bound pair of a determinant or power."""
+    return isinstance(base, T.Delta) and base.a != base.b and {base.a, base.b} == set(bound)
 
 
 @rule(T.Det, "det(delta) -> 1  (the identity of any size)", needs=(T.Delta,))
@@ -317,9 +321,7 @@ def det_of_scaled_identity(t: T.Det):
     if not isinstance(base, T.Prod) or base.summed or len(base.factors) != 2:
         return None
     c, delta = base.factors
-    if not isinstance(c, T.Num) or not isinstance(delta, T.Delta):
-        return None
-    if delta.a == delta.b or {delta.a, delta.b} != set(t.bound):
+    if not isinstance(c, T.Num) or not _identity_on(delta, t.bound):
         return None
     n = delta.a.dim
     return T.Num(c.value**n) if isinstance(n, int) else T.Pow(c, T.Size(n))

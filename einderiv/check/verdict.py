@@ -287,14 +287,20 @@ class _Judge(Sampler):
         return T.rename(term, dict(zip(axes, self.expected.axes)))
 
     def symbolically_equal(self) -> bool:
-        term = self.renamed_claim()
-        if term is None:
+        claim = self.settled_claim()
+        if claim is None:
             return False  # sizes the claim leaves open: only the probes can decide
-        try:
-            claim = canonical(self.oriented(simplify(term)))
-        except EinderivError:
-            return False
-        return claim == canonical(self.oriented(self.expected.term))
+        return canonical(claim) == canonical(self.oriented(self.expected.term))
+
+    def settled_claim(self) -> T.Term | None:
+        """The renamed claim simplified and oriented (once); None: sizes left open."""
+        if "_settled" not in self.__dict__:
+            term = self.renamed_claim()
+            try:
+                self._settled = None if term is None else self.oriented(simplify(term))
+            except EinderivError:
+                self._settled = None
+        return self._settled
 
     def oriented(self, term: T.Term) -> T.Term:
         """``term`` with symmetric variables' entries in one orientation, as derivatives are:
@@ -322,13 +328,8 @@ class _Judge(Sampler):
         """Equal as rational functions at every size assignment tried (True), different
         (False), or no decision (None: sizes left open, no point defined, or a difference
         where non-rational sub-terms were unknowns, which proves nothing)."""
-        claim = self.renamed_claim()
-        want = self.expected.term
+        claim, want = self.settled_claim(), self.oriented(self.expected.term)
         if claim is None or T.free(claim) != T.free(want):
-            return None
-        try:
-            claim, want = self.oriented(simplify(claim)), self.oriented(want)
-        except EinderivError:
             return None
         opaque = not (X.is_rational(claim) and X.is_rational(want))
         self.exact_method = EXACT + (", other functions as unknowns" if opaque else "")

@@ -1,7 +1,9 @@
 """Fresh names for canonical binders: ``unbind``, the step before a canonical term is built on.
 
 Input: an index-IR term, typically canonical (its summed indices named ``%d.n``, its summation
-variables ``%rd``). Output: the same term with every such name replaced by a fresh ``_`` name.
+variables ``%rd``). Output: the same term with every such name replaced by a fresh ``_`` name; and, built on it,
+``comparable`` and ``subterm_key``: the canonical form and key of any sub-term of a canonical
+term (whose free indices may be ``%`` names bound further out).
 Invariants:
 - Why: a derivative's term is canonical, and differentiating it again splices inner products
   (which sum ``%1.0``) into outer ones next to factors that bind ``%1.0`` themselves. Canonical
@@ -53,11 +55,11 @@ def subterm_key(t: T.Term) -> tuple[str, tuple[T.Index, ...]]:
     free = sorted(T.free(t), key=lambda i: i.name)
     hidden = {i: T.Index(f"#h{k}", i.dim) for k, i in enumerate(free)}
     original = {h: i for i, h in hidden.items()}
-    form = canonical(unbind(T.rename(t, hidden)))
+    form = comparable(T.rename(t, hidden))
     text = key(form)
     order = sorted(T.free(form), key=lambda i: text.find(f"\u2039{i.name}\u203a"))
     by_position = {h: T.Index(f"#{k}", h.dim) for k, h in enumerate(order)}
-    return key(canonical(unbind(T.rename(form, by_position)))), tuple(original[h] for h in order)
+    return key(comparable(T.rename(form, by_position))), tuple(original[h] for h in order)
 
 
 def _canonical_name(name: str) -> bool:

@@ -174,29 +174,11 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     pair can make two subterms equal: ``A + B' X'`` and ``A + (X B)'`` both become
     ``A + t1'``). So a round costs one count of the program plus a walk of each subterm named,
     and the names chosen are those of one round per name."""
-    order: list[M.MExpr] = []  # distinct subterms, children before parents
-    seen: set = set()
-    for root in program:
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((c, False) for c in _children(node))
+    order = _subterms(program)
     size: dict = {}
     for node in order:
         size[node] = 1 + sum(size[c] for c in _children(node))
-    count: dict = dict.fromkeys(order, 0)
-    for root in program:
-        count[root] += 1
-    for node in reversed(order):  # parents first: a child occurs as often as its parents say
-        for c in _children(node):
-            count[c] += count[node]
+    count = _occurrences(program, order)
     constant = _constants(order)
     partner = _transposes(order, size, known, constant)
 
@@ -238,26 +220,40 @@ def _named(e: M.MExpr, count: dict) -> None:
 
 def _multiplicities(e: M.MExpr) -> dict:
     """How many times each proper subterm of ``e`` is written in the text of ``e``."""
-    order: list[M.MExpr] = []  # children before parents, as in ``_most_repeated``
-    seen: set = set()
-    stack = [(e, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((c, False) for c in _children(node))
-    times: dict = dict.fromkeys(order, 0)
-    times[e] = 1
-    for node in reversed(order):
-        for c in _children(node):
-            times[c] += times[node]
+    times = _occurrences([e], _subterms([e]))
     del times[e]
     return times
+
+
+def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
+    """The distinct subterms of ``roots``, children before parents (a DAG walk)."""
+    order: list[M.MExpr] = []
+    seen: set = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node))
+    return order
+
+
+def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
+    """How many times each subterm in ``order`` (``_subterms(roots)``) is written in the
+    text of ``roots``."""
+    count: dict = dict.fromkeys(order, 0)
+    for root in roots:
+        count[root] += 1
+    for node in reversed(order):  # parents first: a child occurs as often as its parents say
+        for c in _children(node):
+            count[c] += count[node]
+    return count
 
 
 def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict) -> dict:

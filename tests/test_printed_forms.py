@@ -197,3 +197,19 @@ def test_a_power_of_ones_gives_its_sum_a_size():
     back = ed.parse(printed, where=where)
     got = back(**{k: args[k] for k in back.variables})
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_a_power_of_a_cancelled_base_reads_back_as_a_matrix_power(k):
+    # (A - A)^(2 k) = I for k = 0 and 0 after: the base cancels in matrix form, and is printed
+    # (0 A)^(2 k), a matrix power that keeps A (not 0^(2 k), a scalar that cannot be indexed)
+    values = _values()
+    expected = np.trace(np.linalg.matrix_power(values["A"] - values["A"], 2 * k)) + 0.0
+    for text in ("tr((A - A)^(2 j))", "x' (A - A)^(2 j) x / (x' x)"):
+        f = ed.parse(text, where=WHERE + "; j: integer")
+        index_form = f.index()
+        assert "(0 A)" in index_form
+        back = ed.parse(index_form, where=WHERE + "; j: integer")
+        args = {name: values.get(name, k) for name in back.variables}
+        want = expected / n if "x'" in text else expected
+        np.testing.assert_allclose(back(**args), want, rtol=1e-9, atol=1e-12)

@@ -21,6 +21,7 @@ from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.algebra import affine_tree
+from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import recontract
 from einderiv.notation.written import printable
@@ -94,10 +95,17 @@ class _Printer:
         tree = recontract(base, *bound, self.variables)
         return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
 
+    def square(self, dim) -> M.MExpr:
+        """A variable over ``dim`` x ``dim`` (so the text keeps the variables of the term it
+        prints), else ``I``."""
+        for name, info in sorted(self.variables.items()):
+            if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
+                return M.Name(name)
+        return M.Identity()
+
     def carrier(self, i: T.Index) -> str:
-        """A factor whose only free index is ``i``, sized by a variable: ``x[i]``,
-        ``A[i,b] ones[b]``
-        (so a zero or a size prints with its shape and reads back evaluable)."""
+        """A factor whose only free index is ``i``, sized by a variable: ``x[i]``, ``A[i,b]
+        ones[b]`` (so a zero or a size prints with its shape and reads back evaluable)."""
         for name, info in sorted(self.variables.items()):
             if info.kind == "vector" and info.dims[0] == i.dim:
                 return self.entry(name, (i,))
@@ -200,6 +208,8 @@ class _Printer:
                 inner = recontract(base, *bound, self.variables)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
+                elif isinstance(inner, M.Number):  # A - A -> 0: a zero *matrix*, so 0^k reads
+                    inner = M.MatMul(inner, self.square(bound[0].dim))  # as a power, with A
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 if self.latex:  # \left(A^{-1}\right)_{i,j}
                     return self.entry(rf"\left({matrix_latex(made)}\right)", indices)
@@ -244,7 +254,7 @@ class _Printer:
         """
         for i in t.summed:  # a binder printed again (a shared subterm) gets names of its own
             self.names.pop(i, None)
-        factors, ties = _einsteinise(_spliced(t))
+        factors, ties = einsteinise(spliced(t))
         numbers = [f for f in factors if isinstance(f, T.Num)]
         others = [f for f in factors if not isinstance(f, T.Num)]
         coeff = Fraction(1)
@@ -324,77 +334,3 @@ def _variable_names(t: T.Term) -> set[str]:
     for child in T.children(t):
         found |= _variable_names(child)
     return found
-
-
-def _occurrences(f: T.Term) -> list[T.Index]:
-    match f:
-        case T.Var(indices=indices) | T.Zero(indices=indices) | T.MatPow(indices=indices):
-            return list(indices)
-        case T.Delta(a=a, b=b):
-            return [a, b]
-        case T.Pair(c=c, i=i, j=j):
-            return [c, i, j]
-        case T.Ones(index=index):
-            return [index]
-    return sorted(T.free(f), key=lambda i: i.name)
-
-
-def _spliced(t: T.Prod) -> T.Prod:
-    """``a (b c) -> a b c``: nested products spliced in, their summed indices renamed apart.
-
-    Parentheses do not delimit Einstein summation (``x[a] (x[a] y[b])`` sums ``a`` over the
-    whole product), so a nested product is never printed as a group of its own."""
-    if not any(type(f) is T.Prod for f in t.factors):
-        return t
-    factors: list[T.Term] = []
-    summed = list(t.summed)
-    taken = set(summed).union(*(T.free(f) for f in t.factors))
-    pending = list(reversed(t.factors))  # a stack: the next factor last
-    while pending:
-        f = pending.pop()
-        if type(f) is not T.Prod:
-            factors.append(f)
-            continue
-        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken}
-        inner = [T.rename(g, clash) for g in f.factors] if clash else list(f.factors)
-        for s in f.summed:
-            summed.append(clash.get(s, s))
-            taken.add(clash.get(s, s))
-        pending.extend(reversed(inner))
-    return T.Prod(tuple(factors), tuple(summed))
-
-
-def _einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
-    """Rename apart the indices Einstein summation would misread; return factors and ties."""
-    factors = list(t.factors)
-    summed = set(t.summed)
-    counts: dict[T.Index, int] = {}
-    for f in factors:
-        for i in _occurrences(f):
-            counts[i] = counts.get(i, 0) + 1
-    ties: list[tuple[T.Index, ...]] = []
-    for i, n in counts.items():
-        if (i in summed and n == 2) or (i not in summed and n == 1):
-            continue
-        copies: list[T.Index] = []
-        for k, f in enumerate(factors):
-            slots = _occurrences(f).count(i)
-            if not slots:
-                continue
-            if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta, T.Pair)):  # a name per slot
-                slots = []
-                for j in _occurrences(f):
-                    if j == i:
-                        copies.append(T.fresh(i.dim))
-                        slots.append(copies[-1])
-                    else:
-                        slots.append(j)
-                if isinstance(f, (T.Delta, T.Pair)):
-                    factors[k] = type(f)(*slots)
-                else:
-                    factors[k] = f.replace(indices=tuple(slots))
-            else:
-                copies.append(T.fresh(i.dim))
-                factors[k] = T.rename(f, {i: copies[-1]})
-        ties.append(tuple(copies) if i in summed else (i, *copies))
-    return factors, ties

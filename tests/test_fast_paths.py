@@ -72,8 +72,9 @@ def test_scope_empties_memo_tables():
 def test_factor_of_one_term():
     one = Piece(Fraction(2), (), (Name("A"),))
     assert factor([one]) == [one]
-    zero = Piece(Fraction(0), (), (Name("A"),))
-    assert factor([zero]) == [Piece(Fraction(0), (), ())]
+    zero = Piece(Fraction(0), (), (Name("A"),))  # 0 A keeps the shape of A (a bare 0 would not)
+    assert factor([zero]) == [zero]
+    assert factor([one, one.replace(coeff=Fraction(-2))]) == [zero]  # 2 A - 2 A -> 0 A
 
 
 def test_node_hash_and_equality_are_structural():

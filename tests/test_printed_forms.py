@@ -199,17 +199,28 @@ def test_a_power_of_ones_gives_its_sum_a_size():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("k", [0, 1, 2])
-def test_a_power_of_a_cancelled_base_reads_back_as_a_matrix_power(k):
-    # (A - A)^(2 k) = I for k = 0 and 0 after: the base cancels in matrix form, and is printed
-    # (0 A)^(2 k), a matrix power that keeps A (not 0^(2 k), a scalar that cannot be indexed)
-    values = _values()
-    expected = np.trace(np.linalg.matrix_power(values["A"] - values["A"], 2 * k)) + 0.0
-    for text in ("tr((A - A)^(2 j))", "x' (A - A)^(2 j) x / (x' x)"):
-        f = ed.parse(text, where=WHERE + "; j: integer")
-        index_form = f.index()
-        assert "(0 A)" in index_form
-        back = ed.parse(index_form, where=WHERE + "; j: integer")
-        args = {name: values.get(name, k) for name in back.variables}
-        want = expected / n if "x'" in text else expected
-        np.testing.assert_allclose(back(**args), want, rtol=1e-9, atol=1e-12)
+CANCELLED = [
+    # (A - A)^(2 j) = I for j = 0 and 0 after; det(I + 0) = 1; logdet(I + 0) = 0
+    ("tr((A - A)^(2 j))", lambda A, j: np.trace(np.linalg.matrix_power(A - A, 2 * j))),
+    ("x' (A - A)^(2 j) x", lambda A, x, j: x @ np.linalg.matrix_power(A - A, 2 * j) @ x),
+    (
+        "logdet(I + (W - W)' (W - W)) + x' x",
+        lambda W, x: np.log(np.linalg.det(np.eye(n) + (W - W).T @ (W - W))) + x @ x,
+    ),
+    (
+        "det(I + (W - W) (W - W)') ones' x",
+        lambda W, x: np.linalg.det(np.eye(m) + (W - W) @ (W - W).T) * x.sum(),
+    ),
+]
+
+
+@pytest.mark.parametrize("j", [0, 1, 2])
+@pytest.mark.parametrize("text, fn", CANCELLED, ids=[c[0] for c in CANCELLED])
+def test_a_base_that_cancels_keeps_its_shape_in_the_index_form(text, fn, j):
+    # a matrix base that cancels in matrix form prints as 0 A, 0 W' 0 W: a zero *matrix* whose
+    # size the text fixes (a bare 0 makes 0^(2 j))[a,a], an indexed scalar, or an I of no size)
+    values = {**_values(), "j": j}
+    f = ed.parse(text, where=WHERE + "; j: integer")
+    back = ed.parse(f.index(), where=WHERE + "; j: integer")
+    args = {name: values[name] for name in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
+    np.testing.assert_allclose(back(**{k: values[k] for k in back.variables}), fn(**args))

@@ -252,7 +252,8 @@ def d_rowfunc(t: T.RowFunc, wrt, diff):
         return ZERO
     c = T.fresh(t.bound.dim)
     softmax = T.RowFunc("softmax", t.base, t.bound, (c,))
-    mixed = _product((softmax, T.rename(d_base, {t.bound: c})), (c,))
+    moved = T.rename(d_base, {t.bound: c})  # du[a,c]: renamed once, used by both terms
+    mixed = _product((softmax, moved), (c,))
     if t.name == "logsumexp":
         return mixed
     (i,) = t.indices
@@ -261,7 +262,7 @@ def d_rowfunc(t: T.RowFunc, wrt, diff):
         ones = () if i in T.free(mixed) else (T.Ones(i),)
         return _add([own, _product((MINUS_ONE, *ones, mixed), ())])
     if t.name == "softmax":  # distributed: diag(s) - s s' prints as such
-        spread = _product((MINUS_ONE, t, softmax, T.rename(d_base, {t.bound: c})), (c,))
+        spread = _product((MINUS_ONE, t, softmax, moved), (c,))
         return _add([_product((t, own), ()), spread])
     raise EinderivError(f"no derivative for the row function {t.name}")
 

@@ -45,7 +45,7 @@ class Piece:
 def factor(terms: list[Piece], vectors=None) -> list[Piece]:
     """``det(M) A + det(M) B -> det(M) (A + B)``, ``X'A + X'A' -> X'(A + A')``, ``2A + 2B``."""
     if len(terms) == 1:  # a single term: nothing to merge or factor
-        return terms if terms[0].coeff != 0 else [Piece(_ZERO, (), ())]
+        return terms
     terms = _merge_equal(terms)
     if len(terms) < 2:
         return terms
@@ -64,7 +64,8 @@ def _merge_equal(terms: list[Piece]) -> list[Piece]:
     for t in terms:
         k = (t.scalars, t.chain)
         merged[k] = merged[k].replace(coeff=merged[k].coeff + t.coeff) if k in merged else t
-    return [t for t in merged.values() if t.coeff != 0] or [Piece(_ZERO, (), ())]
+    # all cancelled (A - A): one term is kept with coefficient 0, as 0 A keeps the shape of A
+    return [t for t in merged.values() if t.coeff != 0] or [terms[0].replace(coeff=_ZERO)]
 
 
 def _split(terms: list[Piece], members: list[int]):

@@ -139,6 +139,7 @@ class _Classes:
     def __init__(self):
         self.by_shape: dict = {}  # name-blind hash -> [(class, representative, its order)]
         self.count = 0
+        self.compared: dict = {}  # (a, b) -> the renaming of a's free indices onto b's, or None
 
     def place(self, t: T.Term) -> tuple[int, tuple[T.Index, ...]]:
         """(class, order): ``t`` is its class's representative with the representative's
@@ -158,22 +159,33 @@ class _Classes:
         to free), found by walking both in step; None when the walk finds none (the terms may
         still be equal with their sums' terms or factors in another order: then they are
         not named as one, which costs length, never meaning)."""
-        walk = _Same(blind_hash)
+        walk = _Same(blind_hash, self.compared)
         if not walk.run(a, b):
             return None
         mapped = {walk.forward.get(i) for i in T.free(a)}
         return walk.forward if mapped == set(T.free(b)) else None
 
 
+_UNKNOWN = object()  # a pair of nodes not compared yet
+
+
 class _Same:
     """The walk of ``_Classes._renaming``: ``forward`` and ``backward`` grow into a one-to-one
-    map of the indices of ``a`` onto those of ``b``; a pair of nodes is walked once."""
+    map of the indices of ``a`` onto those of ``b``; a pair of nodes is walked once.
 
-    def __init__(self, shape):
+    A pair of nodes is compared on its own, in a walk of its own, and the renaming of its free
+    indices that it found is kept in ``compared`` (shared by every walk of one naming): each
+    walk then only checks that renaming against its map. So comparing two deep terms costs
+    the pairs of nodes not compared before, not their whole trees each time; and the indices
+    bound inside a node stay inside it (they are renamed apart from any other binder)."""
+
+    def __init__(self, shape, compared: dict):
         self.shape = shape
+        self.compared = compared
         self.forward: dict = {}
         self.backward: dict = {}
         self.seen: set = set()
+        self.trail: list = []  # what was added, in order: an index of ``forward`` or a pair seen
 
     def pair(self, i: T.Index, j: T.Index) -> bool:
         if i.dim != j.dim:
@@ -184,18 +196,45 @@ class _Same:
                 return False
             self.forward[i] = j
             self.backward[j] = i
+            self.trail.append(i)
             return True
         return found is j
+
+    def undo(self, mark: int) -> None:
+        """Forget what was added since the trail had ``mark`` entries (a failed try: cost
+        proportional to the try, not to the maps)."""
+        trail = self.trail
+        while len(trail) > mark:
+            added = trail.pop()
+            if type(added) is tuple:
+                self.seen.discard(added)
+            else:
+                del self.backward[self.forward.pop(added)]
 
     def pairs(self, xs, ys) -> bool:
         return len(xs) == len(ys) and all(self.pair(i, j) for i, j in zip(xs, ys))
 
     def run(self, a: T.Term, b: T.Term) -> bool:
-        if (a, b) in self.seen:
+        pair = (a, b)
+        if pair in self.seen:
             return True
-        if type(a) is not type(b) or not self._same(a, b):
+        if type(a) is not type(b):
             return False
-        self.seen.add((a, b))
+        renaming = self.compared.get(pair, _UNKNOWN)
+        if renaming is _UNKNOWN:
+            alone = _Same(self.shape, self.compared)
+            same = alone._same(a, b)
+            renaming = tuple((i, alone.forward[i]) for i in T.free(a)) if same else None
+            self.compared[pair] = renaming
+        mark = len(self.trail)
+        if renaming is None or not all(self.pair(i, j) for i, j in renaming):
+            # alone, a sum's or product's terms are paired first come first served, and this
+            # walk's map may choose others: look again here (as every pair was compared before)
+            self.undo(mark)
+            if not self._same(a, b):
+                return False
+        self.seen.add(pair)
+        self.trail.append(pair)
         return True
 
     def kids(self, xs, ys) -> bool:
@@ -220,11 +259,11 @@ class _Same:
                         return False
                     continue
                 for k, y in enumerate(theirs):
-                    saved = (dict(self.forward), dict(self.backward), set(self.seen))
+                    mark = len(self.trail)
                     if self.run(x, y):
                         del theirs[k]
                         break
-                    self.forward, self.backward, self.seen = saved
+                    self.undo(mark)
                 else:
                     return False
         return True

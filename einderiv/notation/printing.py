@@ -95,14 +95,6 @@ class _Printer:
         tree = recontract(base, *bound, self.variables)
         return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
 
-    def square(self, dim) -> M.MExpr:
-        """A variable over ``dim`` x ``dim`` (so the text keeps the variables of the term it
-        prints), else ``I``."""
-        for name, info in sorted(self.variables.items()):
-            if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
-                return M.Name(name)
-        return M.Identity()
-
     def carrier(self, i: T.Index) -> str:
         """A factor whose only free index is ``i``, sized by a variable: ``x[i]``, ``A[i,b]
         ones[b]`` (so a zero or a size prints with its shape and reads back evaluable)."""
@@ -208,8 +200,6 @@ class _Printer:
                 inner = recontract(base, *bound, self.variables)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
-                elif isinstance(inner, M.Number):  # A - A -> 0: a zero *matrix*, so 0^k reads
-                    inner = M.MatMul(inner, self.square(bound[0].dim))  # as a power, with A
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 if self.latex:  # \left(A^{-1}\right)_{i,j}
                     return self.entry(rf"\left({matrix_latex(made)}\right)", indices)

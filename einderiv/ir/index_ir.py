@@ -232,16 +232,20 @@ def rename(t: Term, mapping: dict[Index, Index]) -> Term:
     shared along several paths is renamed once (what it becomes depends only on it and on
     ``mapping``; a binder's base, renamed by a mapping without the bound indices, is a walk of
     its own)."""
-    return _rename(t, mapping, {})
+    live = {k: v for k, v in mapping.items() if k != v}
+    return _rename(t, live, {}) if live else t
 
 
 def _rename(t: Term, mapping: dict[Index, Index], memo: dict) -> Term:
+    """``t`` renamed by ``mapping`` (no entry maps an index to itself)."""
     indices = free(t)
-    if len(mapping) > len(indices):
+    if indices.issuperset(mapping):  # every entry is live (often one entry: one index named)
+        live = mapping
+    elif len(mapping) > len(indices):
         get = mapping.get
-        live = {k: v for k in indices if (v := get(k, k)) != k}
+        live = {k: v for k in indices if (v := get(k)) is not None}
     else:
-        live = {k: v for k, v in mapping.items() if k != v and k in indices}
+        live = {k: v for k, v in mapping.items() if k in indices}
     if not live:
         return t
     found = memo.get(t)

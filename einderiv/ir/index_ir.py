@@ -255,7 +255,12 @@ def _rename(t: Term, mapping: dict[Index, Index], memo: dict) -> Term:
 
 
 def _renamed(t: Term, live: dict[Index, Index], memo: dict) -> Term:
-    match t:
+    match t:  # products and sums first: the nodes met most often on the way to the indices
+        case Prod(factors=factors, summed=summed):
+            summed, factors = _avoid_capture(summed, factors, live)
+            return Prod(tuple([_rename(f, live, memo) for f in factors]), summed)
+        case Add(terms=terms):
+            return Add(tuple([_rename(x, live, memo) for x in terms]))
         case Var(name=name, indices=indices):
             return Var(name, tuple([live.get(i, i) for i in indices]))
         case Zero(indices=indices):
@@ -266,11 +271,6 @@ def _renamed(t: Term, live: dict[Index, Index], memo: dict) -> Term:
             return Pair(live.get(c, c), live.get(i, i), live.get(j, j))
         case Ones(index=index):
             return Ones(live[index])
-        case Add(terms=terms):
-            return Add(tuple([_rename(x, live, memo) for x in terms]))
-        case Prod(factors=factors, summed=summed):
-            summed, factors = _avoid_capture(summed, factors, live)
-            return Prod(tuple([_rename(f, live, memo) for f in factors]), summed)
         case Func(arg=arg):
             return t.replace(arg=_rename(arg, live, memo))
         case Pow(base=base, exponent=exponent):
@@ -298,6 +298,10 @@ def _renamed(t: Term, live: dict[Index, Index], memo: dict) -> Term:
 
 def _avoid_capture(summed, factors, mapping):
     """Rename summed indices that are targets of ``mapping`` (or renamed) so nothing is captured."""
+    if len(mapping) == 1 and len(summed) == 1:  # the common case, without building a set
+        (source, target), s = next(iter(mapping.items())), summed[0]
+        if s is not source and s is not target:
+            return summed, factors
     targets = set(mapping.values())
     clash = {s: fresh(s.dim) for s in summed if s in targets or s in mapping}
     if not clash:

@@ -27,57 +27,16 @@ Invariants:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from operator import not_
 
 from einderiv.ir import index_ir as T
+from einderiv.ir.memo import memo_table, scope
+
+__all__ = ["canonical", "format_affine", "key", "memo_table", "scope"]
 
 _MAX_STARTS = 6
-_TABLES: list[dict] = []  # memo tables emptied when the outermost scope ends
-_depth = 0
-_paused = False  # whether the outermost scope paused the garbage collector
-
-
-def memo_table() -> dict:
-    """A memo dict that lives as long as one derivation (see ``scope``)."""
-    table: dict = {}
-    _TABLES.append(table)
-    return table
-
-
-class scope:
-    """Memoise ``key``, ``canonical`` (and other ``memo_table`` users) within the block; the
-    tables are emptied when the outermost block ends. Outside any block they are emptied
-    by the next block's end, so memory stays bounded. (A class, not ``@contextmanager``:
-    entered once per derivation, it should cost next to nothing.)
-
-    The outermost block also pauses Python's cyclic garbage collector, if it runs, and starts it
-    again at its end: a derivation allocates many small acyclic nodes (freed by reference
-    counting), and collections triggered by their number cost 5-15% of a large derivation
-    while finding nothing to free. The user's setting is what holds outside the block."""
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        global _depth, _paused
-        if _depth == 0 and gc.isenabled():
-            gc.disable()
-            _paused = True
-        _depth += 1
-
-    def __exit__(self, *exc) -> None:
-        global _depth, _paused
-        _depth -= 1
-        if _depth <= 0:
-            _depth = 0
-            for table in _TABLES:
-                if table:
-                    table.clear()
-            if _paused:
-                _paused = False
-                gc.enable()
 
 
 _KEYS = memo_table()
@@ -230,7 +189,7 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
         if any(s in T.free(f) for f in t.factors):
             new = T.Index(f"%{depth}.0", s.dim)
             mapping = {s: new}
-            renamed = [_canonical(_rename(f, mapping), depth + 1) for f in t.factors]
+            renamed = [_canonical_renamed(f, mapping, depth + 1) for f in t.factors]
             return T.Prod(tuple(sorted(renamed, key=key)), (new,))
     factors = [f if type(f) in _LEAVES else _canonical(f, depth + 1) for f in t.factors]
     summed = set(t.summed)
@@ -258,6 +217,46 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
         if best is None or key(made) < key(best):
             best = made
     return best
+
+
+_RENAMED = memo_table()  # (term, depth, renaming) -> its canonical form, renamed
+
+
+def _canonical_renamed(t: T.Term, mapping: dict, depth: int) -> T.Term:
+    """``_canonical(_rename(t, mapping), depth)``, without building ``_rename(t, mapping)``:
+    sums, functions, powers and products with one summed index pass the renaming down (a
+    product adds its own index's canonical name to it). So an index that runs through many
+    levels is renamed where it occurs, once, not again by each level's product.
+    (``mapping`` maps summed names to canonical ones: the input carries no bound ``%`` name,
+    see the module's invariants, so nothing below is captured.)"""
+    indices = T.free(t)
+    live = {k: v for k, v in mapping.items() if k in indices}
+    kind = type(t)
+    if not live or kind in _LEAVES:
+        return _canonical(_rename(t, live) if live else t, depth)
+    memo = (t, depth, frozenset(live.items()))
+    found = _RENAMED.get(memo)
+    if found is not None:
+        return found
+    if kind is T.Add:  # (u + v) renamed = u renamed + v renamed; then sorted, as canonical does
+        terms = (_canonical_renamed(x, live, depth) for x in t.terms)
+        found = T.Add(tuple(sorted(terms, key=key)))
+    elif kind is T.Func:
+        found = t.replace(arg=_canonical_renamed(t.arg, live, depth))
+    elif kind is T.Pow:
+        found = T.Pow(
+            _canonical_renamed(t.base, live, depth), _canonical_renamed(t.exponent, live, depth)
+        )
+    elif kind is T.Prod and len(t.summed) == 1 and any(t.summed[0] in T.free(f) for f in t.factors):
+        s = t.summed[0]  # as _canonical_prod names it: %depth.0, then the factors one deeper
+        new = T.Index(f"%{depth}.0", s.dim)
+        inner = {**live, s: new}
+        renamed = [_canonical_renamed(f, inner, depth + 1) for f in t.factors]
+        found = T.Prod(tuple(sorted(renamed, key=key)), (new,))
+    else:
+        found = _canonical(_rename(t, live), depth)
+    _RENAMED[memo] = found
+    return found
 
 
 class _Masked:

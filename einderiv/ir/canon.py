@@ -253,6 +253,18 @@ def _canonical_renamed(t: T.Term, mapping: dict, depth: int) -> T.Term:
         inner = {**live, s: new}
         renamed = [_canonical_renamed(f, inner, depth + 1) for f in t.factors]
         found = T.Prod(tuple(sorted(renamed, key=key)), (new,))
+    elif kind is T.Prod and not t.summed:  # as _canonical_prod: the factors one deeper, sorted
+        factors = (
+            _rename(f, live) if type(f) in _LEAVES else _canonical_renamed(f, live, depth + 1)
+            for f in t.factors
+        )
+        found = T.Prod(tuple(sorted(factors, key=key)), ())
+    elif kind is T.RowFunc and t.bound not in live.values():  # its row's indices renamed
+        inner = {k: v for k, v in live.items() if k is not t.bound}
+        found = t.replace(
+            base=_canonical_renamed(t.base, inner, depth + 1),
+            indices=tuple([live.get(i, i) for i in t.indices]),
+        )
     else:
         found = _canonical(_rename(t, live), depth)
     _RENAMED[memo] = found

@@ -381,10 +381,10 @@ def _symmetric(variables: dict) -> frozenset:
 
 def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     name, indices, elementwise, result_axes, slots = place(f, wrt, layout)
-    info = f.variables[name]
-    target = Wrt(name, indices, symmetric=info.kind == "symmetric")
+    target = Wrt(name, indices, symmetric=f.variables[name].kind == "symmetric")
     symmetric = _symmetric(f.variables)
-    done: Derivation = derive(f.term, f.axes, target, result_axes, trace, symmetric)
+    lowered = f.source is not None  # parsed: its term is lowered text (no canonical names)
+    done: Derivation = derive(f.term, f.axes, target, result_axes, trace, symmetric, lowered)
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}

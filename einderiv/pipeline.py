@@ -26,6 +26,7 @@ from einderiv.errors import (
     caret_context,
     closest,
 )
+from einderiv.frontend.dimensions import name_uses
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.parse import parse_declarations, parse_expression
@@ -59,11 +60,14 @@ def front(
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer")
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
-    tree, notes = split_letters(tree, declared)
+    uses = name_uses(tree)  # one walk for the names: letters and shapes both need them
+    split, notes = split_letters(tree, declared, uses.names)
+    if split is not tree:  # names were split: the new tree's uses are its own
+        tree, uses = split, None
     for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)
         warnings.warn(note, ReadAsProduct, stacklevel=4)
     try:
-        typed = infer(tree, decls, root)
+        typed = infer(tree, decls, root, uses)
     except ShapeError as error:
         span = getattr(error, "span", None)  # a misused function knows where it was written
         if span is None or not isinstance(text, str):
@@ -81,9 +85,12 @@ def derive(
     result_axes: tuple[T.Index, ...],
     trace: bool = False,
     symmetric: frozenset = frozenset(),
+    lowered: bool = False,
 ) -> Derivation:
     """differentiate -> simplify (-> orient the entries of the ``symmetric`` variables), with
-    the stages recorded when ``trace`` is set."""
+    the stages recorded when ``trace`` is set. ``lowered``: ``term`` is lowered from text, so
+    it and its derivative mention no canonical binder name (only ``canon`` makes those), and
+    ``simplify`` need not ``unbind`` them."""
     stages = [Stage("the indexed sum", tidy(term))] if trace else []
     raw = derivative(term, wrt)
     if raw is T.ZERO:
@@ -91,7 +98,7 @@ def derive(
         return Derivation(zero, tuple(result_axes), tuple(stages + [Stage("zero", zero)] * trace))
     if trace:
         stages.append(Stage("the elementwise derivative, by Kronecker-delta rules", tidy(raw)))
-    simple = simplify(raw)
+    simple = simplify(raw, unbound=lowered)
     if trace:
         stages.append(Stage("the deltas contracted and like terms merged", simple))
     oriented = orient(simple, symmetric)  # S[a,i] x[a] + S[i,a] x[a] -> 2 S[i,a] x[a]

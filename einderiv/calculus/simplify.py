@@ -29,16 +29,20 @@ _EXPAND_LIMIT = 16
 STRUCTURAL = ("add_flatten", "prod_flatten", "prod_numbers", "prod_zero", "prod_sum_of_add")
 
 
-def simplify(t: Term) -> Term:
+def simplify(t: Term, unbound: bool = False) -> Term:
     """Run every rule to a fixpoint, then put the result in canonical form.
 
     A symbolic sum with a small literal count that is still there at the fixpoint is then
     written out (``sum_{r<2} u(r) -> u(0) + u(1)``) and the rules run once more: expanding
     only at the end lets the sum first merge away (``sum_r X^r X^(k-1-r) -> k X^(k-1)``).
+    ``unbound``: the caller knows that ``t`` mentions no canonical binder name (``%0.1``,
+    ``%r0``; so does the derivative of a term lowered from text), so ``unbind`` would return
+    it as it is and is not run.
     """
     with scope():
         driver = _Driver(_ALL)
-        done = driver.run(unbind(t))  # a derivative of a derivative: its old names, fresh
+        # a derivative of a derivative: its old names, fresh
+        done = driver.run(t if unbound else unbind(t))
         expanded = _expand_sums(done) if driver.sums else done  # no SumOver was ever met
         if expanded is not done:
             done = _Driver(_ALL).run(expanded)
@@ -110,12 +114,11 @@ class _Driver:
             return done
         kids = T.children(t)
         current = t
-        if type(t) is T.SumOver:
-            self.sums = True
         if kids:
-            run = self.run
-            new_kids = [run(c) for c in kids]
-            if any(a is not b for a, b in zip(new_kids, kids)):
+            if type(t) is T.SumOver:
+                self.sums = True
+            new_kids = tuple(map(self.run, kids))
+            if new_kids != kids:  # terms are interned: equal is identical, compared in C
                 current = with_children(t, new_kids)
                 kids = T.children(current)
         if self.budget > 0:

@@ -21,13 +21,22 @@ Invariants:
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 from einderiv.errors import ShapeError
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_product
 
-__all__ = ["DimCell", "Inference", "child_fields", "describe_shape", "resolve_names"]
+__all__ = [
+    "DimCell",
+    "Inference",
+    "NameUses",
+    "child_fields",
+    "describe_shape",
+    "name_uses",
+    "resolve_names",
+]
 
 
 class DimCell:
@@ -101,13 +110,15 @@ def _contains(compound: DimCell, cell: DimCell) -> bool:
 class Inference:
     """The union-find over all dimensions of one expression, and the variables' kinds."""
 
-    def __init__(self, decls: tuple[M.Decl, ...], tree: M.MExpr):
+    def __init__(self, decls: tuple[M.Decl, ...], tree: M.MExpr, uses: NameUses | None = None):
+        """``uses``: ``name_uses(tree)`` when the caller has it already (else it is walked)."""
         self.cells: list[DimCell] = []
         self.named: dict[str, DimCell] = {}
         self.vars: dict[str, tuple[str, list[DimCell]]] = {}
         self.index_dims: dict[str, DimCell] = {}
-        self.exponent_only = _exponent_only_names(tree)
-        self.scalar_by_use = _scalar_by_use(tree)
+        uses = name_uses(tree) if uses is None else uses
+        self.exponent_only = uses.exponent_only
+        self.scalar_by_use = uses.scalar_by_use
         self.undeclared: set[str] = set()
         for decl in decls:
             self._declare(decl)
@@ -220,42 +231,40 @@ GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker del
 _SHAPE_KEEPING = (M.Add, M.Sub, M.Neg, M.MatMul, M.Hadamard, M.ElemDiv, M.Div)
 
 
-def _scalar_by_use(tree: M.MExpr) -> set[str]:
-    """Names whose use forces a scalar: in a divisor (``/ n``, ``/ (n - 1)``, ``/ sqrt(d)``) or
-    in the exponent of ``.^``, reached through shape-keeping operations only (so the ``x`` of
-    ``y / norm2(x)`` is not forced)."""
+class NameUses(NamedTuple):
+    """What one walk over a tree finds about its names (``name_uses``)."""
+
+    names: set[str]  # every name of the tree
+    exponent_only: set[str]  # names used only in exponents of ``^``: integers
+    scalar_by_use: set[str]  # names whose use forces a scalar
+
+
+def name_uses(tree: M.MExpr) -> NameUses:
+    """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
+    matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
+    ``/ (n - 1)``, ``/ sqrt(d)``) or in the exponent of ``.^``, reached through shape-keeping
+    operations only (so the ``x`` of ``y / norm2(x)`` is not forced)."""
+    in_exponent: set[str] = set()
+    elsewhere: set[str] = set()
     forced: set[str] = set()
-    todo: list[tuple[M.MExpr, bool]] = [(tree, False)]  # (node, inside a scalar-forcing place)
+    # (node, inside the exponent of a ^, inside a scalar-forcing place): a stack, not recursion
+    todo: list[tuple[M.MExpr, bool, bool]] = [(tree, False, False)]
     while todo:
-        e, scalar = todo.pop()
+        e, exponent, scalar = todo.pop()
         if isinstance(e, M.Name):
+            (in_exponent if exponent else elsewhere).add(e.name)
             if scalar:
                 forced.add(e.name)
             continue
-        keeps = isinstance(e, _SHAPE_KEEPING) or (
-            isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS
+        keeps = scalar and (
+            isinstance(e, _SHAPE_KEEPING) or (isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS)
         )
-        for name, child in child_fields(e):
-            forcing = (isinstance(e, M.Div) and name == "right") or (
-                isinstance(e, M.ElemPow) and name == "exponent"
-            )
-            todo.append((child, forcing or (scalar and keeps)))
-    return forced
-
-
-def _exponent_only_names(tree: M.MExpr) -> set[str]:
-    in_exponent: set[str] = set()
-    elsewhere: set[str] = set()
-    todo = [(tree, False)]  # a stack, not recursion: the walk is on every call's path
-    while todo:
-        e, exponent = todo.pop()
-        if isinstance(e, M.Name):
-            (in_exponent if exponent else elsewhere).add(e.name)
-            continue
         powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
+        divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
-            todo.append((child, exponent or (powers and name == "exponent")))
-    return in_exponent - elsewhere
+            forcing = divides and name == ("right" if isinstance(e, M.Div) else "exponent")
+            todo.append((child, exponent or (powers and name == "exponent"), forcing or keeps))
+    return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

@@ -45,9 +45,12 @@ def _names(tree: M.MExpr) -> set[str]:
     return found
 
 
-def split_letters(tree: M.MExpr, declared: frozenset) -> tuple[M.MExpr, tuple[str, ...]]:
-    """``tree`` with run-together letters read as products, and a note per split name."""
-    split = sorted(n for n in _names(tree) if _splits(n, declared))
+def split_letters(
+    tree: M.MExpr, declared: frozenset, names: set[str] | None = None
+) -> tuple[M.MExpr, tuple[str, ...]]:
+    """``tree`` with run-together letters read as products, and a note per split name;
+    ``names``: the names of ``tree`` when the caller has them (``dimensions.name_uses``)."""
+    split = sorted(n for n in (_names(tree) if names is None else names) if _splits(n, declared))
     if not split:
         return tree, ()
     notes = tuple(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
-from einderiv.frontend.dimensions import Inference, child_fields, resolve_names
+from einderiv.frontend.dimensions import Inference, NameUses, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
@@ -65,13 +65,19 @@ class Typed:
         return self.shapes[id(e)]
 
 
-def infer(tree: M.MExpr, decls: tuple[M.Decl, ...] = (), root: Shape | None = None) -> Typed:
+def infer(
+    tree: M.MExpr,
+    decls: tuple[M.Decl, ...] = (),
+    root: Shape | None = None,
+    uses: NameUses | None = None,
+) -> Typed:
     """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``.
 
     ``root``, when given, is the shape the whole expression must have (a claimed derivative
-    must have the derivative's shape: that also sizes a bare ``I``).
+    must have the derivative's shape: that also sizes a bare ``I``). ``uses``, when given, is
+    ``dimensions.name_uses(tree)`` (the caller walked the tree for its names already).
     """
-    inference = Inference(decls, tree)
+    inference = Inference(decls, tree, uses)
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)

@@ -71,32 +71,31 @@ def _mentions(t: T.Term) -> bool:
     """Whether ``t`` mentions a canonical binder name (free or bound)."""
     found = _NAMES.get(t)
     if found is None:
-        found = any(map(_canonical_name, _own_names(t))) or any(map(_mentions, T.children(t)))
+        own = _OWN_NAMES.get(type(t))
+        found = (own is not None and any(map(_canonical_name, own(t)))) or any(
+            map(_mentions, T.children(t))
+        )
         _NAMES[t] = found
     return found
 
 
-def _own_names(t: T.Term) -> list[str]:
-    match t:
-        case T.Var(indices=indices) | T.Zero(indices=indices):
-            return [i.name for i in indices]
-        case T.Delta(a=a, b=b):
-            return [a.name, b.name]
-        case T.Pair(c=c, i=i, j=j):
-            return [c.name, i.name, j.name]
-        case T.Ones(index=index):
-            return [index.name]
-        case T.Affine(names=names):
-            return list(names)
-        case T.Prod(summed=summed):
-            return [s.name for s in summed]
-        case T.MatPow(indices=indices, exponent=exponent):
-            return [i.name for i in indices] + list(exponent.names)
-        case T.RowFunc(indices=indices):
-            return [i.name for i in indices]
-        case T.SumOver(var=var, count=count):
-            return [var, *count.names]
-    return []
+def _names_of(indices) -> list[str]:
+    return [i.name for i in indices]
+
+
+# the names each node type holds itself (its children's are theirs); a type not here holds none
+_OWN_NAMES = {  # a dict by type, not a match: every node of every simplified term is asked
+    T.Var: lambda t: _names_of(t.indices),
+    T.Zero: lambda t: _names_of(t.indices),
+    T.Delta: lambda t: (t.a.name, t.b.name),
+    T.Pair: lambda t: (t.c.name, t.i.name, t.j.name),
+    T.Ones: lambda t: (t.index.name,),
+    T.Affine: lambda t: t.names,
+    T.Prod: lambda t: _names_of(t.summed),
+    T.MatPow: lambda t: _names_of(t.indices) + list(t.exponent.names),
+    T.RowFunc: lambda t: _names_of(t.indices),
+    T.SumOver: lambda t: (t.var, *t.count.names),
+}
 
 
 class _Unbinder:

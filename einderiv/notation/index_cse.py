@@ -167,6 +167,7 @@ class _Classes:
 
 
 _UNKNOWN = object()  # a pair of nodes not compared yet
+_GUESSED = object()  # a pair found different only after a choice among look-alike children
 
 
 class _Same:
@@ -177,7 +178,11 @@ class _Same:
     indices that it found is kept in ``compared`` (shared by every walk of one naming): each
     walk then only checks that renaming against its map. So comparing two deep terms costs
     the pairs of nodes not compared before, not their whole trees each time; and the indices
-    bound inside a node stay inside it (they are renamed apart from any other binder)."""
+    bound inside a node stay inside it (they are renamed apart from any other binder).
+    Alone, a sum's or product's look-alike children are paired first come first served, and a
+    walk's map may need another pairing: where that choice was made (``guessed``), the pair is
+    compared again in the walk that needs it; a pair found different without any choice is
+    different in every walk."""
 
     def __init__(self, shape, compared: dict):
         self.shape = shape
@@ -186,6 +191,7 @@ class _Same:
         self.backward: dict = {}
         self.seen: set = set()
         self.trail: list = []  # what was added, in order: an index of ``forward`` or a pair seen
+        self.guessed = False  # whether this walk chose among look-alike children
 
     def pair(self, i: T.Index, j: T.Index) -> bool:
         if i.dim != j.dim:
@@ -223,13 +229,16 @@ class _Same:
         renaming = self.compared.get(pair, _UNKNOWN)
         if renaming is _UNKNOWN:
             alone = _Same(self.shape, self.compared)
-            same = alone._same(a, b)
-            renaming = tuple((i, alone.forward[i]) for i in T.free(a)) if same else None
+            if alone._same(a, b):
+                renaming = tuple((i, alone.forward[i]) for i in T.free(a))
+            else:
+                renaming = _GUESSED if alone.guessed else None
             self.compared[pair] = renaming
+        if renaming is None:
+            return False
         mark = len(self.trail)
-        if renaming is None or not all(self.pair(i, j) for i, j in renaming):
-            # alone, a sum's or product's terms are paired first come first served, and this
-            # walk's map may choose others: look again here (as every pair was compared before)
+        if renaming is _GUESSED or not all(self.pair(i, j) for i, j in renaming):
+            self.guessed = True  # another pairing of look-alike children may fit this walk
             self.undo(mark)
             if not self._same(a, b):
                 return False
@@ -258,6 +267,7 @@ class _Same:
                     if not self.run(x, theirs.pop()):
                         return False
                     continue
+                self.guessed = True
                 for k, y in enumerate(theirs):
                     mark = len(self.trail)
                     if self.run(x, y):

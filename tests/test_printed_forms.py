@@ -72,6 +72,11 @@ CASES = [
     # det(I + A^0) = det(2 I) = 2^n: printed with a size (2^tr(A .^ 0)), not det(2 I) whose I
     # no array sizes
     ("x' x / det(I + A^0)", "x", lambda x, A: x @ x / 2.0**n, None),
+    # d tr((A + t) ./ sum(y)) / dt = n / sum(y): the n is tr(A .^ 0), a size its text fixes (it
+    # was sum((sum(y) ones) .^ -1), whose ones nothing sized: (s 1[a])^p -> s^p 1[a], s a sum)
+    ("tr((A + t) ./ sum(y))", "t", lambda A, t, y: np.trace((A + t) / y.sum()), None),
+    ("tr((A + t) ./ sum(y))", "y", lambda A, t, y: np.trace((A + t) / y.sum()), None),
+    ("sum(sqrt(x' y + 0 x) .* a)", "x", lambda x, y, a: np.sum(np.sqrt(x @ y) * a), None),
     # A ones + W' ones: the two ones have different sizes (n, m), so no (A + W') ones
     ("(A x + W' z) / t", "t", lambda A, x, W, z, t: (A @ x + W.T @ z) / t, None),
     ("(A ones + W' ones) / t", "t", lambda A, W, t: (A.sum(1) + W.T.sum(1)) / t, None),

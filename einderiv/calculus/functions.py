@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from einderiv.calculus.rewriting import Rule, rule, zero_like
+from einderiv.calculus.rewriting import Rule, broadcast_split, rule, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, ZERO
 from einderiv.ir.ops import ELEMENTWISE
@@ -22,17 +22,10 @@ RULES: list[Rule] = []
 def func_broadcast(t: T.Func):
     """So that a sum over ``a`` sees the ``1[a]`` (``sum_a sqrt(1[a] 1[j]) -> n sqrt(1) 1[j]``):
     inside the function, its size would be fixed by nothing in the printed form."""
-    arg = t.arg
-    if isinstance(arg, T.Ones):
-        ones, rest = (arg,), ()
-    elif isinstance(arg, T.Prod) and not arg.summed:
-        ones = tuple(f for f in arg.factors if isinstance(f, T.Ones))
-        rest = tuple(f for f in arg.factors if not isinstance(f, T.Ones))
-        if not ones or any(T.free(f) for f in rest):
-            return None
-    else:
+    split = broadcast_split(t.arg)
+    if split is None:
         return None
-    inner = ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)
+    inner, ones = split
     return T.Prod((t.replace(arg=inner), *ones))
 
 

@@ -87,3 +87,22 @@ def scaled(coeff: Fraction, t: Term) -> Term:
     if isinstance(t, T.Prod):
         return T.Prod((T.Num(coeff),) + t.factors, t.summed)
     return T.Prod((T.Num(coeff), t))
+
+
+def broadcast_split(t: Term) -> tuple[Term, tuple[T.Ones, ...]] | None:
+    """``s 1[a] 1[b] -> (s, (1[a], 1[b]))`` for a product that is a scalar ``s`` broadcast over
+    the indices of its ones (``s`` may sum: ``sum_c p[c] 1[c] 1[b]`` is ``(sum_c p[c]) 1[b]``);
+    None for any other term. A rule then moves the ones out of an elementwise power or function,
+    where the sum over their index would not see them."""
+    if isinstance(t, T.Ones):
+        return ONE, (t,)
+    if not isinstance(t, T.Prod):
+        return None
+    summed = frozenset(t.summed)
+    ones = tuple(f for f in t.factors if type(f) is T.Ones and f.index not in summed)
+    rest = tuple(f for f in t.factors if not (type(f) is T.Ones and f.index not in summed))
+    if not ones or any(not T.free(f) <= summed for f in rest) or (summed and not rest):
+        return None
+    if summed:
+        return T.Prod(rest, t.summed), ones
+    return (ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)), ones

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from einderiv.calculus.rewriting import (
     Rule,
+    broadcast_split,
     one_like,
     zero_like,
 )
@@ -352,14 +353,10 @@ def pow_simple(t: T.Pow):
 
 @rule(T.Pow, "(s 1[a])^p -> s^p 1[a]  (a broadcast scalar raised elementwise)")
 def pow_broadcast(t: T.Pow):
-    base = t.base
-    if not isinstance(base, T.Prod) or base.summed or T.free(t.exponent):
+    split = None if T.free(t.exponent) else broadcast_split(t.base)
+    if split is None or isinstance(t.base, T.Ones):  # 1[a]^p: pow_numbers' 1^p
         return None
-    ones = tuple(f for f in base.factors if isinstance(f, T.Ones))
-    rest = tuple(f for f in base.factors if not isinstance(f, T.Ones))
-    if not ones or any(T.free(f) for f in rest):
-        return None
-    inner = ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)  # (1[a] 1[b])^p
+    inner, ones = split
     return T.Prod((T.Pow(inner, t.exponent), *ones))
 
 

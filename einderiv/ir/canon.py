@@ -170,10 +170,9 @@ def _canonical_form(t: T.Term, depth: int) -> T.Term:
             return t.replace(arg=_canonical(arg, depth))
         case T.Pow(base=base, exponent=exponent):
             return T.Pow(_canonical(base, depth), _canonical(exponent, depth))
-        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base):
-            return t.replace(base=_canonical(base, depth + 1))
-        case T.RowFunc(base=base):  # the bound index keeps its name %s (never a % name below)
-            return t.replace(base=_canonical(base, depth + 1))
+        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base) | T.RowFunc(base=base):
+            made = _canonical(base, depth + 1)  # a row function's bound index keeps its %s
+            return t if made is base else t.replace(base=made)  # X^-1: its base is canonical
         case T.SumOver(var=var, count=count, body=body):
             name = f"%r{depth}"
             body = T.subst_int(body, var, T.affine(0, {name: 1})) if var != name else body

@@ -20,9 +20,7 @@ Invariants:
   and ``tidy`` do that.
 - A key longer than ``_LONG`` characters is a digest of its text, blind to index names, with
   the term's free indices listed after it: keys stay short however large the tree.
-- ``key`` and ``canonical`` are memoised within one derivation only: ``scope()`` (entered by
-  ``simplify``) empties the memo tables when it ends, so nothing is remembered across calls and
-  the tables never keep terms alive.
+- ``key`` and ``canonical`` are memoised within one derivation only (``ir/memo.py``).
 """
 
 from __future__ import annotations
@@ -205,8 +203,10 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     for start in candidates:
         naming = _walk(factors, summed, masked, anchored, start)
         mapping = {i: _canonical_index(depth, n, i.dim) for i, n in naming.items()}
-        renamed = [
-            g if type(g := _rename(f, mapping)) in _LEAVES else _canonical(g, depth + 1)
+        renamed = [  # a closed power renamed (X^-1[a,b]) is canonical: its base did not change
+            g
+            if type(g := _rename(f, mapping)) in _LEAVES or _closed(g)
+            else _canonical(g, depth + 1)
             for f in factors
         ]
         made = T.Prod(
@@ -311,6 +311,10 @@ def _rename(f: T.Term, mapping: dict) -> T.Term:
         indices = tuple([get(i, i) for i in f.indices])
         return f if indices == f.indices else T.MatPow(f.base, f.bound, f.exponent, indices)
     return T.rename(f, mapping)
+
+
+def _closed(f: T.Term) -> bool:
+    return type(f) is T.MatPow and _closed_power(f)
 
 
 def _closed_power(f: T.MatPow) -> bool:

@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -59,10 +60,14 @@ def factor(terms: list[Piece], vectors=None) -> list[Piece]:
 
 
 def _merge_equal(terms: list[Piece]) -> list[Piece]:
-    """``c1 F + c2 F -> (c1 + c2) F`` for pieces equal in matrix form (S' = S for symmetric S)."""
+    """``c1 F + c2 F -> (c1 + c2) F`` for pieces equal in matrix form (S' = S for symmetric S).
+    Pieces are told apart by their ends first: a long chain is hashed whole only when another
+    piece has the same ends (a long trace's derivative: 128 chains of 255 factors, none)."""
+    ends = [(len(t.scalars), t.scalars[:1], len(t.chain), t.chain[:2], t.chain[-2:]) for t in terms]
+    alike = Counter(ends)
     merged: dict = {}
-    for t in terms:
-        k = (t.scalars, t.chain)
+    for t, k in zip(terms, ends):
+        k = (t.scalars, t.chain) if alike[k] > 1 else k
         merged[k] = merged[k].replace(coeff=merged[k].coeff + t.coeff) if k in merged else t
     # all cancelled (A - A): one term is kept with coefficient 0, as 0 A keeps the shape of A
     return [t for t in merged.values() if t.coeff != 0] or [terms[0].replace(coeff=_ZERO)]

@@ -14,6 +14,7 @@
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import einderiv as ed
@@ -186,3 +187,19 @@ def test_the_garbage_collector_is_as_the_user_left_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("depth", [10, 40])
+def test_repeated_bases_merge_in_one_pass(depth, monkeypatch):
+    # d norm2(norm2(..(x)..)) / dx = (x' x)^(-1/2) x': the chain rule gives a product of 4 n
+    # factors, n of them (x' x)^(-1/2) and n (x' x)^(1/2); merged at once, the product is
+    # rewritten a fixed number of times however deep the nesting (merged a pair per rewrite,
+    # the driver visited 54,567 nodes at depth 160; now about 20 per level)
+    calls = []
+    run = simplify._Driver.run
+    monkeypatch.setattr(simplify._Driver, "run", lambda self, t: calls.append(1) or run(self, t))
+    text = "norm2(" * depth + "x" + ")" * depth
+    g = ed.diff(text, "x")
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(g(x=x), x / np.linalg.norm(x))  # d |x| / dx = x' / |x|
+    assert len(calls) < 25 * depth

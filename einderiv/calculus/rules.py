@@ -243,8 +243,11 @@ def prod_same_base(t: T.Prod):
     bases = [f.base if type(f) is T.Pow else f for f in t.factors]
     if len(set(bases)) == len(bases):
         return None  # no two factors share a base: the common case, in one pass
-    seen: dict[Term, int] = {}
     summed = set(t.summed)
+    merged = _merge_unsummed_bases(t, bases, summed)
+    if merged is not None:
+        return merged
+    seen: dict[Term, int] = {}
     for k, f in enumerate(t.factors):
         base = f.base if isinstance(f, T.Pow) else f
         if isinstance(f, (T.Num, T.Ones, T.Delta)) or T.free(base) != T.free(f):
@@ -261,6 +264,28 @@ def prod_same_base(t: T.Prod):
             return T.Prod(rest + (merged,), t.summed)
         seen[base] = k
     return None
+
+
+def _merge_unsummed_bases(t: T.Prod, bases: list, summed: set) -> T.Prod | None:
+    """Every base not summed, merged at once (``u^a .. u^b .. u^c -> u^(a+b+c)``, numeric
+    exponents, the first's included): one pass, not one per pair (n nested norms)."""
+    groups: dict[Term, list[int]] = {}
+    for k, (f, base) in enumerate(zip(t.factors, bases)):
+        free = T.free(base)
+        if type(f) not in (T.Num, T.Ones, T.Delta) and free == T.free(f) and not free & summed:
+            groups.setdefault(base, []).append(k)
+    done: dict[int, Term | None] = {}  # a factor's index -> what replaces it (None: dropped)
+    for base, members in groups.items():
+        numbers = [k for k in members if type(_pow_exponent(t.factors[k])) is T.Num]
+        if len(numbers) < 2 or numbers[0] != members[0]:
+            continue  # as pairwise: the first factor's exponent is folded, or none
+        total = sum((_pow_exponent(t.factors[k]).value for k in numbers), Fraction(0))
+        done.update(dict.fromkeys(numbers))
+        done[numbers[-1]] = one_like(base) if total == 0 else T.Pow(base, T.Num(total))
+    if not done:
+        return None
+    rest = tuple(f for k, f in enumerate(t.factors) if k not in done)
+    return T.Prod(rest + tuple(g for g in done.values() if g is not None), t.summed)
 
 
 def _pow_exponent(f: Term) -> Term:

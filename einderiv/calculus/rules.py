@@ -247,21 +247,19 @@ def prod_same_base(t: T.Prod):
     merged = _merge_unsummed_bases(t, bases, summed)
     if merged is not None:
         return merged
+    # a summed base: x[a] x[a] summed over a is an inner product and stays; u^-1 u goes
     seen: dict[Term, int] = {}
-    for k, f in enumerate(t.factors):
-        base = f.base if isinstance(f, T.Pow) else f
-        if isinstance(f, (T.Num, T.Ones, T.Delta)) or T.free(base) != T.free(f):
+    for k, (f, base) in enumerate(zip(t.factors, bases)):
+        if type(f) in (T.Num, T.Ones, T.Delta) or T.free(base) != T.free(f):
             continue
+        if not T.free(base) & summed:
+            continue  # merged above, or never (the first factor's exponent is not a number)
         if base in seen:
             j = seen[base]
-            total = _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f))
-            if total is None:
-                continue
-            if T.free(base) & summed and total != T.Num(Fraction(0)):
-                continue  # x[a] x[a] summed over a is an inner product: keep it (u^-1 u goes)
-            merged = one_like(base) if total == T.Num(Fraction(0)) else T.Pow(base, total)
-            rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
-            return T.Prod(rest + (merged,), t.summed)
+            if _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f)) == T.Num(Fraction(0)):
+                rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+                return T.Prod(rest + (one_like(base),), t.summed)
+            continue
         seen[base] = k
     return None
 

@@ -157,19 +157,16 @@ def _canonical(t: T.Term, depth: int) -> T.Term:
 
 
 def _canonical_form(t: T.Term, depth: int) -> T.Term:
+    made = _structural(t, {}, depth)  # sums, functions, powers, row functions, simple products
+    if made is not None:
+        return made
     match t:
         case T.Delta(a=a, b=b) if b.name < a.name:
             return T.Delta(b, a)
-        case T.Add(terms=terms):
-            return T.Add(tuple(sorted((_canonical(x, depth) for x in terms), key=key)))
         case T.Prod():
             return _canonical_prod(t, depth)
-        case T.Func(arg=arg):
-            return t.replace(arg=_canonical(arg, depth))
-        case T.Pow(base=base, exponent=exponent):
-            return T.Pow(_canonical(base, depth), _canonical(exponent, depth))
-        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base) | T.RowFunc(base=base):
-            made = _canonical(base, depth + 1)  # a row function's bound index keeps its %s
+        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base):
+            made = _canonical(base, depth + 1)
             return t if made is base else t.replace(base=made)  # X^-1: its base is canonical
         case T.SumOver(var=var, count=count, body=body):
             name = f"%r{depth}"
@@ -179,19 +176,9 @@ def _canonical_form(t: T.Term, depth: int) -> T.Term:
 
 
 def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
-    if len(t.summed) == 1:
-        # one summed index: every walk names it first, so no walk is needed, and the factors
-        # are canonicalised once, after renaming (their forms depend only on their free names)
-        s = t.summed[0]
-        if any(s in T.free(f) for f in t.factors):
-            new = T.Index(f"%{depth}.0", s.dim)
-            mapping = {s: new}
-            renamed = [_canonical_renamed(f, mapping, depth + 1) for f in t.factors]
-            return T.Prod(tuple(sorted(renamed, key=key)), (new,))
+    """A product with summed indices named by a walk (one summed index: ``_structural``)."""
     factors = [f if type(f) in _LEAVES else _canonical(f, depth + 1) for f in t.factors]
     summed = set(t.summed)
-    if not summed:
-        return T.Prod(tuple(sorted(factors, key=key)), ())
     masked = _Masked(factors, summed)
     anchored = list(map(not_, map(summed.issuperset, map(T.free, factors))))  # loops in C
     if any(anchored):  # start from the least anchored factor: masked keys of those alone
@@ -223,51 +210,56 @@ _RENAMED = memo_table()  # (term, depth, renaming) -> its canonical form, rename
 
 def _canonical_renamed(t: T.Term, mapping: dict, depth: int) -> T.Term:
     """``_canonical(_rename(t, mapping), depth)``, without building ``_rename(t, mapping)``:
-    sums, functions, powers and products with one summed index pass the renaming down (a
-    product adds its own index's canonical name to it). So an index that runs through many
-    levels is renamed where it occurs, once, not again by each level's product.
-    (``mapping`` maps summed names to canonical ones: the input carries no bound ``%`` name,
-    see the module's invariants, so nothing below is captured.)"""
+    ``_structural`` passes the renaming down, so an index that runs through many levels is
+    renamed where it occurs, once, not again by each level's product. (``mapping`` maps
+    summed names to canonical ones: the input carries no bound ``%`` name, see the module's
+    invariants, so nothing below is captured.)"""
     indices = T.free(t)
     live = {k: v for k, v in mapping.items() if k in indices}
-    kind = type(t)
-    if not live or kind in _LEAVES:
+    if not live or type(t) in _LEAVES:
         return _canonical(_rename(t, live) if live else t, depth)
     memo = (t, depth, frozenset(live.items()))
     found = _RENAMED.get(memo)
-    if found is not None:
-        return found
-    if kind is T.Add:  # (u + v) renamed = u renamed + v renamed; then sorted, as canonical does
-        terms = (_canonical_renamed(x, live, depth) for x in t.terms)
-        found = T.Add(tuple(sorted(terms, key=key)))
-    elif kind is T.Func:
-        found = t.replace(arg=_canonical_renamed(t.arg, live, depth))
-    elif kind is T.Pow:
-        found = T.Pow(
-            _canonical_renamed(t.base, live, depth), _canonical_renamed(t.exponent, live, depth)
-        )
-    elif kind is T.Prod and len(t.summed) == 1 and any(t.summed[0] in T.free(f) for f in t.factors):
-        s = t.summed[0]  # as _canonical_prod names it: %depth.0, then the factors one deeper
-        new = T.Index(f"%{depth}.0", s.dim)
-        inner = {**live, s: new}
-        renamed = [_canonical_renamed(f, inner, depth + 1) for f in t.factors]
-        found = T.Prod(tuple(sorted(renamed, key=key)), (new,))
-    elif kind is T.Prod and not t.summed:  # as _canonical_prod: the factors one deeper, sorted
+    if found is None:
+        found = _structural(t, live, depth)
+        if found is None:
+            found = _canonical(_rename(t, live), depth)
+        _RENAMED[memo] = found
+    return found
+
+
+def _structural(t: T.Term, live: dict, depth: int) -> T.Term | None:
+    """The canonical form of ``t`` renamed by ``live`` (empty: not renamed), for the kinds whose
+    form is their parts' forms put together: a sum, a function, a power, a row function, and a
+    product with at most one summed index (named ``%depth.0`` and passed down with ``live``,
+    its factors one deeper). None for every other kind."""
+    kind = type(t)
+    if kind is T.Add:  # (u + v) renamed = u renamed + v renamed, then sorted
+        return T.Add(tuple(sorted((_canonical_renamed(x, live, depth) for x in t.terms), key=key)))
+    if kind is T.Func:
+        return t.replace(arg=_canonical_renamed(t.arg, live, depth))
+    if kind is T.Pow:
+        base, exponent = (_canonical_renamed(x, live, depth) for x in (t.base, t.exponent))
+        return T.Pow(base, exponent)
+    if kind is T.RowFunc and t.bound not in live.values():  # its bound index keeps its %s
+        inner = {k: v for k, v in live.items() if k is not t.bound}
+        base = _canonical_renamed(t.base, inner, depth + 1)
+        return t.replace(base=base, indices=tuple([live.get(i, i) for i in t.indices]))
+    if kind is not T.Prod or len(t.summed) > 1:
+        return None
+    if not t.summed:  # the factors one deeper, sorted
         factors = (
             _rename(f, live) if type(f) in _LEAVES else _canonical_renamed(f, live, depth + 1)
             for f in t.factors
         )
-        found = T.Prod(tuple(sorted(factors, key=key)), ())
-    elif kind is T.RowFunc and t.bound not in live.values():  # its row's indices renamed
-        inner = {k: v for k, v in live.items() if k is not t.bound}
-        found = t.replace(
-            base=_canonical_renamed(t.base, inner, depth + 1),
-            indices=tuple([live.get(i, i) for i in t.indices]),
-        )
-    else:
-        found = _canonical(_rename(t, live), depth)
-    _RENAMED[memo] = found
-    return found
+        return T.Prod(tuple(sorted(factors, key=key)), ())
+    s = t.summed[0]  # every walk names it first: %depth.0, then the factors one deeper
+    if not any(s in T.free(f) for f in t.factors):
+        return None
+    new = T.Index(f"%{depth}.0", s.dim)
+    inner = {**live, s: new}
+    renamed = [_canonical_renamed(f, inner, depth + 1) for f in t.factors]
+    return T.Prod(tuple(sorted(renamed, key=key)), (new,))
 
 
 class _Masked:

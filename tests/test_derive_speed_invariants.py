@@ -203,3 +203,47 @@ def test_repeated_bases_merge_in_one_pass(depth, monkeypatch):
     x = np.array([0.3, -1.2, 2.0])
     np.testing.assert_allclose(g(x=x), x / np.linalg.norm(x))  # d |x| / dx = x' / |x|
     assert len(calls) < 25 * depth
+
+
+def _graph_size(t: T.Term) -> int:
+    seen, stack = set(), [t]
+    while stack:
+        u = stack.pop()
+        if id(u) not in seen:
+            seen.add(id(u))
+            stack.extend(T.children(u))
+    return len(seen)
+
+
+def _nested_norms(depth: int) -> str:
+    text = "x"
+    for _ in range(depth):
+        text = f"norm2({text}) x"
+    return f"norm2({text})"
+
+
+def test_a_norm_of_a_vector_lowers_its_argument_once():
+    # norm2(u) = (u[a] u[a])^(1/2): both factors are the one lowered u, so norm2(norm2(..) x)
+    # nested n deep is a graph of about 8 n nodes (lowered twice, it had 2^(n+2) - 4: depth 20
+    # took gigabytes and minutes to derive)
+    sizes = [_graph_size(ed.parse(_nested_norms(depth)).term) for depth in (5, 10, 20)]
+    assert sizes[2] - sizes[1] == 2 * (sizes[1] - sizes[0])  # linear in the depth
+    assert sizes[2] < 400
+
+
+@pytest.mark.parametrize("depth", [1, 3, 20])
+def test_nested_norms_of_vectors_derive_as_numpy_says(depth):
+    # f = |u_n|, u_0 = x, u_k = |u_(k-1)| x  (so f = |x|^(n+1))
+    def f(x):
+        u = x
+        for _ in range(depth):
+            u = np.linalg.norm(u) * x
+        return np.linalg.norm(u)
+
+    x = np.array([0.3, -0.7, 0.5])
+    g = ed.diff(_nested_norms(depth), "x")
+    h = 1e-6 * np.linalg.norm(x)
+    numeric = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(np.ravel(g(x=x)), numeric, rtol=1e-6)
+    back = ed.parse(str(g), where="x: vector(3)")
+    np.testing.assert_allclose(np.ravel(back(x=x)), numeric, rtol=1e-6)

@@ -239,7 +239,9 @@ def _lower_norm2(lw: Lowering, args, out):
     inner = lw.lo(x, axes)
     if not summed:  # s written once: nesting stays linear
         return T.Pow(T.Pow(inner, T.Num(Fraction(2))), T.Num(Fraction(1, 2)))
-    return T.Pow(T.Prod((inner, lw.lo(x, axes)), summed), T.Num(Fraction(1, 2)))
+    # the same term twice, not x lowered twice: nested norms stay linear as a graph (each
+    # lowering names its own summed indices afresh, so two lowerings are two different terms)
+    return T.Pow(T.Prod((inner, inner), summed), T.Num(Fraction(1, 2)))
 
 
 # inv(X): the atom X^-1 (T.MatPow, exponent -1);  inv(s) = s^-1

@@ -277,6 +277,33 @@ def test_a_divisor_is_a_scalar():
     np.testing.assert_allclose(h(x=x), x / np.linalg.norm(x))
 
 
+@pytest.mark.parametrize(
+    "text, f",
+    [
+        # the Rayleigh quotient x' A x / x' x: a row times a column in the divisor forces no
+        # scalar (x was read as a scalar there, and the derivative printed 0)
+        ("x' A x / (x' x)", lambda x, A, b: x @ A @ x / (x @ x)),
+        ("log(x' A x / (x' x))", lambda x, A, b: np.log(x @ A @ x / (x @ x))),
+        ("x' A x / (1 + x' x)", lambda x, A, b: x @ A @ x / (1 + x @ x)),
+        ("b' x / (b' b + x' x)", lambda x, A, b: b @ x / (b @ b + x @ x)),
+    ],
+)
+def test_an_inner_product_in_a_divisor_forces_no_scalar(text, f):
+    x, b = RNG.standard_normal(N), RNG.standard_normal(N)
+    A = RNG.standard_normal((N, N)) + 4 * np.eye(N)  # x' A x > 0 for the logarithm
+    A = A @ A.T
+    g = ed.diff(text, "x")
+    assert g.shape == ("n",)
+    h = 1e-6
+    numeric = [(f(x + h * e, A, b) - f(x - h * e, A, b)) / (2 * h) for e in np.eye(N)]
+    values = {"x": x, "A": A, "b": b}
+    np.testing.assert_allclose(g(**{k: values[k] for k in g.variables}), numeric, rtol=1e-6)
+    back = ed.parse(str(g))
+    np.testing.assert_allclose(back(**{k: values[k] for k in back.variables}), numeric, rtol=1e-6)
+    # a scalar product without a transposed factor still forces its names: / (2 n), / (n m)
+    assert ed.parse("x / (2 n m)").variables["m"].kind == "scalar"
+
+
 def test_an_elementwise_exponent_is_a_scalar():
     x = np.abs(RNG.standard_normal(4)) + 0.1
     np.testing.assert_allclose(ed.parse("x .^ p")(x=x, p=1.5), x**1.5)

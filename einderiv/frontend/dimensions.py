@@ -259,12 +259,27 @@ def name_uses(tree: M.MExpr) -> NameUses:
         keeps = scalar and (
             isinstance(e, _SHAPE_KEEPING) or (isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS)
         )
+        if keeps and isinstance(e, M.MatMul) and _inner_product(e):
+            keeps = False  # / (x' x): a row times a column is a scalar, x is not forced
         powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
         divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
             forcing = divides and name == ("right" if isinstance(e, M.Div) else "exponent")
             todo.append((child, exponent or (powers and name == "exponent"), forcing or keeps))
     return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
+
+
+def _inner_product(e: M.MatMul) -> bool:
+    """Whether a factor of the matrix product ``e`` is transposed (``x' A x``, ``a' x``): a
+    scalar there is a row times a column, so its factors are not forced to be scalars."""
+    todo = [e]
+    while todo:
+        f = todo.pop()
+        if isinstance(f, M.MatMul):
+            todo += (f.left, f.right)
+        elif isinstance(f, M.Transpose):
+            return True
+    return False
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

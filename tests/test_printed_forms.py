@@ -229,3 +229,37 @@ def test_a_base_that_cancels_keeps_its_shape_in_the_index_form(text, fn, j):
     back = ed.parse(f.index(), where=WHERE + "; j: integer")
     args = {name: values[name] for name in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
     np.testing.assert_allclose(back(**{k: values[k] for k in back.variables}), fn(**args))
+
+
+ELEMENTWISE_CASES = [
+    # d tanh(x)[i] / dx[j] = (1 - tanh(x[a])^2) delta[i,a,j]: the delta met by the tie is
+    # contracted into it (was (..) delta[b,j] delta[i,a,b])
+    ("tanh(x)", "x", lambda x: np.tanh(x)),
+    # d (X .* X)[i,j] / dX[l,k] = 2 X[a,b] delta[i,a,l] delta[j,b,k]
+    ("X .* X", "X", lambda X: X * X),
+    ("exp(X)", "X", lambda X: np.exp(X)),
+    ("X .* X'", "X", lambda X: X * X.T),
+    ("tanh(W x)", "W", lambda W, x: np.tanh(W @ x)),
+    ("diag(X)", "X", lambda X: np.diag(X)),
+    ("softmax(A) .* X", "A", lambda A, X: np.exp(A) / np.exp(A).sum(1, keepdims=True) * X),
+]
+
+
+@pytest.mark.parametrize("text, wrt, fn", ELEMENTWISE_CASES)
+def test_index_form_contracts_every_delta_that_meets_a_tie(text, wrt, fn):
+    g = ed.diff(text, wrt, where=WHERE)
+    index = g.index()
+    # no plain delta shares a summed index with a generalised one (delta[b,j] delta[i,a,b])
+    words = index.replace("(", " ").replace(")", " ").split()
+    deltas = [w[6:-1].split(",") for w in words if w.startswith("delta[")]
+    plain = [d for d in deltas if len(d) == 2]
+    general = {i for d in deltas if len(d) > 2 for i in d}
+    assert not any(set(d) & general for d in plain), index
+    values = _values()
+    args = {k: values[k] for k in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
+    y = np.asarray(fn(**args))
+    expected = to_layout(jacobian_fd(fn, args, wrt), y.ndim, np.ndim(args[wrt]), "numerator")
+    back = ed.parse(index, where=WHERE)
+    sizes = {d: s for d, s in zip(back.shape, expected.shape) if isinstance(d, str)}
+    got = back(**{k: v for k, v in values.items() if k in back.variables}, **sizes)
+    np.testing.assert_allclose(got, expected, atol=1e-6)

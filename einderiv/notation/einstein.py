@@ -83,4 +83,43 @@ def einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
                 copies.append(T.fresh(i.dim))
                 factors[k] = T.rename(f, {i: copies[-1]})
         ties.append(tuple(copies) if i in summed else (i, *copies))
-    return factors, ties
+    return _absorbed(factors, ties)
+
+
+def _absorbed(factors: list[T.Term], ties: list[tuple[T.Index, ...]]):
+    """Every plain delta that meets a tie contracted into it:
+    ``delta[b,j] delta[i,a,b] -> delta[i,a,j]`` (b summed: it was a copy, held only there), and
+    a delta joining two ties makes them one: ``delta[b,c] delta[i,a,b] delta[j,c] ->
+    delta[i,a,j]``. A tie's names occur once among the factors at most (the copies; a free
+    index that was tied occurs in its tie alone), so a delta holding one is the only factor
+    that does."""
+    if not ties:
+        return factors, ties
+    ties = [list(tie) for tie in ties]
+    kept: list[T.Term] = []
+    for f in factors:
+        if type(f) is not T.Delta or f.a == f.b:
+            kept.append(f)
+            continue
+        held = {i: k for k, tie in enumerate(ties) for i in tie}
+        p, q = (f.a, f.b) if f.a in held else (f.b, f.a)
+        if p not in held:
+            kept.append(f)
+            continue
+        tie = ties[held[p]]
+        if q not in held:  # delta[p,q] tie(p, ..) summed over p: tie(q, ..)
+            tie[tie.index(p)] = q
+            continue
+        other = ties[held[q]]
+        if other is tie:  # delta[p,q] tie(p, q, r..) summed over p and q: tie(r..)
+            if len(tie) < 3:
+                kept.append(f)  # tie(p, q) delta[p,q] sums to the size: left as it is
+                continue
+            tie.remove(p)
+            tie.remove(q)
+            continue
+        tie.remove(p)  # delta[p,q] tie(p, r..) tie(q, s..) summed over p, q: tie(r.., s..)
+        other.remove(q)
+        tie += other
+        other.clear()
+    return kept, [tuple(tie) for tie in ties if tie]

@@ -30,6 +30,7 @@ import warnings
 import einderiv as ed
 from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser
 from einderiv.errors import ReadAsProduct
+from einderiv.ir import index_ir as T
 
 __all__ = ["FORMATS", "LAYOUTS", "PROG", "build_parser", "main"]
 
@@ -137,8 +138,10 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
     if args.steps and not latex_steps:
         lines += _steps(g)
     elementwise = "[" in wrt  # its natural form is index notation: no remark
-    no_form = hasattr(g, "matrix") and g.matrix() is None
-    kron_text = args.format == "text" and no_form and g.kronecker_matrix() is not None
+    zero = isinstance(getattr(g, "term", None), T.Zero)  # zero prints as 0 at every order
+    no_form = hasattr(g, "matrix") and g.matrix() is None and not zero
+    # text and LaTeX both write an order-4 result in Kronecker form when it has one (SPEC 7)
+    kron_text = args.format in ("text", "latex") and no_form and g.kronecker_matrix() is not None
     if args.format in ("text", "latex") and no_form and not elementwise and not kron_text:
         args.notes.append(f"{_no_matrix_form(g)}; shown in index notation")
     if latex_steps:  # the derivation in LaTeX, one display line per step (SPEC 7)
@@ -310,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()  # a full disk is found here, not at exit
                 return code
             finally:  # x'Ax read as x' A x: said on the command line (SPEC 6.3)
-                said = [str(n.message) for n in notes] + getattr(args, "notes", [])
+                # numpy's floating-point warnings (check probes points where sqrt or log is
+                # undefined) are not notes: only einderiv's own are said
+                kept = [n for n in notes if not issubclass(n.category, RuntimeWarning)]
+                said = [str(n.message) for n in kept] + getattr(args, "notes", [])
                 for note in dict.fromkeys(said):
                     print(f"{PROG}: note: {note}", file=sys.stderr)
     except ed.EinderivError as error:

@@ -83,6 +83,9 @@ CASES = [
     ("x' X", "X", lambda x, X: x @ X, {"x": (3,), "X": (3, 2)}),
     ("X x", "X", lambda X, x: X @ x, {"X": (2, 3), "x": (3,)}),
     ("X A X", "X", lambda X, A: X @ A @ X, {"X": (3, 3), "A": (3, 3)}),
+    # signs are signs: d vec(X - 2 X') = (I - 2 K) d vec(X), not -2 K + I; -kron(..), not -1 (..)
+    ("X - 2 X'", "X", lambda X: X - 2 * X.T, {"X": (3, 3)}),
+    ("-A X B - X'", "X", lambda A, X, B: -A @ X @ B - X.T, {"A": (3, 3), "X": (3, 3), "B": (3, 3)}),
 ]
 
 
@@ -177,3 +180,16 @@ def test_numbers_and_scalars_stand_in_front_of_the_kronecker_product():
     x = RNG.standard_normal(3)
     jac = jacobian_fd(lambda x: 2 * np.outer(x, x), {"x": x}, "x")
     np.testing.assert_allclose(h(x=x), jac, atol=1e-6)
+
+
+def test_a_negative_kronecker_term_is_written_with_a_sign():
+    # d^2 log|X| / dX^2: d vec(X^-T) = -(X^-1 kron X^-T) K d vec(X)
+    g = ed.hessian("logdet(X)", "X")
+    form = g.kronecker()
+    assert "-1 " not in form and "-1 " not in str(g), (form, str(g))
+    values = _values({"X": (3, 3)})
+    expected = vec_jacobian(lambda X: np.linalg.inv(X).T, values, "X")
+    assert_close(call(ed.parse(right_side(form)), g, values, expected), expected, what=form)
+    assert_close(expected, -np.kron(np.linalg.inv(values["X"]), np.linalg.inv(values["X"]).T)
+                 @ K(3, 3), atol=1e-6)  # fmt: skip
+    assert_close(call(ed.parse(str(g)), g, values, g(**values)), g(**values), what=str(g))

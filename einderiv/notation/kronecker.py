@@ -55,9 +55,11 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
         pieces = [_piece(t, r, s, variables) for t in _terms(term)]
     except _NoForm:
         return None
+    pieces.sort(key=lambda p: _negated(p) is not None)  # positive pieces first, as join_sum
     total = pieces[0]
-    for p in pieces[1:]:
-        total = M.Add(total, p)
+    for p in pieces[1:]:  # A - B, not A + -B
+        positive = _negated(p)
+        total = M.Add(total, p) if positive is None else M.Sub(total, positive)
     return total
 
 
@@ -178,10 +180,41 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
     if scalars:
         factor = _matrix(scalars, summed, None, None, variables)
-        made = factor if made is None else M.MatMul(factor, made)
+        made = factor if made is None else _times(factor, made)
     if made is None:
         raise _NoForm
     return made
+
+
+def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
+    """``factor made``, with -1 written as a sign on the first factor, as in matrix form:
+    ``-kron(B', A) K``, not ``-1 (kron(B', A) K)``."""
+    if isinstance(factor, M.Number) and factor.value == -1:
+        return _with_sign(made)
+    return M.MatMul(factor, made)
+
+
+def _with_sign(e: M.MExpr) -> M.MExpr:
+    """``-e``, the sign on its first factor."""
+    return M.MatMul(_with_sign(e.left), e.right) if isinstance(e, M.MatMul) else M.Neg(e)
+
+
+def _negated(e: M.MExpr) -> M.MExpr | None:
+    """``-e`` when ``e`` is a piece that ``_times`` wrote with a sign (its first factor negated
+    or a negative number), else None."""
+    if isinstance(e, M.MatMul):
+        left = _negated(e.left)
+        return None if left is None else _unit(M.MatMul(left, e.right))
+    if isinstance(e, M.Neg):
+        return e.operand
+    if isinstance(e, M.Number) and e.value < 0:
+        return M.Number(-e.value)
+    return None
+
+
+def _unit(e: M.MatMul) -> M.MExpr:
+    """``1 B`` is ``B``."""
+    return e.right if isinstance(e.left, M.Number) and e.left.value == 1 else e
 
 
 def _whole(factors: list, summed: set, row, col, variables) -> M.MExpr:

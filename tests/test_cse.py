@@ -359,3 +359,35 @@ def test_named_form_is_the_same_in_every_run():
 
     back = ed.parse(substituted(named.strip()))
     np.testing.assert_allclose(back(x=x0), hessian_fd(f, {"x": x0}, "x"), atol=1e-5)
+
+
+def _softmax(v):
+    e = np.exp(v - v.max())
+    return e / e.sum()
+
+
+def test_a_repeated_call_of_a_name_is_named_and_used_transposed():
+    # d softmax(s) / dx with s = softmax(x): softmax(x) is written 5 times; it is named once,
+    # t1 = softmax(x), and written t1' where transposed (it was left written out, and only its
+    # transpose softmax(x)' was named)
+    g = ed.diff("softmax(softmax(x))", "x")
+    text = g.show(cse=True)
+    assert text.count("softmax(x)") == 1, text
+    expected = jacobian_fd(lambda x: _softmax(_softmax(x)), {"x": x0}, "x")
+    back = ed.parse(substituted(text))
+    np.testing.assert_allclose(back(x=x0), expected, atol=1e-6)
+    index = g.show(cse=True, format="index")
+    assert index.count("softmax(x)") == 1, index
+    np.testing.assert_allclose(_evaluate_index_lines(index, {"x": x0}), expected, atol=1e-6)
+
+
+def test_naming_never_lengthens_a_short_result():
+    # d vec(X^6) / d vec(X)' = sum_k kron(X'^k, X^(5-k)): X^2 .. X^5 are each written twice,
+    # but t1 is no shorter than X^5 (named, the text grew from 111 to 139 characters)
+    where = "X: matrix(3, 3)"
+    g = ed.diff("X X X X X X", "X", where=where)
+    assert len(g.show(cse=True)) <= len(str(g)), g.show(cse=True)
+    X = W1 + 2 * np.eye(n)
+    expected = jacobian_fd(lambda X: np.linalg.matrix_power(X, 6), {"X": X}, "X")
+    back = ed.parse(substituted(g.show(cse=True)), where=where)
+    np.testing.assert_allclose(back(X=X), to_layout(expected, 2, 2, "numerator"), atol=1e-5)

@@ -7,7 +7,9 @@ Invariants:
 - every subterm that occurs at least twice in the text (counting repetitions inside repeated
   subterms, and its transpose written out: ``W2 t5`` where ``t5 W2'`` is named ``t6`` prints
   ``t6'``) and is not trivial -- a name, a number, ``I``, ``ones``, ``commutation(m, n)``, or
-  a transpose, inverse, negation or multiple by a number of one -- is named exactly once; the
+  a transpose, inverse, negation or multiple by a number of one; ``notation.cse_worth``) and
+  not shorter to write than a name (``X^5``; a call of a name, ``softmax(x)``, when naming it
+  shortens the text) is named exactly once, a transposed one as its operand (``t1'``); the
   largest repeated subterm is named first, then the counts are taken again over the definitions
   and the result, so a subterm repeated only inside one named subterm is not named;
 - when nothing else repeats, a pair of neighbours in chains of products written both ways round
@@ -35,9 +37,16 @@ from einderiv.notation.cse_names import (
     _ordered,
     _without_aliases,
 )
+from einderiv.notation.cse_worth import (
+    _SHORTEST,
+    _TRIVIAL,
+    _constant,
+    _constants,
+    _pays,
+    _trivial,
+    _widths,
+)
 
-_TRIVIAL = (M.Name, M.Number, M.Identity, M.Ones, M.Entry)
-_WRAPPERS = (M.Transpose, M.Inverse, M.Neg)
 _MASK = (1 << 61) - 1
 
 
@@ -115,50 +124,6 @@ class _Shapes:
             self.symmetric.add(label)
 
 
-def _trivial(e: M.MExpr, constant: dict | None = None) -> bool:
-    """A name, a number, ``I``, ``ones``, a commutation matrix, or one of them transposed,
-    inverted, negated or times a number (``0.5 I``, ``-2 X'``): a name would not be shorter.
-    ``constant``: ``_constant`` of the subterms, when already known."""
-    while True:
-        if isinstance(e, _WRAPPERS):
-            e = e.operand
-        elif isinstance(e, M.MatMul) and isinstance(e.left, M.Number):
-            e = e.right
-        elif isinstance(e, M.MatMul) and isinstance(e.right, M.Number):
-            e = e.left
-        else:
-            break
-    if isinstance(e, _TRIVIAL):
-        return True
-    known = constant.get(e) if constant is not None else None
-    return _constant(e) if known is None else known
-
-
-def _constant(e: M.MExpr) -> bool:
-    """Built of numbers, ``I``, ``ones`` and commutation matrices only (``ones ones'``): such a
-    name would have no size of its own (nothing in it is a variable)."""
-    if isinstance(e, M.Call) and e.fn == "commutation":
-        return all(isinstance(a, (M.Number, M.Name)) for a in e.args)
-    if isinstance(e, (M.Number, M.Identity, M.Ones)):
-        return True
-    kids = _children(e)
-    return bool(kids) and not isinstance(e, M.Name) and all(_constant(c) for c in kids)
-
-
-def _constants(order: list[M.MExpr]) -> dict:
-    """``_constant`` of every node of ``order`` (children first), each looked at once."""
-    found: dict = {}
-    for e in order:
-        if isinstance(e, M.Call) and e.fn == "commutation":
-            found[e] = all(isinstance(a, (M.Number, M.Name)) for a in e.args)
-        elif isinstance(e, (M.Number, M.Identity, M.Ones)):
-            found[e] = True
-        else:
-            kids = _children(e)
-            found[e] = bool(kids) and not isinstance(e, M.Name) and all(found[c] for c in kids)
-    return found
-
-
 def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr, M.MExpr | None]]:
     """The subterms to name next, each with its transpose written out (or None): first the
     largest non-trivial subterm occurring at least twice in the program's text, itself or as
@@ -185,8 +150,15 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     def seen_times(n):
         return count[n] + (count[partner[n]] if n in partner else 0)
 
+    width = _widths(order)
     candidates = [
-        n for n in order if seen_times(n) >= 2 and size[n] >= 3 and not _trivial(n, constant)
+        n
+        for n in order
+        if seen_times(n) >= 2
+        and (size[n] >= 3 or _pays(n, seen_times(n), width))
+        and min(width[n], width.get(partner.get(n), width[n])) >= _SHORTEST
+        and not isinstance(n, M.Transpose)  # softmax(x)' is t1' of t1 = softmax(x)
+        and not _trivial(n, constant)
     ]
     if not candidates:
         return []

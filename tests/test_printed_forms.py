@@ -85,7 +85,7 @@ CASES = [
         "(A ones + A' ones) / t",
         "t",
         lambda A, t: (A.sum(1) + A.T.sum(1)) / t,
-        "-t^-2 (A + A') ones",
+        "-(A + A') ones / t^2",  # a negative power of a name: a divisor
     ),
 ]
 
@@ -263,3 +263,31 @@ def test_index_form_contracts_every_delta_that_meets_a_tie(text, wrt, fn):
     sizes = {d: s for d, s in zip(back.shape, expected.shape) if isinstance(d, str)}
     got = back(**{k: v for k, v in values.items() if k in back.variables}, **sizes)
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+UNDECLARED_DIVISORS = [
+    # d (x' A x / s) / dx = x' (A + A') / s: s is a scalar because it divides (SPEC 6.3), and
+    # the printed form keeps it a divisor (s^-1 x' (A + A') read s as a vector and failed)
+    ("x' A x / s", "x", lambda x, A, s, t: x @ A @ x / s),
+    ("x' A x / s", "s", lambda x, A, s, t: x @ A @ x / s),
+    # d (x / s^2) / ds = -2 x / s^3: the base of a power in a divisor is a scalar too
+    ("x / s^2", "s", lambda x, A, s, t: x / s**2),
+    ("x / (s t)", "s", lambda x, A, s, t: x / (s * t)),
+    ("x / (s + t)", "t", lambda x, A, s, t: x / (s + t)),
+    ("log(s) + 1 / (s t)", "s", lambda x, A, s, t: np.log(s) + 1 / (s * t)),
+]
+
+
+@pytest.mark.parametrize("text, wrt, fn", UNDECLARED_DIVISORS)
+def test_a_scalar_known_by_its_use_as_a_divisor_reads_back_undeclared(text, wrt, fn):
+    values = {"x": np.array([0.3, -1.1, 0.8]), "A": _values()["X"], "s": 1.3, "t": 0.6}
+    g = ed.diff(text, wrt)
+    args = {k: values[k] for k in ("x", "A", "s", "t")}
+    expected = jacobian_fd(lambda **v: np.asarray(fn(**v)), args, wrt)
+    back = ed.parse(str(g))  # no declarations: the text alone says which names are scalars
+    assert all(back.variables[k].kind == "scalar" for k in ("s", "t") if k in back.variables)
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6)
+    stated = ed.read_differential(g.differential(), wrt)  # d f = ... ds reads back too
+    got = stated(**{k: v for k, v in values.items() if k in stated.variables})
+    np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6)

@@ -104,6 +104,10 @@ def sign(t: T.Term) -> str | None:
 
 
 def _condition(kind: str, t: T.Term) -> Condition | None:
+    while kind == "nonzero" and type(t) is T.Pow and type(t.exponent) is T.Num:
+        if t.exponent.value <= 0:
+            break
+        t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
     if sign(t) in _HOLDS.get(kind, ()):
         return None  # holds everywhere: 1 + exp(u) != 0
     if isinstance(t, (T.Det,)) and kind == "nonzero":

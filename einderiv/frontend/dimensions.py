@@ -242,8 +242,8 @@ class NameUses(NamedTuple):
 def name_uses(tree: M.MExpr) -> NameUses:
     """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
     matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
-    ``/ (n - 1)``, ``/ sqrt(d)``) or in the exponent of ``.^``, reached through shape-keeping
-    operations only (so the ``x`` of ``y / norm2(x)`` is not forced)."""
+    ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^``, reached
+    through shape-keeping operations only (so the ``x`` of ``y / norm2(x)`` is not forced)."""
     in_exponent: set[str] = set()
     elsewhere: set[str] = set()
     forced: set[str] = set()
@@ -265,7 +265,10 @@ def name_uses(tree: M.MExpr) -> NameUses:
         divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
             forcing = divides and name == ("right" if isinstance(e, M.Div) else "exponent")
-            todo.append((child, exponent or (powers and name == "exponent"), forcing or keeps))
+            based = scalar and powers and name == "base"  # / s^2: s^2, so s, is a scalar
+            todo.append(
+                (child, exponent or (powers and name == "exponent"), forcing or keeps or based)
+            )
     return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
 
 

@@ -17,10 +17,10 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
-from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, MATRIX
+from einderiv.notation.scalars import divisors, with_sign
 
 # Sums: factor common scalars, left and right factors, and coefficients.
 
@@ -165,14 +165,17 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     out: M.MExpr | None = None
     for t in terms if len(terms) == 1 else sorted(terms, key=order):
         magnitude = abs(t.coeff)
+        scalars, divisor = divisors(t.scalars)  # s^-1 x' A: x' A / s, as it is read back
         chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
-        factors = list(t.scalars) + chain  # I A = A, but s I stays s I
+        factors = list(scalars) + chain or ([M.Number(_ONE)] if divisor else [])  # s I: s I
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
         if out is None and t.coeff < 0:
             lead = [M.Number(-magnitude)] if lead else []
             if not lead:
-                factors = [M.Neg(factors[0])] + factors[1:]
-        piece = product(tuple(lead) + tuple(factors), len(lead) + len(t.scalars), vectors)
+                factors = [with_sign(factors[0])] + factors[1:]
+        piece = product(tuple(lead) + tuple(factors), len(lead) + len(scalars), vectors)
+        if divisor is not None:
+            piece = M.Div(piece, divisor)
         if out is None:
             out = piece
         else:
@@ -380,21 +383,3 @@ def _transposes(e: M.MExpr) -> int:
     for child in getattr(e, "args", ()):
         count += transposes(child)
     return count
-
-
-def affine_tree(a: T.Affine) -> M.MExpr:
-    out: M.MExpr | None = None
-    for name, coeff in zip(a.names, a.coeffs):
-        term: M.MExpr = M.Name(name)
-        if abs(coeff) != 1:
-            term = M.MatMul(M.Number(Fraction(abs(coeff))), term)
-        if out is None:
-            out = term if coeff > 0 else M.Neg(term)
-        else:
-            out = M.Add(out, term) if coeff > 0 else M.Sub(out, term)
-    if out is None:
-        return M.Number(Fraction(a.const))
-    if a.const:
-        constant = M.Number(Fraction(abs(a.const)))
-        out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
-    return out

@@ -24,6 +24,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
 from einderiv.notation.recontract import recontract
+from einderiv.notation.scalars import with_sign
 
 
 class _NoForm(Exception):
@@ -190,13 +191,8 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
     """``factor made``, with -1 written as a sign on the first factor, as in matrix form:
     ``-kron(B', A) K``, not ``-1 (kron(B', A) K)``."""
     if isinstance(factor, M.Number) and factor.value == -1:
-        return _with_sign(made)
+        return with_sign(made)
     return M.MatMul(factor, made)
-
-
-def _with_sign(e: M.MExpr) -> M.MExpr:
-    """``-e``, the sign on its first factor."""
-    return M.MatMul(_with_sign(e.left), e.right) if isinstance(e, M.MatMul) else M.Neg(e)
 
 
 def _negated(e: M.MExpr) -> M.MExpr | None:

@@ -20,10 +20,10 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.ops import ELEMENTWISE, ROW
-from einderiv.notation.algebra import affine_tree
 from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import recontract
+from einderiv.notation.scalars import affine_tree
 from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"

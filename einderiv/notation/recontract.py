@@ -25,7 +25,6 @@ from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, MEAN, SUM, TR
 from einderiv.notation.algebra import (
     Piece,
-    affine_tree,
     factor,
     is_ones,
     join_sum,
@@ -33,6 +32,7 @@ from einderiv.notation.algebra import (
     transpose,
     transposes,
 )
+from einderiv.notation.scalars import affine_tree
 from einderiv.notation.views import NoMatrixForm, View, solve
 
 _ONE = Fraction(1)

@@ -291,3 +291,14 @@ def test_a_scalar_known_by_its_use_as_a_divisor_reads_back_undeclared(text, wrt,
     stated = ed.read_differential(g.differential(), wrt)  # d f = ... ds reads back too
     got = stated(**{k: v for k, v in values.items() if k in stated.variables})
     np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6)
+
+
+def test_a_size_is_written_with_a_vector_of_the_expression():
+    # d (x - mean(x)) / dx = I - (1/n) ones ones': n is written sum(x .^ 0), not tr(A .^ 0) of
+    # a matrix that is declared but not used (its text then needed a value for A)
+    where = "x: vector(n); A: matrix(n, n)"
+    g = ed.diff("x - mean(x)", "x", where=where)
+    x = np.array([0.4, -1.0, 2.5, 0.1])
+    expected = jacobian_fd(lambda x: x - x.mean(), {"x": x}, "x")
+    back = ed.parse(str(g), where=where, shape=g.shape)  # the size of I: the result's shape
+    np.testing.assert_allclose(back(x=x), expected, atol=1e-6)  # no value of A is needed

@@ -258,10 +258,12 @@ class _Recontractor:
         ``mean(J' J)`` = m. ``tr(I)`` (whose size nothing fixes) only when no variable has it."""
         if isinstance(dim, int):
             return M.Number(Fraction(dim))
-        for name, info in sorted(self.variables.items()):
+        named = sorted(self.variables.items())
+        for name, info in named:  # a vector first: x - mean(x) -> I - sum(x .^ 0)^-1, whatever
+            if info.kind == "vector" and info.dims[0] == dim:  # else is declared
+                return M.Call(SUM.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+        for name, info in named:
             ones = M.ElemPow(M.Name(name), M.Number(Fraction(0)))
-            if info.kind == "vector" and info.dims[0] == dim:
-                return M.Call(SUM.name, (ones,))
             if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
                 return M.Call(TR.name, (ones,))
         for name, info in sorted(self.variables.items()):

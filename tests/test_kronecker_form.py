@@ -193,3 +193,69 @@ def test_a_negative_kronecker_term_is_written_with_a_sign():
     assert_close(expected, -np.kron(np.linalg.inv(values["X"]), np.linalg.inv(values["X"]).T)
                  @ K(3, 3), atol=1e-6)  # fmt: skip
     assert_close(call(ed.parse(str(g)), g, values, g(**values)), g(**values), what=str(g))
+
+
+KRONECKER_CLAIMS = [
+    # (expression, variable, claim's right side, numpy function, shapes)
+    (
+        "A X B",
+        "X",
+        "kron(B', A)",
+        lambda A, X, B: A @ X @ B,
+        {"A": (2, 3), "X": (3, 4), "B": (4, 5)},
+    ),
+    (
+        "A X B",
+        "X",
+        "kron(A, B')",
+        lambda A, X, B: A @ X @ B,
+        {"A": (3, 3), "X": (3, 3), "B": (3, 3)},
+    ),
+    ("inv(X)", "X", "-kron(X^-T, X^-1)", lambda X: np.linalg.inv(X), {"X": (3, 3)}),
+    ("inv(X)", "X", "-kron(X^-1, X^-T)", lambda X: np.linalg.inv(X), {"X": (3, 3)}),
+    ("X'", "X", "commutation(2, 3)", lambda X: X.T, {"X": (2, 3)}),
+    (
+        "tanh(W x)",
+        "W",
+        "kron(x', diag(1 - tanh(W x) .^ 2))",
+        lambda W, x: np.tanh(W @ x),
+        {"W": (3, 4), "x": (4,)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "wrt", "right", "plain", "shapes"), KRONECKER_CLAIMS)
+def test_a_claim_in_kronecker_form_is_judged_as_its_jacobian(text, wrt, right, plain, shapes):
+    # d vec(Y) / d vec(X)' = R is right exactly when R is the Jacobian of vec(Y) by vec(X):
+    # numpy's finite differences decide which claims are right, the verdict must agree
+    values = _values(shapes)
+    where = "; ".join(
+        f"{k}: {'vector' if len(s) == 1 else 'matrix'}({', '.join(map(str, s))})"
+        for k, s in shapes.items()
+    )
+    expected = vec_jacobian(plain, values, wrt)
+    rhs = ed.parse(right, where=where)
+    truth = np.allclose(rhs(**{k: v for k, v in values.items() if k in rhs.variables}),
+                        expected, atol=1e-5)  # fmt: skip
+    claim = f"d vec(Y) / d vec({wrt})' = {right}"
+    for layout in ("numerator", "denominator", "jacobian"):
+        r = ed.check(text, wrt, claim=claim, where=where, layout=layout)
+        assert r.verdict == ("right" if truth else "wrong"), str(r)
+    identity = ed.check_identity(f"d vec({text}) / d vec({wrt})' = {right}", where=where)
+    assert identity.verdict == ("right" if truth else "wrong"), str(identity)
+
+
+def test_kronecker_claims_that_cannot_be_read_are_clear_errors():
+    with pytest.raises(ed.EinderivError, match=r"vec\(A\)'"):
+        ed.check("A X B", "X", claim="d vec(Y) / d vec(A)' = kron(B', A)")
+    with pytest.raises(ed.EinderivError, match="first derivative"):
+        ed.check("x' A x", "x", claim="d vec(Y) / d vec(x)' = A + A'", order=2)
+    # a right side of the wrong shape is a wrong claim, not an error
+    r = ed.check("A X B", "X", claim="d vec(Y) / d vec(X)' = kron(B', A) + I + A")
+    assert r.verdict == "wrong", str(r)
+    code = subprocess.run(
+        [sys.executable, "-m", "einderiv", "check", "--identity",
+         "d vec(A X B) / d vec(X)' = kron(B', A)"],
+        capture_output=True, text=True, check=False,
+    ).returncode  # fmt: skip
+    assert code == 0

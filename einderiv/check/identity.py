@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from einderiv.api import parse
+from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, guarded
 from einderiv.ir import index_ir as T
@@ -196,7 +197,8 @@ def read_identity(text, where: str | None = None) -> Identity:
         raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     expr, var = _left(left)
-    wrt = _variable(var)
+    by_vec = VEC_BY.fullmatch(var)  # d vec(A X B) / d vec(X)' = kron(B', A): Kronecker form
+    wrt = by_vec.group(1) if by_vec else _variable(var)
     if not claim:
         raise EinderivError("the right side is empty")
     if mentions_derivative(claim):
@@ -215,6 +217,8 @@ def read_identity(text, where: str | None = None) -> Identity:
                     f"{name} is written both bold and plain; declare its kind with where="
                 )
             parts.append(f"{name}: {kind}")
+    if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
+        claim = f"d vec(Y) / d vec({wrt})' = {claim}"
     return Identity(text.strip(), expr, wrt, claim, "; ".join(parts))
 
 

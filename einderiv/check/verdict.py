@@ -19,8 +19,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
   defined (a denominator, a log's argument...) is imposed by the expression or its derivative;
 - anything else (numerical agreement without a proof) is "undecided", never "right".
 - Probes are redrawn when a matrix is ill-conditioned or the expression or its derivative is not
-  finite, so no verdict rests on a bad draw. A claim of the wrong shape is a wrong claim, never an
-  exception.
+  finite (no verdict rests on a bad draw). A claim of the wrong shape is wrong, not an error.
 """
 
 from __future__ import annotations
@@ -54,6 +53,7 @@ from einderiv.check.forms import (
     reorderings,
     unbound_axes,
 )
+from einderiv.check.kron_claim import as_entry, is_kronecker
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
@@ -89,7 +89,7 @@ def _check(
         d = "d" if order == 1 else "d\u00b2"
         power = "" if order == 1 else "\u00b2"
         question = f"{d}({f})/d{wrt}{power}{where_layout}"
-    text, differential = claim, is_differential(claim)
+    text, differential, kron = claim, is_differential(claim), is_kronecker(claim)  # axes named
     if differential:
         try:
             claim = differential_claim(f, wrt, claim, layout, order)
@@ -120,8 +120,8 @@ def _check(
             )
     elif isinstance(claim, str):
         claim = normalize_claim(claim)
-    try:
-        claimed, claim_text = read_claim(f, expected, claim)
+    try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
+        claimed, claim_text = read_claim(f, expected, as_entry(f, wrt, claim, expected, order))
         if isinstance(text, str):
             claim_text = text
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
@@ -137,7 +137,7 @@ def _check(
             question=question,
         )
     result = _Judge(f, expected, claimed, claim_text, question).verdict()
-    if result.verdict != "right" and not differential and unbound_axes(claimed, expected):
+    if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
         for other in reorderings(claimed, len(f.axes)):  # another reading right: a guess
             if _Judge(f, expected, other, claim_text, question).verdict().verdict == "right":
                 names = ", ".join(i.name for i in claimed.axes)

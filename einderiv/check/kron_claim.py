@@ -1,0 +1,62 @@
+"""A claim in Kronecker form: ``d vec(Y) / d vec(X)' = kron(B', A)`` (SPEC section 7).
+
+Input: the claim text, the variable, the engine's derivative (an ``Expr`` in any layout) and the
+declarations the claim is read with.
+Output: ``is_kronecker(text)``; ``entry_claim``: the same claim as the Jacobian indexed by
+compound indices, ``(kron(B', A))[(i,j),(l,k)]`` -- exactly the form ``str(g)`` prints an
+order-3 or order-4 result in, so the claim is then judged like any other.
+Invariants: the right side is the numerator-layout Jacobian of vec(Y) by vec(X), whatever the
+layout asked for (as ``g.kronecker()`` writes it); the indexing that ``kronecker_entry`` gives
+it is the derivative's own, in its layout. The left side names any Y, and X must be the
+variable: a claim about another variable is an ``EinderivError``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.api import Expr, parse
+from einderiv.check.claims import declarations_of
+from einderiv.errors import EinderivError
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.kronecker import kronecker_entry
+
+__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker"]
+
+_VEC = r"(?:\\operatorname\s*\{\s*vec\s*\}|\\mathrm\s*\{\s*vec\s*\}|vec)"
+_T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
+_D = r"(?:\\partial|\\mathrm\s*\{\s*d\s*\}|d)"
+# d vec(X)' (the denominator of the Kronecker form): the variable's name is group 1
+VEC_BY = re.compile(rf"\s*{_D}?\s*{_VEC}\s*\(\s*\\?([A-Za-z]\w*)\s*\)\s*{_T}\s*")
+_LEFT = re.compile(rf"\s*{_D}\s*{_VEC}\s*\((?P<y>.+)\)\s*/(?P<x>.+)")
+
+
+def is_kronecker(text) -> bool:
+    """Whether ``text`` is ``d vec(Y) / d vec(X)' = ...``."""
+    if not isinstance(text, str) or text.count("=") != 1:
+        return False
+    left = _LEFT.fullmatch(text.split("=")[0])
+    return left is not None and VEC_BY.fullmatch(left.group("x")) is not None
+
+
+def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1) -> str:
+    """The claim ``d vec(Y) / d vec(X)' = R`` as ``(R)[(i,j),(l,k)]``, indexed as ``expected``
+    (the derivative by ``wrt``) prints its Kronecker form."""
+    left, right = text.split("=", 1)
+    named = VEC_BY.fullmatch(_LEFT.fullmatch(left).group("x")).group(1)
+    if named != wrt:
+        raise EinderivError(f"the claim is a derivative by vec({named})', not by vec({wrt})'")
+    if "[" in wrt or expected._origin is None or len(expected.axes) < 2 or order != 1:
+        raise EinderivError(
+            "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
+            "of a vector or matrix by a whole matrix or vector"
+        )
+    matrix = parse(right, where=where or None, what="claim").source
+    return M.show(kronecker_entry(matrix, expected.axes, expected._origin, expected.variables))
+
+
+def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):
+    """``claim`` itself, or (a claim in Kronecker form) its ``entry_claim``."""
+    if not is_kronecker(claim):
+        return claim
+    return entry_claim(claim, wrt, expected, declarations_of(f), order)

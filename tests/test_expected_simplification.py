@@ -5,6 +5,7 @@ and its printed form reads back to the same values.
 """
 
 import numpy as np
+import pytest
 
 import einderiv as ed
 from einderiv.ir import index_ir as T
@@ -69,3 +70,36 @@ def test_ones_to_a_power_and_log_of_one_are_constants():
         sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # a lone I: its size given
         np.testing.assert_allclose(back(A=A, P=P, **sizes), expected, atol=1e-6)
         np.testing.assert_allclose(g(A=A, P=P), expected, atol=1e-6)
+
+
+def _softmax_rows(M):
+    e = np.exp(M - M.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "text, wrt, fn",
+    [
+        # sum(softmax(u)) = 1: its derivative is 0, recognised as such (it printed
+        # softmax(W x)' (W - sum(softmax(W x)) W))
+        ("sum(softmax(W x))", "x", lambda W, x, A: np.sum(_softmax_rows(W @ x))),
+        ("sum(softmax(W x))", "W", lambda W, x, A: np.sum(_softmax_rows(W @ x))),
+        # each row of softmax(A X) sums to 1: the total is the number of rows
+        ("sum(softmax(A W))", "W", lambda W, x, A: np.sum(_softmax_rows(A @ W))),
+    ],
+)
+def test_a_row_of_softmax_sums_to_one(text, wrt, fn):
+    values = {"W": rng.normal(size=(3, 4)), "x": rng.normal(size=4), "A": rng.normal(size=(2, 3))}
+    g = ed.diff(text, wrt)
+    assert isinstance(g.term, T.Zero), str(g)
+    numeric = jacobian_fd(lambda **v: fn(**v), values, wrt)
+    assert np.allclose(numeric, 0.0, atol=1e-7)
+
+
+def test_a_weighted_sum_of_softmax_is_not_constant():
+    # d sum(softmax(W x) .* y) / dx = y' (diag(s) - s s') W: the entries meet another factor
+    values = {"W": rng.normal(size=(3, 4)), "x": rng.normal(size=4), "y": rng.normal(size=3)}
+    g = ed.diff("sum(softmax(W x) .* y)", "x")
+    expected = jacobian_fd(lambda W, x, y: np.sum(_softmax_rows(W @ x) * y), values, "x")
+    back = ed.parse(str(g))
+    np.testing.assert_allclose(back(**values), expected, atol=1e-6)

@@ -352,15 +352,19 @@ def test_row_functions_compiled_and_generated(name, backend):
     with precise(backend):
         got = np.asarray(f.compile(backend=backend)(A=A, X=X))
     np.testing.assert_allclose(got, expected, rtol=1e-10)
-    g = ed.diff(f"sum({name}(A X))", "X", layout="denominator")
-    expected = _jacobian_fd(lambda M: np.sum(oracle(A @ M)), X)
+    # weighted by C: sum(softmax(A X)) alone is constant (each row sums to 1), its derivative 0
+    C = RNG.normal(size=np.shape(expected))  # logsumexp: a column, one entry per row
+    where = "C: vector(3)" if C.ndim == 1 else None
+    g = ed.diff(f"sum({name}(A X) .* C)", "X", layout="denominator", where=where)
+    expected = _jacobian_fd(lambda M: np.sum(oracle(A @ M) * C), X)
     with precise(backend):
-        got = np.asarray(g.compile(backend=backend)(A=A, X=X))
+        got = np.asarray(g.compile(backend=backend)(A=A, X=X, C=C))
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
     if backend == "numpy":
         namespace: dict = {}
         exec(ed.codegen(g, name="g"), namespace)  # noqa: S102 - the package's own output
-        np.testing.assert_allclose(namespace["g"](A=A, X=X), expected, rtol=1e-6, atol=1e-8)
+        got = namespace["g"](A=A, X=X, C=C)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ROW_NAMES)

@@ -46,6 +46,10 @@ R = T.affine(0, {"r": 1})
 
 # One example per rewrite rule, on which that rule fires.
 EXAMPLES = {
+    # sum_j softmax(X)[i,j] -> 1[i]: each row of softmax sums to 1
+    "prod_row_sum": T.Prod(
+        (T.RowFunc("softmax", X(i, T.row_bound(N)), T.row_bound(N), (j,)),), (j,)
+    ),
     "pow_broadcast": T.Pow(T.Prod((T.Var("s"), T.Ones(i))), T.Num(Fraction(-1, 2))),
     # sqrt(s 1[i]) -> sqrt(s) 1[i]
     "func_broadcast": T.Func("sqrt", T.Prod((T.Var("s"), T.Ones(i)))),

@@ -13,7 +13,7 @@ import numpy as np
 from einderiv.calculus.rewriting import Rule, broadcast_split, rule, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, ZERO
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ROW
 
 RULES: list[Rule] = []
 
@@ -52,3 +52,26 @@ _AT_ONE = {
     for name, record in ELEMENTWISE.items()
     if (value := float(record.numpy(np.array(1.0)))) in (0.0, 1.0)
 }
+
+
+@rule(
+    T.Prod,
+    "sum_s softmax(u)[a,s] -> 1[a]  (a row of softmax sums to 1: the registry's row_sum)",
+    RULES,
+    needs=(T.RowFunc,),
+)
+def prod_row_sum(t: T.Prod):
+    """A sum over the entries of one row of a function whose rows have a constant sum, the
+    entry index in no other factor: that sum, broadcast over the rows (``sum(softmax(W x))``
+    is 1, so its derivative is 0)."""
+    for k, f in enumerate(t.factors):
+        if type(f) is not T.RowFunc or not f.indices or f.indices[0] not in t.summed:
+            continue
+        s, total = f.indices[0], ROW[f.name].row_sum
+        others = t.factors[:k] + t.factors[k + 1 :]
+        if total is None or s in T.free(f.base) or any(s in T.free(g) for g in others):
+            continue
+        rows = sorted(T.free(f.base) - {f.bound}, key=lambda i: i.name)
+        summed = tuple(i for i in t.summed if i != s)
+        return T.Prod((*others, T.num(total), *map(T.Ones, rows)), summed)
+    return None

@@ -284,6 +284,7 @@ class RowFunction:
     numpy: Callable  # implementation on the last axis of a numpy array
     array_api: Callable  # xp -> the implementation in array namespace xp (torch, jax.numpy)
     latex: str  # LaTeX of the function's name
+    row_sum: int | None = None  # the sum of a row of its values, when constant (softmax: 1)
 
 
 def _logsumexp(x):
@@ -336,9 +337,14 @@ ROW: dict[str, RowFunction] = {
             _xp_row("logsumexp", _logsumexp),
             r"\operatorname{logsumexp}",
         ),
-        # softmax(x) = exp(x) / sum(exp(x)) = exp(x - logsumexp(x))
+        # softmax(x) = exp(x) / sum(exp(x)) = exp(x - logsumexp(x)); sum(softmax(x)) = 1
         RowFunction(
-            "softmax", False, _softmax, _xp_row("softmax", _softmax), r"\operatorname{softmax}"
+            "softmax",
+            False,
+            _softmax,
+            _xp_row("softmax", _softmax),
+            r"\operatorname{softmax}",
+            row_sum=1,
         ),
         # log_softmax(x) = x - logsumexp(x)
         RowFunction(

@@ -83,6 +83,14 @@ CASES = [
     ("x' X", "X", lambda x, X: x @ X, {"x": (3,), "X": (3, 2)}),
     ("X x", "X", lambda X, x: X @ x, {"X": (2, 3), "x": (3,)}),
     ("X A X", "X", lambda X, A: X @ A @ X, {"X": (3, 3), "A": (3, 3)}),
+    # a factor in common: kron(I, A) + kron(I, A') = kron(I, A + A') (bilinear)
+    ("A X + A' X", "X", lambda A, X: A @ X + A.T @ X, {"A": (3, 3), "X": (3, 2)}),
+    (
+        "A X B + A X C + D X C",
+        "X",
+        lambda A, X, B, C, D: A @ X @ B + A @ X @ C + D @ X @ C,
+        {"A": (2, 3), "X": (3, 4), "B": (4, 2), "C": (4, 2), "D": (2, 3)},
+    ),
     # signs are signs: d vec(X - 2 X') = (I - 2 K) d vec(X), not -2 K + I; -kron(..), not -1 (..)
     ("X - 2 X'", "X", lambda X: X - 2 * X.T, {"X": (3, 3)}),
     ("-A X B - X'", "X", lambda A, X, B: -A @ X @ B - X.T, {"A": (3, 3), "X": (3, 3), "B": (3, 3)}),

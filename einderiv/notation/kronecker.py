@@ -56,12 +56,36 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
         pieces = [_piece(t, r, s, variables) for t in _terms(term)]
     except _NoForm:
         return None
+    pieces = _merged(pieces)
     pieces.sort(key=lambda p: _negated(p) is not None)  # positive pieces first, as join_sum
     total = pieces[0]
     for p in pieces[1:]:  # A - B, not A + -B
         positive = _negated(p)
         total = M.Add(total, p) if positive is None else M.Sub(total, positive)
     return total
+
+
+def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
+    """Kronecker products with a factor in common made one: ``kron(I, A) + kron(I, A')`` is
+    ``kron(I, A + A')``, ``kron(B', A) + kron(C', A)`` is ``kron(B' + C', A)`` (bilinearity)."""
+    out: list[M.MExpr] = []
+    for p in pieces:
+        for k, q in enumerate(out):
+            if _is_kron(p) and _is_kron(q):
+                (a, b), (c, e) = q.args, p.args
+                if a == c:
+                    out[k] = M.Call(KRON.name, (a, M.Add(b, e)))
+                    break
+                if b == e:
+                    out[k] = M.Call(KRON.name, (M.Add(a, c), b))
+                    break
+        else:
+            out.append(p)
+    return out
+
+
+def _is_kron(e: M.MExpr) -> bool:
+    return isinstance(e, M.Call) and e.fn == KRON.name
 
 
 def kronecker_text(matrix: M.MExpr, wrt: str) -> str:

@@ -108,3 +108,24 @@ def test_cli_prints_a_matrix_differential(capsys):
     A, B, X = (rng.normal(size=(n, n)) for _ in range(3))
     jac = jacobian_fd(lambda X: A @ X @ B, {"X": X}, "X")
     np.testing.assert_allclose(g(A=A, B=B), to_layout(jac, 2, 2, "numerator"), atol=1e-6)
+
+
+def test_a_long_sum_has_its_differential():
+    # d(A0 X B0 + ... + A99 X B99) = A0 dX B0 + ... + A99 dX B99: written out term by term,
+    # as many terms as the sum has (it was refused beyond 64)
+    n = 100
+    text = " + ".join(f"A{k} X B{k}" for k in range(n))
+    printed = ed.diff(text, "X").differential()
+    assert printed.count("dX") == n, printed[:200]
+    rng = np.random.default_rng(5)
+    values = {f"A{k}": rng.normal(size=(2, 2)) for k in range(n)}
+    values.update({f"B{k}": rng.normal(size=(2, 2)) for k in range(n)})
+    values["X"] = rng.normal(size=(2, 2))
+
+    def y(**v):
+        return sum(v[f"A{k}"] @ v["X"] @ v[f"B{k}"] for k in range(n))
+
+    jac = jacobian_fd(y, values, "X")
+    g = ed.read_differential(printed, "X")
+    arrays = {k: v for k, v in values.items() if k in g.variables}
+    np.testing.assert_allclose(g(**arrays), to_layout(jac, 2, 2, "numerator"), atol=1e-6)

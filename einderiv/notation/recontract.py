@@ -48,16 +48,18 @@ def _has_pair_on(term: T.Term, ends) -> bool:
     return False
 
 
-_WRITTEN_OUT = 64  # the most terms a product over a wide sum is written out into
+_WRITTEN_OUT = 64  # the most terms writing products over wide sums out may add
 
 
 def _distributed(terms) -> list[T.Term]:
     """The terms, with each product that has a sum over more than two free indices as a factor
     written out term by term: ``(T1 + T2)[a,i,j] v[a] -> T1[a,i,j] v[a] + T2[a,i,j] v[a]``
     (the derivative of a Jacobian, contracted with a vector: no view holds three indices,
-    each term's factors may). At most ``_WRITTEN_OUT`` terms: beyond that, index notation."""
+    each term's factors may). At most ``_WRITTEN_OUT`` terms more than the wide sums have
+    (linear in the input: dY = A0 dX B0 + .. + A99 dX B99; wide sums nested in each other
+    would multiply): beyond that, index notation."""
     out: list[T.Term] = []
-    written = 0  # terms made by writing products out
+    written = budget = 0  # terms made by writing products out; terms of the wide sums
     for x in terms:
         wide = _wide_sum(x)
         if wide is None:
@@ -76,7 +78,8 @@ def _distributed(terms) -> list[T.Term]:
             made = _distributed(parts)
             out += made
             written += len(made)
-            if written > _WRITTEN_OUT:
+            budget += len(parts)
+            if written > _WRITTEN_OUT + budget:
                 raise NoMatrixForm
     return out
 

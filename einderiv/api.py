@@ -266,17 +266,11 @@ class Expr(ExprAlgebra):
 
     @guarded
     def steps(self) -> str:
-        """The derivation, stage by stage (only for derivatives), from ``derive``'s trace."""
-        stages = self.stages
-        if not stages:
-            return f"{self}\n(no derivation: this expression was not produced by diff)"
-        lines = []
-        for n, stage in enumerate(stages, 1):
-            lines.append(f"{n}. {stage.title}:")
-            lines.append(f"   {index_notation(stage.term, self.axes)}")
-        lines.append(f"{len(stages) + 1}. the result:")
-        lines.append(f"   {self}")
-        return "\n".join(lines)
+        """The derivation, stage by stage (only for derivatives), from ``derive``'s trace; a
+        stage too long to write whole has its shared subexpressions named."""
+        from einderiv.show import text_steps  # loaded when asked for, like show
+
+        return text_steps(self)
 
     @guarded
     def compile(self, backend: str = "numpy") -> Callable[..., Any]:

@@ -15,12 +15,14 @@ Invariants:
   or one fixed only where the name is used), the result is printed without names;
 - ``latex_steps``: the trace of ``pipeline.derive`` (the stages ``--steps`` prints), each stage
   a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
+  ``text_steps`` (``g.steps()``): the same in index notation, a stage too long to write whole
+  with its shared subexpressions named;
 - this module sits above ``api`` (which imports it when asked), like ``codegen``.
 """
 
 from __future__ import annotations
 
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, TooLongToWrite
 from einderiv.frontend.latex import is_latex
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -74,13 +76,15 @@ def named(g, matrix: M.MExpr | None) -> Shared | None:
     return parts if parts.definitions else None
 
 
-def _index_named(g, latex: bool) -> str | None:
+def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
     """A result in index notation (no matrix form) with its shared subexpressions named:
-    ``t1[i] = softmax(softmax(x))[i]`` lines, then the result (``notation.index_cse``)."""
-    if isinstance(g.term, T.Zero):
+    ``t1[i] = softmax(softmax(x))[i]`` lines, then the result (``notation.index_cse``);
+    ``term``: a stage of ``g``'s derivation over its axes, instead of ``g`` itself."""
+    term = g.term if term is None else term
+    if isinstance(term, T.Zero):
         return None
     taken = set(g.variables) | set(getattr(g, "index_dims", {}))
-    parts = index_shared(g.term, taken, "t_{}" if latex else "t{}")
+    parts = index_shared(term, taken, "t_{}" if latex else "t{}")
     if not parts.definitions:
         return None
     lines = []
@@ -150,4 +154,26 @@ def latex_steps(g) -> str:
         for n, stage in enumerate(stages, 1)
     ]
     lines.append(rf"\text{{{len(stages) + 1}. the result:}} \quad {g.latex()}")
+    return "\n".join(lines)
+
+
+def text_steps(g) -> str:
+    """The derivation of ``g`` as text, each stage in index notation, the result last. A stage
+    or result too long to write whole (a tree of millions of nodes stored as a small graph) is
+    written with its shared subexpressions named, as ``--cse`` writes a result."""
+    stages = g.stages
+    if not stages:
+        return f"{g}\n(no derivation: this expression was not produced by diff)"
+    lines = []
+    for n, stage in enumerate(stages, 1):
+        try:
+            text = index_notation(stage.term, g.axes)
+        except TooLongToWrite:
+            text = _index_named(g, False, stage.term)
+        lines += [f"{n}. {stage.title}:", *(f"   {line}" for line in text.split("\n"))]
+    try:
+        result = str(g)
+    except TooLongToWrite:
+        result = show(g, True, "text")
+    lines += [f"{len(stages) + 1}. the result:", *(f"   {line}" for line in result.split("\n"))]
     return "\n".join(lines)

@@ -161,3 +161,31 @@ def test_deep_expressions_in_the_new_forms(name):
         result = re.sub(rf"\b{label}\b", lambda _, b=body: f"({b})", result)
     back = ed.parse(result)
     assert np.allclose(back(**{k: values[k] for k in back.variables}), expected, atol=1e-5 * scale)
+
+
+def test_steps_of_a_deep_expression_name_what_is_too_long_to_write():
+    # softmax nested 50 deep: the stages are trees of ~10^16 nodes; --steps writes each with
+    # its shared subexpressions named (it was an error that pointed at --cse, which --steps
+    # did not use), and its last line is the result
+    text = "softmax(" * 50 + "x" + ")" * 50
+    g = ed.diff(text, "x")
+    steps = g.steps()
+    assert "t1[i] = " in steps and steps.count("the result:") == 1, steps[:400]
+    assert len(steps) < 200_000
+    # the result, named, reads back: its definitions substituted last to first
+    result = steps.split("the result:\n", 1)[1]
+    lines = [line.strip() for line in result.split("\n")]
+    body = lines[-1]
+    for line in reversed(lines[:-1]):
+        name, definition = line.split(" = ", 1)
+        body = re.sub(rf"\b{name}\b", f"({definition})", body)
+    x = rng.normal(size=n)
+
+    def f(v):
+        for _ in range(50):
+            v = np.exp(v - v.max())
+            v = v / v.sum()
+        return v
+
+    expected = jacobian_fd(f, {"v": x}, "v")
+    np.testing.assert_allclose(ed.parse(body)(x=x), expected, atol=1e-6)

@@ -87,8 +87,9 @@ def _forms(args: argparse.Namespace, wrt: str, several: bool) -> dict:
     elif args.format == "python":
         name = _function_name("hessian" if args.command == "hessian" else "grad", wrt, several)
         forms["python"] = lambda g: ed.codegen(g, name=name)
-    if args.steps:
-        forms["steps"] = ed.Expr.steps
+    if args.steps:  # with --format latex, the steps in LaTeX, as the text output has them
+        latex = args.format == "latex"
+        forms["steps"] = (lambda g: g.latex(steps=True)) if latex else ed.Expr.steps
     return forms
 
 

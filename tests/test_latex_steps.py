@@ -54,6 +54,17 @@ def test_cli_steps_in_latex(capsys):
     np.testing.assert_allclose(back(X=X, A=A), X.T @ (A + A.T), atol=1e-9)
 
 
+def test_json_steps_in_latex_are_latex(capsys):
+    # --json --steps --format latex: the "steps" key holds the LaTeX lines (it held plain text)
+    import json
+
+    assert main(["diff", "tr(X' A X)", "--wrt", "X", "--steps", "--format", "latex", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"].split("\n")
+    assert all(line.startswith(r"\text{") for line in steps) and len(steps) == 4, steps
+    back = ed.parse(steps[-1].split(r"\quad ", 1)[1])
+    np.testing.assert_allclose(back(X=X, A=A), X.T @ (A + A.T), atol=1e-9)
+
+
 def test_a_parsed_expression_has_no_steps():
     f = ed.parse("x' A x")
     assert f.latex(steps=True) == f.latex()

@@ -284,10 +284,11 @@ def test_a_scalar_known_by_its_use_as_a_divisor_reads_back_undeclared(text, wrt,
     g = ed.diff(text, wrt)
     args = {k: values[k] for k in ("x", "A", "s", "t")}
     expected = jacobian_fd(lambda **v: np.asarray(fn(**v)), args, wrt)
-    back = ed.parse(str(g))  # no declarations: the text alone says which names are scalars
-    assert all(back.variables[k].kind == "scalar" for k in ("s", "t") if k in back.variables)
-    got = back(**{k: v for k, v in values.items() if k in back.variables})
-    np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6)
+    for printed in (str(g), g.index()):  # index notation writes / s too (it wrote s^(-1))
+        back = ed.parse(printed)  # no declarations: the text alone says which names are scalars
+        assert all(back.variables[k].kind == "scalar" for k in ("s", "t") if k in back.variables)
+        got = back(**{k: v for k, v in values.items() if k in back.variables})
+        np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6, err_msg=printed)
     stated = ed.read_differential(g.differential(), wrt)  # d f = ... ds reads back too
     got = stated(**{k: v for k, v in values.items() if k in stated.variables})
     np.testing.assert_allclose(np.ravel(got), np.ravel(expected), rtol=1e-6)

@@ -250,6 +250,8 @@ class _Printer:
         coeff = Fraction(1)
         for f in numbers:
             coeff *= f.value
+        below = [] if self.latex else [f for f in others if _divisor(f)]  # s^-1: / s, read back
+        others = [f for f in others if f not in below] if below else others  # with s a scalar
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
             if len(tie) > 1:
@@ -259,6 +261,15 @@ class _Printer:
         sign = "-" if coeff < 0 else ""
         if abs(coeff) != 1 or not parts:
             parts.insert(0, M.format_number(abs(coeff)))
+        if below:
+            powers = [
+                f.base if f.exponent.value == -1 else f.replace(exponent=T.num(-f.exponent.value))
+                for f in below
+            ]
+            divisor = " ".join(
+                self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in powers
+            )
+            return f"{sign}{self.join(parts)} / {divisor if len(powers) == 1 else f'({divisor})'}"
         return sign + self.join(parts)
 
     def join(self, factors: list[str]) -> str:
@@ -324,3 +335,31 @@ def _variable_names(t: T.Term) -> set[str]:
     for child in T.children(t):
         found |= _variable_names(child)
     return found
+
+
+def _divisor(f: T.Term) -> bool:
+    """A negative power of a term built of scalar names (``s^-1``, ``(s + t)^-2``), which index
+    notation writes as a divisor, as matrix notation does (``notation.scalars``): ``/ s`` makes
+    ``s`` a scalar when the text is read back, ``s^-1`` would read it as a vector."""
+    return (
+        type(f) is T.Pow
+        and type(f.exponent) is T.Num
+        and f.exponent.value < 0
+        and _names_only(f.base)
+    )
+
+
+def _names_only(t: T.Term) -> bool:
+    if type(t) is T.Var:
+        return not t.indices
+    if type(t) is T.Num:
+        return True
+    if type(t) is T.Prod:
+        return not t.summed and all(map(_names_only, t.factors))
+    if type(t) is T.Add:
+        return all(map(_names_only, t.terms))
+    if type(t) is T.Func:
+        return _names_only(t.arg)
+    if type(t) is T.Pow:
+        return _names_only(t.base) and _names_only(t.exponent)
+    return False

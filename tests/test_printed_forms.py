@@ -231,6 +231,21 @@ def test_a_base_that_cancels_keeps_its_shape_in_the_index_form(text, fn, j):
     np.testing.assert_allclose(back(**{k: values[k] for k in back.variables}), fn(**args))
 
 
+@pytest.mark.parametrize("j", [0, 1, 2, 3])
+def test_a_simplified_zero_base_keeps_its_shape_in_a_derivative(j):
+    # d/dt [t tr((A - A)^(3 - j))] = tr((0 A)^(3 - j)): the simplifier makes the base a zero
+    # term, which printed as (0)^(3 - j), a scalar power indexed [b,b] that did not read back
+    # (check fuzz, seed 8989); it is written 0 A, a zero of A's shape: 1 at j = 3 (n = 3: tr I),
+    # else 0
+    where = WHERE + "; j: integer"
+    g = ed.diff("t tr((A - A)^(3 - j))", "t", where=where)
+    expected = float(n) if j == 3 else 0.0
+    for printed in (str(g), g.index()):
+        back = ed.parse(printed, where=where)
+        got = back(**{k: v for k, v in {**_values(), "j": j}.items() if k in back.variables})
+        np.testing.assert_allclose(got, expected, err_msg=printed)
+
+
 ELEMENTWISE_CASES = [
     # d tanh(x)[i] / dx[j] = (1 - tanh(x[a])^2) delta[i,a,j]: the delta met by the tie is
     # contracted into it (was (..) delta[b,j] delta[i,a,b])

@@ -346,6 +346,7 @@ def _divisor(f: T.Term) -> bool:
         and type(f.exponent) is T.Num
         and f.exponent.value < 0
         and _names_only(f.base)
+        and type(f.base) is not T.Num  # 0.5^(-1) stays: no name to make a scalar
     )
 
 

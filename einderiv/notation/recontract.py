@@ -138,8 +138,8 @@ class _Recontractor:
         return made
 
     def _plain_expression(self, term: T.Term, row, col) -> M.MExpr:
-        if isinstance(term, T.Zero):
-            raise NoMatrixForm
+        if isinstance(term, T.Zero):  # the base of X^k, det(..) that cancelled: 0 W, sized
+            return self.zero(row, col)
         if (T.free(term) - {row, col}) or (row is not None and row == col):
             raise NoMatrixForm
         terms = term.terms if isinstance(term, T.Add) else (term,)
@@ -254,6 +254,24 @@ class _Recontractor:
         if f.indices[0] == row:  # softmax(X)[a,a]
             return View((M.Call(DIAG.name, (call,)),), row, None)
         return View((call,), row, f.indices[0])
+
+    def zero(self, row, col) -> M.MExpr:
+        """A zero over (row, col) whose text fixes its size: ``0 W`` (W a matrix of that shape),
+        ``0 v`` or ``0 v v'`` (v a vector), ``0``; else no matrix form (a bare ``0`` base, as in
+        ``(0)^(3 - k)``, would read back as a scalar)."""
+        dims = tuple(i.dim for i in (row, col) if i is not None)
+        zero = M.Number(Fraction(0))
+        if not dims:
+            return zero
+        for name, info in sorted(self.variables.items()):
+            if info.kind in ("matrix", "symmetric") and len(dims) == 2 and info.dims == dims:
+                return M.MatMul(zero, self.name(name))
+        for name, info in sorted(self.variables.items()):
+            if info.kind == "vector" and info.dims[0] == dims[0] and dims[-1] == dims[0]:
+                v = self.name(name)
+                made = v if row is not None else M.Transpose(v)
+                return M.MatMul(zero, M.MatMul(v, M.Transpose(v)) if len(dims) == 2 else made)
+        raise NoMatrixForm
 
     def size(self, dim) -> M.MExpr:
         """The size of a dimension: ``3``, or measured on a variable: ``sum(x .^ 0)``,

@@ -53,6 +53,7 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
             and _names_only(x.base)
+            and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
         ):
             power = -x.exponent.value
             below.append(x.base if power == 1 else M.Power(x.base, M.Number(power)))

@@ -304,6 +304,22 @@ def test_an_inner_product_in_a_divisor_forces_no_scalar(text, f):
     assert ed.parse("x / (2 n m)").variables["m"].kind == "scalar"
 
 
+def test_a_name_before_an_inner_product_in_a_divisor_is_a_scalar():
+    # y / (s x' x): a column s before the row x' would make s x' x a matrix, so s is a scalar
+    # (and x, in the inner product, a vector); d (y / (s x' x)) / dx = -2 y x' / (s (x' x)^2)
+    f = ed.parse("y / (s x' x)")
+    assert f.variables["s"].kind == "scalar" and f.variables["x"].kind == "vector"
+    x, y, s = RNG.standard_normal(N), RNG.standard_normal(N), 1.3
+    g = ed.diff(f, "x")
+    h = 1e-6
+    numeric = np.stack(
+        [(y / (s * (x + h * e) @ (x + h * e)) - y / (s * (x - h * e) @ (x - h * e))) / (2 * h)
+         for e in np.eye(N)], axis=1,
+    )  # fmt: skip
+    for printed in (str(g), g.index()):  # -2 s y x' / (s x' x)^2: s a scalar by its use
+        np.testing.assert_allclose(ed.parse(printed)(x=x, y=y, s=s), numeric, rtol=1e-6)
+
+
 def test_an_elementwise_exponent_is_a_scalar():
     x = np.abs(RNG.standard_normal(4)) + 0.1
     np.testing.assert_allclose(ed.parse("x .^ p")(x=x, p=1.5), x**1.5)

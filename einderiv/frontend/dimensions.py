@@ -260,7 +260,9 @@ def name_uses(tree: M.MExpr) -> NameUses:
             isinstance(e, _SHAPE_KEEPING) or (isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS)
         )
         if keeps and isinstance(e, M.MatMul) and _inner_product(e):
-            keeps = False  # / (x' x): a row times a column is a scalar, x is not forced
+            keeps = False  # / (x' x): a row times a column is a scalar, x is not forced;
+            forced.update(_leading_names(e))  # but s in / (s x' x) is: a column before a row
+            # would make the product a matrix
         powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
         divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
@@ -283,6 +285,25 @@ def _inner_product(e: M.MatMul) -> bool:
         elif isinstance(f, M.Transpose):
             return True
     return False
+
+
+def _leading_names(e: M.MatMul) -> list[str]:
+    """The names multiplied in front of the first transposed factor of ``e`` (``s`` of
+    ``s x' x``): in a scalar product each is a scalar."""
+    factors, todo = [], [e]
+    while todo:
+        f = todo.pop()
+        if isinstance(f, M.MatMul):
+            todo += (f.right, f.left)
+        else:
+            factors.append(f)
+    names = []
+    for f in factors:
+        if isinstance(f, M.Transpose):
+            break
+        if isinstance(f, M.Name):
+            names.append(f.name)
+    return names
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

@@ -338,25 +338,33 @@ def _variable_names(t: T.Term) -> set[str]:
 
 
 def _divisor(f: T.Term) -> bool:
-    """A negative power of a term built of scalar names (``s^-1``, ``(s + t)^-2``), which index
-    notation writes as a divisor, as matrix notation does (``notation.scalars``): ``/ s`` makes
-    ``s`` a scalar when the text is read back, ``s^-1`` would read it as a vector."""
+    """A negative power of a scalar term with a bare name in it (``s^-1``, ``(s + t)^-2``,
+    ``(s x[a] x[a])^-2``), which index notation writes as a divisor, as matrix notation does
+    (``notation.scalars``): ``/ s`` makes ``s`` a scalar when the text is read back, ``s^-1``
+    would read it as a vector. (Entries, ``x[a]``, are scalars however they are written.)"""
     return (
         type(f) is T.Pow
         and type(f.exponent) is T.Num
         and f.exponent.value < 0
+        and not T.free(f.base)
         and _names_only(f.base)
-        and type(f.base) is not T.Num  # 0.5^(-1) stays: no name to make a scalar
+        and _bare_name(f.base)
     )
+
+
+def _bare_name(t: T.Term) -> bool:
+    if type(t) is T.Var:
+        return not t.indices
+    return any(_bare_name(c) for c in T.children(t))
 
 
 def _names_only(t: T.Term) -> bool:
     if type(t) is T.Var:
-        return not t.indices
+        return True
     if type(t) is T.Num:
         return True
     if type(t) is T.Prod:
-        return not t.summed and all(map(_names_only, t.factors))
+        return all(map(_names_only, t.factors))
     if type(t) is T.Add:
         return all(map(_names_only, t.terms))
     if type(t) is T.Func:

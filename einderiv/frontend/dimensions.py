@@ -259,10 +259,10 @@ def name_uses(tree: M.MExpr) -> NameUses:
         keeps = scalar and (
             isinstance(e, _SHAPE_KEEPING) or (isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS)
         )
-        if keeps and isinstance(e, M.MatMul) and _inner_product(e):
-            keeps = False  # / (x' x): a row times a column is a scalar, x is not forced;
-            forced.update(_leading_names(e))  # but s in / (s x' x) is: a column before a row
-            # would make the product a matrix
+        leading = M.names_before_row(e) if keeps and isinstance(e, M.MatMul) else None
+        if leading is not None:  # / (x' x): a row times a column, x is not forced; s of
+            keeps = False  # / (s x' x) is (a column before the row would make a matrix)
+            forced.update(leading)
         powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
         divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
@@ -272,38 +272,6 @@ def name_uses(tree: M.MExpr) -> NameUses:
                 (child, exponent or (powers and name == "exponent"), forcing or keeps or based)
             )
     return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
-
-
-def _inner_product(e: M.MatMul) -> bool:
-    """Whether a factor of the matrix product ``e`` is transposed (``x' A x``, ``a' x``): a
-    scalar there is a row times a column, so its factors are not forced to be scalars."""
-    todo = [e]
-    while todo:
-        f = todo.pop()
-        if isinstance(f, M.MatMul):
-            todo += (f.left, f.right)
-        elif isinstance(f, M.Transpose):
-            return True
-    return False
-
-
-def _leading_names(e: M.MatMul) -> list[str]:
-    """The names multiplied in front of the first transposed factor of ``e`` (``s`` of
-    ``s x' x``): in a scalar product each is a scalar."""
-    factors, todo = [], [e]
-    while todo:
-        f = todo.pop()
-        if isinstance(f, M.MatMul):
-            todo += (f.right, f.left)
-        else:
-            factors.append(f)
-    names = []
-    for f in factors:
-        if isinstance(f, M.Transpose):
-            break
-        if isinstance(f, M.Name):
-            names.append(f.name)
-    return names
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

@@ -218,6 +218,31 @@ class Decl(Node):
             raise ValueError(f"unknown kind {self.kind!r}")
 
 
+def chain(e: MExpr) -> list[MExpr]:
+    """The factors of a chain of matrix products, left to right, however it is associated."""
+    factors, todo = [], [e]
+    while todo:
+        f = todo.pop()
+        if isinstance(f, MatMul):
+            todo += (f.right, f.left)
+        else:
+            factors.append(f)
+    return factors
+
+
+def names_before_row(e: MExpr) -> list[str] | None:
+    """For a product with a transposed factor (``s x' x``, a row times a column), the names in
+    front of the first one (``["s"]``): where the product is a scalar, each is a scalar (a column
+    before the row would make a matrix). None: no factor is transposed."""
+    names = []
+    for f in chain(e):
+        if isinstance(f, Transpose):
+            return names
+        if isinstance(f, Name):
+            names.append(f.name)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Plain-text printer. Precedence levels, loosest first, as in SPEC section 1.
 

@@ -313,24 +313,12 @@ def _chains(program: list[M.MExpr]) -> dict:
         if node in seen or node in chains:
             continue
         if isinstance(node, M.MatMul):
-            chains[node] = _factors(node)
+            chains[node] = M.chain(node)
             stack.extend(chains[node])
             continue
         seen.add(node)
         stack.extend(_children(node))
     return chains
-
-
-def _factors(product: M.MExpr) -> list[M.MExpr]:
-    """The factors of a chain of matrix products, left to right, however it is associated."""
-    factors, todo = [], [product]
-    while todo:
-        y = todo.pop()
-        if isinstance(y, M.MatMul):
-            todo += [y.right, y.left]
-        else:
-            factors.append(y)
-    return factors
 
 
 def _left_product(factors: list[M.MExpr]) -> M.MExpr:
@@ -347,6 +335,6 @@ def _left(e: M.MExpr, memo: dict) -> M.MExpr:
     def chain(x: M.MExpr):
         if not isinstance(x, M.MatMul):
             return None
-        return _left_product([_left(y, memo) for y in _factors(x)])
+        return _left_product([_left(y, memo) for y in M.chain(x)])
 
     return _map(e, chain, memo)

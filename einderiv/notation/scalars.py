@@ -41,21 +41,6 @@ def with_sign(e: M.MExpr) -> M.MExpr:
     return M.MatMul(with_sign(e.left), e.right) if isinstance(e, M.MatMul) else M.Neg(e)
 
 
-def _leading_name(e: M.MExpr) -> bool:
-    """Whether ``e`` is a product with a name in front of its first transposed factor
-    (``s x' x``): as a divisor, that name is a scalar by its use (``frontend.dimensions``)."""
-    factors, todo = [], [e]
-    while todo:
-        f = todo.pop()
-        if isinstance(f, M.MatMul):
-            todo += (f.right, f.left)
-        else:
-            factors.append(f)
-    if len(factors) < 2 or not any(isinstance(f, M.Transpose) for f in factors):
-        return False
-    return isinstance(factors[0], M.Name)
-
-
 def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr | None]:
     """The scalar factors written in front, and the divisor made of the negative powers among
     them of terms built of names (None: there are none): ``(2, s^-1, t^-2) -> ((2,), s t^2)``;
@@ -67,7 +52,7 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr
             type(x) is M.Power
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
-            and (_names_only(x.base) or _leading_name(x.base))
+            and (_names_only(x.base) or bool(M.names_before_row(x.base)))  # s of (s x' x)^-2
             and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
         ):
             power = -x.exponent.value

@@ -300,10 +300,11 @@ def parse(
 ) -> Expr:
     """Read an expression in matrix or index notation (SPEC section 1).
 
-    ``shape``, a (rows, columns) pair of dimensions (None for an absent axis), requires the
-    expression to have that matrix shape. The text ``0`` with a ``shape`` -- that pair, or the
+    ``shape``, a (rows, columns) pair of dimensions (None for an absent axis), or the ``shape``
+    of a scalar or vector ``Expr`` (``()``; ``(n,)``, a row or a column), requires the
+    expression to have that shape. The text ``0`` with a ``shape`` -- that pair, or the
     ``shape`` of an ``Expr`` (any order) -- is a zero of that shape: how a zero result, which
-    prints as ``0``, reads back (``parse(str(g), shape=g.shape)``).
+    prints as ``0``, reads back (``parse(str(g), shape=g.shape)``, for any ``g``).
     """
     if isinstance(text, Expr):
         if where:

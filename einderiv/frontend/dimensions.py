@@ -27,6 +27,7 @@ from einderiv.errors import ShapeError
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_product
+from einderiv.ir.scalar_use import forced_scalars
 
 __all__ = [
     "DimCell",
@@ -226,9 +227,6 @@ class Inference:
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
 GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
-# operations whose operands have the shape of their result: a name met through them in a
-# divisor or an elementwise exponent is forced to be a scalar (``sum(x) / n``, ``x .^ p``)
-_SHAPE_KEEPING = (M.Add, M.Sub, M.Neg, M.MatMul, M.Hadamard, M.ElemDiv, M.Div)
 
 
 class NameUses(NamedTuple):
@@ -247,30 +245,21 @@ def name_uses(tree: M.MExpr) -> NameUses:
     in_exponent: set[str] = set()
     elsewhere: set[str] = set()
     forced: set[str] = set()
-    # (node, inside the exponent of a ^, inside a scalar-forcing place): a stack, not recursion
-    todo: list[tuple[M.MExpr, bool, bool]] = [(tree, False, False)]
+    # (node, inside the exponent of a ^): a stack, not recursion
+    todo: list[tuple[M.MExpr, bool]] = [(tree, False)]
     while todo:
-        e, exponent, scalar = todo.pop()
+        e, exponent = todo.pop()
         if isinstance(e, M.Name):
             (in_exponent if exponent else elsewhere).add(e.name)
-            if scalar:
-                forced.add(e.name)
             continue
-        keeps = scalar and (
-            isinstance(e, _SHAPE_KEEPING) or (isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS)
+        powers = isinstance(e, M.Power)
+        forcing = (
+            "right" if isinstance(e, M.Div) else "exponent" if isinstance(e, M.ElemPow) else ""
         )
-        leading = M.names_before_row(e) if keeps and isinstance(e, M.MatMul) else None
-        if leading is not None:  # / (x' x): a row times a column, x is not forced; s of
-            keeps = False  # / (s x' x) is (a column before the row would make a matrix)
-            forced.update(leading)
-        powers = isinstance(e, M.Power)  # an elementwise exponent is any scalar (SPEC 6.3)
-        divides = isinstance(e, (M.Div, M.ElemPow))
         for name, child in child_fields(e):
-            forcing = divides and name == ("right" if isinstance(e, M.Div) else "exponent")
-            based = scalar and powers and name == "base"  # / s^2: s^2, so s, is a scalar
-            todo.append(
-                (child, exponent or (powers and name == "exponent"), forcing or keeps or based)
-            )
+            if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
+                forced.update(forced_scalars(child))
+            todo.append((child, exponent or (powers and name == "exponent")))
     return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
 
 

@@ -82,12 +82,7 @@ def infer(
     shape = walker.shape(tree)
     check_counters(walker)
     if root is not None:
-        for got, want in zip(shape, root):
-            if (got is None) != (want is None):
-                raise ShapeError(f"`{M.show(tree)}` does not have the required shape")
-            if want is not None:
-                fixed = inference.cell(want, "the required shape")
-                inference.unify(got, fixed, tree, "the size differs from the required one")
+        _require(inference, tree, shape, _as_pair(root, shape), root)
     dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
 
     variables = {
@@ -102,6 +97,47 @@ def infer(
         return Typed(resolved, variables, index_dims, shapes)
     shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
     return Typed(tree, variables, index_dims, shapes)
+
+
+def _as_pair(root: tuple, shape: Shape) -> tuple:
+    """The required shape as a (rows, columns) pair: given as that pair, or as an ``Expr``'s
+    ``shape`` (``()`` a scalar; ``(n,)`` a vector of n, which may be written as a row or a
+    column, so it takes the orientation the text has)."""
+    if len(root) == 2:
+        return tuple(root)
+    if len(root) == 0:
+        return (None, None)
+    if len(root) == 1 and root[0] is not None:
+        return (None, root[0]) if shape[0] is None and shape[1] is not None else (root[0], None)
+    raise ShapeError(
+        f"shape={tuple(root)!r}: give a (rows, columns) pair, with None for an absent axis, "
+        "or the shape of a scalar or vector result"
+    )
+
+
+def _require(inference: Inference, tree: M.MExpr, shape: Shape, root: tuple, given) -> None:
+    """Unify the inferred ``shape`` of ``tree`` with the required (rows, columns) ``root``
+    (``given``: the shape as the caller wrote it, for the message)."""
+    if [g is None for g in shape] != [w is None for w in root]:
+        wanted = f"a vector of {given[0]}" if len(given) == 1 else _kind(root, True)
+        raise ShapeError(f"`{M.show(tree)}` is {_kind(shape)}; the required shape is {wanted}")
+    for got, want in zip(shape, root):
+        if want is not None:
+            fixed = inference.cell(want, "the required shape")
+            inference.unify(got, fixed, tree, "the size differs from the required one")
+
+
+def _kind(pair: tuple, sized: bool = False) -> str:
+    """``(None, n)`` -> "a row vector" (``sized``: "a row vector of n")."""
+    rows, cols = pair
+    size = (lambda d: f" of {d}") if sized else (lambda d: "")
+    if rows is None and cols is None:
+        return "a scalar"
+    if rows is None:
+        return "a row vector" + size(cols)
+    if cols is None:
+        return "a column vector" + size(rows)
+    return f"a matrix of {rows} by {cols}" if sized else "a matrix"
 
 
 def _fill(e: M.MExpr, placeholders: dict, dim) -> M.MExpr:

@@ -230,19 +230,6 @@ def chain(e: MExpr) -> list[MExpr]:
     return factors
 
 
-def names_before_row(e: MExpr) -> list[str] | None:
-    """For a product with a transposed factor (``s x' x``, a row times a column), the names in
-    front of the first one (``["s"]``): where the product is a scalar, each is a scalar (a column
-    before the row would make a matrix). None: no factor is transposed."""
-    names = []
-    for f in chain(e):
-        if isinstance(f, Transpose):
-            return names
-        if isinstance(f, Name):
-            names.append(f.name)
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Plain-text printer. Precedence levels, loosest first, as in SPEC section 1.
 

@@ -125,10 +125,11 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.log1p",
         "above_minus_one",
     ),
-    # sqrt'(u) = u^(-1/2) / 2
+    # sqrt'(u) = sqrt(u)^-1 / 2 (= u^(-1/2) / 2; as a power of sqrt(u) it merges with the
+    # sqrt(u)^-k of a quotient: d/du 1/sqrt(u) = -sqrt(u)^-3 / 2)
     Elementwise(
         "sqrt",
-        lambda u: T.Prod((T.Num(Fraction(1, 2)), _power(u, Fraction(-1, 2)))),
+        lambda u: T.Prod((T.Num(Fraction(1, 2)), _power(T.Func("sqrt", u), -1))),
         np.sqrt,
         lambda xp: xp.sqrt,
         r"\sqrt",

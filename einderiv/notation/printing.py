@@ -339,7 +339,7 @@ def _variable_names(t: T.Term) -> set[str]:
 
 def _divisor(f: T.Term) -> bool:
     """A negative power of a scalar term with a bare name in it (``s^-1``, ``(s + t)^-2``,
-    ``(s x[a] x[a])^-2``), which index notation writes as a divisor, as matrix notation does
+    ``(s x[a] x[a])^-2``, ``sqrt(t + x[a] x[a])^-3``), which index notation writes as a divisor, as matrix notation does
     (``notation.scalars``): ``/ s`` makes ``s`` a scalar when the text is read back, ``s^-1``
     would read it as a vector. (Entries, ``x[a]``, are scalars however they are written.)"""
     return (
@@ -347,7 +347,6 @@ def _divisor(f: T.Term) -> bool:
         and type(f.exponent) is T.Num
         and f.exponent.value < 0
         and not T.free(f.base)
-        and _names_only(f.base)
         and _bare_name(f.base)
     )
 
@@ -356,19 +355,3 @@ def _bare_name(t: T.Term) -> bool:
     if type(t) is T.Var:
         return not t.indices
     return any(_bare_name(c) for c in T.children(t))
-
-
-def _names_only(t: T.Term) -> bool:
-    if type(t) is T.Var:
-        return True
-    if type(t) is T.Num:
-        return True
-    if type(t) is T.Prod:
-        return all(map(_names_only, t.factors))
-    if type(t) is T.Add:
-        return all(map(_names_only, t.terms))
-    if type(t) is T.Func:
-        return _names_only(t.arg)
-    if type(t) is T.Pow:
-        return _names_only(t.base) and _names_only(t.exponent)
-    return False

@@ -1,9 +1,9 @@
 """Scalars as a person writes them in matrix notation.
 
 Input: index-IR affine expressions (exponents, sizes), or the scalar factors of a term.
-Output: ``affine_tree``: ``k - 1`` as matrix IR; ``divisors``: the negative powers of names
-(and of sums and products of names) among scalar factors as one divisor (``s^-1 t^-2 x'`` is
-``x' / (s t^2)``, ``(s t)^-1 I`` is ``I / (s t)``).
+Output: ``affine_tree``: ``k - 1`` as matrix IR; ``divisors``: the negative powers among
+scalar factors whose bases hold a name that only a divisor makes a scalar, as one divisor
+(``s^-1 t^-2 x'`` is ``x' / (s t^2)``, ``sqrt(e + x' x)^-1 x`` is ``x / sqrt(e + x' x)``).
 Invariants: values never change. A negative power of a name is written as a divisor because a
 divisor is a scalar by its use (SPEC 6.3): ``x' A / s`` reads back with ``s`` a scalar, while
 ``s^-1 x' A`` would read ``s`` as a vector (lower case) and fail.
@@ -15,25 +15,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-
-_COMBINING = (M.Add, M.Sub, M.Neg, M.MatMul, M.Hadamard, M.ElemDiv, M.Div)
-
-
-def _names_only(e: M.MExpr) -> bool:
-    """Whether ``e`` is built of names and numbers by sums, products, powers and scalar
-    functions only (``s``, ``s t``, ``s + t``, ``exp(s)``): as a divisor, each of its names is
-    a scalar by that use; with no transpose in it, nothing else says so (``(s t)^-1`` would read
-    s and t as vectors). ``x' x`` is not: it is a scalar as it is written."""
-    if isinstance(e, (M.Name, M.Number)):
-        return True
-    if isinstance(e, _COMBINING):
-        return all(_names_only(c) for c in (getattr(e, "left", None), getattr(e, "right", None),
-                                            getattr(e, "operand", None)) if c is not None)  # fmt: skip
-    if isinstance(e, M.Call):
-        return e.fn in M.SCALAR_FUNCTIONS and all(map(_names_only, e.args))
-    if isinstance(e, (M.Power, M.ElemPow)):
-        return _names_only(e.base) and _names_only(e.exponent)
-    return False
+from einderiv.ir.scalar_use import forced_scalars
 
 
 def with_sign(e: M.MExpr) -> M.MExpr:
@@ -43,8 +25,9 @@ def with_sign(e: M.MExpr) -> M.MExpr:
 
 def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr | None]:
     """The scalar factors written in front, and the divisor made of the negative powers among
-    them of terms built of names (None: there are none): ``(2, s^-1, t^-2) -> ((2,), s t^2)``;
-    ``(x' x)^-1`` stays a factor."""
+    them whose bases hold a name a divisor forces to be a scalar (``scalar_use.forced_scalars``;
+    None: there are none): ``(2, s^-1, t^-2) -> ((2,), s t^2)``; ``(x' x)^-1`` stays a factor:
+    nothing in it needs the divisor to be read as it was meant."""
     below = []
     kept = []
     for x in scalars:
@@ -52,7 +35,7 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr
             type(x) is M.Power
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
-            and (_names_only(x.base) or bool(M.names_before_row(x.base)))  # s of (s x' x)^-2
+            and bool(forced_scalars(x.base))  # s of (s x' x)^-2, e of sqrt(e + x' x)^-1
             and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
         ):
             power = -x.exponent.value

@@ -1,0 +1,105 @@
+"""Printed results read back without declarations, with the kinds they were printed with.
+
+A negative power of a scalar whose base holds a name that only a divisor makes a scalar is
+printed as that divisor (SPEC 6.3: `x / sqrt(e + x' x)`, not `sqrt(e + x' x)^-1 x`, which reads
+`e` as a vector); the reader and the printer share one rule (`ir/scalar_use.py`). A result's
+`shape` is accepted by `parse(..., shape=g.shape)` for every shape, vectors too.
+Each derivative is compared with central finite differences of plain numpy code written here.
+"""
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.errors import ShapeError
+from tests.fd import jacobian_fd, to_layout
+
+rng = np.random.default_rng(1204)
+
+
+def _layer_norm(x, e, n):
+    c = x - x.mean()
+    return c / np.sqrt(np.sum(c**2) / n + e)
+
+
+CASES = [
+    # d/dx (x - mean(x)) / sqrt(sum((x - mean(x))^2) / n + e): layer normalisation; e and n
+    # are scalars only by their use in the divisor
+    ("(x - mean(x)) / sqrt(sum((x - mean(x)) .^ 2) / n + e)", _layer_norm, 1),
+    # d/dx x / sqrt(e + x' x) = (I (e + x'x) - x x') / (e + x'x)^(3/2)
+    ("x / sqrt(e + x' x)", lambda x, e, n: x / np.sqrt(e + x @ x), 1),
+    # d/dx (x' x)^2 / (e + sum(x)^2 / n)
+    ("(x' x)^2 / (e + sum(x)^2 / n)", lambda x, e, n: (x @ x) ** 2 / (e + x.sum() ** 2 / n), 0),
+    # d/dx norm2(x - mean(x)) = (x - mean(x))' / norm2(x - mean(x))
+    ("norm2(x - mean(x))", lambda x, e, n: np.linalg.norm(x - x.mean()), 0),
+    # d/dx x' x / (e + exp(s) x' x): s is a scalar as a factor in front of the row x'
+    ("x' x / (e + exp(s) x' x)", lambda x, e, n: (x @ x) / (e + np.exp(0.4) * (x @ x)), 0),
+]
+
+
+@pytest.mark.parametrize(("text", "numpy_f", "ndim"), CASES, ids=[c[0] for c in CASES])
+def test_a_result_reads_back_without_declarations(text, numpy_f, ndim):
+    g = ed.diff(text, "x")
+    x = rng.normal(size=5)
+    e, n = 0.7, 3.0
+    values = {"x": x, "e": e, "n": n, "s": 0.4}
+    expected = to_layout(
+        jacobian_fd(lambda x: np.asarray(numpy_f(x, e, n)), {"x": x}, "x"), ndim, 1, "numerator"
+    )
+    used = {k: v for k, v in values.items() if k in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    back = ed.parse(str(g), shape=g.shape)  # no where: the kinds come from the text alone
+    assert {k: v.kind for k, v in back.variables.items()} == {
+        k: v.kind for k, v in g.variables.items()
+    }
+    assert np.allclose(back(**used), expected, atol=1e-6)
+    indexed = ed.parse(g.index())  # index notation too: `/ sqrt(e + x[a] x[a])^3`
+    assert {k: v.kind for k, v in indexed.variables.items()} == {
+        k: v.kind for k, v in g.variables.items()
+    }
+    assert np.allclose(indexed(**used), expected, atol=1e-6)
+
+
+def test_a_quotient_by_a_square_root_has_one_power_of_it():
+    # d/dx x / sqrt(s + x' x) = I / sqrt(s + x'x) - x x' / sqrt(s + x'x)^3: sqrt'(u) is
+    # sqrt(u)^-1 / 2, so it merges with the quotient's sqrt(u)^-2 (not (u)^0.5 sqrt(u)^2)
+    g = ed.diff("x / sqrt(s + x' x)", "x")
+    assert "^0.5" not in str(g) and "sqrt(s + x' x)^3" in str(g)
+    x, s = rng.normal(size=4), 0.8
+    expected = jacobian_fd(lambda x: x / np.sqrt(s + x @ x), {"x": x}, "x")
+    assert np.allclose(g(x=x, s=s), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(x=x, s=s), expected, atol=1e-6)
+
+
+def test_a_scalar_in_front_of_a_divided_vector_is_a_divisor():
+    # d/dx x / sqrt(e + x' x): e is in the divisor, not in front as sqrt(..)^-1 (read as a vector)
+    text = str(ed.diff("x / sqrt(e + x' x)", "x"))
+    assert "sqrt(e + x' x)^-1" not in text and "/ sqrt(e + x' x)" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "shape"),
+    [("x' A", "x", "row"), ("A x", "x", "column"), ("x' A x", "x", "row"), ("a' X b", "X", "m")],
+)
+def test_a_result_shape_reads_back_every_result(text, wrt, shape):
+    # parse(str(g), shape=g.shape) for a vector result (a 1-tuple) as for a matrix
+    g = ed.diff(text, wrt)
+    back = ed.parse(str(g), shape=g.shape)
+    assert back.shape == g.shape
+
+
+def test_a_wrong_shape_is_named():
+    with pytest.raises(ShapeError, match=r"`x' x` is a scalar; the required shape is a vector"):
+        ed.parse("x' x", shape=("n",))
+    with pytest.raises(ShapeError, match=r"is a row vector; the required shape is a scalar"):
+        ed.parse("x' - 1", shape=())
+    with pytest.raises(ShapeError, match=r"give a \(rows, columns\) pair"):
+        ed.parse("A", shape=("m", "n", "p"))
+
+
+def test_a_divisor_with_a_row_inside_a_sum_keeps_its_vectors():
+    # y / ((x' - 1) (x - 1)): the product is a row times a column, so x stays a vector
+    f = ed.parse("y / (s (x' - 1) (x - 1))")
+    assert f.variables["x"].kind == "vector" and f.variables["s"].kind == "scalar"
+    x, y = rng.normal(size=4), rng.normal(size=3)
+    assert np.allclose(f(x=x, y=y, s=2.0), y / (2.0 * (x - 1) @ (x - 1)))

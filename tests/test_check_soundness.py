@@ -135,6 +135,19 @@ def test_the_derivative_that_is_identically_zero_is_proved_zero():
     assert r.verdict == "right", str(r)
 
 
+@pytest.mark.parametrize("claim", ["2 0", "3 0 - 2 0", "0.1 + 0.2 - 0.3", "0 p' p"])
+def test_a_scalar_that_is_zero_is_the_zero_claim(claim):
+    # log(p ./ p)' is the constant 0 row, so d/dp is the zero matrix; a claim that is 0 as a
+    # number is the claim 0 (of any shape), as the literal is; any other number is wrong
+    p = np.array([1.3, 0.4, 2.2])
+    truth = jacobian_fd(lambda p: np.log(p / p), {"p": p}, "p")
+    assert np.allclose(truth, 0)
+    where = "p: vector(d1)"
+    assert ed.check("log((p ./ p)')", "p", claim, where=where).verdict == "right"
+    assert ed.check("log((p ./ p)')", "p", f"{claim} + 1e-12", where=where).verdict == "wrong"
+    assert ed.check("p' p", "p", claim, where=where).verdict == "wrong"
+
+
 def test_no_layout_diagnosis_that_the_values_do_not_show(capsys):
     # d tr(X'AX)/dX = X'(A + A') (n-by-m); the claim X (m-by-n) has the transposed shape but
     # is not the transpose of the derivative: ((A + A') X is)

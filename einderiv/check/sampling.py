@@ -20,6 +20,7 @@ import numpy as np
 
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
+from einderiv.calculus.simplify import simplify
 from einderiv.check.domain import conditions, restricted
 from einderiv.check.probes import (
     MAX_CONDITION,
@@ -240,5 +241,9 @@ def _degenerate(value) -> list:
 
 
 def is_zero_claim(claim: Expr) -> bool:
-    """The claim ``0``: right for a zero derivative of any shape."""
-    return isinstance(claim.term, (T.Zero, T.Num)) and getattr(claim.term, "value", 0) == 0
+    """The claim ``0``, or a scalar that is 0 (``2 0``, ``0 - 0``, ``0 x' x``): right for a zero
+    derivative of any shape, as the literal is."""
+    term = claim.term
+    if not isinstance(term, (T.Zero, T.Num)) and not claim.axes:
+        term = simplify(term)  # exact: numbers are fractions, so 0.1 + 0.2 - 0.3 is 0 too
+    return isinstance(term, (T.Zero, T.Num)) and getattr(term, "value", 0) == 0

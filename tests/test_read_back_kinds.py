@@ -103,3 +103,24 @@ def test_a_divisor_with_a_row_inside_a_sum_keeps_its_vectors():
     assert f.variables["x"].kind == "vector" and f.variables["s"].kind == "scalar"
     x, y = rng.normal(size=4), rng.normal(size=3)
     assert np.allclose(f(x=x, y=y, s=2.0), y / (2.0 * (x - 1) @ (x - 1)))
+
+
+def test_an_identity_whose_size_dropped_out_is_written_with_it():
+    # d/da det(sigmoid(a/2) diag(p ./ p)) = d/da sigmoid(a/2)^n: once p has dropped out of the
+    # derivative nothing else in `tr((s I)^-1) det(s I) ...` says how large I is; it is written
+    # diag(p .^ 0), so the text reads back with no size given
+    where = "p: vector(d1); a: scalar"
+    g = ed.diff("|sigmoid(a ./ 2) diag(p ./ p)|", "a", where=where)
+    p, a = np.array([1.0, -2.0, 0.5, 3.0]), 0.3
+
+    def numpy_f(a):
+        return np.linalg.det(np.diag(p / p) / (1 + np.exp(-a / 2)))
+
+    expected = (numpy_f(a + 1e-6) - numpy_f(a - 1e-6)) / 2e-6
+    assert np.isclose(g(a=a, p=p), expected, atol=1e-6)
+    for text in (str(g), g.index()):
+        assert "diag(p .^ 0)" in text
+        assert np.isclose(ed.parse(text, where=where)(a=a, p=p), expected, atol=1e-6)
+    # an I that the rest of the text sizes stays I: d/dx (x - x x' x) = I - 2 x x' - x' x I
+    text = str(ed.diff("x - x (x' x)", "x"))
+    assert "I" in text and "diag" not in text

@@ -71,7 +71,8 @@ class _Printer:
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
-        variables = _variable_names(term) | T.int_names(term) | set(self.variables)
+        named = _variable_names(term)
+        variables = named | T.int_names(term) | set(self.variables)
         taken = {i.name for i in user} | variables  # never a[a]
         previous = ""
         for position, i in enumerate(axes):
@@ -87,12 +88,15 @@ class _Printer:
             self.names[i] = previous = free_names[0]
             taken.add(previous)
         self.taken = set(self.names.values()) | variables
+        # the sizes the whole text fixes: an I of another size is written with its size
+        known = self.variables
+        self.anchored = {d for n in named if n in known for d in getattr(known[n], "dims", ())}
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
         self.counter = 0
         self.sizes: dict[str, object] = {self.names[i]: i.dim for i in axes}  # name -> its size
 
     def matrix(self, base: T.Term, bound) -> str:
-        tree = recontract(base, *bound, self.variables)
+        tree = recontract(base, *bound, self.variables, self.anchored)
         return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
 
     def carrier(self, i: T.Index) -> str:
@@ -197,7 +201,7 @@ class _Printer:
                 op = ".^" if T.free(base) else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
-                inner = recontract(base, *bound, self.variables)
+                inner = recontract(base, *bound, self.variables, self.anchored)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
@@ -206,14 +210,16 @@ class _Printer:
                 text = M.show(made)
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
-                tree = recontract(base, *bound, self.variables) if self.latex else None
+                tree = (
+                    recontract(base, *bound, self.variables, self.anchored) if self.latex else None
+                )
                 if tree is not None:
                     return matrix_latex(M.Call(BY_ATOM[type(t)].name, (tree,)))
                 return f"{BY_ATOM[type(t)].name}({self.matrix(base, bound)})"
             case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
                 rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
                 axes = (*rest, bound) if rest else (bound, None)
-                tree = recontract(base, *axes, self.variables)
+                tree = recontract(base, *axes, self.variables, self.anchored)
                 if tree is None:
                     inner = index_notation(base, (*rest, bound), self.variables)
                 else:

@@ -33,6 +33,7 @@ from einderiv.notation.algebra import (
     transposes,
 )
 from einderiv.notation.scalars import affine_tree
+from einderiv.notation.sizing import sized_identities
 from einderiv.notation.views import NoMatrixForm, View, solve
 
 _ONE = Fraction(1)
@@ -93,13 +94,16 @@ def _wide_sum(x: T.Term) -> int | None:
     return None
 
 
-def recontract(term: T.Term, row, col, variables: dict) -> M.MExpr | None:
-    """``term`` as a matrix expression with rows on ``row`` and columns on ``col``."""
+def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExpr | None:
+    """``term`` as a matrix expression with rows on ``row`` and columns on ``col``; an ``I``
+    whose size the text does not fix otherwise is written with it (``notation.sizing``;
+    ``anchored``: the sizes the surrounding text fixes, when it is a part of a larger one)."""
     with scope():  # memo tables (transposes) for this call; the collector paused, as in simplify
         try:
-            return _Recontractor(variables).expression(term, row, col)
+            made = _Recontractor(variables).expression(term, row, col)
         except NoMatrixForm:
             return None
+    return sized_identities(made, variables, anchored, (row, col))
 
 
 class _Recontractor:
@@ -201,7 +205,7 @@ class _Recontractor:
             case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
                 return View((M.Ones(a.dim),), a, None)
             case T.Delta(a=a, b=b):
-                return View((M.Identity(),), a, b)
+                return View((M.Identity(a.dim),), a, b)
             case T.Ones(index=index):
                 return View((M.Ones(index.dim),), index, None)
             case T.Affine():

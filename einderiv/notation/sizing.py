@@ -1,0 +1,67 @@
+"""Identities that carry their size: an ``I`` whose size nothing else in the text fixes.
+
+Input: a matrix-IR expression made by re-contraction (its ``I`` s carry their dimension), the
+variables, and the dimensions the surrounding text fixes (``anchored``: by default those of the
+names in the expression and of the result's rows and columns).
+Output: the same expression, with each ``I`` of a dimension that is not anchored written as
+``diag(v .^ 0)`` (v a vector variable of that size) or ``diag(diag(A .^ 0))`` (A square):
+``d/da det(a diag(p ./ p))`` is ``tr((a I)^-1) det(a I)`` in which nothing says how large ``I``
+is once ``p`` has dropped out, so it reads back only with the size given; it prints
+``tr((a diag(p .^ 0))^-1) det(a diag(p .^ 0))``.
+Invariants: values never change; an expression with no such ``I`` is returned as it is (the
+same object), and when no variable has the size the ``I`` stays (reading it back asks for it).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import DIAG
+from einderiv.notation.cse_names import _children, _map
+
+__all__ = ["sized_identities"]
+
+
+def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> M.MExpr:
+    """``tree`` with its unanchored ``I`` s sized (see the module docstring); ``ends``: the
+    indices of the result's rows and columns (None for an absent one)."""
+    dims, names = set(), set()
+    todo = [tree]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, M.Identity):
+            if e.dim is not None:
+                dims.add(e.dim)
+        elif isinstance(e, M.Name):
+            names.add(e.name)
+        else:
+            todo.extend(_children(e))
+    if not dims:
+        return tree
+    if anchored is None:
+        anchored = {i.dim for i in ends if i is not None}
+        anchored.update(d for n in names if n in variables for d in variables[n].dims)
+    forms = {d: _identity_of(d, variables) for d in dims - set(anchored)}
+    forms = {d: f for d, f in forms.items() if f is not None}
+    if not forms:
+        return tree
+
+    def sized(e: M.MExpr):
+        return forms.get(e.dim) if isinstance(e, M.Identity) else None
+
+    return _map(tree, sized, {})
+
+
+def _identity_of(dim, variables: dict) -> M.MExpr | None:
+    """An identity matrix of size ``dim`` measured on a variable: ``diag(v .^ 0)`` for a
+    vector v of that size, ``diag(diag(A .^ 0))`` for a square A; None if there is none."""
+    zero = M.Number(Fraction(0))
+    for name, info in sorted(variables.items()):
+        if info.kind == "vector" and info.dims == (dim,):
+            return M.Call(DIAG.name, (M.ElemPow(M.Name(name), zero),))
+    for name, info in sorted(variables.items()):
+        if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
+            ones = M.ElemPow(M.Name(name), zero)
+            return M.Call(DIAG.name, (M.Call(DIAG.name, (ones,)),))
+    return None

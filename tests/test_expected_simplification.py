@@ -103,3 +103,24 @@ def test_a_weighted_sum_of_softmax_is_not_constant():
     expected = jacobian_fd(lambda W, x, y: np.sum(_softmax_rows(W @ x) * y), values, "x")
     back = ed.parse(str(g))
     np.testing.assert_allclose(back(**values), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f", "written"),
+    [
+        # d sqrt(det X) / dX = sqrt(det X) X^-1 / 2 (not sqrt(det X)^-1 det(X) X^-1 / 2)
+        ("sqrt(det(X))", "X", lambda X: np.sqrt(np.linalg.det(X)), "0.5 sqrt(det(X)) X^-1"),
+        # d/dx sum(sqrt(x) .* x) = 1.5 sqrt(x)': x^(3/2) elementwise
+        ("sum(sqrt(x) .* x)", "x", lambda x: np.sum(np.sqrt(x) * x), "1.5 sqrt(x')"),
+        # d/dx (x'x)^(-1/2) = -(x'x)^(-3/2) x': one power of sqrt(x'x)
+        ("1 / sqrt(x' x)", "x", lambda x: 1 / np.sqrt(x @ x), "-sqrt(x' x)^-3 x'"),
+    ],
+)
+def test_a_square_root_merges_with_powers_of_its_argument(text, wrt, numpy_f, written):
+    g = ed.diff(text, wrt)
+    assert str(g) == written  # the form, and below its values, against numpy
+    value = rng.normal(size=(3, 3)) + 3 * np.eye(3) if wrt == "X" else rng.uniform(0.5, 2, 4)
+    expected = jacobian_fd(numpy_f, {wrt: value}, wrt)
+    expected = to_layout(expected, 0, value.ndim, "numerator")
+    assert np.allclose(g(**{wrt: value}), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(**{wrt: value}), expected, atol=1e-6)

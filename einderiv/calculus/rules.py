@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from einderiv.calculus import same_base
 from einderiv.calculus.rewriting import (
     Rule,
     broadcast_split,
@@ -238,62 +239,7 @@ def prod_hoist_sumover(t: T.Prod):
     return None
 
 
-@rule(T.Prod, "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u; summed: p+q = 0)")
-def prod_same_base(t: T.Prod):
-    bases = [f.base if type(f) is T.Pow else f for f in t.factors]
-    if len(set(bases)) == len(bases):
-        return None  # no two factors share a base: the common case, in one pass
-    summed = set(t.summed)
-    merged = _merge_unsummed_bases(t, bases, summed)
-    if merged is not None:
-        return merged
-    # a summed base: x[a] x[a] summed over a is an inner product and stays; u^-1 u goes
-    seen: dict[Term, int] = {}
-    for k, (f, base) in enumerate(zip(t.factors, bases)):
-        if type(f) in (T.Num, T.Ones, T.Delta) or T.free(base) != T.free(f):
-            continue
-        if not T.free(base) & summed:
-            continue  # merged above, or never (the first factor's exponent is not a number)
-        if base in seen:
-            j = seen[base]
-            if _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f)) == T.Num(Fraction(0)):
-                rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
-                return T.Prod(rest + (one_like(base),), t.summed)
-            continue
-        seen[base] = k
-    return None
-
-
-def _merge_unsummed_bases(t: T.Prod, bases: list, summed: set) -> T.Prod | None:
-    """Every base not summed, merged at once (``u^a .. u^b .. u^c -> u^(a+b+c)``, numeric
-    exponents, the first's included): one pass, not one per pair (n nested norms)."""
-    groups: dict[Term, list[int]] = {}
-    for k, (f, base) in enumerate(zip(t.factors, bases)):
-        free = T.free(base)
-        if type(f) not in (T.Num, T.Ones, T.Delta) and free == T.free(f) and not free & summed:
-            groups.setdefault(base, []).append(k)
-    done: dict[int, Term | None] = {}  # a factor's index -> what replaces it (None: dropped)
-    for base, members in groups.items():
-        numbers = [k for k in members if type(_pow_exponent(t.factors[k])) is T.Num]
-        if len(numbers) < 2 or numbers[0] != members[0]:
-            continue  # as pairwise: the first factor's exponent is folded, or none
-        total = sum((_pow_exponent(t.factors[k]).value for k in numbers), Fraction(0))
-        done.update(dict.fromkeys(numbers))
-        done[numbers[-1]] = one_like(base) if total == 0 else T.Pow(base, T.Num(total))
-    if not done:
-        return None
-    rest = tuple(f for k, f in enumerate(t.factors) if k not in done)
-    return T.Prod(rest + tuple(g for g in done.values() if g is not None), t.summed)
-
-
-def _pow_exponent(f: Term) -> Term:
-    return f.exponent if isinstance(f, T.Pow) else ONE
-
-
-def _exponent_sum(p: Term, q: Term) -> Term | None:
-    if isinstance(p, T.Num) and isinstance(q, T.Num):
-        return T.Num(p.value + q.value)
-    return None
+RULES.extend(same_base.RULES)  # u^p u^q -> u^(p+q), sqrt(u)^p u^q -> sqrt(u)^(p+2q): here, in order
 
 
 @rule(T.Prod, "exp(u) (1 + exp(u))^-1 -> sigmoid(u)", needs=(T.Pow,))

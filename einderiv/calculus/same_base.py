@@ -1,0 +1,100 @@
+"""Products of powers of one base: ``u^p u^q -> u^(p+q)``, a square root counted as a power.
+
+Input: a product (index IR) whose children are simplified. Output: an equal product with the
+powers of each base merged, or None when no two factors share a base.
+Invariants: one rule, registered in ``rules.RULES`` at its place in the priority order; numeric
+exponents only; ``sqrt(u)^p`` is ``u^(p/2)`` (both need u >= 0), and a merged power with a
+half-integer exponent is written as a power of ``sqrt(u)`` when a factor was (``sqrt(det(X))^-1
+det(X) -> sqrt(det(X))``, ``sqrt(u)^-2 u^(-1/2) -> sqrt(u)^-3``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.calculus.rewriting import Rule, one_like
+from einderiv.calculus.rewriting import rule as register
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import ONE, Term
+
+RULES: list[Rule] = []
+
+
+def rule(kind: type, formula: str, needs: tuple = ()):
+    return register(kind, formula, RULES, needs)
+
+
+@rule(
+    T.Prod,
+    "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u; summed: p+q = 0);"
+    "  sqrt(u)^p u^q -> sqrt(u)^(p+2q)",
+)
+def prod_same_base(t: T.Prod):
+    bases = [f.base if type(f) is T.Pow else f for f in t.factors]
+    roots = [_root(f)[0] for f in t.factors]  # sqrt(u)^p is u^(p/2) (u >= 0 where it is defined)
+    if len(set(bases)) == len(bases) and len(set(roots)) == len(roots):
+        return None  # no two factors share a base: the common case, in one pass
+    summed = set(t.summed)
+    merged = _merge_unsummed_bases(t, roots, summed)
+    if merged is not None:
+        return merged
+    # a summed base: x[a] x[a] summed over a is an inner product and stays; u^-1 u goes
+    seen: dict[Term, int] = {}
+    for k, (f, base) in enumerate(zip(t.factors, bases)):
+        if type(f) in (T.Num, T.Ones, T.Delta) or T.free(base) != T.free(f):
+            continue
+        if not T.free(base) & summed:
+            continue  # merged above, or never (the first factor's exponent is not a number)
+        if base in seen:
+            j = seen[base]
+            if _exponent_sum(_pow_exponent(t.factors[j]), _pow_exponent(f)) == T.Num(Fraction(0)):
+                rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+                return T.Prod(rest + (one_like(base),), t.summed)
+            continue
+        seen[base] = k
+    return None
+
+
+def _merge_unsummed_bases(t: T.Prod, bases: list, summed: set) -> T.Prod | None:
+    """Every base not summed, merged at once (``u^a .. u^b .. u^c -> u^(a+b+c)``, numeric
+    exponents, the first's included): one pass, not one per pair (n nested norms)."""
+    groups: dict[Term, list[int]] = {}
+    for k, (f, base) in enumerate(zip(t.factors, bases)):
+        free = T.free(base)
+        if type(f) not in (T.Num, T.Ones, T.Delta) and free == T.free(f) and not free & summed:
+            groups.setdefault(base, []).append(k)
+    done: dict[int, Term | None] = {}  # a factor's index -> what replaces it (None: dropped)
+    for base, members in groups.items():
+        numbers = [k for k in members if type(_root(t.factors[k])[1]) is T.Num]
+        if len(numbers) < 2 or numbers[0] != members[0]:
+            continue  # as pairwise: the first factor's exponent is folded, or none
+        total = sum((_root(t.factors[k])[1].value for k in numbers), Fraction(0))
+        done.update(dict.fromkeys(numbers))
+        if total == 0:
+            done[numbers[-1]] = one_like(base)
+        elif total.denominator == 2 and any(_root(t.factors[k])[2] for k in numbers):
+            done[numbers[-1]] = T.Pow(T.Func("sqrt", base), T.Num(2 * total))  # sqrt(u)^3
+        else:
+            done[numbers[-1]] = T.Pow(base, T.Num(total))
+    if not done:
+        return None
+    rest = tuple(f for k, f in enumerate(t.factors) if k not in done)
+    return T.Prod(rest + tuple(g for g in done.values() if g is not None), t.summed)
+
+
+def _pow_exponent(f: Term) -> Term:
+    return f.exponent if isinstance(f, T.Pow) else ONE
+
+
+def _root(f: Term) -> tuple[Term, Term, bool]:
+    """``f`` as (u, p, whether through sqrt) with ``f = u^p``: ``sqrt(u)^q`` is ``u^(q/2)``."""
+    base, exponent = (f.base, f.exponent) if type(f) is T.Pow else (f, ONE)
+    if type(base) is T.Func and base.name == "sqrt" and type(exponent) is T.Num:
+        return base.arg, T.Num(exponent.value / 2), True
+    return base, exponent, False
+
+
+def _exponent_sum(p: Term, q: Term) -> Term | None:
+    if isinstance(p, T.Num) and isinstance(q, T.Num):
+        return T.Num(p.value + q.value)
+    return None

@@ -99,10 +99,13 @@ def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExp
     whose size the text does not fix otherwise is written with it (``notation.sizing``;
     ``anchored``: the sizes the surrounding text fixes, when it is a part of a larger one)."""
     with scope():  # memo tables (transposes) for this call; the collector paused, as in simplify
+        recontractor = _Recontractor(variables)
         try:
-            made = _Recontractor(variables).expression(term, row, col)
+            made = recontractor.expression(term, row, col)
         except NoMatrixForm:
             return None
+    if not recontractor.identities:  # no I written: nothing to size (the common case)
+        return made
     return sized_identities(made, variables, anchored, (row, col))
 
 
@@ -114,6 +117,7 @@ class _Recontractor:
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
         self.views: dict = {}  # factor -> its View (None: none)
         self.names: dict = {}
+        self.identities = False  # whether an I was written (``notation.sizing`` then looks)
 
     # -- sums -------------------------------------------------------------------------------
 
@@ -205,6 +209,7 @@ class _Recontractor:
             case T.Delta(a=a, b=b) if a == b:  # delta[c,c] = 1[c]
                 return View((M.Ones(a.dim),), a, None)
             case T.Delta(a=a, b=b):
+                self.identities = True
                 return View((M.Identity(a.dim),), a, b)
             case T.Ones(index=index):
                 return View((M.Ones(index.dim),), index, None)

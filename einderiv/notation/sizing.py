@@ -27,9 +27,12 @@ def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> 
     """``tree`` with its unanchored ``I`` s sized (see the module docstring); ``ends``: the
     indices of the result's rows and columns (None for an absent one)."""
     dims, names = set(), set()
-    todo = [tree]
+    todo, seen = [tree], set()
     while todo:
         e = todo.pop()
+        if id(e) in seen:  # a shared subtree is looked at once
+            continue
+        seen.add(id(e))
         if isinstance(e, M.Identity):
             if e.dim is not None:
                 dims.add(e.dim)

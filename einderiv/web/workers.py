@@ -117,11 +117,18 @@ class _Worker:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
+        """The reader thread: answers until the worker's output ends; it alone closes that pipe
+        (closing it from another thread would wait for this thread's blocked read)."""
         try:
             for line in self.process.stdout:
                 self.answers.put(line)
         except (OSError, ValueError):
             pass
+        finally:
+            try:
+                self.process.stdout.close()
+            except OSError:
+                pass
         self.answers.put(None)  # the worker is gone
 
     def receive(self, timeout: float):
@@ -136,13 +143,13 @@ class _Worker:
             return False
 
     def stop(self) -> None:
+        """Kill the worker; its output pipe then ends, and the reader thread closes it."""
         if self.process.poll() is None:
             self.process.kill()
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:

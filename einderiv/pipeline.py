@@ -75,7 +75,12 @@ def front(
         line = text.count("\n", 0, span[0]) + 1
         column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
         raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
-    return typed, lower(typed)
+    lowered = lower(typed)
+    if root is not None and len(root) > 2 and len(lowered.axes) != len(root):
+        raise ShapeError(  # an Expr's shape of order 3 or more: index notation, its axes counted
+            f"`{text}` has {len(lowered.axes)} axes; the required shape has {len(root)}"
+        )
+    return typed, lowered
 
 
 def derive(

@@ -81,7 +81,7 @@ def infer(
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)
-    if root is not None:
+    if root is not None and len(root) <= 2:  # more axes: index notation, counted by ``front``
         _require(inference, tree, shape, _as_pair(root, shape), root)
     dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
 

@@ -45,7 +45,8 @@ def factors_before_row(e: MExpr) -> list[MExpr] | None:
 
 
 def _transposed(e: MExpr) -> bool:
-    """Whether ``e`` is a transpose, or keeps the shape of one it holds (``x' - a``)."""
+    """Whether ``e`` is a transpose, or keeps the shape of one it holds outside any product
+    (``x' - a``, ``exp(x')``; not ``sqrt(e + x' x)``)."""
     todo = [e]
     while todo:
         e = todo.pop()
@@ -59,8 +60,8 @@ def _transposed(e: MExpr) -> bool:
             todo.append(e.base)
         elif isinstance(e, Call) and e.fn in SCALAR_FUNCTIONS:
             todo += e.args
-        elif isinstance(e, MatMul):
-            todo += (e.left, e.right)
+        # a product inside is not looked into: x' x is a scalar, x' A a row, and only their
+        # kinds would tell (so sqrt(e + x' x) is a scalar factor, and its e is forced)
     return False
 
 

@@ -165,16 +165,16 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     out: M.MExpr | None = None
     for t in terms if len(terms) == 1 else sorted(terms, key=order):
         magnitude = abs(t.coeff)
-        scalars, divisor = divisors(t.scalars)  # s^-1 x' A: x' A / s, as it is read back
+        scalars, below = divisors(t.scalars)  # s^-1 x' A: x' A / s, as it is read back
         chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
-        factors = list(scalars) + chain or ([M.Number(_ONE)] if divisor else [])  # s I: s I
+        factors = list(scalars) + chain or ([M.Number(_ONE)] if below else [])  # s I: s I
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
         if out is None and t.coeff < 0:
             lead = [M.Number(-magnitude)] if lead else []
             if not lead:
                 factors = [with_sign(factors[0])] + factors[1:]
         piece = product(tuple(lead) + tuple(factors), len(lead) + len(scalars), vectors)
-        if divisor is not None:
+        for divisor in below:
             piece = M.Div(piece, divisor)
         if out is None:
             out = piece

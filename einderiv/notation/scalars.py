@@ -23,11 +23,12 @@ def with_sign(e: M.MExpr) -> M.MExpr:
     return M.MatMul(with_sign(e.left), e.right) if isinstance(e, M.MatMul) else M.Neg(e)
 
 
-def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr | None]:
-    """The scalar factors written in front, and the divisor made of the negative powers among
+def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M.MExpr, ...]]:
+    """The scalar factors written in front, and the divisors made of the negative powers among
     them whose bases hold a name a divisor forces to be a scalar (``scalar_use.forced_scalars``;
-    None: there are none): ``(2, s^-1, t^-2) -> ((2,), s t^2)``; ``(x' x)^-1`` stays a factor:
-    nothing in it needs the divisor to be read as it was meant."""
+    none: ``()``): ``(2, s^-1, t^-2) -> ((2,), (s t^2,))``, one product, unless that product
+    would force fewer names than its factors do (then each is its own divisor); ``(x' x)^-1``
+    stays a factor: nothing in it needs the divisor to be read as it was meant."""
     below = []
     kept = []
     for x in scalars:
@@ -43,11 +44,14 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], M.MExpr
         else:
             kept.append(x)
     if not below:
-        return scalars, None
+        return scalars, ()
     divisor = below[0]
     for x in below[1:]:
         divisor = M.MatMul(divisor, x)
-    return tuple(kept), divisor
+    wanted = set().union(*map(forced_scalars, below))
+    if not wanted <= forced_scalars(divisor):  # the product hides a name: s x' y t forces s only
+        return tuple(kept), tuple(below)  # / (s x' y) / t
+    return tuple(kept), (divisor,)
 
 
 def affine_tree(a: T.Affine) -> M.MExpr:

@@ -99,9 +99,9 @@ def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
 
 
 def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
-    from einderiv.notation.cse import _map
+    from einderiv.notation.cse_names import map_subterms
 
-    return _map(e, renames.get, {})
+    return map_subterms(e, renames.get, {})
 
 
 def _index_lines(g, parts: Shared) -> str:

@@ -12,27 +12,23 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from einderiv.calculus.rewriting import Rule, one_like
-from einderiv.calculus.rewriting import rule as register
+from einderiv.calculus.rewriting import Rule, one_like, rule
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, Term
 
 RULES: list[Rule] = []
 
 
-def rule(kind: type, formula: str, needs: tuple = ()):
-    return register(kind, formula, RULES, needs)
-
-
 @rule(
     T.Prod,
     "u^p u^q -> u^(p+q);  u u^q -> u^(q+1)  (elementwise, same u; summed: p+q = 0);"
     "  sqrt(u)^p u^q -> sqrt(u)^(p+2q)",
+    RULES,
 )
 def prod_same_base(t: T.Prod):
     bases = [f.base if type(f) is T.Pow else f for f in t.factors]
-    roots = [_root(f)[0] for f in t.factors]  # sqrt(u)^p is u^(p/2) (u >= 0 where it is defined)
-    if len(set(bases)) == len(bases) and len(set(roots)) == len(roots):
+    roots = [_root(f) for f in t.factors]  # sqrt(u)^p is u^(p/2) (u >= 0 where it is defined)
+    if len(set(bases)) == len(bases) and len({r[0] for r in roots}) == len(roots):
         return None  # no two factors share a base: the common case, in one pass
     summed = set(t.summed)
     merged = _merge_unsummed_bases(t, roots, summed)
@@ -55,24 +51,25 @@ def prod_same_base(t: T.Prod):
     return None
 
 
-def _merge_unsummed_bases(t: T.Prod, bases: list, summed: set) -> T.Prod | None:
+def _merge_unsummed_bases(t: T.Prod, roots: list, summed: set) -> T.Prod | None:
     """Every base not summed, merged at once (``u^a .. u^b .. u^c -> u^(a+b+c)``, numeric
-    exponents, the first's included): one pass, not one per pair (n nested norms)."""
+    exponents, the first's included): one pass, not one per pair (n nested norms). ``roots``:
+    each factor's ``_root``."""
     groups: dict[Term, list[int]] = {}
-    for k, (f, base) in enumerate(zip(t.factors, bases)):
+    for k, (f, (base, _, _)) in enumerate(zip(t.factors, roots)):
         free = T.free(base)
         if type(f) not in (T.Num, T.Ones, T.Delta) and free == T.free(f) and not free & summed:
             groups.setdefault(base, []).append(k)
     done: dict[int, Term | None] = {}  # a factor's index -> what replaces it (None: dropped)
     for base, members in groups.items():
-        numbers = [k for k in members if type(_root(t.factors[k])[1]) is T.Num]
+        numbers = [k for k in members if type(roots[k][1]) is T.Num]
         if len(numbers) < 2 or numbers[0] != members[0]:
             continue  # as pairwise: the first factor's exponent is folded, or none
-        total = sum((_root(t.factors[k])[1].value for k in numbers), Fraction(0))
+        total = sum((roots[k][1].value for k in numbers), Fraction(0))
         done.update(dict.fromkeys(numbers))
         if total == 0:
             done[numbers[-1]] = one_like(base)
-        elif total.denominator == 2 and any(_root(t.factors[k])[2] for k in numbers):
+        elif total.denominator == 2 and any(roots[k][2] for k in numbers):
             done[numbers[-1]] = T.Pow(T.Func("sqrt", base), T.Num(2 * total))  # sqrt(u)^3
         else:
             done[numbers[-1]] = T.Pow(base, T.Num(total))

@@ -32,10 +32,10 @@ from einderiv.ir import matrix_ir as M
 from einderiv.notation.algebra import is_column, transpose, transposes
 from einderiv.notation.cse_names import (
     Shared,
-    _children,
-    _map,
     _ordered,
     _without_aliases,
+    map_subterms,
+    subterms,
 )
 from einderiv.notation.cse_worth import (
     _SHORTEST,
@@ -71,8 +71,8 @@ def shared(
             if not swaps:
                 break
             memo: dict = {}
-            program = [_map(x, swaps.get, memo) for x in program]
-            bodies = {k: _map(v, swaps.get, memo) for k, v in bodies.items()}
+            program = [map_subterms(x, swaps.get, memo) for x in program]
+            bodies = {k: map_subterms(v, swaps.get, memo) for k, v in bodies.items()}
             picks = _most_repeated(program + list(bodies.values()), known)
             if not picks:  # (cannot happen: the pair now occurs twice as a subterm)
                 break
@@ -89,8 +89,8 @@ def shared(
                 swaps[flipped] = M.Transpose(M.Name(label))
             labelled.append((label, best))
         memo = {}
-        program = [_map(x, swaps.get, memo) for x in program]
-        bodies = {k: _map(v, swaps.get, memo) for k, v in bodies.items()}
+        program = [map_subterms(x, swaps.get, memo) for x in program]
+        bodies = {k: map_subterms(v, swaps.get, memo) for k, v in bodies.items()}
         for label, best in labelled:  # a subterm named in this round holds the later ones
             bodies[label] = _inner(best, swaps)
             known.learn(label, best)
@@ -100,7 +100,7 @@ def shared(
 
 def _inner(e: M.MExpr, swaps: dict) -> M.MExpr:
     """``e`` with ``swaps`` made inside it, but not of ``e`` itself (the body of its name)."""
-    return _map(e, lambda x: None if x is e else swaps.get(x), {})
+    return map_subterms(e, lambda x: None if x is e else swaps.get(x), {})
 
 
 class _Shapes:
@@ -142,7 +142,7 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     order = _subterms(program)
     size: dict = {}
     for node in order:
-        size[node] = 1 + sum(size[c] for c in _children(node))
+        size[node] = 1 + sum(size[c] for c in subterms(node))
     count = _occurrences(program, order)
     constant = _constants(order)
     partner = _transposes(order, size, known, constant)
@@ -212,7 +212,7 @@ def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
                 continue
             seen.add(node)
             stack.append((node, True))
-            stack.extend((c, False) for c in _children(node))
+            stack.extend((c, False) for c in subterms(node))
     return order
 
 
@@ -223,7 +223,7 @@ def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
     for root in roots:
         count[root] += 1
     for node in reversed(order):  # parents first: a child occurs as often as its parents say
-        for c in _children(node):
+        for c in subterms(node):
             count[c] += count[node]
     return count
 
@@ -241,7 +241,7 @@ def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict
             own = hash(node)
         else:
             own = hash((type(node).__name__, getattr(node, "fn", None)))
-        sig[node] = (own + sum(sig[c] for c in _children(node))) & _MASK
+        sig[node] = (own + sum(sig[c] for c in subterms(node))) & _MASK
     groups: dict = {}
     for n in order:
         if size[n] >= 3 and not _trivial(n, constant):
@@ -317,7 +317,7 @@ def _chains(program: list[M.MExpr]) -> dict:
             stack.extend(chains[node])
             continue
         seen.add(node)
-        stack.extend(_children(node))
+        stack.extend(subterms(node))
     return chains
 
 
@@ -337,4 +337,4 @@ def _left(e: M.MExpr, memo: dict) -> M.MExpr:
             return None
         return _left_product([_left(y, memo) for y in M.chain(x)])
 
-    return _map(e, chain, memo)
+    return map_subterms(e, chain, memo)

@@ -5,7 +5,7 @@ result written with them.
 Output: ``Shared``: the definitions in dependency order, renumbered t1, t2, ... in the order
 they are printed, and the result.
 Invariants: a definition whose body became another name (``t11 = t10``, or its transpose) is
-dropped and that name written where it was used; renaming maps every node once (``_map``).
+dropped and that name written where it was used; renaming maps every node once (``map_subterms``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class Shared:
     result: M.MExpr
 
 
-def _children(e: M.MExpr) -> list[M.MExpr]:
+def subterms(e: M.MExpr) -> list[M.MExpr]:
     out = []
     for field_name in e._init:
         value = getattr(e, field_name)
@@ -32,7 +32,7 @@ def _children(e: M.MExpr) -> list[M.MExpr]:
     return out
 
 
-def _map(e: M.MExpr, fn, memo: dict) -> M.MExpr:
+def map_subterms(e: M.MExpr, fn, memo: dict) -> M.MExpr:
     """``e`` with every subterm ``x`` for which ``fn(x)`` is not None replaced by it."""
     if e in memo:
         return memo[e]
@@ -42,11 +42,13 @@ def _map(e: M.MExpr, fn, memo: dict) -> M.MExpr:
         for field_name in e._init:
             value = getattr(e, field_name)
             if isinstance(value, M.MExpr):
-                got = _map(value, fn, memo)
+                got = map_subterms(value, fn, memo)
                 if got is not value:
                     changes[field_name] = got
             elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
-                got = tuple(_map(v, fn, memo) if isinstance(v, M.MExpr) else v for v in value)
+                got = tuple(
+                    map_subterms(v, fn, memo) if isinstance(v, M.MExpr) else v for v in value
+                )
                 if any(x is not y for x, y in zip(got, value)):
                     changes[field_name] = got
         made = e.replace(**changes) if changes else e
@@ -73,9 +75,9 @@ def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
         del bodies[label]
         swaps = {M.Name(label): body}
         memo: dict = {}
-        result = _map(result, swaps.get, memo)
+        result = map_subterms(result, swaps.get, memo)
         for k, v in bodies.items():
-            bodies[k] = _map(v, swaps.get, memo)
+            bodies[k] = map_subterms(v, swaps.get, memo)
 
 
 def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:
@@ -108,7 +110,7 @@ def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:
 
 
 def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
-    return _map(e, renames.get, {})
+    return map_subterms(e, renames.get, {})
 
 
 def _names(e: M.MExpr) -> set[str]:
@@ -122,5 +124,5 @@ def _names(e: M.MExpr) -> set[str]:
         seen.add(node)
         if isinstance(node, M.Name):
             found.add(node.name)
-        stack.extend(_children(node))
+        stack.extend(subterms(node))
     return found

@@ -11,7 +11,7 @@ Invariants: pure functions of the subterms; each subterm is looked at once per c
 from __future__ import annotations
 
 from einderiv.ir import matrix_ir as M
-from einderiv.notation.cse_names import _children
+from einderiv.notation.cse_names import subterms
 
 _TRIVIAL = (M.Name, M.Number, M.Identity, M.Ones, M.Entry)
 _WRAPPERS = (M.Transpose, M.Inverse, M.Neg)
@@ -43,7 +43,7 @@ def _constant(e: M.MExpr) -> bool:
         return all(isinstance(a, (M.Number, M.Name)) for a in e.args)
     if isinstance(e, (M.Number, M.Identity, M.Ones)):
         return True
-    kids = _children(e)
+    kids = subterms(e)
     return bool(kids) and not isinstance(e, M.Name) and all(_constant(c) for c in kids)
 
 
@@ -56,7 +56,7 @@ def _constants(order: list[M.MExpr]) -> dict:
         elif isinstance(e, (M.Number, M.Identity, M.Ones)):
             found[e] = True
         else:
-            kids = _children(e)
+            kids = subterms(e)
             found[e] = bool(kids) and not isinstance(e, M.Name) and all(found[c] for c in kids)
     return found
 
@@ -83,5 +83,5 @@ def _widths(order: list[M.MExpr]) -> dict:
             own = 1
         else:
             own = 2
-        width[node] = own + sum(width[c] for c in _children(node))
+        width[node] = own + sum(width[c] for c in subterms(node))
     return width

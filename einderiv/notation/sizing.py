@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG
-from einderiv.notation.cse_names import _children, _map
+from einderiv.notation.cse_names import map_subterms, subterms
 
 __all__ = ["sized_identities"]
 
@@ -39,7 +39,7 @@ def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> 
         elif isinstance(e, M.Name):
             names.add(e.name)
         else:
-            todo.extend(_children(e))
+            todo.extend(subterms(e))
     if not dims:
         return tree
     if anchored is None:
@@ -53,7 +53,7 @@ def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> 
     def sized(e: M.MExpr):
         return forms.get(e.dim) if isinstance(e, M.Identity) else None
 
-    return _map(tree, sized, {})
+    return map_subterms(tree, sized, {})
 
 
 def _identity_of(dim, variables: dict) -> M.MExpr | None:

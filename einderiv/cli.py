@@ -123,16 +123,17 @@ def _run_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     build = ed.hessian if hessian else ed.diff
     blocks = [
-        _text_block(args, build(expr, wrt, where=where, layout=args.layout), wrt, several)
+        _text_block(args, build(expr, wrt, where=where, layout=args.layout), wrt, several, where)
         for wrt in wrts
     ]
     print("\n\n".join(blocks))
     return EXIT_OK
 
 
-def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
+def _text_block(args: argparse.Namespace, g, wrt: str, several: bool, where=None) -> str:
     """One result as --format asks, preceded by its steps (--steps) and, when there are several
-    variables, by a line ``# d/dX``."""
+    variables, by a line ``# d/dX``; with a note when its text needs a declaration that the
+    expression did not (a scalar by use that the result no longer shows as one)."""
     header = f"# hessian by {wrt}" if args.command == "hessian" else f"# d/d{wrt}"
     lines = [header] if several else []
     latex_steps = args.steps and args.format == "latex" and hasattr(g, "stages")
@@ -159,7 +160,20 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool) -> str:
         base = "hessian" if args.command == "hessian" else "grad"
         out = ed.codegen(g, name=_function_name(base, wrt, several))
     lines.append(str(out).rstrip("\n"))
+    if args.format not in ("einsum", "python") and hasattr(g, "variables"):
+        _note_kinds(args, g, where)
     return "\n".join(lines)
+
+
+def _note_kinds(args: argparse.Namespace, g, where: str | None) -> None:
+    from einderiv.readback import readback_note
+
+    try:
+        note = readback_note(g, str(g), where)
+    except ed.TooLongToWrite:  # written with names: its text is not one expression
+        return
+    if note:
+        args.notes.append(note)
 
 
 def _shown(args: argparse.Namespace, g) -> str:

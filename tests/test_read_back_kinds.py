@@ -160,3 +160,54 @@ def test_a_result_of_three_axes_reads_back_with_its_shape():
     assert len(ed.parse(str(g), shape=g.shape).shape) == 3
     with pytest.raises(ShapeError, match="has 2 axes; the required shape has 3"):
         ed.parse("A", shape=("m", "n", "p"))
+
+
+CANCELLED = [
+    # d/dx (s x' x) / sqrt(s) = 2 sqrt(s) x': the divisor that made s a scalar cancelled
+    ("(s x' x) / sqrt(s)", lambda x, s: s * (x @ x) / np.sqrt(s)),
+    # d/dx exp(-s x' x) / s = -2 exp(-s x' x) x'
+    ("exp(-s x' x) / s", lambda x, s: np.exp(-s * (x @ x)) / s),
+]
+
+
+@pytest.mark.parametrize(("text", "numpy_f"), CANCELLED, ids=[c[0] for c in CANCELLED])
+def test_a_scalar_whose_divisor_cancelled_is_named_with_its_declaration(text, numpy_f, capsys):
+    from einderiv.readback import kinds_to_declare
+    from tests.cli_util import run
+
+    g = ed.diff(text, "x")
+    x, s = rng.normal(size=4), 0.6
+    expected = jacobian_fd(lambda x: np.asarray(numpy_f(x, s)), {"x": x}, "x")
+    assert np.allclose(g(x=x, s=s), expected, atol=1e-6)
+    # plain text reads the s of `2 sqrt(s) x'` as a vector (SPEC 6.3): another function
+    assert ed.parse(str(g)).variables["s"].kind == "vector"
+    # the declaration the note gives makes it read back as the derivative
+    assert kinds_to_declare(g, str(g)) == ("s: scalar",)
+    back = ed.parse(str(g), where="s: scalar", shape=g.shape)
+    assert np.allclose(back(x=x, s=s), expected, atol=1e-6)
+    # the command line says so, and the --json object carries the same note
+    code, out, err = run(capsys, "diff", text, "--wrt", "x")
+    assert code == 0 and out.strip() == str(g)
+    assert "`s` is a scalar by its use" in err and "--where 's: scalar'" in err
+    code, out, err = run(capsys, "diff", text, "--wrt", "x", "--where", "s: scalar")
+    assert code == 0 and "note" not in err  # declared: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("x' x / s", None),
+        ("s x' x", "s: scalar"),
+        ("alpha x' x", None),
+        ("x / sqrt(e + x' x)", None),
+    ],
+)
+def test_a_result_that_reads_back_gets_no_note(text, where):
+    from einderiv.readback import kinds_to_declare
+
+    g = ed.diff(text, "x", where=where)
+    assert kinds_to_declare(g, str(g), where) == ()
+    back = ed.parse(str(g), where=where)
+    assert {k: v.kind for k, v in back.variables.items()} == {
+        k: v.kind for k, v in g.variables.items() if k in back.variables
+    }

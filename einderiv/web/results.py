@@ -22,6 +22,7 @@ import math
 import warnings
 
 import einderiv as ed
+from einderiv.readback import readback_note
 
 LAYOUTS = tuple(getattr(ed, "LAYOUTS", ("numerator", "denominator", "jacobian")))
 
@@ -95,6 +96,8 @@ def derivative_json(
     except ed.TooLongToWrite as error:  # a tree too large to write whole: named, and said so
         written = {key: g.show(cse=True, format=key) for key in ("text", "latex", "index")}
         found.append(f"{str(error).split(';')[0]}: its shared subexpressions are named")
+    else:  # a scalar by use that the result no longer shows as one: the declaration it needs
+        found += filter(None, [readback_note(g, written["text"], where)])
     if notes is not None:
         notes.extend(found)
     notes = list(found)

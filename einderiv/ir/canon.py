@@ -190,12 +190,14 @@ def _canonical_prod(t: T.Prod, depth: int) -> T.Prod:
     for start in candidates:
         naming = _walk(factors, summed, masked, anchored, start)
         mapping = {i: _canonical_index(depth, n, i.dim) for i, n in naming.items()}
-        renamed = [  # a closed power renamed (X^-1[a,b]) is canonical: its base did not change
-            g
-            if type(g := _rename(f, mapping)) in _LEAVES or _closed(g)
+        get = mapping.get
+        renamed = [  # an entry (the common case, inline) and a closed power renamed (X^-1[a,b])
+            T.Var(f.name, tuple([get(i, i) for i in f.indices]))  # are canonical: no base
+            if type(f) is T.Var  # changed
+            else g if type(g := _rename(f, mapping)) in _LEAVES or _closed(g)
             else _canonical(g, depth + 1)
             for f in factors
-        ]
+        ]  # fmt: skip
         made = T.Prod(
             tuple(sorted(renamed, key=key)),
             tuple(sorted(mapping.values(), key=lambda i: i.name)),
@@ -336,18 +338,23 @@ def _masked_key(f: T.Term, summed: set) -> str:
 def _slots(f: T.Term, summed: set) -> list[T.Index]:
     """The summed indices of ``f`` in the order its key mentions them."""
     if type(f) is T.Var or (type(f) is T.MatPow and _closed_power(f)):
-        own = [i for i in f.indices if i in summed]
-        return own if len(own) < 2 or len(set(own)) == len(own) else list(dict.fromkeys(own))
+        return _own(f.indices, summed)
     text = key(f)
     found = [(text.find(_idx(i)), i) for i in T.free(f) if i in summed]  # not all summed
     return [i for _, i in sorted(found, key=lambda p: p[0])]
+
+
+def _own(indices: tuple, summed: set) -> list[T.Index]:
+    """The summed ones of an entry's ``indices``, once each, in order."""
+    own = [i for i in indices if i in summed]
+    return own if len(own) < 2 or len(set(own)) == len(own) else list(dict.fromkeys(own))
 
 
 def _walk(factors, summed, masked, anchored, first) -> dict:
     """Name summed indices in the order a depth-first walk along shared indices meets them:
     from ``first``, then from each factor not yet met, in ``masked.starts`` order."""
     occurs: dict = {}
-    slots = [_slots(f, summed) for f in factors]
+    slots = [_own(f.indices, summed) if type(f) is T.Var else _slots(f, summed) for f in factors]
     for k, own in enumerate(slots):
         for i in own:
             found = occurs.get(i)

@@ -76,7 +76,19 @@ def front(
         column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
         raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
     lowered = lower(typed)
-    if root is not None and len(root) > 2 and len(lowered.axes) != len(root):
+    if root is not None and typed.index_dims and typed.shape(typed.tree) == (None, None):
+        # index notation: the required shape is that of its free indices, sorted by name
+        wanted = [d for d in root if d is not None] if len(root) == 2 else list(root)
+        if len(lowered.axes) != len(wanted):
+            raise ShapeError(
+                f"`{text}` has {len(lowered.axes)} free indices; the required shape has "
+                f"{len(wanted)} {'axis' if len(wanted) == 1 else 'axes'}"
+            )
+        pinned = {i.name: d for i, d in zip(lowered.axes, wanted) if d is not None}
+        if pinned:  # sized as required: a second pass with the axes' sizes given
+            typed = infer(tree, decls, None, uses, pinned)
+            lowered = lower(typed)
+    elif root is not None and len(root) > 2 and len(lowered.axes) != len(root):
         raise ShapeError(  # an Expr's shape of order 3 or more: index notation, its axes counted
             f"`{text}` has {len(lowered.axes)} axes; the required shape has {len(root)}"
         )

@@ -13,6 +13,7 @@ written in at most two modules of the package.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ class Case:
 
 
 # tr(X) = sum_a X[a,a];  det, logdet = log det;  diag of a vector and of a matrix;  vec stacks
-# columns;  kron as numpy.kron;  K vec(X) = vec(X') for X m-by-n;  adj(X) = det(X) inv(X)
+# columns;  kron as numpy.kron;  len counts rows (numpy's len);  K vec(X) = vec(X') for X m-by-n;  adj(X) = det(X) inv(X)
 CASES = {
     "tr": [Case("tr(X)", "X: matrix(3, 3)", lambda: {"X": _general(3)}, lambda X: np.trace(X))],
     "det": [
@@ -92,6 +93,18 @@ CASES = {
             lambda: {"X": RNG.standard_normal((3, 2))},
             lambda X: np.mean(X),
         )
+    ],
+    # len(x) = n for x of n entries; len(X) = m, len(X') = n for X m-by-n (numpy's len)
+    "len": [
+        Case(
+            "len(x)", "x: vector(4)", lambda: {"x": RNG.standard_normal(4)}, lambda x: len(x), "x"
+        ),
+        Case(
+            "len(X) + 10 len(X')",
+            "X: matrix(3, 2)",
+            lambda: {"X": RNG.standard_normal((3, 2))},
+            lambda X: X.shape[0] + 10 * X.shape[1],
+        ),
     ],
     "norm1": [
         Case(
@@ -167,6 +180,7 @@ MISFITS = {
     "mean": ("mean(X, X)", _NON_SQUARE),
     "norm1": ("norm1(X, X)", _NON_SQUARE),
     "norm2": ("norm2(X, X)", _NON_SQUARE),
+    "len": ("len(a)", "a: scalar"),
     "vec": ("vec(a)", "a: scalar"),
     "kron": ("kron(a, X)", "a: scalar"),
     "commutation": ("commutation(X, 2)", _NON_SQUARE),
@@ -256,7 +270,11 @@ def test_compiled_and_generated_code(name, case, backend):
     if backend == "numpy":
         namespace: dict = {}
         exec(ed.codegen(e, name="f"), namespace)  # noqa: S102 - the package's own output
-        np.testing.assert_allclose(namespace["f"](**env), expected, rtol=1e-10, atol=1e-12)
+        # its parameters are the arrays the code reads (len(X) of a declared X reads none)
+        params = inspect.signature(namespace["f"]).parameters
+        assert set(params) <= set(env)
+        args = {k: v for k, v in env.items() if k in params}
+        np.testing.assert_allclose(namespace["f"](**args), expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))

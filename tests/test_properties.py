@@ -630,7 +630,9 @@ def _repro_check_unsized_claim():
 def _repro_codegen_size_param():
     namespace: dict = {}
     exec(ed.codegen(ed.diff("x", "x", where="x: vector(n)")), namespace)  # noqa: S102
-    assert np.allclose(namespace["f"](n=2), np.eye(2))
+    assert np.allclose(namespace["f"](x=np.zeros(2)), np.eye(2))  # n read from x's shape
+    exec(ed.codegen(ed.parse("I")), namespace)  # noqa: S102
+    assert np.allclose(namespace["f"](n=2), np.eye(2))  # no array has it: a parameter
 
 
 def _repro_index_named_k():

@@ -211,3 +211,17 @@ def test_a_result_that_reads_back_gets_no_note(text, where):
     assert {k: v.kind for k, v in back.variables.items()} == {
         k: v.kind for k, v in g.variables.items() if k in back.variables
     }
+
+
+def test_a_result_shape_reads_back_its_index_form():
+    # d/dx (x - mean(x)) = delta[i,j] - ones[i] ones[j] / n: in index notation the free
+    # indices are the axes, so shape=g.shape sizes them (ones[i] ones[j] alone has no size)
+    g = ed.diff("x - mean(x)", "x", where="x: vector(d)")
+    back = ed.parse(g.index(), where="x: vector(d)", shape=g.shape)
+    x = rng.normal(size=4)
+    expected = jacobian_fd(lambda x: x - x.mean(), {"x": x}, "x")
+    assert np.allclose(back(x=x), expected, atol=1e-6)
+    with pytest.raises(ShapeError, match="has 0 free indices; the required shape has 2 axes"):
+        ed.parse("x[a] x[a]", where="x: vector(d)", shape=g.shape)
+    with pytest.raises(ShapeError, match="has 2 free indices; the required shape has 1 axis"):
+        ed.parse("x[i] x[j]", shape=("n",))

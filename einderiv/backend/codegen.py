@@ -54,6 +54,11 @@ def codegen(expr, name: str = "f", compiled=None) -> str:
         raise EinderivError(f"cannot generate standalone code for {', '.join(unknown)}")
     arrays = set(compiled.vars)
     dims = _dimension_lines(used_dims, variables, arrays)
+    unfixed = [d for d in used_dims if d not in dims and isinstance(d, str)]
+    if unfixed:  # a size no array the code reads fixes, but a variable of the expression has
+        # (len(X), the ones of d mean(x) / dx): read from that array, as the function's call
+        arrays |= set(filter(None, (_sized_by(d, variables) for d in unfixed)))
+        dims = _dimension_lines(used_dims, variables, arrays)
     clashing = [d for d in used_dims if d not in dims and d in variables]
     if clashing:  # a size named like a variable (x: vector(x)) is read from an array of that
         # size, never taken as a parameter of the variable's name
@@ -102,6 +107,12 @@ def _renumber(source: str) -> str:
 def _numpy_text(line: str) -> str:
     """Helpers that are one numpy function are called as numpy (``_exp(`` -> ``np.exp(``)."""
     return _HELPER.sub(lambda m: f"{ALIASES.get(m.group(1), m.group(1))}(", line)
+
+
+def _sized_by(dim: str, variables: dict) -> str | None:
+    """A variable with an axis of size ``dim`` (a vector first), or None."""
+    having = [v for v in sorted(variables) if dim in variables[v].dims]
+    return min(having, key=lambda v: len(variables[v].dims), default=None)
 
 
 def _dimension_lines(used_dims, variables, used_vars) -> dict:

@@ -70,19 +70,29 @@ def infer(
     decls: tuple[M.Decl, ...] = (),
     root: Shape | None = None,
     uses: NameUses | None = None,
+    axes: dict | None = None,
 ) -> Typed:
     """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``.
 
     ``root``, when given, is the shape the whole expression must have (a claimed derivative
     must have the derivative's shape: that also sizes a bare ``I``). ``uses``, when given, is
     ``dimensions.name_uses(tree)`` (the caller walked the tree for its names already).
+    A text in index notation is a scalar in matrix terms: its shape is its free indices, which
+    only lowering finds, so ``root`` is not applied to it; ``axes`` (free index name -> the
+    required size) is, on the second pass ``pipeline.front`` makes.
     """
     inference = Inference(decls, tree, uses)
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)
-    if root is not None and len(root) <= 2:  # more axes: index notation, counted by ``front``
+    indexed = bool(inference.index_dims) and shape == (None, None)
+    if root is not None and len(root) <= 2 and not indexed:  # else counted by ``front``
         _require(inference, tree, shape, _as_pair(root, shape), root)
+    for name, want in (axes or {}).items():  # x[i] y[j] required n-by-m: i over n, j over m
+        fixed = inference.cell(want, "the required shape")
+        inference.unify(
+            inference.index_dims[name], fixed, tree, "the size differs from the required one"
+        )
     dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
 
     variables = {

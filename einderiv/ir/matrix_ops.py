@@ -2,7 +2,7 @@
 
 Input: nothing (a table built at import).
 Output: ``MATRIX``, name -> ``MatrixFunction`` record (``tr``, ``det``, ``logdet``, ``diag``,
-``sum``, ``mean``, ``norm1``, ``norm2``, ``inv``, ``adj``, ``vec``, ``kron``, ``commutation``),
+``sum``, ``mean``, ``len``, ``norm1``, ``norm2``, ``inv``, ``adj``, ``vec``, ``kron``, ``commutation``),
 the records by name (``TR``, ``DET``, ...) for code that builds a call, ``BY_ATOM`` (the records
 with an index-IR atom of their own: ``T.Det`` -> ``DET``) and ``NORM_SUBSCRIPTS`` (``‖x‖_1`` ->
 ``norm1``). Every stage reads the record: the grammar's function names and the text aliases
@@ -99,6 +99,16 @@ def _square_to_square(rules: ShapeRules, e, args):
 def _reduction(rules: ShapeRules, e, args):
     """sum, mean, norm1, norm2: of anything, a scalar."""
     rules.shape(args[0])
+    return (None, None)
+
+
+def _len_shape(rules: ShapeRules, e, args):
+    """len: of a column vector, its length; of a matrix, its number of rows; a scalar."""
+    rows, cols = rules.shape(args[0])
+    if rows is None:
+        kind = "a scalar" if cols is None else "a row vector"
+        hint = "" if cols is None else " (its length is that of its transpose: len(x) for x')"
+        rules.fail(f"len counts rows, and the argument of `{e}` is {kind}: it has none{hint}", e)
     return (None, None)
 
 
@@ -215,6 +225,12 @@ def _lower_sum(lw: Lowering, args, out):
     axes, summed = _entries(lw, args[0])
     inner = lw.lo(args[0], axes)
     return T.Prod((inner,), summed) if summed else inner
+
+
+# len(x) = n, the size of x's rows (len(X') = the number of columns): a constant
+def _lower_len(lw: Lowering, args, out):
+    rows = lw.shape(args[0])[0]
+    return T.Num(Fraction(rows)) if isinstance(rows, int) else T.Size(rows)
 
 
 # mean(X) = sum_{a,b} X[a,b] / (m n)
@@ -345,6 +361,7 @@ LOGDET = MatrixFunction(
 DIAG = MatrixFunction("diag", _diag_shape, _lower_diag, _operator("diag"))
 SUM = MatrixFunction("sum", _reduction, _lower_sum, _operator("sum"), scalar=True)
 MEAN = MatrixFunction("mean", _reduction, _lower_mean, _operator("mean"), scalar=True)
+LEN = MatrixFunction("len", _len_shape, _lower_len, _operator("len"), scalar=True)
 NORM1 = MatrixFunction(
     "norm1", _reduction, _lower_norm1, r"\left\lVert #1 \right\rVert_1",
     norm_subscripts=("1", "₁"), scalar=True,
@@ -365,7 +382,7 @@ COMMUTATION = MatrixFunction(
 
 MATRIX: dict[str, MatrixFunction] = {
     r.name: r
-    for r in (TR, DET, LOGDET, DIAG, SUM, MEAN, NORM1, NORM2, INV, ADJ, VEC, KRON, COMMUTATION)
+    for r in (TR, DET, LOGDET, DIAG, SUM, MEAN, LEN, NORM1, NORM2, INV, ADJ, VEC, KRON, COMMUTATION)
 }
 BY_ATOM: dict[type, MatrixFunction] = {r.atom: r for r in MATRIX.values() if r.atom}
 NORM_SUBSCRIPTS = {sub: r.name for r in MATRIX.values() for sub in r.norm_subscripts}

@@ -216,6 +216,10 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
     ``-kron(B', A) K``, not ``-1 (kron(B', A) K)``."""
     if isinstance(factor, M.Number) and factor.value == -1:
         return with_sign(made)
+    if isinstance(factor, M.Number) and factor.value == 1:
+        return made
+    if isinstance(factor, M.Div):  # -1 / n times J: -J / n, the divisor last
+        return M.Div(_times(factor.left, made), factor.right)
     return M.MatMul(factor, made)
 
 
@@ -225,6 +229,9 @@ def _negated(e: M.MExpr) -> M.MExpr | None:
     if isinstance(e, M.MatMul):
         left = _negated(e.left)
         return None if left is None else _unit(M.MatMul(left, e.right))
+    if isinstance(e, M.Div):
+        left = _negated(e.left)
+        return None if left is None else M.Div(left, e.right)
     if isinstance(e, M.Neg):
         return e.operand
     if isinstance(e, M.Number) and e.value < 0:

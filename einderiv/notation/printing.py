@@ -18,7 +18,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
-from einderiv.ir.matrix_ops import BY_ATOM
+from einderiv.ir.matrix_ops import BY_ATOM, LEN
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
@@ -112,6 +112,21 @@ class _Printer:
                 return f"{self.entry(name, slots)} {self.entry('ones', (other,))}"
         return self.entry("ones", (i,))
 
+    def size(self, dim) -> str:
+        """The size of ``dim`` measured on a variable: ``len(x)``, ``len(A)`` (rows),
+        ``len(A')`` (columns); with none, ``sum_a 1`` written ``(ones[a] .^ 0 ones[a])``."""
+        for kinds in (("vector",), ("matrix", "symmetric")):
+            for name, info in sorted(self.variables.items()):
+                if info.kind in kinds and dim in info.dims[:1]:
+                    return LEN.to_latex((self.entry(name, ()),)) if self.latex else f"len({name})"
+                if info.kind in kinds and kinds[0] == "matrix" and dim in info.dims:
+                    if self.latex:
+                        return LEN.to_latex((self.entry(name, ()) + "^{\\top}",))
+                    return f"len({name}')"
+        a = T.fresh(dim)
+        zero = "^{0}" if self.latex else " .^ 0"
+        return f"(({self.carrier(a)}){zero} {self.entry('ones', (a,))})"  # sum_a 1 = n
+
     def name(self, i: T.Index) -> str:
         """The printed name of ``i``: its own if free to use, else the next name of the pool.
         A name stands for one size in the whole text (``parse`` requires it), even where a
@@ -158,9 +173,7 @@ class _Printer:
             case T.Affine():
                 return f"({format_affine(t)})"
             case T.Size(dim=dim):
-                a = T.fresh(dim)
-                zero = "^{0}" if self.latex else " .^ 0"
-                return f"(({self.carrier(a)}){zero} {self.entry('ones', (a,))})"  # sum_a 1 = n
+                return self.size(dim)
             case T.Var(name=name, indices=indices):
                 return self.entry(name, indices)
             case T.Delta(a=a, b=b):

@@ -22,7 +22,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
-from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, MEAN, SUM, TR
+from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
 from einderiv.notation.algebra import (
     Piece,
     factor,
@@ -153,9 +153,13 @@ class _Recontractor:
         terms = term.terms if isinstance(term, T.Add) else (term,)
         signed = [self.signed_term(x, row, col) for x in _distributed(terms)]
         mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
-        if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry
-            signed = [
-                p.replace(chain=()) if p.chain and all(map(is_ones, p.chain)) else p for p in signed
+        if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry,
+            eye = any(isinstance(x, M.Identity) for p in signed for x in p.chain)  # but not
+            signed = [  # beside I: I - ones ones' / n, not I - 1 / n (read as (1 - 1/n) I)
+                p.replace(chain=())
+                if p.chain and all(map(is_ones, p.chain)) and not (eye and len(p.chain) > 1)
+                else p
+                for p in signed
             ]
         return join_sum(factor(signed, self.vectors), self.vectors)
 
@@ -283,26 +287,20 @@ class _Recontractor:
         raise NoMatrixForm
 
     def size(self, dim) -> M.MExpr:
-        """The size of a dimension: ``3``, or measured on a variable: ``sum(x .^ 0)``,
-        ``tr(A .^ 0)``, and for B m-by-n (J = B .^ 0, all ones) ``mean(J J')`` = n and
-        ``mean(J' J)`` = m. ``tr(I)`` (whose size nothing fixes) only when no variable has it."""
+        """The size of a dimension: ``3``, or measured on a variable: ``len(x)`` of a vector,
+        ``len(A)`` (rows) or ``len(A')`` (columns) of a matrix. ``tr(I)`` (whose size nothing
+        fixes) only when no variable has it."""
         if isinstance(dim, int):
             return M.Number(Fraction(dim))
         named = sorted(self.variables.items())
-        for name, info in named:  # a vector first: x - mean(x) -> I - sum(x .^ 0)^-1, whatever
+        for name, info in named:  # a vector first: x - mean(x) -> I - len(x)^-1, whatever
             if info.kind == "vector" and info.dims[0] == dim:  # else is declared
-                return M.Call(SUM.name, (M.ElemPow(M.Name(name), M.Number(Fraction(0))),))
+                return M.Call(LEN.name, (self.name(name),))
         for name, info in named:
-            ones = M.ElemPow(M.Name(name), M.Number(Fraction(0)))
-            if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
-                return M.Call(TR.name, (ones,))
-        for name, info in sorted(self.variables.items()):
-            ones = M.ElemPow(M.Name(name), M.Number(Fraction(0)))
-            if info.kind == "matrix" and dim in info.dims:
-                square = M.MatMul(ones, M.Transpose(ones))  # J J' = n ones(m, m)
-                if info.dims[0] == dim:
-                    square = M.MatMul(M.Transpose(ones), ones)  # J' J = m ones(n, n)
-                return M.Call(MEAN.name, (square,))
+            if info.kind in ("matrix", "symmetric") and dim in info.dims:
+                rows = info.dims[0] == dim
+                arg = self.name(name)
+                return M.Call(LEN.name, (arg if rows else M.Transpose(arg),))
         return M.Call(TR.name, (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:

@@ -6,7 +6,8 @@ scalar factors whose bases hold a name that only a divisor makes a scalar, as on
 (``s^-1 t^-2 x'`` is ``x' / (s t^2)``, ``sqrt(e + x' x)^-1 x`` is ``x / sqrt(e + x' x)``).
 Invariants: values never change. A negative power of a name is written as a divisor because a
 divisor is a scalar by its use (SPEC 6.3): ``x' A / s`` reads back with ``s`` a scalar, while
-``s^-1 x' A`` would read ``s`` as a vector (lower case) and fail.
+``s^-1 x' A`` would read ``s`` as a vector (lower case) and fail. A negative power of a size is a
+divisor too, as people write it (``ones' / len(x)``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import LEN
 from einderiv.ir.scalar_use import forced_scalars
 
 
@@ -36,7 +38,8 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
             type(x) is M.Power
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
-            and bool(forced_scalars(x.base))  # s of (s x' x)^-2, e of sqrt(e + x' x)^-1
+            and (forced_scalars(x.base) or _sizes(x.base))  # s of (s x' x)^-2, e of
+            # sqrt(e + x' x)^-1; a size, as it is written: ones' / len(x), not len(x)^-1 ones'
             and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
         ):
             power = -x.exponent.value
@@ -52,6 +55,15 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
     if not wanted <= forced_scalars(divisor):  # the product hides a name: s x' y t forces s only
         return tuple(kept), tuple(below)  # / (s x' y) / t
     return tuple(kept), (divisor,)
+
+
+def _sizes(e: M.MExpr) -> bool:
+    """Whether ``e`` is a size (``len(x)``) or a product or power of sizes."""
+    if isinstance(e, M.MatMul):
+        return _sizes(e.left) and _sizes(e.right)
+    if isinstance(e, M.Power):
+        return _sizes(e.base)
+    return isinstance(e, M.Call) and e.fn == LEN.name
 
 
 def affine_tree(a: T.Affine) -> M.MExpr:

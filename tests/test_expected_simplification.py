@@ -124,3 +124,29 @@ def test_a_square_root_merges_with_powers_of_its_argument(text, wrt, numpy_f, wr
     expected = to_layout(expected, 0, value.ndim, "numerator")
     assert np.allclose(g(**{wrt: value}), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(**{wrt: value}), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f", "written"),
+    [
+        # d/dw norm2(X w - y)^2 / (2 n) = (X w - y)' X / n: the 2s cancel
+        (
+            "norm2(X w - y)^2 / (2 len(y))",
+            "w",
+            lambda w, X, y: np.sum((X @ w - y) ** 2) / (2 * len(y)),
+            "(X w - y)' X / len(y)",
+        ),
+        # d/dx x' x / (2 alpha) = x' / alpha, alpha = 0.6
+        ("x' x / (2 alpha)", "x", lambda x, X, y: (x @ x) / (2 * 0.6), "x' / alpha"),
+    ],
+)
+def test_a_number_in_a_divisor_cancels_with_the_derivative(text, wrt, numpy_f, written):
+    # (2 u)^-1 = 1/2 u^-1: the number leaves the power and meets the 2 of the derivative
+    g = ed.diff(text, wrt)
+    assert str(g) == written
+    X, y, v = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3)
+    expected = jacobian_fd(lambda **a: numpy_f(a[wrt], X, y), {wrt: v}, wrt)
+    values = {wrt: v, "X": X, "y": y, "alpha": 0.6}
+    used = {k: a for k, a in values.items() if k in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(**used), expected, atol=1e-6)

@@ -51,6 +51,10 @@ EXAMPLES = {
         (T.RowFunc("softmax", X(i, T.row_bound(N)), T.row_bound(N), (j,)),), (j,)
     ),
     "pow_broadcast": T.Pow(T.Prod((T.Var("s"), T.Ones(i))), T.Num(Fraction(-1, 2))),
+    # (2 x[i] y[i])^-2 -> 1/4 (x[i] y[i])^-2
+    "pow_of_scaled": T.Pow(
+        T.Prod((T.Num(Fraction(2)), T.Var("x", (i,)), T.Var("y", (i,)))), T.Num(Fraction(-2))
+    ),
     # sqrt(s 1[i]) -> sqrt(s) 1[i]
     "func_broadcast": T.Func("sqrt", T.Prod((T.Var("s"), T.Ones(i)))),
     "prod_sigmoid": T.Prod(

@@ -329,6 +329,19 @@ def pow_broadcast(t: T.Pow):
     return T.Prod((T.Pow(inner, t.exponent), *ones))
 
 
+@rule(T.Pow, "(2 u)^-1 -> 1/2 u^-1  (a number taken out of a product to an integer power)")
+def pow_of_scaled(t: T.Pow):
+    base, p = t.base, t.exponent
+    if type(base) is not T.Prod or type(p) is not T.Num or p.value.denominator != 1:
+        return None
+    numbers = [f for f in base.factors if type(f) is T.Num]
+    if len(numbers) != 1 or numbers[0].value == 0:  # prod_numbers folds several; 0^-1 stays
+        return None
+    rest = tuple(f for f in base.factors if type(f) is not T.Num)
+    inner = rest[0] if len(rest) == 1 and not base.summed else T.Prod(rest, base.summed)
+    return T.Prod((T.Num(numbers[0].value ** int(p.value)), T.Pow(inner, p)))
+
+
 @rule(
     T.SumOver,
     "sum_{r<n} c -> n c;  sum_r (u + v) -> sum_r u + sum_r v;  sum_{r<0} u -> 0",

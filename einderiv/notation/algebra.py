@@ -292,6 +292,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return x
         case M.Number() | M.Identity():
             return e
+        case M.MatMul(left=M.Number() as a, right=b):  # (2 v)' = 2 v': the number in front
+            return M.MatMul(a, t(b))
         case M.MatMul(left=a, right=b):
             return M.MatMul(t(b), t(a))
         case M.Neg(operand=x):

@@ -150,3 +150,28 @@ def test_a_number_in_a_divisor_cancels_with_the_derivative(text, wrt, numpy_f, w
     used = {k: a for k, a in values.items() if k in g.variables}
     assert np.allclose(g(**used), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(**used), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f", "written"),
+    [
+        # d/dx (s x' x + t x' x) = 2 (s + t) x'
+        ("s x' x + t x' x", "x", lambda x, s, t: s * (x @ x) + t * (x @ x), "2 (s + t) x'"),
+        # d/dx (s a' x + t a' x) = (s + t) a'
+        ("s a' x + t a' x", "x", lambda x, s, t: s * (A_VEC @ x) + t * (A_VEC @ x), "(s + t) a'"),
+    ],
+)
+def test_terms_that_differ_in_scalars_only_share_their_factor(text, wrt, numpy_f, written):
+    where = "s: scalar; t: scalar"
+    g = ed.diff(text, wrt, where=where)
+    assert str(g) == written
+    x, s, t = rng.normal(size=3), 0.4, -1.7
+    expected = jacobian_fd(lambda **a: numpy_f(a["x"], s, t), {"x": x}, "x")
+    values = {"x": x, "s": s, "t": t, "a": A_VEC}
+    used = {k: v for k, v in values.items() if k in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    back = ed.parse(str(g), where=where)
+    assert np.allclose(back(**{k: v for k, v in used.items() if k in back.variables}), expected)
+
+
+A_VEC = np.array([0.5, -1.0, 2.0])

@@ -104,13 +104,25 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
         # (A + B) ones when A is m-by-m and B m-by-n (re-contraction gives ones their size)
         if t.chain and not _unsized(t.chain[side]):
             groups.setdefault(t.chain[side], []).append(position)
-    # factoring gains something only if some term keeps a factor after the shared one
-    useful = [g for g in groups.values() if any(len(terms[p].chain) > 1 for p in g)]
+    # factoring gains something only if some term keeps a factor after the shared one, or
+    # the terms differ in scalars only (s x' + t x' -> (s + t) x')
+    useful = [
+        g
+        for g in groups.values()
+        if any(len(terms[p].chain) > 1 for p in g)
+        or (any(terms[p].scalars for p in g) and all(len(terms[p].chain) == 1 for p in g))
+    ]
     best = max(useful, key=len, default=[])
     if len(best) < 2:
         return None
     chosen, others = _split(terms, best)
     shared = chosen[0].chain[side]
+    if all(len(t.chain) == 1 for t in chosen):  # a sum of scalars times the shared factor,
+        if vectors is None or is_column(shared, vectors):  # not a column: a column may be
+            return None  # transposed whole later, which would put the scalars after its row
+        coeff, inner = _common_coefficient([t.replace(chain=()) for t in chosen])
+        piece = Piece(coeff, (join_sum(factor(inner, vectors), vectors),), (shared,))
+        return factor(others, vectors) + [piece] if others else [piece]
     rests = []
     for t in chosen:
         rest = t.chain[1:] if side == 0 else t.chain[:-1]

@@ -113,7 +113,7 @@ def test_a_weighted_sum_of_softmax_is_not_constant():
         # d/dx sum(sqrt(x) .* x) = 1.5 sqrt(x)': x^(3/2) elementwise
         ("sum(sqrt(x) .* x)", "x", lambda x: np.sum(np.sqrt(x) * x), "1.5 sqrt(x')"),
         # d/dx (x'x)^(-1/2) = -(x'x)^(-3/2) x': one power of sqrt(x'x)
-        ("1 / sqrt(x' x)", "x", lambda x: 1 / np.sqrt(x @ x), "-sqrt(x' x)^-3 x'"),
+        ("1 / sqrt(x' x)", "x", lambda x: 1 / np.sqrt(x @ x), "-x' / norm2(x)^3"),
     ],
 )
 def test_a_square_root_merges_with_powers_of_its_argument(text, wrt, numpy_f, written):
@@ -175,3 +175,35 @@ def test_terms_that_differ_in_scalars_only_share_their_factor(text, wrt, numpy_f
 
 
 A_VEC = np.array([0.5, -1.0, 2.0])
+
+
+M3 = np.array([[3.0, 0.5, -0.2], [0.1, 2.5, 0.4], [-0.3, 0.2, 4.0]])
+
+
+@pytest.mark.parametrize(
+    ("text", "numpy_f", "written"),
+    [
+        # d/dx log(sum(exp(x))) = exp(x)' / sum(exp(x))
+        ("log(sum(exp(x)))", lambda x: np.log(np.sum(np.exp(x))), "exp(x') / sum(exp(x))"),
+        # d/dx norm2(x) = x' / norm2(x)
+        ("norm2(x)", lambda x: np.linalg.norm(x), "x' / norm2(x)"),
+        # d/dx x / (x' x) = I / (x' x) - 2 x x' / (x' x)^2
+        ("x / (x' x)", lambda x: x / (x @ x), "I / (x' x) - 2 x x' / (x' x)^2"),
+        # d/dx log(x' A x) = x' (A + A') / (x' A x)
+        ("log(x' A x)", lambda x: np.log(x @ M3 @ x), "x' (A + A') / (x' A x)"),
+        # d/dx sqrt(x' A x) = x' (A + A') / (2 sqrt(x' A x))
+        ("sqrt(x' A x)", lambda x: np.sqrt(x @ M3 @ x), "0.5 x' (A + A') / sqrt(x' A x)"),
+    ],
+)
+def test_a_scalar_in_a_derivative_divides_as_in_the_textbooks(text, numpy_f, written):
+    # a negative power of a scalar (an inner product, a scalar function's value) is a divisor
+    g = ed.diff(text, "x")
+    assert str(g) == written and "^-" not in written
+    x = np.array([0.4, -1.1, 0.7])
+    ndim = np.ndim(numpy_f(x))
+    expected = to_layout(
+        jacobian_fd(lambda **a: numpy_f(a["x"]), {"x": x}, "x"), ndim, 1, "numerator"
+    )
+    used = {k: v for k, v in {"x": x, "A": M3}.items() if k in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(**used), expected, atol=1e-6)

@@ -52,7 +52,7 @@ CASES = [
     ("X^-T a", "X", lambda X, a: inv(X).T @ a, None),
     ("sum(tanh(W X))", "X", lambda W, X: np.sum(np.tanh(W @ X)), None),
     ("cos(x)' sin(y)", "x", lambda x, y: np.cos(x) @ np.sin(y), None),
-    ("x ./ norm2(x)", "x", lambda x: x / np.linalg.norm(x), "(x' x)^(-0.5) I - (x' x)^(-1.5) x x'"),
+    ("x ./ norm2(x)", "x", lambda x: x / np.linalg.norm(x), "I / norm2(x) - x x' / norm2(x)^3"),
     ("W x / t", "t", lambda W, x, t: W @ x / t, None),
     ("ones' X ones", "X", lambda X: np.sum(X), "ones ones'"),
     ("diag(x) A diag(x)", "x", lambda x, A: np.diag(x) @ A @ np.diag(x), None),

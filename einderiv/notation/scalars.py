@@ -7,7 +7,8 @@ scalar factors whose bases hold a name that only a divisor makes a scalar, as on
 Invariants: values never change. A negative power of a name is written as a divisor because a
 divisor is a scalar by its use (SPEC 6.3): ``x' A / s`` reads back with ``s`` a scalar, while
 ``s^-1 x' A`` would read ``s`` as a vector (lower case) and fail. A negative power of a size is a
-divisor too, as people write it (``ones' / len(x)``).
+divisor too, as is a negative power of any scalar made of scalar functions' values, as people
+write them (``ones' / len(x)``, ``exp(x') / sum(exp(x))``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import LEN
+from einderiv.ir.matrix_ops import MATRIX, NORM2
+from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
 
 
@@ -38,12 +40,12 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
             type(x) is M.Power
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
-            and (forced_scalars(x.base) or _sizes(x.base))  # s of (s x' x)^-2, e of
-            # sqrt(e + x' x)^-1; a size, as it is written: ones' / len(x), not len(x)^-1 ones'
+            and (forced_scalars(x.base) or _scalar(x.base))  # s of
+            # (s x' x)^-2, e of sqrt(e + x' x)^-1; a scalar as it is written: ones' / len(x),
+            # exp(x') / sum(exp(x)), I / (x' x), not len(x)^-1 ones', (x' x)^-1 I
             and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
         ):
-            power = -x.exponent.value
-            below.append(x.base if power == 1 else M.Power(x.base, M.Number(power)))
+            below.append(_power(x.base, -x.exponent.value))
         else:
             kept.append(x)
     if not below:
@@ -57,13 +59,51 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
     return tuple(kept), (divisor,)
 
 
-def _sizes(e: M.MExpr) -> bool:
-    """Whether ``e`` is a size (``len(x)``) or a product or power of sizes."""
-    if isinstance(e, M.MatMul):
-        return _sizes(e.left) and _sizes(e.right)
+def _power(base: M.MExpr, power: Fraction) -> M.MExpr:
+    """``base^power`` as a divisor is written: ``u`` for 1, ``sqrt(u)^k`` for k/2 (k odd), and
+    ``sqrt(v' v)`` as ``norm2(v)`` (``x' / norm2(x)``, not ``x' / (x' x)^0.5``)."""
+    if power.denominator == 2:
+        base, power = M.Call(SQRT.name, (base,)), power * 2
+    if isinstance(base, M.Call) and base.fn == SQRT.name:
+        (inner,) = base.args
+        if isinstance(inner, M.MatMul) and isinstance(inner.left, M.Transpose):
+            v = inner.right
+            if inner.left.operand == v and not isinstance(v, (M.MatMul, M.Transpose)):
+                base = M.Call(NORM2.name, (v,))
+    return base if power == 1 else M.Power(base, M.Number(power))
+
+
+def _scalar(e: M.MExpr) -> bool:
+    """Whether ``e`` is a scalar whatever its names' kinds: a product of a row and a column as
+    re-contraction writes one (``x' x``, ``a' X b``), a scalar matrix function's value
+    (``len(x)``, ``sum(exp(x))``, ``tr(X)``), or sums, products, powers and elementwise
+    functions of those and numbers, with at least one of those (``len(x) - 1``, ``sqrt(x' x)``)."""
+    if isinstance(e, M.Call):
+        if e.fn in MATRIX:
+            return MATRIX[e.fn].scalar
+        return e.fn in M.SCALAR_FUNCTIONS and all(map(_scalar, e.args))
+    if isinstance(e, M.MatMul) and _inner(e):
+        return True
+    if isinstance(e, (M.Add, M.Sub, M.MatMul, M.Div)):
+        parts = (e.left, e.right)
+        return all(_scalar(p) or isinstance(p, M.Number) for p in parts) and any(
+            map(_scalar, parts)
+        )
+    if isinstance(e, M.Neg):
+        return _scalar(e.operand)
     if isinstance(e, M.Power):
-        return _sizes(e.base)
-    return isinstance(e, M.Call) and e.fn == LEN.name
+        return isinstance(e.exponent, M.Number) and _scalar(e.base)
+    return False
+
+
+def _inner(e: M.MatMul) -> bool:
+    """Whether the product ``e`` starts with a transpose and ends with no transpose."""
+    first, last = e, e
+    while isinstance(first, M.MatMul):
+        first = first.left
+    while isinstance(last, M.MatMul):
+        last = last.right
+    return isinstance(first, M.Transpose) and not isinstance(last, M.Transpose)
 
 
 def affine_tree(a: T.Affine) -> M.MExpr:

@@ -207,3 +207,6 @@ def test_a_scalar_in_a_derivative_divides_as_in_the_textbooks(text, numpy_f, wri
     used = {k: v for k, v in {"x": x, "A": M3}.items() if k in g.variables}
     assert np.allclose(g(**used), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(**used), expected, atol=1e-6)
+    index = g.index()  # index notation divides too: x[i] / sqrt(x[a] x[a])
+    assert "^(-" not in index
+    assert np.allclose(ed.parse(index, shape=g.shape)(**used), expected, atol=1e-6)

@@ -19,7 +19,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM, LEN
-from einderiv.ir.ops import ELEMENTWISE, ROW
+from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import recontract
@@ -281,10 +281,7 @@ class _Printer:
         if abs(coeff) != 1 or not parts:
             parts.insert(0, M.format_number(abs(coeff)))
         if below:
-            powers = [
-                f.base if f.exponent.value == -1 else f.replace(exponent=T.num(-f.exponent.value))
-                for f in below
-            ]
+            powers = [_positive(f) for f in below]
             divisor = " ".join(
                 self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in powers
             )
@@ -357,20 +354,22 @@ def _variable_names(t: T.Term) -> set[str]:
 
 
 def _divisor(f: T.Term) -> bool:
-    """A negative power of a scalar term with a bare name in it (``s^-1``, ``(s + t)^-2``,
-    ``(s x[a] x[a])^-2``, ``sqrt(t + x[a] x[a])^-3``), which index notation writes as a divisor, as matrix notation does
-    (``notation.scalars``): ``/ s`` makes ``s`` a scalar when the text is read back, ``s^-1``
-    would read it as a vector. (Entries, ``x[a]``, are scalars however they are written.)"""
+    """A negative power of a scalar term (``s^-1``, ``(s + t)^-2``, ``(x[a] x[a])^-0.5``,
+    ``sqrt(t + x[a] x[a])^-3``; not of a number), which index notation writes as a divisor, as
+    matrix notation does (``notation.scalars``): as people write it, and ``/ s`` makes ``s`` a
+    scalar when the text is read back, where ``s^-1`` would read it as a vector."""
     return (
         type(f) is T.Pow
         and type(f.exponent) is T.Num
         and f.exponent.value < 0
         and not T.free(f.base)
-        and _bare_name(f.base)
+        and type(f.base) is not T.Num
     )
 
 
-def _bare_name(t: T.Term) -> bool:
-    if type(t) is T.Var:
-        return not t.indices
-    return any(_bare_name(c) for c in T.children(t))
+def _positive(f: T.Pow) -> T.Term:
+    """The divisor of ``f`` (``_divisor``): ``u`` for ``u^-1``, ``sqrt(u)^k`` for ``u^(-k/2)``."""
+    power, base = -f.exponent.value, f.base
+    if power.denominator == 2:
+        power, base = power * 2, T.Func(SQRT.name, base)
+    return base if power == 1 else T.Pow(base, T.Num(power))

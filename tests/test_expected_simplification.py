@@ -210,3 +210,34 @@ def test_a_scalar_in_a_derivative_divides_as_in_the_textbooks(text, numpy_f, wri
     index = g.index()  # index notation divides too: x[i] / sqrt(x[a] x[a])
     assert "^(-" not in index
     assert np.allclose(ed.parse(index, shape=g.shape)(**used), expected, atol=1e-6)
+
+
+def _sigmoid(u):
+    return 1 / (1 + np.exp(-u))
+
+
+def test_the_logistic_loss_gradient_has_no_diagonal_and_no_quotient():
+    # d/dw -mean(y .* log(sigmoid(X w)) + (1 - y) .* log(1 - sigmoid(X w)))
+    #   = (sigmoid(X w) - y)' X / n; with 1 - sigmoid(u) = sigmoid(-u), sigmoid' = s(u) s(-u)
+    text = "-sum(y .* log(sigmoid(X w)) + (1 - y) .* log(1 - sigmoid(X w))) / len(y)"
+    g = ed.diff(text, "w")
+    assert "diag(" not in str(g) and "^-1" not in str(g) and "/ len(y)" in str(g)
+    X, y, w = rng.normal(size=(5, 3)), rng.uniform(size=5), rng.normal(size=3)
+
+    def loss(w):
+        p = _sigmoid(X @ w)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    expected = jacobian_fd(lambda **a: loss(a["w"]), {"w": w}, "w")
+    assert np.allclose(expected, (_sigmoid(X @ w) - y) @ X / 5, atol=1e-6)  # the textbook form
+    assert np.allclose(g(X=X, y=y, w=w), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(X=X, y=y, w=w), expected, atol=1e-6)
+
+
+def test_log_of_one_minus_sigmoid_has_the_sigmoid_as_derivative():
+    # d/dx log(1 - sigmoid(a' x)) = -sigmoid(a' x) a'
+    g = ed.diff("log(1 - sigmoid(a' x))", "x")
+    assert str(g) == "-sigmoid(a' x) a'"
+    a, x = rng.normal(size=3), rng.normal(size=3)
+    expected = jacobian_fd(lambda **v: np.log(1 - _sigmoid(a @ v["x"])), {"x": x}, "x")
+    assert np.allclose(g(a=a, x=x), expected, atol=1e-6)

@@ -51,6 +51,10 @@ EXAMPLES = {
         (T.RowFunc("softmax", X(i, T.row_bound(N)), T.row_bound(N), (j,)),), (j,)
     ),
     "pow_broadcast": T.Pow(T.Prod((T.Var("s"), T.Ones(i))), T.Num(Fraction(-1, 2))),
+    # 1[i] - sigmoid(x[i]) -> sigmoid(-x[i])
+    "add_sigmoid_complement": T.Add(
+        (T.Ones(i), T.Prod((T.MINUS_ONE, T.Func("sigmoid", T.Var("x", (i,))))))
+    ),
     # (2 x[i] y[i])^-2 -> 1/4 (x[i] y[i])^-2
     "pow_of_scaled": T.Pow(
         T.Prod((T.Num(Fraction(2)), T.Var("x", (i,)), T.Var("y", (i,)))), T.Num(Fraction(-2))

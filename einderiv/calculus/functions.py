@@ -13,7 +13,7 @@ import numpy as np
 from einderiv.calculus.rewriting import Rule, broadcast_split, rule, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, ZERO
-from einderiv.ir.ops import ELEMENTWISE, ROW
+from einderiv.ir.ops import ELEMENTWISE, ROW, SIGMOID
 
 RULES: list[Rule] = []
 
@@ -52,6 +52,24 @@ _AT_ONE = {
     for name, record in ELEMENTWISE.items()
     if (value := float(record.numpy(np.array(1.0)))) in (0.0, 1.0)
 }
+
+
+@rule(T.Add, "1 - sigmoid(u) -> sigmoid(-u)  (so sigmoid' / (1 - sigmoid) cancels)", RULES)
+def add_sigmoid_complement(t: T.Add):
+    """``1[a] - sigmoid(u[a])`` (or ``1 - sigmoid(u)`` of a scalar) as ``sigmoid(-u)``: the
+    derivative of log(1 - sigmoid(u)) is then ``-sigmoid(u) sigmoid(-u) / sigmoid(-u)``, whose
+    powers merge (the logistic loss's gradient is ``(sigmoid(X w) .* (1 - y) - ...)``)."""
+    if len(t.terms) != 2:
+        return None
+    for one, other in (t.terms, t.terms[::-1]):
+        if not (one == ONE or type(one) is T.Ones) or type(other) is not T.Prod:
+            continue
+        if other.summed or len(other.factors) != 2 or other.factors[0] != T.MINUS_ONE:
+            continue
+        f = other.factors[1]
+        if type(f) is T.Func and f.name == SIGMOID.name and T.free(f) == T.free(one):
+            return f.replace(arg=T.Prod((T.MINUS_ONE, f.arg)))
+    return None
 
 
 @rule(

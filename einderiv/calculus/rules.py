@@ -22,6 +22,7 @@ from einderiv.calculus.rewriting import (
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, Term
+from einderiv.ir.ops import SIGMOID
 
 RULES: list[Rule] = []
 
@@ -43,7 +44,14 @@ def rule(kind: type, formula: str, needs: tuple = ()):
 def prod_sum_of_add(t: T.Prod):
     if len(t.factors) == 1 and isinstance(t.factors[0], T.Add):
         return T.Add(tuple(T.Prod((x,), t.summed) for x in t.factors[0].terms))
-    return None
+    adds = [f for f in t.factors if type(f) is T.Add]
+    if not t.summed or len(adds) != 1:
+        return None
+    summed = set(t.summed)  # sum_e c (u + v) -> c sum_e (u + v), c constant in e: no
+    others = [f for f in t.factors if f is not adds[0]]  # distribution, one sum of a sum
+    if any(summed & T.free(f) for f in others):
+        return None
+    return T.Prod((*others, T.Prod((adds[0],), t.summed)))
 
 
 @rule(T.Prod, "0 x -> 0", needs=(T.Zero, T.Num))
@@ -258,7 +266,7 @@ def prod_sigmoid(t: T.Prod):
             continue
         j = t.factors.index(other)
         rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
-        return T.Prod(rest + (T.Func("sigmoid", other.arg),), t.summed)
+        return T.Prod(rest + (T.Func(SIGMOID.name, other.arg),), t.summed)
     return None
 
 

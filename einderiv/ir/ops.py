@@ -28,7 +28,16 @@ import numpy as np
 
 from einderiv.ir import index_ir as T
 
-__all__ = ["BY_LATEX", "DOMAINS", "ELEMENTWISE", "ROW", "SQRT", "Elementwise", "RowFunction"]
+__all__ = [
+    "BY_LATEX",
+    "DOMAINS",
+    "ELEMENTWISE",
+    "ROW",
+    "SIGMOID",
+    "SQRT",
+    "Elementwise",
+    "RowFunction",
+]
 
 # what a probe may draw an argument from (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1
 DOMAINS = ("real", "positive", "nonnegative", "open_unit", "above_minus_one")
@@ -267,6 +276,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
 # LaTeX command -> function (\\tanh -> tanh, \\sigma -> sigmoid): what the LaTeX reader accepts
 BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
 SQRT = ELEMENTWISE["sqrt"]  # the record printers use by name (a divisor sqrt(v' v) is norm2(v))
+SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities use by name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -241,3 +241,20 @@ def test_log_of_one_minus_sigmoid_has_the_sigmoid_as_derivative():
     a, x = rng.normal(size=3), rng.normal(size=3)
     expected = jacobian_fd(lambda **v: np.log(1 - _sigmoid(a @ v["x"])), {"x": x}, "x")
     assert np.allclose(g(a=a, x=x), expected, atol=1e-6)
+
+
+def test_a_zero_term_beside_a_nested_sum_is_dropped():
+    # d/dW det(S + W + (P - P)' (P - P)) = det(S + W) (S + W)^-1: the zero term went with the
+    # nested sum spliced in (found by check_fuzz seed 9506: the index form did not read back)
+    where = "S: symmetric(2); W: matrix(2, 2); P: matrix(3, 2)"
+    g = ed.diff("|S + W + (P - P)' (P - P)|", "W", where=where)
+    assert str(g) == "det(S + W) (S + W)^-1"
+    S, W = np.array([[2.0, 0.3], [0.3, 1.5]]), np.array([[0.4, -0.2], [0.1, 0.8]])
+    P = rng.normal(size=(3, 2))
+    expected = to_layout(
+        jacobian_fd(lambda **a: np.linalg.det(S + a["W"]), {"W": W}, "W"), 0, 2, "numerator"
+    )
+    assert np.allclose(g(S=S, W=W, P=P), expected, atol=1e-6)
+    for text in (str(g), g.index()):
+        back = ed.parse(text, where=where, shape=g.shape)
+        assert np.allclose(back(S=S, W=W), expected, atol=1e-6), text

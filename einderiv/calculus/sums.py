@@ -27,16 +27,20 @@ def rule(kind: type, formula: str, needs: tuple = ()):
 @rule(T.Add, "(a + (b + c)) -> a + b + c;  a + 0 -> a;  (a) -> a")
 def add_flatten(t: T.Add):
     terms: list[Term] = []
+    changed = False  # counts alone miss (S + W) + 0: one sum spliced and one zero dropped
     for x in t.terms:
         if isinstance(x, T.Add):
             terms.extend(x.terms)
+            changed = True
         elif not is_zero(x):
             terms.append(x)
+        else:
+            changed = True
     if not terms:
         return zero_like(t)
     if len(terms) == 1:
         return terms[0]
-    return T.Add(tuple(terms)) if len(terms) != len(t.terms) else None
+    return T.Add(tuple(terms)) if changed else None
 
 
 @rule(T.Add, "2 T + 3 T -> 5 T  (terms equal up to the names of summed indices)")

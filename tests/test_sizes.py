@@ -133,3 +133,44 @@ def test_len_of_what_has_no_rows_is_an_error_naming_it(text, where, message):
     with pytest.raises(ed.EinderivError, match=message) as caught:
         ed.parse(text, where=where)
     assert "^" in str(caught.value)  # with a caret under the call
+
+
+def test_check_draws_a_variable_met_only_in_a_size():
+    # d/ds s^2 / len(x) = 2 s / n: x fixes n, though no entry of x is used
+    where = "x: vector(n); s: scalar"
+    assert ed.check("s^2 / len(x)", "s", claim="2 s / len(x)", where=where).verdict == "right"
+    assert ed.check("s^2 / len(x)", "s", claim="2 s / (len(x) + 1)", where=where).verdict == (
+        "wrong"
+    )
+
+
+def test_check_does_not_call_rounding_at_a_cancellation_wrong():
+    # d/dx sum(exp((x - mean(x)) / norm2(x - mean(x)))) is 0 for n = 2 (the centred vector is
+    # +-(1, -1)/sqrt(2)): both sides are rounding noise there, of the size of the terms
+    # that cancel, not of the values; the claim (einderiv's own result) is not wrong
+    text = "sum(exp((x - mean(x)) / norm2(x - mean(x))))"
+    where = "x: vector(n)"
+    claim = str(ed.diff(text, "x", where=where))
+    assert ed.check(text, "x", claim=claim, where=where).verdict != "wrong"
+    assert ed.check(text, "x", claim="0 x'", where=where).verdict == "wrong"  # 0 for n = 2 only
+
+
+def test_a_compound_size_is_a_product_of_lens():
+    # len(vec(X)) = m n = len(X) len(X'); mean(vec(X)) = sum(X) / (m n)
+    where = "X: matrix(m, n); s: scalar"
+    X = rng.normal(size=(3, 4))
+    for text, expected in (("len(vec(X)) s", 12.0), ("mean(vec(X)) s", np.mean(X))):
+        g = ed.diff(text, "s", where=where)
+        assert "len(X) len(X')" in str(g) and "tr(I)" not in str(g)
+        assert np.isclose(g(X=X), expected)
+        for form in (str(g), g.index(), g.latex()):
+            assert np.isclose(ed.parse(form, where=where, shape=g.shape)(X=X), expected), form
+
+
+def test_generated_code_takes_few_arrays_for_its_sizes():
+    # d/dA len(A) s = 0 of A's shape: A alone gives both sizes (not A and a vector of n)
+    g = ed.diff("len(A) s", "A", where="x: vector(n); A: matrix(m, n); s: scalar")
+    namespace: dict = {}
+    exec(ed.codegen(g, name="f"), namespace)  # noqa: S102 - the package's own output
+    assert list(inspect.signature(namespace["f"]).parameters) == ["A"]
+    assert np.array_equal(namespace["f"](A=np.ones((2, 3))), np.zeros((3, 2)))

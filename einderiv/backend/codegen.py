@@ -57,7 +57,7 @@ def codegen(expr, name: str = "f", compiled=None) -> str:
     unfixed = [d for d in used_dims if d not in dims and isinstance(d, str)]
     if unfixed:  # a size no array the code reads fixes, but a variable of the expression has
         # (len(X), the ones of d mean(x) / dx): read from that array, as the function's call
-        arrays |= set(filter(None, (_sized_by(d, variables) for d in unfixed)))
+        arrays |= _sized_by(set(unfixed), variables)
         dims = _dimension_lines(used_dims, variables, arrays)
     clashing = [d for d in used_dims if d not in dims and d in variables]
     if clashing:  # a size named like a variable (x: vector(x)) is read from an array of that
@@ -109,10 +109,17 @@ def _numpy_text(line: str) -> str:
     return _HELPER.sub(lambda m: f"{ALIASES.get(m.group(1), m.group(1))}(", line)
 
 
-def _sized_by(dim: str, variables: dict) -> str | None:
-    """A variable with an axis of size ``dim`` (a vector first), or None."""
-    having = [v for v in sorted(variables) if dim in variables[v].dims]
-    return min(having, key=lambda v: len(variables[v].dims), default=None)
+def _sized_by(unfixed: set, variables: dict) -> set:
+    """Few variables that have the ``unfixed`` sizes: each the one with the most of those left
+    (``len(A) s`` by A, A m-by-n: A alone, not A and a vector of n)."""
+    chosen, left = set(), set(unfixed)
+    while left and variables:
+        best = max(sorted(variables), key=lambda v: len(left.intersection(variables[v].dims)))
+        if not left.intersection(variables[best].dims):
+            break  # no variable has the sizes left: they are parameters
+        chosen.add(best)
+        left -= set(variables[best].dims)
+    return chosen
 
 
 def _dimension_lines(used_dims, variables, used_vars) -> dict:

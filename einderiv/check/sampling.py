@@ -35,6 +35,7 @@ from einderiv.check.probes import (
 )
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ABS
 
 __all__ = ["Sampler", "is_zero_claim"]
 
@@ -54,6 +55,11 @@ class Sampler:
             for name, info in f.variables.items()
             if info.kind == "integer" or T.mentions(f.term, name) or T.mentions(claim.term, name)
         }
+        sized = {d for info in self.used.values() for d in info.dims}
+        for name, info in sorted(f.variables.items()):  # one met only in a size, len(x): drawn
+            if name not in self.used and set(info.dims) - sized:  # for the sizes it fixes
+                self.used[name] = info
+                sized.update(info.dims)
 
     def undefined_claim_probe(self) -> dict | None:
         """A point of the domain (expression and derivative finite) where the claim is not:
@@ -119,12 +125,15 @@ class Sampler:
         return close(want, got, reference=self.largest_term(probe))
 
     def largest_term(self, probe: dict) -> float:
-        """The largest value of a term of the derivative's or the claim's sum (rounding)."""
+        """The size of the terms the derivative's and the claim's values are sums of (their
+        rounding error grows with it): the largest term of a top-level sum, and the largest
+        entry of the value with every sum and product taken over absolute values
+        (``magnitude``: where terms cancel, as in a derivative that is 0 for n = 2, the
+        entries the cancelling terms have)."""
         largest = 0.0
         for e in (self.expected, self.claim):
-            if not isinstance(e.term, T.Add):
-                continue
-            for term in e.term.terms:
+            terms = e.term.terms if isinstance(e.term, T.Add) else ()
+            for term in (*terms, magnitude(e.term)):
                 part = Expr(term, e.axes, e.variables, e.index_dims)
                 try:
                     value = np.asarray(self.call(part, probe, e is self.claim), dtype=float)
@@ -247,3 +256,19 @@ def is_zero_claim(claim: Expr) -> bool:
     if not isinstance(term, (T.Zero, T.Num)) and not claim.axes:
         term = simplify(term)  # exact: numbers are fractions, so 0.1 + 0.2 - 0.3 is 0 too
     return isinstance(term, (T.Zero, T.Num)) and getattr(term, "value", 0) == 0
+
+
+def magnitude(t: T.Term) -> T.Term:
+    """``t`` with its sums and products over absolute values (an upper bound of the terms that
+    rounding acts on): ``x[a] y[a] - z`` -> ``|x[a]| |y[a]| + |z|``; a function's or power's
+    value is taken whole (``|exp(u)|``)."""
+    kind = type(t)
+    if kind is T.Add:
+        return T.Add(tuple(map(magnitude, t.terms)))
+    if kind is T.Prod:
+        return T.Prod(tuple(map(magnitude, t.factors)), t.summed)
+    if kind is T.Num:
+        return T.Num(abs(t.value))
+    if kind in (T.Delta, T.Ones, T.Pair, T.Size, T.Zero):
+        return t
+    return T.Func(ABS.name, t)

@@ -29,6 +29,7 @@ import numpy as np
 from einderiv.ir import index_ir as T
 
 __all__ = [
+    "ABS",
     "BY_LATEX",
     "DOMAINS",
     "ELEMENTWISE",
@@ -277,6 +278,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
 BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
 SQRT = ELEMENTWISE["sqrt"]  # the record printers use by name (a divisor sqrt(v' v) is norm2(v))
 SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities use by name
+ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
 
 
 # ---------------------------------------------------------------------------------------------

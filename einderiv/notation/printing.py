@@ -19,6 +19,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM, LEN
+from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
@@ -114,7 +115,10 @@ class _Printer:
 
     def size(self, dim) -> str:
         """The size of ``dim`` measured on a variable: ``len(x)``, ``len(A)`` (rows),
-        ``len(A')`` (columns); with none, ``sum_a 1`` written ``(ones[a] .^ 0 ones[a])``."""
+        ``len(A')`` (columns), ``(len(X) len(X'))`` (a compound size, parenthesised: it may
+        be a divisor); with none, ``sum_a 1`` written ``(ones[a] .^ 0 ones[a])``."""
+        if is_compound(dim):
+            return f"({self.join([self.size(d) for d in dim_factors(dim)])})"
         for kinds in (("vector",), ("matrix", "symmetric")):
             for name, info in sorted(self.variables.items()):
                 if info.kind in kinds and dim in info.dims[:1]:

@@ -23,6 +23,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
+from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import (
     Piece,
     factor,
@@ -155,7 +156,7 @@ class _Recontractor:
         mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
         if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry,
             eye = any(isinstance(x, M.Identity) for p in signed for x in p.chain)  # but not
-            signed = [  # beside I: I - ones ones' / n, not I - 1 / n (read as (1 - 1/n) I)
+            signed = [  # beside I: I - ones ones' / n, not I - 1 / n (which a reader may take for (1 - 1/n) I)
                 p.replace(chain=())
                 if p.chain and all(map(is_ones, p.chain)) and not (eye and len(p.chain) > 1)
                 else p
@@ -292,6 +293,12 @@ class _Recontractor:
         fixes) only when no variable has it."""
         if isinstance(dim, int):
             return M.Number(Fraction(dim))
+        if is_compound(dim):  # the size of vec(X), m n: len(X) len(X')
+            made = [self.size(d) for d in dim_factors(dim)]
+            out = made[0]
+            for x in made[1:]:
+                out = M.MatMul(out, x)
+            return out
         named = sorted(self.variables.items())
         for name, info in named:  # a vector first: x - mean(x) -> I - len(x)^-1, whatever
             if info.kind == "vector" and info.dims[0] == dim:  # else is declared

@@ -154,9 +154,11 @@ class _Recontractor:
         terms = term.terms if isinstance(term, T.Add) else (term,)
         signed = [self.signed_term(x, row, col) for x in _distributed(terms)]
         mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
-        if len(signed) > 1 and mixed:  # ones + v -> 1 + v: a scalar is added to every entry,
-            eye = any(isinstance(x, M.Identity) for p in signed for x in p.chain)  # but not
-            signed = [  # beside I: I - ones ones' / n, not I - 1 / n (which a reader may take for (1 - 1/n) I)
+        # ones + v -> 1 + v: a scalar is added to every entry, but not beside I: there
+        # I - ones ones' / n, not I - 1 / n (which a reader may take for (1 - 1/n) I)
+        if len(signed) > 1 and mixed:
+            eye = any(isinstance(x, M.Identity) for p in signed for x in p.chain)
+            signed = [
                 p.replace(chain=())
                 if p.chain and all(map(is_ones, p.chain)) and not (eye and len(p.chain) > 1)
                 else p

@@ -258,3 +258,14 @@ def test_a_zero_term_beside_a_nested_sum_is_dropped():
     for text in (str(g), g.index()):
         back = ed.parse(text, where=where, shape=g.shape)
         assert np.allclose(back(S=S, W=W), expected, atol=1e-6), text
+
+
+def test_a_number_inside_a_factor_joins_the_coefficient():
+    # d/dx x / norm2(x - a) = I / norm2(x - a) - x (x - a)' / norm2(x - a)^3: the 2 of
+    # d (x - a)'(x - a) meets the 1/2 of the square root (was -0.5 x 2 (x - a)' / ...)
+    g = ed.diff("x / norm2(x - a)", "x")
+    assert str(g) == "I / norm2(x - a) - x (x - a)' / norm2(x - a)^3"
+    x, a = rng.normal(size=3), rng.normal(size=3)
+    expected = jacobian_fd(lambda **v: v["x"] / np.linalg.norm(v["x"] - a), {"x": x}, "x")
+    assert np.allclose(g(x=x, a=a), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(x=x, a=a), expected, atol=1e-6)

@@ -178,6 +178,13 @@ class _Recontractor:
             else:
                 views.append(self.view(f))
         scalars, main = solve(views, summed, row, col, self)
+        scalars, main = list(scalars), list(main)
+        # x (2 (x - a)') 0.5: the 2 joins the coefficient (not a 0: 0 W keeps W's shape)
+        for part in (scalars, main):
+            for k, e in enumerate(part):
+                while type(e) is M.MatMul and type(e.left) is M.Number and e.left.value:
+                    coeff, e = coeff * e.left.value, e.right
+                part[k] = e
         return Piece(coeff, tuple(scalars), tuple(main))
 
     # -- single factors ---------------------------------------------------------------------

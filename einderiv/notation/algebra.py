@@ -104,22 +104,22 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
         # (A + B) ones when A is m-by-m and B m-by-n (re-contraction gives ones their size)
         if t.chain and not _unsized(t.chain[side]):
             groups.setdefault(t.chain[side], []).append(position)
-    # factoring gains something only if some term keeps a factor after the shared one, or
-    # the terms differ in scalars only (s x' + t x' -> (s + t) x')
+
+    def scalars_only(g: list[int]) -> bool:  # s x' + t x' -> (s + t) x'; not a column, which
+        shared, lone = terms[g[0]].chain[side], all(len(terms[p].chain) == 1 for p in g)
+        column = vectors is None or is_column(shared, vectors)  # may be transposed whole later
+        return lone and any(terms[p].scalars for p in g) and not column
+
+    # factoring gains if some term keeps a factor after the shared one, or scalars differ only
     useful = [
-        g
-        for g in groups.values()
-        if any(len(terms[p].chain) > 1 for p in g)
-        or (any(terms[p].scalars for p in g) and all(len(terms[p].chain) == 1 for p in g))
+        g for g in groups.values() if any(len(terms[p].chain) > 1 for p in g) or scalars_only(g)
     ]
     best = max(useful, key=len, default=[])
     if len(best) < 2:
         return None
     chosen, others = _split(terms, best)
     shared = chosen[0].chain[side]
-    if all(len(t.chain) == 1 for t in chosen):  # a sum of scalars times the shared factor,
-        if vectors is None or is_column(shared, vectors):  # not a column: a column may be
-            return None  # transposed whole later, which would put the scalars after its row
+    if all(len(t.chain) == 1 for t in chosen):  # a sum of scalars times the shared factor
         coeff, inner = _common_coefficient([t.replace(chain=()) for t in chosen])
         piece = Piece(coeff, (join_sum(factor(inner, vectors), vectors),), (shared,))
         return factor(others, vectors) + [piece] if others else [piece]

@@ -18,12 +18,12 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
-from einderiv.ir.matrix_ops import BY_ATOM, LEN
+from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
-from einderiv.notation.recontract import recontract
+from einderiv.notation.recontract import measured_size, recontract
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.written import printable
 
@@ -119,14 +119,9 @@ class _Printer:
         be a divisor); with none, ``sum_a 1`` written ``(ones[a] .^ 0 ones[a])``."""
         if is_compound(dim):
             return f"({self.join([self.size(d) for d in dim_factors(dim)])})"
-        for kinds in (("vector",), ("matrix", "symmetric")):
-            for name, info in sorted(self.variables.items()):
-                if info.kind in kinds and dim in info.dims[:1]:
-                    return LEN.to_latex((self.entry(name, ()),)) if self.latex else f"len({name})"
-                if info.kind in kinds and kinds[0] == "matrix" and dim in info.dims:
-                    if self.latex:
-                        return LEN.to_latex((self.entry(name, ()) + "^{\\top}",))
-                    return f"len({name}')"
+        found = measured_size(dim, self.variables)
+        if found is not None:
+            return matrix_latex(found) if self.latex else M.show(found)
         a = T.fresh(dim)
         zero = "^{0}" if self.latex else " .^ 0"
         return f"(({self.carrier(a)}){zero} {self.entry('ones', (a,))})"  # sum_a 1 = n

@@ -308,16 +308,8 @@ class _Recontractor:
             for x in made[1:]:
                 out = M.MatMul(out, x)
             return out
-        named = sorted(self.variables.items())
-        for name, info in named:  # a vector first: x - mean(x) -> I - len(x)^-1, whatever
-            if info.kind == "vector" and info.dims[0] == dim:  # else is declared
-                return M.Call(LEN.name, (self.name(name),))
-        for name, info in named:
-            if info.kind in ("matrix", "symmetric") and dim in info.dims:
-                rows = info.dims[0] == dim
-                arg = self.name(name)
-                return M.Call(LEN.name, (arg if rows else M.Transpose(arg),))
-        return M.Call(TR.name, (M.Identity(),))
+        found = measured_size(dim, self.variables)
+        return found if found is not None else M.Call(TR.name, (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:
         """A nested term as one view, in the orientation with fewer transposes."""
@@ -335,3 +327,18 @@ class _Recontractor:
 
     def transpose(self, e: M.MExpr) -> M.MExpr:
         return transpose(e, self.symmetric, self.vectors)
+
+
+def measured_size(dim, variables: dict) -> M.MExpr | None:
+    """A size measured on a variable, as every printer writes it: ``len(x)`` of a vector of
+    that size (first: x - mean(x) -> I - ones ones' / len(x)), else ``len(A)`` (rows) or
+    ``len(A')`` (columns) of a matrix; None when no variable has it."""
+    named = sorted(variables.items())
+    for name, info in named:
+        if info.kind == "vector" and info.dims[0] == dim:
+            return M.Call(LEN.name, (M.Name(name),))
+    for name, info in named:
+        if info.kind in ("matrix", "symmetric") and dim in info.dims:
+            rows = info.dims[0] == dim
+            return M.Call(LEN.name, (M.Name(name) if rows else M.Transpose(M.Name(name)),))
+    return None

@@ -30,12 +30,12 @@ from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.notation.algebra import transpose
 from einderiv.notation.differential import differential_text
 from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, kronecker_text
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.recontract import recontract
+from einderiv.notation.transposing import transpose
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
     Derivation,

@@ -221,7 +221,7 @@ def test_the_logistic_loss_gradient_has_no_diagonal_and_no_quotient():
     #   = (sigmoid(X w) - y)' X / n; with 1 - sigmoid(u) = sigmoid(-u), sigmoid' = s(u) s(-u)
     text = "-sum(y .* log(sigmoid(X w)) + (1 - y) .* log(1 - sigmoid(X w))) / len(y)"
     g = ed.diff(text, "w")
-    assert "diag(" not in str(g) and "^-1" not in str(g) and "/ len(y)" in str(g)
+    assert str(g) == "(sigmoid(X w) - y)' X / len(y)"  # y sigmoid(-u) - (1 - y) sigmoid(u) merged
     X, y, w = rng.normal(size=(5, 3)), rng.uniform(size=5), rng.normal(size=3)
 
     def loss(w):
@@ -230,6 +230,66 @@ def test_the_logistic_loss_gradient_has_no_diagonal_and_no_quotient():
 
     expected = jacobian_fd(lambda **a: loss(a["w"]), {"w": w}, "w")
     assert np.allclose(expected, (_sigmoid(X @ w) - y) @ X / 5, atol=1e-6)  # the textbook form
+    assert np.allclose(g(X=X, y=y, w=w), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(X=X, y=y, w=w), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, wrt, written",
+    [
+        # d/dz -sum(y .* log(sigmoid(z)) + (1 - y) .* log(sigmoid(-z))) = (sigmoid(z) - y)'
+        ("-sum(y .* log(sigmoid(z)) + (1 - y) .* log(sigmoid(-z)))", "z", "sigmoid(z) - y"),
+        # d/dW of the loss of sigmoid(W x): (sigmoid(W x) - y) x', numerator layout x (...)'
+        (
+            "-sum(y .* log(sigmoid(W x)) + (1 - y) .* log(1 - sigmoid(W x)))",
+            "W",
+            "(sigmoid(W x) - y) x'",
+        ),
+        # the same with the factors written the other way round
+        (
+            "-sum(log(sigmoid(X w)) .* y + log(sigmoid(-X w)) .* (1 - y))",
+            "w",
+            "X' (sigmoid(X w) - y)",
+        ),
+    ],
+)
+def test_the_cross_entropy_gradient_is_prediction_minus_label(text, wrt, written):
+    # y (1 - sigmoid(u)) - (1 - y) sigmoid(u) = y - sigmoid(u): the two terms of the
+    # cross-entropy's derivative merge into one, as every textbook writes it
+    g = ed.diff(text, wrt, layout="denominator")
+    assert written in str(g)
+    X, W = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    values = {"y": rng.uniform(size=5 if wrt != "W" else 4), "z": rng.normal(size=5)}
+    values.update(X=X, W=W, w=rng.normal(size=3), x=rng.normal(size=3))
+    u = {"z": lambda v: v["z"], "W": lambda v: v["W"] @ v["x"], "w": lambda v: v["X"] @ v["w"]}
+
+    def loss(**v):
+        p, y = _sigmoid(u[wrt]({**values, **v})), values["y"]
+        return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    expected = to_layout(
+        jacobian_fd(loss, {wrt: values[wrt]}, wrt), 0, values[wrt].ndim, "denominator"
+    )
+    used = {name: values[name] for name in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(**used), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        # d/dw (sum(softplus(X w)) - y' X w) = (sigmoid(X w) - y)' X: one transpose, not two
+        ("sum(softplus(X w)) - y' X w", "(sigmoid(X w) - y)' X"),
+        # d/dw (sum(exp(X w)) - y' X w) = (exp(X w) - y)' X
+        ("sum(exp(X w)) - y' X w", "(exp(X w) - y)' X"),
+    ],
+)
+def test_a_factored_sum_of_rows_is_transposed_whole(text, written):
+    g = ed.diff(text, "w")
+    assert str(g) == written
+    X, y, w = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3) / 2
+    f = {"softplus": lambda u: np.log1p(np.exp(u)), "exp": np.exp}[text[4 : text.index("(X")]]
+    expected = jacobian_fd(lambda **a: np.sum(f(X @ a["w"])) - y @ X @ a["w"], {"w": w}, "w")
     assert np.allclose(g(X=X, y=y, w=w), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(X=X, y=y, w=w), expected, atol=1e-6)
 

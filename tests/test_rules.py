@@ -55,6 +55,29 @@ EXAMPLES = {
     "add_sigmoid_complement": T.Add(
         (T.Ones(i), T.Prod((T.MINUS_ONE, T.Func("sigmoid", T.Var("x", (i,))))))
     ),
+    # sum_p (1[p] - y[p]) sigmoid(x[p]) A[p,i] - sum_q y[q] sigmoid(-x[q]) A[q,i]
+    #   -> sum_p (sigmoid(x[p]) - y[p]) A[p,i]   (the binders named apart: equal up to names)
+    "add_sigmoid_pair": T.Add(
+        (
+            T.Prod(
+                (
+                    T.Add((T.Ones(p), T.Prod((T.MINUS_ONE, T.Var("y", (p,)))))),
+                    T.Func("sigmoid", T.Var("x", (p,))),
+                    T.Var("A", (p, i)),
+                ),
+                (p,),
+            ),
+            T.Prod(
+                (
+                    T.MINUS_ONE,
+                    T.Var("y", (q,)),
+                    T.Func("sigmoid", T.Prod((T.MINUS_ONE, T.Var("x", (q,))))),
+                    T.Var("A", (q, i)),
+                ),
+                (q,),
+            ),
+        )
+    ),
     # (2 x[i] y[i])^-2 -> 1/4 (x[i] y[i])^-2
     "pow_of_scaled": T.Pow(
         T.Prod((T.Num(Fraction(2)), T.Var("x", (i,)), T.Var("y", (i,)))), T.Num(Fraction(-2))

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from einderiv.calculus.rewriting import Rule, broadcast_split, rule, zero_like
+from einderiv.calculus.rewriting import (
+    Rule,
+    broadcast_split,
+    rule,
+    scaled,
+    split_coefficient,
+    zero_like,
+)
 from einderiv.ir import index_ir as T
-from einderiv.ir.index_ir import ONE, ZERO
+from einderiv.ir.canon import canonical, key
+from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO
 from einderiv.ir.ops import ELEMENTWISE, ROW, SIGMOID
 
 RULES: list[Rule] = []
@@ -70,6 +78,75 @@ def add_sigmoid_complement(t: T.Add):
         if type(f) is T.Func and f.name == SIGMOID.name and T.free(f) == T.free(one):
             return f.replace(arg=T.Prod((T.MINUS_ONE, f.arg)))
     return None
+
+
+@rule(
+    T.Add,
+    "c P (1 - o) sigmoid(s) - c P o sigmoid(-s) -> c P (sigmoid(s) - o)"
+    "  (sigmoid(-s) = 1 - sigmoid(s): the cross-entropy's gradient)",
+    RULES,
+    needs=(T.Prod,),
+)
+def add_sigmoid_pair(t: T.Add):
+    """A term ``c P (1 - o) sigmoid(s)`` and its partner ``-c P o sigmoid(-s)`` (equal up to
+    the names of summed indices): ``(1 - o) sigmoid(s) - o (1 - sigmoid(s))`` is
+    ``sigmoid(s) - o``, so the logistic loss's gradient is ``(sigmoid(X w) - y)' X``. Canonical
+    forms are computed only for sums with a term that has both a ``1 - o`` and a sigmoid."""
+    keys: list | None = None
+    for k, q in enumerate(t.terms):
+        for partner, merged in _candidates(q):
+            if keys is None:
+                keys = [_key(term) for term in t.terms]
+            wanted = _key(partner)
+            for j, found in enumerate(keys):
+                if j != k and found == wanted:
+                    rest = [term for n, term in enumerate(t.terms) if n not in (j, k)]
+                    return T.Add((*rest, merged)) if rest else merged
+    return None
+
+
+def _key(t: T.Term) -> tuple:
+    """(coefficient, canonical key of the rest): equal for terms equal up to bound names."""
+    coeff, rest = split_coefficient(t)
+    return coeff, key(canonical(rest))
+
+
+def _candidates(q: T.Term):
+    """For each ``1 - o`` factor and sigmoid factor of the product ``q = c P (1 - o) sigmoid(s)``:
+    (the partner ``-c P o sigmoid(-s)``, the pair's sum ``c P (sigmoid(s) - o)``)."""
+    if type(q) is not T.Prod:
+        return
+    sigmoids = [f for f in q.factors if type(f) is T.Func and f.name == SIGMOID.name]
+    if not sigmoids:
+        return
+    for b in q.factors:
+        o = _complement_of(b)
+        if o is None:
+            continue
+        for sig in sigmoids:
+            others = _without(_without(q.factors, b), sig)
+            coeff, inner = split_coefficient(sig.arg)
+            flipped = sig.replace(arg=scaled(-coeff, inner))
+            partner = T.Prod((MINUS_ONE, *others, o, flipped), q.summed)
+            merged = T.Prod((*others, T.Add((sig, T.Prod((MINUS_ONE, o))))), q.summed)
+            yield partner, merged
+
+
+def _complement_of(b: T.Term) -> T.Term | None:
+    """``o`` when ``b`` is ``1 - o`` (``1[i] - o[i]`` for vectors); None otherwise."""
+    if type(b) is not T.Add or len(b.terms) != 2:
+        return None
+    for unit, minus in (b.terms, b.terms[::-1]):
+        if unit == ONE or type(unit) is T.Ones:
+            coeff, other = split_coefficient(minus)
+            if coeff == -1 and T.free(unit) == T.free(other):
+                return other
+    return None
+
+
+def _without(factors: tuple, f: T.Term) -> tuple:
+    k = factors.index(f)
+    return factors[:k] + factors[k + 1 :]
 
 
 @rule(

@@ -29,7 +29,6 @@ import itertools
 from collections.abc import Callable
 
 from einderiv.ir import matrix_ir as M
-from einderiv.notation.algebra import is_column, transpose, transposes
 from einderiv.notation.cse_names import (
     Shared,
     _ordered,
@@ -46,6 +45,7 @@ from einderiv.notation.cse_worth import (
     _trivial,
     _widths,
 )
+from einderiv.notation.transposing import is_column, transpose, transposes
 
 _MASK = (1 << 61) - 1
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG, SUM, TR
-from einderiv.notation.algebra import is_column, is_one, product, transposes
+from einderiv.notation.algebra import is_one, product
+from einderiv.notation.transposing import is_column, transposes
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,134 @@
+"""Transposes in matrix notation: pushed inward, counted, and columns told from rows.
+
+Input: matrix-IR expressions built by re-contraction (and the names of symmetric and vector
+variables). Output: ``transpose(e)``, an expression equal to ``e'``; ``transposes(e)``, how many
+``'`` it writes; ``is_column(e)``.
+Invariants: ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is shorter,
+and a symmetric variable is its own transpose; it never changes a value.
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import memo_table
+from einderiv.ir.matrix_ops import DIAG, MATRIX
+
+
+def transpose(
+    e: M.MExpr, symmetric=frozenset(), vectors=frozenset(), memo: dict | None = None
+) -> M.MExpr:
+    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables).
+    ``memo``: node -> its transpose, for a caller that transposes many subterms of one graph
+    (each shared subterm then transposed once) with ``symmetric`` and ``vectors`` fixed."""
+    if memo is None:
+        return _transpose(e, symmetric, vectors, None)
+    found = memo.get(e)
+    if found is None:
+        found = memo[e] = _transpose(e, symmetric, vectors, memo)
+    return found
+
+
+def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
+    def t(x: M.MExpr) -> M.MExpr:
+        return transpose(x, symmetric, vectors, memo)
+
+    match e:
+        case M.Name(name=name) if name in symmetric:
+            return e
+        case M.Transpose(operand=x):
+            return x
+        case M.Number() | M.Identity():
+            return e
+        case M.MatMul(left=M.Number() as a, right=b):  # (2 v)' = 2 v': the number in front
+            return M.MatMul(a, t(b))
+        case M.MatMul(left=a, right=b):
+            return M.MatMul(t(b), t(a))
+        case M.Neg(operand=x):
+            return M.Neg(t(x))
+        case M.Call(fn=DIAG.name, args=(x,)) if is_column(x, vectors):
+            return e  # diag(v) is symmetric
+        case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:  # a scalar is its own transpose
+            return e
+        case M.Inverse(operand=M.Name(name=name)) | M.Power(base=M.Name(name=name)) if (
+            name in symmetric
+        ):
+            return e
+        case M.Power(base=b, exponent=p):  # (X^k)' = X'^k
+            return M.Power(t(b), p)
+        case M.Add(left=a, right=b):
+            ta, tb = t(a), t(b)
+            if transposes(tb) < transposes(ta):  # (A + A')' = A + A', not A' + A
+                ta, tb = tb, ta
+            return _fewer(M.Add(ta, tb), e)
+        case M.Sub(left=a, right=b):
+            return _fewer(M.Sub(t(a), t(b)), e)
+        case M.Hadamard(left=a, right=b):
+            return _fewer(M.Hadamard(t(a), t(b)), e)
+        case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
+            return _fewer(M.Call(fn, (t(x),)), e)
+        case M.ElemPow(base=b, exponent=p):
+            return _fewer(M.ElemPow(t(b), p), e)
+    return M.Transpose(e)
+
+
+def _fewer(pushed: M.MExpr, original: M.MExpr) -> M.MExpr:
+    """``pushed`` (the transpose moved inward) unless ``(original)'`` has fewer transposes."""
+    if transposes(pushed) <= transposes(original) + 1:
+        return pushed
+    return M.Transpose(original)
+
+
+def is_column(e: M.MExpr, vectors) -> bool:
+    """Whether ``e`` (built by re-contraction) is a column vector."""
+    match e:
+        case M.Name(name=name):
+            return name in vectors
+        case M.Ones():
+            return True
+        case M.MatMul(right=b):
+            return is_column(b, vectors)
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+            return is_column(a, vectors) or is_column(b, vectors)
+        case M.Neg(operand=a) | M.ElemPow(base=a):
+            return is_column(a, vectors)
+        case M.Hadamard(left=a, right=b):
+            return is_column(a, vectors) or is_column(b, vectors)
+        case M.Call(fn=DIAG.name, args=(x,)):
+            return not is_column(x, vectors)
+        case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
+            return is_column(x, vectors)
+    return False
+
+
+_OPERANDS = ("left", "right", "operand", "base", "exponent")
+_OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
+
+
+_TRANSPOSES = memo_table()  # id -> (node, count): a shared subtree is counted once
+
+
+def transposes(e: M.MExpr) -> int:
+    """How many transposes ``e`` writes (``'``)."""
+    if type(e) in _LEAVES:
+        return 0
+    found = _TRANSPOSES.get(id(e))  # by identity: equal-but-distinct trees would cost an __eq__
+    if found is None or found[0] is not e:
+        found = _TRANSPOSES[id(e)] = (e, _transposes(e))
+    return found[1]
+
+
+_LEAVES = (M.Name, M.Number)
+
+
+def _transposes(e: M.MExpr) -> int:
+    names = _OPERANDS_OF.get(type(e))
+    if names is None:
+        names = _OPERANDS_OF[type(e)] = tuple(n for n in _OPERANDS if n in type(e)._init)
+    count = 1 if type(e) is M.Transpose else 0
+    for name in names:
+        child = getattr(e, name)
+        if isinstance(child, M.MExpr):
+            count += transposes(child)
+    for child in getattr(e, "args", ()):
+        count += transposes(child)
+    return count

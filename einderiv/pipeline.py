@@ -17,7 +17,7 @@ from typing import Any
 
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify, tidy
-from einderiv.calculus.symmetry import orient
+from einderiv.calculus.symmetry import compound_power, orient
 from einderiv.errors import (
     EinderivError,
     ParseError,
@@ -118,7 +118,8 @@ def derive(
     simple = simplify(raw, unbound=lowered)
     if trace:
         stages.append(Stage("the deltas contracted and like terms merged", simple))
-    oriented = orient(simple, symmetric)  # S[a,i] x[a] + S[i,a] x[a] -> 2 S[i,a] x[a]
+    # S[a,i] x[a] + S[i,a] x[a] -> 2 S[i,a] x[a]; likewise ((X' X)^-1)[a,i]
+    oriented = orient(simple, symmetric, compound_power(term))
     if oriented is not simple:
         simple = oriented
         if trace:

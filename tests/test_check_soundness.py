@@ -289,3 +289,23 @@ def test_a_symmetric_variable_inside_a_function_is_proved(expr):
         g = str(ed.diff(expr, wrt, where=where))
         assert ed.check(expr, wrt, claim=g, where=where).verdict == "right", (expr, wrt, g)
         assert ed.check(expr, wrt, claim=f"2 * ({g})", where=where).verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "claim, right",
+    [
+        ("2 x' (A' A)^-1", True),  # the engine's answer: (A' A)^-1 is symmetric
+        ("x' ((A' A)^-1 + (A' A)^-T)", True),  # the rule d x'Bx/dx = x'(B + B') read literally
+        ("x' (A' A)^-1", False),  # half of it
+    ],
+)
+def test_a_compound_inverse_is_probed_only_where_it_is_well_conditioned(claim, right):
+    # d/dx x' inv(A' A) x = x' ((A' A)^-1 + (A' A)^-T) = 2 x' (A' A)^-1. A wide A makes A' A
+    # singular: probes there compared two values of noise and called right claims wrong
+    r = ed.check("x' inv(A' A) x", "x", claim=claim)
+    rng = np.random.default_rng(5)
+    A, x = rng.normal(size=(5, 3)), rng.normal(size=3)  # tall: A' A invertible
+    G = np.linalg.inv(A.T @ A)
+    claimed = {True: lambda x: 2 * x @ G, False: lambda x: x @ G}[right]
+    assert differs(claimed, lambda x: x @ G @ x, {"x": x}, "x") is not right
+    assert r.verdict == ("right" if right else "wrong"), str(r)

@@ -329,3 +329,47 @@ def test_a_number_inside_a_factor_joins_the_coefficient():
     expected = jacobian_fd(lambda **v: v["x"] / np.linalg.norm(v["x"] - a), {"x": x}, "x")
     assert np.allclose(g(x=x, a=a), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(x=x, a=a), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, wrt, numpy_f, written",
+    [
+        # d/dX log det(X' X) = 2 (X' X)^-1 X': X' X is symmetric, so is its inverse
+        ("log(det(X' X))", "X", lambda X, A, x: np.log(np.linalg.det(X.T @ X)), "2 (X' X)^-1 X'"),
+        # d/dx x' inv(A' A) x = 2 x' (A' A)^-1, not x' ((A' A)^-1 + (A' A)^-T)
+        (
+            "x' inv(A' A) x",
+            "x",
+            lambda X, A, x: x @ np.linalg.inv(A.T @ A) @ x,
+            "2 x' (A' A)^-1",
+        ),
+        # d/dx x' inv(A + A') x = 2 x' (A + A')^-1
+        (
+            "x' inv(A + A') x",
+            "x",
+            lambda X, A, x: x @ np.linalg.inv(A + A.T) @ x,
+            "2 x' (A + A')^-1",
+        ),
+        # d/dX tr(inv(X' X) A) = -(X' X)^-1 (A + A') (X' X)^-1 X'
+        (
+            "tr(inv(X' X) A)",
+            "X",
+            lambda X, A, x: np.trace(np.linalg.inv(X.T @ X) @ A),
+            "-(X' X)^-1 (A + A') (X' X)^-1 X'",
+        ),
+    ],
+)
+def test_a_power_of_a_symmetric_form_is_its_own_transpose(text, wrt, numpy_f, written):
+    g = ed.diff(text, wrt)
+    assert str(g) == written
+    values = {"X": rng.normal(size=(5, 3)), "A": rng.normal(size=(3, 3)), "x": rng.normal(size=3)}
+    values["A"] += 3 * np.eye(3)  # A + A' and A' A invertible
+    expected = jacobian_fd(lambda **v: numpy_f(**{**values, **v}), {wrt: values[wrt]}, wrt)
+    expected = to_layout(expected, 0, values[wrt].ndim, "numerator")
+    used = {name: values[name] for name in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-5)
+    for form in (str(g), g.index()):
+        back = ed.parse(form, shape=g.shape)
+        assert np.allclose(back(**{n: values[n] for n in back.variables}), expected, atol=1e-5)
+    if wrt == "x" or "det" in text:  # the two orientations of the inverse merged into one term
+        assert not isinstance(g.term, T.Add), g.index()

@@ -3,7 +3,8 @@ merge.
 
 Input: a simplified term and the names of the variables declared ``symmetric``.
 Output: ``orient(term, symmetric)``, an equal term in which every product's symmetric entries
-(``S[a,b]`` for a symmetric ``S``; its powers and inverse ``(S^-1)[a,b]``, also symmetric) are
+(``S[a,b]`` for a symmetric ``S``; its powers and inverse ``(S^-1)[a,b]``, also symmetric; a
+power of a base symmetric by its form, ``((X' X)^-1)[a,b]``) are
 written in one orientation (free indices before summed ones, ``S[i,a] x[a]``, read as
 ``S x``; then the least canonical key), then simplified again, so
 that like terms merge:
@@ -36,10 +37,14 @@ __all__ = ["orient"]
 MAX_ENTRIES = 6  # a product with more symmetric entries keeps its orientation (2^k tries)
 
 
-def orient(t: T.Term, symmetric: frozenset) -> T.Term:
+def orient(t: T.Term, symmetric: frozenset, powers: bool | None = None) -> T.Term:
     """``t`` with its symmetric entries oriented, simplified again when any orientation
-    changed (so that terms equal up to orientation merge)."""
-    if not symmetric:
+    changed (so that terms equal up to orientation merge). ``powers``: whether ``t`` may hold
+    a power of a compound base (a derivative does only when its function does: the caller
+    looks at the smaller term); None: look at ``t``."""
+    if powers is None:
+        powers = compound_power(t)
+    if not symmetric and not powers:
         return t
     with scope():
         orienter = _Orienter(frozenset(symmetric))
@@ -74,6 +79,11 @@ class _Orienter:
         if isinstance(f, T.MatPow) and isinstance(f.base, T.Var):
             base = f.base
             return base.name in self.symmetric and set(base.indices) == set(f.bound)
+        if isinstance(f, T.MatPow):  # (X' X)^-1, (A + A')^k: a power of a symmetric base
+            found = self.memo.get((f.base, f.bound))
+            if found is None:
+                found = self.memo[(f.base, f.bound)] = symmetric_base(f)
+            return found
         return False
 
     def product(self, t: T.Term) -> T.Term:
@@ -103,6 +113,32 @@ class _Orienter:
             for f in factors
             if self.entry(f)
         )
+
+
+def symmetric_base(f: T.MatPow) -> bool:
+    """Whether the base of ``f`` is symmetric in its two bound indices whatever its variables'
+    values: swapping them gives the same term up to the names of summed indices
+    (``sum_a X[a,p] X[a,q]``, ``A[p,q] + A[q,p]``)."""
+    p, q = f.bound
+    return key(comparable(T.rename(f.base, {p: q, q: p}))) == key(comparable(f.base))
+
+
+def compound_power(t: T.Term, seen: set | None = None) -> bool:
+    """Whether ``t`` has a power, determinant or log-determinant of a compound base (only
+    powers of those can be symmetric without a declaration, and a derivative has such a power
+    only when its function has one of the three); ``seen``: the sub-terms already looked at."""
+    if type(t) in _BASED and type(t.base) is not T.Var:
+        return True
+    seen = set() if seen is None else seen
+    for c in T.children(t):
+        if id(c) not in seen:
+            seen.add(id(c))
+            if compound_power(c, seen):
+                return True
+    return False
+
+
+_BASED = (T.MatPow, T.Det, T.LogDet)
 
 
 def _swapped(f: T.Term) -> T.Term:

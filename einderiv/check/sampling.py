@@ -55,6 +55,12 @@ class Sampler:
             for name, info in f.variables.items()
             if info.kind == "integer" or T.mentions(f.term, name) or T.mentions(claim.term, name)
         }
+        # compound matrices the expression or its derivative inverts (A' A in inv(A' A)): a
+        # probe where one is ill-conditioned is redrawn, as for a square variable
+        self.inverted = [
+            Expr(base, bound, f.variables)
+            for base, bound in dict.fromkeys(_inverted(f.term) + _inverted(expected.term))
+        ]
         sized = {d for info in self.used.values() for d in info.dims}
         for name, info in sorted(f.variables.items()):  # one met only in a size, len(x): drawn
             if name not in self.used and set(info.dims) - sized:  # for the sizes it fixes
@@ -197,12 +203,13 @@ class Sampler:
     def acceptable(self, probe: dict, conditioned: bool = True) -> bool:
         """In the expression's domain: the expression and its derivative are finite there
         (and, when ``conditioned``, every square matrix is well-conditioned)."""
-        for value in probe.values() if conditioned else ():
-            array = np.asarray(value, dtype=float)
-            square = array.ndim == 2 and array.shape[0] == array.shape[1] and array.size
-            if square and np.linalg.cond(array) > MAX_CONDITION:
-                return False
         try:
+            for value in probe.values() if conditioned else ():
+                if _ill_conditioned(value):
+                    return False
+            for base in self.inverted if conditioned else ():
+                if _ill_conditioned(self.call(base, probe)):
+                    return False
             value = np.asarray(self.call(self.f, probe), dtype=float)
             want = np.asarray(self.call(self.expected, probe), dtype=float)
         except (EinderivError, np.linalg.LinAlgError):
@@ -232,6 +239,33 @@ class Sampler:
         return float_probe, got, want
 
     # -- diagnosis --------------------------------------------------------------------------
+
+
+def _ill_conditioned(value) -> bool:
+    array = np.asarray(value, dtype=float)
+    square = array.ndim == 2 and array.shape[0] == array.shape[1] and array.size
+    return bool(square and not np.linalg.cond(array) <= MAX_CONDITION)  # nan: ill too
+
+
+def _inverted(t: T.Term) -> list:
+    """(base, bound) of every compound base ``t`` inverts, raises to a symbolic power or takes
+    the log-determinant of, whose value depends on nothing but its bound indices."""
+    found, seen = [], set()
+
+    def walk(u: T.Term) -> None:
+        if id(u) in seen:
+            return
+        seen.add(id(u))
+        kind = type(u)
+        inverts = kind is T.MatPow and not (u.exponent.is_literal and u.exponent.const >= 0)
+        compound = type(u.base) is not T.Var if kind in (T.MatPow, T.LogDet) else False
+        if (inverts or kind is T.LogDet) and compound and T.free(u.base) == set(u.bound):
+            found.append((u.base, tuple(u.bound)))
+        for c in T.children(u):
+            walk(c)
+
+    walk(t)
+    return found
 
 
 def _degenerate(value) -> list:

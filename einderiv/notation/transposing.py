@@ -53,6 +53,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             name in symmetric
         ):
             return e
+        case M.Inverse(operand=x) | M.Power(base=x) if type(x) is not M.Name and t(x) == x:
+            return e  # ((X' X)^-1)' = (X' X)^-1: a power of a base that is its own transpose
         case M.Power(base=b, exponent=p):  # (X^k)' = X'^k
             return M.Power(t(b), p)
         case M.Add(left=a, right=b):

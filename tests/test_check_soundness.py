@@ -309,3 +309,17 @@ def test_a_compound_inverse_is_probed_only_where_it_is_well_conditioned(claim, r
     claimed = {True: lambda x: 2 * x @ G, False: lambda x: x @ G}[right]
     assert differs(claimed, lambda x: x @ G @ x, {"x": x}, "x") is not right
     assert r.verdict == ("right" if right else "wrong"), str(r)
+
+
+def test_a_compound_matrix_is_invertible_where_its_transpose_is():
+    # d/dX tr(inv(X' S X)) = -(X' S X)^-2 X' S - (X' S' X)^-2 X' S': the second inverse's base
+    # is the transpose of the first, invertible exactly where the expression is defined, so the
+    # engine's own answer is right (it was undecided: "needs conditions the expression does not
+    # impose"); twice it stays wrong
+    g = ed.diff("tr(inv(X' S X))", "X")
+    rng = np.random.default_rng(6)
+    X, S = rng.normal(size=(4, 3)), rng.normal(size=(4, 4))
+    truth = numerator_fd(lambda X: np.trace(np.linalg.inv(X.T @ S @ X)), {"X": X}, "X")
+    np.testing.assert_allclose(ed.parse(str(g))(X=X, S=S), truth, rtol=1e-6, atol=1e-8)
+    assert ed.check("tr(inv(X' S X))", "X", claim=str(g)).verdict == "right"
+    assert ed.check("tr(inv(X' S X))", "X", claim=f"2 * ({g})").verdict == "wrong"

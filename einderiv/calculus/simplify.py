@@ -69,6 +69,13 @@ def tidy(t: Term) -> Term:
         return canonical(_Driver(_STRUCTURAL).run(unbind(t)))
 
 
+def flatten(t: Term) -> Term:
+    """Only nested sums and products flattened: ``X[a,p] (S[b,a] X[b,q])`` and ``(X[a,p]
+    S[b,a]) X[b,q]`` become one product (nothing is dropped, not even a zero factor)."""
+    with scope():
+        return _Driver(_FLAT).run(unbind(t))
+
+
 class _Table:
     """The rules by node type, and by the types of a node's children for rules that say what
     they need (``Rule.needs``): the driver tries on a node only rules that can fire on it."""
@@ -96,6 +103,7 @@ class _Table:
 
 _ALL = _Table(RULES)
 _STRUCTURAL = _Table([r for r in RULES if r.name in STRUCTURAL])
+_FLAT = _Table([r for r in RULES if r.name in ("add_flatten", "prod_flatten")])
 
 
 class _Driver:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
@@ -119,11 +120,12 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
 
 def _matrix_condition(kind: str, t) -> Condition:
     """A condition on the square matrix ``t.base`` (bound by ``t.bound``)."""
-    base = T.rename(t.base, dict(zip(t.bound, T.bound_pair(t.bound[0].dim))))
-    if isinstance(base, T.Var) and base.indices == T.bound_pair(t.bound[0].dim)[::-1]:
-        base = base.replace(indices=base.indices[::-1])  # X' is invertible where X is
+    p, q = T.bound_pair(t.bound[0].dim)
+    base = T.rename(t.base, dict(zip(t.bound, (p, q))))
+    turned = T.rename(t.base, dict(zip(t.bound, (q, p))))  # M' is invertible where M is, and
+    found = min(key(canonical(base, 1)), key(canonical(turned, 1)))  # det(M') = det(M) > 0
     text = _show(t.base)
-    return Condition(kind, "matrix " + key(canonical(base, 1)), text, frozenset(_variables(base)))
+    return Condition(kind, "matrix " + found, text, frozenset(_variables(base)))
 
 
 def _show(t: T.Term) -> str:
@@ -136,7 +138,9 @@ def _show(t: T.Term) -> str:
 def conditions(t: T.Term) -> set[Condition]:
     """What ``t`` needs to be defined (a term with no conditions is defined everywhere)."""
     found: set[Condition] = set()
-    _collect(canonical(t), found)  # summation variables named canonically (%r0, ...)
+    # products flattened (a claim's X' S' X nests as its text groups), summation variables
+    # named canonically (%r0, ...)
+    _collect(canonical(flatten(t)), found)
     return found
 
 

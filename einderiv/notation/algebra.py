@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.scalars import divisors, with_sign
-from einderiv.notation.transposing import is_column, transpose, transposes
+from einderiv.notation.transposing import is_column, product, transpose, transposes
 
 # Sums: factor common scalars, left and right factors, and coefficients.
 
@@ -201,78 +201,6 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
         else:
             out = M.Sub(out, piece) if t.coeff < 0 else M.Add(out, piece)
     return out if out is not None else M.Number(Fraction(0))
-
-
-def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
-    """A left-to-right product; nested products are flattened (no needless parentheses),
-    except one that may be a scalar after a factor that may not be (``scalars``: how many
-    leading factors of ``chain`` are known to be scalars)."""
-    flat: list[M.MExpr] = []
-    for k, x in enumerate(chain):
-        if type(x) is not M.MatMul:  # the common case: a factor that is no product
-            flat.append(x)
-            continue
-        inner = _chain_of(x, vectors)
-        if k > scalars and _maybe_scalar(x, vectors):  # r (v' v): a scalar after a row
-            flat.append(product(inner, 0, vectors))  # stays grouped
-        else:
-            flat.extend(inner)
-    factors = [x for x in flat if not (isinstance(x, M.Number) and x.value == 1)] or flat[:1]
-    if not factors:
-        return M.Number(Fraction(1))
-    out = factors[0]
-    for x in factors[1:]:
-        out = M.MatMul(out, x)
-    return out
-
-
-def _maybe_scalar(e: M.MExpr, vectors) -> bool:
-    """Whether the product ``e`` may be a scalar: it starts with a row (``v' w``, ``b' Q b``)
-    and does not end with one. Spliced after a factor, ``L (v' w)`` -> ``L v' w`` is the same
-    product only when ``v' w`` is not a scalar (a scalar scales any ``L``; ``v'`` needs a
-    column ``L``). ``vectors``: the vector variables' names; None: any transpose may be a row.
-    """
-    if not isinstance(e, M.MatMul):
-        return False
-    first, last = e, e
-    while isinstance(first, M.MatMul):
-        first = first.left
-    while isinstance(last, M.MatMul):
-        last = last.right
-    return _row_like(first, vectors) and not isinstance(last, M.Transpose)
-
-
-def _row_like(e: M.MExpr, vectors) -> bool:
-    """Whether ``e`` may be a row vector (never for a transposed matrix variable)."""
-    match e:
-        case M.Transpose(operand=M.Name(name=name) | M.Inverse(operand=M.Name(name=name))):
-            return vectors is None or name in vectors
-        case M.Transpose(operand=M.Identity() | M.Inverse() | M.Power()):
-            return False
-        case M.Transpose():
-            return True
-        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
-            return _row_like(a, vectors) and _row_like(b, vectors)
-        case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
-            return _row_like(a, vectors) or _row_like(b, vectors)
-        case M.Neg(operand=a) | M.ElemPow(base=a) | M.Div(left=a):
-            return _row_like(a, vectors)
-        case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
-            return _row_like(a, vectors)
-        case M.MatMul(left=a):
-            return _row_like(a, vectors)
-    return False
-
-
-def _chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
-    """The factors of a product, left to right; a right operand that may be a scalar stays
-    one factor (the parser groups to the left, so only right nesting can need parentheses)."""
-    if isinstance(e, M.MatMul):
-        right = _chain_of(e.right, vectors)
-        if _maybe_scalar(e.right, vectors):  # kept whole, its own inside flattened alike
-            right = [product(right, 0, vectors)]
-        return _chain_of(e.left, vectors) + right
-    return [e]
 
 
 def is_ones(e: M.MExpr) -> bool:

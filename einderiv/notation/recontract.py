@@ -24,10 +24,10 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
 from einderiv.ir.node import dim_factors, is_compound
-from einderiv.notation.algebra import Piece, factor, is_ones, join_sum, product
+from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.sizing import sized_identities
-from einderiv.notation.transposing import transpose, transposes
+from einderiv.notation.transposing import product, transpose, transposes
 from einderiv.notation.views import NoMatrixForm, View, solve
 
 _ONE = Fraction(1)

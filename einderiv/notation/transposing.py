@@ -1,17 +1,98 @@
-"""Transposes in matrix notation: pushed inward, counted, and columns told from rows.
+"""Products and transposes in matrix notation: flat chains, transposes pushed inward.
 
 Input: matrix-IR expressions built by re-contraction (and the names of symmetric and vector
-variables). Output: ``transpose(e)``, an expression equal to ``e'``; ``transposes(e)``, how many
-``'`` it writes; ``is_column(e)``.
-Invariants: ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is shorter,
-and a symmetric variable is its own transpose; it never changes a value.
+variables). Output: ``product(chain)``, a left-to-right product; ``transpose(e)``, an
+expression equal to ``e'``; ``transposes(e)``, how many ``'`` it writes; ``is_column(e)``.
+Invariants: ``product`` flattens nested products except one that may be a scalar after a factor
+(``L (v' w)``); ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is
+shorter, and a symmetric variable is its own transpose; neither changes a value.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, MATRIX
+
+# Products: flat left-to-right chains
+
+
+def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
+    """A left-to-right product; nested products are flattened (no needless parentheses),
+    except one that may be a scalar after a factor that may not be (``scalars``: how many
+    leading factors of ``chain`` are known to be scalars)."""
+    flat: list[M.MExpr] = []
+    for k, x in enumerate(chain):
+        if type(x) is not M.MatMul:  # the common case: a factor that is no product
+            flat.append(x)
+            continue
+        inner = _chain_of(x, vectors)
+        if k > scalars and _maybe_scalar(x, vectors):  # r (v' v): a scalar after a row
+            flat.append(product(inner, 0, vectors))  # stays grouped
+        else:
+            flat.extend(inner)
+    factors = [x for x in flat if not (isinstance(x, M.Number) and x.value == 1)] or flat[:1]
+    if not factors:
+        return M.Number(Fraction(1))
+    out = factors[0]
+    for x in factors[1:]:
+        out = M.MatMul(out, x)
+    return out
+
+
+def _maybe_scalar(e: M.MExpr, vectors) -> bool:
+    """Whether the product ``e`` may be a scalar: it starts with a row (``v' w``, ``b' Q b``)
+    and does not end with one. Spliced after a factor, ``L (v' w)`` -> ``L v' w`` is the same
+    product only when ``v' w`` is not a scalar (a scalar scales any ``L``; ``v'`` needs a
+    column ``L``). ``vectors``: the vector variables' names; None: any transpose may be a row.
+    """
+    if not isinstance(e, M.MatMul):
+        return False
+    first, last = e, e
+    while isinstance(first, M.MatMul):
+        first = first.left
+    while isinstance(last, M.MatMul):
+        last = last.right
+    return _row_like(first, vectors) and not isinstance(last, M.Transpose)
+
+
+def _row_like(e: M.MExpr, vectors) -> bool:
+    """Whether ``e`` may be a row vector (never for a transposed matrix variable)."""
+    match e:
+        case M.Transpose(operand=M.Name(name=name) | M.Inverse(operand=M.Name(name=name))):
+            return vectors is None or name in vectors
+        case M.Transpose(operand=M.Identity() | M.Inverse() | M.Power()):
+            return False
+        case M.Transpose():
+            return True
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+            return _row_like(a, vectors) and _row_like(b, vectors)
+        case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
+            return _row_like(a, vectors) or _row_like(b, vectors)
+        case M.Neg(operand=a) | M.ElemPow(base=a) | M.Div(left=a):
+            return _row_like(a, vectors)
+        case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
+            return _row_like(a, vectors)
+        case M.MatMul(left=a):
+            return _row_like(a, vectors)
+    return False
+
+
+def _chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
+    """The factors of a product, left to right; a right operand that may be a scalar stays
+    one factor (the parser groups to the left, so only right nesting can need parentheses)."""
+    if isinstance(e, M.MatMul):
+        right = _chain_of(e.right, vectors)
+        if _maybe_scalar(e.right, vectors):  # kept whole, its own inside flattened alike
+            right = [product(right, 0, vectors)]
+        return _chain_of(e.left, vectors) + right
+    return [e]
+
+
+# ---------------------------------------------------------------------------------------------
+# Transposes
 
 
 def transpose(
@@ -55,8 +136,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return e
         case M.Inverse(operand=x) | M.Power(base=x) if type(x) is not M.Name and t(x) == x:
             return e  # ((X' X)^-1)' = (X' X)^-1: a power of a base that is its own transpose
-        case M.Power(base=b, exponent=p):  # (X^k)' = X'^k
-            return M.Power(t(b), p)
+        case M.Power(base=b, exponent=p):  # (X^k)' = X'^k; ((A B)^k)' = (B' A')^k, one chain
+            return M.Power(product((t(b),), 0, vectors), p)
         case M.Add(left=a, right=b):
             ta, tb = t(a), t(b)
             if transposes(tb) < transposes(ta):  # (A + A')' = A + A', not A' + A

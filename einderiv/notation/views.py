@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG, SUM, TR
-from einderiv.notation.algebra import is_one, product
-from einderiv.notation.transposing import is_column, transposes
+from einderiv.notation.algebra import is_one
+from einderiv.notation.transposing import is_column, product, transposes
 
 
 @dataclass(frozen=True, slots=True)

@@ -373,3 +373,35 @@ def test_a_power_of_a_symmetric_form_is_its_own_transpose(text, wrt, numpy_f, wr
         assert np.allclose(back(**{n: values[n] for n in back.variables}), expected, atol=1e-5)
     if wrt == "x" or "det" in text:  # the two orientations of the inverse merged into one term
         assert not isinstance(g.term, T.Add), g.index()
+
+
+@pytest.mark.parametrize(
+    "text, wrt, numpy_f, written",
+    [
+        # d/dx sum(sqrt(x .^ 2 + 1)) = (x ./ sqrt(x .^ 2 + 1))', was (sqrt(..) .^ -1 .* x)'
+        (
+            "sum(sqrt(x .^ 2 + 1))",
+            "x",
+            lambda x, y: np.sum(np.sqrt(x**2 + 1)),
+            "(x ./ sqrt(x .^ 2 + 1))'",
+        ),
+        # d/dy x' diag(1 ./ y) x = -(x .^ 2 ./ y .^ 2)'
+        ("x' diag(1 ./ y) x", "y", lambda x, y: x @ np.diag(1 / y) @ x, "-(x .^ 2 ./ y .^ 2)'"),
+        # d/dy norm2(x ./ y)^2 = -2 (x .^ 2 ./ y .^ 3)'
+        (
+            "norm2(x ./ y)^2",
+            "y",
+            lambda x, y: np.sum((x / y) ** 2),
+            "-2 (x .^ 2 ./ y .^ 3)'",
+        ),
+    ],
+)
+def test_an_elementwise_reciprocal_divides(text, wrt, numpy_f, written):
+    g = ed.diff(text, wrt)
+    assert str(g) == written
+    values = {"x": rng.normal(size=4), "y": rng.uniform(0.5, 2.0, size=4)}
+    expected = jacobian_fd(lambda **v: numpy_f(**{**values, **v}), {wrt: values[wrt]}, wrt)
+    used = {name: values[name] for name in g.variables}
+    assert np.allclose(g(**used), expected, atol=1e-6)
+    back = ed.parse(str(g))
+    assert np.allclose(back(**{n: values[n] for n in back.variables}), expected, atol=1e-6)

@@ -147,6 +147,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return _fewer(M.Sub(t(a), t(b)), e)
         case M.Hadamard(left=a, right=b):
             return _fewer(M.Hadamard(t(a), t(b)), e)
+        case M.ElemDiv(left=a, right=b):
+            return _fewer(M.ElemDiv(t(a), t(b)), e)
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
             return _fewer(M.Call(fn, (t(x),)), e)
         case M.ElemPow(base=b, exponent=p):

@@ -307,7 +307,7 @@ def _combine_one(board: Board, rc) -> bool:
         vectors = [k for k in users if len(ends(views[k])) == 1]
         if len(vectors) >= 2:  # u[a] v[a] -> (u .* v)[a]
             j, k = vectors[:2]
-            made = View((M.Hadamard(column(views[j], rc), column(views[k], rc)),), index, None)
+            made = View((elementwise(column(views[j], rc), column(views[k], rc)),), index, None)
             board.merge((j, k), made)
             return True
         matrices = [k for k in users if len(ends(views[k])) == 2]
@@ -318,7 +318,7 @@ def _combine_one(board: Board, rc) -> bool:
                     q = q if (q.row, q.col) == (p.row, p.col) else flip(q, rc)
                     made = View(
                         (
-                            M.Hadamard(
+                            elementwise(
                                 product(p.chain, 0, rc.vectors), product(q.chain, 0, rc.vectors)
                             ),
                         ),
@@ -334,6 +334,21 @@ def _combine_one(board: Board, rc) -> bool:
             board.merge((vectors[0], matrices[0]), made)
             return True
     return False
+
+
+def elementwise(a: M.MExpr, b: M.MExpr) -> M.MExpr:
+    """``a .* b``, or a quotient where one side is an elementwise reciprocal:
+    ``u .^ -1 .* x`` -> ``x ./ u``, ``x .^ 2 .* u .^ -2`` -> ``x .^ 2 ./ u .^ 2``."""
+    for num, den in ((a, b), (b, a)):
+        if _reciprocal(den) and not _reciprocal(num):
+            p = -den.exponent.value
+            return M.ElemDiv(num, den.base if p == 1 else M.ElemPow(den.base, M.Number(p)))
+    return M.Hadamard(a, b)
+
+
+def _reciprocal(e: M.MExpr) -> bool:
+    """``u .^ -p`` for a number p > 0."""
+    return type(e) is M.ElemPow and type(e.exponent) is M.Number and e.exponent.value < 0
 
 
 def _assemble(rest: list[View], row, col, rc) -> tuple[M.MExpr, ...]:

@@ -405,3 +405,33 @@ def test_an_elementwise_reciprocal_divides(text, wrt, numpy_f, written):
     assert np.allclose(g(**used), expected, atol=1e-6)
     back = ed.parse(str(g))
     assert np.allclose(back(**{n: values[n] for n in back.variables}), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, numpy_f, written",
+    [
+        # d/dx norm2(x - mean(x)) = (x - mean(x))' / norm2(x - mean(x))
+        (
+            "norm2(x - mean(x))",
+            lambda x: np.linalg.norm(x - x.mean()),
+            "(x - mean(x))' / norm2(x - mean(x))",
+        ),
+        # d/dx sum((x - mean(x)) .^ 2) / len(x) = 2 (x - mean(x))' / len(x) (the variance)
+        (
+            "sum((x - mean(x)) .^ 2) / len(x)",
+            lambda x: np.var(x),
+            "2 (x - mean(x))' / len(x)",
+        ),
+        # d/dx sum(exp(x - 1)) = exp(x - 1)': the transpose outside the function
+        ("sum(exp(x - 1))", lambda x: np.sum(np.exp(x - 1)), "exp(x - 1)'"),
+    ],
+)
+def test_a_sum_over_its_count_is_a_mean(text, numpy_f, written):
+    # sum(x) / len(x) prints as mean(x); a sum beside a scalar is transposed whole
+    g = ed.diff(text, "x")
+    assert str(g) == written
+    x = rng.normal(size=5)
+    expected = jacobian_fd(lambda **v: numpy_f(v["x"]), {"x": x}, "x")
+    assert np.allclose(g(x=x), expected, atol=1e-6)
+    assert np.allclose(ed.parse(str(g))(x=x), expected, atol=1e-6)
+    assert np.allclose(ed.parse(g.latex())(x=x), expected, atol=1e-6)

@@ -185,7 +185,7 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     out: M.MExpr | None = None
     for t in terms if len(terms) == 1 else sorted(terms, key=order):
         magnitude = abs(t.coeff)
-        scalars, below = divisors(t.scalars)  # s^-1 x' A: x' A / s, as it is read back
+        scalars, below = divisors(t.scalars, vectors)  # s^-1 x' A: x' A / s, as it is read back
         chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
         factors = list(scalars) + chain or ([M.Number(_ONE)] if below else [])  # s I: s I
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]

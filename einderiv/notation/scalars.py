@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import MATRIX, NORM2
+from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM
 from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
 
@@ -27,12 +27,15 @@ def with_sign(e: M.MExpr) -> M.MExpr:
     return M.MatMul(with_sign(e.left), e.right) if isinstance(e, M.MatMul) else M.Neg(e)
 
 
-def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M.MExpr, ...]]:
+def divisors(
+    scalars: tuple[M.MExpr, ...], vectors=None
+) -> tuple[tuple[M.MExpr, ...], tuple[M.MExpr, ...]]:
     """The scalar factors written in front, and the divisors made of the negative powers among
     them whose bases hold a name a divisor forces to be a scalar (``scalar_use.forced_scalars``;
     none: ``()``): ``(2, s^-1, t^-2) -> ((2,), (s t^2,))``, one product, unless that product
     would force fewer names than its factors do (then each is its own divisor); ``(x' x)^-1``
-    stays a factor: nothing in it needs the divisor to be read as it was meant."""
+    stays a factor: nothing in it needs the divisor to be read as it was meant. A sum over its
+    count is a mean (``sum(x) / len(x)`` is ``mean(x)``; ``vectors``: the vector names)."""
     below = []
     kept = []
     for x in scalars:
@@ -50,6 +53,9 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
             kept.append(x)
     if not below:
         return scalars, ()
+    kept, below = _means(kept, below, vectors or frozenset())
+    if not below:
+        return tuple(kept), ()
     divisor = below[0]
     for x in below[1:]:
         divisor = M.MatMul(divisor, x)
@@ -57,6 +63,29 @@ def divisors(scalars: tuple[M.MExpr, ...]) -> tuple[tuple[M.MExpr, ...], tuple[M
     if not wanted <= forced_scalars(divisor):  # the product hides a name: s x' y t forces s only
         return tuple(kept), tuple(below)  # / (s x' y) / t
     return tuple(kept), (divisor,)
+
+
+def _means(kept: list, below: list, vectors) -> tuple[list, list]:
+    """``sum(v)`` among the factors and its count among the divisors as ``mean(v)``: ``len(x)``
+    for a vector ``x``, ``len(A) len(A')`` for any ``A`` (its rows and its columns)."""
+    kept, below = list(kept), list(below)
+    for k, x in enumerate(kept):
+        if not (type(x) is M.Call and x.fn == SUM.name):
+            continue
+        (v,) = x.args
+        rows, cols = M.Call(LEN.name, (v,)), M.Call(LEN.name, (M.Transpose(v),))
+        if rows not in below:
+            continue
+        if cols in below:
+            counts = (rows, cols)
+        elif type(v) is M.Name and v.name in vectors:
+            counts = (rows,)
+        else:
+            continue
+        for c in counts:
+            below.remove(c)
+        kept[k] = M.Call(MEAN.name, (v,))
+    return kept, below
 
 
 def _power(base: M.MExpr, power: Fraction) -> M.MExpr:

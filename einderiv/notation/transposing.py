@@ -138,6 +138,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return e  # ((X' X)^-1)' = (X' X)^-1: a power of a base that is its own transpose
         case M.Power(base=b, exponent=p):  # (X^k)' = X'^k; ((A B)^k)' = (B' A')^k, one chain
             return M.Power(product((t(b),), 0, vectors), p)
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b) if _beside_scalar(e):
+            return M.Transpose(e)  # (x - mean(x))', not x' - mean(x)
         case M.Add(left=a, right=b):
             ta, tb = t(a), t(b)
             if transposes(tb) < transposes(ta):  # (A + A')' = A + A', not A' + A
@@ -150,10 +152,33 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
         case M.ElemDiv(left=a, right=b):
             return _fewer(M.ElemDiv(t(a), t(b)), e)
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
-            return _fewer(M.Call(fn, (t(x),)), e)
+            inner = t(x)  # exp(x - 1)', not exp((x - 1)'): outside, unless it reaches a name
+            wrapped = type(inner) is M.Transpose and type(inner.operand) is not M.Name
+            return M.Transpose(e) if wrapped else _fewer(M.Call(fn, (inner,)), e)
         case M.ElemPow(base=b, exponent=p):
             return _fewer(M.ElemPow(t(b), p), e)
     return M.Transpose(e)
+
+
+def _beside_scalar(e: M.Add | M.Sub) -> bool:
+    """A sum of a scalar value (``mean(x)``, ``2``) and a term with no transpose: the scalar
+    broadcasts, so the transpose is written on the whole sum."""
+    a, b = e.left, e.right
+    return (_scalar_value(a) or _scalar_value(b)) and transposes(e) == 0
+
+
+def _scalar_value(e: M.MExpr) -> bool:
+    """A number, a scalar matrix function's value, or a product or quotient of those."""
+    match e:
+        case M.Number():
+            return True
+        case M.Call(fn=fn):
+            return fn in MATRIX and MATRIX[fn].scalar
+        case M.MatMul(left=a, right=b) | M.Div(left=a, right=b):
+            return _scalar_value(a) and _scalar_value(b)
+        case M.Neg(operand=a):
+            return _scalar_value(a)
+    return False
 
 
 def _fewer(pushed: M.MExpr, original: M.MExpr) -> M.MExpr:

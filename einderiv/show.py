@@ -167,7 +167,7 @@ def text_steps(g) -> str:
     lines = []
     for n, stage in enumerate(stages, 1):
         try:
-            text = index_notation(stage.term, g.axes)
+            text = index_notation(stage.term, g.axes, g.variables)
         except TooLongToWrite:
             text = _index_named(g, False, stage.term)
         lines += [f"{n}. {stage.title}:", *(f"   {line}" for line in text.split("\n"))]

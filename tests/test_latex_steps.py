@@ -13,6 +13,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.cli import main
+from einderiv.show import text_steps as show_steps
 from tests.fd import jacobian_fd, to_layout
 
 rng = np.random.default_rng(11)
@@ -26,6 +27,8 @@ CASES = [
     ("x' A x", "x", lambda x, A: x @ A @ x, {"x": x, "A": A}),
     # d sum(exp(A x)) / dx = exp(A x)' A
     ("sum(exp(A x))", "x", lambda x, A: np.sum(np.exp(A @ x)), {"x": x, "A": A}),
+    # d mean(x .^ 2) / dx = 2 x' / len(x): each index step divides (\frac{..}{len(x)})
+    ("mean(x .^ 2)", "x", lambda x: np.mean(x**2), {"x": x}),
 ]
 
 
@@ -68,3 +71,24 @@ def test_json_steps_in_latex_are_latex(capsys):
 def test_a_parsed_expression_has_no_steps():
     f = ed.parse("x' A x")
     assert f.latex(steps=True) == f.latex()
+
+
+def test_text_steps_write_sizes_as_len():
+    # the size of y in every step is len(y), as in the result (was ((ones[c]) .^ 0 ones[c]))
+    text = "-sum(y .* log(sigmoid(X w)) + (1 - y) .* log(1 - sigmoid(X w))) / len(y)"
+    where = "X: matrix(m, n); y: vector(m); w: vector(n)"
+    g = ed.diff(text, "w", where=where)
+    steps = show_steps(g)
+    assert ".^ 0" not in steps and steps.count("/ len(y)") == len(g.stages) + 1
+    Xv, yv, wv = rng.normal(size=(4, 3)), rng.uniform(size=4), rng.normal(size=3)
+    sig = 1 / (1 + np.exp(-Xv @ wv))
+    expected = (sig - yv) @ Xv / 4  # the textbook gradient, checked against differences
+
+    def loss(w):
+        p = 1 / (1 + np.exp(-Xv @ w))
+        return -np.mean(yv * np.log(p) + (1 - yv) * np.log(1 - p))
+
+    np.testing.assert_allclose(jacobian_fd(lambda w: loss(w), {"w": wv}, "w"), expected, atol=1e-6)
+    last_index = steps.split("\n")[-3].strip()  # the deltas contracted, in index notation
+    back = ed.parse(last_index, where=where, shape=g.shape)
+    np.testing.assert_allclose(back(X=Xv, y=yv, w=wv), expected, atol=1e-9)

@@ -268,7 +268,7 @@ class _Printer:
         coeff = Fraction(1)
         for f in numbers:
             coeff *= f.value
-        below = [] if self.latex else [f for f in others if _divisor(f)]  # s^-1: / s, read back
+        below = [f for f in others if _divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
         others = [f for f in others if f not in below] if below else others  # with s a scalar
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
@@ -281,9 +281,11 @@ class _Printer:
             parts.insert(0, M.format_number(abs(coeff)))
         if below:
             powers = [_positive(f) for f in below]
-            divisor = " ".join(
+            divisor = (r" \, " if self.latex else " ").join(
                 self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in powers
             )
+            if self.latex:
+                return rf"{sign}\frac{{{self.join(parts)}}}{{{divisor}}}"
             return f"{sign}{self.join(parts)} / {divisor if len(powers) == 1 else f'({divisor})'}"
         return sign + self.join(parts)
 

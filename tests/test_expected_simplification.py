@@ -435,3 +435,23 @@ def test_a_sum_over_its_count_is_a_mean(text, numpy_f, written):
     assert np.allclose(g(x=x), expected, atol=1e-6)
     assert np.allclose(ed.parse(str(g))(x=x), expected, atol=1e-6)
     assert np.allclose(ed.parse(g.latex())(x=x), expected, atol=1e-6)
+
+
+def test_layer_norm_gradient_has_no_sum_of_deviations():
+    # f = norm2((x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + e))^2; its gradient has a term
+    # sum(x - mean(x)) times others, which is 0 even when other sums sit beside it
+    where = "e: scalar"
+    g = ed.diff("norm2((x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + e))^2", "x", where=where)
+    text = str(g)
+    assert "sum(x - mean(x))" not in text and "mean((x - mean(x)) .^ 2)" in text
+
+    def f(x, e):
+        c = x - x.mean()
+        return np.sum(c**2) / (np.mean(c**2) + e)
+
+    x, e = rng.normal(size=5), 0.3
+    expected = jacobian_fd(lambda **v: f(v["x"], e), {"x": x}, "x")
+    assert np.allclose(g(x=x, e=e), expected, atol=1e-6)
+    for form in (text, g.index()):
+        back = ed.parse(form, where=where, shape=g.shape)
+        assert np.allclose(back(x=x, e=e), expected, atol=1e-6), form

@@ -89,24 +89,30 @@ def prod_flatten(t: T.Prod):
 def prod_sum_of_deviations(t: T.Prod):
     """A sum over ``a`` of a sum in which some term is constant in ``a`` is split term by term
     (linearity of the sum, no product distributed), so that ``sum(x - n^-1 sum(x))`` becomes
-    ``sum(x) - n n^-1 sum(x)`` and cancels to 0."""
-    if not t.summed or T.Add not in map(type, t.factors):
+    ``sum(x) - n n^-1 sum(x)`` and cancels to 0. The sum must be the only factor that depends
+    on ``a`` (ones aside); other summed indices stay outside (``sum_{a,d} v[d] w[d] (u[a] -
+    c) -> sum_d v[d] w[d] sum_a (u[a] - c)``)."""
+    if not t.summed:
         return None
-    summed = set(t.summed)
-    inside = [f for f in t.factors if T.free(f) & summed]
-    if len(inside) != 1 or not isinstance(inside[0], T.Add):
-        return None  # the Add must be the only factor that depends on the summed indices
-    terms = inside[0].terms
+    for a in t.summed:
+        users = [f for f in t.factors if type(f) is not T.Ones and a in T.free(f)]
+        if len(users) != 1 or type(users[0]) is not T.Add:
+            continue
+        inside = users[0]
+        if not any(_constant_in(x, a) for x in inside.terms):
+            continue
+        ones = tuple(f for f in t.factors if type(f) is T.Ones and f.index == a)
+        total = T.Add(tuple(T.Prod((x, *ones), (a,)) for x in inside.terms))
+        others = tuple(f for f in t.factors if f is not inside and f not in ones)
+        rest = tuple(i for i in t.summed if i != a)
+        return T.Prod((*others, total), rest) if others or rest else total
+    return None
 
-    def constant(x: Term) -> bool:
-        factors = x.factors if isinstance(x, T.Prod) else (x,)
-        return not any(T.free(f) & summed for f in factors if not isinstance(f, T.Ones))
 
-    if not any(constant(x) for x in terms):
-        return None
-    total = T.Add(tuple(T.Prod((x,), t.summed) for x in terms))
-    others = tuple(f for f in t.factors if f is not inside[0])
-    return T.Prod(others + (total,)) if others else total
+def _constant_in(x: Term, a: T.Index) -> bool:
+    """Whether ``x`` depends on ``a`` only through ones (``c 1[a]`` is constant in ``a``)."""
+    factors = x.factors if isinstance(x, T.Prod) else (x,)
+    return not any(a in T.free(f) for f in factors if not isinstance(f, T.Ones))
 
 
 @rule(T.Prod, "2 (3 x) -> 6 x;  1 x -> x;  (x) -> x")

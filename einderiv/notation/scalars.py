@@ -74,18 +74,47 @@ def _means(kept: list, below: list, vectors) -> tuple[list, list]:
             continue
         (v,) = x.args
         rows, cols = M.Call(LEN.name, (v,)), M.Call(LEN.name, (M.Transpose(v),))
-        if rows not in below:
-            continue
-        if cols in below:
+        measured = _measured(v, vectors)  # (x - mean(x)) .^ 2 is as long as x
+        if rows in below and cols in below:
             counts = (rows, cols)
-        elif type(v) is M.Name and v.name in vectors:
-            counts = (rows,)
+        elif measured is not None and M.Call(LEN.name, (measured,)) in below:
+            counts = (M.Call(LEN.name, (measured,)),)
         else:
             continue
         for c in counts:
             below.remove(c)
         kept[k] = M.Call(MEAN.name, (v,))
     return kept, below
+
+
+def _measured(v: M.MExpr, vectors) -> M.Name | None:
+    """The vector variable a column ``v`` is as long as, read off its elementwise form
+    (``x``, ``exp(x - 1)``, ``(x - mean(x)) .^ 2``); None when its form does not say, or when
+    it has a part that may be a matrix (only vectors, numbers and scalar functions' values)."""
+    found = set()
+
+    def walk(e: M.MExpr) -> bool:
+        match e:
+            case M.Name(name=name):
+                found.add(name)
+                return name in vectors
+            case M.Number():
+                return True
+            case M.Call(fn=fn) if fn in MATRIX:
+                return MATRIX[fn].scalar
+            case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.Hadamard(left=a, right=b):
+                return walk(a) and walk(b)
+            case M.ElemDiv(left=a, right=b) | M.MatMul(left=M.Number() as a, right=b):
+                return walk(a) and walk(b)
+            case M.ElemPow(base=a, exponent=M.Number()) | M.Neg(operand=a):
+                return walk(a)
+            case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
+                return walk(a)
+        return False
+
+    if not walk(v) or len(found) != 1:  # x .* y: as long as both, named by neither alone
+        return None
+    return M.Name(found.pop())
 
 
 def _power(base: M.MExpr, power: Fraction) -> M.MExpr:

@@ -455,3 +455,23 @@ def test_layer_norm_gradient_has_no_sum_of_deviations():
     for form in (text, g.index()):
         back = ed.parse(form, where=where, shape=g.shape)
         assert np.allclose(back(x=x, e=e), expected, atol=1e-6), form
+
+
+@pytest.mark.parametrize(
+    "text, numpy_f, written",
+    [
+        # d/dx sum(log(cosh(x))) = tanh(x)'
+        ("sum(log(cosh(x)))", lambda x, A: np.sum(np.log(np.cosh(x))), "tanh(x')"),
+        # d/dx sum(log(cosh(A x))) = tanh(A x)' A
+        ("sum(log(cosh(A x)))", lambda x, A: np.sum(np.log(np.cosh(A @ x))), "tanh(A x)' A"),
+    ],
+)
+def test_sinh_over_cosh_is_tanh(text, numpy_f, written):
+    g = ed.diff(text, "x")
+    assert str(g) == written
+    x, A = rng.normal(size=3), rng.normal(size=(4, 3))
+    expected = jacobian_fd(lambda **v: numpy_f(v["x"], A), {"x": x}, "x")
+    used = {"x": x, "A": A}
+    assert np.allclose(g(**{n: used[n] for n in g.variables}), expected, atol=1e-6)
+    back = ed.parse(str(g))
+    assert np.allclose(back(**{n: used[n] for n in back.variables}), expected, atol=1e-6)

@@ -78,6 +78,13 @@ EXAMPLES = {
             ),
         )
     ),
+    # sinh(x[i]) cosh(x[i])^-2 -> tanh(x[i]) cosh(x[i])^-1
+    "prod_tanh": T.Prod(
+        (
+            T.Func("sinh", T.Var("x", (i,))),
+            T.Pow(T.Func("cosh", T.Var("x", (i,))), T.Num(Fraction(-2))),
+        )
+    ),
     # (2 x[i] y[i])^-2 -> 1/4 (x[i] y[i])^-2
     "pow_of_scaled": T.Pow(
         T.Prod((T.Num(Fraction(2)), T.Var("x", (i,)), T.Var("y", (i,)))), T.Num(Fraction(-2))

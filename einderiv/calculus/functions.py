@@ -21,7 +21,7 @@ from einderiv.calculus.rewriting import (
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO
-from einderiv.ir.ops import ELEMENTWISE, ROW, SIGMOID
+from einderiv.ir.ops import COSH, ELEMENTWISE, ROW, SIGMOID, SINH, TANH
 
 RULES: list[Rule] = []
 
@@ -147,6 +147,30 @@ def _complement_of(b: T.Term) -> T.Term | None:
 def _without(factors: tuple, f: T.Term) -> tuple:
     k = factors.index(f)
     return factors[:k] + factors[k + 1 :]
+
+
+@rule(
+    T.Prod,
+    "sinh(u) cosh(u)^p -> tanh(u) cosh(u)^(p + 1)  (p < 0: sinh / cosh = tanh)",
+    RULES,
+    needs=(T.Pow,),
+)
+def prod_tanh(t: T.Prod):
+    """So that d/dx sum(log(cosh(x))) is ``tanh(x)'``, not ``(sinh(x) ./ cosh(x))'``."""
+    for k, f in enumerate(t.factors):
+        if not (type(f) is T.Pow and type(f.exponent) is T.Num and f.exponent.value < 0):
+            continue
+        if not (type(f.base) is T.Func and f.base.name == COSH.name):
+            continue
+        sinh = T.Func(SINH.name, f.base.arg)
+        if sinh not in t.factors:
+            continue
+        j = t.factors.index(sinh)
+        rest = tuple(g for m, g in enumerate(t.factors) if m not in (j, k))
+        p = f.exponent.value + 1
+        left = (T.Pow(f.base, T.Num(p)),) if p else ()
+        return T.Prod((*rest, T.Func(TANH.name, f.base.arg), *left), t.summed)
+    return None
 
 
 @rule(

@@ -279,6 +279,7 @@ BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
 SQRT = ELEMENTWISE["sqrt"]  # the record printers use by name (a divisor sqrt(v' v) is norm2(v))
 SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities use by name
 ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
+SINH, COSH, TANH = (ELEMENTWISE[n] for n in ("sinh", "cosh", "tanh"))  # sinh / cosh = tanh
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,3 +81,21 @@ def test_cli_prints_the_differential(capsys):
         jacobian_fd(lambda X: np.trace(X.T @ A @ X), {"X": X}, "X"), 0, 2, "numerator"
     )
     assert np.allclose(g(X=X, A=A), expected, atol=1e-6)
+
+
+def test_a_transposed_product_in_a_differential_is_one_chain():
+    # Y = X (X' X)^-1 X' (the projection onto X's columns): dY = dX G X' + X G (..)' with
+    # G = (X' X)^-1; a transposed product is written as one chain, X G dX' X, not X (G (dX' X))
+    g = ed.diff("X inv(X' X) X'", "X")
+    printed = g.differential()
+    assert "((X' X)^-1 (dX' X))" not in printed and "X (X' X)^-1 dX' X" in printed
+    X, dX = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+
+    def proj(X):
+        return X @ inv(X.T @ X) @ X.T
+
+    h = 1e-6
+    expected = (proj(X + h * dX) - proj(X - h * dX)) / (2 * h)  # dY along dX
+    rhs = printed.split("=", 1)[1]
+    value = ed.parse(rhs, where="X: matrix(m, n); dX: matrix(m, n)")(X=X, dX=dX)
+    np.testing.assert_allclose(value, expected, atol=1e-6)

@@ -136,9 +136,9 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
 def _wrapped(e: M.MExpr, vectors) -> M.MExpr:
     """A factored sum of transposes transposed whole when that writes fewer: ``(u' - y') X``
     is ``(u - y)' X``."""
-    if transposes(e) < 2:
+    if transposes(e) < 2 or vectors is None:  # the vectors' names tell rows from scalars
         return e
-    whole = M.Transpose(transpose(e, vectors=vectors or frozenset()))
+    whole = M.Transpose(transpose(e, vectors=vectors))
     return whole if transposes(whole) < transposes(e) else e
 
 

@@ -123,7 +123,13 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
         case M.MatMul(left=M.Number() as a, right=b):  # (2 v)' = 2 v': the number in front
             return M.MatMul(a, t(b))
         case M.MatMul(left=a, right=b):
-            return M.MatMul(t(b), t(a))
+            chain = _chain_of(e, vectors)
+            if _row_like(chain[0], vectors):  # (v' w A)': v' w may be a scalar, grouped by
+                return M.MatMul(t(b), t(a))  # the left nesting; reversed it needs brackets
+            # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers in front
+            numbers = [f for f in chain if type(f) is M.Number]
+            turned = [t(f) for f in reversed(chain) if type(f) is not M.Number]
+            return product((*numbers, *turned), len(numbers), vectors)
         case M.Neg(operand=x):
             return M.Neg(t(x))
         case M.Call(fn=DIAG.name, args=(x,)) if is_column(x, vectors):

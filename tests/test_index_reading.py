@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.fd import assert_close, rng_for
+from tests.fd import assert_close, jacobian_fd, rng_for
 
 N = 3
 WHERE = "A: matrix(n,n); B: matrix(n,n); x: vector(n); u: vector(n)"
@@ -127,3 +127,27 @@ def test_determinant_of_an_identity_is_one_whatever_its_size():
     # d(x'x det(I) + logdet(I))/dx = 2 x': no size of I is needed once det(I) = 1
     x = np.array([1.0, -2.0, 0.5])
     assert_close(ed.diff("x' x det(I) + logdet(I)", "x")(x=x), 2 * x)
+
+
+@pytest.mark.parametrize(
+    "text, wrt, numpy_f",
+    [
+        # d/dz sum(exp(2 z (x' y))) = 2 (x' y) exp(2 (x' y) z'): a number before a row-led chain
+        ("sum(exp(2 z (x' y)))", "z", lambda x, y, z: np.sum(np.exp(2 * z * (x @ y)))),
+        # d/dy norm2(x (y' exp(y))) and d/dy norm2(exp(y) (y' x))
+        ("norm2(x (y' exp(y)))", "y", lambda x, y, z: np.linalg.norm(x * (y @ np.exp(y)))),
+        ("norm2(exp(y) (y' x))", "y", lambda x, y, z: np.linalg.norm(np.exp(y) * (y @ x))),
+    ],
+)
+def test_a_number_before_a_row_keeps_the_scalar_grouped(text, wrt, numpy_f):
+    # found by an independent review: (2 x' y z)' was printed 2 z' y' x, which does not parse
+    # (the number hid the row that starts the chain); its scalar x' y stays grouped now
+    rng = rng_for("number-row")
+    values = {v: 0.4 * rng.normal(size=3) for v in "xyz"}
+    g = ed.diff(text, wrt)
+    expected = jacobian_fd(lambda **v: numpy_f(**{**values, **v}), {wrt: values[wrt]}, wrt)
+    used = {k: values[k] for k in g.variables}
+    assert_close(g(**used), expected)
+    back = ed.parse(str(g), shape=g.shape)
+    assert_close(back(**{k: values[k] for k in back.variables}), expected)
+    assert ed.check(text, wrt, claim=str(g)).verdict != "wrong"

@@ -124,7 +124,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return M.MatMul(a, t(b))
         case M.MatMul(left=a, right=b):
             chain = _chain_of(e, vectors)
-            if _row_like(chain[0], vectors):  # (v' w A)': v' w may be a scalar, grouped by
+            first = next((f for f in chain if type(f) is not M.Number), chain[0])
+            if _row_like(first, vectors):  # (2 v' w A)': v' w may be a scalar, grouped by
                 return M.MatMul(t(b), t(a))  # the left nesting; reversed it needs brackets
             # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers in front
             numbers = [f for f in chain if type(f) is M.Number]

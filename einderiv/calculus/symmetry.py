@@ -123,22 +123,11 @@ def symmetric_base(f: T.MatPow) -> bool:
     return key(comparable(T.rename(f.base, {p: q, q: p}))) == key(comparable(f.base))
 
 
-def compound_power(t: T.Term, seen: set | None = None) -> bool:
+def compound_power(t: T.Term) -> bool:
     """Whether ``t`` has a power, determinant or log-determinant of a compound base (only
     powers of those can be symmetric without a declaration, and a derivative has such a power
-    only when its function has one of the three); ``seen``: the sub-terms already looked at."""
-    if type(t) in _BASED and type(t.base) is not T.Var:
-        return True
-    seen = set() if seen is None else seen
-    for c in T.children(t):
-        if id(c) not in seen:
-            seen.add(id(c))
-            if compound_power(c, seen):
-                return True
-    return False
-
-
-_BASED = (T.MatPow, T.Det, T.LogDet)
+    only when its function has one of the three)."""
+    return bool(T.compound_bases(t))
 
 
 def _swapped(f: T.Term) -> T.Term:

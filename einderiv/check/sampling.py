@@ -250,22 +250,17 @@ def _ill_conditioned(value) -> bool:
 def _inverted(t: T.Term) -> list:
     """(base, bound) of every compound base ``t`` inverts, raises to a symbolic power or takes
     the log-determinant of, whose value depends on nothing but its bound indices."""
-    found, seen = [], set()
+    return [
+        (u.base, tuple(u.bound))
+        for u in T.compound_bases(t)
+        if (type(u) is T.LogDet or (type(u) is T.MatPow and _inverts(u)))
+        and T.free(u.base) == set(u.bound)
+    ]
 
-    def walk(u: T.Term) -> None:
-        if id(u) in seen:
-            return
-        seen.add(id(u))
-        kind = type(u)
-        inverts = kind is T.MatPow and not (u.exponent.is_literal and u.exponent.const >= 0)
-        compound = type(u.base) is not T.Var if kind in (T.MatPow, T.LogDet) else False
-        if (inverts or kind is T.LogDet) and compound and T.free(u.base) == set(u.bound):
-            found.append((u.base, tuple(u.bound)))
-        for c in T.children(u):
-            walk(c)
 
-    walk(t)
-    return found
+def _inverts(u: T.MatPow) -> bool:
+    """A negative or symbolic power (``X^-1``, ``X^k``): defined only for an invertible base."""
+    return not (u.exponent.is_literal and u.exponent.const >= 0)
 
 
 def _degenerate(value) -> list:

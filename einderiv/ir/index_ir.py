@@ -75,6 +75,7 @@ __all__ = [  # the node classes (re-exported from index_nodes) and the helpers b
     "affine_scale",
     "bound_pair",
     "children",
+    "compound_bases",
     "free",
     "fresh",
     "fresh_int",
@@ -194,6 +195,25 @@ def with_children(t: Term, kids: list[Term]) -> Term:
         case SumOver():
             return t.replace(body=kids[0])
     return t
+
+
+def compound_bases(t: Term) -> list[Term]:
+    """Every ``MatPow``, ``Det`` and ``LogDet`` node of ``t`` whose base is not a variable
+    (``(X' X)^-1``, ``det(A B)``), each shared node once, in the order first met."""
+    found: list[Term] = []
+    seen: set[int] = set()
+
+    def walk(u: Term) -> None:
+        if id(u) in seen:
+            return
+        seen.add(id(u))
+        if type(u) in (MatPow, Det, LogDet) and type(u.base) is not Var:
+            found.append(u)
+        for c in children(u):
+            walk(c)
+
+    walk(t)
+    return found
 
 
 def mentions(t: Term, var: str) -> bool:

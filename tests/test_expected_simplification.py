@@ -331,6 +331,18 @@ def test_a_number_inside_a_factor_joins_the_coefficient():
     assert np.allclose(ed.parse(str(g))(x=x, a=a), expected, atol=1e-6)
 
 
+def test_a_number_that_leads_a_chain_joins_the_coefficient():
+    # d/dx exp(-x' A x / 2) = -1/2 exp(-x' A x / 2) x' (A + A'): the number leads the term
+    # (was exp(-0.5 x' A x) (-0.5) x' (A + A'), the number stranded inside the product)
+    g = ed.diff("exp(-x' A x / 2)", "x")
+    text = str(g)
+    assert text.startswith("-0.5 exp(") and "(-0.5)" not in text
+    x, A = rng.normal(size=3), rng.normal(size=(3, 3))
+    expected = jacobian_fd(lambda **v: np.exp(-v["x"] @ A @ v["x"] / 2), {"x": x}, "x")
+    assert np.allclose(g(x=x, A=A), expected.reshape(1, 3), atol=1e-6)
+    assert np.allclose(ed.parse(text)(x=x, A=A), expected.reshape(1, 3), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "text, wrt, numpy_f, written",
     [

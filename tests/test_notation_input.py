@@ -111,6 +111,29 @@ SPELLINGS = [
     ("‖x‖₂", "norm2(x)", lambda v: np.linalg.norm(v["x"])),
     # elementwise products, sigmoid, exp, sqrt
     ("A ⊙ B", "A .* B", lambda v: v["A"] * v["B"]),
+    # braces written as delimiters group (they were an "unmatched" error)
+    (
+        r"2 \{ \mathbf{x}^\top \mathbf{A} \mathbf{x} \}",
+        "2 (x' A x)",
+        lambda v: 2 * v["x"] @ v["A"] @ v["x"],
+    ),
+    (
+        r"\left\{ \mathbf{w} + \mathbf{x} \right\}^\top \mathbf{x}",
+        "(w + x)' x",
+        lambda v: (v["w"] + v["x"]) @ v["x"],
+    ),
+    (r"\Big\{ \mathbf{x} \Big\}^\top \mathbf{x}", "x' x", lambda v: v["x"] @ v["x"]),
+    # a · b of two column vectors is their inner product a' b (SPEC 6.2); a product otherwise
+    ("w · x", "w' x", lambda v: v["w"] @ v["x"]),
+    ("w ⋅ x", "w' x", lambda v: v["w"] @ v["x"]),
+    (r"\mathbf{w} \cdot \mathbf{x}", "w' x", lambda v: v["w"] @ v["x"]),
+    ("(A x) · w", "(A x)' w", lambda v: (v["A"] @ v["x"]) @ v["w"]),
+    (r"\exp(\mathbf{w} \cdot \mathbf{x})", "exp(w' x)", lambda v: np.exp(v["w"] @ v["x"])),
+    ("A · x", "A x", lambda v: v["A"] @ v["x"]),
+    ("w' · x", "w' x", lambda v: v["w"] @ v["x"]),
+    ("x · w'", "x w'", lambda v: np.outer(v["x"], v["w"])),
+    ("(w · x) x", "w' x x", lambda v: (v["w"] @ v["x"]) * v["x"]),
+    ("A · B", "A B", lambda v: v["A"] @ v["B"]),
     ("A ∘ B", "A .* B", lambda v: v["A"] * v["B"]),
     (r"A \odot B", "A .* B", lambda v: v["A"] * v["B"]),
     (
@@ -180,6 +203,20 @@ def test_spelling_reads_as_the_plain_form(written, plain, oracle):
     f, g = _values(written, plain, arrays)
     np.testing.assert_allclose(f, oracle(arrays), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(f, g, rtol=1e-12, atol=1e-14)
+
+
+def test_an_inner_product_written_with_a_dot_differentiates_as_one():
+    # d exp(w · x) / dw = exp(w' x) x'; two columns of different sizes are refused
+    arrays = _arrays()
+    w, x = arrays["w"], arrays["x"]
+    g = ed.diff(r"\exp(\mathbf{w} \cdot \mathbf{x})", "w")
+    expected = _fd_gradient(lambda w: np.exp(w @ x), w)
+    np.testing.assert_allclose(np.ravel(g(w=w, x=x)), expected, rtol=1e-6)
+    np.testing.assert_allclose(np.ravel(ed.parse(str(g))(w=w, x=x)), expected, rtol=1e-6)
+    with pytest.raises(ed.ShapeError, match="inner product needs equal sizes"):
+        ed.parse("x · y", where="x: vector(3); y: vector(4)")
+    with pytest.raises(ed.ShapeError, match="for their inner product write `x' y`"):
+        ed.parse("x y")
 
 
 def test_a_function_without_parentheses_takes_the_next_symbol_with_its_scripts():

@@ -178,7 +178,7 @@ class _Lexer(Commands, Entries):
         elif c == "‖":
             self.norm(start)
         elif c in "⊙∘·⋅":
-            self.symbol(".*" if c in "⊙∘" else "*", start, self.pos)
+            self.symbol(".*" if c in "⊙∘" else "·", start, self.pos)
         else:
             self.fail(f"unexpected character {c!r}", start)
 

@@ -47,7 +47,7 @@ _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
 _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
           "biggl", "biggr", "Biggl", "Biggr"}  # fmt: skip
-_OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "odot": ".*", "circ": ".*", "oslash": "./"}
+_OPERATORS = {"cdot": "·", "times": "*", "ast": "*", "odot": ".*", "circ": ".*", "oslash": "./"}
 _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
@@ -99,7 +99,7 @@ class Commands:
         elif name in ("vert", "lvert", "rvert"):
             self.bar(start, {"lvert": "open", "rvert": "close"}.get(name, ""))
         elif name in ("{", "}"):
-            (self.open_group if name == "{" else self.close_group)("({"[name == "{"], start)
+            (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
             self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
         else:
@@ -131,9 +131,7 @@ class Commands:
             if name in ("vert", "lvert", "rvert"):
                 return self.bar(start, side)
             if name in ("{", "}"):
-                return (self.open_group if name == "{" else self.close_group)(
-                    "({"[name == "{"], start
-                )
+                return (self.open_group if name == "{" else self.close_group)(name, start)
             self.fail(f"'\\{name}' is not a delimiter after \\{size}", start)
         c = self.peek(False)
         self.pos += 1

@@ -114,6 +114,7 @@ class _Build(DeclarationRules):
     add = _binary(ir.Add)
     sub = _binary(ir.Sub)
     matmul = _binary(ir.MatMul)
+    dot = _binary(ir.Dot)  # a · b: a' b for two columns (shape inference decides)
     hadamard = _binary(ir.Hadamard)
     elemdiv = _binary(ir.ElemDiv)
     div = _binary(ir.Div)

@@ -40,6 +40,7 @@ class ShapeWalk:
         self.seen: list = []  # (node, shape in cells) in the order the walk met them
         self.sums = False  # a finite sum rebinds a name: shapes are then recomputed by name
         self.counters: dict[str, M.FiniteSum] = {}  # the counters of finite sums, by name
+        self.dots: dict[int, bool] = {}  # by id of each ``a · b``: an inner product or not
 
     def shape(self, e: M.MExpr):
         made = self._shape(e)
@@ -77,22 +78,8 @@ class ShapeWalk:
                 return self._elementwise(e, self.shape(l), self.shape(r))
             case M.Neg(operand=x):
                 return self.shape(x)
-            case M.MatMul(left=l, right=r):
-                ls, rs = self.shape(l), self.shape(r)
-                if is_scalar(ls):
-                    return rs
-                if is_scalar(rs):
-                    return ls
-
-                def what():
-                    return (
-                        f"`{M.show(l)}` is {describe_shape(ls)} and `{M.show(r)}` is "
-                        f"{describe_shape(rs)}; their inner sizes must match"
-                        + self._vector_hint(l, r)
-                    )
-
-                inf.unify(ls[1], rs[0], e, what)
-                return (ls[0], rs[1])
+            case M.MatMul(left=l, right=r) | M.Dot(left=l, right=r):
+                return self._product(e, l, r, self.shape(l), self.shape(r))
             case M.Div(left=l, right=r):
                 rs = self.shape(r)
                 if not is_scalar(rs):
@@ -153,6 +140,32 @@ class ShapeWalk:
                     inf.unify(first, self._index(other, None, e), e, what)
                 return (None, None)
         raise ShapeError(f"cannot type `{M.show(e)}`")
+
+    def _product(self, e, left: M.MExpr, right: M.MExpr, ls, rs):
+        """``left right``: scaling, or rows of ``left`` by columns of ``right`` over their
+        common inner size. ``left · right`` (a ``Dot``) of two column vectors is their inner
+        product ``left' right`` (SPEC 6.2), and ``dots`` records which reading was taken."""
+        if type(e) is M.Dot:
+            inner = ls[0] is not None and rs[0] is not None and ls[1] is None and rs[1] is None
+            self.dots[id(e)] = inner
+            if inner:
+                self.inf.unify(ls[0], rs[0], e, lambda: _inner_sizes(left, right))
+                return (None, None)
+        if is_scalar(ls):
+            return rs
+        if is_scalar(rs):
+            return ls
+
+        def what():
+            return (
+                f"`{M.show(left)}` is {describe_shape(ls)} and `{M.show(right)}` is "
+                f"{describe_shape(rs)}; their inner sizes must match"
+                + self._vector_hint(left, right)
+                + _columns_hint(left, right, ls, rs)
+            )
+
+        self.inf.unify(ls[1], rs[0], e, what)
+        return (ls[0], rs[1])
 
     def _vector_hint(self, *operands) -> str:
         """Suggest ``a: scalar`` for undeclared lower-case names taken as vectors."""
@@ -345,3 +358,20 @@ def check_counters(walker: ShapeWalk) -> None:
     for name, e in walker.counters.items():
         if name in walker.inf.vars:
             raise _shadowing(e, name)
+
+
+def _columns_hint(left: M.MExpr, right: M.MExpr, ls: tuple, rs: tuple) -> str:
+    """Two column vectors side by side (``x y``, ``x \\cdot y``): name the two products a
+    reader may have meant, never pick one."""
+    if ls[0] is None or rs[0] is None or ls[1] is not None or rs[1] is not None:
+        return ""
+    inner = M.show(M.MatMul(M.Transpose(left), right))
+    outer = M.show(M.MatMul(left, M.Transpose(right)))
+    return f"; for their inner product write `{inner}`, for the outer product `{outer}`"
+
+
+def _inner_sizes(left: M.MExpr, right: M.MExpr) -> str:
+    return (
+        f"`{M.show(left)}` and `{M.show(right)}` are column vectors; their inner product needs "
+        "equal sizes"
+    )

@@ -100,8 +100,8 @@ def infer(
         for name, (kind, cells) in inference.vars.items()
     }
     index_dims = {name: dim(c) for name, c in inference.index_dims.items()}
-    if walker.placeholders or walker.sums:  # rebuilt or rebinding tree: a second pass
-        resolved = _fill(tree, walker.placeholders, dim)
+    if walker.placeholders or walker.sums or walker.dots:  # rebuilt or rebinding: 2nd pass
+        resolved = _fill(tree, walker.placeholders, dim, walker.dots)
         shapes: dict = {}
         _record_shapes(resolved, variables, index_dims, shapes)
         return Typed(resolved, variables, index_dims, shapes)
@@ -150,8 +150,9 @@ def _kind(pair: tuple, sized: bool = False) -> str:
     return f"a matrix of {rows} by {cols}" if sized else "a matrix"
 
 
-def _fill(e: M.MExpr, placeholders: dict, dim) -> M.MExpr:
-    """Rebuild ``e`` with the inferred sizes of ``I`` and ``ones``."""
+def _fill(e: M.MExpr, placeholders: dict, dim, dots: dict) -> M.MExpr:
+    """Rebuild ``e`` with the inferred sizes of ``I`` and ``ones``, and each ``a · b`` as the
+    reading the walk took (``dots``): ``a' b`` for two columns, else the product ``a b``."""
     if isinstance(e, (M.Identity, M.Ones)):
         if id(e) in placeholders:
             return e.replace(dim=dim(placeholders[id(e)]))
@@ -160,9 +161,14 @@ def _fill(e: M.MExpr, placeholders: dict, dim) -> M.MExpr:
     for name in e._init:
         value = getattr(e, name)
         if isinstance(value, M.MExpr):
-            changes[name] = _fill(value, placeholders, dim)
+            changes[name] = _fill(value, placeholders, dim, dots)
         elif isinstance(value, tuple) and value and isinstance(value[0], M.MExpr):
-            changes[name] = tuple(_fill(v, placeholders, dim) for v in value)
+            changes[name] = tuple(_fill(v, placeholders, dim, dots) for v in value)
+    if type(e) is M.Dot:
+        left, right = changes["left"], changes["right"]
+        if dots[id(e)]:  # x · y -> x' y
+            left = M.Transpose(left, span=left.span)
+        return M.MatMul(left, right, span=e.span)
     return e.replace(**changes) if changes else e
 
 

@@ -103,6 +103,17 @@ class MatMul(MExpr):
 
 
 @node
+class Dot(MExpr):
+    """``a · b`` (LaTeX ``\\cdot``): the inner product ``a' b`` of two column vectors, the
+    product ``a b`` otherwise (SPEC 6.2). Only the parser makes it; shape inference, which
+    knows the operands' shapes, replaces it by one of the two."""
+
+    left: MExpr
+    right: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
 class Hadamard(MExpr):
     """``A .* B``."""
 
@@ -304,6 +315,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"-{_wrap(operand, _UNARY)}", _UNARY
         case MatMul(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} {_wrap(right, _UNARY + 1)}", _PRODUCT
+        case Dot(left=left, right=right):
+            return f"{_wrap(left, _PRODUCT)} · {_wrap(right, _UNARY)}", _PRODUCT
         case Hadamard(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} .* {_wrap(right, _UNARY)}", _PRODUCT
         case ElemDiv(left=left, right=right):

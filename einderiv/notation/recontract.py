@@ -88,6 +88,18 @@ def _wide_sum(x: T.Term) -> int | None:
     return None
 
 
+def _leading_number(e: M.MExpr) -> tuple[Fraction, M.MExpr]:
+    """The nonzero numbers at the head of a product chain, and the chain without them:
+    ``(2 x') A -> (2, x' A)``. Numbers commute with everything, so the value is kept."""
+    if type(e) is not M.MatMul:
+        return _ONE, e
+    if type(e.left) is M.Number and e.left.value:
+        number, rest = _leading_number(e.right)
+        return e.left.value * number, rest
+    number, left = _leading_number(e.left)
+    return (number, e) if left is e.left else (number, M.MatMul(left, e.right))
+
+
 def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExpr | None:
     """``term`` as a matrix expression with rows on ``row`` and columns on ``col``; an ``I``
     whose size the text does not fix otherwise is written with it (``notation.sizing``;
@@ -172,11 +184,12 @@ class _Recontractor:
                 views.append(self.view(f))
         scalars, main = solve(views, summed, row, col, self)
         scalars, main = list(scalars), list(main)
-        # x (2 (x - a)') 0.5: the 2 joins the coefficient (not a 0: 0 W keeps W's shape)
+        # x (2 (x - a)') 0.5: the 2 joins the coefficient (not a 0: 0 W keeps W's shape);
+        # so does the number that leads a chain: exp(u) ((-0.5 x') A) -> -0.5 exp(u) x' A
         for part in (scalars, main):
             for k, e in enumerate(part):
-                while type(e) is M.MatMul and type(e.left) is M.Number and e.left.value:
-                    coeff, e = coeff * e.left.value, e.right
+                number, e = _leading_number(e)
+                coeff *= number
                 part[k] = e
         return Piece(coeff, tuple(scalars), tuple(main))
 

@@ -123,6 +123,15 @@ SPELLINGS = [
         lambda v: (v["w"] + v["x"]) @ v["x"],
     ),
     (r"\Big\{ \mathbf{x} \Big\}^\top \mathbf{x}", "x' x", lambda v: v["x"] @ v["x"]),
+    # the inner product <a, b> = sum(a .* b): a' b of vectors, tr(A' B) of matrices
+    (r"\langle \mathbf{w}, \mathbf{x} \rangle", "w' x", lambda v: v["w"] @ v["x"]),
+    ("\\lambda ⟨w, A x⟩", "lambda w' A x", lambda v: 0.7 * v["w"] @ v["A"] @ v["x"]),
+    (r"\left\langle A, B \right\rangle_F", "tr(A' B)", lambda v: np.trace(v["A"].T @ v["B"])),
+    (
+        r"\langle \operatorname{kron}(A, B), \operatorname{kron}(B, A) \rangle",
+        "tr(kron(A, B)' kron(B, A))",
+        lambda v: np.sum(np.kron(v["A"], v["B"]) * np.kron(v["B"], v["A"])),
+    ),
     # a · b of two column vectors is their inner product a' b (SPEC 6.2); a product otherwise
     ("w · x", "w' x", lambda v: v["w"] @ v["x"]),
     ("w ⋅ x", "w' x", lambda v: v["w"] @ v["x"]),
@@ -399,6 +408,11 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         ("X**-1", "write ^ for a matrix power", 2),
         (r"x^\top A & x", "not part of a formula", 10),
         (r"\top x", "belongs in a superscript", 1),
+        (r"\langle x, y", "unmatched '\\langle'", 1),
+        (r"\langle x \rangle", "an inner product has two arguments", 11),
+        (r"\langle x, y, z \rangle", "an inner product has two arguments", 13),
+        (r"x \rangle", "no \\langle opens it", 3),
+        (r"\langle x, y \rangle_2", "unknown inner product '_2'", 22),
     ],
 )
 def test_bad_notation_is_a_parse_error_with_a_caret(text, message, column):
@@ -430,6 +444,7 @@ _PIECES = [
     "^", "\\mathrm{lr}", "\\lvert", "\\rvert", "I_n", "\\mathbf{1}", "[", "]", ",", "'",
     "\\operatorname{softmax}", "\\operatorname{log\\_softmax}", "\\operatorname{LSE}(",
     "\\mathrm{logsumexp}", "\\operatorname{erf}", "\\operatorname{adj}", "\\boldsymbol{\\mu}",
+    "\\langle", "\\rangle", "⟨", "⟩", "\\rangle_F", "\\{", "\\}", "\\left\\{", "·",
 ]  # fmt: skip
 
 

@@ -117,7 +117,8 @@ class _Lexer(Commands, Entries):
                 break
             self.step()
         for group in reversed(self.stack):
-            what = {"bar": "'|'", "norm": "'\\|'"}.get(group.kind, f"'{self.text[group.start]}'")
+            named = {"bar": "'|'", "norm": "'\\|'", "angle": "'\\langle'", "angle,": "'\\langle'"}
+            what = named.get(group.kind, f"'{self.text[group.start]}'")
             self.fail(f"unmatched {what}: nothing closes it", group.start)
         return close_bare_calls(self.out, self.symbols)
 
@@ -155,6 +156,8 @@ class _Lexer(Commands, Entries):
         elif self.text.startswith((".*", "./", ".^"), start):
             self.pos += 2
             self.symbol(self.text[start : start + 2], start, self.pos)
+        elif c == "," and self.angle_comma(start):
+            pass
         elif c in "+-*/@',=":
             self.pos += 1
             self.symbol(c, start, self.pos)
@@ -177,6 +180,8 @@ class _Lexer(Commands, Entries):
             self.emit(kind, sup.group(), start, self.pos)
         elif c == "‖":
             self.norm(start)
+        elif c in "⟨⟩":
+            self.angle(start, c == "⟨")
         elif c in "⊙∘·⋅":
             self.symbol(".*" if c in "⊙∘" else "·", start, self.pos)
         else:

@@ -18,7 +18,7 @@ from einderiv.errors import ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import GREEK_SCALARS
 from einderiv.ir import greek
-from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.matrix_ops import MATRIX, SUM
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
@@ -98,6 +98,8 @@ class Commands:
             self.norm(start, {"lVert": "open", "rVert": "close"}.get(name, ""))
         elif name in ("vert", "lvert", "rvert"):
             self.bar(start, {"lvert": "open", "rvert": "close"}.get(name, ""))
+        elif name in ("langle", "rangle"):
+            self.angle(start, name == "langle")
         elif name in ("{", "}"):
             (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
@@ -130,6 +132,8 @@ class Commands:
                 return self.norm(start, side)
             if name in ("vert", "lvert", "rvert"):
                 return self.bar(start, side)
+            if name in ("langle", "rangle"):
+                return self.angle(start, name == "langle")
             if name in ("{", "}"):
                 return (self.open_group if name == "{" else self.close_group)(name, start)
             self.fail(f"'\\{name}' is not a delimiter after \\{size}", start)
@@ -144,6 +148,44 @@ class Commands:
         if c in _CLOSE:
             return self.close_group(c, start)
         self.fail(f"'{c}' is not a delimiter after \\{size}", start)
+
+    def angle(self, start: int, opening: bool) -> None:
+        """``\\langle a, b \\rangle`` (``⟨a, b⟩``), the inner product: ``sum((a) .* (b))``,
+        which is ``a' b`` for two vectors and ``tr(A' B)`` for two matrices; an optional
+        ``_F`` (Frobenius) after it is read too. The comma is ``angle_comma``'s."""
+        if opening:
+            self.emit("FUNC", f"{SUM.name}(", start, self.pos)
+            self.symbol("(", start, self.pos)
+            self.stack.append(Group("angle", (), start))
+            return
+        group = self.stack[-1] if self.stack else None
+        if group is None or not group.kind.startswith("angle"):
+            self.fail("unmatched '\\rangle': no \\langle opens it", start)
+        if group.kind == "angle":
+            self.fail("an inner product has two arguments: \\langle a, b \\rangle", start)
+        self.stack.pop()
+        self.symbol(")", start, self.pos)
+        self.symbol(")", start, self.pos)
+        if self.text[self.pos : self.pos + 1] == "_":
+            self.pos += 1
+            script, at, _ = self.script(start)
+            if script.strip() != "F":
+                self.fail(f"unknown inner product '_{script}' (use _F, or nothing)", at)
+
+    def angle_comma(self, start: int) -> bool:
+        """A comma directly inside ``\\langle ... \\rangle`` separates its two arguments:
+        ``) .* (``. False for any other comma (``kron(A, B)``, ``X_{i,j}``)."""
+        group = self.stack[-1] if self.stack else None
+        if group is None or not group.kind.startswith("angle"):
+            return False
+        if group.kind != "angle":
+            self.fail("an inner product has two arguments: \\langle a, b \\rangle", start)
+        self.pos += 1
+        self.stack[-1] = Group("angle,", (), group.start)
+        self.symbol(")", start, self.pos)
+        self.symbol(".*", start, self.pos)
+        self.symbol("(", start, self.pos)
+        return True
 
     def function(self, fn: str, start: int) -> None:
         """``\\log(x)``, ``\\log x``, ``\\log|X|``, ``\\log\\det X``."""

@@ -60,7 +60,8 @@ def front(
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer")
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
-    uses = name_uses(tree)  # one walk for the names: letters and shapes both need them
+    scalars = frozenset(d.name for d in decls if d.kind == "scalar") if decls else _NOTHING
+    uses = name_uses(tree, scalars)  # one walk for the names: letters and shapes need them
     split, notes = split_letters(tree, declared, uses.names)
     if split is not tree:  # names were split: the new tree's uses are its own
         tree, uses = split, None

@@ -371,6 +371,29 @@ def test_an_elementwise_exponent_is_a_scalar():
     np.testing.assert_allclose(ed.parse("x .^ p")(x=x, p=1.5), x**1.5)
 
 
+@pytest.mark.parametrize(
+    "text, wrt, where, numpy_f",
+    [
+        # d 2^(a' x) / dx = log(2) 2^(a' x) a': x stays a vector (was "x is an integer")
+        ("2^(a' x)", "x", None, lambda x, a, t: 2.0 ** (a @ x)),
+        (r"2^{\mathbf{x}^\top \mathbf{x}}", "x", None, lambda x, a, t: 2.0 ** (x @ x)),
+        # d 2^t / dt = log(2) 2^t: the exponent of a scalar base is a real scalar (SPEC 6.3)
+        ("2^t", "t", None, lambda x, a, t: 2.0**t),
+        ("s^(t a' x)", "t", "s: scalar", lambda x, a, t: 1.5 ** (t * (a @ x))),
+    ],
+)
+def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):
+    x, a = RNG.standard_normal(3) / 2, RNG.standard_normal(3) / 2
+    values = {"x": x, "a": a, "t": 0.7}
+    g = ed.diff(text, wrt, where=where)
+    args = {name: values.get(name, 1.5) for name in g.variables}
+    at = {"x": x, "a": a, "t": np.array(0.7)}[wrt]
+    expected = _fd_gradient(lambda v: numpy_f(**{**values, wrt: v}), at)
+    np.testing.assert_allclose(np.ravel(g(**args)), np.ravel(expected), rtol=1e-6)
+    back = ed.parse(str(g), where=where)
+    np.testing.assert_allclose(np.ravel(back(**args)), np.ravel(expected), rtol=1e-6)
+
+
 def test_letters_written_together_are_a_product_with_a_warning():
     # x'Ax is x' A x
     with pytest.warns(ed.errors.ReadAsProduct, match="'Ax' as the product A x"):

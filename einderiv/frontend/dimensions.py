@@ -117,7 +117,8 @@ class Inference:
         self.named: dict[str, DimCell] = {}
         self.vars: dict[str, tuple[str, list[DimCell]]] = {}
         self.index_dims: dict[str, DimCell] = {}
-        uses = name_uses(tree) if uses is None else uses
+        if uses is None:
+            uses = name_uses(tree, frozenset(d.name for d in decls if d.kind == "scalar"))
         self.exponent_only = uses.exponent_only
         self.scalar_by_use = uses.scalar_by_use
         self.undeclared: set[str] = set()
@@ -237,11 +238,13 @@ class NameUses(NamedTuple):
     scalar_by_use: set[str]  # names whose use forces a scalar
 
 
-def name_uses(tree: M.MExpr) -> NameUses:
+def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
     """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
     matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
-    ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^``, reached
-    through shape-keeping operations only (so the ``x`` of ``y / norm2(x)`` is not forced)."""
+    ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^`` or of a
+    power of a base written as a scalar (``2^t``, ``alpha^t``; ``scalars``: the names declared
+    scalar), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
+    and of ``2^(x' a)`` is not forced)."""
     in_exponent: set[str] = set()
     elsewhere: set[str] = set()
     forced: set[str] = set()
@@ -252,15 +255,31 @@ def name_uses(tree: M.MExpr) -> NameUses:
         if isinstance(e, M.Name):
             (in_exponent if exponent else elsewhere).add(e.name)
             continue
-        powers = isinstance(e, M.Power)
+        # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3)
+        real = isinstance(e, M.Power) and _scalar_base(e.base, scalars)
+        powers = isinstance(e, M.Power) and not real
         forcing = (
-            "right" if isinstance(e, M.Div) else "exponent" if isinstance(e, M.ElemPow) else ""
+            "right"
+            if isinstance(e, M.Div)
+            else "exponent"
+            if isinstance(e, M.ElemPow) or real
+            else ""
         )
         for name, child in child_fields(e):
             if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 forced.update(forced_scalars(child))
             todo.append((child, exponent or (powers and name == "exponent")))
     return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
+
+
+def _scalar_base(e: M.MExpr, scalars: frozenset[str]) -> bool:
+    """A base written as a scalar: a number, a declared scalar or a Greek letter, negated or
+    not (``2``, ``-alpha``)."""
+    while isinstance(e, M.Neg):
+        e = e.operand
+    if isinstance(e, M.Name):
+        return e.name in scalars or e.name in GREEK_SCALARS
+    return isinstance(e, M.Number)
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

@@ -275,14 +275,13 @@ class _Lowerer(CompoundLowering):
         a row) is one row: the bound index ``%s`` runs along it."""
         rows, cols = shape
         if rows is not None and cols is not None:  # a matrix, row by row
-            row, along = out[0], cols
-            base_out = (row, T.row_bound(along))
+            # its row may be the bound of a row function around this one, which the bound
+            # avoids: logsumexp(logsumexp(B)) is B[%s,%s1], not B[%s,%s] (T.row_bound)
+            bound = T.row_bound(cols, (out[0],))
+            base_out = (out[0], bound)
         else:
-            along = rows if rows is not None else cols
-            base_out = (
-                (T.row_bound(along), None) if rows is not None else (None, T.row_bound(along))
-            )
-        bound = T.row_bound(along)
+            bound = T.row_bound(rows if rows is not None else cols)
+            base_out = (bound, None) if rows is not None else (None, bound)
         if ROW[fn].reduces:
             return T.RowFunc(fn, self.lo(x, base_out), bound)
         entry = out[1] if rows is not None and cols is not None else next(i for i in out if i)

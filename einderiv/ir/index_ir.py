@@ -304,12 +304,19 @@ def _renamed(t: Term, live: dict[Index, Index], memo: dict) -> Term:
             inner = {k: v for k, v in live.items() if k not in bound}
             return t.replace(base=rename(base, inner))
         case RowFunc(base=base, bound=bound, indices=indices):
+            # the bound is renamed with the row, to the first name the renamed row leaves
+            # (never captured; and the name depends only on the row, so equal functions
+            # stay equal nodes): softmax(B[%s,%s1]) with %s -> c is softmax(B[c,%s])
             row = free(base)
             inner = {k: v for k, v in live.items() if k != bound and k in row}
-            if bound in inner.values():  # a row index renamed to %s: never made by the stages
-                raise ValueError(f"renaming an index to the bound {bound} of a row function")
+            others = {inner.get(i, i) for i in row if i != bound}
+            new = row_bound(bound.dim, others)
+            if new != bound:
+                inner[bound] = new
             return t.replace(
-                base=rename(base, inner), indices=tuple(live.get(i, i) for i in indices)
+                base=rename(base, inner),
+                bound=new,
+                indices=tuple(live.get(i, i) for i in indices),
             )
         case SumOver(body=body):
             return t.replace(body=_rename(body, live, memo))

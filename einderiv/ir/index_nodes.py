@@ -11,9 +11,10 @@ Invariants:
   elementwise (Hadamard / diagonal) product. Every term of an ``Add`` has the same free indices.
 - ``MatPow``, ``Det`` and ``LogDet`` bind two indices ``bound`` of their ``base``; binders may
   shadow outer names, and every operation that moves a term under a binder is capture-avoiding.
-- ``RowFunc`` binds one index of its ``base`` (the entries of a row), always named ``%s``
+- ``RowFunc`` binds one index of its ``base`` (the entries of a row), named ``%s``
   (``row_bound``), so equal row functions are equal nodes; its base may have one more free
-  index (the row of a matrix), never named ``%s``.
+  index (the row of a matrix), never named as its bound: inside a row function over the same
+  size the bound is ``%s1`` (``%s2`` ...), and an inner one may shadow an outer binder.
 - Fresh names start with ``_`` and canonical names with ``%``: neither can clash with a user's.
 """
 
@@ -231,9 +232,15 @@ class RowFunc(Term):
     indices: tuple[Index, ...] = ()
 
 
-def row_bound(dim: Dim) -> Index:
-    """The bound index of every ``RowFunc`` over ``dim``."""
-    return Index("%s", dim)
+def row_bound(dim: Dim, taken=()) -> Index:
+    """The bound index of a ``RowFunc`` over ``dim``: ``%s``, or when the row of its base is
+    an index of that name (the bound of a row function around it over the same size:
+    ``logsumexp(logsumexp(B))``), the first of ``%s1``, ``%s2``, ... not in ``taken``."""
+    made, k = Index("%s", dim), 0
+    while made in taken:
+        k += 1
+        made = Index(f"%s{k}", dim)
+    return made
 
 
 @node

@@ -12,7 +12,8 @@ from __future__ import annotations
 from einderiv.ir import index_ir as T
 
 
-def _occurrences(f: T.Term) -> list[T.Index]:
+def occurrences(f: T.Term) -> list[T.Index]:
+    """The indices of a factor as its printed form writes them, in order (``X[a,a]``: a twice)."""
     match f:
         case T.Var(indices=indices) | T.Zero(indices=indices) | T.MatPow(indices=indices):
             return list(indices)
@@ -22,6 +23,8 @@ def _occurrences(f: T.Term) -> list[T.Index]:
             return [c, i, j]
         case T.Ones(index=index):
             return [index]
+        case T.RowFunc(base=base, bound=bound, indices=indices):  # softmax(X)[a,i]: as printed
+            return [*sorted(T.free(base) - {bound}, key=lambda i: i.name), *indices]
     return sorted(T.free(f), key=lambda i: i.name)
 
 
@@ -56,7 +59,7 @@ def einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
     summed = set(t.summed)
     counts: dict[T.Index, int] = {}
     for f in factors:
-        for i in _occurrences(f):
+        for i in occurrences(f):
             counts[i] = counts.get(i, 0) + 1
     ties: list[tuple[T.Index, ...]] = []
     for i, n in counts.items():
@@ -64,12 +67,12 @@ def einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
             continue
         copies: list[T.Index] = []
         for k, f in enumerate(factors):
-            slots = _occurrences(f).count(i)
+            slots = occurrences(f).count(i)
             if not slots:
                 continue
             if isinstance(f, (T.Var, T.Zero, T.MatPow, T.Delta, T.Pair)):  # a name per slot
                 slots = []
-                for j in _occurrences(f):
+                for j in occurrences(f):
                     if j == i:
                         copies.append(T.fresh(i.dim))
                         slots.append(copies[-1])
@@ -79,6 +82,11 @@ def einsteinise(t: T.Prod) -> tuple[list[T.Term], list[tuple[T.Index, ...]]]:
                     factors[k] = type(f)(*slots)
                 else:
                     factors[k] = f.replace(indices=tuple(slots))
+            elif isinstance(f, T.RowFunc) and slots > 1:  # softmax(X)[a,a]: the row, the entry
+                copies += (T.fresh(i.dim), T.fresh(i.dim))
+                base = T.rename(f.base, {i: copies[-2]})
+                entry = tuple(copies[-1] if j == i else j for j in f.indices)
+                factors[k] = f.replace(base=base, indices=entry)
             else:
                 copies.append(T.fresh(i.dim))
                 factors[k] = T.rename(f, {i: copies[-1]})

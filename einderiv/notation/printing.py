@@ -21,7 +21,7 @@ from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
-from einderiv.notation.einstein import einsteinise, spliced
+from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_name, matrix_latex
 from einderiv.notation.recontract import measured_size, recontract
 from einderiv.notation.scalars import affine_tree
@@ -317,8 +317,10 @@ class _Printer:
         return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
 
     def atom(self, t: T.Term) -> str:
-        if isinstance(t, (T.Var, T.MatPow)) and len(set(t.indices)) < len(t.indices):
-            return f"({self.term(t)})"  # X[a,a] with a free, outside a product: tied by delta
+        if isinstance(t, (T.Var, T.MatPow, T.RowFunc)):  # X[a,a] with a free, outside a
+            written = occurrences(t)  # product (softmax(X)[a,a] .^ 2): tied by a delta
+            if len(set(written)) < len(written):
+                return f"({self.term(t)})"
         text = self.text(t)
         simple = isinstance(
             t, (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc)

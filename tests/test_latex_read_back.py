@@ -97,12 +97,20 @@ def test_index_notation_in_latex_reads_as_entries():
             "W_1: matrix(3, 3); x: vector(3)",
             lambda W_1, x: np.exp(W_1) @ np.outer(x, x),
         ),
+        # d exp(K) x x' / dK: a matrix named K has entries \left(K\right)_{a,b}, since
+        # K_{a,b} is the commutation matrix K_{m,n} (it read back as commutation(a, b))
+        (
+            "exp(K) x x'",
+            "K",
+            "K: matrix(3, 3); x: vector(3)",
+            lambda K, x: np.exp(K) @ np.outer(x, x),
+        ),
     ],
 )
 def test_a_result_without_matrix_form_reads_back_from_its_latex(expr, wrt, where, fn):
     g = ed.diff(expr, wrt, where=where)
     assert g.written() is None and "_{" in g.latex(), g.latex()  # index notation, as LaTeX
-    values = {"X": W, "A": W.T, "W_1": 0.3 * W, "x": rng.normal(size=3)}
+    values = {"X": W, "A": W.T, "W_1": 0.3 * W, "K": 0.2 * W, "x": rng.normal(size=3)}
     args = {k: values[k] for k in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
     y = np.asarray(fn(**args))
     expected = to_layout(jacobian_fd(fn, args, wrt), y.ndim, 2, "numerator")

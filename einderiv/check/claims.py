@@ -35,9 +35,10 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
         raise EinderivError(f"the claim must be text or an Expr, not {type(claim).__name__}")
     words = set(re.findall(r"[A-Za-z_]\w*", claim))  # declare only the names the claim can use
     declarations = declarations_of(f, words if len(f.variables) > 50 else None)
-    root = None
     if expected.slots is not None:
         root = tuple(None if i is None else i.dim for i in expected.slots)
+    else:  # index notation: the sizes of its axes, which print as i, j, k, ... in order
+        root = tuple(i.dim for i in expected.axes)
     try:
         try:
             parsed = parse(claim, where=declarations, what="claim", shape=root)

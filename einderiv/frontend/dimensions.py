@@ -26,7 +26,7 @@ from typing import NamedTuple
 from einderiv.errors import ShapeError
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.node import dim_product
+from einderiv.ir.node import dim_factors, dim_product, is_compound
 from einderiv.ir.scalar_use import forced_scalars
 
 __all__ = [
@@ -206,11 +206,31 @@ class Inference:
         B p-by-q and A m-by-n); a compound never equals a named size or one of its own factors;
         a number is checked when the names are resolved."""
         for a, b in ((ra, rb), (rb, ra)):
+            if a.factors is not None and b.factors is None and is_compound(b.value):
+                self._spell(a, b, context, what)  # a required size "p*n": p and n factors
             if a.factors is not None and (_contains(a, b) or isinstance(b.value, str)):
                 self._fail(a, b, context, what)
         if ra.factors is not None and rb.factors is not None:
             for x, y in zip(ra.factors, rb.factors):
                 self.unify(x, y, context, what)
+
+    def _spell(self, a: DimCell, b: DimCell, context, what) -> None:
+        """``b``, a size given as text (``"p*n"``: a required shape), made a compound like
+        ``a``: its factors, innermost first, unified with ``a``'s leaves; ``b`` is left as it
+        was when their numbers differ (the caller then fails)."""
+        leaves, todo = [], [a]
+        while todo:
+            cell = todo.pop().root()
+            if cell.factors is None:
+                leaves.append(cell)
+            else:
+                todo += reversed(cell.factors)
+        parts = dim_factors(b.value)
+        if len(parts) != len(leaves):
+            return
+        for leaf, part in zip(leaves, parts):
+            self.unify(leaf, self.named.get(part) or self.cell(part, b.origin), context, what)
+        b.value, b.factors = None, a.root().factors
 
     def _fail(self, a, b, context: M.MExpr, what):
         what = what() if callable(what) else what

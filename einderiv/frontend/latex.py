@@ -30,15 +30,7 @@ from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.lexing import error_at
-from einderiv.ir.matrix_ops import MATRIX, NORM2, NORM_SUBSCRIPTS
-
-# functions of two sizes written as a letter with a subscript, as their LaTeX prints them:
-# K_{m,n} is commutation(m, n) (the record's template "K_{#1,#2}")
-_SIZED_CALLS = {
-    m.group(1): op.name
-    for op in MATRIX.values()
-    if (m := re.fullmatch(r"([A-Za-z])_\{#1,#2\}", op.latex))
-}
+from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SIZED_LETTERS
 
 __all__ = ["is_latex", "tokens"]
 
@@ -218,8 +210,8 @@ class _Lexer(Commands, Entries):
             script, opened, end = self.script(start)
             plain = re.sub(r"\\mathrm\{(\w+)\}", r"\1", script)  # K_{\mathrm{d1},3}
             sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", plain)
-            if name in _SIZED_CALLS and sizes:  # K_{m,n} is commutation(m, n)
-                self.sized_call(_SIZED_CALLS[name], sizes.groups(), start, end)
+            if name in SIZED_LETTERS and sizes:  # K_{m,n} is commutation(m, n)
+                self.sized_call(SIZED_LETTERS[name], sizes.groups(), start, end)
                 return
             if self.is_entry(name, script):  # W_{a,b}, \delta_{i,j}, \mathbf{1}_{a}: W[a,b]
                 self.emit("NAME", {"1": "ones"}.get(name, name), start, under)

@@ -386,3 +386,10 @@ MATRIX: dict[str, MatrixFunction] = {
 }
 BY_ATOM: dict[type, MatrixFunction] = {r.atom: r for r in MATRIX.values() if r.atom}
 NORM_SUBSCRIPTS = {sub: r.name for r in MATRIX.values() for sub in r.norm_subscripts}
+# functions of two sizes written as a letter with a subscript (template "K_{#1,#2}"): in LaTeX
+# K_{m,n} is commutation(m, n), so an entry of a matrix named K is written \left(K\right)_{a,b}
+SIZED_LETTERS = {
+    m.group(1): r.name
+    for r in MATRIX.values()
+    if (m := re.fullmatch(r"([A-Za-z])_\{#1,#2\}", r.latex))
+}

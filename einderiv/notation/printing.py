@@ -18,7 +18,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
-from einderiv.ir.matrix_ops import BY_ATOM
+from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
@@ -159,8 +159,8 @@ class _Printer:
         if not indices:
             return name
         inner = ",".join(self.name(i) for i in indices)
-        if self.latex and "_" in name and not name.startswith("\\left("):
-            name = rf"\left({name}\right)"  # an entry of W_{1}: \left(W_{1}\right)_{a,b}
+        if self.latex and ("_" in name or name in SIZED_LETTERS) and not name.startswith("\\left("):
+            name = rf"\left({name}\right)"  # an entry of W_{1}: \left(W_{1}\right)_{a,b}; of K too
         return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
 
     def text(self, t: T.Term) -> str:

@@ -99,3 +99,20 @@ def test_a_transposed_product_in_a_differential_is_one_chain():
     rhs = printed.split("=", 1)[1]
     value = ed.parse(rhs, where="X: matrix(m, n); dX: matrix(m, n)")(X=X, dX=dX)
     np.testing.assert_allclose(value, expected, atol=1e-6)
+
+
+def test_a_zero_differential_reads_back_as_the_zero_derivative():
+    # sum(softmax(X A)) = number of rows of X, so d f = 0; that text reads back (it was
+    # refused: "does not mention dA") as the zero derivative, of A's shape
+    g = ed.diff("sum(softmax(X A))", "A", where="A: matrix(3, 2)")
+    assert g.differential() == "d f = 0"
+    back = ed.read_differential(g.differential(), "A", where="A: matrix(3, 2)")
+    assert back.shape == (2, 3)  # numerator layout: A's shape transposed
+    rng = np.random.default_rng(3)
+    X, A = rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
+    f = ed.parse("sum(softmax(X A))")
+    h = 1e-6
+    E = np.zeros_like(A)
+    E[1, 0] = h
+    assert abs((f(X=X, A=A + E) - f(X=X, A=A - E)) / (2 * h)) < 1e-8  # the truth: zero
+    np.testing.assert_allclose(back(A=A), np.zeros((2, 3)))

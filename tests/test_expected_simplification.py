@@ -487,3 +487,19 @@ def test_sinh_over_cosh_is_tanh(text, numpy_f, written):
     assert np.allclose(g(**{n: used[n] for n in g.variables}), expected, atol=1e-6)
     back = ed.parse(str(g))
     assert np.allclose(back(**{n: used[n] for n in back.variables}), expected, atol=1e-6)
+
+
+def test_a_zero_inside_a_function_keeps_a_matrix_form():
+    # d/dA logsumexp(softplus(C' - C'))' A x = logsumexp(softplus(0 C')) x': the zero matrix
+    # C' - C' is written 0 C' (its index form, inside logsumexp(...), did not read back)
+    g = ed.diff("logsumexp(softplus(C' - C'))' A x", "A")
+    C, A, x = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=5)
+    lse = np.log(np.sum(np.exp(np.log1p(np.exp(C.T - C.T))), axis=1))
+    expected = to_layout(
+        jacobian_fd(lambda **v: lse @ v["A"] @ x, {"A": A}, "A"), 0, 2, "numerator"
+    )
+    for text in (str(g), g.index()):
+        back = ed.parse(text, shape=g.shape)
+        values = {"C": C, "A": A, "x": x}
+        got = back(**{k: values[k] for k in back.variables})
+        assert np.allclose(got, expected, atol=1e-6), text

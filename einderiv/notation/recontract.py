@@ -233,6 +233,10 @@ class _Recontractor:
                 return View((M.Identity(a.dim),), a, b)
             case T.Ones(index=index):
                 return View((M.Ones(index.dim),), index, None)
+            case T.Zero(indices=(a,)):  # a zero factor: softplus(0 C')
+                return View((self.zero(a, None),), a, None)
+            case T.Zero(indices=(a, b)) if a != b:
+                return View((self.zero(a, b),), a, b)
             case T.Affine():
                 return View((affine_tree(f),), None, None)
             case T.Size(dim=dim):
@@ -295,11 +299,16 @@ class _Recontractor:
         for name, info in sorted(self.variables.items()):
             if info.kind in ("matrix", "symmetric") and len(dims) == 2 and info.dims == dims:
                 return M.MatMul(zero, self.name(name))
-        for name, info in sorted(self.variables.items()):
-            if info.kind == "vector" and info.dims[0] == dims[0] and dims[-1] == dims[0]:
-                v = self.name(name)
-                made = v if row is not None else M.Transpose(v)
-                return M.MatMul(zero, M.MatMul(v, M.Transpose(v)) if len(dims) == 2 else made)
+        for name, info in sorted(self.variables.items()):  # 0 W' for W of the other shape
+            if info.kind == "matrix" and len(dims) == 2 and info.dims == dims[::-1]:
+                return M.MatMul(zero, M.Transpose(self.name(name)))
+        vectors = {info.dims[0]: self.name(n) for n, info in sorted(self.variables.items())[::-1]
+                   if info.kind == "vector"}  # fmt: skip
+        if all(d in vectors for d in dims):  # 0 v, 0 v', 0 u v'
+            if len(dims) == 2:
+                return M.MatMul(zero, M.MatMul(vectors[dims[0]], M.Transpose(vectors[dims[1]])))
+            v = vectors[dims[0]]
+            return M.MatMul(zero, v if row is not None else M.Transpose(v))
         raise NoMatrixForm
 
     def size(self, dim) -> M.MExpr:

@@ -123,6 +123,31 @@ class Sampler:
             raise EinderivError("could not draw inputs where the expression is defined")
         return True, None
 
+    def agreeing_orders(self, others: list, count: int = 2) -> list:
+        """The readings among ``others`` (this claim with its axes in another order) whose
+        values agree with the derivative's at the first ``count`` probes, which a right
+        reading must: the claim is evaluated once, and each reading's value is a transpose of
+        its value (so 23 readings of an order-4 claim cost two evaluations, not 23 verdicts).
+        All of them when the claim leaves a size open (its sizes then follow the order)."""
+        if self.free_dims:
+            return others
+        samples = []
+        for k in range(count):
+            try:
+                probe = self.draw(k)
+            except EinderivError:
+                continue
+            samples.append((probe, *self.values(probe)))
+        axes = list(self.claim.axes)
+        return [
+            other
+            for other in others
+            if all(
+                self.agree(probe, want, np.transpose(got, [axes.index(i) for i in other.axes]))
+                for probe, want, got in samples
+            )
+        ]
+
     def agree(self, probe: dict, want: np.ndarray, got: np.ndarray) -> bool:
         if close(want, got):
             return True

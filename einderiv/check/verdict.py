@@ -86,8 +86,7 @@ def _check(
     expected = expected_derivative(f, wrt, layout, order)
     where_layout = "" if "[" in wrt else f" in {layout} layout"
     if not question:
-        d = "d" if order == 1 else "d\u00b2"
-        power = "" if order == 1 else "\u00b2"
+        d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
         question = f"{d}({f})/d{wrt}{power}{where_layout}"
     text, differential, kron = claim, is_differential(claim), is_kronecker(claim)  # axes named
     if differential:
@@ -136,9 +135,10 @@ def _check(
             else None,
             question=question,
         )
-    result = _Judge(f, expected, claimed, claim_text, question).verdict()
+    judge = _Judge(f, expected, claimed, claim_text, question)
+    result = judge.verdict()
     if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
-        for other in reorderings(claimed, len(f.axes)):  # another reading right: a guess
+        for other in judge.agreeing_orders(reorderings(claimed, len(f.axes))):  # one right: guess
             if _Judge(f, expected, other, claim_text, question).verdict().verdict == "right":
                 names = ", ".join(i.name for i in claimed.axes)
                 raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))

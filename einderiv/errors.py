@@ -136,6 +136,10 @@ class ReadAsProduct(UserWarning):
     """Letters written together were read as a product (``x'Ax`` is ``x' A x``, SPEC 6.3)."""
 
 
+class ReadAsExp(ReadAsProduct):
+    """In LaTeX, ``e^{u}`` with ``e`` undeclared was read as ``exp(u)`` (Euler's number)."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

@@ -123,6 +123,38 @@ SPELLINGS = [
         lambda v: (v["w"] + v["x"]) @ v["x"],
     ),
     (r"\Big\{ \mathbf{x} \Big\}^\top \mathbf{x}", "x' x", lambda v: v["x"] @ v["x"]),
+    # accents make one symbol: \hat{y} is the name y_hat (a vector, as y would be)
+    (r"\hat{\mathbf{y}}^\top \mathbf{x}", "y_hat' x", lambda v: v["y"] @ v["x"]),
+    (
+        r"\bar{\mathbf{y}}^\top \mathbf{A} \mathbf{x}",
+        "y_bar' A x",
+        lambda v: v["y"] @ v["A"] @ v["x"],
+    ),
+    # ReLU as papers write it: \operatorname{ReLU}(u), \max(0, u), \max\{0, u\}
+    (
+        r"\operatorname{ReLU}(\mathbf{A}\mathbf{x})",
+        "relu(A x)",
+        lambda v: np.maximum(v["A"] @ v["x"], 0),
+    ),
+    (r"\max(0, \mathbf{A}\mathbf{x})", "relu(A x)", lambda v: np.maximum(v["A"] @ v["x"], 0)),
+    (
+        r"\max\{0, \mathbf{x} - \mathbf{w}\}",
+        "relu(x - w)",
+        lambda v: np.maximum(v["x"] - v["w"], 0),
+    ),
+    # e^{u}, e undeclared, is the exponential (with a ReadAsExp note)
+    (
+        r"e^{-\frac{1}{2}\mathbf{x}^\top \mathbf{x}}",
+        "exp(-0.5 x' x)",
+        lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
+    ),
+    (
+        r"\log(1 + e^{\mathbf{w}^\top \mathbf{x}})",
+        "log(1 + exp(w' x))",
+        lambda v: np.log1p(np.exp(v["w"] @ v["x"])),
+    ),
+    # a subscripted Greek letter is a scalar like the letter: \lambda_1 x'x
+    (r"\lambda_1 \mathbf{x}^\top \mathbf{x}", "lambda_1 x' x", lambda v: 0.7 * v["x"] @ v["x"]),
     # the inner product <a, b> = sum(a .* b): a' b of vectors, tr(A' B) of matrices
     (r"\langle \mathbf{w}, \mathbf{x} \rangle", "w' x", lambda v: v["w"] @ v["x"]),
     ("\\lambda ⟨w, A x⟩", "lambda w' A x", lambda v: 0.7 * v["w"] @ v["A"] @ v["x"]),
@@ -194,12 +226,12 @@ SPELLINGS = [
 
 
 def _values(written: str, plain: str, arrays: dict) -> tuple:
-    names = {"W_1": "A", "lambda": None}
+    names = {"W_1": "A", "lambda": None, "y_hat": "y", "y_bar": "y"}
     f, g = ed.parse(written), ed.parse(plain)
     assert set(f.variables) == set(g.variables), (written, f.variables, g.variables)
     args = {}
     for name in f.variables:
-        if name == "lambda":
+        if name in ("lambda", "lambda_1"):
             args[name] = 0.7
         else:
             args[name] = arrays[names.get(name, name) or name]
@@ -431,6 +463,9 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         ("X**-1", "write ^ for a matrix power", 2),
         (r"x^\top A & x", "not part of a formula", 10),
         (r"\top x", "belongs in a superscript", 1),
+        (r"\frac{\partial}{\partial x} x^\top x", "write the function only", 7),
+        (r"\max(x, 0)", "only \\max(0, u) is read", 1),
+        (r"\hat{xy}", "takes one letter", 1),
         (r"\langle x, y", "unmatched '\\langle'", 1),
         (r"\langle x \rangle", "an inner product has two arguments", 11),
         (r"\langle x, y, z \rangle", "an inner product has two arguments", 13),
@@ -530,3 +565,27 @@ def test_layer_norm_like_expression():
     J = ed.diff("(x - mean(x)) / norm(x - mean(x))", "x")(x=x)  # numerator: J[i,j] = df_i/dx_j
     fd = np.stack([_fd_gradient(lambda v, i=i: numpy_f(v)[i], x) for i in range(5)])
     np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_e_to_a_power_is_the_exponential_and_said_so():
+    # e^{u} with e undeclared is exp(u), with a note; a declared e is a variable
+    x = RNG.standard_normal(3)
+    with pytest.warns(ed.errors.ReadAsExp, match="exp"):
+        f = ed.parse(r"e^{\mathbf{x}^\top \mathbf{x}}")
+    np.testing.assert_allclose(f(x=x), np.exp(x @ x))
+    g = ed.parse(r"e^{t}", where="e: scalar; t: scalar")
+    np.testing.assert_allclose(g(e=2.0, t=3.0), 8.0)
+    with pytest.raises(ed.ShapeError, match="for the exponential write exp"):
+        ed.parse("e^x")  # plain text: e is a vector
+
+
+def test_a_subscripted_or_accented_greek_letter_is_a_scalar():
+    # sigma_1 x' x: sigma_1 is a scalar like sigma (it was a vector, a shape error)
+    x = RNG.standard_normal(3)
+    g = ed.diff(r"\sigma_1 \mathbf{x}^\top \mathbf{x}", "x")
+    np.testing.assert_allclose(
+        np.ravel(g(sigma_1=0.5, x=x)), _fd_gradient(lambda x: 0.5 * x @ x, x), rtol=1e-6
+    )
+    assert ed.parse(r"\hat{\mu}").variables["mu_hat"].kind == "scalar"
+    with pytest.warns(ed.errors.ReadAsScalar, match="mu_0"):  # bold: said, never silent
+        ed.parse(r"\boldsymbol{\mu}_0^\top \mathbf{x}")

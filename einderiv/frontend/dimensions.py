@@ -162,7 +162,7 @@ class Inference:
             origin = f"`{name}` (undeclared, so taken as "
             if name in self.exponent_only:
                 self.vars[name] = ("integer", [])
-            elif name in self.scalar_by_use or name in GREEK_SCALARS:
+            elif name in self.scalar_by_use or greek_scalar(name):
                 self.vars[name] = ("scalar", [])
             elif name[0].isupper():
                 origin += "a matrix)"
@@ -250,6 +250,12 @@ class Inference:
 GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
 
 
+def greek_scalar(name: str) -> bool:
+    """An undeclared lower-case Greek name is a scalar (SPEC 6.3), subscripted or accented
+    too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``)."""
+    return name.split("_", 1)[0] in GREEK_SCALARS
+
+
 class NameUses(NamedTuple):
     """What one walk over a tree finds about its names (``name_uses``)."""
 
@@ -298,7 +304,7 @@ def _scalar_base(e: M.MExpr, scalars: frozenset[str]) -> bool:
     while isinstance(e, M.Neg):
         e = e.operand
     if isinstance(e, M.Name):
-        return e.name in scalars or e.name in GREEK_SCALARS
+        return e.name in scalars or greek_scalar(e.name)
     return isinstance(e, M.Number)
 
 

@@ -199,6 +199,8 @@ class _Lexer(Commands, Entries):
             self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
         for i, letter in enumerate(word):  # separate symbols, as LaTeX typesets them
             self.pos = start + i + 1
+            if letter == "e" and i == len(word) - 1 and self.euler(start + i):  # e^{u}: exp(u)
+                return
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 
     def name(self, name: str, start: int, subscript: bool = True) -> None:

@@ -14,9 +14,9 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from einderiv.errors import ReadAsScalar
+from einderiv.errors import ReadAsExp, ReadAsScalar
 from einderiv.frontend import lexing
-from einderiv.frontend.dimensions import GREEK_SCALARS
+from einderiv.frontend.dimensions import greek_scalar
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX, SUM
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -41,7 +41,12 @@ FUNCTION_WORDS = {
     **_FUNCTION_COMMANDS,
     **{word: op.name for op in MATRIX.values() for word in op.latex_words},
     "LSE": "logsumexp",
+    "ReLU": "relu",
+    "Relu": "relu",
 }
+# accents make one symbol, named with a suffix: \hat{y} is y_hat (printed back as \hat{y})
+ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+           "widetilde": "tilde"}  # fmt: skip
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
@@ -100,6 +105,16 @@ class Commands:
             self.bar(start, {"lvert": "open", "rvert": "close"}.get(name, ""))
         elif name in ("langle", "rangle"):
             self.angle(start, name == "langle")
+        elif name in ACCENTS:
+            self.accent(name, start)
+        elif name == "max":  # \max(0, u): relu(u)
+            self.max_zero(start)
+        elif name in ("partial", "nabla"):
+            self.fail(
+                f"\\{name}: write the function only (tr(X^\\top A X)) and give the variable "
+                "as wrt (--wrt X); to check a derivative, use check or an identity",
+                start,
+            )
         elif name in ("{", "}"):
             (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
@@ -187,6 +202,60 @@ class Commands:
         self.symbol("(", start, self.pos)
         return True
 
+    def accent(self, accent: str, start: int) -> None:
+        """``\\hat{y}``, ``\\bar{x}``, ``\\tilde{\\mu}``, ``\\hat{\\mathbf{y}}``: one symbol, the
+        name ``y_hat`` (``x_bar``, ``mu_tilde``), of the kind the letter has."""
+        raw, _, _ = self.braced_raw()
+        font = r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
+        found = re.fullmatch(rf"\s*(?:{font}|(\\?[A-Za-z]+))\s*", raw)
+        letter = found and (found.group(1) or found.group(2))
+        name = letter[1:] if letter and letter.startswith("\\") else letter
+        name = _VARIANTS.get(name, name)
+        if (
+            not name
+            or (letter.startswith("\\") and name not in GREEK)
+            or (not letter.startswith("\\") and len(name) > 1)
+        ):
+            self.fail(
+                f"\\{accent}{{...}} takes one letter: \\{accent}{{y}}, \\{accent}{{\\mu}}", start
+            )
+        self.name(f"{name}_{ACCENTS[accent]}", start)
+
+    def max_zero(self, start: int) -> None:
+        """``\\max(0, u)``, ``\\max\\{0, u\\}``: ``relu(u)``, elementwise."""
+        found = re.match(r"\s*(?:\\left\s*)?(\(|\\\{)\s*0\s*,", self.text[self.pos :])
+        if found is None:
+            self.fail(r"only \max(0, u) is read (as relu(u)); write relu(u)", start)
+        self.pos += found.end()
+        self.emit("FUNC", "relu(", start, self.pos)
+        kind = "paren" if found.group(1) == "(" else "brace"
+        self.stack.append(Group(kind, ("RPAR",), start))
+
+    def euler(self, at: int) -> bool:
+        """``e^{u}`` (``e`` undeclared): ``exp(u)``, said with a ``ReadAsExp`` note; ``e^x``
+        takes one symbol. False (``e`` is a name) when no ``^`` follows or ``e`` is declared."""
+        state = lexing.STATE.get(None)
+        if self.text[self.pos : self.pos + 1] != "^" or (state and "e" in state.declared):
+            return False
+        self.pos += 1
+        self.skip_space()
+        if self.peek(False) == "{":
+            _, brace, _ = self.braced_raw()
+            self.pos = brace + 1
+            self.emit("FUNC", "exp(", at, self.pos)
+            self.stack.append(Group("brace", ("RPAR",), brace))
+        elif self.pos < len(self.text) and self.text[self.pos].isalnum():
+            symbol = self.text[self.pos]
+            self.emit("FUNC", "exp(", at, self.pos)
+            self.pos += 1
+            self.emit("NUMBER" if symbol.isdigit() else "NAME", symbol, self.pos - 1, self.pos)
+            self.emit("RPAR", ")", self.pos - 1, self.pos)
+        else:
+            self.fail("write the exponent of e in braces: e^{...}", at)
+        warnings.warn("read e^{...} as exp(...), e being Euler's number; declare `e: scalar` "
+                      "for a variable named e", ReadAsExp, stacklevel=2)  # fmt: skip
+        return True
+
     def function(self, fn: str, start: int) -> None:
         """``\\log(x)``, ``\\log x``, ``\\log|X|``, ``\\log\\det X``."""
         self.skip_space()
@@ -268,7 +337,7 @@ class Commands:
         said = self.__dict__.setdefault("_bold_said", set())  # once per name and text
         for token in tokens:
             name = token.value
-            if token.type == "NAME" and name in GREEK_SCALARS and name not in declared | said:
+            if token.type == "NAME" and greek_scalar(name) and name not in declared | said:
                 said.add(name)
                 warnings.warn(
                     f"read the bold Greek letter '{name}' as a scalar (Greek letters are "

@@ -225,8 +225,9 @@ class ShapeWalk:
         if rows is None and cols is None:
             return (None, None)
         if rows is None or cols is None:
+            euler = "; for the exponential write exp(...)" if x == M.Name("e") else ""
             raise ShapeError(
-                f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
+                f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector{euler}"
             )
         self.inf.unify(
             rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"

@@ -24,11 +24,17 @@ _COMPOSITE = re.compile(r"(\\[A-Za-z]+){2,}\\left")  # \log\det\left(#1\right)
 _LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
 
 
+_ACCENTED = re.compile(r"(hat|bar|tilde)(?:_(.+))?")  # y_hat is \hat{y} (as LaTeX reads it)
+
+
 def latex_name(name: str) -> str:
     base, _, sub = name.partition("_")
     text = (
         f"\\{base}" if base in greek.NAMES else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
     )
+    accent = _ACCENTED.fullmatch(sub) if len(base) == 1 or base in greek.NAMES else None
+    if accent is not None:  # y_hat -> \hat{y}, mu_tilde_0 -> \tilde{\mu}_{0}
+        text, sub = rf"\{accent.group(1)}{{{text}}}", accent.group(2) or ""
     return f"{text}_{{{sub}}}" if sub else text
 
 

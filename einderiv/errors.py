@@ -140,6 +140,10 @@ class ReadAsExp(ReadAsProduct):
     """In LaTeX, ``e^{u}`` with ``e`` undeclared was read as ``exp(u)`` (Euler's number)."""
 
 
+class ReadAsLabel(ReadAsProduct):
+    """In LaTeX, ``W^{(1)}`` was read as the name ``W_1`` (a label: layer 1), not a power."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

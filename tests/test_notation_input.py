@@ -589,3 +589,20 @@ def test_a_subscripted_or_accented_greek_letter_is_a_scalar():
     assert ed.parse(r"\hat{\mu}").variables["mu_hat"].kind == "scalar"
     with pytest.warns(ed.errors.ReadAsScalar, match="mu_0"):  # bold: said, never silent
         ed.parse(r"\boldsymbol{\mu}_0^\top \mathbf{x}")
+
+
+def test_a_parenthesised_superscript_is_a_label_in_latex_and_refused_in_plain_text():
+    # W^{(1)} in a paper is layer 1's W, never W to the power 1: read as W_1, said so; in
+    # plain text, where ^{...} is a power, it is refused with both spellings suggested
+    with pytest.warns(ed.errors.ReadAsLabel, match="W_1"):
+        g = ed.diff(r"\sigma(\mathbf{W}^{(2)} \sigma(\mathbf{W}^{(1)} \mathbf{x}))", "W_1")
+    W1, W2, x = RNG.standard_normal((3, 4)), RNG.standard_normal((2, 3)), RNG.standard_normal(4)
+
+    def f(W_1):
+        return 1 / (1 + np.exp(-(W2 @ (1 / (1 + np.exp(-(W_1 @ x)))))))
+
+    expected = np.stack([_fd_gradient(lambda w, k=k: f(w)[k], W1) for k in range(2)])
+    got = np.asarray(g(W_1=W1, W_2=W2, x=x))  # numerator layout: d y[k] / d W_1[j,i] at [k,i,j]
+    np.testing.assert_allclose(got, np.transpose(expected, (0, 2, 1)), atol=1e-6)
+    with pytest.raises(ed.ParseError, match=r"label or a power: write a label as a subscript"):
+        ed.parse("W^{(1)} x")

@@ -258,6 +258,8 @@ class _Lexer(Commands, Entries):
         if key.startswith("-") and key[1:].lstrip("\\") in TRANSPOSE - {"T"}:
             self.emit("INV_T", self.text[at:end], at, end)
             return
+        if self.label(raw, at, end):  # W^{(1)}: the name W_1
+            return
         self.pos = save
         if key.startswith("circ") and self.circle_power(at):
             return

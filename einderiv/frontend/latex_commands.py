@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from einderiv.errors import ReadAsExp, ReadAsScalar
+from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 from einderiv.ir import greek
@@ -230,6 +230,24 @@ class Commands:
         self.emit("FUNC", "relu(", start, self.pos)
         kind = "paren" if found.group(1) == "(" else "brace"
         self.stack.append(Group(kind, ("RPAR",), start))
+
+    def label(self, raw: str, at: int, end: int) -> bool:
+        """``W^{(1)}``, ``x^{(i)}``: a label, as in layer 1 or sample i (never a power): the
+        name ``W_1``, said with a ``ReadAsLabel`` note. False for anything else."""
+        found = re.fullmatch(r"\s*\(\s*([A-Za-z0-9]+)\s*\)\s*", raw)
+        last = self.out[-1] if self.out else None
+        if found is None or last is None or last.type != "NAME":
+            return False
+        if self.text[last.end_pos : at].strip(" }"):  # the name, or \mathbf{W}, before the ^
+            return False
+        self.out.pop()
+        name = f"{last.value}_{found.group(1)}"
+        self.emit("NAME", name, last.start_pos, end)
+        script = found.group(1)
+        warnings.warn(f"read {last.value}^{{({script})}} as the name {name} (a label); "
+                      f"write {last.value}^{{{script}}} for a power", ReadAsLabel,
+                      stacklevel=2)  # fmt: skip
+        return True
 
     def euler(self, at: int) -> bool:
         """``e^{u}`` (``e`` undeclared): ``exp(u)``, said with a ``ReadAsExp`` note; ``e^x``

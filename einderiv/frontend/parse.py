@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
+import re
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -354,21 +355,36 @@ def parse_expression(
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
     if isinstance(text, str) and "**" in text:
-        reset = STATE.set(state)
-        try:
-            raise error_at(
-                "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
-                "elementwise power (x .^ 2)",
-                text.index("**"),
-            )
-        finally:
-            STATE.reset(reset)
+        _refuse(
+            state,
+            "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
+            "elementwise power (x .^ 2)",
+            text.index("**"),
+        )
+    label = re.search(r"\^\s*\{\s*\(\s*(\w+)\s*\)\s*\}", text) if isinstance(text, str) else None
+    if label is not None and not latex.is_latex(text):  # W^{(1)}: a label or a power?
+        script = label.group(1)
+        _refuse(
+            state,
+            f"^{{({script})}} is a label or a power: write a label as a subscript (W_{script}) "
+            f"or a power as ^{script} (W^{script}); in LaTeX it is read as a label",
+            label.start(),
+        )
     result = _parse(text, "expression", state)
     if result.depth > MAX_DEPTH:
         raise EinderivError(
             f"{what} is nested too deeply (depth {result.depth}; the limit is {MAX_DEPTH})"
         )
     return result.node
+
+
+def _refuse(state: ParseState, message: str, at: int):
+    """Raise a ``ParseError`` with ``message`` and a caret at offset ``at`` of the text."""
+    reset = STATE.set(state)
+    try:
+        raise error_at(message, at)
+    finally:
+        STATE.reset(reset)
 
 
 def parse_declarations(text: str) -> tuple[ir.Decl, ...]:

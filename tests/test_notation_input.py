@@ -426,6 +426,14 @@ def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):
     np.testing.assert_allclose(np.ravel(back(**args)), np.ravel(expected), rtol=1e-6)
 
 
+def test_a_name_also_in_a_matrix_power_exponent_stays_an_integer():
+    # tr(X^k) 2^k: k is the exponent of a matrix power, so an integer (2^k is then defined too)
+    f = ed.parse("tr(X^k) 2^k")
+    assert f.variables["k"].kind == "integer"
+    X = RNG.standard_normal((3, 3))
+    np.testing.assert_allclose(f(X=X, k=3), np.trace(X @ X @ X) * 8.0)
+
+
 def test_letters_written_together_are_a_product_with_a_warning():
     # x'Ax is x' A x
     with pytest.warns(ed.errors.ReadAsProduct, match="'Ax' as the product A x"):

@@ -271,19 +271,21 @@ def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
     power of a base written as a scalar (``2^t``, ``alpha^t``; ``scalars``: the names declared
     scalar), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
     and of ``2^(x' a)`` is not forced)."""
-    in_exponent: set[str] = set()
+    in_exponent: set[str] = set()  # in the exponent of a matrix power
+    in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
     elsewhere: set[str] = set()
     forced: set[str] = set()
-    # (node, inside the exponent of a ^): a stack, not recursion
-    todo: list[tuple[M.MExpr, bool]] = [(tree, False)]
+    # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
+    todo: list[tuple[M.MExpr, str]] = [(tree, "")]
     while todo:
-        e, exponent = todo.pop()
+        e, where = todo.pop()
         if isinstance(e, M.Name):
-            (in_exponent if exponent else elsewhere).add(e.name)
+            {"": elsewhere, "^": in_exponent, "r": in_real}[where].add(e.name)
             continue
-        # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3)
-        real = isinstance(e, M.Power) and _scalar_base(e.base, scalars)
-        powers = isinstance(e, M.Power) and not real
+        # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
+        # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
+        power = isinstance(e, M.Power)
+        real = power and _scalar_base(e.base, scalars)
         forcing = (
             "right"
             if isinstance(e, M.Div)
@@ -294,8 +296,12 @@ def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
         for name, child in child_fields(e):
             if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 forced.update(forced_scalars(child))
-            todo.append((child, exponent or (powers and name == "exponent")))
-    return NameUses(in_exponent | elsewhere, in_exponent - elsewhere, forced)
+            inner = where
+            if power and name == "exponent" and where != "^":
+                inner = "r" if real else "^"
+            todo.append((child, inner))
+    names = in_exponent | in_real | elsewhere
+    return NameUses(names, in_exponent - elsewhere, forced)
 
 
 def _scalar_base(e: M.MExpr, scalars: frozenset[str]) -> bool:

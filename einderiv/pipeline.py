@@ -60,8 +60,8 @@ def front(
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer")
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
-    scalars = frozenset(d.name for d in decls if d.kind == "scalar") if decls else _NOTHING
-    uses = name_uses(tree, scalars)  # one walk for the names: letters and shapes need them
+    kinds = {d.name: d.kind for d in decls}
+    uses = name_uses(tree, kinds)  # one walk for the names: letters and shapes need them
     split, notes = split_letters(tree, declared, uses.names)
     if split is not tree:  # names were split: the new tree's uses are its own
         tree, uses = split, None
@@ -202,7 +202,11 @@ def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
         )
     info = f.variables[name]
     if info.kind == "integer":
-        raise EinderivError(f"{name} is an integer; einderiv differentiates by real variables only")
+        raise EinderivError(
+            f"{name} is an integer (a name only in exponents of powers is one, unless the base "
+            f"is written as a scalar: 2^{name}); einderiv differentiates by real variables only: "
+            f"declare `{name}: scalar` for a real exponent of a scalar"
+        )
     dims = tuple(d for d in info.shape if d is not None)
     if given is None:
         return name, tuple(T.fresh(d) for d in dims), False

@@ -363,3 +363,31 @@ def test_a_result_with_a_compound_axis_is_right_in_every_printed_form(expr, wrt,
         ed.check(expr, wrt, claim=f"2 {g.index()}", where=where, layout="jacobian").verdict
         == "wrong"
     )
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, where, numpy_f",
+    [
+        (
+            "u' sigmoid(A - A) x",
+            "u",
+            "A: matrix(m, n)",
+            lambda u, A, B, x, y, w: u @ (0.5 + 0 * A) @ x,
+        ),
+        ("u' exp(A - A) x", "u", None, lambda u, A, B, x, y, w: u @ np.exp(A - A) @ x),
+        ("y' tanh(A B - A B) w", "y", None, lambda u, A, B, x, y, w: y @ np.tanh(0 * (A @ B)) @ w),
+    ],
+)
+def test_functions_of_zeros_of_two_shapes_are_two_unknowns(expr, wrt, where, numpy_f):
+    # exp(0 A) and exp(0 A') are unknowns of different shapes in exact arithmetic: they shared
+    # one array (the key ignored sizes) and check raised a numpy ValueError on the engine's
+    # own answer; now it is right or undecided, and the answer is the derivative
+    g = ed.diff(expr, wrt, where=where)
+    rng = np.random.default_rng(9)
+    values = {"A": rng.normal(size=(4, 3)), "B": rng.normal(size=(3, 5)), "x": rng.normal(size=3)}
+    values.update(u=rng.normal(size=4), y=rng.normal(size=4), w=rng.normal(size=5))
+    truth = jacobian_fd(lambda **v: numpy_f(**{**values, **v}), values, wrt)
+    back = ed.parse(str(g), where=where)
+    got = back(**{k: values[k] for k in back.variables})
+    np.testing.assert_allclose(np.ravel(got), np.ravel(truth), atol=1e-6)
+    assert ed.check(expr, wrt, claim=str(g), where=where).verdict in ("right", "undecided")

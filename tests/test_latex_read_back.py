@@ -158,3 +158,17 @@ def test_a_declared_name_with_a_subscript_is_that_name_in_index_latex():
     back = ed.parse(g.latex(), where=where)
     sizes = {d: 3 for d in back.shape if isinstance(d, str)}  # the delta[k,j]'s: 3, as A's
     np.testing.assert_allclose(back(A=W, q=q, r=r, pos_v=pos_v, **sizes), expected, atol=1e-6)
+
+
+def test_latex_without_a_backslash_is_read_as_latex():
+    # d/dx (W_1 x - W_2 x) = W_1 - W_2, printed W_{1} - W_{2}: no command in it, but a braced
+    # subscript is LaTeX (in plain text a syntax error), so it reads back
+    g = ed.diff("W_1 x - W_2 x", "x")
+    assert "\\" not in g.latex()
+    W1, W2 = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    back = ed.parse(g.latex())
+    np.testing.assert_allclose(back(W_1=W1, W_2=W2), W1 - W2)
+    # plain text's own braced subscript, sum_{r=0}^{...}, stays plain text
+    f = ed.parse("sum_{r=0}^{2}(X^r)", where="X: matrix(3, 3)")
+    X = rng.normal(size=(3, 3))
+    np.testing.assert_allclose(f(X=X), np.eye(3) + X + X @ X, atol=1e-12)

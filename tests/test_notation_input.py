@@ -175,6 +175,13 @@ SPELLINGS = [
     ("x · w'", "x w'", lambda v: np.outer(v["x"], v["w"])),
     ("(w · x) x", "w' x x", lambda v: (v["w"] @ v["x"]) * v["x"]),
     ("A · B", "A B", lambda v: v["A"] @ v["B"]),
+    # · binds more loosely than juxtaposition: w · A x is w · (A x), the form w' A x
+    ("w · A x", "w' A x", lambda v: v["w"] @ v["A"] @ v["x"]),
+    (
+        r"\mathbf{w} \cdot \mathbf{A} \mathbf{x} + 1",
+        "w' A x + 1",
+        lambda v: v["w"] @ v["A"] @ v["x"] + 1,
+    ),
     ("A ∘ B", "A .* B", lambda v: v["A"] * v["B"]),
     (r"A \odot B", "A .* B", lambda v: v["A"] * v["B"]),
     (
@@ -412,6 +419,9 @@ def test_an_elementwise_exponent_is_a_scalar():
         # d 2^t / dt = log(2) 2^t: the exponent of a scalar base is a real scalar (SPEC 6.3)
         ("2^t", "t", None, lambda x, a, t: 2.0**t),
         ("s^(t a' x)", "t", "s: scalar", lambda x, a, t: 1.5 ** (t * (a @ x))),
+        # a sum or product of scalars is written as a scalar too (lambda = 1.5 below)
+        ("(1 + lambda)^t", "t", None, lambda x, a, t: 2.5**t),
+        ("sqrt(2)^(a' x)", "x", None, lambda x, a, t: np.sqrt(2) ** (a @ x)),
     ],
 )
 def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):
@@ -424,6 +434,15 @@ def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):
     np.testing.assert_allclose(np.ravel(g(**args)), np.ravel(expected), rtol=1e-6)
     back = ed.parse(str(g), where=where)
     np.testing.assert_allclose(np.ravel(back(**args)), np.ravel(expected), rtol=1e-6)
+
+
+def test_a_greek_name_declared_a_matrix_has_matrix_powers():
+    # tr(sigma^k) with sigma: symmetric(n): sigma is a matrix, so k is an integer
+    f = ed.parse("tr(sigma^k)", where="sigma: symmetric(n)")
+    assert f.variables["k"].kind == "integer"
+    S = RNG.standard_normal((3, 3))
+    S = S + S.T
+    np.testing.assert_allclose(f(sigma=S, k=2), np.trace(S @ S))
 
 
 def test_a_name_also_in_a_matrix_power_exponent_stays_an_integer():

@@ -118,8 +118,9 @@ class _Evaluator:
             raise NotRational(type(t).__name__)
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
-        name = (form, ints)
         shape = tuple(self.size(i.dim) for i in order)
+        # the key is blind to index names and sizes: exp(0[m,n]) and exp(0[n,m]) differ
+        name = (form, ints, tuple(i.dim for i in order))
         if name not in self.atoms:
             rng = self.atoms["rng"]  # the caller's generator
             count = int(np.prod(shape)) if shape else 1

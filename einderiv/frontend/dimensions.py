@@ -118,7 +118,7 @@ class Inference:
         self.vars: dict[str, tuple[str, list[DimCell]]] = {}
         self.index_dims: dict[str, DimCell] = {}
         if uses is None:
-            uses = name_uses(tree, frozenset(d.name for d in decls if d.kind == "scalar"))
+            uses = name_uses(tree, {d.name: d.kind for d in decls})
         self.exponent_only = uses.exponent_only
         self.scalar_by_use = uses.scalar_by_use
         self.undeclared: set[str] = set()
@@ -264,12 +264,12 @@ class NameUses(NamedTuple):
     scalar_by_use: set[str]  # names whose use forces a scalar
 
 
-def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
+def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
     matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
     ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^`` or of a
-    power of a base written as a scalar (``2^t``, ``alpha^t``; ``scalars``: the names declared
-    scalar), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
+    power of a base written as a scalar (``2^t``, ``alpha^t``; ``kinds``: the declared names'
+    kinds), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
     and of ``2^(x' a)`` is not forced)."""
     in_exponent: set[str] = set()  # in the exponent of a matrix power
     in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
@@ -285,7 +285,7 @@ def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
         power = isinstance(e, M.Power)
-        real = power and _scalar_base(e.base, scalars)
+        real = power and _scalar_base(e.base, kinds or {})
         forcing = (
             "right"
             if isinstance(e, M.Div)
@@ -304,14 +304,26 @@ def name_uses(tree: M.MExpr, scalars: frozenset[str] = frozenset()) -> NameUses:
     return NameUses(names, in_exponent - elsewhere, forced)
 
 
-def _scalar_base(e: M.MExpr, scalars: frozenset[str]) -> bool:
-    """A base written as a scalar: a number, a declared scalar or a Greek letter, negated or
-    not (``2``, ``-alpha``)."""
-    while isinstance(e, M.Neg):
-        e = e.operand
-    if isinstance(e, M.Name):
-        return e.name in scalars or greek_scalar(e.name)
-    return isinstance(e, M.Number)
+def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
+    """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
+    letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
+    quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``)."""
+    todo = [e]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, M.Name):
+            kind = kinds.get(e.name)
+            if not (kind in ("scalar", "integer") if kind else greek_scalar(e.name)):
+                return False
+        elif isinstance(e, (M.Add, M.Sub, M.MatMul, M.Hadamard, M.Div, M.ElemDiv)):
+            todo += (e.left, e.right)
+        elif isinstance(e, M.Neg):
+            todo.append(e.operand)
+        elif isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS:
+            todo += e.args
+        elif not isinstance(e, M.Number):
+            return False
+    return True
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

@@ -38,8 +38,13 @@ __all__ = ["is_latex", "tokens"]
 # undeclared Greek names are scalars (SPEC 6.3); upper-case ones are matrices by their case
 def is_latex(text: str) -> bool:
     """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2), or a
-    braced subscript of several indices (``W_{a,b}``: a syntax error in plain text)."""
-    return re.search(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,", text) is not None
+    braced subscript (``W_{1}``, ``W_{a,b}``: syntax errors in plain text)."""
+    return re.search(_LATEX_MARK, text) is not None
+
+
+# a backslash command; a braced subscript of a one-letter name (W_{1}: plain text writes W_1,
+# and its only braced subscript is that of sum_{r=0}); one with a comma (W_{a,b})
+_LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
 class _Lexer(Commands, Entries):

@@ -157,10 +157,11 @@ class ShapeWalk:
             return ls
 
         def what():
+            dot = "; `·` is the inner product of two column vectors, else a product (x' A y)"
             return (
                 f"`{M.show(left)}` is {describe_shape(ls)} and `{M.show(right)}` is "
                 f"{describe_shape(rs)}; their inner sizes must match"
-                + self._vector_hint(left, right)
+                + (dot if type(e) is M.Dot else self._vector_hint(left, right))
                 + _columns_hint(left, right, ls, rs)
             )
 
@@ -340,7 +341,7 @@ def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:
             return _non_integer_part(l, inf) or _non_integer_part(r, inf)
         case M.Neg(operand=x):
             return _non_integer_part(x, inf)
-        case M.MatMul(left=l, right=r):
+        case M.MatMul(left=l, right=r) | M.Dot(left=l, right=r):
             if isinstance(l, M.Number) or isinstance(r, M.Number):
                 return _non_integer_part(l, inf) or _non_integer_part(r, inf)
     return M.show(e)

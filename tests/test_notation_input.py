@@ -164,6 +164,12 @@ SPELLINGS = [
         "tr(kron(A, B)' kron(B, A))",
         lambda v: np.sum(np.kron(v["A"], v["B"]) * np.kron(v["B"], v["A"])),
     ),
+    (
+        r"\left\langle A, B \right\rangle_{\mathrm{F}}",
+        "tr(A' B)",
+        lambda v: np.trace(v["A"].T @ v["B"]),
+    ),
+    (r"\|\mathbf{A}\|_{\mathrm{F}}^2", "norm2(A)^2", lambda v: np.sum(v["A"] ** 2)),
     # a · b of two column vectors is their inner product a' b (SPEC 6.2); a product otherwise
     ("w · x", "w' x", lambda v: v["w"] @ v["x"]),
     ("w ⋅ x", "w' x", lambda v: v["w"] @ v["x"]),
@@ -493,6 +499,8 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"\frac{\partial}{\partial x} x^\top x", "write the function only", 7),
         (r"\max(x, 0)", "only \\max(0, u) is read", 1),
         (r"\hat{xy}", "takes one letter", 1),
+        (r"\left\{ x \right.", "unmatched '\\left\\{'", 1),
+        ("⟨a, x⟩", "read in LaTeX input", 1),
         (r"\langle x, y", "unmatched '\\langle'", 1),
         (r"\langle x \rangle", "an inner product has two arguments", 11),
         (r"\langle x, y, z \rangle", "an inner product has two arguments", 13),

@@ -27,7 +27,14 @@ from lark import Token
 
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_calls import close_bare_calls
-from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
+from einderiv.frontend.latex_commands import (
+    FUNCTION_WORDS,
+    GREEK,
+    TRANSPOSE,
+    Commands,
+    Group,
+    plain_script,
+)
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.lexing import error_at
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SIZED_LETTERS
@@ -115,7 +122,10 @@ class _Lexer(Commands, Entries):
             self.step()
         for group in reversed(self.stack):
             named = {"bar": "'|'", "norm": "'\\|'", "angle": "'\\langle'", "angle,": "'\\langle'"}
-            what = named.get(group.kind, f"'{self.text[group.start]}'")
+            opener = re.match(
+                r"\\[A-Za-z]+\s*(?:\\[{|]|[(\[|])?|\\[{}]|.", self.text[group.start :]
+            )
+            what = named.get(group.kind, f"'{opener.group()}'")  # '(', '\left\{', '\{
             self.fail(f"unmatched {what}: nothing closes it", group.start)
         return close_bare_calls(self.out, self.symbols)
 
@@ -367,7 +377,7 @@ class _Lexer(Commands, Entries):
         if self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, at, _ = self.script(start)
-            kind = NORM_SUBSCRIPTS.get(script.strip())
+            kind = NORM_SUBSCRIPTS.get(plain_script(script))
             if kind is None:
                 self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
             if kind not in self.functions:

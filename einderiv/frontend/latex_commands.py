@@ -21,7 +21,7 @@ from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX, SUM
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
-__all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group"]
+__all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group", "plain_script"]
 
 GREEK = greek.NAMES - {"delta"}  # \delta: the Kronecker delta is written delta[i,j]
 _VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
@@ -56,6 +56,13 @@ _OPERATORS = {"cdot": "·", "times": "*", "ast": "*", "odot": ".*", "circ": ".*"
 _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
+
+
+def plain_script(script: str) -> str:
+    """A norm's or inner product's subscript without its font: ``\\mathrm{F}`` -> ``F``."""
+    return re.sub(
+        r"\\(?:mathrm|text|textrm|mathit|mathsf)\s*\{\s*(\w+)\s*\}", r"\1", script
+    ).strip()
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ class Commands:
         if self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, at, _ = self.script(start)
-            if script.strip() != "F":
+            if plain_script(script) != "F":
                 self.fail(f"unknown inner product '_{script}' (use _F, or nothing)", at)
 
     def angle_comma(self, start: int) -> bool:

@@ -71,6 +71,13 @@ def _sum_hint(expected: tuple[str, ...]) -> str:
     return hint + ")"
 
 
+# characters of other notations, and what to write instead
+_CHARACTER_HINTS = {
+    "⟨": " (the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B))",
+    "×": " (write * or juxtaposition for a product; einderiv has no cross product)",
+}
+
+
 def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     """The ``ParseError`` for lark's ``e`` on ``text``; ``terminals`` name the expected tokens."""
     at_end = isinstance(e, UnexpectedToken) and e.token.type == "$END"
@@ -81,7 +88,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream]
         expected = _expected(e.allowed, terminals)
-        return error_at(f"unexpected character {char!r}", e.pos_in_stream, expected)
+        hint = _CHARACTER_HINTS.get(char, "")
+        return error_at(f"unexpected character {char!r}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
     kind = {"NAME": "name ", "NUMBER": "number ", "_NL": "line break"}.get(token.type, "")

@@ -208,6 +208,23 @@ def test_unbound_index_claim_of_order_four_is_refused_not_guessed():
         ed.check("A X B", "X", claim="A[i,k] B[l,j]")
 
 
+@pytest.mark.parametrize(
+    "expr, where, claim",
+    [
+        # d vec(X)[i] / dX[l,k] = delta[i,(k,l)]: with X rectangular, (j,k) in alphabetical
+        # order does not even fit the sizes, but another order is right: refused, not "wrong"
+        ("vec(X)", "X: matrix(n, p)", "delta[i,(j,k)]"),
+        ("vec(X)", "X: matrix(n, p)", "delta[(j,k),i]"),
+        ("A X B", "X: matrix(n, p)", "A[i,k] B[l,j]"),
+    ],
+)
+def test_a_rectangular_unbound_claim_right_in_another_order_is_refused(expr, where, claim):
+    with pytest.raises(ed.EinderivError, match="which is which"):
+        ed.check(expr, "X", claim=claim, where=where)
+    # in no order right: wrong
+    assert ed.check(expr, "X", claim=f"2 {claim}", where=where).verdict == "wrong"
+
+
 # (expression, numpy f, variable, Hessian claim, numpy claim)
 HESSIANS = [
     # d2 x'Ax / dx dx' = A + A'

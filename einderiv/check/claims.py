@@ -21,7 +21,7 @@ from einderiv.api import Expr, parse
 from einderiv.errors import EinderivError, ParseError, ShapeError
 from einderiv.ir.node import is_compound
 
-__all__ = ["declarations_of", "read_claim"]
+__all__ = ["declarations_of", "other_readings", "read_claim"]
 
 
 def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
@@ -86,3 +86,41 @@ def declarations_of(f: Expr, names: set | None = None) -> str:
             dims = f"({info.dims[0]})"
         parts.append(f"{name}: {kind}{dims}")
     return "; ".join(parts)
+
+
+def other_readings(f: Expr, expected: Expr, claimed: Expr, claim) -> list[Expr]:
+    """The other readings of an unbound index claim (Y's indices among themselves, X's among
+    themselves; the alphabetical order is the claim): its axes reordered or, when the claim
+    did not fit the derivative's sizes in alphabetical order (a rectangular X), the text read
+    again at the sizes of each other order, its axes then put in the derivative's order."""
+    from itertools import permutations
+
+    from einderiv.check.forms import reorderings
+
+    y_order, axes = len(f.axes), expected.axes
+    if sorted(map(str, (a.dim for a in claimed.axes))) == sorted(map(str, (a.dim for a in axes))):
+        return reorderings(claimed, y_order)
+    if not isinstance(claim, str):
+        return []
+    declarations, out = declarations_of(f), []
+    for ys in permutations(range(y_order)):
+        for xs in permutations(range(y_order, len(axes))):
+            order = ys + xs
+            if order == tuple(range(len(axes))) or len(out) >= 23:
+                continue
+            try:  # the claim's j-th index (alphabetically) is the derivative's axis order[j]
+                read = parse(
+                    claim, where=declarations, what="claim", shape=tuple(axes[k].dim for k in order)
+                )
+            except EinderivError:
+                continue
+            placed = dict(zip(order, read.axes))
+            out.append(
+                Expr(
+                    read.term,
+                    tuple(placed[k] for k in range(len(axes))),
+                    read.variables,
+                    read.index_dims,
+                )
+            )
+    return out

@@ -32,7 +32,7 @@ from einderiv.api import Expr, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.calculus.symmetry import orient
 from einderiv.check import exact as X
-from einderiv.check.claims import read_claim
+from einderiv.check.claims import other_readings, read_claim
 from einderiv.check.diagnose import (
     describe_array_shape,
     diagnosis,
@@ -50,7 +50,6 @@ from einderiv.check.forms import (
     expected_derivative,
     is_differential,
     normalize_claim,
-    reorderings,
     unbound_axes,
 )
 from einderiv.check.kron_claim import as_entry, is_kronecker
@@ -138,7 +137,8 @@ def _check(
     judge = _Judge(f, expected, claimed, claim_text, question)
     result = judge.verdict()
     if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
-        for other in judge.agreeing_orders(reorderings(claimed, len(f.axes))):  # one right: guess
+        others = other_readings(f, expected, claimed, claim)
+        for other in judge.agreeing_orders(others):  # another reading right: a guess
             if _Judge(f, expected, other, claim_text, question).verdict().verdict == "right":
                 names = ", ".join(i.name for i in claimed.axes)
                 raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))

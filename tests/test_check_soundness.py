@@ -391,3 +391,10 @@ def test_functions_of_zeros_of_two_shapes_are_two_unknowns(expr, wrt, where, num
     got = back(**{k: values[k] for k in back.variables})
     np.testing.assert_allclose(np.ravel(got), np.ravel(truth), atol=1e-6)
     assert ed.check(expr, wrt, claim=str(g), where=where).verdict in ("right", "undecided")
+
+
+def test_a_size_no_variable_fixes_is_named_not_could_not_draw():
+    # sum(x ones') = m sum(x) for a size m that nothing fixes: no verdict can rest on it, and
+    # the error says why (it said "could not draw inputs where the expression is defined")
+    with pytest.raises(ed.EinderivError, match="the size m of the expression is fixed by no"):
+        ed.check("sum(x ones')", "x", claim="0")

@@ -14,6 +14,7 @@ else a guess (``guess``) that no proof may rest on; draws are deterministic (a f
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -109,18 +110,19 @@ class Sampler:
         return False, first[1]
 
     def _probe_all(self) -> tuple[bool, dict | None]:
-        drawn = 0
+        drawn, why = 0, EinderivError("could not draw inputs where the expression is defined")
         for k in range(PROBES):
             try:
                 probe = self.draw(k)
-            except EinderivError:
+            except EinderivError as error:
+                why = error
                 continue  # no point of this kind in the domain (e.g. det < 0 under a logdet)
             drawn += 1
             want, got = self.values(probe)
             if not self.agree(probe, want, got):
                 return False, probe
         if not drawn:
-            raise EinderivError("could not draw inputs where the expression is defined")
+            raise why
         return True, None
 
     def agreeing_orders(self, others: list, count: int = 2) -> list:
@@ -223,6 +225,15 @@ class Sampler:
                 probe[name] = sample(self.rng, info, sizes, mode, positive, integer)
             if self.acceptable(probe):
                 return probe
+        try:  # a size no variable has (sum(x ones')): say so, not "could not draw"
+            self.call(self.f, probe)
+        except EinderivError as error:
+            unfixed = re.search(r"the size (\S+) is not fixed by any array", str(error))
+            if unfixed:
+                raise EinderivError(
+                    f"cannot check: the size {unfixed.group(1)} of the expression is fixed by no "
+                    "variable (an `ones` or `I` that nothing sizes), and its value depends on it"
+                ) from None
         raise EinderivError("could not draw inputs where the expression is defined")
 
     def acceptable(self, probe: dict, conditioned: bool = True) -> bool:

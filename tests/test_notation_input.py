@@ -500,6 +500,10 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"\max(x, 0)", "only \\max(0, u) is read", 1),
         (r"\hat{xy}", "takes one letter", 1),
         (r"\left\{ x \right.", "unmatched '\\left\\{'", 1),
+        # letters and digits together are refused in LaTeX (W1 would be W times 1), unless
+        # declared; a label that is not one name (layer l+1) is refused, never a power
+        ("W1 x + W_{2} y", "'W1' reads as W times 1 in LaTeX: write W_1", 1),
+        (r"\mathbf{1}^\top W^{(l+1)} x", "is a label, as in layer l+1", 18),
         ("⟨a, x⟩", "read in LaTeX input", 1),
         (r"\langle x, y", "unmatched '\\langle'", 1),
         (r"\langle x \rangle", "an inner product has two arguments", 11),
@@ -641,3 +645,26 @@ def test_a_parenthesised_superscript_is_a_label_in_latex_and_refused_in_plain_te
     np.testing.assert_allclose(got, np.transpose(expected, (0, 2, 1)), atol=1e-6)
     with pytest.raises(ed.ParseError, match=r"label or a power: write a label as a subscript"):
         ed.parse("W^{(1)} x")
+
+
+def test_letters_and_digits_in_latex_are_one_declared_name():
+    # W1 x + W_{2} y with W1 declared: one name (it read W 1 x, and d/dW1 was 0)
+    where = "W1: matrix(3, 3); W_2: matrix(3, 3)"
+    g = ed.diff("W1 x + W_{2} y", "x", where=where)
+    W1, W2 = RNG.standard_normal((3, 3)), RNG.standard_normal((3, 3))
+    x, y = RNG.standard_normal(3), RNG.standard_normal(3)
+    truth = np.stack([_fd_gradient(lambda x, k=k: (W1 @ x + W2 @ y)[k], x) for k in range(3)])
+    np.testing.assert_allclose(g(W1=W1, W_2=W2, x=x, y=y), truth, atol=1e-6)
+    # a function name written without a backslash opens one group: tr(X) + B is not tr(X + B)
+    X = RNG.standard_normal((3, 3))
+    f = ed.parse(r"\alpha tr(X) + B_{1}", where="B_1: scalar")
+    np.testing.assert_allclose(f(alpha=2.0, X=X, B_1=0.5), 2 * np.trace(X) + 0.5)
+
+
+def test_e_to_a_transpose_or_a_matrix_is_not_the_exponential():
+    # e^T e is e' e (a vector e); e^{A} of a matrix would be the matrix exponential: refused
+    e = RNG.standard_normal(3)
+    np.testing.assert_allclose(ed.parse(r"e^\top \mathbf{A} e")(e=e, A=np.eye(3)), e @ e)
+    np.testing.assert_allclose(ed.parse(r"e^T W_{1} e")(e=e, W_1=np.eye(3)), e @ e)
+    with pytest.raises(ed.ShapeError, match="matrix exponential"):
+        ed.parse(r"\operatorname{tr}(e^{A})")

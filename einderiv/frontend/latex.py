@@ -49,8 +49,7 @@ def is_latex(text: str) -> bool:
     return re.search(_LATEX_MARK, text) is not None
 
 
-# a backslash command; a braced subscript of a one-letter name (W_{1}: plain text writes W_1,
-# and its only braced subscript is that of sum_{r=0}); one with a comma (W_{a,b})
+# a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
 _LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
@@ -198,18 +197,27 @@ class _Lexer(Commands, Entries):
 
     def letters(self) -> None:
         start = self.pos
-        match = re.compile(r"[A-Za-z]+").match(self.text, start)
-        word = match.group()
-        after = match.end()
-        follows_paren = self.text[after : after + 1] == "(" or self.text.startswith(
-            "\\left(", after
-        )
+        word = re.compile(r"[A-Za-z][A-Za-z0-9]*").match(self.text, start).group()  # log1p
+        if word not in FUNCTION_WORDS and word not in self.functions:
+            word = re.compile(r"[A-Za-z]+\d*").match(self.text, start).group()
+        match = re.compile(r"[A-Za-z]+(\d*)").match(word)
+        after = start + len(word)
+        paren = re.compile(r"\(|\\left\s*\(").match(self.text, after)
         if len(word) > 1 and word in FUNCTION_WORDS | dict.fromkeys(self.functions):
-            if follows_paren:
-                self.pos = after
+            if paren:  # tr(X), norm2(x): the call, its "(" read here
+                self.pos = paren.end()
                 self.call(FUNCTION_WORDS.get(word, word), start)
                 return
             self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
+        if match.group(1):  # W1: one declared name, else refused (never W times 1)
+            if word in getattr(lexing.STATE.get(None), "declared", ()):
+                self.pos = after
+                self.name(word, start)
+                return
+            letters = word[: match.start(1)]
+            self.fail(f"'{word}' reads as {letters} times {match.group(1)} in LaTeX: write "
+                      f"{letters}_{match.group(1)} for a name (or declare {word})", start)  # fmt: skip
+        word = word[: match.start(1)]
         if len(word) > 1 and (word in GREEK or word in lexing.RESERVED):
             self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
         for i, letter in enumerate(word):  # separate symbols, as LaTeX typesets them

@@ -243,9 +243,12 @@ class Commands:
         name ``W_1``, said with a ``ReadAsLabel`` note. False for anything else."""
         found = re.fullmatch(r"\s*\(\s*([A-Za-z0-9]+)\s*\)\s*", raw)
         last = self.out[-1] if self.out else None
-        if found is None or last is None or last.type != "NAME":
-            return False
-        if self.text[last.end_pos : at].strip(" }"):  # the name, or \mathbf{W}, before the ^
+        if last is None or last.type != "NAME" or self.text[last.end_pos : at].strip(" }"):
+            return False  # not right after a name (or \mathbf{W})
+        if found is None and re.fullmatch(r"\s*\(.*[A-Za-z].*\)\s*", raw):  # W^{(l+1)}
+            self.fail(f"^{{{raw.strip()}}} is a label, as in layer l+1, and not one name: write "
+                      "a name per layer (W_1, W_2), or a power without parentheses", at)  # fmt: skip
+        if found is None:
             return False
         self.out.pop()
         name = f"{last.value}_{found.group(1)}"
@@ -262,7 +265,12 @@ class Commands:
         state = lexing.STATE.get(None)
         if self.text[self.pos : self.pos + 1] != "^" or (state and "e" in state.declared):
             return False
-        self.pos += 1
+        save, self.pos = self.pos, self.pos + 1
+        key = self.script(at)[0].replace(" ", "").lstrip("\\")
+        self.pos = save + 1
+        if key in TRANSPOSE or key.lstrip("-\\") in TRANSPOSE:  # e^\top, e^T: a vector e
+            self.pos = save
+            return False
         self.skip_space()
         if self.peek(False) == "{":
             _, brace, _ = self.braced_raw()

@@ -209,7 +209,7 @@ class _Printer:
                 if self.latex:  # (\log\det W)^{2}: bare \log would take \det(W)^{2}
                     text = self.atom(base)
                     text = rf"\left({text}\right)" if isinstance(base, T.LogDet) else text
-                    return f"{text}^{{{self.exponent(exponent)}}}"
+                    return f"{text}^{{{self.term(exponent)}}}"  # braces group: s^{0.5}, x^{t}
                 op = ".^" if T.free(base) else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):

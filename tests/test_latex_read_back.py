@@ -172,3 +172,11 @@ def test_latex_without_a_backslash_is_read_as_latex():
     f = ed.parse("sum_{r=0}^{2}(X^r)", where="X: matrix(3, 3)")
     X = rng.normal(size=(3, 3))
     np.testing.assert_allclose(f(X=X), np.eye(3) + X + X @ X, atol=1e-12)
+
+
+def test_a_name_with_two_underscores_reads_back_from_latex():
+    # W_1_2 prints W_{1\_2} (W_{1_2} was "a subscript of a name is letters or digits")
+    g = ed.diff("W_1_2 x + W_1 x", "x")
+    assert g.latex() == r"W_{1} + W_{1\_2}"
+    A, B = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    np.testing.assert_allclose(ed.parse(g.latex())(W_1=A, W_1_2=B), A + B)

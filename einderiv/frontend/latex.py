@@ -11,7 +11,8 @@ Invariants:
   ``\\log x``) sit at the place they stand for;
 * letters written together are separate symbols, as LaTeX typesets them (``Ax`` is ``A x``); a
   longer name is written ``\\mathrm{name}`` or with a subscript (``W_1``); a run of letters that
-  spells a function or a Greek letter without its backslash is an error, never a product;
+  spells a function or a Greek letter without its backslash is an error, never a product, and
+  so are letters with digits (``W1``) unless declared;
 * one pass, left to right, with a stack of open groups; a second pass closes the argument of a
   function written without parentheses (``\\log\\det\\Sigma``: the next symbol, with its
   superscripts);
@@ -25,16 +26,9 @@ import re
 
 from lark import Token
 
-from einderiv.frontend import lexing
+from einderiv.frontend import latex_commands, lexing
 from einderiv.frontend.latex_calls import close_bare_calls
-from einderiv.frontend.latex_commands import (
-    FUNCTION_WORDS,
-    GREEK,
-    TRANSPOSE,
-    Commands,
-    Group,
-    plain_script,
-)
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.lexing import error_at
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SIZED_LETTERS
@@ -243,7 +237,8 @@ class _Lexer(Commands, Entries):
                 inside = opened + 1 if self.text[opened] == "{" else opened
                 self.entry_tokens(script, inside, end, under)
                 return
-            if not re.fullmatch(r"[A-Za-z0-9]+", script):
+            script = script.replace("\\_", "_")  # W_{1\_2}: W_1_2, as printed
+            if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
@@ -385,7 +380,7 @@ class _Lexer(Commands, Entries):
         if self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
             script, at, _ = self.script(start)
-            kind = NORM_SUBSCRIPTS.get(plain_script(script))
+            kind = NORM_SUBSCRIPTS.get(latex_commands.plain_script(script))
             if kind is None:
                 self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
             if kind not in self.functions:

@@ -188,9 +188,9 @@ class _Recontractor:
         # so does the number that leads a chain: exp(u) ((-0.5 x') A) -> -0.5 exp(u) x' A
         for part in (scalars, main):
             for k, e in enumerate(part):
-                number, e = _leading_number(e)
-                coeff *= number
-                part[k] = e
+                if type(e) is M.MatMul:  # (a Fraction product per factor would cost 30%)
+                    number, part[k] = _leading_number(e)
+                    coeff *= number
         return Piece(coeff, tuple(scalars), tuple(main))
 
     # -- single factors ---------------------------------------------------------------------

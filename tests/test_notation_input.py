@@ -183,6 +183,9 @@ SPELLINGS = [
     ("A · B", "A B", lambda v: v["A"] @ v["B"]),
     # · binds more loosely than juxtaposition: w · A x is w · (A x), the form w' A x
     ("w · A x", "w' A x", lambda v: v["w"] @ v["A"] @ v["x"]),
+    # a column's index contracts with the next one: w · A · x is w' A x (w · A is the row w' A)
+    ("w · A · x", "w' A x", lambda v: v["w"] @ v["A"] @ v["x"]),
+    (r"\mathbf{w} \cdot \mathbf{A}", "w' A", lambda v: v["w"] @ v["A"]),
     (
         r"\mathbf{w} \cdot \mathbf{A} \mathbf{x} + 1",
         "w' A x + 1",
@@ -267,7 +270,7 @@ def test_an_inner_product_written_with_a_dot_differentiates_as_one():
     expected = _fd_gradient(lambda w: np.exp(w @ x), w)
     np.testing.assert_allclose(np.ravel(g(w=w, x=x)), expected, rtol=1e-6)
     np.testing.assert_allclose(np.ravel(ed.parse(str(g))(w=w, x=x)), expected, rtol=1e-6)
-    with pytest.raises(ed.ShapeError, match="inner product needs equal sizes"):
+    with pytest.raises(ed.ShapeError, match="needs equal sizes"):
         ed.parse("x · y", where="x: vector(3); y: vector(4)")
     with pytest.raises(ed.ShapeError, match="for their inner product write `x' y`"):
         ed.parse("x y")

@@ -145,19 +145,20 @@ class ShapeWalk:
         """``left right``: scaling, or rows of ``left`` by columns of ``right`` over their
         common inner size. ``left · right`` (a ``Dot``) of two column vectors is their inner
         product ``left' right`` (SPEC 6.2), and ``dots`` records which reading was taken."""
-        if type(e) is M.Dot:
-            inner = ls[0] is not None and rs[0] is not None and ls[1] is None and rs[1] is None
+        if type(e) is M.Dot:  # x · y = x' y, x · A = x' A: a column's index contracts
+            inner = ls[0] is not None and ls[1] is None and rs[0] is not None
+            inner = inner and (rs[1] is None or rs[0].root().value != 1)  # x · A, A 1-by-k: x A
             self.dots[id(e)] = inner
             if inner:
                 self.inf.unify(ls[0], rs[0], e, lambda: _inner_sizes(left, right))
-                return (None, None)
+                return (None, rs[1])
         if is_scalar(ls):
             return rs
         if is_scalar(rs):
             return ls
 
         def what():
-            dot = "; `·` is the inner product of two column vectors, else a product (x' A y)"
+            dot = "; `·` contracts a column's index (x · y is x' y), else it is a product"
             return (
                 f"`{M.show(left)}` is {describe_shape(ls)} and `{M.show(right)}` is "
                 f"{describe_shape(rs)}; their inner sizes must match"
@@ -373,7 +374,4 @@ def _columns_hint(left: M.MExpr, right: M.MExpr, ls: tuple, rs: tuple) -> str:
 
 
 def _inner_sizes(left: M.MExpr, right: M.MExpr) -> str:
-    return (
-        f"`{M.show(left)}` and `{M.show(right)}` are column vectors; their inner product needs "
-        "equal sizes"
-    )
+    return f"`{M.show(left)}` is a column vector; its inner product with `{M.show(right)}` needs equal sizes"

@@ -506,6 +506,10 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         # letters and digits together are refused in LaTeX (W1 would be W times 1), unless
         # declared; a label that is not one name (layer l+1) is refused, never a power
         ("W1 x + W_{2} y", "'W1' reads as W times 1 in LaTeX: write W_1", 1),
+        # TeX reads \log1p as \log 1 p and ^10 as ^1 0: refused, with the spelling meant
+        (r"\log1p(\alpha)", "write \\operatorname{log1p}", 1),
+        (r"\alpha1 x", "write \\alpha_{1}", 1),
+        (r"\alpha^10", "a superscript of several digits needs braces", 8),
         (r"\mathbf{1}^\top W^{(l+1)} x", "is a label, as in layer l+1", 18),
         ("⟨a, x⟩", "read in LaTeX input", 1),
         (r"\langle x, y", "unmatched '\\langle'", 1),
@@ -662,6 +666,13 @@ def test_letters_and_digits_in_latex_are_one_declared_name():
     X = RNG.standard_normal((3, 3))
     f = ed.parse(r"\alpha tr(X) + B_{1}", where="B_1: scalar")
     np.testing.assert_allclose(f(alpha=2.0, X=X, B_1=0.5), 2 * np.trace(X) + 0.5)
+
+
+def test_e_to_a_declared_t_is_the_exponential():
+    # T declared: e^{T} is exp(T), not the transpose of a vector e
+    np.testing.assert_allclose(
+        ed.parse(r"e^{T} \, \alpha", where="T: scalar")(T=1.0, alpha=2.0), 2 * np.e
+    )
 
 
 def test_e_to_a_transpose_or_a_matrix_is_not_the_exponential():

@@ -89,7 +89,15 @@ class _Lexer(Commands, Entries):
         if match is None:
             self.fail("a backslash must start a LaTeX command", start)
         self.pos = match.end()
-        return match.group(1), start
+        name, digits = match.group(1), re.compile(r"\d+[A-Za-z]*").match(self.text, self.pos)
+        if digits and (name in FUNCTION_WORDS or name in GREEK):  # never \log(1) p, \alpha 1
+            fix = (
+                rf"\{name}_{{{digits.group()}}}"
+                if name in GREEK
+                else rf"\operatorname{{{name}{digits.group()}}}"
+            )
+            self.fail(f"'\\{name}{digits.group()}': write {fix}", start)
+        return name, start
 
     def braced_raw(self) -> tuple[str, int, int]:
         """The raw text of a ``{...}`` group at ``pos`` (nested braces kept), and its span."""
@@ -202,7 +210,8 @@ class _Lexer(Commands, Entries):
                 self.pos = paren.end()
                 self.call(FUNCTION_WORDS.get(word, word), start)
                 return
-            self.fail(f"'{word}' reads as the letters {' '.join(word)}: write \\{word}", start)
+            fix = rf"\operatorname{{{word}}}" if match.group(1) else f"\\{word}"
+            self.fail(f"'{word}' reads as the letters {' '.join(word)}: write {fix}", start)
         if match.group(1):  # W1: one declared name, else refused (never W times 1)
             if word in getattr(lexing.STATE.get(None), "declared", ()):
                 self.pos = after
@@ -242,15 +251,6 @@ class _Lexer(Commands, Entries):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
-
-    def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:
-        """``K_{m,n}``: the call ``fn(m, n)`` of sizes (names or integers), spanning the text."""
-        self.emit("FUNC", f"{fn}(", start, end)
-        for k, size in enumerate(sizes):
-            if k:
-                self.symbol(",", start, end)
-            self.emit("NUMBER" if size.isdigit() else "NAME", size, start, end)
-        self.emit("RPAR", ")", start, end)
 
     def script(self, at: int) -> tuple[str, int, int]:
         """A sub- or superscript's raw text: ``{...}``, a command, or one character."""
@@ -294,6 +294,10 @@ class _Lexer(Commands, Entries):
             self.pos += 1
             self.symbol("-", self.pos - 1, self.pos)
         elif self.pos < len(self.text) and self.text[self.pos].isalnum():
+            if re.match(
+                r"\d\d", self.text[self.pos : self.pos + 2]
+            ):  # X^10 is X^1 0 in TeX: refused
+                self.fail("a superscript of several digits needs braces: ^{10}", self.pos)
             start = self.pos
             self.pos += 1
             kind = "NUMBER" if self.text[start].isdigit() else "NAME"

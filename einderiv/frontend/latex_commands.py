@@ -268,7 +268,8 @@ class Commands:
         save, self.pos = self.pos, self.pos + 1
         key = self.script(at)[0].replace(" ", "").lstrip("\\")
         self.pos = save + 1
-        if key in TRANSPOSE or key.lstrip("-\\") in TRANSPOSE:  # e^\top, e^T: a vector e
+        declared_t = key == "T" and state is not None and "T" in state.declared  # exp(T)
+        if not declared_t and (key in TRANSPOSE or key.lstrip("-\\") in TRANSPOSE):  # e^\top
             self.pos = save
             return False
         self.skip_space()
@@ -278,6 +279,8 @@ class Commands:
             self.emit("FUNC", "exp(", at, self.pos)
             self.stack.append(Group("brace", ("RPAR",), brace))
         elif self.pos < len(self.text) and self.text[self.pos].isalnum():
+            if re.match(r"\d\d", self.text[self.pos : self.pos + 2]):
+                self.fail("a superscript of several digits needs braces: e^{10}", self.pos)
             symbol = self.text[self.pos]
             self.emit("FUNC", "exp(", at, self.pos)
             self.pos += 1

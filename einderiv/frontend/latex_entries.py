@@ -4,7 +4,8 @@ Input: a subscript after a name, after ``\\delta`` or ``\\mathbf{1}``, or after 
 parenthesis, in the LaTeX text being lexed.
 Output: the tokens of the entry as plain text writes it: ``W_{a,b}`` -> ``W[a,b]``,
 ``\\delta_{c,(i,j)}`` -> ``delta[c,(i,j)]``, ``\\mathbf{1}_{a}`` -> ``ones[a]``,
-``\\left(A^{-1}\\right)_{i,j}`` -> ``(A^-1)[i,j]``, ``(...)_{(i,j) (l,k)}`` -> ``(...)[(i,j),(l,k)]``.
+``\\left(A^{-1}\\right)_{i,j}`` -> ``(A^-1)[i,j]``, ``(...)_{(i,j) (l,k)}`` -> ``(...)[(i,j),(l,k)]``;
+and a function of two sizes written as a letter, ``K_{m,n}`` -> ``commutation(m, n)``.
 Invariants (one reading for one text, never a guess):
 * a subscript with a comma or a parenthesised pair is an entry; so is any subscript of
   ``\\delta`` and ``\\mathbf{1}``, and of a closing parenthesis;
@@ -78,3 +79,12 @@ class Entries:
         if not any_index:
             self.fail("an entry's subscript needs an index: A_{i,j}", at)
         self.symbol("]", end - 1, end)
+
+    def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:
+        """``K_{m,n}``: the call ``fn(m, n)`` of sizes (names or integers), spanning the text."""
+        self.emit("FUNC", f"{fn}(", start, end)
+        for k, size in enumerate(sizes):
+            if k:
+                self.symbol(",", start, end)
+            self.emit("NUMBER" if size.isdigit() else "NAME", size, start, end)
+        self.emit("RPAR", ")", start, end)

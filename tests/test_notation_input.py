@@ -504,12 +504,13 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"\hat{xy}", "takes one letter", 1),
         (r"\left\{ x \right.", "unmatched '\\left\\{'", 1),
         # letters and digits together are refused in LaTeX (W1 would be W times 1), unless
-        # declared; a label that is not one name (layer l+1) is refused, never a power
+        # declared
         ("W1 x + W_{2} y", "'W1' reads as W times 1 in LaTeX: write W_1", 1),
         # TeX reads \log1p as \log 1 p and ^10 as ^1 0: refused, with the spelling meant
         (r"\log1p(\alpha)", "write \\operatorname{log1p}", 1),
         (r"\alpha1 x", "write \\alpha_{1}", 1),
         (r"\alpha^10", "a superscript of several digits needs braces", 8),
+        # a label that is not one name (layer l+1) is refused, never a power
         (r"\mathbf{1}^\top W^{(l+1)} x", "is a label, as in layer l+1", 18),
         ("⟨a, x⟩", "read in LaTeX input", 1),
         (r"\langle x, y", "unmatched '\\langle'", 1),

@@ -236,7 +236,7 @@ class _Lexer(Commands, Entries):
             under = self.pos
             self.pos += 1
             script, opened, end = self.script(start)
-            plain = re.sub(r"\\mathrm\{(\w+)\}", r"\1", script)  # K_{\mathrm{d1},3}
+            plain = latex_commands.plain_script(script)  # K_{\mathrm{d1},3}
             sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", plain)
             if name in SIZED_LETTERS and sizes:  # K_{m,n} is commutation(m, n)
                 self.sized_call(SIZED_LETTERS[name], sizes.groups(), start, end)

@@ -130,7 +130,7 @@ SPELLINGS = [
         "y_bar' A x",
         lambda v: v["y"] @ v["A"] @ v["x"],
     ),
-    # ReLU as papers write it: \operatorname{ReLU}(u), \max(0, u), \max\{0, u\}
+    # ReLU as papers write it: \operatorname{ReLU}(u), \max(0, u), \max\{0, u\}, \max(u, 0)
     (
         r"\operatorname{ReLU}(\mathbf{A}\mathbf{x})",
         "relu(A x)",
@@ -141,6 +141,11 @@ SPELLINGS = [
         r"\max\{0, \mathbf{x} - \mathbf{w}\}",
         "relu(x - w)",
         lambda v: np.maximum(v["x"] - v["w"], 0),
+    ),
+    (
+        r"\max\left(\mathbf{A}\mathbf{x} - \langle x, w\rangle, 0\right)",
+        "relu(A x - sum(x .* w))",
+        lambda v: np.maximum(v["A"] @ v["x"] - v["x"] @ v["w"], 0),
     ),
     # e^{u}, e undeclared, is the exponential (with a ReadAsExp note)
     (
@@ -500,7 +505,10 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"x^\top A & x", "not part of a formula", 10),
         (r"\top x", "belongs in a superscript", 1),
         (r"\frac{\partial}{\partial x} x^\top x", "write the function only", 7),
-        (r"\max(x, 0)", "only \\max(0, u) is read", 1),
+        # \max of zero and one argument only, either way round
+        (r"\max(x, 1)", "only \\max(0, u) and \\max(u, 0) are read", 7),
+        (r"\max(x)", "only \\max(0, u) and \\max(u, 0)", 1),
+        (r"\max(x, y, 0)", "only \\max(0, u) and \\max(u, 0)", 1),
         (r"\hat{xy}", "takes one letter", 1),
         (r"\left\{ x \right.", "unmatched '\\left\\{'", 1),
         # letters and digits together are refused in LaTeX (W1 would be W times 1), unless

@@ -30,6 +30,7 @@ from einderiv.frontend import latex_commands, lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
+from einderiv.frontend.latex_pairs import Pairs
 from einderiv.frontend.lexing import error_at
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SIZED_LETTERS
 
@@ -47,7 +48,7 @@ def is_latex(text: str) -> bool:
 _LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
-class _Lexer(Commands, Entries):
+class _Lexer(Commands, Entries, Pairs):
     """One LaTeX text to tokens (see the module docstring)."""
 
     def __init__(self, text: str, symbols: dict[str, str]):
@@ -164,7 +165,7 @@ class _Lexer(Commands, Entries):
         elif self.text.startswith((".*", "./", ".^"), start):
             self.pos += 2
             self.symbol(self.text[start : start + 2], start, self.pos)
-        elif c == "," and self.angle_comma(start):
+        elif c == "," and self.pair_comma(start):
             pass
         elif c in "+-*/@',=":
             self.pos += 1

@@ -18,7 +18,7 @@ from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 from einderiv.ir import greek
-from einderiv.ir.matrix_ops import MATRIX, SUM
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
 
 __all__ = ["FUNCTION_WORDS", "GREEK", "TRANSPOSE", "Commands", "Group", "plain_script"]
@@ -171,44 +171,6 @@ class Commands:
             return self.close_group(c, start)
         self.fail(f"'{c}' is not a delimiter after \\{size}", start)
 
-    def angle(self, start: int, opening: bool) -> None:
-        """``\\langle a, b \\rangle`` (``⟨a, b⟩``), the inner product: ``sum((a) .* (b))``,
-        which is ``a' b`` for two vectors and ``tr(A' B)`` for two matrices; an optional
-        ``_F`` (Frobenius) after it is read too. The comma is ``angle_comma``'s."""
-        if opening:
-            self.emit("FUNC", f"{SUM.name}(", start, self.pos)
-            self.symbol("(", start, self.pos)
-            self.stack.append(Group("angle", (), start))
-            return
-        group = self.stack[-1] if self.stack else None
-        if group is None or not group.kind.startswith("angle"):
-            self.fail("unmatched '\\rangle': no \\langle opens it", start)
-        if group.kind == "angle":
-            self.fail("an inner product has two arguments: \\langle a, b \\rangle", start)
-        self.stack.pop()
-        self.symbol(")", start, self.pos)
-        self.symbol(")", start, self.pos)
-        if self.text[self.pos : self.pos + 1] == "_":
-            self.pos += 1
-            script, at, _ = self.script(start)
-            if plain_script(script) != "F":
-                self.fail(f"unknown inner product '_{script}' (use _F, or nothing)", at)
-
-    def angle_comma(self, start: int) -> bool:
-        """A comma directly inside ``\\langle ... \\rangle`` separates its two arguments:
-        ``) .* (``. False for any other comma (``kron(A, B)``, ``X_{i,j}``)."""
-        group = self.stack[-1] if self.stack else None
-        if group is None or not group.kind.startswith("angle"):
-            return False
-        if group.kind != "angle":
-            self.fail("an inner product has two arguments: \\langle a, b \\rangle", start)
-        self.pos += 1
-        self.stack[-1] = Group("angle,", (), group.start)
-        self.symbol(")", start, self.pos)
-        self.symbol(".*", start, self.pos)
-        self.symbol("(", start, self.pos)
-        return True
-
     def accent(self, accent: str, start: int) -> None:
         """``\\hat{y}``, ``\\bar{x}``, ``\\tilde{\\mu}``, ``\\hat{\\mathbf{y}}``: one symbol, the
         name ``y_hat`` (``x_bar``, ``mu_tilde``), of the kind the letter has."""
@@ -227,16 +189,6 @@ class Commands:
                 f"\\{accent}{{...}} takes one letter: \\{accent}{{y}}, \\{accent}{{\\mu}}", start
             )
         self.name(f"{name}_{ACCENTS[accent]}", start)
-
-    def max_zero(self, start: int) -> None:
-        """``\\max(0, u)``, ``\\max\\{0, u\\}``: ``relu(u)``, elementwise."""
-        found = re.match(r"\s*(?:\\left\s*)?(\(|\\\{)\s*0\s*,", self.text[self.pos :])
-        if found is None:
-            self.fail(r"only \max(0, u) is read (as relu(u)); write relu(u)", start)
-        self.pos += found.end()
-        self.emit("FUNC", "relu(", start, self.pos)
-        kind = "paren" if found.group(1) == "(" else "brace"
-        self.stack.append(Group(kind, ("RPAR",), start))
 
     def label(self, raw: str, at: int, end: int) -> bool:
         """``W^{(1)}``, ``x^{(i)}``: a label, as in layer 1 or sample i (never a power): the

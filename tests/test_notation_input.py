@@ -153,6 +153,12 @@ SPELLINGS = [
         "exp(-0.5 x' x)",
         lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
     ),
+    # the upright e of Euler's number, \mathrm{e}^{u}, too
+    (
+        r"\mathrm{e}^{\mathbf{w}^\top \mathbf{x}} \mathbf{x}",
+        "exp(w' x) x",
+        lambda v: np.exp(v["w"] @ v["x"]) * v["x"],
+    ),
     (
         r"\log(1 + e^{\mathbf{w}^\top \mathbf{x}})",
         "log(1 + exp(w' x))",
@@ -510,6 +516,8 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"\max(x)", "only \\max(0, u) and \\max(u, 0)", 1),
         (r"\max(x, y, 0)", "only \\max(0, u) and \\max(u, 0)", 1),
         (r"\hat{xy}", "takes one letter", 1),
+        # a number right after a braced name: TeX sets \mathbf{x}2 as x2 (a name? a product?)
+        (r"\mathbf{x}2 + y", "write x_{2} for a name, 2 x for a product", 11),
         (r"\left\{ x \right.", "unmatched '\\left\\{'", 1),
         # letters and digits together are refused in LaTeX (W1 would be W times 1), unless
         # declared

@@ -141,9 +141,7 @@ class _Lexer(Commands, Entries, Pairs):
         elif c.isalpha():
             self.letters()
         elif c.isdigit() or (c == "." and self.text[start + 1 : start + 2].isdigit()):
-            match = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+").match(self.text, start)
-            self.pos = match.end()
-            self.emit("NUMBER", match.group(), start, self.pos)
+            self.number(start)
         elif c == "^":
             self.pos += 1
             self.superscript(start)

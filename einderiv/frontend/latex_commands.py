@@ -56,6 +56,7 @@ _OPERATORS = {"cdot": "·", "times": "*", "ast": "*", "odot": ".*", "circ": ".*"
 _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
+_NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+")
 
 
 def plain_script(script: str) -> str:
@@ -281,12 +282,25 @@ class Commands:
             return
         self.name(name, start)
 
+    def number(self, start: int) -> None:
+        """``2``, ``0.5``, ``1e-3``; never right after a braced name (``\\mathbf{x}2``, which
+        TeX sets as x2: a name x_2, or a product 2 x?)."""
+        last, match = self.out[-1] if self.out else None, _NUMBER.match(self.text, start)
+        if last is not None and last.type == "NAME" and self.text[start - 1] == "}":
+            name, digits = last.value, match.group()
+            self.fail(f"a number right after a name: write {name}_{{{digits}}} for a name, "
+                      f"{digits} {name} for a product", start)  # fmt: skip
+        self.pos = match.end()
+        self.emit("NUMBER", match.group(), start, self.pos)
+
     def word(self, start: int) -> None:
         """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
         raw, _, _ = self.braced_raw()
         word = raw.strip().rstrip("*").replace("\\_", "_")  # \operatorname{log\_softmax}
         if word in FUNCTION_WORDS or word in self.functions:
             self.function(FUNCTION_WORDS.get(word, word), start)
+        elif word == "e" and self.euler(start):  # \mathrm{e}^{u}: exp(u), as e^{u}
+            return
         elif word in ("T", "d"):
             self.fail(f"'{word}' here is not supported in an expression", start)
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):

@@ -153,6 +153,13 @@ SPELLINGS = [
         "exp(-0.5 x' x)",
         lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
     ),
+    # a bold symbol's subscript reads as a plain one's: an entry, a name, the identity's size
+    (r"\mathbf{A}_{a,b} \mathbf{x}_{b}", "A[a,b] x[b]", lambda v: v["A"] @ v["x"]),
+    (
+        r"\mathbf{x}^\top \mathbf{I}_n \mathbf{x} + \mathbf{W}_{1}\mathbf{x}",
+        "x' I x + W_1 x",
+        lambda v: v["x"] @ v["x"] + v["A"] @ v["x"],
+    ),
     # the upright e of Euler's number, \mathrm{e}^{u}, too
     (
         r"\mathrm{e}^{\mathbf{w}^\top \mathbf{x}} \mathbf{x}",

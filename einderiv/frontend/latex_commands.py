@@ -325,10 +325,8 @@ class Commands:
                 self.skip_space()
                 self.step()
             if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
-                token = self.out.pop()
-                self.pos += 1
-                script, _, after = self.script(start)
-                self.emit("NAME", f"{token.value}_{script}", token.start_pos, after)
+                token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{I}_n: as x_{1}
+                self.name(token.value, token.start_pos)
             self.bold_greek(self.out[first:])
 
     def bold_greek(self, tokens) -> None:

@@ -449,6 +449,11 @@ def test_an_elementwise_exponent_is_a_scalar():
         # a sum or product of scalars is written as a scalar too (lambda = 1.5 below)
         ("(1 + lambda)^t", "t", None, lambda x, a, t: 2.5**t),
         ("sqrt(2)^(a' x)", "x", None, lambda x, a, t: np.sqrt(2) ** (a @ x)),
+        # so is a scalar-valued function, and a power by a fraction: d ||x||^t / dx =
+        # t ||x||^(t-2) x', printed ((x' x)^0.5)^(t - 1) t x' / norm2(x), which reads back
+        ("norm2(x)^t", "x", None, lambda x, a, t: np.linalg.norm(x) ** t),
+        ("norm2(x)^t", "t", None, lambda x, a, t: np.linalg.norm(x) ** t),
+        ("tr(x x')^t", "t", None, lambda x, a, t: (x @ x) ** t),
     ],
 )
 def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from einderiv.errors import ShapeError
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import dim_factors, dim_product, is_compound
 from einderiv.ir.scalar_use import forced_scalars
 
@@ -307,7 +308,8 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
 def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
     """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
     letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
-    quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``)."""
+    quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``),
+    scalar-valued functions (``tr(X)``, ``norm2(x)``), powers by a fraction (``(x' x)^0.5``)."""
     todo = [e]
     while todo:
         e = todo.pop()
@@ -321,9 +323,22 @@ def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
             todo.append(e.operand)
         elif isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS:
             todo += e.args
+        elif isinstance(e, M.Call) and e.fn in MATRIX and MATRIX[e.fn].scalar:
+            continue  # tr(X), det(X), norm2(x): a scalar, whatever the argument
+        elif isinstance(e, M.Power) and _fraction(e.exponent):
+            continue  # (x' x)^0.5: only a scalar has a power that is not an integer
         elif not isinstance(e, M.Number):
             return False
     return True
+
+
+def _fraction(e: M.MExpr) -> bool:
+    """A number that is not an integer: ``0.5``, ``-1.5``, ``1/2`` (``\\frac{1}{2}``)."""
+    if isinstance(e, M.Neg):
+        e = e.operand
+    if isinstance(e, M.Div) and isinstance(e.left, M.Number) and isinstance(e.right, M.Number):
+        return e.right.value != 0 and (e.left.value / e.right.value).denominator != 1
+    return isinstance(e, M.Number) and e.value.denominator != 1
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one

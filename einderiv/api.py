@@ -224,6 +224,9 @@ class Expr(ExprAlgebra):
         if self._origin is None:
             raise EinderivError("only a derivative (from diff) has a differential form")
         f_term, f_axes, target, _, f_slots = self._origin
+        if f"d{target.name}" in self.variables:  # d f = dx' dx: which dx is which?
+            raise EinderivError(f"a variable is named d{target.name}, which a differential by "
+                                f"{target.name} writes for d {target.name}: rename it")  # fmt: skip
         if f_axes:
             if f_slots is None or any(is_user_index(i) for i in target.indices):
                 raise EinderivError(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from einderiv.api import Expr, diff, parse
 from einderiv.errors import EinderivError, guarded
+from einderiv.frontend.parse import parse_declarations
 from einderiv.notation.differential import declaration, split_differential
 from einderiv.pipeline import NAME
 
@@ -89,6 +90,11 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
         raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
     right = split_differential(text, wrt)
     d = f"d{wrt}"
+    if where and any(decl.name == d for decl in parse_declarations(where)):
+        raise EinderivError(
+            f"{d} is declared as a variable, and in a differential it is the differential of "
+            f"{wrt}: rename the variable {d}"
+        )
     if right.strip() == "0":  # d f = 0: a zero derivative (of dX's shape)
         right = f"0 sum({d})"
     probe = parse(re.sub(rf"\b{d}\b", wrt, right), where)  # dX has X's kind and dimensions

@@ -72,6 +72,21 @@ def test_differential_errors_are_clear():
         ed.parse("x' x").differential()
 
 
+def test_a_variable_named_like_the_differential_is_refused():
+    # d (dx' x) = dx' dx: the variable dx and the differential dx would read alike, so no
+    # differential is printed, read or checked while a variable is named dx (the derivative
+    # itself, dx', is right: checked numerically)
+    g = ed.diff("dx' x", "x", where="dx: vector")
+    v = rng.normal(size=n)
+    assert np.allclose(np.ravel(g(dx=v, x=rng.normal(size=n))), v)
+    with pytest.raises(ed.EinderivError, match="a variable is named dx"):
+        g.differential()
+    with pytest.raises(ed.EinderivError, match="dx is declared as a variable"):
+        ed.read_differential("d f = dx' dx", "x", where="dx: vector")
+    with pytest.raises(ed.EinderivError, match="a variable is named dX"):
+        ed.check("tr(dX X)", "X", claim="d f = tr(dX dX)", where="dX: matrix")
+
+
 def test_cli_prints_the_differential(capsys):
     assert main(["diff", "tr(X' A X)", "--wrt", "X", "--format", "differential"]) == 0
     out = capsys.readouterr().out.strip()

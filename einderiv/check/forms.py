@@ -83,6 +83,9 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         raise EinderivError(f"{wrt} is not a variable of the expression")
     right = normalize_claim(text.split("=", 1)[1])
     d = f"d{wrt}"
+    if d in f.variables:  # d f = x' dx with a variable dx: which dx is which?
+        raise EinderivError(f"a variable is named {d}, which a differential by {wrt} writes for "
+                            f"d {wrt}: rename it to check a differential")  # fmt: skip
     bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
     right = re.sub(rf"{_D}\s*{bold}", rf"\\mathrm{{{d}}}" if "\\" in right else d, right)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):

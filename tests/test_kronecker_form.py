@@ -258,6 +258,8 @@ def test_kronecker_claims_that_cannot_be_read_are_clear_errors():
         ed.check("A X B", "X", claim="d vec(Y) / d vec(A)' = kron(B', A)")
     with pytest.raises(ed.EinderivError, match="first derivative"):
         ed.check("x' A x", "x", claim="d vec(Y) / d vec(x)' = A + A'", order=2)
+    with pytest.raises(ed.EinderivError, match="of a vector or matrix"):  # f is a scalar
+        ed.check("tr(X' A X)", "X", claim="d vec(Y) / d vec(X)' = X")
     # a right side of the wrong shape is a wrong claim, not an error
     r = ed.check("A X B", "X", claim="d vec(Y) / d vec(X)' = kron(B', A) + I + A")
     assert r.verdict == "wrong", str(r)
@@ -267,3 +269,28 @@ def test_kronecker_claims_that_cannot_be_read_are_clear_errors():
         capture_output=True, text=True, check=False,
     ).returncode  # fmt: skip
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    "text, claim, numpy_claim",
+    [
+        # d vec(A X B) / d vec(X)' = B' kron A: written without its left side, the claim has
+        # the wrong shape (a matrix, not the order-4 derivative): wrong, and the hint says so
+        ("A X B", "kron(B', A)", lambda A, B, u: np.kron(B.T, A)),
+        ("A X B", "kron(B, A')", lambda A, B, u: np.kron(B, A.T)),  # wrong either way
+        ("X u", "kron(u', I)", lambda A, B, u: np.kron(u[None, :], np.eye(3))),
+        ("X u", "kron(I, u')", lambda A, B, u: np.kron(np.eye(3), u[None, :])),
+    ],
+)
+def test_a_kronecker_matrix_without_its_left_side_is_wrong_with_a_hint(text, claim, numpy_claim):
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
+    X, u = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+    fns = {"A X B": lambda X: A @ X @ B, "X u": lambda X: (X @ u)[:, None]}
+    jac = jacobian_fd(lambda X: fns[text](X).reshape(-1, order="F"), {"X": X}, "X")
+    jac = jac.reshape(jac.shape[0], -1, order="F")  # d vec(Y) / d vec(X)', vec column-major
+    mine = numpy_claim(A, B, u)
+    right = mine.shape == jac.shape and np.allclose(mine, jac, atol=1e-6)
+    r = ed.check(text, "X", claim=claim, where="X: matrix(m, n)")
+    assert r.verdict == "wrong", str(r)
+    hinted = r.diagnosis is not None and "d vec(Y) / d vec(X)' =" in r.diagnosis
+    assert hinted == right, str(r)

@@ -14,6 +14,8 @@ variable: a claim about another variable is an ``EinderivError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from einderiv.api import Expr, parse
 from einderiv.check.claims import declarations_of
@@ -21,7 +23,7 @@ from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.kronecker import kronecker_entry
 
-__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker"]
+__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint"]
 
 _VEC = r"(?:\\operatorname\s*\{\s*vec\s*\}|\\mathrm\s*\{\s*vec\s*\}|vec)"
 _T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
@@ -46,7 +48,8 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
     named = VEC_BY.fullmatch(_LEFT.fullmatch(left).group("x")).group(1)
     if named != wrt:
         raise EinderivError(f"the claim is a derivative by vec({named})', not by vec({wrt})'")
-    if "[" in wrt or expected._origin is None or len(expected.axes) < 2 or order != 1:
+    origin = expected._origin  # (f's term, f's axes, ...): f a vector or matrix
+    if "[" in wrt or origin is None or not origin[1] or len(expected.axes) < 2 or order != 1:
         raise EinderivError(
             "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
             "of a vector or matrix by a whole matrix or vector"
@@ -60,3 +63,18 @@ def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):
     if not is_kronecker(claim):
         return claim
     return entry_claim(claim, wrt, expected, declarations_of(f), order)
+
+
+def kronecker_hint(result, check: Callable, wrt: str, text):
+    """A claim of the wrong shape, ``kron(B', A)`` for ``d(A X B)/dX``, that a full check
+    (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: ``result`` with that
+    said in its diagnosis (the verdict stays: the claim as written is not the derivative)."""
+    if not isinstance(text, str) or "[" in wrt or "=" in text or result.diagnosis:
+        return result
+    written = f"d vec(Y) / d vec({wrt})' = {text.strip()}"
+    try:
+        if check(written).verdict != "right":
+            return result
+    except EinderivError:
+        return result
+    return replace(result, diagnosis=f"as a Kronecker form it is right: write {written}")

@@ -25,6 +25,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import numpy as np
 
@@ -52,7 +53,7 @@ from einderiv.check.forms import (
     normalize_claim,
     unbound_axes,
 )
-from einderiv.check.kron_claim import as_entry, is_kronecker
+from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
@@ -136,6 +137,9 @@ def _check(
         )
     judge = _Judge(f, expected, claimed, claim_text, question)
     result = judge.verdict()
+    if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
+        again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
+        result = kronecker_hint(result, again, wrt, text)
     if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
         others = other_readings(f, expected, claimed, claim)
         for other in judge.agreeing_orders(others):  # another reading right: a guess
@@ -381,10 +385,6 @@ class _Judge(Sampler):
         if not np.all(np.isfinite(got)):
             return None
         return diagnosis(self.expected, self.claim, probe, want, got)
-
-
-def _uses(e: Expr, name: str) -> bool:
-    return name in e.variables
 
 
 def _reversed_diagnosis(f: Expr, wrt: str, layout: str, claim) -> str | None:

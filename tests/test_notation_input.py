@@ -497,6 +497,31 @@ def test_letters_written_together_are_a_product_with_a_warning():
     np.testing.assert_allclose(g(X=X, A=A), (A + A.T) @ X)
 
 
+@pytest.mark.parametrize(
+    "text, oracle",
+    [
+        # a postfix operator right after the letters applies to the last one, as in LaTeX
+        # (AB^\top is A B'): AB' is A B', never (A B)'; (AB)' keeps the product's transpose
+        ("AB'", lambda A, B, X, x: A @ B.T),
+        ("(AB)'", lambda A, B, X, x: (A @ B).T),
+        ("ABᵀ", lambda A, B, X, x: A @ B.T),
+        ("AB^-1", lambda A, B, X, x: A @ np.linalg.inv(B)),
+        ("(AB)^-1", lambda A, B, X, x: np.linalg.inv(A @ B)),
+        ("XX'", lambda A, B, X, x: X @ X.T),
+        ("AB^2", lambda A, B, X, x: A @ B @ B),
+        ("Ax.^2", lambda A, B, X, x: A @ x**2),
+        ("tr(AB')", lambda A, B, X, x: np.trace(A @ B.T)),
+        ("AB''X", lambda A, B, X, x: A @ B @ X),
+    ],
+)
+def test_a_postfix_after_letters_written_together_is_the_last_letters(text, oracle):
+    v = _arrays()
+    with pytest.warns(ed.errors.ReadAsProduct):
+        f = ed.parse(text)
+    args = {k: v[k] for k in f.variables}
+    np.testing.assert_allclose(f(**args), oracle(v["A"], v["B"], v["X"], v["x"]), rtol=1e-10)
+
+
 def test_a_declared_name_of_several_letters_stays_one_name():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

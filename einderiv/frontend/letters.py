@@ -8,7 +8,8 @@ a note on the command line).
 Invariants:
 * declared names are never split (``lr: scalar`` keeps ``lr`` one name);
 * the tree is rebuilt only when some name is split; spans point at each letter;
-* the product keeps the letters' order, so ``Ax`` is ``A x`` and ``xy'`` is ``x y'``.
+* the product keeps the letters' order, so ``Ax`` is ``A x``; a postfix operator right after
+  the letters applies to the last one, so ``xy'`` is ``x y'`` and ``AB^-1`` is ``A B^-1``.
 """
 
 from __future__ import annotations
@@ -60,19 +61,54 @@ def split_letters(
     return _rebuild(tree, frozenset(split)), notes
 
 
+# the postfix operators and the field holding what they apply to: X', X^-1, X^2, x .^ 2
+_POSTFIX = {M.Transpose: "operand", M.Inverse: "operand", M.Power: "base", M.ElemPow: "base"}
+
+
+def _letters(e: M.Name) -> list[M.Name]:
+    start = e.span[0] if e.span else None
+    return [
+        M.Name(c, span=(start + i, start + i + 1) if start is not None else None)
+        for i, c in enumerate(e.name)
+    ]
+
+
+def _product(factors: list[M.MExpr], span) -> M.MExpr:
+    product = factors[0]
+    for factor in factors[1:]:
+        product = M.MatMul(product, factor, span=span)
+    return product
+
+
+def _on_last_letter(e: M.MExpr, split: frozenset) -> M.MExpr | None:
+    """``AB'`` is ``A B'``, ``AB^-1`` is ``A B^-1``, ``ab^2`` is ``a b^2``: postfix operators
+    written right after run-together letters (no parenthesis between) apply to the last letter,
+    as LaTeX typesets ``AB^\\top``; ``(AB)'`` keeps the product's transpose. None when ``e``
+    is not such an operator."""
+    chain, node = [], e
+    while type(node) in _POSTFIX:
+        chain.append(node)
+        node = getattr(node, _POSTFIX[type(node)])
+    if not chain or not isinstance(node, M.Name) or node.name not in split or not node.span:
+        return None
+    if any(op.span is None or op.span[0] != node.span[0] for op in chain):
+        return None  # (AB)': the operator applies to the parenthesised product
+    letters = _letters(node)
+    inner = letters[-1]
+    for op in reversed(chain):
+        changes = {_POSTFIX[type(op)]: inner}
+        if isinstance(op, (M.Power, M.ElemPow)):
+            changes["exponent"] = _rebuild(op.exponent, split)
+        inner = op.replace(**changes, span=(letters[-1].span[0], op.span[1]))
+    return _product([*letters[:-1], inner], e.span)
+
+
 def _rebuild(e: M.MExpr, split: frozenset) -> M.MExpr:
     if isinstance(e, M.Name):
-        if e.name not in split:
-            return e
-        start = e.span[0] if e.span else None
-        letters = [
-            M.Name(c, span=(start + i, start + i + 1) if start is not None else None)
-            for i, c in enumerate(e.name)
-        ]
-        product = letters[0]
-        for letter in letters[1:]:
-            product = M.MatMul(product, letter, span=e.span)
-        return product
+        return _product(_letters(e), e.span) if e.name in split else e
+    last = _on_last_letter(e, split)
+    if last is not None:
+        return last
     changes = {}
     for name in e._init:
         value = getattr(e, name)

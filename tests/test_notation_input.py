@@ -736,3 +736,21 @@ def test_e_to_a_transpose_or_a_matrix_is_not_the_exponential():
     np.testing.assert_allclose(ed.parse(r"e^T W_{1} e")(e=e, W_1=np.eye(3)), e @ e)
     with pytest.raises(ed.ShapeError, match="matrix exponential"):
         ed.parse(r"\operatorname{tr}(e^{A})")
+
+
+def test_bars_are_the_absolute_value_of_a_scalar_and_the_determinant_of_a_matrix():
+    # |a' x| = abs(a' x), d|a' x|/dx = sign(a' x) a'; |X| = det(X); log|alpha| = log(abs(alpha))
+    a, x = np.array([1.0, -3.0, 0.5]), np.array([1.0, 1.0, 1.0])  # a' x = -1.5 < 0
+    g = ed.diff("|a' x|", "x")
+    np.testing.assert_allclose(
+        np.ravel(g(a=a, x=x)), _fd_gradient(lambda v: abs(a @ v), x), rtol=1e-6
+    )
+    assert ed.parse("|-2|")() == 2.0
+    np.testing.assert_allclose(ed.parse("log|alpha|")(alpha=-2.0), np.log(2.0))
+    np.testing.assert_allclose(ed.parse(r"\left|\alpha\right|")(alpha=-0.5), 0.5)
+    X = RNG.standard_normal((3, 3))
+    np.testing.assert_allclose(
+        ed.parse("|X| + |x' X x|")(X=X, x=x), np.linalg.det(X) + abs(x @ X @ x)
+    )
+    with pytest.raises(ed.ShapeError, match="write norm2"):
+        ed.parse("|x|")

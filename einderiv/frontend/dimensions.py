@@ -323,8 +323,8 @@ def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
             todo.append(e.operand)
         elif isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS:
             todo += e.args
-        elif isinstance(e, M.Call) and e.fn in MATRIX and MATRIX[e.fn].scalar:
-            continue  # tr(X), det(X), norm2(x): a scalar, whatever the argument
+        elif isinstance(e, M.Bars) or getattr(MATRIX.get(getattr(e, "fn", "")), "scalar", 0):
+            continue  # tr(X), |X|, norm2(x): a scalar, whatever the argument
         elif isinstance(e, M.Power) and _fraction(e.exponent):
             continue  # (x' x)^0.5: only a scalar has a power that is not an integer
         elif not isinstance(e, M.Number):

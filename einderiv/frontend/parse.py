@@ -44,7 +44,7 @@ from einderiv.frontend.lexing import (
 )
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
-from einderiv.ir.matrix_ops import DET, INV, KRON, NORM_SUBSCRIPTS
+from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
 
 __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
@@ -229,7 +229,7 @@ class _Build(DeclarationRules):
     def bar(self, children):
         open_, inner, close = children
         span = (open_.start_pos, close.end_pos)
-        return _S(ir.Call(DET.name, (inner.node,), span=span), *span, inner.depth + 1)
+        return _S(ir.Bars(inner.node, span=span), *span, inner.depth + 1)  # det or abs
 
     def norm(self, children):
         """``‖x‖``, ``||x||_2``, ``||X||_F``: norm2; ``||x||_1``: norm1."""
@@ -242,7 +242,7 @@ class _Build(DeclarationRules):
     def logbar(self, children):
         func, inner, close = children
         span = (func.start_pos, close.end_pos)
-        det = ir.Call(DET.name, (inner.node,), span=(func.end_pos - 1, close.end_pos))
+        det = ir.Bars(inner.node, span=(func.end_pos - 1, close.end_pos))  # log|X|, log|a|
         return _S(ir.Call("log", (det,), span=span), *span, inner.depth + 2)
 
     def finite_sum(self, children):

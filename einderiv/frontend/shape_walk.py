@@ -20,7 +20,7 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import DimCell, Inference, describe_shape
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import INV, MATRIX
+from einderiv.ir.matrix_ops import DET, INV, MATRIX
 from einderiv.ir.ops import ROW
 
 __all__ = ["ShapeWalk", "is_scalar"]
@@ -41,6 +41,7 @@ class ShapeWalk:
         self.sums = False  # a finite sum rebinds a name: shapes are then recomputed by name
         self.counters: dict[str, M.FiniteSum] = {}  # the counters of finite sums, by name
         self.dots: dict[int, bool] = {}  # by id of each ``a · b``: an inner product or not
+        self.bars: dict[int, bool] = {}  # by id of each ``|x|``: an absolute value or not
 
     def shape(self, e: M.MExpr):
         made = self._shape(e)
@@ -96,6 +97,15 @@ class ShapeWalk:
             case M.Transpose(operand=x):
                 rows, cols = self.shape(x)
                 return (cols, rows)
+            case M.Bars(operand=x):  # |X| = det(X) of a square matrix, |a| = abs(a) of a scalar
+                shape = self.shape(x)
+                self.bars[id(e)] = is_scalar(shape)
+                if (shape[0] is None) != (shape[1] is None):
+                    raise placed(f"`{M.show(e)}` is the determinant of a square matrix or the "
+                                 f"absolute value of a scalar, and `{M.show(x)}` is a vector: "
+                                 "write norm2(...) for its length, abs(...) for each entry", e)  # fmt: skip
+                self._square(e, x, DET.name, shape)
+                return (None, None)
             case M.Inverse(operand=x):
                 return self._square(e, x, INV.name)
             case M.Call(fn=fn, args=args):

@@ -23,9 +23,9 @@ from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import Inference, NameUses, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.matrix_ops import DET, MATRIX
 from einderiv.ir.node import Node, dim_product, node
-from einderiv.ir.ops import ROW
+from einderiv.ir.ops import ABS, ROW
 
 __all__ = ["Shape", "Typed", "VarInfo", "infer"]
 
@@ -100,8 +100,8 @@ def infer(
         for name, (kind, cells) in inference.vars.items()
     }
     index_dims = {name: dim(c) for name, c in inference.index_dims.items()}
-    if walker.placeholders or walker.sums or walker.dots:  # rebuilt or rebinding: 2nd pass
-        resolved = _fill(tree, walker.placeholders, dim, walker.dots)
+    if walker.placeholders or walker.sums or walker.dots or walker.bars:  # rebuilt: 2nd pass
+        resolved = _fill(tree, walker.placeholders, dim, walker.dots, walker.bars)
         shapes: dict = {}
         _record_shapes(resolved, variables, index_dims, shapes)
         return Typed(resolved, variables, index_dims, shapes)
@@ -150,9 +150,10 @@ def _kind(pair: tuple, sized: bool = False) -> str:
     return f"a matrix of {rows} by {cols}" if sized else "a matrix"
 
 
-def _fill(e: M.MExpr, placeholders: dict, dim, dots: dict) -> M.MExpr:
-    """Rebuild ``e`` with the inferred sizes of ``I`` and ``ones``, and each ``a · b`` as the
-    reading the walk took (``dots``): ``a' b`` for two columns, else the product ``a b``."""
+def _fill(e: M.MExpr, placeholders: dict, dim, dots: dict, bars: dict) -> M.MExpr:
+    """Rebuild ``e`` with the inferred sizes of ``I`` and ``ones``, each ``a · b`` as the
+    reading the walk took (``dots``): ``a' b`` for two columns, else the product ``a b``; and
+    each ``|x|`` as ``abs(x)`` of a scalar, ``det(x)`` of a matrix (``bars``)."""
     if isinstance(e, (M.Identity, M.Ones)):
         if id(e) in placeholders:
             return e.replace(dim=dim(placeholders[id(e)]))
@@ -161,9 +162,12 @@ def _fill(e: M.MExpr, placeholders: dict, dim, dots: dict) -> M.MExpr:
     for name in e._init:
         value = getattr(e, name)
         if isinstance(value, M.MExpr):
-            changes[name] = _fill(value, placeholders, dim, dots)
+            changes[name] = _fill(value, placeholders, dim, dots, bars)
         elif isinstance(value, tuple) and value and isinstance(value[0], M.MExpr):
-            changes[name] = tuple(_fill(v, placeholders, dim, dots) for v in value)
+            changes[name] = tuple(_fill(v, placeholders, dim, dots, bars) for v in value)
+    if type(e) is M.Bars:
+        fn = ABS.name if bars[id(e)] else DET.name
+        return M.Call(fn, (changes["operand"],), span=e.span)
     if type(e) is M.Dot:
         left, right = changes["left"], changes["right"]
         if dots[id(e)]:  # x · y -> x' y

@@ -185,6 +185,15 @@ class Call(MExpr):
 
 
 @node
+class Bars(MExpr):
+    """``|X|``: the determinant of a matrix, the absolute value of a scalar; the shape pass
+    (``frontend.shapes``) resolves it to ``det`` or ``abs`` once the operand's shape is known."""
+
+    operand: MExpr
+    span: tuple[int, int] | None = _span()
+
+
+@node
 class Entry(MExpr):
     """``X[i,j]``, ``x[i]``, ``(A B)[i,j]``: an entry, with index names; an index may be a
     compound ``(i, j)`` (a tuple of two indices), the pair of i and j with i fastest."""
@@ -317,6 +326,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(left, _PRODUCT)} {_wrap(right, _UNARY + 1)}", _PRODUCT
         case Dot(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} · {_wrap(right, _UNARY)}", _PRODUCT
+        case Bars(operand=operand):
+            return f"|{show(operand)}|", _ATOM
         case Hadamard(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} .* {_wrap(right, _UNARY)}", _PRODUCT
         case ElemDiv(left=left, right=right):

@@ -668,7 +668,9 @@ class _Gen:
         style = self.pick(["logdet", "logbar", "logdet_call"])
         op = lambda env, x: np.linalg.slogdet(x)[1]
         if style == "logbar" and "|" not in a.text:
-            return Node(f"log|{a.text}|", ATOM, S, op, (a,), features=frozenset({"logbar"}))
+            # level POWER: a power or transpose of it is parenthesised, (log|X|)^2 (log|X|^2 is
+            # refused: the log of the power or the power of the log?)
+            return Node(f"log|{a.text}|", POWER, S, op, (a,), features=frozenset({"logbar"}))
         if style == "logdet_call":
             return Node(
                 f"log(det({a.text}))", ATOM, S, op, (a,), features=frozenset({"logdet_call"})

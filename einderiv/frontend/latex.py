@@ -364,7 +364,8 @@ class _Lexer(Commands, Entries, Pairs):
         if side == "close" or (side == "" and inside and ends_operand):
             if not inside:
                 self.fail("unmatched '|': no bar opens it", start)
-            self.stack.pop()
+            if self.stack.pop().then == "log":  # \log|X|^2: the log's power or the power's log?
+                lexing.no_power_of_log_bars(self.text, self.pos)
             self.emit("BAR_CLOSE", "|", start, self.pos)
         else:
             self.stack.append(Group("bar", (), start))

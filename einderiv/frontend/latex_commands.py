@@ -253,7 +253,7 @@ class Commands:
             bar = re.match(r"\||\\left\s*\||\\lvert|\\vert", rest)
             self.pos += bar.end()
             self.emit("LOGBAR", "log|", start, self.pos)
-            self.stack.append(Group("bar", (), self.pos - 1))
+            self.stack.append(Group("bar", (), self.pos - 1, then="log"))
         elif rest.startswith("(") or re.match(r"\\(left|bigl?|Bigl?)\s*\(", rest):
             paren = re.match(r"\(|\\(left|bigl?|Bigl?)\s*\(", rest)
             self.pos += paren.end()

@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 import contextvars
+import re
 from dataclasses import dataclass
 
 from lark import Token
@@ -35,6 +36,7 @@ __all__ = [
     "ParseState",
     "PostLexer",
     "error_at",
+    "no_power_of_log_bars",
 ]
 
 RESERVED = {"I": "the identity matrix", "ones": "the vector of ones", "delta": "Kronecker delta"}
@@ -149,12 +151,17 @@ def _bars(stream, text: str):
     bar (the innermost one left open).
     """
     opened: list[tuple[int, bool]] = []  # (start offset, is a norm) of the open bars
+    logs: set[int] = set()  # the start offsets of the bars of log|...|
     previous = None
     for token in stream:
         ends = previous in ENDS_OPERAND
         in_norm = bool(opened) and opened[-1][1]
         if token.type == "LOGBAR":
             opened.append((token.end_pos - 1, False))
+            logs.add(token.end_pos - 1)
+        elif token.type == "BAR" and ends and opened and opened[-1][0] in logs:
+            token = _single_bar(token, opened, ends)
+            no_power_of_log_bars(text, token.end_pos)
         elif token.type == "NORM_BAR" or (token.type == "DOUBLE_BAR" and in_norm and ends):
             token = _norm_bar(token, opened, closes=in_norm and ends)
         elif token.type == "DOUBLE_BAR":
@@ -176,6 +183,14 @@ def _bars(stream, text: str):
         start, norm = opened[-1]
         raise error_at(f"unmatched {'norm bar' if norm else repr('|')}: no bar closes it",
                        start, ("'|'",))  # fmt: skip
+
+
+def no_power_of_log_bars(text: str, end: int) -> None:
+    """``log|X|^2``: the square of the log, or the log of the square? Refused, both spelled."""
+    power = re.compile(r"\s*(\.?\^|[⁰¹²³⁴⁵⁶⁷⁸⁹⁻])").match(text, end)
+    if power is not None:
+        raise error_at("log|X|^2 reads two ways: write log(|X|^2) for the log of the power, "
+                       "(log|X|)^2 for the power of the log", power.start(1))  # fmt: skip
 
 
 def _single_bar(token, opened: list, ends: bool):

@@ -174,12 +174,11 @@ class _Build(DeclarationRules):
 
     def name(self, children):
         (token,) = children
-        span = (token.start_pos, token.end_pos)
-        if token.value == "I":
-            return _S(ir.Identity(span=span), *span, 1)
-        if token.value == "ones":
-            return _S(ir.Ones(span=span), *span, 1)
-        return _S(ir.Name(token.value, span=span), *span, 1)
+        span, name = (token.start_pos, token.end_pos), token.value
+        if name in FUNCTION_NAMES and name not in STATE.get().declared:  # exp alpha, tr X
+            raise error_at(f"'{name}' is a function: write {name}(...)", token.start_pos)
+        made = {"I": ir.Identity, "ones": ir.Ones}.get(name)
+        return _S(made(span=span) if made else ir.Name(name, span=span), *span, 1)
 
     def number(self, children):
         (token,) = children

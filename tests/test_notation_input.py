@@ -757,3 +757,18 @@ def test_bars_are_the_absolute_value_of_a_scalar_and_the_determinant_of_a_matrix
     )
     with pytest.raises(ed.ShapeError, match="write norm2"):
         ed.parse("|x|")
+
+
+def test_sigma_before_a_parenthesis_is_the_sigmoid_or_a_product_said_so():
+    # σ(x) and \sigma(x), \sigma\,(x) (TeX sets them alike) are the sigmoid 1 / (1 + exp(-x));
+    # sigma(x) and σ (x) are the scalar sigma times x, with a note (declared: silently)
+    x = np.array([1.0, -2.0])
+    for text in ("σ(x)", r"\sigma(x)", r"\sigma\,(x)", r"\sigma\;\left(x\right)"):
+        np.testing.assert_allclose(ed.parse(text)(x=x), 1 / (1 + np.exp(-x)), err_msg=text)
+    for text in ("sigma(x)", "σ (x)"):
+        with pytest.warns(ed.errors.ReadAsProduct, match="sigmoid"):
+            f = ed.parse(text)
+        np.testing.assert_allclose(f(x=x, sigma=0.5), 0.5 * x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("sigma(x)", where="sigma: scalar")

@@ -277,7 +277,7 @@ class Commands:
 
     def greek(self, name: str, start: int) -> None:
         rest = self.text[self.pos :]
-        if name == "sigma" and re.match(r"\s*(\(|\\left\s*\()", rest):  # \sigma(z): sigmoid
+        if name == "sigma" and re.match(r"(?:\s|\\[,;:! ])*(\(|\\left\s*\()", rest):  # \sigma(z)
             self.function(BY_LATEX[lexing.SIGMA], start)
             return
         self.name(name, start)

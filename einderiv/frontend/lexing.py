@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextvars
 import re
+import warnings
 from dataclasses import dataclass
 
 from lark import Token
 from lark.lark import PostLex
 
-from einderiv.errors import ParseError, closest
+from einderiv.errors import ParseError, ReadAsProduct, closest
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
@@ -136,7 +137,18 @@ def _greek(stream):
                 token = Token.new_borrow_pos("FUNC", BY_LATEX[SIGMA] + "(", token)
             else:
                 token = Token.new_borrow_pos(token.type, name, token)
+                state = STATE.get()
+                after = state.text[token.end_pos :].lstrip()[:1]
+                if name == "sigma" and after == "(" and name not in state.declared:
+                    _sigma_times("σ (", "σ(")  # σ (x): a space apart
         yield token
+
+
+def _sigma_times(written: str, function: str) -> None:
+    """``sigma(x)`` is the scalar sigma times x, but may mean the sigmoid: say so."""
+    warnings.warn(f"read '{written}x)' as the scalar sigma times (x); write {function}x) or "
+                  "sigmoid(x) for the sigmoid, or declare `sigma: scalar`", ReadAsProduct,
+                  stacklevel=2)  # fmt: skip
 
 
 def _bars(stream, text: str):
@@ -230,6 +242,8 @@ def _split_calls(stream):
             yield token
             continue
         name = token.value[:-1]
+        if name == "sigma" and name not in STATE.get().declared:
+            _sigma_times("sigma(", "σ(")
         if name in ALIASES:  # trace(X) is tr(X)
             yield Token.new_borrow_pos("FUNC", f"{ALIASES[name]}(", token)
             continue

@@ -144,6 +144,10 @@ class ReadAsLabel(ReadAsProduct):
     """In LaTeX, ``W^{(1)}`` was read as the name ``W_1`` (a label: layer 1), not a power."""
 
 
+class ReadAsEntrywise(ReadAsProduct):
+    """``‖X‖_2`` of a matrix was read as its Frobenius norm (entrywise), not the spectral norm."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

@@ -26,7 +26,8 @@ from einderiv.errors import (
     caret_context,
     closest,
 )
-from einderiv.frontend.dimensions import child_fields, name_uses
+from einderiv.frontend.conventions import check_conventions
+from einderiv.frontend.dimensions import name_uses
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.parse import parse_declarations, parse_expression
@@ -76,7 +77,7 @@ def front(
         line = text.count("\n", 0, span[0]) + 1
         column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
         raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
-    _no_matrix_exponential(typed, text)
+    check_conventions(typed, text)  # e^{A} of a matrix, ‖X‖_2
     lowered = lower(typed)
     if root is not None and typed.index_dims and typed.shape(typed.tree) == (None, None):
         # index notation: the required shape is that of its free indices, sorted by name
@@ -95,24 +96,6 @@ def front(
             f"`{text}` has {len(lowered.axes)} axes; the required shape has {len(root)}"
         )
     return typed, lowered
-
-
-def _no_matrix_exponential(typed: Typed, text) -> None:
-    """``e^{A}`` in LaTeX is read as ``exp(A)`` (the lexer's ``euler``): of a scalar, or
-    elementwise of a vector; of a matrix it would be the matrix exponential, which einderiv does
-    not have, so it is refused (``exp(A)``, elementwise, is written so)."""
-    todo = [typed.tree] if isinstance(text, str) and "e" in text else []
-    while todo:
-        e = todo.pop()
-        todo.extend(child for _, child in child_fields(e))
-        if type(e) is not M.Call or e.span is None or not text.startswith("e", e.span[0]):
-            continue
-        if text[e.span[0] + 1 :].lstrip().startswith("^") and None not in typed.shape(e.args[0]):
-            raise ShapeError(
-                f"`{text[e.span[0] : e.span[1]]}`: e to the power of a matrix is the matrix "
-                "exponential, which einderiv does not have; write exp(...) for the elementwise "
-                "exponential"
-            )
 
 
 def derive(

@@ -772,3 +772,21 @@ def test_sigma_before_a_parenthesis_is_the_sigmoid_or_a_product_said_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ed.parse("sigma(x)", where="sigma: scalar")
+
+
+def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
+    # ‖X‖_2 of a matrix: spectral in linear algebra, Frobenius in much of ML (‖W‖_2^2): read
+    # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note; ‖x‖_2 of a
+    # vector and ‖X‖_F say nothing
+    X = RNG.standard_normal((3, 4))
+    for text in ("||X||_2", r"\|X\|_2^2", r"\left\lVert X \right\rVert_{2}", "‖X‖₂"):
+        with pytest.warns(ed.errors.ReadAsEntrywise, match="Frobenius"):
+            f = ed.parse(text)
+        want = np.sqrt(np.sum(X**2)) ** (2 if "^2" in text else 1)
+        np.testing.assert_allclose(f(X=X), want, err_msg=text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("||X||_F + ||x||_2 + ||X||")
+    # \mathrm{e}^{X} of a matrix is the matrix exponential, refused like e^{X}
+    with pytest.raises(ed.ShapeError, match="matrix exponential"):
+        ed.parse(r"\mathrm{e}^{X}")

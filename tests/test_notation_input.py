@@ -295,10 +295,17 @@ def test_an_inner_product_written_with_a_dot_differentiates_as_one():
 
 
 def test_a_function_without_parentheses_takes_the_next_symbol_with_its_scripts():
-    # \log x^\top x is log(x)' x: the argument is x^\top, the symbol with its superscripts
+    # \log x^\top x is log(x)' x: the argument is x^\top, the symbol with its superscripts;
+    # a product going on after it is said (\operatorname{tr} X^\top A X is tr(X') A X)
     x = np.abs(RNG.standard_normal(4)) + 0.5
-    f = ed.parse(r"\log x^\top x")
+    with pytest.warns(ed.errors.ReadAsProduct, match="log of the next symbol only"):
+        f = ed.parse(r"\log x^\top x")
     np.testing.assert_allclose(f(x=x), np.log(x) @ x, rtol=1e-12)
+    with pytest.warns(ed.errors.ReadAsProduct, match="write tr"):
+        ed.parse(r"\operatorname{tr} X^\top A X")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the argument ends the term: nothing to say
+        ed.parse(r"\log\det\Sigma + \log x^\top \cdot y")
 
 
 def _fd_gradient(fun, x0, h=1e-6):

@@ -3,15 +3,19 @@
 Input: the LaTeX lexer's tokens, where such a function is a ``BARE_FUNC`` token.
 Output: the same tokens with each ``BARE_FUNC`` made a ``FUNC`` and a ``)`` inserted after its
 argument: the next call or symbol with its superscripts (``\\log x^\\top x`` is
-``log(x') x``); a ``ParseError`` when nothing follows.
+``log(x') x``, with a ``ReadAsProduct`` note when a product goes on after the argument);
+a ``ParseError`` when nothing follows.
 Invariants: one pass over the tokens (a nested bare function is closed inside its argument);
 the inserted ``)`` sits where the argument ends, so carets stay in the user's text.
 """
 
 from __future__ import annotations
 
+import warnings
+
 from lark import Token
 
+from einderiv.errors import ReadAsProduct
 from einderiv.frontend.lexing import error_at
 
 __all__ = ["close_bare_calls"]
@@ -28,6 +32,11 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
             end = _atom_end(out, i + 1)
             if end is None:
                 raise error_at(f"'{token.value[:-1]}' needs an argument", token.start_pos)
+            if end < len(out) and out[end].type in _STARTS:  # \tr X^\top A X: tr(X') A X
+                fn = token.value[:-1]
+                warnings.warn(f"read {fn} without parentheses as {fn} of the next symbol "
+                              f"only, times what follows; write {fn}(...) around a longer "
+                              "argument", ReadAsProduct, stacklevel=2)  # fmt: skip
             inner = close_bare_calls(out[i + 1 : end], symbols)
             closing = inner[-1].end_pos if inner else token.end_pos
             result.append(Token.new_borrow_pos("FUNC", token.value, token))
@@ -41,6 +50,8 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
 
 
 _POSTFIX = {"TOP", "INV_T", "QUOTE", "DOT_T"}
+# tokens that start an operand: after a bare function's argument, a product goes on
+_STARTS = {"NAME", "NUMBER", "FUNC", "BARE_FUNC", "LPAR", "BAR_OPEN", "LOGBAR"}
 _PAIRS = {"LPAR": "RPAR", "FUNC": "RPAR", "BAR_OPEN": "BAR_CLOSE", "LOGBAR": "BAR_CLOSE"}
 
 

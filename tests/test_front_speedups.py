@@ -16,6 +16,7 @@ from lark import Lark
 
 import einderiv as ed
 from einderiv.errors import EinderivError
+from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.parse import parse_declarations, parse_expression
 from einderiv.ir import matrix_ir as M
 from einderiv.pipeline import front
@@ -72,7 +73,7 @@ def _outcome(fn, text):
 def untuned(monkeypatch):
     """The parser as lark builds it, called through ``Lark.parse``."""
     plain = Lark(
-        P._grammar_text(),
+        grammar_text(),
         start=["expression", "declarations"],
         parser="lalr",
         lexer="contextual",

@@ -698,3 +698,11 @@ def test_a_function_name_without_parentheses_is_refused(text, column):
         parse(text)
     assert info.value.column == column
     assert parse("exp x", declared=frozenset({"exp"})) == MatMul(Name("exp"), x)  # a declared name
+
+
+def test_two_numbers_written_together_are_refused():
+    # 1.2.3 was read as 1.2 times 0.3 = 0.36: a number has one decimal point
+    with pytest.raises(ParseError, match="one decimal point") as info:
+        parse("1.2.3 x")
+    assert info.value.column == 4
+    assert parse("1.2 .3") == MatMul(num("1.2"), num("0.3"))  # apart: a product, as written

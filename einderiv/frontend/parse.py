@@ -20,12 +20,9 @@ Invariants:
 
 from __future__ import annotations
 
-import contextlib
-import importlib.resources
 import re
 import sys
 from fractions import Fraction
-from pathlib import Path
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
@@ -33,6 +30,7 @@ from lark.exceptions import UnexpectedInput
 from einderiv.errors import EinderivError, ParseError
 from einderiv.frontend import latex
 from einderiv.frontend.declarations import DeclarationRules
+from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     FUNCTION_NAMES,
     RESERVED,
@@ -182,6 +180,10 @@ class _Build(DeclarationRules):
 
     def number(self, children):
         (token,) = children
+        before = STATE.get().text[max(token.start_pos - 1, 0) : token.start_pos]
+        if token.start_pos and (before.isdigit() or before == "."):  # 1.2.3 read as 1.2 0.3
+            raise error_at("two numbers written together: a number has one decimal point",
+                           token.start_pos)  # fmt: skip
         mantissa, _, power = token.value.lower().partition("e")
         if len(mantissa) > 400 or len(power) > 5 or (power and abs(int(power)) > 1000):
             raise error_at(f"the number {token.value[:20]}... is out of range", token.start_pos)
@@ -255,27 +257,8 @@ class _Build(DeclarationRules):
         return _S(node, *span, 1 + max(lower.depth, upper.depth, body.depth))
 
 
-def _grammar_text() -> str:
-    """The grammar, with the function names of the registry filled in (``@FUNCTIONS@``)."""
-    return _grammar_file().replace("@FUNCTIONS@", "|".join(sorted(FUNCTION_NAMES, key=len)[::-1]))
-
-
-def _grammar_file() -> str:
-    with contextlib.suppress(ImportError, OSError, TypeError, ValueError, NotImplementedError):
-        packaged = importlib.resources.files("einderiv") / "grammar" / "einderiv.lark"
-        if packaged.is_file():  # an installed wheel
-            return packaged.read_text(encoding="utf-8")
-    source = Path(__file__).resolve().parents[2] / "grammar" / "einderiv.lark"
-    if source.is_file():
-        return source.read_text(encoding="utf-8")
-    raise RuntimeError(  # pragma: no cover - a broken installation, not a user error
-        "einderiv: grammar file einderiv.lark not found (looked in the einderiv package and in "
-        f"{source}); reinstall einderiv"
-    )
-
-
 _LARK = Lark(
-    _grammar_text(),
+    grammar_text(),
     start=["expression", "declarations"],
     parser="lalr",
     lexer="contextual",

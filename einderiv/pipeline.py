@@ -28,6 +28,7 @@ from einderiv.errors import (
 )
 from einderiv.frontend.conventions import check_conventions
 from einderiv.frontend.dimensions import name_uses
+from einderiv.frontend.latex import is_latex
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.parse import parse_declarations, parse_expression
@@ -63,7 +64,8 @@ def front(
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
     kinds = {d.name: d.kind for d in decls}
     uses = name_uses(tree, kinds)  # one walk for the names: letters and shapes need them
-    split, notes = split_letters(tree, declared, uses.names)
+    latex_text = isinstance(text, str) and is_latex(text)  # \mathrm{lr}: one name, as written
+    split, notes = (tree, ()) if latex_text else split_letters(tree, declared, uses.names)
     if split is not tree:  # names were split: the new tree's uses are its own
         tree, uses = split, None
     for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)

@@ -797,3 +797,14 @@ def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
     # \mathrm{e}^{X} of a matrix is the matrix exponential, refused like e^{X}
     with pytest.raises(ed.ShapeError, match="matrix exponential"):
         ed.parse(r"\mathrm{e}^{X}")
+
+
+def test_a_roman_name_in_latex_is_one_name():
+    # \mathrm{lr} is the name lr (SPEC 6.3: a longer name is written \mathrm{name}), never l r
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = ed.parse(r"\mathrm{lr} \cdot \mathbf{g}")  # undeclared: a vector, by its case
+        h = ed.parse(r"\mathrm{AB} + X")
+    lr, g = RNG.standard_normal(3), RNG.standard_normal(3)
+    np.testing.assert_allclose(f(lr=lr, g=g), lr @ g)
+    assert set(h.variables) == {"AB", "X"}

@@ -180,3 +180,15 @@ def test_a_name_with_two_underscores_reads_back_from_latex():
     assert g.latex() == r"W_{1} + W_{1\_2}"
     A, B = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     np.testing.assert_allclose(ed.parse(g.latex())(W_1=A, W_1_2=B), A + B)
+
+
+def test_a_declared_variable_named_like_a_sized_identity_reads_back():
+    # d tr(I_2' A) / dA = I_2' (a variable, declared): its LaTeX I_{2}^{\top} is that variable
+    # again, not the identity; undeclared, I_n is the identity
+    where = "I_2: matrix(n, n)"
+    g = ed.diff("tr(I_2' A)", "A", where=where)
+    M = np.arange(9.0).reshape(3, 3)
+    back = ed.parse(g.latex(), where=where)
+    np.testing.assert_allclose(back(I_2=M), M.T)
+    x = np.arange(3.0)
+    np.testing.assert_allclose(ed.parse(r"\mathbf{x}^\top I_n \mathbf{x}")(x=x), x @ x)

@@ -248,7 +248,8 @@ class _Lexer(Commands, Entries, Pairs):
             script = script.replace("\\_", "_")  # W_{1\_2}: W_1_2, as printed
             if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
-            name = name if name == "I" else f"{name}_{script}"  # I_n is the identity
+            named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())
+            name = name if name == "I" and not named else f"{name}_{script}"  # I_n: identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
 
     def script(self, at: int) -> tuple[str, int, int]:

@@ -153,6 +153,9 @@ SPELLINGS = [
         "exp(-0.5 x' x)",
         lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
     ),
+    # characters pasted from PDFs: the minus sign −, the prime ′, the parallel sign ∥
+    ("x′ A x − y′ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
+    ("∥x − y∥", "norm2(x - y)", lambda v: np.linalg.norm(v["x"] - v["y"])),
     # a bold symbol's subscript reads as a plain one's: an entry, a name, the identity's size
     (r"\mathbf{A}_{a,b} \mathbf{x}_{b}", "A[a,b] x[b]", lambda v: v["A"] @ v["x"]),
     (

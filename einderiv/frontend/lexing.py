@@ -32,6 +32,7 @@ from einderiv.ir.ops import BY_LATEX
 __all__ = [
     "ENDS_OPERAND",
     "FUNCTION_NAMES",
+    "PASTED",
     "RESERVED",
     "STATE",
     "ParseState",
@@ -52,6 +53,9 @@ ALIASES = {alias: op.name for op in MATRIX.values() for alias in op.aliases} | {
 GREEK_LETTERS = greek.LETTERS
 SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigma (sigmoid)
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+# characters pasted from PDFs and web pages, read as the ones they look like: the minus sign,
+# the prime, the parallel sign (a norm bar), the variant Greek letters
+PASTED = str.maketrans("−′∥ϵϕϑϱ", "-'‖εφθρ")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     FUNCTION_NAMES,
+    PASTED,
     RESERVED,
     STATE,
     ParseState,
@@ -333,6 +334,8 @@ def parse_expression(
     the names declared ``integer`` (``X^T`` is a power when ``T`` is one of them).
     Raises ``ParseError`` for bad syntax, ``EinderivError`` for a tree deeper than ``MAX_DEPTH``.
     """
+    if isinstance(text, str) and not text.isascii():  # x − y pasted from a PDF: x - y
+        text = text.translate(PASTED)  # one character for one: carets stay in place
     state = ParseState(text, what, frozenset(declared), False, frozenset(integers))
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)

@@ -522,6 +522,11 @@ def test_letters_written_together_are_a_product_with_a_warning():
         ("Ax.^2", lambda A, B, X, x: A @ x**2),
         ("tr(AB')", lambda A, B, X, x: np.trace(A @ B.T)),
         ("AB''X", lambda A, B, X, x: A @ B @ X),
+        # ^T against more letters is the transpose, then a product (as TeX reads X^TX)
+        ("X^TX", lambda A, B, X, x: X.T @ X),
+        ("tr(X^TAX)", lambda A, B, X, x: np.trace(X.T @ A @ X)),
+        ("x^TAx", lambda A, B, X, x: x @ A @ x),
+        ("AB^TX", lambda A, B, X, x: A @ B.T @ X),
     ],
 )
 def test_a_postfix_after_letters_written_together_is_the_last_letters(text, oracle):

@@ -54,11 +54,16 @@ def split_letters(
     split = sorted(n for n in (_names(tree) if names is None else names) if _splits(n, declared))
     if not split:
         return tree, ()
+    transposes: list[str] = []  # X^TX: the names after ^T, read as a transpose then a product
+    rebuilt = _rebuild(tree, frozenset(split), transposes if "T" not in declared else None)
     notes = tuple(
-        f"read '{n}' as the product {' '.join(n)}; declare it (`{n}: scalar`, ...) to keep one name"
+        f"read '^{n}' as ^T {' '.join(n[1:])}: the transpose, then a product"
+        if n in transposes
+        else f"read '{n}' as the product {' '.join(n)}; declare it (`{n}: scalar`, ...) to keep "
+        "one name"
         for n in split
     )
-    return _rebuild(tree, frozenset(split)), notes
+    return rebuilt, notes
 
 
 # the postfix operators and the field holding what they apply to: X', X^-1, X^2, x .^ 2
@@ -103,21 +108,37 @@ def _on_last_letter(e: M.MExpr, split: frozenset) -> M.MExpr | None:
     return _product([*letters[:-1], inner], e.span)
 
 
-def _rebuild(e: M.MExpr, split: frozenset) -> M.MExpr:
+def _transpose_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.MExpr | None:
+    """``X^TX`` is ``X^T X`` (``X' X``), ``x^TAx`` is ``x' A x``: ``^T`` written against more
+    letters (no parenthesis) is the transpose, as TeX reads ``X^TX``; the names met are added to
+    ``transposes``. None for anything else (and when ``T`` is declared: then a power)."""
+    x = getattr(e, "exponent", None)
+    if type(e) is not M.Power or transposes is None or not isinstance(x, M.Name):
+        return None
+    if x.name not in split or x.name[0] != "T" or not x.span or x.span[1] != e.span[1]:
+        return None
+    first, *rest = _letters(x)
+    transposes.append(x.name)
+    head = M.Transpose(e.base, span=(e.span[0], first.span[1]))
+    return _product([_rebuild(head, split, transposes), *rest], e.span)
+
+
+def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.MExpr:
     if isinstance(e, M.Name):
         return _product(_letters(e), e.span) if e.name in split else e
-    last = _on_last_letter(e, split)
+    last = _transpose_then(e, split, transposes) or _on_last_letter(e, split)
     if last is not None:
         return last
     changes = {}
     for name in e._init:
         value = getattr(e, name)
         if isinstance(value, M.MExpr):
-            new = _rebuild(value, split)
+            new = _rebuild(value, split, transposes)
             if new is not value:
                 changes[name] = new
         elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
-            new = tuple(_rebuild(v, split) if isinstance(v, M.MExpr) else v for v in value)
+            new = tuple(_rebuild(v, split, transposes) if isinstance(v, M.MExpr) else v
+                        for v in value)  # fmt: skip
             if new != value:
                 changes[name] = new
     return e.replace(**changes) if changes else e

@@ -255,7 +255,7 @@ class ShapeWalk:
         shape = self._square(e, base, "a matrix power", walked)
         bad = _non_integer_part(exponent, self.inf)
         if bad is not None:
-            hint = f"; declare `{bad}: integer`" if bad[:1].isalpha() else ""
+            hint = f"; declare `{bad}: integer`" if bad.isidentifier() else ""
             raise ShapeError(
                 f"`{M.show(e)}`: a matrix power needs an integer exponent, and "
                 f"`{M.show(exponent)}` is not one{hint}"

@@ -566,6 +566,12 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         # log|X|^2: (log|X|)^2 or log(|X|^2)? Refused, both spelled (a power after the bars)
         ("log|X|^2", "write log(|X|^2) for the log of the power", 7),
         (r"\log\left|X\right|^{2}", "(log|X|)^2 for the power of the log", 19),
+        # \operatorname{...}( names a function: an unknown one is refused, with a guess
+        (
+            r"\operatorname{sofmax}(\mathbf{x})",
+            "unknown function 'sofmax'; did you mean softmax",
+            1,
+        ),
         # \max of zero and one argument only, either way round
         (r"\max(x, 1)", "only \\max(0, u) and \\max(u, 0) are read", 7),
         (r"\max(x)", "only \\max(0, u) and \\max(u, 0)", 1),

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar
+from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar, closest
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 from einderiv.ir import greek
@@ -303,6 +303,10 @@ class Commands:
             return
         elif word in ("T", "d"):
             self.fail(f"'{word}' here is not supported in an expression", start)
+        elif self.text.startswith("\\operatorname", start) and self.peek() == "(":
+            guess = closest(word, (*FUNCTION_WORDS, *self.functions))  # \operatorname{foo}(x)
+            self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}?" if guess else ""),
+                      start)  # fmt: skip
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
             self.name(word, start)
         else:

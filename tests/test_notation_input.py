@@ -153,6 +153,8 @@ SPELLINGS = [
         "exp(-0.5 x' x)",
         lambda v: np.exp(-0.5 * v["x"] @ v["x"]),
     ),
+    # \frac12 and \frac1n: TeX takes one character for each argument
+    (r"\frac12 \mathbf{x}^\top \mathbf{y}", "0.5 x' y", lambda v: 0.5 * v["x"] @ v["y"]),
     # characters pasted from PDFs: the minus sign −, the prime ′, the parallel sign ∥
     ("x′ A x − y′ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
     ("∥x − y∥", "norm2(x - y)", lambda v: np.linalg.norm(v["x"] - v["y"])),

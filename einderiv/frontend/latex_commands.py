@@ -351,7 +351,16 @@ class Commands:
                 )
 
     def frac(self, start: int) -> None:
-        """``\\frac{a}{b}`` is ``((a) / (b))``."""
+        """``\\frac{a}{b}`` is ``((a) / (b))``; ``\\frac12`` (one character each) is ``(1 / 2)``."""
+        short = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])").match(self.text, self.pos)
+        if short is not None:  # \frac12, \frac1n: TeX takes one token for each argument
+            for k, end in ((1, "/"), (2, ")")):
+                kind = "NUMBER" if short[k].isdigit() else "NAME"
+                self.symbol("(", start, start) if k == 1 else None
+                self.emit(kind, short[k], short.start(k), short.end(k))
+                self.symbol(end, short.end(k), short.end(k))
+            self.pos = short.end()
+            return
         _, brace, _ = self.braced_raw()
         self.pos = brace + 1
         self.symbol("(", start, start)

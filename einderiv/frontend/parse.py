@@ -182,7 +182,7 @@ class _Build(DeclarationRules):
     def number(self, children):
         (token,) = children
         before = STATE.get().text[max(token.start_pos - 1, 0) : token.start_pos]
-        if token.start_pos and (before.isdigit() or before == "."):  # 1.2.3 read as 1.2 0.3
+        if token.value[0] == "." and (before.isdigit() or before == "."):  # 1.2.3: 1.2 0.3?
             raise error_at("two numbers written together: a number has one decimal point",
                            token.start_pos)  # fmt: skip
         mantissa, _, power = token.value.lower().partition("e")

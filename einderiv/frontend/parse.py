@@ -160,7 +160,8 @@ class _Build(DeclarationRules):
         names = tuple(indices)
         if isinstance(base.node, ir.Name) and base.node.name == "delta":
             if len(names) < 2:
-                raise error_at(f"delta takes two or more indices, not {len(names)}", base.start)
+                raise error_at(f"delta takes two or more indices, not {len(names)}: delta[i,j] "
+                               r"(\delta_{i,j} in LaTeX)", base.start)  # fmt: skip
             return _S(ir.KDelta(names, span=span), *span, 1)
         return _S(ir.Entry(base.node, names, span=span), *span, base.depth + 1)
 

@@ -155,6 +155,12 @@ SPELLINGS = [
     ),
     # \frac12 and \frac1n: TeX takes one character for each argument
     (r"\frac12 \mathbf{x}^\top \mathbf{y}", "0.5 x' y", lambda v: 0.5 * v["x"] @ v["y"]),
+    # a norm's power written before its subscript: \|x\|^2_2 is \|x\|_2^2
+    (
+        r"\| \mathbf{x} - \mathbf{y} \|^2_2",
+        "norm2(x - y)^2",
+        lambda v: np.sum((v["x"] - v["y"]) ** 2),
+    ),
     # characters pasted from PDFs: the minus sign −, the prime ′, the parallel sign ∥
     ("x′ A x − y′ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
     ("∥x − y∥", "norm2(x - y)", lambda v: np.linalg.norm(v["x"] - v["y"])),

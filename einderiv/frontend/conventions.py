@@ -27,7 +27,7 @@ __all__ = ["check_conventions"]
 _TWO_INSIDE = re.compile(r"(?:_\s*\{?\s*2\s*\}?|₂)\s*$")
 # e^{...} as the LaTeX lexer reads it (e or \mathrm{e}, then ^)
 _EULER = re.compile(r"(?:e|\\(?:mathrm|operatorname)\s*\{\s*e\s*\})\s*\^")
-_TWO_AFTER = re.compile(r"\s*(?:_\s*\{?\s*2\s*\}?|₂)")
+_TWO_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*2\s*\}?|₂)")
 
 
 def check_conventions(typed, text) -> None:

@@ -32,7 +32,7 @@ from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, C
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.latex_pairs import Pairs
 from einderiv.frontend.lexing import error_at
-from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SIZED_LETTERS
+from einderiv.ir.matrix_ops import SIZED_LETTERS
 
 __all__ = ["is_latex", "tokens"]
 
@@ -357,41 +357,6 @@ class _Lexer(Commands, Entries, Pairs):
             self.symbol("/", brace, brace)
             self.symbol("(", brace, brace + 1)
             self.stack.append(Group("brace", ("RPAR", "RPAR"), brace))
-
-    def bar(self, start: int, side: str = "") -> None:
-        """``|`` opens outside bars and after an operator; after an operand it closes."""
-        inside = bool(self.stack) and self.stack[-1].kind == "bar"
-        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
-        if side == "close" or (side == "" and inside and ends_operand):
-            if not inside:
-                self.fail("unmatched '|': no bar opens it", start)
-            if self.stack.pop().then == "log":  # \log|X|^2: the log's power or the power's log?
-                lexing.no_power_of_log_bars(self.text, self.pos)
-            self.emit("BAR_CLOSE", "|", start, self.pos)
-        else:
-            self.stack.append(Group("bar", (), start))
-            self.emit("BAR_OPEN", "|", start, self.pos)
-
-    def norm(self, start: int, side: str = "") -> None:
-        """``\\|x\\|``, ``||x||``, ``\\|x\\|_2``, ``\\|X\\|_F``: norm2; ``\\|x\\|_1``: norm1."""
-        inside = bool(self.stack) and self.stack[-1].kind == "norm"
-        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
-        if side == "open" or not (inside and (side == "close" or ends_operand)):
-            self.emit("FUNC", f"{NORM2.name}(", start, self.pos)  # \\|x\\| is norm2(x)
-            self.stack.append(Group("norm", (), start, opener=len(self.out) - 1))
-            return
-        group = self.stack.pop()
-        self.emit("RPAR", ")", start, self.pos)
-        if self.text[self.pos : self.pos + 1] == "_":
-            self.pos += 1
-            script, at, _ = self.script(start)
-            kind = NORM_SUBSCRIPTS.get(latex_commands.plain_script(script))
-            if kind is None:
-                self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
-            if kind not in self.functions:
-                self.fail(f"the function '{kind}' is not available", at)
-            opener = self.out[group.opener]
-            self.out[group.opener] = Token.new_borrow_pos("FUNC", f"{kind}(", opener)
 
 
 def tokens(text: str, symbols: dict[str, str]) -> list[Token]:

@@ -1,8 +1,10 @@
-"""LaTeX of two arguments apart by a comma (a mixin of ``latex._Lexer``).
+"""LaTeX in pairs: two arguments apart by a comma, and bars (a mixin of ``latex._Lexer``).
 
-Input: ``\\langle``/``\\rangle`` (``⟨``/``⟩``), ``\\max``, and the commas of the text being lexed.
+Input: ``\\langle``/``\\rangle`` (``⟨``/``⟩``), ``\\max``, the commas, and the bars ``|`` and
+norm bars ``\\|`` of the text being lexed.
 Output: the tokens plain text writes for them: ``\\langle a, b \\rangle`` -> ``sum((a) .* (b))``,
-``\\max(0, u)`` and ``\\max(u, 0)`` -> ``relu(u)``.
+``\\max(0, u)`` and ``\\max(u, 0)`` -> ``relu(u)``; ``|X|`` -> ``BAR_OPEN``/``BAR_CLOSE``,
+``\\|x\\|_1`` -> ``norm1(x)`` (``\\|x\\|^2_2`` too: the subscript is the norm's).
 Invariants: a comma means something here only directly inside one of these groups (never inside
 ``kron(A, B)`` or ``X_{i,j}``, which are groups of their own); ``\\max`` of anything but zero
 and one argument is a ``ParseError`` naming ``relu``, never another reading.
@@ -13,8 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from lark import Token
+
+from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
-from einderiv.ir.matrix_ops import SUM
+from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
 __all__ = ["Pairs"]
 
@@ -24,6 +29,8 @@ _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u
 _MAX_OPEN = re.compile(r"\s*(?:\\left\s*)?(\(|\\\{)\s*(0\s*,)?")
 # what follows the comma of \max(u, 0): the zero, then the closer
 _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
+# a power written before a norm's subscript, \|x\|^2_2 (a number): its digits
+_POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))(?=\s*_)")
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 
@@ -103,3 +110,45 @@ class Pairs:
         self.symbol(".*", start, self.pos)
         self.symbol("(", start, self.pos)
         return True
+
+    def bar(self, start: int, side: str = "") -> None:
+        """``|`` opens outside bars and after an operator; after an operand it closes."""
+        inside = bool(self.stack) and self.stack[-1].kind == "bar"
+        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
+        if side == "close" or (side == "" and inside and ends_operand):
+            if not inside:
+                self.fail("unmatched '|': no bar opens it", start)
+            if self.stack.pop().then == "log":  # \log|X|^2: the log's power or the power's log?
+                lexing.no_power_of_log_bars(self.text, self.pos)
+            self.emit("BAR_CLOSE", "|", start, self.pos)
+        else:
+            self.stack.append(Group("bar", (), start))
+            self.emit("BAR_OPEN", "|", start, self.pos)
+
+    def norm(self, start: int, side: str = "") -> None:
+        """``\\|x\\|``, ``||x||``, ``\\|x\\|_2``, ``\\|X\\|_F``: norm2; ``\\|x\\|_1``: norm1."""
+        inside = bool(self.stack) and self.stack[-1].kind == "norm"
+        ends_operand = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
+        if side == "open" or not (inside and (side == "close" or ends_operand)):
+            self.emit("FUNC", f"{NORM2.name}(", start, self.pos)  # \\|x\\| is norm2(x)
+            self.stack.append(Group("norm", (), start, opener=len(self.out) - 1))
+            return
+        group = self.stack.pop()
+        self.emit("RPAR", ")", start, self.pos)
+        power = _POWER_FIRST.match(self.text, self.pos)  # \|x\|^2_2: the subscript is the norm's
+        if power is not None:
+            self.pos = power.end()
+        if self.text[self.pos : self.pos + 1] == "_":
+            self.pos += 1
+            script, at, _ = self.script(start)
+            kind = NORM_SUBSCRIPTS.get(plain_script(script))
+            if kind is None:
+                self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)
+            if kind not in self.functions:
+                self.fail(f"the function '{kind}' is not available", at)
+            opener = self.out[group.opener]
+            self.out[group.opener] = Token.new_borrow_pos("FUNC", f"{kind}(", opener)
+        if power is not None:
+            self.symbol("^", power.start(), power.start() + 1)
+            digits = power.group(1) or power.group(2)
+            self.emit("NUMBER", digits, power.start(), power.start() + 1)

@@ -830,3 +830,19 @@ def test_a_roman_name_in_latex_is_one_name():
     lr, g = RNG.standard_normal(3), RNG.standard_normal(3)
     np.testing.assert_allclose(f(lr=lr, g=g), lr @ g)
     assert set(h.variables) == {"AB", "X"}
+
+
+def test_a_power_written_on_a_function_is_the_power_of_its_value():
+    # \sin^2(\theta) + \cos^2(\theta) = 1: \sin^2(u) is sin(u)^2; \sin^{-1} (the inverse
+    # function) and \sin^2 u without parentheses are refused
+    theta = 0.7
+    f = ed.parse(r"\sin^2(\theta) + \cos^{2}\left(\theta\right)")
+    np.testing.assert_allclose(f(theta=theta), 1.0)
+    g = ed.diff(r"\tanh^2(\alpha)", "alpha")  # d tanh(a)^2 / da = 2 tanh(a) (1 - tanh(a)^2)
+    np.testing.assert_allclose(g(alpha=theta), 2 * np.tanh(theta) * (1 - np.tanh(theta) ** 2))
+    for text, match in (
+        (r"\sin^{-1}(\theta)", "inverse function"),
+        (r"\sin^2 \theta", "parentheses"),
+    ):
+        with pytest.raises(ed.ParseError, match=match):
+            ed.parse(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar, closest
 from einderiv.frontend import lexing
@@ -249,6 +249,8 @@ class Commands:
         """``\\log(x)``, ``\\log x``, ``\\log|X|``, ``\\log\\det X``."""
         self.skip_space()
         rest = self.text[self.pos :]
+        if rest.startswith("^"):  # \sin^2(x) is sin(x)^2
+            return self.function_power(fn, start, rest)
         if fn == "log" and re.match(r"\|(?!\|)|\\left\s*\||\\[lv]vert\b", rest):
             bar = re.match(r"\||\\left\s*\||\\lvert|\\vert", rest)
             self.pos += bar.end()
@@ -260,6 +262,20 @@ class Commands:
             self.call(fn, start)
         else:
             self.emit("BARE_FUNC", f"{fn}(", start, self.pos)
+
+    def function_power(self, fn: str, start: int, rest: str) -> None:
+        """``\\sin^2(x)``, ``\\tanh^{2}\\left(u\\right)``: ``sin(x)^2``, the power of the value;
+        ``\\sin^{-1}`` (the inverse function) and a power without parentheses are refused."""
+        power = re.match(r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))\s*", rest)
+        paren = power and re.match(r"\(|\\(left|bigl?|Bigl?)\s*\(", rest[power.end() :])
+        if power is None:
+            self.fail(f"\\{fn}^{{...}} here is not a power of its value (\\{fn}^{{-1}} would be "
+                      f"the inverse function): write \\{fn}(x)^{{2}} for a power", start)  # fmt: skip
+        if not paren:
+            self.fail(f"write \\{fn}^{{2}}(x) with parentheses around the argument", start)
+        self.pos += power.end() + paren.end()
+        self.call(fn, start)
+        self.stack[-1] = replace(self.stack[-1], then=f"power {power.group(1) or power.group(2)}")
 
     def call(self, fn: str, start: int) -> None:
         """A function whose ``(`` has been read: ``FUNC`` and a parenthesis group."""

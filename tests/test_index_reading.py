@@ -151,3 +151,9 @@ def test_a_number_before_a_row_keeps_the_scalar_grouped(text, wrt, numpy_f):
     back = ed.parse(str(g), shape=g.shape)
     assert_close(back(**{k: values[k] for k in back.variables}), expected)
     assert ed.check(text, wrt, claim=str(g)).verdict != "wrong"
+
+
+def test_two_index_letters_run_together_get_a_hint():
+    # A_{ij} with A a matrix: one index named ij; the message spells A[i,j] and A_{i,j}
+    with pytest.raises(ed.ShapeError, match=r"write A\[i,j\], in LaTeX A_\{i,j\}"):
+        ed.parse(r"A_{ij} x_{j}", where="A: matrix(n, n)")

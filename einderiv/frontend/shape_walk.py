@@ -116,10 +116,12 @@ class ShapeWalk:
                 else:
                     axes = [d for d in self.shape(b) if d is not None]
                 if len(axes) != len(indices):
-                    raise ShapeError(
-                        f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "
-                        f"{len(indices)} indices are given"
-                    )
+                    one = indices[0] if len(indices) == 1 and isinstance(indices[0], str) else ""
+                    pair, name = ",".join(one), M.show(b)  # A_{ij}: A_{i,j}?
+                    split = f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if len(
+                        one) == len(axes) == 2 else ""  # fmt: skip
+                    raise ShapeError(f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "
+                                     f"{len(indices)} indices are given{split}")  # fmt: skip
                 for name, axis in zip(indices, axes):
                     self._index(name, axis, e)
                 return (None, None)

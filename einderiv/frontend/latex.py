@@ -351,9 +351,8 @@ class _Lexer(Commands, Entries, Pairs):
         for type_ in group.close:
             text = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}[type_]
             self.emit(type_, text, start, start + 1)
-        if group.then.startswith("power "):  # \sin^2(x): sin(x)^2
-            self.symbol("^", start, start + 1)
-            self.emit("NUMBER", group.then.split()[1], start, start + 1)
+        if group.power:  # \sin^2(x): sin(x)^2
+            self.emit_power(group.power, start)
         if group.then == "denominator":
             _, brace, _ = self.braced_raw()
             self.pos = brace + 1

@@ -57,6 +57,12 @@ _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
 _NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+")
+# a power by a whole number, ^2 or ^{10}: its digits are group 1 or 2
+NUMBER_POWER = r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))"
+# \frac12, \frac1n: the two one-character arguments
+_SHORT_FRAC = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
+# the "(" of a call's argument: (, \left(, \bigl( ...
+_OPEN_PAREN = re.compile(r"\(|\\(left|bigl?|Bigl?)\s*\(")
 
 
 def plain_script(script: str) -> str:
@@ -75,6 +81,7 @@ class Group:
     start: int  # offset of the opener, for "unmatched" errors
     then: str = ""  # after a \frac numerator: "denominator"
     opener: int = -1  # index in the token list of a norm's FUNC token
+    power: str = ""  # the digits of a power written on a function, \sin^2(x): "2"
 
 
 class Commands:
@@ -256,8 +263,7 @@ class Commands:
             self.pos += bar.end()
             self.emit("LOGBAR", "log|", start, self.pos)
             self.stack.append(Group("bar", (), self.pos - 1, then="log"))
-        elif rest.startswith("(") or re.match(r"\\(left|bigl?|Bigl?)\s*\(", rest):
-            paren = re.match(r"\(|\\(left|bigl?|Bigl?)\s*\(", rest)
+        elif paren := _OPEN_PAREN.match(rest):
             self.pos += paren.end()
             self.call(fn, start)
         else:
@@ -266,16 +272,22 @@ class Commands:
     def function_power(self, fn: str, start: int, rest: str) -> None:
         """``\\sin^2(x)``, ``\\tanh^{2}\\left(u\\right)``: ``sin(x)^2``, the power of the value;
         ``\\sin^{-1}`` (the inverse function) and a power without parentheses are refused."""
-        power = re.match(r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))\s*", rest)
-        paren = power and re.match(r"\(|\\(left|bigl?|Bigl?)\s*\(", rest[power.end() :])
+        power = re.match(NUMBER_POWER + r"\s*", rest)
+        paren = power and _OPEN_PAREN.match(rest, power.end())
         if power is None:
             self.fail(f"\\{fn}^{{...}} here is not a power of its value (\\{fn}^{{-1}} would be "
                       f"the inverse function): write \\{fn}(x)^{{2}} for a power", start)  # fmt: skip
         if not paren:
             self.fail(f"write \\{fn}^{{2}}(x) with parentheses around the argument", start)
-        self.pos += power.end() + paren.end()
+        self.pos += paren.end()
         self.call(fn, start)
-        self.stack[-1] = replace(self.stack[-1], then=f"power {power.group(1) or power.group(2)}")
+        self.stack[-1] = replace(self.stack[-1], power=power.group(1) or power.group(2))
+
+    def emit_power(self, digits: str, at: int) -> None:
+        """``^`` and the number ``digits`` at offset ``at``: a power written apart from its base
+        (``\\sin^2(x)``, ``\\|x\\|^2_2``), emitted where the base ends."""
+        self.symbol("^", at, at + 1)
+        self.emit("NUMBER", digits, at, at + 1)
 
     def call(self, fn: str, start: int) -> None:
         """A function whose ``(`` has been read: ``FUNC`` and a parenthesis group."""
@@ -368,13 +380,13 @@ class Commands:
 
     def frac(self, start: int) -> None:
         """``\\frac{a}{b}`` is ``((a) / (b))``; ``\\frac12`` (one character each) is ``(1 / 2)``."""
-        short = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])").match(self.text, self.pos)
+        short = _SHORT_FRAC.match(self.text, self.pos)
         if short is not None:  # \frac12, \frac1n: TeX takes one token for each argument
-            for k, end in ((1, "/"), (2, ")")):
+            self.symbol("(", start, start)
+            for k, after in ((1, "/"), (2, ")")):
                 kind = "NUMBER" if short[k].isdigit() else "NAME"
-                self.symbol("(", start, start) if k == 1 else None
                 self.emit(kind, short[k], short.start(k), short.end(k))
-                self.symbol(end, short.end(k), short.end(k))
+                self.symbol(after, short.end(k), short.end(k))
             self.pos = short.end()
             return
         _, brace, _ = self.braced_raw()

@@ -18,7 +18,7 @@ from dataclasses import replace
 from lark import Token
 
 from einderiv.frontend import lexing
-from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, NUMBER_POWER, Group, plain_script
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
 __all__ = ["Pairs"]
@@ -30,7 +30,7 @@ _MAX_OPEN = re.compile(r"\s*(?:\\left\s*)?(\(|\\\{)\s*(0\s*,)?")
 # what follows the comma of \max(u, 0): the zero, then the closer
 _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
 # a power written before a norm's subscript, \|x\|^2_2 (a number): its digits
-_POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))(?=\s*_)")
+_POWER_FIRST = re.compile(NUMBER_POWER + r"(?=\s*_)")
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 
@@ -149,6 +149,4 @@ class Pairs:
             opener = self.out[group.opener]
             self.out[group.opener] = Token.new_borrow_pos("FUNC", f"{kind}(", opener)
         if power is not None:
-            self.symbol("^", power.start(), power.start() + 1)
-            digits = power.group(1) or power.group(2)
-            self.emit("NUMBER", digits, power.start(), power.start() + 1)
+            self.emit_power(power.group(1) or power.group(2), power.start())

@@ -182,8 +182,8 @@ class _Build(DeclarationRules):
 
     def number(self, children):
         (token,) = children
-        before = STATE.get().text[max(token.start_pos - 1, 0) : token.start_pos]
-        if token.value[0] == "." and (before.isdigit() or before == "."):  # 1.2.3: 1.2 0.3?
+        dot = token.value[0] == "." and token.start_pos > 0  # .3 right after 1.2 (1.2.3)?
+        if dot and STATE.get().text[token.start_pos - 1] in "0123456789.":
             raise error_at("two numbers written together: a number has one decimal point",
                            token.start_pos)  # fmt: skip
         mantissa, _, power = token.value.lower().partition("e")

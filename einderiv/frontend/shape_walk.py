@@ -118,8 +118,8 @@ class ShapeWalk:
                 if len(axes) != len(indices):
                     one = indices[0] if len(indices) == 1 and isinstance(indices[0], str) else ""
                     pair, name = ",".join(one), M.show(b)  # A_{ij}: A_{i,j}?
-                    split = f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if len(
-                        one) == len(axes) == 2 else ""  # fmt: skip
+                    two = len(one) == len(axes) == 2
+                    split = f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if two else ""
                     raise ShapeError(f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "
                                      f"{len(indices)} indices are given{split}")  # fmt: skip
                 for name, axis in zip(indices, axes):

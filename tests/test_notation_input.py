@@ -161,6 +161,12 @@ SPELLINGS = [
         "norm2(x - y)^2",
         lambda v: np.sum((v["x"] - v["y"]) ** 2),
     ),
+    # ... and a one-letter scalar power likewise: \|x - y\|^p_2 is norm2(x - y)^p
+    (
+        r"\| \mathbf{x} - \mathbf{y} \|^{p}_{2}",
+        "norm2(x - y)^p",
+        lambda v: np.linalg.norm(v["x"] - v["y"]) ** 0.7,
+    ),
     # characters pasted from PDFs: the minus sign −, the prime ′, the parallel sign ∥
     ("x′ A x − y′ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
     ("∥x − y∥", "norm2(x - y)", lambda v: np.linalg.norm(v["x"] - v["y"])),
@@ -276,7 +282,7 @@ def _values(written: str, plain: str, arrays: dict) -> tuple:
     assert set(f.variables) == set(g.variables), (written, f.variables, g.variables)
     args = {}
     for name in f.variables:
-        if name in ("lambda", "lambda_1"):
+        if name in ("lambda", "lambda_1", "p"):
             args[name] = 0.7
         else:
             args[name] = arrays[names.get(name, name) or name]

@@ -283,11 +283,11 @@ class Commands:
         self.call(fn, start)
         self.stack[-1] = replace(self.stack[-1], power=power.group(1) or power.group(2))
 
-    def emit_power(self, digits: str, at: int) -> None:
-        """``^`` and the number ``digits`` at offset ``at``: a power written apart from its base
-        (``\\sin^2(x)``, ``\\|x\\|^2_2``), emitted where the base ends."""
+    def emit_power(self, power: str, at: int) -> None:
+        """``^`` and ``power`` (digits, or a one-letter name) at offset ``at``: a power written
+        apart from its base (``\\sin^2(x)``, ``\\|x\\|^p_2``), emitted where the base ends."""
         self.symbol("^", at, at + 1)
-        self.emit("NUMBER", digits, at, at + 1)
+        self.emit("NUMBER" if power.isdigit() else "NAME", power, at, at + 1)
 
     def call(self, fn: str, start: int) -> None:
         """A function whose ``(`` has been read: ``FUNC`` and a parenthesis group."""

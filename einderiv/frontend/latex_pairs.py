@@ -18,7 +18,7 @@ from dataclasses import replace
 from lark import Token
 
 from einderiv.frontend import lexing
-from einderiv.frontend.latex_commands import FUNCTION_WORDS, NUMBER_POWER, Group, plain_script
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
 __all__ = ["Pairs"]
@@ -29,8 +29,9 @@ _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u
 _MAX_OPEN = re.compile(r"\s*(?:\\left\s*)?(\(|\\\{)\s*(0\s*,)?")
 # what follows the comma of \max(u, 0): the zero, then the closer
 _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
-# a power written before a norm's subscript, \|x\|^2_2 (a number): its digits
-_POWER_FIRST = re.compile(NUMBER_POWER + r"(?=\s*_)")
+# a power written before a norm's subscript, \|x\|^2_2 or \|x\|^p_2 (a number or a one-letter
+# scalar, never the T of a transpose): its text
+_POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 

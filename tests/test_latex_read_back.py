@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from einderiv.ir.matrix_ir import FUNCTIONS
 from tests.fd import jacobian_fd, to_layout
 
 rng = np.random.default_rng(11)
@@ -192,3 +193,15 @@ def test_a_declared_variable_named_like_a_sized_identity_reads_back():
     np.testing.assert_allclose(back(I_2=M), M.T)
     x = np.arange(3.0)
     np.testing.assert_allclose(ed.parse(r"\mathbf{x}^\top I_n \mathbf{x}")(x=x), x @ x)
+
+
+@pytest.mark.parametrize("prefix", sorted({*FUNCTIONS, "ln", "trace", "delta", "norm"}))
+def test_a_name_beginning_like_a_function_reads_back_from_latex(prefix):
+    # d (tr_A x'x) / dx = 2 tr_A x': tr_A prints \mathrm{tr\_A}, since \mathrm{tr}_{A} is the
+    # trace and \delta_{x} the Kronecker delta; read back it is the same name
+    name = f"{prefix}_a"
+    g = ed.diff(f"{name} x' x", "x", where=f"{name}: scalar")
+    back = ed.parse(g.latex(), where=f"{name}: scalar")
+    assert set(back.variables) == {name, "x"}
+    x = rng.normal(size=3)
+    np.testing.assert_allclose(back(**{name: 0.7, "x": x}), 1.4 * x)

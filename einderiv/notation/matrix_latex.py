@@ -4,8 +4,10 @@ Input: a matrix expression (``matrix_ir``) or a variable's name.
 Output: LaTeX text: ``X^{\\top} \\, A``, ``\\operatorname{tr}\\left(X\\right)``, ``\\mathrm{W}_{1}``.
 Invariants: an operand is parenthesised exactly when its precedence is below its place's; a
 Greek name prints as its command (``\\lambda``), any other name of several letters in
-``\\mathrm`` (so the LaTeX front end reads it as one name, not a product of letters); matrix
-functions print by their registry record's template.
+``\\mathrm`` (so the LaTeX front end reads it as one name, not a product of letters), and a
+name whose first part a reader takes for a function or the Kronecker delta (``tr_A``,
+``delta_x``) whole in ``\\mathrm`` (``\\mathrm{tr\\_A}``); matrix functions print by their
+registry record's template.
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ _COMPOSITE = re.compile(r"(\\[A-Za-z]+){2,}\\left")  # \log\det\left(#1\right)
 _LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
 
 
+# first parts of a name that LaTeX reads as a function (\mathrm{tr}_{A}, \log_{2}) or the
+# Kronecker delta (\delta_{x}): such a name prints whole, \mathrm{tr\_A}
+_FUNCTION_LIKE = frozenset(M.FUNCTIONS).union(
+    *(op.aliases for op in MATRIX.values()), ("ln", "delta")
+)
 _ACCENTED = re.compile(r"(hat|bar|tilde)(?:_(.+))?")  # y_hat is \hat{y} (as LaTeX reads it)
 
 
 def latex_name(name: str) -> str:
     base, _, sub = name.partition("_")
+    if sub and base in _FUNCTION_LIKE:  # tr_A: \mathrm{tr\_A}, not the trace's \mathrm{tr}_{A}
+        return rf"\mathrm{{{name.replace('_', chr(92) + '_')}}}"
     text = (
         f"\\{base}" if base in greek.NAMES else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
     )

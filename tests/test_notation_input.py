@@ -609,6 +609,9 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"\langle x, y, z \rangle", "an inner product has two arguments", 13),
         (r"x \rangle", "no \\langle opens it", 3),
         (r"\langle x, y \rangle_2", "unknown inner product '_2'", 22),
+        # a sum over an index, as papers write logsumexp: said how to write it, never a guess
+        (r"\log\sum_j e^{z_j}", "(\\sum_j) is not read: write sum(...)", 5),
+        (r"\sum_{i,j} A_{i,j}", "an index repeated in a product is summed", 1),
     ],
 )
 def test_bad_notation_is_a_parse_error_with_a_caret(text, message, column):

@@ -137,20 +137,6 @@ class Commands:
         else:
             self.fail(f"unknown LaTeX command '\\{name}'", start)
 
-    def finite_sum(self, start: int) -> None:
-        """``\\sum_{r=0}^{k-1}``: the grammar's ``sum_{`` then the bounds, as plain text has."""
-        self.skip_space()
-        if self.peek(False) != "_":
-            self.fail(r"\sum needs its bounds, as in \sum_{r=0}^{k-1} \left(X^r\right)", start)
-        self.pos += 1
-        self.skip_space()
-        if self.peek(False) != "{":
-            self.fail(r"\sum needs its bounds in braces: \sum_{r=0}^{k-1}", start)
-        brace = self.pos
-        self.pos += 1
-        self.emit("SUM_OPEN", "sum_{", start, self.pos)
-        self.stack.append(Group("brace", ("RBRACE",), brace))
-
     def delimiter(self, size: str, start: int) -> None:
         """``\\left(``, ``\\right|``, ``\\bigl[`` ...: the delimiter, sized."""
         self.skip_space()

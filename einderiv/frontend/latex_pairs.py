@@ -1,10 +1,12 @@
-"""LaTeX in pairs: two arguments apart by a comma, and bars (a mixin of ``latex._Lexer``).
+"""LaTeX in pairs: two arguments apart by a comma, bars, and a sum's two bounds (a mixin of
+``latex._Lexer``).
 
-Input: ``\\langle``/``\\rangle`` (``⟨``/``⟩``), ``\\max``, the commas, and the bars ``|`` and
-norm bars ``\\|`` of the text being lexed.
+Input: ``\\langle``/``\\rangle`` (``⟨``/``⟩``), ``\\max``, the commas, the bars ``|`` and
+norm bars ``\\|``, and ``\\sum`` of the text being lexed.
 Output: the tokens plain text writes for them: ``\\langle a, b \\rangle`` -> ``sum((a) .* (b))``,
 ``\\max(0, u)`` and ``\\max(u, 0)`` -> ``relu(u)``; ``|X|`` -> ``BAR_OPEN``/``BAR_CLOSE``,
-``\\|x\\|_1`` -> ``norm1(x)`` (``\\|x\\|^2_2`` too: the subscript is the norm's).
+``\\|x\\|_1`` -> ``norm1(x)`` (``\\|x\\|^2_2`` too: the subscript is the norm's);
+``\\sum_{r=0}^{k-1}`` -> ``sum_{r=0}^{k-1}``, and a sum over an index (``\\sum_j``) refused.
 Invariants: a comma means something here only directly inside one of these groups (never inside
 ``kron(A, B)`` or ``X_{i,j}``, which are groups of their own); ``\\max`` of anything but zero
 and one argument is a ``ParseError`` naming ``relu``, never another reading.
@@ -32,6 +34,8 @@ _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
 # a power written before a norm's subscript, \|x\|^2_2 or \|x\|^p_2 (a number or a one-letter
 # scalar, never the T of a transpose): its text
 _POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
+# the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
+_INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 
@@ -54,7 +58,26 @@ def _top_commas(text: str, pos: int) -> int:
 
 
 class Pairs:
-    """Uses the lexer's ``text``, ``pos``, ``stack``, ``emit``, ``symbol``, ``script``, ``fail``."""
+    """Uses the lexer's ``text``, ``pos``, ``stack``, ``emit``, ``symbol``, ``script``, ``fail``,
+    ``peek`` and ``skip_space``."""
+
+    def finite_sum(self, start: int) -> None:
+        """``\\sum_{r=0}^{k-1}``: the grammar's ``sum_{`` then the bounds, as plain text has."""
+        self.skip_space()
+        if self.peek(False) != "_":
+            self.fail(r"\sum needs its bounds, as in \sum_{r=0}^{k-1} \left(X^r\right)", start)
+        self.pos += 1
+        self.skip_space()
+        if _INDEX_SUM.match(self.text, self.pos):  # \sum_j e^{z_j}: a sum over an index
+            self.fail(r"\sum over an index (\sum_j) is not read: write sum(...) of the vector or "
+                      r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z))), or "
+                      "index notation, where an index repeated in a product is summed", start)  # fmt: skip
+        if self.peek(False) != "{":
+            self.fail(r"\sum needs its bounds in braces: \sum_{r=0}^{k-1}", start)
+        brace = self.pos
+        self.pos += 1
+        self.emit("SUM_OPEN", "sum_{", start, self.pos)
+        self.stack.append(Group("brace", ("RBRACE",), brace))
 
     def angle(self, start: int, opening: bool) -> None:
         """``\\langle a, b \\rangle`` (``⟨a, b⟩``), the inner product: ``sum((a) .* (b))``,

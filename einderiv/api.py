@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from einderiv.backend.binding import bind, positional_message
-from einderiv.backend.emit import einsum_program
 from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
@@ -252,9 +251,12 @@ class Expr(ExprAlgebra):
         return f"${self.latex()}$"
 
     @guarded
-    def einsum(self) -> str:
-        """The einsum contractions that evaluate this expression, one per line."""
-        return "\n".join(einsum_program(self.term, self.axes))
+    def einsum(self, name: str = "f") -> str:
+        """The einsum contractions that evaluate this expression: a standalone numpy function
+        ``name(A, X, ...)``, one ``np.einsum`` per product, in this expression's axes."""
+        from einderiv.backend.emit import einsum_program  # the code generator, when asked for
+
+        return einsum_program(self, name)
 
     @property
     @guarded

@@ -82,10 +82,12 @@ def _function_name(base: str, wrt: str, several: bool) -> str:
 def _forms(args: argparse.Namespace, wrt: str, several: bool) -> dict:
     """The extra JSON keys that --format and --steps ask for (text, latex, index always)."""
     forms = {}
-    if args.format in ("einsum", "differential", "kronecker"):
+    name = _function_name("hessian" if args.command == "hessian" else "grad", wrt, several)
+    if args.format in ("differential", "kronecker"):
         forms[args.format] = getattr(ed.Expr, args.format)
+    elif args.format == "einsum":  # the function as --format python names it
+        forms["einsum"] = lambda g: g.einsum(name)
     elif args.format == "python":
-        name = _function_name("hessian" if args.command == "hessian" else "grad", wrt, several)
         forms["python"] = lambda g: ed.codegen(g, name=name)
     if args.steps:  # with --format latex, the steps in LaTeX, as the text output has them
         latex = args.format == "latex"
@@ -150,8 +152,9 @@ def _text_block(args: argparse.Namespace, g, wrt: str, several: bool, where=None
         out = g.latex(steps=True)
     elif args.format in ("text", "latex", "index"):
         out = _shown(args, g)
-    elif args.format == "einsum":
-        out = g.einsum()
+    elif args.format == "einsum":  # a standalone function, each product one np.einsum
+        base = "hessian" if args.command == "hessian" else "grad"
+        out = g.einsum(_function_name(base, wrt, several))
     elif args.format == "differential":  # d f = tr(G dX) (SPEC section 7)
         out = g.differential()
     elif args.format == "kronecker":  # d vec(Y) / d vec(X)' = kron(B', A) (SPEC section 7)

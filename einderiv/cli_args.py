@@ -150,8 +150,9 @@ def _formats(sub: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="text",
-        help="text: matrix notation (default); latex; index: index notation; einsum: the "
-        "contractions that evaluate it; python: a standalone numpy function 'grad'; "
+        help="text: matrix notation (default); latex; index: index notation; einsum: a "
+        "standalone numpy function, each product one np.einsum; python: a standalone numpy "
+        "function ('grad' for diff, 'hessian' for hessian); "
         "differential: d f = tr(G dX); kronecker: d vec(Y) / d vec(X)' = kron(B', A)",
     )
     sub.add_argument(

@@ -998,14 +998,20 @@ def test_compiled_matches_fd(case: Case):
     assert_close(fn(**args), to_layout(jac, ny, nx, "numerator"), rtol=case.rtol, what=case.id)
 
 
+@pytest.mark.parametrize(
+    ("form", "layout"),
+    [("python", "numerator"), ("einsum", "numerator"), ("einsum", "denominator")],
+)
 @pytest.mark.parametrize("case", param(ALL_CASES))
-def test_codegen_matches_fd(case: Case):
-    # ed.codegen(g) is the compiled plan as standalone numpy source, for any sizes
+def test_codegen_matches_fd(case: Case, form: str, layout: str):
+    # ed.codegen(g) is the compiled plan as standalone numpy source, for any sizes; g.einsum()
+    # is the same program with each product one np.einsum, in g's layout
     args = case.point(salt=4)
     jac, ny, nx = case.reference(args)
-    g = engine(case, "numerator")
+    g = engine(case, layout)
+    source = ed.codegen(g, name="grad") if form == "python" else g.einsum("grad")
     namespace: dict = {}
-    exec(compile(ed.codegen(g, name="grad"), "<codegen>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, "<codegen>", "exec"), namespace)  # noqa: S102
     sizes = {
         dim: np.shape(args[name])[axis]
         for name, info in g.variables.items()
@@ -1014,7 +1020,7 @@ def test_codegen_matches_fd(case: Case):
     }
     wanted = inspect.signature(namespace["grad"]).parameters
     got = namespace["grad"](**{k: args[k] if k in args else sizes[k] for k in wanted})
-    assert_close(got, to_layout(jac, ny, nx, "numerator"), rtol=case.rtol, what=case.id)
+    assert_close(got, to_layout(jac, ny, nx, layout), rtol=case.rtol, what=case.id)
 
 
 @pytest.mark.parametrize("case", param(ALL_CASES))

@@ -179,10 +179,11 @@ def test_compiled_and_generated_code(name, backend):
     with precise(backend):  # float64 on jax needs the user's x64 setting (SPEC 9)
         got = np.asarray(f.compile(backend=backend)(A=A, x=x))
     np.testing.assert_allclose(got, expected, rtol=1e-10)
-    if backend == "numpy":
-        namespace: dict = {}
-        exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
-        np.testing.assert_allclose(namespace["f"](A=A, x=x), expected, rtol=1e-10)
+    if backend == "numpy":  # the standalone code, and the einsum form (each product einsum)
+        for source in (ed.codegen(f, name="f"), f.einsum("f")):
+            namespace: dict = {}
+            exec(source, namespace)  # noqa: S102 - the package's own output
+            np.testing.assert_allclose(namespace["f"](A=A, x=x), expected, rtol=1e-10)
 
 
 # ---------------------------------------------------------------------------------------------

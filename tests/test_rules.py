@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv.backend.emit import evaluate
+from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, RULES
 from einderiv.calculus.simplify import RULES as REWRITES
 from einderiv.ir import index_ir as T

@@ -31,7 +31,9 @@ _TEMP = re.compile(r"(?<![\w.])_(\d+)\b")
 _HELPER = re.compile(r"(?<![\w.])(_[a-z]\w*)\(")
 
 
-def codegen(expr, name: str = "f", compiled=None) -> str:
+def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> str:
+    """The source of ``def name(...)``; ``einsum=True``: every product one ``np.einsum`` call
+    (the einsum form, ``Expr.einsum``)."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise EinderivError(f"{name!r} is not a valid Python function name")
     if name.startswith("_"):
@@ -45,7 +47,7 @@ def codegen(expr, name: str = "f", compiled=None) -> str:
     compiled = compiled or CompiledExpr(expr, "numpy")  # or a joint one (``joint``)
     variables = expr.variables
     sizes = {d: NOMINAL_SIZE for d in compiled.dim_names}
-    ctx = compiled.render(sizes, generic=True)
+    ctx = compiled.render(sizes, generic=True, einsum_only=einsum)
     used_dims = dict(ctx.used_dims)
     body = [_numpy_text(line) for line in ctx.lines]
     helpers = sorted({h for line in body for h in _HELPER.findall(line)})

@@ -58,9 +58,12 @@ class CompiledExpr:
         """The program's parameters: the variables it reads, then the integers."""
         return self.vars + self.ints
 
-    def render(self, sizes: dict, *, generic=False) -> Render:
+    def render(self, sizes: dict, *, generic=False, einsum_only=False) -> Render:
         ns = dict(self._ns_base)
-        ctx = Render(self.backend, sizes, ns, generic=generic, first_temp=self.plan.first_temp)
+        first = self.plan.first_temp
+        ctx = Render(
+            self.backend, sizes, ns, generic=generic, first_temp=first, einsum_only=einsum_only
+        )
         ctx.lines = ctx.body(self.plan)
         return ctx
 

@@ -35,8 +35,11 @@ class Render(Contractions):
     ``_<dim>`` and ``sizes`` holds nominal values used only to choose contraction orders.
     """
 
-    def __init__(self, backend, sizes: dict, ns: dict, *, generic=False, first_temp=0):
+    def __init__(
+        self, backend, sizes: dict, ns: dict, *, generic=False, first_temp=0, einsum_only=False
+    ):
         self.backend = backend
+        self.einsum_only = einsum_only  # every product one einsum call (``Expr.einsum``)
         self.sizes = sizes
         self.ns = ns
         self.generic = generic

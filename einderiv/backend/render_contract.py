@@ -21,9 +21,11 @@ from einderiv.backend.plan_values import align, literal, pair_order
 
 class Contractions:
     """Mixed into ``render.Render``: uses its ``size``, ``float_text``, ``temp``, ``backend``,
-    ``generic`` and ``ns``."""
+    ``generic``, ``einsum_only`` and ``ns``."""
 
     def contract(self, specs, order, coef, scalars, sizes) -> str:
+        """One product: pairwise along opt_einsum's path, or (``einsum_only``, the einsum form
+        of ``Expr.einsum``) one ``einsum`` of all operands, in the axes ``order``."""
         scale = [literal(coef)] if coef != 1.0 else []
         scale += list(scalars)
         if math.prod(self.size(d) for d in sizes) != 1 or self.generic and sizes:
@@ -39,7 +41,11 @@ class Contractions:
             k = numel.index(min(numel))
             ops[k] = (_times(factor, ops[k][0]), ops[k][1])
             factor = None
-        if len(ops) == 1:
+        if self.einsum_only and (len(ops) > 1 or tuple(ops[0][1]) != tuple(order)):
+            text, classes = self.einsum(ops, tuple(order)), tuple(order)
+        elif self.einsum_only:  # one operand already in the result's axes
+            text, classes = ops[0][0], tuple(order)
+        elif len(ops) == 1:
             text, classes = self.single(ops[0][0], ops[0][1], keep)
         elif len(ops) == 2:
             text, classes = self.pair(ops[0], ops[1], keep, order)

@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from einderiv.backend.emit import pair_array
+from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.unbind import subterm_key

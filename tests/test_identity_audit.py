@@ -130,6 +130,18 @@ IDENTITIES = [
         "X",
         lambda X, A: -inv(X).T @ A @ inv(X).T,
     ),
+    (  # no bold vector: a plain lower-case letter is a vector, as ed.parse reads it
+        r"\frac{\partial x^\top A x}{\partial x} = x^\top (A + A^\top)",
+        lambda x, A: x @ A @ x,
+        "x",
+        lambda x, A: x @ (A + A.T),
+    ),
+    (
+        r"\frac{\partial x^\top A x}{\partial x} = 2 x^\top A",
+        lambda x, A: x @ A @ x,
+        "x",
+        lambda x, A: 2 * x @ A,
+    ),
     (
         r"\frac{d \sigma \mathbf{x}}{d \sigma} = \mathbf{x}",
         lambda sigma, x: sigma * x,
@@ -179,9 +191,28 @@ def test_index_identities_of_order_four(row):
 
 
 def test_where_overrides_the_conventions():
-    # plain x is a scalar by convention; declared a vector, d(a'x)/dx = a'
-    text = r"\frac{\partial a^\top x}{\partial x} = a^\top"
+    # bold a sets vectors in bold, so plain x would be a scalar; declared a vector,
+    # d(a'x)/dx = a'
+    text = r"\frac{\partial \mathbf{a}^\top x}{\partial x} = \mathbf{a}^\top"
     assert ed.check_identity(text, where="a: vector(n); x: vector(n)").verdict == "right"
+
+
+def test_plain_letters_are_vectors_unless_vectors_are_bold():
+    r = rng_for("plain letters")
+    x, a, s = gen(r, 3), gen(r, 3), 0.8
+    # d(x'a)/dx: the gradient is a (a column in denominator layout, the row a' in numerator)
+    grad = jacobian_fd(lambda x: x @ a, {"x": x}, "x")
+    assert close(grad, a, rtol=1e-6)
+    text = r"\frac{\partial x^\top a}{\partial x} = a"
+    assert ed.check_identity(text, layout="denominator").verdict == "right"
+    assert ed.check_identity(text, layout="numerator").verdict == "wrong"  # a row vector there
+    # vectors set in bold: plain s is a scalar, d(s x'a)/dx = s a
+    grad = jacobian_fd(lambda x: s * (x @ a), {"x": x}, "x")
+    assert close(grad, s * a, rtol=1e-6)
+    text = r"\frac{\partial s \mathbf{x}^\top \mathbf{a}}{\partial \mathbf{x}} = s \mathbf{a}"
+    assert ed.check_identity(text, layout="denominator").verdict == "right"
+    result = ed.check_identity(text.replace("= s", "= 2 s"), layout="denominator")
+    assert result.verdict == "wrong"
 
 
 def test_identity_on_the_command_line(capsys):

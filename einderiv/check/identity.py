@@ -10,8 +10,10 @@ bound by name to the left side's, so their order is never guessed).
 Invariants:
 - kinds follow the usual typesetting conventions in LaTeX: a bold lower-case letter
   (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``) is a vector, a bold or plain upper-case letter a
-  matrix, a plain lower-case letter a scalar, except a plain letter in the exponent of a bold
-  matrix (``\\mathbf{X}^k``), an integer; ``where`` overrides any of them;
+  matrix; when the identity sets a vector in bold, a plain lower-case letter is a scalar, and
+  otherwise it is what ``parse`` reads (a vector unless its use makes it a scalar, SPEC 6.3); a
+  plain letter in the exponent of a bold matrix (``\\mathbf{X}^k``) is an integer; ``where``
+  overrides any of them;
 - a text that is not an identity of one of these forms (no ``=``, several, a left side that is
   not a derivative, a variable that does not occur in the expression, a right side that contains
   derivatives) is an ``EinderivError`` saying why; the verdict itself is ``check``'s, with its
@@ -160,7 +162,8 @@ def _variable(text: str) -> str:
 
 def conventions(text: str) -> dict[str, str]:
     """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
-    "integer"; names written both bold and plain are "conflict"."""
+    "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
+    scalars only in a text that sets some vector in bold (else they are left to ``parse``)."""
     kinds: dict[str, str] = {}
     bold = set()
     for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
@@ -176,9 +179,14 @@ def conventions(text: str) -> dict[str, str]:
     plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
     plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
     plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
+    vectors_bold = any(name[0].islower() for name in bold)
     for letter in set(re.findall(r"[a-z]", plain)):
-        kind = "integer" if letter in exponents else "scalar"
-        kinds[letter] = "conflict" if letter in bold else kind
+        if letter in exponents:
+            kinds[letter] = "conflict" if letter in bold else "integer"
+        elif vectors_bold:  # the text sets vectors in bold: a plain letter is a scalar
+            kinds[letter] = "conflict" if letter in bold else "scalar"
+        # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
+        # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
     return kinds
 
 

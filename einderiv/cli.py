@@ -89,6 +89,9 @@ def _forms(args: argparse.Namespace, wrt: str, several: bool) -> dict:
         forms["einsum"] = lambda g: g.einsum(name)
     elif args.format == "python":
         forms["python"] = lambda g: ed.codegen(g, name=name)
+    if args.cse:  # the plain forms stay; the named one is added, as the web page has it
+        fmt = args.format if args.format in ("latex", "index") else "text"
+        forms["named"] = lambda g: g.show(cse=True, format=fmt)
     if args.steps:  # with --format latex, the steps in LaTeX, as the text output has them
         latex = args.format == "latex"
         forms["steps"] = (lambda g: g.latex(steps=True)) if latex else ed.Expr.steps
@@ -301,11 +304,21 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise ed.EinderivError(f"cannot serve on {args.host}:{args.port}: {error}") from None
 
 
+def _usage_of(parser: argparse.ArgumentParser, command) -> argparse.ArgumentParser:
+    """The parser of ``command`` (``diff``, ...), or the top-level one."""
+    for action in parser._actions:  # argparse keeps its subparsers only here
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the program on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said with the usage of the command they were given to
+            _usage_of(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as stop:  # usage errors (2), --help and --version (0)
         code = stop.code
         if code is None:

@@ -177,6 +177,15 @@ def test_unknown_format_is_exit_2(capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["diff", "hessian", "check", "audit"])
+def test_an_unknown_option_is_said_with_its_command_usage(capsys, command):
+    first = {"diff": TR_XAX, "hessian": TR_XAX, "check": TR_XAX, "audit": "notes.md"}[command]
+    code, _, err = run(capsys, command, first, "--wrt", "X", "--bogus")
+    assert code == 2
+    assert f"usage: einderiv {command}" in err
+    assert f"einderiv {command}: error: unrecognized arguments:" in err and "--bogus" in err
+
+
 def test_missing_wrt_is_exit_2(capsys):
     code, _, err = run(capsys, "diff", TR_XAX)
     assert code == 2

@@ -111,6 +111,19 @@ def test_cli_names_them_by_default_when_it_halves_the_text(capsys):
     assert "\n" not in whole.out.strip() and "named" not in whole.err
 
 
+def test_json_with_cse_adds_the_named_form(capsys):
+    # --json keeps the plain forms; --cse adds "named": d f / d W1, against numpy's differences
+    assert main(["diff", MLP, "--wrt", "W1", "--json", "--cse"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = to_layout(jacobian_fd(mlp, VALUES, "W1"), 0, 2, "numerator")
+    assert out["named"].startswith("t1 = ") and "\n" not in out["text"]
+    for text in (out["named"], out["text"]):
+        got = ed.parse(substituted(text))(**VALUES)
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert main(["diff", MLP, "--wrt", "W1", "--json"]) == 0
+    assert "named" not in json.loads(capsys.readouterr().out)
+
+
 def test_order_three_result_with_names_reads_back():
     # d (t t') / dx with t = tanh(W1 x): kron(t, D W1) + kron(D W1, t), D = diag(1 - t .^ 2);
     # its Kronecker form names t and D W1 once, and reads back to finite differences of numpy

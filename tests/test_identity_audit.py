@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -289,11 +290,26 @@ def test_malformed_identities_are_lines_not_exceptions():
             r"\frac{\partial}{} = 2",  # unreadable left side
             r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{z}} = 0",  # z absent
             r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} = 2 \mathbf{x}^{",
+            r"\frac{\partial \operatorname{tr}(X}{\partial X} = I",  # ( never closed
         ]
     )
     lines = ed.audit(text)
-    assert [a.verdict for a in lines] == ["unreadable"] * 4
+    assert [a.verdict for a in lines] == ["unreadable"] * 5
     assert "no '='" in lines[0].reason and "does not occur" in lines[2].reason
+    assert "'(' is never closed (column 33" in lines[4].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("d tr(X / dX = I", "the '(' is never closed (column 5"),
+        (r"\frac{\partial f(x}{\partial x} = 1", "the '(' is never closed (column 17"),
+        (r"\begin{aligned} d tr(X) / dX = I", r"the \begin{...} has no \end (column 1"),
+    ],
+)
+def test_an_equals_sign_inside_an_unclosed_bracket_is_named(text, why):
+    with pytest.raises(ed.EinderivError, match=re.escape(why)):
+        ed.check_identity(text)
 
 
 def test_audit_on_the_command_line(tmp_path, capsys):

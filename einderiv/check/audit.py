@@ -23,7 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from einderiv.check.identity import check_identity, is_derivative, mentions_derivative, split_top
+from einderiv.check.identity import (
+    check_identity,
+    is_derivative,
+    mentions_derivative,
+    split_top,
+    unclosed,
+)
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError
 
@@ -134,6 +140,8 @@ def _pairs(chain: str) -> list[tuple[str, str]]:
     if not mentions_derivative(chain):
         return []
     parts = [p.strip() for p in split_top(chain, "=")]
+    if len(parts) == 1 and "=" in chain:
+        return [(chain, f"not an identity: {unclosed(chain)}")]
     if len(parts) == 1:
         return [(chain, "no '=': not an identity")]
     lefts = [p for p in parts if is_derivative(p)]

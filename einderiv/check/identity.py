@@ -31,7 +31,14 @@ from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, guarded
 from einderiv.ir import index_ir as T
 
-__all__ = ["Identity", "check_identity", "conventions", "read_identity", "split_top"]
+__all__ = [
+    "Identity",
+    "check_identity",
+    "conventions",
+    "read_identity",
+    "split_top",
+    "unclosed",
+]
 
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
@@ -160,6 +167,36 @@ def _variable(text: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+def unclosed(text: str) -> str:
+    """Why an '=' of ``text`` is inside brackets: the bracket before it that is never closed
+    (or closed by a bracket of another kind), as ``split_top`` counts them."""
+    stack: list[tuple[int, str]] = []  # (column, opener): "(", "[", "{" or "\\begin"
+    i, stop = 0, text.index("=")
+    while i < stop:
+        if text.startswith("\\begin", i) or text.startswith("\\end", i):
+            if text.startswith("\\begin", i):
+                stack.append((i, "\\begin"))
+            elif stack and stack[-1][1] == "\\begin":
+                stack.pop()
+            i += 4
+            continue
+        if text.startswith("\\", i):  # a command: \{ and \left( are not brackets of ours
+            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            i += len(match.group(0)) if match else 1
+            continue
+        c = text[i]
+        if c in _OPEN:
+            stack.append((i, c))
+        elif c in _CLOSE and stack:
+            if stack[-1][1] != _OPEN[_CLOSE.index(c)]:
+                break  # closed by another kind: the one open is the culprit
+            stack.pop()
+        i += 1
+    at, opener = stack[-1] if stack else (0, text[:1])
+    what = "\\begin{...} has no \\end" if opener == "\\begin" else f"{opener!r} is never closed"
+    return f"the {what} (column {at + 1}: {text[at : at + 16]!r}), so '=' is inside it"
+
+
 def conventions(text: str) -> dict[str, str]:
     """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
     "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
@@ -199,6 +236,8 @@ def read_identity(text, where: str | None = None) -> Identity:
     if not isinstance(text, str):
         raise EinderivError(f"an identity is text, not {type(text).__name__}")
     sides = split_top(text, "=")
+    if len(sides) == 1 and "=" in text:  # an '=' inside a bracket never closed
+        raise EinderivError(f"not an identity: {unclosed(text)}")
     if len(sides) == 1:
         raise EinderivError("no '=': not an identity (write d Y / d X = the derivative)")
     if len(sides) > 2:

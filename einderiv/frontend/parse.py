@@ -359,7 +359,9 @@ def parse_expression(
     result = _parse(text, "expression", state)
     if result.depth > MAX_DEPTH:
         raise EinderivError(
-            f"{what} is nested too deeply (depth {result.depth}; the limit is {MAX_DEPTH})"
+            f"{what} is nested too deeply (depth {result.depth}; the limit is {MAX_DEPTH}); "
+            "each operator of a chain such as a + b + c or A B C is a level: group a long "
+            "chain in parentheses, (a + b) + (c + d)"
         )
     return result.node
 

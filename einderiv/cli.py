@@ -28,7 +28,7 @@ import traceback
 import warnings
 
 import einderiv as ed
-from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser
+from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, usage_of
 from einderiv.errors import ReadAsProduct
 from einderiv.ir import index_ir as T
 
@@ -304,21 +304,13 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise ed.EinderivError(f"cannot serve on {args.host}:{args.port}: {error}") from None
 
 
-def _usage_of(parser: argparse.ArgumentParser, command) -> argparse.ArgumentParser:
-    """The parser of ``command`` (``diff``, ...), or the top-level one."""
-    for action in parser._actions:  # argparse keeps its subparsers only here
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            return action.choices[command]
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the program on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # said with the usage of the command they were given to
-            _usage_of(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
+            usage_of(parser, args, extra, argv).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as stop:  # usage errors (2), --help and --version (0)
         code = stop.code
         if code is None:

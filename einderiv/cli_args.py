@@ -1,13 +1,15 @@
 """The argument parser of the ``einderiv`` command line (SPEC sections 4 and 9).
 
 Input: nothing. Output: ``build_parser()``, an ``argparse`` parser with the subcommands ``diff``,
-``hessian``, ``check`` and ``serve``, each with its own ``--help`` examples.
+``hessian``, ``check``, ``audit`` and ``serve``, each with its own ``--help`` examples; and
+``usage_of``, the parser whose usage an unknown argument is reported with.
 Invariants: only argument syntax lives here; what the arguments mean is ``einderiv.cli``'s.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 PROG = "einderiv"
 LAYOUTS = ("numerator", "denominator", "jacobian")
@@ -277,4 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop a request's work after this many seconds (default: 5)",
     )
+    return parser
+
+
+def usage_of(parser, args, extra, argv) -> argparse.ArgumentParser:
+    """The parser of the command (``diff``, ...) the ``extra`` arguments follow, else the
+    top-level one (``einderiv --bogus diff ...``)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = args.command
+    if command not in argv or argv.index(extra[0]) < argv.index(command):
+        return parser
+    for action in parser._actions:  # argparse keeps its subparsers only here
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
     return parser

@@ -186,6 +186,14 @@ def test_an_unknown_option_is_said_with_its_command_usage(capsys, command):
     assert f"einderiv {command}: error: unrecognized arguments:" in err and "--bogus" in err
 
 
+def test_an_unknown_option_before_the_command_is_said_with_the_top_level_usage(capsys):
+    code, _, err = run(capsys, "--bogus", "diff", TR_XAX, "--wrt", "X")
+    assert code == 2
+    assert (
+        "usage: einderiv [-h]" in err and "einderiv: error: unrecognized arguments: --bogus" in err
+    )
+
+
 def test_missing_wrt_is_exit_2(capsys):
     code, _, err = run(capsys, "diff", TR_XAX)
     assert code == 2

@@ -143,6 +143,33 @@ IDENTITIES = [
         "x",
         lambda x, A: 2 * x @ A,
     ),
+    (  # e^{...} is exp also where vectors are bold and plain letters scalars
+        (
+            r"\frac{\partial e^{\mathbf{a}^\top \mathbf{x}}}{\partial \mathbf{x}} = "
+            r"e^{\mathbf{a}^\top \mathbf{x}} \mathbf{a}^\top"
+        ),
+        lambda x, a: np.exp(a @ x),
+        "x",
+        lambda x, a: np.exp(a @ x) * a,
+    ),
+    (  # a right side with no command is LaTeX like the left side: e^{t} is exp(t)
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x} + e^{t}}{\partial t} = e^{t}",
+        lambda x, t: x @ x + np.exp(t),
+        "t",
+        lambda t: np.exp(t),
+    ),
+    (
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x} + e^{t}}{\partial t} = 2 e^{t}",
+        lambda x, t: x @ x + np.exp(t),
+        "t",
+        lambda t: 2 * np.exp(t),
+    ),
+    (  # \mathbf x: a font without braces takes one symbol, as in TeX
+        r"\frac{\partial \mathbf a^\top \mathbf x}{\partial \mathbf x} = \mathbf{a}^\top",
+        lambda x, a: a @ x,
+        "x",
+        lambda a: a,
+    ),
     (
         r"\frac{d \sigma \mathbf{x}}{d \sigma} = \mathbf{x}",
         lambda sigma, x: sigma * x,
@@ -163,6 +190,8 @@ def _args(r):
         "A": gen(r, 3, 3),
         "B": gen(r, 3, 3),
         "x": gen(r, 3),
+        "a": gen(r, 3),
+        "t": 0.4,
         "sigma": 0.7,
     }
 

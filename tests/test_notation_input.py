@@ -273,6 +273,11 @@ SPELLINGS = [
         lambda v: v["x"] @ v["A"] @ v["x"],
     ),
     (r"\mathbf{W}_1 \mathbf{x}", "W_1 x", lambda v: v["A"] @ v["x"]),
+    # without braces a font takes one symbol, as in TeX
+    (r"\mathbf x^\top \mathbf A \mathbf x", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    (r"\bm W_1 \mathbf x", "W_1 x", lambda v: v["A"] @ v["x"]),
+    (r"\mathbf 1^\top \mathbf xy", "ones' x y", lambda v: np.sum(v["x"]) * v["y"]),
+    (r"\boldsymbol\lambda \mathbf x", "lambda x", lambda v: 0.7 * v["x"]),
 ]
 
 
@@ -612,6 +617,8 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         # a sum over an index, as papers write logsumexp: said how to write it, never a guess
         (r"\log\sum_j e^{z_j}", "(\\sum_j) is not read: write sum(...)", 5),
         (r"\sum_{i,j} A_{i,j}", "an index repeated in a product is summed", 1),
+        (r"x + \mathbf 0", "a zero matrix is written 0", 5),
+        (r"x + \mathbf", "expected '{'", 12),
     ],
 )
 def test_bad_notation_is_a_parse_error_with_a_caret(text, message, column):

@@ -23,12 +23,13 @@ Invariants:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from einderiv.api import parse
 from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, guarded
+from einderiv.frontend.latex import is_latex
 from einderiv.ir import index_ir as T
 
 __all__ = [
@@ -151,6 +152,7 @@ def _strip_d(text: str) -> str | None:
 
 def _variable(text: str) -> str:
     """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
+    text = braced_fonts(text)
     s = re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
     s = re.sub(r"^\\([A-Za-z]+)$", r"\1", s.strip())
     if not s:
@@ -201,6 +203,7 @@ def conventions(text: str) -> dict[str, str]:
     """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
     "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
     scalars only in a text that sets some vector in bold (else they are left to ``parse``)."""
+    text = braced_fonts(text)
     kinds: dict[str, str] = {}
     bold = set()
     for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
@@ -217,7 +220,10 @@ def conventions(text: str) -> dict[str, str]:
     plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
     plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
     vectors_bold = any(name[0].islower() for name in bold)
+    euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
     for letter in set(re.findall(r"[a-z]", plain)):
+        if letter == "e" and euler:
+            continue
         if letter in exponents:
             kinds[letter] = "conflict" if letter in bold else "integer"
         elif vectors_bold:  # the text sets vectors in bold: a plain letter is a scalar
@@ -225,6 +231,16 @@ def conventions(text: str) -> dict[str, str]:
         # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
         # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
     return kinds
+
+
+def braced_fonts(text: str) -> str:
+    """``\\mathbf x`` and ``\\boldsymbol\\mu`` (TeX: a font takes one symbol without braces)
+    written with braces, ``\\mathbf{x}``, as the rules here read them."""
+    return re.sub(rf"({_FONT})(?:\s+([A-Za-z0-9])|\s*(\\[A-Za-z]+))", _brace, text)
+
+
+def _brace(m: re.Match) -> str:
+    return f"{m.group(1)}{{{m.group(2) or m.group(3)}}}"
 
 
 def _declared(where: str | None) -> set[str]:
@@ -264,6 +280,8 @@ def read_identity(text, where: str | None = None) -> Identity:
                     f"{name} is written both bold and plain; declare its kind with where="
                 )
             parts.append(f"{name}: {kind}")
+    if "\\" in f"{expr} {var}" and not is_latex(claim):  # a LaTeX identity's right side is
+        claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
     return Identity(text.strip(), expr, wrt, claim, "; ".join(parts))
@@ -283,4 +301,6 @@ def check_identity(text, where: str | None = None, layout: str = "numerator") ->
             "zero derivative"
         )
     question = identity.text if "[" in identity.wrt else f"{identity.text} ({layout} layout)"
-    return _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
+    result = _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
+    shown = result.claim_text.removeprefix("\\, ")  # the right side as written
+    return replace(result, claim_text=shown) if shown != result.claim_text else result

@@ -49,6 +49,7 @@ ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "til
            "widetilde": "tilde"}  # fmt: skip
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
+_ONE_SYMBOL = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")  # what a font command takes without braces
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
 _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
           "biggl", "biggr", "Biggl", "Biggr"}  # fmt: skip
@@ -327,7 +328,21 @@ class Commands:
             self.fail(f"'{raw}' is not a name", start)
 
     def bold(self, start: int) -> None:
-        """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``."""
+        """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``; as
+        in TeX, without braces the font takes one symbol (``\\mathbf x``, ``\\boldsymbol\\mu``)."""
+        self.skip_space()
+        one = _ONE_SYMBOL.match(self.text, self.pos) if self.peek(False) != "{" else None
+        if one is not None and one.group() == "0":
+            self.fail("a zero matrix is written 0", start)
+        if one is not None:
+            first = len(self.out)
+            if one.group().startswith("\\"):  # \boldsymbol\mu: the command, as written
+                self.step()
+            else:  # \mathbf x_1: the letter x (with its subscript), never x and what follows
+                self.pos = one.end()
+                self.name(one.group(), start if one.group() in "01" else one.start())
+            self.bold_greek(self.out[first:])
+            return
         raw, brace, _ = self.braced_raw()
         inner = raw.strip()
         if inner == "1":

@@ -328,6 +328,16 @@ def test_malformed_identities_are_lines_not_exceptions():
     assert "'(' is never closed (column 33" in lines[4].reason
 
 
+def test_a_display_in_plain_notation_is_audited_like_check_reads_it():
+    # d tr(A X)/dX = A (numerator layout) and not A'; a display with no derivative is no row
+    r = rng_for("plain display")
+    A, X = gen(r, 3, 3), gen(r, 3, 3)
+    truth = numerator_fd(lambda X: np.trace(A @ X), {"X": X}, "X")
+    assert close(A, truth) and not close(A.T, truth)
+    rows = ed.audit("$$ d tr(A X) / dX = A $$\n\n$$ y = a x + b $$\n\n$$ d tr(A X)/dX = A' $$")
+    assert [(row.line, row.verdict) for row in rows] == [(1, "right"), (5, "wrong")]
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [

@@ -137,9 +137,9 @@ def _rows(body: str) -> list[str]:
 def _pairs(chain: str) -> list[tuple[str, str]]:
     """(identity, problem) for each derivative side paired with each other side."""
     chain = chain.strip().rstrip(".,;").strip()
-    if not mentions_derivative(chain):
-        return []
     parts = [p.strip() for p in split_top(chain, "=")]
+    if not mentions_derivative(chain) and not any(map(is_derivative, parts)):
+        return []  # no derivative: not an identity of ours (d tr(X)/dX counts, as in check)
     if len(parts) == 1 and "=" in chain:
         return [(chain, f"not an identity: {unclosed(chain)}")]
     if len(parts) == 1:

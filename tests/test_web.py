@@ -106,7 +106,8 @@ def test_diff_trace_quadratic_is_numerically_right(server):
     np.testing.assert_allclose(value_of(answer["text"], X=X, A=A), expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(run_generated(answer["python"], X=X, A=A), expected, atol=1e-6)
     assert "\\top" in answer["latex"]
-    assert "einsum(" in answer["einsum"]
+    assert "np.einsum(" in answer["einsum"]  # each product one einsum, in the asked layout
+    np.testing.assert_allclose(run_generated(answer["einsum"], X=X, A=A), expected, atol=1e-6)
     assert "delta" in answer["steps"]
 
     status, numerator, _ = diff(server, "tr(X' A X)", "X")

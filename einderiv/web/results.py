@@ -111,7 +111,7 @@ def derivative_json(
     for key, form in (forms or {}).items():
         out[key] = str(form(g)).rstrip("\n")
     if extras:
-        out["einsum"], why = _extra(g.einsum)
+        out["einsum"], why = _extra(lambda: g.einsum("grad"))  # named as the Python form
         notes += [f"einsum form: {why}"] if why else []
         out["python"], why = _extra(lambda: ed.codegen(g, name="grad"))
         notes += [f"Python form: {why}"] if why else []

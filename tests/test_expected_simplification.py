@@ -503,3 +503,43 @@ def test_a_zero_inside_a_function_keeps_a_matrix_form():
         values = {"C": C, "A": A, "x": x}
         got = back(**{k: values[k] for k in back.variables})
         assert np.allclose(got, expected, atol=1e-6), text
+
+
+# d log|det X| / dX = X^-T (denominator layout), so X^-1 in numerator layout, for either sign of
+# det X; d log|x| / dx = 1 / x; d |det X| / dX = |det X| X^-1 (numerator). Each is written as the
+# texts write it, with no sign(u) u / abs(u) left over.
+SIGNED_A = np.array([0.5, -1.5, 2.0, -0.25])
+SIGNED = [
+    ("log(abs(det(X)))", "X", lambda X: np.log(abs(np.linalg.det(X))), "X^-1"),
+    ("abs(det(X))", "X", lambda X: abs(np.linalg.det(X)), "abs(det(X)) X^-1"),
+    ("sum(log(abs(x)))", "x", lambda x: np.sum(np.log(np.abs(x))), "x' .^ -1"),
+    ("abs(a' x)^3", "x", lambda x: abs(SIGNED_A @ x) ** 3, None),
+]
+
+
+@pytest.mark.parametrize("text, wrt, numpy_f, written", SIGNED, ids=[s[0] for s in SIGNED])
+def test_sign_times_abs_cancels(text, wrt, numpy_f, written):
+    g = ed.diff(text, wrt)
+    printed = str(g)
+    assert "sign(det" not in printed and "/ abs" not in printed
+    if written is not None:
+        assert printed == written
+    for seed in range(3):  # both signs of det X and of the entries of x
+        local = np.random.default_rng(seed)
+        if wrt == "X":
+            value = local.normal(size=(3, 3))
+            value[0] *= -1 if seed % 2 else 1
+            values = {"X": value}
+        else:
+            values = {"x": local.normal(size=4)}
+            if "a'" in text:
+                values["a"] = SIGNED_A
+        expected = to_layout(
+            jacobian_fd(lambda **kw: numpy_f(kw[wrt]), {wrt: values[wrt]}, wrt),
+            0,
+            values[wrt].ndim,
+            "numerator",
+        )
+        assert np.allclose(g(**values), expected, rtol=1e-5, atol=1e-6)
+        back = ed.parse(printed)
+        assert np.allclose(back(**values), expected, rtol=1e-5, atol=1e-6)

@@ -220,6 +220,83 @@ def test_index_identities_of_order_four(row):
     assert ed.check_identity(text, where=where).verdict == ("right" if right else "wrong")
 
 
+# The gradient \nabla_X f of a scalar f has the shape of X (the denominator layout), whatever
+# layout is asked for: d f / d X[i,j] at entry [i,j].
+GRADIENTS = [
+    (
+        (
+            r"\nabla_{\mathbf{x}} \frac{1}{2} \mathbf{x}^\top \mathbf{A} \mathbf{x} = "
+            r"\frac12 (\mathbf{A} + \mathbf{A}^\top)\mathbf{x}"
+        ),
+        lambda x, A: x @ A @ x / 2,
+        "x",
+        lambda x, A: (A + A.T) @ x / 2,
+    ),
+    (  # A x only for a symmetric A
+        r"\nabla_{\mathbf{x}} \tfrac12 \mathbf{x}^\top \mathbf{A} \mathbf{x} = \mathbf{A}\mathbf{x}",
+        lambda x, A: x @ A @ x / 2,
+        "x",
+        lambda x, A: A @ x,
+    ),
+    (r"\nabla_X \operatorname{tr}(A X) = A^\top", lambda X, A: np.trace(A @ X), "X", lambda A: A.T),
+    (r"\nabla_X \operatorname{tr}(A X) = A", lambda X, A: np.trace(A @ X), "X", lambda A: A),
+    ("\u2207_X tr(A X) = A'", lambda X, A: np.trace(A @ X), "X", lambda A: A.T),
+    (  # the gradient of log-sum-exp is softmax: proved, not merely sampled
+        (
+            r"\nabla_{\boldsymbol\theta} \log \operatorname{sum}(\exp(\boldsymbol\theta)) = "
+            r"\operatorname{softmax}(\boldsymbol\theta)"
+        ),
+        lambda theta: np.log(np.sum(np.exp(theta))),
+        "theta",
+        lambda theta: np.exp(theta) / np.sum(np.exp(theta)),
+    ),
+    (
+        (
+            r"\nabla_{\boldsymbol\theta} \log \operatorname{sum}(\exp(\boldsymbol\theta)) = "
+            r"\exp(\boldsymbol\theta)"
+        ),
+        lambda theta: np.log(np.sum(np.exp(theta))),
+        "theta",
+        lambda theta: np.exp(theta),
+    ),
+    (  # the Matrix Cookbook's (57), for either sign of det X
+        r"\nabla_{\mathbf{X}} \ln|\det(\mathbf{X})| = \mathbf{X}^{-\top}",
+        lambda X: np.log(abs(np.linalg.det(X))),
+        "X",
+        lambda X: inv(X).T,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", GRADIENTS, ids=[r[0] for r in GRADIENTS])
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_gradient_identities_have_the_shape_of_the_variable(row, layout):
+    text, f, wrt, claim = row
+    r = rng_for(text)
+    args = {**_args(r), "theta": gen(r, 3)}
+    for flip in (1.0, -1.0):  # det X of both signs
+        args["X"] = args["X"] * np.array([[flip], [1.0], [1.0]])
+        truth = jacobian_fd(f, _only(f, args), wrt)  # shape of the variable: f is a scalar
+        right = close(claim(**_only(claim, args)), truth, rtol=1e-4)
+        result = ed.check_identity(text, layout=layout)
+        assert result.verdict == ("right" if right else "wrong"), result
+        if not right:
+            break
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("\\nabla f = 2 x", "needs its variable"),
+        ("\\nabla_{x} = 2 x", "of what"),
+        ("\\nabla_{X} A X = A", "gradient of a scalar"),
+    ],
+)
+def test_a_gradient_that_cannot_be_read_says_why(text, why):
+    with pytest.raises(ed.EinderivError, match=why):
+        ed.check_identity(text)
+
+
 def test_where_overrides_the_conventions():
     # bold a sets vectors in bold, so plain x would be a scalar; declared a vector,
     # d(a'x)/dx = a'

@@ -85,6 +85,10 @@ EXAMPLES = {
             T.Pow(T.Func("cosh", T.Var("x", (i,))), T.Num(Fraction(-2))),
         )
     ),
+    # sign(X[i,j]) abs(X[i,j])^-3 -> X[i,j]^-3   (X's entries take both signs)
+    "prod_sign": T.Prod(
+        (T.Func("sign", X(i, j)), T.Pow(T.Func("abs", X(i, j)), T.Num(Fraction(-3))))
+    ),
     # (2 x[i] y[i])^-2 -> 1/4 (x[i] y[i])^-2
     "pow_of_scaled": T.Pow(
         T.Prod((T.Num(Fraction(2)), T.Var("x", (i,)), T.Var("y", (i,)))), T.Num(Fraction(-2))

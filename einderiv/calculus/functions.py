@@ -21,7 +21,7 @@ from einderiv.calculus.rewriting import (
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO
-from einderiv.ir.ops import COSH, ELEMENTWISE, ROW, SIGMOID, SINH, TANH
+from einderiv.ir.ops import ABS, COSH, ELEMENTWISE, ROW, SIGMOID, SIGN, SINH, TANH
 
 RULES: list[Rule] = []
 
@@ -194,3 +194,44 @@ def prod_row_sum(t: T.Prod):
         summed = tuple(i for i in t.summed if i != s)
         return T.Prod((*others, T.num(total), *map(T.Ones, rows)), summed)
     return None
+
+
+@rule(
+    T.Prod,
+    "sign(u) u -> abs(u);  sign(u) abs(u)^p -> u^p  (p an odd integer: |u|^p = u^p sign(u)^p)",
+    RULES,
+    needs=(T.Func,),
+)
+def prod_sign(t: T.Prod):
+    """So that d log|det(X)| / dX is ``X^-1`` and d log|x| / dx is ``1 / x``, not
+    ``det(X) sign(det(X)) X^-1 / abs(det(X))``. The first holds everywhere (sign(0) 0 = 0 =
+    abs(0)); the second wherever either side is defined (u != 0 for p < 0)."""
+    for k, f in enumerate(t.factors):
+        if not (type(f) is T.Func and f.name == SIGN.name):
+            continue
+        u = f.arg
+        for j, g in enumerate(t.factors):
+            if g == u:  # sign(u) u -> abs(u)
+                new = T.Func(ABS.name, u)
+            elif _odd_power_of_abs(g, u):  # sign(u) abs(u)^p -> u^p
+                new = T.Pow(u, g.exponent)
+            else:
+                continue
+            rest = tuple(h for m, h in enumerate(t.factors) if m not in (j, k))
+            return T.Prod((*rest, new), t.summed)
+    return None
+
+
+def _odd_power_of_abs(g: T.Term, u: T.Term) -> bool:
+    """Whether ``g`` is ``abs(u)^p`` with ``p`` an odd integer."""
+    if not (type(g) is T.Pow and type(g.exponent) is T.Num):
+        return False
+    p = g.exponent.value
+    base = g.base
+    return (
+        p.denominator == 1
+        and p.numerator % 2 == 1
+        and type(base) is T.Func
+        and base.name == ABS.name
+        and base.arg == u
+    )

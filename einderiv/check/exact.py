@@ -32,6 +32,7 @@ import numpy as np
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
+from einderiv.ir.ops import ROW
 from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
@@ -116,6 +117,10 @@ class _Evaluator:
         tensor over its free indices, the same for every occurrence of the same function."""
         if self.atoms is None:
             raise NotRational(type(t).__name__)
+        if type(t) is T.RowFunc and ROW[t.name].definition is not None:
+            # softmax(x)[i] = exp(x[i]) / sum_s exp(x[s]): unknowns exp(x[i]) shared with a
+            # claim written out
+            return self.run(ROW[t.name].definition(t))
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
         shape = tuple(self.size(i.dim) for i in order)

@@ -5,8 +5,10 @@ Output: ``read_identity`` gives an ``Identity`` (the expression and the variable
 side, the claim from the right side, the declarations); ``check_identity`` its ``CheckResult``.
 Left sides read: ``\\frac{\\partial Y}{\\partial X}``, ``\\frac{d Y}{d X}`` (also ``\\dfrac``,
 ``\\mathrm{d}``, and the operator form ``\\frac{\\partial}{\\partial X} Y``), ``\\partial Y /
-\\partial X``, ``dY/dX``, and the index form ``d Y[i,j] / d X[k,l]`` (the claim's free indices are
-bound by name to the left side's, so their order is never guessed).
+\\partial X``, ``dY/dX``, the index form ``d Y[i,j] / d X[k,l]`` (the claim's free indices are
+bound by name to the left side's, so their order is never guessed), and the gradient
+``\nabla_{X} f`` (also ``∇_X f``) of a scalar ``f``, which has the shape of ``X`` whatever the
+layout asked for (the denominator layout, where that is a choice).
 Invariants:
 - kinds follow the usual typesetting conventions in LaTeX: a bold lower-case letter
   (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``) is a vector, a bold or plain upper-case letter a
@@ -55,6 +57,7 @@ class Identity:
     wrt: str
     claim: str
     where: str
+    gradient: bool = False  # the left side is \nabla_X f: the shape of X, whatever the layout
 
 
 def split_top(text: str, sep: str) -> list[str]:
@@ -115,13 +118,16 @@ def is_derivative(text: str) -> bool:
 
 def mentions_derivative(text: str) -> bool:
     """Whether ``text`` contains a derivative anywhere (a rule rather than a claim)."""
-    pattern = r"\\partial(?![A-Za-z])|\u2202|\\[dt]?frac\s*\{\s*(?:d(?![a-ce-z]{2})|\\mathrm\s*\{\s*d\s*\})"
+    pattern = r"\\partial(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]|\\[dt]?frac\s*\{\s*(?:d(?![a-ce-z]{2})|\\mathrm\s*\{\s*d\s*\})"
     return re.search(pattern, text) is not None
 
 
 def _left(text: str) -> tuple[str, str]:
     """The expression and the variable of a left side, as written."""
     s = text.strip().replace("\u2202", "\\partial ")
+    nabla = _NABLA.match(s)
+    if nabla:
+        return _gradient(s, nabla.end())
     frac = re.match(r"\\[dt]?frac\s*", s)
     if frac:
         top, end = _group(s, frac.end())
@@ -143,6 +149,31 @@ def _left(text: str) -> tuple[str, str]:
     if rest or not expr.strip():
         raise EinderivError("the left side is not a derivative of one expression")
     return expr.strip(), var.strip()
+
+
+_NABLA = re.compile(r"(?:\\nabla(?![A-Za-z])|\u2207)\s*")
+
+
+def _gradient(s: str, at: int) -> tuple[str, str]:
+    """``\\nabla_{X} f`` from position ``at`` (after the nabla): the expression and variable."""
+    if not s.startswith("_", at):
+        raise EinderivError(
+            "a gradient needs its variable: write \\nabla_{X} f (or d f / d X with a layout)"
+        )
+    at += 1
+    while at < len(s) and s[at].isspace():
+        at += 1
+    if s.startswith("{", at):
+        var, end = _group(s, at)
+    else:  # one symbol, as TeX reads a subscript: x, \theta, or \mathbf{x}
+        token = re.match(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z]", s[at:])
+        if token is None:
+            raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
+        var, end = token.group(0), at + token.end()
+    expr = s[end:].strip()
+    if not expr:
+        raise EinderivError("the gradient \\nabla_{X} of what? Write \\nabla_{X} f = ...")
+    return expr, var
 
 
 def _strip_d(text: str) -> str | None:
@@ -260,6 +291,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     expr, var = _left(left)
+    gradient = _NABLA.match(left.strip()) is not None
     by_vec = VEC_BY.fullmatch(var)  # d vec(A X B) / d vec(X)' = kron(B', A): Kronecker form
     wrt = by_vec.group(1) if by_vec else _variable(var)
     if not claim:
@@ -284,7 +316,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
-    return Identity(text.strip(), expr, wrt, claim, "; ".join(parts))
+    return Identity(text.strip(), expr, wrt, claim, "; ".join(parts), gradient)
 
 
 @guarded
@@ -300,7 +332,19 @@ def check_identity(text, where: str | None = None, layout: str = "numerator") ->
             f"{name} does not occur in {identity.expr}; declare it with where= to check a "
             "zero derivative"
         )
-    question = identity.text if "[" in identity.wrt else f"{identity.text} ({layout} layout)"
+    if identity.gradient:  # \nabla_X f: the gradient of a scalar has the shape of X
+        if f.axes:
+            raise EinderivError(
+                f"\\nabla_{{{name}}} is the gradient of a scalar; {identity.expr} has shape "
+                f"{f.shape}: write d Y / d {name} and choose the layout"
+            )
+        layout = "denominator"
+    if "[" in identity.wrt:
+        question = identity.text
+    elif identity.gradient:
+        question = f"{identity.text} (the gradient: the shape of {name})"
+    else:
+        question = f"{identity.text} ({layout} layout)"
     result = _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
     shown = result.claim_text.removeprefix("\\, ")  # the right side as written
     return replace(result, claim_text=shown) if shown != result.claim_text else result

@@ -279,6 +279,7 @@ BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
 SQRT = ELEMENTWISE["sqrt"]  # the record printers use by name (a divisor sqrt(v' v) is norm2(v))
 SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities use by name
 ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
+SIGN = ELEMENTWISE["sign"]  # sign(u) u = abs(u): a rule of calculus/functions.py uses it
 SINH, COSH, TANH = (ELEMENTWISE[n] for n in ("sinh", "cosh", "tanh"))  # sinh / cosh = tanh
 
 
@@ -300,6 +301,17 @@ class RowFunction:
     array_api: Callable  # xp -> the implementation in array namespace xp (torch, jax.numpy)
     latex: str  # LaTeX of the function's name
     row_sum: int | None = None  # the sum of a row of its values, when constant (softmax: 1)
+    # t -> the RowFunc t written with exp and log (the formula in the comment above each
+    # record); check's exact proof uses it, so softmax(x) and exp(x) / sum(exp(x)) are equal
+    definition: Callable[[T.RowFunc], T.Term] | None = None
+
+
+def _row_parts(t: T.RowFunc) -> tuple[T.Term, T.Term]:
+    """(exp of t's entry, the sum of exp over t's row): ``exp(x[i])``, ``sum_s exp(x[s])``."""
+    s = T.fresh(t.bound.dim, "s")
+    total = T.Prod((T.Func("exp", T.rename(t.base, {t.bound: s})),), (s,))
+    entry = T.Func("exp", T.rename(t.base, {t.bound: t.indices[0]})) if t.indices else total
+    return entry, total
 
 
 def _logsumexp(x):
@@ -351,6 +363,7 @@ ROW: dict[str, RowFunction] = {
             _logsumexp,
             _xp_row("logsumexp", _logsumexp),
             r"\operatorname{logsumexp}",
+            definition=lambda t: T.Func("log", _row_parts(t)[1]),
         ),
         # softmax(x) = exp(x) / sum(exp(x)) = exp(x - logsumexp(x)); sum(softmax(x)) = 1
         RowFunction(
@@ -360,6 +373,7 @@ ROW: dict[str, RowFunction] = {
             _xp_row("softmax", _softmax),
             r"\operatorname{softmax}",
             row_sum=1,
+            definition=lambda t: T.Prod((_row_parts(t)[0], T.Pow(_row_parts(t)[1], T.MINUS_ONE))),
         ),
         # log_softmax(x) = x - logsumexp(x)
         RowFunction(
@@ -368,6 +382,12 @@ ROW: dict[str, RowFunction] = {
             _log_softmax,
             _xp_row("log_softmax", _log_softmax),
             r"\operatorname{log\_softmax}",
+            definition=lambda t: T.Add(
+                (
+                    T.rename(t.base, {t.bound: t.indices[0]}),
+                    T.Prod((T.MINUS_ONE, T.Func("log", _row_parts(t)[1]))),
+                )
+            ),
         ),
     )
 }

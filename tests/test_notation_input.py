@@ -837,6 +837,28 @@ def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
         ed.parse(r"\mathrm{e}^{X}")
 
 
+def test_a_function_of_a_matrix_inside_a_trace_is_entrywise_and_said_so():
+    # tr(sin(X)) in the Matrix Cookbook is the trace of the matrix sine (d/dX = cos(X)'); in
+    # einderiv functions are entrywise (SPEC 6.1): tr(sin(X)) = sum_i sin(X[i,i]), said so;
+    # d/dX = diag(cos(diag(X))) (numerator layout: a diagonal matrix)
+    X = RNG.standard_normal((3, 3))
+    for text in ("tr(sin(X))", r"\operatorname{Tr}(\sin(\mathbf{X}))"):
+        with pytest.warns(ed.errors.ReadAsEntrywise, match="no matrix sin"):
+            g = ed.diff(text, "X")
+        eps, fd = 1e-6, np.zeros((3, 3))
+        for i in range(3):
+            for j in range(3):
+                E = np.zeros((3, 3))
+                E[i, j] = eps
+                fd[j, i] = (np.sum(np.sin(np.diag(X + E))) - np.sum(np.sin(np.diag(X - E)))) / (
+                    2 * eps
+                )
+        np.testing.assert_allclose(g(X=X), fd, atol=1e-8, err_msg=text)
+    with warnings.catch_warnings():  # a vector's function, or no trace: nothing to say
+        warnings.simplefilter("error")
+        ed.parse("sin(tr(X)) + sum(sin(X)) + tr(A X)")
+
+
 def test_a_roman_name_in_latex_is_one_name():
     # \mathrm{lr} is the name lr (SPEC 6.3: a longer name is written \mathrm{name}), never l r
     with warnings.catch_warnings():

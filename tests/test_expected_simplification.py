@@ -543,3 +543,28 @@ def test_sign_times_abs_cancels(text, wrt, numpy_f, written):
         assert np.allclose(g(**values), expected, rtol=1e-5, atol=1e-6)
         back = ed.parse(printed)
         assert np.allclose(back(**values), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_hessian_has_no_double_negation():
+    # d2 tr(X^-1) / dX[i,j] dX[k,l] = (X^-1)[j,k] (X^-2)[l,i] + (X^-2)[j,k] (X^-1)[l,i]
+    # (d tr(X^-1) = -tr(X^-2 dX), d(X^-2) = -X^-1 dX X^-2 - X^-2 dX X^-1): a sum of two
+    # Kronecker terms, never -(-a - b)
+    h = ed.hessian("tr(inv(X))", "X")
+    printed = str(h)
+    assert "-(-" not in printed and "kron" in printed
+    X = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    inv = np.linalg.inv
+    expected = np.einsum("jk,li->ijkl", inv(X), inv(X) @ inv(X))
+    expected += np.einsum("jk,li->ijkl", inv(X) @ inv(X), inv(X))
+    eps, fd = 1e-4, np.zeros((3, 3, 3, 3))  # central second differences of numpy's trace
+    for idx in np.ndindex(3, 3, 3, 3):
+        E, F = np.zeros((3, 3)), np.zeros((3, 3))
+        E[idx[:2]], F[idx[2:]] = eps, eps
+
+        def f(M):
+            return np.trace(inv(M))
+
+        fd[idx] = (f(X + E + F) - f(X + E - F) - f(X - E + F) + f(X - E - F)) / (4 * eps**2)
+    np.testing.assert_allclose(fd, expected, atol=1e-5)
+    np.testing.assert_allclose(h(X=X), expected, atol=1e-9)
+    np.testing.assert_allclose(ed.parse(printed, shape=h.shape)(X=X), expected, atol=1e-9)

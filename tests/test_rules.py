@@ -85,6 +85,15 @@ EXAMPLES = {
             T.Pow(T.Func("cosh", T.Var("x", (i,))), T.Num(Fraction(-2))),
         )
     ),
+    # -(-X[i,j] - 2 A[i,j]) -> (X[i,j] + 2 A[i,j])
+    "prod_negated_sum": T.Prod(
+        (
+            T.MINUS_ONE,
+            T.Add(
+                (T.Prod((T.MINUS_ONE, X(i, j))), T.Prod((T.Num(Fraction(-2)), T.Var("A", (i, j)))))
+            ),
+        )
+    ),
     # sign(X[i,j]) abs(X[i,j])^-3 -> X[i,j]^-3   (X's entries take both signs)
     "prod_sign": T.Prod(
         (T.Func("sign", X(i, j)), T.Pow(T.Func("abs", X(i, j)), T.Num(Fraction(-3))))

@@ -79,3 +79,19 @@ def add_collect(t: T.Add):
 def _repeated(items: list) -> set:
     seen: set = set()
     return {s for s in items if s in seen or seen.add(s)}
+
+
+@rule(T.Prod, "c (-u - v) w -> (-c) (u + v) w  (every term of the sum negative: its sign out)")
+def prod_negated_sum(t: T.Prod):
+    """So that ``-(-a - b)`` prints as ``a + b``: a sum factor whose terms all have negative
+    coefficients gives its sign to the product (which folds it into its number). Once the
+    terms are positive the rule cannot fire again."""
+    for k, f in enumerate(t.factors):
+        if type(f) is not T.Add:
+            continue
+        split = [split_coefficient(x) for x in f.terms]
+        if all(c < 0 for c, _ in split):
+            flipped = T.Add(tuple(scaled(-c, rest) for c, rest in split))
+            rest = t.factors[:k] + t.factors[k + 1 :]
+            return T.Prod((T.MINUS_ONE, *rest, flipped), t.summed)
+    return None

@@ -101,6 +101,9 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     if wrt not in probe.variables:
         raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
     info = probe.variables[wrt]
-    declared = declaration(d, info.kind, tuple(x for x in info.dims if x is not None))
+    dims = tuple(x for x in info.dims if x is not None)
+    declared = declaration(d, info.kind, dims)
+    if not (where and any(decl.name == wrt for decl in parse_declarations(where))):
+        declared += f"; {declaration(wrt, info.kind, dims)}"  # dx / len(x): x and dx one size
     g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
     return g

@@ -179,6 +179,44 @@ def test_a_claim_undefined_where_the_derivative_exists_is_wrong():
     assert_not_right("sum(x .^ 2)", "x", "2 (x .^ 3 ./ (x .^ 2))'")
 
 
+@pytest.mark.parametrize(
+    "expr, claim, right",
+    [
+        ("sum(relu(x))", "(sign(x) + 1)' / 2", False),  # 1/2 at 0: relu'(0) = 0 (SPEC 6.1)
+        ("sum(relu(x))", "step(x)'", True),
+        ("relu(a' x)", "(sign(a' x) + 1) / 2 a'", False),  # a' x = 0 at x = 0
+        ("sum(abs(x))", "(2 step(x) - 1)'", False),  # -1 at 0: abs'(0) = sign(0) = 0
+    ],
+)
+def test_a_claim_that_differs_only_at_a_kink_is_wrong(expr, claim, right):
+    # the one-sided convention of SPEC 6.1, written in numpy: relu'(0) = 0, abs'(0) = 0
+    def relu_grad(u):
+        return np.where(u > 0, 1.0, 0.0)
+
+    def abs_grad(u):
+        return np.sign(u)
+
+    def claim_value(u):  # the claim's value at u (u = x, or u = a' x), by plain numpy
+        if claim.startswith("(sign"):
+            return (np.sign(u) + 1) / 2
+        if claim.startswith("step"):
+            return relu_grad(u)
+        return 2 * relu_grad(u) - 1
+
+    u = np.array([0.0, -1.5, 2.0])
+    truth = abs_grad(u) if "abs" in expr else relu_grad(u)
+    assert np.array_equal(claim_value(u), truth) == right  # they differ only at u = 0
+    r = ed.check(expr, "x", claim=claim)
+    if right:
+        assert r.verdict != "wrong", str(r)
+    else:
+        assert r.verdict == "wrong", str(r)
+        example = np.asarray(r.counterexample["x"], dtype=float)
+        a = np.asarray(r.counterexample.get("a", np.ones_like(example)), dtype=float)
+        at = example if "a'" not in expr else np.array([a @ example])
+        assert np.any(at == 0)  # the counterexample is at the kink
+
+
 def test_an_unproved_true_claim_is_undecided_never_right():
     # sigmoid'(x) = exp(x) / (1 + exp(x))^2: true, but not provable by canonical forms or
     # exact arithmetic (sigmoid and exp are different unknowns)

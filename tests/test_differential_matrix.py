@@ -38,6 +38,7 @@ CASES = [
     ("x x'", "x", "", lambda x: np.outer(x, x)),  # dY = dx x' + x dx'
     ("x' A", "x", "", lambda x, A: x @ A),  # dy = dx' A (a row)
     ("exp(a) X", "a", "a: scalar", lambda a, X: np.exp(a) * X),  # dY = da exp(a) X
+    ("x / len(x)", "x", "", lambda x: x / len(x)),  # dy = dx / len(x): a size measured on x
 ]
 
 
@@ -62,6 +63,7 @@ def test_differential_is_the_directional_derivative(case):
     printed = ed.diff(text, wrt, where=where or None).differential()
     left, right = printed.split(" = ", 1)
     assert left in ("dY", "dy") and re.search(rf"\bd{wrt}\b", right)
+    assert f"len(d{wrt})" not in right  # a size is measured on the variable, not its differential
 
     # dY(X; dX) = lim (Y(X + h dX) - Y(X - h dX)) / 2h
     h = 1e-6

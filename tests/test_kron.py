@@ -212,3 +212,37 @@ def test_matrix_functions_of_kron(text, plain):
         g = ed.diff(text, wrt)
         assert "kron(A, B)" in str(g)
         every_form(g, values, to_layout(jacobian_fd(plain, values, wrt), 0, 2, "numerator"))
+
+
+def _commutation(m, n):
+    """K with K vec(X) = vec(X') for X m-by-n (vec stacks columns): row j + n i, column i + m j."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[j + n * i, i + m * j] = 1.0
+    return K
+
+
+def test_a_size_name_fixed_by_a_number_sizes_the_commutation_matrix():
+    # kron(A, I) K_{p,3} with A 3-by-3: p is fixed at 3 by the product (I is then 3-by-3), and
+    # the commutation matrix is built over the number, not the name (was a ValueError)
+    where = "A: matrix(3, 3)"
+    f = ed.parse("kron(A, I) commutation(p, 3)", where=where)
+    A = np.arange(9.0).reshape(3, 3) - 4
+    K = _commutation(3, 3)
+    X = np.arange(9.0).reshape(3, 3)
+    assert np.allclose(K @ X.reshape(-1, order="F"), X.T.reshape(-1, order="F"))
+    assert np.allclose(f(A=A), np.kron(A, np.eye(3)) @ K)
+    # d tr(kron(A, I) K) / dA, against finite differences of numpy's kron
+    g = ed.diff("tr(kron(A, I) commutation(p, 3))", "A", where=where)
+    jac = jacobian_fd(lambda A: np.trace(np.kron(A, np.eye(3)) @ K), {"A": A}, "A")
+    assert_close(g(A=A), to_layout(jac, 0, 2, "numerator"))
+
+
+def test_an_index_name_with_two_sizes_is_refused_with_the_fix():
+    # A[i,i] + X[i,j] X[i,j], A n-by-n and X m-by-n: one name, one size; the message says so
+    with pytest.raises(ed.ShapeError, match="rename one"):
+        ed.parse("A[i,i] + X[i,j] X[i,j]", where="A: matrix(n, n); X: matrix(m, n)")
+    f = ed.parse("A[i,i] + X[k,j] X[k,j]", where="A: matrix(n, n); X: matrix(m, n)")
+    A, X = np.eye(2) * 3, np.arange(6.0).reshape(3, 2)
+    assert np.isclose(f(A=A, X=X), np.trace(A) + np.sum(X * X))

@@ -36,7 +36,7 @@ from einderiv.check.probes import (
 )
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
-from einderiv.ir.ops import ABS
+from einderiv.ir.ops import ABS, ELEMENTWISE
 
 __all__ = ["Sampler", "is_zero_claim"]
 
@@ -101,6 +101,9 @@ class Sampler:
         for guess in guesses or [None]:  # tr(I) in a claim: which size is I? try each
             self.guess = guess
             agree, probe = self._probe_all()
+            kink = self.kink_probe() if agree else None
+            if kink is not None:  # agreeing at random draws, but not at a kink
+                agree, probe = False, kink
             if agree:
                 if guess is not None:
                     self.method_note = f"reading the size the claim leaves open as {guess}"
@@ -236,6 +239,30 @@ class Sampler:
                 ) from None
         raise EinderivError("could not draw inputs where the expression is defined")
 
+    def kink_probe(self) -> dict | None:
+        """A point of the domain where the claim and the derivative differ at a kink: for an
+        expression or derivative with abs, sign, relu or step (not ``smooth`` in the registry),
+        probes with one entry of a variable, or all of it, 0, where random draws never land
+        (``(sign(x) + 1) / 2`` for relu'(x) is wrong at 0: relu'(0) = 0, SPEC 6.1)."""
+        if not (_kinked(self.f.term) or _kinked(self.expected.term)):
+            return None
+        for k in range(4):
+            try:
+                base = self.draw(k)
+            except EinderivError:
+                continue
+            for name, info in self.used.items():
+                if info.kind == "integer":
+                    continue
+                for variant in _degenerate(base[name])[:2]:  # one entry 0, all of it 0
+                    probe = {**base, name: variant}
+                    if not self.acceptable(probe, conditioned=False):
+                        continue
+                    want, got = self.values(probe)
+                    if not self.agree(probe, want, got):
+                        return probe
+        return None
+
     def acceptable(self, probe: dict, conditioned: bool = True) -> bool:
         """In the expression's domain: the expression and its derivative are finite there
         (and, when ``conditioned``, every square matrix is well-conditioned)."""
@@ -297,6 +324,19 @@ def _inverted(t: T.Term) -> list:
 def _inverts(u: T.MatPow) -> bool:
     """A negative or symbolic power (``X^-1``, ``X^k``): defined only for an invertible base."""
     return not (u.exponent.is_literal and u.exponent.const >= 0)
+
+
+def _kinked(t: T.Term) -> bool:
+    """Whether ``t`` applies a function with a kink or a jump (abs, sign, relu, step)."""
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
+            return True
+        if id(u) not in seen:
+            seen.add(id(u))
+            todo.extend(T.children(u))
+    return False
 
 
 def _degenerate(value) -> list:

@@ -212,7 +212,13 @@ class ShapeWalk:
         if name not in cells:
             cells[name] = axis if axis is not None else self.inf.cell(None, f"index `{name}`")
         elif axis is not None:
-            self.inf.unify(cells[name], axis, context, f"index `{name}` is used for two sizes")
+            self.inf.unify(
+                cells[name],
+                axis,
+                context,
+                f"index `{name}` is used for two sizes (an index name has one size in the whole "
+                "expression, even in separate terms: rename one)",
+            )
         return cells[name]
 
     def _elementwise(self, e, ls, rs):

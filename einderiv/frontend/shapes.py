@@ -103,7 +103,8 @@ def infer(
     if walker.placeholders or walker.sums or walker.dots or walker.bars:  # rebuilt: 2nd pass
         resolved = _fill(tree, walker.placeholders, dim, walker.dots, walker.bars)
         shapes: dict = {}
-        _record_shapes(resolved, variables, index_dims, shapes)
+        sizes = {name: dim(cell) for name, cell in inference.named.items()}  # commutation(p, 3)
+        _record_shapes(resolved, variables, sizes, shapes)
         return Typed(resolved, variables, index_dims, shapes)
     shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
     return Typed(tree, variables, index_dims, shapes)
@@ -176,10 +177,11 @@ def _fill(e: M.MExpr, placeholders: dict, dim, dots: dict, bars: dict) -> M.MExp
     return e.replace(**changes) if changes else e
 
 
-def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
-    """Second pass over the resolved tree: shapes with final dimension names."""
+def _record_shapes(e: M.MExpr, variables, sizes: dict, shapes) -> Shape:
+    """Second pass over the resolved tree: shapes with final dimension names (``sizes``: a size
+    argument's name, such as p in ``commutation(p, 3)``, to its final dimension)."""
     for _, child in child_fields(e):
-        _record_shapes(child, variables, index_dims, shapes)
+        _record_shapes(child, variables, sizes, shapes)
     match e:
         case M.Name(name=name):
             shape = variables[name].shape if name in variables else (None, None)  # a sum's r
@@ -203,7 +205,7 @@ def _record_shapes(e: M.MExpr, variables, index_dims, shapes) -> Shape:
         case M.Div(left=x) | M.Power(base=x) | M.FiniteSum(body=x):
             shape = shapes[id(x)]
         case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's one shape rule
-            shape = MATRIX[fn].shape(_Resolved(shapes), e, args)
+            shape = MATRIX[fn].shape(_Resolved(shapes, sizes), e, args)
         case M.Call(fn=fn, args=(x,)):
             shape = _call_shape(fn, shapes[id(x)])
         case _:
@@ -224,8 +226,8 @@ class _Resolved:
     """What a registry shape rule asks (``ir.matrix_ops.ShapeRules``), on resolved sizes: the
     first pass checked every rule, so nothing fails here."""
 
-    def __init__(self, shapes: dict):
-        self.shapes = shapes
+    def __init__(self, shapes: dict, sizes: dict):
+        self.shapes, self.sizes = shapes, sizes
 
     def shape(self, x) -> Shape:
         return self.shapes[id(x)]
@@ -238,7 +240,7 @@ class _Resolved:
 
     def size(self, e, x):
         """A size argument: the length of its (vector) shape."""
-        size = x.name if isinstance(x, M.Name) else int(x.value)
+        size = self.sizes.get(x.name, x.name) if isinstance(x, M.Name) else int(x.value)
         self.shapes[id(x)] = (size, None)
         return size
 

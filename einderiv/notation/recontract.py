@@ -347,8 +347,9 @@ class _Recontractor:
 def measured_size(dim, variables: dict) -> M.MExpr | None:
     """A size measured on a variable, as every printer writes it: ``len(x)`` of a vector of
     that size (first: x - mean(x) -> I - ones ones' / len(x)), else ``len(A)`` (rows) or
-    ``len(A')`` (columns) of a matrix; None when no variable has it."""
-    named = sorted(variables.items())
+    ``len(A')`` (columns) of a matrix; None when no variable has it. A variable is preferred
+    to its differential (``dx / len(x)``, not ``dx / len(dx)``)."""
+    named = sorted(variables.items(), key=lambda item: (item[0][1:] in variables, item[0]))
     for name, info in named:
         if info.kind == "vector" and info.dims[0] == dim:
             return M.Call(LEN.name, (M.Name(name),))

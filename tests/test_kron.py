@@ -246,3 +246,16 @@ def test_an_index_name_with_two_sizes_is_refused_with_the_fix():
     f = ed.parse("A[i,i] + X[k,j] X[k,j]", where="A: matrix(n, n); X: matrix(m, n)")
     A, X = np.eye(2) * 3, np.arange(6.0).reshape(3, 2)
     assert np.isclose(f(A=A, X=X), np.trace(A) + np.sum(X * X))
+
+
+def test_pairs_of_other_factor_sizes_are_refused_not_reshaped():
+    # kron(A, B) (B 2-by-2, A 3-by-3) has columns paired 2 by 3; commutation(2, 3) has rows
+    # paired 3 by 2. numpy multiplies the two 6-by-6 arrays, but the pairs do not match factor
+    # by factor: a reshape, which index notation could not print and read back. Refused, naming
+    # both pairings
+    with pytest.raises(ed.ShapeError, match=r"2\*3.*3\*2"):
+        ed.parse("kron(A, B) commutation(2, 3)", where="A: matrix(3, 3); B: matrix(2, 2)")
+    # pairs that match: kron(A, B) K_{3,2}, whose rows are pairs of 2 by 3
+    f = ed.parse("kron(A, B) commutation(3, 2)", where="A: matrix(3, 3); B: matrix(2, 2)")
+    A, B = np.arange(9.0).reshape(3, 3) - 2, np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_allclose(f(A=A, B=B), np.kron(A, B) @ _commutation(3, 2))

@@ -6,7 +6,7 @@ variable and for two dimensions to be one.
 Output: ``Inference``: a ``DimCell`` per dimension, merged into classes; the kind and cells of each
 variable; ``resolve_names`` names each class (a declared name or number, or a fresh ``n``, ``m``,
 ...). A unification that cannot hold is a ``ShapeError`` naming the sub-expression, the sizes and
-where each came from (``describe_shape`` words a shape for these messages).
+where each came from (``size_words`` words sizes and shapes for these messages).
 Invariants:
 - Declared sizes are fixed and distinct: unifying ``m`` with ``n`` or ``3`` with ``4`` fails; a
   declared name meeting a number takes that number (``n = 3``). A missing axis unifies only
@@ -24,6 +24,7 @@ import itertools
 from typing import NamedTuple
 
 from einderiv.errors import ShapeError
+from einderiv.frontend.size_words import describe_size
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
@@ -35,7 +36,6 @@ __all__ = [
     "Inference",
     "NameUses",
     "child_fields",
-    "describe_shape",
     "name_uses",
     "resolve_names",
 ]
@@ -62,39 +62,6 @@ class DimCell:
 
 
 _AUTO_NAMES = ("n", "m", "p", "q", "r", "s", "d", "e", "l", "h")
-
-
-def describe_shape(shape) -> str:
-    """A shape in cells in words: "a scalar", "a column vector of length 3", "an n-by-m matrix"."""
-    rows, cols = (_describe(d) if d is not None else None for d in shape)
-    if rows is None and cols is None:
-        return "a scalar"
-    if cols is None:
-        return "a column vector" + ("" if rows == "?" else f" of length {rows}")
-    if rows is None:
-        return "a row vector" + ("" if cols == "?" else f" of length {cols}")
-    if "?" in (rows, cols):
-        return "a matrix"
-    return f"{_article(str(rows))} {rows}-by-{cols} matrix"
-
-
-def _article(word: str) -> str:
-    """ "an" before a vowel sound: an n-by-m, an 8-by-3, an 11-by-3, an 18000-by-2; a 3-by-4."""
-    if word.isdigit():
-        eleven = len(word) % 3 == 2 and word[:2] in ("11", "18")  # eleven, eighteen (thousand)
-        return "an" if word[0] == "8" or eleven else "a"
-    return "an" if word[0] in "aefhilmnorsx" else "a"
-
-
-def _describe(d: DimCell | None) -> str:
-    """The size of ``d``'s class as written in messages: its fixed value, or "?"."""
-    if d is None:
-        return "no axis"
-    root = d.root()
-    if root.value is None and root.factors is not None:
-        fast, slow = (_describe(f) for f in root.factors)
-        return "?" if "?" in (fast, slow) else f"{fast}*{slow}"
-    return str(root.value) if root.value is not None else "?"
 
 
 def _contains(compound: DimCell, cell: DimCell) -> bool:
@@ -204,8 +171,9 @@ class Inference:
 
     def _unify_compound(self, ra: DimCell, rb: DimCell, context, what) -> None:
         """Compound sizes are equal factor by factor (``kron(A, B) vec(X)`` makes X q-by-n for
-        B p-by-q and A m-by-n); a compound never equals a named size or one of its own factors;
-        a number is checked when the names are resolved."""
+        B p-by-q and A m-by-n), numbers too: pairs of 2 by 3 never meet pairs of 3 by 2 (a
+        reshape, which index notation could not write back); a compound never equals a named
+        size or one of its own factors; a number is checked when the names are resolved."""
         for a, b in ((ra, rb), (rb, ra)):
             if a.factors is not None and b.factors is None and is_compound(b.value):
                 self._spell(a, b, context, what)  # a required size "p*n": p and n factors
@@ -237,8 +205,8 @@ class Inference:
         what = what() if callable(what) else what
         places = [d.root().origin for d in (a, b) if d is not None and d.root().origin]
         sizes = (
-            f" ({_describe(a)} vs {_describe(b)})"
-            if "?" not in (_describe(a), _describe(b))
+            f" ({describe_size(a)} vs {describe_size(b)})"
+            if "?" not in (describe_size(a), describe_size(b))
             else ""
         )
         message = f"shapes do not fit in `{M.show(context)}`: {what}{sizes}"

@@ -18,7 +18,8 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.errors import ShapeError
-from einderiv.frontend.dimensions import DimCell, Inference, describe_shape
+from einderiv.frontend.dimensions import DimCell, Inference
+from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
 from einderiv.ir.ops import ROW

@@ -29,10 +29,9 @@ RIGHT = [
     ("x' x", "x", "", "numerator", "x' + x'"),
     ("x' A x", "x", "", "numerator", "x' A + x' A'"),
     ("tr(X)", "X", "", "numerator", "I"),
-    # (DD1), (DD3), (DD2) with symbolic k
-    ("|X|", "X", "", "numerator", "|X| X^-1"),
+    # (DD3); DD1 and DD2 hold only where X is invertible: test_dd1_dd2_where_x_is_invertible
     ("log|X|", "X", "", "numerator", "inv(X)"),
-    ("|X^k|", "X", "k: integer", "numerator", "k |X^k| X^-1"),
+    ("|X| + tr(inv(X))", "X", "", "numerator", "|X| X^-1 - X^-2"),  # X invertible: imposed
     # (DT2) with symbolic k
     ("tr(X^k)", "X", "k: integer", "numerator", "k X^(k-1)"),
     # elementwise, index notation
@@ -56,6 +55,25 @@ WRONG = [
     ("x' A x", "x", "", "numerator", "x' A", None),  # missing term (A not symmetric)
     ("tr(X' A X)", "X", "", "numerator", "x'", None),  # not even a matrix: an error below
 ]
+
+
+@pytest.mark.parametrize(
+    "expr, where, claim",
+    [("|X|", "", "|X| X^-1"), ("|X|", "", "adj(X)"), ("|X^k|", "k: integer", "k |X^k| X^-1")],
+)
+def test_dd1_dd2_where_x_is_invertible(expr, where, claim):
+    # d|X|/dX = adj(X) exists at singular X too (X = [[1, 2], [2, 4]]: FD gives adj(X) =
+    # [[4, -2], [-2, 1]]), where |X| X^-1 does not: not right everywhere, so undecided
+    X = np.array([[1.0, 2.0], [2.0, 4.0]])
+    eps, fd = 1e-6, np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            E = np.zeros((2, 2))
+            E[i, j] = eps
+            fd[j, i] = (np.linalg.det(X + E) - np.linalg.det(X - E)) / (2 * eps)
+    assert np.allclose(fd, [[4.0, -2.0], [-2.0, 1.0]], atol=1e-6)
+    r = ed.check(expr, "X", claim=claim, where=where or None)
+    assert r.verdict == "undecided" and "invertible" in r.reason, str(r)
 
 
 @pytest.mark.parametrize("expr, wrt, where, layout, claim", RIGHT)

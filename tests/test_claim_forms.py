@@ -273,6 +273,29 @@ def test_unbound_index_claim_in_printed_order_reads_back():
     assert ed.check("A X B", "X", claim="2 A[i,l] B[k,j]", where=SQUARE).verdict == "wrong"
 
 
+@pytest.mark.parametrize("wrt", ["X[a,b]", "X[k,l]", "X[u,v]"])
+def test_an_index_claim_binds_the_variables_indices_by_name(wrt):
+    # d (A X B)[p,q] / d X[r,s] = A[p,r] B[s,q]: the claim's r, s (named as in wrt) are X's
+    # axes whatever letters the result's own indices have; the result's go in alphabetical order
+    r, s = wrt[2], wrt[4]
+    args = _args(rng_for(wrt))
+    A, B = args["A"], args["B"]
+    jac = jacobian_fd(lambda X: A @ X @ B, {"X": args["X"]}, "X")  # D[p,q,r,s]
+    assert close(np.einsum("pr,sq->pqrs", A, B), jac)
+    for p, q in (("i", "j"), ("p", "q"), ("c", "d")):
+        claim = f"A[{p},{r}] B[{s},{q}]"
+        assert ed.check("A X B", wrt, claim=claim, where=SQUARE).verdict == "right", claim
+        swapped = f"A[{p},{s}] B[{r},{q}]"  # X's indices swapped: the transpose in X
+        assert not close(np.einsum("ps,rq->pqrs", A, B), jac)
+        assert ed.check("A X B", wrt, claim=swapped, where=SQUARE).verdict == "wrong", swapped
+    # the engine's own output reads back: d(A x)/dx[a] prints A[i,a] (D[i,a] = A[i,a])
+    x = args["x"]
+    assert close(jacobian_fd(lambda x: A @ x, {"x": x}, "x"), A)
+    printed = str(ed.diff("A x", "x[a]", where="A: matrix(3, 3)"))
+    assert ed.check("A x", "x[a]", claim=printed, where="A: matrix(3, 3)").verdict == "right"
+    assert ed.check("A x", "x[a]", claim="A[a,i]", where="A: matrix(3, 3)").verdict == "wrong"
+
+
 # -- symmetric conventions (SPEC 2, Srinivasan & Panda 2023) ------------------------------------
 
 

@@ -200,6 +200,12 @@ HOLDS = {
         lambda X, A, B, C: B @ X.T @ C @ A + B.T @ X.T @ A.T @ C.T,
         lambda r: {"X": gen(r, 3, 2), "A": gen(r, 4, 3), "B": gen(r, 2, 2), "C": gen(r, 3, 4)},
     ),
+}
+
+
+# |X| X^-1 and 3 |X^3| X^-1 hold where X is invertible, but |X| and |X^3| are differentiable at
+# singular X too (the derivative is the adjugate), where the claims are undefined: undecided
+WHERE_INVERTIBLE = {
     "DD1": (lambda X: det(X), lambda X: det(X) * inv(X), lambda r: {"X": invertible(r, 3)}),
     "DD2": (  # with k = 3
         lambda X: det(np.linalg.matrix_power(X, 3)),
@@ -207,6 +213,22 @@ HOLDS = {
         lambda r: {"X": invertible(r, 3)},
     ),
 }
+
+
+@pytest.mark.parametrize("label", sorted(WHERE_INVERTIBLE))
+def test_claims_that_hold_where_x_is_invertible_are_undecided(label):
+    assert verdicts()[label] == "undecided"
+    fn, notes, sample = WHERE_INVERTIBLE[label]
+    args = sample(rng_for(f"docs-{label}"))
+    assert close(notes(**args), numerator_fd(fn, args, "X"), rtol=1e-5), label
+    X = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 1.0, 1.0]])  # singular
+    derivative = numerator_fd(fn, {"X": X}, "X")  # adj(X) for DD1, 0 for DD2: it exists
+    assert np.all(np.isfinite(derivative))
+    if label == "DD1":
+        adjugate = np.array([[4.0, -2.0, 0.0], [-2.0, 1.0, 0.0], [2.0, -1.0, 0.0]])
+        assert close(derivative, adjugate, rtol=1e-5)
+    with pytest.raises(np.linalg.LinAlgError):
+        inv(X)
 
 
 @pytest.mark.parametrize("label", sorted(HOLDS))

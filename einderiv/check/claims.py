@@ -62,13 +62,23 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
 
 
 def _match_indices(claim: Expr, expected: Expr) -> Expr:
-    """An index-notation claim's axes in the derivative's order, matched by index name."""
-    names = [i.name for i in expected.axes]
-    by_name = {i.name: i for i in claim.axes}
-    if claim.slots is not None or sorted(names) != sorted(by_name):
+    """An index-notation claim's axes in the derivative's order: an index named like one of the
+    derivative's (the ``k`` of ``wrt="X[k,l]"``) is bound to it by name; the others fill the
+    remaining axes in alphabetical order (``A[i,a]`` for d(A x)/dx[a] is D[i,a], as printed)."""
+    if claim.slots is not None or len(claim.axes) != len(expected.axes):
         return claim
-    axes = tuple(by_name[n] for n in names)
+    by_name = {i.name: i for i in claim.axes}
+    bound = [by_name.get(i.name) for i in expected.axes]
+    if not any(bound):
+        return claim
+    rest = iter([a for a in claim.axes if a not in bound])
+    axes = tuple(b if b is not None else next(rest) for b in bound)
     return Expr(claim.term, axes, claim.variables, claim.index_dims)
+
+
+def _keeps(other: Expr, claimed: Expr, bound: set) -> bool:
+    """Whether ``other`` leaves every axis bound by name where ``claimed`` has it."""
+    return all(a == b for a, b in zip(other.axes, claimed.axes) if b.name in bound)
 
 
 def declarations_of(f: Expr, names: set | None = None) -> str:
@@ -99,7 +109,8 @@ def other_readings(f: Expr, expected: Expr, claimed: Expr, claim) -> list[Expr]:
 
     y_order, axes = len(f.axes), expected.axes
     if sorted(map(str, (a.dim for a in claimed.axes))) == sorted(map(str, (a.dim for a in axes))):
-        return reorderings(claimed, y_order)
+        bound = {a.name for a in axes} & {a.name for a in claimed.axes}
+        return [o for o in reorderings(claimed, y_order) if _keeps(o, claimed, bound)]
     if not isinstance(claim, str):
         return []
     declarations, out = declarations_of(f), []

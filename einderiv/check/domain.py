@@ -24,11 +24,18 @@ from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ABS, ELEMENTWISE
 from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 
-__all__ = ["DOMAINS", "Condition", "conditions", "restricted", "uncovered"]
+__all__ = [
+    "DOMAINS",
+    "Condition",
+    "conditions",
+    "differentiable_singular",
+    "restricted",
+    "uncovered",
+]
 
 # elementwise functions defined on part of the real line: the condition on the argument, from
 # the operator registry (positive, nonnegative, open_unit, above_minus_one)
@@ -111,6 +118,8 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
         t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
     if sign(t) in _HOLDS.get(kind, ()):
         return None  # holds everywhere: 1 + exp(u) != 0
+    if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
+        return _condition("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
     if isinstance(t, (T.Det,)) and kind == "nonzero":
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
@@ -170,11 +179,12 @@ def _collect(t: T.Term, found: set) -> None:
         _collect(child, found)
 
 
-def uncovered(claim: T.Term, *terms: T.Term) -> list[Condition]:
-    """The claim's conditions that none of ``terms`` imposes (nor a stronger one)."""
+def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:
+    """The claim's conditions that none of ``terms`` imposes (nor a stronger one); a condition
+    of ``ignored`` covers nothing (one the derivative's form has but the derivative does not)."""
     imposed = set()
     for t in terms:
-        for c in conditions(t):
+        for c in conditions(t) - ignored:
             imposed.update(Condition(kind, c.term) for kind in _IMPLIED.get(c.kind, (c.kind,)))
     for c in list(imposed):  # X invertible everywhere: also where k < 0
         if c.kind in ("invertible", "nonzero"):
@@ -184,6 +194,26 @@ def uncovered(claim: T.Term, *terms: T.Term) -> list[Condition]:
                 if d.kind.startswith(c.kind + " where ")
             )
     return sorted(conditions(claim) - imposed, key=str)
+
+
+def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Condition]:
+    """The conditions "M invertible" of ``derivative`` that only its form needs: M made of the
+    variables of a det(...) of ``t`` and invertible nowhere else in ``t``. det is differentiable
+    at a singular matrix (its derivative is the adjugate), though Jacobi's form det(M) M^-1 of
+    it is not defined there (d|X|/dX = |X| X^-1 holds for invertible X only)."""
+    names: set[str] = set()
+    todo = [t]
+    while todo:
+        u = todo.pop()
+        if type(u) is T.Det:
+            names |= _variables(u.base)
+        todo.extend(T.children(u))
+    own = {Condition(k, c.term) for c in conditions(t) for k in _IMPLIED.get(c.kind, (c.kind,))}
+    return frozenset(
+        c
+        for c in conditions(derivative)
+        if c.kind == "invertible" and c.names and c.names <= names and c not in own
+    )
 
 
 def restricted(t: T.Term) -> set[str]:

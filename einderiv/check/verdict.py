@@ -42,7 +42,7 @@ from einderiv.check.diagnose import (
     reverse_products,
 )
 from einderiv.check.dims import mentions_dim, with_dims
-from einderiv.check.domain import conditions, uncovered
+from einderiv.check.domain import conditions, differentiable_singular, uncovered
 from einderiv.check.forms import (
     AMBIGUOUS,
     NotLinear,
@@ -313,17 +313,15 @@ class _Judge(Sampler):
         return orient(term, symmetric)
 
     def missing_conditions(self) -> list:
-        """Conditions the claim needs that the expression and the derivative do not impose."""
-        missing = uncovered(self.claim.term, self.f.term, self.expected.term)
+        """Conditions the claim needs that the expression and the derivative do not impose (the
+        derivative's form |X| X^-1 of d|X|/dX imposes nothing: |X| is smooth at singular X)."""
+        ignored = differentiable_singular(self.f.term, self.expected.term)
+        missing = uncovered(self.claim.term, self.f.term, self.expected.term, ignored=ignored)
         if self.f.source is not None and _ADJ.search(M.show(self.f.source)):
-            # adj(X) is defined for every X, but evaluated as det(X) inv(X): the invertibility
-            # that lowering imposes is not the expression's, so a claim that needs it is not
-            # proven right by probes at invertible X
-            missing += [
-                c
-                for c in conditions(self.claim.term)
-                if c.kind.startswith("invertible") and c not in missing
-            ]
+            # adj(X) is defined for every X but evaluated as det(X) inv(X): the invertibility
+            # lowering imposes is not the expression's; probes at invertible X prove nothing
+            needs = conditions(self.claim.term)
+            missing += [c for c in needs if c.kind.startswith("invertible") and c not in missing]
         return missing
 
     # -- exact --------------------------------------------------------------------------------

@@ -436,3 +436,15 @@ def test_a_size_no_variable_fixes_is_named_not_could_not_draw():
     # the error says why (it said "could not draw inputs where the expression is defined")
     with pytest.raises(ed.EinderivError, match="the size m of the expression is fixed by no"):
         ed.check("sum(x ones')", "x", claim="0")
+
+
+def test_a_claim_random_draws_cannot_see_is_tried_at_small_integers():
+    # d X^N / dX for N = 10^11 - 1: random matrices under- or overflow X^N, and the finite sum
+    # of N terms is too long for exact arithmetic; at the 1-by-1 X = [[1]] the derivative is N
+    N = 99999999999
+    h = 1e-14
+    fd = ((1 + h) ** N - (1 - h) ** N) / (2 * h)  # d x^N / dx at x = 1, by central differences
+    assert abs(fd - N) < 0.01 * N
+    r = ed.check(f"X^{N}", "X", claim="0")
+    assert r.verdict == "wrong", str(r)
+    assert np.asarray(r.counterexample["X"]).size == 1

@@ -263,6 +263,22 @@ class Sampler:
                         return probe
         return None
 
+    def integer_witness(self) -> dict | None:
+        """A probe of small integers where the claim and the derivative differ: the last try
+        before "undecided" (X^(10^11) by X: at X = [[1]] the derivative is 10^11, while random
+        draws under- or overflow)."""
+        for sizes in self.rounds:
+            for k in range(4):
+                try:
+                    probe = self.draw(k + 1, integer=True, sizes=sizes)
+                except EinderivError:
+                    break
+                if self.acceptable(probe):
+                    want, got = self.values(probe)
+                    if not self.agree(probe, want, got):
+                        return probe
+        return None
+
     def acceptable(self, probe: dict, conditioned: bool = True) -> bool:
         """In the expression's domain: the expression and its derivative are finite there
         (and, when ``conditioned``, every square matrix is well-conditioned)."""

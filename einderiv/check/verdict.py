@@ -216,6 +216,8 @@ class _Judge(Sampler):
             return self.result("right", "the claim is right", method=CANONICAL)
         if exactly:
             return self.result("right", "the claim is right", method=self.exact_method)
+        if (witness := self.integer_witness()) is not None:  # small integers: X = [[1]]
+            return self.wrong(witness, "the claim is wrong", integer=False)
         note = f", {self.method_note}" if self.method_note else ""
         return self.result(
             "undecided",

@@ -252,15 +252,21 @@ def _run_check(args: argparse.Namespace) -> int:
         ]
         for obj in objects:
             args.notes.extend((obj.get("note") or "").splitlines())
+        args.code = _verdicts_code([obj["verdict"] for obj in objects])
         _print_json(objects)
-        verdicts = [obj["verdict"] for obj in objects]
     else:
         results = [
             ed.check(expr, wrt, claim=claim, where=where, layout=args.layout, order=order)
             for wrt, claim in pairs
         ]
+        args.code = _verdicts_code([r.verdict for r in results])
         print("\n\n".join(str(r).rstrip("\n") for r in results))
-        verdicts = [r.verdict for r in results]
+    return args.code
+
+
+def _verdicts_code(verdicts: list[str]) -> int:
+    """1 if any verdict is wrong, else 0 if all are right, else 4; set as ``args.code`` before
+    printing, so a reader that closes the pipe early (``| grep -q``) still gets it."""
     if "wrong" in verdicts:
         return EXIT_WRONG
     return EXIT_OK if all(v == "right" for v in verdicts) else EXIT_UNDECIDED
@@ -273,13 +279,14 @@ def _run_identity(args: argparse.Namespace) -> int:
             "--identity takes the whole identity: give no EXPR, --wrt, --claim or --hessian"
         )
     result = ed.check_identity(args.identity, where=_where(args), layout=args.layout)
+    args.code = _verdicts_code([result.verdict])
     if args.json:
         from einderiv.check.audit import result_json
 
         _print_json([result_json(result)])
     else:
         print(str(result).rstrip("\n"))
-    return {"right": EXIT_OK, "wrong": EXIT_WRONG}.get(result.verdict, EXIT_UNDECIDED)
+    return args.code
 
 
 def _run_audit(args: argparse.Namespace) -> int:
@@ -289,8 +296,9 @@ def _run_audit(args: argparse.Namespace) -> int:
     text = read_document(args.file)
     lines = ed.audit(text, where=_where(args), layout=args.layout)
     show = as_json if args.format == "json" else markdown
+    args.code = EXIT_WRONG if any(a.verdict == "wrong" for a in lines) else EXIT_OK
     print(show(lines, args.file, args.layout).rstrip("\n"))
-    return EXIT_WRONG if any(a.verdict == "wrong" for a in lines) else EXIT_OK
+    return args.code
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -298,6 +306,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     if not args.time_limit > 0:
         raise ed.EinderivError("--time-limit must be a positive number of seconds")
+    if not 0 <= args.port <= 65535:
+        raise ed.EinderivError(f"--port must be 0 to 65535 (0: any free port), not {args.port}")
     try:
         return serve(args.host, args.port, args.time_limit, open_browser=args.open)
     except OSError as error:  # the port is taken, the address does not exist, ...
@@ -348,9 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. `einderiv diff ... | head -1`
+    except BrokenPipeError:  # `einderiv diff ... | head -1`; check keeps its verdict's code
         _silence_stdout()
-        return EXIT_OK
+        return getattr(args, "code", EXIT_OK)
     except OSError as error:
         if error.errno not in _WRITE_ERRNOS:
             return _internal(error)

@@ -407,3 +407,48 @@ def test_order_four_text_is_the_kronecker_form(capsys):
     A, B = rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
     # numerator layout: D[a, b, q, p] = d(AXB)[a,b] / dX[p,q] = A[a,p] B[q,b]
     np.testing.assert_allclose(back(A=A, B=B), np.einsum("ap,qb->abqp", A, B))
+
+
+@pytest.mark.parametrize("flags", [["--port", "99999999"], ["--port", "-1"]])
+def test_serve_on_an_impossible_port_is_a_clean_error(flags, capsys):
+    from einderiv.cli import main
+
+    assert main(["serve", *flags]) == 2
+    assert "--port must be 0 to 65535" in capsys.readouterr().err
+
+
+def test_serve_on_a_taken_port_is_a_clean_error(capsys):
+    import socket
+
+    from einderiv.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot serve on 127.0.0.1:{port}" in err and "internal" not in err
+
+
+def test_a_closed_pipe_keeps_checks_exit_code():
+    # `einderiv check ... | grep -q right`: the reader closes the pipe; a wrong claim still
+    # exits 1 (2 x' A is not x' (A + A') for a non-symmetric A: checked by numpy below)
+    import subprocess
+
+    A, x = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1.0, 1.0])
+    assert not np.allclose(2 * x @ A, x @ (A + A.T))
+    script = "import sys; from einderiv.cli import main; sys.exit(main())"
+    for claim, code in (("2 x' A", 1), ("x' (A + A')", 0)):
+        # `true` exits at once: the verdict, printed a second later, meets a closed pipe
+        line = f'{sys.executable} -c \'{script}\' check "x\' A x" --wrt x --claim "{claim}"'
+        run = subprocess.run(
+            f"{line} | true; exit ${{PIPESTATUS[0]}}",
+            shell=True,
+            executable="/bin/bash",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == code, (claim, run.stderr)

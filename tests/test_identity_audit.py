@@ -456,3 +456,16 @@ def test_audit_bad_files(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no such file" in err and "not a text file" in err and "too large" in err
     assert "Traceback" not in err
+
+
+def test_code_fences_hold_code_and_a_trailing_label_names_its_row():
+    # d tr(X)/dX = I (numerator layout); = 7 inside a code fence is an example, not a claim
+    X = invertible(rng_for("fence"), 3)
+    assert close(numerator_fd(lambda X: np.trace(X), {"X": X}, "X"), np.eye(3), rtol=1e-6)
+    text = (
+        "# Notes\n\n```latex\n$$ \\frac{\\partial \\operatorname{tr}(X)}{\\partial X} = 7 $$\n```"
+        "\n\n~~~\n$$ \\frac{\\partial \\operatorname{tr}(X)}{\\partial X} = 8 $$\n~~~\n\n"
+        "$$ \\frac{\\partial \\operatorname{tr}(X)}{\\partial X} = I \\quad (C1) $$\n"
+    )
+    lines = ed.audit(text)
+    assert [(a.line, a.label, a.verdict) for a in lines] == [(11, "(C1)", "right")]

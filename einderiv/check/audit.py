@@ -8,8 +8,9 @@ the reason) and ``check``'s ``CheckResult``; ``markdown`` and ``as_json`` print 
 Invariants:
 - displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``gather``/``multline``
   environments; rows are split at ``\\\\`` (a row starting with ``&`` continues the one before),
-  then at ``\\quad``; a segment ``(C11)`` is the label of the identities after it, a remark in
-  parentheses is dropped; a chain ``A = B = C`` pairs every derivative side with every other;
+  then at ``\\quad``; a segment ``(C11)`` is the label of the identities after it (or, last in
+  its row, of the row's unlabelled ones before it), a remark in parentheses is dropped; Markdown
+  code fences (```` ``` ````, ``~~~``) hold code, not displays; a chain ``A = B = C`` pairs every derivative side with every other;
 - a display without a derivative is not an identity and is not listed; an identity that cannot
   be read is a line with the reason, never an exception; the verdicts are ``check``'s.
 """
@@ -41,6 +42,7 @@ _DISPLAY = re.compile(
     r"|\\begin\{(?P<env>(?:equation|align|gather|multline|eqnarray)\*?)\}(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
@@ -83,6 +85,7 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
 def identities(text: str) -> list[tuple[int, str, str, str]]:
     """(line, label, identity text, problem or "") for each identity of each display."""
     found = []
+    text = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # lines kept
     for match in _DISPLAY.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
@@ -106,6 +109,7 @@ def _chains(body: str) -> list[tuple[str, str]]:
         tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
         label = f"({tags[0]})" if tags else ""
+        start = len(out)
         for segment in split_top(row.replace("\\qquad", "\\quad"), "\\quad"):
             bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
             named = _LABEL.fullmatch(bare)
@@ -113,6 +117,8 @@ def _chains(body: str) -> list[tuple[str, str]]:
                 label = f"({named.group(1)})"
             elif bare and not (bare.startswith("(") and "\\text" in segment):
                 out.append((label, segment.strip()))
+        if label and out[start:] and out[-1][0] != label:  # x = y \quad (C1): C1 is x = y's
+            out[start:] = [(o[0] or label, o[1]) for o in out[start:]]
     return out
 
 

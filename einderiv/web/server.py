@@ -265,7 +265,9 @@ class EinderivServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.pool.close()
+        pool = getattr(self, "pool", None)  # None: the bind failed, before any worker started
+        if pool is not None:
+            pool.close()
 
 
 def make_server(

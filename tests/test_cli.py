@@ -361,16 +361,15 @@ def test_check_verdict_sets_exit_code(capsys, monkeypatch):
 
 
 def test_check_exit_codes_of_real_verdicts(capsys):
-    # d(x'x)/dx = 2x' (right: 0); 2.0000001 x' (wrong: 1); d sum(sigmoid(x)) = (s .* (1 - s))'
-    # written as exp(x) ./ (1 + exp(x)).^2: true, but einderiv cannot prove it (undecided: 4)
+    # d(x'x)/dx = 2x' (right: 0); 2.0000001 x' (wrong: 1); d sum(exp(x/2)) = exp(x/2)' / 2
+    # written as sqrt(exp(x))' / 2: true, but einderiv cannot prove it (undecided: 4)
     assert run(capsys, "check", "x' x", "--wrt", "x", "--claim", "2 x'")[0] == 0
     assert run(capsys, "check", "x' x", "--wrt", "x", "--claim", "2.0000001 x'")[0] == 1
-    claim = "(exp(x) ./ (1 + exp(x)) .^ 2)'"
-    code, out, _ = run(capsys, "check", "sum(sigmoid(x))", "--wrt", "x", "--claim", claim)
+    claim = "0.5 sqrt(exp(x))'"
+    code, out, _ = run(capsys, "check", "sum(exp(x / 2))", "--wrt", "x", "--claim", claim)
     assert code == 4 and out.startswith("undecided")
     x = np.array([-2.0, 0.5, 3.0])
-    s = 1 / (1 + np.exp(-x))
-    assert np.allclose(np.exp(x) / (1 + np.exp(x)) ** 2, s * (1 - s))  # it is true
+    assert np.allclose(np.exp(x / 2) / 2, 0.5 * np.sqrt(np.exp(x)))  # it is true
 
 
 # --- python -m einderiv ------------------------------------------------------------------------

@@ -398,3 +398,36 @@ def test_a_function_is_named_in_at_most_two_modules(name):
     modules = modules_naming(name)
     assert "ir/ops.py" in modules
     assert len(modules) <= 2, modules
+
+
+DEFINED = [n for n in NAMES if ELEMENTWISE[n].definition is not None]
+ROW_DEFINED = [n for n in sorted(ROW) if ROW[n].definition is not None]
+
+
+@pytest.mark.parametrize("name", DEFINED)
+def test_a_definition_by_exp_is_the_function(name):
+    # sinh u = (e^u - e^-u)/2, cosh u = (e^u + e^-u)/2, tanh u = (e^2u - 1)/(e^2u + 1),
+    # sigmoid u = 1/(1 + e^-u), softplus u = log(1 + e^u): the record's definition, evaluated,
+    # against the independent oracle, on both signs
+    from einderiv.backend.execute import evaluate
+    from einderiv.ir import index_ir as T
+
+    i = T.Index("i", 5)
+    term = ELEMENTWISE[name].definition(T.Var("x", (i,)))
+    x = np.array([-2.5, -0.7, 0.0, 0.4, 3.0])
+    np.testing.assert_allclose(evaluate(term, (i,), {"x": x}, {}, {}), ORACLES[name][0](x))
+
+
+@pytest.mark.parametrize("name", ROW_DEFINED)
+def test_a_row_definition_by_exp_is_the_function(name):
+    # softmax(x) = e^x / sum e^x, logsumexp(x) = log sum e^x, log_softmax(x) = x - logsumexp(x)
+    from einderiv.backend.execute import evaluate
+    from einderiv.ir import index_ir as T
+
+    n, j = T.row_bound(4), T.Index("j", 4)
+    x = np.array([-1.5, 0.2, 2.0, -0.3])
+    lse = np.log(np.sum(np.exp(x)))
+    oracle = {"logsumexp": lse, "softmax": np.exp(x) / np.exp(x).sum(), "log_softmax": x - lse}
+    indices = () if ROW[name].reduces else (j,)
+    term = ROW[name].definition(T.RowFunc(name, T.Var("x", (n,)), n, indices))
+    np.testing.assert_allclose(evaluate(term, indices, {"x": x}, {}, {}), oracle[name])

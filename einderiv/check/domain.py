@@ -74,7 +74,6 @@ class Condition:
         return f"{what} {words.get(first, first)}" + (f" {rest}" if rest else "")
 
 
-_POSITIVE_FUNCTIONS = {"exp": "positive"}  # (belongs in the operator registry: a sign field)
 _HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}
 _HOLDS["nonzero"] = ("positive",)
 
@@ -88,7 +87,7 @@ def sign(t: T.Term) -> str | None:
         case T.Ones() | T.Size():
             return "positive"
         case T.Func(name=name):
-            return _POSITIVE_FUNCTIONS.get(name)
+            return "positive" if ELEMENTWISE[name].positive else None  # exp, cosh, sigmoid
         case T.RowFunc(name="softmax"):
             return "positive"
         case T.Pow(base=base, exponent=T.Num(value=v)):

@@ -32,7 +32,7 @@ import numpy as np
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
-from einderiv.ir.ops import ROW
+from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
@@ -84,6 +84,23 @@ def _integer_exponent(e: T.Term) -> bool:
     return (isinstance(e, T.Num) and e.value.denominator == 1) or isinstance(e, T.Affine)
 
 
+def _coefficient(u: T.Term) -> tuple[Fraction, T.Term]:
+    """``2 x[i]`` -> (2, x[i]); ``3`` -> (3, 1)."""
+    if type(u) is T.Num:
+        return u.value, T.ONE
+    if type(u) is T.Prod:
+        numbers = [f for f in u.factors if type(f) is T.Num]
+        if numbers:
+            c = Fraction(1)
+            for f in numbers:
+                c *= f.value
+            rest = tuple(f for f in u.factors if type(f) is not T.Num)
+            if len(rest) == 1 and not u.summed:
+                return c, rest[0]
+            return c, T.Prod(rest, u.summed) if rest else T.ONE
+    return Fraction(1), u
+
+
 class _Evaluator:
     def __init__(self, sizes: dict, ints: dict, values: dict, p: int, atoms: dict | None):
         self.sizes, self.ints, self.values, self.p = sizes, ints, values, p
@@ -121,6 +138,12 @@ class _Evaluator:
             # softmax(x)[i] = exp(x[i]) / sum_s exp(x[s]): unknowns exp(x[i]) shared with a
             # claim written out
             return self.run(ROW[t.name].definition(t))
+        if type(t) is T.Func and ELEMENTWISE[t.name].definition is not None:
+            return self.run(ELEMENTWISE[t.name].definition(t.arg))  # tanh, sigmoid: by exp
+        if type(t) is T.Func and t.name == "exp":
+            powers = self.exp_powers(t)
+            if powers is not None:
+                return powers
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
         shape = tuple(self.size(i.dim) for i in order)
@@ -132,6 +155,28 @@ class _Evaluator:
             draws = [int(rng.integers(0, 2**62)) % self.p for _ in range(count)]
             self.atoms[name] = np.array(draws, dtype=object).reshape(shape)
         return Exact(order, self.atoms[name])
+
+    def exp_powers(self, t: T.Func) -> Exact | None:
+        """exp(u + 2 v - w) as exp(u) exp(v)^2 / exp(w), each exp of a term without a number an
+        unknown (exact: exp is a homomorphism), so exp(-x) is 1 / exp(x); None when a term's
+        number is not an integer (exp(x / 2) stays one unknown)."""
+        terms = t.arg.terms if type(t.arg) is T.Add else (t.arg,)
+        split = [_coefficient(u) for u in terms]
+        if any(c.denominator != 1 for c, _ in split) or split == [(1, t.arg)]:
+            return None
+        value = self.scalar(1)
+        for c, rest in split:
+            if c == 0:
+                continue
+            base = self.atom(t.replace(arg=rest))
+            if c < 0 and any(int(x) % self.p == 0 for x in base.array.reshape(-1)):
+                raise Undefined
+            exponent = int(c) if c > 0 else int(-c) * (self.p - 2)  # Fermat: x^-1 = x^(p-2)
+            array = np.vectorize(lambda x, e=exponent: pow(int(x), e, self.p), otypes=[object])
+            part = Exact(base.indices, array(base.array))
+            keep = tuple(dict.fromkeys(value.indices + part.indices))
+            value = Exact(keep, _contract([value, part], keep) % self.p)  # entry by entry
+        return value
 
     # -- leaves ---------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from fractions import Fraction
 import numpy as np
 
 from einderiv.ir import index_ir as T
+from einderiv.ir.row_ops import ROW, RowFunction  # the vector functions' registry
 
 __all__ = [
     "ABS",
@@ -57,6 +58,10 @@ class Elementwise:
     domain: str = "real"
     smooth: bool = True  # False: a kink or a jump (abs, sign, relu, step)
     braced: bool = False  # LaTeX takes the argument in braces: \sqrt{x}, not \sqrt\left(x\right)
+    # u -> f(u) written with exp and log, equal for every real u (its formula in the comment
+    # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
+    definition: Callable[[T.Term], T.Term] | None = None
+    positive: bool = False  # f(u) > 0 for every u: a divisor f(u) needs no condition (check)
 
 
 def _ones_like(u: T.Term) -> T.Term:
@@ -71,6 +76,17 @@ def _power(u: T.Term, p: Fraction | int) -> T.Term:
 
 def _neg(u: T.Term) -> T.Term:
     return T.Prod((T.MINUS_ONE, u))
+
+
+def _exp(u: T.Term, c: int = 1) -> T.Term:
+    """exp(c u)."""
+    return T.Func("exp", u if c == 1 else T.Prod((T.Num(Fraction(c)), u)))
+
+
+def _half(u: T.Term, sign: int) -> T.Term:
+    """(exp(u) + sign exp(-u)) / 2: cosh (sign 1), sinh (sign -1)."""
+    other = _exp(u, -1) if sign > 0 else _neg(_exp(u, -1))
+    return T.Prod((T.Num(Fraction(1, 2)), T.Add((_exp(u), other))))
 
 
 def _sigmoid(x):
@@ -120,7 +136,15 @@ def _entries(*records: Elementwise) -> dict[str, Elementwise]:
 
 ELEMENTWISE: dict[str, Elementwise] = _entries(
     # exp'(u) = exp(u)
-    Elementwise("exp", lambda u: T.Func("exp", u), np.exp, lambda xp: xp.exp, r"\exp", "np.exp"),
+    Elementwise(
+        "exp",
+        lambda u: T.Func("exp", u),
+        np.exp,
+        lambda xp: xp.exp,
+        r"\exp",
+        "np.exp",
+        positive=True,
+    ),
     # log'(u) = u^-1
     Elementwise(
         "log", lambda u: _power(u, -1), np.log, lambda xp: xp.log, r"\log", "np.log", "positive"
@@ -191,15 +215,28 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\arctan",
         "np.arctan",
     ),
-    # sinh'(u) = cosh(u)
+    # sinh'(u) = cosh(u);  sinh(u) = (exp(u) - exp(-u)) / 2
     Elementwise(
-        "sinh", lambda u: T.Func("cosh", u), np.sinh, lambda xp: xp.sinh, r"\sinh", "np.sinh"
+        "sinh",
+        lambda u: T.Func("cosh", u),
+        np.sinh,
+        lambda xp: xp.sinh,
+        r"\sinh",
+        "np.sinh",
+        definition=lambda u: _half(u, -1),
     ),
-    # cosh'(u) = sinh(u)
+    # cosh'(u) = sinh(u);  cosh(u) = (exp(u) + exp(-u)) / 2
     Elementwise(
-        "cosh", lambda u: T.Func("sinh", u), np.cosh, lambda xp: xp.cosh, r"\cosh", "np.cosh"
+        "cosh",
+        lambda u: T.Func("sinh", u),
+        np.cosh,
+        lambda xp: xp.cosh,
+        r"\cosh",
+        "np.cosh",
+        definition=lambda u: _half(u, 1),
+        positive=True,
     ),
-    # tanh'(u) = 1 - tanh(u)^2
+    # tanh'(u) = 1 - tanh(u)^2;  tanh(u) = (exp(2u) - 1) / (exp(2u) + 1)
     Elementwise(
         "tanh",
         lambda u: T.Add((_ones_like(u), _neg(_power(T.Func("tanh", u), 2)))),
@@ -207,22 +244,33 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         lambda xp: xp.tanh,
         r"\tanh",
         "np.tanh",
+        definition=lambda u: T.Prod(
+            (
+                T.Add((_exp(u, 2), _neg(_ones_like(u)))),
+                _power(T.Add((_exp(u, 2), _ones_like(u))), -1),
+            )
+        ),
     ),
-    # sigmoid'(u) = sigmoid(u) (1 - sigmoid(u)) = sigmoid(u) sigmoid(-u)
+    # sigmoid'(u) = sigmoid(u) (1 - sigmoid(u)) = sigmoid(u) sigmoid(-u);
+    # sigmoid(u) = 1 / (1 + exp(-u))
     Elementwise(
         "sigmoid",
         lambda u: T.Prod((T.Func("sigmoid", u), T.Func("sigmoid", _neg(u)))),
         _sigmoid,
         _xp_sigmoid,
         r"\sigma",
+        definition=lambda u: _power(T.Add((_ones_like(u), _exp(u, -1))), -1),
+        positive=True,
     ),
-    # softplus'(u) = sigmoid(u)
+    # softplus'(u) = sigmoid(u);  softplus(u) = log(1 + exp(u))
     Elementwise(
         "softplus",
         lambda u: T.Func("sigmoid", u),
         _softplus,
         lambda xp: lambda x: xp.logaddexp(xp.zeros_like(x), x),
         r"\operatorname{softplus}",
+        definition=lambda u: T.Func("log", T.Add((_ones_like(u), _exp(u)))),
+        positive=True,
     ),
     # erf'(u) = 2 pi^(-1/2) exp(-u^2)   (pi as the decimal 3.141592653589793: a number, not a name)
     Elementwise(
@@ -281,113 +329,3 @@ SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities 
 ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
 SIGN = ELEMENTWISE["sign"]  # sign(u) u = abs(u): a rule of calculus/functions.py uses it
 SINH, COSH, TANH = (ELEMENTWISE[n] for n in ("sinh", "cosh", "tanh"))  # sinh / cosh = tanh
-
-
-# ---------------------------------------------------------------------------------------------
-# Vector functions (SPEC 6.1): of a vector, or of each row of a matrix. In the index IR each is
-# one ``RowFunc`` atom (its name kept, so derivatives print as softmax(x)); the derivative rules
-# are in calculus/differentiate.py (d logsumexp = softmax' du, d softmax = (diag(s) - s s') du,
-# d log_softmax = (I - ones s') du). The implementations shift by the row's maximum, so
-# logsumexp([1000, 1000]) = 1000 + log 2 and softmax never overflows.
-
-
-@dataclass(frozen=True)
-class RowFunction:
-    """A function of a vector, applied along the last axis of an array (the rows of a matrix)."""
-
-    name: str
-    reduces: bool  # True: a scalar per row (logsumexp); False: a vector per row
-    numpy: Callable  # implementation on the last axis of a numpy array
-    array_api: Callable  # xp -> the implementation in array namespace xp (torch, jax.numpy)
-    latex: str  # LaTeX of the function's name
-    row_sum: int | None = None  # the sum of a row of its values, when constant (softmax: 1)
-    # t -> the RowFunc t written with exp and log (the formula in the comment above each
-    # record); check's exact proof uses it, so softmax(x) and exp(x) / sum(exp(x)) are equal
-    definition: Callable[[T.RowFunc], T.Term] | None = None
-
-
-def _row_parts(t: T.RowFunc) -> tuple[T.Term, T.Term]:
-    """(exp of t's entry, the sum of exp over t's row): ``exp(x[i])``, ``sum_s exp(x[s])``."""
-    s = T.fresh(t.bound.dim, "s")
-    total = T.Prod((T.Func("exp", T.rename(t.base, {t.bound: s})),), (s,))
-    entry = T.Func("exp", T.rename(t.base, {t.bound: t.indices[0]})) if t.indices else total
-    return entry, total
-
-
-def _logsumexp(x):
-    x = np.asarray(x, dtype=float)
-    top = np.max(x, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)  # all -inf (or an inf): no shift
-    with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(x - top), axis=-1)) + top[..., 0]
-
-
-def _softmax(x):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-def _log_softmax(x):
-    x = np.asarray(x, dtype=float)  # x - logsumexp(x), written out: generated code copies it
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-
-
-def _xp_row(name: str, fallback: Callable) -> Callable:
-    """xp -> the library's own stable implementation along the last axis (torch, jax), or the
-    numpy one (for the numpy-backed test namespace)."""
-
-    def implementation(xp):
-        module = getattr(xp, "__name__", "")
-        if module == "torch":
-            return lambda x: getattr(xp, name)(x, -1)
-        if module == "jax.numpy":
-            import jax.nn
-            import jax.scipy.special
-
-            own = jax.scipy.special if name == "logsumexp" else jax.nn
-            return lambda x: getattr(own, name)(x, axis=-1)
-        return fallback
-
-    return implementation
-
-
-ROW: dict[str, RowFunction] = {
-    r.name: r
-    for r in (
-        # logsumexp(x) = log(sum(exp(x))) = m + log(sum(exp(x - m))), m = max(x)
-        RowFunction(
-            "logsumexp",
-            True,
-            _logsumexp,
-            _xp_row("logsumexp", _logsumexp),
-            r"\operatorname{logsumexp}",
-            definition=lambda t: T.Func("log", _row_parts(t)[1]),
-        ),
-        # softmax(x) = exp(x) / sum(exp(x)) = exp(x - logsumexp(x)); sum(softmax(x)) = 1
-        RowFunction(
-            "softmax",
-            False,
-            _softmax,
-            _xp_row("softmax", _softmax),
-            r"\operatorname{softmax}",
-            row_sum=1,
-            definition=lambda t: T.Prod((_row_parts(t)[0], T.Pow(_row_parts(t)[1], T.MINUS_ONE))),
-        ),
-        # log_softmax(x) = x - logsumexp(x)
-        RowFunction(
-            "log_softmax",
-            False,
-            _log_softmax,
-            _xp_row("log_softmax", _log_softmax),
-            r"\operatorname{log\_softmax}",
-            definition=lambda t: T.Add(
-                (
-                    T.rename(t.base, {t.bound: t.indices[0]}),
-                    T.Prod((T.MINUS_ONE, T.Func("log", _row_parts(t)[1]))),
-                )
-            ),
-        ),
-    )
-}

@@ -884,3 +884,43 @@ def test_a_power_written_on_a_function_is_the_power_of_its_value():
     ):
         with pytest.raises(ed.ParseError, match=match):
             ed.parse(text)
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        (r"\exp(-\|\mathbf{x}-\mathbf{y}\|^2/2\sigma^2)", 36),  # the RBF kernel
+        (r"\mathbf{u}^\top\mathbf{v}/\lVert\mathbf{u}\rVert\lVert\mathbf{v}\rVert", 49),
+        (r"\operatorname{softmax}(\mathbf{M} \odot \mathbf{Q}\mathbf{K}^\top)\mathbf{V}", 59),
+        (r"1/2n \|\mathbf{y}-\mathbf{X}\mathbf{w}\|^2", 4),
+        (r"\mathbf{A} \otimes \mathbf{B}\mathbf{C}", 38),  # the caret at C
+    ],
+)
+def test_a_factor_after_a_division_or_hadamard_in_latex_is_refused(text, column):
+    # papers mean a / (2 sigma^2) and M ⊙ (Q K'); one level of products would read (a / 2)
+    # sigma^2 and (M ⊙ Q) K': never guessed, a ParseError at the factor
+    with pytest.raises(ed.ParseError, match="ambiguous") as caught:
+        ed.parse(text)
+    assert caught.value.column == column
+
+
+def test_the_parenthesised_forms_read_as_papers_mean():
+    x, y, sigma = np.array([1.0, 0.0, 2.0]), np.array([0.0, 1.0, 1.0]), 0.5
+    rbf = ed.parse(r"\exp(-\|\mathbf{x}-\mathbf{y}\|^2/(2\sigma^2))")
+    np.testing.assert_allclose(
+        rbf(x=x, y=y, sigma=sigma), np.exp(-np.sum((x - y) ** 2) / (2 * sigma**2))
+    )
+    u, v = np.array([1.0, 2.0, 3.0]), np.array([2.0, 0.0, 1.0])
+    cos = ed.parse(
+        r"\frac{\mathbf{u}^\top\mathbf{v}}{\lVert\mathbf{u}\rVert\lVert\mathbf{v}\rVert}"
+    )
+    np.testing.assert_allclose(cos(u=u, v=v), u @ v / np.linalg.norm(u) / np.linalg.norm(v))
+    M, Q, K, V = (RNG.standard_normal((4, 4)) for _ in range(4))
+    att = ed.parse(
+        r"\operatorname{softmax}(\mathbf{M} \odot (\mathbf{Q}\mathbf{K}^\top))\mathbf{V}"
+    )
+    S = M * (Q @ K.T)
+    P = np.exp(S - S.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(att(M=M, Q=Q, K=K, V=V), P / P.sum(axis=1, keepdims=True) @ V)
+    # plain text keeps its documented rule: one level of products, left to right
+    np.testing.assert_allclose(ed.parse("a / 2 s", where="a: scalar; s: scalar")(a=3.0, s=4.0), 6.0)

@@ -67,6 +67,7 @@ class ParseState:
     declared: frozenset  # names written against '(' that are products, not calls
     declarations: bool  # parsing a ``where`` list (every ``name(`` is a kind's dimensions)
     integers: frozenset = frozenset()  # names declared ``integer``: ``X^T`` is then a power
+    latex: bool = False  # the text is LaTeX (a / 2 \\sigma^2 is then refused: see below)
 
 
 STATE: contextvars.ContextVar[ParseState] = contextvars.ContextVar("einderiv_parse_state")
@@ -273,3 +274,26 @@ def _split_calls(stream):
 
 def _token(type_: str, value: str, like: Token, start: int, end: int) -> Token:
     return Token(type_, value, start_pos=start, line=like.line, column=like.column, end_pos=end)
+
+
+# in LaTeX, a factor written against the right operand of these explicit operators is refused:
+# papers write a / 2\sigma^2 for a / (2 σ²) and M \odot Q K^\top for M ⊙ (Q Kᵀ), which the one
+# level of all products would read (a / 2) σ² and (M ⊙ Q) Kᵀ. op -> (its LaTeX, the fix)
+JUXTAPOSED_AFTER = {
+    "/": ("/", "a/(b c) or \\frac{a}{b c}, or (a/b) c"),
+    "./": ("./", "A ./ (B C), or (A ./ B) C"),
+    ".*": ("\\odot", "A \\odot (B C), or (A \\odot B) C"),
+    "⊙": ("\\odot", "A \\odot (B C), or (A \\odot B) C"),
+    "∘": ("\\circ", "A \\circ (B C), or (A \\circ B) C"),
+    "⊗": ("\\otimes", "A \\otimes (B C), or (A \\otimes B) C"),
+}
+
+
+def refuse_juxtaposed(op: str, position: int) -> None:
+    """A ``ParseError`` at the factor written against the right operand of ``op``."""
+    shown, fix = JUXTAPOSED_AFTER[op]
+    raise error_at(
+        f"a factor written after the right side of {shown} is ambiguous: papers mean it inside "
+        f"the right side, while einderiv reads products left to right; write {fix}",
+        position,
+    )

@@ -33,12 +33,14 @@ from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     FUNCTION_NAMES,
+    JUXTAPOSED_AFTER,
     PASTED,
     RESERVED,
     STATE,
     ParseState,
     PostLexer,
     error_at,
+    refuse_juxtaposed,
     superscript_value,
 )
 from einderiv.frontend.parse_errors import from_lark
@@ -57,10 +59,11 @@ _FLOAT_MAX = Fraction(sys.float_info.max)
 class _S:
     """A node under construction with the source span it covers (parentheses included)."""
 
-    __slots__ = ("depth", "end", "node", "start")
+    __slots__ = ("depth", "end", "node", "op", "start")
 
-    def __init__(self, node, start: int, end: int, depth: int):
+    def __init__(self, node, start: int, end: int, depth: int, op: str | None = None):
         self.node, self.start, self.end, self.depth = node, start, end, depth
+        self.op = op  # the explicit operator written last at its top (a / b: "/"), if any
 
 
 def _start(c) -> int:
@@ -76,7 +79,8 @@ def _binary(cls):
         left, right = (c for c in children if isinstance(c, _S))
         start, end = _start(children[0]), _end(children[-1])
         node = _fold(cls, left.node, right.node) or cls(left.node, right.node, span=(start, end))
-        return _S(node, start, end, 1 + max(left.depth, right.depth))
+        op = next((c.value for c in children if isinstance(c, Token)), None)
+        return _S(node, start, end, 1 + max(left.depth, right.depth), op)
 
     return build
 
@@ -113,12 +117,19 @@ class _Build(DeclarationRules):
 
     add = _binary(ir.Add)
     sub = _binary(ir.Sub)
-    matmul = _binary(ir.MatMul)
+    _matmul = _binary(ir.MatMul)
     dot = _binary(ir.Dot)  # a · b: a' b for two columns (shape inference decides)
     hadamard = _binary(ir.Hadamard)
     elemdiv = _binary(ir.ElemDiv)
     div = _binary(ir.Div)
     elempow = _binary(ir.ElemPow)
+
+    def matmul(self, children):
+        """``A B``, ``A * B``; in LaTeX ``a / 2 \\sigma^2`` is refused (``JUXTAPOSED_AFTER``)."""
+        left = children[0]
+        if len(children) == 2 and STATE.get().latex and left.op in JUXTAPOSED_AFTER:
+            refuse_juxtaposed(left.op, children[1].start)
+        return self._matmul(children)
 
     def power(self, children):
         base, exponent = children[0], children[-1]
@@ -227,7 +238,7 @@ class _Build(DeclarationRules):
         left, right = (c for c in children if isinstance(c, _S))
         span = (left.start, right.end)
         node = ir.Call(KRON.name, (left.node, right.node), span=span)
-        return _S(node, *span, 1 + max(left.depth, right.depth))
+        return _S(node, *span, 1 + max(left.depth, right.depth), "⊗")
 
     def bar(self, children):
         open_, inner, close = children
@@ -337,7 +348,8 @@ def parse_expression(
     """
     if isinstance(text, str) and not text.isascii():  # x − y pasted from a PDF: x - y
         text = text.translate(PASTED)  # one character for one: carets stay in place
-    state = ParseState(text, what, frozenset(declared), False, frozenset(integers))
+    is_tex = isinstance(text, str) and latex.is_latex(text)
+    state = ParseState(text, what, frozenset(declared), False, frozenset(integers), is_tex)
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
     if isinstance(text, str) and "**" in text:

@@ -97,7 +97,10 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return r"\mathbf{1}", ATOM
         case M.Add() | M.Sub() | M.MatMul() | M.Hadamard() | M.ElemDiv():
             infix = _INFIX[type(e)]
-            left, right = _lwrap(e.left, infix.own), _lwrap(e.right, infix.right)
+            # (A \odot B) \, C: a factor after an explicit operator is refused when read back
+            explicit = type(e) is M.MatMul and type(e.left) in (M.Hadamard, M.ElemDiv)
+            left = _lwrap(e.left, infix.own + explicit)
+            right = _lwrap(e.right, infix.right)
             return f"{left} {infix.symbol} {right}", infix.own
         case M.Neg(operand=x):
             return f"-{_lwrap(x, UNARY)}", UNARY

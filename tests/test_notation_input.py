@@ -396,7 +396,8 @@ def test_every_greek_letter_is_one_name_written_three_ways(name):
     texts = [f"{name} x", f"\\{name} x"] if scalar else [f"({name} + A) x", f"(\\{name} + A) x"]
     texts += [t.replace(name, letter, 1) for t in texts[:1]] if letter else []
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no note: nothing was split or guessed
+        warnings.simplefilter("error")  # no note: nothing was split or guessed (\pi: a note
+        warnings.filterwarnings("ignore", message=r"read \\pi")  # that papers mean 3.14...)
         for text in texts:
             f = ed.parse(text, where="x: vector(3); A: matrix(3, 3)")
             assert f.variables.keys() >= {name}, text
@@ -924,3 +925,23 @@ def test_the_parenthesised_forms_read_as_papers_mean():
     np.testing.assert_allclose(att(M=M, Q=Q, K=K, V=V), P / P.sum(axis=1, keepdims=True) @ V)
     # plain text keeps its documented rule: one level of products, left to right
     np.testing.assert_allclose(ed.parse("a / 2 s", where="a: scalar; s: scalar")(a=3.0, s=4.0), 6.0)
+
+
+def test_notes_where_a_paper_means_something_einderiv_does_not_read():
+    # \phi(x): a function in the paper, the product phi x here; \sigma'(z): a derivative;
+    # \hat{\boldsymbol{\beta}}: bold, yet a Greek letter (a scalar); \pi: a name, not 3.14...
+    cases = [
+        (r"\mathbf{w}^\top \phi(\mathbf{x})", r"read \\phi\(\.\.\.\) as the product"),
+        (r"\sigma'(\mathbf{z})", "derivative written"),
+        (r"\hat{\boldsymbol{\beta}}^\top\mathbf{x}", "bold Greek letter 'beta_hat'"),
+        (r"\log(2\pi)", r"read \\pi as the scalar variable pi"),
+    ]
+    for text, note in cases:
+        with pytest.warns(ed.errors.ReadAsProduct, match=note):
+            ed.parse(text)
+    w, x, phi = RNG.standard_normal(3), RNG.standard_normal(3), 0.3
+    f = ed.parse(r"\mathbf{w}^\top \phi(\mathbf{x})", where="phi: scalar")  # declared: no note
+    np.testing.assert_allclose(f(w=w, x=x, phi=phi), phi * (w @ x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse(r"\sigma(\mathbf{z}) + \log(2\pi)", where="pi: scalar")  # sigmoid; pi declared

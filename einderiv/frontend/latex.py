@@ -58,6 +58,7 @@ class _Lexer(Commands, Entries, Pairs):
         self.stack: list[Group] = []
         self.symbols = symbols  # "(" -> "LPAR", ...: the grammar's anonymous terminals
         self.functions = set(lexing.FUNCTION_NAMES)
+        self.said: set = set()  # the names a note was given for (latex_notes): once each
 
     # ---- emitting ------------------------------------------------------------------------
 

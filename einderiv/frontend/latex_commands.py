@@ -14,9 +14,10 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 
-from einderiv.errors import ReadAsExp, ReadAsLabel, ReadAsScalar, closest
+from einderiv.errors import ReadAsExp, ReadAsLabel, closest
 from einderiv.frontend import lexing
-from einderiv.frontend.dimensions import greek_scalar
+from einderiv.frontend.latex_notes import CALLED as _CALLED
+from einderiv.frontend.latex_notes import say_bold_greek, say_greek_call, say_pi
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -183,7 +184,10 @@ class Commands:
             self.fail(
                 f"\\{accent}{{...}} takes one letter: \\{accent}{{y}}, \\{accent}{{\\mu}}", start
             )
+        first = len(self.out)
         self.name(f"{name}_{ACCENTS[accent]}", start)
+        if found.group(1) and re.match(r"\\(?:mathbf|boldsymbol|bm)", raw.strip()):
+            say_bold_greek(self.out[first:], self.said)  # \hat{\boldsymbol{\beta}}
 
     def label(self, raw: str, at: int, end: int) -> bool:
         """``W^{(1)}``, ``x^{(i)}``: a label, as in layer 1 or sample i (never a power): the
@@ -291,10 +295,14 @@ class Commands:
         self.stack.append(Group("brace", ("RPAR",), brace))
 
     def greek(self, name: str, start: int) -> None:
-        rest = self.text[self.pos :]
-        if name == "sigma" and re.match(r"(?:\s|\\[,;:! ])*(\(|\\left\s*\()", rest):  # \sigma(z)
+        called = _CALLED.match(self.text, self.pos)  # \phi(x), \sigma'(z)
+        if name == "sigma" and called and not called.group(1):  # \sigma(z): sigmoid
             self.function(BY_LATEX[lexing.SIGMA], start)
             return
+        if called:
+            say_greek_call(name, bool(called.group(1)), self.said)
+        if name == "pi":  # a name, as every Greek letter (SPEC 6.2), though papers mean 3.14...
+            say_pi(self.said)
         self.name(name, start)
 
     def number(self, start: int) -> None:
@@ -341,7 +349,7 @@ class Commands:
             else:  # \mathbf x_1: the letter x (with its subscript), never x and what follows
                 self.pos = one.end()
                 self.name(one.group(), start if one.group() in "01" else one.start())
-            self.bold_greek(self.out[first:])
+            say_bold_greek(self.out[first:], self.said)
             return
         raw, brace, _ = self.braced_raw()
         inner = raw.strip()
@@ -360,24 +368,7 @@ class Commands:
             if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
                 token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{I}_n: as x_{1}
                 self.name(token.value, token.start_pos)
-            self.bold_greek(self.out[first:])
-
-    def bold_greek(self, tokens) -> None:
-        """A bold Greek letter reads as a scalar like any other (SPEC 6.3), but bold usually
-        means a vector or a matrix: say so, never silently (declare it to make it one)."""
-        state = lexing.STATE.get(None)
-        declared = state.declared if state is not None else frozenset()
-        said = self.__dict__.setdefault("_bold_said", set())  # once per name and text
-        for token in tokens:
-            name = token.value
-            if token.type == "NAME" and greek_scalar(name) and name not in declared | said:
-                said.add(name)
-                warnings.warn(
-                    f"read the bold Greek letter '{name}' as a scalar (Greek letters are "
-                    f"scalars); declare it (`{name}: vector(n)`, ...) for a vector",
-                    ReadAsScalar,
-                    stacklevel=2,
-                )
+            say_bold_greek(self.out[first:], self.said)
 
     def frac(self, start: int) -> None:
         """``\\frac{a}{b}`` is ``((a) / (b))``; ``\\frac12`` (one character each) is ``(1 / 2)``."""

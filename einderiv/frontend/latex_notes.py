@@ -1,0 +1,75 @@
+"""Notes the LaTeX reader gives where a paper's symbol has a reading einderiv does not take.
+
+Input: the names just read, and the set of names already said for this text (``said``: each
+note once per name and text). Output: nothing; a ``warnings.warn`` of a ``ReadAsProduct`` kind
+(shown on the command line as a note). Invariants: a name declared in ``where`` is never noted
+(declaring it is how to say what it is); nothing read is changed here.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from einderiv.errors import ReadAsProduct, ReadAsScalar
+from einderiv.frontend import lexing
+from einderiv.frontend.dimensions import greek_scalar
+
+__all__ = ["CALLED", "say_bold_greek", "say_greek_call", "say_pi"]
+
+# a Greek letter written as a function: \phi(x), \phi\left(x\right), \sigma'(z) (group 1: ')
+CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
+
+
+def _declared() -> frozenset:
+    state = lexing.STATE.get(None)
+    return state.declared if state is not None else frozenset()
+
+
+def say_bold_greek(tokens, said: set) -> None:
+    """A bold Greek letter reads as a scalar like any other (SPEC 6.3), but bold usually
+    means a vector or a matrix: say so, never silently (declare it to make it one)."""
+    for token in tokens:
+        name = token.value
+        if token.type == "NAME" and greek_scalar(name) and name not in _declared() | said:
+            said.add(name)
+            warnings.warn(
+                f"read the bold Greek letter '{name}' as a scalar (Greek letters are "
+                f"scalars); declare it (`{name}: vector(n)`, ...) for a vector",
+                ReadAsScalar,
+                stacklevel=3,
+            )
+
+
+def say_greek_call(name: str, primed: bool, said: set) -> None:
+    """``\\phi(x)`` in a paper is a function φ applied to x; einderiv has no function φ, so it
+    reads the product phi (x) (and ``\\sigma'(z)`` the product sigma' (z)): say so."""
+    if name in _declared() or (name, "call") in said:
+        return
+    said.add((name, "call"))
+    if primed:
+        why = (f"a function's derivative written {name}'(...) is not read; write it out "
+               "(sigmoid'(z) is sigmoid(z) .* (1 - sigmoid(z)))")  # fmt: skip
+    else:
+        why = f"einderiv has no function {name}; write the function itself (sigmoid, tanh, ...)"
+    prime = "'" if primed else ""
+    warnings.warn(
+        f"read \\{name}{prime}(...) as the product {name}{prime} (...): {why}, or declare "
+        f"`{name}: scalar` for a product",
+        ReadAsProduct,
+        stacklevel=3,
+    )
+
+
+def say_pi(said: set) -> None:
+    """``\\pi`` is the scalar name pi, as every Greek letter (SPEC 6.2), while papers mostly
+    mean the number: say so once (its value is then asked for, ``pi=np.pi``)."""
+    if "pi" in _declared() or "pi" in said:
+        return
+    said.add("pi")
+    warnings.warn(
+        "read \\pi as the scalar variable pi, as every Greek letter: give its value when "
+        "evaluating (pi=3.141592653589793), or write the number",
+        ReadAsScalar,
+        stacklevel=3,
+    )

@@ -148,11 +148,12 @@ def test_bad_index_latex_is_a_parse_error(bad):
 
 def test_a_declared_name_with_a_subscript_is_that_name_in_index_latex():
     # d/dA of tr(A) (q + r) ./ pos_v (a row per entry: order 3, index notation) prints
-    # \left(\mathrm{pos}_{v}\right)_{b}: pos_v[b], never p o s[v] (pos_v is declared, pos not)
+    # \left(\mathrm{pos}_{\mathrm{v}}\right)_{b}: pos_v[b], never p o s[v] (a roman subscript
+    # is a label of the name, never an index)
     where = "A: matrix(3, 3); q: vector(3); r: vector(3); pos_v: vector(3)"
     q, r, pos_v = rng.uniform(0.5, 1.5, size=(3, 3))
     g = ed.diff("tr(A) ./ (q + r) ./ pos_v", "A", where=where)
-    assert r"\mathrm{pos}_{v}" in g.latex()
+    assert r"\mathrm{pos}_{\mathrm{v}}" in g.latex()
     expected = to_layout(
         jacobian_fd(lambda A: np.trace(A) / (q + r) / pos_v, {"A": W}, "A"), 1, 2, "numerator"
     )
@@ -205,3 +206,18 @@ def test_a_name_beginning_like_a_function_reads_back_from_latex(prefix):
     assert set(back.variables) == {name, "x"}
     x = rng.normal(size=3)
     np.testing.assert_allclose(back(**{name: 0.7, "x": x}), 1.4 * x)
+
+
+def test_a_letter_subscript_prints_upright_and_is_never_an_index():
+    # d/dA (A x) / sqrt(d_k): index notation (kron(x', I) / sqrt(d_k))[i,(k,j)] has an index k;
+    # the name d_k prints d_{\mathrm{k}}, so it reads back as the name, not the entry d[k]
+    g = ed.diff(r"\frac{\mathbf{A}\mathbf{x}}{\sqrt{d_k}}", "A")
+    text = g.latex()
+    assert r"d_{\mathrm{k}}" in text
+    back = ed.parse(text, shape=g.shape)
+    assert set(back.variables) == {"d_k", "x"}
+    x, d_k = np.array([1.0, -2.0, 0.5]), 4.0
+    A = rng.normal(size=(2, 3))
+    jac = jacobian_fd(lambda A: A @ x / np.sqrt(d_k), {"A": A}, "A")  # D[i,k,j] = dY[i]/dA[k,j]
+    expected = to_layout(jac, 1, 2, "numerator")
+    np.testing.assert_allclose(back(x=x, d_k=d_k, n=2), expected, atol=1e-6)

@@ -45,6 +45,8 @@ def is_latex(text: str) -> bool:
 
 
 # a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
+# a roman subscript, d_{\mathrm{k}}, d_{\text{model}}: a label of the name (as printed), never an index
+_ROMAN = re.compile(r"\s*\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(\w+(?:\\_\w+)*)\s*\}\s*")
 _LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
@@ -241,7 +243,10 @@ class _Lexer(Commands, Entries, Pairs):
             if name in SIZED_LETTERS and sizes:  # K_{m,n} is commutation(m, n)
                 self.sized_call(SIZED_LETTERS[name], sizes.groups(), start, end)
                 return
-            if self.is_entry(name, script):  # W_{a,b}, \delta_{i,j}, \mathbf{1}_{a}: W[a,b]
+            roman = _ROMAN.fullmatch(script)  # d_{\mathrm{k}}: a label, never an index
+            if roman:
+                script = roman.group(1)
+            elif self.is_entry(name, script):  # W_{a,b}, \delta_{i,j}, \mathbf{1}_{a}: W[a,b]
                 self.emit("NAME", {"1": "ones"}.get(name, name), start, under)
                 inside = opened + 1 if self.text[opened] == "{" else opened
                 self.entry_tokens(script, inside, end, under)

@@ -44,7 +44,12 @@ def latex_name(name: str) -> str:
     accent = _ACCENTED.fullmatch(sub) if len(base) == 1 or base in greek.NAMES else None
     if accent is not None:  # y_hat -> \hat{y}, mu_tilde_0 -> \tilde{\mu}_{0}
         text, sub = rf"\{accent.group(1)}{{{text}}}", accent.group(2) or ""
-    return f"{text}_{{{sub.replace('_', chr(92) + '_')}}}" if sub else text  # W_{1\_2}
+    if not sub:
+        return text
+    sub = sub.replace("_", chr(92) + "_")  # W_{1\_2}; d_{\mathrm{k}}: letters are a label, upright
+    return (
+        f"{text}_{{{sub}}}" if re.fullmatch(r"[0-9\\_]+", sub) else rf"{text}_{{\mathrm{{{sub}}}}}"
+    )
 
 
 def matrix_latex(e: M.MExpr) -> str:

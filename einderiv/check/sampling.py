@@ -323,6 +323,8 @@ class Sampler:
 def _ill_conditioned(value) -> bool:
     array = np.asarray(value, dtype=float)
     square = array.ndim == 2 and array.shape[0] == array.shape[1] and array.size
+    if square and not np.all(np.isfinite(array)):  # never to LAPACK, which prints about it
+        return True
     return bool(square and not np.linalg.cond(array) <= MAX_CONDITION)  # nan: ill too
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import einderiv as ed
 from tests.fd import LAYOUTS, assert_close, hessian_fd, jacobian_fd, to_layout
+from tests.test_kronecker_form import K as commutation_matrix  # by its definition
 
 RNG = np.random.default_rng(12)
 
@@ -214,22 +215,13 @@ def test_matrix_functions_of_kron(text, plain):
         every_form(g, values, to_layout(jacobian_fd(plain, values, wrt), 0, 2, "numerator"))
 
 
-def _commutation(m, n):
-    """K with K vec(X) = vec(X') for X m-by-n (vec stacks columns): row j + n i, column i + m j."""
-    K = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            K[j + n * i, i + m * j] = 1.0
-    return K
-
-
 def test_a_size_name_fixed_by_a_number_sizes_the_commutation_matrix():
     # kron(A, I) K_{p,3} with A 3-by-3: p is fixed at 3 by the product (I is then 3-by-3), and
     # the commutation matrix is built over the number, not the name (was a ValueError)
     where = "A: matrix(3, 3)"
     f = ed.parse("kron(A, I) commutation(p, 3)", where=where)
     A = np.arange(9.0).reshape(3, 3) - 4
-    K = _commutation(3, 3)
+    K = commutation_matrix(3, 3)
     X = np.arange(9.0).reshape(3, 3)
     assert np.allclose(K @ X.reshape(-1, order="F"), X.T.reshape(-1, order="F"))
     assert np.allclose(f(A=A), np.kron(A, np.eye(3)) @ K)
@@ -258,4 +250,4 @@ def test_pairs_of_other_factor_sizes_are_refused_not_reshaped():
     # pairs that match: kron(A, B) K_{3,2}, whose rows are pairs of 2 by 3
     f = ed.parse("kron(A, B) commutation(3, 2)", where="A: matrix(3, 3); B: matrix(2, 2)")
     A, B = np.arange(9.0).reshape(3, 3) - 2, np.array([[1.0, 2.0], [3.0, 5.0]])
-    np.testing.assert_allclose(f(A=A, B=B), np.kron(A, B) @ _commutation(3, 2))
+    np.testing.assert_allclose(f(A=A, B=B), np.kron(A, B) @ commutation_matrix(3, 2))

@@ -29,7 +29,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
+from einderiv.backend.runtime import _pair as pair_array
+from einderiv.calculus.rewriting import split_coefficient  # delta[c,(i,j)] as an array
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW
@@ -82,23 +83,6 @@ def _rational_node(t: T.Term) -> bool:
 
 def _integer_exponent(e: T.Term) -> bool:
     return (isinstance(e, T.Num) and e.value.denominator == 1) or isinstance(e, T.Affine)
-
-
-def _coefficient(u: T.Term) -> tuple[Fraction, T.Term]:
-    """``2 x[i]`` -> (2, x[i]); ``3`` -> (3, 1)."""
-    if type(u) is T.Num:
-        return u.value, T.ONE
-    if type(u) is T.Prod:
-        numbers = [f for f in u.factors if type(f) is T.Num]
-        if numbers:
-            c = Fraction(1)
-            for f in numbers:
-                c *= f.value
-            rest = tuple(f for f in u.factors if type(f) is not T.Num)
-            if len(rest) == 1 and not u.summed:
-                return c, rest[0]
-            return c, T.Prod(rest, u.summed) if rest else T.ONE
-    return Fraction(1), u
 
 
 class _Evaluator:
@@ -161,7 +145,7 @@ class _Evaluator:
         unknown (exact: exp is a homomorphism), so exp(-x) is 1 / exp(x); None when a term's
         number is not an integer (exp(x / 2) stays one unknown)."""
         terms = t.arg.terms if type(t.arg) is T.Add else (t.arg,)
-        split = [_coefficient(u) for u in terms]
+        split = [split_coefficient(u) for u in terms]
         if any(c.denominator != 1 for c, _ in split) or split == [(1, t.arg)]:
             return None
         value = self.scalar(1)

@@ -75,21 +75,10 @@ class Sampler:
         made degenerate: there both are polynomial-like and their values are trustworthy."""
         imposed = conditions(self.f.term) | conditions(self.expected.term)
         free = set(self.f.variables) - set().union(*(c.names for c in imposed))
-        for k in range(4):
-            try:
-                base = self.draw(k)
-            except EinderivError:
-                continue
-            for name, info in self.used.items():
-                if info.kind == "integer" or name not in free:
-                    continue
-                for variant in _degenerate(base[name]):
-                    probe = {**base, name: variant}
-                    if not self.acceptable(probe, conditioned=False):
-                        continue
-                    _, got = self.values(probe)
-                    if not np.all(np.isfinite(got)):
-                        return probe
+        for probe in self._edge_probes(free):
+            _, got = self.values(probe)
+            if not np.all(np.isfinite(got)):
+                return probe
         return None
 
     # -- numeric ----------------------------------------------------------------------------
@@ -239,6 +228,23 @@ class Sampler:
                 ) from None
         raise EinderivError("could not draw inputs where the expression is defined")
 
+    def _edge_probes(self, names: set, count: int | None = None):
+        """Probes at the edge of domains (``_degenerate``: one entry 0, all of it 0, a square
+        matrix made singular; the first ``count`` of these) of each variable of ``names``,
+        where the expression and the derivative are finite."""
+        for k in range(4):
+            try:
+                base = self.draw(k)
+            except EinderivError:
+                continue
+            for name, info in self.used.items():
+                if info.kind == "integer" or name not in names:
+                    continue
+                for variant in _degenerate(base[name])[:count]:
+                    probe = {**base, name: variant}
+                    if self.acceptable(probe, conditioned=False):
+                        yield probe
+
     def kink_probe(self) -> dict | None:
         """A point of the domain where the claim and the derivative differ at a kink: for an
         expression or derivative with abs, sign, relu or step (not ``smooth`` in the registry),
@@ -246,21 +252,10 @@ class Sampler:
         (``(sign(x) + 1) / 2`` for relu'(x) is wrong at 0: relu'(0) = 0, SPEC 6.1)."""
         if not (_kinked(self.f.term) or _kinked(self.expected.term)):
             return None
-        for k in range(4):
-            try:
-                base = self.draw(k)
-            except EinderivError:
-                continue
-            for name, info in self.used.items():
-                if info.kind == "integer":
-                    continue
-                for variant in _degenerate(base[name])[:2]:  # one entry 0, all of it 0
-                    probe = {**base, name: variant}
-                    if not self.acceptable(probe, conditioned=False):
-                        continue
-                    want, got = self.values(probe)
-                    if not self.agree(probe, want, got):
-                        return probe
+        for probe in self._edge_probes(set(self.used), count=2):  # one entry 0, all of it 0
+            want, got = self.values(probe)
+            if not self.agree(probe, want, got):
+                return probe
         return None
 
     def integer_witness(self) -> dict | None:

@@ -315,7 +315,7 @@ def _parse(text: str, start: str, state: ParseState):
         raise TypeError(f"expected a string to parse, got {type(text).__name__}")
     reset = STATE.set(state)
     try:
-        if start == "expression" and latex.is_latex(text):
+        if start == "expression" and state.latex:  # read once, by parse_expression
             return _parse_tokens(latex.tokens(text, _SYMBOLS))
         return _LARK.parse(text, start=start)
     except UnexpectedInput as e:

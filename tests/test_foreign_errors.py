@@ -173,3 +173,41 @@ def test_cli_output_still_written_normally(capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert np.allclose(ed.parse(text)(x=x), 2 * x)
+
+
+# Generated code (ed.codegen, Expr.einsum) checks its arrays as evaluation does: numpy alone
+# would broadcast y of length 1 against x of length 3 and return a value.
+def _generated(expr, where=None, einsum=False):
+    f = ed.parse(expr, where=where)
+    namespace: dict = {}
+    exec(f.einsum("f") if einsum else ed.codegen(f, name="f"), namespace)  # noqa: S102
+    return namespace["f"]
+
+
+BAD_SHAPES = [
+    ("x .* y + A x", None, {"x": np.ones(3), "y": np.ones(1), "A": np.ones((3, 3))}),
+    ("x .* y + A x", None, {"x": np.ones(3), "y": np.ones(3), "A": np.ones((3, 2))}),
+    ("x .* y + A x", None, {"x": np.ones(3), "y": np.ones(3), "A": np.ones(3)}),
+    ("A x", "A: matrix(3, n)", {"x": np.ones(2), "A": np.ones((2, 2))}),
+    ("kron(A, B) v", None, {"A": np.ones((2, 3)), "B": np.ones((4, 5)), "v": np.ones(14)}),
+    ("x' S x", "S: symmetric(n)", {"x": np.ones(2), "S": np.array([[1.0, 2.0], [0.0, 1.0]])}),
+]
+
+
+@pytest.mark.parametrize("einsum", [False, True])
+@pytest.mark.parametrize("expr, where, arrays", BAD_SHAPES)
+def test_generated_code_refuses_arrays_that_do_not_fit(expr, where, arrays, einsum):
+    with pytest.raises(ed.EvaluationError):  # the interpreter's verdict on the same arrays
+        ed.parse(expr, where=where)(**arrays)
+    with pytest.raises(ValueError, match="expected|symmetric"):
+        _generated(expr, where, einsum)(**arrays)
+
+
+@pytest.mark.parametrize("einsum", [False, True])
+def test_generated_code_still_runs_on_arrays_that_fit(einsum):
+    # kron(A, B) v + x' S x, judged by numpy's own kron
+    rng = np.random.default_rng(3)
+    A, B, v = rng.normal(size=(2, 3)), rng.normal(size=(4, 5)), rng.normal(size=15)
+    S, x = np.array([[2.0, 1.0], [1.0, 3.0]]), rng.normal(size=2)
+    f = _generated("kron(A, B) v + x' S x", "S: symmetric(n)", einsum)
+    np.testing.assert_allclose(f(A=A, B=B, v=v, S=S, x=x), np.kron(A, B) @ v + x @ S @ x)

@@ -145,3 +145,32 @@ def test_singular_base_in_an_empty_sum_is_not_inverted():
     g = ed.diff("X^k", "X", where="k: integer")
     for name, fn in evaluators(g).items():
         assert np.array_equal(fn(X=X, k=0), np.zeros((2, 2, 2, 2))), name
+
+
+EMPTY = {"X": np.zeros((0, 0)), "A": np.ones((2, 0)), "B": np.ones((0, 4)), "k": 3}
+
+
+@pytest.mark.parametrize(
+    "expr, value, shape",
+    [
+        ("X^k", lambda X, A, B: mpow(X, 3), (0, 0, 0, 0)),
+        ("A X^k B", lambda X, A, B: A @ B, (2, 4, 0, 0)),
+    ],
+)
+def test_a_0_by_0_base_has_an_empty_derivative(expr, value, shape):
+    # X is 0 by 0: d X^k/dX has no entries, and A X^k B is numpy's A @ B over an empty inner
+    # dimension (the zero matrix)
+    args = {name: EMPTY[name] for name in ("X", "A", "B", "k") if name in expr}
+    f = ed.parse(expr, where="k: integer")
+    assert np.array_equal(f(**args), value(EMPTY["X"], EMPTY["A"], EMPTY["B"]))
+    g = ed.diff(expr, "X", where="k: integer")
+    for name, fn in evaluators(g).items():
+        assert np.shape(fn(**args)) == shape, name
+
+
+def test_the_hessian_of_a_trace_of_powers_of_an_empty_matrix_is_empty():
+    # tr(X^k) of a 0-by-0 X is tr of the empty matrix, 0; its Hessian has no entries
+    h = ed.hessian("tr(X^k)", "X", where="k: integer")
+    assert ed.parse("tr(X^k)", where="k: integer")(X=np.zeros((0, 0)), k=5) == 0
+    for name, fn in evaluators(h).items():
+        assert np.shape(fn(X=np.zeros((0, 0)), k=5)) == (0, 0, 0, 0), name

@@ -251,6 +251,25 @@ def test_row_functions_are_computed_stably_everywhere(name, backend):
     )
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ROW_NAMES)
+def test_row_functions_of_empty_rows(name, backend):
+    # a row of no entries: softmax and log_softmax are empty, logsumexp is log(sum of nothing)
+    # = log 0 = -inf (as torch and scipy); the derivative has no entries
+    X = np.zeros((3, 0))
+    with np.errstate(divide="ignore"):
+        expected = ROW_ORACLES[name](X)
+    f = ed.parse(f"{name}(X)")
+    namespace: dict = {}
+    exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
+    with precise(backend):
+        compiled = np.asarray(f.compile(backend=backend)(X=X))
+    for got in (f(X=X), compiled, namespace["f"](X=X)):
+        np.testing.assert_array_equal(got, expected)
+    g = ed.diff(f"{name}(x)", "x")
+    assert g(x=np.zeros(0)).shape == ((0,) if ROW[name].reduces else (0, 0))
+
+
 def _arranged(jac, ndim_y, layout):
     """The jacobian-layout array D[I, J] arranged as ``layout`` (SPEC 2)."""
     y_axes, x_axes = list(range(ndim_y)), list(range(ndim_y, jac.ndim))

@@ -12,6 +12,10 @@ Invariants:
 - The source never interpolates user text: variable names are checked identifiers (parameters
   that shadow a Python keyword or builtin get a trailing ``_``) and every other token is made here.
   Every generated name starts with ``_`` and a digit or is a helper defined in the source.
+- The code checks its arrays first: each array's rank and sizes agree with its variable's
+  declaration and with the other arrays, and a symmetric one is symmetric; anything else is a
+  ValueError that shows the declarations and the shapes (numpy would otherwise broadcast a
+  vector of length 1 against one of length n and return a wrong value).
 """
 
 from __future__ import annotations
@@ -82,9 +86,48 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
     ]
     for p in sorted(arrays):
         lines.append(f"    {safe_name(p)} = np.asarray({safe_name(p)}, dtype=float)")
+    if arrays:  # the arrays' shapes checked, and every size they fix bound, first
+        lines += [f"    {line}" for line in _shape_check_lines(sorted(arrays), variables)]
     lines += [f"    {line}" for line in dims.values()]
     lines += body
     return _renumber("\n".join(lines) + "\n")
+
+
+def _shape_check_lines(arrays: list, variables: dict) -> list[str]:
+    """Lines that raise a ValueError unless the arrays have their variables' ranks, sizes (one
+    length wherever a size's name recurs; a product ``m*n`` of its factors) and symmetry."""
+    axes: dict = {}  # size -> the texts of the axes declared with it
+    for p in arrays:
+        for k, dim in enumerate(variables[p].dims):
+            axes.setdefault(dim, []).append(f"{safe_name(p)}.shape[{k}]")
+    same = [
+        " == ".join(texts) for dim, texts in axes.items() if isinstance(dim, str) and len(texts) > 1
+    ]
+    same += [f"{texts[0]} == {dim}" for dim, texts in axes.items() if isinstance(dim, int)]
+    for dim, texts in axes.items():  # a product: its length is the product of its factors'
+        factors = dim.split("*") if isinstance(dim, str) else ()
+        if len(factors) > 1 and all(f.isdigit() or f in axes for f in factors):
+            product = " * ".join(f if f.isdigit() else axes[f][0] for f in factors)
+            same.append(f"{texts[0]} == {product}")
+    ranks = [f"{safe_name(p)}.ndim == {len(variables[p].dims)}" for p in arrays]
+    declared = ", ".join(
+        f"{p}: {' x '.join(map(str, variables[p].dims)) or 'scalar'}" for p in arrays
+    )
+    shapes = ", ".join(f"{{{safe_name(p)}.shape}}" for p in arrays)
+    conditions = ranks + same
+    lines = ["if not (", f"    {conditions[0]}", *(f"    and {c}" for c in conditions[1:]), "):"]
+    lines += [
+        "    raise ValueError(",
+        f'        f"expected {declared}; given arrays of shapes {shapes}"',
+        "    )",
+    ]
+    for p in arrays:
+        if variables[p].kind == "symmetric":
+            lines += [
+                f"if not np.allclose({safe_name(p)}, {safe_name(p)}.T, rtol=1e-10, atol=1e-12):",
+                f'    raise ValueError("{p} is declared symmetric, but the array is not")',
+            ]
+    return lines
 
 
 def _size_parameter(dim: str, taken: set) -> str:

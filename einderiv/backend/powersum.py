@@ -114,6 +114,8 @@ def _powsum(powers, count):
     lo, hi, sign = (0, count - 1, 1.0) if count >= 0 else (count, -1, -1.0)
     shape = tuple(d for m, _, _ in powers for d in m.shape)
     total = np.zeros(shape)
+    if total.size == 0:  # a 0-by-0 base: the sum has no entries (and nothing to reshape)
+        return total
     cuts = {lo, hi + 1}
     for _, s, c in powers:  # the first r at which s r + c changes sign
         cut = -c if s > 0 else c + 1

@@ -54,22 +54,24 @@ def _row_parts(t: T.RowFunc) -> tuple[T.Term, T.Term]:
 
 def _logsumexp(x):
     x = np.asarray(x, dtype=float)
-    top = np.max(x, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)  # all -inf (or an inf): no shift
+    top = np.max(x, axis=-1, keepdims=True, initial=-np.inf)
+    top = np.where(np.isfinite(top), top, 0.0)  # all -inf, an inf or an empty row: no shift
+    # (so the logsumexp of an empty row is log 0 = -inf, as in torch and scipy)
     with np.errstate(divide="ignore"):
         return np.log(np.sum(np.exp(x - top), axis=-1)) + top[..., 0]
 
 
 def _softmax(x):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    x = np.asarray(x, dtype=float)  # an empty row has the maximum -inf: its softmax is empty
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True, initial=-np.inf))
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _log_softmax(x):
     x = np.asarray(x, dtype=float)  # x - logsumexp(x), written out: generated code copies it
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    shifted = x - np.max(x, axis=-1, keepdims=True, initial=-np.inf)
+    with np.errstate(divide="ignore"):  # an empty row: log 0, broadcast to no entries
+        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def _xp_row(name: str, fallback: Callable) -> Callable:

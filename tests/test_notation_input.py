@@ -757,6 +757,21 @@ def test_a_parenthesised_superscript_is_a_label_in_latex_and_refused_in_plain_te
         ed.parse("W^{(1)} x")
 
 
+def test_two_index_letters_without_a_comma_name_a_variable_and_say_so():
+    # A_{ji} x_j in a paper is sum_j A[j,i] x[j] = (A' x)[i]; einderiv reads A_{ji} as a
+    # variable named A_ji (as W_1), so the reading is said, with the entry's spelling A_{j,i}
+    A, x = RNG.standard_normal((3, 3)), RNG.standard_normal(3)
+    with pytest.warns(ed.errors.ReadAsName, match=r"A_ji .* write A_\{j,i\}"):
+        named = ed.parse(r"A_{ji} x_j")
+    np.testing.assert_allclose(named(A_ji=A, x_j=x), A @ x)  # the name's reading: A_ji x_j
+    entry = ed.parse(r"A_{j,i} x_{j}")  # the spelling the note gives: the entry, summed over j
+    np.testing.assert_allclose(entry(A=A, x=x), A.T @ x)
+    with warnings.catch_warnings():  # labels that are not index letters, and declared names
+        warnings.simplefilter("error")
+        ed.parse(r"\mathbf{W}_{hh} \mathbf{h} + \Sigma_{xy} \mathbf{h}")
+        ed.parse(r"A_{ji} x", where="A_ji: matrix(n, n)")
+
+
 def test_letters_and_digits_in_latex_are_one_declared_name():
     # W1 x + W_{2} y with W1 declared: one name (it read W 1 x, and d/dW1 was 0)
     where = "W1: matrix(3, 3); W_2: matrix(3, 3)"

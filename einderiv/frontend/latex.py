@@ -26,7 +26,7 @@ import re
 
 from lark import Token
 
-from einderiv.frontend import latex_commands, lexing
+from einderiv.frontend import latex_commands, latex_notes, lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
@@ -255,6 +255,7 @@ class _Lexer(Commands, Entries, Pairs):
             if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())
+            latex_notes.say_index_name(name, script, self.said)  # A_{ji}: not A_{j,i}
             name = name if name == "I" and not named else f"{name}_{script}"  # I_n: identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsProduct, ReadAsScalar
+from einderiv.errors import ReadAsName, ReadAsProduct, ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 
-__all__ = ["CALLED", "say_bold_greek", "say_greek_call", "say_pi"]
+__all__ = ["CALLED", "say_bold_greek", "say_greek_call", "say_index_name", "say_pi"]
 
 # a Greek letter written as a function: \phi(x), \phi\left(x\right), \sigma'(z) (group 1: ')
 CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
@@ -39,6 +39,26 @@ def say_bold_greek(tokens, said: set) -> None:
                 ReadAsScalar,
                 stacklevel=3,
             )
+
+
+# two letters that papers use as indices (A_{ij}, x_{kl}); W_{hh} or \Sigma_{xy} are labels
+_TWO_INDICES = re.compile(r"[i-n][i-n]|[p-t][p-t]|[i-n][p-t]|[p-t][i-n]")
+
+
+def say_index_name(name: str, script: str, said: set) -> None:
+    """``A_{ji}`` without a comma names a variable ``A_ji`` (as ``W_1`` does), while in a paper
+    it is often the entry of A in row j, column i: say so, with the entry's spelling."""
+    full = f"{name}_{script}"
+    if not _TWO_INDICES.fullmatch(script) or full in _declared() or full in said:
+        return
+    said.add(full)
+    i, j = script
+    warnings.warn(
+        f"read {name}_{{{script}}} as one variable named {full} (a subscript is part of a "
+        f"name); for the entry of {name} in row {i}, column {j} write {name}_{{{i},{j}}}",
+        ReadAsName,
+        stacklevel=4,
+    )
 
 
 def say_greek_call(name: str, primed: bool, said: set) -> None:

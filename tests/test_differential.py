@@ -131,3 +131,20 @@ def test_a_zero_differential_reads_back_as_the_zero_derivative():
     E[1, 0] = h
     assert abs((f(X=X, A=A + E) - f(X=X, A=A - E)) / (2 * h)) < 1e-8  # the truth: zero
     np.testing.assert_allclose(back(A=A), np.zeros((2, 3)))
+
+
+def test_a_variable_named_d_is_not_the_differential_operator():
+    # f = d x'x with a scalar d: d f = 2 d x' dx, the derivative 2 d x' (numpy differences);
+    # "d x" apart is d times x there (without a variable d, it is dx)
+    rng = np.random.default_rng(4)
+    d, x = 1.7, rng.standard_normal(3)
+    truth = jacobian_fd(lambda x, d: d * x @ x, {"x": x, "d": d}, "x")
+    g = ed.diff("d x' x", "x", where="d: scalar")
+    printed = g.differential()
+    np.testing.assert_allclose(ed.read_differential(printed, "x", "d: scalar")(d=d, x=x), truth)
+    for claim in (printed, r"\mathrm{d} f = 2 d x^\top \mathrm{d} x"):
+        assert ed.check("d x' x", "x", claim=claim, where="d: scalar").verdict == "right"
+    assert ed.check("d x' x", "x", claim="d f = 3 d x' dx", where="d: scalar").verdict == "wrong"
+    with pytest.raises(ed.EinderivError, match="d x is d times x: write dx"):
+        ed.check("d x' x", "x", claim="d f = 2 d x' d x", where="d: scalar")
+    assert ed.check("x' x", "x", claim="d f = 2 x' d x").verdict == "right"

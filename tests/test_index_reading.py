@@ -157,3 +157,47 @@ def test_two_index_letters_run_together_get_a_hint():
     # A_{ij} with A a matrix: one index named ij; the message spells A[i,j] and A_{i,j}
     with pytest.raises(ed.ShapeError, match=r"write A\[i,j\], in LaTeX A_\{i,j\}"):
         ed.parse(r"A_{ij} x_{j}", where="A: matrix(n, n)")
+
+
+def _layout(jac: np.ndarray, ny: int, layout: str) -> np.ndarray:
+    """The jacobian-layout D[I, J] in ``layout`` (SPEC 2): numerator reverses X's axes,
+    denominator reverses all of the numerator's."""
+    if layout == "jacobian":
+        return jac
+    numerator = jac.transpose(list(range(ny)) + list(range(jac.ndim - 1, ny - 1, -1)))
+    return numerator if layout == "numerator" else numerator.transpose()
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator", "jacobian"])
+@pytest.mark.parametrize(
+    "text, numpy_f, shapes",
+    [
+        # d(A X)[k,m] / dX[l,n] = A[k,l] delta[m,n]: d vec(A X) / d vec(X)' = I (x) A
+        ("A[k,l] X[l,m]", lambda A, X: A @ X, {"A": (3, 4), "X": (4, 2)}),
+        # d X[j,i] / dX: the commutation matrix
+        ("X[j,i]", lambda X: X.T, {"X": (2, 3)}),
+    ],
+)
+def test_the_kronecker_form_of_an_index_expression_is_its_own_derivative(
+    text, numpy_f, shapes, layout
+):
+    # the Kronecker form's indices never take a name of the result's own indices (k, m; j, i),
+    # which check binds by name: it reads back, by check and by ed.parse, as the derivative
+    rng = rng_for(text + layout)
+    arrays = {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+    g = ed.diff(text, "X", layout=layout)
+    printed = str(g)
+    assert "kron" in printed or "commutation" in printed, printed
+    others = {k: v for k, v in arrays.items() if k != "X"}
+    jac = jacobian_fd(numpy_f, arrays, "X")
+    truth = _layout(jac, 2, layout)
+    assert_close(g(**arrays), truth)
+    assert ed.check(text, "X", claim=printed, layout=layout).verdict == "right"
+    back = ed.parse(printed)  # free indices in alphabetical order: the axes in order
+    sizes = dict(zip(back.shape, truth.shape))
+    values = back(**others, **{d: n for d, n in sizes.items() if d not in _dims(back, others)})
+    assert_close(values, truth)
+
+
+def _dims(f, arrays) -> set:
+    return {d for name in arrays for d in f.variables[name].dims}

@@ -43,7 +43,8 @@ __all__ = [
 
 _BOLD = r"\\(?:mathbf|boldsymbol|bm|mathrm)"
 _ZERO = re.compile(_BOLD + r"\s*\{\s*0\s*\}(?:\s*\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{T\}))?")
-_D = r"(?:\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\}|d)"
+_D_COMMAND = r"(?:\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\})"
+_D = rf"(?:{_D_COMMAND}|d)"
 _LEFT = re.compile(
     rf"\s*{_D}\s*(?:{_BOLD}\s*\{{\s*\\?[A-Za-z]+\s*\}}|\\?[A-Za-z][A-Za-z0-9_]*)\s*"
     r"(?:\^\s*(?:\\top|T))?\s*"
@@ -87,10 +88,16 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         raise EinderivError(f"a variable is named {d}, which a differential by {wrt} writes for "
                             f"d {wrt}: rename it to check a differential")  # fmt: skip
     bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
-    right = re.sub(rf"{_D}\s*{bold}", rf"\\mathrm{{{d}}}" if "\\" in right else d, right)
+    # d x (apart) is dx, unless a variable is named d: then d x is that variable times x
+    operator = rf"(?:{_D}\s*)" if "d" not in f.variables else rf"(?:{_D_COMMAND}\s*|d)"
+    right = re.sub(rf"{operator}{bold}", rf"\\mathrm{{{d}}}" if "\\" in right else d, right)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
         if right.strip() != "0":
-            raise EinderivError(f"the differential {text.strip()!r} does not mention d{wrt}")
+            named = f" (a variable is named d, so d {wrt} is d times {wrt}: write {d})"
+            raise EinderivError(
+                f"the differential {text.strip()!r} does not mention {d}"
+                + (named if "d" in f.variables else "")
+            )
         right = f"0 sum({d})"
     info = f.variables[wrt]
     dims = tuple(x for x in info.dims if x is not None)

@@ -98,7 +98,11 @@ def kronecker_entry(matrix: M.MExpr, axes, origin, variables: dict) -> M.MExpr:
     that the text reads back to the same function in any layout (free indices in alphabetical
     order are the axes in order)."""
     _, y_axes, target, *_ = origin
-    taken = set(variables)
+    # never a name of one of the result's own indices (the k of Y[k,m] or of wrt="X[k,l]"):
+    # check binds such a name to its axis, and a letter of another axis would meet it there
+    # nor a size's name (commutation(n, m)[(n,m),...] would read, but not be read, easily)
+    taken = set(variables) | {i.name for i in axes} | {i.dim for i in axes}
+    taken |= {d for info in variables.values() for d in info.dims if isinstance(d, str)}
     letters = iter(n for n in "ijklmnopqrstuvwxyz" if n not in taken)
     names = {axis: next(letters) for axis in axes}
 

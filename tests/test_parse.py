@@ -573,6 +573,12 @@ def test_empty(text):
         "|" * 10_000 + "x" + "|" * 10_000,
         "(" * 10_000,
         "x^" * 10_000 + "2",
+        # LaTeX groups: each group's closing brace is found once for the text (each group
+        # scanned the rest of the text for it: 20,000 nested \sqrt{ took minutes)
+        "\\sqrt{" * 20_000 + "x" + "}" * 20_000,
+        "\\frac{" * 10_000 + "x" + "}{2}" * 10_000,
+        "\\mathbf{" * 10_000 + "x" + "}" * 10_000,
+        "\\sqrt{" * 1_000 + "x" + " " * 100_000 + "}" * 1_000,
     ],
 )
 def test_deep_nesting_never_recurses(text):
@@ -706,3 +712,10 @@ def test_two_numbers_written_together_are_refused():
         parse("1.2.3 x")
     assert info.value.column == 4
     assert parse("1.2 .3") == MatMul(num("1.2"), num("0.3"))  # apart: a product, as written
+
+
+@pytest.mark.parametrize("text", [r"\mathbf{}_n", r"\mathbf{ }_{m,n}", r"\boldsymbol{} + x"])
+def test_an_empty_font_group_is_a_parse_error(text):
+    # \mathbf{} has no symbol to make bold (it was an IndexError)
+    with pytest.raises(ParseError, match=r"empty font group"):
+        parse(text)

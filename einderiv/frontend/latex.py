@@ -109,13 +109,25 @@ class _Lexer(Commands, Entries, Pairs):
         start = self.pos
         if self.peek(False) != "{":
             self.fail("expected '{'", start)
-        depth = 0
-        for i in range(start, len(self.text)):
-            depth += {"{": 1, "}": -1}.get(self.text[i], 0)
-            if depth == 0:
-                self.pos = i + 1
-                return self.text[start + 1 : i], start, i + 1
-        self.fail("unmatched '{': no '}' closes it", start)
+        i = self.closing_braces().get(start)
+        if i is None:
+            self.fail("unmatched '{': no '}' closes it", start)
+        self.pos = i + 1
+        return self.text[start + 1 : i], start, i + 1
+
+    def closing_braces(self) -> dict[int, int]:
+        """The position of the ``}`` that closes each ``{`` of the text, found in one pass (so
+        nested groups cost linear time, not a scan of the rest of the text per group)."""
+        found = self.__dict__.get("_closing")
+        if found is None:
+            found, open_at = {}, []
+            for match in re.finditer(r"[{}]", self.text):
+                if match.group() == "{":
+                    open_at.append(match.start())
+                elif open_at:
+                    found[open_at.pop()] = match.start()
+            self.__dict__["_closing"] = found
+        return found
 
     # ---- the main loop -------------------------------------------------------------------
 

@@ -86,6 +86,9 @@ class Group:
     power: str = ""  # the digits of a power written on a function, \sin^2(x): "2"
 
 
+MAX_GROUPS = 100  # groups open around a font group: each is read by a nested call (3 frames)
+
+
 class Commands:
     """The command handlers of the LaTeX lexer (a mixin of ``latex._Lexer``)."""
 
@@ -357,10 +360,14 @@ class Commands:
             self.name("1", start)
         elif inner == "0":
             self.fail("a zero matrix is written 0", start)
+        elif not inner:
+            self.fail("an empty font group: write the symbol inside, \\mathbf{x}", start)
         else:  # the letters inside, as separate symbols (\mathbf{Ax} is A x)
             self.pos = brace + 1
             first = len(self.out)
             depth = len(self.stack)
+            if depth >= MAX_GROUPS:  # \mathbf{\mathbf{...}}: read by recursion, so bounded
+                self.fail(f"the fonts are nested too deeply (the limit is {MAX_GROUPS})", start)
             self.stack.append(Group("brace", (), brace))
             while len(self.stack) > depth:
                 self.skip_space()

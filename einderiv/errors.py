@@ -144,6 +144,11 @@ class ReadAsLabel(ReadAsProduct):
     """In LaTeX, ``W^{(1)}`` was read as the name ``W_1`` (a label: layer 1), not a power."""
 
 
+class ReadAsGrouped(ReadAsProduct):
+    """In plain text, ``a / b c`` was read as ``(a / b) c`` (products left to right), where a
+    paper may mean ``a / (b c)``."""
+
+
 class ReadAsName(ReadAsProduct):
     """In LaTeX, ``A_{ji}`` (two index letters, no comma) was read as a variable named ``A_ji``,
     where a paper may mean the entry of A in row j, column i (written ``A_{j,i}``)."""

@@ -960,3 +960,31 @@ def test_notes_where_a_paper_means_something_einderiv_does_not_read():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ed.parse(r"\sigma(\mathbf{z}) + \log(2\pi)", where="pi: scalar")  # sigmoid; pi declared
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["exp(-||x-y||^2/2sigma^2)", "exp(-‖x−y‖²/2σ²)", "1/2m sum((X w - y).^2)", "x'x/2n"],
+)
+def test_a_factor_against_a_divisor_in_plain_text_is_refused(text):
+    # ||x-y||^2/2sigma^2 in a paper is ||x-y||^2 / (2 sigma^2), 1/2m is 1/(2m) (the cost
+    # J = 1/2m sum(...)^2); products read left to right would give (a/2) sigma^2: refused, as
+    # in LaTeX, with both spellings
+    with pytest.raises(ed.ParseError, match=r"write a/\(b c\), or \(a/b\) c"):
+        ed.parse(text)
+
+
+def test_a_factor_apart_from_a_divisor_in_plain_text_is_said():
+    # x'x / 2 n is (x'x / 2) n, products left to right, with a note; a number before the
+    # divisor is a coefficient (1/2 x'x, 1/n sum(x)), read silently; einderiv prints (a / b) c
+    x, n = RNG.standard_normal(3), 4.0
+    with pytest.warns(ed.errors.ReadAsGrouped, match=r"write a/\(b c\)"):
+        f = ed.parse("x'x / 2 n", where="n: scalar")
+    np.testing.assert_allclose(f(x=x, n=n), x @ x / 2 * n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(ed.parse("1/2 x' x")(x=x), x @ x / 2)
+        np.testing.assert_allclose(ed.parse("1/n sum(x)", where="n: scalar")(x=x, n=n), x.sum() / n)
+        printed = str(ed.parse("alpha / 2 * w' w"))
+        assert printed == "(alpha / 2) w' w"
+        np.testing.assert_allclose(ed.parse(printed)(alpha=3.0, w=x), 1.5 * x @ x)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from lark import Token
 from lark.lark import PostLex
 
-from einderiv.errors import ParseError, ReadAsProduct, closest
+from einderiv.errors import ParseError, ReadAsGrouped, ReadAsProduct, closest
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
@@ -276,24 +276,39 @@ def _token(type_: str, value: str, like: Token, start: int, end: int) -> Token:
     return Token(type_, value, start_pos=start, line=like.line, column=like.column, end_pos=end)
 
 
-# in LaTeX, a factor written against the right operand of these explicit operators is refused:
-# papers write a / 2\sigma^2 for a / (2 σ²) and M \odot Q K^\top for M ⊙ (Q Kᵀ), which the one
-# level of all products would read (a / 2) σ² and (M ⊙ Q) Kᵀ. op -> (its LaTeX, the fix)
+# a factor written after the right operand of these explicit operators: papers write a / 2\sigma^2
+# for a / (2 σ²) and M \odot Q K^\top for M ⊙ (Q Kᵀ), which the one level of all products reads
+# (a / 2) σ² and (M ⊙ Q) Kᵀ. Refused in LaTeX, and in plain text when written against the
+# operand (a/2b, x'x/2n); apart from it in plain text (x'x / 2 n) read (a / b) c with a note,
+# silently when a number leads (1/2 x' A x, 1/n sum(x): a coefficient). op -> (LaTeX, plain fix)
 JUXTAPOSED_AFTER = {
-    "/": ("/", "a/(b c) or \\frac{a}{b c}, or (a/b) c"),
-    "./": ("./", "A ./ (B C), or (A ./ B) C"),
-    ".*": ("\\odot", "A \\odot (B C), or (A \\odot B) C"),
-    "⊙": ("\\odot", "A \\odot (B C), or (A \\odot B) C"),
-    "∘": ("\\circ", "A \\circ (B C), or (A \\circ B) C"),
-    "⊗": ("\\otimes", "A \\otimes (B C), or (A \\otimes B) C"),
+    "/": ("/", "a/(b c) or \\frac{a}{b c}, or (a/b) c", "a/(b c), or (a/b) c"),
+    "./": ("./", "A ./ (B C), or (A ./ B) C", "A ./ (B C), or (A ./ B) C"),
+    ".*": ("\\odot", "A \\odot (B C), or (A \\odot B) C", "A .* (B C), or (A .* B) C"),
+    "⊙": ("\\odot", "A \\odot (B C), or (A \\odot B) C", "A ⊙ (B C), or (A ⊙ B) C"),
+    "∘": ("\\circ", "A \\circ (B C), or (A \\circ B) C", "A ∘ (B C), or (A ∘ B) C"),
+    "⊗": ("\\otimes", "A \\otimes (B C), or (A \\otimes B) C", "A ⊗ (B C), or (A ⊗ B) C"),
 }
 
 
-def refuse_juxtaposed(op: str, position: int) -> None:
-    """A ``ParseError`` at the factor written against the right operand of ``op``."""
-    shown, fix = JUXTAPOSED_AFTER[op]
-    raise error_at(
-        f"a factor written after the right side of {shown} is ambiguous: papers mean it inside "
-        f"the right side, while einderiv reads products left to right; write {fix}",
-        position,
+def factor_after(op: str, left: ir.MExpr, end: int, factor: int, latex: bool) -> None:
+    """A factor at ``factor`` after ``left``, whose last explicit operator is ``op`` and whose
+    right operand ends at ``end``: refused, said or accepted as the table above says."""
+    if op not in JUXTAPOSED_AFTER:
+        return
+    shown, latex_fix, plain_fix = JUXTAPOSED_AFTER[op]
+    if latex or factor == end:
+        raise error_at(
+            f"a factor written after the right side of {shown if latex else op} is ambiguous: "
+            "papers mean it inside the right side, while einderiv reads products left to "
+            f"right; write {latex_fix if latex else plain_fix}",
+            factor,
+        )
+    if isinstance(left, ir.Number) or isinstance(getattr(left, "left", None), ir.Number):
+        return  # 1/2 x' A x, 1/n sum(x): a coefficient, then the product
+    warnings.warn(
+        f"read a {op} b c as (a {op} b) c, products left to right; write "
+        f"{plain_fix.split(', or ')[0]} to take the product on the right side",
+        ReadAsGrouped,
+        stacklevel=2,
     )

@@ -40,7 +40,7 @@ from einderiv.frontend.lexing import (
     ParseState,
     PostLexer,
     error_at,
-    refuse_juxtaposed,
+    factor_after,
     superscript_value,
 )
 from einderiv.frontend.parse_errors import from_lark
@@ -127,8 +127,8 @@ class _Build(DeclarationRules):
     def matmul(self, children):
         """``A B``, ``A * B``; in LaTeX ``a / 2 \\sigma^2`` is refused (``JUXTAPOSED_AFTER``)."""
         left = children[0]
-        if len(children) == 2 and STATE.get().latex and left.op in JUXTAPOSED_AFTER:
-            refuse_juxtaposed(left.op, children[1].start)
+        if len(children) == 2 and left.op in JUXTAPOSED_AFTER:  # a / 2 b, a/2b
+            factor_after(left.op, left.node, left.end, children[1].start, STATE.get().latex)
         return self._matmul(children)
 
     def power(self, children):

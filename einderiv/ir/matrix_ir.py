@@ -279,7 +279,10 @@ def _show_chain(e: MExpr) -> tuple[str, int]:
         else:
             parts.append(_wrap(e.right, _UNARY + 1))
         e = e.left
-    parts.append(_wrap(e, _SUM if sums else _PRODUCT))
+    if not sums and type(e) in (Div, ElemDiv, Hadamard):  # (a / b) c: a / b c reads (a / b) c
+        parts.append(f"({show(e)})")  # too, but with a note, as a paper may mean a / (b c)
+    else:
+        parts.append(_wrap(e, _SUM if sums else _PRODUCT))
     return " ".join(reversed(parts)), _SUM if sums else _PRODUCT
 
 

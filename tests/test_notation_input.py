@@ -988,3 +988,17 @@ def test_a_factor_apart_from_a_divisor_in_plain_text_is_said():
         printed = str(ed.parse("alpha / 2 * w' w"))
         assert printed == "(alpha / 2) w' w"
         np.testing.assert_allclose(ed.parse(printed)(alpha=3.0, w=x), 1.5 * x @ x)
+
+
+@pytest.mark.parametrize(
+    "text", [r"\frac{d}{dx} x^\top x", r"\frac{d x^\top x}{d x}", r"\frac{df}{d\mathbf{x}}"]
+)
+def test_a_leibniz_derivative_is_refused_not_read_as_a_quotient(text):
+    # \frac{d}{dx} x'x was d / (d x) x'x, a quotient of the scalars d and x: refused now, as
+    # \partial is, with what to write instead
+    with pytest.raises(ed.ParseError, match=r"give the variable as wrt"):
+        ed.parse(text)
+    # with d declared it is the quotient the text writes: d / (d x) = 1 / x
+    x = np.array([2.0])
+    f = ed.parse(r"\frac{d}{d x}", where="d: scalar; x: scalar")
+    np.testing.assert_allclose(f(d=3.0, x=x[0]), 1 / x[0])

@@ -17,7 +17,13 @@ from dataclasses import dataclass, replace
 from einderiv.errors import ReadAsExp, ReadAsLabel, closest
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_notes import CALLED as _CALLED
-from einderiv.frontend.latex_notes import say_bold_greek, say_greek_call, say_pi
+from einderiv.frontend.latex_notes import (
+    DERIVATIVE_HINT,
+    is_leibniz,
+    say_bold_greek,
+    say_greek_call,
+    say_pi,
+)
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -130,11 +136,7 @@ class Commands:
         elif name == "max":  # \max(0, u): relu(u)
             self.max_zero(start)
         elif name in ("partial", "nabla"):
-            self.fail(
-                f"\\{name}: write the function only (tr(X^\\top A X)) and give the variable "
-                "as wrt (--wrt X); to check a derivative, use check or an identity",
-                start,
-            )
+            self.fail(f"\\{name}: " + DERIVATIVE_HINT, start)
         elif name in ("{", "}"):
             (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
@@ -388,7 +390,9 @@ class Commands:
                 self.symbol(after, short.end(k), short.end(k))
             self.pos = short.end()
             return
-        _, brace, _ = self.braced_raw()
+        top, brace, end = self.braced_raw()
+        if is_leibniz(top, self.text[end:]):  # \frac{d}{dx} f: refused, as \partial is
+            self.fail("\\frac{d}{dx}: " + DERIVATIVE_HINT, start)
         self.pos = brace + 1
         self.symbol("(", start, start)
         self.symbol("(", brace, brace + 1)

@@ -15,7 +15,15 @@ from einderiv.errors import ReadAsName, ReadAsProduct, ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 
-__all__ = ["CALLED", "say_bold_greek", "say_greek_call", "say_index_name", "say_pi"]
+__all__ = [
+    "CALLED",
+    "DERIVATIVE_HINT",
+    "is_leibniz",
+    "say_bold_greek",
+    "say_greek_call",
+    "say_index_name",
+    "say_pi",
+]
 
 # a Greek letter written as a function: \phi(x), \phi\left(x\right), \sigma'(z) (group 1: ')
 CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
@@ -24,6 +32,21 @@ CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
 def _declared() -> frozenset:
     state = lexing.STATE.get(None)
     return state.declared if state is not None else frozenset()
+
+
+DERIVATIVE_HINT = (
+    "write the function only (tr(X^\\top A X)) and give the variable as wrt (--wrt X); to "
+    "check a derivative, use check or an identity"
+)
+
+
+def is_leibniz(top: str, after: str) -> bool:
+    """Whether ``\\frac{top}`` then ``after`` is a derivative in Leibniz's notation,
+    ``\\frac{d}{dx}`` or ``\\frac{df}{d\\mathbf{x}}`` (d not a declared variable): refused as
+    ``\\partial`` is, never read as a quotient of d and x."""
+    bottom = re.match(r"\s*\{\s*d\s*(?:[A-Za-z]|\\(?:math|bold|bm))", after)
+    numerator = re.match(r"\s*d(?![0-9_])", top)
+    return bool(bottom and numerator) and "d" not in _declared()
 
 
 def say_bold_greek(tokens, said: set) -> None:

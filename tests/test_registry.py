@@ -168,6 +168,41 @@ def test_erf_constant_prints_as_a_decimal_in_latex():
     np.testing.assert_allclose(g(x=x), 2 / math.sqrt(math.pi) * np.exp(-(x**2)), rtol=1e-15)
 
 
+# a kink's function of nan is nan, as numpy's relu (np.maximum) and sign are, on every route
+# (torch's sign(nan) is 0, and where(x > 0, x, 0) took nan to 0); of +-inf the one-sided value
+NAN_ORACLES = {
+    "relu": lambda x: np.maximum(x, 0.0),
+    "step": lambda x: np.where(np.isnan(x), x, np.where(x > 0, 1.0, 0.0)),
+    "sign": np.sign,
+    "abs": np.abs,
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", sorted(NAN_ORACLES))
+def test_kinks_keep_nan_and_infinities(name, backend):
+    x = np.array([np.nan, 1.0, -1.0, 0.0, np.inf, -np.inf])
+    f = ed.parse(f"{name}(x)")
+    namespace: dict = {}
+    exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
+    with precise(backend):
+        compiled = np.asarray(f.compile(backend=backend)(x=native(backend, x)))
+    for got in (f(x=x), compiled, namespace["f"](x=x)):
+        np.testing.assert_array_equal(got, NAN_ORACLES[name](x))
+
+
+def native(backend: str, x: np.ndarray):
+    """x as the backend's own array (float64)."""
+    if backend == "torch":
+        import torch
+
+        return torch.tensor(x, dtype=torch.float64)
+    if backend == "jax":
+        import jax.numpy as jnp
+
+        return jnp.asarray(x)
+    return x
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", NAMES)
 def test_compiled_and_generated_code(name, backend):

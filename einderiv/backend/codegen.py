@@ -86,6 +86,12 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
     ]
     for p in sorted(arrays):
         lines.append(f"    {safe_name(p)} = np.asarray({safe_name(p)}, dtype=float)")
+    for p in sorted(compiled.ints):  # k of X^k: an integer (2.5 would be truncated below)
+        k = safe_name(p)
+        lines += [
+            f"    if {k} != int({k}):",
+            f'        raise ValueError(f"{p} must be an integer, not {{{k}!r}}")',
+        ]
     if arrays:  # the arrays' shapes checked, and every size they fix bound, first
         lines += [f"    {line}" for line in _shape_check_lines(sorted(arrays), variables)]
     lines += [f"    {line}" for line in dims.values()]

@@ -58,6 +58,14 @@ def _pow(b, e):
         return np.power(b, e)
 
 
+def _generic_pow(b, e):
+    """``b ** e`` on torch and jax; two Python numbers (a size folded at plan time, as the 1/n
+    of mean(x) for n = 0) as numpy's (0.0 ** -1 is inf, where Python raises)."""
+    if isinstance(b, (int, float)) and isinstance(e, (int, float)):
+        return float(_pow(float(b), float(e)))
+    return b**e
+
+
 def _expand(core, shape, groups):
     """A zero array of ``shape`` with ``core`` written into its (diagonal) view: axis k of the
     result belongs to axis ``groups[k]`` of ``core``, so tied axes share one core axis."""
@@ -161,7 +169,8 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
 
     def logdet(m):
         sign, logabs = linalg.slogdet(m)
-        return xp.where(sign > 0, logabs, math.nan)  # no Python branch: jax can trace it
+        # no Python branch (jax traces it): log 0 = -inf for a singular m, nan for det < 0
+        return xp.where(sign > 0, logabs, xp.where(sign == 0, -math.inf, math.nan))
 
     return {
         "np": np,
@@ -173,7 +182,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_matpow": matpow,
         "_det": linalg.det,
         "_logdet": logdet,
-        "_pow": lambda b, e: b**e,
+        "_pow": _generic_pow,
         "_perm": permute,
         "_sum": sum_,
         "_tensordot": tensordot,
@@ -324,7 +333,9 @@ DEFINED = (
         "_logdet": (
             "def _logdet(m):\n"
             "    sign, logabs = np.linalg.slogdet(m)\n"
-            "    return logabs if sign > 0 else np.nan  # log of a determinant that is not positive\n"
+            "    if sign == 0:  # singular: log 0\n"
+            "        return -np.inf\n"
+            "    return logabs if sign > 0 else np.nan  # the log of a negative determinant\n"
         ),
     }
 )

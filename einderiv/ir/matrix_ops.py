@@ -332,11 +332,11 @@ def _lower_commutation(lw: Lowering, args, out):
 
 def _logdet(m):
     sign, logabs = np.linalg.slogdet(m)
-    if sign <= 0:
+    if sign == 0:  # a singular matrix: log 0 = -inf (as np.log(0.0)), its limit from det > 0
+        return -np.inf
+    if sign < 0:
         warnings.warn(
-            "logdet of a matrix whose determinant is not positive: nan",
-            RuntimeWarning,
-            stacklevel=3,
+            "logdet of a matrix whose determinant is negative: nan", RuntimeWarning, stacklevel=3
         )
         return np.nan
     return logabs

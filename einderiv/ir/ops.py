@@ -104,7 +104,7 @@ def _relu(x):
 
 
 def _step(x):
-    return np.where(x > 0, 1.0, 0.0)
+    return np.where(x > 0, 1.0, np.where(x <= 0, 0.0, x))  # nan stays nan
 
 
 _PI = T.Num(Fraction("3.141592653589793"))
@@ -287,7 +287,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "relu",
         lambda u: T.Func("step", u),
         _relu,
-        lambda xp: lambda x: xp.where(x > 0, x, xp.zeros_like(x)),
+        lambda xp: lambda x: xp.where(x <= 0, xp.zeros_like(x), x),  # nan stays nan
         r"\operatorname{relu}",
         smooth=False,
     ),
@@ -296,7 +296,9 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "step",
         lambda u: T.ZERO,
         _step,
-        lambda xp: lambda x: xp.where(x > 0, xp.ones_like(x), xp.zeros_like(x)),
+        lambda xp: (
+            lambda x: xp.where(x > 0, xp.ones_like(x), xp.where(x <= 0, xp.zeros_like(x), x))
+        ),
         r"\operatorname{step}",
         smooth=False,
     ),
@@ -315,7 +317,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "sign",
         lambda u: T.ZERO,
         np.sign,
-        lambda xp: xp.sign,
+        lambda xp: lambda x: xp.where(xp.isnan(x), x, xp.sign(x)),  # torch: sign(nan) = 0
         r"\operatorname{sign}",
         "np.sign",
         smooth=False,

@@ -1,0 +1,82 @@
+"""Edge inputs on every evaluation route: the interpreter, compiled numpy, torch and jax (when
+installed), and generated code. A value is judged by plain numpy; where the mathematics has
+no value, the route raises a clear error (an ``EinderivError``, or ``ValueError`` from
+generated code) instead of a framework's traceback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.native_util import precise
+
+BACKENDS = ["numpy"] + [b for b in ("torch", "jax") if importlib.util.find_spec(b)]
+
+
+def _native(backend: str, x: np.ndarray):
+    if backend == "torch":
+        import torch
+
+        return torch.tensor(x, dtype=torch.float64)
+    if backend == "jax":
+        import jax.numpy as jnp
+
+        return jnp.asarray(x)
+    return x
+
+
+def _generated(f):
+    namespace: dict = {}
+    exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
+    return namespace["f"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_log_det_of_a_singular_matrix_is_minus_infinity(backend):
+    # log|X| at det X = 0 is log 0 = -inf (numpy's log(0.0)), its limit from det X > 0;
+    # at det X < 0 it has no real value: nan
+    singular, negative = np.array([[1.0, 2.0], [2.0, 4.0]]), -np.eye(3)
+    f = ed.parse("log|X|")
+    with precise(backend):
+        compiled = float(f.compile(backend=backend)(X=_native(backend, singular)))
+    with np.errstate(divide="ignore"):
+        expected = np.log(np.abs(np.linalg.det(singular)))  # det = 0 exactly: log 0
+    for got in (float(f(X=singular)), compiled, float(_generated(f)(X=singular))):
+        assert got == expected == -math.inf
+    with pytest.warns(RuntimeWarning):
+        assert math.isnan(float(f(X=negative)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_mean_of_an_empty_vector_is_no_traceback(backend):
+    # mean(x) = sum(x) / n with n = 0: 1/n is folded as numpy's 0.0 ** -1 = inf (Python's
+    # 0.0 ** -1 raised ZeroDivisionError on torch and jax); every compiled backend agrees
+    f = ed.parse("mean(x)")
+    empty = np.zeros(0)
+    reference = float(f.compile()(x=empty))
+    with precise(backend):
+        got = float(f.compile(backend=backend)(x=_native(backend, empty)))
+        gradient = np.asarray(ed.diff("mean(x)", "x").compile(backend=backend)(
+            x=_native(backend, empty)))  # fmt: skip
+    assert got == reference or (math.isnan(got) and math.isnan(reference))
+    assert gradient.shape == (0,)
+    x = np.array([1.0, 2.0, 6.0])
+    with precise(backend):
+        assert float(f.compile(backend=backend)(x=_native(backend, x))) == np.mean(x)
+
+
+def test_generated_code_refuses_an_integer_symbol_that_is_not_an_integer():
+    # tr(X^k) at k = 2.5 has no meaning (k: integer); generated code truncated it to tr(X^2)
+    X = np.array([[2.0, 1.0], [0.0, 3.0]])
+    f = _generated(ed.parse("tr(X^k)", "k: integer"))
+    assert f(X=X, k=3) == np.trace(np.linalg.matrix_power(X, 3))
+    assert f(X=X, k=3.0) == np.trace(np.linalg.matrix_power(X, 3))
+    with pytest.raises(ValueError, match="k must be an integer, not 2.5"):
+        f(X=X, k=2.5)
+    with pytest.raises(ed.EvaluationError):
+        ed.parse("tr(X^k)", "k: integer")(X=X, k=2.5)

@@ -6,7 +6,9 @@ appears only in the exponents of matrix powers, each ``r + c`` or ``c - r`` with
 Output: ``split(var, body)`` -> a ``PowerSum`` (the powers and the other factors) or None;
 ``_powsum(powers, count)`` -> the value of the powers' part of the sum, a plain numpy array.
 Invariants:
-- ``_powsum`` is plain numpy (generated code copies its source, ``runtime.DEFINED``) and takes
+- ``_powsum`` is plain numpy (generated code copies its source, ``runtime.DEFINED``), or any
+  library given as ``np`` with numpy's names (torch and jax through ``runtime``, so that their
+  transforms trace it: jax.jit, torch autograd), in the bases' dtype; it takes
   O(log |N|) products of the Kronecker products of the bases: with P = (x) P_j, Q = (x) Q_j and
   S(m) = sum_{r<m} P^r (x) Q^(m-1-r),
   S(2m) = S(m) (I (x) Q^m) + (P^m (x) I) S(m) and S(m+1) = S(m) (I (x) Q) + P^m (x) I.
@@ -105,7 +107,7 @@ def closed_form_entries(sizes: list[int]) -> int:
     return total
 
 
-def _powsum(powers, count):
+def _powsum(powers, count, np=np):
     """sum_{r<count} of the outer product of M^(sign r + c) for (M, sign, c) in powers (for
     count < 0, minus the sum over count <= r < 0), by doubling. Axes: row and column of each
     power in turn. The range is cut where an exponent changes sign: on each piece every power is
@@ -113,8 +115,9 @@ def _powsum(powers, count):
     count = int(count)
     lo, hi, sign = (0, count - 1, 1.0) if count >= 0 else (count, -1, -1.0)
     shape = tuple(d for m, _, _ in powers for d in m.shape)
-    total = np.zeros(shape)
-    if total.size == 0:  # a 0-by-0 base: the sum has no entries (and nothing to reshape)
+    dtype = powers[0][0].dtype
+    total = np.zeros(shape, dtype=dtype)
+    if 0 in shape:  # a 0-by-0 base: the sum has no entries (and nothing to reshape)
         return total
     cuts = {lo, hi + 1}
     for _, s, c in powers:  # the first r at which s r + c changes sign
@@ -135,15 +138,17 @@ def _powsum(powers, count):
                 increasing.append((j, m, s * a + c))
             else:  # M^(c - r) = M^(b - 1 - r) M^(c - b + 1)
                 decreasing.append((j, m, c - b + 1))
-        total = total + _doubling(increasing, decreasing, b - a, len(powers))
+        total = total + _doubling(increasing, decreasing, b - a, len(powers), np)
     return sign * total
 
 
-def _doubling(increasing, decreasing, n, count):
+def _doubling(increasing, decreasing, n, count, np=np):
     """sum_{s<n} (x)_inc P_j^s P_j^e_j (x)_dec Q_j^(n-1-s) Q_j^e_j, axes in position order."""
 
+    dtype = (increasing + decreasing)[0][1].dtype
+
     def kron(ms):
-        out = np.ones((1, 1))
+        out = np.ones((1, 1), dtype=dtype)
         for m in ms:
             out = np.kron(out, m)
         return out
@@ -151,8 +156,9 @@ def _doubling(increasing, decreasing, n, count):
     p = kron([m for _, m, _ in increasing])
     q = kron([m for _, m, _ in decreasing])
     size_p, size_q = p.shape[0], q.shape[0]
-    s = np.zeros((size_p, size_p, size_q, size_q))  # S(m), m = 0
-    pm, qm, eye_q = np.eye(size_p), np.eye(size_q), np.eye(size_q)
+    s = np.zeros((size_p, size_p, size_q, size_q), dtype=dtype)  # S(m), m = 0
+    pm, qm = np.eye(size_p, dtype=dtype), np.eye(size_q, dtype=dtype)
+    eye_q = np.eye(size_q, dtype=dtype)
     shape = s.shape
 
     def right(s, m):  # the last axis of s times m, as one matrix product

@@ -18,6 +18,7 @@ import functools
 import importlib
 import inspect
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import opt_einsum as oe
@@ -99,10 +100,11 @@ def _pair(m, n):
     return np.eye(m * n).reshape(m * n, n, m).transpose(0, 2, 1)
 
 
-def _power_sum(powers, count):
-    """``powersum._powsum`` with einderiv's error for a singular base."""
+def _power_sum(powers, count, ops=np):
+    """``powersum._powsum`` (on ``ops``, numpy's names) with einderiv's error for a singular
+    base."""
     try:
-        return _powsum(powers, count)
+        return _powsum(powers, count, ops)
     except np.linalg.LinAlgError as error:
         raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
 
@@ -167,6 +169,17 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
             power = -power
         return linalg.matrix_power(m, power)
 
+    ops = SimpleNamespace(  # numpy's names for what powersum._powsum calls
+        zeros=lambda shape, dtype=None: to(np.zeros(shape)),
+        ones=lambda shape, dtype=None: to(np.ones(shape)),
+        eye=lambda n, dtype=None: to(np.eye(n)),
+        kron=getattr(xp, "kron", None),
+        linalg=SimpleNamespace(inv=inv, matrix_power=linalg.matrix_power),
+        transpose=permute,
+        moveaxis=getattr(xp, "moveaxis", None),
+        tensordot=lambda a, b, axes: tensordot(a, b, axes),
+    )
+
     def logdet(m):
         sign, logabs = linalg.slogdet(m)
         # no Python branch (jax traces it): log 0 = -inf for a singular m, nan for det < 0
@@ -190,8 +203,12 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_diagonal": diagonal,
         "_eye": lambda n: to(np.eye(n)),
         "_pair": lambda m, n: to(_pair(m, n)),
-        "_powsum": lambda powers, count: to(
-            _power_sum([(np.asarray(m), s, c) for m, s, c in powers], count)
+        "_powsum": (
+            (lambda powers, count: _power_sum(powers, count, ops))
+            if name != "dask"  # traced by jax and torch: in their own operations
+            else lambda powers, count: to(
+                _power_sum([(np.asarray(m), s, c) for m, s, c in powers], count)
+            )
         ),
         "_too_many": _too_many,
         "_zeros": lambda shape: to(np.zeros(shape)),

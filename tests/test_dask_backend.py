@@ -97,3 +97,16 @@ def test_float32_and_errors():
         fn(X=_lazy(np.zeros((N, N))), A=_lazy(A0)).compute(scheduler="sync")
     with pytest.raises(ed.EvaluationError, match="disagree"):
         fn(X=_lazy(X0), A=_lazy(np.ones((3, 3))))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_powers_of_a_chunked_matrix(client, k):
+    # X^0 = I (chunked as X: da.eye refused X's uneven chunks), tr(X^k), and
+    # d tr(X^k)/dX = k (X^(k-1))' in denominator layout, against numpy's matrix_power
+    X = RNG.standard_normal((5, 5)) / 3
+    lazy = da.from_array(X, chunks=2)
+    power = ed.parse("X^k", "k: integer").compile(backend="dask")(X=lazy, k=k)
+    np.testing.assert_allclose(power.compute(), np.linalg.matrix_power(X, k), rtol=1e-12)
+    g = ed.diff("tr(X^k)", "X", where="k: integer", layout="denominator").compile(backend="dask")
+    expected = k * np.linalg.matrix_power(X, max(k - 1, 0)).T if k else np.zeros((5, 5))
+    np.testing.assert_allclose(g(X=lazy, k=k).compute(), expected, rtol=1e-12, atol=1e-15)

@@ -120,3 +120,32 @@ def test_a_closed_form_sum_of_powers_is_traced_by_the_backend(backend):
             np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10)
             out.sum().backward()
             np.testing.assert_allclose(Xt.grad.numpy(), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("torch"), reason="torch is not installed")
+def test_torch_inputs_of_two_float_dtypes_are_promoted_as_numpy_does():
+    # x float32 and A float64: x' A x in float64 (numpy's promotion); torch's matmul refused
+    # the mix. The gradient reaches x in its own dtype
+    import torch
+
+    x, A = np.array([1.0, -2.0]), np.array([[2.0, 1.0], [0.5, 3.0]])
+    f = ed.parse("x' A x").compile(backend="torch")
+    xt = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+    out = f(x=xt, A=torch.tensor(A, dtype=torch.float64))
+    assert out.dtype == torch.float64
+    np.testing.assert_allclose(out.item(), x @ A @ x)
+    out.backward()
+    assert xt.grad.dtype == torch.float32
+    np.testing.assert_allclose(xt.grad.numpy(), (A + A.T) @ x)
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("jax"), reason="jax is not installed")
+def test_jax_bfloat16_stays_bfloat16():
+    # bfloat16 is a floating type of jax (not of numpy): in bfloat16, out bfloat16
+    import jax.numpy as jnp
+
+    x, A = np.array([1.0, -2.0]), np.array([[2.0, 1.0], [0.5, 3.0]])
+    f = ed.parse("x' A x").compile(backend="jax")
+    out = f(x=jnp.asarray(x, dtype=jnp.bfloat16), A=jnp.asarray(A, dtype=jnp.bfloat16))
+    assert out.dtype == jnp.bfloat16
+    np.testing.assert_allclose(float(out), x @ A @ x, rtol=1e-2)

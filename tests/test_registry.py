@@ -203,6 +203,7 @@ def native(backend: str, x: np.ndarray):
         return jnp.asarray(x)
     return x
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", NAMES)
 def test_compiled_and_generated_code(name, backend):

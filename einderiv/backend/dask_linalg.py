@@ -70,7 +70,8 @@ def matrix_power(m, power: int):
         if power:
             m = m @ m
     if result is None:
-        return da.eye(m.shape[0], chunks=m.chunks[0], dtype=m.dtype)
+        # the identity, chunked as m (da.eye takes one chunk size, not m's tuple of them)
+        return da.from_array(np.eye(m.shape[0], dtype=m.dtype), chunks=m.chunks)
     return result
 
 

@@ -58,6 +58,8 @@ class _Library:
     def is_floating(self, x) -> bool:
         if self.backend == "torch":
             return x.is_floating_point()
+        if self.backend == "jax":  # bfloat16 is jax's floating type, not numpy's
+            return bool(self.jnp.issubdtype(x.dtype, self.jnp.floating))
         return np.issubdtype(np.dtype(x.dtype), np.floating)
 
     def promote(self, dtypes):
@@ -175,6 +177,8 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
         if len(devices) > 1:
             raise EvaluationError(f"the arrays are on different devices: {', '.join(devices)}")
         device = lib.device(next(iter(native.values())))
+        for name, value in native.items():  # float32 with float64: both float64, as numpy
+            native[name] = lib.cast(value, dtype, device)  # (torch's matmul refuses a mix)
     else:
         dtype, device = lib.default(numpy_dtypes), None
     for name, array in arrays.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import warnings
 
 import numpy as np
@@ -1002,3 +1003,18 @@ def test_a_leibniz_derivative_is_refused_not_read_as_a_quotient(text):
     x = np.array([2.0])
     f = ed.parse(r"\frac{d}{d x}", where="d: scalar; x: scalar")
     np.testing.assert_allclose(f(d=3.0, x=x[0]), 1 / x[0])
+
+
+@pytest.mark.parametrize(
+    "text, power", [("(x'x)^-1/2", "-1/2"), ("a^1/2", "1/2"), ("x.^3/2", "3/2")]
+)
+def test_a_bare_power_before_a_divisor_that_looks_like_a_root_is_refused(text, power):
+    # (x'x)^-1/2 in a paper is (x'x)^(-1/2); products read it ((x'x)^-1) / 2: refused, with
+    # the power in parentheses to write, which reads as meant
+    with pytest.raises(ed.ParseError, match=re.escape(f"write ^({power}) for the power")):
+        ed.parse(text)
+    x = np.array([1.0, 2.0, 2.0])
+    np.testing.assert_allclose(ed.parse("(x'x)^(-1/2)")(x=x), 1 / 3)
+    # a square halved, and a spaced division, read as written
+    np.testing.assert_allclose(ed.parse("norm2(x)^2/2")(x=x), 4.5)
+    np.testing.assert_allclose(ed.parse("(x'x)^-1 / 2")(x=x), 1 / 18)

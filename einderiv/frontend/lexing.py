@@ -120,12 +120,31 @@ class PostLexer(PostLex):
 
     def process(self, stream):
         text = STATE.get().text  # a stage with nothing to change is left out of the chain
+        if "^" in text and "/" in text:
+            _root_like_power(text)
         if not text.isascii():  # Greek letters, ‖
             stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
             stream = _split_calls(stream)
         # BAR, DOUBLE_BAR and LOGBAR contain "|"
         return _bars(stream, text) if "|" in text or "‖" in text else stream
+
+
+# x^1/2, (x'x)^-1/2, x.^3/2: a power of 1 or -1, or an odd power, then a divisor (2 for an odd
+# power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
+_ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
+
+
+def _root_like_power(text: str) -> None:
+    found = _ROOT_LIKE.search(text)
+    if found is not None:
+        power, divisor = found.group(1).replace(" ", ""), found.group(2)
+        raise error_at(
+            f"^{power}/{divisor} is ambiguous: the power {power} divided by {divisor}, or the "
+            f"power {power}/{divisor}? write ^({power}/{divisor}) for the power, or put the "
+            f"power in parentheses, (...^{power})/{divisor}",
+            found.start(),
+        )
 
 
 def superscript_value(text: str) -> str:

@@ -79,7 +79,7 @@ def front(
         line = text.count("\n", 0, span[0]) + 1
         column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
         raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
-    check_conventions(typed, text)  # e^{A} of a matrix, ‖X‖_2
+    check_conventions(typed, text, declared)  # e^{A} of a matrix, ‖X‖_2, x - \mu
     lowered = lower(typed)
     if root is not None and typed.index_dims and typed.shape(typed.tree) == (None, None):
         # index notation: the required shape is that of its free indices, sorted by name

@@ -838,17 +838,26 @@ def test_sigma_before_a_parenthesis_is_the_sigmoid_or_a_product_said_so():
 
 def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
     # ‖X‖_2 of a matrix: spectral in linear algebra, Frobenius in much of ML (‖W‖_2^2): read
-    # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note; ‖x‖_2 of a
-    # vector and ‖X‖_F say nothing
+    # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note, and so is ‖X‖
+    # with no subscript (the operator norm in linear algebra texts); ‖x‖_2 of a vector and
+    # ‖X‖_F say nothing
     X = RNG.standard_normal((3, 4))
-    for text in ("||X||_2", r"\|X\|_2^2", r"\left\lVert X \right\rVert_{2}", "‖X‖₂"):
+    texts = (
+        "||X||_2",
+        r"\|X\|_2^2",
+        r"\left\lVert X \right\rVert_{2}",
+        "‖X‖₂",
+        "||X||",
+        r"\|X\|^2",
+    )
+    for text in texts:
         with pytest.warns(ed.errors.ReadAsEntrywise, match="Frobenius"):
             f = ed.parse(text)
         want = np.sqrt(np.sum(X**2)) ** (2 if "^2" in text else 1)
         np.testing.assert_allclose(f(X=X), want, err_msg=text)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ed.parse("||X||_F + ||x||_2 + ||X||")
+        ed.parse("||X||_F + ||x||_2 + ||x|| + norm2(X)")
     # \mathrm{e}^{X} of a matrix is the matrix exponential, refused like e^{X}
     with pytest.raises(ed.ShapeError, match="matrix exponential"):
         ed.parse(r"\mathrm{e}^{X}")
@@ -1018,3 +1027,36 @@ def test_a_bare_power_before_a_divisor_that_looks_like_a_root_is_refused(text, p
     # a square halved, and a spaced division, read as written
     np.testing.assert_allclose(ed.parse("norm2(x)^2/2")(x=x), 4.5)
     np.testing.assert_allclose(ed.parse("(x'x)^-1 / 2")(x=x), 1 / 18)
+
+
+def test_a_greek_letter_used_as_a_vector_is_said_to_be_a_scalar():
+    # (x - \mu)' \Sigma^{-1} (x - \mu) with \mu undeclared: a Greek letter is a scalar (SPEC 6.3),
+    # subtracted from every entry of x, where a paper means the mean vector: said, with the
+    # declaration to write; declared, it is the Gaussian's quadratic form (numpy below)
+    x, mu = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    S = np.array([[2.0, 0.3], [0.3, 1.0]])
+    text = r"(x-\mu)^\top\Sigma^{-1}(x-\mu)"
+    with pytest.warns(ed.errors.ReadAsScalar, match=r"mu: vector\(n\)"):
+        scalar = ed.parse(text)
+    d = x - 0.5
+    np.testing.assert_allclose(scalar(x=x, mu=0.5, Sigma=S), d @ np.linalg.inv(S) @ d)
+    with pytest.warns(ed.errors.ReadAsScalar, match="theta' is theta itself"):
+        ed.parse(r"\theta^\top x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = ed.parse(text, where="mu: vector(n)")
+        ed.parse(r"\log(x + \epsilon)")  # a scalar added entrywise: nothing to say
+    np.testing.assert_allclose(f(x=x, mu=mu, Sigma=S), (x - mu) @ np.linalg.inv(S) @ (x - mu))
+
+
+@pytest.mark.parametrize("text", ["sigma'(z)", "σ'(z)"])
+def test_a_primed_greek_function_in_plain_text_is_said_to_be_a_product(text):
+    # sigma'(z) in a paper is the derivative of the sigmoid; einderiv reads the product of the
+    # scalar sigma (transposed: itself) and z, as LaTeX's \sigma'(z): said, once
+    z = np.array([0.5, -1.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = ed.parse(text)
+    notes = [str(w.message) for w in caught if issubclass(w.category, ed.errors.ReadAsProduct)]
+    assert len(notes) == 1 and "sigmoid(z) .* (1 - sigmoid(z))" in notes[0], notes
+    np.testing.assert_allclose(f(sigma=2.0, z=z), 2.0 * z)

@@ -9,6 +9,9 @@ rewritten (the tree is already final).
   which einderiv does not have: refused (``exp(A)``, elementwise, is written so);
 * ``‖X‖_2`` of a matrix is its spectral norm in linear algebra and often its Frobenius norm in
   machine learning (``‖W‖_2^2``): read as Frobenius (``norm2``), and said so;
+* ``‖A‖`` of a matrix (no subscript) is read as the Frobenius norm too, and said so;
+* an undeclared Greek letter transposed or added to a vector or matrix (``\\theta^\\top x``,
+  ``x - \\mu``) is a scalar (SPEC 6.3) where a vector is most likely meant: said so;
 * ``tr(sin(X))`` of a matrix is the trace of the matrix function in the Matrix Cookbook
   (``d tr(sin(X)) / dX = cos(X)'``), while einderiv's functions are entrywise (SPEC 6.1): read
   entrywise (the sum of sin over the diagonal), and said so.
@@ -19,8 +22,8 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsEntrywise, ShapeError
-from einderiv.frontend.dimensions import child_fields
+from einderiv.errors import ReadAsEntrywise, ReadAsScalar, ShapeError
+from einderiv.frontend.dimensions import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM2, TR
 from einderiv.ir.ops import ELEMENTWISE
@@ -31,24 +34,44 @@ __all__ = ["check_conventions"]
 _TWO_INSIDE = re.compile(r"(?:_\s*\{?\s*2\s*\}?|₂)\s*$")
 # e^{...} as the LaTeX lexer reads it (e or \mathrm{e}, then ^)
 _EULER = re.compile(r"(?:e|\\(?:mathrm|operatorname)\s*\{\s*e\s*\})\s*\^")
+_BARE_NORM = re.compile(r"\s*(?:\|\||‖|\\\||\\lVert|\\left\s*\\\|)")  # not norm2(A)
+_SUBSCRIPT_INSIDE = re.compile(r"(?:_\s*\{?\s*\w+\s*\}?|₂)\s*$")  # ||X||_F, ||X||_2
+_SUBSCRIPT_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_|₂)")
 _TWO_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*2\s*\}?|₂)")
 
 
-def check_conventions(typed, text) -> None:
-    """Raise or warn for the constructs of the module's docstring found in ``typed``."""
+def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
+    """Raise or warn for the constructs of the module's docstring found in ``typed``
+    (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
-    euler, norms = "e" in text, "2" in text or "₂" in text
+    euler, norms = "e" in text, "2" in text or "₂" in text or "|" in text or "‖" in text
     traces = "tr" in text.lower()
-    todo = [typed.tree] if euler or norms or traces else []
+    greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
+    greeks -= declared
+    said: set = set()
+    todo = [typed.tree] if euler or norms or traces or greeks else []
     while todo:
         e = todo.pop()
         todo.extend(child for _, child in child_fields(e))
         if traces and type(e) is M.Call and e.fn == TR.name:
             _entrywise_in_trace(typed, e.args[0])
+        if greeks:
+            _greek_used_as_array(typed, e, greeks, said, text)
         if type(e) is not M.Call or e.span is None or None in typed.shape(e.args[0]):
             continue  # a matrix's function, written at a known place
         start, end = e.span
+        written = text[start:end]
+        bare = _BARE_NORM.match(written) and not _SUBSCRIPT_INSIDE.search(written)
+        matrix = e.fn == NORM2.name and len(typed.shape(e.args[0])) == 2
+        if bare and matrix and not _SUBSCRIPT_AFTER.match(text, end):
+            warnings.warn(  # ‖A‖ of a matrix, no subscript: Frobenius, said
+                f"read `{written.strip()}` of a matrix as its Frobenius norm (the square "
+                "root of the sum of squares); einderiv has no spectral norm: write _F to "
+                "say Frobenius",
+                ReadAsEntrywise,
+                stacklevel=5,
+            )
         if euler and _EULER.match(text, start):
             raise ShapeError(
                 f"`{text[start:end]}`: e to the power of a matrix is the matrix exponential, "
@@ -62,6 +85,35 @@ def check_conventions(typed, text) -> None:
                 "_F to say Frobenius",
                 ReadAsEntrywise,
                 stacklevel=5,
+            )
+
+
+def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -> None:
+    """An undeclared Greek letter is a scalar (SPEC 6.3); transposed (``\\theta^\\top x``) or
+    added to a vector that a product or a transpose uses (``(x - \\mu)' S``) it is most
+    likely meant as a vector: say so."""
+    uses = []
+    span = getattr(e, "span", None)
+    called = span is not None and text[span[1] :].lstrip()[:1] == "("  # sigma'(z): noted
+    if type(e) is M.Transpose and type(e.operand) is M.Name and not called:
+        uses.append((e.operand.name, f"{e.operand.name}' is {e.operand.name} itself"))
+    # a sum used in linear algebra, (x - mu)' S (x - mu) (not log(x + epsilon), entrywise)
+    operands = (e.left, e.right) if type(e) in (M.MatMul, M.Dot) else ()
+    operands += (e.operand,) if type(e) is M.Transpose else ()
+    for total in operands:
+        if type(total) not in (M.Add, M.Sub):
+            continue
+        for side, other in ((total.left, total.right), (total.right, total.left)):
+            if type(side) is M.Name and typed.shape(other) != ():
+                uses.append((side.name, f"it is added to every entry of `{M.show(other)}`"))
+    for name, how in uses:
+        if name in greeks and name not in said:
+            said.add(name)
+            warnings.warn(
+                f"read the Greek letter {name} as a scalar (Greek letters are scalars): {how}; "
+                f"declare it (`{name}: vector(n)`, ...) for a vector",
+                ReadAsScalar,
+                stacklevel=6,
             )
 
 

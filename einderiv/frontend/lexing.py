@@ -122,6 +122,8 @@ class PostLexer(PostLex):
         text = STATE.get().text  # a stage with nothing to change is left out of the chain
         if "^" in text and "/" in text:
             _root_like_power(text)
+        if "'" in text and "(" in text:
+            _greek_derivative(text)
         if not text.isascii():  # Greek letters, ‖
             stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
@@ -145,6 +147,24 @@ def _root_like_power(text: str) -> None:
             f"power in parentheses, (...^{power})/{divisor}",
             found.start(),
         )
+
+
+# sigma'(z), σ'(z), phi'(u): in a paper the derivative of a function written with a Greek letter
+_GREEK_PRIME = re.compile(r"(?<![A-Za-z0-9_])(sigma|σ|phi|φ|ϕ|psi|ψ)\s*'\s*\(")
+
+
+def _greek_derivative(text: str) -> None:
+    """``sigma'(z)`` reads as the product sigma' (z) (sigma a scalar): say so."""
+    for found in _GREEK_PRIME.finditer(text):
+        name = GREEK_LETTERS.get(found.group(1), found.group(1))
+        if name not in STATE.get().declared:
+            warnings.warn(
+                f"read {found.group(1)}'(...) as the product {name}' (...): a function's "
+                "derivative written with a prime is not read; write it out (sigmoid'(z) is "
+                f"sigmoid(z) .* (1 - sigmoid(z))), or declare `{name}: scalar` for a product",
+                ReadAsProduct,
+                stacklevel=2,
+            )
 
 
 def superscript_value(text: str) -> str:

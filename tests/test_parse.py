@@ -719,3 +719,9 @@ def test_an_empty_font_group_is_a_parse_error(text):
     # \mathbf{} has no symbol to make bold (it was an IndexError)
     with pytest.raises(ParseError, match=r"empty font group"):
         parse(text)
+
+
+def test_an_entry_subscript_ending_in_a_comma_says_so():
+    # x_{i,} was "unexpected ']'", a character the text does not have
+    with pytest.raises(ParseError, match=r"ends with ','"):
+        parse(r"x_{i,} x_{i,}")

@@ -78,6 +78,8 @@ class Entries:
             after_one = depth == 0 and piece != ","
         if not any_index:
             self.fail("an entry's subscript needs an index: A_{i,j}", at)
+        if re.search(r",\s*\)?\s*$", raw):  # A_{i,}: a comma with no index after it
+            self.fail(f"an entry's subscript ends with ',' (`{raw.strip()}`): write A_{{i,j}}", at)
         self.symbol("]", end - 1, end)
 
     def sized_call(self, fn: str, sizes: tuple[str, ...], start: int, end: int) -> None:

@@ -149,3 +149,40 @@ def test_jax_bfloat16_stays_bfloat16():
     out = f(x=jnp.asarray(x, dtype=jnp.bfloat16), A=jnp.asarray(A, dtype=jnp.bfloat16))
     assert out.dtype == jnp.bfloat16
     np.testing.assert_allclose(float(out), x @ A @ x, rtol=1e-2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_diagonal_with_nan_keeps_its_zeros(backend):
+    # d relu(x)/dx = diag(step(x)); at x = [nan, 1, 2] numpy's diag keeps the zeros off the
+    # diagonal (torch and jax multiplied by the identity: nan * 0 filled the row with nan)
+    x = np.array([np.nan, 1.0, 2.0])
+    expected = np.diag([np.nan, 1.0, 1.0])
+    g = ed.diff("relu(x)", "x")
+    with precise(backend):
+        got = np.asarray(g.compile(backend=backend)(x=_native(backend, x)))
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(g(x=x), expected)
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("jax"), reason="jax is not installed")
+@pytest.mark.parametrize("text", ["inv(X)", "X^-2", "log|X|", "det(X)"])
+def test_jax_bfloat16_linear_algebra_runs_in_float32_and_stays_bfloat16(text):
+    # LAPACK has no bfloat16: inverses and determinants run in float32, the result is bfloat16
+    import jax.numpy as jnp
+
+    A = np.array([[2.0, 1.0], [0.5, 3.0]])
+    numpy_f = {
+        "inv(X)": np.linalg.inv,
+        "X^-2": lambda m: np.linalg.matrix_power(np.linalg.inv(m), 2),
+        "log|X|": lambda m: np.log(np.linalg.det(m)),
+        "det(X)": np.linalg.det,
+    }[text]
+    out = ed.parse(text).compile(backend="jax")(X=jnp.asarray(A, dtype=jnp.bfloat16))
+    assert out.dtype == jnp.bfloat16
+    np.testing.assert_allclose(np.asarray(out, dtype=float), numpy_f(A), rtol=2e-2, atol=1e-2)
+
+
+def test_generated_code_refuses_an_infinite_integer_symbol():
+    f = _generated(ed.diff("tr(A^k)", "A", where="k: integer"))
+    with pytest.raises(ValueError, match="k must be an integer, not inf"):
+        f(A=np.eye(2), k=float("inf"))

@@ -1060,3 +1060,48 @@ def test_a_primed_greek_function_in_plain_text_is_said_to_be_a_product(text):
     notes = [str(w.message) for w in caught if issubclass(w.category, ed.errors.ReadAsProduct)]
     assert len(notes) == 1 and "sigmoid(z) .* (1 - sigmoid(z))" in notes[0], notes
     np.testing.assert_allclose(f(sigma=2.0, z=z), 2.0 * z)
+
+
+def _silently(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return fn()
+
+
+@pytest.mark.parametrize(
+    "expr, numpy_f",
+    [
+        # d/dx sum(x.^(1/3)) = 1/3 x.^(-2/3): printed .^ (-2/3), never .^ -2/3 (read (x.^-2)/3)
+        ("sum(x .^ (1/3))", lambda x: np.sum(x ** (1 / 3))),
+        ("sum(x .^ (2/3))", lambda x: np.sum(x ** (2 / 3))),
+        # d/dx norm2(x - mu)^2 = 2 (x - mu)': mu a scalar added entrywise, nothing to say
+        ("norm2(x - mu)^2", lambda x: np.sum((x - 0.3) ** 2)),
+        ("sum(log(x + epsilon))", lambda x: np.sum(np.log(x + 0.3))),
+        # the printed LaTeX \alpha \, \left(A + A^\top\right) \, x: a thin space, a product
+        ("alpha x' A x + beta sum(x)", lambda x: 0.3 * x @ A0 @ x + 0.3 * np.sum(x)),
+        ("x' W_in x", lambda x: x @ A0 @ x),  # printed W_{\mathrm{in}}: a label
+    ],
+)
+def test_printed_derivatives_read_back_silently(expr, numpy_f):
+    x = np.array([0.5, 1.5, 2.0])
+    values = {"x": x, "mu": 0.3, "epsilon": 0.3, "alpha": 0.3, "beta": 0.3, "A": A0, "W_in": A0}
+    g = _silently(lambda: ed.diff(expr, "x", layout="denominator"))
+    h = 1e-6
+    fd = np.array([(numpy_f(x + h * e) - numpy_f(x - h * e)) / (2 * h) for e in np.eye(3)])
+    for text in (str(g), g.latex(), g.index()):
+        back = _silently(lambda text=text: ed.parse(text))
+        given = {k: v for k, v in values.items() if k in back.variables}
+        np.testing.assert_allclose(back(**given), fd, rtol=1e-6, err_msg=text)
+
+
+A0 = np.array([[2.0, 0.5, 0.0], [0.3, 1.0, 0.2], [0.0, 0.4, 3.0]])
+
+
+def test_labels_and_coefficients_are_read_silently():
+    # W_{in} and K_{nm} are labels (not the index letters i, j, k, l); lambda/2 w' w and
+    # -n/2 log|S| are coefficients (a name over a number)
+    w = np.array([1.0, 2.0])
+    f = _silently(lambda: ed.parse("lambda/2 w' w"))
+    np.testing.assert_allclose(f(**{"lambda": 2.0, "w": w}), 2.0 / 2 * w @ w)
+    _silently(lambda: ed.parse(r"W_{in} x + K_{nm} K_{mm}^{-1} K_{mn} y"))
+    _silently(lambda: ed.parse("-n/2 log|S|", where="n: scalar"))

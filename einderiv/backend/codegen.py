@@ -89,7 +89,7 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
     for p in sorted(compiled.ints):  # k of X^k: an integer (2.5 would be truncated below)
         k = safe_name(p)
         lines += [
-            f"    if {k} != int({k}):",
+            f"    if not float({k}).is_integer():",
             f'        raise ValueError(f"{p} must be an integer, not {{{k}!r}}")',
         ]
     if arrays:  # the arrays' shapes checked, and every size they fix bound, first

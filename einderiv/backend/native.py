@@ -126,6 +126,17 @@ class _Library:
         return bool(np.abs(x - x.T).max(initial=0.0) <= tol * scale + 1e-12)
 
 
+def wide(fn, m):
+    """``fn(m)`` in float32 when m is bfloat16 or float16 (LAPACK has neither), cast back."""
+    low = m.dtype
+    if str(low).rsplit(".", 1)[-1] not in ("bfloat16", "float16"):
+        return fn(m)
+    torch = not hasattr(m, "astype")  # a torch tensor (jax arrays have astype)
+    out = fn(m.float() if torch else m.astype("float32"))
+    back = (lambda x: x.to(low)) if torch else (lambda x: x.astype(low))
+    return tuple(map(back, out)) if isinstance(out, tuple) else back(out)
+
+
 _LIBRARIES: dict = {}
 
 

@@ -181,11 +181,11 @@ def _broadcast_text(r: Render, step) -> str:
     if r.backend == "numpy":  # written straight into the diagonal of a zero array
         groups = tuple(reps.index(tie.get(i, i)) for i in target)
         return f"_expand({scaled(align(core, order, reps), scale)}, {shape}, {groups})"
-    # generic: broadcast the core over target, times one identity per tied pair
-    parts = [scaled(align(core, order, target), scale)]
-    for i, rep in ties:
-        parts.append(align(f"_eye({r.size_text(i.dim)})", (rep, i), target))
-    return f"_broadcast({' * '.join(parts)}, {shape})"
+    # generic: the core over target where one identity per tied pair is 1, else 0 (a mask, not
+    # a product: nan * 0 would fill a row of diag([nan, 1]) with nan)
+    eyes = [align(f"_eye({r.size_text(i.dim)})", (rep, i), target) for i, rep in ties]
+    value = scaled(align(core, order, target), scale)
+    return f"_broadcast(_tied({value}, {' * '.join(eyes)}), {shape})"
 
 
 def _add_text(r: Render, step) -> str:

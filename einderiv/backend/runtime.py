@@ -59,6 +59,10 @@ def _pow(b, e):
         return np.power(b, e)
 
 
+def _tied(x, mask):  # x where a product of identities is 1, else 0 (never nan * 0)
+    return np.where(mask != 0, x, 0.0)
+
+
 def _generic_pow(b, e):
     """``b ** e`` on torch and jax; two Python numbers (a size folded at plan time, as the 1/n
     of mean(x) for n = 0) as numpy's (0.0 ** -1 is inf, where Python raises)."""
@@ -146,6 +150,7 @@ def _numpy_namespace() -> dict:
         "_zeros": np.zeros,
         "_broadcast": _broadcast,
         "_expand": _expand,
+        "_tied": _tied,
         "_float": float,
         "_copy": _copy,
     }
@@ -156,7 +161,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
 
     def inv(m):
         try:
-            return linalg.inv(m)
+            return native.wide(linalg.inv, m)
         except Exception as error:
             if "singular" in str(error).lower():
                 raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
@@ -181,7 +186,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
     )
 
     def logdet(m):
-        sign, logabs = linalg.slogdet(m)
+        sign, logabs = native.wide(linalg.slogdet, m)
         # no Python branch (jax traces it): log 0 = -inf for a singular m, nan for det < 0
         return xp.where(sign > 0, logabs, xp.where(sign == 0, -math.inf, math.nan))
 
@@ -193,7 +198,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_square": xp.square,
         "_inv": inv,
         "_matpow": matpow,
-        "_det": linalg.det,
+        "_det": lambda m: native.wide(linalg.det, m),
         "_logdet": logdet,
         "_pow": _generic_pow,
         "_perm": permute,
@@ -214,6 +219,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_zeros": lambda shape: to(np.zeros(shape)),
         "_broadcast": lambda x, shape: x * to(np.ones(shape)),
         "_expand": None,
+        "_tied": lambda x, mask: xp.where(mask != 0, x, xp.zeros_like(mask)),
         "_float": lambda value: to(float(value)),  # an array of the backend: torch.exp(2.0) fails
         "_copy": lambda x: to(x) * 1.0,
     }
@@ -329,7 +335,7 @@ ALIASES = {f"_{name}": op.source for name, op in ELEMENTWISE.items() if op.sourc
 DEFINED = (
     {
         fn.__name__: inspect.getsource(fn)
-        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair)
+        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair, _tied)
     }
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ELEMENTWISE.items() if not op.source}
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ROW.items()}

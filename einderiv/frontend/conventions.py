@@ -30,6 +30,8 @@ from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["check_conventions"]
 
+_SCALAR = (None, None)  # the shape of a scalar in the typed tree (rows, columns)
+
 # the subscript 2 of a norm, inside the call's span (plain text) or right after it (LaTeX)
 _TWO_INSIDE = re.compile(r"(?:_\s*\{?\s*2\s*\}?|₂)\s*$")
 # e^{...} as the LaTeX lexer reads it (e or \mathrm{e}, then ^)
@@ -90,21 +92,19 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
 
 def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -> None:
     """An undeclared Greek letter is a scalar (SPEC 6.3); transposed (``\\theta^\\top x``) or
-    added to a vector that a product or a transpose uses (``(x - \\mu)' S``) it is most
-    likely meant as a vector: say so."""
+    added to a vector that a matrix multiplies (``S (x - \\mu)``) it is most likely meant as a
+    vector: say so."""
     uses = []
     span = getattr(e, "span", None)
     called = span is not None and text[span[1] :].lstrip()[:1] == "("  # sigma'(z): noted
     if type(e) is M.Transpose and type(e.operand) is M.Name and not called:
         uses.append((e.operand.name, f"{e.operand.name}' is {e.operand.name} itself"))
-    # a sum used in linear algebra, (x - mu)' S (x - mu) (not log(x + epsilon), entrywise)
-    operands = (e.left, e.right) if type(e) in (M.MatMul, M.Dot) else ()
-    operands += (e.operand,) if type(e) is M.Transpose else ()
-    for total in operands:
-        if type(total) not in (M.Add, M.Sub):
-            continue
+    # a sum a matrix or a row multiplies, S (x - mu) in (x - mu)' S (x - mu); not log(x +
+    # epsilon), 2 (x' - mu) or (beta + 2 alpha x') dx, as einderiv prints derivatives
+    total = e.right if type(e) is M.MatMul and typed.shape(e.left) != _SCALAR else None
+    if type(total) in (M.Add, M.Sub):
         for side, other in ((total.left, total.right), (total.right, total.left)):
-            if type(side) is M.Name and typed.shape(other) != ():
+            if type(side) is M.Name and typed.shape(other) != _SCALAR:
                 uses.append((side.name, f"it is added to every entry of `{M.show(other)}`"))
     for name, how in uses:
         if name in greeks and name not in said:

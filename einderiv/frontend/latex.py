@@ -267,7 +267,8 @@ class _Lexer(Commands, Entries, Pairs):
             if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())
-            latex_notes.say_index_name(name, script, self.said)  # A_{ji}: not A_{j,i}
+            if not roman:  # A_{ji}: not A_{j,i} (W_{\mathrm{in}} is a label, as printed)
+                latex_notes.say_index_name(name, script, self.said)
             name = name if name == "I" and not named else f"{name}_{script}"  # I_n: identity
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
 

@@ -16,6 +16,7 @@ from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 
 __all__ = [
+    "AGAINST",
     "CALLED",
     "DERIVATIVE_HINT",
     "is_leibniz",
@@ -27,6 +28,9 @@ __all__ = [
 
 # a Greek letter written as a function: \phi(x), \phi\left(x\right), \sigma'(z) (group 1: ')
 CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
+# the same with no spacing command between: \alpha \, \left(A + A^\top\right), as einderiv
+# prints a product, says nothing (\sigma\,(x) is still the sigmoid: TeX sets them alike)
+AGAINST = re.compile(r"(')?\s*(?:\(|\\left\s*\()")
 
 
 def _declared() -> frozenset:
@@ -65,7 +69,7 @@ def say_bold_greek(tokens, said: set) -> None:
 
 
 # two letters that papers use as indices (A_{ij}, x_{kl}); W_{hh} or \Sigma_{xy} are labels
-_TWO_INDICES = re.compile(r"[i-n][i-n]|[p-t][p-t]|[i-n][p-t]|[p-t][i-n]")
+_TWO_INDICES = re.compile(r"[ijkl][ijkl]")  # not W_{in}, K_{nm}: labels (inputs, blocks)
 
 
 def say_index_name(name: str, script: str, said: set) -> None:

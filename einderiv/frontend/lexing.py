@@ -343,8 +343,12 @@ def factor_after(op: str, left: ir.MExpr, end: int, factor: int, latex: bool) ->
             f"right; write {latex_fix if latex else plain_fix}",
             factor,
         )
-    if isinstance(left, ir.Number) or isinstance(getattr(left, "left", None), ir.Number):
-        return  # 1/2 x' A x, 1/n sum(x): a coefficient, then the product
+    top = left.operand if isinstance(left, ir.Neg) else left  # -n/2 log|S|
+    numerator, divisor = getattr(top, "left", None), getattr(top, "right", None)
+    numerator = numerator.operand if isinstance(numerator, ir.Neg) else numerator
+    coefficient = isinstance(numerator, ir.Name) and isinstance(divisor, ir.Number)
+    if isinstance(top, ir.Number) or isinstance(numerator, ir.Number) or coefficient:
+        return  # 1/2 x' A x, 1/n sum(x), lambda/2 w' w, -n/2 log|S|: a coefficient, a product
     warnings.warn(
         f"read a {op} b c as (a {op} b) c, products left to right; write "
         f"{plain_fix.split(', or ')[0]} to take the product on the right side",

@@ -338,7 +338,8 @@ def _show(e: MExpr) -> tuple[str, int]:
         case Div(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} / {_wrap(right, _UNARY)}", _PRODUCT
         case ElemPow(base=base, exponent=Number(value=v) as exponent) if v < 0:
-            return f"{_wrap(base, _POSTFIX)} .^ {show(exponent)}", _POWER  # Y .^ -2
+            power = show(exponent)  # Y .^ -2, Y .^ (-1/3) (.^ -1/3 would read (Y .^ -1) / 3)
+            return f"{_wrap(base, _POSTFIX)} .^ {f'({power})' if '/' in power else power}", _POWER
         case ElemPow(base=base, exponent=exponent):
             return f"{_wrap(base, _POSTFIX)} .^ {_wrap(exponent, _ATOM)}", _POWER
         case Power(base=base, exponent=Number(value=v) as exponent) if v < 0 and v.denominator == 1:

@@ -242,7 +242,7 @@ class Expr(ExprAlgebra):
         if matrix is None:
             raise EinderivError("this derivative has no matrix form, so no differential form")
         if self._layout != "numerator":  # a scalar's other layouts are the transpose
-            symmetric = {n for n, v in self.variables.items() if v.kind == "symmetric"}
+            symmetric = {n for n, v in self.variables.items() if v.kind in ("symmetric", "scalar")}
             vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
             matrix = transpose(matrix, symmetric, vectors)
         return differential_text(matrix, target.name, kind)

@@ -70,7 +70,7 @@ def named(g, matrix: M.MExpr | None) -> Shared | None:
     parts = shared(
         matrix,
         set(g.variables) | set(getattr(g, "index_dims", {})),
-        symmetric=frozenset(k for k, kind in kinds.items() if kind == "symmetric"),
+        symmetric=frozenset(k for k, kind in kinds.items() if kind in ("symmetric", "scalar")),
         vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
     )
     return parts if parts.definitions else None

@@ -106,6 +106,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             explicit = type(e) is M.MatMul and type(e.left) in (M.Hadamard, M.ElemDiv)
             left = _lwrap(e.left, infix.own + explicit)
             right = _lwrap(e.right, infix.right)
+            if left.endswith(r"\sigma") and right.startswith((r"\left(", "(")):
+                return f"{left} \\cdot {right}", infix.own  # \sigma \, (A) reads sigmoid(A)
             return f"{left} {infix.symbol} {right}", infix.own
         case M.Neg(operand=x):
             return f"-{_lwrap(x, UNARY)}", UNARY

@@ -168,7 +168,7 @@ class _Printer:
             case T.Zero(indices=indices):
                 return self.join(["0", *(self.carrier(i) for i in indices)])
             case T.Num(value=value):
-                return M.format_number(value)
+                return self.number(value)
             case T.Affine():
                 return f"({format_affine(t)})"
             case T.Size(dim=dim):
@@ -278,7 +278,7 @@ class _Printer:
                 parts.append(self.entry(r"\mathbf{1}" if self.latex else "ones", tie))
         sign = "-" if coeff < 0 else ""
         if abs(coeff) != 1 or not parts:
-            parts.insert(0, M.format_number(abs(coeff)))
+            parts.insert(0, self.number(abs(coeff)))
         if below:
             powers = [_positive(f) for f in below]
             divisor = (r" \, " if self.latex else " ").join(
@@ -288,6 +288,15 @@ class _Printer:
                 return rf"{sign}\frac{{{self.join(parts)}}}{{{divisor}}}"
             return f"{sign}{self.join(parts)} / {divisor if len(powers) == 1 else f'({divisor})'}"
         return sign + self.join(parts)
+
+    def number(self, value) -> str:
+        """``2/3`` in text; in LaTeX ``\\frac{2}{3}`` (2/3 \\, x would read (2/3) x only in text:
+        LaTeX refuses a factor after a division)."""
+        text = M.format_number(value)
+        if not self.latex or "/" not in text:
+            return text
+        sign = "-" if value < 0 else ""
+        return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
     def join(self, factors: list[str]) -> str:
         """A product's factors: ``W[a,b] x[b]``; in LaTeX ``W_{a,b} \\, x_{b}`` (a thin space,

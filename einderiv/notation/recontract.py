@@ -115,9 +115,13 @@ def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExp
     return sized_identities(made, variables, anchored, (row, col))
 
 
+_OWN_TRANSPOSE = ("symmetric", "scalar", "integer")
+
+
 class _Recontractor:
     def __init__(self, variables: dict):
-        self.symmetric = {n for n, v in variables.items() if v.kind == "symmetric"}
+        # names that are their own transpose: symmetric matrices and scalars (lambda' = lambda)
+        self.symmetric = {n for n, v in variables.items() if v.kind in _OWN_TRANSPOSE}
         self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)

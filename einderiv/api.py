@@ -34,7 +34,7 @@ from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, krone
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.recontract import recontract
-from einderiv.notation.transposing import transpose
+from einderiv.notation.transposing import own_transposes, transpose
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
     Derivation,
@@ -242,9 +242,8 @@ class Expr(ExprAlgebra):
         if matrix is None:
             raise EinderivError("this derivative has no matrix form, so no differential form")
         if self._layout != "numerator":  # a scalar's other layouts are the transpose
-            symmetric = {n for n, v in self.variables.items() if v.kind in ("symmetric", "scalar")}
             vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
-            matrix = transpose(matrix, symmetric, vectors)
+            matrix = transpose(matrix, own_transposes(self.variables), vectors)
         return differential_text(matrix, target.name, kind)
 
     def _repr_latex_(self) -> str:

@@ -30,6 +30,7 @@ from einderiv.notation.cse import Shared, shared
 from einderiv.notation.index_cse import index_shared
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_definition, index_latex, index_notation
+from einderiv.notation.transposing import own_transposes
 
 FORMATS = ("text", "latex", "index")
 
@@ -70,7 +71,7 @@ def named(g, matrix: M.MExpr | None) -> Shared | None:
     parts = shared(
         matrix,
         set(g.variables) | set(getattr(g, "index_dims", {})),
-        symmetric=frozenset(k for k, kind in kinds.items() if kind in ("symmetric", "scalar")),
+        symmetric=own_transposes(g.variables),
         vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
     )
     return parts if parts.definitions else None

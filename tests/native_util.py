@@ -4,6 +4,7 @@
 ``jax_enable_x64``, which einderiv never turns on itself (SPEC 9), so the tests turn it on
 locally (``jax.enable_x64`` restores the setting on exit).
 ``need(module)``: the module, or the test skips saying which install it needs.
+``as_native(backend, x)``: a numpy array as the backend's own array.
 """
 
 from __future__ import annotations
@@ -31,6 +32,20 @@ def precise(backend: str):
     import jax
 
     return jax.enable_x64(True)
+
+
+def as_native(backend: str, x):
+    """The numpy array ``x`` as the backend's own array (torch in float64; jax as its default
+    float, float64 inside ``precise``); numpy's as it is."""
+    if backend == "torch":
+        import torch
+
+        return torch.tensor(x, dtype=torch.float64)
+    if backend == "jax":
+        import jax.numpy as jnp
+
+        return jnp.asarray(x)
+    return x
 
 
 def fd_gradient(f, x0, eps: float = 1e-6):

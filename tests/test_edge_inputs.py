@@ -13,21 +13,9 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.native_util import precise
+from tests.native_util import as_native, precise
 
 BACKENDS = ["numpy"] + [b for b in ("torch", "jax") if importlib.util.find_spec(b)]
-
-
-def _native(backend: str, x: np.ndarray):
-    if backend == "torch":
-        import torch
-
-        return torch.tensor(x, dtype=torch.float64)
-    if backend == "jax":
-        import jax.numpy as jnp
-
-        return jnp.asarray(x)
-    return x
 
 
 def _generated(f):
@@ -43,7 +31,7 @@ def test_log_det_of_a_singular_matrix_is_minus_infinity(backend):
     singular, negative = np.array([[1.0, 2.0], [2.0, 4.0]]), -np.eye(3)
     f = ed.parse("log|X|")
     with precise(backend):
-        compiled = float(f.compile(backend=backend)(X=_native(backend, singular)))
+        compiled = float(f.compile(backend=backend)(X=as_native(backend, singular)))
     with np.errstate(divide="ignore"):
         expected = np.log(np.abs(np.linalg.det(singular)))  # det = 0 exactly: log 0
     for got in (float(f(X=singular)), compiled, float(_generated(f)(X=singular))):
@@ -60,14 +48,14 @@ def test_the_mean_of_an_empty_vector_is_no_traceback(backend):
     empty = np.zeros(0)
     reference = float(f.compile()(x=empty))
     with precise(backend):
-        got = float(f.compile(backend=backend)(x=_native(backend, empty)))
+        got = float(f.compile(backend=backend)(x=as_native(backend, empty)))
         gradient = np.asarray(ed.diff("mean(x)", "x").compile(backend=backend)(
-            x=_native(backend, empty)))  # fmt: skip
+            x=as_native(backend, empty)))  # fmt: skip
     assert got == reference or (math.isnan(got) and math.isnan(reference))
     assert gradient.shape == (0,)
     x = np.array([1.0, 2.0, 6.0])
     with precise(backend):
-        assert float(f.compile(backend=backend)(x=_native(backend, x))) == np.mean(x)
+        assert float(f.compile(backend=backend)(x=as_native(backend, x))) == np.mean(x)
 
 
 def test_generated_code_refuses_an_integer_symbol_that_is_not_an_integer():
@@ -108,15 +96,15 @@ def test_a_closed_form_sum_of_powers_is_traced_by_the_backend(backend):
         if backend == "jax":
             import jax
 
-            run = jax.jit(lambda X: g(X=X, A=_native(backend, A), k=4))
-            np.testing.assert_allclose(run(_native(backend, X)), expected, rtol=1e-10)
-            grad = jax.grad(lambda X: g(X=X, A=_native(backend, A), k=4).sum())
-            np.testing.assert_allclose(grad(_native(backend, X)), fd, rtol=1e-6, atol=1e-6)
+            run = jax.jit(lambda X: g(X=X, A=as_native(backend, A), k=4))
+            np.testing.assert_allclose(run(as_native(backend, X)), expected, rtol=1e-10)
+            grad = jax.grad(lambda X: g(X=X, A=as_native(backend, A), k=4).sum())
+            np.testing.assert_allclose(grad(as_native(backend, X)), fd, rtol=1e-6, atol=1e-6)
         else:
             import torch
 
             Xt = torch.tensor(X, requires_grad=True)
-            out = g(X=Xt, A=_native(backend, A), k=4)
+            out = g(X=Xt, A=as_native(backend, A), k=4)
             np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10)
             out.sum().backward()
             np.testing.assert_allclose(Xt.grad.numpy(), fd, rtol=1e-6, atol=1e-6)
@@ -159,7 +147,7 @@ def test_a_diagonal_with_nan_keeps_its_zeros(backend):
     expected = np.diag([np.nan, 1.0, 1.0])
     g = ed.diff("relu(x)", "x")
     with precise(backend):
-        got = np.asarray(g.compile(backend=backend)(x=_native(backend, x)))
+        got = np.asarray(g.compile(backend=backend)(x=as_native(backend, x)))
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(g(x=x), expected)
 

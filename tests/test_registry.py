@@ -20,7 +20,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.ir.ops import ELEMENTWISE, ROW
-from tests.native_util import precise
+from tests.native_util import as_native, precise
 
 RNG = np.random.default_rng(11)
 
@@ -186,22 +186,9 @@ def test_kinks_keep_nan_and_infinities(name, backend):
     namespace: dict = {}
     exec(ed.codegen(f, name="f"), namespace)  # noqa: S102 - the package's own output
     with precise(backend):
-        compiled = np.asarray(f.compile(backend=backend)(x=native(backend, x)))
+        compiled = np.asarray(f.compile(backend=backend)(x=as_native(backend, x)))
     for got in (f(x=x), compiled, namespace["f"](x=x)):
         np.testing.assert_array_equal(got, NAN_ORACLES[name](x))
-
-
-def native(backend: str, x: np.ndarray):
-    """x as the backend's own array (float64)."""
-    if backend == "torch":
-        import torch
-
-        return torch.tensor(x, dtype=torch.float64)
-    if backend == "jax":
-        import jax.numpy as jnp
-
-        return jnp.asarray(x)
-    return x
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

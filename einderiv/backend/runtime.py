@@ -174,7 +174,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
             power = -power
         return linalg.matrix_power(m, power)
 
-    ops = SimpleNamespace(  # numpy's names for what powersum._powsum calls
+    ops = SimpleNamespace(  # numpy's names for what powersum._powsum calls (the call's dtype)
         zeros=lambda shape, dtype=None: to(np.zeros(shape)),
         ones=lambda shape, dtype=None: to(np.ones(shape)),
         eye=lambda n, dtype=None: to(np.eye(n)),

@@ -29,8 +29,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from einderiv.backend.runtime import _pair as pair_array
-from einderiv.calculus.rewriting import split_coefficient  # delta[c,(i,j)] as an array
+from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
+from einderiv.calculus.rewriting import split_coefficient
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 
 from einderiv.errors import ReadAsExp, ReadAsLabel, closest
 from einderiv.frontend import lexing
-from einderiv.frontend.latex_notes import AGAINST as _AGAINST
-from einderiv.frontend.latex_notes import CALLED as _CALLED
 from einderiv.frontend.latex_notes import (
+    AGAINST,
+    CALLED,
     DERIVATIVE_HINT,
     is_leibniz,
     say_bold_greek,
@@ -301,11 +301,11 @@ class Commands:
         self.stack.append(Group("brace", ("RPAR",), brace))
 
     def greek(self, name: str, start: int) -> None:
-        called = _CALLED.match(self.text, self.pos)  # \phi(x), \sigma'(z)
+        called = CALLED.match(self.text, self.pos)  # \phi(x), \sigma'(z)
         if name == "sigma" and called and not called.group(1):  # \sigma(z): sigmoid
             self.function(BY_LATEX[lexing.SIGMA], start)
             return
-        if called and _AGAINST.match(self.text, self.pos):
+        if called and AGAINST.match(self.text, self.pos):
             say_greek_call(name, bool(called.group(1)), self.said)
         if name == "pi":  # a name, as every Greek letter (SPEC 6.2), though papers mean 3.14...
             say_pi(self.said)

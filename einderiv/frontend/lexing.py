@@ -319,15 +319,24 @@ def _token(type_: str, value: str, like: Token, start: int, end: int) -> Token:
 # for a / (2 σ²) and M \odot Q K^\top for M ⊙ (Q Kᵀ), which the one level of all products reads
 # (a / 2) σ² and (M ⊙ Q) Kᵀ. Refused in LaTeX, and in plain text when written against the
 # operand (a/2b, x'x/2n); apart from it in plain text (x'x / 2 n) read (a / b) c with a note,
-# silently when a number leads (1/2 x' A x, 1/n sum(x): a coefficient). op -> (LaTeX, plain fix)
+# silently for a coefficient (1/2 x' A x, lambda/2 w' w). op -> its LaTeX
 JUXTAPOSED_AFTER = {
-    "/": ("/", "a/(b c) or \\frac{a}{b c}, or (a/b) c", "a/(b c), or (a/b) c"),
-    "./": ("./", "A ./ (B C), or (A ./ B) C", "A ./ (B C), or (A ./ B) C"),
-    ".*": ("\\odot", "A \\odot (B C), or (A \\odot B) C", "A .* (B C), or (A .* B) C"),
-    "⊙": ("\\odot", "A \\odot (B C), or (A \\odot B) C", "A ⊙ (B C), or (A ⊙ B) C"),
-    "∘": ("\\circ", "A \\circ (B C), or (A \\circ B) C", "A ∘ (B C), or (A ∘ B) C"),
-    "⊗": ("\\otimes", "A \\otimes (B C), or (A \\otimes B) C", "A ⊗ (B C), or (A ⊗ B) C"),
+    "/": "/",
+    "./": "./",
+    ".*": "\\odot",
+    "⊙": "\\odot",
+    "∘": "\\circ",
+    "⊗": "\\otimes",
 }
+
+
+def _grouping(op: str, latex: bool) -> str:
+    """The two spellings to write instead: ``a/(b c), or (a/b) c``; ``A ⊙ (B C), or (A ⊙ B) C``
+    (in LaTeX with the operator's command, and ``\\frac{a}{b c}`` for a division)."""
+    shown = JUXTAPOSED_AFTER[op] if latex else op
+    if op == "/":
+        return "a/(b c) or \\frac{a}{b c}, or (a/b) c" if latex else "a/(b c), or (a/b) c"
+    return f"A {shown} (B C), or (A {shown} B) C"
 
 
 def factor_after(op: str, left: ir.MExpr, end: int, factor: int, latex: bool) -> None:
@@ -335,12 +344,11 @@ def factor_after(op: str, left: ir.MExpr, end: int, factor: int, latex: bool) ->
     right operand ends at ``end``: refused, said or accepted as the table above says."""
     if op not in JUXTAPOSED_AFTER:
         return
-    shown, latex_fix, plain_fix = JUXTAPOSED_AFTER[op]
     if latex or factor == end:
         raise error_at(
-            f"a factor written after the right side of {shown if latex else op} is ambiguous: "
-            "papers mean it inside the right side, while einderiv reads products left to "
-            f"right; write {latex_fix if latex else plain_fix}",
+            f"a factor written after the right side of {JUXTAPOSED_AFTER[op] if latex else op} "
+            "is ambiguous: papers mean it inside the right side, while einderiv reads products "
+            f"left to right; write {_grouping(op, latex)}",
             factor,
         )
     top = left.operand if isinstance(left, ir.Neg) else left  # -n/2 log|S|
@@ -351,7 +359,7 @@ def factor_after(op: str, left: ir.MExpr, end: int, factor: int, latex: bool) ->
         return  # 1/2 x' A x, 1/n sum(x), lambda/2 w' w, -n/2 log|S|: a coefficient, a product
     warnings.warn(
         f"read a {op} b c as (a {op} b) c, products left to right; write "
-        f"{plain_fix.split(', or ')[0]} to take the product on the right side",
+        f"{_grouping(op, False).split(', or ')[0]} to take the product on the right side",
         ReadAsGrouped,
         stacklevel=2,
     )

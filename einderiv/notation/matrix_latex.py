@@ -20,7 +20,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
-__all__ = ["latex_name", "matrix_latex"]
+__all__ = ["latex_fraction", "latex_name", "matrix_latex"]
 
 _COMPOSITE = re.compile(r"(\\[A-Za-z]+){2,}\\left")  # \log\det\left(#1\right)
 _LATEX_FUNCTIONS = {name: op.latex for name, op in (ELEMENTWISE | ROW).items()}
@@ -50,6 +50,12 @@ def latex_name(name: str) -> str:
     return (
         f"{text}_{{{sub}}}" if re.fullmatch(r"[0-9\\_]+", sub) else rf"{text}_{{\mathrm{{{sub}}}}}"
     )
+
+
+def latex_fraction(value) -> str:
+    """A fraction as ``\\frac{2}{3}`` (``-\\frac{1}{3}``)."""
+    sign = "-" if value < 0 else ""
+    return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
 
 
 def matrix_latex(e: M.MExpr) -> str:
@@ -93,8 +99,7 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
                 return text, (UNARY if value < 0 else ATOM)
             if value.denominator != 1:
-                sign = "-" if value < 0 else ""
-                return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}", PRODUCT
+                return latex_fraction(value), PRODUCT
             return str(value), (UNARY if value < 0 else ATOM)
         case M.Identity():
             return "I", ATOM

@@ -22,7 +22,7 @@ from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
-from einderiv.notation.matrix_latex import latex_name, matrix_latex
+from einderiv.notation.matrix_latex import latex_fraction, latex_name, matrix_latex
 from einderiv.notation.recontract import measured_size, recontract
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.written import printable
@@ -293,10 +293,7 @@ class _Printer:
         """``2/3`` in text; in LaTeX ``\\frac{2}{3}`` (2/3 \\, x would read (2/3) x only in text:
         LaTeX refuses a factor after a division)."""
         text = M.format_number(value)
-        if not self.latex or "/" not in text:
-            return text
-        sign = "-" if value < 0 else ""
-        return rf"{sign}\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+        return latex_fraction(value) if self.latex and "/" in text else text
 
     def join(self, factors: list[str]) -> str:
         """A product's factors: ``W[a,b] x[b]``; in LaTeX ``W_{a,b} \\, x_{b}`` (a thin space,

@@ -27,7 +27,7 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.sizing import sized_identities
-from einderiv.notation.transposing import product, transpose, transposes
+from einderiv.notation.transposing import own_transposes, product, transpose, transposes
 from einderiv.notation.views import NoMatrixForm, View, solve
 
 _ONE = Fraction(1)
@@ -115,13 +115,9 @@ def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExp
     return sized_identities(made, variables, anchored, (row, col))
 
 
-_OWN_TRANSPOSE = ("symmetric", "scalar", "integer")
-
-
 class _Recontractor:
     def __init__(self, variables: dict):
-        # names that are their own transpose: symmetric matrices and scalars (lambda' = lambda)
-        self.symmetric = {n for n, v in variables.items() if v.kind in _OWN_TRANSPOSE}
+        self.symmetric = set(own_transposes(variables))  # symmetric matrices, scalars
         self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)

@@ -16,6 +16,15 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, MATRIX
 
+
+def own_transposes(variables: dict) -> frozenset:
+    """The names of ``variables`` (name -> its ``VarInfo``) that are their own transpose:
+    symmetric matrices and scalars (``lambda' = lambda``)."""
+    return frozenset(
+        n for n, v in variables.items() if v.kind in ("symmetric", "scalar", "integer")
+    )
+
+
 # Products: flat left-to-right chains
 
 

@@ -129,16 +129,4 @@ def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.
     last = _transpose_then(e, split, transposes) or _on_last_letter(e, split)
     if last is not None:
         return last
-    changes = {}
-    for name in e._init:
-        value = getattr(e, name)
-        if isinstance(value, M.MExpr):
-            new = _rebuild(value, split, transposes)
-            if new is not value:
-                changes[name] = new
-        elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
-            new = tuple(_rebuild(v, split, transposes) if isinstance(v, M.MExpr) else v
-                        for v in value)  # fmt: skip
-            if new != value:
-                changes[name] = new
-    return e.replace(**changes) if changes else e
+    return M.map_children(e, lambda c: _rebuild(c, split, transposes))

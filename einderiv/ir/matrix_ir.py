@@ -250,6 +250,23 @@ def chain(e: MExpr) -> list[MExpr]:
     return factors
 
 
+def map_children(e: MExpr, fn) -> MExpr:
+    """``e`` with each sub-expression ``c`` (a field, or an item of a tuple field) replaced by
+    ``fn(c)``; ``e`` itself when every ``fn(c)`` is ``c`` (nothing rebuilt, spans kept)."""
+    changes = {}
+    for name in e._init:
+        value = getattr(e, name)
+        if isinstance(value, MExpr):
+            new = fn(value)
+            if new is not value:
+                changes[name] = new
+        elif isinstance(value, tuple) and any(isinstance(v, MExpr) for v in value):
+            items = tuple(fn(v) if isinstance(v, MExpr) else v for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changes[name] = items
+    return e.replace(**changes) if changes else e
+
+
 # ---------------------------------------------------------------------------------------------
 # Plain-text printer. Precedence levels, loosest first, as in SPEC section 1.
 

@@ -38,20 +38,7 @@ def map_subterms(e: M.MExpr, fn, memo: dict) -> M.MExpr:
         return memo[e]
     made = fn(e)
     if made is None:
-        changes = {}
-        for field_name in e._init:
-            value = getattr(e, field_name)
-            if isinstance(value, M.MExpr):
-                got = map_subterms(value, fn, memo)
-                if got is not value:
-                    changes[field_name] = got
-            elif isinstance(value, tuple) and any(isinstance(v, M.MExpr) for v in value):
-                got = tuple(
-                    map_subterms(v, fn, memo) if isinstance(v, M.MExpr) else v for v in value
-                )
-                if any(x is not y for x, y in zip(got, value)):
-                    changes[field_name] = got
-        made = e.replace(**changes) if changes else e
+        made = M.map_children(e, lambda c: map_subterms(c, fn, memo))
     memo[e] = made
     return made
 

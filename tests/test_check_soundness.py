@@ -476,3 +476,39 @@ def test_functions_written_with_exp_are_proved(expr, claim):
     assert r.verdict == "right" and "exact arithmetic" in r.method, str(r)
     wrong = ed.check(expr, "x", claim=f"1.5 {claim}")
     assert wrong.verdict == "wrong", str(wrong)
+
+
+# d ||x||^3 / dx = 3 ||x|| x', which is 0 at x = 0; einderiv's own form 3 x'x x' / ||x|| (and a
+# claim written so) is undefined there, so the claim is not right everywhere: not "right"
+@pytest.mark.parametrize(
+    "expr, claim, numpy_f",
+    [
+        ("norm2(x)^3", "3 x' x x' / norm2(x)", lambda x: np.linalg.norm(x) ** 3),
+        ("norm2(x) norm2(x)", "2 x' norm2(x) / norm2(x)", lambda x: np.linalg.norm(x) ** 2),
+        ("norm2(x) (a' x)^2", None, lambda x, a: np.linalg.norm(x) * (a @ x) ** 2),
+    ],
+)
+def test_a_claim_undefined_where_the_expression_is_smooth_is_not_right(expr, claim, numpy_f):
+    claim = claim or str(ed.diff(expr, "x"))  # the engine's own form, undefined at x = 0
+    args = {"x": np.zeros(3), "a": np.array([0.5, -1.0, 2.0])}
+    args = {k: v for k, v in args.items() if k in numpy_f.__code__.co_varnames}
+    truth = numerator_fd(numpy_f, args, "x")
+    assert np.allclose(truth, 0.0, atol=1e-6)  # differentiable at 0, with derivative 0
+    with np.errstate(all="ignore"):
+        claimed = ed.parse(claim)(**{k: v for k, v in args.items()})
+    assert not np.all(np.isfinite(claimed))  # the claim is undefined there
+    assert ed.check(expr, "x", claim=claim).verdict != "right"
+
+
+# d ||x|| / dx = x' / ||x||: ||x|| has a kink at 0 (no derivative there), so the claim's
+# condition x != 0 is the derivative's own, and the claim is right
+def test_a_claim_undefined_only_at_a_kink_is_right():
+    rng = np.random.default_rng(0)
+    v, t = rng.normal(size=3), 1e-6
+    one_sided = (np.linalg.norm(t * v) - 0.0) / t, (np.linalg.norm(-t * v) - 0.0) / -t
+    assert not np.isclose(*one_sided)  # the slopes from either side differ: a kink at 0
+    x = rng.normal(size=3)
+    truth = numerator_fd(lambda x: np.linalg.norm(x), {"x": x}, "x")
+    assert np.allclose(truth, x / np.linalg.norm(x), rtol=1e-6)
+    assert ed.check("norm2(x)", "x", claim="x' / norm2(x)").verdict == "right"
+    assert ed.check("norm2(A x - b)", "x", claim="(A x - b)' A / norm2(A x - b)").verdict == "right"

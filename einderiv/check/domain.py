@@ -183,8 +183,7 @@ def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -
     of ``ignored`` covers nothing (one the derivative's form has but the derivative does not)."""
     imposed = set()
     for t in terms:
-        for c in conditions(t) - ignored:
-            imposed.update(Condition(kind, c.term) for kind in _IMPLIED.get(c.kind, (c.kind,)))
+        imposed |= implied(conditions(t) - ignored)
     for c in list(imposed):  # X invertible everywhere: also where k < 0
         if c.kind in ("invertible", "nonzero"):
             imposed.update(
@@ -193,6 +192,11 @@ def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -
                 if d.kind.startswith(c.kind + " where ")
             )
     return sorted(conditions(claim) - imposed, key=str)
+
+
+def implied(found: set[Condition]) -> set[Condition]:
+    """``found`` and the weaker conditions each implies (x > 0: also x >= 0 and x != 0)."""
+    return {Condition(k, c.term) for c in found for k in _IMPLIED.get(c.kind, (c.kind,))}
 
 
 def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Condition]:
@@ -207,7 +211,7 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
         if type(u) is T.Det:
             names |= _variables(u.base)
         todo.extend(T.children(u))
-    own = {Condition(k, c.term) for c in conditions(t) for k in _IMPLIED.get(c.kind, (c.kind,))}
+    own = implied(conditions(t))
     return frozenset(
         c
         for c in conditions(derivative)

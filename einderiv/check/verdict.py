@@ -24,7 +24,6 @@ Invariants (the soundness rule, README "Checking a derivative"):
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 import numpy as np
@@ -42,7 +41,6 @@ from einderiv.check.diagnose import (
     reverse_products,
 )
 from einderiv.check.dims import mentions_dim, with_dims
-from einderiv.check.domain import conditions, differentiable_singular, uncovered
 from einderiv.check.forms import (
     AMBIGUOUS,
     NotLinear,
@@ -57,6 +55,7 @@ from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint
 from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
+from einderiv.check.smooth import missing_conditions
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
@@ -147,9 +146,6 @@ def _check(
                 names = ", ".join(i.name for i in claimed.axes)
                 raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))
     return result
-
-
-_ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate
 
 
 class _Judge(Sampler):
@@ -315,16 +311,8 @@ class _Judge(Sampler):
         return orient(term, symmetric)
 
     def missing_conditions(self) -> list:
-        """Conditions the claim needs that the expression and the derivative do not impose (the
-        derivative's form |X| X^-1 of d|X|/dX imposes nothing: |X| is smooth at singular X)."""
-        ignored = differentiable_singular(self.f.term, self.expected.term)
-        missing = uncovered(self.claim.term, self.f.term, self.expected.term, ignored=ignored)
-        if self.f.source is not None and _ADJ.search(M.show(self.f.source)):
-            # adj(X) is defined for every X but evaluated as det(X) inv(X): the invertibility
-            # lowering imposes is not the expression's; probes at invertible X prove nothing
-            needs = conditions(self.claim.term)
-            missing += [c for c in needs if c.kind.startswith("invertible") and c not in missing]
-        return missing
+        """Conditions the claim needs that the expression and the derivative do not impose."""
+        return missing_conditions(self)
 
     # -- exact --------------------------------------------------------------------------------
 

@@ -469,3 +469,49 @@ def test_code_fences_hold_code_and_a_trailing_label_names_its_row():
     )
     lines = ed.audit(text)
     assert [(a.line, a.label, a.verdict) for a in lines] == [(11, "(C1)", "right")]
+
+
+A_X = r"\frac{\partial a^\top x}{\partial x} = a^\top"
+X_X = r"\frac{\partial x^\top x}{\partial x} = 2 x^\top"
+
+
+# d(a'x)/dx = a' and d(x'x)/dx = 2x' (checked here by finite differences), written in one row:
+# each is audited on its own, never the first left side with the second right side
+@pytest.mark.parametrize(
+    "display",
+    [
+        f"$$ {A_X} \\text{{ and }} {X_X} $$",
+        f"$$ {A_X}, \\; {X_X} $$",
+        "\\begin{align}\n"
+        + A_X.replace(" =", " &=")
+        + " & "
+        + X_X.replace(" =", " &=")
+        + "\n\\end{align}",
+    ],
+)
+def test_two_identities_of_one_row_are_two(display):
+    rng = rng_for("two-in-a-row")
+    a, x = gen(rng, 4), gen(rng, 4)
+    assert close(jacobian_fd(lambda x: a @ x, {"x": x}, "x"), a)
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    lines = ed.audit(display)
+    assert [line.identity for line in lines] == [A_X, X_X]
+    assert [line.verdict for line in lines] == ["right", "right"]
+
+
+# math in code is quoted, not displayed: an inline code span, a fence left open to the end
+def test_math_in_code_is_not_audited():
+    wrong = r"$$ \frac{\partial x^\top x}{\partial x} = 3 x^\top $$"
+    assert ed.audit(f"Write `{wrong}` in the file.") == []
+    assert ed.audit(f"Before.\n\n~~~\n{wrong}\n") == []
+    assert [line.verdict for line in ed.audit(wrong)] == ["wrong"]  # displayed: audited
+
+
+# A = B d2 = C may be a chain (d log|X|/dX = 1/|X| d|X|/dX = X^-1) or two identities without a
+# separator: a pair across the middle side is never called wrong
+def test_two_identities_without_a_separator_are_not_called_wrong_across():
+    lines = ed.audit(f"$$ {A_X} {X_X} $$")
+    assert [line.verdict for line in lines] == ["unreadable", "unreadable"]
+    assert "one per row" in lines[1].reason
+    chain = r"\frac{\partial \log |X|}{\partial X} = \frac{1}{|X|} \frac{\partial |X|}{\partial X} = X^{-1}"
+    assert [line.verdict for line in ed.audit(f"$$ {chain} $$")] == ["unreadable", "right"]

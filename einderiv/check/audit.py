@@ -8,9 +8,11 @@ the reason) and ``check``'s ``CheckResult``; ``markdown`` and ``as_json`` print 
 Invariants:
 - displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``gather``/``multline``
   environments; rows are split at ``\\\\`` (a row starting with ``&`` continues the one before),
-  then at ``\\quad``; a segment ``(C11)`` is the label of the identities after it (or, last in
+  then at ``\\quad`` (also every second ``&`` of ``align``, ``\\text{ and }`` and ``, \\;``
+  between two identities); a segment ``(C11)`` is the label of the identities after it (or, last in
   its row, of the row's unlabelled ones before it), a remark in parentheses is dropped; Markdown
-  code fences (```` ``` ````, ``~~~``) hold code, not displays; a chain ``A = B = C`` pairs every derivative side with every other;
+  code fences (```` ``` ````, ``~~~``; unclosed, to the end) and inline code spans hold code,
+  not displays; a chain ``A = B = C`` pairs every derivative side with every other;
 - a display without a derivative is not an identity and is not listed; an identity that cannot
   be read is a line with the reason, never an exception; the verdicts are ``check``'s.
 """
@@ -42,7 +44,21 @@ _DISPLAY = re.compile(
     r"|\\begin\{(?P<env>(?:equation|align|gather|multline|eqnarray)\*?)\}(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
-_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.DOTALL | re.MULTILINE)
+# a fenced code block, to its closing fence or (CommonMark) to the end of the document; an
+# inline code span on one line (`$$ x $$` quoted, not displayed)
+_FENCE = re.compile(
+    r"^[ \t]*(```+|~~~+)[^\n]*\n(?:.*?^[ \t]*\1[ \t]*$|.*\Z)|(`+)[^`\n]+?\2(?!`)",
+    re.DOTALL | re.MULTILINE,
+)
+# words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
+_BETWEEN = re.compile(
+    r"\\(?:text|textrm|mbox|mathrm)\s*\{\s*[,;]?\s*(?:and|or|where|while|with|for|as well as)"
+    r"\s*[,;]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
+)
+_UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a separator
+    "a side between these two holds a derivative: if they are two identities, write one per "
+    "row, or separate them with \\quad"
+)
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
@@ -68,6 +84,7 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         raise EinderivError(f"audit takes the document's text, not {type(text).__name__}")
     lines = []
     for line, label, identity, problem in identities(text):
+        across, problem = (problem, "") if problem == _UNSEPARATED else ("", problem)
         if problem:
             lines.append(AuditLine(line, label, identity, "unreadable", problem))
             continue
@@ -76,6 +93,9 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         except EinderivError as error:
             reason = str(error).split("\n", 1)[0]
             lines.append(AuditLine(line, label, identity, "unreadable", reason))
+            continue
+        if across and result.verdict == "wrong":  # maybe two identities read as one chain
+            lines.append(AuditLine(line, label, identity, "unreadable", across))
             continue
         why = result.reason if result.verdict != "right" else result.method or result.reason
         lines.append(AuditLine(line, label, identity, result.verdict, why, result))
@@ -101,16 +121,17 @@ def _chains(body: str) -> list[tuple[str, str]]:
     rows: list[str] = []
     for row in _rows(body):
         if row.lstrip().startswith("&") and rows:
-            rows[-1] += " " + row.replace("&", " ")
+            rows[-1] += " " + _columns(row.lstrip()[1:], continued=True)
         else:
-            rows.append(row.replace("&", " "))
+            rows.append(_columns(row))
     out = []
     for row in rows:
         tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
         label = f"({tags[0]})" if tags else ""
         start = len(out)
-        for segment in split_top(row.replace("\\qquad", "\\quad"), "\\quad"):
+        row = _BETWEEN.sub(r" \\quad ", row.replace("\\qquad", "\\quad"))
+        for segment in split_top(row, "\\quad"):
             bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
             named = _LABEL.fullmatch(bare)
             if named:
@@ -119,6 +140,17 @@ def _chains(body: str) -> list[tuple[str, str]]:
                 out.append((label, segment.strip()))
         if label and out[start:] and out[-1][0] != label:  # x = y \quad (C1): C1 is x = y's
             out[start:] = [(o[0] or label, o[1]) for o in out[start:]]
+    return out
+
+
+def _columns(row: str, continued: bool = False) -> str:
+    """The row with its alignment marks dropped, and ``\\quad`` between its equations: in
+    ``align``, every second ``&`` starts another equation (``L1 &= R1 & L2 &= R2``); a row
+    ``continued`` after its first ``&`` has its next ``&`` between equations."""
+    cells = [cell.replace("&", " ") for cell in split_top(row, "&")]  # bmatrix's: spaces
+    out = cells[0]
+    for k, cell in enumerate(cells[1:], start=1 + continued):
+        out += (" \\quad " if k % 2 == 0 else " ") + cell
     return out
 
 
@@ -156,7 +188,15 @@ def _pairs(chain: str) -> list[tuple[str, str]]:
         return [(chain, "the left side is not a derivative of a form einderiv reads")]
     if not rights:
         return [(chain, "every side is a derivative: there is no right side to check")]
-    return [(f"{left} = {right}", "") for left in lefts for right in rights]
+    pairs = []
+    for left in lefts:
+        for right in rights:
+            between = parts[min(parts.index(left), parts.index(right)) + 1 : max(
+                parts.index(left), parts.index(right)
+            )]  # fmt: skip
+            mixed = any(map(mentions_derivative, between))  # A = B d2 = C: two identities?
+            pairs.append((f"{left} = {right}", _UNSEPARATED if mixed else ""))
+    return pairs
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -84,8 +84,9 @@ def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
 def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     """Read a differential ``d f = tr(G dX)`` (or ``d f = g dx``, or ``dY = A dX B + ...``)
     and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
-    identification rule): its right side, linear in ``dX``, differentiated by ``dX``. (``dY =
-    0`` does not say Y's shape: it reads as the zero derivative of a scalar.)"""
+    identification rule): its right side, linear in ``dX``, differentiated by ``dX``. ``d f =
+    0`` is the zero derivative of a scalar; ``dY = 0`` of ``Y`` as ``where`` declares it (the
+    text alone does not say Y's shape)."""
     if not isinstance(wrt, str) or not re.fullmatch(NAME, wrt):
         raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
     right = split_differential(text, wrt)
@@ -95,8 +96,11 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
             f"{d} is declared as a variable, and in a differential it is the differential of "
             f"{wrt}: rename the variable {d}"
         )
-    if right.strip() == "0":  # d f = 0: a zero derivative (of dX's shape)
-        right = f"0 sum({d})"
+    if right.strip() == "0":
+        zero = _zero_differential(text, wrt, where)
+        if zero is not None:
+            return zero
+        right = f"0 sum({d})"  # d f = 0: the zero derivative of a scalar (of dX's shape)
     probe = parse(re.sub(rf"\b{d}\b", wrt, right), where)  # dX has X's kind and dimensions
     if wrt not in probe.variables:
         raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
@@ -107,3 +111,23 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
         declared += f"; {declaration(wrt, info.kind, dims)}"  # dx / len(x): x and dx one size
     g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
     return g
+
+
+def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:
+    """``dY = 0`` with Y declared: the zero of Y's dimensions then X's reversed (numerator
+    layout); None for ``d f = 0`` or a declared scalar (a zero gradient); an error for an
+    undeclared Y, whose shape the text does not say."""
+    name = re.match(r"\s*d\s*(\w*)", text).group(1)
+    declared = {decl.name: decl for decl in parse_declarations(where)} if where else {}
+    decl = declared.get(name)
+    if name == "f" or (decl is not None and decl.kind in ("scalar", "integer")):
+        return None
+    if decl is None:
+        raise EinderivError(
+            f"{text.strip()!r} does not say the shape of {name or 'the function'}: declare it "
+            f"(where='{name or 'y'}: vector(m)', or '{name or 'y'}: scalar' for a gradient), "
+            "or check the claim against its expression with check"
+        )
+    variable = parse(wrt, where).variables.get(wrt)
+    dims = (*decl.dims, *reversed([x for x in variable.dims if x is not None]))
+    return parse("0", where, shape=dims if len(dims) != 2 else (dims[0], dims[1]))

@@ -102,6 +102,24 @@ def test_a_zero_matrix_differential_and_errors():
         ed.diff("X x", "X[i,j]").differential()
 
 
+# d sign(X) = 0 (sign is flat away from 0): dY = 0 is the zero of Y's axes then X's reversed,
+# Y's shape taken from its declaration; undeclared, the text does not say it
+def test_a_zero_differential_has_the_declared_shape():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2, 3))
+    jac = to_layout(jacobian_fd(lambda X: np.sign(X), {"X": X}, "X"), 2, 2, "numerator")
+    g = ed.read_differential("dY = 0", "X", "X: matrix(2, 3); Y: matrix(2, 3)")
+    assert g.shape == jac.shape == (2, 3, 3, 2)
+    np.testing.assert_array_equal(g(X=X), jac)
+    x = rng.normal(size=3)
+    jac = jacobian_fd(lambda x: np.sign(x), {"x": x}, "x")
+    g = ed.read_differential("dy = 0", "x", "x: vector(3); y: vector(3)")
+    np.testing.assert_array_equal(g(x=x), jac)
+    assert ed.read_differential("d f = 0", "x", "x: vector(3)").shape == (3,)  # a gradient
+    with pytest.raises(ed.EinderivError, match="does not say the shape of y"):
+        ed.read_differential("dy = 0", "x", "x: vector(3)")
+
+
 def test_cli_prints_a_matrix_differential(capsys):
     assert main(["diff", "A X B", "--wrt", "X", "--format", "differential"]) == 0
     out = capsys.readouterr().out.strip()

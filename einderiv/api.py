@@ -361,15 +361,14 @@ def diff(expr: str | Expr, wrt: str, where: str | None = None, layout: str = "nu
 
 @guarded
 def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = "jacobian") -> Expr:
-    """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X (SPEC §2).
-
-    ``layout`` names the layout of both differentiations: the default, "jacobian", gives
-    S_X + S_X; "numerator" differentiates the numerator-layout gradient in numerator layout
-    (shape reversed(S_X) + reversed(S_X)); "denominator" reverses every axis of that.
-    """
+    """``H[I, J] = d2 f / dX[I] dX[J]`` of a scalar ``f``; shape S_X + S_X (SPEC §2). ``layout``
+    is that of both differentiations: "jacobian" (default) S_X + S_X; "numerator" (the
+    numerator gradient's) reversed(S_X) + reversed(S_X); "denominator" S_X + reversed(S_X)."""
     f = parse(expr, where)
     if f.axes:
         raise EinderivError(f"hessian needs a scalar expression; this one has shape {f.shape}")
+    if isinstance(wrt, str) and "[" in wrt:
+        raise EinderivError(f"hessian is by a variable, not {wrt}: diff by x[i], then by x[j]")
     gradient = _diff(f, wrt, layout, trace=False)
     return _diff(gradient, wrt, layout, trace=False)
 

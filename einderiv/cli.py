@@ -66,9 +66,7 @@ def _read_expr(args: argparse.Namespace) -> str:
     """EXPR, or the text on standard input when EXPR is ``-``."""
     if args.expr != "-":
         return args.expr
-    if sys.stdin is None:
-        raise ed.EinderivError("EXPR is '-' but there is no standard input to read it from")
-    text = sys.stdin.read().strip()
+    text = "" if sys.stdin is None else sys.stdin.read().removeprefix("\ufeff").strip()  # BOM
     if not text:
         raise ed.EinderivError("EXPR is '-' but standard input is empty: pipe an expression in")
     return text
@@ -230,6 +228,7 @@ def _no_matrix_form(g) -> str:
 
 def _run_check(args: argparse.Namespace) -> int:
     """``check``: the n-th --claim is the derivative by the n-th --wrt (or ``--identity``)."""
+    args.layout = args.layout or ("jacobian" if args.hessian else "numerator")  # as hessian's
     if args.identity is not None:
         return _run_identity(args)
     if args.expr is None or not args.wrt or not args.claim:
@@ -281,9 +280,9 @@ def _run_identity(args: argparse.Namespace) -> int:
     result = ed.check_identity(args.identity, where=_where(args), layout=args.layout)
     args.code = _verdicts_code([result.verdict])
     if args.json:
-        from einderiv.check.audit import result_json
+        from einderiv.web.results import identity_json
 
-        _print_json([result_json(result)])
+        _print_json([identity_json(result, args.identity, _where(args), args.layout)])
     else:
         print(str(result).rstrip("\n"))
     return args.code
@@ -304,8 +303,8 @@ def _run_audit(args: argparse.Namespace) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     from einderiv.web.server import serve
 
-    if not args.time_limit > 0:
-        raise ed.EinderivError("--time-limit must be a positive number of seconds")
+    if not 0 < args.time_limit < 86_400:  # nan, inf: no limit at all is not a time limit
+        raise ed.EinderivError("--time-limit must be a positive number of seconds, below a day")
     if not 0 <= args.port <= 65535:
         raise ed.EinderivError(f"--port must be 0 to 65535 (0: any free port), not {args.port}")
     try:

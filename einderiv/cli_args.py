@@ -112,7 +112,9 @@ def _sub(commands, name: str, help: str, description: str, epilog: str):
     )
 
 
-def _common(sub: argparse.ArgumentParser, default_layout: str, optional: bool = False) -> None:
+def _common(
+    sub: argparse.ArgumentParser, default_layout: str | None, optional: bool = False
+) -> None:
     sub.add_argument(
         "expr",
         metavar="EXPR",
@@ -138,7 +140,7 @@ def _common(sub: argparse.ArgumentParser, default_layout: str, optional: bool = 
         "--layout",
         choices=LAYOUTS,
         default=default_layout,
-        help=f"layout of the result (default: {default_layout})",
+        help=f"layout of the result (default: {default_layout or 'numerator; jacobian with --hessian, as for hessian'})",
     )
     sub.add_argument(
         "--json",
@@ -216,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is not (with a counterexample and the right answer).",
         _CHECK_EPILOG,
     )
-    _common(check, "numerator", optional=True)
+    _common(check, None, optional=True)
     check.add_argument(
         "--claim",
         action="append",

@@ -236,6 +236,12 @@ def place(f: Any, wrt: object, layout: str) -> tuple:
         raise EinderivError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     name, indices, elementwise = _read_wrt(f, wrt)
     info = f.variables[name]
+    if elementwise and layout == "denominator":  # its axes are Y's, then the ones written
+        raise EinderivError(
+            f"the derivative by {wrt} has the expression's axes, then {wrt}'s indices as "
+            "written (SPEC 2): a layout does not apply; drop the layout, or differentiate by "
+            f"{name} in denominator layout"
+        )
     if elementwise:
         result_axes = f.axes + indices
     elif layout == "numerator":

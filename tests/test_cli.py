@@ -451,3 +451,43 @@ def test_a_closed_pipe_keeps_checks_exit_code():
             check=False,
         )
         assert run.returncode == code, (claim, run.stderr)
+
+
+# a byte-order mark before the expression on standard input is not part of it:
+# d(x'x)/dx = 2x', by finite differences here
+def test_a_byte_order_mark_on_standard_input_is_dropped():
+    done = run_process("diff", "-", "--wrt", "x", "--format", "python", stdin="\ufeffx' x")
+    assert done.returncode == 0, done.stderr
+    space: dict = {}
+    exec(done.stdout, space)  # noqa: S102 - the generated function, checked against numpy
+    x = np.array([0.5, -1.0, 2.0])
+    h = 1e-6
+    fd = np.array([((x + h * e) @ (x + h * e) - (x - h * e) @ (x - h * e)) / (2 * h)
+                   for e in np.eye(3)])  # fmt: skip
+    np.testing.assert_allclose(space["grad"](x=x), fd, rtol=1e-6)
+
+
+def test_file_names_and_entries_the_commands_refuse_in_one_message(capsys):
+    code, _, err = run(capsys, "audit", "a" * 300 + ".md")  # too long for the file system
+    assert code == 2 and "cannot be read" in err and "Traceback" not in err
+    code, _, err = run(capsys, "hessian", "x' A x", "--wrt", "x[i]")
+    assert code == 2 and "hessian is by a variable" in err
+    code, _, err = run(capsys, "diff", "A X", "--wrt", "X[k,l]", "--layout", "denominator")
+    assert code == 2 and "a layout does not apply" in err
+
+
+# H = d2 tr(X' A X B) / dX dX, in the layout hessian prints (jacobian): H[i,j,k,l] =
+# A[i,k] B[l,j] + A[k,i] B[j,l]; check --hessian reads what hessian prints in the same layout
+def test_check_hessian_takes_what_hessian_prints(capsys):
+    code, out, _ = run(capsys, "hessian", "tr(X' A X B)", "--wrt", "X")
+    assert code == 0
+    printed = out.strip()
+    rng = np.random.default_rng(5)
+    A, B, X = rng.normal(size=(3, 3)), rng.normal(size=(2, 2)), rng.normal(size=(3, 2))
+    value = ed.parse(printed, where="X: matrix(3, 2); A: matrix(3, 3); B: matrix(2, 2)")
+    truth = np.einsum("ik,lj->ijkl", A, B) + np.einsum("ki,jl->ijkl", A, B)
+    np.testing.assert_allclose(value(A=A, B=B, X=X), truth, rtol=1e-10)
+    code, out, _ = run(
+        capsys, "check", "tr(X' A X B)", "--wrt", "X", "--hessian", "--claim", printed
+    )
+    assert code == 0 and out.startswith("right")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -243,6 +244,10 @@ def test_bad_input_is_400_with_a_message(server, body, words):
         ("POST", "/api/nowhere", b"{}", 404),
         ("GET", "/static/../server.py", None, 404),
         ("GET", "/static/%2e%2e/server.py", None, 404),
+        ("GET", "/static/" + "a" * 300, None, 404),  # a name too long for the file system
+        ("POST", "/api/diff", b"[" * 100_000 + b"]" * 100_000, 400),  # nested too deeply
+        ("POST", "/api/diff", b'{"expr": "\\ud800", "wrt": "x"}', 400),  # a lone surrogate
+        ("POST", "/api/check", b'{"expr": "x", "wrt": "x", "claim": "\\udfff"}', 400),
     ],
 )
 def test_malformed_requests_are_4xx_never_5xx(server, method, path, raw, status):
@@ -393,9 +398,10 @@ def test_a_server_started_from_any_script_works():
     assert (done.returncode, done.stdout) == (0, "A\n"), done.stderr
 
 
-def test_cli_serve_rejects_a_bad_time_limit():
+@pytest.mark.parametrize("limit", ["0", "inf", "nan", "-1"])
+def test_cli_serve_rejects_a_bad_time_limit(limit):
     done = subprocess.run(
-        [sys.executable, "-m", "einderiv", "serve", "--time-limit", "0"],
+        [sys.executable, "-m", "einderiv", "serve", "--time-limit", limit],
         capture_output=True,
         text=True,
         timeout=60,
@@ -403,3 +409,43 @@ def test_cli_serve_rejects_a_bad_time_limit():
     )
     assert done.returncode == 2
     assert "--time-limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_more_slow_requests_than_workers_do_not_hold_up_others(server):
+    slow = "x"
+    for _ in range(80):
+        slow = f"tanh(W {slow})"
+    slow = f"sum({slow})"
+    done = []
+    threads = [threading.Thread(target=lambda: done.append(diff(server, slow, "W"))) for _ in "abc"]
+    for thread in threads:  # three slow requests, two workers: more are started meanwhile
+        thread.start()
+    time.sleep(0.3)
+    status, answer, _ = diff(server, "tr(X' A X)", "X")
+    assert status == 200, answer
+    assert len(done) == 0, "the slow requests should still be running"
+    for thread in threads:
+        thread.join(timeout=TIME_LIMIT + 60)
+    assert [status for status, _, _ in done] == [422] * 3
+    for _ in range(3):
+        assert_alive(server)
+
+
+def test_a_duplicate_content_length_and_an_http2_preface_are_400():
+    srv = make_server("127.0.0.1", 0, time_limit=TIME_LIMIT, workers=1, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for raw in (
+            b"POST /api/diff HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        ):
+            with socket.create_connection(srv.server_address, timeout=10) as sock:
+                sock.sendall(raw)
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+            assert reply.startswith(b"HTTP/1.") and b" 400 " in reply.split(b"\r\n")[0], reply
+    finally:
+        srv.shutdown()
+        srv.server_close()

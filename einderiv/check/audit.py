@@ -309,11 +309,11 @@ def read_document(path: str) -> str:
     """The text of the file at ``path``; an ``EinderivError`` (one message) if it is missing,
     not a file, larger than ``MAX_BYTES`` or not UTF-8 text."""
     file = Path(path)
-    if not file.exists():
-        raise EinderivError(f"{path}: no such file")
-    if not file.is_file():
-        raise EinderivError(f"{path}: not a file")
     try:
+        if not file.exists():
+            raise EinderivError(f"{path}: no such file")
+        if not file.is_file():
+            raise EinderivError(f"{path}: not a file")
         size = file.stat().st_size
         if size > MAX_BYTES:
             raise EinderivError(
@@ -325,6 +325,6 @@ def read_document(path: str) -> str:
     if b"\x00" in data:
         raise EinderivError(f"{path}: not a text file (it contains NUL bytes)")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is not text
     except UnicodeDecodeError:
         raise EinderivError(f"{path}: not a text file (it is not UTF-8)") from None

@@ -70,10 +70,12 @@ CANONICAL = "equal canonical forms"
 
 @guarded
 def check(
-    expr, wrt: str, claim, where: str | None = None, layout: str = "numerator", order: int = 1
+    expr, wrt: str, claim, where: str | None = None, layout: str | None = None, order: int = 1
 ):
     """Is ``claim`` the derivative (``order=2``: the Hessian) of ``expr`` by ``wrt`` in
-    ``layout``? The claim may be matrix notation, LaTeX, index notation or a differential."""
+    ``layout`` (default: numerator; for a Hessian jacobian, as ``hessian``'s)? The claim may be
+    matrix notation, LaTeX, index notation or a differential."""
+    layout = layout or ("jacobian" if order == 2 else "numerator")
     return _check(parse(expr, where), wrt, claim, layout, diagnose=True, order=order)
 
 

@@ -162,6 +162,20 @@ def check_json(expr, wrt, claim, where=None, layout="numerator", order=1) -> dic
     r, notes = _noting(
         lambda: ed.check(expr, wrt, claim=claim, where=where, layout=layout, order=order)
     )
+    return check_object(r, expr, wrt, layout, claim, notes)
+
+
+def identity_json(r, text: str, where: str | None, layout: str) -> dict:
+    """The object of ``check --json`` for ``check --identity``'s result ``r`` on ``text``."""
+    from einderiv.check.identity import read_identity
+
+    read = read_identity(text, where)
+    layout = "denominator" if read.gradient else layout  # the gradient: the shape of X
+    return check_object(r, read.expr, read.wrt, layout, read.claim)
+
+
+def check_object(r, expr: str, wrt: str, layout: str, claim: str, notes=()) -> dict:
+    """The JSON object of the ``CheckResult`` ``r`` (``check --json``, ``/api/check``)."""
     ok = getattr(r, "ok", None)
     verdict = getattr(r, "verdict", None)
     if verdict not in ("right", "wrong", "undecided"):

@@ -46,6 +46,15 @@ _CSP = (
 )
 
 
+def _encodable(text: str) -> bool:
+    """Valid Unicode: no lone surrogate (JSON's "\\ud800" decodes to one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -69,6 +78,7 @@ class RequestError(Exception):
 class Handler(BaseHTTPRequestHandler):
     server: EinderivServer
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # never HTTP/0.9's bare body: always a status line
     timeout = 60  # seconds an idle keep-alive connection keeps its thread
 
     def version_string(self) -> str:
@@ -104,7 +114,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _send_json(self, status: int, obj, extra=()) -> None:
-        body = json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (from the request): escaped, as JSON may
+            body = json.dumps(obj, allow_nan=False).encode("ascii")
         extra = (("Cache-Control", "no-store"), *extra)
         self._send(status, body, "application/json; charset=utf-8", extra)
 
@@ -161,9 +175,13 @@ class Handler(BaseHTTPRequestHandler):
         raise RequestError(404, f"no such page: {path}")
 
     def _static(self, relative: str, page: bool = False) -> None:
-        target = (STATIC / relative).resolve()
-        if STATIC not in target.parents or not target.is_file():
-            raise RequestError(404, f"no such file: /static/{relative}")
+        try:
+            target = (STATIC / relative).resolve()
+            found = STATIC in target.parents and target.is_file()
+        except (OSError, ValueError):  # a name too long, a NUL byte: no such file either
+            found = False
+        if not found:
+            raise RequestError(404, f"no such file: /static/{relative[:200]}")
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith("javascript"):
             kind += "; charset=utf-8"
@@ -177,6 +195,9 @@ class Handler(BaseHTTPRequestHandler):
     # --- the API -------------------------------------------------------------------------------
     def _read_json(self) -> dict:
         length = self.headers.get("Content-Length")
+        if len(self.headers.get_all("Content-Length") or ()) > 1:  # which one is the body's?
+            self.close_connection = True
+            raise RequestError(400, "more than one Content-Length header")
         if self.headers.get("Transfer-Encoding", "").lower() not in ("", "identity"):
             self.close_connection = True
             raise RequestError(411, "send the request body with a Content-Length")
@@ -194,14 +215,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise RequestError(
                 413,
-                f"the request is {size:,} bytes long; inputs are limited to "
-                f"{MAX_CHARS:,} characters",
+                f"the request is {size:,} bytes long; the limit is {MAX_BODY:,} bytes (and "
+                f"{MAX_CHARS:,} characters per input)",
             )
         raw = self.rfile.read(size)
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise RequestError(400, f"malformed JSON in the request body: {error}") from None
+        except RecursionError:
+            raise RequestError(
+                400, "malformed JSON in the request body: nested too deeply"
+            ) from None
         if not isinstance(data, dict):
             raise RequestError(400, 'the request body must be a JSON object, e.g. {"expr": ...}')
         return data
@@ -213,6 +238,8 @@ class Handler(BaseHTTPRequestHandler):
             value = data.get(name)
             if value is not None and not isinstance(value, str):
                 raise RequestError(400, f'"{name}" must be a string')
+            if value is not None and not _encodable(value):
+                raise RequestError(400, f'"{name}" is not valid Unicode (a lone surrogate)')
             if value is not None and len(value) > MAX_CHARS:
                 raise RequestError(
                     413,

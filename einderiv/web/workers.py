@@ -157,11 +157,16 @@ class _Worker:
 
 
 class WorkerPool:
-    """``size`` warm worker processes; ``run`` gives a job to an idle one, with a time limit."""
+    """``size`` warm worker processes; ``run`` gives a job to an idle one, with a time limit.
+    While every worker is busy (slow jobs running to the time limit), more are started, up to
+    ``most``, so that other requests are served meanwhile; the extra ones end when idle."""
 
-    def __init__(self, size: int = 2, time_limit: float = 5.0, start_timeout: float = 60.0):
+    def __init__(
+        self, size: int = 2, time_limit: float = 5.0, start_timeout: float = 60.0, most: int = 8
+    ):
         self.time_limit = float(time_limit)
         self.start_timeout = start_timeout
+        self.size, self.most = size, max(size, most)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
@@ -175,9 +180,9 @@ class WorkerPool:
             self.close()
             raise RuntimeError("einderiv serve: no worker process could be started")
 
-    def _add(self) -> None:
-        """Start one worker and, once it is warm, make it available."""
-        worker = _Worker()
+    def _add(self, worker: _Worker | None = None) -> None:
+        """Start one worker (or take ``worker``, started) and, once warm, make it available."""
+        worker = worker or _Worker()
         with self._lock:
             closed = self._closed
             self._all.add(worker)
@@ -191,6 +196,24 @@ class WorkerPool:
             self._all.discard(worker)
         worker.stop()
 
+    def _grow(self) -> None:
+        """Start one more worker in the background, unless there are ``most`` already."""
+        with self._lock:
+            if self._closed or len(self._all) >= self.most:
+                return
+            worker = _Worker()
+            self._all.add(worker)
+        threading.Thread(target=self._add, args=(worker,), daemon=True).start()
+
+    def _release(self, worker: _Worker) -> None:
+        """Back to the idle ones; an extra worker (more than ``size`` idle) is ended."""
+        with self._lock:
+            extra = len(self._all) > self.size and self._idle.qsize() >= self.size
+        if extra:
+            self._discard(worker)
+        else:
+            self._idle.put(worker)
+
     def _replace(self, worker: _Worker) -> None:
         self._discard(worker)
         if not self._closed:
@@ -202,9 +225,15 @@ class WorkerPool:
             raise ValueError(f"unknown job {kind!r}")
         wait = self.time_limit + 30.0 if wait is None else wait
         try:
-            worker = self._idle.get(timeout=wait)
+            worker = self._idle.get_nowait()
         except queue.Empty:
-            return Outcome("busy", "the server is busy with other requests; try again", 0.0)
+            self._grow()  # every worker busy: one more, rather than wait for a slow job
+            try:
+                worker = self._idle.get(timeout=wait)
+            except queue.Empty:
+                return Outcome("busy", "the server is busy with other requests; try again", 0.0)
+        if self._idle.empty():
+            self._grow()  # the last idle one taken: a spare for the next request
         start = time.monotonic()
         try:
             worker.process.stdin.write(json.dumps([kind, fields]) + "\n")
@@ -219,7 +248,7 @@ class WorkerPool:
         if not (isinstance(answer, list) and len(answer) == 2):
             self._replace(worker)
             return Outcome("internal", "the worker process died", seconds)
-        self._idle.put(worker)
+        self._release(worker)
         return Outcome(answer[0], answer[1], seconds)
 
     def close(self) -> None:

@@ -512,3 +512,27 @@ def test_a_claim_undefined_only_at_a_kink_is_right():
     assert np.allclose(truth, x / np.linalg.norm(x), rtol=1e-6)
     assert ed.check("norm2(x)", "x", claim="x' / norm2(x)").verdict == "right"
     assert ed.check("norm2(A x - b)", "x", claim="(A x - b)' A / norm2(A x - b)").verdict == "right"
+
+
+# d a' exp(S) b / dS for a symmetric S = (G + G')/2 with G = diag(a) exp(S) diag(b); exp of a
+# symmetric matrix is symmetric, so 0.5 (diag(b) exp(S) diag(a) + diag(a) exp(S) diag(b)), as
+# einderiv prints it, is right: proved with exp an unknown function of its argument's values
+def test_a_function_of_a_symmetric_matrix_is_symmetric_in_exact_arithmetic():
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=3), rng.normal(size=3)
+    S = rng.normal(size=(3, 3))
+    S = (S + S.T) / 2
+    claim = "0.5 (diag(b) exp(S) diag(a) + diag(a) exp(S) diag(b))"
+    value = 0.5 * (np.diag(b) @ np.exp(S) @ np.diag(a) + np.diag(a) @ np.exp(S) @ np.diag(b))
+    h, truth = 1e-6, np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):  # the derivative along the symmetric direction E_ij + E_ji, halved
+            E = np.zeros((3, 3))
+            E[i, j] += 0.5
+            E[j, i] += 0.5
+            truth[i, j] = (a @ np.exp(S + h * E) @ b - a @ np.exp(S - h * E) @ b) / (2 * h)
+    np.testing.assert_allclose(value, truth, rtol=1e-6)
+    where = "S: symmetric(n)"
+    assert ed.check("a' exp(S) b", "S", claim=claim, where=where).verdict == "right"
+    wrong = claim.replace("diag(a) exp(S) diag(b)", "diag(a) exp(S) diag(a)")
+    assert ed.check("a' exp(S) b", "S", claim=wrong, where=where).verdict == "wrong"

@@ -128,6 +128,14 @@ class _Evaluator:
             powers = self.exp_powers(t)
             if powers is not None:
                 return powers
+        if type(t) is T.Func:  # a function of its argument's values: exp(S[i,j]) = exp(S[j,i])
+            arg, table = self.run(t.arg), self.atoms.setdefault(("function", t.name), {})
+            rng = self.atoms["rng"]
+            draw = np.vectorize(  # u(v): one random value per argument value, mod p
+                lambda v: table.setdefault(int(v), int(rng.integers(0, 2**62)) % self.p),
+                otypes=[object],
+            )
+            return Exact(arg.indices, np.asarray(draw(arg.array), dtype=object))
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
         shape = tuple(self.size(i.dim) for i in order)

@@ -105,8 +105,9 @@ def _run_diff(args: argparse.Namespace) -> int:
     """``diff`` and ``hessian``: one result per --wrt, all computed before any is printed."""
     expr, where = _read_expr(args), _where(args)
     wrts = list(dict.fromkeys(w.strip() for w in args.wrt))  # a variable named twice: once
-    several = len(wrts) > 1
-    hessian = args.command == "hessian"
+    several, hessian = len(wrts) > 1, args.command == "hessian"
+    if args.cse and args.format not in ("text", "latex", "index"):  # said, never ignored
+        args.notes.append(f"--cse names subterms in text, latex and index; not in {args.format}")
     if args.json:
         from einderiv.web.results import derivative_json
 

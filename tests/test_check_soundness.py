@@ -536,3 +536,13 @@ def test_a_function_of_a_symmetric_matrix_is_symmetric_in_exact_arithmetic():
     assert ed.check("a' exp(S) b", "S", claim=claim, where=where).verdict == "right"
     wrong = claim.replace("diag(a) exp(S) diag(b)", "diag(a) exp(S) diag(a)")
     assert ed.check("a' exp(S) b", "S", claim=wrong, where=where).verdict == "wrong"
+
+
+# d(x'x)/dx = 2x' (finite differences here); 2x'(1 + 1e-12) is off by that factor, and the
+# diagnosis says so rather than "a factor of 1"
+@pytest.mark.parametrize("factor, said", [("1 + 1e-12", "1 + 1e-12"), ("1 - 1e-12", "1 - 1e-12")])
+def test_a_tiny_factor_is_named_not_rounded_to_one(factor, said):
+    x = np.array([0.5, -1.5, 2.0])
+    assert np.allclose(numerator_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    r = ed.check("x' x", "x", claim=f"2 x' ({factor})")
+    assert r.verdict == "wrong" and said in r.diagnosis

@@ -491,3 +491,9 @@ def test_check_hessian_takes_what_hessian_prints(capsys):
         capsys, "check", "tr(X' A X B)", "--wrt", "X", "--hessian", "--claim", printed
     )
     assert code == 0 and out.startswith("right")
+
+
+def test_cse_with_a_format_it_does_not_apply_to_is_said(capsys):
+    code, out, err = run(capsys, "diff", "tanh(W x)", "--wrt", "x", "--format", "python", "--cse")
+    assert code == 0 and "def grad" in out
+    assert "--cse names subterms in text, latex and index; not in python" in err

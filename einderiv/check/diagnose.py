@@ -46,6 +46,12 @@ def diagnosis(
             return "the sign is wrong"
         if ratio == 0:
             return "the claim is zero, the derivative is not"
+        if ratio == 1:  # a tiny factor (1 + 1e-12), or none that floating point can see
+            k = int(np.argmax(np.abs(want)))
+            relative = float((got.flat[k] - want.flat[k]) / want.flat[k])
+            if relative == 0:
+                return "off by a relative amount too small for floating point (exact arithmetic)"
+            return f"off by a factor of about 1 {'+-'[relative < 0]} {abs(relative):.1g}"
         return f"off by a factor of {_nice(ratio)}"
     reversed_claim = _reversed_products(claim)
     if reversed_claim is not None:

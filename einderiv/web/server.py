@@ -171,7 +171,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._static(path[len("/static/") :])
         self.close_connection = True  # a body we do not read must not be taken for a request
         if known_get or path in _POST_API:
-            raise RequestError(405, f"{method} is not allowed on {path}; use {self._allowed()}")
+            raise RequestError(
+                405, f"{self.command} is not allowed on {path}; use {self._allowed()}"
+            )
         raise RequestError(404, f"no such page: {path}")
 
     def _static(self, relative: str, page: bool = False) -> None:

@@ -546,3 +546,31 @@ def test_a_tiny_factor_is_named_not_rounded_to_one(factor, said):
     assert np.allclose(numerator_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
     r = ed.check("x' x", "x", claim=f"2 x' ({factor})")
     assert r.verdict == "wrong" and said in r.diagnosis
+
+
+# d tr(A X)/dX = A; a factor 1 + (n-1)(n-2)(n-4)(n-5) is 1 at n = 1, 2, 4, 5 but 5 at n = 3:
+# a claim that is a polynomial in a size is tried at more sizes than its degree
+def test_a_size_polynomial_is_tried_at_more_sizes_than_its_degree():
+    rng = np.random.default_rng(2)
+    A, X = rng.normal(size=(3, 2)), rng.normal(size=(2, 3))  # X: 2 x 3, len(X') = 3
+    truth = numerator_fd(lambda X: np.trace(A @ X), {"X": X}, "X")
+    assert np.allclose(truth, A, rtol=1e-6)
+    n = X.shape[1]
+    assert 1 + (n - 1) * (n - 2) * (n - 4) * (n - 5) == 5  # the claim is 5 A here
+    claim = "A (1 + (len(X')-1)(len(X')-2)(len(X')-4)(len(X')-5))"
+    where = "X: matrix(m, n); A: matrix(n, m)"
+    assert ed.check("tr(A X)", "X", claim=claim, where=where).verdict == "wrong"
+
+
+# d tr(X^k)/dX = k X^(k-1); a polynomial P(k) with 15 integer roots is not 0 at k = 8
+def test_an_integer_polynomial_is_tried_at_more_values_than_its_degree():
+    roots = (0, 1, -1, 2, -2, 3, -3, 5, -6, 7, 12, 25, 40, 4, 6)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3, 3)) / 2
+    mp = np.linalg.matrix_power
+    truth = numerator_fd(lambda X: np.trace(mp(X, 8)), {"X": X}, "X")
+    assert np.allclose(truth, 8 * mp(X, 7), rtol=1e-5)
+    assert np.prod([8 - r for r in roots]) != 0  # so the claim differs at k = 8
+    P = " ".join(f"(k - {r})" if r >= 0 else f"(k + {-r})" for r in roots)
+    claim = f"k X^(k-1) + {P} X"
+    assert ed.check("tr(X^k)", "X", claim=claim, where="k: integer").verdict == "wrong"

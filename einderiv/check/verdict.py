@@ -52,7 +52,8 @@ from einderiv.check.forms import (
     unbound_axes,
 )
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint
-from einderiv.check.probes import PROBES, close, exact_point, probe_sizes, too_large
+from einderiv.check.probes import PROBES, close, probe_sizes, too_large
+from einderiv.check.proof import exactly_equal
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
 from einderiv.check.smooth import missing_conditions
@@ -328,28 +329,8 @@ class _Judge(Sampler):
         opaque = not (X.is_rational(claim) and X.is_rational(want))
         self.exact_method = EXACT + (", other functions as unknowns" if opaque else "")
         order = tuple(self.expected.axes)
-        decided = 0
-        rng = np.random.default_rng(7)
-        for sizes in self.rounds:
-            for p in X.PRIMES:
-                for _ in range(4):  # a denominator vanishing at a random point: redraw
-                    values, ints = exact_point(rng, self.used, sizes, p)
-                    atoms = {"rng": rng}
-                    try:
-                        a = X.evaluate(want, sizes, ints, values, p, atoms).aligned(order)
-                        b = X.evaluate(claim, sizes, ints, values, p, atoms).aligned(order)
-                    except X.Undefined:
-                        continue
-                    except (X.NotRational, KeyError):
-                        return None
-                    if np.any((a - b) % p != 0):
-                        if opaque:
-                            return None
-                        self.exact_sizes = sizes
-                        return False
-                    decided += 1
-                    break
-        return True if decided >= len(self.rounds) else None
+        found, self.exact_sizes = exactly_equal(claim, want, order, self.used, self.rounds, opaque)
+        return found
 
     def differing_probe(self) -> dict:
         """A float probe at the sizes where exact arithmetic found a difference."""

@@ -1,0 +1,154 @@
+"""Equality by exact arithmetic at enough points: every size round, and as many values of each
+integer symbol and of each size as the terms' degree in it needs.
+
+Input: the claim's and the derivative's index terms, the order of their axes, the expression's
+variables in use, the size rounds (``probes.size_rounds``), whether a term is opaque (holds
+functions that are unknowns).
+Output: ``exactly_equal`` -> ``(verdict, sizes)``: True (equal at every point: a proof), False
+(a difference, rational terms only; ``sizes`` where), None (no decision).
+Invariants:
+- a polynomial of degree D in k that vanishes at D + 1 values of k is zero: so an integer symbol
+  takes at least ``degree + 2`` distinct values, its degree being summed over both terms, each
+  exponent that mentions it (``X^k``, ``2^k``) counted as ``EXPONENTIAL`` more;
+- a size that a term uses as a number (``len(X)``, ``tr(I)``, ``ones' ones``: a ``Size``, or a
+  sum over an index that only ones and deltas carry) takes ``degree + 2`` distinct values
+  likewise, the other sizes held at the first round's;
+- more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from einderiv.check import exact as X
+from einderiv.check.probes import exact_point
+from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors
+
+__all__ = ["exactly_equal", "integer_degree", "size_degree"]
+
+EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
+MAX_VALUES = 40
+_INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
+
+
+def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
+    """(True | False | None, the sizes of a difference) -- see the module docstring."""
+    at = _Points(claim, want, order, used, opaque)
+    decided, seen_ints, seen_sizes = 0, {}, {}
+    for sizes in rounds:
+        for p in X.PRIMES:
+            status, ints = at(sizes, p)
+            if status != "equal":
+                if status == "undefined":  # a denominator zero at every draw: no point here
+                    continue
+                return (False, sizes) if status == "differ" else (None, None)
+            decided += 1
+            for name, value in ints.items():
+                seen_ints.setdefault(name, set()).add(value)
+            for name, value in sizes.items():
+                seen_sizes.setdefault(name, set()).add(value)
+    if decided < len(rounds):
+        return None, None
+    points = []  # more values of k, more sizes, where the terms' degrees ask for them
+    for name, seen in seen_ints.items():
+        need = integer_degree(claim, name) + integer_degree(want, name) + 2
+        values = [v for v in _integer_values(need) if v not in seen][: max(0, need - len(seen))]
+        points += [(rounds[0], {name: v}) for v in values]
+    for name, seen in seen_sizes.items():
+        degree = size_degree(claim, name) + size_degree(want, name)
+        need = degree + 2 if degree else 0
+        sizes = [n for n in range(1, need + 8) if n not in seen][: max(0, need - len(seen))]
+        points += [({**rounds[0], name: n}, None) for n in sizes]
+    if len(points) > MAX_VALUES:
+        return None, None
+    for sizes, ints in points:
+        status, _ = at(sizes, X.PRIMES[0], ints)
+        if status == "differ":
+            return False, sizes
+        if status != "equal":
+            return None, None
+    return True, None
+
+
+class _Points:
+    """The two terms compared at random points mod a prime."""
+
+    def __init__(self, claim, want, order, used: dict, opaque: bool):
+        self.claim, self.want, self.order, self.used = claim, want, order, used
+        self.opaque, self.rng = opaque, np.random.default_rng(7)
+
+    def __call__(self, sizes: dict, p: int, ints: dict | None = None) -> tuple[str, dict]:
+        """("equal", the integer values used), ("differ", {}) (rational terms), ("none", {})
+        (opaque terms differ, or a term is not rational), or ("undefined", {})."""
+        for _ in range(4):  # a denominator vanishing at a random point: redraw
+            values, drawn = exact_point(self.rng, self.used, sizes, p)
+            drawn.update(ints or {})
+            atoms = {"rng": self.rng}
+            try:
+                a = X.evaluate(self.want, sizes, drawn, values, p, atoms).aligned(self.order)
+                b = X.evaluate(self.claim, sizes, drawn, values, p, atoms).aligned(self.order)
+            except X.Undefined:
+                continue
+            except (X.NotRational, KeyError):
+                return "none", {}
+            if np.any((a - b) % p != 0):
+                return ("none" if self.opaque else "differ"), {}
+            return "equal", drawn
+        return "undefined", {}
+
+
+def _integer_values(count: int) -> list[int]:
+    values = list(_INTEGER_VALUES)
+    k = 14
+    while len(values) < count + 20:
+        values += [k, -k + 6]
+        k += 1
+    return values
+
+
+def integer_degree(t: T.Term, name: str) -> int:
+    """A bound on the degree of ``t`` in the integer symbol ``name`` (exponents in it counted
+    as ``EXPONENTIAL``)."""
+    if name not in T.int_names(t):
+        return 0
+    match t:
+        case T.Affine():
+            return 1
+        case T.Add(terms=terms):
+            return max(integer_degree(u, name) for u in terms)
+        case T.Prod(factors=factors):
+            return sum(integer_degree(u, name) for u in factors)
+        case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
+            return abs(v.numerator) * integer_degree(base, name)
+        case T.Pow(base=base, exponent=e):
+            return integer_degree(base, name) + EXPONENTIAL * (name in T.int_names(e)) + 1
+        case T.MatPow(base=base, exponent=e):
+            return integer_degree(base, name) + EXPONENTIAL * (name in e.names)
+        case T.SumOver(count=count, body=body):
+            return integer_degree(body, name) + integer_degree(count, name) + 1
+    return sum(integer_degree(u, name) for u in T.children(t)) * EXPONENTIAL
+
+
+def size_degree(t: T.Term, dim: str) -> int:
+    """A bound on the degree of ``t`` in the size ``dim`` where it is used as a number: a
+    ``Size``, or a sum over an index of ``dim`` that only ones and deltas carry."""
+    match t:
+        case T.Size(dim=d):
+            return int(dim in dim_factors(d))
+        case T.Add(terms=terms):
+            return max(size_degree(u, dim) for u in terms)
+        case T.Prod(factors=factors, summed=summed):
+            counted = sum(1 for i in summed if dim in dim_factors(i.dim) and _only_constants(t, i))
+            return counted + sum(size_degree(u, dim) for u in factors)
+        case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
+            return abs(v.numerator) * size_degree(base, dim)
+    return sum(size_degree(u, dim) for u in T.children(t))
+
+
+def _only_constants(t: T.Prod, index: T.Index) -> bool:
+    """Whether only ones and deltas of ``t`` carry ``index`` (its sum counts: n, not data)."""
+    for f in t.factors:
+        if index in T.free(f) and type(f) not in (T.Ones, T.Delta, T.Pair):
+            return False
+    return True

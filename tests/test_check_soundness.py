@@ -500,18 +500,34 @@ def test_a_claim_undefined_where_the_expression_is_smooth_is_not_right(expr, cla
     assert ed.check(expr, "x", claim=claim).verdict != "right"
 
 
-# d ||x|| / dx = x' / ||x||: ||x|| has a kink at 0 (no derivative there), so the claim's
-# condition x != 0 is the derivative's own, and the claim is right
+# d ||x - y|| / dx = (x - y)' / ||x - y||: ||x - y|| has a kink wherever x = y (no derivative
+# there), so the claim's condition x != y is the derivative's own, and the claim is right
 def test_a_claim_undefined_only_at_a_kink_is_right():
     rng = np.random.default_rng(0)
-    v, t = rng.normal(size=3), 1e-6
-    one_sided = (np.linalg.norm(t * v) - 0.0) / t, (np.linalg.norm(-t * v) - 0.0) / -t
-    assert not np.isclose(*one_sided)  # the slopes from either side differ: a kink at 0
+    y, v, t = rng.normal(size=3), rng.normal(size=3), 1e-6
+    one_sided = np.linalg.norm(t * v) / t, np.linalg.norm(-t * v) / -t  # at x = y
+    assert not np.isclose(*one_sided)  # the slopes from either side differ: a kink
     x = rng.normal(size=3)
-    truth = numerator_fd(lambda x: np.linalg.norm(x), {"x": x}, "x")
-    assert np.allclose(truth, x / np.linalg.norm(x), rtol=1e-6)
+    truth = numerator_fd(lambda x: np.linalg.norm(x - y), {"x": x}, "x")
+    assert np.allclose(truth, (x - y) / np.linalg.norm(x - y), rtol=1e-6)
     assert ed.check("norm2(x)", "x", claim="x' / norm2(x)").verdict == "right"
-    assert ed.check("norm2(A x - b)", "x", claim="(A x - b)' A / norm2(A x - b)").verdict == "right"
+    assert ed.check("norm2(x - y)", "x", claim="(x - y)' / norm2(x - y)").verdict == "right"
+    assert ed.check("norm2(X)", "X", claim="X' / sqrt(tr(X' X))").verdict == "right"
+
+
+# d ||A x - b|| / dx = (A x - b)' A / ||A x - b|| except where A x = b; at A = 0, b = 0 the
+# function is 0 for every x (its derivative is 0) while the claim is undefined: not "right"
+def test_a_claim_undefined_where_the_function_is_flat_is_not_right():
+    A, b, x = np.zeros((2, 3)), np.zeros(2), np.array([0.5, -1.0, 2.0])
+    truth = numerator_fd(lambda x: np.linalg.norm(A @ x - b), {"x": x}, "x")
+    assert np.allclose(truth, 0.0)
+    with np.errstate(all="ignore"):
+        claimed = (A @ x - b) @ A / np.linalg.norm(A @ x - b)
+    assert not np.all(np.isfinite(claimed))
+    claim = "(A x - b)' A / norm2(A x - b)"
+    assert ed.check("norm2(A x - b)", "x", claim=claim).verdict != "right"
+    assert ed.check("norm2(x) + a norm2(x)^3", "x", claim="(1 + 3 a x' x) x' / norm2(x)",
+                    where="a: scalar").verdict == "right"  # fmt: skip
 
 
 # d a' exp(S) b / dS for a symmetric S = (G + G')/2 with G = diag(a) exp(S) diag(b); exp of a

@@ -18,13 +18,14 @@ Invariants:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
-from einderiv.ir.ops import ABS, ELEMENTWISE
+from einderiv.ir.ops import ABS, ELEMENTWISE, SQRT
 from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 
@@ -111,6 +112,11 @@ def sign(t: T.Term) -> str | None:
 
 
 def _condition(kind: str, t: T.Term) -> Condition | None:
+    if type(t) is T.Prod and not t.summed and kind in ("nonzero", "positive"):
+        numbers = [f.value for f in t.factors if type(f) is T.Num]
+        rest = tuple(f for f in t.factors if type(f) is not T.Num)
+        if numbers and rest and all(numbers) and (kind == "nonzero" or math.prod(numbers) > 0):
+            t = rest[0] if len(rest) == 1 else T.Prod(rest)  # 2 s != 0 where s != 0
     while kind == "nonzero" and type(t) is T.Pow and type(t.exponent) is T.Num:
         if t.exponent.value <= 0:
             break
@@ -119,11 +125,16 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
         return None  # holds everywhere: 1 + exp(u) != 0
     if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
         return _condition("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
+    if type(t) is T.Func and t.name == SQRT.name and kind in ("positive", "nonzero"):
+        return _condition("positive", t.arg)  # sqrt(u) != 0 where u > 0 (sqrt needs u >= 0)
     if isinstance(t, (T.Det,)) and kind == "nonzero":
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
     return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)))
+
+
+condition_of = _condition  # the condition ``kind`` of the term ``t`` (None: it always holds)
 
 
 def _matrix_condition(kind: str, t) -> Condition:

@@ -33,7 +33,7 @@ from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an
 from einderiv.calculus.rewriting import split_coefficient
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
-from einderiv.ir.ops import ELEMENTWISE, ROW
+from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
@@ -79,6 +79,15 @@ def _rational_node(t: T.Term) -> bool:
         case T.Pow(exponent=e) if not _integer_exponent(e):
             return False
     return True
+
+
+def _half_power(t: T.Term) -> tuple[T.Term, int] | None:
+    """(s, m) when ``t`` is ``s^(m/2)`` for an odd m, written as a power or ``sqrt(s)``."""
+    if type(t) is T.Func and t.name == SQRT.name:
+        return t.arg, 1
+    if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value.denominator == 2:
+        return t.base, t.exponent.value.numerator
+    return None
 
 
 def _integer_exponent(e: T.Term) -> bool:
@@ -128,14 +137,12 @@ class _Evaluator:
             powers = self.exp_powers(t)
             if powers is not None:
                 return powers
+        if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value.denominator == 2:
+            return self.root_power(t.base, t.exponent.value.numerator)  # s^(3/2) = s sqrt(s)
         if type(t) is T.Func:  # a function of its argument's values: exp(S[i,j]) = exp(S[j,i])
-            arg, table = self.run(t.arg), self.atoms.setdefault(("function", t.name), {})
-            rng = self.atoms["rng"]
-            draw = np.vectorize(  # u(v): one random value per argument value, mod p
-                lambda v: table.setdefault(int(v), int(rng.integers(0, 2**62)) % self.p),
-                otypes=[object],
-            )
-            return Exact(arg.indices, np.asarray(draw(arg.array), dtype=object))
+            if t.name == SQRT.name:
+                return self.root_power(t.arg, 1)  # sqrt(s) and s^(1/2): one unknown
+            return self.function_of(t.name, self.run(t.arg))
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
         shape = tuple(self.size(i.dim) for i in order)
@@ -147,6 +154,27 @@ class _Evaluator:
             draws = [int(rng.integers(0, 2**62)) % self.p for _ in range(count)]
             self.atoms[name] = np.array(draws, dtype=object).reshape(shape)
         return Exact(order, self.atoms[name])
+
+    def function_of(self, name: str, arg: Exact) -> Exact:
+        """The unknown function ``name`` at the values of ``arg``: one random value per value."""
+        table, rng = self.atoms.setdefault(("function", name), {}), self.atoms["rng"]
+        draw = np.vectorize(
+            lambda v: table.setdefault(int(v), int(rng.integers(0, 2**62)) % self.p),
+            otypes=[object],
+        )
+        return Exact(arg.indices, np.asarray(draw(arg.array), dtype=object))
+
+    def root_power(self, base: T.Term, odd: int) -> Exact:
+        """``base^(odd/2)`` as ``base^((odd-1)/2) r`` with r the unknown root of ``base``'s
+        values (so sqrt(s), s^(1/2) and s^(-1/2) s agree; r r is not s: no decision)."""
+        value = self.run(base)
+        root = self.function_of(SQRT.name, value)
+        k = (odd - 1) // 2
+        if k < 0 and any(int(x) % self.p == 0 for x in value.array.reshape(-1)):
+            raise Undefined
+        power = k if k >= 0 else -k * (self.p - 2)  # Fermat: x^-1 = x^(p-2)
+        lift = np.vectorize(lambda x: pow(int(x), power, self.p), otypes=[object])
+        return Exact(value.indices, lift(value.array) * root.array % self.p)
 
     def exp_powers(self, t: T.Func) -> Exact | None:
         """exp(u + 2 v - w) as exp(u) exp(v)^2 / exp(w), each exp of a term without a number an
@@ -265,6 +293,14 @@ class _Evaluator:
             n = self.affine(e)
         else:
             raise NotRational("a non-integer power")
+        half = _half_power(t.base)
+        if half is not None and self.atoms is not None:  # sqrt(s)^-1 = s^(-1/2): one form
+            inner, odd = half
+            return (
+                self.root_power(inner, odd * n)
+                if odd * n % 2
+                else self.run(T.Pow(inner, T.Num(Fraction(odd * n, 2))))
+            )
         base = self.run(t.base)
         p = self.p
         flat = base.array.reshape(-1)

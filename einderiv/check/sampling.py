@@ -250,7 +250,7 @@ class Sampler:
         expression or derivative with abs, sign, relu or step (not ``smooth`` in the registry),
         probes with one entry of a variable, or all of it, 0, where random draws never land
         (``(sign(x) + 1) / 2`` for relu'(x) is wrong at 0: relu'(0) = 0, SPEC 6.1)."""
-        if not (_kinked(self.f.term) or _kinked(self.expected.term)):
+        if not (kinked(self.f.term) or kinked(self.expected.term)):
             return None
         for probe in self._edge_probes(set(self.used), count=2):  # one entry 0, all of it 0
             want, got = self.values(probe)
@@ -339,7 +339,7 @@ def _inverts(u: T.MatPow) -> bool:
     return not (u.exponent.is_literal and u.exponent.const >= 0)
 
 
-def _kinked(t: T.Term) -> bool:
+def kinked(t: T.Term) -> bool:
     """Whether ``t`` applies a function with a kink or a jump (abs, sign, relu, step)."""
     todo, seen = [t], set()
     while todo:

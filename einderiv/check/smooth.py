@@ -1,21 +1,20 @@
-"""The conditions a claim needs that the expression does not impose, and where only the
-derivative's form is undefined: is the expression differentiable there?
+"""The conditions a claim needs that the expression does not impose, and which of the
+derivative's own conditions are the expression's kinks (where it has no derivative at all).
 
-Input: a ``Sampler`` (the expression ``f``, its derivative, the claim, probes from the domain).
+Input: a ``Sampler`` (the expression ``f``, its derivative, the claim).
 Output: ``missing_conditions(sampler)``: the claim's conditions that neither ``f`` nor its
-derivative imposes, where a condition of the derivative counts only when it is ``f``'s too, or
-``f`` is not differentiable where it fails. ``form_only(sampler)``: the conditions of the derivative that ``f`` does not impose and
-that are artefacts of the derivative's form, not of ``f``: on their boundary ``f`` looks
-differentiable. ``d norm2(x)^3 / dx`` is written ``3 x' x x' / norm2(x)``, undefined at x = 0,
-where ``norm2(x)^3`` is differentiable (its gradient is 0), so a claim that needs x != 0 is not
-"right" there. ``d norm2(x) / dx = x' / norm2(x)`` needs x != 0 too, but there ``norm2`` has a
-kink (no derivative at all): that condition stays, and the claim can be right.
-Invariants:
-- a boundary point is a probe with the condition's variables set to 0 where ``f`` is finite
-  and the derivative is not; a condition whose boundary is not found that way stays imposed;
-- ``f`` looks differentiable at a point when its symmetric second difference
-  ``f(p + t v) + f(p - t v) - 2 f(p)`` vanishes faster than ``t`` (a kink keeps it of order t),
-  along two random directions; ``f`` undefined beside the point (a root at 0) is a kink;
+derivative imposes, where a condition of the derivative that ``f`` does not impose counts only
+when it is a kink of ``f`` (``form_only`` lists the others). ``d norm2(x)^3 / dx`` is written
+``3 x' x x' / norm2(x)``, undefined at x = 0, where ``norm2(x)^3`` is differentiable (its
+gradient is 0): a claim that needs x != 0 is not "right". ``d norm2(x) / dx = x' / norm2(x)``
+needs x != 0 too, but there ``norm2`` has a kink: that condition is the derivative's own, and
+the claim can be right.
+Invariants (sound: a kink is proved, never guessed):
+- ``u' u > 0`` is a kink of ``f`` only when ``f = c norm2(u) + g`` (or ``c sqrt(u' u)``): c a
+  non-zero number, g differentiable everywhere (no condition, kink, root or power below 1),
+  and u the variable differentiated by times a non-zero number plus terms without it -- then
+  ``f(p + t v) = |c t| norm2(v) + g(p + t v) + O(t^2)`` wherever u = 0: no derivative there.
+  ``norm2(A x - b)`` by x is not: at A = 0 it is constant in x, with derivative 0;
 - only scalar conditions (positive, nonnegative, nonzero) are considered here; Jacobi's
   ``det(X) X^-1`` is ``domain.differentiable_singular``'s.
 """
@@ -23,22 +22,25 @@ Invariants:
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
-import numpy as np
-
+from einderiv.calculus.simplify import flatten
 from einderiv.check.domain import (
     Condition,
+    condition_of,
     conditions,
     differentiable_singular,
     implied,
     uncovered,
 )
-from einderiv.errors import EinderivError
+from einderiv.check.sampling import kinked
+from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import canonical
+from einderiv.ir.ops import SQRT
 
 __all__ = ["form_only", "missing_conditions"]
 
-_STEPS = (1e-3, 1e-5)  # a kink's second difference over t stays; a smooth one's shrinks with t
 _KINDS = ("positive", "nonnegative", "nonzero")
 _ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate
 
@@ -61,68 +63,89 @@ def missing_conditions(sampler) -> list[Condition]:
 
 
 def form_only(sampler) -> frozenset[Condition]:
-    """The derivative's conditions (scalar kinds) that ``f`` does not imply and at whose
-    boundary ``f`` looks differentiable."""
+    """The derivative's conditions (scalar kinds) that ``f`` does not imply and that are not a
+    kink of ``f`` (see the module's invariants)."""
     own = implied(conditions(sampler.f.term))
-    candidates = [c for c in conditions(sampler.expected.term) if c.kind in _KINDS and c not in own]
-    return frozenset(c for c in candidates if _smooth_at_boundary(sampler, c))
+    origin = sampler.expected._origin  # (term, axes, Wrt, ...): the variable differentiated by
+    kinks = _kinks(canonical(flatten(sampler.f.term)), origin[2].name) if origin else set()
+    return frozenset(
+        c
+        for c in conditions(sampler.expected.term)
+        if c.kind in _KINDS and c not in own and c.term not in kinks
+    )
 
 
-def _smooth_at_boundary(sampler, condition: Condition) -> bool:
-    used = sampler.used
-    names = [n for n in condition.names if n in used and used[n].kind != "integer"]
-    if not names:
-        return False
-    for k in range(3):
-        try:
-            base = sampler.draw(k)
-        except EinderivError:
+def _kinks(f: T.Term, wrt: str) -> set[str]:
+    """The condition keys of ``u' u`` (and of its root) where ``f = c norm2(u) + g`` has a
+    kink: c a non-zero number, g differentiable everywhere, u = number * wrt + (no wrt)."""
+    terms = f.terms if type(f) is T.Add else (f,)
+    found = set()
+    for k, term in enumerate(terms):
+        root = _root(term)
+        if root is None or not _linear_in(root, wrt):
             continue
-        point = {**base, **{n: np.zeros_like(np.asarray(base[n], dtype=float)) for n in names}}
-        value, derivative = (
-            _value(sampler.call, sampler.f, point),
-            _value(sampler.call, sampler.expected, point),
-        )
-        if value is None or derivative is not None:
-            continue  # not on the boundary this way (f undefined, or the derivative defined)
-        return _looks_differentiable(sampler, point, names, value)
-    return False
+        others = terms[:k] + terms[k + 1 :]
+        if not all(map(_smooth_everywhere, others)):
+            continue
+        for made in (T.Pow(root, T.Num(Fraction(1, 2))), T.Func(SQRT.name, root), root):
+            for kind in _KINDS:
+                condition = condition_of(kind, made)
+                if condition is not None:
+                    found.add(condition.term)
+    return found
 
 
-def _looks_differentiable(sampler, point: dict, names: list, value: np.ndarray) -> bool:
-    rng = np.random.default_rng(20261205)
-    for _ in range(2):
-        direction = {n: _direction(rng, point[n], sampler.used[n].kind) for n in names}
-        ratios = []
-        for t in _STEPS:
-            plus = _value(sampler.call, sampler.f, _moved(point, direction, t))
-            minus = _value(sampler.call, sampler.f, _moved(point, direction, -t))
-            if plus is None or minus is None:
-                return False  # undefined beside the point: not differentiable there
-            second = float(np.max(np.abs(plus + minus - 2 * value), initial=0.0)) / t
-            slope = float(np.max(np.abs(plus - minus), initial=0.0)) / (2 * t)
-            ratios.append((second, max(slope, 1.0)))
-        (big, scale), (small, _) = ratios
-        if big > 1e-6 * scale and small > 0.1 * big:
-            return False  # the second difference over t does not shrink: a kink
+def _smooth_everywhere(g: T.Term) -> bool:
+    """Differentiable at every point: no condition, no kink, no root or power below 1 (a
+    norm2(x)^3 = (x' x)^(3/2) is, a norm2(x) is not)."""
+    if conditions(g) or kinked(g):
+        return False
+    todo = [g]
+    while todo:
+        t = todo.pop()
+        if type(t) is T.Func and t.name == SQRT.name:
+            return False
+        if type(t) is T.Pow and type(t.exponent) is T.Num:
+            power, base = t.exponent.value, t.base
+            while type(base) is T.Pow and type(base.exponent) is T.Num:  # (s^(1/2))^3
+                power, base = power * base.exponent.value, base.base
+            if power.denominator != 1 and power < 1:
+                return False
+            todo.append(base)
+            continue
+        todo.extend(T.children(t))
     return True
 
 
-def _direction(rng, value, kind: str) -> np.ndarray:
-    v = rng.normal(size=np.shape(value))
-    if kind == "symmetric" and v.ndim == 2:
-        v = (v + v.T) / 2
-    return v
-
-
-def _moved(point: dict, direction: dict, t: float) -> dict:
-    return {**point, **{n: point[n] + t * v for n, v in direction.items()}}
-
-
-def _value(call, e, point: dict) -> np.ndarray | None:
-    """``e`` at ``point`` as floats, or None where it is undefined (not finite, or an error)."""
-    try:
-        value = np.asarray(call(e, point), dtype=float)
-    except (EinderivError, np.linalg.LinAlgError):
+def _root(term: T.Term) -> T.Term | None:
+    """``s`` of ``c s^(1/2)`` or ``c sqrt(s)`` (c a non-zero number), else None."""
+    factors = term.factors if type(term) is T.Prod and not term.summed else (term,)
+    numbers = [f for f in factors if type(f) is T.Num]
+    rest = [f for f in factors if type(f) is not T.Num]
+    if len(rest) != 1 or any(f.value == 0 for f in numbers):
         return None
-    return value if np.all(np.isfinite(value)) else None
+    (f,) = rest
+    if type(f) is T.Pow and f.exponent == T.Num(Fraction(1, 2)):
+        return f.base
+    if type(f) is T.Func and f.name == SQRT.name:
+        return f.arg
+    return None
+
+
+def _linear_in(s: T.Term, wrt: str) -> bool:
+    """``s = u[I] u[I]`` summed over all of u's indices, u = number * wrt[I] + (no wrt)."""
+    if type(s) is not T.Prod or len(s.factors) != 2 or s.factors[0] != s.factors[1]:
+        return False
+    u = s.factors[0]
+    if set(T.free(u)) != set(s.summed):
+        return False
+    parts = u.terms if type(u) is T.Add else (u,)
+    with_wrt = [p for p in parts if T.mentions(p, wrt)]
+    if len(with_wrt) != 1:
+        return False
+    (part,) = with_wrt
+    if type(part) is T.Prod and not part.summed and len(part.factors) == 2:
+        number, part = part.factors
+        if type(number) is not T.Num or number.value == 0:
+            return False
+    return type(part) is T.Var and part.name == wrt and len(set(part.indices)) == len(s.summed)

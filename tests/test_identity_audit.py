@@ -515,3 +515,71 @@ def test_two_identities_without_a_separator_are_not_called_wrong_across():
     assert "one per row" in lines[1].reason
     chain = r"\frac{\partial \log |X|}{\partial X} = \frac{1}{|X|} \frac{\partial |X|}{\partial X} = X^{-1}"
     assert [line.verdict for line in ed.audit(f"$$ {chain} $$")] == ["unreadable", "right"]
+
+
+XAX = r"\frac{\partial x^\top A x}{\partial x}"
+
+
+# d(x'Ax)/dx = x'A + x'A' (finite differences here): written over two rows, or with spacing
+# before the second term, it is one identity, right
+@pytest.mark.parametrize(
+    "display",
+    [
+        "\\begin{align}\n"
+        + XAX
+        + r" &= x^\top A \\"
+        + "\n"
+        + r"  &\quad + x^\top A^\top"
+        + "\n\\end{align}",
+        f"$$ {XAX} = x^\\top A \\quad + x^\\top A^\\top $$",
+        "\\begin{align} " + XAX + r" = {} & x^\top A \\ & + x^\top A^\top \end{align}",
+    ],
+)
+def test_a_right_side_over_rows_or_after_spacing_is_one(display):
+    rng = rng_for("x'Ax over rows")
+    A, x = gen(rng, 3, 3), gen(rng, 3)
+    assert close(jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x"), x @ A + x @ A.T)
+    assert [line.verdict for line in ed.audit(display)] == ["right"]
+
+
+# left-aligned rows (& L = R) and && between equations are identities of their own
+@pytest.mark.parametrize(
+    "display",
+    [
+        "\\begin{align}\n& " + A_X + " \\\\\n& " + X_X + "\n\\end{align}",
+        "\\begin{align} "
+        + A_X.replace(" =", " &=")
+        + " && "
+        + X_X.replace(" =", " &=")
+        + " \\end{align}",
+    ],
+)
+def test_left_aligned_rows_and_double_ampersands(display):
+    assert [line.verdict for line in ed.audit(display)] == ["right", "right"]
+
+
+# a chain through d/dX of what follows (not a second identity) keeps its verdict: 2 X' A is
+# wrong for d tr(X' A X)/dX = X' (A + A') when A is not symmetric
+def test_a_chain_through_an_operator_keeps_a_wrong_verdict():
+    rng = rng_for("trace chain")
+    A, X = gen(rng, 3, 3), gen(rng, 3, 2)
+    truth = to_layout(
+        jacobian_fd(lambda X: np.trace(X.T @ A @ X), {"X": X}, "X"), 0, 2, "numerator"
+    )
+    assert not close(truth, 2 * X.T @ A) and close(truth, X.T @ (A + A.T))
+    chain = (
+        r"\frac{\partial \operatorname{tr}(X^\top A X)}{\partial X} = "
+        r"\frac{\partial}{\partial X} \sum_{ijk} X_{ji} A_{jk} X_{ki} = 2 X^\top A"
+    )
+    assert "wrong" in [line.verdict for line in ed.audit(f"$$ {chain} $$")]
+
+
+# LaTeX quotes (``so-called'', `rule') are not Markdown code: the displays between are audited
+def test_latex_quotes_are_not_code():
+    text = (
+        r"The ``trace trick'' gives $$\frac{\partial x^\top x}{\partial x} = 3 x^\top$$ as "
+        r"``claimed''."
+    )
+    assert [line.verdict for line in ed.audit(text)] == ["wrong"]
+    fenced = "````\n```\n$$ \\frac{\\partial x^\\top x}{\\partial x} = 3 x^\\top $$\n```\n````\n"
+    assert ed.audit(fenced) == []  # a longer fence closes it, after the inner ``` line

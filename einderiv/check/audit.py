@@ -44,12 +44,13 @@ _DISPLAY = re.compile(
     r"|\\begin\{(?P<env>(?:equation|align|gather|multline|eqnarray)\*?)\}(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
-# a fenced code block, to its closing fence or (CommonMark) to the end of the document; an
-# inline code span on one line (`$$ x $$` quoted, not displayed)
+# a fenced code block, to its closing fence or (CommonMark) to the end of the document
 _FENCE = re.compile(
-    r"^[ \t]*(```+|~~~+)[^\n]*\n(?:.*?^[ \t]*\1[ \t]*$|.*\Z)|(`+)[^`\n]+?\2(?!`)",
-    re.DOTALL | re.MULTILINE,
+    r"^[ \t]*(```+|~~~+)[^\n]*\n(?:.*?^[ \t]*\1[`~]*[ \t]*$|.*\Z)", re.DOTALL | re.MULTILINE
 )
+_CODE_SPAN = re.compile(r"(`+)[^`\n]+?\1(?!`)")  # `$$ x $$` quoted in Markdown, not displayed
+_LATEX_QUOTES = re.compile(r"``[^`'\n]+''|`[A-Za-z]{2,}[^`'\n$\\]*'")  # ``so-called'', `rule'
+_DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
 # words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
 _BETWEEN = re.compile(
     r"\\(?:text|textrm|mbox|mathrm)\s*\{\s*[,;]?\s*(?:and|or|where|while|with|for|as well as)"
@@ -59,6 +60,12 @@ _UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a s
     "a side between these two holds a derivative: if they are two identities, write one per "
     "row, or separate them with \\quad"
 )
+# a cell or a row that goes on with the equation before: a relation, an operator, spacing
+_GOES_ON = re.compile(
+    r"\s*(?:[=+\-<>:]|\\(?:cdot|times|pm|mp|le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq"
+    r"|to|iff|implies|[Rr]ightarrow|q?quad)\b)"
+)
+_SPACING = re.compile(r"\\quad(?=\s*(?:[+\-]|\\(?:cdot|times|pm|mp)\b))|^\s*\\quad")
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
@@ -105,7 +112,9 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
 def identities(text: str) -> list[tuple[int, str, str, str]]:
     """(line, label, identity text, problem or "") for each identity of each display."""
     found = []
-    text = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # lines kept
+    text = _FENCE.sub(_blank, text)
+    if not _LATEX_QUOTES.search(text):  # Markdown: inline code too (LaTeX has no `code`)
+        text = _CODE_SPAN.sub(_blank, text)
     for match in _DISPLAY.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
@@ -114,16 +123,23 @@ def identities(text: str) -> list[tuple[int, str, str, str]]:
     return found
 
 
+def _blank(code: re.Match) -> str:
+    """Code as spaces, its line breaks kept (lines are counted)."""
+    return re.sub(r"[^\n]", " ", code.group(0))
+
+
 def _chains(body: str) -> list[tuple[str, str]]:
     """(label, chain) for each ``A = B = ...`` of a display."""
     body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
+    body = re.sub(r"(?<![A-Za-z}_^])\{\s*\}", " ", body)  # = {} & x: an empty group, for spacing
     body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
     rows: list[str] = []
     for row in _rows(body):
-        if row.lstrip().startswith("&") and rows:
-            rows[-1] += " " + _columns(row.lstrip()[1:], continued=True)
+        rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
+        if rest is not None and rows and (not rest.strip() or _GOES_ON.match(rest)):
+            rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain
         else:
-            rows.append(_columns(row))
+            rows.append(_columns(row if rest is None else rest))  # & L = R: left-aligned
     out = []
     for row in rows:
         tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
@@ -131,6 +147,7 @@ def _chains(body: str) -> list[tuple[str, str]]:
         label = f"({tags[0]})" if tags else ""
         start = len(out)
         row = _BETWEEN.sub(r" \\quad ", row.replace("\\qquad", "\\quad"))
+        row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
         for segment in split_top(row, "\\quad"):
             bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
             named = _LABEL.fullmatch(bare)
@@ -144,14 +161,26 @@ def _chains(body: str) -> list[tuple[str, str]]:
 
 
 def _columns(row: str, continued: bool = False) -> str:
-    """The row with its alignment marks dropped, and ``\\quad`` between its equations: in
-    ``align``, every second ``&`` starts another equation (``L1 &= R1 & L2 &= R2``); a row
-    ``continued`` after its first ``&`` has its next ``&`` between equations."""
+    """The row with its alignment marks dropped, and ``\\quad`` between its equations: a cell
+    after a complete equation (a right side already written) that does not go on with a
+    relation or an operator starts another (``L1 &= R1 & L2 &= R2``, ``&&`` too); a row
+    ``continued`` goes on with an equation of the row before."""
     cells = [cell.replace("&", " ") for cell in split_top(row, "&")]  # bmatrix's: spaces
-    out = cells[0]
-    for k, cell in enumerate(cells[1:], start=1 + continued):
-        out += (" \\quad " if k % 2 == 0 else " ") + cell
+    out = since = cells[0]
+    complete = continued
+    for cell in cells[1:]:
+        complete = complete or _complete(since)
+        if complete and cell.strip() and not _GOES_ON.match(cell):
+            out, since, complete = out + " \\quad " + cell, cell, False
+        else:
+            out, since = out + " " + cell, since + " " + cell
     return out
+
+
+def _complete(text: str) -> bool:
+    """An equation with a right side written (``L = R``; not ``L = {}`` nor ``L``)."""
+    sides = split_top(text, "=")
+    return len(sides) > 1 and bool(re.sub(r"[{}\s]|\\[,;:! ]", "", sides[-1]))
 
 
 def _rows(body: str) -> list[str]:
@@ -194,9 +223,18 @@ def _pairs(chain: str) -> list[tuple[str, str]]:
             between = parts[min(parts.index(left), parts.index(right)) + 1 : max(
                 parts.index(left), parts.index(right)
             )]  # fmt: skip
-            mixed = any(map(mentions_derivative, between))  # A = B d2 = C: two identities?
+            mixed = any(map(_ends_in_derivative, between))  # A = B d2 = C: two identities?
             pairs.append((f"{left} = {right}", _UNSEPARATED if mixed else ""))
     return pairs
+
+
+def _ends_in_derivative(side: str) -> bool:
+    """``B d2``: something, then a derivative to the end (``a' \\frac{\\partial x'x}{\\partial
+    x}``); not ``\\frac{\\partial}{\\partial X} \\sum ...`` (the derivative of what follows)."""
+    return any(
+        side[: m.start()].strip() and is_derivative(side[m.start() :])
+        for m in _DERIVATIVE_AT.finditer(side)
+    )
 
 
 # -- output ----------------------------------------------------------------------------------

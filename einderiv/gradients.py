@@ -120,8 +120,8 @@ def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:
     name = re.match(r"\s*d\s*(\w*)", text).group(1)
     declared = {decl.name: decl for decl in parse_declarations(where)} if where else {}
     decl = declared.get(name)
-    if name == "f" or (decl is not None and decl.kind in ("scalar", "integer")):
-        return None
+    if (decl is None and name == "f") or (decl is not None and decl.kind in ("scalar", "integer")):
+        return None  # d f = 0 (f undeclared, as einderiv prints a scalar's): a zero gradient
     if decl is None:
         raise EinderivError(
             f"{text.strip()!r} does not say the shape of {name or 'the function'}: declare it "

@@ -116,6 +116,7 @@ def test_a_zero_differential_has_the_declared_shape():
     g = ed.read_differential("dy = 0", "x", "x: vector(3); y: vector(3)")
     np.testing.assert_array_equal(g(x=x), jac)
     assert ed.read_differential("d f = 0", "x", "x: vector(3)").shape == (3,)  # a gradient
+    assert ed.read_differential("df = 0", "x", "f: vector(2); x: vector(3)").shape == (2, 3)
     with pytest.raises(ed.EinderivError, match="does not say the shape of y"):
         ed.read_differential("dy = 0", "x", "x: vector(3)")
 

@@ -429,6 +429,10 @@ def test_more_slow_requests_than_workers_do_not_hold_up_others(server):
     assert [status for status, _, _ in done] == [422] * 3
     for _ in range(3):
         assert_alive(server)
+    deadline = time.monotonic() + 60  # the extra workers end: two stay, as the pool began
+    while len(server.pool._all) > 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(server.pool._all) == 2
 
 
 def test_a_duplicate_content_length_and_an_http2_preface_are_400():

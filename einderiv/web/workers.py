@@ -65,8 +65,28 @@ def _answer(kind: str, fields: dict) -> list:  # pragma: no cover - runs in the 
         return ["internal", f"{type(error).__name__}: {error}"]
 
 
+MEMORY = 3 * 2**30  # bytes of address space a worker may use: a job beyond is an error
+# small jobs: one BLAS thread (a pool of threads per worker would reserve address space too)
+_ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the worker process
+    """Bound this worker's memory (where the platform can), so that a job needing more is an
+    error ("more memory than the worker has") and several busy workers cannot exhaust it."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY if hard == resource.RLIM_INFINITY else min(MEMORY, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # Windows, or a limit we may not set
+        pass
+
+
 def main() -> None:  # pragma: no cover - runs in the worker process
     """The worker's loop: read a job line, write its answer line, until standard input ends."""
+    _limit_memory()
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but answers on the protocol channel
@@ -108,7 +128,7 @@ class _Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            env={**os.environ, "PYTHONIOENCODING": "utf-8", **_ONE_THREAD},
             text=True,
             encoding="utf-8",
             bufsize=1,
@@ -189,7 +209,7 @@ class WorkerPool:
         if closed or not worker.wait_ready(self.start_timeout):
             self._discard(worker)
             return
-        self._idle.put(worker)
+        self._release(worker)  # warm: idle, or ended if enough are idle already
 
     def _discard(self, worker: _Worker) -> None:
         with self._lock:
@@ -216,7 +236,7 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         self._discard(worker)
-        if not self._closed:
+        if not self._closed and len(self._all) < self.size:  # an extra one is not replaced
             threading.Thread(target=self._add, daemon=True).start()
 
     def run(self, kind: str, fields: dict, wait: float | None = None) -> Outcome:

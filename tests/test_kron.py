@@ -251,3 +251,14 @@ def test_pairs_of_other_factor_sizes_are_refused_not_reshaped():
     f = ed.parse("kron(A, B) commutation(3, 2)", where="A: matrix(3, 3); B: matrix(2, 2)")
     A, B = np.arange(9.0).reshape(3, 3) - 2, np.array([[1.0, 2.0], [3.0, 5.0]])
     np.testing.assert_allclose(f(A=A, B=B), np.kron(A, B) @ commutation_matrix(3, 2))
+
+
+# vec(X') = K vec(X) (K the commutation matrix): vec(X)' vec(X') pairs (row, column)
+# positions of X with those of X', so it is refused with that spelling, which reads as
+# sum(X .* X) = ||X||_F^2
+def test_vec_of_a_transpose_is_refused_with_the_commutation_spelling():
+    X = np.arange(6.0).reshape(2, 3) - 2.5
+    with pytest.raises(ed.ShapeError, match=r"commutation\(m, n\) vec\(X\)"):
+        ed.parse("vec(X)' vec(X')", where="X: matrix(2, 3)")
+    f = ed.parse("vec(X')' commutation(2, 3) vec(X)", where="X: matrix(2, 3)")
+    assert np.isclose(f(X=X), np.sum(X * X))

@@ -180,8 +180,11 @@ class Inference:
             if a.factors is not None and (_contains(a, b) or isinstance(b.value, str)):
                 self._fail(a, b, context, what)
         if ra.factors is not None and rb.factors is not None:
-            for x, y in zip(ra.factors, rb.factors):
-                self.unify(x, y, context, what)
+            try:
+                for x, y in zip(ra.factors, rb.factors):
+                    self.unify(x, y, context, what)
+            except ShapeError as error:  # vec(X)' vec(X'): as many entries, paired otherwise
+                raise ShapeError(f"{error}; {_COMPOUND}") from None
 
     def _spell(self, a: DimCell, b: DimCell, context, what) -> None:
         """``b``, a size given as text (``"p*n"``: a required shape), made a compound like
@@ -217,6 +220,12 @@ class Inference:
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
 GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
+
+
+_COMPOUND = (
+    "a vec position is a (row, column) pair, so vec(X) and vec(X') do not line up: write "
+    "commutation(m, n) vec(X) for vec(X') of an m-by-n X"
+)
 
 
 def greek_scalar(name: str) -> bool:

@@ -250,8 +250,8 @@ def test_square_only_determinant_identity_is_not_right():
         ("x' A x", "x", None, "x' (A + A') (x' x) / (x' x)"),
         # the domain of log|X| is det X > 0: the claim's X^-1 needs less
         ("log|X|", "X", None, "inv(X)"),
-        # a symbolic power, all integers k (X^k needs X invertible where k < 0)
-        ("tr(X^k)", "X", "k: integer", "k X^(k-1)"),
+        # a symbolic power, all integers k, X invertible (log|X|)
+        ("tr(X^k) + log|X|", "X", "k: integer", "k X^(k-1) + inv(X)"),
     ],
 )
 def test_right_claims_are_proved(expr, wrt, where, claim):
@@ -625,3 +625,17 @@ def test_a_kink_elsewhere_does_not_make_a_claim_right(expr, wrt, where, numpy_f,
         value = np.asarray(ed.parse(claim, where=where)(**point), dtype=float)
     assert not np.all(np.isfinite(value))  # the claim is undefined there
     assert ed.check(expr, wrt, claim=claim, where=where).verdict != "right"
+
+
+# (DT2) d tr(X^k)/dX = k X^(k-1) for k != 0; at k = 0, tr(X^0) = tr(I) = n is flat, with
+# derivative 0 at every X, singular ones too, where k X^(k-1) = 0 X^-1 is undefined: the
+# claim is not right for every integer k and every X, so it is undecided
+def test_the_power_rule_at_k_zero_and_a_singular_matrix_is_not_right():
+    X = np.array([[1.0, 2.0], [2.0, 4.0]])  # singular
+    truth = numerator_fd(lambda X: np.trace(np.linalg.matrix_power(X, 0)), {"X": X}, "X")
+    assert np.allclose(truth, 0.0)
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.inv(X)  # the claim's X^(k-1) at k = 0
+    r = ed.check("tr(X^k)", "X", claim="k X^(k-1)", where="k: integer")
+    assert r.verdict == "undecided" and "k - 1 < 0" in r.reason
+    assert ed.check("tr(X^3)", "X", claim="3 X^2").verdict == "right"  # a number k: right

@@ -41,6 +41,8 @@ __all__ = [
 # elementwise functions defined on part of the real line: the condition on the argument, from
 # the operator registry (positive, nonnegative, open_unit, above_minus_one)
 DOMAINS = {name: op.domain for name, op in ELEMENTWISE.items() if op.domain != "real"}
+DOMAINS[SQRT.name] = "nonnegative"  # sqrt(0) = 0 is defined (the registry's domain is its
+# derivative's, u > 0): a claim sqrt(s) needs s >= 0, and only the derivative s > 0
 
 _IMPLIED = {  # a condition and the weaker ones it implies
     "positive": ("positive", "nonnegative", "nonzero"),

@@ -10,9 +10,11 @@ Invariants:
 - a polynomial of degree D in k that vanishes at D + 1 values of k is zero: so an integer symbol
   takes at least ``degree + 2`` distinct values, its degree being summed over both terms, each
   exponent that mentions it (``X^k``, ``2^k``) counted as ``EXPONENTIAL`` more;
-- a size that a term uses as a number (``len(X)``, ``tr(I)``, ``ones' ones``: a ``Size``, or a
-  sum over an index that only ones and deltas carry) takes ``degree + 2`` distinct values
-  likewise, the other sizes held at the first round's;
+- a size takes ``degree + 2`` distinct values likewise, its degree counting each ``Size`` of
+  it (``len(X)``, ``tr(I)``) and each sum over it (a sum of ones is n, and so is one of
+  ``exp(x) exp(-x)``), the other sizes held at the first round's;
+- an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
+  odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few.
 """
 
@@ -28,7 +30,7 @@ from einderiv.ir.node import dim_factors
 __all__ = ["exactly_equal", "integer_degree", "size_degree"]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
-MAX_VALUES = 40
+MAX_VALUES = 80
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
 
@@ -50,23 +52,35 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
                 seen_sizes.setdefault(name, set()).add(value)
     if decided < len(rounds):
         return None, None
-    points = []  # more values of k, more sizes, where the terms' degrees ask for them
+    groups = []  # (how many more points, the candidates): where the terms' degrees ask
     for name, seen in seen_ints.items():
         need = integer_degree(claim, name) + integer_degree(want, name) + 2
-        values = [v for v in _integer_values(need) if v not in seen][: max(0, need - len(seen))]
-        points += [(rounds[0], {name: v}) for v in values]
+        # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
+        # factor (-1)^k - 1 is 0 at every even k
+        parities = (0, 1) if _in_exponent(claim, name) or _in_exponent(want, name) else (None,)
+        for parity in parities:
+            had = [v for v in seen if parity is None or v % 2 == parity]
+            fresh = [v for v in _integer_values(2 * need) if v not in seen]
+            fresh = [v for v in fresh if parity is None or v % 2 == parity]
+            groups.append((need - len(had), [(rounds[0], {name: v}) for v in fresh]))
     for name, seen in seen_sizes.items():
         degree = size_degree(claim, name) + size_degree(want, name)
         need = degree + 2 if degree else 0
-        sizes = [n for n in range(1, need + 8) if n not in seen][: max(0, need - len(seen))]
-        points += [({**rounds[0], name: n}, None) for n in sizes]
-    if len(points) > MAX_VALUES:
+        fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
+        groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
+    if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
         return None, None
-    for sizes, ints in points:
-        status, _ = at(sizes, X.PRIMES[0], ints)
-        if status == "differ":
-            return False, sizes
-        if status != "equal":
+    for more, candidates in groups:
+        for sizes, ints in candidates:
+            if more <= 0:
+                break
+            status, _ = at(sizes, X.PRIMES[0], ints)
+            if status == "differ":
+                return False, sizes
+            if status == "none":
+                return None, None
+            more -= status == "equal"  # "undefined": no point of the domain there, the next
+        if more > 0:
             return None, None
     return True, None
 
@@ -107,6 +121,21 @@ def _integer_values(count: int) -> list[int]:
     return values
 
 
+def _in_exponent(t: T.Term, name: str) -> bool:
+    """Whether ``name`` is in an exponent of ``t`` (a power of a number or of a matrix)."""
+    todo = [t]
+    while todo:
+        u = todo.pop()
+        if name not in T.int_names(u):
+            continue
+        if type(u) is T.Pow and name in T.int_names(u.exponent):
+            return True
+        if type(u) is T.MatPow and name in u.exponent.names:
+            return True
+        todo.extend(T.children(u))
+    return False
+
+
 def integer_degree(t: T.Term, name: str) -> int:
     """A bound on the degree of ``t`` in the integer symbol ``name`` (exponents in it counted
     as ``EXPONENTIAL``)."""
@@ -131,24 +160,16 @@ def integer_degree(t: T.Term, name: str) -> int:
 
 
 def size_degree(t: T.Term, dim: str) -> int:
-    """A bound on the degree of ``t`` in the size ``dim`` where it is used as a number: a
-    ``Size``, or a sum over an index of ``dim`` that only ones and deltas carry."""
+    """A bound on the degree of ``t`` in the size ``dim``: one for each ``Size`` of it and each
+    sum over an index of it (a sum of ones is n, and so is one of exp(x) exp(-x))."""
     match t:
         case T.Size(dim=d):
             return int(dim in dim_factors(d))
         case T.Add(terms=terms):
             return max(size_degree(u, dim) for u in terms)
         case T.Prod(factors=factors, summed=summed):
-            counted = sum(1 for i in summed if dim in dim_factors(i.dim) and _only_constants(t, i))
+            counted = sum(1 for i in summed if dim in dim_factors(i.dim))
             return counted + sum(size_degree(u, dim) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
             return abs(v.numerator) * size_degree(base, dim)
     return sum(size_degree(u, dim) for u in T.children(t))
-
-
-def _only_constants(t: T.Prod, index: T.Index) -> bool:
-    """Whether only ones and deltas of ``t`` carry ``index`` (its sum counts: n, not data)."""
-    for f in t.factors:
-        if index in T.free(f) and type(f) not in (T.Ones, T.Delta, T.Pair):
-            return False
-    return True

@@ -42,6 +42,7 @@ from einderiv.ir.ops import SQRT
 __all__ = ["form_only", "missing_conditions"]
 
 _KINDS = ("positive", "nonnegative", "nonzero")
+_WHERE = ("invertible where", "nonzero where")  # X^(k-1): at k = 0, tr(X^k) = n is flat
 _ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate
 
 
@@ -71,15 +72,24 @@ def form_only(sampler) -> frozenset[Condition]:
     return frozenset(
         c
         for c in conditions(sampler.expected.term)
-        if c.kind in _KINDS and c not in own and c.term not in kinks
+        if (c.kind in _KINDS or c.kind.startswith(_WHERE)) and c not in own and c.term not in kinks
     )
 
 
 def _kinks(f: T.Term, wrt: str) -> set[str]:
     """The condition keys of ``u' u`` (and of its root) where ``f = c norm2(u) + g`` has a
-    kink: c a non-zero number, g differentiable everywhere, u = number * wrt + (no wrt)."""
+    kink: c a non-zero number, g differentiable everywhere, u = number * wrt + (no wrt); and
+    of u where ``f`` takes ``sqrt(u)`` or ``u^p`` (p not an integer) of such a u: the edge of
+    its domain (u < 0 beside every point where u = 0), where it has no derivative either."""
     terms = f.terms if type(f) is T.Add else (f,)
     found = set()
+    todo = [f]
+    while todo:  # the edges of the domain: sum(sqrt(x)) at x[a] = 0
+        t = todo.pop()
+        todo.extend(T.children(t))
+        edge = _half_power(t) if type(t) in (T.Func, T.Pow) else None
+        if edge is not None and _linear_term(edge, wrt):
+            found |= _keys(edge)
     for k, term in enumerate(terms):
         root = _root(term)
         if root is None or not _linear_in(root, wrt):
@@ -88,11 +98,23 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
         if not all(map(_smooth_everywhere, others)):
             continue
         for made in (T.Pow(root, T.Num(Fraction(1, 2))), T.Func(SQRT.name, root), root):
-            for kind in _KINDS:
-                condition = condition_of(kind, made)
-                if condition is not None:
-                    found.add(condition.term)
+            found |= _keys(made)
     return found
+
+
+def _keys(t: T.Term) -> set[str]:
+    """The keys of every scalar condition on ``t``."""
+    made = (condition_of(kind, t) for kind in _KINDS)
+    return {c.term for c in made if c is not None}
+
+
+def _half_power(t: T.Term) -> T.Term | None:
+    """u of ``sqrt(u)`` or of ``u^p`` for a number p that is not an integer."""
+    if type(t) is T.Func and t.name == SQRT.name:
+        return t.arg
+    if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value.denominator != 1:
+        return t.base
+    return None
 
 
 def _smooth_everywhere(g: T.Term) -> bool:
@@ -137,8 +159,11 @@ def _linear_in(s: T.Term, wrt: str) -> bool:
     if type(s) is not T.Prod or len(s.factors) != 2 or s.factors[0] != s.factors[1]:
         return False
     u = s.factors[0]
-    if set(T.free(u)) != set(s.summed):
-        return False
+    return set(T.free(u)) == set(s.summed) and _linear_term(u, wrt)
+
+
+def _linear_term(u: T.Term, wrt: str) -> bool:
+    """``u = number * wrt[I] + (terms without wrt)``, I all of u's free indices, distinct."""
     parts = u.terms if type(u) is T.Add else (u,)
     with_wrt = [p for p in parts if T.mentions(p, wrt)]
     if len(with_wrt) != 1:
@@ -148,4 +173,10 @@ def _linear_in(s: T.Term, wrt: str) -> bool:
         number, part = part.factors
         if type(number) is not T.Num or number.value == 0:
             return False
-    return type(part) is T.Var and part.name == wrt and len(set(part.indices)) == len(s.summed)
+    free = T.free(u)
+    return (
+        type(part) is T.Var
+        and part.name == wrt
+        and set(part.indices) == set(free)
+        and len(set(part.indices)) == len(part.indices)
+    )

@@ -639,3 +639,39 @@ def test_the_power_rule_at_k_zero_and_a_singular_matrix_is_not_right():
     r = ed.check("tr(X^k)", "X", claim="k X^(k-1)", where="k: integer")
     assert r.verdict == "undecided" and "k - 1 < 0" in r.reason
     assert ed.check("tr(X^3)", "X", claim="3 X^2").verdict == "right"  # a number k: right
+
+
+# sqrt(x'x)^3 = ||x||^3 has gradient 0 at x = 0 (finite differences); 3 x'x x' / sqrt(x'x)
+# is undefined there: never right (sqrt(s) needs s >= 0, not s > 0)
+def test_a_root_in_a_denominator_is_not_right_where_the_root_is_zero():
+    truth = numerator_fd(lambda x: np.sqrt(x @ x) ** 3, {"x": np.zeros(3)}, "x")
+    assert np.allclose(truth, 0.0, atol=1e-6)
+    r = ed.check("sqrt(x'x)^3", "x", claim="3 x'x x' / sqrt(x'x)")
+    assert r.verdict != "right"
+
+
+# d ((-1)^k a'x)/dx = (-1)^k a'; a claim adding ((-1)^k - 1) P(k) a', P with 20 odd roots,
+# is 0 at every even k and at those odd ones, but not at k = 27
+def test_an_alternating_factor_is_tried_at_as_many_odd_values_as_even_ones():
+    roots = [13, 11, 9, 7, 5, 3, 1, -1, -3, -5, -7, -9, -11, -13, -15, -17, -19, -21, -23, -25]
+    a, x, k = np.array([0.5, -1.0]), np.array([2.0, 1.0]), 27
+    truth = numerator_fd(lambda x: (-1) ** k * (a @ x), {"x": x}, "x")
+    claimed = (-1) ** k * a + ((-1) ** k - 1) * np.prod([k + r for r in roots]) * a
+    assert not np.allclose(claimed, truth)
+    P = " ".join(f"(k + {r})" if r > 0 else f"(k - {-r})" for r in roots)
+    r = ed.check(
+        "(-1)^k a' x", "x", claim=f"(-1)^k a' + ((-1)^k - 1) {P} a'",
+        where="x: vector(n); a: vector(n); k: integer",
+    )  # fmt: skip
+    assert r.verdict != "right"
+
+
+# exp(x)' exp(-x) = sum of ones = n: a factor (m-1)...(m-5) with m = n is 0 at n = 1..5 only
+def test_a_size_written_as_a_sum_of_a_function_counts_in_the_degree():
+    x = np.linspace(-1, 1, 6)
+    m = np.exp(x) @ np.exp(-x)
+    assert np.isclose(m, 6) and np.isclose(np.prod([m - j for j in range(1, 6)]), 120)
+    s = "(exp(x)' exp(-x))"
+    claim = f"a' + ({s} - 1) ({s} - 2) ({s} - 3) ({s} - 4) ({s} - 5) a'"
+    r = ed.check("a' x", "x", claim=claim, where="x: vector(n); a: vector(n)")
+    assert r.verdict != "right"

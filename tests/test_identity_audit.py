@@ -583,3 +583,34 @@ def test_latex_quotes_are_not_code():
     assert [line.verdict for line in ed.audit(text)] == ["wrong"]
     fenced = "````\n```\n$$ \\frac{\\partial x^\\top x}{\\partial x} = 3 x^\\top $$\n```\n````\n"
     assert ed.audit(fenced) == []  # a longer fence closes it, after the inner ``` line
+
+
+ABX = r"\frac{\partial (a^\top x + b^\top x)}{\partial x}"
+
+
+# d(a'x + b'x)/dx = a' + b' (finite differences here), its right side continued on a second
+# row after spacing, in multline, eqnarray and align; and in alignat
+@pytest.mark.parametrize(
+    "display",
+    [
+        "\\begin{multline}\n" + ABX + " = a^\\top \\\\\n+ b^\\top\n\\end{multline}",
+        "\\begin{eqnarray}\n" + ABX + " &=& a^\\top \\\\\n&& + b^\\top\n\\end{eqnarray}",
+        "\\begin{align}\n" + ABX + " &= a^\\top \\\\\n&\\phantom{=} + b^\\top\n\\end{align}",
+        "\\begin{align}\n" + ABX + " &= a^\\top \\\\\n&\\; + b^\\top\n\\end{align}",
+        "\\begin{alignat}{1}\n" + ABX + " &= a^\\top + b^\\top\n\\end{alignat}",
+    ],
+)
+def test_a_right_side_continued_after_spacing_is_one(display):
+    rng = rng_for("a'x + b'x")
+    a, b, x = gen(rng, 3), gen(rng, 3), gen(rng, 3)
+    assert close(jacobian_fd(lambda x: a @ x + b @ x, {"x": x}, "x"), a + b)
+    assert [line.verdict for line in ed.audit(display)] == ["right"]
+
+
+# Markdown code with a transpose (`tr(X' A X)`) is code, not a LaTeX quote: the math quoted in
+# code later is not audited; a comma and \qquad before a minus sign separate two identities
+def test_markdown_code_with_a_transpose_and_a_separator_before_a_minus():
+    text = "Type `tr(X' A X)` or `$$ \\frac{\\partial x^\\top x}{\\partial x} = x^\\top $$`."
+    assert ed.audit(text) == []
+    two = f"$$ {A_X}, \\qquad -{X_X.replace('= 2', '= -2')} $$"
+    assert ed.audit(two)[0].verdict == "right"

@@ -41,15 +41,18 @@ __all__ = ["AuditLine", "as_json", "audit", "markdown", "read_document", "result
 MAX_BYTES = 2_000_000
 _DISPLAY = re.compile(
     r"\$\$(?P<dollars>.+?)\$\$|\\\[(?P<brackets>.+?)\\\]"
-    r"|\\begin\{(?P<env>(?:equation|align|gather|multline|eqnarray)\*?)\}(?P<body>.+?)\\end\{(?P=env)\}",
+    r"|\\begin\{(?P<env>(?:equation|align|alignat|flalign|gather|multline|eqnarray)\*?)\}"
+    r"(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
 # a fenced code block, to its closing fence or (CommonMark) to the end of the document
 _FENCE = re.compile(
-    r"^[ \t]*(```+|~~~+)[^\n]*\n(?:.*?^[ \t]*\1[`~]*[ \t]*$|.*\Z)", re.DOTALL | re.MULTILINE
+    r"^[ \t]*((`|~)\2\2+)[^\n]*\n(?:.*?^[ \t]*\1\2*[ \t]*$|.*\Z)", re.DOTALL | re.MULTILINE
 )
 _CODE_SPAN = re.compile(r"(`+)[^`\n]+?\1(?!`)")  # `$$ x $$` quoted in Markdown, not displayed
-_LATEX_QUOTES = re.compile(r"``[^`'\n]+''|`[A-Za-z]{2,}[^`'\n$\\]*'")  # ``so-called'', `rule'
+_LATEX_QUOTES = re.compile(
+    r"``[^`'\n]+''|`[A-Za-z][A-Za-z -]*[A-Za-z]'(?![A-Za-z])"
+)  # ``so'', `rule'
 _DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
 # words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
 _BETWEEN = re.compile(
@@ -66,6 +69,12 @@ _GOES_ON = re.compile(
     r"|to|iff|implies|[Rr]ightarrow|q?quad)\b)"
 )
 _SPACING = re.compile(r"\\quad(?=\s*(?:[+\-]|\\(?:cdot|times|pm|mp)\b))|^\s*\\quad")
+# spacing that may stand before an operator that goes on: \phantom{=}, \mathrel{...}, \;, {}
+_LEADING = re.compile(
+    r"^\s*(?:\\(?:phantom|hphantom|mathrel|mathbin|hspace\*?)\s*\{(?:[^{}]|\{[^{}]*\})*\}"
+    r"|\\[;:,! ]|\{\s*\}|&)"
+)
+_SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
@@ -131,12 +140,16 @@ def _blank(code: re.Match) -> str:
 def _chains(body: str) -> list[tuple[str, str]]:
     """(label, chain) for each ``A = B = ...`` of a display."""
     body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
+    body = re.sub(r"^\s*\{\d+\}", " ", body)  # alignat{2}: its number of columns
+    body = re.sub(r"\\(?:h|v)?phantom\s*\{[^{}]*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body)  # spacing
     body = re.sub(r"(?<![A-Za-z}_^])\{\s*\}", " ", body)  # = {} & x: an empty group, for spacing
     body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
     rows: list[str] = []
     for row in _rows(body):
         rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
-        if rest is not None and rows and (not rest.strip() or _GOES_ON.match(rest)):
+        if rest is None and rows and _goes_on(row):  # multline: \\ + b' goes on
+            rows[-1] += " " + _columns(row, continued=True)
+        elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
             rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain
         else:
             rows.append(_columns(row if rest is None else rest))  # & L = R: left-aligned
@@ -146,8 +159,9 @@ def _chains(body: str) -> list[tuple[str, str]]:
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
         label = f"({tags[0]})" if tags else ""
         start = len(out)
-        row = _BETWEEN.sub(r" \\quad ", row.replace("\\qquad", "\\quad"))
+        row = _BETWEEN.sub(_SEPARATOR, row.replace("\\qquad", "\\quad"))
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
+        row = row.replace(_SEPARATOR, " \\quad ")
         for segment in split_top(row, "\\quad"):
             bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
             named = _LABEL.fullmatch(bare)
@@ -170,11 +184,19 @@ def _columns(row: str, continued: bool = False) -> str:
     complete = continued
     for cell in cells[1:]:
         complete = complete or _complete(since)
-        if complete and cell.strip() and not _GOES_ON.match(cell):
+        if complete and cell.strip() and not _goes_on(cell):
             out, since, complete = out + " \\quad " + cell, cell, False
         else:
             out, since = out + " " + cell, since + " " + cell
     return out
+
+
+def _goes_on(text: str) -> bool:
+    """Whether ``text`` goes on with the equation before: a relation or an operator first,
+    after any spacing (``&\\phantom{=} + b'``, ``&\\; + b'``)."""
+    while (spacing := _LEADING.match(text)) is not None and spacing.end() > 0:
+        text = text[spacing.end() :]
+    return _GOES_ON.match(text) is not None
 
 
 def _complete(text: str) -> bool:

@@ -675,3 +675,36 @@ def test_a_size_written_as_a_sum_of_a_function_counts_in_the_degree():
     claim = f"a' + ({s} - 1) ({s} - 2) ({s} - 3) ({s} - 4) ({s} - 5) a'"
     r = ed.check("a' x", "x", claim=claim, where="x: vector(n); a: vector(n)")
     assert r.verdict != "right"
+
+
+# d s^(k+1)/ds = (k+1) s^k for k != -1; at k = -1, s^0 = 1 is flat (derivative 0 at s = 0
+# too) while (k+1) s^k = 0 * 0^-1 is undefined: an integer exponent with an offset needs
+# s != 0 only where it is negative, like s^k, and the claim is not right
+@pytest.mark.parametrize(
+    "expr, claim, order, k, claim_np",
+    [
+        ("s^(k+1)", "(k+1) s^k", 1, -1, lambda s, k: (k + 1) * s**k),
+        ("s^(2k)", "2 k s^(2k-1)", 1, 0, lambda s, k: 2 * k * s ** (2 * k - 1)),
+        ("s^(k+2)", "(k+2)(k+1) s^k", 2, -2, lambda s, k: (k + 2) * (k + 1) * s**k),
+    ],
+)
+def test_an_integer_exponent_with_an_offset_is_not_right_at_zero(expr, claim, order, k, claim_np):
+    h, zero = 1e-4, np.float64(0.0)
+    assert (h**0 - (-h) ** 0) / (2 * h) == 0.0  # at this k the expression is s^0 = 1: flat
+    with np.errstate(all="ignore"):
+        assert not np.isfinite(claim_np(zero, k))  # 0 * 0^(negative): undefined at s = 0
+    r = ed.check(expr, "s", claim=claim, where="s: scalar; k: integer", order=order)
+    assert r.verdict != "right"
+
+
+# s - s is 0 for every s, its derivative 0 everywhere; 0 / s is undefined at s = 0: not right
+@pytest.mark.parametrize(
+    "expr, wrt, claim, where",
+    [("s - s", "s", "0/s", "s: scalar"), ("x - x", "x", "0 / (x' x)", None),
+     ("sum(x - x)", "x", "1/sum(x) - 1/sum(x)", None)],
+)  # fmt: skip
+def test_a_zero_claim_with_a_denominator_is_not_right(expr, wrt, claim, where):
+    with np.errstate(all="ignore"):
+        assert not np.isfinite(np.float64(0.0) / np.float64(0.0))  # the claim at 0
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict != "right"
+    assert ed.check(expr, wrt, claim="0", where=where).verdict == "right"

@@ -614,3 +614,22 @@ def test_markdown_code_with_a_transpose_and_a_separator_before_a_minus():
     assert ed.audit(text) == []
     two = f"$$ {A_X}, \\qquad -{X_X.replace('= 2', '= -2')} $$"
     assert ed.audit(two)[0].verdict == "right"
+
+
+# d(x'x)/dx = 2x' (finite differences here): 3x' on the first row of gather is wrong, and a
+# second row starting with a minus sign is another identity, not its continuation; a
+# \mathrel{\phantom{=}} continuation keeps the wrong right side whole
+def test_rows_of_gather_stay_apart_and_mathrel_spacing_is_dropped():
+    rng = rng_for("x'x rows")
+    x = gen(rng, 3)
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    gather = (
+        "\\begin{gather}\n\\frac{\\partial x^\\top x}{\\partial x} = 3 x^\\top \\\\\n"
+        "-\\frac{\\partial \\operatorname{tr}(X)}{\\partial X} = -I\n\\end{gather}"
+    )
+    assert ed.audit(gather)[0].verdict == "wrong"
+    align = (
+        "\\begin{align}\n\\frac{\\partial x^\\top x}{\\partial x} &= x^\\top \\\\\n"
+        "&\\mathrel{\\phantom{=}} + 4 x^\\top\n\\end{align}"
+    )
+    assert [line.verdict for line in ed.audit(align)] == ["wrong"]  # x' + 4 x' = 5 x'

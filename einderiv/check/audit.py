@@ -127,7 +127,8 @@ def identities(text: str) -> list[tuple[int, str, str, str]]:
     for match in _DISPLAY.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
-        for label, chain in _chains(body):
+        multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
+        for label, chain in _chains(body, multline):
             found += [(line, label, identity, problem) for identity, problem in _pairs(chain)]
     return found
 
@@ -137,17 +138,20 @@ def _blank(code: re.Match) -> str:
     return re.sub(r"[^\n]", " ", code.group(0))
 
 
-def _chains(body: str) -> list[tuple[str, str]]:
+def _chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
     """(label, chain) for each ``A = B = ...`` of a display."""
     body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
     body = re.sub(r"^\s*\{\d+\}", " ", body)  # alignat{2}: its number of columns
-    body = re.sub(r"\\(?:h|v)?phantom\s*\{[^{}]*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body)  # spacing
+    body = re.sub(  # spacing: \phantom{=}, \hspace{1em}, then an empty \mathrel{ }
+        r"\\(?:h|v)?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body
+    )
+    body = re.sub(r"\\(?:mathrel|mathbin)\s*\{\s*\}", " ", body)
     body = re.sub(r"(?<![A-Za-z}_^])\{\s*\}", " ", body)  # = {} & x: an empty group, for spacing
     body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
     rows: list[str] = []
     for row in _rows(body):
         rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
-        if rest is None and rows and _goes_on(row):  # multline: \\ + b' goes on
+        if rest is None and rows and multline and _goes_on(row):  # multline's rows: one
             rows[-1] += " " + _columns(row, continued=True)
         elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
             rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain

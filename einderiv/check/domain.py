@@ -166,6 +166,10 @@ def conditions(t: T.Term) -> set[Condition]:
 
 
 def _collect(t: T.Term, found: set) -> None:
+    if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
+        folded = _as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
+        if folded is not None:
+            t = T.Pow(t.base, folded)
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
             found.add(_condition(DOMAINS[name], arg))
@@ -230,6 +234,32 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
         for c in conditions(derivative)
         if c.kind == "invertible" and c.names and c.names <= names and c not in own
     )
+
+
+def _as_affine(e: T.Term) -> T.Affine | None:
+    """``e`` as one affine form in integer symbols (``k + 1``, ``2 k``), or None."""
+    if type(e) is T.Affine:
+        return e
+    if type(e) is T.Num:
+        return T.affine(int(e.value)) if e.value.denominator == 1 else None
+    if type(e) is T.Add:
+        parts = [_as_affine(u) for u in e.terms]
+        if None in parts:
+            return None
+        total = T.affine()
+        for part in parts:
+            total = T.affine_add(total, part)
+        return total
+    if type(e) is T.Prod and not e.summed:
+        numbers = [f for f in e.factors if type(f) is T.Num]
+        rest = [f for f in e.factors if type(f) is not T.Num]
+        scale = math.prod(f.value for f in numbers)
+        if len(rest) == 1 and scale.denominator == 1:
+            inner = _as_affine(rest[0])
+            return None if inner is None else T.affine_scale(inner, int(scale))
+        if not rest and scale.denominator == 1:
+            return T.affine(int(scale))
+    return None
 
 
 def restricted(t: T.Term) -> set[str]:

@@ -708,3 +708,28 @@ def test_a_zero_claim_with_a_denominator_is_not_right(expr, wrt, claim, where):
         assert not np.isfinite(np.float64(0.0) / np.float64(0.0))  # the claim at 0
     assert ed.check(expr, wrt, claim=claim, where=where).verdict != "right"
     assert ed.check(expr, wrt, claim="0", where=where).verdict == "right"
+
+
+# an integer exponent written otherwise than k + c (k^2, (k+1)/1, len(x) - 1) is 0 at some
+# integer, where s^0 = 1 is flat at s = 0 while the claim's s^(e - 1) is undefined: not right
+@pytest.mark.parametrize(
+    "expr, claim, where",
+    [
+        ("s^((k+1)/1)", "(k+1) s^k", "s: scalar; k: integer"),
+        ("s^(k^2)", "k^2 s^(k^2-1)", "s: scalar; k: integer"),
+        ("s^(len(x)-1)", "(len(x)-1) s^(len(x)-2)", "s: scalar; x: vector(n)"),
+    ],
+)
+def test_an_integer_exponent_in_any_spelling_is_not_right_at_zero(expr, claim, where):
+    with np.errstate(all="ignore"):
+        assert not np.isfinite(0 * np.float64(0.0) ** -1)  # the claim where the exponent is 0
+    assert ed.check(expr, "s", claim=claim, where=where).verdict != "right"
+
+
+# (s^2 + 1)^(k-1) and 2^(k+1) never vanish: d 2^(k+1) s / ds = 2 2^k is right for every k
+def test_a_base_that_never_vanishes_needs_no_condition():
+    k, s, h = -3, 0.7, 1e-6
+    assert np.isclose((2 ** (k + 1) * (s + h) - 2 ** (k + 1) * (s - h)) / (2 * h), 2 * 2.0**k)
+    where = "s: scalar; k: integer"
+    assert ed.check("2^(k+1) s", "s", claim="2 2^k", where=where).verdict == "right"
+    assert ed.check("2^(k+1) s", "s", claim="3 2^k", where=where).verdict == "wrong"

@@ -633,3 +633,22 @@ def test_rows_of_gather_stay_apart_and_mathrel_spacing_is_dropped():
         "&\\mathrel{\\phantom{=}} + 4 x^\\top\n\\end{align}"
     )
     assert [line.verdict for line in ed.audit(align)] == ["wrong"]  # x' + 4 x' = 5 x'
+
+
+# d(x'x)/dx = 2x': a row that goes on with + x' (split, aligned) makes the right side 3x',
+# wrong; a row = 3x' in gather goes on with the chain, and is wrong too
+@pytest.mark.parametrize(
+    "display, verdicts",
+    [
+        ("\\begin{equation}\\begin{split}\n" + X_X + " \\\\\n  + x^\\top\n\\end{split}\\end{equation}",
+         ["wrong"]),
+        ("\\[\\begin{aligned}" + X_X.replace(" =", " &=") + " \\\\ {}+ x^\\top\\end{aligned}\\]",
+         ["wrong"]),
+        ("\\begin{gather}\n" + X_X + " \\\\\n= 3 x^\\top\n\\end{gather}", ["right", "wrong"]),
+    ],
+)  # fmt: skip
+def test_a_row_that_goes_on_is_part_of_its_equation(display, verdicts):
+    rng = rng_for("x'x goes on")
+    x = gen(rng, 3)
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    assert [line.verdict for line in ed.audit(display)] == verdicts

@@ -151,7 +151,8 @@ def _chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
     rows: list[str] = []
     for row in _rows(body):
         rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
-        if rest is None and rows and multline and _goes_on(row):  # multline's rows: one
+        own = mentions_derivative(row) and "=" in row  # -d tr(X)/dX = -I: an identity
+        if rest is None and rows and (multline or not own) and _goes_on(row):  # \\ + x': on
             rows[-1] += " " + _columns(row, continued=True)
         elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
             rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain

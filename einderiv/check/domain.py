@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
@@ -123,8 +124,8 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
         if t.exponent.value <= 0:
             break
         t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
-    if sign(t) in _HOLDS.get(kind, ()):
-        return None  # holds everywhere: 1 + exp(u) != 0
+    if sign(t) in _HOLDS.get(kind.split(" where ")[0] if "where" in kind else kind, ()):
+        return None  # holds everywhere: 1 + exp(u) != 0 (where k < 0 too: 2^k, (s^2 + 1)^k)
     if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
         return _condition("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
     if type(t) is T.Func and t.name == SQRT.name and kind in ("positive", "nonzero"):
@@ -167,9 +168,14 @@ def conditions(t: T.Term) -> set[Condition]:
 
 def _collect(t: T.Term, found: set) -> None:
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
-        folded = _as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
+        folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
             t = T.Pow(t.base, folded)
+        elif _integer_valued(t.exponent):  # s^(k^2), s^(len(x) - 1): 0^e needs e >= 0; said
+            found.add(_condition(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
+            for child in T.children(t):  # as this very condition only: never implied
+                _collect(child, found)
+            return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
             found.add(_condition(DOMAINS[name], arg))
@@ -236,14 +242,34 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
     )
 
 
-def _as_affine(e: T.Term) -> T.Affine | None:
+def _integer_valued(e: T.Term) -> bool:
+    """An integer for every value of the integer symbols and sizes it is made of (``k^2``,
+    ``k (k + 1)``, ``len(x) - 1``)."""
+    match e:
+        case T.Affine() | T.Size():
+            return True
+        case T.Num(value=v):
+            return v.denominator == 1
+        case T.Add(terms=terms):
+            return all(map(_integer_valued, terms))
+        case T.Prod(factors=factors, summed=()):
+            return all(map(_integer_valued, factors))
+        case T.Pow(base=base, exponent=T.Num(value=v)):
+            return v.denominator == 1 and v >= 0 and _integer_valued(base)
+    return False
+
+
+def as_affine(e: T.Term) -> T.Affine | None:
     """``e`` as one affine form in integer symbols (``k + 1``, ``2 k``), or None."""
     if type(e) is T.Affine:
         return e
+    if type(e) is T.Pow and type(e.base) is T.Num and type(e.exponent) is T.Num:
+        value = e.base.value**e.exponent.value if e.base.value else None  # (k+1)/1: 1^-1
+        return as_affine(T.Num(value)) if isinstance(value, Fraction) else None
     if type(e) is T.Num:
         return T.affine(int(e.value)) if e.value.denominator == 1 else None
     if type(e) is T.Add:
-        parts = [_as_affine(u) for u in e.terms]
+        parts = [as_affine(u) for u in e.terms]
         if None in parts:
             return None
         total = T.affine()
@@ -251,14 +277,14 @@ def _as_affine(e: T.Term) -> T.Affine | None:
             total = T.affine_add(total, part)
         return total
     if type(e) is T.Prod and not e.summed:
-        numbers = [f for f in e.factors if type(f) is T.Num]
-        rest = [f for f in e.factors if type(f) is not T.Num]
-        scale = math.prod(f.value for f in numbers)
-        if len(rest) == 1 and scale.denominator == 1:
-            inner = _as_affine(rest[0])
-            return None if inner is None else T.affine_scale(inner, int(scale))
-        if not rest and scale.denominator == 1:
-            return T.affine(int(scale))
+        parts = [as_affine(f) if type(f) is not T.Num else f for f in e.factors]
+        numbers = [f.value for f in parts if type(f) is T.Num]
+        numbers += [Fraction(f.const) for f in parts if type(f) is T.Affine and f.is_literal]
+        rest = [f for f in parts if type(f) is T.Affine and not f.is_literal]
+        scale = math.prod(numbers)
+        if None in parts or len(rest) > 1 or scale.denominator != 1:
+            return None
+        return T.affine_scale(rest[0], int(scale)) if rest else T.affine(int(scale))
     return None
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.calculus.rewriting import split_coefficient
+from einderiv.check.domain import as_affine
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
@@ -91,7 +92,8 @@ def _half_power(t: T.Term) -> tuple[T.Term, int] | None:
 
 
 def _integer_exponent(e: T.Term) -> bool:
-    return (isinstance(e, T.Num) and e.value.denominator == 1) or isinstance(e, T.Affine)
+    e = e if isinstance(e, (T.Num, T.Affine)) else as_affine(e)  # 2^(k + 1): one affine form
+    return isinstance(e, T.Affine) or (isinstance(e, T.Num) and e.value.denominator == 1)
 
 
 class _Evaluator:
@@ -169,12 +171,8 @@ class _Evaluator:
         values (so sqrt(s), s^(1/2) and s^(-1/2) s agree; r r is not s: no decision)."""
         value = self.run(base)
         root = self.function_of(SQRT.name, value)
-        k = (odd - 1) // 2
-        if k < 0 and any(int(x) % self.p == 0 for x in value.array.reshape(-1)):
-            raise Undefined
-        power = k if k >= 0 else -k * (self.p - 2)  # Fermat: x^-1 = x^(p-2)
-        lift = np.vectorize(lambda x: pow(int(x), power, self.p), otypes=[object])
-        return Exact(value.indices, lift(value.array) * root.array % self.p)
+        lifted = self._pow(T.Pow(base, T.Num(Fraction((odd - 1) // 2))))  # base^((odd-1)/2)
+        return Exact(value.indices, lifted.aligned(value.indices) * root.array % self.p)
 
     def exp_powers(self, t: T.Func) -> Exact | None:
         """exp(u + 2 v - w) as exp(u) exp(v)^2 / exp(w), each exp of a term without a number an
@@ -287,6 +285,8 @@ class _Evaluator:
         if T.free(t.exponent):
             raise NotRational("an exponent with indices")
         e = t.exponent
+        if not isinstance(e, (T.Num, T.Affine)):  # 2^(k + 1), s^((k + 1)/1): one affine form
+            e = as_affine(e) or e
         if isinstance(e, T.Num) and e.value.denominator == 1:
             n = int(e.value)
         elif isinstance(e, T.Affine):

@@ -652,3 +652,22 @@ def test_a_row_that_goes_on_is_part_of_its_equation(display, verdicts):
     x = gen(rng, 3)
     assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
     assert [line.verdict for line in ed.audit(display)] == verdicts
+
+
+# a row that starts with a minus sign but states something of its own (-log p(x) = x'x,
+# -1 <= x_i <= 1) is not the continuation of d(x'x)/dx = 2x', which stays right
+@pytest.mark.parametrize(
+    "second",
+    [
+        r"-\log p(x) = x^\top x",
+        r"-1 \le x_i \le 1",
+        r"- x^\top = - x^\top",
+        r"\pm 1 \text{ are roots}",
+    ],
+)
+def test_a_row_with_a_statement_of_its_own_stays_apart(second):
+    rng = rng_for("x'x apart")
+    x = gen(rng, 3)
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    display = "\\begin{gather}\n" + X_X + " \\\\\n" + second + "\n\\end{gather}"
+    assert [line.verdict for line in ed.audit(display)] == ["right"]

@@ -6,13 +6,11 @@ Output: ``audit`` gives one ``AuditLine`` per identity, in document order: its l
 the reason) and ``check``'s ``CheckResult``; ``markdown`` and ``as_json`` print them; and
 ``read_document`` reads a file or says in one message why it cannot.
 Invariants:
-- displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``gather``/``multline``
-  environments; rows are split at ``\\\\`` (a row starting with ``&`` continues the one before),
-  then at ``\\quad`` (also every second ``&`` of ``align``, ``\\text{ and }`` and ``, \\;``
-  between two identities); a segment ``(C11)`` is the label of the identities after it (or, last in
-  its row, of the row's unlabelled ones before it), a remark in parentheses is dropped; Markdown
-  code fences (```` ``` ````, ``~~~``; unclosed, to the end) and inline code spans hold code,
-  not displays; a chain ``A = B = C`` pairs every derivative side with every other;
+- displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``alignat``/``gather``/
+  ``multline`` environments, split into equations by ``audit_rows.chains``; Markdown code
+  fences (```` ``` ````, ``~~~``; unclosed, to the end) and inline code spans hold code, not
+  displays (LaTeX quotes are not code); a chain ``A = B = C`` pairs every derivative side with
+  every other, and a pair across a side that ends in a derivative is never called wrong;
 - a display without a derivative is not an identity and is not listed; an identity that cannot
   be read is a line with the reason, never an exception; the verdicts are ``check``'s.
 """
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from einderiv.check.audit_rows import chains
 from einderiv.check.identity import (
     check_identity,
     is_derivative,
@@ -54,28 +53,10 @@ _LATEX_QUOTES = re.compile(
     r"``[^`'\n]+''|`[A-Za-z][A-Za-z -]*[A-Za-z]'(?![A-Za-z])"
 )  # ``so'', `rule'
 _DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
-# words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
-_BETWEEN = re.compile(
-    r"\\(?:text|textrm|mbox|mathrm)\s*\{\s*[,;]?\s*(?:and|or|where|while|with|for|as well as)"
-    r"\s*[,;]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
-)
 _UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a separator
     "a side between these two holds a derivative: if they are two identities, write one per "
     "row, or separate them with \\quad"
 )
-# a cell or a row that goes on with the equation before: a relation, an operator, spacing
-_GOES_ON = re.compile(
-    r"\s*(?:[=+\-<>:]|\\(?:cdot|times|pm|mp|le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq"
-    r"|to|iff|implies|[Rr]ightarrow|q?quad)\b)"
-)
-_SPACING = re.compile(r"\\quad(?=\s*(?:[+\-]|\\(?:cdot|times|pm|mp)\b))|^\s*\\quad")
-# spacing that may stand before an operator that goes on: \phantom{=}, \mathrel{...}, \;, {}
-_LEADING = re.compile(
-    r"^\s*(?:\\(?:phantom|hphantom|mathrel|mathbin|hspace\*?)\s*\{(?:[^{}]|\{[^{}]*\})*\}"
-    r"|\\[;:,! ]|\{\s*\}|&)"
-)
-_SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
-_LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
 @dataclass(frozen=True)
@@ -128,7 +109,7 @@ def identities(text: str) -> list[tuple[int, str, str, str]]:
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
         multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
-        for label, chain in _chains(body, multline):
+        for label, chain in chains(body, multline):
             found += [(line, label, identity, problem) for identity, problem in _pairs(chain)]
     return found
 
@@ -136,96 +117,6 @@ def identities(text: str) -> list[tuple[int, str, str, str]]:
 def _blank(code: re.Match) -> str:
     """Code as spaces, its line breaks kept (lines are counted)."""
     return re.sub(r"[^\n]", " ", code.group(0))
-
-
-def _chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
-    """(label, chain) for each ``A = B = ...`` of a display."""
-    body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
-    body = re.sub(r"^\s*\{\d+\}", " ", body)  # alignat{2}: its number of columns
-    body = re.sub(  # spacing: \phantom{=}, \hspace{1em}, then an empty \mathrel{ }
-        r"\\(?:h|v)?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body
-    )
-    body = re.sub(r"\\(?:mathrel|mathbin)\s*\{\s*\}", " ", body)
-    body = re.sub(r"(?<![A-Za-z}_^])\{\s*\}", " ", body)  # = {} & x: an empty group, for spacing
-    body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
-    rows: list[str] = []
-    for row in _rows(body):
-        rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
-        own = mentions_derivative(row) and "=" in row  # -d tr(X)/dX = -I: an identity
-        if rest is None and rows and (multline or not own) and _goes_on(row):  # \\ + x': on
-            rows[-1] += " " + _columns(row, continued=True)
-        elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
-            rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain
-        else:
-            rows.append(_columns(row if rest is None else rest))  # & L = R: left-aligned
-    out = []
-    for row in rows:
-        tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
-        row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
-        label = f"({tags[0]})" if tags else ""
-        start = len(out)
-        row = _BETWEEN.sub(_SEPARATOR, row.replace("\\qquad", "\\quad"))
-        row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
-        row = row.replace(_SEPARATOR, " \\quad ")
-        for segment in split_top(row, "\\quad"):
-            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
-            named = _LABEL.fullmatch(bare)
-            if named:
-                label = f"({named.group(1)})"
-            elif bare and not (bare.startswith("(") and "\\text" in segment):
-                out.append((label, segment.strip()))
-        if label and out[start:] and out[-1][0] != label:  # x = y \quad (C1): C1 is x = y's
-            out[start:] = [(o[0] or label, o[1]) for o in out[start:]]
-    return out
-
-
-def _columns(row: str, continued: bool = False) -> str:
-    """The row with its alignment marks dropped, and ``\\quad`` between its equations: a cell
-    after a complete equation (a right side already written) that does not go on with a
-    relation or an operator starts another (``L1 &= R1 & L2 &= R2``, ``&&`` too); a row
-    ``continued`` goes on with an equation of the row before."""
-    cells = [cell.replace("&", " ") for cell in split_top(row, "&")]  # bmatrix's: spaces
-    out = since = cells[0]
-    complete = continued
-    for cell in cells[1:]:
-        complete = complete or _complete(since)
-        if complete and cell.strip() and not _goes_on(cell):
-            out, since, complete = out + " \\quad " + cell, cell, False
-        else:
-            out, since = out + " " + cell, since + " " + cell
-    return out
-
-
-def _goes_on(text: str) -> bool:
-    """Whether ``text`` goes on with the equation before: a relation or an operator first,
-    after any spacing (``&\\phantom{=} + b'``, ``&\\; + b'``)."""
-    while (spacing := _LEADING.match(text)) is not None and spacing.end() > 0:
-        text = text[spacing.end() :]
-    return _GOES_ON.match(text) is not None
-
-
-def _complete(text: str) -> bool:
-    """An equation with a right side written (``L = R``; not ``L = {}`` nor ``L``)."""
-    sides = split_top(text, "=")
-    return len(sides) > 1 and bool(re.sub(r"[{}\s]|\\[,;:! ]", "", sides[-1]))
-
-
-def _rows(body: str) -> list[str]:
-    """``body`` split at ``\\\\`` outside environments and braces."""
-    rows, depth, start, i = [], 0, 0, 0
-    while i < len(body):
-        if body.startswith("\\\\", i) and depth == 0:
-            rows.append(body[start:i])
-            i += 2
-            start = i
-            continue
-        if body.startswith("\\begin", i) or body[i] == "{":
-            depth += 1
-        elif body.startswith("\\end", i) or body[i] == "}":
-            depth -= 1
-        i += 2 if body[i] == "\\" else 1
-    rows.append(body[start:])
-    return [r for r in rows if r.strip()]
 
 
 def _pairs(chain: str) -> list[tuple[str, str]]:

@@ -171,8 +171,9 @@ def _collect(t: T.Term, found: set) -> None:
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
             t = T.Pow(t.base, folded)
-        elif _integer_valued(t.exponent):  # s^(k^2), s^(len(x) - 1): 0^e needs e >= 0; said
-            found.add(_condition(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
+        elif _integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
+            if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
+                found.add(_condition(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
                 _collect(child, found)
             return

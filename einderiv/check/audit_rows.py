@@ -1,0 +1,144 @@
+"""The equations of a display: its rows, columns and separators, for ``audit``.
+
+Input: the body of a display (``$$...$$``, ``align``, ``multline``, ...) as written.
+Output: ``chains(body, multline)``: (label, chain) for each ``A = B = ...`` of the display.
+Invariants:
+- rows are split at ``\\\\`` outside environments and braces; a row starting with ``&`` that goes on
+  with a relation or an operator (``&= R2``, ``&\\quad + R3``, ``&\\phantom{=} + R3``) continues the
+  equation above, as does a row without ``&`` that starts with a relation, or with an operator
+  and has no relation nor text of its own (any row that goes on, in ``multline``);
+- in a row, a cell after a complete equation that does not go on starts another equation
+  (``L1 &= R1 & L2 &= R2``, ``&&``); ``\\quad``, ``\\text{ and }`` and ``, \\;`` separate
+  equations, while ``\\quad`` before an operator is spacing;
+- a segment ``(C11)`` is the label of the identities after it (or, last in its row, of the
+  row's unlabelled ones before it); ``\\tag{...}`` labels its row; a remark in parentheses
+  is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.check.identity import split_top
+
+__all__ = ["chains"]
+
+# words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
+_BETWEEN = re.compile(
+    r"\\(?:text|textrm|mbox|mathrm)\s*\{\s*[,;]?\s*(?:and|or|where|while|with|for|as well as)"
+    r"\s*[,;]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
+)
+# a cell or a row that goes on with the equation before: a relation, an operator, spacing
+_GOES_ON = re.compile(
+    r"\s*(?:[=+\-<>:]|\\(?:cdot|times|pm|mp|le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq"
+    r"|to|iff|implies|[Rr]ightarrow|q?quad)\b)"
+)
+_SPACING = re.compile(r"\\quad(?=\s*(?:[+\-]|\\(?:cdot|times|pm|mp)\b))|^\s*\\quad")
+# spacing that may stand before an operator that goes on: \phantom{=}, \mathrel{...}, \;, {}
+_LEADING = re.compile(
+    r"^\s*(?:\\(?:phantom|hphantom|mathrel|mathbin|hspace\*?)\s*\{(?:[^{}]|\{[^{}]*\})*\}"
+    r"|\\[;:,! ]|\{\s*\}|&)"
+)
+_RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq)\b)")
+_SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
+_LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
+
+
+def chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
+    """(label, chain) for each ``A = B = ...`` of a display."""
+    body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
+    body = re.sub(r"^\s*\{\d+\}", " ", body)  # alignat{2}: its number of columns
+    body = re.sub(  # spacing: \phantom{=}, \hspace{1em}, then an empty \mathrel{ }
+        r"\\(?:h|v)?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body
+    )
+    body = re.sub(r"\\(?:mathrel|mathbin)\s*\{\s*\}", " ", body)
+    body = re.sub(r"(?<![A-Za-z}_^])\{\s*\}", " ", body)  # = {} & x: an empty group, for spacing
+    body = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?", " ", body)
+    rows: list[str] = []
+    for row in _rows(body):
+        rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
+        if rest is None and rows and (_goes_on(row) if multline else _continues(row)):
+            rows[-1] += " " + _columns(row, continued=True)
+        elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
+            rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain
+        else:
+            rows.append(_columns(row if rest is None else rest))  # & L = R: left-aligned
+    out = []
+    for row in rows:
+        tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
+        row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
+        label = f"({tags[0]})" if tags else ""
+        start = len(out)
+        row = _BETWEEN.sub(_SEPARATOR, row.replace("\\qquad", "\\quad"))
+        row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
+        row = row.replace(_SEPARATOR, " \\quad ")
+        for segment in split_top(row, "\\quad"):
+            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
+            named = _LABEL.fullmatch(bare)
+            if named:
+                label = f"({named.group(1)})"
+            elif bare and not (bare.startswith("(") and "\\text" in segment):
+                out.append((label, segment.strip()))
+        if label and out[start:] and out[-1][0] != label:  # x = y \quad (C1): C1 is x = y's
+            out[start:] = [(o[0] or label, o[1]) for o in out[start:]]
+    return out
+
+
+def _columns(row: str, continued: bool = False) -> str:
+    """The row with its alignment marks dropped, and ``\\quad`` between its equations: a cell
+    after a complete equation (a right side already written) that does not go on with a
+    relation or an operator starts another (``L1 &= R1 & L2 &= R2``, ``&&`` too); a row
+    ``continued`` goes on with an equation of the row before."""
+    cells = [cell.replace("&", " ") for cell in split_top(row, "&")]  # bmatrix's: spaces
+    out = since = cells[0]
+    complete = continued
+    for cell in cells[1:]:
+        complete = complete or _complete(since)
+        if complete and cell.strip() and not _goes_on(cell):
+            out, since, complete = out + " \\quad " + cell, cell, False
+        else:
+            out, since = out + " " + cell, since + " " + cell
+    return out
+
+
+def _continues(row: str) -> bool:
+    """Outside multline, whether a row without ``&`` goes on with the equation above: it
+    starts with a relation (``= 3 x'``), or with an operator and has no relation nor text of
+    its own (``+ x'``; not ``- x' x <= 0`` nor ``-d tr(X)/dX = -I``)."""
+    while (spacing := _LEADING.match(row)) is not None and spacing.end() > 0:
+        row = row[spacing.end() :]
+    if _RELATION.match(row):
+        return True
+    return _goes_on(row) and not _RELATION.search(row) and "\\text" not in row
+
+
+def _goes_on(text: str) -> bool:
+    """Whether ``text`` goes on with the equation before: a relation or an operator first,
+    after any spacing (``&\\phantom{=} + b'``, ``&\\; + b'``)."""
+    while (spacing := _LEADING.match(text)) is not None and spacing.end() > 0:
+        text = text[spacing.end() :]
+    return _GOES_ON.match(text) is not None
+
+
+def _complete(text: str) -> bool:
+    """An equation with a right side written (``L = R``; not ``L = {}`` nor ``L``)."""
+    sides = split_top(text, "=")
+    return len(sides) > 1 and bool(re.sub(r"[{}\s]|\\[,;:! ]", "", sides[-1]))
+
+
+def _rows(body: str) -> list[str]:
+    """``body`` split at ``\\\\`` outside environments and braces."""
+    rows, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        if body.startswith("\\\\", i) and depth == 0:
+            rows.append(body[start:i])
+            i += 2
+            start = i
+            continue
+        if body.startswith("\\begin", i) or body[i] == "{":
+            depth += 1
+        elif body.startswith("\\end", i) or body[i] == "}":
+            depth -= 1
+        i += 2 if body[i] == "\\" else 1
+    rows.append(body[start:])
+    return [r for r in rows if r.strip()]

@@ -475,6 +475,16 @@ A_X = r"\frac{\partial a^\top x}{\partial x} = a^\top"
 X_X = r"\frac{\partial x^\top x}{\partial x} = 2 x^\top"
 
 
+def env(name: str, *rows: str) -> str:
+    """A LaTeX environment ``name`` of these rows."""
+    return f"\\begin{{{name}}}\n" + " \\\\\n".join(rows) + f"\n\\end{{{name}}}"
+
+
+def aligned(identity: str) -> str:
+    """``L = R`` as an align cell pair, ``L &= R``."""
+    return identity.replace(" =", " &=")
+
+
 # d(a'x)/dx = a' and d(x'x)/dx = 2x' (checked here by finite differences), written in one row:
 # each is audited on its own, never the first left side with the second right side
 @pytest.mark.parametrize(
@@ -482,11 +492,7 @@ X_X = r"\frac{\partial x^\top x}{\partial x} = 2 x^\top"
     [
         f"$$ {A_X} \\text{{ and }} {X_X} $$",
         f"$$ {A_X}, \\; {X_X} $$",
-        "\\begin{align}\n"
-        + A_X.replace(" =", " &=")
-        + " & "
-        + X_X.replace(" =", " &=")
-        + "\n\\end{align}",
+        env("align", aligned(A_X) + " & " + aligned(X_X)),
     ],
 )
 def test_two_identities_of_one_row_are_two(display):
@@ -525,12 +531,7 @@ XAX = r"\frac{\partial x^\top A x}{\partial x}"
 @pytest.mark.parametrize(
     "display",
     [
-        "\\begin{align}\n"
-        + XAX
-        + r" &= x^\top A \\"
-        + "\n"
-        + r"  &\quad + x^\top A^\top"
-        + "\n\\end{align}",
+        env("align", XAX + r" &= x^\top A", r"  &\quad + x^\top A^\top"),
         f"$$ {XAX} = x^\\top A \\quad + x^\\top A^\\top $$",
         "\\begin{align} " + XAX + r" = {} & x^\top A \\ & + x^\top A^\top \end{align}",
     ],
@@ -546,12 +547,8 @@ def test_a_right_side_over_rows_or_after_spacing_is_one(display):
 @pytest.mark.parametrize(
     "display",
     [
-        "\\begin{align}\n& " + A_X + " \\\\\n& " + X_X + "\n\\end{align}",
-        "\\begin{align} "
-        + A_X.replace(" =", " &=")
-        + " && "
-        + X_X.replace(" =", " &=")
-        + " \\end{align}",
+        env("align", "& " + A_X, "& " + X_X),
+        env("align", aligned(A_X) + " && " + aligned(X_X)),
     ],
 )
 def test_left_aligned_rows_and_double_ampersands(display):
@@ -593,10 +590,10 @@ ABX = r"\frac{\partial (a^\top x + b^\top x)}{\partial x}"
 @pytest.mark.parametrize(
     "display",
     [
-        "\\begin{multline}\n" + ABX + " = a^\\top \\\\\n+ b^\\top\n\\end{multline}",
-        "\\begin{eqnarray}\n" + ABX + " &=& a^\\top \\\\\n&& + b^\\top\n\\end{eqnarray}",
-        "\\begin{align}\n" + ABX + " &= a^\\top \\\\\n&\\phantom{=} + b^\\top\n\\end{align}",
-        "\\begin{align}\n" + ABX + " &= a^\\top \\\\\n&\\; + b^\\top\n\\end{align}",
+        env("multline", ABX + " = a^\\top", "+ b^\\top"),
+        env("eqnarray", ABX + " &=& a^\\top", "&& + b^\\top"),
+        env("align", ABX + " &= a^\\top", "&\\phantom{=} + b^\\top"),
+        env("align", ABX + " &= a^\\top", "&\\; + b^\\top"),
         "\\begin{alignat}{1}\n" + ABX + " &= a^\\top + b^\\top\n\\end{alignat}",
     ],
 )
@@ -642,9 +639,9 @@ def test_rows_of_gather_stay_apart_and_mathrel_spacing_is_dropped():
     [
         ("\\begin{equation}\\begin{split}\n" + X_X + " \\\\\n  + x^\\top\n\\end{split}\\end{equation}",
          ["wrong"]),
-        ("\\[\\begin{aligned}" + X_X.replace(" =", " &=") + " \\\\ {}+ x^\\top\\end{aligned}\\]",
+        ("\\[\\begin{aligned}" + aligned(X_X) + " \\\\ {}+ x^\\top\\end{aligned}\\]",
          ["wrong"]),
-        ("\\begin{gather}\n" + X_X + " \\\\\n= 3 x^\\top\n\\end{gather}", ["right", "wrong"]),
+        (env("gather", X_X, "= 3 x^\\top"), ["right", "wrong"]),
     ],
 )  # fmt: skip
 def test_a_row_that_goes_on_is_part_of_its_equation(display, verdicts):
@@ -669,5 +666,5 @@ def test_a_row_with_a_statement_of_its_own_stays_apart(second):
     rng = rng_for("x'x apart")
     x = gen(rng, 3)
     assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
-    display = "\\begin{gather}\n" + X_X + " \\\\\n" + second + "\n\\end{gather}"
+    display = env("gather", X_X, second)
     assert [line.verdict for line in ed.audit(display)] == ["right"]

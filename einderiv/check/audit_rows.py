@@ -105,8 +105,7 @@ def _continues(row: str) -> bool:
     """Outside multline, whether a row without ``&`` goes on with the equation above: it
     starts with a relation (``= 3 x'``), or with an operator and has no relation nor text of
     its own (``+ x'``; not ``- x' x <= 0`` nor ``-d tr(X)/dX = -I``)."""
-    while (spacing := _LEADING.match(row)) is not None and spacing.end() > 0:
-        row = row[spacing.end() :]
+    row = _after_spacing(row)
     if _RELATION.match(row):
         return True
     return _goes_on(row) and not _RELATION.search(row) and "\\text" not in row
@@ -115,9 +114,14 @@ def _continues(row: str) -> bool:
 def _goes_on(text: str) -> bool:
     """Whether ``text`` goes on with the equation before: a relation or an operator first,
     after any spacing (``&\\phantom{=} + b'``, ``&\\; + b'``)."""
+    return _GOES_ON.match(_after_spacing(text)) is not None
+
+
+def _after_spacing(text: str) -> str:
+    """``text`` without the spacing it starts with (``\\phantom{=}``, ``\\;``, ``{}``, ``&``)."""
     while (spacing := _LEADING.match(text)) is not None and spacing.end() > 0:
         text = text[spacing.end() :]
-    return _GOES_ON.match(text) is not None
+    return text
 
 
 def _complete(text: str) -> bool:

@@ -33,8 +33,11 @@ from einderiv.notation.printing import index_notation
 __all__ = [
     "DOMAINS",
     "Condition",
+    "as_affine",
+    "condition_of",
     "conditions",
     "differentiable_singular",
+    "implied",
     "restricted",
     "uncovered",
 ]
@@ -114,7 +117,9 @@ def sign(t: T.Term) -> str | None:
     return None
 
 
-def _condition(kind: str, t: T.Term) -> Condition | None:
+def condition_of(kind: str, t: T.Term) -> Condition | None:
+    """The condition ``kind`` of the term ``t``, in one form however it is written (None: it
+    holds everywhere)."""
     if type(t) is T.Prod and not t.summed and kind in ("nonzero", "positive"):
         numbers = [f.value for f in t.factors if type(f) is T.Num]
         rest = tuple(f for f in t.factors if type(f) is not T.Num)
@@ -124,20 +129,17 @@ def _condition(kind: str, t: T.Term) -> Condition | None:
         if t.exponent.value <= 0:
             break
         t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
-    if sign(t) in _HOLDS.get(kind.split(" where ")[0] if "where" in kind else kind, ()):
+    if sign(t) in _HOLDS.get(kind.split(" where ")[0], ()):
         return None  # holds everywhere: 1 + exp(u) != 0 (where k < 0 too: 2^k, (s^2 + 1)^k)
     if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
-        return _condition("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
+        return condition_of("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
     if type(t) is T.Func and t.name == SQRT.name and kind in ("positive", "nonzero"):
-        return _condition("positive", t.arg)  # sqrt(u) != 0 where u > 0 (sqrt needs u >= 0)
+        return condition_of("positive", t.arg)  # sqrt(u) != 0 where u > 0 (sqrt needs u >= 0)
     if isinstance(t, (T.Det,)) and kind == "nonzero":
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
     return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)))
-
-
-condition_of = _condition  # the condition ``kind`` of the term ``t`` (None: it always holds)
 
 
 def _matrix_condition(kind: str, t) -> Condition:
@@ -173,24 +175,24 @@ def _collect(t: T.Term, found: set) -> None:
             t = T.Pow(t.base, folded)
         elif _integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
             if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
-                found.add(_condition(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
+                found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
                 _collect(child, found)
             return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
-            found.add(_condition(DOMAINS[name], arg))
+            found.add(condition_of(DOMAINS[name], arg))
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator != 1:
-            found.add(_condition("positive" if v < 0 else "nonnegative", base))
+            found.add(condition_of("positive" if v < 0 else "nonnegative", base))
         case T.Pow(base=base, exponent=T.Num(value=v)) if v < 0:
-            found.add(_condition("nonzero", base))
+            found.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=T.Affine() as e):  # 0^k: defined for k >= 0 only
             if not e.is_literal:
-                found.add(_condition(f"nonzero where {format_affine(e)} < 0", base))
+                found.add(condition_of(f"nonzero where {format_affine(e)} < 0", base))
             elif e.const < 0:
-                found.add(_condition("nonzero", base))
+                found.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=e) if not isinstance(e, T.Num):
-            found.add(_condition("positive", base))
+            found.add(condition_of("positive", base))
         case T.MatPow(exponent=e) if not e.is_literal:  # X^k: invertible X where k < 0
             found.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
         case T.MatPow(exponent=e) if e.const < 0:  # inv(X): the registry's domain

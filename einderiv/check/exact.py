@@ -139,11 +139,10 @@ class _Evaluator:
             powers = self.exp_powers(t)
             if powers is not None:
                 return powers
-        if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value.denominator == 2:
-            return self.root_power(t.base, t.exponent.value.numerator)  # s^(3/2) = s sqrt(s)
+        half = _half_power(t)
+        if half is not None:  # sqrt(s), s^(1/2) and s^(3/2) = s sqrt(s): one unknown root
+            return self.root_power(*half)
         if type(t) is T.Func:  # a function of its argument's values: exp(S[i,j]) = exp(S[j,i])
-            if t.name == SQRT.name:
-                return self.root_power(t.arg, 1)  # sqrt(s) and s^(1/2): one unknown
             return self.function_of(t.name, self.run(t.arg))
         form, order = subterm_key(t)
         ints = tuple(sorted((n, self.ints[n]) for n in T.int_names(t) if n in self.ints))
@@ -170,9 +169,10 @@ class _Evaluator:
         """``base^(odd/2)`` as ``base^((odd-1)/2) r`` with r the unknown root of ``base``'s
         values (so sqrt(s), s^(1/2) and s^(-1/2) s agree; r r is not s: no decision)."""
         value = self.run(base)
-        root = self.function_of(SQRT.name, value)
-        lifted = self._pow(T.Pow(base, T.Num(Fraction((odd - 1) // 2))))  # base^((odd-1)/2)
-        return Exact(value.indices, lifted.aligned(value.indices) * root.array % self.p)
+        lifted = self._raise(value, (odd - 1) // 2)
+        return Exact(
+            value.indices, lifted.array * self.function_of(SQRT.name, value).array % self.p
+        )
 
     def exp_powers(self, t: T.Func) -> Exact | None:
         """exp(u + 2 v - w) as exp(u) exp(v)^2 / exp(w), each exp of a term without a number an
@@ -301,9 +301,11 @@ class _Evaluator:
                 if odd * n % 2
                 else self.run(T.Pow(inner, T.Num(Fraction(odd * n, 2))))
             )
-        base = self.run(t.base)
-        p = self.p
-        flat = base.array.reshape(-1)
+        return self._raise(self.run(t.base), n)
+
+    def _raise(self, base: Exact, n: int) -> Exact:
+        """``base`` to the integer power ``n``, entry by entry (Undefined: 0 to a negative n)."""
+        p, flat = self.p, base.array.reshape(-1)
         if n < 0 and any(x % p == 0 for x in flat):
             raise Undefined
         powered = np.array([pow(int(x), n, p) for x in flat], dtype=object)

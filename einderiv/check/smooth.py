@@ -87,7 +87,7 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
     while todo:  # the edges of the domain: sum(sqrt(x)) at x[a] = 0
         t = todo.pop()
         todo.extend(T.children(t))
-        edge = _half_power(t) if type(t) in (T.Func, T.Pow) else None
+        edge = _fractional_base(t) if type(t) in (T.Func, T.Pow) else None
         if edge is not None and _linear_term(edge, wrt):
             found |= _keys(edge)
     for k, term in enumerate(terms):
@@ -108,7 +108,7 @@ def _keys(t: T.Term) -> set[str]:
     return {c.term for c in made if c is not None}
 
 
-def _half_power(t: T.Term) -> T.Term | None:
+def _fractional_base(t: T.Term) -> T.Term | None:
     """u of ``sqrt(u)`` or of ``u^p`` for a number p that is not an integer."""
     if type(t) is T.Func and t.name == SQRT.name:
         return t.arg

@@ -37,7 +37,7 @@ def codegen(
     (a name given as a string: the gradient itself)."""
     from einderiv.backend.codegen import codegen as write  # the compiler loads only when asked
 
-    f = parse(expr, where) if not isinstance(expr, Expr) else expr
+    f = parse(expr, where)  # an Expr as it is (with where=: refused, as by diff)
     if wrt is None:
         if value:
             raise EinderivError("value=True writes the value with gradients: pass wrt=[...]")
@@ -57,7 +57,7 @@ def value_and_grad(
     they share computed once. ``wrt`` a single name (a string): ``(value, gradient)``."""
     from einderiv.backend.joint import compile_joint
 
-    f = parse(f, where) if not isinstance(f, Expr) else f
+    f = parse(f, where)  # an Expr as it is (with where=: refused, as by diff)
     names, grads, single = _gradients(f, wrt)
     return compile_joint(f, names, grads, backend, single=single)
 
@@ -66,7 +66,9 @@ def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
     if f.axes:
         raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
     single = isinstance(wrt, str)
-    names: list[str] = [wrt] if isinstance(wrt, str) else list(wrt)
+    if not single and not isinstance(wrt, (list, tuple)):
+        raise EinderivError(f"wrt: a variable name or a list of names, not {type(wrt).__name__}")
+    names: list[str] = [wrt] if single else list(wrt)
     if not names or not all(isinstance(n, str) for n in names):
         raise EinderivError("wrt: a variable name or a list of names")
     if len(set(names)) != len(names):

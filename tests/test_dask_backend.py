@@ -110,3 +110,14 @@ def test_powers_of_a_chunked_matrix(client, k):
     g = ed.diff("tr(X^k)", "X", where="k: integer", layout="denominator").compile(backend="dask")
     expected = k * np.linalg.matrix_power(X, max(k - 1, 0)).T if k else np.zeros((5, 5))
     np.testing.assert_allclose(g(X=lazy, k=k).compute(), expected, rtol=1e-12, atol=1e-15)
+
+
+# float32 in, float32 out with every backend (SPEC 9): numpy float32 arrays given to the dask
+# backend make a float32 lazy result; d(x' A x)/dx = x' (A + A') (numpy here)
+def test_numpy_float32_inputs_give_a_float32_lazy_result(client):
+    x, A = RNG.standard_normal(4).astype(np.float32), RNG.standard_normal((4, 4)).astype(np.float32)
+    value, grads = ed.value_and_grad("x' A x", ["x"], backend="dask")(x=x, A=A)
+    assert isinstance(value, da.Array) and value.dtype == np.float32
+    assert grads["x"].dtype == np.float32
+    np.testing.assert_allclose(value.compute(), x @ A @ x, rtol=1e-5)
+    np.testing.assert_allclose(grads["x"].compute(), (A + A.T) @ x, rtol=1e-5)

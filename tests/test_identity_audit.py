@@ -668,3 +668,100 @@ def test_a_row_with_a_statement_of_its_own_stays_apart(second):
     assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
     display = env("gather", X_X, second)
     assert [line.verdict for line in ed.audit(display)] == ["right"]
+
+
+# LaTeX that is not typeset is not audited: a comment (a whole line, or after an identity),
+# verbatim and comment environments, \iffalse ... \fi; d tr(X)/dX = 5 X is wrong, I is right
+# (finite differences here)
+TR_5X = r"\frac{\partial \operatorname{tr}(X)}{\partial X} = 5 X"
+TR_I = r"\frac{\partial \operatorname{tr}(X)}{\partial X} = I"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        f"% $${TR_5X}$$\n$${TR_I}$$",
+        f"\\documentclass{{article}}\nSee % $${TR_5X}$$\n\\[{TR_I}\\]",
+        f"\\begin{{equation}} {TR_I} % not {TR_5X}\n\\end{{equation}}",
+        f"$${TR_I} % or = 5 X\n$$",
+        f"\\begin{{comment}}\n$${TR_5X}$$\n\\end{{comment}}\n$${TR_I}$$",
+        f"\\begin{{verbatim}}\n$${TR_5X}$$\n\\end{{verbatim}}\n$${TR_I}$$",
+        f"\\iffalse\n$${TR_5X}$$\n\\fi\n$${TR_I}$$",
+        f"50% of people write $${TR_I}$$",  # Markdown: % in prose is a per cent sign
+    ],
+)
+def test_comments_and_untypeset_latex_are_not_audited(document):
+    X = gen(rng_for("tr-comment"), 3, 3)
+    assert close(jacobian_fd(lambda X: np.trace(X), {"X": X}, "X"), np.eye(3))
+    assert [(a.identity, a.verdict) for a in ed.audit(document)] == [(TR_I, "right")]
+
+
+TR_X2 = r"\frac{\partial \operatorname{tr}(X^2)}{\partial X} &= 2 X^\top"
+
+
+# displaymath and dmath are displays; a row break with spacing (\\[4pt], \\*) or \intertext
+# starts the next row: the wrong 2 X' for d tr(X^2)/dX (numerator layout: 2 X) is found
+@pytest.mark.parametrize(
+    "document",
+    [
+        env("displaymath", r"\frac{\partial \operatorname{tr}(X^2)}{\partial X} = 2 X^\top"),
+        env("dmath", r"\frac{\partial \operatorname{tr}(X^2)}{\partial X} = 2 X^\top"),
+        "\\begin{align} a &= b \\\\[4pt]\n" + TR_X2 + r" \end{align}",
+        "\\begin{align} a &= b \\\\*\n" + TR_X2 + r" \end{align}",
+        r"\begin{align} a &= b \intertext{and so} " + TR_X2 + r" \end{align}",
+    ],
+)
+def test_more_displays_and_row_breaks_are_read(document):
+    rng = rng_for("tr-X2")
+    X = gen(rng, 3, 3)
+    numerator = jacobian_fd(lambda X: np.trace(X @ X), {"X": X}, "X").T  # d/dX[j,i]
+    assert close(numerator, 2 * X) and not close(numerator, 2 * X.T)
+    assert [a.verdict for a in ed.audit(document)] == ["wrong"]
+
+
+# after a relation other than '=' nothing is claimed equal: d(x'x)/dx = 2x' (right) whatever
+# follows \neq, \leq, or an implication; a label on its own line after a $$ row is kept
+@pytest.mark.parametrize(
+    "display",
+    [
+        f"$$ {X_X} \\neq x^\\top $$",
+        f"$$ {X_X} \\leq 3 $$",
+        f"$$ {X_X} \\;\\Rightarrow\\; \\frac{{\\partial x^\\top x}}{{\\partial x}} x = 2 x^\\top x $$",
+        f"$$ {X_X} \\text{{ hence }} x = 0 $$",
+    ],
+)
+def test_what_follows_another_relation_is_not_paired(display):
+    x = gen(rng_for("x'x relation"), 4)
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * x)
+    lines = ed.audit(display)
+    verdicts = [a.verdict for a in lines]
+    assert verdicts[:1] == ["right"] and "wrong" not in verdicts
+
+
+def test_a_label_on_a_row_of_a_multiline_display_is_kept():
+    lines = ed.audit(f"$$\n{X_X} \\quad (C7)\n$$")
+    assert [(a.label, a.verdict) for a in lines] == [("(C7)", "right")]
+
+
+# d(x'Ax)/dx = x'(A + A'): 2 x'A is right only for a symmetric A. A condition written after the
+# identity is read when it says A = A^T (A is then symmetric); another condition audit cannot
+# read makes a wrong verdict undecided, never wrong (it may hold under the condition)
+def test_a_condition_after_an_identity():
+    rng = rng_for("x'Ax condition")
+    A, x = gen(rng, 3, 3), gen(rng, 3)
+    assert not close(jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x"), 2 * x @ A)
+    S = A + A.T
+    assert close(jacobian_fd(lambda x: x @ S @ x, {"x": x}, "x"), 2 * x @ S)
+    identity = r"\frac{\partial x^\top A x}{\partial x} = 2 x^\top A"
+    for condition in (r"A = A^\top", r"A^T = A", "A' = A"):
+        for word in ("if", "when", "for", "provided that", "where"):
+            lines = ed.audit(f"$$ {identity} \\text{{ {word} }} {condition} $$")
+            assert [(a.identity, a.verdict) for a in lines] == [(identity, "right")], lines
+    lines = ed.audit(f"$$ {identity} \\text{{ if }} A \\succ 0 $$")
+    assert [a.verdict for a in lines] == ["undecided"] and "condition" in lines[0].reason
+    lines = ed.audit(f"$$ {identity} $$")  # no condition: wrong
+    assert [a.verdict for a in lines] == ["wrong"]
+    # a declaration of A given by the caller is the caller's: the condition does not override
+    # it, and the claim, wrong for that A, may hold under the condition: undecided
+    lines = ed.audit(f"$$ {identity} \\text{{ if }} A = A^\\top $$", where="A: matrix(n, n)")
+    assert [a.verdict for a in lines] == ["undecided"]

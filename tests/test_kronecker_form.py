@@ -275,14 +275,18 @@ def test_kronecker_claims_that_cannot_be_read_are_clear_errors():
     "text, claim, numpy_claim",
     [
         # d vec(A X B) / d vec(X)' = B' kron A: written without its left side, the claim has
-        # the wrong shape (a matrix, not the order-4 derivative): wrong, and the hint says so
+        # the wrong shape (a matrix, not the order-4 derivative): undecided when the Kronecker
+        # reading is right (the textbook answer, never called wrong), and the hint says so;
+        # wrong when no reading is right
         ("A X B", "kron(B', A)", lambda A, B, u: np.kron(B.T, A)),
         ("A X B", "kron(B, A')", lambda A, B, u: np.kron(B, A.T)),  # wrong either way
         ("X u", "kron(u', I)", lambda A, B, u: np.kron(u[None, :], np.eye(3))),
         ("X u", "kron(I, u')", lambda A, B, u: np.kron(np.eye(3), u[None, :])),
     ],
 )
-def test_a_kronecker_matrix_without_its_left_side_is_wrong_with_a_hint(text, claim, numpy_claim):
+def test_a_kronecker_matrix_without_its_left_side_is_undecided_with_a_hint(
+    text, claim, numpy_claim
+):
     A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 5))
     X, u = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
     fns = {"A X B": lambda X: A @ X @ B, "X u": lambda X: (X @ u)[:, None]}
@@ -291,6 +295,31 @@ def test_a_kronecker_matrix_without_its_left_side_is_wrong_with_a_hint(text, cla
     mine = numpy_claim(A, B, u)
     right = mine.shape == jac.shape and np.allclose(mine, jac, atol=1e-6)
     r = ed.check(text, "X", claim=claim, where="X: matrix(m, n)")
-    assert r.verdict == "wrong", str(r)
+    assert r.verdict == ("undecided" if right else "wrong"), str(r)
     hinted = r.diagnosis is not None and "d vec(Y) / d vec(X)' =" in r.diagnosis
     assert hinted == right, str(r)
+
+
+# vec(A X B) = (B' kron A) vec(X) (numpy's column-major vec here): the LaTeX identity with
+# \operatorname{vec} or \mathrm{vec}, bold names and thin spaces is read as the Kronecker form
+@pytest.mark.parametrize(
+    "left",
+    [
+        r"\frac{\partial \operatorname{vec}(AXB)}{\partial \operatorname{vec}(X)^\top}",
+        (
+            r"\frac{\partial \operatorname{vec}(\mathbf{A}\mathbf{X}\mathbf{B})}"
+            r"{\partial \operatorname{vec}(\mathbf{X})^\top}"
+        ),
+        r"\frac{\partial\, \mathrm{vec}(AXB)}{\partial\, \mathrm{vec}(X)^{\top}}",
+    ],
+)
+def test_a_latex_kronecker_identity(left):
+    A, X, B = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4)), RNG.standard_normal((4, 5))
+    jac = jacobian_fd(lambda X: (A @ X @ B).reshape(-1, order="F"), {"X": X}, "X")
+    jac = jac.reshape(jac.shape[0], -1, order="F")
+    assert np.allclose(jac, np.kron(B.T, A), atol=1e-6)
+    assert ed.check_identity(left + r" = B^\top \otimes A").verdict == "right"
+    wrong = ed.check_identity(
+        left + r" = A \otimes B^\top", where="A: matrix(3, 3); B: matrix(3, 3)"
+    )
+    assert wrong.verdict == "wrong"

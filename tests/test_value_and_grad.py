@@ -74,6 +74,49 @@ def test_bad_requests_are_clear_errors():
         ed.value_and_grad(LOSS, ["W1", "W1"], where=WHERE)
     with pytest.raises(ed.EinderivError, match="wrt"):
         ed.codegen(LOSS, value=True, where=WHERE)
+    for wrt in (None, 3, ed.parse("x")):  # a name or a list of names, never a raw TypeError
+        with pytest.raises(ed.EinderivError, match="wrt"):
+            ed.value_and_grad("x' x", wrt)
+        if wrt is not None:  # codegen without wrt writes the value alone
+            with pytest.raises(ed.EinderivError, match="wrt"):
+                ed.codegen("x' x", wrt=wrt)
+    with pytest.raises(ed.EinderivError, match="already parsed"):  # where= of an Expr: as diff
+        ed.value_and_grad(ed.parse("a x' x", where="a: scalar"), ["a"], where="a: scalar")
+    with pytest.raises(ed.EinderivError, match="already parsed"):
+        ed.codegen(ed.parse("x' x"), wrt=["x"], where="x: vector(n)")
+
+
+# float32 in, float32 out (SPEC 9): a numpy scalar counts like an array
+def test_a_numpy_float32_scalar_keeps_its_dtype():
+    vg = ed.value_and_grad("a^2", ["a"], where="a: scalar")
+    value, grads = vg(a=np.float32(2))
+    assert value.dtype == np.float32 and np.asarray(grads["a"]).dtype == np.float32
+    np.testing.assert_allclose(value, 4.0)
+    np.testing.assert_allclose(grads["a"], 4.0)  # d a^2 / da = 2a
+    fn = ed.parse("a x", where="a: scalar").compile()
+    assert fn(a=np.float32(2), x=np.ones(2, np.float32)).dtype == np.float32
+
+
+# log(sigmoid(z)) = -log(1 + exp(-z)) = -logaddexp(0, -z): below z = -709 the value keeps
+# falling (-745, then -inf once exp(z) underflows), never a finite -709 for every z < -709
+def test_sigmoid_keeps_its_lower_tail():
+    z = np.array([-1000.0, -745.0, -740.0, -700.0, -30.0, 0.0, 30.0, 800.0])
+    truth = -np.logaddexp(0.0, -z)
+    fn = ed.parse("log(sigmoid(z))").compile()
+    with np.errstate(divide="ignore"):
+        got = fn(z=z)
+        interpreted = ed.parse("log(sigmoid(z))")(z=z)
+    finite = z > -745  # exp(-745) is the last subnormal: log(sigmoid) is -inf below it
+    # (above 0, log of a number near 1: accurate in absolute terms only)
+    np.testing.assert_allclose(got[finite], truth[finite], rtol=1e-3, atol=1e-15)
+    np.testing.assert_allclose(interpreted[finite], truth[finite], rtol=1e-3, atol=1e-15)
+    assert got[0] == -np.inf and interpreted[0] == -np.inf
+    s = ed.parse("sigmoid(z)").compile()(z=z)
+    # e^z / (1 + e^z) below 0, else 1 / (1 + e^-z)
+    with np.errstate(over="ignore", invalid="ignore"):
+        oracle = np.where(z < 0, np.exp(z) / (1 + np.exp(z)), 1 / (1 + np.exp(-z)))
+    assert oracle[1] > 0  # -745: a subnormal, not 0
+    np.testing.assert_allclose(s, oracle, rtol=1e-12, atol=0)
 
 
 def test_value_and_grad_on_torch_float32():

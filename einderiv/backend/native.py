@@ -163,13 +163,12 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
             elif backend == "jax" and isinstance(value, lib.jax.core.Tracer):
                 raise EvaluationError(f"{name} is traced with dtype {value.dtype}; pass floats")
         rest[name] = value
-    numpy_dtypes = [
+    numpy_dtypes = [  # numpy arrays and numpy scalars (np.float32(2)) alike
         v.dtype
         for n, v in rest.items()
         if n in expr.variables
-        and isinstance(v, np.ndarray)
+        and isinstance(v, (np.ndarray, np.generic))
         and np.issubdtype(v.dtype, np.floating)
-        and backend != "dask"
     ]
     for name, value in native.items():  # checked by their shapes: zero-strided stand-ins
         shape = tuple(value.shape)

@@ -7,9 +7,12 @@ the reason) and ``check``'s ``CheckResult``; ``markdown`` and ``as_json`` print 
 ``read_document`` reads a file or says in one message why it cannot.
 Invariants:
 - displays are ``$$...$$``, ``\\[...\\]`` and the ``equation``/``align``/``alignat``/``gather``/
-  ``multline`` environments, split into equations by ``audit_rows.chains``; Markdown code
-  fences (```` ``` ````, ``~~~``; unclosed, to the end) and inline code spans hold code, not
-  displays (LaTeX quotes are not code); a chain ``A = B = C`` pairs every derivative side with
+  ``multline``/``displaymath``/``dmath`` environments, split into equations by
+  ``audit_rows.chains``; Markdown code fences (```` ``` ````, ``~~~``; unclosed, to the end)
+  and inline code spans hold code, not displays (LaTeX quotes are not code); LaTeX comments
+  (all of them in a LaTeX document; in Markdown, lines starting with ``%`` and comments inside
+  a display), verbatim and comment environments and ``\\iffalse ... \\fi`` are not audited;
+  a chain ``A = B = C`` pairs every derivative side with
   every other, and a pair across a side that ends in a derivative is never called wrong;
 - a display without a derivative is not an identity and is not listed; an identity that cannot
   be read is a line with the reason, never an exception; the verdicts are ``check``'s.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,8 @@ __all__ = ["AuditLine", "as_json", "audit", "markdown", "read_document", "result
 MAX_BYTES = 2_000_000
 _DISPLAY = re.compile(
     r"\$\$(?P<dollars>.+?)\$\$|\\\[(?P<brackets>.+?)\\\]"
-    r"|\\begin\{(?P<env>(?:equation|align|alignat|flalign|gather|multline|eqnarray)\*?)\}"
+    r"|\\begin\{(?P<env>(?:equation|align|alignat|flalign|gather|multline|eqnarray|displaymath"
+    r"|dmath)\*?)\}"
     r"(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
@@ -48,6 +52,16 @@ _DISPLAY = re.compile(
 _FENCE = re.compile(
     r"^[ \t]*((`|~)\2\2+)[^\n]*\n(?:.*?^[ \t]*\1\2*[ \t]*$|.*\Z)", re.DOTALL | re.MULTILINE
 )
+# LaTeX that is not typeset: verbatim and comment environments, \iffalse ... \fi
+_UNTYPESET = re.compile(
+    r"\\begin\{(verbatim|Verbatim|comment|lstlisting|minted|alltt)\*?\}.*?(?:\\end\{\1\*?\}|\Z)"
+    r"|\\iffalse(?![A-Za-z]).*?(?:\\fi(?![A-Za-z])|\Z)",
+    re.DOTALL,
+)
+_COMMENT = re.compile(r"(?:(?<!\\)|(?<=\\\\))%[^\n]*")  # % to the line's end (not \%; \\%: yes)
+_COMMENT_LINE = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
+_TOP = r"\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|'"
+_LATEX_DOCUMENT = re.compile(r"\\documentclass|\\begin\{document\}")
 _CODE_SPAN = re.compile(r"(`+)[^`\n]+?\1(?!`)")  # `$$ x $$` quoted in Markdown, not displayed
 _LATEX_QUOTES = re.compile(
     r"``[^`'\n]+''|`[A-Za-z][A-Za-z -]*[A-Za-z]'(?![A-Za-z])"
@@ -80,13 +94,14 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
     if not isinstance(text, str):
         raise EinderivError(f"audit takes the document's text, not {type(text).__name__}")
     lines = []
-    for line, label, identity, problem in identities(text):
+    for line, label, identity, problem, condition in identities(text):
         across, problem = (problem, "") if problem == _UNSEPARATED else ("", problem)
         if problem:
             lines.append(AuditLine(line, label, identity, "unreadable", problem))
             continue
+        symmetric = _symmetric(condition, where)  # \text{ if } A = A^\top: A declared symmetric
         try:
-            result = check_identity(identity, where=where, layout=layout)
+            result = check_identity(identity, where=_and(where, symmetric), layout=layout)
         except EinderivError as error:
             reason = str(error).split("\n", 1)[0]
             lines.append(AuditLine(line, label, identity, "unreadable", reason))
@@ -94,24 +109,67 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         if across and result.verdict == "wrong":  # maybe two identities read as one chain
             lines.append(AuditLine(line, label, identity, "unreadable", across))
             continue
+        if condition and not symmetric and result.verdict == "wrong":
+            result = replace(  # a condition audit does not read: the claim may hold under it
+                result,
+                verdict="undecided",
+                reason=f"the document states a condition ({condition}) that audit does not "
+                f"read; without it: {result.reason}",
+            )
         why = result.reason if result.verdict != "right" else result.method or result.reason
+        if symmetric:
+            why += f" ({symmetric.split(':')[0]} symmetric, as the condition {condition} says)"
         lines.append(AuditLine(line, label, identity, result.verdict, why, result))
     return lines
 
 
-def identities(text: str) -> list[tuple[int, str, str, str]]:
-    """(line, label, identity text, problem or "") for each identity of each display."""
+def identities(text: str) -> list[tuple[int, str, str, str, str]]:
+    """(line, label, identity text, problem or "", condition or "") for each identity of each
+    display."""
     found = []
     text = _FENCE.sub(_blank, text)
     if not _LATEX_QUOTES.search(text):  # Markdown: inline code too (LaTeX has no `code`)
         text = _CODE_SPAN.sub(_blank, text)
+    text = _UNTYPESET.sub(_blank, text)
+    # comments: every one in a LaTeX document; in Markdown (where 50% is prose) a line that
+    # starts with %, and, below, a % inside a display (TeX's comment, in MathJax and KaTeX too)
+    text = (_COMMENT if _LATEX_DOCUMENT.search(text) else _COMMENT_LINE).sub(_blank, text)
     for match in _DISPLAY.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
+        body = _COMMENT.sub(" ", body)
         multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
-        for label, chain in chains(body, multline):
-            found += [(line, label, identity, problem) for identity, problem in _pairs(chain)]
+        for eq in chains(body, multline):
+            pairs = _pairs(eq.chain)
+            found += [
+                (line, eq.label, identity, problem, eq.condition) for identity, problem in pairs
+            ]
     return found
+
+
+_SYMMETRIC = re.compile(  # A = A^\top, \mathbf{S}^T = \mathbf{S}, S' = S
+    r"\s*(?P<a>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]\w*\s*\}|\\?[A-Za-z]\w*))\s*(?P<t1>"
+    + _TOP
+    + r")?\s*=\s*(?P<b>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]\w*\s*\}"
+    r"|\\?[A-Za-z]\w*))\s*(?P<t2>" + _TOP + r")?\s*[.,;]?\s*"
+)
+
+
+def _symmetric(condition: str, where: str | None) -> str:
+    """``A: symmetric`` when ``condition`` says ``A = A^\\top`` and ``where`` does not declare A."""
+    match = _SYMMETRIC.fullmatch(condition) if condition else None
+    if match is None or match.group("a") != match.group("b"):
+        return ""
+    if (match.group("t1") is None) == (match.group("t2") is None):
+        return ""  # A = A or A' = A': no condition of ours
+    name = re.sub(r"^\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?|\s*\}$|^\\", "", match.group("a"))
+    if re.search(rf"(?<![\w]){re.escape(name)}\s*(?:,[^:;]*)?:", where or ""):
+        return ""
+    return f"{name}: symmetric"
+
+
+def _and(where: str | None, more: str) -> str | None:
+    return "; ".join(w for w in (where, more) if w and w.strip()) if more else where
 
 
 def _blank(code: re.Match) -> str:
@@ -121,7 +179,8 @@ def _blank(code: re.Match) -> str:
 
 def _pairs(chain: str) -> list[tuple[str, str]]:
     """(identity, problem) for each derivative side paired with each other side."""
-    chain = chain.strip().rstrip(".,;").strip()
+    spacing = r"(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|\s)*"  # \; = B \;: spacing at either end
+    chain = re.sub(rf"^{spacing}|{spacing}$", "", chain).rstrip(".,;").strip()
     parts = [p.strip() for p in split_top(chain, "=")]
     if not mentions_derivative(chain) and not any(map(is_derivative, parts)):
         return []  # no derivative: not an identity of ours (d tr(X)/dX counts, as in check)

@@ -1,15 +1,19 @@
 """The equations of a display: its rows, columns and separators, for ``audit``.
 
 Input: the body of a display (``$$...$$``, ``align``, ``multline``, ...) as written.
-Output: ``chains(body, multline)``: (label, chain) for each ``A = B = ...`` of the display.
+Output: ``chains(body, multline)``: an ``Equation`` (label, chain, condition) for each
+``A = B = ...`` of the display.
 Invariants:
 - rows are split at ``\\\\`` outside environments and braces; a row starting with ``&`` that goes on
   with a relation or an operator (``&= R2``, ``&\\quad + R3``, ``&\\phantom{=} + R3``) continues the
   equation above, as does a row without ``&`` that starts with a relation, or with an operator
   and has no relation nor text of its own (any row that goes on, in ``multline``);
 - in a row, a cell after a complete equation that does not go on starts another equation
-  (``L1 &= R1 & L2 &= R2``, ``&&``); ``\\quad``, ``\\text{ and }`` and ``, \\;`` separate
-  equations, while ``\\quad`` before an operator is spacing;
+  (``L1 &= R1 & L2 &= R2``, ``&&``); ``\\quad``, ``\\text{ and }``, ``, \\;`` and
+  ``\\Rightarrow`` separate equations, while ``\\quad`` before an operator is spacing; after a
+  relation other than ``=`` (``\\neq``, ``\\leq``) nothing is claimed equal; a segment after
+  ``\\text{ if }`` (``when``, ``for``, ...) without a derivative is the condition of the equation
+  before it; separators count only outside braces and environments (not in ``cases``);
 - a segment ``(C11)`` is the label of the identities after it (or, last in its row, of the
   row's unlabelled ones before it); ``\\tag{...}`` labels its row; a remark in parentheses
   is dropped.
@@ -18,16 +22,40 @@ Invariants:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
-from einderiv.check.identity import split_top
+from einderiv.check.identity import mentions_derivative, split_top
 
-__all__ = ["chains"]
+__all__ = ["Equation", "chains"]
 
-# words between two identities of one row: `A = B \text{ and } C = D`, `A = B, \; C = D`
+
+@dataclass(frozen=True)
+class Equation:
+    """A chain ``A = B = ...`` of a display, its label, and the condition written after it
+    (``S = S^\\top`` of ``\\text{ if } S = S^\\top``; empty when there is none)."""
+
+    label: str
+    chain: str
+    condition: str = ""
+
+
+_TEXT = r"\\(?:text|textrm|textnormal|textit|mbox|mathrm)\s*\{\s*[,;]?\s*(?:"
+# words between two identities of one row (`A = B \text{ and } C = D`, `A = B, \; C = D`), and
+# implications (`A = B \Rightarrow C = D`)
 _BETWEEN = re.compile(
-    r"\\(?:text|textrm|mbox|mathrm)\s*\{\s*[,;]?\s*(?:and|or|where|while|with|for|as well as)"
-    r"\s*[,;]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
+    _TEXT + r"and|or|while|as well as|so|so that|hence|thus|then|i\.e\.|e\.g\.|otherwise|but"
+    r")\s*[,;:]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
+    r"|\\(?:[Rr]ightarrow|[Ll]eftrightarrow|Longrightarrow|Longleftrightarrow|implies|iff"
+    r"|therefore)(?![A-Za-z])"
 )
+# words before a condition on the identity before them: `A = B \text{ if } S = S^\top`
+_IF = re.compile(
+    _TEXT + r"if(?: and only if)?|only if|iff|when|whenever|unless|provided(?: that)?|assuming"
+    r"|given|since|because|where|with|for(?: all| every| any)?)\s*[,;:]?\s*\}"
+)
+# relations other than equality: what follows one is not claimed equal (`A = B \neq C`)
+_UNEQUAL = ("\\neq", "\\ne", "\\not=", "\\leq", "\\le", "\\geq", "\\ge", "\\approx",
+            "\\simeq", "\\sim", "\\propto", "\\ll", "\\gg", "<", ">")  # fmt: skip
 # a cell or a row that goes on with the equation before: a relation, an operator, spacing
 _GOES_ON = re.compile(
     r"\s*(?:[=+\-<>:]|\\(?:cdot|times|pm|mp|le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq"
@@ -41,12 +69,15 @@ _LEADING = re.compile(
 )
 _RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq)\b)")
 _SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
+_CONDITION = "\x01"  # where _IF found a condition: it starts the segment after it
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
-def chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
-    """(label, chain) for each ``A = B = ...`` of a display."""
+def chains(body: str, multline: bool = False) -> list[Equation]:
+    """The ``Equation`` of each ``A = B = ...`` of a display."""
     body = re.sub(r"\\label\{[^{}]*\}|\\nonumber|\\notag", " ", body)
+    # \intertext{so} between rows: prose, and a row break
+    body = re.sub(r"\\(?:short)?intertext\s*\{(?:[^{}]|\{[^{}]*\})*\}", r" \\\\ ", body)
     body = re.sub(r"^\s*\{\d+\}", " ", body)  # alignat{2}: its number of columns
     body = re.sub(  # spacing: \phantom{=}, \hspace{1em}, then an empty \mathrel{ }
         r"\\(?:h|v)?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\hspace\*?\s*\{[^{}]*\}", " ", body
@@ -69,19 +100,49 @@ def chains(body: str, multline: bool = False) -> list[tuple[str, str]]:
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
         label = f"({tags[0]})" if tags else ""
         start = len(out)
-        row = _BETWEEN.sub(_SEPARATOR, row.replace("\\qquad", "\\quad"))
+        row = _top_sub(_BETWEEN, _SEPARATOR, row.replace("\\qquad", "\\quad"))
+        row = _top_sub(_IF, _SEPARATOR + _CONDITION, row)
+        for relation in _UNEQUAL:  # A = B \neq C: the identity A = B, then C (no derivative)
+            row = _SEPARATOR.join(split_top(row, relation))
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
         row = row.replace(_SEPARATOR, " \\quad ")
         for segment in split_top(row, "\\quad"):
-            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.")
+            condition = segment.lstrip().startswith(_CONDITION)
+            segment = segment.replace(_CONDITION, " ")
+            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.\n\t")
             named = _LABEL.fullmatch(bare)
             if named:
                 label = f"({named.group(1)})"
+            elif condition and out[start:] and not mentions_derivative(segment):
+                out[-1] = replace(out[-1], condition=bare)  # A = B \text{ if } S = S'
             elif bare and not (bare.startswith("(") and "\\text" in segment):
-                out.append((label, segment.strip()))
-        if label and out[start:] and out[-1][0] != label:  # x = y \quad (C1): C1 is x = y's
-            out[start:] = [(o[0] or label, o[1]) for o in out[start:]]
+                out.append(Equation(label, segment.strip()))
+        if label and out[start:] and out[-1].label != label:  # x = y \quad (C1): C1 is x = y's
+            out[start:] = [replace(o, label=o.label or label) for o in out[start:]]
     return out
+
+
+def _top_sub(pattern: re.Pattern, marker: str, row: str) -> str:
+    """``row`` with each match of ``pattern`` outside braces and environments (not the
+    ``\\text{if }`` of a ``cases``) replaced by ``marker``."""
+    out, last = [], 0
+    for match in pattern.finditer(row):
+        if _depth(row, match.start()) == 0:
+            out += [row[last : match.start()], marker]
+            last = match.end()
+    return "".join(out) + row[last:]
+
+
+def _depth(text: str, stop: int) -> int:
+    """How many braces and environments are open at ``stop``."""
+    depth, i = 0, 0
+    while i < stop:
+        if text.startswith("\\begin", i) or text[i] == "{":
+            depth += 1
+        elif text.startswith("\\end", i) or text[i] == "}":
+            depth -= 1
+        i += 2 if text[i] == "\\" else 1
+    return depth
 
 
 def _columns(row: str, continued: bool = False) -> str:
@@ -137,6 +198,8 @@ def _rows(body: str) -> list[str]:
         if body.startswith("\\\\", i) and depth == 0:
             rows.append(body[start:i])
             i += 2
+            spacing = re.match(r"\*?\s*(?:\[[^\]]*\])?", body[i:])  # \\[4pt], \\*: spacing
+            i += spacing.end()
             start = i
             continue
         if body.startswith("\\begin", i) or body[i] == "{":

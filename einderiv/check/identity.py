@@ -181,11 +181,15 @@ def _strip_d(text: str) -> str | None:
     return text[match.end() :] if match else None
 
 
+def _unfont(text: str) -> str:
+    """``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``\\mathrm{X}`` -> ``X``, ``Sigma``."""
+    text = braced_fonts(text)
+    return re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
+
+
 def _variable(text: str) -> str:
     """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
-    text = braced_fonts(text)
-    s = re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
-    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", s.strip())
+    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", _unfont(text).strip())
     if not s:
         raise EinderivError("the left side names no variable to differentiate by")
     if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):
@@ -292,7 +296,8 @@ def read_identity(text, where: str | None = None) -> Identity:
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     expr, var = _left(left)
     gradient = _NABLA.match(left.strip()) is not None
-    by_vec = VEC_BY.fullmatch(var)  # d vec(A X B) / d vec(X)' = kron(B', A): Kronecker form
+    # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
+    by_vec = VEC_BY.fullmatch(_unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
     wrt = by_vec.group(1) if by_vec else _variable(var)
     if not claim:
         raise EinderivError("the right side is empty")

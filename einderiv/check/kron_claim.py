@@ -67,8 +67,10 @@ def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):
 
 def kronecker_hint(result, check: Callable, wrt: str, text):
     """A claim of the wrong shape, ``kron(B', A)`` for ``d(A X B)/dX``, that a full check
-    (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: ``result`` with that
-    said in its diagnosis (the verdict stays: the claim as written is not the derivative)."""
+    (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
+    that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
+    written (a matrix) it is not the derivative, and which reading was meant is not ours to
+    guess. A claim right in neither reading keeps its "wrong"."""
     if not isinstance(text, str) or "[" in wrt or "=" in text or result.diagnosis:
         return result
     written = f"d vec(Y) / d vec({wrt})' = {text.strip()}"
@@ -77,4 +79,10 @@ def kronecker_hint(result, check: Callable, wrt: str, text):
             return result
     except EinderivError:
         return result
-    return replace(result, diagnosis=f"as a Kronecker form it is right: write {written}")
+    return replace(
+        result,
+        verdict="undecided",
+        reason=f"{result.reason.removeprefix('wrong shape: ')}: read as the Kronecker form "
+        f"d vec(Y) / d vec({wrt})' it is right; as written it is not the derivative",
+        diagnosis=f"as a Kronecker form it is right: write {written}",
+    )

@@ -90,9 +90,11 @@ def _half(u: T.Term, sign: int) -> T.Term:
 
 
 def _sigmoid(x):
-    # 1 / (1 + exp(-x)) keeps relative accuracy on both tails; the clip only avoids the overflow
-    # warning below exp(-709), where the value is < 1e-307 anyway
-    return 1.0 / (1.0 + np.exp(np.minimum(-x, 709.0)))
+    # 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) for x < 0: exp of -|x| never
+    # overflows, and both tails keep their relative accuracy (e^x down to the smallest
+    # subnormal, then 0: log(sigmoid(-1000)) is -inf, as in torch, never a finite -709)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def _softplus(x):

@@ -8,7 +8,8 @@ line per definition (``t1 = tanh(W1 x)``; LaTeX ``t_{1} = \\tanh(...)``; index n
 Invariants:
 - the definitions come in dependency order; substituting each, parenthesised, for its name
   (last to first) gives text of the same function; in index notation each definition reads back
-  with the earlier names declared as variables of their shapes;
+  with the earlier names declared as variables of their shapes, and sums over index names the
+  result line does not use (a scalar definition substituted there sums over its own);
 - a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
   one printed in index notation, without names;
 - in index notation, when a definition's shape cannot be declared (a size over pairs ``n*m``,
@@ -21,6 +22,8 @@ Invariants:
 """
 
 from __future__ import annotations
+
+import re
 
 from einderiv.errors import EinderivError, TooLongToWrite
 from einderiv.frontend.latex import is_latex
@@ -88,15 +91,19 @@ def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
     parts = index_shared(term, taken, "t_{}" if latex else "t{}")
     if not parts.definitions:
         return None
+    printed = (index_latex if latex else index_notation)(parts.result, g.axes, g.variables)
+    # the result's index names: a definition sums over others, so that it can be substituted
+    used = frozenset(
+        re.findall(r"[A-Za-z]\w*", " ".join(re.findall(r"[\[_]\{?([^\]}]*)", printed)))
+    )
     lines = []
     for d in parts.definitions:
-        line = index_definition(d.name, d.body, d.axes, g.variables, latex)
+        line = index_definition(d.name, d.body, d.axes, g.variables, latex, avoid=used)
         left, body = line.split(" = ", 1)
         if latex and not is_latex(body):  # x_{i} + y_{i} alone would read as plain text
             line = f"{left} = \\left({body}\\right)"
         lines.append(line)
-    printed = index_latex if latex else index_notation
-    return "\n".join([*lines, printed(parts.result, g.axes, g.variables)])
+    return "\n".join([*lines, printed])
 
 
 def _rename(e: M.MExpr, renames: dict) -> M.MExpr:

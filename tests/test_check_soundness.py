@@ -733,3 +733,27 @@ def test_a_base_that_never_vanishes_needs_no_condition():
     where = "s: scalar; k: integer"
     assert ed.check("2^(k+1) s", "s", claim="2 2^k", where=where).verdict == "right"
     assert ed.check("2^(k+1) s", "s", claim="3 2^k", where=where).verdict == "wrong"
+
+
+# a claim that overflows a float where it is finite as a formula is not wrong: exp(1000) -
+# exp(1000) is 0 and 0 exp(1000) is 0, though in floats they are nan; exact arithmetic decides.
+# d(x' A x)/dx = x' (A + A') (finite differences here)
+@pytest.mark.parametrize(
+    "extra, verdict",
+    [
+        ("(exp(1000) - exp(1000)) x'", "right"),
+        ("0 exp(1000) x'", "right"),
+        ("(exp(400 x' x) - exp(400 x' x)) x'", "right"),
+        ("x' (exp(A)^1000 - exp(A)^1000)", "right"),
+        ("exp(400 x' x) x'", "wrong"),  # not 0, though it overflows too
+        ("(exp(400 x' x) - exp(400 x' x) + 1) x'", "wrong"),
+    ],
+)
+def test_a_float_overflow_in_a_claim_is_not_a_counterexample(extra, verdict):
+    rng = np.random.default_rng(5)
+    A, x = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    fd = jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    assert np.allclose(fd, x @ (A + A.T), atol=1e-6)
+    with np.errstate(all="ignore"):
+        assert np.isnan(np.exp(1000.0) - np.exp(1000.0))  # what floats make of the zero
+    assert ed.check("x' A x", "x", claim=f"x' (A + A') + {extra}").verdict == verdict

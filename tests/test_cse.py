@@ -6,6 +6,7 @@ that parses to values equal to finite differences of plain numpy; in index notat
 definition is evaluated in turn and passed to the next as a variable.
 """
 
+import itertools
 import json
 import re
 
@@ -404,3 +405,36 @@ def test_naming_never_lengthens_a_short_result():
     expected = jacobian_fd(lambda X: np.linalg.matrix_power(X, 6), {"X": X}, "X")
     back = ed.parse(substituted(g.show(cse=True)), where=where)
     np.testing.assert_allclose(back(X=X), to_layout(expected, 2, 2, "numerator"), atol=1e-5)
+
+
+# a scalar definition substituted into an index-notation result sums over indices of its own:
+# t1 = W[d,e] W[d,f] x[e] x[f] (= |W x|^2), never over the result's a, b, c. The second
+# derivative of f = W x / |W x| by W, read back both ways, against numpy's second differences
+def test_scalar_definitions_in_index_notation_substitute_without_clashes():
+    where = "W: matrix(m, n); x: vector(n)"
+    g = ed.diff(ed.diff("W x / norm2(W x)", "W", where=where, layout="jacobian"), "W")
+    text = g.show(cse=True)
+    assert not index_lines(text) and "\n" in text  # scalars: substituted, not read by lines
+    r = np.random.default_rng(21)
+    W, x = r.normal(size=(3, 2)), r.normal(size=2)
+    flat = ed.parse(substituted(text), where=where)(W=W, x=x)
+    used = set(",".join(re.findall(r"\[([\w,]+)\]", text.split("\n")[-1])).split(","))
+    for line in text.split("\n")[:-1]:
+        names = set(",".join(re.findall(r"\[([\w,]+)\]", line.split(" = ")[1])).split(","))
+        assert not (names - {""}) & used, line
+
+    def f(W):
+        y = W @ x
+        return y / np.linalg.norm(y)
+
+    fd = np.zeros((3, 3, 2, 3, 2))  # d2 f[a] / dW[b,c] dW[d,e], jacobian layout
+    for a in range(3):
+        fd[a] = hessian_fd(lambda W, a=a: f(W)[a], {"W": W}, "W")
+    # the read-back value's axes are its free index names in order (i, j, k, l, m); match them
+    # to the derivative's by sizes and values: one assignment must agree with numpy
+    agree = [
+        p
+        for p in itertools.permutations(range(5))
+        if fd.transpose(p).shape == flat.shape and np.allclose(fd.transpose(p), flat, atol=1e-5)
+    ]
+    assert agree, "the substituted text is not the second derivative"

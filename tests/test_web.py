@@ -453,3 +453,41 @@ def test_a_duplicate_content_length_and_an_http2_preface_are_400():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_an_abandoned_request_is_stopped_at_once():
+    # the page aborts a request that a newer input replaced: the connection closes, and the
+    # server stops that work at once instead of running it to the time limit (60 s here)
+    srv = make_server("127.0.0.1", 0, time_limit=60.0, workers=1, quiet=True)
+    outcomes = []
+    run = srv.pool.run
+
+    def recording(*args, **kwargs):
+        outcomes.append(run(*args, **kwargs))
+        return outcomes[-1]
+
+    srv.pool.run = recording
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        slow = "x"
+        for _ in range(80):
+            slow = f"tanh(W {slow})"
+        body = json.dumps({"expr": f"sum({slow})", "wrt": "W"}).encode()
+        with socket.create_connection(("127.0.0.1", srv.server_address[1])) as client:
+            client.sendall(
+                b"POST /api/diff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            time.sleep(0.5)  # the work has started
+        deadline = time.monotonic() + 10
+        while not outcomes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [o.status for o in outcomes] == ["gone"]
+        assert outcomes[0].seconds < 5, outcomes[0]
+        status, answer, _ = request(srv, "POST", "/api/diff", {"expr": "x' x", "wrt": "x"})
+        assert status == 200 and answer["text"] == "2 x'"  # d(x'x)/dx = 2x'
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -216,3 +216,36 @@ def test_typing_updates_the_result_and_the_address(base_url, browser):
     browser.open(browser.js("return location.href"))  # the address alone restores the page
     browser.wait_text("form", "X^-T")
     browser.wait_text("verdict", "right")
+
+
+def test_declarations_on_new_lines_in_a_shared_link(base_url, tmp_path):
+    # where= separates declarations with a new line (SPEC 1): the one-line field reads it as ;
+    # d(tr(S X) + x' S x)/dS for a symmetric S: X and x x' made symmetric
+    where = "S: symmetric(n)\nx: vector(n)"
+    html = dom(base_url, tmp_path, expr="tr(S X) + x' S x", wrt="S", where=where)
+    assert "hidden" in element(html, "error"), element(html, "error")
+    assert 'class="katex"' in html[html.index('id="math"') : html.index('id="note"')]
+
+
+def test_an_unknown_layout_in_the_address_is_an_error_not_a_guess(base_url, tmp_path):
+    html = dom(base_url, tmp_path, expr="x' x", wrt="x", layout="foo")
+    shown = element(html, "error")
+    assert "hidden" not in shown.split(">")[0] and "unknown layout 'foo'" in shown
+
+
+def test_a_counterexample_names_any_variable(base_url, tmp_path):
+    # d(u' A u)/du = u' (A + A'), not 2 u' A: the counterexample renders for the name x_1_2
+    html = dom(base_url, tmp_path, expr="x_1_2' A x_1_2", wrt="x_1_2", claim="2 x_1_2' A")
+    assert element(html, "verdict").endswith('class="verdict wrong">wrong')
+    counter = html[html.index('id="counter-math"') : html.index('id="check-error"')]
+    assert 'class="katex"' in counter and "katex-error" not in counter
+
+
+def test_a_verdict_is_hidden_as_soon_as_the_claim_changes(base_url, browser):
+    # d(x' x)/dx = 2 x': right; edited to 2 x' + x', the old verdict must not stay beside it
+    browser.open(base_url + "?" + urlencode({"expr": "x' x", "wrt": "x", "claim": "2 x'"}))
+    browser.wait_text("verdict", "right")
+    browser.type("#claim", " + x'")
+    assert browser.js("return document.getElementById('verdict-box').hidden") is True
+    browser.wait_text("verdict", "wrong")
+    assert browser.js("return document.getElementById('verdict-box').hidden") is False

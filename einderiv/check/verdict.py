@@ -184,6 +184,7 @@ class _Judge(Sampler):
                 "undecided: the forms differ and the declared sizes are too large to probe",
             )
         agree, probe = self.numerically_equal()
+        exactly = None
         if not agree:
             if proven and not missing:
                 return self.result(
@@ -191,8 +192,16 @@ class _Judge(Sampler):
                     "undecided: the forms are equal but a numerical probe disagrees",
                     method="numerical trouble at the probe",
                 )
-            return self.wrong(probe, "the claim is wrong")
-        exactly = self.exactly_equal() if not proven else None
+            if probe is None or np.all(np.isfinite(self.values(probe)[1])):
+                return self.wrong(probe, "the claim is wrong")
+            # the claim is not finite at a point of the domain: undefined there, or a float
+            # overflowed (exp(1000) - exp(1000), 0 exp(1000)). Exact arithmetic decides: equal
+            # as formulas, the claim is judged by the conditions it needs, as when it agrees
+            exactly = self.exactly_equal()
+            if not exactly:
+                return self.wrong(probe, "the claim is wrong")
+        if exactly is None and not proven:
+            exactly = self.exactly_equal()
         if exactly is False:
             return self.wrong(
                 self.differing_probe(), "the claim is wrong", method="exact arithmetic differs"

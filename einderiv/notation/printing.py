@@ -55,19 +55,32 @@ def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
 
 
 def index_definition(
-    name: str, body: T.Term, axes, variables: dict | None = None, latex: bool = False
+    name: str,
+    body: T.Term,
+    axes,
+    variables: dict | None = None,
+    latex: bool = False,
+    avoid: frozenset = frozenset(),
 ) -> str:
     """``t1[i,j] = <body>`` (LaTeX ``\\left(t_{1}\\right)_{i,j} = ...``): the definition of a
     shared subexpression (``notation.index_cse``), its axes named as in the body, so the line
-    reads back with the earlier names declared."""
-    printer = _Printer(body, axes, latex=latex, variables=variables)
+    reads back with the earlier names declared; its summed indices take no name of ``avoid``
+    (those of the line that uses it: a scalar substituted there sums over its own)."""
+    printer = _Printer(body, axes, latex=latex, variables=variables, avoid=avoid)
     left = printer.entry(name, tuple(axes))
     right = printer.text(body) if isinstance(body, T.Add) else printer.term(body)
     return f"{left} = {right}"
 
 
 class _Printer:
-    def __init__(self, term: T.Term, axes, latex: bool = False, variables: dict | None = None):
+    def __init__(
+        self,
+        term: T.Term,
+        axes,
+        latex: bool = False,
+        variables: dict | None = None,
+        avoid: frozenset = frozenset(),
+    ):
         self.latex = latex
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
@@ -92,7 +105,7 @@ class _Printer:
         # the sizes the whole text fixes: an I of another size is written with its size
         known = self.variables
         self.anchored = {d for n in named if n in known for d in getattr(known[n], "dims", ())}
-        self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken]
+        self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken and n not in avoid]
         self.counter = 0
         self.sizes: dict[str, object] = {self.names[i]: i.dim for i in axes}  # name -> its size
 

@@ -12,7 +12,8 @@ internal error; 429 every worker busy for too long.
 
 Invariants: never a 5xx (``send_error`` maps any 5xx to 400); every derivation runs in a worker
 process of ``workers.WorkerPool`` with a time limit, so the server's threads only parse JSON
-and wait; user text is never evaluated as code; static files are served only from the package's
+and wait; a request whose client closes its connection meanwhile (the page aborts one that a
+newer input replaced) is stopped at once and not answered; user text is never evaluated as code; static files are served only from the package's
 ``static`` folder; it binds 127.0.0.1 unless told otherwise.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import select
 import socket
 import sys
 from http import HTTPStatus
@@ -252,7 +254,10 @@ class Handler(BaseHTTPRequestHandler):
         for name in ("expr", "wrt") + (("claim",) if kind == "check" else ()):
             if not fields[name]:
                 raise RequestError(400, f'"{name}" is missing or empty')
-        outcome = self.server.pool.run(kind, fields)
+        outcome = self.server.pool.run(kind, fields, gone=self._client_gone)
+        if outcome.status == "gone":  # the page asked again (or closed): nobody to answer
+            self.close_connection = True
+            return None
         if outcome.status == "ok":
             value = dict(outcome.value)
             value["seconds"] = round(outcome.seconds, 4)
@@ -273,6 +278,15 @@ class Handler(BaseHTTPRequestHandler):
             f"internal error in einderiv: {outcome.value}. This is a bug; please report "
             "it with the request that caused it.",
         )
+
+    def _client_gone(self) -> bool:
+        """Whether the client closed its connection while its request runs (the page aborts
+        a request that a newer input replaced): readable, with nothing to read."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
 
 class EinderivServer(ThreadingHTTPServer):

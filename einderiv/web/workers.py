@@ -3,8 +3,9 @@
 Input: a job, ``("diff" | "check", fields)`` where ``fields`` is a dict of the request's text
 fields. Output: an ``Outcome``: ``status`` "ok" (``value`` is the JSON object of
 ``einderiv.web.results``), "error" (``value`` is the einderiv error message, a user's mistake),
-"stopped" (the time limit was reached and the worker was killed), "busy" (no worker became
-idle in time) or "internal" (a bug, or the worker died).
+"stopped" (the time limit was reached and the worker was killed), "gone" (the one who asked
+left: a closed connection; the worker was killed at once), "busy" (no worker became idle in
+time) or "internal" (a bug, or the worker died).
 
 Invariants: each job runs in a worker process, so one pathological request cannot stall the
 others or the server; a job never runs longer than ``time_limit`` seconds (then its process is
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,7 @@ _JOBS = ("diff", "check")
 
 @dataclass
 class Outcome:
-    status: str  # "ok", "error", "stopped", "busy", "internal"
+    status: str  # "ok", "error", "stopped", "busy", "internal", "gone"
     value: object
     seconds: float
 
@@ -176,6 +178,26 @@ class _Worker:
             pass
 
 
+class _Gone(Exception):
+    """The one who asked for a job has left."""
+
+
+_POLL = 0.1  # seconds between looks at whether the one who asked has left
+
+
+def _receive(worker: _Worker, deadline: float, gone: Callable[[], bool] | None):
+    """The worker's answer; raises queue.Empty at ``deadline``, ``_Gone`` once ``gone()``."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise queue.Empty
+        try:
+            return worker.receive(left if gone is None else min(left, _POLL))
+        except queue.Empty:
+            if gone is not None and time.monotonic() < deadline and gone():
+                raise _Gone from None
+
+
 class WorkerPool:
     """``size`` warm worker processes; ``run`` gives a job to an idle one, with a time limit.
     While every worker is busy (slow jobs running to the time limit), more are started, up to
@@ -239,8 +261,16 @@ class WorkerPool:
         if not self._closed and len(self._all) < self.size:  # an extra one is not replaced
             threading.Thread(target=self._add, daemon=True).start()
 
-    def run(self, kind: str, fields: dict, wait: float | None = None) -> Outcome:
-        """Run one job; ``wait`` bounds the wait for an idle worker (default: time limit + 30 s)."""
+    def run(
+        self,
+        kind: str,
+        fields: dict,
+        wait: float | None = None,
+        gone: Callable[[], bool] | None = None,
+    ) -> Outcome:
+        """Run one job; ``wait`` bounds the wait for an idle worker (default: time limit + 30 s).
+        ``gone``: whether the one who asked has left (a closed connection); then the job is
+        stopped at once, its worker ended like one past the time limit ("gone")."""
         if kind not in _JOBS:
             raise ValueError(f"unknown job {kind!r}")
         wait = self.time_limit + 30.0 if wait is None else wait
@@ -258,10 +288,13 @@ class WorkerPool:
         try:
             worker.process.stdin.write(json.dumps([kind, fields]) + "\n")
             worker.process.stdin.flush()
-            answer = worker.receive(self.time_limit)
+            answer = _receive(worker, start + self.time_limit, gone)
         except queue.Empty:
             self._replace(worker)
             return Outcome("stopped", self.time_limit, time.monotonic() - start)
+        except _Gone:
+            self._replace(worker)
+            return Outcome("gone", "the request was abandoned", time.monotonic() - start)
         except (OSError, ValueError):
             answer = None
         seconds = time.monotonic() - start

@@ -1,7 +1,9 @@
 // einderiv serve: the page's script. Vanilla JS, no dependencies besides the vendored KaTeX.
 // State lives in the URL (?expr=&wrt=&where=&layout=&claim=): a shared link opens computed.
-// Every request goes to the local server (/api/diff, /api/check); answers to older requests
-// are ignored, so the page always shows the result of the latest input.
+// Every request goes to the local server (/api/diff, /api/check); a newer input aborts the
+// requests of the older one (the server then stops their work), and answers to older requests
+// are ignored, so the page always shows the result of the latest input. A verdict is hidden as
+// soon as any field changes: it is never shown next to a claim it was not given for.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -11,10 +13,12 @@ let timer = null;
 let latest = 0;
 let result = null;
 let form = "text";
+let pending = null; // the AbortController of the requests in flight
+let urlLayout = null; // a layout in the address that no button has: sent, so it is refused
 
 function layout() {
   const checked = document.querySelector('input[name="layout"]:checked');
-  return checked ? checked.value : "numerator";
+  return checked ? checked.value : urlLayout || "numerator";
 }
 
 function values() {
@@ -25,11 +29,18 @@ function values() {
 
 function fromURL() {
   const params = new URLSearchParams(window.location.search);
-  for (const name of FIELDS) $(name).value = params.get(name) || "";
+  for (const name of FIELDS) {
+    // a one-line field: a new line separates declarations (;), elsewhere it is a space
+    const value = params.get(name) || "";
+    $(name).value = value.replace(/\r?\n/g, name === "where" ? "; " : " ");
+  }
   const wanted = params.get("layout");
+  let known = false;
   for (const radio of document.querySelectorAll('input[name="layout"]')) {
     radio.checked = radio.value === (wanted || "numerator");
+    known = known || radio.checked;
   }
+  urlLayout = known ? null : wanted;
 }
 
 function toURL() {
@@ -50,15 +61,17 @@ function math(element, latex) {
   }
 }
 
-async function post(path, body) {
+async function post(path, body, signal) {
   let response;
   try {
     response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
+      signal,
     });
   } catch (error) {
+    if (error.name === "AbortError") return { aborted: true };
     return { error: "the einderiv server cannot be reached (is einderiv serve running?)" };
   }
   try {
@@ -107,6 +120,11 @@ function number(x) {
   return String(Number(x.toPrecision(6)));
 }
 
+function variable(name) {
+  // a name as KaTeX reads it: x, λ; x_1_2 or lambda upright, its underscores escaped
+  return [...name].length === 1 ? name : `\\mathrm{${name.replace(/_/g, "\\_")}}`;
+}
+
 function matrix(value) {
   if (!Array.isArray(value)) return number(value);
   const rows = Array.isArray(value[0]) ? value : value.map((x) => [x]);
@@ -132,7 +150,9 @@ function showCheck(answer) {
   const example = answer.counterexample;
   $("counter").hidden = !example;
   if (example) {
-    const parts = Object.entries(example).map(([name, value]) => `${name} = ${matrix(value)}`);
+    const parts = Object.entries(example).map(
+      ([name, value]) => `${variable(name)} = ${matrix(value)}`,
+    );
     if (answer.claimed_value != null) {
       parts.push(`\\text{claimed: } ${matrix(answer.claimed_value)}`);
     }
@@ -145,7 +165,11 @@ async function run() {
   clearTimeout(timer);
   const v = values();
   const ticket = ++latest;
+  if (pending) pending.abort(); // the older requests' work is stopped
+  pending = null;
+  showCheck(null);
   if (!v.expr.trim() || !v.wrt.trim()) {
+    document.body.classList.remove("busy");
     $("answer").hidden = true;
     showError($("error"), "");
     showCheck(null);
@@ -155,16 +179,23 @@ async function run() {
   document.body.classList.add("busy");
   $("status").textContent = "working";
   const fields = { expr: v.expr, wrt: v.wrt, where: v.where, layout: v.layout };
-  const checking = v.claim.trim() ? post("/api/check", { ...fields, claim: v.claim }) : null;
-  const answer = await post("/api/diff", fields);
+  const controller = new AbortController();
+  pending = controller;
+  const signal = controller.signal;
+  const checking = v.claim.trim()
+    ? post("/api/check", { ...fields, claim: v.claim }, signal)
+    : null;
+  const answer = await post("/api/diff", fields, signal);
   if (ticket !== latest) return;
   showDiff(answer, v);
   const verdict = checking ? await checking : null;
   if (ticket !== latest) return;
+  pending = null;
   showCheck(answer.error ? null : verdict);
 }
 
 function changed() {
+  showCheck(null); // the verdict shown was for the fields before this change
   toURL();
   clearTimeout(timer);
   timer = setTimeout(run, DELAY_MS);

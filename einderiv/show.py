@@ -8,8 +8,8 @@ line per definition (``t1 = tanh(W1 x)``; LaTeX ``t_{1} = \\tanh(...)``; index n
 Invariants:
 - the definitions come in dependency order; substituting each, parenthesised, for its name
   (last to first) gives text of the same function; in index notation each definition reads back
-  with the earlier names declared as variables of their shapes, and sums over index names the
-  result line does not use (a scalar definition substituted there sums over its own);
+  with the earlier names declared as variables of their shapes, and a scalar definition sums
+  over index names the result line does not use (substituted there, it sums over its own);
 - a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
   one printed in index notation, without names;
 - in index notation, when a definition's shape cannot be declared (a size over pairs ``n*m``,
@@ -92,13 +92,14 @@ def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
     if not parts.definitions:
         return None
     printed = (index_latex if latex else index_notation)(parts.result, g.axes, g.variables)
-    # the result's index names: a definition sums over others, so that it can be substituted
+    # the result's index names: a scalar definition sums over others, so it can be substituted
     used = frozenset(
         re.findall(r"[A-Za-z]\w*", " ".join(re.findall(r"[\[_]\{?([^\]}]*)", printed)))
     )
     lines = []
     for d in parts.definitions:
-        line = index_definition(d.name, d.body, d.axes, g.variables, latex, avoid=used)
+        avoid = frozenset() if d.axes else used  # a scalar is substituted: its own names
+        line = index_definition(d.name, d.body, d.axes, g.variables, latex, avoid=avoid)
         left, body = line.split(" = ", 1)
         if latex and not is_latex(body):  # x_{i} + y_{i} alone would read as plain text
             line = f"{left} = \\left({body}\\right)"

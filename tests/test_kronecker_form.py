@@ -323,3 +323,34 @@ def test_a_latex_kronecker_identity(left):
         left + r" = A \otimes B^\top", where="A: matrix(3, 3); B: matrix(3, 3)"
     )
     assert wrong.verdict == "wrong"
+
+
+# d vec(exp(X')) / d vec(X)' = K diag(vec(exp(X))), K = commutation(m, n) (K vec(M) = vec(M')
+# for M m-by-n): a transposed elementwise function has a Kronecker form, as do the numerator
+# Hessians of sum(f(X)); two diagonal pieces are one (numpy's column-major vec decides)
+@pytest.mark.parametrize(
+    "expr, order, plain",
+    [
+        ("exp(X')", 1, lambda X: np.exp(X.T)),
+        ("exp(X)'", 1, lambda X: np.exp(X).T),
+        ("X' .* X'", 1, lambda X: X.T * X.T),
+        ("sum(exp(X))", 2, lambda X: np.exp(X).T),  # the numerator gradient, then its Jacobian
+        ("sum(X .^ 3)", 2, lambda X: 3 * X.T**2),
+        ("sum(tanh(X))", 2, lambda X: (1 - np.tanh(X) ** 2).T),
+    ],
+)
+def test_a_transposed_elementwise_result_has_a_kronecker_form(expr, order, plain):
+    where = "X: matrix(m, n)"
+    g = (
+        ed.diff(expr, "X", where=where)
+        if order == 1
+        else ed.hessian(expr, "X", where=where, layout="numerator")
+    )
+    form = g.kronecker()
+    assert "commutation(m, n) diag(vec(" in form and form.count("diag") == 1, form
+    assert str(g).startswith("(commutation(m, n) diag(vec("), str(g)
+    X = RNG.standard_normal((2, 3))
+    jac = jacobian_fd(lambda X: plain(X).reshape(-1, order="F"), {"X": X}, "X")
+    jac = jac.reshape(jac.shape[0], -1, order="F")
+    got = ed.parse(form.split(" = ", 1)[1], where=where)(X=X)
+    np.testing.assert_allclose(got, jac, rtol=1e-5, atol=1e-6)

@@ -318,3 +318,36 @@ def test_a_size_is_written_with_a_vector_of_the_expression():
     expected = jacobian_fd(lambda x: x - x.mean(), {"x": x}, "x")
     back = ed.parse(str(g), where=where, shape=g.shape)  # the size of I: the result's shape
     np.testing.assert_allclose(back(x=x), expected, atol=1e-6)  # no value of A is needed
+
+
+# an elementwise power whose exponent is the variable has a matrix form:
+# d sum(z .^ z)/dz = (z .^ z .* (1 + log z))', d(2 .^ z)/dz = log(2) diag(2 .^ z); printed
+# with the transpose where the layout needs it, read back against numpy's finite differences
+Z = np.array([0.7, 1.3, 2.1])
+XM = np.array([[0.6, 1.4, 0.9], [1.1, 0.8, 1.7]])
+EXPONENT_CASES = [
+    ("sum(z .^ z)", "z", lambda z: np.sum(z**z), "(z .^ (z - 1) .* z)' + (z .^ z .* log(z))'"),
+    ("z .^ z", "z", lambda z: z**z, "diag(z .^ (z - 1) .* z) + diag(z .^ z .* log(z))"),
+    ("sum(2 .^ z)", "z", lambda z: np.sum(2.0**z), "log(2) (2 .^ z)'"),
+    ("2 .^ z", "z", lambda z: 2.0**z, "log(2) diag(2 .^ z)"),
+    ("z .^ (2 z)", "z", lambda z: z ** (2 * z), None),
+    ("sum(z .^ s)", "z", lambda z: np.sum(z**1.7), "s z' .^ (s - 1)"),
+    ("sum(X .^ X)", "X", lambda X: np.sum(X**X), None),
+]
+
+
+@pytest.mark.parametrize("expr, wrt, fn, text", EXPONENT_CASES)
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_a_power_with_the_variable_in_its_exponent_has_a_matrix_form(expr, wrt, fn, text, layout):
+    where = "z: vector(n); s: scalar; X: matrix(m, n)"
+    g = ed.diff(expr, wrt, where=where, layout=layout)
+    assert g.written() is not None, str(g)  # a matrix (or Kronecker) form, not index notation
+    if text is not None and layout == "numerator":
+        assert str(g) == text
+    value = {"z": Z, "X": XM}[wrt]
+    jac = jacobian_fd(lambda v: fn(v), {"v": value}, "v")
+    ndim_y = jac.ndim - value.ndim
+    expected = to_layout(jac, ndim_y, value.ndim, layout)
+    back = ed.parse(str(g), where=where)
+    got = back(**{k: v for k, v in {"z": Z, "X": XM, "s": 1.7}.items() if k in back.variables})
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)

@@ -67,10 +67,19 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
 
 def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
     """Kronecker products with a factor in common made one: ``kron(I, A) + kron(I, A')`` is
-    ``kron(I, A + A')``, ``kron(B', A) + kron(C', A)`` is ``kron(B' + C', A)`` (bilinearity)."""
+    ``kron(I, A + A')``, ``kron(B', A) + kron(C', A)`` is ``kron(B' + C', A)`` (bilinearity);
+    likewise ``diag(vec(F)) + diag(vec(G))`` is ``diag(vec(F + G))`` (times K or not)."""
     out: list[M.MExpr] = []
     for p in pieces:
         for k, q in enumerate(out):
+            inside = _diagonal(q), _diagonal(p)  # [K] diag(vec(F)) + [K] diag(vec(G))
+            if None not in inside and inside[0][0] == inside[1][0]:  # = [K] diag(vec(F + G))
+                commutation, first = inside[0]
+                second = inside[1][1]
+                negated = _negated(second)
+                total = M.Add(first, second) if negated is None else M.Sub(first, negated)
+                out[k] = _diagonal_of(commutation, total)
+                break
             if _is_kron(p) and _is_kron(q):
                 (a, b), (c, e) = q.args, p.args
                 if a == c:
@@ -82,6 +91,23 @@ def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
         else:
             out.append(p)
     return out
+
+
+def _diagonal(e: M.MExpr) -> tuple | None:
+    """(K or None, F) of ``K diag(vec(F))`` or ``diag(vec(F))``; None for another piece."""
+    commutation = None
+    if isinstance(e, M.MatMul) and isinstance(e.left, M.Call) and e.left.fn == COMMUTATION.name:
+        commutation, e = e.left, e.right
+    if isinstance(e, M.Call) and e.fn == DIAG.name and len(e.args) == 1:
+        inner = e.args[0]
+        if isinstance(inner, M.Call) and inner.fn == VEC.name and len(inner.args) == 1:
+            return commutation, inner.args[0]
+    return None
+
+
+def _diagonal_of(commutation: M.MExpr | None, f: M.MExpr) -> M.MExpr:
+    diagonal = M.Call(DIAG.name, (M.Call(VEC.name, (f,)),))
+    return diagonal if commutation is None else M.MatMul(commutation, diagonal)
 
 
 def _is_kron(e: M.MExpr) -> bool:
@@ -144,11 +170,14 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     if j is not None and a is None:  # a row over pairs: vec(M)'
         return M.Transpose(M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
-        inner = tuple(x for x in summed if x not in (a, b))
-        made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), a, b, variables)
-        if made is None:
-            raise _NoForm
-        return M.Call(DIAG.name, (M.Call(VEC.name, (made,)),))
+        return M.Call(DIAG.name, (M.Call(VEC.name, (_whole(factors, summed, a, b, variables),)),))
+    if b is not None and (a, b) == (j, i) and any(T.free(f) for f in factors):
+        # transposed elementwise, dY[a,b] = F[b,a] dX[b,a] (exp(X')): J = K diag(vec(F)), F
+        # over (i, j) m-by-n, K = commutation(m, n): (K vec(M))[(a,b)] = M[b,a]
+        diagonal = M.Call(
+            DIAG.name, (M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)),)
+        )
+        return M.MatMul(M.Call(COMMUTATION.name, (_size(i.dim), _size(j.dim))), diagonal)
     ends = [a, b, i, j]
     seen: set = set()
     for k, e in enumerate(ends):  # one index at two ends (a delta contracted): two names, tied

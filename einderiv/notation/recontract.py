@@ -246,8 +246,23 @@ class _Recontractor:
                 return View(
                     (M.Call(name, (product(inner.chain, 0, self.vectors),)),), inner.row, inner.col
                 )
+            case T.Pow(base=base, exponent=exponent) if _broadcast_number(base, exponent):
+                # (2 ones[i]).^(z[i]) is 2 .^ z: the number, broadcast over the exponent's axes
+                number = T.Prod(tuple(f for f in base.factors if type(f) is not T.Ones))
+                power = self.sub_view(exponent)
+                tree = M.ElemPow(
+                    self.expression(number, None, None), product(power.chain, 0, self.vectors)
+                )
+                return View((tree,), power.row, power.col)
             case T.Pow(base=base, exponent=exponent):
                 inner = self.sub_view(base)
+                axes = {i for i in (inner.row, inner.col) if i is not None}
+                if T.free(exponent) and T.free(exponent) == axes:  # z .^ (z - 1), X .^ X
+                    power = self.expression(exponent, inner.row, inner.col)
+                    if power is None:
+                        raise NoMatrixForm
+                    base_tree = product(inner.chain, 0, self.vectors)
+                    return View((M.ElemPow(base_tree, power),), inner.row, inner.col)
                 power = self.expression(exponent, None, None) if not T.free(exponent) else None
                 if power is None:
                     raise NoMatrixForm
@@ -358,3 +373,14 @@ def measured_size(dim, variables: dict) -> M.MExpr | None:
             rows = info.dims[0] == dim
             return M.Call(LEN.name, (M.Name(name) if rows else M.Transpose(M.Name(name)),))
     return None
+
+
+def _broadcast_number(base: T.Term, exponent: T.Term) -> bool:
+    """``c ones[i]`` (a number spread over axes the exponent has) as the base of a power."""
+    return (
+        type(base) is T.Prod
+        and not base.summed
+        and any(type(f) is T.Ones for f in base.factors)
+        and all(type(f) is T.Ones or not T.free(f) for f in base.factors)
+        and T.free(base) <= T.free(exponent)
+    )

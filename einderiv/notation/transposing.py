@@ -80,7 +80,9 @@ def _row_like(e: M.MExpr, vectors) -> bool:
             return _row_like(a, vectors) and _row_like(b, vectors)
         case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
             return _row_like(a, vectors) or _row_like(b, vectors)
-        case M.Neg(operand=a) | M.ElemPow(base=a) | M.Div(left=a):
+        case M.ElemPow(base=a, exponent=b):  # 2 .^ z': a row from its exponent
+            return _row_like(a, vectors) or _row_like(b, vectors)
+        case M.Neg(operand=a) | M.Div(left=a):
             return _row_like(a, vectors)
         case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
             return _row_like(a, vectors)
@@ -171,9 +173,30 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             inner = t(x)  # exp(x - 1)', not exp((x - 1)'): outside, unless it reaches a name
             wrapped = type(inner) is M.Transpose and type(inner.operand) is not M.Name
             return M.Transpose(e) if wrapped else _fewer(M.Call(fn, (inner,)), e)
-        case M.ElemPow(base=b, exponent=p):
-            return _fewer(M.ElemPow(t(b), p), e)
-    return M.Transpose(e)
+        case M.ElemPow(base=b, exponent=p) if _own_transpose(p, symmetric):
+            return _fewer(M.ElemPow(t(b), p), e)  # (x .^ 2)' = x' .^ 2, (x .^ (s - 1))'
+        case M.ElemPow(base=b, exponent=p) if t(b) != b:  # (z .^ w)' = z' .^ w'
+            return _fewer(M.ElemPow(t(b), t(p)), e)
+    return M.Transpose(e)  # (2 .^ z)'
+
+
+def _own_transpose(e: M.MExpr, symmetric) -> bool:
+    """Whether ``e`` is built of numbers and names that are their own transposes (scalars
+    and symmetric matrices, as ``symmetric`` names them): an exponent that stays as it is."""
+    match e:
+        case M.Number():
+            return True
+        case M.Name(name=name):
+            return name in symmetric
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.MatMul(left=a, right=b):
+            return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
+        case M.Div(left=a, right=b):
+            return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
+        case M.Neg(operand=a):
+            return _own_transpose(a, symmetric)
+        case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
+            return _own_transpose(a, symmetric)
+    return False
 
 
 def _beside_scalar(e: M.Add | M.Sub) -> bool:
@@ -215,7 +238,9 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return is_column(b, vectors)
         case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
             return is_column(a, vectors) or is_column(b, vectors)
-        case M.Neg(operand=a) | M.ElemPow(base=a):
+        case M.ElemPow(base=a, exponent=b):  # 2 .^ z: a column from its exponent
+            return is_column(a, vectors) or is_column(b, vectors)
+        case M.Neg(operand=a):
             return is_column(a, vectors)
         case M.Hadamard(left=a, right=b):
             return is_column(a, vectors) or is_column(b, vectors)

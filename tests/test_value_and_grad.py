@@ -203,3 +203,38 @@ def test_symmetric_variable_fast_path_and_check():
     np.testing.assert_allclose(fn(S=near, A=A, B=B), want, rtol=1e-6, atol=1e-8)
     with pytest.raises(ed.EvaluationError, match="symmetric"):
         fn(S=M, A=A, B=B)
+
+
+# what is not an array of real numbers is refused, never read as one: dates (day counts),
+# a masked array's hidden entries, True as a size; nan is a number (nan in, nan out), also in a
+# symmetric matrix whose nan entries mirror each other
+def test_inputs_that_are_not_real_arrays_are_refused():
+    f = ed.parse("x' x")
+    dates = np.array(["2020-01-01", "2020-01-02"], "datetime64[D]")
+    masked = np.ma.array([1.0, 100.0], mask=[0, 1])
+    for fn in (f, f.compile(), ed.value_and_grad(f, ["x"])):
+        with pytest.raises(ed.EvaluationError, match="datetime64"):
+            fn(x=dates)
+        with pytest.raises(ed.EvaluationError, match="masked"):
+            fn(x=masked)
+        value = fn(x=np.ma.array([1.0, 2.0]))  # nothing masked: its values, 1 + 4
+        np.testing.assert_allclose(value[0] if isinstance(value, tuple) else value, 5.0)
+    with pytest.raises(ed.EvaluationError, match="positive integer"):
+        ed.parse("tr(I)")(n=True)
+    S = np.eye(3)
+    S[0, 1] = S[1, 0] = np.nan
+    g = ed.parse("x' S x", where="S: symmetric(n)")
+    assert np.isnan(g(S=S, x=np.ones(3))) and np.isnan(g.compile()(S=S, x=np.ones(3)))
+    S[1, 0] = 0.0  # nan on one side only: not symmetric
+    with pytest.raises(ed.EvaluationError, match="not symmetric"):
+        g(S=S, x=np.ones(3))
+
+
+# a scalar value is numpy's scalar of the call's dtype on every path (x' x = 0 + 1 + 4)
+def test_a_scalar_value_is_a_numpy_scalar():
+    fn = ed.parse("x' x").compile()
+    for x in (np.arange(3.0), np.arange(3), [0.0, 1.0, 2.0]):
+        value = fn(x=x)
+        assert isinstance(value, np.float64) and value == 5.0, repr(value)
+    value, _ = ed.value_and_grad("x' x", ["x"])(x=np.arange(3, dtype=np.float32))
+    assert isinstance(value, np.float32) and value == 5.0

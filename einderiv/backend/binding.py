@@ -63,7 +63,13 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
                 compounds.append((name, dim, size, array.shape))
                 continue
             _bind_dim(name, info, dim, size, array.shape, dims, where)
-        if info.kind == "symmetric" and not np.allclose(array, array.T, rtol=1e-10, atol=1e-12):
+        if info.kind == "symmetric" and not np.allclose(  # nan where its mirror is nan: nan in,
+            array,
+            array.T,
+            rtol=1e-10,
+            atol=1e-12,
+            equal_nan=True,  # nan out, as elsewhere
+        ):
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
         arrays[name] = array
     for name, dim, size, shape in compounds:
@@ -73,7 +79,8 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
 
 def as_float_array(name: str, value) -> np.ndarray:
     """``value`` as a float64 array, or an ``EvaluationError`` that says why it is not one:
-    ragged nested lists, complex values, an integer beyond float64, not numbers."""
+    ragged nested lists, complex values, dates or durations, a masked array with masked
+    entries, an integer beyond float64, not numbers."""
     try:
         raw = np.asarray(value)
     except ValueError:  # numpy: "setting an array element with a sequence ... inhomogeneous"
@@ -82,6 +89,12 @@ def as_float_array(name: str, value) -> np.ndarray:
         ) from None
     if np.iscomplexobj(raw):
         raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")
+    if raw.dtype.kind in "mM":  # dates and durations: not numbers to differentiate
+        raise EvaluationError(f"{name} holds {raw.dtype} values; pass numbers")
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise EvaluationError(  # a mask would be dropped silently, its hidden values used
+            f"{name} is a masked array with masked entries; fill them first (value.filled(...))"
+        )
     try:
         return np.asarray(raw, dtype=float)
     except OverflowError:
@@ -251,6 +264,8 @@ MAX_SIZE = 2**62  # numpy's dimensions are 64-bit signed; no array has a larger 
 
 
 def _positive_int(name, value) -> int:
+    if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
+        raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
     if isinstance(value, (int, np.integer)) and MAX_SIZE < value:
         raise EvaluationError(f"the size {name} = {value:.3g} is too large (at most 2^62)")
     if isinstance(value, (int, np.integer)) and value > 0:

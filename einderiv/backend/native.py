@@ -108,7 +108,8 @@ class _Library:
                 return x if x.dtype == dtype else x.astype(dtype)
             return np.asarray(x, dtype=dtype)
         x = np.asarray(x)
-        return x if x.dtype == dtype else x.astype(dtype)
+        x = x if x.dtype == dtype else x.astype(dtype)
+        return x[()] if x.ndim == 0 else x  # a scalar as numpy's own (np.float64), as numpy
 
     def symmetric(self, x) -> bool | None:
         """Whether a concrete ``x`` is symmetric (relative tolerance of its dtype); None when
@@ -122,6 +123,10 @@ class _Library:
         elif self.backend == "torch":
             x = x.detach().cpu().numpy()
         tol = 1e-10 if x.dtype == np.float64 else 1e-5
+        unknown = np.isnan(x)  # nan where its mirror is nan: symmetric (nan in, nan out)
+        if (unknown != unknown.T).any():
+            return False
+        x = np.where(unknown, 0.0, x)
         scale = float(np.abs(x).max(initial=0.0))
         return bool(np.abs(x - x.T).max(initial=0.0) <= tol * scale + 1e-12)
 
@@ -154,6 +159,9 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
     native, rest = {}, {}
     for name, value in values.items():
         info = expr.variables.get(name)
+        if isinstance(value, np.ma.MaskedArray):  # checked (and refused if masked) by binding
+            rest[name] = value
+            continue
         if info is not None and info.kind != "integer" and isinstance(value, lib.array_type):
             if lib.is_floating(value):
                 native[name] = value

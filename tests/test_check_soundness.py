@@ -757,3 +757,33 @@ def test_a_float_overflow_in_a_claim_is_not_a_counterexample(extra, verdict):
     with np.errstate(all="ignore"):
         assert np.isnan(np.exp(1000.0) - np.exp(1000.0))  # what floats make of the zero
     assert ed.check("x' A x", "x", claim=f"x' (A + A') + {extra}").verdict == verdict
+
+
+# u^2 > 0 exactly where u != 0: log(a^2) needs a != 0, as its derivative 2/a does, so the claim
+# is right (d log(a^2)/da = 2/a, d log(det(X)^2)/dX = 2 X^-1 in numerator layout: numpy here)
+@pytest.mark.parametrize(
+    "expr, claim, where",
+    [
+        ("log(a^2)", "2/a", "a: scalar"),
+        ("log(a^4)", "4/a", "a: scalar"),
+        ("sum(log(x .^ 2))", "2 ./ x'", None),
+        ("log(det(X)^2)", "2 inv(X)", None),
+    ],
+)
+def test_an_even_power_is_positive_where_its_base_is_not_zero(expr, claim, where):
+    rng = np.random.default_rng(8)
+    a, x, X = -0.7, rng.standard_normal(3), rng.standard_normal((3, 3))
+    h = 1e-6
+    assert np.isclose((np.log((a + h) ** 2) - np.log((a - h) ** 2)) / (2 * h), 2 / a)
+    fd = jacobian_fd(lambda X: np.log(np.linalg.det(X) ** 2), {"X": X}, "X")
+    assert np.allclose(to_layout(fd, 0, 2, "numerator"), 2 * np.linalg.inv(X), atol=1e-5)
+    fd = jacobian_fd(lambda x: np.sum(np.log(x**2)), {"x": x}, "x")
+    assert np.allclose(fd, 2 / x, atol=1e-5)
+    assert ed.check(expr, expr_wrt(expr), claim=claim, where=where).verdict == "right"
+    assert (
+        ed.check(expr, expr_wrt(expr), claim=f"{claim} + {claim}", where=where).verdict == "wrong"
+    )
+
+
+def expr_wrt(expr: str) -> str:
+    return "X" if "X" in expr else "x" if "x" in expr else "a"

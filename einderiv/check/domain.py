@@ -125,6 +125,8 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         rest = tuple(f for f in t.factors if type(f) is not T.Num)
         if numbers and rest and all(numbers) and (kind == "nonzero" or math.prod(numbers) > 0):
             t = rest[0] if len(rest) == 1 else T.Prod(rest)  # 2 s != 0 where s != 0
+    while kind == "positive" and type(t) is T.Pow and _even(t.exponent):
+        kind, t = "nonzero", t.base  # u^2 > 0 where u != 0: log(a^2) needs a != 0, as 2/a does
     while kind == "nonzero" and type(t) is T.Pow and type(t.exponent) is T.Num:
         if t.exponent.value <= 0:
             break
@@ -140,6 +142,11 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
     return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)))
+
+
+def _even(e: T.Term) -> bool:
+    """A positive even integer exponent (2, 4, ...)."""
+    return type(e) is T.Num and e.value > 0 and e.value.denominator == 1 and e.value % 2 == 0
 
 
 def _matrix_condition(kind: str, t) -> Condition:

@@ -745,8 +745,14 @@ def test_a_base_that_never_vanishes_needs_no_condition():
         ("0 exp(1000) x'", "right"),
         ("(exp(400 x' x) - exp(400 x' x)) x'", "right"),
         ("x' (exp(A)^1000 - exp(A)^1000)", "right"),
-        ("exp(400 x' x) x'", "wrong"),  # not 0, though it overflows too
+        ("exp(400 x' x) x'", "wrong"),  # not 0, though it overflows too (small integers show it)
         ("(exp(400 x' x) - exp(400 x' x) + 1) x'", "wrong"),
+        # 0 as formulas too, but exact arithmetic cannot decide: undecided, never wrong
+        ("(log(exp(1000)^2) - 2000) x'", "undecided"),
+        ("(sqrt(exp(1000)^2) - exp(1000)) x'", "undecided"),
+        ("(log(exp(1000) + exp(1000)) - 1000 - log(2)) x'", "undecided"),
+        # undefined where the derivative is defined: a condition fails at the probe
+        ("1 / (x' x - x' x) x'", "wrong"),
     ],
 )
 def test_a_float_overflow_in_a_claim_is_not_a_counterexample(extra, verdict):

@@ -765,3 +765,62 @@ def test_a_condition_after_an_identity():
     # it, and the claim, wrong for that A, may hold under the condition: undecided
     lines = ed.audit(f"$$ {identity} \\text{{ if }} A = A^\\top $$", where="A: matrix(n, n)")
     assert [a.verdict for a in lines] == ["undecided"]
+
+
+# d(x'Ax)/dx = x'(A + A') (numpy above): 2 x'A is right only for a symmetric A. A condition
+# audit cannot read whole (unless, or, and, \neq) never makes it right; a converse arrow or an
+# equivalence states a condition too; a vector is never declared symmetric
+@pytest.mark.parametrize(
+    "condition, verdict",
+    [
+        (r"\text{ unless } A = A^\top", "undecided"),
+        (r"\text{ if } A = A^\top \text{ or } A = B", "undecided"),
+        (r"\text{ if } A = A^\top \text{ and } B = B^\top", "undecided"),
+        (r"\text{ if } A \neq A^\top", "undecided"),
+        (r"\text{ if } x = x^\top", "undecided"),
+        (r"\Leftarrow A = A^\top", "right"),
+        (r"\iff A = A^\top", "right"),
+        (r"\impliedby A^\top = A", "right"),
+    ],
+)
+def test_conditions_read_only_when_read_whole(condition, verdict):
+    rng = rng_for("x'Ax conditions")
+    A, x = gen(rng, 3, 3), gen(rng, 3)
+    assert not close(jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x"), 2 * x @ A)
+    identity = r"\frac{\partial x^\top A x}{\partial x} = 2 x^\top A"
+    assert [a.verdict for a in ed.audit(f"$$ {identity} {condition} $$")] == [verdict]
+
+
+# d tr(AX)/dX = A in numerator layout (numpy: the gradient is A'); what follows a connective is
+# another statement, never paired with the derivative: D = A \text{ thus } A' = X is D = A only
+@pytest.mark.parametrize("word", ["thus", "and thus", ", therefore", "which gives", "whence"])
+def test_a_connective_ends_the_identity(word):
+    rng = rng_for("tr(AX) connective")
+    A, X = gen(rng, 3, 3), gen(rng, 3, 3)
+    assert close(jacobian_fd(lambda X: np.trace(A @ X), {"X": X}, "X"), A.T)
+    text = rf"$$ \frac{{\partial \operatorname{{tr}}(AX)}}{{\partial X}} = A \text{{ {word} }} A^\top = X $$"
+    assert [a.verdict for a in ed.audit(text)] == ["right"]
+
+
+# labels after their identities (A = B \quad (C1) \qquad C = D \quad (C2)) name the identities
+# before them; labels first name those after; \tag*{(C9)} is (C9)
+def test_trailing_and_leading_labels():
+    right, wrong = TR_I, TR_5X
+    trailing = ed.audit(f"$$ {right} \\quad (C1) \\qquad {wrong} \\quad (C2) $$")
+    assert [(a.label, a.verdict) for a in trailing] == [("(C1)", "right"), ("(C2)", "wrong")]
+    leading = ed.audit(f"$$ (C1) \\quad {right} \\qquad (C2) \\quad {wrong} $$")
+    assert [(a.label, a.verdict) for a in leading] == [("(C1)", "right"), ("(C2)", "wrong")]
+    tagged = ed.audit(f"\\begin{{equation}} {right} \\tag*{{(C9)}} \\end{{equation}}")
+    assert [(a.label, a.verdict) for a in tagged] == [("(C9)", "right")]
+
+
+# TeX that is not typeset: an \iffalse with conditionals nested in it, \verb|...|; a row break
+# followed by an escaped per cent sign (\\\%) is no comment: the display after it is read
+def test_nested_iffalse_verb_and_escaped_percent():
+    doc = "\\documentclass{article}\n"
+    hidden = f"\\iffalse \\ifmmode x \\fi \\[ {TR_5X} \\] \\fi \\[ {TR_I} \\]"
+    assert [(a.identity, a.verdict) for a in ed.audit(doc + hidden)] == [(TR_I, "right")]
+    verb = f"use \\verb|\\[ {TR_5X} \\]| here \\[ {TR_I} \\]"
+    assert [(a.identity, a.verdict) for a in ed.audit(doc + verb)] == [(TR_I, "right")]
+    percent = f"5\\\\\\% of it: \\[ {TR_5X} \\]"
+    assert [a.verdict for a in ed.audit(doc + percent)] == ["wrong"]

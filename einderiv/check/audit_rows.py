@@ -43,15 +43,18 @@ _TEXT = r"\\(?:text|textrm|textnormal|textit|mbox|mathrm)\s*\{\s*[,;]?\s*(?:"
 # words between two identities of one row (`A = B \text{ and } C = D`, `A = B, \; C = D`), and
 # implications (`A = B \Rightarrow C = D`)
 _BETWEEN = re.compile(
-    _TEXT + r"and|or|while|as well as|so|so that|hence|thus|then|i\.e\.|e\.g\.|otherwise|but"
+    _TEXT + r"(?:and |, ?)?(?:so|so that|hence|thus|then|therefore|whence|which gives|giving"
+    r"|i\.e\.|e\.g\.)|and|or|while|as well as|otherwise|but|versus|vs\.?"
     r")\s*[,;:]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
-    r"|\\(?:[Rr]ightarrow|[Ll]eftrightarrow|Longrightarrow|Longleftrightarrow|implies|iff"
-    r"|therefore)(?![A-Za-z])"
+    r"|\\(?:[Rr]ightarrow|Longrightarrow|implies|therefore)(?![A-Za-z])"
 )
-# words before a condition on the identity before them: `A = B \text{ if } S = S^\top`
+# words before a condition on the identity before them: `A = B \text{ if } S = S^\top`, and
+# the converse arrows and equivalences (`A = B \Leftarrow S = S^\top`, `\iff`)
 _IF = re.compile(
     _TEXT + r"if(?: and only if)?|only if|iff|when|whenever|unless|provided(?: that)?|assuming"
     r"|given|since|because|where|with|for(?: all| every| any)?)\s*[,;:]?\s*\}"
+    r"|\\(?:Leftarrow|Longleftarrow|impliedby|because|iff|[Ll]eftrightarrow"
+    r"|Longleftrightarrow)(?![A-Za-z])"
 )
 # relations other than equality: what follows one is not claimed equal (`A = B \neq C`)
 _UNEQUAL = ("\\neq", "\\ne", "\\not=", "\\leq", "\\le", "\\geq", "\\ge", "\\approx",
@@ -94,41 +97,76 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
             rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain
         else:
             rows.append(_columns(row if rest is None else rest))  # & L = R: left-aligned
-    out = []
+    out: list[Equation] = []
     for row in rows:
-        tags = re.findall(r"\\tag\*?\{([^{}]*)\}", row)
+        tags = re.findall(r"\\tag\*?\{\(?([^{}]*?)\)?\}", row)  # \tag{1.2}, \tag*{(C9)}
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
-        label = f"({tags[0]})" if tags else ""
-        start = len(out)
-        row = _top_sub(_BETWEEN, _SEPARATOR, row.replace("\\qquad", "\\quad"))
-        row = _top_sub(_IF, _SEPARATOR + _CONDITION, row)
+        row = _top_sub(_BETWEEN, lambda _: _SEPARATOR, row.replace("\\qquad", "\\quad"))
+        row = _top_sub(_IF, _condition_marker, row)
         for relation in _UNEQUAL:  # A = B \neq C: the identity A = B, then C (no derivative)
             row = _SEPARATOR.join(split_top(row, relation))
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
         row = row.replace(_SEPARATOR, " \\quad ")
-        for segment in split_top(row, "\\quad"):
-            condition = segment.lstrip().startswith(_CONDITION)
-            segment = segment.replace(_CONDITION, " ")
-            bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.\n\t")
-            named = _LABEL.fullmatch(bare)
-            if named:
-                label = f"({named.group(1)})"
-            elif condition and out[start:] and not mentions_derivative(segment):
-                out[-1] = replace(out[-1], condition=bare)  # A = B \text{ if } S = S'
-            elif bare and not (bare.startswith("(") and "\\text" in segment):
-                out.append(Equation(label, segment.strip()))
-        if label and out[start:] and out[-1].label != label:  # x = y \quad (C1): C1 is x = y's
-            out[start:] = [replace(o, label=o.label or label) for o in out[start:]]
+        out += _labelled(_segments(row), f"({tags[0]})" if tags else "")
     return out
 
 
-def _top_sub(pattern: re.Pattern, marker: str, row: str) -> str:
+def _condition_marker(match: re.Match) -> str:
+    """The separator before a condition; ``unless`` negates it (``A = B \\text{ unless } S =
+    S'``): the condition then reads as no condition of ours (never "S symmetric")."""
+    negated = re.search(r"\bunless\b", match.group(0)) is not None
+    return _SEPARATOR + _CONDITION + (" \\neg " if negated else "")
+
+
+def _segments(row: str) -> list[tuple[str, object]]:
+    """The row's parts in order: ("label", "(C1)"), ("eq", chain), ("if", condition). A
+    condition goes on over the parts after it that hold no derivative (``\\text{ if } A = A^T
+    \\text{ or } A = B`` is one condition: both parts, so not read as A symmetric)."""
+    parts: list[tuple[str, object]] = []
+    for segment in split_top(row, "\\quad"):
+        condition = segment.lstrip().startswith(_CONDITION)
+        segment = segment.replace(_CONDITION, " ")
+        bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.\n\t")
+        named = _LABEL.fullmatch(bare)
+        derivative = mentions_derivative(segment)
+        if named:
+            parts.append(("label", f"({named.group(1)})"))
+        elif parts and parts[-1][0] == "if" and bare and not derivative:
+            parts[-1] = ("if", f"{parts[-1][1]}; {bare}")  # and, or, \neq: part of it
+        elif condition and not derivative and any(kind == "eq" for kind, _ in parts):
+            parts.append(("if", bare))
+        elif bare and not (bare.startswith("(") and "\\text" in segment):
+            parts.append(("eq", segment.strip()))
+    return parts
+
+
+def _labelled(parts: list[tuple[str, object]], tag: str) -> list[Equation]:
+    """The row's equations with their labels and conditions. A row that starts with a label
+    has leading labels (``(C1) A = B \\quad (C2) C = D``), else trailing ones (``A = B \\quad
+    (C1) \\qquad C = D \\quad (C2)``); ``\\tag`` labels the row's unlabelled equations."""
+    leading = bool(parts) and parts[0][0] == "label"
+    out: list[Equation] = []
+    label, since = "", 0
+    for kind, value in parts:
+        if kind == "label":
+            label = str(value)
+            if not leading:  # the equations since the last label are this one's
+                out[since:] = [replace(o, label=o.label or label) for o in out[since:]]
+                since = len(out)
+        elif kind == "if" and out:
+            out[-1] = replace(out[-1], condition=str(value))
+        elif kind == "eq":
+            out.append(Equation(label if leading else "", str(value)))
+    return [replace(o, label=o.label or tag) for o in out]
+
+
+def _top_sub(pattern: re.Pattern, marker, row: str) -> str:
     """``row`` with each match of ``pattern`` outside braces and environments (not the
-    ``\\text{if }`` of a ``cases``) replaced by ``marker``."""
+    ``\\text{if }`` of a ``cases``) replaced by ``marker(match)``."""
     out, last = [], 0
     for match in pattern.finditer(row):
         if _depth(row, match.start()) == 0:
-            out += [row[last : match.start()], marker]
+            out += [row[last : match.start()], marker(match)]
             last = match.end()
     return "".join(out) + row[last:]
 

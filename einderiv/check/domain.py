@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
@@ -37,6 +39,7 @@ __all__ = [
     "condition_of",
     "conditions",
     "differentiable_singular",
+    "fails",
     "implied",
     "restricted",
     "uncovered",
@@ -65,6 +68,8 @@ class Condition:
     term: str  # the canonical key of the term, free indices renamed by order of appearance
     text: str = field(default="", compare=False)  # the term in index notation, for people
     names: frozenset = field(default=frozenset(), compare=False)  # its variables
+    node: T.Term | None = field(default=None, compare=False)  # the term (scalar kinds), to
+    # evaluate at a probe (``fails_at``)
 
     def __str__(self) -> str:
         what = self.text or self.term
@@ -141,12 +146,31 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)))
+    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)), t)
 
 
 def _even(e: T.Term) -> bool:
     """A positive even integer exponent (2, 4, ...)."""
     return type(e) is T.Num and e.value > 0 and e.value.denominator == 1 and e.value % 2 == 0
+
+
+_TESTS = {  # a scalar condition on the values of its term
+    "positive": lambda v: v > 0,
+    "nonnegative": lambda v: v >= 0,
+    "nonzero": lambda v: v != 0,
+    "open_unit": lambda v: abs(v) < 1,
+    "above_minus_one": lambda v: v > -1,
+}
+
+
+def fails(condition: Condition, values) -> bool:
+    """Whether ``values`` (of the condition's term, finite) show the condition false: only a
+    scalar kind, on finite values (nan and inf decide nothing)."""
+    test = _TESTS.get(condition.kind)
+    values = np.asarray(values, dtype=float)
+    if test is None or not np.all(np.isfinite(values)):
+        return False
+    return not bool(np.all(test(values)))
 
 
 def _matrix_condition(kind: str, t) -> Condition:

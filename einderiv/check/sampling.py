@@ -68,16 +68,17 @@ class Sampler:
                 self.used[name] = info
                 sized.update(info.dims)
 
-    def undefined_claim_probe(self) -> dict | None:
+    def undefined_claim_probe(self, genuine=None) -> dict | None:
         """A point of the domain (expression and derivative finite) where the claim is not:
         a variable's entry set to 0, the whole variable 0, or a square matrix made singular.
         Only variables that no condition of the expression or the derivative mentions are
-        made degenerate: there both are polynomial-like and their values are trustworthy."""
+        made degenerate: there both are polynomial-like and their values are trustworthy.
+        ``genuine(probe)``: whether the claim is undefined there, not only overflowing."""
         imposed = conditions(self.f.term) | conditions(self.expected.term)
         free = set(self.f.variables) - set().union(*(c.names for c in imposed))
         for probe in self._edge_probes(free):
             _, got = self.values(probe)
-            if not np.all(np.isfinite(got)):
+            if not np.all(np.isfinite(got)) and (genuine is None or genuine(probe)):
                 return probe
         return None
 
@@ -258,7 +259,7 @@ class Sampler:
                 return probe
         return None
 
-    def integer_witness(self) -> dict | None:
+    def integer_witness(self, genuine=None) -> dict | None:
         """A probe of small integers where the claim and the derivative differ: the last try
         before "undecided" (X^(10^11) by X: at X = [[1]] the derivative is 10^11, while random
         draws under- or overflow)."""
@@ -270,7 +271,8 @@ class Sampler:
                     break
                 if self.acceptable(probe):
                     want, got = self.values(probe)
-                    if not self.agree(probe, want, got):
+                    finite = np.all(np.isfinite(got)) or genuine is None or genuine(probe)
+                    if finite and not self.agree(probe, want, got):  # not an overflow alone
                         return probe
         return None
 

@@ -24,22 +24,27 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import numpy as np
+
+from einderiv.api import Expr
 from einderiv.calculus.simplify import flatten
 from einderiv.check.domain import (
     Condition,
     condition_of,
     conditions,
     differentiable_singular,
+    fails,
     implied,
     uncovered,
 )
 from einderiv.check.sampling import kinked
+from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
 from einderiv.ir.ops import SQRT
 
-__all__ = ["form_only", "missing_conditions"]
+__all__ = ["fails_at", "form_only", "missing_conditions"]
 
 _KINDS = ("positive", "nonnegative", "nonzero")
 _WHERE = ("invertible where", "nonzero where")  # X^(k-1): at k = 0, tr(X^k) = n is flat
@@ -61,6 +66,31 @@ def missing_conditions(sampler) -> list[Condition]:
         needs = conditions(claim.term)
         missing += [c for c in needs if c.kind.startswith("invertible") and c not in missing]
     return missing
+
+
+def fails_at(sampler, probe: dict) -> bool:
+    """Whether a condition the claim needs (and the expression does not impose) is false at
+    ``probe``, by the values of its term there: then the claim is undefined at a point where
+    the derivative is defined. A claim that is not finite where every such condition holds (or
+    none can be evaluated) is so only because a float overflowed (``log(exp(1000)^2)``).
+    A claim whose evaluation fails there (a singular matrix inverted) is undefined too."""
+    try:
+        sampler.call(sampler.claim, probe, claim=True)
+    except (EinderivError, np.linalg.LinAlgError):
+        return True
+    for condition in missing_conditions(sampler):
+        node = condition.node
+        if node is None:
+            continue
+        axes = tuple(sorted(T.free(node), key=lambda i: i.name))
+        part = Expr(node, axes, sampler.claim.variables, sampler.claim.index_dims)
+        try:
+            values = sampler.call(part, probe, claim=True)
+        except (EinderivError, np.linalg.LinAlgError, ValueError, TypeError):
+            continue
+        if fails(condition, values):
+            return True
+    return False
 
 
 def form_only(sampler) -> frozenset[Condition]:

@@ -56,7 +56,7 @@ from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
-from einderiv.check.smooth import missing_conditions
+from einderiv.check.smooth import fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
@@ -194,12 +194,30 @@ class _Judge(Sampler):
                 )
             if probe is None or np.all(np.isfinite(self.values(probe)[1])):
                 return self.wrong(probe, "the claim is wrong")
-            # the claim is not finite at a point of the domain: undefined there, or a float
-            # overflowed (exp(1000) - exp(1000), 0 exp(1000)). Exact arithmetic decides: equal
-            # as formulas, the claim is judged by the conditions it needs, as when it agrees
+            # the claim is not finite at a point of the domain: undefined there (a condition it
+            # needs is false there), else a float overflowed (exp(1000) - exp(1000), 0
+            # exp(1000)) and exact arithmetic decides; equal as formulas, the claim is judged
+            # by the conditions it needs, as when it agrees
+            if fails_at(self, probe):
+                return self.wrong(
+                    probe,
+                    "the claim is wrong: it is undefined where the derivative is defined",
+                    integer=False,
+                )
             exactly = self.exactly_equal()
-            if not exactly:
-                return self.wrong(probe, "the claim is wrong")
+            if exactly is False:
+                return self.wrong(
+                    self.differing_probe(), "the claim is wrong", method="exact arithmetic differs"
+                )
+            genuine = partial(fails_at, self)
+            if exactly is None and (witness := self.integer_witness(genuine)) is not None:
+                return self.wrong(witness, "the claim is wrong", integer=False)  # small values
+            if exactly is None:
+                return self.result(
+                    "undecided",
+                    "undecided: the claim is not finite at a probe where it is defined (a float "
+                    "overflowed), and exact arithmetic cannot decide",
+                )
         if exactly is None and not proven:
             exactly = self.exactly_equal()
         if exactly is False:
@@ -207,7 +225,7 @@ class _Judge(Sampler):
                 self.differing_probe(), "the claim is wrong", method="exact arithmetic differs"
             )
         if missing:
-            singular = self.undefined_claim_probe()
+            singular = self.undefined_claim_probe(partial(fails_at, self))
             if singular is not None:
                 return self.wrong(
                     singular,
@@ -225,7 +243,8 @@ class _Judge(Sampler):
             return self.result("right", "the claim is right", method=CANONICAL)
         if exactly:
             return self.result("right", "the claim is right", method=self.exact_method)
-        if (witness := self.integer_witness()) is not None:  # small integers: X = [[1]]
+        witness = self.integer_witness(partial(fails_at, self))
+        if witness is not None:  # small integers: X = [[1]]
             return self.wrong(witness, "the claim is wrong", integer=False)
         note = f", {self.method_note}" if self.method_note else ""
         return self.result(

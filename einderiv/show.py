@@ -92,10 +92,7 @@ def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
     if not parts.definitions:
         return None
     printed = (index_latex if latex else index_notation)(parts.result, g.axes, g.variables)
-    # the result's index names: a scalar definition sums over others, so it can be substituted
-    used = frozenset(
-        re.findall(r"[A-Za-z]\w*", " ".join(re.findall(r"[\[_]\{?([^\]}]*)", printed)))
-    )
+    used = _index_names(printed)  # a scalar definition sums over others: it can be substituted
     lines = []
     for d in parts.definitions:
         avoid = frozenset() if d.axes else used  # a scalar is substituted: its own names
@@ -119,7 +116,7 @@ def _index_lines(g, parts: Shared) -> str:
     from einderiv.api import parse
 
     where = _declarations(g)
-    lines = []
+    values = []
     rows: dict = {}
     sized = {d for info in g.variables.values() for d in info.dims}
     for k, body in parts.definitions:
@@ -130,12 +127,24 @@ def _index_lines(g, parts: Shared) -> str:
         if value.slots is not None and value.slots[0] is None and value.slots[1] is not None:
             rows[M.Name(k)] = M.Transpose(M.Name(k))  # a row: named as its column
             value = parse(M.show(M.Transpose(body)), where=where)
-        index = value.index()
-        free = ",".join("ijklmn"[: len(value.axes)])
-        lines.append(f"{k}[{free}] = {index}" if value.axes else f"{k} = {index}")
+        values.append((k, value))
         where += f"; {k}: {_kind(value)}"
-    result = parse(M.show(_rename(parts.result, rows)), where=where)
-    return "\n".join([*lines, result.index()])
+    result = parse(M.show(_rename(parts.result, rows)), where=where).index()
+    used = _index_names(result)  # a scalar definition sums over others: it can be substituted
+    lines = []
+    for k, value in values:
+        if not value.axes:
+            lines.append(index_definition(k, value.term, (), value.variables, avoid=used))
+            continue
+        free = ",".join("ijklmn"[: len(value.axes)])
+        lines.append(f"{k}[{free}] = {value.index()}")
+    return "\n".join([*lines, result])
+
+
+def _index_names(printed: str) -> frozenset:
+    """The index names of index notation (text ``x[a]`` or LaTeX ``x_{a}``)."""
+    groups = re.findall(r"[\[_]\{?([^\]}]*)", printed)
+    return frozenset(re.findall(r"[A-Za-z]\w*", " ".join(groups)))
 
 
 def _kind(value) -> str:

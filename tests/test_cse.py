@@ -438,3 +438,19 @@ def test_scalar_definitions_in_index_notation_substitute_without_clashes():
         if fd.transpose(p).shape == flat.shape and np.allclose(fd.transpose(p), flat, atol=1e-5)
     ]
     assert agree, "the substituted text is not the second derivative"
+
+
+# the same for a result that has a matrix form, printed in index notation with names: d/dx of
+# x .^ (x' x) = diag(x .^ (x'x - 1) (x'x)) + 2 (x .^ (x'x) .* log(x)) x' (numpy here)
+def test_scalar_definitions_of_a_matrix_result_in_index_notation_substitute():
+    g = ed.diff("x .^ (x' x)", "x", where="x: vector(n)")
+    text = g.show(cse=True, format="index")
+    definitions, result = text.split("\n")[:-1], text.split("\n")[-1]
+    assert definitions and all(
+        " = " in line and "[" not in line.split(" = ")[0] for line in definitions
+    )
+    x = np.array([0.94, 0.77, 0.70])
+    fd = jacobian_fd(lambda x: x ** (x @ x), {"x": x}, "x")
+    got = ed.parse(substituted(text), where="x: vector(n)")(x=x)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-7)
+    assert result  # the result line reads with t1 declared too

@@ -174,3 +174,15 @@ def test_generated_code_refuses_an_infinite_integer_symbol():
     f = _generated(ed.diff("tr(A^k)", "A", where="k: integer"))
     with pytest.raises(ValueError, match="k must be an integer, not inf"):
         f(A=np.eye(2), k=float("inf"))
+
+
+# a sum over indices, written either way, is refused with the one spelling that works:
+# sum(X .^ 3) (= sum_{i,j} X[i,j]^3, numpy here), never sent from \sum to sum_ and back
+@pytest.mark.parametrize("text", ["sum_{i,j} X[i,j]^3", r"\sum_{i,j} X_{i,j}^3", r"\sum_j x_j"])
+def test_a_sum_over_indices_points_to_sum_of_the_array(text):
+    X = np.arange(6.0).reshape(2, 3) - 2
+    assert ed.parse("sum(X .^ 3)")(X=X) == np.sum(X**3)
+    with pytest.raises(ed.ParseError) as error:
+        ed.parse(text)
+    message = str(error.value)
+    assert "sum(...)" in message and "write \\sum" not in message, message

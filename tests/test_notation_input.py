@@ -617,7 +617,7 @@ def test_a_declared_name_of_several_letters_stays_one_name():
         (r"x \rangle", "no \\langle opens it", 3),
         (r"\langle x, y \rangle_2", "unknown inner product '_2'", 22),
         # a sum over an index, as papers write logsumexp: said how to write it, never a guess
-        (r"\log\sum_j e^{z_j}", "(\\sum_j) is not read: write sum(...)", 5),
+        (r"\log\sum_j e^{z_j}", "(\\sum_j, sum_{i,j}) is not read: write sum(...)", 5),
         (r"\sum_{i,j} A_{i,j}", "an index repeated in a product is summed", 1),
         (r"x + \mathbf 0", "a zero matrix is written 0", 5),
         (r"x + \mathbf", "expected '{'", 12),

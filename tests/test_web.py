@@ -491,3 +491,47 @@ def test_an_abandoned_request_is_stopped_at_once():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_abandoned_requests_waiting_for_a_worker_never_take_one():
+    # sixteen slow requests, closed while most wait for a worker (at most eight run): the
+    # waiting ones end without one, so at most eight workers are ended and replaced
+    srv = make_server("127.0.0.1", 0, time_limit=60.0, workers=1, quiet=True)
+    outcomes, ended = [], []
+    run, replace = srv.pool.run, srv.pool._replace
+
+    def recording(*args, **kwargs):
+        outcomes.append(run(*args, **kwargs))
+        return outcomes[-1]
+
+    def counting(worker):
+        ended.append(worker)
+        return replace(worker)
+
+    srv.pool.run, srv.pool._replace = recording, counting
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        slow = "x"
+        for _ in range(60):
+            slow = f"tanh(W {slow})"
+        body = json.dumps({"expr": f"sum({slow})", "wrt": "W"}).encode()
+        head = b"POST /api/diff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        clients = []
+        for _ in range(16):
+            client = socket.create_connection(("127.0.0.1", srv.server_address[1]))
+            client.sendall(head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            clients.append(client)
+        time.sleep(0.5)
+        for client in clients:
+            client.close()
+        deadline = time.monotonic() + 30
+        while len(outcomes) < 16 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [o.status for o in outcomes] == ["gone"] * 16
+        assert len(ended) <= 8, len(ended)
+        status, answer, _ = request(srv, "POST", "/api/diff", {"expr": "x' x", "wrt": "x"})
+        assert status == 200 and answer["text"] == "2 x'"
+    finally:
+        srv.shutdown()
+        srv.server_close()

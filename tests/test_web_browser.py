@@ -218,10 +218,11 @@ def test_typing_updates_the_result_and_the_address(base_url, browser):
     browser.wait_text("verdict", "right")
 
 
-def test_declarations_on_new_lines_in_a_shared_link(base_url, tmp_path):
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r"])
+def test_declarations_on_new_lines_in_a_shared_link(base_url, tmp_path, line_break):
     # where= separates declarations with a new line (SPEC 1): the one-line field reads it as ;
     # d(tr(S X) + x' S x)/dS for a symmetric S: X and x x' made symmetric
-    where = "S: symmetric(n)\nx: vector(n)"
+    where = f"S: symmetric(n){line_break}x: vector(n)"
     html = dom(base_url, tmp_path, expr="tr(S X) + x' S x", wrt="S", where=where)
     assert "hidden" in element(html, "error"), element(html, "error")
     assert 'class="katex"' in html[html.index('id="math"') : html.index('id="note"')]
@@ -233,12 +234,19 @@ def test_an_unknown_layout_in_the_address_is_an_error_not_a_guess(base_url, tmp_
     assert "hidden" not in shown.split(">")[0] and "unknown layout 'foo'" in shown
 
 
-def test_a_counterexample_names_any_variable(base_url, tmp_path):
-    # d(u' A u)/du = u' (A + A'), not 2 u' A: the counterexample renders for the name x_1_2
-    html = dom(base_url, tmp_path, expr="x_1_2' A x_1_2", wrt="x_1_2", claim="2 x_1_2' A")
+@pytest.mark.parametrize(
+    "expr, wrt, claim, shown",
+    [
+        ("x_1_2' A x_1_2", "x_1_2", "2 x_1_2' A", "x_1_2"),  # d(u'Au)/du = u'(A + A'), not 2u'A
+        ("λ x' x", "x", "λ x'", "λ"),  # d(λ x'x)/dx = 2 λ x', not λ x': λ as the letter
+    ],
+)
+def test_a_counterexample_names_any_variable(base_url, tmp_path, expr, wrt, claim, shown):
+    html = dom(base_url, tmp_path, expr=expr, wrt=wrt, claim=claim)
     assert element(html, "verdict").endswith('class="verdict wrong">wrong')
     counter = html[html.index('id="counter-math"') : html.index('id="check-error"')]
     assert 'class="katex"' in counter and "katex-error" not in counter
+    assert shown in counter and "mathrm{lambda}" not in counter
 
 
 def test_a_verdict_is_hidden_as_soon_as_the_claim_changes(base_url, browser):
@@ -249,3 +257,29 @@ def test_a_verdict_is_hidden_as_soon_as_the_claim_changes(base_url, browser):
     assert browser.js("return document.getElementById('verdict-box').hidden") is True
     browser.wait_text("verdict", "wrong")
     assert browser.js("return document.getElementById('verdict-box').hidden") is False
+
+
+def test_an_answer_arriving_after_an_edit_is_never_shown(base_url, browser):
+    # d(x' x)/dx = 2 x': the check of "2 x'" is slowed to arrive after the claim was edited
+    # to "2 x' + x'" (wrong): "right" must never appear beside the edited claim
+    browser.open(base_url + "?" + urlencode({"expr": "x' x", "wrt": "x"}))
+    browser.wait_text("form", "2 x'")
+    browser.js(
+        "const f = window.fetch; window.fetch = (u, o) => new Promise("
+        "(r) => setTimeout(r, 1200)).then(() => f(u, o));"
+    )
+    browser.type("#claim", "2 x'")
+    # the first check is on its way (sent after 350 ms, answered at 1.55 s): the edit comes
+    # just before, so its answer arrives while the edit waits to be sent (350 ms)
+    time.sleep(1.3)
+    browser.type("#claim", " + x'")
+    seen = set()
+    deadline = time.monotonic() + 20
+    while "wrong" not in seen and time.monotonic() < deadline:
+        shown = browser.js(
+            "const b = document.getElementById('verdict-box');"
+            "return b.hidden ? '' : document.getElementById('verdict').textContent"
+        )
+        seen.add(shown)
+        time.sleep(0.05)
+    assert "wrong" in seen and "right" not in seen, seen

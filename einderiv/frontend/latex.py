@@ -30,9 +30,9 @@ from einderiv.frontend import latex_commands, latex_notes, lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
-from einderiv.frontend.latex_pairs import Pairs
+from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs
 from einderiv.frontend.lexing import error_at
-from einderiv.ir.matrix_ops import SIZED_LETTERS
+from einderiv.ir.matrix_ops import SIZED_LETTERS, SUM
 
 __all__ = ["is_latex", "tokens"]
 
@@ -224,6 +224,8 @@ class _Lexer(Commands, Entries, Pairs):
                 self.pos = paren.end()
                 self.call(FUNCTION_WORDS.get(word, word), start)
                 return
+            if word == SUM.name and re.compile(r"\s*_").match(self.text, after):  # sum_{i,j} X
+                self.fail(INDEX_SUM, start)
             fix = rf"\operatorname{{{word}}}" if match.group(1) else f"\\{word}"
             self.fail(f"'{word}' reads as the letters {' '.join(word)}: write {fix}", start)
         if match.group(1):  # W1: one declared name, else refused (never W times 1)

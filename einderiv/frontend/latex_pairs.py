@@ -36,6 +36,11 @@ _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
 _POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
 # the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
 _INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
+INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as instead
+    r"a sum over an index (\sum_j, sum_{i,j}) is not read: write sum(...) of the vector or "
+    r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z)), \sum_{i,j} X_{i,j}^3 is "
+    r"sum(X .^ 3)), or index notation, where an index repeated in a product is summed"
+)
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 
@@ -69,9 +74,7 @@ class Pairs:
         self.pos += 1
         self.skip_space()
         if _INDEX_SUM.match(self.text, self.pos):  # \sum_j e^{z_j}: a sum over an index
-            self.fail(r"\sum over an index (\sum_j) is not read: write sum(...) of the vector or "
-                      r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z))), or "
-                      "index notation, where an index repeated in a product is summed", start)  # fmt: skip
+            self.fail(INDEX_SUM, start)
         if self.peek(False) != "{":
             self.fail(r"\sum needs its bounds in braces: \sum_{r=0}^{k-1}", start)
         brace = self.pos

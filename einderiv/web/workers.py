@@ -279,9 +279,14 @@ class WorkerPool:
         except queue.Empty:
             self._grow()  # every worker busy: one more, rather than wait for a slow job
             try:
-                worker = self._idle.get(timeout=wait)
+                worker = self._wait_idle(time.monotonic() + wait, gone)
             except queue.Empty:
                 return Outcome("busy", "the server is busy with other requests; try again", 0.0)
+            except _Gone:  # left while waiting: no worker taken, none to end
+                return Outcome("gone", "the request was abandoned", 0.0)
+        if gone is not None and gone():  # left before its job began: the worker stays warm
+            self._release(worker)
+            return Outcome("gone", "the request was abandoned", 0.0)
         if self._idle.empty():
             self._grow()  # the last idle one taken: a spare for the next request
         start = time.monotonic()
@@ -303,6 +308,18 @@ class WorkerPool:
             return Outcome("internal", "the worker process died", seconds)
         self._release(worker)
         return Outcome(answer[0], answer[1], seconds)
+
+    def _wait_idle(self, deadline: float, gone: Callable[[], bool] | None) -> _Worker:
+        """An idle worker; raises queue.Empty at ``deadline``, ``_Gone`` once ``gone()``."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise queue.Empty
+            try:
+                return self._idle.get(timeout=left if gone is None else min(left, _POLL))
+            except queue.Empty:
+                if gone is not None and gone():
+                    raise _Gone from None
 
     def close(self) -> None:
         """Stop every worker (idempotent)."""

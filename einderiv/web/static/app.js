@@ -13,7 +13,9 @@ let timer = null;
 let latest = 0;
 let result = null;
 let form = "text";
-let pending = null; // the AbortController of the requests in flight
+let checking = null; // the AbortController of the check in flight
+let differentiating = null; // the derivative in flight: {key, controller, answer}
+let shown = null; // the derivative shown: {key, answer}
 let urlLayout = null; // a layout in the address that no button has: sent, so it is refused
 
 function layout() {
@@ -32,7 +34,7 @@ function fromURL() {
   for (const name of FIELDS) {
     // a one-line field: a new line separates declarations (;), elsewhere it is a space
     const value = params.get(name) || "";
-    $(name).value = value.replace(/\r?\n/g, name === "where" ? "; " : " ");
+    $(name).value = value.replace(/\r\n|\r|\n/g, name === "where" ? "; " : " ");
   }
   const wanted = params.get("layout");
   let known = false;
@@ -120,8 +122,18 @@ function number(x) {
   return String(Number(x.toPrecision(6)));
 }
 
+const GREEK = new Set(
+  ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau " +
+    "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split(" "),
+);
+
 function variable(name) {
-  // a name as KaTeX reads it: x, λ; x_1_2 or lambda upright, its underscores escaped
+  // a name as KaTeX reads it: x, λ, \lambda (lambda), \lambda_{1} (lambda_1); x_1_2 upright,
+  // its underscores escaped
+  const [head, ...rest] = name.split("_");
+  if (GREEK.has(head) && rest.length <= 1) {
+    return `\\${head}` + (rest.length ? `_{\\mathrm{${rest[0]}}}` : "");
+  }
   return [...name].length === 1 ? name : `\\mathrm{${name.replace(/_/g, "\\_")}}`;
 }
 
@@ -161,41 +173,70 @@ function showCheck(answer) {
   }
 }
 
+function diffKey(v) {
+  return JSON.stringify([v.expr, v.wrt, v.where, v.layout]);
+}
+
+function abandon(v) {
+  // a change: answers on their way are for the fields before it (latest moves on); the
+  // check's request is stopped, and the derivative's too when its fields changed
+  ++latest;
+  if (checking) checking.abort();
+  checking = null;
+  if (differentiating && differentiating.key !== diffKey(v)) {
+    differentiating.controller.abort();
+    differentiating = null;
+  }
+}
+
 async function run() {
   clearTimeout(timer);
   const v = values();
-  const ticket = ++latest;
-  if (pending) pending.abort(); // the older requests' work is stopped
-  pending = null;
+  abandon(v);
+  const ticket = latest;
+  const key = diffKey(v);
   showCheck(null);
   if (!v.expr.trim() || !v.wrt.trim()) {
     document.body.classList.remove("busy");
     $("answer").hidden = true;
     showError($("error"), "");
-    showCheck(null);
     $("status").textContent = "Type an expression and the variable to differentiate by.";
+    shown = null;
     return;
   }
-  document.body.classList.add("busy");
-  $("status").textContent = "working";
   const fields = { expr: v.expr, wrt: v.wrt, where: v.where, layout: v.layout };
   const controller = new AbortController();
-  pending = controller;
-  const signal = controller.signal;
-  const checking = v.claim.trim()
-    ? post("/api/check", { ...fields, claim: v.claim }, signal)
+  checking = controller;
+  const verdict = v.claim.trim()
+    ? post("/api/check", { ...fields, claim: v.claim }, controller.signal)
     : null;
-  const answer = await post("/api/diff", fields, signal);
+  let answer;
+  if (shown && shown.key === key) {
+    answer = shown.answer; // only the claim changed: the derivative shown is this one's
+  } else {
+    document.body.classList.add("busy");
+    $("status").textContent = "working";
+    if (!differentiating) {
+      const c = new AbortController();
+      differentiating = { key, controller: c, answer: post("/api/diff", fields, c.signal) };
+    }
+    answer = await differentiating.answer;
+    if (ticket !== latest || answer.aborted) return;
+    differentiating = null;
+    shown = { key, answer };
+    showDiff(answer, v);
+  }
+  const judged = verdict ? await verdict : null;
   if (ticket !== latest) return;
-  showDiff(answer, v);
-  const verdict = checking ? await checking : null;
-  if (ticket !== latest) return;
-  pending = null;
-  showCheck(answer.error ? null : verdict);
+  checking = null;
+  showCheck(answer.error || (judged && judged.aborted) ? null : judged);
 }
 
 function changed() {
+  const v = values();
   showCheck(null); // the verdict shown was for the fields before this change
+  if (!shown || shown.key !== diffKey(v)) document.body.classList.add("busy");
+  abandon(v);
   toURL();
   clearTimeout(timer);
   timer = setTimeout(run, DELAY_MS);

@@ -793,3 +793,31 @@ def test_an_even_power_is_positive_where_its_base_is_not_zero(expr, claim, where
 
 def expr_wrt(expr: str) -> str:
     return "X" if "X" in expr else "x" if "x" in expr else "a"
+
+
+# tan(u) is undefined where cos(u) = 0 (tan(pi/2) has no value): 0 tan(a) is not 0 there, so a
+# claim with it is not right for d(a^2)/da = 2a, which is defined at pi/2
+def test_tan_is_undefined_where_cos_vanishes():
+    assert abs(np.cos(np.pi / 2)) < 1e-15 and abs(np.tan(np.pi / 2)) > 1e15
+    for claim in ("2 a + 0 tan(a)", "2 a + tan(a) - tan(a)"):
+        assert ed.check("a^2", "a", claim=claim, where="a: scalar").verdict != "right"
+    assert ed.check("tan(a)", "a", claim="1 + tan(a)^2", where="a: scalar").verdict == "right"
+
+
+# a float that underflows or rounds to 0 is no witness: exp(-1000) X is 0 in floats but
+# invertible wherever X is; 1 + 1e-17 - cos(a) is 0 in floats at a = 0 but never 0. A determinant
+# that is exactly negative or 0 is one: logdet(X) at X = [[-1]]
+@pytest.mark.parametrize(
+    "expr, wrt, claim, where, verdict",
+    [
+        ("tr(inv(X))", "X", "-exp(-1000) inv(exp(-1000) X) inv(X)", None, "not wrong"),
+        ("a^2", "a", "2 a + 0 / (1 + 1e-17 - cos(a))", "a: scalar", "not wrong"),
+        ("a^2 + tr(X)", "a", "2 a + logdet(X) - logdet(X)", "a: scalar", "wrong"),
+        ("a^2 + tr(X)", "a", "2 a + 0 log(det(X)^2)", "a: scalar", "wrong"),
+        ("tr(X)", "X", "X inv(X)", None, "wrong"),
+    ],
+)
+def test_a_witness_of_an_undefined_claim_is_beyond_doubt(expr, wrt, claim, where, verdict):
+    assert np.exp(-1000.0) == 0.0 and 1 + 1e-17 - np.cos(0.0) == 0.0  # what floats make of them
+    got = ed.check(expr, wrt, claim=claim, where=where).verdict
+    assert got != "wrong" if verdict == "not wrong" else got == verdict

@@ -824,3 +824,45 @@ def test_nested_iffalse_verb_and_escaped_percent():
     assert [(a.identity, a.verdict) for a in ed.audit(doc + verb)] == [(TR_I, "right")]
     percent = f"5\\\\\\% of it: \\[ {TR_5X} \\]"
     assert [a.verdict for a in ed.audit(doc + percent)] == ["wrong"]
+
+
+# what TeX hides stays hidden, and nothing else: \iff inside \iffalse is no conditional, a
+# definition's \iffalse (\def, \let) hides nothing, % \iffalse is a comment, \else ends the
+# hidden part; d tr(X)/dX = I, so 5 X is wrong (numpy: the gradient of tr is I)
+@pytest.mark.parametrize(
+    "before, after, verdicts",
+    [
+        ("\\iffalse $X$ invertible $\\iff \\det X \\neq 0$ \\fi", "", ["wrong"]),
+        ("\\iffalse \\newif\\ifdraft \\fi", "", ["wrong"]),
+        ("% \\iffalse\n", "", ["wrong"]),
+        ("\\def\\hide{\\iffalse}", "", ["wrong"]),
+        ("\\let\\ifmine\\iffalse", "", ["wrong"]),
+        ("\\lstinline|\\iffalse|", "", ["wrong"]),
+        ("\\iffalse hidden \\else", "\\fi", ["wrong"]),
+        ("\\iffalse % \\fi\n", "\\fi", []),
+    ],
+)
+def test_what_tex_hides_and_only_that(before, after, verdicts):
+    X = gen(rng_for("tr hidden"), 3, 3)
+    assert close(jacobian_fd(lambda X: np.trace(X), {"X": X}, "X"), np.eye(3))
+    doc = f"\\documentclass{{article}}\n{before} \\[{TR_5X}\\] {after}"
+    assert [a.verdict for a in ed.audit(doc)] == verdicts
+
+
+# prose after an identity that no rule reads (\text{ as }, \text{(if }, a remark in
+# parentheses) is a condition: 2 x'A for d(x'Ax)/dx is right for a symmetric A, so never wrong
+@pytest.mark.parametrize(
+    "condition",
+    [
+        r"\qquad (A = A^\top)",
+        r"\qquad \text{(if } A = A^\top\text{)}",
+        r"\quad \text{for symmetric } A = A^\top",
+        r"\text{ as } A = A^\top",
+        r"\text{~if~} A = A^\top",
+        r"\text{ except if } A = A^\top",
+    ],
+)
+def test_prose_after_an_identity_is_a_condition(condition):
+    identity = r"\frac{\partial x^\top A x}{\partial x} = 2 x^\top A"
+    verdicts = [a.verdict for a in ed.audit(f"$$ {identity} {condition} $$")]
+    assert len(verdicts) == 1 and verdicts[0] in ("right", "undecided"), verdicts

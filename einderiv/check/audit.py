@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from einderiv.check.audit_rows import chains
+from einderiv.check.audit_text import typeset, uncomment
 from einderiv.check.identity import (
     check_identity,
     is_derivative,
@@ -48,25 +49,7 @@ _DISPLAY = re.compile(
     r"(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
-# a fenced code block, to its closing fence or (CommonMark) to the end of the document
-_FENCE = re.compile(
-    r"^[ \t]*((`|~)\2\2+)[^\n]*\n(?:.*?^[ \t]*\1\2*[ \t]*$|.*\Z)", re.DOTALL | re.MULTILINE
-)
-# LaTeX that is not typeset: verbatim and comment environments, \iffalse ... \fi
-_UNTYPESET = re.compile(
-    r"\\begin\{(verbatim|Verbatim|comment|lstlisting|minted|alltt)\*?\}.*?(?:\\end\{\1\*?\}|\Z)"
-    r"|\\verb\*?([^A-Za-z\s*]).*?(?:\2|$)",  # \verb|...|: code, to its delimiter
-    re.DOTALL | re.MULTILINE,
-)
-_COMMENT = re.compile(r"(\\*)%[^\n]*")  # % to the line's end, unless escaped (an odd \ run)
-_IF_TOKEN = re.compile(r"\\(?:if[A-Za-z]*|fi)(?![A-Za-z])")
-_COMMENT_LINE = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
 _TOP = r"\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|'"
-_LATEX_DOCUMENT = re.compile(r"\\documentclass|\\begin\{document\}")
-_CODE_SPAN = re.compile(r"(`+)[^`\n]+?\1(?!`)")  # `$$ x $$` quoted in Markdown, not displayed
-_LATEX_QUOTES = re.compile(
-    r"``[^`'\n]+''|`[A-Za-z][A-Za-z -]*[A-Za-z]'(?![A-Za-z])"
-)  # ``so'', `rule'
 _DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
 _UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a separator
     "a side between these two holds a derivative: if they are two identities, write one per "
@@ -128,20 +111,11 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
     """(line, label, identity text, problem or "", condition or "") for each identity of each
     display."""
     found = []
-    text = _FENCE.sub(_blank, text)
-    if not _LATEX_QUOTES.search(text):  # Markdown: inline code too (LaTeX has no `code`)
-        text = _CODE_SPAN.sub(_blank, text)
-    text = _if_false(_UNTYPESET.sub(_blank, text))
-    # comments: every one in a LaTeX document; in Markdown (where 50% is prose) a line that
-    # starts with %, and, below, a % inside a display (TeX's comment, in MathJax and KaTeX too)
-    if _LATEX_DOCUMENT.search(text):
-        text = _COMMENT.sub(_uncomment, text)
-    else:
-        text = _COMMENT_LINE.sub(_blank, text)
+    text = typeset(text)  # code, comments, \iffalse blanked (``audit_text``)
     for match in _DISPLAY.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
-        body = _COMMENT.sub(_uncomment, body)
+        body = uncomment(body)  # a % inside a display, in Markdown too
         multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
         for eq in chains(body, multline):
             pairs = _pairs(eq.chain)
@@ -176,38 +150,6 @@ def _symmetric(condition: str, where: str | None) -> str:
 
 def _and(where: str | None, more: str) -> str | None:
     return "; ".join(w for w in (where, more) if w and w.strip()) if more else where
-
-
-def _uncomment(match: re.Match) -> str:
-    """A ``%`` comment blanked; an escaped ``\\%`` (after an odd run of backslashes: ``\\\\\\%``
-    is a row break and a per cent sign) kept, as is the rest of its line."""
-    run = match.group(1)
-    if len(run) % 2:
-        return run + "%" + _COMMENT.sub(_uncomment, match.group(0)[len(run) + 1 :])
-    return run + re.sub(r"[^\n]", " ", match.group(0)[len(run) :])
-
-
-def _if_false(text: str) -> str:
-    """``\\iffalse ... \\fi`` blanked, counting the conditionals nested in it (``\\ifx``,
-    ``\\ifmmode``, each closed by its own ``\\fi``); unclosed, to the end."""
-    out, at = [], 0
-    for start in [m.start() for m in re.finditer(r"\\iffalse(?![A-Za-z])", text)]:
-        if start < at:
-            continue  # inside one blanked already
-        depth, end = 0, len(text)
-        for token in _IF_TOKEN.finditer(text, start):
-            depth += -1 if token.group(0) == "\\fi" else 1
-            if depth == 0:
-                end = token.end()
-                break
-        out += [text[at:start], re.sub(r"[^\n]", " ", text[start:end])]
-        at = end
-    return "".join(out) + text[at:]
-
-
-def _blank(code: re.Match) -> str:
-    """Code as spaces, its line breaks kept (lines are counted)."""
-    return re.sub(r"[^\n]", " ", code.group(0))
 
 
 def _pairs(chain: str) -> list[tuple[str, str]]:

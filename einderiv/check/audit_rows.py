@@ -56,6 +56,8 @@ _IF = re.compile(
     r"|\\(?:Leftarrow|Longleftarrow|impliedby|because|iff|[Ll]eftrightarrow"
     r"|Longleftrightarrow)(?![A-Za-z])"
 )
+# prose: a \text{...} with a space, ~ or ( in it (a name such as \text{loss} has none)
+_PROSE = re.compile(r"\\(?:text|textrm|textnormal|textit|mbox)\s*\{([^{}]*(?:\s|~|\()[^{}]*)\}")
 # relations other than equality: what follows one is not claimed equal (`A = B \neq C`)
 _UNEQUAL = ("\\neq", "\\ne", "\\not=", "\\leq", "\\le", "\\geq", "\\ge", "\\approx",
             "\\simeq", "\\sim", "\\propto", "\\ll", "\\gg", "<", ">")  # fmt: skip
@@ -73,6 +75,7 @@ _LEADING = re.compile(
 _RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq)\b)")
 _SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
 _CONDITION = "\x01"  # where _IF found a condition: it starts the segment after it
+_UNREAD = "\x02"  # a condition that is not what its words say (unless, prose): never read
 _LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
 
 
@@ -103,6 +106,7 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
         row = _top_sub(_BETWEEN, lambda _: _SEPARATOR, row.replace("\\qquad", "\\quad"))
         row = _top_sub(_IF, _condition_marker, row)
+        row = _top_sub(_PROSE, _prose_marker, row)  # \text{ as }, \text{for symmetric }: unread
         for relation in _UNEQUAL:  # A = B \neq C: the identity A = B, then C (no derivative)
             row = _SEPARATOR.join(split_top(row, relation))
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
@@ -111,11 +115,20 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
     return out
 
 
+def _prose_marker(match: re.Match) -> str:
+    """Words in a row that no rule reads (``\\text{ in case }``, ``\\text{(if }``): what follows
+    is a condition audit does not read (never part of the chain); a label is left as it is."""
+    words = match.group(1).strip(" ~()")
+    if _LABEL.fullmatch(f"({words})") or not re.search(r"[A-Za-z]{2,}", words):
+        return match.group(0)
+    return _SEPARATOR + _CONDITION + _UNREAD
+
+
 def _condition_marker(match: re.Match) -> str:
     """The separator before a condition; ``unless`` negates it (``A = B \\text{ unless } S =
     S'``): the condition then reads as no condition of ours (never "S symmetric")."""
     negated = re.search(r"\bunless\b", match.group(0)) is not None
-    return _SEPARATOR + _CONDITION + (" \\neg " if negated else "")
+    return _SEPARATOR + _CONDITION + (_UNREAD if negated else "")
 
 
 def _segments(row: str) -> list[tuple[str, object]]:
@@ -125,7 +138,8 @@ def _segments(row: str) -> list[tuple[str, object]]:
     parts: list[tuple[str, object]] = []
     for segment in split_top(row, "\\quad"):
         condition = segment.lstrip().startswith(_CONDITION)
-        segment = segment.replace(_CONDITION, " ")
+        unread = _UNREAD in segment
+        segment = segment.replace(_CONDITION, " ").replace(_UNREAD, " ")
         bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.\n\t")
         named = _LABEL.fullmatch(bare)
         derivative = mentions_derivative(segment)
@@ -134,10 +148,19 @@ def _segments(row: str) -> list[tuple[str, object]]:
         elif parts and parts[-1][0] == "if" and bare and not derivative:
             parts[-1] = ("if", f"{parts[-1][1]}; {bare}")  # and, or, \neq: part of it
         elif condition and not derivative and any(kind == "eq" for kind, _ in parts):
-            parts.append(("if", bare))
+            parts.append(("if", f"\\neg {bare}" if unread else bare))  # \neg: never read
+        elif _remark(bare) and "=" in bare and not derivative and parts and parts[-1][0] == "eq":
+            parts.append(("if", bare[1:-1].strip()))  # A = B \qquad (A = A^T): a condition
         elif bare and not (bare.startswith("(") and "\\text" in segment):
             parts.append(("eq", segment.strip()))
     return parts
+
+
+def _remark(bare: str) -> bool:
+    """Text in one pair of parentheses: ``(A = A^T)``."""
+    return (
+        bare.startswith("(") and bare.endswith(")") and split_top(bare[1:-1], ")") == [bare[1:-1]]
+    )
 
 
 def _labelled(parts: list[tuple[str, object]], tag: str) -> list[Equation]:

@@ -22,8 +22,6 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import numpy as np
-
 from einderiv.calculus.simplify import flatten
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
@@ -39,14 +37,13 @@ __all__ = [
     "condition_of",
     "conditions",
     "differentiable_singular",
-    "fails",
     "implied",
     "restricted",
     "uncovered",
 ]
 
 # elementwise functions defined on part of the real line: the condition on the argument, from
-# the operator registry (positive, nonnegative, open_unit, above_minus_one)
+# the operator registry (positive, nonnegative, open_unit, above_minus_one, cos_nonzero)
 DOMAINS = {name: op.domain for name, op in ELEMENTWISE.items() if op.domain != "real"}
 DOMAINS[SQRT.name] = "nonnegative"  # sqrt(0) = 0 is defined (the registry's domain is its
 # derivative's, u > 0): a claim sqrt(s) needs s >= 0, and only the derivative s > 0
@@ -68,8 +65,8 @@ class Condition:
     term: str  # the canonical key of the term, free indices renamed by order of appearance
     text: str = field(default="", compare=False)  # the term in index notation, for people
     names: frozenset = field(default=frozenset(), compare=False)  # its variables
-    node: T.Term | None = field(default=None, compare=False)  # the term (scalar kinds), to
-    # evaluate at a probe (``fails_at``)
+    node: T.Term | None = field(default=None, compare=False)  # the term (a matrix's: over a
+    # bound pair of free indices), to evaluate at a probe (``check.witness``)
 
     def __str__(self) -> str:
         what = self.text or self.term
@@ -81,6 +78,7 @@ class Condition:
             "nonzero": "!= 0",
             "open_unit": "in (-1, 1)",
             "above_minus_one": "> -1",
+            "cos_nonzero": "has cos != 0",
         }
         first, _, rest = self.kind.partition(" ")
         return f"{what} {words.get(first, first)}" + (f" {rest}" if rest else "")
@@ -154,25 +152,6 @@ def _even(e: T.Term) -> bool:
     return type(e) is T.Num and e.value > 0 and e.value.denominator == 1 and e.value % 2 == 0
 
 
-_TESTS = {  # a scalar condition on the values of its term
-    "positive": lambda v: v > 0,
-    "nonnegative": lambda v: v >= 0,
-    "nonzero": lambda v: v != 0,
-    "open_unit": lambda v: abs(v) < 1,
-    "above_minus_one": lambda v: v > -1,
-}
-
-
-def fails(condition: Condition, values) -> bool:
-    """Whether ``values`` (of the condition's term, finite) show the condition false: only a
-    scalar kind, on finite values (nan and inf decide nothing)."""
-    test = _TESTS.get(condition.kind)
-    values = np.asarray(values, dtype=float)
-    if test is None or not np.all(np.isfinite(values)):
-        return False
-    return not bool(np.all(test(values)))
-
-
 def _matrix_condition(kind: str, t) -> Condition:
     """A condition on the square matrix ``t.base`` (bound by ``t.bound``)."""
     p, q = T.bound_pair(t.bound[0].dim)
@@ -180,7 +159,7 @@ def _matrix_condition(kind: str, t) -> Condition:
     turned = T.rename(t.base, dict(zip(t.bound, (q, p))))  # M' is invertible where M is, and
     found = min(key(canonical(base, 1)), key(canonical(turned, 1)))  # det(M') = det(M) > 0
     text = _show(t.base)
-    return Condition(kind, "matrix " + found, text, frozenset(_variables(base)))
+    return Condition(kind, "matrix " + found, text, frozenset(_variables(base)), base)
 
 
 def _show(t: T.Term) -> str:

@@ -41,8 +41,8 @@ __all__ = [
     "RowFunction",
 ]
 
-# what a probe may draw an argument from (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1
-DOMAINS = ("real", "positive", "nonnegative", "open_unit", "above_minus_one")
+# where a function is defined (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1, cos(x) != 0
+DOMAINS = ("real", "positive", "nonnegative", "open_unit", "above_minus_one", "cos_nonzero")
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         lambda xp: xp.tan,
         r"\tan",
         "np.tan",
+        domain="cos_nonzero",  # tan(u) = sin(u) / cos(u): a pole where cos(u) = 0
     ),
     # arcsin'(u) = (1 - u^2)^(-1/2)
     Elementwise(

@@ -283,3 +283,42 @@ def test_an_answer_arriving_after_an_edit_is_never_shown(base_url, browser):
         seen.add(shown)
         time.sleep(0.05)
     assert "wrong" in seen and "right" not in seen, seen
+
+
+def test_fields_changed_and_changed_back_leave_the_page_idle(base_url, browser):
+    # d(x' x)/dx = 2 x': a letter typed and deleted at once, the fields are the shown result's
+    browser.open(base_url + "?" + urlencode({"expr": "x' x", "wrt": "x"}))
+    browser.wait_text("form", "2 x'")
+    browser.type("#expr", "A")
+    browser.type("#expr", "\ue003")  # Backspace, within the 350 ms before a request is sent
+    deadline = time.monotonic() + 10
+    while browser.js("return document.body.classList.contains('busy')"):
+        assert time.monotonic() < deadline, "the page stays busy: " + browser.text("status")
+        time.sleep(0.1)
+    assert browser.text("form") == "2 x'" and browser.text("status") == ""
+    browser.click('input[value="denominator"]')  # an example is in the notes' layout
+    browser.click('#examples button[data-expr="tr(inv(X) A)"]')
+    browser.wait_text(
+        "verdict", "wrong"
+    )  # DT6's -X^-T A X^-T: the numerator answer is -X^-1 A X^-1
+    assert "layout=denominator" not in browser.js("return location.search")
+
+
+def test_an_error_answer_is_asked_again(base_url, browser):
+    # the server unreachable once: the error shows; editing the claim asks for the derivative
+    # again (an error is never reused), and d(x' x)/dx = 2 x' and its verdict appear
+    browser.open(base_url)
+    browser.js(
+        "const f = window.fetch; let failed = false; window.fetch = (u, o) => {"
+        " if (!failed && String(u).includes('/api/diff')) { failed = true;"
+        " return Promise.reject(new TypeError('offline')); } return f(u, o); };"
+    )
+    browser.type("#expr", "x' x")
+    browser.type("#wrt", "x")
+    deadline = time.monotonic() + 20
+    while "cannot be reached" not in browser.text("error"):
+        assert time.monotonic() < deadline, browser.text("error")
+        time.sleep(0.1)
+    browser.type("#claim", "2 x'")
+    browser.wait_text("form", "2 x'")
+    browser.wait_text("verdict", "right")

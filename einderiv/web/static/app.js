@@ -213,6 +213,7 @@ async function run() {
   let answer;
   if (shown && shown.key === key) {
     answer = shown.answer; // only the claim changed: the derivative shown is this one's
+    showDiff(answer, v); // (and the page is no longer busy: its fields are the shown ones)
   } else {
     document.body.classList.add("busy");
     $("status").textContent = "working";
@@ -220,10 +221,11 @@ async function run() {
       const c = new AbortController();
       differentiating = { key, controller: c, answer: post("/api/diff", fields, c.signal) };
     }
-    answer = await differentiating.answer;
+    const flight = differentiating;
+    answer = await flight.answer;
+    if (differentiating === flight) differentiating = null; // answered: never reused
     if (ticket !== latest || answer.aborted) return;
-    differentiating = null;
-    shown = { key, answer };
+    shown = answer.error ? null : { key, answer }; // an error is asked again next time
     showDiff(answer, v);
   }
   const judged = verdict ? await verdict : null;
@@ -258,6 +260,13 @@ async function copy() {
 }
 
 function example(button) {
+  if (button.dataset.layout) {
+    // a check of the notes' claim is in the notes' layout, whatever was chosen before
+    for (const radio of document.querySelectorAll('input[name="layout"]')) {
+      radio.checked = radio.value === button.dataset.layout;
+    }
+    urlLayout = null;
+  }
   $("expr").value = button.dataset.expr;
   $("wrt").value = button.dataset.wrt;
   $("where").value = button.dataset.where || "";
@@ -275,6 +284,7 @@ function start() {
     $(id).addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
         event.preventDefault();
+        shown = null; // asked for: the derivative is asked again
         toURL();
         run();
       }

@@ -821,3 +821,36 @@ def test_a_witness_of_an_undefined_claim_is_beyond_doubt(expr, wrt, claim, where
     assert np.exp(-1000.0) == 0.0 and 1 + 1e-17 - np.cos(0.0) == 0.0  # what floats make of them
     got = ed.check(expr, wrt, claim=claim, where=where).verdict
     assert got != "wrong" if verdict == "not wrong" else got == verdict
+
+
+# rounding is no witness: a polynomial term is evaluated exactly ((a + 2147483646)^2 -
+# (a + 2147483645)(a + 2147483647) = 1, 0 in floats), any other only beyond its rounding
+# (norm2(x)^2 - x'x is -1e-16 in floats, 0 exactly, so its sqrt is defined); a claim equal as a
+# formula that differs slightly at a probe by cancellation is not wrong
+@pytest.mark.parametrize(
+    "expr, wrt, claim, where",
+    [
+        (
+            "a^2",
+            "a",
+            "2 a + 0 / ((a + 2147483646)^2 - (a + 2147483645) (a + 2147483647))",
+            "a: scalar",
+        ),
+        (
+            "a^2",
+            "a",
+            "2 a + 0 log((a + 2147483647)^2 - (2147483647 + 2 a) 2147483647 + 1)",
+            "a: scalar",
+        ),
+        ("x' x", "x", "(2 + sqrt(norm2(x)^2 - x' x)) x'", None),
+        ("a^2", "a", "2 a + sqrt(cos(a)^2 + sin(a)^2 - 1)", "a: scalar"),
+        ("a^2", "a", "2 a / ((a + 65536)^2 - (a + 65535) (a + 65537))", "a: scalar"),
+    ],
+)
+def test_rounding_is_no_witness(expr, wrt, claim, where):
+    from fractions import Fraction
+
+    a = Fraction(14495, 10000)
+    assert (a + 2147483646) ** 2 - (a + 2147483645) * (a + 2147483647) == 1
+    assert (a + 65536) ** 2 - (a + 65535) * (a + 65537) == 1
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict != "wrong"

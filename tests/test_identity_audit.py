@@ -686,7 +686,7 @@ TR_I = r"\frac{\partial \operatorname{tr}(X)}{\partial X} = I"
         f"$${TR_I} % or = 5 X\n$$",
         f"\\begin{{comment}}\n$${TR_5X}$$\n\\end{{comment}}\n$${TR_I}$$",
         f"\\begin{{verbatim}}\n$${TR_5X}$$\n\\end{{verbatim}}\n$${TR_I}$$",
-        f"\\iffalse\n$${TR_5X}$$\n\\fi\n$${TR_I}$$",
+        f"\\documentclass{{article}}\n\\iffalse\n$${TR_5X}$$\n\\fi\n$${TR_I}$$",  # (TeX's)
         f"50% of people write $${TR_I}$$",  # Markdown: % in prose is a per cent sign
     ],
 )
@@ -866,3 +866,33 @@ def test_prose_after_an_identity_is_a_condition(condition):
     identity = r"\frac{\partial x^\top A x}{\partial x} = 2 x^\top A"
     verdicts = [a.verdict for a in ed.audit(f"$$ {identity} {condition} $$")]
     assert len(verdicts) == 1 and verdicts[0] in ("right", "undecided"), verdicts
+
+
+# a LaTeX document: comments and code in one pass, whichever comes first (a commented-out
+# \begin{comment} hides nothing; a % in \url is no comment); Markdown's backticks, fences and
+# \iffalse are not LaTeX's; an \iffalse assigned (\let, \csname, \unless) or inside a
+# definition hides nothing, one in a plain group hides; a Markdown HTML comment hides.
+# d tr(X)/dX = I (numpy above), so 2 I is wrong wherever it is seen
+W2 = r"\[ \frac{\partial \operatorname{tr}(X)}{\partial X} = 2 I \]"
+DOC = "\\documentclass{article}\n\\begin{document}\n"
+
+
+@pytest.mark.parametrize(
+    "document, seen",
+    [
+        (DOC + "%\\begin{comment}\n" + W2 + "\n%\\end{comment}\n", True),
+        (DOC + "% old notes used \\begin{verbatim} here\n" + W2, True),
+        (DOC + "the matrix `A' satisfies " + W2 + " and `B' too.", True),
+        (DOC + "~~~Indented by ties\n" + W2, True),
+        (DOC + "See \\url{https://example.com/a%20b} and " + W2, True),
+        (DOC + "\\unless\\iffalse " + W2 + " \\fi", True),
+        (DOC + "\\expandafter\\let\\csname ifhide\\endcsname\\iffalse\n" + W2, True),
+        (DOC + "\\newcommand{\\hide}{\\iffalse}\n" + W2, True),
+        (DOC + "{\\iffalse " + W2 + " \\fi}", False),
+        (DOC + "\\iffalse { \\fi\n\\iffalse " + W2 + " \\fi", False),
+        ("In LaTeX one writes \\iffalse to hide text.\n$$" + W2[3:-3] + "$$", True),
+        ("<!-- old, wrong: $$" + W2[3:-3] + "$$ -->", False),
+    ],
+)
+def test_what_is_typeset_in_latex_and_in_markdown(document, seen):
+    assert [a.verdict for a in ed.audit(document)] == (["wrong"] if seen else [])

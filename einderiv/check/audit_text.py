@@ -5,15 +5,15 @@ Output: ``typeset(text)``: the same text with everything that is not typeset rep
 spaces, its line breaks kept (``audit`` counts lines); ``uncomment(body)``: a display's body
 without its ``%`` comments.
 Invariants:
-- Markdown code fences (to their closing fence or the end) and inline code spans (unless the
-  document uses LaTeX quotes, ``so''``), ``verbatim``/``comment``/``lstlisting``/``minted``
-  environments, ``\\verb|...|`` and ``\\lstinline`` are code;
-- comments: every ``%`` comment in a LaTeX document (``\\documentclass``, ``\\begin{document}``),
-  in Markdown (where 50% is prose) a line that starts with ``%``; an escaped ``\\%`` (an odd run
-  of backslashes before it) is a per cent sign;
-- ``\\iffalse ... \\fi`` at the top level of braces (not in ``\\def\\x{\\iffalse}`` nor after
-  ``\\let\\x``), counting the TeX conditionals nested in it (``\\ifx``, ``\\ifmmode``; not
-  ``\\iff``), to its ``\\fi`` or its ``\\else``; comments are blanked first (``% \\iffalse``).
+- a LaTeX document (``\\documentclass``, ``\\begin{document}``): ``verbatim``/``comment``/
+  ``lstlisting``/``minted`` environments, ``\\verb|...|``, ``\\lstinline``, ``\\url{...}`` and
+  every ``%`` comment, in one pass, whichever comes first (``%\\begin{comment}`` is a comment); an
+  escaped ``\\%`` (an odd run of backslashes before it) is a per cent sign; then ``\\iffalse
+  ... \\fi`` (or ``\\else``), counting the TeX conditionals nested in it (``\\ifx``; not
+  ``\\iff``), unless assigned (``\\let``, ``\\csname``, ``\\unless``) or in a definition's body;
+- Markdown: code fences (to their closing fence or the end), inline code spans (unless the
+  document uses LaTeX quotes, ``so''``), HTML comments, the code environments and ``\\verb``,
+  and lines that start with ``%`` (50% is prose); ``\\iffalse`` is text there.
 """
 
 from __future__ import annotations
@@ -36,7 +36,11 @@ _CODE = re.compile(
     r"|\\lstinline\s*\{[^{}\n]*\}",
     re.DOTALL | re.MULTILINE,
 )
-_COMMENT = re.compile(r"(\\*)%[^\n]*")  # % to the line's end, unless escaped (an odd \ run)
+_COMMENT = re.compile(r"(?P<run>\\*)%[^\n]*")  # to the line's end, unless escaped (odd \ run)
+_CODE_OR_COMMENT = re.compile(
+    _CODE.pattern + r"|\\(?:url|href)\s*\{[^{}\n]*\}|" + _COMMENT.pattern, re.DOTALL | re.MULTILINE
+)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _COMMENT_LINE = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
 _LATEX_DOCUMENT = re.compile(r"\\documentclass|\\begin\{document\}")
 # TeX's conditionals (\newif's own, \ifdraft, are not known here: a nested one is not counted)
@@ -48,15 +52,17 @@ _IF_TOKEN = re.compile(
 
 def typeset(text: str) -> str:
     """``text`` with code, comments and ``\\iffalse`` blocks blanked (see the invariants)."""
-    text = _FENCE.sub(_blank, text)
-    if not _LATEX_QUOTES.search(text):  # Markdown: inline code too (LaTeX has no `code`)
+    if _LATEX_DOCUMENT.search(text):  # code and comments in one pass: whichever comes first
+        return _if_false(_CODE_OR_COMMENT.sub(_code_or_comment, text))
+    text = _FENCE.sub(_blank, text)  # Markdown: fences, code spans, HTML comments
+    if not _LATEX_QUOTES.search(text):
         text = _CODE_SPAN.sub(_blank, text)
-    text = _CODE.sub(_blank, text)
-    if _LATEX_DOCUMENT.search(text):
-        text = _COMMENT.sub(_uncomment, text)
-    else:
-        text = _COMMENT_LINE.sub(_blank, text)
-    return _if_false(text)
+    text = _HTML_COMMENT.sub(_blank, text)
+    return _COMMENT_LINE.sub(_blank, _CODE.sub(_blank, text))
+
+
+def _code_or_comment(match: re.Match) -> str:
+    return _uncomment(match) if match.group("run") is not None else _blank(match)
 
 
 def uncomment(body: str) -> str:
@@ -67,7 +73,7 @@ def uncomment(body: str) -> str:
 def _uncomment(match: re.Match) -> str:
     """A ``%`` comment blanked; an escaped ``\\%`` (after an odd run of backslashes: ``\\\\\\%``
     is a row break and a per cent sign) kept, as is the rest of its line."""
-    run = match.group(1)
+    run = match.group("run")
     if len(run) % 2:
         return run + "%" + _COMMENT.sub(_uncomment, match.group(0)[len(run) + 1 :])
     return run + re.sub(r"[^\n]", " ", match.group(0)[len(run) :])
@@ -78,7 +84,7 @@ def _if_false(text: str) -> str:
     out, at = [], 0
     for found in re.finditer(r"\\iffalse(?![A-Za-z@])", text):
         start = found.start()
-        if start < at or _braces_open(text, at, start) or _defined(text, start):
+        if start < at or _in_definition("".join(out) + text[at:start]) or _defined(text, start):
             continue  # inside one blanked already, or a definition's token, not a block
         depth, end = 0, len(text)
         for token in _IF_TOKEN.finditer(text, start):
@@ -95,18 +101,31 @@ def _if_false(text: str) -> str:
     return "".join(out) + text[at:]
 
 
-def _braces_open(text: str, at: int, start: int) -> bool:
-    """Whether a brace opened before ``start`` is still open (``\\def\\x{\\iffalse}``)."""
-    depth = 0
-    for m in re.finditer(r"\\[{}]|[{}]", text[:start]):
-        if m.group(0) in "{}":
-            depth += 1 if m.group(0) == "{" else -1
-    return depth > 0
+def _in_definition(before: str) -> bool:
+    """Whether the innermost brace open at the end of ``before`` is a definition's body
+    (``\\def\\x{\\iffalse}``, ``\\newcommand{\\x}{...}``); a plain group hides as TeX does."""
+    opened: list[int] = []
+    for m in re.finditer(r"\\[{}]|[{}]", before):
+        if m.group(0) == "{":
+            opened.append(m.start())
+        elif m.group(0) == "}" and opened:
+            opened.pop()
+    return bool(opened) and _DEFINITION.search(before[: opened[-1]]) is not None
+
+
+_DEFINITION = re.compile(
+    r"\\(?:[gex]?def|(?:re)?newcommand\*?|providecommand\*?)\s*\{?\s*\\[A-Za-z@]+\s*\}?"
+    r"(?:\s*\[\d\])?(?:\s*#\d)*\s*$"
+)
 
 
 def _defined(text: str, start: int) -> bool:
-    """``\\let\\ifx\\iffalse``: the token is assigned, not run."""
-    return re.search(r"\\let\s*\\[A-Za-z@]+\s*=?\s*$", text[:start]) is not None
+    """``\\let\\ifx\\iffalse``, ``\\unless\\iffalse``, ``\\csname ...\\endcsname\\iffalse``:
+    the token is assigned or turned, not a block hidden."""
+    return (
+        re.search(r"(?:\\let\s*\\[A-Za-z@]+\s*=?|\\unless|\\endcsname)\s*$", text[:start])
+        is not None
+    )
 
 
 def _blank(code: re.Match) -> str:

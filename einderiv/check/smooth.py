@@ -2,7 +2,10 @@
 derivative's own conditions are the expression's kinks (where it has no derivative at all).
 
 Input: a ``Sampler`` (the expression ``f``, its derivative, the claim).
-Output: ``missing_conditions(sampler)``: the claim's conditions that neither ``f`` nor its
+Output: ``disagreement(judge, probe)``: the verdict at a probe where the claim and the
+derivative differ (``check.witness`` decides whether the claim is undefined there, or a float
+overflowed or rounded); ``fails_at``; ``missing_conditions(sampler)``: the claim's conditions that
+neither ``f`` nor its
 derivative imposes, where a condition of the derivative that ``f`` does not impose counts only
 when it is a kink of ``f`` (``form_only`` lists the others). ``d norm2(x)^3 / dx`` is written
 ``3 x' x x' / norm2(x)``, undefined at x = 0, where ``norm2(x)^3`` is differentiable (its
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 
@@ -36,7 +40,8 @@ from einderiv.check.domain import (
     implied,
     uncovered,
 )
-from einderiv.check.sampling import kinked
+from einderiv.check.probes import probe_sizes
+from einderiv.check.sampling import kinked, magnitude
 from einderiv.check.witness import fails
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
@@ -44,7 +49,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
 from einderiv.ir.ops import SQRT
 
-__all__ = ["fails_at", "form_only", "missing_conditions"]
+__all__ = ["disagreement", "fails_at", "form_only", "missing_conditions"]
 
 _KINDS = ("positive", "nonnegative", "nonzero")
 _WHERE = ("invertible where", "nonzero where")  # X^(k-1): at k = 0, tr(X^k) = n is flat
@@ -75,19 +80,55 @@ def fails_at(sampler, probe: dict) -> bool:
     none can be evaluated) is so only because a float overflowed (``log(exp(1000)^2)``).
     Only values that show it beyond doubt count (``witness.fails``): an exp that underflowed
     to 0 in a divisor is no witness."""
+    sizes = {**probe_sizes(sampler.f, probe), **sampler.claim_sizes(probe)}
     for condition in missing_conditions(sampler):
         node = condition.node
         if node is None:
             continue
         axes = tuple(sorted(T.free(node), key=lambda i: i.name))
-        part = Expr(node, axes, sampler.claim.variables, sampler.claim.index_dims)
+        variables, dims = sampler.claim.variables, sampler.claim.index_dims
         try:
-            values = sampler.call(part, probe, claim=True)
+            values = sampler.call(Expr(node, axes, variables, dims), probe, claim=True)
+            scale = sampler.call(Expr(magnitude(node), axes, variables, dims), probe, claim=True)
+            scale = float(np.max(np.abs(scale), initial=0.0))
         except (EinderivError, np.linalg.LinAlgError, ValueError, TypeError):
             continue
-        if fails(condition, values):
+        if fails(condition, probe, sizes, values, scale):
             return True
     return False
+
+
+def disagreement(judge, probe) -> tuple:
+    """A probe where the claim and the derivative differ: the verdict, or (None, True) when
+    exact arithmetic shows the difference is a float's. Finite values that differ by more
+    than rounding can explain are a witness, unless exact arithmetic finds the two equal and
+    they differ only slightly (cancellation in the claim: (a + 65536)^2 - (a + 65535)
+    (a + 65537) is 1, in floats 1.0000005). A claim not finite there is undefined there when
+    a condition it needs is false beyond doubt (``fails_at``), else a float overflowed
+    (exp(1000) - exp(1000)): exact arithmetic, then small integers decide, else undecided."""
+    want, got = judge.values(probe) if probe is not None else (None, None)
+    if probe is None or np.all(np.isfinite(got)):
+        slight = probe is not None and want.shape == got.shape
+        slight = slight and bool(np.allclose(want, got, rtol=1e-3, atol=0.0))
+        if slight and judge.exactly_equal():
+            return None, True
+        return judge.wrong(probe, "the claim is wrong"), None
+    if fails_at(judge, probe):
+        reason = "the claim is wrong: it is undefined where the derivative is defined"
+        return judge.wrong(probe, reason, integer=False), None
+    exactly = judge.exactly_equal()
+    if exactly is False:
+        differs = judge.differing_probe()
+        return judge.wrong(differs, "the claim is wrong", method="exact arithmetic differs"), None
+    if exactly is None and (witness := judge.integer_witness(partial(fails_at, judge))):
+        return judge.wrong(witness, "the claim is wrong", integer=False), None  # small values
+    if exactly is None:
+        return judge.result(
+            "undecided",
+            "undecided: the claim is not finite at a probe where it is defined (a float "
+            "overflowed), and exact arithmetic cannot decide",
+        ), None
+    return None, True
 
 
 def form_only(sampler) -> frozenset[Condition]:

@@ -56,7 +56,7 @@ from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
-from einderiv.check.smooth import fails_at, missing_conditions
+from einderiv.check.smooth import disagreement, fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
@@ -192,32 +192,9 @@ class _Judge(Sampler):
                     "undecided: the forms are equal but a numerical probe disagrees",
                     method="numerical trouble at the probe",
                 )
-            if probe is None or np.all(np.isfinite(self.values(probe)[1])):
-                return self.wrong(probe, "the claim is wrong")
-            # the claim is not finite at a point of the domain: undefined there (a condition it
-            # needs is false there), else a float overflowed (exp(1000) - exp(1000), 0
-            # exp(1000)) and exact arithmetic decides; equal as formulas, the claim is judged
-            # by the conditions it needs, as when it agrees
-            if fails_at(self, probe):
-                return self.wrong(
-                    probe,
-                    "the claim is wrong: it is undefined where the derivative is defined",
-                    integer=False,
-                )
-            exactly = self.exactly_equal()
-            if exactly is False:
-                return self.wrong(
-                    self.differing_probe(), "the claim is wrong", method="exact arithmetic differs"
-                )
-            genuine = partial(fails_at, self)
-            if exactly is None and (witness := self.integer_witness(genuine)) is not None:
-                return self.wrong(witness, "the claim is wrong", integer=False)  # small values
-            if exactly is None:
-                return self.result(
-                    "undecided",
-                    "undecided: the claim is not finite at a probe where it is defined (a float "
-                    "overflowed), and exact arithmetic cannot decide",
-                )
+            done, exactly = disagreement(self, probe)
+            if done is not None:
+                return done
         if exactly is None and not proven:
             exactly = self.exactly_equal()
         if exactly is False:

@@ -322,3 +322,24 @@ def test_an_error_answer_is_asked_again(base_url, browser):
     browser.type("#claim", "2 x'")
     browser.wait_text("form", "2 x'")
     browser.wait_text("verdict", "right")
+
+
+def test_an_answer_for_the_same_fields_is_used_once_the_claim_is_edited(base_url, browser):
+    # the derivative of x' x (2 x') arrives while the claim is being typed: it is kept and
+    # shown, never asked for again; a "checking" line shows while the verdict is on its way
+    browser.open(base_url)
+    browser.js(
+        "window.diffs = 0; const f = window.fetch; window.fetch = (u, o) => {"
+        " if (String(u).includes('/api/diff')) window.diffs += 1;"
+        " return new Promise((r) => setTimeout(r, 600)).then(() => f(u, o)); };"
+    )
+    browser.type("#expr", "x' x")
+    browser.type("#wrt", "x")
+    time.sleep(0.8)  # the derivative is on its way (sent after 350 ms, answered after 950 ms)
+    browser.type("#claim", "2")
+    time.sleep(0.3)
+    browser.type("#claim", " x'")
+    browser.wait_text("verdict", "right")
+    assert browser.text("form") == "2 x'"
+    assert browser.js("return window.diffs") == 1
+    assert browser.js("return document.getElementById('checking').hidden") is True

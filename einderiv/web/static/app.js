@@ -16,6 +16,7 @@ let form = "text";
 let checking = null; // the AbortController of the check in flight
 let differentiating = null; // the derivative in flight: {key, controller, answer}
 let shown = null; // the derivative shown: {key, answer}
+let ready = null; // an answer that arrived after its run was replaced: {key, answer}
 let urlLayout = null; // a layout in the address that no button has: sent, so it is refused
 
 function layout() {
@@ -79,6 +80,7 @@ async function post(path, body, signal) {
   try {
     return await response.json();
   } catch (error) {
+    if (error.name === "AbortError") return { aborted: true };
     return { error: `the server answered ${response.status} without a JSON body` };
   }
 }
@@ -146,6 +148,7 @@ function matrix(value) {
 }
 
 function showCheck(answer) {
+  $("checking").hidden = true;
   showError($("check-error"), answer && answer.error);
   $("verdict-box").hidden = !answer || Boolean(answer.error);
   if (!answer || answer.error) return;
@@ -210,7 +213,12 @@ async function run() {
   const verdict = v.claim.trim()
     ? post("/api/check", { ...fields, claim: v.claim }, controller.signal)
     : null;
+  $("checking").hidden = !verdict; // a verdict on its way
   let answer;
+  if (!(shown && shown.key === key) && ready && ready.key === key) {
+    shown = ready; // answered while the claim was being edited: this very derivative
+  }
+  ready = null;
   if (shown && shown.key === key) {
     answer = shown.answer; // only the claim changed: the derivative shown is this one's
     showDiff(answer, v); // (and the page is no longer busy: its fields are the shown ones)
@@ -224,7 +232,12 @@ async function run() {
     const flight = differentiating;
     answer = await flight.answer;
     if (differentiating === flight) differentiating = null; // answered: never reused
-    if (ticket !== latest || answer.aborted) return;
+    if (ticket !== latest) {
+      // replaced meanwhile (the claim edited?): kept for the next run if its fields are these
+      if (!answer.aborted && !answer.error) ready = { key, answer };
+      return;
+    }
+    if (answer.aborted) return;
     shown = answer.error ? null : { key, answer }; // an error is asked again next time
     showDiff(answer, v);
   }

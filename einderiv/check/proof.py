@@ -144,6 +144,10 @@ def integer_degree(t: T.Term, name: str) -> int:
     match t:
         case T.Affine():
             return 1
+        case T.Add(terms=terms) if any(_divides(u, name) for u in terms):
+            # sum_i p_i / q_i over one denominator: its numerator's degree is at most the sum of
+            # the terms' (each counting its denominator), never only the largest
+            return sum(integer_degree(u, name) for u in terms)
         case T.Add(terms=terms):
             return max(integer_degree(u, name) for u in terms)
         case T.Prod(factors=factors):
@@ -154,9 +158,21 @@ def integer_degree(t: T.Term, name: str) -> int:
             return integer_degree(base, name) + EXPONENTIAL * (name in T.int_names(e)) + 1
         case T.MatPow(base=base, exponent=e):
             return integer_degree(base, name) + EXPONENTIAL * (name in e.names)
-        case T.SumOver(count=count, body=body):
-            return integer_degree(body, name) + integer_degree(count, name) + 1
+        case T.SumOver(var=var, count=count, body=body):
+            # sum_{r<c(k)} b(r, k): a polynomial in k of degree deg_k(b) + (deg_r(b) + 1) deg(c)
+            # (a sum of r^d up to c is of degree d + 1 in c)
+            inner = integer_degree(body, var) + 1
+            return integer_degree(body, name) + inner * max(integer_degree(count, name), 1)
     return sum(integer_degree(u, name) for u in T.children(t)) * EXPONENTIAL
+
+
+def _divides(t: T.Term, name: str) -> bool:
+    """Whether ``t`` has a negative power of something with ``name`` in it (a denominator)."""
+    if name not in T.int_names(t):
+        return False
+    if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value < 0:
+        return True
+    return any(_divides(u, name) for u in T.children(t))
 
 
 def size_degree(t: T.Term, dim: str) -> int:

@@ -10,6 +10,9 @@ claim right.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -880,3 +883,17 @@ def test_an_integer_symbol_takes_enough_values(claim):
     assert sum(c / (k * k + b) for c, b in parts) != 0  # the fractions: not 0 at 4
     where = "x: vector(n); k: integer"
     assert ed.check("k x' x", "x", claim=claim, where=where).verdict == "wrong"
+
+
+# claims built to equal the derivative at every value exact arithmetic used to try, but not
+# elsewhere (a review's attacks; each claim minus the derivative is a polynomial or rational
+# function with roots at those values, nonzero at k = 8 or n = 7, by sympy): a matrix power
+# (k I)^j, (len(x) I)^j, a sum whose count has a parity, fractions in n, inverses of (k - b) I.
+# Their degrees are now counted (or unbounded: no decision): never right
+DEGREE_ATTACKS = json.loads((Path(__file__).parent / "data" / "degree_attacks.json").read_text())
+
+
+@pytest.mark.parametrize("case", DEGREE_ATTACKS, ids=[c["name"] for c in DEGREE_ATTACKS])
+def test_degree_attacks_are_never_right(case):
+    verdict = ed.check(case["expr"], "x", claim=case["claim"], where=case["where"]).verdict
+    assert verdict != "right"

@@ -31,6 +31,7 @@ __all__ = ["exactly_equal", "integer_degree", "size_degree"]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
 MAX_VALUES = 80
+UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no decision
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
 
@@ -91,10 +92,14 @@ class _Points:
     def __init__(self, claim, want, order, used: dict, opaque: bool):
         self.claim, self.want, self.order, self.used = claim, want, order, used
         self.opaque, self.rng = opaque, np.random.default_rng(7)
+        self.numbers = {f.value for t in (claim, want) for f in _numbers(t)}
 
     def __call__(self, sizes: dict, p: int, ints: dict | None = None) -> tuple[str, dict]:
         """("equal", the integer values used), ("differ", {}) (rational terms), ("none", {})
-        (opaque terms differ, or a term is not rational), or ("undefined", {})."""
+        (opaque terms differ, or a term is not rational), or ("undefined", {}). A number
+        that is 0 modulo ``p`` (a multiple of the prime) would vanish there: no decision."""
+        if any(v and (v.numerator % p == 0 or v.denominator % p == 0) for v in self.numbers):
+            return "none", {}
         for _ in range(4):  # a denominator vanishing at a random point: redraw
             values, drawn = exact_point(self.rng, self.used, sizes, p)
             drawn.update(ints or {})
@@ -110,6 +115,28 @@ class _Points:
                 return ("none" if self.opaque else "differ"), {}
             return "equal", drawn
         return "undefined", {}
+
+
+def _sized(t: T.Term, dim: str) -> bool:
+    """Whether ``t`` holds the size ``dim`` as a number (``len(x)``, ``tr(I)``), not only sums
+    over it (whose entries are new random numbers at each size)."""
+    if type(t) is T.Size:
+        return dim in dim_factors(t.dim)
+    return any(_sized(u, dim) for u in T.children(t))
+
+
+def _numbers(t: T.Term) -> list:
+    """The ``Num`` nodes of ``t``."""
+    found, todo, seen = [], [t], set()
+    while todo:
+        u = todo.pop()
+        if id(u) in seen:
+            continue
+        seen.add(id(u))
+        if type(u) is T.Num:
+            found.append(u)
+        todo.extend(T.children(u))
+    return found
 
 
 def _integer_values(count: int) -> list[int]:
@@ -132,6 +159,8 @@ def _in_exponent(t: T.Term, name: str) -> bool:
             return True
         if type(u) is T.MatPow and name in u.exponent.names:
             return True
+        if type(u) is T.SumOver and name in u.count.names and _in_exponent(u.body, u.var):
+            return True  # sum_{r<k} (-1)^r: 0 or 1 by the parity of k
         todo.extend(T.children(u))
     return False
 
@@ -156,6 +185,12 @@ def integer_degree(t: T.Term, name: str) -> int:
             return abs(v.numerator) * integer_degree(base, name)
         case T.Pow(base=base, exponent=e):
             return integer_degree(base, name) + EXPONENTIAL * (name in T.int_names(e)) + 1
+        case T.MatPow(base=base, exponent=e) if e.is_literal and e.const >= 0:
+            return e.const * integer_degree(base, name)  # (B^3): three times B's degree
+        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base) if name in T.int_names(
+            base
+        ):  # inv((k - b) I), det(k I): a degree that grows with the size: too many to try
+            return UNBOUNDED
         case T.MatPow(base=base, exponent=e):
             return integer_degree(base, name) + EXPONENTIAL * (name in e.names)
         case T.SumOver(var=var, count=count, body=body):
@@ -166,13 +201,17 @@ def integer_degree(t: T.Term, name: str) -> int:
     return sum(integer_degree(u, name) for u in T.children(t)) * EXPONENTIAL
 
 
-def _divides(t: T.Term, name: str) -> bool:
-    """Whether ``t`` has a negative power of something with ``name`` in it (a denominator)."""
-    if name not in T.int_names(t):
+def _divides(t: T.Term, name: str, mentions=None) -> bool:
+    """Whether ``t`` has a negative power (or an inverse) of something that ``mentions`` the
+    symbol ``name`` (default: an integer symbol): a denominator."""
+    mentions = mentions or (lambda u: name in T.int_names(u))
+    if not mentions(t):
         return False
     if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value < 0:
         return True
-    return any(_divides(u, name) for u in T.children(t))
+    if type(t) is T.MatPow and t.exponent.is_literal and t.exponent.const < 0:
+        return True
+    return any(_divides(u, name, mentions) for u in T.children(t))
 
 
 def size_degree(t: T.Term, dim: str) -> int:
@@ -181,6 +220,10 @@ def size_degree(t: T.Term, dim: str) -> int:
     match t:
         case T.Size(dim=d):
             return int(dim in dim_factors(d))
+        case T.Add(terms=terms) if any(
+            _divides(u, dim, lambda v: size_degree(v, dim) > 0) for u in terms
+        ):  # fractions in n over one denominator: the degrees of all the terms
+            return sum(size_degree(u, dim) for u in terms)
         case T.Add(terms=terms):
             return max(size_degree(u, dim) for u in terms)
         case T.Prod(factors=factors, summed=summed):
@@ -188,4 +231,10 @@ def size_degree(t: T.Term, dim: str) -> int:
             return counted + sum(size_degree(u, dim) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
             return abs(v.numerator) * size_degree(base, dim)
+        case T.MatPow(base=base, exponent=e) if _sized(base, dim):
+            if e.is_literal and e.const >= 0:  # (n I)^6: six times, and a sum per product
+                return e.const * size_degree(base, dim) + max(e.const - 1, 0)
+            return UNBOUNDED  # an inverse or a symbolic power of a matrix of n: no bound
+        case T.Det(base=base) | T.LogDet(base=base) if _sized(base, dim):
+            return UNBOUNDED
     return sum(size_degree(u, dim) for u in T.children(t))

@@ -895,5 +895,6 @@ DEGREE_ATTACKS = json.loads((Path(__file__).parent / "data" / "degree_attacks.js
 
 @pytest.mark.parametrize("case", DEGREE_ATTACKS, ids=[c["name"] for c in DEGREE_ATTACKS])
 def test_degree_attacks_are_never_right(case):
+    # (and products (len(x) - 3) Q(k), each factor zero at its own values tried: joint points)
     verdict = ed.check(case["expr"], "x", claim=case["claim"], where=case["where"]).verdict
     assert verdict != "right"

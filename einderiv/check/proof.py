@@ -15,6 +15,8 @@ Invariants:
   ``exp(x) exp(-x)``), the other sizes held at the first round's;
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
+- with two or more variables of degree > 0, ``JOINT`` points where all take new values at once
+  (the values above are on lines: one varies, the others fixed);
 - more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few.
 """
 
@@ -71,6 +73,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
     if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
         return None, None
+    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0])
     for more, candidates in groups:
         for sizes, ints in candidates:
             if more <= 0:
@@ -83,7 +86,32 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             more -= status == "equal"  # "undefined": no point of the domain there, the next
         if more > 0:
             return None, None
+    # the values of one variable were tried with the others fixed (points on lines): a product
+    # (n - 3) Q(k), each factor zero at its own values tried, vanishes there but not at a
+    # point where both are new
+    for sizes, ints in joint:
+        status, _ = at(sizes, X.PRIMES[0], ints)
+        if status != "equal":
+            return (False, sizes) if status == "differ" else (None, None)
     return True, None
+
+
+JOINT = 3  # points where every size and integer in the terms takes a value not tried before
+
+
+def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict) -> list:
+    """(sizes, integers) of ``JOINT`` points where every variable of degree > 0 (two or more)
+    is new at once; none when one variable or none has a degree."""
+    ints = [n for n in seen_ints if integer_degree(claim, n) + integer_degree(want, n)]
+    sizes = [d for d in seen_sizes if size_degree(claim, d) + size_degree(want, d)]
+    if len(ints) + len(sizes) < 2:
+        return []
+    points = []
+    for j in range(JOINT):
+        chosen = {d: max(seen_sizes[d]) + 2 * j + 3 for d in sizes}  # sizes past those tried
+        values = {n: max(seen_ints[n]) + 97 + 2 * j + (j % 2) for n in ints}  # both parities
+        points.append(({**first, **chosen}, values))
+    return points
 
 
 class _Points:

@@ -455,9 +455,9 @@ def test_a_duplicate_content_length_and_an_http2_preface_are_400():
         srv.server_close()
 
 
-def test_an_abandoned_request_is_stopped_at_once():
-    # the page aborts a request that a newer input replaced: the connection closes, and the
-    # server stops that work at once instead of running it to the time limit (60 s here)
+def _recording_server(**spies):
+    """A server (time limit 60 s, one warm worker) whose pool records each job's ``Outcome``
+    (the list returned) and calls ``spies`` (pool method name -> wrapper) around its methods."""
     srv = make_server("127.0.0.1", 0, time_limit=60.0, workers=1, quiet=True)
     outcomes = []
     run = srv.pool.run
@@ -467,23 +467,42 @@ def test_an_abandoned_request_is_stopped_at_once():
         return outcomes[-1]
 
     srv.pool.run = recording
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
+    for name, wrap in spies.items():
+        setattr(srv.pool, name, wrap(getattr(srv.pool, name)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, outcomes
+
+
+def _send_slow(srv, depth: int) -> socket.socket:
+    """A connection that has sent a slow request (the gradient of a tanh chain ``depth`` deep
+    by W: seconds of work) and waits for its answer."""
+    slow = "x"
+    for _ in range(depth):
+        slow = f"tanh(W {slow})"
+    body = json.dumps({"expr": f"sum({slow})", "wrt": "W"}).encode()
+    client = socket.create_connection(("127.0.0.1", srv.server_address[1]))
+    client.sendall(
+        b"POST /api/diff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    return client
+
+
+def _wait_for(outcomes: list, count: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while len(outcomes) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_an_abandoned_request_is_stopped_at_once():
+    # the page aborts a request that a newer input replaced: the connection closes, and the
+    # server stops that work at once instead of running it to the time limit (60 s here)
+    srv, outcomes = _recording_server()
     try:
-        slow = "x"
-        for _ in range(80):
-            slow = f"tanh(W {slow})"
-        body = json.dumps({"expr": f"sum({slow})", "wrt": "W"}).encode()
-        with socket.create_connection(("127.0.0.1", srv.server_address[1])) as client:
-            client.sendall(
-                b"POST /api/diff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
+        with _send_slow(srv, 80):
             time.sleep(0.5)  # the work has started
-        deadline = time.monotonic() + 10
-        while not outcomes and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for(outcomes, 1, 10)
         assert [o.status for o in outcomes] == ["gone"]
         assert outcomes[0].seconds < 5, outcomes[0]
         status, answer, _ = request(srv, "POST", "/api/diff", {"expr": "x' x", "wrt": "x"})
@@ -496,38 +515,22 @@ def test_an_abandoned_request_is_stopped_at_once():
 def test_abandoned_requests_waiting_for_a_worker_never_take_one():
     # sixteen slow requests, closed while most wait for a worker (at most eight run): the
     # waiting ones end without one, so at most eight workers are ended and replaced
-    srv = make_server("127.0.0.1", 0, time_limit=60.0, workers=1, quiet=True)
-    outcomes, ended = [], []
-    run, replace = srv.pool.run, srv.pool._replace
+    ended = []
 
-    def recording(*args, **kwargs):
-        outcomes.append(run(*args, **kwargs))
-        return outcomes[-1]
+    def counting(replace):
+        def count(worker):
+            ended.append(worker)
+            return replace(worker)
 
-    def counting(worker):
-        ended.append(worker)
-        return replace(worker)
+        return count
 
-    srv.pool.run, srv.pool._replace = recording, counting
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
+    srv, outcomes = _recording_server(_replace=counting)
     try:
-        slow = "x"
-        for _ in range(60):
-            slow = f"tanh(W {slow})"
-        body = json.dumps({"expr": f"sum({slow})", "wrt": "W"}).encode()
-        head = b"POST /api/diff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        clients = []
-        for _ in range(16):
-            client = socket.create_connection(("127.0.0.1", srv.server_address[1]))
-            client.sendall(head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-            clients.append(client)
+        clients = [_send_slow(srv, 60) for _ in range(16)]
         time.sleep(0.5)
         for client in clients:
             client.close()
-        deadline = time.monotonic() + 30
-        while len(outcomes) < 16 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for(outcomes, 16, 30)
         assert [o.status for o in outcomes] == ["gone"] * 16
         assert len(ended) <= 8, len(ended)
         status, answer, _ = request(srv, "POST", "/api/diff", {"expr": "x' x", "wrt": "x"})

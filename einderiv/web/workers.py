@@ -185,14 +185,16 @@ class _Gone(Exception):
 _POLL = 0.1  # seconds between looks at whether the one who asked has left
 
 
-def _receive(worker: _Worker, deadline: float, gone: Callable[[], bool] | None):
-    """The worker's answer; raises queue.Empty at ``deadline``, ``_Gone`` once ``gone()``."""
+def _poll(get: Callable[[float], object], deadline: float, gone: Callable[[], bool] | None):
+    """``get(timeout)`` (a worker's answer, an idle worker) retried until ``deadline`` (then
+    queue.Empty), looking every ``_POLL`` seconds whether the one who asked has left (then
+    ``_Gone``)."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             raise queue.Empty
         try:
-            return worker.receive(left if gone is None else min(left, _POLL))
+            return get(left if gone is None else min(left, _POLL))
         except queue.Empty:
             if gone is not None and time.monotonic() < deadline and gone():
                 raise _Gone from None
@@ -279,7 +281,7 @@ class WorkerPool:
         except queue.Empty:
             self._grow()  # every worker busy: one more, rather than wait for a slow job
             try:
-                worker = self._wait_idle(time.monotonic() + wait, gone)
+                worker = _poll(lambda t: self._idle.get(timeout=t), time.monotonic() + wait, gone)
             except queue.Empty:
                 return Outcome("busy", "the server is busy with other requests; try again", 0.0)
             except _Gone:  # left while waiting: no worker taken, none to end
@@ -293,7 +295,7 @@ class WorkerPool:
         try:
             worker.process.stdin.write(json.dumps([kind, fields]) + "\n")
             worker.process.stdin.flush()
-            answer = _receive(worker, start + self.time_limit, gone)
+            answer = _poll(worker.receive, start + self.time_limit, gone)
         except queue.Empty:
             self._replace(worker)
             return Outcome("stopped", self.time_limit, time.monotonic() - start)
@@ -308,18 +310,6 @@ class WorkerPool:
             return Outcome("internal", "the worker process died", seconds)
         self._release(worker)
         return Outcome(answer[0], answer[1], seconds)
-
-    def _wait_idle(self, deadline: float, gone: Callable[[], bool] | None) -> _Worker:
-        """An idle worker; raises queue.Empty at ``deadline``, ``_Gone`` once ``gone()``."""
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise queue.Empty
-            try:
-                return self._idle.get(timeout=left if gone is None else min(left, _POLL))
-            except queue.Empty:
-                if gone is not None and gone():
-                    raise _Gone from None
 
     def close(self) -> None:
         """Stop every worker (idempotent)."""

@@ -45,7 +45,7 @@ from einderiv.notation.cse_worth import (
     _trivial,
     _widths,
 )
-from einderiv.notation.transposing import is_column, transpose, transposes
+from einderiv.notation.transposing import chain_of, is_column, transpose, transposes
 
 _MASK = (1 << 61) - 1
 
@@ -67,7 +67,7 @@ def shared(
     while True:
         picks = _most_repeated(program + list(bodies.values()), known)
         if not picks:  # J' D J: group the pair J (and J') inside their chains, then name it
-            swaps = _regroup(program + list(bodies.values()), known.flip)
+            swaps = _regroup(program + list(bodies.values()), known)
             if not swaps:
                 break
             memo: dict = {}
@@ -259,13 +259,14 @@ def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict
     return partner
 
 
-def _regroup(program: list[M.MExpr], flip) -> dict:
+def _regroup(program: list[M.MExpr], known: _Shapes) -> dict:
     """Chains of products re-associated so that the pair of neighbours written most often both
     ways round (``W3 t7`` in ``t7 W3' D W3 t7``, with ``t7`` symmetric) is one subterm wherever
     it occurs: {chain: regrouped chain}, empty when no pair is written both ways round. Only
     such pairs: a pair repeated one way round only (``A2 X`` in every term of a chain rule) is
     left to the reader, as experts write it."""
     chains = _chains(program)
+    flip = known.flip
     met: dict = {}  # (left, right) -> occurrences
     for factors in chains.values():
         for a, b in itertools.pairwise(factors):
@@ -304,7 +305,9 @@ def _scalar(e: M.MExpr) -> bool:
 
 
 def _chains(program: list[M.MExpr]) -> dict:
-    """Every product that is not a factor of a product: {product: its factors, in order}."""
+    """Every product that is not a factor of a product: {product: its factors, in order}; a
+    factor that may be a scalar stays whole (``I (t1' t2 t1)``: ``chain_of``, where any
+    transposed name may be a row: a name's kind is not always known here, ``t1 = softmax(x)``)."""
     chains: dict = {}
     seen: set = set()
     stack = list(program)
@@ -313,7 +316,7 @@ def _chains(program: list[M.MExpr]) -> dict:
         if node in seen or node in chains:
             continue
         if isinstance(node, M.MatMul):
-            chains[node] = M.chain(node)
+            chains[node] = chain_of(node)
             stack.extend(chains[node])
             continue
         seen.add(node)

@@ -10,6 +10,7 @@ shorter, and a symmetric variable is its own transpose; neither changes a value.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
@@ -37,9 +38,12 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
         if type(x) is not M.MatMul:  # the common case: a factor that is no product
             flat.append(x)
             continue
-        inner = _chain_of(x, vectors)
-        if k > scalars and _maybe_scalar(x, vectors):  # r (v' v): a scalar after a row
-            flat.append(product(inner, 0, vectors))  # stays grouped
+        inner = chain_of(x, vectors)
+        if k > scalars and (_maybe_scalar(x, vectors) or _row_like(inner[0], vectors)):
+            # r (v' v): a scalar after a row stays grouped; so does a product that starts
+            # with a row, as ``v' w u'`` (a scalar times a row or matrix: dB (x' A x v x')
+            # is not dB x' A x v x', which reads dB x' first)
+            flat.append(product(inner, 0, vectors))
         else:
             flat.extend(inner)
     factors = [x for x in flat if not (isinstance(x, M.Number) and x.value == 1)] or flat[:1]
@@ -67,6 +71,17 @@ def _maybe_scalar(e: M.MExpr, vectors) -> bool:
     return _row_like(first, vectors) and not isinstance(last, M.Transpose)
 
 
+def _inner_row(chain: list[M.MExpr], vectors) -> bool:
+    """Whether a factor after the first that may be a row follows one not known to be a
+    column: ``u v' A`` is an outer product, but in ``p v' B w C`` (``p`` a scalar) ``v' B w``
+    is a scalar whose factors a reversed chain would scatter."""
+    factors = [f for f in chain if type(f) is not M.Number]  # numbers scale: u 2 v' is u v'
+    return any(
+        _row_like(f, vectors) and not is_column(before, vectors)
+        for before, f in itertools.pairwise(factors)
+    )
+
+
 def _row_like(e: M.MExpr, vectors) -> bool:
     """Whether ``e`` may be a row vector (never for a transposed matrix variable)."""
     match e:
@@ -91,14 +106,16 @@ def _row_like(e: M.MExpr, vectors) -> bool:
     return False
 
 
-def _chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
+def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     """The factors of a product, left to right; a right operand that may be a scalar stays
-    one factor (the parser groups to the left, so only right nesting can need parentheses)."""
+    one factor (the parser groups to the left, so only right nesting can need parentheses).
+    Re-associating these factors keeps the value: ``M.chain`` also splits a scalar
+    ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices."""
     if isinstance(e, M.MatMul):
-        right = _chain_of(e.right, vectors)
+        right = chain_of(e.right, vectors)
         if _maybe_scalar(e.right, vectors):  # kept whole, its own inside flattened alike
             right = [product(right, 0, vectors)]
-        return _chain_of(e.left, vectors) + right
+        return chain_of(e.left, vectors) + right
     return [e]
 
 
@@ -134,10 +151,12 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
         case M.MatMul(left=M.Number() as a, right=b):  # (2 v)' = 2 v': the number in front
             return M.MatMul(a, t(b))
         case M.MatMul(left=a, right=b):
-            chain = _chain_of(e, vectors)
+            chain = chain_of(e, vectors)
             first = next((f for f in chain if type(f) is not M.Number), chain[0])
-            if _row_like(first, vectors):  # (2 v' w A)': v' w may be a scalar, grouped by
-                return M.MatMul(t(b), t(a))  # the left nesting; reversed it needs brackets
+            if _row_like(first, vectors) or _inner_row(chain, vectors):
+                # (2 v' w A)': v' w may be a scalar, grouped by the left nesting; reversed it
+                # needs brackets (so does (p v' B w C)', p a scalar: not C' w' B' v p)
+                return M.MatMul(t(b), t(a))
             # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers in front
             numbers = [f for f in chain if type(f) is M.Number]
             turned = [t(f) for f in reversed(chain) if type(f) is not M.Number]

@@ -144,6 +144,12 @@ class ReadAsLabel(ReadAsProduct):
     """In LaTeX, ``W^{(1)}`` was read as the name ``W_1`` (a label: layer 1), not a power."""
 
 
+class ReadAsBackward(ReadAsProduct):
+    """``sum_{r=5}^{2}(u)``, an upper bound below the lower one less 1, was read as minus the sum
+    over r = 3, 4 (the convention under which ``sum_{r=0}^{k-1}`` formulas hold for every
+    integer k), not as an empty sum."""
+
+
 class ReadAsGrouped(ReadAsProduct):
     """In plain text, ``a / b c`` was read as ``(a / b) c`` (products left to right), where a
     paper may mean ``a / (b c)``."""

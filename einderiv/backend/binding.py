@@ -74,7 +74,29 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
         arrays[name] = array
     for name, dim, size, shape in compounds:
         _bind_compound(name, dim, size, shape, dims, where)
+    _tie_sizes(f, dims, ints, where)
     return arrays, dims, ints
+
+
+def _tie_sizes(f, dims: dict, ints: dict, where: dict) -> None:
+    """An integer variable named as a size (``sum(x) / n`` with ``x: vector(n); n: integer``)
+    is that size: given, it must agree with the arrays; not given, it is the arrays' size."""
+    for name in _tied(f):
+        size = dims.get(name)
+        if size is None:
+            continue
+        if name not in ints:
+            ints[name] = size
+        elif ints[name] != size:
+            raise EvaluationError(
+                f"{name} is a size and an integer variable of the expression: the arrays give "
+                f"{name} = {size} ({where[name]}), but {name}={ints[name]} was passed"
+            )
+
+
+def _tied(f) -> tuple:
+    sizes = dim_names(f)
+    return tuple(n for n, v in f.variables.items() if v.kind == "integer" and n in sizes)
 
 
 def as_float_array(name: str, value) -> np.ndarray:
@@ -139,6 +161,8 @@ def bind(f, values: dict) -> tuple[dict, dict, dict]:
         arrays[name] = array
     for name in plan.sizes & values.keys():
         return bind_checked(f, values)  # sizes passed by keyword: the careful path
+    if plan.tied:  # an integer variable that is also a size: checked on the careful path
+        return bind_checked(f, values)
     return arrays, dims, ints
 
 
@@ -148,6 +172,7 @@ class _Plan:
     accepted: frozenset  # keyword names an evaluation accepts
     sizes: frozenset
     compound: bool  # some variable is sized by a compound dimension ("m*n"): the careful path
+    tied: bool  # an integer variable is named as a size (``_tie_sizes``): the careful path
 
 
 # caches beside each Expr (never written into it): id(f) -> (weak reference to f, value); an
@@ -177,7 +202,8 @@ def _plan_of(f) -> _Plan:
         )
         sizes = dim_names(f)
         compound = any(is_compound(d) for v in f.variables.values() for d in v.dims)
-        made = _cache(_PLANS, f, _Plan(variables, frozenset(f.variables) | sizes, sizes, compound))
+        accepted = frozenset(f.variables) | sizes
+        made = _cache(_PLANS, f, _Plan(variables, accepted, sizes, compound, bool(_tied(f))))
     return made
 
 

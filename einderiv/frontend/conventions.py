@@ -14,7 +14,9 @@ rewritten (the tree is already final).
   ``x - \\mu``) is a scalar (SPEC 6.3) where a vector is most likely meant: said so;
 * ``tr(sin(X))`` of a matrix is the trace of the matrix function in the Matrix Cookbook
   (``d tr(sin(X)) / dX = cos(X)'``), while einderiv's functions are entrywise (SPEC 6.1): read
-  entrywise (the sum of sin over the diagonal), and said so.
+  entrywise (the sum of sin over the diagonal), and said so;
+* an undeclared lower-case name added to a scalar (``x' A x + b' x + c``) is a vector by the
+  case rule, where a constant is most likely meant: said so.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
     greeks -= declared
     said: set = set()
+    plus = "+" in text or "-" in text
+    defaults = {  # undeclared lower-case names read as vectors by the case rule (SPEC 1)
+        n
+        for n, v in typed.variables.items()
+        if v.kind == "vector" and n[:1].islower() and n not in declared and plus
+    }
+    if defaults:
+        _vector_added_to_scalar(typed, defaults)
     todo = [typed.tree] if euler or norms or traces or greeks else []
     while todo:
         e = todo.pop()
@@ -115,6 +125,55 @@ def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -
                 ReadAsScalar,
                 stacklevel=6,
             )
+
+
+def _vector_added_to_scalar(typed, defaults: set) -> None:
+    """``x' A x + b' x + c``: an undeclared lower-case ``c`` is a vector (SPEC 1), so a scalar
+    is added to every entry of it and the result is a vector, where a constant is most likely
+    meant: said, when the name is used nowhere else (``x' x + x`` shows x is a vector) and
+    the scalar is computed (``1 + exp(z)`` and ``x - mu`` are meant entrywise)."""
+    uses: dict = {}
+    added: list = []
+    todo = [typed.tree]
+    while todo:
+        e = todo.pop()
+        if type(e) is M.Name and e.name in defaults:
+            uses[e.name] = uses.get(e.name, 0) + 1
+        if type(e) in (M.Add, M.Sub):
+            for side, other in ((e.left, e.right), (e.right, e.left)):
+                name = _scaled_name(typed, side)
+                scalar = typed.shape(other) == _SCALAR and _computed(other)
+                if name in defaults and scalar:
+                    added.append((name, other))
+        todo.extend(child for _, child in child_fields(e))
+    for name, other in dict(added).items():
+        if uses.get(name) == 1:
+            warnings.warn(
+                f"read {name} as a vector (an undeclared lower-case name), so the scalar "
+                f"`{M.show(other)}` is added to every entry of it and the result is a vector; "
+                f"declare `{name}: scalar` for a constant",
+                ReadAsScalar,
+                stacklevel=6,
+            )
+
+
+def _scaled_name(typed, e: M.MExpr) -> str | None:
+    """The name of ``c`` or of a scalar multiple ``c s`` / ``s c`` (s a scalar), else None."""
+    if type(e) is M.Name:
+        return e.name
+    if type(e) is M.MatMul:
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            if type(side) is M.Name and typed.shape(other) == _SCALAR:
+                return side.name
+    return None
+
+
+def _computed(e: M.MExpr) -> bool:
+    """Whether the scalar ``e`` is computed (``x' A x``, ``tr(X)``), not a number or a name
+    (``1 + exp(z)`` and ``x - mu`` are meant entrywise)."""
+    while type(e) is M.Neg:
+        e = e.operand
+    return type(e) not in (M.Number, M.Name)
 
 
 def _entrywise_in_trace(typed, inner: M.MExpr) -> None:

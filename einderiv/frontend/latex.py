@@ -32,6 +32,7 @@ from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, C
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs
 from einderiv.frontend.lexing import error_at
+from einderiv.frontend.misreadings import left_division
 from einderiv.ir.matrix_ops import SIZED_LETTERS, SUM
 
 __all__ = ["is_latex", "tokens"]
@@ -150,6 +151,8 @@ class _Lexer(Commands, Entries, Pairs):
         c, start = self.text[self.pos], self.pos
         if c == "\\":
             name, start = self.command()
+            if name == " ":  # A \ b: MATLAB's left division, unless the text is LaTeX
+                left_division(self.text, start)
             self.on_command(name, start)
         elif not c.isascii():
             self.unicode(c, start)

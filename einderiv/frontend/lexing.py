@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lark import Token
 from lark.lark import PostLex
@@ -68,6 +68,7 @@ class ParseState:
     declarations: bool  # parsing a ``where`` list (every ``name(`` is a kind's dimensions)
     integers: frozenset = frozenset()  # names declared ``integer``: ``X^T`` is then a power
     latex: bool = False  # the text is LaTeX (a / 2 \\sigma^2 is then refused: see below)
+    plain: dict = field(default_factory=dict)  # id -> node seen to hold no index notation
 
 
 STATE: contextvars.ContextVar[ParseState] = contextvars.ContextVar("einderiv_parse_state")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
 from einderiv.frontend.lower_compound import CompoundLowering, tied
+from einderiv.frontend.misreadings import backward_sum, entries_of_call
 from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T
@@ -137,6 +138,8 @@ class _Lowerer(CompoundLowering):
             case M.Inverse(operand=x):
                 return INV.lower(self, (x,), out)
             case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's lowering
+                if fn != DET.name and fn != LOGDET.name:  # det(W[i,j]): W's determinant
+                    entries_of_call(self, fn, e, args)
                 return MATRIX[fn].lower(self, args, out)
             case M.Call(fn=fn, args=(x,)):
                 return self._call(fn, x, out)
@@ -146,6 +149,8 @@ class _Lowerer(CompoundLowering):
                 # sum_{r=lo}^{hi} u(r) = sum_{s=0}^{hi-lo} u(s + lo)
                 low = _affine(lower)
                 count = T.affine_add(T.affine_add(_affine(upper), low, -1), T.affine(1))
+                if count.is_literal and count.const < 0:
+                    backward_sum(e, count.const)
                 new = T.fresh_int()
                 shifted = T.affine_add(T.affine(0, {new: 1}), low)
                 return T.SumOver(new, count, T.subst_int(self.lo(body, out), var, shifted))

@@ -43,6 +43,7 @@ from einderiv.frontend.lexing import (
     factor_after,
     superscript_value,
 )
+from einderiv.frontend.misreadings import inverse_of_entries
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
@@ -51,8 +52,6 @@ __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
 MAX_DEPTH = 400
 _NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
-
-
 _FLOAT_MAX = Fraction(sys.float_info.max)
 
 
@@ -229,8 +228,9 @@ class _Build(DeclarationRules):
                 ("')'",) if len(args) > arity else ("','",),
             )
         depth = 1 + max(a.depth for a in args)
-        if fn == INV.name:  # inv(X) is X^-1
-            return _S(ir.Inverse(args[0].node, span=span), *span, depth)
+        if fn == INV.name:  # inv(X) is X^-1; not inv(A[i,j]) (``misreadings``)
+            node = ir.Inverse(inverse_of_entries(args[0].node, span[0]), span=span)
+            return _S(node, *span, depth)
         return _S(ir.Call(fn, tuple(a.node for a in args), span=span), *span, depth)
 
     def kron(self, children):

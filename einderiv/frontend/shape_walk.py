@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from einderiv.errors import ShapeError
 from einderiv.frontend.dimensions import DimCell, Inference
+from einderiv.frontend.misreadings import counter_uses
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -380,6 +381,7 @@ def check_counters(walker: ShapeWalk) -> None:
     for name, e in walker.counters.items():
         if name in walker.inf.vars:
             raise _shadowing(e, name)
+        counter_uses(name, e, walker.inf.vars, walker.inf.index_dims)
 
 
 def _columns_hint(left: M.MExpr, right: M.MExpr, ls: tuple, rs: tuple) -> str:

@@ -1,0 +1,106 @@
+"""Readings refused or said because a reader would take the text otherwise (SPEC 6.3).
+
+Input: a node being built or lowered, with what its stage knows (the parse's text, the shape
+walk's names and indices, the lowering's terms).
+Output: nothing, a ``ParseError``/``ShapeError`` that says how to write what is meant, or a
+``ReadAsBackward`` note.
+Invariants: nothing is rewritten; each check is called by one stage, at one place:
+* ``A \\ b`` (MATLAB's left division) in text with no other LaTeX command: refused (the
+  LaTeX lexer would read ``\\ `` as a space, so a product);
+* ``inv(A[i,j])``: refused at the call (``A[i,j]^-1`` is the reciprocal of an entry);
+* ``tr(A[i,j])``, ``sum(x[i])``, ...: a matrix function of index notation with free indices
+  would take each entry as a number: refused when lowered (``det(W[i,j])`` is W's determinant);
+* ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
+* ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from einderiv.errors import ReadAsBackward, ShapeError
+from einderiv.frontend.lexing import STATE, error_at
+from einderiv.ir import matrix_ir as M
+
+__all__ = ["backward_sum", "counter_uses", "entries_of_call", "inverse_of_entries", "left_division"]
+
+# a LaTeX command other than the control space ``\ ``: text with one is LaTeX as a whole
+_OTHER_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[,;:!|{}])|(?<![\w\\])[A-Za-z]_\{")
+
+
+def left_division(text: str, start: int) -> None:
+    """``A \\ b``: the control space ``\\ `` at ``start`` in text with no other command."""
+    if not _OTHER_COMMAND.search(text):
+        raise error_at(
+            "`\\` is read as LaTeX, where `\\ ` is a space; einderiv has no left division "
+            "(MATLAB's A \\ b): write inv(A) b",
+            start,
+        )
+
+
+def inverse_of_entries(node: M.MExpr, start: int) -> M.MExpr:
+    """``node``, the argument of ``inv(`` at ``start``, unless it holds index notation. The
+    nodes seen are remembered for the parse, so nested calls walk each node once."""
+    plain = STATE.get().plain
+    todo, seen = [node], []
+    while todo:
+        e = todo.pop()
+        if id(e) in plain:
+            continue
+        seen.append(e)
+        if type(e) in (M.Entry, M.KDelta):
+            raise error_at(
+                "inv of index notation: write inv(A) for the inverse matrix (its entries: "
+                "inv(A)[i,j]), or 1 / A[i,j] for the reciprocal of an entry",
+                start,
+            )
+        for field in e._init:
+            value = getattr(e, field)
+            items = value if type(value) is tuple else (value,)
+            todo.extend(c for c in items if isinstance(c, M.MExpr))
+    plain.update((id(e), e) for e in seen)  # kept alive with their ids for the parse
+    return node
+
+
+def entries_of_call(lw, fn: str, e: M.MExpr, args: tuple) -> None:
+    """``tr(A[i,j])``, ``sum(x[i])``: refused (``lw``, the lowering, finds free indices)."""
+    if not lw.typed.index_dims:  # no index notation in the text
+        return
+    for x in args:
+        free = lw.is_scalar(x) and lw.free_indices(lw.scalar(x))
+        if free:
+            names = ", ".join(i.name for i in free)
+            raise ShapeError(
+                f"`{M.show(e)}`: {fn} of index notation with free indices ({names}) would take "
+                f"each entry as a number; write {fn} of the matrix ({fn}(A), not "
+                f"{fn}(A[i,j])), or the sum in index notation (A[i,i] for tr(A))"
+            )
+
+
+def counter_uses(name: str, e: M.FiniteSum, variables, indices) -> None:
+    """``sum_{i=1}^{3}(x[i])``, ``\\sum_{i=1}^{3} x_i``: the counter ``name`` of ``e`` used as
+    an index, or as the subscript of a name: refused."""
+    named = [v for v in variables if v.endswith(f"_{name}") and len(v) > len(name) + 1]
+    if name in indices or named:
+        used = f"`{named[0]}` is a name of its own" if named else f"`{name}` is an index"
+        raise ShapeError(
+            f"`{M.show(e)}`: the sum's counter `{name}` picks no entries ({used}): a finite "
+            f"sum adds its body once per integer value of the counter; for the sum of the "
+            f"entries write sum(x), or index notation with a repeated index (x[i] ones[i])"
+        )
+
+
+def backward_sum(e: M.FiniteSum, count: int) -> None:
+    """Say how ``sum_{r=5}^{2}(u)`` is read: minus the sum over r = 3, 4 (``count`` -2)."""
+    low, high = f"{M.show(e.upper)} + 1", f"{M.show(e.lower)} - 1"
+    if isinstance(e.upper, M.Number) and isinstance(e.lower, M.Number):
+        low, high = M.format_number(e.upper.value + 1), M.format_number(e.lower.value - 1)
+    warnings.warn(
+        f"read `{M.show(e)}` (upper bound below the lower one) as minus the sum over "
+        f"{e.var} = {low} .. {high}, {-count} term(s): the convention under which "
+        "sum_{r=0}^{k-1} formulas hold for every integer k; an empty sum has upper bound "
+        "= lower bound - 1",
+        ReadAsBackward,
+        stacklevel=5,
+    )

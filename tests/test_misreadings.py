@@ -1,0 +1,115 @@
+"""Texts a reader takes otherwise than a literal reading would (review AH): refused with a
+suggestion, or read and said so. Every value that is still read is compared with plain numpy."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd
+
+rng = np.random.default_rng(41)
+n = 4
+A0 = rng.normal(size=(n, n)) + 3 * np.eye(n)
+X0 = rng.normal(size=(n, n)) * 0.5
+x0, b0 = rng.normal(size=n), rng.normal(size=n)
+
+
+def _quiet(text, where=None):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        f = ed.parse(text, where=where)
+    return f, [str(w.message) for w in said]
+
+
+# MATLAB's A \ b is inv(A) b; the LaTeX control space "\ " would make it the product A b
+@pytest.mark.parametrize("text", ["A \\ b", "(X'*X) \\ (X'*y)"])
+def test_left_division_is_refused(text):
+    with pytest.raises(ed.ParseError, match=r"left division.*inv\(A\) b") as caught:
+        ed.parse(text)
+    assert "^" in str(caught.value)  # the caret under the backslash
+
+
+def test_a_control_space_in_latex_is_a_space():
+    # \mathbf{A} \ \mathbf{b} = A b, as TeX typesets it
+    f = ed.parse(r"\mathbf{A} \ \mathbf{b}")
+    np.testing.assert_allclose(f(A=A0, b=b0), A0 @ b0)
+
+
+# sum_{i=1}^{3} x_i picks entries; einderiv's finite sum adds copies of its body
+@pytest.mark.parametrize(
+    "text", ["sum_{i=1}^{3}(x[i])", "sum_{i=1}^{2}(A[i,i])", r"\sum_{i=1}^{3} \left(x_i\right)"]
+)
+def test_a_sum_counter_never_picks_entries(text):
+    with pytest.raises(ed.ShapeError, match="picks no entries"):
+        ed.parse(text)
+
+
+def test_a_finite_sum_of_powers_still_reads():
+    # sum_{r=0}^{2} X^r = I + X + X^2
+    f = ed.parse("sum_{r=0}^{2}(X^r)", where="X: matrix(n, n)")
+    np.testing.assert_allclose(f(X=X0), np.eye(n) + X0 + X0 @ X0, rtol=1e-12)
+
+
+# tr(A[i,j]) of the number A[i,j] is A[i,j]; its reader means tr(A)
+@pytest.mark.parametrize(
+    "text",
+    ["tr(A[i,j])", "sum(x[i])", "norm2(x[i])", "mean(x[i])", "norm1(x[i])", "adj(A[i,j])"],
+)
+def test_a_matrix_function_of_entries_is_refused(text):
+    with pytest.raises(ed.ShapeError, match="free indices"):
+        ed.parse(text)
+
+
+def test_inverse_of_entries_is_refused_and_its_spellings_read():
+    with pytest.raises(ed.ParseError, match=r"inv\(A\)\[i,j\]"):
+        ed.parse("inv(A[i,j]) b[j]")
+    # (A^-1)[i,j] b[j] = solve(A, b); A[i,j]^-1 is the reciprocal of each entry
+    solve = ed.parse("inv(A)[i,j] b[j]")
+    np.testing.assert_allclose(solve(A=A0, b=b0), np.linalg.solve(A0, b0), rtol=1e-10)
+    reciprocal = ed.parse("A[i,j]^-1")
+    np.testing.assert_allclose(reciprocal(A=A0), 1 / A0, rtol=1e-12)
+    # det(A[i,j]) is the determinant of the matrix the free indices range over; tr(A[i,i])
+    np.testing.assert_allclose(ed.parse("det(A[i,j])", where="A: matrix(n, n)")(A=A0),
+                               np.linalg.det(A0), rtol=1e-10)  # fmt: skip
+    np.testing.assert_allclose(ed.parse("A[i,i]")(A=A0), np.trace(A0), rtol=1e-12)
+
+
+# sum_{r=5}^{2} u = -(u(3) + u(4)): the convention of sum_{r=0}^{k-1} for negative k, said
+def test_a_backward_sum_is_said():
+    f, said = _quiet("sum_{r=5}^{2}(r)")
+    assert f() == -(3 + 4)
+    assert any("minus the sum over r = 3 .. 4" in s for s in said)
+    empty, said = _quiet("sum_{r=0}^{-1}(r)")
+    assert empty() == 0 and not said
+
+
+# an integer variable named as a size is that size
+def test_an_integer_named_as_a_size_is_the_size():
+    f = ed.parse("sum(x) / n", where="x: vector(n); n: integer")
+    x = np.arange(1.0, 5.0)
+    assert f(x=x) == pytest.approx(np.mean(x))
+    assert f(x=x, n=4) == pytest.approx(np.mean(x))
+    for run in (f, f.compile()):
+        with pytest.raises(ed.EvaluationError, match="n = 4 .*n=3 was passed"):
+            run(x=x, n=3)
+    power = ed.parse("X^k", where="X: matrix(k, k); k: integer")
+    np.testing.assert_allclose(power(X=X0), np.linalg.matrix_power(X0, n), rtol=1e-12)
+    with pytest.raises(ed.EvaluationError, match="k = 4"):
+        power(X=X0, k=3)
+
+
+# x' A x + b' x + c: c undeclared is a vector (SPEC 1), so the quadratic is added to every
+# entry of it; the constant a reader sees is declared c: scalar
+def test_a_lower_case_name_added_to_a_scalar_is_said():
+    _, said = _quiet("x' A x + b' x + c")
+    assert any("read c as a vector" in s and "c: scalar" in s for s in said)
+    for quiet in ("log(1 + exp(z))", "x' x + x", "x - mu"):
+        assert not _quiet(quiet)[1], quiet
+    f, said = _quiet("x' A x + b' x + c", where="c: scalar")
+    assert not said and f.shape == ()
+    # d(x' A x + b' x + c)/dx = x' (A + A') + b' (numerator layout), by finite differences
+    g = ed.diff(f, "x")
+    jac = jacobian_fd(lambda x: x @ A0 @ x + b0 @ x + 0.7, {"x": x0}, "x")
+    np.testing.assert_allclose(g(x=x0, A=A0, b=b0), jac, rtol=1e-6)

@@ -11,6 +11,7 @@ claim right.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -898,3 +899,27 @@ def test_degree_attacks_are_never_right(case):
     # (and products (len(x) - 3) Q(k), each factor zero at its own values tried: joint points)
     verdict = ed.check(case["expr"], "x", claim=case["claim"], where=case["where"]).verdict
     assert verdict != "right"
+
+
+# claims built to vanish modulo fixed primes (review AH): E = 1 modulo lcm(p1 - 1, p2 - 1)
+# makes a^E = a modulo both Mersenne primes 2^61 - 1 and 2^89 - 1 (Fermat), and a constant
+# c = p1 p2 built from small numbers is 0 modulo both. The primes are now drawn at random in each
+# process: never right. (Truth by Python integers: E > 1, and p1 p2 != 0.)
+P1, P2 = 2**61 - 1, 2**89 - 1
+FERMAT = 1 + math.lcm(P1 - 1, P2 - 1) * 123456789
+BIG_P1, BIG_P2 = "(2305843009213693950 + exp(0))", "(618970019642690137449562110 + exp(0))"
+SMALL_P1 = "((1099511627775 + exp(0)) 2097152 - exp(0))"  # (2^40 - 1 + 1) 2^21 - 1 = p1
+SMALL_P2 = "((1099511627775 + exp(0)) (1099511627775 + exp(0)) 512 - exp(0))"  # 2^89 - 1 = p2
+PRIME_ATTACKS = [
+    ("a^2", "a", f"2 a^{FERMAT}", "a: scalar"),  # 2 a^E, not 2 a: at a = 2, 2^(E+1) != 4
+    ("x' x", "x", f"2 exp({FERMAT - 1}) x'", None),  # exp(E - 1) = e^(E-1) != 1
+    ("x' x", "x", f"2 x' + exp(-1000) {BIG_P1} {BIG_P2} x'", None),
+    ("x' x", "x", f"2 x' + exp(-1000) {SMALL_P1} {SMALL_P2} x'", None),
+]
+
+
+@pytest.mark.parametrize("expr, wrt, claim, where", PRIME_ATTACKS)
+def test_claims_aimed_at_fixed_primes_are_never_right(expr, wrt, claim, where):
+    assert FERMAT > 1 and (2**40 * 2**21 - 1) == P1 and (2**40 * 2**40 * 2**9 - 1) == P2
+    assert P1 * P2 != 0  # so exp(-1000) p1 p2 x' is not 0
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict != "right"

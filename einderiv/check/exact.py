@@ -15,7 +15,8 @@ Invariants:
   Two terms equal as rational functions of the variables AND these unknowns are equal whatever
   values the unknowns take, so equality still proves the identity; a difference proves nothing
   (exp(u) / (1 + exp(u)) and sigmoid(u) are different unknowns);
-- every intermediate value is reduced mod ``p``, so the cost does not grow with the exponents;
+- every intermediate value is reduced mod ``p`` (``primes``: drawn in each process), so the
+  cost does not grow with the exponents;
 - two rational functions with integer coefficients that differ, evaluated at a uniformly random
   point mod a prime ``p`` not dividing every coefficient of their difference's numerator, differ
   with probability at least ``1 - degree / p`` (Schwartz-Zippel); ``check`` uses ``p`` of 61 and
@@ -32,14 +33,13 @@ import numpy as np
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.calculus.rewriting import split_coefficient
 from einderiv.check.domain import as_affine
+from einderiv.check.primes import PRIMES
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
-
-PRIMES = (2**61 - 1, 2**89 - 1)  # Mersenne primes
 MAX_SUM = 256
 
 

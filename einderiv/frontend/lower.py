@@ -31,6 +31,7 @@ from einderiv.ir.ops import ROW
 
 _FUNCS = frozenset(M.SCALAR_FUNCTIONS)  # elementwise: from the registry (ir/ops.py)
 CHAIN_LIMIT = 4  # X^n for n <= 4 is written out as a chain, as the notes do for tr(X^3)
+WRITTEN_LIMIT = 64  # ... when its base written n times stays within this many factors
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def lower(typed: Typed) -> Lowered:
 class _Lowerer(CompoundLowering):
     def __init__(self, typed: Typed):
         self.typed = typed
+        self.weights: dict = {}  # id -> factors a node is written out to (``chain_weight``)
 
     def index(self, name: str) -> T.Index:
         return T.Index(name, self.typed.index_dims[name])
@@ -264,8 +266,8 @@ class _Lowerer(CompoundLowering):
         dim = self.typed.shape(base)[0]
         # X^0 stays an atom, so its size stays tied to X; long powers are atoms, so
         # d tr(X^64) costs what tr(X^k) does
-        if n <= 0 or n > CHAIN_LIMIT:
-            return self.matpow(base, power, out)
+        if n <= 0 or n > CHAIN_LIMIT or n * chain_weight(base, self.weights) > WRITTEN_LIMIT:
+            return self.matpow(base, power, out)  # ((X^3)^3)^3...: not 3^depth factors
         # X^n[a,b] = sum_{c1..c(n-1)} X[a,c1] X[c1,c2] ... X[c(n-1),b]
         links = [a] + [T.fresh(dim) for _ in range(n - 1)] + [b]
         factors = tuple(self.lo(base, (links[k], links[k + 1])) for k in range(n))
@@ -365,3 +367,17 @@ def _affine(e: M.MExpr) -> T.Affine:
         case M.MatMul(left=M.Number(value=v), right=x) | M.MatMul(left=x, right=M.Number(value=v)):
             return T.affine_scale(_affine(x), int(v))
     raise ShapeError(f"`{M.show(e)}` is not an integer exponent")
+
+
+def chain_weight(e: M.MExpr, memo: dict) -> int:
+    """How many leaves ``e`` lowers to, a short literal power written out as its chain."""
+    found = memo.get(id(e))
+    if found is None:
+        kids = [c for f in e._init if isinstance(c := getattr(e, f), M.MExpr)]
+        found = sum(chain_weight(c, memo) for c in kids) or 1
+        if type(e) is M.Power and type(e.exponent) is M.Number:
+            n = e.exponent.value
+            written = n.denominator == 1 and 0 < n <= CHAIN_LIMIT
+            found = chain_weight(e.base, memo) * (int(n) if written else 1) + 1
+        memo[id(e)] = found  # (the typed tree keeps every node alive: ids stay theirs)
+    return found

@@ -4,7 +4,7 @@ Input: expression text (or an ``Expr``), ``where`` declarations, the variable an
 Output: ``Expr`` objects that evaluate, print and differentiate again.
 Invariants:
 - An ``Expr`` is immutable: an index-IR term, the ordered axes of its value, and the variables'
-  kinds and dimensions. A derivative is an ``Expr`` like any other.
+  kinds and dimensions (a copy or a pickle is made by ``__init__``); a derivative is one too.
 - Layouts only order axes: numerator = Y's axes + X's reversed; denominator = all reversed;
   jacobian = Y's axes + X's.
 - Every error a user can cause is an ``EinderivError``.
@@ -49,9 +49,8 @@ class Expr(ExprAlgebra):
     """A matrix or index expression, or a derivative: evaluates, prints, differentiates.
 
     Immutable (attributes cannot be set or deleted). Builds others with ``+ - * @ /``, unary
-    ``-`` and ``.T`` (``*`` is the matrix product of the language, as ``@``; ``emul`` the
-    elementwise product); ``==`` and ``hash`` compare canonical forms (``einderiv.expr_ops``).
-    """
+    ``-``, ``.T`` (``*`` is the matrix product, as ``@``; ``emul`` elementwise); ``==`` and
+    ``hash`` compare canonical forms (``expr_ops``)."""
 
     __slots__ = (
         "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
@@ -99,13 +98,16 @@ class Expr(ExprAlgebra):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
 
+    def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept)
+        fields = (self.term, self.axes, self.variables, self.index_dims, self.source)
+        return (Expr, (*fields, self._origin, self._layout, self.slots))
+
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")
 
     @property
     def layout(self) -> str | None:
-        """The layout a derivative was taken in (``numerator``, ``denominator``, ``jacobian``);
-        None for an expression that is not a derivative."""
+        """A derivative's layout (``numerator``, ``denominator``, ``jacobian``), else None."""
         return self._layout
 
     # -- shape and evaluation ---------------------------------------------------------------

@@ -67,3 +67,27 @@ def test_nodes_dying_at_shutdown_print_nothing():
     )
     assert done.returncode == 0, done.stderr
     assert "Exception ignored" not in done.stderr, done.stderr
+
+
+# an Expr is copied and pickled through __init__, and its IR nodes through their classes, so
+# an unpickled term is the one live node equal to it (interned) and the copy computes the same
+# d(x' A x)/dx = x' (A + A')
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_copies_and_pickles_are_the_same_function(how):
+    import copy
+    import pickle
+
+    make = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda e: pickle.loads(pickle.dumps(e)),
+    }[how]
+    g = ed.diff("x' A x", "x")
+    again = make(g)
+    assert again.term is g.term and again.layout == "numerator"
+    rng = np.random.default_rng(5)
+    x, A = rng.normal(size=3), rng.normal(size=(3, 3))
+    np.testing.assert_allclose(again(x=x, A=A), x @ (A + A.T), rtol=1e-12)
+    assert again.differential() == g.differential() and str(again) == str(g)
+    verdict = make(ed.check("x' A x", "x", claim="x' (A + A')"))
+    assert verdict.verdict == "right"

@@ -93,6 +93,11 @@ class Node:
             object.__setattr__(self, "_hash", value)
         return value
 
+    def __reduce__(self):
+        """Pickling and copying rebuild the node through its class, so an interned node stays
+        the one live node equal to it (restoring its slots would make a second, unequal one)."""
+        return (_rebuilt, (type(self), tuple(getattr(self, name) for name in self._init)))
+
     def replace(self, **changes):
         """``dataclasses.replace``, without its per-call field introspection (a hot path)."""
         if self._positional:
@@ -101,6 +106,11 @@ class Node:
         values = {name: getattr(self, name) for name in self._init}
         values.update(changes)
         return type(self)(**values)
+
+
+def _rebuilt(cls: type, values: tuple):
+    """``cls`` made again from the values of its fields (``Node.__reduce__``)."""
+    return cls(**dict(zip(cls._init, values)))
 
 
 class _Ref(weakref.ref):

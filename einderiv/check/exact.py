@@ -32,6 +32,7 @@ import numpy as np
 
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.calculus.rewriting import split_coefficient
+from einderiv.check.contract import contract, contract_all
 from einderiv.check.domain import as_affine
 from einderiv.check.primes import PRIMES
 from einderiv.ir import index_ir as T
@@ -193,7 +194,7 @@ class _Evaluator:
             array = np.vectorize(lambda x, e=exponent: pow(int(x), e, self.p), otypes=[object])
             part = Exact(base.indices, array(base.array))
             keep = tuple(dict.fromkeys(value.indices + part.indices))
-            value = Exact(keep, _contract([value, part], keep) % self.p)  # entry by entry
+            value = Exact(keep, contract([value, part], keep) % self.p)  # entry by entry
         return value
 
     # -- leaves ---------------------------------------------------------------------------------
@@ -249,11 +250,13 @@ class _Evaluator:
     def _prod(self, t: T.Prod) -> Exact:
         parts = [self.run(f) for f in t.factors]
         out = tuple(sorted(T.free(t), key=lambda i: i.name))
+        if len(parts) > 2:  # pairs in a greedy order (left to right, outer products grow)
+            return Exact(out, contract_all(parts, out, self.p))
         acc = self.scalar(1)
         for k, part in enumerate(parts):
             later = set(out).union(*(p.indices for p in parts[k + 1 :]))
             keep = tuple(dict.fromkeys(i for i in acc.indices + part.indices if i in later))
-            acc = Exact(keep, _contract([acc, part], keep) % self.p)
+            acc = Exact(keep, contract([acc, part], keep) % self.p)
         return Exact(out, acc.aligned(out))
 
     def _sumover(self, t: T.SumOver) -> Exact:
@@ -333,18 +336,6 @@ class _Evaluator:
 
     def _det(self, t: T.Det) -> Exact:
         return self.scalar(_determinant(self._square(t), self.p))
-
-
-def _contract(parts: list[Exact], out: tuple) -> np.ndarray:
-    letters: dict = {}
-    for part in parts:
-        for i in part.indices:
-            letters.setdefault(
-                i, chr(97 + len(letters)) if len(letters) < 26 else chr(39 + len(letters))
-            )
-    spec = ",".join("".join(letters[i] for i in part.indices) for part in parts)
-    spec += "->" + "".join(letters[i] for i in out)
-    return np.einsum(spec, *[part.array for part in parts])
 
 
 def _matmul(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:

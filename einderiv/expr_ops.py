@@ -43,7 +43,12 @@ Operand = Any  # an Expr or a real number
 def _number_text(x: numbers.Real) -> str:
     if isinstance(x, bool):
         raise EinderivError("a bool is not a number of an expression; use 1 or 0")
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # 10**400: beyond every float
+        raise EinderivError(
+            f"a number of {len(str(x))} digits is too large for a float (at most about 1.8e308)"
+        ) from None
     if not math.isfinite(value):
         raise EinderivError(f"{x} is not a finite number; an expression's constants are finite")
     if isinstance(x, numbers.Integral) or value.is_integer() and abs(value) < 1e15:

@@ -612,3 +612,16 @@ def test_determinant_of_index_notation(text, f):
         E[i, j] = eps
         want[j, i] = (f(W + E) - f(W - E)) / (2 * eps)  # numerator layout: d/dW[i,j] at [j,i]
     np.testing.assert_allclose(ed.diff(text, "W", where=where)(W=W), want, rtol=1e-6)
+
+
+# bad arguments are EinderivErrors (review AH): an integer beyond every float in arithmetic
+# on an Expr (was OverflowError), and sizes given to a compiled function's source() that are
+# not positive integers or not its sizes (was a TypeError, or -3 accepted)
+def test_huge_numbers_and_bad_source_sizes_are_einderiv_errors():
+    with pytest.raises(ed.EinderivError, match="401 digits is too large for a float"):
+        ed.parse("A") + 10**400
+    fn = ed.diff("x' A x", "x").compile()
+    assert "def _run" in fn.source(n=3)
+    for sizes in ({"n": "x"}, {"n": -3}, {"n": True}, {"q": 3}):
+        with pytest.raises(ed.EvaluationError):
+            fn.source(**sizes)

@@ -33,7 +33,7 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
         if name in f.variables:
             continue
         if name in sizes:
-            dims[name] = _positive_int(name, value)
+            dims[name] = positive_int(name, value)
             where[name] = f"{name}={dims[name]}"
             continue
         known = ", ".join(sorted(f.variables))
@@ -289,7 +289,7 @@ def _bind_compound(name, dim, size, shape, dims, where):
 MAX_SIZE = 2**62  # numpy's dimensions are 64-bit signed; no array has a larger axis
 
 
-def _positive_int(name, value) -> int:
+def positive_int(name, value) -> int:
     if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
         raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
     if isinstance(value, (int, np.integer)) and MAX_SIZE < value:

@@ -81,6 +81,13 @@ class CompiledExpr:
 
     def source(self, /, **sizes) -> str:
         """The Python code run for the given dimension sizes (``n=100, m=50``)."""
+        for name, value in sizes.items():
+            if name not in self.dim_names:
+                known = ", ".join(self.dim_names) or "none"
+                raise EvaluationError(
+                    f"{name} is not a size of the expression (its sizes: {known})"
+                )
+            sizes[name] = binding.positive_int(name, value)
         return self._program(sizes).source
 
     def program(self, signature):

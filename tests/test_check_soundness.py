@@ -923,3 +923,25 @@ def test_claims_aimed_at_fixed_primes_are_never_right(expr, wrt, claim, where):
     assert FERMAT > 1 and (2**40 * 2**21 - 1) == P1 and (2**40 * 2**40 * 2**9 - 1) == P2
     assert P1 * P2 != 0  # so exp(-1000) p1 p2 x' is not 0
     assert ed.check(expr, wrt, claim=claim, where=where).verdict != "right"
+
+
+# relu(x) - relu(-x), abs(x) .* sign(x) and sign(x) .^ 2 .* x are all x: smooth, with slope 1
+# at 0, where the kink conventions of their parts (relu'(0) = sign(0) = 0) give 0. A point
+# with a 0 entry is no witness where the slopes from both sides agree (review AH): the right
+# claim ones' is not "wrong" (numpy: the one-sided slopes at 0 are both 1); relu itself still
+# has its kink, so (sign(x) + 1) / 2 for relu' stays wrong, and 2 ones' is wrong anywhere.
+@pytest.mark.parametrize(
+    "expr", ["sum(relu(x) - relu(-x))", "sum(abs(x) .* sign(x))", "sum(sign(x) .^ 2 .* x)"]
+)
+def test_a_smooth_sum_of_kinks_is_not_wrong_at_zero(expr):
+    def f(x):
+        return np.sum(np.maximum(x, 0) - np.maximum(-x, 0))
+
+    h = 1e-6
+    for value in (0.0, -1.0, 2.0):
+        x = np.array([value, -1.0])
+        step = np.array([h, 0.0])
+        assert (f(x + step) - f(x)) / h == pytest.approx(1) == (f(x) - f(x - step)) / h
+    assert ed.check(expr, "x", claim="ones'").verdict != "wrong"
+    assert ed.check(expr, "x", claim="2 ones'").verdict == "wrong"
+    assert ed.check("sum(relu(x))", "x", claim="((sign(x) + 1) / 2)'").verdict == "wrong"

@@ -91,3 +91,48 @@ def test_copies_and_pickles_are_the_same_function(how):
     assert again.differential() == g.differential() and str(again) == str(g)
     verdict = make(ed.check("x' A x", "x", claim="x' (A + A')"))
     assert verdict.verdict == "right"
+
+
+# an Expr pickled in one process and differentiated in another, whose counter of generated
+# index names is behind: the names met when unpickling move it past theirs (before, the names
+# clashed: "an index is summed twice", or a wrong second derivative). Truth: numpy finite
+# differences of G = A X X + X X A + X A X, the numerator gradient of tr(X A X X)
+def test_a_pickle_differentiates_in_another_process(tmp_path):
+    make = (
+        "import pickle, sys, einderiv as ed\n"
+        "from einderiv.ir import index_ir as T\n"
+        "for _ in range(40): T.fresh(3)\n"
+        "pickle.dump(ed.diff('tr(X A X X)', 'X'), open(sys.argv[1], 'wb'))\n"
+    )
+    use = (
+        "import pickle, sys, numpy as np, einderiv as ed\n"
+        "from einderiv.ir import index_ir as T\n"
+        "for _ in range(37): T.fresh(3)\n"
+        "h = ed.diff(pickle.load(open(sys.argv[1], 'rb')), 'X')\n"
+        "rng = np.random.default_rng(0)\n"
+        "X, A = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))\n"
+        "np.save(sys.argv[2], np.stack([X, A]))\n"
+        "np.save(sys.argv[3], h(X=X, A=A))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    saved, inputs, value = tmp_path / "g.pkl", tmp_path / "in.npy", tmp_path / "h.npy"
+    for code, args in ((make, [saved]), (use, [saved, inputs, value])):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *map(str, args)],
+            check=False, capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    X, A = np.load(inputs)
+    h = np.load(value)
+
+    def gradient(X):
+        return A @ X @ X + X @ X @ A + X @ A @ X
+
+    expected = np.zeros((3, 3, 3, 3))  # numerator layout: G's axes, then X's reversed
+    step = 1e-6
+    for k in range(3):
+        for l in range(3):
+            E = np.zeros((3, 3))
+            E[k, l] = step
+            expected[:, :, l, k] = (gradient(X + E) - gradient(X - E)) / (2 * step)
+    np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-8)

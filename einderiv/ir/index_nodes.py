@@ -20,8 +20,11 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
+import re
 from fractions import Fraction
 
+from einderiv.ir import node as _node
 from einderiv.ir.node import Dim, Interned, dim_product, node
 
 
@@ -255,3 +258,25 @@ class SumOver(Term):
 
 LEAVES = (Zero, Num, Affine, Var, Delta, Pair, Ones, Size)
 NODE_TYPES = LEAVES + (Add, Prod, Func, Pow, MatPow, Det, LogDet, RowFunc, SumOver)
+
+
+_FRESH = re.compile(r"_[a-z]*(\d+)")
+
+
+def _seen(values: tuple) -> None:
+    """Generated names (``_12``, ``_r13``: ``index_ir.fresh``) of a node unpickled from another
+    process: that counter moves past them, so names made here never meet them (a clash made an
+    index summed twice in one product, or a wrong derivative)."""
+    from einderiv.ir import index_ir  # the counter's module, which imports this one
+
+    top = -1
+    for value in values:
+        for name in value if type(value) is tuple else (value,):
+            found = _FRESH.fullmatch(name) if type(name) is str else None
+            if found:
+                top = max(top, int(found.group(1)))
+    if top >= 0:
+        index_ir._counter = itertools.count(max(next(index_ir._counter), top + 1))
+
+
+_node.REBUILT.append(_seen)

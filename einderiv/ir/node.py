@@ -108,8 +108,13 @@ class Node:
         return type(self)(**values)
 
 
+REBUILT: list = []  # called with the field values of every node made again by unpickling
+
+
 def _rebuilt(cls: type, values: tuple):
     """``cls`` made again from the values of its fields (``Node.__reduce__``)."""
+    for seen in REBUILT:  # index_ir: generated names from another process are seen here
+        seen(values)
     return cls(**dict(zip(cls._init, values)))
 
 

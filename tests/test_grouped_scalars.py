@@ -109,3 +109,24 @@ def test_transpose_of_a_chain_with_a_scalar_inside():
     scale = (x0 @ x0) * (c0 @ B0 @ c0)
     # d sum((s A)' .* (s A)') / dA = 2 s^2 A, numerator layout: (2 s^2 A)'
     np.testing.assert_allclose(back(x=x0, c=c0, B=B0, A=A0), 2 * scale**2 * A0.T, rtol=1e-9)
+
+
+# dy = dx' (sum(y) c' x (...)): a scalar product that starts with a scalar call stays grouped
+# after dx' (review AI: it printed dx' sum(y) c' x ..., which reads dx' sum(y) c' first)
+def test_a_differential_with_a_scalar_call_first_reads_back():
+    where = "x: vector(n); y: vector(n); c: vector(n); X: matrix(n, n)"
+    g = ed.diff("sum(y) (c' x) (c' x) (x' y) x' X", "x", where=where)
+    back = ed.read_differential(g.differential(), "x", where)
+    y, X = rng.normal(size=n), B0
+
+    def f(x):  # y = sum(y) (c' x)^2 (x' y) X' x, a vector
+        return np.sum(y) * (c0 @ x) ** 2 * (x @ y) * (x @ X)
+
+    jacobian = np.zeros((n, n))
+    for j in range(n):
+        step = np.zeros(n)
+        step[j] = 1e-6
+        jacobian[:, j] = (f(x0 + step) - f(x0 - step)) / 2e-6
+    values = {"x": x0, "y": y, "c": c0, "X": X}
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(got, jacobian, rtol=1e-6, atol=1e-8)

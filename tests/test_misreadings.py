@@ -94,6 +94,14 @@ def test_an_integer_named_as_a_size_is_the_size():
     for run in (f, f.compile()):
         with pytest.raises(ed.EvaluationError, match="n = 4 .*n=3 was passed"):
             run(x=x, n=3)
+    for compiled in (ed.parse("sum(x) / n", where="x: vector(n); n: integer").compile(),):
+        assert compiled(x=x, n=4) == pytest.approx(np.mean(x))  # the fast entry, then:
+        with pytest.raises(ed.EvaluationError, match="n = 4 .*n=5 was passed"):
+            compiled(x=x, n=5)
+    # d (sum(x) / n) / dx = ones' / n: n, given alone, is the size of ones
+    g = ed.diff(f, "x")
+    np.testing.assert_allclose(g(n=4), np.full(4, 0.25))
+    np.testing.assert_allclose(g.compile()(n=4), np.full(4, 0.25))
     power = ed.parse("X^k", where="X: matrix(k, k); k: integer")
     np.testing.assert_allclose(power(X=X0), np.linalg.matrix_power(X0, n), rtol=1e-12)
     with pytest.raises(ed.EvaluationError, match="k = 4"):
@@ -113,3 +121,18 @@ def test_a_lower_case_name_added_to_a_scalar_is_said():
     g = ed.diff(f, "x")
     jac = jacobian_fd(lambda x: x @ A0 @ x + b0 @ x + 0.7, {"x": x0}, "x")
     np.testing.assert_allclose(g(x=x0, A=A0, b=b0), jac, rtol=1e-6)
+
+
+# only the body of a sum is looked at (review AI): a counter named like an index or a
+# subscript elsewhere is refused no more; a bold name is a vector as written, said nowhere
+def test_a_counter_is_judged_in_its_body_and_bold_is_a_vector():
+    x = np.arange(1.0, 4.0)
+    w_k = np.array([2.0, -1.0, 0.5])
+    f = ed.parse("w_k' x + sum_{k=1}^{3}(k)")
+    assert f(w_k=w_k, x=x) == pytest.approx(w_k @ x + 6)
+    g = ed.parse("sum_{k=1}^{3}(k) x[k]")
+    np.testing.assert_allclose(g(x=x), 6 * x)
+    _, said = _quiet(r"\mathbf{x}^\top A \mathbf{x} + \mathbf{b}")
+    assert not said
+    _, said = _quiet(r"\mathbf{x}^\top A \mathbf{x} + c")
+    assert any("read c as a vector" in s for s in said)

@@ -81,9 +81,12 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
 def _tie_sizes(f, dims: dict, ints: dict, where: dict) -> None:
     """An integer variable named as a size (``sum(x) / n`` with ``x: vector(n); n: integer``)
     is that size: given, it must agree with the arrays; not given, it is the arrays' size."""
-    for name in _tied(f):
+    for name in tied(f):
         size = dims.get(name)
-        if size is None:
+        if size is None:  # no array fixes it: the integer given is the size
+            if name in ints:
+                dims[name] = positive_int(name, ints[name])
+                where[name] = f"{name}={ints[name]}"
             continue
         if name not in ints:
             ints[name] = size
@@ -94,7 +97,7 @@ def _tie_sizes(f, dims: dict, ints: dict, where: dict) -> None:
             )
 
 
-def _tied(f) -> tuple:
+def tied(f) -> tuple:
     sizes = dim_names(f)
     return tuple(n for n, v in f.variables.items() if v.kind == "integer" and n in sizes)
 
@@ -203,7 +206,7 @@ def _plan_of(f) -> _Plan:
         sizes = dim_names(f)
         compound = any(is_compound(d) for v in f.variables.values() for d in v.dims)
         accepted = frozenset(f.variables) | sizes
-        made = _cache(_PLANS, f, _Plan(variables, accepted, sizes, compound, bool(_tied(f))))
+        made = _cache(_PLANS, f, _Plan(variables, accepted, sizes, compound, bool(tied(f))))
     return made
 
 

@@ -192,6 +192,8 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
         return None
     if any(is_compound(d) for info in variables.values() for d in info.dims):
         return None  # a length over pairs ("m*n") is checked by binding.bind
+    if binding.tied(compiled.expr):
+        return None  # an integer named as a size (sum(x) / n): tied by binding.bind
     ndims = {"scalar": 0, "vector": 1, "matrix": 2}
     checks, converts, shape_checks = ["not _kw"], [], []
     where: dict = {}  # dim -> the text of its size

@@ -61,7 +61,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
         if v.kind == "vector" and n[:1].islower() and n not in declared and plus
     }
     if defaults:
-        _vector_added_to_scalar(typed, defaults)
+        _vector_added_to_scalar(typed, defaults, text)
     todo = [typed.tree] if euler or norms or traces or greeks else []
     while todo:
         e = todo.pop()
@@ -127,7 +127,7 @@ def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -
             )
 
 
-def _vector_added_to_scalar(typed, defaults: set) -> None:
+def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
     """``x' A x + b' x + c``: an undeclared lower-case ``c`` is a vector (SPEC 1), so a scalar
     is added to every entry of it and the result is a vector, where a constant is most likely
     meant: said, when the name is used nowhere else (``x' x + x`` shows x is a vector) and
@@ -147,7 +147,7 @@ def _vector_added_to_scalar(typed, defaults: set) -> None:
                     added.append((name, other))
         todo.extend(child for _, child in child_fields(e))
     for name, other in dict(added).items():
-        if uses.get(name) == 1:
+        if uses.get(name) == 1 and not _bold(text, name):
             warnings.warn(
                 f"read {name} as a vector (an undeclared lower-case name), so the scalar "
                 f"`{M.show(other)}` is added to every entry of it and the result is a vector; "
@@ -155,6 +155,11 @@ def _vector_added_to_scalar(typed, defaults: set) -> None:
                 ReadAsScalar,
                 stacklevel=6,
             )
+
+
+def _bold(text: str, name: str) -> bool:
+    """Whether LaTeX ``text`` sets ``name`` in bold (``\\mathbf{b}``): a vector, as written."""
+    return re.search(rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*{re.escape(name)}\b", text) is not None
 
 
 def _scaled_name(typed, e: M.MExpr) -> str | None:

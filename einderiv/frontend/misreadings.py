@@ -78,10 +78,21 @@ def entries_of_call(lw, fn: str, e: M.MExpr, args: tuple) -> None:
             )
 
 
-def counter_uses(name: str, e: M.FiniteSum, variables, indices) -> None:
-    """``sum_{i=1}^{3}(x[i])``, ``\\sum_{i=1}^{3} x_i``: the counter ``name`` of ``e`` used as
-    an index, or as the subscript of a name: refused."""
-    named = [v for v in variables if v.endswith(f"_{name}") and len(v) > len(name) + 1]
+def counter_uses(name: str, e: M.FiniteSum) -> None:
+    """``sum_{i=1}^{3}(x[i])``, ``\\sum_{i=1}^{3} x_i``: the counter ``name`` of ``e`` used in
+    its body as an index, or as the subscript of a name: refused."""
+    indices, names, todo = set(), set(), [e.body]
+    while todo:
+        u = todo.pop()
+        if type(u) in (M.Entry, M.KDelta):  # a compound index (i, j) holds i and j
+            indices.update(j for i in u.indices for j in (i if type(i) is tuple else (i,)))
+        elif type(u) is M.Name:
+            names.add(u.name)
+        for field in u._init:
+            value = getattr(u, field)
+            items = value if type(value) is tuple else (value,)
+            todo.extend(c for c in items if isinstance(c, M.MExpr))
+    named = sorted(v for v in names if v.endswith(f"_{name}") and len(v) > len(name) + 1)
     if name in indices or named:
         used = f"`{named[0]}` is a name of its own" if named else f"`{name}` is an index"
         raise ShapeError(

@@ -381,7 +381,7 @@ def check_counters(walker: ShapeWalk) -> None:
     for name, e in walker.counters.items():
         if name in walker.inf.vars:
             raise _shadowing(e, name)
-        counter_uses(name, e, walker.inf.vars, walker.inf.index_dims)
+        counter_uses(name, e)
 
 
 def _columns_hint(left: M.MExpr, right: M.MExpr, ls: tuple, rs: tuple) -> str:

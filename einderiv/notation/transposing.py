@@ -39,10 +39,12 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
             flat.append(x)
             continue
         inner = chain_of(x, vectors)
-        if k > scalars and (_maybe_scalar(x, vectors) or _row_like(inner[0], vectors)):
+        if k > scalars and (
+            _maybe_scalar(x, vectors) or _row_like(inner[0], vectors) or _inner_row(inner, vectors)
+        ):
             # r (v' v): a scalar after a row stays grouped; so does a product that starts
-            # with a row, as ``v' w u'`` (a scalar times a row or matrix: dB (x' A x v x')
-            # is not dB x' A x v x', which reads dB x' first)
+            # with a row, or holds one after a non-column (a scalar inside: dB (x' A x v x')
+            # is not dB x' A x v x', which reads dB x' first; dx' (s c' x ...) likewise)
             flat.append(product(inner, 0, vectors))
         else:
             flat.extend(inner)

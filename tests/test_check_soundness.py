@@ -945,3 +945,12 @@ def test_a_smooth_sum_of_kinks_is_not_wrong_at_zero(expr):
     assert ed.check(expr, "x", claim="ones'").verdict != "wrong"
     assert ed.check(expr, "x", claim="2 ones'").verdict == "wrong"
     assert ed.check("sum(relu(x))", "x", claim="((sign(x) + 1) / 2)'").verdict == "wrong"
+
+
+# d(S/2)/dS is of order 4 (S 3-by-3): the claim S 2 is a matrix, so wrong; read as a Kronecker
+# claim for the hint, S was indexed by pairs (9-by-9), which exact arithmetic took as S's
+# 3-by-3 values (a ValueError from einsum, found by the long fuzz): no value there now
+def test_a_claim_read_with_other_sizes_is_no_crash():
+    result = ed.check("S/ 2", "S", claim="S 2", where="S: symmetric(3)")
+    assert result.verdict == "wrong" and "shape" in result.reason
+    assert np.zeros((3, 3)).shape != np.zeros((3, 3, 3, 3)).shape  # the two shapes

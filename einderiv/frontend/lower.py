@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
+from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lower_compound import CompoundLowering, tied
 from einderiv.frontend.misreadings import backward_sum, entries_of_call
 from einderiv.frontend.shape_walk import integer_power
@@ -373,8 +374,7 @@ def chain_weight(e: M.MExpr, memo: dict) -> int:
     """How many leaves ``e`` lowers to, a short literal power written out as its chain."""
     found = memo.get(id(e))
     if found is None:
-        kids = [c for f in e._init if isinstance(c := getattr(e, f), M.MExpr)]
-        found = sum(chain_weight(c, memo) for c in kids) or 1
+        found = sum(chain_weight(c, memo) for _, c in child_fields(e)) or 1
         if type(e) is M.Power and type(e.exponent) is M.Number:
             n = e.exponent.value
             written = n.denominator == 1 and 0 < n <= CHAIN_LIMIT

@@ -20,6 +20,7 @@ import re
 import warnings
 
 from einderiv.errors import ReadAsBackward, ShapeError
+from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lexing import STATE, error_at
 from einderiv.ir import matrix_ir as M
 
@@ -55,10 +56,7 @@ def inverse_of_entries(node: M.MExpr, start: int) -> M.MExpr:
                 "inv(A)[i,j]), or 1 / A[i,j] for the reciprocal of an entry",
                 start,
             )
-        for field in e._init:
-            value = getattr(e, field)
-            items = value if type(value) is tuple else (value,)
-            todo.extend(c for c in items if isinstance(c, M.MExpr))
+        todo.extend(child for _, child in child_fields(e))
     plain.update((id(e), e) for e in seen)  # kept alive with their ids for the parse
     return node
 
@@ -88,10 +86,7 @@ def counter_uses(name: str, e: M.FiniteSum) -> None:
             indices.update(j for i in u.indices for j in (i if type(i) is tuple else (i,)))
         elif type(u) is M.Name:
             names.add(u.name)
-        for field in u._init:
-            value = getattr(u, field)
-            items = value if type(value) is tuple else (value,)
-            todo.extend(c for c in items if isinstance(c, M.MExpr))
+        todo.extend(child for _, child in child_fields(u))
     named = sorted(v for v in names if v.endswith(f"_{name}") and len(v) > len(name) + 1)
     if name in indices or named:
         used = f"`{named[0]}` is a name of its own" if named else f"`{name}` is an index"

@@ -4,8 +4,9 @@ integer symbol and of each size as the terms' degree in it needs.
 Input: the claim's and the derivative's index terms, the order of their axes, the expression's
 variables in use, the size rounds (``probes.size_rounds``), whether a term is opaque (holds
 functions that are unknowns).
-Output: ``exactly_equal`` -> ``(verdict, sizes)``: True (equal at every point: a proof), False
-(a difference, rational terms only; ``sizes`` where), None (no decision).
+Output: ``exactly_equal`` -> ``(verdict, where)``: True (equal at every point: a proof), False
+(a difference, rational terms only; ``where`` is a ``Where``: the sizes and the integer
+symbols' values of that point), None (no decision).
 Invariants:
 - a polynomial of degree D in k that vanishes at D + 1 values of k is zero: so an integer symbol
   takes at least ``degree + 2`` distinct values, its degree being summed over both terms, each
@@ -22,6 +23,8 @@ Invariants:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from einderiv.check import exact as X
@@ -29,7 +32,7 @@ from einderiv.check.probes import exact_point
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
 
-__all__ = ["exactly_equal", "integer_degree", "size_degree"]
+__all__ = ["Where", "exactly_equal", "integer_degree", "size_degree"]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
 MAX_VALUES = 80
@@ -37,8 +40,17 @@ UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no d
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where exact arithmetic found a difference: the sizes, and the integer symbols' values
+    (``k``: a claim with a factor (k - 6) is right at k = 6 and wrong at k = 7)."""
+
+    sizes: dict
+    ints: dict
+
+
 def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
-    """(True | False | None, the sizes of a difference) -- see the module docstring."""
+    """(True | False | None, the ``Where`` of a difference) -- see the module docstring."""
     at = _Points(claim, want, order, used, opaque)
     decided, seen_ints, seen_sizes = 0, {}, {}
     for sizes in rounds:
@@ -47,7 +59,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             if status != "equal":
                 if status == "undefined":  # a denominator zero at every draw: no point here
                     continue
-                return (False, sizes) if status == "differ" else (None, None)
+                return (False, Where(sizes, ints)) if status == "differ" else (None, None)
             decided += 1
             for name, value in ints.items():
                 seen_ints.setdefault(name, set()).add(value)
@@ -78,9 +90,9 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         for sizes, ints in candidates:
             if more <= 0:
                 break
-            status, _ = at(sizes, X.PRIMES[0], ints)
+            status, drawn = at(sizes, X.PRIMES[0], ints)
             if status == "differ":
-                return False, sizes
+                return False, Where(sizes, drawn)
             if status == "none":
                 return None, None
             more -= status == "equal"  # "undefined": no point of the domain there, the next
@@ -90,9 +102,9 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     # (n - 3) Q(k), each factor zero at its own values tried, vanishes there but not at a
     # point where both are new
     for sizes, ints in joint:
-        status, _ = at(sizes, X.PRIMES[0], ints)
+        status, drawn = at(sizes, X.PRIMES[0], ints)
         if status != "equal":
-            return (False, sizes) if status == "differ" else (None, None)
+            return (False, Where(sizes, drawn)) if status == "differ" else (None, None)
     return True, None
 
 
@@ -123,7 +135,7 @@ class _Points:
         self.numbers = {f.value for t in (claim, want) for f in _numbers(t)}
 
     def __call__(self, sizes: dict, p: int, ints: dict | None = None) -> tuple[str, dict]:
-        """("equal", the integer values used), ("differ", {}) (rational terms), ("none", {})
+        """("equal" or "differ" (rational terms), the integer values used), ("none", {})
         (opaque terms differ, or a term is not rational), or ("undefined", {}). A number
         that is 0 modulo ``p`` (a multiple of the prime) would vanish there: no decision."""
         if any(v and (v.numerator % p == 0 or v.denominator % p == 0) for v in self.numbers):
@@ -140,7 +152,7 @@ class _Points:
             except (X.NotRational, KeyError):
                 return "none", {}
             if np.any((a - b) % p != 0):
-                return ("none" if self.opaque else "differ"), {}
+                return ("none", {}) if self.opaque else ("differ", drawn)
             return "equal", drawn
         return "undefined", {}
 
@@ -151,6 +163,23 @@ def _sized(t: T.Term, dim: str) -> bool:
     if type(t) is T.Size:
         return dim in dim_factors(t.dim)
     return any(_sized(u, dim) for u in T.children(t))
+
+
+def _generic(t: T.MatPow | T.Det) -> bool:
+    """Whether the base of ``t``, over the bound pair, is a product of matrix variables and of
+    powers of such products (``inv(A)``, ``det(X' A X)``): at each size a matrix of new random
+    entries, with no size hidden in it as in ``det(I + 1 1') = n + 1``, ``det(2 X) = 2^n
+    det(X)`` or ``det(X inv(X) + X inv(X)) = 2^n`` (numbers, ones, identities and sums are
+    not products of variables)."""
+    return T.free(t.base) == set(t.bound) and _variables_product(t.base)
+
+
+def _variables_product(u: T.Term) -> bool:
+    if type(u) is T.Var:
+        return len(u.indices) == 2
+    if type(u) is T.MatPow:
+        return u.exponent.is_literal and _variables_product(u.base)
+    return type(u) is T.Prod and all(map(_variables_product, u.factors))
 
 
 def _numbers(t: T.Term) -> list:
@@ -201,9 +230,12 @@ def integer_degree(t: T.Term, name: str) -> int:
     match t:
         case T.Affine():
             return 1
-        case T.Add(terms=terms) if any(_divides(u, name) for u in terms):
+        case T.Add(terms=terms) if any(_divides(u, name) for u in terms) or (
+            sum(_in_exponent(u, name) for u in terms) > 1
+        ):
             # sum_i p_i / q_i over one denominator: its numerator's degree is at most the sum of
-            # the terms' (each counting its denominator), never only the largest
+            # the terms' (each counting its denominator), never only the largest; likewise a sum
+            # of m exponentials c_j b_j^k, which can vanish at m - 1 values of k
             return sum(integer_degree(u, name) for u in terms)
         case T.Add(terms=terms):
             return max(integer_degree(u, name) for u in terms)
@@ -239,6 +271,8 @@ def _divides(t: T.Term, name: str, mentions=None) -> bool:
         return True
     if type(t) is T.MatPow and t.exponent.is_literal and t.exponent.const < 0:
         return True
+    if type(t) is T.RowFunc:  # softmax(u) = exp(u) / sum(exp(u)): a sum divides
+        return True
     return any(_divides(u, name, mentions) for u in T.children(t))
 
 
@@ -259,10 +293,30 @@ def size_degree(t: T.Term, dim: str) -> int:
             return counted + sum(size_degree(u, dim) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
             return abs(v.numerator) * size_degree(base, dim)
-        case T.MatPow(base=base, exponent=e) if _sized(base, dim):
+        case T.MatPow(base=base, bound=(p, _), exponent=e) if dim in dim_factors(p.dim):
             if e.is_literal and e.const >= 0:  # (n I)^6: six times, and a sum per product
                 return e.const * size_degree(base, dim) + max(e.const - 1, 0)
-            return UNBOUNDED  # an inverse or a symbolic power of a matrix of n: no bound
-        case T.Det(base=base) | T.LogDet(base=base) if _sized(base, dim):
+            if _generic(t) and not (e.is_literal and _sized(base, dim)):
+                return size_degree(base, dim)  # inv(A), A^k of a variable: its own entries
+            # an inverse or a symbolic power of any other matrix of n: no bound (inv(I + 1 1')
+            # = I - 1 1' / (n + 1), with no size written in it)
             return UNBOUNDED
+        case T.Det(base=base, bound=(p, _)) if _sized(base, dim) or (
+            dim in dim_factors(p.dim) and not _generic(t)
+        ):
+            return UNBOUNDED  # det(I + 1 1') = n + 1: a sum over the permutations of n
+        case T.LogDet(base=base) if _sized(base, dim):
+            return UNBOUNDED
+        case T.Det(base=base, bound=(p, _)) if isinstance(p.dim, int):
+            # det(V' V) of a 6-by-6 matrix of sums over n: 6 times their degree (0 for n < 6)
+            return p.dim * size_degree(base, dim)
+        case T.MatPow(base=base, bound=(p, _), exponent=e) if isinstance(p.dim, int):
+            degree = size_degree(base, dim)
+            if not degree or (e.is_literal and e.const >= 0):
+                return max(e.const, 1) * degree if e.is_literal else degree
+            # an inverse: adj(B) / det(B), of degree (m - 1) d over m d, as often as written
+            return abs(e.const) * (2 * p.dim - 1) * degree if e.is_literal else UNBOUNDED
+        case T.RowFunc(base=base, bound=b) if dim in dim_factors(b.dim):
+            # softmax(u)[i] = exp(u[i]) / sum_s exp(u[s]): a sum over the row, as a divisor
+            return size_degree(base, dim) + 1
     return sum(size_degree(u, dim) for u in T.children(t))

@@ -3,7 +3,9 @@
 Input: a function ``f(probe) -> array`` (the expression at a probe), the probe (arrays by
 name) and the names of the real variables to move.
 Output: ``smooth_at``: True when the probe has zero entries and, along every one of them (at
-most 8 per variable), ``f``'s slopes from the left and from the right agree.
+most 8 per variable), ``f``'s slopes from the left and from the right agree. ``kinks_proved``:
+whether the kink conventions can only decide values where a term has no derivative (then a
+claim equal to einderiv's derivative is right).
 Invariants: used only to discard a witness, never to accept a claim: at such a point ``f``
 has a derivative (relu(x) - relu(-x) is x, with slope 1 at 0), while the derivative einderiv
 computes applies its parts' kink conventions (relu'(0) = 0, SPEC 6.1) and may differ from it;
@@ -16,7 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["smooth_at"]
+from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ELEMENTWISE
+
+__all__ = ["kinks_proved", "smooth_at"]
 
 _STEP = 1e-4
 
@@ -26,7 +31,8 @@ def smooth_at(f, probe: dict, names) -> bool:
     base = np.asarray(f(probe), dtype=float)
     for name in names:
         value = np.asarray(probe[name], dtype=float)
-        for at in list(zip(*np.nonzero(value == 0)))[:8]:
+        for at in list(zip(*np.nonzero(np.atleast_1d(value == 0))))[:8]:
+            at = at if value.ndim else ()  # a scalar variable: its one entry
             zeros += 1
             step = np.zeros(value.shape)
             step[at] = _STEP
@@ -36,3 +42,76 @@ def smooth_at(f, probe: dict, names) -> bool:
             if not np.allclose(left, right, rtol=1e-2, atol=1e-2):
                 return False
     return zeros > 0
+
+
+def kinks_proved(t: T.Term, var: str) -> bool:
+    """Whether the derivative einderiv computes of ``t`` by ``var`` (with the kink conventions
+    of SPEC 6.1: relu'(0) = abs'(0) = 0) is the derivative wherever ``t`` has one.
+
+    True when ``t`` applies no function with a kink to a term that mentions ``var``, or one
+    such node (it may be used many times), continuous (relu, abs: not sign or step), whose
+    argument is linear in ``var`` entry by entry: ``c X[i,a] y[a] + b[i]`` (one occurrence of
+    ``var``, indexed by every free index of the argument, the rest free of ``var``). Then at a
+    point where an entry's argument is 0, the one-sided slopes of ``t`` differ by that entry's
+    weight in ``t`` times the kink's jump times the entry's coefficients: either ``t`` has no
+    derivative there, or the weight or the coefficients are 0 and so is the term the
+    convention decides. Two such nodes (``relu(x) - relu(-x)``, which is x), entries that
+    share coordinates (``u' relu(A x)`` with rows a and -a of A) or a jump (``sign(x) .^ 2 .*
+    x``, which is x) can make ``t`` differentiable where the convention gives another value.
+    A kink taken by log or by a negative power (``log(abs(det(X)))``) is off the domain of
+    ``t`` and not counted."""
+    mentions: dict[int, bool] = {}
+
+    def mentioned(u: T.Term) -> bool:  # T.mentions, each shared node looked at once
+        known = mentions.get(id(u))
+        if known is None:
+            kids = T.children(u)
+            known = mentions[id(u)] = (
+                u.name == var if type(u) is T.Var else any(map(mentioned, kids))
+            )
+        return known
+
+    kinks, outside, todo, seen = {}, set(), [t], set()
+    while todo:
+        u = todo.pop()
+        if id(u) in seen or not mentioned(u):
+            continue
+        seen.add(id(u))
+        inner = _kink_in(u)  # log(abs(v)), abs(v)^-1: the kink at v = 0 is off the domain
+        if inner is not None and not ELEMENTWISE[inner.name].jump:
+            outside.add(id(inner))
+        if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
+            kinks[id(u)] = u
+        todo.extend(T.children(u))
+    inside = [u for key, u in kinks.items() if key not in outside]
+    if any(ELEMENTWISE[u.name].jump or not _linear_entries(u.arg, var) for u in inside):
+        return False
+    return len(inside) <= 1
+
+
+def _kink_in(u: T.Term) -> T.Func | None:
+    """The kink function ``u`` takes where it is not defined (``log(abs(v))``, ``relu(v) ^
+    -1``: at the kink the function value is 0, where ``u`` is undefined), or None."""
+    if type(u) is T.Func and ELEMENTWISE[u.name].domain == "positive":
+        inner = u.arg
+    elif type(u) is T.Pow and type(u.exponent) is T.Num and u.exponent.value < 0:
+        inner = u.base
+    else:
+        return None
+    if type(inner) is T.Func and not ELEMENTWISE[inner.name].smooth:
+        return inner
+    return None
+
+
+def _linear_entries(u: T.Term, var: str) -> bool:
+    """``u`` is ``c var[...] + terms without var``, each entry of ``u`` linear in its own
+    entries of ``var`` (see ``kinks_proved``)."""
+    terms = u.terms if type(u) is T.Add else (u,)
+    users = [x for x in terms if T.mentions(x, var)]
+    if len(users) != 1:
+        return False
+    factors = users[0].factors if type(users[0]) is T.Prod else (users[0],)
+    own = [f for f in factors if T.mentions(f, var)]
+    if len(own) != 1 or type(own[0]) is not T.Var:
+        return False
+    return T.free(u) <= set(own[0].indices)

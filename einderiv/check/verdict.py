@@ -56,6 +56,7 @@ from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
+from einderiv.check.slopes import kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.parse import parse_expression
@@ -170,7 +171,7 @@ class _Judge(Sampler):
     def verdict(self) -> CheckResult:
         zero = is_zero_claim(self.claim) and isinstance(self.expected.term, T.Zero)
         if zero and not self.missing_conditions():  # 0 / s is not 0 at s = 0
-            return self.result("right", "the claim is right", method="the derivative is zero")
+            return self.right("the derivative is zero")
         problem = None if is_zero_claim(self.claim) else self.shape_problem()
         if problem is not None:
             return problem
@@ -178,7 +179,7 @@ class _Judge(Sampler):
         missing = self.missing_conditions()
         if too_large(self.f):
             if proven and not missing:
-                return self.result("right", "the claim is right", method=CANONICAL)
+                return self.right(CANONICAL)
             return self.result(
                 "undecided",
                 "undecided: the forms differ and the declared sizes are too large to probe",
@@ -217,9 +218,9 @@ class _Judge(Sampler):
                 "derivative is defined",
             )
         if proven:
-            return self.result("right", "the claim is right", method=CANONICAL)
+            return self.right(CANONICAL)
         if exactly:
-            return self.result("right", "the claim is right", method=self.exact_method)
+            return self.right(self.exact_method)
         witness = self.integer_witness(partial(fails_at, self))
         if witness is not None:  # small integers: X = [[1]]
             return self.wrong(witness, "the claim is wrong", integer=False)
@@ -229,6 +230,21 @@ class _Judge(Sampler):
             f"undecided: the claim agrees with the derivative at {PROBES} random probes{note}, "
             "but einderiv cannot prove it equal everywhere (the canonical forms differ and "
             "exact arithmetic cannot decide)",
+        )
+
+    def right(self, method: str) -> CheckResult:
+        """ "right" by ``method``, unless kink conventions may decide values where the function
+        has a derivative (``slopes.kinks_proved``): then "undecided"."""
+        term, _, target, *_ = self.expected._origin
+        if kinks_proved(term, target.name):
+            return self.result("right", "the claim is right", method=method)
+        return self.result(
+            "undecided",
+            f"undecided: the claim equals einderiv's derivative ({method}), but that takes the "
+            "kinks' conventions (relu'(0) = abs'(0) = 0, SPEC 6.1) at points where the kinks "
+            "may cancel (relu(x) - relu(-x) is x, with slope 1 at 0), so it may differ there "
+            "from the derivative",
+            method=method,
         )
 
     def wrong(self, probe, reason, method="", integer=True) -> CheckResult:
@@ -335,13 +351,17 @@ class _Judge(Sampler):
         opaque = not (X.is_rational(claim) and X.is_rational(want))
         self.exact_method = EXACT + (", other functions as unknowns" if opaque else "")
         order = tuple(self.expected.axes)
-        found, self.exact_sizes = exactly_equal(claim, want, order, self.used, self.rounds, opaque)
+        found, self.exact_where = exactly_equal(claim, want, order, self.used, self.rounds, opaque)
         return found
 
     def differing_probe(self) -> dict:
-        """A float probe at the sizes where exact arithmetic found a difference."""
-        sizes = getattr(self, "exact_sizes", None)
-        return self.draw(0, sizes=sizes)
+        """A float probe at the sizes and integer values where exact arithmetic found a
+        difference (another value of k may be one where the claim is right)."""
+        where = getattr(self, "exact_where", None)
+        if where is None:
+            return self.draw(0)
+        probe = self.draw(0, sizes=where.sizes)
+        return {**probe, **{n: v for n, v in where.ints.items() if n in probe}}
 
     def diagnose(self, probe: dict) -> str | None:
         """The kind of mistake, found at the counterexample and confirmed at other probes."""

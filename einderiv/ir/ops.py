@@ -57,6 +57,7 @@ class Elementwise:
     source: str | None = None  # numpy function generated code calls; None: it defines ``numpy``
     domain: str = "real"
     smooth: bool = True  # False: a kink or a jump (abs, sign, relu, step)
+    jump: bool = False  # True: not continuous at its kink (sign, step), so no slope there
     braced: bool = False  # LaTeX takes the argument in braces: \sqrt{x}, not \sqrt\left(x\right)
     # u -> f(u) written with exp and log, equal for every real u (its formula in the comment
     # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
@@ -304,6 +305,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         ),
         r"\operatorname{step}",
         smooth=False,
+        jump=True,
     ),
     # abs'(u) = sign(u)   (abs'(0) = 0)
     Elementwise(
@@ -324,6 +326,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{sign}",
         "np.sign",
         smooth=False,
+        jump=True,
     ),
 )
 

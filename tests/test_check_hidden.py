@@ -1,0 +1,227 @@
+"""``check`` never says "right" for a claim that is wrong only where the probes do not look: a size
+hidden in a determinant or an inverse, an integer symbol hidden in a sum of exponentials, kinks
+that cancel; and its counterexamples are real.
+
+Each verdict is decided here independently: plain numpy and central finite differences of the
+original function at the point where the claim differs, or exact integers (Python's ``Fraction``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd, to_layout
+
+
+def numerator_fd(fn, args: dict, wrt: str) -> np.ndarray:
+    jac = jacobian_fd(fn, args, wrt)
+    nx = np.ndim(args[wrt])
+    return to_layout(jac, jac.ndim - nx, nx, "numerator")
+
+
+# -- sizes hidden where no size is written ---------------------------------------------------
+
+D = "det(I + (x.^0) (x.^0)')"  # det(I + 1 1') = n + 1, with no size written in it
+
+
+@pytest.mark.parametrize(
+    "extra, value",
+    [
+        # (D - 2) ... (D - 6) = (n - 1) ... (n - 5): 0 for n <= 5, 120 at n = 6
+        (f"({D}-2)({D}-3)({D}-4)({D}-5)({D}-6)", lambda n: np.prod([n - j for j in range(1, 6)])),
+        # det(2 I) = 2^n, hidden in a product of an inverse: (2^n - 2) ... (2^n - 32)
+        (
+            "".join(f"(det(diag(x) inv(diag(x)) 2) - {2**j})" for j in range(1, 6)),
+            lambda n: np.prod([2.0**n - 2.0**j for j in range(1, 6)]),
+        ),
+    ],
+)
+def test_a_size_hidden_in_a_determinant_is_not_proved(extra, value):
+    # d(x'x)/dx = 2x'; the claim adds extra x', which is 0 only for n <= 5
+    n = 6
+    x = np.linspace(-1.0, 1.5, n)
+    extra_value = np.linalg.det(np.eye(n) + np.ones((n, n))) if "I +" in extra else 2.0**n
+    assert np.isclose(extra_value, n + 1 if "I +" in extra else 2.0**n)
+    truth = numerator_fd(lambda x: x @ x, {"x": x}, "x")
+    claimed = 2 * x + value(n) * x
+    assert not np.allclose(claimed, truth)  # wrong at n = 6
+    r = ed.check("x' x", "x", claim=f"2 x' + {extra} x'")
+    assert r.verdict != "right", str(r)
+
+
+def test_an_inverse_that_hides_the_size_is_not_proved():
+    # sum(inv(I + 1 1')) = n - n^2 / (n + 1) = n / (n + 1), so 1 / (1 - S) = n + 1
+    n = 6
+    s = np.sum(np.linalg.inv(np.eye(n) + np.ones((n, n))))
+    assert np.isclose(1 / (1 - s), n + 1)
+    S = "sum(inv(I + (x.^0) (x.^0)'))"
+    extra = "".join(f"(1/(1-{S})-{j})" for j in range(2, 7))  # (n - 1) ... (n - 5)
+    r = ed.check("x' x", "x", claim=f"2 x' + {extra} x'")
+    assert r.verdict != "right", str(r)
+
+
+def test_a_determinant_of_a_fixed_size_of_sums_over_n_counts_its_degree():
+    # det(V' V) of V n-by-6 is 0 for n < 6 (rank) and not for n >= 6
+    rng = np.random.default_rng(0)
+    for n, zero in ((5, True), (6, False)):
+        V = rng.normal(size=(n, 6))
+        assert np.isclose(np.linalg.det(V.T @ V), 0, atol=1e-9) == zero
+    r = ed.check(
+        "x' x + sum(V)", "x", claim="2 x' + det(V' V) x'", where="x: vector(n); V: matrix(n, 6)"
+    )
+    assert r.verdict == "wrong", str(r)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim",
+    [
+        # d log|X| / dX = X^-1 (numerator)
+        ("log|X|", "X", "inv(X)"),
+        # d x' inv(A) x / dx = x' (inv(A) + inv(A)')
+        ("x' inv(A) x", "x", "x' (inv(A) + inv(A)')"),
+        # det(X' A X) / det(X)^2 = det(A): its derivative by X is 0
+        ("det(X' A X) / det(X)^2", "X", "0"),
+    ],
+)
+def test_inverses_of_products_of_variables_are_still_proved(expr, wrt, claim):
+    rng = np.random.default_rng(1)
+    X, A, x = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    fns = {
+        "log|X|": (lambda X: np.log(abs(np.linalg.det(X))), {"X": X}),
+        "x' inv(A) x": (lambda x: x @ np.linalg.inv(A) @ x, {"x": x}),
+        "det(X' A X) / det(X)^2": (
+            lambda X: np.linalg.det(X.T @ A @ X) / np.linalg.det(X) ** 2,
+            {"X": X},
+        ),
+    }
+    fn, args = fns[expr]
+    truth = numerator_fd(fn, args, wrt)
+    claimed = {
+        "inv(X)": np.linalg.inv(X),
+        "x' (inv(A) + inv(A)')": x @ (np.linalg.inv(A) + np.linalg.inv(A).T),
+        "0": np.zeros_like(truth),
+    }[claim]
+    assert np.allclose(claimed, truth, atol=1e-5)
+    where = "X: matrix(n, n)" if "det(X'" in expr else None
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict == "right"
+
+
+# -- an integer symbol hidden in a sum of exponentials ----------------------------------------
+
+
+ROOTS = [*range(-7, 12), 14]  # the values of k tried first, all but 12 and 13
+
+
+def _exponential_claim() -> tuple[str, list[int]]:
+    """E(k) = 2^28 prod over s in ROOTS of (2^k - 2^s), written out as sum_j c_j (2^j)^k: zero
+    at the 20 values of ROOTS and nowhere else. 21 exponentials were once taken as one of
+    degree 7, so 9 values of k were thought enough."""
+    coefficients = [Fraction(1)]
+    for s in ROOTS:  # multiply the polynomial in y = 2^k by (y - 2^s)
+        shifted = [Fraction(0)] + coefficients
+        scaled = [-(Fraction(2) ** s) * c for c in coefficients] + [Fraction(0)]
+        coefficients = [a + b for a, b in zip(shifted, scaled)]
+    integers = [c * 2**28 for c in coefficients]
+    assert all(c.denominator == 1 for c in integers)
+    terms = " + ".join(f"({int(c)}) {2**j}^k" for j, c in enumerate(integers) if c)
+    return terms, [int(c) for c in integers]
+
+
+def test_a_sum_of_exponentials_in_k_is_not_proved_on_few_values():
+    text, coefficients = _exponential_claim()
+
+    def e_of(k: int) -> Fraction:
+        return sum(Fraction(c) * Fraction(2**j) ** k for j, c in enumerate(coefficients))
+
+    assert all(e_of(k) == 0 for k in ROOTS) and e_of(12) != 0 and e_of(13) != 0
+    r = ed.check("k x' x", "x", claim=f"2 k x' + ({text}) x'", where="x: vector(n); k: integer")
+    assert r.verdict != "right", str(r)
+
+
+def test_the_counterexample_keeps_the_integer_where_exact_arithmetic_differed():
+    # (k - 6) (k - 5) ... k (k + 1) ... (k + 3): 0 at k = -3..6, so the probe's k must be another
+    claim = "2 k x' + k (k-1) (k+1) (k-2) (k+2) (k-3) (k+3) (k-4) (k-5) (k-6) x'"
+    r = ed.check("k x' x", "x", claim=claim, where="k: integer")
+    assert r.verdict == "wrong"
+    k, x = r.counterexample["k"], np.asarray(r.counterexample["x"], dtype=float)
+    factor = np.prod([k - j for j in range(-3, 7)])
+    assert factor != 0  # the claim really differs at the point shown
+    truth = numerator_fd(lambda x: k * (x @ x), {"x": x}, "x")
+    assert not np.allclose(2 * k * x + factor * x, truth)
+    assert np.allclose(np.asarray(r.claimed_value, dtype=float), 2 * k * x + factor * x)
+
+
+# -- kinks that cancel -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expr, claim, fn",
+    [
+        # relu(x) - relu(-x) = x: slope 1 at 0, where the claim's conventions give 0
+        (
+            "sum(relu(x) - relu(-x))",
+            "(step(x) + step(-x))'",
+            lambda x: np.sum(np.maximum(x, 0) - np.maximum(-x, 0)),
+        ),
+        # |x| sign(x) = x
+        ("sum(abs(x) .* sign(x))", "(sign(x) .^ 2)'", lambda x: np.sum(np.abs(x) * np.sign(x))),
+        # u' relu(A x) with rows a and -a of A and u = (1, -1): a' x
+        (
+            "u' relu(A x)",
+            "(u .* step(A x))' A",
+            lambda x: np.array([1.0, -1.0]) @ np.maximum(np.array([[1.0, 2], [-1, -2]]) @ x, 0),
+        ),
+    ],
+)
+def test_a_claim_that_takes_cancelling_kinks_conventions_is_not_right(expr, claim, fn):
+    x = np.array([0.0, 1.5]) if "A" not in expr else np.array([2.0, -1.0])  # a kink at 0
+    truth = numerator_fd(fn, {"x": x}, "x")
+    sign, step = np.sign, lambda v: (v > 0).astype(float)
+    A, u = np.array([[1.0, 2], [-1, -2]]), np.array([1.0, -1.0])
+    claimed = {
+        "(step(x) + step(-x))'": step(x) + step(-x),
+        "(sign(x) .^ 2)'": sign(x) ** 2,
+        "(u .* step(A x))' A": (u * step(A @ x)) @ A,
+    }[claim]
+    assert not np.allclose(claimed, truth)  # wrong at a point where fn is differentiable
+    assert ed.check(expr, "x", claim=claim).verdict != "right"
+
+
+@pytest.mark.parametrize(
+    "expr, wrt",
+    [
+        ("sum(relu(x))", "x"),
+        ("sum(relu(W x + b))", "W"),
+        ("sum(relu(W2 relu(W1 x)))", "W2"),
+        ("sum(abs(X))", "X"),
+        ("log(abs(det(X)))", "X"),
+    ],
+)
+def test_one_kink_linear_in_the_variable_is_still_proved(expr, wrt):
+    # a single relu or abs of c var + b: where its argument is 0, t has no derivative unless its
+    # weight is 0, and then so is the term the convention decides; log|u| is undefined at 0
+    g = ed.diff(expr, wrt)
+    assert ed.check(expr, wrt, claim=str(g)).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "expr, claim",
+    [("abs(a)", "1"), ("relu(a)", "sign(a)"), ("sign(a)", "1"), ("relu(a) - relu(-a)", "0")],
+)
+def test_a_scalar_variable_at_a_kink_is_probed_without_crashing(expr, claim):
+    # once: ValueError "Calling nonzero on 0d arrays" (the slopes of a scalar variable at 0)
+    fns = {
+        "abs(a)": np.abs,
+        "relu(a)": lambda a: max(a, 0.0),
+        "sign(a)": np.sign,
+        "relu(a) - relu(-a)": lambda a: max(a, 0.0) - max(-a, 0.0),
+    }
+    a = -2.0 if expr in ("abs(a)", "relu(a)") else 2.0  # away from the kinks: a plain slope
+    slope = (fns[expr](a + 1e-6) - fns[expr](a - 1e-6)) / 2e-6
+    claimed = {"1": 1.0, "sign(a)": np.sign(a), "0": 0.0}[claim]
+    assert not np.isclose(slope, claimed)
+    assert ed.check(expr, "a", claim=claim, where="a: scalar").verdict == "wrong"

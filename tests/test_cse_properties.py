@@ -104,6 +104,15 @@ def test_named_forms_read_back_to_numpy(case: Case):
         indexed = g.written() is None
         got = _read_back(text, case, want, g.shape, indexed)
         assert_close(got, want, 1e-4, f"d/d{name}: {text!r}")
+        if "\n" in text:  # as the README reads it: line by line, each name declared by the
+            # shape of its value (a row vector is named as its column); a line whose I or ones
+            # only the result sizes (t1 = kron(S, I)) cannot be evaluated alone
+            try:
+                got = _index_read_back(text, case, want, g.shape)
+            except ed.EvaluationError as error:
+                assert "not fixed by any array" in str(error), (str(error), text)
+            else:
+                assert_close(got, want, 1e-4, f"d/d{name}, line by line: {text!r}")
         if True:  # LaTeX, with the same names if any (index notation in LaTeX too)
             latex = g.show(cse=True, format="latex")
             if indexed or index_lines(latex):

@@ -84,6 +84,13 @@ def shared(
             while label in taken:
                 counter += 1
                 label = name(counter)
+            if known.is_row(best):  # a row is named as its column: t1 = A' A x, written t1'
+                column = flipped if flipped is not None else known.flip(best)
+                swaps[best] = M.Transpose(M.Name(label))
+                if flipped is not None:
+                    swaps[flipped] = M.Name(label)
+                labelled.append((label, column))
+                continue
             swaps[best] = M.Name(label)
             if flipped is not None:  # its transpose, written out (B' A' for A B), is t1'
                 swaps[flipped] = M.Transpose(M.Name(label))
@@ -116,6 +123,10 @@ class _Shapes:
 
     def flip(self, e: M.MExpr) -> M.MExpr:
         return transpose(e, self.symmetric, self.vectors, self.flips)
+
+    def is_row(self, e: M.MExpr) -> bool:
+        """Whether ``e`` is a row vector: not a column, and its transpose is one."""
+        return not is_column(e, self.vectors) and is_column(self.flip(e), self.vectors)
 
     def learn(self, label: str, body: M.MExpr) -> None:
         if is_column(body, self.vectors):

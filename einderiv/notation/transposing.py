@@ -16,6 +16,7 @@ from fractions import Fraction
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, MATRIX
+from einderiv.ir.ops import ROW
 
 
 def own_transposes(variables: dict) -> frozenset:
@@ -269,6 +270,8 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return not is_column(x, vectors)
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
             return is_column(x, vectors)
+        case M.Call(fn=fn, args=(x,)) if fn in ROW and not ROW[fn].reduces:
+            return is_column(x, vectors)  # softmax(x): a vector of x's shape
     return False
 
 

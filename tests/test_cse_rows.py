@@ -1,0 +1,83 @@
+"""Named forms (``show(cse=True)``) read back line by line, as the README says: each definition
+with the earlier names declared by their shapes, a row vector named as its column.
+
+Once, rows were named as rows (``t1 = x' A' A``), so declared as columns they read back as
+another function (``t6' t6``, an outer product, read as an inner one). The truth here is numpy:
+central finite differences of each function written here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd, to_layout
+from tests.named_forms import read_lines
+
+rng = np.random.default_rng(0)
+A, D, X = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2))
+x, z, v = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+
+
+def _softmax(u):
+    e = np.exp(u - u.max())
+    return e / e.sum()
+
+
+CASES = [
+    # d norm2(A x)/dx = x' A' A / norm2(A x)
+    ("norm2(A x)", "x", "A: matrix(4, 3); x: vector(3)", lambda x: np.linalg.norm(A @ x), {"A": A}),
+    # d exp(x)' D exp(x) / dx = (exp(x) .* ((D + D') exp(x)))'
+    (
+        "exp(x)' D exp(x)",
+        "x",
+        "D: matrix(3, 3); x: vector(3)",
+        lambda x: np.exp(x) @ D @ np.exp(x),
+        {"D": D},
+    ),
+    # d norm2(x' X)/dX: the row x' X inside
+    (
+        "norm2(x' X)",
+        "X",
+        "x: vector(3); X: matrix(3, 2)",
+        lambda X: np.linalg.norm(x @ X),
+        {"x": x},
+    ),
+]
+
+
+def _read(text: str, values: dict, where: str):
+    def evaluate(expr, known, last):
+        return expr(**{k: w for k, w in known.items() if k in expr.variables})
+
+    return read_lines(ed, text, values, where, evaluate)
+
+
+@pytest.mark.parametrize("text, wrt, where, fn, others", CASES)
+def test_named_forms_read_line_by_line(text, wrt, where, fn, others):
+    point = {"x": x, "X": X}[wrt]
+    jac = jacobian_fd(lambda **a: fn(a[wrt]), {wrt: point}, wrt)
+    want = to_layout(jac, jac.ndim - point.ndim, point.ndim, "numerator")
+    g = ed.diff(text, wrt, where=where)
+    named = g.show(cse=True)
+    assert "\n" in named, named  # something is named
+    got = _read(named, {**others, wrt: point}, where)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)
+
+
+def test_the_hessian_of_a_norm_of_a_softmax_reads_back_line_by_line():
+    # H = d2 norm2(softmax(z - mean(z))) / dz dz: once `... - t6' t6 / t5^3` with t6 a row
+    def f(z):
+        return np.linalg.norm(_softmax(z - z.mean()))
+
+    want, eps, eye = np.zeros((3, 3)), 1e-4, np.eye(3) * 1e-4
+    for i in range(3):  # second differences of f
+        for j in range(3):
+            a, b = eye[i], eye[j]
+            want[i, j] = f(z + a + b) - f(z + a - b) - f(z - a + b) + f(z - a - b)
+    want /= 4 * eps * eps
+    h = ed.hessian("norm2(softmax(z - mean(z)))", "z", where="z: vector(3)")
+    named = h.show(cse=True)
+    got = _read(named, {"z": z}, "z: vector(3)")
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6, err_msg=named)

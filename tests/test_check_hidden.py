@@ -225,3 +225,15 @@ def test_a_scalar_variable_at_a_kink_is_probed_without_crashing(expr, claim):
     claimed = {"1": 1.0, "sign(a)": np.sign(a), "0": 0.0}[claim]
     assert not np.isclose(slope, claimed)
     assert ed.check(expr, "a", claim=claim, where="a: scalar").verdict == "wrong"
+
+
+def test_a_declared_size_too_large_for_exact_arithmetic_is_not_decided_by_it():
+    # det(I + 1 1') - 1 - n = 0 for every n: the claim is right, but at n = 400 exact arithmetic
+    # (n^3 big-integer operations per point) once took 77 s to prove it; now no exact decision
+    n = 400
+    assert np.isclose(np.linalg.det(np.eye(n) + np.ones((n, n))), n + 1, rtol=1e-9)
+    claim = "2 x' + (det(I + (x.^0)(x.^0)') - 1 - sum(x .^ 0)) x'"
+    r = ed.check("x' x", "x", claim=claim, where=f"x: vector({n})")
+    assert r.verdict == "undecided", str(r)
+    small = ed.check("x' x", "x", claim=claim, where="x: vector(100)")
+    assert small.verdict == "right", str(small)  # below the limit: proved

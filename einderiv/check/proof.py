@@ -18,7 +18,9 @@ Invariants:
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - with two or more variables of degree > 0, ``JOINT`` points where all take new values at once
   (the values above are on lines: one varies, the others fixed);
-- more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few.
+- more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few;
+- a size beyond ``MAX_SIZE`` (declared ``vector(400)``): no decision (None), not minutes of
+  exact arithmetic.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = ["Where", "exactly_equal", "integer_degree", "size_degree"]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
 MAX_VALUES = 80
+MAX_SIZE = 128  # a declared size beyond this: no exact decision (seconds per point, cubic)
 UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no decision
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
@@ -51,6 +54,9 @@ class Where:
 
 def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     """(True | False | None, the ``Where`` of a difference) -- see the module docstring."""
+    declared = [d for info in used.values() for d in info.dims if isinstance(d, int)]
+    if any(n > MAX_SIZE for sizes in rounds for n in [*sizes.values(), *declared]):
+        return None, None  # x: vector(400): exact products and eliminations of n^3 big ints
     at = _Points(claim, want, order, used, opaque)
     decided, seen_ints, seen_sizes = 0, {}, {}
     for sizes in rounds:

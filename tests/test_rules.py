@@ -150,6 +150,16 @@ EXAMPLES = {
         (T.Var("A", (i, j)), _sumover(T.MatPow(X(p, q), (p, q), R, (i, j))))
     ),
     "prod_same_base": T.Prod((T.Var("x", (i,)), T.Pow(T.Var("x", (i,)), T.Num(Fraction(2))))),
+    # x[j] x[j] (x[k] x[k])^(-1/2) x[i] -> (x[k] x[k])^(1/2) x[i]
+    "prod_closed_power": T.Prod(
+        (
+            T.Var("x", (j,)),
+            T.Var("x", (j,)),
+            T.Pow(T.Prod((T.Var("x", (k,)), T.Var("x", (k,))), (k,)), T.Num(Fraction(-1, 2))),
+            T.Var("x", (i,)),
+        ),
+        (j,),
+    ),
     "prod_merge_powers": T.Prod((X(i, k), X(k, j)), (k,)),
     "delta_diagonal": T.Prod((T.Delta(i, i), T.Var("x", (i,)))),
     "det_of_identity": T.Prod((T.Det(T.Delta(p, q), (p, q)), T.Var("x", (i,)))),

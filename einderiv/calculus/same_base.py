@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from einderiv.calculus.rewriting import Rule, one_like, rule
 from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical
 from einderiv.ir.index_ir import ONE, Term
 
 RULES: list[Rule] = []
@@ -49,6 +50,72 @@ def prod_same_base(t: T.Prod):
             continue
         seen[base] = k
     return None
+
+
+@rule(
+    T.Prod,
+    "x[a] x[a] (x[b] x[b])^q -> (x[a] x[a])^(q+1)  (a closed sum written out beside its power)",
+    RULES,
+    needs=(T.Pow,),
+)
+def prod_closed_power(t: T.Prod):
+    """A power of a closed sum (no free index: ``x'x`` in ``norm2(x)^-1``) beside that sum
+    written out as factors of the product: merged, so ``3 x'x x' / norm2(x)`` (0 / 0 at x = 0,
+    where the gradient of norm2(x)^3 is 0) is ``3 norm2(x) x'``."""
+    powers = [k for k, f in enumerate(t.factors) if _closed_power(f)] if t.summed else []
+    if not powers:
+        return None
+    groups = _closed_groups(t, set(powers))
+    for k in powers:
+        base = t.factors[k].base
+        same = canonical(base)
+        matched = [
+            (members, summed)
+            for members, summed in groups
+            if len(members) == len(base.factors)
+            and canonical(T.Prod(tuple(t.factors[i] for i in members), summed)) is same
+        ]
+        if not matched:
+            continue
+        dropped = {i for members, _ in matched for i in members} | {k}
+        inner = {s for _, summed in matched for s in summed}
+        total = t.factors[k].exponent.value + len(matched)
+        rest = tuple(f for i, f in enumerate(t.factors) if i not in dropped)
+        merged = (T.Pow(base, T.Num(total)),) if total else ()
+        return T.Prod(rest + merged or (ONE,), tuple(s for s in t.summed if s not in inner))
+    return None
+
+
+def _closed_power(f: Term) -> bool:
+    """``u^q``, q a number, u a sum with no free index (``(x[a] x[a])^(-1/2)``)."""
+    if type(f) is not T.Pow or type(f.exponent) is not T.Num or type(f.base) is not T.Prod:
+        return False
+    return bool(f.base.summed) and not T.free(f.base)
+
+
+def _closed_groups(t: T.Prod, skip: set) -> list[tuple[tuple[int, ...], tuple]]:
+    """The factors of ``t`` (but ``skip``, and numbers) in groups joined by the summed indices
+    they share, each group with no index outside it: (its factors' positions, its indices)."""
+    summed = set(t.summed)
+    owner: dict = {}  # a summed index -> the group (a list of positions) that holds it
+    groups: list[list[int]] = []
+    for k, f in enumerate(t.factors):
+        if k in skip or type(f) is T.Num:
+            continue
+        joined = {id(owner[i]): owner[i] for i in T.free(f) if i in owner}
+        group = [k]
+        for other in joined.values():
+            group += other
+            groups.remove(other)
+        groups.append(group)
+        for i in T.free(f) | {i for g in joined.values() for m in g for i in T.free(t.factors[m])}:
+            owner[i] = group
+    closed = []
+    for group in groups:
+        indices = set().union(*(T.free(t.factors[m]) for m in group))
+        if indices <= summed:
+            closed.append((tuple(sorted(group)), tuple(i for i in t.summed if i in indices)))
+    return closed
 
 
 def _merge_unsummed_bases(t: T.Prod, roots: list, summed: set) -> T.Prod | None:

@@ -237,3 +237,44 @@ def test_a_declared_size_too_large_for_exact_arithmetic_is_not_decided_by_it():
     assert r.verdict == "undecided", str(r)
     small = ed.check("x' x", "x", claim=claim, where="x: vector(100)")
     assert small.verdict == "right", str(small)  # below the limit: proved
+
+
+def test_determinants_of_non_square_products_can_hide_an_order_of_the_sizes():
+    # det(P P') (P c-by-b) is 0 exactly when c > b, det(Q Q') (Q b-by-a) when b > a, and
+    # (b - c)(a - b) when two are equal: the extra term is non-zero only for c < b < a
+    rng = np.random.default_rng(2)
+    a, b, c = 4, 3, 2
+    P, Q, x = rng.normal(size=(c, b)), rng.normal(size=(b, a)), rng.normal(size=a)
+    extra = (b - c) * (a - b) * np.linalg.det(P @ P.T) * np.linalg.det(Q @ Q.T)
+    truth = numerator_fd(lambda x: x @ x, {"x": x}, "x")
+    assert not np.allclose(2 * x + extra * x, truth)  # wrong at c < b < a
+    P2 = rng.normal(size=(3, 2))  # c > b: det(P P') is 0
+    assert np.isclose(np.linalg.det(P2 @ P2.T), 0, atol=1e-12)
+    r = ed.check(
+        "x' x + tr(P P') + tr(Q Q')",
+        "x",
+        claim="2 x' + (len(Q) - len(P)) (len(x) - len(Q)) det(P P') det(Q Q') x'",
+        where="x: vector(a); Q: matrix(b, a); P: matrix(c, b)",
+    )
+    assert r.verdict != "right", str(r)
+
+
+def test_a_kink_of_a_symmetric_variable_is_not_linear_entry_by_entry():
+    # f(S) = tr(W' relu(C .* S)); with C = W = [[1, 1], [-1, 1]] its off-diagonal part is
+    # relu(s) - relu(-s) = s: differentiable at S = I with slope 1 along E12 + E21, where the
+    # claim (einderiv's derivative, relu'(0) = 0) gives 0
+    W = C = np.array([[1.0, 1.0], [-1.0, 1.0]])
+
+    def f(S):
+        return np.trace(W.T @ np.maximum(C * S, 0))
+
+    E = np.array([[0.0, 1.0], [1.0, 0.0]])
+    h = 1e-6
+    up, down = (f(np.eye(2) + h * E) - f(np.eye(2))) / h, (f(np.eye(2)) - f(np.eye(2) - h * E)) / h
+    assert np.isclose(up, 1.0) and np.isclose(down, 1.0)  # differentiable, slope 1
+    where = "S: symmetric(n); W: matrix(n, n); C: matrix(n, n)"
+    g = ed.diff("tr(W' relu(C .* S))", "S", where=where)
+    G = g(S=np.eye(2), W=W, C=C)
+    assert np.isclose(np.sum(G * E), 0.0)  # the convention's value there
+    r = ed.check("tr(W' relu(C .* S))", "S", claim=str(g), where=where)
+    assert r.verdict != "right", str(r)

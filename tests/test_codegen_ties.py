@@ -65,3 +65,13 @@ def test_an_integer_exponent_must_be_an_integer_not_a_bool():
     assert np.isclose(fn(X=X, k=1), np.trace(X))
     with pytest.raises(ValueError, match="must be an integer"):
         fn(X=X, k=True)
+
+
+def test_a_tied_integer_is_an_integer_too():
+    # x' A^n x with n = len(x): n=True was once taken as 1
+    g = ed.diff("x' A^n x", "x", where="x: vector(n); A: matrix(n, n); n: integer")
+    x, A = np.array([2.0]), np.array([[3.0]])
+    for how, fn in _sources(g):
+        assert np.allclose(fn(A=A, x=x), 2 * 3.0 * x), how  # (A + A') x for n = 1, a row
+        with pytest.raises(ValueError, match="n = True"):
+            fn(A=A, x=x, n=True)

@@ -87,7 +87,7 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
             [
                 f"if {n} is None:",
                 f"    {n} = {_local(k)}",
-                f"elif {n} != {_local(k)}:",
+                f"elif isinstance({n}, bool) or {n} != {_local(k)}:",
                 f'    raise ValueError(f"{k} = {{{n}!r}}, but the arrays give {k} = {{{_local(k)}}}")',
             ]
         )

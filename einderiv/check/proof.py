@@ -171,21 +171,23 @@ def _sized(t: T.Term, dim: str) -> bool:
     return any(_sized(u, dim) for u in T.children(t))
 
 
-def _generic(t: T.MatPow | T.Det) -> bool:
+def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
     """Whether the base of ``t``, over the bound pair, is a product of matrix variables and of
-    powers of such products (``inv(A)``, ``det(X' A X)``): at each size a matrix of new random
+    powers of such products (``inv(A)``, ``inv(X' A X)``): at each size a matrix of new random
     entries, with no size hidden in it as in ``det(I + 1 1') = n + 1``, ``det(2 X) = 2^n
     det(X)`` or ``det(X inv(X) + X inv(X)) = 2^n`` (numbers, ones, identities and sums are
-    not products of variables)."""
-    return T.free(t.base) == set(t.bound) and _variables_product(t.base)
+    not products of variables). ``square``: every variable square too, as a determinant needs:
+    ``det(P P')`` of P c-by-b is 0 exactly when c > b, so two of them can hide an order of the
+    sizes (c < b < a) that no size tried has (an inverse there is undefined, never 0)."""
+    return T.free(t.base) == set(t.bound) and _variables_product(t.base, square)
 
 
-def _variables_product(u: T.Term) -> bool:
+def _variables_product(u: T.Term, square: bool) -> bool:
     if type(u) is T.Var:
-        return len(u.indices) == 2
+        return len(u.indices) == 2 and (not square or u.indices[0].dim == u.indices[1].dim)
     if type(u) is T.MatPow:
-        return u.exponent.is_literal and _variables_product(u.base)
-    return type(u) is T.Prod and all(map(_variables_product, u.factors))
+        return u.exponent.is_literal and _variables_product(u.base, square)
+    return type(u) is T.Prod and all(_variables_product(f, square) for f in u.factors)
 
 
 def _numbers(t: T.Term) -> list:
@@ -308,7 +310,7 @@ def size_degree(t: T.Term, dim: str) -> int:
             # = I - 1 1' / (n + 1), with no size written in it)
             return UNBOUNDED
         case T.Det(base=base, bound=(p, _)) if _sized(base, dim) or (
-            dim in dim_factors(p.dim) and not _generic(t)
+            dim in dim_factors(p.dim) and not _generic(t, square=True)
         ):
             return UNBOUNDED  # det(I + 1 1') = n + 1: a sum over the permutations of n
         case T.LogDet(base=base) if _sized(base, dim):

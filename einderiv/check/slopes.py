@@ -44,7 +44,7 @@ def smooth_at(f, probe: dict, names) -> bool:
     return zeros > 0
 
 
-def kinks_proved(t: T.Term, var: str) -> bool:
+def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     """Whether the derivative einderiv computes of ``t`` by ``var`` (with the kink conventions
     of SPEC 6.1: relu'(0) = abs'(0) = 0) is the derivative wherever ``t`` has one.
 
@@ -59,7 +59,8 @@ def kinks_proved(t: T.Term, var: str) -> bool:
     share coordinates (``u' relu(A x)`` with rows a and -a of A) or a jump (``sign(x) .^ 2 .*
     x``, which is x) can make ``t`` differentiable where the convention gives another value.
     A kink taken by log or by a negative power (``log(abs(det(X)))``) is off the domain of
-    ``t`` and not counted."""
+    ``t`` and not counted. A ``symmetric`` variable's entries (i, j) and (j, i) are one
+    coordinate, so a kink of it is never linear entry by entry (``tr(W' relu(C .* S))``)."""
     mentions: dict[int, bool] = {}
 
     def mentioned(u: T.Term) -> bool:  # T.mentions, each shared node looked at once
@@ -84,6 +85,8 @@ def kinks_proved(t: T.Term, var: str) -> bool:
             kinks[id(u)] = u
         todo.extend(T.children(u))
     inside = [u for key, u in kinks.items() if key not in outside]
+    if inside and symmetric:
+        return False
     if any(ELEMENTWISE[u.name].jump or not _linear_entries(u.arg, var) for u in inside):
         return False
     return len(inside) <= 1

@@ -236,7 +236,7 @@ class _Judge(Sampler):
         """ "right" by ``method``, unless kink conventions may decide values where the function
         has a derivative (``slopes.kinks_proved``): then "undecided"."""
         term, _, target, *_ = self.expected._origin
-        if kinks_proved(term, target.name):
+        if kinks_proved(term, target.name, symmetric=target.symmetric):
             return self.result("right", "the claim is right", method=method)
         return self.result(
             "undecided",

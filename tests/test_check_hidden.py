@@ -278,3 +278,20 @@ def test_a_kink_of_a_symmetric_variable_is_not_linear_entry_by_entry():
     assert np.isclose(np.sum(G * E), 0.0)  # the convention's value there
     r = ed.check("tr(W' relu(C .* S))", "S", claim=str(g), where=where)
     assert r.verdict != "right", str(r)
+
+
+def test_a_kink_under_a_square_root_is_in_the_domain():
+    # sqrt(0) = 0 is defined, so sqrt(relu(u)) .^ 2 = relu(u) keeps relu's kink in the domain:
+    # w' relu(A x) with rows a and -a of A and w = (1, -1) is a' x, slope (1, 2) at A x = 0
+    A, w, x = np.array([[1.0, 2.0], [-1.0, -2.0]]), np.array([1.0, -1.0]), np.array([2.0, -1.0])
+
+    def f(x):
+        return w @ np.sqrt(np.maximum(A @ x, 0)) ** 2
+
+    assert np.allclose(A @ x, 0)
+    truth = numerator_fd(f, {"x": x}, "x")
+    assert np.allclose(truth, [1.0, 2.0], atol=1e-6)
+    claim = "(step(A x) .* w)' A"  # einderiv's derivative: 0 at A x = 0
+    assert np.allclose(((A @ x > 0) * w) @ A, 0.0)
+    r = ed.check("w' (sqrt(relu(A x)) .^ 2)", "x", claim=claim)
+    assert r.verdict != "right", str(r)

@@ -94,8 +94,9 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
 
 def _kink_in(u: T.Term) -> T.Func | None:
     """The kink function ``u`` takes where it is not defined (``log(abs(v))``, ``relu(v) ^
-    -1``: at the kink the function value is 0, where ``u`` is undefined), or None."""
-    if type(u) is T.Func and ELEMENTWISE[u.name].domain == "positive":
+    -1``: at the kink the function value is 0, where ``u`` is undefined), or None. (Not
+    ``sqrt(relu(v))``: sqrt(0) = 0 is defined, though sqrt has no derivative there.)"""
+    if type(u) is T.Func and _undefined_at_zero(u.name):
         inner = u.arg
     elif type(u) is T.Pow and type(u.exponent) is T.Num and u.exponent.value < 0:
         inner = u.base
@@ -104,6 +105,12 @@ def _kink_in(u: T.Term) -> T.Func | None:
     if type(inner) is T.Func and not ELEMENTWISE[inner.name].smooth:
         return inner
     return None
+
+
+def _undefined_at_zero(name: str) -> bool:
+    """Whether the elementwise function ``name`` has no finite value at 0 (log: -inf)."""
+    with np.errstate(all="ignore"):
+        return not np.isfinite(ELEMENTWISE[name].numpy(np.zeros(1))).all()
 
 
 def _linear_entries(u: T.Term, var: str) -> bool:

@@ -295,3 +295,70 @@ def test_a_kink_under_a_square_root_is_in_the_domain():
     assert np.allclose(((A @ x > 0) * w) @ A, 0.0)
     r = ed.check("w' (sqrt(relu(A x)) .^ 2)", "x", claim=claim)
     assert r.verdict != "right", str(r)
+
+
+def _commutation(m: int, n: int) -> np.ndarray:
+    """K with K vec(X) = vec(X') for X m-by-n (vec stacks columns)."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0
+    return K
+
+
+def test_a_large_kronecker_claim_is_not_decided_by_minutes_of_exact_arithmetic():
+    # d vec(X' A X) / d vec(X)' = kron(I, X' A) + kron(X' A', I) K(m, n): at X 40-by-30, 1200 by
+    # 1200 entries once took more than 190 s of exact contraction; now no exact decision there
+    rng = np.random.default_rng(4)
+    m, n = 4, 3
+    X, A = rng.normal(size=(m, n)), rng.normal(size=(m, m))
+    vec = lambda Y: Y.reshape(-1, order="F")
+    J = np.column_stack(
+        [
+            (vec((X + h).T @ A @ (X + h)) - vec((X - h).T @ A @ (X - h))) / 2e-6
+            for h in (1e-6 * np.eye(m * n)[k].reshape((m, n), order="F") for k in range(m * n))
+        ]
+    )
+    claim = np.kron(np.eye(n), X.T @ A) + np.kron(X.T @ A.T, np.eye(n)) @ _commutation(m, n)
+    np.testing.assert_allclose(J, claim, atol=1e-6)  # the identity holds
+    text = "d vec(Y) / d vec(X)' = kron(I, X' A) + kron(X' A', I) commutation({m}, {n})"
+    small = ed.check("X' A X", "X", claim=text.format(m=m, n=n), where=f"X: matrix({m},{n})")
+    assert small.verdict == "right", str(small)
+    large = ed.check("X' A X", "X", claim=text.format(m=40, n=30), where="X: matrix(40,30)")
+    assert large.verdict == "undecided", str(large)
+
+
+@pytest.mark.parametrize(
+    "expr, claim, transposed, where",
+    [
+        # y = A x, a column: dy = A dx, a column; dx' A' has its entries, as a row
+        ("A x", "dy = dx' A'", "dy = A dx", None),
+        # y = x' A, a row: dy = dx' A
+        ("x' A", "dy = A' dx", "dy = dx' A", None),
+        # y = S x, S symmetric: dy = dS x
+        ("S x", "dy = x' dS", "dy = dS x", "S: symmetric(n)"),
+    ],
+)
+def test_a_differential_of_a_vector_keeps_its_orientation(expr, claim, transposed, where):
+    rng = np.random.default_rng(6)
+    A, x, dx = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)
+    A = A + A.T if "S" in expr else A
+    y = {"A x": lambda x: A @ x, "x' A": lambda x: x @ A, "S x": lambda x: A @ x}[expr]
+    wrt = "S" if "S" in expr else "x"
+    if wrt == "x":  # the directional derivative has the entries of either side
+        slope = (y(x + 1e-6 * dx) - y(x - 1e-6 * dx)) / 2e-6
+        np.testing.assert_allclose(slope, A @ dx if expr == "A x" else dx @ A, atol=1e-6)
+    r = ed.check(expr, wrt, claim=claim, where=where)
+    assert r.verdict == "wrong" and "transpose the right side" in r.reason, str(r)
+    assert ed.check(expr, wrt, claim=transposed, where=where).verdict == "right"
+
+
+@pytest.mark.parametrize("where", ["A: matrix(n, n)", "A: symmetric(n)"])
+def test_a_claim_within_rounding_of_the_derivative_is_not_diagnosed_as_another_mistake(where):
+    # d tr(A X)/dX = A; 1.00000000001 A differs by 1e-11 relative, not by a transpose and not
+    # by a symmetric part (each was once said, from float probes that cannot tell them apart)
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert np.allclose(1.00000000001 * A, A, rtol=1e-9) and not np.array_equal(1.00000000001 * A, A)
+    r = ed.check("tr(A X)", "X", claim="1.00000000001 A", where=f"X: matrix(n, n); {where}")
+    assert r.verdict == "wrong"
+    assert "1e-11" in r.diagnosis and "symmetric" not in r.diagnosis, r.diagnosis

@@ -29,10 +29,23 @@ from einderiv.ir import matrix_ir as M
 __all__ = ["describe_array_shape", "diagnosis", "layout_hint", "orientation", "reverse_products"]
 
 
+def _tiny(got: np.ndarray, want: np.ndarray) -> str:
+    """A difference that floating point barely sees, or not at all."""
+    k = int(np.argmax(np.abs(want))) if want.size else 0
+    if not want.size or want.flat[k] == 0:
+        return "off by an amount too small for floating point (exact arithmetic)"
+    relative = float((got.flat[k] - want.flat[k]) / want.flat[k])
+    if relative == 0:
+        return "off by a relative amount too small for floating point (exact arithmetic)"
+    return f"off by a factor of about 1 {'+-'[relative < 0]} {abs(relative):.1g}"
+
+
 def diagnosis(
     expected: Expr, claim: Expr, probe: dict, want: np.ndarray, got: np.ndarray
 ) -> str | None:
     """The kind of mistake, from the true value ``want`` and the claim's ``got`` at ``probe``."""
+    if close(got, want):  # equal as far as floats tell (1.00000000001 A for A): no kind of
+        return _tiny(got, want)  # mistake below can be told apart from a tiny difference
     if want.ndim >= 2 and close(got, np.transpose(want)):
         return layout_hint(expected)
     found = _symmetric_convention(expected, want, got) or _symmetric_constant(
@@ -47,11 +60,7 @@ def diagnosis(
         if ratio == 0:
             return "the claim is zero, the derivative is not"
         if ratio == 1:  # a tiny factor (1 + 1e-12), or none that floating point can see
-            k = int(np.argmax(np.abs(want)))
-            relative = float((got.flat[k] - want.flat[k]) / want.flat[k])
-            if relative == 0:
-                return "off by a relative amount too small for floating point (exact arithmetic)"
-            return f"off by a factor of about 1 {'+-'[relative < 0]} {abs(relative):.1g}"
+            return _tiny(got, want)
         return f"off by a factor of {_nice(ratio)}"
     reversed_claim = _reversed_products(claim)
     if reversed_claim is not None:

@@ -27,7 +27,7 @@ import numpy as np
 from einderiv.api import Expr, diff, hessian, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claims import declarations_of
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, ShapeError
 from einderiv.ir import index_ir as T
 from einderiv.notation.differential import declaration
 
@@ -103,6 +103,7 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     dims = tuple(x for x in info.dims if x is not None)
     where = "; ".join(p for p in (declarations_of(f), declaration(d, info.kind, dims)) if p)
     rhs = parse(right, where, what="claim")
+    _same_orientation(f, rhs, right)
     stated = diff(rhs, d, layout=layout)
     if T.mentions(stated.term, d):
         _witness_nonlinear(f, rhs, d, wrt)
@@ -116,6 +117,20 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     return Expr(
         stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
     )
+
+
+def _same_orientation(f: Expr, rhs: Expr, right: str) -> None:
+    """A vector's differential is a vector of the same orientation: ``dy = dx' A'`` for the
+    column y = A x states a row (its entries are those of A dx), a wrong shape as the claim
+    ``a`` for d(a'x)/dx is."""
+    if len(f.axes) != 1 or len(rhs.axes) != 1 or f.slots is None or rhs.slots is None:
+        return
+    kinds = ["a column" if slots[0] is not None else "a row" for slots in (f.slots, rhs.slots)]
+    if kinds[0] != kinds[1]:
+        raise ShapeError(
+            f"the differential of {kinds[0]} vector is {kinds[0]}, and `{right.strip()}` is "
+            f"{kinds[1]}: transpose the right side"
+        )
 
 
 def _witness_nonlinear(f: Expr, rhs: Expr, d: str, wrt: str, constant_only: bool = False):

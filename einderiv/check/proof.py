@@ -19,12 +19,14 @@ Invariants:
 - with two or more variables of degree > 0, ``JOINT`` points where all take new values at once
   (the values above are on lines: one varies, the others fixed);
 - more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few;
-- a size beyond ``MAX_SIZE`` (declared ``vector(400)``): no decision (None), not minutes of
-  exact arithmetic.
+- a size beyond ``MAX_SIZE`` (declared ``vector(400)``), or a point where the terms have more
+  than ``MAX_ENTRIES`` entries (a Kronecker claim of 40-by-30 X): no decision (None), not
+  minutes of exact arithmetic.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +34,14 @@ import numpy as np
 from einderiv.check import exact as X
 from einderiv.check.probes import exact_point
 from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_factors
+from einderiv.ir.node import dim_factors, dim_size
 
 __all__ = ["Where", "exactly_equal", "integer_degree", "size_degree"]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
 MAX_VALUES = 80
 MAX_SIZE = 128  # a declared size beyond this: no exact decision (seconds per point, cubic)
+MAX_ENTRIES = 60_000  # a derivative with more entries at a point: no exact decision there
 UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no decision
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
@@ -146,6 +149,8 @@ class _Points:
         that is 0 modulo ``p`` (a multiple of the prime) would vanish there: no decision."""
         if any(v and (v.numerator % p == 0 or v.denominator % p == 0) for v in self.numbers):
             return "none", {}
+        if self.entries(sizes) > MAX_ENTRIES:  # a 1200-by-1200 Kronecker claim: minutes
+            return "none", {}
         for _ in range(4):  # a denominator vanishing at a random point: redraw
             values, drawn = exact_point(self.rng, self.used, sizes, p)
             drawn.update(ints or {})
@@ -161,6 +166,10 @@ class _Points:
                 return ("none", {}) if self.opaque else ("differ", drawn)
             return "equal", drawn
         return "undefined", {}
+
+    def entries(self, sizes: dict) -> int:
+        """How many entries the terms compared have at ``sizes``."""
+        return math.prod(dim_size(i.dim, lambda d: sizes.get(d, 1)) for i in self.order)
 
 
 def _sized(t: T.Term, dim: str) -> bool:

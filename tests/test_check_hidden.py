@@ -362,3 +362,38 @@ def test_a_claim_within_rounding_of_the_derivative_is_not_diagnosed_as_another_m
     r = ed.check("tr(A X)", "X", claim="1.00000000001 A", where=f"X: matrix(n, n); {where}")
     assert r.verdict == "wrong"
     assert "1e-11" in r.diagnosis and "symmetric" not in r.diagnosis, r.diagnosis
+
+
+def test_a_vector_of_length_one_is_a_row_and_a_column():
+    # y = A x with A 1-by-n: dy = A dx is one number, and so is dx' A'
+    rng = np.random.default_rng(7)
+    A, dx = rng.normal(size=(1, 5)), rng.normal(size=5)
+    assert np.allclose(A @ dx, dx @ A.T)
+    assert ed.check("A x", "x", claim="dy = dx' A'", where="A: matrix(1, n)").verdict == "right"
+    assert ed.check("x", "x", claim="dy = dx'", where="x: vector(1)").verdict == "right"
+
+
+def test_a_tiny_difference_that_is_no_factor_is_not_called_one():
+    # d tr(X)/dX = I; I + 1e-13 ones ones' is no multiple of I (its off-diagonal entries)
+    n = 3
+    claim, want = np.eye(n) + 1e-13 * np.ones((n, n)), np.eye(n)
+    assert np.any((claim != 0) & (want == 0))
+    r = ed.check("tr(X)", "X", claim="I + 1e-13 ones ones'")
+    assert r.verdict == "wrong" and "factor of" not in (r.diagnosis or ""), r.diagnosis
+
+
+def test_an_inverse_of_a_large_kronecker_product_is_not_inverted_exactly():
+    # d tr(inv(kron(A, B)))/dA = -tr(inv(B)) inv(A)^2 (tr(inv(A) (x) inv(B)) = tr(inv A) tr(inv
+    # B)); with 12-by-12 A and B the exact inverse of the 144-by-144 product once took minutes
+    rng = np.random.default_rng(8)
+    A, B = rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(3, 3)) + 3 * np.eye(3)
+
+    def f(A):
+        return np.trace(np.linalg.inv(np.kron(A, B)))
+
+    truth = numerator_fd(f, {"A": A}, "A")
+    claim = -np.trace(np.linalg.inv(B)) * np.linalg.inv(A) @ np.linalg.inv(A)
+    np.testing.assert_allclose(claim, truth, rtol=1e-5, atol=1e-8)
+    where = "A: matrix(12, 12); B: matrix(12, 12)"
+    r = ed.check("tr(inv(kron(A, B)))", "A", claim="-tr(inv(B)) inv(A)^2", where=where)
+    assert r.verdict in ("right", "undecided"), str(r)

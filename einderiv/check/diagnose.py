@@ -30,13 +30,20 @@ __all__ = ["describe_array_shape", "diagnosis", "layout_hint", "orientation", "r
 
 
 def _tiny(got: np.ndarray, want: np.ndarray) -> str:
-    """A difference that floating point barely sees, or not at all."""
-    k = int(np.argmax(np.abs(want))) if want.size else 0
-    if not want.size or want.flat[k] == 0:
+    """A difference that floating point barely sees, or not at all: a factor (1 + 1e-11) only
+    when every entry has it (``I + 1e-13 ones ones'`` is no multiple of I)."""
+    scale = float(np.max(np.abs(want))) if want.size and got.shape == want.shape else 0.0
+    if scale == 0:
         return "off by an amount too small for floating point (exact arithmetic)"
-    relative = float((got.flat[k] - want.flat[k]) / want.flat[k])
-    if relative == 0:
+    apart = float(np.max(np.abs(got - want))) / scale
+    if apart == 0:
         return "off by a relative amount too small for floating point (exact arithmetic)"
+    nonzero = want != 0
+    ratios = got[nonzero] / want[nonzero]
+    spread = float(np.max(ratios) - np.min(ratios))
+    if np.any(got[~nonzero] != 0) or spread > 8 * np.finfo(float).eps * float(np.max(ratios)):
+        return f"off by a tiny amount, about {apart:.1g} of its largest entry (not one factor)"
+    relative = float(ratios[0]) - 1.0
     return f"off by a factor of about 1 {'+-'[relative < 0]} {abs(relative):.1g}"
 
 

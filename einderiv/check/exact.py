@@ -8,7 +8,8 @@ operations, or ``Undefined`` when a denominator vanishes at the point.
 Invariants:
 - rational operations only: sums, products and contractions, Kronecker deltas, sizes, exact
   numbers, integer powers (elementwise and of matrices, any integer exponent by repeated
-  squaring), inverses and determinants (Gaussian elimination mod ``p``), finite sums over an
+  squaring), inverses and determinants (Gaussian elimination mod ``p``, of at most
+  ``MAX_MATRIX`` rows: beyond, ``NotRational``), finite sums over an
   integer (at most ``MAX_SUM`` terms). exp, log, roots, non-integer powers: ``NotRational``;
 - with ``atoms``, each non-rational sub-term is an unknown instead: a random tensor over its
   free indices, shared by equal sub-terms (canonical forms, free indices named by position).
@@ -42,6 +43,7 @@ from einderiv.ir.unbind import subterm_key
 
 __all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
 MAX_SUM = 256
+MAX_MATRIX = 100  # a larger inverse, power or determinant: NotRational (cubic big-int work)
 
 
 class NotRational(Exception):
@@ -320,7 +322,10 @@ class _Evaluator:
         base = self.run(t.base)
         if set(base.indices) != set(t.bound):
             raise NotRational("a matrix function of a base with outer indices")
-        return base.aligned(t.bound)
+        matrix = base.aligned(t.bound)
+        if matrix.shape[0] > MAX_MATRIX:  # inv(kron(A, B)) of 20-by-20 A, B: minutes (n^3)
+            raise NotRational(f"a {matrix.shape[0]}-by-{matrix.shape[0]} matrix: too large")
+        return matrix
 
     def _matpow(self, t: T.MatPow) -> Exact:
         matrix = self._square(t)

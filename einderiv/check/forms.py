@@ -125,6 +125,8 @@ def _same_orientation(f: Expr, rhs: Expr, right: str) -> None:
     ``a`` for d(a'x)/dx is."""
     if len(f.axes) != 1 or len(rhs.axes) != 1 or f.slots is None or rhs.slots is None:
         return
+    if 1 in (f.axes[0].dim, rhs.axes[0].dim):  # of length 1: a row and a column are one number
+        return
     kinds = ["a column" if slots[0] is not None else "a row" for slots in (f.slots, rhs.slots)]
     if kinds[0] != kinds[1]:
         raise ShapeError(

@@ -397,3 +397,28 @@ def test_an_inverse_of_a_large_kronecker_product_is_not_inverted_exactly():
     where = "A: matrix(12, 12); B: matrix(12, 12)"
     r = ed.check("tr(inv(kron(A, B)))", "A", claim="-tr(inv(B)) inv(A)^2", where=where)
     assert r.verdict in ("right", "undecided"), str(r)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a + sum_{r=0}^{k-1}(log(a))",
+        "a + sum_{r=0}^{k-1}(log(relu(a)))",
+        "relu(a) - relu(-a) + sum_{r=0}^{k-1}(log(relu(a)))",
+    ],
+)
+def test_what_a_possibly_empty_sum_needs_the_expression_does_not_always_need(expr):
+    # at k = 0 the sum has no term: f = a (relu(a) - relu(-a) is a too), slope 1 at a = 0, where
+    # the claim (einderiv's derivative, k / a + 1 or with relu(a) for a) is 0 / 0
+    def f(a, k):
+        total = max(a, 0.0) - max(-a, 0.0) if "relu(a) -" in expr else a
+        inner = np.log(max(a, 0.0)) if "relu" in expr.split("sum")[1] else np.log(a)
+        return total + sum(inner for _ in range(k))
+
+    slope = (f(1e-6, 0) - f(-1e-6, 0)) / 2e-6
+    assert np.isclose(slope, 1.0)
+    where = "a: scalar; k: integer"
+    g = ed.diff(expr, "a", where=where)
+    with np.errstate(all="ignore"):
+        assert not np.isfinite(g(a=0.0, k=0))  # undefined where f has slope 1
+    assert ed.check(expr, "a", claim=str(g), where=where).verdict != "right"

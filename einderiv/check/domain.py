@@ -169,16 +169,20 @@ def _show(t: T.Term) -> str:
         return ""
 
 
-def conditions(t: T.Term) -> set[Condition]:
-    """What ``t`` needs to be defined (a term with no conditions is defined everywhere)."""
+def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
+    """What ``t`` needs to be defined (a term with no conditions is defined everywhere).
+    ``imposed``: only what it needs at every value of its integers: not the conditions inside a
+    finite sum that may have no term (``sum_{r=0}^{k-1}(log(a))`` needs nothing at k = 0)."""
     found: set[Condition] = set()
     # products flattened (a claim's X' S' X nests as its text groups), summation variables
     # named canonically (%r0, ...)
-    _collect(canonical(flatten(t)), found)
+    _collect(canonical(flatten(t)), found, imposed)
     return found
 
 
-def _collect(t: T.Term, found: set) -> None:
+def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
+    if imposed and type(t) is T.SumOver and not (t.count.is_literal and t.count.const > 0):
+        return  # possibly empty: what its terms need, the sum does not always
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
@@ -187,7 +191,7 @@ def _collect(t: T.Term, found: set) -> None:
             if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
                 found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
-                _collect(child, found)
+                _collect(child, found, imposed)
             return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
@@ -211,7 +215,7 @@ def _collect(t: T.Term, found: set) -> None:
             found.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
     found.discard(None)
     for child in T.children(t):
-        _collect(child, found)
+        _collect(child, found, imposed)
 
 
 def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:
@@ -219,7 +223,7 @@ def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -
     of ``ignored`` covers nothing (one the derivative's form has but the derivative does not)."""
     imposed = set()
     for t in terms:
-        imposed |= implied(conditions(t) - ignored)
+        imposed |= implied(conditions(t, imposed=True) - ignored)
     for c in list(imposed):  # X invertible everywhere: also where k < 0
         if c.kind in ("invertible", "nonzero"):
             imposed.update(

@@ -72,6 +72,7 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
             )
         return known
 
+    optional = _in_optional_sums(t)  # sum_{r<k}(log(relu(a))) imposes nothing at k = 0
     kinks, outside, todo, seen = {}, set(), [t], set()
     while todo:
         u = todo.pop()
@@ -79,7 +80,7 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
             continue
         seen.add(id(u))
         inner = _kink_in(u)  # log(abs(v)), abs(v)^-1: the kink at v = 0 is off the domain
-        if inner is not None and not ELEMENTWISE[inner.name].jump:
+        if inner is not None and not ELEMENTWISE[inner.name].jump and id(u) not in optional:
             outside.add(id(inner))
         if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
             kinks[id(u)] = u
@@ -90,6 +91,23 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     if any(ELEMENTWISE[u.name].jump or not _linear_entries(u.arg, var) for u in inside):
         return False
     return len(inside) <= 1
+
+
+def _in_optional_sums(t: T.Term) -> set[int]:
+    """The ids of the nodes inside a finite sum that may have no term (a count not a positive
+    number): what they need to be defined, ``t`` does not need for every integer."""
+    found: set[int] = set()
+    todo = [(t, False)]
+    while todo:
+        u, inside = todo.pop()
+        if inside:
+            if id(u) in found:
+                continue
+            found.add(id(u))
+        elif type(u) is T.SumOver and not (u.count.is_literal and u.count.const > 0):
+            inside = True
+        todo.extend((c, inside) for c in T.children(u))
+    return found
 
 
 def _kink_in(u: T.Term) -> T.Func | None:

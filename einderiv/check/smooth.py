@@ -129,7 +129,7 @@ def disagreement(judge, probe) -> tuple:
 def form_only(sampler) -> frozenset[Condition]:
     """The derivative's conditions (scalar kinds) that ``f`` does not imply and that are not a
     kink of ``f`` (see the module's invariants)."""
-    own = implied(conditions(sampler.f.term))
+    own = implied(conditions(sampler.f.term, imposed=True))
     origin = sampler.expected._origin  # (term, axes, Wrt, ...): the variable differentiated by
     kinks = _kinks(canonical(flatten(sampler.f.term)), origin[2].name) if origin else set()
     return frozenset(

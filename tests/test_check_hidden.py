@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from einderiv.errors import ReadAsBackward
 from tests.fd import jacobian_fd, to_layout
 
 
@@ -422,3 +423,31 @@ def test_what_a_possibly_empty_sum_needs_the_expression_does_not_always_need(exp
     with np.errstate(all="ignore"):
         assert not np.isfinite(g(a=0.0, k=0))  # undefined where f has slope 1
     assert ed.check(expr, "a", claim=str(g), where=where).verdict != "right"
+
+
+def test_a_derivative_form_that_needs_what_an_empty_sum_does_not_is_not_proved():
+    # f = sum_{r=0}^{k-1} tr(inv(X)) is 0 at k = 0 for every X, singular ones too (slope 0);
+    # its derivative's form -k X^-2 needs X invertible at every k
+    X = np.array([[1.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.inv(X)
+    where = "k: integer; X: matrix(n, n)"
+    r = ed.check("sum_{r=0}^{k-1}(tr(inv(X)))", "X", claim="-k X^-2", where=where)
+    assert r.verdict != "right", str(r)
+    # f = a + sum_{r=0}^{k-1} sqrt(a) is a at k = 0: slope 1 at a = -1, where the claim is nan
+    with np.errstate(all="ignore"):
+        assert np.isnan(1 + 0 / (2 * np.sqrt(-1.0)))
+    r = ed.check(
+        "a + sum_{r=0}^{k-1}(sqrt(a))", "a", claim="1 + k / (2 sqrt(a))", where="k: integer"
+    )
+    assert r.verdict != "right", str(r)
+
+
+def test_a_backward_sum_of_a_literal_count_has_terms():
+    # sum_{r=5}^{2}(log(a)) is -(log(a) + log(a)) = -2 log(a): derivative -2 / a, where a > 0
+    a = 0.7
+    slope = (-2 * np.log(a + 1e-7) + 2 * np.log(a - 1e-7)) / 2e-7
+    assert np.isclose(slope, -2 / a)
+    with pytest.warns(ReadAsBackward):
+        r = ed.check("sum_{r=5}^{2}(log(a))", "a", claim="-2 / a", where="a: scalar")
+    assert r.verdict == "right", str(r)

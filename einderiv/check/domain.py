@@ -181,8 +181,9 @@ def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
 
 
 def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
-    if imposed and type(t) is T.SumOver and not (t.count.is_literal and t.count.const > 0):
-        return  # possibly empty: what its terms need, the sum does not always
+    if imposed and type(t) is T.SumOver and not (t.count.is_literal and t.count.const != 0):
+        return  # possibly empty: what its terms need, the sum does not always (a backward
+        # sum, sum_{r=5}^{2} with count -2, has terms)
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:

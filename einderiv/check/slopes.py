@@ -21,7 +21,7 @@ import numpy as np
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
-__all__ = ["kinks_proved", "smooth_at"]
+__all__ = ["in_optional_sums", "kinks_proved", "smooth_at"]
 
 _STEP = 1e-4
 
@@ -72,7 +72,7 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
             )
         return known
 
-    optional = _in_optional_sums(t)  # sum_{r<k}(log(relu(a))) imposes nothing at k = 0
+    optional = in_optional_sums(t)  # sum_{r<k}(log(relu(a))) imposes nothing at k = 0
     kinks, outside, todo, seen = {}, set(), [t], set()
     while todo:
         u = todo.pop()
@@ -93,9 +93,9 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     return len(inside) <= 1
 
 
-def _in_optional_sums(t: T.Term) -> set[int]:
-    """The ids of the nodes inside a finite sum that may have no term (a count not a positive
-    number): what they need to be defined, ``t`` does not need for every integer."""
+def in_optional_sums(t: T.Term) -> set[int]:
+    """The ids of the nodes inside a finite sum that may have no term (a count that is not a
+    non-zero number): what they need to be defined, ``t`` does not need for every integer."""
     found: set[int] = set()
     todo = [(t, False)]
     while todo:
@@ -104,7 +104,7 @@ def _in_optional_sums(t: T.Term) -> set[int]:
             if id(u) in found:
                 continue
             found.add(id(u))
-        elif type(u) is T.SumOver and not (u.count.is_literal and u.count.const > 0):
+        elif type(u) is T.SumOver and not (u.count.is_literal and u.count.const != 0):
             inside = True
         todo.extend((c, inside) for c in T.children(u))
     return found

@@ -42,6 +42,7 @@ from einderiv.check.domain import (
 )
 from einderiv.check.probes import probe_sizes
 from einderiv.check.sampling import kinked, magnitude
+from einderiv.check.slopes import in_optional_sums
 from einderiv.check.witness import fails
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
@@ -130,12 +131,18 @@ def form_only(sampler) -> frozenset[Condition]:
     """The derivative's conditions (scalar kinds) that ``f`` does not imply and that are not a
     kink of ``f`` (see the module's invariants)."""
     own = implied(conditions(sampler.f.term, imposed=True))
+    # what f needs only where a finite sum has terms (sum_{r<k} tr(inv(X)) at k = 0 needs
+    # nothing; its derivative's form -k X^-2 needs X invertible at every k)
+    optional = implied(conditions(sampler.f.term)) - own
     origin = sampler.expected._origin  # (term, axes, Wrt, ...): the variable differentiated by
     kinks = _kinks(canonical(flatten(sampler.f.term)), origin[2].name) if origin else set()
     return frozenset(
         c
         for c in conditions(sampler.expected.term)
-        if (c.kind in _KINDS or c.kind.startswith(_WHERE)) and c not in own and c.term not in kinks
+        if c in optional
+        or (c.kind in _KINDS or c.kind.startswith(_WHERE))
+        and c not in own
+        and c.term not in kinks
     )
 
 
@@ -147,9 +154,12 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
     terms = f.terms if type(f) is T.Add else (f,)
     found = set()
     todo = [f]
+    optional = in_optional_sums(f)  # sum_{r<k}(sqrt(a)): at k = 0, no edge at a = 0
     while todo:  # the edges of the domain: sum(sqrt(x)) at x[a] = 0
         t = todo.pop()
         todo.extend(T.children(t))
+        if id(t) in optional:
+            continue
         edge = _fractional_base(t) if type(t) in (T.Func, T.Pow) else None
         if edge is not None and _linear_term(edge, wrt):
             found |= _keys(edge)

@@ -434,6 +434,13 @@ def test_a_derivative_form_that_needs_what_an_empty_sum_does_not_is_not_proved()
     where = "k: integer; X: matrix(n, n)"
     r = ed.check("sum_{r=0}^{k-1}(tr(inv(X)))", "X", claim="-k X^-2", where=where)
     assert r.verdict != "right", str(r)
+    # the body needs X X invertible, the form X: another term, folded out of the same sum
+    for expr, claim in [
+        ("sum_{r=0}^{k-1}(logdet(X^2))", "2 k X^-1"),
+        ("sum_{r=0}^{k-1}(tr(inv(X X)))", "-2 k X^-3"),
+    ]:
+        r = ed.check(expr, "X", claim=claim, where=where)
+        assert r.verdict != "right", str(r)
     # f = a + sum_{r=0}^{k-1} sqrt(a) is a at k = 0: slope 1 at a = -1, where the claim is nan
     with np.errstate(all="ignore"):
         assert np.isnan(1 + 0 / (2 * np.sqrt(-1.0)))

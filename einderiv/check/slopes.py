@@ -97,12 +97,14 @@ def in_optional_sums(t: T.Term) -> set[int]:
     """The ids of the nodes inside a finite sum that may have no term (a count that is not a
     non-zero number): what they need to be defined, ``t`` does not need for every integer."""
     found: set[int] = set()
+    seen: set[tuple[int, bool]] = set()  # a shared node walked once inside, once outside
     todo = [(t, False)]
     while todo:
         u, inside = todo.pop()
+        if (id(u), inside) in seen:
+            continue
+        seen.add((id(u), inside))
         if inside:
-            if id(u) in found:
-                continue
             found.add(id(u))
         elif type(u) is T.SumOver and not (u.count.is_literal and u.count.const != 0):
             inside = True

@@ -139,10 +139,12 @@ def form_only(sampler) -> frozenset[Condition]:
     return frozenset(
         c
         for c in conditions(sampler.expected.term)
-        if c in optional
-        or (c.kind in _KINDS or c.kind.startswith(_WHERE))
-        and c not in own
-        and c.term not in kinks
+        if c not in own
+        and (  # any condition, when a sum folded into the form (inv(X X) in it, X^-1 out)
+            bool(optional)
+            or (c.kind in _KINDS or c.kind.startswith(_WHERE))
+            and c.term not in kinks
+        )
     )
 
 

@@ -15,14 +15,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.errors import ReadAsBackward
-from tests.fd import jacobian_fd, to_layout
-
-
-def numerator_fd(fn, args: dict, wrt: str) -> np.ndarray:
-    jac = jacobian_fd(fn, args, wrt)
-    nx = np.ndim(args[wrt])
-    return to_layout(jac, jac.ndim - nx, nx, "numerator")
-
+from tests.test_check_soundness import numerator_fd
 
 # -- sizes hidden where no size is written ---------------------------------------------------
 
@@ -458,3 +451,29 @@ def test_a_backward_sum_of_a_literal_count_has_terms():
     with pytest.warns(ReadAsBackward):
         r = ed.check("sum_{r=5}^{2}(log(a))", "a", claim="-2 / a", where="a: scalar")
     assert r.verdict == "right", str(r)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim",
+    [
+        # d(sqrt(b))/db = 1/(2 sqrt(b)); the sum is over other variables
+        ("sqrt(b) + sum_{r=0}^{k-1}(log(a))", "b", "1/(2 sqrt(b))"),
+        # d logdet(X X)/dX = 2 X^-1 (numerator), X X invertible: so is X
+        ("logdet(X X) + sum_{r=0}^{k-1}(log(a))", "X", "2 X^-1"),
+        # d tr(inv(X X))/dX = -2 X^-3
+        ("tr(inv(X X)) + sum_{r=0}^{k-1}(log(a))", "X", "-2 X^-3"),
+    ],
+)
+def test_a_possibly_empty_sum_elsewhere_leaves_a_right_claim_right(expr, wrt, claim):
+    rng = np.random.default_rng(9)
+    X, b = rng.normal(size=(3, 3)) + 2 * np.eye(3), 0.37
+    inv = np.linalg.inv
+    fns = {
+        "b": (lambda b: np.sqrt(b), {"b": np.array(b)}, 1 / (2 * np.sqrt(b))),
+        "2 X^-1": (lambda X: np.linalg.slogdet(X @ X)[1], {"X": X}, 2 * inv(X)),
+        "-2 X^-3": (lambda X: np.trace(inv(X @ X)), {"X": X}, -2 * inv(X) @ inv(X) @ inv(X)),
+    }
+    fn, args, value = fns["b" if wrt == "b" else claim]
+    np.testing.assert_allclose(numerator_fd(fn, args, wrt), value, rtol=1e-5)
+    where = "k: integer; X: matrix(n, n); a: scalar; b: scalar"
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict == "right"

@@ -128,23 +128,24 @@ def disagreement(judge, probe) -> tuple:
 
 
 def form_only(sampler) -> frozenset[Condition]:
-    """The derivative's conditions (scalar kinds) that ``f`` does not imply and that are not a
-    kink of ``f`` (see the module's invariants)."""
-    own = implied(conditions(sampler.f.term, imposed=True))
-    # what f needs only where a finite sum has terms (sum_{r<k} tr(inv(X)) at k = 0 needs
-    # nothing; its derivative's form -k X^-2 needs X invertible at every k)
-    optional = implied(conditions(sampler.f.term)) - own
+    """The derivative's conditions (scalar kinds, and any kind on a variable that a possibly
+    empty finite sum of ``f`` needs) that ``f`` does not imply and that are not a kink of
+    ``f`` (see the module's invariants)."""
+    imposed = conditions(sampler.f.term, imposed=True)
+    own = implied(imposed)
     origin = sampler.expected._origin  # (term, axes, Wrt, ...): the variable differentiated by
     kinks = _kinks(canonical(flatten(sampler.f.term)), origin[2].name) if origin else set()
+    # what f needs only where a finite sum has terms (sum_{r<k} tr(inv(X)) at k = 0 needs
+    # nothing; its derivative's form -k X^-2 needs X invertible at every k): its variables
+    folded = frozenset().union(*(c.names for c in conditions(sampler.f.term) - imposed))
     return frozenset(
         c
         for c in conditions(sampler.expected.term)
         if c not in own
-        and (  # any condition, when a sum folded into the form (inv(X X) in it, X^-1 out)
-            bool(optional)
-            or (c.kind in _KINDS or c.kind.startswith(_WHERE))
-            and c.term not in kinks
-        )
+        and c.term not in kinks
+        # any kind on a variable a possibly empty sum's terms need (sum_{r<k} logdet(X^2)
+        # needs X X invertible where k > 0; its derivative's form 2 k X^-1 needs X at every k)
+        and (c.kind in _KINDS or c.kind.startswith(_WHERE) or bool(c.names & folded))
     )
 
 

@@ -477,3 +477,25 @@ def test_a_possibly_empty_sum_elsewhere_leaves_a_right_claim_right(expr, wrt, cl
     np.testing.assert_allclose(numerator_fd(fn, args, wrt), value, rtol=1e-5)
     where = "k: integer; X: matrix(n, n); a: scalar; b: scalar"
     assert ed.check(expr, wrt, claim=claim, where=where).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "sqrt(a) - sum_{r=0}^{k-1}(a^(1/2))",
+        "sqrt(a) - sum_{r=0}^{k-1}(a^(1/2)) + sum_{r=0}^{k-1}(log(b))",
+    ],
+)
+def test_an_edge_that_a_possibly_empty_sum_cancels_is_no_edge(expr):
+    # at k = 1, f = sqrt(a) - sqrt(a) (+ log(b)) is flat in a: slope 0 at a = 0 from the right,
+    # where the claim (1 - k) / (2 sqrt(a)) is 0 / 0
+    def f(a, k=1, b=2.0):
+        extra = sum(np.log(b) for _ in range(k)) if "log" in expr else 0.0
+        return np.sqrt(a) - sum(np.sqrt(a) for _ in range(k)) + extra
+
+    for h in (1e-4, 1e-6):
+        assert (f(h) - f(0.0)) / h == 0.0
+    with np.errstate(all="ignore"):
+        assert np.isnan((1 - 1) / (2 * np.sqrt(0.0)))
+    r = ed.check(expr, "a", claim="(1-k)/(2 sqrt(a))", where="k: integer; a: scalar; b: scalar")
+    assert r.verdict != "right", str(r)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from einderiv.calculus.simplify import flatten
+from einderiv.check.slopes import may_be_empty
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
@@ -40,6 +41,7 @@ __all__ = [
     "implied",
     "restricted",
     "uncovered",
+    "variables_of",
 ]
 
 # elementwise functions defined on part of the real line: the condition on the argument, from
@@ -144,7 +146,7 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(_variables(t)), t)
+    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(variables_of(t)), t)
 
 
 def _even(e: T.Term) -> bool:
@@ -159,7 +161,7 @@ def _matrix_condition(kind: str, t) -> Condition:
     turned = T.rename(t.base, dict(zip(t.bound, (q, p))))  # M' is invertible where M is, and
     found = min(key(canonical(base, 1)), key(canonical(turned, 1)))  # det(M') = det(M) > 0
     text = _show(t.base)
-    return Condition(kind, "matrix " + found, text, frozenset(_variables(base)), base)
+    return Condition(kind, "matrix " + found, text, frozenset(variables_of(base)), base)
 
 
 def _show(t: T.Term) -> str:
@@ -181,9 +183,8 @@ def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
 
 
 def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
-    if imposed and type(t) is T.SumOver and not (t.count.is_literal and t.count.const != 0):
-        return  # possibly empty: what its terms need, the sum does not always (a backward
-        # sum, sum_{r=5}^{2} with count -2, has terms)
+    if imposed and type(t) is T.SumOver and may_be_empty(t):
+        return  # what its terms need, the sum does not always
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
@@ -250,7 +251,7 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
     while todo:
         u = todo.pop()
         if type(u) is T.Det:
-            names |= _variables(u.base)
+            names |= variables_of(u.base)
         todo.extend(T.children(u))
     own = implied(conditions(t))
     return frozenset(
@@ -316,18 +317,19 @@ def restricted(t: T.Term) -> set[str]:
 def _restricted(t: T.Term, names: set) -> None:
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
-            names.update(_variables(arg))
+            names.update(variables_of(arg))
         case T.Pow(base=base, exponent=e) if not (
             isinstance(e, T.Num) and e.value.denominator == 1
         ) and not isinstance(e, T.Affine):
-            names.update(_variables(base))
+            names.update(variables_of(base))
         case T.LogDet(base=base):
-            names.update(_variables(base))
+            names.update(variables_of(base))
     for child in T.children(t):
         _restricted(child, names)
 
 
-def _variables(t: T.Term) -> set[str]:
+def variables_of(t: T.Term) -> set[str]:
+    """The names of the variables in ``t``."""
     if isinstance(t, T.Var):
         return {t.name}
-    return set().union(*(_variables(c) for c in T.children(t))) if T.children(t) else set()
+    return set().union(*(variables_of(c) for c in T.children(t))) if T.children(t) else set()

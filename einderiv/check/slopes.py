@@ -21,7 +21,7 @@ import numpy as np
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
-__all__ = ["in_optional_sums", "kinks_proved", "smooth_at"]
+__all__ = ["in_optional_sums", "kinks_proved", "may_be_empty", "smooth_at"]
 
 _STEP = 1e-4
 
@@ -93,10 +93,16 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     return len(inside) <= 1
 
 
-def in_optional_sums(t: T.Term) -> set[int]:
-    """The ids of the nodes inside a finite sum that may have no term (a count that is not a
-    non-zero number): what they need to be defined, ``t`` does not need for every integer."""
-    found: set[int] = set()
+def may_be_empty(t: T.SumOver) -> bool:
+    """Whether the finite sum ``t`` may have no term: its count is not a non-zero number
+    (``sum_{r=0}^{k-1}`` at k = 0; ``sum_{r=5}^{2}``, count -2, has terms)."""
+    return not (t.count.is_literal and t.count.const != 0)
+
+
+def in_optional_sums(t: T.Term) -> dict[int, T.Term]:
+    """The nodes inside a finite sum that may have no term, by id: what they need to be
+    defined, ``t`` does not need for every integer."""
+    found: dict[int, T.Term] = {}
     seen: set[tuple[int, bool]] = set()  # a shared node walked once inside, once outside
     todo = [(t, False)]
     while todo:
@@ -105,8 +111,8 @@ def in_optional_sums(t: T.Term) -> set[int]:
             continue
         seen.add((id(u), inside))
         if inside:
-            found.add(id(u))
-        elif type(u) is T.SumOver and not (u.count.is_literal and u.count.const != 0):
+            found[id(u)] = u
+        elif type(u) is T.SumOver and may_be_empty(u):
             inside = True
         todo.extend((c, inside) for c in T.children(u))
     return found

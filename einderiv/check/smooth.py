@@ -39,6 +39,7 @@ from einderiv.check.domain import (
     differentiable_singular,
     implied,
     uncovered,
+    variables_of,
 )
 from einderiv.check.probes import probe_sizes
 from einderiv.check.sampling import kinked, magnitude
@@ -160,14 +161,14 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
     optional = in_optional_sums(f)  # sum_{r<k}(sqrt(a)): at k = 0, no edge at a = 0
     # and a variable such a sum uses may cancel an edge outside it (sqrt(a) - sum_{r<k}
     # sqrt(a) is flat in a at k = 1): no edge of it counts
-    cancelling = set().union(*(_optional_names(u) for u in _walk(f) if type(u) is T.SumOver))
+    cancelling = {u.name for u in optional.values() if type(u) is T.Var}
     while todo:  # the edges of the domain: sum(sqrt(x)) at x[a] = 0
         t = todo.pop()
         todo.extend(T.children(t))
         if id(t) in optional:
             continue
         edge = _fractional_base(t) if type(t) in (T.Func, T.Pow) else None
-        if edge is not None and _linear_term(edge, wrt) and not _names(edge) & cancelling:
+        if edge is not None and _linear_term(edge, wrt) and not variables_of(edge) & cancelling:
             found |= _keys(edge)
     for k, term in enumerate(terms):
         root = _root(term)
@@ -179,28 +180,6 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
         for made in (T.Pow(root, T.Num(Fraction(1, 2))), T.Func(SQRT.name, root), root):
             found |= _keys(made)
     return found
-
-
-def _walk(t: T.Term) -> list[T.Term]:
-    """The distinct nodes of ``t``."""
-    found, todo, seen = [], [t], set()
-    while todo:
-        u = todo.pop()
-        if id(u) not in seen:
-            seen.add(id(u))
-            found.append(u)
-            todo.extend(T.children(u))
-    return found
-
-
-def _names(t: T.Term) -> set[str]:
-    """The variables of ``t``."""
-    return {u.name for u in _walk(t) if type(u) is T.Var}
-
-
-def _optional_names(t: T.SumOver) -> set[str]:
-    """The variables of a finite sum that may have no term (none for a non-zero count)."""
-    return set() if t.count.is_literal and t.count.const != 0 else _names(t.body)
 
 
 def _keys(t: T.Term) -> set[str]:

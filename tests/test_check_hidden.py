@@ -221,6 +221,106 @@ def test_a_scalar_variable_at_a_kink_is_probed_without_crashing(expr, claim):
     assert ed.check(expr, "a", claim=claim, where="a: scalar").verdict == "wrong"
 
 
+def _relu(v):
+    return np.maximum(v, 0.0)
+
+
+@pytest.mark.parametrize(
+    "expr, claim, where, fn, claimed, point",
+    [
+        # relu(a - 1) - relu(1 - a) = a - 1: slope 1 at a = 1, where relu'(0) = 0 gives 0
+        (
+            "relu(a - 1) - relu(1 - a)",
+            "1",
+            "a: scalar",
+            lambda a: _relu(a - 1) - _relu(1 - a),
+            lambda a: 1.0,
+            1.0,
+        ),
+        # |a - 1| sign(a - 1) = a - 1
+        (
+            "abs(a - 1) sign(a - 1)",
+            "1",
+            "a: scalar",
+            lambda a: abs(a - 1) * np.sign(a - 1),
+            lambda a: 1.0,
+            1.0,
+        ),
+        # relu(a^2 - 1) - relu(1 - a^2) = a^2 - 1: slope 2a at a = 1
+        (
+            "relu(a^2 - 1) - relu(1 - a^2)",
+            "2 a",
+            "a: scalar",
+            lambda a: _relu(a * a - 1) - _relu(1 - a * a),
+            lambda a: 2 * a,
+            1.0,
+        ),
+        # sum(relu(x - 1) - relu(1 - x)) = sum(x) - n: gradient 1' at x = (-1, 1, 1)
+        (
+            "relu(x - ones)' ones - relu(ones - x)' ones",
+            "ones'",
+            None,
+            lambda x: np.sum(_relu(x - 1) - _relu(1 - x)),
+            lambda x: np.ones_like(x),
+            np.array([-1.0, 1.0, 1.0]),
+        ),
+    ],
+)
+def test_kinks_that_cancel_away_from_zero_are_no_counterexample(
+    expr, claim, where, fn, claimed, point
+):
+    # the claim is the derivative at the kink (finite differences) and at random points, so a
+    # counterexample there, where the conventions give another value, would not be one
+    rng = np.random.default_rng(7)
+    name = "x" if "x" in expr else "a"
+    for p in [point, *(rng.normal(size=np.shape(point)) * 3 for _ in range(5))]:
+        p = np.asarray(p, dtype=float)
+        truth = numerator_fd(
+            {"x": lambda x: fn(x), "a": lambda a: fn(float(a))}[name], {name: p}, name
+        )
+        assert np.allclose(claimed(p), truth, atol=1e-6)
+    assert ed.check(expr, name, claim=claim, where=where).verdict != "wrong"
+
+
+@pytest.mark.parametrize("shift", ["", " - I"])
+def test_kinks_of_a_symmetric_variable_that_cancel_are_probed_symmetrically(shift):
+    # tr(relu(S - c I) - relu(c I - S)) = tr(S) - c n: along a symmetric direction E (entries
+    # (i, j) and (j, i) together) its slope is tr(E) = <I, E>, so I is right; once the slopes
+    # were taken along one entry, an array the user never passed, and check raised
+    inside = "S" + shift
+    back = "I - S" if shift else "-S"
+    expr = f"tr(relu({inside}) - relu({back}))"
+    c = 1.0 if shift else 0.0
+    S = np.array([[c, 2.0], [2.0, c]])  # kinks at its diagonal entries
+
+    def fn(S):
+        return np.trace(_relu(S - c * np.eye(2)) - _relu(c * np.eye(2) - S))
+
+    for i, j in [(0, 0), (0, 1), (1, 1)]:
+        E = np.zeros((2, 2))
+        E[i, j] = E[j, i] = 1.0
+        slope = (fn(S + 1e-6 * E) - fn(S - 1e-6 * E)) / 2e-6
+        assert np.isclose(slope, np.sum(np.eye(2) * E))
+    r = ed.check(expr, "S", claim="I", where="S: symmetric(n)")
+    assert r.verdict != "wrong"
+
+
+@pytest.mark.parametrize(
+    "claim, point",
+    [("(sign(a - 1) + 1)/2", 1.0), ("0", None)],
+)
+def test_a_genuine_kink_away_from_zero_still_shows_a_claim_wrong(claim, point):
+    # relu(a - 1): slopes 0 and 1 at a = 1, where the convention relu'(0) = 0 is the derivative;
+    # (sign(a - 1) + 1)/2 is 1/2 there, and 0 is wrong wherever a > 1
+    r = ed.check("relu(a - 1)", "a", claim=claim, where="a: scalar")
+    assert r.verdict == "wrong"
+    a = float(r.counterexample["a"])
+    if point is not None:
+        assert a == point and (np.sign(a - 1) + 1) / 2 != 0.0
+    else:
+        assert (_relu(a + 1e-6 - 1) - _relu(a - 1e-6 - 1)) / 2e-6 > 0.5
+
+
 def test_a_declared_size_too_large_for_exact_arithmetic_is_not_decided_by_it():
     # det(I + 1 1') - 1 - n = 0 for every n: the claim is right, but at n = 400 exact arithmetic
     # (n^3 big-integer operations per point) once took 77 s to prove it; now no exact decision

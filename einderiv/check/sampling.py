@@ -153,8 +153,12 @@ class Sampler:
             return False
         if close(want, got, reference=self.largest_term(probe)):
             return True
+        if not self.kinked:
+            return False
         names = [n for n, i in self.used.items() if i.kind != "integer" and n in probe]
-        return self.kinked and smooth_at(functools.partial(self.call, self.f), probe, names)
+        symmetric = {n for n in names if self.used[n].kind == "symmetric"}
+        f, g = (functools.partial(self.call, e) for e in (self.f, self.expected))
+        return smooth_at(f, g, probe, names, symmetric)
 
     def largest_term(self, probe: dict) -> float:
         """The size of the terms the derivative's and the claim's values are sums of (their

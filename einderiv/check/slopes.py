@@ -1,47 +1,91 @@
 """One-sided slopes of an expression at a probe: whether a kink convention decides its value.
 
-Input: a function ``f(probe) -> array`` (the expression at a probe), the probe (arrays by
-name) and the names of the real variables to move.
-Output: ``smooth_at``: True when the probe has zero entries and, along every one of them (at
-most 8 per variable), ``f``'s slopes from the left and from the right agree. ``kinks_proved``:
-whether the kink conventions can only decide values where a term has no derivative (then a
-claim equal to einderiv's derivative is right).
+Input: functions ``f(probe) -> array`` (the expression at a probe) and ``g`` (einderiv's
+derivative at a probe), the probe (arrays by name), the names of the real variables to move and
+those of them declared symmetric.
+Output: ``smooth_at``: True when the probe sits on a kink of ``g`` (``g`` jumps along an entry
+of a variable) while ``f``'s slopes from the left and from the right agree along every entry
+moved (at most ``_ENTRIES`` per variable; a symmetric variable's entries (i, j) and (j, i)
+move together, one coordinate). ``kinks_proved``: whether the kink conventions can only
+decide values where a term has no derivative (then a claim equal to einderiv's derivative is
+right).
 Invariants: used only to discard a witness, never to accept a claim: at such a point ``f``
-has a derivative (relu(x) - relu(-x) is x, with slope 1 at 0), while the derivative einderiv
-computes applies its parts' kink conventions (relu'(0) = 0, SPEC 6.1) and may differ from it;
-a claim that differs there is not shown wrong by that point (a genuine kink, relu(x) at 0:
-slopes 0 and 1, still is). A kink whose slopes differ by less than 1e-2 counts as smooth, so
-the error this can make is "undecided" instead of "wrong".
+has a derivative (relu(a - 1) - relu(1 - a) is a - 1, with slope 1 at a = 1), while the
+derivative einderiv computes applies its parts' kink conventions (relu'(0) = 0, SPEC 6.1) and
+may differ from it; a claim that differs there is not shown wrong by that point (a genuine
+kink, relu(x) at 0: slopes 0 and 1, still is; so is a point off every kink, relu(x) at 2,
+where ``g`` does not jump). A kink whose slopes differ by less than 1e-2 counts as smooth,
+and a point with a cancelled kink excuses the claim at its other entries too, so the error
+this can make is "undecided" instead of "wrong".
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["in_optional_sums", "kinks_proved", "may_be_empty", "smooth_at"]
 
 _STEP = 1e-4
+_ENTRIES = 16
 
 
-def smooth_at(f, probe: dict, names) -> bool:
-    zeros = 0
-    base = np.asarray(f(probe), dtype=float)
-    for name in names:
-        value = np.asarray(probe[name], dtype=float)
-        for at in list(zip(*np.nonzero(np.atleast_1d(value == 0))))[:8]:
-            at = at if value.ndim else ()  # a scalar variable: its one entry
-            zeros += 1
-            step = np.zeros(value.shape)
-            step[at] = _STEP
-            up = np.asarray(f({**probe, name: value + step}), dtype=float)
-            down = np.asarray(f({**probe, name: value - step}), dtype=float)
-            right, left = (up - base) / _STEP, (base - down) / _STEP
-            if not np.allclose(left, right, rtol=1e-2, atol=1e-2):
-                return False
-    return zeros > 0
+def smooth_at(f, g, probe: dict, names, symmetric=frozenset()) -> bool:
+    values = {name: np.asarray(probe[name], dtype=float) for name in names}
+    if not any(np.any(v == np.round(v)) for v in values.values()):
+        return False  # kinks are met at integer entries (0, or a - 1 at a = 1), not at draws
+    jumped = False
+    try:
+        base, slope = _values(f, probe), _values(g, probe)
+        for name, value in values.items():
+            for step in _steps(value, name in symmetric):
+                up = _values(f, {**probe, name: value + step})
+                down = _values(f, {**probe, name: value - step})
+                right, left = (up - base) / _STEP, (base - down) / _STEP
+                if not np.allclose(left, right, rtol=1e-2, atol=1e-2):
+                    return False  # a genuine kink: the convention decides the derivative
+                jumped = jumped or any(
+                    _jumps(g, probe, name, value, slope, side * step) for side in (1, -1)
+                )
+    except (EinderivError, np.linalg.LinAlgError):
+        return False  # a step leaves the domain: the witness stands
+    return jumped
+
+
+def _values(f, probe: dict) -> np.ndarray:
+    return np.asarray(f(probe), dtype=float)
+
+
+def _jumps(g, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
+    """Whether ``g`` (whose value at ``probe`` is ``at``) jumps along ``step``: it moves by
+    much, and as much a half step away (a smooth ``g`` moves half as far)."""
+    far = _values(g, {**probe, name: value + step}) - at
+    near = _values(g, {**probe, name: value + step / 2}) - at
+    scale = 1e-2 * (1 + np.abs(at))
+    return bool(np.any(np.abs(far) > scale) and np.all(np.abs(far - near) <= np.abs(far) / 4))
+
+
+def _steps(value: np.ndarray, symmetric: bool):
+    """Steps of size ``_STEP`` along the first ``_ENTRIES`` entries of ``value`` (a symmetric
+    matrix: its entries (i, j) and (j, i) together, i <= j)."""
+    if value.ndim == 0:
+        yield np.asarray(_STEP)
+        return
+    count = 0
+    for at in np.ndindex(value.shape):
+        if symmetric and at[0] > at[1]:
+            continue
+        if count == _ENTRIES:
+            return
+        count += 1
+        step = np.zeros(value.shape)
+        step[at] = _STEP
+        if symmetric:
+            step[at[::-1]] = _STEP
+        yield step
 
 
 def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:

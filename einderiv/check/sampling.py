@@ -35,10 +35,10 @@ from einderiv.check.probes import (
     sample,
     size_rounds,
 )
-from einderiv.check.slopes import smooth_at
+from einderiv.check.slopes import kinked, smooth_at
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
-from einderiv.ir.ops import ABS, ELEMENTWISE
+from einderiv.ir.ops import ABS
 
 __all__ = ["Sampler", "is_zero_claim"]
 
@@ -153,12 +153,10 @@ class Sampler:
             return False
         if close(want, got, reference=self.largest_term(probe)):
             return True
-        if not self.kinked:
-            return False
         names = [n for n, i in self.used.items() if i.kind != "integer" and n in probe]
         symmetric = {n for n in names if self.used[n].kind == "symmetric"}
         f, g = (functools.partial(self.call, e) for e in (self.f, self.expected))
-        return smooth_at(f, g, probe, names, symmetric)
+        return self.kinked and smooth_at(f, g, probe, names, symmetric)
 
     def largest_term(self, probe: dict) -> float:
         """The size of the terms the derivative's and the claim's values are sums of (their
@@ -349,19 +347,6 @@ def _inverted(t: T.Term) -> list:
 def _inverts(u: T.MatPow) -> bool:
     """A negative or symbolic power (``X^-1``, ``X^k``): defined only for an invertible base."""
     return not (u.exponent.is_literal and u.exponent.const >= 0)
-
-
-def kinked(t: T.Term) -> bool:
-    """Whether ``t`` applies a function with a kink or a jump (abs, sign, relu, step)."""
-    todo, seen = [t], set()
-    while todo:
-        u = todo.pop()
-        if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
-            return True
-        if id(u) not in seen:
-            seen.add(id(u))
-            todo.extend(T.children(u))
-    return False
 
 
 def _degenerate(value) -> list:

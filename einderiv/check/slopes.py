@@ -27,7 +27,7 @@ from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
-__all__ = ["in_optional_sums", "kinks_proved", "may_be_empty", "smooth_at"]
+__all__ = ["in_optional_sums", "kinked", "kinks_proved", "may_be_empty", "smooth_at"]
 
 _STEP = 1e-4
 _ENTRIES = 16
@@ -86,6 +86,19 @@ def _steps(value: np.ndarray, symmetric: bool):
         if symmetric:
             step[at[::-1]] = _STEP
         yield step
+
+
+def kinked(t: T.Term) -> bool:
+    """Whether ``t`` applies a function with a kink or a jump (abs, sign, relu, step)."""
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
+            return True
+        if id(u) not in seen:
+            seen.add(id(u))
+            todo.extend(T.children(u))
+    return False
 
 
 def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:

@@ -42,7 +42,8 @@ from einderiv.check.domain import (
     variables_of,
 )
 from einderiv.check.probes import probe_sizes
-from einderiv.check.sampling import kinked, magnitude
+from einderiv.check.sampling import magnitude
+from einderiv.check.slopes import kinked
 from einderiv.check.slopes import in_optional_sums
 from einderiv.check.witness import fails
 from einderiv.errors import EinderivError

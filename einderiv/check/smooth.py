@@ -43,8 +43,7 @@ from einderiv.check.domain import (
 )
 from einderiv.check.probes import probe_sizes
 from einderiv.check.sampling import magnitude
-from einderiv.check.slopes import kinked
-from einderiv.check.slopes import in_optional_sums
+from einderiv.check.slopes import in_optional_sums, kinked
 from einderiv.check.witness import fails
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T

@@ -14,12 +14,15 @@ from fractions import Fraction
 
 from einderiv.calculus import same_base
 from einderiv.calculus.rewriting import (
+    EXACT_BITS,
     Rule,
     broadcast_split,
+    exact_power,
     one_like,
     zero_like,
 )
 from einderiv.calculus.rewriting import rule as register
+from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, Term
 from einderiv.ir.ops import SIGMOID
@@ -130,6 +133,11 @@ def prod_numbers(t: T.Prod):
     coeff = Fraction(1)
     for f in numbers:
         coeff *= f.value
+    if max(coeff.numerator.bit_length(), coeff.denominator.bit_length()) > 4 * EXACT_BITS:
+        raise EinderivError(  # 1e308 written 15 times: 4,620 digits, past float64 anyway
+            "a product of constants with more than 1,300 digits: its value is beyond float64 "
+            "(at most 1.8e308); write fewer or smaller constants"
+        )
     factors = rest if coeff == 1 else (T.Num(coeff),) + rest
     if not factors:
         return ONE if not t.summed else T.Prod((ONE,), t.summed)
@@ -308,7 +316,10 @@ def det_of_scaled_identity(t: T.Det):
     if not isinstance(c, T.Num) or not _identity_on(delta, t.bound):
         return None
     n = delta.a.dim
-    return T.Num(c.value**n) if isinstance(n, int) else T.Pow(c, T.Size(n))
+    if not isinstance(n, int):
+        return T.Pow(c, T.Size(n))
+    power = exact_power(c.value, n)  # 2^(10^6) of det(2 I) of a million rows: a power
+    return T.Num(power) if power is not None else T.Pow(c, T.Num(Fraction(n)))
 
 
 @rule(T.LogDet, "logdet(delta) -> 0  (the identity of any size)", needs=(T.Delta,))
@@ -328,7 +339,8 @@ def pow_simple(t: T.Pow):
             return one_like(base)
         integer = p.value.denominator == 1
         if isinstance(base, T.Num) and integer and (base.value != 0 or p.value > 0):
-            return T.Num(base.value ** int(p.value))
+            power = exact_power(base.value, int(p.value))  # 2^20000 stays a power
+            return T.Num(power) if power is not None else None
         if isinstance(base, T.Pow) and isinstance(base.exponent, T.Num) and integer:
             return T.Pow(base.base, T.Num(base.exponent.value * p.value))
     return None
@@ -351,9 +363,12 @@ def pow_of_scaled(t: T.Pow):
     numbers = [f for f in base.factors if type(f) is T.Num]
     if len(numbers) != 1 or numbers[0].value == 0:  # prod_numbers folds several; 0^-1 stays
         return None
+    power = exact_power(numbers[0].value, int(p.value))
+    if power is None:
+        return None
     rest = tuple(f for f in base.factors if type(f) is not T.Num)
     inner = rest[0] if len(rest) == 1 and not base.summed else T.Prod(rest, base.summed)
-    return T.Prod((T.Num(numbers[0].value ** int(p.value)), T.Pow(inner, p)))
+    return T.Prod((T.Num(power), T.Pow(inner, p)))
 
 
 @rule(

@@ -10,6 +10,8 @@ rewritten (the tree is already final).
 * ``‖X‖_2`` of a matrix is its spectral norm in linear algebra and often its Frobenius norm in
   machine learning (``‖W‖_2^2``): read as Frobenius (``norm2``), and said so;
 * ``‖A‖`` of a matrix (no subscript) is read as the Frobenius norm too, and said so;
+* ``‖X‖_1`` of a matrix is its induced 1-norm (the largest column sum) in linear algebra:
+  read entrywise (``norm1``, the sum of absolute values), and said so;
 * an undeclared Greek letter transposed or added to a vector or matrix (``\\theta^\\top x``,
   ``x - \\mu``) is a scalar (SPEC 6.3) where a vector is most likely meant: said so;
 * ``tr(sin(X))`` of a matrix is the trace of the matrix function in the Matrix Cookbook
@@ -27,7 +29,7 @@ import warnings
 from einderiv.errors import ReadAsEntrywise, ReadAsScalar, ShapeError
 from einderiv.frontend.dimensions import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import NORM2, TR
+from einderiv.ir.matrix_ops import NORM1, NORM2, TR
 from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["check_conventions"]
@@ -42,6 +44,8 @@ _BARE_NORM = re.compile(r"\s*(?:\|\||‖|\\\||\\lVert|\\left\s*\\\|)")  # not no
 _SUBSCRIPT_INSIDE = re.compile(r"(?:_\s*\{?\s*\w+\s*\}?|₂)\s*$")  # ||X||_F, ||X||_2
 _SUBSCRIPT_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_|₂)")
 _TWO_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*2\s*\}?|₂)")
+_ONE_INSIDE = re.compile(r"(?:_\s*\{?\s*1\s*\}?|₁)\s*$")  # ||X||_1: the induced norm?
+_ONE_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*1\s*\}?|₁)")
 
 
 def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
@@ -49,7 +53,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
-    euler, norms = "e" in text, "2" in text or "₂" in text or "|" in text or "‖" in text
+    euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
     traces = "tr" in text.lower()
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
     greeks -= declared
@@ -95,6 +99,15 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
                 f"read `{text[start : two.end()].strip()}` of a matrix as its Frobenius norm "
                 "(the square root of the sum of squares); einderiv has no spectral norm: write "
                 "_F to say Frobenius",
+                ReadAsEntrywise,
+                stacklevel=5,
+            )
+        one = _ONE_INSIDE.search(text, start, end) or _ONE_AFTER.match(text, end)
+        if norms and e.fn == NORM1.name and one:
+            warnings.warn(
+                f"read `{text[start : one.end()].strip()}` of a matrix as its entrywise 1-norm "
+                "(the sum of absolute values); einderiv has no induced 1-norm (the largest "
+                "column sum)",
                 ReadAsEntrywise,
                 stacklevel=5,
             )

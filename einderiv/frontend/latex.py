@@ -31,6 +31,7 @@ from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs
+from einderiv.frontend.latex_words import Words
 from einderiv.frontend.lexing import error_at
 from einderiv.frontend.misreadings import left_division
 from einderiv.ir.matrix_ops import SIZED_LETTERS, SUM
@@ -45,13 +46,14 @@ def is_latex(text: str) -> bool:
     return re.search(_LATEX_MARK, text) is not None
 
 
+_DIGITS = frozenset("0123456789")  # str.isdigit also takes ², which no number holds
 # a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
 # a roman subscript, d_{\mathrm{k}}, d_{\text{model}}: a label of the name (as printed), never an index
 _ROMAN = re.compile(r"\s*\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(\w+(?:\\_\w+)*)\s*\}\s*")
 _LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
-class _Lexer(Commands, Entries, Pairs):
+class _Lexer(Commands, Words, Entries, Pairs):
     """One LaTeX text to tokens (see the module docstring)."""
 
     def __init__(self, text: str, symbols: dict[str, str]):
@@ -158,7 +160,7 @@ class _Lexer(Commands, Entries, Pairs):
             self.unicode(c, start)
         elif c.isalpha():
             self.letters()
-        elif c.isdigit() or (c == "." and self.text[start + 1 : start + 2].isdigit()):
+        elif c.isdigit() or (c == "." and self.text[start + 1 : start + 2] in _DIGITS):
             self.number(start)
         elif c == "^":
             self.pos += 1
@@ -272,9 +274,12 @@ class _Lexer(Commands, Entries, Pairs):
             if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
                 self.fail(f"a subscript of a name is letters or digits, not '{script}'", start)
             named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())
+            if name in ("I", "1") and not named:  # I_n, \mathbf{1}_3: of that size
+                self.sized(name, script, start, end)
+                return
             if not roman:  # A_{ji}: not A_{j,i} (W_{\mathrm{in}} is a label, as printed)
                 latex_notes.say_index_name(name, script, self.said)
-            name = name if name == "I" and not named else f"{name}_{script}"  # I_n: identity
+            name = f"{name}_{script}"
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
 
     def script(self, at: int) -> tuple[str, int, int]:
@@ -318,6 +323,9 @@ class _Lexer(Commands, Entries, Pairs):
         elif self.peek(False) == "-":  # X^-1 (LaTeX would typeset X^{-}1: never meant)
             self.pos += 1
             self.symbol("-", self.pos - 1, self.pos)
+        elif self.pos < len(self.text) and not self.text[self.pos].isascii():
+            self.fail(f"'{self.text[self.pos]}' after '^': write X^\\top for a transpose, "
+                      "x^{2} for a power", self.pos)  # fmt: skip
         elif self.pos < len(self.text) and self.text[self.pos].isalnum():
             if re.match(
                 r"\d\d", self.text[self.pos : self.pos + 2]

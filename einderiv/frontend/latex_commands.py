@@ -14,16 +14,18 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 
-from einderiv.errors import ReadAsExp, ReadAsLabel, closest
+from einderiv.errors import ReadAsExp, ReadAsLabel
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_notes import (
     AGAINST,
     CALLED,
     DERIVATIVE_HINT,
+    POWER_AGAINST,
     is_leibniz,
     say_bold_greek,
     say_greek_call,
     say_pi,
+    say_power_call,
 )
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
@@ -57,7 +59,6 @@ ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "til
            "widetilde": "tilde"}  # fmt: skip
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
-_ONE_SYMBOL = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")  # what a font command takes without braces
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
 _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
           "biggl", "biggr", "Biggl", "Biggr"}  # fmt: skip
@@ -65,7 +66,8 @@ _OPERATORS = {"cdot": "·", "times": "*", "ast": "*", "odot": ".*", "circ": ".*"
 _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _OPEN, _CLOSE = "([{", ")]}"
-_NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+")
+_NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+", re.ASCII)
+_ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # a power by a whole number, ^2 or ^{10}: its digits are group 1 or 2
 NUMBER_POWER = r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))"
 # \frac12, \frac1n: the two one-character arguments
@@ -91,9 +93,6 @@ class Group:
     then: str = ""  # after a \frac numerator: "denominator"
     opener: int = -1  # index in the token list of a norm's FUNC token
     power: str = ""  # the digits of a power written on a function, \sin^2(x): "2"
-
-
-MAX_GROUPS = 100  # groups open around a font group: each is read by a nested call (3 frames)
 
 
 class Commands:
@@ -235,7 +234,7 @@ class Commands:
             self.pos = brace + 1
             self.emit("FUNC", "exp(", at, self.pos)
             self.stack.append(Group("brace", ("RPAR",), brace))
-        elif self.pos < len(self.text) and self.text[self.pos].isalnum():
+        elif self.text[self.pos : self.pos + 1] in _ALNUM:
             if re.match(r"\d\d", self.text[self.pos : self.pos + 2]):
                 self.fail("a superscript of several digits needs braces: e^{10}", self.pos)
             symbol = self.text[self.pos]
@@ -307,6 +306,9 @@ class Commands:
             return
         if called and AGAINST.match(self.text, self.pos):
             say_greek_call(name, bool(called.group(1)), self.said)
+        powered = name.islower() and POWER_AGAINST.match(self.text, self.pos)
+        if powered:  # \sigma^2(x): a variance times x, not sigmoid(x)^2 as \sin^2(x) reads
+            say_power_call(name, powered.group(1).strip("{} "), self.said)
         if name == "pi":  # a name, as every Greek letter (SPEC 6.2), though papers mean 3.14...
             say_pi(self.said)
         self.name(name, start)
@@ -321,64 +323,6 @@ class Commands:
                       f"{digits} {name} for a product", start)  # fmt: skip
         self.pos = match.end()
         self.emit("NUMBER", match.group(), start, self.pos)
-
-    def word(self, start: int) -> None:
-        """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
-        raw, _, _ = self.braced_raw()
-        word = raw.strip().rstrip("*").replace("\\_", "_")  # \operatorname{log\_softmax}
-        if word in FUNCTION_WORDS or word in self.functions:
-            self.function(FUNCTION_WORDS.get(word, word), start)
-        elif word == "e" and self.euler(start):  # \mathrm{e}^{u}: exp(u), as e^{u}
-            return
-        elif word in ("T", "d"):
-            self.fail(f"'{word}' here is not supported in an expression", start)
-        elif self.text.startswith("\\operatorname", start) and self.peek() == "(":
-            guess = closest(word, (*FUNCTION_WORDS, *self.functions))  # \operatorname{foo}(x)
-            self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}?" if guess else ""),
-                      start)  # fmt: skip
-        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
-            self.name(word, start)
-        else:
-            self.fail(f"'{raw}' is not a name", start)
-
-    def bold(self, start: int) -> None:
-        """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``; as
-        in TeX, without braces the font takes one symbol (``\\mathbf x``, ``\\boldsymbol\\mu``)."""
-        self.skip_space()
-        one = _ONE_SYMBOL.match(self.text, self.pos) if self.peek(False) != "{" else None
-        if one is not None and one.group() == "0":
-            self.fail("a zero matrix is written 0", start)
-        if one is not None:
-            first = len(self.out)
-            if one.group().startswith("\\"):  # \boldsymbol\mu: the command, as written
-                self.step()
-            else:  # \mathbf x_1: the letter x (with its subscript), never x and what follows
-                self.pos = one.end()
-                self.name(one.group(), start if one.group() in "01" else one.start())
-            say_bold_greek(self.out[first:], self.said)
-            return
-        raw, brace, _ = self.braced_raw()
-        inner = raw.strip()
-        if inner == "1":
-            self.name("1", start)
-        elif inner == "0":
-            self.fail("a zero matrix is written 0", start)
-        elif not inner:
-            self.fail("an empty font group: write the symbol inside, \\mathbf{x}", start)
-        else:  # the letters inside, as separate symbols (\mathbf{Ax} is A x)
-            self.pos = brace + 1
-            first = len(self.out)
-            depth = len(self.stack)
-            if depth >= MAX_GROUPS:  # \mathbf{\mathbf{...}}: read by recursion, so bounded
-                self.fail(f"the fonts are nested too deeply (the limit is {MAX_GROUPS})", start)
-            self.stack.append(Group("brace", (), brace))
-            while len(self.stack) > depth:
-                self.skip_space()
-                self.step()
-            if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
-                token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{I}_n: as x_{1}
-                self.name(token.value, token.start_pos)
-            say_bold_greek(self.out[first:], self.said)
 
     def frac(self, start: int) -> None:
         """``\\frac{a}{b}`` is ``((a) / (b))``; ``\\frac12`` (one character each) is ``(1 / 2)``."""

@@ -8,7 +8,8 @@ Output: the tokens of the entry as plain text writes it: ``W_{a,b}`` -> ``W[a,b]
 and a function of two sizes written as a letter, ``K_{m,n}`` -> ``commutation(m, n)``.
 Invariants (one reading for one text, never a guess):
 * a subscript with a comma or a parenthesised pair is an entry; so is any subscript of
-  ``\\delta`` and ``\\mathbf{1}``, and of a closing parenthesis;
+  ``\\delta`` and of a closing parenthesis, and of ``\\mathbf{1}`` unless ``ones_size`` reads
+  it as a size (``\\mathbf{1}_3``; ``\\mathbf{1}_n`` beside a transpose);
 * a subscript of one index (``x_{a}``, ``x_a``) is an entry only in a text written in index
   notation -- one that has an entry of the kinds above -- or when ``x`` is a declared variable
   and ``x_a`` is not; otherwise it names a variable, as ``W_1`` and ``x_a`` always have (and
@@ -23,9 +24,16 @@ import re
 
 from einderiv.frontend import lexing
 
-# an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}, \mathbf{1}_{a}
-_INDEX_TEXT = re.compile(r"_\s*\{[^{}]*[,(][^{}]*\}|\\delta\s*_|\\mathbf\s*\{\s*1\s*\}\s*_")
+# an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}; \mathbf{1}_{a} is one
+# in a text with no transpose (``Entries.index_text``)
+_ENTRY_TEXT = re.compile(r"_\s*\{[^{}]*[,(][^{}]*\}|\\delta\s*_")
+_ONES_ENTRY = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_")
 _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
+# matrix notation: a transpose (index notation has none outside entries of parentheses)
+_TRANSPOSE_TEXT = re.compile(
+    r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf|\\mathrm\s*\{\s*T|T\b|\\prime)|'"
+)
+_SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 
 
 class Entries:
@@ -35,11 +43,17 @@ class Entries:
         """Whether the text writes index notation (an entry with several indices, a delta)."""
         found = self.__dict__.get("_index_text")
         if found is None:
-            found = self.__dict__["_index_text"] = bool(_INDEX_TEXT.search(self.text))
+            text = self.text
+            found = bool(_ENTRY_TEXT.search(text)) or bool(
+                _ONES_ENTRY.search(text) and not _TRANSPOSE_TEXT.search(text)
+            )
+            self.__dict__["_index_text"] = found
         return found
 
     def is_entry(self, name: str, script: str) -> bool:
         """Whether ``name_{script}`` is an entry of ``name`` (see the module's invariants)."""
+        if name == "1" and self.ones_size(script) is not None:
+            return False  # 1_n 1_n^\top: the ones vector of size n
         if name in ("1", "delta") or "," in script or "(" in script:
             return True
         if not _ONE_INDEX.fullmatch(script) or name == "I":
@@ -51,6 +65,36 @@ class Entries:
         if self.index_text():
             return True
         return name in declared and f"{name}_{script.strip()}" not in declared
+
+    def ones_size(self, script: str) -> str | None:
+        """The size of ``\\mathbf{1}_{script}`` read as the vector of ones of that size, or None
+        for an entry: a number is a size; a name is one in a text in matrix notation (a
+        transpose, ``x^\\top \\mathbf{1}_n``) with no other entry of index notation (the index
+        form einderiv prints, ``x_{i} \\, \\mathbf{1}_{j}``, has no transpose)."""
+        match = _SIZE.fullmatch(script)
+        if match is None:
+            return None
+        if match.group(1)[0].isdigit():
+            return match.group(1)
+        text = self.text
+        if (
+            _ENTRY_TEXT.search(text)
+            or re.search(r"\)\s*_", text)
+            or not _TRANSPOSE_TEXT.search(text)
+        ):
+            return None
+        return match.group(1)
+
+    def sized(self, name: str, script: str, start: int, end: int) -> None:
+        """``I_n``, ``I_3``, ``\\mathbf{1}_n``: the identity or the vector of ones whose size is
+        the subscript, a name or a positive number (kept in the parse state by offset)."""
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*|[1-9][0-9]*", script):
+            what = "I" if name == "I" else "\\mathbf{1}"
+            self.fail(f"the size of {what}_{{{script}}} is a name or a positive number", start)
+        state = lexing.STATE.get(None)
+        if state is not None:
+            state.sizes[start] = int(script) if script.isdigit() else script
+        self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
 
     def entry_subscript(self, at: int) -> None:
         """``\\left(...\\right)_{(i,j) (l,k)}``: the entry of a parenthesised expression."""

@@ -31,6 +31,9 @@ CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
 # the same with no spacing command between: \alpha \, \left(A + A^\top\right), as einderiv
 # prints a product, says nothing (\sigma\,(x) is still the sigmoid: TeX sets them alike)
 AGAINST = re.compile(r"(')?\s*(?:\(|\\left\s*\()")
+# a power written between a Greek letter and its parenthesis: \sigma^2(x), as \sin^2(x) is set
+# (a lower-case letter, a positive power: \Sigma^{-1}(x - \mu) is the matrix's inverse times)
+POWER_AGAINST = re.compile(r"\s*\^\s*(\{\s*\w+\s*\}|\w)\s*(?:\(|\\left\s*\()")
 
 
 def _declared() -> frozenset:
@@ -103,6 +106,23 @@ def say_greek_call(name: str, primed: bool, said: set) -> None:
     warnings.warn(
         f"read \\{name}{prime}(...) as the product {name}{prime} (...): {why}, or declare "
         f"`{name}: scalar` for a product",
+        ReadAsProduct,
+        stacklevel=3,
+    )
+
+
+def say_power_call(name: str, power: str, said: set) -> None:
+    """``\\sigma^2(x)``: \\sin^2(x) is sin(x)^2, but einderiv has no function sigma (\\sigma(x)
+    alone is the sigmoid), so it reads the product sigma^2 (x), a variance times x: say so."""
+    if name in _declared() or (name, "power call") in said:
+        return
+    said.add((name, "power call"))
+    if name == "sigma":
+        how = f"for the sigmoid to a power write \\sigma(x)^{power}"
+    else:
+        how = f"einderiv has no function {name}; write the function itself (tanh(x)^{power}, ...)"
+    warnings.warn(
+        f"read \\{name}^{power}(...) as the product {name}^{power} (...), {name} a scalar; {how}",
         ReadAsProduct,
         stacklevel=3,
     )

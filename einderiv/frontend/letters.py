@@ -70,12 +70,14 @@ def split_letters(
 _POSTFIX = {M.Transpose: "operand", M.Inverse: "operand", M.Power: "base", M.ElemPow: "base"}
 
 
-def _letters(e: M.Name) -> list[M.Name]:
+def _letters(e: M.Name) -> list[M.MExpr]:
+    """The letters of ``e``, each a name; ``I`` is the identity, as written apart (``x'Ix``)."""
     start = e.span[0] if e.span else None
-    return [
-        M.Name(c, span=(start + i, start + i + 1) if start is not None else None)
-        for i, c in enumerate(e.name)
-    ]
+    letters = []
+    for i, c in enumerate(e.name):
+        span = (start + i, start + i + 1) if start is not None else None
+        letters.append(M.Identity(span=span) if c == "I" else M.Name(c, span=span))
+    return letters
 
 
 def _product(factors: list[M.MExpr], span) -> M.MExpr:

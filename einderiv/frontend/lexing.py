@@ -69,6 +69,7 @@ class ParseState:
     integers: frozenset = frozenset()  # names declared ``integer``: ``X^T`` is then a power
     latex: bool = False  # the text is LaTeX (a / 2 \\sigma^2 is then refused: see below)
     plain: dict = field(default_factory=dict)  # id -> node seen to hold no index notation
+    sizes: dict = field(default_factory=dict)  # offset -> the size written on I_n, 1_n (LaTeX)
 
 
 STATE: contextvars.ContextVar[ParseState] = contextvars.ContextVar("einderiv_parse_state")

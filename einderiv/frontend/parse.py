@@ -2,8 +2,7 @@
 
 Input: a string in the expression language (``tr(X' A X)``, ``log|X| + x' inv(S) x``) or a
 declaration list (``X: matrix(m, n); S: symmetric(n)``).
-Output: a ``matrix_ir`` expression (``parse_expression``) or a tuple of ``Decl``
-(``parse_declarations``).
+Output: a ``matrix_ir`` expression (``parse_expression``) or ``Decl`` s (``parse_declarations``).
 Stages, in import order: ``lexing`` (the parse's state, the post-lexer: bars and ``name(``) ->
 ``declarations`` (the ``where`` rules) -> ``parse_errors`` (lark's errors to ``ParseError``) ->
 this module (the grammar, the expression rules, the entry points).
@@ -187,8 +186,9 @@ class _Build(DeclarationRules):
         span, name = (token.start_pos, token.end_pos), token.value
         if name in FUNCTION_NAMES and name not in STATE.get().declared:  # exp alpha, tr X
             raise error_at(f"'{name}' is a function: write {name}(...)", token.start_pos)
-        made = {"I": ir.Identity, "ones": ir.Ones}.get(name)
-        return _S(made(span=span) if made else ir.Name(name, span=span), *span, 1)
+        made = {"I": ir.Identity, "ones": ir.Ones}.get(name)  # I_n in LaTeX: a size written
+        node = made(STATE.get().sizes.get(span[0]), span=span) if made else ir.Name(name, span=span)
+        return _S(node, *span, 1)
 
     def number(self, children):
         (token,) = children

@@ -1,0 +1,99 @@
+"""Font and word commands of LaTeX (a mixin of ``latex._Lexer``): ``\\mathbf{x}``,
+``\\boldsymbol\\mu``, ``\\mathbf{1}``, ``\\mathrm{lr}``, ``\\operatorname{tr}``.
+
+Input: the text after such a command, in the LaTeX text being lexed.
+Output: the tokens of what the font holds: its letters as separate symbols (``\\mathbf{Ax}``
+is A x), the vector of ones, a function, or one multi-letter name (``\\mathrm{lr}``).
+Invariants: a name that is no function written against a parenthesis (``\\mathrm{Softmax}(x)``)
+is an unknown function, a ``ParseError`` with the product's spelling, unless it is declared;
+a font group holds a symbol; fonts nest at most ``MAX_GROUPS`` deep.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.errors import closest
+from einderiv.frontend import lexing
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group
+from einderiv.frontend.latex_notes import say_bold_greek
+
+__all__ = ["MAX_GROUPS", "Words"]
+
+_ONE_SYMBOL = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")  # what a font command takes without braces
+MAX_GROUPS = 100  # groups open around a font group: each is read by a nested call (3 frames)
+
+
+class Words:
+    """Uses the lexer's ``text``, ``pos``, ``out``, ``stack``, ``functions``, ``said``, ``step``,
+    ``name``, ``function``, ``euler``, ``braced_raw``, ``peek`` and ``fail``."""
+
+    def word(self, start: int) -> None:
+        """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
+        raw, _, _ = self.braced_raw()
+        word = raw.strip().rstrip("*").replace("\\_", "_")  # \operatorname{log\_softmax}
+        if word in FUNCTION_WORDS or word in self.functions:
+            self.function(FUNCTION_WORDS.get(word, word), start)
+        elif word == "e" and self.euler(start):  # \mathrm{e}^{u}: exp(u), as e^{u}
+            return
+        elif word in ("T", "d"):
+            self.fail(f"'{word}' here is not supported in an expression", start)
+        elif self.called(word):  # \operatorname{foo}(x), \mathrm{Softmax}\left(x\right)
+            guess = closest(word, (*FUNCTION_WORDS, *self.functions))
+            font = re.match(r"\\[A-Za-z]+", self.text[start:]).group()
+            self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}?" if guess else ";")
+                      + f" For a product write {font}{{{word}}} \\, (...) or declare {word}",
+                      start)  # fmt: skip
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
+            self.name(word, start)
+        else:
+            self.fail(f"'{raw}' is not a name", start)
+
+    def called(self, word: str) -> bool:
+        """Whether the name ``word`` (not a function) is written as a call, ``word(`` or
+        ``word\\left(``: one of several letters, not declared (a declared name is a product)."""
+        state = lexing.STATE.get(None)
+        if len(word) < 2 or word in getattr(state, "declared", ()):
+            return False
+        return re.match(r" *(\(|\\left *\(|\\bigl? *\()", self.text[self.pos :]) is not None
+
+    def bold(self, start: int) -> None:
+        """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``; as
+        in TeX, without braces the font takes one symbol (``\\mathbf x``, ``\\boldsymbol\\mu``)."""
+        self.skip_space()
+        one = _ONE_SYMBOL.match(self.text, self.pos) if self.peek(False) != "{" else None
+        if one is not None and one.group() == "0":
+            self.fail("a zero matrix is written 0", start)
+        if one is not None:
+            first = len(self.out)
+            if one.group().startswith("\\"):  # \boldsymbol\mu: the command, as written
+                self.step()
+            else:  # \mathbf x_1: the letter x (with its subscript), never x and what follows
+                self.pos = one.end()
+                self.name(one.group(), start if one.group() in "01" else one.start())
+            say_bold_greek(self.out[first:], self.said)
+            return
+        raw, brace, _ = self.braced_raw()
+        inner = raw.strip()
+        if inner == "1":
+            self.name("1", start)
+        elif inner == "0":
+            self.fail("a zero matrix is written 0", start)
+        elif not inner:
+            self.fail("an empty font group: write the symbol inside, \\mathbf{x}", start)
+        else:  # the letters inside, as separate symbols (\mathbf{Ax} is A x)
+            self.pos = brace + 1
+            first = len(self.out)
+            depth = len(self.stack)
+            if depth >= MAX_GROUPS:  # \mathbf{\mathbf{...}}: read by recursion, so bounded
+                self.fail(f"the fonts are nested too deeply (the limit is {MAX_GROUPS})", start)
+            self.stack.append(Group("brace", (), brace))
+            while len(self.stack) > depth:
+                self.skip_space()
+                self.step()
+            if len(self.out) == first:  # \mathbf{\,}: only spacing inside
+                self.fail("an empty font group: write the symbol inside, \\mathbf{x}", start)
+            if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
+                token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{I}_n: as x_{1}
+                self.name(token.value, token.start_pos)
+            say_bold_greek(self.out[first:], self.said)

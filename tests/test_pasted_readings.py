@@ -1,0 +1,145 @@
+"""Identities pasted from papers read as their authors meant, or refused with a reason.
+
+Each reading is decided here with plain numpy: the value a careful reader means, written out,
+against einderiv's value of the parsed text; and derivatives against central finite
+differences of that numpy function.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.errors import ReadAsEntrywise, ReadAsProduct
+from tests.test_check_soundness import numerator_fd
+
+X3 = np.array([1.0, -2.0, 4.0])
+
+
+# -- sizes written on I and 1 ------------------------------------------------------------------
+
+
+def test_a_vector_of_ones_with_its_size_is_that_vector():
+    # x' 1_n 1_n' x = (sum x)^2: once 1_n was the entry ones[n], summed over n (14, not 9)
+    e = ed.parse(r"\mathbf{x}^\top \mathbf{1}_n \mathbf{1}_n^\top \mathbf{x}")
+    assert np.isclose(e(x=X3), X3.sum() ** 2)
+    outer = ed.parse(r"\mathbf{1}_n\mathbf{1}_n^\top")  # the n-by-n matrix of ones
+    assert len(outer.shape) == 2
+    assert np.isclose(ed.parse(r"\mathbf{1}_3^\top x")(x=X3), X3.sum())
+
+
+def test_the_centering_matrix_as_written_in_papers():
+    # C = I_n - (1/n) 1_n 1_n'; x' C x = sum (x - mean x)^2, with gradient 2 (x - mean x)'
+    text = r"\mathbf{x}^\top (I_n - \frac{1}{n}\mathbf{1}_n\mathbf{1}_n^\top) \mathbf{x}"
+    c = ed.parse(r"I_n - \frac{1}{n}\mathbf{1}_n\mathbf{1}_n^\top", where="n: integer")
+    assert np.allclose(c(n=3), np.eye(3) - np.ones((3, 3)) / 3)
+    g = ed.diff(text, "x", where="n: integer")
+    truth = numerator_fd(lambda x: x @ x - x.sum() ** 2 / len(x), {"x": X3}, "x")
+    assert np.allclose(g(x=X3), truth)
+
+
+def test_a_size_written_on_the_identity_is_kept():
+    # I_2 x with x of length 3: the sizes do not fit (the 2 was dropped, and I was 3-by-3)
+    with pytest.raises(ed.ShapeError, match="2 vs 3"):
+        ed.parse(r"\, I_2 x", where="x: vector(3)")
+    assert np.allclose(ed.parse(r"\, I_3 x", where="x: vector(3)")(x=X3), X3)
+
+
+def test_index_notation_with_ones_still_reads_as_entries():
+    # x_i 1_j (no transpose, as einderiv prints index forms): the outer product x 1'
+    e = ed.parse(r"x_{i} \, \mathbf{1}_{j}", where="x: vector(n)")
+    assert e.shape == ("n", "m")
+    assert np.allclose(e(x=X3, m=2), np.outer(X3, np.ones(2)))
+
+
+# -- names and calls ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", [r"\mathrm{Softmax}(x)", r"\text{Sigmoid}(x)", r"\mathrm{GELU}\left(x\right)"]
+)
+def test_an_unknown_function_in_a_roman_font_is_refused(text):
+    # was: an undeclared matrix Softmax times x, silently
+    with pytest.raises(ed.ParseError, match="unknown function"):
+        ed.parse(text)
+
+
+def test_a_declared_roman_name_against_a_parenthesis_is_a_product():
+    # lr (a + b) with lr declared a scalar: 2 (a + b) at lr = 2
+    e = ed.parse(r"\mathrm{lr}(a + b)", where="lr: scalar; a: scalar; b: scalar")
+    assert np.isclose(e(lr=2.0, a=1.5, b=-4.0), 2.0 * (1.5 - 4.0))
+
+
+@pytest.mark.parametrize("text", [r"\mathbf{X}^ᵀ \mathbf{y}", r"\alpha^³", r"\, x^é"])
+def test_a_unicode_symbol_after_a_caret_is_refused(text):
+    # X^ᵀ was a power by an integer variable named ᵀ; \alpha^³ raised ValueError
+    with pytest.raises(ed.ParseError, match="after '\\^'"):
+        ed.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\,a^0.²5", r"\mathbf{\,}_i", r"\mathbf{~}_i"])
+def test_odd_latex_is_a_parse_error(text):
+    # AttributeError and IndexError once
+    with pytest.raises(ed.ParseError):
+        ed.parse(text)
+
+
+def test_an_identity_split_out_of_letters_is_the_identity():
+    # x'Ix = x' x: gradient 2 x' (I was a free matrix variable)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReadAsProduct)
+        g = ed.diff("x'Ix", "x")
+        value = ed.parse("x'Ix")(x=X3)
+    assert np.isclose(value, X3 @ X3)
+    assert np.allclose(g(x=X3), numerator_fd(lambda x: x @ x, {"x": X3}, "x"))
+
+
+# -- constants beyond float64 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("2^20000 a", np.inf),  # exact, 6,021 digits: past what str() of an int may print
+        ("10^-40000 a", 0.0),
+        ("9^9^9 a", np.inf),  # 9^387420489: computing it exactly never ended
+        ("10^-1e308 a", 0.0),
+        ("2^1000 a", float(2**1000)),
+    ],
+)
+def test_a_power_of_numbers_beyond_float64_stays_a_power(text, value):
+    start = time.perf_counter()
+    g = ed.diff(text, "a", where="a: scalar")
+    assert time.perf_counter() - start < 5  # not a timing test: a hang guard
+    with np.errstate(over="ignore"):
+        assert g(a=1.0) == value
+        back = ed.parse(str(g), where="a: scalar")
+        assert back(a=1.0) == value
+
+
+def test_a_product_of_huge_constants_is_a_clear_error():
+    text = " ".join(["1e308"] * 15) + " a"  # 4,620 digits
+    with pytest.raises(ed.EinderivError, match="beyond float64"):
+        ed.diff(text, "a", where="a: scalar")
+
+
+# -- readings that are said ----------------------------------------------------------------
+
+
+def test_a_matrix_one_norm_is_said_to_be_entrywise():
+    # ||X||_1 of a matrix: the induced norm is the largest column sum; einderiv's is sum |X_ij|
+    X = np.array([[1.0, -2.0], [3.0, 4.0]])
+    with pytest.warns(ReadAsEntrywise, match="entrywise 1-norm"):
+        e = ed.parse("||X||_1")
+    assert np.isclose(e(X=X), np.abs(X).sum())
+
+
+def test_sigma_squared_against_a_parenthesis_is_said_to_be_a_product():
+    # \sigma^2(x) as \sin^2(x) would be sigmoid(x)^2; read as the variance sigma^2 times x
+    with pytest.warns(ReadAsProduct, match="sigma\\^2"):
+        e = ed.parse(r"\sigma^2(x)", where="x: scalar")
+    assert np.isclose(e(sigma=3.0, x=0.5), 9.0 * 0.5)

@@ -143,3 +143,11 @@ def test_sigma_squared_against_a_parenthesis_is_said_to_be_a_product():
     with pytest.warns(ReadAsProduct, match="sigma\\^2"):
         e = ed.parse(r"\sigma^2(x)", where="x: scalar")
     assert np.isclose(e(sigma=3.0, x=0.5), 9.0 * 0.5)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2009", "\u202f"])
+def test_spaces_pasted_from_a_pdf_are_spaces(space):
+    # x' A x with no-break or thin spaces: was "unexpected character"
+    A = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 2.0]])
+    e = ed.parse(f"x'{space}A{space}x")
+    assert np.isclose(e(x=X3, A=A), X3 @ A @ X3)

@@ -55,7 +55,9 @@ SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigm
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 # characters pasted from PDFs and web pages, read as the ones they look like: the minus sign,
 # the prime, the parallel sign (a norm bar), the variant Greek letters
-PASTED = str.maketrans("−′∥ϵϕϑϱ", "-'‖εφθρ")
+# and spaces from PDFs and web pages (no-break, thin, narrow no-break, ...) as plain spaces
+_SPACES = "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+PASTED = str.maketrans("−′∥ϵϕϑϱ" + _SPACES, "-'‖εφθρ" + " " * len(_SPACES))
 
 
 @dataclass(frozen=True)

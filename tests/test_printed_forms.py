@@ -351,3 +351,16 @@ def test_a_power_with_the_variable_in_its_exponent_has_a_matrix_form(expr, wrt, 
     back = ed.parse(str(g), where=where)
     got = back(**{k: v for k, v in {"z": Z, "X": XM, "s": 1.7}.items() if k in back.variables})
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_result_by_entries_reads_back_with_its_indices_in_alphabetical_order():
+    # d^2 (x' A y) / dy_j dx_i = A[i,j]: the result's axes are (j, i), its array A'; read back,
+    # the same function of i and j has its axes in alphabetical order, (i, j): A (README)
+    rng = np.random.default_rng(3)
+    A, x, y = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)
+    where = "x: vector(n); y: vector(n); A: matrix(n, n)"
+    h = ed.diff(ed.diff("x' A y", "y[j]", where=where), "x[i]")
+    assert [i.name for i in h.axes] == ["j", "i"]
+    assert np.allclose(h(A=A, x=x, y=y), A.T)
+    back = ed.parse(str(h), where=where, shape=h.shape)
+    assert np.allclose(back(A=A, x=x, y=y), A)

@@ -538,3 +538,26 @@ def test_abandoned_requests_waiting_for_a_worker_never_take_one():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_a_burst_of_simultaneous_connections_is_answered(server):
+    # 80 clients connecting at once: with socketserver's listen queue of 5 some were reset
+    # (ConnectionResetError, no answer) or hung until their timeout
+    count = 80
+    barrier = threading.Barrier(count)
+    answers = []
+
+    def one():
+        barrier.wait()
+        try:
+            status, answer, _ = diff(server, "x' A x", "x", layout="denominator")
+            answers.append((status, answer.get("text") if isinstance(answer, dict) else answer))
+        except OSError as error:
+            answers.append((None, repr(error)))
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert answers == [(200, "(A + A') x")] * count

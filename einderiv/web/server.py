@@ -294,6 +294,7 @@ class EinderivServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # listen backlog: socketserver's 5 reset a burst of connections
 
     def __init__(self, address, time_limit: float, workers: int, quiet: bool = False) -> None:
         self.quiet = quiet

@@ -29,8 +29,8 @@ from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.differential import differential_text
-from einderiv.notation.kronecker import kronecker_entry, kronecker_matrix, kronecker_text
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.recontract import recontract
@@ -140,17 +140,15 @@ class Expr(ExprAlgebra):
         """What ``str`` and ``latex`` print, as matrix IR: the matrix form, else (order 3 or
         4) the Kronecker form indexed, ``kron(B', A)[(i,j),(l,k)]``; None: index notation."""
         matrix, kronecker = self.matrix(), None
-        if matrix is None and (kronecker := self.kronecker_matrix()) is not None:
-            return kronecker_entry(kronecker, self.axes, self._origin, self.variables)  # SPEC 7
+        if matrix is None and (kronecker := self.kronecker_matrix()) is not None:  # SPEC 7
+            return kron_forms.kronecker_entry(kronecker, self.axes, self._origin, self.variables)
         return matrix
 
     @guarded
     def matrix(self) -> M.MExpr | None:
         """The matrix-notation form (matrix IR), or None when there is none (order > 2)."""
-        if self.source is not None:
+        if self.source is not None or self.slots is None:
             return self.source
-        if self.slots is None:
-            return None
         row, col = self.slots
         if isinstance(self.term, T.Zero):  # zero prints as 0; parse("0", shape=...) reads it
             return M.Number(Fraction(0))
@@ -194,13 +192,15 @@ class Expr(ExprAlgebra):
         ``commutation(m, n)`` where X appears transposed. Its right side parses back to that
         matrix (``ed.parse(text.split("=", 1)[1])``)."""
         matrix = self.kronecker_matrix()
+        if matrix is None and isinstance(self.term, T.Zero):  # SPEC 7: zero is 0
+            matrix = kron_forms.zero_kronecker(self._origin)
         if matrix is None:
             raise EinderivError(
                 "this result has no Kronecker form (it is written for a matrix or vector by a "
                 "matrix, or a matrix by a vector, whose terms are Kronecker products)"
             )
         assert self._origin is not None  # a Kronecker form exists only for a derivative
-        return kronecker_text(matrix, self._origin[2].name)
+        return kron_forms.kronecker_text(matrix, self._origin[2].name)
 
     def kronecker_matrix(self) -> M.MExpr | None:
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
@@ -210,7 +210,7 @@ class Expr(ExprAlgebra):
             if self._origin is not None:
                 _, f_axes, target, *_ = self._origin
                 if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
-                    found = kronecker_matrix(
+                    found = kron_forms.kronecker_matrix(
                         self.term, f_axes, target.indices, self.variables, simplify
                     )
             object.__setattr__(self, "_kronecker", found)  # a cache: the value never changes

@@ -896,3 +896,11 @@ DOC = "\\documentclass{article}\n\\begin{document}\n"
 )
 def test_what_is_typeset_in_latex_and_in_markdown(document, seen):
     assert [a.verdict for a in ed.audit(document)] == (["wrong"] if seen else [])
+
+
+def test_a_plain_text_right_side_with_a_derivative_is_refused():
+    # d(x' x)/dx = 2 dx/dx is a rule about derivatives, as its LaTeX form is: an error, not
+    # "wrong" (the claim was read as 2 (d x) / (d x))
+    with pytest.raises(ed.EinderivError, match="right side contains derivatives"):
+        ed.check_identity("d x' x / dx = 2 dx/dx")
+    assert ed.check_identity("d(x' x)/dx = 2 x'").verdict == "right"

@@ -354,3 +354,11 @@ def test_a_transposed_elementwise_result_has_a_kronecker_form(expr, order, plain
     jac = jac.reshape(jac.shape[0], -1, order="F")
     got = ed.parse(form.split(" = ", 1)[1], where=where)(X=X)
     np.testing.assert_allclose(got, jac, rtol=1e-5, atol=1e-6)
+
+
+def test_a_zero_matrix_by_matrix_derivative_has_the_kronecker_form_zero():
+    # d vec(A X B) / d vec(C)' = 0: C does not appear (SPEC 7: zero prints as 0 in every form)
+    g = ed.diff("A X B", "C", where="C: matrix(p, q)")
+    text = g.kronecker()
+    assert text.startswith("d vec(Y) / d vec(C)' =")
+    assert float(ed.parse(text.split("=", 1)[1])()) == 0.0

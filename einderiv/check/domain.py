@@ -19,6 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -73,7 +74,9 @@ class Condition:
     def __str__(self) -> str:
         what = self.text or self.term
         if self.kind.startswith(("invertible", "det positive")):
-            return f"the matrix {what} {self.kind.replace('det positive', 'has det > 0')}"
+            return f"the matrix {what} " + _readable(
+                self.kind.replace("det positive", "has det > 0")
+            )
         words = {
             "positive": "> 0",
             "nonnegative": ">= 0",
@@ -83,7 +86,14 @@ class Condition:
             "cos_nonzero": "has cos != 0",
         }
         first, _, rest = self.kind.partition(" ")
-        return f"{what} {words.get(first, first)}" + (f" {rest}" if rest else "")
+        return f"{what} {words.get(first, first)}" + (f" {_readable(rest)}" if rest else "")
+
+
+def _readable(where: str) -> str:
+    """``where %r0 - %r1 - 1 < 0``: canonical summation variables (%r0, ...) as r0, r1, ...,
+    named as such."""
+    named = re.sub(r"%r(\d+)", r"r\1", where)
+    return named if named == where else f"{named} (r0, r1, ...: its summation variables)"
 
 
 _HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}

@@ -301,7 +301,8 @@ def read_identity(text, where: str | None = None) -> Identity:
     wrt = by_vec.group(1) if by_vec else _variable(var)
     if not claim:
         raise EinderivError("the right side is empty")
-    if mentions_derivative(claim):
+    by_wrt = rf"/\s*d\s*\(?\s*{re.escape(wrt)}(?![A-Za-z0-9_])"  # 2 dx/dx: plain text
+    if mentions_derivative(claim) or (wrt and re.search(by_wrt, claim)):
         raise EinderivError(
             "the right side contains derivatives (a rule about unspecified functions), not an "
             "expression einderiv can check"

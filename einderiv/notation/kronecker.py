@@ -35,7 +35,7 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     """``d vec(Y) / d vec(X)'`` of ``term`` (free indices ``y_axes`` + ``x_axes``) as a matrix
     expression, or None. ``simplify`` is the calculus's simplifier (notation does not import
     the calculus)."""
-    if not 1 <= len(x_axes) <= 2 or len(y_axes) > 2 or len(y_axes) + len(x_axes) < 3:
+    if not kronecker_shaped(y_axes, x_axes):
         return None
     r, row_pair = _compound(y_axes)
     s, col_pair = _compound(x_axes)
@@ -47,6 +47,20 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     if isinstance(done, T.Zero):
         return None
     return kronecker_terms(done, r, s, variables)
+
+
+def kronecker_shaped(y_axes, x_axes) -> bool:
+    """Whether a derivative of axes ``y_axes`` by ``x_axes`` has a Kronecker form: a matrix or
+    vector by a matrix, or a matrix by a vector."""
+    return 1 <= len(x_axes) <= 2 and len(y_axes) <= 2 and len(y_axes) + len(x_axes) >= 3
+
+
+def zero_kronecker(origin) -> M.MExpr | None:
+    """The Kronecker form of a zero derivative of ``origin`` (an ``Expr``'s): ``0`` (SPEC 7),
+    or None when a derivative of its shape has none."""
+    if origin is None or not kronecker_shaped(origin[1], origin[2].indices):
+        return None
+    return M.Number(Fraction(0))
 
 
 def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:

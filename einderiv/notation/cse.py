@@ -61,9 +61,10 @@ def shared(
     ``symmetric`` and ``vectors``: names of symmetric matrices and of column vectors, so that
     ``diag(v)`` and a name of a symmetric value are known to be their own transposes."""
     bodies: dict[str, M.MExpr] = {}  # name -> its definition (with later-chosen names inside)
-    program = [e]
-    counter = 0
     known = _Shapes(set(symmetric), set(vectors))
+    share = known.share
+    program = [share(e)]
+    counter = 0
     while True:
         picks = _most_repeated(program + list(bodies.values()), known)
         if not picks:  # J' D J: group the pair J (and J') inside their chains, then name it
@@ -71,8 +72,8 @@ def shared(
             if not swaps:
                 break
             memo: dict = {}
-            program = [map_subterms(x, swaps.get, memo) for x in program]
-            bodies = {k: map_subterms(v, swaps.get, memo) for k, v in bodies.items()}
+            program = [share(map_subterms(x, swaps.get, memo)) for x in program]
+            bodies = {k: share(map_subterms(v, swaps.get, memo)) for k, v in bodies.items()}
             picks = _most_repeated(program + list(bodies.values()), known)
             if not picks:  # (cannot happen: the pair now occurs twice as a subterm)
                 break
@@ -96,13 +97,19 @@ def shared(
                 swaps[flipped] = M.Transpose(M.Name(label))
             labelled.append((label, best))
         memo = {}
-        program = [map_subterms(x, swaps.get, memo) for x in program]
-        bodies = {k: map_subterms(v, swaps.get, memo) for k, v in bodies.items()}
+        program = [share(map_subterms(x, swaps.get, memo)) for x in program]
+        bodies = {k: share(map_subterms(v, swaps.get, memo)) for k, v in bodies.items()}
         for label, best in labelled:  # a subterm named in this round holds the later ones
-            bodies[label] = _inner(best, swaps)
+            bodies[label] = share(_inner(best, swaps))
             known.learn(label, best)
     result = _without_aliases(bodies, program[0])
     return _ordered(bodies, result, name, taken)
+
+
+def _with_children(e: M.MExpr, kids: list[M.MExpr]) -> M.MExpr:
+    """``e`` with its children (``subterms(e)``, in order) replaced by ``kids``."""
+    given = iter(kids)
+    return M.map_children(e, lambda _: next(given))
 
 
 def _inner(e: M.MExpr, swaps: dict) -> M.MExpr:
@@ -114,15 +121,48 @@ class _Shapes:
     """What is known of names: which are symmetric, which column vectors (for transposing).
 
     Transposes are memoised for the whole naming: what is known of a name is learnt when it is
-    chosen, before any subterm holding it is transposed, and never changes."""
+    chosen, before any subterm holding it is transposed, and never changes.
+
+    Equal subterms are made one object (``share``: hash-consing, as the index IR's interning),
+    so that every lookup of a subterm in a table compares identities, never whole trees: once,
+    each of the 155 rounds of an MLP Hessian's naming compared copies of large subterms field
+    by field (12 million comparisons, 40 s)."""
 
     def __init__(self, symmetric: set[str], vectors: set[str]):
         self.symmetric, self.vectors = symmetric, vectors
         self.flips: dict = {}
         self.lefts: dict = {}  # ``_left``'s memo (a function of the subterm alone)
+        self.table: dict = {}  # subterm -> the one object equal to it
+        self.seen: dict[int, tuple] = {}  # id of an object shared -> (it, its one object)
+
+    def share(self, e: M.MExpr) -> M.MExpr:
+        """The one object equal to ``e`` (children first, so that comparing a new node with
+        its equal compares children by identity); each object is looked at once."""
+        done = self.seen.get(id(e))
+        if done is not None:
+            return done[1]
+        todo, out = [(e, False)], []
+        while todo:  # a post-order walk: no recursion on deep chains
+            node, ready = todo.pop()
+            done = self.seen.get(id(node))
+            if done is not None:
+                out.append(done[1])
+            elif ready:
+                rebuilt = _with_children(node, [out.pop() for _ in subterms(node)][::-1])
+                one = self.table.setdefault(rebuilt, rebuilt)
+                self.seen[id(node)] = (node, one)  # the node kept alive: its id stays its own
+                self.seen[id(one)] = (one, one)
+                out.append(one)
+            else:
+                todo.append((node, True))
+                todo.extend((c, False) for c in reversed(subterms(node)))
+        return out[0]
 
     def flip(self, e: M.MExpr) -> M.MExpr:
-        return transpose(e, self.symmetric, self.vectors, self.flips)
+        return self.share(transpose(e, self.symmetric, self.vectors, self.flips))
+
+    def left(self, e: M.MExpr) -> M.MExpr:
+        return self.share(_left(e, self.lefts))
 
     def is_row(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a row vector: not a column, and its transpose is one."""
@@ -258,11 +298,10 @@ def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict
         if size[n] >= 3 and not _trivial(n, constant):
             groups.setdefault(sig[n], []).append(n)
     partner: dict = {}
-    memo = known.lefts
     for group in (g for g in groups.values() if len(g) > 1):
-        written = {_left(n, memo): n for n in group}  # products compared left-associated
+        written = {known.left(n): n for n in group}  # products compared left-associated
         for node in group:
-            other = written.get(_left(known.flip(node), memo))
+            other = written.get(known.left(known.flip(node)))
             if other is None or other == node:
                 continue
             if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)

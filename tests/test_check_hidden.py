@@ -599,3 +599,50 @@ def test_an_edge_that_a_possibly_empty_sum_cancels_is_no_edge(expr):
         assert np.isnan((1 - 1) / (2 * np.sqrt(0.0)))
     r = ed.check(expr, "a", claim="(1-k)/(2 sqrt(a))", where="k: integer; a: scalar; b: scalar")
     assert r.verdict != "right", str(r)
+
+
+def test_a_cancelled_kink_beside_a_steep_term_is_no_counterexample():
+    # relu(a - 1) - relu(1 - a) + 200 a = 201 a - 1: slope 201 at a = 1 (the convention's 200
+    # there was missed: a jump of 1 measured against the derivative's size)
+    def fn(a):
+        return _relu(a - 1) - _relu(1 - a) + 200 * a
+
+    assert np.isclose((fn(1 + 1e-6) - fn(1 - 1e-6)) / 2e-6, 201.0)
+    r = ed.check("relu(a - 1) - relu(1 - a) + 200 a", "a", claim="201", where="a: scalar")
+    assert r.verdict != "wrong"
+
+
+@pytest.mark.parametrize(
+    "expr, claim, where, value",
+    [
+        # f = sign(x - 1)' y is linear in y: its gradient is sign(x - 1)', 0 where x_i = 1; the
+        # claim is 1 there (a jump of the derivative along x, not y, excused it)
+        (
+            "sign(x - ones)' y",
+            "(sign(x - ones) + 1 - abs(sign(x - ones)))'",
+            "x: vector(n); y: vector(n)",
+            None,
+        ),
+        # slopes 100 and 101.015 at a = 1: a genuine kink (within 1 % it counted as smooth);
+        # by relu'(0) = 0 the derivative there is 100, the claim 100.5075
+        ("100 a + 1.015 relu(a - 1)", "100 + 1.015 (sign(a - 1) + 1) / 2", "a: scalar", 100.0),
+        # sign(a - 1) a jumps at a = 1 (both one-sided quotients ~ jump / h "agreed"); by
+        # sign'(0) = 0 the derivative there is sign(0) = 0, the claim 5
+        ("sign(a - 1) a", "sign(a - 1) + 5 (1 - abs(sign(a - 1)))", "a: scalar", 0.0),
+    ],
+)
+def test_a_claim_wrong_at_a_genuine_kink_or_jump_stays_wrong(expr, claim, where, value):
+    if value is None:  # the gradient by y at x = (1, 2): sign(x - 1) = (0, 1); the claim (1, 1)
+        x = np.array([1.0, 2.0])
+        assert np.allclose(np.sign(x - 1), [0.0, 1.0])
+        assert np.allclose(np.sign(x - 1) + 1 - np.abs(np.sign(x - 1)), [1.0, 1.0])
+    else:  # the claim at a = 1 is not the SPEC's value there
+        a = 1.0
+        claimed = {
+            "100 + 1.015 (sign(a - 1) + 1) / 2": 100 + 1.015 * (np.sign(a - 1) + 1) / 2,
+            "sign(a - 1) + 5 (1 - abs(sign(a - 1)))": np.sign(a - 1)
+            + 5 * (1 - abs(np.sign(a - 1))),
+        }[claim]
+        assert not np.isclose(claimed, value)
+    wrt = "y" if "y" in expr else "a"
+    assert ed.check(expr, wrt, claim=claim, where=where).verdict == "wrong"

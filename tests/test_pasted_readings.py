@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv.errors import ReadAsEntrywise, ReadAsProduct
+from einderiv.errors import ReadAsEntrywise, ReadAsProduct, ReadAsScalar
 from tests.test_check_soundness import numerator_fd
 
 X3 = np.array([1.0, -2.0, 4.0])
@@ -151,3 +152,67 @@ def test_spaces_pasted_from_a_pdf_are_spaces(space):
     A = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 2.0]])
     e = ed.parse(f"x'{space}A{space}x")
     assert np.isclose(e(x=X3, A=A), X3 @ A @ X3)
+
+
+def test_index_latex_beside_a_transposed_matrix_still_reads_back():
+    # d/dx_i sum(x)^2 / len(X') = 2 sum(x) / m for every i: printed as index LaTeX with
+    # \mathbf{1}_{i} beside \operatorname{len}(X^\top), which must stay an entry, not a size
+    where = "X: matrix(n, m); x: vector(n)"
+    g = ed.diff("sum(x)^2 / len(X')", "x[i]", where=where)
+    X, x = np.ones((3, 2)), X3
+    truth = numerator_fd(lambda x: x.sum() ** 2 / 2, {"x": x}, "x")
+    back = ed.parse(g.latex(), where=where, shape=g.shape)
+    assert np.allclose(back(X=X, x=x), truth)
+    # hand-written index text too: x_i 1_i (y' x) = sum(x) (y' x)
+    y = np.array([0.5, -1.0, -2.0])
+    e = ed.parse(r"x_i \mathbf{1}_i \, (y^\top x)")
+    assert np.isclose(e(x=x, y=y), x.sum() * (y @ x))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\mathrm{Softmax}\Big(x\Big)",
+        r"\operatorname{GELU}\Big(x\Big)",
+        r"\mathrm{MLP}\!\left(x\right)",
+        r"\mathrm{Softmax}\left[x\right]",
+    ],
+)
+def test_an_unknown_function_called_with_any_parenthesis_is_refused(text):
+    with pytest.raises(ed.ParseError, match="unknown function"):
+        ed.parse(text)
+
+
+def test_a_roman_label_against_a_parenthesis_is_a_product():
+    # \mathrm{W_1}(x + b): the weight matrix W_1 times x + b, as before
+    W, x, b = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]]), X3, np.array([1.0, 1.0, -1.0])
+    e = ed.parse(r"\mathrm{W_1}(x + b)")
+    assert np.allclose(e(W_1=W, x=x, b=b), W @ (x + b))
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("a * 3^1000 / 3^999", 3.0),  # exactly 3: the powers fold, as in exact arithmetic
+        ("2^1101 / 2^1100 * a", 2.0),
+        ("4^1000 / 2^1999 * a", 2.0),
+        ("3^3000 / 2^5000 * a", float(Fraction(3**3000, 2**5000))),  # 1.6e-74: in range
+        ("2^1050 * a", np.inf),  # past float64: inf, as numpy's 2.0 ** 1050 (was OverflowError)
+        ("(2^600 a)^2", np.inf),
+    ],
+)
+def test_constants_of_derivatives_evaluate_as_float64_does(text, value):
+    with np.errstate(over="ignore"):
+        assert ed.diff(text, "a", where="a: scalar")(a=1.0) == value
+
+
+def test_a_scalar_named_as_a_size_is_said():
+    # n in 1/n is another number than the size n of I_n unless declared an integer
+    text = r"\mathbf{x}^\top (I_n - \frac{1}{n}\mathbf{1}_n\mathbf{1}_n^\top) \mathbf{x}"
+    with pytest.warns(ReadAsScalar, match="n: integer"):
+        ed.parse(text)
+    x4 = np.array([1.0, 2.0, -1.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # declared: no note, and n is the size
+        e = ed.parse(text, where="n: integer")
+    assert np.isclose(e(x=x4), x4 @ x4 - x4.sum() ** 2 / 4)

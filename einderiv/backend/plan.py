@@ -34,6 +34,7 @@ from einderiv.backend.plan_sums import running_sums
 from einderiv.backend.plan_values import (
     Val,
     arg_of,
+    as_float,
     constant,
     factor_common,
     is_constant,
@@ -159,10 +160,10 @@ class Planner(FunctionPlanning, PairPlanning):
                 key = ("Zero", tuple(i.dim for i in cf))
                 return self._lookup(key, cf, lambda: Val("0.0", (), cf, (), 1.0, 0.0, True))
             case T.Num(value=value):
-                return self._lookup(("Num", value), (), lambda: constant(float(value)))
+                return self._lookup(("Num", value), (), lambda: constant(as_float(value)))
             case T.Affine(const=const, names=names, coeffs=coeffs):
                 if not names:
-                    return self._lookup(("Num", const), (), lambda: constant(float(const)))
+                    return self._lookup(("Num", const), (), lambda: constant(as_float(const)))
                 const, refs = self.integer(const, zip(names, coeffs))
                 return self._lookup(
                     ("Affine", t),

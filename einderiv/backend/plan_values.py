@@ -42,6 +42,15 @@ def dim_local(dim: str, reserved: frozenset) -> str:
     return f"_{local}" if local in reserved else local
 
 
+def as_float(value) -> float:
+    """A number (``Fraction``, int) as float64: ``inf`` past its range, as numpy's 2.0 ** 1050
+    is (``float()`` raises OverflowError there), ``0.0`` below it."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def literal(value: float) -> str:
     """Python text of a float: ``2.5``, ``float('inf')``, ``float('nan')`` (never bare inf)."""
     value = float(value)

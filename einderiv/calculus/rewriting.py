@@ -108,14 +108,15 @@ def broadcast_split(t: Term) -> tuple[Term, tuple[T.Ones, ...]] | None:
     return (ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)), ones
 
 
-EXACT_BITS = 1100  # past 2^1100 (or below 2^-1100) float64 has only inf (or 0) to evaluate
+EXACT_BITS = 12_000  # a constant kept exactly: printable (Python prints ints of 4,300 digits)
 
 
 def exact_power(value: Fraction, n: int) -> Fraction | None:
-    """``value ** n`` exactly, or None when it would need more than ``EXACT_BITS`` bits above
+    """``value ** n`` exactly, or None when it could need more than ``EXACT_BITS`` bits above
     or below the point (``2^20000``, ``9^(9^9)``: computing them exactly hangs or cannot be
-    printed; they stay powers, which evaluate to inf or 0 as float64 does)."""
+    printed; they stay powers, which evaluate to inf or 0 as float64 does). Within the bound
+    powers fold exactly, so ``3^1000 / 3^999`` is 3, as in exact arithmetic."""
     bits = max(value.numerator.bit_length(), value.denominator.bit_length())
-    if value in (0, 1, -1) or n == 0 or (bits - 1) * abs(n) <= EXACT_BITS:
+    if value in (0, 1, -1) or n == 0 or bits * abs(n) <= EXACT_BITS:
         return value**n
     return None

@@ -133,10 +133,10 @@ def prod_numbers(t: T.Prod):
     coeff = Fraction(1)
     for f in numbers:
         coeff *= f.value
-    if max(coeff.numerator.bit_length(), coeff.denominator.bit_length()) > 4 * EXACT_BITS:
-        raise EinderivError(  # 1e308 written 15 times: 4,620 digits, past float64 anyway
-            "a product of constants with more than 1,300 digits: its value is beyond float64 "
-            "(at most 1.8e308); write fewer or smaller constants"
+    if max(coeff.numerator.bit_length(), coeff.denominator.bit_length()) > EXACT_BITS:
+        raise EinderivError(  # 1e308 written 15 times: 4,620 digits, far past float64
+            "a product of constants with more than 3,600 digits, far beyond float64 (at most "
+            "1.8e308); write fewer or smaller constants"
         )
     factors = rest if coeff == 1 else (T.Num(coeff),) + rest
     if not factors:

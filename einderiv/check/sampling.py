@@ -46,8 +46,11 @@ __all__ = ["Sampler", "is_zero_claim"]
 class Sampler:
     """Numerical probes of ``claim`` against ``expected``, the derivative of ``f``."""
 
-    def __init__(self, f: Expr, expected: Expr, claim: Expr):
+    def __init__(self, f: Expr, expected: Expr, claim: Expr, wrt: str = "", base=None):
+        """``wrt``: the variable ``expected`` is the derivative by; ``base``: what it is the
+        derivative of (``f``, or for a Hessian the gradient), whose slopes ``agree`` takes."""
         self.f, self.expected, self.claim = f, expected, claim
+        self.wrt, self.base = re.match(r"\w*", wrt).group(), f if base is None else base
         self.rng = np.random.default_rng(20261124)
         self.guess = None
         self.method_note = ""
@@ -153,10 +156,10 @@ class Sampler:
             return False
         if close(want, got, reference=self.largest_term(probe)):
             return True
-        names = [n for n, i in self.used.items() if i.kind != "integer" and n in probe]
-        symmetric = {n for n in names if self.used[n].kind == "symmetric"}
-        f, g = (functools.partial(self.call, e) for e in (self.f, self.expected))
-        return self.kinked and smooth_at(f, g, probe, names, symmetric)
+        if not self.kinked or self.wrt not in probe:
+            return False
+        f, g = (functools.partial(self.call, e) for e in (self.base, self.expected))
+        return smooth_at(f, g, probe, self.wrt, self.used[self.wrt].kind == "symmetric")
 
     def largest_term(self, probe: dict) -> float:
         """The size of the terms the derivative's and the claim's values are sums of (their

@@ -1,22 +1,24 @@
 """One-sided slopes of an expression at a probe: whether a kink convention decides its value.
 
-Input: functions ``f(probe) -> array`` (the expression at a probe) and ``g`` (einderiv's
-derivative at a probe), the probe (arrays by name), the names of the real variables to move and
-those of them declared symmetric.
+Input: functions ``f(probe) -> array`` (the expression at a probe, or for a Hessian its
+gradient) and ``g`` (einderiv's derivative of it at a probe), the probe (arrays by name), the
+variable ``name`` that ``g`` is the derivative by, and whether it is symmetric.
 Output: ``smooth_at``: True when the probe sits on a kink of ``g`` (``g`` jumps along an entry
-of a variable) while ``f``'s slopes from the left and from the right agree along every entry
-moved (at most ``_ENTRIES`` per variable; a symmetric variable's entries (i, j) and (j, i)
-move together, one coordinate). ``kinks_proved``: whether the kink conventions can only
-decide values where a term has no derivative (then a claim equal to einderiv's derivative is
-right).
+of ``name``) while ``f`` has neither a jump nor a kink along any entry moved (at most
+``_ENTRIES``; a symmetric variable's entries (i, j) and (j, i) move together, one coordinate).
+A jump is a change as large at half the step; a kink, one-sided slopes whose difference is as
+large at half the step (a smooth function's halves). ``kinks_proved``: whether the kink
+conventions can only decide values where a term has no derivative (then a claim equal to
+einderiv's derivative is right).
 Invariants: used only to discard a witness, never to accept a claim: at such a point ``f``
 has a derivative (relu(a - 1) - relu(1 - a) is a - 1, with slope 1 at a = 1), while the
 derivative einderiv computes applies its parts' kink conventions (relu'(0) = 0, SPEC 6.1) and
 may differ from it; a claim that differs there is not shown wrong by that point (a genuine
 kink, relu(x) at 0: slopes 0 and 1, still is; so is a point off every kink, relu(x) at 2,
-where ``g`` does not jump). A kink whose slopes differ by less than 1e-2 counts as smooth,
-and a point with a cancelled kink excuses the claim at its other entries too, so the error
-this can make is "undecided" instead of "wrong".
+where ``g`` does not jump; and so are points where only other variables meet a kink). A
+point with a cancelled kink excuses the claim at its other entries too, and a kink too small
+to tell from curvature counts as smooth, so the error this can make is "undecided" instead of
+"wrong".
 """
 
 from __future__ import annotations
@@ -33,23 +35,22 @@ _STEP = 1e-4
 _ENTRIES = 16
 
 
-def smooth_at(f, g, probe: dict, names, symmetric=frozenset()) -> bool:
-    values = {name: np.asarray(probe[name], dtype=float) for name in names}
-    if not any(np.any(v == np.round(v)) for v in values.values()):
+def smooth_at(f, g, probe: dict, name: str, symmetric: bool = False) -> bool:
+    value = np.asarray(probe[name], dtype=float)
+    integral = [np.asarray(v) for v in probe.values() if not isinstance(v, (int, np.integer))]
+    if not any(np.any(v == np.round(v)) for v in integral):
         return False  # kinks are met at integer entries (0, or a - 1 at a = 1), not at draws
     jumped = False
     try:
-        base, slope = _values(f, probe), _values(g, probe)
-        for name, value in values.items():
-            for step in _steps(value, name in symmetric):
-                up = _values(f, {**probe, name: value + step})
-                down = _values(f, {**probe, name: value - step})
-                right, left = (up - base) / _STEP, (base - down) / _STEP
-                if not np.allclose(left, right, rtol=1e-2, atol=1e-2):
-                    return False  # a genuine kink: the convention decides the derivative
-                jumped = jumped or any(
-                    _jumps(g, probe, name, value, slope, side * step) for side in (1, -1)
-                )
+        at_f, at_g = _values(f, probe), _values(g, probe)
+        for step in _steps(value, symmetric):
+            if any(_jumps(f, probe, name, value, at_f, side * step) for side in (1, -1)):
+                return False  # f jumps: it has no derivative here (sign(a - 1) a at 1)
+            if _kinks(f, probe, name, value, at_f, step):
+                return False  # a genuine kink: the convention decides the derivative
+            jumped = jumped or any(
+                _jumps(g, probe, name, value, at_g, side * step) for side in (1, -1)
+            )
     except (EinderivError, np.linalg.LinAlgError):
         return False  # a step leaves the domain: the witness stands
     return jumped
@@ -60,12 +61,26 @@ def _values(f, probe: dict) -> np.ndarray:
 
 
 def _jumps(g, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
-    """Whether ``g`` (whose value at ``probe`` is ``at``) jumps along ``step``: it moves by
-    much, and as much a half step away (a smooth ``g`` moves half as far)."""
+    """Whether ``g`` (whose value at ``probe`` is ``at``) jumps along ``step``: an entry moves,
+    and as much a half step away (a smooth ``g`` moves half as far)."""
     far = _values(g, {**probe, name: value + step}) - at
     near = _values(g, {**probe, name: value + step / 2}) - at
-    scale = 1e-2 * (1 + np.abs(at))
-    return bool(np.any(np.abs(far) > scale) and np.all(np.abs(far - near) <= np.abs(far) / 4))
+    moved = np.abs(far) > 1e-8 * (1 + np.abs(at))
+    return bool(np.any(moved & (np.abs(far - near) <= np.abs(far) / 4)))
+
+
+def _kinks(f, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
+    """Whether ``f`` has a kink along ``step``: the one-sided slopes differ, and as much at half
+    the step (where ``f`` is smooth their difference, its curvature times the step, halves)."""
+    gaps = []
+    for scale in (1.0, 0.5):
+        up = _values(f, {**probe, name: value + scale * step})
+        down = _values(f, {**probe, name: value - scale * step})
+        right, left = (up - at) / (scale * _STEP), (at - down) / (scale * _STEP)
+        gaps.append((right - left, np.abs(right) + np.abs(left)))
+    (gap, size), (half, _) = gaps
+    floor = 1e-7 * (1 + size) + 1e-9 * (1 + np.abs(at)) / _STEP
+    return bool(np.any((np.abs(gap) > floor) & (np.abs(half) > 0.75 * np.abs(gap))))
 
 
 def _steps(value: np.ndarray, symmetric: bool):

@@ -56,7 +56,7 @@ from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
-from einderiv.check.slopes import kinks_proved
+from einderiv.check.slopes import kinked, kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.parse import parse_expression
@@ -138,7 +138,10 @@ def _check(
             else None,
             question=question,
         )
-    judge = _Judge(f, expected, claimed, claim_text, question)
+    hessian_of_kinks = order == 2 and kinked(f.term)  # slopes of the gradient, then
+    base = expected_derivative(f, wrt, layout, 1) if hessian_of_kinks else f
+    judging = partial(_Judge, f, expected, claim_text=claim_text, question=question, wrt=wrt)
+    judge = judging(claim=claimed, base=base)
     result = judge.verdict()
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
@@ -146,15 +149,15 @@ def _check(
     if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
         others = other_readings(f, expected, claimed, claim)
         for other in judge.agreeing_orders(others):  # another reading right: a guess
-            if _Judge(f, expected, other, claim_text, question).verdict().verdict == "right":
+            if judging(claim=other, base=base).verdict().verdict == "right":
                 names = ", ".join(i.name for i in claimed.axes)
                 raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))
     return result
 
 
 class _Judge(Sampler):
-    def __init__(self, f: Expr, expected: Expr, claim: Expr, claim_text: str, question: str):
-        super().__init__(f, expected, claim)
+    def __init__(self, f, expected, claim, claim_text: str, question: str, wrt: str, base):
+        super().__init__(f, expected, claim, wrt, base)
         self.claim_text, self.question = claim_text, question
 
     def result(self, verdict, reason, **extra) -> CheckResult:

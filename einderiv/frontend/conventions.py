@@ -53,6 +53,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
+    _scalar_named_as_a_size(typed, declared)
     euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
     traces = "tr" in text.lower()
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
@@ -111,6 +112,29 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
                 ReadAsEntrywise,
                 stacklevel=5,
             )
+
+
+def _scalar_named_as_a_size(typed, declared: frozenset) -> None:
+    """An undeclared scalar named as a size (``\\frac{1}{n} \\mathbf{1}_n``, ``sum(x) / n`` with
+    ``x: vector(n)``) is another number than that size unless declared an integer (then it is
+    the size, ``backend.binding``): said, as a size and a scalar given apart may disagree."""
+    scalars = {n for n, v in typed.variables.items() if v.kind == "scalar"} - declared
+    if not scalars:
+        return
+    sizes = {d for v in typed.variables.values() for d in v.dims if isinstance(d, str)}
+    todo = [typed.tree]
+    while todo:  # I_n, \mathbf{1}_n: sizes written in the text
+        e = todo.pop()
+        if type(e) in (M.Identity, M.Ones) and isinstance(e.dim, str):
+            sizes.add(e.dim)
+        todo.extend(child for _, child in child_fields(e))
+    for name in sorted(scalars & sizes):
+        warnings.warn(
+            f"`{name}` is a scalar variable and also the name of a size, two numbers given "
+            f"apart; declare `{name}: integer` to make it that size",
+            ReadAsScalar,
+            stacklevel=5,
+        )
 
 
 def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -> None:

@@ -33,6 +33,10 @@ _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
 _TRANSPOSE_TEXT = re.compile(
     r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf|\\mathrm\s*\{\s*T|T\b|\\prime)|'"
 )
+# a letter subscript (x_i, x_{a}, W_{ij}), and the names before one that make it a size
+# (\mathbf{1}_n, I_n, \mathbf{I}_n)
+_LETTER_SUBSCRIPT = re.compile(r"_\s*\{?\s*[A-Za-z]")
+_SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 
 
@@ -45,7 +49,7 @@ class Entries:
         if found is None:
             text = self.text
             found = bool(_ENTRY_TEXT.search(text)) or bool(
-                _ONES_ENTRY.search(text) and not _TRANSPOSE_TEXT.search(text)
+                _ONES_ENTRY.search(text) and not self.matrix_ones()
             )
             self.__dict__["_index_text"] = found
         return found
@@ -68,22 +72,33 @@ class Entries:
 
     def ones_size(self, script: str) -> str | None:
         """The size of ``\\mathbf{1}_{script}`` read as the vector of ones of that size, or None
-        for an entry: a number is a size; a name is one in a text in matrix notation (a
-        transpose, ``x^\\top \\mathbf{1}_n``) with no other entry of index notation (the index
-        form einderiv prints, ``x_{i} \\, \\mathbf{1}_{j}``, has no transpose)."""
+        for an entry: a number is a size; a name is one in a text in matrix notation
+        (``matrix_ones``)."""
         match = _SIZE.fullmatch(script)
         if match is None:
             return None
-        if match.group(1)[0].isdigit():
+        if match.group(1)[0].isdigit() or self.matrix_ones():
             return match.group(1)
-        text = self.text
-        if (
-            _ENTRY_TEXT.search(text)
-            or re.search(r"\)\s*_", text)
-            or not _TRANSPOSE_TEXT.search(text)
-        ):
-            return None
-        return match.group(1)
+        return None
+
+    def matrix_ones(self) -> bool:
+        """Whether ``\\mathbf{1}_n`` is the vector of ones of size n in this text: it has a
+        transpose (``x^\\top \\mathbf{1}_n``), no other entry of index notation and no letter
+        subscript on another name (the index forms einderiv prints, ``x_{i} \\,
+        \\mathbf{1}_{j}``, ``\\mathbf{1}_{i} x_{a} / \\operatorname{len}(X^{\\top})``, have one)."""
+        found = self.__dict__.get("_matrix_ones")
+        if found is None:
+            text = self.text
+            found = not (
+                _ENTRY_TEXT.search(text)
+                or re.search(r"\)\s*_", text)
+                or not _TRANSPOSE_TEXT.search(text)
+                or any(
+                    not _SIZED.search(text[: m.start()]) for m in _LETTER_SUBSCRIPT.finditer(text)
+                )
+            )
+            self.__dict__["_matrix_ones"] = found
+        return found
 
     def sized(self, name: str, script: str, start: int, end: int) -> None:
         """``I_n``, ``I_3``, ``\\mathbf{1}_n``: the identity or the vector of ones whose size is

@@ -20,6 +20,10 @@ from einderiv.frontend.latex_notes import say_bold_greek
 
 __all__ = ["MAX_GROUPS", "Words"]
 
+# a parenthesis or bracket right after a name, as a call is set: (x), \left(x\right), \Big(x\Big),
+# \!\left(x\right) (a negative thin space tightens a call; \, (x) is a product)
+_CALL = re.compile(r" *(?:\\! *)*(?:[(\[]|\\left *[(\[]|\\[bB]igg?l? *[(\[])")
+
 _ONE_SYMBOL = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")  # what a font command takes without braces
 MAX_GROUPS = 100  # groups open around a font group: each is read by a nested call (3 frames)
 
@@ -50,12 +54,13 @@ class Words:
             self.fail(f"'{raw}' is not a name", start)
 
     def called(self, word: str) -> bool:
-        """Whether the name ``word`` (not a function) is written as a call, ``word(`` or
-        ``word\\left(``: one of several letters, not declared (a declared name is a product)."""
+        """Whether the name ``word`` (not a function) is written as a call, ``word(``,
+        ``word\\left(``, ``word\\Big(``: a name of letters only, not declared (a declared name,
+        or a label such as ``W_1``, is a product)."""
         state = lexing.STATE.get(None)
-        if len(word) < 2 or word in getattr(state, "declared", ()):
-            return False
-        return re.match(r" *(\(|\\left *\(|\\bigl? *\()", self.text[self.pos :]) is not None
+        if not re.fullmatch(r"[A-Za-z]{2,}", word) or word in getattr(state, "declared", ()):
+            return False  # \mathrm{W_1}(x + b): a label, a product
+        return _CALL.match(self.text, self.pos) is not None
 
     def bold(self, start: int) -> None:
         """``\\mathbf{x}``, ``\\boldsymbol{\\Sigma}``, ``\\mathbf{1}`` (ones), ``\\mathbf{I}``; as

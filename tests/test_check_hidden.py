@@ -646,3 +646,26 @@ def test_a_claim_wrong_at_a_genuine_kink_or_jump_stays_wrong(expr, claim, where,
         assert not np.isclose(claimed, value)
     wrt = "y" if "y" in expr else "a"
     assert ed.check(expr, wrt, claim=claim, where=where).verdict == "wrong"
+
+
+def test_a_cancelled_kink_beside_a_curved_term_is_no_counterexample():
+    # relu(a - 1) - relu(1 - a) + exp(10 a) = a - 1 + exp(10 a): slope 1 + 10 e^10 at a = 1;
+    # the derivative's jump there hid behind its own steepness (10^2 e^10 times the step)
+    def fn(a):
+        return _relu(a - 1) - _relu(1 - a) + np.exp(10 * a)
+
+    slope = (fn(1 + 1e-7) - fn(1 - 1e-7)) / 2e-7
+    assert np.isclose(slope, 1 + 10 * np.exp(10.0), rtol=1e-6)
+    r = ed.check(
+        "relu(a - 1) - relu(1 - a) + exp(10 a)", "a", claim="1 + 10 exp(10 a)", where="a: scalar"
+    )
+    assert r.verdict != "wrong"
+
+
+def test_a_genuine_kink_of_a_large_expression_still_shows_a_claim_wrong():
+    # relu(a - 1) + 10^6: slopes 0 and 1 at a = 1, where relu'(0) = 0 is the derivative and the
+    # claim is 1/2 (a slope jump of 1 was lost under a floor of |f| 1e-5)
+    slopes = [(_relu(1e-6) - _relu(0.0)) / 1e-6, (_relu(0.0) - _relu(-1e-6)) / 1e-6]
+    assert slopes == [1.0, 0.0]
+    r = ed.check("relu(a - 1) + 1000000", "a", claim="(sign(a - 1) + 1)/2", where="a: scalar")
+    assert r.verdict == "wrong"

@@ -122,10 +122,26 @@ def test_a_power_of_numbers_beyond_float64_stays_a_power(text, value):
         assert back(a=1.0) == value
 
 
-def test_a_product_of_huge_constants_is_a_clear_error():
-    text = " ".join(["1e308"] * 15) + " a"  # 4,620 digits
-    with pytest.raises(ed.EinderivError, match="beyond float64"):
-        ed.diff(text, "a", where="a: scalar")
+def test_a_product_of_huge_constants_evaluates_as_float64_does():
+    # 1e308 written 15 times (4,620 digits exactly): inf, as numpy's product is
+    text = " ".join(["1e308"] * 15) + " a"
+    with np.errstate(over="ignore"):
+        assert ed.diff(text, "a", where="a: scalar")(a=1.0) == np.prod([1e308] * 15)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("2^6001 / 2^6000 a", 2.0),  # 2^6001 alone stays a power: multiplied exactly, 2
+        ("(1 + 2^-6000) (1 + 2^-6000) a", 1.0),  # exactly within 2^-5999 of 1
+        ("(1 + 2^-3000)^4 a", 1.0),
+    ],
+)
+def test_constants_past_float64_in_a_result_read_back(text, value):
+    g = ed.diff(text, "a", where="a: scalar")
+    assert g(a=1.0) == value
+    for form in (str(g), g.latex()):
+        assert ed.parse(form, where="a: scalar")(a=1.0) == value
 
 
 # -- readings that are said ----------------------------------------------------------------
@@ -216,3 +232,17 @@ def test_a_scalar_named_as_a_size_is_said():
         warnings.simplefilter("error")  # declared: no note, and n is the size
         e = ed.parse(text, where="n: integer")
     assert np.isclose(e(x=x4), x4 @ x4 - x4.sum() ** 2 / 4)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        # a label subscript elsewhere leaves 1_n a size: (sum x)^2 = 36 (was 14 m, an entry)
+        (r"\mathbf{x}_{t}^\top \mathbf{1}_n \mathbf{1}_n^\top \mathbf{x}_{t}", 36.0),
+        (r"\mathbf{1}_n^\top \mathbf{x}_i", 6.0),
+    ],
+)
+def test_ones_with_a_size_beside_labelled_names(text, value):
+    e = ed.parse(text)
+    (name,) = e.variables
+    assert np.isclose(e(**{name: np.array([1.0, 2.0, 3.0])}), value)

@@ -132,6 +132,14 @@ EXAMPLES = {
     "prod_zero": T.Prod((T.Zero((i, j)), X(i, j))),
     "prod_flatten": T.Prod((X(i, k), T.Prod((X(k, l2), X(l2, j)), (l2,))), (k,)),
     "prod_numbers": T.Prod((T.Num(Fraction(2)), T.Num(Fraction(3)), X(i, j))),
+    # 2^3 2^-2 X[i,j] -> 2 X[i,j] (the powers past float64 in use; small here to evaluate)
+    "prod_number_powers": T.Prod(
+        (
+            T.Pow(T.Num(Fraction(2)), T.Num(Fraction(3))),
+            T.Pow(T.Num(Fraction(2)), T.Num(Fraction(-2))),
+            X(i, j),
+        )
+    ),
     "prod_delta": T.Prod((T.Delta(i, k), T.Var("A", (k, j))), (k,)),
     "prod_ones": T.Prod((T.Ones(i), T.Var("x", (i,)))),
     "prod_distribute_delta": T.Prod(

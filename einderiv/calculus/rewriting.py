@@ -12,6 +12,8 @@ Invariants:
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -66,10 +68,8 @@ def split_coefficient(t: Term) -> tuple[Fraction, Term]:
         return t.value, ONE
     if isinstance(t, T.Prod):
         numbers = [f for f in t.factors if isinstance(f, T.Num)]
-        if numbers:
-            coeff = Fraction(1)
-            for f in numbers:
-                coeff *= f.value
+        coeff = exact_product([f.value for f in numbers]) if numbers else None
+        if coeff is not None:  # (1e308 1e308 x: no writable coefficient, the term as it is)
             rest = tuple(f for f in t.factors if not isinstance(f, T.Num))
             if not rest:
                 return coeff, ONE
@@ -108,15 +108,43 @@ def broadcast_split(t: Term) -> tuple[Term, tuple[T.Ones, ...]] | None:
     return (ONE if not rest else rest[0] if len(rest) == 1 else T.Prod(rest)), ones
 
 
-EXACT_BITS = 12_000  # a constant kept exactly: printable (Python prints ints of 4,300 digits)
+EXACT_BITS = 12_000  # a constant computed exactly: printable (Python prints ints of 4,300 digits)
+_FLOAT_MAX = Fraction(sys.float_info.max)
+
+
+def writable(value: Fraction) -> bool:
+    """Whether a constant is kept as one number: it prints and reads back as p/q (both at most
+    float64's largest), or its value is a float64 other than 0 and inf (printed as that
+    float64: ``M.format_number``)."""
+    if abs(value.numerator) <= _FLOAT_MAX and value.denominator <= _FLOAT_MAX:
+        return True
+    try:
+        near = float(value)
+    except OverflowError:
+        return False
+    return near != 0.0 and math.isfinite(near)
 
 
 def exact_power(value: Fraction, n: int) -> Fraction | None:
-    """``value ** n`` exactly, or None when it could need more than ``EXACT_BITS`` bits above
-    or below the point (``2^20000``, ``9^(9^9)``: computing them exactly hangs or cannot be
-    printed; they stay powers, which evaluate to inf or 0 as float64 does). Within the bound
-    powers fold exactly, so ``3^1000 / 3^999`` is 3, as in exact arithmetic."""
-    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
-    if value in (0, 1, -1) or n == 0 or bits * abs(n) <= EXACT_BITS:
+    """``value ** n`` exactly, or None when it would need more than ``EXACT_BITS`` bits
+    (``9^(9^9)``: computing it never ends) or is no writable number (``2^1050``: past float64,
+    it stays a power, which evaluates to inf as float64 does, and reads back)."""
+    if value in (0, 1, -1) or n == 0:
         return value**n
-    return None
+    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+    if bits * abs(n) > EXACT_BITS:
+        return None
+    power = value**n
+    return power if writable(power) else None
+
+
+def exact_product(values) -> Fraction | None:
+    """The product of ``values`` exactly, or None when it would need more than ``EXACT_BITS``
+    bits or is no writable number (then the factors stay as they are)."""
+    bits = sum(max(v.numerator.bit_length(), v.denominator.bit_length()) for v in values)
+    if bits > EXACT_BITS:
+        return None
+    product = Fraction(1)
+    for v in values:
+        product *= v
+    return product if writable(product) else None

@@ -14,15 +14,14 @@ from fractions import Fraction
 
 from einderiv.calculus import same_base
 from einderiv.calculus.rewriting import (
-    EXACT_BITS,
     Rule,
     broadcast_split,
     exact_power,
+    exact_product,
     one_like,
     zero_like,
 )
 from einderiv.calculus.rewriting import rule as register
-from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, Term
 from einderiv.ir.ops import SIGMOID
@@ -130,14 +129,9 @@ def prod_numbers(t: T.Prod):
         if numbers and t.factors[0] is not numbers[0]:
             return T.Prod((numbers[0],) + rest, t.summed)
         return None
-    coeff = Fraction(1)
-    for f in numbers:
-        coeff *= f.value
-    if max(coeff.numerator.bit_length(), coeff.denominator.bit_length()) > EXACT_BITS:
-        raise EinderivError(  # 1e308 written 15 times: 4,620 digits, far past float64
-            "a product of constants with more than 3,600 digits, far beyond float64 (at most "
-            "1.8e308); write fewer or smaller constants"
-        )
+    coeff = exact_product([f.value for f in numbers])
+    if coeff is None:  # 1e308 1e308: past float64, the numbers stay apart (and evaluate to inf)
+        return None
     factors = rest if coeff == 1 else (T.Num(coeff),) + rest
     if not factors:
         return ONE if not t.summed else T.Prod((ONE,), t.summed)

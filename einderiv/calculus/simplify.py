@@ -10,7 +10,7 @@ only the structural rules, for showing derivation steps.
 
 from __future__ import annotations
 
-from einderiv.calculus import compound, functions, powers, rules, sums
+from einderiv.calculus import compound, functions, numbers, powers, rules, sums
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, scope
@@ -18,7 +18,7 @@ from einderiv.ir.index_ir import Term
 from einderiv.ir.unbind import unbind
 
 RULES: list[Rule] = (
-    sums.RULES + rules.RULES + functions.RULES + powers.RULES + compound.RULES
+    sums.RULES + rules.RULES + functions.RULES + powers.RULES + compound.RULES + numbers.RULES
 )  # the table, in priority order
 
 _MAX_REWRITES = 10_000

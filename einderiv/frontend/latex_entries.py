@@ -33,10 +33,10 @@ _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
 _TRANSPOSE_TEXT = re.compile(
     r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf|\\mathrm\s*\{\s*T|T\b|\\prime)|'"
 )
-# a letter subscript (x_i, x_{a}, W_{ij}), and the names before one that make it a size
-# (\mathbf{1}_n, I_n, \mathbf{I}_n)
-_LETTER_SUBSCRIPT = re.compile(r"_\s*\{?\s*[A-Za-z]")
-_SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
+# a transposed vector of ones, \mathbf{1}_n^\top; a vector of ones right after a transpose
+_TOP = r"(?:\^\s*\{?\s*(?:\\top|\\intercal|\\mathsf\s*\{\s*T|\\mathrm\s*\{\s*T|T\b)|')"
+_ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s*" + _TOP)
+_TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 
 
@@ -82,20 +82,16 @@ class Entries:
         return None
 
     def matrix_ones(self) -> bool:
-        """Whether ``\\mathbf{1}_n`` is the vector of ones of size n in this text: it has a
-        transpose (``x^\\top \\mathbf{1}_n``), no other entry of index notation and no letter
-        subscript on another name (the index forms einderiv prints, ``x_{i} \\,
-        \\mathbf{1}_{j}``, ``\\mathbf{1}_{i} x_{a} / \\operatorname{len}(X^{\\top})``, have one)."""
+        """Whether ``\\mathbf{1}_n`` is the vector of ones of size n in this text: a ones
+        vector is transposed, or stands right after a transpose (``\\mathbf{1}_n^\\top``,
+        ``\\mathbf{x}^\\top \\mathbf{1}_n``: index notation transposes no entry), and the text
+        has no entry of index notation (the index forms einderiv prints, ``x_{i} \\,
+        \\mathbf{1}_{j}``, ``\\mathbf{1}_{i} / \\operatorname{len}(X^{\\top})``, have neither)."""
         found = self.__dict__.get("_matrix_ones")
         if found is None:
             text = self.text
-            found = not (
-                _ENTRY_TEXT.search(text)
-                or re.search(r"\)\s*_", text)
-                or not _TRANSPOSE_TEXT.search(text)
-                or any(
-                    not _SIZED.search(text[: m.start()]) for m in _LETTER_SUBSCRIPT.finditer(text)
-                )
+            found = not (_ENTRY_TEXT.search(text) or re.search(r"\)\s*_", text)) and bool(
+                _ONES_TRANSPOSED.search(text) or _TRANSPOSED_ONES.search(text)
             )
             self.__dict__["_matrix_ones"] = found
         return found

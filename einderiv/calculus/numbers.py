@@ -1,0 +1,54 @@
+"""Constants as exact numbers: powers of numbers multiplied exactly (a rule of ``simplify``).
+
+Input: a product node. Output: the product with its numbers and powers of numbers made one
+number, or None.
+Invariants: only when the exact product is a writable number (``rewriting.writable``) and no
+power needs more than ``EXACT_BITS`` bits: ``2^6001`` stays a power (past float64, it
+evaluates to inf), while ``2^6001 2^-6000`` is 2 (in float64, inf times 0 would be nan).
+"""
+
+from __future__ import annotations
+
+from einderiv.calculus.rewriting import EXACT_BITS, Rule, exact_product
+from einderiv.calculus.rewriting import rule as register
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import Term
+
+RULES: list[Rule] = []
+
+
+def rule(kind: type, formula: str, needs: tuple = ()):
+    """Register ``fn`` in ``RULES`` as the rule ``formula`` for ``kind`` nodes."""
+    return register(kind, formula, RULES, needs)
+
+
+@rule(T.Prod, "2^6001 2^-6000 x -> 2 x  (powers of numbers multiplied exactly)", needs=(T.Pow,))
+def prod_number_powers(t: T.Prod):
+    powers = [f for f in t.factors if _number_power(f)]
+    if not powers or len(powers) + sum(type(f) is T.Num for f in t.factors) < 2:
+        return None
+    values = [f.value for f in t.factors if type(f) is T.Num]
+    for f in powers:
+        n = int(f.exponent.value)
+        base = f.base.value
+        if (
+            base in (0, 1, -1)
+            or max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(n) > EXACT_BITS
+        ):
+            return None
+        values.append(base**n)
+    coeff = exact_product(values)
+    if coeff is None:
+        return None
+    rest = tuple(f for f in t.factors if type(f) is not T.Num and not _number_power(f))
+    return T.Prod((T.Num(coeff), *rest), t.summed)
+
+
+def _number_power(f: Term) -> bool:
+    """``2^6001``: a number to an integer power (left a power when it is past float64)."""
+    return (
+        type(f) is T.Pow
+        and type(f.base) is T.Num
+        and type(f.exponent) is T.Num
+        and f.exponent.value.denominator == 1
+    )

@@ -246,3 +246,16 @@ def test_ones_with_a_size_beside_labelled_names(text, value):
     e = ed.parse(text)
     (name,) = e.variables
     assert np.isclose(e(**{name: np.array([1.0, 2.0, 3.0])}), value)
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        # a negative thin space before the parenthesis: still the call, the power outside it
+        (r"\exp\!\left(a\right)^2", lambda a, b: np.exp(a) ** 2),  # was exp(a^2)
+        (r"\sin\!\left(a+b\right)^2", lambda a, b: np.sin(a + b) ** 2),  # was sin((a + b)^2)
+    ],
+)
+def test_a_tightened_call_keeps_its_power_outside(text, fn):
+    e = ed.parse(text, where="a: scalar; b: scalar")
+    assert np.isclose(e(a=1.5, b=0.5), fn(1.5, 0.5))

@@ -164,6 +164,11 @@ class ReadAsEntrywise(ReadAsProduct):
     """``‖X‖_2`` of a matrix was read as its Frobenius norm (entrywise), not the spectral norm."""
 
 
+class ReadAsCall(ReadAsProduct):
+    """In LaTeX, a function written as a call that einderiv does not have (``\\phi(x)``,
+    ``h(\\mathbf{x})``, ``\\sigma^2(x)``) was read as a product."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

@@ -259,3 +259,48 @@ def test_ones_with_a_size_beside_labelled_names(text, value):
 def test_a_tightened_call_keeps_its_power_outside(text, fn):
     e = ed.parse(text, where="a: scalar; b: scalar")
     assert np.isclose(e(a=1.5, b=0.5), fn(1.5, 0.5))
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        # a transpose anywhere outside a call makes 1_n a size: (x - 1)'(x - 1), x' A 1, ...
+        (
+            r"(\mathbf{x} - \mathbf{1}_n)^\top (\mathbf{x} - \mathbf{1}_n)",
+            lambda x, A: (x - 1) @ (x - 1),
+        ),
+        (r"\mathbf{x}^\top \mathbf{A} (\mathbf{x} - \mathbf{1}_n)", lambda x, A: x @ A @ (x - 1)),
+        (r"\mathbf{A}^\top \mathbf{x} + \mathbf{1}_n", lambda x, A: A.T @ x + 1),
+        (r"\mathbf{1}_n^\prime \mathbf{x}", lambda x, A: x.sum()),
+    ],
+)
+def test_ones_with_a_size_in_matrix_notation(text, fn):
+    A = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [2.0, 1.0, 1.0]])
+    e = ed.parse(text)
+    given = {k: v for k, v in {"x": X3, "A": A}.items() if k in e.variables}
+    assert np.allclose(e(**given), fn(X3, A))
+
+
+@pytest.mark.parametrize("space", [r"\,", r"\;", r"\ ", r"\quad", "~", r"\!"])
+def test_spacing_before_a_call_keeps_the_power_outside(space):
+    # \exp\,(a)^2 is exp(a)^2 (was exp(a^2)): spacing commands are read as nothing
+    e = ed.parse(rf"\exp{space}\left(a\right)^2", where="a: scalar")
+    assert np.isclose(e(a=0.7), np.exp(0.7) ** 2)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("a (1 + 2^-1100) 2^1100 - a 2^1100", 1.0),  # exactly 1: in float64, nan (inf 0)
+        ("a (1 + 2^-1100) 3 - 3 a", float(Fraction(3, 2**1100))),  # 3 2^-1100: 0.0
+        ("2^12001 / 2^12000 a", 2.0),
+        ("2^1030 a^2", np.inf),  # 2^1031 prints as (0.5 2^1032): past float64, reads back
+        ("-(2^1100) a", -np.inf),
+    ],
+)
+def test_constants_are_exact_and_their_text_reads_back(text, value):
+    g = ed.diff(text, "a", where="a: scalar")
+    with np.errstate(over="ignore"):
+        assert g(a=1.0) == value
+        for form in (str(g), g.latex(), g.index()):
+            assert ed.parse(form, where="a: scalar")(a=1.0) == value

@@ -2,14 +2,14 @@
 
 Input: a product node. Output: the product with its numbers and powers of numbers made one
 number, or None.
-Invariants: only when the exact product is a writable number (``rewriting.writable``) and no
-power needs more than ``EXACT_BITS`` bits: ``2^6001`` stays a power (past float64, it
-evaluates to inf), while ``2^6001 2^-6000`` is 2 (in float64, inf times 0 would be nan).
+Invariants: only when no power needs more than ``EXACT_BITS`` bits: a power left unfolded
+(``2^20000``, past the bound) is multiplied with the others when their product is within it
+(``2^20001 2^-20000`` is 2: in float64, inf times 0 would be nan).
 """
 
 from __future__ import annotations
 
-from einderiv.calculus.rewriting import EXACT_BITS, Rule, exact_product
+from einderiv.calculus.rewriting import EXACT_BITS, Rule, exact_product, power_bits
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import Term
@@ -31,10 +31,7 @@ def prod_number_powers(t: T.Prod):
     for f in powers:
         n = int(f.exponent.value)
         base = f.base.value
-        if (
-            base in (0, 1, -1)
-            or max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(n) > EXACT_BITS
-        ):
+        if base in (0, 1, -1) or power_bits(base, n) > 2 * EXACT_BITS:
             return None
         values.append(base**n)
     coeff = exact_product(values)
@@ -45,7 +42,7 @@ def prod_number_powers(t: T.Prod):
 
 
 def _number_power(f: Term) -> bool:
-    """``2^6001``: a number to an integer power (left a power when it is past float64)."""
+    """``2^20000``: a number to an integer power (left a power past ``EXACT_BITS``)."""
     return (
         type(f) is T.Pow
         and type(f.base) is T.Num

@@ -13,7 +13,6 @@ Invariants:
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -69,7 +68,7 @@ def split_coefficient(t: Term) -> tuple[Fraction, Term]:
     if isinstance(t, T.Prod):
         numbers = [f for f in t.factors if isinstance(f, T.Num)]
         coeff = exact_product([f.value for f in numbers]) if numbers else None
-        if coeff is not None:  # (1e308 1e308 x: no writable coefficient, the term as it is)
+        if coeff is not None:  # (past EXACT_BITS: no coefficient, the term as it is)
             rest = tuple(f for f in t.factors if not isinstance(f, T.Num))
             if not rest:
                 return coeff, ONE
@@ -109,42 +108,32 @@ def broadcast_split(t: Term) -> tuple[Term, tuple[T.Ones, ...]] | None:
 
 
 EXACT_BITS = 12_000  # a constant computed exactly: printable (Python prints ints of 4,300 digits)
-_FLOAT_MAX = Fraction(sys.float_info.max)
-
-
-def writable(value: Fraction) -> bool:
-    """Whether a constant is kept as one number: it prints and reads back as p/q (both at most
-    float64's largest), or its value is a float64 other than 0 and inf (printed as that
-    float64: ``M.format_number``)."""
-    if abs(value.numerator) <= _FLOAT_MAX and value.denominator <= _FLOAT_MAX:
-        return True
-    try:
-        near = float(value)
-    except OverflowError:
-        return False
-    return near != 0.0 and math.isfinite(near)
 
 
 def exact_power(value: Fraction, n: int) -> Fraction | None:
     """``value ** n`` exactly, or None when it would need more than ``EXACT_BITS`` bits
-    (``9^(9^9)``: computing it never ends) or is no writable number (``2^1050``: past float64,
-    it stays a power, which evaluates to inf as float64 does, and reads back)."""
+    (``9^(9^9)``: computing it never ends; ``2^20000`` stays a power, which evaluates to inf as
+    float64 does). Within the bound constants are exact: ``3^1000 / 3^999`` is 3, and ``(1 +
+    2^-1100) 3 - 3`` is 3 2^-1100 (in float64 they would be nan and 0)."""
     if value in (0, 1, -1) or n == 0:
         return value**n
-    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
-    if bits * abs(n) > EXACT_BITS:
-        return None
-    power = value**n
-    return power if writable(power) else None
+    return value**n if power_bits(value, n) <= EXACT_BITS else None
+
+
+def power_bits(value: Fraction, n: int) -> float:
+    """About how many bits the larger term of ``value ** n`` has (``value`` not 0)."""
+    return abs(n) * math.log2(max(abs(value.numerator), value.denominator)) + 1
 
 
 def exact_product(values) -> Fraction | None:
-    """The product of ``values`` exactly, or None when it would need more than ``EXACT_BITS``
-    bits or is no writable number (then the factors stay as they are)."""
-    bits = sum(max(v.numerator.bit_length(), v.denominator.bit_length()) for v in values)
-    if bits > EXACT_BITS:
+    """The product of ``values`` exactly, or None when it has more than ``EXACT_BITS`` bits
+    (then the factors stay as they are; ``2^6001 2^-6000`` is 2)."""
+    if sum(max(v.numerator.bit_length(), v.denominator.bit_length()) for v in values) > (
+        4 * EXACT_BITS
+    ):
         return None
     product = Fraction(1)
     for v in values:
         product *= v
-    return product if writable(product) else None
+    fits = max(product.numerator.bit_length(), product.denominator.bit_length()) <= EXACT_BITS
+    return product if fits else None

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from einderiv.api import parse
 from einderiv.check.kron_claim import VEC_BY
+from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.latex import is_latex
@@ -327,7 +328,12 @@ def read_identity(text, where: str | None = None) -> Identity:
 
 @guarded
 def check_identity(text, where: str | None = None, layout: str = "numerator") -> CheckResult:
-    """Read ``d Y / d X = RHS`` (LaTeX or plain) and judge RHS as the derivative of Y by X."""
+    """Read ``d Y / d X = RHS`` (LaTeX or plain) and judge RHS as the derivative of Y by X
+    (a "right" that rests on a reading einderiv chose among two is undecided: ``as_read``)."""
+    return as_read(lambda: _check_identity(text, where, layout))
+
+
+def _check_identity(text, where: str | None, layout: str) -> CheckResult:
     from einderiv.check.verdict import _check
 
     identity = read_identity(text, where)

@@ -62,31 +62,44 @@ def _values(f, probe: dict) -> np.ndarray:
 
 def _jumps(g, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
     """Whether ``g`` (whose value at ``probe`` is ``at``) jumps along ``step``: the change that
-    stays when its linear and quadratic parts are taken out (Richardson, from the changes at a
-    whole, a half and a quarter step: d(t) = J + a t + b t^2 gives J = (8 d(t/4) - 6 d(t/2) +
-    d(t)) / 3), so a steep or curved ``g`` beside the jump hides nothing."""
-    d = [_values(g, {**probe, name: value + scale * step}) - at for scale in (1.0, 0.5, 0.25)]
-    jump = (8 * d[2] - 6 * d[1] + d[0]) / 3
-    return bool(np.any(np.abs(jump) > 1e-9 * (1 + np.abs(at)) + _noise(at)))
+    stays when its linear and quadratic parts are taken out (Richardson: d(t) = J + a t + b t^2
+    gives J = (8 d(t/4) - 6 d(t/2) + d(t)) / 3), the same at the whole step and at a quarter
+    of it (what a smooth ``g`` leaves shrinks 64 times), above rounding."""
+    d = {s: _values(g, {**probe, name: value + s * step}) - at for s in _SCALES}
+
+    def jump(t):
+        return (8 * d[t / 4] - 6 * d[t / 2] + d[t]) / 3
+
+    return _kept(jump(1.0), jump(0.25), _EPS * (1 + np.abs(at)))
 
 
 def _kinks(f, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
     """Whether ``f`` has a kink along ``step``: one-sided slopes whose difference stays when
-    the curvature's part is taken out (gap(t) = K + 2 b t, so K = 2 gap(t/2) - gap(t))."""
-    gaps = []
-    for scale in (1.0, 0.5):
-        up = _values(f, {**probe, name: value + scale * step})
-        down = _values(f, {**probe, name: value - scale * step})
-        right, left = (up - at) / (scale * _STEP), (at - down) / (scale * _STEP)
-        gaps.append((right - left, np.abs(right) + np.abs(left)))
-    (gap, size), (half, _) = gaps
-    kink = 2 * half - gap
-    return bool(np.any(np.abs(kink) > 1e-8 * (1 + size) + _noise(at) / _STEP))
+    the curvature's part is taken out (gap(t) = K + 2 b t: K = 2 gap(t/2) - gap(t)), the same at
+    the whole step and at a quarter of it, above rounding."""
+    gap = {}
+    for s in _SCALES[:4]:
+        up = _values(f, {**probe, name: value + s * step})
+        down = _values(f, {**probe, name: value - s * step})
+        gap[s] = ((up - at) - (at - down)) / (s * _STEP)
+
+    def kink(t):
+        return 2 * gap[t / 2] - gap[t]
+
+    # rounding: 4 values of f's size, over an eighth of the step, twice: 1 in 10^9 + relu(a - 1)
+    return _kept(kink(1.0), kink(0.25), 160 * np.finfo(float).eps * (1 + np.abs(at)) / _STEP)
 
 
-def _noise(at: np.ndarray) -> np.ndarray:
-    """Rounding in values of the size of ``at``, with room: differences below it are none."""
-    return 1e3 * np.finfo(float).eps * (1 + np.abs(at))
+_SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625)
+_EPS = 50 * np.finfo(float).eps  # rounding in values, with room
+
+
+def _kept(whole: np.ndarray, quarter: np.ndarray, floor: np.ndarray) -> bool:
+    """Whether an entry's estimate at a quarter step is above ``floor`` and within a quarter of
+    it at the whole step (a jump or a kink; what smoothness leaves changes with the step)."""
+    return bool(
+        np.any((np.abs(quarter) > floor) & (np.abs(whole - quarter) <= np.abs(quarter) / 4))
+    )
 
 
 def _steps(value: np.ndarray, symmetric: bool):

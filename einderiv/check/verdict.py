@@ -6,8 +6,7 @@ counterexample a person can check by hand, and what kind of mistake it looks lik
 Stages, in import order: ``claims`` (read the claim with the expression's declarations) ->
 ``probes`` (random inputs from the expression's domain, numerical equality) -> ``exact``
 (rational terms evaluated exactly) -> ``domain`` (where each side is defined) -> ``sampling``
-(probing the claim) -> ``diagnose`` (the kind of mistake) -> ``result`` (``CheckResult``) ->
-this module (the verdict).
+(probing the claim) -> ``diagnose`` -> ``result`` -> ``readings`` -> this module (the verdict).
 Invariants (the soundness rule, README "Checking a derivative"):
 - "wrong" needs a witness: a probe from the expression's domain (all signs, determinants of both
   signs, several sizes per dimension, integer symbols over a wide range) where the claim's value
@@ -54,6 +53,7 @@ from einderiv.check.forms import (
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint
 from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
+from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
 from einderiv.check.slopes import kinked, kinks_proved
@@ -78,7 +78,7 @@ def check(
     ``layout`` (default: numerator; for a Hessian jacobian, as ``hessian``'s)? The claim may be
     matrix notation, LaTeX, index notation or a differential."""
     layout = layout or ("jacobian" if order == 2 else "numerator")
-    return _check(parse(expr, where), wrt, claim, layout, diagnose=True, order=order)
+    return as_read(lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order))
 
 
 def _check(

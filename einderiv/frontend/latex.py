@@ -39,7 +39,6 @@ from einderiv.ir.matrix_ops import SIZED_LETTERS, SUM
 __all__ = ["is_latex", "tokens"]
 
 
-# undeclared Greek names are scalars (SPEC 6.3); upper-case ones are matrices by their case
 def is_latex(text: str) -> bool:
     """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2), or a
     braced subscript (``W_{1}``, ``W_{a,b}``: syntax errors in plain text)."""
@@ -47,9 +46,9 @@ def is_latex(text: str) -> bool:
 
 
 _DIGITS = frozenset("0123456789")  # str.isdigit also takes ², which no number holds
-# a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
 # a roman subscript, d_{\mathrm{k}}, d_{\text{model}}: a label of the name (as printed), never an index
 _ROMAN = re.compile(r"\s*\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(\w+(?:\\_\w+)*)\s*\}\s*")
+# a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
 _LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
@@ -248,6 +247,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.pos = start + i + 1
             if letter == "e" and i == len(word) - 1 and self.euler(start + i):  # e^{u}: exp(u)
                 return
+            if i == len(word) - 1 and letter in "fghJL" and paren:  # h(\mathbf{x}): a function
+                latex_notes.say_greek_call(letter, False, self.said, written=letter)
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 
     def name(self, name: str, start: int, subscript: bool = True) -> None:

@@ -73,8 +73,10 @@ NUMBER_POWER = r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))"
 # \frac12, \frac1n: the two one-character arguments
 _SHORT_FRAC = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
 # the "(" of a call's argument: (, \left(, \bigl( ...
-# a call's parenthesis; a negative thin space may tighten it, \exp\!\left(a\right)
-_OPEN_PAREN = re.compile(r"(?:\\!\s*)*(?:\(|\\(left|bigl?|Bigl?|biggl?|Biggl?)\s*\()")
+# a call's parenthesis, after spacing that is read as nothing (\exp\!\left(a\right), \exp\,(a))
+_OPEN_PAREN = re.compile(
+    r"(?:(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|~)\s*)*(?:\(|\\(left|bigl?|Bigl?|biggl?|Biggl?)\s*\()"
+)
 
 
 def plain_script(script: str) -> str:

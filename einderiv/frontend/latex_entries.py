@@ -27,16 +27,18 @@ from einderiv.frontend import lexing
 # an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}; \mathbf{1}_{a} is one
 # in a text with no transpose (``Entries.index_text``)
 _ENTRY_TEXT = re.compile(r"_\s*\{[^{}]*[,(][^{}]*\}|\\delta\s*_")
-_ONES_ENTRY = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_")
+_ONES_ENTRY = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(\{[^{}]*\}|\w)")
 _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
 # matrix notation: a transpose (index notation has none outside entries of parentheses)
 _TRANSPOSE_TEXT = re.compile(
     r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf|\\mathrm\s*\{\s*T|T\b|\\prime)|'"
 )
-# a transposed vector of ones, \mathbf{1}_n^\top; a vector of ones right after a transpose
-_TOP = r"(?:\^\s*\{?\s*(?:\\top|\\intercal|\\mathsf\s*\{\s*T|\\mathrm\s*\{\s*T|T\b)|')"
-_ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s*" + _TOP)
-_TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
+# the argument of a call, \operatorname{len}\left(X^{\top}\right) (one level of parentheses)
+_CALL_ARGUMENT = re.compile(
+    r"\\(?:operatorname|mathrm)\s*\{[^{}]*\}\s*(?:\\left\s*\((?:(?!\\right).)*\\right\s*\)|\([^()]*\))"
+)
+# before a subscript: the names whose subscript is a size (\mathbf{1}_n, I_n, \mathbf{I}_n)
+_SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 
 
@@ -48,8 +50,8 @@ class Entries:
         found = self.__dict__.get("_index_text")
         if found is None:
             text = self.text
-            found = bool(_ENTRY_TEXT.search(text)) or bool(
-                _ONES_ENTRY.search(text) and not self.matrix_ones()
+            found = bool(_ENTRY_TEXT.search(text)) or any(
+                self.ones_size(m.group(1).strip("{}")) is None for m in _ONES_ENTRY.finditer(text)
             )
             self.__dict__["_index_text"] = found
         return found
@@ -73,25 +75,32 @@ class Entries:
     def ones_size(self, script: str) -> str | None:
         """The size of ``\\mathbf{1}_{script}`` read as the vector of ones of that size, or None
         for an entry: a number is a size; a name is one in a text in matrix notation
-        (``matrix_ones``)."""
+        (``matrix_ones``) unless it is also the subscript of another name (``x_i
+        \\mathbf{1}_i``: an index)."""
         match = _SIZE.fullmatch(script)
         if match is None:
             return None
-        if match.group(1)[0].isdigit() or self.matrix_ones():
-            return match.group(1)
-        return None
+        size = match.group(1)
+        if size[0].isdigit():
+            return size
+        if not self.matrix_ones():
+            return None
+        for other in re.finditer(rf"_\s*\{{?\s*{size}(?![A-Za-z0-9])", self.text):
+            if not _SIZED.search(self.text[: other.start()]):  # x_i beside \mathbf{1}_i
+                return None
+        return size
 
     def matrix_ones(self) -> bool:
-        """Whether ``\\mathbf{1}_n`` is the vector of ones of size n in this text: a ones
-        vector is transposed, or stands right after a transpose (``\\mathbf{1}_n^\\top``,
-        ``\\mathbf{x}^\\top \\mathbf{1}_n``: index notation transposes no entry), and the text
-        has no entry of index notation (the index forms einderiv prints, ``x_{i} \\,
-        \\mathbf{1}_{j}``, ``\\mathbf{1}_{i} / \\operatorname{len}(X^{\\top})``, have neither)."""
+        """Whether the text is in matrix notation, where ``\\mathbf{1}_n`` is the vector of ones
+        of size n: it has a transpose outside the parentheses of a call (``(\\mathbf{x} -
+        \\mathbf{1}_n)^\\top``; the index forms einderiv prints have none, ``\\mathbf{1}_{i} /
+        \\operatorname{len}\\left(X^{\\top}\\right)``) and no entry of index notation."""
         found = self.__dict__.get("_matrix_ones")
         if found is None:
             text = self.text
+            outside = _CALL_ARGUMENT.sub(" ", text)
             found = not (_ENTRY_TEXT.search(text) or re.search(r"\)\s*_", text)) and bool(
-                _ONES_TRANSPOSED.search(text) or _TRANSPOSED_ONES.search(text)
+                _TRANSPOSE_TEXT.search(outside)
             )
             self.__dict__["_matrix_ones"] = found
         return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsName, ReadAsProduct, ReadAsScalar
+from einderiv.errors import ReadAsCall, ReadAsName, ReadAsScalar
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 
@@ -91,9 +91,10 @@ def say_index_name(name: str, script: str, said: set) -> None:
     )
 
 
-def say_greek_call(name: str, primed: bool, said: set) -> None:
+def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> None:
     """``\\phi(x)`` in a paper is a function φ applied to x; einderiv has no function φ, so it
-    reads the product phi (x) (and ``\\sigma'(z)`` the product sigma' (z)): say so."""
+    reads the product phi (x) (and ``\\sigma'(z)`` the product sigma' (z)): say so. ``written``:
+    the name as written, when not ``\\name`` (``h(\\mathbf{x})``, ``J(\\theta)``)."""
     if name in _declared() or (name, "call") in said:
         return
     said.add((name, "call"))
@@ -103,10 +104,11 @@ def say_greek_call(name: str, primed: bool, said: set) -> None:
     else:
         why = f"einderiv has no function {name}; write the function itself (sigmoid, tanh, ...)"
     prime = "'" if primed else ""
+    written = written or "\\" + name
     warnings.warn(
-        f"read \\{name}{prime}(...) as the product {name}{prime} (...): {why}, or declare "
+        f"read {written}{prime}(...) as the product {name}{prime} (...): {why}, or declare "
         f"`{name}: scalar` for a product",
-        ReadAsProduct,
+        ReadAsCall,
         stacklevel=3,
     )
 
@@ -123,7 +125,7 @@ def say_power_call(name: str, power: str, said: set) -> None:
         how = f"einderiv has no function {name}; write the function itself (tanh(x)^{power}, ...)"
     warnings.warn(
         f"read \\{name}^{power}(...) as the product {name}^{power} (...), {name} a scalar; {how}",
-        ReadAsProduct,
+        ReadAsCall,
         stacklevel=3,
     )
 

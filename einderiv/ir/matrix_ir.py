@@ -9,12 +9,12 @@ Invariants: nodes are frozen and structurally hashed; constructors validate and 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import field
 from fractions import Fraction
 
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import Dim, Node, node
+from einderiv.ir.number_text import format_number
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
 SCALAR_FUNCTIONS = tuple(ELEMENTWISE)  # elementwise: declared in the registry (ir/ops.py)
@@ -302,20 +302,6 @@ def _show_chain(e: MExpr) -> tuple[str, int]:
     else:
         parts.append(_wrap(e, _SUM if sums else _PRODUCT))
     return " ".join(reversed(parts)), _SUM if sums else _PRODUCT
-
-
-def format_number(value: Fraction) -> str:
-    """``3``, ``0.25``, ``1/3``; a fraction whose terms are past float64's largest (which no
-    text reads) as its nearest float64, ``1.0`` for 1 + 2^-6000 (the value evaluated anyway)."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    as_float = float(value)
-    if Fraction(repr(as_float)) == value or max(abs(value.numerator), value.denominator) > _MAX:
-        return repr(as_float)
-    return f"{value.numerator}/{value.denominator}"
-
-
-_MAX = int(sys.float_info.max)
 
 
 def show_index(index) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
 __all__ = ["latex_fraction", "latex_name", "matrix_latex"]
@@ -95,6 +96,9 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
         case M.Name(name=name):
             return latex_name(name), ATOM
         case M.Number(value=value):
+            huge = latex_float(value)  # 2^1031: \left(0.5 \cdot 2^{1032}\right)
+            if huge is not None:
+                return huge, ATOM
             text = M.format_number(value)
             if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
                 return text, (UNARY if value < 0 else ATOM)

@@ -20,6 +20,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
+from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_fraction, latex_name, matrix_latex
@@ -306,6 +307,8 @@ class _Printer:
         """``2/3`` in text; in LaTeX ``\\frac{2}{3}`` (2/3 \\, x would read (2/3) x only in text:
         LaTeX refuses a factor after a division)."""
         text = M.format_number(value)
+        if self.latex and latex_float(value) is not None:  # 2^1031, past float64
+            return latex_float(value)
         return latex_fraction(value) if self.latex and "/" in text else text
 
     def join(self, factors: list[str]) -> str:

@@ -1,0 +1,43 @@
+"""Readings that einderiv chose among two: a "right" that rests on one is undecided.
+
+Input: a judging function (``check`` or ``check_identity``'s work) run inside ``as_read``.
+Output: its ``CheckResult``, with "right" made "undecided" when reading the texts raised a note
+that another reading differs in value: ``‖X‖_2`` of a matrix read as the Frobenius norm (the
+spectral norm in linear algebra), ``‖X‖_1`` read entrywise, ``tr(sin(X))`` entrywise
+(``ReadAsEntrywise``), or a call of a function einderiv does not have read as a product
+(``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``).
+Invariants: the notes are raised again, as they were, for the caller (the command line prints
+them); "wrong" and "undecided" are kept (the claim differs from the derivative as read, which
+the note says).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+
+from einderiv.errors import ReadAsCall, ReadAsEntrywise
+
+__all__ = ["as_read"]
+
+_OTHER_READING = (ReadAsEntrywise, ReadAsCall)
+
+
+def as_read(judge: Callable):
+    """``judge()``, with its "right" undecided when a reading it rests on was one of two."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = judge()
+    for note in seen:  # raised again for the caller, as they were
+        warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+    guesses = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
+    if result.verdict != "right" or not guesses:
+        return result
+    return replace(
+        result,
+        verdict="undecided",
+        reason=f"undecided: right as einderiv read it, but einderiv {guesses[0]}; under the "
+        "other reading it may not be",
+        method="",
+    )

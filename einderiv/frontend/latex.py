@@ -2,9 +2,8 @@
 
 Input: a text containing a backslash command, as pasted from a paper
 (``\\frac{1}{2}\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|_2^2``, ``\\log\\det(\\Sigma)``).
-Output: a list of lark ``Token`` s of ``grammar/einderiv.lark`` (``NAME``, ``FUNC``, ``LPAR``,
-``BAR_OPEN``, ``TOP`` ...), which ``parse`` feeds to the same LALR parser as plain text; or a
-``ParseError`` at the offending command.
+Output: lark ``Token`` s of ``grammar/einderiv.lark`` (``NAME``, ``FUNC``, ``TOP`` ...), which
+``parse`` feeds to the LALR parser of plain text; or a ``ParseError`` at the offending command.
 Invariants:
 * every token keeps offsets into the text as the user typed it, so each caret points at the
   LaTeX source; tokens the lexer adds (the parentheses of ``\\frac``, the ``)`` closing

@@ -304,3 +304,64 @@ def test_constants_are_exact_and_their_text_reads_back(text, value):
         assert g(a=1.0) == value
         for form in (str(g), g.latex(), g.index()):
             assert ed.parse(form, where="a: scalar")(a=1.0) == value
+
+
+def test_a_function_squared_of_a_vector_is_entrywise():
+    # d tanh(W x)/dx = diag(1 - tanh^2(W x)) W, as papers write it: \tanh^2 of a vector is
+    # entrywise (was a matrix power of a vector, "not well-formed", so the identity was wrong)
+    W = np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]])
+    e = ed.parse(r"\operatorname{diag}(1-\tanh^2(W\mathbf{x}))W")
+    truth = numerator_fd(lambda x: np.tanh(W @ x), {"x": X3 / 4}, "x")
+    assert np.allclose(e(W=W, x=X3 / 4), truth)
+
+
+def test_an_operator_written_before_a_sum_is_refused():
+    # d/dx a'x + b'x: (d/dx a'x) + b'x by precedence, or the sum's derivative as often meant
+    with pytest.raises(ed.EinderivError, match="scope is unclear"):
+        ed.check_identity(
+            r"\frac{\partial}{\partial \mathbf{x}} \mathbf{a}^\top\mathbf{x} + \mathbf{b}^\top"
+            r"\mathbf{x} = \mathbf{a}^\top + \mathbf{b}^\top"
+        )
+
+
+def test_an_equation_number_after_the_right_side_is_a_label():
+    # d(x'x)/dx = x'  (2): false (the derivative is 2 x'); the (2) was read as a factor 2
+    text = r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} = \mathbf{x}^\top"
+    assert np.allclose(numerator_fd(lambda x: x @ x, {"x": X3}, "x"), 2 * X3)
+    assert ed.check_identity(text + r" \quad (2)").verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        (
+            r"$$\frac{d\,\mathbf{x}^\top\mathbf{y}}{d\mathbf{x}} = \mathbf{y}^\top"
+            r" \quad \text{where } \mathbf{y} = \mathbf{A}\mathbf{x}$$"
+        ),
+        (
+            r"$$\mathbf{y} = \mathbf{A}\mathbf{x}, \qquad"
+            r" \frac{d\,\mathbf{x}^\top\mathbf{y}}{d\mathbf{x}} = \mathbf{y}^\top$$"
+        ),
+    ],
+)
+def test_a_definition_beside_an_identity_keeps_it_from_right(document):
+    # with y = A x, d(x' y)/dx = x' (A + A') is not y' = x' A' (right only with y a constant)
+    A = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [2.0, 1.0, 1.0]])
+    truth = numerator_fd(lambda x: x @ A @ x, {"x": X3}, "x")
+    assert not np.allclose(truth, A @ X3)
+    assert [a.verdict for a in ed.audit(document)] == ["undecided"]
+
+
+def test_a_spectral_norm_identity_is_not_right_by_the_frobenius_reading():
+    # d||X||_2/dX = v1 u1' (spectral); X'/||X||_2 is the Frobenius norm's: undecided, said
+    X = np.array([[2.0, 1.0], [0.0, 1.0]])
+    u, _, vt = np.linalg.svd(X)
+    spectral = np.outer(vt[0], u[:, 0])  # numerator layout
+    fd = numerator_fd(lambda X: np.linalg.norm(X, 2), {"X": X}, "X")
+    assert np.allclose(fd, spectral, atol=1e-6) and not np.allclose(fd, X.T / np.linalg.norm(X))
+    text = (
+        r"\frac{\partial \|\mathbf{X}\|_2}{\partial \mathbf{X}} = "
+        r"\frac{\mathbf{X}^\top}{\|\mathbf{X}\|_2}"
+    )
+    with pytest.warns(ReadAsEntrywise):
+        assert ed.check_identity(text).verdict == "undecided"

@@ -93,6 +93,13 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         if across and result.verdict == "wrong":  # maybe two identities read as one chain
             lines.append(AuditLine(line, label, identity, "unreadable", across))
             continue
+        if result.verdict == "right" and not symmetric and _defines(condition, identity):
+            result = replace(  # y = A x: the identity's y depends on x, which it does not read
+                result,
+                verdict="undecided",
+                reason=f"right with the names as variables, but the document defines one "
+                f"({condition}), which audit does not read",
+            )
         if condition and not symmetric and result.verdict == "wrong":
             result = replace(  # a condition audit does not read: the claim may hold under it
                 result,
@@ -107,6 +114,17 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
     return lines
 
 
+def _defines(condition: str, identity: str) -> bool:
+    """Whether ``condition`` defines a name the identity uses (``y = A x``, ``y := A x``)."""
+    for match in re.finditer(r"(\\?[A-Za-z]\w*)\s*\}?\s*:?=([^;=]*)", condition or ""):
+        name, value = match.group(1).lstrip("\\"), match.group(2)
+        if name in ("top", "T") or not re.search(r"[A-Za-z]", value):  # x = 0: a point
+            continue
+        if re.search(rf"(?<![A-Za-z]){name}(?![A-Za-z])", identity):
+            return True
+    return False
+
+
 def identities(text: str) -> list[tuple[int, str, str, str, str]]:
     """(line, label, identity text, problem or "", condition or "") for each identity of each
     display."""
@@ -117,11 +135,14 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
         body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
         body = uncomment(body)  # a % inside a display, in Markdown too
         multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
-        for eq in chains(body, multline):
-            pairs = _pairs(eq.chain)
-            found += [
-                (line, eq.label, identity, problem, eq.condition) for identity, problem in pairs
-            ]
+        equations = chains(body, multline)
+        # y = A x beside d(x' y)/dx = y': a definition in the display, read as a condition
+        defined = [e.chain.strip() for e in equations if not _pairs(e.chain)]
+        for eq in equations:
+            for identity, problem in _pairs(eq.chain):
+                used = [d for d in defined if _defines(d, identity)]
+                condition = "; ".join(c for c in (eq.condition, *used) if c)
+                found.append((line, eq.label, identity, problem, condition))
     return found
 
 

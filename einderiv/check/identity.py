@@ -146,7 +146,7 @@ def _left(text: str) -> tuple[str, str]:
     if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
         raise EinderivError("a second derivative in an identity is not read; use check(order=2)")
     if not expr.strip():
-        expr, rest = rest, ""
+        expr, rest = _operand(rest), ""
     if rest or not expr.strip():
         raise EinderivError("the left side is not a derivative of one expression")
     return expr.strip(), var.strip()
@@ -171,10 +171,22 @@ def _gradient(s: str, at: int) -> tuple[str, str]:
         if token is None:
             raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
         var, end = token.group(0), at + token.end()
-    expr = s[end:].strip()
+    expr = _operand(s[end:].strip())
     if not expr:
         raise EinderivError("the gradient \\nabla_{X} of what? Write \\nabla_{X} f = ...")
     return expr, var
+
+
+def _operand(text: str) -> str:
+    """What an operator written in front (``\\frac{\\partial}{\\partial x} f``, ``\\nabla_x f``)
+    applies to: all of it, unless a sum follows at the top level, whose scope is unclear (the
+    operator's term only, by precedence, or the whole sum, as often meant): refused."""
+    if len(split_top(text, "+")) > 1 or len(split_top(re.sub(r"^\s*-", "", text), "-")) > 1:
+        raise EinderivError(
+            "the operator's scope is unclear: a sum follows it; write it around the sum, "
+            "\\frac{\\partial}{\\partial x}\\left(a + b\\right), or on each term"
+        )
+    return text
 
 
 def _strip_d(text: str) -> str | None:
@@ -283,6 +295,12 @@ def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
 
 
+_TRAILING_LABEL = re.compile(
+    r"(?:\s*(?:\\q?quad(?![A-Za-z])|\\[,;: ]|~))+\s*\(\s*[A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?\s*\)"
+    r"\s*[.,;]?\s*$"
+)
+
+
 def read_identity(text, where: str | None = None) -> Identity:
     """The identity ``text`` read (see the module docstring); an ``EinderivError`` says why not."""
     if not isinstance(text, str):
@@ -295,6 +313,8 @@ def read_identity(text, where: str | None = None) -> Identity:
     if len(sides) > 2:
         raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
+    # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
+    claim = _TRAILING_LABEL.sub("", claim).strip()
     expr, var = _left(left)
     gradient = _NABLA.match(left.strip()) is not None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)

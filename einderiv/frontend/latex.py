@@ -385,7 +385,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             text = {"RPAR": ")", "RSQB": "]", "RBRACE": "}"}[type_]
             self.emit(type_, text, start, start + 1)
         if group.power:  # \sin^2(x): sin(x)^2
-            self.emit_power(group.power, start)
+            self.emit_power(group.power, start, entrywise=True)
         if group.then == "denominator":
             _, brace, _ = self.braced_raw()
             self.pos = brace + 1

@@ -282,10 +282,11 @@ class Commands:
         self.call(fn, start)
         self.stack[-1] = replace(self.stack[-1], power=power.group(1) or power.group(2))
 
-    def emit_power(self, power: str, at: int) -> None:
+    def emit_power(self, power: str, at: int, entrywise: bool = False) -> None:
         """``^`` and ``power`` (digits, or a one-letter name) at offset ``at``: a power written
-        apart from its base (``\\sin^2(x)``, ``\\|x\\|^p_2``), emitted where the base ends."""
-        self.symbol("^", at, at + 1)
+        apart from its base (``\\|x\\|^p_2``), emitted where the base ends; ``entrywise``:
+        ``.^`` (``\\tanh^2(W x)`` is tanh(W x) .^ 2 in papers, the function's value squared)."""
+        self.symbol(".^" if entrywise else "^", at, at + 1)
         self.emit("NUMBER" if power.isdigit() else "NAME", power, at, at + 1)
 
     def call(self, fn: str, start: int) -> None:

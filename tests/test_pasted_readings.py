@@ -365,3 +365,42 @@ def test_a_spectral_norm_identity_is_not_right_by_the_frobenius_reading():
     )
     with pytest.warns(ReadAsEntrywise):
         assert ed.check_identity(text).verdict == "undecided"
+
+
+@pytest.mark.parametrize(
+    "document, verdict",
+    [
+        # x'(A + A')(I + A), written over two rows, is not d(x'Ax)/dx = x'(A + A') (the
+        # second row, a factor, was dropped: right)
+        (
+            (
+                r"\begin{multline}\frac{\partial \mathbf{x}^\top\mathbf{A}\mathbf{x}}{\partial"
+                r" \mathbf{x}} = \mathbf{x}^\top(\mathbf{A}+\mathbf{A}^\top) \\"
+                r" (\mathbf{I}+\mathbf{A})\end{multline}"
+            ),
+            "wrong",
+        ),
+        (
+            (
+                r"\begin{align}\frac{\partial \mathbf{x}^\top\mathbf{A}\mathbf{x}}{\partial"
+                r" \mathbf{x}} &= \mathbf{x}^\top(\mathbf{A}+\mathbf{A}^\top) \\ &\quad"
+                r" (\mathbf{I}+\mathbf{A})\end{align}"
+            ),
+            "wrong",
+        ),
+        # x' over one row, (A + A') on the next: the derivative, right (was wrong)
+        (
+            (
+                r"\begin{multline}\frac{\partial \mathbf{x}^\top\mathbf{A}\mathbf{x}}{\partial"
+                r" \mathbf{x}} = \mathbf{x}^\top \\ (\mathbf{A}+\mathbf{A}^\top)\end{multline}"
+            ),
+            "right",
+        ),
+    ],
+)
+def test_a_row_without_a_relation_goes_on_with_the_row_above(document, verdict):
+    A = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [2.0, 1.0, 1.0]])
+    truth = numerator_fd(lambda x: x @ A @ x, {"x": X3}, "x")
+    assert np.allclose(truth, X3 @ (A + A.T))
+    assert not np.allclose(truth, X3 @ (A + A.T) @ (np.eye(3) + A))
+    assert [a.verdict for a in ed.audit(document)] == [verdict]

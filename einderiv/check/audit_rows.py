@@ -94,7 +94,11 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
     rows: list[str] = []
     for row in _rows(body):
         rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
-        if rest is None and rows and (_goes_on(row) if multline else _continues(row)):
+        # a row with no relation of its own goes on with the one above: a factor, (I + A)
+        loose = rows and row.strip(" &") and not _RELATION.search(row) and "\\text" not in row
+        if loose:  # its leading spacing aligns it, never separates two equations
+            rows[-1] += " " + re.sub(r"^(?:\s|&|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*", "", row)
+        elif rest is None and rows and (multline or _continues(row)):
             rows[-1] += " " + _columns(row, continued=True)
         elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):
             rows[-1] += " " + _columns(rest, continued=True)  # &= R2, &\quad + R3: one chain

@@ -404,3 +404,51 @@ def test_a_row_without_a_relation_goes_on_with_the_row_above(document, verdict):
     assert np.allclose(truth, X3 @ (A + A.T))
     assert not np.allclose(truth, X3 @ (A + A.T) @ (np.eye(3) + A))
     assert [a.verdict for a in ed.audit(document)] == [verdict]
+
+
+def test_ones_with_a_size_inside_a_trace():
+    # tr(X' 1_n 1_n' X) = |X' 1|^2 (a scalar): the transposes inside tr(...) count, as the ones
+    # are transposed (was tr(X' ones[n] ones[n]' X), a vector of entries)
+    X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])
+    e = ed.parse(r"\operatorname{tr}(\mathbf{X}^\top \mathbf{1}_n \mathbf{1}_n^\top \mathbf{X})")
+    assert np.isclose(e(X=X), np.sum((X.T @ np.ones(3)) ** 2))
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        # a minus inside norm bars is no sum after the operator (were refused as unclear)
+        (
+            (
+                r"\frac{\partial}{\partial \mathbf{x}} \|\mathbf{x} - \mathbf{y}\|^2 = 2(\mathbf{x}"
+                r" - \mathbf{y})^\top"
+            ),
+            "right",
+        ),
+        (r"\frac{\partial}{\partial a} |a - 1| = \operatorname{sign}(a - 1)", "right"),
+        # a thin space before (2) is a product: 2 x', right
+        (
+            (
+                r"\frac{\partial\, \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} = \mathbf{x}^\top"
+                r" \, (2)"
+            ),
+            "right",
+        ),
+    ],
+)
+def test_identities_with_bars_and_thin_spaces(text, value):
+    assert np.allclose(numerator_fd(lambda x: x @ x, {"x": X3}, "x"), 2 * X3)
+    assert ed.check_identity(text, where="a: scalar").verdict == value
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r" \\ & \quad (2)", r" \\ \mathbf{A} \succ 0", r" \\ \mathbf{a} \in \mathbb{R}^n"],
+)
+def test_a_label_or_a_statement_on_the_next_row_is_not_a_factor(row):
+    # d(x'x)/dx = 2 x' stays right whatever row follows that is no factor
+    document = (
+        r"\begin{align}\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} &= 2"
+        r" \mathbf{x}^\top" + row + r"\end{align}"
+    )
+    assert [a.verdict for a in ed.audit(document)][:1] == ["right"]

@@ -116,7 +116,8 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
 
 def _defines(condition: str, identity: str) -> bool:
     """Whether ``condition`` defines a name the identity uses (``y = A x``, ``y := A x``)."""
-    for match in re.finditer(r"(\\?[A-Za-z]\w*)\s*\}?\s*:?=([^;=]*)", condition or ""):
+    defining = r"(?::?=|\\coloneqq|\\triangleq|\\equiv|\\doteq|\\stackrel\{[^{}]*\}\{=\})"
+    for match in re.finditer(rf"(\\?[A-Za-z]\w*)\s*\}}?\s*{defining}([^;=]*)", condition or ""):
         name, value = match.group(1).lstrip("\\"), match.group(2)
         if name in ("top", "T") or not re.search(r"[A-Za-z]", value):  # x = 0: a point
             continue

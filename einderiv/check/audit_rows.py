@@ -72,6 +72,8 @@ _LEADING = re.compile(
     r"^\s*(?:\\(?:phantom|hphantom|mathrel|mathbin|hspace\*?)\s*\{(?:[^{}]|\{[^{}]*\})*\}"
     r"|\\[;:,! ]|\{\s*\}|&)"
 )
+# a row that goes on with a factor: a parenthesis, a product sign
+_FACTOR = re.compile(r"\(|\[|\\left\s*[(\[]|\\[bB]igg?l?\s*[(\[]|\\cdot(?![A-Za-z])|\\times")
 _RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq)\b)")
 _SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
 _CONDITION = "\x01"  # where _IF found a condition: it starts the segment after it
@@ -95,9 +97,10 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
     for row in _rows(body):
         rest = row.lstrip()[1:] if row.lstrip().startswith("&") else None
         # a row with no relation of its own goes on with the one above: a factor, (I + A)
-        loose = rows and row.strip(" &") and not _RELATION.search(row) and "\\text" not in row
-        if loose:  # its leading spacing aligns it, never separates two equations
-            rows[-1] += " " + re.sub(r"^(?:\s|&|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*", "", row)
+        lead = re.sub(r"^(?:\s|&|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*", "", row)
+        loose = rows and _FACTOR.match(lead) and not _LABEL.fullmatch(lead.strip())
+        if loose and not _RELATION.search(row):  # (I + A) after \\: a factor of the row above
+            rows[-1] += " " + lead
         elif rest is None and rows and (multline or _continues(row)):
             rows[-1] += " " + _columns(row, continued=True)
         elif rest is not None and rows and (not rest.strip() or _goes_on(rest)):

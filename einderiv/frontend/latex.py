@@ -39,11 +39,11 @@ __all__ = ["is_latex", "tokens"]
 
 
 def is_latex(text: str) -> bool:
-    """Whether ``text`` is read as LaTeX: it contains a backslash command (SPEC 6.2), or a
-    braced subscript (``W_{1}``, ``W_{a,b}``: syntax errors in plain text)."""
+    """Whether ``text`` is LaTeX: a backslash command (SPEC 6.2), or a braced subscript."""
     return re.search(_LATEX_MARK, text) is not None
 
 
+_CALLED = re.compile(r" *(?:\\!\s*)*(?:\(|\\left\s*\(|\\[bB]igg?l?\s*\()")  # h\!\left(x\right)
 _DIGITS = frozenset("0123456789")  # str.isdigit also takes ², which no number holds
 # a roman subscript, d_{\mathrm{k}}, d_{\text{model}}: a label of the name (as printed), never an index
 _ROMAN = re.compile(r"\s*\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(\w+(?:\\_\w+)*)\s*\}\s*")
@@ -221,7 +221,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             word = re.compile(r"[A-Za-z]+\d*").match(self.text, start).group()
         match = re.compile(r"[A-Za-z]+(\d*)").match(word)
         after = start + len(word)
-        paren = re.compile(r"\(|\\left\s*\(").match(self.text, after)
+        paren = _CALLED.match(self.text, after)
         if len(word) > 1 and word in FUNCTION_WORDS | dict.fromkeys(self.functions):
             if paren:  # tr(X), norm2(x): the call, its "(" read here
                 self.pos = paren.end()

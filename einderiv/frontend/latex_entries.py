@@ -39,6 +39,10 @@ _CALL_ARGUMENT = re.compile(
 )
 # before a subscript: the names whose subscript is a size (\mathbf{1}_n, I_n, \mathbf{I}_n)
 _SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
+# a transposed vector of ones, \mathbf{1}_n^\top; a vector of ones right after a transpose
+_TOP = r"(?:\^\s*\{?\s*(?:\\top|\\intercal|\\prime|\\mathsf\s*\{\s*T|\\mathrm\s*\{\s*T|T\b)|')"
+_ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s*" + _TOP)
+_TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 
 
@@ -101,6 +105,8 @@ class Entries:
             outside = _CALL_ARGUMENT.sub(" ", text)
             found = not (_ENTRY_TEXT.search(text) or re.search(r"\)\s*_", text)) and bool(
                 _TRANSPOSE_TEXT.search(outside)
+                or _ONES_TRANSPOSED.search(text)  # tr(X^\top 1_n 1_n^\top X): inside a call
+                or _TRANSPOSED_ONES.search(text)
             )
             self.__dict__["_matrix_ones"] = found
         return found

@@ -94,24 +94,34 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
                 f"`{text[start:end]}`: e to the power of a matrix is the matrix exponential, "
                 "which einderiv does not have; write exp(...) for the elementwise exponential"
             )
-        two = _TWO_INSIDE.search(text, start, end) or _TWO_AFTER.match(text, end)
-        if norms and e.fn == NORM2.name and two:
-            warnings.warn(
-                f"read `{text[start : two.end()].strip()}` of a matrix as its Frobenius norm "
-                "(the square root of the sum of squares); einderiv has no spectral norm: write "
-                "_F to say Frobenius",
-                ReadAsEntrywise,
-                stacklevel=5,
-            )
-        one = _ONE_INSIDE.search(text, start, end) or _ONE_AFTER.match(text, end)
-        if norms and e.fn == NORM1.name and one:
-            warnings.warn(
-                f"read `{text[start : one.end()].strip()}` of a matrix as its entrywise 1-norm "
-                "(the sum of absolute values); einderiv has no induced 1-norm (the largest "
-                "column sum)",
-                ReadAsEntrywise,
-                stacklevel=5,
-            )
+        if norms and e.fn in _SUBSCRIPTED:  # ‖X‖_2, ‖X‖_1 of a matrix: read, and said how
+            inside, after, reading = _SUBSCRIPTED[e.fn]
+            sub = inside.search(text, start, end) or after.match(text, end)
+            if sub:
+                written = text[start : sub.end()].strip()
+                warnings.warn(f"read `{written}` of a matrix as {reading}", ReadAsEntrywise,
+                              stacklevel=5)  # fmt: skip
+
+
+# a norm's subscript and how a matrix's norm so written is read (linear algebra means another)
+_SUBSCRIPTED = {
+    NORM2.name: (
+        _TWO_INSIDE,
+        _TWO_AFTER,
+        (
+            "its Frobenius norm (the square root of the sum of squares); einderiv has no spectral "
+            "norm: write _F to say Frobenius"
+        ),
+    ),
+    NORM1.name: (
+        _ONE_INSIDE,
+        _ONE_AFTER,
+        (
+            "its entrywise 1-norm (the sum of absolute values); einderiv has no induced 1-norm (the "
+            "largest column sum)"
+        ),
+    ),
+}
 
 
 def _scalar_named_as_a_size(typed, declared: frozenset) -> None:

@@ -452,3 +452,19 @@ def test_a_label_or_a_statement_on_the_next_row_is_not_a_factor(row):
         r" \mathbf{x}^\top" + row + r"\end{align}"
     )
     assert [a.verdict for a in ed.audit(document)][:1] == ["right"]
+
+
+def test_a_row_with_a_leading_and_a_trailing_label_labels_each_identity():
+    # (C1) d(x'x)/dx = 2x'  (right)  d(a'x)/dx = x'  (C2)  (wrong: it is a'): the wrong one
+    # carried (C1), and (C2) was lost
+    a = np.array([0.5, -1.0, 2.0])
+    assert not np.allclose(numerator_fd(lambda x: a @ x, {"x": X3}, "x"), X3)
+    document = (
+        r"$$ (C1) \quad \frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} ="
+        r" 2\mathbf{x}^\top \qquad \frac{\partial \mathbf{a}^\top \mathbf{x}}{\partial"
+        r" \mathbf{x}} = \mathbf{x}^\top \quad (C2) $$"
+    )
+    assert [(a.label, a.verdict) for a in ed.audit(document)] == [
+        ("(C1)", "right"),
+        ("(C2)", "wrong"),
+    ]

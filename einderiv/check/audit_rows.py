@@ -187,6 +187,9 @@ def _labelled(parts: list[tuple[str, object]], tag: str) -> list[Equation]:
             out[-1] = replace(out[-1], condition=str(value))
         elif kind == "eq":
             out.append(Equation(label if leading else "", str(value)))
+            label = "" if leading else label  # a leading label is its equation's alone
+    if leading and label and out and not out[-1].label:  # (C1) A = B \quad C = D \quad (C2)
+        out[-1] = replace(out[-1], label=label)
     return [replace(o, label=o.label or tag) for o in out]
 
 

@@ -468,3 +468,38 @@ def test_a_row_with_a_leading_and_a_trailing_label_labels_each_identity():
         ("(C1)", "right"),
         ("(C2)", "wrong"),
     ]
+
+
+@pytest.mark.parametrize(
+    "sign", [r"\stackrel{\mathrm{def}}{=}", r"\overset{\Delta}{=}", r"\,:=\,", r"\eqqcolon"]
+)
+def test_a_definition_written_as_papers_do_keeps_an_identity_from_right(sign):
+    # with r defined from x, d(x' r)/dx = r' is not shown right: d(x'Ax)/dx = x'(A + A')
+    document = (
+        r"$$\frac{\partial\, \mathbf{x}^\top \mathbf{r}}{\partial \mathbf{x}} = \mathbf{r}^\top,"
+        rf" \quad \mathbf{{r}} {sign} \mathbf{{A}}\mathbf{{x}}$$"
+    )
+    assert [a.verdict for a in ed.audit(document)] != ["right"]
+
+
+@pytest.mark.parametrize(
+    "row", [r"&\qquad (\mathbf{A} \text{ symmetric})", r"&\qquad [\text{see } (3)]"]
+)
+def test_a_remark_row_in_parentheses_is_no_factor(row):
+    # d(x'Ax)/dx = x'A + x'A' (right) followed by a remark in parentheses
+    document = (
+        r"\begin{align} \frac{\partial\, \mathbf{x}^\top \mathbf{A} \mathbf{x}}{\partial"
+        r" \mathbf{x}} &= \mathbf{x}^\top \mathbf{A} + \mathbf{x}^\top \mathbf{A}^\top \\ "
+        + row
+        + r" \end{align}"
+    )
+    assert [a.verdict for a in ed.audit(document)][:1] == ["right"]
+
+
+def test_an_operator_before_a_difference_of_bars_is_refused():
+    # d/da |a| - |b|: (d|a|/da) - |b| by precedence, or d(|a| - |b|)/da: unclear
+    with pytest.raises(ed.EinderivError, match="scope is unclear"):
+        ed.check_identity(
+            r"\frac{\partial}{\partial a} |a| - |b| = \operatorname{sign}(a)",
+            where="a: scalar; b: scalar",
+        )

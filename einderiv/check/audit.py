@@ -116,8 +116,14 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
 
 def _defines(condition: str, identity: str) -> bool:
     """Whether ``condition`` defines a name the identity uses (``y = A x``, ``y := A x``)."""
-    defining = r"(?::?=|\\coloneqq|\\triangleq|\\equiv|\\doteq|\\stackrel\{[^{}]*\}\{=\})"
-    for match in re.finditer(rf"(\\?[A-Za-z]\w*)\s*\}}?\s*{defining}([^;=]*)", condition or ""):
+    over = (
+        r"(?:\\stackrel|\\overset)\s*\{(?:[^{}]|\{[^{}]*\})*\}\s*\{=\}"  # \overset{\text{def}}{=}
+    )
+    named = r"\\coloneqq|\\eqqcolon|\\triangleq|\\equiv|\\doteq|\\dot\{=\}|\\mathrel\{:\}="
+    defining = rf"(?::?=|=:|{named}|{over})"
+    spacing = r"(?:\s|\\[,;:! ])*"
+    pattern = rf"(\\?[A-Za-z]\w*){spacing}\}}?{spacing}{defining}([^;]*)"
+    for match in re.finditer(pattern, condition or ""):
         name, value = match.group(1).lstrip("\\"), match.group(2)
         if name in ("top", "T") or not re.search(r"[A-Za-z]", value):  # x = 0: a point
             continue

@@ -99,6 +99,7 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
         # a row with no relation of its own goes on with the one above: a factor, (I + A)
         lead = re.sub(r"^(?:\s|&|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*", "", row)
         loose = rows and _FACTOR.match(lead) and not _LABEL.fullmatch(lead.strip())
+        loose = loose and "\\text" not in row  # (\mathbf{A} \text{ symmetric}): a remark
         if loose and not _RELATION.search(row):  # (I + A) after \\: a factor of the row above
             rows[-1] += " " + lead
         elif rest is None and rows and (multline or _continues(row)):

@@ -181,8 +181,9 @@ def _operand(text: str) -> str:
     """What an operator written in front (``\\frac{\\partial}{\\partial x} f``, ``\\nabla_x f``)
     applies to: all of it, unless a sum follows at the top level, whose scope is unclear (the
     operator's term only, by precedence, or the whole sum, as often meant): refused."""
-    bare = _BARS.sub(" ", text)  # \|A x - b\|^2: a sum inside bars is inside them
-    if len(split_top(bare, "+")) > 1 or len(split_top(re.sub(r"^\s*-", "", bare), "-")) > 1:
+    # \|A x - b\|^2: a sum inside bars is inside them (a leading minus is a sign, not a sum)
+    bare = _BARS.sub(" ", re.sub(r"^\s*-", "", text))
+    if len(split_top(bare, "+")) > 1 or len(split_top(bare, "-")) > 1:
         raise EinderivError(
             "the operator's scope is unclear: a sum follows it; write it around the sum, "
             "\\frac{\\partial}{\\partial x}\\left(a + b\\right), or on each term"
@@ -296,8 +297,8 @@ def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
 
 
-_TRAILING_LABEL = re.compile(  # after a wide space: \quad, or two spacing commands (\, (2): 2)
-    r"(?:\s*\\q?quad(?![A-Za-z])|(?:\s*(?:\\[,;: ]|~)){2,})+"
+_TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
+    r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+"
     r"\s*\(\s*[A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?\s*\)\s*[.,;]?\s*$"
 )
 # norm and absolute-value bars and braces, with what they hold (one level)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from einderiv.check.identity import mentions_derivative, split_top
+from einderiv.check.identity import LABEL, mentions_derivative, split_top
 
 __all__ = ["Equation", "chains"]
 
@@ -78,7 +78,7 @@ _RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|p
 _SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
 _CONDITION = "\x01"  # where _IF found a condition: it starts the segment after it
 _UNREAD = "\x02"  # a condition that is not what its words say (unless, prose): never read
-_LABEL = re.compile(r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)")
+_LABEL = re.compile(LABEL)
 
 
 def chains(body: str, multline: bool = False) -> list[Equation]:

@@ -297,9 +297,10 @@ def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
 
 
+# an equation number or label, (2), (C11), (3.1a)
+LABEL = r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)"
 _TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
-    r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+"
-    r"\s*\(\s*[A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?\s*\)\s*[.,;]?\s*$"
+    r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
 )
 # norm and absolute-value bars and braces, with what they hold (one level)
 _BARS = re.compile(

@@ -6,10 +6,10 @@ variable ``name`` that ``g`` is the derivative by, and whether it is symmetric.
 Output: ``smooth_at``: True when the probe sits on a kink of ``g`` (``g`` jumps along an entry
 of ``name``) while ``f`` has neither a jump nor a kink along any entry moved (at most
 ``_ENTRIES``; a symmetric variable's entries (i, j) and (j, i) move together, one coordinate).
-A jump is a change as large at half the step; a kink, one-sided slopes whose difference is as
-large at half the step (a smooth function's halves). ``kinks_proved``: whether the kink
-conventions can only decide values where a term has no derivative (then a claim equal to
-einderiv's derivative is right).
+A jump is a change, and a kink a difference of one-sided slopes, that Richardson extrapolation
+finds the same at a whole and a quarter step (what a smooth function leaves shrinks).
+``kinks_proved``: whether the kink conventions can only decide values where a term has no
+derivative (then a claim equal to einderiv's derivative is right).
 Invariants: used only to discard a witness, never to accept a claim: at such a point ``f``
 has a derivative (relu(a - 1) - relu(1 - a) is a - 1, with slope 1 at a = 1), while the
 derivative einderiv computes applies its parts' kink conventions (relu'(0) = 0, SPEC 6.1) and
@@ -44,12 +44,13 @@ def smooth_at(f, g, probe: dict, name: str, symmetric: bool = False) -> bool:
     try:
         at_f, at_g = _values(f, probe), _values(g, probe)
         for step in _steps(value, symmetric):
-            if any(_jumps(f, probe, name, value, at_f, side * step) for side in (1, -1)):
+            up, down = (_changes(f, probe, name, value, at_f, side * step) for side in (1, -1))
+            if _jumps(up, at_f) or _jumps(down, at_f):
                 return False  # f jumps: it has no derivative here (sign(a - 1) a at 1)
-            if _kinks(f, probe, name, value, at_f, step):
+            if _kinks(up, down, at_f):
                 return False  # a genuine kink: the convention decides the derivative
             jumped = jumped or any(
-                _jumps(g, probe, name, value, at_g, side * step) for side in (1, -1)
+                _jumps(_changes(g, probe, name, value, at_g, side * step), at_g) for side in (1, -1)
             )
     except (EinderivError, np.linalg.LinAlgError):
         return False  # a step leaves the domain: the witness stands
@@ -60,12 +61,16 @@ def _values(f, probe: dict) -> np.ndarray:
     return np.asarray(f(probe), dtype=float)
 
 
-def _jumps(g, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
-    """Whether ``g`` (whose value at ``probe`` is ``at``) jumps along ``step``: the change that
-    stays when its linear and quadratic parts are taken out (Richardson: d(t) = J + a t + b t^2
-    gives J = (8 d(t/4) - 6 d(t/2) + d(t)) / 3), the same at the whole step and at a quarter
-    of it (what a smooth ``g`` leaves shrinks 64 times), above rounding."""
-    d = {s: _values(g, {**probe, name: value + s * step}) - at for s in _SCALES}
+def _changes(f, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> dict:
+    """``f``'s change from ``at`` at each of ``_SCALES`` times ``step``."""
+    return {s: _values(f, {**probe, name: value + s * step}) - at for s in _SCALES}
+
+
+def _jumps(d: dict, at: np.ndarray) -> bool:
+    """Whether a function whose changes along a step are ``d`` (its value ``at``) jumps: the
+    change that stays when its linear and quadratic parts are taken out (Richardson: d(t) = J +
+    a t + b t^2 gives J = (8 d(t/4) - 6 d(t/2) + d(t)) / 3), the same at the whole step and at a
+    quarter of it (what a smooth function leaves shrinks 64 times), above rounding."""
 
     def jump(t):
         return (8 * d[t / 4] - 6 * d[t / 2] + d[t]) / 3
@@ -73,18 +78,17 @@ def _jumps(g, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -
     return _kept(jump(1.0), jump(0.25), _EPS * (1 + np.abs(at)))
 
 
-def _kinks(f, probe: dict, name: str, value, at: np.ndarray, step: np.ndarray) -> bool:
-    """Whether ``f`` has a kink along ``step``: one-sided slopes whose difference stays when
-    the curvature's part is taken out (gap(t) = K + 2 b t: K = 2 gap(t/2) - gap(t)), the same at
-    the whole step and at a quarter of it, above rounding."""
-    gap = {}
-    for s in _SCALES[:4]:
-        up = _values(f, {**probe, name: value + s * step})
-        down = _values(f, {**probe, name: value - s * step})
-        gap[s] = ((up - at) - (at - down)) / (s * _STEP)
+def _kinks(up: dict, down: dict, at: np.ndarray) -> bool:
+    """Whether a function with changes ``up`` and ``down`` along a step and back has a kink:
+    one-sided slopes whose difference stays when the curvature's part is taken out (gap(t) = K
+    + 2 b t: K = 2 gap(t/2) - gap(t)), the same at the whole step and at a quarter of it, above
+    rounding."""
+
+    def gap(s):  # the right slope minus the left one
+        return (up[s] + down[s]) / (s * _STEP)
 
     def kink(t):
-        return 2 * gap[t / 2] - gap[t]
+        return 2 * gap(t / 2) - gap(t)
 
     # rounding: 4 values of f's size, over an eighth of the step, twice: 1 in 10^9 + relu(a - 1)
     return _kept(kink(1.0), kink(0.25), 160 * np.finfo(float).eps * (1 + np.abs(at)) / _STEP)

@@ -29,19 +29,17 @@ from einderiv.frontend import lexing
 _ENTRY_TEXT = re.compile(r"_\s*\{[^{}]*[,(][^{}]*\}|\\delta\s*_")
 _ONES_ENTRY = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(\{[^{}]*\}|\w)")
 _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
-# matrix notation: a transpose (index notation has none outside entries of parentheses)
-_TRANSPOSE_TEXT = re.compile(
-    r"\^\s*\{?\s*(\\top|\\intercal|\\mathsf|\\mathrm\s*\{\s*T|T\b|\\prime)|'"
-)
 # the argument of a call, \operatorname{len}\left(X^{\top}\right) (one level of parentheses)
 _CALL_ARGUMENT = re.compile(
     r"\\(?:operatorname|mathrm)\s*\{[^{}]*\}\s*(?:\\left\s*\((?:(?!\\right).)*\\right\s*\)|\([^()]*\))"
 )
 # before a subscript: the names whose subscript is a size (\mathbf{1}_n, I_n, \mathbf{I}_n)
 _SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
+# a transpose (matrix notation: index notation has none outside the entries of parentheses);
 # a transposed vector of ones, \mathbf{1}_n^\top; a vector of ones right after a transpose
 _TOP = r"(?:\^\s*\{?\s*(?:\\top|\\intercal|\\prime|\\mathsf\s*\{\s*T|\\mathrm\s*\{\s*T|T\b)|')"
 _ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s*" + _TOP)
+_TRANSPOSE_TEXT = re.compile(_TOP)
 _TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
 

@@ -22,7 +22,7 @@ from einderiv.backend.binding import bind, positional_message
 from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
-from einderiv.errors import EinderivError, EvaluationError, guarded
+from einderiv.errors import EinderivError, EvaluationError, guarded, with_readings
 from einderiv.expr_ops import ExprAlgebra
 from einderiv.forms import matrix_differential
 from einderiv.frontend.lower import is_user_index
@@ -59,6 +59,7 @@ class Expr(ExprAlgebra):
         "_origin",
         "axes",
         "index_dims",
+        "readings",
         "slots",
         "source",
         "term",
@@ -73,6 +74,7 @@ class Expr(ExprAlgebra):
     slots: Slots | None
     _origin: tuple | None
     _layout: str | None
+    readings: tuple[str, ...]  # other readings said when its text was read (check: undecided)
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class Expr(ExprAlgebra):
         origin: tuple | None = None,
         layout: str | None = None,
         slots: Slots | None = None,
+        readings: tuple[str, ...] = (),
     ) -> None:
         put = object.__setattr__  # an Expr is immutable: set once, here
         put(self, "term", term)
@@ -94,13 +97,14 @@ class Expr(ExprAlgebra):
         put(self, "_origin", origin)  # what derive() needs to replay the derivation's trace
         put(self, "_layout", layout)
         put(self, "slots", slots)  # (row index, column index) of the matrix form; None: index
+        put(self, "readings", tuple(readings))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
 
     def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept)
         fields = (self.term, self.axes, self.variables, self.index_dims, self.source)
-        return (Expr, (*fields, self._origin, self._layout, self.slots))
+        return (Expr, (*fields, self._origin, self._layout, self.slots, self.readings))
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")
@@ -293,9 +297,6 @@ class Expr(ExprAlgebra):
         return len(self.term.terms) if isinstance(self.term, T.Add) else 1
 
 
-# ---------------------------------------------------------------------------------------------
-
-
 @guarded
 def parse(
     text: str | Expr,
@@ -325,15 +326,10 @@ def parse(
         )
     if shape is not None and text.strip() == "0":
         return _zero(where, what, shape)
-    typed, lowered = front(text, where, what, shape)
-    return Expr(
-        lowered.term,
-        lowered.axes,
-        typed.variables,
-        typed.index_dims,
-        typed.tree,
-        slots=lowered.slots,
-    )
+    # ‖X‖_2 read as Frobenius, h(x) as a product: kept with the Expr (check makes it undecided)
+    (typed, lowered), readings = with_readings(front, text, where, what, shape)
+    fields = (lowered.term, lowered.axes, typed.variables, typed.index_dims, typed.tree)
+    return Expr(*fields, slots=lowered.slots, readings=readings)
 
 
 def _zero(where: str | None, what: str, shape: tuple) -> Expr:
@@ -375,7 +371,7 @@ def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = 
     return _diff(gradient, wrt, layout, trace=False)
 
 
-def _symmetric(variables: dict) -> frozenset:
+def _symmetric(variables: dict) -> frozenset:  # the names of the symmetric variables
     return frozenset(n for n, v in variables.items() if v.kind == "symmetric")
 
 
@@ -389,7 +385,8 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}
     origin = (f.term, f.axes, target, result_axes, f.slots)
-    return Expr(done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
+    fields = (done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
+    return Expr(*fields, f.readings)
 
 
 def __getattr__(name: str) -> Any:  # codegen, value_and_grad, read_differential: einderiv.gradients

@@ -10,7 +10,9 @@ from __future__ import annotations
 import difflib
 import functools
 import sys
+import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -172,3 +174,26 @@ class ReadAsCall(ReadAsProduct):
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""
+
+
+# the other readings said while one text is read (``say_reading``, ``with_readings``)
+_READINGS: ContextVar[list[str] | None] = ContextVar("einderiv_readings", default=None)
+
+
+def say_reading(message: str, category: type[ReadAsProduct], stacklevel: int) -> None:
+    """Warn ``message``, a reading einderiv chose among two (``ReadAsEntrywise``, ``ReadAsCall``),
+    and keep it for the ``Expr`` being parsed: ``check`` of that ``Expr`` knows it later."""
+    kept = _READINGS.get()
+    if kept is not None:
+        kept.append(message)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def with_readings(fn: Callable[..., R], *args: object) -> tuple[R, tuple[str, ...]]:
+    """``fn(*args)`` and the other readings said while it ran (``say_reading``)."""
+    kept: list[str] = []
+    token = _READINGS.set(kept)
+    try:
+        return fn(*args), tuple(kept)
+    finally:
+        _READINGS.reset(token)

@@ -119,7 +119,14 @@ def build(template: str, *operands: Operand) -> Expr:
             raise EinderivError(f"cannot combine an expression with a {type(x).__name__}")
         texts.append(text)
     where = _variables(parts)
-    return parse(template.format(*texts), where=where or None)
+    e = parse(template.format(*texts), where=where or None)
+    said = [r for x in operands if isinstance(x, Expr) for r in x.readings]
+    if not said:
+        return e
+    readings = tuple(dict.fromkeys(e.readings + tuple(said)))  # the operands' readings: kept
+    return Expr(
+        e.term, e.axes, e.variables, e.index_dims, e.source, slots=e.slots, readings=readings
+    )
 
 
 def _real_or_expr(x: object) -> bool:

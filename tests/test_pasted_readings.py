@@ -306,6 +306,26 @@ def test_constants_are_exact_and_their_text_reads_back(text, value):
             assert ed.parse(form, where="a: scalar")(a=1.0) == value
 
 
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("15e19 a", 15 * 10**19),  # printed 15e19 (was 21 digits); LaTeX 15 \cdot 10^{19}
+        ("1e308 a", 10**308),  # 1e308, 10^{308} in LaTeX (was 309 digits)
+        ("-25e40 a", -25 * 10**40),
+        ("2^100 a", 2**100),  # no trailing zeros: all its digits
+    ],
+)
+def test_large_integers_print_short_and_read_back_exactly(text, value):
+    # a constant with many trailing zeros prints as mantissa and exponent, exactly
+    g = ed.diff(text, "a", where="a: scalar")
+    for form in (str(g), g.latex(), g.index()):
+        assert len(form) < 40 and ed.parse(form)() == float(value)
+    e = ed.parse(text, where="a: scalar")
+    for form in (str(e), e.latex(), e.index()):
+        assert len(form) < 40 and ed.parse(form, where="a: scalar")(a=-3.0) == -3.0 * value
+    assert ed.check(text, "a", str(g), where="a: scalar").verdict == "right"  # exactly equal
+
+
 def test_a_function_squared_of_a_vector_is_entrywise():
     # d tanh(W x)/dx = diag(1 - tanh^2(W x)) W, as papers write it: \tanh^2 of a vector is
     # entrywise (was a matrix power of a vector, "not well-formed", so the identity was wrong)
@@ -365,6 +385,58 @@ def test_a_spectral_norm_identity_is_not_right_by_the_frobenius_reading():
     )
     with pytest.warns(ReadAsEntrywise):
         assert ed.check_identity(text).verdict == "undecided"
+
+
+@pytest.mark.parametrize("call", [r"f'(\mathbf{x})", r"f' \left( \mathbf{x} \right)"])
+def test_a_primed_function_letter_in_latex_is_said(call):
+    # f'(x) in a paper is f's derivative; einderiv reads f transposed times x (an inner
+    # product, as a'(x + y) in plain text): said, and kept (a check resting on it: undecided)
+    with pytest.warns(ed.errors.ReadAsCall, match="derivative written f'"):
+        e = ed.parse(call)
+    f, x = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.7, -1.1])
+    assert np.isclose(e(f=f, x=x), f @ x)  # the reading, said, and kept for check
+    assert e.readings and "derivative written f'" in e.readings[0]
+    assert ed.parse(r"\mathbf{a}'(\mathbf{x}+\mathbf{y})").readings == ()  # bold: a vector
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        r"\frac{\partial h(\mathbf{x})}{\partial \mathbf{x}} = h \mathbf{I}",
+        r"\frac{\partial f'(\mathbf{x})}{\partial \mathbf{x}} = f' \mathbf{I}",
+        r"\frac{\partial g(\mathbf{x})}{\partial \mathbf{x}} = g(\mathbf{I})",
+    ],
+)
+def test_a_function_letter_that_an_identity_makes_a_scalar_is_still_said(identity):
+    # the identity's plain h is a scalar by typesetting convention, so h(x) read h x, and
+    # d(h x)/dx = h I was "right" with no note; with h a function (h(x) = x'x, say) the
+    # derivative is 2 x', not h(x) I: undecided, the reading said
+    x = np.array([0.3, 0.7, -1.1])
+    gradient = numerator_fd(lambda x: x @ x, {"x": x}, "x")
+    assert np.allclose(gradient, 2 * x) and not np.allclose(gradient, x @ x)
+    with pytest.warns(ed.errors.ReadAsCall, match="as the product"):
+        assert ed.check_identity(identity).verdict == "undecided"
+    declared = ed.check_identity(identity, where="h: scalar; f: scalar; g: scalar")
+    assert declared.verdict == "right"  # declared by the user: a product, as written
+
+
+def test_an_expression_parsed_before_check_keeps_its_other_reading():
+    # ‖X‖_2 parsed first, then checked: X'/‖X‖_F is the Frobenius norm's derivative, not the
+    # spectral norm's (v1 u1'); the reading is kept with the Expr, through diff and +, so the
+    # verdict is undecided as for the text (was right)
+    X = np.array([[2.0, 1.0], [0.0, 1.0]])
+    fd = numerator_fd(lambda X: np.linalg.norm(X, 2) + np.trace(X), {"X": X}, "X")
+    assert not np.allclose(fd, X.T / np.linalg.norm(X) + np.eye(2), atol=1e-3)
+    with pytest.warns(ReadAsEntrywise):
+        f = ed.parse(r"\|\mathbf{X}\|_2")
+    assert f.readings and "Frobenius" in f.readings[0]
+    frobenius = numerator_fd(lambda X: np.linalg.norm(X), {"X": X}, "X")
+    assert np.allclose(ed.diff(f, "X")(X=X), frobenius, atol=1e-6)  # as read: Frobenius
+    assert ed.check(f, "X", "X' / norm(X)").verdict == "undecided"
+    assert ed.check(f + ed.parse("tr(X)"), "X", "X' / norm(X) + I").verdict == "undecided"
+    assert ed.check("norm(X)", "X", ed.diff(f, "X")).verdict == "undecided"  # claim from f
+    assert ed.check("norm(X)", "X", "X' / norm(X)").verdict == "right"  # no other reading
+    assert ed.parse("norm(X)").readings == ()
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,10 @@ from einderiv.api import parse
 from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
+from einderiv.check.verdict import _check
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.latex import is_latex
+from einderiv.frontend.latex_notes import BY_CONVENTION
 from einderiv.ir import index_ir as T
 
 __all__ = [
@@ -59,6 +61,7 @@ class Identity:
     claim: str
     where: str
     gradient: bool = False  # the left side is \nabla_X f: the shape of X, whatever the layout
+    by_convention: frozenset[str] = frozenset()  # kinds in where that the user did not give
 
 
 def split_top(text: str, sep: str) -> list[str]:
@@ -336,7 +339,7 @@ def read_identity(text, where: str | None = None) -> Identity:
             "the right side contains derivatives (a rule about unspecified functions), not an "
             "expression einderiv can check"
         )
-    declared = _declared(where)
+    declared, conventional = _declared(where), set()
     parts = [where.strip()] if where and where.strip() else []
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
         for name, kind in sorted(conventions(f"{expr} {var} {claim}").items()):
@@ -347,11 +350,13 @@ def read_identity(text, where: str | None = None) -> Identity:
                     f"{name} is written both bold and plain; declare its kind with where="
                 )
             parts.append(f"{name}: {kind}")
+            conventional.add(name)
     if "\\" in f"{expr} {var}" and not is_latex(claim):  # a LaTeX identity's right side is
         claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
-    return Identity(text.strip(), expr, wrt, claim, "; ".join(parts), gradient)
+    where = "; ".join(parts)
+    return Identity(text.strip(), expr, wrt, claim, where, gradient, frozenset(conventional))
 
 
 @guarded
@@ -362,9 +367,15 @@ def check_identity(text, where: str | None = None, layout: str = "numerator") ->
 
 
 def _check_identity(text, where: str | None, layout: str) -> CheckResult:
-    from einderiv.check.verdict import _check
-
     identity = read_identity(text, where)
+    token = BY_CONVENTION.set(identity.by_convention)  # h(\mathbf{x}) said, h a scalar by them
+    try:
+        return _judged(identity, where, layout)
+    finally:
+        BY_CONVENTION.reset(token)
+
+
+def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     f = parse(identity.expr, identity.where or None)
     name = identity.wrt.split("[")[0]
     if name not in f.variables or (not T.mentions(f.term, name) and name not in _declared(where)):
@@ -379,12 +390,11 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
                 f"{f.shape}: write d Y / d {name} and choose the layout"
             )
         layout = "denominator"
-    if "[" in identity.wrt:
+    question = f"{identity.text} ({layout} layout)"
+    if "[" in identity.wrt:  # by entries: no layout
         question = identity.text
     elif identity.gradient:
         question = f"{identity.text} (the gradient: the shape of {name})"
-    else:
-        question = f"{identity.text} ({layout} layout)"
     result = _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
     shown = result.claim_text.removeprefix("\\, ")  # the right side as written
     return replace(result, claim_text=shown) if shown != result.claim_text else result

@@ -6,6 +6,7 @@ that another reading differs in value: ``‖X‖_2`` of a matrix read as the Fro
 spectral norm in linear algebra), ``‖X‖_1`` read entrywise, ``tr(sin(X))`` entrywise
 (``ReadAsEntrywise``), or a call of a function einderiv does not have read as a product
 (``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``).
+An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
 them); "wrong" and "undecided" are kept (the claim differs from the derivative as read, which
 the note says).
@@ -24,14 +25,16 @@ __all__ = ["as_read"]
 _OTHER_READING = (ReadAsEntrywise, ReadAsCall)
 
 
-def as_read(judge: Callable):
-    """``judge()``, with its "right" undecided when a reading it rests on was one of two."""
+def as_read(judge: Callable, *parsed: object):
+    """``judge()``, with its "right" undecided when a reading it rests on was one of two: one
+    said while it ran, or one kept by an ``Expr`` among ``parsed`` (read before)."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         result = judge()
     for note in seen:  # raised again for the caller, as they were
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
-    guesses = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
+    said = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
+    guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said
     if result.verdict != "right" or not guesses:
         return result
     return replace(

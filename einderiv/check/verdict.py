@@ -78,7 +78,9 @@ def check(
     ``layout`` (default: numerator; for a Hessian jacobian, as ``hessian``'s)? The claim may be
     matrix notation, LaTeX, index notation or a differential."""
     layout = layout or ("jacobian" if order == 2 else "numerator")
-    return as_read(lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order))
+    return as_read(
+        lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order), expr, claim
+    )
 
 
 def _check(
@@ -112,14 +114,8 @@ def _check(
                 "undecided", expected, None, text, f"undecided: {error}", question=question
             )
         except ShapeError as error:
-            return CheckResult(
-                "wrong",
-                expected,
-                None,
-                text,
-                f"the claim is not well-formed: {error}",
-                question=question,
-            )
+            reason = f"the claim is not well-formed: {error}"
+            return CheckResult("wrong", expected, None, text, reason, question=question)
     elif isinstance(claim, str):
         claim = normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsEntrywise, ReadAsScalar, ShapeError
+from einderiv.errors import ReadAsEntrywise, ReadAsScalar, ShapeError, say_reading
 from einderiv.frontend.dimensions import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
@@ -82,7 +82,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
         bare = _BARE_NORM.match(written) and not _SUBSCRIPT_INSIDE.search(written)
         matrix = e.fn == NORM2.name and len(typed.shape(e.args[0])) == 2
         if bare and matrix and not _SUBSCRIPT_AFTER.match(text, end):
-            warnings.warn(  # ‖A‖ of a matrix, no subscript: Frobenius, said
+            say_reading(  # ‖A‖ of a matrix, no subscript: Frobenius, said
                 f"read `{written.strip()}` of a matrix as its Frobenius norm (the square "
                 "root of the sum of squares); einderiv has no spectral norm: write _F to "
                 "say Frobenius",
@@ -99,8 +99,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
             sub = inside.search(text, start, end) or after.match(text, end)
             if sub:
                 written = text[start : sub.end()].strip()
-                warnings.warn(f"read `{written}` of a matrix as {reading}", ReadAsEntrywise,
-                              stacklevel=5)  # fmt: skip
+                say_reading(f"read `{written}` of a matrix as {reading}", ReadAsEntrywise, 5)
 
 
 # a norm's subscript and how a matrix's norm so written is read (linear algebra means another)
@@ -235,7 +234,7 @@ def _entrywise_in_trace(typed, inner: M.MExpr) -> None:
     shape = typed.shape(inner.args[0])
     if len(shape) != 2 or None in shape:
         return
-    warnings.warn(
+    say_reading(
         f"read tr({inner.fn}(...)) of a matrix entrywise: {inner.fn} of each diagonal entry, "
         f"summed (einderiv's functions are entrywise); einderiv has no matrix {inner.fn}, the "
         f"function of the Matrix Cookbook's tr({inner.fn}(X))",

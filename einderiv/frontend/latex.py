@@ -246,8 +246,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.pos = start + i + 1
             if letter == "e" and i == len(word) - 1 and self.euler(start + i):  # e^{u}: exp(u)
                 return
-            if i == len(word) - 1 and letter in "fghJL" and paren:  # h(\mathbf{x}): a function
-                latex_notes.say_greek_call(letter, False, self.said, written=letter)
+            if i == len(word) - 1 and letter in "fghJL":  # h(\mathbf{x}), f'(x): a function
+                latex_notes.say_letter_call(letter, self.text, after, paren, self.said)
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 
     def name(self, name: str, start: int, subscript: bool = True) -> None:

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import re
 import warnings
+from contextvars import ContextVar
 
-from einderiv.errors import ReadAsCall, ReadAsName, ReadAsScalar
+from einderiv.errors import ReadAsCall, ReadAsName, ReadAsScalar, say_reading
 from einderiv.frontend import lexing
 from einderiv.frontend.dimensions import greek_scalar
 
 __all__ = [
     "AGAINST",
+    "BY_CONVENTION",
     "CALLED",
     "DERIVATIVE_HINT",
     "is_leibniz",
     "say_bold_greek",
     "say_greek_call",
     "say_index_name",
+    "say_letter_call",
     "say_pi",
 ]
 
@@ -39,6 +42,15 @@ POWER_AGAINST = re.compile(r"\s*\^\s*(\{\s*\w+\s*\}|\w)\s*(?:\(|\\left\s*\()")
 def _declared() -> frozenset:
     state = lexing.STATE.get(None)
     return state.declared if state is not None else frozenset()
+
+
+# names an identity gives a kind by typesetting convention (a plain h is a scalar), not the
+# user's where=: a call of one, h(\mathbf{x}), is still said (check_identity sets it)
+BY_CONVENTION: ContextVar[frozenset] = ContextVar("einderiv_by_convention", default=frozenset())
+
+
+def _declared_by_user() -> frozenset:
+    return _declared() - BY_CONVENTION.get()
 
 
 DERIVATIVE_HINT = (
@@ -95,7 +107,7 @@ def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> Non
     """``\\phi(x)`` in a paper is a function φ applied to x; einderiv has no function φ, so it
     reads the product phi (x) (and ``\\sigma'(z)`` the product sigma' (z)): say so. ``written``:
     the name as written, when not ``\\name`` (``h(\\mathbf{x})``, ``J(\\theta)``)."""
-    if name in _declared() or (name, "call") in said:
+    if name in _declared_by_user() or (name, "call") in said:
         return
     said.add((name, "call"))
     if primed:
@@ -105,7 +117,7 @@ def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> Non
         why = f"einderiv has no function {name}; write the function itself (sigmoid, tanh, ...)"
     prime = "'" if primed else ""
     written = written or "\\" + name
-    warnings.warn(
+    say_reading(
         f"read {written}{prime}(...) as the product {name}{prime} (...): {why}, or declare "
         f"`{name}: scalar` for a product",
         ReadAsCall,
@@ -113,17 +125,25 @@ def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> Non
     )
 
 
+def say_letter_call(letter: str, text: str, after: int, paren, said: set) -> None:
+    """``h(\\mathbf{x})`` (``paren``, the ``(`` matched after the letter) or ``f'(x)``: a letter
+    that names a function in papers, read as a product (``f'``: f transposed): said."""
+    primed = AGAINST.match(text, after)
+    if paren or (primed and primed.group(1)):
+        say_greek_call(letter, not paren, said, written=letter)
+
+
 def say_power_call(name: str, power: str, said: set) -> None:
     """``\\sigma^2(x)``: \\sin^2(x) is sin(x)^2, but einderiv has no function sigma (\\sigma(x)
     alone is the sigmoid), so it reads the product sigma^2 (x), a variance times x: say so."""
-    if name in _declared() or (name, "power call") in said:
+    if name in _declared_by_user() or (name, "power call") in said:
         return
     said.add((name, "power call"))
     if name == "sigma":
         how = f"for the sigmoid to a power write \\sigma(x)^{power}"
     else:
         how = f"einderiv has no function {name}; write the function itself (tanh(x)^{power}, ...)"
-    warnings.warn(
+    say_reading(
         f"read \\{name}^{power}(...) as the product {name}^{power} (...), {name} a scalar; {how}",
         ReadAsCall,
         stacklevel=3,

@@ -1145,3 +1145,31 @@ def test_fractions_in_index_latex_are_frac(layout):
     want = fd if layout == "jacobian" else fd.transpose(1, 0, 3, 2)
     np.testing.assert_allclose(got, h(X=X), rtol=1e-12)
     np.testing.assert_allclose(h(X=X), want, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("text", ["x[i] / i", "A[i,j] x[j] / j", "x[i]^i", "x[i] + i"])
+def test_an_index_used_as_a_value_is_refused(text):
+    # x[i] / i: an index is a position with no value; it was read as a new scalar variable i
+    # (so the derivative printed delta[j,i] / i, i both an index and a variable)
+    with pytest.raises(ed.ShapeError, match="both as an index and as a value"):
+        ed.parse(text)
+    A, x = np.array([[1.0, 2.0], [3.0, -4.0]]), np.array([0.5, -1.5])
+    assert np.allclose(ed.parse("A[i,j] x[j]")(A=A, x=x), A @ x)  # indices alone: fine
+
+
+def test_plain_subscripts_beside_the_declared_names_are_said():
+    # A_ij x_j with A and x declared is two new variables (a subscript is part of a name, as
+    # in W_1), so its derivative by x is 0, where A[i,j] x[j] (meant) has the derivative A
+    where = "A: matrix(m, n); x: vector(n)"
+    with pytest.warns(ed.errors.ReadAsName, match=r"write A\[i,j\]"):
+        g = ed.diff("A_ij x_j", "x", where=where)
+    assert str(g) == "0"
+    A, x = np.array([[1.0, 2.0], [3.0, -4.0]]), np.array([0.5, -1.5])
+    step = 1e-6
+    meant = np.stack(
+        [(A @ (x + step * e) - A @ (x - step * e)) / (2 * step) for e in np.eye(2)], axis=1
+    )
+    assert np.allclose(ed.diff("A[i,j] x[j]", "x", where=where)(A=A, x=x), meant)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # W_1, W_2: names with digits; no note
+        ed.parse("W_1 x + W_2 x")

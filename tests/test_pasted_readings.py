@@ -575,3 +575,30 @@ def test_an_operator_before_a_difference_of_bars_is_refused():
             r"\frac{\partial}{\partial a} |a| - |b| = \operatorname{sign}(a)",
             where="a: scalar; b: scalar",
         )
+
+
+@pytest.mark.parametrize("power", ["^2", "^{2}", "^{-1}", " ^ 3"])
+def test_a_power_after_a_finite_sums_body_is_refused(power):
+    # \sum_{r=1}^{3} (a + r)^2 is the sum of the squares in a paper (50 at a = 2), where
+    # einderiv's grammar ends the sum at its body and squared the sum (144): refused, both
+    # spellings suggested
+    with pytest.raises(ed.ParseError, match="sum of the squares"):
+        ed.parse(rf"\sum_{{r=1}}^{{3}} \left(a + r\right){power}", where="a: scalar")
+
+
+def test_the_sum_of_squares_and_the_square_of_a_sum_print_and_read_back_apart():
+    # sum_{r=1}^{3} (a + r)^2 = 9 + 16 + 25 = 50 at a = 2; (sum_{r=1}^{3} (a + r))^2 = 144
+    squares = sum((2.0 + r) ** 2 for r in range(1, 4))
+    square = sum(2.0 + r for r in range(1, 4)) ** 2
+    assert (squares, square) == (50.0, 144.0)
+    for text, value, slope in [
+        (r"\sum_{r=1}^{3} \left((a + r)^2\right)", squares, sum(2 * (2.0 + r) for r in (1, 2, 3))),
+        (r"\left(\sum_{r=1}^{3} (a + r)\right)^2", square, 2 * 3 * sum(2.0 + r for r in (1, 2, 3))),
+        (r"\sum_{r=1}^{3} (a + r)^\top", 12.0, 3.0),  # a transpose: either reading (linear)
+    ]:
+        e = ed.parse(text, where="a: scalar")
+        g = ed.diff(e, "a")
+        for form in (str(e), e.latex()):
+            assert ed.parse(form, where="a: scalar")(a=2.0) == value, form
+        for form in (str(g), g.latex()):
+            assert np.isclose(ed.parse(form, where="a: scalar")(a=2.0), slope), form

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsEntrywise, ReadAsScalar, ShapeError, say_reading
+from einderiv.errors import ReadAsEntrywise, ReadAsName, ReadAsScalar, ShapeError, say_reading
 from einderiv.frontend.dimensions import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
@@ -54,6 +54,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     if not isinstance(text, str):
         return
     _scalar_named_as_a_size(typed, declared)
+    _subscript_as_entry(typed, declared, "\\" in text)
     euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
     traces = "tr" in text.lower()
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
@@ -121,6 +122,30 @@ _SUBSCRIPTED = {
         ),
     ),
 }
+
+
+_ENTRIES = {1: ("vector",), 2: ("matrix", "symmetric")}  # a subscript's letters: an entry's
+
+
+def _subscript_as_entry(typed, declared: frozenset, latex: bool) -> None:
+    """``A_ij x_j`` with A and x declared (or used): two new variables named A_ij and x_j (a
+    subscript is part of a name, as in W_1), where the entries A[i,j] and x[j] were meant:
+    said. (LaTeX's A_{ij}, two letters, is said by the LaTeX reader.)"""
+    for name in sorted(typed.variables.keys() - declared):
+        base, _, script = name.partition("_")
+        used = typed.variables.get(base)  # x_j beside x: only where x has entries to pick
+        other = base in declared if used is None else used.kind in _ENTRIES.get(len(script), ())
+        if not (other and script.isalpha() and script.islower()):
+            continue
+        if latex and len(script) == 2:
+            continue
+        entry = f"{base}[{','.join(script)}]"
+        warnings.warn(
+            f"read {name} as one variable named {name} (a subscript is part of a name), apart "
+            f"from {base}; for the entry of {base} write {entry} (index notation)",
+            ReadAsName,
+            stacklevel=5,
+        )
 
 
 def _scalar_named_as_a_size(typed, declared: frozenset) -> None:

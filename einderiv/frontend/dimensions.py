@@ -87,6 +87,7 @@ class Inference:
         self.index_dims: dict[str, DimCell] = {}
         if uses is None:
             uses = name_uses(tree, {d.name: d.kind for d in decls})
+        self.names = uses.names  # the names the tree uses (not its indices)
         self.exponent_only = uses.exponent_only
         self.scalar_by_use = uses.scalar_by_use
         self.undeclared: set[str] = set()

@@ -6,7 +6,8 @@ norm bars ``\\|``, and ``\\sum`` of the text being lexed.
 Output: the tokens plain text writes for them: ``\\langle a, b \\rangle`` -> ``sum((a) .* (b))``,
 ``\\max(0, u)`` and ``\\max(u, 0)`` -> ``relu(u)``; ``|X|`` -> ``BAR_OPEN``/``BAR_CLOSE``,
 ``\\|x\\|_1`` -> ``norm1(x)`` (``\\|x\\|^2_2`` too: the subscript is the norm's);
-``\\sum_{r=0}^{k-1}`` -> ``sum_{r=0}^{k-1}``, and a sum over an index (``\\sum_j``) refused.
+``\\sum_{r=0}^{k-1}`` -> ``sum_{r=0}^{k-1}``, and a sum over an index (``\\sum_j``) refused, as is
+a power after a sum's body (``\\sum_{r=1}^{3} (a + r)^2``: ``no_power_after_sum``).
 Invariants: a comma means something here only directly inside one of these groups (never inside
 ``kron(A, B)`` or ``X_{i,j}``, which are groups of their own); ``\\max`` of anything but zero
 and one argument is a ``ParseError`` naming ``relu``, never another reading.
@@ -23,7 +24,7 @@ from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
-__all__ = ["Pairs"]
+__all__ = ["Pairs", "no_power_after_sum"]
 
 _RELU = FUNCTION_WORDS["ReLU"]  # the function \max(0, u) is
 _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u)"
@@ -43,6 +44,48 @@ INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as inst
 )
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
+
+
+_OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LSQB": "RSQB"}
+_POWER_OF_SUM = (
+    "a power after a sum's body is ambiguous: in a paper \\sum_{r=1}^{3} (a + r)^2 is the sum "
+    "of the squares, while to einderiv the body in parentheses ends the sum (as it prints one): "
+    "write \\sum_{r=1}^{3} \\left((a + r)^2\\right) for the sum of the squares, or "
+    "\\left(\\sum_{r=1}^{3} (a + r)\\right)^2 for the square of the sum"
+)
+
+
+def no_power_after_sum(tokens: list[Token]) -> list[Token]:
+    """``tokens``, after a ``ParseError`` if a power (``^2``, ``^{-1}``) follows the body of a
+    finite sum: a paper's \\sum_{r=1}^{3} (a + r)^2 is the sum of squares, where the grammar
+    would square the sum. A transpose there (``^\\top``, a token of its own) means either: read."""
+    for at, token in enumerate(tokens):
+        if token.type == "SUM_OPEN":
+            upper = _closed(tokens, at) + 2  # sum_{ r = 1 } ^ upper
+            body = _closed(tokens, upper) + 1 if _kind(tokens, upper) in _OPEN else upper + 1
+            after = _closed(tokens, body) + 1 if _kind(tokens, body) == "LPAR" else len(tokens)
+            if _kind(tokens, after) == "CIRCUMFLEX":
+                raise lexing.error_at(_POWER_OF_SUM, tokens[after].start_pos)
+    return tokens
+
+
+def _kind(tokens: list[Token], at: int) -> str:
+    return tokens[at].type if at < len(tokens) else ""
+
+
+def _closed(tokens: list[Token], at: int) -> int:
+    """The position of the token that closes the group opened at ``at`` (``sum_{`` and
+    ``exp(`` open one too); past the end when nothing closes it (the parser then says so)."""
+    depth = 0
+    for i in range(at, len(tokens)):
+        text = str(tokens[i])
+        if text and text[-1] in "({[":  # (, {, exp(, sum_{: every opener ends in its bracket
+            depth += 1
+        elif text in (")", "}", "]"):
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(tokens)
 
 
 def _top_commas(text: str, pos: int) -> int:

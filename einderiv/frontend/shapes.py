@@ -85,6 +85,13 @@ def infer(
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)
+    both = sorted(inference.index_dims.keys() & (inference.names - walker.counters.keys()))
+    if both:  # x[i] / i (a sum's counter is its body's own: sum_{k=1}^{3}(k) x[k])
+        raise ShapeError(
+            f"`{M.show(tree)}` uses `{both[0]}` both as an index and as a value: an index names "
+            "a position, it has no value in an expression (einderiv never reads it as a number);"
+            f" give the variable another name than the index {both[0]}"
+        )
     indexed = bool(inference.index_dims) and shape == (None, None)
     if root is not None and len(root) <= 2 and not indexed:  # else counted by ``front``
         _require(inference, tree, shape, _as_pair(root, shape), root)

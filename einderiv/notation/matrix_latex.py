@@ -149,5 +149,7 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"\delta_{{{' '.join(map(M.show_index, indices))}}}", ATOM
         case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
             bounds = f"_{{{latex_name(var)}={matrix_latex(lower)}}}^{{{matrix_latex(upper)}}}"
-            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", ATOM
+            # a product's level: a power of the sum is \left(\sum ...\right)^{2}, as a
+            # paper's \sum_{r} (a + r)^2 is the sum of the squares (refused when read)
+            return rf"\sum{bounds} \left({matrix_latex(body)}\right)", PRODUCT
     raise TypeError(f"no LaTeX for {type(e).__name__}")

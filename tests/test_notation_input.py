@@ -1173,3 +1173,10 @@ def test_plain_subscripts_beside_the_declared_names_are_said():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # W_1, W_2: names with digits; no note
         ed.parse("W_1 x + W_2 x")
+
+
+@pytest.mark.parametrize("name", ["norm", "trace", "Tr", "ln"])
+def test_a_bare_alias_of_a_function_is_refused_like_the_function(name):
+    # norm alone was split into the letters n o r m (a shape error about `n o`)
+    with pytest.raises(ed.ParseError, match=f"'{name}' is a function: write {name}"):
+        ed.parse(name)

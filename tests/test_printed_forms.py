@@ -364,3 +364,19 @@ def test_a_result_by_entries_reads_back_with_its_indices_in_alphabetical_order()
     assert np.allclose(h(A=A, x=x, y=y), A.T)
     back = ed.parse(str(h), where=where, shape=h.shape)
     assert np.allclose(back(A=A, x=x, y=y), A)
+
+
+@pytest.mark.parametrize(
+    "text, where, value",
+    [
+        ("det(a)", "a: scalar", -2.0),  # det of a 1-by-1 is its entry, of either sign
+        ("det(x' x) - 5", "x: vector(n)", 0.0),  # x'x = 5 at x = (1, -2)
+        ("det(a) + abs(a)", "a: scalar", 0.0),  # -2 + 2
+    ],
+)
+def test_the_determinant_of_a_scalar_reads_back_as_a_determinant(text, where, value):
+    # det(a) printed \left|a\right| read back as abs(a): 2 where the function is -2
+    e = ed.parse(text, where=where)
+    given = {k: v for k, v in {"a": -2.0, "x": np.array([1.0, -2.0])}.items() if k in e.variables}
+    for form in (str(e), e.latex()):
+        assert ed.parse(form, where=where)(**given) == value, form

@@ -30,6 +30,7 @@ from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX
 
 __all__ = [
+    "CALLED_NAMES",
     "ENDS_OPERAND",
     "FUNCTION_NAMES",
     "PASTED",
@@ -49,6 +50,7 @@ ALIASES = {alias: op.name for op in MATRIX.values() for alias in op.aliases} | {
     "lse": "logsumexp",
     "LSE": "logsumexp",
 }
+CALLED_NAMES = frozenset(FUNCTION_NAMES) | ALIASES.keys()  # names a bare use of is refused
 # Greek letters written as themselves (SPEC 6.2) and the names they stand for
 GREEK_LETTERS = greek.LETTERS
 SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigma (sigmoid)

@@ -31,7 +31,7 @@ from einderiv.frontend import latex
 from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
-    FUNCTION_NAMES,
+    CALLED_NAMES,
     JUXTAPOSED_AFTER,
     PASTED,
     RESERVED,
@@ -184,7 +184,7 @@ class _Build(DeclarationRules):
     def name(self, children):
         (token,) = children
         span, name = (token.start_pos, token.end_pos), token.value
-        if name in FUNCTION_NAMES and name not in STATE.get().declared:  # exp alpha, tr X
+        if name in CALLED_NAMES and name not in STATE.get().declared:  # exp alpha, norm x
             raise error_at(f"'{name}' is a function: write {name}(...)", token.start_pos)
         made = {"I": ir.Identity, "ones": ir.Ones}.get(name)  # I_n in LaTeX: a size written
         node = made(STATE.get().sizes.get(span[0]), span=span) if made else ir.Name(name, span=span)

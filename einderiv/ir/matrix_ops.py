@@ -351,7 +351,7 @@ TR = MatrixFunction(
     latex_commands=("tr", "Tr", "trace"), latex_words=("Trace",), scalar=True,
 )  # fmt: skip
 DET = MatrixFunction(
-    "det", _square_to_scalar, _lower_det, r"\left|#1\right|", latex_commands=("det",),
+    "det", _square_to_scalar, _lower_det, r"\det\left(#1\right)", latex_commands=("det",),
     scalar=True, atom=T.Det, numpy=np.linalg.det,
 )  # fmt: skip
 LOGDET = MatrixFunction(

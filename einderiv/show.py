@@ -10,6 +10,10 @@ Invariants:
   (last to first) gives text of the same function; in index notation each definition reads back
   with the earlier names declared as variables of their shapes, and a scalar definition sums
   over index names the result line does not use (substituted there, it sums over its own);
+- every definition line reads back alone, with the earlier names declared by their shapes: one
+  whose text leaves a size unfixed (``ones t2'``, ``I - ones ones' / t1``: an ``I`` or ``ones``
+  sized only where the name is used) is written out where it is used instead (``_sized``: each
+  definition read once, only when one holds an ``I`` or ``ones``);
 - a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
   one printed in index notation, without names;
 - in index notation, when a definition's shape cannot be declared (a size over pairs ``n*m``,
@@ -24,11 +28,13 @@ Invariants:
 from __future__ import annotations
 
 import re
+import warnings
 
 from einderiv.errors import EinderivError, TooLongToWrite
 from einderiv.frontend.latex import is_latex
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import dim_factors
 from einderiv.notation.cse import Shared, shared
 from einderiv.notation.index_cse import index_shared
 from einderiv.notation.matrix_latex import matrix_latex
@@ -77,7 +83,79 @@ def named(g, matrix: M.MExpr | None) -> Shared | None:
         symmetric=own_transposes(g.variables),
         vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
     )
-    return parts if parts.definitions else None
+    if not parts.definitions:
+        return None
+    return (
+        _sized(g, parts) if any(map(_unsized_inside, (v for _, v in parts.definitions))) else parts
+    )
+
+
+def _unsized_inside(e: M.MExpr) -> bool:
+    """Whether ``e`` holds an ``I`` or a ``ones``, whose size only what is around it fixes."""
+    from einderiv.notation.cse_names import subterms
+
+    stack, seen = [e], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (M.Identity, M.Ones)):
+            return True
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(subterms(node))
+    return False
+
+
+def _sized(g, parts: Shared) -> Shared:
+    """``parts`` with each definition whose text alone leaves a size unfixed (``t5 = ones t2'``:
+    the length of ``ones`` is fixed only where ``t5`` is used) written out where it is used, so
+    that every definition line reads back with the earlier names declared. Each definition is
+    read once, as ``_index_lines`` reads them; ``parts`` unchanged when one does not read."""
+    from einderiv.api import parse
+    from einderiv.notation.cse_names import _ordered
+
+    where = _declarations(g)
+    sized = {f for info in g.variables.values() for d in info.dims for f in dim_factors(d)}
+    out: dict = {}  # a definition written out: its name -> its body
+    kept: dict[str, M.MExpr] = {}
+    try:
+        for k, body in parts.definitions:
+            body = _rename(body, out)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = parse(M.show(body), where=where)
+            if not _sizes(value.term, value.axes) <= sized:
+                out[M.Name(k)] = body
+                continue
+            kept[k] = body
+            where += f"; {k}: {_kind(value)}"
+    except EinderivError:
+        return parts
+    if not out:
+        return parts
+    taken = set(g.variables) | set(getattr(g, "index_dims", {}))
+    return _ordered(kept, _rename(parts.result, out), "t{}".format, taken)
+
+
+def _sizes(term: T.Term, axes: tuple) -> set:
+    """The named sizes of every index of ``term`` (free, summed, of a delta or ones) and of
+    ``axes``, compound sizes by their factors."""
+    found = {f for i in axes for f in dim_factors(i.dim)}
+    stack, seen = [term], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, T.Size):  # len(x): a size, not an index
+            found.update(dim_factors(node.dim))
+        for field in node._init:
+            value = getattr(node, field)
+            for v in value if isinstance(value, tuple) else (value,):
+                if isinstance(v, T.Index):
+                    found.update(dim_factors(v.dim))
+                elif isinstance(v, T.Term):
+                    stack.append(v)
+    return {f for f in found if isinstance(f, str)}
 
 
 def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:

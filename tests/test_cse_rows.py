@@ -81,3 +81,28 @@ def test_the_hessian_of_a_norm_of_a_softmax_reads_back_line_by_line():
     named = h.show(cse=True)
     got = _read(named, {"z": z}, "z: vector(3)")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6, err_msg=named)
+
+
+def test_a_definition_with_ones_sized_only_by_its_use_is_written_out():
+    # H = d2 sum(w .* (x - mean(x)) / sqrt(var(x) + eps)) / dx dx, the layer norm's Hessian:
+    # once `t5 = ones t2'`, whose ones has no length of its own; each line must read back alone
+    n, eps = 4, 1e-5
+    w0, x0 = rng.normal(size=n), rng.normal(size=n)
+
+    def f(x):
+        d = x - x.mean()
+        return np.sum(w0 * d / np.sqrt(np.mean(d**2) + eps))
+
+    want, h, eye = np.zeros((n, n)), 1e-3, np.eye(n) * 1e-3
+    for i in range(n):  # second differences of f
+        for j in range(n):
+            a, b = eye[i], eye[j]
+            want[i, j] = f(x0 + a + b) - f(x0 + a - b) - f(x0 - a + b) + f(x0 - a - b)
+    want /= 4 * h * h
+    text = "sum(w .* ((x - mean(x)) / sqrt(mean((x - mean(x)).^2) + 0.00001)))"
+    where = "x: vector(n); w: vector(n)"
+    for format in ("text", "index"):
+        named = ed.hessian(text, "x", where=where).show(cse=True, format=format)
+        assert "\n" in named, named  # something is named
+        got = _read(named, {"x": x0, "w": w0}, where)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=named)

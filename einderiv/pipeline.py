@@ -91,7 +91,14 @@ def front(
             )
         pinned = {i.name: d for i, d in zip(lowered.axes, wanted) if d is not None}
         if pinned:  # sized as required: a second pass with the axes' sizes given
-            typed = infer(tree, decls, None, uses, pinned)
+            try:
+                typed = infer(tree, decls, None, uses, pinned)
+            except ShapeError as error:  # g.shape of a result whose axes are in another order
+                order = ", ".join(i.name for i in lowered.axes)
+                raise ShapeError(
+                    f"{error}\n(the axes of a text in index notation are its free indices in "
+                    f"alphabetical order, {order}: give the shape in that order)"
+                ) from None
             lowered = lower(typed)
     elif root is not None and len(root) > 2 and len(lowered.axes) != len(root):
         raise ShapeError(  # an Expr's shape of order 3 or more: index notation, its axes counted

@@ -1,0 +1,117 @@
+"""Printed results read back with the sizes and axes of the result (README "More output").
+
+A size that only ``I``, ``ones`` or ``delta`` carries in the text (``d (A x) / dA[r,s]`` is
+``x[s] delta[i,r]``: nothing in it says that i ranges over A's rows) is fixed by
+``shape=g.shape``. A result in index notation whose free indices are not in alphabetical order
+reads back with its axes in alphabetical order, and ``shape`` is given in that order.
+The truth is numpy written here: ``np.einsum`` of the identities, central finite differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.errors import EvaluationError, ShapeError
+
+rng = np.random.default_rng(7)
+A, x = rng.normal(size=(3, 4)), rng.normal(size=4)
+X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+
+
+def _hessian_fd(f, x0, h=1e-4):
+    """Second central differences of a scalar function of a vector or matrix."""
+    want = np.zeros(x0.shape + x0.shape)
+    for i in np.ndindex(x0.shape):
+        for j in np.ndindex(x0.shape):
+            a, c = np.zeros(x0.shape), np.zeros(x0.shape)
+            a[i], c[j] = h, h
+            want[i + j] = f(x0 + a + c) - f(x0 + a - c) - f(x0 - a + c) + f(x0 - a - c)
+    return want / (4 * h * h)
+
+
+SIZED_BY_SHAPE = [
+    # d (A x)[i] / dA[r,s] = delta[i,r] x[s]
+    (
+        lambda: ed.diff("A x", "A[r,s]", where="A: matrix(m, n); x: vector(n)"),
+        "A: matrix(m, n); x: vector(n)",
+        {"A": A, "x": x},
+        lambda: np.einsum("ir,s->irs", np.eye(3), x),
+    ),
+    # d2 var(x) / dx dx = 2 (I - ones ones' / n) / n
+    (
+        lambda: ed.hessian("mean((x - mean(x)).^2)", "x", where="x: vector(n)"),
+        "x: vector(n)",
+        {"x": x},
+        lambda: _hessian_fd(lambda v: np.mean((v - v.mean()) ** 2), x),
+    ),
+    # d2 tr(X' X) / dX dX = 2 delta[i,k] delta[j,l]
+    (
+        lambda: ed.hessian("tr(X' X)", "X", where="X: matrix(m, n)"),
+        "X: matrix(m, n)",
+        {"X": X},
+        lambda: 2 * np.einsum("ik,jl->ijkl", np.eye(5), np.eye(3)),
+    ),
+    # d2 sum((X W + ones b').^2) / db db = 2 len(X) I
+    (
+        lambda: ed.hessian(
+            "sum((X W + ones b').^2)", "b", where="X: matrix(p, m); W: matrix(m, n); b: vector(n)"
+        ),
+        "X: matrix(p, m); W: matrix(m, n); b: vector(n)",
+        {"X": X, "W": W, "b": b},
+        lambda: _hessian_fd(lambda v: np.sum((X @ W + v) ** 2), b),
+    ),
+]
+
+
+@pytest.mark.parametrize("make, where, values, truth", SIZED_BY_SHAPE)
+def test_a_size_only_a_delta_or_ones_carries_is_fixed_by_the_shape(make, where, values, truth):
+    g = make()
+    want = truth()
+    for text in (str(g), g.index()):
+        back = ed.parse(text, where=where, shape=g.shape)
+        got = back(**{k: v for k, v in values.items() if k in back.variables})
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=text)
+
+
+def test_without_the_shape_such_a_size_is_asked_for_never_guessed():
+    # x[s] delta[i,r]: the size of i and r is a new name; evaluating asks for it by keyword
+    where = "A: matrix(m, n); x: vector(n)"
+    g = ed.diff("A x", "A[r,s]", where=where)
+    back = ed.parse(g.index(), where=where)
+    with pytest.raises(EvaluationError, match="pass it as a keyword"):
+        back(A=A, x=x)
+    size = next(d for d in back.shape if d not in ("m", "n"))
+    got = back(A=A, x=x, **{size: 3})
+    np.testing.assert_allclose(got, np.einsum("ir,s->irs", np.eye(3), x))
+
+
+def test_axes_out_of_alphabetical_order_read_back_in_alphabetical_order():
+    # Y[z,a] = A[z,y] X[y,a]; dY[z,a] / dA[t,s] = delta[z,t] X[s,a], printed X[s,a] delta[t,z]
+    where = "A: matrix(m, n); X: matrix(n, p)"
+    A0, X0 = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    g = ed.diff("A[z,y] X[y,a]", "A[t,s]", where=where)
+    named = np.einsum("zt,sa->zats", np.eye(3), X0)  # axes z, a, t, s
+    by_name = dict(zip(("z", "a", "t", "s"), range(4)))
+    alphabetical = np.transpose(named, [by_name[c] for c in sorted(by_name)])
+    # the shape in that order fixes the sizes too (m of t and z, which only delta carries)
+    sizes = {"a": "p", "s": "n", "t": "m", "z": "m"}
+    back = ed.parse(str(g), where=where, shape=tuple(sizes[c] for c in sorted(sizes)))
+    np.testing.assert_allclose(back(A=A0, X=X0), alphabetical)
+    # g's own shape, in another order, is refused with the order to give it in
+    with pytest.raises(ShapeError, match="alphabetical order, a, s, t, z"):
+        ed.parse(str(g), where=where, shape=g.shape)
+
+
+def test_a_denominator_layout_tensor_reads_back_in_alphabetical_order():
+    # d (T[i,j,k] z[k]) / dz, denominator layout, is T[i,j,a] with axes a, j, i; read back
+    # with axes a, i, j it is T's axes moved: T[i,j,a] over (a, i, j)
+    where = "T: tensor(m, n, p); z: vector(p)"
+    T0, z0 = rng.normal(size=(2, 3, 4)), rng.normal(size=4)
+    g = ed.diff("T[i,j,k] z[k]", "z", where=where, layout="denominator")
+    np.testing.assert_allclose(g(T=T0, z=z0), np.einsum("ija->aji", T0))
+    back = ed.parse(str(g), where=where)
+    np.testing.assert_allclose(back(T=T0, z=z0), np.einsum("ija->aij", T0))
+    with pytest.raises(ShapeError, match="alphabetical order, a, i, j"):
+        ed.parse(str(g), where=where, shape=g.shape)

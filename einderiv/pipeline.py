@@ -167,13 +167,15 @@ def _slots(
     transposed into it (d(a'x)/dx = a', a row); denominator: that transposed; jacobian: Y's
     shape with X's as it is.
     """
-    if f.slots is None or len(axes) > 2:
+    y = f.slots
+    if y is None and len(f.axes) <= 2:  # index notation, A[i,j] x[j]: its free indices, a column
+        y = (f.axes + (None, None))[:2]
+    if y is None or len(axes) > 2:
         return None
     if len(axes) == 2:
         return (axes[0], axes[1])
     x_slots = iter(indices)
     x = tuple(None if d is None else next(x_slots) for d in info.shape)
-    y = f.slots
     if layout == "jacobian":
         return _combine(y, x)
     made = _combine(y, (x[1], x[0]))

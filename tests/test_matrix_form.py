@@ -323,3 +323,31 @@ def test_latex_renders_the_matrix_form():
     assert ed.diff("tr(X' A X)", "X").latex() == r"X^{\top} \, \left(A + A^{\top}\right)"
     assert ed.diff("tr(inv(X) A)", "X", layout="denominator").latex().startswith(r"-X^{-\top}")
     assert ed.diff("x' A x", "x")._repr_latex_().startswith("$")
+
+
+INDEX_INPUT = [
+    # d (A[i,j] x[j]) / dx = A, as d (A x) / dx
+    ("A[i,j] x[j]", "numerator", "A", lambda x: A0 @ x),
+    # d (A[i,j] x[j] + x[k] B[k,i]) / dx = A + B'
+    ("A[i,j] x[j] + x[k] B[k,i]", "numerator", "A + B'", lambda x: A0 @ x + x @ B0),
+    # denominator layout: the transpose, A'
+    ("A[i,j] x[j]", "denominator", "A'", lambda x: A0 @ x),
+    # d exp(x[i]) / dx = diag(exp(x))
+    ("exp(x[i])", "jacobian", "diag(exp(x))", np.exp),
+]
+A0, B0, x0 = (np.random.default_rng(3).normal(size=s) for s in ((3, 3), (3, 3), 3))
+
+
+@pytest.mark.parametrize("text, layout, printed, fn", INDEX_INPUT)
+def test_index_input_prints_its_matrix_form(text, layout, printed, fn):
+    where = "A: matrix(n, n); B: matrix(n, n); x: vector(n)"
+    g = ed.diff(text, "x", where=where, layout=layout)
+    assert str(g) == printed
+    jac = jacobian_fd(lambda **a: fn(a["x"]), {"x": x0}, "x")
+    want = to_layout(jac, 1, 1, layout)
+    back = ed.parse(str(g), where=where, shape=g.shape)
+    for value in (
+        g(A=A0, B=B0, x=x0),
+        back(**{k: v for k, v in {"A": A0, "B": B0, "x": x0}.items() if k in back.variables}),
+    ):
+        np.testing.assert_allclose(value, want, rtol=1e-6, atol=1e-8)

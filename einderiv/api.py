@@ -54,6 +54,7 @@ class Expr(ExprAlgebra):
 
     __slots__ = (
         "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
+        "_invented",
         "_kronecker",
         "_layout",
         "_origin",
@@ -75,6 +76,7 @@ class Expr(ExprAlgebra):
     _origin: tuple | None
     _layout: str | None
     readings: tuple[str, ...]  # other readings said when its text was read (check: undecided)
+    _invented: frozenset[str]  # the size names einderiv gave undeclared sizes (check: unbound)
 
     def __init__(
         self,
@@ -87,6 +89,7 @@ class Expr(ExprAlgebra):
         layout: str | None = None,
         slots: Slots | None = None,
         readings: tuple[str, ...] = (),
+        invented: frozenset[str] = frozenset(),  # sizes einderiv named (undeclared): check
     ) -> None:
         put = object.__setattr__  # an Expr is immutable: set once, here
         put(self, "term", term)
@@ -98,13 +101,14 @@ class Expr(ExprAlgebra):
         put(self, "_layout", layout)
         put(self, "slots", slots)  # (row index, column index) of the matrix form; None: index
         put(self, "readings", tuple(readings))
+        put(self, "_invented", frozenset(invented))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
 
     def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept)
-        fields = (self.term, self.axes, self.variables, self.index_dims, self.source)
-        return (Expr, (*fields, self._origin, self._layout, self.slots, self.readings))
+        fields = (self.term, self.axes, self.variables, self.index_dims, self.source, self._origin)
+        return (Expr, (*fields, self._layout, self.slots, self.readings, self._invented))
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")
@@ -320,16 +324,14 @@ def parse(
     if not isinstance(text, str):
         raise EinderivError(f"expected expression text, got {type(text).__name__}")
     if where is not None and not isinstance(where, str):
-        raise EinderivError(
-            f"where= takes declarations as text, such as 'X: matrix(m, n); a: scalar', "
-            f"not a {type(where).__name__}"
-        )
+        raise EinderivError("where= takes declarations as text, such as 'X: matrix(m, n); "
+                            f"a: scalar', not a {type(where).__name__}")  # fmt: skip
     if shape is not None and text.strip() == "0":
         return _zero(where, what, shape)
     # ‖X‖_2 read as Frobenius, h(x) as a product: kept with the Expr (check makes it undecided)
     (typed, lowered), readings = with_readings(front, text, where, what, shape)
     fields = (lowered.term, lowered.axes, typed.variables, typed.index_dims, typed.tree)
-    return Expr(*fields, slots=lowered.slots, readings=readings)
+    return Expr(*fields, slots=lowered.slots, readings=readings, invented=typed.invented)
 
 
 def _zero(where: str | None, what: str, shape: tuple) -> Expr:

@@ -59,6 +59,12 @@ class ShapeError(EinderivError):
     """Shapes or kinds that do not fit. Names the sub-expression and the dimensions."""
 
 
+class UnpairedSizes(ShapeError):
+    """Two Kronecker or vec sizes that einderiv cannot pair factor by factor, though they may
+    have as many positions (``m*n`` against ``n*m``, or a size left open): a claim written so
+    is undecided, not wrong (its products of sizes may well be equal)."""
+
+
 class TooLongToWrite(EinderivError):
     """A result whose text, written out whole, would be astronomically long (``str`` of a term
     stored as a small graph of a huge tree); ``show(cse=True)`` writes it with names."""

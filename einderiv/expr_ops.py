@@ -121,11 +121,15 @@ def build(template: str, *operands: Operand) -> Expr:
     where = _variables(parts)
     e = parse(template.format(*texts), where=where or None)
     said = [r for x in operands if isinstance(x, Expr) for r in x.readings]
-    if not said:
+    invented = frozenset().union(*(x._invented for x in operands if isinstance(x, Expr)))
+    if not said and not invented:
         return e
     readings = tuple(dict.fromkeys(e.readings + tuple(said)))  # the operands' readings: kept
     return Expr(
-        e.term, e.axes, e.variables, e.index_dims, e.source, slots=e.slots, readings=readings
+        *(e.term, e.axes, e.variables, e.index_dims, e.source),
+        slots=e.slots,
+        readings=readings,
+        invented=invented,  # the sizes einderiv named for the operands: still its names
     )
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from einderiv.api import Expr, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.calculus.symmetry import orient
+from einderiv.check import claim_sizes as S
 from einderiv.check import exact as X
 from einderiv.check.claims import other_readings, read_claim
 from einderiv.check.diagnose import (
@@ -58,7 +59,7 @@ from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
 from einderiv.check.slopes import kinked, kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
-from einderiv.errors import EinderivError, ShapeError, guarded
+from einderiv.errors import EinderivError, ShapeError, UnpairedSizes, guarded
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -94,6 +95,8 @@ def _check(
         d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
         question = f"{d}({f})/d{wrt}{power}{where_layout}"
     text, differential, kron = claim, is_differential(claim), is_kronecker(claim)  # axes named
+    if (hidden := S.hidden_sizes(f, claim, expected, question)) is not None:
+        return hidden  # K_{m,n} about an X whose sizes einderiv named: not ours to bind
     if differential:
         try:
             claim = differential_claim(f, wrt, claim, layout, order)
@@ -113,8 +116,10 @@ def _check(
             return CheckResult(
                 "undecided", expected, None, text, f"undecided: {error}", question=question
             )
+        except UnpairedSizes as error:  # m*n against n*m: as many positions, paired otherwise
+            return S.unpaired(error, expected, text, question)
         except ShapeError as error:
-            reason = f"the claim is not well-formed: {error}"
+            reason = f"the claim is not well-formed: {S.said(error)}"
             return CheckResult("wrong", expected, None, text, reason, question=question)
     elif isinstance(claim, str):
         claim = normalize_claim(claim)
@@ -122,13 +127,15 @@ def _check(
         claimed, claim_text = read_claim(f, expected, as_entry(f, wrt, claim, expected, order))
         if isinstance(text, str):
             claim_text = text
+    except UnpairedSizes as error:
+        return S.unpaired(error, expected, text, question)
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
         return CheckResult(
             "wrong",
             expected,
             None,
             str(claim),
-            f"the claim is not well-formed: {error}",
+            f"the claim is not well-formed: {S.said(error)}",
             diagnosis=_reversed_diagnosis(f, wrt, layout, claim)
             if diagnose and order == 1
             else None,
@@ -157,15 +164,8 @@ class _Judge(Sampler):
         self.claim_text, self.question = claim_text, question
 
     def result(self, verdict, reason, **extra) -> CheckResult:
-        return CheckResult(
-            verdict,
-            self.expected,
-            self.claim,
-            self.claim_text,
-            reason,
-            question=self.question,
-            **extra,
-        )
+        fields = (verdict, self.expected, self.claim, self.claim_text, reason)
+        return CheckResult(*fields, question=self.question, **extra)
 
     def verdict(self) -> CheckResult:
         zero = is_zero_claim(self.claim) and isinstance(self.expected.term, T.Zero)

@@ -23,7 +23,8 @@ from __future__ import annotations
 import itertools
 from typing import NamedTuple
 
-from einderiv.errors import ShapeError
+from einderiv.errors import ShapeError, UnpairedSizes
+from einderiv.frontend.compound_sizes import align, leaves, may_be_equal, not_product, reordered
 from einderiv.frontend.size_words import describe_size
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
@@ -171,21 +172,28 @@ class Inference:
         keep.factors = keep.factors or drop.factors
 
     def _unify_compound(self, ra: DimCell, rb: DimCell, context, what) -> None:
-        """Compound sizes are equal factor by factor (``kron(A, B) vec(X)`` makes X q-by-n for
-        B p-by-q and A m-by-n), numbers too: pairs of 2 by 3 never meet pairs of 3 by 2 (a
-        reshape, which index notation could not write back); a compound never equals a named
-        size or one of its own factors; a number is checked when the names are resolved."""
+        """Compound sizes are equal by their leaves however nested (``compound_sizes.align``),
+        else factor by factor (``kron(A, B) vec(X)`` makes X q-by-n for B p-by-q and A m-by-n),
+        numbers too: pairs of 2 by 3 never meet pairs of 3 by 2 (a reshape, which index
+        notation could not write back); a compound never equals a named size or one of its own
+        factors; a number is checked when the names are resolved."""
         for a, b in ((ra, rb), (rb, ra)):
             if a.factors is not None and b.factors is None and is_compound(b.value):
                 self._spell(a, b, context, what)  # a required size "p*n": p and n factors
-            if a.factors is not None and (_contains(a, b) or isinstance(b.value, str)):
+            if a.factors is not None and (_contains(a, b) or not_product(b.value, a)):
                 self._fail(a, b, context, what)
         if ra.factors is not None and rb.factors is not None:
+            if align(self, ra, rb, context, what):  # the same leaves, however nested
+                return
             try:
                 for x, y in zip(ra.factors, rb.factors):
                     self.unify(x, y, context, what)
             except ShapeError as error:  # vec(X)' vec(X'): as many entries, paired otherwise
-                raise ShapeError(f"{error}; {_COMPOUND}") from None
+                if not may_be_equal(ra, rb) or isinstance(error, UnpairedSizes):
+                    raise
+                hint = f"; {_COMPOUND}" if reordered(ra, rb) else ""
+                sizes = f"{_compound_text(ra)} and {_compound_text(rb)}"
+                raise UnpairedSizes(f"{error}{hint}; {_UNPAIRED.format(sizes=sizes)}") from None
 
     def _spell(self, a: DimCell, b: DimCell, context, what) -> None:
         """``b``, a size given as text (``"p*n"``: a required shape), made a compound like
@@ -227,6 +235,18 @@ _COMPOUND = (
     "a vec position is a (row, column) pair, so vec(X) and vec(X') do not line up: write "
     "commutation(m, n) vec(X) for vec(X') of an m-by-n X"
 )
+
+
+_UNPAIRED = (
+    "the sizes {sizes} may have as many positions, paired in another order or nested "
+    "otherwise; einderiv pairs the factors of Kronecker and vec sizes one by one and cannot "
+    "pair these"
+)
+
+
+def _compound_text(cell: DimCell) -> str:
+    """A compound's leaves, fastest first: ``m*n*p``, ``?`` for a size left open."""
+    return "*".join("?" if x.value is None else str(x.value) for x in leaves(cell))
 
 
 def greek_scalar(name: str) -> bool:

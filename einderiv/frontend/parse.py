@@ -103,9 +103,9 @@ def _exponent(base, exponent, span):
         case ir.Name(name="T") if transpose:
             return ir.Transpose(base, span=span)
         case ir.Neg(operand=ir.Name(name="T")) if transpose:
-            return ir.Transpose(ir.Inverse(base, span=span), span=span)
+            return ir.Transpose(ir.inverse(base, span=span), span=span)
         case ir.Number(value=-1):
-            return ir.Inverse(base, span=span)
+            return ir.inverse(base, span=span)
     return ir.Power(base, exponent, span=span)
 
 
@@ -160,7 +160,7 @@ class _Build(DeclarationRules):
     def inverse_transpose(self, children):
         operand, op = children
         span = (operand.start, op.end_pos)
-        node = ir.Transpose(ir.Inverse(operand.node, span=span), span=span)
+        node = ir.Transpose(ir.inverse(operand.node, span=span), span=span)
         return _S(node, *span, operand.depth + 2)
 
     def entry(self, children):
@@ -229,7 +229,7 @@ class _Build(DeclarationRules):
             )
         depth = 1 + max(a.depth for a in args)
         if fn == INV.name:  # inv(X) is X^-1; not inv(A[i,j]) (``misreadings``)
-            node = ir.Inverse(inverse_of_entries(args[0].node, span[0]), span=span)
+            node = ir.inverse(inverse_of_entries(args[0].node, span[0]), span=span)
             return _S(node, *span, depth)
         return _S(ir.Call(fn, tuple(a.node for a in args), span=span), *span, depth)
 

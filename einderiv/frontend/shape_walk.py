@@ -18,6 +18,7 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.errors import ShapeError
+from einderiv.frontend.compound_sizes import written_size
 from einderiv.frontend.dimensions import DimCell, Inference
 from einderiv.frontend.misreadings import counter_uses
 from einderiv.frontend.size_words import describe_shape
@@ -70,10 +71,10 @@ class ShapeWalk:
             case M.Number():
                 return (None, None)
             case M.Identity(dim=dim):
-                d = inf.cell(dim, "`I`") if dim is not None else self._placeholder(e, "`I`")
+                d = written_size(inf, dim, "`I`") if dim else self._placeholder(e, "`I`")
                 return (d, d)
             case M.Ones(dim=dim):
-                d = inf.cell(dim, "`ones`") if dim is not None else self._placeholder(e, "`ones`")
+                d = written_size(inf, dim, "`ones`") if dim else self._placeholder(e, "`ones`")
                 return (d, None)
             case M.Add(left=l, right=r) | M.Sub(left=l, right=r) | M.Hadamard(left=l, right=r):
                 return self._elementwise(e, self.shape(l), self.shape(r))

@@ -59,6 +59,7 @@ class Typed:
     variables: dict[str, VarInfo]
     index_dims: dict[str, M.Dim]
     shapes: dict[int, Shape]  # by ``id`` of the nodes of ``tree`` (which keeps them alive)
+    invented: frozenset[str] = frozenset()  # the names einderiv gave sizes nothing fixes
 
     def shape(self, e: M.MExpr) -> Shape:
         """The shape of ``e``, a node of ``tree``."""
@@ -100,7 +101,11 @@ def infer(
         inference.unify(
             inference.index_dims[name], fixed, tree, "the size differs from the required one"
         )
-    dim = resolve_names(inference).__getitem__  # a cell, or None, to its dimension
+    names = resolve_names(inference)
+    dim = names.__getitem__  # a cell, or None, to its dimension
+    invented = frozenset(  # classes with no declared, written or compound size: named by us
+        names[c] for c in inference.cells if c.root() is c and c.value is None and not c.factors
+    )
 
     variables = {
         name: VarInfo(name, kind, tuple(map(dim, cells)))
@@ -112,9 +117,9 @@ def infer(
         shapes: dict = {}
         sizes = {name: dim(cell) for name, cell in inference.named.items()}  # commutation(p, 3)
         _record_shapes(resolved, variables, sizes, shapes)
-        return Typed(resolved, variables, index_dims, shapes)
+        return Typed(resolved, variables, index_dims, shapes, invented)
     shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
-    return Typed(tree, variables, index_dims, shapes)
+    return Typed(tree, variables, index_dims, shapes, invented)
 
 
 def _as_pair(root: tuple, shape: Shape) -> tuple:

@@ -3,7 +3,8 @@
 Input: nothing (the parser builds these nodes; re-contraction builds them back from index form).
 Output: the node classes, ``Decl`` for ``where`` declarations, and ``show`` (plain-text printer in
 the language of SPEC section 1, which ``parse`` reads back).
-Invariants: nodes are frozen and structurally hashed; constructors validate and never rewrite;
+Invariants: nodes are frozen and structurally hashed; constructors validate and never rewrite
+(``inverse``, a function, writes the inverse of a commutation matrix as its transpose);
 ``span`` (source offsets) never takes part in equality.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import field
 from fractions import Fraction
 
-from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.matrix_ops import COMMUTATION, MATRIX
 from einderiv.ir.node import Dim, Node, node
 from einderiv.ir.number_text import format_number
 from einderiv.ir.ops import ELEMENTWISE, ROW
@@ -237,6 +238,15 @@ class Decl(Node):
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
+
+
+def inverse(operand: MExpr, span=None) -> MExpr:
+    """``X^-1``; of a commutation matrix its transpose, the same matrix (a permutation), whose
+    rows and columns einderiv can pair: they are pairs in two orders, n*m and m*n, which as the
+    sizes of a square matrix it cannot (``inv(commutation(n, m))`` is ``commutation(m, n)``)."""
+    if isinstance(operand, Call) and operand.fn == COMMUTATION.name:
+        return Transpose(operand, span=span)
+    return Inverse(operand, span=span)
 
 
 def chain(e: MExpr) -> list[MExpr]:

@@ -1,0 +1,109 @@
+"""Sizes a claim names, and claims whose verdict would rest on a naming einderiv made up.
+
+Input: the expression (an ``Expr``, which keeps the size names einderiv gave its undeclared
+sizes: ``Expr._invented``), the claim (text: plain, LaTeX, a differential ``d f = ...`` or a
+Kronecker form ``d vec(Y) / d vec(X)' = ...``), the engine's derivative and the question.
+Output: ``named_sizes(claim)``: the sizes the claim writes (``K_{m,n}``, ``commutation(m, n)``,
+``I_n``, ``ones(n)``); ``hidden_sizes(f, claim, ...)``: an "undecided" ``CheckResult`` when the
+claim names a size that nothing fixes while the expression's sizes are einderiv's own names,
+else None; ``unpaired(error, ...)``: the "undecided" result of a claim whose Kronecker sizes
+einderiv cannot pair (``errors.UnpairedSizes``); ``said(error)``: a claim's shape error as the
+user reads it (the claim is read with the expression's kinds and sizes, declared or inferred:
+``the expression's `A: matrix(n, m)` ``, never "declared" when nothing was).
+Invariants:
+- A size is fixed by a declaration or by being written in the expression; an undeclared ``X``
+  is n-by-m by einderiv's naming only (SPEC 1), so ``K_{m,n}`` in a claim about it is neither
+  right nor wrong by that naming: undecided, with the shapes to declare. A claim that names no
+  size, or an expression whose sizes are all fixed, is judged as before.
+- A claim that cannot be read is left to the judge (its error is the user's to see).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from einderiv.check.result import CheckResult
+from einderiv.errors import EinderivError, UnpairedSizes
+from einderiv.frontend.dimensions import child_fields
+from einderiv.frontend.parse import parse_expression
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import COMMUTATION
+from einderiv.ir.node import dim_factors
+
+__all__ = ["hidden_sizes", "named_sizes", "said", "unpaired"]
+
+
+def named_sizes(claim) -> list[str]:
+    """The size names ``claim`` writes, in order (numbers are no names); none for a claim that
+    is not text or does not parse."""
+    if not isinstance(claim, str):
+        return []
+    right = claim.rsplit("=", 1)[-1]  # d vec(Y) / d vec(X)' = R, d f = R: R's sizes
+    try:
+        with warnings.catch_warnings():  # its notes are said when the claim itself is read
+            warnings.simplefilter("ignore")
+            tree = parse_expression(right, what="claim")
+    except EinderivError:
+        return []
+    found: list[str] = []
+    todo = [tree]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, (M.Identity, M.Ones)) and isinstance(e.dim, str):
+            found.append(e.dim)
+        elif isinstance(e, M.Call) and e.fn == COMMUTATION.name:
+            found += [a.name for a in e.args if isinstance(a, M.Name)]
+        todo += reversed([child for _, child in child_fields(e)])
+    return list(dict.fromkeys(found))
+
+
+def _fixed(f) -> set:
+    """The size names of ``f`` that a declaration or its text fixes."""
+    dims = [d for v in f.variables.values() for d in v.dims] + list(f.index_dims.values())
+    names = {p for d in dims if isinstance(d, str) for p in dim_factors(d)}
+    return names - f._invented
+
+
+def hidden_sizes(f, claim, expected, question: str) -> CheckResult | None:
+    """ "undecided" when ``claim`` names a size nothing fixes and ``f`` has sizes einderiv
+    named itself (its undeclared variables'); else None."""
+    invented = getattr(f, "_invented", frozenset())
+    if not invented:
+        return None
+    free = [n for n in named_sizes(claim) if n not in _fixed(f)]
+    if not free:
+        return None
+    own = [(n, v) for n, v in sorted(f.variables.items()) if set(v.dims) & invented]
+    names = iter(free)
+    example = "; ".join(
+        f"{n}: {v.kind}({', '.join(str(next(names, d)) for d in v.dims)})" for n, v in own
+    )
+    shapes = ", ".join(f"{n} {'-by-'.join(map(str, v.dims))}" for n, v in own)
+    return CheckResult(
+        "undecided",
+        expected,
+        None,
+        claim,
+        f"undecided: the claim names the size{'s' * (len(free) > 1)} {', '.join(free)}, which "
+        f"nothing declares; einderiv named the undeclared sizes itself ({shapes}), and a "
+        f'verdict would rest on that naming: declare the shapes, e.g. where="{example}"',
+        question=question,
+    )
+
+
+def unpaired(error: UnpairedSizes, expected, claim, question: str) -> CheckResult:
+    """The "undecided" result of a claim whose Kronecker sizes einderiv cannot pair."""
+    return CheckResult(
+        "undecided",
+        expected,
+        None,
+        str(claim),
+        f"undecided: einderiv cannot read the claim's sizes: {said(error)}",
+        question=question,
+    )
+
+
+def said(error: Exception) -> str:
+    """``error`` of a claim, its sizes named as the expression's: the claim is read with the
+    expression's kinds and sizes (``declarations_of``), declared or inferred."""
+    return str(error).replace("declared `", "the expression's `")

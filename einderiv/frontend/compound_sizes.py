@@ -1,0 +1,135 @@
+"""Compound sizes compared as products: the pairs of ``vec`` and ``kron``, however nested.
+
+Input: two compound size classes (``dimensions.DimCell`` roots with ``factors``) of one
+``Inference`` that are to be one size.
+Output: ``align`` makes them one size by their leaves (their factors, fastest first, at any
+depth) and says so, or says that it could not (the caller then compares them factor by
+factor, as before); ``reordered`` says whether two compounds are the same factors in another
+order (then, and only then, the "a vec position is a (row, column) pair" hint applies).
+Invariants:
+- A compound over (fast, slow) is the flat position i + dim(fast) j (column-major, as ``vec``
+  stacks columns), so ((m, n), p) and (m, (n, p)) are the same positions: two compounds whose
+  leaves are the same sizes in the same order are one size whatever their nesting
+  (``kron(kron(I_q, K), I_m)`` against ``kron(vec(A), I_{mn})``).
+- A size left open (the size of a bare ``I``) that stands where the other side has a run of
+  leaves is the compound of that run; nothing else is guessed: two open runs, or an open size
+  against nothing, are left to the caller.
+- ``I_{mn}`` (a size of two or more letters that is no size's name) is the identity of size m*n
+  (pairs of m by n, m fastest), said with a ``ReadAsProduct`` note; never a new size "mn".
+- The same factors in another order (m*n against n*m) are never one size: they pair the
+  positions differently (a reshape, which a commutation matrix writes).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+
+from einderiv.errors import ReadAsProduct
+
+__all__ = ["align", "leaves", "may_be_equal", "not_product", "reordered", "written_size"]
+
+
+def leaves(cell) -> list:
+    """The leaf classes of ``cell``'s class, fastest first (the class itself when it is not a
+    compound)."""
+    out, todo = [], [cell.root()]
+    while todo:
+        root = todo.pop()
+        if root.factors is None:
+            out.append(root)
+        else:
+            todo += [f.root() for f in reversed(root.factors)]
+    return out
+
+
+def _open(cell) -> bool:
+    return cell.value is None and cell.factors is None
+
+
+def _same(a, b) -> bool:
+    return a is b or (a.value is not None and a.value == b.value)
+
+
+def align(inference, a, b, context, what) -> bool:
+    """Make the compounds ``a`` and ``b`` one size by their leaves: the same leaves at both
+    ends, and between them nothing, or one open size against a run of the other's leaves (it
+    is their compound). True when done; False (nothing changed) when they do not align so."""
+    xs, ys = leaves(a), leaves(b)
+    shorter = min(len(xs), len(ys))
+    head = 0
+    while head < shorter and _same(xs[head], ys[head]):
+        head += 1
+    tail = 0
+    while tail < shorter - head and _same(xs[-1 - tail], ys[-1 - tail]):
+        tail += 1
+    rest_x, rest_y = xs[head : len(xs) - tail], ys[head : len(ys) - tail]
+    if rest_x or rest_y:
+        one, run = (rest_x, rest_y) if len(rest_x) == 1 else (rest_y, rest_x)
+        if len(one) != 1 or not _open(one[0]) or not run:
+            return False
+        made = run[0]
+        for leaf in run[1:]:  # ((l1, l2), l3): the same positions as any other nesting
+            made = inference.product(made, leaf, one[0].origin)
+        inference.unify(one[0], made, context, what)
+    for x, y in zip(leaves(a), leaves(b)):  # equal names or numbers: one class
+        inference.unify(x, y, context, what)
+    return True
+
+
+def may_be_equal(a, b) -> bool:
+    """Whether the compounds ``a`` and ``b`` may have as many positions: a size left open in
+    either, or the same names and the same product of numbers (``m*n`` and ``n*m``; ``2*3``
+    and ``3*2``)."""
+    sides = []
+    for side in (leaves(a), leaves(b)):
+        if any(_open(x) for x in side):
+            return True
+        number, names = 1, Counter()
+        for x in side:
+            if isinstance(x.value, int):
+                number *= x.value
+            else:
+                names[x.value] += 1
+        sides.append((number, names))
+    return sides[0] == sides[1]
+
+
+def not_product(value, compound) -> bool:
+    """Whether a fixed size ``value`` cannot be the size of ``compound``: a name (a compound
+    never equals a named size), or a number that its leaves, all numbers, do not multiply to."""
+    if isinstance(value, str):
+        return True
+    product = 1
+    for leaf in leaves(compound):
+        if not isinstance(leaf.value, int):
+            return False
+        product *= leaf.value
+    return isinstance(value, int) and value != product
+
+
+def reordered(a, b) -> bool:
+    """Whether the compounds ``a`` and ``b`` have the same leaves in another order."""
+    xs, ys = leaves(a), leaves(b)
+    keys = [[x.value if x.value is not None else id(x) for x in side] for side in (xs, ys)]
+    return keys[0] != keys[1] and Counter(keys[0]) == Counter(keys[1])
+
+
+def written_size(inference, dim, origin: str):
+    """The size cell of ``I_{dim}`` or ``ones_{dim}`` as written: a name, a number, or letters
+    that name no size (``I_{mn}``): the compound of one size per letter, said."""
+    known = dim in inference.named or not isinstance(dim, str)
+    if known or not re.fullmatch(r"[A-Za-z]{2,}", dim):
+        return inference.cell(dim, origin)
+    letters = [inference.named.get(c) or inference.cell(c, origin) for c in dim]
+    made = letters[0]
+    for letter in letters[1:]:
+        made = inference.product(made, letter, origin)
+    warnings.warn(
+        f"read the size {dim} of {origin} as the product {'*'.join(dim)} (pairs, "
+        f"{dim[0]} fastest), not as one size named {dim}: declare a size {dim} for that",
+        ReadAsProduct,
+        stacklevel=2,
+    )
+    return made

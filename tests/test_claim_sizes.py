@@ -169,3 +169,15 @@ def test_the_vec_hint_only_where_a_pair_is_reordered():
         claim="d vec(Y) / d vec(X)' = kron(kron(I, commutation(n, p)), I) kron(vec(A), I)",
     )
     assert "a vec position is a" not in result.reason
+
+
+@pytest.mark.parametrize("where", ["x: vector(n)", "x: vector(n); p: integer"])
+def test_a_claim_size_that_is_none_of_the_expressions_is_no_guess(where):
+    # d sum(x)/dx = 1_n' (x of size n); 1_p' has another length unless p = n: never right
+    # (was right, p taken to be n; with p declared an integer, a raw TypeError)
+    x = np.array([0.5, -1.0, 2.0])
+    step = 1e-6
+    gradient = [(np.sum(x + step * e) - np.sum(x - step * e)) / (2 * step) for e in np.eye(3)]
+    assert np.allclose(gradient, np.ones(3))
+    assert ed.check("sum(x)", "x", r"\mathbf{1}_p^\top", where=where).verdict == "undecided"
+    assert ed.check("sum(x)", "x", r"\mathbf{1}_n^\top", where=where).verdict == "right"

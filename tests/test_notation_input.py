@@ -1180,3 +1180,14 @@ def test_a_bare_alias_of_a_function_is_refused_like_the_function(name):
     # norm alone was split into the letters n o r m (a shape error about `n o`)
     with pytest.raises(ed.ParseError, match=f"'{name}' is a function: write {name}"):
         ed.parse(name)
+
+
+@pytest.mark.parametrize("text", ["I(3) x", "x + ones(n)", "ones(3)' x"])
+def test_a_size_written_as_a_call_on_i_or_ones_is_refused(text):
+    # I(3), ones(n) as numpy's eye(3), ones(n): read as the products I 3 and ones n (ones(3)'x
+    # was 3 sum(x) with the size of ones taken from x): refused, the product's spelling said
+    with pytest.raises(ed.ParseError, match="reads as the product"):
+        ed.parse(text)
+    x = np.array([1.0, -2.0, 0.5])
+    assert np.isclose(ed.parse("ones' x")(x=x), x.sum())  # the ones vector, sized by x
+    assert np.allclose(ed.parse("I (x + x)")(x=x), 2 * x)  # a product with a space: read

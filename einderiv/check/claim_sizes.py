@@ -13,8 +13,9 @@ user reads it (the claim is read with the expression's kinds and sizes, declared
 Invariants:
 - A size is fixed by a declaration or by being written in the expression; an undeclared ``X``
   is n-by-m by einderiv's naming only (SPEC 1), so ``K_{m,n}`` in a claim about it is neither
-  right nor wrong by that naming: undecided, with the shapes to declare. A claim that names no
-  size, or an expression whose sizes are all fixed, is judged as before.
+  right nor wrong by that naming: undecided, with the shapes to declare; so is a claim naming
+  a size that is none of the expression's (``1_p`` of an x of size n: p = n is a guess). A
+  claim that names no size, or only the expression's fixed sizes, is judged as before.
 - A claim that cannot be read is left to the judge (its error is the user's to see).
 """
 
@@ -65,14 +66,24 @@ def _fixed(f) -> set:
 
 
 def hidden_sizes(f, claim, expected, question: str) -> CheckResult | None:
-    """ "undecided" when ``claim`` names a size nothing fixes and ``f`` has sizes einderiv
-    named itself (its undeclared variables'); else None."""
+    """ "undecided" when ``claim`` names a size nothing fixes: ``f`` has sizes einderiv named
+    itself (its undeclared variables'), or the size is none of ``f``'s; else None."""
     invented = getattr(f, "_invented", frozenset())
-    if not invented:
-        return None
-    free = [n for n in named_sizes(claim) if n not in _fixed(f)]
+    free = [n for n in named_sizes(claim) if n not in _fixed(f) and n not in f.variables]
     if not free:
         return None
+    if not invented:  # 1_p of an x declared of size n: p = n would be a guess
+        sizes = ", ".join(sorted(_fixed(f))) or "none"
+        return CheckResult(
+            "undecided",
+            expected,
+            None,
+            claim,
+            f"undecided: the claim names the size{'s' * (len(free) > 1)} {', '.join(free)}, "
+            f"which is no size of the expression (its sizes: {sizes}) and nothing declares; "
+            "write the expression's size, or declare the variables with it",
+            question=question,
+        )
     own = [(n, v) for n, v in sorted(f.variables.items()) if set(v.dims) & invented]
     names = iter(free)
     example = "; ".join(

@@ -185,6 +185,7 @@ class Sampler:
         leaves open."""
         given = {k: v for k, v in probe.items() if k in e.variables}
         sizes = self.claim_sizes(probe) if claim else {}
+        sizes = {k: v for k, v in sizes.items() if k not in given}  # an integer is its size
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe outside the domain is simply redrawn
             return e(**given, **sizes)

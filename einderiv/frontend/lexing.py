@@ -130,6 +130,8 @@ class PostLexer(PostLex):
             _root_like_power(text)
         if "'" in text and "(" in text:
             _greek_derivative(text)
+        if "I(" in text or "ones(" in text:
+            _sized_by_call(text)
         if not text.isascii():  # Greek letters, ‖
             stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
@@ -151,6 +153,22 @@ def _root_like_power(text: str) -> None:
             f"^{power}/{divisor} is ambiguous: the power {power} divided by {divisor}, or the "
             f"power {power}/{divisor}? write ^({power}/{divisor}) for the power, or put the "
             f"power in parentheses, (...^{power})/{divisor}",
+            found.start(),
+        )
+
+
+# I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n); the grammar reads a product
+_SIZED_CALL = re.compile(r"(?<![\w.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")
+
+
+def _sized_by_call(text: str) -> None:
+    found = _SIZED_CALL.search(text)
+    if found is not None:
+        name, size = found.groups()
+        raise error_at(
+            f"{found.group()} reads as the product {name} {size}, not {RESERVED[name]} of size "
+            f"{size}: its size comes from what it meets (declare the shapes with where=); "
+            f"write {name} {size}, with a space, for the product",
             found.start(),
         )
 

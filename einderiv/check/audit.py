@@ -27,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from einderiv.check import conditions
 from einderiv.check.audit_rows import chains
 from einderiv.check.audit_text import typeset, uncomment
+from einderiv.check.conditions import readable, said, under
 from einderiv.check.identity import (
     check_identity,
     is_derivative,
@@ -49,7 +51,6 @@ _DISPLAY = re.compile(
     r"(?P<body>.+?)\\end\{(?P=env)\}",
     re.DOTALL,
 )
-_TOP = r"\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|'"
 _DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
 _UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a separator
     "a side between these two holds a derivative: if they are two identities, write one per "
@@ -83,7 +84,7 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         if problem:
             lines.append(AuditLine(line, label, identity, "unreadable", problem))
             continue
-        symmetric = _symmetric(condition, where)  # \text{ if } A = A^\top: A declared symmetric
+        symmetric = conditions.symmetric(condition, where)  # if A = A^T: A symmetric
         try:
             result = check_identity(identity, where=_and(where, symmetric), layout=layout)
         except EinderivError as error:
@@ -98,18 +99,11 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
                 result,
                 verdict="undecided",
                 reason=f"right with the names as variables, but the document defines one "
-                f"({condition}), which audit does not read",
+                f'("{readable(condition)}"), which audit does not read',
             )
-        if condition and not symmetric and result.verdict == "wrong":
-            result = replace(  # a condition audit does not read: the claim may hold under it
-                result,
-                verdict="undecided",
-                reason=f"the document states a condition ({condition}) that audit does not "
-                f"read; without it: {result.reason}",
-            )
+        result = under(result, condition, symmetric)  # unread: a wrong claim may hold under it
         why = result.reason if result.verdict != "right" else result.method or result.reason
-        if symmetric:
-            why += f" ({symmetric.split(':')[0]} symmetric, as the condition {condition} says)"
+        why += said(condition, symmetric)  # (B symmetric, as the condition "..." says)
         lines.append(AuditLine(line, label, identity, result.verdict, why, result))
     return lines
 
@@ -151,29 +145,6 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
                 condition = "; ".join(c for c in (eq.condition, *used) if c)
                 found.append((line, eq.label, identity, problem, condition))
     return found
-
-
-_SYMMETRIC = re.compile(  # A = A^\top, \mathbf{S}^T = \mathbf{S}, S' = S
-    r"\s*(?P<a>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]\w*\s*\}|\\?[A-Za-z]\w*))\s*(?P<t1>"
-    + _TOP
-    + r")?\s*=\s*(?P<b>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]\w*\s*\}"
-    r"|\\?[A-Za-z]\w*))\s*(?P<t2>" + _TOP + r")?\s*[.,;]?\s*"
-)
-
-
-def _symmetric(condition: str, where: str | None) -> str:
-    """``A: symmetric`` when ``condition`` says ``A = A^\\top`` and ``where`` does not declare A."""
-    match = _SYMMETRIC.fullmatch(condition) if condition else None
-    if match is None or match.group("a") != match.group("b"):
-        return ""
-    if (match.group("t1") is None) == (match.group("t2") is None):
-        return ""  # A = A or A' = A': no condition of ours
-    name = re.sub(r"^\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?|\s*\}$|^\\", "", match.group("a"))
-    if not name[0].isupper():  # a matrix: x = x^T of a vector says nothing of ours
-        return ""
-    if re.search(rf"(?<![\w]){re.escape(name)}\s*(?:,[^:;]*)?:", where or ""):
-        return ""
-    return f"{name}: symmetric"
 
 
 def _and(where: str | None, more: str) -> str | None:

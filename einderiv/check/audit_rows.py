@@ -1,8 +1,8 @@
 """The equations of a display: its rows, columns and separators, for ``audit``.
 
 Input: the body of a display (``$$...$$``, ``align``, ``multline``, ...) as written.
-Output: ``chains(body, multline)``: an ``Equation`` (label, chain, condition) for each
-``A = B = ...`` of the display.
+Output: ``chains(body, multline)``: an ``Equation`` (label, chain, condition as written) for
+each ``A = B = ...`` of the display.
 Invariants:
 - rows are split at ``\\\\`` outside environments and braces; a row starting with ``&`` that goes on
   with a relation or an operator (``&= R2``, ``&\\quad + R3``, ``&\\phantom{=} + R3``) continues the
@@ -15,8 +15,9 @@ Invariants:
   ``\\text{ if }`` (``when``, ``for``, ...) without a derivative is the condition of the equation
   before it; separators count only outside braces and environments (not in ``cases``);
 - a segment ``(C11)`` is the label of the identities after it (or, last in its row, of the
-  row's unlabelled ones before it); ``\\tag{...}`` labels its row; a remark in parentheses
-  is dropped.
+  row's unlabelled ones before it); ``\\tag{...}`` labels its row; a remark after an
+  identity (``(\\mathbf{B} \\text{ symmetric})``, words with no ``=``) is its condition, never
+  dropped nor a factor, and a condition is kept as written (its words too, for quoting).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from einderiv.check.identity import LABEL, mentions_derivative, split_top
+from einderiv.check.conditions import readable
+from einderiv.check.identity_text import LABEL, mentions_derivative, split_top
 
 __all__ = ["Equation", "chains"]
 
@@ -77,7 +79,7 @@ _FACTOR = re.compile(r"\(|\[|\\left\s*[(\[]|\\[bB]igg?l?\s*[(\[]|\\cdot(?![A-Za-
 _RELATION = re.compile(r"\s*(?:[=<>]|\\(?:le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq)\b)")
 _SEPARATOR = "\x00"  # where _BETWEEN found two identities: no spacing rule removes it
 _CONDITION = "\x01"  # where _IF found a condition: it starts the segment after it
-_UNREAD = "\x02"  # a condition that is not what its words say (unless, prose): never read
+_KEPT = "\x02"  # around the number of words a marker replaced (``_Words``)
 _LABEL = re.compile(LABEL)
 
 
@@ -112,55 +114,84 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
     for row in rows:
         tags = re.findall(r"\\tag\*?\{\(?([^{}]*?)\)?\}", row)  # \tag{1.2}, \tag*{(C9)}
         row = re.sub(r"\\tag\*?\{[^{}]*\}", " ", row)
-        row = _top_sub(_BETWEEN, lambda _: _SEPARATOR, row.replace("\\qquad", "\\quad"))
-        row = _top_sub(_IF, _condition_marker, row)
-        row = _top_sub(_PROSE, _prose_marker, row)  # \text{ as }, \text{for symmetric }: unread
+        words = _Words()  # what the markers replace, kept to quote a condition as written
+        row = row.replace("\\qquad", "\\quad")
+        row = _top_sub(_BETWEEN, words.between, row)  # A = B \text{ and } C = D
+        row = _top_sub(_IF, words.condition, row)  # A = B \text{ if } S = S^T
+        row = _top_sub(_PROSE, words.prose, row)  # \text{ as }, \text{for symmetric }
         for relation in _UNEQUAL:  # A = B \neq C: the identity A = B, then C (no derivative)
-            row = _SEPARATOR.join(split_top(row, relation))
+            parts = split_top(row, relation)
+            row = parts[0] + "".join(_SEPARATOR + words.keep(relation) + p for p in parts[1:])
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
         row = row.replace(_SEPARATOR, " \\quad ")
-        out += _labelled(_segments(row), f"({tags[0]})" if tags else "")
+        out += _labelled(_segments(row, words), f"({tags[0]})" if tags else "")
     return out
 
 
-def _prose_marker(match: re.Match) -> str:
-    """Words in a row that no rule reads (``\\text{ in case }``, ``\\text{(if }``): what follows
-    is a condition audit does not read (never part of the chain); a label is left as it is."""
-    words = match.group(1).strip(" ~()")
-    if _LABEL.fullmatch(f"({words})") or not re.search(r"[A-Za-z]{2,}", words):
-        return match.group(0)
-    return _SEPARATOR + _CONDITION + _UNREAD
+class _Words:
+    """The words of a row that markers replace (``\\text{ if }``, ``\\text{ and }``, ``\\neq``),
+    each kept as a numbered placeholder that no bracket count or separator sees."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+
+    def keep(self, text: str) -> str:
+        self.kept.append(text)
+        return f"{_KEPT}{len(self.kept) - 1}{_KEPT}"
+
+    def between(self, match: re.Match) -> str:
+        """Words between two identities: a separator."""
+        return _SEPARATOR + self.keep(match.group(0))
+
+    def condition(self, match: re.Match) -> str:
+        """Words before a condition (``\\text{ if }``, ``\\Leftarrow``): it starts there."""
+        return _SEPARATOR + _CONDITION + self.keep(match.group(0))
+
+    def prose(self, match: re.Match) -> str:
+        """Words that no rule reads (``\\text{ in case }``, ``\\text{(if }``) start a condition
+        (never part of the chain); a label is left as it is, and a bracket written as text
+        (``\\text{(}``) is kept out of the bracket count."""
+        inside = match.group(1).strip(" ~()")
+        if _LABEL.fullmatch(f"({inside})"):
+            return match.group(0)
+        if not re.search(r"[A-Za-z]{2,}", inside):
+            return self.keep(match.group(0))
+        return _SEPARATOR + _CONDITION + self.keep(match.group(0))
+
+    def restored(self, text: str, leading: bool = True) -> str:
+        """``text`` with its words put back (without the ones it starts with, unless
+        ``leading``: the separator's own words, such as ``\\text{ and }``)."""
+        if not leading:
+            text = re.sub(rf"^(?:\s*{_KEPT}\d+{_KEPT})+", "", text)
+        return re.sub(rf"{_KEPT}(\d+){_KEPT}", lambda m: self.kept[int(m.group(1))], text)
 
 
-def _condition_marker(match: re.Match) -> str:
-    """The separator before a condition; ``unless`` negates it (``A = B \\text{ unless } S =
-    S'``): the condition then reads as no condition of ours (never "S symmetric")."""
-    negated = re.search(r"\bunless\b", match.group(0)) is not None
-    return _SEPARATOR + _CONDITION + (_UNREAD if negated else "")
-
-
-def _segments(row: str) -> list[tuple[str, object]]:
-    """The row's parts in order: ("label", "(C1)"), ("eq", chain), ("if", condition). A
-    condition goes on over the parts after it that hold no derivative (``\\text{ if } A = A^T
-    \\text{ or } A = B`` is one condition: both parts, so not read as A symmetric)."""
+def _segments(row: str, words: _Words) -> list[tuple[str, object]]:
+    """The row's parts in order: ("label", "(C1)"), ("eq", chain), ("if", condition as
+    written). A condition goes on over the parts after it that hold no derivative (``\\text{ if
+    } A = A^T \\text{ or } A = B`` is one condition, so not read as A symmetric); a remark after
+    an identity (``(\\mathbf{B} \\text{ symmetric})``, ``\\mathbf{B}\\ \\text{symmetric}``) is one
+    too, never a factor nor dropped."""
     parts: list[tuple[str, object]] = []
     for segment in split_top(row, "\\quad"):
         condition = segment.lstrip().startswith(_CONDITION)
-        unread = _UNREAD in segment
-        segment = segment.replace(_CONDITION, " ").replace(_UNREAD, " ")
-        bare = re.sub(r"\\text(?:bf|rm)?\s*\{([^{}]*)\}", r"\1", segment).strip(" ,;.\n\t")
+        segment = segment.replace(_CONDITION, " ")
+        body = words.restored(segment, leading=False)
+        written = readable(words.restored(segment))
+        bare = readable(body)
         named = _LABEL.fullmatch(bare)
-        derivative = mentions_derivative(segment)
+        derivative = mentions_derivative(body)
+        after_eq = any(kind == "eq" for kind, _ in parts)
         if named:
             parts.append(("label", f"({named.group(1)})"))
-        elif parts and parts[-1][0] == "if" and bare and not derivative:
-            parts[-1] = ("if", f"{parts[-1][1]}; {bare}")  # and, or, \neq: part of it
-        elif condition and not derivative and any(kind == "eq" for kind, _ in parts):
-            parts.append(("if", f"\\neg {bare}" if unread else bare))  # \neg: never read
-        elif _remark(bare) and "=" in bare and not derivative and parts and parts[-1][0] == "eq":
-            parts.append(("if", bare[1:-1].strip()))  # A = B \qquad (A = A^T): a condition
-        elif bare and not (bare.startswith("(") and "\\text" in segment):
-            parts.append(("eq", segment.strip()))
+        elif parts and parts[-1][0] == "if" and written and not derivative:
+            parts[-1] = ("if", f"{parts[-1][1]} {written}")  # and, or, \neq: part of it
+        elif (condition or _remark(bare)) and written and not derivative and after_eq:
+            parts.append(("if", written))  # \text{ if } A = A^T, (A = A^T): a condition
+        elif bare and "=" not in bare and not derivative and after_eq:
+            parts.append(("if", written))  # \mathbf{B}\ \text{symmetric}: a remark
+        elif bare:
+            parts.append(("eq", body.strip()))
     return parts
 
 

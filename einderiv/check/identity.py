@@ -19,7 +19,11 @@ Invariants:
 - a text that is not an identity of one of these forms (no ``=``, several, a left side that is
   not a derivative, a variable that does not occur in the expression, a right side that contains
   derivatives) is an ``EinderivError`` saying why; the verdict itself is ``check``'s, with its
-  soundness rule.
+  soundness rule;
+- a condition or remark after the identity (``\\quad \\text{if } B = B^\\top``, ``(B
+  symmetric)``) is read as ``audit`` reads it (``audit_rows.chains``), never as a factor of the
+  claim: one that says B is symmetric declares it (``conditions``), any other leaves a "wrong"
+  undecided, quoted as written.
 """
 
 from __future__ import annotations
@@ -28,6 +32,14 @@ import re
 from dataclasses import dataclass, replace
 
 from einderiv.api import parse
+from einderiv.check.audit_rows import chains
+from einderiv.check.conditions import said, symmetric, under
+from einderiv.check.identity_text import (
+    TRAILING_LABEL,
+    mentions_derivative,
+    split_top,
+    unclosed,
+)
 from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
@@ -48,7 +60,6 @@ __all__ = [
 
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
-_OPEN, _CLOSE = "({[", ")}]"
 
 
 @dataclass(frozen=True)
@@ -62,39 +73,8 @@ class Identity:
     where: str
     gradient: bool = False  # the left side is \nabla_X f: the shape of X, whatever the layout
     by_convention: frozenset[str] = frozenset()  # kinds in where that the user did not give
-
-
-def split_top(text: str, sep: str) -> list[str]:
-    """``text`` split at ``sep`` outside brackets, braces and environments."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        if (
-            depth <= 0
-            and text.startswith(sep, i)
-            and not re.match(
-                r"[A-Za-z]", text[i + len(sep) : i + len(sep) + 1] if sep[-1].isalpha() else ""
-            )
-        ):
-            parts.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
-        if text.startswith("\\begin", i):
-            depth += 1
-        elif text.startswith("\\end", i):
-            depth -= 1
-        elif text.startswith("\\", i):  # a command (\{ or \left( are not brackets of ours)
-            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
-            i += len(match.group(0)) if match else 1
-            continue
-        c = text[i]
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            depth -= 1
-        i += 1
-    parts.append(text[start:])
-    return parts
+    condition: str = ""  # written after it, as written: \text{ if } B = B^T, (B symmetric)
+    declares: str = ""  # what the condition declares (B: symmetric), or ""
 
 
 def _group(text: str, pos: int) -> tuple[str, int]:
@@ -118,12 +98,6 @@ def is_derivative(text: str) -> bool:
     except EinderivError:
         return False
     return True
-
-
-def mentions_derivative(text: str) -> bool:
-    """Whether ``text`` contains a derivative anywhere (a rule rather than a claim)."""
-    pattern = r"\\partial(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]|\\[dt]?frac\s*\{\s*(?:d(?![a-ce-z]{2})|\\mathrm\s*\{\s*d\s*\})"
-    return re.search(pattern, text) is not None
 
 
 def _left(text: str) -> tuple[str, str]:
@@ -222,36 +196,6 @@ def _variable(text: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def unclosed(text: str) -> str:
-    """Why an '=' of ``text`` is inside brackets: the bracket before it that is never closed
-    (or closed by a bracket of another kind), as ``split_top`` counts them."""
-    stack: list[tuple[int, str]] = []  # (column, opener): "(", "[", "{" or "\\begin"
-    i, stop = 0, text.index("=")
-    while i < stop:
-        if text.startswith("\\begin", i) or text.startswith("\\end", i):
-            if text.startswith("\\begin", i):
-                stack.append((i, "\\begin"))
-            elif stack and stack[-1][1] == "\\begin":
-                stack.pop()
-            i += 4
-            continue
-        if text.startswith("\\", i):  # a command: \{ and \left( are not brackets of ours
-            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
-            i += len(match.group(0)) if match else 1
-            continue
-        c = text[i]
-        if c in _OPEN:
-            stack.append((i, c))
-        elif c in _CLOSE and stack:
-            if stack[-1][1] != _OPEN[_CLOSE.index(c)]:
-                break  # closed by another kind: the one open is the culprit
-            stack.pop()
-        i += 1
-    at, opener = stack[-1] if stack else (0, text[:1])
-    what = "\\begin{...} has no \\end" if opener == "\\begin" else f"{opener!r} is never closed"
-    return f"the {what} (column {at + 1}: {text[at : at + 16]!r}), so '=' is inside it"
-
-
 def conventions(text: str) -> dict[str, str]:
     """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
     "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
@@ -300,11 +244,6 @@ def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
 
 
-# an equation number or label, (2), (C11), (3.1a)
-LABEL = r"\(\s*([A-Za-z]{0,6}\s?\d+[A-Za-z]?(?:\.\d+)?)\s*\)"
-_TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
-    r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
-)
 # norm and absolute-value bars and braces, with what they hold (one level)
 _BARS = re.compile(
     r"\\left\s*\\\|.*?\\right\s*\\\||\\\|.*?\\\||\\lVert.*?\\rVert|\\lvert.*?\\rvert"
@@ -316,6 +255,10 @@ def read_identity(text, where: str | None = None) -> Identity:
     """The identity ``text`` read (see the module docstring); an ``EinderivError`` says why not."""
     if not isinstance(text, str):
         raise EinderivError(f"an identity is text, not {type(text).__name__}")
+    written, condition = text, ""
+    equations = chains(text)  # A = B \quad \text{if } S = S^T: the condition is no factor
+    if len(equations) == 1 and equations[0].condition:
+        text, condition = equations[0].chain, equations[0].condition
     sides = split_top(text, "=")
     if len(sides) == 1 and "=" in text:  # an '=' inside a bracket never closed
         raise EinderivError(f"not an identity: {unclosed(text)}")
@@ -325,7 +268,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
-    claim = _TRAILING_LABEL.sub("", claim).strip()
+    claim = TRAILING_LABEL.sub("", claim).strip()
     expr, var = _left(left)
     gradient = _NABLA.match(left.strip()) is not None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
@@ -341,6 +284,8 @@ def read_identity(text, where: str | None = None) -> Identity:
         )
     declared, conventional = _declared(where), set()
     parts = [where.strip()] if where and where.strip() else []
+    declares = symmetric(condition, where)  # \text{ if } B = B^T: B symmetric
+    parts += [declares] if declares else []
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
         for name, kind in sorted(conventions(f"{expr} {var} {claim}").items()):
             if name in declared:
@@ -356,7 +301,17 @@ def read_identity(text, where: str | None = None) -> Identity:
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
     where = "; ".join(parts)
-    return Identity(text.strip(), expr, wrt, claim, where, gradient, frozenset(conventional))
+    return Identity(
+        written.strip(),
+        expr,
+        wrt,
+        claim,
+        where,
+        gradient,
+        frozenset(conventional),
+        condition,
+        declares,
+    )
 
 
 @guarded
@@ -370,9 +325,12 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
     identity = read_identity(text, where)
     token = BY_CONVENTION.set(identity.by_convention)  # h(\mathbf{x}) said, h a scalar by them
     try:
-        return _judged(identity, where, layout)
+        result = _judged(identity, where, layout)
     finally:
         BY_CONVENTION.reset(token)
+    result = under(result, identity.condition, identity.declares)  # unread: never wrong
+    note = said(identity.condition, identity.declares)
+    return replace(result, reason=result.reason + note) if note else result
 
 
 def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:

@@ -1,0 +1,110 @@
+"""Conditions written after an identity (``\\text{ if } B = B^\\top``, ``(B symmetric)``).
+
+Input: a condition as the document writes it (its connective word, LaTeX and ``\\text``
+unwrapped: ``if \\mathbf{B} is symmetric``), the caller's ``where`` declarations, and a verdict.
+Output: ``symmetric(condition, where)``: ``B: symmetric`` when the whole condition says one
+matrix is symmetric, else ""; ``under(result, condition, declared)``: the verdict under it,
+``said``: the note that a read condition declared a matrix symmetric.
+Invariants:
+- a condition is read only whole: an optional connective (``if``, ``when``, ``for``, ``where``,
+  ``provided that``, ``given``, ``assuming``, ``with``, ``\\Leftarrow``, ``\\iff``), then one of
+  ``B = B^\\top``, ``B^\\top = B``, ``B symmetric``, ``B is (a) symmetric (matrix)``,
+  ``symmetric B``; anything more (``unless``, ``not``, ``or``, ``and``, ``positive definite``)
+  or less is not read, and a lower-case (vector) name or one ``where`` declares is never
+  declared symmetric here;
+- a condition that is not read never leaves a verdict "wrong": the claim may hold under it,
+  so it is "undecided", and the reason quotes the condition as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from einderiv.check.result import CheckResult
+
+__all__ = ["readable", "said", "symmetric", "under"]
+
+_TOP = r"\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|'"
+_FONT = r"\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\s*\{\s*\\?([A-Za-z]\w*)\s*\}"
+_NAME = r"\\?[A-Za-z]\w*"
+_CONNECTIVE = re.compile(
+    r"(?:if(?: and only if)?|iff|when(?:ever)?|provided(?: that)?|assuming(?: that)?"
+    r"|given(?: that)?|where|with|for(?: all| every| any)?"
+    r"|\\(?:Leftarrow|Longleftarrow|impliedby|iff|[Ll]eftrightarrow|Longleftrightarrow))"
+    r"(?![A-Za-z])\s*[,:]?\s*"
+)
+_SAYS_SYMMETRIC = (  # B = B^T, B^T = B; B symmetric, B is a symmetric matrix; symmetric B
+    re.compile(rf"(?P<a>{_NAME})\s*(?P<t1>{_TOP})?\s*=\s*(?P<b>{_NAME})\s*(?P<t2>{_TOP})?"),
+    re.compile(rf"(?P<a>{_NAME})\s+(?:is\s+)?(?:an?\s+)?symmetric(?:\s+matrix)?"),
+    re.compile(rf"(?:an?\s+)?symmetric(?:\s+matrix)?\s+(?P<a>{_NAME})"),
+)
+_TEXT = re.compile(r"\\(?:text|textrm|textnormal|textit|textbf|mbox)\s*\{([^{}]*)\}")
+
+
+def readable(text: str) -> str:
+    """A condition as written, for reading and quoting: ``\\text{...}`` unwrapped, spacing
+    (``\\quad``, ``\\,``, ``\\ ``, ``~``) as one space, trailing punctuation dropped."""
+    text = _TEXT.sub(r" \1 ", text)
+    text = re.sub(r"\\q?quad(?![A-Za-z])|\\[,;:! ]|~", " ", text)
+    text = re.sub(r"\s+", " ", text).replace("( ", "(").replace(" )", ")")
+    return text.strip(" ,;.\n\t")
+
+
+def symmetric(condition: str, where: str | None) -> str:
+    """``B: symmetric`` when ``condition`` (see ``readable``) says just that B is symmetric and
+    ``where`` does not declare B; else ""."""
+    text = readable(condition or "")
+    text = _unparenthesized(text)
+    connective = _CONNECTIVE.match(text)
+    text = _unparenthesized(text[connective.end() :] if connective else text)
+    text = re.sub(_FONT, r"\1", text).strip(" ,;.")
+    for number, pattern in enumerate(_SAYS_SYMMETRIC):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        if number == 0 and (
+            match.group("a") != match.group("b")
+            or (match.group("t1") is None) == (match.group("t2") is None)  # A = A: nothing
+        ):
+            return ""
+        name = match.group("a").lstrip("\\")
+        if not name[0].isupper() or name == "T":  # x = x^T of a vector says nothing of ours
+            return ""
+        if re.search(rf"(?<![\w]){re.escape(name)}\s*(?:,[^:;]*)?:", where or ""):
+            return ""  # the caller's declaration is the caller's
+        return f"{name}: symmetric"
+    return ""
+
+
+def _unparenthesized(text: str) -> str:
+    """``(B symmetric)`` -> ``B symmetric``: one pair of parentheses around all of it."""
+    text = text.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for at, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0 and at < len(text) - 1:  # (a)(b): the first pair closes early
+            return text
+    return text[1:-1].strip()
+
+
+def said(condition: str, declared: str) -> str:
+    """`` (B symmetric, as the condition "if B = B^T" says)`` when ``declared``, else ""."""
+    if not declared:
+        return ""
+    return f' ({declared.split(":")[0]} symmetric, as the condition "{readable(condition)}" says)'
+
+
+def under(result: CheckResult, condition: str, declared: str) -> CheckResult:
+    """``result`` under the identity's ``condition``: not read (no ``declared``), a "wrong" is
+    "undecided" (the claim may hold under it), its reason quoting the condition as written."""
+    if not condition or declared or result.verdict != "wrong":
+        return result
+    return replace(
+        result,
+        verdict="undecided",
+        reason=f'the identity states a condition, "{readable(condition)}", that einderiv does '
+        f"not read; without it: {result.reason}",
+    )

@@ -1,0 +1,98 @@
+"""The text of an identity as written: brackets, labels and derivatives found in it.
+
+Input: LaTeX or plain text of an identity, a display's row, or a side of one.
+Output: ``split_top`` (the text split at a separator outside brackets, braces and
+environments), ``unclosed`` (why an '=' is inside a bracket), ``mentions_derivative`` (a
+derivative anywhere), ``LABEL`` and ``TRAILING_LABEL`` (an equation label such as ``(2)``,
+``(C11)``, ``(3.1a)``, ``(D1-lit)``, ``(ii)``, and one written after an identity).
+Invariants: pure functions of the text, no reading of its mathematics; a label is never a
+factor (``= x^\\top \\quad (2)``), and a remark in words is never a label.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LABEL", "TRAILING_LABEL", "mentions_derivative", "split_top", "unclosed"]
+
+_OPEN, _CLOSE = "({[", ")}]"
+
+
+def split_top(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside brackets, braces and environments."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        if (
+            depth <= 0
+            and text.startswith(sep, i)
+            and not re.match(
+                r"[A-Za-z]", text[i + len(sep) : i + len(sep) + 1] if sep[-1].isalpha() else ""
+            )
+        ):
+            parts.append(text[start:i])
+            i += len(sep)
+            start = i
+            continue
+        if text.startswith("\\begin", i):
+            depth += 1
+        elif text.startswith("\\end", i):
+            depth -= 1
+        elif text.startswith("\\", i):  # a command (\{ or \left( are not brackets of ours)
+            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            i += len(match.group(0)) if match else 1
+            continue
+        c = text[i]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def mentions_derivative(text: str) -> bool:
+    """Whether ``text`` contains a derivative anywhere (a rule rather than a claim)."""
+    pattern = r"\\partial(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]|\\[dt]?frac\s*\{\s*(?:d(?![a-ce-z]{2})|\\mathrm\s*\{\s*d\s*\})"
+    return re.search(pattern, text) is not None
+
+
+def unclosed(text: str) -> str:
+    """Why an '=' of ``text`` is inside brackets: the bracket before it that is never closed
+    (or closed by a bracket of another kind), as ``split_top`` counts them."""
+    stack: list[tuple[int, str]] = []  # (column, opener): "(", "[", "{" or "\\begin"
+    i, stop = 0, text.index("=")
+    while i < stop:
+        if text.startswith("\\begin", i) or text.startswith("\\end", i):
+            if text.startswith("\\begin", i):
+                stack.append((i, "\\begin"))
+            elif stack and stack[-1][1] == "\\begin":
+                stack.pop()
+            i += 4
+            continue
+        if text.startswith("\\", i):  # a command: \{ and \left( are not brackets of ours
+            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            i += len(match.group(0)) if match else 1
+            continue
+        c = text[i]
+        if c in _OPEN:
+            stack.append((i, c))
+        elif c in _CLOSE and stack:
+            if stack[-1][1] != _OPEN[_CLOSE.index(c)]:
+                break  # closed by another kind: the one open is the culprit
+            stack.pop()
+        i += 1
+    at, opener = stack[-1] if stack else (0, text[:1])
+    what = "\\begin{...} has no \\end" if opener == "\\begin" else f"{opener!r} is never closed"
+    return f"the {what} (column {at + 1}: {text[at : at + 16]!r}), so '=' is inside it"
+
+
+# an equation number or label: (2), (C11), (3.1a), (2.3.4), with words after hyphens (D1-lit),
+# (D1-inv-not-T); a roman numeral (i), (iv), (xii) (not (x-1): a difference)
+LABEL = (
+    r"\(\s*((?:[A-Za-z]{0,6}\s?\d+(?:\.\d+)*[A-Za-z]*(?:-[A-Za-z0-9]+)*"
+    r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})))\s*\)"
+)
+TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
+    r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
+)

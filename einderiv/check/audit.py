@@ -31,6 +31,7 @@ from einderiv.check import conditions
 from einderiv.check.audit_rows import chains
 from einderiv.check.audit_text import typeset, uncomment
 from einderiv.check.conditions import readable, said, under
+from einderiv.check.differential_identity import is_differential_identity
 from einderiv.check.identity import (
     check_identity,
     is_derivative,
@@ -156,13 +157,14 @@ def _pairs(chain: str) -> list[tuple[str, str]]:
     spacing = r"(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|\s)*"  # \; = B \;: spacing at either end
     chain = re.sub(rf"^{spacing}|{spacing}$", "", chain).rstrip(".,;").strip()
     parts = [p.strip() for p in split_top(chain, "=")]
-    if not mentions_derivative(chain) and not any(map(is_derivative, parts)):
+    differential = is_differential_identity(parts)  # d \log|X| = tr(X^{-1} dX)
+    if not (differential or mentions_derivative(chain) or any(map(is_derivative, parts))):
         return []  # no derivative: not an identity of ours (d tr(X)/dX counts, as in check)
     if len(parts) == 1 and "=" in chain:
         return [(chain, f"not an identity: {unclosed(chain)}")]
     if len(parts) == 1:
         return [(chain, "no '=': not an identity")]
-    lefts = [p for p in parts if is_derivative(p)]
+    lefts = [p for p in parts if is_derivative(p)] or (parts[:1] if differential else [])
     rights = [p for p in parts if p not in lefts]
     if not lefts:
         return [(chain, "the left side is not a derivative of a form einderiv reads")]

@@ -8,7 +8,9 @@ Left sides read: ``\\frac{\\partial Y}{\\partial X}``, ``\\frac{d Y}{d X}`` (als
 \\partial X``, ``dY/dX``, the index form ``d Y[i,j] / d X[k,l]`` (the claim's free indices are
 bound by name to the left side's, so their order is never guessed), and the gradient
 ``\nabla_{X} f`` (also ``∇_X f``) of a scalar ``f``, which has the shape of ``X`` whatever the
-layout asked for (the denominator layout, where that is a choice).
+layout asked for (the denominator layout, where that is a choice); and a differential
+``d \\log|X| = \\operatorname{tr}(X^{-1} dX)`` (``differential_identity``), by the one variable
+whose differential the right side holds, checked as ``check``'s claim ``d f = ...``.
 Invariants:
 - kinds follow the usual typesetting conventions in LaTeX: a bold lower-case letter
   (``\\mathbf{x}``, ``\\boldsymbol{\\mu}``) is a vector, a bold or plain upper-case letter a
@@ -34,6 +36,7 @@ from dataclasses import dataclass, replace
 from einderiv.api import parse
 from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
+from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_text import (
     TRAILING_LABEL,
     mentions_derivative,
@@ -75,6 +78,7 @@ class Identity:
     by_convention: frozenset[str] = frozenset()  # kinds in where that the user did not give
     condition: str = ""  # written after it, as written: \text{ if } B = B^T, (B symmetric)
     declares: str = ""  # what the condition declares (B: symmetric), or ""
+    differential: bool = False  # d f = tr(G dX): no layout in its question
 
 
 def _group(text: str, pos: int) -> tuple[str, int]:
@@ -269,7 +273,15 @@ def read_identity(text, where: str | None = None) -> Identity:
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
     claim = TRAILING_LABEL.sub("", claim).strip()
-    expr, var = _left(left)
+    try:
+        expr, var = _left(left)
+        differential = None
+    except EinderivError:
+        differential = read_differential(left, claim)  # d \log|X| = tr(X^{-1} dX)
+        if differential is None:
+            raise
+        expr, var, claim = differential.expr, differential.wrt, differential.claim
+    kinds = differential.plain if differential else claim  # d\mathbf{x}: no letter d
     gradient = _NABLA.match(left.strip()) is not None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
     by_vec = VEC_BY.fullmatch(_unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
@@ -287,7 +299,7 @@ def read_identity(text, where: str | None = None) -> Identity:
     declares = symmetric(condition, where)  # \text{ if } B = B^T: B symmetric
     parts += [declares] if declares else []
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
-        for name, kind in sorted(conventions(f"{expr} {var} {claim}").items()):
+        for name, kind in sorted(conventions(f"{expr} {var} {kinds}").items()):
             if name in declared:
                 continue
             if kind == "conflict":
@@ -300,6 +312,8 @@ def read_identity(text, where: str | None = None) -> Identity:
         claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
+    if differential:  # d \log|X| = tr(X^{-1} dX): check's differential claim, d f = ...
+        claim = f"d f = {claim}"
     where = "; ".join(parts)
     return Identity(
         written.strip(),
@@ -311,6 +325,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         frozenset(conventional),
         condition,
         declares,
+        differential is not None,
     )
 
 
@@ -349,10 +364,10 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
             )
         layout = "denominator"
     question = f"{identity.text} ({layout} layout)"
-    if "[" in identity.wrt:  # by entries: no layout
+    if "[" in identity.wrt or identity.differential:  # by entries, a differential: no layout
         question = identity.text
     elif identity.gradient:
         question = f"{identity.text} (the gradient: the shape of {name})"
     result = _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
-    shown = result.claim_text.removeprefix("\\, ")  # the right side as written
+    shown = result.claim_text.removeprefix("d f = ").removeprefix("\\, ")  # as written
     return replace(result, claim_text=shown) if shown != result.claim_text else result

@@ -1,0 +1,123 @@
+"""Differential identities, as Magnus & Neudecker write them: ``d \\log|X| = \\operatorname{tr}(X^{-1}
+dX)``, ``d(X^{-1}) = -X^{-1} dX X^{-1}``, ``d\\,\\mathrm{vec}(AXB) = (B^\\top \\otimes A)\\, d\\,
+\\mathrm{vec}\\,X``.
+
+Input: the two sides of an identity as written (LaTeX or plain text).
+Output: ``read_differential(left, right)``: a ``Differential`` (the expression after the left
+side's d, the variable, the right side as ``check``'s differential claim reads it, and the text
+with the differentials as plain names, for the kinds by typesetting convention), or None when
+the left side is no differential; ``is_differential_identity(sides)``: whether ``audit`` should
+read the sides as one.
+Invariants:
+- the left side is ``d`` (``\\mathrm{d}``, ``\\operatorname{d}``, ``\\text{d}``) then an
+  expression: ``d`` followed by spacing, a command, a bracket, a bar or one letter (``dY``),
+  never a word (``\\det``, ``dist``);
+- the variable is the one name whose differential (``dX``, ``d\\mathbf{X}``, ``\\mathrm{d}X``,
+  ``d\\,\\mathrm{vec}(X)``, read as ``vec(dX)``) the right side holds; none, or several, is an
+  ``EinderivError`` saying so, as is a left side that is the differential of a bare name other
+  than the variable (``dY = A dX B``: Y is not an expression einderiv can differentiate).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from einderiv.errors import EinderivError
+from einderiv.ir.greek import NAMES
+
+__all__ = ["Differential", "is_differential_identity", "read_differential"]
+
+_D_COMMAND = r"\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}"
+_LEFT = re.compile(rf"\s*(?:{_D_COMMAND}|d(?=\s|\\|[(\[{{|]|[A-Za-z](?![A-Za-z])))")
+_SPACING = r"(?:\s|\\[,;:!])*"
+_FONTED = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf|mathit|mathrm)\s*\{\s*\\?[A-Za-z]+\s*\}"
+_GREEK = r"\\(?:" + "|".join(sorted(NAMES, key=len, reverse=True)) + r")(?![A-Za-z])"
+_NAME = rf"(?P<name>{_FONTED}|{_GREEK}|[A-Za-z](?![A-Za-z0-9]))"
+_OPERATOR = rf"(?:{_D_COMMAND}|(?<![A-Za-z0-9_\\])d)"
+_VEC = r"(?:\\(?:mathrm|operatorname|text)\s*\{\s*vec\s*\}|vec)"
+# d vec(X), d\,\mathrm{vec}\,\mathbf{X}: the differential of vec(X), which is vec(dX)
+_OF_VEC = re.compile(
+    rf"{_OPERATOR}{_SPACING}(?P<vec>{_VEC}){_SPACING}(?P<open>(?:\\left\s*)?\()?{_SPACING}"
+    rf"{_NAME}{_SPACING}(?(open)(?:\\right\s*)?\))"
+)
+_OF_NAME = re.compile(rf"{_OPERATOR}{_SPACING}{_NAME}")
+
+
+@dataclass(frozen=True)
+class Differential:
+    """``d expr = right``: the identity's expression, its variable as written (``\\mathbf{X}``),
+    the right side as ``check``'s ``d f = ...`` reads it (``vec(dX)``), and the right side with
+    each dX as X (for the kinds by typesetting convention)."""
+
+    expr: str
+    wrt: str
+    claim: str
+    plain: str
+
+
+def _expression(left: str) -> str | None:
+    """What the left side is the differential of (``\\ln\\det(X)`` of ``d\\ln\\det(X)``)."""
+    match = _LEFT.match(left)
+    if match is None:
+        return None
+    expr = re.sub(rf"^{_SPACING}", "", left[match.end() :]).strip()
+    return expr or None
+
+
+def _bare(name: str) -> str:
+    """``\\mathbf{X}`` -> ``X``; ``\\Sigma`` -> ``Sigma``."""
+    return re.sub(r"^\\[A-Za-z]+\s*\{\s*\\?|\s*\}$|^\\", "", name.strip())
+
+
+def _differentials(right: str) -> list[str]:
+    """The names (bare) whose differentials ``right`` holds, in order, each once."""
+    found = [*_OF_VEC.finditer(right), *_OF_NAME.finditer(_OF_VEC.sub(" ", right))]
+    names: list[str] = []
+    for match in found:
+        name = _bare(match.group("name"))
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def is_differential_identity(sides: list[str]) -> bool:
+    """Whether ``sides`` (of ``A = B = ...``) read as a differential identity: the first is
+    ``d`` of something and another holds a differential (``dX``)."""
+    return (
+        len(sides) > 1
+        and _expression(sides[0]) is not None
+        and any(_differentials(side) for side in sides[1:])
+    )
+
+
+def read_differential(left: str, right: str) -> Differential | None:
+    """``d expr = right`` read (see the module docstring); None when ``left`` is no
+    differential; an ``EinderivError`` when the variable is not clear."""
+    expr = _expression(left)
+    if expr is None:
+        return None
+    names = _differentials(right)
+    if not names:
+        raise EinderivError(
+            f"the left side is a differential, d {expr}, but the right side holds no "
+            "differential of a variable (dX, d\\mathbf{X}): write d f = tr(G dX)"
+        )
+    if len(names) > 1:
+        raise EinderivError(
+            f"the right side holds the differentials of several variables ({', '.join(names)}): "
+            "a differential identity is checked by one variable; write one identity per "
+            "variable, or use check(expr, wrt, claim)"
+        )
+    wrt = names[0]
+    if re.fullmatch(rf"{_FONTED}|{_GREEK}|[A-Za-z]\w*", expr) and _bare(expr) != wrt:
+        raise EinderivError(
+            f"the left side is the differential of a name, {expr}, not of an expression in "
+            f"{wrt}: write the expression, d(A {wrt} B) = A d{wrt} B"
+        )
+    latex = "\\" in f"{left} {right}"
+    vec = "\\operatorname{vec}" if latex else "vec"
+    claim = _OF_VEC.sub(lambda m: f"{vec}(d {m.group('name')})", right)
+    plain = _OF_NAME.sub(lambda m: f" {m.group('name')}", claim)
+    written = next(m.group("name") for m in _OF_NAME.finditer(claim))
+    return Differential(expr, written, claim, plain)

@@ -1,0 +1,128 @@
+"""Differential identities as Magnus & Neudecker write them, ``d f = ... dX ...``, read by
+ed.check_identity, ``einderiv check --identity`` and ed.audit (SPEC 8).
+
+The variable is the one whose differential the right side holds; none or several is a clear
+error (in an audit: "unreadable", never skipped). Each identity's truth is shown here with plain
+numpy: a central difference of the left side along a random direction dX against the right
+side evaluated at that dX; never einderiv's output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fd import close, gen, invertible, rng_for
+
+import einderiv as ed
+from einderiv.cli import main
+
+inv = np.linalg.inv
+
+
+def along(f, X, dX, h=1e-6):
+    """The differential of f at X in the direction dX, by central differences."""
+    return (f(X + h * dX) - f(X - h * dX)) / (2 * h)
+
+
+def vec(M):
+    return M.reshape(-1, order="F")  # columns stacked
+
+
+LOGDET = r"d\ln\det(\mathbf{X}) = \operatorname{tr}(\mathbf{X}^{-1} d\mathbf{X})"
+
+
+def test_d_log_det():
+    # d log|X| = tr(X^{-1} dX); twice that is wrong
+    rng = rng_for("d logdet")
+    X, dX = invertible(rng, 3), gen(rng, 3, 3)
+    dlogdet = along(lambda X: np.log(abs(np.linalg.det(X))), X, dX)
+    assert close(dlogdet, np.trace(inv(X) @ dX))
+    assert not close(dlogdet, 2 * np.trace(inv(X) @ dX))
+    assert ed.check_identity(r"d \log|X| = \operatorname{tr}(X^{-1} dX)").verdict == "right"
+    assert ed.check_identity(LOGDET).verdict == "right"
+    assert ed.check_identity(LOGDET.replace("= ", "= 2")).verdict == "wrong"
+    assert ed.check_identity("d log(det(X)) = tr(inv(X) dX)").verdict == "right"
+
+
+def test_d_inverse_and_products():
+    # d(X^{-1}) = -X^{-1} dX X^{-1} (not with dX^T); d(A X B) = A dX B
+    rng = rng_for("d inverse")
+    X, dX, A, B = invertible(rng, 3), gen(rng, 3, 3), gen(rng, 3, 3), gen(rng, 3, 3)
+    dinv = along(inv, X, dX)
+    assert close(dinv, -inv(X) @ dX @ inv(X))
+    assert not close(dinv, -inv(X) @ dX.T @ inv(X))
+    assert close(along(lambda X: A @ X @ B, X, dX), A @ dX @ B)
+    assert ed.check_identity(r"d(X^{-1}) = -X^{-1} dX X^{-1}").verdict == "right"
+    assert ed.check_identity(r"d(X^{-1}) = -X^{-1} dX^T X^{-1}").verdict == "wrong"
+    assert ed.check_identity(r"d(AXB) = A\,dX\,B").verdict == "right"
+
+
+def test_d_vec_kronecker():
+    # d vec(AXB) = (B' kron A) d vec(X), vec stacking columns; (A kron B') is wrong
+    rng = rng_for("d vec AXB")
+    A, X, B, dX = gen(rng, 2, 3), gen(rng, 3, 4), gen(rng, 4, 5), gen(rng, 3, 4)
+    dvec = along(lambda X: vec(A @ X @ B), X, dX)
+    assert close(dvec, np.kron(B.T, A) @ vec(dX))
+    assert not close(dvec, np.kron(A, B.T) @ vec(dX))
+    text = r"d\,\mathrm{vec}(AXB) = (B^\top \otimes A)\, d\,\mathrm{vec}(X)"
+    assert ed.check_identity(text).verdict == "right"
+    assert ed.check_identity(text.replace(r"B^\top \otimes A", r"A \otimes B^\top")).verdict == (
+        "wrong"
+    )
+
+
+def test_a_differential_under_a_condition():
+    # d(x'Ax) = x'(A + A') dx: 2 x'A dx holds for a symmetric A only
+    rng = rng_for("d x'Ax")
+    A, x, dx = gen(rng, 3, 3), gen(rng, 3), gen(rng, 3)
+    assert not close(along(lambda x: x @ A @ x, x, dx), 2 * x @ A @ dx)
+    S = A + A.T
+    assert close(along(lambda x: x @ S @ x, x, dx), 2 * x @ S @ dx)
+    text = r"d(\mathbf{x}^\top \mathbf{A}\mathbf{x}) = 2\mathbf{x}^\top\mathbf{A}\,d\mathbf{x}"
+    assert ed.check_identity(text).verdict == "wrong"
+    assert ed.check_identity(text + r" \quad \text{if } \mathbf{A} = \mathbf{A}^T").verdict == (
+        "right"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("dY = A dX B", "differential of a name"),  # Y is no expression of X
+        ("d(A X B) = dA X B + A dX B", "several variables"),  # by A and by X
+        (r"d\,\operatorname{tr}(X) = 5", "no differential"),
+    ],
+)
+def test_an_unclear_differential_is_refused(text, message):
+    with pytest.raises(ed.EinderivError, match=message):
+        ed.check_identity(text)
+
+
+def test_audit_reads_differentials_and_skips_none(tmp_path, capsys):
+    # the identities of test_d_log_det and test_d_inverse_and_products (numpy there)
+    doc = "\n\n".join(
+        f"$$ {t} $$"
+        for t in (
+            LOGDET + r" \quad (M1)",
+            r"d(X^{-1}) = -X^{-1} dX^T X^{-1}",
+            r"dY = A dX B",
+            r"d(x, y) = \|x - y\|",  # a distance, no differential: not an identity
+        )
+    )
+    lines = ed.audit(doc)
+    assert [(a.label, a.verdict) for a in lines] == [
+        ("(M1)", "right"),
+        ("", "wrong"),
+        ("", "unreadable"),
+    ]
+    assert main(["check", "--identity", r"d \log|X| = \operatorname{tr}(X^{-1} dX)"]) == 0
+    path = tmp_path / "mn.md"
+    path.write_text(doc)
+    assert main(["audit", str(path)]) == 1
+    assert "1 unreadable" in capsys.readouterr().out

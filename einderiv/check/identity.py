@@ -255,12 +255,20 @@ _BARS = re.compile(
 )
 
 
+_SEPARATES = re.compile(
+    r"\\(?:q?quad|text\w*|mbox|Leftarrow|Longleftarrow|impliedby|because|iff|[Ll]eftrightarrow"
+    r"|Longleftrightarrow)(?![A-Za-z])"
+)
+
+
 def read_identity(text, where: str | None = None) -> Identity:
     """The identity ``text`` read (see the module docstring); an ``EinderivError`` says why not."""
     if not isinstance(text, str):
         raise EinderivError(f"an identity is text, not {type(text).__name__}")
     written, condition = text, ""
-    equations = chains(text)  # A = B \quad \text{if } S = S^T: the condition is no factor
+    # A = B \quad \text{if } S = S^T: the condition is no factor (only spacing or words
+    # separate one, so a text without them is not split into rows and cells at all)
+    equations = chains(text) if _SEPARATES.search(text) else []
     if len(equations) == 1 and equations[0].condition:
         text, condition = equations[0].chain, equations[0].condition
     sides = split_top(text, "=")

@@ -72,9 +72,10 @@ def test_d_vec_kronecker():
     assert not close(dvec, np.kron(A, B.T) @ vec(dX))
     text = r"d\,\mathrm{vec}(AXB) = (B^\top \otimes A)\, d\,\mathrm{vec}(X)"
     assert ed.check_identity(text).verdict == "right"
-    assert ed.check_identity(text.replace(r"B^\top \otimes A", r"A \otimes B^\top")).verdict == (
-        "wrong"
-    )
+    # A kron B' pairs its sizes q*n by p*m against vec(dX)'s m*p: einderiv cannot pair them
+    # (equal products, other order), so the false claim is undecided, never right
+    swapped = ed.check_identity(text.replace(r"B^\top \otimes A", r"A \otimes B^\top"))
+    assert swapped.verdict == "undecided" and "cannot read the claim's sizes" in swapped.reason
 
 
 def test_a_differential_under_a_condition():

@@ -1191,3 +1191,22 @@ def test_a_size_written_as_a_call_on_i_or_ones_is_refused(text):
     x = np.array([1.0, -2.0, 0.5])
     assert np.isclose(ed.parse("ones' x")(x=x), x.sum())  # the ones vector, sized by x
     assert np.allclose(ed.parse("I (x + x)")(x=x), 2 * x)  # a product with a space: read
+
+
+@pytest.mark.parametrize("text", ["sum_j A[i,j] x[j]", "Σ_j A[i,j] x[j]", "sum_{i,j} X[i,j]"])
+def test_a_sum_over_an_index_in_plain_text_says_how_to_write_it(text):
+    # sum_j A[i,j] x[j] is A x (index notation sums the repeated j); the name sum_j was read
+    # as a vector, with a message about mixing index notation
+    with pytest.raises(ed.ParseError, match="a sum over an index"):
+        ed.parse(text)
+    A, x = np.array([[1.0, 2.0], [3.0, -4.0]]), np.array([0.5, -1.5])
+    assert np.allclose(ed.parse("A[i,j] x[j]")(A=A, x=x), A @ x)
+
+
+@pytest.mark.parametrize("text", [r"\operatorname{tr}(X X^H)", "tr(X X^H)", "X^{H} A"])
+def test_a_conjugate_transpose_is_refused_with_the_transpose_suggested(text):
+    # tr(X X^H) = ||X||_F^2 (the Matrix Cookbook): X^H was read as a power by an integer H
+    with pytest.raises(ed.ParseError, match="conjugate transpose"):
+        ed.parse(text)
+    X = np.array([[1.0, -2.0], [0.5, 3.0]])
+    assert np.isclose(ed.parse("tr(X X^T)")(X=X), np.sum(X**2))

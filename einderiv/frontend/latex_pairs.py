@@ -22,9 +22,10 @@ from lark import Token
 
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
+from einderiv.frontend.refusals import INDEX_SUM
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
-__all__ = ["Pairs", "no_power_after_sum"]
+__all__ = ["INDEX_SUM", "Pairs", "no_power_after_sum"]
 
 _RELU = FUNCTION_WORDS["ReLU"]  # the function \max(0, u) is
 _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u)"
@@ -37,11 +38,6 @@ _MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
 _POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
 # the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
 _INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
-INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as instead
-    r"a sum over an index (\sum_j, sum_{i,j}) is not read: write sum(...) of the vector or "
-    r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z)), \sum_{i,j} X_{i,j}^3 is "
-    r"sum(X .^ 3)), or index notation, where an index repeated in a product is summed"
-)
 # brackets (and inner products) whose commas are their own
 _BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
 

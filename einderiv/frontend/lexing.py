@@ -4,7 +4,7 @@ Input: lark's token stream for one text (terminals of ``grammar/einderiv.lark``)
 ``ParseState`` is set in ``STATE`` by ``parse``.
 Output: the same stream with every ``BAR`` (``|``) made ``BAR_OPEN`` or ``BAR_CLOSE`` and every
 ``CALLNAME`` (``name(`` that is not a known function) split into ``NAME`` and ``LPAR``; or a
-``ParseError``. ``error_at`` turns a source offset into that ``ParseError`` for every later stage
+``ParseError`` (for an expression's text that ``refusals`` refuses, too). ``error_at`` turns a source offset into that ``ParseError`` for every later stage
 (the tree builder, ``declarations``, ``parse_errors``).
 Invariants:
 * the state is a context variable, set for exactly one parse: the post-lexer and the callbacks
@@ -24,6 +24,7 @@ from lark import Token
 from lark.lark import PostLex
 
 from einderiv.errors import ParseError, ReadAsGrouped, ReadAsProduct, closest
+from einderiv.frontend.refusals import refusal
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
@@ -125,52 +126,19 @@ class PostLexer(PostLex):
     always_accept = ("CALLNAME", "BAR", "NORM_BAR", "DOUBLE_BAR")
 
     def process(self, stream):
-        text = STATE.get().text  # a stage with nothing to change is left out of the chain
-        if "^" in text and "/" in text:
-            _root_like_power(text)
+        state = STATE.get()
+        text = state.text  # a stage with nothing to change is left out of the chain
+        refused = None if state.declarations else refusal(text, state.declared)
+        if refused is not None:  # x^1/2, I(3), sum_j: what a reader takes otherwise
+            raise error_at(refused.message, refused.at)
         if "'" in text and "(" in text:
             _greek_derivative(text)
-        if "I(" in text or "ones(" in text:
-            _sized_by_call(text)
         if not text.isascii():  # Greek letters, ‖
             stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
             stream = _split_calls(stream)
         # BAR, DOUBLE_BAR and LOGBAR contain "|"
         return _bars(stream, text) if "|" in text or "‖" in text else stream
-
-
-# x^1/2, (x'x)^-1/2, x.^3/2: a power of 1 or -1, or an odd power, then a divisor (2 for an odd
-# power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
-_ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
-
-
-def _root_like_power(text: str) -> None:
-    found = _ROOT_LIKE.search(text)
-    if found is not None:
-        power, divisor = found.group(1).replace(" ", ""), found.group(2)
-        raise error_at(
-            f"^{power}/{divisor} is ambiguous: the power {power} divided by {divisor}, or the "
-            f"power {power}/{divisor}? write ^({power}/{divisor}) for the power, or put the "
-            f"power in parentheses, (...^{power})/{divisor}",
-            found.start(),
-        )
-
-
-# I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n); the grammar reads a product
-_SIZED_CALL = re.compile(r"(?<![\w.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")
-
-
-def _sized_by_call(text: str) -> None:
-    found = _SIZED_CALL.search(text)
-    if found is not None:
-        name, size = found.groups()
-        raise error_at(
-            f"{found.group()} reads as the product {name} {size}, not {RESERVED[name]} of size "
-            f"{size}: its size comes from what it meets (declare the shapes with where=); "
-            f"write {name} {size}, with a space, for the product",
-            found.start(),
-        )
 
 
 # sigma'(z), σ'(z), phi'(u): in a paper the derivative of a function written with a Greek letter

@@ -11,7 +11,8 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``tr(A[i,j])``, ``sum(x[i])``, ...: a matrix function of index notation with free indices
   would take each entry as a number: refused when lowered (``det(W[i,j])`` is W's determinant);
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
-* ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so.
+* ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
+* ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def left_division(text: str, start: int) -> None:
         raise error_at(
             "`\\` is read as LaTeX, where `\\ ` is a space; einderiv has no left division "
             "(MATLAB's A \\ b): write inv(A) b",
+            start,
+        )
+
+
+def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
+    """``X^H``, ``X^{H}``: the conjugate transpose in a paper, which is the transpose for real
+    matrices (einderiv's are real); read as a power H it was silently another function."""
+    if type(exponent) is M.Name and exponent.name == "H" and "H" not in STATE.get().integers:
+        raise error_at(
+            "X^H is the conjugate transpose, which for real matrices (einderiv's) is the "
+            "transpose: write X^T (or X'); declare H: integer for a power",
             start,
         )
 

@@ -42,7 +42,7 @@ from einderiv.frontend.lexing import (
     factor_after,
     superscript_value,
 )
-from einderiv.frontend.misreadings import inverse_of_entries
+from einderiv.frontend.misreadings import conjugate_transpose, inverse_of_entries
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
@@ -96,9 +96,10 @@ def _index_of(c):
 
 
 def _exponent(base, exponent, span):
-    """``X^T`` is a transpose and ``X^-T`` the transposed inverse, unless ``T`` is declared an
-    integer (SPEC 6.3: a declared integer is a power, never the transpose operator)."""
+    """``X^T`` is a transpose, ``X^-T`` the transposed inverse, unless ``T`` is declared an
+    integer (SPEC 6.3: a declared integer is a power, never the transpose); ``X^H`` refused."""
     transpose = "T" not in STATE.get().integers
+    conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
     match exponent:
         case ir.Name(name="T") if transpose:
             return ir.Transpose(base, span=span)
@@ -201,10 +202,8 @@ class _Build(DeclarationRules):
             raise error_at(f"the number {token.value[:20]}... is out of range", token.start_pos)
         value = Fraction(token.value)
         if abs(value) > _FLOAT_MAX:  # evaluation is float64: 1e400 would overflow there
-            raise error_at(
-                f"the number {token.value[:20]} is too large for float64 (at most 1.8e308)",
-                token.start_pos,
-            )
+            too_large = f"the number {token.value[:20]} is too large for float64 (at most 1.8e308)"
+            raise error_at(too_large, token.start_pos)
         return _S(ir.Number(value), token.start_pos, token.end_pos, 1)
 
     def group(self, children):

@@ -1,0 +1,65 @@
+"""Plain texts refused before they are parsed, because a reader takes them otherwise.
+
+Input: the text of an expression (never a ``where`` list) and the names its ``where`` declares.
+Output: ``refusal(text, declared)``: the first ``Refusal`` found (what to write instead, and the
+offset it points at), or None.
+Invariants: nothing is rewritten, only refused with the spelling that says what is meant; each
+check looks at the text only when a cheap test finds its character in it:
+* ``x^1/2``, ``(x'x)^-1/2``: the power divided by 2, or the power 1/2?
+* ``I(3)``, ``ones(n)`` (numpy's eye(3), ones(n)): the grammar reads the products I 3, ones n;
+* ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
+  name (then a product); a declared name (``Sigma_j``) is a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["INDEX_SUM", "Refusal", "refusal"]
+
+INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as instead
+    r"a sum over an index (\sum_j, sum_{i,j}) is not read: write sum(...) of the vector or "
+    r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z)), \sum_{i,j} X_{i,j}^3 is "
+    r"sum(X .^ 3)), or index notation, where an index repeated in a product is summed"
+)
+_WHAT = {"I": "the identity matrix", "ones": "the vector of ones"}
+# x^1/2, (x'x)^-1/2, x.^3/2: a power of 1 or -1, or an odd power, then a divisor (2 for an odd
+# power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
+_ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
+# I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n)
+_SIZED_CALL = re.compile(r"(?<![\w.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")
+# sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
+_INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What to write instead of the text at ``at``."""
+
+    message: str
+    at: int
+
+
+def refusal(text: str, declared: frozenset) -> Refusal | None:
+    """The first refusal of the module's docstring that ``text`` meets, or None."""
+    if "^" in text and "/" in text and (found := _ROOT_LIKE.search(text)):
+        power, divisor = found.group(1).replace(" ", ""), found.group(2)
+        return Refusal(
+            f"^{power}/{divisor} is ambiguous: the power {power} divided by {divisor}, or the "
+            f"power {power}/{divisor}? write ^({power}/{divisor}) for the power, or put the "
+            f"power in parentheses, (...^{power})/{divisor}",
+            found.start(),
+        )
+    if ("I(" in text or "ones(" in text) and (found := _SIZED_CALL.search(text)):
+        name, size = found.groups()
+        return Refusal(
+            f"{found.group()} reads as the product {name} {size}, not {_WHAT[name]} of size "
+            f"{size}: its size comes from what it meets (declare the shapes with where=); "
+            f"write {name} {size}, with a space, for the product",
+            found.start(),
+        )
+    found = _INDEX_SUM_NAME.search(text) if "_" in text else None
+    if found is not None and found.group() not in declared:
+        return Refusal(INDEX_SUM, found.start())
+    return None

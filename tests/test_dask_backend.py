@@ -121,3 +121,26 @@ def test_numpy_float32_inputs_give_a_float32_lazy_result(client):
     assert grads["x"].dtype == np.float32
     np.testing.assert_allclose(value.compute(), x @ A @ x, rtol=1e-5)
     np.testing.assert_allclose(grads["x"].compute(), (A + A.T) @ x, rtol=1e-5)
+
+
+def _softmax_rows(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("chunks", [1, 2, (2, 3)])
+def test_trace_and_diagonal_of_any_chunking(client, chunks):
+    # tr(A) = sum_i A[i,i] and tr(softmax(A)) = sum_i softmax(A)[i,i]: the diagonal of a matrix
+    # whose row and column chunks differ (or of softmax, which rechunks its rows), taken lazily
+    A = np.arange(9.0).reshape(3, 3) / 10
+    lazy = da.from_array(A, chunks=chunks)
+    value = ed.parse("tr(A)").compile(backend="dask")(A=lazy).compute()
+    np.testing.assert_allclose(value, np.trace(A), rtol=1e-14)
+    value = ed.parse("tr(softmax(A))").compile(backend="dask")(A=lazy).compute()
+    np.testing.assert_allclose(value, np.trace(_softmax_rows(A)), rtol=1e-14)
+    diagonal = ed.parse("diag(softmax(A'))").compile(backend="dask")(A=lazy).compute()
+    np.testing.assert_allclose(diagonal, np.diagonal(_softmax_rows(A.T)), rtol=1e-14)
+    # d tr(softmax(A))/dA (it holds diag(softmax(A))), against finite differences
+    g = ed.diff("tr(softmax(A))", "A", layout="denominator").compile(backend="dask")
+    expected = fd_gradient(lambda Z: np.trace(_softmax_rows(Z)), A)
+    np.testing.assert_allclose(g(A=lazy).compute(), expected, rtol=1e-6, atol=1e-9)

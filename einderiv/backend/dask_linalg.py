@@ -2,19 +2,23 @@
 
 Input: dask arrays (a matrix chunked any way).
 Output: lazy dask arrays: ``inv``, ``det``, ``slogdet`` (a pair of 0-d arrays) and
-``matrix_power``, the functions ``runtime._generic_namespace`` reads from a ``linalg``.
+``matrix_power``, the functions ``runtime._generic_namespace`` reads from a ``linalg``;
+``einsum``, the dask namespace's ``_einsum``.
 Invariants:
 - Nothing is computed here: every function adds tasks to the graph.
 - dask has no ``det`` or ``slogdet``, and its ``inv`` wants square chunks: these three rechunk
   the matrix to ONE block and run numpy's function on it (a matrix function of an n x n matrix
   needs the whole matrix on one worker anyway; contractions stay blockwise).
 - ``matrix_power`` is repeated squaring with ``@``, blockwise.
+- ``einsum`` gives the axes an operand repeats an index on (a diagonal, ``aa->a``) the same
+  chunks first: dask's einsum takes the diagonal block by block and needs them equal.
 """
 
 from __future__ import annotations
 
 import dask.array as da
 import numpy as np
+import opt_einsum as oe
 
 from einderiv.errors import EvaluationError
 
@@ -73,6 +77,20 @@ def matrix_power(m, power: int):
         # the identity, chunked as m (da.eye takes one chunk size, not m's tuple of them)
         return da.from_array(np.eye(m.shape[0], dtype=m.dtype), chunks=m.chunks)
     return result
+
+
+def einsum(spec: str, *operands):
+    """``opt_einsum.contract(spec, *operands)`` on dask arrays, the axes of an operand that
+    share an index (its diagonal) rechunked to the chunks of the first of them."""
+    inputs = spec.split("->")[0].split(",")
+    aligned = []
+    for letters, x in zip(inputs, operands):
+        if len(set(letters)) < len(letters):
+            x = to(x)
+            first = {c: letters.index(c) for c in letters}
+            x = x.rechunk({k: x.chunks[first[c]] for k, c in enumerate(letters)})
+        aligned.append(x)
+    return oe.contract(spec, *aligned, backend="dask")
 
 
 def elementwise(fn):

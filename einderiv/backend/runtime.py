@@ -300,6 +300,7 @@ def namespace(backend: str) -> dict:
         # the registry's numpy implementations, block by block: every function, lazily
         ns.update({f"_{n}": dask_linalg.elementwise(op.numpy) for n, op in ELEMENTWISE.items()})
         ns.update({f"_{n}": dask_linalg.rowwise(op.numpy, op.reduces) for n, op in ROW.items()})
+        ns["_einsum"] = dask_linalg.einsum  # a diagonal needs equal chunks on its axes
         return ns
     if backend == "_generic_numpy":  # the torch/jax code path, run on numpy (for tests)
         return _generic_namespace(

@@ -41,17 +41,32 @@ def test_log_det_of_a_singular_matrix_is_minus_infinity(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_mean_of_an_empty_vector_is_no_traceback(backend):
-    # mean(x) = sum(x) / n with n = 0: 1/n is folded as numpy's 0.0 ** -1 = inf (Python's
-    # 0.0 ** -1 raised ZeroDivisionError on torch and jax); every compiled backend agrees
+def test_the_mean_of_an_empty_vector_is_nan_on_every_route(backend):
+    # mean(x) = sum(x) / n with n = 0 is 0 / 0: nan, as numpy's mean (1/n is folded as numpy's
+    # 0.0 ** -1 = inf, and inf times the empty sum 0 is nan; compiled code scaled the empty x
+    # first, and the empty sum of it was 0). Every route says nan, with numpy's warning.
     f = ed.parse("mean(x)")
     empty = np.zeros(0)
-    reference = float(f.compile()(x=empty))
-    with precise(backend):
+    with pytest.warns(RuntimeWarning):
+        assert math.isnan(np.mean(empty))
+    with precise(backend), np.errstate(invalid="ignore"):
         got = float(f.compile(backend=backend)(x=as_native(backend, empty)))
         gradient = np.asarray(ed.diff("mean(x)", "x").compile(backend=backend)(
             x=as_native(backend, empty)))  # fmt: skip
-    assert got == reference or (math.isnan(got) and math.isnan(reference))
+        interpreted, generated = float(f(x=empty)), float(_generated(f)(x=empty))
+    assert math.isnan(got) and math.isnan(interpreted) and math.isnan(generated)
+    if backend == "numpy":
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            f(x=empty)
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            f.compile()(x=empty)
+    # b mean(x): the same nan in every entry of a vector
+    g = ed.parse("mean(x) b")
+    with precise(backend), np.errstate(invalid="ignore"):
+        scaled = g.compile(backend=backend)(
+            x=as_native(backend, empty), b=as_native(backend, np.ones(3))
+        )
+    assert np.isnan(np.asarray(scaled)).all() and np.asarray(scaled).shape == (3,)
     assert gradient.shape == (0,)
     x = np.array([1.0, 2.0, 6.0])
     with precise(backend):

@@ -7,7 +7,8 @@ or ``einsum``, pairwise along the path opt_einsum plans for the sizes (intermedi
 temporaries through ``Render.temp``).
 Invariants:
 - Every name in the text is an operand, a temporary of the renderer or a ``runtime`` helper.
-- The constant factor scales the smallest operand when that is cheaper than scaling the result.
+- The constant factor scales the smallest operand when that is cheaper than scaling the result
+  and the operand is not empty (then it scales the result, as ``execute`` does).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class Contractions:
         keep = set(order)
         numel = [math.prod(self.size(i.dim) for i in cl) for _, cl in ops]
         out_numel = math.prod(self.size(i.dim) for i in order)
-        if factor is not None and min(numel) < out_numel:  # scale the smallest operand
+        # scale the smallest operand; never an empty one: a factor 1/0 = inf (mean of an empty
+        # x) must meet the empty sum's 0 as the executor's does (nan), not vanish with it
+        if factor is not None and 0 < min(numel) < out_numel:
             k = numel.index(min(numel))
             ops[k] = (_times(factor, ops[k][0]), ops[k][1])
             factor = None

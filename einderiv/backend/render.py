@@ -72,6 +72,12 @@ class Render(Contractions):
             return literal(math.prod(self.size(d) for d in dims))
         return f"float({' * '.join(self.size_text(d) for d in dims)})"
 
+    def size_value_text(self, dims) -> str:
+        """A ``size`` step: the product of sizes as a scalar of the backend (``_float``), as an
+        ``integer`` step's value: torch's functions refuse Python floats (torch.sqrt(2.0))."""
+        text = self.float_text(dims)
+        return f"_{text}" if text.startswith("float(") else f"_float({text})"
+
     def temp(self, expr: str) -> str:
         if expr in self.seen:  # the same text is the same value (SSA): compute it once
             return self.seen[expr]
@@ -273,7 +279,7 @@ def _func_text(r: Render, step) -> str:
 TEXT = {
     "const": lambda r, s: f"np.float64({literal(s.params[0])})",
     "integer": lambda r, s: f"_float({integer_text(*s.params)})",
-    "size": lambda r, s: r.float_text(s.params[0]),
+    "size": lambda r, s: r.size_value_text(s.params[0]),
     "load": lambda r, s: f"_asarray({s.args[0]})",
     "diagonal_var": lambda r, s: f"_einsum('{s.params[0]}', {s.args[0]})",
     "align": lambda r, s: scaled(align(s.args[0], s.params[0], s.params[1]), s.params[2]),

@@ -112,3 +112,23 @@ def test_det_does_not_overflow_where_its_value_is_finite(backend):
     g = _run(ed.diff("det(X)", "X").compile(backend=backend), backend, X=D)
     assert g[0, 0] == pytest.approx(1e-50, rel=1e-12) and g[1, 1] == pytest.approx(1e-50)
     assert g[2, 2] == np.inf and (g[~np.eye(3, dtype=bool)] == 0).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_unusual_dtypes_are_values_or_einderiv_errors(backend):
+    # x'x of numpy's long double: numpy and dask keep it (2 exactly); torch and jax have no such
+    # dtype: an EvaluationError saying so. A 2-D object array: an EvaluationError everywhere.
+    if backend != "numpy":
+        need({"torch": "torch", "jax": "jax", "dask": "dask.array"}[backend])
+    f = ed.parse("x' x").compile(backend=backend)
+    x = np.ones(2, dtype=np.longdouble)
+    if np.dtype(np.longdouble).itemsize > 8 and backend in ("torch", "jax"):
+        with pytest.raises(ed.EvaluationError, match="no dtype"):
+            f(x=x)
+    else:
+        out = f(x=x)
+        assert float(out.compute() if backend == "dask" else out) == 2.0
+    with pytest.raises(ed.EvaluationError, match="numbers"):
+        ed.parse("tr(X)").compile(backend=backend)(
+            X=np.array([[object(), 1], [1, 2]], dtype=object)
+        )

@@ -178,6 +178,14 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
         and isinstance(v, (np.ndarray, np.generic))
         and np.issubdtype(v.dtype, np.floating)
     ]
+    if backend in ("torch", "jax"):
+        for name, value in rest.items():  # numpy's long double has no torch or jax dtype
+            dtype = np.dtype(getattr(value, "dtype", float))
+            if name in expr.variables and dtype.kind == "f" and dtype.itemsize > 8:
+                raise EvaluationError(
+                    f"{name} has dtype {dtype}, which {backend} has no dtype for; give it as "
+                    f"float64 ({name}.astype(np.float64)) or use the numpy backend"
+                )
     for name, value in native.items():  # checked by their shapes: zero-strided stand-ins
         shape = tuple(value.shape)
         if any(not isinstance(s, (int, np.integer)) for s in shape):

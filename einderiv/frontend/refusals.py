@@ -8,7 +8,8 @@ check looks at the text only when a cheap test finds its character in it:
 * ``x^1/2``, ``(x'x)^-1/2``: the power divided by 2, or the power 1/2?
 * ``I(3)``, ``ones(n)`` (numpy's eye(3), ones(n)): the grammar reads the products I 3, ones n;
 * ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
-  name (then a product); a declared name (``Sigma_j``) is a name.
+  name (then a product) when j is an index of the text; ``sum_x`` alone, or a declared name
+  (``Sigma_j``), is a name.
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
             f"write {name} {size}, with a space, for the product",
             found.start(),
         )
-    found = _INDEX_SUM_NAME.search(text) if "_" in text else None
-    if found is not None and found.group() not in declared:
-        return Refusal(INDEX_SUM, found.start())
+    for found in _INDEX_SUM_NAME.finditer(text) if "_" in text else ():
+        if found.group() not in declared and _sums_an_index(found, text):
+            return Refusal(INDEX_SUM, found.start())
     return None
+
+
+def _sums_an_index(found: re.Match, text: str) -> bool:
+    """``sum_{i,j}`` (no name: the grammar's finite sum lacks its "="), or ``sum_j`` where j
+    is an index of the text (``sum_j A[i,j] x[j]``); ``sum_x`` alone is a name."""
+    letter = found.group()[-1]
+    return letter == "}" or re.search(rf"\[[^\]]*\b{letter}\b", text) is not None

@@ -181,3 +181,24 @@ def test_a_claim_size_that_is_none_of_the_expressions_is_no_guess(where):
     assert np.allclose(gradient, np.ones(3))
     assert ed.check("sum(x)", "x", r"\mathbf{1}_p^\top", where=where).verdict == "undecided"
     assert ed.check("sum(x)", "x", r"\mathbf{1}_n^\top", where=where).verdict == "right"
+
+
+def test_the_engines_own_form_of_a_one_size_expression_reads_back_right():
+    # d(X + X')/dX = K_{n,n} + I (X square: one size, so no naming is guessed): right again
+    X = np.array([[1.0, 2.0], [-0.5, 3.0]])
+    g = ed.diff("X + X'", "X")
+    step = 1e-6
+    for i, j in [(0, 1), (1, 0), (0, 0)]:
+        E = np.zeros((2, 2))
+        E[i, j] = step
+        dY = ((X + E) + (X + E).T - (X - E) - (X - E).T) / (2 * step)
+        assert np.allclose(g(X=X)[..., j, i], dY)  # numerator layout: axes Y's, then X's
+    assert ed.check("X + X'", "X", str(g)).verdict == "right"
+
+
+def test_an_identity_of_a_product_of_declared_sizes_is_their_product():
+    # d vec(X) / d vec(X)' = I_{mn} for X m-by-n (undecided after I_{mn} was made m*n)
+    text = r"\frac{\partial \operatorname{vec}(\mathbf{X})}{\partial \operatorname{vec}(\mathbf{X})^\top}"
+    assert ed.check_identity(text + r" = \mathbf{I}_{mn}", where="X: matrix(m, n)").verdict == (
+        "right"
+    )

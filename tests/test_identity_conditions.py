@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -91,3 +92,20 @@ def test_labels_after_an_identity_and_its_condition(label):
     assert [(a.label, a.verdict) for a in ed.audit(doc, layout="denominator")] == [(label, "right")]
     text = f"{IDENTITY} \\quad \\text{{if }} \\mathbf{{B}} = \\mathbf{{B}}^T \\qquad {label}"
     assert ed.check_identity(text, layout="denominator").verdict == "right"
+
+
+def test_a_condition_on_a_product_declares_no_variable_symmetric():
+    # d(x'ABx)/dx = 2 ABx (denominator layout) when AB is symmetric; the condition "(AB
+    # symmetric)" declared a new, unused matrix AB symmetric, so the identity was wrong
+    rng = np.random.default_rng(5)
+    A, S = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    B = np.linalg.solve(A, S + S.T)  # AB = S + S' symmetric
+    x, step = rng.normal(size=3), 1e-6
+    grad = [((x + step * e) @ A @ B @ (x + step * e) - (x - step * e) @ A @ B @ (x - step * e))
+            / (2 * step) for e in np.eye(3)]  # fmt: skip
+    assert np.allclose(grad, 2 * A @ B @ x, atol=1e-5)
+    text = (
+        r"\frac{\partial \mathbf{x}^\top\mathbf{A}\mathbf{B}\mathbf{x}}{\partial \mathbf{x}} = "
+        r"2\mathbf{A}\mathbf{B}\mathbf{x} \quad (\mathbf{A}\mathbf{B} \text{ symmetric})"
+    )
+    assert ed.check_identity(text, layout="denominator").verdict == "undecided"

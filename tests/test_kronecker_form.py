@@ -362,3 +362,34 @@ def test_a_zero_matrix_by_matrix_derivative_has_the_kronecker_form_zero():
     text = g.kronecker()
     assert text.startswith("d vec(Y) / d vec(C)' =")
     assert float(ed.parse(text.split("=", 1)[1])()) == 0.0
+
+
+@pytest.mark.parametrize(
+    "claim, verdict",
+    [
+        ("kron(I_{n}, A)", "right"),  # d vec(AX) / d vec(X)' = I_n (x) A, X m-by-n
+        ("kron(I, A)", "right"),  # the bare I sized by what it meets
+        ("kron(I_{p}, A)", "wrong"),  # the identity of A's rows: another size (was right)
+    ],
+)
+def test_a_size_written_on_an_identity_in_a_kronecker_claim_is_kept(claim, verdict):
+    A, X = RNG.normal(size=(3, 2)), RNG.normal(size=(2, 4))  # p, m, n = 3, 2, 4
+    jacobian = vec_jacobian(lambda A, X: A @ X, {"A": A, "X": X}, "X")
+    assert_close(jacobian, np.kron(np.eye(4), A), what="I_n (x) A")
+    assert np.kron(np.eye(3), A).shape != jacobian.shape  # I_p (x) A: 9-by-6, not 12-by-8
+    where = "X: matrix(m, n); A: matrix(p, m)"
+    result = ed.check("A X", "X", where=where, claim=f"d vec(Y) / d vec(X)' = {claim}")
+    assert result.verdict == verdict, result.reason
+
+
+def test_an_identity_of_a_numeric_size_in_a_kronecker_claim_is_kept():
+    # d vec(X) / d vec(X)' = I_6 for X 2-by-3; I_7 was right (its size dropped)
+    jacobian = vec_jacobian(lambda X: X, {"X": RNG.normal(size=(2, 3))}, "X")
+    assert_close(jacobian, np.eye(6), what="I_6")
+    claim = "d vec(Y) / d vec(X)' = {}"
+    assert ed.check("X", "X", where="X: matrix(2, 3)", claim=claim.format("I_{6}")).verdict == (
+        "right"
+    )
+    assert ed.check("X", "X", where="X: matrix(2, 3)", claim=claim.format("I_{7}")).verdict == (
+        "wrong"
+    )

@@ -85,7 +85,7 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         if problem:
             lines.append(AuditLine(line, label, identity, "unreadable", problem))
             continue
-        symmetric = conditions.symmetric(condition, where)  # if A = A^T: A symmetric
+        symmetric = conditions.symmetric(condition, where, identity)  # if A = A^T: A symmetric
         try:
             result = check_identity(identity, where=_and(where, symmetric), layout=layout)
         except EinderivError as error:

@@ -69,8 +69,11 @@ def hidden_sizes(f, claim, expected, question: str) -> CheckResult | None:
     """ "undecided" when ``claim`` names a size nothing fixes: ``f`` has sizes einderiv named
     itself (its undeclared variables'), or the size is none of ``f``'s; else None."""
     invented = getattr(f, "_invented", frozenset())
-    free = [n for n in named_sizes(claim) if n not in _fixed(f) and n not in f.variables]
-    if not free:
+    fixed = _fixed(f)
+    free = [n for n in named_sizes(claim) if n not in fixed and n not in f.variables]
+    # I_{mn} of fixed sizes m and n is their product (as the LaTeX reader reads it)
+    free = [n for n in free if not (len(n) > 1 and set(n) <= fixed)]
+    if not free or (len(invented) == 1 and len(set(free)) == 1):  # one size: no naming to guess
         return None
     if not invented:  # 1_p of an x declared of size n: p = n would be a guess
         sizes = ", ".join(sorted(_fixed(f))) or "none"

@@ -51,9 +51,10 @@ def readable(text: str) -> str:
     return text.strip(" ,;.\n\t")
 
 
-def symmetric(condition: str, where: str | None) -> str:
-    """``B: symmetric`` when ``condition`` (see ``readable``) says just that B is symmetric and
-    ``where`` does not declare B; else ""."""
+def symmetric(condition: str, where: str | None, identity: str = "") -> str:
+    """``B: symmetric`` when ``condition`` (see ``readable``) says just that B is symmetric,
+    ``where`` does not declare B and ``identity`` (when given) writes B as one name (in
+    ``(\\mathbf{A}\\mathbf{B} symmetric)`` the product AB is no variable); else ""."""
     text = readable(condition or "")
     text = _unparenthesized(text)
     connective = _CONNECTIVE.match(text)
@@ -73,6 +74,9 @@ def symmetric(condition: str, where: str | None) -> str:
             return ""
         if re.search(rf"(?<![\w]){re.escape(name)}\s*(?:,[^:;]*)?:", where or ""):
             return ""  # the caller's declaration is the caller's
+        if identity and not re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])",
+                                      identity):  # fmt: skip
+            return ""  # AB symmetric of \mathbf{A}\mathbf{B}: a product, not a name of it
         return f"{name}: symmetric"
     return ""
 

@@ -304,7 +304,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         )
     declared, conventional = _declared(where), set()
     parts = [where.strip()] if where and where.strip() else []
-    declares = symmetric(condition, where)  # \text{ if } B = B^T: B symmetric
+    declares = symmetric(condition, where, text)  # \text{ if } B = B^T: B symmetric
     parts += [declares] if declares else []
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
         for name, kind in sorted(conventions(f"{expr} {var} {kinds}").items()):

@@ -19,8 +19,11 @@ from dataclasses import replace
 
 from einderiv.api import Expr, parse
 from einderiv.check.claims import declarations_of
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
+from einderiv.frontend.dimensions import child_fields
+from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
 
 __all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint"]
@@ -54,8 +57,54 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
             "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
             "of a vector or matrix by a whole matrix or vector"
         )
-    matrix = parse(right, where=where or None, what="claim").source
-    return M.show(kronecker_entry(matrix, expected.axes, expected._origin, expected.variables))
+    claimed = parse(right, where=where or None, what="claim")
+    _sized_as_written(claimed, origin, right)
+    return M.show(
+        kronecker_entry(claimed.source, expected.axes, expected._origin, expected.variables)
+    )
+
+
+def _sized_as_written(claimed: Expr, origin: tuple, right: str) -> None:
+    """A ``ShapeError`` when the claim's sizes, as written (``I_p``, ``I_7``), are not vec(Y)'s
+    by vec(X)'s: the entry form below prints ``I`` unsized, so a size written on it would be
+    lost (``kron(I_p, A)`` for ``kron(I_n, A)`` was right); ``UnpairedSizes`` (undecided) when
+    a bare ``I`` or ``ones`` beside them may make up the difference."""
+    written = [e.dim for e in _units(parse_expression(right, what="claim"))]
+    if all(d is None for d in written):  # no size written: nothing for the entry form to lose
+        return
+    _, y_axes, target, *_ = origin
+    wanted = (_key(i.dim for i in y_axes), _key(i.dim for i in target.indices))
+    got = tuple(_key([d]) for d in claimed.shape)
+    if len(got) == 2 and got != wanted:
+        rows, cols = claimed.shape
+        problem = UnpairedSizes if None in written else ShapeError
+        raise problem(
+            f"the claim is {rows}-by-{cols} as its sizes are written; vec(Y) by vec(X)' is "
+            f"{'*'.join(map(str, (i.dim for i in y_axes)))}-by-"
+            f"{'*'.join(map(str, (i.dim for i in target.indices)))}"
+        )
+
+
+def _units(tree: M.MExpr) -> list:
+    """The ``I`` and ``ones`` of ``tree``."""
+    found, todo = [], [tree]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, (M.Identity, M.Ones)):
+            found.append(e)
+        todo.extend(child for _, child in child_fields(e))
+    return found
+
+
+def _key(dims) -> tuple:
+    """A size as the product of its factors: (the number, the sorted names)."""
+    number, names = 1, []
+    for factor in (f for d in dims for f in dim_factors(d)):
+        if isinstance(factor, int):
+            number *= factor
+        else:
+            names.append(factor)
+    return number, tuple(sorted(names))
 
 
 def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):

@@ -14,6 +14,16 @@ import einderiv as ed
 from tests.native_util import need, precise
 
 BACKENDS = ["numpy", "torch", "jax", "dask"]
+_MODULE = {"torch": "torch", "jax": "jax.numpy", "dask": "dask.array"}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """A backend's name; its test is skipped, saying what to install, when its library is
+    missing (before anything is compiled for it)."""
+    if request.param in _MODULE:
+        need(_MODULE[request.param])
+    return request.param
 
 
 def _run(fn, backend, **arrays):
@@ -33,7 +43,6 @@ def _run(fn, backend, **arrays):
         return np.asarray(out, dtype=float)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_functions_of_a_size(backend):
     # f = tanh(sum(x) / sqrt(n)), n = len(x); df/dx = (1 - f^2) / sqrt(n) in every entry
     x = np.array([1.0, 2.0])
@@ -79,7 +88,6 @@ SINGULAR = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", list(SINGULAR))
 def test_derivative_of_det_and_adjugate_at_singular_matrices(backend, name):
     # d det(X)/dX = det(X) X^-T is adj(X)' in denominator layout, adj(X) in numerator layout:
@@ -102,7 +110,6 @@ def test_derivative_of_det_and_adjugate_at_singular_matrices(backend, name):
     np.testing.assert_allclose(_run(k, backend, X=X, A=A), adjugate.T, atol=1e-12)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_det_does_not_overflow_where_its_value_is_finite(backend):
     # det(diag(1e200, 1e200, 1e-250)) = 1e150; d det/dX = adj(X)' = diag(1e-50, 1e-50, 1e400):
     # the last entry overflows (inf), the others are right, as numpy's determinant gives them
@@ -114,7 +121,6 @@ def test_det_does_not_overflow_where_its_value_is_finite(backend):
     assert g[2, 2] == np.inf and (g[~np.eye(3, dtype=bool)] == 0).all()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_unusual_dtypes_are_values_or_einderiv_errors(backend):
     # x'x of numpy's long double: numpy and dask keep it (2 exactly); torch and jax have no such
     # dtype: an EvaluationError saying so. A 2-D object array: an EvaluationError everywhere.

@@ -602,3 +602,26 @@ def test_the_sum_of_squares_and_the_square_of_a_sum_print_and_read_back_apart():
             assert ed.parse(form, where="a: scalar")(a=2.0) == value, form
         for form in (str(g), g.latex()):
             assert np.isclose(ed.parse(form, where="a: scalar")(a=2.0), slope), form
+
+
+def test_review_rv1_readings_and_refusals():
+    # (10^20)^a: 1e16 at a = 0.8; its LaTeX printed 10^{20}^{a}, read back 10^(20^a)
+    e = ed.parse("(1e20)^a", where="a: scalar")
+    assert np.isclose(ed.parse(e.latex(), where="a: scalar")(a=0.8), 10 ** (20 * 0.8))
+    # sum_r (X^r)^{-T}: the sum of inverse transposes in a paper; was the sum's: refused
+    with pytest.raises(ed.ParseError, match="sum of the squares"):
+        ed.parse(r"\sum_{r=1}^{2} (\mathbf{X}^{r})^{-\top}")
+    X = np.array([[2.0, 1.0], [0.5, 3.0]])  # ^{T} after the body: a transpose, either reading
+    assert np.allclose(ed.parse(r"\sum_{r=1}^{2} (\mathbf{X}^{r})^{T}")(X=X), (X + X @ X).T)
+    # A_ij x_j (two new names, said): d/dx is 0 as read, A as meant; a claim 0 is not right
+    where = "A: matrix(n, n); x: vector(n)"
+    with pytest.warns(ed.errors.ReadAsName):
+        assert ed.check("A_ij x_j", "x", claim="0", where=where).verdict == "undecided"
+    # p(theta) in an identity: a function in a paper, read as a product: said, undecided
+    with pytest.warns(ed.errors.ReadAsCall):
+        assert ed.check_identity(r"\frac{\partial p(\theta)}{\partial \theta} = p").verdict == (
+            "undecided"
+        )
+    for text in ("X + 2I(3)", "X^-H", "X^{-H}"):  # 2 I 3 = 6 I read silently; a power by H
+        with pytest.raises(ed.ParseError):
+            ed.parse(text)

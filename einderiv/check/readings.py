@@ -5,7 +5,8 @@ Output: its ``CheckResult``, with "right" made "undecided" when reading the text
 that another reading differs in value: ``‖X‖_2`` of a matrix read as the Frobenius norm (the
 spectral norm in linear algebra), ``‖X‖_1`` read entrywise, ``tr(sin(X))`` entrywise
 (``ReadAsEntrywise``), or a call of a function einderiv does not have read as a product
-(``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``).
+(``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``), or a subscript read as part of a name
+(``A_ij`` beside A, ``A_{ji}``: ``ReadAsName``).
 An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
 them); "wrong" and "undecided" are kept (the claim differs from the derivative as read, which
@@ -18,11 +19,11 @@ import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
-from einderiv.errors import ReadAsCall, ReadAsEntrywise
+from einderiv.errors import ReadAsCall, ReadAsEntrywise, ReadAsName
 
 __all__ = ["as_read"]
 
-_OTHER_READING = (ReadAsEntrywise, ReadAsCall)
+_OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName)
 
 
 def as_read(judge: Callable, *parsed: object):

@@ -140,11 +140,11 @@ def _subscript_as_entry(typed, declared: frozenset, latex: bool) -> None:
         if latex and len(script) == 2:
             continue
         entry = f"{base}[{','.join(script)}]"
-        warnings.warn(
+        say_reading(
             f"read {name} as one variable named {name} (a subscript is part of a name), apart "
             f"from {base}; for the entry of {base} write {entry} (index notation)",
             ReadAsName,
-            stacklevel=5,
+            4,
         )
 
 

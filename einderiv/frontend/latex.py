@@ -246,7 +246,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.pos = start + i + 1
             if letter == "e" and i == len(word) - 1 and self.euler(start + i):  # e^{u}: exp(u)
                 return
-            if i == len(word) - 1 and letter in "fghJL":  # h(\mathbf{x}), f'(x): a function
+            if i == len(word) - 1:  # h(\mathbf{x}), f'(x), p(\theta): a function, said
                 latex_notes.say_letter_call(letter, self.text, after, paren, self.said)
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 

@@ -95,7 +95,7 @@ def say_index_name(name: str, script: str, said: set) -> None:
         return
     said.add(full)
     i, j = script
-    warnings.warn(
+    say_reading(
         f"read {name}_{{{script}}} as one variable named {full} (a subscript is part of a "
         f"name); for the entry of {name} in row {i}, column {j} write {name}_{{{i},{j}}}",
         ReadAsName,
@@ -127,10 +127,20 @@ def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> Non
 
 def say_letter_call(letter: str, text: str, after: int, paren, said: set) -> None:
     """``h(\\mathbf{x})`` (``paren``, the ``(`` matched after the letter) or ``f'(x)``: a letter
-    that names a function in papers, read as a product (``f'``: f transposed): said."""
+    that names a function in papers (f g h J L), read as a product (``f'``: f transposed), or
+    any other letter before one argument alone (``p(\\theta)``, ``E(\\mathbf{w})``): said."""
     primed = AGAINST.match(text, after)
+    if letter not in "fghJL" and not (paren and _ONE_ARGUMENT.match(text, paren.end())):
+        return
     if paren or (primed and primed.group(1)):
         say_greek_call(letter, not paren, said, written=letter)
+
+
+# one symbol, then the parenthesis closes: the argument of p(\theta), E(\mathbf{w}), u(x)
+_ONE_ARGUMENT = re.compile(
+    r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+|[A-Za-z])"
+    r"\s*(?:\)|\\right\s*\))"
+)
 
 
 def say_power_call(name: str, power: str, said: set) -> None:

@@ -54,15 +54,24 @@ _POWER_OF_SUM = (
 def no_power_after_sum(tokens: list[Token]) -> list[Token]:
     """``tokens``, after a ``ParseError`` if a power (``^2``, ``^{-1}``) follows the body of a
     finite sum: a paper's \\sum_{r=1}^{3} (a + r)^2 is the sum of squares, where the grammar
-    would square the sum. A transpose there (``^\\top``, a token of its own) means either: read."""
+    would square the sum; an inverse transpose (``^{-\\top}``) too. A transpose there (``^T``,
+    ``^\\top``) means either (it is linear): read."""
     for at, token in enumerate(tokens):
         if token.type == "SUM_OPEN":
             upper = _closed(tokens, at) + 2  # sum_{ r = 1 } ^ upper
             body = _closed(tokens, upper) + 1 if _kind(tokens, upper) in _OPEN else upper + 1
             after = _closed(tokens, body) + 1 if _kind(tokens, body) == "LPAR" else len(tokens)
-            if _kind(tokens, after) == "CIRCUMFLEX":
+            if _kind(tokens, after) == "INV_T" or (
+                _kind(tokens, after) == "CIRCUMFLEX" and not _transpose(tokens, after + 1)
+            ):  # (a + r)^2, ^{-1}, ^{-\top}; never ^T, ^{T}, ^\top (a transpose: linear)
                 raise lexing.error_at(_POWER_OF_SUM, tokens[after].start_pos)
     return tokens
+
+
+def _transpose(tokens: list[Token], at: int) -> bool:
+    """``T`` or ``{T}`` at ``at``: the exponent of a transpose."""
+    texts = [str(t) for t in tokens[at : at + 3]]
+    return texts[:1] == ["T"] or texts == ["{", "T", "}"]
 
 
 def _kind(tokens: list[Token], at: int) -> str:

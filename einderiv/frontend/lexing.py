@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from lark import Token
 from lark.lark import PostLex
 
-from einderiv.errors import ParseError, ReadAsGrouped, ReadAsProduct, closest
+from einderiv.errors import (
+    ParseError,
+    ReadAsCall,
+    ReadAsGrouped,
+    ReadAsProduct,
+    closest,
+    say_reading,
+)
 from einderiv.frontend.refusals import refusal
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
@@ -149,13 +156,13 @@ def _greek_derivative(text: str) -> None:
     """``sigma'(z)`` reads as the product sigma' (z) (sigma a scalar): say so."""
     for found in _GREEK_PRIME.finditer(text):
         name = GREEK_LETTERS.get(found.group(1), found.group(1))
-        if name not in STATE.get().declared:
-            warnings.warn(
+        if name not in STATE.get().declared:  # a reading among two: check is undecided
+            say_reading(
                 f"read {found.group(1)}'(...) as the product {name}' (...): a function's "
                 "derivative written with a prime is not read; write it out (sigmoid'(z) is "
                 f"sigmoid(z) .* (1 - sigmoid(z))), or declare `{name}: scalar` for a product",
-                ReadAsProduct,
-                stacklevel=2,
+                ReadAsCall,
+                1,
             )
 
 

@@ -44,6 +44,8 @@ def left_division(text: str, start: int) -> None:
 def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
     """``X^H``, ``X^{H}``: the conjugate transpose in a paper, which is the transpose for real
     matrices (einderiv's are real); read as a power H it was silently another function."""
+    if type(exponent) is M.Neg:  # X^-H, X^{-H}
+        exponent = exponent.operand
     if type(exponent) is M.Name and exponent.name == "H" and "H" not in STATE.get().integers:
         raise error_at(
             "X^H is the conjugate transpose, which for real matrices (einderiv's) is the "

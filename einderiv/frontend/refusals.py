@@ -29,7 +29,7 @@ _WHAT = {"I": "the identity matrix", "ones": "the vector of ones"}
 # power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
 _ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
 # I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n)
-_SIZED_CALL = re.compile(r"(?<![\w.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")
+_SIZED_CALL = re.compile(r"(?<![A-Za-z_.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")  # 2I(3) too
 # sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
 _INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
 

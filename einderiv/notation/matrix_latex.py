@@ -96,9 +96,9 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
         case M.Name(name=name):
             return latex_name(name), ATOM
         case M.Number(value=value):
-            huge = latex_float(value)  # 2^1031: \left(0.5 \cdot 2^{1032}\right)
-            if huge is not None:
-                return huge, ATOM
+            huge = latex_float(value)  # 2^1031: \left(0.5 \cdot 2^{1032}\right); 10^{20}
+            if huge is not None:  # 10^{20} is a power: (10^{20})^{a} as a base
+                return huge, (POWER if huge.startswith("10^") else ATOM)
             text = M.format_number(value)
             if value.denominator != 1 and len(text) < len(str(value)):  # a decimal: 3.14159...
                 return text, (UNARY if value < 0 else ATOM)

@@ -26,7 +26,7 @@ from einderiv.backend import powersum
 from einderiv.backend.plan_values import Val, arg_of, constant, free_of, product_order
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
-from einderiv.ir.matrix_ops import ADJ, BY_ATOM, DET
+from einderiv.ir.matrix_ops import BY_ATOM
 from einderiv.ir.ops import ELEMENTWISE
 
 
@@ -130,7 +130,7 @@ class FunctionPlanning:
             matrix, scale, order = step.args[0], scale * inv[1].scale, inv[1].order
 
             def build(matrix=matrix, order=order):
-                return Val(self.step("matrix_function", (matrix,), (ADJ.name,)), order)
+                return Val(self.step("matrix_function", (matrix,), ("adj",)), order)
 
             cid, val, cf = self._lookup(("Adj", det[0], inv[0]), inv[2], build)
             val = Val(val.core, val.order, scale=val.scale * scale)
@@ -143,9 +143,9 @@ class FunctionPlanning:
         constant and det(X) is a contract step of one scalar)."""
         step = self._plain_step(val, "contract", None)
         if step is not None and step.params[0] == step.params[3] == () and len(step.args) == 1:
-            inner = self._plain_step(Val(step.args[0]), "matrix_function", (DET.name,))
+            inner = self._plain_step(Val(step.args[0]), "matrix_function", ("det",))
             return None if inner is None else (inner.args[0], val.scale * step.params[2])
-        step = self._plain_step(val, "matrix_function", (DET.name,))
+        step = self._plain_step(val, "matrix_function", ("det",))
         return None if step is None else (step.args[0], val.scale)
 
     def _untransposed(self, matrix: str) -> str:

@@ -26,7 +26,7 @@ from einderiv.backend import native
 from einderiv.backend.determinants import _adj, autodiff_adj, scaled_det, signed_logdet
 from einderiv.backend.powersum import MAX_SUM_TERMS, _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
-from einderiv.ir.matrix_ops import ADJ, MATRIX
+from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
 BACKENDS = ("numpy", "torch", "jax", "dask")
@@ -187,7 +187,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
 
     # torch, jax: det with rows scaled by powers of 2, adj by its gradient (``determinants``)
     det = scaled_det(xp, linalg.det) if name in ("torch", "jax") else linalg.det
-    adj = autodiff_adj(name, det) if name in ("torch", "jax") else getattr(linalg, ADJ.name, _adj)
+    adj = autodiff_adj(name, det) if name in ("torch", "jax") else getattr(linalg, "adj", _adj)
     logdet = signed_logdet(xp, lambda m: native.wide(linalg.slogdet, m))
     return {
         "np": np,

@@ -1,7 +1,7 @@
 """The linear algebra compiled programs call on the dask backend, lazily.
 
 Input: dask arrays (a matrix chunked any way).
-Output: lazy dask arrays: ``inv``, ``adj``, ``det``, ``slogdet`` (a pair of 0-d arrays) and
+Output: lazy dask arrays: ``inv``, ``det``, ``slogdet`` (a pair of 0-d arrays) and
 ``matrix_power``, the functions ``runtime._generic_namespace`` reads from a ``linalg``;
 ``einsum``, the dask namespace's ``_einsum``.
 Invariants:
@@ -50,14 +50,6 @@ def _inv_block(b):
 def inv(m):
     block = _one_block(m)
     return block.map_blocks(_inv_block, dtype=block.dtype)
-
-
-def adj(m):
-    """The adjugate (``determinants._adj``, right at a singular m) of the one-block m."""
-    from einderiv.backend.determinants import _adj
-
-    block = _one_block(m)
-    return block.map_blocks(_adj, dtype=block.dtype)
 
 
 def det(m):

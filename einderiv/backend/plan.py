@@ -3,7 +3,7 @@
 Input: a term (with the axes of its value) and a backend name.
 Output: ``make_plan(term, axes, backend)``, a ``steps.Plan``: the live steps in order and the
 name of the result; ``Planner.comp(term)`` -> (class id, ``Val``, canonical free order).
-Functions (``exp``, powers, ``inv``, ``det``, ``adj``) and symbolic sums are planned by
+Functions (``exp``, powers, ``inv``, ``det``) and symbolic sums are planned by
 ``plan_functions``, mixed in. The steps are data: ``render.Render`` writes them as Python text
 (``compile``, ``codegen``), ``execute.Executor`` runs them (``Expr.__call__``).
 Invariants:
@@ -69,7 +69,6 @@ class Planner(FunctionPlanning, PairPlanning):
         self.unique = 0
         self.hint = None
         self.pair_cores: set = set()  # steps holding a dense delta[c,(i,j)] (plan_pairs)
-        self.made: dict = {}  # step name -> its Step record
 
     # -- helpers
 
@@ -87,8 +86,7 @@ class Planner(FunctionPlanning, PairPlanning):
         name = self.new_name()
         named = [a for a in args if isinstance(a, str)] + list(reads)
         level = max((self.level.get(a, 0) for a in named), default=0)
-        self.scopes[level].append(made := Step(name, op, tuple(args), tuple(params)))
-        self.made[name] = made
+        self.scopes[level].append(Step(name, op, tuple(args), tuple(params)))
         self.level[name] = level
         return name
 
@@ -252,9 +250,8 @@ class Planner(FunctionPlanning, PairPlanning):
 
     # -- sums
 
-    def _children(self, terms, hint=None, product=False):
+    def _children(self, terms, hint=None):
         kids = [self.comp(x, hint) for x in terms]
-        kids = self.adjugates(kids) if product else kids  # det(M) inv(M) -> adj(M)
         kids.sort(key=lambda k: k[0])
         num: dict = {}
         for _, _, cf in kids:
@@ -307,7 +304,7 @@ class Planner(FunctionPlanning, PairPlanning):
     # -- products
 
     def _prod(self, t: T.Prod, hint):
-        kids, num, wiring = self._children(t.factors, product=True)
+        kids, num, wiring = self._children(t.factors)
         summed = t.summed
         for s in summed:
             num.setdefault(s, len(num))

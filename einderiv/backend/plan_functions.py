@@ -1,6 +1,5 @@
 """Planning functions and symbolic sums: the part of ``plan.Planner`` for ``exp(u)``,
-``u .^ p``, ``X^k``, ``inv(X)``, ``det(X)``, ``logdet(X)`` and ``sum_{r=0}^{k-1} body``; a
-product's ``det(M) inv(M)`` as ``adj(M)`` (``adjugates``).
+``u .^ p``, ``X^k``, ``inv(X)``, ``det(X)``, ``logdet(X)`` and ``sum_{r=0}^{k-1} body``.
 
 Input: the planner's values of a function's arguments (``Val``s).
 Output: new ``Val``s whose steps apply the function; constants are folded at plan time.
@@ -107,63 +106,6 @@ class FunctionPlanning:
         diagonal = len(cf) == 1
         reads = [r for r, _ in refs]
         return Val(self.step("matpow", (matrix,), (const, refs, diagonal), reads), cf)
-
-    def adjugates(self, kids):
-        """A product's factors (class id, value, free order) with each pair det(M), inv(M) of
-        one matrix M (det(M) = det(M'): either orientation) made one factor adj(M): right where
-        M is singular, where inv(M) has no value (d det(X)/dX = det(X) inv(X)', adj(X)). Not
-        when the product holds inv(M) twice (it needs inv(M) anyway: det(X) X^-1 X^-1)."""
-        for det in kids:
-            found = self._det_of(det[1])
-            if found is None:
-                continue
-            matrix, scale = found
-            root = self._untransposed(matrix)
-            invs = []
-            for kid in kids:
-                step = self._plain_step(kid[1], "matpow", (-1, (), False))
-                if step is not None and self._untransposed(step.args[0]) == root:
-                    invs.append((kid, step))
-            if len(invs) != 1:
-                continue
-            ((inv, step),) = invs
-            matrix, scale, order = step.args[0], scale * inv[1].scale, inv[1].order
-
-            def build(matrix=matrix, order=order):
-                return Val(self.step("matrix_function", (matrix,), ("adj",)), order)
-
-            cid, val, cf = self._lookup(("Adj", det[0], inv[0]), inv[2], build)
-            val = Val(val.core, val.order, scale=val.scale * scale)
-            rest = [k for k in kids if k is not det and k is not inv]
-            return self.adjugates(rest) + [(cid, val, cf)]
-        return kids
-
-    def _det_of(self, val: Val):
-        """(matrix, scale) when ``val`` is ``scale det(matrix)`` (-2 det(X): a product of a
-        constant and det(X) is a contract step of one scalar)."""
-        step = self._plain_step(val, "contract", None)
-        if step is not None and step.params[0] == step.params[3] == () and len(step.args) == 1:
-            inner = self._plain_step(Val(step.args[0]), "matrix_function", ("det",))
-            return None if inner is None else (inner.args[0], val.scale * step.params[2])
-        step = self._plain_step(val, "matrix_function", ("det",))
-        return None if step is None else (step.args[0], val.scale)
-
-    def _untransposed(self, matrix: str) -> str:
-        """The matrix ``matrix`` is a transpose (or copy) of, through ``align`` steps."""
-        step = self.made.get(matrix)
-        while step is not None and step.op == "align" and len(step.params[0]) == 2:
-            if step.params[2] != 1.0 or len(step.params[1]) != 2:
-                break
-            matrix = step.args[0]
-            step = self.made.get(matrix)
-        return matrix
-
-    def _plain_step(self, val: Val, op, params):
-        """The step of ``val`` if it is an untied ``op`` step with ``params`` (None: any)."""
-        step = self.made.get(val.core) if val.const is None else None
-        if step is None or step.op != op or val.bcast or val.ties:
-            return None
-        return step if params is None or step.params == params else None
 
     # -- symbolic sums
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import math
 from types import SimpleNamespace
 
 import numpy as np
 import opt_einsum as oe
 
 from einderiv.backend import native
-from einderiv.backend.determinants import _adj, autodiff_adj, scaled_det, signed_logdet
 from einderiv.backend.powersum import MAX_SUM_TERMS, _doubling, _powsum
 from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir.matrix_ops import MATRIX
@@ -64,7 +64,8 @@ def _tied(x, mask):  # x where a product of identities is 1, else 0 (never nan *
 
 
 def _generic_pow(b, e):
-    """``b ** e`` on torch and jax; of two Python numbers as numpy's (0.0 ** -1 = inf)."""
+    """``b ** e`` on torch and jax; two Python numbers (a size folded at plan time, as the 1/n
+    of mean(x) for n = 0) as numpy's (0.0 ** -1 is inf, where Python raises)."""
     if isinstance(b, (int, float)) and isinstance(e, (int, float)):
         return float(_pow(float(b), float(e)))
     return b**e
@@ -136,7 +137,6 @@ def _numpy_namespace() -> dict:
         "_inv": _inv,
         "_matpow": _matpow,
         **{f"_{name}": op.numpy for name, op in MATRIX.items() if op.numpy},  # det, logdet
-        "_adj": _adj,
         "_pow": _pow,
         "_perm": np.transpose,
         "_sum": _sum,
@@ -185,10 +185,11 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         tensordot=lambda a, b, axes: tensordot(a, b, axes),
     )
 
-    # torch, jax: det with rows scaled by powers of 2, adj by its gradient (``determinants``)
-    det = scaled_det(xp, linalg.det) if name in ("torch", "jax") else linalg.det
-    adj = autodiff_adj(name, det) if name in ("torch", "jax") else getattr(linalg, "adj", _adj)
-    logdet = signed_logdet(xp, lambda m: native.wide(linalg.slogdet, m))
+    def logdet(m):
+        sign, logabs = native.wide(linalg.slogdet, m)
+        # no Python branch (jax traces it): log 0 = -inf for a singular m, nan for det < 0
+        return xp.where(sign > 0, logabs, xp.where(sign == 0, -math.inf, math.nan))
+
     return {
         "np": np,
         "_asarray": to,
@@ -197,8 +198,7 @@ def _generic_namespace(xp, name: str, *, to, linalg, permute, sum_, tensordot, d
         "_square": xp.square,
         "_inv": inv,
         "_matpow": matpow,
-        "_det": lambda m: native.wide(det, m),
-        "_adj": lambda m: native.wide(adj, m),
+        "_det": lambda m: native.wide(linalg.det, m),
         "_logdet": logdet,
         "_pow": _generic_pow,
         "_perm": permute,
@@ -336,7 +336,7 @@ ALIASES = {f"_{name}": op.source for name, op in ELEMENTWISE.items() if op.sourc
 DEFINED = (
     {
         fn.__name__: inspect.getsource(fn)
-        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair, _tied, _adj)
+        for fn in (_pow, _expand, _sum, _tensordot, _diagonal, _broadcast, _pair, _tied)
     }
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ELEMENTWISE.items() if not op.source}
     | {f"_{name}": inspect.getsource(op.numpy) for name, op in ROW.items()}

@@ -1,5 +1,6 @@
 """Every compiled backend (numpy, torch, jax, dask) gives the same value as plain numpy or math
-written here, or the same einderiv error: sizes inside functions, unusual dtypes. A backend whose library is missing is skipped, saying which install.
+written here, or the same einderiv error: sizes inside functions, unusual dtypes. A backend
+whose library is missing is skipped, saying which install.
 """
 
 from __future__ import annotations

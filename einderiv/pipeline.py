@@ -228,11 +228,11 @@ def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
     if len(set(given)) != len(given):
         raise EinderivError(f"wrt={wrt!r}: use distinct index names")
     used = {i.name for i in user_free(f.term)} | {i.name for i in f.axes}
-    clash = [g for g in given if g in used]
+    clash = [g for g in given if g in used or g in f.variables]  # sum(x) / i by x[i]
     if clash:
+        what = "a variable" if clash[0] in f.variables else "already a free index"
         raise EinderivError(
-            f"wrt={wrt!r}: the index {clash[0]} is already a free index of the expression; "
-            "pick another name"
+            f"wrt={wrt!r}: the index {clash[0]} is {what} of the expression; pick another name"
         )
     return name, tuple(T.Index(g, d) for g, d in zip(given, dims)), True
 

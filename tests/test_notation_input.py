@@ -1210,3 +1210,11 @@ def test_a_conjugate_transpose_is_refused_with_the_transpose_suggested(text):
         ed.parse(text)
     X = np.array([[1.0, -2.0], [0.5, 3.0]])
     assert np.isclose(ed.parse("tr(X X^T)")(X=X), np.sum(X**2))
+
+
+def test_a_wrt_index_named_like_a_variable_is_refused():
+    # d(sum(x) / i)/dx[i] printed ones[i] / i: i both an index and a variable (no read-back)
+    with pytest.raises(ed.EinderivError, match="the index i is a variable"):
+        ed.diff("sum(x) / i", "x[i]")
+    x = np.array([1.0, 2.0])  # by x[j]: 1 / i in every entry
+    assert np.allclose(ed.diff("sum(x) / i", "x[j]")(x=x, i=4.0), [0.25, 0.25])

@@ -3,9 +3,11 @@
 Input: matrix-IR expressions built by re-contraction (and the names of symmetric and vector
 variables). Output: ``product(chain)``, a left-to-right product; ``transpose(e)``, an
 expression equal to ``e'``; ``transposes(e)``, how many ``'`` it writes; ``is_column(e)``.
-Invariants: ``product`` flattens nested products except one that may be a scalar after a factor
-(``L (v' w)``); ``transpose`` pushes ``'`` inward (``(A B)' = B' A'``) unless wrapping is
-shorter, and a symmetric variable is its own transpose; neither changes a value.
+Invariants: ``product`` and ``chain_of`` flatten nested products except one that may be a scalar
+after a factor (``L (v' w)``) or may hold one (``r (a v' w c)``: flat, ``r a v'`` is a row times
+a row), so every product read left to right multiplies what fits; ``transpose`` pushes ``'``
+inward (``(A B)' = B' A'``) unless wrapping is shorter, and reverses no chain that holds a
+scalar (``2 c' v D``); a symmetric variable is its own transpose; neither changes a value.
 """
 
 from __future__ import annotations
@@ -40,12 +42,10 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
             flat.append(x)
             continue
         inner = chain_of(x, vectors)
-        if k > scalars and (
-            _maybe_scalar(x, vectors) or _row_like(inner[0], vectors) or _inner_row(inner, vectors)
-        ):
+        if k > scalars and (_maybe_scalar(x, vectors) or _unsplicable(inner, vectors)):
             # r (v' v): a scalar after a row stays grouped; so does a product that starts
-            # with a row, or holds one after a non-column (a scalar inside: dB (x' A x v x')
-            # is not dB x' A x v x', which reads dB x' first; dx' (s c' x ...) likewise)
+            # with a row (after its numbers: r (2 v' w c)), or holds one after a non-column (a
+            # scalar inside: dB (x' A x v x') is not dB x' A x v x', which reads dB x' first)
             flat.append(product(inner, 0, vectors))
         else:
             flat.extend(inner)
@@ -74,13 +74,22 @@ def _maybe_scalar(e: M.MExpr, vectors) -> bool:
     return _row_like(first, vectors) and not isinstance(last, M.Transpose)
 
 
+def _unsplicable(chain: list[M.MExpr], vectors) -> bool:
+    """Whether a product with these factors must stay grouped after a factor that may not be
+    a scalar: its first factor after its numbers may be a row (``2 v' w c`` after a row ``r``:
+    ``r 2 v' w c`` reads ``r v'``), or it holds a row after a non-column (``_inner_row``)."""
+    first = next((f for f in chain if type(f) is not M.Number), None)
+    return (first is not None and _row_like(first, vectors)) or _inner_row(chain, vectors)
+
+
 def _inner_row(chain: list[M.MExpr], vectors) -> bool:
     """Whether a factor after the first that may be a row follows one not known to be a
     column: ``u v' A`` is an outer product, but in ``p v' B w C`` (``p`` a scalar) ``v' B w``
     is a scalar whose factors a reversed chain would scatter."""
     factors = [f for f in chain if type(f) is not M.Number]  # numbers scale: u 2 v' is u v'
+    known = vectors if vectors is not None else frozenset()  # None: no name a known column
     return any(
-        _row_like(f, vectors) and not is_column(before, vectors)
+        _row_like(f, vectors) and not is_column(before, known)
         for before, f in itertools.pairwise(factors)
     )
 
@@ -104,8 +113,9 @@ def _row_like(e: M.MExpr, vectors) -> bool:
             return _row_like(a, vectors)
         case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
             return _row_like(a, vectors)
-        case M.MatMul(left=a):
-            return _row_like(a, vectors)
+        case M.MatMul(left=a, right=b):  # a row times a matrix, a scalar times a row (2 v')
+            known = vectors if vectors is not None else frozenset()
+            return _row_like(a, vectors) or (_row_like(b, vectors) and not is_column(a, known))
     return False
 
 
@@ -116,7 +126,9 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices."""
     if isinstance(e, M.MatMul):
         right = chain_of(e.right, vectors)
-        if _maybe_scalar(e.right, vectors):  # kept whole, its own inside flattened alike
+        if type(e.right) is M.MatMul and (
+            _maybe_scalar(e.right, vectors) or _inner_row(right, vectors)
+        ):  # kept whole, its own inside flattened alike: r (a v' w c) is not r a v' w c
             right = [product(right, 0, vectors)]
         return chain_of(e.left, vectors) + right
     return [e]

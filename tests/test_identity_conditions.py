@@ -109,3 +109,20 @@ def test_a_condition_on_a_product_declares_no_variable_symmetric():
         r"2\mathbf{A}\mathbf{B}\mathbf{x} \quad (\mathbf{A}\mathbf{B} \text{ symmetric})"
     )
     assert ed.check_identity(text, layout="denominator").verdict == "undecided"
+
+
+@pytest.mark.parametrize(
+    "condition", ["(B symmetric)", "for symmetric B", ", if B = B'", "(if B is symmetric)"]
+)
+def test_a_plain_text_condition_is_read_like_a_latex_one(condition):
+    # d(x'Bx)/dx = 2 x'B (numerator layout) for a symmetric B only: in plain text the
+    # condition was multiplied into the claim (symmetric read as nine letters): wrong
+    rng = np.random.default_rng(7)
+    B, x, step = rng.normal(size=(3, 3)), rng.normal(size=3), 1e-6
+    for M, holds in ((B + B.T, True), (B, False)):
+        grad = [((x + step * e) @ M @ (x + step * e) - (x - step * e) @ M @ (x - step * e))
+                / (2 * step) for e in np.eye(3)]  # fmt: skip
+        assert np.allclose(grad, 2 * x @ M, atol=1e-5) == holds
+    text = f"d(x' B x)/dx = 2 x' B {condition}".replace(" ,", ",")
+    assert ed.check_identity(text).verdict == "right"
+    assert ed.check_identity("d(x' B x)/dx = 2 x' B").verdict == "wrong"

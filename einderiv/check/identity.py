@@ -261,6 +261,13 @@ _SEPARATES = re.compile(
 )
 
 
+# a plain-text condition at the end: (B symmetric), (if B = B'), for symmetric B, if B = B'
+_PLAIN_CONDITION = re.compile(
+    r"(?:\s*,)?\s+(?P<condition>\((?:[^()]*\bsymmetric\b|\s*(?:if|for|when|where)\b)[^()]*\)"
+    r"|(?:if|for|when|where)\s+[^=]*(?:=[^=]*)?)\s*[.;]?\s*$"
+)
+
+
 def read_identity(text, where: str | None = None) -> Identity:
     """The identity ``text`` read (see the module docstring); an ``EinderivError`` says why not."""
     if not isinstance(text, str):
@@ -271,6 +278,9 @@ def read_identity(text, where: str | None = None) -> Identity:
     equations = chains(text) if _SEPARATES.search(text) else []
     if len(equations) == 1 and equations[0].condition:
         text, condition = equations[0].chain, equations[0].condition
+    plain = None if "\\" in text else _PLAIN_CONDITION.search(text)  # 2 B x (B symmetric)
+    if plain is not None:
+        text, condition = text[: plain.start()], plain.group("condition")
     sides = split_top(text, "=")
     if len(sides) == 1 and "=" in text:  # an '=' inside a bracket never closed
         raise EinderivError(f"not an identity: {unclosed(text)}")

@@ -127,3 +127,16 @@ def test_audit_reads_differentials_and_skips_none(tmp_path, capsys):
     path.write_text(doc)
     assert main(["audit", str(path)]) == 1
     assert "1 unreadable" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "right", [r"d(X)^T X + X^T dX", r"d(X^T) X + X^T d(X)", r"d(X^\top) X + X^\top dX"]
+)
+def test_a_differential_of_a_parenthesised_or_transposed_variable(right):
+    # d(X'X) = dX' X + X' dX; d(X) and d(X^T) were read as a vector d times X (wrong)
+    rng = rng_for("d X'X")
+    X, dX = gen(rng, 3, 2), gen(rng, 3, 2)
+    assert close(along(lambda X: X.T @ X, X, dX), dX.T @ X + X.T @ dX)
+    assert not close(along(lambda X: X.T @ X, X, dX), dX.T @ X)
+    assert ed.check_identity(f"d(X^T X) = {right}").verdict == "right"
+    assert ed.check_identity("d(X^T X) = d(X^T) X").verdict == "wrong"

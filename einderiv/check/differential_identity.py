@@ -41,7 +41,11 @@ _OF_VEC = re.compile(
     rf"{_OPERATOR}{_SPACING}(?P<vec>{_VEC}){_SPACING}(?P<open>(?:\\left\s*)?\()?{_SPACING}"
     rf"{_NAME}{_SPACING}(?(open)(?:\\right\s*)?\))"
 )
-_OF_NAME = re.compile(rf"{_OPERATOR}{_SPACING}{_NAME}")
+# dX, d\mathbf{X}, d(X) (as d(X)^T X + X^T dX writes it)
+_TOP = r"(?:'|\^\s*(?:T|\{\s*T\s*\}|\\top|\{\s*\\top\s*\}))"
+_OF_NAME = re.compile(  # d(X^T) too: (dX)^T
+    rf"{_OPERATOR}{_SPACING}(?P<open>\()?{_SPACING}{_NAME}(?(open){_SPACING}{_TOP}?{_SPACING}\))"
+)
 
 
 @dataclass(frozen=True)

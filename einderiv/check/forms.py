@@ -90,7 +90,13 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
     # d x (apart) is dx, unless a variable is named d: then d x is that variable times x
     operator = rf"(?:{_D}\s*)" if "d" not in f.variables else rf"(?:{_D_COMMAND}\s*|d)"
-    right = re.sub(rf"{operator}{bold}", rf"\\mathrm{{{d}}}" if "\\" in right else d, right)
+    literal = rf"\mathrm{{{d}}}" if "\\" in right else d  # dX as the claim's notation writes it
+    written = literal.replace("\\", "\\\\")  # for re.sub
+    top = r"(?:'|\^\s*(?:T|\{\s*T\s*\}|\\top|\{\s*\\top\s*\}))"
+    # d(X^T) is (dX)^T: the differential of a transpose
+    right = re.sub(rf"{operator}\(\s*{bold}\s*{top}\s*\)", "(\x00)^T", right)
+    bold = rf"(?:\(\s*{bold}\s*\)|{bold})"  # d(X) too, as d(X)^T X + X^T dX writes it
+    right = re.sub(rf"{operator}{bold}", written, right).replace("\x00", literal)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
         if right.strip() != "0":
             named = f" (a variable is named d, so d {wrt} is d times {wrt}: write {d})"

@@ -126,3 +126,23 @@ def test_a_plain_text_condition_is_read_like_a_latex_one(condition):
     text = f"d(x' B x)/dx = 2 x' B {condition}".replace(" ,", ",")
     assert ed.check_identity(text).verdict == "right"
     assert ed.check_identity("d(x' B x)/dx = 2 x' B").verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "quadratic, subject",
+    [(r"\mathbf{AB}", r"\mathbf{AB}"), (r"\mathbf{A}_1", r"\mathbf{A}")],
+)
+def test_a_condition_whose_subject_is_no_variable_is_not_read(quadratic, subject):
+    # \mathbf{AB} is the product A B (AB symmetric makes 2 AB x right); "A symmetric" says
+    # nothing of A_1: neither declares a variable, so a wrong is undecided (were wrong)
+    text = (
+        rf"\frac{{\partial \mathbf{{x}}^\top{quadratic}\mathbf{{x}}}}{{\partial \mathbf{{x}}}} = "
+        rf"2{quadratic}\mathbf{{x}} \quad ({subject} \text{{ symmetric}})"
+    )
+    rng = np.random.default_rng(11)
+    A = rng.normal(size=(3, 3))
+    x, step = rng.normal(size=3), 1e-6
+    grad = [((x + step * e) @ A @ (x + step * e) - (x - step * e) @ A @ (x - step * e))
+            / (2 * step) for e in np.eye(3)]  # fmt: skip
+    assert not np.allclose(grad, 2 * A @ x, atol=1e-4)  # a non-symmetric A (or AB): false
+    assert ed.check_identity(text, layout="denominator").verdict == "undecided"

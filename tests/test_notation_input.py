@@ -1218,3 +1218,11 @@ def test_a_wrt_index_named_like_a_variable_is_refused():
         ed.diff("sum(x) / i", "x[i]")
     x = np.array([1.0, 2.0])  # by x[j]: 1 / i in every entry
     assert np.allclose(ed.diff("sum(x) / i", "x[j]")(x=x, i=4.0), [0.25, 0.25])
+
+
+@pytest.mark.parametrize("text", ["sum_k x_k' x_k", "sum_j exp(z_j)"])
+def test_a_sum_over_a_subscript_in_plain_text_is_refused(text):
+    # sum_k x_k' x_k is a sum over k in a paper; read as a vector named sum_k times x_k' x_k
+    with pytest.raises(ed.ParseError, match="a sum over an index"):
+        ed.parse(text)
+    assert np.allclose(ed.parse("2 sum_x")(sum_x=np.array([1.0, 2.0])), [2.0, 4.0])

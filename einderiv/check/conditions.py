@@ -22,6 +22,7 @@ import re
 from dataclasses import replace
 
 from einderiv.check.result import CheckResult
+from einderiv.ir.greek import NAMES
 
 __all__ = ["readable", "said", "symmetric", "under"]
 
@@ -74,11 +75,20 @@ def symmetric(condition: str, where: str | None, identity: str = "") -> str:
             return ""
         if re.search(rf"(?<![\w]){re.escape(name)}\s*(?:,[^:;]*)?:", where or ""):
             return ""  # the caller's declaration is the caller's
-        if identity and not re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])",
-                                      identity):  # fmt: skip
-            return ""  # AB symmetric of \mathbf{A}\mathbf{B}: a product, not a name of it
+        if identity and not _one_variable(name, identity):
+            return ""  # AB symmetric of \mathbf{A}\mathbf{B} or \mathbf{AB}: a product
         return f"{name}: symmetric"
     return ""
+
+
+def _one_variable(name: str, identity: str) -> bool:
+    """Whether ``identity`` writes ``name`` as one variable: not letters that read as a
+    product (``AB``, ``\\mathbf{AB}``: undeclared, each letter is a variable), nor the stem of
+    another name (the A of ``\\mathbf{A}_1``)."""
+    if len(name) > 1 and name.isalpha() and name not in NAMES:
+        return False
+    alone = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])(?!\s*\}}?\s*_)"
+    return re.search(alone, re.sub(_FONT, r" \1 ", identity)) is not None
 
 
 def _unparenthesized(text: str) -> str:

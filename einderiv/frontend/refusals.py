@@ -68,6 +68,10 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
 
 def _sums_an_index(found: re.Match, text: str) -> bool:
     """``sum_{i,j}`` (no name: the grammar's finite sum lacks its "="), or ``sum_j`` where j
-    is an index of the text (``sum_j A[i,j] x[j]``); ``sum_x`` alone is a name."""
+    is an index of the text (``sum_j A[i,j] x[j]``) or another name's subscript (``sum_k
+    x_k' x_k``); ``sum_x`` alone is a name."""
     letter = found.group()[-1]
-    return letter == "}" or re.search(rf"\[[^\]]*\b{letter}\b", text) is not None
+    if letter == "}":
+        return True
+    rest = text[: found.start()] + " " + text[found.end() :]  # x[j], or x_j: j an index
+    return re.search(rf"\[[^\]]*\b{letter}\b|[A-Za-z]_\{{?{letter}\b", rest) is not None

@@ -625,3 +625,10 @@ def test_review_rv1_readings_and_refusals():
     for text in ("X + 2I(3)", "X^-H", "X^{-H}"):  # 2 I 3 = 6 I read silently; a power by H
         with pytest.raises(ed.ParseError):
             ed.parse(text)
+
+
+def test_ones_with_a_size_after_a_bold_matrix_is_the_vector_of_ones():
+    # X 1_n is the row sums of X (X m-by-n); \mathbf{1}_n was read as an entry, then refused
+    X = np.arange(6.0).reshape(2, 3)
+    e = ed.parse(r"\mathbf{X}\mathbf{1}_n", where="X: matrix(m, n)")
+    assert np.allclose(e(X=X), X.sum(axis=1))

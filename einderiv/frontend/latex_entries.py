@@ -42,6 +42,11 @@ _ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s
 _TRANSPOSE_TEXT = re.compile(_TOP)
 _TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
 _SIZE = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*|[1-9][0-9]*)\s*")
+# a bold matrix right before the ones: \mathbf{X}\mathbf{1}_n (index notation subscripts X)
+_MATRIX_ONES = re.compile(
+    r"\\(?:mathbf|boldsymbol)\s*\{\s*\\?[A-Z][A-Za-z]*\s*\}\s*(?:\\[,;:! ]\s*)*"
+    r"\\mathbf\s*\{\s*1\s*\}\s*_"
+)
 
 
 class Entries:
@@ -96,7 +101,8 @@ class Entries:
         """Whether the text is in matrix notation, where ``\\mathbf{1}_n`` is the vector of ones
         of size n: it has a transpose outside the parentheses of a call (``(\\mathbf{x} -
         \\mathbf{1}_n)^\\top``; the index forms einderiv prints have none, ``\\mathbf{1}_{i} /
-        \\operatorname{len}\\left(X^{\\top}\\right)``) and no entry of index notation."""
+        \\operatorname{len}\\left(X^{\\top}\\right)``) or a bold matrix right before the ones
+        (``\\mathbf{X}\\mathbf{1}_n``), and no entry of index notation."""
         found = self.__dict__.get("_matrix_ones")
         if found is None:
             text = self.text
@@ -105,6 +111,7 @@ class Entries:
                 _TRANSPOSE_TEXT.search(outside)
                 or _ONES_TRANSPOSED.search(text)  # tr(X^\top 1_n 1_n^\top X): inside a call
                 or _TRANSPOSED_ONES.search(text)
+                or _MATRIX_ONES.search(text)
             )
             self.__dict__["_matrix_ones"] = found
         return found

@@ -4,7 +4,8 @@ Input: the expression (an ``Expr``, which keeps the size names einderiv gave its
 sizes: ``Expr._invented``), the claim (text: plain, LaTeX, a differential ``d f = ...`` or a
 Kronecker form ``d vec(Y) / d vec(X)' = ...``), the engine's derivative and the question.
 Output: ``named_sizes(claim)``: the sizes the claim writes (``K_{m,n}``, ``commutation(m, n)``,
-``I_n``, ``ones(n)``); ``hidden_sizes(f, claim, ...)``: an "undecided" ``CheckResult`` when the
+``I_n``, ``ones(n)``); ``unit_sizes(right)``: the sizes written on each ``I`` and ``ones``
+(None for a bare one); ``hidden_sizes(f, claim, ...)``: an "undecided" ``CheckResult`` when the
 claim names a size that nothing fixes while the expression's sizes are einderiv's own names,
 else None; ``unpaired(error, ...)``: the "undecided" result of a claim whose Kronecker sizes
 einderiv cannot pair (``errors.UnpairedSizes``); ``said(error)``: a claim's shape error as the
@@ -31,7 +32,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION
 from einderiv.ir.node import dim_factors
 
-__all__ = ["hidden_sizes", "named_sizes", "said", "unpaired"]
+__all__ = ["hidden_sizes", "named_sizes", "said", "unit_sizes", "unpaired"]
 
 
 def named_sizes(claim) -> list[str]:
@@ -39,23 +40,35 @@ def named_sizes(claim) -> list[str]:
     is not text or does not parse."""
     if not isinstance(claim, str):
         return []
-    right = claim.rsplit("=", 1)[-1]  # d vec(Y) / d vec(X)' = R, d f = R: R's sizes
+    found: list[str] = []
+    for e in _nodes(claim.rsplit("=", 1)[-1]):  # d vec(Y) / d vec(X)' = R, d f = R: R's
+        if isinstance(e, (M.Identity, M.Ones)) and isinstance(e.dim, str):
+            found.append(e.dim)
+        elif isinstance(e, M.Call) and e.fn == COMMUTATION.name:
+            found += [a.name for a in e.args if isinstance(a, M.Name)]
+    return list(dict.fromkeys(found))
+
+
+def unit_sizes(right: str) -> list:
+    """The sizes written on the ``I`` and ``ones`` of the text ``right`` (None: none written,
+    ``I`` sized by what it meets)."""
+    return [e.dim for e in _nodes(right) if isinstance(e, (M.Identity, M.Ones))]
+
+
+def _nodes(right: str):
+    """The nodes of ``right`` as written (before shapes size its ``I``), parent first; none
+    when it does not parse (its error is the user's to see where it is read)."""
     try:
         with warnings.catch_warnings():  # its notes are said when the claim itself is read
             warnings.simplefilter("ignore")
             tree = parse_expression(right, what="claim")
     except EinderivError:
-        return []
-    found: list[str] = []
+        return
     todo = [tree]
     while todo:
         e = todo.pop()
-        if isinstance(e, (M.Identity, M.Ones)) and isinstance(e.dim, str):
-            found.append(e.dim)
-        elif isinstance(e, M.Call) and e.fn == COMMUTATION.name:
-            found += [a.name for a in e.args if isinstance(a, M.Name)]
+        yield e
         todo += reversed([child for _, child in child_fields(e)])
-    return list(dict.fromkeys(found))
 
 
 def _fixed(f) -> set:

@@ -24,9 +24,10 @@ from dataclasses import replace
 from einderiv.check.result import CheckResult
 from einderiv.ir.greek import NAMES
 
-__all__ = ["readable", "said", "symmetric", "under"]
+__all__ = ["TOP", "readable", "said", "symmetric", "under"]
 
-_TOP = r"\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|'"
+# a transpose as written: ^T, ^{T}, ^\top, ^{\top}, ^\intercal, ^\mathsf{T}, '
+TOP = r"(?:\^\s*(?:\\top|\{\s*\\top\s*\}|T|\{\s*T\s*\}|\\intercal|\\mathsf\s*\{\s*T\s*\})|')"
 _FONT = r"\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\s*\{\s*\\?([A-Za-z]\w*)\s*\}"
 _NAME = r"\\?[A-Za-z]\w*"
 _CONNECTIVE = re.compile(
@@ -36,7 +37,7 @@ _CONNECTIVE = re.compile(
     r"(?![A-Za-z])\s*[,:]?\s*"
 )
 _SAYS_SYMMETRIC = (  # B = B^T, B^T = B; B symmetric, B is a symmetric matrix; symmetric B
-    re.compile(rf"(?P<a>{_NAME})\s*(?P<t1>{_TOP})?\s*=\s*(?P<b>{_NAME})\s*(?P<t2>{_TOP})?"),
+    re.compile(rf"(?P<a>{_NAME})\s*(?P<t1>{TOP})?\s*=\s*(?P<b>{_NAME})\s*(?P<t2>{TOP})?"),
     re.compile(rf"(?P<a>{_NAME})\s+(?:is\s+)?(?:an?\s+)?symmetric(?:\s+matrix)?"),
     re.compile(rf"(?:an?\s+)?symmetric(?:\s+matrix)?\s+(?P<a>{_NAME})"),
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from einderiv.check.conditions import TOP
 from einderiv.errors import EinderivError
 from einderiv.ir.greek import NAMES
 
@@ -42,9 +43,8 @@ _OF_VEC = re.compile(
     rf"{_NAME}{_SPACING}(?(open)(?:\\right\s*)?\))"
 )
 # dX, d\mathbf{X}, d(X) (as d(X)^T X + X^T dX writes it)
-_TOP = r"(?:'|\^\s*(?:T|\{\s*T\s*\}|\\top|\{\s*\\top\s*\}))"
 _OF_NAME = re.compile(  # d(X^T) too: (dX)^T
-    rf"{_OPERATOR}{_SPACING}(?P<open>\()?{_SPACING}{_NAME}(?(open){_SPACING}{_TOP}?{_SPACING}\))"
+    rf"{_OPERATOR}{_SPACING}(?P<open>\()?{_SPACING}{_NAME}(?(open){_SPACING}{TOP}?{_SPACING}\))"
 )
 
 

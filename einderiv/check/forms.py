@@ -27,6 +27,7 @@ import numpy as np
 from einderiv.api import Expr, diff, hessian, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claims import declarations_of
+from einderiv.check.conditions import TOP
 from einderiv.errors import EinderivError, ShapeError
 from einderiv.ir import index_ir as T
 from einderiv.notation.differential import declaration
@@ -92,9 +93,8 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     operator = rf"(?:{_D}\s*)" if "d" not in f.variables else rf"(?:{_D_COMMAND}\s*|d)"
     literal = rf"\mathrm{{{d}}}" if "\\" in right else d  # dX as the claim's notation writes it
     written = literal.replace("\\", "\\\\")  # for re.sub
-    top = r"(?:'|\^\s*(?:T|\{\s*T\s*\}|\\top|\{\s*\\top\s*\}))"
     # d(X^T) is (dX)^T: the differential of a transpose
-    right = re.sub(rf"{operator}\(\s*{bold}\s*{top}\s*\)", "(\x00)^T", right)
+    right = re.sub(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right)
     bold = rf"(?:\(\s*{bold}\s*\)|{bold})"  # d(X) too, as d(X)^T X + X^T dX writes it
     right = re.sub(rf"{operator}{bold}", written, right).replace("\x00", literal)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from einderiv.api import Expr, parse
+from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
-from einderiv.frontend.dimensions import child_fields
-from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
@@ -69,7 +68,7 @@ def _sized_as_written(claimed: Expr, origin: tuple, right: str) -> None:
     by vec(X)'s: the entry form below prints ``I`` unsized, so a size written on it would be
     lost (``kron(I_p, A)`` for ``kron(I_n, A)`` was right); ``UnpairedSizes`` (undecided) when
     a bare ``I`` or ``ones`` beside them may make up the difference."""
-    written = [e.dim for e in _units(parse_expression(right, what="claim"))]
+    written = unit_sizes(right)
     if all(d is None for d in written):  # no size written: nothing for the entry form to lose
         return
     _, y_axes, target, *_ = origin
@@ -83,17 +82,6 @@ def _sized_as_written(claimed: Expr, origin: tuple, right: str) -> None:
             f"{'*'.join(map(str, (i.dim for i in y_axes)))}-by-"
             f"{'*'.join(map(str, (i.dim for i in target.indices)))}"
         )
-
-
-def _units(tree: M.MExpr) -> list:
-    """The ``I`` and ``ones`` of ``tree``."""
-    found, todo = [], [tree]
-    while todo:
-        e = todo.pop()
-        if isinstance(e, (M.Identity, M.Ones)):
-            found.append(e)
-        todo.extend(child for _, child in child_fields(e))
-    return found
 
 
 def _key(dims) -> tuple:

@@ -148,3 +148,28 @@ def test_a_variable_named_d_is_not_the_differential_operator():
     with pytest.raises(ed.EinderivError, match="d x is d times x: write dx"):
         ed.check("d x' x", "x", claim="d f = 2 d x' d x", where="d: scalar")
     assert ed.check("x' x", "x", claim="d f = 2 x' d x").verdict == "right"
+
+
+def test_a_d_that_ends_a_name_is_not_the_differential_operator():
+    # sigmoid(X) and Wd x end in d: d(sigmoid(x)) = sigmoid(x) .* (1 - sigmoid(x)) .* dx and
+    # d(x' Wd x) = dx' Wd x + x' Wd dx; both claims state the derivative (numpy differences)
+    # (the d of sigmoid(x) was read as d(x), and Wd x as W dx: "not well-formed", wrong)
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal(3), rng.standard_normal((3, 3))
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
+    cases = [
+        ("sigmoid(x)", "dy = dx .* sigmoid(x) .* (1 - sigmoid(x))", "x: vector(3)", sig),
+        ("x' Wd x", "d f = dx' Wd x + x' Wd dx", "x: vector(3); Wd: matrix(3, 3)",
+         lambda x: x @ w @ x),
+    ]  # fmt: skip
+    for expr, claim, where, f in cases:
+        truth = jacobian_fd(lambda x, Wd, f=f: f(x), {"x": x, "Wd": w}, "x")
+        assert ed.check(expr, "x", claim=claim, where=where).verdict == "right"
+        back = ed.read_differential(claim, "x", where)
+        values = {k: v for k, v in {"x": x, "Wd": w}.items() if k in back.variables}
+        np.testing.assert_allclose(back(**values), truth, atol=1e-6)
+        wrong = claim.replace("dx' Wd x", "dx' Wd' x").replace("(1 - ", "(2 - ")
+        assert ed.check(expr, "x", claim=wrong, where=where).verdict == "wrong"

@@ -89,8 +89,11 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         raise EinderivError(f"a variable is named {d}, which a differential by {wrt} writes for "
                             f"d {wrt}: rename it to check a differential")  # fmt: skip
     bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
-    # d x (apart) is dx, unless a variable is named d: then d x is that variable times x
-    operator = rf"(?:{_D}\s*)" if "d" not in f.variables else rf"(?:{_D_COMMAND}\s*|d)"
+    # d x (apart) is dx, unless a variable is named d: then d x is that variable times x; the
+    # d that ends a name is no operator (sigmoid(X), Wd x)
+    plain = r"(?<![A-Za-z0-9_\\])d"
+    apart = r"\s*" if "d" not in f.variables else ""
+    operator = rf"(?:{_D_COMMAND}\s*|{plain}{apart})"
     literal = rf"\mathrm{{{d}}}" if "\\" in right else d  # dX as the claim's notation writes it
     written = literal.replace("\\", "\\\\")  # for re.sub
     # d(X^T) is (dX)^T: the differential of a transpose

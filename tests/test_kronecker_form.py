@@ -364,6 +364,22 @@ def test_a_zero_matrix_by_matrix_derivative_has_the_kronecker_form_zero():
     assert float(ed.parse(text.split("=", 1)[1])()) == 0.0
 
 
+def test_the_kronecker_form_zero_is_a_right_claim():
+    # d vec(A Z B) / d vec(X)' = 0 (X does not appear; numpy differences are 0): g.kronecker()
+    # writes it so, and check calls it right (it was "not well-formed: 0[(i,j),(l,k)]"); the
+    # same claim for d vec(A X B) / d vec(X)' (= kron(B', A), not 0) stays wrong
+    where = "X: matrix(3, 2); Z: matrix(3, 2); A: matrix(4, 3); B: matrix(2, 5)"
+    values = {n: RNG.standard_normal(s) for n, s in [("X", (3, 2)), ("Z", (3, 2)),
+              ("A", (4, 3)), ("B", (2, 5))]}  # fmt: skip
+    for expr, zero in (("A Z B", True), ("A X B", False)):
+        jac = vec_jacobian(lambda X, Z, A, B, e=expr: A @ (Z if "Z" in e else X) @ B, values, "X")
+        assert np.allclose(jac, 0) == zero
+        claim = "d vec(Y) / d vec(X)' = 0"
+        want = "right" if zero else "wrong"
+        assert ed.check(expr, "X", claim=claim, where=where).verdict == want
+    assert ed.diff("A Z B", "X", where=where).kronecker() == claim
+
+
 @pytest.mark.parametrize(
     "claim, verdict",
     [

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from einderiv.api import Expr, parse
+from einderiv.calculus.rewriting import is_zero
+from einderiv.calculus.simplify import simplify
 from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
@@ -57,6 +59,8 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
             "of a vector or matrix by a whole matrix or vector"
         )
     claimed = parse(right, where=where or None, what="claim")
+    if not claimed.shape and is_zero(simplify(claimed.term)):
+        return "0"  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero: 0 of any shape
     _sized_as_written(claimed, origin, right)
     return M.show(
         kronecker_entry(claimed.source, expected.axes, expected._origin, expected.variables)

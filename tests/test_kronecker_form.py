@@ -94,6 +94,17 @@ CASES = [
     # signs are signs: d vec(X - 2 X') = (I - 2 K) d vec(X), not -2 K + I; -kron(..), not -1 (..)
     ("X - 2 X'", "X", lambda X: X - 2 * X.T, {"X": (3, 3)}),
     ("-A X B - X'", "X", lambda A, X, B: -A @ X @ B - X.T, {"A": (3, 3), "X": (3, 3), "B": (3, 3)}),
+    # a term F[a,b] G[i,j] is vec(F) vec(G)': d vec(tr(X' X) X) = (tr(X' X) I + 2 vec(X)
+    # vec(X)') d vec(X) (these were index notation, "no Kronecker form")
+    ("tr(X' X) X", "X", lambda X: np.trace(X.T @ X) * X, {"X": (3, 2)}),
+    ("X / norm2(X)", "X", lambda X: X / np.linalg.norm(X), {"X": (2, 3)}),
+    ("det(X) X", "X", lambda X: np.linalg.det(X) * X, {"X": (3, 3)}),
+    ("X x / norm2(X)", "X", lambda X, x: X @ x / np.linalg.norm(X), {"X": (3, 2), "x": (2,)}),
+    ("X (x' x)", "x", lambda X, x: X * (x @ x), {"X": (3, 2), "x": (4,)}),
+    # a closed scalar stands in front of K: d vec((y' y) X') = (y' y) K d vec(X) (was index
+    # notation: y' y, over no axis of Y or X, was made a diagonal over X's)
+    ("(y' y) X'", "X", lambda y, X: (y @ y) * X.T, {"y": (3,), "X": (2, 3)}),
+    ("tr(X' X) X'", "X", lambda X: np.trace(X.T @ X) * X.T, {"X": (2, 3)}),
 ]
 
 
@@ -228,6 +239,21 @@ KRONECKER_CLAIMS = [
         "kron(x', diag(1 - tanh(W x) .^ 2))",
         lambda W, x: np.tanh(W @ x),
         {"W": (3, 4), "x": (4,)},
+    ),
+    # an outer product of vecs, as g.kronecker() now writes such a term; and its transpose
+    (
+        "tr(X' X) X",
+        "X",
+        "tr(X' X) I + 2 vec(X) vec(X)'",
+        lambda X: np.trace(X.T @ X) * X,
+        {"X": (3, 2)},
+    ),
+    (
+        "tr(X' X) X'",
+        "X",
+        "tr(X' X) commutation(3, 2) + 2 vec(X') vec(X)'",
+        lambda X: np.trace(X.T @ X) * X.T,
+        {"X": (3, 2)},
     ),
 ]
 

@@ -86,8 +86,8 @@ def test_index_notation_in_latex_reads_as_entries():
 @pytest.mark.parametrize(
     "expr, wrt, where, fn",
     [
-        # d det(X) X / dX[l,k] = det(X) (X^-T)[l,k] X[i,j] + det(X) delta[i,l] delta[j,k]
-        ("det(X) X", "X", "X: matrix(3, 3)", lambda X: np.linalg.det(X) * X),
+        # (det(X) X was an example here; it has a Kronecker form now, det(X) I + det(X)
+        # vec(X) vec(X^-T)', read back in test_kronecker_form.py)
         # d diag(A)[i] / dA[k,j] = delta[i,k,j]: ones where the three indices agree (a generalised
         # delta; delta[a,k] delta[b,j] delta[i,a,b] before deltas met ties were contracted)
         ("diag(A)", "A", "A: matrix(3, 3)", lambda A: np.diag(A)),

@@ -11,6 +11,8 @@ Invariants:
   carries the fast ends (a and i), P the slow ones (b and j). When Q carries a and j, and P b
   and i, the variable is transposed: the term is ``kron(P, Q) K`` with K = commutation(m, n),
   the mn-by-mn matrix with K vec(X) = vec(X') for X m-by-n.
+- A term whose factors never join a Y end to an X end, F[a,b] G[i,j], is ``vec(F) vec(G)'``
+  (``2 vec(X) vec(X)'`` of d vec(tr(X' X) X)); a group over no end is a scalar in front.
 - Each group is re-contracted by ``recontract`` (so it prints as the matrix form does); any part
   that fails makes the whole form None: never a wrong form.
 """
@@ -185,7 +187,7 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         return M.Transpose(M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
         return M.Call(DIAG.name, (M.Call(VEC.name, (_whole(factors, summed, a, b, variables),)),))
-    if b is not None and (a, b) == (j, i) and any(T.free(f) for f in factors):
+    if b is not None and (a, b) == (j, i) and any(T.free(f) & {i, j} for f in factors):
         # transposed elementwise, dY[a,b] = F[b,a] dX[b,a] (exp(X')): J = K diag(vec(F)), F
         # over (i, j) m-by-n, K = commutation(m, n): (K vec(M))[(a,b)] = M[b,a]
         diagonal = M.Call(
@@ -207,14 +209,55 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     factors = [f for f in factors if T.free(f)]
     groups = _components(factors, summed | {e for e in ends if e is not None})
     where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
+    closed = [k for k, f in enumerate(factors) if groups.get(("factor", k)) not in where.values()]
+    if closed:  # a group over no end is a closed scalar too (y' y of y[c] y[c])
+        scalars += [factors[k] for k in closed]
+        factors = [f for k, f in enumerate(factors) if k not in closed]
+        groups = _components(factors, summed | {e for e in ends if e is not None})
+        where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
     # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
     if b is None and j is not None and where[a] is not None and where[a] == where.get(j):
         a, b = None, a
     if j is None and b is not None and where[i] is not None and where[i] == where.get(b):
         i, j = None, i
     fast, slow = where.get(a), where.get(b)
-    if fast is not None and fast == slow:
+    try:
+        if fast is not None and fast == slow:
+            raise _NoForm
+        made = _kron(factors, groups, summed, (a, b, i, j), where, variables)
+    except _NoForm:  # no factor over both a Y end and an X end: vec(F) vec(G)'
+        made = _outer(factors, groups, summed, (a, b), (i, j), variables)
+        if made is None:
+            raise
+    if scalars:
+        factor = _matrix(scalars, summed, None, None, variables)
+        made = factor if made is None else _times(factor, made)
+    if made is None:
         raise _NoForm
+    return made
+
+
+def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables):
+    """J[(a,b),(i,j)] = F[a,b] G[i,j] (no factor over both a Y end and an X end) as ``vec(F)
+    vec(G)'`` (``y g'`` for a vector Y, ``vec(F) g'`` for a vector X), as d vec(tr(X' X) X) /
+    d vec(X)' has ``2 vec(X) vec(X)'``; None for another term."""
+    ys = {groups.get(e) for e in y_ends if e is not None}
+    xs = {groups.get(e) for e in x_ends if e is not None}
+    if not ys or not xs or None in ys | xs or ys & xs:
+        return None
+    on_x = [f for k, f in enumerate(factors) if groups.get(("factor", k)) in xs]
+    rest = [f for k, f in enumerate(factors) if groups.get(("factor", k)) not in xs]
+    sides = []
+    for part, (row, col) in ((rest, y_ends), (on_x, x_ends)):
+        made = _matrix(part, summed, row, col, variables)
+        sides.append(made if col is None else M.Call(VEC.name, (made,)))
+    return M.MatMul(sides[0], M.Transpose(sides[1]))
+
+
+def _kron(factors: list, groups: dict, summed: set, ends, where: dict, variables):
+    """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc."""
+    a, b, i, j = ends
+    fast, slow = where.get(a), where.get(b)
     crossed = (j is not None and where.get(j) is not None and where.get(j) == fast) or (
         i is not None and where.get(i) is not None and where.get(i) == slow and slow is not None
     )
@@ -250,11 +293,6 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         m, n = (_size(x.dim) for x in (i, j))
         commutation = M.Call(COMMUTATION.name, (m, n))
         made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
-    if scalars:
-        factor = _matrix(scalars, summed, None, None, variables)
-        made = factor if made is None else _times(factor, made)
-    if made is None:
-        raise _NoForm
     return made
 
 

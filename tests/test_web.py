@@ -229,6 +229,28 @@ def test_bad_input_is_400_with_a_message(server, body, words):
 
 
 @pytest.mark.parametrize(
+    "raw, named",
+    [
+        (b'{"expr": "a\' X b", "wrt": "X", "layuot": "denominator"}', "layuot"),  # misspelt
+        (b'{"expr": "a\' X b", "wrt": "X", "claim": "a b\'"}', "claim"),  # not /api/check's
+        (b'{"expr": "a\' X b", "wrt": "X", "layout": "numerator", "layout": "jacobian"}', "twice"),
+    ],
+)
+def test_a_field_that_is_not_read_is_refused_not_ignored(server, raw, named):
+    # d(a' X b)/dX is b a' in numerator layout and a b' in the other two: a field the server
+    # skipped ("layuot") or one of two values it picked would give an answer to another question
+    status, answer, _ = request(server, "POST", "/api/diff", raw=raw)
+    assert status == 400, answer
+    assert named in answer["error"]
+    status, answer, _ = diff(server, "a' X b", "X", layout="denominator")
+    assert status == 200, answer
+    a, b = RNG.standard_normal(3), RNG.standard_normal(4)
+    X = RNG.standard_normal((3, 4))
+    want = fd_gradient(lambda Y: a @ Y @ b, X)
+    np.testing.assert_allclose(value_of(answer["text"], a=a, b=b), want, atol=1e-6)
+
+
+@pytest.mark.parametrize(
     "method, path, raw, status",
     [
         ("POST", "/api/diff", b"{not json", 400),

@@ -68,6 +68,16 @@ def _version() -> str:
         return str(getattr(einderiv, "__version__", "unknown"))
 
 
+def _object(pairs: list) -> dict:
+    """A JSON object, whose keys must differ (``{"expr": a, "expr": b}``: which one was meant?)."""
+    data = {}
+    for name, value in pairs:
+        if name in data:
+            raise RequestError(400, f'the field "{name[:100]}" is given twice in the request body')
+        data[name] = value
+    return data
+
+
 class RequestError(Exception):
     """A request answered with ``status`` and ``{"error": message}``."""
 
@@ -224,7 +234,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         raw = self.rfile.read(size)
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"), object_pairs_hook=_object)
         except (UnicodeDecodeError, ValueError) as error:
             raise RequestError(400, f"malformed JSON in the request body: {error}") from None
         except RecursionError:
@@ -237,6 +247,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, kind: str) -> None:
         data = self._read_json()
+        unknown = [name for name in data if name not in FIELDS[kind]]
+        if unknown:  # a misspelt "layuot" must not silently give the default layout
+            raise RequestError(
+                400,
+                f'unknown field "{unknown[0][:100]}" in /api/{kind}; its fields are '
+                + ", ".join(f'"{name}"' for name in FIELDS[kind]),
+            )
         fields = {}
         for name in FIELDS[kind]:
             value = data.get(name)

@@ -28,7 +28,7 @@ import traceback
 import warnings
 
 import einderiv as ed
-from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, usage_of
+from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, non_utf8, usage_of
 from einderiv.errors import ReadAsProduct
 from einderiv.ir import index_ir as T
 
@@ -51,24 +51,23 @@ def _where(args: argparse.Namespace) -> str | None:
 def _steps(g) -> list[str]:
     """The derivation's lines and a blank line (a remark on stderr if there are none)."""
     try:
-        steps = g.steps()
+        return [g.steps().rstrip("\n"), ""]  # Expr.steps: one text
     except NotImplementedError:
-        print(
-            f"{PROG}: note: --steps is not available yet; showing the result only", file=sys.stderr
-        )
+        print(f"{PROG}: note: --steps is not available; showing the result only", file=sys.stderr)
         return []
-    if isinstance(steps, str):
-        return [steps.rstrip("\n"), ""]
-    return [str(step).rstrip("\n") for step in steps] + [""]
 
 
 def _read_expr(args: argparse.Namespace) -> str:
     """EXPR, or the text on standard input when EXPR is ``-``."""
     if args.expr != "-":
         return args.expr
+    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8 is kept, then said
+        sys.stdin.reconfigure(errors="surrogateescape")  # (PYTHONIOENCODING=utf-8 is strict)
     text = "" if sys.stdin is None else sys.stdin.read().removeprefix("\ufeff").strip()  # BOM
     if not text:
         raise ed.EinderivError("EXPR is '-' but standard input is empty: pipe an expression in")
+    if bad := non_utf8(text):
+        raise ed.EinderivError(f"standard input is not UTF-8 text: {bad}")
     return text
 
 

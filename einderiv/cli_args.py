@@ -102,6 +102,20 @@ def _version() -> str:
         return str(getattr(einderiv, "__version__", "unknown"))
 
 
+def non_utf8(text: str) -> str | None:
+    """Which byte of ``text`` is not UTF-8 (Python reads such a byte of the command line, or
+    of standard input in the C locale, as a lone surrogate ``\\udcff``), else None."""
+    bad = next((c for c in text if "\udc80" <= c <= "\udcff"), None)
+    return None if bad is None else f"byte 0x{ord(bad) - 0xDC00:02x} at offset {text.index(bad)}"
+
+
+def _text(value: str) -> str:
+    """An argument's text: a byte that is not UTF-8 is an error that says so."""
+    if bad := non_utf8(value):
+        raise argparse.ArgumentTypeError(f"not UTF-8 text: {bad}")
+    return value
+
+
 def _sub(commands, name: str, help: str, description: str, epilog: str):
     return commands.add_parser(
         name,
@@ -119,10 +133,12 @@ def _common(
         "expr",
         metavar="EXPR",
         nargs="?" if optional else None,
+        type=_text,
         help="the expression, e.g. \"tr(X' A X)\"; '-': standard input",
     )
     sub.add_argument(
         "--wrt",
+        type=_text,
         required=not optional,
         action="append",
         metavar="X",
@@ -131,6 +147,7 @@ def _common(
     )
     sub.add_argument(
         "--where",
+        type=_text,
         action="append",
         metavar="DECLS",
         help='declarations, e.g. "X: matrix(m, n); S: symmetric(n); k: integer" '
@@ -221,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check, None, optional=True)
     check.add_argument(
         "--claim",
+        type=_text,
         action="append",
         metavar="CLAIM",
         help="the claimed derivative (one per --wrt): matrix notation, LaTeX, index notation, "
@@ -228,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--identity",
+        type=_text,
         metavar="TEXT",
         help="a whole identity instead of EXPR, --wrt and --claim: "
         "'\\frac{\\partial tr(X^\\top A X)}{\\partial X} = X^\\top (A + A^\\top)', "
@@ -251,7 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("file", metavar="FILE", help="a Markdown or LaTeX file")
     audit.add_argument(
-        "--where", action="append", metavar="DECLS", help="declarations for every identity"
+        "--where",
+        type=_text,
+        action="append",
+        metavar="DECLS",
+        help="declarations for every identity",
     )
     audit.add_argument(
         "--layout",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -497,3 +498,47 @@ def test_cse_with_a_format_it_does_not_apply_to_is_said(capsys):
     code, out, err = run(capsys, "diff", "tanh(W x)", "--wrt", "x", "--format", "python", "--cse")
     assert code == 0 and "def grad" in out
     assert "--cse names subterms in text, latex and index; not in python" in err
+
+
+# a byte that is not UTF-8 (a file in Latin-1, binary piped in by mistake) is the user's input,
+# said as such with the byte, whatever the locale and PYTHONIOENCODING -- never an internal
+# error (UnicodeDecodeError under PYTHONIOENCODING=utf-8 was exit 3) nor a '\udcff' character
+@pytest.mark.parametrize("env", [{}, {"PYTHONIOENCODING": "utf-8"}, {"LC_ALL": "C"}])
+@pytest.mark.parametrize(
+    "argv, stdin, where",
+    [
+        (["diff", "-", "--wrt", "x"], b"x' \xff x", "standard input"),
+        (["check", "-", "--wrt", "x", "--claim", "2 x'"], b"\xba\xc4 x", "standard input"),
+        (["diff", b"x' \xff x", "--wrt", "x"], None, "argument EXPR"),
+        (["diff", "x' x", "--wrt", b"x\xfe"], None, "argument --wrt"),
+        (["diff", "x' x", "--wrt", "x", "--where", b"x: vector(\xe9)"], None, "argument --where"),
+        (["check", "x' x", "--wrt", "x", "--claim", b"2 x\xff"], None, "argument --claim"),
+    ],
+)
+def test_a_byte_that_is_not_utf8_is_said_as_bad_input(argv, stdin, where, env):
+    full = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(ed.__file__)), **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "einderiv", *argv], input=stdin or b"", capture_output=True,
+        env=full, timeout=120, check=False,
+    )  # fmt: skip
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert where in err and "not UTF-8 text: byte 0x" in err and "internal" not in err
+
+
+# the same expression in valid UTF-8 (a Greek name) is read under the same settings:
+# d(x' A x)/dx = x' (A + A'), here by finite differences of plain numpy
+@pytest.mark.parametrize("env", [{}, {"PYTHONIOENCODING": "utf-8"}])
+def test_utf8_on_standard_input_is_read_under_those_settings(env):
+    full = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(ed.__file__)), **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "einderiv", "diff", "-", "--wrt", "ξ", "--where", "ξ: vector(n)"],
+        input="ξ' A ξ".encode(), capture_output=True, env=full, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rng = np.random.default_rng(5)
+    A, x = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    fd = np.array([((x + 1e-6 * e) @ A @ (x + 1e-6 * e) - (x - 1e-6 * e) @ A @ (x - 1e-6 * e))
+                   / 2e-6 for e in np.eye(3)])  # fmt: skip
+    got = ed.parse(done.stdout.decode(), where="xi: vector(n)")(A=A, xi=x)  # ξ is xi
+    np.testing.assert_allclose(got, fd, rtol=1e-6)

@@ -904,3 +904,21 @@ def test_a_plain_text_right_side_with_a_derivative_is_refused():
     with pytest.raises(ed.EinderivError, match="right side contains derivatives"):
         ed.check_identity("d x' x / dx = 2 dx/dx")
     assert ed.check_identity("d(x' x)/dx = 2 x'").verdict == "right"
+
+
+# a label is one cell of the report's table, even with a '|' in it (\tag{A|1}): every row
+# has the header's seven cells; the wrong identity's row is still the wrong one
+# (d log|X| / dX = X^-1 in numerator layout, not X^-T: checked by finite differences here)
+def test_a_label_with_a_bar_stays_in_its_cell():
+    text = (
+        "$$\\frac{\\partial \\log|X|}{\\partial X} = X^{-1} \\tag{A|1}$$\n"
+        "$$\\frac{\\partial \\log|X|}{\\partial X} = X^{-T} \\tag{A|2}$$\n"
+    )
+    rows = [r for r in markdown(ed.audit(text), "bars.md").splitlines() if r.startswith("|")]
+    cells = [re.split(r"(?<!\\)\|", row)[1:-1] for row in rows]
+    assert all(len(row) == 7 for row in cells), rows
+    X = invertible(rng_for("label-bar"), 3)
+    G = jacobian_fd(lambda X: np.log(abs(np.linalg.det(X))), {"X": X}, "X").T  # numerator
+    assert close(np.linalg.inv(X), G) and not close(np.linalg.inv(X).T, G)
+    verdicts = {row[1].strip(): row[3].strip() for row in cells[2:]}
+    assert verdicts == {"(A\\|1)": "right", "(A\\|2)": "**wrong**"}

@@ -242,7 +242,7 @@ def markdown(lines: list[AuditLine], source: str, layout: str = "numerator") -> 
         verdict = a.verdict if a.verdict == "right" else f"**{a.verdict}**"
         cells = [
             str(a.line),
-            a.label,
+            _cell(a.label),
             _cell(a.identity, code=True),
             verdict,
             _cell(why),

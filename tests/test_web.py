@@ -433,7 +433,21 @@ def test_cli_serve_rejects_a_bad_time_limit(limit):
     assert "--time-limit" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_more_slow_requests_than_workers_do_not_hold_up_others(server):
+@pytest.fixture
+def patient_server():
+    """Two workers and a 12 s limit: long enough that a request answered while the slow ones run
+    is told apart from one queued behind them even on a loaded machine (spawning a worker can
+    then take seconds, longer than ``TIME_LIMIT``)."""
+    srv = make_server("127.0.0.1", 0, time_limit=12.0, workers=2, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_more_slow_requests_than_workers_do_not_hold_up_others(patient_server):
+    server = patient_server
     slow = "x"
     for _ in range(80):
         slow = f"tanh(W {slow})"
@@ -447,7 +461,7 @@ def test_more_slow_requests_than_workers_do_not_hold_up_others(server):
     assert status == 200, answer
     assert len(done) == 0, "the slow requests should still be running"
     for thread in threads:
-        thread.join(timeout=TIME_LIMIT + 60)
+        thread.join(timeout=12.0 + 60)
     assert [status for status, _, _ in done] == [422] * 3
     for _ in range(3):
         assert_alive(server)

@@ -136,3 +136,66 @@ def test_a_counter_is_judged_in_its_body_and_bold_is_a_vector():
     assert not said
     _, said = _quiet(r"\mathbf{x}^\top A \mathbf{x} + c")
     assert any("read c as a vector" in s for s in said)
+
+
+# -n/2 log(2 pi) - 1/2 log det S (a Gaussian log-likelihood): an undeclared n is a vector by the
+# case rule, so the scalar log det term is added to every entry of it; said even when n stands
+# scaled (divided, negated, times a scalar), as it was when n stood alone
+@pytest.mark.parametrize(
+    ("text", "numpy_f"),
+    [
+        ("-n/2 log(2) - 0.5 logdet(S)", lambda v, S: -v / 2 * np.log(2) - 0.5 * _logdet(S)),
+        (
+            r"-\frac{n}{2}\log(2) - \frac{1}{2}\log\det S",
+            lambda v, S: -v / 2 * np.log(2) - 0.5 * _logdet(S),
+        ),
+        ("n / 2 + tr(S)", lambda v, S: v / 2 + np.trace(S)),
+        ("tr(S) - 2 n / 3", lambda v, S: np.trace(S) - 2 * v / 3),
+    ],
+)
+def test_a_scaled_vector_added_to_a_scalar_is_said(text, numpy_f):
+    f, said = _quiet(text)
+    assert any("read n as a vector" in s for s in said), said
+    S, v = A0 @ A0.T, rng.normal(size=3)
+    np.testing.assert_allclose(f(n=v, S=S), numpy_f(v, S))  # the reading said: entrywise
+    with warnings.catch_warnings():  # declared a scalar: no note, and a scalar
+        warnings.simplefilter("error")
+        g = ed.parse(text, where="n: scalar")
+    np.testing.assert_allclose(g(n=2.5, S=S), numpy_f(2.5, S))
+
+
+def _logdet(S):
+    return np.linalg.slogdet(S)[1]
+
+
+# log(2 pi) in plain text has a variable pi, as \pi has in LaTeX (SPEC 6.2: Greek letters are
+# names): said in both, as papers mean 3.14159...; declared, not said
+def test_pi_in_plain_text_is_said_to_be_a_variable():
+    f, said = _quiet("-0.5 log(2 pi) - 0.5 x' x")
+    assert any("read pi as the scalar variable pi" in s for s in said), said
+    np.testing.assert_allclose(f(pi=np.pi, x=x0), -0.5 * np.log(2 * np.pi) - 0.5 * x0 @ x0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("log(2 pi)", where="pi: scalar")
+
+
+# d tr(X^k)/dX = k X^(k-1): the exponent of a matrix power is an integer, so k is one wherever
+# else it stands; the printed derivative reads back without declaring k (it was a vector, and
+# `the exponent k - 1 is not a scalar`)
+@pytest.mark.parametrize("text", ["k X^(k - 1)", r"k \, X^{k - 1}", "tr(X^k) + k"])
+def test_a_name_in_a_matrix_power_exponent_is_an_integer_wherever_else_it_stands(text):
+    f, _ = _quiet(text)
+    assert f.variables["k"].kind == "integer"
+    want = np.trace(X0 @ X0 @ X0) + 3 if text.startswith("tr") else 3 * X0 @ X0
+    np.testing.assert_allclose(f(X=X0, k=3), want)
+
+
+def test_the_derivative_of_tr_x_to_the_k_reads_back_undeclared():
+    g = ed.diff("tr(X^k)", "X")
+    back = ed.parse(str(g), shape=g.shape)
+    # k X^(k-1) at k = 4, against finite differences of tr(X^4) (numerator layout: transposed)
+    fd = jacobian_fd(lambda X: np.trace(np.linalg.matrix_power(X, 4)), {"X": X0}, "X")
+    np.testing.assert_allclose(back(X=X0, k=4), fd.T, rtol=1e-5, atol=1e-6)
+    # a divisor still forces a scalar, which no matrix power takes: refused, saying so
+    with pytest.raises(ed.ShapeError, match="declare `n: integer`"):
+        ed.parse("tr(X^n) / n")

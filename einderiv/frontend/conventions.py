@@ -53,12 +53,19 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
+    greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
+    greeks -= declared
     _scalar_named_as_a_size(typed, declared)
+    if "pi" in greeks and "\\" not in text:  # LaTeX's \pi is said by its lexer
+        warnings.warn(  # the same note for plain text: log(2 pi) has a variable pi
+            "read pi as the scalar variable pi, as every Greek letter: give its value when "
+            "evaluating (pi=3.141592653589793), or write the number",
+            ReadAsScalar,
+            stacklevel=5,
+        )
     _subscript_as_entry(typed, declared, "\\" in text)
     euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
     traces = "tr" in text.lower()
-    greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
-    greeks -= declared
     said: set = set()
     plus = "+" in text or "-" in text
     defaults = {  # undeclared lower-case names read as vectors by the case rule (SPEC 1)
@@ -234,14 +241,20 @@ def _bold(text: str, name: str) -> bool:
 
 
 def _scaled_name(typed, e: M.MExpr) -> str | None:
-    """The name of ``c`` or of a scalar multiple ``c s`` / ``s c`` (s a scalar), else None."""
-    if type(e) is M.Name:
-        return e.name
-    if type(e) is M.MatMul:
-        for side, other in ((e.left, e.right), (e.right, e.left)):
-            if type(side) is M.Name and typed.shape(other) == _SCALAR:
-                return side.name
-    return None
+    """The name of ``c`` or of a scalar multiple of it (``c s``, ``s c``, ``-c``, ``c / s``,
+    nested: ``-(n / 2) log(2 pi)``; s a scalar), else None."""
+    while type(e) is not M.Name:
+        if type(e) is M.Neg:
+            e = e.operand
+        elif type(e) is M.Div and typed.shape(e.right) == _SCALAR:
+            e = e.left
+        elif type(e) is M.MatMul and typed.shape(e.left) == _SCALAR:
+            e = e.right
+        elif type(e) is M.MatMul and typed.shape(e.right) == _SCALAR:
+            e = e.left
+        else:
+            return None
+    return e.name
 
 
 def _computed(e: M.MExpr) -> bool:

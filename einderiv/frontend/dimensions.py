@@ -15,7 +15,7 @@ Invariants:
   the representative's origin is the place a message names. Fresh names go to classes in the
   order their first cells were made.
 - Undeclared names follow SPEC section 1: upper-case initial -> matrix, lower-case -> vector, a
-  name used only as an exponent -> integer.
+  name in the exponent of a matrix power -> integer (unless a divisor elsewhere).
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ class NameUses(NamedTuple):
     """What one walk over a tree finds about its names (``name_uses``)."""
 
     names: set[str]  # every name of the tree
-    exponent_only: set[str]  # names used only in exponents of ``^``: integers
+    exponent_only: set[str]  # names in exponents of ``^`` that nothing forces a scalar: integers
     scalar_by_use: set[str]  # names whose use forces a scalar
 
 
@@ -300,7 +300,9 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
                 inner = "r" if real else "^"
             todo.append((child, inner))
     names = in_exponent | in_real | elsewhere
-    return NameUses(names, in_exponent - elsewhere, forced)
+    # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
+    # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
+    return NameUses(names, in_exponent - (elsewhere & forced), forced)
 
 
 def _scalar_base(e: M.MExpr, kinds: dict) -> bool:

@@ -199,3 +199,12 @@ def test_the_derivative_of_tr_x_to_the_k_reads_back_undeclared():
     # a divisor still forces a scalar, which no matrix power takes: refused, saying so
     with pytest.raises(ed.ShapeError, match="declare `n: integer`"):
         ed.parse("tr(X^n) / n")
+
+
+# A^{\!\top} x = A' x: a negative thin space inside the superscript (papers tighten the T so)
+# is spacing, as it is elsewhere; it was refused as "\top belongs in a superscript"
+@pytest.mark.parametrize("sup", [r"{\!\top}", r"{\,\top}", r"{\;T}", r"{\! \intercal}"])
+def test_spacing_inside_a_transpose_superscript_is_ignored(sup):
+    f = ed.parse(rf"\mathbf{{A}}^{sup}\mathbf{{x}}")
+    M, v = rng.normal(size=(5, 3)), rng.normal(size=5)
+    np.testing.assert_allclose(f(A=M, x=v), M.T @ v)

@@ -208,3 +208,10 @@ def test_spacing_inside_a_transpose_superscript_is_ignored(sup):
     f = ed.parse(rf"\mathbf{{A}}^{sup}\mathbf{{x}}")
     M, v = rng.normal(size=(5, 3)), rng.normal(size=5)
     np.testing.assert_allclose(f(A=M, x=v), M.T @ v)
+
+
+# A^{\odot 2} is the Hadamard power A .^ 2, as A^{\circ 2} is (was refused: "unexpected '.*'")
+@pytest.mark.parametrize(("text", "power"), [(r"\mathbf{A}^{\odot 2}", 2), (r"A^{\odot -1}", -1)])
+def test_a_hadamard_power_written_with_odot_is_elementwise(text, power):
+    M = rng.uniform(0.5, 2.0, size=(5, 3))
+    np.testing.assert_allclose(ed.parse(text)(A=M), M**power)

@@ -309,7 +309,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
         if self.label(raw, at, end):  # W^{(1)}: the name W_1
             return
         self.pos = save
-        if key.startswith("circ") and self.circle_power(at):
+        if key.startswith(("circ", "odot")) and self.circle_power(at):
             return
         self.symbol("^", at, at + 1)
         self.skip_space()
@@ -337,17 +337,17 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.emit(kind, self.text[start], start, self.pos)
 
     def circle_power(self, at: int) -> bool:
-        """``A^{\\circ 2}``: the elementwise power ``A .^ (2)``, as printed for ``A .^ 2``."""
+        """``A^{\\circ 2}``, ``A^{\\odot 2}``: the elementwise power ``A .^ (2)`` (printed so)."""
         self.skip_space()
         brace = self.pos
         if self.peek(False) != "{":
             return False
         self.pos += 1
         self.skip_space()
-        if not re.match(r"\\circ(?![A-Za-z])", self.text[self.pos :]):
+        if not (found := re.match(r"\\(?:circ|odot)(?![A-Za-z])", self.text[self.pos :])):
             self.pos = brace
             return False
-        self.pos += len("\\circ")
+        self.pos += found.end()
         self.symbol(".^", at, at + 1)
         self.symbol("(", brace, brace + 1)
         self.stack.append(Group("brace", ("RPAR",), brace))

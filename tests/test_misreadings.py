@@ -215,3 +215,21 @@ def test_spacing_inside_a_transpose_superscript_is_ignored(sup):
 def test_a_hadamard_power_written_with_odot_is_elementwise(text, power):
     M = rng.uniform(0.5, 2.0, size=(5, 3))
     np.testing.assert_allclose(ed.parse(text)(A=M), M**power)
+
+
+# σ(z) is the sigmoid (SPEC 6.2), so σ⁻¹(p) may be its inverse (the logit) and σ²(z) its square
+# (as sin²(z) is), while einderiv reads the scalar sigma to the power times (...): said, in
+# plain text as in LaTeX (\sigma^2(x) was said; \sigma^{-1}(x), σ²(x), sigma^-1(x) were not)
+@pytest.mark.parametrize(
+    ("text", "power"),
+    [(r"\sigma^{-1}(x)", -1), (r"\sigma^{-2}\left(x\right)", -2), ("σ⁻¹(x)", -1),
+     ("σ²(x)", 2), ("sigma^-1(x)", -1), ("σ^{-1}(x)", -1)],
+)  # fmt: skip
+def test_a_power_of_sigma_before_a_parenthesis_is_said_to_be_a_product(text, power):
+    f, said = _quiet(text)
+    assert any("as the product sigma^" in s for s in said), said
+    np.testing.assert_allclose(f(sigma=1.7, x=x0), 1.7**power * x0)
+    with warnings.catch_warnings():  # declared: the product, nothing said
+        warnings.simplefilter("error")
+        g = ed.parse(text, where="sigma: scalar")
+    np.testing.assert_allclose(g(sigma=1.7, x=x0), 1.7**power * x0)

@@ -21,6 +21,7 @@ from einderiv.frontend.latex_notes import (
     CALLED,
     DERIVATIVE_HINT,
     POWER_AGAINST,
+    SIGMA_POWER_AGAINST,
     is_leibniz,
     say_bold_greek,
     say_greek_call,
@@ -310,7 +311,8 @@ class Commands:
             return
         if called and AGAINST.match(self.text, self.pos):
             say_greek_call(name, bool(called.group(1)), self.said)
-        powered = name.islower() and POWER_AGAINST.match(self.text, self.pos)
+        against = SIGMA_POWER_AGAINST if name == "sigma" else POWER_AGAINST
+        powered = name.islower() and against.match(self.text, self.pos)
         if powered:  # \sigma^2(x): a variance times x, not sigmoid(x)^2 as \sin^2(x) reads
             say_power_call(name, powered.group(1).strip("{} "), self.said)
         if name == "pi":  # a name, as every Greek letter (SPEC 6.2), though papers mean 3.14...

@@ -35,8 +35,10 @@ CALLED = re.compile(r"(')?(?:\s|\\[,;:! ])*(?:\(|\\left\s*\()")
 # prints a product, says nothing (\sigma\,(x) is still the sigmoid: TeX sets them alike)
 AGAINST = re.compile(r"(')?\s*(?:\(|\\left\s*\()")
 # a power written between a Greek letter and its parenthesis: \sigma^2(x), as \sin^2(x) is set
-# (a lower-case letter, a positive power: \Sigma^{-1}(x - \mu) is the matrix's inverse times)
+# (a lower-case letter, a positive power: \Sigma^{-1}(x - \mu) is the matrix's inverse times;
+# a negative one on \sigma only, the sigmoid's letter: \sigma^{-1}(p) may be the logit)
 POWER_AGAINST = re.compile(r"\s*\^\s*(\{\s*\w+\s*\}|\w)\s*(?:\(|\\left\s*\()")
+SIGMA_POWER_AGAINST = re.compile(r"\s*\^\s*(\{\s*-?\s*\w+\s*\}|\w)\s*(?:\(|\\left\s*\()")
 
 
 def _declared() -> frozenset:
@@ -150,7 +152,8 @@ def say_power_call(name: str, power: str, said: set) -> None:
         return
     said.add((name, "power call"))
     if name == "sigma":
-        how = f"for the sigmoid to a power write \\sigma(x)^{power}"
+        how = f"for the sigmoid to a power write \\sigma(x)^{{{power}}}"
+        how += "; for its inverse (the logit) \\log(p) - \\log(1 - p)" if "-" in power else ""
     else:
         how = f"einderiv has no function {name}; write the function itself (tanh(x)^{power}, ...)"
     say_reading(

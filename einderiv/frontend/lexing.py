@@ -140,6 +140,8 @@ class PostLexer(PostLex):
             raise error_at(refused.message, refused.at)
         if "'" in text and "(" in text:
             _greek_derivative(text)
+        if "(" in text and ("sigma" in text or "σ" in text):
+            _sigma_power(text)
         if not text.isascii():  # Greek letters, ‖
             stream = _greek(stream)
         if "(" in text:  # CALLNAME ends in "("
@@ -164,6 +166,29 @@ def _greek_derivative(text: str) -> None:
                 ReadAsCall,
                 1,
             )
+
+
+# σ²(x), sigma^-1(x): a power of the letter of the sigmoid before a parenthesis (plain text)
+_SIGMA_POWER = re.compile(
+    r"(?<![A-Za-z0-9_\\])(sigma|σ)\s*(\^\s*(?:\{\s*-?\s*\w+\s*\}|-?\s*\w+)|[⁻¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*\("
+)
+
+
+def _sigma_power(text: str) -> None:
+    """``σ²(x)`` reads as the product sigma^2 (x), a variance times x, where sin²(x) is a
+    power of the value, and ``σ⁻¹(p)`` may be the logit: say so, as LaTeX's \\sigma^2(x) is."""
+    for found in _SIGMA_POWER.finditer(text):
+        if "sigma" in STATE.get().declared:
+            return
+        power = superscript_value(found.group(2)).lstrip("^ ").strip("{} ")
+        say_reading(
+            f"read {found.group(1)}{found.group(2)}(...) as the product sigma^{power} (...), "
+            f"sigma a scalar; for the sigmoid to a power write sigmoid(x) .^ {power}"
+            + ("; for its inverse (the logit) log(p ./ (1 - p))" if "-" in power else ""),
+            ReadAsCall,
+            1,
+        )
+        return
 
 
 def superscript_value(text: str) -> str:

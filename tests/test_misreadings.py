@@ -233,3 +233,36 @@ def test_a_power_of_sigma_before_a_parenthesis_is_said_to_be_a_product(text, pow
         warnings.simplefilter("error")
         g = ed.parse(text, where="sigma: scalar")
     np.testing.assert_allclose(g(sigma=1.7, x=x0), 1.7**power * x0)
+
+
+# y = X beta (linear regression): an undeclared Greek letter is a scalar (SPEC 6.3), so X beta
+# scales X and y' X beta is a row, sum(X theta) = theta sum(X), where papers mean a vector
+# (1' X theta); a coefficient is written on the left (beta X): said, and read as written
+@pytest.mark.parametrize(
+    ("text", "numpy_f"),
+    [
+        ("sum(X theta)", lambda X, y, t: t * X.sum()),
+        (r"\mathbf{y}^\top\mathbf{X}\theta", lambda X, y, t: t * (y @ X)),
+        ("X θ", lambda X, y, t: t * X),
+    ],
+)
+def test_a_greek_letter_on_the_right_of_a_matrix_is_said_to_be_a_scalar(text, numpy_f):
+    f, said = _quiet(text)
+    assert any("read the Greek letter theta as a scalar" in s for s in said), said
+    M, y = rng.normal(size=(5, 3)), rng.normal(size=5)
+    np.testing.assert_allclose(f(**{k: v for k, v in {"X": M, "y": y}.items()
+                                    if k in f.variables}, theta=0.3), numpy_f(M, y, 0.3))  # fmt: skip
+    # declared a vector: the paper's reading, 1' X theta, nothing said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = ed.parse("sum(X theta)", where="theta: vector(n)")
+    th = rng.normal(size=3)
+    np.testing.assert_allclose(g(X=M, theta=th), (M @ th).sum())
+
+
+def test_a_greek_coefficient_written_on_the_left_or_after_i_is_not_said():
+    # lambda A and A' A + I lambda (as einderiv prints it) are read silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("lambda A")
+        ed.parse("inv(A' A + I lambda)")

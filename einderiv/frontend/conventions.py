@@ -179,14 +179,19 @@ def _scalar_named_as_a_size(typed, declared: frozenset) -> None:
 
 
 def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -> None:
-    """An undeclared Greek letter is a scalar (SPEC 6.3); transposed (``\\theta^\\top x``) or
-    added to a vector that a matrix multiplies (``S (x - \\mu)``) it is most likely meant as a
-    vector: say so."""
+    """An undeclared Greek letter is a scalar (SPEC 6.3); transposed (``\\theta^\\top x``),
+    added to a vector that a matrix multiplies (``S (x - \\mu)``) or on the right of a matrix or
+    a row (``X \\beta``) it is most likely meant as a vector: say so."""
     uses = []
     span = getattr(e, "span", None)
     called = span is not None and text[span[1] :].lstrip()[:1] == "("  # sigma'(z): noted
     if type(e) is M.Transpose and type(e.operand) is M.Name and not called:
         uses.append((e.operand.name, f"{e.operand.name}' is {e.operand.name} itself"))
+    # X beta, y' X beta, sum(X theta): a scalar on the right of a matrix or a row, where papers
+    # write a coefficient on the left (beta X): a vector is most likely meant (not I lambda)
+    left = e.left if type(e) is M.MatMul and type(e.right) is M.Name else None
+    if left is not None and type(left) is not M.Identity and typed.shape(left)[1] is not None:
+        uses.append((e.right.name, f"`{M.show(e)}` scales `{M.show(e.left)}` by it"))
     # a sum a matrix or a row multiplies, S (x - mu) in (x - mu)' S (x - mu); not log(x +
     # epsilon), 2 (x' - mu) or (beta + 2 alpha x') dx, as einderiv prints derivatives
     total = e.right if type(e) is M.MatMul and typed.shape(e.left) != _SCALAR else None

@@ -266,3 +266,14 @@ def test_a_greek_coefficient_written_on_the_left_or_after_i_is_not_said():
         warnings.simplefilter("error")
         ed.parse("lambda A")
         ed.parse("inv(A' A + I lambda)")
+
+
+# 1ᵀx (Wikipedia, papers) is the sum of x's entries, 1 the vector of ones; the number 1
+# transposed is 1, so 1ᵀx read as x itself: refused, with ones' suggested (which is the sum)
+@pytest.mark.parametrize("text", ["1ᵀx", "1' x", "1^T x", r"1^\top x", "(1)' x", "2.T x"])
+def test_a_transposed_number_is_refused_with_ones_suggested(text):
+    with pytest.raises(ed.ParseError, match="ones'"):
+        ed.parse(text)
+    # what it suggests is the sum of the entries
+    np.testing.assert_allclose(ed.parse("ones' x")(x=x0), x0.sum())
+    np.testing.assert_allclose(ed.parse(r"\mathbf{1}^\top x")(x=x0), x0.sum())

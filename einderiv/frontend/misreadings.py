@@ -12,7 +12,9 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
   would take each entry as a number: refused when lowered (``det(W[i,j])`` is W's determinant);
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
-* ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested.
+* ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
+* ``1ᵀx``, ``1' x``, ``1^\\top x``: a number transposed is itself, so ``x``, where the vector of
+  ones is meant (``sum(x)``): refused, ``ones'`` suggested.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lexing import STATE, error_at
 from einderiv.ir import matrix_ir as M
 
-__all__ = ["backward_sum", "counter_uses", "entries_of_call", "inverse_of_entries", "left_division"]
+__all__ = [
+    "backward_sum",
+    "counter_uses",
+    "entries_of_call",
+    "inverse_of_entries",
+    "left_division",
+    "transposed",
+]
 
 # a LaTeX command other than the control space ``\ ``: text with one is LaTeX as a whole
 _OTHER_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[,;:!|{}])|(?<![\w\\])[A-Za-z]_\{")
@@ -52,6 +61,18 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
             "transpose: write X^T (or X'); declare H: integer for a power",
             start,
         )
+
+
+def transposed(node: M.MExpr, start: int) -> M.MExpr:
+    """``node``, the operand of a transpose at ``start``, unless it is a number: ``1ᵀx`` is the
+    sum of x's entries in a paper (1 the vector of ones), while the number 1 transposed is 1."""
+    if type(node) is M.Number:
+        raise error_at(
+            "a number transposed is itself: for the vector of ones write ones' "
+            "(\\mathbf{1}^\\top in LaTeX)",
+            start,
+        )
+    return node
 
 
 def inverse_of_entries(node: M.MExpr, start: int) -> M.MExpr:

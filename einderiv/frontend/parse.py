@@ -42,7 +42,7 @@ from einderiv.frontend.lexing import (
     factor_after,
     superscript_value,
 )
-from einderiv.frontend.misreadings import conjugate_transpose, inverse_of_entries
+from einderiv.frontend.misreadings import conjugate_transpose, inverse_of_entries, transposed
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
@@ -102,7 +102,7 @@ def _exponent(base, exponent, span):
     conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
     match exponent:
         case ir.Name(name="T") if transpose:
-            return ir.Transpose(base, span=span)
+            return ir.Transpose(transposed(base, span[0]), span=span)
         case ir.Neg(operand=ir.Name(name="T")) if transpose:
             return ir.Transpose(ir.inverse(base, span=span), span=span)
         case ir.Number(value=-1):
@@ -149,7 +149,8 @@ class _Build(DeclarationRules):
     def transpose(self, children):
         operand, op = children
         span = (operand.start, op.end_pos)
-        return _S(ir.Transpose(operand.node, span=span), *span, operand.depth + 1)
+        node = ir.Transpose(transposed(operand.node, span[0]), span=span)
+        return _S(node, *span, operand.depth + 1)
 
     def superscript(self, children):
         operand, sup = children

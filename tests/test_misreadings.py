@@ -268,6 +268,41 @@ def test_a_greek_coefficient_written_on_the_left_or_after_i_is_not_said():
         ed.parse("inv(A' A + I lambda)")
 
 
+# d sum(exp(beta x))/dx = beta exp(beta x)', d y' exp(beta x)/dy = exp(beta x)': a transposed
+# product keeps a scalar variable in front (beta x', not x' beta, which the note above says
+# most likely means a vector beta), so einderiv's own results read back silently, and right
+def _softmax(u):
+    return np.exp(u - u.max()) / np.exp(u - u.max()).sum()
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f"),
+    [
+        ("sum(exp(beta x))", "x", lambda v: np.exp(0.7 * v["x"]).sum()),
+        ("y' exp(beta x)", "y", lambda v: v["y"] @ np.exp(0.7 * v["x"])),
+        ("sum(exp(W' x beta))", "x", lambda v: np.exp(0.7 * (v["W"].T @ v["x"])).sum()),
+        ("sum(exp(beta X))", "X", lambda v: np.exp(0.7 * v["X"]).sum()),
+        # the Hessian, by differences of the gradient b W' softmax(b W x)
+        ("logsumexp(beta W x)", None, lambda v: 0.7 * v["W"].T @ _softmax(0.7 * v["W"] @ v["x"])),
+    ],
+)
+def test_printed_results_keep_a_greek_scalar_in_front(text, wrt, numpy_f):
+    values = {"x": rng.normal(size=4), "y": rng.normal(size=4), "X": rng.normal(size=(4, 4))}
+    values["W"] = rng.normal(size=(4, 4))
+    g = ed.hessian(text, "x") if wrt is None else ed.diff(text, wrt)
+    by = wrt or "x"
+    want = jacobian_fd(lambda **a: numpy_f({**values, **a}), {by: values[by]}, by)
+    want = want.T if by == "X" else want  # numerator layout: d f/dX shaped like X'
+    for printed in (str(g), g.latex()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            back = ed.parse(printed)
+        got = back(**{k: values[k] for k in back.variables if k != "beta"}, beta=0.7)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8)
+    if wrt is not None:
+        assert ed.check(text, wrt, claim=str(g)).verdict == "right"
+
+
 # 1ᵀx (Wikipedia, papers) is the sum of x's entries, 1 the vector of ones; the number 1
 # transposed is 1, so 1ᵀx read as x itself: refused, with ones' suggested (which is the sum)
 @pytest.mark.parametrize("text", ["1ᵀx", "1' x", "1^T x", r"1^\top x", "(1)' x", "2.T x"])

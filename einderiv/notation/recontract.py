@@ -27,7 +27,13 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.sizing import sized_identities
-from einderiv.notation.transposing import own_transposes, product, transpose, transposes
+from einderiv.notation.transposing import (
+    leading_scalar,
+    own_transposes,
+    product,
+    transpose,
+    transposes,
+)
 from einderiv.notation.views import NoMatrixForm, View, solve
 
 _ONE = Fraction(1)
@@ -119,6 +125,7 @@ class _Recontractor:
     def __init__(self, variables: dict):
         self.symmetric = set(own_transposes(variables))  # symmetric matrices, scalars
         self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
+        self.scalars = {n for n, v in variables.items() if v.kind in ("scalar", "integer")}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
         self.views: dict = {}  # factor -> its View (None: none)
@@ -191,6 +198,12 @@ class _Recontractor:
                 if type(e) is M.MatMul:  # (a Fraction product per factor would cost 30%)
                     number, part[k] = _leading_number(e)
                     coeff *= number
+        # W' (alpha J) W -> alpha W' J W: a scalar variable that leads a chain joins the
+        # scalars in front (W' alpha J W reads as if a vector alpha were meant)
+        for k, e in enumerate(main):
+            while type(e) is M.MatMul and (found := leading_scalar(e, self.scalars))[0]:
+                scalars.append(found[0])
+                main[k] = e = found[1]
         return Piece(coeff, tuple(scalars), tuple(main))
 
     # -- single factors ---------------------------------------------------------------------
@@ -356,7 +369,7 @@ class _Recontractor:
         return View((one,), a, b)
 
     def transpose(self, e: M.MExpr) -> M.MExpr:
-        return transpose(e, self.symmetric, self.vectors)
+        return transpose(e, self.symmetric, self.vectors, scalars=self.scalars)
 
 
 def measured_size(dim, variables: dict) -> M.MExpr | None:

@@ -58,6 +58,17 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
     return out
 
 
+def leading_scalar(e: M.MExpr, names) -> tuple[M.Name | None, M.MExpr]:
+    """The scalar variable (one of ``names``) at the head of a product chain, and the chain
+    without it: ``(alpha J) W -> (alpha, J W)``; ``(None, e)`` when none leads it."""
+    if type(e) is not M.MatMul:
+        return None, e
+    if type(e.left) is M.Name and e.left.name in names:
+        return e.left, e.right
+    found, left = leading_scalar(e.left, names)
+    return (found, e) if found is None else (found, M.MatMul(left, e.right))
+
+
 def _maybe_scalar(e: M.MExpr, vectors) -> bool:
     """Whether the product ``e`` may be a scalar: it starts with a row (``v' w``, ``b' Q b``)
     and does not end with one. Spliced after a factor, ``L (v' w)`` -> ``L v' w`` is the same
@@ -139,22 +150,31 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
 
 
 def transpose(
-    e: M.MExpr, symmetric=frozenset(), vectors=frozenset(), memo: dict | None = None
+    e: M.MExpr,
+    symmetric=frozenset(),
+    vectors=frozenset(),
+    memo: dict | None = None,
+    scalars=frozenset(),
 ) -> M.MExpr:
-    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables).
+    """``e'`` with the transpose pushed inward (``vectors``: names of vector variables;
+    ``scalars``: names of scalar variables, kept in front as numbers are: (beta X)' is
+    beta X', not X' beta, which reads as if a vector beta were meant).
     ``memo``: node -> its transpose, for a caller that transposes many subterms of one graph
-    (each shared subterm then transposed once) with ``symmetric`` and ``vectors`` fixed."""
+    (each shared subterm then transposed once) with the names fixed."""
     if memo is None:
-        return _transpose(e, symmetric, vectors, None)
+        return _transpose(e, symmetric, vectors, None, scalars)
     found = memo.get(e)
     if found is None:
-        found = memo[e] = _transpose(e, symmetric, vectors, memo)
+        found = memo[e] = _transpose(e, symmetric, vectors, memo, scalars)
     return found
 
 
-def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
+def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.MExpr:
     def t(x: M.MExpr) -> M.MExpr:
-        return transpose(x, symmetric, vectors, memo)
+        return transpose(x, symmetric, vectors, memo, scalars)
+
+    def coefficient(x: M.MExpr) -> bool:  # a number or a scalar variable: written in front
+        return type(x) is M.Number or (type(x) is M.Name and x.name in scalars)
 
     match e:
         case M.Name(name=name) if name in symmetric:
@@ -163,18 +183,18 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None) -> M.MExpr:
             return x
         case M.Number() | M.Identity():
             return e
-        case M.MatMul(left=M.Number() as a, right=b):  # (2 v)' = 2 v': the number in front
+        case M.MatMul(left=a, right=b) if coefficient(a):  # (2 v)' = 2 v': the number in front
             return M.MatMul(a, t(b))
         case M.MatMul(left=a, right=b):
             chain = chain_of(e, vectors)
-            first = next((f for f in chain if type(f) is not M.Number), chain[0])
+            first = next((f for f in chain if not coefficient(f)), chain[0])
             if _row_like(first, vectors) or _inner_row(chain, vectors):
                 # (2 v' w A)': v' w may be a scalar, grouped by the left nesting; reversed it
                 # needs brackets (so does (p v' B w C)', p a scalar: not C' w' B' v p)
                 return M.MatMul(t(b), t(a))
-            # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers in front
-            numbers = [f for f in chain if type(f) is M.Number]
-            turned = [t(f) for f in reversed(chain) if type(f) is not M.Number]
+            # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers and scalars in front
+            numbers = [f for f in chain if coefficient(f)]
+            turned = [t(f) for f in reversed(chain) if not coefficient(f)]
             return product((*numbers, *turned), len(numbers), vectors)
         case M.Neg(operand=x):
             return M.Neg(t(x))

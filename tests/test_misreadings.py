@@ -235,6 +235,19 @@ def test_a_power_of_sigma_before_a_parenthesis_is_said_to_be_a_product(text, pow
     np.testing.assert_allclose(g(sigma=1.7, x=x0), 1.7**power * x0)
 
 
+# d(sigma^2 ||x - y||^2)/dx = 2 sigma^2 (x - y)': einderiv prints the product with a space before
+# the parenthesis, which is no call (sigma^2(x) touching is): it reads back silently, and right
+def test_a_printed_power_of_sigma_times_a_parenthesis_reads_back_silently():
+    g = ed.diff("sigma^2 norm2(x - y)^2", "x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = ed.parse(str(g))
+    y = rng.normal(size=x0.size)
+    fd = jacobian_fd(lambda x: 1.7**2 * np.sum((x - y) ** 2), {"x": x0}, "x")
+    np.testing.assert_allclose(back(x=x0, y=y, sigma=1.7), fd, rtol=1e-6)
+    assert ed.check("sigma^2 norm2(x - y)^2", "x", claim=str(g)).verdict == "right"
+
+
 # y = X beta (linear regression): an undeclared Greek letter is a scalar (SPEC 6.3), so X beta
 # scales X and y' X beta is a row, sum(X theta) = theta sum(X), where papers mean a vector
 # (1' X theta); a coefficient is written on the left (beta X): said, and read as written

@@ -168,9 +168,10 @@ def _greek_derivative(text: str) -> None:
             )
 
 
-# σ²(x), sigma^-1(x): a power of the letter of the sigmoid before a parenthesis (plain text)
+# σ²(x), sigma^-1(x): a power of the letter of the sigmoid touching a parenthesis (plain text;
+# sigma^2 (x - y)', with a space, is a product as einderiv prints it)
 _SIGMA_POWER = re.compile(
-    r"(?<![A-Za-z0-9_\\])(sigma|σ)\s*(\^\s*(?:\{\s*-?\s*\w+\s*\}|-?\s*\w+)|[⁻¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*\("
+    r"(?<![A-Za-z0-9_\\])(sigma|σ)\s*(\^\s*(?:\{\s*-?\s*\w+\s*\}|-?\s*\w+)|[⁻¹²³⁴⁵⁶⁷⁸⁹⁰]+)\("
 )
 
 

@@ -325,3 +325,35 @@ def test_a_transposed_number_is_refused_with_ones_suggested(text):
     # what it suggests is the sum of the entries
     np.testing.assert_allclose(ed.parse("ones' x")(x=x0), x0.sum())
     np.testing.assert_allclose(ed.parse(r"\mathbf{1}^\top x")(x=x0), x0.sum())
+
+
+# X 1 (a paper's row sums, 1 the vector of ones) and x' 1 (the sum of x's entries): the number 1
+# written after a factor leaves it as it is, so X 1 read silently as X; refused, ones suggested
+@pytest.mark.parametrize("text", ["X 1", "x' 1", "X^T 1", "A x 1", r"\mathbf{X} 1", "(x' 1)"])
+def test_a_bare_one_after_a_factor_is_refused_with_ones_suggested(text):
+    with pytest.raises(ed.ParseError, match="write ones"):
+        ed.parse(text)
+    # what it suggests: X ones is the row sums, x' ones the sum of the entries
+    M = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(ed.parse("X ones")(X=M), M.sum(axis=1))
+    np.testing.assert_allclose(ed.parse("x' ones")(x=x0), x0.sum())
+
+
+# x * 1 = x: written with an operator it is a product, and its printed forms (x (1), in LaTeX
+# x \, \left(1\right)) read back to the same function; 2 x, x 2 and (x) (1) stay products
+@pytest.mark.parametrize("text", ["x * 1", "A * 1 * B", "x' * 1", "(x) (1)", "x 2", "1 x"])
+def test_a_one_after_an_operator_is_a_product_and_reads_back(text):
+    f = ed.parse(text)
+    values = {"x": x0, "A": rng.normal(size=(3, 4)), "B": rng.normal(size=(4, 2))}
+    truth = {
+        "x * 1": x0,
+        "A * 1 * B": values["A"] @ values["B"],
+        "x' * 1": x0,
+        "(x) (1)": x0,
+        "x 2": 2 * x0,
+        "1 x": x0,
+    }[text]
+    args = {k: v for k, v in values.items() if k in f.variables}
+    for form in (str(f), f.latex()):
+        back = ed.parse(form)
+        np.testing.assert_allclose(back(**args), truth)

@@ -14,7 +14,10 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
 * ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
 * ``1ᵀx``, ``1' x``, ``1^\\top x``: a number transposed is itself, so ``x``, where the vector of
-  ones is meant (``sum(x)``): refused, ``ones'`` suggested.
+  ones is meant (``sum(x)``): refused, ``ones'`` suggested;
+* ``X 1``, ``x' 1``, ``A^T 1``: a 1 written after a factor is the vector of ones in a paper
+  (``X 1`` the row sums), while the number 1 leaves the factor as it is: refused, ``ones``
+  suggested (``juxtaposed``; ``2 x`` and ``x * 1`` stay products).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import warnings
 
 from einderiv.errors import ReadAsBackward, ShapeError
 from einderiv.frontend.dimensions import child_fields
-from einderiv.frontend.lexing import STATE, error_at
+from einderiv.frontend.lexing import STATE, error_at, factor_after
 from einderiv.ir import matrix_ir as M
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "counter_uses",
     "entries_of_call",
     "inverse_of_entries",
+    "juxtaposed",
     "left_division",
     "transposed",
 ]
@@ -73,6 +77,21 @@ def transposed(node: M.MExpr, start: int) -> M.MExpr:
             start,
         )
     return node
+
+
+def juxtaposed(left, right) -> None:
+    """Two factors written side by side (parse.py's nodes with their spans): ``a / 2 b`` is said
+    or refused (``lexing.factor_after``), and a bare 1 after a factor is refused: ``X 1`` is X
+    times the vector of ones in a paper, where the number 1 would leave X as it is (the printers
+    write ``x (1)`` for ``x * 1``)."""
+    factor_after(left.op, left.node, left.end, right.start, STATE.get().latex)
+    bare = STATE.get().text[right.start : right.start + 1].isdigit()  # (x) (1) is a product
+    if bare and type(right.node) is M.Number and right.node.value == 1:
+        raise error_at(
+            "a 1 written after a factor is the number 1, which changes nothing: for the vector "
+            "of ones write ones (X ones, x' ones; \\mathbf{1} in LaTeX)",
+            right.start,
+        )
 
 
 def inverse_of_entries(node: M.MExpr, start: int) -> M.MExpr:

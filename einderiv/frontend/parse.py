@@ -27,22 +27,19 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
 from einderiv.errors import EinderivError, ParseError
-from einderiv.frontend import latex
+from einderiv.frontend import latex, misreadings
 from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     CALLED_NAMES,
-    JUXTAPOSED_AFTER,
     PASTED,
     RESERVED,
     STATE,
     ParseState,
     PostLexer,
     error_at,
-    factor_after,
     superscript_value,
 )
-from einderiv.frontend.misreadings import conjugate_transpose, inverse_of_entries, transposed
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
@@ -99,10 +96,10 @@ def _exponent(base, exponent, span):
     """``X^T`` is a transpose, ``X^-T`` the transposed inverse, unless ``T`` is declared an
     integer (SPEC 6.3: a declared integer is a power, never the transpose); ``X^H`` refused."""
     transpose = "T" not in STATE.get().integers
-    conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
+    misreadings.conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
     match exponent:
         case ir.Name(name="T") if transpose:
-            return ir.Transpose(transposed(base, span[0]), span=span)
+            return ir.Transpose(misreadings.transposed(base, span[0]), span=span)
         case ir.Neg(operand=ir.Name(name="T")) if transpose:
             return ir.Transpose(ir.inverse(base, span=span), span=span)
         case ir.Number(value=-1):
@@ -124,10 +121,9 @@ class _Build(DeclarationRules):
     elempow = _binary(ir.ElemPow)
 
     def matmul(self, children):
-        """``A B``, ``A * B``; in LaTeX ``a / 2 \\sigma^2`` is refused (``JUXTAPOSED_AFTER``)."""
-        left = children[0]
-        if len(children) == 2 and left.op in JUXTAPOSED_AFTER:  # a / 2 b, a/2b
-            factor_after(left.op, left.node, left.end, children[1].start, STATE.get().latex)
+        """``A B``, ``A * B``; side by side, ``a / 2 \\sigma^2`` and ``X 1`` are misreadings."""
+        if len(children) == 2:
+            misreadings.juxtaposed(*children)
         return self._matmul(children)
 
     def power(self, children):
@@ -149,7 +145,7 @@ class _Build(DeclarationRules):
     def transpose(self, children):
         operand, op = children
         span = (operand.start, op.end_pos)
-        node = ir.Transpose(transposed(operand.node, span[0]), span=span)
+        node = ir.Transpose(misreadings.transposed(operand.node, span[0]), span=span)
         return _S(node, *span, operand.depth + 1)
 
     def superscript(self, children):
@@ -229,7 +225,7 @@ class _Build(DeclarationRules):
             )
         depth = 1 + max(a.depth for a in args)
         if fn == INV.name:  # inv(X) is X^-1; not inv(A[i,j]) (``misreadings``)
-            node = ir.inverse(inverse_of_entries(args[0].node, span[0]), span=span)
+            node = ir.inverse(misreadings.inverse_of_entries(args[0].node, span[0]), span=span)
             return _S(node, *span, depth)
         return _S(ir.Call(fn, tuple(a.node for a in args), span=span), *span, depth)
 

@@ -295,6 +295,12 @@ def _wrap(e: MExpr, level: int) -> str:
     return f"({text})" if own < level else text
 
 
+def _factor(e: MExpr) -> str:
+    """A right factor of a product; ``x (1)`` for ``x * 1``, as ``x 1`` is refused when read (a
+    paper's ``X 1`` is X times the vector of ones: ``frontend.misreadings.juxtaposed``)."""
+    return "(1)" if type(e) is Number and e.value == 1 else _wrap(e, _UNARY + 1)
+
+
 def _show_chain(e: MExpr) -> tuple[str, int]:
     """``A B C`` (``MatMul(MatMul(A, B), C)``) or ``a + b - c``: the left spine walked in a loop
     (linear, and no recursion along a chain of any length); the same text as the cases below."""
@@ -305,7 +311,7 @@ def _show_chain(e: MExpr) -> tuple[str, int]:
         if sums:
             parts.append(f"{'+' if type(e) is Add else '-'} {_wrap(e.right, _PRODUCT)}")
         else:
-            parts.append(_wrap(e.right, _UNARY + 1))
+            parts.append(_factor(e.right))
         e = e.left
     if not sums and type(e) in (Div, ElemDiv, Hadamard):  # (a / b) c: a / b c reads (a / b) c
         parts.append(f"({show(e)})")  # too, but with a note, as a paper may mean a / (b c)
@@ -345,7 +351,7 @@ def _show(e: MExpr) -> tuple[str, int]:
         case Neg(operand=operand):
             return f"-{_wrap(operand, _UNARY)}", _UNARY
         case MatMul(left=left, right=right):
-            return f"{_wrap(left, _PRODUCT)} {_wrap(right, _UNARY + 1)}", _PRODUCT
+            return f"{_wrap(left, _PRODUCT)} {_factor(right)}", _PRODUCT
         case Dot(left=left, right=right):
             return f"{_wrap(left, _PRODUCT)} · {_wrap(right, _UNARY)}", _PRODUCT
         case Bars(operand=operand):

@@ -115,6 +115,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             explicit = type(e) is M.MatMul and type(e.left) in (M.Hadamard, M.ElemDiv)
             left = _lwrap(e.left, infix.own + explicit)
             right = _lwrap(e.right, infix.right)
+            if type(e) is M.MatMul and right == "1":  # x 1 reads as x times ones: refused
+                right = r"\left(1\right)"
             if left.endswith(r"\sigma") and right.startswith((r"\left(", "(")):
                 return f"{left} \\cdot {right}", infix.own  # \sigma \, (A) reads sigmoid(A)
             return f"{left} {infix.symbol} {right}", infix.own

@@ -173,3 +173,30 @@ def test_a_d_that_ends_a_name_is_not_the_differential_operator():
         np.testing.assert_allclose(back(**values), truth, atol=1e-6)
         wrong = claim.replace("dx' Wd x", "dx' Wd' x").replace("(1 - ", "(2 - ")
         assert ed.check(expr, "x", claim=wrong, where=where).verdict == "wrong"
+
+
+def test_a_d_written_against_letters_that_read_as_a_product_is_the_differential():
+    # x'Adx reads as x' A dx, as the letters of x'Ax read as x' A x: d(x' A x) = dx'Ax +
+    # x'Adx states the gradient x'A' + x'A; X^TdX is X' dX (d tr(X'X) = 2 tr(X' dX), gradient
+    # 2X) and 2dx is 2 dx (d(x'x) = 2 dx'x); each was "wrong: not well-formed" or "does not
+    # mention dx"; x'Adx alone states x'A, wrong for A not symmetric (numpy differences)
+    rng = np.random.default_rng(6)
+    x, A, X = rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal((3, 2))
+    where = "x: vector(3); A: matrix(3, 3); X: matrix(3, 2)"
+    grad_xax = jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    grad_trxx = jacobian_fd(lambda X: np.trace(X.T @ X), {"X": X}, "X")
+    grad_xx = jacobian_fd(lambda x: x @ x, {"x": x}, "x")
+    cases = [
+        ("x' A x", "x", "d f = dx'Ax + x'Adx", x @ A.T + x @ A, grad_xax),
+        ("x' A x", "x", "d f = x'A'dx+x'Adx", x @ A.T + x @ A, grad_xax),
+        ("tr(X' X)", "X", "d f = 2tr(X^TdX)", 2 * X, grad_trxx),
+        ("x' x", "x", "d f = 2dx'x", 2 * x, grad_xx),
+        ("x' x", "x", r"\mathrm{d}f = 2x^\top\mathrm{d}x", 2 * x, grad_xx),
+        ("x' A x", "x", r"\mathrm{d}f = x^\top A^\top dx + x^\top Adx", x @ A.T + x @ A,
+         grad_xax),
+    ]  # fmt: skip
+    for expr, wrt, claim, stated, truth in cases:
+        np.testing.assert_allclose(stated, truth, atol=1e-6)
+        assert ed.check(expr, wrt, claim=claim, where=where).verdict == "right", claim
+    assert not np.allclose(x @ A, grad_xax, atol=1e-3)
+    assert ed.check("x' A x", "x", claim="d f = x'Adx", where=where).verdict == "wrong"

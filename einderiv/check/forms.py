@@ -29,6 +29,7 @@ from einderiv.calculus.simplify import simplify
 from einderiv.check.claims import declarations_of
 from einderiv.check.conditions import TOP
 from einderiv.errors import EinderivError, ShapeError
+from einderiv.frontend.letters import splits
 from einderiv.ir import index_ir as T
 from einderiv.notation.differential import declaration
 
@@ -89,17 +90,24 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         raise EinderivError(f"a variable is named {d}, which a differential by {wrt} writes for "
                             f"d {wrt}: rename it to check a differential")  # fmt: skip
     bold = rf"(?:{_BOLD}\s*\{{\s*{re.escape(wrt)}\s*\}}|{re.escape(wrt)}(?![A-Za-z0-9_]))"
-    # d x (apart) is dx, unless a variable is named d: then d x is that variable times x; the
-    # d that ends a name is no operator (sigmoid(X), Wd x)
-    plain = r"(?<![A-Za-z0-9_\\])d"
+    # d x (apart) is dx, unless a variable is named d: then d x is that variable times x
     apart = r"\s*" if "d" not in f.variables else ""
-    operator = rf"(?:{_D_COMMAND}\s*|{plain}{apart})"
+    operator = rf"(?:{_D_COMMAND}\s*|d{apart})"
     literal = rf"\mathrm{{{d}}}" if "\\" in right else d  # dX as the claim's notation writes it
-    written = literal.replace("\\", "\\\\")  # for re.sub
+
+    def differential(pattern: str, by: str, text: str) -> str:
+        def one(found: re.Match) -> str:
+            before = re.search(r"[A-Za-z0-9_\\]*$", text[: found.start()]).group()
+            if found.group()[0] != "d" or not before:
+                return by
+            return " " + by if _operator_after(before, found, f, text) else found.group()
+
+        return re.sub(pattern, one, text)
+
     # d(X^T) is (dX)^T: the differential of a transpose
-    right = re.sub(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right)
+    right = differential(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right)
     bold = rf"(?:\(\s*{bold}\s*\)|{bold})"  # d(X) too, as d(X)^T X + X^T dX writes it
-    right = re.sub(rf"{operator}{bold}", written, right).replace("\x00", literal)
+    right = differential(rf"{operator}{bold}", literal, right).replace("\x00", literal)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
         if right.strip() != "0":
             named = f" (a variable is named d, so d {wrt} is d times {wrt}: write {d})"
@@ -126,6 +134,20 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     return Expr(
         stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
     )
+
+
+def _operator_after(before: str, found: re.Match, f: Expr, text: str) -> bool:
+    """Whether the plain d of ``found``, written against ``before`` (letters, digits, ``_``),
+    is the differential operator: it is where those letters read as a product (``x'Adx`` is
+    x' A dx, ``X^TdX``, ``2dx``; in LaTeX every run of letters, ``A dX``); not where the d ends
+    a name kept whole (``sigmoid(x)``, a declared ``Wd x``, ``x_d x``), ends a LaTeX command,
+    or a variable is named d (``Adx`` is then A d x)."""
+    if "d" in f.variables or "\\" in before or "_" in before:
+        return False
+    if before.isdigit() or "\\" in text:
+        return True
+    after = re.match(r"[A-Za-z0-9_]*", found.string[found.start() + 1 :]).group()
+    return splits(before + "d" + after, frozenset(f.variables))
 
 
 def _same_orientation(f: Expr, rhs: Expr, right: str) -> None:

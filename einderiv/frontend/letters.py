@@ -21,12 +21,13 @@ from einderiv.frontend.lexing import RESERVED
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 
-__all__ = ["split_letters"]
+__all__ = ["split_letters", "splits"]
 
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
 
 
-def _splits(name: str, declared: frozenset) -> bool:
+def splits(name: str, declared: frozenset) -> bool:
+    """Whether the undeclared run of letters ``name`` reads as the product of its letters."""
     return (
         name not in declared
         and _LETTERS.fullmatch(name) is not None
@@ -51,7 +52,7 @@ def split_letters(
 ) -> tuple[M.MExpr, tuple[str, ...]]:
     """``tree`` with run-together letters read as products, and a note per split name;
     ``names``: the names of ``tree`` when the caller has them (``dimensions.name_uses``)."""
-    split = sorted(n for n in (_names(tree) if names is None else names) if _splits(n, declared))
+    split = sorted(n for n in (_names(tree) if names is None else names) if splits(n, declared))
     if not split:
         return tree, ()
     transposes: list[str] = []  # X^TX: the names after ^T, read as a transpose then a product

@@ -435,3 +435,20 @@ def test_an_identity_of_a_numeric_size_in_a_kronecker_claim_is_kept():
     assert ed.check("X", "X", where="X: matrix(2, 3)", claim=claim.format("I_{7}")).verdict == (
         "wrong"
     )
+
+
+def test_a_kronecker_zero_claim_that_is_undefined_is_not_right():
+    # d vec(A Z B) / d vec(X)' = 0 (numpy differences), but 0/0 and 0 log(0) are undefined
+    # (numpy: nan), not 0: such a claim is never right (it was: the zero claim was read as 0)
+    where = "X: matrix(3, 2); Z: matrix(3, 2); A: matrix(4, 3); B: matrix(2, 5)"
+    values = {n: RNG.standard_normal(s) for n, s in [("X", (3, 2)), ("Z", (3, 2)),
+              ("A", (4, 3)), ("B", (2, 5))]}  # fmt: skip
+    assert np.allclose(vec_jacobian(lambda X, Z, A, B: A @ Z @ B, values, "X"), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(np.float64(0) / np.float64(0)) and np.isnan(0 * np.log(np.float64(0)))
+    for right in ("0/0", "0 * log(0)", "0 * (1/0)"):
+        claim = f"d vec(Y) / d vec(X)' = {right}"
+        assert ed.check("A Z B", "X", claim=claim, where=where).verdict != "right", right
+    assert ed.check("A Z B", "X", claim="d vec(Y) / d vec(X)' = 0/1", where=where).verdict == (
+        "right"
+    )

@@ -60,7 +60,7 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
         )
     claimed = parse(right, where=where or None, what="claim")
     if not claimed.shape and is_zero(simplify(claimed.term)):
-        return "0"  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero: 0 of any shape
+        return right  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero: 0 of any shape
     _sized_as_written(claimed, origin, right)
     return M.show(
         kronecker_entry(claimed.source, expected.axes, expected._origin, expected.variables)

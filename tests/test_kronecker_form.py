@@ -452,3 +452,23 @@ def test_a_kronecker_zero_claim_that_is_undefined_is_not_right():
     assert ed.check("A Z B", "X", claim="d vec(Y) / d vec(X)' = 0/1", where=where).verdict == (
         "right"
     )
+
+
+def test_a_negative_divided_term_is_written_with_its_sign():
+    # d vec(-A X B / tr(C)) = -kron(B', A) d vec(X) / tr(C); d vec(A / tr(X)) = -vec(A) vec(I)'
+    # d vec(X) / tr(X)^2: the sign on the first factor, as in matrix form (it was "-1 kron(B',
+    # A) / tr(C)" and "-1 (vec(A) vec(I)') / tr(X)^2"); each reads back to numpy differences
+    where = "X: matrix(3, 3); A: matrix(2, 3); B: matrix(3, 2); C: matrix(2, 2)"
+    values = _values({"X": (3, 3), "A": (2, 3), "B": (3, 2), "C": (2, 2)})
+    cases = [
+        ("-A X B / tr(C)", lambda X, A, B, C: -A @ X @ B / np.trace(C)),
+        ("A / tr(X)", lambda X, A, B, C: A / np.trace(X)),
+    ]
+    for text, plain in cases:
+        right = right_side(ed.diff(text, "X", where=where).kronecker())
+        assert right.strip().startswith("-") and not right.strip().startswith("-1 "), right
+        expected = vec_jacobian(plain, values, "X")
+        f = ed.parse(right, where=where)
+        sizes = {"n": 3} if "vec(I)" in right else {}  # vec(I) is as long as vec(X)
+        got = f(**{k: v for k, v in values.items() if k in f.variables}, **sizes)
+        assert_close(got, expected, rtol=1e-5, atol=1e-6, what=right)

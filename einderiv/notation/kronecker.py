@@ -299,6 +299,8 @@ def _kron(factors: list, groups: dict, summed: set, ends, where: dict, variables
 def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
     """``factor made``, with -1 written as a sign on the first factor, as in matrix form:
     ``-kron(B', A) K``, not ``-1 (kron(B', A) K)``."""
+    if isinstance(factor, M.Neg) and isinstance(factor.operand, M.Number):
+        factor = M.Number(-factor.operand.value)  # -(1), as a Div's numerator writes -1
     if isinstance(factor, M.Number) and factor.value == -1:
         return with_sign(made)
     if isinstance(factor, M.Number) and factor.value == 1:

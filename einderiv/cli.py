@@ -19,7 +19,6 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import os
 import re
@@ -28,7 +27,8 @@ import traceback
 import warnings
 
 import einderiv as ed
-from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, non_utf8, usage_of
+from einderiv import cli_args
+from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, usage_of
 from einderiv.errors import ReadAsProduct
 from einderiv.ir import index_ir as T
 
@@ -61,13 +61,12 @@ def _read_expr(args: argparse.Namespace) -> str:
     """EXPR, or the text on standard input when EXPR is ``-``."""
     if args.expr != "-":
         return args.expr
-    if hasattr(sys.stdin, "reconfigure"):  # a byte that is not UTF-8 is kept, then said
-        sys.stdin.reconfigure(errors="surrogateescape")  # (PYTHONIOENCODING=utf-8 is strict)
-    text = "" if sys.stdin is None else sys.stdin.read().removeprefix("\ufeff").strip()  # BOM
+    try:
+        text = cli_args.standard_input().removeprefix("\ufeff").strip()  # a byte-order mark
+    except ValueError as error:
+        raise ed.EinderivError(f"standard input is {error}") from None
     if not text:
         raise ed.EinderivError("EXPR is '-' but standard input is empty: pipe an expression in")
-    if bad := non_utf8(text):
-        raise ed.EinderivError(f"standard input is not UTF-8 text: {bad}")
     return text
 
 
@@ -360,18 +359,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `einderiv diff ... | head -1`; check keeps its verdict's code
         _silence_stdout()
         return getattr(args, "code", EXIT_OK)
-    except OSError as error:
-        if error.errno not in _WRITE_ERRNOS:
+    except (OSError, UnicodeEncodeError) as error:  # a full disk; a θ for stdout in ascii
+        if (why := cli_args.unwritable(error)) is None:
             return _internal(error)
         _silence_stdout()  # the buffered rest would fail again when Python exits
-        print(f"{PROG}: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        print(f"{PROG}: error: cannot write the output: {why}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # noqa: BLE001 - the last line of defence
         return _internal(error)
-
-
-# a write to standard output failed: disk full, I/O error, file too large, quota, closed
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
 
 
 def _silence_stdout() -> None:

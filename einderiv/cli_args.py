@@ -9,6 +9,9 @@ Invariants: only argument syntax lives here; what the arguments mean is ``einder
 from __future__ import annotations
 
 import argparse
+import codecs
+import errno
+import os
 import sys
 
 PROG = "einderiv"
@@ -109,11 +112,63 @@ def non_utf8(text: str) -> str | None:
     return None if bad is None else f"byte 0x{ord(bad) - 0xDC00:02x} at offset {text.index(bad)}"
 
 
+def from_utf8(data: bytes) -> str:
+    """``data`` read as UTF-8, whatever the locale says; a ``ValueError`` naming the first byte
+    that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        where = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+        raise ValueError(f"not UTF-8 text: {where}") from None
+
+
+def standard_input() -> str:
+    """Standard input's bytes read as UTF-8, whatever the locale or PYTHONIOENCODING say (a
+    ``ValueError`` naming a byte that is not UTF-8); the text of a stream without bytes."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return from_utf8(buffer.read())
+    text = "" if sys.stdin is None else sys.stdin.read()
+    if bad := non_utf8(text):
+        raise ValueError(f"not UTF-8 text: {bad}")
+    return text
+
+
+# a write to standard output failed: disk full, I/O error, file too large, quota, closed
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EBADF, getattr(errno, "EDQUOT", -1)}
+
+
+def unwritable(error: OSError | UnicodeEncodeError) -> str | None:
+    """Why the output could not be written, when ``error`` says so: a write that failed (a full
+    disk), or standard output's codec failing on a character (a θ under PYTHONIOENCODING=ascii);
+    else None (a bug)."""
+    if isinstance(error, OSError):
+        return error.strerror if error.errno in _WRITE_ERRNOS else None
+    try:
+        if codecs.lookup(error.encoding) != codecs.lookup(sys.stdout.encoding):
+            return None
+    except (LookupError, TypeError, AttributeError):
+        return None
+    return (
+        f"{error.object[error.start]!r} has no {error.encoding} encoding; "
+        "set PYTHONIOENCODING=utf-8"
+    )
+
+
 def _text(value: str) -> str:
-    """An argument's text: a byte that is not UTF-8 is an error that says so."""
-    if bad := non_utf8(value):
-        raise argparse.ArgumentTypeError(f"not UTF-8 text: {bad}")
-    return value
+    """An argument's text: its bytes (``os.fsencode`` gives back those of the command line)
+    read as UTF-8, so that θ is θ in the C locale without UTF-8 mode too, where Python reads its
+    two bytes as two lone surrogates; a byte that is not UTF-8 is an error that says so."""
+    try:
+        raw = os.fsencode(value)
+    except UnicodeEncodeError:  # a str passed to main() that the locale cannot encode
+        if bad := non_utf8(value):
+            raise argparse.ArgumentTypeError(f"not UTF-8 text: {bad}") from None
+        return value
+    try:
+        return from_utf8(raw)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _sub(commands, name: str, help: str, description: str, epilog: str):

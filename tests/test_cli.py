@@ -526,9 +526,21 @@ def test_a_byte_that_is_not_utf8_is_said_as_bad_input(argv, stdin, where, env):
     assert where in err and "not UTF-8 text: byte 0x" in err and "internal" not in err
 
 
-# the same expression in valid UTF-8 (a Greek name) is read under the same settings:
+# the same expression in valid UTF-8 (a Greek name, on standard input and in --wrt and
+# --where) is read under the same settings, and where Python does not read UTF-8 (the C locale
+# without UTF-8 mode: argv bytes as surrogates; PYTHONIOENCODING=ascii or latin-1 on stdin),
+# where those bytes were said to be "not UTF-8" or read as Latin-1:
 # d(x' A x)/dx = x' (A + A'), here by finite differences of plain numpy
-@pytest.mark.parametrize("env", [{}, {"PYTHONIOENCODING": "utf-8"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"PYTHONIOENCODING": "utf-8"},
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+        {"PYTHONIOENCODING": "ascii"},
+        {"PYTHONIOENCODING": "latin-1"},
+    ],
+)
 def test_utf8_on_standard_input_is_read_under_those_settings(env):
     full = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(ed.__file__)), **env}
     done = subprocess.run(
@@ -542,3 +554,26 @@ def test_utf8_on_standard_input_is_read_under_those_settings(env):
                    / 2e-6 for e in np.eye(3)])  # fmt: skip
     got = ed.parse(done.stdout.decode(), where="xi: vector(n)")(A=A, xi=x)  # ξ is xi
     np.testing.assert_allclose(got, fd, rtol=1e-6)
+
+
+# an output character the output's encoding has not (the claim's θ echoed under
+# PYTHONIOENCODING=ascii) is said as such, exit 2, not "internal error ... a bug" (exit 3);
+# under UTF-8 the same check is right: d(θ' x)/dx = θ' (numpy differences of θ' x)
+def test_an_output_the_encoding_cannot_write_is_said():
+    full = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(ed.__file__))}
+    argv = ["check", "θ' x", "--wrt", "x", "--claim", "θ'", "--where", "θ: vector(3); x: vector(3)"]
+    theta, x = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.7])
+    fd = [(theta @ (x + 1e-6 * e) - theta @ (x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(fd, theta, rtol=1e-8)
+    for env, code in (({"PYTHONIOENCODING": "ascii"}, 2), ({"PYTHONIOENCODING": "utf-8"}, 0)):
+        done = subprocess.run(
+            [sys.executable, "-m", "einderiv", *argv], capture_output=True, env={**full, **env},
+            timeout=120, check=False,
+        )  # fmt: skip
+        err = done.stderr.decode("utf-8", "replace")
+        assert done.returncode == code, err
+        assert "internal" not in err
+        if code == 2:
+            assert "cannot write the output" in err and "PYTHONIOENCODING=utf-8" in err
+        else:
+            assert done.stdout.decode().startswith("right")

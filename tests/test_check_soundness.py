@@ -963,3 +963,39 @@ def test_a_claim_read_with_other_sizes_is_no_crash():
     result = ed.check("S/ 2", "S", claim="S 2", where="S: symmetric(3)")
     assert result.verdict == "wrong" and "shape" in result.reason
     assert np.zeros((3, 3)).shape != np.zeros((3, 3, 3, 3)).shape  # the two shapes
+
+
+def test_log_softmax_inside_exp_is_checked_not_a_raw_error():
+    # exp(log_softmax(x)) = softmax(x), so logsumexp(log_softmax(x)) = 0 and
+    # sum(exp(log_softmax(x)) .* c) = c' softmax(x), with Hessian
+    # diag(c .* s) - s (c .* s)' - (c .* s) s' - (c' s) diag(s) + 2 (c' s) s s', s = softmax(x);
+    # the exact proof
+    # writes log_softmax(x)[i] as x[i] - logsumexp(x), the last term over every i (a raw
+    # ValueError before)
+    from tests.fd import hessian_fd
+
+    x, c = np.array([0.3, -1.2, 0.8]), np.array([1.0, -2.0, 0.5])
+
+    def fn(x, c):
+        return c @ (np.exp(x) / np.exp(x).sum())
+
+    s = np.exp(x) / np.exp(x).sum()
+    truth = hessian_fd(fn, {"x": x, "c": c}, "x")
+    cs = c * s
+    hand = np.diag(cs) - np.outer(s, cs) - np.outer(cs, s) - (c @ s) * np.diag(s)
+    hand += 2 * (c @ s) * np.outer(s, s)
+    assert np.allclose(truth, hand, atol=1e-6)
+    f = "sum(exp(log_softmax(x)) .* c)"
+    claim = "diag(c .* softmax(x)) - softmax(x) (c .* softmax(x))' - (c .* softmax(x)) softmax(x)'"
+    claim += " - (c' softmax(x)) diag(softmax(x)) + 2 (c' softmax(x)) softmax(x) softmax(x)'"
+    assert ed.check(f, "x", claim=claim, order=2).verdict in ("right", "undecided")
+    assert ed.check(f, "x", claim=claim + " + 0.001 I", order=2).verdict == "wrong"
+    assert np.allclose(
+        jacobian_fd(lambda x: np.log(np.exp(x - np.log(np.exp(x).sum())).sum()), {"x": x}, "x"),
+        0,
+        atol=1e-6,
+    )
+    for order in (1, 2):
+        assert ed.check("logsumexp(log_softmax(x))", "x", "0", order=order).verdict != "wrong"
+    assert ed.check("logsumexp(log_softmax(x))", "x", "softmax(x)'").verdict == "wrong"
+    assert ed.check("sum(logsumexp(log_softmax(X)))", "X", "softmax(X)'").verdict == "wrong"

@@ -52,6 +52,15 @@ def _row_parts(t: T.RowFunc) -> tuple[T.Term, T.Term]:
     return entry, total
 
 
+def _log_softmax_definition(t: T.RowFunc) -> T.Term:
+    """``x[i] - log(sum_s exp(x[s]))``, the second term broadcast over the entry's index (an
+    Add's terms have equal free indices)."""
+    entry = T.rename(t.base, {t.bound: t.indices[0]})
+    log_total = T.Func("log", _row_parts(t)[1])
+    spread = sorted(T.free(entry) - T.free(log_total), key=lambda i: i.name)
+    return T.Add((entry, T.Prod((T.MINUS_ONE, log_total, *map(T.Ones, spread)))))
+
+
 def _logsumexp(x):
     x = np.asarray(x, dtype=float)
     top = np.max(x, axis=-1, keepdims=True, initial=-np.inf)
@@ -122,12 +131,7 @@ ROW: dict[str, RowFunction] = {
             _log_softmax,
             _xp_row("log_softmax", _log_softmax),
             r"\operatorname{log\_softmax}",
-            definition=lambda t: T.Add(
-                (
-                    T.rename(t.base, {t.bound: t.indices[0]}),
-                    T.Prod((T.MINUS_ONE, T.Func("log", _row_parts(t)[1]))),
-                )
-            ),
+            definition=lambda t: _log_softmax_definition(t),
         ),
     )
 }

@@ -78,3 +78,29 @@ def test_unusual_dtypes_are_values_or_einderiv_errors(backend):
         ed.parse("tr(X)").compile(backend=backend)(
             X=np.array([[object(), 1], [1, 2]], dtype=object)
         )
+
+
+def _native(backend, value):
+    """``value`` as the backend's own array (its integer dtype kept)."""
+    if backend == "torch":
+        return need("torch").tensor(value)
+    if backend == "jax":
+        return need("jax.numpy").asarray(value)
+    if backend == "dask":
+        return need("dask.array").from_array(np.asarray(value))
+    return np.asarray(value)
+
+
+def test_a_library_array_for_no_variable_or_an_integer_is_an_einderiv_error(backend):
+    # tr(X^k) at X = 2 I (2-by-2), k = 3: 2 * 2^3 = 16; an array of the library for a name the
+    # expression lacks, or for the integer k, is refused with the same EvaluationError as a
+    # numpy array (torch's tensors raised a raw TypeError on their dtype)
+    f = ed.parse("tr(X^k)", "k: integer").compile(backend=backend)
+    X = _native(backend, 2 * np.eye(2))
+    out = f(X=X, k=3)
+    assert float(out.compute() if backend == "dask" else out) == 16.0
+    with pytest.raises(ed.EvaluationError, match="B is not a variable"):
+        f(X=X, k=3, B=_native(backend, np.ones(2)))
+    for k in (np.array(3), np.array(3.0)):
+        with pytest.raises(ed.EvaluationError, match="k is an integer"):
+            f(X=X, k=_native(backend, k))

@@ -180,8 +180,10 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
     ]
     if backend in ("torch", "jax"):
         for name, value in rest.items():  # numpy's long double has no torch or jax dtype
-            dtype = np.dtype(getattr(value, "dtype", float))
-            if name in expr.variables and dtype.kind == "f" and dtype.itemsize > 8:
+            dtype = getattr(value, "dtype", None)  # a torch dtype (an integer tensor for an
+            # integer symbol, a tensor for no variable) is not numpy's: binding refuses those
+            numpy_float = isinstance(dtype, np.dtype) and dtype.kind == "f"
+            if name in expr.variables and numpy_float and dtype.itemsize > 8:
                 raise EvaluationError(
                     f"{name} has dtype {dtype}, which {backend} has no dtype for; give it as "
                     f"float64 ({name}.astype(np.float64)) or use the numpy backend"

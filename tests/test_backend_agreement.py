@@ -104,3 +104,19 @@ def test_a_library_array_for_no_variable_or_an_integer_is_an_einderiv_error(back
     for k in (np.array(3), np.array(3.0)):
         with pytest.raises(ed.EvaluationError, match="k is an integer"):
             f(X=X, k=_native(backend, k))
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "jax", "dask"])
+def test_a_tensor_that_requires_grad_given_to_another_library_is_an_einderiv_error(backend_name):
+    # x'x of a torch tensor: backend="torch" follows its autograd (d x'x / dx = 2 x); numpy
+    # cannot read a tensor that requires grad: an EvaluationError naming x and the backend to
+    # use (torch's raw RuntimeError before)
+    torch = need("torch")
+    if backend_name != "numpy":
+        need({"jax": "jax", "dask": "dask.array"}[backend_name])
+    x = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    ed.parse("x' x").compile(backend="torch")(x=x).backward()
+    assert np.allclose(x.grad.numpy(), 2 * np.array([1.0, -2.0, 0.5]))
+    for fn in (ed.parse("x' x").compile(backend=backend_name), ed.parse("x' x")):
+        with pytest.raises(ed.EvaluationError, match="x cannot be read as a numpy array"):
+            fn(x=x)

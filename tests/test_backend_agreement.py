@@ -120,3 +120,33 @@ def test_a_tensor_that_requires_grad_given_to_another_library_is_an_einderiv_err
     for fn in (ed.parse("x' x").compile(backend=backend_name), ed.parse("x' x")):
         with pytest.raises(ed.EvaluationError, match="x cannot be read as a numpy array"):
             fn(x=x)
+
+
+def test_float16_matrices_through_inverses_and_determinants_stay_float16():
+    # logdet(X), tr(inv(X)) and det(X) of a float16 X on numpy, whose LAPACK has no float16:
+    # computed in float32 and returned as float16 (a raw TypeError before), as torch and jax
+    # do; d logdet(X)/dX = X^-1 (numerator layout); the Hessian of tr(inv(X)) against central
+    # differences of its gradient -(X^-2)'
+    X = np.array([[2.0, 0.3, 0.1], [0.2, 1.5, -0.4], [0.0, 0.3, 1.8]])
+    X16 = X.astype(np.float16)
+    for text, value in [
+        ("logdet(X)", np.linalg.slogdet(X)[1]),
+        ("tr(inv(X))", np.trace(np.linalg.inv(X))),
+        ("det(X)", np.linalg.det(X)),
+        ("tr(X^-2)", np.trace(np.linalg.inv(X @ X))),
+    ]:
+        out = ed.parse(text).compile()(X=X16)
+        assert out.dtype == np.float16
+        assert abs(float(out) - value) < 2e-2 * max(1.0, abs(value))
+    g = ed.diff("logdet(X)", "X").compile()(X=X16)
+    assert g.dtype == np.float16
+    assert np.allclose(g.astype(float), np.linalg.inv(X), atol=2e-2)
+    h = ed.hessian("tr(inv(X))", "X").compile()(X=X16)
+    eps, fd = 1e-4, np.zeros((3, 3, 3, 3))
+    for k, l in np.ndindex(3, 3):  # d/dX[k,l] of the gradient -(X^-2)' of tr(inv(X))
+        E = np.zeros((3, 3))
+        E[k, l] = eps
+        grad = [-np.linalg.matrix_power(np.linalg.inv(X + s * E), 2).T for s in (1, -1)]
+        fd[:, :, k, l] = (grad[0] - grad[1]) / (2 * eps)
+    assert h.dtype == np.float16
+    assert np.allclose(h.astype(float), fd, atol=5e-2)

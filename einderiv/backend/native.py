@@ -142,6 +142,18 @@ def wide(fn, m):
     return tuple(map(back, out)) if isinstance(out, tuple) else back(out)
 
 
+def widened(fn):
+    """``fn`` of a numpy array, run in float32 when the array is float16 (numpy's LAPACK has
+    no float16) and cast back; other dtypes as they are."""
+
+    def run(m):
+        if m.dtype != np.float16:
+            return fn(m)
+        return np.asarray(fn(m.astype(np.float32)), dtype=np.float16)[()]
+
+    return run
+
+
 _LIBRARIES: dict = {}
 
 

@@ -41,7 +41,7 @@ def function_source(name: str) -> str:
 
 def _inv(m):
     try:
-        return np.linalg.inv(m)
+        return native.widened(np.linalg.inv)(m)  # float16: in float32
     except np.linalg.LinAlgError as error:
         raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
 
@@ -136,7 +136,7 @@ def _numpy_namespace() -> dict:
         "_square": np.square,
         "_inv": _inv,
         "_matpow": _matpow,
-        **{f"_{name}": op.numpy for name, op in MATRIX.items() if op.numpy},  # det, logdet
+        **{f"_{n}": native.widened(op.numpy) for n, op in MATRIX.items() if op.numpy},
         "_pow": _pow,
         "_perm": np.transpose,
         "_sum": _sum,

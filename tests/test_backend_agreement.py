@@ -150,3 +150,27 @@ def test_float16_matrices_through_inverses_and_determinants_stay_float16():
         fd[:, :, k, l] = (grad[0] - grad[1]) / (2 * eps)
     assert h.dtype == np.float16
     assert np.allclose(h.astype(float), fd, atol=5e-2)
+
+
+def test_a_symmetric_torch_variable_under_torch_func_and_in_bfloat16():
+    # f(S) = x' S x + logdet(S) with S symmetric: torch.func.grad of the compiled f is
+    # x x' + S^-1 and torch.func.vmap over a batch of S gives f of each; a bfloat16 S is
+    # checked for symmetry too (both were raw RuntimeError / TypeError from .numpy())
+    torch = need("torch")
+    func = pytest.importorskip("torch.func")
+    rng = np.random.default_rng(4)
+    A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    S = A + A.T + 6 * np.eye(3)
+    f = ed.parse("x' S x + logdet(S)", "S: symmetric(n)").compile(backend="torch")
+    tx = torch.tensor(x)
+    g = func.grad(lambda S: f(S=S, x=tx))(torch.tensor(S))
+    assert np.allclose(g.numpy(), np.outer(x, x) + np.linalg.inv(S))
+    batch = func.vmap(lambda S: f(S=S, x=tx))(torch.tensor(np.stack([S, 2 * S])))
+    expected = [x @ M @ x + np.linalg.slogdet(M)[1] for M in (S, 2 * S)]
+    assert np.allclose(batch.numpy(), expected)
+    h = ed.parse("x' S x", "S: symmetric(n)").compile(backend="torch")
+    ones = torch.ones(3, dtype=torch.bfloat16)
+    out = h(S=2 * torch.eye(3, dtype=torch.bfloat16), x=ones)
+    assert out.dtype == torch.bfloat16 and float(out) == 6.0
+    with pytest.raises(ed.EvaluationError, match="symmetric"):
+        h(S=torch.tensor(A + 6 * np.eye(3), dtype=torch.bfloat16), x=ones)

@@ -116,13 +116,16 @@ class _Library:
         it cannot be known without computing or tracing (dask, jax tracers): trusted."""
         if self.backend == "dask":
             return None
+        tol = 1e-10 if str(x.dtype).endswith("float64") else 1e-5
         if self.backend == "jax":
             if isinstance(x, self.jax.core.Tracer):
                 return None
             x = np.asarray(x)
         elif self.backend == "torch":
-            x = x.detach().cpu().numpy()
-        tol = 1e-10 if x.dtype == np.float64 else 1e-5
+            try:  # float64 numpy has every torch float (numpy has no bfloat16)
+                x = x.detach().cpu().double().numpy()
+            except RuntimeError:  # no storage: under torch.func (grad, vmap) or meta, trusted
+                return None
         unknown = np.isnan(x)  # nan where its mirror is nan: symmetric (nan in, nan out)
         if (unknown != unknown.T).any():
             return False

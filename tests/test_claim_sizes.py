@@ -202,3 +202,40 @@ def test_an_identity_of_a_product_of_declared_sizes_is_their_product():
     assert ed.check_identity(text + r" = \mathbf{I}_{mn}", where="X: matrix(m, n)").verdict == (
         "right"
     )
+
+
+# d vec(X') / d vec(X)' = K(3, 1) = I_3 for a 3-by-1 X: the claim I is right; its entry form
+# I[(i,j),(l,k)] pairs the compounds 1*3 and 3*1 alike, so it was "wrong" with a counterexample
+# whose values were equal: undecided now (a size 1 may stand on either side), never "wrong"
+@pytest.mark.parametrize(
+    ("text", "where", "claim", "numpy_f", "shapes"),
+    [
+        ("X'", "X: matrix(3,1)", "I", lambda X: X.T, {"X": (3, 1)}),
+        ("X'", "X: matrix(1,3)", "I", lambda X: X.T, {"X": (1, 3)}),
+        ("X' A", "X: matrix(3,1); A: matrix(3,2)", "kron(A', I)", None, {"X": (3, 1)}),
+    ],
+)
+def test_a_right_claim_with_a_size_one_side_is_never_wrong(text, where, claim, numpy_f, shapes):
+    X = RNG.normal(size=shapes["X"])
+    A = RNG.normal(size=(3, 2))
+    fn = numpy_f or (lambda X: X.T @ A)
+    jac = vec_jacobian(fn, X)
+    claimed = np.eye(X.size) if claim == "I" else np.kron(A.T, np.eye(1))
+    np.testing.assert_allclose(claimed, jac, atol=1e-6)  # the claim is right, by numpy
+    f = ed.parse(text, where=where)
+    result = ed.check(f, "X", claim=f"d vec(Y) / d vec(X)' = {claim}")
+    assert result.verdict in ("right", "undecided"), result
+
+
+# kron(A, I) for d vec(A X)/d vec(X)' = kron(I, A), sizes not 1: still wrong (numpy differs)
+def test_the_classic_kronecker_mistake_stays_wrong():
+    A, X = RNG.normal(size=(4, 3)), RNG.normal(size=(3, 2))
+    jac = vec_jacobian(lambda X: A @ X, X)
+    assert not np.allclose(np.kron(A, np.eye(2)), jac)
+    result = ed.check(
+        "A X",
+        "X",
+        claim="d vec(Y) / d vec(X)' = kron(A, I)",
+        where="A: matrix(4,3); X: matrix(3,2)",
+    )
+    assert result.verdict == "wrong", result

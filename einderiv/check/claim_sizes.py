@@ -8,7 +8,8 @@ Output: ``named_sizes(claim)``: the sizes the claim writes (``K_{m,n}``, ``commu
 (None for a bare one); ``hidden_sizes(f, claim, ...)``: an "undecided" ``CheckResult`` when the
 claim names a size that nothing fixes while the expression's sizes are einderiv's own names,
 else None; ``unpaired(error, ...)``: the "undecided" result of a claim whose Kronecker sizes
-einderiv cannot pair (``errors.UnpairedSizes``); ``said(error)``: a claim's shape error as the
+einderiv cannot pair (``errors.UnpairedSizes``); ``paired(f, claimed, expected)``: raises it
+when an open size of a Kronecker claim's entry form stands on axes of two sizes; ``said(error)``: a claim's shape error as the
 user reads it (the claim is read with the expression's kinds and sizes, declared or inferred:
 ``the expression's `A: matrix(n, m)` ``, never "declared" when nothing was).
 Invariants:
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 
+from einderiv.backend.binding import dim_names
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, UnpairedSizes
 from einderiv.frontend.dimensions import child_fields
@@ -32,7 +34,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION
 from einderiv.ir.node import dim_factors
 
-__all__ = ["hidden_sizes", "named_sizes", "said", "unit_sizes", "unpaired"]
+__all__ = ["hidden_sizes", "named_sizes", "paired", "said", "unit_sizes", "unpaired"]
 
 
 def named_sizes(claim) -> list[str]:
@@ -128,6 +130,26 @@ def unpaired(error: UnpairedSizes, expected, claim, question: str) -> CheckResul
         f"undecided: einderiv cannot read the claim's sizes: {said(error)}",
         question=question,
     )
+
+
+def paired(f, claimed, expected) -> None:
+    """``UnpairedSizes`` when a size of the read Kronecker claim ``claimed`` that the expression
+    does not fix stands on axes of ``expected`` of sizes s and 1: its entry form
+    ``I[(i,j),(l,k)]`` splits both compounds alike (n*m), while d vec(X')/d vec(X)' of a 3-by-1
+    X pairs 1*3 with 3*1, where I is right (K_{3,1} = I_3) but the judge would size the claim by
+    one pairing. Two sizes neither 1 (``kron(A, I)`` for ``kron(I, A)``) are the judge's."""
+    known, on = dim_names(f), {}
+    for axis, want in zip(claimed.axes, expected.axes):
+        if axis.dim not in known:
+            on.setdefault(axis.dim, set()).add(want.dim)
+    if any(len(sizes) > 1 for sizes in on.values()) and all(
+        len(sizes - {1}) <= 1 for sizes in on.values()
+    ):
+        pairs = " and ".join(str(sorted(map(str, s))) for s in on.values() if len(s) > 1)
+        raise UnpairedSizes(
+            f"its entry form pairs the derivative's sizes {pairs} as one (a size 1 may stand "
+            "on either side); write the sizes on I and ones, or use index notation"
+        )
 
 
 def said(error: Exception) -> str:

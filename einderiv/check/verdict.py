@@ -125,6 +125,8 @@ def _check(
         claim = normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
         claimed, claim_text = read_claim(f, expected, as_entry(f, wrt, claim, expected, order))
+        if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
+            S.paired(f, claimed, expected)
         if isinstance(text, str):
             claim_text = text
     except UnpairedSizes as error:

@@ -174,3 +174,23 @@ def test_a_symmetric_torch_variable_under_torch_func_and_in_bfloat16():
     assert out.dtype == torch.bfloat16 and float(out) == 6.0
     with pytest.raises(ed.EvaluationError, match="symmetric"):
         h(S=torch.tensor(A + 6 * np.eye(3), dtype=torch.bfloat16), x=ones)
+
+
+def test_a_symmetric_torch_variable_is_checked_under_torch_func_grad():
+    # under torch.func.grad, jacrev and jacfwd a tensor has no storage but has values: a
+    # non-symmetric S for `S: symmetric(n)` is refused there as in eager torch (it was trusted,
+    # so grad returned the unconstrained x x' + S^-T of a matrix that is not symmetric); the
+    # symmetric S still gives x x' + S^-1
+    torch = need("torch")
+    func = pytest.importorskip("torch.func")
+    rng = np.random.default_rng(5)
+    A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    S, N = A + A.T + 6 * np.eye(3), A + 6 * np.eye(3)
+    assert np.abs(N - N.T).max() > 0.1  # N is not symmetric
+    f = ed.parse("x' S x + logdet(S)", "S: symmetric(n)").compile(backend="torch")
+    tx = torch.tensor(x)
+    for transform in (func.grad, func.jacrev, func.jacfwd):
+        g = transform(lambda S: f(S=S, x=tx))(torch.tensor(S))
+        assert np.allclose(g.numpy(), np.outer(x, x) + np.linalg.inv(S))
+        with pytest.raises(ed.EvaluationError, match="symmetric"):
+            transform(lambda S: f(S=S, x=tx))(torch.tensor(N))

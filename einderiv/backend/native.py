@@ -122,10 +122,14 @@ class _Library:
                 return None
             x = np.asarray(x)
         elif self.backend == "torch":
-            try:  # float64 numpy has every torch float (numpy has no bfloat16)
-                x = x.detach().cpu().double().numpy()
-            except RuntimeError:  # no storage: under torch.func (grad, vmap) or meta, trusted
-                return None
+            x = x.detach().double()  # float64 numpy has every torch float (not bfloat16)
+            try:
+                x = x.cpu().numpy()
+            except (RuntimeError, NotImplementedError):  # no storage: under torch.func.grad,
+                try:  # jacrev, jacfwd read entry by entry; under vmap (a batch), meta: trusted
+                    x = np.array(x.tolist(), dtype=float)
+                except (RuntimeError, NotImplementedError):
+                    return None
         unknown = np.isnan(x)  # nan where its mirror is nan: symmetric (nan in, nan out)
         if (unknown != unknown.T).any():
             return False

@@ -194,3 +194,29 @@ def test_a_symmetric_torch_variable_is_checked_under_torch_func_grad():
         assert np.allclose(g.numpy(), np.outer(x, x) + np.linalg.inv(S))
         with pytest.raises(ed.EvaluationError, match="symmetric"):
             transform(lambda S: f(S=S, x=tx))(torch.tensor(N))
+
+
+def test_float16_symbolic_power_sum_runs_in_float32():
+    # the Hessian of tr(X^k) at k < 0 is a closed-form sum of products of powers of inv(X);
+    # numpy's LAPACK has no float16, so a float16 X raised numpy's raw TypeError there: the
+    # sum now runs in float32 and is float16 again, close to finite differences of the
+    # gradient k (X^(k-1))' at the float16 X
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(3, 3))
+    X16 = (A @ A.T + 3 * np.eye(3)).astype(np.float16)
+    X = X16.astype(float)
+    h = ed.hessian("tr(X^k)", "X", where="k: integer").compile()
+    for k in (-2, -1, 3):
+
+        def grad(M, k=k):
+            base = np.linalg.inv(M) if k < 1 else M
+            return k * np.linalg.matrix_power(base, abs(k - 1)).T
+
+        fd, eps = np.zeros((3, 3, 3, 3)), 1e-6
+        for i, j in np.ndindex(3, 3):
+            E = np.zeros((3, 3))
+            E[i, j] = eps
+            fd[:, :, i, j] = (grad(X + E) - grad(X - E)) / (2 * eps)
+        out = h(X=X16, k=k)
+        assert out.dtype == np.float16
+        assert np.abs(out.astype(float) - fd).max() <= 2e-3 * np.abs(fd).max()

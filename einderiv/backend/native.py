@@ -161,6 +161,15 @@ def widened(fn):
     return run
 
 
+def widened_powers(powsum, powers, count, ops):
+    """``powsum(powers, count, ops)``, run in float32 when ``ops`` is numpy and a base is float16
+    (numpy's LAPACK has no float16, and the sum inverts its bases) and cast back."""
+    low = np.result_type(*(m for m, _, _ in powers)) if ops is np else None
+    if low != np.float16:
+        return powsum(powers, count, ops)
+    return powsum([(m.astype(np.float32), s, c) for m, s, c in powers], count, ops).astype(low)
+
+
 _LIBRARIES: dict = {}
 
 

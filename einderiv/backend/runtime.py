@@ -106,9 +106,9 @@ def _pair(m, n):
 
 def _power_sum(powers, count, ops=np):
     """``powersum._powsum`` (on ``ops``, numpy's names) with einderiv's error for a singular
-    base."""
+    base (float16 bases on numpy in float32: ``native.widened_powers``)."""
     try:
-        return _powsum(powers, count, ops)
+        return native.widened_powers(_powsum, powers, count, ops)
     except np.linalg.LinAlgError as error:
         raise EvaluationError(f"cannot invert a singular matrix ({error})") from None
 

@@ -220,3 +220,15 @@ def test_float16_symbolic_power_sum_runs_in_float32():
         out = h(X=X16, k=k)
         assert out.dtype == np.float16
         assert np.abs(out.astype(float) - fd).max() <= 2e-3 * np.abs(fd).max()
+
+
+def test_a_jax_tracer_given_to_the_numpy_program_names_jax():
+    # jax.grad of a numpy program hands it a tracer, which numpy cannot read: the error says to
+    # compile for jax (it said backend='torch'); compiled for jax, the gradient of x' x is 2 x
+    jax = need("jax")
+    x = np.array([1.0, -2.0, 0.5])
+    f = ed.parse("x' x").compile()
+    with pytest.raises(ed.EvaluationError, match="backend='jax'"):
+        jax.grad(lambda x: f(x=x))(x)
+    g = jax.grad(lambda x: ed.parse("x' x").compile(backend="jax")(x=x))(x)
+    assert np.allclose(np.asarray(g), 2 * x)

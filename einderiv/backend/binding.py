@@ -112,10 +112,12 @@ def as_float_array(name: str, value) -> np.ndarray:
         raise EvaluationError(
             f"{name} is not a rectangular array: its nested lists have different lengths"
         ) from None
-    except (TypeError, RuntimeError) as e:  # a torch tensor that requires grad, or on a GPU
+    except (TypeError, RuntimeError) as e:  # a torch tensor that requires grad, or on a GPU;
+        # a jax tracer (jax.grad of a numpy program)
+        lib = "jax" if type(value).__module__.startswith("jax") else "torch"
         raise EvaluationError(
             f"{name} cannot be read as a numpy array ({e}); compile for its library "
-            f"(backend='torch', ...) or pass a numpy array"
+            f"(backend='{lib}') or pass a numpy array"
         ) from None
     if np.iscomplexobj(raw):
         raise EvaluationError(f"{name} has complex values; einderiv evaluates real arrays")

@@ -200,3 +200,29 @@ def test_a_d_written_against_letters_that_read_as_a_product_is_the_differential(
         assert ed.check(expr, wrt, claim=claim, where=where).verdict == "right", claim
     assert not np.allclose(x @ A, grad_xax, atol=1e-3)
     assert ed.check("x' A x", "x", claim="d f = x'Adx", where=where).verdict == "wrong"
+
+
+def test_a_d_written_against_letters_after_it_is_the_differential():
+    # dXAX reads as dX A X, as XAX reads as X A X: d(X A X) = dXAX + XAdX, d(A X B) = AdXB,
+    # d(X^2) = dXX + XdX, d tr(XA) = tr(dXA), d X^-1 = -X^-1dXX^-1 (each was "wrong: not
+    # well-formed (d X)" or "does not mention dX"); the directional derivative of numpy
+    # differences along E equals each right side with E for dX; dXXA + XAdX is wrong
+    rng = np.random.default_rng(8)
+    X, A, B, E = (rng.standard_normal((3, 3)) for _ in range(4))
+    inv = np.linalg.inv
+    where = "X: matrix(3, 3); A: matrix(3, 3); B: matrix(3, 3)"
+    cases = [
+        ("X A X", lambda X: X @ A @ X, "dY = dXAX + XAdX", E @ A @ X + X @ A @ E),
+        ("A X B", lambda X: A @ X @ B, "dY = AdXB", A @ E @ B),
+        ("X^2", lambda X: X @ X, "dY = dXX + XdX", E @ X + X @ E),
+        ("tr(X A)", lambda X: np.trace(X @ A), "d f = tr(dXA)", np.trace(E @ A)),
+        ("inv(X)", inv, "dY = -X^-1dXX^-1", -inv(X) @ E @ inv(X)),
+        ("X A X", lambda X: X @ A @ X, r"\mathrm{d}Y = \mathrm{d}XAX + XA\mathrm{d}X",
+         E @ A @ X + X @ A @ E),
+    ]  # fmt: skip
+    for expr, fn, claim, stated in cases:
+        along = (fn(X + 1e-6 * E) - fn(X - 1e-6 * E)) / 2e-6
+        np.testing.assert_allclose(stated, along, atol=1e-6)
+        assert ed.check(expr, "X", claim=claim, where=where).verdict == "right", claim
+    assert not np.allclose(E @ X @ A + X @ A @ E, E @ A @ X + X @ A @ E, atol=1e-3)
+    assert ed.check("X A X", "X", claim="dY = dXXA + XAdX", where=where).verdict == "wrong"

@@ -98,16 +98,19 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     def differential(pattern: str, by: str, text: str) -> str:
         def one(found: re.Match) -> str:
             before = re.search(r"[A-Za-z0-9_\\]*$", text[: found.start()]).group()
-            if found.group()[0] != "d" or not before:
-                return by
-            return " " + by if _operator_after(before, found, f, text) else found.group()
+            space = " " if re.match(r"\w", text[found.end() :]) else ""  # dXAX: dX AX
+            glued = space and found.group()[-1].isalpha()  # dX against the letters after it
+            if found.group()[0] != "d" or not (before or glued):
+                return by + space
+            return f" {by}{space}" if _operator_after(before, found, f, text) else found.group()
 
         return re.sub(pattern, one, text)
 
     # d(X^T) is (dX)^T: the differential of a transpose
     right = differential(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right)
     bold = rf"(?:\(\s*{bold}\s*\)|{bold})"  # d(X) too, as d(X)^T X + X^T dX writes it
-    right = differential(rf"{operator}{bold}", literal, right).replace("\x00", literal)
+    glued = rf"{re.escape(wrt)}(?=[A-Za-z]+(?![A-Za-z0-9_]))"  # dXAX, when it reads dX A X
+    right = differential(rf"{operator}(?:{bold}|{glued})", literal, right).replace("\x00", literal)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
         if right.strip() != "0":
             named = f" (a variable is named d, so d {wrt} is d times {wrt}: write {d})"
@@ -137,17 +140,21 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
 
 
 def _operator_after(before: str, found: re.Match, f: Expr, text: str) -> bool:
-    """Whether the plain d of ``found``, written against ``before`` (letters, digits, ``_``),
-    is the differential operator: it is where those letters read as a product (``x'Adx`` is
-    x' A dx, ``X^TdX``, ``2dx``; in LaTeX every run of letters, ``A dX``); not where the d ends
-    a name kept whole (``sigmoid(x)``, a declared ``Wd x``, ``x_d x``), ends a LaTeX command,
-    or a variable is named d (``Adx`` is then A d x)."""
+    """Whether the plain d of ``found``, written against ``before`` (letters, digits, ``_``) or
+    the letters after it, is the differential operator: it is where those letters read as a
+    product (``x'Adx`` is x' A dx, ``X^TdX``, ``2dx``, ``dXAX`` dX A X; in LaTeX every run of
+    letters, ``A dX``); not where the d ends a name kept whole (``sigmoid(x)``, a declared
+    ``Wd x``, ``x_d x``, ``2adx`` with ``ad`` declared), ends a LaTeX command, or a variable is
+    named d (``Adx`` is then A d x)."""
     if "d" in f.variables or "\\" in before or "_" in before:
         return False
-    if before.isdigit() or "\\" in text:
+    letters = before.lstrip("0123456789")  # 2XdX: 2 X dX
+    if (before and not letters) or "\\" in text:
         return True
+    if any((letters + "d").endswith(v) for v in f.variables if len(v) > 1):
+        return False  # 2adx with a declared ad: not 2 a dx
     after = re.match(r"[A-Za-z0-9_]*", found.string[found.start() + 1 :]).group()
-    return splits(before + "d" + after, frozenset(f.variables))
+    return splits(letters + "d" + after, frozenset(f.variables))
 
 
 def _same_orientation(f: Expr, rhs: Expr, right: str) -> None:

@@ -82,6 +82,7 @@ def named(g, matrix: M.MExpr | None) -> Shared | None:
         set(g.variables) | set(getattr(g, "index_dims", {})),
         symmetric=own_transposes(g.variables),
         vectors=frozenset(k for k, kind in kinds.items() if kind == "vector"),
+        scalars=frozenset(k for k, kind in kinds.items() if kind in ("scalar", "integer")),
     )
     if not parts.definitions:
         return None

@@ -66,6 +66,22 @@ def test_named_forms_read_line_by_line(text, wrt, where, fn, others):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)
 
 
+def test_a_row_with_a_scalar_in_front_is_named_as_its_column():
+    # d ||(y .* x)' (g x) sin(c y)||^2 / dy: once `t2 = c y'` (a row, since scalars are written
+    # in front of a transposed product), which read back as a column fails to fit
+    x0, y0 = rng.normal(size=3), rng.normal(size=3)
+    where = "x: vector(3); y: vector(3); c: scalar; gamma: scalar"
+
+    def f(y):
+        return np.sum(((y * x0) @ (0.4 * x0) * np.sin(0.7 * y)) ** 2)
+
+    want = jacobian_fd(lambda y: f(y), {"y": y0}, "y")
+    g = ed.diff("||((y .* x)' (gamma x)) sin(c y)||^2", "y", where=where)
+    named = g.show(cse=True)
+    got = _read(named, {"x": x0, "y": y0, "c": 0.7, "gamma": 0.4}, where)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)
+
+
 def test_the_hessian_of_a_norm_of_a_softmax_reads_back_line_by_line():
     # H = d2 norm2(softmax(z - mean(z))) / dz dz: once `... - t6' t6 / t5^3` with t6 a row
     def f(z):

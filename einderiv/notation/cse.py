@@ -56,12 +56,14 @@ def shared(
     name: Callable[[int], str] = "t{}".format,
     symmetric: frozenset[str] = frozenset(),
     vectors: frozenset[str] = frozenset(),
+    scalars: frozenset[str] = frozenset(),
 ) -> Shared:
     """Name the repeated non-trivial subterms of ``e`` (see the module's invariants).
-    ``symmetric`` and ``vectors``: names of symmetric matrices and of column vectors, so that
-    ``diag(v)`` and a name of a symmetric value are known to be their own transposes."""
+    ``symmetric``, ``vectors``, ``scalars``: names of symmetric matrices, column vectors and
+    scalars, so that ``diag(v)`` and a name of a symmetric value are known to be their own
+    transposes and ``(c y')'`` is ``c y``, a column, as re-contraction writes it."""
     bodies: dict[str, M.MExpr] = {}  # name -> its definition (with later-chosen names inside)
-    known = _Shapes(set(symmetric), set(vectors))
+    known = _Shapes(set(symmetric), set(vectors), frozenset(scalars))
     share = known.share
     program = [share(e)]
     counter = 0
@@ -128,8 +130,8 @@ class _Shapes:
     each of the 155 rounds of an MLP Hessian's naming compared copies of large subterms field
     by field (12 million comparisons, 40 s)."""
 
-    def __init__(self, symmetric: set[str], vectors: set[str]):
-        self.symmetric, self.vectors = symmetric, vectors
+    def __init__(self, symmetric: set[str], vectors: set[str], scalars=frozenset()):
+        self.symmetric, self.vectors, self.scalars = symmetric, vectors, scalars
         self.flips: dict = {}
         self.lefts: dict = {}  # ``_left``'s memo (a function of the subterm alone)
         self.table: dict = {}  # subterm -> the one object equal to it
@@ -159,7 +161,7 @@ class _Shapes:
         return out[0]
 
     def flip(self, e: M.MExpr) -> M.MExpr:
-        return self.share(transpose(e, self.symmetric, self.vectors, self.flips))
+        return self.share(transpose(e, self.symmetric, self.vectors, self.flips, self.scalars))
 
     def left(self, e: M.MExpr) -> M.MExpr:
         return self.share(_left(e, self.lefts))

@@ -253,7 +253,8 @@ class Expr(ExprAlgebra):
             raise EinderivError("this derivative has no matrix form, so no differential form")
         if self._layout != "numerator":  # a scalar's other layouts are the transpose
             vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
-            matrix = transpose(matrix, own_transposes(self.variables), vectors)
+            scalars = {n for n, v in self.variables.items() if v.kind in ("scalar", "integer")}
+            matrix = transpose(matrix, own_transposes(self.variables), vectors, scalars=scalars)
         return differential_text(matrix, target.name, kind)
 
     def _repr_latex_(self) -> str:

@@ -316,6 +316,20 @@ def test_printed_results_keep_a_greek_scalar_in_front(text, wrt, numpy_f):
         assert ed.check(text, wrt, claim=str(g)).verdict == "right"
 
 
+def test_a_differential_in_any_layout_keeps_a_greek_scalar_in_front():
+    # d sum(exp(beta x)) = beta exp(beta x)' dx, whatever the layout of the derivative: in the
+    # denominator and jacobian layouts g.differential() wrote exp(x' beta) beta dx, which reads
+    # back with the note that beta is most likely a vector; the stated gradient is numpy's
+    v = rng.normal(size=4)
+    want = jacobian_fd(lambda x: np.exp(0.7 * x).sum(), {"x": v}, "x")
+    for layout in ("numerator", "denominator", "jacobian"):
+        text = ed.diff("sum(exp(beta x))", "x", layout=layout).differential()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            back = ed.read_differential(text, "x")
+        np.testing.assert_allclose(back(x=v, beta=0.7), want, rtol=1e-5, atol=1e-8)
+
+
 # 1ᵀx (Wikipedia, papers) is the sum of x's entries, 1 the vector of ones; the number 1
 # transposed is 1, so 1ᵀx read as x itself: refused, with ones' suggested (which is the sum)
 @pytest.mark.parametrize("text", ["1ᵀx", "1' x", "1^T x", r"1^\top x", "(1)' x", "2.T x"])

@@ -8,6 +8,7 @@ import pytest
 
 import einderiv as ed
 from tests.fd import jacobian_fd
+from tests.named_forms import read_lines
 
 rng = np.random.default_rng(41)
 n = 4
@@ -328,6 +329,33 @@ def test_a_differential_in_any_layout_keeps_a_greek_scalar_in_front():
             warnings.simplefilter("error")
             back = ed.read_differential(text, "x")
         np.testing.assert_allclose(back(x=v, beta=0.7), want, rtol=1e-5, atol=1e-8)
+
+
+def test_a_transposed_row_product_keeps_a_greek_scalar_in_front():
+    # d logsumexp(alpha W' W x)/dx = alpha W' W softmax(alpha W' W x) in the denominator layout:
+    # the transpose of alpha x' W' W was W' (W (alpha x)), and its named form t1 = W' (W alpha),
+    # read back with the note that alpha is most likely a vector; now alpha (W' (W x)) and
+    # t1 = alpha (W' W), each read back silently to numpy's gradient
+    x0, w0 = rng.normal(size=3), rng.normal(size=(2, 3))
+
+    def f(x):
+        z = 0.7 * w0.T @ w0 @ x
+        return np.log(np.exp(z).sum())
+
+    want = jacobian_fd(f, {"x": x0}, "x")
+    where = "x: vector(3); W: matrix(2, 3)"
+    g = ed.diff("log(sum(exp(W' (W (alpha x)))))", "x", where=where, layout="denominator")
+    values = {"x": x0, "W": w0, "alpha": 0.7}
+
+    def evaluate(expr, known, last):
+        return expr(**{k: known[k] for k in expr.variables})
+
+    assert "\n" in g.show(cse=True)  # something is named
+    for text in (str(g), g.show(cse=True)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = read_lines(ed, text, values, where, evaluate)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8, err_msg=text)
 
 
 # 1ᵀx (Wikipedia, papers) is the sum of x's entries, 1 the vector of ones; the number 1

@@ -191,6 +191,9 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             if _row_like(first, vectors) or _inner_row(chain, vectors):
                 # (2 v' w A)': v' w may be a scalar, grouped by the left nesting; reversed it
                 # needs brackets (so does (p v' B w C)', p a scalar: not C' w' B' v p)
+                found, rest = leading_scalar(e, scalars)
+                if found is not None:  # (beta x' W' W)' = beta W' W x: a scalar stays in front
+                    return M.MatMul(found, t(rest))
                 return M.MatMul(t(b), t(a))
             # (A B C)' = C' B' A', one chain (not C' (B' A')), numbers and scalars in front
             numbers = [f for f in chain if coefficient(f)]

@@ -226,3 +226,22 @@ def test_a_d_written_against_letters_after_it_is_the_differential():
         assert ed.check(expr, "X", claim=claim, where=where).verdict == "right", claim
     assert not np.allclose(E @ X @ A + X @ A @ E, E @ A @ X + X @ A @ E, atol=1e-3)
     assert ed.check("X A X", "X", claim="dY = dXXA + XAdX", where=where).verdict == "wrong"
+
+
+def test_letters_with_dx_written_after_a_hadamard_product_are_refused():
+    # exp(X).*dXA: papers mean exp(X) .* (dX A), as einderiv reads exp(X).*XA as exp(X) .* (X A),
+    # but spacing dX out read it (exp(X) .* dX) A, the differential of exp(X) A: a false "right"
+    # (and X.*AdX was (X .* A) dX). Numpy differences of exp(X) A along E are (exp(X) .* E) A,
+    # not exp(X) .* (E A); the glued claims are refused, the grouped ones judged.
+    rng = np.random.default_rng(9)
+    X, A, E = (rng.standard_normal((3, 3)) for _ in range(3))
+    along = (np.exp(X + 1e-6 * E) @ A - np.exp(X - 1e-6 * E) @ A) / 2e-6
+    np.testing.assert_allclose((np.exp(X) * E) @ A, along, atol=1e-6)
+    assert not np.allclose(np.exp(X) * (E @ A), along, atol=1e-3)
+    where = "X: matrix(3, 3); A: matrix(3, 3)"
+    for claim in ("dY = exp(X).*dXA", "dY = exp(X).*AdX"):
+        with pytest.raises(ed.EinderivError, match="ambiguous"):
+            ed.check("exp(X) A", "X", claim=claim, where=where)
+    assert ed.check("exp(X) A", "X", claim="dY = (exp(X).*dX)A", where=where).verdict == "right"
+    assert ed.check("exp(X) A", "X", claim="dY = exp(X).*(dXA)", where=where).verdict == "wrong"
+    assert ed.check("exp(X) A", "X", claim="dY = exp(X).*dX", where=where).verdict == "wrong"

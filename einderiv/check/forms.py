@@ -30,6 +30,7 @@ from einderiv.check.claims import declarations_of
 from einderiv.check.conditions import TOP
 from einderiv.errors import EinderivError, ShapeError
 from einderiv.frontend.letters import splits
+from einderiv.frontend.lexing import JUXTAPOSED_AFTER
 from einderiv.ir import index_ir as T
 from einderiv.notation.differential import declaration
 
@@ -101,8 +102,18 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
             space = " " if re.match(r"\w", text[found.end() :]) else ""  # dXAX: dX AX
             glued = space and found.group()[-1].isalpha()  # dX against the letters after it
             if found.group()[0] != "d" or not (before or glued):
-                return by + space
-            return f" {by}{space}" if _operator_after(before, found, f, text) else found.group()
+                out = by + space
+            elif _operator_after(before, found, f, text):
+                out = f" {by}{space}"
+            else:
+                return found.group()
+            lead = text[: found.start() - len(before)].rstrip()
+            if (before or space) and lead.endswith(tuple(JUXTAPOSED_AFTER)):
+                raise EinderivError(  # X.*AdX: X .* (A dX) as papers mean it, or (X .* A) dX?
+                    f"{lead[-2:].strip()} before letters written against {d} in "
+                    f"{text.strip()!r} is ambiguous: write A .* (B {d}), or (A .* B) {d}"
+                )
+            return out
 
         return re.sub(pattern, one, text)
 

@@ -231,25 +231,31 @@ def dim_names(f) -> frozenset:
 
 
 def term_dims(t: T.Term) -> set:
-    """The named sizes ``t`` mentions anywhere (indices, sums, ones, sizes, matrix bases)."""
-    found = set()
-    match t:
-        case T.Var(indices=indices) | T.Zero(indices=indices):
-            found = {i.dim for i in indices}
-        case T.Delta(a=a):
-            found = {a.dim}
-        case T.Pair(c=c):
-            found = {c.dim}
-        case T.Ones(index=index):
-            found = {index.dim}
-        case T.Size(dim=dim):
-            found = {dim}
-        case T.Prod(summed=summed):
-            found = {i.dim for i in summed}
-        case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
-            found = {bound[0].dim}
-    for child in T.children(t):
-        found |= term_dims(child)
+    """The named sizes ``t`` mentions anywhere (indices, sums, ones, sizes, matrix bases); each
+    shared subterm of the graph ``t`` is stored as is looked at once."""
+    found: set = set()
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if u in seen:
+            continue
+        seen.add(u)
+        match u:
+            case T.Var(indices=indices) | T.Zero(indices=indices):
+                found.update(i.dim for i in indices)
+            case T.Delta(a=a):
+                found.add(a.dim)
+            case T.Pair(c=c):
+                found.add(c.dim)
+            case T.Ones(index=index):
+                found.add(index.dim)
+            case T.Size(dim=dim):
+                found.add(dim)
+            case T.Prod(summed=summed):
+                found.update(i.dim for i in summed)
+            case T.MatPow(bound=bound) | T.Det(bound=bound) | T.LogDet(bound=bound):
+                found.add(bound[0].dim)
+        todo.extend(T.children(u))
     return {d for d in found if isinstance(d, str)}
 
 

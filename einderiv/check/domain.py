@@ -188,11 +188,14 @@ def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
     found: set[Condition] = set()
     # products flattened (a claim's X' S' X nests as its text groups), summation variables
     # named canonically (%r0, ...)
-    _collect(canonical(flatten(t)), found, imposed)
+    _collect(canonical(flatten(t)), found, imposed, set())
     return found
 
 
-def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
+def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
+    if t in seen:  # a subterm shared in the graph: its conditions are found already
+        return
+    seen.add(t)
     if imposed and type(t) is T.SumOver and may_be_empty(t):
         return  # what its terms need, the sum does not always
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
@@ -203,7 +206,7 @@ def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
             if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
                 found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
-                _collect(child, found, imposed)
+                _collect(child, found, imposed, seen)
             return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
@@ -227,7 +230,7 @@ def _collect(t: T.Term, found: set, imposed: bool = False) -> None:
             found.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
     found.discard(None)
     for child in T.children(t):
-        _collect(child, found, imposed)
+        _collect(child, found, imposed, seen)
 
 
 def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:

@@ -35,6 +35,10 @@ from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an
 from einderiv.calculus.rewriting import split_coefficient
 from einderiv.check.contract import contract, contract_all
 from einderiv.check.domain import as_affine
+from einderiv.check.modp import Undefined
+from einderiv.check.modp import determinant as _determinant
+from einderiv.check.modp import inverse as _inverse
+from einderiv.check.modp import matmul as _matmul
 from einderiv.check.primes import PRIMES
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
@@ -48,10 +52,6 @@ MAX_MATRIX = 100  # a larger inverse, power or determinant: NotRational (cubic b
 
 class NotRational(Exception):
     """The term uses an operation that is not rational (or a sum too long to run exactly)."""
-
-
-class Undefined(Exception):
-    """A denominator is zero at this point (redraw the point)."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,17 @@ class Exact:
 
 
 def is_rational(t: T.Term) -> bool:
-    """Whether ``t`` is built only of rational operations (integer exponents)."""
-    return _rational_node(t) and all(is_rational(c) for c in T.children(t))
+    """Whether ``t`` is built only of rational operations (integer exponents); each node of
+    the graph ``t`` is stored as is looked at once."""
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if u not in seen:
+            if not _rational_node(u):
+                return False
+            seen.add(u)
+            todo.extend(T.children(u))
+    return True
 
 
 def _rational_node(t: T.Term) -> bool:
@@ -102,7 +111,7 @@ def _integer_exponent(e: T.Term) -> bool:
 class _Evaluator:
     def __init__(self, sizes: dict, ints: dict, values: dict, p: int, atoms: dict | None):
         self.sizes, self.ints, self.values, self.p = sizes, ints, values, p
-        self.atoms = atoms
+        self.atoms, self.memo = atoms, {}  # memo: term -> its value at these integers
 
     def size(self, dim) -> int:
         return dim_size(dim, self.sizes.__getitem__)
@@ -120,12 +129,14 @@ class _Evaluator:
         return Exact((), np.array(x % self.p, dtype=object))
 
     def run(self, t: T.Term) -> Exact:
-        if not _rational_node(t):
-            return self.atom(t)
-        method = getattr(self, "_" + type(t).__name__.lower(), None)
-        if method is None:
-            raise NotRational(type(t).__name__)
-        return method(t)
+        value = self.memo.get(t)  # each node of a graph once, not each of the tree it stands for
+        if value is None:
+            rational = _rational_node(t)
+            method = getattr(self, "_" + type(t).__name__.lower(), None) if rational else self.atom
+            if method is None:
+                raise NotRational(type(t).__name__)
+            value = self.memo[t] = method(t)
+        return value
 
     def atom(self, t: T.Term) -> Exact:
         """A non-rational term (exp(u), log(u), u^0.5, logdet(B)) as an unknown: a random
@@ -135,7 +146,7 @@ class _Evaluator:
         if type(t) is T.RowFunc and ROW[t.name].definition is not None:
             # softmax(x)[i] = exp(x[i]) / sum_s exp(x[s]): unknowns exp(x[i]) shared with a
             # claim written out
-            return self.run(ROW[t.name].definition(t))
+            return self.row_function(t)
         if type(t) is T.Func and ELEMENTWISE[t.name].definition is not None:
             return self.run(ELEMENTWISE[t.name].definition(t.arg))  # tanh, sigmoid: by exp
         if type(t) is T.Func and t.name == "exp":
@@ -158,6 +169,15 @@ class _Evaluator:
             draws = [int(rng.integers(0, 2**62)) % self.p for _ in range(count)]
             self.atoms[name] = np.array(draws, dtype=object).reshape(shape)
         return Exact(order, self.atoms[name])
+
+    def row_function(self, t: T.RowFunc) -> Exact:
+        """``t`` by its definition, once for every name of its entry index: the definition
+        writes t's argument thrice (exp(u[i]) / sum_s exp(u[s])): nested, 3^depth copies."""
+        named = {i: T.Index(f"#row{k}", i.dim) for k, i in enumerate(t.indices)}
+        key = T.rename(t, named) if T.free(t) == set(t.indices) else t
+        value = self.memo[key] = self.memo.get(key) or self.run(ROW[t.name].definition(key))
+        back = {v: i for i, v in named.items()} if key is not t else {}
+        return Exact(tuple(back.get(i, i) for i in value.indices), value.array)
 
     def function_of(self, name: str, arg: Exact) -> Exact:
         """The unknown function ``name`` at the values of ``arg``: one random value per value."""
@@ -269,11 +289,11 @@ class _Evaluator:
             raise NotRational("a sum too long to run exactly")
         values = range(count) if count >= 0 else range(count, 0)
         sign = 1 if count >= 0 else -1
-        outer = self.ints
+        outer, memo = self.ints, self.memo
         total = None
         try:
             for r in values:
-                self.ints = {**outer, t.var: r}
+                self.ints, self.memo = {**outer, t.var: r}, {}  # values at this r only
                 part = self.run(t.body)
                 total = (
                     part
@@ -281,7 +301,7 @@ class _Evaluator:
                     else Exact(total.indices, total.array + part.aligned(total.indices))
                 )
         finally:
-            self.ints = outer
+            self.ints, self.memo = outer, memo
         if total is None:
             return self.run(T.Prod((T.Num(Fraction(0)), t.body)))
         return Exact(total.indices, sign * total.array % self.p)
@@ -343,50 +363,6 @@ class _Evaluator:
 
     def _det(self, t: T.Det) -> Exact:
         return self.scalar(_determinant(self._square(t), self.p))
-
-
-def _matmul(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
-    return np.dot(a, b) % p
-
-
-def _inverse(matrix: np.ndarray, p: int) -> np.ndarray:
-    """Gauss-Jordan elimination mod p; ``Undefined`` for a singular matrix."""
-    n = matrix.shape[0]
-    work = [
-        [int(x) % p for x in row] + [int(i == j) for j in range(n)] for i, row in enumerate(matrix)
-    ]
-    for col in range(n):
-        pivot = next((r for r in range(col, n) if work[r][col]), None)
-        if pivot is None:
-            raise Undefined
-        work[col], work[pivot] = work[pivot], work[col]
-        scale = pow(work[col][col], -1, p)
-        work[col] = [x * scale % p for x in work[col]]
-        for r in range(n):
-            if r != col and work[r][col]:
-                factor = work[r][col]
-                work[r] = [(x - factor * y) % p for x, y in zip(work[r], work[col])]
-    return np.array([row[n:] for row in work], dtype=object).reshape(n, n)
-
-
-def _determinant(matrix: np.ndarray, p: int) -> int:
-    n = matrix.shape[0]
-    work = [[int(x) % p for x in row] for row in matrix]
-    det = 1
-    for col in range(n):
-        pivot = next((r for r in range(col, n) if work[r][col]), None)
-        if pivot is None:
-            return 0
-        if pivot != col:
-            work[col], work[pivot] = work[pivot], work[col]
-            det = -det
-        det = det * work[col][col] % p
-        scale = pow(work[col][col], -1, p)
-        for r in range(col + 1, n):
-            if work[r][col]:
-                factor = work[r][col] * scale % p
-                work[r] = [(x - factor * y) % p for x, y in zip(work[r], work[col])]
-    return det % p
 
 
 def evaluate(

@@ -82,6 +82,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
         # factor (-1)^k - 1 is 0 at every even k
         parities = (0, 1) if _in_exponent(claim, name) or _in_exponent(want, name) else (None,)
+        if need > MAX_VALUES + len(seen):  # too many values to try: no decision, at once
+            return None, None
         for parity in parities:
             had = [v for v in seen if parity is None or v % 2 == parity]
             fresh = [v for v in _integer_values(2 * need) if v not in seen]
@@ -90,6 +92,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     for name, seen in seen_sizes.items():
         degree = size_degree(claim, name) + size_degree(want, name)
         need = degree + 2 if degree else 0
+        if need > MAX_VALUES + len(seen):  # too many values to try: no decision, at once
+            return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
     if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
@@ -175,9 +179,15 @@ class _Points:
 def _sized(t: T.Term, dim: str) -> bool:
     """Whether ``t`` holds the size ``dim`` as a number (``len(x)``, ``tr(I)``), not only sums
     over it (whose entries are new random numbers at each size)."""
-    if type(t) is T.Size:
-        return dim in dim_factors(t.dim)
-    return any(_sized(u, dim) for u in T.children(t))
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if type(u) is T.Size and dim in dim_factors(u.dim):
+            return True
+        if u not in seen:
+            seen.add(u)
+            todo.extend(T.children(u))
+    return False
 
 
 def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
@@ -239,82 +249,101 @@ def _in_exponent(t: T.Term, name: str) -> bool:
     return False
 
 
-def integer_degree(t: T.Term, name: str) -> int:
+def integer_degree(t: T.Term, name: str, memo: dict | None = None) -> int:
     """A bound on the degree of ``t`` in the integer symbol ``name`` (exponents in it counted
-    as ``EXPONENTIAL``)."""
+    as ``EXPONENTIAL``). ``memo``: the degrees found so far (a graph is walked once)."""
+    memo = {} if memo is None else memo
+    if (t, name) not in memo:
+        memo[t, name] = _integer_degree(t, name, memo)
+    return memo[t, name]
+
+
+def _integer_degree(t: T.Term, name: str, memo: dict) -> int:
     if name not in T.int_names(t):
         return 0
     match t:
         case T.Affine():
             return 1
-        case T.Add(terms=terms) if any(_divides(u, name) for u in terms) or (
+        case T.Add(terms=terms) if any(_divides(u, name, None, memo) for u in terms) or (
             sum(_in_exponent(u, name) for u in terms) > 1
         ):
             # sum_i p_i / q_i over one denominator: its numerator's degree is at most the sum of
             # the terms' (each counting its denominator), never only the largest; likewise a sum
             # of m exponentials c_j b_j^k, which can vanish at m - 1 values of k
-            return sum(integer_degree(u, name) for u in terms)
+            return sum(integer_degree(u, name, memo) for u in terms)
         case T.Add(terms=terms):
-            return max(integer_degree(u, name) for u in terms)
+            return max(integer_degree(u, name, memo) for u in terms)
         case T.Prod(factors=factors):
-            return sum(integer_degree(u, name) for u in factors)
+            return sum(integer_degree(u, name, memo) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
-            return abs(v.numerator) * integer_degree(base, name)
+            return abs(v.numerator) * integer_degree(base, name, memo)
         case T.Pow(base=base, exponent=e):
-            return integer_degree(base, name) + EXPONENTIAL * (name in T.int_names(e)) + 1
+            return integer_degree(base, name, memo) + EXPONENTIAL * (name in T.int_names(e)) + 1
         case T.MatPow(base=base, exponent=e) if e.is_literal and e.const >= 0:
-            return e.const * integer_degree(base, name)  # (B^3): three times B's degree
+            return e.const * integer_degree(base, name, memo)  # (B^3): three times B's degree
         case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base) if name in T.int_names(
             base
         ):  # inv((k - b) I), det(k I): a degree that grows with the size: too many to try
             return UNBOUNDED
         case T.MatPow(base=base, exponent=e):
-            return integer_degree(base, name) + EXPONENTIAL * (name in e.names)
+            return integer_degree(base, name, memo) + EXPONENTIAL * (name in e.names)
         case T.SumOver(var=var, count=count, body=body):
             # sum_{r<c(k)} b(r, k): a polynomial in k of degree deg_k(b) + (deg_r(b) + 1) deg(c)
             # (a sum of r^d up to c is of degree d + 1 in c)
-            inner = integer_degree(body, var) + 1
-            return integer_degree(body, name) + inner * max(integer_degree(count, name), 1)
-    return sum(integer_degree(u, name) for u in T.children(t)) * EXPONENTIAL
+            inner = integer_degree(body, var, memo) + 1
+            return integer_degree(body, name, memo) + inner * max(
+                integer_degree(count, name, memo), 1
+            )
+    return sum(integer_degree(u, name, memo) for u in T.children(t)) * EXPONENTIAL
 
 
-def _divides(t: T.Term, name: str, mentions=None) -> bool:
+def _divides(t: T.Term, name: str, mentions=None, memo: dict | None = None) -> bool:
     """Whether ``t`` has a negative power (or an inverse) of something that ``mentions`` the
-    symbol ``name`` (default: an integer symbol): a denominator."""
+    symbol ``name`` (default: an integer symbol): a denominator. ``memo``: the answers so far
+    for this ``name`` and ``mentions``."""
     mentions = mentions or (lambda u: name in T.int_names(u))
-    if not mentions(t):
-        return False
-    if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value < 0:
-        return True
-    if type(t) is T.MatPow and t.exponent.is_literal and t.exponent.const < 0:
-        return True
-    if type(t) is T.RowFunc:  # softmax(u) = exp(u) / sum(exp(u)): a sum divides
-        return True
-    return any(_divides(u, name, mentions) for u in T.children(t))
+    memo = {} if memo is None else memo
+    key = ("/", t, name)
+    if key not in memo:
+        memo[key] = mentions(t) and (
+            (type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value < 0)
+            or (type(t) is T.MatPow and t.exponent.is_literal and t.exponent.const < 0)
+            or type(t) is T.RowFunc  # softmax(u) = exp(u) / sum(exp(u)): a sum divides
+            or any(_divides(u, name, mentions, memo) for u in T.children(t))
+        )
+    return memo[key]
 
 
-def size_degree(t: T.Term, dim: str) -> int:
+def size_degree(t: T.Term, dim: str, memo: dict | None = None) -> int:
     """A bound on the degree of ``t`` in the size ``dim``: one for each ``Size`` of it and each
-    sum over an index of it (a sum of ones is n, and so is one of exp(x) exp(-x))."""
+    sum over an index of it (a sum of ones is n, and so is one of exp(x) exp(-x)). ``memo``:
+    the degrees found so far (a graph is walked once, not as the tree it stands for)."""
+    memo = {} if memo is None else memo
+    if (t, dim) not in memo:
+        memo[t, dim] = _size_degree(t, dim, memo)
+    return memo[t, dim]
+
+
+def _size_degree(t: T.Term, dim: str, memo: dict) -> int:
     match t:
         case T.Size(dim=d):
             return int(dim in dim_factors(d))
         case T.Add(terms=terms) if any(
-            _divides(u, dim, lambda v: size_degree(v, dim) > 0) for u in terms
+            _divides(u, dim, lambda v: size_degree(v, dim, memo) > 0, memo) for u in terms
         ):  # fractions in n over one denominator: the degrees of all the terms
-            return sum(size_degree(u, dim) for u in terms)
+            return sum(size_degree(u, dim, memo) for u in terms)
         case T.Add(terms=terms):
-            return max(size_degree(u, dim) for u in terms)
+            return max(size_degree(u, dim, memo) for u in terms)
         case T.Prod(factors=factors, summed=summed):
             counted = sum(1 for i in summed if dim in dim_factors(i.dim))
-            return counted + sum(size_degree(u, dim) for u in factors)
+            return counted + sum(size_degree(u, dim, memo) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
-            return abs(v.numerator) * size_degree(base, dim)
+            return abs(v.numerator) * size_degree(base, dim, memo)
         case T.MatPow(base=base, bound=(p, _), exponent=e) if dim in dim_factors(p.dim):
             if e.is_literal and e.const >= 0:  # (n I)^6: six times, and a sum per product
-                return e.const * size_degree(base, dim) + max(e.const - 1, 0)
+                return e.const * size_degree(base, dim, memo) + max(e.const - 1, 0)
             if _generic(t) and not (e.is_literal and _sized(base, dim)):
-                return size_degree(base, dim)  # inv(A), A^k of a variable: its own entries
+                return size_degree(base, dim, memo)  # inv(A), A^k of a variable: its own entries
             # an inverse or a symbolic power of any other matrix of n: no bound (inv(I + 1 1')
             # = I - 1 1' / (n + 1), with no size written in it)
             return UNBOUNDED
@@ -326,14 +355,14 @@ def size_degree(t: T.Term, dim: str) -> int:
             return UNBOUNDED
         case T.Det(base=base, bound=(p, _)) if isinstance(p.dim, int):
             # det(V' V) of a 6-by-6 matrix of sums over n: 6 times their degree (0 for n < 6)
-            return p.dim * size_degree(base, dim)
+            return p.dim * size_degree(base, dim, memo)
         case T.MatPow(base=base, bound=(p, _), exponent=e) if isinstance(p.dim, int):
-            degree = size_degree(base, dim)
+            degree = size_degree(base, dim, memo)
             if not degree or (e.is_literal and e.const >= 0):
                 return max(e.const, 1) * degree if e.is_literal else degree
             # an inverse: adj(B) / det(B), of degree (m - 1) d over m d, as often as written
             return abs(e.const) * (2 * p.dim - 1) * degree if e.is_literal else UNBOUNDED
         case T.RowFunc(base=base, bound=b) if dim in dim_factors(b.dim):
             # softmax(u)[i] = exp(u[i]) / sum_s exp(u[s]): a sum over the row, as a divisor
-            return size_degree(base, dim) + 1
-    return sum(size_degree(u, dim) for u in T.children(t))
+            return size_degree(base, dim, memo) + 1
+    return sum(size_degree(u, dim, memo) for u in T.children(t))

@@ -377,15 +377,22 @@ def is_zero_claim(claim: Expr) -> bool:
     return isinstance(term, (T.Zero, T.Num)) and getattr(term, "value", 0) == 0
 
 
-def magnitude(t: T.Term) -> T.Term:
+def magnitude(t: T.Term, memo: dict | None = None) -> T.Term:
     """``t`` with its sums and products over absolute values (an upper bound of the terms that
     rounding acts on): ``x[a] y[a] - z`` -> ``|x[a]| |y[a]| + |z|``; a function's or power's
-    value is taken whole (``|exp(u)|``)."""
+    value is taken whole (``|exp(u)|``). ``memo``: each shared subterm is made once."""
+    memo = {} if memo is None else memo
+    if t not in memo:
+        memo[t] = _magnitude(t, memo)
+    return memo[t]
+
+
+def _magnitude(t: T.Term, memo: dict) -> T.Term:
     kind = type(t)
     if kind is T.Add:
-        return T.Add(tuple(map(magnitude, t.terms)))
+        return T.Add(tuple(magnitude(u, memo) for u in t.terms))
     if kind is T.Prod:
-        return T.Prod(tuple(map(magnitude, t.factors)), t.summed)
+        return T.Prod(tuple(magnitude(u, memo) for u in t.factors), t.summed)
     if kind is T.Num:
         return T.Num(abs(t.value))
     if kind in (T.Delta, T.Ones, T.Pair, T.Size, T.Zero):

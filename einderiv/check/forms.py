@@ -96,32 +96,11 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     operator = rf"(?:{_D_COMMAND}\s*|d{apart})"
     literal = rf"\mathrm{{{d}}}" if "\\" in right else d  # dX as the claim's notation writes it
 
-    def differential(pattern: str, by: str, text: str) -> str:
-        def one(found: re.Match) -> str:
-            before = re.search(r"[A-Za-z0-9_\\]*$", text[: found.start()]).group()
-            space = " " if re.match(r"\w", text[found.end() :]) else ""  # dXAX: dX AX
-            glued = space and found.group()[-1].isalpha()  # dX against the letters after it
-            if found.group()[0] != "d" or not (before or glued):
-                out = by + space
-            elif _operator_after(before, found, f, text):
-                out = f" {by}{space}"
-            else:
-                return found.group()
-            lead = text[: found.start() - len(before)].rstrip()
-            if (before or space) and lead.endswith(tuple(JUXTAPOSED_AFTER)):
-                raise EinderivError(  # X.*AdX: X .* (A dX) as papers mean it, or (X .* A) dX?
-                    f"{lead[-2:].strip()} before letters written against {d} in "
-                    f"{text.strip()!r} is ambiguous: write A .* (B {d}), or (A .* B) {d}"
-                )
-            return out
-
-        return re.sub(pattern, one, text)
-
     # d(X^T) is (dX)^T: the differential of a transpose
-    right = differential(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right)
+    right = _mark(rf"{operator}\(\s*{bold}\s*{TOP}\s*\)", "(\x00)^T", right, f, d)
     bold = rf"(?:\(\s*{bold}\s*\)|{bold})"  # d(X) too, as d(X)^T X + X^T dX writes it
     glued = rf"{re.escape(wrt)}(?=[A-Za-z]+(?![A-Za-z0-9_]))"  # dXAX, when it reads dX A X
-    right = differential(rf"{operator}(?:{bold}|{glued})", literal, right).replace("\x00", literal)
+    right = _mark(rf"{operator}(?:{bold}|{glued})", literal, right, f, d).replace("\x00", literal)
     if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(d)}(?![A-Za-z0-9_])", right):
         if right.strip() != "0":
             named = f" (a variable is named d, so d {wrt} is d times {wrt}: write {d})"
@@ -148,6 +127,33 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     return Expr(
         stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
     )
+
+
+def _mark(pattern: str, by: str, text: str, f: Expr, d: str) -> str:
+    """``text`` with each differential ``d X`` that ``pattern`` finds written ``by`` (the
+    variable dX): ``x'Adx`` -> ``x'A dx``; a d that ends a name (``sigmoid(x)``) is kept."""
+    return re.sub(pattern, lambda found: _marked(found, by, text, f, d), text)
+
+
+def _marked(found: re.Match, by: str, text: str, f: Expr, d: str) -> str:
+    """What one match of ``_mark`` becomes: ``by`` (spaced off the letters around it when the
+    d is the operator), or the match itself when its d belongs to a name."""
+    before = re.search(r"[A-Za-z0-9_\\]*$", text[: found.start()]).group()
+    space = " " if re.match(r"\w", text[found.end() :]) else ""  # dXAX: dX AX
+    glued = space and found.group()[-1].isalpha()  # dX against the letters after it
+    if found.group()[0] != "d" or not (before or glued):
+        out = by + space
+    elif _operator_after(before, found, f, text):
+        out = f" {by}{space}"
+    else:
+        return found.group()
+    lead = text[: found.start() - len(before)].rstrip()
+    if (before or space) and lead.endswith(tuple(JUXTAPOSED_AFTER)):
+        raise EinderivError(  # X.*AdX: X .* (A dX) as papers mean it, or (X .* A) dX?
+            f"{lead[-2:].strip()} before letters written against {d} in "
+            f"{text.strip()!r} is ambiguous: write A .* (B {d}), or (A .* B) {d}"
+        )
+    return out
 
 
 def _operator_after(before: str, found: re.Match, f: Expr, text: str) -> bool:

@@ -122,3 +122,36 @@ def test_a_definition_with_ones_sized_only_by_its_use_is_written_out():
         assert "\n" in named, named  # something is named
         got = _read(named, {"x": x0, "w": w0}, where)
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=named)
+
+
+_W = rng.normal(size=(3, 3))
+_ROWS = [
+    # d/dx ((tr(A) y' B x)^3 + exp(tr(A) y' B x)): `tr(A) y'` is a row with a scalar in front
+    (
+        "(tr(D) y' B x)^3 + exp(tr(D) y' B x)",
+        lambda x: (np.trace(D) * z @ _W @ x) ** 3 + np.exp(np.trace(D) * z @ _W @ x),
+    ),
+    # d/dx ((exp(c) y' B x)^3 + exp(exp(c) y' B x)): `exp(c) y'`
+    (
+        "(exp(c) y' B x)^3 + exp(exp(c) y' B x)",
+        lambda x: (np.exp(0.3) * z @ _W @ x) ** 3 + np.exp(np.exp(0.3) * z @ _W @ x),
+    ),
+    # d/dx sin(s) s, s = x' D x y' B D x: `sin(s) x'`, a row after a named scalar
+    (
+        "sin(x' D x y' B D x) (x' D x y' B D x)",
+        lambda x: np.sin(x @ D @ x * (z @ _W @ D @ x)) * (x @ D @ x * (z @ _W @ D @ x)),
+    ),
+]
+
+
+@pytest.mark.parametrize("text, fn", _ROWS)
+def test_a_row_with_any_scalar_in_front_is_named_as_its_column(text, fn):
+    # a row s y' with s tr(D), exp(c) or an earlier name of a scalar was named as a row
+    # (`t1 = tr(D) y'`), so `t1 B` read back as a column times a matrix and did not fit
+    where = "x: vector(3); y: vector(3); c: scalar; D: matrix(3, 3); B: matrix(3, 3)"
+    values = {"x": x, "y": z, "c": 0.3, "D": D, "B": _W}
+    want = jacobian_fd(lambda x: fn(x), {"x": x}, "x")
+    named = ed.diff(text, "x", where=where).show(cse=True)
+    assert "\n" in named, named  # something is named
+    got = _read(named, values, where)
+    np.testing.assert_allclose(np.ravel(got), np.ravel(want), rtol=1e-5, atol=1e-7, err_msg=named)

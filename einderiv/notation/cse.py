@@ -33,6 +33,8 @@ from einderiv.notation.cse_names import (
     Shared,
     _ordered,
     _without_aliases,
+    left_chains,
+    left_product,
     map_subterms,
     subterms,
 )
@@ -45,7 +47,7 @@ from einderiv.notation.cse_worth import (
     _trivial,
     _widths,
 )
-from einderiv.notation.transposing import chain_of, is_column, transpose, transposes
+from einderiv.notation.transposing import chain_of, is_column, is_scalar, transpose, transposes
 
 _MASK = (1 << 61) - 1
 
@@ -63,7 +65,7 @@ def shared(
     scalars, so that ``diag(v)`` and a name of a symmetric value are known to be their own
     transposes and ``(c y')'`` is ``c y``, a column, as re-contraction writes it."""
     bodies: dict[str, M.MExpr] = {}  # name -> its definition (with later-chosen names inside)
-    known = _Shapes(set(symmetric), set(vectors), frozenset(scalars))
+    known = _Shapes(set(symmetric), set(vectors), set(scalars))
     share = known.share
     program = [share(e)]
     counter = 0
@@ -120,7 +122,7 @@ def _inner(e: M.MExpr, swaps: dict) -> M.MExpr:
 
 
 class _Shapes:
-    """What is known of names: which are symmetric, which column vectors (for transposing).
+    """What is known of names: which are symmetric, column vectors, scalars (for transposing).
 
     Transposes are memoised for the whole naming: what is known of a name is learnt when it is
     chosen, before any subterm holding it is transposed, and never changes.
@@ -164,14 +166,26 @@ class _Shapes:
         return self.share(transpose(e, self.symmetric, self.vectors, self.flips, self.scalars))
 
     def left(self, e: M.MExpr) -> M.MExpr:
-        return self.share(_left(e, self.lefts))
+        return self.share(left_chains(e, self.lefts))
 
     def is_row(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a row vector: not a column, and its transpose is one."""
-        return not is_column(e, self.vectors) and is_column(self.flip(e), self.vectors)
+        return not self.is_column(e) and self.is_column(self.flip(e))
+
+    def is_column(self, e: M.MExpr) -> bool:
+        """Whether ``e`` is a column vector, also as a column times a scalar (``y tr(A)``, the
+        transpose of the row ``tr(A) y'``)."""
+        return is_column(e, self.vectors) or (
+            type(e) is M.MatMul
+            and self.is_column(e.left)
+            and is_scalar(e.right, self.scalars, self.vectors)
+        )
 
     def learn(self, label: str, body: M.MExpr) -> None:
-        if is_column(body, self.vectors):
+        if is_scalar(body, self.scalars, self.vectors):  # t1 = tr(A), x' A x: t1 y' a row
+            self.scalars.add(label)
+            self.symmetric.add(label)
+        elif self.is_column(body):
             self.vectors.add(label)
         elif self.flip(body) == body:  # diag(v), t' D t: the name is symmetric too
             self.symmetric.add(label)
@@ -346,7 +360,7 @@ def _regroup(program: list[M.MExpr], known: _Shapes) -> dict:
                 grouped.append(factors[k])
                 k += 1
         if len(grouped) < len(factors):
-            swaps[root] = _left_product(grouped)
+            swaps[root] = left_product(grouped)
     return swaps
 
 
@@ -374,22 +388,3 @@ def _chains(program: list[M.MExpr]) -> dict:
         seen.add(node)
         stack.extend(subterms(node))
     return chains
-
-
-def _left_product(factors: list[M.MExpr]) -> M.MExpr:
-    made = factors[0]
-    for f in factors[1:]:
-        made = M.MatMul(made, f)
-    return made
-
-
-def _left(e: M.MExpr, memo: dict) -> M.MExpr:
-    """``e`` with every chain of matrix products associated to the left: ``B' (X' A')`` ->
-    ``(B' X') A'`` (the same value; the form ``transpose`` and the parser's differ)."""
-
-    def chain(x: M.MExpr):
-        if not isinstance(x, M.MatMul):
-            return None
-        return _left_product([_left(y, memo) for y in M.chain(x)])
-
-    return map_subterms(e, chain, memo)

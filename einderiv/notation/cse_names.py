@@ -3,7 +3,8 @@
 Input: the chosen definitions (label -> body, matrix IR with labels as ``Name`` nodes) and the
 result written with them.
 Output: ``Shared``: the definitions in dependency order, renumbered t1, t2, ... in the order
-they are printed, and the result.
+they are printed, and the result; ``left_chains``: products associated to the left, as the
+parser groups them (``left_product``), which naming compares subterms in.
 Invariants: a definition whose body became another name (``t11 = t10``, or its transpose) is
 dropped and that name written where it was used; renaming maps every node once (``map_subterms``).
 """
@@ -113,3 +114,22 @@ def _names(e: M.MExpr) -> set[str]:
             found.add(node.name)
         stack.extend(subterms(node))
     return found
+
+
+def left_product(factors: list[M.MExpr]) -> M.MExpr:
+    made = factors[0]
+    for f in factors[1:]:
+        made = M.MatMul(made, f)
+    return made
+
+
+def left_chains(e: M.MExpr, memo: dict) -> M.MExpr:
+    """``e`` with every chain of matrix products associated to the left: ``B' (X' A')`` ->
+    ``(B' X') A'`` (the same value; the form ``transpose`` and the parser's differ)."""
+
+    def chain(x: M.MExpr):
+        if not isinstance(x, M.MatMul):
+            return None
+        return left_product([left_chains(y, memo) for y in M.chain(x)])
+
+    return map_subterms(e, chain, memo)

@@ -2,7 +2,8 @@
 
 Input: matrix-IR expressions built by re-contraction (and the names of symmetric and vector
 variables). Output: ``product(chain)``, a left-to-right product; ``transpose(e)``, an
-expression equal to ``e'``; ``transposes(e)``, how many ``'`` it writes; ``is_column(e)``.
+expression equal to ``e'``; ``transposes(e)``, how many ``'`` it writes; ``is_column(e)``;
+``is_scalar(e)``.
 Invariants: ``product`` and ``chain_of`` flatten nested products except one that may be a scalar
 after a factor (``L (v' w)``) or may hold one (``r (a v' w c)``: flat, ``r a v'`` is a row times
 a row), so every product read left to right multiplies what fits; ``transpose`` pushes ``'``
@@ -307,6 +308,37 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return is_column(x, vectors)
         case M.Call(fn=fn, args=(x,)) if fn in ROW and not ROW[fn].reduces:
             return is_column(x, vectors)  # softmax(x): a vector of x's shape
+    return False
+
+
+def is_scalar(e: M.MExpr, scalars, vectors) -> bool:
+    """Whether ``e`` is a scalar by its form alone (False when unsure): numbers, ``scalars``
+    (names), ``tr(A)``, ``exp(c)``, ``c^2``, sums and products of scalars, and an inner product
+    ``u' A v`` (a product whose first non-scalar factor is a row and last a column)."""
+    match e:
+        case M.Number():
+            return True
+        case M.Name(name=name):
+            return name in scalars
+        case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:  # tr(A), det(X), sum(x)
+            return True
+        case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:  # exp(c)
+            return is_scalar(x, scalars, vectors)
+        case M.Neg(operand=x) | M.Power(base=x) | M.Transpose(operand=x):  # -c, c^2, c'
+            return is_scalar(x, scalars, vectors)
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.Div(left=a, right=b):
+            return is_scalar(a, scalars, vectors) and is_scalar(b, scalars, vectors)
+        case (
+            M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b) | M.ElemPow(base=a, exponent=b)
+        ):
+            return is_scalar(a, scalars, vectors) and is_scalar(b, scalars, vectors)
+        case M.MatMul():  # c d, u' A v: 1-by-1
+            rest = [f for f in chain_of(e, vectors) if not is_scalar(f, scalars, vectors)]
+            return not rest or (
+                type(rest[0]) is M.Transpose
+                and is_column(rest[0].operand, vectors)
+                and is_column(rest[-1], vectors)
+            )
     return False
 
 

@@ -836,6 +836,21 @@ def test_sigma_before_a_parenthesis_is_the_sigmoid_or_a_product_said_so():
         ed.parse("sigma(x)", where="sigma: scalar")
 
 
+def test_another_greek_letter_before_a_parenthesis_is_a_product_said_so():
+    # phi(x), mu(x), φ(W x): a function phi in a paper, the scalar phi times x here (SPEC 6.3),
+    # with a note; written apart (alpha (x + y), as einderiv prints it) or declared: silently
+    x, W = np.array([1.0, -2.0]), RNG.standard_normal((2, 2))
+    for text, name, want in (("phi(x)", "phi", x), ("mu(x)", "mu", x), ("φ(W x)", "phi", W @ x)):
+        with pytest.warns(ed.errors.ReadAsProduct, match=f"no function {name}"):
+            f = ed.parse(text)
+        values = {k: v for k, v in {"x": x, "W": W, name: 0.5}.items() if k in f.variables}
+        np.testing.assert_allclose(f(**values), 0.5 * want, err_msg=text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("phi(x)", where="phi: scalar")
+        ed.parse(str(ed.parse("2 alpha (x + y)")))
+
+
 def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
     # ‖X‖_2 of a matrix: spectral in linear algebra, Frobenius in much of ML (‖W‖_2^2): read
     # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note, and so is ‖X‖

@@ -313,6 +313,10 @@ def _split_calls(stream):
         name = token.value[:-1]
         if name == "sigma" and name not in STATE.get().declared:
             _sigma_times("sigma(", "σ(")
+        elif name in GREEK_LETTERS.values() and name not in STATE.get().declared:
+            warnings.warn(f"read '{name}(...)' as the scalar {name} times (...): einderiv has no "
+                          f"function {name}; write the function itself (sigmoid, tanh, ...), or "
+                          f"declare `{name}: scalar`", ReadAsProduct, stacklevel=2)  # fmt: skip
         if name in ALIASES:  # trace(X) is tr(X)
             yield Token.new_borrow_pos("FUNC", f"{ALIASES[name]}(", token)
             continue

@@ -485,6 +485,12 @@ def test_an_elementwise_exponent_is_a_scalar():
         ("norm2(x)^t", "x", None, lambda x, a, t: np.linalg.norm(x) ** t),
         ("norm2(x)^t", "t", None, lambda x, a, t: np.linalg.norm(x) ** t),
         ("tr(x x')^t", "t", None, lambda x, a, t: (x @ x) ** t),
+        # and a base that is a scalar by its shape only (an inner product, logsumexp of a
+        # vector, exp of one): t was an integer, so t = 0.7 was refused
+        ("(x' x)^t", "t", None, lambda x, a, t: (x @ x) ** t),
+        ("(x' x)^(t - 1)", "x", None, lambda x, a, t: (x @ x) ** (t - 1)),
+        ("logsumexp(x)^t", "t", None, lambda x, a, t: np.log(np.sum(np.exp(x))) ** t),
+        ("exp(a' x)^t", "x", None, lambda x, a, t: np.exp(a @ x) ** t),
     ],
 )
 def test_the_exponent_of_a_scalar_base_is_real(text, wrt, where, numpy_f):

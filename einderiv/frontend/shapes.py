@@ -101,6 +101,7 @@ def infer(
         inference.unify(
             inference.index_dims[name], fixed, tree, "the size differs from the required one"
         )
+    _real_exponents(walker)
     names = resolve_names(inference)
     dim = names.__getitem__  # a cell, or None, to its dimension
     invented = frozenset(  # classes with no declared, written or compound size: named by us
@@ -120,6 +121,28 @@ def infer(
         return Typed(resolved, variables, index_dims, shapes, invented)
     shapes = {id(e): (dim(rows), dim(cols)) for e, (rows, cols) in walker.seen}
     return Typed(tree, variables, index_dims, shapes, invented)
+
+
+def _real_exponents(walker: ShapeWalk) -> None:
+    """An undeclared name taken as an integer for standing only in exponents of ``^`` is a real
+    scalar when every base it raises is a scalar after all (``logsumexp(x)^r``, ``(x' x)^r``:
+    SPEC 6.3, the exponent of a scalar); ``name_uses``, before shapes, knows only the bases
+    written as scalars (``2^t``, ``tr(X)^t``). A name also in a matrix power stays an integer."""
+    inf, shapes = walker.inf, {id(e): shape for e, shape in walker.seen}
+    real: set[str] = set()
+    matrix: set[str] = set()
+    for e, _ in walker.seen:
+        if type(e) is M.Power and id(e.base) in shapes:
+            names = real if is_scalar(shapes[id(e.base)]) else matrix
+            todo = [e.exponent]
+            while todo:
+                x = todo.pop()
+                if type(x) is M.Name:
+                    names.add(x.name)
+                todo.extend(child for _, child in child_fields(x))
+    for name in (real - matrix) & inf.exponent_only & inf.undeclared:
+        if inf.vars.get(name, ("",))[0] == "integer":
+            inf.vars[name] = ("scalar", [])
 
 
 def _as_pair(root: tuple, shape: Shape) -> tuple:

@@ -1247,3 +1247,19 @@ def test_a_sum_over_a_subscript_in_plain_text_is_refused(text):
     with pytest.raises(ed.ParseError, match="a sum over an index"):
         ed.parse(text)
     assert np.allclose(ed.parse("2 sum_x")(sum_x=np.array([1.0, 2.0])), [2.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "text", ["ones(len(x))' x", "x' I(len(x)) x", "I(n + 1)", "ones(2*3)' y", "ones(len(x) - 1)"]
+)
+def test_a_computed_size_written_as_a_call_on_i_or_ones_is_refused(text):
+    # ones(len(x)) was read silently as the product ones len(x) (while ones(3) was refused):
+    # check("tr(X)", "X", claim="I(len(X))") said "wrong" (len(X) I), and
+    # check("sum(x)", "x", claim="ones(len(x))'") "wrong shape" (a column ones times len(x))
+    with pytest.raises(ed.ParseError, match="reads as the product"):
+        ed.parse(text)
+    x = np.array([1.0, -2.0, 0.5])
+    # a product with a space is read: len(x) sum(x)
+    assert np.isclose(ed.parse("(ones len(x))' x")(x=x), 3 * x.sum())
+    A, B = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, -1.0], [2.0, 5.0]])
+    assert np.allclose(ed.parse("I(A + B)")(A=A, B=B), A + B)  # not a size: still a product

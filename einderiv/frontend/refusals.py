@@ -6,7 +6,8 @@ offset it points at), or None.
 Invariants: nothing is rewritten, only refused with the spelling that says what is meant; each
 check looks at the text only when a cheap test finds its character in it:
 * ``x^1/2``, ``(x'x)^-1/2``: the power divided by 2, or the power 1/2?
-* ``I(3)``, ``ones(n)`` (numpy's eye(3), ones(n)): the grammar reads the products I 3, ones n;
+* ``I(3)``, ``ones(n)``, ``ones(len(x))`` (numpy's eye(3), ones(n)): the grammar reads the
+  products I 3, ones n, ones len(x);
 * ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
   name (then a product) when j is an index of the text; ``sum_x`` alone, or a declared name
   (``Sigma_j``), is a name.
@@ -28,8 +29,11 @@ _WHAT = {"I": "the identity matrix", "ones": "the vector of ones"}
 # x^1/2, (x'x)^-1/2, x.^3/2: a power of 1 or -1, or an odd power, then a divisor (2 for an odd
 # power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
 _ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
-# I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n)
-_SIZED_CALL = re.compile(r"(?<![A-Za-z_.])(I|ones)\(\s*(\d+|[A-Za-z]\w*)\s*\)")  # 2I(3) too
+# I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n); also a size computed
+# (ones(len(x)), I(n + 1), I(2*3)): a length, or a name or length with integers
+_LEN = r"len\(\s*[A-Za-z]\w*\s*\)"
+_SIZE = rf"\d+|[A-Za-z]\w*|{_LEN}|(?:{_LEN}|\d+|[A-Za-z]\w*)(?:\s*[-+*]\s*(?:{_LEN}|\d+))+"
+_SIZED_CALL = re.compile(rf"(?<![A-Za-z_.])(I|ones)\(\s*({_SIZE})\s*\)")  # 2I(3) too
 # sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
 _INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
 
@@ -54,10 +58,11 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
         )
     if ("I(" in text or "ones(" in text) and (found := _SIZED_CALL.search(text)):
         name, size = found.groups()
+        factor = f"({size})" if re.search(r"[-+*]", size) else size  # I (n + 1)
         return Refusal(
-            f"{found.group()} reads as the product {name} {size}, not {_WHAT[name]} of size "
+            f"{found.group()} reads as the product {name} {factor}, not {_WHAT[name]} of size "
             f"{size}: its size comes from what it meets (declare the shapes with where=); "
-            f"write {name} {size}, with a space, for the product",
+            f"write {name} {factor}, with a space, for the product",
             found.start(),
         )
     for found in _INDEX_SUM_NAME.finditer(text) if "_" in text else ():

@@ -46,6 +46,7 @@ from einderiv.check.identity_text import (
 from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
+from einderiv.check.scalar_reading import scalar_reading
 from einderiv.check.verdict import _check
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.latex import is_latex
@@ -61,6 +62,7 @@ __all__ = [
     "unclosed",
 ]
 
+SPACE = "\\, "  # put before a LaTeX side that has no command of its own
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
 
@@ -326,6 +328,8 @@ def read_identity(text, where: str | None = None) -> Identity:
                 )
             parts.append(f"{name}: {kind}")
             conventional.add(name)
+    if "\\" in left and not is_latex(expr):  # \frac{d e^{x}}{dx}: e^{x} is exp(x) there too
+        expr = f"\\, {expr}"
     if "\\" in f"{expr} {var}" and not is_latex(claim):  # a LaTeX identity's right side is
         claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
@@ -359,6 +363,8 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
     token = BY_CONVENTION.set(identity.by_convention)  # h(\mathbf{x}) said, h a scalar by them
     try:
         result = _judged(identity, where, layout)
+        # d log(1 + e^x) / dx = sigma(x), x a vector by parse's reading: right with x a scalar
+        result = scalar_reading(identity, result, lambda other: _judged(other, where, layout))
     finally:
         BY_CONVENTION.reset(token)
     result = under(result, identity.condition, identity.declares)  # unread: never wrong
@@ -371,13 +377,14 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     name = identity.wrt.split("[")[0]
     if name not in f.variables or (not T.mentions(f.term, name) and name not in _declared(where)):
         raise EinderivError(
-            f"{name} does not occur in {identity.expr}; declare it with where= to check a "
-            "zero derivative"
+            f"{name} does not occur in {identity.expr.removeprefix(SPACE)}; declare it with "
+            "where= to check a zero derivative"
         )
     if identity.gradient:  # \nabla_X f: the gradient of a scalar has the shape of X
         if f.axes:
             raise EinderivError(
-                f"\\nabla_{{{name}}} is the gradient of a scalar; {identity.expr} has shape "
+                f"\\nabla_{{{name}}} is the gradient of a scalar; "
+                f"{identity.expr.removeprefix(SPACE)} has shape "
                 f"{f.shape}: write d Y / d {name} and choose the layout"
             )
         layout = "denominator"

@@ -248,9 +248,10 @@ class ShapeWalk:
         if rows is None and cols is None:
             return (None, None)
         if rows is None or cols is None:
-            euler = "; for the exponential write exp(...)" if x == M.Name("e") else ""
-            raise ShapeError(
-                f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector{euler}"
+            hint = "; for the exponential write exp(...)" if x == M.Name("e") else ""
+            raise ShapeError(  # x^3 of an undeclared x: declare x: scalar if it is a number
+                f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
+                + (hint or self._vector_hint(x))
             )
         self.inf.unify(
             rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"

@@ -1,0 +1,75 @@
+"""An identity about scalars written with plain lower-case letters, which parse reads as vectors.
+
+Input: an ``Identity`` as read (``check.identity``), its ``CheckResult`` under that reading, and
+a judge of another reading (``Identity -> CheckResult``).
+Output: ``scalar_reading(identity, result, judge)``: ``result``, or -- when it is "wrong" and
+the identity is right with its undeclared vector letters read as scalars -- "undecided", with
+the declaration that makes it right. ``\\frac{d \\log(1 + e^{x})}{dx} = \\sigma(x)`` is how a
+student writes a scalar identity; with x a vector (what ``parse`` reads a plain lower-case
+letter as, when no vector is set in bold) its right side is the wrong shape, a "wrong" that
+rests on einderiv's guess of what x is.
+Invariants: never "right" (that reading is a guess too); only letters that nothing declares
+(``where``, bold, a condition) and that the identity never transposes (``x^\\top x``: a vector,
+as written), so a layout slip such as ``d(x^\\top x)/dx = 2x`` stays "wrong"; any error of the
+other reading keeps the result as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+
+from einderiv.api import parse
+from einderiv.check.result import CheckResult
+from einderiv.errors import EinderivError
+
+__all__ = ["scalar_reading"]
+
+# after a name: a transpose mark (x', x^T, x^{\top}, x^\intercal, xᵀ, x⊤)
+_TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-z])|ᵀ|⊤)"
+
+
+def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResult:
+    """``result``, or "undecided" when the identity is right with its vector letters scalars
+    (see the module docstring)."""
+    if result.verdict != "wrong":
+        return result
+    declared = set(re.findall(r"([A-Za-z]\w*)\s*:", identity.where or ""))
+    text = f"{identity.expr} {identity.claim}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said once already, by the first reading
+            f = parse(identity.expr, identity.where or None)
+    except EinderivError:
+        return result
+    letters = sorted(
+        name
+        for name, info in f.variables.items()
+        if info.kind == "vector"
+        and name not in declared
+        and not re.search(rf"(?<![A-Za-z\\]){re.escape(name)}{_TRANSPOSED}", text)
+    )
+    if not letters:
+        return result
+    scalars = "; ".join(f"{name}: scalar" for name in letters)
+    where = "; ".join(p for p in (identity.where, scalars) if p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = judge(replace(identity, where=where))
+    except EinderivError:
+        return result
+    if other.verdict != "right":
+        return result
+    names = ", ".join(letters)
+    return replace(
+        result,
+        verdict="undecided",
+        reason=f"undecided: right if {names} {'is a scalar' if len(letters) == 1 else 'are scalars'}"
+        f" (declare `{scalars}`); read as vectors (a plain lower-case letter, when no vector is "
+        f"set in bold), {result.reason.removeprefix('wrong: ')}",
+        method="",
+        counterexample=None,
+    )

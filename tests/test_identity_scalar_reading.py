@@ -1,0 +1,90 @@
+"""Identities about scalars written with plain letters (SPEC 8, ``check_identity``).
+
+A plain lower-case letter, in a text that sets no vector in bold, is what ``parse`` reads: a
+vector. A student's ``\\frac{d \\log(1 + e^{x})}{dx} = \\sigma(x)`` is then the wrong shape, a
+"wrong" that rests on that guess: it is "undecided", naming the declaration under which it is
+right. Each identity's truth is checked here with numpy (central differences of the scalar
+function), never with einderiv's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+
+def _sigmoid(t):
+    return 1 / (1 + np.exp(-t))
+
+
+def _fd(f, t: float, eps: float = 1e-6) -> float:
+    return (f(t + eps) - f(t - eps)) / (2 * eps)
+
+
+POINTS = np.array([-1.7, -0.3, 0.4, 2.2])
+
+RIGHT_FOR_SCALARS = [
+    # d sigma(x)/dx = sigma(x) (1 - sigma(x))
+    (
+        r"\frac{d \sigma(x)}{d x} = \sigma(x)(1 - \sigma(x))",
+        _sigmoid,
+        lambda t: _sigmoid(t) * (1 - _sigmoid(t)),
+    ),
+    # d log(1 + e^x)/dx = sigma(x) (softplus)
+    (r"\frac{d \log(1+e^{x})}{dx} = \sigma(x)", lambda t: np.log1p(np.exp(t)), _sigmoid),
+    # d tanh(x)/dx = 1 - tanh(x)^2
+    (r"\frac{d \tanh(x)}{dx} = 1 - \tanh^2(x)", np.tanh, lambda t: 1 - np.tanh(t) ** 2),
+    # d sin(x)/dx = cos(x), in plain text
+    ("d sin(x)/dx = cos(x)", np.sin, np.cos),
+]
+
+
+@pytest.mark.parametrize("text, f, claim", RIGHT_FOR_SCALARS)
+def test_a_scalar_identity_in_plain_letters_is_undecided_not_wrong(text, f, claim):
+    # the identity is true for scalars (numpy differences) ...
+    np.testing.assert_allclose([_fd(f, t) for t in POINTS], claim(POINTS), rtol=1e-6)
+    # ... so with x read as a vector it is undecided, naming x: scalar; declared, right
+    result = ed.check_identity(text)
+    assert result.verdict == "undecided", result.reason
+    assert "x: scalar" in result.reason
+    assert ed.check_identity(text, where="x: scalar").verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a wrong scalar identity: wrong in either reading (d sigma/dx is not 2 sigma (1 - sigma))
+        r"\frac{d \sigma(x)}{d x} = 2\sigma(x)(1 - \sigma(x))",
+        "d sin(x)/dx = -cos(x)",
+        # x transposed: a vector as written; the numerator layout's derivative is 2 x', not 2 x
+        r"\frac{\partial x^\top x}{\partial x} = 2x",
+    ],
+)
+def test_a_wrong_identity_stays_wrong(text):
+    t = 0.4  # d sigma(x)/dx at 0.4 differs from the claim (numpy)
+    assert not np.isclose(_fd(_sigmoid, t), 2 * _sigmoid(t) * (1 - _sigmoid(t)))
+    assert not np.isclose(_fd(np.sin, t), -np.cos(t))
+    assert ed.check_identity(text).verdict == "wrong"
+
+
+def test_e_to_a_power_on_a_latex_left_side_is_the_exponential():
+    # \frac{d e^{x}}{dx} = e^{x}: e^{x} on the left is exp(x) as on the right (the left side
+    # was read as plain text, e a vector variable: an error); d e^{2x}/dx = 2 e^{2x}
+    f = lambda t: np.exp(2 * t)
+    np.testing.assert_allclose([_fd(f, t) for t in POINTS], 2 * f(POINTS), rtol=1e-6)
+    assert ed.check_identity(r"\frac{d e^{2 x}}{dx} = 2 e^{2 x}", where="x: scalar").verdict == (
+        "right"
+    )
+    assert ed.check_identity(r"\frac{d e^{x}}{dx} = 2 e^{x}", where="x: scalar").verdict == (
+        "wrong"
+    )
+
+
+def test_a_power_of_an_undeclared_vector_suggests_a_scalar():
+    # x^3 with x undeclared: x is taken as a vector, which has no matrix power; say how to
+    # make it a number
+    with pytest.raises(ed.ShapeError, match="declare `x: scalar`"):
+        ed.parse("x^3")
+    np.testing.assert_allclose(ed.parse("x^3", where="x: scalar")(x=1.5), 1.5**3)

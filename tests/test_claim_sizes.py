@@ -239,3 +239,45 @@ def test_the_classic_kronecker_mistake_stays_wrong():
         where="A: matrix(4,3); X: matrix(3,2)",
     )
     assert result.verdict == "wrong", result
+
+
+# A right Kronecker claim whose own sizes split a compound with its factor 1 elsewhere:
+# kron(D, D') = kron(D', D) for a 3-by-1 D (both are D D'), the Jacobian of vec(D X D) by
+# vec(X) for a 1-by-3 X; K(3, 1) = K(1, 3) = I_3, that of vec(X') and vec(vec(X')). The entry
+# form split 1*3 where the derivative has 3*1, so each was "wrong shape": right now at numeric
+# sizes, undecided (never wrong) when the other size is a name (n*1 written 1*n).
+@pytest.mark.parametrize(
+    ("text", "where", "claim", "numpy_f", "right"),
+    [
+        ("D X D", "X: matrix(1,3); D: matrix(3,1)", "kron(D, D')", "DXD", "right"),
+        (
+            "B' X' A'",
+            "X: matrix(1,3); A: matrix(2,1); B: matrix(3,4)",
+            "kron(A, B')",
+            "BXA",
+            "right",
+        ),
+        ("X'", "X: matrix(1,3)", "commutation(3, 1)", "XT", "right"),
+        ("vec(X')", "X: matrix(1,3)", "commutation(3, 1)", "XT", "right"),
+        ("vec(X')", "X: matrix(1, n)", "commutation(n, 1)", "XT", "undecided"),
+        ("vec(X')", "X: matrix(m, 1)", "commutation(1, m)", "XT", "undecided"),
+    ],
+)
+def test_a_size_one_factor_written_elsewhere_is_never_wrong(text, where, claim, numpy_f, right):
+    X = RNG.normal(size=(3, 1) if "(m, 1)" in where else (1, 3))
+    D, A, B = RNG.normal(size=(3, 1)), RNG.normal(size=(2, 1)), RNG.normal(size=(3, 4))
+    fn, claimed = {
+        "DXD": (lambda X: D @ X @ D, np.kron(D, D.T)),
+        "BXA": (lambda X: B.T @ X.T @ A.T, np.kron(A, B.T)),
+        "XT": (lambda X: X.T, K(3, 1)),
+    }[numpy_f]
+    np.testing.assert_allclose(claimed, vec_jacobian(fn, X), atol=1e-6)  # right, by numpy
+    for layout in ("numerator", "denominator", "jacobian"):
+        result = ed.check(
+            text, "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where, layout=layout
+        )
+        assert result.verdict == right, result
+        twice = ed.check(
+            text, "X", claim=f"d vec(Y) / d vec(X)' = 2 {claim}", where=where, layout=layout
+        )
+        assert twice.verdict != "right", twice  # twice the Jacobian (numpy: not 0) is not right

@@ -42,6 +42,8 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
     try:
         try:
             parsed = parse(claim, where=declarations, what="claim", shape=root)
+            if _specialized(parsed, f):  # commutation(n, 1)[...] at 1*n: not n = 1
+                raise ShapeError("the derivative's shape fixes a size of the expression")
         except ShapeError:
             parsed = parse(claim, where=declarations, what="claim")  # judged: wrong shape
     except ParseError as error:
@@ -59,6 +61,15 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
             f"the claim uses names that are not in the expression: {', '.join(unknown)}"
         )
     return _match_indices(parsed, expected), claim
+
+
+def _specialized(parsed: Expr, f: Expr) -> bool:
+    """Whether reading the claim at the derivative's shape gave a variable other sizes than
+    the expression's (an open size made 1 to fit a compound split another way)."""
+    return any(
+        name in f.variables and info.dims != f.variables[name].dims
+        for name, info in parsed.variables.items()
+    )
 
 
 def _match_indices(claim: Expr, expected: Expr) -> Expr:

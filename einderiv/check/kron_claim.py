@@ -27,7 +27,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
 
-__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint"]
+__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint", "units_moved"]
 
 _VEC = r"(?:\\operatorname\s*\{\s*vec\s*\}|\\mathrm\s*\{\s*vec\s*\}|vec)"
 _T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
@@ -88,6 +88,11 @@ def _sized_as_written(claimed: Expr, origin: tuple, right: str) -> None:
         )
 
 
+def _unit_free(dims) -> list:
+    """The factors of the sizes ``dims`` other than 1, in order (n*1, 1*n: [n])."""
+    return [f for d in dims for f in dim_factors(d) if f != 1]
+
+
 def _key(dims) -> tuple:
     """A size as the product of its factors: (the number, the sorted names)."""
     number, names = 1, []
@@ -104,6 +109,44 @@ def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):
     if not is_kronecker(claim):
         return claim
     return entry_claim(claim, wrt, expected, declarations_of(f), order)
+
+
+def units_moved(claimed: Expr, expected: Expr) -> Expr:
+    """The read Kronecker claim with its axes of size 1 moved where ``expected`` has them.
+
+    Its entry form splits each compound index by the claim's own sizes, the derivative by
+    vec(Y)'s and vec(X)'s: ``kron(D, D')`` is 1*3 by 3*1 where d vec(D X D)/d vec(X)' of a
+    3-by-1 D is 3*1 by 1*3, and ``commutation(3, 1)`` is 1*3 by 3*1 where d vec(X')/d vec(X)'
+    of a 1-by-3 X is 3*1 by 3*1. A factor of size 1 adds nothing to a compound's value, so
+    when the other sizes of each compound come in the same order the two index one matrix
+    (K_{3,1} = K_{1,3} = I_3): the claim is judged with its size-1 axes where the
+    derivative's are. Any other difference is left to the judge (a wrong shape)."""
+    have, want = claimed.axes, expected.axes
+    origin = expected._origin
+    if origin is None or len(have) != len(want) or [a.dim for a in have] == [a.dim for a in want]:
+        return claimed
+    of_y = [a.name in {i.name for i in origin[1]} for a in want]
+    order: list[int] = []
+    start = 0
+    for end in [k for k in range(1, len(want)) if of_y[k] != of_y[k - 1]] + [len(want)]:
+        span = range(start, end)
+        others = [k for k in span if have[k].dim != 1]
+        mine, theirs = (
+            [have[k].dim for k in others],
+            [want[k].dim for k in span if want[k].dim != 1],
+        )
+        if mine != theirs and _unit_free(mine) == _unit_free(theirs):
+            raise UnpairedSizes(  # n*1 against 1*n: one size, its factor 1 elsewhere
+                f"its entry form splits the derivative's sizes {[str(d) for d in theirs]} as "
+                f"{[str(d) for d in mine]}; write the sizes on I and ones, or use index notation"
+            )
+        if mine != theirs:
+            return claimed
+        ones, rest = iter(k for k in span if have[k].dim == 1), iter(others)
+        order += [next(ones) if want[k].dim == 1 else next(rest) for k in span]
+        start = end
+    axes = tuple(have[k] for k in order)
+    return Expr(claimed.term, axes, claimed.variables, claimed.index_dims)
 
 
 def kronecker_hint(result, check: Callable, wrt: str, text):

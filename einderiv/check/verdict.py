@@ -51,7 +51,7 @@ from einderiv.check.forms import (
     normalize_claim,
     unbound_axes,
 )
-from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint
+from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
 from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
@@ -126,6 +126,7 @@ def _check(
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
         claimed, claim_text = read_claim(f, expected, as_entry(f, wrt, claim, expected, order))
         if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
+            claimed = units_moved(claimed, expected)
             S.paired(f, claimed, expected)
         if isinstance(text, str):
             claim_text = text

@@ -122,8 +122,9 @@ def disagreement(judge, probe) -> tuple:
     if exactly is None:
         return judge.result(
             "undecided",
-            "undecided: the claim is not finite at a probe where it is defined (a float "
-            "overflowed), and exact arithmetic cannot decide",
+            "undecided: the claim is not finite at a probe where the derivative is, with no "
+            "condition it needs false there beyond doubt (a float that overflowed, or a 0/0 "
+            "of its own), and exact arithmetic cannot decide",
         ), None
     return None, True
 

@@ -738,6 +738,16 @@ def test_what_follows_another_relation_is_not_paired(display):
     assert verdicts[:1] == ["right"] and "wrong" not in verdicts
 
 
+# d(x'x)/dx = 2x' (numpy above): 3x' is wrong, and a statement after it about its value
+# (\neq 0, \leq 10) is no condition that could make it right: the row stays wrong
+@pytest.mark.parametrize("after", [r"\neq 0", r"\ne 0", r"\leq 10", r"> 0"])
+def test_a_statement_after_a_wrong_right_side_keeps_it_wrong(after):
+    x = gen(rng_for("x'x statement"), 4)
+    assert not close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 3 * x)
+    identity = r"\frac{\partial x^\top x}{\partial x} = 3 x^\top"
+    assert [a.verdict for a in ed.audit(f"$$ {identity} {after} $$")] == ["wrong"]
+
+
 def test_a_label_on_a_row_of_a_multiline_display_is_kept():
     lines = ed.audit(f"$$\n{X_X} \\quad (C7)\n$$")
     assert [(a.label, a.verdict) for a in lines] == [("(C7)", "right")]

@@ -63,6 +63,10 @@ _PROSE = re.compile(r"\\(?:text|textrm|textnormal|textit|mbox)\s*\{([^{}]*(?:\s|
 # relations other than equality: what follows one is not claimed equal (`A = B \neq C`)
 _UNEQUAL = ("\\neq", "\\ne", "\\not=", "\\leq", "\\le", "\\geq", "\\ge", "\\approx",
             "\\simeq", "\\sim", "\\propto", "\\ll", "\\gg", "<", ">")  # fmt: skip
+# a part that starts with one of them states more of the right side (B \neq 0, B \leq 1)
+_STATES = re.compile(
+    r"\s*(?:\\(?:neq|ne|not\s*=|leq|le|geq|ge|approx|simeq|sim|propto|ll|gg)(?![A-Za-z])|[<>])"
+)
 # a cell or a row that goes on with the equation before: a relation, an operator, spacing
 _GOES_ON = re.compile(
     r"\s*(?:[=+\-<>:]|\\(?:cdot|times|pm|mp|le|ge|leq|geq|approx|equiv|sim|simeq|propto|ne|neq"
@@ -186,6 +190,8 @@ def _segments(row: str, words: _Words) -> list[tuple[str, object]]:
             parts.append(("label", f"({named.group(1)})"))
         elif parts and parts[-1][0] == "if" and written and not derivative:
             parts[-1] = ("if", f"{parts[-1][1]} {written}")  # and, or, \neq: part of it
+        elif after_eq and not derivative and _STATES.match(written):
+            continue  # A = B \neq 0: a statement about B, never a condition that B needs
         elif (condition or _remark(bare)) and written and not derivative and after_eq:
             parts.append(("if", written))  # \text{ if } A = A^T, (A = A^T): a condition
         elif bare and "=" not in bare and not derivative and after_eq:

@@ -522,6 +522,33 @@ def test_a_name_also_in_a_matrix_power_exponent_stays_an_integer():
     np.testing.assert_allclose(f(X=X, k=3), np.trace(X @ X @ X) * 8.0)
 
 
+def test_an_exponent_of_an_inner_product_that_is_also_a_bound_or_a_size_stays_an_integer():
+    # sum_{i=1}^{k}(i) + (x' x)^k = k (k + 1) / 2 + (x' x)^k: k bounds a sum, so an integer.
+    # Read as a real scalar, evaluating asked for k even when given, and d/dk was
+    # (x' x)^k log(x' x), without the bound's part: now d/dk is refused (k is an integer)
+    x = RNG.standard_normal(3)
+    f = ed.parse("sum_{i=1}^{k}(i) + (x' x)^k")
+    np.testing.assert_allclose(f(x=x, k=3), 6.0 + (x @ x) ** 3)
+    with pytest.raises(ed.EinderivError, match="integer"):
+        ed.diff("sum_{i=1}^{k}(i) + (x' x)^k", "k")
+    # (x' x)^n x with x: vector(n): n is the size of x, taken from the array as before
+    g = ed.parse("(x' x)^n x", where="x: vector(n)")
+    np.testing.assert_allclose(g(x=x), (x @ x) ** 3 * x)
+
+
+def test_a_name_in_the_base_of_an_inner_product_power_is_not_made_a_scalar():
+    # (x' x)^(a' x): x stands in the base, a vector by SPEC 1; read as a real scalar, x' x
+    # was x^2 and d/dx the derivative of (x^2)^(a x), silently. x stays as it was read (an
+    # integer: d/dx is refused), while a, only in the exponent, is a real scalar:
+    # d/da (x^2)^(a x) = (x^2)^(a x) log(x^2) x
+    with pytest.raises(ed.EinderivError, match="integer"):
+        ed.diff("(x' x)^(a' x)", "x")
+    g = ed.diff("(x' x)^(a' x)", "a")
+    h = 1e-6
+    expected = (4.0 ** ((0.3 + h) * 2) - 4.0 ** ((0.3 - h) * 2)) / (2 * h)
+    np.testing.assert_allclose(g(x=2, a=0.3), expected, rtol=1e-6)
+
+
 def test_letters_written_together_are_a_product_with_a_warning():
     # x'Ax is x' A x
     with pytest.warns(ed.errors.ReadAsProduct, match="'Ax' as the product A x"):

@@ -127,14 +127,32 @@ def _real_exponents(walker: ShapeWalk) -> None:
     """An undeclared name taken as an integer for standing only in exponents of ``^`` is a real
     scalar when every base it raises is a scalar after all (``logsumexp(x)^r``, ``(x' x)^r``:
     SPEC 6.3, the exponent of a scalar); ``name_uses``, before shapes, knows only the bases
-    written as scalars (``2^t``, ``tr(X)^t``). A name also in a matrix power stays an integer."""
+    written as scalars (``2^t``, ``tr(X)^t``). A name also in a matrix power, in a bound of a
+    finite sum (``sum_{i=1}^{k}(i) + (x' x)^k``) or a size (``(x' x)^n``, ``x: vector(n)``)
+    stays an integer: the bound and the size are integers, read before this. So does a name
+    that also stands outside exponents in a base that is a scalar by shape only: in
+    ``(x' x)^(a' x)`` x is an integer only for standing in an exponent, and a scalar x would
+    make ``x' x`` the square of a number silently (x' of a vector x is meant)."""
     inf, shapes = walker.inf, {id(e): shape for e, shape in walker.seen}
     real: set[str] = set()
-    matrix: set[str] = set()
+    matrix: set[str] = set(inf.named)
+    powers = [e for e, _ in walker.seen if type(e) is M.Power and id(e.base) in shapes]
+    exponents, todo = set(), [e.exponent for e in powers]
+    while todo:  # every node inside an exponent
+        x = todo.pop()
+        exponents.add(id(x))
+        todo.extend(child for _, child in child_fields(x))
+    todo = [e.base for e in powers if id(e) not in exponents]
+    while todo:  # the names in the bases, outside exponents
+        x = todo.pop()
+        if type(x) is M.Name:
+            matrix.add(x.name)
+        todo.extend(child for _, child in child_fields(x) if id(child) not in exponents)
     for e, _ in walker.seen:
-        if type(e) is M.Power and id(e.base) in shapes:
-            names = real if is_scalar(shapes[id(e.base)]) else matrix
-            todo = [e.exponent]
+        bounds = [e.lower, e.upper] if type(e) is M.FiniteSum else []
+        if bounds or type(e) is M.Power and id(e.base) in shapes:
+            names = matrix if bounds or not is_scalar(shapes[id(e.base)]) else real
+            todo = bounds or [e.exponent]
             while todo:
                 x = todo.pop()
                 if type(x) is M.Name:

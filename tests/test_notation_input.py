@@ -884,6 +884,15 @@ def test_another_greek_letter_before_a_parenthesis_is_a_product_said_so():
         ed.parse(str(ed.parse("2 alpha (x + y)")))
 
 
+def test_a_capital_greek_letter_before_a_parenthesis_is_said_to_be_a_product_not_a_scalar():
+    # Phi(x) (a normal CDF in a paper) is the matrix Phi times x: the note said "the scalar Phi"
+    x, P = np.array([1.0, -2.0]), RNG.standard_normal((2, 2))
+    with pytest.warns(ed.errors.ReadAsProduct) as notes:
+        f = ed.parse("Phi(x)")
+    assert not any("scalar Phi" in str(n.message) for n in notes)
+    np.testing.assert_allclose(f(Phi=P, x=x), P @ x)
+
+
 def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
     # ‖X‖_2 of a matrix: spectral in linear algebra, Frobenius in much of ML (‖W‖_2^2): read
     # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note, and so is ‖X‖

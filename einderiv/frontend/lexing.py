@@ -314,9 +314,11 @@ def _split_calls(stream):
         if name == "sigma" and name not in STATE.get().declared:
             _sigma_times("sigma(", "σ(")
         elif name in GREEK_LETTERS.values() and name not in STATE.get().declared:
-            warnings.warn(f"read '{name}(...)' as the scalar {name} times (...): einderiv has no "
-                          f"function {name}; write the function itself (sigmoid, tanh, ...), or "
-                          f"declare `{name}: scalar`", ReadAsProduct, stacklevel=2)  # fmt: skip
+            scalar = name in greek.LOWER and name != "delta"  # Phi is a matrix, delta Kronecker's
+            what = f"the scalar {name} times (...)" if scalar else f"the product {name} (...)"
+            warnings.warn(f"read '{name}(...)' as {what}: einderiv has no function {name}; write "
+                          f"the function itself (sigmoid, tanh, ...), or declare `{name}: scalar`",
+                          ReadAsProduct, stacklevel=2)  # fmt: skip
         if name in ALIASES:  # trace(X) is tr(X)
             yield Token.new_borrow_pos("FUNC", f"{ALIASES[name]}(", token)
             continue

@@ -1286,7 +1286,10 @@ def test_a_sum_over_a_subscript_in_plain_text_is_refused(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["ones(len(x))' x", "x' I(len(x)) x", "I(n + 1)", "ones(2*3)' y", "ones(len(x) - 1)"]
+    "text",
+    # I(2 n), ones(2n): a multiple written without * (I(2 n) with n: integer was 2n I)
+    ["ones(len(x))' x", "x' I(len(x)) x", "I(n + 1)", "ones(2*3)' y", "ones(len(x) - 1)"]
+    + ["I(2 n)", "ones(2n)' x", "I(2 len(x))"],
 )
 def test_a_computed_size_written_as_a_call_on_i_or_ones_is_refused(text):
     # ones(len(x)) was read silently as the product ones len(x) (while ones(3) was refused):

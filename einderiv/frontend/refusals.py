@@ -30,9 +30,10 @@ _WHAT = {"I": "the identity matrix", "ones": "the vector of ones"}
 # power) written against it: papers mean the root x^(1/2), while products read (x^1) / 2
 _ROOT_LIKE = re.compile(r"\^\s*(-?\s*(?:1|\d*[13579](?=/2(?![\d.])))(?![\d.]))/(\d+)")
 # I(3), ones(n): a size in parentheses, as numpy's eye(3), ones(n); also a size computed
-# (ones(len(x)), I(n + 1), I(2*3)): a length, or a name or length with integers
+# (ones(len(x)), I(n + 1), I(2*3), I(2 n)): a length, or a name or length with integers
 _LEN = r"len\(\s*[A-Za-z]\w*\s*\)"
-_SIZE = rf"\d+|[A-Za-z]\w*|{_LEN}|(?:{_LEN}|\d+|[A-Za-z]\w*)(?:\s*[-+*]\s*(?:{_LEN}|\d+))+"
+_TERM = rf"(?:\d+\s*\*?\s*)?(?:{_LEN}|[A-Za-z]\w*)|\d+"  # 3, n, len(x), 2 n, 2*len(x)
+_SIZE = rf"(?:{_TERM})(?:\s*[-+*]\s*(?:{_LEN}|\d+))*"
 _SIZED_CALL = re.compile(rf"(?<![A-Za-z_.])(I|ones)\(\s*({_SIZE})\s*\)")  # 2I(3) too
 # sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
 _INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
@@ -58,7 +59,8 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
         )
     if ("I(" in text or "ones(" in text) and (found := _SIZED_CALL.search(text)):
         name, size = found.groups()
-        factor = f"({size})" if re.search(r"[-+*]", size) else size  # I (n + 1)
+        atom = re.fullmatch(rf"\d+|[A-Za-z]\w*|{_LEN}", size)
+        factor = size if atom else f"({size})"  # I n, I (n + 1), I (2n)
         return Refusal(
             f"{found.group()} reads as the product {name} {factor}, not {_WHAT[name]} of size "
             f"{size}: its size comes from what it meets (declare the shapes with where=); "

@@ -893,6 +893,16 @@ def test_a_capital_greek_letter_before_a_parenthesis_is_said_to_be_a_product_not
     np.testing.assert_allclose(f(Phi=P, x=x), P @ x)
 
 
+def test_a_greek_call_read_as_a_product_leaves_check_undecided():
+    # d sum(phi(x)) / dx: phi ones' for the scalar phi times x, phi'(x)' for a function phi (a
+    # paper's): a reading among two, as \phi(x) in LaTeX, so "right" is undecided
+    x = np.array([0.5, -1.0])
+    assert np.allclose(ed.diff("sum(phi(x))", "x")(phi=2.0, x=x), [2.0, 2.0])
+    assert ed.check("sum(phi(x))", "x", "phi ones'").verdict == "undecided"
+    assert ed.check("sum(phi x)", "x", "phi ones'").verdict == "right"
+    assert ed.check("sum(phi(x))", "x", "2 phi ones'").verdict == "wrong"
+
+
 def test_the_2_norm_of_a_matrix_is_read_as_frobenius_and_said_so():
     # ‖X‖_2 of a matrix: spectral in linear algebra, Frobenius in much of ML (‖W‖_2^2): read
     # as the Frobenius norm sqrt(sum of squares), with a ReadAsEntrywise note, and so is ‖X‖

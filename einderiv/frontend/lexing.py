@@ -316,9 +316,12 @@ def _split_calls(stream):
         elif name in GREEK_LETTERS.values() and name not in STATE.get().declared:
             scalar = name in greek.LOWER and name != "delta"  # Phi is a matrix, delta Kronecker's
             what = f"the scalar {name} times (...)" if scalar else f"the product {name} (...)"
-            warnings.warn(f"read '{name}(...)' as {what}: einderiv has no function {name}; write "
-                          f"the function itself (sigmoid, tanh, ...), or declare `{name}: scalar`",
-                          ReadAsProduct, stacklevel=2)  # fmt: skip
+            say_reading(
+                f"read '{name}(...)' as {what}: einderiv has no function {name}; write "
+                f"the function itself (sigmoid, tanh, ...), or declare `{name}: scalar`",
+                ReadAsCall,
+                1,
+            )  # a reading among two, as \phi(x): check is undecided
         if name in ALIASES:  # trace(X) is tr(X)
             yield Token.new_borrow_pos("FUNC", f"{ALIASES[name]}(", token)
             continue

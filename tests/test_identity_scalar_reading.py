@@ -88,3 +88,22 @@ def test_a_power_of_an_undeclared_vector_suggests_a_scalar():
     with pytest.raises(ed.ShapeError, match="declare `x: scalar`"):
         ed.parse("x^3")
     np.testing.assert_allclose(ed.parse("x^3", where="x: scalar")(x=1.5), 1.5**3)
+
+
+def test_a_frac_around_plain_text_is_read_as_plain_text_when_latex_refuses_it():
+    # \frac{d lambda x' x}{dx} = 2 lambda x': the left side has no command of its own and is
+    # plain text (lambda a word); read as LaTeX it was refused ('lambda' reads as the letters
+    # l a m b d a), as were W1 (W times 1) and 1/2 x'x, which plain text reads
+    rng = np.random.default_rng(5)
+    x, lam, h = rng.standard_normal(3), 0.7, 1e-6
+    fd = [(lam * (x + e) @ (x + e) - lam * (x - e) @ (x - e)) / (2 * h) for e in np.eye(3) * h]
+    np.testing.assert_allclose(fd, 2 * lam * x, rtol=1e-6)  # d(lambda x'x)/dx = 2 lambda x'
+    for text in (
+        r"\frac{d lambda x' x}{dx} = 2 lambda x'",
+        r"\frac{d 1/2 x'x}{dx} = x'",
+        r"\frac{d tr(W1' W1)}{d W1} = 2 W1'",
+    ):
+        assert ed.check_identity(text).verdict == "right", text
+    assert ed.check_identity(r"\frac{d lambda x' x}{dx} = lambda x'").verdict == "wrong"
+    # and a side that reads in LaTeX is still LaTeX: e^{x} is exp(x)
+    assert ed.check_identity(r"\frac{d e^{x}}{dx} = e^{x}", where="x: scalar").verdict == "right"

@@ -44,6 +44,7 @@ from einderiv.check.identity_text import (
     unclosed,
 )
 from einderiv.check.kron_claim import VEC_BY
+from einderiv.check.latex_side import as_latex
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
 from einderiv.check.scalar_reading import scalar_reading
@@ -329,9 +330,9 @@ def read_identity(text, where: str | None = None) -> Identity:
             parts.append(f"{name}: {kind}")
             conventional.add(name)
     if "\\" in left and not is_latex(expr):  # \frac{d e^{x}}{dx}: e^{x} is exp(x) there too
-        expr = f"\\, {expr}"
+        expr = as_latex(expr, "; ".join(parts))  # if it reads so (W1 x: plain text)
     if "\\" in f"{expr} {var}" and not is_latex(claim):  # a LaTeX identity's right side is
-        claim = f"\\, {claim}"  # LaTeX too (e^{t} is exp(t)); \, is a space, read as nothing
+        claim = as_latex(claim, "; ".join(parts))  # LaTeX too (e^{t} is exp(t)) if it reads
     if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
     if differential:  # d \log|X| = tr(X^{-1} dX): check's differential claim, d f = ...

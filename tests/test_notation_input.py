@@ -869,6 +869,17 @@ def test_sigma_before_a_parenthesis_is_the_sigmoid_or_a_product_said_so():
         ed.parse("sigma(x)", where="sigma: scalar")
 
 
+def test_check_resting_on_sigma_times_a_group_is_undecided():
+    # d sum(sigma x)/dx = sigma ones' for a scalar sigma (numpy below), but sigma(x) may mean the
+    # sigmoid (d sum(sigmoid(x))/dx = (sigmoid(x) .* (1 - sigmoid(x)))'): right only as declared
+    x, s = np.array([0.3, -1.2, 2.0]), 0.7
+    fd = [(np.sum(s * (x + e)) - np.sum(s * (x - e))) / 2e-6 for e in np.eye(3) * 1e-6]
+    np.testing.assert_allclose(fd, s * np.ones(3), rtol=1e-6)
+    with pytest.warns(ed.errors.ReadAsProduct):
+        assert ed.check("sum(sigma(x))", "x", "sigma ones'").verdict == "undecided"
+    assert ed.check("sum(sigma(x))", "x", "sigma ones'", where="sigma: scalar").verdict == "right"
+
+
 def test_another_greek_letter_before_a_parenthesis_is_a_product_said_so():
     # phi(x), mu(x), φ(W x): a function phi in a paper, the scalar phi times x here (SPEC 6.3),
     # with a note; written apart (alpha (x + y), as einderiv prints it) or declared: silently

@@ -27,7 +27,6 @@ from einderiv.errors import (
     ParseError,
     ReadAsCall,
     ReadAsGrouped,
-    ReadAsProduct,
     closest,
     say_reading,
 )
@@ -215,9 +214,12 @@ def _greek(stream):
 
 def _sigma_times(written: str, function: str) -> None:
     """``sigma(x)`` is the scalar sigma times x, but may mean the sigmoid: say so."""
-    warnings.warn(f"read '{written}x)' as the scalar sigma times (x); write {function}x) or "
-                  "sigmoid(x) for the sigmoid, or declare `sigma: scalar`", ReadAsProduct,
-                  stacklevel=2)  # fmt: skip
+    say_reading(
+        f"read '{written}x)' as the scalar sigma times (x); write {function}x) or "
+        "sigmoid(x) for the sigmoid, or declare `sigma: scalar`",
+        ReadAsCall,
+        1,
+    )  # a reading among two: check is undecided on it
 
 
 def _bars(stream, text: str):

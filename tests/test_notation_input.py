@@ -549,6 +549,19 @@ def test_a_name_in_the_base_of_an_inner_product_power_is_not_made_a_scalar():
     np.testing.assert_allclose(g(x=2, a=0.3), expected, rtol=1e-6)
 
 
+def test_a_power_of_a_negative_number_has_an_integer_exponent():
+    # (-1)^k x' x: (-1)^k is real only at integers, so k is an integer (as in X^k), not the
+    # real scalar of 2^t; d/dx = 2 (-1)^k x' (numpy below, at k = 3)
+    f = ed.parse("(-1)^k x' x")
+    assert f.variables["k"].kind == "integer"
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(f(x=x, k=3), -(x @ x))
+    fd = [((x + e) @ (x + e) - (x - e) @ (x - e)) / 2e-6 * -1 for e in np.eye(3) * 1e-6]
+    np.testing.assert_allclose(ed.diff(f, "x")(x=x, k=3), fd, rtol=1e-6)
+    assert ed.check("(-1)^k x' x", "x", "(-1)^k 2 x'").verdict == "right"
+    assert ed.check("(-1)^k x' x", "x", "2 x'").verdict == "wrong"
+
+
 def test_letters_written_together_are_a_product_with_a_warning():
     # x'Ax is x' A x
     with pytest.warns(ed.errors.ReadAsProduct, match="'Ax' as the product A x"):

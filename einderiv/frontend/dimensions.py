@@ -30,7 +30,7 @@ from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import dim_factors, dim_product, is_compound
-from einderiv.ir.scalar_use import forced_scalars
+from einderiv.ir.scalar_use import forced_scalars, negative_number
 
 __all__ = [
     "DimCell",
@@ -284,7 +284,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
         power = isinstance(e, M.Power)
-        real = power and _scalar_base(e.base, kinds or {})
+        real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
         forcing = (
             "right"
             if isinstance(e, M.Div)

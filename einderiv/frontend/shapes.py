@@ -20,12 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
-from einderiv.frontend.dimensions import Inference, NameUses, child_fields, resolve_names
+from einderiv.frontend.dimensions import (
+    Inference,
+    NameUses,
+    child_fields,
+    resolve_names,
+)
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, MATRIX
 from einderiv.ir.node import Node, dim_product, node
 from einderiv.ir.ops import ABS, ROW
+from einderiv.ir.scalar_use import negative_number
 
 __all__ = ["Shape", "Typed", "VarInfo", "infer"]
 
@@ -151,7 +157,8 @@ def _real_exponents(walker: ShapeWalk) -> None:
     for e, _ in walker.seen:
         bounds = [e.lower, e.upper] if type(e) is M.FiniteSum else []
         if bounds or type(e) is M.Power and id(e.base) in shapes:
-            names = matrix if bounds or not is_scalar(shapes[id(e.base)]) else real
+            scalar = not bounds and is_scalar(shapes[id(e.base)])
+            names = real if scalar and not negative_number(e.base) else matrix  # (-1)^k
             todo = bounds or [e.exponent]
             while todo:
                 x = todo.pop()

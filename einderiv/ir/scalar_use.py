@@ -2,7 +2,7 @@
 
 Input: a matrix-IR expression that stands in a divisor or an elementwise exponent.
 Output: ``forced_scalars``: the names that use makes scalars; ``factors_before_row``: the
-factors in front of the first transposed factor of a product.
+factors in front of the first transposed factor of a product; ``negative_number``.
 Invariants: pure functions of the tree; the front end's reader of kinds and the printer of
 divisors (``notation.scalars``) both call them, so what is printed as a divisor reads back with
 the kinds it was printed with.
@@ -22,6 +22,7 @@ from einderiv.ir.matrix_ir import (
     MExpr,
     Name,
     Neg,
+    Number,
     Power,
     Sub,
     Transpose,
@@ -93,3 +94,11 @@ def forced_scalars(e: MExpr) -> set[str]:
         elif isinstance(e, Power):
             todo.append(e.base)  # / s^2: s^2, so s, is a scalar
     return forced
+
+
+def negative_number(e: MExpr) -> bool:
+    """``-1``, ``(-2)``: a base whose power by a name makes the name an integer (``(-1)^k``,
+    real only at integers), where the power of a positive number (``2^t``) makes it real."""
+    if type(e) is Neg:
+        return type(e.operand) is Number and e.operand.value > 0
+    return type(e) is Number and e.value < 0

@@ -213,13 +213,9 @@ def _greek(stream):
 
 
 def _sigma_times(written: str, function: str) -> None:
-    """``sigma(x)`` is the scalar sigma times x, but may mean the sigmoid: say so."""
-    say_reading(
-        f"read '{written}x)' as the scalar sigma times (x); write {function}x) or "
-        "sigmoid(x) for the sigmoid, or declare `sigma: scalar`",
-        ReadAsCall,
-        1,
-    )  # a reading among two: check is undecided on it
+    """``sigma(x)``: the scalar sigma times x, or the sigmoid? Say so (check: undecided)."""
+    said = f"read '{written}x)' as the scalar sigma times (x); write {function}x) or sigmoid(x)"
+    say_reading(f"{said} for the sigmoid, or declare `sigma: scalar`", ReadAsCall, 1)
 
 
 def _bars(stream, text: str):

@@ -155,3 +155,24 @@ def test_a_row_with_any_scalar_in_front_is_named_as_its_column(text, fn):
     assert "\n" in named, named  # something is named
     got = _read(named, values, where)
     np.testing.assert_allclose(np.ravel(got), np.ravel(want), rtol=1e-5, atol=1e-7, err_msg=named)
+
+
+def test_a_column_after_an_inner_product_is_not_named_as_a_scalar():
+    # (x' y) z is the scalar x' y times the column z, a column: once taken for a scalar (an
+    # inner product `u' v` followed by a column), so `t2 = exp(t1 z)` was learnt as a scalar
+    # and the outer product `t2 y'` was named `t5 = y t2`, which reads back as nothing.
+    # f(x) = norm2(x) (c (x' y) x)' ((x' y) exp(z)) sum(exp((x' y) z)) ... written as a product
+    y0, z0 = rng.normal(size=3), rng.normal(size=3)
+    where = "x: vector(3); y: vector(3); z: vector(3); c: scalar"
+    text = "norm2(x) ((c x' y) x)' ((x' y) exp(z)) (exp((x' y) z))"
+
+    def f(x):
+        s = x @ y0
+        return np.linalg.norm(x) * (0.7 * s * x) @ (s * np.exp(z0)) * np.exp(s * z0)
+
+    want = jacobian_fd(lambda x: f(x), {"x": x}, "x")
+    for format in ("text", "latex"):
+        named = ed.diff(text, "x", where=where).show(cse=True, format=format)
+        assert "\n" in named, named  # something is named
+        got = _read(named, {"x": x, "y": y0, "z": z0, "c": 0.7}, where)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)

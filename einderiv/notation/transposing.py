@@ -334,12 +334,24 @@ def is_scalar(e: M.MExpr, scalars, vectors) -> bool:
             return is_scalar(a, scalars, vectors) and is_scalar(b, scalars, vectors)
         case M.MatMul():  # c d, u' A v: 1-by-1
             rest = [f for f in chain_of(e, vectors) if not is_scalar(f, scalars, vectors)]
-            return not rest or (
-                type(rest[0]) is M.Transpose
-                and is_column(rest[0].operand, vectors)
-                and is_column(rest[-1], vectors)
-            )
+            return _inner_products(rest, vectors)
     return False
+
+
+def _inner_products(factors: list[M.MExpr], vectors) -> bool:
+    """Whether the non-scalar factors of a product are inner products one after another:
+    each a row, then anything but a column, then a column (``u' A v``, ``u' v w' z``); a
+    column that closes one and is followed by another factor (``u' v w``: a scalar times
+    the column w) is no scalar."""
+    closed = True
+    for f in factors:
+        if closed:
+            if not (type(f) is M.Transpose and is_column(f.operand, vectors)):
+                return False
+            closed = False
+        elif is_column(f, vectors):
+            closed = True
+    return closed
 
 
 _OPERANDS = ("left", "right", "operand", "base", "exponent")

@@ -107,3 +107,22 @@ def test_a_frac_around_plain_text_is_read_as_plain_text_when_latex_refuses_it():
     assert ed.check_identity(r"\frac{d lambda x' x}{dx} = lambda x'").verdict == "wrong"
     # and a side that reads in LaTeX is still LaTeX: e^{x} is exp(x)
     assert ed.check_identity(r"\frac{d e^{x}}{dx} = e^{x}", where="x: scalar").verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "text, f, jacobian",
+    [
+        # d (x .* x)/dx = diag(2 x), not the column 2 x
+        ("d (x .* x)/dx = 2 x", lambda v: v * v, lambda x: np.diag(2 * x)),
+        # d sum(x)/dx = ones', not the number 1
+        ("d sum(x)/dx = 1", lambda v: np.array([v.sum()]), lambda x: np.ones((1, len(x)))),
+        # d ||x||^2/dx = 2 x', not the column 2 x
+        (r"\frac{d \|x\|^2}{dx} = 2x", lambda v: np.array([v @ v]), lambda x: 2 * x[None, :]),
+    ],
+)
+def test_an_identity_with_notation_for_vectors_stays_wrong(text, f, jacobian):
+    # sum(x), x .* x, ||x||: x is meant as a vector, so no scalar reading makes it undecided
+    x = np.array([0.3, -1.1, 0.8])
+    fd = np.array([(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(3) * 1e-6]).T
+    np.testing.assert_allclose(fd, jacobian(x), rtol=1e-6, atol=1e-8)
+    assert ed.check_identity(text).verdict == "wrong"

@@ -10,8 +10,9 @@ letter as, when no vector is set in bold) its right side is the wrong shape, a "
 rests on einderiv's guess of what x is.
 Invariants: never "right" (that reading is a guess too); only letters that nothing declares
 (``where``, bold, a condition) and that the identity never transposes (``x^\\top x``: a vector,
-as written), so a layout slip such as ``d(x^\\top x)/dx = 2x`` stays "wrong"; any error of the
-other reading keeps the result as it was.
+as written), in an identity with no notation for vectors only (``sum(x)``, ``x .* x``,
+``\\|x\\|``), so a slip such as ``d(x^\\top x)/dx = 2x`` or ``d sum(x)/dx = 1`` stays "wrong";
+any error of the other reading keeps the result as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from einderiv.errors import EinderivError
 
 __all__ = ["scalar_reading"]
 
+# notation for vectors and matrices only: an identity that uses it means its letters as such
+_VECTOR_ONLY = re.compile(
+    r"(?<![A-Za-z])(?:sum|mean|norm[12]?|softmax|log_softmax|logsumexp|diag|vec|kron|len|ones)"
+    r"\s*\(|\.[*/^]|\\(?:odot|circ|otimes|sum|lVert|\||operatorname\s*\{\s*(?:diag|vec)\})|‖|\|\|"
+)
 # after a name: a transpose mark (x', x^T, x^{\top}, x^\intercal, xᵀ, x⊤)
 _TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-z])|ᵀ|⊤)"
 
@@ -34,8 +40,8 @@ _TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-
 def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResult:
     """``result``, or "undecided" when the identity is right with its vector letters scalars
     (see the module docstring)."""
-    if result.verdict != "wrong":
-        return result
+    if result.verdict != "wrong" or _VECTOR_ONLY.search(f"{identity.expr} {identity.claim}"):
+        return result  # sum(x), x .* x, ||x||: x is meant as a vector
     declared = set(re.findall(r"([A-Za-z]\w*)\s*:", identity.where or ""))
     text = f"{identity.expr} {identity.claim}"
     try:

@@ -281,3 +281,18 @@ def test_a_size_one_factor_written_elsewhere_is_never_wrong(text, where, claim, 
             text, "X", claim=f"d vec(Y) / d vec(X)' = 2 {claim}", where=where, layout=layout
         )
         assert twice.verdict != "right", twice  # twice the Jacobian (numpy: not 0) is not right
+
+
+def test_sizes_inference_leaves_unpaired_are_a_clear_error_never_a_traceback():
+    # kron(I_s, I) commutation(1, q): the product's columns were q*s against the commutation's
+    # q*1 rows, and an index node raised a raw ValueError; now an EinderivError (a ShapeError
+    # that says einderiv cannot pair the sizes), and check of such a claim is undecided. The
+    # true d vec(X)/d vec(X)' is the identity (numpy: vec is linear, its Jacobian is I).
+    X = np.arange(6.0).reshape(2, 3)
+    jac = np.array([((X + e.reshape(2, 3, order="F")) - X).flatten("F") for e in np.eye(6)]).T
+    np.testing.assert_allclose(jac, np.eye(6))
+    for text in ("kron(I_{s}, I) commutation(1, q)", "kron(I_{s}, I) commutation(2, q)"):
+        with pytest.raises(ed.ShapeError, match="cannot pair the sizes"):
+            ed.parse(text)
+    claim = "d vec(Y) / d vec(X)' = kron(I_{s}, I) commutation(1, q)"
+    assert ed.check("X", "X", claim, where="X: matrix(q, s)").verdict == "undecided"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from einderiv.errors import ShapeError
+from einderiv.errors import ShapeError, UnpairedSizes
 from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lower_compound import CompoundLowering, tied
 from einderiv.frontend.misreadings import backward_sum, entries_of_call
@@ -57,7 +57,13 @@ def lower(typed: Typed) -> Lowered:
     lowerer = _Lowerer(typed)
     rows, cols = typed.shape(typed.tree)
     out = tuple(None if d is None else T.fresh(d) for d in (rows, cols))
-    term = lowerer.lo(typed.tree, out)
+    try:
+        term = lowerer.lo(typed.tree, out)
+    except ValueError as error:  # an index node refused sizes inference left unpaired
+        raise UnpairedSizes(  # (kron(I_{s}, I) commutation(1, q): q*s against q*1)
+            f"einderiv cannot pair the sizes of `{M.show(typed.tree)}` ({error}); declare the "
+            "sizes of the identities and variables"
+        ) from None
     axes = tuple(i for i in out if i is not None)
     # user indices come only from index notation, whose names shape inference recorded
     users = sorted(user_free(term), key=lambda i: i.name) if typed.index_dims else ()

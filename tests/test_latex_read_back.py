@@ -221,3 +221,40 @@ def test_a_letter_subscript_prints_upright_and_is_never_an_index():
     jac = jacobian_fd(lambda A: A @ x / np.sqrt(d_k), {"A": A}, "A")  # D[i,k,j] = dY[i]/dA[k,j]
     expected = to_layout(jac, 1, 2, "numerator")
     np.testing.assert_allclose(back(x=x, d_k=d_k, n=2), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("power, k", [("k", 3), ("(k + 1)", 2), ("(k - 1)", 4)])
+def test_a_scalar_power_by_an_integer_reads_back_as_a_power(power, k):
+    # d (alpha^p x[i] x[j] x[l]) / dx[m] = alpha^p (delta[i,m] x[j] x[l] + ...): the index
+    # LaTeX wrote \alpha^{(k)} and \alpha^{(1 + (k))}, which the reader takes for labels (the name
+    # alpha_k; refused for 1 + k), as in W^{(1)}; the power is \alpha^{k}, \alpha^{1 + (k)}
+    where = "x: vector(3); alpha: scalar; k: integer"
+    g = ed.diff(f"alpha^{power} x[i] x[j] x[l]", "x", where=where)
+    back = ed.parse(g.latex(), where=where)
+    assert set(back.variables) == {"x", "alpha", "k"}, g.latex()
+    xv, a = rng.normal(size=3), 1.3
+    p = eval(power.replace("k", str(k)))
+
+    def fn(x):
+        return a**p * np.einsum("i,j,l->ijl", x, x, x)
+
+    expected = to_layout(jacobian_fd(fn, {"x": xv}, "x"), 3, 1, "numerator")
+    np.testing.assert_allclose(back(x=xv, alpha=a, k=k), expected, atol=1e-6)
+
+
+def test_an_entry_beside_a_declared_name_of_its_index_is_parenthesised():
+    # with x_i declared, x_{i} reads as that name where no index notation surrounds it: the
+    # indexed sum of d tan(x / 4) / dx read back as tan(x_i / 4); the entry is \left(x\right)_{i}
+    where = "x: vector(n); x_i: vector(n)"
+    xv, xi = rng.normal(size=3), rng.normal(size=3)
+    g = ed.diff("tan(x / 4)", "x", where=where)
+    first = g.latex(steps=True).split("\n")[0].split(r"\quad ", 1)[1]
+    np.testing.assert_allclose(ed.parse(first, where=where)(x=xv, x_i=xi), np.tan(xv / 4))
+    # a result in index notation: d (x[i] x[j] x[l]) / dx[m], with x_i and x_j declared
+    where += "; x_j: vector(n)"
+    g = ed.diff("x[i] x[j] x[l]", "x", where=where)
+    back = ed.parse(g.latex(), where=where)
+    cube = lambda x: np.einsum("i,j,l->ijl", x, x, x)
+    expected = to_layout(jacobian_fd(cube, {"x": xv}, "x"), 3, 1, "numerator")
+    got = back(**{k: v for k, v in {"x": xv, "x_i": xi, "x_j": xi}.items() if k in back.variables})
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -53,6 +53,17 @@ def latex_name(name: str) -> str:
     )
 
 
+def latex_exponent(text: str) -> str:
+    """An exponent for ``^{...}`` without parentheses around the whole of it: ``^{(k)}`` and
+    ``^{(1 + k)}`` are labels to the LaTeX reader (``W^{(1)}`` is ``W_1``), ``^{k}`` a power."""
+    depth = 0
+    for at, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and at < len(text) - 1:
+            return text  # (a) (b): the first pair closes early
+    return text[1:-1] if text.startswith("(") and text.endswith(")") and depth == 0 else text
+
+
 def latex_fraction(value) -> str:
     """A fraction as ``\\frac{2}{3}`` (``-\\frac{1}{3}``)."""
     sign = "-" if value < 0 else ""

@@ -23,7 +23,7 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
-from einderiv.notation.matrix_latex import latex_fraction, latex_name, matrix_latex
+from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.recontract import measured_size, recontract
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.written import printable
@@ -168,12 +168,14 @@ class _Printer:
         return self.names[i]
 
     def entry(self, name: str, indices) -> str:
+        named = len(indices) == 1 and f"{name}_{self.name(indices[0])}" in self.taken
         if self.latex:  # W_{a,b}, \mathbf{1}_{a}, \sigma_{3}: read back (frontend.latex_entries)
             name = _LATEX_NAMES.get(name) or (latex_name(name) if name.isidentifier() else name)
         if not indices:
             return name
         inner = ",".join(self.name(i) for i in indices)
-        if self.latex and ("_" in name or name in SIZED_LETTERS) and not name.startswith("\\left("):
+        special = named or "_" in name or name in SIZED_LETTERS  # x_{i} of x beside x_i: (x)_{i}
+        if self.latex and special and not name.startswith("\\left("):
             name = rf"\left({name}\right)"  # an entry of W_{1}: \left(W_{1}\right)_{a,b}; of K too
         return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
 
@@ -223,7 +225,7 @@ class _Printer:
                 if self.latex:  # (\log\det W)^{2}: bare \log would take \det(W)^{2}
                     text = self.atom(base)
                     text = rf"\left({text}\right)" if isinstance(base, T.LogDet) else text
-                    return f"{text}^{{{self.term(exponent)}}}"  # braces group: s^{0.5}, x^{t}
+                    return f"{text}^{{{latex_exponent(self.term(exponent))}}}"  # s^{0.5}, x^{k}
                 op = ".^" if T.free(base) else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
@@ -304,16 +306,14 @@ class _Printer:
         return sign + self.join(parts)
 
     def number(self, value) -> str:
-        """``2/3`` in text; in LaTeX ``\\frac{2}{3}`` (2/3 \\, x would read (2/3) x only in text:
-        LaTeX refuses a factor after a division)."""
+        """``2/3`` in text; in LaTeX ``\\frac{2}{3}`` (LaTeX refuses a factor after a ``/``)."""
         text = M.format_number(value)
         if self.latex and latex_float(value) is not None:  # 2^1031, past float64
             return latex_float(value)
         return latex_fraction(value) if self.latex and "/" in text else text
 
     def join(self, factors: list[str]) -> str:
-        """A product's factors: ``W[a,b] x[b]``; in LaTeX ``W_{a,b} \\, x_{b}`` (a thin space,
-        as matrix LaTeX has, and a command: the text reads back as LaTeX)."""
+        """A product's factors: ``W[a,b] x[b]``; in LaTeX ``W_{a,b} \\, x_{b}`` (reads as LaTeX)."""
         return (r" \, " if self.latex else " ").join(factors)
 
     def scoped(self, t: T.Term, released: set, reached: list) -> str:

@@ -136,6 +136,12 @@ _ROWS = [
         "(exp(c) y' B x)^3 + exp(exp(c) y' B x)",
         lambda x: (np.exp(0.3) * z @ _W @ x) ** 3 + np.exp(np.exp(0.3) * z @ _W @ x),
     ),
+    # d/dx (((y ./ x)' B x)^3 + exp((y ./ x)' B x)): `(y ./ x)' B`, the transpose of a column
+    # that an elementwise quotient makes, was not known as a row
+    (
+        "((y ./ x)' B x)^3 + exp((y ./ x)' B x)",
+        lambda x: (z / x @ _W @ x) ** 3 + np.exp(z / x @ _W @ x),
+    ),
     # d/dx sin(s) s, s = x' D x y' B D x: `sin(s) x'`, a row after a named scalar
     (
         "sin(x' D x y' B D x) (x' D x y' B D x)",
@@ -176,3 +182,21 @@ def test_a_column_after_an_inner_product_is_not_named_as_a_scalar():
         assert "\n" in named, named  # something is named
         got = _read(named, {"x": x, "y": y0, "z": z0, "c": 0.7}, where)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)
+
+
+def test_a_row_of_columns_divided_by_a_scalar_is_named_as_its_column():
+    # d2/dc2 logsumexp(exp(c) / (1 + c) B' y): `(y / (1 + c) - y / (1 + c)^2)' B exp(c)` is a
+    # row (a column divided by a scalar, transposed); it was named as a row (`t5 = (t2 - t1)'
+    # t4`), so with t5 declared a column `t5' .* t6` was a row times a column and did not read
+    where = "y: vector(3); c: scalar; B: matrix(3, 3)"
+
+    def f(c):
+        u = np.exp(c) / (1 + c) * (_W.T @ z)
+        return np.log(np.sum(np.exp(u)))
+
+    c0, h = 0.3, 1e-4
+    want = (f(c0 + h) - 2 * f(c0) + f(c0 - h)) / h**2
+    named = ed.hessian("logsumexp((exp(c) / (1 + c)) B' y)", "c", where=where).show(cse=True)
+    assert "\n" in named, named  # something is named
+    got = _read(named, {"y": z, "c": c0, "B": _W}, where)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=named)

@@ -298,9 +298,9 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return is_column(a, vectors) or is_column(b, vectors)
         case M.ElemPow(base=a, exponent=b):  # 2 .^ z: a column from its exponent
             return is_column(a, vectors) or is_column(b, vectors)
-        case M.Neg(operand=a):
+        case M.Neg(operand=a) | M.Div(left=a):  # u / t1: t1 a scalar
             return is_column(a, vectors)
-        case M.Hadamard(left=a, right=b):
+        case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
             return is_column(a, vectors) or is_column(b, vectors)
         case M.Call(fn=DIAG.name, args=(x,)):
             return not is_column(x, vectors)

@@ -249,6 +249,19 @@ def _formats(sub: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """A command's parser: a missing EXPR says that one starting with '-' (``-X``) was taken
+    for an option, and how to write it."""
+
+    def error(self, message: str):  # type: ignore[override]
+        if "EXPR" in message:
+            message += (
+                "; an expression that starts with '-' is read as an option: write it after "
+                "'--' (einderiv diff --wrt X -- -X) or in parentheses ((-X))"
+            )
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``einderiv`` program."""
     parser = argparse.ArgumentParser(
@@ -259,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     diff = _sub(

@@ -577,3 +577,16 @@ def test_an_output_the_encoding_cannot_write_is_said():
             assert "cannot write the output" in err and "PYTHONIOENCODING=utf-8" in err
         else:
             assert done.stdout.decode().startswith("right")
+
+
+def test_an_expression_starting_with_a_minus_is_said_how_to_write(capsys):
+    # einderiv diff "-X" --wrt X: argparse takes -X for an option and says EXPR is missing; the
+    # message says how to write it, and both ways give d(-x' x)/dx = -2 x' (numpy below)
+    assert main(["diff", "-X", "--wrt", "X"]) == 2
+    assert "after '--'" in capsys.readouterr().err
+    x = np.array([0.5, -1.0, 2.0])
+    fd = [(-(x + e) @ (x + e) + (x - e) @ (x - e)) / 2e-6 for e in np.eye(3) * 1e-6]
+    for argv in (["diff", "--wrt", "x", "--", "-x'x"], ["diff", "(-x'x)", "--wrt", "x"]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out.strip().splitlines()[-1]
+        np.testing.assert_allclose(ed.parse(out)(x=x), fd, rtol=1e-6)

@@ -333,7 +333,7 @@ def _split_calls(stream):
         if not (is_bound or state.declarations or known or name in FUNCTION_NAMES):
             guess = closest(name, FUNCTION_NAMES + tuple(ALIASES))
             hint = (
-                "; did you mean 'relu'? (max(0, u) is relu(u))"  # not softmax
+                "; did you mean relu? (max(0, u) is relu(u))"  # not softmax
                 if name == "max"
                 else f"; did you mean '{guess}'?"
                 if guess

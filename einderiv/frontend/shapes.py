@@ -20,12 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
-from einderiv.frontend.dimensions import (
-    Inference,
-    NameUses,
-    child_fields,
-    resolve_names,
-)
+from einderiv.frontend.dimensions import Inference, NameUses, child_fields, resolve_names
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, MATRIX
@@ -139,35 +134,40 @@ def _real_exponents(walker: ShapeWalk) -> None:
     that also stands outside exponents in a base that is a scalar by shape only: in
     ``(x' x)^(a' x)`` x is an integer only for standing in an exponent, and a scalar x would
     make ``x' x`` the square of a number silently (x' of a vector x is meant)."""
-    inf, shapes = walker.inf, {id(e): shape for e, shape in walker.seen}
+    inf = walker.inf
+    if not inf.exponent_only & inf.undeclared:  # the common case: no name to look at again
+        return
+    shapes = {id(e): shape for e, shape in walker.seen}
     real: set[str] = set()
     matrix: set[str] = set(inf.named)
     powers = [e for e, _ in walker.seen if type(e) is M.Power and id(e.base) in shapes]
-    exponents, todo = set(), [e.exponent for e in powers]
-    while todo:  # every node inside an exponent
-        x = todo.pop()
-        exponents.add(id(x))
-        todo.extend(child for _, child in child_fields(x))
-    todo = [e.base for e in powers if id(e) not in exponents]
-    while todo:  # the names in the bases, outside exponents
-        x = todo.pop()
-        if type(x) is M.Name:
-            matrix.add(x.name)
-        todo.extend(child for _, child in child_fields(x) if id(child) not in exponents)
+    exponents = {id(x) for x in _nodes([e.exponent for e in powers])}
+    # the names in the bases, outside exponents
+    bases = [e.base for e in powers if id(e) not in exponents]
+    matrix |= _names(_nodes(bases, skip=exponents))
     for e, _ in walker.seen:
         bounds = [e.lower, e.upper] if type(e) is M.FiniteSum else []
         if bounds or type(e) is M.Power and id(e.base) in shapes:
             scalar = not bounds and is_scalar(shapes[id(e.base)])
             names = real if scalar and not negative_number(e.base) else matrix  # (-1)^k
-            todo = bounds or [e.exponent]
-            while todo:
-                x = todo.pop()
-                if type(x) is M.Name:
-                    names.add(x.name)
-                todo.extend(child for _, child in child_fields(x))
+            names |= _names(_nodes(bounds or [e.exponent]))
     for name in (real - matrix) & inf.exponent_only & inf.undeclared:
         if inf.vars.get(name, ("",))[0] == "integer":
             inf.vars[name] = ("scalar", [])
+
+
+def _nodes(roots: list, skip: set = frozenset()) -> list:
+    """Every node under ``roots`` (themselves included), not entering those in ``skip`` (ids)."""
+    found, todo = [], list(roots)
+    while todo:
+        x = todo.pop()
+        found.append(x)
+        todo.extend(child for _, child in child_fields(x) if id(child) not in skip)
+    return found
+
+
+def _names(nodes: list) -> set[str]:
+    return {x.name for x in nodes if type(x) is M.Name}
 
 
 def _as_pair(root: tuple, shape: Shape) -> tuple:

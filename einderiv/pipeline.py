@@ -27,10 +27,10 @@ from einderiv.errors import (
     closest,
 )
 from einderiv.frontend.conventions import check_conventions
-from einderiv.frontend.dimensions import name_uses
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lower import Lowered, lower, user_free
+from einderiv.frontend.name_uses import name_uses
 from einderiv.frontend.parse import parse_declarations, parse_expression
 from einderiv.frontend.shapes import Typed, VarInfo, infer
 from einderiv.ir import index_ir as T

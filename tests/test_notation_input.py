@@ -537,16 +537,31 @@ def test_an_exponent_of_an_inner_product_that_is_also_a_bound_or_a_size_stays_an
 
 
 def test_a_name_in_the_base_of_an_inner_product_power_is_not_made_a_scalar():
-    # (x' x)^(a' x): x stands in the base, a vector by SPEC 1; read as a real scalar, x' x
-    # was x^2 and d/dx the derivative of (x^2)^(a x), silently. x stays as it was read (an
-    # integer: d/dx is refused), while a, only in the exponent, is a real scalar:
-    # d/da (x^2)^(a x) = (x^2)^(a x) log(x^2) x
-    with pytest.raises(ed.EinderivError, match="integer"):
-        ed.diff("(x' x)^(a' x)", "x")
-    g = ed.diff("(x' x)^(a' x)", "a")
-    h = 1e-6
-    expected = (4.0 ** ((0.3 + h) * 2) - 4.0 ** ((0.3 - h) * 2)) / (2 * h)
-    np.testing.assert_allclose(g(x=2, a=0.3), expected, rtol=1e-6)
+    # (x' x)^(a' x): x and a are transposed, so vectors (SPEC 1), never integers for standing
+    # in an exponent (read so, x' x was x^2 and d/da the derivative of (x^2)^(a x), silently);
+    # f = (x' x)^(a' x), df/dx = f (log(x' x) a' + (a' x) 2 x' / (x' x)), df/da = f log(x' x) x'
+    x, a = np.array([0.8, -0.5, 1.1]), np.array([0.3, 0.7, -0.4])
+
+    def f(x, a):
+        return (x @ x) ** (a @ x)
+
+    for wrt, at in (("x", 0), ("a", 1)):
+        g = ed.diff("(x' x)^(a' x)", wrt)
+        args = [x, a]
+        fd = []
+        for step in np.eye(3) * 1e-6:
+            up, down = list(args), list(args)
+            up[at], down[at] = args[at] + step, args[at] - step
+            fd.append((f(*up) - f(*down)) / 2e-6)
+        np.testing.assert_allclose(g(x=x, a=a), fd, rtol=1e-6)
+    # the y of a' y is a vector like a: (x' x)^(a' y) by y is f log(x' x) a'
+    y = np.array([0.2, -0.9, 0.5])
+    fd = [((x @ x) ** (a @ (y + s)) - (x @ x) ** (a @ (y - s))) / 2e-6 for s in np.eye(3) * 1e-6]
+    np.testing.assert_allclose(ed.diff("(x' x)^(a' y)", "y")(x=x, a=a, y=y), fd, rtol=1e-6)
+    # a transposed name in a matrix power's exponent is a vector, and the error says how to
+    # make it a number
+    with pytest.raises(ed.ShapeError, match="declare `k: scalar`"):
+        ed.parse("tr(X^k) k'")
 
 
 def test_a_power_of_a_negative_number_has_an_integer_exponent():

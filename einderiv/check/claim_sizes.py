@@ -28,7 +28,7 @@ import warnings
 from einderiv.backend.binding import dim_names
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, UnpairedSizes
-from einderiv.frontend.dimensions import child_fields
+from einderiv.frontend.name_uses import child_fields
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION

@@ -27,7 +27,7 @@ import re
 import warnings
 
 from einderiv.errors import ReadAsEntrywise, ReadAsName, ReadAsScalar, ShapeError, say_reading
-from einderiv.frontend.dimensions import child_fields, greek_scalar
+from einderiv.frontend.name_uses import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
 from einderiv.ir.ops import ELEMENTWISE

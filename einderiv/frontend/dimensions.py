@@ -15,31 +15,21 @@ Invariants:
   the representative's origin is the place a message names. Fresh names go to classes in the
   order their first cells were made.
 - Undeclared names follow SPEC section 1: upper-case initial -> matrix, lower-case -> vector, a
-  name in the exponent of a matrix power -> integer (unless a divisor elsewhere).
+  name in the exponent of a matrix power -> integer (``name_uses`` finds them).
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import NamedTuple
 
 from einderiv.errors import ShapeError, UnpairedSizes
 from einderiv.frontend.compound_sizes import align, leaves, may_be_equal, not_product, reordered
+from einderiv.frontend.name_uses import NameUses, greek_scalar, name_uses
 from einderiv.frontend.size_words import describe_size
-from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.node import dim_factors, dim_product, is_compound
-from einderiv.ir.scalar_use import forced_scalars, negative_number
 
-__all__ = [
-    "DimCell",
-    "Inference",
-    "NameUses",
-    "child_fields",
-    "name_uses",
-    "resolve_names",
-]
+__all__ = ["DimCell", "Inference", "resolve_names"]
 
 
 class DimCell:
@@ -227,10 +217,6 @@ class Inference:
         raise ShapeError(message)
 
 
-# undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
-GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
-
-
 _COMPOUND = (
     "a vec position is a (row, column) pair, so vec(X) and vec(X') do not line up: write "
     "commutation(m, n) vec(X) for vec(X') of an m-by-n X"
@@ -247,116 +233,6 @@ _UNPAIRED = (
 def _compound_text(cell: DimCell) -> str:
     """A compound's leaves, fastest first: ``m*n*p``, ``?`` for a size left open."""
     return "*".join("?" if x.value is None else str(x.value) for x in leaves(cell))
-
-
-def greek_scalar(name: str) -> bool:
-    """An undeclared lower-case Greek name is a scalar (SPEC 6.3), subscripted or accented
-    too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``)."""
-    return name.split("_", 1)[0] in GREEK_SCALARS
-
-
-class NameUses(NamedTuple):
-    """What one walk over a tree finds about its names (``name_uses``)."""
-
-    names: set[str]  # every name of the tree
-    exponent_only: set[str]  # names in exponents of ``^`` that nothing forces a scalar: integers
-    scalar_by_use: set[str]  # names whose use forces a scalar
-
-
-def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
-    """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
-    matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
-    ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^`` or of a
-    power of a base written as a scalar (``2^t``, ``alpha^t``; ``kinds``: the declared names'
-    kinds), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
-    and of ``2^(x' a)`` is not forced)."""
-    in_exponent: set[str] = set()  # in the exponent of a matrix power
-    in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
-    elsewhere: set[str] = set()
-    forced: set[str] = set()
-    # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
-    todo: list[tuple[M.MExpr, str]] = [(tree, "")]
-    while todo:
-        e, where = todo.pop()
-        if isinstance(e, M.Name):
-            {"": elsewhere, "^": in_exponent, "r": in_real}[where].add(e.name)
-            continue
-        # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
-        # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
-        power = isinstance(e, M.Power)
-        real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
-        forcing = (
-            "right"
-            if isinstance(e, M.Div)
-            else "exponent"
-            if isinstance(e, M.ElemPow) or real
-            else ""
-        )
-        for name, child in child_fields(e):
-            if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
-                forced.update(forced_scalars(child))
-            inner = where
-            if power and name == "exponent" and where != "^":
-                inner = "r" if real else "^"
-            todo.append((child, inner))
-    names = in_exponent | in_real | elsewhere
-    # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
-    # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
-    return NameUses(names, in_exponent - (elsewhere & forced), forced)
-
-
-def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
-    """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
-    letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
-    quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``),
-    scalar-valued functions (``tr(X)``, ``norm2(x)``), powers by a fraction (``(x' x)^0.5``)."""
-    todo = [e]
-    while todo:
-        e = todo.pop()
-        if isinstance(e, M.Name):
-            kind = kinds.get(e.name)
-            if not (kind in ("scalar", "integer") if kind else greek_scalar(e.name)):
-                return False
-        elif isinstance(e, (M.Add, M.Sub, M.MatMul, M.Hadamard, M.Div, M.ElemDiv)):
-            todo += (e.left, e.right)
-        elif isinstance(e, M.Neg):
-            todo.append(e.operand)
-        elif isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS:
-            todo += e.args
-        elif isinstance(e, M.Bars) or getattr(MATRIX.get(getattr(e, "fn", "")), "scalar", 0):
-            continue  # tr(X), |X|, norm2(x): a scalar, whatever the argument
-        elif isinstance(e, M.Power) and _fraction(e.exponent):
-            continue  # (x' x)^0.5: only a scalar has a power that is not an integer
-        elif not isinstance(e, M.Number):
-            return False
-    return True
-
-
-def _fraction(e: M.MExpr) -> bool:
-    """A number that is not an integer: ``0.5``, ``-1.5``, ``1/2`` (``\\frac{1}{2}``)."""
-    if isinstance(e, M.Neg):
-        e = e.operand
-    if isinstance(e, M.Div) and isinstance(e.left, M.Number) and isinstance(e.right, M.Number):
-        return e.right.value != 0 and (e.left.value / e.right.value).denominator != 1
-    return isinstance(e, M.Number) and e.value.denominator != 1
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one
-
-
-def child_fields(e: M.MExpr) -> list:
-    """(field name, child) for every sub-expression of ``e``, in field order."""
-    names = _CHILD_FIELDS.get(type(e))
-    if names is None:  # once per class: every field but the source span
-        names = _CHILD_FIELDS[type(e)] = tuple(n for n in e._init if n != "span")
-    found = []
-    for name in names:
-        value = getattr(e, name)
-        if isinstance(value, M.MExpr):
-            found.append((name, value))
-        elif isinstance(value, tuple):
-            found.extend((name, item) for item in value if isinstance(item, M.MExpr))
-    return found
 
 
 def resolve_names(inf: Inference) -> dict:

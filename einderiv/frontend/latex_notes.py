@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from einderiv.errors import ReadAsCall, ReadAsName, ReadAsScalar, say_reading
 from einderiv.frontend import lexing
-from einderiv.frontend.dimensions import greek_scalar
+from einderiv.frontend.name_uses import greek_scalar
 
 __all__ = [
     "AGAINST",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lexing import RESERVED
+from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 
@@ -51,7 +51,7 @@ def split_letters(
     tree: M.MExpr, declared: frozenset, names: set[str] | None = None
 ) -> tuple[M.MExpr, tuple[str, ...]]:
     """``tree`` with run-together letters read as products, and a note per split name;
-    ``names``: the names of ``tree`` when the caller has them (``dimensions.name_uses``)."""
+    ``names``: the names of ``tree`` when the caller has them (``name_uses.name_uses``)."""
     split = sorted(n for n in (_names(tree) if names is None else names) if splits(n, declared))
     if not split:
         return tree, ()

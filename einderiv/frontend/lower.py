@@ -20,9 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError, UnpairedSizes
-from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lower_compound import CompoundLowering, tied
 from einderiv.frontend.misreadings import backward_sum, entries_of_call
+from einderiv.frontend.name_uses import child_fields
 from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
 from einderiv.ir import index_ir as T

@@ -26,8 +26,8 @@ import re
 import warnings
 
 from einderiv.errors import ReadAsBackward, ShapeError
-from einderiv.frontend.dimensions import child_fields
 from einderiv.frontend.lexing import STATE, error_at, factor_after
+from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import matrix_ir as M
 
 __all__ = [

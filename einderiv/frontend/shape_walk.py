@@ -187,11 +187,7 @@ class ShapeWalk:
     def _vector_hint(self, *operands) -> str:
         """Suggest ``a: scalar`` for undeclared lower-case names taken as vectors."""
         for x in operands:
-            name = (
-                x.operand.name
-                if isinstance(x, M.Transpose) and isinstance(x.operand, M.Name)
-                else getattr(x, "name", None)
-            )
+            name = getattr(x.operand if isinstance(x, M.Transpose) else x, "name", None)
             if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
                 return (
                     f"; `{name}` is taken as a vector: declare `{name}: scalar` if it is a number"
@@ -259,8 +255,11 @@ class ShapeWalk:
         return (rows, cols)
 
     def _power(self, e, base, exponent):
-        if not is_scalar(self.shape(exponent)):
-            raise ShapeError(f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar")
+        if not is_scalar(self.shape(exponent)):  # tr(X^k) k': a transposed k is a vector
+            hint = self._vector_hint(exponent)
+            raise ShapeError(
+                f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar{hint}"
+            )
         walked = self.shape(base)
         if is_scalar(walked):
             return (None, None)

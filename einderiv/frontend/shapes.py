@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
-from einderiv.frontend.dimensions import Inference, NameUses, child_fields, resolve_names
+from einderiv.frontend.dimensions import Inference, resolve_names
+from einderiv.frontend.name_uses import NameUses, child_fields
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, MATRIX
@@ -78,7 +79,7 @@ def infer(
 
     ``root``, when given, is the shape the whole expression must have (a claimed derivative
     must have the derivative's shape: that also sizes a bare ``I``). ``uses``, when given, is
-    ``dimensions.name_uses(tree)`` (the caller walked the tree for its names already).
+    ``name_uses.name_uses(tree)`` (the caller walked the tree for its names already).
     A text in index notation is a scalar in matrix terms: its shape is its free indices, which
     only lowering finds, so ``root`` is not applied to it; ``axes`` (free index name -> the
     required size) is, on the second pass ``pipeline.front`` makes.

@@ -1,0 +1,146 @@
+"""What the names of an expression are, from how they are used, before any shape is known.
+
+Input: a matrix-IR tree (and the declared names' kinds).
+Output: ``name_uses``: every name; the names in a matrix power's exponent that nothing else
+makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forces a scalar
+(a divisor, an elementwise exponent, the exponent of a base written as a scalar). Also
+``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
+Invariants: one walk, no shapes; a name transposed (``x'``) or multiplied by a row (the ``y``
+of ``a' y``) is never an integer.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from einderiv.ir import greek
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.scalar_use import forced_scalars, negative_number
+
+# undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
+GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
+
+
+def greek_scalar(name: str) -> bool:
+    """An undeclared lower-case Greek name is a scalar (SPEC 6.3), subscripted or accented
+    too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``)."""
+    return name.split("_", 1)[0] in GREEK_SCALARS
+
+
+class NameUses(NamedTuple):
+    """What one walk over a tree finds about its names (``name_uses``)."""
+
+    names: set[str]  # every name of the tree
+    exponent_only: set[str]  # names in exponents of ``^`` that nothing forces a scalar: integers
+    scalar_by_use: set[str]  # names whose use forces a scalar
+
+
+def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
+    """The names of ``tree``, in one walk: all of them; those used only in the exponent of a
+    matrix power ``^`` (integers); and those whose use forces a scalar: in a divisor (``/ n``,
+    ``/ (n - 1)``, ``/ sqrt(d)``, the base of ``/ s^2``) or in the exponent of ``.^`` or of a
+    power of a base written as a scalar (``2^t``, ``alpha^t``; ``kinds``: the declared names'
+    kinds), reached through shape-keeping operations only (so the ``x`` of ``y / norm2(x)``
+    and of ``2^(x' a)`` is not forced)."""
+    in_exponent: set[str] = set()  # in the exponent of a matrix power
+    in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
+    elsewhere: set[str] = set()
+    forced: set[str] = set()
+    transposed: set[str] = set()
+    # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
+    todo: list[tuple[M.MExpr, str]] = [(tree, "")]
+    while todo:
+        e, where = todo.pop()
+        if isinstance(e, M.Name):
+            {"": elsewhere, "^": in_exponent, "r": in_real}[where].add(e.name)
+            continue
+        if isinstance(e, M.Transpose) and isinstance(e.operand, M.Name):
+            transposed.add(e.operand.name)  # x' is of a vector or a matrix: never an integer
+        elif isinstance(e, (M.MatMul, M.Dot)) and isinstance(e.right, M.Name) and _row(e.left):
+            transposed.add(e.right.name)  # the y of a' y, x' A y: a vector like a
+        # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
+        # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
+        power = isinstance(e, M.Power)
+        real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
+        forcing = (
+            "right"
+            if isinstance(e, M.Div)
+            else "exponent"
+            if isinstance(e, M.ElemPow) or real
+            else ""
+        )
+        for name, child in child_fields(e):
+            if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
+                forced.update(forced_scalars(child))
+            inner = where
+            if power and name == "exponent" and where != "^":
+                inner = "r" if real else "^"
+            todo.append((child, inner))
+    names = in_exponent | in_real | elsewhere
+    # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
+    # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
+    # or it is transposed (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
+    return NameUses(names, in_exponent - (elsewhere & forced) - transposed, forced)
+
+
+def _row(e: M.MExpr) -> bool:
+    """Written as a row: ``a'``, or a product of two that starts with one (``x' A``; not
+    deeper: a walk down every product's left side would be quadratic in a long chain)."""
+    if isinstance(e, (M.MatMul, M.Dot)):
+        e = e.left
+    return isinstance(e, M.Transpose) and isinstance(e.operand, M.Name)
+
+
+def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
+    """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
+    letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
+    quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``),
+    scalar-valued functions (``tr(X)``, ``norm2(x)``), powers by a fraction (``(x' x)^0.5``)."""
+    todo = [e]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, M.Name):
+            kind = kinds.get(e.name)
+            if not (kind in ("scalar", "integer") if kind else greek_scalar(e.name)):
+                return False
+        elif isinstance(e, (M.Add, M.Sub, M.MatMul, M.Hadamard, M.Div, M.ElemDiv)):
+            todo += (e.left, e.right)
+        elif isinstance(e, M.Neg):
+            todo.append(e.operand)
+        elif isinstance(e, M.Call) and e.fn in M.SCALAR_FUNCTIONS:
+            todo += e.args
+        elif isinstance(e, M.Bars) or getattr(MATRIX.get(getattr(e, "fn", "")), "scalar", 0):
+            continue  # tr(X), |X|, norm2(x): a scalar, whatever the argument
+        elif isinstance(e, M.Power) and _fraction(e.exponent):
+            continue  # (x' x)^0.5: only a scalar has a power that is not an integer
+        elif not isinstance(e, M.Number):
+            return False
+    return True
+
+
+def _fraction(e: M.MExpr) -> bool:
+    """A number that is not an integer: ``0.5``, ``-1.5``, ``1/2`` (``\\frac{1}{2}``)."""
+    if isinstance(e, M.Neg):
+        e = e.operand
+    if isinstance(e, M.Div) and isinstance(e.left, M.Number) and isinstance(e.right, M.Number):
+        return e.right.value != 0 and (e.left.value / e.right.value).denominator != 1
+    return isinstance(e, M.Number) and e.value.denominator != 1
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one
+
+
+def child_fields(e: M.MExpr) -> list:
+    """(field name, child) for every sub-expression of ``e``, in field order."""
+    names = _CHILD_FIELDS.get(type(e))
+    if names is None:  # once per class: every field but the source span
+        names = _CHILD_FIELDS[type(e)] = tuple(n for n in e._init if n != "span")
+    found = []
+    for name in names:
+        value = getattr(e, name)
+        if isinstance(value, M.MExpr):
+            found.append((name, value))
+        elif isinstance(value, tuple):
+            found.extend((name, item) for item in value if isinstance(item, M.MExpr))
+    return found

@@ -558,6 +558,9 @@ def test_a_name_in_the_base_of_an_inner_product_power_is_not_made_a_scalar():
     y = np.array([0.2, -0.9, 0.5])
     fd = [((x @ x) ** (a @ (y + s)) - (x @ x) ** (a @ (y - s))) / 2e-6 for s in np.eye(3) * 1e-6]
     np.testing.assert_allclose(ed.diff("(x' x)^(a' y)", "y")(x=x, a=a, y=y), fd, rtol=1e-6)
+    # a · x is a' x (SPEC 6.2): (x · x)^(a · x) by a is f log(x' x) x', a and x vectors
+    fd = [((x @ x) ** ((a + s) @ x) - (x @ x) ** ((a - s) @ x)) / 2e-6 for s in np.eye(3) * 1e-6]
+    np.testing.assert_allclose(ed.diff("(x · x)^(a · x)", "a")(x=x, a=a), fd, rtol=1e-6)
     # a transposed name in a matrix power's exponent is a vector, and the error says how to
     # make it a number
     with pytest.raises(ed.ShapeError, match="declare `k: scalar`"):

@@ -5,8 +5,8 @@ Output: ``name_uses``: every name; the names in a matrix power's exponent that n
 makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forces a scalar
 (a divisor, an elementwise exponent, the exponent of a base written as a scalar). Also
 ``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
-Invariants: one walk, no shapes; a name transposed (``x'``) or multiplied by a row (the ``y``
-of ``a' y``) is never an integer.
+Invariants: one walk, no shapes; a name transposed (``x'``), multiplied by a row (the ``y`` of
+``a' y``) or in a dot of two names (``a · x``) is never an integer.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
             transposed.add(e.operand.name)  # x' is of a vector or a matrix: never an integer
         elif isinstance(e, (M.MatMul, M.Dot)) and isinstance(e.right, M.Name) and _row(e.left):
             transposed.add(e.right.name)  # the y of a' y, x' A y: a vector like a
+        elif isinstance(e, M.Dot) and isinstance(e.left, M.Name) and isinstance(e.right, M.Name):
+            transposed |= {e.left.name, e.right.name}  # a · x is a' x (SPEC 6.2): vectors
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
         power = isinstance(e, M.Power)

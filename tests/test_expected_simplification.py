@@ -571,3 +571,22 @@ def test_a_hessian_has_no_double_negation():
     np.testing.assert_allclose(fd, expected, atol=1e-5)
     np.testing.assert_allclose(h(X=X), expected, atol=1e-9)
     np.testing.assert_allclose(ed.parse(printed, shape=h.shape)(X=X), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("text", ["norm2(x)^t", "norm2(A x - b)^t"])
+def test_a_power_of_a_norm_prints_the_norm(text):
+    # d ||u||^t / dx = t ||u||^(t - 2) u' du/dx, printed with norm2(u), never ((u' u)^0.5)^...
+    g = ed.diff(text, "x")
+    assert "0.5" not in str(g) and "norm2(" in str(g)
+    A, b = rng.normal(size=(3, 4)), rng.normal(size=3)
+    x, t = rng.normal(size=4), 1.7
+
+    def f(x):
+        u = A @ x - b if "A" in text else x
+        return np.linalg.norm(u) ** t
+
+    values = {"x": x, "t": t, "A": A, "b": b} if "A" in text else {"x": x, "t": t}
+    expected = jacobian_fd(f, {"x": x}, "x").reshape(-1)
+    back = ed.parse(str(g))  # the printed text reads back to the same values
+    for value in (g(**values), back(**{k: v for k, v in values.items() if k in back.variables})):
+        assert np.allclose(np.ravel(value), expected, rtol=1e-6)

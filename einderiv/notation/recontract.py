@@ -25,7 +25,7 @@ from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
-from einderiv.notation.scalars import affine_tree
+from einderiv.notation.scalars import affine_tree, scalar_power
 from einderiv.notation.sizing import sized_identities
 from einderiv.notation.transposing import (
     leading_scalar,
@@ -279,7 +279,7 @@ class _Recontractor:
                 power = self.expression(exponent, None, None) if not T.free(exponent) else None
                 if power is None:
                     raise NoMatrixForm
-                op = M.Power if inner.row is None and inner.col is None else M.ElemPow
+                op = scalar_power if inner.row is None and inner.col is None else M.ElemPow
                 return View(
                     (op(product(inner.chain, 0, self.vectors), power),), inner.row, inner.col
                 )

@@ -131,6 +131,16 @@ def _power(base: M.MExpr, power: Fraction) -> M.MExpr:
     return base if power == 1 else M.Power(base, M.Number(power))
 
 
+def scalar_power(base: M.MExpr, power: M.MExpr) -> M.MExpr:
+    """``base^power`` of a scalar, with ``(v' v)^0.5`` written ``norm2(v)`` as people write it
+    (``norm2(x)^(t - 1)``, not ``((x' x)^0.5)^(t - 1)``); any other power as it is."""
+    if type(power) is M.Number and power.value == Fraction(1, 2):
+        tree = _power(base, power.value)
+        if isinstance(tree, M.Call) and tree.fn == NORM2.name:
+            return tree
+    return M.Power(base, power)
+
+
 def _scalar(e: M.MExpr) -> bool:
     """Whether ``e`` is a scalar whatever its names' kinds: a product of a row and a column as
     re-contraction writes one (``x' x``, ``a' X b``), a scalar matrix function's value

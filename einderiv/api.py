@@ -187,11 +187,9 @@ class Expr(ExprAlgebra):
 
             return latex_steps(self)
         form = self.written()  # (B^T \otimes A)_{(i,j),(l,k)} at order 4, as str(g)
-        return (
-            index_latex(self.term, self.axes, self.variables)
-            if form is None
-            else (matrix_latex(form))
-        )
+        if form is None:
+            return index_latex(self.term, self.axes, self.variables)
+        return matrix_latex(form)
 
     @guarded
     def kronecker(self) -> str:
@@ -309,6 +307,7 @@ def parse(
     *,
     what: str = "expression",
     shape: tuple[M.Dim | None, M.Dim | None] | None = None,
+    wrap: Callable[[M.MExpr], M.MExpr] | None = None,
 ) -> Expr:
     """Read an expression in matrix or index notation (SPEC section 1).
 
@@ -316,7 +315,8 @@ def parse(
     of a scalar or vector ``Expr`` (``()``; ``(n,)``, a row or a column), requires the
     expression to have that shape. The text ``0`` with a ``shape`` -- that pair, or the
     ``shape`` of an ``Expr`` (any order) -- is a zero of that shape: how a zero result, which
-    prints as ``0``, reads back (``parse(str(g), shape=g.shape)``, for any ``g``).
+    prints as ``0``, reads back (``parse(str(g), shape=g.shape)``, for any ``g``). ``wrap``
+    (check's) makes the parsed tree another before it is typed (``pipeline.front``).
     """
     if isinstance(text, Expr):
         if where:
@@ -330,7 +330,7 @@ def parse(
     if shape is not None and text.strip() == "0":
         return _zero(where, what, shape)
     # ‖X‖_2 read as Frobenius, h(x) as a product: kept with the Expr (check makes it undecided)
-    (typed, lowered), readings = with_readings(front, text, where, what, shape)
+    (typed, lowered), readings = with_readings(front, text, where, what, shape, wrap)
     fields = (lowered.term, lowered.axes, typed.variables, typed.index_dims, typed.tree)
     return Expr(*fields, slots=lowered.slots, readings=readings, invented=typed.invented)
 

@@ -55,9 +55,11 @@ class Derivation:
 
 
 def front(
-    text: str, where: str | None, what: str = "expression", root=None
+    text: str, where: str | None, what: str = "expression", root=None, wrap=None
 ) -> tuple[Typed, Lowered]:
-    """parse -> infer kinds and shapes -> lower."""
+    """parse -> infer kinds and shapes -> lower. ``wrap``, when given, makes the parsed tree
+    another before its shapes are inferred (check indexes a Kronecker claim's right side so:
+    its sizes as written, ``I_{3}``, stay with it)."""
     decls = parse_declarations(where) if where else ()
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer")
@@ -68,6 +70,8 @@ def front(
     split, notes = (tree, ()) if latex_text else split_letters(tree, declared, uses.names)
     if split is not tree:  # names were split: the new tree's uses are its own
         tree, uses = split, None
+    if wrap is not None:
+        tree, uses = wrap(tree), None
     for note in notes:  # x'Ax is x' A x: said, never silent (SPEC 6.3)
         warnings.warn(note, ReadAsProduct, stacklevel=4)
     try:

@@ -472,3 +472,73 @@ def test_a_negative_divided_term_is_written_with_its_sign():
         sizes = {"n": 3} if "vec(I)" in right else {}  # vec(I) is as long as vec(X)
         got = f(**{k: v for k, v in values.items() if k in f.variables}, **sizes)
         assert_close(got, expected, rtol=1e-5, atol=1e-6, what=right)
+
+
+# d vec(A X) / d vec(X)' = I_n (x) A and d vec(X A) / d vec(X)' = A' (x) I_m (X m-by-n). A
+# Kronecker claim was read as its text printed with I unsized and parsed back: a size written
+# on I or 1 was lost, and the compound indices were split by what the bare I met, so a right
+# claim whose written sizes put a factor 1 elsewhere was "wrong" (undecided for 1_3): A (x) I_1
+# = A for n = 1, I_1 (x) (I_3 (x) A) = I_3 (x) A, I_3 (x) a = a (x) I_3 for a 1-by-1 a, and
+# I_1 (x) 1_3' = 1_3', the Jacobian of X 1 for a 1-by-3 X. Each claimed matrix is built here
+# with np.kron and compared with numpy's finite differences; the verdict follows numpy.
+SIZED_CLAIMS = [
+    # (expression, numpy f, shapes, claim, the claimed matrix)
+    ("A X", lambda A, X: A @ X, {"A": (3, 2), "X": (2, 1)}, "kron(A, I_{1})",
+     lambda A: np.kron(A, np.eye(1))),
+    ("A X", lambda A, X: A @ X, {"A": (3, 2), "X": (2, 1)}, r"\mathbf{A} \otimes \mathbf{I}_{1}",
+     lambda A: np.kron(A, np.eye(1))),
+    ("A X", lambda A, X: A @ X, {"A": (3, 2), "X": (2, 3)}, "kron(I_{1}, kron(I_{3}, A))",
+     lambda A: np.kron(np.eye(1), np.kron(np.eye(3), A))),
+    ("A X", lambda A, X: A @ X, {"A": (3, 2), "X": (2, 3)}, "kron(kron(I_{3}, A), I_{1})",
+     lambda A: np.kron(np.kron(np.eye(3), A), np.eye(1))),
+    ("X A", lambda A, X: X @ A, {"A": (1, 1), "X": (3, 1)}, "kron(I_{3}, A')",
+     lambda A: np.kron(np.eye(3), A.T)),
+    ("X A", lambda A, X: X @ A, {"A": (2, 3), "X": (3, 2)}, r"A^\top \otimes I_{3} \otimes I_{1}",
+     lambda A: np.kron(np.kron(A.T, np.eye(3)), np.eye(1))),
+    ("X ones", lambda X: X @ np.ones((3, 1)), {"X": (1, 3)}, r"I_{1} \otimes \mathbf{1}_{3}^\top",
+     lambda A: np.kron(np.eye(1), np.ones((1, 3)))),
+    # the written sizes still count: the identity of another size is wrong (numpy: not J)
+    ("A X", lambda A, X: A @ X, {"A": (3, 2), "X": (2, 3)}, "kron(I_{1}, kron(A, I_{3}))",
+     lambda A: np.kron(np.eye(1), np.kron(A, np.eye(3)))),
+    ("X A", lambda A, X: X @ A, {"A": (2, 3), "X": (3, 2)}, "kron(kron(A', I_{2}), I_{1})",
+     lambda A: np.kron(A.T, np.eye(2))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "plain", "shapes", "claim", "claimed"), SIZED_CLAIMS)
+def test_the_sizes_written_in_a_kronecker_claim_are_its_own(text, plain, shapes, claim, claimed):
+    values = {k: RNG.standard_normal(s) for k, s in shapes.items()}
+    jacobian = vec_jacobian(plain, values, "X")
+    matrix = claimed(values.get("A"))
+    right = matrix.shape == jacobian.shape and np.allclose(matrix, jacobian, atol=1e-6)
+    where = "; ".join(f"{k}: matrix({', '.join(map(str, s))})" for k, s in shapes.items())
+    result = ed.check(text, "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where)
+    assert result.verdict == ("right" if right else "wrong"), result.reason
+
+
+# d vec(X) / d vec(X)' = I_{mn} = I_m (x) I_n = I_n (x) I_m (X m-by-n): an identity is one
+# however its size mn is split; keeping the written sizes must not make I_m (x) I_n or I_{nm}
+# wrong (their compounds split n*m, the derivative's m*n), nor any of another size right
+@pytest.mark.parametrize(
+    ("claim", "sizes"),
+    [
+        (r"I_{m} \otimes I_{n}", ("m", "n")),
+        (r"I_{nm}", ("n", "m")),
+        (r"I_{2} \otimes I_{3}", (2, 3)),
+        (r"2 I_{3} \otimes I_{2} - I_{6}", (3, 2)),
+        (r"I_{m} \otimes I_{m}", ("m", "m")),
+        (r"I_{2} \otimes I_{2}", (2, 2)),
+        (r"2 I_{2} \otimes I_{3}", (2, 3)),
+    ],
+)
+def test_an_identity_claim_is_one_however_its_size_is_split(claim, sizes):
+    m, n = 2, 3
+    jacobian = vec_jacobian(lambda X: X, {"X": RNG.normal(size=(m, n))}, "X")
+    size = {"m": m, "n": n}
+    a, b = (size.get(s, s) for s in sizes)
+    scale = 2 if claim.startswith("2 ") else 1
+    matrix = scale * np.kron(np.eye(a), np.eye(b)) - (np.eye(6) if "- I_{6}" in claim else 0)
+    right = matrix.shape == jacobian.shape and np.allclose(matrix, jacobian, atol=1e-6)
+    where = "X: matrix(m, n)" if any(isinstance(s, str) for s in sizes) else "X: matrix(2, 3)"
+    result = ed.check("X", "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where)
+    assert result.verdict == ("right" if right else "wrong"), result.reason

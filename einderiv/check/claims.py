@@ -24,8 +24,9 @@ from einderiv.ir.node import is_compound
 __all__ = ["declarations_of", "other_readings", "read_claim"]
 
 
-def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
-    """The claim as an ``Expr`` for judging against ``expected``, and its text."""
+def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
+    """The claim as an ``Expr`` for judging against ``expected``, and its text (``wrap``: what
+    the parsed text is made before it is typed, as ``kron_claim.as_entry`` says)."""
     if isinstance(claim, Expr):
         unknown = sorted(set(claim.variables) - set(f.variables))
         if unknown:
@@ -41,11 +42,11 @@ def read_claim(f: Expr, expected: Expr, claim) -> tuple[Expr, str]:
         root = tuple(i.dim for i in expected.axes)
     try:
         try:
-            parsed = parse(claim, where=declarations, what="claim", shape=root)
+            parsed = parse(claim, where=declarations, what="claim", shape=root, wrap=wrap)
             if _specialized(parsed, f):  # commutation(n, 1)[...] at 1*n: not n = 1
                 raise ShapeError("the derivative's shape fixes a size of the expression")
         except ShapeError:
-            parsed = parse(claim, where=declarations, what="claim")  # judged: wrong shape
+            parsed = parse(claim, where=declarations, what="claim", wrap=wrap)  # wrong shape
     except ParseError as error:
         raise ParseError(
             str(error).split("\n", 1)[0].split(": ", 1)[-1],

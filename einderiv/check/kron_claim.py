@@ -4,7 +4,10 @@ Input: the claim text, the variable, the engine's derivative (an ``Expr`` in any
 declarations the claim is read with.
 Output: ``is_kronecker(text)``; ``entry_claim``: the same claim as the Jacobian indexed by
 compound indices, ``(kron(B', A))[(i,j),(l,k)]`` -- exactly the form ``str(g)`` prints an
-order-3 or order-4 result in, so the claim is then judged like any other.
+order-3 or order-4 result in, so the claim is then judged like any other. The indexing is
+put on the claim's parsed tree, before it is typed, so the sizes written on its ``I`` and
+``ones`` stay (``kron(I_1, A)``, ``I_m \\otimes I_n``); an identity that spans the whole
+claim, and a size-1 identity beside a Kronecker product, are indexed as their value is.
 Invariants: the right side is the numerator-layout Jacobian of vec(Y) by vec(X), whatever the
 layout asked for (as ``g.kronecker()`` writes it); the indexing that ``kronecker_entry`` gives
 it is the derivative's own, in its layout. The left side names any Y, and X must be the
@@ -14,8 +17,10 @@ variable: a claim about another variable is an ``EinderivError``.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 
 from einderiv.api import Expr, parse
 from einderiv.calculus.rewriting import is_zero
@@ -24,6 +29,7 @@ from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import KRON
 from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
 
@@ -45,9 +51,11 @@ def is_kronecker(text) -> bool:
     return left is not None and VEC_BY.fullmatch(left.group("x")) is not None
 
 
-def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1) -> str:
-    """The claim ``d vec(Y) / d vec(X)' = R`` as ``(R)[(i,j),(l,k)]``, indexed as ``expected``
-    (the derivative by ``wrt``) prints its Kronecker form."""
+def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1) -> tuple:
+    """The claim ``d vec(Y) / d vec(X)' = R`` as ``(R, wrap)``: ``wrap`` makes R's parsed tree
+    ``(R)[(i,j),(l,k)]``, indexed as ``expected`` (the derivative by ``wrt``) prints its
+    Kronecker form, before R is typed -- so the sizes written on its ``I`` and ``ones``
+    (``I_{3}``, ``\\mathbf{1}_n``) stay with it (a text printed from the typed R dropped them)."""
     left, right = text.split("=", 1)
     named = VEC_BY.fullmatch(_LEFT.fullmatch(left).group("x")).group(1)
     if named != wrt:
@@ -58,22 +66,83 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
             "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
             "of a vector or matrix by a whole matrix or vector"
         )
-    claimed = parse(right, where=where or None, what="claim")
+    with warnings.catch_warnings():  # its notes are said where the claim itself is read
+        warnings.simplefilter("ignore")
+        claimed = parse(right, where=where or None, what="claim")
     if not claimed.shape and is_zero(simplify(claimed.term)):
-        return right  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero: 0 of any shape
+        return right, None  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero
     _sized_as_written(claimed, origin, right)
-    return M.show(
-        kronecker_entry(claimed.source, expected.axes, expected._origin, expected.variables)
+    return right, lambda tree: kronecker_entry(
+        _whole_identity(_unit_kron(tree)), expected.axes, origin, expected.variables
     )
+
+
+def _unit_kron(e: M.MExpr) -> M.MExpr:
+    """``e`` with ``kron(I_1, Q)`` and ``kron(Q, I_1)`` written ``Q`` where Q is a Kronecker
+    product itself: ``kron(I_1, kron(I_n, A))`` is indexed as ``kron(I_n, A)`` (its own split
+    of the rows, 1 by n*p, is not the derivative's n by p). A lone ``kron(I_1, A)`` stays (its
+    size-1 axis is paired by ``units_moved``)."""
+    e = M.map_children(e, _unit_kron)
+    if isinstance(e, M.Call) and e.fn == KRON.name and len(e.args) == 2:
+        for unit, other in (e.args, reversed(e.args)):
+            if unit == M.Identity(1) and isinstance(other, M.Call) and other.fn == KRON.name:
+                return other
+    return e
+
+
+def _whole_identity(e: M.MExpr) -> M.MExpr:
+    """``e`` with each identity that spans the whole claim -- the claim, a term of it, or one
+    times a number -- written as a bare ``I`` (times its number): ``I_{nm}``, ``I_m \\otimes
+    I_n`` and ``2 I_2 \\otimes I_3`` are (2) I_{mn} however the indexing splits mn, and their
+    size is the claim's own, which ``_sized_as_written`` found to be vec(Y)'s by vec(X)'s."""
+    scale = _identity_times(e)
+    if scale is not None:
+        bare = M.Identity() if abs(scale) == 1 else M.MatMul(M.Number(abs(scale)), M.Identity())
+        return M.Neg(bare) if scale < 0 else bare
+    match e:
+        case M.Add() | M.Sub():
+            return replace(e, left=_whole_identity(e.left), right=_whole_identity(e.right))
+        case M.Neg():
+            return replace(e, operand=_whole_identity(e.operand))
+        case M.MatMul(left=M.Number()) | M.Dot(left=M.Number()):  # 2 (I_6 + K)
+            return replace(e, right=_whole_identity(e.right))
+        case M.Div(right=M.Number()):  # (I_6 + K) / 2
+            return replace(e, left=_whole_identity(e.left))
+    return e
+
+
+def _identity_times(e: M.MExpr) -> Fraction | None:
+    """c when ``e`` is c times an identity (``I_n``, ``2 I``, ``I_m \\otimes I_n / 2``, a sum
+    of such), else None."""
+    match e:
+        case M.Identity():
+            return Fraction(1)
+        case M.Call(fn=KRON.name, args=(left, right)) | M.Add(left=left, right=right):
+            a, b = _identity_times(left), _identity_times(right)
+            if a is None or b is None:
+                return None
+            return a + b if isinstance(e, M.Add) else a * b
+        case M.Sub(left=left, right=right):
+            a, b = _identity_times(left), _identity_times(right)
+            return None if a is None or b is None else a - b
+        case M.Neg(operand=operand):
+            a = _identity_times(operand)
+            return None if a is None else -a
+        case M.MatMul(left=M.Number(value=v), right=x) | M.Dot(left=M.Number(value=v), right=x):
+            a = _identity_times(x)
+            return None if a is None else v * a
+        case M.Div(left=x, right=M.Number(value=v)) if v != 0:
+            a = _identity_times(x)
+            return None if a is None else a / v
+    return None
 
 
 def _sized_as_written(claimed: Expr, origin: tuple, right: str) -> None:
     """A ``ShapeError`` when the claim's sizes, as written (``I_p``, ``I_7``), are not vec(Y)'s
-    by vec(X)'s: the entry form below prints ``I`` unsized, so a size written on it would be
-    lost (``kron(I_p, A)`` for ``kron(I_n, A)`` was right); ``UnpairedSizes`` (undecided) when
-    a bare ``I`` or ``ones`` beside them may make up the difference."""
+    by vec(X)'s (``kron(I_p, A)`` for ``kron(I_n, A)``), said as such; ``UnpairedSizes``
+    (undecided) when a bare ``I`` or ``ones`` beside them may make up the difference."""
     written = unit_sizes(right)
-    if all(d is None for d in written):  # no size written: nothing for the entry form to lose
+    if all(d is None for d in written):  # no size written: the indexing sizes them all
         return
     _, y_axes, target, *_ = origin
     wanted = (_key(i.dim for i in y_axes), _key(i.dim for i in target.indices))
@@ -104,10 +173,10 @@ def _key(dims) -> tuple:
     return number, tuple(sorted(names))
 
 
-def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int):
-    """``claim`` itself, or (a claim in Kronecker form) its ``entry_claim``."""
+def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int) -> tuple:
+    """``(claim, None)``, or (a claim in Kronecker form) its ``entry_claim``."""
     if not is_kronecker(claim):
-        return claim
+        return claim, None
     return entry_claim(claim, wrt, expected, declarations_of(f), order)
 
 

@@ -124,7 +124,7 @@ def _check(
     elif isinstance(claim, str):
         claim = normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
-        claimed, claim_text = read_claim(f, expected, as_entry(f, wrt, claim, expected, order))
+        claimed, claim_text = read_claim(f, expected, *as_entry(f, wrt, claim, expected, order))
         if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
             claimed = units_moved(claimed, expected)
             S.paired(f, claimed, expected)

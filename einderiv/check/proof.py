@@ -13,7 +13,10 @@ Invariants:
   exponent that mentions it (``X^k``, ``2^k``) counted as ``EXPONENTIAL`` more;
 - a size takes ``degree + 2`` distinct values likewise, its degree counting each ``Size`` of
   it (``len(X)``, ``tr(I)``) and each sum over it (a sum of ones is n, and so is one of
-  ``exp(x) exp(-x)``), the other sizes held at the first round's;
+  ``exp(x) exp(-x)``), the other sizes held at the first round's; an inverse or determinant
+  has that bound only when its base's entries are new random numbers at each size (a product
+  of variables, or a shifted variable ``K + s I``: ``shifted.py``), else none (``inv(I + 1
+  1')`` is ``I - 1 1' / (n + 1)``, with no size written in it);
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - with two or more variables of degree > 0, ``JOINT`` points where all take new values at once
@@ -33,6 +36,7 @@ import numpy as np
 
 from einderiv.check import exact as X
 from einderiv.check.probes import exact_point
+from einderiv.check.shifted import shifted_bases
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors, dim_size
 
@@ -61,6 +65,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     if any(n > MAX_SIZE for sizes in rounds for n in [*sizes.values(), *declared]):
         return None, None  # x: vector(400): exact products and eliminations of n^3 big ints
     at = _Points(claim, want, order, used, opaque)
+    shifted = shifted_bases((claim, want), used)  # inv(K + s I): bounded as inv(K) is
     decided, seen_ints, seen_sizes = 0, {}, {}
     for sizes in rounds:
         for p in X.PRIMES:
@@ -90,7 +95,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             fresh = [v for v in fresh if parity is None or v % 2 == parity]
             groups.append((need - len(had), [(rounds[0], {name: v}) for v in fresh]))
     for name, seen in seen_sizes.items():
-        degree = size_degree(claim, name) + size_degree(want, name)
+        degree = size_degree(claim, name, None, shifted) + size_degree(want, name, None, shifted)
         need = degree + 2 if degree else 0
         if need > MAX_VALUES + len(seen):  # too many values to try: no decision, at once
             return None, None
@@ -98,7 +103,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
     if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
         return None, None
-    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0])
+    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0], shifted)
     for more, candidates in groups:
         for sizes, ints in candidates:
             if more <= 0:
@@ -124,11 +129,15 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
 JOINT = 3  # points where every size and integer in the terms takes a value not tried before
 
 
-def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict) -> list:
+def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict, shifted) -> list:
     """(sizes, integers) of ``JOINT`` points where every variable of degree > 0 (two or more)
     is new at once; none when one variable or none has a degree."""
     ints = [n for n in seen_ints if integer_degree(claim, n) + integer_degree(want, n)]
-    sizes = [d for d in seen_sizes if size_degree(claim, d) + size_degree(want, d)]
+    sizes = [
+        d
+        for d in seen_sizes
+        if size_degree(claim, d, None, shifted) + size_degree(want, d, None, shifted)
+    ]
     if len(ints) + len(sizes) < 2:
         return []
     points = []
@@ -314,55 +323,60 @@ def _divides(t: T.Term, name: str, mentions=None, memo: dict | None = None) -> b
     return memo[key]
 
 
-def size_degree(t: T.Term, dim: str, memo: dict | None = None) -> int:
+def size_degree(t: T.Term, dim: str, memo: dict | None = None, shifted=frozenset()) -> int:
     """A bound on the degree of ``t`` in the size ``dim``: one for each ``Size`` of it and each
     sum over an index of it (a sum of ones is n, and so is one of exp(x) exp(-x)). ``memo``:
-    the degrees found so far (a graph is walked once, not as the tree it stands for)."""
+    the degrees found so far (a graph is walked once, not as the tree it stands for).
+    ``shifted``: bases (``K + s I``) whose inverse or determinant is bounded as a variable's
+    (``shifted.shifted_bases``, found over both terms compared)."""
     memo = {} if memo is None else memo
     if (t, dim) not in memo:
-        memo[t, dim] = _size_degree(t, dim, memo)
+        memo[t, dim] = _size_degree(t, dim, memo, shifted)
     return memo[t, dim]
 
 
-def _size_degree(t: T.Term, dim: str, memo: dict) -> int:
+def _size_degree(t: T.Term, dim: str, memo: dict, shifted) -> int:
+    def degree_of(u: T.Term) -> int:
+        return size_degree(u, dim, memo, shifted)
+
     match t:
         case T.Size(dim=d):
             return int(dim in dim_factors(d))
         case T.Add(terms=terms) if any(
-            _divides(u, dim, lambda v: size_degree(v, dim, memo) > 0, memo) for u in terms
+            _divides(u, dim, lambda v: degree_of(v) > 0, memo) for u in terms
         ):  # fractions in n over one denominator: the degrees of all the terms
-            return sum(size_degree(u, dim, memo) for u in terms)
+            return sum(degree_of(u) for u in terms)
         case T.Add(terms=terms):
-            return max(size_degree(u, dim, memo) for u in terms)
+            return max(degree_of(u) for u in terms)
         case T.Prod(factors=factors, summed=summed):
             counted = sum(1 for i in summed if dim in dim_factors(i.dim))
-            return counted + sum(size_degree(u, dim, memo) for u in factors)
+            return counted + sum(degree_of(u) for u in factors)
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
-            return abs(v.numerator) * size_degree(base, dim, memo)
+            return abs(v.numerator) * degree_of(base)
         case T.MatPow(base=base, bound=(p, _), exponent=e) if dim in dim_factors(p.dim):
             if e.is_literal and e.const >= 0:  # (n I)^6: six times, and a sum per product
-                return e.const * size_degree(base, dim, memo) + max(e.const - 1, 0)
-            if _generic(t) and not (e.is_literal and _sized(base, dim)):
-                return size_degree(base, dim, memo)  # inv(A), A^k of a variable: its own entries
+                return e.const * degree_of(base) + max(e.const - 1, 0)
+            if (_generic(t) or base in shifted) and not (e.is_literal and _sized(base, dim)):
+                return degree_of(base)  # inv(A), inv(K + s I), A^k: a variable's own entries
             # an inverse or a symbolic power of any other matrix of n: no bound (inv(I + 1 1')
             # = I - 1 1' / (n + 1), with no size written in it)
             return UNBOUNDED
         case T.Det(base=base, bound=(p, _)) if _sized(base, dim) or (
-            dim in dim_factors(p.dim) and not _generic(t, square=True)
+            dim in dim_factors(p.dim) and not (_generic(t, square=True) or base in shifted)
         ):
             return UNBOUNDED  # det(I + 1 1') = n + 1: a sum over the permutations of n
         case T.LogDet(base=base) if _sized(base, dim):
             return UNBOUNDED
         case T.Det(base=base, bound=(p, _)) if isinstance(p.dim, int):
             # det(V' V) of a 6-by-6 matrix of sums over n: 6 times their degree (0 for n < 6)
-            return p.dim * size_degree(base, dim, memo)
+            return p.dim * degree_of(base)
         case T.MatPow(base=base, bound=(p, _), exponent=e) if isinstance(p.dim, int):
-            degree = size_degree(base, dim, memo)
+            degree = degree_of(base)
             if not degree or (e.is_literal and e.const >= 0):
                 return max(e.const, 1) * degree if e.is_literal else degree
             # an inverse: adj(B) / det(B), of degree (m - 1) d over m d, as often as written
             return abs(e.const) * (2 * p.dim - 1) * degree if e.is_literal else UNBOUNDED
         case T.RowFunc(base=base, bound=b) if dim in dim_factors(b.dim):
             # softmax(u)[i] = exp(u[i]) / sum_s exp(u[s]): a sum over the row, as a divisor
-            return size_degree(base, dim, memo) + 1
-    return sum(size_degree(u, dim, memo) for u in T.children(t))
+            return degree_of(base) + 1
+    return sum(degree_of(u) for u in T.children(t))

@@ -200,3 +200,34 @@ def test_a_row_of_columns_divided_by_a_scalar_is_named_as_its_column():
     assert "\n" in named, named  # something is named
     got = _read(named, {"y": z, "c": c0, "B": _W}, where)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=named)
+
+
+_U = "(x' w) sum(x)"  # u(x) = (x' w) sum(x); du/dx = sum(x) w' + (x' w) ones', a row
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        # d/dx (exp(u) A x + sin(u) A x) = exp(u) A (I + x du) + A (sin(u) I + cos(u) x du)
+        (
+            f"exp({_U}) A x + sin({_U}) A x",
+            lambda x, w: (np.exp(x @ w * x.sum()) + np.sin(x @ w * x.sum())) * (D @ x),
+        ),
+        # d/dx V' (exp(u) x + sin(u) z) = V' (exp(u) (I + x du) + cos(u) z du)
+        (
+            f"V' (exp({_U}) x + sin({_U}) z)",
+            lambda x, w: _W.T @ (np.exp(x @ w * x.sum()) * x + np.sin(x @ w * x.sum()) * z),
+        ),
+    ],
+)
+def test_a_row_plus_an_inner_product_is_named_as_its_column(text, fn):
+    # du/dx was named as a row, `t3 = w' t1 + t2` (t2 = x' w): the inner product x' w ends in
+    # a column, so the sum was taken for a column and `x t3` read back as a column times a
+    # column; now `t3 = t2 + w' x` (t2 = sum(x) w), written t3'
+    w0 = rng.normal(size=3)
+    where = "x: vector(3); w: vector(3); z: vector(3); A: matrix(3, 3); V: matrix(3, 3)"
+    named = ed.diff(text, "x", where=where).show(cse=True)
+    assert "\n" in named, named  # something is named
+    want = jacobian_fd(lambda x: fn(x, w0), {"x": x}, "x")
+    got = _read(named, {"x": x, "w": w0, "z": z, "A": D, "V": _W}, where)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=named)

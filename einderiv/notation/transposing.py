@@ -292,9 +292,11 @@ def is_column(e: M.MExpr, vectors) -> bool:
             return name in vectors
         case M.Ones():
             return True
-        case M.MatMul(right=b):
-            return is_column(b, vectors)
-        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+        case M.MatMul(left=a, right=b):
+            if is_scalar(b, (), vectors):  # x (w' z), x tr(A): a column times a scalar
+                return is_column(a, vectors)
+            return is_column(b, vectors) and not is_scalar(e, (), vectors)  # not w' x
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):  # w' t1 + x' w: a row
             return is_column(a, vectors) or is_column(b, vectors)
         case M.ElemPow(base=a, exponent=b):  # 2 .^ z: a column from its exponent
             return is_column(a, vectors) or is_column(b, vectors)

@@ -1363,3 +1363,35 @@ def test_max_suggests_relu_not_softmax():
         ed.parse("max(0, 1 - y * w' x)")
     u = np.array([-1.5, 0.0, 2.0])
     np.testing.assert_allclose(ed.parse("relu(u)")(u=u), np.maximum(0, u))
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("I(m + n)", None),
+        ("x' I(a + b) x", None),
+        ("ones(m + n)' x", None),
+        ("I(2 m - n) x", None),
+        ("I(m + n)", "m: integer; n: integer"),
+    ],
+)
+def test_a_size_of_names_written_as_a_call_on_i_or_ones_is_refused(text, where):
+    # I(m + n), the identity of size m + n in a paper, read as the product I (m + n) of two
+    # undeclared vectors (the vector m + n itself), silently; with m, n integers, (m + n) I
+    with pytest.raises(ed.ParseError, match="reads as the product"):
+        ed.parse(text, where=where)
+
+
+def test_a_call_on_i_of_names_used_as_vectors_or_scalars_stays_a_product():
+    # I(a + b) + a: a is a vector elsewhere; I(A + B): matrices; I(alpha + beta): Greek
+    # scalars; I(m + n) with m, n declared vectors: all products, as before
+    a, b = np.array([1.0, -2.0, 0.5]), np.array([0.25, 3.0, -1.0])
+    A, B = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, -1.0], [2.0, 5.0]])
+    assert np.allclose(ed.parse("I(a + b) + a")(a=a, b=b), 2 * a + b)
+    assert np.allclose(ed.parse("I(A + B)")(A=A, B=B), A + B)
+    assert np.allclose(
+        ed.parse("A + I(alpha + beta)")(A=A, alpha=0.5, beta=2.0), A + 2.5 * np.eye(2)
+    )
+    vectors = ed.parse("I(m + n)", where="m: vector(3); n: vector(3)")
+    assert np.allclose(vectors(m=a, n=b), a + b)
+    assert np.allclose(ed.parse("I (m + n)")(m=a, n=b), a + b)  # with a space: the product

@@ -134,7 +134,7 @@ class PostLexer(PostLex):
     def process(self, stream):
         state = STATE.get()
         text = state.text  # a stage with nothing to change is left out of the chain
-        refused = None if state.declarations else refusal(text, state.declared)
+        refused = None if state.declarations else refusal(text, state.declared, state.integers)
         if refused is not None:  # x^1/2, I(3), sum_j: what a reader takes otherwise
             raise error_at(refused.message, refused.at)
         if "'" in text and "(" in text:

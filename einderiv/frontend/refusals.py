@@ -7,7 +7,10 @@ Invariants: nothing is rewritten, only refused with the spelling that says what 
 check looks at the text only when a cheap test finds its character in it:
 * ``x^1/2``, ``(x'x)^-1/2``: the power divided by 2, or the power 1/2?
 * ``I(3)``, ``ones(n)``, ``ones(len(x))`` (numpy's eye(3), ones(n)): the grammar reads the
-  products I 3, ones n, ones len(x);
+  products I 3, ones n, ones len(x); so is a size of lower-case names (``I(m + n)``, ``ones(2 m
+  - n)``) whose names stand nowhere else in the text and are declared only as integers, if at
+  all (the product I (m + n) of two vectors used nowhere else; ``I(a + b) + a``, ``I(A + B)``
+  and ``I(alpha + beta)``, a Greek scalar, stay products);
 * ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
   name (then a product) when j is an index of the text; ``sum_x`` alone, or a declared name
   (``Sigma_j``), is a name.
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from einderiv.frontend.name_uses import greek_scalar
 
 __all__ = ["INDEX_SUM", "Refusal", "refusal"]
 
@@ -35,6 +40,10 @@ _LEN = r"len\(\s*[A-Za-z]\w*\s*\)"
 _TERM = rf"(?:\d+\s*\*?\s*)?(?:{_LEN}|[A-Za-z]\w*)|\d+"  # 3, n, len(x), 2 n, 2*len(x)
 _SIZE = rf"(?:{_TERM})(?:\s*[-+*]\s*(?:{_LEN}|\d+))*"
 _SIZED_CALL = re.compile(rf"(?<![A-Za-z_.])(I|ones)\(\s*({_SIZE})\s*\)")  # 2I(3) too
+# I(m + n), ones(2 m - n): sizes of names (checked to be used nowhere else: ``_sizes_only``)
+_NAMES_SIZE = re.compile(
+    rf"(?<![A-Za-z_.])(I|ones)\(\s*((?:{_TERM})(?:\s*[-+*]\s*(?:{_TERM}))+)\s*\)"
+)
 # sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
 _INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
 
@@ -47,8 +56,9 @@ class Refusal:
     at: int
 
 
-def refusal(text: str, declared: frozenset) -> Refusal | None:
-    """The first refusal of the module's docstring that ``text`` meets, or None."""
+def refusal(text: str, declared: frozenset, integers: frozenset = frozenset()) -> Refusal | None:
+    """The first refusal of the module's docstring that ``text`` meets, or None
+    (``declared``: the names ``where`` declares; ``integers``: those declared integers)."""
     if "^" in text and "/" in text and (found := _ROOT_LIKE.search(text)):
         power, divisor = found.group(1).replace(" ", ""), found.group(2)
         return Refusal(
@@ -57,7 +67,7 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
             f"power in parentheses, (...^{power})/{divisor}",
             found.start(),
         )
-    if ("I(" in text or "ones(" in text) and (found := _SIZED_CALL.search(text)):
+    if ("I(" in text or "ones(" in text) and (found := _sized_call(text, declared, integers)):
         name, size = found.groups()
         atom = re.fullmatch(rf"\d+|[A-Za-z]\w*|{_LEN}", size)
         factor = size if atom else f"({size})"  # I n, I (n + 1), I (2n)
@@ -71,6 +81,29 @@ def refusal(text: str, declared: frozenset) -> Refusal | None:
         if found.group() not in declared and _sums_an_index(found, text):
             return Refusal(INDEX_SUM, found.start())
     return None
+
+
+def _sized_call(text: str, declared: frozenset, integers: frozenset) -> re.Match | None:
+    """The first ``I(size)`` or ``ones(size)`` of ``text`` that reads as a product where a
+    size is meant (the module's docstring)."""
+    found = _SIZED_CALL.search(text)
+    if found is not None:
+        return found
+    calls = list(_NAMES_SIZE.finditer(text))
+    rest = _NAMES_SIZE.sub(" ", text)  # the text outside every such call
+    for call in calls:
+        names = set(re.findall(r"(?<![\w(])[A-Za-z]\w*(?!\s*\()", call.group(2)))  # not len
+        if all(_size_name(name, rest, declared, integers) for name in names):
+            return call
+    return None
+
+
+def _size_name(name: str, rest: str, declared: frozenset, integers: frozenset) -> bool:
+    """Whether ``name`` in a call's size can only be a size: lower-case, not a Greek scalar,
+    declared (if at all) an integer, and standing nowhere in ``rest``."""
+    if not name[0].islower() or greek_scalar(name) or (name in declared - integers):
+        return False
+    return re.search(rf"(?<![\w\\]){re.escape(name)}(?!\w)", rest) is None
 
 
 def _sums_an_index(found: re.Match, text: str) -> bool:

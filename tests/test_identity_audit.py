@@ -932,3 +932,24 @@ def test_a_label_with_a_bar_stays_in_its_cell():
     assert close(np.linalg.inv(X), G) and not close(np.linalg.inv(X).T, G)
     verdicts = {row[1].strip(): row[3].strip() for row in cells[2:]}
     assert verdicts == {"(A\\|1)": "right", "(A\\|2)": "**wrong**"}
+
+
+@pytest.mark.parametrize(
+    "display",
+    [
+        r"$$ \frac{d\, tr(X}{dX} = I \quad (C11) \qquad \frac{d\, tr(X)}{dX} = 5 X \quad (C12) $$",
+        r"$$ d tr(X / dX = I \quad (C11) \qquad d tr(X)/dX = 5 X \quad (C12) $$",
+        r"$$ (C11) \quad d tr(X / dX = I \qquad (C12) \quad d tr(X)/dX = 5 X $$",
+    ],
+)
+def test_an_unclosed_bracket_keeps_its_label_and_the_identities_after_it_apart(display):
+    # the '(' of tr(X never closed hid every \quad after it: the label (C11) and the identity
+    # (C12) were read as part of the first identity (one unreadable row, no label), and the
+    # plain-text d tr(X / dX = I was no row at all. Each now has its label; the first is
+    # unreadable (its bracket named), the second still checked: d tr(X)/dX = I, not 5 X
+    X = gen(rng_for("unclosed label"), 3, 3)
+    truth = numerator_fd(lambda X: np.trace(X), {"X": X}, "X")
+    assert close(np.eye(3), truth) and not close(5 * X, truth)
+    rows = ed.audit(display)
+    assert [(r.label, r.verdict) for r in rows] == [("(C11)", "unreadable"), ("(C12)", "wrong")]
+    assert "(C11)" not in rows[0].identity and "'(' is never closed" in rows[0].reason

@@ -152,13 +152,19 @@ def _and(where: str | None, more: str) -> str | None:
     return "; ".join(w for w in (where, more) if w and w.strip()) if more else where
 
 
+_PLAIN_RATIO = re.compile(r"\s*-?\s*d(?![A-Za-z]{2})[^/]*/\s*d\s*[A-Za-z]")  # d tr(X / dX
+
+
 def _pairs(chain: str) -> list[tuple[str, str]]:
     """(identity, problem) for each derivative side paired with each other side."""
     spacing = r"(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|\s)*"  # \; = B \;: spacing at either end
     chain = re.sub(rf"^{spacing}|{spacing}$", "", chain).rstrip(".,;").strip()
     parts = [p.strip() for p in split_top(chain, "=")]
     differential = is_differential_identity(parts)  # d \log|X| = tr(X^{-1} dX)
-    if not (differential or mentions_derivative(chain) or any(map(is_derivative, parts))):
+    # d tr(X / dX = I: a plain derivative whose bracket is never closed hides its '='
+    unclosed_plain = len(parts) == 1 and _PLAIN_RATIO.match(chain.split("=", 1)[0]) is not None
+    derivative = mentions_derivative(chain) or any(map(is_derivative, parts))
+    if not (differential or derivative or unclosed_plain):
         return []  # no derivative: not an identity of ours (d tr(X)/dX counts, as in check)
     if len(parts) == 1 and "=" in chain:
         return [(chain, f"not an identity: {unclosed(chain)}")]

@@ -177,7 +177,7 @@ def _segments(row: str, words: _Words) -> list[tuple[str, object]]:
     an identity (``(\\mathbf{B} \\text{ symmetric})``, ``\\mathbf{B}\\ \\text{symmetric}``) is one
     too, never a factor nor dropped."""
     parts: list[tuple[str, object]] = []
-    for segment in split_top(row, "\\quad"):
+    for segment in _quad_segments(row):
         condition = segment.lstrip().startswith(_CONDITION)
         segment = segment.replace(_CONDITION, " ")
         body = words.restored(segment, leading=False)
@@ -199,6 +199,18 @@ def _segments(row: str, words: _Words) -> list[tuple[str, object]]:
         elif bare:
             parts.append(("eq", body.strip()))
     return parts
+
+
+def _quad_segments(row: str) -> list[str]:
+    """``row`` split at ``\\quad`` outside brackets, braces and environments; in a row whose
+    brackets do not balance (``d tr(X / dX = I \\quad (C11)``), outside braces and
+    environments only, so that an unclosed ``(`` keeps neither the label nor the next identity
+    (its identity is then unreadable, and says why)."""
+    if split_top(row + "\\quad", "\\quad")[-1] == "":  # balanced: the \quad added splits
+        return split_top(row, "\\quad")
+    cuts = [m for m in re.finditer(r"\\quad(?![A-Za-z])", row) if _depth(row, m.start()) == 0]
+    starts, ends = [0] + [m.end() for m in cuts], [m.start() for m in cuts] + [len(row)]
+    return [row[a:b] for a, b in zip(starts, ends)]
 
 
 def _remark(bare: str) -> bool:

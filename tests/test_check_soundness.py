@@ -999,3 +999,60 @@ def test_log_softmax_inside_exp_is_checked_not_a_raw_error():
         assert ed.check("logsumexp(log_softmax(x))", "x", "0", order=order).verdict != "wrong"
     assert ed.check("logsumexp(log_softmax(x))", "x", "softmax(x)'").verdict == "wrong"
     assert ed.check("sum(logsumexp(log_softmax(X)))", "X", "softmax(X)'").verdict == "wrong"
+
+
+_COS = "x' y / (norm2(x) norm2(y))"  # cosine similarity, defined where x != 0 and y != 0
+
+
+def _cosine(x, y):
+    return x @ y / (np.linalg.norm(x) * np.linalg.norm(y))
+
+
+@pytest.mark.parametrize(
+    "claim, fn, verdict",
+    [
+        # d cos/dx = y' / (|x| |y|) - (x' y) x' / (|x|^3 |y|): needs x != 0, y != 0, as cos does
+        (
+            "y' / (norm2(x) norm2(y)) - x' y x' / (norm2(x)^3 norm2(y))",
+            lambda x, y: (
+                y / (np.linalg.norm(x) * np.linalg.norm(y))
+                - (x @ y) * x / (np.linalg.norm(x) ** 3 * np.linalg.norm(y))
+            ),
+            "right",
+        ),
+        # the same with the square of a product of norms (|x| |y|)^2 and |y| in the numerator
+        (
+            "y' / (norm2(x) norm2(y)) - norm2(y) x' y x' / ((norm2(x) norm2(y))^2 norm2(x))",
+            lambda x, y: (
+                y / (np.linalg.norm(x) * np.linalg.norm(y))
+                - np.linalg.norm(y)
+                * (x @ y)
+                * x
+                / (np.linalg.norm(x) ** 3 * np.linalg.norm(y) ** 2)
+            ),
+            "right",
+        ),
+        # |x|^2 for |x|^3: wrong
+        (
+            "y' / (norm2(x) norm2(y)) - x' y x' / (norm2(x)^2 norm2(y))",
+            lambda x, y: (
+                y / (np.linalg.norm(x) * np.linalg.norm(y))
+                - (x @ y) * x / (np.linalg.norm(x) ** 2 * np.linalg.norm(y))
+            ),
+            "wrong",
+        ),
+    ],
+)
+def test_a_claim_that_needs_only_the_cosines_own_conditions(claim, fn, verdict):
+    # "undecided: ... needs conditions the expression does not impose ((x' x)^0.5)^3 (y' y)^0.5
+    # != 0)": the expression divides by norm2(x) norm2(y), so it needs x' x != 0 and y' y != 0
+    # already (a product is non-zero where each factor is); and the square of a product of
+    # roots, (|x| |y|)^2, was not |x|^2 |y|^2 to the exact test
+    rng = np.random.default_rng(22)
+    x0, y0 = rng.normal(size=3), rng.normal(size=3)
+    truth = numerator_fd(lambda x: _cosine(x, y0), {"x": x0}, "x")
+    assert np.allclose(fn(x0, y0), truth, rtol=1e-6, atol=1e-9) == (verdict == "right")
+    result = ed.check(_COS, "x", claim=claim, where="x: vector(3); y: vector(3)")
+    assert result.verdict == verdict, result.reason
+    printed = ed.diff(_COS, "x")  # the engine's own form (with (|x| |y|)^2) is right too
+    assert ed.check(_COS, "x", claim=str(printed)).verdict == "right"

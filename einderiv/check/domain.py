@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from einderiv.calculus.simplify import flatten
@@ -189,7 +189,46 @@ def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
     # products flattened (a claim's X' S' X nests as its text groups), summation variables
     # named canonically (%r0, ...)
     _collect(canonical(flatten(t)), found, imposed, set())
-    return found
+    return {d for c in found for d in _factors(c)}
+
+
+def _factors(c: Condition) -> set[Condition]:
+    """A product is non-zero exactly where each of its factors is: ``norm2(x)^3 norm2(y) != 0``
+    is ``x[a] x[a] != 0`` and ``y[a] y[a] != 0``, as the expression's ``norm2(x) norm2(y) != 0``
+    is, however the powers are written; so is ``(x' x) (y' y) != 0``, a product of sums over
+    indices no two of them share. Only when each factor has the product's free indices (an
+    entry of each factor for each entry of the product)."""
+    t = c.node
+    if c.kind != "nonzero" or type(t) is not T.Prod:
+        return {c}
+    parts = _separate(t)
+    if len(parts) < 2 or any(T.free(p) != T.free(t) for p in parts):
+        return {c}
+    out: set[Condition] = set()
+    for part in parts:
+        d = condition_of("nonzero", part)
+        if d is not None:  # None: non-zero everywhere (exp(u), 1 + u^2)
+            out |= _factors(d)
+    return out
+
+
+def _separate(t: T.Prod) -> list[T.Term]:
+    """``t`` as a product of terms that share no summed index: sum_a sum_b x[a] x[a] y[b] y[b]
+    is (sum_a x[a] x[a]) (sum_b y[b] y[b])."""
+    summed = set(t.summed)
+    groups: list[tuple[list[T.Term], set]] = []
+    for f in t.factors:
+        joined = ([f], T.free(f) & summed)
+        for g in [g for g in groups if g[1] & joined[1]]:  # sharing a summed index: one term
+            groups.remove(g)
+            joined = (g[0] + joined[0], g[1] | joined[1])
+        groups.append(joined)
+    return [
+        fs[0]
+        if len(fs) == 1 and not at
+        else T.Prod(tuple(fs), tuple(i for i in t.summed if i in at))
+        for fs, at in groups
+    ]
 
 
 def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
@@ -250,8 +289,15 @@ def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -
 
 
 def implied(found: set[Condition]) -> set[Condition]:
-    """``found`` and the weaker conditions each implies (x > 0: also x >= 0 and x != 0)."""
-    return {Condition(k, c.term) for c in found for k in _IMPLIED.get(c.kind, (c.kind,))}
+    """``found`` and the weaker conditions each implies (x > 0: also x >= 0 and x != 0, and a
+    product non-zero: each factor too), and u > 0 where both u >= 0 and u != 0 are found (the
+    root of norm2(x), divided by)."""
+    out = {replace(c, kind=k) for c in found for k in _IMPLIED.get(c.kind, (c.kind,))}
+    out = {d for c in out for d in _factors(c)}
+    both = {c.term for c in out if c.kind == "nonzero"} & {
+        c.term for c in out if c.kind == "nonnegative"
+    }
+    return out | {Condition("positive", term) for term in both}
 
 
 def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Condition]:

@@ -103,6 +103,11 @@ def _half_power(t: T.Term) -> tuple[T.Term, int] | None:
     return None
 
 
+def _roots_product(t: T.Term) -> bool:
+    """A product summing nothing with a root among its factors (``sqrt(s) sqrt(u)``)."""
+    return type(t) is T.Prod and not t.summed and any(_half_power(f) is not None for f in t.factors)
+
+
 def _integer_exponent(e: T.Term) -> bool:
     e = e if isinstance(e, (T.Num, T.Affine)) else as_affine(e)  # 2^(k + 1): one affine form
     return isinstance(e, T.Affine) or (isinstance(e, T.Num) and e.value.denominator == 1)
@@ -320,7 +325,11 @@ class _Evaluator:
             n = self.affine(e)
         else:
             raise NotRational("a non-integer power")
-        half = _half_power(t.base)
+        base = t.base
+        if _roots_product(base) and self.atoms is not None:  # (r s)^2 = r^2 s^2, each
+            power = T.Num(Fraction(n))  # root's power then by its base: r^2 = the base of r
+            return self.run(T.Prod(tuple(T.Pow(f, power) for f in base.factors)))
+        half = _half_power(base)
         if half is not None and self.atoms is not None:  # sqrt(s)^-1 = s^(-1/2): one form
             inner, odd = half
             return (

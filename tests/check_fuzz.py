@@ -10,7 +10,8 @@ tests/test_check_properties.py: sign, factor, relative 1e-7, transpose of a non-
 derivative, size- and integer-dependent factors; and here also a shift by 1e-3, a factor
 ``1 + 1e-9 |v|^2`` and a factor right only on a hyperplane ``sum(v) = s0``), each used only where
 finite differences of the case's numpy evaluator show the derivative is not zero. ``check`` must
-never say "right" to one, and must raise nothing but an ``EinderivError``. Read-back: ``index()``
+never say "right" to one, nor "wrong" to the printed derivative itself, and must raise nothing
+but an ``EinderivError``. Read-back: ``index()``
 of the expression and of its first derivatives is parsed back with the same declarations and
 compared with the original value (rtol 1e-8): counted as tried, failed (another value),
 unreadable (an ``EinderivError``) or crashed (another exception).
@@ -62,6 +63,16 @@ def fuzz_claims(case: Case) -> None:
         if not truth.size or np.max(np.abs(truth)) < 1e-3:
             continue
         shift_ok = np.max(np.abs(truth)) < 1e6  # +0.001 is visible next to the values
+        try:  # the printed derivative itself: never "wrong"
+            verdict = ed.check(case.text, name, claim=claim, where=case.where).verdict
+            STATS[f"right claims: {verdict}"] += 1
+            if verdict == "wrong":
+                FINDINGS.append(f"FALSE WRONG claim {claim!r} d/d{name} {case!r}")
+        except ed.EinderivError:
+            STATS["right claims: refused (EinderivError)"] += 1
+        except Exception:  # noqa: BLE001 - a crash is what we look for
+            STATS["right claims: CRASH"] += 1
+            FINDINGS.append(f"crash (right claim) {case!r}\n{traceback.format_exc()}")
         kinds = wrong_claims(case, name, claim, truth) + more_wrong_claims(case, name, claim)
         for kind, wrong in kinds:
             if kind == "shift" and not shift_ok:
@@ -156,7 +167,8 @@ def main() -> int:
     for finding in FINDINGS:
         print(finding, file=sys.stderr)
     bad = STATS["wrong claims: right"] + STATS["wrong claims: CRASH"]
-    bad += STATS["index read-back: CRASH"]
+    bad += STATS["index read-back: CRASH"] + STATS["right claims: wrong"]
+    bad += STATS["right claims: CRASH"]
     return 1 if bad else 0
 
 

@@ -31,26 +31,12 @@ from einderiv.api import Expr, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.calculus.symmetry import orient
 from einderiv.check import claim_sizes as S
+from einderiv.check import diagnose as D
 from einderiv.check import exact as X
+from einderiv.check import forms as F
 from einderiv.check.claims import other_readings, read_claim
-from einderiv.check.diagnose import (
-    describe_array_shape,
-    diagnosis,
-    layout_hint,
-    orientation,
-    reverse_products,
-)
 from einderiv.check.dims import mentions_dim, with_dims
-from einderiv.check.forms import (
-    AMBIGUOUS,
-    NotLinear,
-    Unsure,
-    differential_claim,
-    expected_derivative,
-    is_differential,
-    normalize_claim,
-    unbound_axes,
-)
+from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
 from einderiv.check.probes import PROBES, close, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
@@ -69,6 +55,7 @@ __all__ = ["CheckResult", "check"]
 
 EXACT = "proved by exact arithmetic at random rational points"
 CANONICAL = "equal canonical forms"
+INTERVALS = f"interval arithmetic at {PREC} bits differs"
 
 
 @guarded
@@ -89,18 +76,18 @@ def _check(
 ) -> CheckResult:
     if order not in (1, 2) or isinstance(order, bool):
         raise EinderivError(f"order must be 1 (the derivative) or 2 (the Hessian), not {order!r}")
-    expected = expected_derivative(f, wrt, layout, order)
+    expected = F.expected_derivative(f, wrt, layout, order)
     where_layout = "" if "[" in wrt else f" in {layout} layout"
     if not question:
         d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
         question = f"{d}({f})/d{wrt}{power}{where_layout}"
-    text, differential, kron = claim, is_differential(claim), is_kronecker(claim)  # axes named
+    text, differential, kron = claim, F.is_differential(claim), is_kronecker(claim)  # axes named
     if (hidden := S.hidden_sizes(f, claim, expected, question)) is not None:
         return hidden  # K_{m,n} about an X whose sizes einderiv named: not ours to bind
     if differential:
         try:
-            claim = differential_claim(f, wrt, claim, layout, order)
-        except NotLinear as error:
+            claim = F.differential_claim(f, wrt, claim, layout, order)
+        except F.NotLinear as error:
             return CheckResult(
                 "wrong",
                 expected,
@@ -112,7 +99,7 @@ def _check(
                 expected_value=error.true,
                 question=question,
             )
-        except Unsure as error:
+        except F.Unsure as error:
             return CheckResult(
                 "undecided", expected, None, text, f"undecided: {error}", question=question
             )
@@ -122,7 +109,7 @@ def _check(
             reason = f"the claim is not well-formed: {S.said(error)}"
             return CheckResult("wrong", expected, None, text, reason, question=question)
     elif isinstance(claim, str):
-        claim = normalize_claim(claim)
+        claim = F.normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
         claimed, claim_text = read_claim(f, expected, *as_entry(f, wrt, claim, expected, order))
         if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
@@ -145,19 +132,19 @@ def _check(
             question=question,
         )
     hessian_of_kinks = order == 2 and kinked(f.term)  # slopes of the gradient, then
-    base = expected_derivative(f, wrt, layout, 1) if hessian_of_kinks else f
+    base = F.expected_derivative(f, wrt, layout, 1) if hessian_of_kinks else f
     judging = partial(_Judge, f, expected, claim_text=claim_text, question=question, wrt=wrt)
     judge = judging(claim=claimed, base=base)
     result = judge.verdict()
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         result = kronecker_hint(result, again, wrt, text)
-    if result.verdict != "right" and not (differential or kron) and unbound_axes(claimed, expected):
+    if not (result.ok or differential or kron) and F.unbound_axes(claimed, expected):
         others = other_readings(f, expected, claimed, claim)
         for other in judge.agreeing_orders(others):  # another reading right: a guess
             if judging(claim=other, base=base).verdict().verdict == "right":
                 names = ", ".join(i.name for i in claimed.axes)
-                raise EinderivError(AMBIGUOUS.format(n=len(claimed.axes), names=names))
+                raise EinderivError(F.AMBIGUOUS.format(n=len(claimed.axes), names=names))
     return result
 
 
@@ -205,6 +192,8 @@ class _Judge(Sampler):
                 self.differing_probe(), "the claim is wrong", method="exact arithmetic differs"
             )
         if missing:
+            if not (proven or exactly) and (apart := self.apart()) is not None:
+                return apart  # 1.0000001 log(x)' with a condition of its own: apart
             singular = self.undefined_claim_probe(partial(fails_at, self))
             if singular is not None:
                 return self.wrong(
@@ -226,6 +215,8 @@ class _Judge(Sampler):
         witness = self.integer_witness(partial(fails_at, self))
         if witness is not None:  # small integers: X = [[1]]
             return self.wrong(witness, "the claim is wrong", integer=False)
+        if (apart := self.apart()) is not None:  # 1.0000001 exp(x)': apart, in intervals
+            return apart
         note = f", {self.method_note}" if self.method_note else ""
         return self.result(
             "undecided",
@@ -249,6 +240,14 @@ class _Judge(Sampler):
             method=method,
         )
 
+    def apart(self) -> CheckResult | None:
+        """ "wrong" where an entry of the claim and of the derivative differ in rigorous
+        interval arithmetic (``intervals``: by less than float rounding), else None."""
+        if (probe := differing_probe(self)) is not None:
+            reason = "the claim is wrong: it differs from the derivative by less than floats show"
+            return self.wrong(probe, reason, method=INTERVALS, integer=False)
+        return None
+
     def wrong(self, probe, reason, method="", integer=True) -> CheckResult:
         if integer:
             example, claimed, true = self.counterexample(probe)
@@ -270,14 +269,14 @@ class _Judge(Sampler):
         want = self.expected.shape
         got = tuple(w if d in self.free_dims else d for d, w in zip(self.claim.shape, want))
         got += self.claim.shape[len(want) :]
-        orientations = orientation(self.expected), orientation(self.claim)
+        orientations = D.orientation(self.expected), D.orientation(self.claim)
         if want == got and (None in orientations or orientations[0] == orientations[1]):
             return None
         hint = None
         flipped = tuple(reversed(got)) == want or (len(want) == 1 and want == got)
         if flipped and self.transpose_agrees():  # verified at probes, never assumed
-            hint = layout_hint(self.expected)
-        describe = describe_array_shape
+            hint = D.layout_hint(self.expected)
+        describe = D.describe_array_shape
         return self.result(
             "wrong",
             f"wrong shape: the claim is {describe(self.claim)}, "
@@ -383,7 +382,7 @@ class _Judge(Sampler):
         want, got = self.values(probe)
         if not np.all(np.isfinite(got)):
             return None
-        return diagnosis(self.expected, self.claim, probe, want, got)
+        return D.diagnosis(self.expected, self.claim, probe, want, got)
 
 
 def _reversed_diagnosis(f: Expr, wrt: str, layout: str, claim) -> str | None:
@@ -391,7 +390,7 @@ def _reversed_diagnosis(f: Expr, wrt: str, layout: str, claim) -> str | None:
     if not isinstance(claim, str):
         return None
     try:
-        flipped = M.show(reverse_products(parse_expression(claim, what="claim")))
+        flipped = M.show(D.reverse_products(parse_expression(claim, what="claim")))
         if _check(f, wrt, flipped, layout, diagnose=False).ok:
             return f"the product order is reversed: {flipped} is right"
     except EinderivError:

@@ -5,7 +5,7 @@ Output: ``ELEMENTWISE``, name -> ``Elementwise`` record, read by every stage: th
 function names (``frontend.parse`` fills them in when it loads the grammar), shapes and lowering
 (elementwise: the result has the argument's shape), differentiation (``derivative``), printing
 (``latex``), evaluation and compiled plans (``numpy``, ``array_api``), generated code
-(``source``) and the probes of ``check`` (``domain``).
+(``source``) and the probes of ``check`` (``domain``; ``interval``, its rigorous witness).
 Invariants:
 * one record per function; adding an elementwise function is one entry here (and its test
   oracle in ``tests/test_registry.py``), nothing else;
@@ -32,6 +32,7 @@ from einderiv.ir.row_ops import ROW, RowFunction  # the vector functions' regist
 __all__ = [
     "ABS",
     "BY_LATEX",
+    "DECIMAL_PI",
     "DOMAINS",
     "ELEMENTWISE",
     "ROW",
@@ -63,6 +64,10 @@ class Elementwise:
     # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
     definition: Callable[[T.Term], T.Term] | None = None
     positive: bool = False  # f(u) > 0 for every u: a divisor f(u) needs no condition (check)
+    # (c, x) -> an enclosure of f over the interval x, for x inside ``domain`` and, for a kink,
+    # clear of it (every kink is at 0); c: ``check.intervals.Context``, mpmath's intervals,
+    # rounded outward. None: by ``definition``, else check's interval witness gives up
+    interval: Callable | None = None
 
 
 def _ones_like(u: T.Term) -> T.Term:
@@ -147,10 +152,18 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\exp",
         "np.exp",
         positive=True,
+        interval=lambda c, x: c.exp(x),
     ),
     # log'(u) = u^-1
     Elementwise(
-        "log", lambda u: _power(u, -1), np.log, lambda xp: xp.log, r"\log", "np.log", "positive"
+        "log",
+        lambda u: _power(u, -1),
+        np.log,
+        lambda xp: xp.log,
+        r"\log",
+        "np.log",
+        "positive",
+        interval=lambda c, x: c.log(x),
     ),
     # log1p'(u) = (1 + u)^-1
     Elementwise(
@@ -161,6 +174,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{log1p}",
         "np.log1p",
         "above_minus_one",
+        interval=lambda c, x: c.log(1 + x),
     ),
     # sqrt'(u) = sqrt(u)^-1 / 2 (= u^(-1/2) / 2; as a power of sqrt(u) it merges with the
     # sqrt(u)^-k of a quotient: d/du 1/sqrt(u) = -sqrt(u)^-3 / 2)
@@ -173,12 +187,27 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.sqrt",
         "positive",
         braced=True,
+        interval=lambda c, x: c.sqrt(x),
     ),
     # sin'(u) = cos(u)
-    Elementwise("sin", lambda u: T.Func("cos", u), np.sin, lambda xp: xp.sin, r"\sin", "np.sin"),
+    Elementwise(
+        "sin",
+        lambda u: T.Func("cos", u),
+        np.sin,
+        lambda xp: xp.sin,
+        r"\sin",
+        "np.sin",
+        interval=lambda c, x: c.sin(x),
+    ),
     # cos'(u) = -sin(u)
     Elementwise(
-        "cos", lambda u: _neg(T.Func("sin", u)), np.cos, lambda xp: xp.cos, r"\cos", "np.cos"
+        "cos",
+        lambda u: _neg(T.Func("sin", u)),
+        np.cos,
+        lambda xp: xp.cos,
+        r"\cos",
+        "np.cos",
+        interval=lambda c, x: c.cos(x),
     ),
     # tan'(u) = 1 + tan(u)^2
     Elementwise(
@@ -189,6 +218,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\tan",
         "np.tan",
         domain="cos_nonzero",  # tan(u) = sin(u) / cos(u): a pole where cos(u) = 0
+        interval=lambda c, x: c.tan(x),
     ),
     # arcsin'(u) = (1 - u^2)^(-1/2)
     Elementwise(
@@ -199,6 +229,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\arcsin",
         "np.arcsin",
         "open_unit",
+        interval=lambda c, x: c.atan(x / c.sqrt(1 - x**2)),
     ),
     # arccos'(u) = -(1 - u^2)^(-1/2)
     Elementwise(
@@ -209,6 +240,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\arccos",
         "np.arccos",
         "open_unit",
+        interval=lambda c, x: c.pi / 2 - c.atan(x / c.sqrt(1 - x**2)),
     ),
     # arctan'(u) = (1 + u^2)^-1
     Elementwise(
@@ -218,6 +250,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         lambda xp: xp.atan if hasattr(xp, "atan") else xp.arctan,
         r"\arctan",
         "np.arctan",
+        interval=lambda c, x: c.atan(x),
     ),
     # sinh'(u) = cosh(u);  sinh(u) = (exp(u) - exp(-u)) / 2
     Elementwise(
@@ -294,6 +327,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         lambda xp: lambda x: xp.where(x <= 0, xp.zeros_like(x), x),  # nan stays nan
         r"\operatorname{relu}",
         smooth=False,
+        interval=lambda c, x: x if x > 0 else 0 * x,
     ),
     # step'(u) = 0 (u != 0): the Heaviside step, step(0) = 0
     Elementwise(
@@ -306,6 +340,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{step}",
         smooth=False,
         jump=True,
+        interval=lambda c, x: c.mpf(1 if x > 0 else 0),
     ),
     # abs'(u) = sign(u)   (abs'(0) = 0)
     Elementwise(
@@ -316,6 +351,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{abs}",
         "np.abs",
         smooth=False,
+        interval=lambda c, x: abs(x),
     ),
     # sign'(u) = 0 (u != 0)
     Elementwise(
@@ -327,6 +363,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.sign",
         smooth=False,
         jump=True,
+        interval=lambda c, x: c.mpf(1 if x > 0 else -1),
     ),
 )
 
@@ -334,6 +371,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
 BY_LATEX = {op.latex: name for name, op in ELEMENTWISE.items()}
 SQRT = ELEMENTWISE["sqrt"]  # the record printers use by name (a divisor sqrt(v' v) is norm2(v))
 SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities use by name
+DECIMAL_PI = _PI  # not pi: erf's derivative with it is no exact derivative (check.intervals)
 ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
 SIGN = ELEMENTWISE["sign"]  # sign(u) u = abs(u): a rule of calculus/functions.py uses it
 SINH, COSH, TANH = (ELEMENTWISE[n] for n in ("sinh", "cosh", "tanh"))  # sinh / cosh = tanh

@@ -19,9 +19,10 @@ Invariants (sound: a "wrong" resting on it must be true):
   a matrix of more than ``MAX_MATRIX`` rows (determinants and inverses by cofactors), a power
   beyond ``MAX_POWER``, a sum of more than ``MAX_SUM`` terms, or more than ``MAX_WORK``
   operations in all (``check`` never waits long on it);
-- the derivative, the claim and (when it has kinks) the expression are enclosed whole, every
-  entry, before any entry is compared; two entries differ only when their intervals are apart
-  by more than 2^-``GAP_BITS`` of their size (a margin beyond mpmath's directed rounding);
+- the derivative, the claim and (with kinks) the expression are enclosed whole (a product's
+  factors after an exact 0 skipped) before any entry is compared; two entries differ only when
+  their intervals are apart by more than 2^-``GAP_BITS`` of their size (beyond mpmath's
+  directed rounding);
 - no decision for an expression whose derivative writes pi as a decimal (erf's
   ``DECIMAL_PI``: no exact derivative), nor for a claim whose sizes are left open (its value
   rests on a guess of them).
@@ -105,7 +106,7 @@ class Context:
         return self.iv.make_mpf((lo._mpi_[0], hi._mpi_[1]))
 
 
-_CONTEXT: list = []
+_CONTEXT: list = []  # one Context, made on first use (mpmath is imported only then)
 
 
 def _context() -> Context:
@@ -192,15 +193,21 @@ class _Enclosure:
         return total
 
     def _prod(self, t, env):
+        # constants (deltas) first, and nothing after an exact 0 at a position: a value there
+        # is 0 whatever the rest is (a claim undefined there is wrong too; a kink under a
+        # constant 0 moves no value; the derivative's floats are finite at a probe)
+        factors = self.defined(("order", t), lambda: sorted(t.factors, key=_late))
         total = 0
         for position in itertools.product(*(range(self.size(i.dim)) for i in t.summed)):
             inner = {**env, **dict(zip(t.summed, position))} if t.summed else env
             part = 1
-            for factor in t.factors:  # every factor, even after a 0: its kinks and domain
+            for factor in factors:
                 value = self.at(factor, inner)
+                if type(value) is int and value == 0:
+                    part = 0
+                    break
                 self.charge()
-                zero = (type(part) is int and part == 0) or (type(value) is int and value == 0)
-                part = 0 if zero else part * value
+                part = part * value
             total = total + part
         return total
 
@@ -319,6 +326,10 @@ class _Enclosure:
         return self.c.log(det)
 
 
+def _late(factor: T.Term) -> bool:
+    return type(factor) not in (T.Delta, T.Pair, T.Ones, T.Zero, T.Num, T.Size)
+
+
 def enclose(ev: _Enclosure, e) -> list:
     """Every entry of the ``Expr`` ``e`` (its axes in order, row-major)."""
     shape = [range(ev.size(a.dim)) for a in e.axes]
@@ -372,13 +383,11 @@ def _approximate(t: T.Term) -> bool:
     """``t`` applies a function whose registry derivative writes ``DECIMAL_PI`` (erf)."""
     if not _INEXACT:
         u = T.Var("u")
-        _INEXACT.append({n for n, r in ELEMENTWISE.items() if _mentions_pi(r.derivative(u))})
+        _INEXACT.append(
+            {n for n, r in ELEMENTWISE.items() if DECIMAL_PI in _nodes(r.derivative(u))}
+        )
     names = _INEXACT[0]
     return any(type(u) is T.Func and u.name in names for u in _nodes(t))
-
-
-def _mentions_pi(t: T.Term) -> bool:
-    return any(u == DECIMAL_PI for u in _nodes(t))
 
 
 def _nodes(t: T.Term):

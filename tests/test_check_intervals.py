@@ -200,3 +200,20 @@ def test_arctan_enclosure_holds_the_value(v):
     ulp = math.ulp(math.atan(v)) if v else 0.0
     assert float(y.a) - ulp <= math.atan(v) <= float(y.b) + ulp
     assert float((y.b - y.a).b) <= 1e-50 * max(1.0, abs(math.atan(v)))
+
+
+def test_a_kronecker_claim_off_by_a_tiny_factor_is_wrong():
+    # d sum(exp(kron(A, X) y)) / dX: the printed derivative agrees with central differences
+    # of numpy's np.kron; 1.000000001 times it differs wherever the derivative is not zero
+    f = "sum(exp(kron(A, X) y))"
+    g = ed.diff(f, "X")
+    r = ed.check(f, "X", f"1.000000001 * ({g})")
+    assert r.verdict == "wrong", str(r)
+    at = {k: np.asarray(v, dtype=float) for k, v in r.counterexample.items()}
+
+    def fn(A, X, y):
+        return np.sum(np.exp(np.kron(A, X) @ y))
+
+    fd = to_layout(jacobian_fd(fn, at, "X"), 0, 2, "numerator")
+    np.testing.assert_allclose(g(**at), fd, rtol=1e-6, atol=1e-8)
+    assert np.any(fd != 0)

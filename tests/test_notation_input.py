@@ -562,9 +562,43 @@ def test_a_name_in_the_base_of_an_inner_product_power_is_not_made_a_scalar():
     fd = [((x @ x) ** ((a + s) @ x) - (x @ x) ** ((a - s) @ x)) / 2e-6 for s in np.eye(3) * 1e-6]
     np.testing.assert_allclose(ed.diff("(x · x)^(a · x)", "a")(x=x, a=a), fd, rtol=1e-6)
     # a transposed name in a matrix power's exponent is a vector, and the error says how to
-    # make it a number
-    with pytest.raises(ed.ShapeError, match="declare `k: scalar`"):
+    # make it the integer a matrix power needs (`k: scalar` was said, and then refused)
+    with pytest.raises(ed.ShapeError, match="declare `k: integer`"):
         ed.parse("tr(X^k) k'")
+    assert ed.parse("tr(X^k) k'", where="k: integer").variables["k"].kind == "integer"
+
+
+# (y' y)^E with a name only inside E as an argument (a vector's sum, a' x behind a number, the
+# x of (A x)' a): read as integers, then real scalars, for standing in an exponent, these were
+# silently numbers ((y' y)^sum(x) was (y' y)^x; (A x)' a was A x a of three numbers), or
+# refused (2 a' x: a vector a times a number x). Their kinds are their case's (SPEC 1): the
+# derivative by x of f = (y' y)^E(x) is f log(y' y) dE/dx, E of vectors and a matrix A.
+EXPONENTS = [
+    ("sum(x)", lambda x, a, A: np.sum(x)),
+    ("norm2(x)", lambda x, a, A: np.linalg.norm(x)),
+    ("mean(x)", lambda x, a, A: np.mean(x)),
+    ("2 a' x", lambda x, a, A: 2 * a @ x),
+    ("a' (x + a)", lambda x, a, A: a @ (x + a)),
+    ("(A x)' a", lambda x, a, A: (A @ x) @ a),
+    ("sum(a .* x)", lambda x, a, A: np.sum(a * x)),
+]
+
+
+@pytest.mark.parametrize("exponent, plain", EXPONENTS)
+def test_a_name_inside_an_exponent_keeps_its_case_kind(exponent, plain):
+    rng = np.random.default_rng(3)
+    x, a, A, y = rng.normal(size=3), rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=4)
+    values = {"x": x, "a": a, "A": A, "y": y}
+    text = f"(y' y)^({exponent})"
+    f, g = ed.parse(text), ed.diff(text, "x")
+    for name, info in f.variables.items():
+        assert info.kind == ("matrix" if name == "A" else "vector"), (name, info.kind)
+    value = (y @ y) ** plain(x, a, A)
+    np.testing.assert_allclose(f(**{k: values[k] for k in f.variables}), value, rtol=1e-12)
+    steps = np.eye(3) * 1e-6
+    fd = [((y @ y) ** plain(x + s, a, A) - (y @ y) ** plain(x - s, a, A)) / 2e-6 for s in steps]
+    got = g(**{k: values[k] for k in g.variables})
+    np.testing.assert_allclose(np.ravel(got), fd, rtol=1e-6)
 
 
 def test_a_power_of_a_negative_number_has_an_integer_exponent():

@@ -6,7 +6,9 @@ makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forc
 (a divisor, an elementwise exponent, the exponent of a base written as a scalar). Also
 ``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
 Invariants: one walk, no shapes; a name transposed (``x'``), multiplied by a row (the ``y`` of
-``a' y``) or in a dot of two names (``a · x``) is never an integer.
+``a' y``) or in a dot of two names (``a · x``) is never an integer; a name is in an exponent
+only as the exponent's own scalar parts are (``k`` of ``2 k - 1``, as ``forced_scalars`` finds
+them), not as an argument in it (the ``x`` of ``sum(x)``, ``2 a' x``, ``(A x)' a``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     elsewhere: set[str] = set()
     forced: set[str] = set()
     transposed: set[str] = set()
+    counted: set[str] = set()  # names an exponent of ``^`` holds as itself: k of 2 k - 1
     # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
     todo: list[tuple[M.MExpr, str]] = [(tree, "")]
     while todo:
@@ -78,8 +81,14 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
             inner = where
             if power and name == "exponent" and where != "^":
                 inner = "r" if real else "^"
+                if not real:  # the k of X^(k - 1); not the x of (y' y)^(a' x), ^sum(x)
+                    counted.update(forced_scalars(child))
             todo.append((child, inner))
     names = in_exponent | in_real | elsewhere
+    # a name in an exponent only as an argument (sum(x), norm2(x), the x of a' x, (A x)' a)
+    # is not used as an exponent: its kind is its case's (SPEC 1), as anywhere else
+    elsewhere |= in_exponent - counted
+    in_exponent &= counted
     # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
     # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
     # or it is transposed (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)

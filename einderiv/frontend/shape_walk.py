@@ -184,13 +184,13 @@ class ShapeWalk:
         self.inf.unify(ls[1], rs[0], e, what)
         return (ls[0], rs[1])
 
-    def _vector_hint(self, *operands) -> str:
-        """Suggest ``a: scalar`` for undeclared lower-case names taken as vectors."""
+    def _vector_hint(self, *operands, kind: str = "scalar") -> str:
+        """Suggest ``a: scalar`` (or ``kind``) for undeclared lower-case names taken as vectors."""
         for x in operands:
             name = getattr(x.operand if isinstance(x, M.Transpose) else x, "name", None)
             if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
                 return (
-                    f"; `{name}` is taken as a vector: declare `{name}: scalar` if it is a number"
+                    f"; `{name}` is taken as a vector: declare `{name}: {kind}` if it is a number"
                 )
         return ""
 
@@ -255,12 +255,12 @@ class ShapeWalk:
         return (rows, cols)
 
     def _power(self, e, base, exponent):
+        walked = self.shape(base)  # a matrix power's exponent is an integer, a scalar's real
         if not is_scalar(self.shape(exponent)):  # tr(X^k) k': a transposed k is a vector
-            hint = self._vector_hint(exponent)
+            hint = self._vector_hint(exponent, kind="scalar" if is_scalar(walked) else "integer")
             raise ShapeError(
                 f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar{hint}"
             )
-        walked = self.shape(base)
         if is_scalar(walked):
             return (None, None)
         shape = self._square(e, base, "a matrix power", walked)

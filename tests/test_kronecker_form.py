@@ -542,3 +542,40 @@ def test_an_identity_claim_is_one_however_its_size_is_split(claim, sizes):
     where = "X: matrix(m, n)" if any(isinstance(s, str) for s in sizes) else "X: matrix(2, 3)"
     result = ed.check("X", "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where)
     assert result.verdict == ("right" if right else "wrong"), result.reason
+
+
+# kron(I_1, Q) = Q for any Q (np.kron(np.eye(1), Q) is Q): a Q of compound rows and columns
+# that is a transposed Kronecker product, a sum or multiple of them, a commutation matrix or a
+# product of such was indexed by the 1 it was written with, so these right claims were "wrong
+# shape"; each is built here with np.kron and K, compared with numpy's finite differences
+UNIT_CLAIMS = [
+    # (expression, numpy f, shapes, claim, the claimed matrix from the values)
+    ("A X B", lambda A, X, B: A @ X @ B, {"A": (2, 3), "X": (3, 4), "B": (4, 2)},
+     "kron(I_{1}, kron(B, A')')", lambda v: np.kron(np.eye(1), np.kron(v["B"], v["A"].T).T)),
+    ("A X B", lambda A, X, B: A @ X @ B, {"A": (2, 3), "X": (3, 4), "B": (4, 2)},
+     "kron(I_{1}, 2 kron(B', A)) / 2", lambda v: np.kron(np.eye(1), np.kron(v["B"].T, v["A"]))),
+    ("A X", lambda A, X: A @ X, {"A": (2, 3), "X": (3, 4)},
+     "kron(I_{1}, kron(I_{4}, A) + kron(I_{4}, A)) / 2",
+     lambda v: np.kron(np.eye(1), np.kron(np.eye(4), v["A"]))),
+    ("X'", lambda X: X.T, {"X": (2, 3)}, "kron(I_{1}, commutation(2, 3))",
+     lambda v: np.kron(np.eye(1), K(2, 3))),
+    ("X' A", lambda X, A: X.T @ A, {"A": (2, 3), "X": (2, 4)},
+     "kron(kron(A', I_{4}) commutation(2, 4), I_{1})",
+     lambda v: np.kron(np.kron(v["A"].T, np.eye(4)) @ K(2, 4), np.eye(1))),
+    # still wrong: kron(I_1, Q) of a Q that is not the Jacobian (K_{3,2} for X 2-by-3)
+    ("X'", lambda X: X.T, {"X": (2, 3)}, "kron(I_{1}, commutation(3, 2))",
+     lambda v: np.kron(np.eye(1), K(3, 2))),
+    ("A X", lambda A, X: A @ X, {"A": (2, 2), "X": (2, 2)}, "kron(I_{1}, kron(I_{2}, A)')",
+     lambda v: np.kron(np.eye(1), np.kron(np.eye(2), v["A"]).T)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "plain", "shapes", "claim", "claimed"), UNIT_CLAIMS)
+def test_a_unit_factor_beside_a_compound_matrix_is_that_matrix(text, plain, shapes, claim, claimed):
+    values = {k: RNG.standard_normal(s) for k, s in shapes.items()}
+    jacobian = vec_jacobian(plain, values, "X")
+    matrix = claimed(values)
+    right = matrix.shape == jacobian.shape and np.allclose(matrix, jacobian, atol=1e-6)
+    where = "; ".join(f"{k}: matrix({', '.join(map(str, s))})" for k, s in shapes.items())
+    result = ed.check(text, "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where)
+    assert result.verdict == ("right" if right else "wrong"), result.reason

@@ -29,7 +29,7 @@ from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import KRON
+from einderiv.ir.matrix_ops import COMMUTATION, KRON
 from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
 
@@ -85,9 +85,25 @@ def _unit_kron(e: M.MExpr) -> M.MExpr:
     e = M.map_children(e, _unit_kron)
     if isinstance(e, M.Call) and e.fn == KRON.name and len(e.args) == 2:
         for unit, other in (e.args, reversed(e.args)):
-            if unit == M.Identity(1) and isinstance(other, M.Call) and other.fn == KRON.name:
+            if unit == M.Identity(1) and _kronecker(other):
                 return other
     return e
+
+
+def _kronecker(e: M.MExpr) -> bool:
+    """Whether ``e`` is a Kronecker product or a commutation matrix, a transpose, product, sum
+    or number multiple of such (``kron(B, A')'``, ``(kron(I_n, A) + kron(I_n, B)) / 2``,
+    ``kron(A', I) commutation(m, n)``): of compound rows and columns."""
+    match e:
+        case M.Call(fn=KRON.name | COMMUTATION.name):
+            return True
+        case M.Transpose(operand=x) | M.Neg(operand=x) | M.MatMul(left=M.Number(), right=x):
+            return _kronecker(x)
+        case M.Div(left=x, right=M.Number()):
+            return _kronecker(x)
+        case M.Add(left=x, right=y) | M.Sub(left=x, right=y) | M.MatMul(left=x, right=y):
+            return _kronecker(x) and _kronecker(y)
+    return False
 
 
 def _whole_identity(e: M.MExpr) -> M.MExpr:

@@ -22,11 +22,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
+import numpy as np
+
 from einderiv.api import Expr, parse
 from einderiv.calculus.rewriting import is_zero
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
+from einderiv.check.probes import close
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON
@@ -254,4 +257,45 @@ def kronecker_hint(result, check: Callable, wrt: str, text):
         reason=f"{result.reason.removeprefix('wrong shape: ')}: read as the Kronecker form "
         f"d vec(Y) / d vec({wrt})' it is right; as written it is not the derivative",
         diagnosis=f"as a Kronecker form it is right: write {written}",
+    )
+
+
+def regrouped(result, judge, expected: Expr, claimed: Expr):
+    """A Kronecker claim of the "wrong shape" whose compounds split vec(Y)'s or vec(X)'s size
+    otherwise than the derivative's (``kron(I_2, kron(I_2, A))``: rows 2*2 by 2, the
+    derivative's 2 by 4; ``K(2,3) K(3,2)``: 3*2 where I_6 is 2*3). Column-major positions do
+    not depend on how a compound is nested (a + 2 b2 + 4 b1 is a + 2 (b2 + 2 b1)), so both
+    are compared as the matrix they index, at probes (``judge``): equal there, the claim is
+    "undecided" (not proved; its entry form cannot be lined up with the derivative's); not
+    equal, or not the same matrix size, it stays "wrong"."""
+    origin = expected._origin
+    if origin is None or not result.reason.startswith("wrong shape"):
+        return result
+    order = [i.name for i in (*origin[1], *origin[2].indices)]  # each compound fastest first
+    names = [a.name for a in expected.axes]  # the claim's axes stand where these do
+    if sorted(order) != sorted(names) or len(claimed.axes) != len(names):
+        return result
+    rows, axes = len(origin[1]), [names.index(name) for name in order]
+
+    def matrix(a: np.ndarray) -> np.ndarray:  # the compounds' positions, column-major
+        a = a.transpose(axes)
+        return a.reshape((int(np.prod(a.shape[:rows])), -1), order="F")
+
+    try:
+        for k in range(3):
+            want, got = judge.values(judge.draw(k))
+            if want.ndim != len(order) or got.ndim != len(order):
+                return result
+            want, got = matrix(want), matrix(got)
+            if want.shape != got.shape or not close(got, want):
+                return result
+    except EinderivError:
+        return result
+    return replace(
+        result,
+        verdict="undecided",
+        reason=f"{result.reason.removeprefix('wrong shape: ')}: as matrices of vec(Y) by "
+        "vec(X) the two are equal at every probe, but the claim's Kronecker factors split the "
+        "sizes otherwise, so einderiv cannot line them up to prove it",
+        diagnosis="write the identity factors as one (kron(I_4, A), not kron(I_2, kron(I_2, A)))",
     )

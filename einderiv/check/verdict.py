@@ -34,6 +34,7 @@ from einderiv.check import claim_sizes as S
 from einderiv.check import diagnose as D
 from einderiv.check import exact as X
 from einderiv.check import forms as F
+from einderiv.check import kron_claim as KC
 from einderiv.check.claims import other_readings, read_claim
 from einderiv.check.dims import mentions_dim, with_dims
 from einderiv.check.intervals import PREC, differing_probe
@@ -136,6 +137,7 @@ def _check(
     judging = partial(_Judge, f, expected, claim_text=claim_text, question=question, wrt=wrt)
     judge = judging(claim=claimed, base=base)
     result = judge.verdict()
+    result = KC.regrouped(result, judge, expected, claimed) if kron else result  # I_2 (x) I_2
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         result = kronecker_hint(result, again, wrt, text)

@@ -1429,3 +1429,24 @@ def test_a_call_on_i_of_names_used_as_vectors_or_scalars_stays_a_product():
     vectors = ed.parse("I(m + n)", where="m: vector(3); n: vector(3)")
     assert np.allclose(vectors(m=a, n=b), a + b)
     assert np.allclose(ed.parse("I (m + n)")(m=a, n=b), a + b)  # with a space: the product
+
+
+# d/dX (2^k tr(X^k)) = 2^k k (X^(k-1))' prints as `2^k k X^(k - 1)` (numerator layout), and
+# that text must read back: k stands in 2^k (a real exponent), as a factor and in a matrix
+# power's exponent, so it is the integer (2^k alone does not make it a real scalar).
+@pytest.mark.parametrize("text", ["2^k k X^(k - 1)", "k 2^k X^(k - 1)", "2^k X^(k - 1) k"])
+def test_a_factor_k_beside_2_to_the_k_stays_an_integer(text):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3, 3))
+    back = ed.parse(text)
+    assert back.variables["k"].kind == "integer"
+    f = lambda X: 2.0**3 * np.trace(np.linalg.matrix_power(X, 3))
+    fd = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            E = np.zeros((3, 3))
+            E[i, j] = 1e-6
+            fd[j, i] = (f(X + E) - f(X - E)) / 2e-6  # numerator layout: d/dX[i,j] at [j, i]
+    np.testing.assert_allclose(back(X=X, k=3), fd, rtol=1e-6)
+    g = ed.diff("2^k tr(X^k)", "X")
+    np.testing.assert_allclose(ed.parse(str(g))(X=X, k=3), fd, rtol=1e-6)

@@ -49,6 +49,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
     elsewhere: set[str] = set()
     forced: set[str] = set()
+    by_real: set[str] = set()  # forced only as the exponent of 2^k: an integer may stand there
     transposed: set[str] = set()
     counted: set[str] = set()  # names an exponent of ``^`` holds as itself: k of 2 k - 1
     # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
@@ -77,7 +78,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         )
         for name, child in child_fields(e):
             if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
-                forced.update(forced_scalars(child))
+                (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
             inner = where
             if power and name == "exponent" and where != "^":
                 inner = "r" if real else "^"
@@ -92,7 +93,8 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
     # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
     # or it is transposed (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
-    return NameUses(names, in_exponent - (elsewhere & forced) - transposed, forced)
+    # (2^k k X^(k - 1), the derivative of 2^k tr(X^k), reads back: 2^k does not forbid k integer)
+    return NameUses(names, in_exponent - (elsewhere & forced) - transposed, forced | by_real)
 
 
 def _row(e: M.MExpr) -> bool:

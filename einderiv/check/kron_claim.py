@@ -90,7 +90,25 @@ def _unit_kron(e: M.MExpr) -> M.MExpr:
         for unit, other in (e.args, reversed(e.args)):
             if unit == M.Identity(1) and _kronecker(other):
                 return other
+        # I_a (x) I_b = I_ab, I_a (x) (I_b (x) Q) = I_ab (x) Q, (Q (x) I_a) (x) I_b = Q (x) I_ab:
+        # one identity, as the derivative writes it (rows a by b*p do not line up with ab by p)
+        left, right = e.args
+        if _sized(left) and _sized(right):
+            return M.Identity(left.dim * right.dim)
+        if _sized(left) and _kron_call(right) and _sized(right.args[0]):
+            return M.Call(KRON.name, (M.Identity(left.dim * right.args[0].dim), right.args[1]))
+        if _sized(right) and _kron_call(left) and _sized(left.args[1]):
+            return M.Call(KRON.name, (left.args[0], M.Identity(left.args[1].dim * right.dim)))
     return e
+
+
+def _sized(e: M.MExpr) -> bool:
+    """An identity of a number written as its size (``I_{3}``)."""
+    return isinstance(e, M.Identity) and isinstance(e.dim, int)
+
+
+def _kron_call(e: M.MExpr) -> bool:
+    return isinstance(e, M.Call) and e.fn == KRON.name and len(e.args) == 2
 
 
 def _kronecker(e: M.MExpr) -> bool:

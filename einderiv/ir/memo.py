@@ -1,7 +1,7 @@
 """Memo tables that live as long as one derivation.
 
-Input: nothing. Output: ``memo_table()`` (a dict registered for emptying) and ``scope`` (the
-block of one derivation).
+Input: nothing. Output: ``memo_table()`` (a dict registered for emptying), ``remembered`` (a
+call looked up in one) and ``scope`` (the block of one derivation).
 Invariants: the tables are emptied when the outermost ``scope`` ends, so nothing is remembered
 across calls and the tables never keep terms alive; within the outermost block Python's cyclic
 garbage collector is paused (and started again at its end, if it ran before).
@@ -54,3 +54,14 @@ class scope:
             if _paused:
                 _paused = False
                 gc.enable()
+
+
+def remembered(table: dict, fn, e, *context):
+    """``fn(e, *context)``, computed once per node ``e`` and context objects (sets of names,
+    which may only grow: their sizes are in the key) and then looked up in ``table``, a
+    ``memo_table``: by identity, as the node and its context are kept with the answer."""
+    key = (fn, id(e), *map(id, context), *map(len, context))
+    found = table.get(key)
+    if found is None or found[0] is not e or any(a is not b for a, b in zip(found[1], context)):
+        found = table[key] = (e, context, fn(e, *context))
+    return found[2]

@@ -19,6 +19,7 @@ from fractions import Fraction
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, MATRIX
+from einderiv.ir.memo import remembered
 from einderiv.ir.ops import ROW
 
 
@@ -285,8 +286,15 @@ def _fewer(pushed: M.MExpr, original: M.MExpr) -> M.MExpr:
     return M.Transpose(original)
 
 
+_KINDS = memo_table()  # is_column and is_scalar call each other along a chain: each node once
+
+
 def is_column(e: M.MExpr, vectors) -> bool:
     """Whether ``e`` (built by re-contraction) is a column vector."""
+    return remembered(_KINDS, _is_column, e, vectors)
+
+
+def _is_column(e: M.MExpr, vectors) -> bool:
     match e:
         case M.Name(name=name):
             return name in vectors
@@ -296,14 +304,12 @@ def is_column(e: M.MExpr, vectors) -> bool:
             if is_scalar(b, (), vectors):  # x (w' z), x tr(A): a column times a scalar
                 return is_column(a, vectors)
             return is_column(b, vectors) and not is_scalar(e, (), vectors)  # not w' x
-        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):  # w' t1 + x' w: a row
-            return is_column(a, vectors) or is_column(b, vectors)
-        case M.ElemPow(base=a, exponent=b):  # 2 .^ z: a column from its exponent
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.Hadamard(left=a, right=b):
+            return is_column(a, vectors) or is_column(b, vectors)  # w' t1 + x' w: a row
+        case M.ElemDiv(left=a, right=b) | M.ElemPow(base=a, exponent=b):  # 2 .^ z: a column
             return is_column(a, vectors) or is_column(b, vectors)
         case M.Neg(operand=a) | M.Div(left=a):  # u / t1: t1 a scalar
             return is_column(a, vectors)
-        case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
-            return is_column(a, vectors) or is_column(b, vectors)
         case M.Call(fn=DIAG.name, args=(x,)):
             return not is_column(x, vectors)
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
@@ -317,6 +323,10 @@ def is_scalar(e: M.MExpr, scalars, vectors) -> bool:
     """Whether ``e`` is a scalar by its form alone (False when unsure): numbers, ``scalars``
     (names), ``tr(A)``, ``exp(c)``, ``c^2``, sums and products of scalars, and an inner product
     ``u' A v`` (a product whose first non-scalar factor is a row and last a column)."""
+    return remembered(_KINDS, _is_scalar, e, scalars, vectors)
+
+
+def _is_scalar(e: M.MExpr, scalars, vectors) -> bool:
     match e:
         case M.Number():
             return True

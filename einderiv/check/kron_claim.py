@@ -269,13 +269,11 @@ def kronecker_hint(result, check: Callable, wrt: str, text):
             return result
     except EinderivError:
         return result
-    return replace(
-        result,
-        verdict="undecided",
-        reason=f"{result.reason.removeprefix('wrong shape: ')}: read as the Kronecker form "
-        f"d vec(Y) / d vec({wrt})' it is right; as written it is not the derivative",
-        diagnosis=f"as a Kronecker form it is right: write {written}",
+    why = (
+        f"read as the Kronecker form d vec(Y) / d vec({wrt})' it is right; as written it is "
+        "not the derivative"
     )
+    return _undecided(result, why, f"as a Kronecker form it is right: write {written}")
 
 
 def regrouped(result, judge, expected: Expr, claimed: Expr):
@@ -309,11 +307,14 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
                 return result
     except EinderivError:
         return result
-    return replace(
-        result,
-        verdict="undecided",
-        reason=f"{result.reason.removeprefix('wrong shape: ')}: as matrices of vec(Y) by "
-        "vec(X) the two are equal at every probe, but the claim's Kronecker factors split the "
-        "sizes otherwise, so einderiv cannot line them up to prove it",
-        diagnosis="write the identity factors as one (kron(I_4, A), not kron(I_2, kron(I_2, A)))",
+    why = (
+        "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
+        "factors split the sizes otherwise, so einderiv cannot line them up to prove it"
     )
+    return _undecided(result, why, "write it with the derivative's sizes in each factor")
+
+
+def _undecided(result, why: str, diagnosis: str):
+    """The "wrong shape" ``result``, undecided: its shapes, then ``why``."""
+    reason = f"{result.reason.removeprefix('wrong shape: ')}: {why}"
+    return replace(result, verdict="undecided", reason=reason, diagnosis=diagnosis)

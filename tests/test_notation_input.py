@@ -1450,3 +1450,14 @@ def test_a_factor_k_beside_2_to_the_k_stays_an_integer(text):
     np.testing.assert_allclose(back(X=X, k=3), fd, rtol=1e-6)
     g = ed.diff("2^k tr(X^k)", "X")
     np.testing.assert_allclose(ed.parse(str(g))(X=X, k=3), fd, rtol=1e-6)
+
+
+def test_a_note_on_a_long_run_of_letters_is_short():
+    # 'xx...x' (2,000 letters) is read as the product x x ... x, and the note says so in a line,
+    # not in 6,000 characters; a short run keeps its declaration hint
+    with pytest.warns(ed.errors.ReadAsProduct) as said, pytest.raises(ed.EinderivError):
+        ed.parse("x" * 2000)
+    assert all(len(str(w.message)) < 300 for w in said)
+    assert "(2000 characters)" in str(said[0].message)
+    with pytest.warns(ed.errors.ReadAsProduct, match="`xAx: scalar`"), pytest.raises(ed.ShapeError):
+        ed.parse("xAx")

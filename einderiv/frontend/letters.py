@@ -58,13 +58,18 @@ def split_letters(
     transposes: list[str] = []  # X^TX: the names after ^T, read as a transpose then a product
     rebuilt = _rebuild(tree, frozenset(split), transposes if "T" not in declared else None)
     notes = tuple(
-        f"read '^{n}' as ^T {' '.join(n[1:])}: the transpose, then a product"
+        f"read '^{_cut(n)}' as ^T {_cut(' '.join(n[1:]))}: the transpose, then a product"
         if n in transposes
-        else f"read '{n}' as the product {' '.join(n)}; declare it (`{n}: scalar`, ...) to keep "
-        "one name"
+        else f"read '{_cut(n)}' as the product {_cut(' '.join(n))}; declare it "
+        f"({f'`{n}: scalar`, ' if _cut(n) == n else ''}...) to keep one name"
         for n in split
     )
     return rebuilt, notes
+
+
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` as a note shows it: a run of 200,000 letters is not repeated in full."""
+    return text if len(text) <= most else f"{text[: most - 20]}... ({len(text)} characters)"
 
 
 # the postfix operators and the field holding what they apply to: X', X^-1, X^2, x .^ 2

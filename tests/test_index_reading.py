@@ -207,3 +207,23 @@ def test_the_kronecker_form_of_an_index_expression_is_its_own_derivative(
 
 def _dims(f, arrays) -> set:
     return {d for name in arrays for d in f.variables[name].dims}
+
+
+# (A')[i,j] = A[j,i]; an entry transposed bare (A[i,j]', A_{i,j}^\top) is refused, since the
+# number A[i,j] transposed is A[i,j] where its reader means (A')[i,j]
+@pytest.mark.parametrize("text", ["A[i,j]' x[j]", "A_{i,j}^{\\top} x_{j}", "A_{i,j}^T x_j"])
+def test_an_entry_transposed_bare_is_refused(text):
+    with pytest.raises(ed.ParseError, match=r"A'\[i,j\] or A\[j,i\]"):
+        ed.parse(text)
+    v = _arrays()
+    for meant in ("A'[i,j] x[j]", "(A^{\\top})_{i,j} x_{j}"):
+        assert_close(ed.parse(meant)(A=v["A"], x=v["x"]), v["A"].T @ v["x"])
+
+
+# (A[i,j])' is the number A[i,j], written with its parentheses; every form reads it back
+def test_a_parenthesised_entry_transposed_reads_back():
+    v = _arrays()
+    f = ed.parse("(A[i,j])' x[j]")
+    assert_close(f(A=v["A"], x=v["x"]), v["A"] @ v["x"])
+    for text in (str(f), f.latex(), f.index()):
+        assert_close(ed.parse(text)(A=v["A"], x=v["x"]), v["A"] @ v["x"])

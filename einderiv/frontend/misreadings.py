@@ -13,6 +13,8 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
 * ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
+* ``A[i,j]'``, ``A_{i,j}^\\top``: an entry transposed is itself, where ``(A')[i,j]`` is meant:
+  refused (``(A[i,j])'`` stays the number);
 * ``1ᵀx``, ``1' x``, ``1^\\top x``: a number transposed is itself, so ``x``, where the vector of
   ones is meant (``sum(x)``): refused, ``ones'`` suggested;
 * ``X 1``, ``x' 1``, ``A^T 1``: a 1 written after a factor is the vector of ones in a paper
@@ -67,9 +69,17 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
         )
 
 
-def transposed(node: M.MExpr, start: int) -> M.MExpr:
-    """``node``, the operand of a transpose at ``start``, unless it is a number: ``1ᵀx`` is the
-    sum of x's entries in a paper (1 the vector of ones), while the number 1 transposed is 1."""
+def transposed(node: M.MExpr, start: int, end: int | None = None) -> M.MExpr:
+    """``node``, the operand of a transpose at ``start`` (written up to ``end``), unless it is a
+    number: ``1ᵀx`` is the sum of x's entries in a paper (1 the vector of ones), while the
+    number 1 transposed is 1; or an entry of a matrix written bare: ``A_{i,j}^\\top`` is
+    ``(A^\\top)_{i,j}`` to a reader, while the number A[i,j] transposed is A[i,j]."""
+    if type(node) is M.Entry and len(node.indices) > 1 and node.span and node.span[1] == end:
+        raise error_at(
+            "an entry is a number, and a number transposed is itself: for the entry of the "
+            "transpose write A'[i,j] or A[j,i] ((A^\\top)_{i,j} in LaTeX)",
+            start,
+        )
     if type(node) is M.Number:
         raise error_at(
             "a number transposed is itself: for the vector of ones write ones' "

@@ -92,14 +92,14 @@ def _index_of(c):
     return c if isinstance(c, tuple) else c.value
 
 
-def _exponent(base, exponent, span):
+def _exponent(base, exponent, span, base_end=None):
     """``X^T`` is a transpose, ``X^-T`` the transposed inverse, unless ``T`` is declared an
     integer (SPEC 6.3: a declared integer is a power, never the transpose); ``X^H`` refused."""
     transpose = "T" not in STATE.get().integers
     misreadings.conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
     match exponent:
         case ir.Name(name="T") if transpose:
-            return ir.Transpose(misreadings.transposed(base, span[0]), span=span)
+            return ir.Transpose(misreadings.transposed(base, span[0], base_end), span=span)
         case ir.Neg(operand=ir.Name(name="T")) if transpose:
             return ir.Transpose(ir.inverse(base, span=span), span=span)
         case ir.Number(value=-1):
@@ -129,7 +129,7 @@ class _Build(DeclarationRules):
     def power(self, children):
         base, exponent = children[0], children[-1]
         span = (base.start, exponent.end)
-        node = _exponent(base.node, exponent.node, span)
+        node = _exponent(base.node, exponent.node, span, base.end)
         if isinstance(node, ir.Power):
             return _S(node, *span, 1 + max(base.depth, exponent.depth))
         twice = isinstance(node, ir.Transpose) and node.operand is not base.node
@@ -145,7 +145,7 @@ class _Build(DeclarationRules):
     def transpose(self, children):
         operand, op = children
         span = (operand.start, op.end_pos)
-        node = ir.Transpose(misreadings.transposed(operand.node, span[0]), span=span)
+        node = ir.Transpose(misreadings.transposed(operand.node, span[0], operand.end), span=span)
         return _S(node, *span, operand.depth + 1)
 
     def superscript(self, children):

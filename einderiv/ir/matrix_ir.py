@@ -373,6 +373,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(base, _POSTFIX)}^{_wrap(exponent, _ATOM)}", _POWER
         case Transpose(operand=Inverse(operand=inner)):
             return f"{_wrap(inner, _POSTFIX)}^-T", _POWER
+        case Transpose(operand=Entry(indices=indices) as operand) if len(indices) > 1:
+            return f"({show(operand)})'", _POSTFIX  # A[i,j]' is refused when read
         case Transpose(operand=operand):
             return f"{_wrap(operand, _POSTFIX)}'", _POSTFIX
         case Inverse(operand=Name() as operand):

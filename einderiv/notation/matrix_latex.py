@@ -141,6 +141,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
         case M.Transpose(operand=M.Inverse(operand=x)):
             return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
+        case M.Transpose(operand=M.Entry(indices=indices) as x) if len(indices) > 1:
+            return rf"\left({matrix_latex(x)}\right)^{{\top}}", POWER  # bare: refused when read
         case M.Transpose(operand=x):
             return rf"{_lwrap(x, ATOM)}^{{\top}}", POWER
         case M.Inverse(operand=x):

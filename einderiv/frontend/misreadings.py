@@ -75,9 +75,10 @@ def transposed(node: M.MExpr, start: int, end: int | None = None) -> M.MExpr:
     number 1 transposed is 1; or an entry of a matrix written bare: ``A_{i,j}^\\top`` is
     ``(A^\\top)_{i,j}`` to a reader, while the number A[i,j] transposed is A[i,j]."""
     if type(node) is M.Entry and len(node.indices) > 1 and node.span and node.span[1] == end:
+        meant = M.show(M.Entry(M.Transpose(node.base), node.indices))
         raise error_at(
             "an entry is a number, and a number transposed is itself: for the entry of the "
-            "transpose write A'[i,j] or A[j,i] ((A^\\top)_{i,j} in LaTeX)",
+            f"transpose write {meant} ((A^\\top)_{{i,j}} in LaTeX), or swap the indices",
             start,
         )
     if type(node) is M.Number:

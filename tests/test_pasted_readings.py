@@ -632,3 +632,46 @@ def test_ones_with_a_size_after_a_bold_matrix_is_the_vector_of_ones():
     X = np.arange(6.0).reshape(2, 3)
     e = ed.parse(r"\mathbf{X}\mathbf{1}_n", where="X: matrix(m, n)")
     assert np.allclose(e(X=X), X.sum(axis=1))
+
+
+def _grad_fd(f, X, h=1e-6):
+    """The gradient of a scalar f at X (denominator layout: shaped like X), central FD."""
+    G = np.zeros_like(X)
+    for idx in np.ndindex(X.shape):
+        E = np.zeros_like(X)
+        E[idx] = h
+        G[idx] = (f(X + E) - f(X - E)) / (2 * h)
+    return G
+
+
+def test_a_sum_counter_in_a_bold_identity_is_no_variable():
+    # Cookbook: d tr(A X^k)/dX = sum_{r=0}^{k-1} (X^r A X^(k-r-1))' (gradient); numpy at k = 3.
+    # The bold convention made r (in a bold matrix's exponent) an integer variable, so the
+    # sum's counter r clashed: a right identity was "wrong" (not well-formed)
+    rng = np.random.default_rng(0)
+    A, X = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    mp = np.linalg.matrix_power
+    claim = sum((mp(X, r) @ A @ mp(X, 2 - r)).T for r in range(3))
+    assert np.allclose(_grad_fd(lambda Y: np.trace(A @ mp(Y, 3)), X), claim, atol=1e-6)
+    left = r"\frac{\partial \operatorname{tr}(\mathbf{A}\mathbf{X}^k)}{\partial \mathbf{X}} = "
+    right = r"\sum_{r=0}^{k-1}(\mathbf{X}^r\mathbf{A}\mathbf{X}^{k-r-1})"
+    ok = ed.check_identity(left + right + "^T", layout="denominator", where="k: integer")
+    assert ok.verdict in ("right", "undecided")  # X^(k-r-1) at k < 1: inverses (see README)
+    # without the transpose it is the numerator-layout form: wrong as a gradient
+    assert not np.allclose(claim, claim.T)
+    bad = ed.check_identity(left + right, layout="denominator", where="k: integer")
+    assert bad.verdict == "wrong"
+
+
+def test_a_spaced_partial_in_the_denominator_names_the_variable():
+    # \partial\, \mathbf{X}: the thin space is typesetting; d tr(X'X)/dX = 2X (numpy FD),
+    # was "the variable '\, \mathbf{X}' is not a variable name"
+    X = np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]])
+    assert np.allclose(_grad_fd(lambda Y: np.trace(Y.T @ Y), X), 2 * X, atol=1e-6)
+    text = (
+        r"\frac{\partial\, \mathrm{tr}(\mathbf{X}^\intercal\mathbf{X})}{\partial\, \mathbf{X}} = "
+    )
+    assert ed.check_identity(text + r"2\,\mathbf{X}", layout="denominator").verdict == "right"
+    assert ed.check_identity(text + r"\mathbf{X}", layout="denominator").verdict == "wrong"
+    spaced = r"\frac{\partial \operatorname{tr}(X^\top X)}{\partial\;X} = 2 X"
+    assert ed.check_identity(spaced, layout="denominator").verdict == "right"

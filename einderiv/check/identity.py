@@ -188,7 +188,7 @@ def _unfont(text: str) -> str:
 
 def _variable(text: str) -> str:
     """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
-    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", _unfont(text).strip())
+    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", _unfont(re.sub(r"\\[,;:! ]", " ", text)).strip())
     if not s:
         raise EinderivError("the left side names no variable to differentiate by")
     if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):
@@ -225,7 +225,8 @@ def conventions(text: str) -> dict[str, str]:
     plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
     vectors_bold = any(name[0].islower() for name in bold)
     euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
-    for letter in set(re.findall(r"[a-z]", plain)):
+    counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
+    for letter in set(re.findall(r"[a-z]", plain)) - counters:
         if letter == "e" and euler:
             continue
         if letter in exponents:

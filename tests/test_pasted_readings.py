@@ -675,3 +675,27 @@ def test_a_spaced_partial_in_the_denominator_names_the_variable():
     assert ed.check_identity(text + r"\mathbf{X}", layout="denominator").verdict == "wrong"
     spaced = r"\frac{\partial \operatorname{tr}(X^\top X)}{\partial\;X} = 2 X"
     assert ed.check_identity(spaced, layout="denominator").verdict == "right"
+
+
+def test_a_transpose_t_in_a_text_font_is_a_transpose():
+    # a' X^-T b, with the T set as papers set it: ^\mathsf{T}, ^{\rm T}, ^{\text{T}},
+    # ^{\mathsf T}, ^{-\rm T} (each was a parse error: unknown \rm, 'T' not supported, '{')
+    rng = np.random.default_rng(1)
+    a, b, X = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((3, 3))
+    want = a @ np.linalg.inv(X).T @ b
+    for t, inv_t in [
+        (r"^\mathsf{T}", r"^{-\mathsf{T}}"),
+        (r"^{\rm T}", r"^{-\rm T}"),
+        (r"^{\text{T}}", r"^{-\text{T}}"),
+        (r"^{\mathsf T}", r"^{-\mathrm T}"),
+        (r"^\mathrm T", r"^{-\textrm{T}}"),
+    ]:
+        e = ed.parse(rf"\mathbf{{a}}{t}\mathbf{{X}}{inv_t}\mathbf{{b}}")
+        assert np.isclose(e(a=a, b=b, X=X), want), t
+    # d a' X b / dX = a b' (gradient, numpy FD), with \mathsf{T} unbraced
+    g = _grad_fd(lambda Y: a @ Y @ b, X)
+    assert np.allclose(g, np.outer(a, b), atol=1e-6)
+    text = r"\frac{\partial \mathbf{a}^\mathsf{T}\mathbf{X}\mathbf{b}}{\partial \mathbf{X}} = "
+    assert ed.check_identity(text + r"\mathbf{a}\mathbf{b}^\mathsf{T}", layout="denominator")
+    bad = ed.check_identity(text + r"\mathbf{b}\mathbf{a}^{\rm T}", layout="denominator")
+    assert bad.verdict == "wrong"

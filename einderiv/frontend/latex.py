@@ -290,7 +290,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
         start = self.pos
         if self.peek(False) == "\\":
             name, start = self.command()
-            return "\\" + name, start, self.pos
+            return "\\" + name + self.font_t(name), start, self.pos
         if self.pos >= len(self.text):
             self.fail("a script needs something after '_' or '^'", at)
         self.pos += 1

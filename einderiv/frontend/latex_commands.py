@@ -66,6 +66,9 @@ _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
 _OPERATORS = {"cdot": "·", "times": "*", "ast": "*", "odot": ".*", "circ": ".*", "oslash": "./"}
 _OPERATORS["otimes"] = "⊗"  # kron (SPEC 6.2)
 TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
+# the T of a transpose set in a text font: ^{\rm T}, ^{\text{T}}, ^{\mathsf T}, ^\mathsf{T}
+_T_FONTS = ("text", "textrm", "textsf", "textup", "rm", "sf", "mathsf", "mathrm")
+TRANSPOSE |= {f"{font}{t}" for font in _T_FONTS for t in ("{T}", "T")}
 _OPEN, _CLOSE = "([{", ")]}"
 _NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+", re.ASCII)
 _ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -147,6 +150,17 @@ class Commands:
             self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
         else:
             self.fail(f"unknown LaTeX command '\\{name}'", start)
+
+    def font_t(self, name: str) -> str:
+        """After a font command in a superscript, its letter T (``^\\mathsf{T}``, ``^{\\rm T}``,
+        ``^{\\mathsf T}``: TeX's font takes one symbol) consumed and returned as ``{T}``."""
+        if name not in _WORD_FONTS | set(_T_FONTS):
+            return ""
+        m = re.compile(r"\s*(?:\{\s*T\s*\}|T(?![A-Za-z]))").match(self.text, self.pos)
+        if m is None:
+            return ""
+        self.pos = m.end()
+        return "{T}"
 
     def delimiter(self, size: str, start: int) -> None:
         """``\\left(``, ``\\right|``, ``\\bigl[`` ...: the delimiter, sized."""

@@ -177,6 +177,12 @@ class ReadAsCall(ReadAsProduct):
     ``h(\\mathbf{x})``, ``\\sigma^2(x)``) was read as a product."""
 
 
+class ReadAsBareCall(ReadAsProduct):
+    """In LaTeX, a function written without parentheses before a product
+    (``\\operatorname{tr} A X``) was read as the function of the next symbol only, times the
+    rest, where a paper may mean the function of the whole product (tr(A X))."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

@@ -699,3 +699,26 @@ def test_a_transpose_t_in_a_text_font_is_a_transpose():
     assert ed.check_identity(text + r"\mathbf{a}\mathbf{b}^\mathsf{T}", layout="denominator")
     bad = ed.check_identity(text + r"\mathbf{b}\mathbf{a}^{\rm T}", layout="denominator")
     assert bad.verdict == "wrong"
+
+
+# d tr(A X)/dX = A' (denominator layout: numpy finite differences below), as papers write it
+# with tr bare: \operatorname{tr} A X. einderiv reads a bare tr as tr of the next symbol only
+# (tr(A) X), with a note; under that reading the identity is wrong, under the paper's it is
+# right, so the verdict rests on neither: undecided, never "wrong". With parentheses it is
+# decided: right, and A for A' wrong.
+def test_a_bare_trace_before_a_product_decides_nothing():
+    A, X = np.random.default_rng(5).normal(size=(2, 3, 3))
+    fd = np.array(
+        [
+            [(np.trace(A @ (X + e)) - np.trace(A @ (X - e))) / 2e-6 for e in row]
+            for row in np.eye(9).reshape(3, 3, 3, 3) * 1e-6
+        ]
+    )
+    assert np.allclose(fd, A.T, atol=1e-6)  # the paper's identity is right
+    left = r"\frac{\partial \operatorname{tr} \mathbf{A}\mathbf{X}}{\partial \mathbf{X}}"
+    paren = r"\frac{\partial \operatorname{tr}(\mathbf{A}\mathbf{X})}{\partial \mathbf{X}}"
+    with pytest.warns(ed.errors.ReadAsBareCall):
+        bare = ed.check_identity(left + r" = \mathbf{A}^\top", layout="denominator")
+    assert bare.verdict == "undecided" and "other reading" in bare.reason
+    assert ed.check_identity(paren + r" = \mathbf{A}^\top", layout="denominator").verdict == "right"
+    assert ed.check_identity(paren + r" = \mathbf{A}", layout="denominator").verdict == "wrong"

@@ -8,9 +8,12 @@ spectral norm in linear algebra), ``‖X‖_1`` read entrywise, ``tr(sin(X))`` e
 (``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``), or a subscript read as part of a name
 (``A_ij`` beside A, ``A_{ji}``: ``ReadAsName``).
 An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
+A function written without parentheses before a product (``\\operatorname{tr} A X``, read
+as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" undecided too:
+the derivative itself rests on the reading, and the paper's reading may be right.
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
-them); "wrong" and "undecided" are kept (the claim differs from the derivative as read, which
-the note says).
+them); otherwise "wrong" and "undecided" are kept (the claim differs from the derivative as
+read, which the note says).
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
-from einderiv.errors import ReadAsCall, ReadAsEntrywise, ReadAsName
+from einderiv.errors import ReadAsBareCall, ReadAsCall, ReadAsEntrywise, ReadAsName
 
 __all__ = ["as_read"]
 
-_OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName)
+_OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall)
 
 
 def as_read(judge: Callable, *parsed: object):
@@ -36,6 +39,14 @@ def as_read(judge: Callable, *parsed: object):
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     said = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
     guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said
+    bare = [str(n.message) for n in seen if issubclass(n.category, ReadAsBareCall)]
+    if result.verdict == "wrong" and bare:  # \operatorname{tr} A X: tr(A) X, or tr(A X)?
+        return replace(
+            result,
+            verdict="undecided",
+            reason=f"undecided: wrong as einderiv read it, but einderiv {bare[0]}; under the "
+            "other reading it may be right",
+        )
     if result.verdict != "right" or not guesses:
         return result
     return replace(

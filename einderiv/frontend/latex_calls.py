@@ -3,7 +3,7 @@
 Input: the LaTeX lexer's tokens, where such a function is a ``BARE_FUNC`` token.
 Output: the same tokens with each ``BARE_FUNC`` made a ``FUNC`` and a ``)`` inserted after its
 argument: the next call or symbol with its superscripts (``\\log x^\\top x`` is
-``log(x') x``, with a ``ReadAsProduct`` note when a product goes on after the argument);
+``log(x') x``, with a ``ReadAsBareCall`` note when a product goes on after the argument);
 a ``ParseError`` when nothing follows.
 Invariants: one pass over the tokens (a nested bare function is closed inside its argument);
 the inserted ``)`` sits where the argument ends, so carets stay in the user's text.
@@ -15,7 +15,7 @@ import warnings
 
 from lark import Token
 
-from einderiv.errors import ReadAsProduct
+from einderiv.errors import ReadAsBareCall
 from einderiv.frontend.lexing import error_at
 
 __all__ = ["close_bare_calls"]
@@ -36,7 +36,7 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
                 fn = token.value[:-1]
                 warnings.warn(f"read {fn} without parentheses as {fn} of the next symbol "
                               f"only, times what follows; write {fn}(...) around a longer "
-                              "argument", ReadAsProduct, stacklevel=2)  # fmt: skip
+                              "argument", ReadAsBareCall, stacklevel=2)  # fmt: skip
             inner = close_bare_calls(out[i + 1 : end], symbols)
             closing = inner[-1].end_pos if inner else token.end_pos
             result.append(Token.new_borrow_pos("FUNC", token.value, token))

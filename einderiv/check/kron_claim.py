@@ -86,7 +86,7 @@ def _unit_kron(e: M.MExpr) -> M.MExpr:
     of the rows, 1 by n*p, is not the derivative's n by p). A lone ``kron(I_1, A)`` stays (its
     size-1 axis is paired by ``units_moved``)."""
     e = M.map_children(e, _unit_kron)
-    if isinstance(e, M.Call) and e.fn == KRON.name and len(e.args) == 2:
+    if _kron_call(e):
         for unit, other in (e.args, reversed(e.args)):
             if unit == M.Identity(1) and _kronecker(other):
                 return other

@@ -41,18 +41,14 @@ def as_read(judge: Callable, *parsed: object):
     guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said
     bare = [str(n.message) for n in seen if issubclass(n.category, ReadAsBareCall)]
     if result.verdict == "wrong" and bare:  # \operatorname{tr} A X: tr(A) X, or tr(A X)?
-        return replace(
-            result,
-            verdict="undecided",
-            reason=f"undecided: wrong as einderiv read it, but einderiv {bare[0]}; under the "
-            "other reading it may be right",
-        )
+        return _undecided(result, f"wrong as einderiv read it, but einderiv {bare[0]}", "be right")
     if result.verdict != "right" or not guesses:
         return result
-    return replace(
-        result,
-        verdict="undecided",
-        reason=f"undecided: right as einderiv read it, but einderiv {guesses[0]}; under the "
-        "other reading it may not be",
-        method="",
-    )
+    return _undecided(result, f"right as einderiv read it, but einderiv {guesses[0]}", "not be")
+
+
+def _undecided(result, said: str, other: str):
+    """``result`` undecided: einderiv ``said`` how it read the text, and under the other
+    reading the claim may ``other``."""
+    reason = f"undecided: {said}; under the other reading it may {other}"
+    return replace(result, verdict="undecided", reason=reason, method="")

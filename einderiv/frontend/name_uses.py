@@ -50,7 +50,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     elsewhere: set[str] = set()
     forced: set[str] = set()
     by_real: set[str] = set()  # forced only as the exponent of 2^k: an integer may stand there
-    transposed: set[str] = set()
+    vector_like: set[str] = set()  # transposed, after a row, in a dot: never integers
     counted: set[str] = set()  # names an exponent of ``^`` holds as itself: k of 2 k - 1
     # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
     todo: list[tuple[M.MExpr, str]] = [(tree, "")]
@@ -60,11 +60,11 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
             {"": elsewhere, "^": in_exponent, "r": in_real}[where].add(e.name)
             continue
         if isinstance(e, M.Transpose) and isinstance(e.operand, M.Name):
-            transposed.add(e.operand.name)  # x' is of a vector or a matrix: never an integer
+            vector_like.add(e.operand.name)  # x' is of a vector or a matrix
         elif isinstance(e, (M.MatMul, M.Dot)) and isinstance(e.right, M.Name) and _row(e.left):
-            transposed.add(e.right.name)  # the y of a' y, x' A y: a vector like a
+            vector_like.add(e.right.name)  # the y of a' y, x' A y: a vector like a
         elif isinstance(e, M.Dot) and isinstance(e.left, M.Name) and isinstance(e.right, M.Name):
-            transposed |= {e.left.name, e.right.name}  # a · x is a' x (SPEC 6.2): vectors
+            vector_like |= {e.left.name, e.right.name}  # a · x is a' x (SPEC 6.2): vectors
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
         power = isinstance(e, M.Power)
@@ -91,10 +91,10 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     elsewhere |= in_exponent - counted
     in_exponent &= counted
     # a name in a matrix power's exponent is an integer wherever else it stands (`k X^(k - 1)`
-    # reads back), unless a use outside exponents forces a scalar (`tr(X^n) / n`: declare it)
-    # or it is transposed (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
-    # (2^k k X^(k - 1), the derivative of 2^k tr(X^k), reads back: 2^k does not forbid k integer)
-    return NameUses(names, in_exponent - (elsewhere & forced) - transposed, forced | by_real)
+    # reads back, and `2^k k X^(k - 1)`: 2^k does not forbid it), unless a use outside
+    # exponents forces a scalar (`tr(X^n) / n`: declare it) or it is used as a vector
+    # (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
+    return NameUses(names, in_exponent - (elsewhere & forced) - vector_like, forced | by_real)
 
 
 def _row(e: M.MExpr) -> bool:

@@ -68,8 +68,9 @@ def fuzz_claims(case: Case) -> None:
             STATS[f"right claims: {verdict}"] += 1
             if verdict == "wrong":
                 FINDINGS.append(f"FALSE WRONG claim {claim!r} d/d{name} {case!r}")
-        except ed.EinderivError:
+        except ed.EinderivError as error:  # said, not counted as a defect: a size limit may do it
             STATS["right claims: refused (EinderivError)"] += 1
+            FINDINGS.append(f"note: claim {claim!r} d/d{name} refused: {error} {case!r}")
         except Exception:  # noqa: BLE001 - a crash is what we look for
             STATS["right claims: CRASH"] += 1
             FINDINGS.append(f"crash (right claim) {case!r}\n{traceback.format_exc()}")

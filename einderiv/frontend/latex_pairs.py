@@ -31,15 +31,15 @@ _RELU = FUNCTION_WORDS["ReLU"]  # the function \max(0, u) is
 _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u)"
 # the opener of \max's argument, and "0 ," first (\max(0, u)) or not (\max(u, 0))
 _MAX_OPEN = re.compile(r"\s*(?:\\left\s*)?(\(|\\\{)\s*(0\s*,)?")
-# what follows the comma of \max(u, 0): the zero, then the closer
-_MAX_ZERO = re.compile(r",\s*0\s*(?=\\right|\)|\\\})")
+# what follows the comma of \max(u, 0): the zero, then the closer (spacing \, around it)
+_MAX_ZERO = re.compile(r",(?:\s|\\[,;:! ])*0(?:\s|\\[,;:! ])*(?=\\right|\)|\\\})")
 # a power written before a norm's subscript, \|x\|^2_2 or \|x\|^p_2 (a number or a one-letter
 # scalar, never the T of a transpose): its text
 _POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
 # the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
 _INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
-# brackets (and inner products) whose commas are their own
-_BRACKETS = re.compile(r"\\[lr]angle|[⟨⟩()\[\]{},]")
+# brackets (and inner products) whose commas are their own; the thin space \, is no comma
+_BRACKETS = re.compile(r"\\[lr]angle|\\,|[⟨⟩()\[\]{},]")
 
 
 _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LSQB": "RSQB"}
@@ -99,6 +99,8 @@ def _top_commas(text: str, pos: int) -> int:
     depth, commas = 0, 0
     for found in _BRACKETS.finditer(text, pos):
         c = found.group()
+        if c == "\\,":  # \max(0, 1 - y\,w^\top x): a space
+            continue
         if c in ("(", "[", "{", "⟨", "\\langle"):
             depth += 1
         elif c == "," and depth == 0:

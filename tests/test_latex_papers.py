@@ -32,3 +32,35 @@ def test_hinge_loss_with_thin_spaces(latex):
         g = ed.diff(latex, "w", where="y: scalar", layout="denominator")
         want = jacobian_fd(lambda w, x=x0, y=y: hinge(w, x, y), {"w": w0}, "w")
         np.testing.assert_allclose(g(w=w0, x=x0, y=y), want, atol=1e-8)
+
+
+def _softmax_rows(M):
+    e = np.exp(M - M.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_attention_projections_are_labels_not_powers():
+    # softmax(Q W^Q (K W^K)' / sqrt(d_k)) V W^V ("Attention is all you need"): W^Q is the query
+    # projection, a name; it was W to the power of an integer Q, and Q W^Q an integer times it
+    X = rng.normal(size=(4, 3))
+    Wq, Wk, Wv = (rng.normal(size=(3, 2)) for _ in range(3))
+    latex = r"\mathrm{softmax}\left(\frac{QW^Q (KW^K)^\top}{\sqrt{d_k}}\right)VW^V"
+    with pytest.warns(ed.errors.ReadAsLabel, match="W_Q"):
+        f = ed.parse(latex)
+    want = _softmax_rows(X @ Wq @ (X @ Wk).T / np.sqrt(2.0)) @ X @ Wv
+    got = f(Q=X, K=X, V=X, W_Q=Wq, W_K=Wk, W_V=Wv, d_k=2.0)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    # d(x' W^Q x)/dW^Q = x x' (denominator), and its LaTeX reads back
+    W = rng.normal(size=(3, 3))
+    with pytest.warns(ed.errors.ReadAsLabel):
+        g = ed.diff(r"\mathbf{x}^\top \mathbf{W}^{Q} \mathbf{x}", "W_Q", layout="denominator")
+    want = jacobian_fd(lambda W_Q: x0 @ W_Q @ x0, {"W_Q": W}, "W_Q")
+    np.testing.assert_allclose(g(x=x0), want, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(g.latex())(x=x0), want, atol=1e-8)
+
+
+def test_a_capital_superscript_declared_an_integer_is_a_power():
+    # x' A^N x with N: integer is the matrix power (the label reading is for undeclared N)
+    A = rng.normal(size=(3, 3))
+    f = ed.parse(r"\mathbf{x}^\top \mathbf{A}^{N} \mathbf{x}", where="N: integer")
+    np.testing.assert_allclose(f(x=x0, A=A, N=3), x0 @ np.linalg.matrix_power(A, 3) @ x0)

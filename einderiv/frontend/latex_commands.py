@@ -219,6 +219,12 @@ class Commands:
         last = self.out[-1] if self.out else None
         if last is None or last.type != "NAME" or self.text[last.end_pos : at].strip(" }"):
             return False  # not right after a name (or \mathbf{W})
+        # W^Q, W^{K} (attention's projections): a power of a matrix by an undeclared capital
+        # letter is never what a paper means (X^T is the transpose, X^H refused as conjugate)
+        capital = re.fullmatch(r"\s*([A-GI-SU-Z])\s*", raw)
+        declared = getattr(lexing.STATE.get(None), "declared", ())
+        if capital and last.value[:1].isupper() and capital[1] not in declared:
+            found = capital
         if found is None and re.fullmatch(r"\s*\(.*[A-Za-z].*\)\s*", raw):  # W^{(l+1)}
             self.fail(f"^{{{raw.strip()}}} is a label, as in layer l+1, and not one name: write "
                       "a name per layer (W_1, W_2), or a power without parentheses", at)  # fmt: skip
@@ -228,9 +234,11 @@ class Commands:
         name = f"{last.value}_{found.group(1)}"
         self.emit("NAME", name, last.start_pos, end)
         script = found.group(1)
-        warnings.warn(f"read {last.value}^{{({script})}} as the name {name} (a label); "
-                      f"write {last.value}^{{{script}}} for a power", ReadAsLabel,
-                      stacklevel=2)  # fmt: skip
+        written, power = f"({script})", f"write {last.value}^{{{script}}}"
+        if found is capital:
+            written, power = script, f"declare {script}: integer"
+        warnings.warn(f"read {last.value}^{{{written}}} as the name {name} (a label); "
+                      f"{power} for a power", ReadAsLabel, stacklevel=2)  # fmt: skip
         return True
 
     def euler(self, at: int) -> bool:

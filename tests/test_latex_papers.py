@@ -3,6 +3,8 @@ Murphy, Rasmussen & Williams, "Attention is all you need"): each formula read as
 it, checked against numpy written here, or refused with a message that says what to write.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -64,3 +66,36 @@ def test_a_capital_superscript_declared_an_integer_is_a_power():
     A = rng.normal(size=(3, 3))
     f = ed.parse(r"\mathbf{x}^\top \mathbf{A}^{N} \mathbf{x}", where="N: integer")
     np.testing.assert_allclose(f(x=x0, A=A, N=3), x0 @ np.linalg.matrix_power(A, 3) @ x0)
+
+
+@pytest.mark.parametrize(
+    "latex, says",
+    [
+        # argmin_w f was the name argmin_w (a vector) times f, min_w w'w likewise, E[x' A x] a
+        # matrix E times a number: an optimisation or an expectation is no product of names
+        (r"\operatorname{argmin}_{w} \|X w - y\|^2", "optimisation"),
+        (r"\operatorname*{arg\,min}_{\mathbf{w}} \|\mathbf{X}\mathbf{w}-\mathbf{y}\|^2", "optimis"),
+        (r"\operatorname{min}_w w^\top w", "optimisation"),
+        (r"\max_{\mathbf{w}} \mathbf{w}^\top \mathbf{x}", "optimisation"),
+        (r"\mathrm{E}\left[\mathbf{x}^\top \mathbf{A} \mathbf{x}\right]", "expectation"),
+        (r"\operatorname{E}_{q}[\mathbf{x}^\top \mathbf{x}]", "expectation"),
+        (r"\mathbb{E}[\mathbf{x}^\top \mathbf{x}]", "expectation"),
+        (r"\mathcal{L} = \|\mathbf{x}\|^2", "right side"),
+        (r"\int_0^1 x^\top x", "integral"),
+        (r"\arg\min_w \|w\|^2", "optimisation"),
+        (r"\vec{a}^\top \vec{x}", r"\mathbf{x}"),
+        (r"{\bf x}^\top {\bf A} {\bf x}", r"\mathbf{x}"),
+        (r"\exp\left(-\frac{r^2}{2\ell^2}\right)", "l: scalar"),
+        (r"\tahn(\mathbf{x})", r"did you mean"),
+    ],
+)
+def test_paper_notation_not_read_is_refused_saying_what_to_write(latex, says):
+    with pytest.raises(ed.ParseError, match=re.escape(says)):
+        ed.parse(latex)
+
+
+def test_an_upright_e_without_a_bracket_is_a_matrix_as_before():
+    # the expectation's refusal needs its bracket (or subscript): \mathrm{E} x is E times x
+    f = ed.parse(r"\mathrm{E} \mathbf{x}")
+    E, x = rng.normal(size=(2, 3)), rng.normal(size=3)
+    np.testing.assert_allclose(f(E=E, x=x), E @ x)

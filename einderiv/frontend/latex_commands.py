@@ -28,6 +28,7 @@ from einderiv.frontend.latex_notes import (
     say_pi,
     say_power_call,
 )
+from einderiv.frontend.latex_unread import unknown_command
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -70,6 +71,8 @@ TRANSPOSE = {"top", "intercal", "T", "mathsf{T}", "mathrm{T}", "prime"}
 _T_FONTS = ("text", "textrm", "textsf", "textup", "rm", "sf", "mathsf", "mathrm")
 TRANSPOSE |= {f"{font}{t}" for font in _T_FONTS for t in ("{T}", "T")}
 _OPEN, _CLOSE = "([{", ")]}"
+_KNOWN = {*_FUNCTION_COMMANDS, *GREEK, *_WORD_FONTS, *_SYMBOL_FONTS, *_BRACED, *_OPERATORS,
+          *ACCENTS, "frac", "sum", "max", "langle", "lvert", "lVert"}  # fmt: skip
 _NUMBER = re.compile(r"\d*\.?\d+(?:[eE][+-]?\d+)?|\d+", re.ASCII)
 _ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # a power by a whole number, ^2 or ^{10}: its digits are group 1 or 2
@@ -149,7 +152,7 @@ class Commands:
         elif name in ("top", "intercal"):
             self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
         else:
-            self.fail(f"unknown LaTeX command '\\{name}'", start)
+            self.fail(unknown_command(name, _KNOWN), start)
 
     def font_t(self, name: str) -> str:
         """After a font command in a superscript, its letter T (``^\\mathsf{T}``, ``^{\\rm T}``,

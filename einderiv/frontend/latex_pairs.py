@@ -22,6 +22,7 @@ from lark import Token
 
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
+from einderiv.frontend.latex_unread import OPTIMISATION
 from einderiv.frontend.refusals import INDEX_SUM
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
@@ -157,6 +158,8 @@ class Pairs:
 
     def max_zero(self, start: int) -> None:
         """``\\max(0, u)``, ``\\max(u, 0)``, ``\\max\\{0, u\\}``: ``relu(u)``, elementwise."""
+        if re.match(r"\s*_", self.text[self.pos :]):  # \max_{w} f: not an expression
+            self.fail(f"\\max_{{...}}: {OPTIMISATION}", start)
         found = _MAX_OPEN.match(self.text, self.pos)
         if found is None or _top_commas(self.text, found.end()) != (0 if found[2] else 1):
             self.fail(_ONLY_MAX, start)

@@ -17,6 +17,7 @@ from einderiv.errors import closest
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group
 from einderiv.frontend.latex_notes import say_bold_greek
+from einderiv.frontend.latex_unread import optimisation_word
 
 __all__ = ["MAX_GROUPS", "Words"]
 
@@ -34,8 +35,12 @@ class Words:
 
     def word(self, start: int) -> None:
         """``\\operatorname{tr}``, ``\\mathrm{lr}``: a function or one multi-letter name."""
+        if self.text[self.pos : self.pos + 1] == "*":  # \operatorname*{argmin}: limits below
+            self.pos += 1
         raw, _, _ = self.braced_raw()
         word = raw.strip().rstrip("*").replace("\\_", "_")  # \operatorname{log\_softmax}
+        if refused := optimisation_word(word, self.text, self.pos):  # argmin_w, \mathrm{E}[x]
+            self.fail(refused, start)
         if word in FUNCTION_WORDS or word in self.functions:
             self.function(FUNCTION_WORDS.get(word, word), start)
         elif word == "e" and self.euler(start):  # \mathrm{e}^{u}: exp(u), as e^{u}

@@ -1,0 +1,84 @@
+"""What papers write that einderiv does not read, and what to write instead.
+
+Input: the name of a LaTeX command that no table of ``latex_commands`` knows (``\\mathbb``,
+``\\int``, ``\\vec``), or a word in a roman font (``\\operatorname{argmin}``, ``\\mathrm{E}``) and
+the text after it.
+Output: the message of the ``ParseError`` that refuses it, naming the command and saying what
+to write (or the closest known command, for a typing slip).
+Invariants: nothing here reads anything: each entry is a refusal, never a silent reading; an
+expectation, an optimisation, an integral or a set is never taken for a product of names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.errors import closest
+
+__all__ = ["OPTIMISATION", "optimisation_word", "unknown_command"]
+
+_EXPECTATION = (
+    "an expectation is not read: write the expression inside it (einderiv differentiates "
+    "expressions in vectors and matrices)"
+)
+OPTIMISATION = (
+    "an optimisation over a variable (argmin, min_w ...) is not an expression: write the "
+    "objective alone and differentiate it by that variable"
+)
+_FONT = "write \\mathbf{x} for a bold symbol (\\mathrm{...} for an upright name)"
+_ACCENT = (
+    "name the symbol with an accent einderiv reads (\\hat{x}, \\bar{x}, \\tilde{x}) or a "
+    "subscript (x_{0})"
+)
+_HINTS = {
+    "mathbb": "\\mathbb{E}[...] (an expectation) is not read: write the expression inside it; "
+    "\\mathbb{R}^{n} is a set: give sizes as declarations (x: vector(n)); the vector of ones "
+    "is \\mathbf{1}, the identity \\mathbf{I}",
+    "mathcal": "a calligraphic letter names a loss, a density or a set (\\mathcal{L} = ..., "
+    "\\mathcal{N}(x | \\mu, \\Sigma)): write the expression itself, e.g. the right side of "
+    "\\mathcal{L} = ..., or the log-density in vectors and matrices",
+    "int": "an integral is not read: einderiv differentiates expressions in vectors and matrices",
+    "prod": "a product over an index is not read: for positive entries write "
+    "\\exp(\\operatorname{sum}(\\log x))",
+    "vec": "write \\mathbf{x} for a vector, \\operatorname{vec}(X) for the columns of X stacked",
+    "ell": "write a letter, l, for a variable (declare l: scalar for a length-scale), or the "
+    "loss function's expression itself",
+    "mathop": "write \\operatorname{...}",
+    "Pr": "a probability is not read: write the expression (a log-likelihood) itself",
+    "E": _EXPECTATION,
+}
+_HINTS |= dict.fromkeys(("mathfrak", "mathscr"), _HINTS["mathcal"])
+_HINTS |= dict.fromkeys(("mathds", "bbold"), _HINTS["mathbb"])
+_HINTS |= dict.fromkeys(("iint", "oint"), _HINTS["int"])
+_HINTS |= dict.fromkeys(("arg", "argmin", "argmax", "min", "sup", "inf", "lim"), OPTIMISATION)
+_HINTS |= dict.fromkeys(("bf", "it", "sf", "rm", "cal", "pmb", "vb", "vv", "textbf"), _FONT)
+_HINTS |= dict.fromkeys(("boldmath", "mathbold"), _FONT)
+_HINTS |= dict.fromkeys(("dot", "ddot", "check", "breve", "acute", "grave", "mathring"), _ACCENT)
+# upright words that are operators of papers, never names: argmin_w f, min_w f, E[x], Var[x]
+_WORDS = {"argmin", "argmax", "arg min", "arg max", "argsup", "arginf"}
+_SCRIPTED = {"min", "max", "sup", "inf"}  # an optimisation when a subscript follows
+_BRACKETED = {"E", "Var", "Cov", "Pr", "KL"}  # an expectation, a variance: [ or _ follows
+_AFTER = re.compile(r"\s*(?:_|\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+
+
+def unknown_command(name: str, known) -> str:
+    """The message for the unknown command ``\\name``; ``known`` are the commands read."""
+    message = f"unknown LaTeX command '\\{name}'"
+    if name in _HINTS:
+        return f"{message}: {_HINTS[name]}"
+    guess = closest(name, known)
+    return f"{message}; did you mean \\{guess}?" if guess else message
+
+
+def optimisation_word(word: str, text: str, pos: int) -> str | None:
+    """The message refusing the roman ``word`` written before ``text[pos:]`` when it is an
+    operator of papers (``\\operatorname{argmin}_{w}``, ``\\mathrm{E}[x]``); else None."""
+    plain = re.sub(r"\\[,;:! ]|~", " ", word).strip()
+    plain = re.sub(r"\s+", " ", plain)
+    after = _AFTER.match(text, pos) is not None
+    if plain in _WORDS or (plain in _SCRIPTED and after):
+        return f"'{word}': {OPTIMISATION}"
+    if plain in _BRACKETED and after:
+        what = "a variance, a probability or a divergence is not read: write the expression"
+        return f"'{word}': {_EXPECTATION if plain == 'E' else what}"
+    return None

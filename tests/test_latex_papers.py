@@ -99,3 +99,21 @@ def test_an_upright_e_without_a_bracket_is_a_matrix_as_before():
     f = ed.parse(r"\mathrm{E} \mathbf{x}")
     E, x = rng.normal(size=(2, 3)), rng.normal(size=3)
     np.testing.assert_allclose(f(E=E, x=x), E @ x)
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\mathbf{x}^{\scriptscriptstyle\top} \mathbf{A} \mathbf{x}",
+        r"\mathbf{x}^{\scriptscriptstyle T} \mathbf{A} \mathbf{x}",
+        r"\mathbf{x}^{\mathrm{\scriptscriptstyle T}} \mathbf{A} \mathbf{x}",  # Biometrika's
+        r"{\scriptstyle\mathbf{x}^\top} \mathbf{A} \mathbf{x}",
+    ],
+)
+def test_a_transpose_set_small_is_a_transpose(latex):
+    # x' A x with the T set in a smaller style: a size, not a symbol (was an unknown command)
+    A = rng.normal(size=(3, 3))
+    f = ed.parse(latex)
+    np.testing.assert_allclose(f(x=x0, A=A), x0 @ A @ x0)
+    g = ed.diff(latex, "x", layout="denominator")
+    np.testing.assert_allclose(g(x=x0, A=A), (A + A.T) @ x0)

@@ -299,7 +299,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
     def superscript(self, at: int) -> None:
         save = self.pos
         raw, start, end = self.script(at)
-        key = re.sub(r"\\[,;:!]|\s", "", raw).lstrip("\\")  # X^{\!\top}: spacing is not read
+        key = re.sub(r"\\(?:[,;:!]|[a-z]*style\b)|\s", "", raw).lstrip("\\")  # X^{\!\top}
         if key in TRANSPOSE - {"T"}:  # X^\top: always a transpose (X^T goes by the parser)
             self.emit("TOP", self.text[at:end], at, end)
             return

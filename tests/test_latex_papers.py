@@ -117,3 +117,27 @@ def test_a_transpose_set_small_is_a_transpose(latex):
     np.testing.assert_allclose(f(x=x0, A=A), x0 @ A @ x0)
     g = ed.diff(latex, "x", layout="denominator")
     np.testing.assert_allclose(g(x=x0, A=A), (A + A.T) @ x0)
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\|\mathbf{y} - \mathbf{X}\hat{\boldsymbol\beta}\|^2",  # the font without braces
+        r"\|\mathbf{y} - \mathbf{X}\hat\beta\|^2",  # the accent without braces, as TeX reads
+        r"\left\|\mathbf{y} - \mathbf{X}\hat{\boldsymbol{\beta}}\right\|_2^2",
+    ],
+)
+def test_an_accent_takes_one_symbol_with_or_without_braces(latex):
+    # ||y - X beta_hat||^2 (least squares, Murphy): \hat{\boldsymbol\beta} was refused ("takes
+    # one letter") while \hat{\boldsymbol{\beta}} read, and \hat\beta said "expected '{'"
+    X, y, b = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3)
+    where = "beta_hat: vector(p)"
+    f = ed.parse(latex, where=where)
+    np.testing.assert_allclose(f(X=X, y=y, beta_hat=b), np.sum((y - X @ b) ** 2))
+    g = ed.diff(latex, "beta_hat", where=where, layout="denominator")
+    want = jacobian_fd(
+        lambda beta_hat: np.sum((y - X @ beta_hat) ** 2), {"beta_hat": b}, "beta_hat"
+    )
+    np.testing.assert_allclose(g(X=X, y=y, beta_hat=b), want, rtol=1e-6)
+    back = ed.parse(g.latex(), where=where)
+    np.testing.assert_allclose(back(X=X, y=y, beta_hat=b), want, rtol=1e-6)

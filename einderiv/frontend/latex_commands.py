@@ -196,11 +196,19 @@ class Commands:
 
     def accent(self, accent: str, start: int) -> None:
         """``\\hat{y}``, ``\\bar{x}``, ``\\tilde{\\mu}``, ``\\hat{\\mathbf{y}}``: one symbol, the
-        name ``y_hat`` (``x_bar``, ``mu_tilde``), of the kind the letter has."""
-        raw, _, _ = self.braced_raw()
-        font = r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
+        name ``y_hat`` (``x_bar``, ``mu_tilde``), of the kind the letter has; without braces the
+        accent takes one symbol, as in TeX (``\\hat y``, ``\\hat\\beta``)."""
+        one = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z])").match(self.text, self.pos)
+        if one and self.text[one.start(1)] == "\\" and one[1][1:] in _SYMBOL_FONTS | _WORD_FONTS:
+            one = None  # \hat\mathbf{y}: the font's group is needed (refused below)
+        if one is not None:
+            raw, self.pos = one[1], one.end()
+        else:
+            raw, _, _ = self.braced_raw()
+        # \hat{\mathbf{y}}, \hat{\boldsymbol\beta} (a font takes one symbol without braces)
+        font = r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*(?:\{\s*(\\?[A-Za-z]+)\s*\}|(\\[A-Za-z]+|[A-Za-z]))"
         found = re.fullmatch(rf"\s*(?:{font}|(\\?[A-Za-z]+))\s*", raw)
-        letter = found and (found.group(1) or found.group(2))
+        letter = found and (found.group(1) or found.group(2) or found.group(3))
         name = letter[1:] if letter and letter.startswith("\\") else letter
         name = _VARIANTS.get(name, name)
         if (
@@ -213,7 +221,7 @@ class Commands:
             )
         first = len(self.out)
         self.name(f"{name}_{ACCENTS[accent]}", start)
-        if found.group(1) and re.match(r"\\(?:mathbf|boldsymbol|bm)", raw.strip()):
+        if not found.group(3) and re.match(r"\\(?:mathbf|boldsymbol|bm)", raw.strip()):
             say_bold_greek(self.out[first:], self.said)  # \hat{\boldsymbol{\beta}}
 
     def label(self, raw: str, at: int, end: int) -> bool:

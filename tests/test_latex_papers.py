@@ -141,3 +141,24 @@ def test_an_accent_takes_one_symbol_with_or_without_braces(latex):
     np.testing.assert_allclose(g(X=X, y=y, beta_hat=b), want, rtol=1e-6)
     back = ed.parse(g.latex(), where=where)
     np.testing.assert_allclose(back(X=X, y=y, beta_hat=b), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("∇f", "wrt"),
+        ("∂f/∂x", "wrt"),
+        ("√(xᵀx)", "sqrt(...)"),
+        ("-½ yᵀK⁻¹y", "1/2"),
+        ("𝔼[xᵀx]", "expectation"),
+        ("∑ x", "sum(...)"),
+        (r"\frac{1}{2} \|x\|^2 + √λ", "sqrt(...)"),  # in LaTeX too
+    ],
+)
+def test_characters_of_papers_are_refused_saying_what_to_write(text, says):
+    # Unicode pasted from a PDF that no notation of einderiv's uses: "unexpected character"
+    # alone did not say what to write
+    with pytest.raises(ed.ParseError, match=re.escape(says)):
+        ed.parse(text)
+    x = rng.normal(size=3)  # what they suggest reads: sqrt(x' x) is the norm
+    np.testing.assert_allclose(ed.parse("sqrt(xᵀx)")(x=x), np.linalg.norm(x))

@@ -210,7 +210,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
         elif c in "⊙∘·⋅":
             self.symbol(".*" if c in "⊙∘" else "·", start, self.pos)
         else:
-            self.fail(f"unexpected character {c!r}", start)
+            self.unexpected(c, start)
 
     # ---- names ---------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from einderiv.frontend.latex_notes import (
     say_pi,
     say_power_call,
 )
-from einderiv.frontend.latex_unread import unknown_command
+from einderiv.frontend.latex_unread import character_hint, unknown_command
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -154,6 +154,10 @@ class Commands:
             self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
         else:
             self.fail(unknown_command(name, _KNOWN), start)
+
+    def unexpected(self, c: str, start: int) -> None:
+        """A character no notation uses (``∇``, ``√``): refused, with what to write."""
+        self.fail(f"unexpected character {c!r}{character_hint(c)}", start)
 
     def font_t(self, name: str) -> str:
         """After a font command in a superscript, its letter T (``^\\mathsf{T}``, ``^{\\rm T}``,

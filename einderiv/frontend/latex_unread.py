@@ -15,7 +15,7 @@ import re
 
 from einderiv.errors import closest
 
-__all__ = ["OPTIMISATION", "optimisation_word", "unknown_command"]
+__all__ = ["OPTIMISATION", "character_hint", "optimisation_word", "unknown_command"]
 
 _EXPECTATION = (
     "an expectation is not read: write the expression inside it (einderiv differentiates "
@@ -82,3 +82,25 @@ def optimisation_word(word: str, text: str, pos: int) -> str | None:
         what = "a variance, a probability or a divergence is not read: write the expression"
         return f"'{word}': {_EXPECTATION if plain == 'E' else what}"
     return None
+
+
+# characters of papers that no notation of einderiv's uses, and what to write instead
+_CHARACTERS = {
+    "⟨": "the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B)",
+    "×": "write * or juxtaposition for a product; einderiv has no cross product",
+    "∇": "write the function only and give the variable as wrt (--wrt X)",
+    "∂": "write the function only and give the variable as wrt (--wrt X)",
+    "∫": _HINTS["int"],
+    "∑": "write sum(...) of the vector or matrix, or index notation (A[i,j] x[j])",
+    "∏": "a product over an index is not read: for positive entries write exp(sum(log(x)))",
+    "𝔼": _EXPECTATION,
+    "√": "write sqrt(...)",
+    "½": "write 1/2",
+    "ℓ": _HINTS["ell"],
+    "ℒ": _HINTS["mathcal"],
+}
+
+
+def character_hint(char: str) -> str:
+    """What to write instead of ``char`` (`` (write sqrt(...))``), or ``""``."""
+    return f" ({_CHARACTERS[char]})" if char in _CHARACTERS else ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
+from einderiv.frontend.latex_unread import character_hint
 from einderiv.frontend.lexing import error_at
 
 __all__ = ["from_lark"]
@@ -71,13 +72,6 @@ def _sum_hint(expected: tuple[str, ...]) -> str:
     return hint + ")"
 
 
-# characters of other notations, and what to write instead
-_CHARACTER_HINTS = {
-    "⟨": " (the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B))",
-    "×": " (write * or juxtaposition for a product; einderiv has no cross product)",
-}
-
-
 def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     """The ``ParseError`` for lark's ``e`` on ``text``; ``terminals`` name the expected tokens."""
     at_end = isinstance(e, UnexpectedToken) and e.token.type == "$END"
@@ -88,7 +82,7 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream]
         expected = _expected(e.allowed, terminals)
-        hint = _CHARACTER_HINTS.get(char, "")
+        hint = character_hint(char)
         return error_at(f"unexpected character {char!r}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)

@@ -162,3 +162,15 @@ def test_characters_of_papers_are_refused_saying_what_to_write(text, says):
         ed.parse(text)
     x = rng.normal(size=3)  # what they suggest reads: sqrt(x' x) is the norm
     np.testing.assert_allclose(ed.parse("sqrt(xᵀx)")(x=x), np.linalg.norm(x))
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [r"\|\mathbf{X}\|_\mathrm{F}^2", r"\|\mathbf{X}\|_\text{F}^2", r"\lVert X\rVert_\text F^2"],
+)
+def test_a_frobenius_subscript_in_a_text_font_without_braces(latex):
+    # ||X||_F^2 = sum of squares; _\mathrm{F} without braces round it was "unknown norm"
+    X = rng.normal(size=(2, 3))
+    np.testing.assert_allclose(ed.parse(latex)(X=X), np.sum(X**2))
+    g = ed.diff(latex, "X", layout="denominator")
+    np.testing.assert_allclose(g(X=X), jacobian_fd(lambda X: np.sum(X**2), {"X": X}, "X"))

@@ -39,6 +39,10 @@ _MAX_ZERO = re.compile(r",(?:\s|\\[,;:! ])*0(?:\s|\\[,;:! ])*(?=\\right|\)|\\\})
 _POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
 # the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
 _INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
+# a norm's subscript in a text font without braces round it: _\mathrm{F}, _\text F
+_FONT_SCRIPT = re.compile(
+    r"\s*\\(?:mathrm|text|textrm|mathit|mathsf|rm)\s*(?:\{\s*(\w+)\s*\}|(\w))"
+)
 # brackets (and inner products) whose commas are their own; the thin space \, is no comma
 _BRACKETS = re.compile(r"\\[lr]angle|\\,|[⟨⟩()\[\]{},]")
 
@@ -220,7 +224,11 @@ class Pairs:
             self.pos = power.end()
         if self.text[self.pos : self.pos + 1] == "_":
             self.pos += 1
-            script, at, _ = self.script(start)
+            font = _FONT_SCRIPT.match(self.text, self.pos)  # \|X\|_\mathrm{F}: no braces round
+            if font is not None:
+                script, at, self.pos = font[1] or font[2], self.pos, font.end()
+            else:
+                script, at, _ = self.script(start)
             kind = NORM_SUBSCRIPTS.get(plain_script(script))
             if kind is None:
                 self.fail(f"unknown norm '_{script}' (use _2, _F or _1)", at)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from einderiv.errors import closest
+from einderiv.ir.matrix_ops import VEC
 
 __all__ = ["OPTIMISATION", "character_hint", "optimisation_word", "unknown_command"]
 
@@ -40,13 +41,16 @@ _HINTS = {
     "int": "an integral is not read: einderiv differentiates expressions in vectors and matrices",
     "prod": "a product over an index is not read: for positive entries write "
     "\\exp(\\operatorname{sum}(\\log x))",
-    "vec": "write \\mathbf{x} for a vector, \\operatorname{vec}(X) for the columns of X stacked",
     "ell": "write a letter, l, for a variable (declare l: scalar for a length-scale), or the "
     "loss function's expression itself",
     "mathop": "write \\operatorname{...}",
     "Pr": "a probability is not read: write the expression (a log-likelihood) itself",
     "E": _EXPECTATION,
 }
+# \vec, the arrow accent, is spelt as the registry's vec (whose name only its record quotes)
+_HINTS[VEC.name] = (
+    "write \\mathbf{x} for a vector, \\operatorname{vec}(X) for the columns of X stacked"
+)
 _HINTS |= dict.fromkeys(("mathfrak", "mathscr"), _HINTS["mathcal"])
 _HINTS |= dict.fromkeys(("mathds", "bbold"), _HINTS["mathbb"])
 _HINTS |= dict.fromkeys(("iint", "oint"), _HINTS["int"])

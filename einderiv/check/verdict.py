@@ -6,7 +6,8 @@ counterexample a person can check by hand, and what kind of mistake it looks lik
 Stages, in import order: ``claims`` (read the claim with the expression's declarations) ->
 ``probes`` (random inputs from the expression's domain, numerical equality) -> ``exact``
 (rational terms evaluated exactly) -> ``domain`` (where each side is defined) -> ``sampling``
-(probing the claim) -> ``diagnose`` -> ``result`` -> ``readings`` -> this module (the verdict).
+(probing the claim) -> ``diagnose`` -> ``result`` -> ``readings`` -> ``ill_formed`` (a claim that
+does not type-check) -> this module (the verdict).
 Invariants (the soundness rule, README "Checking a derivative"):
 - "wrong" needs a witness: a probe from the expression's domain (all signs, determinants of both
   signs, several sizes per dimension, integer symbols over a wide range) where the claim's value
@@ -37,6 +38,7 @@ from einderiv.check import forms as F
 from einderiv.check import kron_claim as KC
 from einderiv.check.claims import other_readings, read_claim
 from einderiv.check.dims import mentions_dim, with_dims
+from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
 from einderiv.check.probes import PROBES, close, probe_sizes, too_large
@@ -47,9 +49,7 @@ from einderiv.check.sampling import Sampler, is_zero_claim
 from einderiv.check.slopes import kinked, kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes, guarded
-from einderiv.frontend.parse import parse_expression
 from einderiv.ir import index_ir as T
-from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
 
 __all__ = ["CheckResult", "check"]
@@ -107,8 +107,7 @@ def _check(
         except UnpairedSizes as error:  # m*n against n*m: as many positions, paired otherwise
             return S.unpaired(error, expected, text, question)
         except ShapeError as error:
-            reason = f"the claim is not well-formed: {S.said(error)}"
-            return CheckResult("wrong", expected, None, text, reason, question=question)
+            return not_well_formed(error, f, text, expected, question)
     elif isinstance(claim, str):
         claim = F.normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
@@ -121,17 +120,9 @@ def _check(
     except UnpairedSizes as error:
         return S.unpaired(error, expected, text, question)
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
-        return CheckResult(
-            "wrong",
-            expected,
-            None,
-            str(claim),
-            f"the claim is not well-formed: {S.said(error)}",
-            diagnosis=_reversed_diagnosis(f, wrt, layout, claim)
-            if diagnose and order == 1
-            else None,
-            question=question,
-        )
+        judge = partial(_judged, wrt=wrt, layout=layout, order=order)
+        judge = judge if diagnose else None
+        return not_well_formed(error, f, claim, expected, question, judge, reverse=order == 1)
     hessian_of_kinks = order == 2 and kinked(f.term)  # slopes of the gradient, then
     base = F.expected_derivative(f, wrt, layout, 1) if hessian_of_kinks else f
     judging = partial(_Judge, f, expected, claim_text=claim_text, question=question, wrt=wrt)
@@ -387,14 +378,6 @@ class _Judge(Sampler):
         return D.diagnosis(self.expected, self.claim, probe, want, got)
 
 
-def _reversed_diagnosis(f: Expr, wrt: str, layout: str, claim) -> str | None:
-    """'the product order is reversed' if reversing the claim's products makes it right."""
-    if not isinstance(claim, str):
-        return None
-    try:
-        flipped = M.show(D.reverse_products(parse_expression(claim, what="claim")))
-        if _check(f, wrt, flipped, layout, diagnose=False).ok:
-            return f"the product order is reversed: {flipped} is right"
-    except EinderivError:
-        return None
-    return None
+def _judged(f: Expr, claim, wrt: str, layout: str, order: int) -> CheckResult:
+    """The verdict on ``claim`` without a diagnosis (for ``ill_formed``'s changed claims)."""
+    return _check(f, wrt, claim, layout, diagnose=False, order=order)

@@ -107,7 +107,8 @@ def _check(
         except UnpairedSizes as error:  # m*n against n*m: as many positions, paired otherwise
             return S.unpaired(error, expected, text, question)
         except ShapeError as error:
-            return not_well_formed(error, f, text, expected, question)
+            judge = partial(_judged, wrt=wrt, layout=layout, order=order) if diagnose else None
+            return not_well_formed(error, f, text, expected, question, judge)
     elif isinstance(claim, str):
         claim = F.normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)

@@ -1,0 +1,86 @@
+"""Claims right only for a square X (the Matrix Cookbook's identities for a square, invertible
+X) about an expression that leaves X's shape open.
+
+Truth is plain numpy: central finite differences of the function written by hand, at random
+square X of several sizes, against the claim written in numpy; for a non-square X the claim has
+no value (numpy cannot invert it), so the claim is not the derivative there.
+"""
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd
+
+inv, det = np.linalg.inv, np.linalg.det
+
+# (expression, claim, numpy function of X and A, numpy claim in numerator layout)
+SQUARE_ONLY = [
+    # d log det(X' X) / dX = 2 X^-1 for a square X (2 (X' X)^-1 X' in general)
+    ("log(det(X' X))", "2 inv(X)", lambda X, A: np.log(det(X.T @ X)), lambda X, A: 2 * inv(X)),
+    # the denominator-layout answer, in numerator layout: wrong even for a square X
+    ("log(det(X' X))", "2 inv(X)'", lambda X, A: np.log(det(X.T @ X)), lambda X, A: 2 * inv(X).T),
+    # (C52) d det(X' A X) / dX = 2 det(X' A X) X^-1 for a square X
+    (
+        "det(X' A X)",
+        "2 det(X' A X) inv(X)",
+        lambda X, A: det(X.T @ A @ X),
+        lambda X, A: 2 * det(X.T @ A @ X) * inv(X),
+    ),
+    # d tr(X' X) / dX = 2 X'; X + X' is that only for a symmetric X
+    ("tr(X' X)", "X + X'", lambda X, A: np.trace(X.T @ X), lambda X, A: X + X.T),
+]
+
+
+def _right_for_square(f, claim) -> bool:
+    rng = np.random.default_rng(7)
+    for n in (2, 3, 4):
+        for _ in range(3):
+            X, A = rng.normal(size=(n, n)), rng.normal(size=(n, n))
+            truth = jacobian_fd(f, {"X": X, "A": A}, "X").T  # numerator: X's axes reversed
+            if not np.allclose(claim(X, A), truth, rtol=1e-5, atol=1e-6):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("expr, claim, f, g", SQUARE_ONLY, ids=[r[1] for r in SQUARE_ONLY])
+def test_a_claim_for_a_square_x_says_to_declare_it_square(expr, claim, f, g):
+    X = np.random.default_rng(1).normal(size=(3, 2))
+    with pytest.raises((np.linalg.LinAlgError, ValueError)):  # a 3-by-2 X: no value
+        g(X, np.eye(3))
+    result = ed.check(expr, "X", claim)
+    assert result.verdict == "wrong" and "not well-formed" in result.reason
+    square = ed.check(expr, "X", claim, where="X: matrix(n, n)")
+    right = _right_for_square(f, g)
+    assert square.verdict == "wrong" if not right else square.verdict in ("right", "undecided")
+    assert f"with X: matrix(n, n) declared it is {square.verdict}" in result.diagnosis
+
+
+def test_a_cookbook_identity_for_a_square_x_says_to_declare_it_square():
+    # the Cookbook's d ln det(X' X) / dX = 2 X^-T (denominator layout), for a square X
+    text = (
+        r"\frac{\partial \ln\det(\mathbf{X}^T\mathbf{X})}{\partial \mathbf{X}} = 2\mathbf{X}^{-T}"
+    )
+    f = lambda X, A: np.log(det(X.T @ X))
+    assert _right_for_square(f, lambda X, A: 2 * inv(X))  # its numerator-layout transpose
+    result = ed.check_identity(text, layout="denominator")
+    assert result.verdict == "wrong" and "X: matrix(n, n) declared" in result.diagnosis
+    square = ed.check_identity(text, where="X: matrix(n, n)", layout="denominator")
+    assert square.verdict in ("right", "undecided")
+
+
+def test_a_claim_for_square_factors_names_each_declaration():
+    # (DD4) d|A X B|/dX = |A X B| X^-1 for square A, X, B (numerator layout, X invertible);
+    # for a square X only (A 2-by-3, B 3-by-2) it is det(A X B) B (A X B)^-1 A, another matrix
+    rng = np.random.default_rng(3)
+    f = lambda A, X, B: det(A @ X @ B)
+    for a, b in ((3, 3), (2, 2), (2, 3)):
+        A, X, B = rng.normal(size=(a, b)), rng.normal(size=(b, b)), rng.normal(size=(b, a))
+        truth = jacobian_fd(f, {"A": A, "X": X, "B": B}, "X").T
+        assert np.allclose(det(A @ X @ B) * inv(X), truth, rtol=1e-5) == (a == b)
+    result = ed.check("det(A X B)", "X", "det(A X B) inv(X)")
+    assert result.verdict == "wrong" and "not well-formed" in result.reason
+    where = "A: matrix(n, n), B: matrix(n, n), X: matrix(n, n)"
+    square = ed.check("det(A X B)", "X", "det(A X B) inv(X)", where=where.replace("), ", "); "))
+    assert square.verdict == "undecided"  # X^-1 needs X invertible; the expression does not
+    assert f"with {where} declared it is undecided" in result.diagnosis

@@ -21,9 +21,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 
 from einderiv.calculus.simplify import flatten
+from einderiv.check.affine import as_affine, integer_valued
 from einderiv.check.slopes import may_be_empty
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
@@ -35,7 +35,6 @@ from einderiv.notation.printing import index_notation
 __all__ = [
     "DOMAINS",
     "Condition",
-    "as_affine",
     "condition_of",
     "conditions",
     "differentiable_singular",
@@ -241,7 +240,7 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
             t = T.Pow(t.base, folded)
-        elif _integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
+        elif integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
             if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
                 found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
@@ -318,52 +317,6 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
         for c in conditions(derivative)
         if c.kind == "invertible" and c.names and c.names <= names and c not in own
     )
-
-
-def _integer_valued(e: T.Term) -> bool:
-    """An integer for every value of the integer symbols and sizes it is made of (``k^2``,
-    ``k (k + 1)``, ``len(x) - 1``)."""
-    match e:
-        case T.Affine() | T.Size():
-            return True
-        case T.Num(value=v):
-            return v.denominator == 1
-        case T.Add(terms=terms):
-            return all(map(_integer_valued, terms))
-        case T.Prod(factors=factors, summed=()):
-            return all(map(_integer_valued, factors))
-        case T.Pow(base=base, exponent=T.Num(value=v)):
-            return v.denominator == 1 and v >= 0 and _integer_valued(base)
-    return False
-
-
-def as_affine(e: T.Term) -> T.Affine | None:
-    """``e`` as one affine form in integer symbols (``k + 1``, ``2 k``), or None."""
-    if type(e) is T.Affine:
-        return e
-    if type(e) is T.Pow and type(e.base) is T.Num and type(e.exponent) is T.Num:
-        value = e.base.value**e.exponent.value if e.base.value else None  # (k+1)/1: 1^-1
-        return as_affine(T.Num(value)) if isinstance(value, Fraction) else None
-    if type(e) is T.Num:
-        return T.affine(int(e.value)) if e.value.denominator == 1 else None
-    if type(e) is T.Add:
-        parts = [as_affine(u) for u in e.terms]
-        if None in parts:
-            return None
-        total = T.affine()
-        for part in parts:
-            total = T.affine_add(total, part)
-        return total
-    if type(e) is T.Prod and not e.summed:
-        parts = [as_affine(f) if type(f) is not T.Num else f for f in e.factors]
-        numbers = [f.value for f in parts if type(f) is T.Num]
-        numbers += [Fraction(f.const) for f in parts if type(f) is T.Affine and f.is_literal]
-        rest = [f for f in parts if type(f) is T.Affine and not f.is_literal]
-        scale = math.prod(numbers)
-        if None in parts or len(rest) > 1 or scale.denominator != 1:
-            return None
-        return T.affine_scale(rest[0], int(scale)) if rest else T.affine(int(scale))
-    return None
 
 
 def restricted(t: T.Term) -> set[str]:

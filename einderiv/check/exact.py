@@ -33,8 +33,8 @@ import numpy as np
 
 from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an array
 from einderiv.calculus.rewriting import split_coefficient
+from einderiv.check.affine import as_affine
 from einderiv.check.contract import contract, contract_all
-from einderiv.check.domain import as_affine
 from einderiv.check.modp import Undefined
 from einderiv.check.modp import determinant as _determinant
 from einderiv.check.modp import inverse as _inverse

@@ -165,12 +165,47 @@ def _even(e: T.Term) -> bool:
 
 def _matrix_condition(kind: str, t) -> Condition:
     """A condition on the square matrix ``t.base`` (bound by ``t.bound``)."""
-    p, q = T.bound_pair(t.bound[0].dim)
-    base = T.rename(t.base, dict(zip(t.bound, (p, q))))
-    turned = T.rename(t.base, dict(zip(t.bound, (q, p))))  # M' is invertible where M is, and
+    return _on_matrix(kind, t.base, t.bound)
+
+
+def _on_matrix(kind: str, entry: T.Term, bound: tuple) -> Condition:
+    """A condition on the square matrix whose entry (row, column) is ``entry`` at ``bound``."""
+    p, q = T.bound_pair(bound[0].dim)
+    base = T.rename(entry, dict(zip(bound, (p, q))))
+    turned = T.rename(entry, dict(zip(bound, (q, p))))  # M' is invertible where M is, and
     found = min(key(canonical(base, 1)), key(canonical(turned, 1)))  # det(M') = det(M) > 0
-    text = _show(t.base)
+    text = _show(entry)
     return Condition(kind, "matrix " + found, text, frozenset(variables_of(base)), base)
+
+
+def _square_factors(c: Condition) -> set[Condition]:
+    """``c``, and when it says a product of square matrices all of its size is invertible,
+    each factor invertible too (det(A B) = det(A) det(B), det(s M) = s^n det(M)): X' X
+    invertible with X n-by-n is X invertible. Only a chain of factors from the row to the
+    column whose every index has the product's size: (P P')[i,j] with P n-by-m is invertible
+    where P has rank n; P is not square, and A B C with B m-by-m, m > n, can be invertible
+    with B singular."""
+    t = c.node
+    if c.kind != "invertible" or type(t) is not T.Prod or len(T.free(t)) != 2:
+        return {c}
+    p, q = T.bound_pair(next(iter(T.free(t))).dim)
+    if T.free(t) != {p, q} or any(i.dim != p.dim for i in t.summed):
+        return {c}
+    matrices = [f for f in t.factors if T.free(f)]  # the others are scalars: s^n det(M)
+    if any(len(T.free(f)) != 2 or any(i.dim != p.dim for i in T.free(f)) for f in matrices):
+        return {c}
+    out, at, left = {c}, p, list(matrices)
+    while left:  # walk the chain p -> ... -> q, each factor once
+        step = [f for f in left if at in T.free(f)]
+        if len(step) != 1:
+            return {c}
+        left.remove(step[0])
+        (nxt,) = T.free(step[0]) - {at}
+        if (nxt == q) != (not left) or (nxt != q and nxt not in t.summed):
+            return {c}
+        out.add(_on_matrix("invertible", step[0], (at, nxt)))
+        at = nxt
+    return out
 
 
 def _show(t: T.Term) -> str:
@@ -292,7 +327,7 @@ def implied(found: set[Condition]) -> set[Condition]:
     product non-zero: each factor too), and u > 0 where both u >= 0 and u != 0 are found (the
     root of norm2(x), divided by)."""
     out = {replace(c, kind=k) for c in found for k in _IMPLIED.get(c.kind, (c.kind,))}
-    out = {d for c in out for d in _factors(c)}
+    out = {e for c in out for d in _factors(c) for e in _square_factors(d)}
     both = {c.term for c in out if c.kind == "nonzero"} & {
         c.term for c in out if c.kind == "nonnegative"
     }

@@ -263,3 +263,30 @@ def test_a_shift_by_a_hidden_size_is_not_proved():
     extra = "".join(f"(1/(1-{S})-{j})" for j in range(2, 7))  # (n - 1) ... (n - 5)
     claim = f"-(K + S)^-1 y y' (K + S)^-1 + {extra} I"
     assert ed.check("y' inv(K + S) y", "K", claim=claim, where=W).verdict != "right"
+
+
+def test_jacobis_formula_by_the_shift_is_not_right_where_the_shift_is_singular():
+    # d det(K + s I)/ds = det(K + s I) tr(inv(K + s I)) where K + s I is invertible; at
+    # K = diag(1, 2), s = -1 the derivative of (s + 1)(s + 2) is 1 and the claim has no value
+    # (0 times the trace of no inverse): undecided (einderiv's own form cannot be evaluated
+    # there to witness it), never right; twice the claim is wrong
+    K, s = np.diag([1.0, 2.0]), -1.0
+    d = (det(K + (s + 1e-6) * np.eye(2)) - det(K + (s - 1e-6) * np.eye(2))) / 2e-6
+    assert np.isclose(d, 1.0) and det(K + s * np.eye(2)) == 0
+    with pytest.raises(np.linalg.LinAlgError):
+        inv(K + s * np.eye(2))
+    for n in (1, 3, 5):
+        args = point(n, n)
+        truth = numerator_fd(lambda K, s, **_: det(K + s * np.eye(len(K))), args, "s")
+        M = args["K"] + args["s"] * np.eye(n)
+        assert np.isclose(det(M) * np.trace(inv(M)), truth)
+    W1 = "K: matrix(n, n); s: scalar"
+    claim = "det(K + s I) tr(inv(K + s I))"
+    assert ed.check("det(K + s I)", "s", claim, where=W1).verdict == "undecided"
+    assert ed.check("det(K + s I)", "s", "2 " + claim, where=W1).verdict == "wrong"
+    # d log det(K + s I)/ds = tr(inv(K + s I)), defined wherever log det is: right
+    for n in (1, 3, 5):
+        args = point(n, n + 10)
+        f = lambda K, s, **_: np.log(det(K + s * np.eye(len(K))))
+        assert np.isclose(np.trace(B(args["K"], args["s"])), numerator_fd(f, args, "s"))
+    assert ed.check("log(det(K + s I))", "s", "tr(inv(K + s I))", where=W1).verdict == "right"

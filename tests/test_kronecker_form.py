@@ -16,7 +16,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.backend.binding import dim_names
-from tests.fd import assert_close, jacobian_fd
+from tests.fd import assert_close, hessian_fd, jacobian_fd
 
 RNG = np.random.default_rng(14)
 
@@ -324,6 +324,43 @@ def test_a_kronecker_matrix_without_its_left_side_is_undecided_with_a_hint(
     assert r.verdict == ("undecided" if right else "wrong"), str(r)
     hinted = r.diagnosis is not None and "d vec(Y) / d vec(X)' =" in r.diagnosis
     assert hinted == right, str(r)
+
+
+@pytest.mark.parametrize(
+    "text, claim, numpy_claim",
+    [
+        # d^2 tr(X' A X) / d vec(X) d vec(X)' = I_n kron (A + A'), X m-by-n (column-major vec):
+        # the Hessian claimed as a bare matrix is undecided with the index form to write, as a
+        # first derivative's Kronecker matrix is; the factors swapped, or A alone, are wrong
+        ("tr(X' A X)", "kron(I, A + A')", lambda A, C: np.kron(np.eye(4), A + A.T)),
+        ("tr(X' A X)", "kron(I, A) + kron(I, A')", lambda A, C: np.kron(np.eye(4), A + A.T)),
+        ("tr(X' A X)", "kron(A + A', I)", lambda A, C: np.kron(A + A.T, np.eye(4))),
+        ("tr(X' A X)", "kron(I, A)", lambda A, C: np.kron(np.eye(4), A)),
+        # d^2 tr(X C X') = (C + C') kron I_m
+        ("tr(X C X')", "kron(C + C', I)", lambda A, C: np.kron(C + C.T, np.eye(3))),
+        ("tr(X C X')", "kron(I, C + C')", lambda A, C: np.kron(np.eye(3), C + C.T)),
+    ],
+)
+def test_a_hessian_as_a_kronecker_matrix_is_undecided_with_a_hint(text, claim, numpy_claim):
+    A, C = RNG.standard_normal((3, 3)), RNG.standard_normal((4, 4))
+    X = RNG.standard_normal((3, 4))
+    fns = {
+        "tr(X' A X)": lambda X: np.trace(X.T @ A @ X),
+        "tr(X C X')": lambda X: np.trace(X @ C @ X.T),
+    }
+    hes = hessian_fd(fns[text], {"X": X}, "X")  # H[i,j,k,l] = d2 f / dX[i,j] dX[k,l]
+    hes = hes.reshape(12, 12, order="F")  # d2 f / d vec(X) d vec(X)'
+    mine = numpy_claim(A, C)
+    right = mine.shape == hes.shape and np.allclose(mine, hes, atol=1e-5)
+    r = ed.check(text, "X", claim=claim, where="X: matrix(m, n)", order=2)
+    assert r.verdict == ("undecided" if right else "wrong"), str(r)
+    hinted = r.diagnosis is not None and "[(i,j),(k,l)]" in r.diagnosis
+    assert hinted == right, str(r)
+    if right:  # the index form the hint writes is right
+        written = r.diagnosis.split("write ", 1)[1]
+        assert (
+            ed.check(text, "X", claim=written, where="X: matrix(m, n)", order=2).verdict == "right"
+        )
 
 
 # vec(A X B) = (B' kron A) vec(X) (numpy's column-major vec here): the LaTeX identity with

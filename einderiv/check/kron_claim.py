@@ -255,24 +255,29 @@ def units_moved(claimed: Expr, expected: Expr) -> Expr:
     return Expr(claimed.term, axes, claimed.variables, claimed.index_dims)
 
 
-def kronecker_hint(result, check: Callable, wrt: str, text):
+def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = False):
     """A claim of the wrong shape, ``kron(B', A)`` for ``d(A X B)/dX``, that a full check
     (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
     that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
     written (a matrix) it is not the derivative, and which reading was meant is not ours to
-    guess. A claim right in neither reading keeps its "wrong"."""
+    guess. A claim right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
+    matrix, jacobian layout): the reading is d^2 f / d vec(X) d vec(X)', written as an index
+    claim on compound indices as ``str(hessian)`` prints it, ``(kron(I, A + A'))[(i,j),(k,l)]``
+    for tr(X' A X)."""
     if not isinstance(text, str) or "[" in wrt or "=" in text or result.diagnosis:
         return result
     written = f"d vec(Y) / d vec({wrt})' = {text.strip()}"
+    form = f"d vec(Y) / d vec({wrt})'"
+    if hessian:
+        if re.search(r"(?<![\w.])[ijkl](?![\w(])", text):  # a name the indices would take
+            return result
+        written, form = f"({text.strip()})[(i,j),(k,l)]", f"d\u00b2f / d vec({wrt}) d vec({wrt})'"
     try:
         if check(written).verdict != "right":
             return result
     except EinderivError:
         return result
-    why = (
-        f"read as the Kronecker form d vec(Y) / d vec({wrt})' it is right; as written it is "
-        "not the derivative"
-    )
+    why = f"read as the Kronecker form {form} it is right; as written it is not the derivative"
     return _undecided(result, why, f"as a Kronecker form it is right: write {written}")
 
 

@@ -203,6 +203,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             return product((*numbers, *turned), len(numbers), vectors)
         case M.Neg(operand=x):
             return M.Neg(t(x))
+        case M.Div(left=a, right=b):  # (A / s)' = A' / s: the divisor is a scalar
+            return _fewer(M.Div(t(a), b), e)
         case M.Call(fn=DIAG.name, args=(x,)) if is_column(x, vectors):
             return e  # diag(v) is symmetric
         case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:  # a scalar is its own transpose
@@ -368,8 +370,6 @@ def _inner_products(factors: list[M.MExpr], vectors) -> bool:
 
 _OPERANDS = ("left", "right", "operand", "base", "exponent")
 _OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
-
-
 _TRANSPOSES = memo_table()  # id -> (node, count): a shared subtree is counted once
 
 

@@ -37,3 +37,56 @@ def test_a_quotient_by_a_scalar_is_transposed_inside():
     A, s = rng.normal(size=(3, 4)), 1.7
     np.testing.assert_allclose(g(A=A, s=s), A.T / s)
     assert str(g).count("'") == 1
+
+
+def _numbers_inside_products(e) -> list:
+    """The numbers that a product writes after another factor (``S^-1 0.5 (...)``)."""
+    from einderiv.ir import matrix_ir as M
+
+    found = []
+    if isinstance(e, M.MatMul):
+        chain, x = [], e
+        while isinstance(x, M.MatMul):
+            chain.append(x.right)
+            x = x.left
+        chain.append(x)
+        chain.reverse()
+        found += [f for f in chain[1:] if isinstance(f, M.Number)]
+        parts = chain
+    else:
+        parts = [getattr(e, n) for n in ("left", "right", "operand", "base") if hasattr(e, n)]
+        parts += list(getattr(e, "args", ()))
+    for part in parts:
+        if isinstance(part, M.MExpr) and part is not e:
+            found += _numbers_inside_products(part)
+    return found
+
+
+def _gaussian(S, x, m):
+    d = x - m
+    return -0.5 * np.linalg.slogdet(S)[1] - 0.5 * d @ np.linalg.solve(S, d)
+
+
+def test_a_coefficient_left_by_factoring_is_written_in_front():
+    # d/dS of the Gaussian log-likelihood is 0.5 S^-1 ((x - m)(x - m)' S^-1 - I) (numerator),
+    # a shared S^-1 taken out of -0.5 S^-1 + 0.5 S^-1 d d' S^-1; the 0.5 leads the product
+    # (it printed S^-1 0.5 (...)); likewise 2 x' (...) for the Rayleigh quotient, not x' 2 (...)
+    A = rng.normal(size=(3, 3))
+    S, x, m = A @ A.T + 3 * np.eye(3), rng.normal(size=3), rng.normal(size=3)
+    where = "S: matrix(n, n); x: vector(n); m: vector(n)"
+    f = "-0.5 logdet(S) - 0.5 (x - m)' inv(S) (x - m)"
+    jac = jacobian_fd(_gaussian, {"S": S, "x": x, "m": m}, "S")
+    for layout in ("numerator", "denominator"):
+        g = ed.diff(f, "S", where=where, layout=layout)
+        expected = to_layout(jac, 0, 2, layout)
+        np.testing.assert_allclose(g(S=S, x=x, m=m), expected, rtol=1e-6, atol=1e-8)
+        again = ed.parse(str(g), where=where, shape=g.shape)
+        np.testing.assert_allclose(again(S=S, x=x, m=m), expected, rtol=1e-6, atol=1e-8)
+        assert _numbers_inside_products(g.matrix()) == []
+    B = rng.normal(size=(3, 3))
+    A, v = B + B.T, rng.normal(size=3)
+    g = ed.diff("x' A x / (x' x)", "x", where="A: symmetric(n)")
+    jac = jacobian_fd(lambda x, A: x @ A @ x / (x @ x), {"x": v, "A": A}, "x")
+    np.testing.assert_allclose(g(x=v, A=A), jac, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(str(g))(x=v, A=A), jac, rtol=1e-6, atol=1e-8)
+    assert _numbers_inside_products(g.matrix()) == []

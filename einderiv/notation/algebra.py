@@ -88,11 +88,11 @@ def _factor_scalar(terms: list[Piece], vectors) -> list[Piece] | None:
     chosen, others = _split(terms, best)
     inner = [t.replace(scalars=_without(t.scalars, shared)) for t in chosen]
     coeff, inner = _common_coefficient(inner)
-    inside = join_sum(factor(inner, vectors), vectors)
     if all(not t.chain for t in inner):
-        piece = Piece(coeff, (shared, inside), ())
+        piece = Piece(coeff, (shared, join_sum(factor(inner, vectors), vectors)), ())
     else:
-        piece = Piece(coeff, (shared,), (inside,))
+        coeff, scalars, inside = _lifted(coeff, factor(inner, vectors), vectors)
+        piece = Piece(coeff, (shared, *scalars), (inside,))
     return factor(others, vectors) + [piece] if others else [piece]
 
 
@@ -127,10 +127,21 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
         rest = t.chain[1:] if side == 0 else t.chain[:-1]
         rests.append(t.replace(chain=rest or (M.Identity(),)))  # X' + X' A -> X' (I + A)
     coeff, inner = _common_coefficient(rests)
-    inside = _wrapped(join_sum(factor(inner, vectors), vectors), vectors)
+    coeff, scalars, inside = _lifted(coeff, factor(inner, vectors), vectors)
+    inside = _wrapped(inside, vectors)
     chain = (shared, inside) if side == 0 else (inside, shared)
-    piece = Piece(coeff, (), chain)
+    piece = Piece(coeff, scalars, chain)
     return factor(others, vectors) + [piece] if others else [piece]
+
+
+def _lifted(coeff: Fraction, inner: list[Piece], vectors) -> tuple:
+    """``(coeff, scalars, sum)`` of a factored sum ``inner`` that a shared factor multiplies:
+    a lone term's coefficient and scalars are taken out, to be written in front of the whole
+    product (``0.5 S^-1 (a a' - I)``, not ``S^-1 0.5 (a a' - I)``)."""
+    if len(inner) == 1 and coeff == 1 and inner[0].chain:
+        lone = inner[0]
+        return lone.coeff, lone.scalars, join_sum([Piece(_ONE, (), lone.chain)], vectors)
+    return coeff, (), join_sum(inner, vectors)
 
 
 def _wrapped(e: M.MExpr, vectors) -> M.MExpr:

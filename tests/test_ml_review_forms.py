@@ -90,3 +90,32 @@ def test_a_coefficient_left_by_factoring_is_written_in_front():
     np.testing.assert_allclose(g(x=v, A=A), jac, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(ed.parse(str(g))(x=v, A=A), jac, rtol=1e-6, atol=1e-8)
     assert _numbers_inside_products(g.matrix()) == []
+
+
+def _scaled_layer_norm(x, g, eps):
+    return g @ _layer_norm(x, eps)
+
+
+def test_a_sum_over_the_size_of_another_vector_is_a_mean():
+    # sum(x) / n is mean(x) whichever vector of size n measures n: the gain g of layer norm
+    # (a name before x) printed sum(x) / len(g) where the same loss with gain z prints mean(x)
+    f = "{g}' ((x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + eps))"
+    x, gain, eps = rng.normal(size=5), rng.normal(size=5), 0.1
+    values = {"x": x, "g": gain, "eps": eps}
+    for wrt in ("x", "g"):
+        jac = jacobian_fd(_scaled_layer_norm, values, wrt)
+        lengths = []
+        for name in ("g", "z"):
+            where = f"x: vector(n); {name}: vector(n); eps: scalar"
+            g = ed.diff(f.format(g=name), name if wrt == "g" else "x", where=where)
+            args = {"x": x, name: gain, "eps": eps}
+            np.testing.assert_allclose(g(**args), jac, rtol=1e-6, atol=1e-8)
+            again = ed.parse(str(g), where=where, shape=g.shape)
+            np.testing.assert_allclose(again(**args), jac, rtol=1e-6, atol=1e-8)
+            lengths.append(len(str(g)))
+        assert lengths[0] == lengths[1]
+    # sum(x) / len(g) with g and x of other sizes stays as it is: no mean of another count
+    g = ed.diff("sum(x) h / len(g)", "h", where="x: vector(m); g: vector(n); h: vector(n)")
+    x, v = rng.normal(size=4), rng.normal(size=3)
+    np.testing.assert_allclose(g(x=x, g=v, h=v), np.sum(x) / 3 * np.eye(3))
+    assert "mean" not in str(g)

@@ -124,7 +124,7 @@ def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExp
 class _Recontractor:
     def __init__(self, variables: dict):
         self.symmetric = set(own_transposes(variables))  # symmetric matrices, scalars
-        self.vectors = {n for n, v in variables.items() if v.kind == "vector"}
+        self.vectors = {n: v.dims[0] for n, v in variables.items() if v.kind == "vector"}
         self.scalars = {n for n, v in variables.items() if v.kind in ("scalar", "integer")}
         self.variables = variables
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)

@@ -75,16 +75,29 @@ def _means(kept: list, below: list, vectors) -> tuple[list, list]:
         (v,) = x.args
         rows, cols = M.Call(LEN.name, (v,)), M.Call(LEN.name, (M.Transpose(v),))
         measured = _measured(v, vectors)  # (x - mean(x)) .^ 2 is as long as x
+        count = None if measured is None else _count(measured, below, vectors)
         if rows in below and cols in below:
             counts = (rows, cols)
-        elif measured is not None and M.Call(LEN.name, (measured,)) in below:
-            counts = (M.Call(LEN.name, (measured,)),)
+        elif count is not None:
+            counts = (count,)
         else:
             continue
         for c in counts:
             below.remove(c)
         kept[k] = M.Call(MEAN.name, (v,))
     return kept, below
+
+
+def _count(v: M.Name, below: list, vectors) -> M.MExpr | None:
+    """``len(u)`` among the divisors for u the vector ``v`` or one as long (``vectors``, when
+    it maps each vector's name to its size: sum(x) / len(g) is mean(x) for g of x's size)."""
+    for c in below:
+        if type(c) is M.Call and c.fn == LEN.name and type(c.args[0]) is M.Name:
+            u = c.args[0].name
+            sized = isinstance(vectors, dict) and u in vectors and v.name in vectors
+            if u == v.name or (sized and vectors[u] == vectors[v.name]):
+                return c
+    return None
 
 
 def _measured(v: M.MExpr, vectors) -> M.Name | None:

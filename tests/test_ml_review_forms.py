@@ -6,7 +6,7 @@ values, and is no longer than the textbook form.
 import numpy as np
 
 import einderiv as ed
-from tests.fd import jacobian_fd, to_layout
+from tests.fd import hessian_fd, jacobian_fd, to_layout
 
 rng = np.random.default_rng(23)
 
@@ -119,3 +119,27 @@ def test_a_sum_over_the_size_of_another_vector_is_a_mean():
     x, v = rng.normal(size=4), rng.normal(size=3)
     np.testing.assert_allclose(g(x=x, g=v, h=v), np.sum(x) / 3 * np.eye(3))
     assert "mean" not in str(g)
+
+
+def _cosine(x, y):
+    return x @ y / (np.linalg.norm(x) * np.linalg.norm(y))
+
+
+def test_a_power_of_a_product_merges_with_a_factor_beside_it():
+    # (u v)^k = u^k v^k for an integer k: the cosine similarity's gradient is
+    # y' / (|x| |y|) - x'y x' / (|x|^3 |y|), not ... - |y| x'y x' / ((|x| |y|)^2 |x|)
+    x, y = rng.normal(size=4), rng.normal(size=4)
+    f = "x' y / (norm2(x) norm2(y))"
+    g = ed.diff(f, "x")
+    jac = jacobian_fd(_cosine, {"x": x, "y": y}, "x")
+    np.testing.assert_allclose(g(x=x, y=y), jac, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(str(g))(x=x, y=y), jac, rtol=1e-6, atol=1e-8)
+    assert str(g).count("norm2(y)") == 2  # once in each term: nothing left to cancel
+    h = ed.hessian(f, "x")
+    hes = hessian_fd(_cosine, {"x": x, "y": y}, "x")
+    np.testing.assert_allclose(h(x=x, y=y), hes, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ed.parse(str(h))(x=x, y=y), hes, rtol=1e-4, atol=1e-6)
+    assert str(h).count("norm2(y)") == 1
+    # the long form is still proved right as a claim
+    long = "y' / (norm2(x) norm2(y)) - norm2(y) x' y x' / ((norm2(x) norm2(y))^2 norm2(x))"
+    assert ed.check(f, "x", claim=long).verdict == "right"

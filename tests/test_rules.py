@@ -158,6 +158,28 @@ EXAMPLES = {
         (T.Var("A", (i, j)), _sumover(T.MatPow(X(p, q), (p, q), R, (i, j))))
     ),
     "prod_same_base": T.Prod((T.Var("x", (i,)), T.Pow(T.Var("x", (i,)), T.Num(Fraction(2))))),
+    # (y[a] y[a])^(1/2) ((x[b] x[b])^(1/2) (y[c] y[c])^(1/2))^-2, the cosine's divisor:
+    #   -> (y y)^(1/2) ((x x)^(1/2))^-2 ((y y)^(1/2))^-2, which then merge
+    "prod_spread_power": T.Prod(
+        (
+            T.Pow(T.Prod((T.Var("y", (j,)), T.Var("y", (j,))), (j,)), T.Num(Fraction(1, 2))),
+            T.Pow(
+                T.Prod(
+                    (
+                        T.Pow(
+                            T.Prod((T.Var("x", (k,)), T.Var("x", (k,))), (k,)),
+                            T.Num(Fraction(1, 2)),
+                        ),
+                        T.Pow(
+                            T.Prod((T.Var("y", (l2,)), T.Var("y", (l2,))), (l2,)),
+                            T.Num(Fraction(1, 2)),
+                        ),
+                    )
+                ),
+                T.Num(Fraction(-2)),
+            ),
+        )
+    ),
     # x[j] x[j] (x[k] x[k])^(-1/2) x[i] -> (x[k] x[k])^(1/2) x[i]
     "prod_closed_power": T.Prod(
         (

@@ -86,6 +86,59 @@ def prod_closed_power(t: T.Prod):
     return None
 
 
+@rule(
+    T.Prod,
+    "u^p (u^q v)^k -> u^p u^(q k) v^k  (k an integer: a power of a product spread over its"
+    " factors when one has a base of the product around it, so that they merge)",
+    RULES,
+    needs=(T.Pow,),
+)
+def prod_spread_power(t: T.Prod):
+    """``norm2(y) / (norm2(x) norm2(y))^2`` is ``1 / (norm2(x)^2 norm2(y))``: (u v)^k = u^k v^k
+    for an integer k (where one side is defined, so is the other)."""
+    spread = [k for k, f in enumerate(t.factors) if _spreadable(f)]
+    if not spread:
+        return None
+    outside: dict = {}  # a factor's canonical base -> the positions of the factors with it
+    for k, f in enumerate(t.factors):
+        outside.setdefault(canonical(_root(f)[0]), set()).add(k)
+    for k in spread:
+        power = t.factors[k]
+        if any(outside.get(canonical(b), set()) - {k} for b in _spread_bases(power)):
+            parts = tuple(T.Pow(g, power.exponent) for g in _parts(power.base))
+            return T.Prod(t.factors[:k] + parts + t.factors[k + 1 :], t.summed)
+    return None
+
+
+def _parts(base: T.Prod) -> list[Term]:
+    """The factors of ``base`` in groups joined by its summed indices, each group one term
+    (``x[c] x[c] y[d] y[d] u``: x'x, y'y and u)."""
+    summed, groups = set(base.summed), []
+    for f in base.factors:
+        joined = [g for g in groups if any(T.free(f) & T.free(h) & summed for h in g)]
+        groups = [g for g in groups if all(g is not j for j in joined)]
+        groups.append([h for g in joined for h in g] + [f])
+    out = []
+    for g in groups:
+        inside = tuple(i for i in base.summed if any(i in T.free(h) for h in g))
+        out.append(g[0] if len(g) == 1 and not inside else T.Prod(tuple(g), inside))
+    return out
+
+
+def _spread_bases(power: T.Pow):
+    """The bases a spread power would put beside the product, through nested integer powers
+    of products (``((u v)^2 w)^-1``: u, v and w)."""
+    for g in _parts(power.base):
+        yield from _spread_bases(g) if _spreadable(g) else (_root(g)[0],)
+
+
+def _spreadable(f: Term) -> bool:
+    """``(u v)^k``: an integer power of a product of two or more independent parts."""
+    if type(f) is not T.Pow or type(f.exponent) is not T.Num or type(f.base) is not T.Prod:
+        return False
+    return f.exponent.value.denominator == 1 and len(_parts(f.base)) > 1
+
+
 def _closed_power(f: Term) -> bool:
     """``u^q``, q a number, u a sum with no free index (``(x[a] x[a])^(-1/2)``)."""
     if type(f) is not T.Pow or type(f.exponent) is not T.Num or type(f.base) is not T.Prod:
@@ -153,9 +206,12 @@ def _pow_exponent(f: Term) -> Term:
 def _root(f: Term) -> tuple[Term, Term, bool]:
     """``f`` as (u, p, whether through sqrt) with ``f = u^p``: ``sqrt(u)^q`` is ``u^(q/2)``."""
     base, exponent = (f.base, f.exponent) if type(f) is T.Pow else (f, ONE)
-    if type(base) is T.Func and base.name == "sqrt" and type(exponent) is T.Num:
-        return base.arg, T.Num(exponent.value / 2), True
-    return base, exponent, False
+    through = type(base) is T.Func and base.name == "sqrt" and type(exponent) is T.Num
+    if through:
+        base, exponent = base.arg, T.Num(exponent.value / 2)
+    if type(base) is T.Prod and base.summed and not T.free(base):  # y[a] y[a] is y[b] y[b]
+        base = canonical(base)
+    return base, exponent, through
 
 
 def _exponent_sum(p: Term, q: Term) -> Term | None:

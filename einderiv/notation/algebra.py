@@ -127,9 +127,16 @@ def _factor_side(terms: list[Piece], side: int, vectors) -> list[Piece] | None:
         rest = t.chain[1:] if side == 0 else t.chain[:-1]
         rests.append(t.replace(chain=rest or (M.Identity(),)))  # X' + X' A -> X' (I + A)
     coeff, inner = _common_coefficient(rests)
-    coeff, scalars, inside = _lifted(coeff, factor(inner, vectors), vectors)
-    inside = _wrapped(inside, vectors)
-    chain = (shared, inside) if side == 0 else (inside, shared)
+    inner = factor(inner, vectors)
+    if len(inner) == 1 and coeff == 1 and len(inner[0].chain) > 1:
+        # x x' (A + A'), not x (x' (A + A')): a lone rest is a chain of matrices, as each
+        # term's was, spliced into the product (its coefficient and scalars in front)
+        coeff, scalars, lone = inner[0].coeff, inner[0].scalars, inner[0].chain
+        chain = (shared, *lone) if side == 0 else (*lone, shared)
+    else:
+        coeff, scalars, inside = _lifted(coeff, inner, vectors)
+        inside = _wrapped(inside, vectors)
+        chain = (shared, inside) if side == 0 else (inside, shared)
     piece = Piece(coeff, scalars, chain)
     return factor(others, vectors) + [piece] if others else [piece]
 
@@ -169,6 +176,8 @@ def _factor_coefficient(terms: list[Piece], vectors) -> list[Piece]:
         return terms
     c = abs(terms[best[0]].coeff)  # 2 A + 2 B -> 2 (A + B)
     chosen, others = _split(terms, best)
+    if all(t.coeff < 0 for t in chosen):  # -2 A - 2 B -> -2 (A + B), not 2 (-A - B)
+        c = -c
     inside = join_sum([t.replace(coeff=t.coeff / c) for t in chosen], vectors)
     if all(not t.chain for t in chosen):
         return others + [Piece(c, (inside,), ())]
@@ -184,6 +193,8 @@ def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
     first = terms[0].coeff
     if all(t.coeff == first for t in terms):
         return first, [t.replace(coeff=_ONE) for t in terms]
+    if all(t.coeff < 0 for t in terms):  # s (-A - 2 B) is -s (A + 2 B): the minus taken out
+        return -_ONE, [t.replace(coeff=-t.coeff) for t in terms]
     return _ONE, terms
 
 

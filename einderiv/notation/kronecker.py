@@ -27,6 +27,7 @@ from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
 from einderiv.notation.recontract import recontract
 from einderiv.notation.scalars import with_sign
+from einderiv.notation.transposing import is_scalar
 
 
 class _NoForm(Exception):
@@ -307,6 +308,12 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
         return made
     if isinstance(factor, M.Div):  # -1 / n times J: -J / n, the divisor last
         return M.Div(_times(factor.left, made), factor.right)
+    atom = factor.operand if isinstance(factor, M.Neg) else factor
+    if isinstance(made, M.MatMul) and (
+        isinstance(atom, (M.Number, M.Name, M.Call)) or is_scalar(atom, (), ())
+    ):  # 0.5 kron(P, Q) K, not 0.5 (kron(P, Q) K): a scalar (a number, a name, -det(X),
+        # det(X) tr(X)) in front of a product of matrices reads the same ungrouped
+        return M.MatMul(_times(factor, made.left), made.right)
     return M.MatMul(factor, made)
 
 

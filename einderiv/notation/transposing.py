@@ -175,8 +175,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
     def t(x: M.MExpr) -> M.MExpr:
         return transpose(x, symmetric, vectors, memo, scalars)
 
-    def coefficient(x: M.MExpr) -> bool:  # a number or a scalar variable: written in front
-        return type(x) is M.Number or (type(x) is M.Name and x.name in scalars)
+    def coefficient(x: M.MExpr) -> bool:  # a number, scalar variable or sum(y): in front
+        return (type(x) is M.Name and x.name in scalars) or _scalar_value(x)
 
     match e:
         case M.Name(name=name) if name in symmetric:

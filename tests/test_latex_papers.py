@@ -174,3 +174,26 @@ def test_a_frobenius_subscript_in_a_text_font_without_braces(latex):
     np.testing.assert_allclose(ed.parse(latex)(X=X), np.sum(X**2))
     g = ed.diff(latex, "X", layout="denominator")
     np.testing.assert_allclose(g(X=X), jacobian_fd(lambda X: np.sum(X**2), {"X": X}, "X"))
+
+
+@pytest.mark.parametrize("sup", [r"{\mathrm{Q}}", r"\mathrm{Q}", r"{\text{Q}}", r"\textrm{Q}"])
+def test_an_upright_superscript_is_a_label(sup):
+    # x' W^{\mathrm{Q}} y: an upright superscript is a label (the query projection W_Q, with
+    # W 3-by-2 not square); it was W to the power of an integer Q, silently
+    W, y = rng.normal(size=(3, 2)), rng.normal(size=2)
+    with pytest.warns(ed.errors.ReadAsLabel, match="W_Q"):
+        f = ed.parse(rf"\mathbf{{x}}^\top \mathbf{{W}}^{sup} \mathbf{{y}}")
+    np.testing.assert_allclose(f(x=x0, W_Q=W, y=y), x0 @ W @ y, rtol=1e-12)
+
+
+def test_an_upright_word_superscript_is_a_label_and_t_stays_a_transpose():
+    # sigma^{\mathrm{out}} x is the scalar sigma_out times x; W^{\mathrm{T}} stays W'; a
+    # declared integer stays a power: x' A^{\mathrm{N}} x = x' A^3 x
+    A = rng.normal(size=(3, 3))
+    with pytest.warns(ed.errors.ReadAsLabel):
+        f = ed.parse(r"\sigma^{\mathrm{out}} \mathbf{x}", where="sigma_out: scalar")
+    np.testing.assert_allclose(f(sigma_out=2.5, x=x0), 2.5 * x0)
+    g = ed.parse(r"\mathbf{x}^\top \mathbf{A}^{\mathrm{T}} \mathbf{y}")
+    np.testing.assert_allclose(g(x=x0, A=A, y=x0), x0 @ A.T @ x0)
+    h = ed.parse(r"\mathbf{x}^\top \mathbf{A}^{\mathrm{N}} \mathbf{x}", where="N: integer")
+    np.testing.assert_allclose(h(x=x0, A=A, N=3), x0 @ np.linalg.matrix_power(A, 3) @ x0)

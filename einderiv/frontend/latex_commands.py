@@ -241,6 +241,13 @@ class Commands:
         declared = getattr(lexing.STATE.get(None), "declared", ())
         if capital and last.value[:1].isupper() and capital[1] not in declared:
             found = capital
+        if re.fullmatch(r"\s*\\(?:mathrm|text|textrm)\s*", raw):  # ^\mathrm{Q}: its group
+            group = re.compile(r"\s*\{[^{}]*\}").match(self.text, end)
+            raw, end = (raw + group[0], group.end()) if group else (raw, end)
+        # W^{\mathrm{Q}}, x^{\text{out}}: an upright word is a label (^{\mathrm{T}}: transpose)
+        upright = re.fullmatch(r"\s*\\(?:mathrm|text|textrm)\s*\{\s*([A-Za-z]+)\s*\}\s*", raw)
+        if upright and upright[1] != "H" and upright[1] not in declared:
+            found, self.pos = upright, end
         if found is None and re.fullmatch(r"\s*\(.*[A-Za-z].*\)\s*", raw):  # W^{(l+1)}
             self.fail(f"^{{{raw.strip()}}} is a label, as in layer l+1, and not one name: write "
                       "a name per layer (W_1, W_2), or a power without parentheses", at)  # fmt: skip
@@ -251,8 +258,8 @@ class Commands:
         self.emit("NAME", name, last.start_pos, end)
         script = found.group(1)
         written, power = f"({script})", f"write {last.value}^{{{script}}}"
-        if found is capital:
-            written, power = script, f"declare {script}: integer"
+        if found is capital or found is upright:
+            written, power = raw.strip(), f"declare {script}: integer"
         warnings.warn(f"read {last.value}^{{{written}}} as the name {name} (a label); "
                       f"{power} for a power", ReadAsLabel, stacklevel=2)  # fmt: skip
         return True

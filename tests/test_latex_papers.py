@@ -80,6 +80,10 @@ def test_a_capital_superscript_declared_an_integer_is_a_power():
         (r"\mathrm{E}\left[\mathbf{x}^\top \mathbf{A} \mathbf{x}\right]", "expectation"),
         (r"\operatorname{E}_{q}[\mathbf{x}^\top \mathbf{x}]", "expectation"),
         (r"\mathbb{E}[\mathbf{x}^\top \mathbf{x}]", "expectation"),
+        # E(x' A x), E{x' A x}, E\,[x' A x] were E times the number, silently
+        (r"\mathrm{E}(\mathbf{x}^\top \mathbf{A} \mathbf{x})", "expectation"),
+        (r"\mathrm{E}\left\{\mathbf{x}^\top \mathbf{x}\right\}", "expectation"),
+        (r"\mathrm{E}\,[\mathbf{x}^\top \mathbf{x}]", "expectation"),
         (r"\mathcal{L} = \|\mathbf{x}\|^2", "right side"),
         (r"\int_0^1 x^\top x", "integral"),
         (r"\arg\min_w \|w\|^2", "optimisation"),

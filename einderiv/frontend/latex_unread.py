@@ -62,7 +62,10 @@ _HINTS |= dict.fromkeys(("dot", "ddot", "check", "breve", "acute", "grave", "mat
 _WORDS = {"argmin", "argmax", "arg min", "arg max", "argsup", "arginf"}
 _SCRIPTED = {"min", "max", "sup", "inf"}  # an optimisation when a subscript follows
 _BRACKETED = {"E", "Var", "Cov", "Pr", "KL"}  # an expectation, a variance: [ or _ follows
-_AFTER = re.compile(r"\s*(?:_|\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+_SPACE = r"(?:\s|\\[,;:! ]|~)*"  # \mathrm{E}\,[x]: spacing commands before the bracket
+_AFTER = re.compile(_SPACE + r"(?:_|\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+# E(x), E\{x\}: an upright E, Var, Pr before a parenthesis or brace is the operator too
+_OPENED = re.compile(_SPACE + r"(?:\\left\s*|\\[bB]igg?l?\s*)?(?:\(|\\\{)")
 
 
 def unknown_command(name: str, known) -> str:
@@ -82,7 +85,7 @@ def optimisation_word(word: str, text: str, pos: int) -> str | None:
     after = _AFTER.match(text, pos) is not None
     if plain in _WORDS or (plain in _SCRIPTED and after):
         return f"'{word}': {OPTIMISATION}"
-    if plain in _BRACKETED and after:
+    if plain in _BRACKETED and (after or _OPENED.match(text, pos)):
         what = "a variance, a probability or a divergence is not read: write the expression"
         return f"'{word}': {_EXPECTATION if plain == 'E' else what}"
     return None

@@ -29,7 +29,7 @@ import warnings
 import einderiv as ed
 from einderiv import cli_args
 from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, usage_of
-from einderiv.errors import ReadAsProduct
+from einderiv.errors import ReadAsProduct, too_long
 from einderiv.ir import index_ir as T
 
 __all__ = ["FORMATS", "LAYOUTS", "PROG", "build_parser", "main"]
@@ -67,6 +67,8 @@ def _read_expr(args: argparse.Namespace) -> str:
         raise ed.EinderivError(f"standard input is {error}") from None
     if not text:
         raise ed.EinderivError("EXPR is '-' but standard input is empty: pipe an expression in")
+    if why := too_long(text, "the expression on standard input"):
+        raise ed.EinderivError(why)
     return text
 
 

@@ -14,6 +14,8 @@ import errno
 import os
 import sys
 
+from einderiv.errors import MAX_CHARS, too_long
+
 PROG = "einderiv"
 LAYOUTS = ("numerator", "denominator", "jacobian")
 FORMATS = ("text", "latex", "index", "einsum", "python", "differential", "kronecker")
@@ -24,10 +26,11 @@ exit codes: 0 ok (check: the claim is right), 1 check: the claim is wrong,
             4 check: undecided (einderiv could not prove the claim right or wrong)
 """
 
-_DASH = """\
+_DASH = f"""\
 EXPR '-' reads the expression from standard input. An expression that starts
 with '-' and contains no space must follow '--':
   einderiv diff --wrt X -- -X
+Each text (EXPR, --wrt, --where, --claim, --identity) is at most {MAX_CHARS:,} characters.
 """
 
 _MAIN_EPILOG = f"""\
@@ -122,13 +125,20 @@ def from_utf8(data: bytes) -> str:
         raise ValueError(f"not UTF-8 text: {where}") from None
 
 
+STDIN_BYTES = 4 * MAX_CHARS + 1024  # MAX_CHARS of 4 bytes, a BOM, blank space; more: too long
+
+
 def standard_input() -> str:
     """Standard input's bytes read as UTF-8, whatever the locale or PYTHONIOENCODING say (a
-    ``ValueError`` naming a byte that is not UTF-8); the text of a stream without bytes."""
+    ``ValueError`` naming a byte that is not UTF-8, or saying it is longer than ``STDIN_BYTES``
+    bytes); the text of a stream without bytes."""
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
-        return from_utf8(buffer.read())
-    text = "" if sys.stdin is None else sys.stdin.read()
+        data = buffer.read(STDIN_BYTES + 1)
+        if len(data) > STDIN_BYTES:
+            raise ValueError(f"longer than {MAX_CHARS:,} characters, the limit")
+        return from_utf8(data)
+    text = "" if sys.stdin is None else sys.stdin.read(STDIN_BYTES + 1)
     if bad := non_utf8(text):
         raise ValueError(f"not UTF-8 text: {bad}")
     return text
@@ -158,17 +168,19 @@ def unwritable(error: OSError | UnicodeEncodeError) -> str | None:
 def _text(value: str) -> str:
     """An argument's text: its bytes (``os.fsencode`` gives back those of the command line)
     read as UTF-8, so that θ is θ in the C locale without UTF-8 mode too, where Python reads its
-    two bytes as two lone surrogates; a byte that is not UTF-8 is an error that says so."""
+    two bytes as two lone surrogates; a byte that is not UTF-8 is an error that says so, and so
+    is a text longer than ``MAX_CHARS``."""
     try:
-        raw = os.fsencode(value)
+        text = from_utf8(os.fsencode(value))
     except UnicodeEncodeError:  # a str passed to main() that the locale cannot encode
         if bad := non_utf8(value):
             raise argparse.ArgumentTypeError(f"not UTF-8 text: {bad}") from None
-        return value
-    try:
-        return from_utf8(raw)
+        text = value
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+    if why := too_long(text, "the text"):
+        raise argparse.ArgumentTypeError(why)
+    return text
 
 
 def _sub(commands, name: str, help: str, description: str, epilog: str):

@@ -23,6 +23,18 @@ R = TypeVar("R")
 # simplify, print). Python >= 3.11 does not grow the C stack for Python-to-Python calls.
 _RECURSION = 20_000
 
+# The longest text the command line (each argument, standard input), ``einderiv audit`` (each
+# identity) and the web page (each field, SPEC 10) read: a clear error beyond it, rather than
+# minutes and gigabytes. The Python API reads text of any length.
+MAX_CHARS = 10_000
+
+
+def too_long(text: str, what: str) -> str | None:
+    """Why ``text`` is too long to read as ``what`` (longer than ``MAX_CHARS``), or None."""
+    if len(text) <= MAX_CHARS:
+        return None
+    return f"{what} is {len(text):,} characters long; the limit is {MAX_CHARS:,} characters"
+
 
 class EinderivError(ValueError):
     """Base class of every error einderiv raises for bad input."""

@@ -40,7 +40,7 @@ from einderiv.check.identity import (
     unclosed,
 )
 from einderiv.check.result import CheckResult
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, too_long
 
 __all__ = ["AuditLine", "as_json", "audit", "markdown", "read_document", "result_json"]
 
@@ -81,6 +81,10 @@ def audit(text, where: str | None = None, layout: str = "numerator") -> list[Aud
         raise EinderivError(f"audit takes the document's text, not {type(text).__name__}")
     lines = []
     for line, label, identity, problem, condition in identities(text):
+        if why := too_long(identity, "the identity"):  # as the command line and the web page
+            cut = f"{identity[:60]}... ({len(identity):,} characters)"
+            lines.append(AuditLine(line, label, cut, "unreadable", why))
+            continue
         across, problem = (problem, "") if problem == _UNSEPARATED else ("", problem)
         if problem:
             lines.append(AuditLine(line, label, identity, "unreadable", problem))

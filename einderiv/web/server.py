@@ -29,9 +29,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from einderiv.errors import MAX_CHARS, too_long
+
 from .workers import WorkerPool
 
-MAX_CHARS = 10_000  # longest accepted text field
 MAX_BODY = 4 * 1024 * 1024  # longest request body read at all (bytes)
 STATIC = Path(__file__).resolve().parent / "static"
 FIELDS = {
@@ -261,12 +262,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise RequestError(400, f'"{name}" must be a string')
             if value is not None and not _encodable(value):
                 raise RequestError(400, f'"{name}" is not valid Unicode (a lone surrogate)')
-            if value is not None and len(value) > MAX_CHARS:
-                raise RequestError(
-                    413,
-                    f'"{name}" is {len(value):,} characters long; the limit is '
-                    f"{MAX_CHARS:,} characters",
-                )
+            if value is not None and (why := too_long(value, f'"{name}"')):
+                raise RequestError(413, why)
             fields[name] = value
         for name in ("expr", "wrt") + (("claim",) if kind == "check" else ()):
             if not fields[name]:

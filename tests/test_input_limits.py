@@ -1,0 +1,90 @@
+"""Input too large for the front ends: one limit, a clear error, never minutes or gigabytes.
+
+Each text the command line reads (an argument, standard input), each identity ``einderiv
+audit`` checks and each field of the web page is at most ``MAX_CHARS`` characters; beyond it
+the input is refused at once with its length (the Python API reads any length). A text at the
+limit is read as any other: its derivative is checked here against finite differences of plain
+numpy.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cli_util import run, run_process
+from fd import jacobian_fd
+
+import einderiv as ed
+from einderiv.cli_args import STDIN_BYTES
+from einderiv.errors import MAX_CHARS
+from einderiv.web import server
+
+X0 = np.array([0.3, -1.2, 2.0])
+TWO_X = jacobian_fd(lambda x: x @ x, {"x": X0}, "x")  # d(x' x)/dx = 2 x', by differences
+
+
+def padded(text: str, length: int) -> str:
+    return text + " " * (length - len(text))
+
+
+def test_the_web_page_and_the_command_line_share_one_limit():
+    # the web's 413 (SPEC 10) and the command line's refusal are the same number
+    assert server.MAX_CHARS == MAX_CHARS == 10_000
+    assert STDIN_BYTES >= 4 * MAX_CHARS  # a text of 4-byte characters at the limit is read
+
+
+def test_an_argument_at_the_limit_is_read(capsys):
+    code, out, err = run(capsys, "diff", padded("x' x", MAX_CHARS), "--wrt", "x")
+    assert code == 0, err
+    np.testing.assert_allclose(ed.parse(out.strip())(x=X0), TWO_X, rtol=1e-6)
+
+
+def test_an_argument_past_the_limit_is_refused_with_its_length(capsys):
+    for argv in (
+        ["diff", padded("x' x", MAX_CHARS + 1), "--wrt", "x"],
+        ["check", "x' x", "--wrt", "x", "--claim", padded("2 x'", MAX_CHARS + 1)],
+        ["diff", "x' x", "--wrt", "x", "--where", padded("x: vector(3)", MAX_CHARS + 1)],
+        ["check", "--identity", padded("d(x' x)/dx = 2 x'", MAX_CHARS + 1)],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert f"{MAX_CHARS + 1:,} characters long; the limit is {MAX_CHARS:,}" in err
+
+
+def test_standard_input_past_the_limit_is_refused_unread(capsys, monkeypatch):
+    # a text just past the limit names its length; ten megabytes (was: 41 s and 2.7 GB for a
+    # name of 10^7 letters) are refused after reading the limit's worth of bytes
+    monkeypatch.setattr(sys, "stdin", io.StringIO(padded("x' x", MAX_CHARS + 1) + "x"))
+    code, _, err = run(capsys, "diff", "-", "--wrt", "x")
+    assert code == 2 and f"{MAX_CHARS + 2:,} characters long" in err
+    stdin = io.TextIOWrapper(io.BytesIO(b"x" * 10**7))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, _, err = run(capsys, "diff", "-", "--wrt", "x")
+    assert code == 2 and f"longer than {MAX_CHARS:,} characters" in err
+    assert stdin.buffer.tell() <= STDIN_BYTES + 1 + io.DEFAULT_BUFFER_SIZE
+
+
+def test_standard_input_at_the_limit_is_read():
+    done = run_process("diff", "-", "--wrt", "x", stdin=padded("x' x", MAX_CHARS) + "\n")
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_allclose(ed.parse(done.stdout.strip())(x=X0), TWO_X, rtol=1e-6)
+
+
+def test_an_identity_past_the_limit_is_unreadable_and_the_others_are_checked():
+    # d(x' x)/dx = 2 x' holds (numerator layout); a sum of 2,000 terms x' a is an identity of
+    # 14,000 characters: unreadable with its length, not checked for minutes
+    long = " + ".join(["x^\\top a"] * 2000)
+    text = (
+        "$$\\frac{\\partial\\, x^\\top x}{\\partial x} = 2 x^\\top$$\n\n"
+        f"$$\\frac{{\\partial\\, ({long})}}{{\\partial x}} = a^\\top$$\n"
+    )
+    first, second = ed.audit(text)
+    assert first.verdict == "right" and second.verdict == "unreadable"
+    assert "characters long; the limit is 10,000 characters" in second.reason
+    np.testing.assert_allclose(2 * X0, TWO_X, rtol=1e-6)  # the right one, by differences

@@ -88,3 +88,27 @@ def test_an_identity_past_the_limit_is_unreadable_and_the_others_are_checked():
     assert first.verdict == "right" and second.verdict == "unreadable"
     assert "characters long; the limit is 10,000 characters" in second.reason
     np.testing.assert_allclose(2 * X0, TWO_X, rtol=1e-6)  # the right one, by differences
+
+
+# --- audit in linear time: a document of the file limit (2 MB) is read in seconds ---------------
+# Each unclosed \[ or \begin{equation} searched the rest of the document for its closer, each
+# display counted its line from the start, and split_top copied the rest of the text at every
+# command: 1.9 MB of $, \[ or \begin{equation} took minutes (> 60 s each). Now each closer is
+# looked for once, lines are counted as the displays go, and a display with no d, \partial or
+# \nabla (no derivative) is not split.
+RIGHT = "$$\\frac{\\partial\\, x^\\top x}{\\partial x} = 2 x^\\top$$"  # d(x' x)/dx = 2 x'
+
+
+def test_unclosed_displays_are_scanned_once():
+    for junk in ("\\[" * 200_000, "$" * 400_000, "\\begin{equation}" * 25_000, "$$d$$" * 2_000):
+        (line,) = ed.audit(junk + "\n\n" + RIGHT + "\n")
+        assert (line.line, line.verdict) == (3, "right")  # its line, counted as the scan goes
+    np.testing.assert_allclose(2 * X0, TWO_X, rtol=1e-6)
+
+
+def test_a_long_display_of_many_rows_keeps_its_identity():
+    # 3,000 rows a = b before the identity (was quadratic in the rows), then many commands
+    rows = "a &= b \\\\\n" * 3000 + "\\alpha " * 3000
+    text = f"\\begin{{align}}\n{rows}\\\\\n" + RIGHT.strip("$") + "\n\\end{align}\n"
+    (line,) = ed.audit(text)
+    assert line.verdict == "right" and line.line == 1

@@ -45,13 +45,12 @@ from einderiv.errors import EinderivError, too_long
 __all__ = ["AuditLine", "as_json", "audit", "markdown", "read_document", "result_json"]
 
 MAX_BYTES = 2_000_000
-_DISPLAY = re.compile(
-    r"\$\$(?P<dollars>.+?)\$\$|\\\[(?P<brackets>.+?)\\\]"
-    r"|\\begin\{(?P<env>(?:equation|align|alignat|flalign|gather|multline|eqnarray|displaymath"
-    r"|dmath)\*?)\}"
-    r"(?P<body>.+?)\\end\{(?P=env)\}",
-    re.DOTALL,
+_OPENER = re.compile(  # of a display; its body (not empty) runs to the first closer after it
+    r"\$\$|\\\[|\\begin\{(?P<env>(?:equation|align|alignat|flalign|gather|multline|eqnarray"
+    r"|displaymath|dmath)\*?)\}"
 )
+# every derivative writes one of these: a display with none holds no identity
+_MAY_DERIVE = re.compile(r"d|\\partial|\\nabla|[\u2202\u2207]")
 _DERIVATIVE_AT = re.compile(r"\\[dt]?frac(?![A-Za-z])|\\nabla(?![A-Za-z])|[\u2202\u2207]")
 _UNSEPARATED = (  # A = B d2 = C: a chain, or two identities written without a separator
     "a side between these two holds a derivative: if they are two identities, write one per "
@@ -136,11 +135,13 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
     display."""
     found = []
     text = typeset(text)  # code, comments, \iffalse blanked (``audit_text``)
-    for match in _DISPLAY.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        body = next(g for g in match.group("dollars", "brackets", "body") if g is not None)
+    line, counted = 1, 0
+    for start, body, env in _displays(text):
+        line, counted = line + text.count("\n", counted, start), start
+        if not _MAY_DERIVE.search(body):  # every derivative writes d, \partial, \nabla, ∂ or ∇
+            continue
         body = uncomment(body)  # a % inside a display, in Markdown too
-        multline = (match.group("env") or "").startswith("multline")  # \\ + b': goes on
+        multline = env.startswith("multline")  # \\ + b': goes on
         equations = chains(body, multline)
         # y = A x beside d(x' y)/dx = y': a definition in the display, read as a condition
         defined = [e.chain.strip() for e in equations if not _pairs(e.chain)]
@@ -150,6 +151,23 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
                 condition = "; ".join(c for c in (eq.condition, *used) if c)
                 found.append((line, eq.label, identity, problem, condition))
     return found
+
+
+def _displays(text: str):
+    """(start, body, environment or "") of each display of ``text``: ``$$...$$``, ``\\[...\\]``,
+    ``\\begin{equation}...\\end{equation}``, in linear time (a closer missing after one opener
+    is missing after every later one: it is not searched for again)."""
+    at, missing = 0, set()
+    while opener := _OPENER.search(text, at):
+        env = opener.group("env") or ""
+        closer = {"$$": "$$", "\\[": "\\]"}.get(opener.group(0), f"\\end{{{env}}}")
+        end = -1 if closer in missing else text.find(closer, opener.end() + 1)
+        if end < 0:
+            missing.add(closer)
+            at = opener.start() + 1
+            continue
+        yield opener.start(), text[opener.end() : end], env
+        at = end + len(closer)
 
 
 def _and(where: str | None, more: str) -> str | None:

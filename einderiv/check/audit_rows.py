@@ -124,7 +124,7 @@ def chains(body: str, multline: bool = False) -> list[Equation]:
         row = _top_sub(_IF, words.condition, row)  # A = B \text{ if } S = S^T
         row = _top_sub(_PROSE, words.prose, row)  # \text{ as }, \text{for symmetric }
         for relation in _UNEQUAL:  # A = B \neq C: the identity A = B, then C (no derivative)
-            parts = split_top(row, relation)
+            parts = split_top(row, relation) if relation in row else [row]
             row = parts[0] + "".join(_SEPARATOR + words.keep(relation) + p for p in parts[1:])
         row = _SPACING.sub(" ", row)  # \quad + x' A': spacing before an operator, no separator
         row = row.replace(_SEPARATOR, " \\quad ")
@@ -312,6 +312,9 @@ def _complete(text: str) -> bool:
     return len(sides) > 1 and bool(re.sub(r"[{}\s]|\\[,;:! ]", "", sides[-1]))
 
 
+_ROW_SPACING = re.compile(r"\*?\s*(?:\[[^\]]*\])?")
+
+
 def _rows(body: str) -> list[str]:
     """``body`` split at ``\\\\`` outside environments and braces."""
     rows, depth, start, i = [], 0, 0, 0
@@ -319,8 +322,7 @@ def _rows(body: str) -> list[str]:
         if body.startswith("\\\\", i) and depth == 0:
             rows.append(body[start:i])
             i += 2
-            spacing = re.match(r"\*?\s*(?:\[[^\]]*\])?", body[i:])  # \\[4pt], \\*: spacing
-            i += spacing.end()
+            i = _ROW_SPACING.match(body, i).end()  # \\[4pt], \\*: spacing (no copy of the rest)
             start = i
             continue
         if body.startswith("\\begin", i) or body[i] == "{":

@@ -11,17 +11,23 @@ factor (``= x^\\top \\quad (2)``), and a remark in words is never a label.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["LABEL", "TRAILING_LABEL", "mentions_derivative", "split_top", "unclosed"]
 
 _OPEN, _CLOSE = "({[", ")}]"
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
 
 
 def split_top(text: str, sep: str) -> list[str]:
     """``text`` split at ``sep`` outside brackets, braces and environments."""
     parts, depth, start, i = [], 0, 0, 0
+    plain = _plain(sep[0])
     while i < len(text):
+        if run := plain.match(text, i):  # nothing to count or split at: skipped whole
+            i = run.end()
+            continue
         if (
             depth <= 0
             and text.startswith(sep, i)
@@ -38,7 +44,7 @@ def split_top(text: str, sep: str) -> list[str]:
         elif text.startswith("\\end", i):
             depth -= 1
         elif text.startswith("\\", i):  # a command (\{ or \left( are not brackets of ours)
-            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            match = _COMMAND.match(text, i)  # at i: no copy of the rest (linear time)
             i += len(match.group(0)) if match else 1
             continue
         c = text[i]
@@ -49,6 +55,13 @@ def split_top(text: str, sep: str) -> list[str]:
         i += 1
     parts.append(text[start:])
     return parts
+
+
+@functools.cache
+def _plain(first: str) -> re.Pattern:
+    """A run of characters that are neither ``first`` (a separator's) nor a backslash or a
+    bracket: ``split_top`` passes over them one by one, and at once with this."""
+    return re.compile(f"[^{re.escape(first + chr(92) + _OPEN + _CLOSE)}]+")
 
 
 def mentions_derivative(text: str) -> bool:
@@ -71,7 +84,7 @@ def unclosed(text: str) -> str:
             i += 4
             continue
         if text.startswith("\\", i):  # a command: \{ and \left( are not brackets of ours
-            match = re.match(r"\\(?:[A-Za-z]+|.)", text[i:])
+            match = _COMMAND.match(text, i)  # at i: no copy of the rest (linear time)
             i += len(match.group(0)) if match else 1
             continue
         c = text[i]

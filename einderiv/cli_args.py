@@ -266,7 +266,7 @@ class _Parser(argparse.ArgumentParser):
     for an option, and how to write it."""
 
     def error(self, message: str):  # type: ignore[override]
-        if "EXPR" in message:
+        if "required: EXPR" in message:  # not "argument EXPR: not UTF-8 text"
             message += (
                 "; an expression that starts with '-' is read as an option: write it after "
                 "'--' (einderiv diff --wrt X -- -X) or in parentheses ((-X))"

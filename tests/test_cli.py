@@ -20,6 +20,7 @@ from einderiv.cli import main
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cli_util import run, run_process
+from fd import jacobian_fd
 
 TR_XAX = "tr(X' A X)"
 
@@ -524,6 +525,21 @@ def test_a_byte_that_is_not_utf8_is_said_as_bad_input(argv, stdin, where, env):
     err = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2, err
     assert where in err and "not UTF-8 text: byte 0x" in err and "internal" not in err
+
+
+# the hint for a missing EXPR (one starting with '-' is taken for an option: write it after
+# '--') is for that error only: EXPR given with a byte that is not UTF-8 was told to move past
+# '--'; d(-x' x)/dx = -2 x', written after '--' as the hint says, by finite differences
+def test_the_leading_minus_hint_is_for_a_missing_expr_only(capsys):
+    code, _, err = run(capsys, "diff", "x' \udcff x", "--wrt", "x")
+    assert code == 2 and "not UTF-8 text: byte 0xff" in err and "'--'" not in err
+    code, _, err = run(capsys, "diff", "--wrt", "x", "-x'x")
+    assert code == 2 and "write it after '--'" in err
+    code, out, err = run(capsys, "diff", "--wrt", "x", "--", "-x'x")
+    assert code == 0, err
+    x = np.array([0.5, -1.0, 2.0])
+    expected = jacobian_fd(lambda x: -(x @ x), {"x": x}, "x")
+    np.testing.assert_allclose(ed.parse(out.strip())(x=x), expected, rtol=1e-6)
 
 
 # the same expression in valid UTF-8 (a Greek name, on standard input and in --wrt and

@@ -29,6 +29,7 @@ from einderiv.errors import (
 from einderiv.frontend.conventions import check_conventions
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.letters import split_letters
+from einderiv.frontend.lexing import CALLED_NAMES, RESERVED
 from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.name_uses import name_uses
 from einderiv.frontend.parse import parse_declarations, parse_expression
@@ -212,11 +213,12 @@ def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
     if name not in f.variables:
         known = sorted(v for v, i in f.variables.items() if i.kind != "integer")
         hint = closest(name, known)
-        raise EinderivError(
-            f"{name} is not a variable of the expression"
-            + (f"; did you mean {hint}?" if hint else "")
-            + (f" (its variables: {', '.join(known)})" if known else "")
+        said = f"{name} is not a variable of the expression" + (
+            f"; did you mean {hint}?" if hint else ""
         )
+        if name in CALLED_NAMES or name in RESERVED:  # exp is no misspelt x: it is not a name
+            said = f"{name} is {RESERVED.get(name, 'a function')}, not a variable"
+        raise EinderivError(said + (f" (its variables: {', '.join(known)})" if known else ""))
     info = f.variables[name]
     if info.kind == "integer":
         raise EinderivError(

@@ -36,3 +36,30 @@ def test_differentiating_by_a_function_says_it_is_one(wrt, what):
     g = ed.diff("exp(x)' a", "x")
     expected = jacobian_fd(lambda x, a: np.exp(x) @ a, {"x": x, "a": a}, "x")
     np.testing.assert_allclose(g(x=x, a=a), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("where", [None, "k: integer", "k: scalar"])
+def test_a_matrix_power_of_a_power_says_how_powers_group(where):
+    # X^(-1)^k is X^((-1)^k) (powers group from the right), refused: its exponent is no
+    # integer einderiv reads. Undeclared, k was "taken as a vector: declare `k: scalar`", and
+    # declared a scalar or an integer, "(-1)^k is not one": neither says that (X^-1)^k is meant
+    with pytest.raises(ed.ShapeError) as info:
+        ed.diff("tr(X^(-1)^k)", "X", where=where)
+    message = str(info.value)
+    assert "powers group from the right" in message and "`(X^-1)^k`" in message
+    assert "vector" not in message and "k: scalar" not in message
+    # the spelling suggested: d tr(X^-k)/dX = -k X^(-k-1), here at k = 3 by differences
+    X = np.eye(3) + 0.3 * RNG.normal(size=(3, 3))
+    g = ed.diff("tr((X^-1)^k)", "X", where="k: integer")
+    expected = jacobian_fd(lambda X: np.trace(np.linalg.matrix_power(np.linalg.inv(X), 3)),
+                           {"X": X}, "X")  # fmt: skip
+    np.testing.assert_allclose(g(X=X, k=3), expected.T, rtol=1e-5, atol=1e-7)
+
+
+def test_a_power_of_minus_one_in_a_matrix_exponent_reads_k_as_an_integer():
+    # the k of (-1)^k in X's exponent is an integer, as the k of (-1)^k x is (so the refusal
+    # above is about the grouping, whatever k is declared); d((-1)^k x' x)/dx = 2 (-1)^k x'
+    x = RNG.normal(size=3)
+    g = ed.diff("(-1)^k x' x", "x")
+    expected = jacobian_fd(lambda x: (-1) ** 3 * (x @ x), {"x": x}, "x")
+    np.testing.assert_allclose(g(x=x, k=3), expected, rtol=1e-6, atol=1e-8)

@@ -19,7 +19,9 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
   ones is meant (``sum(x)``): refused, ``ones'`` suggested;
 * ``X 1``, ``x' 1``, ``A^T 1``: a 1 written after a factor is the vector of ones in a paper
   (``X 1`` the row sums), while the number 1 leaves the factor as it is: refused, ``ones``
-  suggested (``juxtaposed``; ``2 x`` and ``x * 1`` stay products).
+  suggested (``juxtaposed``; ``2 x`` and ``x * 1`` stay products);
+* ``X^(-1)^k``: powers group from the right, so ``X^((-1)^k)``, whose exponent is no integer
+  einderiv reads: its refusal says so and writes the power of a power, ``(X^-1)^k``.
 """
 
 from __future__ import annotations
@@ -174,4 +176,18 @@ def backward_sum(e: M.FiniteSum, count: int) -> None:
         "= lower bound - 1",
         ReadAsBackward,
         stacklevel=5,
+    )
+
+
+def power_of_power(e: M.MExpr) -> str | None:
+    """For a matrix power whose exponent is a power, ``X^(-1)^k``: what its refusal (the
+    exponent not being an integer) says, the grouping and ``(X^-1)^k``; else None."""
+    x = getattr(e, "exponent", None)
+    if type(x) is not M.Power:
+        return None
+    instead = M.show(M.Power(M.Power(e.base, x.base), x.exponent))
+    return (
+        f"`{M.show(e)}`: a matrix power needs an integer exponent, and `{M.show(x)}` is not "
+        f"one; powers group from the right (a^b^c is a^(b^c)): for a power of a power write "
+        f"`{instead}`"
     )

@@ -80,10 +80,10 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
             if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
             inner = where
+            if power and name == "exponent" and not real:  # k of X^(k - 1), of X^((-1)^k);
+                counted.update(forced_scalars(child))  # not the x of (y' y)^(a' x), ^sum(x)
             if power and name == "exponent" and where != "^":
                 inner = "r" if real else "^"
-                if not real:  # the k of X^(k - 1); not the x of (y' y)^(a' x), ^sum(x)
-                    counted.update(forced_scalars(child))
             todo.append((child, inner))
     names = in_exponent | in_real | elsewhere
     # a name in an exponent only as an argument (sum(x), norm2(x), the x of a' x, (A x)' a)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.compound_sizes import written_size
 from einderiv.frontend.dimensions import DimCell, Inference
-from einderiv.frontend.misreadings import counter_uses
+from einderiv.frontend.misreadings import counter_uses, power_of_power
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -267,10 +267,8 @@ class ShapeWalk:
         bad = _non_integer_part(exponent, self.inf)
         if bad is not None:
             hint = f"; declare `{bad}: integer`" if bad.isidentifier() else ""
-            raise ShapeError(
-                f"`{M.show(e)}`: a matrix power needs an integer exponent, and "
-                f"`{M.show(exponent)}` is not one{hint}"
-            )
+            said = f"`{M.show(e)}`: a matrix power needs an integer exponent, and "
+            raise ShapeError(power_of_power(e) or f"{said}`{M.show(exponent)}` is not one{hint}")
         return shape
 
     def _call(self, e, fn, args):

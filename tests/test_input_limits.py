@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 import os
 import sys
+import tracemalloc
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -112,3 +114,23 @@ def test_a_long_display_of_many_rows_keeps_its_identity():
     text = f"\\begin{{align}}\n{rows}\\\\\n" + RIGHT.strip("$") + "\n\\end{align}\n"
     (line,) = ed.audit(text)
     assert line.verdict == "right" and line.line == 1
+
+
+# --- evaluation: a value larger than the machine's memory is refused before any work ------------
+def test_a_value_larger_than_memory_is_refused_before_allocating():
+    # kron(X, kron(X, X)) of a 60 x 60 X has 60^6 entries (373 GB): it computed the 104 MB
+    # kron(X, X) first (and on a machine with 20 GB free, the 8 GB step of a kron of 30 2 x 2
+    # factors before failing on a 32 GB one); now refused at once, nothing allocated
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 60**6 * 8 <= memory:
+        pytest.skip("this machine holds the value")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ed.EvaluationError, match="more than this machine's memory"):
+            ed.parse("kron(X, kron(X, X))")(X=np.ones((60, 60)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+    X = np.arange(4.0).reshape(2, 2) - 1.5  # below the limit: numpy's value
+    np.testing.assert_allclose(ed.parse("kron(X, kron(X, X))")(X=X), np.kron(X, np.kron(X, X)))

@@ -63,3 +63,17 @@ def test_a_power_of_minus_one_in_a_matrix_exponent_reads_k_as_an_integer():
     g = ed.diff("(-1)^k x' x", "x")
     expected = jacobian_fd(lambda x: (-1) ** 3 * (x @ x), {"x": x}, "x")
     np.testing.assert_allclose(g(x=x, k=3), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_check_of_an_expression_past_float64_says_it_overflows():
+    # 1e308 * 1e308 x' x is infinite in float64 at every x != 0 (numpy agrees below): check said
+    # "could not draw inputs where the expression is defined", which it is, everywhere
+    x = RNG.normal(size=3)
+    with np.errstate(over="ignore"):
+        assert np.isinf(1e308 * 1e308 * (x @ x))
+    with pytest.raises(ed.EinderivError, match="overflows float64"):
+        ed.check("1e308 * 1e308 * x' x", "x", claim="2 x'")
+    # in range it is checked: d(1e300 x' x)/dx = 2e300 x', by differences of x' x
+    expected = 1e300 * jacobian_fd(lambda x: x @ x, {"x": x}, "x")
+    np.testing.assert_allclose(2e300 * x, expected, rtol=1e-6)
+    assert ed.check("1e300 * x' x", "x", claim="2e300 x'").verdict == "right"

@@ -24,11 +24,13 @@ Invariants:
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
+from einderiv.errors import EinderivError
 from einderiv.ir.node import dim_size
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "sample",
     "size_rounds",
     "too_large",
+    "undrawable",
 ]
 
 PROBES = 12
@@ -53,6 +56,28 @@ MODES = ("signed", "near", "flipped", "positive")
 INTEGERS = (2, 0, 1, -1, 3, -2, 5, 7, -3, 12, 1, 25, -6, 40)  # exact arithmetic
 NUMERIC_INTEGERS = (2, 0, 1, -1, 3, -2, 5, 4, -3, 6)  # floats: X^40 would only be rounding
 _ROUNDS = ((3, 4, 5, 2, 6), (1, 1, 1, 1, 1), (2, 5, 3, 4, 1), (4, 4, 4, 4, 4), (5, 2, 6, 3, 4))
+
+
+def undrawable(value_of) -> str:
+    """Why no probe was kept, from the expression's value at the last one drawn (``value_of()``):
+    a size that no variable fixes, a value infinite there (a constant past float64: ``1e308 *
+    1e308 x' x``), or else a point outside its domain."""
+    try:
+        value = value_of()
+    except EinderivError as error:
+        unfixed = re.search(r"the size (\S+) is not fixed by any array", str(error))
+        if unfixed:
+            return (
+                f"cannot check: the size {unfixed.group(1)} of the expression is fixed by no "
+                "variable (an `ones` or `I` that nothing sizes), and its value depends on it"
+            )
+        value = np.nan
+    if np.size(value) and np.all(np.isinf(value)):
+        return (
+            "cannot check: the expression overflows float64 (it is infinite at every point "
+            "drawn): a number in it is too large (beyond 1.8e308) to evaluate"
+        )
+    return "could not draw inputs where the expression is defined"
 
 
 def too_large(f: Expr) -> bool:

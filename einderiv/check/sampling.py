@@ -34,6 +34,7 @@ from einderiv.check.probes import (
     probe_sizes,
     sample,
     size_rounds,
+    undrawable,
 )
 from einderiv.check.slopes import kinked, smooth_at
 from einderiv.errors import EinderivError
@@ -230,16 +231,8 @@ class Sampler:
                 probe[name] = sample(self.rng, info, sizes, mode, positive, integer)
             if self.acceptable(probe):
                 return probe
-        try:  # a size no variable has (sum(x ones')): say so, not "could not draw"
-            self.call(self.f, probe)
-        except EinderivError as error:
-            unfixed = re.search(r"the size (\S+) is not fixed by any array", str(error))
-            if unfixed:
-                raise EinderivError(
-                    f"cannot check: the size {unfixed.group(1)} of the expression is fixed by no "
-                    "variable (an `ones` or `I` that nothing sizes), and its value depends on it"
-                ) from None
-        raise EinderivError("could not draw inputs where the expression is defined")
+        # a size no variable has (sum(x ones')), a value past float64: said, not "could not draw"
+        raise EinderivError(undrawable(lambda: self.call(self.f, probe))) from None
 
     def _edge_probes(self, names: set, count: int | None = None):
         """Probes at the edge of domains (``_degenerate``: one entry 0, all of it 0, a square

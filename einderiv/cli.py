@@ -308,6 +308,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise ed.EinderivError("--time-limit must be a positive number of seconds, below a day")
     if not 0 <= args.port <= 65535:
         raise ed.EinderivError(f"--port must be 0 to 65535 (0: any free port), not {args.port}")
+    if not args.host.strip():  # "" binds every interface, and the page's address is http://:P/
+        raise ed.EinderivError("--host is empty: give an address (0.0.0.0: every interface)")
     try:
         return serve(args.host, args.port, args.time_limit, open_browser=args.open)
     except OSError as error:  # the port is taken, the address does not exist, ...

@@ -606,3 +606,18 @@ def test_an_expression_starting_with_a_minus_is_said_how_to_write(capsys):
         assert main(argv) == 0
         out = capsys.readouterr().out.strip().splitlines()[-1]
         np.testing.assert_allclose(ed.parse(out)(x=x), fd, rtol=1e-6)
+
+
+# an empty --host bound the page to every interface (what "" means to a socket) and printed its
+# address as http://:P/; an empty FILE said "': not a file" (Path("") is the current folder)
+def test_an_empty_host_or_file_is_refused(capsys, monkeypatch):
+    import einderiv.web.server as web
+
+    started = []
+    monkeypatch.setattr(web, "serve", lambda *a, **k: started.append(a) or 0)
+    code, _, err = run(capsys, "serve", "--host", " ", "--port", "0")
+    assert code == 2 and "--host is empty" in err and not started
+    code, _, err = run(capsys, "serve", "--host", "127.0.0.1", "--port", "0")
+    assert code == 0 and started == [("127.0.0.1", 0, 5.0)]
+    code, _, err = run(capsys, "audit", "")
+    assert code == 2 and "FILE is empty" in err

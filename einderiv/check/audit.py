@@ -329,6 +329,8 @@ def read_document(path: str) -> str:
     not a file, larger than ``MAX_BYTES`` or not UTF-8 text."""
     file = Path(path)
     try:
+        if not path.strip():  # Path("") is the current folder: "'': not a file" said nothing
+            raise EinderivError("FILE is empty: give the path of a Markdown or LaTeX file")
         if not file.exists():
             raise EinderivError(f"{path}: no such file")
         if not file.is_file():

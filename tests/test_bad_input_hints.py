@@ -77,3 +77,24 @@ def test_check_of_an_expression_past_float64_says_it_overflows():
     expected = 1e300 * jacobian_fd(lambda x: x @ x, {"x": x}, "x")
     np.testing.assert_allclose(2e300 * x, expected, rtol=1e-6)
     assert ed.check("1e300 * x' x", "x", claim="2e300 x'").verdict == "right"
+
+
+def test_a_size_past_what_a_declaration_states_is_checked():
+    # X in tr(commutation(10^9, 10^9) X) is 10^18 by 10^18, a size of 19 digits, which a
+    # declaration cannot state (at most 18): check gave the claim the declaration
+    # `X: matrix(1000000000000000000, ...)` and said "cannot parse the claim at column 11: the
+    # dimension ... is too large", a caret in the claim at what it never wrote.
+    # d tr(K X)/dX = K (numerator layout), and K(m, m) is symmetric, here at m = 3 in numpy
+    m = 3
+    K = np.zeros((m * m, m * m))
+    for i in range(m):
+        for j in range(m):
+            K[i * m + j, j * m + i] = 1.0  # K vec(X) = vec(X') (vec stacks columns)
+    X = RNG.normal(size=(m * m, m * m))
+    expected = jacobian_fd(lambda X: np.trace(K @ X), {"X": X}, "X").T  # d/dX[i,j] at [j,i]
+    np.testing.assert_allclose(expected, K, atol=1e-8)
+    np.testing.assert_allclose(K, K.T)
+    for size in (3, 10**9):
+        text = f"tr(commutation({size}, {size}) X)"
+        claim = f"commutation({size}, {size})'"
+        assert ed.check(text, "X", claim=claim).verdict == "right"

@@ -101,7 +101,9 @@ def declarations_of(f: Expr, names: set | None = None) -> str:
         if names is not None and name not in names:
             continue
         dims = f"({', '.join(map(str, info.dims))})" if info.dims else ""
-        if any(is_compound(d) for d in info.dims):  # "m*n" is not declared: inferred from use
+        # "m*n" is not declared, nor a size of 19 digits or more (commutation(10^9, 10^9)), which
+        # a declaration cannot state: inferred from use
+        if any(is_compound(d) or (isinstance(d, int) and d >= 10**18) for d in info.dims):
             dims = ""
         kind = info.kind
         if kind == "symmetric":

@@ -392,6 +392,17 @@ def test_sibling_sums_may_share_a_counter():
     assert float(ed.parse("sum_{r=0}^{2}(r) + sum_{r=0}^{3}(r)")()) == 9.0
 
 
+def test_a_written_out_sum_drops_its_zero_term():
+    # d/dX sum_{r=0}^{3} tr(X^r) = I + 2 X' + 3 (X^2)': the r = 0 term is 0, even where X is
+    # singular (it was printed 0 X^-1 and evaluated the inverse of X)
+    g = ed.diff("sum_{r=0}^{3}(tr(X^r))", "X")
+    X = np.array([[1.0, 2.0], [3.0, 6.0]])  # singular, not symmetric
+    f = lambda X: np.trace(np.eye(2) + X + X @ X + X @ X @ X)
+    want = to_layout(jacobian_fd(f, {"X": X}, "X"), 0, 2, "numerator")
+    np.testing.assert_allclose(g(X=X), want, atol=1e-6)
+    np.testing.assert_allclose(ed.parse(str(g))(X=X), g(X=X), rtol=1e-12)
+
+
 def test_evaluation_with_wrong_length_names_the_variable():
     f = ed.parse("a' x", where="a: vector(3); x: vector(3)")
     with pytest.raises(ed.EinderivError) as info:

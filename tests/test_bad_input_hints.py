@@ -7,6 +7,7 @@ message suggests gives the derivative meant, checked against finite differences 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import numpy as np
@@ -98,3 +99,20 @@ def test_a_size_past_what_a_declaration_states_is_checked():
         text = f"tr(commutation({size}, {size}) X)"
         claim = f"commutation({size}, {size})'"
         assert ed.check(text, "X", claim=claim).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("sum_{r=0}^{k}(tr(X^r))", "declare `k: integer`"),
+        ("sum_{r=0}^{k - 1}(tr(X^r))", "declare `k: integer`"),
+        ("sum_{r=0}^{2.5}(r)", "not 2.5"),
+    ],
+)
+def test_a_sum_bound_that_is_not_an_integer_says_what_to_declare(text, says):
+    # sum_{r=0}^{k} with k undeclared: the message names k and its declaration
+    with pytest.raises(ed.ShapeError, match=re.escape(says)):
+        ed.parse(text)
+    if "k" in says:  # declared, it reads: sum_{r=0}^{2} tr(X^r) at X = I_3 is 3 * 3
+        f = ed.parse(text, where="k: integer")
+        assert float(f(X=np.eye(3), k=2 + text.count("- 1"))) == 9.0

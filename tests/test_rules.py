@@ -140,6 +140,8 @@ EXAMPLES = {
             X(i, j),
         )
     ),
+    # (3) X[i,j] -> 3 X[i,j]: the integer form left by writing out sum_{r<4} r X^(r-1)
+    "affine_literal": T.Prod((T.affine(3), X(i, j))),
     "prod_delta": T.Prod((T.Delta(i, k), T.Var("A", (k, j))), (k,)),
     "prod_ones": T.Prod((T.Ones(i), T.Var("x", (i,)))),
     "prod_distribute_delta": T.Prod(

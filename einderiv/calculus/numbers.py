@@ -9,6 +9,8 @@ Invariants: only when no power needs more than ``EXACT_BITS`` bits: a power left
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from einderiv.calculus.rewriting import EXACT_BITS, Rule, exact_product, power_bits
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
@@ -49,3 +51,10 @@ def _number_power(f: Term) -> bool:
         and type(f.exponent) is T.Num
         and f.exponent.value.denominator == 1
     )
+
+
+@rule(T.Affine, "(2) -> 2  (an integer form with no symbol left is a number)")
+def affine_literal(t: T.Affine):
+    # sum_{r=0}^{1} r X^(r-1) written out: its first term's factor (0) is the number 0, so the
+    # term is 0 (was printed 0 X^-1, and evaluated the inverse of a singular X)
+    return T.Num(Fraction(t.const)) if t.is_literal else None

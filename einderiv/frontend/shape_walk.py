@@ -130,9 +130,9 @@ class ShapeWalk:
                 return (None, None)
             case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
                 self.sums = True
-                for bound in (lower, upper):
-                    if _non_integer_part(bound, inf) is not None:
-                        raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers")
+                for part in filter(None, (_non_integer_part(b, inf) for b in (lower, upper))):
+                    say = f": declare `{part}: integer`" if part.isidentifier() else f", not {part}"
+                    raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers{say}")
                 outer = inf.vars.get(var)
                 if outer is not None:  # a variable, or the counter of an enclosing sum
                     raise _shadowing(e, var)

@@ -7,6 +7,7 @@ differences of that numpy function.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from fractions import Fraction
@@ -160,6 +161,37 @@ def test_sigma_squared_against_a_parenthesis_is_said_to_be_a_product():
     with pytest.warns(ReadAsProduct, match="sigma\\^2"):
         e = ed.parse(r"\sigma^2(x)", where="x: scalar")
     assert np.isclose(e(sigma=3.0, x=0.5), 9.0 * 0.5)
+
+
+_XM = np.array([[1.0, -2.0], [3.0, 4.0]])
+_NORMS = {"F": np.sqrt((_XM**2).sum()), "2": np.sqrt(X3 @ X3), "1": np.abs(X3).sum()}
+
+
+@pytest.mark.parametrize(
+    "text, meant, key",
+    [
+        ("‖X‖F", "‖X‖_F", "F"),
+        ("||X||F^2", "||X||_F", "F"),
+        ("‖x‖2", "‖x‖_2", "2"),
+        ("||x||1", "||x||_1", "1"),
+        (r"\frac{1}{2}‖X‖F", "‖X‖_F", "F"),
+    ],
+)
+def test_a_norm_subscript_flattened_by_a_pdf_is_refused(text, meant, key):
+    # ‖X‖F copied from a PDF is ‖X‖_F = sqrt(sum X_ij^2); it was read norm2(X) times a matrix
+    # F (‖x‖2 as 2 ‖x‖, where ‖x‖_2 or ‖x‖^2 is meant): now refused, the subscript spelt
+    with pytest.raises(ed.ParseError, match=re.escape(meant)):
+        ed.parse(text)
+    value = {"X": _XM} if "X" in meant else {"x": X3}
+    assert np.isclose(ed.parse(meant)(**value), _NORMS[key])
+
+
+def test_a_factor_after_a_norm_with_a_space_is_a_product():
+    # ‖x‖ y, a space apart, is the scalar ‖x‖ times the vector y; ‖x‖y is refused as ‖x‖F is
+    y = np.array([0.5, -1.0, 2.0])
+    assert np.allclose(ed.parse("‖x‖ y")(x=X3, y=y), np.sqrt(X3 @ X3) * y)
+    with pytest.raises(ed.ParseError, match="with a space, for a product"):
+        ed.parse("||x||y")
 
 
 @pytest.mark.parametrize("space", ["\u00a0", "\u2009", "\u202f"])

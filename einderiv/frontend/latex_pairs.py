@@ -23,7 +23,7 @@ from lark import Token
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group, plain_script
 from einderiv.frontend.latex_unread import OPTIMISATION
-from einderiv.frontend.refusals import INDEX_SUM
+from einderiv.frontend.refusals import INDEX_SUM, norm_script
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
 __all__ = ["INDEX_SUM", "Pairs", "no_power_after_sum"]
@@ -219,6 +219,9 @@ class Pairs:
             return
         group = self.stack.pop()
         self.emit("RPAR", ")", start, self.pos)
+        pasted = self.text[start] == "‖" and norm_script(self.text, group.start, self.pos)
+        if pasted:  # \frac{1}{2}‖X‖F: copied from a PDF (in LaTeX source, \|X\|F is X's norm F)
+            self.fail(pasted, self.pos)
         power = _POWER_FIRST.match(self.text, self.pos)  # \|x\|^2_2: the subscript is the norm's
         if power is not None:
             self.pos = power.end()

@@ -30,7 +30,7 @@ from einderiv.errors import (
     closest,
     say_reading,
 )
-from einderiv.frontend.refusals import refusal
+from einderiv.frontend.refusals import norm_script, refusal
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
@@ -107,23 +107,8 @@ def error_at(message: str, offset: int, expected: tuple[str, ...] = ()) -> Parse
 
 
 # tokens after which a '|' inside bars closes them: those that can end an operand
-ENDS_OPERAND = frozenset(
-    {
-        "NAME",
-        "NUMBER",
-        "RPAR",
-        "RSQB",
-        "QUOTE",
-        "DOT_T",
-        "RBRACE",
-        "BAR_CLOSE",
-        "NORM_CLOSE",
-        "NORM_SUB",
-        "TOP",
-        "INV_T",
-        "SUP",
-    }
-)
+_ENDS = ("NAME", "NUMBER", "RPAR", "RSQB", "QUOTE", "DOT_T", "RBRACE", "BAR_CLOSE", "NORM_CLOSE")
+ENDS_OPERAND = frozenset((*_ENDS, "NORM_SUB", "TOP", "INV_T", "SUP"))
 
 
 class PostLexer(PostLex):
@@ -242,7 +227,10 @@ def _bars(stream, text: str):
             token = _single_bar(token, opened, ends)
             no_power_of_log_bars(text, token.end_pos)
         elif token.type == "NORM_BAR" or (token.type == "DOUBLE_BAR" and in_norm and ends):
+            start = opened[-1][0] if opened else 0
             token = _norm_bar(token, opened, closes=in_norm and ends)
+            if token.type == "NORM_CLOSE" and (said := norm_script(text, start, token.end_pos)):
+                raise error_at(said, token.end_pos)  # ‖X‖F: a subscript flattened by a PDF?
         elif token.type == "DOUBLE_BAR":
             rest = text[token.end_pos :]
             if not (opened and ends) and ("||" in rest or "‖" in rest):

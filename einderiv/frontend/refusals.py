@@ -13,7 +13,10 @@ check looks at the text only when a cheap test finds its character in it:
   and ``I(alpha + beta)``, a Greek scalar, stay products);
 * ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
   name (then a product) when j is an index of the text; ``sum_x`` alone, or a declared name
-  (``Sigma_j``), is a name.
+  (``Sigma_j``), is a name;
+* ``‖X‖F``, ``||x||2``: a letter or digit against a closing norm bar, where text copied from
+  a PDF has lost the ``_`` of a subscript (or the ``^`` of a power): ``norm_script``, called
+  by the post-lexer at each closing bar (which only it tells from an opening one).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 from einderiv.frontend.name_uses import greek_scalar
 
-__all__ = ["INDEX_SUM", "Refusal", "refusal"]
+__all__ = ["INDEX_SUM", "Refusal", "norm_script", "refusal"]
 
 INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as instead
     r"a sum over an index (\sum_j, sum_{i,j}) is not read: write sum(...) of the vector or "
@@ -115,3 +118,22 @@ def _sums_an_index(found: re.Match, text: str) -> bool:
         return True
     rest = text[: found.start()] + " " + text[found.end() :]  # x[j], or x_j: j an index
     return re.search(rf"\[[^\]]*\b{letter}\b|[A-Za-z]_\{{?{letter}\b", rest) is not None
+
+
+def norm_script(text: str, start: int, end: int) -> str | None:
+    """The message refusing a letter or digit written against the norm bar that closes at
+    ``end`` the norm opened at ``start``: ``‖X‖F`` is ``‖X‖_F`` flattened by a PDF, ``‖x‖2`` is
+    ``‖x‖_2`` or ``‖x‖^2``, never surely a product (``‖x‖ y``, with a space, is one); None
+    when no such character follows."""
+    char, norm = text[end : end + 1], text[start:end]
+    if not (char.isascii() and char.isalnum()):
+        return None
+    kind = {"1": "the 1-norm", "2": "the 2-norm", "F": "the Frobenius norm"}.get(char)
+    sub = f"{norm}_{char} for {kind}, " if kind else ""
+    power = "" if char == "F" else f"{norm}^{char} for a power, "
+    known = "" if kind else " (the norms read are _2, _F and _1)"
+    return (
+        f"'{norm}{char}' reads two ways (a subscript or a power loses its _ or ^ when text is "
+        f"copied from a PDF): write {sub}{power}or {norm} {char}, with a space, for a "
+        f"product{known}"
+    )

@@ -201,3 +201,26 @@ def test_an_upright_word_superscript_is_a_label_and_t_stays_a_transpose():
     np.testing.assert_allclose(g(x=x0, A=A, y=x0), x0 @ A.T @ x0)
     h = ed.parse(r"\mathbf{x}^\top \mathbf{A}^{\mathrm{N}} \mathbf{x}", where="N: integer")
     np.testing.assert_allclose(h(x=x0, A=A, N=3), x0 @ np.linalg.matrix_power(A, 3) @ x0)
+
+
+def _spd(n):
+    a = rng.normal(size=(n, n))
+    return a @ a.T + n * np.eye(n)
+
+
+def test_test_point_stars_are_labels():
+    # R&W eq. 2.24: cov(f_*) = K_** - K_*' (K + s2 I)^-1 K_*, and the mean k_*' (K + s2 I)^-1 y
+    # (eq. 2.25); the subscript * was refused ("letters or digits, not '*'"), K_{**} as "'**'
+    # is not an operator": now the names K_star, K_starstar, k_star, said as labels
+    K, Ks, Kss, y, k = _spd(3), rng.normal(size=(3, 2)), _spd(2), w0, x0
+    A = K + 0.5 * np.eye(3)
+    with pytest.warns(ed.errors.ReadAsLabel, match="K_starstar"):
+        cov = ed.parse(r"K_{**} - K_*^\top (K + \sigma_n^2 I)^{-1} K_*")
+    got = cov(K_starstar=Kss, K_star=Ks, K=K, sigma_n=np.sqrt(0.5))
+    np.testing.assert_allclose(got, Kss - Ks.T @ np.linalg.solve(A, Ks), rtol=1e-10)
+    with pytest.warns(ed.errors.ReadAsLabel, match="k_star"):
+        mean = ed.parse(r"\mathbf{k}_{\ast}^\top (K + \sigma_n^2 I)^{-1} \mathbf{y}")
+    got = mean(k_star=k, K=K, sigma_n=np.sqrt(0.5), y=y)
+    np.testing.assert_allclose(got, k @ np.linalg.solve(A, y), rtol=1e-10)
+    with pytest.raises(ed.ParseError, match="not an operator"):  # ** elsewhere stays refused
+        ed.parse(r"K_{**} ** 2")

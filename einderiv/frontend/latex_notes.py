@@ -12,7 +12,7 @@ import re
 import warnings
 from contextvars import ContextVar
 
-from einderiv.errors import ReadAsCall, ReadAsName, ReadAsScalar, say_reading
+from einderiv.errors import ReadAsCall, ReadAsLabel, ReadAsName, ReadAsScalar, say_reading
 from einderiv.frontend import lexing
 from einderiv.frontend.name_uses import greek_scalar
 
@@ -22,6 +22,7 @@ __all__ = [
     "CALLED",
     "DERIVATIVE_HINT",
     "is_leibniz",
+    "name_script",
     "say_bold_greek",
     "say_greek_call",
     "say_index_name",
@@ -87,6 +88,24 @@ def say_bold_greek(tokens, said: set) -> None:
 
 # two letters that papers use as indices (A_{ij}, x_{kl}); W_{hh} or \Sigma_{xy} are labels
 _TWO_INDICES = re.compile(r"[ijkl][ijkl]")  # not W_{in}, K_{nm}: labels (inputs, blocks)
+
+
+def name_script(name: str, script: str, at: int) -> str:
+    """The subscript ``script`` of ``name`` (at ``at``) as the end of one name: ``W_{1\\_2}`` is
+    ``W_1_2``, as printed; R&W's test point ``\\mathbf{k}_*``, ``K_{**}``, the label ``k_star``,
+    ``K_starstar``, said with a ``ReadAsLabel`` note; anything else but letters and digits is
+    a ``ParseError``."""
+    script = script.replace("\\_", "_")
+    stars = re.sub(r"\s|\\ast(?![A-Za-z])", lambda m: "*" if m.group().strip() else "", script)
+    if stars in ("*", "**"):  # k_*, K_{**}, k_{\ast}: R&W's test points
+        label = "star" * len(stars)
+        warnings.warn(f"read {name}_{{{script}}} as the name {name}_{label} (a label, as a "
+                      f"test point is written); write {name}_{{{label}}} to say so", ReadAsLabel,
+                      stacklevel=4)  # fmt: skip
+        return label
+    if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", script):
+        raise lexing.error_at(f"a subscript of a name is letters or digits, not '{script}'", at)
+    return script
 
 
 def say_index_name(name: str, script: str, said: set) -> None:

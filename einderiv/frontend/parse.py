@@ -348,12 +348,13 @@ def parse_expression(
     state = ParseState(text, what, frozenset(declared), False, frozenset(integers), is_tex)
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
-    if isinstance(text, str) and "**" in text:
+    stars = re.search(r"(?<!_\{)\*\*", text) if isinstance(text, str) else None
+    if stars is not None:  # not K_{**}, a label (R&W's test points)
         _refuse(
             state,
             "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
             "elementwise power (x .^ 2)",
-            text.index("**"),
+            stars.start(),
         )
     label = re.search(r"\^\s*\{\s*\(\s*(\w+)\s*\)\s*\}", text) if isinstance(text, str) else None
     if label is not None and not latex.is_latex(text):  # W^{(1)}: a label or a power?

@@ -224,3 +224,22 @@ def test_test_point_stars_are_labels():
     np.testing.assert_allclose(got, k @ np.linalg.solve(A, y), rtol=1e-10)
     with pytest.raises(ed.ParseError, match="not an operator"):  # ** elsewhere stays refused
         ed.parse(r"K_{**} ** 2")
+
+
+def test_the_log_of_two_pi_written_without_parentheses():
+    # R&W eq. 2.30: log p(y|X) = -y' K^-1 y / 2 - log|K| / 2 - (n/2) log 2 pi, the last term
+    # log(2 pi); \log 2\pi was log(2) times pi (a note said only "the next symbol")
+    K, y, n = _spd(3), w0, 3.0
+    latex = (
+        r"-\frac{1}{2}\mathbf{y}^\top K^{-1}\mathbf{y} - \frac{1}{2}\log|K|"
+        r" - \frac{n}{2}\log 2\pi"
+    )
+    with pytest.warns(ed.errors.ReadAsBareCall, match=re.escape(r"\log(2\pi)")):
+        f = ed.parse(latex, where="n: scalar")
+    want = -y @ np.linalg.solve(K, y) / 2 - np.linalg.slogdet(K)[1] / 2 - n / 2 * np.log(2 * np.pi)
+    np.testing.assert_allclose(f(K=K, y=y, n=n, pi=np.pi), want, rtol=1e-10)
+    # more factors on (\log 2\pi\sigma^2): where the argument ends is refused, both spelt
+    with pytest.raises(ed.ParseError, match=re.escape(r"\log(2\pi\sigma^2)")):
+        ed.parse(r"\frac{1}{2}\log 2\pi\sigma^2")
+    g = ed.parse(r"\log(2\pi\sigma^2)")
+    np.testing.assert_allclose(g(pi=np.pi, sigma=0.7), np.log(2 * np.pi * 0.49), rtol=1e-12)

@@ -16,7 +16,7 @@ import warnings
 from lark import Token
 
 from einderiv.errors import ReadAsBareCall
-from einderiv.frontend.lexing import error_at
+from einderiv.frontend.lexing import STATE, error_at
 
 __all__ = ["close_bare_calls"]
 
@@ -32,7 +32,9 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
             end = _atom_end(out, i + 1)
             if end is None:
                 raise error_at(f"'{token.value[:-1]}' needs an argument", token.start_pos)
-            if end < len(out) and out[end].type in _STARTS:  # \tr X^\top A X: tr(X') A X
+            if out[i + 1].type == "NUMBER" and end < len(out) and out[end].type in _STARTS:
+                end = _number_times(out, i, end)  # \log 2\pi: log(2 pi)
+            elif end < len(out) and out[end].type in _STARTS:  # \tr X^\top A X: tr(X') A X
                 fn = token.value[:-1]
                 warnings.warn(f"read {fn} without parentheses as {fn} of the next symbol "
                               f"only, times what follows; write {fn}(...) around a longer "
@@ -47,6 +49,32 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
         result.append(token)
         i += 1
     return result
+
+
+def _number_times(out: list[Token], i: int, end: int) -> int:
+    """The end of the argument of the bare function ``out[i]`` whose argument is a number, with
+    an operand at ``out[end]``: ``\\log 2\\pi`` is ``log(2 pi)`` (R&W eq. 2.30), never
+    ``log(2) pi``, said with a note; ``\\log 2\\pi\\sigma^2``, more factors on, is refused (a
+    paper means ``log(2 pi sigma^2)``, but where its argument ends is only guessed)."""
+    last, factors = end, 0
+    while last is not None and last < len(out) and out[last].type in _STARTS:
+        last, factors = _atom_end(out, last), factors + 1
+    if last is None:  # an unmatched bracket: the parser says so
+        return end
+    text = STATE.get().text
+    head = text[out[i].start_pos : out[i].end_pos].strip()  # \log
+    argument = text[out[i + 1].start_pos : out[last - 1].end_pos]
+    number = text[out[i + 1].start_pos : out[end - 1].end_pos]
+    rest = text[out[end].start_pos : out[last - 1].end_pos]
+    written = f"{head} {argument}"
+    if factors > 1:
+        raise error_at(f"'{written}' reads two ways: write {head}({argument}) for the "
+                       f"{out[i].value[:-1]} of the product, as a paper means it, or ({head} {number}) {rest} for "
+                       f"{head} {number} times the rest", out[i].start_pos)  # fmt: skip
+    warnings.warn(f"read {written} as {head}({argument}): a number and the symbol written "
+                  f"after it are one argument, as in \\sin 2x; write ({head} {number}) {rest} "
+                  f"for the product", ReadAsBareCall, stacklevel=3)  # fmt: skip
+    return last
 
 
 _POSTFIX = {"TOP", "INV_T", "QUOTE", "DOT_T"}

@@ -129,6 +129,8 @@ def test_a_transpose_set_small_is_a_transpose(latex):
         r"\|\mathbf{y} - \mathbf{X}\hat{\boldsymbol\beta}\|^2",  # the font without braces
         r"\|\mathbf{y} - \mathbf{X}\hat\beta\|^2",  # the accent without braces, as TeX reads
         r"\left\|\mathbf{y} - \mathbf{X}\hat{\boldsymbol{\beta}}\right\|_2^2",
+        r"\|\mathbf{y} - \mathbf{X}\hat\boldsymbol{\beta}\|^2",  # a font after a bare accent
+        r"\|\mathbf{y} - \mathbf{X}\hat\bm\beta\|^2",
     ],
 )
 def test_an_accent_takes_one_symbol_with_or_without_braces(latex):
@@ -243,3 +245,14 @@ def test_the_log_of_two_pi_written_without_parentheses():
         ed.parse(r"\frac{1}{2}\log 2\pi\sigma^2")
     g = ed.parse(r"\log(2\pi\sigma^2)")
     np.testing.assert_allclose(g(pi=np.pi, sigma=0.7), np.log(2 * np.pi * 0.49), rtol=1e-12)
+
+
+def test_an_accent_without_braces_before_a_bold_letter():
+    # ||y - y_hat||^2 with d/dy_hat = -2 (y - y_hat): \hat\mathbf{y} said "expected '{'" while
+    # \hat{\mathbf{y}} read as the name y_hat; now both read alike
+    y, yh = w0, x0
+    for latex in (r"\|\mathbf{y} - \hat\mathbf{y}\|^2", r"\|\mathbf{y} - \hat{\mathbf{y}}\|^2"):
+        np.testing.assert_allclose(ed.parse(latex)(y=y, y_hat=yh), np.sum((y - yh) ** 2))
+        g = ed.diff(latex, "y_hat", layout="denominator")
+        want = jacobian_fd(lambda y_hat: np.sum((y - y_hat) ** 2), {"y_hat": yh}, "y_hat")
+        np.testing.assert_allclose(g(y=y, y_hat=yh), want, rtol=1e-6)

@@ -81,6 +81,8 @@ NUMBER_POWER = r"\^\s*(?:\{\s*(\d+)\s*\}|(\d))"
 # \frac12, \frac1n: the two one-character arguments
 _SHORT_FRAC = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
 # the "(" of a call's argument: (, \left(, \bigl( ...
+# a font command and its argument, as an accent without braces takes them: \hat\mathbf{y}
+_FONT_ARGUMENT = re.compile(r"\s*(\\[A-Za-z]+\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z]))")
 # a call's parenthesis, after spacing that is read as nothing (\exp\!\left(a\right), \exp\,(a))
 _OPEN_PAREN = re.compile(
     r"(?:(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|~)\s*)*(?:\(|\\(left|bigl?|Bigl?|biggl?|Biggl?)\s*\()"
@@ -204,7 +206,7 @@ class Commands:
         accent takes one symbol, as in TeX (``\\hat y``, ``\\hat\\beta``)."""
         one = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z])").match(self.text, self.pos)
         if one and self.text[one.start(1)] == "\\" and one[1][1:] in _SYMBOL_FONTS | _WORD_FONTS:
-            one = None  # \hat\mathbf{y}: the font's group is needed (refused below)
+            one = _FONT_ARGUMENT.match(self.text, self.pos)  # \hat\mathbf{y} is \hat{\mathbf{y}}
         if one is not None:
             raw, self.pos = one[1], one.end()
         else:

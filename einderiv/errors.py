@@ -100,9 +100,11 @@ def caret_context(text: str, line: int, column: int) -> str:
 
 
 def closest(name: str, candidates) -> str | None:
-    """The candidate closest to ``name``, for 'did you mean' hints."""
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return found[0] if found else None
+    """The candidate closest to ``name``, for 'did you mean' hints: one with the same letters
+    first (a slip of order: ``tahn`` is ``tanh``, which difflib ranks after ``tan``)."""
+    found = difflib.get_close_matches(name, list(candidates), n=10, cutoff=0.5)
+    same = [c for c in found if sorted(c) == sorted(name)]
+    return (same or found or [None])[0]
 
 
 # what numpy raises (a ValueError) for an array larger than any machine: sizes too large

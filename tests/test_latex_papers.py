@@ -256,3 +256,18 @@ def test_an_accent_without_braces_before_a_bold_letter():
         g = ed.diff(latex, "y_hat", layout="denominator")
         want = jacobian_fd(lambda y_hat: np.sum((y - y_hat) ** 2), {"y_hat": yh}, "y_hat")
         np.testing.assert_allclose(g(y=y, y_hat=yh), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "typed, fn",
+    [(r"\tahn(\mathbf{x})", np.tanh), ("tahn(x)", np.tanh), (r"\dte(X)", np.linalg.det)],
+)
+def test_a_slip_of_order_suggests_the_function_with_the_same_letters(typed, fn):
+    # \tahn suggested \tan (one letter fewer, first by spelling); the slip keeps the letters:
+    # tanh. The suggestion, written in place, is the function numpy computes
+    with pytest.raises(ed.ParseError, match=r"did you mean '?\\?(\w+)") as error:
+        ed.parse(typed)
+    meant = re.search(r"did you mean '?\\?(\w+)", str(error.value)).group(1)
+    fixed = typed.replace(re.match(r"\\?(\w+)", typed).group(1), meant, 1)
+    arg = rng.normal(size=(3, 3)) if "X" in typed else x0
+    np.testing.assert_allclose(ed.parse(fixed)(**{"X" if "X" in typed else "x": arg}), fn(arg))

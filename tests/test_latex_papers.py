@@ -271,3 +271,25 @@ def test_a_slip_of_order_suggests_the_function_with_the_same_letters(typed, fn):
     fixed = typed.replace(re.match(r"\\?(\w+)", typed).group(1), meant, 1)
     arg = rng.normal(size=(3, 3)) if "X" in typed else x0
     np.testing.assert_allclose(ed.parse(fixed)(**{"X" if "X" in typed else "x": arg}), fn(arg))
+
+
+@pytest.mark.parametrize("order", [r"W^{%s}_i", r"W_i^{%s}"])
+def test_a_superscript_and_a_subscript_in_either_order_read_alike(order):
+    # head_i = softmax(Q W_i^Q (K W_i^K)' / sqrt(d_k)) V W_i^V ("Attention is all you need");
+    # TeX sets W^Q_i as W_i^Q, but W^Q_i was refused ("a subscript must follow a name"): now
+    # both are the name W_i_Q, and W^2_i is (W_i)^2 as W_i^2 is
+    X = rng.normal(size=(4, 3))
+    Wq, Wk, Wv = (rng.normal(size=(3, 2)) for _ in range(3))
+    q, k, v = (r"\mathbf{" + order % letter + "}" for letter in "QKV")
+    latex = rf"\mathrm{{softmax}}\left(\frac{{Q{q} (K{k})^\top}}{{\sqrt{{d_k}}}}\right)V{v}"
+    with pytest.warns(ed.errors.ReadAsLabel, match="W_i_Q"):
+        f = ed.parse(latex)
+    want = _softmax_rows(X @ Wq @ (X @ Wk).T / np.sqrt(2.0)) @ X @ Wv
+    got = f(Q=X, K=X, V=X, W_i_Q=Wq, W_i_K=Wk, W_i_V=Wv, d_k=2.0)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    W = rng.normal(size=(3, 3))
+    square = ed.parse(r"\mathbf{x}^\top " + order % 2 + r" \mathbf{x}")
+    np.testing.assert_allclose(square(x=x0, W_i=W), x0 @ W @ W @ x0)
+    g = ed.diff(r"\mathbf{x}^\top " + order % r"\top" + r" \mathbf{y}", "W_i", layout="denominator")
+    want = jacobian_fd(lambda W_i: x0 @ W_i.T @ w0, {"W_i": W}, "W_i")
+    np.testing.assert_allclose(g(x=x0, y=w0), want, atol=1e-8)

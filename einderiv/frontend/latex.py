@@ -62,6 +62,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
         self.symbols = symbols  # "(" -> "LPAR", ...: the grammar's anonymous terminals
         self.functions = set(lexing.FUNCTION_NAMES)
         self.said: set = set()  # the names a note was given for (latex_notes): once each
+        self.ahead: dict[int, int] = {}  # W^Q_i: the subscript's '_' -> its end (read with W)
 
     # ---- emitting ------------------------------------------------------------------------
 
@@ -163,6 +164,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
         elif c == "^":
             self.pos += 1
             self.superscript(start)
+        elif c == "_" and start in self.ahead:  # W^Q_i: the subscript, read with W
+            self.pos = self.ahead.pop(start)
         elif c == "_" and self.out and self.out[-1].type == "RPAR" and self.text[start - 1] == ")":
             self.pos += 1
             self.entry_subscript(start)
@@ -250,8 +253,9 @@ class _Lexer(Commands, Words, Entries, Pairs):
                 latex_notes.say_letter_call(letter, self.text, after, paren, self.said)
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 
-    def name(self, name: str, start: int, subscript: bool = True) -> None:
-        """A symbol; a subscript that follows makes it part of the name (``W_1``, ``I_n``)."""
+    def named(self, name: str, start: int, subscript: bool = True) -> None:
+        """A symbol; a subscript that follows makes it part of the name (``W_1``, ``I_n``); see
+        ``Entries.name`` for one written after a superscript (``W^Q_i``)."""
         end = self.pos
         if subscript and self.text[self.pos : self.pos + 1] == "_":
             under = self.pos
@@ -325,9 +329,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.fail(f"'{self.text[self.pos]}' after '^': write X^\\top for a transpose, "
                       "x^{2} for a power", self.pos)  # fmt: skip
         elif self.pos < len(self.text) and self.text[self.pos].isalnum():
-            if re.match(
-                r"\d\d", self.text[self.pos : self.pos + 2]
-            ):  # X^10 is X^1 0 in TeX: refused
+            if re.match(r"\d\d", self.text[self.pos : self.pos + 2]):  # X^10: X^1 0 in TeX
                 self.fail("a superscript of several digits needs braces: ^{10}", self.pos)
             start = self.pos
             self.pos += 1

@@ -33,11 +33,12 @@ _ONE_INDEX = re.compile(r"\s*[A-Za-z][A-Za-z0-9]*\s*")
 _CALL_ARGUMENT = re.compile(
     r"\\(?:operatorname|mathrm)\s*\{[^{}]*\}\s*(?:\\left\s*\((?:(?!\\right).)*\\right\s*\)|\([^()]*\))"
 )
-# before a subscript: the names whose subscript is a size (\mathbf{1}_n, I_n, \mathbf{I}_n)
-_SIZED = re.compile(r"(?:\\mathbf\s*\{\s*[1I]\s*\}|(?<![A-Za-z\\])I)\s*$")
 # a transpose (matrix notation: index notation has none outside the entries of parentheses);
 # a transposed vector of ones, \mathbf{1}_n^\top; a vector of ones right after a transpose
 _TOP = r"(?:\^\s*\{?\s*(?:\\top|\\intercal|\\prime|\\mathsf\s*\{\s*T|\\mathrm\s*\{\s*T|T\b)|')"
+# before a subscript: the names whose subscript is a size (\mathbf{1}_n, I_n, \mathbf{I}_n),
+# a transpose between too (\mathbf{1}^\top_n, as TeX sets \mathbf{1}_n^\top)
+_SIZED = re.compile(rf"(?:\\mathbf\s*\{{\s*[1I]\s*\}}|(?<![A-Za-z\\])I)\s*(?:{_TOP}\s*\}}?\s*)?$")
 _ONES_TRANSPOSED = re.compile(r"\\mathbf\s*\{\s*1\s*\}\s*_\s*(?:\{[^{}]*\}|\w)\s*" + _TOP)
 _TRANSPOSE_TEXT = re.compile(_TOP)
 _TRANSPOSED_ONES = re.compile(_TOP + r"\s*\}?\s*(?:\\[,;:! ]\s*)*\\mathbf\s*\{\s*1\s*\}\s*_")
@@ -48,9 +49,31 @@ _MATRIX_ONES = re.compile(
     r"\\mathbf\s*\{\s*1\s*\}\s*_"
 )
 
+# a superscript written before a subscript, W^Q_i, W^{(1)}_j, W^\top_i, W^{k-1}_i: up to its "_"
+_POWER_FIRST = re.compile(
+    r"\^\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[^\s{}\\^_])\s*(?=_)"
+)
+
 
 class Entries:
-    """Uses the lexer's ``text``, ``symbol``, ``emit``, ``script`` and ``fail``."""
+    """Uses the lexer's ``text``, ``symbol``, ``emit``, ``script``, ``named`` and ``fail``."""
+
+    def name(self, name: str, start: int, subscript: bool = True) -> None:
+        """A symbol and its subscript (``named``), also when a superscript is written first:
+        TeX sets ``W^Q_i`` as ``W_i^Q``, so it reads alike (the name ``W_i`` read here, the
+        superscript then, its subscript skipped once reached: ``ahead``)."""
+        first = _POWER_FIRST.match(self.text, self.pos) if subscript else None
+        if first is None:
+            return self.named(name, start, subscript)
+        caret, self.pos = self.pos, first.end()
+        self.named(name, start)
+        self.ahead[first.end()], self.pos = self.pos, caret
+
+    def scripted(self) -> bool:
+        """Whether a subscript follows (``_``, or ``^Q_`` with a superscript first)."""
+        return self.text[self.pos : self.pos + 1] == "_" or bool(
+            _POWER_FIRST.match(self.text, self.pos)
+        )
 
     def index_text(self) -> bool:
         """Whether the text writes index notation (an entry with several indices, a delta)."""

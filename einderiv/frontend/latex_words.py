@@ -103,7 +103,7 @@ class Words:
                 self.step()
             if len(self.out) == first:  # \mathbf{\,}: only spacing inside
                 self.fail("an empty font group: write the symbol inside, \\mathbf{x}", start)
-            if self.text[self.pos : self.pos + 1] == "_" and self.out[-1].type == "NAME":
-                token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{I}_n: as x_{1}
+            if self.out[-1].type == "NAME" and self.scripted():
+                token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{W}^Q_i: as x_{1}
                 self.name(token.value, token.start_pos)
             say_bold_greek(self.out[first:], self.said)

@@ -274,7 +274,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
                 inside = opened + 1 if self.text[opened] == "{" else opened
                 self.entry_tokens(script, inside, end, under)
                 return
-            script = latex_notes.name_script(name, script, start)  # W_{1\_2}: W_1_2; k_*
+            script = latex_notes.name_script(name, script, start, self.said)  # W_{1\_2}, k_*
             named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())
             if name in ("I", "1") and not named:  # I_n, \mathbf{1}_3: of that size
                 self.sized(name, script, start, end)

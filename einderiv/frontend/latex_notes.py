@@ -90,15 +90,18 @@ def say_bold_greek(tokens, said: set) -> None:
 _TWO_INDICES = re.compile(r"[ijkl][ijkl]")  # not W_{in}, K_{nm}: labels (inputs, blocks)
 
 
-def name_script(name: str, script: str, at: int) -> str:
+def name_script(name: str, script: str, at: int, said: set) -> str:
     """The subscript ``script`` of ``name`` (at ``at``) as the end of one name: ``W_{1\\_2}`` is
     ``W_1_2``, as printed; R&W's test point ``\\mathbf{k}_*``, ``K_{**}``, the label ``k_star``,
-    ``K_starstar``, said with a ``ReadAsLabel`` note; anything else but letters and digits is
-    a ``ParseError``."""
+    ``K_starstar``, said with a ``ReadAsLabel`` note (once: ``said``); anything else but letters
+    and digits is a ``ParseError``."""
     script = script.replace("\\_", "_")
     stars = re.sub(r"\s|\\ast(?![A-Za-z])", lambda m: "*" if m.group().strip() else "", script)
     if stars in ("*", "**"):  # k_*, K_{**}, k_{\ast}: R&W's test points
         label = "star" * len(stars)
+        if f"{name}_{label}" in said:
+            return label
+        said.add(f"{name}_{label}")
         warnings.warn(f"read {name}_{{{script}}} as the name {name}_{label} (a label, as a "
                       f"test point is written); write {name}_{{{label}}} to say so", ReadAsLabel,
                       stacklevel=4)  # fmt: skip

@@ -26,7 +26,14 @@ from einderiv.check.probes import close
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
 
-__all__ = ["describe_array_shape", "diagnosis", "layout_hint", "orientation", "reverse_products"]
+__all__ = [
+    "describe_array_shape",
+    "diagnosis",
+    "flipped_symmetric",
+    "layout_hint",
+    "orientation",
+    "reverse_products",
+]
 
 
 def _tiny(got: np.ndarray, want: np.ndarray) -> str:
@@ -58,6 +65,8 @@ def diagnosis(
     found = _symmetric_convention(expected, want, got) or _symmetric_constant(
         expected, claim, probe, want
     )
+    if not found and want.ndim >= 2:  # 2 A X for d tr(X' A X)/dX: two mistakes at once
+        found = flipped_symmetric(expected, claim, probe)
     if found:
         return found
     ratio = _constant_ratio(got, want)
@@ -105,8 +114,26 @@ def _symmetric_convention(expected: Expr, want: np.ndarray, got: np.ndarray) -> 
     )
 
 
-def _symmetric_constant(expected: Expr, claim: Expr, probe: dict, want) -> str | None:
-    """The claim is right at the probe once a square constant matrix is made symmetric."""
+def flipped_symmetric(expected: Expr, claim: Expr, probe: dict) -> str | None:
+    """The claim's transpose is right at the probe once a square constant matrix is made
+    symmetric: ``2 A x`` for d(x' A x)/dx in numerator layout, the other layout's answer with
+    A + A' taken for 2 A (``x' (A + A')`` is right)."""
+    found = _symmetric_constant(expected, claim, probe, None, flip=True)
+    if found is None:
+        return None
+    layout = expected.layout or "numerator"
+    other = {"numerator": "denominator", "denominator": "numerator"}.get(layout, "numerator")
+    return (
+        f"this is the {other}-layout answer (the transpose), and it is {found}; "
+        f"in {layout} layout it is {expected}"
+    )
+
+
+def _symmetric_constant(
+    expected: Expr, claim: Expr, probe: dict, want, flip: bool = False
+) -> str | None:
+    """The claim (its transpose with ``flip``) is right at the probe once a square constant
+    matrix is made symmetric."""
     target = expected._origin[2].name if expected._origin is not None else None
     for name, info in claim.variables.items():
         value = probe.get(name)
@@ -123,6 +150,7 @@ def _symmetric_constant(expected: Expr, claim: Expr, probe: dict, want) -> str |
             said = np.asarray(claim(**{k: v for k, v in changed.items() if k in claim.variables}))
         except EinderivError:
             continue
+        said = np.transpose(said) if flip else said
         if true.shape == said.shape and close(said, true):
             dim = info.dims[0]
             return f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"

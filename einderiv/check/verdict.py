@@ -271,6 +271,8 @@ class _Judge(Sampler):
         flipped = tuple(reversed(got)) == want or (len(want) == 1 and want == got)
         if flipped and self.transpose_agrees():  # verified at probes, never assumed
             hint = D.layout_hint(self.expected)
+        elif flipped:  # 2 A x for d(x' A x)/dx: the transpose, and right for a symmetric A
+            hint = self.confirmed(lambda p: D.flipped_symmetric(self.expected, self.claim, p))
         describe = D.describe_array_shape
         return self.result(
             "wrong",
@@ -278,6 +280,17 @@ class _Judge(Sampler):
             f"the derivative is {describe(self.expected)}",
             diagnosis=hint,
         )
+
+    def confirmed(self, find) -> str | None:
+        """``find``'s finding when it is the same at three probes (of sizes above 1, where a
+        1-by-1 matrix is symmetric and tells nothing), else None."""
+        try:
+            probes = [self.draw(k) for k in range(6)]
+            probes = [p for p in probes if any(np.size(v) > 1 for v in p.values())]
+            found = {find(p) for p in probes}
+        except EinderivError:
+            return None
+        return found.pop() if len(found) == 1 and len(probes) >= 3 else None
 
     def transpose_agrees(self) -> bool:
         """The claim is the derivative's transpose at several probes (verified, not assumed)."""

@@ -1,0 +1,53 @@
+"""Diagnoses of the mistakes students make when checking homework derivatives (the claim is
+wrong; the diagnosis names what would make it right, and that is verified here with numpy)."""
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+
+def fd_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of a scalar f, shaped like x (the denominator layout)."""
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        g[idx] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim, where, claimed",
+    [
+        # d(x' A x)/dx = x' (A + A') (a row); 2 A x is the column and right only for A = A'
+        ("x' A x", "x", "2 A x", "x: vector(n); A: matrix(n, n)", lambda A, V: 2 * A @ V),
+        # d tr(X' A X)/dX = X' (A + A'); 2 A X is its transpose for a symmetric A
+        ("tr(X' A X)", "X", "2 A X", "X: matrix(n, n); A: matrix(n, n)", lambda A, V: 2 * A @ V),
+        # d tr(X A X')/dX = (A + A') X' (m-by-n); 2 X A is n-by-m
+        ("tr(X A X')", "X", "2 X A", "X: matrix(n, m); A: matrix(m, m)", lambda A, V: 2 * V @ A),
+    ],
+)
+def test_the_other_layout_with_a_symmetric_constant_assumed_is_named(
+    expr, wrt, claim, where, claimed
+):
+    r = ed.check(expr, wrt, claim=claim, where=where)
+    assert r.verdict == "wrong"
+    assert "denominator-layout" in r.diagnosis and "A is symmetric" in r.diagnosis, r.diagnosis
+    rng = np.random.default_rng(3)
+    shape = (3,) if wrt == "x" else ((3, 3) if "X A X'" not in expr else (3, 2))
+    V = rng.standard_normal(shape)
+    k = shape[-1] if "X A X'" in expr else 3
+    A = rng.standard_normal((k, k))
+    if wrt == "x":
+        f = lambda v, A: v @ A @ v
+    elif "X A X'" in expr:
+        f = lambda X, A: np.trace(X @ A @ X.T)
+    else:
+        f = lambda X, A: np.trace(X.T @ A @ X)
+    # what the diagnosis says: the claim's transpose is the numerator-layout derivative (the
+    # transpose of the gradient) for a symmetric A, and not for this A
+    numerator = lambda A: np.transpose(fd_gradient(lambda v: f(v, A), V))
+    S = (A + A.T) / 2
+    assert np.allclose(np.transpose(claimed(S, V)), numerator(S), atol=1e-6)
+    assert not np.allclose(np.transpose(claimed(A, V)), numerator(A), atol=1e-3)

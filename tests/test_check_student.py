@@ -51,3 +51,36 @@ def test_the_other_layout_with_a_symmetric_constant_assumed_is_named(
     S = (A + A.T) / 2
     assert np.allclose(np.transpose(claimed(S, V)), numerator(S), atol=1e-6)
     assert not np.allclose(np.transpose(claimed(A, V)), numerator(A), atol=1e-3)
+
+
+def fd_hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    n = len(x)
+    H = np.zeros((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h
+        H[i] = (fd_gradient(f, x + e) - fd_gradient(f, x - e)) / (2 * h)
+    return H
+
+
+@pytest.mark.parametrize("expr, claim, symmetrised", [("x' A x", "A", 1), ("x' A B x", "A B", 1)])
+def test_a_hessian_claimed_unsymmetrised_is_named(expr, claim, symmetrised):
+    # the Hessian of x' M x is M + M': the claim M is that with the transposed term forgotten
+    where = "x: vector(n); A: matrix(n, n); B: matrix(n, n)"
+    r = ed.check(expr, "x", claim=claim, where=where, order=2)
+    assert r.verdict == "wrong"
+    assert r.diagnosis.startswith("not symmetrised") and "C + C' is right" in r.diagnosis
+    rng = np.random.default_rng(5)
+    A, B, x = rng.standard_normal((3, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
+    M = A @ B if "B" in expr else A
+    H = fd_hessian(lambda v: v @ M @ v, x)
+    assert np.allclose(symmetrised * (M + M.T), H, atol=1e-5)  # what the diagnosis says
+    assert not np.allclose(M, H, atol=1e-3)  # and the claim is wrong
+
+
+def test_a_symmetric_claim_gets_no_symmetrising_diagnosis():
+    # x x' A + A' x x' is symmetric and not the Hessian A + A' of x' A x: no such diagnosis
+    r = ed.check("x' A x", "x", claim="x x' A + A' x x'", where="x: vector(n); A: matrix(n, n)",
+                 order=2)  # fmt: skip
+    assert r.verdict == "wrong"
+    assert r.diagnosis is None or "symmetrised" not in r.diagnosis

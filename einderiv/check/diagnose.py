@@ -88,7 +88,21 @@ def diagnosis(
             value = None
         if value is not None and value.shape == want.shape and close(value, want):
             return "the product order is reversed"
-    return None
+    return _not_symmetrised(want, got)
+
+
+def _not_symmetrised(want: np.ndarray, got: np.ndarray) -> str | None:
+    """A symmetric derivative (a Hessian) claimed as a matrix C that is not symmetric, where
+    a multiple of C + C' is right: ``A`` for the Hessian of x' A x, which is A + A'."""
+    if want.ndim != 2 or got.shape != want.shape or not close(want, want.T):
+        return None
+    if close(got, got.T):
+        return None
+    ratio = _constant_ratio(got + got.T, want)
+    if ratio is None or ratio == 0:
+        return None
+    form = {1: "C + C'", 0.5: "(C + C')/2"}.get(ratio, f"{_nice(ratio)} (C + C')")
+    return f"not symmetrised: the derivative is symmetric and the claim C is not; {form} is right"
 
 
 def _target(expected: Expr):

@@ -44,10 +44,10 @@ def test_a_matrix_power_of_a_power_says_how_powers_group(where):
     # X^(-1)^k is X^((-1)^k) (powers group from the right), refused: its exponent is no
     # integer einderiv reads. Undeclared, k was "taken as a vector: declare `k: scalar`", and
     # declared a scalar or an integer, "(-1)^k is not one": neither says that (X^-1)^k is meant
-    with pytest.raises(ed.ShapeError) as info:
+    with pytest.raises(ed.EinderivError) as info:  # refused as written (see below)
         ed.diff("tr(X^(-1)^k)", "X", where=where)
     message = str(info.value)
-    assert "powers group from the right" in message and "`(X^-1)^k`" in message
+    assert "powers group from the right" in message and "`(X^(-1))^k`" in message
     assert "vector" not in message and "k: scalar" not in message
     # the spelling suggested: d tr(X^-k)/dX = -k X^(-k-1), here at k = 3 by differences
     X = np.eye(3) + 0.3 * RNG.normal(size=(3, 3))
@@ -116,3 +116,35 @@ def test_a_sum_bound_that_is_not_an_integer_says_what_to_declare(text, says):
     if "k" in says:  # declared, it reads: sum_{r=0}^{2} tr(X^r) at X = I_3 is 3 * 3
         f = ed.parse(text, where="k: integer")
         assert float(f(X=np.eye(3), k=2 + text.count("- 1"))) == 9.0
+
+
+@pytest.mark.parametrize(
+    "text, power_of_power",
+    [
+        ("tr(A X^(-1)^2)", "tr(A (X^(-1))^2)"),
+        ("tr(A X^-1^2)", "tr(A (X^-1)^2)"),
+        ("tr(X^2^3)", "tr((X^2)^3)"),
+        (r"\operatorname{tr}(\mathbf{A}\mathbf{X}^{-1}^{2})", r"\operatorname{tr}(A (X^{-1})^{2})"),
+        (r"\operatorname{tr}(\mathbf{X}^{2}^{3})", r"\operatorname{tr}((X^{2})^{3})"),
+    ],
+)
+def test_a_power_of_a_power_without_parentheses_is_refused(text, power_of_power):
+    # X^(-1)^2 read with powers grouped from the right was X^((-1)^2) = X, silently, where
+    # (X^-1)^2 is meant (MATLAB groups from the left; TeX refuses a double superscript):
+    # refused, and the spelling it suggests for the power of a power is (X^-1)^2
+    with pytest.raises(ed.ParseError, match="power of a power|double superscript"):
+        ed.parse(text)
+    X, A = np.array([[2.0, 1.0], [0.5, 3.0]]), np.array([[1.0, -2.0], [0.3, 0.7]])
+    if "3" in text:  # tr((X^2)^3)
+        assert np.isclose(
+            float(ed.parse(power_of_power)(X=X)), np.trace(np.linalg.matrix_power(X, 6))
+        )
+    else:  # tr(A (X^-1)^2)
+        inv = np.linalg.inv(X)
+        assert np.isclose(float(ed.parse(power_of_power)(X=X, A=A)), np.trace(A @ inv @ inv))
+
+
+def test_a_power_in_parentheses_is_one_exponent():
+    # X^((-1)^2) as written, with its parentheses, is X^1
+    X = np.array([[2.0, 1.0], [0.5, 3.0]])
+    np.testing.assert_allclose(ed.parse("X^((-1)^2)")(X=X), X)

@@ -30,6 +30,7 @@ from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs, no_power_after_sum
+from einderiv.frontend.latex_unread import double_superscript
 from einderiv.frontend.latex_words import Words
 from einderiv.frontend.lexing import error_at
 from einderiv.frontend.misreadings import left_division
@@ -97,11 +98,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
         self.pos = match.end()
         name, digits = match.group(1), re.compile(r"\d+[A-Za-z]*").match(self.text, self.pos)
         if digits and (name in FUNCTION_WORDS or name in GREEK):  # never \log(1) p, \alpha 1
-            fix = (
-                rf"\{name}_{{{digits.group()}}}"
-                if name in GREEK
-                else rf"\operatorname{{{name}{digits.group()}}}"
-            )
+            fix = rf"\{name}_{{{digits.group()}}}" if name in GREEK else None
+            fix = fix or rf"\operatorname{{{name}{digits.group()}}}"
             self.fail(f"'\\{name}{digits.group()}': write {fix}", start)
         return name, start
 
@@ -299,6 +297,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
         return self.text[start], start, self.pos
 
     def superscript(self, at: int) -> None:
+        if (refused := double_superscript(self.text, at)) is not None:  # X^{-1}^{2}
+            self.fail(refused, at)
         save = self.pos
         raw, start, end = self.script(at)
         key = re.sub(r"\\(?:[,;:!]|[a-z]*style\b)|\s", "", raw).lstrip("\\")  # X^{\!\top}

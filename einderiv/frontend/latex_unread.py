@@ -16,7 +16,13 @@ import re
 from einderiv.errors import closest
 from einderiv.ir.matrix_ops import VEC
 
-__all__ = ["OPTIMISATION", "character_hint", "optimisation_word", "unknown_command"]
+__all__ = [
+    "OPTIMISATION",
+    "character_hint",
+    "double_superscript",
+    "optimisation_word",
+    "unknown_command",
+]
 
 _EXPECTATION = (
     "an expectation is not read: write the expression inside it (einderiv differentiates "
@@ -111,3 +117,33 @@ _CHARACTERS = {
 def character_hint(char: str) -> str:
     """What to write instead of ``char`` (`` (write sqrt(...))``), or ``""``."""
     return f" ({_CHARACTERS[char]})" if char in _CHARACTERS else ""
+
+
+# a power's exponent as written: a number, a lowercase letter, k - 1 (not a transpose, not a
+# label such as W^Q or W^{(1)}, which are read before a power)
+_EXPONENT = re.compile(r"-?[0-9a-z][-+0-9a-z]*")
+
+
+def double_superscript(text: str, at: int) -> str | None:
+    """The refusal of a ``^`` at offset ``at`` written right after a power's superscript
+    (``X^{-1}^{2}``, ``X^2^3``, ``X^{2}^\\top``), or None. TeX refuses a double superscript;
+    read as the grammar's right-grouped powers, ``X^{-1}^{2}`` was ``X^((-1)^2)``, X itself.
+    After a transpose (``X^\\top^{-1}``) the ``^`` is a power of the transpose, as written."""
+    before = text[:at].rstrip()
+    if before.endswith("}") and not before.endswith("\\}"):
+        depth, j = 0, len(before) - 1
+        while j >= 0:
+            depth += {"}": 1, "{": -1}.get(before[j], 0)
+            if depth == 0:
+                break
+            j -= 1
+        script, base = before[j + 1 : -1], before[:j].rstrip()
+    else:
+        script, base = before[-1:], before[:-1].rstrip()
+    if not base.endswith("^") or not _EXPONENT.fullmatch(re.sub(r"\s", "", script)):
+        return None
+    return (
+        f"a double superscript (TeX refuses it too): ^{{{script}}}^ is no one power; write a "
+        f"power of a power with parentheses, \\left(X^{{{script}}}\\right)^{{2}}, or one "
+        "exponent, X^{2 k}"
+    )

@@ -71,6 +71,28 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
         )
 
 
+def power_tower(base, exponent) -> None:
+    """``X^(-1)^2``, ``X^2^3`` in plain text: an ``exponent`` (a node with its span, as is the
+    ``base``; not in parentheses) that is a number's power. ``a^b^c`` is ``a^(b^c)``, as is a number's
+    ``9^9^9``; but powers group from the right in Python and from the left in MATLAB, whose
+    ``X'`` and ``.^`` einderiv reads: ``X^(-1)^2`` was ``X^((-1)^2)``, X itself, silently.
+    Refused, both groupings written out (LaTeX: ``latex_unread.double_superscript``)."""
+    tower = exponent.node.operand if type(exponent.node) is M.Neg else exponent.node
+    if type(tower) is not M.Power or type(tower.base) is not M.Number:
+        return
+    state = STATE.get()
+    x, written = state.text[base.start : base.end], state.text[exponent.start : exponent.end]
+    if state.latex or re.fullmatch(r"[0-9.]+", x):
+        return  # 9^9^9, 2^k^2: a number's tower is one number, grouped from the right
+    at = written.index("^", 1) if "^" in written[1:] else len(written)
+    raise error_at(
+        f"`^{written}`: a power of a power needs parentheses (powers group from the right in "
+        f"Python, from the left in MATLAB): write `{x}^({written})` for one exponent, or "
+        f"`({x}^{written[:at]})^{written[at + 1 :]}` for a power of a power",
+        exponent.start,
+    )
+
+
 def transposed(node: M.MExpr, start: int, end: int | None = None) -> M.MExpr:
     """``node``, the operand of a transpose at ``start`` (written up to ``end``), unless it is a
     number: ``1ᵀx`` is the sum of x's entries in a paper (1 the vector of ones), while the
@@ -188,6 +210,5 @@ def power_of_power(e: M.MExpr) -> str | None:
     instead = M.show(M.Power(M.Power(e.base, x.base), x.exponent))
     return (
         f"`{M.show(e)}`: a matrix power needs an integer exponent, and `{M.show(x)}` is not "
-        f"one; powers group from the right (a^b^c is a^(b^c)): for a power of a power write "
-        f"`{instead}`"
+        f"one: for a power of a power write `{instead}`"
     )

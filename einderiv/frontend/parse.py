@@ -128,10 +128,12 @@ class _Build(DeclarationRules):
 
     def power(self, children):
         base, exponent = children[0], children[-1]
+        if exponent.op == "^":  # X^2^3, X^(-1)^2 (not X^(2^3)): refused
+            misreadings.power_tower(base, exponent)
         span = (base.start, exponent.end)
         node = _exponent(base.node, exponent.node, span, base.end)
         if isinstance(node, ir.Power):
-            return _S(node, *span, 1 + max(base.depth, exponent.depth))
+            return _S(node, *span, 1 + max(base.depth, exponent.depth), "^")
         twice = isinstance(node, ir.Transpose) and node.operand is not base.node
         return _S(node, *span, base.depth + 1 + twice)
 
@@ -140,7 +142,7 @@ class _Build(DeclarationRules):
         span = (minus.start_pos, operand.end)
         if isinstance(operand.node, ir.Number):
             return _S(ir.Number(-operand.node.value), *span, operand.depth)
-        return _S(ir.Neg(operand.node, span=span), *span, operand.depth + 1)
+        return _S(ir.Neg(operand.node, span=span), *span, operand.depth + 1, operand.op)
 
     def transpose(self, children):
         operand, op = children

@@ -84,3 +84,22 @@ def test_a_symmetric_claim_gets_no_symmetrising_diagnosis():
                  order=2)  # fmt: skip
     assert r.verdict == "wrong"
     assert r.diagnosis is None or "symmetrised" not in r.diagnosis
+
+
+@pytest.mark.parametrize(
+    "scale, claim, stated",
+    [(-0.5, "A", "-(C + C')/2"), (1, "4 A", "0.25 (C + C')"), (3, "A", "3 (C + C')")],
+)
+def test_the_symmetrised_multiple_named_is_the_derivative(scale, claim, stated):
+    # the Hessian of s x' A x is s (A + A'); for the claim C = c A the diagnosis names the
+    # multiple of C + C' that is right: s / c, not c / s (-0.5 x' A x, claim A: -(C + C')/2)
+    where = "x: vector(n); A: matrix(n, n)"
+    r = ed.check(f"{scale} x' A x", "x", claim=claim, where=where, order=2)
+    assert r.verdict == "wrong" and r.diagnosis.startswith("not symmetrised"), r.diagnosis
+    assert f"; {stated} is right" in r.diagnosis, r.diagnosis
+    rng = np.random.default_rng(7)
+    A, x = rng.standard_normal((3, 3)), rng.standard_normal(3)
+    C = (4 if claim == "4 A" else 1) * A
+    factor = {"-(C + C')/2": -0.5, "0.25 (C + C')": 0.25, "3 (C + C')": 3}[stated]
+    H = fd_hessian(lambda v: scale * v @ A @ v, x)
+    assert np.allclose(factor * (C + C.T), H, atol=1e-5)  # what the diagnosis says

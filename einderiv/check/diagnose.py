@@ -98,10 +98,12 @@ def _not_symmetrised(want: np.ndarray, got: np.ndarray) -> str | None:
         return None
     if close(got, got.T):
         return None
-    ratio = _constant_ratio(got + got.T, want)
+    ratio = _constant_ratio(got + got.T, want)  # C + C' = ratio * derivative
     if ratio is None or ratio == 0:
         return None
-    form = {1: "C + C'", 0.5: "(C + C')/2"}.get(ratio, f"{_nice(ratio)} (C + C')")
+    factor = 1 / ratio  # the derivative is factor (C + C')
+    forms = {1: "C + C'", -1: "-(C + C')", 0.5: "(C + C')/2", -0.5: "-(C + C')/2"}
+    form = forms.get(factor, f"{_nice(factor)} (C + C')")
     return f"not symmetrised: the derivative is symmetric and the claim C is not; {form} is right"
 
 

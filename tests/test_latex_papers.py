@@ -293,3 +293,40 @@ def test_a_superscript_and_a_subscript_in_either_order_read_alike(order):
     g = ed.diff(r"\mathbf{x}^\top " + order % r"\top" + r" \mathbf{y}", "W_i", layout="denominator")
     want = jacobian_fd(lambda W_i: x0 @ W_i.T @ w0, {"W_i": W}, "W_i")
     np.testing.assert_allclose(g(x=x0, y=w0), want, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "written, entry_of",
+    [
+        (r"X^{-1}_{i,j} \, x_{j}", lambda X: np.linalg.inv(X)),
+        (r"X^{2}_{i,j} \, x_{j}", lambda X: X @ X),
+        (r"\mathbf{X}^{-1}_{i,j} \, x_{j}", lambda X: np.linalg.inv(X)),
+    ],
+)
+def test_a_power_before_an_entry_subscript_is_refused(written, entry_of):
+    # (X^{-1})_{i,j} x_j is (X^{-1} x)_i, as a paper writing X^{-1}_{i,j} x_j means it; it was
+    # read as X_{i,j}^{-1} x_j (the reciprocals of X's entries), silently. Refused; both
+    # spellings the message gives read as written
+    where = "X: matrix(n, n); x: vector(n)"
+    with pytest.raises(ed.ParseError, match="reads two ways") as error:
+        ed.parse(written, where=where)
+    X = np.eye(3) + 0.3 * rng.normal(size=(3, 3))
+    entry, power = re.findall(r"write (\S+) for the entry.*?, or (\S+) for", str(error.value))[0]
+    rest = written[written.index(r"\,") :]
+    got = ed.parse(entry + " " + rest, where=where)(X=X, x=x0)
+    np.testing.assert_allclose(got, entry_of(X) @ x0, rtol=1e-10)
+    got = ed.parse(power + " " + rest, where=where)(X=X, x=x0)
+    exponent = -1 if "-1" in power else 2
+    np.testing.assert_allclose(got, X.astype(float) ** exponent @ x0, rtol=1e-10)
+
+
+def test_a_label_before_an_entry_subscript_is_refused():
+    # W^{(1)}_{i,j} x_j, layer 1's weights: was W[i,j]^1 x[j], the label read as a power of W
+    where = "W_1: matrix(n, n); x: vector(n)"
+    with pytest.raises(ed.ParseError, match=r"\\left\(W\^\{\(1\)\}\\right\)_\{i,j\}"):
+        ed.parse(r"W^{(1)}_{i,j} \, x_{j}", where=where)
+    W1 = rng.normal(size=(3, 3))
+    with pytest.warns(ed.errors.ReadAsLabel, match="W_1"):
+        f = ed.parse(r"\left(W^{(1)}\right)_{i,j} \, x_{j}", where=where)
+    got = f(W_1=W1, x=x0)
+    np.testing.assert_allclose(got, W1 @ x0, rtol=1e-10)

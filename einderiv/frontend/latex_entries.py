@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from einderiv.frontend import lexing
+from einderiv.frontend.latex_commands import GREEK, TRANSPOSE
 
 # an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}; \mathbf{1}_{a} is one
 # in a text with no transpose (``Entries.index_text``)
@@ -50,6 +51,8 @@ _MATRIX_ONES = re.compile(
 )
 
 # a superscript written before a subscript, W^Q_i, W^{(1)}_j, W^\top_i, W^{k-1}_i: up to its "_"
+# the subscript after it: {...} or one character (its text in group 1 or 2)
+_SUBSCRIPT = re.compile(r"_\s*(?:\{([^{}]*)\}|(\w))")
 _POWER_FIRST = re.compile(
     r"\^\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[^\s{}\\^_])\s*(?=_)"
 )
@@ -66,8 +69,32 @@ class Entries:
         if first is None:
             return self.named(name, start, subscript)
         caret, self.pos = self.pos, first.end()
+        self.power_of_entry(name, first.group(), caret)
         self.named(name, start)
         self.ahead[first.end()], self.pos = self.pos, caret
+
+    def power_of_entry(self, name: str, written: str, at: int) -> None:
+        """``X^{-1}_{i,j}``, ``W^{(1)}_{i,j}``: a superscript written before the subscript of an
+        entry is refused. A paper means the entry of the power, (X^{-1})_{i,j} (or of the label's
+        matrix), which TeX sets as the power of the entry, X_{i,j}^{-1}. A transpose is read
+        (x^\\top_i; X^\\top_{i,j} is refused later), and a power of a vector's entry (x^2_i)."""
+        sub = _SUBSCRIPT.match(self.text, self.pos)
+        index = sub and (sub.group(1) or sub.group(2))
+        if not index or not self.is_entry(name, index):
+            return
+        sup = re.sub(r"^\^\s*\{?|\}?\s*$", "", written.strip())
+        key = re.sub(r"\\(?:[,;:!]|[a-z]*style\b)|\s", "", sup).lstrip("\\")
+        label = key.startswith(("(", "mathrm", "text")) or re.fullmatch(r"[A-Z]", key)
+        if key in TRANSPOSE or not (label or "," in index or "(" in index):
+            return
+        name = f"\\{name}" if name in GREEK else name  # \Sigma^{-1}_{i,j}
+        entry = f"\\left({name}^{{{sup}}}\\right)_{{{index}}}"
+        power = "" if label else f", or {name}_{{{index}}}^{{{sup}}} for the power of the entry"
+        self.fail(
+            f"{name}^{{{sup}}}_{{{index}}} reads two ways: write {entry} for the entry of "
+            f"{name}^{{{sup}}} (as a paper means it){power}",
+            at,
+        )
 
     def scripted(self) -> bool:
         """Whether a subscript follows (``_``, or ``^Q_`` with a superscript first)."""

@@ -148,3 +148,12 @@ def test_a_power_in_parentheses_is_one_exponent():
     # X^((-1)^2) as written, with its parentheses, is X^1
     X = np.array([[2.0, 1.0], [0.5, 3.0]])
     np.testing.assert_allclose(ed.parse("X^((-1)^2)")(X=X), X)
+
+
+def test_a_power_of_a_bracket_without_parentheses_is_refused():
+    # a^(k - 1)^2: a^((k - 1)^2) grouped from the right, (a^(k - 1))^2 from the left: refused;
+    # a^b^c (no bracket) stays a^(b^c): 2^(3^2) = 512
+    with pytest.raises(ed.ParseError, match="power of a power"):
+        ed.parse("a^(k - 1)^2", where="a: scalar; k: integer")
+    f = ed.parse("a^b^c", where="a: scalar; b: scalar; c: scalar")
+    assert float(f(a=2.0, b=3.0, c=2.0)) == 512.0

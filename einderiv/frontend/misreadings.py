@@ -72,16 +72,18 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
 
 
 def power_tower(base, exponent) -> None:
-    """``X^(-1)^2``, ``X^2^3`` in plain text: an ``exponent`` (a node with its span, as is the
-    ``base``; not in parentheses) that is a number's power. ``a^b^c`` is ``a^(b^c)``, as is a number's
-    ``9^9^9``; but powers group from the right in Python and from the left in MATLAB, whose
-    ``X'`` and ``.^`` einderiv reads: ``X^(-1)^2`` was ``X^((-1)^2)``, X itself, silently.
-    Refused, both groupings written out (LaTeX: ``latex_unread.double_superscript``)."""
+    """``X^(-1)^2``, ``X^2^3``, ``a^(k-1)^2`` in plain text: an ``exponent`` (a node with its
+    span, as is the ``base``; not in parentheses) that is a power of a number or of a bracket.
+    ``a^b^c`` is ``a^(b^c)``, as is a number's ``9^9^9``; but powers group from the right in
+    Python and from the left in MATLAB, whose ``X'`` and ``.^`` einderiv reads: ``X^(-1)^2``
+    was ``X^((-1)^2)``, X itself, silently. Refused, both groupings written out (LaTeX:
+    ``latex_unread.double_superscript``)."""
     tower = exponent.node.operand if type(exponent.node) is M.Neg else exponent.node
-    if type(tower) is not M.Power or type(tower.base) is not M.Number:
-        return
     state = STATE.get()
     x, written = state.text[base.start : base.end], state.text[exponent.start : exponent.end]
+    bracketed = written.lstrip("- ").startswith(("(", "{"))  # a^(k - 1)^2, not a^b^c
+    if type(tower) is not M.Power or not (type(tower.base) is M.Number or bracketed):
+        return
     if state.latex or re.fullmatch(r"[0-9.]+", x):
         return  # 9^9^9, 2^k^2: a number's tower is one number, grouped from the right
     at = written.index("^", 1) if "^" in written[1:] else len(written)

@@ -103,3 +103,42 @@ def test_the_symmetrised_multiple_named_is_the_derivative(scale, claim, stated):
     factor = {"-(C + C')/2": -0.5, "0.25 (C + C')": 0.25, "3 (C + C')": 3}[stated]
     H = fd_hessian(lambda v: scale * v @ A @ v, x)
     assert np.allclose(factor * (C + C.T), H, atol=1e-5)  # what the diagnosis says
+
+
+def fd_jacobian(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of a vector function: J[i, j] = d f_i / d x_j (numerator layout)."""
+    cols = []
+    for j in range(len(x)):
+        e = np.zeros_like(x)
+        e[j] = h
+        cols.append((f(x + e) - f(x - e)) / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize(
+    "expr, claim, f, claimed",
+    [
+        ("x .* x", "2 x", lambda x: x * x, lambda x: 2 * x),
+        (
+            "exp(x) .* x",
+            "exp(x) .* (1 + x)",
+            lambda x: np.exp(x) * x,
+            lambda x: np.exp(x) * (1 + x),
+        ),
+    ],
+)
+def test_an_elementwise_derivative_claimed_as_a_vector_is_named_diagonal(expr, claim, f, claimed):
+    # d(f(x))/dx for an elementwise f is diag(f'(x)); the vector f'(x) is only its diagonal
+    r = ed.check(expr, "x", claim=claim)
+    assert r.verdict == "wrong" and r.reason.startswith("wrong shape")
+    assert r.diagnosis and "diagonal" in r.diagnosis and f"diag({claim})" in r.diagnosis
+    x = np.random.default_rng(7).standard_normal(4)
+    assert np.allclose(np.diag(claimed(x)), fd_jacobian(f, x), atol=1e-6)  # what it says
+
+
+def test_a_wrong_multiple_of_a_non_elementwise_claim_gets_no_diagonal_diagnosis():
+    # d(x .* x)/dx = diag(2 x): diag(3 x) is not it, and nothing is claimed about it
+    r = ed.check("x .* x", "x", claim="3 x")
+    assert r.verdict == "wrong" and (r.diagnosis is None or "diag" not in r.diagnosis)
+    x = np.random.default_rng(8).standard_normal(3)
+    assert not np.allclose(np.diag(3 * x), fd_jacobian(lambda v: v * v, x), atol=1e-3)

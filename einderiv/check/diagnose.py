@@ -29,6 +29,7 @@ from einderiv.ir import matrix_ir as M
 __all__ = [
     "describe_array_shape",
     "diagnosis",
+    "diagonal",
     "flipped_symmetric",
     "layout_hint",
     "orientation",
@@ -171,6 +172,23 @@ def _symmetric_constant(
             dim = info.dims[0]
             return f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"
     return None
+
+
+def diagonal(expected: Expr, claim: Expr, probe: dict) -> str | None:
+    """A vector claimed for a derivative that is the diagonal matrix of it at the probe: ``2 x``
+    for d(x .* x)/dx = diag(2 x), an elementwise function's derivative taken entry by entry."""
+    if len(claim.shape) != 1 or len(expected.shape) != 2 or claim.matrix() is None:
+        return None
+    try:
+        text = f"diag({M.show(claim.matrix())})"
+        said = parse(text, where=declarations_of(claim))
+        true = np.asarray(expected(**{k: v for k, v in probe.items() if k in expected.variables}))
+        got = np.asarray(said(**{k: v for k, v in probe.items() if k in said.variables}))
+    except EinderivError:
+        return None
+    if got.shape != true.shape or not close(got, true):
+        return None
+    return f"the derivative of an elementwise function is diagonal: {text} is right"
 
 
 def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:

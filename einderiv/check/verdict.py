@@ -271,8 +271,9 @@ class _Judge(Sampler):
         flipped = tuple(reversed(got)) == want or (len(want) == 1 and want == got)
         if flipped and self.transpose_agrees():  # verified at probes, never assumed
             hint = D.layout_hint(self.expected)
-        elif flipped:  # 2 A x for d(x' A x)/dx: the transpose, and right for a symmetric A
-            hint = self.confirmed(lambda p: D.flipped_symmetric(self.expected, self.claim, p))
+        else:  # 2 A x for d(x' A x)/dx: the transpose for a symmetric A; 2 x for d(x .* x)/dx
+            find = D.flipped_symmetric if flipped else D.diagonal
+            hint = self.confirmed(lambda p: find(self.expected, self.claim, p))
         describe = D.describe_array_shape
         return self.result(
             "wrong",

@@ -142,3 +142,20 @@ def test_a_wrong_multiple_of_a_non_elementwise_claim_gets_no_diagonal_diagnosis(
     assert r.verdict == "wrong" and (r.diagnosis is None or "diag" not in r.diagnosis)
     x = np.random.default_rng(8).standard_normal(3)
     assert not np.allclose(np.diag(3 * x), fd_jacobian(lambda v: v * v, x), atol=1e-3)
+
+
+@pytest.mark.parametrize("claim, factor", [("x' A", 2), ("3 x' A", 2 / 3)])
+def test_a_factor_and_a_symmetric_constant_assumed_at_once_are_named(claim, factor):
+    # d(x' A x)/dx = x' (A + A'): x' A is off by a factor of 1/2 and, scaled, right only
+    # for a symmetric A (2 x' A = x' (A + A') when A = A')
+    r = ed.check("x' A x", "x", claim=claim, where="x: vector(n); A: matrix(n, n)")
+    assert r.verdict == "wrong"
+    assert "off by a factor" in r.diagnosis and "A is symmetric" in r.diagnosis, r.diagnosis
+    rng = np.random.default_rng(9)
+    x, A = rng.standard_normal(3), rng.standard_normal((3, 3))
+    c = 3 if claim.startswith("3") else 1
+    S = (A + A.T) / 2
+    grad = lambda A: fd_gradient(lambda v: v @ A @ v, x)
+    assert np.allclose(factor * c * x @ S, grad(S), atol=1e-6)  # what the diagnosis says
+    assert not np.allclose(factor * c * x @ A, grad(A), atol=1e-3)  # only for symmetric A
+    assert np.allclose(x @ (A + A.T), grad(A), atol=1e-6)

@@ -89,7 +89,9 @@ def diagnosis(
             value = None
         if value is not None and value.shape == want.shape and close(value, want):
             return "the product order is reversed"
-    return _not_symmetrised(want, got)
+    return _not_symmetrised(want, got) or _symmetric_constant(
+        expected, claim, probe, None, scaled=True
+    )
 
 
 def _not_symmetrised(want: np.ndarray, got: np.ndarray) -> str | None:
@@ -147,10 +149,11 @@ def flipped_symmetric(expected: Expr, claim: Expr, probe: dict) -> str | None:
 
 
 def _symmetric_constant(
-    expected: Expr, claim: Expr, probe: dict, want, flip: bool = False
+    expected: Expr, claim: Expr, probe: dict, want, flip: bool = False, scaled: bool = False
 ) -> str | None:
     """The claim (its transpose with ``flip``) is right at the probe once a square constant
-    matrix is made symmetric."""
+    matrix is made symmetric; with ``scaled``, a constant multiple of it is (``x' A`` for
+    d(x' A x)/dx = x' (A + A'): 2 x' A, right only for A = A')."""
     target = expected._origin[2].name if expected._origin is not None else None
     for name, info in claim.variables.items():
         value = probe.get(name)
@@ -168,9 +171,15 @@ def _symmetric_constant(
         except EinderivError:
             continue
         said = np.transpose(said) if flip else said
-        if true.shape == said.shape and close(said, true):
-            dim = info.dims[0]
-            return f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"
+        dim = info.dims[0]
+        only = f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"
+        if not scaled and true.shape == said.shape and close(said, true):
+            return only
+        ratio = _constant_ratio(said, true) if scaled else None
+        if ratio not in (None, 0, 1, -1):  # -1: a sign, not a factor
+            shown = claim.matrix()
+            fixed = f"{_nice(1 / ratio)} ({claim if shown is None else M.show(shown)})"
+            return f"off by a factor of {_nice(ratio)}, and {fixed} is {only}"
     return None
 
 

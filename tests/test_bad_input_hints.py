@@ -157,3 +157,15 @@ def test_a_power_of_a_bracket_without_parentheses_is_refused():
         ed.parse("a^(k - 1)^2", where="a: scalar; k: integer")
     f = ed.parse("a^b^c", where="a: scalar; b: scalar; c: scalar")
     assert float(f(a=2.0, b=3.0, c=2.0)) == 512.0
+
+
+@pytest.mark.parametrize("text, written", [("x_*", "x_star"), ("k_*' x", "k_star' x")])
+def test_a_test_point_label_in_plain_text_says_how_to_write_it(text, written):
+    # R&W's test point k_* (LaTeX \mathbf{k}_* reads as k_star) in plain text was only
+    # "unexpected end of input" / unexpected "'": refused, naming the spelling k_star
+    name = written.split("'")[0]
+    with pytest.raises(ed.ParseError, match=f"write {name} for the test-point label"):
+        ed.parse(text)
+    k, x = np.array([1.0, -2.0, 0.5]), np.array([3.0, 0.25, 4.0])
+    value = ed.parse(written)(**{name: k, **({"x": x} if "x" in written[1:] else {})})
+    assert np.allclose(value, k @ x if "'" in written else k)  # the suggested spelling reads

@@ -14,6 +14,8 @@ check looks at the text only when a cheap test finds its character in it:
 * ``sum_j x[j]``, ``Σ_j``, ``sum_{i,j}``: a sum over an index, which the grammar reads as a
   name (then a product) when j is an index of the text; ``sum_x`` alone, or a declared name
   (``Sigma_j``), is a name;
+* ``x_*``, ``k_*' x``: R&W's test-point label, which no name has (``x_*y`` read as a name
+  x_ times y): ``k_star``, as LaTeX's ``\\mathbf{k}_*`` reads;
 * ``‖X‖F``, ``||x||2``: a letter or digit against a closing norm bar, where text copied from
   a PDF has lost the ``_`` of a subscript (or the ``^`` of a power): ``norm_script``, called
   by the post-lexer at each closing bar (which only it tells from an opening one).
@@ -47,6 +49,7 @@ _SIZED_CALL = re.compile(rf"(?<![A-Za-z_.])(I|ones)\(\s*({_SIZE})\s*\)")  # 2I(3
 _NAMES_SIZE = re.compile(
     rf"(?<![A-Za-z_.])(I|ones)\(\s*((?:{_TERM})(?:\s*[-+*]\s*(?:{_TERM}))+)\s*\)"
 )
+_STAR_LABEL = re.compile(r"(?<![\w\\])([A-Za-z]\w*?)_(\*+)")  # k_*: a test-point label
 # sum_j x[j], Σ_j, Sigma_{i,j} (not sum_{r}^{k}, a finite sum missing its "=")
 _INDEX_SUM_NAME = re.compile(r"(?<![\w.])(?:sum|Sigma|Σ)_(?:[A-Za-z]\b|\{[\sA-Za-z,]*\})(?!\s*\^)")
 
@@ -78,6 +81,13 @@ def refusal(text: str, declared: frozenset, integers: frozenset = frozenset()) -
             f"{found.group()} reads as the product {name} {factor}, not {_WHAT[name]} of size "
             f"{size}: its size comes from what it meets (declare the shapes with where=); "
             f"write {name} {factor}, with a space, for the product",
+            found.start(),
+        )
+    if "_*" in text and (found := _STAR_LABEL.search(text)):
+        name, label = found.group(1), "star" * len(found.group(2))
+        return Refusal(
+            f"{found.group()} is not a name: write {name}_{label} for the test-point label "
+            f"(as LaTeX's \\mathbf{{{name}}}_* reads), or {name}_ * with a space for a product",
             found.start(),
         )
     for found in _INDEX_SUM_NAME.finditer(text) if "_" in text else ():

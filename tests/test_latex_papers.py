@@ -247,6 +247,19 @@ def test_the_log_of_two_pi_written_without_parentheses():
     np.testing.assert_allclose(g(pi=np.pi, sigma=0.7), np.log(2 * np.pi * 0.49), rtol=1e-12)
 
 
+def test_a_nested_bare_call_of_a_number_times_a_symbol():
+    # log det(2 Sigma) = n log 2 + log det Sigma (a Gaussian's normaliser): \log\det 2\Sigma
+    # was log(det(2)) Sigma; as \log 2\pi, the number takes the symbol written after it
+    S = _spd(3)
+    with pytest.warns(ed.errors.ReadAsBareCall, match=re.escape(r"\det(2\Sigma)")):
+        f = ed.parse(r"\log\det 2\Sigma")
+    want = 3 * np.log(2.0) + np.linalg.slogdet(S)[1]
+    np.testing.assert_allclose(f(Sigma=S), want, rtol=1e-12)
+    # more factors on: refused, both spelt
+    with pytest.raises(ed.ParseError, match=re.escape(r"\det(2\pi\Sigma)")):
+        ed.parse(r"\log\det 2\pi\Sigma")
+
+
 def test_an_accent_without_braces_before_a_bold_letter():
     # ||y - y_hat||^2 with d/dy_hat = -2 (y - y_hat): \hat\mathbf{y} said "expected '{'" while
     # \hat{\mathbf{y}} read as the name y_hat; now both read alike

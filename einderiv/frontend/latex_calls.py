@@ -90,6 +90,9 @@ def _atom_end(out: list[Token], i: int) -> int | None:
     token = out[i]
     if token.type == "BARE_FUNC":
         end = _atom_end(out, i + 1)
+        number = out[i + 1 : i + 2] and out[i + 1].type == "NUMBER"  # \det 2\Sigma in \log
+        while number and end is not None and end < len(out) and out[end].type in _STARTS:
+            end = _atom_end(out, end)  # its argument: the symbols after it (_number_times)
     elif token.type in ("NAME", "NUMBER"):
         end = i + 1
     elif token.type in _PAIRS:

@@ -107,12 +107,13 @@ def test_a_size_past_what_a_declaration_states_is_checked():
         ("sum_{r=0}^{k}(tr(X^r))", "declare `k: integer`"),
         ("sum_{r=0}^{k - 1}(tr(X^r))", "declare `k: integer`"),
         ("sum_{r=0}^{2.5}(r)", "not 2.5"),
+        ("sum_{r=0}^{x}(r)", "`x` is declared a vector"),  # not "declare `x: integer`"
     ],
 )
 def test_a_sum_bound_that_is_not_an_integer_says_what_to_declare(text, says):
     # sum_{r=0}^{k} with k undeclared: the message names k and its declaration
     with pytest.raises(ed.ShapeError, match=re.escape(says)):
-        ed.parse(text)
+        ed.parse(text, where="x: vector(n)" if "{x}" in text else None)
     if "k" in says:  # declared, it reads: sum_{r=0}^{2} tr(X^r) at X = I_3 is 3 * 3
         f = ed.parse(text, where="k: integer")
         assert float(f(X=np.eye(3), k=2 + text.count("- 1"))) == 9.0

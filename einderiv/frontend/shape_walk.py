@@ -131,7 +131,9 @@ class ShapeWalk:
             case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
                 self.sums = True
                 for part in filter(None, (_non_integer_part(b, inf) for b in (lower, upper))):
+                    kind = part.isidentifier() and part not in inf.undeclared and inf.vars[part][0]
                     say = f": declare `{part}: integer`" if part.isidentifier() else f", not {part}"
+                    say = f", and `{part}` is declared a {kind}" if kind else say
                     raise ShapeError(f"`{M.show(e)}`: the bounds of a sum must be integers{say}")
                 outer = inf.vars.get(var)
                 if outer is not None:  # a variable, or the counter of an enclosing sum

@@ -170,3 +170,13 @@ def test_a_test_point_label_in_plain_text_says_how_to_write_it(text, written):
     k, x = np.array([1.0, -2.0, 0.5]), np.array([3.0, 0.25, 4.0])
     value = ed.parse(written)(**{name: k, **({"x": x} if "x" in written[1:] else {})})
     assert np.allclose(value, k @ x if "'" in written else k)  # the suggested spelling reads
+
+
+def test_a_declared_name_ending_in_underscore_times_a_factor_is_read():
+    # x_ declared: x_*y is the product x_ y (as before the test-point label refusal); an
+    # undeclared k_* in the same text is still refused
+    f = ed.parse("x_*y", where="x_: scalar; y: vector(n)")
+    y = np.array([1.0, -2.0, 0.5])
+    assert np.allclose(f(x_=3.0, y=y), 3.0 * y)
+    with pytest.raises(ed.ParseError, match="write k_star for the test-point label"):
+        ed.parse("x_*y + k_*", where="x_: scalar; y: vector(n); k_star: vector(n)")

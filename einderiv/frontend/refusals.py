@@ -83,7 +83,9 @@ def refusal(text: str, declared: frozenset, integers: frozenset = frozenset()) -
             f"write {name} {factor}, with a space, for the product",
             found.start(),
         )
-    if "_*" in text and (found := _STAR_LABEL.search(text)):
+    for found in _STAR_LABEL.finditer(text) if "_*" in text else ():
+        if found.group(1) + "_" in declared:  # a declared x_: x_*y is x_ times y
+            continue
         name, label = found.group(1), "star" * len(found.group(2))
         return Refusal(
             f"{found.group()} is not a name: write {name}_{label} for the test-point label "

@@ -159,3 +159,25 @@ def test_a_factor_and_a_symmetric_constant_assumed_at_once_are_named(claim, fact
     assert np.allclose(factor * c * x @ S, grad(S), atol=1e-6)  # what the diagnosis says
     assert not np.allclose(factor * c * x @ A, grad(A), atol=1e-3)  # only for symmetric A
     assert np.allclose(x @ (A + A.T), grad(A), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "expr, claim, order, verdict",
+    [("x", "x ./ x", 1, "wrong"), ("sum(abs(x))", "0 x", 2, "undecided")],
+)
+def test_a_diagonal_suggestion_is_called_right_only_when_check_proves_it(
+    expr, claim, order, verdict
+):
+    # dx/dx = I: diag(x ./ x) agrees at probes but is undefined where an x_i = 0 (numpy: nan);
+    # the Hessian of sum(abs(x)) is 0 off the kink, diag(0 x) is undecided across it
+    r = ed.check(expr, "x", claim=claim, order=order)
+    assert r.verdict == "wrong" and r.diagnosis is not None
+    assert "is right" not in r.diagnosis and f"check calls it {verdict}" in r.diagnosis
+    said = ed.check(expr, "x", claim=f"diag({claim})", order=order)
+    assert said.verdict == verdict
+    x, h = np.array([0.0, 1.5]), 1e-4
+    if verdict == "wrong":  # x ./ x has no value at x_1 = 0, where dx/dx = I has one
+        with np.errstate(invalid="ignore"):
+            assert np.isnan(x / x)[0]
+    else:  # across the kink the second difference of |x_1| is no 0: (2 h) / h^2
+        assert abs(abs(h) - 2 * abs(0.0) + abs(-h)) / h**2 > 1.0

@@ -16,6 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "flipped_symmetric",
     "layout_hint",
     "orientation",
+    "proved_diagonal",
     "reverse_products",
 ]
 
@@ -197,7 +199,28 @@ def diagonal(expected: Expr, claim: Expr, probe: dict) -> str | None:
         return None
     if got.shape != true.shape or not close(got, true):
         return None
-    return f"the derivative of an elementwise function is diagonal: {text} is right"
+    return f"{DIAGONAL}{text} is right"
+
+
+DIAGONAL = "the derivative of an elementwise function is diagonal: "
+
+
+def proved_diagonal(result, again):
+    """``result`` whose diagonal diagnosis (found at probes) says "is right" only when ``again``
+    (check without diagnoses) proves the suggested claim right: ``diag(x ./ x)`` for dx/dx is
+    undefined at 0 and ``diag(0 x)`` for a Hessian of sum(abs(x)) is across the kink."""
+    said = result.diagnosis or ""
+    if not said.startswith(DIAGONAL):
+        return result
+    suggested = said[len(DIAGONAL) :].removesuffix(" is right")
+    try:
+        verdict = again(claim=suggested).verdict
+    except EinderivError:
+        verdict = "not readable"
+    if verdict == "right":
+        return result
+    agrees = f"{DIAGONAL}{suggested} agrees with it at the probes; check calls it {verdict}"
+    return dataclasses.replace(result, diagnosis=agrees)
 
 
 def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:

@@ -180,3 +180,15 @@ def test_a_declared_name_ending_in_underscore_times_a_factor_is_read():
     assert np.allclose(f(x_=3.0, y=y), 3.0 * y)
     with pytest.raises(ed.ParseError, match="write k_star for the test-point label"):
         ed.parse("x_*y + k_*", where="x_: scalar; y: vector(n); k_star: vector(n)")
+
+
+def test_a_matrix_power_of_a_squared_integer_says_what_the_power_of_a_power_is():
+    # X^(k^2) is refused (its exponent is not linear in integers); the message must not offer
+    # (X^k)^2 as the same thing: it is X^(2 k), X^6 at k = 3, not X^9
+    with pytest.raises(ed.ShapeError) as info:
+        ed.parse("X^(k^2)", where="k: integer")
+    assert "`(X^k)^2`, which is X^(k 2)" in str(info.value)
+    X = np.array([[1.0, 0.5], [0.2, 1.1]])
+    six = ed.parse("(X^k)^2", where="k: integer")(X=X, k=3)
+    np.testing.assert_allclose(six, np.linalg.matrix_power(X, 6))
+    assert not np.allclose(six, np.linalg.matrix_power(X, 9))

@@ -119,7 +119,7 @@ def test_power_of_numbers_is_an_integer_exponent():
     g = ed.diff("tr(X^(2^3))", "X", layout="jacobian")
     truth = jacobian_fd(lambda X: np.trace(mp(X, 8)), {"X": X}, "X")
     assert np.allclose(g(X=X), truth, rtol=1e-6)
-    with pytest.raises(ed.ShapeError, match="not one"):
+    with pytest.raises(ed.ShapeError, match="linear in integers"):
         ed.parse("X^(2^-1)")
     with pytest.raises(ed.ShapeError, match="too large for an exponent"):
         ed.parse("X^(10^400)")

@@ -204,13 +204,15 @@ def backward_sum(e: M.FiniteSum, count: int) -> None:
 
 
 def power_of_power(e: M.MExpr) -> str | None:
-    """For a matrix power whose exponent is a power, ``X^(-1)^k``: what its refusal (the
-    exponent not being an integer) says, the grouping and ``(X^-1)^k``; else None."""
+    """For a matrix power whose exponent is a power, ``X^(k^2)``, ``X^k^2``: what its refusal
+    (the exponent not linear in integers) says: the power of a power ``(X^k)^2`` and what it
+    is, ``X^(k 2)`` (never the same as the exponent written); else None."""
     x = getattr(e, "exponent", None)
     if type(x) is not M.Power:
         return None
     instead = M.show(M.Power(M.Power(e.base, x.base), x.exponent))
+    product = M.show(M.MatMul(x.base, x.exponent))  # (X^k)^2 is X^(k 2), not X^(k^2)
     return (
-        f"`{M.show(e)}`: a matrix power needs an integer exponent, and `{M.show(x)}` is not "
-        f"one: for a power of a power write `{instead}`"
+        f"`{M.show(e)}`: a matrix power takes an exponent linear in integers (2 k - 1), not "
+        f"`{M.show(x)}`: a power of a power is written `{instead}`, which is X^({product})"
     )

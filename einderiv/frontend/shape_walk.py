@@ -269,8 +269,8 @@ class ShapeWalk:
         bad = _non_integer_part(exponent, self.inf)
         if bad is not None:
             hint = f"; declare `{bad}: integer`" if bad.isidentifier() else ""
-            said = f"`{M.show(e)}`: a matrix power needs an integer exponent, and "
-            raise ShapeError(power_of_power(e) or f"{said}`{M.show(exponent)}` is not one{hint}")
+            said = f"`{M.show(e)}`: a matrix power takes an exponent linear in integers (2 k - 1), "
+            raise ShapeError(power_of_power(e) or f"{said}not `{M.show(exponent)}`{hint}")
         return shape
 
     def _call(self, e, fn, args):

@@ -5,16 +5,12 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from tests.fd import hessian_fd, jacobian_fd
 
 
-def fd_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+def fd_gradient(f, x: np.ndarray) -> np.ndarray:
     """Central differences of a scalar f, shaped like x (the denominator layout)."""
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[idx] = h
-        g[idx] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
+    return jacobian_fd(lambda x: f(x), {"x": x}, "x")
 
 
 @pytest.mark.parametrize(
@@ -53,14 +49,9 @@ def test_the_other_layout_with_a_symmetric_constant_assumed_is_named(
     assert not np.allclose(np.transpose(claimed(A, V)), numerator(A), atol=1e-3)
 
 
-def fd_hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    n = len(x)
-    H = np.zeros((n, n))
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = h
-        H[i] = (fd_gradient(f, x + e) - fd_gradient(f, x - e)) / (2 * h)
-    return H
+def fd_hessian(f, x: np.ndarray) -> np.ndarray:
+    """Second differences of a scalar f: H[i, j] = d2 f / dx_i dx_j."""
+    return hessian_fd(lambda x: f(x), {"x": x}, "x")
 
 
 @pytest.mark.parametrize("expr, claim, symmetrised", [("x' A x", "A", 1), ("x' A B x", "A B", 1)])
@@ -105,14 +96,9 @@ def test_the_symmetrised_multiple_named_is_the_derivative(scale, claim, stated):
     assert np.allclose(factor * (C + C.T), H, atol=1e-5)  # what the diagnosis says
 
 
-def fd_jacobian(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+def fd_jacobian(f, x: np.ndarray) -> np.ndarray:
     """Central differences of a vector function: J[i, j] = d f_i / d x_j (numerator layout)."""
-    cols = []
-    for j in range(len(x)):
-        e = np.zeros_like(x)
-        e[j] = h
-        cols.append((f(x + e) - f(x - e)) / (2 * h))
-    return np.stack(cols, axis=1)
+    return jacobian_fd(lambda x: f(x), {"x": x}, "x")
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.errors import ReadAsEntrywise, ReadAsProduct, ReadAsScalar
+from tests.fd import jacobian_fd
 from tests.test_check_soundness import numerator_fd
 
 X3 = np.array([1.0, -2.0, 4.0])
@@ -666,14 +667,9 @@ def test_ones_with_a_size_after_a_bold_matrix_is_the_vector_of_ones():
     assert np.allclose(e(X=X), X.sum(axis=1))
 
 
-def _grad_fd(f, X, h=1e-6):
+def _grad_fd(f, X):
     """The gradient of a scalar f at X (denominator layout: shaped like X), central FD."""
-    G = np.zeros_like(X)
-    for idx in np.ndindex(X.shape):
-        E = np.zeros_like(X)
-        E[idx] = h
-        G[idx] = (f(X + E) - f(X - E)) / (2 * h)
-    return G
+    return jacobian_fd(lambda Y: f(Y), {"Y": X}, "Y")
 
 
 def test_a_sum_counter_in_a_bold_identity_is_no_variable():

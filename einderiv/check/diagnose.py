@@ -185,6 +185,9 @@ def _symmetric_constant(
     return None
 
 
+DIAGONAL = "the derivative of an elementwise function is diagonal: "
+
+
 def diagonal(expected: Expr, claim: Expr, probe: dict) -> str | None:
     """A vector claimed for a derivative that is the diagonal matrix of it at the probe: ``2 x``
     for d(x .* x)/dx = diag(2 x), an elementwise function's derivative taken entry by entry."""
@@ -200,9 +203,6 @@ def diagonal(expected: Expr, claim: Expr, probe: dict) -> str | None:
     if got.shape != true.shape or not close(got, true):
         return None
     return f"{DIAGONAL}{text} is right"
-
-
-DIAGONAL = "the derivative of an elementwise function is diagonal: "
 
 
 def proved_diagonal(result, again):

@@ -121,8 +121,7 @@ def _check(
     except UnpairedSizes as error:
         return S.unpaired(error, expected, text, question)
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
-        judge = partial(_judged, wrt=wrt, layout=layout, order=order)
-        judge = judge if diagnose else None
+        judge = partial(_judged, wrt=wrt, layout=layout, order=order) if diagnose else None
         return not_well_formed(error, f, claim, expected, question, judge, reverse=order == 1)
     hessian_of_kinks = order == 2 and kinked(f.term)  # slopes of the gradient, then
     base = F.expected_derivative(f, wrt, layout, 1) if hessian_of_kinks else f

@@ -27,7 +27,7 @@ import traceback
 import warnings
 
 import einderiv as ed
-from einderiv import cli_args
+from einderiv import cli_io
 from einderiv.cli_args import FORMATS, LAYOUTS, PROG, _version, build_parser, usage_of
 from einderiv.errors import ReadAsProduct, too_long
 from einderiv.ir import index_ir as T
@@ -62,7 +62,7 @@ def _read_expr(args: argparse.Namespace) -> str:
     if args.expr != "-":
         return args.expr
     try:
-        text = cli_args.standard_input().removeprefix("\ufeff").strip()  # a byte-order mark
+        text = cli_io.standard_input().removeprefix("\ufeff").strip()  # a byte-order mark
     except ValueError as error:
         raise ed.EinderivError(f"standard input is {error}") from None
     if not text:
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return getattr(args, "code", EXIT_OK)
     except (OSError, UnicodeEncodeError) as error:  # a full disk; a θ for stdout in ascii
-        if (why := cli_args.unwritable(error)) is None:
+        if (why := cli_io.unwritable(error)) is None:
             return _internal(error)
         _silence_stdout()  # the buffered rest would fail again when Python exits
         print(f"{PROG}: error: cannot write the output: {why}", file=sys.stderr)

@@ -179,6 +179,43 @@ def test_unknown_format_is_exit_2(capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (
+            ["diff", "x' x", "--wrt", "x", "--layout", "numerator", "--layout", "denominator"],
+            "--layout",
+        ),
+        (["diff", "x' x", "--wrt", "x", "--format", "latex", "--format", "text"], "--format"),
+        (["hessian", "x' x", "--wrt", "x", "--format", "index", "--format", "text"], "--format"),
+        (
+            ["check", "--identity", "d (x' x) / dx = 2 x'", "--identity", "d x / dx = I"],
+            "--identity",
+        ),
+        (["audit", "notes.md", "--format", "json", "--format", "markdown"], "--format"),
+        (["serve", "--port", "8001", "--port", "8002"], "--port"),
+    ],
+)
+def test_a_single_valued_option_given_twice_differently_is_refused(capsys, argv, option):
+    # never the last one silently: `--layout numerator --layout denominator` asks two things
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and not out
+    assert f"{option} given twice" in err and "give it once" in err
+
+
+def test_a_single_valued_option_repeated_with_its_value_is_that_value(capsys):
+    # d(x' x)/dx = 2 x' (numerator layout); --layout denominator twice: the column 2 x
+    code, out, err = run(
+        capsys, "diff", "x' x", "--wrt", "x", "--layout", "denominator", "--layout", "denominator"
+    )
+    assert code == 0, err
+    x = np.array([1.5, -2.0, 0.25])
+    value = ed.parse(out.strip()).compile()(x=x)
+    expected = jacobian_fd(lambda x: x @ x, {"x": x}, "x")
+    assert np.shape(value) in ((3, 1), (3,))
+    np.testing.assert_allclose(np.ravel(value), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("command", ["diff", "hessian", "check", "audit"])
 def test_an_unknown_option_is_said_with_its_command_usage(capsys, command):
     first = {"diff": TR_XAX, "hessian": TR_XAX, "check": TR_XAX, "audit": "notes.md"}[command]

@@ -23,7 +23,7 @@ from cli_util import run, run_process
 from fd import jacobian_fd
 
 import einderiv as ed
-from einderiv.cli_args import STDIN_BYTES
+from einderiv.cli_io import STDIN_BYTES
 from einderiv.errors import MAX_CHARS
 from einderiv.web import server
 

@@ -129,3 +129,30 @@ def test_factors_of_other_sizes_are_not_invertible_by_the_product():
     where = "A: matrix(n, m); B: matrix(m, m); C: matrix(m, n)"
     result = ed.check("log(det(A B C))", "B", "C inv(A B C) A B inv(B)", where=where)
     assert result.verdict != "right"
+
+
+# d log|det(c X' A X)| / dX = 2 X^-1 (numerator) for square X and A, any number c != 0:
+# det(c X' A X) = c^n det(X)^2 det(A), and inv(c M) = inv(M) / c hides no size in it, so exact
+# arithmetic proves it (it was undecided with the number c inside the inverse)
+SCALED = [
+    ("log(abs(det(2 X' A X)))", "2 inv(X)", 2.0),
+    ("log(abs(det(-3 X' A X)))", "2 inv(X)", -3.0),
+    ("log(abs(det(2 X' A X)))", "inv(X)", 2.0),  # factor 1
+    ("log(abs(det(2 X' A X)))", "2 inv(X)'", 2.0),  # the denominator-layout answer
+]
+
+
+@pytest.mark.parametrize("expr, claim, c", SCALED, ids=[f"{r[0]}={r[1]}" for r in SCALED])
+def test_log_abs_det_of_a_scaled_product(expr, claim, c):
+    rng = np.random.default_rng(5)
+    right = True
+    for n in (2, 3, 4):
+        for _ in range(3):
+            X, A = rng.normal(size=(n, n)), rng.normal(size=(n, n))
+            f = lambda X, A: np.log(abs(det(c * X.T @ A @ X)))
+            truth = jacobian_fd(f, {"X": X, "A": A}, "X").T  # numerator layout
+            g = 2 * inv(X) if claim.startswith("2") else inv(X)
+            g = g.T if claim.endswith("'") else g
+            right &= bool(np.allclose(g, truth, rtol=1e-5, atol=1e-6))
+    result = ed.check(expr, "X", claim, where="X: matrix(n, n); A: matrix(n, n)")
+    assert result.verdict == ("right" if right else "wrong"), result

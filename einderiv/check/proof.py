@@ -207,15 +207,20 @@ def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
     not products of variables). ``square``: every variable square too, as a determinant needs:
     ``det(P P')`` of P c-by-b is 0 exactly when c > b, so two of them can hide an order of the
     sizes (c < b < a) that no size tried has (an inverse there is undefined, never 0)."""
-    return T.free(t.base) == set(t.bound) and _variables_product(t.base, square)
+    numbers = type(t) is T.MatPow  # inv(2 X' A X) = inv(X' A X) / 2; det(2 X) = 2^n det(X)
+    return T.free(t.base) == set(t.bound) and _variables_product(t.base, square, numbers)
 
 
-def _variables_product(u: T.Term, square: bool) -> bool:
+def _variables_product(u: T.Term, square: bool, numbers: bool) -> bool:
+    """``numbers``: number factors too (a power's base: (c M)^k = c^k M^k hides no size)."""
     if type(u) is T.Var:
         return len(u.indices) == 2 and (not square or u.indices[0].dim == u.indices[1].dim)
     if type(u) is T.MatPow:
-        return u.exponent.is_literal and _variables_product(u.base, square)
-    return type(u) is T.Prod and all(_variables_product(f, square) for f in u.factors)
+        return u.exponent.is_literal and _variables_product(u.base, square, numbers)
+    return type(u) is T.Prod and all(
+        (numbers and type(f) is T.Num) or _variables_product(f, square, numbers)
+        for f in u.factors
+    )
 
 
 def _numbers(t: T.Term) -> list:

@@ -590,3 +590,34 @@ def test_a_power_of_a_norm_prints_the_norm(text):
     back = ed.parse(str(g))  # the printed text reads back to the same values
     for value in (g(**values), back(**{k: v for k, v in values.items() if k in back.variables})):
         assert np.allclose(np.ravel(value), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "numpy_f", "written"),
+    [
+        # d log|det(2 X)| / dX = (2 X)^-1 2 = X^-1 (numerator layout)
+        ("log(abs(det(2 X)))", lambda X, A: np.log(abs(np.linalg.det(2 * X))), "X^-1"),
+        # d tr(inv(2 X) A) / dX = -0.5 X^-1 A X^-1
+        (
+            "tr(inv(2 X) A)",
+            lambda X, A: np.trace(np.linalg.inv(2 * X) @ A),
+            "-0.5 X^-1 A X^-1",
+        ),
+        # d tr((-3 X)^-2 A) / dX = -1/9 (X^-1 A X^-2 + X^-2 A X^-1)
+        (
+            "tr((-3 X)^-2 A)",
+            lambda X, A: np.trace(np.linalg.matrix_power(np.linalg.inv(-3 * X), 2) @ A),
+            "-1/9 (X^-1 A X^-2 + X^-2 A X^-1)",
+        ),
+    ],
+)
+def test_a_number_leaves_an_inverse(text, numpy_f, written):
+    # (c X)^k = c^k X^k for an integer k: no (2 X)^-1 next to a 2 in the printed result
+    g = ed.diff(text, "X", where="X: matrix(3, 3); A: matrix(3, 3)")
+    assert str(g) == written
+    X, A = rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(3, 3))
+    expected = jacobian_fd(lambda X: numpy_f(X, A), {"X": X}, "X").T  # numerator layout
+    back = ed.parse(str(g))
+    for f in (g, back):
+        used = {k: a for k, a in {"X": X, "A": A}.items() if k in f.variables}
+        assert np.allclose(f(**used), expected, atol=1e-6)

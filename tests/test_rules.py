@@ -204,6 +204,8 @@ EXAMPLES = {
     "func_inverse_pair": T.Func("log", T.Func("exp", T.Var("x", (i,)))),
     "matpow_trivial": T.MatPow(X(p, q), (p, q), T.affine(1), (i, j)),
     "matpow_normalise": T.MatPow(X(q, p), (p, q), T.affine(-1), (i, j)),
+    # (-3 X)^-2[i,j] -> 1/9 X^-2[i,j]
+    "matpow_scalar": T.MatPow(T.Prod((T.Num(Fraction(-3)), X(p, q))), (p, q), T.affine(-2), (i, j)),
     "sumover_simple": _sumover(T.Var("A", (i, j))),
     # sum_{c,k,l} delta[c,(i,j)] delta[c,(k,l)] X[k,l] -> X[i,j] (a compound names one pair)
     "prod_pair_shared": T.Prod((T.Pair(C, i, j), T.Pair(C, k, l2), X(k, l2)), (C, k, l2)),

@@ -160,3 +160,22 @@ def matpow_normalise(t: T.MatPow):
         rebound = T.rename(inner.base, dict(zip(inner.bound, t.bound)))
         return T.MatPow(rebound, t.bound, power, t.indices)
     return None
+
+
+@rule(T.MatPow, "(c B)^e[a,b] -> c^e B^e[a,b] for a number c != 0, e an integer literal", RULES)
+def matpow_scalar(t: T.MatPow):
+    # inv(2 X)[a,b] -> 1/2 inv(X)[a,b]: the number out of the base, as tr(inv(2 X) A) is
+    # tr(inv(X) A) / 2 (a symbolic e stays: 2^k is no number node)
+    base = t.base
+    if type(base) is not T.Prod or not t.exponent.is_literal:
+        return None
+    numbers = [f for f in base.factors if type(f) is T.Num]
+    if not numbers or any(f.value == 0 for f in numbers):
+        return None
+    rest = tuple(f for f in base.factors if type(f) is not T.Num)
+    c = 1
+    for f in numbers:
+        c *= f.value
+    inner = rest[0] if len(rest) == 1 and not base.summed else T.Prod(rest, base.summed)
+    power = T.MatPow(inner, t.bound, t.exponent, t.indices)
+    return T.Prod((T.Num(c**t.exponent.const), power))

@@ -160,6 +160,17 @@ def test_a_power_of_a_bracket_without_parentheses_is_refused():
     assert float(f(a=2.0, b=3.0, c=2.0)) == 512.0
 
 
+@pytest.mark.parametrize("text", ["x.^2.^3", "a .^ (k - 1) .^ 2"])
+def test_an_elementwise_power_of_a_power_says_both_groupings(text):
+    # x.^2.^3 is no reading of the grammar: the error says where, and how to write each
+    # grouping; both spellings it names read, and differ: (x.^2).^3 = x.^6, x.^(2.^3) = x.^8
+    with pytest.raises(ed.ParseError, match=r"\(u \.\^ a\) \.\^ b .* u \.\^ \(a \.\^ b\)"):
+        ed.parse(text, where="k: integer")
+    x = np.array([1.5, -0.5, 2.0])
+    np.testing.assert_allclose(ed.parse("(x.^2).^3")(x=x), x**6)
+    np.testing.assert_allclose(ed.parse("x.^(2.^3)")(x=x), x**8)
+
+
 @pytest.mark.parametrize("text, written", [("x_*", "x_star"), ("k_*' x", "k_star' x")])
 def test_a_test_point_label_in_plain_text_says_how_to_write_it(text, written):
     # R&W's test point k_* (LaTeX \mathbf{k}_* reads as k_star) in plain text was only

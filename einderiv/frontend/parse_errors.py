@@ -91,5 +91,10 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     message = f"unexpected {kind}{shown}"
     if token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
+    if token.value == ".^" and ".^" in text[: token.start_pos]:  # x.^2.^3: which grouping?
+        message += (
+            " (a power of a power needs parentheses: (u .^ a) .^ b for a power of a power, "
+            "u .^ (a .^ b) for one exponent)"
+        )
     message += _sum_hint(expected)
     return error_at(message, token.start_pos, expected)

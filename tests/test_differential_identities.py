@@ -140,3 +140,30 @@ def test_a_differential_of_a_parenthesised_or_transposed_variable(right):
     assert not close(along(lambda X: X.T @ X, X, dX), dX.T @ X)
     assert ed.check_identity(f"d(X^T X) = {right}").verdict == "right"
     assert ed.check_identity("d(X^T X) = d(X^T) X").verdict == "wrong"
+
+
+def test_the_cookbooks_partial_as_a_differential(tmp_path):
+    # The Matrix Cookbook (2.1) writes the differential with \partial: d(X^{-1}) = -X^{-1} dX
+    # X^{-1} is (40), d ln det X = tr(X^{-1} dX) is (43), d X^T = (dX)^T is (44); they were
+    # "the left side is not a derivative such as dY/dX"
+    rng = rng_for("cookbook partial")
+    X, dX = invertible(rng, 3), gen(rng, 3, 3)
+    assert close(along(inv, X, dX), -inv(X) @ dX @ inv(X))
+    assert not close(along(inv, X, dX), -inv(X) @ dX @ inv(X).T)
+    bx = r"\mathbf{X}"
+    d40 = rf"\partial({bx}^{{-1}}) = -{bx}^{{-1}}(\partial{bx}){bx}^{{-1}}"
+    assert ed.check_identity(d40).verdict == "right"
+    assert ed.check_identity(d40[: -len("{-1}")] + "{-T}").verdict == "wrong"
+    assert ed.check_identity("∂(X^{-1}) = -X^{-1} (∂X) X^{-1}").verdict == "right"
+    assert close(along(lambda X: np.log(abs(np.linalg.det(X))), X, dX), np.trace(inv(X) @ dX))
+    d43 = rf"\partial(\ln(\det({bx}))) = \operatorname{{Tr}}({bx}^{{-1}}\partial{bx})"
+    assert ed.check_identity(d43).verdict == "right"
+    assert ed.check_identity(d43.replace("= ", "= 2")).verdict == "wrong"
+    assert close(along(lambda X: X.T, X, dX), dX.T)
+    assert ed.check_identity(rf"\partial{bx}^T = (\partial{bx})^T").verdict == "right"
+    assert ed.check_identity(rf"\partial{bx}^T = \partial{bx}").verdict == "wrong"
+    # a ratio of partials is still a derivative, not a differential
+    assert ed.check_identity(r"\partial tr(X) / \partial X = I").verdict == "right"
+    path = tmp_path / "cookbook.md"
+    path.write_text(f"$$ {d40} $$\n\n$$ {d43} $$\n")
+    assert [a.verdict for a in ed.audit(path.read_text())] == ["right", "right"]

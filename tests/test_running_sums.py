@@ -90,3 +90,28 @@ def test_short_sums_and_broadcast_sums_are_left_alone():
     want = to_layout(jacobian_fd(f, args, "A"), 0, 2, "numerator")
     assert_close(g.compile()(**args), want)
     assert sum(step.op == "add" for step in make_plan(g.term, g.axes).steps) <= 2
+
+
+def test_a_counter_used_after_the_sums_bracket_says_to_widen_the_bracket():
+    # Cookbook (89): d a' X^k b / dX = sum_{r=0}^{k-1} (X^r)' a b' (X^(k-1-r))', as the Cookbook
+    # prints it the sum's bracket holds only (X^r), so r is also a name after it: the message
+    # said "also a variable of the expression ... give the counter another name" (r is none)
+    rng = np.random.default_rng(89)
+    X, a, b, k = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3), 3
+    mp = np.linalg.matrix_power
+    grad = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            E = np.zeros((3, 3))
+            E[i, j] = 1e-6
+            grad[i, j] = (a @ mp(X + E, k) @ b - a @ mp(X - E, k) @ b) / 2e-6
+    cookbook = sum(mp(X, r).T @ np.outer(a, b) @ mp(X, k - 1 - r).T for r in range(k))
+    assert np.allclose(grad, cookbook, atol=1e-6)
+    pasted = r"\sum_{r=0}^{k-1}(X^r)^T a b^T (X^{k-1-r})^T"
+    where = "X: matrix(n,n); a: vector(n); b: vector(n); k: integer"
+    r = ed.check("a' X^k b", "X", claim=pasted, where=where, layout="denominator")
+    assert r.verdict != "right"
+    assert "put the whole summand in that bracket" in r.reason
+    widened = r"\sum_{r=0}^{k-1}\left((X^r)^T a b^T (X^{k-1-r})^T\right)"
+    value = ed.parse(widened, where=where)(X=X, a=a, b=b, k=k)
+    assert np.allclose(value, cookbook)

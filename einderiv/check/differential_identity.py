@@ -48,6 +48,19 @@ _OF_NAME = re.compile(  # d(X^T) too: (dX)^T
 )
 
 
+# the Matrix Cookbook writes the differential with \partial: \partial(X^{-1}) = -X^{-1}
+# (\partial X) X^{-1}; a left side that starts with it (no fraction, no ratio) is read as d
+_PARTIAL = re.compile(r"(?:\\partial(?![A-Za-z])|\u2202)\s*")
+
+
+def _as_d(left: str, right: str) -> tuple[str, str]:
+    """``left`` and ``right`` with the Cookbook's ``\\partial`` written ``d`` when ``left`` is
+    ``\\partial`` of an expression (never ``\\partial Y / \\partial X``); else unchanged."""
+    if not _PARTIAL.match(left.strip()) or "/" in left or "frac" in left:
+        return left, right
+    return _PARTIAL.sub("d ", left), _PARTIAL.sub("d ", right)
+
+
 @dataclass(frozen=True)
 class Differential:
     """``d expr = right``: the identity's expression, its variable as written (``\\mathbf{X}``),
@@ -88,16 +101,18 @@ def _differentials(right: str) -> list[str]:
 def is_differential_identity(sides: list[str]) -> bool:
     """Whether ``sides`` (of ``A = B = ...``) read as a differential identity: the first is
     ``d`` of something and another holds a differential (``dX``)."""
-    return (
-        len(sides) > 1
-        and _expression(sides[0]) is not None
-        and any(_differentials(side) for side in sides[1:])
+    if len(sides) < 2:
+        return False
+    sides = [sides[0], *(_as_d(sides[0], side)[1] for side in sides[1:])]
+    return _expression(_as_d(sides[0], "")[0]) is not None and any(
+        _differentials(side) for side in sides[1:]
     )
 
 
 def read_differential(left: str, right: str) -> Differential | None:
     """``d expr = right`` read (see the module docstring); None when ``left`` is no
     differential; an ``EinderivError`` when the variable is not clear."""
+    left, right = _as_d(left, right)
     expr = _expression(left)
     if expr is None:
         return None

@@ -92,10 +92,10 @@ def test_short_sums_and_broadcast_sums_are_left_alone():
     assert sum(step.op == "add" for step in make_plan(g.term, g.axes).steps) <= 2
 
 
-def test_a_counter_used_after_the_sums_bracket_says_to_widen_the_bracket():
-    # Cookbook (89): d a' X^k b / dX = sum_{r=0}^{k-1} (X^r)' a b' (X^(k-1-r))', as the Cookbook
-    # prints it the sum's bracket holds only (X^r), so r is also a name after it: the message
-    # said "also a variable of the expression ... give the counter another name" (r is none)
+def test_a_latex_sum_runs_on_over_the_product_that_uses_its_counter():
+    # Cookbook (89): d a' X^k b / dX = sum_{r=0}^{k-1} (X^r)' a b' (X^(k-1-r))'; as the Cookbook
+    # prints it the sum's bracket holds only (X^r), and a paper's \sum runs on over the
+    # product: r after the bracket is this counter (it was "not well-formed", so "wrong")
     rng = np.random.default_rng(89)
     X, a, b, k = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3), 3
     mp = np.linalg.matrix_power
@@ -109,9 +109,26 @@ def test_a_counter_used_after_the_sums_bracket_says_to_widen_the_bracket():
     assert np.allclose(grad, cookbook, atol=1e-6)
     pasted = r"\sum_{r=0}^{k-1}(X^r)^T a b^T (X^{k-1-r})^T"
     where = "X: matrix(n,n); a: vector(n); b: vector(n); k: integer"
+    f = ed.parse(pasted, where=where)
+    assert np.allclose(f(X=X, a=a, b=b, k=k), cookbook)
+    assert np.allclose(ed.parse(str(f), where=where)(X=X, a=a, b=b, k=k), cookbook)
     r = ed.check("a' X^k b", "X", claim=pasted, where=where, layout="denominator")
-    assert r.verdict != "right"
-    assert "put the whole summand in that bracket" in r.reason
-    widened = r"\sum_{r=0}^{k-1}\left((X^r)^T a b^T (X^{k-1-r})^T\right)"
-    value = ed.parse(widened, where=where)(X=X, a=a, b=b, k=k)
-    assert np.allclose(value, cookbook)
+    assert r.verdict != "wrong", r.reason
+    # plain text keeps its rule, the body is the bracket: the message says to widen it
+    with pytest.raises(ed.ShapeError, match="put the whole summand in that bracket"):
+        ed.parse("sum_{r=0}^{k-1}(X^r)' a b' (X^(k-1-r))'", where=where)
+
+
+def test_a_latex_sum_keeps_its_bracket_when_the_rest_has_no_counter():
+    # sum_r (X^r) A + B: (sum_r X^r) A + B and sum_r (X^r A) + B are equal, and the rest is
+    # not summed; two sums with one counter name are two sums: (I + X + X^2) (I + X)
+    rng = np.random.default_rng(3)
+    X, A, B = (rng.normal(size=(3, 3)) for _ in range(3))
+    mp = np.linalg.matrix_power
+    s3 = sum(mp(X, r) for r in range(3))
+    f = ed.parse(r"\sum_{r=0}^{2}(X^r) A + B")
+    assert np.allclose(f(X=X, A=A, B=B), s3 @ A + B)
+    g = ed.parse(r"\sum_{r=0}^{2}(X^r) \sum_{r=0}^{1}(X^r)")
+    assert np.allclose(g(X=X), s3 @ (np.eye(3) + X))
+    h = ed.parse(r"\sum_{r=0}^{2}\left(X^r\right) X^{2 r} + X")  # X^r X^(2 r) summed, + X
+    assert np.allclose(h(X=X), sum(mp(X, 3 * r) for r in range(3)) + X)

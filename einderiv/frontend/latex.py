@@ -29,7 +29,7 @@ from einderiv.frontend import latex_commands, latex_notes, lexing
 from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
-from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs, no_power_after_sum
+from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs, no_power_after_sum, sum_over_product
 from einderiv.frontend.latex_unread import double_superscript
 from einderiv.frontend.latex_words import Words
 from einderiv.frontend.lexing import error_at
@@ -397,4 +397,4 @@ class _Lexer(Commands, Words, Entries, Pairs):
 def tokens(text: str, symbols: dict[str, str]) -> list[Token]:
     """The tokens of LaTeX ``text``; ``symbols`` maps ``(``, ``+`` ... to terminal names.
     Call while ``lexing.STATE`` is set (errors point into ``text``)."""
-    return no_power_after_sum(_Lexer(text, symbols).run())
+    return sum_over_product(no_power_after_sum(_Lexer(text, symbols).run()))

@@ -26,7 +26,7 @@ from einderiv.frontend.latex_unread import OPTIMISATION
 from einderiv.frontend.refusals import INDEX_SUM, norm_script
 from einderiv.ir.matrix_ops import NORM2, NORM_SUBSCRIPTS, SUM
 
-__all__ = ["INDEX_SUM", "Pairs", "no_power_after_sum"]
+__all__ = ["INDEX_SUM", "Pairs", "no_power_after_sum", "sum_over_product"]
 
 _RELU = FUNCTION_WORDS["ReLU"]  # the function \max(0, u) is
 _ONLY_MAX = r"only \max(0, u) and \max(u, 0) are read (as relu(u)); write relu(u)"
@@ -71,6 +71,58 @@ def no_power_after_sum(tokens: list[Token]) -> list[Token]:
             ):  # (a + r)^2, ^{-1}, ^{-\top}; never ^T, ^{T}, ^\top (a transpose: linear)
                 raise lexing.error_at(_POWER_OF_SUM, tokens[after].start_pos)
     return tokens
+
+
+_ENDS_PRODUCT = {"PLUS", "MINUS", "COMMA", "EQUAL"}  # at depth 0, after a sum's body
+
+
+def sum_over_product(tokens: list[Token]) -> list[Token]:
+    """``tokens``, with a finite sum's bracketed body run on over the rest of its product when
+    that rest uses the counter: the Matrix Cookbook's ``\\sum_{r=0}^{k-1}(X^r)^T a b^T
+    (X^{k-1-r})^T`` sums the whole product, as a paper's \\sum does, where the grammar's body
+    is the bracket alone (and r after it is no name). A rest without the counter is left: the
+    sum of (a_r) times B is the sum of (a_r B), either reading; so is a rest that sums over a
+    counter of the same name (``\\sum_{r}(A^r) \\sum_{r}(B^r)``, two sums)."""
+    at = len(tokens) - 1
+    while at >= 0:  # from the right: an inner sum's body is run on before its outer one's
+        if tokens[at].type == "SUM_OPEN" and _kind(tokens, at + 1) == "NAME":
+            tokens = _run_on(tokens, at, str(tokens[at + 1]))
+        at -= 1
+    return tokens
+
+
+def _run_on(tokens: list[Token], at: int, counter: str) -> list[Token]:
+    upper = _closed(tokens, at) + 2  # sum_{ r = 0 } ^ upper
+    body = _closed(tokens, upper) + 1 if _kind(tokens, upper) in _OPEN else upper + 1
+    if _kind(tokens, body) != "LPAR":
+        return tokens
+    end = rest = _closed(tokens, body) + 1
+    depth = 0
+    while end < len(tokens):
+        text, kind = str(tokens[end]), tokens[end].type
+        if text and text[-1] in "({[":
+            depth += 1
+        elif text in (")", "}", "]"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and kind in _ENDS_PRODUCT and _kind(tokens, end - 1) != "CIRCUMFLEX":
+            break
+        end += 1
+    names = [str(t) for t in tokens[rest:end] if t.type == "NAME"]
+    rebound = any(
+        t.type == "SUM_OPEN" and str(tokens[rest + i + 1]) == counter
+        for i, t in enumerate(tokens[rest : end - 1])
+    )
+    if counter not in names or rebound:
+        return tokens
+    start = tokens[body].start_pos
+    opened = Token("LPAR", "(", start_pos=start, end_pos=start, line=1, column=start + 1)
+    last = tokens[end - 1]
+    closed = Token(
+        "RPAR", ")", start_pos=last.end_pos, end_pos=last.end_pos, line=1, column=last.end_pos + 1
+    )
+    return tokens[:body] + [opened] + tokens[body:end] + [closed] + tokens[end:]
 
 
 def _transpose(tokens: list[Token], at: int) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import as_affine, integer_valued
 from einderiv.check.slopes import may_be_empty
+from einderiv.check.sum_ranges import outside
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
@@ -222,7 +223,7 @@ def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
     found: set[Condition] = set()
     # products flattened (a claim's X' S' X nests as its text groups), summation variables
     # named canonically (%r0, ...)
-    _collect(canonical(flatten(t)), found, imposed, set())
+    _collect(canonical(flatten(t)), found, imposed, set(), {})
     return {d for c in found for d in _factors(c)}
 
 
@@ -265,12 +266,23 @@ def _separate(t: T.Prod) -> list[T.Term]:
     ]
 
 
-def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
-    if t in seen:  # a subterm shared in the graph: its conditions are found already
+def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> None:
+    """``counts``: the counts of the finite sums ``t`` is in, by counter (``sum_ranges``)."""
+    mark = (t, frozenset(counts.items())) if counts else t
+    if mark in seen:  # a subterm shared in the graph: its conditions are found already
         return
-    seen.add(t)
+    seen.add(mark)
     if imposed and type(t) is T.SumOver and may_be_empty(t):
         return  # what its terms need, the sum does not always
+    if type(t) is T.SumOver:
+        counts = {**counts, t.var: t.count}
+    if type(t) in (T.Pow, T.MatPow) and type(t.exponent) is T.Affine and counts:
+        e = outside(t.exponent, counts, exact=imposed)  # X^r, r < k: invertible nowhere
+        if e is None:  # e < 0 at no term of the sums: no condition from this power
+            for child in T.children(t):
+                _collect(child, found, imposed, seen, counts)
+            return
+        t = t.replace(exponent=e)
     if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
         folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
         if folded is not None:
@@ -279,7 +291,7 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
             if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
                 found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             for child in T.children(t):  # as this very condition only: never implied
-                _collect(child, found, imposed, seen)
+                _collect(child, found, imposed, seen, counts)
             return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
@@ -303,7 +315,7 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set) -> None:
             found.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
     found.discard(None)
     for child in T.children(t):
-        _collect(child, found, imposed, seen)
+        _collect(child, found, imposed, seen, counts)
 
 
 def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:

@@ -115,3 +115,34 @@ def test_a_denominator_layout_tensor_reads_back_in_alphabetical_order():
     np.testing.assert_allclose(back(T=T0, z=z0), np.einsum("ija->aij", T0))
     with pytest.raises(ShapeError, match="alphabetical order, a, i, j"):
         ed.parse(str(g), where=where, shape=g.shape)
+
+
+def test_a_size_declared_an_integer_reads_back_in_a_commutation_matrix():
+    # n declared `integer` is the size n (README), so the printed Hessian of logdet(S) by a
+    # symmetric S, `(... kron(S^-1, S^-1) commutation(n, n))[(i,j),(k,l)]`, reads back with the
+    # same declarations (was "commutation(m, n) takes two sizes ..., and `n` is not one").
+    # Truth: d2 logdet(S) along symmetric directions E_ij = (e_i e_j' + e_j e_i') / 2.
+    where = "S: symmetric(n); n: integer"
+    h = ed.hessian("logdet(S)", "S", where=where)
+    s0 = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 4.0]])
+
+    def sym(i, j):
+        e = np.zeros((3, 3))
+        e[i, j] += 0.5
+        e[j, i] += 0.5
+        return e
+
+    def logdet(s):
+        return np.linalg.slogdet(s)[1]
+
+    t, want = 1e-4, np.zeros((3, 3, 3, 3))
+    for i, j, k, l in np.ndindex(3, 3, 3, 3):
+        a, c = t * sym(i, j), t * sym(k, l)
+        d = logdet(s0 + a + c) - logdet(s0 + a - c) - logdet(s0 - a + c) + logdet(s0 - a - c)
+        want[i, j, k, l] = d / (4 * t * t)
+    back = ed.parse(str(h), where=where)
+    assert np.allclose(back(S=s0), want, atol=1e-6)
+    assert np.allclose(back(S=s0, n=3), want, atol=1e-6)
+    # a name of another kind is still no size
+    with pytest.raises(ShapeError, match="is not one"):
+        ed.parse("commutation(n, n)", where="n: scalar")

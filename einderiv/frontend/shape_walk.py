@@ -309,10 +309,11 @@ class ShapeWalk:
 
     def size(self, e, size):
         """A size argument (``commutation(m, n)``): a dimension name or a positive integer; its
-        own shape is recorded as a vector of that length."""
+        own shape is recorded as a vector of that length (``n: integer`` is the size n)."""
+        kind = self.inf.vars.get(getattr(size, "name", None), ("integer",))[0]
         if isinstance(size, M.Number) and size.value.denominator == 1 and size.value > 0:
             cell = self.inf.cell(int(size.value), f"`{M.show(e)}`")
-        elif isinstance(size, M.Name) and size.name not in self.inf.vars:
+        elif isinstance(size, M.Name) and kind == "integer":
             named = self.inf.named
             if size.name not in named:
                 named[size.name] = self.inf.cell(size.name, f"`{M.show(e)}`")

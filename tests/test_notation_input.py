@@ -1461,3 +1461,33 @@ def test_a_note_on_a_long_run_of_letters_is_short():
     assert "(2000 characters)" in str(said[0].message)
     with pytest.warns(ed.errors.ReadAsProduct, match="`xAx: scalar`"), pytest.raises(ed.ShapeError):
         ed.parse("xAx")
+
+
+def test_a_name_read_as_a_vector_that_is_also_a_size_is_said():
+    # -m/2 log|S| - tr(S^-1 R' R)/2 with Y m-by-n (m samples): an undeclared m is a vector of
+    # another length by the case rule (the result was a vector, silently); said, with the
+    # declaration `m: integer` that makes it the count m. Truth: with it, the derivative by a
+    # symmetric S is (G + G')/2, central differences along E_ij = (e_i e_j' + e_j e_i')/2.
+    text = "-0.5 m logdet(S) - 0.5 tr(inv(S) (Y - ones mu')' (Y - ones mu'))"
+    where = "S: symmetric(n); Y: matrix(m, n); mu: vector(n)"
+    with pytest.warns(ed.errors.ReadAsScalar, match="declare `m: integer`") as said:
+        assert ed.parse(text, where=where).shape != ()
+    assert not any("`m: scalar`" in str(w.message) for w in said)  # one advice, not two
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # declared: silent
+        g = ed.diff(text, "S", where=where + "; m: integer")
+        ed.parse("n' x", where="x: vector(n)")  # a vector of length n named n: no size apart
+    y0, mu0 = RNG.standard_normal((5, N)), RNG.standard_normal(N)
+    s0 = _arrays()["S"]
+
+    def f(s):
+        r = y0 - mu0
+        return -0.5 * 5 * np.linalg.slogdet(s)[1] - 0.5 * np.trace(np.linalg.solve(s, r.T @ r))
+
+    want = np.zeros((N, N))
+    for i, j in np.ndindex(N, N):
+        e = np.zeros((N, N))
+        e[i, j] += 0.5
+        e[j, i] += 0.5
+        want[i, j] = (f(s0 + 1e-6 * e) - f(s0 - 1e-6 * e)) / 2e-6
+    assert np.allclose(g(S=s0, Y=y0, mu=mu0), want, atol=1e-6)

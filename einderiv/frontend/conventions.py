@@ -55,7 +55,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
         return
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
     greeks -= declared
-    _scalar_named_as_a_size(typed, declared)
+    sized = _scalar_named_as_a_size(typed, declared)
     if "pi" in greeks and "\\" not in text:  # LaTeX's \pi is said by its lexer
         warnings.warn(  # the same note for plain text: log(2 pi) has a variable pi
             "read pi as the scalar variable pi, as every Greek letter: give its value when "
@@ -71,7 +71,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     defaults = {  # undeclared lower-case names read as vectors by the case rule (SPEC 1)
         n
         for n, v in typed.variables.items()
-        if v.kind == "vector" and n[:1].islower() and n not in declared and plus
+        if v.kind == "vector" and n[:1].islower() and n not in declared | sized and plus
     }
     if defaults:
         _vector_added_to_scalar(typed, defaults, text)
@@ -155,13 +155,19 @@ def _subscript_as_entry(typed, declared: frozenset, latex: bool) -> None:
         )
 
 
-def _scalar_named_as_a_size(typed, declared: frozenset) -> None:
+def _scalar_named_as_a_size(typed, declared: frozenset) -> set:
     """An undeclared scalar named as a size (``\\frac{1}{n} \\mathbf{1}_n``, ``sum(x) / n`` with
     ``x: vector(n)``) is another number than that size unless declared an integer (then it is
-    the size, ``backend.binding``): said, as a size and a scalar given apart may disagree."""
-    scalars = {n for n, v in typed.variables.items() if v.kind == "scalar"} - declared
-    if not scalars:
-        return
+    the size, ``backend.binding``): said, as a size and a scalar given apart may disagree. So is
+    an undeclared vector named as a size (``m logdet(S)`` with ``Y: matrix(m, n)``: a vector of
+    another length by the case rule, where the count m is meant). Returns the names said."""
+    kinds = {  # not a vector of length n named n (n' x with x: vector(n))
+        n: v.kind
+        for n, v in typed.variables.items()
+        if v.kind == "scalar" or v.kind == "vector" and v.dims != (n,)
+    }
+    if not kinds.keys() - declared:
+        return set()
     sizes = {d for v in typed.variables.values() for d in v.dims if isinstance(d, str)}
     todo = [typed.tree]
     while todo:  # I_n, \mathbf{1}_n: sizes written in the text
@@ -169,13 +175,20 @@ def _scalar_named_as_a_size(typed, declared: frozenset) -> None:
         if type(e) in (M.Identity, M.Ones) and isinstance(e.dim, str):
             sizes.add(e.dim)
         todo.extend(child for _, child in child_fields(e))
-    for name in sorted(scalars & sizes):
+    said = (kinds.keys() - declared) & (sizes - typed.invented)
+    for name in sorted(said):
+        what = (
+            "a scalar variable and also the name of a size, two numbers given apart"
+            if kinds[name] == "scalar"
+            else "read as a vector (an undeclared lower-case name), of another length than the "
+            "size it names"
+        )
         warnings.warn(
-            f"`{name}` is a scalar variable and also the name of a size, two numbers given "
-            f"apart; declare `{name}: integer` to make it that size",
+            f"`{name}` is {what}; declare `{name}: integer` to make it that size",
             ReadAsScalar,
             stacklevel=5,
         )
+    return said
 
 
 def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -> None:

@@ -290,3 +290,32 @@ def test_jacobis_formula_by_the_shift_is_not_right_where_the_shift_is_singular()
         f = lambda K, s, **_: np.log(det(K + s * np.eye(len(K))))
         assert np.isclose(np.trace(B(args["K"], args["s"])), numerator_fd(f, args, "s"))
     assert ed.check("log(det(K + s I))", "s", "tr(inv(K + s I))", where=W1).verdict == "right"
+
+
+def test_a_symmetric_variable_shifted_by_a_diagonal_is_proved():
+    # heteroscedastic noise: f = log det(K + diag(s .^ 2)), K symmetric; with B = inv(K +
+    # diag(s .^ 2)), d2f / ds ds' = 2 diag(diag(B)) - 4 diag(s) (B .* B) diag(s). diag(v) is
+    # symmetric (v[p] delta[p,q]), so K + diag(s .^ 2) is as random as K: the claim (einderiv's
+    # own Hessian, read back) was undecided; B B for B .* B is wrong.
+    where = "K: symmetric(n); s: vector(n)"
+    claim = "2 diag(diag(inv(K + diag(s .^ 2)))) - 4 diag(s) ({}) diag(s)"
+    right = claim.format("inv(K + diag(s .^ 2)) .* inv(K + diag(s .^ 2))")
+    wrong = claim.format("inv(K + diag(s .^ 2)) inv(K + diag(s .^ 2))")
+    for n in (1, 3, 5):
+        args = point(n, n, symmetric=True)
+        s0, K = np.random.default_rng(n).normal(size=n), args["K"]
+
+        def grad(s, K=K):  # d f / ds by central differences of log det
+            f = lambda v: np.log(abs(det(K + np.diag(v**2))))
+            return np.array([(f(s + 1e-5 * e) - f(s - 1e-5 * e)) / 2e-5 for e in np.eye(len(s))])
+
+        hess = np.array([(grad(s0 + 1e-4 * e) - grad(s0 - 1e-4 * e)) / 2e-4 for e in np.eye(n)])
+        b = inv(K + np.diag(s0**2))
+        mine = 2 * np.diag(np.diag(b)) - 4 * np.diag(s0) @ (b * b) @ np.diag(s0)
+        assert np.allclose(mine, hess, atol=1e-4)
+        if n > 1:
+            assert not np.allclose(mine + 4 * np.diag(s0) @ (b * b - b @ b) @ np.diag(s0), hess)
+    r = ed.check("logdet(K + diag(s .^ 2))", "s", claim=right, where=where, order=2)
+    assert r.verdict == "right", str(r)
+    r = ed.check("logdet(K + diag(s .^ 2))", "s", claim=wrong, where=where, order=2)
+    assert r.verdict == "wrong", str(r)

@@ -118,13 +118,20 @@ def _plain(t: T.Term, seen: set) -> bool:
 
 def _symmetric(t: T.Term, p: T.Index, q: T.Index, used: dict) -> bool:
     """Whether ``t`` (plain), over p and q, is its own transpose: built of numbers, scalars,
-    delta[p,q] and symmetric variables over p and q (``s I``, ``S`` for a symmetric S)."""
+    delta[p,q], symmetric variables over p and q and products with delta[p,q] (``s I``, ``S``
+    for a symmetric S, ``diag(v)``)."""
     if not {p, q} & T.free(t):
         return True
     if type(t) is T.Delta:
-        return {t.a, t.b} == {p, q}
+        return _delta(t, p, q)
+    if type(t) is T.Prod and any(_delta(f, p, q) for f in t.factors):
+        return True  # diag(v): v[p] delta[p,q], nonzero only where p = q
     if type(t) is T.Var:
         return set(t.indices) == {p, q} and getattr(used.get(t.name), "kind", "") == "symmetric"
     if type(t) in (T.Add, T.Prod, T.Func, T.Pow):
         return all(_symmetric(c, p, q, used) for c in T.children(t))
     return False
+
+
+def _delta(t: T.Term, p: T.Index, q: T.Index) -> bool:
+    return type(t) is T.Delta and {t.a, t.b} == {p, q}

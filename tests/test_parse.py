@@ -389,6 +389,20 @@ def test_finite_sum_errors(text, column, expected, message):
     assert not any(e.isupper() for e in err.expected)
 
 
+# What a ParseError says was expected is written in the user's words: a token as typed, in
+# quotes, or a phrase; never a grammar terminal's name ("norm_open", "sup", "top" leaked).
+_PHRASES = {"a name", "a number", "a function call", "a new line", "end of input", "an operand"}
+_PHRASES |= {"an operator", "a superscript"}
+
+
+@pytest.mark.parametrize("text", ["x +", "X^", "||x||_2 ]", "X⊤ )", "x ⊙", "tr(X", "(x ||"])
+def test_expected_tokens_are_written_as_a_user_writes_them(text):
+    with pytest.raises(ParseError) as info:
+        parse_expression(text)
+    expected = info.value.expected
+    assert expected and all(e[0] in "'\"" or e in _PHRASES for e in expected), expected
+
+
 # ---------------------------------------------------------------------------------------------
 # names written against "(": functions, products, unknown functions
 

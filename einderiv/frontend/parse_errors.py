@@ -30,12 +30,18 @@ _NAMED = {
     "DOT_T": "'.T'",
     "BAR_OPEN": "'|'",
     "BAR_CLOSE": "'|'",
+    "NORM_OPEN": "'||'",
+    "NORM_CLOSE": "'||'",
+    "NORM_SUB": "'_2'",
+    "TOP": "'ᵀ'",
+    "SUP": "a superscript",
     "_NL": "a new line",
     "$END": "end of input",
 }
 _HIDDEN = {"CALLNAME", "BAR", "SPACES", "NEWLINES"}
-_OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'sum_{'"}
+_OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'||'", "'sum_{'"}
 _OPERATOR = {"'+'", "'-'", "'*'", "'@'", "'.*'", "'./'", "'/'", "'^'", "'.^'", '"\'"', "'.T'"}
+_OPERATOR |= {"'ᵀ'", "'⁻ᵀ'", "a superscript", "'·'", "'⋅'", "'⊙'", "'∘'", "'⊗'"}
 
 
 def _human(term: str, terminals) -> str | None:

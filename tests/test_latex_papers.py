@@ -343,3 +343,27 @@ def test_a_label_before_an_entry_subscript_is_refused():
         f = ed.parse(r"\left(W^{(1)}\right)_{i,j} \, x_{j}", where=where)
     got = f(W_1=W1, x=x0)
     np.testing.assert_allclose(got, W1 @ x0, rtol=1e-10)
+
+
+# A ParseError quotes the offending text as the user wrote it, at the caret: LaTeX's "}" and
+# "\cdot" are read as ")" and "*", and the message said "unexpected ')'" for a ')' never written.
+@pytest.mark.parametrize(
+    "text",
+    [r"\mathbf{X}^{2}{}^{\top}", r"\mathbf{x}^\top {} A", r"\frac{a +}{b}", r"a \cdot \cdot b"],
+)
+def test_latex_parse_error_quotes_the_text_as_written(text):
+    with pytest.raises(ed.ParseError) as info:
+        ed.parse(text)
+    err = info.value
+    quoted = re.search(r"unexpected '([^']*)'", str(err)).group(1).replace("\\\\", "\\")
+    assert text[err.column - 1 :].startswith(quoted) and quoted
+
+
+def test_an_empty_group_before_a_superscript_is_refused_with_the_transpose_spelt():
+    # X^{2}{}^\top (TeX's spacing trick) is refused, naming the spellings that read: they are
+    # the transpose of the square, (X^2)' = X' X'
+    with pytest.raises(ed.ParseError, match=r"empty group \{\}.*\\left\(X\^\{2\}\\right\)\^\\top"):
+        ed.parse(r"\mathbf{X}^{2}{}^\top")
+    X = np.random.default_rng(0).normal(size=(3, 3))
+    spelt = ed.parse(r"\left(\mathbf{X}^{2}\right)^\top")
+    assert np.allclose(spelt(X=X), X.T @ X.T)

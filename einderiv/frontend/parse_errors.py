@@ -93,8 +93,15 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
     kind = {"NAME": "name ", "NUMBER": "number ", "_NL": "line break"}.get(token.type, "")
-    shown = "" if token.type == "_NL" else repr(token.value[:30])
+    # the token as written: LaTeX's "}" is read as ")", "\cdot" as "*"
+    written = text[token.start_pos : token.end_pos] if token.end_pos else ""
+    shown = "" if token.type == "_NL" else repr((written or token.value)[:30])
     message = f"unexpected {kind}{shown}"
+    if written == "}" and text[: token.start_pos].rstrip().endswith("{"):
+        message += " (an empty group {} holds nothing"
+        if text[token.end_pos :].lstrip().startswith("^"):  # TeX's X^{2}{}^\top
+            message += ": a transpose is written X^\\top, of a power \\left(X^{2}\\right)^\\top"
+        message += ")"
     if token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
     if token.value == ".^" and ".^" in text[: token.start_pos]:  # x.^2.^3: which grouping?

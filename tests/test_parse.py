@@ -739,3 +739,21 @@ def test_an_entry_subscript_ending_in_a_comma_says_so():
     # x_{i,} was "unexpected ']'", a character the text does not have
     with pytest.raises(ParseError, match=r"ends with ','"):
         parse(r"x_{i,} x_{i,}")
+
+
+# A transpose right after an exponent (X^2', X^-1') was "unexpected \"'\"" with no reason; the
+# message now spells both readings, and both spellings read: (X^2)' = X'^2 = X' X'.
+@pytest.mark.parametrize("text", ["X^2'", "X^-1'", "X^(k-1)'", "x .^ 2'", "X^2.T"])
+def test_a_transpose_after_an_exponent_says_how_to_write_it(text):
+    with pytest.raises(ParseError, match=r"transpose right after an exponent.*\(X\^2\)'"):
+        parse_expression(text)
+
+
+def test_the_spellings_the_transpose_hint_offers_read():
+    import numpy as np
+
+    import einderiv as ed
+
+    X = np.random.default_rng(1).normal(size=(3, 3))
+    for text in ("(X^2)'", "X'^2"):
+        assert np.allclose(ed.parse(text)(X=X), X.T @ X.T)

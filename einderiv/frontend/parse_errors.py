@@ -14,6 +14,8 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
@@ -66,6 +68,8 @@ def _expected(terms, terminals) -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: (n == "end of input", n)) + groups)
 
 
+# text ending in an exponent: X^2, X^-1, x .^ k, X^(k-1), X^{-T}
+_EXPONENT_END = re.compile(r"\^\s*(?:-\s*)?(?:[A-Za-z0-9_.]+|\([^()]*\)|\{[^{}]*\})\s*$")
 _SUM_HEADER = ({"'='"}, {"'^'"}, {"'('"})  # what only the parts of a finite sum expect
 
 
@@ -97,6 +101,9 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     written = text[token.start_pos : token.end_pos] if token.end_pos else ""
     shown = "" if token.type == "_NL" else repr((written or token.value)[:30])
     message = f"unexpected {kind}{shown}"
+    if written in ("'", ".T") and _EXPONENT_END.search(text[: token.start_pos]):
+        message += " (a transpose right after an exponent: write (X^2)' for the transpose of"
+        message += " the power, X'^2 for the power of the transpose)"
     if written == "}" and text[: token.start_pos].rstrip().endswith("{"):
         message += " (an empty group {} holds nothing"
         if text[token.end_pos :].lstrip().startswith("^"):  # TeX's X^{2}{}^\top

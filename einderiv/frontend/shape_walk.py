@@ -372,9 +372,8 @@ def _non_integer_part(e: M.MExpr, inf: Inference) -> str | None:
 
 def _shadowing(e: M.FiniteSum, name: str) -> ShapeError:
     return ShapeError(
-        f"`{M.show(e)}`: the counter `{name}` of the sum is also a name outside it (a variable, "
-        f"or another sum's counter); the sum's body is only the bracket after it, so if `{name}` "
-        f"is meant as this counter there, put the whole summand in that bracket; else rename it"
+        f"`{M.show(e)}`: the counter `{name}` of the sum is also a name outside it; the body is "
+        f"only the bracket after the sum: put the whole summand in that bracket, or rename `{name}`"
     )
 
 

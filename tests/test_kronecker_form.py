@@ -105,6 +105,36 @@ CASES = [
     # notation: y' y, over no axis of Y or X, was made a diagonal over X's)
     ("(y' y) X'", "X", lambda y, X: (y @ y) * X.T, {"y": (3,), "X": (2, 3)}),
     ("tr(X' X) X'", "X", lambda X: np.trace(X.T @ X) * X.T, {"X": (2, 3)}),
+    # an elementwise factor between two Kronecker products (these were index notation):
+    # d vec(exp(X) A) = (A' kron I) diag(vec(exp(X))) d vec(X)
+    ("exp(X) A", "X", lambda X, A: np.exp(X) @ A, {"X": (3, 2), "A": (2, 4)}),
+    # d vec(A tanh(X) B) = (B' kron A) diag(vec(1 - tanh(X).^2)) d vec(X)
+    (
+        "A tanh(X) B",
+        "X",
+        lambda A, X, B: A @ np.tanh(X) @ B,
+        {"A": (2, 3), "X": (3, 4), "B": (4, 2)},
+    ),
+    # d vec(tanh(X A)) = diag(vec(1 - tanh(X A).^2)) (A' kron I) d vec(X)
+    ("tanh(X A)", "X", lambda X, A: np.tanh(X @ A), {"X": (2, 3), "A": (3, 4)}),
+    # d vec(sigmoid(A X) B) = (B' kron I) diag(vec(sigmoid'(A X))) (I kron A) d vec(X)
+    (
+        "sigmoid(A X) B",
+        "X",
+        lambda A, X, B: (1 / (1 + np.exp(-A @ X))) @ B,
+        {"A": (2, 3), "X": (3, 4), "B": (4, 2)},
+    ),
+    ("A (X .* B)", "X", lambda A, X, B: A @ (X * B), {"A": (2, 3), "X": (3, 4), "B": (3, 4)}),
+    # d vec(exp(X) x x') = (x x' kron I) diag(vec(exp(X))) d vec(X): x' beside x in one factor
+    ("exp(X) x x'", "X", lambda X, x: np.exp(X) @ np.outer(x, x), {"X": (3, 3), "x": (3,)}),
+    ("tanh(X) diag(x)", "X", lambda X, x: np.tanh(X) @ np.diag(x), {"X": (2, 3), "x": (3,)}),
+    ("exp(A X B)", "X", lambda A, X, B: np.exp(A @ X @ B), {"A": (2, 3), "X": (3, 4), "B": (4, 2)}),
+    (
+        "A exp(X) B + X",
+        "X",
+        lambda A, X, B: A @ np.exp(X) @ B + X,
+        {"A": (3, 3), "X": (3, 3), "B": (3, 3)},
+    ),
 ]
 
 

@@ -91,20 +91,22 @@ def test_index_notation_in_latex_reads_as_entries():
         # d diag(A)[i] / dA[k,j] = delta[i,k,j]: ones where the three indices agree (a generalised
         # delta; delta[a,k] delta[b,j] delta[i,a,b] before deltas met ties were contracted)
         ("diag(A)", "A", "A: matrix(3, 3)", lambda A: np.diag(A)),
-        # d exp(W_1) x x' / dW_1: a subscripted name's entries are \left(W_{1}\right)_{a,b}
+        # (exp(W_1) x x' by W_1 was an example here; it has a Kronecker form now, kron(x x', I)
+        # diag(vec(exp(W_1))), read back in test_kronecker_form.py)
+        # d kron(exp(W_1), A) / dW_1: a subscripted name's entries are \left(W_{1}\right)_{a,b}
         (
-            "exp(W_1) x x'",
+            "kron(exp(W_1), A)",
             "W_1",
-            "W_1: matrix(3, 3); x: vector(3)",
-            lambda W_1, x: np.exp(W_1) @ np.outer(x, x),
+            "W_1: matrix(3, 3); A: matrix(3, 3)",
+            lambda W_1, A: np.kron(np.exp(W_1), A),
         ),
-        # d exp(K) x x' / dK: a matrix named K has entries \left(K\right)_{a,b}, since
+        # d kron(exp(K), A) / dK: a matrix named K has entries \left(K\right)_{a,b}, since
         # K_{a,b} is the commutation matrix K_{m,n} (it read back as commutation(a, b))
         (
-            "exp(K) x x'",
+            "kron(exp(K), A)",
             "K",
-            "K: matrix(3, 3); x: vector(3)",
-            lambda K, x: np.exp(K) @ np.outer(x, x),
+            "K: matrix(3, 3); A: matrix(3, 3)",
+            lambda K, A: np.kron(np.exp(K), A),
         ),
     ],
 )

@@ -25,13 +25,17 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
-from einderiv.notation.recontract import recontract
+from einderiv.notation.kronecker_diagonal import sandwich
+from einderiv.notation.kronecker_parts import (
+    NoForm,
+    components,
+    kron_of,
+    matrix_of,
+    size_of,
+    whole,
+)
 from einderiv.notation.scalars import with_sign
 from einderiv.notation.transposing import is_scalar
-
-
-class _NoForm(Exception):
-    pass
 
 
 def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) -> M.MExpr | None:
@@ -71,7 +75,7 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
     with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None."""
     try:
         pieces = [_piece(t, r, s, variables) for t in _terms(term)]
-    except _NoForm:
+    except NoForm:
         return None
     pieces = _merged(pieces)
     pieces.sort(key=lambda p: _negated(p) is not None)  # positive pieces first, as join_sum
@@ -183,18 +187,18 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         a, b = _ends(factors, r)
         i, j = _ends(factors, s)
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
-        return M.Call(VEC.name, (_whole(factors, summed, a, b, variables),))
+        return M.Call(VEC.name, (whole(factors, summed, a, b, variables),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
-        return M.Transpose(M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)))
+        return M.Transpose(M.Call(VEC.name, (whole(factors, summed, i, j, variables),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
-        return M.Call(DIAG.name, (M.Call(VEC.name, (_whole(factors, summed, a, b, variables),)),))
+        return M.Call(DIAG.name, (M.Call(VEC.name, (whole(factors, summed, a, b, variables),)),))
     if b is not None and (a, b) == (j, i) and any(T.free(f) & {i, j} for f in factors):
         # transposed elementwise, dY[a,b] = F[b,a] dX[b,a] (exp(X')): J = K diag(vec(F)), F
         # over (i, j) m-by-n, K = commutation(m, n): (K vec(M))[(a,b)] = M[b,a]
         diagonal = M.Call(
-            DIAG.name, (M.Call(VEC.name, (_whole(factors, summed, i, j, variables),)),)
+            DIAG.name, (M.Call(VEC.name, (whole(factors, summed, i, j, variables),)),)
         )
-        return M.MatMul(M.Call(COMMUTATION.name, (_size(i.dim), _size(j.dim))), diagonal)
+        return M.MatMul(M.Call(COMMUTATION.name, (size_of(i.dim), size_of(j.dim))), diagonal)
     ends = [a, b, i, j]
     seen: set = set()
     for k, e in enumerate(ends):  # one index at two ends (a delta contracted): two names, tied
@@ -208,13 +212,13 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     # numbers and closed scalars (s, tr(X)) stand in front: 0.5 kron(I, S), not kron(I, 0.5 S)
     scalars = [f for f in factors if not T.free(f)]
     factors = [f for f in factors if T.free(f)]
-    groups = _components(factors, summed | {e for e in ends if e is not None})
+    groups = components(factors, summed | {e for e in ends if e is not None})
     where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
     closed = [k for k, f in enumerate(factors) if groups.get(("factor", k)) not in where.values()]
     if closed:  # a group over no end is a closed scalar too (y' y of y[c] y[c])
         scalars += [factors[k] for k in closed]
         factors = [f for k, f in enumerate(factors) if k not in closed]
-        groups = _components(factors, summed | {e for e in ends if e is not None})
+        groups = components(factors, summed | {e for e in ends if e is not None})
         where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
     # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
     if b is None and j is not None and where[a] is not None and where[a] == where.get(j):
@@ -224,17 +228,19 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     fast, slow = where.get(a), where.get(b)
     try:
         if fast is not None and fast == slow:
-            raise _NoForm
-        made = _kron(factors, groups, summed, (a, b, i, j), where, variables)
-    except _NoForm:  # no factor over both a Y end and an X end: vec(F) vec(G)'
+            raise NoForm
+        made = kron_of(factors, groups, summed, (a, b, i, j), where, variables)
+    except NoForm:  # no factor over both a Y end and an X end: vec(F) vec(G)'
         made = _outer(factors, groups, summed, (a, b), (i, j), variables)
+        if made is None:  # an elementwise factor between two Kronecker products
+            made = sandwich(factors, summed, (a, b, i, j), variables)
         if made is None:
             raise
     if scalars:
-        factor = _matrix(scalars, summed, None, None, variables)
+        factor = matrix_of(scalars, summed, None, None, variables)
         made = factor if made is None else _times(factor, made)
     if made is None:
-        raise _NoForm
+        raise NoForm
     return made
 
 
@@ -250,51 +256,9 @@ def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables):
     rest = [f for k, f in enumerate(factors) if groups.get(("factor", k)) not in xs]
     sides = []
     for part, (row, col) in ((rest, y_ends), (on_x, x_ends)):
-        made = _matrix(part, summed, row, col, variables)
+        made = matrix_of(part, summed, row, col, variables)
         sides.append(made if col is None else M.Call(VEC.name, (made,)))
     return M.MatMul(sides[0], M.Transpose(sides[1]))
-
-
-def _kron(factors: list, groups: dict, summed: set, ends, where: dict, variables):
-    """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc."""
-    a, b, i, j = ends
-    fast, slow = where.get(a), where.get(b)
-    crossed = (j is not None and where.get(j) is not None and where.get(j) == fast) or (
-        i is not None and where.get(i) is not None and where.get(i) == slow and slow is not None
-    )
-    straight_hint = (where.get(i) is not None and where.get(i) == fast) or (
-        j is not None and where.get(j) is not None and where.get(j) == slow
-    )
-    if crossed and straight_hint:
-        raise _NoForm
-    q_col, p_col = (j, i) if crossed else (i, j)
-    label = {}  # component -> "Q" (fast) or "P" (slow)
-    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
-        comp = where.get(end) if end is not None else None
-        if comp is not None:
-            if label.get(comp, side) != side:
-                raise _NoForm
-            label[comp] = side
-    parts: dict = {"Q": [], "P": []}
-    for k, f in enumerate(factors):
-        comp = groups.get(("factor", k))
-        parts[label.get(comp, "Q")].append(f)
-    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
-        if end is not None and where.get(end) is None:  # not in any factor: constant along it
-            parts[side].append(T.Ones(end))
-    q = _matrix(parts["Q"], summed, a, q_col, variables)
-    p = _matrix(parts["P"], summed, b, p_col, variables)
-    if isinstance(p, M.Identity) and isinstance(q, M.Identity):
-        made = M.Identity()  # kron(I, I) = I
-    elif p is None or q is None:
-        made = q if p is None else p
-    else:
-        made = M.Call(KRON.name, (p, q))
-    if crossed and i is not None and j is not None:
-        m, n = (_size(x.dim) for x in (i, j))
-        commutation = M.Call(COMMUTATION.name, (m, n))
-        made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
-    return made
 
 
 def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
@@ -338,15 +302,6 @@ def _unit(e: M.MatMul) -> M.MExpr:
     return e.right if isinstance(e.left, M.Number) and e.left.value == 1 else e
 
 
-def _whole(factors: list, summed: set, row, col, variables) -> M.MExpr:
-    """All of ``factors`` as one matrix over (row, col)."""
-    inner = tuple(x for x in summed if x not in (row, col))
-    made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), row, col, variables)
-    if made is None:
-        raise _NoForm
-    return made
-
-
 def _ends(factors: list, c) -> tuple:
     """(fast, slow) of the pair of ``c``: its ``Pair`` factor's, taken out of ``factors``; a
     single axis is its own fast end."""
@@ -357,43 +312,3 @@ def _ends(factors: list, c) -> tuple:
             del factors[k]
             return f.i, f.j
     return c, None
-
-
-def _components(factors: list, links: set) -> dict:
-    """Union-find of factors sharing an index of ``links``: ``("factor", k)`` and each link
-    index map to their component's representative."""
-    parent: dict = {}
-
-    def find(x):
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    for k, f in enumerate(factors):
-        node = ("factor", k)
-        parent.setdefault(node, node)
-        for idx in T.free(f) & links:
-            parent.setdefault(idx, idx)
-            ra, rb = find(node), find(idx)
-            if ra != rb:
-                parent[rb] = ra
-    return {x: find(x) for x in parent}
-
-
-def _matrix(factors: list, summed: set, row, col, variables) -> M.MExpr | None:
-    """The group's product as a matrix over (row, col); None for an empty scalar group."""
-    if not factors and row is None and col is None:
-        return None
-    if not factors:
-        factors = [T.Num(Fraction(1))]
-    own = frozenset().union(*(T.free(f) for f in factors))
-    inner = tuple(x for x in summed if x in own and x not in (row, col))
-    term = T.Prod(tuple(factors), inner)
-    made = recontract(term, row, col, variables)
-    if made is None:
-        raise _NoForm
-    return made
-
-
-def _size(dim) -> M.MExpr:
-    return M.Number(Fraction(dim)) if isinstance(dim, int) else M.Name(dim)

@@ -1,0 +1,113 @@
+"""The parts of a Kronecker form: a term's factors grouped by the indices they share, each group
+re-contracted into a matrix, two groups into ``kron(P, Q)`` (times K where X is transposed).
+
+Input: the factors of one product term, its summed indices, the ends of vec(Y) (a fast, b
+slow) and of vec(X) (i fast, j slow), and the variables. Output: matrix expressions; ``NoForm``
+raised when a part has none (the whole form is then None: never a wrong form).
+Invariants: nothing here chooses a form for a whole term (``kronecker`` does); each group is
+re-contracted by ``recontract``, so it prints as the matrix form does.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import COMMUTATION, KRON
+from einderiv.notation.recontract import recontract
+
+
+class NoForm(Exception):
+    """A part of a term has no Kronecker form."""
+
+
+def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variables):
+    """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc."""
+    a, b, i, j = ends
+    fast, slow = where.get(a), where.get(b)
+    crossed = (j is not None and where.get(j) is not None and where.get(j) == fast) or (
+        i is not None and where.get(i) is not None and where.get(i) == slow and slow is not None
+    )
+    straight_hint = (where.get(i) is not None and where.get(i) == fast) or (
+        j is not None and where.get(j) is not None and where.get(j) == slow
+    )
+    if crossed and straight_hint:
+        raise NoForm
+    q_col, p_col = (j, i) if crossed else (i, j)
+    label = {}  # component -> "Q" (fast) or "P" (slow)
+    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
+        comp = where.get(end) if end is not None else None
+        if comp is not None:
+            if label.get(comp, side) != side:
+                raise NoForm
+            label[comp] = side
+    parts: dict = {"Q": [], "P": []}
+    for k, f in enumerate(factors):
+        comp = groups.get(("factor", k))
+        parts[label.get(comp, "Q")].append(f)
+    for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
+        if end is not None and where.get(end) is None:  # not in any factor: constant along it
+            parts[side].append(T.Ones(end))
+    q = matrix_of(parts["Q"], summed, a, q_col, variables)
+    p = matrix_of(parts["P"], summed, b, p_col, variables)
+    if isinstance(p, M.Identity) and isinstance(q, M.Identity):
+        made = M.Identity()  # kron(I, I) = I
+    elif p is None or q is None:
+        made = q if p is None else p
+    else:
+        made = M.Call(KRON.name, (p, q))
+    if crossed and i is not None and j is not None:
+        m, n = (size_of(x.dim) for x in (i, j))
+        commutation = M.Call(COMMUTATION.name, (m, n))
+        made = commutation if isinstance(made, M.Identity) else M.MatMul(made, commutation)
+    return made
+
+
+def whole(factors: list, summed: set, row, col, variables) -> M.MExpr:
+    """All of ``factors`` as one matrix over (row, col)."""
+    inner = tuple(x for x in summed if x not in (row, col))
+    made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), row, col, variables)
+    if made is None:
+        raise NoForm
+    return made
+
+
+def components(factors: list, links: set) -> dict:
+    """Union-find of factors sharing an index of ``links``: ``("factor", k)`` and each link
+    index map to their component's representative."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for k, f in enumerate(factors):
+        node = ("factor", k)
+        parent.setdefault(node, node)
+        for idx in T.free(f) & links:
+            parent.setdefault(idx, idx)
+            ra, rb = find(node), find(idx)
+            if ra != rb:
+                parent[rb] = ra
+    return {x: find(x) for x in parent}
+
+
+def matrix_of(factors: list, summed: set, row, col, variables) -> M.MExpr | None:
+    """The group's product as a matrix over (row, col); None for an empty scalar group."""
+    if not factors and row is None and col is None:
+        return None
+    if not factors:
+        factors = [T.Num(Fraction(1))]
+    own = frozenset().union(*(T.free(f) for f in factors))
+    inner = tuple(x for x in summed if x in own and x not in (row, col))
+    term = T.Prod(tuple(factors), inner)
+    made = recontract(term, row, col, variables)
+    if made is None:
+        raise NoForm
+    return made
+
+
+def size_of(dim) -> M.MExpr:
+    return M.Number(Fraction(dim)) if isinstance(dim, int) else M.Name(dim)

@@ -164,3 +164,49 @@ def test_symbolic_sum_under_autograd():
     g = ed.diff("tr(X^k B)", "X", where="k: integer", layout="denominator")
     got = g.compile(backend="torch")(X=torch.tensor(X0), B=torch.tensor(A0), k=3)
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax", "dask"])
+def test_python_float_scalar_keeps_float32(backend):
+    # d/dX a tr(X' A X) = a (A + A') X, with a = 0.5 a Python float: weak in numpy, torch and
+    # jax alike (0.5 * float32 is float32), so float32 X and A give float32 on every backend
+    # (numpy's fast entry turned a into a float64 array, and the result into float64)
+    _skip_without(backend)
+    fn = ed.diff("a tr(X' A X)", "X", where="a: scalar", layout="denominator").compile(backend)
+    if backend == "dask":
+        da = need("dask.array")
+        X, A = (da.from_array(np.asarray(v, np.float32), chunks=2) for v in (X0, A0))
+    else:
+        X, A = (_native(backend, v, np.float32) for v in (X0, A0))
+    out = fn(X=X, A=A, a=0.5)
+    assert str(out.dtype).endswith("float32")
+    out = np.asarray(out.compute() if backend == "dask" else out, dtype=float)
+    np.testing.assert_allclose(out, 0.5 * (A0 + A0.T) @ X0, rtol=1e-5, atol=1e-5)
+    same = ed.diff("a tr(X' A X)", "X", where="a: scalar", layout="denominator").compile()
+    assert same(X=X0, A=A0, a=0.5).dtype == np.float64  # float64 arrays stay float64
+
+
+@pytest.mark.parametrize("backend", ["numpy", "dask"])
+@pytest.mark.parametrize("text", ["inv(X)", "det(X)", "logdet(X)", "X^-2", "X^k"])
+def test_long_double_matrix_functions_are_clear_errors(backend, text):
+    # numpy's LAPACK has no long double: inv, det, logdet and negative powers of a float128
+    # matrix are an EvaluationError naming the dtype (was numpy's raw TypeError); a positive
+    # power needs no LAPACK and stays long double: X^3 = X X X
+    _skip_without(backend)
+    X = np.asarray(X0, dtype=np.longdouble)
+    if backend == "dask":
+        X = need("dask.array").from_array(X, chunks=2)
+    fn = ed.parse(text, where="k: integer").compile(backend)
+    with pytest.raises(ed.EvaluationError, match="long double"):
+        out = fn(X=X, k=-2) if "k" in text else fn(X=X)
+        out.compute() if backend == "dask" else out
+    cube = ed.parse("X^3").compile(backend)(X=X)
+    cube = cube.compute() if backend == "dask" else cube
+    assert cube.dtype == np.longdouble
+    np.testing.assert_allclose(np.asarray(cube, dtype=float), X0 @ X0 @ X0, rtol=1e-12)
+    # the gradient of tr(X^k) is k (X^(k-1))', a sum of powers that inverts nothing for k = 3
+    grad = ed.diff("tr(X^k)", "X", where="k: integer", layout="denominator").compile()
+    got = grad(X=np.asarray(X0, dtype=np.longdouble), k=3)
+    assert got.dtype == np.longdouble
+    want = fd_gradient(lambda M: np.trace(np.linalg.matrix_power(M, 3)), X0)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-6, atol=1e-7)

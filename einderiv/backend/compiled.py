@@ -195,7 +195,7 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     if binding.tied(compiled.expr):
         return None  # an integer named as a size (sum(x) / n): tied by binding.bind
     ndims = {"scalar": 0, "vector": 1, "matrix": 2}
-    checks, converts, shape_checks = ["not _kw"], [], []
+    checks, converts, restores, shape_checks = ["not _kw"], [], [], []
     where: dict = {}  # dim -> the text of its size
     binds = []
     symmetric = []
@@ -204,7 +204,11 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
             checks.append(f"_type({name}) is _int")
             continue
         if info.kind == "scalar":
+            # the fast path's float64; the careful path gets the Python float itself, weak
+            # as in numpy (float32 X with a = 0.5 stays float32), as _given passes it on
+            converts.append(f"    _given_{name} = {name}")
             converts.append(f"    if _type({name}) is _float:\n        {name} = _array({name})")
+            restores.append(f"    {name} = _given_{name}")
         checks.append(f"_type({name}) is _nd and {name}.dtype is _f8")
         checks.append(f"{name}.ndim == {ndims.get(info.kind, len(info.dims))}")
         for axis, dim in enumerate(info.dims):
@@ -237,6 +241,7 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     lines.append(f"{inner}if _run is not None:")
     lines.append(f"{inner}    return _run({', '.join(compiled.params)})")
     given = ", ".join(names)
+    lines += restores
     lines.append(f"    _kw.update(_given(_names, ({given},)))")
     lines.append("    return _call(_kw)")
     # a MemoryError (sizes too large for the machine) is an EvaluationError; try costs nothing

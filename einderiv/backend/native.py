@@ -138,9 +138,20 @@ class _Library:
         return bool(np.abs(x - x.T).max(initial=0.0) <= tol * scale + 1e-12)
 
 
+def _refuse_long_double(dtype) -> None:
+    """numpy's LAPACK has no long double (float128): an ``EvaluationError`` rather than its raw
+    TypeError, and rather than float64 work returned as if it had long double precision."""
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize > 8:
+        raise EvaluationError(
+            f"inv, det, logdet and negative matrix powers have no {dtype} (long double) "
+            "routine in numpy's LAPACK; give the matrix as float64 (.astype(np.float64))"
+        )
+
+
 def wide(fn, m):
     """``fn(m)`` in float32 when m is bfloat16 or float16 (LAPACK has neither), cast back."""
     low = m.dtype
+    _refuse_long_double(low)  # dask's matrix functions run numpy's LAPACK on a block
     if str(low).rsplit(".", 1)[-1] not in ("bfloat16", "float16"):
         return fn(m)
     torch = not hasattr(m, "astype")  # a torch tensor (jax arrays have astype)
@@ -154,6 +165,7 @@ def widened(fn):
     no float16) and cast back; other dtypes as they are."""
 
     def run(m):
+        _refuse_long_double(m.dtype)
         if m.dtype != np.float16:
             return fn(m)
         return np.asarray(fn(m.astype(np.float32)), dtype=np.float16)[()]
@@ -166,7 +178,11 @@ def widened_powers(powsum, powers, count, ops):
     (numpy's LAPACK has no float16, and the sum inverts its bases) and cast back."""
     low = np.result_type(*(m for m, _, _ in powers)) if ops is np else None
     if low != np.float16:
-        return powsum(powers, count, ops)
+        try:
+            return powsum(powers, count, ops)
+        except TypeError:  # long double: only a sum that inverts a base reaches LAPACK
+            _refuse_long_double(low)
+            raise
     return powsum([(m.astype(np.float32), s, c) for m, s, c in powers], count, ops).astype(low)
 
 

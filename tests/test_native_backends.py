@@ -210,3 +210,16 @@ def test_long_double_matrix_functions_are_clear_errors(backend, text):
     assert got.dtype == np.longdouble
     want = fd_gradient(lambda M: np.trace(np.linalg.matrix_power(M, 3)), X0)
     np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-6, atol=1e-7)
+
+
+def test_integer_traced_by_jit_says_to_make_it_static():
+    # tr(X^k) under jax.jit: a traced k has no value yet, so the refusal says to make k static
+    # (was only "k is an integer, not JitTracer(...)"); static, it is tr(X^3) of plain numpy
+    jax = need("jax")
+    f = ed.parse("tr(X^k)", where="k: integer").compile(backend="jax")
+    with precise("jax"):
+        X = jax.numpy.asarray(X0)
+        with pytest.raises(ed.EvaluationError, match="static_argnums"):
+            jax.jit(lambda X, k: f(X=X, k=k))(X, 3)
+        out = jax.jit(lambda X, k: f(X=X, k=k), static_argnums=1)(X, 3)
+        np.testing.assert_allclose(float(out), np.trace(np.linalg.matrix_power(X0, 3)), rtol=1e-12)

@@ -322,7 +322,10 @@ def _integer(name, value) -> int:
         isinstance(value, float) and float(value).is_integer()
     ):
         return int(value)
-    raise EvaluationError(f"{name} is an integer, not {value!r}")
+    hint = f"; give it as a Python int ({name}=3)"
+    if "Tracer" in type(value).__name__:  # jax.jit traced it: its value is not known yet
+        hint = f"; under jax.jit, make {name} a static argument (static_argnums) or close over it"
+    raise EvaluationError(f"{name} is an integer, not {value!r}{hint}")
 
 
 def positional_message(f) -> str:

@@ -223,3 +223,22 @@ def test_integer_traced_by_jit_says_to_make_it_static():
             jax.jit(lambda X, k: f(X=X, k=k))(X, 3)
         out = jax.jit(lambda X, k: f(X=X, k=k), static_argnums=1)(X, 3)
         np.testing.assert_allclose(float(out), np.trace(np.linalg.matrix_power(X0, 3)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["torch", "dask"])
+def test_float64_numpy_array_beside_float32_native_is_not_cut(backend):
+    # tr(X' A X) with X a float32 array of the backend and A a float64 numpy array: promoted to
+    # float64 as a float64 array of the backend is (and as numpy, torch and dask promote), so
+    # A = 1 + 1e-12 keeps its digits (it was cast to float32, silently, giving 2 tr(X' X))
+    _skip_without(backend)
+    X = np.eye(2)
+    A = np.full((2, 2), 1 + 1e-12)
+    fn = ed.parse("tr(X' A X)").compile(backend)
+    if backend == "torch":
+        native = need("torch").tensor(X, dtype=need("torch").float32)
+    else:
+        native = need("dask.array").from_array(X.astype(np.float32))
+    out = fn(X=native, A=A)
+    assert str(out.dtype).endswith("float64")
+    out = float(out.compute() if backend == "dask" else out)
+    assert out - 2.0 == pytest.approx(2e-12, rel=1e-3)  # np.trace(X.T @ A @ X) - 2

@@ -243,8 +243,11 @@ def bind(expr, values: dict, backend: str, *, trust_symmetric: bool = False):
         info = expr.variables[name]
         if info.kind == "symmetric" and not trust_symmetric and lib.symmetric(value) is False:
             raise EvaluationError(f"{name} is declared symmetric, but the array is not symmetric")
-    if native:
-        dtype = lib.promote([v.dtype for v in native.values()])
+    if native:  # numpy's floating arrays count too: float32 tensors with a float64 numpy
+        # array are float64, as with a float64 tensor (numpy, torch and jax promote alike)
+        dtype = lib.promote(
+            [v.dtype for v in native.values()] + [lib.default([d]) for d in numpy_dtypes]
+        )
         devices = {str(lib.device(v)) for v in native.values()}
         if len(devices) > 1:
             raise EvaluationError(f"the arrays are on different devices: {', '.join(devices)}")

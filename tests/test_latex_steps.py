@@ -17,7 +17,7 @@ from einderiv.show import text_steps as show_steps
 from tests.fd import jacobian_fd, to_layout
 
 rng = np.random.default_rng(11)
-WHERE = "X: matrix(m, n); A: matrix(m, m); x: vector(m)"
+WHERE = "X: matrix(m, n); A: matrix(m, m); x: vector(m); a: scalar"
 X, A, x = rng.normal(size=(3, 2)), rng.normal(size=(3, 3)), rng.normal(size=3)
 
 CASES = [
@@ -29,6 +29,9 @@ CASES = [
     ("sum(exp(A x))", "x", lambda x, A: np.sum(np.exp(A @ x)), {"x": x, "A": A}),
     # d mean(x .^ 2) / dx = 2 x' / len(x): each index step divides (\frac{..}{len(x)})
     ("mean(x .^ 2)", "x", lambda x: np.mean(x**2), {"x": x}),
+    # d a sum(A + 3 I) / da = sum(A) + 3 m: the indexed sum wrote 3 delta[b,c] summed over b, c
+    # as 3 (the size m lost); its delta is kept now (3 delta[b,c] ones[b] ones[c])
+    ("a sum(A + 3 I)", "a", lambda a, A: a * np.sum(A + 3 * np.eye(3)), {"a": 0.7, "A": A}),
 ]
 
 

@@ -380,3 +380,73 @@ def test_the_determinant_of_a_scalar_reads_back_as_a_determinant(text, where, va
     given = {k: v for k, v in {"a": -2.0, "x": np.array([1.0, -2.0])}.items() if k in e.variables}
     for form in (str(e), e.latex()):
         assert ed.parse(form, where=where)(**given) == value, form
+
+
+@pytest.mark.parametrize("text", ["a^(A[i,i])", "x .^ (A[i,i])", "2^(tanh(A)[i,i])"])
+def test_an_entry_in_an_exponent_keeps_its_parentheses(text):
+    # a^(A[i,i]) = a^tr(A): str printed a^A[i,i], which does not read back (an exponent is an
+    # atom, a braced or a parenthesised expression; X[i,j] is a postfix form). Each printed form
+    # reads back to numpy's value.
+    where = "a: scalar; x: vector(n); A: matrix(n, n)"
+    rng = np.random.default_rng(7)
+    values = {"a": 1.3, "x": rng.uniform(0.5, 2, 3), "A": rng.normal(size=(3, 3))}
+    numpy = {
+        "a^(A[i,i])": lambda a, x, A: a ** np.trace(A),
+        "x .^ (A[i,i])": lambda a, x, A: x ** np.trace(A),
+        "2^(tanh(A)[i,i])": lambda a, x, A: 2 ** np.trace(np.tanh(A)),
+    }[text](**values)
+    f = ed.parse(text, where=where)
+    for printed in (str(f), f.latex(), f.index()):
+        back = ed.parse(printed, where=where, shape=f.shape)
+        got = back(**{k: values[k] for k in back.variables})
+        np.testing.assert_allclose(got, numpy, rtol=1e-12, err_msg=printed)
+
+
+def _sum_of_powers(B, k):
+    return sum(np.linalg.matrix_power(B, r) for r in range(k + 1))
+
+
+@pytest.mark.parametrize(
+    "text, wrt, fn",
+    [
+        # d tr(inv(S) A) / dA = inv(S) for S = sum_{r=0}^{k} B^r (numerator layout)
+        (
+            "tr(inv(sum_{r=0}^{k}(B^r)) A)",
+            "A",
+            lambda A, B, x: np.trace(np.linalg.inv(_sum_of_powers(B, 2)) @ A),
+        ),
+        # d x' inv(S) x / dx = x' (inv(S) + inv(S)')
+        (
+            "x' inv(sum_{r=0}^{k}(B^r)) x",
+            "x",
+            lambda A, B, x: x @ np.linalg.inv(_sum_of_powers(B, 2)) @ x,
+        ),
+        # d softmax(S x) / dx = (diag(s) - s s') S, s = softmax(S x)
+        (
+            "softmax(sum_{r=0}^{k}(B^r) x)",
+            "x",
+            lambda A, B, x: (
+                np.exp(_sum_of_powers(B, 2) @ x) / np.exp(_sum_of_powers(B, 2) @ x).sum()
+            ),
+        ),
+    ],
+)
+def test_a_finite_sum_inside_an_inverse_or_softmax_is_written_as_a_matrix(text, wrt, fn):
+    # The argument of inv, a power or softmax printed in index notation when it was a finite sum
+    # over an integer: ((sum_{r=0}^{k}((B^r)[i,j]))^-1)[i,j], which the reader refuses (an
+    # inverse of index notation). It is written as the matrix sum_{r=0}^{k}(B^r) now, and every
+    # printed form reads back to the finite differences of numpy's function (k = 2).
+    where = "A: matrix(n, n); B: matrix(n, n); x: vector(n); k: integer"
+    rng = np.random.default_rng(8)
+    values = {
+        "A": rng.normal(size=(3, 3)),
+        "B": 0.3 * rng.normal(size=(3, 3)),
+        "x": rng.normal(size=3),
+    }
+    jac = jacobian_fd(fn, values, wrt)
+    expected = to_layout(jac, jac.ndim - np.ndim(values[wrt]), np.ndim(values[wrt]), "numerator")
+    g = ed.diff(text, wrt, where=where)
+    for printed in (str(g), g.latex(), g.index()):
+        back = ed.parse(printed, where=where, shape=g.shape)
+        got = back(**{q: values[q] for q in back.variables if q in values}, k=2)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8, err_msg=printed)

@@ -383,10 +383,10 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(operand, _POSTFIX)}^-1", _POWER
         case Call(fn=fn, args=args):
             return f"{fn}({', '.join(show(a) for a in args)})", _ATOM
-        case Entry(base=base, indices=indices):
-            return f"{_wrap(base, _ATOM)}[{','.join(map(show_index, indices))}]", _ATOM
+        case Entry(base=base, indices=indices):  # postfix, as read: a^(A[i,i]) needs its ()
+            return f"{_wrap(base, _ATOM)}[{','.join(map(show_index, indices))}]", _POSTFIX
         case KDelta(indices=indices):
-            return f"delta[{','.join(map(show_index, indices))}]", _ATOM
+            return f"delta[{','.join(map(show_index, indices))}]", _POSTFIX
         case FiniteSum(var=var, lower=lower, upper=upper, body=body):
             return f"sum_{{{var}={show(lower)}}}^{{{show(upper)}}}({show(body)})", _ATOM
     raise TypeError(f"no printer for {type(e).__name__}")

@@ -126,6 +126,9 @@ def _absorbed(factors: list[T.Term], ties: list[tuple[T.Index, ...]]):
             tie.remove(p)
             tie.remove(q)
             continue
+        if len(tie) + len(other) == 2:  # tie(p) delta[p,q] tie(q) sums to the size: kept
+            kept.append(f)
+            continue
         tie.remove(p)  # delta[p,q] tie(p, r..) tie(q, s..) summed over p, q: tie(r.., s..)
         other.remove(q)
         tie += other

@@ -12,7 +12,6 @@ Invariants:
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
@@ -22,6 +21,7 @@ from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
+from einderiv.notation.atoms import atom_matrix, sum_names
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.recontract import measured_size, recontract
@@ -30,13 +30,6 @@ from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
-_SUM_NAMES = ("r", "s", "t", "u", "v")
-
-
-def _sum_names():
-    """Names for the counter of a printed sum: r, s, t, u, v, r1, r2, ..."""
-    yield from _SUM_NAMES
-    yield from (f"r{k}" for k in itertools.count(1))
 
 
 def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
@@ -229,7 +222,7 @@ class _Printer:
                 op = ".^" if T.free(base) else "^"
                 return f"{self.atom(base)}{op}{self.exponent(exponent)}"
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
-                inner = recontract(base, *bound, self.variables, self.anchored)
+                inner = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
                 if inner is None:
                     inner = M.Name(f"({index_notation(base, bound)})")
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
@@ -247,7 +240,7 @@ class _Printer:
             case T.RowFunc(name=name, base=base, bound=bound, indices=indices):
                 rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
                 axes = (*rest, bound) if rest else (bound, None)
-                tree = recontract(base, *axes, self.variables, self.anchored)
+                tree = atom_matrix(base, axes, self.variables, self.anchored, self.taken)
                 if tree is None:
                     inner = index_notation(base, (*rest, bound), self.variables)
                 else:
@@ -257,7 +250,7 @@ class _Printer:
                 return self.entry(f"{name}({inner})", (*rest, *indices))
             case T.SumOver(var=var, count=count, body=body):
                 taken = T.int_names(t) | self.taken
-                name = next(n for n in _sum_names() if n not in taken)
+                name = next(n for n in sum_names() if n not in taken)
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
                 upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
                 self.taken.add(name)  # a nested sum gets another counter (never shadowed)

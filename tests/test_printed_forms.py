@@ -429,6 +429,19 @@ def _sum_of_powers(B, k):
                 np.exp(_sum_of_powers(B, 2) @ x) / np.exp(_sum_of_powers(B, 2) @ x).sum()
             ),
         ),
+        # a sum inside a sum or a function inside logsumexp, inv: the same, sum by sum
+        # d logsumexp(cos(S x) + x) / dx = softmax(u)' (I - diag(sin(S x)) S), u = cos(S x) + x
+        (
+            "logsumexp(cos(sum_{r=0}^{k}(B^r) x) + x)",
+            "x",
+            lambda A, B, x: np.log(np.sum(np.exp(np.cos(_sum_of_powers(B, 2) @ x) + x))),
+        ),
+        # d x' inv(A + S) x / dx = x' (inv(A + S) + inv(A + S)')
+        (
+            "x' inv(3 I + sum_{r=0}^{k}(B^r)) x",
+            "x",
+            lambda A, B, x: x @ np.linalg.inv(3 * np.eye(3) + _sum_of_powers(B, 2)) @ x,
+        ),
     ],
 )
 def test_a_finite_sum_inside_an_inverse_or_softmax_is_written_as_a_matrix(text, wrt, fn):

@@ -6,13 +6,15 @@ Output: ``atom_matrix``, the base as a matrix-IR tree, or None when matrix notat
 it; ``sum_names``, the counters a printed finite sum may take.
 Invariants: the reader takes no index notation inside ``inv``, a power or ``softmax``
 (``inv(B[i,j])`` is refused), so a finite sum whose body has a matrix form is written as one,
-``sum_{r=0}^{k}(B^r)`` (``re-contraction`` itself leaves symbolic sums to index notation).
+``sum_{r=0}^{k}(B^r)``, also inside a larger base (held as a placeholder variable while the
+base is re-contracted; ``recontract`` itself leaves symbolic sums to index notation).
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from types import SimpleNamespace
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -30,16 +32,60 @@ def sum_names():
 
 def atom_matrix(base: T.Term, axes, variables: dict, anchored, taken) -> M.MExpr | None:
     """``base`` with rows on ``axes[0]`` and columns on ``axes[1]`` in matrix notation: by
-    re-contraction, else, for ``sum_{r<k} body``, the sum of the body's matrix form (its
-    counter a name not in ``taken``, the variables or the base's integers)."""
+    re-contraction, else with each finite sum in it (``sum_{r<k} body``) written as the sum of
+    its body's matrix form (``cos(sum_{r=0}^{k}(B^r) x)``): re-contracted as a placeholder
+    variable, then put back. A counter takes a name not in ``taken``, the variables or the
+    base's integers."""
     tree = recontract(base, *axes, variables, anchored)
-    if tree is not None or type(base) is not T.SumOver:
+    if tree is not None or not _has_sum(base):
         return tree
     used = set(taken) | set(variables) | T.int_names(base)
+    sums: dict[str, M.MExpr] = {}
+    known = dict(variables)
+    held = _held(base, sums, known, anchored, used)
+    tree = None if held is None else recontract(held, *axes, known, anchored)
+    return None if tree is None else _put_back(tree, sums)
+
+
+def _has_sum(t: T.Term) -> bool:
+    """Whether a finite sum occurs in ``t`` (a walk of its graph, each shared node once)."""
+    stack, seen = [t], set()
+    while stack:
+        node = stack.pop()
+        if type(node) is T.SumOver:
+            return True
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(T.children(node))
+    return False
+
+
+def _held(t: T.Term, sums: dict, known: dict, anchored, used: set) -> T.Term | None:
+    """``t`` with each finite sum replaced by a placeholder variable of its shape (declared
+    in ``known``, its matrix form in ``sums``); None when a sum has no matrix form."""
+    if type(t) is not T.SumOver:
+        if not _has_sum(t):
+            return t
+        kids = [_held(c, sums, known, anchored, used) for c in T.children(t)]
+        return None if None in kids else T.with_children(t, kids)
+    free = sorted(T.free(t), key=lambda i: i.name)
+    if len(free) > 2:
+        return None
     name = next(n for n in sum_names() if n not in used)
-    body = T.subst_int(base.body, base.var, T.affine(0, {name: 1}))
-    inner = atom_matrix(body, axes, variables, anchored, used | {name})
+    body = T.subst_int(t.body, t.var, T.affine(0, {name: 1}))
+    axes = (*free, None, None)[:2]
+    inner = atom_matrix(body, axes, known, anchored, used | {name})
     if inner is None:
         return None
-    upper = affine_tree(T.affine_add(base.count, T.affine(1), -1))
-    return M.FiniteSum(name, M.Number(Fraction(0)), upper, inner)
+    upper = affine_tree(T.affine_add(t.count, T.affine(1), -1))
+    held = f"%sum{len(sums)}"  # no variable's name
+    sums[held] = M.FiniteSum(name, M.Number(Fraction(0)), upper, inner)
+    kind = ("scalar", "vector", "matrix")[len(free)]
+    known[held] = SimpleNamespace(name=held, kind=kind, dims=tuple(i.dim for i in free))
+    return T.Var(held, tuple(free))
+
+
+def _put_back(e: M.MExpr, sums: dict) -> M.MExpr:
+    if type(e) is M.Name and e.name in sums:
+        return sums[e.name]
+    return M.map_children(e, lambda c: _put_back(c, sums))

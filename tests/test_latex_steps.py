@@ -95,3 +95,29 @@ def test_text_steps_write_sizes_as_len():
     last_index = steps.split("\n")[-3].strip()  # the deltas contracted, in index notation
     back = ed.parse(last_index, where=where, shape=g.shape)
     np.testing.assert_allclose(back(X=Xv, y=yv, w=wv), expected, atol=1e-9)
+
+
+def test_a_sum_counter_past_v_reads_back_in_latex():
+    # d2/dS2 det(log_softmax(S)) tr(S S) (S symmetric, numerator layout): the elementwise step
+    # uses every letter r..v for indices, so its finite sum's counter was r1, which LaTeX reads
+    # as r times 1 (a ParseError); it is r_1 now. Every LaTeX step reads back to the Hessian,
+    # which equals nested finite differences of numpy's function.
+    from tests.fd import hessian_fd
+
+    where = "S: symmetric(n)"
+    S = rng.normal(size=(3, 3))
+    S = S + S.T
+
+    def f(S):
+        e = np.exp(S - S.max(axis=1, keepdims=True))
+        return np.linalg.det(np.log(e / e.sum(axis=1, keepdims=True))) * np.trace(S @ S)
+
+    g = ed.diff("det(log_softmax(S)) tr(S S)", "S", where=where)
+    h = ed.diff(g, "S")
+    expected = hessian_fd(f, {"S": S}, "S", sym=True)
+    np.testing.assert_allclose(h(S=S), expected, rtol=1e-4, atol=1e-5)
+    lines = h.latex(steps=True).split("\n")
+    assert any(r"\sum_{r_1=0}" in line for line in lines)
+    for line in lines[1:]:
+        back = ed.parse(line.split(r"\quad ", 1)[1], where=where, shape=h.shape)
+        np.testing.assert_allclose(back(S=S), expected, rtol=1e-4, atol=1e-5)

@@ -25,9 +25,10 @@ _SUM_NAMES = ("r", "s", "t", "u", "v")
 
 
 def sum_names():
-    """Names for the counter of a printed sum: r, s, t, u, v, r1, r2, ..."""
+    """Names for the counter of a printed sum: r, s, t, u, v, r_1, r_2, ... (LaTeX reads r1 as
+    r times 1, and r_1 as a name)."""
     yield from _SUM_NAMES
-    yield from (f"r{k}" for k in itertools.count(1))
+    yield from (f"r_{k}" for k in itertools.count(1))
 
 
 def atom_matrix(base: T.Term, axes, variables: dict, anchored, taken) -> M.MExpr | None:

@@ -121,3 +121,25 @@ def test_a_sum_counter_past_v_reads_back_in_latex():
     for line in lines[1:]:
         back = ed.parse(line.split(r"\quad ", 1)[1], where=where, shape=h.shape)
         np.testing.assert_allclose(back(S=S), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_a_determinant_of_a_finite_sum_is_latex_in_every_step():
+    # d det(sum_{r=0}^{1} A^r) / dA = det(I + A) (I + A)^-T (denominator; numerator transposed):
+    # the steps wrote det(sum_{r=0}^{1}((A^r)[i,j])) as plain text inside the LaTeX (and in
+    # index notation inside det, its i, j clashing with the result's); now det of the matrix
+    # sum_{r=0}^{1}(A^r). Every step after the first reads back to finite differences.
+    where = "A: matrix(n, n)"
+    M = rng.normal(size=(3, 3))
+
+    def f(A):
+        return np.linalg.det(np.eye(3) + A)
+
+    expected = to_layout(jacobian_fd(f, {"A": M}, "A"), 0, 2, "numerator")
+    g = ed.diff("det(sum_{r=0}^{1}(A^r))", "A", where=where)
+    for text in (g.latex(steps=True), g.steps()):
+        steps = [line for line in text.split("\n") if line.startswith((r"\text", "   "))][1:]
+        assert steps and not any("det(sum" in line for line in steps if r"\text" in line)
+        for line in steps:
+            formula = line.split(r"\quad ", 1)[1] if r"\quad" in line else line.strip()
+            back = ed.parse(formula, where=where, shape=g.shape)
+            np.testing.assert_allclose(back(A=M), expected, rtol=1e-5, atol=1e-7)

@@ -104,7 +104,7 @@ class _Printer:
         self.sizes: dict[str, object] = {self.names[i]: i.dim for i in axes}  # name -> its size
 
     def matrix(self, base: T.Term, bound) -> str:
-        tree = recontract(base, *bound, self.variables, self.anchored)
+        tree = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
         return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
 
     def carrier(self, i: T.Index) -> str:
@@ -232,7 +232,9 @@ class _Printer:
                 return self.entry(text if text.startswith("inv(") else f"({text})", indices)
             case T.Det(base=base, bound=bound) | T.LogDet(base=base, bound=bound):
                 tree = (
-                    recontract(base, *bound, self.variables, self.anchored) if self.latex else None
+                    atom_matrix(base, bound, self.variables, self.anchored, self.taken)
+                    if self.latex
+                    else None
                 )
                 if tree is not None:
                     return matrix_latex(M.Call(BY_ATOM[type(t)].name, (tree,)))

@@ -203,3 +203,31 @@ def test_a_matrix_power_of_a_squared_integer_says_what_the_power_of_a_power_is()
     six = ed.parse("(X^k)^2", where="k: integer")(X=X, k=3)
     np.testing.assert_allclose(six, np.linalg.matrix_power(X, 6))
     assert not np.allclose(six, np.linalg.matrix_power(X, 9))
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("javascript:alert(1)", None),  # ':' after an operand: was "norm_open, sup, top"
+        ("x' x \N{GRINNING FACE}", None),  # an unexpected character after an operand
+        ("x' x", "\\href{a}"),  # a declaration: '||' and '‖' were listed as expected
+        ("x' x", "x: vector(n) \N{GRINNING FACE}"),
+    ],
+)
+def test_what_is_expected_is_named_as_a_person_types_it(text, where):
+    # the expected tokens are what a person types (quoted) or a phrase, never a grammar
+    # terminal's name (norm_open, sup, top); a declaration never expects a norm's bars; a
+    # backslash is quoted as the one character it is
+    with pytest.raises(ed.ParseError) as info:
+        ed.parse(text, where=where)
+    expected = info.value.expected
+    assert expected, str(info.value)
+    for item in expected:
+        assert item[0] in "'\"" or " " in item, (item, str(info.value))
+    if where is not None:
+        assert "'||'" not in expected and "'‖'" not in expected, str(info.value)
+        assert "'\\\\'" not in str(info.value)
+    # the spelling meant parses: d(x' x)/dx = 2 x'
+    x = RNG.normal(size=3)
+    g = ed.diff("x' x", "x", where="x: vector(n)")
+    np.testing.assert_allclose(g(x=x), jacobian_fd(lambda x: x @ x, {"x": x}, "x"), rtol=1e-6)

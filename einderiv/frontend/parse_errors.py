@@ -40,6 +40,10 @@ _NAMED = {
     "_NL": "a new line",
     "$END": "end of input",
 }
+# what the lexer always accepts (lexing.Postlex.always_accept): a norm's bars are expected only
+# where an operand may begin (a number, a parenthesis, a call), not in a declaration
+_BARS = {"NORM_BAR", "DOUBLE_BAR"}
+_OPENS = {"NUMBER", "LPAR", "FUNC", "NORM_OPEN", "NORM_CLOSE"}
 _HIDDEN = {"CALLNAME", "BAR", "SPACES", "NEWLINES"}
 _OPERAND = {"a name", "a number", "a function call", "'('", "'log|'", "'|'", "'||'", "'sum_{'"}
 _OPERATOR = {"'+'", "'-'", "'*'", "'@'", "'.*'", "'./'", "'/'", "'^'", "'.^'", '"\'"', "'.T'"}
@@ -59,7 +63,10 @@ def _human(term: str, terminals) -> str | None:
 
 
 def _expected(terms, terminals) -> tuple[str, ...]:
-    names = {h for h in (_human(term, terminals) for term in terms or ()) if h}
+    terms = set(terms or ())
+    if not terms & _OPENS:
+        terms -= _BARS
+    names = {h for h in (_human(term, terminals) for term in terms) if h}
     groups = []
     for label, members in (("an operand", _OPERAND), ("an operator", _OPERATOR)):
         if len(names & members) >= 3:
@@ -70,6 +77,13 @@ def _expected(terms, terminals) -> tuple[str, ...]:
 
 # text ending in an exponent: X^2, X^-1, x .^ k, X^(k-1), X^{-T}
 _EXPONENT_END = re.compile(r"\^\s*(?:-\s*)?(?:[A-Za-z0-9_.]+|\([^()]*\)|\{[^{}]*\})\s*$")
+
+
+def _quoted(char: str) -> str:
+    """A character as typed, quoted: '\\' is one backslash, not repr's two."""
+    return f"'{char}'" if char.isprintable() and char != "'" else repr(char)
+
+
 _SUM_HEADER = ({"'='"}, {"'^'"}, {"'('"})  # what only the parts of a finite sum expect
 
 
@@ -93,7 +107,7 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         char = text[e.pos_in_stream]
         expected = _expected(e.allowed, terminals)
         hint = character_hint(char)
-        return error_at(f"unexpected character {char!r}{hint}", e.pos_in_stream, expected)
+        return error_at(f"unexpected character {_quoted(char)}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
     kind = {"NAME": "name ", "NUMBER": "number ", "_NL": "line break"}.get(token.type, "")

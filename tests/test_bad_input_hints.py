@@ -231,3 +231,18 @@ def test_what_is_expected_is_named_as_a_person_types_it(text, where):
     x = RNG.normal(size=3)
     g = ed.diff("x' x", "x", where="x: vector(n)")
     np.testing.assert_allclose(g(x=x), jacobian_fd(lambda x: x @ x, {"x": x}, "x"), rtol=1e-6)
+
+
+def test_a_vector_named_delta_is_never_told_to_be_declared():
+    # `delta x` (two columns) suggested "declare `delta: scalar`", a declaration that is then
+    # refused ('delta' is reserved): the hint is to rename it; renamed, d x is a scaling:
+    # d(d x)/dx = d I
+    with pytest.raises(ed.ShapeError) as info:
+        ed.parse("delta x")
+    assert "declare `delta" not in str(info.value) and "rename it" in str(info.value)
+    with pytest.raises(ed.ParseError, match="reserved"):
+        ed.parse("delta x", where="delta: scalar")
+    x = RNG.normal(size=3)
+    g = ed.diff("d x", "x", where="d: scalar")
+    expected = jacobian_fd(lambda x: 0.7 * x, {"x": x}, "x")
+    np.testing.assert_allclose(g(x=x, d=0.7), expected, rtol=1e-6, atol=1e-8)

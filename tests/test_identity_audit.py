@@ -953,3 +953,26 @@ def test_an_unclosed_bracket_keeps_its_label_and_the_identities_after_it_apart(d
     rows = ed.audit(display)
     assert [(r.label, r.verdict) for r in rows] == [("(C11)", "unreadable"), ("(C12)", "wrong")]
     assert "(C11)" not in rows[0].identity and "'(' is never closed" in rows[0].reason
+
+
+DELTA_LEFT = r"\frac{\partial \mathbf{x}^\top \boldsymbol{\delta}}{\partial \mathbf{x}}"
+
+
+@pytest.mark.parametrize(
+    "identity, right",
+    [  # d(x' delta)/dx = delta' (numerator): the backprop error vector, bold as in ML notes
+        (DELTA_LEFT + r" = \boldsymbol{\delta}^\top", True),
+        (DELTA_LEFT + r" = 2\boldsymbol{\delta}^\top", False),
+    ],
+)
+def test_a_variable_named_delta_is_checked_not_refused_as_a_declaration(identity, right):
+    # a bare delta (no indices) is a variable; it cannot be declared (delta[i,j] is Kronecker's),
+    # so neither the identity's bold convention nor the claim's reading may declare it: were
+    # "cannot parse the declarations: 'delta' is reserved" and "cannot parse the claim" (col 1)
+    r = ed.check_identity(identity)
+    assert r.verdict == ("right" if right else "wrong"), str(r)
+    x, d = rng_for("delta").normal(size=(2, 3))
+    truth = jacobian_fd(lambda x, delta: x @ delta, {"x": x, "delta": d}, "x")
+    claimed = (1 if right else 2) * d
+    assert close(claimed, truth) == right
+    assert ed.check("x' delta", "x", claim="delta'").verdict == "right"

@@ -19,6 +19,7 @@ import re
 
 from einderiv.api import Expr, parse
 from einderiv.errors import EinderivError, ParseError, ShapeError
+from einderiv.frontend.lexing import RESERVED
 from einderiv.ir.node import is_compound
 
 __all__ = ["declarations_of", "other_readings", "read_claim"]
@@ -98,8 +99,8 @@ def declarations_of(f: Expr, names: set | None = None) -> str:
     only, when given)."""
     parts = []
     for name, info in sorted(f.variables.items()):
-        if names is not None and name not in names:
-            continue
+        if (names is not None and name not in names) or name in RESERVED:
+            continue  # a bare ``delta`` is a variable, but cannot be declared: read by its use
         dims = f"({', '.join(map(str, info.dims))})" if info.dims else ""
         # "m*n" is not declared, nor a size of 19 digits or more (commutation(10^9, 10^9)), which
         # a declaration cannot state: inferred from use

@@ -214,7 +214,7 @@ def conventions(text: str) -> dict[str, str]:
         names = re.findall(r"\\([A-Za-z]+)", inside) or re.findall(r"[A-Za-z]", inside)
         bold.update(names)
     for name in bold:
-        if name[0].islower():
+        if name[0].islower() and name != "delta":  # \delta cannot be declared: a vector unsaid
             kinds[name] = "vector"
     exponents = set()
     for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):

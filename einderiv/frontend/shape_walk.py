@@ -191,9 +191,8 @@ class ShapeWalk:
         for x in operands:
             name = getattr(x.operand if isinstance(x, M.Transpose) else x, "name", None)
             if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
-                return (
-                    f"; `{name}` is taken as a vector: declare `{name}: {kind}` if it is a number"
-                )
+                say = "rename it" if name == "delta" else f"declare `{name}: {kind}`"  # reserved
+                return f"; `{name}` is taken as a vector: {say} if it is a number"
         return ""
 
     def _placeholder(self, e, origin):

@@ -218,8 +218,7 @@ def _variables_product(u: T.Term, square: bool, numbers: bool) -> bool:
     if type(u) is T.MatPow:
         return u.exponent.is_literal and _variables_product(u.base, square, numbers)
     return type(u) is T.Prod and all(
-        (numbers and type(f) is T.Num) or _variables_product(f, square, numbers)
-        for f in u.factors
+        (numbers and type(f) is T.Num) or _variables_product(f, square, numbers) for f in u.factors
     )
 
 

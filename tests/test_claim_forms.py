@@ -363,3 +363,33 @@ def test_differential_with_a_constant_term_is_never_right():
     where = SQUARE + "; k: integer"
     r = ed.check("A X B", "X", claim="dY = A dX B + (k-1)*(k-2)*(k-3)*X", where=where)
     assert r.verdict != "right"
+
+
+@pytest.mark.parametrize(
+    "text, wrt, where",
+    [
+        ("W ./ P / sqrt(s)", "W", "s: scalar; P: matrix(3, 3); W: matrix(3, 3)"),
+        ("log(sum(softplus(S) ./ (P .* Q)))", "P", "P, Q: matrix(3, 3); S: symmetric(3)"),
+    ],
+)
+def test_a_diagnosis_probe_outside_the_domain_is_no_crash(text, wrt, where):
+    # the diagnosis tries the claim with a matrix made symmetric, (P + P')/2, where the values
+    # may be nan (sqrt of a negative s): the derivative plus 0.001 everywhere is wrong, with no
+    # ValueError ("cannot convert NaN to integer ratio") on the way
+    right = str(ed.diff(text, wrt, where=where))
+    result = ed.check(text, wrt, claim=f"({right}) + 0.001", where=where)
+    assert result.verdict == "wrong"
+    values = {k: np.asarray(v) for k, v in result.counterexample.items()}
+    f = ed.parse(text, where=where)
+    own = {k: v for k, v in values.items() if k in f.variables}
+    plain = {
+        "W ./ P / sqrt(s)": lambda W, P, s: W / P / np.sqrt(s),
+        "log(sum(softplus(S) ./ (P .* Q)))": lambda S, P, Q: np.log(
+            np.sum(np.logaddexp(0, S) / (P * Q))
+        ),
+    }[text]
+    truth = jacobian_fd(plain, {k: np.asarray(v, dtype=float) for k, v in own.items()}, wrt)
+    claimed = ed.parse(f"({right}) + 0.001", where=where)
+    got = claimed(**{k: v for k, v in own.items() if k in claimed.variables})
+    assert np.all(np.isfinite(truth)) and np.all(np.isfinite(got))  # a point of the domain
+    assert not np.allclose(np.ravel(got), np.ravel(truth.T if truth.ndim == 2 else truth))

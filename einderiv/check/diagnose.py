@@ -224,7 +224,9 @@ def proved_diagonal(result, again):
 
 
 def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
-    if got.shape != want.shape or not want.size or np.max(np.abs(want)) == 0:
+    if got.shape != want.shape or not want.size or not np.all(np.isfinite(want)):
+        return None  # a probe made symmetric may leave the domain: nan in the values
+    if np.max(np.abs(want)) == 0 or not np.all(np.isfinite(got)):
         return None
     k = int(np.argmax(np.abs(want)))
     ratio = float(got.flat[k] / want.flat[k])

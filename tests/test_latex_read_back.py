@@ -260,3 +260,15 @@ def test_an_entry_beside_a_declared_name_of_its_index_is_parenthesised():
     expected = to_layout(jacobian_fd(cube, {"x": xv}, "x"), 3, 1, "numerator")
     got = back(**{k: v for k, v in {"x": xv, "x_i": xi, "x_j": xi}.items() if k in back.variables})
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_log_det_of_a_power_of_a_finite_sum_reads_back_from_its_latex():
+    # logdet((sum_{r=0}^{1} D^r) .^ 2) printed \log\det\left(\left(\sum ...\right)^{\circ 2}\right),
+    # read back as log(det(sum(...)) .^ 2): the bare \log\det's argument ended at the sum's
+    # bound brace (sum_{ was no opener), a different function; now the same one
+    D = np.eye(3) + 0.2 * rng.normal(size=(3, 3))
+    f = ed.parse("logdet((sum_{r=0}^{1}(D^r)) .^ 2)")
+    truth = np.linalg.slogdet((np.eye(3) + D) ** 2)
+    assert truth[0] > 0
+    for g in (f, ed.parse(f.latex())):
+        np.testing.assert_allclose(g(D=D), truth[1], rtol=1e-10)

@@ -115,8 +115,9 @@ def _atom_end(out: list[Token], i: int) -> int | None:
 
 def _matching(out: list[Token], i: int) -> int | None:
     """The index just past the token that closes ``out[i]`` (a paren, call, bar or brace)."""
-    opens = {"LPAR", "FUNC", "BAR_OPEN", "LOGBAR", "LBRACE", "LSQB"}
-    closes = {"RPAR", "BAR_CLOSE", "RBRACE", "RSQB"}
+    # sum_{ opens the brace its bounds close: \log\det\left(\left(\sum_{r=1}^{1} ...
+    opens = {"LPAR", "FUNC", "BAR_OPEN", "LOGBAR", "LBRACE", "LSQB", "SUM_OPEN", "NORM_OPEN"}
+    closes = {"RPAR", "BAR_CLOSE", "RBRACE", "RSQB", "NORM_CLOSE"}
     depth = 0
     for j in range(i, len(out)):
         if out[j].type in opens:

@@ -1056,3 +1056,32 @@ def test_a_claim_that_needs_only_the_cosines_own_conditions(claim, fn, verdict):
     assert result.verdict == verdict, result.reason
     printed = ed.diff(_COS, "x")  # the engine's own form (with (|x| |y|)^2) is right too
     assert ed.check(_COS, "x", claim=str(printed)).verdict == "right"
+
+
+# the function's own domain covers the claim's divisor: log1p(u) needs 1 + u > 0, so the
+# claim 1 / (1 + u) is defined wherever the derivative is; tan(u) needs cos(u) != 0; an
+# elementwise condition holds on every entry, so it is the same for (1 + X)' and 1 + X
+# (these were "undecided: it needs conditions the expression does not impose")
+DOMAIN_COVERED = [
+    ("log1p(a)", "a", "1/(1+a)", "a: scalar", lambda a: np.log1p(a), 0.7),
+    ("sum(log1p(x))", "x", "(1 ./ (x + 1))'", None, lambda x: np.sum(np.log1p(x)), (3,)),
+    ("sum(log1p(X))", "X", "(1 ./ (1 + X))'", None, lambda X: np.sum(np.log1p(X)), (2, 3)),
+    ("sum(log(X))", "X", "1 ./ X'", None, lambda X: np.sum(np.log(X)), (2, 3)),
+    ("sum(tan(x))", "x", "(1 + tan(x).^2)'", None, lambda x: np.sum(np.tan(x)), (3,)),
+]
+
+
+@pytest.mark.parametrize(("text", "wrt", "claim", "where", "plain", "shape"), DOMAIN_COVERED)
+def test_a_claim_defined_on_the_functions_domain_is_right(text, wrt, claim, where, plain, shape):
+    rng = np.random.default_rng(3)
+    f = ed.parse(claim, where=where)
+    for _ in range(4):
+        v = rng.uniform(0.1, 1.2, size=shape) if shape != 0.7 else rng.uniform(0.1, 1.2)
+        truth = jacobian_fd(lambda **a: plain(a[wrt]), {wrt: v}, wrt)
+        got = np.asarray(f(**{wrt: v}))
+        assert np.allclose(got, np.transpose(truth), atol=1e-6)  # numerator layout
+    assert ed.check(text, wrt, claim=claim, where=where).verdict == "right"
+    # and one that is not: 2 + u in the divisor
+    wrong = claim.replace("1+a", "2+a").replace("x + 1", "x + 2").replace("1 + X", "2 + X")
+    if wrong != claim:
+        assert ed.check(text, wrt, claim=wrong, where=where).verdict == "wrong"

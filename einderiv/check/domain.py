@@ -24,12 +24,13 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import as_affine, integer_valued
+from einderiv.check.signs import sign
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
-from einderiv.ir.ops import ABS, ELEMENTWISE, SQRT
+from einderiv.ir.ops import ABS, COS, ELEMENTWISE, SQRT
 from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 
@@ -100,41 +101,13 @@ _HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}
 _HOLDS["nonzero"] = ("positive",)
 
 
-def sign(t: T.Term) -> str | None:
-    """ "positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
-    x[a] x[a] >= 0), else None."""
-    match t:
-        case T.Num(value=v):
-            return "positive" if v > 0 else "nonnegative" if v == 0 else None
-        case T.Ones() | T.Size():
-            return "positive"
-        case T.Func(name=name):
-            return "positive" if ELEMENTWISE[name].positive else None  # exp, cosh, sigmoid
-        case T.RowFunc(name="softmax"):
-            return "positive"
-        case T.Pow(base=base, exponent=T.Num(value=v)):
-            if sign(base) == "positive":
-                return "positive"
-            return "nonnegative" if v.denominator == 1 and v.numerator % 2 == 0 else None
-        case T.Add(terms=terms):
-            signs = [sign(x) for x in terms]
-            if None in signs:
-                return None
-            return "positive" if "positive" in signs else "nonnegative"
-        case T.Prod(factors=factors):
-            signs = []
-            for f in set(factors):
-                even = factors.count(f) % 2 == 0
-                signs.append(sign(f) or ("nonnegative" if even else None))
-            if None in signs:
-                return None
-            return "positive" if all(x == "positive" for x in signs) else "nonnegative"
-    return None
-
-
 def condition_of(kind: str, t: T.Term) -> Condition | None:
     """The condition ``kind`` of the term ``t``, in one form however it is written (None: it
     holds everywhere)."""
+    if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
+        return condition_of("positive", T.Add((_one_like(t), *_summands(t))))
+    if kind == "cos_nonzero":  # tan(u): cos(u) != 0, so a claim's 1 / cos(u)^2 is defined
+        return condition_of("nonzero", T.Func(COS.name, t))
     if type(t) is T.Prod and not t.summed and kind in ("nonzero", "positive"):
         numbers = [f.value for f in t.factors if type(f) is T.Num]
         rest = tuple(f for f in t.factors if type(f) is not T.Num)
@@ -156,7 +129,20 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    return Condition(kind, subterm_key(t)[0], _show(t), frozenset(variables_of(t)), t)
+    found = subterm_key(t)[0]
+    if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
+        found = min(found, subterm_key(T.rename(t, dict(zip(free, free[::-1]))))[0])  # 1 + X
+    return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
+
+
+def _summands(t: T.Term) -> tuple:
+    return t.terms if type(t) is T.Add else (t,)
+
+
+def _one_like(t: T.Term) -> T.Term:
+    """1 over the free indices of ``t``, as ``1 + x`` lowers: (1 ones[i]), (1 ones[i] ones[j])."""
+    ones = tuple(T.Ones(i) for i in sorted(T.free(t), key=lambda i: i.name))
+    return T.Prod((T.ONE, *ones)) if ones else T.ONE
 
 
 def _even(e: T.Term) -> bool:

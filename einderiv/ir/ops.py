@@ -374,4 +374,5 @@ SIGMOID = ELEMENTWISE["sigmoid"]  # the record the rules for sigmoid identities 
 DECIMAL_PI = _PI  # not pi: erf's derivative with it is no exact derivative (check.intervals)
 ABS = ELEMENTWISE["abs"]  # the record check's rounding bound uses by name
 SIGN = ELEMENTWISE["sign"]  # sign(u) u = abs(u): a rule of calculus/functions.py uses it
+COS = ELEMENTWISE["cos"]  # tan(u) is defined where cos(u) != 0: check.domain says it by name
 SINH, COSH, TANH = (ELEMENTWISE[n] for n in ("sinh", "cosh", "tanh"))  # sinh / cosh = tanh

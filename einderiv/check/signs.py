@@ -1,0 +1,44 @@
+"""Signs a term's structure shows: ``1 + exp(u) > 0``, ``x[a] x[a] >= 0``.
+
+Input: an index-IR term. Output: ``sign(t)``: "positive", "nonnegative", or None (unknown).
+Invariants: structural only (no values): a sign said holds at every point of every variable.
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ELEMENTWISE
+
+__all__ = ["sign"]
+
+
+def sign(t: T.Term) -> str | None:
+    """ "positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
+    x[a] x[a] >= 0), else None."""
+    match t:
+        case T.Num(value=v):
+            return "positive" if v > 0 else "nonnegative" if v == 0 else None
+        case T.Ones() | T.Size():
+            return "positive"
+        case T.Func(name=name):
+            return "positive" if ELEMENTWISE[name].positive else None  # exp, cosh, sigmoid
+        case T.RowFunc(name="softmax"):
+            return "positive"
+        case T.Pow(base=base, exponent=T.Num(value=v)):
+            if sign(base) == "positive":
+                return "positive"
+            return "nonnegative" if v.denominator == 1 and v.numerator % 2 == 0 else None
+        case T.Add(terms=terms):
+            signs = [sign(x) for x in terms]
+            if None in signs:
+                return None
+            return "positive" if "positive" in signs else "nonnegative"
+        case T.Prod(factors=factors):
+            signs = []
+            for f in set(factors):
+                even = factors.count(f) % 2 == 0
+                signs.append(sign(f) or ("nonnegative" if even else None))
+            if None in signs:
+                return None
+            return "positive" if all(x == "positive" for x in signs) else "nonnegative"
+    return None

@@ -65,3 +65,27 @@ def test_the_cookbooks_power_sum_is_right():
     needs = r"\sum_{r=0}^{k-1}(X^{r-1})^T X^T a b^T (X^{k-1-r})^T"
     result = ed.check("a' X^k b", "X", claim=needs, where=where, layout="denominator")
     assert result.verdict != "right"
+
+
+def test_a_condition_naming_a_counter_covers_no_claim_over_another_range():
+    # d/dt sum_{r=0}^{2} t s^(k-r) = sum_{r=0}^{2} s^(k-r): defined at s = 0 for every k >= 2.
+    # A claim adding sum_{r=0}^{c-1} (s^(k-r) - s^(k-r)) with c = 6 or 2k + 2 needs s != 0 at
+    # k = 3 (its term r = 4 is 0^-1): its condition reads as the expression's ("s != 0 where
+    # k - r0 < 0", counters named alike) but holds over a longer range, so it is not right
+    where = "s: scalar; t: scalar; k: integer"
+    f = "sum_{r=0}^{2}(t s^(k-r))"
+    zero = np.float64(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derivative = sum(zero ** (3 - r) for r in range(3))
+        longer = derivative + sum(zero ** (3 - r) - zero ** (3 - r) for r in range(6))
+    assert np.isfinite(derivative) and not np.isfinite(longer)
+    for count in ("5", "2k+1"):
+        claim = f"sum_{{r=0}}^{{2}}(s^(k-r)) + sum_{{r=0}}^{{{count}}}(s^(k-r) - s^(k-r))"
+        assert ed.check(f, "t", claim=claim, where=where).verdict != "right", claim
+    # the derivative as its own sum needs s != 0 where k < 2, exactly as the expression does
+    claim = "sum_{r=0}^{2}(s^(k-r))"
+    for k, s in ((-2, 0.7), (1, -1.3), (4, 0.4)):
+        g = lambda s, t, k: sum(t * s ** (k - r) for r in range(3))
+        truth = jacobian_fd(g, {"s": np.array(s), "t": np.array(0.3), "k": k}, "t")
+        assert np.isclose(sum(s ** (k - r) for r in range(3)), truth)
+    assert ed.check(f, "t", claim=claim, where=where).verdict == "right"

@@ -1,10 +1,9 @@
 """Domains: where an expression, its derivative or a claim is defined, for ``check``.
 
-Input: index-IR terms (an expression, the engine's derivative, a claim).
-Output: ``conditions`` (the set of conditions a term needs to be defined, each a ``Condition``
-of a canonical sub-term), ``uncovered`` (the claim's conditions that the expression and the
-derivative do not already impose), and ``restricted`` (the variables that need positive entries
-somewhere: probes try those as well as entries of both signs).
+Input: index-IR terms (an expression, the engine's derivative, a claim). Output: ``conditions``
+(the conditions a term needs to be defined, each a ``Condition`` of a canonical sub-term),
+``uncovered`` (the claim's conditions that the expression and the derivative do not already
+impose), ``restricted`` (the variables needing positive entries somewhere: probes try those too).
 Invariants:
 - ``DOMAINS`` is the one table of elementwise functions that are not defined everywhere (it
   moves to the operator registry when there is one); every other function is total;
@@ -196,20 +195,19 @@ def _square_factors(c: Condition) -> set[Condition]:
 
 
 def _show(t: T.Term) -> str:
-    try:
+    try:  # a message only; the key identifies the condition
         return index_notation(t, tuple(sorted(T.free(t), key=lambda i: i.name)))
-    except Exception:  # noqa: BLE001 - a message only; the key identifies the condition
+    except Exception:  # noqa: BLE001
         return ""
 
 
 def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
     """What ``t`` needs to be defined (a term with no conditions is defined everywhere).
     ``imposed``: only what it needs at every value of its integers: not the conditions inside a
-    finite sum that may have no term (``sum_{r=0}^{k-1}(log(a))`` needs nothing at k = 0)."""
+    finite sum that may have no term (``sum_{r=0}^{k-1}(log(a))`` needs nothing at k = 0), nor
+    one naming a counter (``_keep``). Products flattened (X' S' X as its text groups)."""
     found: set[Condition] = set()
-    # products flattened (a claim's X' S' X nests as its text groups), summation variables
-    # named canonically (%r0, ...)
-    _collect(canonical(flatten(t)), found, imposed, set(), {})
+    _collect(canonical(flatten(t)), found, imposed, set(), {})  # summation variables %r0, ...
     return {d for c in found for d in _factors(c)}
 
 
@@ -260,8 +258,19 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> N
     seen.add(mark)
     if imposed and type(t) is T.SumOver and may_be_empty(t):
         return  # what its terms need, the sum does not always
-    if type(t) is T.SumOver:
-        counts = {**counts, t.var: t.count}
+    counts = {**counts, t.var: t.count} if type(t) is T.SumOver else counts
+    here: set = set()
+    if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
+        folded = as_affine(t.exponent)  # s^(k + 1), s^(2k), s^(k - r): an integer exponent
+        if folded is not None:
+            t = T.Pow(t.base, folded)
+        elif integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
+            if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
+                here.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
+            _keep(here, t, found, imposed, counts)
+            for child in T.children(t):  # as this very condition only: never implied
+                _collect(child, found, imposed, seen, counts)
+            return
     if type(t) in (T.Pow, T.MatPow) and type(t.exponent) is T.Affine and counts:
         e = outside(t.exponent, counts, exact=imposed)  # X^r, r < k: invertible nowhere
         if e is None:  # e < 0 at no term of the sums: no condition from this power
@@ -269,39 +278,36 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> N
                 _collect(child, found, imposed, seen, counts)
             return
         t = t.replace(exponent=e)
-    if type(t) is T.Pow and type(t.exponent) not in (T.Num, T.Affine):
-        folded = as_affine(t.exponent)  # s^(k + 1), s^(2k): an integer exponent, as s^k
-        if folded is not None:
-            t = T.Pow(t.base, folded)
-        elif integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
-            if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
-                found.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
-            for child in T.children(t):  # as this very condition only: never implied
-                _collect(child, found, imposed, seen, counts)
-            return
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
-            found.add(condition_of(DOMAINS[name], arg))
+            here.add(condition_of(DOMAINS[name], arg))
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator != 1:
-            found.add(condition_of("positive" if v < 0 else "nonnegative", base))
+            here.add(condition_of("positive" if v < 0 else "nonnegative", base))
         case T.Pow(base=base, exponent=T.Num(value=v)) if v < 0:
-            found.add(condition_of("nonzero", base))
+            here.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=T.Affine() as e):  # 0^k: defined for k >= 0 only
             if not e.is_literal:
-                found.add(condition_of(f"nonzero where {format_affine(e)} < 0", base))
+                here.add(condition_of(f"nonzero where {format_affine(e)} < 0", base))
             elif e.const < 0:
-                found.add(condition_of("nonzero", base))
+                here.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=e) if not isinstance(e, T.Num):
-            found.add(condition_of("positive", base))
+            here.add(condition_of("positive", base))
         case T.MatPow(exponent=e) if not e.is_literal:  # X^k: invertible X where k < 0
-            found.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
+            here.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
         case T.MatPow(exponent=e) if e.const < 0:  # inv(X): the registry's domain
-            found.add(_matrix_condition(INV.domain, t))
+            here.add(_matrix_condition(INV.domain, t))
         case T.LogDet():  # logdet(X): the registry's domain, det(X) > 0
-            found.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
-    found.discard(None)
+            here.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
+    _keep(here, t, found, imposed, counts)
     for child in T.children(t):
         _collect(child, found, imposed, seen, counts)
+
+
+def _keep(here: set, t: T.Term, found: set, imposed: bool, counts: dict) -> None:
+    """``here``, the conditions of ``t``, into ``found``; not as imposed when ``t`` names a
+    counter of its sums: a condition carries no range (s^(k - r) over r < 3 would cover r < 6)."""
+    if not (imposed and T.int_names(t) & counts.keys()):
+        found |= here - {None}
 
 
 def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:

@@ -45,10 +45,12 @@ def outside(e: T.Affine, counts: dict[str, T.Affine], exact: bool = False) -> T.
     held = [(lo, hi) for lo, hi in intervals if lo is None or hi is None or lo <= hi]
     if not held:
         return None
-    if exact and (len(set(held)) > 1 or None not in held[0]):
-        return e  # a union of intervals, or one bounded on both sides: no single f < 0
-    if k is None:  # a count and an exponent that are numbers: at some term, so everywhere
+    if k is None or (None, None) in held:  # at some term for every k (numbers: everywhere)
         return T.affine(-1)
+    if all(lo is None for lo, _ in held) or all(hi is None for _, hi in held):
+        exact = False  # a union of half-lines that all open one way: exactly one half-line
+    if exact:
+        return e  # half-lines both ways, or an interval bounded on both sides: no single f < 0
     if all(hi is not None for _, hi in held):
         top = max(hi for _, hi in held)  # k <= top: k - (top + 1) < 0
         return T.affine(-(top + 1), {k: 1})

@@ -167,3 +167,21 @@ def test_the_cookbooks_partial_as_a_differential(tmp_path):
     path = tmp_path / "cookbook.md"
     path.write_text(f"$$ {d40} $$\n\n$$ {d43} $$\n")
     assert [a.verdict for a in ed.audit(path.read_text())] == ["right", "right"]
+
+
+def test_the_cookbooks_partial_right_after_a_transpose():
+    # d(x' x) = 2 x' dx and d tr(X' X) = 2 tr(X' dX): a \partial right after ^T was read into
+    # the superscript (x^Td x), so the Cookbook's form said "the right side holds no
+    # differential of a variable"
+    rng = rng_for("cookbook partial after a transpose")
+    X, dX = gen(rng, 3, 3), gen(rng, 3, 3)
+    x, dx = X[:, 0], dX[:, 0]
+    assert close(along(lambda x: x @ x, x, dx), 2 * x @ dx)
+    assert close(along(lambda X: np.trace(X.T @ X), X, dX), 2 * np.trace(X.T @ dX))
+    bx, bX = r"\mathbf{x}", r"\mathbf{X}"
+    vector = rf"\partial({bx}^T{bx}) = 2{bx}^T\partial{bx}"
+    assert ed.check_identity(vector).verdict == "right"
+    assert ed.check_identity(vector.replace("= 2", "= ")).verdict == "wrong"
+    matrix = rf"\partial(\mathrm{{Tr}}({bX}^T{bX})) = 2\mathrm{{Tr}}({bX}^T\partial{bX})"
+    assert ed.check_identity(matrix).verdict == "right"
+    assert ed.check_identity(matrix.replace("= 2", "= ")).verdict == "wrong"

@@ -58,7 +58,7 @@ def _as_d(left: str, right: str) -> tuple[str, str]:
     ``\\partial`` of an expression (never ``\\partial Y / \\partial X``); else unchanged."""
     if not _PARTIAL.match(left.strip()) or "/" in left or "frac" in left:
         return left, right
-    return _PARTIAL.sub("d ", left), _PARTIAL.sub("d ", right)
+    return _PARTIAL.sub("d ", left), _PARTIAL.sub(" d ", right)  # X^T d X: not X^(Td)
 
 
 @dataclass(frozen=True)

@@ -132,3 +132,13 @@ def test_a_latex_sum_keeps_its_bracket_when_the_rest_has_no_counter():
     assert np.allclose(g(X=X), s3 @ (np.eye(3) + X))
     h = ed.parse(r"\sum_{r=0}^{2}\left(X^r\right) X^{2 r} + X")  # X^r X^(2 r) summed, + X
     assert np.allclose(h(X=X), sum(mp(X, 3 * r) for r in range(3)) + X)
+
+
+def test_a_latex_sum_runs_on_inside_bars_only():
+    # |sum_{r=0}^{2} (s^r) r| t = |s^0 0 + s 1 + s^2 2| t: the body runs on to the closing bar
+    # and no further (it ran past it: "unexpected '|'")
+    s, t = -2.0, 3.0
+    truth = abs(sum(s**r * r for r in range(3))) * t
+    for text in (r"|\sum_{r=0}^{2}(s^r) r| t", r"\left|\sum_{r=0}^{2}(s^r) r\right| t"):
+        f = ed.parse(text, where="s: scalar; t: scalar")
+        assert float(f(s=s, t=t)) == truth

@@ -100,9 +100,9 @@ def _run_on(tokens: list[Token], at: int, counter: str) -> list[Token]:
     depth = 0
     while end < len(tokens):
         text, kind = str(tokens[end]), tokens[end].type
-        if text and text[-1] in "({[":
+        if (text and text[-1] in "({[") or kind == "BAR_OPEN":
             depth += 1
-        elif text in (")", "}", "]"):
+        elif text in (")", "}", "]") or kind == "BAR_CLOSE":  # |sum_r (s^r) r| t: r, not t
             if depth == 0:
                 break
             depth -= 1

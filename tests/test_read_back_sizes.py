@@ -14,6 +14,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.errors import EvaluationError, ShapeError
+from tests.fd import jacobian_fd
 
 rng = np.random.default_rng(7)
 A, x = rng.normal(size=(3, 4)), rng.normal(size=4)
@@ -146,3 +147,27 @@ def test_a_size_declared_an_integer_reads_back_in_a_commutation_matrix():
     # a name of another kind is still no size
     with pytest.raises(ShapeError, match="is not one"):
         ed.parse("commutation(n, n)", where="n: scalar")
+
+
+def test_a_size_declared_as_an_integer_is_printed_as_itself():
+    # d/dmu of -0.5 tr(S^-1 (Y - 1 mu')' (Y - 1 mu')) = (1' Y - m mu') S^-1 with Y m-by-n: the
+    # count is m when m: integer is declared (it printed len(y) of a vector y declared beside,
+    # which the expression does not use)
+    where = "Y: matrix(m, n); mu: vector(n); S: symmetric(n); y: vector(m); m: integer"
+    text = "-0.5 tr(inv(S) (Y - ones mu')' (Y - ones mu'))"
+    g = ed.diff(text, "mu", where=where)
+    assert "len(" not in str(g) and "m mu'" in str(g)
+    rng = np.random.default_rng(5)
+    Y, mu = rng.normal(size=(4, 3)), rng.normal(size=3)
+    B = rng.normal(size=(3, 3))
+    S = B @ B.T + 3 * np.eye(3)
+
+    def plain(mu):
+        R = Y - np.outer(np.ones(4), mu)
+        return -0.5 * np.trace(np.linalg.inv(S) @ R.T @ R)
+
+    truth = jacobian_fd(plain, {"mu": mu}, "mu")
+    back = ed.parse(str(g), where=where)
+    values = {"Y": Y, "mu": mu, "S": S, "m": 4}
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(np.ravel(got), truth, rtol=1e-6)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import as_affine, integer_valued
-from einderiv.check.signs import sign
+from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
 from einderiv.ir import index_ir as T
@@ -118,7 +118,7 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         if t.exponent.value <= 0:
             break
         t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
-    if sign(t) in _HOLDS.get(kind.split(" where ")[0], ()):
+    if sign_of(t) in _HOLDS.get(kind.split(" where ")[0], ()):
         return None  # holds everywhere: 1 + exp(u) != 0 (where k < 0 too: 2^k, (s^2 + 1)^k)
     if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
         return condition_of("nonzero", t.arg)  # log|det X|: |u| > 0 where u != 0
@@ -265,7 +265,7 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> N
         if folded is not None:
             t = T.Pow(t.base, folded)
         elif integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
-            if sign(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
+            if sign_of(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
                 here.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             _keep(here, t, found, imposed, counts)
             for child in T.children(t):  # as this very condition only: never implied

@@ -1,6 +1,6 @@
 """Signs a term's structure shows: ``1 + exp(u) > 0``, ``x[a] x[a] >= 0``.
 
-Input: an index-IR term. Output: ``sign(t)``: "positive", "nonnegative", or None (unknown).
+Input: an index-IR term. Output: ``sign_of(t)``: "positive", "nonnegative", or None (unknown).
 Invariants: structural only (no values): a sign said holds at every point of every variable.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
-__all__ = ["sign"]
+__all__ = ["sign_of"]
 
 
-def sign(t: T.Term) -> str | None:
+def sign_of(t: T.Term) -> str | None:
     """ "positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
     x[a] x[a] >= 0), else None."""
     match t:
@@ -25,11 +25,11 @@ def sign(t: T.Term) -> str | None:
         case T.RowFunc(name="softmax"):
             return "positive"
         case T.Pow(base=base, exponent=T.Num(value=v)):
-            if sign(base) == "positive":
+            if sign_of(base) == "positive":
                 return "positive"
             return "nonnegative" if v.denominator == 1 and v.numerator % 2 == 0 else None
         case T.Add(terms=terms):
-            signs = [sign(x) for x in terms]
+            signs = [sign_of(x) for x in terms]
             if None in signs:
                 return None
             return "positive" if "positive" in signs else "nonnegative"
@@ -37,7 +37,7 @@ def sign(t: T.Term) -> str | None:
             signs = []
             for f in set(factors):
                 even = factors.count(f) % 2 == 0
-                signs.append(sign(f) or ("nonnegative" if even else None))
+                signs.append(sign_of(f) or ("nonnegative" if even else None))
             if None in signs:
                 return None
             return "positive" if all(x == "positive" for x in signs) else "nonnegative"

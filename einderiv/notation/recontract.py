@@ -373,10 +373,11 @@ class _Recontractor:
 
 
 def measured_size(dim, variables: dict) -> M.MExpr | None:
-    """A size measured on a variable, as every printer writes it: ``len(x)`` of a vector of
-    that size (first: x - mean(x) -> I - ones ones' / len(x)), else ``len(A)`` (rows) or
-    ``len(A')`` (columns) of a matrix; None when no variable has it. A variable is preferred
-    to its differential (``dx / len(x)``, not ``dx / len(dx)``)."""
+    """``len(x)`` of a vector of size ``dim`` (x - mean(x): I - ones ones' / len(x)), else
+    ``len(A)`` or ``len(A')`` of a matrix (rows, columns), ``m`` itself if ``m: integer``; None
+    if none has it. A variable comes before its differential (``dx / len(x)``, not len(dx))."""
+    if isinstance(dim, str) and getattr(variables.get(dim), "kind", None) == "integer":
+        return M.Name(dim)  # m mu' with m: integer and Y m-by-n, not len(Y) mu'
     named = sorted(variables.items(), key=lambda item: (item[0][1:] in variables, item[0]))
     for name, info in named:
         if info.kind == "vector" and info.dims[0] == dim:

@@ -135,6 +135,24 @@ CASES = [
         lambda A, X, B: A @ np.exp(X) @ B + X,
         {"A": (3, 3), "X": (3, 3), "B": (3, 3)},
     ),
+    # the elementwise factor over two ends of one kind (F[a,i], F[b,j]; these were index
+    # notation, "no Kronecker form"): d vec(tanh(A X') B) = (B' kron I) diag(vec(tanh'(A X')))
+    # (I kron A) K d vec(X), F over Y's rows and X's rows
+    (
+        "tanh(A X') B",
+        "X",
+        lambda A, X, B: np.tanh(A @ X.T) @ B,
+        {"A": (4, 3), "X": (2, 3), "B": (2, 5)},
+    ),
+    (
+        "B exp(X' A)",
+        "X",
+        lambda B, X, A: B @ np.exp(X.T @ A),
+        {"B": (5, 3), "X": (2, 3), "A": (2, 4)},
+    ),
+    ("(exp(X) A)'", "X", lambda X, A: (np.exp(X) @ A).T, {"X": (2, 3), "A": (3, 4)}),
+    ("tanh(X) x", "X", lambda X, x: np.tanh(X) @ x, {"X": (2, 3), "x": (3,)}),
+    ("exp(X) tanh(X)'", "X", lambda X: np.exp(X) @ np.tanh(X).T, {"X": (2, 3)}),
 ]
 
 

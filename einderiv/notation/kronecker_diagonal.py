@@ -5,8 +5,9 @@ summed indices, the ends (a, b of vec(Y); i, j of vec(X), fast first), and the v
 Output: ``sandwich(...)``: J as ``L diag(vec(F)) R`` (an identity L or R left out), or None.
 ``d vec(exp(X) A) / d vec(X)' = kron(A', I) diag(vec(exp(X)))``; ``d vec(sigmoid(A X) B) / d
 vec(X)' = kron(B', I) diag(vec(sigmoid'(A X))) kron(I, A)``.
-Invariants: exact algebra, whatever F is: with F the factors over one fast end p (a or i) and
-one slow end q (b or j), and (c, d) new indices of their sizes,
+Invariants: exact algebra, whatever F is: with F the factors over two ends p, q (a fast and a
+slow end first, then any two: tanh'(A X')[a,i] of tanh(A X') B), (c, d) new indices of their
+sizes,
     J[(a,b),(i,j)] = sum_{c,d} L[(a,b),(c,d)] F[c,d] R[(c,d),(i,j)],
 where the other factors go to L when they reach Y's ends and to R when they reach X's (one that
 reaches both: no form, None), a middle index that is Y's end ties L to the middle (delta[p,c]
@@ -30,11 +31,13 @@ def sandwich(factors: list, summed: set, ends: tuple, variables: dict):
     a, b, i, j = ends
     fast = [e for e in (a, i) if e is not None]
     slow = [e for e in (b, j) if e is not None]
-    for p in fast:
-        for q in slow:
-            made = _around(factors, summed, ends, (p, q), variables)
-            if made is not None:
-                return made
+    pairs = [(p, q) for p in fast for q in slow]  # F[a,j] of sigmoid(A X) B first
+    every = [e for e in (a, b, i, j) if e is not None]
+    pairs += [(p, q) for p in every for q in every if p != q and (p, q) not in pairs]
+    for p, q in pairs:  # then any two ends: F[a,i] of tanh(A X') B
+        made = _around(factors, summed, ends, (p, q), variables)
+        if made is not None:
+            return made
     return None
 
 

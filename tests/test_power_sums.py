@@ -174,3 +174,29 @@ def test_the_hessian_of_a_trace_of_powers_of_an_empty_matrix_is_empty():
     assert ed.parse("tr(X^k)", where="k: integer")(X=np.zeros((0, 0)), k=5) == 0
     for name, fn in evaluators(h).items():
         assert np.shape(fn(X=np.zeros((0, 0)), k=5)) == (0, 0, 0, 0), name
+
+
+def test_a_sum_whose_inner_sum_reads_the_outer_counter_evaluates():
+    # sum_{r=0}^{k} sum_{s=0}^{k} B^(r + s) = (sum_r B^r)^2: the inner loop reads r through
+    # its power's exponent only, and was hoisted out of the outer loop ("no value for the
+    # integer _0"); so was d tr((sum_r B^r)^2 A)/dB, the derivative printed for it
+    rng = np.random.default_rng(8)
+    B, A = 0.5 * rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    mp = np.linalg.matrix_power
+    where = "B: matrix(n,n); A: matrix(n,n); k: integer"
+    f = ed.parse("sum_{r=0}^{k}(sum_{s=0}^{k}(B^(r + s)))", where=where)
+    truth = sum(mp(B, r + s) for r in range(3) for s in range(3))
+    np.testing.assert_allclose(f(B=B, k=2), truth, rtol=1e-10)
+    np.testing.assert_allclose(f.compile()(B=B, k=2), truth, rtol=1e-10)
+
+    def plain(B, A):
+        S = sum(mp(B, r) for r in range(3))
+        return np.trace(S @ S @ A)
+
+    g = ed.diff("tr((sum_{r=0}^{k}(B^r))^2 A)", "B", where=where)
+    expected = jacobian_fd(plain, {"B": B, "A": A}, "B").T  # numerator layout
+    for h in (g, ed.parse(str(g), where=where)):
+        np.testing.assert_allclose(h(B=B, A=A, k=2), expected, atol=1e-6)
+    namespace: dict = {}
+    exec(ed.codegen(g, name="grad"), namespace)  # noqa: S102 - the package's own output
+    np.testing.assert_allclose(namespace["grad"](B=B, A=A, k=2), expected, atol=1e-6)

@@ -57,6 +57,7 @@ class Planner(FunctionPlanning, PairPlanning):
         self.backend = backend
         self.scopes: list[list[Step]] = [[]]  # the program, then the body of each open loop
         self.level: dict = {}  # step name or loop variable -> its loop depth (0: the program)
+        self.reads: dict = {}  # step name -> the loop variables it reads (a power's r + s)
         self.loop_vars: dict = {}  # integer name -> the local of the innermost loop over it
         self.count = 0  # names _<k>
         self.cids = 0  # class ids
@@ -88,6 +89,8 @@ class Planner(FunctionPlanning, PairPlanning):
         level = max((self.level.get(a, 0) for a in named), default=0)
         self.scopes[level].append(Step(name, op, tuple(args), tuple(params)))
         self.level[name] = level
+        if reads:
+            self.reads[name] = tuple(reads)
         return name
 
     def use_dim(self, dim):

@@ -167,6 +167,11 @@ class FunctionPlanning:
             self._forget(depth)
         made = {s.name for s in body} | {local}
         reads = dict.fromkeys(d for s in body for d in s.deps if d not in made)
+        # and an outer loop's variable a body step reads (B^(r + s) in sum_r sum_s): the loop
+        # stays in that outer loop's body, not hoisted out of it
+        reads.update(
+            dict.fromkeys(r for s in body for r in self.reads.get(s.name, ()) if r not in made)
+        )
         if result not in made:
             reads.setdefault(result, None)
         if closed is not None:

@@ -1085,3 +1085,41 @@ def test_a_claim_defined_on_the_functions_domain_is_right(text, wrt, claim, wher
     wrong = claim.replace("1+a", "2+a").replace("x + 1", "x + 2").replace("1 + X", "2 + X")
     if wrong != claim:
         assert ed.check(text, wrt, claim=wrong, where=where).verdict == "wrong"
+
+
+_RMS = "t' x / sqrt(mean(x .^ 2) + eps)"
+_ROOT = "sqrt(mean(x .^ 2) + eps)"
+
+
+@pytest.mark.parametrize(
+    "claim, verdict",
+    [
+        # the RMS-norm backprop as written by hand: u^(3/2) as sqrt(u)^3 beside len(x)
+        (f"t' / {_ROOT} - (t' x) x' / (len(x) {_ROOT}^3)", "right"),
+        # ... as three divisions by the root
+        (f"t' / {_ROOT} - (t' x) x' / (len(x) {_ROOT} {_ROOT} {_ROOT})", "right"),
+        # u for u^(3/2): wrong
+        (f"t' / {_ROOT} - (t' x) x' / (len(x) {_ROOT}^2)", "wrong"),
+    ],
+)
+def test_powers_of_a_root_in_a_product_are_one_power(claim, verdict):
+    # d/dx t'x / sqrt(u), u = mean(x.^2) + eps: t' / sqrt(u) - (t'x) x' / (n u^(3/2)); the
+    # claim with (n sqrt(u)^3)^-1 was undecided (sqrt(u)^-3 was s^-2 r, (sqrt(u)^3)^-1 was
+    # s^-1 r^-1 to the exact test, r the root's unknown), and so was einderiv's own printed
+    # layer-norm gradient (len(t) sqrt(...)^3)
+    rng = np.random.default_rng(5)
+    x0, t0, eps = rng.normal(size=4), rng.normal(size=4), 0.3
+
+    def rms(x):
+        return t0 @ x / np.sqrt(np.mean(x**2) + eps)
+
+    truth = numerator_fd(rms, {"x": x0}, "x")
+    u = np.mean(x0**2) + eps
+    power = {"right": 1.5, "wrong": 1.0}[verdict]
+    hand = t0 / np.sqrt(u) - (t0 @ x0) * x0 / (len(x0) * u**power)
+    assert np.allclose(hand, truth, atol=1e-7) == (verdict == "right")
+    where = "x: vector(d); t: vector(d); eps: scalar"
+    assert ed.check(_RMS, "x", claim=claim, where=where).verdict == verdict
+    ln = "t' (x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + eps)"
+    printed = ed.diff(ln, "x", where=where)  # written with len(t) sqrt(...)^3
+    assert ed.check(ln, "x", claim=str(printed), where=where).verdict == "right"

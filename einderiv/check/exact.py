@@ -40,6 +40,10 @@ from einderiv.check.modp import determinant as _determinant
 from einderiv.check.modp import inverse as _inverse
 from einderiv.check.modp import matmul as _matmul
 from einderiv.check.primes import PRIMES
+from einderiv.check.roots import half_power as _half_power
+from einderiv.check.roots import merged_roots as _merged_roots
+from einderiv.check.roots import root_power as _root_power
+from einderiv.check.roots import roots_product as _roots_product
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
@@ -92,20 +96,6 @@ def _rational_node(t: T.Term) -> bool:
         case T.Pow(exponent=e) if not _integer_exponent(e):
             return False
     return True
-
-
-def _half_power(t: T.Term) -> tuple[T.Term, int] | None:
-    """(s, m) when ``t`` is ``s^(m/2)`` for an odd m, written as a power or ``sqrt(s)``."""
-    if type(t) is T.Func and t.name == SQRT.name:
-        return t.arg, 1
-    if type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value.denominator == 2:
-        return t.base, t.exponent.value.numerator
-    return None
-
-
-def _roots_product(t: T.Term) -> bool:
-    """A product summing nothing with a root among its factors (``sqrt(s) sqrt(u)``)."""
-    return type(t) is T.Prod and not t.summed and any(_half_power(f) is not None for f in t.factors)
 
 
 def _integer_exponent(e: T.Term) -> bool:
@@ -277,7 +267,8 @@ class _Evaluator:
         return Exact(order, total % self.p)
 
     def _prod(self, t: T.Prod) -> Exact:
-        parts = [self.run(f) for f in t.factors]
+        factors = t.factors if self.atoms is None else _merged_roots(t.factors)
+        parts = [self.run(f) for f in factors]
         out = tuple(sorted(T.free(t), key=lambda i: i.name))
         if len(parts) > 2:  # pairs in a greedy order (left to right, outer products grow)
             return Exact(out, contract_all(parts, out, self.p))
@@ -329,8 +320,8 @@ class _Evaluator:
         if _roots_product(base) and self.atoms is not None:  # (r s)^2 = r^2 s^2, each
             power = T.Num(Fraction(n))  # root's power then by its base: r^2 = the base of r
             return self.run(T.Prod(tuple(T.Pow(f, power) for f in base.factors)))
-        half = _half_power(base)
-        if half is not None and self.atoms is not None:  # sqrt(s)^-1 = s^(-1/2): one form
+        half = _root_power(base)
+        if half is not None and self.atoms is not None:  # (sqrt(s)^3)^-1 = s^(-3/2): one form
             inner, odd = half
             return (
                 self.root_power(inner, odd * n)

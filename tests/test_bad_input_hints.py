@@ -246,3 +246,24 @@ def test_a_vector_named_delta_is_never_told_to_be_declared():
     g = ed.diff("d x", "x", where="d: scalar")
     expected = jacobian_fd(lambda x: 0.7 * x, {"x": x}, "x")
     np.testing.assert_allclose(g(x=x, d=0.7), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("size, written", [("n", "len(X)"), ("d", "len(X')")])
+def test_a_claim_dividing_by_a_size_name_is_told_to_write_len(size, written):
+    # the claim X' (X w - y) / n for d/dw of norm2(X w - y)^2 / (2 len(y)) with X: matrix(n, d)
+    # was refused with "the claim uses names that are not in the expression: n" only; n is a
+    # size of the expression, a number in the claim written len(X) (d: len(X'))
+    where = "X: matrix(n, d); w: vector(d); y: vector(n)"
+    f = "norm2(X w - y)^2 / (2 len(y))"
+    with pytest.raises(ed.EinderivError) as info:
+        ed.check(f, "w", claim=f"(X w - y)' X / {size}", where=where)
+    assert f"{size} is a size of the expression: write it {written}" in str(info.value)
+    # the spelling suggested: right for n, and (X w - y)' X / d differs from the gradient
+    X, w, y = RNG.normal(size=(4, 3)), RNG.normal(size=3), RNG.normal(size=4)
+    truth = jacobian_fd(
+        lambda X, w, y: (X @ w - y) @ (X @ w - y) / 8, {"X": X, "w": w, "y": y}, "w"
+    )
+    claimed = (X @ w - y) @ X / {"n": 4, "d": 3}[size]
+    assert np.allclose(claimed, truth, atol=1e-7) == (size == "n")
+    verdict = ed.check(f, "w", claim=f"(X w - y)' X / {written}", where=where).verdict
+    assert verdict == ("right" if size == "n" else "wrong")

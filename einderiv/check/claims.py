@@ -61,8 +61,19 @@ def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
     if unknown:
         raise EinderivError(
             f"the claim uses names that are not in the expression: {', '.join(unknown)}"
+            + _size_hint(f, unknown)
         )
     return _match_indices(parsed, expected), claim
+
+
+def _size_hint(f: Expr, unknown: list) -> str:
+    """How to write a size the claim names as a variable (the ``n`` of ``X: matrix(n, d)``)."""
+    for name in unknown:
+        for var, info in sorted(f.variables.items()):
+            if info.kind in ("vector", "matrix", "symmetric") and name in info.dims:
+                of = var if info.dims.index(name) == 0 else f"{var}'"
+                return f"; {name} is a size of the expression: write it len({of})"
+    return ""
 
 
 def _specialized(parsed: Expr, f: Expr) -> bool:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from tests.fd import hessian_fd
 
 inv, det = np.linalg.inv, np.linalg.det
 W = "K: matrix(n, n); S: matrix(n, n); s: scalar; y: vector(n); x: vector(n)"
@@ -319,3 +320,22 @@ def test_a_symmetric_variable_shifted_by_a_diagonal_is_proved():
     assert r.verdict == "right", str(r)
     r = ed.check("logdet(K + diag(s .^ 2))", "s", claim=wrong, where=where, order=2)
     assert r.verdict == "wrong", str(r)
+
+
+def test_the_hessian_of_a_shifted_symmetric_log_det_merges_its_terms():
+    # d2 logdet(K + s I) / dK dK with K symmetric: (K + s I)^-1 is symmetric too, so its terms
+    # equal up to the order of its indices merge: two Kronecker terms at -0.5, as for logdet(K)
+    # (it printed four at -0.25, in two equal pairs)
+    where = "K: symmetric(n); s: scalar"
+    h = ed.hessian("logdet(K + s I)", "K", where=where)
+    assert str(h).count("kron(") == 2, str(h)
+    rng = np.random.default_rng(6)
+    B = rng.normal(size=(3, 3))
+    K, s = B @ B.T + np.eye(3), 0.7
+
+    def plain(K, s):
+        return np.linalg.slogdet(K + s * np.eye(3))[1]
+
+    truth = hessian_fd(plain, {"K": K, "s": s}, "K", sym=True)
+    for f in (h, ed.parse(str(h), where=where)):
+        np.testing.assert_allclose(f(K=K, s=s), truth, atol=1e-5)

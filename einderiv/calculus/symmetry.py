@@ -82,7 +82,7 @@ class _Orienter:
         if isinstance(f, T.MatPow):  # (X' X)^-1, (A + A')^k: a power of a symmetric base
             found = self.memo.get((f.base, f.bound))
             if found is None:
-                found = self.memo[(f.base, f.bound)] = symmetric_base(f)
+                found = self.memo[(f.base, f.bound)] = symmetric_base(f, self.symmetric)
             return found
         return False
 
@@ -115,12 +115,32 @@ class _Orienter:
         )
 
 
-def symmetric_base(f: T.MatPow) -> bool:
+def symmetric_base(f: T.MatPow, symmetric: frozenset = frozenset()) -> bool:
     """Whether the base of ``f`` is symmetric in its two bound indices whatever its variables'
     values: swapping them gives the same term up to the names of summed indices
-    (``sum_a X[a,p] X[a,q]``, ``A[p,q] + A[q,p]``)."""
+    (``sum_a X[a,p] X[a,q]``, ``A[p,q] + A[q,p]``), and up to the order of the indices of the
+    ``symmetric`` variables' entries (``K[p,q] + s delta[p,q]`` with K symmetric)."""
     p, q = f.bound
-    return key(comparable(T.rename(f.base, {p: q, q: p}))) == key(comparable(f.base))
+    turned = T.rename(f.base, {p: q, q: p})
+    if symmetric:
+        turned, base = _unoriented(turned, symmetric, {}), _unoriented(f.base, symmetric, {})
+    else:
+        base = f.base
+    return key(comparable(turned)) == key(comparable(base))
+
+
+def _unoriented(t: T.Term, symmetric: frozenset, memo: dict) -> T.Term:
+    """``t`` with each symmetric variable's entry indexed in name order (``K[q,p] -> K[p,q]``)."""
+    found = memo.get(t)
+    if found is None:
+        if isinstance(t, T.Var) and t.name in symmetric and len(t.indices) == 2:
+            found = t.replace(indices=tuple(sorted(t.indices, key=lambda i: i.name)))
+        elif kids := T.children(t):
+            found = with_children(t, [_unoriented(c, symmetric, memo) for c in kids])
+        else:
+            found = t
+        memo[t] = found
+    return found
 
 
 def compound_power(t: T.Term) -> bool:

@@ -153,6 +153,65 @@ CASES = [
     ("(exp(X) A)'", "X", lambda X, A: (np.exp(X) @ A).T, {"X": (2, 3), "A": (3, 4)}),
     ("tanh(X) x", "X", lambda X, x: np.tanh(X) @ x, {"X": (2, 3), "x": (3,)}),
     ("exp(X) tanh(X)'", "X", lambda X: np.exp(X) @ np.tanh(X).T, {"X": (2, 3)}),
+    # the elementwise factor over a summed index (F[a,k], k summed against a constant on the
+    # other side; these were index notation, "no Kronecker form"): d vec(exp(X' A) B) =
+    # (B' kron I) diag(vec(exp(X' A))) (A' kron I) K d vec(X)
+    (
+        "exp(X' A) B",
+        "X",
+        lambda X, A, B: np.exp(X.T @ A) @ B,
+        {"X": (2, 3), "A": (2, 4), "B": (4, 5)},
+    ),
+    # d vec(A exp(X B) C) = (C' kron A) diag(vec(exp(X B))) (B' kron I) d vec(X)
+    (
+        "A exp(X B) C",
+        "X",
+        lambda A, X, B, C: A @ np.exp(X @ B) @ C,
+        {"A": (4, 2), "X": (2, 3), "B": (3, 5), "C": (5, 6)},
+    ),
+    (
+        "tanh(x a') B",
+        "x",
+        lambda x, a, B: np.tanh(np.outer(x, a)) @ B,
+        {"x": (3,), "a": (4,), "B": (4, 5)},
+    ),
+    (
+        "B exp(a x')",
+        "x",
+        lambda B, a, x: B @ np.exp(np.outer(a, x)),
+        {"B": (5, 4), "a": (4,), "x": (3,)},
+    ),
+    # both middle indices summed: (D' kron A) diag(vec(exp(B X C))) (C' kron B)
+    (
+        "A exp(B X C) D",
+        "X",
+        lambda A, B, X, C, D: A @ np.exp(B @ X @ C) @ D,
+        {"A": (6, 4), "B": (4, 2), "X": (2, 3), "C": (3, 5), "D": (5, 7)},
+    ),
+    (
+        "A' sin(X' B) C'",
+        "X",
+        lambda A, X, B, C: A.T @ np.sin(X.T @ B) @ C.T,
+        {"A": (3, 4), "X": (2, 3), "B": (2, 5), "C": (6, 5)},
+    ),
+    (
+        "(A exp(X B) C)'",
+        "X",
+        lambda A, X, B, C: (A @ np.exp(X @ B) @ C).T,
+        {"A": (4, 2), "X": (2, 3), "B": (3, 5), "C": (5, 6)},
+    ),
+    (
+        "exp(2 X' A) B - A' X",
+        "X",
+        lambda X, A, B: np.exp(2 * X.T @ A) @ B - A.T @ X,
+        {"X": (3, 3), "A": (3, 3), "B": (3, 3)},
+    ),
+    (
+        "exp(X A) B exp(X C)",
+        "X",
+        lambda X, A, B, C: np.exp(X @ A) @ B @ np.exp(X @ C),
+        {"X": (2, 3), "A": (3, 4), "B": (4, 2), "C": (3, 5)},
+    ),
 ]
 
 
@@ -465,6 +524,62 @@ def test_a_transposed_elementwise_result_has_a_kronecker_form(expr, order, plain
     jac = jac.reshape(jac.shape[0], -1, order="F")
     got = ed.parse(form.split(" = ", 1)[1], where=where)(X=X)
     np.testing.assert_allclose(got, jac, rtol=1e-5, atol=1e-6)
+
+
+# Hessians and symmetric X with the elementwise factor over a summed index: d vec(G) / d vec(X)'
+# of sum(exp(X A)) is (A kron I) diag(vec(exp(X A))) (A' kron I) (G = exp(X A) A' the
+# gradient); X symmetric moves X[i,j] and X[j,i] together (SPEC 2). These were index notation.
+@pytest.mark.parametrize(
+    ("text", "order", "plain", "shapes", "where"),
+    [
+        ("sum(exp(X A))", 2, lambda X, A: np.sum(np.exp(X @ A)), {"X": (2, 3), "A": (3, 4)}, None),
+        (
+            "x' exp(X A) y",
+            2,
+            lambda x, X, A, y: x @ np.exp(X @ A) @ y,
+            {"x": (2,), "X": (2, 3), "A": (3, 4), "y": (4,)},
+            None,
+        ),
+        (
+            "sum(tanh(X A) B)",
+            2,
+            lambda X, A, B: np.sum(np.tanh(X @ A) @ B),
+            {"X": (2, 3), "A": (3, 4), "B": (4, 5)},
+            None,
+        ),
+        ("sum(exp(X A))", 2, lambda X, A: np.sum(np.exp(X @ A)), {"X": (3, 3), "A": (3, 4)}, "sym"),
+        (
+            "A tanh(X B) C",
+            1,
+            lambda A, X, B, C: A @ np.tanh(X @ B) @ C,
+            {"A": (5, 3), "X": (3, 3), "B": (3, 4), "C": (4, 6)},
+            "sym",
+        ),
+    ],
+)
+def test_an_elementwise_factor_over_a_summed_index_in_hessians_and_symmetric_x(
+    text, order, plain, shapes, where
+):
+    where = "X: symmetric(n)" if where else None
+    values = {k: RNG.standard_normal(s) * 0.7 for k, s in shapes.items()}
+    if where:
+        values["X"] = values["X"] + values["X"].T
+    sym = where is not None
+    if order == 2:
+        g = ed.hessian(text, "X", where=where)
+        hes = hessian_fd(plain, values, "X", sym=sym)  # H[i,j,k,l] = d2 f / dX[i,j] dX[k,l]
+        expected = hes.reshape(values["X"].size, -1, order="F")
+    else:
+        g = ed.diff(text, "X", where=where)
+        jac = jacobian_fd(lambda **v: vec(plain(**v)), values, "X", sym=sym)
+        expected = jac.reshape(jac.shape[0], -1, order="F")
+    form = g.kronecker()
+    assert "diag(vec(" in form, form
+    got = call(ed.parse(right_side(form), where=where), g, values, expected)
+    assert_close(got, expected, rtol=1e-4, atol=1e-6, what=form)
+    assert right_side(form).strip() in str(g)  # the default text is the same Jacobian
+    own = {k: v for k, v in values.items() if k in g.variables}
+    assert_close(call(ed.parse(str(g), where=where), g, values, g(**own)), g(**own), what=str(g))
 
 
 def test_a_zero_matrix_by_matrix_derivative_has_the_kronecker_form_zero():

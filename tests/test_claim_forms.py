@@ -393,3 +393,41 @@ def test_a_diagnosis_probe_outside_the_domain_is_no_crash(text, wrt, where):
     got = claimed(**{k: v for k, v in own.items() if k in claimed.variables})
     assert np.all(np.isfinite(truth)) and np.all(np.isfinite(got))  # a point of the domain
     assert not np.allclose(np.ravel(got), np.ravel(truth.T if truth.ndim == 2 else truth))
+
+
+# ---- a free index keeps its name on both sides of an index claim (the student's 2 x_i)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim, right",
+    [
+        # d(x_i x_i)/dx_k = 2 x_k; the claim 2 x_i writes another free index than k
+        ("x[i] x[i]", "x[k]", "2 x[i]", False),
+        ("x[i] x[i]", "x[k]", "2 x[k]", True),
+        # d(A_ij x_j)/dx_k = A_ik; A_jk keeps k but writes j for the derivative's i
+        ("A[i,j] x[j]", "x[k]", "A[j,k]", False),
+        ("A[i,j] x[j]", "x[k]", "A[i,j]", False),
+        ("A[i,j] x[j]", "x[k]", "A[i,k]", True),
+        # d(A_ij x_j)/dA_kl = delta_ik x_l; x_j delta_ik writes j for the derivative's l
+        ("A[i,j] x[j]", "A[k,l]", "x[j] delta[i,k]", False),
+        ("A[i,j] x[j]", "A[k,l]", "delta[i,k] x[l]", True),
+    ],
+)
+def test_a_claim_with_another_free_index_than_the_derivative_is_wrong(expr, wrt, claim, right):
+    # numpy: the claim with its free indices as written, against finite differences, equals
+    # the derivative only when its free indices are the derivative's (the renamed claim would
+    # agree numerically, so the verdict must come from the names)
+    rng = rng_for(expr + claim)
+    A, x = gen(rng, 3, 3), gen(rng, 3)
+    fn = (lambda x: x @ x) if expr.startswith("x") else None
+    if fn is None:
+        fn = (lambda x: A @ x) if wrt.startswith("x") else (lambda A: A @ x)
+    args = {"x": x} if wrt.startswith("x") else {"A": A}
+    jac = jacobian_fd(fn, args, wrt[0])  # D[..., k] (or [i, k, l]): the derivative's axes
+    r = ed.check(expr, wrt, claim=claim, where="A: matrix(3, 3); x: vector(3)")
+    assert r.ok is right, str(r)
+    if right:
+        e = r.expected
+        assert close(
+            np.asarray(e(**{k: v for k, v in {"A": A, "x": x}.items() if k in e.variables})), jac
+        )

@@ -63,7 +63,7 @@ def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
             f"the claim uses names that are not in the expression: {', '.join(unknown)}"
             + _size_hint(f, unknown)
         )
-    return _match_indices(parsed, expected), claim
+    return _match_indices(parsed, expected, strict=wrap is None), claim
 
 
 def _size_hint(f: Expr, unknown: list) -> str:
@@ -85,14 +85,29 @@ def _specialized(parsed: Expr, f: Expr) -> bool:
     )
 
 
-def _match_indices(claim: Expr, expected: Expr) -> Expr:
+def _match_indices(claim: Expr, expected: Expr, strict: bool = True) -> Expr:
     """An index-notation claim's axes in the derivative's order: an index named like one of the
     derivative's (the ``k`` of ``wrt="X[k,l]"``) is bound to it by name; the others fill the
-    remaining axes in alphabetical order (``A[i,a]`` for d(A x)/dx[a] is D[i,a], as printed)."""
+    remaining axes in alphabetical order (``A[i,a]`` for d(A x)/dx[a] is D[i,a], as printed).
+    An axis the user named is bound by its name only (``strict``; a Kronecker claim's entry
+    letters avoid those names): ``2 x[i]`` for d(x[i] x[i])/dx[k] or ``A[j,k]`` for
+    d(A[i,j] x[j])/dx[k] writes another free index than the derivative's, a ShapeError (a wrong
+    claim), never the renaming that would make it right."""
     if claim.slots is not None or len(claim.axes) != len(expected.axes):
         return claim
     by_name = {i.name: i for i in claim.axes}
     bound = [by_name.get(i.name) for i in expected.axes]
+    named = [i.name for i in expected.axes if not i.name.startswith(("_", "%"))]
+    if strict and (any(bound) or len(named) == len(expected.axes)):
+        missing = [n for n, b in zip(named, bound) if n not in by_name]
+        if missing:
+            other = sorted(n for n in by_name if n not in {i.name for i in expected.axes})
+            raise ShapeError(
+                f"the claim's free indices ({', '.join(i.name for i in claim.axes)}) are not "
+                f"the derivative's: it has {', '.join(missing)} (named by the expression or by "
+                f"wrt) where the claim writes {', '.join(other)}; a free index keeps its name "
+                "on both sides"
+            )
     if not any(bound):
         return claim
     rest = iter([a for a in claim.axes if a not in bound])

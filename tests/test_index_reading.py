@@ -227,3 +227,40 @@ def test_a_parenthesised_entry_transposed_reads_back():
     assert_close(f(A=v["A"], x=v["x"]), v["A"] @ v["x"])
     for text in (str(f), f.latex(), f.index()):
         assert_close(ed.parse(text)(A=v["A"], x=v["x"]), v["A"] @ v["x"])
+
+
+@pytest.mark.parametrize(
+    "text, meant",
+    [
+        # `.*` says entry by entry, Einstein summation would sum the shared index: refused, and
+        # both readings can be written (the sum, and the entries of the elementwise product)
+        ("A[i,j] .* B[i,j]", {"A[i,j] B[i,j]": "ij,ij->", "(A .* B)[i,j]": "ij,ij->ij"}),
+        ("x[i] .* u[i]", {"x[i] u[i]": "i,i->", "(x .* u)[i]": "i,i->i"}),
+        ("A[i,j] .* x[j]", {"A[i,j] x[j]": "ij,j->i"}),
+        ("x[i] ./ u[i]", {"x[i] / u[i]": "i,i->", "(x ./ u)[i]": "i,i->i"}),
+    ],
+)
+def test_an_elementwise_operator_between_entries_sharing_an_index_is_refused(text, meant):
+    with pytest.raises(ed.ShapeError, match="Einstein summation sums over"):
+        ed.parse(text, where=WHERE)
+    v = _arrays()
+    for written, spec in meant.items():
+        names = [c for c in written if c in "ABxu"]
+        arrays = [1 / v[n] if ("/" in written and n == names[-1]) else v[n] for n in names]
+        assert_close(ed.parse(written, where=WHERE)(**v), np.einsum(spec, *arrays))
+
+
+def test_an_elementwise_operator_between_entries_with_other_indices_is_their_product():
+    # x[i] .* u[j] shares no index: the outer product x_i u_j, as x[i] u[j]
+    v = _arrays()
+    got = ed.parse("x[i] .* u[j]", where=WHERE)(**v)
+    assert_close(got, np.einsum("i,j->ij", v["x"], v["u"]))
+
+
+@pytest.mark.parametrize("text", ["x[i] + x[j]", "tr(A[i,j])"])
+def test_an_index_notation_refusal_names_no_sizes_to_declare(text):
+    # the refusal says what is wrong with the indices; declaring sizes would not help
+    with pytest.raises(ed.ShapeError) as caught:
+        ed.parse(text, where=WHERE)
+    assert "declare the sizes" not in str(caught.value)
+    assert str(caught.value).startswith(f"`{text}`")

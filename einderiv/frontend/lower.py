@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from einderiv.errors import ShapeError, UnpairedSizes
 from einderiv.frontend.lower_compound import CompoundLowering, tied
-from einderiv.frontend.misreadings import backward_sum, entries_of_call
+from einderiv.frontend.misreadings import backward_sum, elementwise_entries, entries_of_call
 from einderiv.frontend.name_uses import child_fields
 from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
@@ -60,9 +60,12 @@ def lower(typed: Typed) -> Lowered:
     try:
         term = lowerer.lo(typed.tree, out)
     except ValueError as error:  # an index node refused sizes inference left unpaired
+        said = isinstance(error, ShapeError)  # x[i] + x[j]: its own words, no sizes to declare
         raise UnpairedSizes(  # (kron(I_{s}, I) commutation(1, q): q*s against q*1)
-            f"einderiv cannot pair the sizes of `{M.show(typed.tree)}` ({error}); declare the "
-            "sizes of the identities and variables"
+            str(error)
+            if said
+            else f"einderiv cannot pair the sizes of `{M.show(typed.tree)}` ({error}); "
+            "declare the sizes of the identities and variables"
         ) from None
     axes = tuple(i for i in out if i is not None)
     # user indices come only from index notation, whose names shape inference recorded
@@ -128,6 +131,7 @@ class _Lowerer(CompoundLowering):
             case M.Neg(operand=x):
                 return _negate(self.lo(x, out))
             case M.MatMul() | M.Hadamard() | M.ElemDiv() | M.Div() if self._scalar_product(e):
+                elementwise_entries(self, e)  # A[i,j] .* B[i,j]: refused
                 return self._einstein([self._raw(f) for f in self._chain(e)])
             case M.MatMul(left=l, right=r):
                 return self._matmul(l, r, out)

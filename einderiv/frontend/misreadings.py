@@ -10,6 +10,8 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``inv(A[i,j])``: refused at the call (``A[i,j]^-1`` is the reciprocal of an entry);
 * ``tr(A[i,j])``, ``sum(x[i])``, ...: a matrix function of index notation with free indices
   would take each entry as a number: refused when lowered (``det(W[i,j])`` is W's determinant);
+* ``A[i,j] .* B[i,j]``, ``x[i] ./ y[i]``: an elementwise operator between entries that share an
+  index, which Einstein summation sums over where ``.*`` says entry by entry: refused;
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
 * ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
@@ -37,6 +39,7 @@ from einderiv.ir import matrix_ir as M
 __all__ = [
     "backward_sum",
     "counter_uses",
+    "elementwise_entries",
     "entries_of_call",
     "inverse_of_entries",
     "juxtaposed",
@@ -165,6 +168,32 @@ def entries_of_call(lw, fn: str, e: M.MExpr, args: tuple) -> None:
                 f"each entry as a number; write {fn} of the matrix ({fn}(A), not "
                 f"{fn}(A[i,j])), or the sum in index notation (A[i,i] for tr(A))"
             )
+
+
+def elementwise_entries(lw, e: M.MExpr) -> None:
+    """``A[i,j] .* B[i,j]``, ``x[i] ./ y[i]`` (``e``, a product of scalars that ``lw``, the
+    lowering, sums by Einstein's rule): an index written on both sides of ``.*`` or ``./`` is
+    summed over, while the operator says entry by entry (no sum): refused, both meanings
+    written. ``x[i] .* y[j]`` (no index shared) is the product ``x[i] y[j]``."""
+    if not lw.typed.index_dims or not lw._scalar_product(e):
+        return
+    if isinstance(e, (M.Hadamard, M.ElemDiv)):
+        left, right = (
+            {i.name for f in lw._chain(x) for i in lw._raw(f).written} for x in (e.left, e.right)
+        )
+        shared = sorted(n for n in left & right if not n.startswith(("_", "%")))
+        if shared:
+            op, word = (".*", "product") if isinstance(e, M.Hadamard) else ("./", "quotient")
+            plain = (M.MatMul if op == ".*" else M.Div)(e.left, e.right)
+            index = "index" if len(shared) == 1 else "indices"
+            raise ShapeError(
+                f"`{M.show(e)}`: `{op}` between entries that share the {index} "
+                f"{', '.join(shared)}, which Einstein summation sums over; write "
+                f"`{M.show(plain)}` for that sum, or index the elementwise {word} of the "
+                f"arrays, (A {op} B)[i,j], for its entries"
+            )
+    for x in (e.left, e.right):
+        elementwise_entries(lw, x)
 
 
 def counter_uses(name: str, e: M.FiniteSum) -> None:

@@ -272,3 +272,25 @@ def test_log_det_of_a_power_of_a_finite_sum_reads_back_from_its_latex():
     assert truth[0] > 0
     for g in (f, ed.parse(f.latex())):
         np.testing.assert_allclose(g(D=D), truth[1], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, fn",
+    [
+        # d(x' A x)/dA[i,j] = x_i x_j: printed x_{i} \, x_{j}, the names x_i and x_j undeclared
+        ("x' A x", "A[i,j]", lambda x, A: x @ A @ x),
+        # d sqrt(x_i x_i)/dx_k = x_k / sqrt(x_a x_a): x_{a} read back as a scalar named x_a
+        ("sqrt(x[i] x[i])", "x[k]", lambda x: np.sqrt(x @ x)),
+        # d(x_i x_i x_i)/dx_k = 3 x_k^2: x_{k}^{2} read back as a matrix power of x_k
+        ("x[i] x[i] x[i]", "x[k]", lambda x: np.sum(x**3)),
+    ],
+)
+def test_index_latex_of_vector_entries_reads_back_without_declarations(expr, wrt, fn):
+    # with no W_{a,b} or \delta in the text, x_{k} alone is the name x_k (as W_1 is): the
+    # printed entries are \left(x\right)_{k}, which read back as entries with nothing declared
+    g = ed.diff(expr, wrt)
+    args = {"x": rng.normal(size=3), "A": rng.normal(size=(3, 3))}
+    args = {k: args[k] for k in fn.__code__.co_varnames[: fn.__code__.co_argcount]}
+    expected = jacobian_fd(fn, args, wrt[0])  # D[..., i, j]: the axes as written in wrt
+    back = ed.parse(g.latex())
+    np.testing.assert_allclose(back(**{k: args[k] for k in back.variables}), expected, atol=1e-6)

@@ -12,6 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
@@ -24,7 +25,7 @@ from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.notation.atoms import atom_matrix, sum_names
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
-from einderiv.notation.recontract import measured_size, recontract
+from einderiv.notation.recontract import measured_size
 from einderiv.notation.scalars import affine_tree
 from einderiv.notation.written import printable
 
@@ -44,8 +45,12 @@ def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
     if isinstance(term, T.Zero):
         return "0"
     printable(term)
-    printer = _Printer(term, axes, latex=True, variables=variables)
-    return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
+    for lone in (False, True):  # x_{k} x_{l} with no W_{a,b} or \delta reads as names x_k, x_l:
+        printer = _Printer(term, axes, latex=True, variables=variables, lone=lone)  # (x)_{k}
+        text = printer.text(term) if isinstance(term, T.Add) else printer.term(term)
+        if re.search(r"_\{[^{}]*[,(]|\\delta_", text):
+            break
+    return text
 
 
 def index_definition(
@@ -74,8 +79,9 @@ class _Printer:
         latex: bool = False,
         variables: dict | None = None,
         avoid: frozenset = frozenset(),
+        lone: bool = False,  # every entry of one index parenthesised (index_latex)
     ):
-        self.latex = latex
+        self.latex, self.lone = latex, lone
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
@@ -167,7 +173,7 @@ class _Printer:
         if not indices:
             return name
         inner = ",".join(self.name(i) for i in indices)
-        special = named or "_" in name or name in SIZED_LETTERS  # x_{i} of x beside x_i: (x)_{i}
+        special = named or "_" in name or name in SIZED_LETTERS or self.lone and len(indices) == 1
         if self.latex and special and not name.startswith("\\left("):
             name = rf"\left({name}\right)"  # an entry of W_{1}: \left(W_{1}\right)_{a,b}; of K too
         return f"{name}_{{{inner}}}" if self.latex else f"{name}[{inner}]"
@@ -353,17 +359,6 @@ class _Printer:
 
 
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}
-
-
-def matrix_of(t: T.Term, row: T.Index, col: T.Index) -> str:
-    """A matrix-notation rendering of ``t`` as a function of ``(row, col)``, best effort."""
-    tree = to_matrix(t, row, col)
-    return M.show(tree) if tree is not None else index_notation(t, (row, col))
-
-
-def to_matrix(t: T.Term, row, col) -> M.MExpr | None:
-    """``t`` over (row, col) in matrix notation (re-contraction), or None if it has none."""
-    return recontract(t, row, col, {})
 
 
 def _variable_names(t: T.Term) -> set[str]:

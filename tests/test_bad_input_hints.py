@@ -267,3 +267,22 @@ def test_a_claim_dividing_by_a_size_name_is_told_to_write_len(size, written):
     assert np.allclose(claimed, truth, atol=1e-7) == (size == "n")
     verdict = ed.check(f, "w", claim=f"(X w - y)' X / {written}", where=where).verdict
     assert verdict == ("right" if size == "n" else "wrong")
+
+
+@pytest.mark.parametrize(
+    "text, declared",
+    [("T[i,j,k] x[k]", "T: tensor(n1, n2, n3)"), ("x[i,j] y[j]", "x: matrix(m, n)")],
+)
+def test_an_undeclared_name_with_more_indices_says_what_to_declare(text, declared):
+    # T[i,j,k] x[k] with T undeclared (taken as a matrix): the refusal names the declaration,
+    # which then reads: T[i,j,k] x[k] is np.einsum("ijk,k->ij")
+    with pytest.raises(ed.ShapeError, match=re.escape(f"declare `{declared}`")):
+        ed.parse(text)
+    rng = np.random.default_rng(2)
+    f = ed.parse(text, where=declared)
+    if text.startswith("T"):
+        T, x = rng.normal(size=(2, 3, 4)), rng.normal(size=4)
+        np.testing.assert_allclose(f(T=T, x=x), np.einsum("ijk,k->ij", T, x))
+    else:
+        X, y = rng.normal(size=(2, 3)), rng.normal(size=3)
+        np.testing.assert_allclose(f(x=X, y=y), X @ y)

@@ -245,3 +245,22 @@ def power_of_power(e: M.MExpr) -> str | None:
         f"`{M.show(e)}`: a matrix power takes an exponent linear in integers (2 k - 1), not "
         f"`{M.show(x)}`: a power of a power is written `{instead}`, which is X^({product})"
     )
+
+
+def entry_count(e: M.Entry, axes: list, undeclared: set) -> ShapeError:
+    """The refusal of an entry with as many indices as its base has no axes: ``A_{ij}`` may
+    mean ``A_{i,j}``; an undeclared name (taken as a vector or a matrix) is given the
+    declaration its indices ask for (``T[i,j,k]``: ``T: tensor(n1, n2, n3)``)."""
+    b, indices = e.base, e.indices
+    one = indices[0] if len(indices) == 1 and isinstance(indices[0], str) else ""
+    pair, name = ",".join(one), M.show(b)  # A_{ij}: A_{i,j}?
+    hint = (
+        f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if len(one) == len(axes) == 2 else ""
+    )
+    wanted = {2: "matrix(m, n)", 3: "tensor(n1, n2, n3)", 4: "tensor(n1, n2, n3, n4)"}
+    if not hint and isinstance(b, M.Name) and b.name in undeclared and len(indices) in wanted:
+        hint = f"; declare `{b.name}: {wanted[len(indices)]}` for an array of {len(indices)} axes"
+    return ShapeError(
+        f"`{M.show(e)}`: `{name}` has {len(axes)} {'axis' if len(axes) == 1 else 'axes'} but "
+        f"{len(indices)} indices are given{hint}"
+    )

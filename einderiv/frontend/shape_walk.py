@@ -20,7 +20,7 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.compound_sizes import written_size
 from einderiv.frontend.dimensions import DimCell, Inference
-from einderiv.frontend.misreadings import counter_uses, power_of_power
+from einderiv.frontend.misreadings import counter_uses, entry_count, power_of_power
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -119,12 +119,7 @@ class ShapeWalk:
                 else:
                     axes = [d for d in self.shape(b) if d is not None]
                 if len(axes) != len(indices):
-                    one = indices[0] if len(indices) == 1 and isinstance(indices[0], str) else ""
-                    pair, name = ",".join(one), M.show(b)  # A_{ij}: A_{i,j}?
-                    two = len(one) == len(axes) == 2
-                    split = f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if two else ""
-                    raise ShapeError(f"`{M.show(e)}`: `{M.show(b)}` has {len(axes)} axes but "
-                                     f"{len(indices)} indices are given{split}")  # fmt: skip
+                    raise entry_count(e, axes, inf.undeclared)
                 for name, axis in zip(indices, axes):
                     self._index(name, axis, e)
                 return (None, None)

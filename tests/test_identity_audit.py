@@ -976,3 +976,22 @@ def test_a_variable_named_delta_is_checked_not_refused_as_a_declaration(identity
     claimed = (1 if right else 2) * d
     assert close(claimed, truth) == right
     assert ed.check("x' delta", "x", claim="delta'").verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        (r"\frac{\partial (A_{i,j} x_j)}{\partial x_k} = A_{i,k}", "right"),
+        (r"\frac{\partial (A_{i,j} x_j)}{\partial x_{k}} = A_{i,k}", "right"),
+        (r"\frac{\partial (A_{i,j} x_j)}{\partial x_{k}} = A_{k,i}", "wrong"),
+        (r"\frac{\partial (a_{i} X_{i,j} b_{j})}{\partial X_{k,l}} = a_{k} b_{l}", "right"),
+    ],
+)
+def test_an_index_identity_in_latex_differentiates_by_an_entry(text, verdict):
+    # d (A[i,j] x[j]) / d x[k] = A[i,k]: in an index-notation text x_j is x's entry, so the
+    # variable x_k (or x_{k}) is x's entry too (it was "not a variable name", or "x_k does not
+    # occur"); numpy: the Jacobian of A x is A
+    rng = np.random.default_rng(4)
+    A, x = rng.normal(size=(2, 3)), rng.normal(size=3)
+    assert np.allclose(jacobian_fd(lambda A, x: A @ x, {"A": A, "x": x}, "x"), A, atol=1e-6)
+    assert ed.check_identity(text).verdict == verdict

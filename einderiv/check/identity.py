@@ -37,6 +37,8 @@ from einderiv.api import parse
 from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
+from einderiv.check.identity_kinds import FONT as _FONT
+from einderiv.check.identity_kinds import braced_fonts, conventions
 from einderiv.check.identity_text import (
     TRAILING_LABEL,
     mentions_derivative,
@@ -64,7 +66,6 @@ __all__ = [
 ]
 
 SPACE = "\\, "  # put before a LaTeX side that has no command of its own
-_FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
 
 
@@ -196,56 +197,13 @@ def _variable(text: str) -> str:
             f"a derivative by a transpose ({text.strip()}) is layout notation; write it by the "
             "variable itself and choose the layout"
         )
+    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+)\s*\}$", r"\1_\2", s)  # x_{k}: x_k, read below
+    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+(?:\s*,\s*\w+)+)\s*\}$", r"\1[\2]", s)  # X_{k,l}
     if not re.fullmatch(r"[A-Za-z]\w*(?:\s*\[\s*\w+(?:\s*,\s*\w+)*\s*\])?", s):
         raise EinderivError(
             f"the variable {text.strip()!r} is not a variable name (entries are written X[i,j])"
         )
     return re.sub(r"\s+", "", s)
-
-
-def conventions(text: str) -> dict[str, str]:
-    """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
-    "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
-    scalars only in a text that sets some vector in bold (else they are left to ``parse``)."""
-    text = braced_fonts(text)
-    kinds: dict[str, str] = {}
-    bold = set()
-    for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
-        names = re.findall(r"\\([A-Za-z]+)", inside) or re.findall(r"[A-Za-z]", inside)
-        bold.update(names)
-    for name in bold:
-        if name[0].islower() and name != "delta":  # \delta cannot be declared: a vector unsaid
-            kinds[name] = "vector"
-    exponents = set()
-    for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):
-        exponents.update(re.findall(r"(?<!\\)\b[a-z]\b", power.strip("{}")))
-    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
-    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
-    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
-    plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
-    vectors_bold = any(name[0].islower() for name in bold)
-    euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
-    counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
-    for letter in set(re.findall(r"[a-z]", plain)) - counters:
-        if letter == "e" and euler:
-            continue
-        if letter in exponents:
-            kinds[letter] = "conflict" if letter in bold else "integer"
-        elif vectors_bold:  # the text sets vectors in bold: a plain letter is a scalar
-            kinds[letter] = "conflict" if letter in bold else "scalar"
-        # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
-        # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
-    return kinds
-
-
-def braced_fonts(text: str) -> str:
-    """``\\mathbf x`` and ``\\boldsymbol\\mu`` (TeX: a font takes one symbol without braces)
-    written with braces, ``\\mathbf{x}``, as the rules here read them."""
-    return re.sub(rf"({_FONT})(?:\s+([A-Za-z0-9])|\s*(\\[A-Za-z]+))", _brace, text)
-
-
-def _brace(m: re.Match) -> str:
-    return f"{m.group(1)}{{{m.group(2) or m.group(3)}}}"
 
 
 def _declared(where: str | None) -> set[str]:
@@ -376,6 +334,11 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
 
 def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     f = parse(identity.expr, identity.where or None)
+    entry = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([a-z]+)", identity.wrt)  # \partial x_k
+    if entry and identity.wrt not in f.variables and entry[1] in f.variables:
+        axes = len(f.variables[entry[1]].dims)  # x_j is x's entry in the expression: so is x_k
+        if axes == len(entry[2]) and f.variables[entry[1]].kind in ("vector", "matrix"):
+            identity = replace(identity, wrt=f"{entry[1]}[{','.join(entry[2])}]")
     name = identity.wrt.split("[")[0]
     if name not in f.variables or (not T.mentions(f.term, name) and name not in _declared(where)):
         raise EinderivError(

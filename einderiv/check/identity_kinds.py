@@ -1,0 +1,64 @@
+"""Kinds of names by the typesetting conventions of a LaTeX identity: a bold lower-case letter
+is a vector, a plain one a scalar (where some vector is bold), a letter in a bold capital's
+exponent an integer.
+
+Input: the LaTeX text of an identity (both sides and the variable). Output: ``conventions``
+(name -> "vector" / "scalar" / "integer" / "conflict"), ``braced_fonts`` (``\\mathbf x`` ->
+``\\mathbf{x}``), ``FONT`` (the bold commands).
+Invariants: pure functions of the text; a name set both bold and plain is a "conflict", never
+guessed; ``\\delta`` is never a vector unsaid (it cannot be declared).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["FONT", "braced_fonts", "conventions"]
+
+FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
+_FONT = FONT
+
+
+def conventions(text: str) -> dict[str, str]:
+    """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
+    "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
+    scalars only in a text that sets some vector in bold (else they are left to ``parse``)."""
+    text = braced_fonts(text)
+    kinds: dict[str, str] = {}
+    bold = set()
+    for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
+        names = re.findall(r"\\([A-Za-z]+)", inside) or re.findall(r"[A-Za-z]", inside)
+        bold.update(names)
+    for name in bold:
+        if name[0].islower() and name != "delta":  # \delta cannot be declared: a vector unsaid
+            kinds[name] = "vector"
+    exponents = set()
+    for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):
+        exponents.update(re.findall(r"(?<!\\)\b[a-z]\b", power.strip("{}")))
+    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
+    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
+    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
+    plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
+    vectors_bold = any(name[0].islower() for name in bold)
+    euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
+    counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
+    for letter in set(re.findall(r"[a-z]", plain)) - counters:
+        if letter == "e" and euler:
+            continue
+        if letter in exponents:
+            kinds[letter] = "conflict" if letter in bold else "integer"
+        elif vectors_bold:  # the text sets vectors in bold: a plain letter is a scalar
+            kinds[letter] = "conflict" if letter in bold else "scalar"
+        # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
+        # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
+    return kinds
+
+
+def braced_fonts(text: str) -> str:
+    """``\\mathbf x`` and ``\\boldsymbol\\mu`` (TeX: a font takes one symbol without braces)
+    written with braces, ``\\mathbf{x}``, as the rules here read them."""
+    return re.sub(rf"({_FONT})(?:\s+([A-Za-z0-9])|\s*(\\[A-Za-z]+))", _brace, text)
+
+
+def _brace(m: re.Match) -> str:
+    return f"{m.group(1)}{{{m.group(2) or m.group(3)}}}"

@@ -339,6 +339,9 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
         axes = len(f.variables[entry[1]].dims)  # x_j is x's entry in the expression: so is x_k
         if axes == len(entry[2]) and f.variables[entry[1]].kind in ("vector", "matrix"):
             identity = replace(identity, wrt=f"{entry[1]}[{','.join(entry[2])}]")
+    if entry and identity.wrt not in f.variables and "[" not in identity.wrt:
+        raise EinderivError(f"the variable {identity.wrt!r} is not a variable of the expression "
+                            "(entries are written X[i,j], in LaTeX X_{i,j})")  # fmt: skip
     name = identity.wrt.split("[")[0]
     if name not in f.variables or (not T.mentions(f.term, name) and name not in _declared(where)):
         raise EinderivError(

@@ -286,3 +286,12 @@ def test_an_undeclared_name_with_more_indices_says_what_to_declare(text, declare
     else:
         X, y = rng.normal(size=(2, 3)), rng.normal(size=3)
         np.testing.assert_allclose(f(x=X, y=y), X @ y)
+
+
+def test_an_upper_index_is_refused_with_the_entry_to_write():
+    # x^i y_i (a physicist's upper index) is no power of a vector: the refusal names x[i] too,
+    # and x[i] y[i] is the sum x' y
+    with pytest.raises(ed.ShapeError, match=re.escape("the entry x[i] (x_{i} in LaTeX)")):
+        ed.parse(r"x^i y_i")
+    x, y = np.array([1.0, -2.0, 0.5]), np.array([3.0, 1.0, 4.0])
+    assert float(ed.parse("x[i] y[i]")(x=x, y=y)) == float(x @ y)

@@ -264,3 +264,14 @@ def entry_count(e: M.Entry, axes: list, undeclared: set) -> ShapeError:
         f"`{M.show(e)}`: `{name}` has {len(axes)} {'axis' if len(axes) == 1 else 'axes'} but "
         f"{len(indices)} indices are given{hint}"
     )
+
+
+def upper_index(e: M.MExpr) -> str:
+    """The hint for a vector to a one-letter power, ``x^i y_i``: a physicist's upper index,
+    which einderiv does not read (an entry is ``x[i]``, ``x_{i}``), else ``""``."""
+    exponent = getattr(e, "exponent", None)
+    if not (isinstance(e, M.Power) and isinstance(exponent, M.Name) and len(exponent.name) == 1):
+        return ""
+    base = M.show(e.base)
+    name = exponent.name
+    return f"; or, for an upper index (not read), the entry {base}[{name}] ({base}_{{{name}}} in LaTeX)"

@@ -20,7 +20,12 @@ from __future__ import annotations
 from einderiv.errors import ShapeError
 from einderiv.frontend.compound_sizes import written_size
 from einderiv.frontend.dimensions import DimCell, Inference
-from einderiv.frontend.misreadings import counter_uses, entry_count, power_of_power
+from einderiv.frontend.misreadings import (
+    counter_uses,
+    entry_count,
+    power_of_power,
+    upper_index,
+)
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -243,7 +248,7 @@ class ShapeWalk:
             hint = "; for the exponential write exp(...)" if x == M.Name("e") else ""
             raise ShapeError(  # x^3 of an undeclared x: declare x: scalar if it is a number
                 f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
-                + (hint or self._vector_hint(x))
+                + (hint or self._vector_hint(x) + upper_index(e))
             )
         self.inf.unify(
             rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"

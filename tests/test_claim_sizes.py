@@ -296,3 +296,37 @@ def test_sizes_inference_leaves_unpaired_are_a_clear_error_never_a_traceback():
             ed.parse(text)
     claim = "d vec(Y) / d vec(X)' = kron(I_{s}, I) commutation(1, q)"
     assert ed.check("X", "X", claim, where="X: matrix(q, s)").verdict == "undecided"
+
+
+# An integer named as a size is that size (x: vector(n); n: integer): check drew n apart from
+# x's length (n = -6 beside a 3-vector), so right claims writing len(x) for n raised "n=-6 was
+# passed" and a claim wrong at one size only was never tried there.
+TIED = "x: vector(n); n: integer"
+
+
+@pytest.mark.parametrize(
+    "expr, claim, fn, claimed",
+    [
+        ("sum(x) / n", "ones' / len(x)", lambda x: x.sum() / len(x), lambda x: 0 * x + 1 / len(x)),
+        ("n x' x", "(n + len(x)) x'", lambda x: len(x) * x @ x, lambda x: 2 * len(x) * x),
+        ("x' x", "2 x' + (n - len(x)) x'", lambda x: x @ x, lambda x: 2 * x),
+    ],
+)
+def test_an_integer_named_as_a_size_is_that_size(expr, claim, fn, claimed):
+    for size in (1, 3, 7):  # the claim, written by hand, against finite differences
+        x = RNG.normal(size=size)
+        np.testing.assert_allclose(claimed(x), jacobian_fd(fn, {"x": x}, "x"), atol=1e-6)
+    assert ed.check(expr, "x", claim=claim, where=TIED).verdict == "right"
+
+
+def test_a_claim_wrong_at_one_size_of_a_tied_integer_is_wrong():
+    # (n-1)...(n-9) vanishes at sizes 1..9 and at n = 11, but not at n = 10: the claim is wrong
+    roots = [c for c in range(1, 12) if c != 10]
+    claim = "ones' / n + " + " ".join(f"(n - {c})" for c in roots) + " ones'"
+    r = ed.check("sum(x) / n", "x", claim=claim, where=TIED)
+    assert r.verdict == "wrong"
+    x = np.asarray(r.counterexample["x"], dtype=float)
+    n = len(x)
+    true = jacobian_fd(lambda x: x.sum() / len(x), {"x": x}, "x")
+    mine = 1 / n + np.prod([n - c for c in roots]) * np.ones(n)
+    assert not np.allclose(mine, true)  # a real counterexample

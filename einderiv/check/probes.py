@@ -165,8 +165,8 @@ def exact_point(rng, variables: dict, sizes: dict, p: int) -> tuple[dict, dict]:
     for ``variables`` (name -> ``VarInfo``)."""
     values, ints = {}, {}
     for name, info in variables.items():
-        if info.kind == "integer":
-            ints[name] = INTEGERS[int(rng.integers(len(INTEGERS)))]
+        if info.kind == "integer":  # an integer that is a size (x: vector(n); n: integer) is it
+            ints[name] = sizes.get(name, INTEGERS[int(rng.integers(len(INTEGERS)))])
             continue
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
         count = math.prod(shape)

@@ -75,8 +75,9 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
                     continue
                 return (False, Where(sizes, ints)) if status == "differ" else (None, None)
             decided += 1
-            for name, value in ints.items():
-                seen_ints.setdefault(name, set()).add(value)
+            for name, value in ints.items():  # an integer that is a size varies with it
+                if name not in sizes:
+                    seen_ints.setdefault(name, set()).add(value)
             for name, value in sizes.items():
                 seen_sizes.setdefault(name, set()).add(value)
     if decided < len(rounds):
@@ -95,15 +96,16 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             fresh = [v for v in fresh if parity is None or v % 2 == parity]
             groups.append((need - len(had), [(rounds[0], {name: v}) for v in fresh]))
     for name, seen in seen_sizes.items():
-        degree = size_degree(claim, name, None, shifted) + size_degree(want, name, None, shifted)
+        degree = _degree_in_size(claim, want, name, shifted, used)
         need = degree + 2 if degree else 0
-        if need > MAX_VALUES + len(seen):  # too many values to try: no decision, at once
+        too_many = degree is None or need > MAX_VALUES + len(seen)
+        if too_many:  # too many values to try: no decision, at once
             return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
     if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
         return None, None
-    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0], shifted)
+    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0], (shifted, used))
     for more, candidates in groups:
         for sizes, ints in candidates:
             if more <= 0:
@@ -129,15 +131,23 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
 JOINT = 3  # points where every size and integer in the terms takes a value not tried before
 
 
-def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict, shifted) -> list:
+def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int | None:
+    """The degree in the size ``dim``: as a size, and as an integer variable named by it
+    (``sum(x) / n`` with ``x: vector(n); n: integer``, whose n is the size)."""
+    degree = size_degree(claim, dim, None, shifted) + size_degree(want, dim, None, shifted)
+    if dim in used and used[dim].kind == "integer":
+        if _in_exponent(claim, dim) or _in_exponent(want, dim):
+            return None  # A^n of an n-by-n A: as many eigenvalues as the size, no bound
+        degree += integer_degree(claim, dim) + integer_degree(want, dim)
+    return degree
+
+
+def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict, of) -> list:
     """(sizes, integers) of ``JOINT`` points where every variable of degree > 0 (two or more)
-    is new at once; none when one variable or none has a degree."""
+    is new at once; none when one variable or none has a degree. ``of``: (the shifted bases,
+    the variables)."""
     ints = [n for n in seen_ints if integer_degree(claim, n) + integer_degree(want, n)]
-    sizes = [
-        d
-        for d in seen_sizes
-        if size_degree(claim, d, None, shifted) + size_degree(want, d, None, shifted)
-    ]
+    sizes = [d for d in seen_sizes if _degree_in_size(claim, want, d, *of)]
     if len(ints) + len(sizes) < 2:
         return []
     points = []
@@ -167,6 +177,7 @@ class _Points:
         for _ in range(4):  # a denominator vanishing at a random point: redraw
             values, drawn = exact_point(self.rng, self.used, sizes, p)
             drawn.update(ints or {})
+            drawn.update({n: sizes[n] for n in drawn if n in sizes})  # an integer that is a size
             atoms = {"rng": self.rng}
             try:
                 a = X.evaluate(self.want, sizes, drawn, values, p, atoms).aligned(self.order)

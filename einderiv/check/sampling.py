@@ -229,6 +229,8 @@ class Sampler:
             for name, info in self.used.items():
                 positive = name in self.positive
                 probe[name] = sample(self.rng, info, sizes, mode, positive, integer)
+                if info.kind == "integer" and name in sizes:  # an integer that is a size
+                    probe[name] = sizes[name]
             if self.acceptable(probe):
                 return probe
         # a size no variable has (sum(x ones')), a value past float64: said, not "could not draw"

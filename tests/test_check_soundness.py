@@ -1123,3 +1123,18 @@ def test_powers_of_a_root_in_a_product_are_one_power(claim, verdict):
     ln = "t' (x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + eps)"
     printed = ed.diff(ln, "x", where=where)  # written with len(t) sqrt(...)^3
     assert ed.check(ln, "x", claim=str(printed), where=where).verdict == "right"
+
+
+# det(I + c u u') = 1 + c u'u (the determinant lemma); with u = ones(n) (x .^ 0) and
+# c = P(n) = (n - 1)(n - 2)...(n - 90), the claim 2 x' + (det(I + c u u') - 1) x' for
+# d(x'x)/dx is 2 x' at sizes 1..90 only: at n = 91 it adds 91 * 90! x'. A determinant of a
+# matrix of n has no degree bound in n, however many sizes were seen, so no exact decision:
+# exact arithmetic tried the first 83 sizes and said "right"
+def test_a_determinant_with_no_degree_bound_in_the_size_is_no_proof():
+    for n, c in [(1, 2.0), (4, -0.3), (7, 1.5)]:  # the lemma, by numpy
+        assert np.isclose(np.linalg.det(np.eye(n) + c * np.ones((n, n))), 1 + c * n)
+    assert all(math.prod(n - j for j in range(1, 91)) == 0 for n in range(1, 91))
+    assert 91 * math.prod(91 - j for j in range(1, 91)) != 0  # the claim is off at n = 91
+    P = " ".join(f"(len(x) - {j})" for j in range(1, 91))
+    claim = f"2 x' + (det(I + {P} (x .^ 0) (x .^ 0)') - 1) x'"
+    assert ed.check("x' x", "x", claim=claim).verdict != "right"

@@ -88,8 +88,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
         # factor (-1)^k - 1 is 0 at every even k
         parities = (0, 1) if _in_exponent(claim, name) or _in_exponent(want, name) else (None,)
-        if need > MAX_VALUES + len(seen):  # too many values to try: no decision, at once
-            return None, None
+        if need - 2 >= UNBOUNDED or need > MAX_VALUES + len(seen):  # too many values to try:
+            return None, None  # no decision, at once (UNBOUNDED: however many were seen)
         for parity in parities:
             had = [v for v in seen if parity is None or v % 2 == parity]
             fresh = [v for v in _integer_values(2 * need) if v not in seen]
@@ -98,8 +98,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     for name, seen in seen_sizes.items():
         degree = _degree_in_size(claim, want, name, shifted, used)
         need = degree + 2 if degree else 0
-        too_many = degree is None or need > MAX_VALUES + len(seen)
-        if too_many:  # too many values to try: no decision, at once
+        if degree >= UNBOUNDED or need > MAX_VALUES + len(seen):  # as for the integers
             return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
@@ -131,13 +130,13 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
 JOINT = 3  # points where every size and integer in the terms takes a value not tried before
 
 
-def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int | None:
+def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
     """The degree in the size ``dim``: as a size, and as an integer variable named by it
     (``sum(x) / n`` with ``x: vector(n); n: integer``, whose n is the size)."""
     degree = size_degree(claim, dim, None, shifted) + size_degree(want, dim, None, shifted)
     if dim in used and used[dim].kind == "integer":
         if _in_exponent(claim, dim) or _in_exponent(want, dim):
-            return None  # A^n of an n-by-n A: as many eigenvalues as the size, no bound
+            return UNBOUNDED  # A^n of an n-by-n A: as many eigenvalues as the size
         degree += integer_degree(claim, dim) + integer_degree(want, dim)
     return degree
 

@@ -1138,3 +1138,17 @@ def test_a_determinant_with_no_degree_bound_in_the_size_is_no_proof():
     P = " ".join(f"(len(x) - {j})" for j in range(1, 91))
     claim = f"2 x' + (det(I + {P} (x .^ 0) (x .^ 0)') - 1) x'"
     assert ed.check("x' x", "x", claim=claim).verdict != "right"
+
+
+# d tr(X'X)/dX = 2 X' (X m-by-n); a claim adding (m - n)(m - 3)(n - 4)(m - 2)(m - 5) X' is 2 X'
+# at the size rounds, on the lines where one size varies (m = 3 or n = 4 held) and wherever
+# m = n, but adds 16 X' at m = 1, n = 2: values of two sizes are tried on a grid
+def test_a_claim_zero_on_lines_of_sizes_and_their_diagonal_is_not_right():
+    X = np.array([[0.5, -1.5]])
+    m, n = X.shape
+    truth = numerator_fd(lambda X: np.trace(X.T @ X), {"X": X}, "X")
+    claimed = 2 * X.T + (m - n) * (m - 3) * (n - 4) * (m - 2) * (m - 5) * X.T
+    assert not np.allclose(claimed, truth)
+    claim = "2 X' + (len(X) - len(X')) (len(X) - 3) (len(X') - 4) (len(X) - 2) (len(X) - 5) X'"
+    r = ed.check("tr(X' X)", "X", claim=claim, where="X: matrix(m, n)")
+    assert r.verdict != "right"

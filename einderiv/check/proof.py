@@ -29,6 +29,7 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -82,7 +83,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
                 seen_sizes.setdefault(name, set()).add(value)
     if decided < len(rounds):
         return None, None
-    groups = []  # (how many more points, the candidates): where the terms' degrees ask
+    groups, axes = [], {}  # (how many more points, the candidates); each variable's values
     for name, seen in seen_ints.items():
         need = integer_degree(claim, name) + integer_degree(want, name) + 2
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
@@ -95,6 +96,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             fresh = [v for v in _integer_values(2 * need) if v not in seen]
             fresh = [v for v in fresh if parity is None or v % 2 == parity]
             groups.append((need - len(had), [(rounds[0], {name: v}) for v in fresh]))
+            if need > 2:
+                axes.setdefault(("int", name), []).extend((had + fresh)[:need])
     for name, seen in seen_sizes.items():
         degree = _degree_in_size(claim, want, name, shifted, used)
         need = degree + 2 if degree else 0
@@ -102,9 +105,13 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
         groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
+        if need:
+            axes[("size", name)] = range(1, need + 1)
     if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
         return None, None
-    joint = _joint_points(claim, want, seen_ints, seen_sizes, rounds[0], (shifted, used))
+    joint = _grid(axes, rounds[0]) if len(axes) > 1 else []
+    if joint is None:
+        return None, None
     for more, candidates in groups:
         for sizes, ints in candidates:
             if more <= 0:
@@ -119,15 +126,13 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             return None, None
     # the values of one variable were tried with the others fixed (points on lines): a product
     # (n - 3) Q(k), each factor zero at its own values tried, vanishes there but not at a
-    # point where both are new
-    for sizes, ints in joint:
+    # point where both are new; (m - n) (m - 3) (n - 4) ... on the lines and at points with
+    # m = n: a grid of as many values of each as its degree asks is a proof
+    for sizes, ints in joint:  # "undefined": no point of the domain there (A' A, A wide)
         status, drawn = at(sizes, X.PRIMES[0], ints)
-        if status != "equal":
+        if status not in ("equal", "undefined"):
             return (False, Where(sizes, drawn)) if status == "differ" else (None, None)
     return True, None
-
-
-JOINT = 3  # points where every size and integer in the terms takes a value not tried before
 
 
 def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
@@ -141,19 +146,18 @@ def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
     return degree
 
 
-def _joint_points(claim, want, seen_ints: dict, seen_sizes: dict, first: dict, of) -> list:
-    """(sizes, integers) of ``JOINT`` points where every variable of degree > 0 (two or more)
-    is new at once; none when one variable or none has a degree. ``of``: (the shifted bases,
-    the variables)."""
-    ints = [n for n in seen_ints if integer_degree(claim, n) + integer_degree(want, n)]
-    sizes = [d for d in seen_sizes if _degree_in_size(claim, want, d, *of)]
-    if len(ints) + len(sizes) < 2:
-        return []
+def _grid(axes: dict, first: dict) -> list | None:
+    """(sizes, integers) of every point of the product of the variables' values (their degree
+    + 2 each, both parities of an exponent's), the other sizes as in ``first``: a polynomial of
+    those degrees in each that is 0 on the grid is 0 (None: too many points)."""
+    if math.prod(len(values) for values in axes.values()) > MAX_VALUES:
+        return None
     points = []
-    for j in range(JOINT):
-        chosen = {d: max(seen_sizes[d]) + 2 * j + 3 for d in sizes}  # sizes past those tried
-        values = {n: max(seen_ints[n]) + 97 + 2 * j + (j % 2) for n in ints}  # both parities
-        points.append(({**first, **chosen}, values))
+    for combo in itertools.product(*axes.values()):
+        sizes, ints = dict(first), {}
+        for (kind, name), value in zip(axes, combo):
+            (sizes if kind == "size" else ints)[name] = value
+        points.append((sizes, ints))
     return points
 
 

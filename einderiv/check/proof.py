@@ -19,8 +19,8 @@ Invariants:
   1')`` is ``I - 1 1' / (n + 1)``, with no size written in it);
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
-- with two or more variables of degree > 0, ``JOINT`` points where all take new values at once
-  (the values above are on lines: one varies, the others fixed);
+- with two or more variables of degree > 0, every point of the grid of their values (those
+  above are on lines: one varies, the others fixed; ``(m - n) (m - 3) (n - 4)`` is 0 there);
 - more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few;
 - a size beyond ``MAX_SIZE`` (declared ``vector(400)``), or a point where the terms have more
   than ``MAX_ENTRIES`` entries (a Kronecker claim of 40-by-30 X): no decision (None), not

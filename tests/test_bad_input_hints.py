@@ -291,7 +291,27 @@ def test_an_undeclared_name_with_more_indices_says_what_to_declare(text, declare
 def test_an_upper_index_is_refused_with_the_entry_to_write():
     # x^i y_i (a physicist's upper index) is no power of a vector: the refusal names x[i] too,
     # and x[i] y[i] is the sum x' y
-    with pytest.raises(ed.ShapeError, match=re.escape("the entry x[i] (x_{i} in LaTeX)")):
+    with pytest.raises(ed.ShapeError, match=re.escape(r"the entry x[i] (\left(x\right)_{i} in")):
         ed.parse(r"x^i y_i")
     x, y = np.array([1.0, -2.0, 0.5]), np.array([3.0, 1.0, 4.0])
     assert float(ed.parse("x[i] y[i]")(x=x, y=y)) == float(x @ y)
+
+
+@pytest.mark.parametrize(
+    "text, truth",
+    [
+        ("x^i y_i", lambda x, y: x @ y),  # x[i] y[i] = x' y
+        ("(x + y)^i y[i]", lambda x, y: (x + y) @ y),  # (x + y)[i] y[i] = (x + y)' y
+    ],
+)
+def test_the_entry_an_upper_index_names_reads_as_that_entry(text, truth):
+    # the entry named, in text and in LaTeX, is the entry of the power's base: (x + y)[i], not
+    # x + y[i]; in LaTeX \left(x\right)_{i}, for x_{i} y_{i} is two names x_i, y_i (no entry of
+    # two indices in the text); numpy: the dot products
+    with pytest.raises(ed.ShapeError) as refused:
+        ed.parse(text)
+    found = re.search(r"the entry (.+) \((.+) in LaTeX\)$", str(refused.value))
+    entry, latex = found[1], found[2]
+    x, y = np.array([1.0, -2.0, 0.5]), np.array([3.0, 1.0, 4.0])
+    for written in (f"{entry} y[i]", f"{latex} \\left(y\\right)_{{i}}"):
+        assert np.isclose(float(ed.parse(written)(x=x, y=y)), truth(x, y))

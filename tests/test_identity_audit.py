@@ -995,3 +995,18 @@ def test_an_index_identity_in_latex_differentiates_by_an_entry(text, verdict):
     A, x = rng.normal(size=(2, 3)), rng.normal(size=3)
     assert np.allclose(jacobian_fd(lambda A, x: A @ x, {"A": A, "x": x}, "x"), A, atol=1e-6)
     assert ed.check_identity(text).verdict == verdict
+
+
+def test_a_subscripted_name_beside_its_vector_is_not_read_as_an_entry_elsewhere():
+    # with x_j: scalar (a name of its own beside the vector x), \partial x_k is no entry of x:
+    # read as x[k], d (x' x x_j) / d x[k] = 2 x_j x[k]; read as a name like x_j, it is 0: the
+    # two readings differ (numpy), so the claim 2 x_j x_k is refused, not "right"
+    rng = np.random.default_rng(5)
+    x, xj, k = rng.normal(size=3), 0.7, 1
+    h, e = 1e-6, np.eye(3)[k]
+    as_entry = ((x + h * e) @ (x + h * e) - (x - h * e) @ (x - h * e)) * xj / (2 * h)
+    assert np.isclose(as_entry, 2 * xj * x[k]) and not np.isclose(as_entry, 0.0)
+    text = r"\frac{\partial (x^T x \, x_j)}{\partial x_k} = 2 x_j x_k"
+    with pytest.raises(ed.EinderivError, match="not a variable of the expression"):
+        ed.check_identity(text, "x_j: scalar")
+    assert ed.check_identity(r"\frac{\partial (x^T x)}{\partial x_k} = 2 x_k").verdict == "right"

@@ -335,7 +335,9 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
 def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     f = parse(identity.expr, identity.where or None)
     entry = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([a-z]+)", identity.wrt)  # \partial x_k
-    if entry and identity.wrt not in f.variables and entry[1] in f.variables:
+    # x_j: scalar declared (a name x_j in the expression): x_k is a name as x_j is, not x[k]
+    own = any(v.startswith(f"{entry[1]}_") for v in f.variables) if entry else False
+    if entry and identity.wrt not in f.variables and entry[1] in f.variables and not own:
         axes = len(f.variables[entry[1]].dims)  # x_j is x's entry in the expression: so is x_k
         if axes == len(entry[2]) and f.variables[entry[1]].kind in ("vector", "matrix"):
             identity = replace(identity, wrt=f"{entry[1]}[{','.join(entry[2])}]")

@@ -268,10 +268,11 @@ def entry_count(e: M.Entry, axes: list, undeclared: set) -> ShapeError:
 
 def upper_index(e: M.MExpr) -> str:
     """The hint for a vector to a one-letter power, ``x^i y_i``: a physicist's upper index,
-    which einderiv does not read (an entry is ``x[i]``, ``x_{i}``), else ``""``."""
+    which einderiv does not read (an entry is ``x[i]``, ``\\left(x\\right)_{i}``), else ``""``."""
     exponent = getattr(e, "exponent", None)
     if not (isinstance(e, M.Power) and isinstance(exponent, M.Name) and len(exponent.name) == 1):
         return ""
-    base = M.show(e.base)
-    name = exponent.name
-    return f"; or, for an upper index (not read), the entry {base}[{name}] ({base}_{{{name}}} in LaTeX)"
+    entry, name = M.show(M.Entry(e.base, (exponent.name,))), exponent.name  # (x + y)[i]
+    # in LaTeX, x_{i} is the name x_i in a text with no entry of two indices (x^i y_i)
+    latex = f"\\left({M.show(e.base)}\\right)_{{{name}}}"
+    return f"; or, for an upper index (not read), the entry {entry} ({latex} in LaTeX)"

@@ -41,17 +41,23 @@ def _softmax_rows(M):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _attention_reads(latex: str, names: tuple) -> None:
+    """``latex`` is softmax(Q W_Q (K W_K)' / sqrt(d_k)) V W_V, its projections read as the
+    labels ``names`` (said with a ReadAsLabel note), as numpy computes it."""
+    X = rng.normal(size=(4, 3))
+    Wq, Wk, Wv = (rng.normal(size=(3, 2)) for _ in range(3))
+    with pytest.warns(ed.errors.ReadAsLabel, match=names[0]):
+        f = ed.parse(latex)
+    want = _softmax_rows(X @ Wq @ (X @ Wk).T / np.sqrt(2.0)) @ X @ Wv
+    got = f(Q=X, K=X, V=X, d_k=2.0, **dict(zip(names, (Wq, Wk, Wv))))
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
 def test_attention_projections_are_labels_not_powers():
     # softmax(Q W^Q (K W^K)' / sqrt(d_k)) V W^V ("Attention is all you need"): W^Q is the query
     # projection, a name; it was W to the power of an integer Q, and Q W^Q an integer times it
-    X = rng.normal(size=(4, 3))
-    Wq, Wk, Wv = (rng.normal(size=(3, 2)) for _ in range(3))
     latex = r"\mathrm{softmax}\left(\frac{QW^Q (KW^K)^\top}{\sqrt{d_k}}\right)VW^V"
-    with pytest.warns(ed.errors.ReadAsLabel, match="W_Q"):
-        f = ed.parse(latex)
-    want = _softmax_rows(X @ Wq @ (X @ Wk).T / np.sqrt(2.0)) @ X @ Wv
-    got = f(Q=X, K=X, V=X, W_Q=Wq, W_K=Wk, W_V=Wv, d_k=2.0)
-    np.testing.assert_allclose(got, want, rtol=1e-10)
+    _attention_reads(latex, ("W_Q", "W_K", "W_V"))
     # d(x' W^Q x)/dW^Q = x x' (denominator), and its LaTeX reads back
     W = rng.normal(size=(3, 3))
     with pytest.warns(ed.errors.ReadAsLabel):
@@ -291,15 +297,9 @@ def test_a_superscript_and_a_subscript_in_either_order_read_alike(order):
     # head_i = softmax(Q W_i^Q (K W_i^K)' / sqrt(d_k)) V W_i^V ("Attention is all you need");
     # TeX sets W^Q_i as W_i^Q, but W^Q_i was refused ("a subscript must follow a name"): now
     # both are the name W_i_Q, and W^2_i is (W_i)^2 as W_i^2 is
-    X = rng.normal(size=(4, 3))
-    Wq, Wk, Wv = (rng.normal(size=(3, 2)) for _ in range(3))
     q, k, v = (r"\mathbf{" + order % letter + "}" for letter in "QKV")
     latex = rf"\mathrm{{softmax}}\left(\frac{{Q{q} (K{k})^\top}}{{\sqrt{{d_k}}}}\right)V{v}"
-    with pytest.warns(ed.errors.ReadAsLabel, match="W_i_Q"):
-        f = ed.parse(latex)
-    want = _softmax_rows(X @ Wq @ (X @ Wk).T / np.sqrt(2.0)) @ X @ Wv
-    got = f(Q=X, K=X, V=X, W_i_Q=Wq, W_i_K=Wk, W_i_V=Wv, d_k=2.0)
-    np.testing.assert_allclose(got, want, rtol=1e-10)
+    _attention_reads(latex, ("W_i_Q", "W_i_K", "W_i_V"))
     W = rng.normal(size=(3, 3))
     square = ed.parse(r"\mathbf{x}^\top " + order % 2 + r" \mathbf{x}")
     np.testing.assert_allclose(square(x=x0, W_i=W), x0 @ W @ W @ x0)

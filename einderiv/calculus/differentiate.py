@@ -20,7 +20,7 @@ from fractions import Fraction
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
-from einderiv.ir.ops import ELEMENTWISE
+from einderiv.ir.ops import ELEMENTWISE, ones_like
 
 
 @dataclass(frozen=True)
@@ -294,16 +294,10 @@ def _add(terms: list[Term]) -> Term:
     return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
 
 
-def _one_like(u: Term) -> Term:
-    """1, broadcast over the free indices of ``u``."""
-    ones = tuple(T.Ones(i) for i in sorted(T.free(u), key=lambda i: i.name))
-    return T.Prod((ONE, *ones)) if ones else ONE
-
-
 def _minus_one(p: Term) -> Term:
     """``p - 1`` for an exponent."""
     if isinstance(p, T.Num):
         return T.Num(p.value - 1)
     if isinstance(p, T.Affine):
         return T.affine_add(p, T.affine(1), -1)
-    return T.Add((p, T.Prod((MINUS_ONE, _one_like(p)))))
+    return T.Add((p, T.Prod((MINUS_ONE, ones_like(p)))))

@@ -29,7 +29,7 @@ from einderiv.check.sum_ranges import outside
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
-from einderiv.ir.ops import ABS, COS, ELEMENTWISE, SQRT
+from einderiv.ir.ops import ABS, COS, ELEMENTWISE, SQRT, ones_like
 from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 
@@ -104,7 +104,7 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     """The condition ``kind`` of the term ``t``, in one form however it is written (None: it
     holds everywhere)."""
     if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
-        return condition_of("positive", T.Add((_one_like(t), *_summands(t))))
+        return condition_of("positive", T.Add((ones_like(t), *_summands(t))))
     if kind == "cos_nonzero":  # tan(u): cos(u) != 0, so a claim's 1 / cos(u)^2 is defined
         return condition_of("nonzero", T.Func(COS.name, t))
     if type(t) is T.Prod and not t.summed and kind in ("nonzero", "positive"):
@@ -136,12 +136,6 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
 
 def _summands(t: T.Term) -> tuple:
     return t.terms if type(t) is T.Add else (t,)
-
-
-def _one_like(t: T.Term) -> T.Term:
-    """1 over the free indices of ``t``, as ``1 + x`` lowers: (1 ones[i]), (1 ones[i] ones[j])."""
-    ones = tuple(T.Ones(i) for i in sorted(T.free(t), key=lambda i: i.name))
-    return T.Prod((T.ONE, *ones)) if ones else T.ONE
 
 
 def _even(e: T.Term) -> bool:

@@ -40,6 +40,7 @@ __all__ = [
     "SQRT",
     "Elementwise",
     "RowFunction",
+    "ones_like",
 ]
 
 # where a function is defined (check): every real, x > 0, x >= 0, -1 < x < 1, x > -1, cos(x) != 0
@@ -70,8 +71,8 @@ class Elementwise:
     interval: Callable | None = None
 
 
-def _ones_like(u: T.Term) -> T.Term:
-    """1, broadcast over the free indices of ``u``."""
+def ones_like(u: T.Term) -> T.Term:
+    """1, broadcast over the free indices of ``u`` (as ``1 + u`` lowers: 1 ones[i] ones[j])."""
     ones = tuple(T.Ones(i) for i in sorted(T.free(u), key=lambda i: i.name))
     return T.Prod((T.ONE, *ones)) if ones else T.ONE
 
@@ -168,7 +169,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # log1p'(u) = (1 + u)^-1
     Elementwise(
         "log1p",
-        lambda u: _power(T.Add((_ones_like(u), u)), -1),
+        lambda u: _power(T.Add((ones_like(u), u)), -1),
         np.log1p,
         lambda xp: xp.log1p,
         r"\operatorname{log1p}",
@@ -212,7 +213,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # tan'(u) = 1 + tan(u)^2
     Elementwise(
         "tan",
-        lambda u: T.Add((_ones_like(u), _power(T.Func("tan", u), 2))),
+        lambda u: T.Add((ones_like(u), _power(T.Func("tan", u), 2))),
         np.tan,
         lambda xp: xp.tan,
         r"\tan",
@@ -223,7 +224,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # arcsin'(u) = (1 - u^2)^(-1/2)
     Elementwise(
         "arcsin",
-        lambda u: _power(T.Add((_ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2)),
+        lambda u: _power(T.Add((ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2)),
         np.arcsin,
         lambda xp: xp.asin if hasattr(xp, "asin") else xp.arcsin,
         r"\arcsin",
@@ -234,7 +235,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # arccos'(u) = -(1 - u^2)^(-1/2)
     Elementwise(
         "arccos",
-        lambda u: _neg(_power(T.Add((_ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2))),
+        lambda u: _neg(_power(T.Add((ones_like(u), _neg(_power(u, 2)))), Fraction(-1, 2))),
         np.arccos,
         lambda xp: xp.acos if hasattr(xp, "acos") else xp.arccos,
         r"\arccos",
@@ -245,7 +246,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # arctan'(u) = (1 + u^2)^-1
     Elementwise(
         "arctan",
-        lambda u: _power(T.Add((_ones_like(u), _power(u, 2))), -1),
+        lambda u: _power(T.Add((ones_like(u), _power(u, 2))), -1),
         np.arctan,
         lambda xp: xp.atan if hasattr(xp, "atan") else xp.arctan,
         r"\arctan",
@@ -276,15 +277,15 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
     # tanh'(u) = 1 - tanh(u)^2;  tanh(u) = (exp(2u) - 1) / (exp(2u) + 1)
     Elementwise(
         "tanh",
-        lambda u: T.Add((_ones_like(u), _neg(_power(T.Func("tanh", u), 2)))),
+        lambda u: T.Add((ones_like(u), _neg(_power(T.Func("tanh", u), 2)))),
         np.tanh,
         lambda xp: xp.tanh,
         r"\tanh",
         "np.tanh",
         definition=lambda u: T.Prod(
             (
-                T.Add((_exp(u, 2), _neg(_ones_like(u)))),
-                _power(T.Add((_exp(u, 2), _ones_like(u))), -1),
+                T.Add((_exp(u, 2), _neg(ones_like(u)))),
+                _power(T.Add((_exp(u, 2), ones_like(u))), -1),
             )
         ),
     ),
@@ -296,7 +297,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         _sigmoid,
         _xp_sigmoid,
         r"\sigma",
-        definition=lambda u: _power(T.Add((_ones_like(u), _exp(u, -1))), -1),
+        definition=lambda u: _power(T.Add((ones_like(u), _exp(u, -1))), -1),
         positive=True,
     ),
     # softplus'(u) = sigmoid(u);  softplus(u) = log(1 + exp(u))
@@ -306,7 +307,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         _softplus,
         lambda xp: lambda x: xp.logaddexp(xp.zeros_like(x), x),
         r"\operatorname{softplus}",
-        definition=lambda u: T.Func("log", T.Add((_ones_like(u), _exp(u)))),
+        definition=lambda u: T.Func("log", T.Add((ones_like(u), _exp(u)))),
         positive=True,
     ),
     # erf'(u) = 2 pi^(-1/2) exp(-u^2)   (pi as the decimal 3.141592653589793: a number, not a name)

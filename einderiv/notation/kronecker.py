@@ -28,7 +28,7 @@ from einderiv.ir.node import dim_product
 from einderiv.notation.kronecker_diagonal import sandwich
 from einderiv.notation.kronecker_parts import (
     NoForm,
-    components,
+    grouped,
     kron_of,
     matrix_of,
     size_of,
@@ -212,14 +212,12 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     # numbers and closed scalars (s, tr(X)) stand in front: 0.5 kron(I, S), not kron(I, 0.5 S)
     scalars = [f for f in factors if not T.free(f)]
     factors = [f for f in factors if T.free(f)]
-    groups = components(factors, summed | {e for e in ends if e is not None})
-    where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
+    groups, where = grouped(factors, summed, (a, b, i, j))
     closed = [k for k, f in enumerate(factors) if groups.get(("factor", k)) not in where.values()]
     if closed:  # a group over no end is a closed scalar too (y' y of y[c] y[c])
         scalars += [factors[k] for k in closed]
         factors = [f for k, f in enumerate(factors) if k not in closed]
-        groups = components(factors, summed | {e for e in ends if e is not None})
-        where = {e: groups.get(e) for e in (a, b, i, j) if e is not None}
+        groups, where = grouped(factors, summed, (a, b, i, j))
     # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
     if b is None and j is not None and where[a] is not None and where[a] == where.get(j):
         a, b = None, a

@@ -25,7 +25,7 @@ from __future__ import annotations
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ops as O
 from einderiv.ir.matrix_ir import Call, Identity, MatMul, Transpose
-from einderiv.notation.kronecker_parts import NoForm, components, kron_of, whole
+from einderiv.notation.kronecker_parts import NoForm, components, grouped, kron_of, whole
 
 __all__ = ["sandwich"]
 
@@ -119,8 +119,7 @@ def _around(factors: list, summed: set, ends: tuple, middle: tuple, variables: d
             right = [T.rename(f, {m: twin}) for f in right]
         elif m in y_ends:
             left.append(T.Delta(m, twin))  # L[(..m..),(c,d)]: m is c
-            to_middle_right = {m: twin}
-            right = [T.rename(f, to_middle_right) for f in right]
+            right = [T.rename(f, {m: twin}) for f in right]
         else:
             right.append(T.Delta(twin, m))  # R[(c,d),(..m..)]: m is d
             to_middle[m] = twin
@@ -136,7 +135,5 @@ def _around(factors: list, summed: set, ends: tuple, middle: tuple, variables: d
 
 def _form(factors: list, summed: set, ends: tuple, variables: dict):
     """The Kronecker form of ``factors`` over ``ends`` (a, b, i, j)."""
-    links = summed | {e for e in ends if e is not None}
-    groups = components(factors, links)
-    where = {e: groups.get(e) for e in ends if e is not None}
+    groups, where = grouped(factors, summed, ends)
     return kron_of(factors, groups, summed, ends, where, variables)

@@ -73,6 +73,13 @@ def whole(factors: list, summed: set, row, col, variables) -> M.MExpr:
     return made
 
 
+def grouped(factors: list, summed: set, ends: tuple) -> tuple[dict, dict]:
+    """(groups, where): ``components`` of ``factors`` linked by ``summed`` and the ``ends``
+    (None for an absent one), and each end's component."""
+    groups = components(factors, summed | {e for e in ends if e is not None})
+    return groups, {e: groups.get(e) for e in ends if e is not None}
+
+
 def components(factors: list, links: set) -> dict:
     """Union-find of factors sharing an index of ``links``: ``("factor", k)`` and each link
     index map to their component's representative."""

@@ -3,6 +3,8 @@ and its printed form (matrix notation, or index notation when there is none) rea
 ``ed.parse`` to the same values. Where the form is the textbook one, the text is asserted too.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -463,3 +465,34 @@ def test_a_finite_sum_inside_an_inverse_or_softmax_is_written_as_a_matrix(text, 
         back = ed.parse(printed, where=where, shape=g.shape)
         got = back(**{q: values[q] for q in back.variables if q in values}, k=2)
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8, err_msg=printed)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, fn",
+    [
+        ("erf(a' x)", "x", lambda a, x: math.erf(a @ x)),
+        ("sum(erf(W x))", "x", lambda W, x: sum(math.erf(v) for v in W @ x)),
+        ("x' a / sqrt(2) + t^3 / sqrt(3)", "t", lambda x, a, t: x @ a / np.sqrt(2) + t**3 / 3**0.5),
+        ("exp(x' a) 2^(-1.5)", "x", lambda x, a: np.exp(x @ a) * 2**-1.5),
+    ],
+)
+def test_a_root_of_a_number_prints_as_a_divisor_and_every_form_reads_back(expr, wrt, fn):
+    # erf'(u) = 2 exp(-u^2) / sqrt(pi), pi the decimal 3.141592653589793 (einderiv has no
+    # constant pi: \pi is a scalar name); it printed 2 3.141592653589793^(-0.5) exp(-u^2).
+    # Every printed form (text, index, LaTeX, differential, named) reads back to finite
+    # differences of numpy's (math.erf's) function.
+    values = _values()
+    names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+    args = {k: values[k] for k in names}
+    expected = to_layout(jacobian_fd(lambda **kw: np.asarray(fn(**kw), float), args, wrt), 0,
+                         np.ndim(values[wrt]), "numerator")  # fmt: skip
+    g = ed.diff(expr, wrt, where=WHERE)
+    assert "^(-0.5)" not in str(g) and "^(-1.5)" not in str(g), str(g)
+    assert "^(-0.5)" not in g.index() and "sqrt(" in str(g) + g.index()
+    forms = [str(g), g.index(), g.latex(), g.show(cse=True)]
+    for text in forms:
+        back = ed.parse(text, where=WHERE)
+        got = back(**{k: values[k] for k in back.variables})
+        np.testing.assert_allclose(np.reshape(got, expected.shape), expected, rtol=1e-5)
+    differential = ed.check(expr, wrt, g.differential(), where=WHERE)
+    assert differential.verdict == "right", differential

@@ -370,15 +370,16 @@ def _variable_names(t: T.Term) -> set[str]:
 
 def _divisor(f: T.Term) -> bool:
     """A negative power of a scalar term (``s^-1``, ``(s + t)^-2``, ``(x[a] x[a])^-0.5``,
-    ``sqrt(t + x[a] x[a])^-3``; not of a number), which index notation writes as a divisor, as
-    matrix notation does (``notation.scalars``): as people write it, and ``/ s`` makes ``s`` a
-    scalar when the text is read back, where ``s^-1`` would read it as a vector."""
+    ``sqrt(t + x[a] x[a])^-3``; of a number only its square root, ``3.14^-0.5``), which index
+    notation writes as a divisor, as matrix notation does (``notation.scalars``): as people write
+    it, and ``/ s`` makes ``s`` a scalar when the text is read back, where ``s^-1`` would read it
+    as a vector."""
     return (
         type(f) is T.Pow
         and type(f.exponent) is T.Num
         and f.exponent.value < 0
         and not T.free(f.base)
-        and type(f.base) is not T.Num
+        and (type(f.base) is not T.Num or f.exponent.value.denominator == 2)
     )
 
 

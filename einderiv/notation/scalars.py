@@ -43,10 +43,13 @@ def divisors(
             type(x) is M.Power
             and type(x.exponent) is M.Number
             and x.exponent.value < 0
-            and (forced_scalars(x.base) or _scalar(x.base))  # s of
-            # (s x' x)^-2, e of sqrt(e + x' x)^-1; a scalar as it is written: ones' / len(x),
-            # exp(x') / sum(exp(x)), I / (x' x), not len(x)^-1 ones', (x' x)^-1 I
-            and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
+            and (
+                (forced_scalars(x.base) or _scalar(x.base))  # s of
+                # (s x' x)^-2, e of sqrt(e + x' x)^-1; a scalar as it is written: ones' / len(x),
+                # exp(x') / sum(exp(x)), I / (x' x), not len(x)^-1 ones', (x' x)^-1 I
+                and not isinstance(x.base, M.Number)  # 2^-1 stays: no name to make a scalar
+                or _root(x)  # 3.14^(-1/2), sqrt(2)^-1: / sqrt(3.14), / sqrt(2), as written
+            )
         ):
             below.append(_power(x.base, -x.exponent.value))
         else:
@@ -63,6 +66,15 @@ def divisors(
     if not wanted <= forced_scalars(divisor):  # the product hides a name: s x' y t forces s only
         return tuple(kept), tuple(below)  # / (s x' y) / t
     return tuple(kept), (divisor,)
+
+
+def _root(x: M.Power) -> bool:
+    """Whether ``x`` is a negative power of a number's square root, which stays irrational
+    (``3.141592653589793^(-1/2)`` of erf's derivative, ``sqrt(2)^-1``): a divisor ``sqrt(c)``."""
+    base = x.base.args[0] if type(x.base) is M.Call and x.base.fn == SQRT.name else None
+    if base is None and x.exponent.value.denominator == 2:
+        base = x.base
+    return isinstance(base, M.Number) and base.value > 0
 
 
 def _means(kept: list, below: list, vectors) -> tuple[list, list]:

@@ -201,3 +201,30 @@ def test_a_sum_over_indices_points_to_sum_of_the_array(text):
         ed.parse(text)
     message = str(error.value)
     assert "sum(...)" in message and "write \\sum" not in message, message
+
+
+@pytest.mark.parametrize(
+    "k", [np.array(3), np.array(3, dtype=np.int8), np.uint16(3), np.array(3.0)]
+)
+def test_an_integer_given_as_a_zero_dimensional_array_is_that_integer(k):
+    # tr(X^k) at k = 3: np.array(3) (what numpy reductions and np.asarray give) holds the
+    # integer 3, as np.int64(3) and 3.0 do; it was refused ("give it as a Python int")
+    X = np.array([[2.0, 1.0], [0.5, 3.0]])
+    want = np.trace(np.linalg.matrix_power(X, 3))
+    f = ed.parse("tr(X^k)", "k: integer")
+    compiled = f.compile()
+    for run in (f, compiled, compiled):  # the careful path, then the compiled fast path
+        np.testing.assert_allclose(run(X=X, k=k), want)
+    np.testing.assert_allclose(_generated(f)(X=X, k=k), want)
+    # a size no array fixes, given as a 0-d integer array: n = 3
+    np.testing.assert_allclose(ed.parse("tr(I) t", "t: scalar")(t=2.0, n=np.array(3)), 6.0)
+
+
+@pytest.mark.parametrize("k", [np.array(2.5), np.array(True), np.array([3]), np.array(np.inf)])
+def test_a_zero_dimensional_array_that_is_no_integer_is_refused_by_name(k):
+    # np.array(2.5) for k: integer has no meaning (tr(X^2.5) is no power einderiv defines)
+    X = np.eye(2)
+    f = ed.parse("tr(X^k)", "k: integer")
+    for run in (f, f.compile()):
+        with pytest.raises(ed.EvaluationError, match=r"k is an integer, not array\("):
+            run(X=X, k=k)

@@ -225,6 +225,22 @@ def test_integer_traced_by_jit_says_to_make_it_static():
         np.testing.assert_allclose(float(out), np.trace(np.linalg.matrix_power(X0, 3)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_an_integer_as_a_zero_dimensional_tensor_of_the_backend(backend):
+    # tr(X^k) at k = torch.tensor(3) or jnp.asarray(3): the integer 3 it holds (was refused);
+    # a 0-d tensor holding 2.5 is refused by name
+    lib = need(backend)
+    asarray = lib.tensor if backend == "torch" else lib.numpy.asarray
+    f = ed.parse("tr(X^k)", where="k: integer").compile(backend=backend)
+    with precise(backend):
+        X = asarray(X0)
+        want = np.trace(np.linalg.matrix_power(X0, 3))
+        for _ in range(2):
+            np.testing.assert_allclose(float(f(X=X, k=asarray(3))), want, rtol=1e-12)
+        with pytest.raises(ed.EvaluationError, match="k is an integer, not .*whole number"):
+            f(X=X, k=asarray(2.5))
+
+
 @pytest.mark.parametrize("backend", ["torch", "dask"])
 def test_float64_numpy_array_beside_float32_native_is_not_cut(backend):
     # tr(X' A X) with X a float32 array of the backend and A a float64 numpy array: promoted to

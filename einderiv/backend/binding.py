@@ -306,26 +306,37 @@ MAX_SIZE = 2**62  # numpy's dimensions are 64-bit signed; no array has a larger 
 
 
 def positive_int(name, value) -> int:
+    given = value
+    if getattr(value, "ndim", None) == 0 and isinstance(getattr(value, "dtype", None), np.dtype):
+        value = value.item() if value.dtype.kind in "iu" else value  # np.array(3): a size 3
     if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
-        raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
+        raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
     if isinstance(value, (int, np.integer)) and MAX_SIZE < value:
         raise EvaluationError(f"the size {name} = {value:.3g} is too large (at most 2^62)")
     if isinstance(value, (int, np.integer)) and value > 0:
         return int(value)
-    raise EvaluationError(f"the size {name} must be a positive integer, not {value!r}")
+    raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
 
 
 def _integer(name, value) -> int:
+    """The integer ``value`` given for ``name``: a Python or numpy integer, a 0-d array of one
+    (``np.array(3)``, ``torch.tensor(3)``), or a float whose value is a whole number (``3.0``,
+    ``np.array(3.0)``); a traced value (``jax.jit``) has no number to read."""
+    given, traced = value, "Tracer" in type(value).__name__
+    if not traced and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # np.array(3), torch.tensor(3), np.int8(3): the number it holds
     if isinstance(value, (bool, np.bool_)):
-        raise EvaluationError(f"{name} is an integer, not {value!r}")
+        raise EvaluationError(f"{name} is an integer, not {given!r}")
     if isinstance(value, (int, np.integer)) or (
-        isinstance(value, float) and float(value).is_integer()
+        isinstance(value, (float, np.floating)) and float(value).is_integer()
     ):
         return int(value)
+    if isinstance(value, (float, np.floating)):
+        raise EvaluationError(f"{name} is an integer, not {given!r} (not a whole number)")
     hint = f"; give it as a Python int ({name}=3)"
-    if "Tracer" in type(value).__name__:  # jax.jit traced it: its value is not known yet
+    if traced:  # jax.jit traced it: its value is not known yet
         hint = f"; under jax.jit, make {name} a static argument (static_argnums) or close over it"
-    raise EvaluationError(f"{name} is an integer, not {value!r}{hint}")
+    raise EvaluationError(f"{name} is an integer, not {given!r}{hint}")
 
 
 def positional_message(f) -> str:

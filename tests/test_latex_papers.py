@@ -90,6 +90,14 @@ def test_a_capital_superscript_declared_an_integer_is_a_power():
         (r"\mathrm{E}(\mathbf{x}^\top \mathbf{A} \mathbf{x})", "expectation"),
         (r"\mathrm{E}\left\{\mathbf{x}^\top \mathbf{x}\right\}", "expectation"),
         (r"\mathrm{E}\,[\mathbf{x}^\top \mathbf{x}]", "expectation"),
+        # \mathbf{E}[x' A x] (and E\left[...\right]) was the matrix E times the number, silently
+        (r"\mathbf{E}[\mathbf{x}^\top \mathbf{A} \mathbf{x}]", "expectation"),
+        (r"\boldsymbol{E}\left[\mathbf{x}^\top \mathbf{x}\right]", "expectation"),
+        (r"\mathbf{E}_{q}\big[\mathbf{x}^\top \mathbf{x}\big]", "expectation"),
+        (r"\mathbf E[\mathbf{x}]", "expectation"),
+        (r"E\left[\mathbf{x}^\top \mathbf{A} \mathbf{x}\right]", "expectation"),
+        (r"E[\mathbf{x}^\top \mathbf{x}]", "expectation"),
+        (r"\mathbbm{E}[\mathbf{x}^\top \mathbf{x}]", "expectation"),
         (r"\mathcal{L} = \|\mathbf{x}\|^2", "right side"),
         (r"\int_0^1 x^\top x", "integral"),
         (r"\arg\min_w \|w\|^2", "optimisation"),
@@ -102,6 +110,19 @@ def test_a_capital_superscript_declared_an_integer_is_a_power():
 def test_paper_notation_not_read_is_refused_saying_what_to_write(latex, says):
     with pytest.raises(ed.ParseError, match=re.escape(says)):
         ed.parse(latex)
+
+
+def test_an_e_before_a_bracket_is_a_matrix_only_where_it_is_declared_or_indexed():
+    # the expectation's refusal leaves E alone where it names a matrix: declared (E times the
+    # bracket), an entry E[i,j] / E_{i,j} of index notation, \mathbf{E}_{ij}, E(x), \mathbf{E} x
+    E, A, x = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    f = ed.parse(r"\mathbf{E}\left[\mathbf{A} \mathbf{x}\right]", where="E: matrix")
+    np.testing.assert_allclose(f(E=E, A=A, x=x), E @ (A @ x))
+    entries = ed.parse(r"E_{i,j} \, x_{j} + E[i,j] x[j]")
+    np.testing.assert_allclose(entries(E=E, x=x), 2 * E @ x)
+    np.testing.assert_allclose(ed.parse(r"\mathbf{E}_{i,j} x_{j}")(E=E, x=x), E @ x)
+    np.testing.assert_allclose(ed.parse(r"\mathbf{E}(\mathbf{A} \mathbf{x})")(E=E, A=A, x=x),
+                               E @ A @ x)  # fmt: skip
 
 
 def test_an_upright_e_without_a_bracket_is_a_matrix_as_before():

@@ -247,8 +247,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
             self.pos = start + i + 1
             if letter == "e" and i == len(word) - 1 and self.euler(start + i):  # e^{u}: exp(u)
                 return
-            if i == len(word) - 1:  # h(\mathbf{x}), f'(x), p(\theta): a function, said
-                latex_notes.say_letter_call(letter, self.text, after, paren, self.said)
+            if i == len(word) - 1:  # h(\mathbf{x}), f'(x): said; E\left[x\right]: refused
+                self.last_letter(letter, after, paren, start + i)
             self.name(letter, start + i, subscript=(i == len(word) - 1))
 
     def named(self, name: str, start: int, subscript: bool = True) -> None:

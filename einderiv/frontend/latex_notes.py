@@ -21,6 +21,7 @@ __all__ = [
     "BY_CONVENTION",
     "CALLED",
     "DERIVATIVE_HINT",
+    "declared_by_user",
     "is_leibniz",
     "name_script",
     "say_bold_greek",
@@ -52,7 +53,8 @@ def _declared() -> frozenset:
 BY_CONVENTION: ContextVar[frozenset] = ContextVar("einderiv_by_convention", default=frozenset())
 
 
-def _declared_by_user() -> frozenset:
+def declared_by_user() -> frozenset:
+    """The names the user declared (``where``), not those an identity gave by convention."""
     return _declared() - BY_CONVENTION.get()
 
 
@@ -131,7 +133,7 @@ def say_greek_call(name: str, primed: bool, said: set, written: str = "") -> Non
     """``\\phi(x)`` in a paper is a function φ applied to x; einderiv has no function φ, so it
     reads the product phi (x) (and ``\\sigma'(z)`` the product sigma' (z)): say so. ``written``:
     the name as written, when not ``\\name`` (``h(\\mathbf{x})``, ``J(\\theta)``)."""
-    if name in _declared_by_user() or (name, "call") in said:
+    if name in declared_by_user() or (name, "call") in said:
         return
     said.add((name, "call"))
     if primed:
@@ -170,7 +172,7 @@ _ONE_ARGUMENT = re.compile(
 def say_power_call(name: str, power: str, said: set) -> None:
     """``\\sigma^2(x)``: \\sin^2(x) is sin(x)^2, but einderiv has no function sigma (\\sigma(x)
     alone is the sigmoid), so it reads the product sigma^2 (x), a variance times x: say so."""
-    if name in _declared_by_user() or (name, "power call") in said:
+    if name in declared_by_user() or (name, "power call") in said:
         return
     said.add((name, "power call"))
     if name == "sigma":

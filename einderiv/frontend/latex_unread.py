@@ -20,6 +20,7 @@ __all__ = [
     "OPTIMISATION",
     "character_hint",
     "double_superscript",
+    "expectation",
     "optimisation_word",
     "unknown_command",
 ]
@@ -58,7 +59,7 @@ _HINTS[VEC.name] = (
     "write \\mathbf{x} for a vector, \\operatorname{vec}(X) for the columns of X stacked"
 )
 _HINTS |= dict.fromkeys(("mathfrak", "mathscr"), _HINTS["mathcal"])
-_HINTS |= dict.fromkeys(("mathds", "bbold"), _HINTS["mathbb"])
+_HINTS |= dict.fromkeys(("mathds", "bbold", "mathbbm"), _HINTS["mathbb"])
 _HINTS |= dict.fromkeys(("iint", "oint"), _HINTS["int"])
 _HINTS |= dict.fromkeys(("arg", "argmin", "argmax", "min", "sup", "inf", "lim"), OPTIMISATION)
 _HINTS |= dict.fromkeys(("bf", "it", "sf", "rm", "cal", "pmb", "vb", "vv", "textbf"), _FONT)
@@ -72,6 +73,29 @@ _SPACE = r"(?:\s|\\[,;:! ]|~)*"  # \mathrm{E}\,[x]: spacing commands before the 
 _AFTER = re.compile(_SPACE + r"(?:_|\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
 # E(x), E\{x\}: an upright E, Var, Pr before a parenthesis or brace is the operator too
 _OPENED = re.compile(_SPACE + r"(?:\\left\s*|\\[bB]igg?l?\s*)?(?:\(|\\\{)")
+
+
+# a bracket after E, a subscript first or not: \mathbf{E}[x], \mathbf{E}_{q}\left[x\right],
+# E\left[x\right]; after a plain E, a bare bracket only when it holds more than indices (E[i,j]
+# is index notation); never \mathbf{E}_{ij} nor \mathbf{E}(x): an entry, a product
+_SCRIPT = _SPACE + r"(?:_\s*(?:\{[^{}]*\}|\w)" + _SPACE + r")?"
+_SIZED_BRACKET = r"\\left\s*\[|\\[bB]igg?l?\s*\["
+_BOLD_AFTER = re.compile(_SCRIPT + rf"(?:\[|{_SIZED_BRACKET})")
+_PLAIN_AFTER = re.compile(_SCRIPT + rf"(?:\[(?![\s\w,()]*\])|{_SIZED_BRACKET})")
+
+
+def expectation(letter: str, text: str, pos: int, bold: bool) -> str | None:
+    """The refusal of an ``E`` written before a bracket at ``text[pos:]`` (``\\mathbf{E}[x]``,
+    ``\\boldsymbol{E}\\left[x\\right]``, ``E\\left[x\\right]``), the expectation as papers
+    set it, or None (the caller leaves a declared E alone)."""
+    after = _BOLD_AFTER if bold else _PLAIN_AFTER
+    if letter != "E" or after.match(text, pos) is None:
+        return None
+    written = "\\mathbf{E}" if bold else "E"
+    return (
+        f"{written} before a bracket ({written}[...], {written}\\left[...\\right]): "
+        f"{_EXPECTATION}; for a matrix E times the bracket, declare it (E: matrix)"
+    )
 
 
 def unknown_command(name: str, known) -> str:

@@ -16,8 +16,8 @@ import re
 from einderiv.errors import closest
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group
-from einderiv.frontend.latex_notes import say_bold_greek
-from einderiv.frontend.latex_unread import optimisation_word
+from einderiv.frontend.latex_notes import declared_by_user, say_bold_greek, say_letter_call
+from einderiv.frontend.latex_unread import expectation, optimisation_word
 
 __all__ = ["MAX_GROUPS", "Words"]
 
@@ -75,6 +75,7 @@ class Words:
         if one is not None and one.group() == "0":
             self.fail("a zero matrix is written 0", start)
         if one is not None:
+            self.expectation(one.group(), one.end(), start)
             first = len(self.out)
             if one.group().startswith("\\"):  # \boldsymbol\mu: the command, as written
                 self.step()
@@ -83,8 +84,9 @@ class Words:
                 self.name(one.group(), start if one.group() in "01" else one.start())
             say_bold_greek(self.out[first:], self.said)
             return
-        raw, brace, _ = self.braced_raw()
+        raw, brace, end = self.braced_raw()
         inner = raw.strip()
+        self.expectation(inner, end, start)
         if inner == "1":
             self.name("1", start)
         elif inner == "0":
@@ -107,3 +109,16 @@ class Words:
                 token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{W}^Q_i: as x_{1}
                 self.name(token.value, token.start_pos)
             say_bold_greek(self.out[first:], self.said)
+
+    def expectation(self, letter: str, after: int, start: int, bold: bool = True) -> None:
+        """``\\mathbf{E}[x]``, ``\\boldsymbol{E}_{q}\\left[x\\right]``, ``E\\left[x\\right]``: an
+        expectation, refused (never the matrix E times the bracket), unless the user declared E."""
+        refused = expectation(letter, self.text, after, bold)
+        if refused and letter not in declared_by_user():
+            self.fail(refused, start)
+
+    def last_letter(self, letter: str, after: int, paren, start: int) -> None:
+        """The last letter of a word (ending at ``after``; ``paren``, a ``(`` after it): an
+        expectation ``E\\left[x\\right]`` refused, a call ``h(\\mathbf{x})`` said."""
+        self.expectation(letter, after, start, bold=False)
+        say_letter_call(letter, self.text, after, paren, self.said)

@@ -4,6 +4,7 @@ it, checked against numpy written here, or refused with a message that says what
 """
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -388,3 +389,21 @@ def test_an_empty_group_before_a_superscript_is_refused_with_the_transpose_spelt
     X = np.random.default_rng(0).normal(size=(3, 3))
     spelt = ed.parse(r"\left(\mathbf{X}^{2}\right)^\top")
     assert np.allclose(spelt(X=X), X.T @ X.T)
+
+
+def test_a_plain_letter_with_an_index_subscript_is_a_name_said_so():
+    # \frac{x_i}{y_i} outside index notation is the vector x_i over the scalar y_i (a divisor),
+    # where a paper means entries of x and y: said for both names (it was silent); the value
+    # is numpy's x_i / y_i, and a "right" resting on the reading is undecided
+    x_i, y_i = rng.normal(size=3), 1.7
+    with pytest.warns(ed.errors.ReadAsName, match=r"read x_i as one variable named x_i.*x\[i\]"):
+        f = ed.parse(r"\frac{x_i}{y_i}")
+    np.testing.assert_allclose(f(x_i=x_i, y_i=y_i), x_i / y_i)
+    with pytest.warns(ed.errors.ReadAsName, match="y_i"):
+        result = ed.check(r"\frac{x_i}{y_i}", "x_i", r"\frac{I}{y_i}")
+    assert result.verdict == "undecided", result
+    # a bold x_i is a vector (the i-th sample), a label as W_1, x_n, x_1: no note for it
+    for text in (r"\mathbf{x}_i^\top \mathbf{x}_i", r"x_1^\top x_n"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ed.errors.ReadAsName)
+            ed.parse(text)

@@ -63,7 +63,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
             ReadAsScalar,
             stacklevel=5,
         )
-    _subscript_as_entry(typed, declared, "\\" in text)
+    _subscript_as_entry(typed, declared, text if "\\" in text else "")
     euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
     traces = "tr" in text.lower()
     said: set = set()
@@ -134,15 +134,23 @@ _SUBSCRIPTED = {
 _ENTRIES = {1: ("vector",), 2: ("matrix", "symmetric")}  # a subscript's letters: an entry's
 
 
-def _subscript_as_entry(typed, declared: frozenset, latex: bool) -> None:
+def _subscript_as_entry(typed, declared: frozenset, latex: str) -> None:
     """``A_ij x_j`` with A and x declared (or used): two new variables named A_ij and x_j (a
     subscript is part of a name, as in W_1), where the entries A[i,j] and x[j] were meant:
-    said. (LaTeX's A_{ij}, two letters, is said by the LaTeX reader.)"""
+    said. (LaTeX's A_{ij}, two letters, is said by the LaTeX reader.) In LaTeX (``latex``, the
+    text) a plain letter with an index i, j, k or l (``\\frac{x_i}{y_i}``) is said even where x
+    is not used: a paper's x_i is the entry i of x (a bold ``\\mathbf{x}_i`` is a vector)."""
     for name in sorted(typed.variables.keys() - declared):
         base, _, script = name.partition("_")
         used = typed.variables.get(base)  # x_j beside x: only where x has entries to pick
         other = base in declared if used is None else used.kind in _ENTRIES.get(len(script), ())
         if not (other and script.isalpha() and script.islower()):
+            alone = used is None and _INDEX_OF_LETTER.fullmatch(name)  # x_i: no x to be apart
+            if latex and alone and not _bold(latex, base):  # from (\mathbf{x}_i: a vector)
+                say_reading(f"read {name} as one variable named {name} (a subscript is part "
+                            f"of a name); for the entry {script} of a vector {base} write "
+                            f"{base}[{script}] (index notation, where an index repeated in a "
+                            "product is summed)", ReadAsName, 4)  # fmt: skip
             continue
         if latex and len(script) == 2:
             continue
@@ -153,6 +161,9 @@ def _subscript_as_entry(typed, declared: frozenset, latex: bool) -> None:
             ReadAsName,
             4,
         )
+
+
+_INDEX_OF_LETTER = re.compile(r"[a-z]_[ijkl]")  # x_i: a lower-case letter and an index letter
 
 
 def _scalar_named_as_a_size(typed, declared: frozenset) -> set:

@@ -105,6 +105,29 @@ def test_an_unclear_differential_is_refused(text, message):
         ed.check_identity(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [r"\partial(XY) = (\partial X) Y + X \partial Y", "d(X Y) = dX Y + X dY"],
+)
+def test_a_total_differential_is_refused_with_the_identities_to_write(text):
+    # d(XY) = dX Y + X dY (the Cookbook's (\partial X) Y + X \partial Y) holds the
+    # differentials of X and Y; einderiv checks by one variable: the refusal names the
+    # identities to write instead, each right (numpy: the product's differential along dX with
+    # Y fixed is dX Y, along dY with X fixed is X dY)
+    rng = rng_for("total differential")
+    X, Y, dX, dY = (rng.normal(size=(3, 3)) for _ in range(4))
+    assert close(along(lambda M: M @ Y, X, dX), dX @ Y)
+    assert close(along(lambda M: X @ M, Y, dY), X @ dY)
+    with pytest.raises(ed.EinderivError, match="several variables") as error:
+        ed.check_identity(text)
+    message = str(error.value)
+    written = message.split("terms only (", 1)[1].split("), or check", 1)[0]
+    each = written.split(", then ")
+    assert len(each) == 2 and "--wrt X" in message, message
+    for identity in each:  # each one the refusal offers is checked right
+        assert ed.check_identity(identity).verdict == "right", identity
+
+
 def test_audit_reads_differentials_and_skips_none(tmp_path, capsys):
     # the identities of test_d_log_det and test_d_inverse_and_products (numpy there)
     doc = "\n\n".join(

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from einderiv.check.conditions import TOP
+from einderiv.check.identity_text import split_top
 from einderiv.errors import EinderivError
 from einderiv.ir.greek import NAMES
 
@@ -98,6 +99,19 @@ def _differentials(right: str) -> list[str]:
     return names
 
 
+def _by_each(left: str, right: str, names: list[str]) -> str:
+    """The identities to write instead of a total differential, one per variable:
+    ``d(X Y) = dX Y, then d(X Y) = X dY``; in words when a term holds several differentials."""
+    terms = [t.strip() for t in split_top(right, "+")]  # as written (\partial X too)
+    held = [_differentials(_as_d(left, t)[1]) for t in terms]
+    if any(len(h) != 1 for h in held):
+        return f"{left} = the terms in d{names[0]}, then in " + ", ".join(
+            f"d{n}" for n in names[1:]
+        )
+    each = [" + ".join(t for t, h in zip(terms, held) if h == [n]) for n in names]
+    return ", then ".join(f"{left} = {side}" for side in each)
+
+
 def is_differential_identity(sides: list[str]) -> bool:
     """Whether ``sides`` (of ``A = B = ...``) read as a differential identity: the first is
     ``d`` of something and another holds a differential (``dX``)."""
@@ -112,6 +126,7 @@ def is_differential_identity(sides: list[str]) -> bool:
 def read_differential(left: str, right: str) -> Differential | None:
     """``d expr = right`` read (see the module docstring); None when ``left`` is no
     differential; an ``EinderivError`` when the variable is not clear."""
+    written = (left.strip(), right)
     left, right = _as_d(left, right)
     expr = _expression(left)
     if expr is None:
@@ -124,9 +139,12 @@ def read_differential(left: str, right: str) -> Differential | None:
         )
     if len(names) > 1:
         raise EinderivError(
-            f"the right side holds the differentials of several variables ({', '.join(names)}): "
-            "a differential identity is checked by one variable; write one identity per "
-            "variable, or use check(expr, wrt, claim)"
+            f"the right side holds the differentials of several variables ({', '.join(names)}), "
+            "a total differential, which is not read: a differential identity is checked by one "
+            "variable, the others held constant. Write one identity per variable with that "
+            f"variable's terms only ({_by_each(*written, names)}), or check the "
+            f"expression by each variable (--wrt {names[0]}, a claim with the terms in "
+            f"d{names[0]}; check(expr, wrt, claim) in Python)"
         )
     wrt = names[0]
     if re.fullmatch(rf"{_FONTED}|{_GREEK}|[A-Za-z]\w*", expr) and _bare(expr) != wrt:

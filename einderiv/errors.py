@@ -182,6 +182,12 @@ class ReadAsName(ReadAsProduct):
     where a paper may mean the entry of A in row j, column i (written ``A_{j,i}``)."""
 
 
+class ReadAsEntry(ReadAsProduct):
+    """In an identity by an entry (``\\partial X_{ij}``), ``A_{ji}`` (two one-letter indices, no
+    comma) on a matrix of the identity was read as the entry ``A_{j,i}``, as ``X_{ij}`` is: the
+    only reading under which the claim names the expression's variables."""
+
+
 class ReadAsEntrywise(ReadAsProduct):
     """``‖X‖_2`` of a matrix was read as its Frobenius norm (entrywise), not the spectral norm."""
 

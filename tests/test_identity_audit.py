@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -1010,3 +1011,68 @@ def test_a_subscripted_name_beside_its_vector_is_not_read_as_an_entry_elsewhere(
     with pytest.raises(ed.EinderivError, match="not a variable of the expression"):
         ed.check_identity(text, "x_j: scalar")
     assert ed.check_identity(r"\frac{\partial (x^T x)}{\partial x_k} = 2 x_k").verdict == "right"
+
+
+# d tr(A X) / d X[i,j] = A[j,i], d (x' A x) / d x[k] = sum_j (A[k,j] + A[j,k]) x[j] (numpy)
+def _entry_truths():
+    rng = rng_for("entries of an identity by an entry")
+    A, X, x = gen(rng, 3, 3), gen(rng, 3, 3), gen(rng, 3)
+    by_X = jacobian_fd(lambda X: np.trace(A @ X), {"X": X}, "X")  # [i,j]: d f / d X[i,j]
+    by_x = jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    assert close(by_X, A.T) and not close(by_X, A)  # A[j,i], not A[i,j]
+    assert close(by_x, (A + A.T) @ x) and not close(by_x, A @ x)
+
+
+_TR = r"\frac{\partial \operatorname{tr}(A X)}{\partial X_{ij}} = "
+_BOLD = r"\frac{\partial \operatorname{tr}(\mathbf{A} \mathbf{X})}{\partial X_{ij}} = "
+_QUADRATIC = r"\frac{\partial (x^T A x)}{\partial x_k} = "
+_OWN = r"\frac{\partial (\operatorname{tr}(A X) + \operatorname{tr}(A_{jk} X))}{\partial X_{ij}} = "
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        # A_{ji} was the entry with one index "ji" of A: "not well-formed", so "wrong"
+        (_TR + "A_{ji}", "right"),
+        (_TR + "A_{ij}", "wrong"),
+        (_BOLD + r"\mathbf{A}_{ji}", "right"),
+        (_QUADRATIC + "(A_{kj} + A_{jk}) x_j", "right"),
+        (_QUADRATIC + "A_{kj} x_j", "wrong"),
+        # plain text reads X_ij as X[i,j]: A_ji and x_j likewise (were unknown names)
+        ("d tr(A X) / d X_ij = A_ji", "right"),
+        ("d (x' A x) / d x_k = (A_kj + A_jk) x_j", "right"),
+    ],
+)
+def test_an_identity_by_an_entry_reads_a_matrix_subscript_as_an_entry(text, verdict):
+    _entry_truths()
+    with pytest.warns(ed.errors.ReadAsEntry, match=r"as the entry A(_\{|\[)[a-z],[a-z]"):
+        result = ed.check_identity(text)
+    assert result.verdict == verdict, result
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        # three letters: A_{j,ik} or A_{ji,k}; a variable A_jk of the expression beside A
+        (_TR + "A_{jik}", r"A_{j,ik} or A_{ji,k} of the matrix A .* or a variable A_jik"),
+        ("d tr(A X) / d X_ij = A_jik", r"A\[j,ik\] or A\[ji,k\] .* or a variable A_jik"),
+        (_OWN + "A_{ji}", r"A_{j,i} .* or a variable A_ji \(the expression has A_jk\)"),
+    ],
+)
+def test_an_entry_subscript_that_reads_two_ways_is_refused_with_both(text, says):
+    with pytest.raises(ed.EinderivError, match=says):
+        ed.check_identity(text)
+
+
+def test_a_matrix_subscript_declared_or_used_as_a_name_stays_a_name():
+    # A_ji declared (or used in the expression) is that variable: no entry of A, no note; the
+    # claim A_ji (a matrix) is no entry derivative, and d tr(A_ji X) / dX[i,j] = A_ji[j,i]
+    _entry_truths()
+    used = r"\frac{\partial \operatorname{tr}(A_{ji} X)}{\partial X_{ij}} = A_{ji}"
+    for text, where in ((_TR + "A_{ji}", "A_ji: matrix(n, m)"), (used, None)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ed.errors.ReadAsEntry)
+            assert ed.check_identity(text, where).verdict == "wrong"
+    # without the entry reading (a derivative by the whole X) nothing changes: still refused
+    r = ed.check_identity(r"\frac{\partial \operatorname{tr}(A X)}{\partial X} = A_{ji}")
+    assert r.verdict == "wrong" and "A_{j,i}" in r.reason

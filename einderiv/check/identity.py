@@ -37,6 +37,7 @@ from einderiv.api import parse
 from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
+from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import FONT as _FONT
 from einderiv.check.identity_kinds import braced_fonts, conventions
 from einderiv.check.identity_text import (
@@ -53,6 +54,7 @@ from einderiv.check.scalar_reading import scalar_reading
 from einderiv.check.verdict import _check
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.latex import is_latex
+from einderiv.frontend.latex_entries import BY_ENTRIES
 from einderiv.frontend.latex_notes import BY_CONVENTION
 from einderiv.ir import index_ir as T
 
@@ -337,10 +339,13 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     entry = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([a-z]+)", identity.wrt)  # \partial x_k
     # x_j: scalar declared (a name x_j in the expression): x_k is a name as x_j is, not x[k]
     own = any(v.startswith(f"{entry[1]}_") for v in f.variables) if entry else False
+    written = identity.wrt  # X[i,j], or X_{ij} read as that entry
     if entry and identity.wrt not in f.variables and entry[1] in f.variables and not own:
         axes = len(f.variables[entry[1]].dims)  # x_j is x's entry in the expression: so is x_k
         if axes == len(entry[2]) and f.variables[entry[1]].kind in ("vector", "matrix"):
             identity = replace(identity, wrt=f"{entry[1]}[{','.join(entry[2])}]")
+            braced = f"{{{entry[2]}}}" if len(entry[2]) > 1 else entry[2]  # X_{ij}, x_k
+            written = f"{entry[1]}_{braced}" if "\\" in identity.text else written
     if entry and identity.wrt not in f.variables and "[" not in identity.wrt:
         raise EinderivError(f"the variable {identity.wrt!r} is not a variable of the expression "
                             "(entries are written X[i,j], in LaTeX X_{i,j})")  # fmt: skip
@@ -363,6 +368,13 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
         question = identity.text
     elif identity.gradient:
         question = f"{identity.text} (the gradient: the shape of {name})"
-    result = _check(f, identity.wrt, identity.claim, layout, diagnose=True, question=question)
+    by = by_entries(f, identity.wrt, written)  # by X_{ij}: A_{ji} is A's entry too
+    claim = plain_entries(identity.claim, f, by)
+    token = BY_ENTRIES.set(by)
+    try:
+        result = _check(f, identity.wrt, claim, layout, diagnose=True, question=question)
+    finally:
+        BY_ENTRIES.reset(token)
+    result = replace(result, claim_text=identity.claim) if claim != identity.claim else result
     shown = result.claim_text.removeprefix("d f = ").removeprefix("\\, ")  # as written
     return replace(result, claim_text=shown) if shown != result.claim_text else result

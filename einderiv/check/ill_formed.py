@@ -64,9 +64,11 @@ def reversed_products(f: Expr, claim, judge: Judge) -> str | None:
     if not isinstance(claim, str):
         return None
     try:
-        flipped = M.show(D.reverse_products(parse_expression(claim, what="claim")))
-        if judge(f, flipped).ok:
-            return f"the product order is reversed: {flipped} is right"
+        with warnings.catch_warnings():  # notes were said reading the claim once already (read
+            warnings.simplefilter("ignore")  # here without the expression's kinds, they differ)
+            flipped = M.show(D.reverse_products(parse_expression(claim, what="claim")))
+            if judge(f, flipped).ok:
+                return f"the product order is reversed: {flipped} is right"
     except EinderivError:
         return None
     return None

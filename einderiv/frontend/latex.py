@@ -268,9 +268,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             if roman:
                 script = roman.group(1)
             elif self.is_entry(name, script):  # W_{a,b}, \delta_{i,j}, \mathbf{1}_{a}: W[a,b]
-                self.emit("NAME", {"1": "ones"}.get(name, name), start, under)
-                inside = opened + 1 if self.text[opened] == "{" else opened
-                self.entry_tokens(script, inside, end, under)
+                self.entry(name, script, (start, opened, end, under))
                 return
             script = latex_notes.name_script(name, script, start, self.said)  # W_{1\_2}, k_*
             named = f"{name}_{script}" in getattr(lexing.STATE.get(None), "declared", ())

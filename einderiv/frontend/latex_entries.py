@@ -21,9 +21,59 @@ Invariants (one reading for one text, never a guess):
 from __future__ import annotations
 
 import re
+import warnings
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from einderiv.errors import ReadAsEntry
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import GREEK, TRANSPOSE
+
+
+@dataclass(frozen=True)
+class ByEntries:
+    """An identity by an entry: its variable as written (``X_{ij}``), and its matrices, each
+    with a variable named like its entries that the expression has (``A_jk``), or ``""``."""
+
+    variable: str
+    matrices: dict
+
+
+# set by check_identity while it reads a claim of an identity by an entry (``X_{ij}``)
+BY_ENTRIES: ContextVar[ByEntries | None] = ContextVar("einderiv_by_entries", default=None)
+
+
+def _spelt(shown: str, parts: list[str], latex: bool) -> str:
+    """``A_{ji}``, ``A_{j,i}`` in LaTeX; ``A_ji``, ``A[j,i]`` in plain text."""
+    if latex:
+        return f"{shown}_{{{','.join(parts)}}}"
+    return f"{shown}[{','.join(parts)}]" if len(parts) > 1 else f"{shown}_{parts[0]}"
+
+
+def letter_refusal(shown: str, name: str, word: str, by: ByEntries, latex=True) -> str | None:
+    """Why ``A_{word}`` (``shown`` as written: ``\\Sigma``) reads two ways in an identity by an
+    entry: three letters or more (``A_{jik}``: ``A_{j,ik}`` or ``A_{ji,k}``), or a variable of
+    the expression named like it (``A_jk``); None for two letters (``A_{ji}``: ``A_{j,i}``)."""
+    own = by.matrices.get(name, "")
+    if len(word) == 2 and not own:
+        return None
+    splits = [_spelt(shown, [word[:k], word[k:]], latex) for k in range(1, len(word))]
+    why = f"the expression has {own}" if own else "an entry has two indices"
+    return (
+        f"{_spelt(shown, [word], latex)} reads two ways here: the entry {' or '.join(splits)} "
+        f"of the matrix {shown} ({by.variable} is read as an entry), or a variable "
+        f"{name}_{word} ({why}): write the entry, or declare {name}_{word}"
+    )
+
+
+def letter_note(shown: str, name: str, word: str, by: ByEntries, latex=True) -> str:
+    """The note for ``A_{ji}`` read as the entry ``A_{j,i}`` (``letter_indices``)."""
+    return (
+        f"read {_spelt(shown, [word], latex)} as the entry {_spelt(shown, list(word), latex)} "
+        f"of the matrix {shown}, as {by.variable} is read as an entry (one index per letter); "
+        f"declare {name}_{word} for a variable of that name"
+    )
+
 
 # an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}; \mathbf{1}_{a} is one
 # in a text with no transpose (``Entries.index_text``)
@@ -176,6 +226,37 @@ class Entries:
         if state is not None:
             state.sizes[start] = int(script) if script.isdigit() else script
         self.emit("NAME", {"1": "ones"}.get(name, name), start, end)
+
+    def entry(self, name: str, script: str, at: tuple[int, int, int, int]) -> None:
+        """The entry ``name_{script}`` (``at``: where the name starts, the subscript opens and
+        ends, and its ``_``): ``W[a,b]``; ``A[j,i]`` for ``A_{ji}`` in an identity by entries."""
+        start, opened, end, under = at
+        self.emit("NAME", {"1": "ones"}.get(name, name), start, under)
+        inside = opened + 1 if self.text[opened] == "{" else opened
+        if not self.letter_indices(name, script, start):
+            return self.entry_tokens(script, inside, end, under)
+        self.symbol("[", under, under + 1)
+        for k, letter in enumerate(re.finditer(r"[a-z]", script)):
+            if k:
+                self.symbol(",", inside + letter.start(), inside + letter.start())
+            self.emit("NAME", letter.group(), inside + letter.start(), inside + letter.end())
+        self.symbol("]", end - 1, end)
+
+    def letter_indices(self, name: str, script: str, at: int) -> bool:
+        """Whether ``A_{ji}`` is two indices j, i: in an identity by an entry (``X_{ij}``,
+        ``BY_ENTRIES``), on one of its matrices; said (``ReadAsEntry``); a ``ParseError`` where
+        it reads two ways (``letter_refusal``)."""
+        by = BY_ENTRIES.get()
+        word = script.strip()
+        if by is None or name not in by.matrices or not re.fullmatch(r"[a-z]{2,}", word):
+            return False
+        shown = f"\\{name}" if name in GREEK else name
+        if refused := letter_refusal(shown, name, word, by):
+            self.fail(refused, at)
+        if (name, word, "entry") not in self.said:
+            self.said.add((name, word, "entry"))
+            warnings.warn(letter_note(shown, name, word, by), ReadAsEntry, stacklevel=6)
+        return True
 
     def entry_subscript(self, at: int) -> None:
         """``\\left(...\\right)_{(i,j) (l,k)}``: the entry of a parenthesised expression."""

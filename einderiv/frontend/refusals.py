@@ -33,7 +33,8 @@ __all__ = ["INDEX_SUM", "Refusal", "norm_script", "refusal"]
 INDEX_SUM = (  # what a sum over an index (\sum_j, sum_{i,j}) is written as instead
     r"a sum over an index (\sum_j, sum_{i,j}) is not read: write sum(...) of the vector or "
     r"matrix (\log\sum_j e^{z_j} is \log \operatorname{sum}(\exp(z)), \sum_{i,j} X_{i,j}^3 is "
-    r"sum(X .^ 3)), or index notation, where an index repeated in a product is summed"
+    r"sum(X .^ 3)), or index notation, where an index repeated in a product is summed "
+    r"(\sum_j A_{k,j} x_j is A_{k,j} x_j)"
 )
 _WHAT = {"I": "the identity matrix", "ones": "the vector of ones"}
 # x^1/2, (x'x)^-1/2, x.^3/2: a power of 1 or -1, or an odd power, then a divisor (2 for an odd

@@ -93,8 +93,9 @@ def _native(backend, value):
 
 def test_a_library_array_for_no_variable_or_an_integer_is_an_einderiv_error(backend):
     # tr(X^k) at X = 2 I (2-by-2), k = 3: 2 * 2^3 = 16; an array of the library for a name the
-    # expression lacks, or for the integer k, is refused with the same EvaluationError as a
-    # numpy array (torch's tensors raised a raw TypeError on their dtype)
+    # expression lacks, or for the integer k that holds no integer, is refused with the same
+    # EvaluationError as a numpy array (torch's tensors raised a raw TypeError on their dtype);
+    # a 0-d array or tensor holding 3 is the integer 3 (a lazy dask one has no value yet)
     f = ed.parse("tr(X^k)", "k: integer").compile(backend=backend)
     X = _native(backend, 2 * np.eye(2))
     out = f(X=X, k=3)
@@ -102,6 +103,12 @@ def test_a_library_array_for_no_variable_or_an_integer_is_an_einderiv_error(back
     with pytest.raises(ed.EvaluationError, match="B is not a variable"):
         f(X=X, k=3, B=_native(backend, np.ones(2)))
     for k in (np.array(3), np.array(3.0)):
+        if backend == "dask":
+            with pytest.raises(ed.EvaluationError, match="k is an integer"):
+                f(X=X, k=_native(backend, k))
+        else:
+            assert float(f(X=X, k=_native(backend, k))) == 16.0
+    for k in (np.array(2.5), np.array([3])):
         with pytest.raises(ed.EvaluationError, match="k is an integer"):
             f(X=X, k=_native(backend, k))
 

@@ -768,7 +768,10 @@ def test_a_condition_after_an_identity():
         for word in ("if", "when", "for", "provided that", "where"):
             lines = ed.audit(f"$$ {identity} \\text{{ {word} }} {condition} $$")
             assert [(a.identity, a.verdict) for a in lines] == [(identity, "right")], lines
+    # A \succ 0 (positive definite) is read as A symmetric, the usual convention, and said
     lines = ed.audit(f"$$ {identity} \\text{{ if }} A \\succ 0 $$")
+    assert [a.verdict for a in lines] == ["right"] and "positive definite" in lines[0].reason
+    lines = ed.audit(f"$$ {identity} \\text{{ if }} A \\text{{ is invertible}} $$")
     assert [a.verdict for a in lines] == ["undecided"] and "condition" in lines[0].reason
     lines = ed.audit(f"$$ {identity} $$")  # no condition: wrong
     assert [a.verdict for a in lines] == ["wrong"]

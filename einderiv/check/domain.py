@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
-from einderiv.check.affine import as_affine, integer_valued
+from einderiv.check.affine import as_affine, integer_valued, never_negative
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -107,6 +107,9 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return condition_of("positive", T.Add((ones_like(t), *_summands(t))))
     if kind == "cos_nonzero":  # tan(u): cos(u) != 0, so a claim's 1 / cos(u)^2 is defined
         return condition_of("nonzero", T.Func(COS.name, t))
+    if type(t) is T.Prod and not t.summed and any(type(f) is T.Ones for f in t.factors):
+        rest = tuple(f for f in t.factors if type(f) is not T.Ones)  # an entry of s 1[i] is s
+        t = rest[0] if len(rest) == 1 else T.Prod(rest) if rest else T.ONE
     if type(t) is T.Prod and not t.summed and kind in ("nonzero", "positive"):
         numbers = [f.value for f in t.factors if type(f) is T.Num]
         rest = tuple(f for f in t.factors if type(f) is not T.Num)
@@ -195,13 +198,15 @@ def _show(t: T.Term) -> str:
         return ""
 
 
-def conditions(t: T.Term, imposed: bool = False) -> set[Condition]:
+def conditions(t: T.Term, imposed: bool = False, sizes=frozenset()) -> set[Condition]:
     """What ``t`` needs to be defined (a term with no conditions is defined everywhere).
     ``imposed``: only what it needs at every value of its integers: not the conditions inside a
     finite sum that may have no term (``sum_{r=0}^{k-1}(log(a))`` needs nothing at k = 0), nor
-    one naming a counter (``_keep``). Products flattened (X' S' X as its text groups)."""
+    one naming a counter (``_keep``). Products flattened (X' S' X as its text groups).
+    ``sizes``: the integer symbols that are sizes, at least 1 (``x: vector(n); n: integer``):
+    ``sum(x)^(n - 1)`` needs nothing, as ``sum(x)^(len(x) - 1)`` does not."""
     found: set[Condition] = set()
-    _collect(canonical(flatten(t)), found, imposed, set(), {})  # summation variables %r0, ...
+    _collect(canonical(flatten(t)), found, imposed, set(), {}, sizes)  # summation vars %r0, ...
     return {d for c in found for d in _factors(c)}
 
 
@@ -244,7 +249,7 @@ def _separate(t: T.Prod) -> list[T.Term]:
     ]
 
 
-def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> None:
+def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict, sizes) -> None:
     """``counts``: the counts of the finite sums ``t`` is in, by counter (``sum_ranges``)."""
     mark = (t, frozenset(counts.items())) if counts else t
     if mark in seen:  # a subterm shared in the graph: its conditions are found already
@@ -259,17 +264,17 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> N
         if folded is not None:
             t = T.Pow(t.base, folded)
         elif integer_valued(t.exponent):  # s^(k^2 - 1), s^(len(x) - 1): 0^e needs e >= 0
-            if sign_of(t.exponent) is None:  # k^2 + 1, len(x): never negative, no condition
+            if sign_of(t.exponent) is None and not never_negative(t.exponent, sizes):
                 here.add(condition_of(f"nonzero where ({_show(t.exponent)}) < 0", t.base))
             _keep(here, t, found, imposed, counts)
             for child in T.children(t):  # as this very condition only: never implied
-                _collect(child, found, imposed, seen, counts)
+                _collect(child, found, imposed, seen, counts, sizes)
             return
     if type(t) in (T.Pow, T.MatPow) and type(t.exponent) is T.Affine and counts:
         e = outside(t.exponent, counts, exact=imposed)  # X^r, r < k: invertible nowhere
         if e is None:  # e < 0 at no term of the sums: no condition from this power
             for child in T.children(t):
-                _collect(child, found, imposed, seen, counts)
+                _collect(child, found, imposed, seen, counts, sizes)
             return
         t = t.replace(exponent=e)
     match t:
@@ -280,21 +285,23 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict) -> N
         case T.Pow(base=base, exponent=T.Num(value=v)) if v < 0:
             here.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=T.Affine() as e):  # 0^k: defined for k >= 0 only
-            if not e.is_literal:
-                here.add(condition_of(f"nonzero where {format_affine(e)} < 0", base))
+            if not e.is_literal:  # n - 1 of a size n (>= 1): never negative, no condition
+                if not never_negative(e, sizes):
+                    here.add(condition_of(f"nonzero where {format_affine(e)} < 0", base))
             elif e.const < 0:
                 here.add(condition_of("nonzero", base))
         case T.Pow(base=base, exponent=e) if not isinstance(e, T.Num):
             here.add(condition_of("positive", base))
         case T.MatPow(exponent=e) if not e.is_literal:  # X^k: invertible X where k < 0
-            here.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
+            if not never_negative(e, sizes):
+                here.add(_matrix_condition(f"invertible where {format_affine(e)} < 0", t))
         case T.MatPow(exponent=e) if e.const < 0:  # inv(X): the registry's domain
             here.add(_matrix_condition(INV.domain, t))
         case T.LogDet():  # logdet(X): the registry's domain, det(X) > 0
             here.add(_matrix_condition(BY_ATOM[T.LogDet].domain, t))
     _keep(here, t, found, imposed, counts)
     for child in T.children(t):
-        _collect(child, found, imposed, seen, counts)
+        _collect(child, found, imposed, seen, counts, sizes)
 
 
 def _keep(here: set, t: T.Term, found: set, imposed: bool, counts: dict) -> None:
@@ -304,20 +311,21 @@ def _keep(here: set, t: T.Term, found: set, imposed: bool, counts: dict) -> None
         found |= here - {None}
 
 
-def uncovered(claim: T.Term, *terms: T.Term, ignored: frozenset = frozenset()) -> list[Condition]:
+def uncovered(claim: T.Term, *terms: T.Term, ignored=frozenset(), sizes=frozenset()) -> list:
     """The claim's conditions that none of ``terms`` imposes (nor a stronger one); a condition
-    of ``ignored`` covers nothing (one the derivative's form has but the derivative does not)."""
+    of ``ignored`` covers nothing (one the derivative's form has but the derivative does not).
+    ``sizes``: the integer symbols that are sizes (``conditions``)."""
     imposed = set()
     for t in terms:
-        imposed |= implied(conditions(t, imposed=True) - ignored)
+        imposed |= implied(conditions(t, imposed=True, sizes=sizes) - ignored)
     for c in list(imposed):  # X invertible everywhere: also where k < 0
         if c.kind in ("invertible", "nonzero"):
             imposed.update(
                 Condition(d.kind, c.term)
-                for d in conditions(claim)
+                for d in conditions(claim, sizes=sizes)
                 if d.kind.startswith(c.kind + " where ")
             )
-    return sorted(conditions(claim) - imposed, key=str)
+    return sorted(conditions(claim, sizes=sizes) - imposed, key=str)
 
 
 def implied(found: set[Condition]) -> set[Condition]:

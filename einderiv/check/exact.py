@@ -15,7 +15,10 @@ Invariants:
   free indices, shared by equal sub-terms (canonical forms, free indices named by position).
   Two terms equal as rational functions of the variables AND these unknowns are equal whatever
   values the unknowns take, so equality still proves the identity; a difference proves nothing
-  (exp(u) / (1 + exp(u)) and sigmoid(u) are different unknowns);
+  (exp(u) / (1 + exp(u)) and sigmoid(u) are different unknowns). With ``atoms["signs"]`` a
+  square root is a root mod p of its value instead (``NonResidue`` when there is none), times
+  the sign ``signs`` gives that value (default +1): equal for every choice of signs is equal
+  modulo r^2 - u (``proof``);
 - every intermediate value is reduced mod ``p`` (``primes``: drawn in each process), so the
   cost does not grow with the exponents;
 - two rational functions with integer coefficients that differ, evaluated at a uniformly random
@@ -35,7 +38,7 @@ from einderiv.backend.runtime import _pair as pair_array  # delta[c,(i,j)] as an
 from einderiv.calculus.rewriting import split_coefficient
 from einderiv.check.affine import as_affine
 from einderiv.check.contract import contract, contract_all
-from einderiv.check.modp import Undefined
+from einderiv.check.modp import NonResidue, Undefined, square_root
 from einderiv.check.modp import determinant as _determinant
 from einderiv.check.modp import inverse as _inverse
 from einderiv.check.modp import matmul as _matmul
@@ -49,7 +52,7 @@ from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
 from einderiv.ir.unbind import subterm_key
 
-__all__ = ["PRIMES", "Exact", "NotRational", "Undefined", "evaluate", "is_rational"]
+__all__ = ["PRIMES", "Exact", "NonResidue", "NotRational", "Undefined", "evaluate", "is_rational"]
 MAX_SUM = 256
 MAX_MATRIX = 100  # a larger inverse, power or determinant: NotRational (cubic big-int work)
 
@@ -185,12 +188,19 @@ class _Evaluator:
 
     def root_power(self, base: T.Term, odd: int) -> Exact:
         """``base^(odd/2)`` as ``base^((odd-1)/2) r`` with r the unknown root of ``base``'s
-        values (so sqrt(s), s^(1/2) and s^(-1/2) s agree; r r is not s: no decision)."""
+        values (so sqrt(s), s^(1/2) and s^(-1/2) s agree; r r is not s), or with
+        ``atoms["signs"]`` a root mod p of each value, times its sign there (r r is s)."""
         value = self.run(base)
         lifted = self._raise(value, (odd - 1) // 2)
-        return Exact(
-            value.indices, lifted.array * self.function_of(SQRT.name, value).array % self.p
-        )
+        signs = self.atoms.get("signs")
+        if signs is None:
+            root = self.function_of(SQRT.name, value).array
+        else:  # the values met, in atoms["roots"]: the caller tries both signs of each
+            self.atoms["roots"].update(int(v) for v in value.array.reshape(-1))
+            root = np.vectorize(
+                lambda v: signs.get(int(v), 1) * square_root(int(v), self.p), otypes=[object]
+            )(value.array)
+        return Exact(value.indices, lifted.array * root % self.p)
 
     def exp_powers(self, t: T.Func) -> Exact | None:
         """exp(u + 2 v - w) as exp(u) exp(v)^2 / exp(w), each exp of a term without a number an

@@ -2,7 +2,8 @@
 matrix products, inverses and determinants (``check.exact``).
 
 Input: square matrices of residues mod ``p`` (any ints: reduced here) and the prime ``p``.
-Output: the product, the inverse (``Undefined`` for a singular matrix) or the determinant, mod p.
+Output: the product, the inverse (``Undefined`` for a singular matrix) or the determinant, mod p;
+``square_root`` of a residue (``NonResidue`` when it has none).
 Invariants: exact (Gauss-Jordan elimination over the field of integers mod p); cubic in the
 number of rows, which the caller bounds (``exact.MAX_MATRIX``).
 """
@@ -14,6 +15,10 @@ import numpy as np
 
 class Undefined(Exception):
     """A denominator is zero at this point (redraw the point)."""
+
+
+class NonResidue(Exception):
+    """A value that has no square root mod p (for a root taken exactly: redraw the point)."""
 
 
 def matmul(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
@@ -58,3 +63,24 @@ def determinant(matrix: np.ndarray, p: int) -> int:
                 factor = work[r][col] * scale % p
                 work[r] = [(x - factor * y) % p for x, y in zip(work[r], work[col])]
     return det % p
+
+
+def square_root(v: int, p: int) -> int:
+    """A square root of ``v`` mod the odd prime ``p`` (Tonelli-Shanks); ``NonResidue`` if none."""
+    v %= p
+    if v == 0:
+        return 0
+    if pow(v, (p - 1) // 2, p) != 1:
+        raise NonResidue
+    q, s = p - 1, 0
+    while q % 2 == 0:
+        q, s = q // 2, s + 1
+    z = next(z for z in range(2, p) if pow(z, (p - 1) // 2, p) == p - 1)
+    m, c, t, r = s, pow(z, q, p), pow(v, q, p), pow(v, (q + 1) // 2, p)
+    while t != 1:
+        i, t2 = 0, t
+        while t2 != 1:
+            t2, i = t2 * t2 % p, i + 1
+        b = pow(c, 1 << (m - i - 1), p)
+        m, c, t, r = i, b * b % p, t * b * b % p, r * b % p
+    return r

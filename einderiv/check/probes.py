@@ -42,6 +42,7 @@ __all__ = [
     "candidate_sizes",
     "close",
     "exact_point",
+    "integer_sizes",
     "probe_sizes",
     "sample",
     "size_rounds",
@@ -106,6 +107,13 @@ def probe_sizes(f: Expr, probe: dict) -> dict:
             if isinstance(d, str):
                 sizes[d] = n
     return sizes
+
+
+def integer_sizes(f: Expr) -> frozenset:
+    """The integer symbols named as sizes (``x: vector(n); n: integer``): each takes its size's
+    value, at least 1, at every probe and exact point (``sample``'s callers, ``exact_point``)."""
+    dims = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+    return frozenset(n for n in dims if n in f.variables and f.variables[n].kind == "integer")
 
 
 def size_rounds(f: Expr) -> list[dict]:

@@ -9,14 +9,11 @@ Output: ``exactly_equal`` -> ``(verdict, where)``: True (equal at every point: a
 symbols' values of that point), None (no decision).
 Invariants:
 - a polynomial of degree D in k that vanishes at D + 1 values of k is zero: so an integer symbol
-  takes at least ``degree + 2`` distinct values, its degree being summed over both terms, each
-  exponent that mentions it (``X^k``, ``2^k``) counted as ``EXPONENTIAL`` more;
-- a size takes ``degree + 2`` distinct values likewise, its degree counting each ``Size`` of
-  it (``len(X)``, ``tr(I)``) and each sum over it (a sum of ones is n, and so is one of
-  ``exp(x) exp(-x)``), the other sizes held at the first round's; an inverse or determinant
-  has that bound only when its base's entries are new random numbers at each size (a product
-  of variables, or a shifted variable ``K + s I``: ``shifted.py``), else none (``inv(I + 1
-  1')`` is ``I - 1 1' / (n + 1)``, with no size written in it);
+  takes at least ``degree + 2`` distinct values, its degree (``degrees.integer_degree``, a true
+  upper bound) summed over both terms;
+- a size takes ``degree + 2`` distinct values likewise (``degrees.size_degree``: its ``Size``
+  nodes and the sums over it that no delta or pair ties to another index), the other sizes
+  held at the first round's;
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - with two or more variables of degree > 0, every point of the grid of their values (those
@@ -36,18 +33,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from einderiv.check import exact as X
+from einderiv.check.degrees import (
+    MAX_VALUES,
+    UNBOUNDED,
+    degree_in_size,
+    in_exponent,
+    integer_degree,
+)
 from einderiv.check.probes import exact_point
+from einderiv.check.roots import half_power
 from einderiv.check.shifted import shifted_bases
 from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_factors, dim_size
+from einderiv.ir.node import dim_size
 
-__all__ = ["Where", "exactly_equal", "integer_degree", "size_degree"]
+__all__ = ["Where", "exactly_equal"]
 
-EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
-MAX_VALUES = 80
 MAX_SIZE = 128  # a declared size beyond this: no exact decision (seconds per point, cubic)
 MAX_ENTRIES = 60_000  # a derivative with more entries at a point: no exact decision there
-UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no decision
+MAX_ROOTS = 3  # values of square roots taken mod p at a point (2^3 choices of their signs)
 _INTEGER_VALUES = (0, 1, -1, 2, -2, 3, -3, 4, 5, -4, 6, 7, -5, 8, 9, -6, 10, 11, -7, 13)
 
 
@@ -88,7 +91,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         need = integer_degree(claim, name) + integer_degree(want, name) + 2
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
         # factor (-1)^k - 1 is 0 at every even k
-        parities = (0, 1) if _in_exponent(claim, name) or _in_exponent(want, name) else (None,)
+        parities = (0, 1) if in_exponent(claim, name) or in_exponent(want, name) else (None,)
         if need - 2 >= UNBOUNDED or need > MAX_VALUES + len(seen):  # too many values to try:
             return None, None  # no decision, at once (UNBOUNDED: however many were seen)
         for parity in parities:
@@ -99,7 +102,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             if need > 2:
                 axes.setdefault(("int", name), []).extend((had + fresh)[:need])
     for name, seen in seen_sizes.items():
-        degree = _degree_in_size(claim, want, name, shifted, used)
+        degree = degree_in_size(claim, want, name, shifted, used)
         need = degree + 2 if degree else 0
         if degree >= UNBOUNDED or need > MAX_VALUES + len(seen):  # as for the integers
             return None, None
@@ -135,17 +138,6 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     return True, None
 
 
-def _degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
-    """The degree in the size ``dim``: as a size, and as an integer variable named by it
-    (``sum(x) / n`` with ``x: vector(n); n: integer``, whose n is the size)."""
-    degree = size_degree(claim, dim, None, shifted) + size_degree(want, dim, None, shifted)
-    if dim in used and used[dim].kind == "integer":
-        if _in_exponent(claim, dim) or _in_exponent(want, dim):
-            return UNBOUNDED  # A^n of an n-by-n A: as many eigenvalues as the size
-        degree += integer_degree(claim, dim) + integer_degree(want, dim)
-    return degree
-
-
 def _grid(axes: dict, first: dict) -> list | None:
     """(sizes, integers) of every point of the product of the variables' values (their degree
     + 2 each, both parities of an exponent's), the other sizes as in ``first``: a polynomial of
@@ -168,6 +160,7 @@ class _Points:
         self.claim, self.want, self.order, self.used = claim, want, order, used
         self.opaque, self.rng = opaque, np.random.default_rng(7)
         self.numbers = {f.value for t in (claim, want) for f in _numbers(t)}
+        self.roots = opaque and any(half_power(u) for t in (claim, want) for u in _nodes(t))
 
     def __call__(self, sizes: dict, p: int, ints: dict | None = None) -> tuple[str, dict]:
         """("equal" or "differ" (rational terms), the integer values used), ("none", {})
@@ -178,76 +171,89 @@ class _Points:
         if self.entries(sizes) > MAX_ENTRIES:  # a 1200-by-1200 Kronecker claim: minutes
             return "none", {}
         for _ in range(4):  # a denominator vanishing at a random point: redraw
-            values, drawn = exact_point(self.rng, self.used, sizes, p)
-            drawn.update(ints or {})
-            drawn.update({n: sizes[n] for n in drawn if n in sizes})  # an integer that is a size
-            atoms = {"rng": self.rng}
+            values, drawn = self.point(sizes, p, ints)
             try:
-                a = X.evaluate(self.want, sizes, drawn, values, p, atoms).aligned(self.order)
-                b = X.evaluate(self.claim, sizes, drawn, values, p, atoms).aligned(self.order)
+                equal = self.agree(sizes, p, values, drawn)
             except X.Undefined:
                 continue
             except (X.NotRational, KeyError):
                 return "none", {}
-            if np.any((a - b) % p != 0):
-                return ("none", {}) if self.opaque else ("differ", drawn)
-            return "equal", drawn
+            if equal:
+                return "equal", drawn
+            if self.roots:  # r r = u, which the root's unknown r does not know: roots mod p
+                return self.rooted(sizes, p, ints)
+            return ("none", {}) if self.opaque else ("differ", drawn)
         return "undefined", {}
+
+    def point(self, sizes: dict, p: int, ints: dict | None) -> tuple[dict, dict]:
+        """A random point mod ``p``: the variables' values, the integers' (``ints`` kept)."""
+        values, drawn = exact_point(self.rng, self.used, sizes, p)
+        drawn.update(ints or {})
+        drawn.update({n: sizes[n] for n in drawn if n in sizes})  # an integer that is a size
+        return values, drawn
+
+    def agree(self, sizes, p, values, drawn, signs=None, roots=None) -> bool:
+        """Whether the terms are equal at the point (``exact.evaluate``'s ``signs``: roots
+        taken mod p, the values of those met added to ``roots``)."""
+        atoms = {"rng": self.rng} if signs is None else {"rng": self.rng, "signs": signs}
+        atoms["roots"] = set() if roots is None else roots
+        a = X.evaluate(self.want, sizes, drawn, values, p, atoms).aligned(self.order)
+        b = X.evaluate(self.claim, sizes, drawn, values, p, atoms).aligned(self.order)
+        return not np.any((a - b) % p != 0)
+
+    def rooted(self, sizes: dict, p: int, ints: dict | None) -> tuple[str, dict]:
+        """("equal", the integers) when the terms agree with each square root of a value u
+        taken as a root of u mod p (r r = u), for every choice of the signs of the roots
+        of the values met -- equal modulo r^2 - u (a + b r is 0 for both signs of r only
+        where a = b = 0), at a random point: a proof as with the unknowns; else ("none",
+        {}), never "differ" (mod p no root is the positive one). At most ``MAX_ROOTS``
+        values (2^k choices); the point is redrawn until each is a square mod p."""
+        for _ in range(8 << MAX_ROOTS):
+            values, drawn = self.point(sizes, p, ints)
+            met: set = set()
+            try:
+                equal = self.agree(sizes, p, values, drawn, {}, met)
+            except (X.Undefined, X.NonResidue):
+                if len(met) > MAX_ROOTS:
+                    return "none", {}
+                continue
+            except (X.NotRational, KeyError):
+                return "none", {}
+            if not equal or len(met) > MAX_ROOTS:
+                return "none", {}
+            for signs in list(itertools.product((1, -1), repeat=len(met)))[1:]:
+                again = set(met)  # a root of another root's value: nested, no decision
+                try:
+                    equal = self.agree(
+                        sizes, p, values, drawn, dict(zip(sorted(met), signs)), again
+                    )
+                except (X.Undefined, X.NonResidue, X.NotRational, KeyError):
+                    return "none", {}
+                if not equal or again != met:
+                    return "none", {}
+            return "equal", drawn
+        return "none", {}
 
     def entries(self, sizes: dict) -> int:
         """How many entries the terms compared have at ``sizes``."""
         return math.prod(dim_size(i.dim, lambda d: sizes.get(d, 1)) for i in self.order)
 
 
-def _sized(t: T.Term, dim: str) -> bool:
-    """Whether ``t`` holds the size ``dim`` as a number (``len(x)``, ``tr(I)``), not only sums
-    over it (whose entries are new random numbers at each size)."""
-    todo, seen = [t], set()
+def _nodes(t: T.Term) -> list:
+    """The nodes of the graph ``t``, each once."""
+    found, todo, seen = [], [t], set()
     while todo:
         u = todo.pop()
-        if type(u) is T.Size and dim in dim_factors(u.dim):
-            return True
         if u not in seen:
             seen.add(u)
+            found.append(u)
             todo.extend(T.children(u))
-    return False
-
-
-def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
-    """Whether the base of ``t``, over the bound pair, is a product of matrix variables and of
-    powers of such products (``inv(A)``, ``inv(X' A X)``): at each size a matrix of new random
-    entries, with no size hidden in it as in ``det(I + 1 1') = n + 1``, ``det(2 X) = 2^n
-    det(X)`` or ``det(X inv(X) + X inv(X)) = 2^n`` (numbers, ones, identities and sums are
-    not products of variables). ``square``: every variable square too, as a determinant needs:
-    ``det(P P')`` of P c-by-b is 0 exactly when c > b, so two of them can hide an order of the
-    sizes (c < b < a) that no size tried has (an inverse there is undefined, never 0)."""
-    numbers = type(t) is T.MatPow  # inv(2 X' A X) = inv(X' A X) / 2; det(2 X) = 2^n det(X)
-    return T.free(t.base) == set(t.bound) and _variables_product(t.base, square, numbers)
-
-
-def _variables_product(u: T.Term, square: bool, numbers: bool) -> bool:
-    """``numbers``: number factors too (a power's base: (c M)^k = c^k M^k hides no size)."""
-    if type(u) is T.Var:
-        return len(u.indices) == 2 and (not square or u.indices[0].dim == u.indices[1].dim)
-    if type(u) is T.MatPow:
-        return u.exponent.is_literal and _variables_product(u.base, square, numbers)
-    return type(u) is T.Prod and all(
-        (numbers and type(f) is T.Num) or _variables_product(f, square, numbers) for f in u.factors
-    )
+    return found
 
 
 def _numbers(t: T.Term) -> list:
     """The ``Num`` nodes of ``t``."""
-    found, todo, seen = [], [t], set()
-    while todo:
-        u = todo.pop()
-        if id(u) in seen:
-            continue
-        seen.add(id(u))
-        if type(u) is T.Num:
-            found.append(u)
-        todo.extend(T.children(u))
-    return found
+    return [u for u in _nodes(t) if type(u) is T.Num]
 
 
 def _integer_values(count: int) -> list[int]:
@@ -257,144 +263,3 @@ def _integer_values(count: int) -> list[int]:
         values += [k, -k + 6]
         k += 1
     return values
-
-
-def _in_exponent(t: T.Term, name: str) -> bool:
-    """Whether ``name`` is in an exponent of ``t`` (a power of a number or of a matrix)."""
-    todo = [t]
-    while todo:
-        u = todo.pop()
-        if name not in T.int_names(u):
-            continue
-        if type(u) is T.Pow and name in T.int_names(u.exponent):
-            return True
-        if type(u) is T.MatPow and name in u.exponent.names:
-            return True
-        if type(u) is T.SumOver and name in u.count.names and _in_exponent(u.body, u.var):
-            return True  # sum_{r<k} (-1)^r: 0 or 1 by the parity of k
-        todo.extend(T.children(u))
-    return False
-
-
-def integer_degree(t: T.Term, name: str, memo: dict | None = None) -> int:
-    """A bound on the degree of ``t`` in the integer symbol ``name`` (exponents in it counted
-    as ``EXPONENTIAL``). ``memo``: the degrees found so far (a graph is walked once)."""
-    memo = {} if memo is None else memo
-    if (t, name) not in memo:
-        memo[t, name] = _integer_degree(t, name, memo)
-    return memo[t, name]
-
-
-def _integer_degree(t: T.Term, name: str, memo: dict) -> int:
-    if name not in T.int_names(t):
-        return 0
-    match t:
-        case T.Affine():
-            return 1
-        case T.Add(terms=terms) if any(_divides(u, name, None, memo) for u in terms) or (
-            sum(_in_exponent(u, name) for u in terms) > 1
-        ):
-            # sum_i p_i / q_i over one denominator: its numerator's degree is at most the sum of
-            # the terms' (each counting its denominator), never only the largest; likewise a sum
-            # of m exponentials c_j b_j^k, which can vanish at m - 1 values of k
-            return sum(integer_degree(u, name, memo) for u in terms)
-        case T.Add(terms=terms):
-            return max(integer_degree(u, name, memo) for u in terms)
-        case T.Prod(factors=factors):
-            return sum(integer_degree(u, name, memo) for u in factors)
-        case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
-            return abs(v.numerator) * integer_degree(base, name, memo)
-        case T.Pow(base=base, exponent=e):
-            return integer_degree(base, name, memo) + EXPONENTIAL * (name in T.int_names(e)) + 1
-        case T.MatPow(base=base, exponent=e) if e.is_literal and e.const >= 0:
-            return e.const * integer_degree(base, name, memo)  # (B^3): three times B's degree
-        case T.MatPow(base=base) | T.Det(base=base) | T.LogDet(base=base) if name in T.int_names(
-            base
-        ):  # inv((k - b) I), det(k I): a degree that grows with the size: too many to try
-            return UNBOUNDED
-        case T.MatPow(base=base, exponent=e):
-            return integer_degree(base, name, memo) + EXPONENTIAL * (name in e.names)
-        case T.SumOver(var=var, count=count, body=body):
-            # sum_{r<c(k)} b(r, k): a polynomial in k of degree deg_k(b) + (deg_r(b) + 1) deg(c)
-            # (a sum of r^d up to c is of degree d + 1 in c)
-            inner = integer_degree(body, var, memo) + 1
-            return integer_degree(body, name, memo) + inner * max(
-                integer_degree(count, name, memo), 1
-            )
-    return sum(integer_degree(u, name, memo) for u in T.children(t)) * EXPONENTIAL
-
-
-def _divides(t: T.Term, name: str, mentions=None, memo: dict | None = None) -> bool:
-    """Whether ``t`` has a negative power (or an inverse) of something that ``mentions`` the
-    symbol ``name`` (default: an integer symbol): a denominator. ``memo``: the answers so far
-    for this ``name`` and ``mentions``."""
-    mentions = mentions or (lambda u: name in T.int_names(u))
-    memo = {} if memo is None else memo
-    key = ("/", t, name)
-    if key not in memo:
-        memo[key] = mentions(t) and (
-            (type(t) is T.Pow and type(t.exponent) is T.Num and t.exponent.value < 0)
-            or (type(t) is T.MatPow and t.exponent.is_literal and t.exponent.const < 0)
-            or type(t) is T.RowFunc  # softmax(u) = exp(u) / sum(exp(u)): a sum divides
-            or any(_divides(u, name, mentions, memo) for u in T.children(t))
-        )
-    return memo[key]
-
-
-def size_degree(t: T.Term, dim: str, memo: dict | None = None, shifted=frozenset()) -> int:
-    """A bound on the degree of ``t`` in the size ``dim``: one for each ``Size`` of it and each
-    sum over an index of it (a sum of ones is n, and so is one of exp(x) exp(-x)). ``memo``:
-    the degrees found so far (a graph is walked once, not as the tree it stands for).
-    ``shifted``: bases (``K + s I``) whose inverse or determinant is bounded as a variable's
-    (``shifted.shifted_bases``, found over both terms compared)."""
-    memo = {} if memo is None else memo
-    if (t, dim) not in memo:
-        memo[t, dim] = _size_degree(t, dim, memo, shifted)
-    return memo[t, dim]
-
-
-def _size_degree(t: T.Term, dim: str, memo: dict, shifted) -> int:
-    def degree_of(u: T.Term) -> int:
-        return size_degree(u, dim, memo, shifted)
-
-    match t:
-        case T.Size(dim=d):
-            return int(dim in dim_factors(d))
-        case T.Add(terms=terms) if any(
-            _divides(u, dim, lambda v: degree_of(v) > 0, memo) for u in terms
-        ):  # fractions in n over one denominator: the degrees of all the terms
-            return sum(degree_of(u) for u in terms)
-        case T.Add(terms=terms):
-            return max(degree_of(u) for u in terms)
-        case T.Prod(factors=factors, summed=summed):
-            counted = sum(1 for i in summed if dim in dim_factors(i.dim))
-            return counted + sum(degree_of(u) for u in factors)
-        case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator == 1:
-            return abs(v.numerator) * degree_of(base)
-        case T.MatPow(base=base, bound=(p, _), exponent=e) if dim in dim_factors(p.dim):
-            if e.is_literal and e.const >= 0:  # (n I)^6: six times, and a sum per product
-                return e.const * degree_of(base) + max(e.const - 1, 0)
-            if (_generic(t) or base in shifted) and not (e.is_literal and _sized(base, dim)):
-                return degree_of(base)  # inv(A), inv(K + s I), A^k: a variable's own entries
-            # an inverse or a symbolic power of any other matrix of n: no bound (inv(I + 1 1')
-            # = I - 1 1' / (n + 1), with no size written in it)
-            return UNBOUNDED
-        case T.Det(base=base, bound=(p, _)) if _sized(base, dim) or (
-            dim in dim_factors(p.dim) and not (_generic(t, square=True) or base in shifted)
-        ):
-            return UNBOUNDED  # det(I + 1 1') = n + 1: a sum over the permutations of n
-        case T.LogDet(base=base) if _sized(base, dim):
-            return UNBOUNDED
-        case T.Det(base=base, bound=(p, _)) if isinstance(p.dim, int):
-            # det(V' V) of a 6-by-6 matrix of sums over n: 6 times their degree (0 for n < 6)
-            return p.dim * degree_of(base)
-        case T.MatPow(base=base, bound=(p, _), exponent=e) if isinstance(p.dim, int):
-            degree = degree_of(base)
-            if not degree or (e.is_literal and e.const >= 0):
-                return max(e.const, 1) * degree if e.is_literal else degree
-            # an inverse: adj(B) / det(B), of degree (m - 1) d over m d, as often as written
-            return abs(e.const) * (2 * p.dim - 1) * degree if e.is_literal else UNBOUNDED
-        case T.RowFunc(base=base, bound=b) if dim in dim_factors(b.dim):
-            # softmax(u)[i] = exp(u[i]) / sum_s exp(u[s]): a sum over the row, as a divisor
-            return degree_of(base) + 1
-    return sum(degree_of(u) for u in T.children(t))

@@ -36,12 +36,13 @@ from einderiv.check import diagnose as D
 from einderiv.check import exact as X
 from einderiv.check import forms as F
 from einderiv.check import kron_claim as KC
+from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings, read_claim
 from einderiv.check.dims import mentions_dim, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
-from einderiv.check.probes import PROBES, close, probe_sizes, too_large
+from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
@@ -339,10 +340,11 @@ class _Judge(Sampler):
         return self._settled
 
     def oriented(self, term: T.Term) -> T.Term:
-        """``term`` with symmetric variables' entries in one orientation, as derivatives are:
-        equal on the domain, and ``tanh(A S)`` then one unknown in exact arithmetic, not two."""
+        """``term`` in one form: each integer exponent one integer form (``affine.folded``),
+        symmetric entries oriented as derivatives are (``tanh(A S)``: one unknown, not two)."""
         symmetric = frozenset(n for n, v in self.f.variables.items() if v.kind == "symmetric")
-        return orient(term, symmetric)
+        flat = folded(term, integer_sizes(self.f))  # s^(len(x) + -1) is s^(n - 1)
+        return orient(term if flat is term else simplify(flat), symmetric)
 
     def missing_conditions(self) -> list:
         """Conditions the claim needs that the expression and the derivative do not impose."""

@@ -1,0 +1,370 @@
+"""Right claims ``check`` left undecided, now decided, and their near misses never "right".
+
+Each right claim is shown right with plain numpy (central finite differences of the function
+written here, ``np.kron``, exact integers); each near miss (a factor, a transpose, a sign, a
+size-dependent term that vanishes at small sizes) is shown wrong the same way, and ``check``
+must then say "wrong" or "undecided", never "right".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd, rng_for, spd, symmetric_fd, to_layout
+
+
+def numerator_fd(fn, args: dict, wrt: str) -> np.ndarray:
+    jac = jacobian_fd(fn, args, wrt)
+    nx = np.ndim(args[wrt])
+    return to_layout(jac, jac.ndim - nx, nx, "numerator")
+
+
+def vec(M: np.ndarray) -> np.ndarray:
+    return M.reshape(-1, order="F")  # columns stacked, as vec is
+
+
+# -- 1. einderiv's own Kronecker form read back ----------------------------------------------
+
+# d vec(tanh(X A X)) / d vec(X)' = diag(vec(1 - T.^2)) (kron(I, X A) + kron(X' A', I)), T =
+# tanh(X A X): d(X A X) = dX (A X) + (X A) dX, vec(P dX Q) = kron(Q', P) vec(dX). The size
+# degree of a Kronecker claim counted each sum over a compound index (pinned by the pair
+# delta[c,(i,j)] to indices outside it: no sum at all) as a sum over m and over n: 12 values
+# of each size on a grid of 144 points, past the 80 tried, so undecided
+KRON_EXPR = "tanh(X A X)"
+KRON_WHERE = "X: matrix(n, m); A: matrix(m, n)"
+DIAG = "diag(vec(1 - tanh(X A X) .^ 2))"
+KRON_RIGHT = f"d vec(Y) / d vec(X)' = {DIAG} kron(I, X A) + {DIAG} kron(X' A', I)"
+SIZE_TERM = "(len(X) - 1) (len(X) - 2) (len(X) - 3) (len(X) - 4) (len(X) - 5)"
+
+
+def _kron_truth(X, A):
+    def f(X):
+        return vec(np.tanh(X @ A @ X))
+
+    n, m = X.shape
+    jac = jacobian_fd(lambda X: f(X), {"X": X}, "X").reshape(n * m, n * m, order="F")
+    T = np.tanh(X @ A @ X)
+    D = np.diag(vec(1 - T**2))
+    right = D @ np.kron(np.eye(m), X @ A) + D @ np.kron(X.T @ A.T, np.eye(n))
+    return jac, right, D
+
+
+def test_the_printed_kronecker_form_of_tanh_x_a_x_is_right():
+    rng = rng_for("kron tanh")
+    X, A = 0.5 * rng.normal(size=(3, 2)), 0.5 * rng.normal(size=(2, 3))
+    jac, right, _ = _kron_truth(X, A)
+    assert np.allclose(jac, right, atol=1e-7)
+    printed = ed.diff(KRON_EXPR, "X", where=KRON_WHERE).kronecker()
+    assert printed.replace(" ", "") == KRON_RIGHT.replace(" ", "")  # the form checked back
+    r = ed.check(KRON_EXPR, "X", claim=KRON_RIGHT, where=KRON_WHERE)
+    assert r.verdict == "right", r
+
+
+@pytest.mark.parametrize(
+    "claim, wrong_by",
+    [
+        (f"{DIAG} kron(I, X A) + {DIAG} kron(I, X A)", "swap"),  # kron's factors swapped
+        (f"{DIAG} kron(I, X A) - {DIAG} kron(X' A', I)", "sign"),
+        (f"2 {DIAG} kron(I, X A) + {DIAG} kron(X' A', I)", "factor"),
+        (f"{DIAG} kron(I, X A) + {DIAG} kron(A X, I)", "transpose"),
+        (f"{DIAG} kron(I, X A) + {DIAG} kron(X' A', I) + {SIZE_TERM} kron(I, X A)", "size"),
+    ],
+)
+def test_near_misses_of_the_kronecker_form_are_not_right(claim, wrong_by):
+    rng = rng_for("kron tanh miss")
+    n = 6 if wrong_by == "size" else 3  # the size term is 0 for n = 1..5
+    X, A = 0.5 * rng.normal(size=(n, 2)), 0.5 * rng.normal(size=(2, n))
+    jac, right, D = _kron_truth(X, A)
+    assert np.allclose(jac, right, atol=1e-7)
+    m = 2
+    claimed = {
+        "swap": D @ np.kron(np.eye(m), X @ A) * 2,
+        "sign": D @ np.kron(np.eye(m), X @ A) - D @ np.kron(X.T @ A.T, np.eye(n)),
+        "factor": right + D @ np.kron(np.eye(m), X @ A),
+        "transpose": D @ np.kron(np.eye(m), X @ A) + D @ np.kron(A @ X, np.eye(n)),
+        "size": right + math.prod(n - j for j in range(1, 6)) * np.kron(np.eye(m), X @ A),
+    }[wrong_by]
+    assert not np.allclose(claimed, jac, atol=1e-5)
+    r = ed.check(KRON_EXPR, "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=KRON_WHERE)
+    assert r.verdict in ("wrong", "undecided"), r
+
+
+# A size counts once per factor of a compound size: len(vec(X)) and a sum over vec(X)'s
+# index are n^2 for X n-by-n (counted as n: exact arithmetic tried 7 sizes for a claim of
+# degree 10 in n and called it right). sum(vec(X .^ 0)) = n^2, and each factor
+# n^2 - (2j + 1) n + j (j + 1) = (n - j)(n - j - 1) is 0 at n = j, j + 1: the claim below adds
+# (n - 1)(n - 2)...(n - 10) X' to 2 X', which is 2 X' for n = 1..10 but not at n = 11
+SIZE_FACTORS = [(2 * j + 1, j * (j + 1)) for j in (1, 3, 5, 7, 9)]
+
+
+@pytest.mark.parametrize(
+    "square", ["sum(vec(X .^ 0))", "vec(X .^ 0)' vec(X .^ 0)", "len(vec(X))", "tr(kron(X .^ 0, I))"]
+)
+def test_a_compound_size_counts_each_of_its_factors(square):
+    n = 11
+    ones = np.ones((n, n))
+    value = {  # the square written in numpy
+        "sum(vec(X .^ 0))": vec(ones).sum(),
+        "vec(X .^ 0)' vec(X .^ 0)": vec(ones) @ vec(ones),
+        "len(vec(X))": len(vec(ones)),
+        "tr(kron(X .^ 0, I))": np.trace(np.kron(ones, np.eye(n))),
+    }[square]
+    assert value == n * n
+    extra = math.prod(n * n - b * n + c for b, c in SIZE_FACTORS)
+    assert extra == math.prod(n - j for j in range(1, 11)) != 0
+    assert all(math.prod(k * k - b * k + c for b, c in SIZE_FACTORS) == 0 for k in range(1, 11))
+    X = rng_for("compound size").normal(size=(n, n))
+    truth = numerator_fd(lambda X: np.trace(X.T @ X), {"X": X}, "X")
+    assert not np.allclose(2 * X.T + extra * X.T, truth)
+    factors = " ".join(f"({square} - {b} len(X) + {c})" for b, c in SIZE_FACTORS)
+    r = ed.check("tr(X' X)", "X", claim=f"2 X' + {factors} X'", where="X: matrix(n, n)")
+    assert r.verdict != "right", r
+
+
+# -- 2. an integer named as a size ------------------------------------------------------------
+
+# d sum(x)^n / dx = n sum(x)^(n-1) ones' with x: vector(n), n: integer (so n >= 1): the
+# claim's condition "sum(x) != 0 where n - 1 < 0" can never apply, and its exponent n - 1
+# (parsed as n + (-1)) is the derivative's one integer form; len(x) is n
+SIZE_WHERE = "x: vector(n); n: integer"
+
+
+def _power_truth(n: int):
+    x = rng_for("sum power", n).normal(size=n) + 0.5
+    truth = numerator_fd(lambda x: np.sum(x) ** len(x), {"x": x}, "x")
+    return x, truth
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["n sum(x)^(n-1) ones'", "len(x) sum(x)^(len(x) - 1) ones'", "sum(x)^(n - 1) n x' .^ 0"],
+)
+def test_a_power_by_an_integer_named_as_the_size_is_right(claim):
+    for n in (1, 2, 3, 5):
+        x, truth = _power_truth(n)
+        assert np.allclose(truth, n * np.sum(x) ** (n - 1) * np.ones(n), rtol=1e-6)
+    assert ed.check("sum(x)^n", "x", claim=claim, where=SIZE_WHERE).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "claim, claimed",
+    [
+        ("(n - 1) sum(x)^(n - 1) ones'", lambda x, n: (n - 1) * np.sum(x) ** (n - 1)),
+        ("n sum(x)^(n - 2) ones'", lambda x, n: n * np.sum(x) ** (n - 2)),
+        ("-n sum(x)^(n - 1) ones'", lambda x, n: -n * np.sum(x) ** (n - 1)),
+        ("n sum(x)^(n - 1) x'", lambda x, n: n * np.sum(x) ** (n - 1) * x),
+        (
+            "n sum(x)^(n - 1) ones' + (n - 1) (n - 2) (n - 3) (n - 4) (n - 5) ones'",
+            lambda x, n: n * np.sum(x) ** (n - 1) + math.prod(n - j for j in range(1, 6)),
+        ),
+    ],
+)
+def test_near_misses_of_the_power_by_the_size_are_not_right(claim, claimed):
+    n = 6  # the size term vanishes for n = 1..5
+    x, truth = _power_truth(n)
+    assert not np.allclose(claimed(x, n) * np.ones(n), truth, rtol=1e-6)
+    r = ed.check("sum(x)^n", "x", claim=claim, where=SIZE_WHERE)
+    assert r.verdict in ("wrong", "undecided"), r
+
+
+# d sum(x)^(n - 1) / dx = (n - 1) sum(x)^(n - 2) ones': at n = 1 the function is 1 (flat, its
+# derivative 0) while the claim is 0 * 0^-1 at sum(x) = 0, undefined: the condition
+# "sum(x) != 0 where n - 2 < 0" can apply (n = 1), so the claim is not right everywhere
+def test_a_condition_a_size_can_meet_still_counts():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        claimed = (1 - 1) * np.float64(0.0) ** (1 - 2)
+    assert not np.isfinite(claimed)
+    x = np.array([0.0])
+    assert np.allclose(numerator_fd(lambda x: np.sum(x) ** (len(x) - 1), {"x": x}, "x"), 0)
+    r = ed.check("sum(x)^(n-1)", "x", claim="(n-1) sum(x)^(n-2) ones'", where=SIZE_WHERE)
+    assert r.verdict != "right", r
+
+
+# -- 3. a root beside its own square ----------------------------------------------------------
+
+# f = r sum(x .* r + exp(x)), r = sqrt(a^2 + 1): grad = r (r + exp(x)) = (a^2 + 1) + r exp(x).
+# einderiv writes r (r ones + exp(x))'; exact arithmetic took r for an unknown with r r not
+# a^2 + 1, so the distributed claims were undecided. Roots are now also taken as roots mod p
+# of their values, both signs of each: equal for both is equal modulo r^2 - u
+ROOT = "sqrt(a^2 + 1)"
+ROOT_EXPR = f"{ROOT} sum(x .* ({ROOT} ones) + exp(x))"
+ROOT_WHERE = "x: vector(n); a: scalar"
+
+
+def _root_truth():
+    rng = rng_for("root beside square")
+    x, a = rng.normal(size=4), -0.7
+    r = np.sqrt(a * a + 1)
+    truth = numerator_fd(lambda x: r * np.sum(x * r + np.exp(x)), {"x": x}, "x")
+    return x, a, r, truth
+
+
+@pytest.mark.parametrize(
+    "claim", [f"((a^2 + 1) ones + {ROOT} exp(x))'", f"(ones + exp(x) / {ROOT})' (a^2 + 1)"]
+)
+def test_a_root_times_a_sum_with_the_root_is_right(claim):
+    x, a, r, truth = _root_truth()
+    assert np.allclose((a * a + 1) + r * np.exp(x), truth, rtol=1e-6)
+    assert ed.check(ROOT_EXPR, "x", claim=claim, where=ROOT_WHERE).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "claim, claimed",
+    [
+        (f"((a^2 + 1) ones - {ROOT} exp(x))'", lambda x, a, r: (a * a + 1) - r * np.exp(x)),
+        (f"((a^2 + 2) ones + {ROOT} exp(x))'", lambda x, a, r: (a * a + 2) + r * np.exp(x)),
+        ("(a^2 + 1) (ones + exp(x))'", lambda x, a, r: (a * a + 1) * (1 + np.exp(x))),
+        (f"({ROOT} ones + {ROOT} exp(x))'", lambda x, a, r: r + r * np.exp(x)),
+        ("((a^2 + 1) ones + sqrt(a^2) exp(x))'", lambda x, a, r: (a * a + 1) + abs(a) * np.exp(x)),
+    ],
+)
+def test_near_misses_of_the_root_claim_are_not_right(claim, claimed):
+    x, a, r, truth = _root_truth()
+    assert not np.allclose(claimed(x, a, r), truth, rtol=1e-6)
+    r_ = ed.check(ROOT_EXPR, "x", claim=claim, where=ROOT_WHERE)
+    assert r_.verdict in ("wrong", "undecided"), r_
+
+
+# sqrt(a^2) is |a|, not a: (sqrt(a^2) + a)(sqrt(a^2) - a) = a^2 - a^2 = 0 everywhere, but
+# sqrt(a^2) - a = 2|a| at a < 0. Taking the root mod p with one sign only would prove the
+# second (the sign of a root mod p is no sign at all): both signs are tried
+def test_a_root_of_a_square_is_not_its_base():
+    x, a = np.array([1.0, -2.0]), -1.5
+    truth = numerator_fd(lambda x: x @ x, {"x": x}, "x")
+    assert np.allclose(2 * x + (abs(a) + a) * (abs(a) - a) * x, truth)
+    assert not np.allclose(2 * x + (abs(a) - a) * x, truth)
+    w = "x: vector(n); a: scalar"
+    right = "2 x' + (sqrt(a^2) + a) (sqrt(a^2) - a) x'"
+    assert ed.check("x' x", "x", claim=right, where=w).verdict == "right"
+    wrong = ed.check("x' x", "x", claim="2 x' + (sqrt(a^2) - a) x'", where=w)
+    assert wrong.verdict in ("wrong", "undecided"), wrong
+
+
+# Layer-norm backprop by hand, dividing entry by entry by the broadcast root: for
+# f = t' (x - mean(x)) / r, r = sqrt(mean((x - mean(x)) .^ 2) + eps) and h = (x - mean(x)) / r,
+# df/dx = (t - mean(t) - h mean(t .* h)) / r. The claim's divisor r ones needs r 1[i] != 0,
+# the expression's r needs r != 0 (an entry of r 1[i] is r): one condition, not two
+LN_EXPR = "t' (x - mean(x)) / sqrt(mean((x - mean(x)) .^ 2) + eps)"
+LN_WHERE = "x: vector(d); t: vector(d); eps: scalar"
+R_ONES = "(sqrt(mean((x - mean(x)) .^ 2) + eps) ones)"
+H = f"((x - mean(x)) ./ {R_ONES})"
+
+
+def _layer_norm_truth(d: int):
+    rng = rng_for("layer norm", d)
+    x, t, eps = rng.normal(size=d), rng.normal(size=d), 0.3
+
+    def f(x):
+        return t @ (x - x.mean()) / np.sqrt(np.mean((x - x.mean()) ** 2) + eps)
+
+    r = np.sqrt(np.mean((x - x.mean()) ** 2) + eps)
+    h = (x - x.mean()) / r
+    return t, h, r, numerator_fd(f, {"x": x}, "x")
+
+
+def test_layer_norm_backprop_divided_by_the_broadcast_root_is_right():
+    t, h, r, truth = _layer_norm_truth(4)
+    assert np.allclose((t - t.mean() - h * np.mean(t * h)) / r, truth, atol=1e-7)
+    claim = f"(t ./ {R_ONES} - mean(t) ./ {R_ONES} - {H} .* mean(t .* {H}) ./ {R_ONES})'"
+    assert ed.check(LN_EXPR, "x", claim=claim, where=LN_WHERE).verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "claim, claimed",
+    [
+        (
+            f"(t ./ {R_ONES} - mean(t) ./ {R_ONES} + {H} .* mean(t .* {H}) ./ {R_ONES})'",
+            lambda t, h, r, d: (t - t.mean() + h * np.mean(t * h)) / r,
+        ),
+        (
+            f"(t ./ {R_ONES} - {H} .* mean(t .* {H}) ./ {R_ONES})'",
+            lambda t, h, r, d: (t - h * np.mean(t * h)) / r,
+        ),
+        (
+            f"(t ./ {R_ONES} - mean(t) ./ {R_ONES} - {H} .* mean(t .* {H}))'",
+            lambda t, h, r, d: (t - t.mean()) / r - h * np.mean(t * h),
+        ),
+        (
+            f"(t ./ {R_ONES} - mean(t) ./ {R_ONES} - {H} .* mean(t .* {H}) ./ {R_ONES})' + "
+            + SIZE_TERM.replace("X", "x")
+            + " t'",
+            lambda t, h, r, d: (
+                (t - t.mean() - h * np.mean(t * h)) / r + math.prod(d - j for j in range(1, 6)) * t
+            ),
+        ),
+    ],
+)
+def test_near_misses_of_the_layer_norm_backprop_are_not_right(claim, claimed):
+    d = 6  # the size term vanishes for d = 1..5
+    t, h, r, truth = _layer_norm_truth(d)
+    assert not np.allclose(claimed(t, h, r, d), truth, atol=1e-5)
+    result = ed.check(LN_EXPR, "x", claim=claim, where=LN_WHERE)
+    assert result.verdict in ("wrong", "undecided"), result
+
+
+# -- 4. a positive definite matrix in a LaTeX condition ----------------------------------------
+
+# d x' S^-1 x / dx = x' (S^-1 + S^-T) = 2 x' S^-1 for a symmetric S; (\Sigma \succ 0), positive
+# definite, is read as Sigma symmetric, as is usual, and the note says so
+SUCC = r"\quad (\Sigma \succ 0)"
+LEFT = r"\frac{\partial \mathbf{x}^\top \Sigma^{-1} \mathbf{x}}{\partial \mathbf{x}} = "
+
+
+def test_a_positive_definite_condition_reads_as_symmetric():
+    rng = rng_for("succ")
+    S, x = spd(rng, 3), rng.normal(size=3)
+    truth = numerator_fd(lambda x: x @ np.linalg.solve(S, x), {"x": x}, "x")
+    assert np.allclose(truth, 2 * x @ np.linalg.inv(S), atol=1e-6)
+    M = rng.normal(size=(3, 3)) + 3 * np.eye(3)  # not symmetric: 2 x' M^-1 is not the gradient
+    truth_m = numerator_fd(lambda x: x @ np.linalg.solve(M, x), {"x": x}, "x")
+    assert not np.allclose(truth_m, 2 * x @ np.linalg.inv(M), atol=1e-4)
+    for condition in (
+        SUCC,
+        r"\quad \text{for } \Sigma \succeq 0",
+        r", \quad \Sigma \succ \mathbf{0}",
+    ):
+        r = ed.check_identity(LEFT + r"2 \mathbf{x}^\top \Sigma^{-1}" + condition)
+        assert r.verdict == "right", r
+        assert "positive definite" in r.reason and "symmetric" in r.reason
+    r = ed.check_identity(LEFT + r"2 \mathbf{x}^\top \Sigma^{-1}")  # no condition: wrong
+    assert r.verdict == "wrong"
+    r = ed.check_identity(LEFT + r"2 \mathbf{x}^\top \Sigma^{-1} \quad (\sigma \succ 0)")
+    assert r.verdict == "undecided"  # a lower-case sigma: a scalar, no symmetry read
+
+
+@pytest.mark.parametrize(
+    "claim, claimed",
+    [
+        (r"\mathbf{x}^\top \Sigma^{-1}", lambda x, S: x @ np.linalg.inv(S)),
+        (r"-2 \mathbf{x}^\top \Sigma^{-1}", lambda x, S: -2 * x @ np.linalg.inv(S)),
+        (r"2 \mathbf{x}^\top \Sigma", lambda x, S: 2 * x @ S),
+        (r"2 \Sigma^{-1} \mathbf{x}", None),  # a column for the row: the other layout
+    ],
+)
+def test_near_misses_under_a_positive_definite_condition_are_not_right(claim, claimed):
+    rng = rng_for("succ miss")
+    S, x = spd(rng, 3), rng.normal(size=3)
+    truth = numerator_fd(lambda x: x @ np.linalg.solve(S, x), {"x": x}, "x")
+    if claimed is not None:
+        assert not np.allclose(claimed(x, S), truth, atol=1e-4)
+    r = ed.check_identity(LEFT + claim + SUCC)
+    assert r.verdict in ("wrong", "undecided"), r
+
+
+# d |det S| / dS = |det S| S^-1 (S symmetric: along symmetric directions E, tr(G E)); the
+# claim det(S) S^-1 holds where det S > 0 (every positive definite S) and not where det S < 0:
+# with Sigma read only as symmetric it is wrong at such an S, but positive definite it may be
+# right: undecided, never wrong (and never right)
+def test_a_claim_right_only_for_definite_matrices_is_undecided():
+    rng = rng_for("succ det")
+    for S, holds in ((spd(rng, 3), True), (np.diag([2.0, -1.0, 0.5]), False)):
+        fd = symmetric_fd(lambda S: abs(np.linalg.det(S)), {"S": S}, "S")
+        claimed = np.linalg.det(S) * np.linalg.inv(S)
+        assert np.allclose(fd, claimed, atol=1e-5) == holds
+    identity = r"\frac{\partial |\det \Sigma|}{\partial \Sigma} = \det(\Sigma) \Sigma^{-1}"
+    assert ed.check_identity(identity + SUCC).verdict == "undecided"
+    assert ed.check_identity(identity + r"\quad (\Sigma = \Sigma^\top)").verdict == "wrong"

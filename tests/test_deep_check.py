@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from einderiv.check import domain, exact, proof, sampling
+from einderiv.check import degrees, domain, exact, sampling
 
 
 def nested(k: int) -> str:
@@ -65,7 +65,7 @@ def test_check_work_grows_with_the_claim_not_with_three_to_the_depth(monkeypatch
         monkeypatch.setattr(owner, name, wrapper)
 
     counted(exact._Evaluator, "_prod")
-    counted(proof, "_size_degree")
+    counted(degrees, "_size_degree")
     counted(sampling, "_magnitude")
     counted(domain, "_collect")
     work = []

@@ -13,6 +13,9 @@ Invariants:
   the mn-by-mn matrix with K vec(X) = vec(X') for X m-by-n.
 - A term whose factors never join a Y end to an X end, F[a,b] G[i,j], is ``vec(F) vec(G)'``
   (``2 vec(X) vec(X)'`` of d vec(tr(X' X) X)); a group over no end is a scalar in front.
+- A vector Y's own elementwise factor g[a] stands in front, ``diag(g) J'``: d vec(tanh(X a)) /
+  d vec(X)' = ``diag(1 - tanh(X a) .^ 2) kron(a', I)``, the chain rule's order.
+- Elementwise factors between Kronecker products are ``kronecker_diagonal.sandwich``'s.
 - Each group is re-contracted by ``recontract`` (so it prints as the matrix form does); any part
   that fails makes the whole form None: never a wrong form.
 """
@@ -217,7 +220,45 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     if closed:  # a group over no end is a closed scalar too (y' y of y[c] y[c])
         scalars += [factors[k] for k in closed]
         factors = [f for k, f in enumerate(factors) if k not in closed]
-        groups, where = grouped(factors, summed, (a, b, i, j))
+    made = _leading(factors, summed, (a, b, i, j), variables)
+    if made is None:
+        made = _shaped(factors, summed, (a, b, i, j), variables)
+    if scalars:
+        factor = matrix_of(scalars, summed, None, None, variables)
+        made = factor if made is None else _times(factor, made)
+    if made is None:
+        raise NoForm
+    return made
+
+
+def _leading(factors: list, summed: set, ends: tuple, variables):
+    """A vector Y's elementwise factor in front, ``diag(g) J'`` (J[a,(i,j)] = g[a] J'[a,(i,j)]):
+    ``diag(1 - tanh(X a) .^ 2) kron(a', I)``, the chain rule's order; None for another term."""
+    a, b, _, _ = ends
+    if (a is None) == (b is None):
+        return None
+    y = a if b is None else b
+    lone = [f for f in factors if T.free(f) == {y} and type(f) not in (T.Delta, T.Pair)]
+    rest = [f for f in factors if not any(f is g for g in lone)]
+    if not lone or not any(y in T.free(f) for f in rest):
+        return None  # g[a] G[i,j] is vec(g) vec(G)'
+    front = M.Call(DIAG.name, (whole(lone, summed, y, None, variables),))
+    return _in_front(front, _shaped(rest, summed, ends, variables))
+
+
+def _in_front(front: M.MExpr, made: M.MExpr) -> M.MExpr:
+    """``front made`` as one product read left to right (``D kron(a', I) diag(..)``, not ``D
+    (kron(a', I) diag(..))``)."""
+    if isinstance(made, M.MatMul):
+        return M.MatMul(_in_front(front, made.left), made.right)
+    return M.MatMul(front, made)
+
+
+def _shaped(factors: list, summed: set, ends: tuple, variables) -> M.MExpr:
+    """The factors over ``ends`` as ``kron(P, Q)`` [K], ``vec(F) vec(G)'`` or ``L diag(vec(F))
+    R``; ``NoForm`` when none."""
+    a, b, i, j = ends
+    groups, where = grouped(factors, summed, ends)
     # a single axis may stand on either side: a row Y[b] = x' X is kron(I, x'), not kron(x', I) K
     if b is None and j is not None and where[a] is not None and where[a] == where.get(j):
         a, b = None, a
@@ -234,11 +275,6 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
             made = sandwich(factors, summed, (a, b, i, j), variables)
         if made is None:
             raise
-    if scalars:
-        factor = matrix_of(scalars, summed, None, None, variables)
-        made = factor if made is None else _times(factor, made)
-    if made is None:
-        raise NoForm
     return made
 
 

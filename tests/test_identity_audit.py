@@ -1079,3 +1079,23 @@ def test_a_matrix_subscript_declared_or_used_as_a_name_stays_a_name():
     # without the entry reading (a derivative by the whole X) nothing changes: still refused
     r = ed.check_identity(r"\frac{\partial \operatorname{tr}(A X)}{\partial X} = A_{ji}")
     assert r.verdict == "wrong" and "A_{j,i}" in r.reason
+
+
+@pytest.mark.parametrize("power", ["2", "-1"])
+def test_a_power_before_an_entry_subscript_of_letters_is_refused_as_with_a_comma(power):
+    # d tr((A .^ p) X) / d X[i,j] = A[j,i]^p (numpy), where a paper's A^{p}_{ji} is the entry
+    # (A^p)[j,i]: the two differ, so A^{p}_{ji}, read A_{j,i} by X_{ij}, reads two ways and is
+    # refused as A^{p}_{j,i} is (it was read as the power of the entry: tr((A∘A) X) "right")
+    rng = rng_for("a power before letters")
+    A, X = invertible(rng, 3), gen(rng, 3, 3)
+    p = int(power)
+    by_X = jacobian_fd(lambda X: np.trace((A**p) @ X), {"X": X}, "X")
+    assert close(by_X, A.T**p) and not close(by_X, np.linalg.matrix_power(A, p).T)
+    hadamard = r"A^{\circ 2}" if p == 2 else r"A^{\circ -1}"
+    text = rf"\frac{{\partial \operatorname{{tr}}({hadamard} X)}}{{\partial X_{{ij}}}} = "
+    for claim in (f"A^{{{power}}}_{{ji}}", f"A^{{{power}}}_{{j,i}}"):
+        with pytest.raises(ed.ParseError, match=r"reads two ways: write \\left\(A\^\{.*_\{j,i\}"):
+            ed.check_identity(text + claim)
+    # the power of the entry, written as TeX sets it, is read and right
+    with pytest.warns(ed.errors.ReadAsEntry):
+        assert ed.check_identity(text + f"A_{{ji}}^{{{power}}}").verdict == "right"

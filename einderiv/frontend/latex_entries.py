@@ -135,8 +135,11 @@ class Entries:
         sup = re.sub(r"^\^\s*\{?|\}?\s*$", "", written.strip())
         key = re.sub(r"\\(?:[,;:!]|[a-z]*style\b)|\s", "", sup).lstrip("\\")
         label = key.startswith(("(", "mathrm", "text")) or re.fullmatch(r"[A-Z]", key)
-        if key in TRANSPOSE or not (label or "," in index or "(" in index):
+        # A^{2}_{ji} by X_{ij}: the entry A_{j,i} (A_{jik}: refused by ``letter_indices``)
+        letters = self.by_letters(name, index) and len(index.strip()) == 2
+        if key in TRANSPOSE or not (label or letters or "," in index or "(" in index):
             return
+        index = ",".join(index.strip()) if letters else index
         name = f"\\{name}" if name in GREEK else name  # \Sigma^{-1}_{i,j}
         entry = f"\\left({name}^{{{sup}}}\\right)_{{{index}}}"
         power = "" if label else f", or {name}_{{{index}}}^{{{sup}}} for the power of the entry"
@@ -242,13 +245,19 @@ class Entries:
             self.emit("NAME", letter.group(), inside + letter.start(), inside + letter.end())
         self.symbol("]", end - 1, end)
 
+    @staticmethod
+    def by_letters(name: str, script: str) -> bool:
+        """Whether ``name_{script}`` is read one index per letter (``letter_indices``)."""
+        by = BY_ENTRIES.get()
+        word = re.fullmatch(r"[a-z]{2,}", script.strip())
+        return by is not None and name in by.matrices and word is not None
+
     def letter_indices(self, name: str, script: str, at: int) -> bool:
         """Whether ``A_{ji}`` is two indices j, i: in an identity by an entry (``X_{ij}``,
         ``BY_ENTRIES``), on one of its matrices; said (``ReadAsEntry``); a ``ParseError`` where
         it reads two ways (``letter_refusal``)."""
-        by = BY_ENTRIES.get()
-        word = script.strip()
-        if by is None or name not in by.matrices or not re.fullmatch(r"[a-z]{2,}", word):
+        by, word = BY_ENTRIES.get(), script.strip()
+        if not self.by_letters(name, script):
             return False
         shown = f"\\{name}" if name in GREEK else name
         if refused := letter_refusal(shown, name, word, by):

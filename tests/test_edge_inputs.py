@@ -228,3 +228,21 @@ def test_a_zero_dimensional_array_that_is_no_integer_is_refused_by_name(k):
     for run in (f, f.compile()):
         with pytest.raises(ed.EvaluationError, match=r"k is an integer, not array\("):
             run(X=X, k=k)
+
+
+@pytest.mark.parametrize("k", [np.ma.masked, np.ma.masked_array(3, mask=True)])
+def test_a_masked_zero_dimensional_integer_is_refused_not_its_hidden_value(k):
+    # a masked entry holds no value: np.ma.masked.item() is 0.0 and masked_array(3, mask=True)
+    # hides 3; tr(X^k) read them as k = 0 (tr(I) = 2) and k = 3, silently, as a size n too.
+    # An array with masked entries is refused ("fill them first"); so is a masked integer.
+    X = np.array([[2.0, 1.0], [0.5, 3.0]])
+    assert np.trace(np.linalg.matrix_power(X, 0)) == 2.0  # what the masked constant gave
+    f = ed.parse("tr(X^k)", "k: integer")
+    for run in (f, f.compile()):
+        with pytest.raises(ed.EvaluationError, match="k is an integer, not masked"):
+            run(X=X, k=k)
+    with pytest.raises(ed.EvaluationError, match="the size n must be a positive integer"):
+        ed.parse("tr(I) t", "t: scalar")(t=2.0, n=k)
+    # unmasked, it is the integer it holds: tr(X^3)
+    want = np.trace(np.linalg.matrix_power(X, 3))
+    np.testing.assert_allclose(f(X=X, k=np.ma.masked_array(3)), want)

@@ -305,10 +305,16 @@ def _bind_compound(name, dim, size, shape, dims, where):
 MAX_SIZE = 2**62  # numpy's dimensions are 64-bit signed; no array has a larger axis
 
 
+def _masked(value) -> bool:
+    """A masked entry (``np.ma.masked``): its ``item()`` is a hidden value (0.0), not given."""
+    return isinstance(value, np.ma.MaskedArray) and bool(np.ma.is_masked(value))
+
+
 def positive_int(name, value) -> int:
     given = value
-    if getattr(value, "ndim", None) == 0 and isinstance(getattr(value, "dtype", None), np.dtype):
-        value = value.item() if value.dtype.kind in "iu" else value  # np.array(3): a size 3
+    dtype = getattr(value, "dtype", None)
+    if getattr(value, "ndim", None) == 0 and isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        value = value if _masked(value) else value.item()  # np.array(3): a size 3
     if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
         raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
     if isinstance(value, (int, np.integer)) and MAX_SIZE < value:
@@ -324,7 +330,8 @@ def _integer(name, value) -> int:
     ``np.array(3.0)``); a traced value (``jax.jit``) has no number to read."""
     given, traced = value, "Tracer" in type(value).__name__
     if not traced and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        value = value.item()  # np.array(3), torch.tensor(3), np.int8(3): the number it holds
+        # np.array(3), torch.tensor(3), np.int8(3): the number it holds (a masked one: none)
+        value = value if _masked(value) else value.item()
     if isinstance(value, (bool, np.bool_)):
         raise EvaluationError(f"{name} is an integer, not {given!r}")
     if isinstance(value, (int, np.integer)) or (

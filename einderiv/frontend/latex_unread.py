@@ -76,25 +76,31 @@ _OPENED = re.compile(_SPACE + r"(?:\\left\s*|\\[bB]igg?l?\s*)?(?:\(|\\\{)")
 
 
 # a bracket after E, a subscript first or not: \mathbf{E}[x], \mathbf{E}_{q}\left[x\right],
-# E\left[x\right]; after a plain E, a bare bracket only when it holds more than indices (E[i,j]
-# is index notation); never \mathbf{E}_{ij} nor \mathbf{E}(x): an entry, a product
-_SCRIPT = _SPACE + r"(?:_\s*(?:\{[^{}]*\}|\w)" + _SPACE + r")?"
-_SIZED_BRACKET = r"\\left\s*\[|\\[bB]igg?l?\s*\["
+# E\left[x\right], \mathbf{E}\{x\}, \mathbf{E}{\left[x\right]}; after a plain E, a bare bracket
+# only when it holds more than indices (E[i,j] is index notation); never \mathbf{E}_{ij} nor
+# \mathbf{E}(x): an entry, a product
+_GAP = r"(?:\s|\\[,;:! ]|~|\{)*"  # spacing, or a group opened before the bracket
+_SCRIPT = _GAP + r"(?:_\s*(?:\{(?P<braced>[^{}]*)\}|(?P<one>\w))" + _GAP + r")?"
+_SIZED_BRACKET = r"(?:\\left|\\[bB]igg?l?)\s*(?:\[|\\\{)|\\\{"  # \left[, \Big[, \{
 _BOLD_AFTER = re.compile(_SCRIPT + rf"(?:\[|{_SIZED_BRACKET})")
 _PLAIN_AFTER = re.compile(_SCRIPT + rf"(?:\[(?![\s\w,()]*\])|{_SIZED_BRACKET})")
 
 
-def expectation(letter: str, text: str, pos: int, bold: bool) -> str | None:
+def expectation(letter: str, text: str, pos: int, bold: bool, declared=()) -> str | None:
     """The refusal of an ``E`` written before a bracket at ``text[pos:]`` (``\\mathbf{E}[x]``,
     ``\\boldsymbol{E}\\left[x\\right]``, ``E\\left[x\\right]``), the expectation as papers
-    set it, or None (the caller leaves a declared E alone)."""
-    after = _BOLD_AFTER if bold else _PLAIN_AFTER
-    if letter != "E" or after.match(text, pos) is None:
+    set it, or None: no bracket, or E (``E_q`` with its subscript) is ``declared``."""
+    found = (_BOLD_AFTER if bold else _PLAIN_AFTER).match(text, pos)
+    if letter != "E" or found is None:
+        return None
+    script = (found.group("braced") or found.group("one") or "").strip()
+    name = f"E_{script}" if script else "E"
+    if letter in declared or name in declared:
         return None
     written = "\\mathbf{E}" if bold else "E"
     return (
         f"{written} before a bracket ({written}[...], {written}\\left[...\\right]): "
-        f"{_EXPECTATION}; for a matrix E times the bracket, declare it (E: matrix)"
+        f"{_EXPECTATION}; for a matrix {name} times the bracket, declare it ({name}: matrix)"
     )
 
 

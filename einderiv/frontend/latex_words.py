@@ -86,7 +86,8 @@ class Words:
             return
         raw, brace, end = self.braced_raw()
         inner = raw.strip()
-        self.expectation(inner, end, start)
+        upright = re.fullmatch(r"\\[A-Za-z]+\s*\{\s*(E)\s*\}", inner)  # \mathbf{\mathrm{E}}
+        self.expectation(upright.group(1) if upright else inner, end, start)
         if inner == "1":
             self.name("1", start)
         elif inner == "0":
@@ -113,8 +114,8 @@ class Words:
     def expectation(self, letter: str, after: int, start: int, bold: bool = True) -> None:
         """``\\mathbf{E}[x]``, ``\\boldsymbol{E}_{q}\\left[x\\right]``, ``E\\left[x\\right]``: an
         expectation, refused (never the matrix E times the bracket), unless the user declared E."""
-        refused = expectation(letter, self.text, after, bold)
-        if refused and letter not in declared_by_user():
+        refused = expectation(letter, self.text, after, bold, declared_by_user())
+        if refused:
             self.fail(refused, start)
 
     def last_letter(self, letter: str, after: int, paren, start: int) -> None:

@@ -1099,3 +1099,14 @@ def test_a_power_before_an_entry_subscript_of_letters_is_refused_as_with_a_comma
     # the power of the entry, written as TeX sets it, is read and right
     with pytest.warns(ed.errors.ReadAsEntry):
         assert ed.check_identity(text + f"A_{{ji}}^{{{power}}}").verdict == "right"
+
+
+def test_one_letter_on_a_matrix_is_no_entry_and_no_garbled_refusal():
+    # d tr(A X) / d X[i,j] = A[j,i] (numpy); plain A_j (one letter) on the matrix A is no entry
+    # of it: the claim's name A_j is not the expression's, said as such (it was refused as
+    # "reads two ways: the entry  of the matrix A", an entry with no index)
+    _entry_truths()
+    for text in ("d tr(A X) / d X_ij = A_j", "d (x' A x) / d x_k = A_k x"):
+        with pytest.raises(ed.EinderivError, match="not in the expression") as error:
+            ed.check_identity(text)
+        assert "the entry  of" not in str(error.value)

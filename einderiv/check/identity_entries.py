@@ -56,7 +56,7 @@ def plain_entries(claim: str, f: Expr, by: ByEntries | None) -> str:
             return found.group()
         if info.kind == "vector" and len(word) == 1:
             return f"{name}[{word}]"
-        if name not in by.matrices:
+        if name not in by.matrices or len(word) < 2:  # A_j: no entry of a matrix
             return found.group()
         if refused := letter_refusal(name, name, word, by, latex=False):
             raise EinderivError(refused)

@@ -1110,3 +1110,23 @@ def test_one_letter_on_a_matrix_is_no_entry_and_no_garbled_refusal():
         with pytest.raises(ed.EinderivError, match="not in the expression") as error:
             ed.check_identity(text)
         assert "the entry  of" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        (r"\frac{\partial \operatorname{tr}(X)}{\partial X_{ij}} = \delta_{ij}", "right"),
+        ("d tr(X) / d X_ij = delta_ij", "right"),
+        (r"\frac{\partial (x^T x)}{\partial x_k} = 2 \delta_{kj} x_j", "right"),
+        (r"\frac{\partial (x^T x)}{\partial x_k} = \delta_{kj} x_j", "wrong"),
+    ],
+)
+def test_a_delta_of_two_letters_in_an_identity_by_an_entry_is_the_kronecker_delta(text, verdict):
+    # d tr(X) / d X[i,j] = delta[i,j], d (x' x) / d x[k] = 2 x[k] (numpy): the Cookbook's
+    # \delta_{ij} beside X_{ij} is delta[i,j] as A_{ji} is A[j,i] (it was refused: "delta takes
+    # two or more indices, not 1")
+    rng = rng_for("a delta by an entry")
+    X, x = gen(rng, 3, 3), gen(rng, 3)
+    assert close(jacobian_fd(lambda X: np.trace(X), {"X": X}, "X"), np.eye(3))
+    assert close(jacobian_fd(lambda x: x @ x, {"x": x}, "x"), 2 * np.eye(3) @ x)
+    assert ed.check_identity(text).verdict == verdict

@@ -52,6 +52,8 @@ def plain_entries(claim: str, f: Expr, by: ByEntries | None) -> str:
     def entry(found: re.Match) -> str:
         name, word = found.groups()
         info = f.variables.get(name)
+        if name == "delta" and len(word) == 2 and info is None:  # delta_ij: delta[i,j]
+            return f"delta[{word[0]},{word[1]}]"
         if found.group() in f.variables or info is None:
             return found.group()
         if info.kind == "vector" and len(word) == 1:

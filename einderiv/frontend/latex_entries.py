@@ -257,6 +257,8 @@ class Entries:
         ``BY_ENTRIES``), on one of its matrices; said (``ReadAsEntry``); a ``ParseError`` where
         it reads two ways (``letter_refusal``)."""
         by, word = BY_ENTRIES.get(), script.strip()
+        if name == "delta" and by is not None and re.fullmatch(r"[a-z]{2}", word):
+            return True  # \delta_{ij} by X_{ij}: \delta_{i,j}, a delta's only reading
         if not self.by_letters(name, script):
             return False
         shown = f"\\{name}" if name in GREEK else name

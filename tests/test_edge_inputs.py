@@ -246,3 +246,16 @@ def test_a_masked_zero_dimensional_integer_is_refused_not_its_hidden_value(k):
     # unmasked, it is the integer it holds: tr(X^3)
     want = np.trace(np.linalg.matrix_power(X, 3))
     np.testing.assert_allclose(f(X=X, k=np.ma.masked_array(3)), want)
+
+
+@pytest.mark.parametrize("k", [True, np.True_, np.array(True)])
+def test_generated_code_refuses_a_boolean_integer_as_the_library_does(k):
+    # tr(X^k): a boolean is no integer k (True is 1 to Python: tr(X^1) = tr(X) = 5 here, which
+    # the generated code returned for np.True_ and np.array(True)); the library refuses it
+    X = np.array([[2.0, 1.0], [0.5, 3.0]])
+    assert np.trace(np.linalg.matrix_power(X, 1)) == 5.0
+    f = ed.parse("tr(X^k)", "k: integer")
+    with pytest.raises(ed.EvaluationError, match="k is an integer"):
+        f(X=X, k=k)
+    with pytest.raises(ValueError, match="k must be an integer"):
+        _generated(f)(X=X, k=k)

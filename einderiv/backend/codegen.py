@@ -111,7 +111,7 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
     for p in integers:  # k of X^k, a size: an integer (2.5 would be truncated below)
         k = safe_name(p)
         lines += [
-            f"    if isinstance({k}, bool) or not float({k}).is_integer():",
+            f"    if np.asarray({k}).dtype == bool or not float({k}).is_integer():",  # np.True_
             f'        raise ValueError(f"{p} must be an integer, not {{{k}!r}}")',
         ]
     if arrays:  # the arrays' shapes checked, and every size they fix bound, first

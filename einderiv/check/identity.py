@@ -52,7 +52,7 @@ from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
 from einderiv.check.scalar_reading import scalar_reading
 from einderiv.check.verdict import _check
-from einderiv.errors import EinderivError, guarded
+from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.latex_entries import BY_ENTRIES
 from einderiv.frontend.latex_notes import BY_CONVENTION
@@ -85,6 +85,9 @@ class Identity:
     condition: str = ""  # written after it, as written: \text{ if } B = B^T, (B symmetric)
     declares: str = ""  # what the condition declares (B: symmetric), or ""
     differential: bool = False  # d f = tr(G dX): no layout in its question
+    # plain lower-case letters beside bold capitals (\ln|a\mathbf{X}|): their declarations as
+    # scalars, tried when reading them as vectors gives no expression (a shape error)
+    plain_scalars: str = ""
 
 
 def _group(text: str, pos: int) -> tuple[str, int]:
@@ -280,8 +283,16 @@ def read_identity(text, where: str | None = None) -> Identity:
     parts = [where.strip()] if where and where.strip() else []
     declares = symmetric(condition, where, text)  # \text{ if } B = B^T: B symmetric
     parts += [declares] if declares else []
+    plain_scalars = ""
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
-        for name, kind in sorted(conventions(f"{expr} {var} {kinds}").items()):
+        found = conventions(f"{expr} {var} {kinds}")
+        capitals = conventions(f"{expr} {var} {kinds}", capitals=True)
+        plain_scalars = "; ".join(
+            f"{name}: scalar"
+            for name, kind in sorted(capitals.items())
+            if kind == "scalar" and name not in found and name not in declared
+        )
+        for name, kind in sorted(found.items()):
             if name in declared:
                 continue
             if kind == "conflict":
@@ -310,6 +321,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         condition,
         declares,
         differential is not None,
+        plain_scalars,
     )
 
 
@@ -322,16 +334,35 @@ def check_identity(text, where: str | None = None, layout: str = "numerator") ->
 
 def _check_identity(text, where: str | None, layout: str) -> CheckResult:
     identity = read_identity(text, where)
+    try:
+        result = _conventional(identity, where, layout)
+    except ShapeError:  # \ln|a\mathbf{X}|, (\mathbf{A} + x\mathbf{B})^{-1}: a plain
+        if not identity.plain_scalars:  # letter cannot be a vector there, and beside bold
+            raise  # capitals the text sets scalars plain (Wikipedia's convention)
+        names = frozenset(re.findall(r"(\w+): scalar", identity.plain_scalars))
+        where_all = "; ".join(p for p in (identity.where, identity.plain_scalars) if p)
+        other = replace(identity, where=where_all, by_convention=identity.by_convention | names)
+        scalars = "a scalar" if len(names) == 1 else "scalars"
+        read = f"{', '.join(sorted(names))} read as {scalars}: plain beside bold capitals"
+        try:
+            result = _conventional(other, where, layout)
+        except ShapeError as again:  # e^{x\mathbf{A}}: what that reading meets, said as such
+            raise ShapeError(f"{again} ({read})") from None
+        identity = other
+        result = replace(result, reason=f"{result.reason} ({read})")
+    result = under(result, identity.condition, identity.declares)  # unread: never wrong
+    note = said(identity.condition, identity.declares)
+    return replace(result, reason=result.reason + note) if note else result
+
+
+def _conventional(identity: Identity, where: str | None, layout: str) -> CheckResult:
     token = BY_CONVENTION.set(identity.by_convention)  # h(\mathbf{x}) said, h a scalar by them
     try:
         result = _judged(identity, where, layout)
         # d log(1 + e^x) / dx = sigma(x), x a vector by parse's reading: right with x a scalar
-        result = scalar_reading(identity, result, lambda other: _judged(other, where, layout))
+        return scalar_reading(identity, result, lambda other: _judged(other, where, layout))
     finally:
         BY_CONVENTION.reset(token)
-    result = under(result, identity.condition, identity.declares)  # unread: never wrong
-    note = said(identity.condition, identity.declares)
-    return replace(result, reason=result.reason + note) if note else result
 
 
 def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:

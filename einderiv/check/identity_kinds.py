@@ -19,10 +19,11 @@ FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _FONT = FONT
 
 
-def conventions(text: str) -> dict[str, str]:
+def conventions(text: str, capitals: bool = False) -> dict[str, str]:
     """Kinds by typesetting convention in a LaTeX text: name -> "vector" / "scalar" /
     "integer"; names written both bold and plain are "conflict"; plain lower-case letters are
-    scalars only in a text that sets some vector in bold (else they are left to ``parse``)."""
+    scalars only in a text that sets some vector in bold, or with ``capitals`` some capital
+    (``\\ln|a\\mathbf{X}|``), else they are left to ``parse``."""
     text = braced_fonts(text)
     kinds: dict[str, str] = {}
     bold = set()
@@ -39,7 +40,7 @@ def conventions(text: str) -> dict[str, str]:
     plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
     plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
     plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
-    vectors_bold = any(name[0].islower() for name in bold)
+    vectors_bold = any(name[0].islower() or capitals for name in bold)
     euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
     counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
     for letter in set(re.findall(r"[a-z]", plain)) - counters:

@@ -64,7 +64,14 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
     if named != wrt:
         raise EinderivError(f"the claim is a derivative by vec({named})', not by vec({wrt})'")
     origin = expected._origin  # (f's term, f's axes, ...): f a vector or matrix
-    if "[" in wrt or origin is None or not origin[1] or len(expected.axes) < 2 or order != 1:
+    if (
+        "[" in wrt
+        or origin is None
+        or not origin[1]
+        or not origin[2].indices  # by a scalar: no vec(X) to index (d vec(Y) / d vec(x)')
+        or len(expected.axes) < 2
+        or order != 1
+    ):
         raise EinderivError(
             "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
             "of a vector or matrix by a whole matrix or vector"

@@ -39,6 +39,7 @@ from einderiv.check.probes import (
 from einderiv.check.slopes import kinked, smooth_at
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ABS
 
 __all__ = ["Sampler", "is_zero_claim"]
@@ -214,7 +215,7 @@ class Sampler:
         chosen = {}
         for axis, want in zip(self.claim.axes, self.expected.axes):
             if axis.dim in self.free_dims:
-                chosen[axis.dim] = want.dim if isinstance(want.dim, int) else sizes[want.dim]
+                chosen[axis.dim] = dim_size(want.dim, sizes.__getitem__)  # p*n: the product
         for d in self.free_dims - set(chosen):
             guess = self.guess
             chosen[d] = guess if isinstance(guess, int) else sizes.get(guess, 2)

@@ -82,7 +82,9 @@ def sum_over_product(tokens: list[Token]) -> list[Token]:
     (X^{k-1-r})^T`` sums the whole product, as a paper's \\sum does, where the grammar's body
     is the bracket alone (and r after it is no name). A rest without the counter is left: the
     sum of (a_r) times B is the sum of (a_r B), either reading; so is a rest that sums over a
-    counter of the same name (``\\sum_{r}(A^r) \\sum_{r}(B^r)``, two sums)."""
+    counter of the same name (``\\sum_{r}(A^r) \\sum_{r}(B^r)``, two sums). A body with no
+    bracket (Wikipedia's ``\\sum_{i=0}^{n-1} X^i A X^{n-i-1}``) is the product that follows, to
+    the next + or - outside brackets, as TeX typesets it."""
     at = len(tokens) - 1
     while at >= 0:  # from the right: an inner sum's body is run on before its outer one's
         if tokens[at].type == "SUM_OPEN" and _kind(tokens, at + 1) == "NAME":
@@ -94,9 +96,8 @@ def sum_over_product(tokens: list[Token]) -> list[Token]:
 def _run_on(tokens: list[Token], at: int, counter: str) -> list[Token]:
     upper = _closed(tokens, at) + 2  # sum_{ r = 0 } ^ upper
     body = _closed(tokens, upper) + 1 if _kind(tokens, upper) in _OPEN else upper + 1
-    if _kind(tokens, body) != "LPAR":
-        return tokens
-    end = rest = _closed(tokens, body) + 1
+    bare = _kind(tokens, body) != "LPAR"  # \sum_{i=0}^{n-1} X^i A X^{n-1-i}: the product
+    end = rest = body if bare else _closed(tokens, body) + 1
     depth = 0
     while end < len(tokens):
         text, kind = str(tokens[end]), tokens[end].type
@@ -114,7 +115,7 @@ def _run_on(tokens: list[Token], at: int, counter: str) -> list[Token]:
         t.type == "SUM_OPEN" and str(tokens[rest + i + 1]) == counter
         for i, t in enumerate(tokens[rest : end - 1])
     )
-    if counter not in names or rebound:
+    if end == body or (not bare and (counter not in names or rebound)):
         return tokens
     start = tokens[body].start_pos
     opened = Token("LPAR", "(", start_pos=start, end_pos=start, line=1, column=start + 1)

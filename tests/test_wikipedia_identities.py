@@ -1,0 +1,120 @@
+"""Identities as the Wikipedia article "Matrix calculus" writes them (SPEC 8, ``check_identity``).
+
+Wikipedia sets vectors and matrices in bold and scalars plain, and writes a finite sum without
+brackets round its body. Each identity's truth is checked here with numpy (central differences
+of the function written in numpy), never with einderiv's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+RNG = np.random.default_rng(11)
+
+
+def _fd(f, x, eps=1e-6):
+    """Central differences of ``f`` at the array ``x``: shape f(x).shape + x.shape."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(f(x))
+    out = np.zeros(y.shape + x.shape)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[idx] = eps
+        out[(Ellipsis, *idx)] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps)
+    return out
+
+
+# ---- a plain letter beside bold capitals is a scalar (Wikipedia's convention)
+
+U = r"(\mathbf{A} + x\mathbf{B})"
+
+
+def test_plain_scalar_beside_bold_matrices_matrix_by_scalar():
+    # d(U^-1)/dx = -U^-1 (dU/dx) U^-1, U = A + x B (matrix-by-scalar table): x is a scalar
+    A, B, x = RNG.normal(size=(3, 3)) + 3 * np.eye(3), RNG.normal(size=(3, 3)), 0.4
+    inv = np.linalg.inv
+    fd = _fd(lambda t: inv(A + t * B), np.array(x))
+    assert np.allclose(fd, -inv(A + x * B) @ B @ inv(A + x * B), atol=1e-6)
+    lhs = r"\frac{\partial " + U + r"^{-1}}{\partial x}"
+    claim = U + r"^{-1}\mathbf{B}" + U + r"^{-1}"
+    right = ed.check_identity(f"{lhs} = -{claim}")
+    assert right.verdict == "right"
+    assert "x read as a scalar" in right.reason
+    # the sign dropped: wrong (numpy: fd is not +U^-1 B U^-1)
+    assert not np.allclose(fd, inv(A + x * B) @ B @ inv(A + x * B), atol=1e-6)
+    assert ed.check_identity(f"{lhs} = {claim}").verdict == "wrong"
+
+
+def test_plain_scalar_beside_bold_matrix_log_det():
+    # d ln|a X| / dX = X^-1 (numerator); X^-T is the other layout's answer, wrong here
+    a, X = -1.3, RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    fd = _fd(lambda Z: np.log(abs(np.linalg.det(a * Z))), X)  # jacobian layout: d/dX[i,j]
+    assert np.allclose(fd.T, np.linalg.inv(X), atol=1e-6)  # numerator: the transpose
+    assert not np.allclose(fd.T, np.linalg.inv(X).T, atol=1e-3)
+    lhs = r"\frac{\partial \ln|a\mathbf{X}|}{\partial \mathbf{X}}"
+    assert ed.check_identity(lhs + r" = \mathbf{X}^{-\top}").verdict == "wrong"
+    assert ed.check_identity(lhs + r" = \mathbf{X}^{-1}").verdict != "wrong"
+
+
+def test_a_well_formed_vector_reading_is_kept():
+    # x^T A x with x a vector (bold A, plain x): d/dx = x^T (A + A^T), as before
+    A, x = RNG.normal(size=(3, 3)), RNG.normal(size=3)
+    fd = _fd(lambda v: v @ A @ v, x)
+    assert np.allclose(fd, x @ (A + A.T), atol=1e-6)
+    text = r"\frac{\partial x^\top \mathbf{A} x}{\partial x} = x^\top(\mathbf{A} + \mathbf{A}^\top)"
+    assert ed.check_identity(text).verdict == "right"
+
+
+def test_what_the_scalar_reading_meets_is_said():
+    # e^{x A}, x a scalar, is the matrix exponential: refused as such, not as a shape of x
+    with pytest.raises(ed.EinderivError, match="matrix exponential.*x read as a scalar"):
+        ed.check_identity(
+            r"\frac{\partial e^{x\mathbf{A}}}{\partial x} = \mathbf{A}e^{x\mathbf{A}}"
+        )
+
+
+# ---- a finite sum without brackets round its body
+
+
+def test_sum_without_brackets_is_the_product_after_it():
+    # d tr(A X^3)/dX = sum_{i=0}^{2} X^i A X^{2-i} (numerator layout)
+    A, X = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
+    mp = np.linalg.matrix_power
+    want = sum(mp(X, i) @ A @ mp(X, 2 - i) for i in range(3))
+    fd = _fd(lambda Z: np.trace(A @ Z @ Z @ Z), X)
+    assert np.allclose(fd.T, want, atol=1e-5)
+    body = r"\sum_{i=0}^{2} \mathbf{X}^i \mathbf{A} \mathbf{X}^{2-i}"
+    assert np.allclose(ed.parse(body)(X=X, A=A), want)
+    assert np.allclose(ed.parse(body + r" + \mathbf{A}")(X=X, A=A), want + A)  # ends at +
+    lhs = r"\frac{\partial \operatorname{tr}(\mathbf{A}\mathbf{X}^3)}{\partial \mathbf{X}}"
+    assert ed.check_identity(f"{lhs} = {body}").verdict == "right"
+    assert ed.check_identity(rf"{lhs} = \left({body}\right)^\top").verdict == "wrong"
+
+
+# ---- Kronecker claims: by a scalar, and a claim whose free size stands on a compound axis
+
+
+def test_kronecker_form_by_a_scalar_is_refused_and_the_plain_claim_judged():
+    # d (x kron(C, B)) / dx = kron(C, B) for a scalar x; kron(B, C) differs
+    B, C, x = RNG.normal(size=(2, 3)), RNG.normal(size=(4, 2)), 0.7
+    fd = _fd(lambda t: t * np.kron(C, B), np.array(x))
+    assert np.allclose(fd, np.kron(C, B), atol=1e-6)
+    assert not np.allclose(fd, np.kron(B, C), atol=1e-3)
+    with pytest.raises(ed.EinderivError, match="by a whole matrix or vector"):
+        ed.check("x kron(C, B)", "x", claim="d vec(Y) / d vec(x)' = kron(B, C)", where="x: scalar")
+    with pytest.raises(ed.EinderivError, match="by a whole matrix or vector"):
+        ed.check("x A", "x", claim="d vec(Y) / d vec(x)' = vec(A)", where="x: scalar")
+    assert ed.check("x kron(C, B)", "x", claim="kron(B, C)", where="x: scalar").verdict == "wrong"
+    assert ed.check("x kron(C, B)", "x", claim="kron(C, B)", where="x: scalar").verdict == "right"
+
+
+def test_a_bare_matrix_claim_for_a_kronecker_derivative_is_judged():
+    # d vec(kron(A, B)) / d vec(A)' of A 2-by-3, B 2-by-2 is a 24-by-6 matrix; kron(B, I) is
+    # square: no reading makes it the derivative, so the claim is not right (it crashed)
+    A, B = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 2))
+    fd = _fd(lambda Z: np.kron(Z, B), A)  # d kron(A, B)[r, c] / d A[i, j]
+    assert fd.size == 24 * 6  # not square, while kron(B, I_k) is 2k-by-2k for every k
+    assert ed.check("kron(A, B)", "A", claim="kron(B, I)").verdict != "right"

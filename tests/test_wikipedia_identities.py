@@ -118,3 +118,17 @@ def test_a_bare_matrix_claim_for_a_kronecker_derivative_is_judged():
     fd = _fd(lambda Z: np.kron(Z, B), A)  # d kron(A, B)[r, c] / d A[i, j]
     assert fd.size == 24 * 6  # not square, while kron(B, I_k) is 2k-by-2k for every k
     assert ed.check("kron(A, B)", "A", claim="kron(B, I)").verdict != "right"
+
+
+def test_a_chain_of_equalities_points_to_audit(tmp_path):
+    # d(a'x)/dx = d(x'a)/dx = a' (Wikipedia's rows are chains): check_identity takes one
+    # identity, and says that audit checks a chain; audit finds both derivative sides right
+    a, x = RNG.normal(size=3), RNG.normal(size=3)
+    assert np.allclose(_fd(lambda v: a @ v, x), a, atol=1e-6)
+    chain = (
+        r"\frac{\partial \mathbf{a}^\top\mathbf{x}}{\partial \mathbf{x}} = "
+        r"\frac{\partial \mathbf{x}^\top\mathbf{a}}{\partial \mathbf{x}} = \mathbf{a}^\top"
+    )
+    with pytest.raises(ed.EinderivError, match="audit"):
+        ed.check_identity(chain)
+    assert {line.verdict for line in ed.audit(f"$${chain}$$")} == {"right"}

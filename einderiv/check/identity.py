@@ -39,7 +39,7 @@ from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import FONT as _FONT
-from einderiv.check.identity_kinds import braced_fonts, conventions
+from einderiv.check.identity_kinds import as_scalars, braced_fonts, conventions
 from einderiv.check.identity_text import (
     TRAILING_LABEL,
     mentions_derivative,
@@ -254,7 +254,10 @@ def read_identity(text, where: str | None = None) -> Identity:
     if len(sides) == 1:
         raise EinderivError("no '=': not an identity (write d Y / d X = the derivative)")
     if len(sides) > 2:
-        raise EinderivError("several '=': check one identity 'd Y / d X = ...' at a time")
+        raise EinderivError(
+            "several '=': check one identity 'd Y / d X = ...' at a time; einderiv audit checks "
+            "a chain A = B = C, each derivative side against each other side, in a file ($$...$$)"
+        )
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
     claim = TRAILING_LABEL.sub("", claim).strip()
@@ -339,11 +342,7 @@ def _check_identity(text, where: str | None, layout: str) -> CheckResult:
     except ShapeError:  # \ln|a\mathbf{X}|, (\mathbf{A} + x\mathbf{B})^{-1}: a plain
         if not identity.plain_scalars:  # letter cannot be a vector there, and beside bold
             raise  # capitals the text sets scalars plain (Wikipedia's convention)
-        names = frozenset(re.findall(r"(\w+): scalar", identity.plain_scalars))
-        where_all = "; ".join(p for p in (identity.where, identity.plain_scalars) if p)
-        other = replace(identity, where=where_all, by_convention=identity.by_convention | names)
-        scalars = "a scalar" if len(names) == 1 else "scalars"
-        read = f"{', '.join(sorted(names))} read as {scalars}: plain beside bold capitals"
+        other, read = as_scalars(identity)
         try:
             result = _conventional(other, where, layout)
         except ShapeError as again:  # e^{x\mathbf{A}}: what that reading meets, said as such

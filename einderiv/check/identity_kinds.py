@@ -4,7 +4,8 @@ exponent an integer.
 
 Input: the LaTeX text of an identity (both sides and the variable). Output: ``conventions``
 (name -> "vector" / "scalar" / "integer" / "conflict"), ``braced_fonts`` (``\\mathbf x`` ->
-``\\mathbf{x}``), ``FONT`` (the bold commands).
+``\\mathbf{x}``), ``FONT`` (the bold commands), ``as_scalars`` (an identity with its plain
+letters beside bold capitals declared scalars, Wikipedia's ``\\ln|a\\mathbf{X}|``).
 Invariants: pure functions of the text; a name set both bold and plain is a "conflict", never
 guessed; ``\\delta`` is never a vector unsaid (it cannot be declared).
 """
@@ -12,8 +13,9 @@ guessed; ``\\delta`` is never a vector unsaid (it cannot be declared).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-__all__ = ["FONT", "braced_fonts", "conventions"]
+__all__ = ["FONT", "as_scalars", "braced_fonts", "conventions"]
 
 FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _FONT = FONT
@@ -63,3 +65,14 @@ def braced_fonts(text: str) -> str:
 
 def _brace(m: re.Match) -> str:
     return f"{m.group(1)}{{{m.group(2) or m.group(3)}}}"
+
+
+def as_scalars(identity):
+    """``identity`` (``check.identity.Identity``) with its plain letters beside bold capitals
+    declared scalars (``plain_scalars``, by ``conventions(capitals=True)``), and words that say
+    so: ``(other, "x read as a scalar: plain beside bold capitals")``."""
+    names = frozenset(re.findall(r"(\w+): scalar", identity.plain_scalars))
+    where = "; ".join(p for p in (identity.where, identity.plain_scalars) if p)
+    scalars = "a scalar" if len(names) == 1 else "scalars"
+    read = f"{', '.join(sorted(names))} read as {scalars}: plain beside bold capitals"
+    return replace(identity, where=where, by_convention=identity.by_convention | names), read

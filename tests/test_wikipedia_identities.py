@@ -56,7 +56,9 @@ def test_plain_scalar_beside_bold_matrix_log_det():
     assert not np.allclose(fd.T, np.linalg.inv(X).T, atol=1e-3)
     lhs = r"\frac{\partial \ln|a\mathbf{X}|}{\partial \mathbf{X}}"
     assert ed.check_identity(lhs + r" = \mathbf{X}^{-\top}").verdict == "wrong"
-    assert ed.check_identity(lhs + r" = \mathbf{X}^{-1}").verdict != "wrong"
+    # proved: inv(a X) = inv(X) / a hides no size, as inv(2 X) does not (exact arithmetic)
+    assert ed.check_identity(lhs + r" = \mathbf{X}^{-1}").verdict == "right"
+    assert ed.check("log(det(a X))", "X", claim="a inv(a X)", where="a: scalar").verdict == "right"
 
 
 def test_a_well_formed_vector_reading_is_kept():

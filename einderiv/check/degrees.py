@@ -75,13 +75,16 @@ def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
 
 
 def _variables_product(u: T.Term, square: bool, numbers: bool) -> bool:
-    """``numbers``: number factors too (a power's base: (c M)^k = c^k M^k hides no size)."""
+    """``numbers``: numbers and scalar variables too (a power's base: (c M)^k = c^k M^k and
+    inv(a X) = inv(X) / a, Wikipedia's ln|a X|, hide no size)."""
     if type(u) is T.Var:
         return len(u.indices) == 2 and (not square or u.indices[0].dim == u.indices[1].dim)
     if type(u) is T.MatPow:
         return u.exponent.is_literal and _variables_product(u.base, square, numbers)
+    scalars = (T.Num, T.Var) if numbers else ()  # a Var here: no indices (else judged above)
     return type(u) is T.Prod and all(
-        (numbers and type(f) is T.Num) or _variables_product(f, square, numbers) for f in u.factors
+        _variables_product(f, square, numbers) or (type(f) in scalars and not T.free(f))
+        for f in u.factors
     )
 
 

@@ -134,3 +134,25 @@ def test_a_chain_of_equalities_points_to_audit(tmp_path):
     with pytest.raises(ed.EinderivError, match="audit"):
         ed.check_identity(chain)
     assert {line.verdict for line in ed.audit(f"$${chain}$$")} == {"right"}
+
+
+# ---- u = u(x) written as a call: a function of x in the article, a product to einderiv
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\frac{\partial \mathbf{u}(x)}{\partial x} = \mathbf{u}",
+        r"\frac{\partial \mathbf u(x)}{\partial x} = \mathbf u",
+        r"\frac{\partial \boldsymbol{\mu}(x)}{\partial x} = \boldsymbol{\mu}",
+    ],
+)
+def test_a_bold_letter_called_is_said_and_never_right(text):
+    # read as the product u x, d(u x)/dx = u (right as read); as Wikipedia's u = u(x) it is
+    # false: u(x) = sin(x) b has du/dx = cos(x) b, not u. So: undecided, with the reading said
+    b, x = RNG.normal(size=3), 0.8
+    assert np.allclose(_fd(lambda t: t * b, np.array(x)), b, atol=1e-6)
+    assert not np.allclose(_fd(lambda t: np.sin(t) * b, np.array(x)), np.sin(x) * b, atol=1e-3)
+    with pytest.warns(UserWarning, match="as the product"):
+        result = ed.check_identity(text)
+    assert result.verdict == "undecided"

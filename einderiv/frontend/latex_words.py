@@ -15,8 +15,13 @@ import re
 
 from einderiv.errors import closest
 from einderiv.frontend import lexing
-from einderiv.frontend.latex_commands import FUNCTION_WORDS, Group
-from einderiv.frontend.latex_notes import declared_by_user, say_bold_greek, say_letter_call
+from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, Group
+from einderiv.frontend.latex_notes import (
+    declared_by_user,
+    say_bold_greek,
+    say_greek_call,
+    say_letter_call,
+)
 from einderiv.frontend.latex_unread import expectation, optimisation_word
 
 __all__ = ["MAX_GROUPS", "Words"]
@@ -25,6 +30,7 @@ __all__ = ["MAX_GROUPS", "Words"]
 # \!\left(x\right) (a negative thin space tightens a call; \, (x) is a product)
 _CALL = re.compile(r" *(?:\\! *)*(?:[(\[]|\\left *[(\[]|\\[bB]igg?l? *[(\[])")
 
+_PAREN = re.compile(r" *(?:\\!\s*)*(?:\(|\\left\s*\(|\\[bB]igg?l?\s*\()")  # u(x), u\left(x
 _ONE_SYMBOL = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")  # what a font command takes without braces
 MAX_GROUPS = 100  # groups open around a font group: each is read by a nested call (3 frames)
 
@@ -83,6 +89,7 @@ class Words:
                 self.pos = one.end()
                 self.name(one.group(), start if one.group() in "01" else one.start())
             say_bold_greek(self.out[first:], self.said)
+            self.bold_call(first)
             return
         raw, brace, end = self.braced_raw()
         inner = raw.strip()
@@ -110,6 +117,18 @@ class Words:
                 token = self.out.pop()  # \mathbf{x}_{1}, \mathbf{W}_{a,b}, \mathbf{W}^Q_i: as x_{1}
                 self.name(token.value, token.start_pos)
             say_bold_greek(self.out[first:], self.said)
+            self.bold_call(first)
+
+    def bold_call(self, first: int) -> None:
+        """``\\mathbf{u}(x)``, ``\\mathbf{g}(\\mathbf{u})``: a bold letter written as a call,
+        a function of x in papers (Wikipedia's u = u(x)), is read as a product: said, as for a
+        plain letter (``latex_notes.say_letter_call``; ``first``: the group's first token)."""
+        letter = self.out[-1].value if len(self.out) == first + 1 else ""
+        paren = _PAREN.match(self.text, self.pos)
+        if self.out[-1].type == "NAME" and re.fullmatch("[A-Za-z]", letter):
+            say_letter_call(letter, self.text, self.pos, paren, self.said)
+        elif paren and self.out[-1].type == "NAME" and letter in GREEK:  # \boldsymbol{\mu}(x)
+            say_greek_call(letter, False, self.said)
 
     def expectation(self, letter: str, after: int, start: int, bold: bool = True) -> None:
         """``\\mathbf{E}[x]``, ``\\boldsymbol{E}_{q}\\left[x\\right]``, ``E\\left[x\\right]``: an

@@ -203,6 +203,12 @@ class ReadAsBareCall(ReadAsProduct):
     rest, where a paper may mean the function of the whole product (tr(A X))."""
 
 
+class ReadAsPower(ReadAsProduct):
+    """``X^{T-1}``, ``X^(2 T)`` with ``T`` undeclared was read as a matrix power, T an integer
+    (RNN papers' ``W^{T-t}``), where ``X^T`` alone is the transpose and a reader may mean
+    ``(X^T)^{-1}``."""
+
+
 class ReadAsScalar(ReadAsProduct):
     """A bold Greek letter (``\\boldsymbol{\\mu}``) was read as a scalar, as every undeclared
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""

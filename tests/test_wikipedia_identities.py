@@ -156,3 +156,24 @@ def test_a_bold_letter_called_is_said_and_never_right(text):
     with pytest.warns(UserWarning, match="as the product"):
         result = ed.check_identity(text)
     assert result.verdict == "undecided"
+
+
+# ---- T in a power beside other terms: a power with T an integer, said
+
+
+def test_t_in_a_power_beside_other_terms_is_said():
+    # X^{T-1} reads as a power (RNN papers' W^{T-t}); a reader may mean (X^T)^{-1}, another
+    # function: at T = 3 the power is X X, the other reading inv(X)'
+    X = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    assert not np.allclose(X @ X, np.linalg.inv(X).T, atol=1e-3)
+    for text in ("X^(T-1)", r"\mathbf{X}^{T-1}", "W^(T - t)", "(A B)^(2 T)"):
+        with pytest.warns(UserWarning, match="read T in a power"):
+            ed.parse(text)
+    power = ed.parse("X^(T-1)", where="T: integer")  # declared: the power, unsaid
+    assert np.allclose(power(X=X, T=3), X @ X)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for text in ("X^T", "X^{-T}", "X^T X", "a^(T-1)"):  # the transpose; a scalar's power
+            ed.parse(text, where="a: scalar")

@@ -6,7 +6,8 @@ that another reading differs in value: ``‖X‖_2`` of a matrix read as the Fro
 spectral norm in linear algebra), ``‖X‖_1`` read entrywise, ``tr(sin(X))`` entrywise
 (``ReadAsEntrywise``), or a call of a function einderiv does not have read as a product
 (``\\phi(x)``, ``h(\\mathbf{x})``: ``ReadAsCall``), or a subscript read as part of a name
-(``A_ij`` beside A, ``A_{ji}``: ``ReadAsName``).
+(``A_ij`` beside A, ``A_{ji}``: ``ReadAsName``), or ``T`` in a power beside other terms read
+as an integer (``X^{T-1}``, where ``(X^T)^{-1}`` may be meant: ``ReadAsPower``).
 An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
 A function written without parentheses before a product (``\\operatorname{tr} A X``, read
 as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" undecided too:
@@ -22,11 +23,11 @@ import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
-from einderiv.errors import ReadAsBareCall, ReadAsCall, ReadAsEntrywise, ReadAsName
+from einderiv.errors import ReadAsBareCall, ReadAsCall, ReadAsEntrywise, ReadAsName, ReadAsPower
 
 __all__ = ["as_read"]
 
-_OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall)
+_OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall, ReadAsPower)
 
 
 def as_read(judge: Callable, *parsed: object):

@@ -15,6 +15,7 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
 * ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
+* ``X^{T-1}``: T undeclared in a power beside other terms, an integer: said (``ReadAsPower``);
 * ``A[i,j]'``, ``A_{i,j}^\\top``: an entry transposed is itself, where ``(A')[i,j]`` is meant:
   refused (``(A[i,j])'`` stays the number);
 * ``1ᵀx``, ``1' x``, ``1^\\top x``: a number transposed is itself, so ``x``, where the vector of
@@ -31,7 +32,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsBackward, ShapeError
+from einderiv.errors import ReadAsBackward, ReadAsPower, ShapeError, say_reading
 from einderiv.frontend.lexing import STATE, error_at, factor_after
 from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import matrix_ir as M
@@ -44,6 +45,7 @@ __all__ = [
     "inverse_of_entries",
     "juxtaposed",
     "left_division",
+    "transpose_letter",
     "transposed",
 ]
 
@@ -72,6 +74,30 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
             "transpose: write X^T (or X'); declare H: integer for a power",
             start,
         )
+
+
+def transpose_letter(base: M.MExpr, exponent: M.MExpr) -> None:
+    """``X^{T-1}``, ``X^(2 T)``: ``T`` in an exponent with more than ``T`` or ``-T`` in it, not
+    declared, is an integer (``W^{T-t}``, T steps), while ``X^T`` alone is the transpose and a
+    reader may mean ``(X^T)^{-1}``: said (``ReadAsPower``), never silently a power. Not of a
+    number or a lower-case name (``a^{T-1}``: a scalar's power, or a vector's, refused)."""
+    bare = exponent.operand if type(exponent) is M.Neg else exponent
+    if "T" in STATE.get().integers or type(bare) is M.Name or type(base) is M.Number:
+        return
+    if type(base) is M.Name and base.name[:1].islower():
+        return
+    todo = [bare]
+    while todo:
+        node = todo.pop()
+        if type(node) is M.Name and node.name == "T":
+            say_reading(
+                "read T in a power (X^{T-1}) as an integer: T alone is the transpose (X^T), "
+                "the inverse transpose is X^{-T}; declare `T: integer` for the power",
+                ReadAsPower,
+                stacklevel=4,
+            )
+            return
+        todo.extend(child for _, child in child_fields(node))
 
 
 def power_tower(base, exponent) -> None:

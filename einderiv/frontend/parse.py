@@ -97,6 +97,7 @@ def _exponent(base, exponent, span, base_end=None):
     integer (SPEC 6.3: a declared integer is a power, never the transpose); ``X^H`` refused."""
     transpose = "T" not in STATE.get().integers
     misreadings.conjugate_transpose(exponent, span[0])  # X^H: refused, X^T suggested
+    misreadings.transpose_letter(base, exponent)  # X^{T-1}: T an integer, said
     match exponent:
         case ir.Name(name="T") if transpose:
             return ir.Transpose(misreadings.transposed(base, span[0], base_end), span=span)

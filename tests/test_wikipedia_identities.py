@@ -177,3 +177,13 @@ def test_t_in_a_power_beside_other_terms_is_said():
         warnings.simplefilter("error")
         for text in ("X^T", "X^{-T}", "X^T X", "a^(T-1)"):  # the transpose; a scalar's power
             ed.parse(text, where="a: scalar")
+
+
+def test_the_pseudo_inverse_is_refused_with_spellings_that_hold():
+    # d(X^\dagger) (Wikipedia's differential table): einderiv has no pseudo-inverse; the
+    # refusal's spelling for a full-rank X, (X^T X)^{-1} X^T, is numpy's pinv, and it reads
+    X = RNG.normal(size=(4, 3))
+    with pytest.raises(ed.ParseError, match=r"pseudo-inverse.*\(X\^\\top X\)\^\{-1\} X\^\\top"):
+        ed.parse(r"\mathbf{X}^{\dagger}")
+    spelt = ed.parse(r"(X^\top X)^{-1} X^\top")
+    assert np.allclose(spelt(X=X), np.linalg.pinv(X))

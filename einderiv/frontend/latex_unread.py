@@ -53,6 +53,9 @@ _HINTS = {
     "mathop": "write \\operatorname{...}",
     "Pr": "a probability is not read: write the expression (a log-likelihood) itself",
     "E": _EXPECTATION,
+    "dagger": "X^\\dagger (the pseudo-inverse, or the conjugate transpose) is not read: einderiv "
+    "has no pseudo-inverse; for an invertible X write X^{-1} (for a full-rank X, "
+    "(X^\\top X)^{-1} X^\\top), for the transpose of a real X write X^\\top",
 }
 # \vec, the arrow accent, is spelt as the registry's vec (whose name only its record quotes)
 _HINTS[VEC.name] = (

@@ -187,3 +187,18 @@ def test_the_pseudo_inverse_is_refused_with_spellings_that_hold():
         ed.parse(r"\mathbf{X}^{\dagger}")
     spelt = ed.parse(r"(X^\top X)^{-1} X^\top")
     assert np.allclose(spelt(X=X), np.linalg.pinv(X))
+
+
+@pytest.mark.parametrize(
+    "typeset", [r"\tag{1}", r"\tag*{(C9)}", r"\label{eq:quad} \nonumber", r"\notag"]
+)
+def test_an_equation_tag_is_no_factor(typeset):
+    # d(x^T A x)/dx = x^T (A + A^T), written with a tag as pasted from a LaTeX source
+    A, x = RNG.normal(size=(3, 3)), RNG.normal(size=3)
+    assert np.allclose(_fd(lambda v: v @ A @ v, x), x @ (A + A.T), atol=1e-6)
+    lhs = r"\frac{\partial \mathbf{x}^\top \mathbf{A} \mathbf{x}}{\partial \mathbf{x}}"
+    right = rf"{lhs} = \mathbf{{x}}^\top (\mathbf{{A}} + \mathbf{{A}}^\top) {typeset}"
+    assert ed.check_identity(right).verdict == "right"
+    assert (
+        ed.check_identity(rf"{lhs} = 2\mathbf{{x}}^\top \mathbf{{A}} {typeset}").verdict == "wrong"
+    )

@@ -41,6 +41,7 @@ from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import FONT as _FONT
 from einderiv.check.identity_kinds import as_scalars, braced_fonts, conventions
 from einderiv.check.identity_text import (
+    TAGS,
     TRAILING_LABEL,
     mentions_derivative,
     split_top,
@@ -260,7 +261,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         )
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
-    claim = TRAILING_LABEL.sub("", claim).strip()
+    claim = TRAILING_LABEL.sub("", TAGS.sub(" ", claim)).strip()  # \tag{1} too
     try:
         expr, var = _left(left)
         differential = None

@@ -4,7 +4,8 @@ Input: LaTeX or plain text of an identity, a display's row, or a side of one.
 Output: ``split_top`` (the text split at a separator outside brackets, braces and
 environments), ``unclosed`` (why an '=' is inside a bracket), ``mentions_derivative`` (a
 derivative anywhere), ``LABEL`` and ``TRAILING_LABEL`` (an equation label such as ``(2)``,
-``(C11)``, ``(3.1a)``, ``(D1-lit)``, ``(ii)``, and one written after an identity).
+``(C11)``, ``(3.1a)``, ``(D1-lit)``, ``(ii)``, and one written after an identity), ``TAGS``
+(``\\tag{1}``, ``\\label{...}``, ``\\nonumber``).
 Invariants: pure functions of the text, no reading of its mathematics; a label is never a
 factor (``= x^\\top \\quad (2)``), and a remark in words is never a label.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["LABEL", "TRAILING_LABEL", "mentions_derivative", "split_top", "unclosed"]
+__all__ = ["LABEL", "TAGS", "TRAILING_LABEL", "mentions_derivative", "split_top", "unclosed"]
 
 _OPEN, _CLOSE = "({[", ")}]"
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
@@ -106,6 +107,8 @@ LABEL = (
     r"\(\s*((?:[A-Za-z]{0,6}\s?\d+(?:\.\d+)*[A-Za-z]*(?:-[A-Za-z0-9]+)*"
     r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})))\s*\)"
 )
+# \tag{1}, \tag*{(C9)}, \label{eq:d}, \nonumber: typesetting of a display, never a factor
+TAGS = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
 TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
     r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
 )

@@ -202,3 +202,23 @@ def test_an_equation_tag_is_no_factor(typeset):
     assert (
         ed.check_identity(rf"{lhs} = 2\mathbf{{x}}^\top \mathbf{{A}} {typeset}").verdict == "wrong"
     )
+
+
+def test_the_commutation_matrix_written_k_mn_points_to_k_m_n():
+    # d vec(X') / d vec(X)' = K_{mn} (Magnus & Neudecker's spelling): to einderiv K_{mn} is a
+    # name; the error says to write K_{m,n}, which is right: K vec(X) = vec(X') in numpy
+    m, n = 2, 3
+    X = RNG.normal(size=(m, n))
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[j + n * i, i + m * j] = 1  # vec(X')[j + n i] = X[i, j] = vec(X)[i + m j]
+    assert np.allclose(K @ X.reshape(-1, order="F"), X.T.reshape(-1, order="F"))
+    lhs = (
+        r"\frac{\partial \operatorname{vec}(\mathbf{X}^\top)}"
+        r"{\partial \operatorname{vec}(\mathbf{X})^\top}"
+    )
+    with pytest.raises(ed.EinderivError, match=r"write K_\{m,n\}"):
+        ed.check_identity(rf"{lhs} = \mathbf{{K}}_{{mn}}", where="X: matrix(m, n)")
+    assert ed.check_identity(rf"{lhs} = K_{{m,n}}", where="X: matrix(m, n)").verdict == "right"
+    assert np.allclose(ed.parse("commutation(m, n)")(m=m, n=n), K)

@@ -67,7 +67,14 @@ def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
 
 
 def _size_hint(f: Expr, unknown: list) -> str:
-    """How to write a size the claim names as a variable (the ``n`` of ``X: matrix(n, d)``)."""
+    """How to write a size the claim names as a variable (the ``n`` of ``X: matrix(n, d)``),
+    or the commutation matrix written ``K_{mn}`` (Magnus & Neudecker), a name to einderiv."""
+    sizes = {d for info in f.variables.values() for d in info.dims if isinstance(d, str)}
+    for name in unknown:
+        pair = re.fullmatch(r"K_([a-z])([a-z])", name)
+        if pair and {pair[1], pair[2]} <= sizes:
+            m, n = pair[1], pair[2]
+            return f"; for the commutation matrix write K_{{{m},{n}}} (commutation({m}, {n}))"
     for name in unknown:
         for var, info in sorted(f.variables.items()):
             if info.kind in ("vector", "matrix", "symmetric") and name in info.dims:

@@ -192,6 +192,11 @@ class ReadAsEntrywise(ReadAsProduct):
     """``‖X‖_2`` of a matrix was read as its Frobenius norm (entrywise), not the spectral norm."""
 
 
+class ReadAsMatrixFunction(ReadAsEntrywise):
+    """``tr(sin(X))``, ``tr(exp(X))`` of a matrix was read entrywise (sin of each diagonal entry,
+    summed), where a paper (the Matrix Cookbook, Wikipedia) means the matrix function."""
+
+
 class ReadAsCall(ReadAsProduct):
     """In LaTeX, a function written as a call that einderiv does not have (``\\phi(x)``,
     ``h(\\mathbf{x})``, ``\\sigma^2(x)``) was read as a product."""

@@ -222,3 +222,35 @@ def test_the_commutation_matrix_written_k_mn_points_to_k_m_n():
         ed.check_identity(rf"{lhs} = \mathbf{{K}}_{{mn}}", where="X: matrix(m, n)")
     assert ed.check_identity(rf"{lhs} = K_{{m,n}}", where="X: matrix(m, n)").verdict == "right"
     assert np.allclose(ed.parse("commutation(m, n)")(m=m, n=n), K)
+
+
+# ---- tr(f(X)) of a matrix: read entrywise, where the article means the matrix function
+
+
+def _matrix_function(f, X):
+    """f(X) of a diagonalizable X by its eigendecomposition (numpy)."""
+    w, V = np.linalg.eig(X)
+    return (V @ np.diag(f(w)) @ np.linalg.inv(V)).real
+
+
+def test_a_matrix_function_in_a_trace_is_never_wrong_on_einderivs_reading_alone():
+    # Wikipedia: d tr(sin(X))/dX = cos(X) (numerator layout), sin and cos matrix functions;
+    # true in numpy (finite differences of the matrix sine), false entrywise (einderiv's
+    # reading gives diag(cos(diag(X)))): "wrong" would rest on the reading, so undecided
+    S = RNG.normal(size=(3, 3))
+    X = S + S.T  # symmetric: real eigendecomposition
+    fd = _fd(lambda Z: np.trace(_matrix_function(np.sin, Z)), X, eps=1e-5)
+    assert np.allclose(fd.T, _matrix_function(np.cos, X), atol=1e-5)
+    assert not np.allclose(fd.T, np.diag(np.cos(np.diag(X))), atol=1e-3)
+    lhs = r"\frac{\partial \operatorname{tr}(\sin(\mathbf{X}))}{\partial \mathbf{X}}"
+    with pytest.warns(UserWarning, match="entrywise"):
+        assert ed.check_identity(lhs + r" = \cos(\mathbf{X})").verdict == "undecided"
+    with pytest.warns(UserWarning, match="entrywise"):
+        entrywise = ed.check_identity(
+            lhs + r" = \operatorname{diag}(\cos(\operatorname{diag}(\mathbf{X})))"
+        )
+    assert entrywise.verdict == "undecided"  # right as read, as before
+    # written without the trace's ambiguity (the sum of sin of the diagonal), cos(X) is wrong
+    fd_diag = _fd(lambda Z: np.sum(np.sin(np.diag(Z))), X)
+    assert not np.allclose(fd_diag.T, np.cos(X), atol=1e-3)
+    assert ed.check("sum(sin(diag(X)))", "X", claim="cos(X)").verdict == "wrong"

@@ -11,7 +11,9 @@ as an integer (``X^{T-1}``, where ``(X^T)^{-1}`` may be meant: ``ReadAsPower``).
 An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
 A function written without parentheses before a product (``\\operatorname{tr} A X``, read
 as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" undecided too:
-the derivative itself rests on the reading, and the paper's reading may be right.
+the derivative itself rests on the reading, and the paper's reading may be right; so does
+``tr(sin(X))`` read entrywise (``ReadAsMatrixFunction``), where Wikipedia's d tr(sin(X))/dX =
+cos(X)' is about the matrix function, which einderiv does not have.
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
 them); otherwise "wrong" and "undecided" are kept (the claim differs from the derivative as
 read, which the note says).
@@ -23,7 +25,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
-from einderiv.errors import ReadAsBareCall, ReadAsCall, ReadAsEntrywise, ReadAsName, ReadAsPower
+from einderiv.errors import (
+    ReadAsBareCall,
+    ReadAsCall,
+    ReadAsEntrywise,
+    ReadAsMatrixFunction,
+    ReadAsName,
+    ReadAsPower,
+)
 
 __all__ = ["as_read"]
 
@@ -40,8 +49,10 @@ def as_read(judge: Callable, *parsed: object):
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     said = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
     guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said
-    bare = [str(n.message) for n in seen if issubclass(n.category, ReadAsBareCall)]
-    if result.verdict == "wrong" and bare:  # \operatorname{tr} A X: tr(A) X, or tr(A X)?
+    # tr A X read as tr(A) X, tr(sin(X)) entrywise: the paper's reading may make "wrong" right
+    other = (ReadAsBareCall, ReadAsMatrixFunction)
+    bare = [str(n.message) for n in seen if issubclass(n.category, other)]
+    if result.verdict == "wrong" and bare:
         return _undecided(result, f"wrong as einderiv read it, but einderiv {bare[0]}", "be right")
     if result.verdict != "right" or not guesses:
         return result

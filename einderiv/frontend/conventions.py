@@ -26,7 +26,14 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import ReadAsEntrywise, ReadAsName, ReadAsScalar, ShapeError, say_reading
+from einderiv.errors import (
+    ReadAsEntrywise,
+    ReadAsMatrixFunction,
+    ReadAsName,
+    ReadAsScalar,
+    ShapeError,
+    say_reading,
+)
 from einderiv.frontend.name_uses import child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
@@ -305,6 +312,6 @@ def _entrywise_in_trace(typed, inner: M.MExpr) -> None:
         f"read tr({inner.fn}(...)) of a matrix entrywise: {inner.fn} of each diagonal entry, "
         f"summed (einderiv's functions are entrywise); einderiv has no matrix {inner.fn}, the "
         f"function of the Matrix Cookbook's tr({inner.fn}(X))",
-        ReadAsEntrywise,
+        ReadAsMatrixFunction,
         stacklevel=6,
     )

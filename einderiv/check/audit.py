@@ -32,13 +32,9 @@ from einderiv.check.audit_rows import chains
 from einderiv.check.audit_text import typeset, uncomment
 from einderiv.check.conditions import readable, said, under
 from einderiv.check.differential_identity import is_differential_identity
-from einderiv.check.identity import (
-    check_identity,
-    is_derivative,
-    mentions_derivative,
-    split_top,
-    unclosed,
-)
+from einderiv.check.identity import check_identity
+from einderiv.check.identity_left import is_derivative
+from einderiv.check.identity_text import mentions_derivative, split_top, unclosed
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, too_long
 

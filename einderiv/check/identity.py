@@ -38,8 +38,9 @@ from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
-from einderiv.check.identity_kinds import FONT as _FONT
-from einderiv.check.identity_kinds import as_scalars, braced_fonts, conventions
+from einderiv.check.identity_kinds import as_scalars, conventions
+from einderiv.check.identity_left import NABLA, unfont, variable
+from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
     TAGS,
     TRAILING_LABEL,
@@ -69,7 +70,6 @@ __all__ = [
 ]
 
 SPACE = "\\, "  # put before a LaTeX side that has no command of its own
-_D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
 
 
 @dataclass(frozen=True)
@@ -91,136 +91,8 @@ class Identity:
     plain_scalars: str = ""
 
 
-def _group(text: str, pos: int) -> tuple[str, int]:
-    """The braced group starting at ``pos`` (after spaces): its inside and the end position."""
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos >= len(text) or text[pos] != "{":
-        raise EinderivError("a \\frac without its two braced groups")
-    depth = 0
-    for i in range(pos, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[pos + 1 : i], i + 1
-    raise EinderivError("an unclosed brace in \\frac")
-
-
-def is_derivative(text: str) -> bool:
-    """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
-    try:
-        _left(text)
-    except EinderivError:
-        return False
-    return True
-
-
-def _left(text: str) -> tuple[str, str]:
-    """The expression and the variable of a left side, as written."""
-    s = text.strip().replace("\u2202", "\\partial ")
-    nabla = _NABLA.match(s)
-    if nabla:
-        return _gradient(s, nabla.end())
-    frac = re.match(r"\\[dt]?frac\s*", s)
-    if frac:
-        top, end = _group(s, frac.end())
-        bottom, end = _group(s, end)
-        rest = s[end:].strip()
-    else:
-        halves = split_top(s, "/")
-        if len(halves) != 2:
-            raise EinderivError("the left side is not a derivative such as dY/dX")
-        top, bottom = halves
-        rest = ""
-    expr, var = _strip_d(top), _strip_d(bottom)
-    if expr is None or var is None:
-        raise EinderivError("the left side is not a derivative: write d or \\partial on both")
-    if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
-        raise EinderivError("a second derivative in an identity is not read; use check(order=2)")
-    if not expr.strip():
-        expr, rest = _operand(rest), ""
-    if rest or not expr.strip():
-        raise EinderivError("the left side is not a derivative of one expression")
-    return expr.strip(), var.strip()
-
-
-_NABLA = re.compile(r"(?:\\nabla(?![A-Za-z])|\u2207)\s*")
-
-
-def _gradient(s: str, at: int) -> tuple[str, str]:
-    """``\\nabla_{X} f`` from position ``at`` (after the nabla): the expression and variable."""
-    if not s.startswith("_", at):
-        raise EinderivError(
-            "a gradient needs its variable: write \\nabla_{X} f (or d f / d X with a layout)"
-        )
-    at += 1
-    while at < len(s) and s[at].isspace():
-        at += 1
-    if s.startswith("{", at):
-        var, end = _group(s, at)
-    else:  # one symbol, as TeX reads a subscript: x, \theta, or \mathbf{x}
-        token = re.match(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z]", s[at:])
-        if token is None:
-            raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
-        var, end = token.group(0), at + token.end()
-    expr = _operand(s[end:].strip())
-    if not expr:
-        raise EinderivError("the gradient \\nabla_{X} of what? Write \\nabla_{X} f = ...")
-    return expr, var
-
-
-def _operand(text: str) -> str:
-    """What an operator written in front (``\\frac{\\partial}{\\partial x} f``, ``\\nabla_x f``)
-    applies to: all of it, unless a sum follows at the top level, whose scope is unclear (the
-    operator's term only, by precedence, or the whole sum, as often meant): refused."""
-    # \|A x - b\|^2: a sum inside bars is inside them (a leading minus is a sign, not a sum)
-    bare = _BARS.sub(" ", re.sub(r"^\s*-", "", text))
-    if len(split_top(bare, "+")) > 1 or len(split_top(bare, "-")) > 1:
-        raise EinderivError(
-            "the operator's scope is unclear: a sum follows it; write it around the sum, "
-            "\\frac{\\partial}{\\partial x}\\left(a + b\\right), or on each term"
-        )
-    return text
-
-
-def _strip_d(text: str) -> str | None:
-    match = re.match(rf"\s*{_D}\s*", text)
-    return text[match.end() :] if match else None
-
-
-def _unfont(text: str) -> str:
-    """``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``\\mathrm{X}`` -> ``X``, ``Sigma``."""
-    text = braced_fonts(text)
-    return re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
-
-
-def _variable(text: str) -> str:
-    """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
-    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", _unfont(re.sub(r"\\[,;:! ]", " ", text)).strip())
-    if not s:
-        raise EinderivError("the left side names no variable to differentiate by")
-    if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):
-        raise EinderivError(
-            f"a derivative by a transpose ({text.strip()}) is layout notation; write it by the "
-            "variable itself and choose the layout"
-        )
-    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+)\s*\}$", r"\1_\2", s)  # x_{k}: x_k, read below
-    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+(?:\s*,\s*\w+)+)\s*\}$", r"\1[\2]", s)  # X_{k,l}
-    if not re.fullmatch(r"[A-Za-z]\w*(?:\s*\[\s*\w+(?:\s*,\s*\w+)*\s*\])?", s):
-        raise EinderivError(
-            f"the variable {text.strip()!r} is not a variable name (entries are written X[i,j])"
-        )
-    return re.sub(r"\s+", "", s)
-
-
 def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
-
-
-# norm and absolute-value bars and braces, with what they hold (one level)
-_BARS = re.compile(
-    r"\\left\s*\\\|.*?\\right\s*\\\||\\\|.*?\\\||\\lVert.*?\\rVert|\\lvert.*?\\rvert"
-    r"|\\left\s*\|.*?\\right\s*\||(?<!\\)\|.*?(?<!\\)\||\\\{.*?\\\}"
-)
 
 
 _SEPARATES = re.compile(
@@ -263,7 +135,7 @@ def read_identity(text, where: str | None = None) -> Identity:
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
     claim = TRAILING_LABEL.sub("", TAGS.sub(" ", claim)).strip()  # \tag{1} too
     try:
-        expr, var = _left(left)
+        expr, var = read_left(left)
         differential = None
     except EinderivError:
         differential = read_differential(left, claim)  # d \log|X| = tr(X^{-1} dX)
@@ -271,10 +143,10 @@ def read_identity(text, where: str | None = None) -> Identity:
             raise
         expr, var, claim = differential.expr, differential.wrt, differential.claim
     kinds = differential.plain if differential else claim  # d\mathbf{x}: no letter d
-    gradient = _NABLA.match(left.strip()) is not None
+    gradient = NABLA.match(left.strip()) is not None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
-    by_vec = VEC_BY.fullmatch(_unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
-    wrt = by_vec.group(1) if by_vec else _variable(var)
+    by_vec = VEC_BY.fullmatch(unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
+    wrt = by_vec.group(1) if by_vec else variable(var)
     if not claim:
         raise EinderivError("the right side is empty")
     by_wrt = rf"/\s*d\s*\(?\s*{re.escape(wrt)}(?![A-Za-z0-9_])"  # 2 dx/dx: plain text

@@ -1,0 +1,151 @@
+"""The left side of an identity: the expression and the variable differentiated by.
+
+Input: one side of an ``=`` as written: ``\\frac{\\partial f}{\\partial X}``, ``d f / d X``,
+``\\frac{\\partial}{\\partial x} f``, ``\\nabla_{X} f``.
+Output: ``left`` (the expression and the variable, as written), ``variable`` (``X`` or
+``X[k,l]`` from ``\\mathbf{X}``, ``X_{k,l}``), ``unfont``, ``is_derivative``.
+Invariants: text only, no reading of its mathematics; an operator written in front whose scope
+is unclear (a sum follows it) is refused, never guessed; a second derivative, a derivative by a
+transpose and a side that is no derivative are refused with what to write.
+"""
+
+from __future__ import annotations
+
+import re
+
+from einderiv.check.identity_kinds import FONT as _FONT
+from einderiv.check.identity_kinds import braced_fonts
+from einderiv.check.identity_text import split_top
+from einderiv.errors import EinderivError
+
+__all__ = ["NABLA", "is_derivative", "left", "unfont", "variable"]
+
+_D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
+
+
+# norm and absolute-value bars and braces, with what they hold (one level)
+_BARS = re.compile(
+    r"\\left\s*\\\|.*?\\right\s*\\\||\\\|.*?\\\||\\lVert.*?\\rVert|\\lvert.*?\\rvert"
+    r"|\\left\s*\|.*?\\right\s*\||(?<!\\)\|.*?(?<!\\)\||\\\{.*?\\\}"
+)
+
+
+def _group(text: str, pos: int) -> tuple[str, int]:
+    """The braced group starting at ``pos`` (after spaces): its inside and the end position."""
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos >= len(text) or text[pos] != "{":
+        raise EinderivError("a \\frac without its two braced groups")
+    depth = 0
+    for i in range(pos, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[pos + 1 : i], i + 1
+    raise EinderivError("an unclosed brace in \\frac")
+
+
+def is_derivative(text: str) -> bool:
+    """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
+    try:
+        left(text)
+    except EinderivError:
+        return False
+    return True
+
+
+def left(text: str) -> tuple[str, str]:
+    """The expression and the variable of a left side, as written."""
+    s = text.strip().replace("\u2202", "\\partial ")
+    nabla = NABLA.match(s)
+    if nabla:
+        return _gradient(s, nabla.end())
+    frac = re.match(r"\\[dt]?frac\s*", s)
+    if frac:
+        top, end = _group(s, frac.end())
+        bottom, end = _group(s, end)
+        rest = s[end:].strip()
+    else:
+        halves = split_top(s, "/")
+        if len(halves) != 2:
+            raise EinderivError("the left side is not a derivative such as dY/dX")
+        top, bottom = halves
+        rest = ""
+    expr, var = _strip_d(top), _strip_d(bottom)
+    if expr is None or var is None:
+        raise EinderivError("the left side is not a derivative: write d or \\partial on both")
+    if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
+        raise EinderivError("a second derivative in an identity is not read; use check(order=2)")
+    if not expr.strip():
+        expr, rest = _operand(rest), ""
+    if rest or not expr.strip():
+        raise EinderivError("the left side is not a derivative of one expression")
+    return expr.strip(), var.strip()
+
+
+NABLA = re.compile(r"(?:\\nabla(?![A-Za-z])|\u2207)\s*")
+
+
+def _gradient(s: str, at: int) -> tuple[str, str]:
+    """``\\nabla_{X} f`` from position ``at`` (after the nabla): the expression and variable."""
+    if not s.startswith("_", at):
+        raise EinderivError(
+            "a gradient needs its variable: write \\nabla_{X} f (or d f / d X with a layout)"
+        )
+    at += 1
+    while at < len(s) and s[at].isspace():
+        at += 1
+    if s.startswith("{", at):
+        var, end = _group(s, at)
+    else:  # one symbol, as TeX reads a subscript: x, \theta, or \mathbf{x}
+        token = re.match(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z]", s[at:])
+        if token is None:
+            raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
+        var, end = token.group(0), at + token.end()
+    expr = _operand(s[end:].strip())
+    if not expr:
+        raise EinderivError("the gradient \\nabla_{X} of what? Write \\nabla_{X} f = ...")
+    return expr, var
+
+
+def _operand(text: str) -> str:
+    """What an operator written in front (``\\frac{\\partial}{\\partial x} f``, ``\\nabla_x f``)
+    applies to: all of it, unless a sum follows at the top level, whose scope is unclear (the
+    operator's term only, by precedence, or the whole sum, as often meant): refused."""
+    # \|A x - b\|^2: a sum inside bars is inside them (a leading minus is a sign, not a sum)
+    bare = _BARS.sub(" ", re.sub(r"^\s*-", "", text))
+    if len(split_top(bare, "+")) > 1 or len(split_top(bare, "-")) > 1:
+        raise EinderivError(
+            "the operator's scope is unclear: a sum follows it; write it around the sum, "
+            "\\frac{\\partial}{\\partial x}\\left(a + b\\right), or on each term"
+        )
+    return text
+
+
+def _strip_d(text: str) -> str | None:
+    match = re.match(rf"\s*{_D}\s*", text)
+    return text[match.end() :] if match else None
+
+
+def unfont(text: str) -> str:
+    """``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``\\mathrm{X}`` -> ``X``, ``Sigma``."""
+    text = braced_fonts(text)
+    return re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
+
+
+def variable(text: str) -> str:
+    """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
+    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", unfont(re.sub(r"\\[,;:! ]", " ", text)).strip())
+    if not s:
+        raise EinderivError("the left side names no variable to differentiate by")
+    if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):
+        raise EinderivError(
+            f"a derivative by a transpose ({text.strip()}) is layout notation; write it by the "
+            "variable itself and choose the layout"
+        )
+    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+)\s*\}$", r"\1_\2", s)  # x_{k}: x_k, read below
+    s = re.sub(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(\w+(?:\s*,\s*\w+)+)\s*\}$", r"\1[\2]", s)  # X_{k,l}
+    if not re.fullmatch(r"[A-Za-z]\w*(?:\s*\[\s*\w+(?:\s*,\s*\w+)*\s*\])?", s):
+        raise EinderivError(
+            f"the variable {text.strip()!r} is not a variable name (entries are written X[i,j])"
+        )
+    return re.sub(r"\s+", "", s)

@@ -1152,3 +1152,32 @@ def test_a_claim_zero_on_lines_of_sizes_and_their_diagonal_is_not_right():
     claim = "2 X' + (len(X) - len(X')) (len(X) - 3) (len(X') - 4) (len(X) - 2) (len(X) - 5) X'"
     r = ed.check("tr(X' X)", "X", claim=claim, where="X: matrix(m, n)")
     assert r.verdict != "right"
+
+
+def test_an_entry_whose_three_coordinates_differ_is_tried_at_enough_sizes():
+    # d(x x')/dx [i,j,k] = x[i] delta[j,k] + x[j] delta[i,k]; the claim adds (n-3)(n-4)(n-5)
+    # at the entries whose i, j, k all differ (1 - 4/3 s + 1/3 s^2 of s the number of equal
+    # pairs: 1 at s = 0, 0 at s = 1 or 3): 0 at n = 1, 2 (no such entry) and n = 3, 4, 5, but
+    # 6 at n = 6. Its degree in n is 3, and 5 sizes were tried, only 3 of them with such an
+    # entry: it was "right"
+    s = "(delta[i,j] ones[k] + delta[i,k] ones[j] + delta[j,k] ones[i])"
+    claim = (
+        "x[i] delta[j,k] + x[j] delta[i,k] + (len(x) - 3) (len(x) - 4) (len(x) - 5) "
+        f"(ones[i] ones[j] ones[k] - 4/3 {s} + 1/3 {s}^2)"
+    )
+
+    def claimed(x):
+        n = len(x)
+        d, o = np.eye(n), np.ones(n)
+        pairs = sum(
+            np.einsum(f"{a},{b}->ijk", d, o) for a, b in (("ij", "k"), ("ik", "j"), ("jk", "i"))
+        )
+        mask = 1 - 4 / 3 * pairs + pairs**2 / 3
+        first = np.einsum("i,jk->ijk", x, d) + np.einsum("j,ik->ijk", x, d)
+        return first + (n - 3) * (n - 4) * (n - 5) * mask
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 6):
+        assert not differs(claimed, lambda x: np.outer(x, x), {"x": rng.normal(size=n)}, "x")
+    assert differs(claimed, lambda x: np.outer(x, x), {"x": rng.normal(size=6)}, "x")
+    assert ed.check("x x'", "x", claim=claim, where="x: vector(n)").verdict == "wrong"

@@ -13,7 +13,10 @@ Invariants:
   upper bound) summed over both terms;
 - a size takes ``degree + 2`` distinct values likewise (``degrees.size_degree``: its ``Size``
   nodes and the sums over it that no delta or pair ties to another index), the other sizes
-  held at the first round's;
+  held at the first round's; with q > 2 free coordinates over it (axes ``i, j, k`` of n, or
+  ``(i,j)`` of n*n: two), ``degree + q``: an entry whose q coordinates differ exists only at
+  sizes >= q, and needs ``degree + 1`` of them (``x[i] delta[j,k] + (n-3)(n-4)(n-5) [i, j, k
+  distinct]`` is 0 at n = 1..5, 6 at n = 6);
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - with two or more variables of degree > 0, every point of the grid of their values (those
@@ -44,7 +47,7 @@ from einderiv.check.probes import exact_point
 from einderiv.check.roots import half_power
 from einderiv.check.shifted import shifted_bases
 from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_size
+from einderiv.ir.node import dim_factors, dim_size
 
 __all__ = ["Where", "exactly_equal"]
 
@@ -103,7 +106,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
                 axes.setdefault(("int", name), []).extend((had + fresh)[:need])
     for name, seen in seen_sizes.items():
         degree = degree_in_size(claim, want, name, shifted, used)
-        need = degree + 2 if degree else 0
+        free = sum(dim_factors(i.dim).count(name) for i in order)  # coordinates on the axes
+        need = degree + max(free, 2) if degree or free > 2 else 0
         if degree >= UNBOUNDED or need > MAX_VALUES + len(seen):  # as for the integers
             return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]

@@ -10,8 +10,10 @@ claim right.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -1181,3 +1183,45 @@ def test_an_entry_whose_three_coordinates_differ_is_tried_at_enough_sizes():
         assert not differs(claimed, lambda x: np.outer(x, x), {"x": rng.normal(size=n)}, "x")
     assert differs(claimed, lambda x: np.outer(x, x), {"x": rng.normal(size=6)}, "x")
     assert ed.check("x x'", "x", claim=claim, where="x: vector(n)").verdict == "wrong"
+
+
+def test_an_entry_whose_six_coordinates_differ_is_tried_at_a_size_that_has_it():
+    # d kron(X, X)/dX has six coordinates over n per entry ((a,b), (c,d), l, k); the claim adds
+    # 1 where all six differ (f(s) = prod_t (1 - s/t) of s, the number of equal pairs, over
+    # every s a pattern can have): no such entry at n <= 5, the sizes of every round, so with
+    # no size in the claim (degree 0) no other size was tried and it was "right"
+    coordinates = ["a", "b", "c", "d", "l", "k"]
+    pairs = []
+    for x, y in itertools.combinations(coordinates, 2):
+        rest = " ".join(f"ones[{z}]" for z in coordinates if z not in (x, y))
+        pairs.append(f"delta[{x},{y}] {rest}")
+    s = "(" + " + ".join(pairs) + ")"
+    poly = [Fraction(1)]  # coefficients of prod_t (1 - s/t), lowest power first
+    for t in (1, 2, 3, 4, 6, 7, 10, 15):
+        poly = [a - b / t for a, b in zip([*poly, Fraction(0)], [Fraction(0), *poly])]
+    ones = " ".join(f"ones[{z}]" for z in coordinates)
+    mask = " + ".join(
+        f"({c.numerator}/{c.denominator}) {ones if m == 0 else s if m == 1 else f'{s}^{m}'}"
+        for m, c in enumerate(poly)
+    )
+    right = "X[a,b] delta[i,(a,l)] delta[j,(b,k)] + X[a,b] delta[i,(l,a)] delta[j,(k,b)]"
+    claim = f"{right} + delta[i,(a,b)] delta[j,(c,d)] ({mask})"
+
+    def truth_plus_mask(X):
+        n = len(X)
+        truth = numerator_fd(lambda X: np.kron(X, X), {"X": X}, "X")
+        for a, b, c, d, l, k in itertools.product(range(n), repeat=6):
+            if len({a, b, c, d, l, k}) == 6:
+                truth[a + n * b, c + n * d, l, k] += 1
+        return truth
+
+    rng = np.random.default_rng(5)
+    for n in (3, 5, 6):
+        X = rng.normal(size=(n, n))
+        got = np.asarray(ed.parse(claim, where="X: matrix(n, n)")(X=X))
+        assert np.allclose(got, truth_plus_mask(X), atol=1e-6)  # the claim is read as written
+    assert (
+        n == 6
+        and np.max(truth_plus_mask(X) - numerator_fd(lambda X: np.kron(X, X), {"X": X}, "X")) > 0.5
+    )
+    assert ed.check("kron(X, X)", "X", claim=claim, where="X: matrix(n, n)").verdict == "wrong"

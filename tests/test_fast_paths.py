@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from fractions import Fraction
 
+import pytest
+
 from einderiv.ir import canon
 from einderiv.ir import index_ir as T
-from einderiv.ir.matrix_ir import Name
+from einderiv.ir.matrix_ir import Call, Name
 from einderiv.ir.node import InternedMeta
 from einderiv.notation.algebra import Piece, factor
 
@@ -81,6 +84,23 @@ def test_node_hash_and_equality_are_structural():
     a, b = Name("X"), Name("X")
     assert a is not b and a == b and hash(a) == hash(b)
     assert Name("X") != Name("Y")
+
+
+def test_node_constructors_set_the_fields_and_validate():
+    # a node's generated __init__ takes the dataclass's parameters (by position or name, with
+    # its defaults), sets every field, runs __post_init__ (the validation), and stays frozen
+    i, j = _i("i"), T.Index("j", "m")
+    assert T.Var("X", (i,)) is T.Var(name="X", indices=(i,)) and T.Var("x").indices == ()
+    assert T.Prod((T.Var("x", (i,)),), summed=(i,)).summed == (i,)
+    assert Name("X", span=(0, 1)).span == (0, 1) and Name("X").span is None
+    with pytest.raises(ValueError, match="different dimensions"):
+        T.Delta(i, j)
+    with pytest.raises(ValueError, match="summed twice"):
+        T.Prod((T.Var("x", (i,)),), (i, i))
+    with pytest.raises(ValueError, match="unknown function"):
+        Call("nope", (Name("X"),))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        i.name = "k"  # type: ignore[misc]
 
 
 NESTED = [  # nested products along which one summed index runs through every level

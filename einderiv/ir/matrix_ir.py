@@ -24,6 +24,7 @@ MATRIX_FUNCTIONS = tuple(MATRIX)  # of whole matrices: records in the registry (
 # functions of more than one argument (every other takes one): kron(A, B), commutation(m, n)
 ARITY = {name: op.arity for name, op in MATRIX.items() if op.arity != 1}
 FUNCTIONS = SCALAR_FUNCTIONS + ROW_FUNCTIONS + MATRIX_FUNCTIONS
+_KNOWN = frozenset(FUNCTIONS)  # what ``Call`` checks its name against (a set: no scan)
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer", "tensor")
 
 
@@ -182,7 +183,7 @@ class Call(MExpr):
     span: tuple[int, int] | None = _span()
 
     def __post_init__(self):
-        if self.fn not in FUNCTIONS:
+        if self.fn not in _KNOWN:
             raise ValueError(f"unknown function {self.fn!r}")
 
 

@@ -125,12 +125,12 @@ class _Ref(weakref.ref):
     __slots__ = ("key",)
 
 
-def _drop(ref: _Ref, table: dict | None = None) -> None:
-    """Weak-reference callback: forget a dead node (unless its key was reused meanwhile)."""
-    if table is None:
-        if InternedMeta is None:  # interpreter shutdown: module globals are already cleared
-            return
-        table = InternedMeta._table
+_TABLE: dict = {}  # (class, field values) -> weak reference to the live node (``InternedMeta``)
+
+
+def _drop(ref: _Ref, table: dict = _TABLE) -> None:
+    """Weak-reference callback: forget a dead node (unless its key was reused meanwhile). The
+    table is bound as a default: no global is looked up (at interpreter shutdown they are gone)."""
     if table.get(ref.key) is ref:
         del table[ref.key]
 
@@ -144,32 +144,35 @@ class InternedMeta(type):
     arguments and looked up *before* the node is constructed: a hit costs one dict lookup.
     """
 
-    _table: ClassVar[dict] = {}
+    _table: ClassVar[dict] = _TABLE
 
-    def __call__(cls, *args, **kwargs):
+    def __call__(cls, *args, **kwargs):  # (module globals and type.__call__: a hot path)
         if not kwargs and cls._positional:
             missing = cls._arity - len(args)
             if missing > 0:
                 args += cls._defaults[len(cls._defaults) - missing :]
             key = (cls, args)
-            ref = InternedMeta._table.get(key)
+            ref = _TABLE.get(key)
             if ref is not None:
                 found = ref()
                 if found is not None:
                     return found
-            made = super().__call__(*args)
+            made = _construct(cls, *args)
         else:
-            made = super().__call__(*args, **kwargs)
+            made = _construct(cls, *args, **kwargs)
             key = (cls, made._fields())
-            ref = InternedMeta._table.get(key)
+            ref = _TABLE.get(key)
             if ref is not None:
                 found = ref()
                 if found is not None:
                     return found
         ref = _Ref(made, _drop)
         ref.key = key
-        InternedMeta._table[key] = ref
+        _TABLE[key] = ref
         return made
+
+
+_construct = type.__call__  # a class's own construction: __new__, then __init__
 
 
 class Interned(Node, metaclass=InternedMeta):
@@ -186,6 +189,7 @@ def node(cls):
     """Make ``cls`` a frozen, slotted dataclass node with structural equality and cached hash."""
     made = dataclasses.dataclass(frozen=True, slots=True, eq=False)(cls)
     fields = dataclasses.fields(made)
+    _fast_init(made, fields)
     made._keys = tuple(f.name for f in fields if f.compare)
     made._get_fields = staticmethod(_getter(made._keys))
     made._init = tuple(f.name for f in fields if f.init)
@@ -209,3 +213,30 @@ def _getter(names: tuple[str, ...]):
         one = attrgetter(names[0])
         return lambda node: (one(node),)
     return lambda node: ()
+
+
+def _fast_init(made: type, fields) -> None:
+    """Give ``made`` an ``__init__`` that sets each slot through its descriptor, then calls
+    ``__post_init__`` (the validation) as the dataclass's own does: that one sets each field by
+    ``object.__setattr__`` with its name, which costs twice as much (nodes are made in every
+    pass). Same parameters, same defaults; a field with a default factory or left out of
+    ``__init__`` keeps the dataclass's."""
+    if any(f.default_factory is not dataclasses.MISSING or not f.init for f in fields):
+        return
+    space: dict = {}
+    params, body = ["self"], []
+    for k, f in enumerate(fields):
+        space[f"_set{k}"] = getattr(made, f.name).__set__  # the slot's member descriptor
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            space[f"_default{k}"] = f.default
+            params.append(f"{f.name}=_default{k}")
+        body.append(f"    _set{k}(self, {f.name})")
+    if hasattr(made, "__post_init__"):
+        body.append("    self.__post_init__()")
+    source = f"def __init__({', '.join(params)}):\n" + "\n".join(body or ["    pass"])
+    exec(source, space)  # noqa: S102 (as dataclasses makes its own: text from the fields)
+    init = space["__init__"]
+    init.__qualname__ = f"{made.__qualname__}.__init__"
+    made.__init__ = init

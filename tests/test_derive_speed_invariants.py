@@ -67,6 +67,29 @@ def test_gated_driver_reaches_the_same_form(text, wrt, monkeypatch):
     assert gated.index() == ungated.index()
 
 
+@pytest.mark.parametrize(
+    "text", ["tr(X)", "tr(inv(X) A)", "det(X' A X)", "log|A X|", "x' inv(A + B) x", "tr(X^3)"]
+)
+def test_compound_power_is_whether_a_power_has_a_compound_base(text):
+    # orient's walk is skipped unless the function has B^e, det(B) or logdet(B), B compound
+    from einderiv.calculus.symmetry import compound_power
+
+    term = ed.parse(text).term
+    assert compound_power(term) == bool(T.compound_bases(term))
+
+
+def test_same_base_fast_path_agrees_with_the_general_rule():
+    # prod_same_base returns None at once for a product of entries with no factor twice; a
+    # factor twice (x[i] x[i] -> x[i]^2) or a power still goes the general way
+    from einderiv.calculus.same_base import prod_same_base
+
+    x, a = T.Var("x", (i,)), T.Var("A", (i, j))
+    assert prod_same_base(T.Prod((x, a))) is None
+    merged = prod_same_base(T.Prod((x, x, a)))
+    assert merged is not None and T.Pow(x, T.num(2)) in merged.factors
+    assert prod_same_base(T.Prod((T.Pow(x, T.num(3)), x))) is not None
+
+
 def test_rule_needs_are_node_types():
     for r in simplify.RULES:
         assert r.needs is None or all(kind in T.NODE_TYPES for kind in r.needs), r.name

@@ -33,6 +33,7 @@ class Wrt:
 
 
 RULES: dict[type, Callable[[Term, Wrt, _Differentiator], Term]] = {}
+_INVERSE = T.affine(-1)  # the exponent of an inverse (interned: equal is identical)
 # f'(u) of each elementwise function: declared with the function in the registry (ir/ops.py)
 FUNCTION_DERIVATIVES: dict[str, Callable[[Term], Term]] = {
     name: op.derivative for name, op in ELEMENTWISE.items()
@@ -66,10 +67,14 @@ class _Differentiator:
     def mentions(self, t: Term) -> bool:
         found = self.depends.get(t)
         if found is None:
-            if isinstance(t, T.Var):
+            if type(t) is T.Var:
                 found = t.name == self.wrt.name
-            else:
-                found = any(self.mentions(c) for c in T.children(t))
+            else:  # a loop, not any() of a generator: every node of the term comes here
+                found = False
+                for c in T.children(t):
+                    if self.mentions(c):
+                        found = True
+                        break
             self.depends[t] = found
         return found
 
@@ -152,29 +157,48 @@ def _flat(factors: tuple[Term, ...], summed: tuple[T.Index, ...]) -> tuple[tuple
         return factors, summed
     flat: list[Term] = []
     names = list(summed)
-    taken = set(summed)
-    for f in factors:
-        taken.update(T.free(f))
-    _splice(factors, flat, names, taken)
+    _splice(factors, flat, names, _Taken(factors, summed))
     numbers = [f for f in flat if type(f) is T.Num]
     if numbers and flat[0] is not numbers[0]:  # numbers first, as prod_numbers would put them
         flat = numbers + [f for f in flat if type(f) is not T.Num]
     return tuple(flat), tuple(names)
 
 
-def _splice(factors, flat: list, names: list, taken: set) -> None:
+class _Taken:
+    """The names a spliced product's summed indices must avoid: the outer product's summed
+    indices, every factor's free ones, and the summed indices spliced so far. Gathered when a
+    product with summed indices is first spliced: ``dX[a,b] = delta[a,i] delta[b,j]`` sums
+    nothing, and is spliced without them."""
+
+    __slots__ = ("factors", "names")
+
+    def __init__(self, factors, summed):
+        self.factors, self.names = factors, summed
+
+    def get(self) -> set:
+        if type(self.names) is not set:  # (nothing spliced so far added a name)
+            names = set(self.names)
+            for f in self.factors:
+                names.update(T.free(f))
+            self.names = names
+        return self.names
+
+
+def _splice(factors, flat: list, names: list, taken: _Taken) -> None:
     for f in factors:
         if type(f) is not T.Prod:
             flat.append(f)
             continue
         inner = f.factors
-        clash = {s: T.fresh(s.dim) for s in f.summed if s in taken}
-        if clash:
-            inner = tuple(T.rename(g, clash) for g in inner)
-        for s in f.summed:
-            s = clash.get(s, s)
-            names.append(s)
-            taken.add(s)
+        if f.summed:
+            avoid = taken.get()
+            clash = {s: T.fresh(s.dim) for s in f.summed if s in avoid}
+            if clash:
+                inner = tuple(T.rename(g, clash) for g in inner)
+            for s in f.summed:
+                s = clash.get(s, s)
+                names.append(s)
+                avoid.add(s)
         _splice(inner, flat, names, taken)
 
 
@@ -218,9 +242,8 @@ def d_matpow(t: T.MatPow, wrt, diff):
     def power(exponent: T.Affine, i: T.Index, j: T.Index) -> T.MatPow:
         return T.MatPow(t.base, t.bound, exponent, (i, j))
 
-    if e == T.affine(-1):
-        inverse = T.affine(-1)
-        factors = (MINUS_ONE, power(inverse, a, c), d_base, power(inverse, d, b))
+    if e is _INVERSE:
+        factors = (MINUS_ONE, power(e, a, c), d_base, power(e, d, b))
         return _product(factors, (c, d))
     r = T.fresh_int()
     rr = T.affine(0, {r: 1})
@@ -280,7 +303,7 @@ def _det_like(t, diff, prefix: tuple) -> Term:
         return ZERO
     p, q = t.bound
     c, d = T.fresh(p.dim), T.fresh(p.dim)
-    inverse = T.MatPow(t.base, t.bound, T.affine(-1), (d, c))
+    inverse = T.MatPow(t.base, t.bound, _INVERSE, (d, c))
     return _product(prefix + (inverse, T.rename(d_base, {p: c, q: d})), (c, d))
 
 

@@ -65,7 +65,7 @@ def _may_merge(t: T.Prod) -> bool:
     summed = set(t.summed)
     first: dict = {}  # summed index -> the base key of the first factor met that holds it
     for f in t.factors:
-        k = _base_key(f)
+        k = f.name if type(f) is T.Var else _base_key(f)  # (_base_key of an entry, inline)
         if k is None:
             continue
         for i in f.indices if type(f) is T.Var else T.free(f):
@@ -138,11 +138,14 @@ def _merge_pair(left: Term, right: Term, c: T.Index) -> Term | None:
 
 @rule(T.MatPow, "B^0[a,b] -> delta[a,b];  B^1[a,b] -> B[a,b]", RULES)
 def matpow_trivial(t: T.MatPow):
-    if t.exponent == T.affine(0):
+    if t.exponent is _ZEROTH:
         return T.Delta(*t.indices)
-    if t.exponent == T.affine(1):
+    if t.exponent is _FIRST:
         return T.rename(t.base, dict(zip(t.bound, t.indices)))
     return None
+
+
+_ZEROTH, _FIRST = T.affine(0), T.affine(1)  # (interned: equal is identical)
 
 
 @rule(T.MatPow, "(X')^e[a,b] -> X^e[b,a];  (B^p)^n -> B^(p n) for integer n", RULES)

@@ -173,7 +173,16 @@ def prod_delta(t: T.Prod):
         return None
     if parent:
         mapping = {i: find(i) for i in parent}
-        factors = [g if T.free(g).isdisjoint(mapping) else T.rename(g, mapping) for g in factors]
+        get = mapping.get
+        renamed = []
+        for g in factors:
+            if type(g) is T.Var:  # an entry, renamed inline (as T.rename would)
+                indices = tuple([get(i, i) for i in g.indices])
+                g = g if indices == g.indices else T.Var(g.name, indices)
+            elif not T.free(g).isdisjoint(mapping):
+                g = T.rename(g, mapping)
+            renamed.append(g)
+        factors = renamed
     missing = T.free(t) & ends  # a free index held only by contracted deltas: sum_a delta[a,i]
     for g in factors:
         if not missing:
@@ -189,7 +198,7 @@ def prod_delta(t: T.Prod):
 
 @rule(T.Prod, "1[a] x[a] -> x[a];  sum_a 1[a] c -> n c;  sum_a c -> n c")
 def prod_ones(t: T.Prod):
-    has_ones = any(isinstance(f, T.Ones) for f in t.factors)
+    has_ones = T.Ones in map(type, t.factors)
     if not has_ones and set(t.summed) <= frozenset().union(*map(T.free, t.factors)):
         return None  # nothing to drop and every summed index is used: the common case
     factors = list(t.factors)

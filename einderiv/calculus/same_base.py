@@ -18,6 +18,8 @@ from einderiv.ir.canon import canonical
 from einderiv.ir.index_ir import ONE, Term
 
 RULES: list[Rule] = []
+# factors that are their own base with exponent 1 (``_root``): not powers, roots or products
+_PLAIN = frozenset({T.Var, T.Delta, T.Ones, T.Num, T.Size, T.Zero, T.MatPow, T.Det, T.LogDet})
 
 
 @rule(
@@ -27,6 +29,8 @@ RULES: list[Rule] = []
     RULES,
 )
 def prod_same_base(t: T.Prod):
+    if _PLAIN.issuperset(map(type, t.factors)) and len(set(t.factors)) == len(t.factors):
+        return None  # no powers, roots or products, and no factor twice: the commonest case
     bases = [f.base if type(f) is T.Pow else f for f in t.factors]
     roots = [_root(f) for f in t.factors]  # sqrt(u)^p is u^(p/2) (u >= 0 where it is defined)
     if len(set(bases)) == len(bases) and len({r[0] for r in roots}) == len(roots):

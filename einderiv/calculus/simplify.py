@@ -14,7 +14,7 @@ from einderiv.calculus import compound, functions, numbers, powers, rules, sums
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, scope
-from einderiv.ir.index_ir import Term
+from einderiv.ir.index_ir import _CHILDREN, Term
 from einderiv.ir.unbind import unbind
 
 RULES: list[Rule] = (
@@ -86,6 +86,10 @@ class _Table:
             self.by_kind[r.kind] = self.by_kind.get(r.kind, ()) + (r,)
         self.gated = {k for k, rs in self.by_kind.items() if any(r.needs for r in rs)}
         self.by_children: dict[tuple, tuple[Rule, ...]] = {}  # filled as kinds are met
+        # the rewrites themselves, for the driver: of an ungated kind by kind, of a gated one
+        # by kind and the kinds of its children (filled as they are met)
+        self.plain = {k: tuple(r.rewrite for r in rs) for k, rs in self.by_kind.items()}
+        self.rewrites: dict[tuple, tuple] = {}
 
     def rules_for(self, t: Term, kids: tuple[Term, ...]) -> tuple[Rule, ...]:
         kind = type(t)
@@ -98,6 +102,14 @@ class _Table:
                 r for r in self.by_kind[kind] if r.needs is None or not r.needs.isdisjoint(present)
             )
             self.by_children[(kind, present)] = found
+        return found
+
+    def rewrites_for(self, t: Term, kids: tuple[Term, ...]) -> tuple:
+        """The ``rewrite`` of each of ``rules_for(t, kids)``."""
+        key = (type(t), frozenset(map(type, kids)))
+        found = self.rewrites.get(key)
+        if found is None:
+            found = self.rewrites[key] = tuple(r.rewrite for r in self.rules_for(t, kids))
         return found
 
 
@@ -120,18 +132,27 @@ class _Driver:
         done = memo.get(t)
         if done is not None:
             return done
-        kids = T.children(t)
+        kind = type(t)
         current = t
-        if kids:
-            if type(t) is T.SumOver:
+        kids = _CHILDREN.get(kind)  # (index_ir.children, inline: every node comes here)
+        if kids is None:  # a leaf
+            kids = ()
+        else:
+            kids = kids(t)
+            if kind is T.SumOver:
                 self.sums = True
             new_kids = tuple(map(self.run, kids))
             if new_kids != kids:  # terms are interned: equal is identical, compared in C
                 current = with_children(t, new_kids)
                 kids = T.children(current)
+        table = self.table
+        if kind in table.gated:
+            rewrites = table.rewrites_for(current, kids)
+        else:
+            rewrites = table.plain.get(kind, ())
         if self.budget > 0:
-            for r in self.table.rules_for(current, kids):
-                new = r.rewrite(current)
+            for rewrite in rewrites:
+                new = rewrite(current)
                 if new is not None and new is not current:
                     self.budget -= 1
                     current = self.run(new)

@@ -146,8 +146,18 @@ def _unoriented(t: T.Term, symmetric: frozenset, memo: dict) -> T.Term:
 def compound_power(t: T.Term) -> bool:
     """Whether ``t`` has a power, determinant or log-determinant of a compound base (only
     powers of those can be symmetric without a declaration, and a derivative has such a power
-    only when its function has one of the three)."""
-    return bool(T.compound_bases(t))
+    only when its function has one of the three). One walk that stops at the first."""
+    todo, seen = [t], {id(t)}
+    while todo:
+        u = todo.pop()
+        kind = type(u)
+        if (kind is T.MatPow or kind is T.Det or kind is T.LogDet) and type(u.base) is not T.Var:
+            return True
+        for c in T.children(u):
+            if id(c) not in seen:  # a shared subterm once (the term is alive: ids are its own)
+                seen.add(id(c))
+                todo.append(c)
+    return False
 
 
 def _swapped(f: T.Term) -> T.Term:

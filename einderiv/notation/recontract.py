@@ -36,7 +36,7 @@ from einderiv.notation.transposing import (
 )
 from einderiv.notation.views import NoMatrixForm, View, solve
 
-_ONE = Fraction(1)
+_ONE, _INVERSE = Fraction(1), T.affine(-1)  # (an inverse's exponent: interned, so `is`)
 
 
 def _has_pair_on(term: T.Term, ends) -> bool:
@@ -285,7 +285,7 @@ class _Recontractor:
                 )
             case T.MatPow(base=base, bound=bound, exponent=e, indices=(a, b)):
                 matrix = self.expression(base, *bound)
-                made = M.Inverse(matrix) if e == T.affine(-1) else M.Power(matrix, affine_tree(e))
+                made = M.Inverse(matrix) if e is _INVERSE else M.Power(matrix, affine_tree(e))
                 if a == b:
                     return View((M.Call(DIAG.name, (made,)),), a, None)
                 return View((made,), a, b)

@@ -22,13 +22,13 @@ from einderiv.ir.matrix_ops import DIAG, MATRIX
 from einderiv.ir.memo import remembered
 from einderiv.ir.ops import ROW
 
+_OWN = frozenset({"symmetric", "scalar", "integer"})  # the kinds of their own transposes
+
 
 def own_transposes(variables: dict) -> frozenset:
     """The names of ``variables`` (name -> its ``VarInfo``) that are their own transpose:
     symmetric matrices and scalars (``lambda' = lambda``)."""
-    return frozenset(
-        n for n, v in variables.items() if v.kind in ("symmetric", "scalar", "integer")
-    )
+    return frozenset(n for n, v in variables.items() if v.kind in _OWN)
 
 
 # Products: flat left-to-right chains
@@ -147,8 +147,7 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     return [e]
 
 
-# ---------------------------------------------------------------------------------------------
-# Transposes
+# Transposes ---------------------------------------------------------------------------------
 
 
 def transpose(
@@ -172,17 +171,18 @@ def transpose(
 
 
 def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.MExpr:
+    if type(e) is M.Name:  # the commonest cases, before the closures and the match below
+        return e if e.name in symmetric else M.Transpose(e)
+    if type(e) is M.Transpose:
+        return e.operand
+
     def t(x: M.MExpr) -> M.MExpr:
         return transpose(x, symmetric, vectors, memo, scalars)
 
     def coefficient(x: M.MExpr) -> bool:  # a number, scalar variable or sum(y): in front
         return (type(x) is M.Name and x.name in scalars) or _scalar_value(x)
 
-    match e:
-        case M.Name(name=name) if name in symmetric:
-            return e
-        case M.Transpose(operand=x):
-            return x
+    match e:  # (a name, a transpose: above)
         case M.Number() | M.Identity():
             return e
         case M.MatMul(left=a, right=b) if coefficient(a):  # (2 v)' = 2 v': the number in front

@@ -180,12 +180,14 @@ def solve(views: list[View], summed: set, row, col, rc):
     walked = _walk(views, summed, row, col, rc)
     if walked is not None:
         return [], walked
-    board = Board(views, summed)
-    while summed or len(board.views) > 1:  # one view and nothing summed: nothing to contract
-        if _contract_one(board, rc) or _combine_one(board, rc):
-            continue
-        break
-    ordered = [v for _, v in board.ordered()]
+    ordered = views  # one view and nothing summed: nothing to contract (and no board)
+    if summed or len(views) > 1:
+        board = Board(views, summed)
+        while summed or len(board.views) > 1:
+            if _contract_one(board, rc) or _combine_one(board, rc):
+                continue
+            break
+        ordered = [v for _, v in board.ordered()]
     scalars = [product(v.chain, 0, rc.vectors) for v in ordered if v.row is None and v.col is None]
     rest = [v for v in ordered if v.row is not None or v.col is not None]
     if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):

@@ -136,3 +136,52 @@ def test_canonical_renamed_down_the_levels_equals_renamed_then_canonical(monkeyp
         slow = [canon.canonical(r) for r in raws]
     assert fast == slow
     assert any(len(canon.key(f)) > 200 for f in fast)  # terms with nested products, not trivia
+
+
+def _board_solve(views, summed, row, col, rc):
+    """``views.solve`` by the board alone (its general path, step by step)."""
+    from einderiv.notation import views as V
+
+    board = V.Board(list(views), summed)
+    while summed or len(board.views) > 1:
+        if not (V._contract_one(board, rc) or V._combine_one(board, rc)):
+            break
+    ordered = [v for _, v in board.ordered()]
+    scalars = [
+        V.product(v.chain, 0, rc.vectors) for v in ordered if v.row is None and v.col is None
+    ]
+    rest = [v for v in ordered if v.row is not None or v.col is not None]
+    return [s for s in scalars if not V.is_one(s)], V._assemble(rest, row, col, rc)
+
+
+def test_two_views_over_one_index_solve_as_the_board_does():
+    # sum_c P[.,c] Q[c,.]: solve multiplies the two views at once (x' A x, a' x, A x, tr(A' B),
+    # diag(A' B)); the board takes that one step and finds nothing more: the same result
+    import itertools
+
+    from einderiv.frontend.shapes import VarInfo
+    from einderiv.notation import views as V
+    from einderiv.notation.recontract import _Recontractor
+
+    variables = {n: VarInfo(n, "matrix", ("n", "n")) for n in "AB"}
+    variables |= {"S": VarInfo("S", "symmetric", ("n", "n")), "x": VarInfo("x", "vector", ("n",))}
+    rc = _Recontractor(variables)
+    a, b, c = _i("a"), _i("b"), _i("c")
+    parts = [Name("A"), Name("S"), Call("exp", (Name("B"),)), Name("x")]
+    with canon.scope():
+        for p, q, (e1, e2) in itertools.product(parts, parts, [(a, b), (a, None), (None, a)]):
+            for flip1, flip2 in itertools.product((False, True), repeat=2):
+                one = V.View((p,), c, None if p == Name("x") else e1)
+                two = V.View((q,), c, None if q == Name("x") else e2)
+                one, two = (V.flip(one, rc) if flip1 else one), (V.flip(two, rc) if flip2 else two)
+                ends = [i for v in (one, two) for i in (v.row, v.col) if i not in (None, c)]
+                row, col = (ends + [None, None])[:2]
+                try:
+                    want = _board_solve([one, two], {c}, row, col, rc)
+                except V.NoMatrixForm:
+                    want = None
+                try:
+                    got = V.solve([one, two], {c}, row, col, rc)
+                except V.NoMatrixForm:
+                    got = None
+                assert got == want, (one, two)

@@ -30,6 +30,7 @@ from einderiv.calculus.rewriting import with_children
 from einderiv.calculus.simplify import simplify
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import key, scope
+from einderiv.ir.index_ir import _CHILDREN
 from einderiv.ir.unbind import comparable
 
 __all__ = ["orient"]
@@ -147,17 +148,22 @@ def compound_power(t: T.Term) -> bool:
     """Whether ``t`` has a power, determinant or log-determinant of a compound base (only
     powers of those can be symmetric without a declaration, and a derivative has such a power
     only when its function has one of the three). One walk that stops at the first."""
-    todo, seen = [t], {id(t)}
+    todo, seen = [t], set()
     while todo:
         u = todo.pop()
         kind = type(u)
-        if (kind is T.MatPow or kind is T.Det or kind is T.LogDet) and type(u.base) is not T.Var:
+        if kind in _BINDERS and type(u.base) is not T.Var:
             return True
-        for c in T.children(u):
-            if id(c) not in seen:  # a shared subterm once (the term is alive: ids are its own)
-                seen.add(id(c))
-                todo.append(c)
+        kids = _CHILDREN.get(kind)  # (index_ir.children, inline)
+        if kids is not None:
+            for c in kids(u):
+                if c not in seen:  # a shared subterm once (interned: hashed by identity)
+                    seen.add(c)
+                    todo.append(c)
     return False
+
+
+_BINDERS = (T.MatPow, T.Det, T.LogDet)
 
 
 def _swapped(f: T.Term) -> T.Term:

@@ -181,7 +181,9 @@ def solve(views: list[View], summed: set, row, col, rc):
     if walked is not None:
         return [], walked
     ordered = views  # one view and nothing summed: nothing to contract (and no board)
-    if summed or len(views) > 1:
+    if _one_pair(views, summed):  # two views over one index: the board's one step, taken
+        ordered = [_multiply(views[0], views[1], next(iter(summed)), rc)]
+    elif summed or len(views) > 1:
         board = Board(views, summed)
         while summed or len(board.views) > 1:
             if _contract_one(board, rc) or _combine_one(board, rc):
@@ -193,6 +195,15 @@ def solve(views: list[View], summed: set, row, col, rc):
     if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
         raise NoMatrixForm
     return [s for s in scalars if not is_one(s)], _assemble(rest, row, col, rc)
+
+
+def _one_pair(views: list[View], summed: set) -> bool:
+    """Two views that hold the one summed index once each: the board would multiply them over
+    it (neither can be reduced alone) and find nothing more to do."""
+    if len(views) != 2 or len(summed) != 1:
+        return False
+    (i,) = summed
+    return ends(views[0]).count(i) == 1 and ends(views[1]).count(i) == 1
 
 
 def _walk(views: list[View], summed: set, row, col, rc):

@@ -1,6 +1,7 @@
 """The front end's speed-ups change nothing a user sees.
 
-``parse._plain_rule_names`` makes lark's rule names plain strings; ``lexing.PostLexer`` leaves
+``parse._plain_rule_names`` makes lark's rule names plain strings and passes the one child of a
+single-symbol rule up in C; ``lexing.PostLexer`` leaves
 out stages with nothing to change;
 ``shapes.Typed`` keys shapes by node identity; ``dimensions.resolve_names`` names every cell.
 Each is checked against the untuned path: same trees, same errors (message, line, column,
@@ -10,6 +11,7 @@ expected tokens).
 from __future__ import annotations
 
 import importlib
+from operator import itemgetter
 
 import pytest
 from lark import Lark
@@ -97,6 +99,14 @@ def test_tuned_parses_and_errors_match_lark(untuned):
     slow += [_outcome(parse_declarations, d) for d in DECLARATIONS]
     assert fast == slow
     assert any(o[0] == "ParseError" for o in fast) and any(o[0] == "ok" for o in fast)
+
+
+def test_single_symbol_rules_pass_their_child_up_in_c():
+    # ?sum: dotted -- lark's ExpandSingleChild (a Python call per reduction) is itemgetter(0)
+    # there, only for rules of one symbol (their one child); the trees are lark's (above)
+    callbacks = P._LARK.parser.parser.parser.callbacks
+    swapped = [rule for rule, callback in callbacks.items() if isinstance(callback, itemgetter)]
+    assert swapped and all(len(rule.expansion) == 1 for rule in swapped)
 
 
 def test_spans_of_a_parenthesised_product():

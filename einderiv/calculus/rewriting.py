@@ -132,8 +132,11 @@ def exact_product(values) -> Fraction | None:
         4 * EXACT_BITS
     ):
         return None
-    product = Fraction(1)
-    for v in values:
-        product *= v
+    if len(values) == 1 and type(values[0]) is Fraction:  # itself: no multiplication
+        product = values[0]
+    else:
+        product = Fraction(1)
+        for v in values:
+            product *= v
     fits = max(product.numerator.bit_length(), product.denominator.bit_length()) <= EXACT_BITS
     return product if fits else None

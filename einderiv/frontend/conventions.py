@@ -42,6 +42,7 @@ from einderiv.ir.ops import ELEMENTWISE
 __all__ = ["check_conventions"]
 
 _SCALAR = (None, None)  # the shape of a scalar in the typed tree (rows, columns)
+_NORM_MARKS = frozenset("2₂|‖1₁")  # characters a norm's text holds
 
 # the subscript 2 of a norm, inside the call's span (plain text) or right after it (LaTeX)
 _TWO_INSIDE = re.compile(r"(?:_\s*\{?\s*2\s*\}?|₂)\s*$")
@@ -71,15 +72,15 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
             stacklevel=5,
         )
     _subscript_as_entry(typed, declared, text if "\\" in text else "")
-    euler, norms = "e" in text, any(c in text for c in "2₂|‖1₁")
+    euler, norms = "e" in text, not _NORM_MARKS.isdisjoint(text)
     traces = "tr" in text.lower()
     said: set = set()
     plus = "+" in text or "-" in text
-    defaults = {  # undeclared lower-case names read as vectors by the case rule (SPEC 1)
-        n
-        for n, v in typed.variables.items()
-        if v.kind == "vector" and n[:1].islower() and n not in declared | sized and plus
-    }
+    defaults: set = set()  # undeclared lower-case names read as vectors by the case rule (SPEC 1)
+    if plus:
+        known = declared | sized
+        defaults = {n for n, v in typed.variables.items() if v.kind == "vector" and n[:1].islower()}
+        defaults -= known
     if defaults:
         _vector_added_to_scalar(typed, defaults, text)
     todo = [typed.tree] if euler or norms or traces or greeks else []
@@ -147,7 +148,7 @@ def _subscript_as_entry(typed, declared: frozenset, latex: str) -> None:
     said. (LaTeX's A_{ij}, two letters, is said by the LaTeX reader.) In LaTeX (``latex``, the
     text) a plain letter with an index i, j, k or l (``\\frac{x_i}{y_i}``) is said even where x
     is not used: a paper's x_i is the entry i of x (a bold ``\\mathbf{x}_i`` is a vector)."""
-    for name in sorted(typed.variables.keys() - declared):
+    for name in sorted(n for n in typed.variables.keys() - declared if "_" in n):  # (A_ij)
         base, _, script = name.partition("_")
         used = typed.variables.get(base)  # x_j beside x: only where x has entries to pick
         other = base in declared if used is None else used.kind in _ENTRIES.get(len(script), ())

@@ -41,7 +41,7 @@ __all__ = ["is_latex", "tokens"]
 
 def is_latex(text: str) -> bool:
     """Whether ``text`` is LaTeX: a backslash command (SPEC 6.2), or a braced subscript."""
-    return re.search(_LATEX_MARK, text) is not None
+    return _LATEX_MARK.search(text) is not None
 
 
 _CALLED = re.compile(r" *(?:\\!\s*)*(?:\(|\\left\s*\(|\\[bB]igg?l?\s*\()")  # h\!\left(x\right)

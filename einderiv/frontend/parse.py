@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from fractions import Fraction
+from operator import itemgetter
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
@@ -49,6 +50,9 @@ __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 MAX_DEPTH = 400
 _NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
 _FLOAT_MAX = Fraction(sys.float_info.max)
+_SIZED = {"I": ir.Identity, "ones": ir.Ones}  # names that are nodes with a size
+_STARS = re.compile(r"(?<!_\{)\*\*")  # ** (not K_{**}, a label)
+_LABEL = re.compile(r"\^\s*\{\s*\(\s*(\w+)\s*\)\s*\}")  # W^{(1)}
 
 
 class _S:
@@ -187,7 +191,7 @@ class _Build(DeclarationRules):
         span, name = (token.start_pos, token.end_pos), token.value
         if name in CALLED_NAMES and name not in STATE.get().declared:  # exp alpha, norm x
             raise error_at(f"'{name}' is a function: write {name}(...)", token.start_pos)
-        made = {"I": ir.Identity, "ones": ir.Ones}.get(name)  # I_n in LaTeX: a size written
+        made = _SIZED.get(name)  # I_n in LaTeX: a size written
         node = made(STATE.get().sizes.get(span[0]), span=span) if made else ir.Name(name, span=span)
         return _S(node, *span, 1)
 
@@ -284,21 +288,21 @@ _LARK = Lark(
 def _plain_rule_names(lark: Lark) -> None:
     """Speed only: the LALR parser looks the name of every reduced rule up in its tables, and
     lark keeps those names as ``Token`` s (a ``str`` subclass whose ``__eq__`` is Python code),
-    so each reduction paid a Python call; as plain strings they compare in C. Best effort: a
-    lark version laid out differently is left as it is."""
+    so each reduction paid a Python call; as plain strings they compare in C. A rule ``?a: b``
+    passes its one child up through lark's ``ExpandSingleChild`` (a Python call per reduction,
+    a dozen a parse): ``itemgetter(0)`` does that in C. Best effort: a lark version laid out
+    differently is left as it is."""
     try:
-        states = lark.parser.parser.parser.parse_table.states
-        origins = [
-            arg.origin
-            for state in states.values()
-            for _action, arg in state.values()
-            if getattr(arg, "origin", None) is not None
-        ]
+        parser = lark.parser.parser.parser
+        actions = [arg for state in parser.parse_table.states.values() for _, arg in state.values()]
+        callbacks = parser.callbacks
     except (AttributeError, TypeError, ValueError):  # pragma: no cover - another lark version
         return
-    for origin in origins:
+    for origin in (a.origin for a in actions if getattr(a, "origin", None) is not None):
         if isinstance(origin.name, str) and type(origin.name) is not str:
             origin.name = str(origin.name)
+    single = [r for r, c in callbacks.items() if type(c).__name__ == "ExpandSingleChild"]
+    callbacks.update({r: itemgetter(0) for r in single if len(r.expansion) == 1})
 
 
 _plain_rule_names(_LARK)
@@ -351,16 +355,12 @@ def parse_expression(
     state = ParseState(text, what, frozenset(declared), False, frozenset(integers), is_tex)
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
-    stars = re.search(r"(?<!_\{)\*\*", text) if isinstance(text, str) else None
+    stars = _STARS.search(text) if isinstance(text, str) else None
     if stars is not None:  # not K_{**}, a label (R&W's test points)
-        _refuse(
-            state,
-            "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
-            "elementwise power (x .^ 2)",
-            stars.start(),
-        )
-    label = re.search(r"\^\s*\{\s*\(\s*(\w+)\s*\)\s*\}", text) if isinstance(text, str) else None
-    if label is not None and not latex.is_latex(text):  # W^{(1)}: a label or a power?
+        _refuse(state, "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
+                "elementwise power (x .^ 2)", stars.start())  # fmt: skip
+    label = _LABEL.search(text) if isinstance(text, str) else None
+    if label is not None and not is_tex:  # W^{(1)}: a label or a power?
         script = label.group(1)
         _refuse(
             state,

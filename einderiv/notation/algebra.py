@@ -13,7 +13,6 @@ Invariants:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -63,7 +62,9 @@ def _merge_equal(terms: list[Piece]) -> list[Piece]:
     Pieces are told apart by their ends first: a long chain is hashed whole only when another
     piece has the same ends (a long trace's derivative: 128 chains of 255 factors, none)."""
     ends = [(len(t.scalars), t.scalars[:1], len(t.chain), t.chain[:2], t.chain[-2:]) for t in terms]
-    alike = Counter(ends)
+    alike: dict = {}  # (a dict, not a Counter: a sum has few terms)
+    for k in ends:
+        alike[k] = alike.get(k, 0) + 1
     merged: dict = {}
     for t, k in zip(terms, ends):
         k = (t.scalars, t.chain) if alike[k] > 1 else k
@@ -169,14 +170,14 @@ def _unsized(e: M.MExpr) -> bool:
 def _factor_coefficient(terms: list[Piece], vectors) -> list[Piece]:
     by_coeff: dict = {}
     for position, t in enumerate(terms):
-        if abs(t.coeff) != 1:
+        if t.coeff.denominator != 1 or t.coeff.numerator not in (1, -1):  # abs(coeff) != 1
             by_coeff.setdefault(abs(t.coeff), []).append(position)
     best = max(by_coeff.values(), key=len, default=[])
     if len(best) < 2:
         return terms
     c = abs(terms[best[0]].coeff)  # 2 A + 2 B -> 2 (A + B)
     chosen, others = _split(terms, best)
-    if all(t.coeff < 0 for t in chosen):  # -2 A - 2 B -> -2 (A + B), not 2 (-A - B)
+    if all(t.coeff.numerator < 0 for t in chosen):  # -2 A - 2 B -> -2 (A + B), not 2 (-A - B)
         c = -c
     inside = join_sum([t.replace(coeff=t.coeff / c) for t in chosen], vectors)
     if all(not t.chain for t in chosen):
@@ -193,7 +194,7 @@ def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
     first = terms[0].coeff
     if all(t.coeff == first for t in terms):
         return first, [t.replace(coeff=_ONE) for t in terms]
-    if all(t.coeff < 0 for t in terms):  # s (-A - 2 B) is -s (A + 2 B): the minus taken out
+    if all(t.coeff.numerator < 0 for t in terms):  # s (-A - 2 B) is -s (A + 2 B): minus out
         return -_ONE, [t.replace(coeff=-t.coeff) for t in terms]
     return _ONE, terms
 
@@ -201,17 +202,18 @@ def _common_coefficient(terms: list[Piece]) -> tuple[Fraction, list[Piece]]:
 def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     """``c1 f1 + c2 f2 - ...`` with positive terms first, fewer transposes first."""
 
-    def order(t: Piece):
-        return (t.coeff < 0, sum(map(transposes, t.scalars + t.chain)))
+    def order(t: Piece):  # (a coefficient's sign is its numerator's: no Fraction comparison)
+        return (t.coeff.numerator < 0, sum(map(transposes, t.scalars + t.chain)))
 
     out: M.MExpr | None = None
     for t in terms if len(terms) == 1 else sorted(terms, key=order):
-        magnitude = abs(t.coeff)
+        negative = t.coeff.numerator < 0
+        magnitude = -t.coeff if negative else t.coeff  # abs, made only when it differs
         scalars, below = divisors(t.scalars, vectors)  # s^-1 x' A: x' A / s, as it is read back
         chain = [x for x in t.chain if not isinstance(x, M.Identity)] or list(t.chain[:1])
         factors = list(scalars) + chain or ([M.Number(_ONE)] if below else [])  # s I: s I
         lead = [] if magnitude == 1 and factors else [M.Number(magnitude)]
-        if out is None and t.coeff < 0:
+        if out is None and negative:
             lead = [M.Number(-magnitude)] if lead else []
             if not lead:
                 factors = [with_sign(factors[0])] + factors[1:]
@@ -221,7 +223,7 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
         if out is None:
             out = piece
         else:
-            out = M.Sub(out, piece) if t.coeff < 0 else M.Add(out, piece)
+            out = M.Sub(out, piece) if negative else M.Add(out, piece)
     return out if out is not None else M.Number(Fraction(0))
 
 

@@ -94,12 +94,15 @@ __all__ = [  # the node classes (re-exported from index_nodes) and the helpers b
 
 
 def free(t: Term) -> frozenset[Index]:
-    """The free indices of ``t`` (cached on the node)."""
-    found = getattr(t, "_free", None)  # no exception raised and caught: a hot path
+    """The free indices of ``t`` (cached on the node; None until then: no exception raised)."""
+    found = t._free
     if found is None:
         found = _FREE.get(type(t), _no_free)(t)
-        object.__setattr__(t, "_free", found)
+        _set_free(t, found)  # (the slot's own setter: the node is frozen to everyone else)
     return found
+
+
+_set_free = Term._free.__set__  # type: ignore[attr-defined]
 
 
 def _no_free(t: Term) -> frozenset[Index]:

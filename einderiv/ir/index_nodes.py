@@ -43,6 +43,7 @@ class Term(Interned):
     """An index-level expression. Its value is a tensor over its free indices. Interned."""
 
     __slots__ = ("_free", "_ints")  # caches of index_ir.free and index_ir.int_names
+    _unset = __slots__  # (None until computed: reading them raises no AttributeError)
 
 
 @node
@@ -177,7 +178,8 @@ class Prod(Term):
     summed: tuple[Index, ...] = ()
 
     def __post_init__(self):
-        if len(set(self.summed)) != len(self.summed):
+        summed = self.summed  # (none or one: nothing to build a set of)
+        if len(summed) > 1 and len(set(summed)) != len(summed):
             raise ValueError("an index is summed twice in one product")
 
 

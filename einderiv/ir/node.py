@@ -69,6 +69,7 @@ class Node:
     _arity = 0
     _defaults: tuple = ()
     _get_fields = staticmethod(lambda node: ())  # per class: the compared fields as a tuple
+    _unset: tuple[str, ...] = ()  # slots of caches that ``__init__`` sets to None
 
     def _fields(self) -> tuple:
         return self._get_fields(self)
@@ -233,6 +234,9 @@ def _fast_init(made: type, fields) -> None:
             space[f"_default{k}"] = f.default
             params.append(f"{f.name}=_default{k}")
         body.append(f"    _set{k}(self, {f.name})")
+    for k, name in enumerate(made._unset):  # caches start empty: a read finds None, no error
+        space[f"_clear{k}"] = getattr(made, name).__set__
+        body.append(f"    _clear{k}(self, None)")
     if hasattr(made, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n" + "\n".join(body or ["    pass"])

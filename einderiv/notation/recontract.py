@@ -165,10 +165,9 @@ class _Recontractor:
             raise NoMatrixForm
         terms = term.terms if isinstance(term, T.Add) else (term,)
         signed = [self.signed_term(x, row, col) for x in _distributed(terms)]
-        mixed = any(p.chain and not all(map(is_ones, p.chain)) for p in signed)
         # ones + v -> 1 + v: a scalar is added to every entry, but not beside I: there
         # I - ones ones' / n, not I - 1 / n (which a reader may take for (1 - 1/n) I)
-        if len(signed) > 1 and mixed:
+        if len(signed) > 1 and any(p.chain and not all(map(is_ones, p.chain)) for p in signed):
             eye = any(isinstance(x, M.Identity) for p in signed for x in p.chain)
             signed = [
                 p.replace(chain=())

@@ -192,7 +192,7 @@ def solve(views: list[View], summed: set, row, col, rc):
         ordered = [v for _, v in board.ordered()]
     scalars = [product(v.chain, 0, rc.vectors) for v in ordered if v.row is None and v.col is None]
     rest = [v for v in ordered if v.row is not None or v.col is not None]
-    if any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
+    if summed and any(i in summed for v in rest for i in (v.row, v.col) if i is not None):
         raise NoMatrixForm
     return [s for s in scalars if not is_one(s)], _assemble(rest, row, col, rc)
 

@@ -119,16 +119,15 @@ class Inference:
     def variable(self, name: str) -> tuple[str, list[DimCell]]:
         if name not in self.vars:
             self.undeclared.add(name)
-            origin = f"`{name}` (undeclared, so taken as "
             if name in self.exponent_only:
                 self.vars[name] = ("integer", [])
             elif name in self.scalar_by_use or greek_scalar(name):
                 self.vars[name] = ("scalar", [])
             elif name[0].isupper():
-                origin += "a matrix)"
+                origin = f"`{name}` (undeclared, so taken as a matrix)"
                 self.vars[name] = ("matrix", [self.cell(None, origin), self.cell(None, origin)])
             else:
-                origin += "a vector)"
+                origin = f"`{name}` (undeclared, so taken as a vector)"
                 self.vars[name] = ("vector", [self.cell(None, origin)])
         return self.vars[name]
 

@@ -118,6 +118,20 @@ class _Lowerer(CompoundLowering):
                 if info is None or info.kind == "integer":  # integers, and a sum's variable
                     return T.affine(0, {name: 1})
                 return T.Var(name, tuple(i for i in out if i is not None))
+            # (the commonest kinds first: the cases are of distinct classes)
+            case M.MatMul() | M.Hadamard() | M.ElemDiv() | M.Div() if self._scalar_product(e):
+                elementwise_entries(self, e)  # A[i,j] .* B[i,j]: refused
+                return self._einstein([self._raw(f) for f in self._chain(e)])
+            case M.MatMul(left=l, right=r):
+                return self._matmul(l, r, out)
+            case M.Transpose(operand=x):
+                return self.lo(x, (b, a))
+            case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's lowering
+                if fn != DET.name and fn != LOGDET.name:  # det(W[i,j]): W's determinant
+                    entries_of_call(self, fn, e, args)
+                return MATRIX[fn].lower(self, args, out)
+            case M.Call(fn=fn, args=(x,)):
+                return self._call(fn, x, out)
             case M.Number(value=value):
                 return T.Num(value)
             case M.Identity():
@@ -130,11 +144,6 @@ class _Lowerer(CompoundLowering):
                 return self._sum(e, self.lo(l, out), _negate(self.lo(r, out)))
             case M.Neg(operand=x):
                 return _negate(self.lo(x, out))
-            case M.MatMul() | M.Hadamard() | M.ElemDiv() | M.Div() if self._scalar_product(e):
-                elementwise_entries(self, e)  # A[i,j] .* B[i,j]: refused
-                return self._einstein([self._raw(f) for f in self._chain(e)])
-            case M.MatMul(left=l, right=r):
-                return self._matmul(l, r, out)
             case M.Hadamard(left=l, right=r):
                 return T.Prod((self.lo(l, out), self.lo(r, out)))
             case M.ElemDiv(left=l, right=r):
@@ -146,16 +155,8 @@ class _Lowerer(CompoundLowering):
                 return T.Pow(self.lo(base, out), exponent)
             case M.Power(base=base, exponent=p):
                 return self._power(e, base, p, out)
-            case M.Transpose(operand=x):
-                return self.lo(x, (b, a))
             case M.Inverse(operand=x):
                 return INV.lower(self, (x,), out)
-            case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's lowering
-                if fn != DET.name and fn != LOGDET.name:  # det(W[i,j]): W's determinant
-                    entries_of_call(self, fn, e, args)
-                return MATRIX[fn].lower(self, args, out)
-            case M.Call(fn=fn, args=(x,)):
-                return self._call(fn, x, out)
             case M.Entry():
                 return self._einstein([self._raw(e)])
             case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):

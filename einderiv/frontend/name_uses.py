@@ -13,6 +13,7 @@ them), not as an argument in it (the ``x`` of ``sum(x)``, ``2 a' x``, ``(A x)' a
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import NamedTuple
 
 from einderiv.ir import greek
@@ -54,28 +55,24 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     counted: set[str] = set()  # names an exponent of ``^`` holds as itself: k of 2 k - 1
     # (node, where: "" anywhere, "^" in a matrix power's exponent, "r" in a real one): a stack
     todo: list[tuple[M.MExpr, str]] = [(tree, "")]
-    while todo:
+    found_in = {"": elsewhere, "^": in_exponent, "r": in_real}
+    while todo:  # (node classes compared by identity: none subclasses another)
         e, where = todo.pop()
-        if isinstance(e, M.Name):
-            {"": elsewhere, "^": in_exponent, "r": in_real}[where].add(e.name)
+        kind = type(e)
+        if kind is M.Name:
+            found_in[where].add(e.name)
             continue
-        if isinstance(e, M.Transpose) and isinstance(e.operand, M.Name):
+        if kind is M.Transpose and type(e.operand) is M.Name:
             vector_like.add(e.operand.name)  # x' is of a vector or a matrix
-        elif isinstance(e, (M.MatMul, M.Dot)) and isinstance(e.right, M.Name) and _row(e.left):
+        elif (kind is M.MatMul or kind is M.Dot) and type(e.right) is M.Name and _row(e.left):
             vector_like.add(e.right.name)  # the y of a' y, x' A y: a vector like a
-        elif isinstance(e, M.Dot) and isinstance(e.left, M.Name) and isinstance(e.right, M.Name):
+        elif kind is M.Dot and type(e.left) is M.Name and type(e.right) is M.Name:
             vector_like |= {e.left.name, e.right.name}  # a · x is a' x (SPEC 6.2): vectors
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
-        power = isinstance(e, M.Power)
+        power = kind is M.Power
         real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
-        forcing = (
-            "right"
-            if isinstance(e, M.Div)
-            else "exponent"
-            if isinstance(e, M.ElemPow) or real
-            else ""
-        )
+        forcing = "right" if kind is M.Div else "exponent" if kind is M.ElemPow or real else ""
         for name, child in child_fields(e):
             if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
@@ -142,13 +139,15 @@ def _fraction(e: M.MExpr) -> bool:
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: the fields that may hold one
+_LEAF_FIELDS = frozenset({"str", "Fraction", "Dim", "Dim | None"})  # types that hold no node
 
 
 def child_fields(e: M.MExpr) -> list:
     """(field name, child) for every sub-expression of ``e``, in field order."""
     names = _CHILD_FIELDS.get(type(e))
-    if names is None:  # once per class: every field but the source span
-        names = _CHILD_FIELDS[type(e)] = tuple(n for n in e._init if n != "span")
+    if names is None:  # once per class: every field but the source span and names, numbers
+        kept = [f.name for f in fields(e) if f.name != "span" and f.type not in _LEAF_FIELDS]
+        names = _CHILD_FIELDS[type(e)] = tuple(kept)
     found = []
     for name in names:
         value = getattr(e, name)

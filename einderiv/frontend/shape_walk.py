@@ -73,6 +73,13 @@ class ShapeWalk:
                 if kind == "vector":
                     return (cells[0], None)
                 return (cells[0], cells[1])
+            case M.MatMul(left=l, right=r) | M.Dot(left=l, right=r):
+                return self._product(e, l, r, self.shape(l), self.shape(r))
+            case M.Transpose(operand=x):
+                rows, cols = self.shape(x)
+                return (cols, rows)
+            case M.Call(fn=fn, args=args):
+                return self._call(e, fn, args)
             case M.Number():
                 return (None, None)
             case M.Identity(dim=dim):
@@ -87,8 +94,6 @@ class ShapeWalk:
                 return self._elementwise(e, self.shape(l), self.shape(r))
             case M.Neg(operand=x):
                 return self.shape(x)
-            case M.MatMul(left=l, right=r) | M.Dot(left=l, right=r):
-                return self._product(e, l, r, self.shape(l), self.shape(r))
             case M.Div(left=l, right=r):
                 rs = self.shape(r)
                 if not is_scalar(rs):
@@ -102,9 +107,6 @@ class ShapeWalk:
                 return bs if is_scalar(ps) else self._elementwise(e, bs, ps)
             case M.Power(base=b, exponent=p):
                 return self._power(e, b, p)
-            case M.Transpose(operand=x):
-                rows, cols = self.shape(x)
-                return (cols, rows)
             case M.Bars(operand=x):  # |X| = det(X) of a square matrix, |a| = abs(a) of a scalar
                 shape = self.shape(x)
                 self.bars[id(e)] = is_scalar(shape)
@@ -116,8 +118,6 @@ class ShapeWalk:
                 return (None, None)
             case M.Inverse(operand=x):
                 return self._square(e, x, INV.name)
-            case M.Call(fn=fn, args=args):
-                return self._call(e, fn, args)
             case M.Entry(base=b, indices=indices):
                 if isinstance(b, M.Name) and inf.variable(b.name)[0] == "tensor":
                     axes = inf.variable(b.name)[1]

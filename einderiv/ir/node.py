@@ -69,7 +69,7 @@ class Node:
     _arity = 0
     _defaults: tuple = ()
     _get_fields = staticmethod(lambda node: ())  # per class: the compared fields as a tuple
-    _unset: tuple[str, ...] = ()  # slots of caches that ``__init__`` sets to None
+    _unset: tuple[str, ...] = ("_hash",)  # slots of caches that ``__init__`` sets to None
 
     def _fields(self) -> tuple:
         return self._get_fields(self)
@@ -180,6 +180,7 @@ class Interned(Node, metaclass=InternedMeta):
     """Base of interned nodes: identity equality and hashing (valid because of hash-consing)."""
 
     __slots__ = ("__weakref__",)
+    _unset: tuple[str, ...] = ()  # (hashed by identity: no hash cache to start)
     __eq__ = object.__eq__
     __ne__ = object.__ne__
     __hash__ = object.__hash__

@@ -35,8 +35,6 @@ from einderiv.ir.memo import memo_table, scope
 __all__ = ["canonical", "format_affine", "key", "memo_table", "scope"]
 
 _MAX_STARTS = 6
-
-
 _KEYS = memo_table()
 _CANON = memo_table()
 _LEAVES = (T.Var, T.Pair, T.Ones, T.Num, T.Size, T.Zero, T.Affine)
@@ -216,6 +214,8 @@ def _canonical_renamed(t: T.Term, mapping: dict, depth: int) -> T.Term:
     renamed where it occurs, once, not again by each level's product. (``mapping`` maps
     summed names to canonical ones: the input carries no bound ``%`` name, see the module's
     invariants, so nothing below is captured.)"""
+    if type(t) is T.Var:  # a leaf (the commonest): renamed, it is canonical
+        return _rename(t, mapping)
     indices = T.free(t)
     live = {k: v for k, v in mapping.items() if k in indices}
     if not live or type(t) in _LEAVES:

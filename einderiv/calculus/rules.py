@@ -183,14 +183,17 @@ def prod_delta(t: T.Prod):
                 g = T.rename(g, mapping)
             renamed.append(g)
         factors = renamed
-    missing = T.free(t) & ends  # a free index held only by contracted deltas: sum_a delta[a,i]
+    # a free index held only by contracted deltas (sum_a delta[a,i]); each end is a factor's
+    # free index, so it is free in t unless summed there (T.free(t) & ends, without T.free(t))
+    missing = ends.difference(t.summed)
     for g in factors:
         if not missing:
             break
-        if not T.free(g).isdisjoint(missing):
-            missing = missing - T.free(g)
-    kept_free = sorted(missing, key=lambda i: i.name)  # sum_a delta[a,i] -> 1[i]
-    factors += [T.Ones(i) for i in kept_free]
+        held = g.indices if type(g) is T.Var else T.free(g)  # (an entry's: its indices)
+        if not missing.isdisjoint(held):
+            missing = missing.difference(held)
+    if missing:  # sum_a delta[a,i] -> 1[i]
+        factors += [T.Ones(i) for i in sorted(missing, key=lambda i: i.name)]
     if not factors:
         return T.Prod((ONE,), tuple(summed)) if summed else ONE
     return T.Prod(tuple(factors), tuple(summed))

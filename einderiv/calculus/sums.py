@@ -50,6 +50,8 @@ def add_collect(t: T.Add):
     factor and its neighbours), and only terms that still share one pay for a canonical form
     (most sums have none)."""
     split = [split_coefficient(x) for x in t.terms]
+    if not _repeated([_free_places(rest) for _, rest in split]):
+        return None  # no two terms have the free indices in the same places: none are equal
     signatures = [anchored_signature(rest) for _, rest in split]
     shared = _repeated(signatures)
     if not shared:
@@ -74,6 +76,27 @@ def add_collect(t: T.Add):
     if not terms:
         return zero_like(t)
     return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+def _free_places(t: Term):
+    """Where ``t`` holds its free indices: an entry itself, else the number of factors of a
+    product, the (name, position, index) of each free index of an entry among them and the
+    (kind, free indices) of each other factor, as a multiset. Canonical forms rename summed
+    indices and order factors, so terms with equal forms have equal places (the cheapest test
+    of ``add_collect``, before any signature)."""
+    if type(t) is T.Var:
+        return t
+    if type(t) is not T.Prod:
+        return type(t), T.free(t)
+    summed, places = t.summed, {}
+    for f in t.factors:
+        if type(f) is T.Var:
+            for place in [(f.name, k, i) for k, i in enumerate(f.indices) if i not in summed]:
+                places[place] = places.get(place, 0) + 1
+        else:
+            place = (type(f), T.free(f).difference(summed))
+            places[place] = places.get(place, 0) + 1
+    return len(t.factors), frozenset(places.items())
 
 
 def _repeated(items: list) -> set:

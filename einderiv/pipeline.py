@@ -36,6 +36,7 @@ from einderiv.frontend.parse import parse_declarations, parse_expression
 from einderiv.frontend.shapes import Typed, VarInfo, infer
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import fast_init
 
 _NOTHING: frozenset[str] = frozenset()
 
@@ -48,7 +49,8 @@ class Stage:
     term: T.Term
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Derivation:
     term: T.Term
     axes: tuple[T.Index, ...]

@@ -138,6 +138,23 @@ def test_canonical_renamed_down_the_levels_equals_renamed_then_canonical(monkeyp
     assert any(len(canon.key(f)) > 200 for f in fast)  # terms with nested products, not trivia
 
 
+def test_small_records_construct_as_dataclasses_do():
+    # View, Piece, Derivation and Wrt take the node __init__ (fast_init): same fields, same
+    # defaults, frozen, equal when their fields are
+    from einderiv.calculus.differentiate import Wrt
+    from einderiv.notation.views import View
+    from einderiv.pipeline import Derivation
+
+    i = _i("i")
+    assert Wrt("X", (i,)) == Wrt(name="X", indices=(i,), symmetric=False)
+    assert Derivation(T.ZERO, ()).stages == ()
+    view = View((Name("A"),), i, None)
+    assert (view.chain, view.row, view.col) == ((Name("A"),), i, None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.row = None  # type: ignore[misc]
+    assert Piece(Fraction(2), (), (Name("A"),)).replace(coeff=Fraction(1)).coeff == 1
+
+
 def _board_solve(views, summed, row, col, rc):
     """``views.solve`` by the board alone (its general path, step by step)."""
     from einderiv.notation import views as V

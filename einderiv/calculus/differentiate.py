@@ -20,10 +20,12 @@ from fractions import Fraction
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
+from einderiv.ir.node import fast_init
 from einderiv.ir.ops import ELEMENTWISE, ones_like
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Wrt:
     """Differentiate by ``name`` at entry ``indices``; ``symmetric`` for symmetric matrices."""
 

@@ -217,6 +217,13 @@ def _getter(names: tuple[str, ...]):
     return lambda node: ()
 
 
+def fast_init(made: type) -> type:
+    """A frozen, slotted dataclass ``made`` with the ``__init__`` nodes have (``_fast_init``):
+    for the small records every pass makes (a view, a piece of a sum, a derivation)."""
+    _fast_init(made, dataclasses.fields(made))
+    return made
+
+
 def _fast_init(made: type, fields) -> None:
     """Give ``made`` an ``__init__`` that sets each slot through its descriptor, then calls
     ``__post_init__`` (the validation) as the dataclass's own does: that one sets each field by
@@ -235,7 +242,9 @@ def _fast_init(made: type, fields) -> None:
             space[f"_default{k}"] = f.default
             params.append(f"{f.name}=_default{k}")
         body.append(f"    _set{k}(self, {f.name})")
-    for k, name in enumerate(made._unset):  # caches start empty: a read finds None, no error
+    for k, name in enumerate(
+        getattr(made, "_unset", ())
+    ):  # caches start empty: a read finds None, no error
         space[f"_clear{k}"] = getattr(made, name).__set__
         body.append(f"    _clear{k}(self, None)")
     if hasattr(made, "__post_init__"):

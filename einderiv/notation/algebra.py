@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.node import fast_init
 from einderiv.notation.scalars import divisors, with_sign
 from einderiv.notation.transposing import is_column, product, transpose, transposes
 
@@ -25,7 +26,8 @@ from einderiv.notation.transposing import is_column, product, transpose, transpo
 _ZERO, _ONE = Fraction(0), Fraction(1)
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Piece:
     """One term of a sum: ``coeff * scalars * chain`` (a product of matrices, left to right)."""
 

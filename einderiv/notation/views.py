@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG, SUM, TR
+from einderiv.ir.node import fast_init
 from einderiv.notation.algebra import is_one
 from einderiv.notation.transposing import is_column, product, transposes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class View:
     """A matrix expression whose rows are indexed by ``row`` and columns by ``col``."""

@@ -132,8 +132,9 @@ _TABLE: dict = {}  # (class, field values) -> weak reference to the live node (`
 def _drop(ref: _Ref, table: dict = _TABLE) -> None:
     """Weak-reference callback: forget a dead node (unless its key was reused meanwhile). The
     table is bound as a default: no global is looked up (at interpreter shutdown they are gone)."""
-    if table.get(ref.key) is ref:
-        del table[ref.key]
+    found = table.pop(ref.key, None)  # (one lookup: the key, a tuple, hashed once)
+    if found is not ref and found is not None:  # its key was reused meanwhile: that one stays
+        table[ref.key] = found
 
 
 class InternedMeta(type):

@@ -65,9 +65,9 @@ def front(
     its sizes as written, ``I_{3}``, stay with it)."""
     decls = parse_declarations(where) if where else ()
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
-    integers = frozenset(d.name for d in decls if d.kind == "integer")
+    integers = frozenset(d.name for d in decls if d.kind == "integer") if decls else _NOTHING
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
-    kinds = {d.name: d.kind for d in decls}
+    kinds = {d.name: d.kind for d in decls} if decls else {}
     uses = name_uses(tree, kinds)  # one walk for the names: letters and shapes need them
     latex_text = isinstance(text, str) and is_latex(text)  # \mathrm{lr}: one name, as written
     split, notes = (tree, ()) if latex_text else split_letters(tree, declared, uses.names)

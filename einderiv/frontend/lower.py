@@ -81,6 +81,7 @@ def lower(typed: Typed) -> Lowered:
 class _Lowerer(CompoundLowering):
     def __init__(self, typed: Typed):
         self.typed = typed
+        self.shapes = typed.shapes  # (Typed.shape, read without the method call: every node)
         self.weights: dict = {}  # id -> factors a node is written out to (``chain_weight``)
 
     def index(self, name: str) -> T.Index:
@@ -88,7 +89,7 @@ class _Lowerer(CompoundLowering):
 
     def lo(self, e: M.MExpr, out: tuple) -> T.Term:
         """``e`` with its rows on ``out[0]`` and columns on ``out[1]`` (None: no such axis)."""
-        shape = self.typed.shape(e)
+        shape = self.shapes[id(e)]
         if (shape[0] is None) is (out[0] is None) and (shape[1] is None) is (out[1] is None):
             return self._lower(e, out)  # the axes match: nothing to broadcast or drop
         inner, broadcast, summed = [], [], []
@@ -173,7 +174,7 @@ class _Lowerer(CompoundLowering):
         raise ShapeError(f"cannot lower `{M.show(e)}`")
 
     def is_scalar(self, e: M.MExpr) -> bool:
-        return self.typed.shape(e) == (None, None)
+        return self.shapes[id(e)] == (None, None)
 
     # -- products ---------------------------------------------------------------------------
 

@@ -86,7 +86,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     todo = [typed.tree] if euler or norms or traces or greeks else []
     while todo:
         e = todo.pop()
-        todo.extend(child for _, child in child_fields(e))
+        todo.extend([child for _, child in child_fields(e)])
         if traces and type(e) is M.Call and e.fn == TR.name:
             _entrywise_in_trace(typed, e.args[0])
         if greeks:
@@ -95,9 +95,9 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
             continue  # a matrix's function, written at a known place
         start, end = e.span
         written = text[start:end]
-        bare = _BARE_NORM.match(written) and not _SUBSCRIPT_INSIDE.search(written)
         matrix = e.fn == NORM2.name and len(typed.shape(e.args[0])) == 2
-        if bare and matrix and not _SUBSCRIPT_AFTER.match(text, end):
+        bare = matrix and _BARE_NORM.match(written) and not _SUBSCRIPT_INSIDE.search(written)
+        if bare and not _SUBSCRIPT_AFTER.match(text, end):
             say_reading(  # ‖A‖ of a matrix, no subscript: Frobenius, said
                 f"read `{written.strip()}` of a matrix as its Frobenius norm (the square "
                 "root of the sum of squares); einderiv has no spectral norm: write _F to "
@@ -193,7 +193,7 @@ def _scalar_named_as_a_size(typed, declared: frozenset) -> set:
         e = todo.pop()
         if type(e) in (M.Identity, M.Ones) and isinstance(e.dim, str):
             sizes.add(e.dim)
-        todo.extend(child for _, child in child_fields(e))
+        todo.extend([child for _, child in child_fields(e)])
     said = (kinds.keys() - declared) & (sizes - typed.invented)
     for name in sorted(said):
         what = (
@@ -260,7 +260,7 @@ def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
                 scalar = typed.shape(other) == _SCALAR and _computed(other)
                 if name in defaults and scalar:
                     added.append((name, other))
-        todo.extend(child for _, child in child_fields(e))
+        todo.extend([child for _, child in child_fields(e)])
     for name, other in dict(added).items():
         if uses.get(name) == 1 and not _bold(text, name):
             warnings.warn(

@@ -43,7 +43,7 @@ def _names(tree: M.MExpr) -> set[str]:
         e = todo.pop()
         if isinstance(e, M.Name):
             found.add(e.name)
-        todo.extend(child for _, child in child_fields(e))
+        todo.extend([child for _, child in child_fields(e)])
     return found
 
 

@@ -176,7 +176,7 @@ def inverse_of_entries(node: M.MExpr, start: int) -> M.MExpr:
                 "inv(A)[i,j]), or 1 / A[i,j] for the reciprocal of an entry",
                 start,
             )
-        todo.extend(child for _, child in child_fields(e))
+        todo.extend([child for _, child in child_fields(e)])
     plain.update((id(e), e) for e in seen)  # kept alive with their ids for the parse
     return node
 

@@ -154,5 +154,5 @@ def child_fields(e: M.MExpr) -> list:
         if isinstance(value, M.MExpr):
             found.append((name, value))
         elif isinstance(value, tuple):
-            found.extend((name, item) for item in value if isinstance(item, M.MExpr))
+            found.extend([(name, item) for item in value if isinstance(item, M.MExpr)])
     return found

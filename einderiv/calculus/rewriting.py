@@ -75,7 +75,10 @@ def split_coefficient(t: Term) -> tuple[Fraction, Term]:
             if len(rest) == 1 and not t.summed:
                 return coeff, rest[0]
             return coeff, T.Prod(rest, t.summed)
-    return Fraction(1), t
+    return _UNIT, t
+
+
+_UNIT = Fraction(1)  # (immutable: one for every term without a number)
 
 
 def scaled(coeff: Fraction, t: Term) -> Term:

@@ -88,7 +88,7 @@ def _free_places(t: Term):
         return t
     if type(t) is not T.Prod:
         return type(t), T.free(t)
-    summed, places = t.summed, {}
+    summed, places = set(t.summed), {}
     for f in t.factors:
         if type(f) is T.Var:
             for place in [(f.name, k, i) for k, i in enumerate(f.indices) if i not in summed]:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.native_util import as_native, precise
+from tests.native_util import as_native, need, precise
 
 BACKENDS = ["numpy"] + [b for b in ("torch", "jax") if importlib.util.find_spec(b)]
 
@@ -259,3 +259,30 @@ def test_generated_code_refuses_a_boolean_integer_as_the_library_does(k):
         f(X=X, k=k)
     with pytest.raises(ValueError, match="k must be an integer"):
         _generated(f)(X=X, k=k)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int8", "uint8"])
+def test_a_size_given_as_a_zero_dimensional_torch_tensor_is_that_size(dtype):
+    # tr(I) t at n = 3: 3 t (direct formula), with n given as torch.tensor(3), as np.array(3) and
+    # jnp.asarray(3) are (it was refused: "the size n must be a positive integer")
+    torch = need("torch")
+    f = ed.parse("tr(I) t", "t: scalar")
+    n = torch.tensor(3, dtype=getattr(torch, dtype))
+    for run in (f, f.compile(), f.compile(backend="torch")):
+        assert float(run(t=2.0, n=n)) == 3 * 2.0
+    for bad in (torch.tensor(3.0), torch.tensor(True), torch.tensor([3]), torch.tensor(0)):
+        with pytest.raises(ed.EvaluationError, match="the size n must be a positive integer"):
+            f(t=2.0, n=bad)
+
+
+def test_a_lazy_or_traced_zero_dimensional_size_is_refused_by_name():
+    # a lazy dask 0-d array has no .item() (a raw AttributeError before); a size traced by
+    # jax.jit has no value yet (a raw ConcretizationTypeError before)
+    f = ed.parse("tr(I) t", "t: scalar")
+    assert float(f(t=2.0, n=np.array(3))) == 6.0
+    da = need("dask.array")
+    with pytest.raises(ed.EvaluationError, match="the size n must be a positive integer"):
+        f(t=2.0, n=da.from_array(np.asarray(3)))
+    jax = need("jax")
+    with pytest.raises(ed.EvaluationError, match="static argument"):
+        jax.jit(lambda n: f(t=2.0, n=n))(3)

@@ -310,10 +310,19 @@ def _masked(value) -> bool:
     return isinstance(value, np.ma.MaskedArray) and bool(np.ma.is_masked(value))
 
 
+# torch's integer dtypes by name (torch is not imported here): torch.tensor(3) is a size 3
+_TORCH_INTEGERS = {f"torch.{k}int{b}" for k in ("", "u") for b in (8, 16, 32, 64)}
+
+
 def positive_int(name, value) -> int:
     given = value
     dtype = getattr(value, "dtype", None)
-    if getattr(value, "ndim", None) == 0 and isinstance(dtype, np.dtype) and dtype.kind in "iu":
+    numpy = isinstance(dtype, np.dtype) and dtype.kind in "iu"  # np.array(3), jnp.asarray(3)
+    traced = "Tracer" in type(value).__name__  # jax.jit: no number to read yet
+    zero_d = (
+        getattr(value, "ndim", None) == 0 and hasattr(value, "item") and not traced
+    )  # dask's: lazy
+    if zero_d and (numpy or str(dtype) in _TORCH_INTEGERS):
         value = value if _masked(value) else value.item()  # np.array(3): a size 3
     if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
         raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
@@ -321,7 +330,8 @@ def positive_int(name, value) -> int:
         raise EvaluationError(f"the size {name} = {value:.3g} is too large (at most 2^62)")
     if isinstance(value, (int, np.integer)) and value > 0:
         return int(value)
-    raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
+    hint = f"; under jax.jit, make {name} a static argument (static_argnums)" if traced else ""
+    raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}{hint}")
 
 
 def _integer(name, value) -> int:

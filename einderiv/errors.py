@@ -182,6 +182,16 @@ class ReadAsName(ReadAsProduct):
     where a paper may mean the entry of A in row j, column i (written ``A_{j,i}``)."""
 
 
+class ReadAsIndexName(ReadAsName):
+    """In LaTeX, ``x_i`` (a lower-case letter or Greek letter and an index letter, no ``x`` in
+    the text) was read as a variable named ``x_i``, where a paper may mean the entry i of a vector
+    x; ``entry`` is ``("x", "i")``, the entry it may mean (``check.readings`` tries it)."""
+
+    def __init__(self, message: str = "", entry: tuple[str, str] = ("", "")):
+        super().__init__(message)
+        self.entry = entry
+
+
 class ReadAsEntry(ReadAsProduct):
     """In an identity by an entry (``\\partial X_{ij}``), ``A_{ji}`` (two one-letter indices, no
     comma) on a matrix of the identity was read as the entry ``A_{j,i}``, as ``X_{ij}`` is: the
@@ -223,12 +233,12 @@ class ReadAsScalar(ReadAsProduct):
 _READINGS: ContextVar[list[str] | None] = ContextVar("einderiv_readings", default=None)
 
 
-def say_reading(message: str, category: type[ReadAsProduct], stacklevel: int) -> None:
+def say_reading(message: str | Warning, category: type[ReadAsProduct], stacklevel: int) -> None:
     """Warn ``message``, a reading einderiv chose among two (``ReadAsEntrywise``, ``ReadAsCall``),
     and keep it for the ``Expr`` being parsed: ``check`` of that ``Expr`` knows it later."""
     kept = _READINGS.get()
     if kept is not None:
-        kept.append(message)
+        kept.append(str(message))  # a ReadAsIndexName instance is kept as its text
     warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 

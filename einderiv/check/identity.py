@@ -265,7 +265,7 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
                 f"{identity.expr.removeprefix(SPACE)} has shape "
                 f"{f.shape}: write d Y / d {name} and choose the layout"
             )
-        layout = "denominator"
+        layout = layout if "[" in identity.wrt else "denominator"  # by X[i,j]: no layout
     question = f"{identity.text} ({layout} layout)"
     if "[" in identity.wrt or identity.differential:  # by entries, a differential: no layout
         question = identity.text

@@ -21,13 +21,20 @@ import warnings
 
 from einderiv.api import Expr
 from einderiv.errors import EinderivError, ReadAsEntry
-from einderiv.frontend.latex_entries import ByEntries, letter_note, letter_refusal
+from einderiv.frontend.latex_entries import (
+    ByEntries,
+    identity_note,
+    letter_note,
+    letter_refusal,
+    opened,
+)
 
 __all__ = ["by_entries", "plain_entries"]
 
 _MATRIX = ("matrix", "symmetric")
 # a plain-text name with a subscript of letters: A_ji, x_j (not A_ji[...], f_i(...), A_j2)
 _SCRIPTED = re.compile(r"(?<![\w\[.])([A-Za-z][A-Za-z0-9]*)_([a-z]+)(?![\w\[(])")
+_CLOSED = re.compile(r"\)_([a-z]+)(?![\w\[(])")  # (A')_ji: an entry of the parenthesis
 
 
 def by_entries(f: Expr, wrt: str, written: str) -> ByEntries | None:
@@ -40,7 +47,7 @@ def by_entries(f: Expr, wrt: str, written: str) -> ByEntries | None:
         if info.kind in _MATRIX:
             own = sorted(v for v in f.variables if re.fullmatch(rf"{re.escape(name)}_[a-z]+", v))
             matrices[name] = own[0] if own else ""
-    return ByEntries(written, matrices)
+    return ByEntries(written, matrices, frozenset(f.variables))
 
 
 def plain_entries(claim: str, f: Expr, by: ByEntries | None) -> str:
@@ -54,6 +61,9 @@ def plain_entries(claim: str, f: Expr, by: ByEntries | None) -> str:
         info = f.variables.get(name)
         if name == "delta" and len(word) == 2 and info is None:  # delta_ij: delta[i,j]
             return f"delta[{word[0]},{word[1]}]"
+        if name == "I" and len(word) == 2 and found.group() not in f.variables:  # delta[i,j]
+            warnings.warn(identity_note(word, by, latex=False), ReadAsEntry, stacklevel=2)
+            return f"delta[{word[0]},{word[1]}]"
         if found.group() in f.variables or info is None:
             return found.group()
         if info.kind == "vector" and len(word) == 1:
@@ -65,4 +75,13 @@ def plain_entries(claim: str, f: Expr, by: ByEntries | None) -> str:
         warnings.warn(letter_note(name, name, word, by, latex=False), ReadAsEntry, stacklevel=2)
         return f"{name}[{word[0]},{word[1]}]"
 
-    return _SCRIPTED.sub(entry, claim)
+    def closed(found: re.Match) -> str:  # (A')_ji: (A')[j,i]
+        word, shown = found.group(1), claim[opened(claim, found.start()) : found.start() + 1]
+        if len(word) < 2:  # (A x)_k: the entry k, as x_k of a vector is x[k]
+            return f")[{word}]"
+        if refused := letter_refusal(shown, None, word, by, latex=False):
+            raise EinderivError(refused)
+        warnings.warn(letter_note(shown, None, word, by, latex=False), ReadAsEntry, stacklevel=2)
+        return f")[{word[0]},{word[1]}]"
+
+    return _CLOSED.sub(closed, _SCRIPTED.sub(entry, claim))

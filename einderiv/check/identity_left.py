@@ -134,7 +134,8 @@ def unfont(text: str) -> str:
 
 def variable(text: str) -> str:
     """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
-    s = re.sub(r"^\\([A-Za-z]+)$", r"\1", unfont(re.sub(r"\\[,;:! ]", " ", text)).strip())
+    s = unfont(re.sub(r"\\[,;:! ]", " ", text)).strip()
+    s = re.sub(r"^\\([A-Za-z]+)(?=\s*_|$)", r"\1", s)  # \alpha, \alpha_i: alpha, alpha_i
     if not s:
         raise EinderivError("the left side names no variable to differentiate by")
     if re.search(r"\^\s*(?:\\top|\{\s*\\top\s*\}|T\b|\{T\})|'", s):

@@ -31,7 +31,7 @@ import numpy as np
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
 from einderiv.errors import EinderivError
-from einderiv.ir.node import dim_size
+from einderiv.ir.node import dim_factors, dim_size
 
 __all__ = [
     "INTEGERS",
@@ -118,7 +118,9 @@ def integer_sizes(f: Expr) -> frozenset:
 
 def size_rounds(f: Expr) -> list[dict]:
     """Size assignments to try: distinct sizes (non-square), all 1, others, all equal."""
-    names = sorted({d for v in f.variables.values() for d in v.dims if isinstance(d, str)})
+    dims = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
+    factors = {p for d in dims for p in dim_factors(d) if isinstance(p, str)}  # m*n: m, n too
+    names = sorted(dims | factors)
     rounds = []
     for base in _ROUNDS:
         rounds.append({name: base[k % len(base)] + k // len(base) for k, name in enumerate(names)})

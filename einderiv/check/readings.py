@@ -14,6 +14,11 @@ as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" und
 the derivative itself rests on the reading, and the paper's reading may be right; so does
 ``tr(sin(X))`` read entrywise (``ReadAsMatrixFunction``), where Wikipedia's d tr(sin(X))/dX =
 cos(X)' is about the matrix function, which einderiv does not have.
+A ``x_i`` read as a name where the entry x[i] may be meant (``ReadAsIndexName``) is tried
+the other way too: when the texts, read again with each such ``x_i`` as the entry ``x[i]``
+(``name_uses.AS_ENTRIES``), are judged "right" with no other reading said, the claim is right
+under both readings and stays "right" (``\\nabla_{x_i} \\|x_i\\|^2 = 2 x_i``); otherwise
+(refused, another verdict, or a note that the reading did not take) it is undecided.
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
 them); otherwise "wrong" and "undecided" are kept (the claim differs from the derivative as
 read, which the note says).
@@ -29,10 +34,12 @@ from einderiv.errors import (
     ReadAsBareCall,
     ReadAsCall,
     ReadAsEntrywise,
+    ReadAsIndexName,
     ReadAsMatrixFunction,
     ReadAsName,
     ReadAsPower,
 )
+from einderiv.frontend.name_uses import AS_ENTRIES
 
 __all__ = ["as_read"]
 
@@ -56,7 +63,28 @@ def as_read(judge: Callable, *parsed: object):
         return _undecided(result, f"wrong as einderiv read it, but einderiv {bare[0]}", "be right")
     if result.verdict != "right" or not guesses:
         return result
+    indexed = [n.message for n in seen if issubclass(n.category, ReadAsIndexName)]
+    if len(indexed) == len(guesses) and _right_as_entries(judge, indexed):  # x_i, x[i]: right
+        entries = ", ".join(f"{x}[{i}]" for x, i in (n.entry for n in indexed))
+        other = f"read as the entries {entries} instead, it is right too"
+        return replace(result, reason=f"{result.reason}; einderiv {guesses[0]}; {other}")
     return _undecided(result, f"right as einderiv read it, but einderiv {guesses[0]}", "not be")
+
+
+def _right_as_entries(judge: Callable, notes: list) -> bool:
+    """Whether ``judge()`` is "right" with the names of ``notes`` (``ReadAsIndexName``: x_i)
+    read as the entries they may mean (x[i]), and no reading among two said then (a note for
+    the same x_i means the other reading did not take)."""
+    token = AS_ENTRIES.set(frozenset(getattr(n, "entry", ("", "")) for n in notes))
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            verdict = judge().verdict
+    except Exception:  # noqa: BLE001 -- no clean other reading (refused, not well-formed)
+        return False
+    finally:
+        AS_ENTRIES.reset(token)
+    return verdict == "right" and not any(issubclass(n.category, _OTHER_READING) for n in seen)
 
 
 def _undecided(result, said: str, other: str):

@@ -28,13 +28,14 @@ import warnings
 
 from einderiv.errors import (
     ReadAsEntrywise,
+    ReadAsIndexName,
     ReadAsMatrixFunction,
     ReadAsName,
     ReadAsScalar,
     ShapeError,
     say_reading,
 )
-from einderiv.frontend.name_uses import child_fields, greek_scalar
+from einderiv.frontend.name_uses import GREEK_SCALARS, child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
 from einderiv.ir.ops import ELEMENTWISE
@@ -155,10 +156,12 @@ def _subscript_as_entry(typed, declared: frozenset, latex: str) -> None:
         if not (other and script.isalpha() and script.islower()):
             alone = used is None and _INDEX_OF_LETTER.fullmatch(name)  # x_i: no x to be apart
             if latex and alone and not _bold(latex, base):  # from (\mathbf{x}_i: a vector)
-                say_reading(f"read {name} as one variable named {name} (a subscript is part "
-                            f"of a name); for the entry {script} of a vector {base} write "
-                            f"{base}[{script}] (index notation, where an index repeated in a "
-                            "product is summed)", ReadAsName, 4)  # fmt: skip
+                greek = f"declare {base}: vector(n) and " if greek_scalar(base) else ""
+                note = (f"read {name} as one variable named {name} (a subscript is part of a "
+                        f"name); for the entry {script} of a vector {base} {greek}write "
+                        f"{base}[{script}] (index notation, where an index repeated in a product "
+                        "is summed)")  # fmt: skip
+                say_reading(ReadAsIndexName(note, (base, script)), ReadAsIndexName, 4)
             continue
         if latex and len(script) == 2:
             continue
@@ -171,7 +174,8 @@ def _subscript_as_entry(typed, declared: frozenset, latex: str) -> None:
         )
 
 
-_INDEX_OF_LETTER = re.compile(r"[a-z]_[ijkl]")  # x_i: a lower-case letter and an index letter
+# x_i, \alpha_i: a lower-case letter (Latin or Greek) and an index letter
+_INDEX_OF_LETTER = re.compile(rf"(?:[a-z]|{'|'.join(sorted(GREEK_SCALARS))})_[ijkl]")
 
 
 def _scalar_named_as_a_size(typed, declared: frozenset) -> set:
@@ -274,7 +278,8 @@ def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
 
 def _bold(text: str, name: str) -> bool:
     """Whether LaTeX ``text`` sets ``name`` in bold (``\\mathbf{b}``): a vector, as written."""
-    return re.search(rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*{re.escape(name)}\b", text) is not None
+    found = rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*\\?{re.escape(name)}\b"  # \boldsymbol{\alpha}
+    return re.search(found, text) is not None
 
 
 def _scaled_name(typed, e: M.MExpr) -> str | None:

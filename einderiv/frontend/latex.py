@@ -259,6 +259,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
             under = self.pos
             self.pos += 1
             script, opened, end = self.script(start)
+            script, end = self.unbraced_letters(name, script, opened, end)  # A_ji by X_ij
             plain = latex_commands.plain_script(script)  # K_{\mathrm{d1},3}
             sizes = re.fullmatch(r"\s*(\w+)\s*,\s*(\w+)\s*", plain)
             if name in SIZED_LETTERS and sizes:  # K_{m,n} is commutation(m, n)

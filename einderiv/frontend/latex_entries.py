@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from einderiv.errors import ReadAsEntry
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import GREEK, TRANSPOSE
+from einderiv.frontend.name_uses import AS_ENTRIES
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ByEntries:
 
     variable: str
     matrices: dict
+    names: frozenset = frozenset()  # all the expression's variables (``(A x)_iy``: y is one)
 
 
 # set by check_identity while it reads a claim of an identity by an entry (``X_{ij}``)
@@ -53,26 +55,57 @@ def _spelt(shown: str, parts: list[str], latex: bool) -> str:
 def letter_refusal(shown: str, name: str, word: str, by: ByEntries, latex=True) -> str | None:
     """Why ``A_{word}`` (``shown`` as written: ``\\Sigma``) reads two ways in an identity by an
     entry: three letters or more (``A_{jik}``: ``A_{j,ik}`` or ``A_{ji,k}``), or a variable of
-    the expression named like it (``A_jk``); None for two letters (``A_{ji}``: ``A_{j,i}``)."""
-    own = by.matrices.get(name, "")
+    the expression named like it (``A_jk``); None for two letters (``A_{ji}``: ``A_{j,i}``).
+    ``name`` is None for a parenthesised expression (``(A')_{jik}``), which names no variable."""
+    own = by.matrices.get(name, "") if name else ""
     if len(word) == 2 and not own:
         return None
     splits = [_spelt(shown, [word[:k], word[k:]], latex) for k in range(1, len(word))]
+    said = f"{_spelt(shown, [word], latex)} reads two ways here: the entry {' or '.join(splits)}"
+    if name is None:
+        return f"{said} of {shown} ({by.variable} is read as an entry): write the entry"
     why = f"the expression has {own}" if own else "an entry has two indices"
     return (
-        f"{_spelt(shown, [word], latex)} reads two ways here: the entry {' or '.join(splits)} "
-        f"of the matrix {shown} ({by.variable} is read as an entry), or a variable "
+        f"{said} of the matrix {shown} ({by.variable} is read as an entry), or a variable "
         f"{name}_{word} ({why}): write the entry, or declare {name}_{word}"
     )
 
 
-def letter_note(shown: str, name: str, word: str, by: ByEntries, latex=True) -> str:
-    """The note for ``A_{ji}`` read as the entry ``A_{j,i}`` (``letter_indices``)."""
+def letter_note(shown: str, name: str, word: str, by: ByEntries, latex=True, braced=True) -> str:
+    """The note for ``A_{ji}`` read as the entry ``A_{j,i}`` (``letter_indices``); ``name`` None
+    for ``(A')_{ji}`` (no variable to declare); ``braced`` False for ``A_ji`` (TeX: ``A_j i``)."""
+    written = _spelt(shown, [word], latex) if braced else f"{shown}_{word}"
+    tex = f", not as TeX sets it ({shown}_{word[0]} {word[1:]})" if not braced else ""
+    what = f"the matrix {shown}" if name else shown
+    declare = f"; declare {name}_{word} for a variable of that name" if name else ""
     return (
-        f"read {_spelt(shown, [word], latex)} as the entry {_spelt(shown, list(word), latex)} "
-        f"of the matrix {shown}, as {by.variable} is read as an entry (one index per letter); "
-        f"declare {name}_{word} for a variable of that name"
+        f"read {written} as the entry {_spelt(shown, list(word), latex)} of {what}{tex}, as "
+        f"{by.variable} is read as an entry (one index per letter){declare}"
     )
+
+
+def identity_note(word: str, by: ByEntries, latex=True) -> str:
+    """The note for ``I_{ij}`` read as the entry ``\\delta_{i,j}`` of the identity matrix."""
+    pair = ",".join(word)
+    written, delta = (
+        (f"I_{{{word}}}", f"\\delta_{{{pair}}}") if latex else (f"I_{word}", f"delta[{pair}]")
+    )
+    return (
+        f"read {written} as the entry {delta} of the identity matrix, "
+        f"as {by.variable} is read as an entry, not as an identity matrix of size "
+        f"{'*'.join(word)}; declare I_{word} for a variable of that name"
+    )
+
+
+def opened(text: str, close: int) -> int:
+    """Where the parenthesis closed at ``close`` opens (with its ``\\left``, ``\\bigl``)."""
+    depth = 0
+    for k in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[k], 0)
+        if depth == 0:
+            sized = re.search(r"\\(?:left|[bB]igg?l?)\s*$", text[:k])
+            return sized.start() if sized else k
+    return close
 
 
 # an entry of index notation somewhere in the text: A_{i,a}, \delta_{...}; \mathbf{1}_{a} is one
@@ -172,12 +205,16 @@ class Entries:
             return False  # 1_n 1_n^\top: the ones vector of size n
         if name in ("1", "delta") or "," in script or "(" in script:
             return True
-        if not _ONE_INDEX.fullmatch(script) or name == "I":
+        if (name, script.strip()) in AS_ENTRIES.get():  # x_i read as x[i]: check.readings
+            return True
+        if not _ONE_INDEX.fullmatch(script):
             return False
         state = lexing.STATE.get(None)
         declared = state.declared if state is not None else frozenset()
         if f"{name}_{script.strip()}" in declared and name not in declared:
             return False  # \mathrm{pos}_{v} names the declared pos_v, in index notation too
+        if name == "I":  # I_n: a size; I_{ij} by X_{ij}: the entry \delta_{i,j}
+            return BY_ENTRIES.get() is not None and bool(re.fullmatch(r"\s*[a-z]{2}\s*", script))
         if self.index_text():
             return True
         return name in declared and f"{name}_{script.strip()}" not in declared
@@ -234,10 +271,15 @@ class Entries:
         """The entry ``name_{script}`` (``at``: where the name starts, the subscript opens and
         ends, and its ``_``): ``W[a,b]``; ``A[j,i]`` for ``A_{ji}`` in an identity by entries."""
         start, opened, end, under = at
-        self.emit("NAME", {"1": "ones"}.get(name, name), start, under)
+        self.emit("NAME", {"1": "ones", "I": "delta"}.get(name, name), start, under)
         inside = opened + 1 if self.text[opened] == "{" else opened
-        if not self.letter_indices(name, script, start):
+        braced = self.text[opened] == "{"
+        if not self.letter_indices(name, script, start, braced):
             return self.entry_tokens(script, inside, end, under)
+        self.letter_tokens(script, inside, end, under)
+
+    def letter_tokens(self, script: str, inside: int, end: int, under: int) -> None:
+        """``[j,i]`` for the letters ``ji`` of a subscript read one index per letter."""
         self.symbol("[", under, under + 1)
         for k, letter in enumerate(re.finditer(r"[a-z]", script)):
             if k:
@@ -252,27 +294,70 @@ class Entries:
         word = re.fullmatch(r"[a-z]{2,}", script.strip())
         return by is not None and name in by.matrices and word is not None
 
-    def letter_indices(self, name: str, script: str, at: int) -> bool:
+    def unbraced_letters(self, name: str | None, script: str, at: int, end: int):
+        """``A_ji``, ``(A')_ij``, ``\\delta_ij``, ``I_ij`` by ``X_ij``: TeX sets ``_ji`` as
+        ``_j i``, yet the identity's ``X_ij`` is read as ``X_{i,j}``, so the two letters are the
+        subscript here too (a matrix's entry needs two indices); where the second letter is a
+        variable of the expression (``(A x)_iy``) the text reads two ways: refused. Returns the
+        subscript and its end (``script`` and ``end`` as they were otherwise)."""
+        by = BY_ENTRIES.get()
+        second = re.compile(r"[a-z](?![A-Za-z0-9])").match(self.text, end)
+        if (
+            by is None
+            or second is None
+            or self.text[at] == "{"
+            or not re.fullmatch("[a-z]", script)
+        ):
+            return script, end
+        if name is not None and name not in by.matrices and name not in ("delta", "I"):
+            return script, end
+        if (other := second.group()) in by.names:  # (A x)_iy: an entry, or (A x)_i y?
+            shown = self.text[opened(self.text, at - 2) : at - 1] if name is None else name
+            entry = f"{shown}_{{{script},{other}}}"
+            self.fail(f"{shown}_{script}{other} reads two ways here: the entry {entry} "
+                      f"({by.variable} is read as an entry), or {shown}_{script} times the "
+                      f"variable {other} (as TeX sets it): write {entry} or {shown}_{{{script}}} "
+                      f"{other}", at)  # fmt: skip
+        self.pos = second.end()
+        return script + second.group(), second.end()
+
+    def letter_indices(self, name: str | None, script: str, at: int, braced=True) -> bool:
         """Whether ``A_{ji}`` is two indices j, i: in an identity by an entry (``X_{ij}``,
-        ``BY_ENTRIES``), on one of its matrices; said (``ReadAsEntry``); a ``ParseError`` where
+        ``BY_ENTRIES``), on one of its matrices, or a parenthesised expression (``name``
+        None, ``at`` its ``_``: ``(A')_{ji}``); said (``ReadAsEntry``); a ``ParseError`` where
         it reads two ways (``letter_refusal``)."""
         by, word = BY_ENTRIES.get(), script.strip()
-        if name == "delta" and by is not None and re.fullmatch(r"[a-z]{2}", word):
+        if name in ("delta", "I") and by is not None and re.fullmatch(r"[a-z]{2}", word):
+            if name == "I" and (word, "identity") not in self.said:  # I_{ij}: \delta_{i,j}
+                self.said.add((word, "identity"))
+                warnings.warn(identity_note(word, by), ReadAsEntry, stacklevel=6)
             return True  # \delta_{ij} by X_{ij}: \delta_{i,j}, a delta's only reading
-        if not self.by_letters(name, script):
+        if name is not None and not self.by_letters(name, script):
             return False
-        shown = f"\\{name}" if name in GREEK else name
+        if by is None or not re.fullmatch(r"[a-z]{2,}", word):
+            return False
+        if name is None:
+            shown = self.text[opened(self.text, at - 1) : at].strip()
+        else:
+            shown = f"\\{name}" if name in GREEK else name
         if refused := letter_refusal(shown, name, word, by):
             self.fail(refused, at)
-        if (name, word, "entry") not in self.said:
-            self.said.add((name, word, "entry"))
-            warnings.warn(letter_note(shown, name, word, by), ReadAsEntry, stacklevel=6)
+        if (shown, word, "entry") not in self.said:
+            self.said.add((shown, word, "entry"))
+            note = letter_note(shown, name, word, by, braced=braced)
+            warnings.warn(note, ReadAsEntry, stacklevel=6 if name else 5)
         return True
 
     def entry_subscript(self, at: int) -> None:
-        """``\\left(...\\right)_{(i,j) (l,k)}``: the entry of a parenthesised expression."""
+        """``\\left(...\\right)_{(i,j) (l,k)}``: the entry of a parenthesised expression;
+        ``(A')_{ji}`` by ``X_{ij}`` is ``(A')[j,i]`` (``letter_indices``)."""
         raw, start, end = self.script(at)
-        self.entry_tokens(raw, start, end, at)
+        raw, end = self.unbraced_letters(None, raw, start, end)
+        braced = self.text[start] == "{"
+        inside = start + 1 if braced else start
+        if self.letter_indices(None, raw, at, braced):
+            return self.letter_tokens(raw, inside, end, at)
+        self.entry_tokens(raw, inside, end, at)
 
     def entry_tokens(self, raw: str, start: int, end: int, at: int) -> None:
         """``[`` the indices of ``raw`` (apart by commas or spaces; pairs in parentheses) ``]``."""

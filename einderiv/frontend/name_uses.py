@@ -13,6 +13,7 @@ them), not as an argument in it (the ``x`` of ``sum(x)``, ``2 a' x``, ``(A x)' a
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import fields
 from typing import NamedTuple
 
@@ -23,11 +24,17 @@ from einderiv.ir.scalar_use import forced_scalars, negative_number
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
 GREEK_SCALARS = frozenset(greek.LOWER) - {"delta"}  # delta is the Kronecker delta
+# the LaTeX names x_i read as the entries x[i] (the pairs ("x", "i")): ``check.readings`` tries
+# that other reading of a ``ReadAsIndexName`` note; there \alpha_i is the entry of a vector alpha
+AS_ENTRIES: ContextVar[frozenset] = ContextVar("einderiv_as_entries", default=frozenset())
 
 
 def greek_scalar(name: str) -> bool:
     """An undeclared lower-case Greek name is a scalar (SPEC 6.3), subscripted or accented
-    too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``)."""
+    too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``); not a vector
+    whose entries ``\\alpha_i`` are read as such (``AS_ENTRIES``)."""
+    if any(base == name for base, _ in AS_ENTRIES.get()):
+        return False
     return name.split("_", 1)[0] in GREEK_SCALARS
 
 

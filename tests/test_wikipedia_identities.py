@@ -61,6 +61,22 @@ def test_plain_scalar_beside_bold_matrix_log_det():
     assert ed.check("log(det(a X))", "X", claim="a inv(a X)", where="a: scalar").verdict == "right"
 
 
+def test_a_plain_letter_of_the_claim_alone_is_no_scalar_variable():
+    # d ln|a X| / da = n / a with n the size of X: n occurs in the claim alone, so it is no
+    # variable of the identity; declared a scalar by convention, it made this identity 'wrong'
+    a, X = 0.8, RNG.normal(size=(4, 4)) + 3 * np.eye(4)
+    fd = _fd(lambda t: np.log(abs(np.linalg.det(t * X))), np.array(a))
+    assert np.isclose(fd, 4 / a, atol=1e-5) and not np.isclose(fd, 1 / a, atol=1e-3)
+    lhs = r"\frac{\partial \ln|a\mathbf{X}|}{\partial a}"
+    for left in (lhs, lhs.replace(r"\ln", r"\mathbf{x}^\top\mathbf{x} \ln")):  # bold vector
+        claim = "n/a" if left == lhs else r"n\mathbf{x}^\top\mathbf{x}/a"
+        with pytest.raises(ed.EinderivError, match="n is a size of the expression"):
+            ed.check_identity(f"{left} = {claim}")  # as check refuses n: write len(X)
+    declared = ed.check_identity(f"{lhs} = n/a", where="X: matrix(n, n); n: integer")
+    assert declared.verdict != "wrong"  # n the size: right (undecided only for a != 0)
+    assert ed.check_identity(f"{lhs} = 1/a").verdict == "wrong"
+
+
 def test_a_well_formed_vector_reading_is_kept():
     # x^T A x with x a vector (bold A, plain x): d/dx = x^T (A + A^T), as before
     A, x = RNG.normal(size=(3, 3)), RNG.normal(size=3)

@@ -38,7 +38,7 @@ from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
-from einderiv.check.identity_kinds import as_scalars, conventions
+from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters
 from einderiv.check.identity_left import NABLA, unfont, variable
 from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
@@ -161,15 +161,18 @@ def read_identity(text, where: str | None = None) -> Identity:
     parts += [declares] if declares else []
     plain_scalars = ""
     if "\\" in f"{expr} {var} {claim}":  # LaTeX: kinds by typesetting convention
+        # a plain letter of the claim alone is no variable: never a scalar by convention (n
+        # in d ln|a X| / da = n / a is X's size, which check names), refused as check does
+        alone = plain_letters(kinds) - plain_letters(f"{expr} {var}")
         found = conventions(f"{expr} {var} {kinds}")
         capitals = conventions(f"{expr} {var} {kinds}", capitals=True)
         plain_scalars = "; ".join(
             f"{name}: scalar"
             for name, kind in sorted(capitals.items())
-            if kind == "scalar" and name not in found and name not in declared
+            if kind == "scalar" and name not in found and name not in declared | alone
         )
         for name, kind in sorted(found.items()):
-            if name in declared:
+            if name in declared or (kind == "scalar" and name in alone):
                 continue
             if kind == "conflict":
                 raise EinderivError(

@@ -5,7 +5,8 @@ exponent an integer.
 Input: the LaTeX text of an identity (both sides and the variable). Output: ``conventions``
 (name -> "vector" / "scalar" / "integer" / "conflict"), ``braced_fonts`` (``\\mathbf x`` ->
 ``\\mathbf{x}``), ``FONT`` (the bold commands), ``as_scalars`` (an identity with its plain
-letters beside bold capitals declared scalars, Wikipedia's ``\\ln|a\\mathbf{X}|``).
+letters beside bold capitals declared scalars, Wikipedia's ``\\ln|a\\mathbf{X}|``),
+``plain_letters`` (the letters set plain in a text).
 Invariants: pure functions of the text; a name set both bold and plain is a "conflict", never
 guessed; ``\\delta`` is never a vector unsaid (it cannot be declared).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-__all__ = ["FONT", "as_scalars", "braced_fonts", "conventions"]
+__all__ = ["FONT", "as_scalars", "braced_fonts", "conventions", "plain_letters"]
 
 FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
 _FONT = FONT
@@ -38,10 +39,7 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
     exponents = set()
     for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):
         exponents.update(re.findall(r"(?<!\\)\b[a-z]\b", power.strip("{}")))
-    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
-    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
-    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
-    plain = re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
+    plain = _plain(text)
     vectors_bold = any(name[0].islower() or capitals for name in bold)
     euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
     counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
@@ -55,6 +53,21 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
         # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
         # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
     return kinds
+
+
+def plain_letters(text: str) -> set[str]:
+    """The plain lower-case letters of a LaTeX text, as ``conventions`` sees them (no command,
+    font group, subscript or bracketed index)."""
+    return set(re.findall(r"[a-z]", _plain(braced_fonts(text))))
+
+
+def _plain(text: str) -> str:
+    """``text`` (fonts braced) without bold groups, commands, words, ``^T``, ``[...]`` and
+    subscripts: what is left of it is set in plain letters."""
+    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
+    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
+    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
+    return re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
 
 
 def braced_fonts(text: str) -> str:

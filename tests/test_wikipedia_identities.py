@@ -270,3 +270,20 @@ def test_a_matrix_function_in_a_trace_is_never_wrong_on_einderivs_reading_alone(
     fd_diag = _fd(lambda Z: np.sum(np.sin(np.diag(Z))), X)
     assert not np.allclose(fd_diag.T, np.cos(X), atol=1e-3)
     assert ed.check("sum(sin(diag(X)))", "X", claim="cos(X)").verdict == "wrong"
+
+
+def test_a_claim_of_the_wrong_shape_beside_a_matrix_function_stays_wrong():
+    # d tr(sin(A X)) / dX = cos(A X) A (numerator layout, A 2-by-3, X 3-by-2), sin and cos
+    # matrix functions: a 2-by-3 matrix, as the entrywise reading's derivative is; the claim
+    # A' cos(A X) is 3-by-2 in both readings, so 'wrong' rests on no reading (it was undecided)
+    A, X = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 2))
+    fd = _fd(lambda Z: np.trace(_matrix_function(np.sin, A @ Z)), X, eps=1e-5)
+    assert np.allclose(fd.T, _matrix_function(np.cos, A @ X) @ A, atol=1e-5)
+    claim = A.T @ _matrix_function(np.cos, A @ X)
+    assert claim.shape != fd.T.shape  # no reading makes it the derivative
+    where = "A: matrix(2, 3); X: matrix(3, 2)"
+    with pytest.warns(UserWarning, match="entrywise"):
+        assert ed.check("tr(sin(A X))", "X", claim="A' cos(A X)", where=where).verdict == "wrong"
+    with pytest.warns(UserWarning, match="entrywise"):  # the same shape: undecided, as before
+        right_shape = ed.check("tr(sin(A X))", "X", claim="cos(A X) A", where=where)
+    assert right_shape.verdict == "undecided"

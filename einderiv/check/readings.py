@@ -13,7 +13,8 @@ A function written without parentheses before a product (``\\operatorname{tr} A 
 as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" undecided too:
 the derivative itself rests on the reading, and the paper's reading may be right; so does
 ``tr(sin(X))`` read entrywise (``ReadAsMatrixFunction``), where Wikipedia's d tr(sin(X))/dX =
-cos(X)' is about the matrix function, which einderiv does not have.
+cos(X)' is about the matrix function, which einderiv does not have (a claim of the wrong shape
+or not well-formed stays wrong there: the matrix sin(M) has the shape of M, as sin(M) does).
 A ``x_i`` read as a name where the entry x[i] may be meant (``ReadAsIndexName``) is tried
 the other way too: when the texts, read again with each such ``x_i`` as the entry ``x[i]``
 (``name_uses.AS_ENTRIES``), are judged "right" with no other reading said, the claim is right
@@ -44,6 +45,8 @@ from einderiv.frontend.name_uses import AS_ENTRIES
 __all__ = ["as_read"]
 
 _OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall, ReadAsPower)
+_OTHER_WRONG = (ReadAsBareCall, ReadAsMatrixFunction)  # a "wrong" may rest on these
+_SHAPE = ("wrong shape", "the claim is not well-formed")  # a "wrong" by the claim's shape
 
 
 def as_read(judge: Callable, *parsed: object):
@@ -56,8 +59,9 @@ def as_read(judge: Callable, *parsed: object):
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     said = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
     guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said
-    # tr A X read as tr(A) X, tr(sin(X)) entrywise: the paper's reading may make "wrong" right
-    other = (ReadAsBareCall, ReadAsMatrixFunction)
+    # tr A X read as tr(A) X, tr(sin(X)) entrywise: the paper's reading may make "wrong" right;
+    # not a claim of the wrong shape beside tr(sin(X)): f(M) has M's shape in both readings
+    other = (ReadAsBareCall,) if result.reason.startswith(_SHAPE) else _OTHER_WRONG
     bare = [str(n.message) for n in seen if issubclass(n.category, other)]
     if result.verdict == "wrong" and bare:
         return _undecided(result, f"wrong as einderiv read it, but einderiv {bare[0]}", "be right")

@@ -77,6 +77,21 @@ def test_a_plain_letter_of_the_claim_alone_is_no_scalar_variable():
     assert ed.check_identity(f"{lhs} = 1/a").verdict == "wrong"
 
 
+def test_a_transposed_plain_letter_stays_a_vector_beside_a_plain_scalar():
+    # d(x' (a A) x)/dx = a x' (A + A'), x a vector (written transposed), a a scalar (numpy);
+    # the scalar reading made x a scalar too (x' a A x = a x^2 A), so this identity was
+    # 'wrong' (A + A' of a non-square A) and 2 a x A, no expression for a vector x, 'right'
+    a, A, x = 0.7, RNG.normal(size=(3, 3)), RNG.normal(size=3)
+    fd = _fd(lambda v: v @ (a * A) @ v, x)
+    assert np.allclose(fd, a * x @ (A + A.T), atol=1e-6)
+    assert not np.allclose(fd, 2 * a * x @ A, atol=1e-3)
+    lhs = r"\frac{\partial x^\top (a\mathbf{A}) x}{\partial x}"
+    right = ed.check_identity(lhs + r" = a x^\top(\mathbf{A}+\mathbf{A}^\top)")
+    assert right.verdict == "right" and "a read as a scalar" in right.reason
+    assert ed.check_identity(lhs + r" = 2 a x\mathbf{A}").verdict == "wrong"
+    assert ed.check_identity(lhs + r" = 2 a x^\top\mathbf{A}").verdict == "wrong"
+
+
 def test_a_well_formed_vector_reading_is_kept():
     # x^T A x with x a vector (bold A, plain x): d/dx = x^T (A + A^T), as before
     A, x = RNG.normal(size=(3, 3)), RNG.normal(size=3)

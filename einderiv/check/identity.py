@@ -38,7 +38,7 @@ from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
-from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters
+from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters, transposed
 from einderiv.check.identity_left import NABLA, unfont, variable
 from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
@@ -166,10 +166,12 @@ def read_identity(text, where: str | None = None) -> Identity:
         alone = plain_letters(kinds) - plain_letters(f"{expr} {var}")
         found = conventions(f"{expr} {var} {kinds}")
         capitals = conventions(f"{expr} {var} {kinds}", capitals=True)
+        # x^\top (a\mathbf{A}) x: a a scalar, x a vector as written (not one of these scalars)
+        vectors = transposed(f"{expr} {var} {kinds}", capitals)
         plain_scalars = "; ".join(
             f"{name}: scalar"
             for name, kind in sorted(capitals.items())
-            if kind == "scalar" and name not in found and name not in declared | alone
+            if kind == "scalar" and name not in found and name not in declared | alone | vectors
         )
         for name, kind in sorted(found.items()):
             if name in declared or (kind == "scalar" and name in alone):

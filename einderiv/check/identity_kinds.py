@@ -6,7 +6,7 @@ Input: the LaTeX text of an identity (both sides and the variable). Output: ``co
 (name -> "vector" / "scalar" / "integer" / "conflict"), ``braced_fonts`` (``\\mathbf x`` ->
 ``\\mathbf{x}``), ``FONT`` (the bold commands), ``as_scalars`` (an identity with its plain
 letters beside bold capitals declared scalars, Wikipedia's ``\\ln|a\\mathbf{X}|``),
-``plain_letters`` (the letters set plain in a text).
+``plain_letters`` (the letters set plain in a text), ``transposed`` (those written transposed).
 Invariants: pure functions of the text; a name set both bold and plain is a "conflict", never
 guessed; ``\\delta`` is never a vector unsaid (it cannot be declared).
 """
@@ -16,9 +16,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-__all__ = ["FONT", "as_scalars", "braced_fonts", "conventions", "plain_letters"]
+__all__ = [
+    "FONT",
+    "TRANSPOSED",
+    "as_scalars",
+    "braced_fonts",
+    "conventions",
+    "plain_letters",
+    "transposed",
+]
 
 FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
+# after a name: a transpose mark (x', x^T, x^{\top}, x^\intercal, xᵀ, x⊤)
+TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-z])|ᵀ|⊤)"
 _FONT = FONT
 
 
@@ -53,6 +63,11 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
         # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
         # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
     return kinds
+
+
+def transposed(text: str, names) -> set[str]:
+    """Those of ``names`` that ``text`` writes transposed (``x^\\top``): vectors as written."""
+    return {n for n in names if re.search(rf"(?<![A-Za-z\\]){re.escape(n)}{TRANSPOSED}", text)}
 
 
 def plain_letters(text: str) -> set[str]:

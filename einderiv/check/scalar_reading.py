@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from einderiv.api import parse
+from einderiv.check.identity_kinds import transposed
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError
 
@@ -33,8 +34,6 @@ _VECTOR_ONLY = re.compile(
     r"(?<![A-Za-z])(?:sum|mean|norm[12]?|softmax|log_softmax|logsumexp|diag|vec|kron|len|ones)"
     r"\s*\(|\.[*/^]|\\(?:odot|circ|otimes|sum|lVert|\||operatorname\s*\{\s*(?:diag|vec)\})|‖|\|\|"
 )
-# after a name: a transpose mark (x', x^T, x^{\top}, x^\intercal, xᵀ, x⊤)
-_TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-z])|ᵀ|⊤)"
 
 
 def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResult:
@@ -53,9 +52,7 @@ def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResul
     letters = sorted(
         name
         for name, info in f.variables.items()
-        if info.kind == "vector"
-        and name not in declared
-        and not re.search(rf"(?<![A-Za-z\\]){re.escape(name)}{_TRANSPOSED}", text)
+        if info.kind == "vector" and name not in declared and name not in transposed(text, [name])
     )
     if not letters:
         return result

@@ -210,6 +210,23 @@ def test_t_in_a_power_beside_other_terms_is_said():
             ed.parse(text, where="a: scalar")
 
 
+def test_t_declared_a_scalar_is_no_integer_to_say():
+    # d A^(T-1) / dA = (T-1) A^(T-2) for scalars A > 0, T (numpy: central differences at
+    # T = 2.5); with T declared a scalar, the note 'read T as an integer' was false, and it
+    # made this right identity undecided
+    A, T = 1.7, 2.5
+    fd = _fd(lambda a: a ** (T - 1), np.array(A))
+    assert np.isclose(fd, (T - 1) * A ** (T - 2), atol=1e-6)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no note
+        declared = ed.parse("A^(T-1)", where="A: scalar; T: scalar")
+        result = ed.check("A^(T-1)", "A", claim="(T-1) A^(T-2)", where="A: scalar; T: scalar")
+    assert np.isclose(declared(A=A, T=T), A ** (T - 1))
+    assert result.verdict == "right"
+
+
 def test_the_pseudo_inverse_is_refused_with_spellings_that_hold():
     # d(X^\dagger) (Wikipedia's differential table): einderiv has no pseudo-inverse; the
     # refusal's spelling for a full-rank X, (X^T X)^{-1} X^T, is numpy's pinv, and it reads

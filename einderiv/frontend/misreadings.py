@@ -78,11 +78,12 @@ def conjugate_transpose(exponent: M.MExpr, start: int) -> None:
 
 def transpose_letter(base: M.MExpr, exponent: M.MExpr) -> None:
     """``X^{T-1}``, ``X^(2 T)``: ``T`` in an exponent with more than ``T`` or ``-T`` in it, not
-    declared, is an integer (``W^{T-t}``, T steps), while ``X^T`` alone is the transpose and a
-    reader may mean ``(X^T)^{-1}``: said (``ReadAsPower``), never silently a power. Not of a
-    number or a lower-case name (``a^{T-1}``: a scalar's power, or a vector's, refused)."""
+    declared (declared, it is what it is declared: ``T: scalar``, ``T: integer``), is an integer
+    (``W^{T-t}``, T steps), while ``X^T`` alone is the transpose and a reader may mean
+    ``(X^T)^{-1}``: said (``ReadAsPower``), never silently a power. Not of a number or a
+    lower-case name (``a^{T-1}``: a scalar's power, or a vector's, refused)."""
     bare = exponent.operand if type(exponent) is M.Neg else exponent
-    if "T" in STATE.get().integers or type(bare) is M.Name or type(base) is M.Number:
+    if "T" in STATE.get().declared or type(bare) is M.Name or type(base) is M.Number:
         return
     if type(base) is M.Name and base.name[:1].islower():
         return

@@ -189,6 +189,24 @@ def test_a_bold_letter_called_is_said_and_never_right(text):
     assert result.verdict == "undecided"
 
 
+@pytest.mark.parametrize("matrix", [r"\boldsymbol{\Sigma}", r"\mathbf{L}", r"\mathbf{A}"])
+def test_a_bold_capital_before_a_bracket_of_a_sum_is_a_product(matrix):
+    # d((x - mu)' S (x - mu))/dx = (x - mu)' (S + S') (numpy: central differences): S(x - mu)
+    # with S a bold capital (Sigma, a matrix) is a product, the Gaussian's quadratic form; the
+    # bold-call note made this right identity undecided
+    S, x, mu = RNG.normal(size=(3, 3)), RNG.normal(size=3), RNG.normal(size=3)
+    fd = _fd(lambda v: (v - mu) @ S @ (v - mu), x)
+    assert np.allclose(fd, (x - mu) @ (S + S.T), atol=1e-6)
+    d = r"(\mathbf{x}-\boldsymbol{\mu})"
+    text = rf"\frac{{\partial {d}^\top{matrix}{d}}}{{\partial \mathbf{{x}}}} = "
+    text += rf"{d}^\top({matrix}+{matrix}^\top)"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no note: a product, as written
+        assert ed.check_identity(text).verdict == "right"
+
+
 # ---- T in a power beside other terms: a power with T an integer, said
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "BY_CONVENTION",
     "CALLED",
     "DERIVATIVE_HINT",
+    "ONE_ARGUMENT",
     "declared_by_user",
     "is_leibniz",
     "name_script",
@@ -156,14 +157,14 @@ def say_letter_call(letter: str, text: str, after: int, paren, said: set) -> Non
     that names a function in papers (f g h J L), read as a product (``f'``: f transposed), or
     any other letter before one argument alone (``p(\\theta)``, ``E(\\mathbf{w})``): said."""
     primed = AGAINST.match(text, after)
-    if letter not in "fghJL" and not (paren and _ONE_ARGUMENT.match(text, paren.end())):
+    if letter not in "fghJL" and not (paren and ONE_ARGUMENT.match(text, paren.end())):
         return
     if paren or (primed and primed.group(1)):
         say_greek_call(letter, not paren, said, written=letter)
 
 
 # one symbol, then the parenthesis closes: the argument of p(\theta), E(\mathbf{w}), u(x)
-_ONE_ARGUMENT = re.compile(
+ONE_ARGUMENT = re.compile(
     r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\[A-Za-z]+|[A-Za-z])"
     r"\s*(?:\)|\\right\s*\))"
 )

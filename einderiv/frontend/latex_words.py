@@ -17,6 +17,7 @@ from einderiv.errors import closest
 from einderiv.frontend import lexing
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, Group
 from einderiv.frontend.latex_notes import (
+    ONE_ARGUMENT,
     declared_by_user,
     say_bold_greek,
     say_greek_call,
@@ -125,9 +126,14 @@ class Words:
         plain letter (``latex_notes.say_letter_call``; ``first``: the group's first token)."""
         letter = self.out[-1].value if len(self.out) == first + 1 else ""
         paren = _PAREN.match(self.text, self.pos)
-        if self.out[-1].type == "NAME" and re.fullmatch("[A-Za-z]", letter):
+        # a bold capital, a matrix, before a bracket of more than one symbol is a product, as
+        # \boldsymbol{\Sigma}(\mathbf{x} - \boldsymbol{\mu}) and \mathbf{L}(\mathbf{x} + \mathbf{b})
+        one = paren is not None and ONE_ARGUMENT.match(self.text, paren.end()) is not None
+        if self.out[-1].type != "NAME" or (letter[:1].isupper() and paren and not one):
+            return
+        if re.fullmatch("[A-Za-z]", letter):
             say_letter_call(letter, self.text, self.pos, paren, self.said)
-        elif paren and self.out[-1].type == "NAME" and letter in GREEK:  # \boldsymbol{\mu}(x)
+        elif paren and letter in GREEK:  # \boldsymbol{\mu}(x)
             say_greek_call(letter, False, self.said)
 
     def expectation(self, letter: str, after: int, start: int, bold: bool = True) -> None:

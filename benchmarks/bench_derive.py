@@ -11,10 +11,12 @@ cross-entropy and its Hessian, attention, the Gaussian likelihood pasted as LaTe
 squares), quoted also as ratios to the notes' median; tr(X^k) for k up to 256,
 and tr((X+A)^k) for k = 4, 8, 16; and families that grow (issue 13): the Hessian of an N-layer
 MLP sum(tanh(WN ... tanh(W1 x))), tr(A1 X A2 X ... AN X), tr(inv(X) A1 ... inv(X) AN),
-tr(X1 X2 ... XN) derived by each of its N variables in turn, norm2 nested N deep, and the Hessian
+tr(X1 X2 ... XN) derived by each of its N variables in turn, norm2 nested N deep, the Hessian
 of logsumexp(softmax(...softmax(x))) N deep, printed with its shared subterms named,
 ``show(cse=True)`` (matrix form up to 4 deep; then index notation, whose named text grows linearly
-while the tree it stands for grows about 2.5x per level). For each
+while the tree it stands for grows about 2.5x per level), and the Hessian of
+sum(tanh(...tanh(X A0)... AN-1)) by the matrix X, printed in Kronecker form (N terms, each a
+chain of about 2N diagonals: kron(A0, I) diag(vec(1 - tanh(X A0) .^ 2)) kron(A1, I) ...). For each
 growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
 the input plus the output text, and prints it (the aim: no family above 1.3).
 
@@ -110,6 +112,14 @@ def mlp(depth: int) -> str:
     return f"sum({text})"
 
 
+def nested_tanh(depth: int) -> str:
+    """sum(tanh(...tanh(X A0)... A{depth-1})): its Hessian by X prints in Kronecker form."""
+    text = "X"
+    for k in range(depth):
+        text = f"tanh({text} A{k})"
+    return f"sum({text})"
+
+
 def cases(quick: bool):
     """(family, label, expression, wrt, where); within a family, cases grow in size.
     ``wrt`` "hessian:x" asks for the Hessian by x; "each" differentiates by every variable."""
@@ -138,6 +148,8 @@ def cases(quick: bool):
     for n in SOFTMAX_QUICK if quick else SOFTMAX:
         text = "logsumexp(" + "softmax(" * n + "x" + ")" * (n + 1)
         yield ("softmax Hessian", f"softmax hess {n}", text, "hessian-cse:x", None)
+    for n in GROWING_QUICK if quick else GROWING:  # Hessian of nested tanh by a matrix
+        yield ("tanh kron Hess", f"tanh kron {n}", nested_tanh(n), "hessian:X", None)
 
 
 def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
@@ -179,6 +191,7 @@ GROWING_FAMILIES = (
     "N variables",
     "nested norm2",
     "softmax Hessian",
+    "tanh kron Hess",  # the Hessian of nested tanh by a matrix, in Kronecker form
 )
 
 

@@ -77,7 +77,8 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
     """A simplified term over (r, s) whose compound deltas name r or s, in matrix notation
     with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None."""
     try:
-        pieces = [_piece(t, r, s, variables) for t in _terms(term)]
+        memo: dict = {}  # re-contraction's, shared by the parts of all terms
+        pieces = [_piece(t, r, s, variables, memo) for t in _terms(term)]
     except NoForm:
         return None
     pieces = _merged(pieces)
@@ -178,7 +179,7 @@ def _terms(t: T.Term) -> tuple:
     return t.terms if isinstance(t, T.Add) else (t,)
 
 
-def _piece(t: T.Term, r, s, variables) -> M.MExpr:
+def _piece(t: T.Term, r, s, variables, memo: dict) -> M.MExpr:
     factors = list(t.factors) if isinstance(t, T.Prod) else [t]
     summed = set(t.summed) if isinstance(t, T.Prod) else set()
     diagonal = [k for k, f in enumerate(factors) if type(f) is T.Delta and {f.a, f.b} == {r, s}]
@@ -190,16 +191,18 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
         a, b = _ends(factors, r)
         i, j = _ends(factors, s)
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
-        return M.Call(VEC.name, (whole(factors, summed, a, b, variables),))
+        return M.Call(VEC.name, (whole(factors, summed, a, b, variables, memo),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
-        return M.Transpose(M.Call(VEC.name, (whole(factors, summed, i, j, variables),)))
+        return M.Transpose(M.Call(VEC.name, (whole(factors, summed, i, j, variables, memo),)))
     if b is not None and (a, b) == (i, j):  # elementwise: J = diag(vec(F)) for F over (a, b)
-        return M.Call(DIAG.name, (M.Call(VEC.name, (whole(factors, summed, a, b, variables),)),))
+        return M.Call(
+            DIAG.name, (M.Call(VEC.name, (whole(factors, summed, a, b, variables, memo),)),)
+        )
     if b is not None and (a, b) == (j, i) and any(T.free(f) & {i, j} for f in factors):
         # transposed elementwise, dY[a,b] = F[b,a] dX[b,a] (exp(X')): J = K diag(vec(F)), F
         # over (i, j) m-by-n, K = commutation(m, n): (K vec(M))[(a,b)] = M[b,a]
         diagonal = M.Call(
-            DIAG.name, (M.Call(VEC.name, (whole(factors, summed, i, j, variables),)),)
+            DIAG.name, (M.Call(VEC.name, (whole(factors, summed, i, j, variables, memo),)),)
         )
         return M.MatMul(M.Call(COMMUTATION.name, (size_of(i.dim), size_of(j.dim))), diagonal)
     ends = [a, b, i, j]
@@ -220,18 +223,18 @@ def _piece(t: T.Term, r, s, variables) -> M.MExpr:
     if closed:  # a group over no end is a closed scalar too (y' y of y[c] y[c])
         scalars += [factors[k] for k in closed]
         factors = [f for k, f in enumerate(factors) if k not in closed]
-    made = _leading(factors, summed, (a, b, i, j), variables)
+    made = _leading(factors, summed, (a, b, i, j), variables, memo)
     if made is None:
-        made = _shaped(factors, summed, (a, b, i, j), variables)
+        made = _shaped(factors, summed, (a, b, i, j), variables, memo)
     if scalars:
-        factor = matrix_of(scalars, summed, None, None, variables)
+        factor = matrix_of(scalars, summed, None, None, variables, memo)
         made = factor if made is None else _times(factor, made)
     if made is None:
         raise NoForm
     return made
 
 
-def _leading(factors: list, summed: set, ends: tuple, variables):
+def _leading(factors: list, summed: set, ends: tuple, variables, memo: dict):
     """A vector Y's elementwise factor in front, ``diag(g) J'`` (J[a,(i,j)] = g[a] J'[a,(i,j)]):
     ``diag(1 - tanh(X a) .^ 2) kron(a', I)``, the chain rule's order; None for another term."""
     a, b, _, _ = ends
@@ -242,8 +245,8 @@ def _leading(factors: list, summed: set, ends: tuple, variables):
     rest = [f for f in factors if not any(f is g for g in lone)]
     if not lone or not any(y in T.free(f) for f in rest):
         return None  # g[a] G[i,j] is vec(g) vec(G)'
-    front = M.Call(DIAG.name, (whole(lone, summed, y, None, variables),))
-    return _in_front(front, _shaped(rest, summed, ends, variables))
+    front = M.Call(DIAG.name, (whole(lone, summed, y, None, variables, memo),))
+    return _in_front(front, _shaped(rest, summed, ends, variables, memo))
 
 
 def _in_front(front: M.MExpr, made: M.MExpr) -> M.MExpr:
@@ -254,7 +257,7 @@ def _in_front(front: M.MExpr, made: M.MExpr) -> M.MExpr:
     return M.MatMul(front, made)
 
 
-def _shaped(factors: list, summed: set, ends: tuple, variables) -> M.MExpr:
+def _shaped(factors: list, summed: set, ends: tuple, variables, memo: dict) -> M.MExpr:
     """The factors over ``ends`` as ``kron(P, Q)`` [K], ``vec(F) vec(G)'`` or ``L diag(vec(F))
     R``; ``NoForm`` when none."""
     a, b, i, j = ends
@@ -268,17 +271,17 @@ def _shaped(factors: list, summed: set, ends: tuple, variables) -> M.MExpr:
     try:
         if fast is not None and fast == slow:
             raise NoForm
-        made = kron_of(factors, groups, summed, (a, b, i, j), where, variables)
+        made = kron_of(factors, groups, summed, (a, b, i, j), where, variables, memo)
     except NoForm:  # no factor over both a Y end and an X end: vec(F) vec(G)'
-        made = _outer(factors, groups, summed, (a, b), (i, j), variables)
+        made = _outer(factors, groups, summed, (a, b), (i, j), variables, memo)
         if made is None:  # an elementwise factor between two Kronecker products
-            made = sandwich(factors, summed, (a, b, i, j), variables)
+            made = sandwich(factors, summed, (a, b, i, j), variables, memo)
         if made is None:
             raise
     return made
 
 
-def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables):
+def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables, memo: dict):
     """J[(a,b),(i,j)] = F[a,b] G[i,j] (no factor over both a Y end and an X end) as ``vec(F)
     vec(G)'`` (``y g'`` for a vector Y, ``vec(F) g'`` for a vector X), as d vec(tr(X' X) X) /
     d vec(X)' has ``2 vec(X) vec(X)'``; None for another term."""
@@ -290,7 +293,7 @@ def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables):
     rest = [f for k, f in enumerate(factors) if groups.get(("factor", k)) not in xs]
     sides = []
     for part, (row, col) in ((rest, y_ends), (on_x, x_ends)):
-        made = matrix_of(part, summed, row, col, variables)
+        made = matrix_of(part, summed, row, col, variables, memo)
         sides.append(made if col is None else M.Call(VEC.name, (made,)))
     return M.MatMul(sides[0], M.Transpose(sides[1]))
 

@@ -9,23 +9,20 @@ vec(X)' = kron(B', I) diag(vec(sigmoid'(A X))) kron(I, A)``; ``d vec(exp(X' A) B
 = kron(B', I) diag(vec(exp(X' A))) (kron(A', I) K)`` (F over an end and a summed index);
 ``d vec(tanh(exp(X A) B)) / d vec(X)' = diag(vec(tanh'(..))) kron(B', I) diag(vec(exp(X A)))
 kron(A', I)`` (a chain: R is itself such a product).
-Invariants: exact algebra, whatever F is: with F the factors over a middle pair p, q (two
-ends: a fast and a slow end first, then any two, tanh'(A X')[a,i] of tanh(A X') B; after
-those, a summed index with an end or another summed index, exp(X' A)[a,k] of exp(X' A) B),
-(c, d) new indices of their sizes,
-    J[(a,b),(i,j)] = sum_{c,d} L[(a,b),(c,d)] F[c,d] R[(c,d),(i,j)],
-where the other factors, grouped by the summed indices they share other than the middle, go
-to L when they reach Y's ends and to R when they reach X's (one that reaches both: no form,
-None), a middle index that is Y's end ties L to the middle (delta[p,c] in L, p renamed c in
-R), one that is X's end ties R (delta[d,q] in R, q renamed d in L), and a summed one is
-renamed on both sides (no delta: the sum over it is the product's sum over c or d). A group
-over one middle index only may stand on either side; it goes where the other side would
-otherwise sum by ones'. When no split has a form, a group over both middle indices and summed
-ones only joins F (F = exp(X A) .* (tanh'(..) B') of a Hessian's term).
-L and R are Kronecker forms (``kronecker_parts.kron_of``) or chains, each re-contracted; any
-part without one makes the whole None, never a wrong form. One diagonal is tried first (the
-forms such terms always had), then chains of any depth; the search meets each part once (by
-its factors, the ends named by their places) and stops after ``_WORK`` middles (None).
+Invariants: exact algebra, whatever F is: the term splits about a middle (two ends, or a
+summed index with another index) as ``kronecker_split.split`` says; L is a Kronecker form
+(``kronecker_parts.kron_of``), R one or a chain, each re-contracted, and any part without one
+makes the whole None, never a wrong form. The chain is read from Y: its first diagonal is the
+middle nearest Y's ends whose L has a form, R the rest (a chain of its own); when that R has
+none, the part is taken to have no chain about a summed middle (one further from Y would hold
+that diagonal in its L), and its search stops there. So a term of n factors is decided in O(n)
+splits, each linear in the factors, every part met once (by its factors: none is renamed);
+F is re-contracted with its middle named alike in every term
+(``#0``, ``#1``) and with the whole result's re-contraction memo, so diagonals repeated across
+a Hessian's terms are written once. One diagonal is tried first (the forms such terms always
+had), then chains; when no split has a form, a group over both middle indices and summed ones
+joins F (F = exp(X A) .* (tanh'(..) B') of a Hessian's term). A term stops after ``_WORK``
+middles (index notation then, never a hang).
 """
 
 from __future__ import annotations
@@ -34,13 +31,15 @@ from typing import NamedTuple
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ops as O
-from einderiv.ir.matrix_ir import Call, Identity, MatMul, MExpr, Name, Ones, Transpose
-from einderiv.notation.kronecker_parts import NoForm, components, grouped, kron_of, whole
+from einderiv.ir.matrix_ir import Call, Identity, MatMul, MExpr, Name, Ones, Transpose, show
+from einderiv.notation.kronecker_parts import NoForm, grouped, kron_of, whole
+from einderiv.notation.kronecker_split import middles, split
 
 __all__ = ["sandwich"]
 
 
 _WORK = 10000  # middles tried in one term at most: past that, index notation (never a hang)
+_STUCK = ()  # a middle whose L has a form and no chain about it
 
 
 class _TooLong(Exception):
@@ -50,43 +49,45 @@ class _TooLong(Exception):
 class _Search(NamedTuple):
     """How far a search for a chain may go, and what it has met."""
 
-    most: int | None  # chains nested at most this deep below (None: any depth)
+    most: int | None  # diagonals in a chain at most (None: any number)
     merge: bool  # a group over both middle indices (and summed ones) joins F
-    seen: dict  # _form's results and renamed factors, by their arguments: met parts not redone
-    depth: int = 0  # the nesting here: the new indices are named by it (a part met again is
-    # the same factors, the same names)
+    seen: dict  # parts met (forms, splits, middles, F) by their arguments: none redone
+    depth: int = 0  # the nesting here: the new indices are named by it
+    before: bool = False  # whether the chain left of this part has a commutation matrix
 
 
-def sandwich(factors: list, summed: set, ends: tuple, variables: dict):
+def sandwich(factors: list, summed: set, ends: tuple, variables: dict, memo=None):
     """``L diag(vec(F)) R`` of the term (see the module docstring), or None: one diagonal when
     the term has such a form, else a chain ``L0 diag(vec(F1)) L1 diag(vec(F2)) L2 ...``. A
     vector's one end may stand fast or slow (a column or a row); the other way is taken only
     when its form is tidier (``kron(a', I) diag(vec(exp(X A))) kron(A', I)`` of ``exp(X A) a``,
-    not ``kron(I, ones') ...``), and a chain rather than one diagonal with a sum by ones'."""
+    not ``kron(I, ones') ...``), and a chain rather than one diagonal with a sum by ones'.
+    ``memo``: the re-contraction memo of the whole result (its terms share parts)."""
+    summed = set(summed) - set(ends)  # an end links no factors: it is the Jacobian's index
+    seen: dict = {"work": 0, "ends": set(ends) - {None}, "memo": {} if memo is None else memo}
     try:
-        return _searched(factors, summed, ends, variables)
+        for merge in (False, True):  # then F the product of all that is over the middle only
+            made = _best(factors, summed, ends, variables, _Search(1, merge, seen))
+            if made is not None:
+                return made
     except _TooLong:
-        return None
-
-
-def _searched(factors: list, summed: set, ends: tuple, variables: dict):
-    ways = _orientations(ends)
-    seen: dict = {"work": 0}
-    for merge in (False, True):  # then F the product of all that is over the middle only
-        best = None
-        for most in (1, None):  # one diagonal, as such terms always printed; then a chain
-            budget = _Search(most, merge, seen)
-            found = [_chain(factors, summed, way, variables, budget) for way in ways]
-            found = [_product(chain) for chain in found if chain is not None]
-            if found:  # the first of the tidiest: ends as given
-                made = min(found, key=_clumsy)
-                if best is None or _clumsy(made)[0] < _clumsy(best)[0]:
-                    best = made
-                if _clumsy(best)[0] == 0:  # more diagonals rather than a sum by ones'
-                    break
-        if best is not None:
-            return best
+        pass
     return None
+
+
+def _best(factors: list, summed: set, ends: tuple, variables: dict, budget: _Search):
+    best = None  # (how clumsy, the form)
+    for most in (1, None):  # one diagonal, as such terms always printed; then a chain
+        search = budget._replace(most=most)
+        found = [_chain(factors, summed, way, variables, search) for way in _orientations(ends)]
+        found = [(_clumsy(made), made) for made in map(_product, filter(None, found))]
+        if found:  # the first of the tidiest: ends as given
+            made = min(found, key=lambda x: x[0])
+            if best is None or made[0][0] < best[0][0]:
+                best = made
+            if best[0][0] == 0:  # more diagonals rather than a sum by ones'
+                break
+    return None if best is None else best[1]
 
 
 def _orientations(ends: tuple) -> list:
@@ -139,55 +140,74 @@ def _product(chain: list):
 
 
 def _chain(factors: list, summed: set, ends: tuple, variables: dict, budget: _Search):
-    """The factors of ``L diag(vec(F)) R`` (L and R themselves chains, nested at most
-    ``budget.most`` - 1 deep), identities left out; or None. A chain is the first one found
-    (the middles in their order), or with a sum by ones' the first such."""
-    a, b, i, j = ends
-    fast = [e for e in (a, i) if e is not None]
-    slow = [e for e in (b, j) if e is not None]
-    pairs = [(p, q) for p in fast for q in slow]  # F[a,j] of sigmoid(A X) B first
-    every = [e for e in (a, b, i, j) if e is not None]
-    pairs += [(p, q) for p in every for q in every if p != q and (p, q) not in pairs]
+    """The factors of ``L diag(vec(F)) R`` (R a chain of at most ``budget.most`` - 1 more
+    diagonals), identities left out; or None. A chain is the first one found (the middles in
+    ``kronecker_split.middles``' order), or with a sum by ones' the first such."""
     first = None  # the first chain found, unless a later one needs no ones' (a sum)
-    for pq in pairs:  # then any two ends: F[a,i] of tanh(A X') B
-        parts = _around(factors, summed, ends, pq, variables, budget)
-        if parts is not None:
-            made = _joined(parts)
-            if not _summing(made):
-                return made
-            first = first or made
-    for twins in _summed_pairs(factors, summed, ends):  # then a summed index in the middle
-        found = [_around(factors, summed, ends, pq, variables, budget) for pq in twins]
-        found = [x for x in found if x]
-        if found:  # K beside d vec(X), not before diag; F as it stands (not exp(A' X)')
-            made = _joined(min(found, key=lambda x: (_has_k(x[0]), isinstance(x[1], Transpose))))
-            if not _summing(made):
+    key = ("middles", tuple(factors), ends, frozenset(summed))
+    if key not in budget.seen:
+        budget.seen[key] = middles(factors, summed, ends, budget.seen["ends"])
+    for kind, orders in budget.seen[key]:
+        made = _ordered(kind, factors, summed, ends, orders, variables, budget)
+        if made is _STUCK and first is None and kind == "near":
+            break  # the diagonal nearest Y has no form after it: none further on has one
+        if made and made is not _STUCK:
+            if not _measure(made, budget.seen)[1]:
                 return made
             first = first or made
     return first
 
 
-def _summing(chain: list) -> bool:
-    """Whether a factor of ``chain`` sums by ``ones`` (``kron(I, ones')``)."""
-    return any(isinstance(n, Ones) for e in chain for n in _nodes(e))
+def _ordered(kind: str, factors: list, summed: set, ends: tuple, orders, variables, budget):
+    """The chain about the middle in the best of its ``orders`` that has one: no K in L (K
+    beside d vec(X), not before diag), then F as it stands (not exp(A' X)'); of a summed end
+    (a middle before) the shorter first. ``_STUCK`` when an L has a form but no chain does,
+    else None. R and F are made only for the orders it takes to decide."""
+    lefts = [(pq, _left(factors, summed, ends, pq, variables, budget)) for pq in orders]
+    lefts = [(pq, got) for pq, got in lefts if got is not None]
+    if not lefts:
+        return None
+    if kind == "summed end":  # all made: the shorter first
+        found = [x for x in (_right(pq, got, summed, variables, budget) for pq, got in lefts) if x]
+        made = [_joined(x, budget.seen) for x in found]
+        keys = [
+            (_measure(c, budget.seen)[0], budget.before or _has_k(x[0]), _transposed(x[1]))
+            for c, x in zip(made, found)
+        ]
+        return made[keys.index(min(keys))] if made else _STUCK
+    for tier in sorted({budget.before or _has_k(got[1]) for _, got in lefts}):
+        later = []  # an L without K first; of those, F as it stands first; R last
+        for pq, got in lefts:
+            if (budget.before or _has_k(got[1])) != tier:
+                continue
+            try:
+                if _transposed(_whole(got[0][1], summed, pq, variables, budget.seen)):
+                    later.append((pq, got))
+                    continue
+            except NoForm:
+                continue
+            if made := _right(pq, got, summed, variables, budget):
+                return _joined(made, budget.seen)
+        for pq, got in later:
+            if made := _right(pq, got, summed, variables, budget):
+                return _joined(made, budget.seen)
+    return _STUCK
 
 
-def _summed_pairs(factors: list, summed: set, ends: tuple) -> list:
-    """The middles with a summed index (F[a,k] of exp(X' A) B, k summed), each in its two
-    orders: a fast end first, a slow end last (F[k,b] of B exp(a x')) the first; the middles
-    of elementwise functions before those of variables (diag(vec(B)) last)."""
-    a, b, i, j = ends
-    inside = summed - set(ends)
-    rank = {e: 0 for e in (a, i) if e is not None} | {e: 2 for e in (b, j) if e is not None}
-    found: list = []
-    for f in sorted(factors, key=lambda f: type(f) is T.Var):
-        twin = T.free(f)
-        if type(f) in (T.Delta, T.Pair) or len(twin) != 2 or not twin & inside:
-            continue
-        p, q = sorted(twin, key=lambda x: (rank.get(x, 1), x.name))
-        if all({p, q} != set(t[0]) for t in found):
-            found.append(((p, q), (q, p)))
-    return found
+def _transposed(f_matrix) -> bool:
+    return isinstance(f_matrix, Transpose)
+
+
+def _measure(chain: list, seen: dict) -> tuple:
+    """(printed length, whether it sums by ``ones``: ``kron(I, ones')``) of ``chain``'s
+    factors, each factor measured once in a search (a chain's factors are its parts')."""
+    length, summing = 0, False
+    for e in chain:
+        key = ("measure", id(e))
+        if key not in seen:  # e kept with its measure: its id stays its own
+            seen[key] = (e, len(show(e)), any(isinstance(n, Ones) for n in _nodes(e)))
+        length, summing = length + seen[key][1], summing or seen[key][2]
+    return length, summing
 
 
 def _has_k(chain: list) -> bool:
@@ -201,138 +221,103 @@ def _k_in(e) -> bool:
     return isinstance(e, Call) and e.fn == O.COMMUTATION.name
 
 
-def _joined(parts: tuple) -> list:
-    """The factors of ``L diag(vec(F)) R`` of (L's factors, F, R's factors)."""
+def _joined(parts: tuple, seen: dict) -> list:
+    """The factors of ``L diag(vec(F)) R`` of (L's factors, F, R's factors); one diagonal of
+    each F in a search (measured once: ``_measure``)."""
     l_chain, f_matrix, r_chain = parts
-    return [*l_chain, Call(O.DIAG.name, (Call(O.VEC.name, (f_matrix,)),)), *r_chain]
+    key = ("diagonal", id(f_matrix))
+    if key not in seen:  # F kept with it: its id stays its own
+        seen[key] = (f_matrix, Call(O.DIAG.name, (Call(O.VEC.name, (f_matrix,)),)))
+    return [*l_chain, seen[key][1], *r_chain]
 
 
-def _around(factors: list, summed: set, ends: tuple, middle: tuple, variables: dict, budget):
-    """(L, F, R) of the term about ``middle``, or None."""
-    merge = budget.merge
+def _left(factors: list, summed: set, ends: tuple, middle: tuple, variables: dict, budget):
+    """(the split about ``middle``, L's factors) when the term splits there and L is a
+    Kronecker form (the part before the first diagonal, read from Y), else None."""
     budget.seen["work"] += 1
     if budget.seen["work"] > _WORK:
         raise _TooLong
-    p, q = middle
-    inner = [f for f in factors if T.free(f) == {p, q} and type(f) not in (T.Delta, T.Pair)]
-    rest = [f for f in factors if not any(f is g for g in inner)]
-    if not inner or not rest:
+    key = ("split", tuple(factors), ends, frozenset(summed), middle, budget.depth)
+    if (*key, budget.merge) not in budget.seen:
+        parts = split(factors, summed, ends, middle, budget.merge, f"_k{budget.depth}")
+        if parts is not None:  # the new ends: the term's, tied to them by a delta
+            budget.seen["ends"].update({*parts[0][2], *parts[2][2]} - {*ends, *middle})
+        for merge in {budget.merge} if parts and not parts[3] else (False, True):
+            budget.seen[(*key, merge)] = parts  # merging or not alike: once for both
+    parts = budget.seen[(*key, budget.merge)]
+    if parts is None:
         return None
-    a, b, i, j = ends
-    y_ends, x_ends = {a, b} - {None}, {i, j} - {None}
-    inside = {p, q} - y_ends - x_ends  # a summed middle index: no delta ties it (k of F[a,k])
-    # linked by their summed indices only (merging: not by the middle's, an end's or not)
-    groups = components(rest, summed - ({p, q} if merge else inside))
-    free: dict = {}
-    for k, f in enumerate(rest):
-        free.setdefault(groups[("factor", k)], set()).update(T.free(f))
-    left, right, lone = [], [], {}
-    for k, f in enumerate(rest):
-        touched = free[groups[("factor", k)]]
-        reach = touched - {p, q}
-        if reach & y_ends and reach & x_ends:
-            return None  # a factor joins Y to X past the middle: no split
-        if merge and touched >= {p, q} and not reach & (y_ends | x_ends):
-            inner.append(f)  # (E .* (T B'))[p,q] of E[p,k] T[p,b] B[k,b], b summed: F
-        elif reach:
-            (left if reach & y_ends else right).append(f)
-        elif touched >= {p, q}:
-            inner.append(f)  # over the middle only, both ends: part of F (A B of (A B)[p,q])
-        else:  # over one middle index: where it is renamed, beside the factors there
-            (left if touched & x_ends else right).append(f)  # x[j] in L: kron(x x', I)
-        if not reach & (y_ends | x_ends) and len(touched & {p, q}) == 1:
-            lone.setdefault(groups[("factor", k)], []).append(f)
-    for rep, group in lone.items():  # a sum by ones' avoided where the group can move
-        (m,) = free[rep] & {p, q}
-        _move(group, m, (left, right), (m not in y_ends, m not in x_ends))
-    c, d = (T.Index(f"_k{budget.depth}{s}{m.name}", m.dim) for s, m in (("c", p), ("d", q)))
-    to_left, to_right = {}, {}
-    for m, twin in ((p, c), (q, d)):
-        if m in inside:  # L[(a,b),(c,d)] F[c,d] R[(c,d),(i,j)] summed over c, d is the sum
-            to_left[m] = to_right[m] = twin  # over m
-        elif m in y_ends:
-            left.append(T.Delta(m, twin))  # L[(..m..),(c,d)]: m is c
-            to_right[m] = twin
-        else:
-            right.append(T.Delta(twin, m))  # R[(c,d),(..m..)]: m is d
-            to_left[m] = twin
-    left = [_renamed(f, to_left, budget.seen) for f in left]
-    right = [_renamed(f, to_right, budget.seen) for f in right]
-    most = None if budget.most is None else budget.most - 1
-    below = budget._replace(most=most, depth=budget.depth + 1)
+    (left, l_summed, l_ends), _, _, _ = parts
     try:
-        l_chain = _form(left, summed, (a, b, c, d), variables, below)
-        r_chain = _form(right, summed, (c, d, i, j), variables, below)
-        f_matrix = _whole(inner, summed, (p, q), variables, budget.seen)  # last: the costliest
+        below = budget._replace(most=0, depth=budget.depth + 1)
+        return parts, _form(left, l_summed, l_ends, variables, below)
     except NoForm:
         return None
-    return l_chain, f_matrix, r_chain
 
 
-def _move(group: list, m, sides: tuple, needs: tuple) -> None:
-    """Moves ``group``, factors over the middle index ``m`` (and summed ones) only, from its side
-    to the other when that side needs ``m`` and has no factor over it (it would sum by ones')
-    and its own side can spare it: a[k] of exp(X A) a to L, ``kron(a', I) diag(vec(exp(X A)))
-    kron(A', I)``, not ``kron(ones', I) diag(vec(exp(X A))) kron(diag(a) A', I)``. L needs m
-    unless m is Y's end (a delta ties it), R unless m is X's end."""
-    own = 0 if any(f is g for f in sides[0] for g in group) else 1
-    other = 1 - own
-    rest = [f for f in sides[own] if not any(f is g for g in group)]
-    if not needs[other] or _over(sides[other], m) or (needs[own] and not _over(rest, m)):
-        return
-    sides[own][:] = rest
-    sides[other].extend(group)
-
-
-def _over(factors: list, m) -> bool:
-    return any(m in T.free(f) for f in factors)
+def _right(middle: tuple, got: tuple, summed: set, variables: dict, budget):
+    """(L, F, R) of a split whose L has a form (``_left``), or None when F or R has none."""
+    parts, l_chain = got
+    _, inner, (right, r_summed, r_ends), _ = parts
+    most = None if budget.most is None else budget.most - 1
+    before = budget.before or _has_k(l_chain)
+    below = budget._replace(most=most, depth=budget.depth + 1, before=before)
+    try:
+        f_matrix = _whole(inner, summed, middle, variables, budget.seen)
+        return l_chain, f_matrix, _form(right, r_summed, r_ends, variables, below)
+    except NoForm:
+        return None
 
 
 def _whole(inner: list, summed: set, middle: tuple, variables: dict, seen: dict):
-    """``whole(inner, ...)``: F over the middle, each once in a search."""
+    """F: ``whole(inner, ...)``, its middle named ``#0``, ``#1`` (alike in every term: the
+    whole result's memo makes it once); when a sign stands inside a product (``sigmoid(A'
+    (-X))``), also named the other way round, and the shorter taken (``sigmoid(-A' X)``).
+    Each once in a search."""
     key = ("whole", tuple(inner), middle)
     if key not in seen:
-        try:
-            seen[key] = whole(inner, summed, *middle, variables)
-        except NoForm:
-            seen[key] = None
+        p, q = middle
+        made: list = []
+        for names in (("#0", "#1"), ("#1", "#0")):
+            rows, cols = (T.Index(n, m.dim) for n, m in zip(names, middle))
+            named = [T.rename(f, {p: rows, q: cols}) for f in inner]
+            inside = summed & set().union(*(T.free(f) for f in named))
+            try:
+                made.append(whole(named, inside, rows, cols, variables, seen["memo"]))
+            except NoForm:
+                break
+            if " (-" not in show(made[0]):
+                break
+        seen[key] = min(made, key=lambda e: len(show(e))) if made else None
     if seen[key] is None:
         raise NoForm
-    return seen[key]
-
-
-def _renamed(f, mapping: dict, seen: dict):
-    """``T.rename(f, mapping)``, each once in a search."""
-    live = tuple((k, v) for k, v in mapping.items() if k in T.free(f))
-    if not live:
-        return f
-    key = ("rename", f, live)
-    if key not in seen:
-        seen[key] = T.rename(f, dict(live))
     return seen[key]
 
 
 def _form(factors: list, summed: set, ends: tuple, variables: dict, budget: _Search) -> list:
     """The factors of the Kronecker form of ``factors`` over ``ends`` (a, b, i, j), an identity
     left out, or of a chain within ``budget`` (``_chain``); ``NoForm`` when neither. A part met
-    before in the search (the same factors, but for the names of the ends) is not tried again:
-    its form, a matrix, names no index."""
-    seen = budget.seen
-    places = {e: T.Index(f"#{k}", e.dim) for k, e in enumerate(ends) if e is not None}
-    named = tuple(_renamed(f, places, seen) for f in factors)  # the ends by their places
-    key = ("form", named, tuple(e is None for e in ends), budget.most, budget.merge)
-    if key not in seen:
-        seen[key] = _form_of(factors, summed, ends, variables, budget)
-    if seen[key] is None:
+    before in the search (the same factors, ends and sums) is not tried again."""
+    summed = summed & set().union(*(T.free(f) for f in factors))
+    key = ("form", tuple(factors), ends, frozenset(summed), budget.most)
+    if budget.most != 0:  # a chain: its middles' F and order depend on these too
+        key += (budget.merge, budget.before)
+    if key not in budget.seen:
+        budget.seen[key] = _form_of(factors, summed, ends, variables, budget)
+    if budget.seen[key] is None:
         raise NoForm
-    return seen[key]
+    return budget.seen[key]
 
 
 def _form_of(factors: list, summed: set, ends: tuple, variables: dict, budget: _Search):
+    if budget.most != 0:  # a Kronecker form (merging or not, met before or not), else a chain
+        try:
+            return _form(factors, summed, ends, variables, budget._replace(most=0))
+        except NoForm:
+            return _chain(factors, summed, ends, variables, budget)
     groups, where = grouped(factors, summed, ends)
     try:
-        made = kron_of(factors, groups, summed, ends, where, variables)
+        made = kron_of(factors, groups, summed, ends, where, variables, budget.seen["memo"])
     except NoForm:
-        deeper = budget.most is None or budget.most > 0
-        return _chain(factors, summed, ends, variables, budget) if deeper else None
+        return None
     return [] if isinstance(made, Identity) else [made]

@@ -22,8 +22,9 @@ class NoForm(Exception):
     """A part of a term has no Kronecker form."""
 
 
-def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variables):
-    """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc."""
+def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variables, memo=None):
+    """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc.
+    ``memo``: ``recontract``'s, kept by the caller across the parts of one result."""
     a, b, i, j = ends
     fast, slow = where.get(a), where.get(b)
     crossed = (j is not None and where.get(j) is not None and where.get(j) == fast) or (
@@ -49,8 +50,8 @@ def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variabl
     for end, side in ((a, "Q"), (q_col, "Q"), (b, "P"), (p_col, "P")):
         if end is not None and where.get(end) is None:  # not in any factor: constant along it
             parts[side].append(T.Ones(end))
-    q = matrix_of(parts["Q"], summed, a, q_col, variables)
-    p = matrix_of(parts["P"], summed, b, p_col, variables)
+    q = matrix_of(parts["Q"], summed, a, q_col, variables, memo)
+    p = matrix_of(parts["P"], summed, b, p_col, variables, memo)
     if isinstance(p, M.Identity) and isinstance(q, M.Identity):
         made = M.Identity()  # kron(I, I) = I
     elif p is None or q is None:
@@ -64,10 +65,11 @@ def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variabl
     return made
 
 
-def whole(factors: list, summed: set, row, col, variables) -> M.MExpr:
+def whole(factors: list, summed: set, row, col, variables, memo=None) -> M.MExpr:
     """All of ``factors`` as one matrix over (row, col)."""
     inner = tuple(x for x in summed if x not in (row, col))
-    made = recontract(T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner), row, col, variables)
+    term = T.Prod(tuple(factors) or (T.Num(Fraction(1)),), inner)
+    made = recontract(term, row, col, variables, memo=memo)
     if made is None:
         raise NoForm
     return made
@@ -82,26 +84,26 @@ def grouped(factors: list, summed: set, ends: tuple) -> tuple[dict, dict]:
 
 def components(factors: list, links: set) -> dict:
     """Union-find of factors sharing an index of ``links``: ``("factor", k)`` and each link
-    index map to their component's representative."""
-    parent: dict = {}
+    index met map to their component's representative (linear in the factors' indices)."""
+    parent = list(range(len(factors)))
 
-    def find(x):
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = k = parent[parent[k]]
+        return k
 
+    first: dict = {}  # link index -> the first factor over it
     for k, f in enumerate(factors):
-        node = ("factor", k)
-        parent.setdefault(node, node)
         for idx in T.free(f) & links:
-            parent.setdefault(idx, idx)
-            ra, rb = find(node), find(idx)
-            if ra != rb:
-                parent[rb] = ra
-    return {x: find(x) for x in parent}
+            other = first.setdefault(idx, k)
+            if other != k:
+                parent[find(k)] = find(other)
+    out = {("factor", k): ("factor", find(k)) for k in range(len(factors))}
+    out.update((idx, out[("factor", k)]) for idx, k in first.items())
+    return out
 
 
-def matrix_of(factors: list, summed: set, row, col, variables) -> M.MExpr | None:
+def matrix_of(factors: list, summed: set, row, col, variables, memo=None) -> M.MExpr | None:
     """The group's product as a matrix over (row, col); None for an empty scalar group."""
     if not factors and row is None and col is None:
         return None
@@ -110,7 +112,7 @@ def matrix_of(factors: list, summed: set, row, col, variables) -> M.MExpr | None
     own = frozenset().union(*(T.free(f) for f in factors))
     inner = tuple(x for x in summed if x in own and x not in (row, col))
     term = T.Prod(tuple(factors), inner)
-    made = recontract(term, row, col, variables)
+    made = recontract(term, row, col, variables, memo=memo)
     if made is None:
         raise NoForm
     return made

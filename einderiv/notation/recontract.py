@@ -18,6 +18,7 @@ Invariants:
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import reduce
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -106,12 +107,15 @@ def _leading_number(e: M.MExpr) -> tuple[Fraction, M.MExpr]:
     return (number, e) if left is e.left else (number, M.MatMul(left, e.right))
 
 
-def recontract(term: T.Term, row, col, variables: dict, anchored=None) -> M.MExpr | None:
+def recontract(term: T.Term, row, col, variables: dict, anchored=None, memo=None):
     """``term`` as a matrix expression with rows on ``row`` and columns on ``col``; an ``I``
     whose size the text does not fix otherwise is written with it (``notation.sizing``;
-    ``anchored``: the sizes the surrounding text fixes, when it is a part of a larger one)."""
+    ``anchored``: the sizes the surrounding text fixes, when it is a part of a larger one;
+    ``memo``: a dict kept across calls with these variables: a subterm is done once in all)."""
     with scope():  # memo tables (transposes) for this call; the collector paused, as in simplify
-        recontractor = _Recontractor(variables)
+        recontractor = _Recontractor(variables) if memo is None else memo.get(_Recontractor)
+        if recontractor is None:
+            recontractor = memo[_Recontractor] = _Recontractor(variables)
         try:
             made = recontractor.expression(term, row, col)
         except NoMatrixForm:
@@ -345,11 +349,7 @@ class _Recontractor:
         if isinstance(dim, int):
             return M.Number(Fraction(dim))
         if is_compound(dim):  # the size of vec(X), m n: len(X) len(X')
-            made = [self.size(d) for d in dim_factors(dim)]
-            out = made[0]
-            for x in made[1:]:
-                out = M.MatMul(out, x)
-            return out
+            return reduce(M.MatMul, [self.size(d) for d in dim_factors(dim)])
         found = measured_size(dim, self.variables)
         return found if found is not None else M.Call(TR.name, (M.Identity(),))
 

@@ -54,7 +54,7 @@ def test_a_size_parameter_must_be_an_integer():
     fn = _run(ed.codegen("I", name="fn"), "fn")
     assert np.array_equal(fn(n=2), np.eye(2))
     for bad in (2.5, True):
-        with pytest.raises(ValueError, match="must be an integer"):
+        with pytest.raises(ValueError, match="must be a positive integer"):
             fn(n=bad)
 
 
@@ -75,3 +75,18 @@ def test_a_tied_integer_is_an_integer_too():
         assert np.allclose(fn(A=A, x=x), 2 * 3.0 * x), how  # (A + A') x for n = 1, a row
         with pytest.raises(ValueError, match="n = True"):
             fn(A=A, x=x, n=True)
+
+
+@pytest.mark.parametrize("how", ["codegen", "einsum"])
+def test_a_size_parameter_must_be_positive_as_the_evaluator_reads_it(how):
+    # d(tr(I) t)/dt = tr(I_n) = n, the trace of np.eye(n); n = 0 and n = -1 once gave 0.0 and
+    # -1.0, which the evaluator refuses (no matrix has size 0 or -1)
+    g = ed.diff("tr(I) t", "t", where="t: scalar")
+    fn = _run(ed.codegen(g, name="fn") if how == "codegen" else g.einsum("fn"), "fn")
+    for n in (1, 3, np.int64(4), np.array(2)):
+        assert fn(n=n) == np.trace(np.eye(int(n))) == g(n=n)
+    for bad in (0, -1, np.int64(0), 3.0, True):
+        with pytest.raises(ed.EinderivError):
+            g(n=bad)  # the evaluator refuses it ...
+        with pytest.raises(ValueError, match="the size n must be a positive integer"):
+            fn(n=bad)  # ... and so does the generated code

@@ -107,12 +107,17 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
         ]
     for p in sorted(arrays):
         lines.append(f"    {safe_name(p)} = np.asarray({safe_name(p)}, dtype=float)")
-    integers = [p for p in sorted(compiled.ints) if p not in tied] + list(size_names.values())
-    for p in integers:  # k of X^k, a size: an integer (2.5 would be truncated below)
-        k = safe_name(p)
+    for p in [p for p in sorted(compiled.ints) if p not in tied]:  # k of X^k: an integer
+        k = safe_name(p)  # (2.5 would be truncated below; np.True_ is no integer)
         lines += [
-            f"    if np.asarray({k}).dtype == bool or not float({k}).is_integer():",  # np.True_
+            f"    if np.asarray({k}).dtype == bool or not float({k}).is_integer():",
             f'        raise ValueError(f"{p} must be an integer, not {{{k}!r}}")',
+        ]
+    for p in size_names.values():  # a size: a positive integer, as the evaluator reads one
+        k = safe_name(p)  # (n = 0 or -1 once gave tr(I) = 0.0 or -1.0; 3.0 is refused there)
+        lines += [
+            f"    if np.asarray({k}).dtype.kind not in 'iu' or np.ndim({k}) or {k} <= 0:",
+            f'        raise ValueError(f"the size {p} must be a positive integer, not {{{k}!r}}")',
         ]
     if arrays:  # the arrays' shapes checked, and every size they fix bound, first
         lines += [f"    {line}" for line in _shape_check_lines(sorted(arrays), variables)]

@@ -237,3 +237,27 @@ def test_a_variable_of_compound_size_is_drawn_not_a_raw_key_error():
         except ed.EinderivError:
             verdict = "refused"
     assert verdict in ("right", "undecided", "refused")
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        (_TR_AX + "A_{ij}", ed.errors.ReadAsEntry),  # the entry A[i,j]
+        (r"\frac{\partial x^T A_{ij} x}{\partial x} = A_{ij} x", ed.errors.ReadAsName),  # A_ij
+    ],
+)
+def test_a_note_is_said_once_when_the_claim_is_wrong(text, category):
+    # d tr(A X)/dX_ij = A[j,i], not A[i,j]; d x' A x/dx = x'(A + A'), not A x (a column): both
+    # wrong (numpy central differences below); the claim, read again to diagnose it, once said
+    # its note twice
+    rng = rng_for("a note said once")
+    A, X, x = gen(rng, 3, 3), gen(rng, 3, 3), gen(rng, 3)
+    by_x = jacobian_fd(lambda X: np.trace(A @ X), {"X": X}, "X")
+    assert close(by_x, A.T) and not close(by_x, A)
+    by_v = jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    assert close(by_v, x @ (A + A.T)) and (A @ x).shape != (1, 3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert ed.check_identity(text).verdict == "wrong"
+    notes = [str(n.message) for n in seen if issubclass(n.category, category)]
+    assert len(notes) == 1 and "A_{ij}" in notes[0]

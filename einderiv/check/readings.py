@@ -21,7 +21,7 @@ the other way too: when the texts, read again with each such ``x_i`` as the entr
 under both readings and stays "right" (``\\nabla_{x_i} \\|x_i\\|^2 = 2 x_i``); otherwise
 (refused, another verdict, or a note that the reading did not take) it is undecided.
 Invariants: the notes are raised again, as they were, for the caller (the command line prints
-them); otherwise "wrong" and "undecided" are kept (the claim differs from the derivative as
+them), each once (a text read twice says its note twice); otherwise "wrong" and "undecided" are kept (the claim differs from the derivative as
 read, which the note says).
 """
 
@@ -55,7 +55,8 @@ def as_read(judge: Callable, *parsed: object):
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         result = judge()
-    for note in seen:  # raised again for the caller, as they were
+    said_once = {(n.category, str(n.message)): n for n in seen}  # a text read twice (the
+    for note in said_once.values():  # claim again to diagnose it): its note said once
         warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     said = [str(n.message) for n in seen if issubclass(n.category, _OTHER_READING)]
     guesses = [r for e in parsed for r in getattr(e, "readings", ())] + said

@@ -74,7 +74,11 @@ def left(text: str) -> tuple[str, str]:
     if expr is None or var is None:
         raise EinderivError("the left side is not a derivative: write d or \\partial on both")
     if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
-        raise EinderivError("a second derivative in an identity is not read; use check(order=2)")
+        raise EinderivError(  # the library's call and the command line's, as said elsewhere
+            "a second derivative in an identity is not read; check the Hessian H of EXPR by X "
+            "with check(EXPR, X, claim=H, order=2), on the command line "
+            "einderiv check EXPR --wrt X --claim H --hessian"
+        )
     if not expr.strip():
         expr, rest = _operand(rest), ""
     if rest or not expr.strip():

@@ -315,3 +315,32 @@ def test_the_entry_an_upper_index_names_reads_as_that_entry(text, truth):
     x, y = np.array([1.0, -2.0, 0.5]), np.array([3.0, 1.0, 4.0])
     for written in (f"{entry} y[i]", f"{latex} \\left(y\\right)_{{i}}"):
         assert np.isclose(float(ed.parse(written)(x=x, y=y)), truth(x, y))
+
+
+@pytest.mark.parametrize("written", [r"\mathbf{A}^{\top -1}", r"\mathbf{A}^{-1\top}"])
+def test_a_transpose_beside_minus_one_in_one_superscript_says_what_to_write(written):
+    # \mathbf{A}^{\top -1} meant the inverse transpose inv(A)'; it was refused with "\top belongs
+    # in a superscript", where it is in one. The message now gives two spellings einderiv
+    # reads; each is inv(A)' in numpy, and its derivative agrees with finite differences
+    with pytest.raises(ed.ParseError, match=r"inverse transpose") as refused:
+        ed.parse(written)
+    said = r"\\mathbf\{A\}\^\{-\\top\}|\(\\mathbf\{A\}\^\{\\top\}\)\^\{-1\}"
+    spellings = re.findall(said, str(refused.value))
+    assert len(spellings) == 2, str(refused.value)
+    A = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    fd = jacobian_fd(lambda A: np.linalg.inv(A).T, {"A": A}, "A")
+    for spelt in spellings:
+        assert np.allclose(ed.parse(spelt)(A=A), np.linalg.inv(A).T)
+        assert np.allclose(ed.diff(spelt, "A", layout="jacobian")(A=A), fd, atol=1e-6)
+
+
+@pytest.mark.parametrize("written", [r"\mathbf{X}^{+}", "X^+", r"X^{+} y"])
+def test_a_plus_superscript_says_einderiv_has_no_pseudo_inverse(written):
+    # X^{+} (the Moore-Penrose pseudo-inverse) was refused with "unexpected '+'" only; it now
+    # says, as X^\dagger does, that einderiv has none, and the spellings it names are numpy's
+    # pinv: (X' X)^{-1} X' for a full-rank tall X, X^{-1} for an invertible X
+    with pytest.raises(ed.ParseError, match=r"pseudo-inverse.*X\^\{-1\}.*\(X\^\\top X\)"):
+        ed.parse(written)
+    tall, square = RNG.normal(size=(5, 3)), RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    assert np.allclose(ed.parse(r"(X^\top X)^{-1} X^\top")(X=tall), np.linalg.pinv(tall))
+    assert np.allclose(ed.parse("X^{-1}")(X=square), np.linalg.pinv(square))

@@ -28,7 +28,7 @@ from einderiv.frontend.latex_notes import (
     say_pi,
     say_power_call,
 )
-from einderiv.frontend.latex_unread import character_hint, unknown_command
+from einderiv.frontend.latex_unread import character_hint, transpose_outside, unknown_command
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
 from einderiv.ir.ops import BY_LATEX, ELEMENTWISE
@@ -153,7 +153,7 @@ class Commands:
         elif name in ("{", "}"):
             (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
-            self.fail(f"\\{name} (transpose) belongs in a superscript: X^\\top", start)
+            self.fail(transpose_outside(name, self.text, start), start)  # or ^{\\top -1}
         else:
             self.fail(unknown_command(name, _KNOWN), start)
 

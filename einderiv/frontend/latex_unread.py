@@ -22,6 +22,8 @@ __all__ = [
     "double_superscript",
     "expectation",
     "optimisation_word",
+    "plus_superscript",
+    "transpose_outside",
     "unknown_command",
 ]
 
@@ -32,6 +34,10 @@ _EXPECTATION = (
 OPTIMISATION = (
     "an optimisation over a variable (argmin, min_w ...) is not an expression: write the "
     "objective alone and differentiate it by that variable"
+)
+PSEUDO_INVERSE = (
+    "einderiv has no pseudo-inverse; for an invertible X write X^{-1} (for a full-rank X, "
+    "(X^\\top X)^{-1} X^\\top)"
 )
 _FONT = "write \\mathbf{x} for a bold symbol (\\mathrm{...} for an upright name)"
 _ACCENT = (
@@ -53,9 +59,9 @@ _HINTS = {
     "mathop": "write \\operatorname{...}",
     "Pr": "a probability is not read: write the expression (a log-likelihood) itself",
     "E": _EXPECTATION,
-    "dagger": "X^\\dagger (the pseudo-inverse, or the conjugate transpose) is not read: einderiv "
-    "has no pseudo-inverse; for an invertible X write X^{-1} (for a full-rank X, "
-    "(X^\\top X)^{-1} X^\\top), for the transpose of a real X write X^\\top",
+    "dagger": "X^\\dagger (the pseudo-inverse, or the conjugate transpose) is not read: "
+    + PSEUDO_INVERSE
+    + ", for the transpose of a real X write X^\\top",
 }
 # \vec, the arrow accent, is spelt as the registry's vec (whose name only its record quotes)
 _HINTS[VEC.name] = (
@@ -180,3 +186,55 @@ def double_superscript(text: str, at: int) -> str | None:
         f"power of a power with parentheses, \\left(X^{{{script}}}\\right)^{{2}}, or one "
         "exponent, X^{2 k}"
     )
+
+
+# the base before a superscript, as written: \mathbf{A}, \Sigma, X, x_{i} (else "X")
+_BASE = re.compile(r"(?:\\[A-Za-z]+\s*\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z](?:_\{[^{}]*\}|_\w)?)\s*$")
+
+
+def transpose_outside(name: str, text: str, start: int) -> str:
+    """The refusal of ``\\top`` (``\\intercal``) at ``text[start]``, read where no transpose
+    is: beside other symbols in one superscript (``\\mathbf{A}^{\\top -1}``, ``A^{\\top 2}``:
+    what to write instead), or outside any superscript."""
+    depth, j = 0, start - 1  # the brace the command is in, if any
+    while j >= 0 and depth >= 0:
+        depth += {"}": 1, "{": -1}.get(text[j], 0) if text[j - 1 : j] != "\\" else 0
+        j -= 1
+    before = text[: j + 1].rstrip()
+    if depth >= 0 or not before.endswith("^"):
+        return f"\\{name} (transpose) belongs in a superscript: X^\\top"
+    close, depth = j + 1, 0  # the superscript's text, to its closing brace
+    while close < len(text):
+        depth += {"{": 1, "}": -1}.get(text[close], 0)
+        if depth == 0:
+            break
+        close += 1
+    script = text[j + 2 : close].strip()
+    base = _BASE.search(before[:-1])
+    base = base.group(0).strip() if base else "X"
+    rest = re.sub(r"\s", "", script.replace(f"\\{name}", ""))
+    head = f"^{{{script}}} holds \\{name} beside other symbols, which einderiv does not read"
+    if rest == "-1":
+        return (
+            f"{head}: for the inverse transpose write {base}^{{-\\top}} or "
+            f"({base}^{{\\top}})^{{-1}}"
+        )
+    if _EXPONENT.fullmatch(rest):
+        return f"{head}: for a power of the transpose write ({base}^{{\\top}})^{{{rest}}}"
+    return (
+        f"{head}: a superscript is \\top alone ({base}^{{\\top}}) or -\\top, the inverse "
+        f"transpose ({base}^{{-\\top}}); write ({base}^{{\\top}})^{{...}} for more"
+    )
+
+
+_PLUS_AFTER = re.compile(r"\^\s*(?:\{\s*(?:\\[,;:!]\s*)*)?$")  # X^+, X^{+}, X^{\!+}
+
+
+def plus_superscript(text: str, pos: int) -> str:
+    """What to write for a ``+`` at ``text[pos]`` that opens a superscript: ``X^{+}`` (the
+    pseudo-inverse, which einderiv does not have) or ``x^{+1}`` (a signed exponent); else ""."""
+    if not _PLUS_AFTER.search(text[:pos]):
+        return ""
+    if re.match(r"\s*[0-9a-z(]", text[pos + 1 :]):
+        return " (an exponent is written without a '+' sign: X^{2})"
+    return f" (X^{{+}}, the pseudo-inverse, is not read: {PSEUDO_INVERSE})"

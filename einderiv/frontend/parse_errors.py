@@ -19,7 +19,7 @@ import re
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
-from einderiv.frontend.latex_unread import character_hint
+from einderiv.frontend.latex_unread import character_hint, plus_superscript
 from einderiv.frontend.lexing import error_at
 
 __all__ = ["from_lark"]
@@ -123,6 +123,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         if text[token.end_pos :].lstrip().startswith("^"):  # TeX's X^{2}{}^\top
             message += ": a transpose is written X^\\top, of a power \\left(X^{2}\\right)^\\top"
         message += ")"
+    if written == "+":  # X^{+}: a pseudo-inverse; x^{+1}: a signed exponent
+        message += plus_superscript(text, token.start_pos)
     if token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
     if token.value == ".^" and ".^" in text[: token.start_pos]:  # x.^2.^3: which grouping?

@@ -72,10 +72,42 @@ def test_d_vec_kronecker():
     assert not close(dvec, np.kron(A, B.T) @ vec(dX))
     text = r"d\,\mathrm{vec}(AXB) = (B^\top \otimes A)\, d\,\mathrm{vec}(X)"
     assert ed.check_identity(text).verdict == "right"
-    # A kron B' pairs its sizes q*n by p*m against vec(dX)'s m*p: einderiv cannot pair them
-    # (equal products, other order), so the false claim is undecided, never right
-    swapped = ed.check_identity(text.replace(r"B^\top \otimes A", r"A \otimes B^\top"))
-    assert swapped.verdict == "undecided" and "cannot read the claim's sizes" in swapped.reason
+    # d vec(Y) = K d vec(X) is read as the Kronecker claim d vec(Y) / d vec(X)' = K, as the
+    # \frac form is: A kron B' was once undecided ("cannot read the claim's sizes": its sizes
+    # q*n by p*m against vec(dX)'s m*p), where the \frac form said wrong, as numpy does
+    swapped = text.replace(r"B^\top \otimes A", r"A \otimes B^\top")
+    assert ed.check_identity(swapped).verdict == "wrong"
+    frac = r"\frac{\partial \mathrm{vec}(AXB)}{\partial \mathrm{vec}(X)^\top} = A \otimes B^\top"
+    assert ed.check_identity(frac).verdict == "wrong"
+    assert ed.check_identity("d vec(A X B) = kron(B', A) d vec(X)").verdict == "right"
+
+
+def test_d_vec_kronecker_of_a_sum_of_terms():
+    # d vec(X X') = (X kron I) d vec(X) + (I kron X) K d vec(X), K vec(X) = vec(X') (X m-by-n,
+    # I of size m); with the Kronecker factors swapped it is wrong (numpy below)
+    rng = rng_for("d vec XX'")
+    m, n = 2, 3
+    X, dX, eye = gen(rng, m, n), gen(rng, m, n), np.eye(m)
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1  # vec(X')[i*n + j] = X[i, j] = vec(X)[j*m + i]
+    assert close(K @ vec(X), vec(X.T))
+    dvec = along(lambda X: vec(X @ X.T), X, dX)
+    assert close(dvec, (np.kron(X, eye) + np.kron(eye, X) @ K) @ vec(dX))
+    assert not close(dvec, (np.kron(eye, X) + np.kron(X, eye) @ K) @ vec(dX))
+    d, bx, I, K_ = (
+        r"\,d\,\operatorname{vec}(\mathbf{X})",
+        r"\mathbf{X}",
+        r"\mathbf{I}",
+        r"\mathbf{K}",
+    )
+    left = rf"d\,\operatorname{{vec}}({bx}{bx}^\top) = "
+    right = rf"({bx}\otimes{I}){d} + ({I}\otimes{bx}){K_}_{{m,n}}{d}"
+    swapped = rf"({I}\otimes{bx}){d} + ({bx}\otimes{I}){K_}_{{m,n}}{d}"
+    where = "X: matrix(m, n)"
+    assert ed.check_identity(left + right, where=where).verdict == "right"
+    assert ed.check_identity(left + swapped, where=where).verdict == "wrong"
 
 
 def test_a_differential_under_a_condition():

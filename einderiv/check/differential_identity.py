@@ -72,6 +72,7 @@ class Differential:
     wrt: str
     claim: str
     plain: str
+    kronecker: bool = False  # d vec(Y) = K d vec(X): the claim is K, as d vec(Y) / d vec(X)'
 
 
 def _expression(left: str) -> str | None:
@@ -152,9 +153,53 @@ def read_differential(left: str, right: str) -> Differential | None:
             f"the left side is the differential of a name, {expr}, not of an expression in "
             f"{wrt}: write the expression, d(A {wrt} B) = A d{wrt} B"
         )
+    if (matrix := _kronecker(expr, right)) is not None:  # d vec(AXB) = (B' kron A) d vec(X)
+        name = next(m.group("name") for m in _OF_VEC.finditer(right))
+        return Differential(expr, name, matrix, matrix + " " + name, kronecker=True)
     latex = "\\" in f"{left} {right}"
     vec = "\\operatorname{vec}" if latex else "vec"
     claim = _OF_VEC.sub(lambda m: f"{vec}(d {m.group('name')})", right)
     plain = _OF_NAME.sub(lambda m: f" {m.group('name')}", claim)
     written = next(m.group("name") for m in _OF_NAME.finditer(claim))
     return Differential(expr, written, claim, plain)
+
+
+_VEC_CALL = re.compile(rf"{_VEC}{_SPACING}(?:\\left\s*)?\(")
+
+
+def _kronecker(expr: str, right: str) -> str | None:
+    """``K`` of Magnus & Neudecker's Kronecker form ``d vec(Y) = K d vec(X)``: ``expr`` is one
+    ``vec(...)`` and each term of ``right`` is a factor (no differential in it) then ``d vec(X)``,
+    last (``K1 d vec(X) + K2 d vec(X)``: ``(K1) + (K2)``); else None (the claim is then read as
+    a differential, ``K vec(dX)``)."""
+    opened = _VEC_CALL.match(expr)
+    if opened is None:
+        return None
+    depth, j = 1, opened.end()  # vec(...) must close at the end of expr
+    while j < len(expr) and depth:
+        depth += {"(": 1, ")": -1}.get(expr[j], 0)
+        j += 1
+    if depth or expr[j:].strip():
+        return None
+    factors = []
+    for term in split_top(right, "+"):  # K1 d vec(X) + K2 d vec(X): K1 + K2
+        found = list(_OF_VEC.finditer(term))
+        if len(found) != 1 or term[found[0].end() :].strip():
+            return None
+        matrix = re.sub(rf"{_SPACING}$", "", term[: found[0].start()]).strip()
+        if not matrix or _differentials(matrix) or _looser(matrix):
+            return None
+        factors.append(matrix)
+    return factors[0] if len(factors) == 1 else " + ".join(f"({k})" for k in factors)
+
+
+# operators that bind more loosely than the product K d vec(X): A - B d vec(X) is not
+# (A - B) d vec(X), and A \otimes B d vec(X) is refused as ambiguous; such a side stays as read
+_LOOSER = ("-", "\\otimes", "\u2297", "\\odot", "\u2299", "\\circ", "\u2218", "/", "\\oslash", ".")
+
+
+def _looser(factor: str) -> bool:
+    """Whether ``factor`` has an operator outside brackets that binds more loosely than a
+    product (a leading minus sign aside)."""
+    factor = factor.strip().removeprefix("-")
+    return any(len(split_top(factor, op)) > 1 for op in _LOOSER)

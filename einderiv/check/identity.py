@@ -186,9 +186,10 @@ def read_identity(text, where: str | None = None) -> Identity:
         expr = as_latex(expr, "; ".join(parts))  # if it reads so (W1 x: plain text)
     if "\\" in f"{expr} {var}" and not is_latex(claim):  # a LaTeX identity's right side is
         claim = as_latex(claim, "; ".join(parts))  # LaTeX too (e^{t} is exp(t)) if it reads
-    if by_vec:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
+    kronecker = differential is not None and differential.kronecker  # d vec(Y) = K d vec(X)
+    if by_vec or kronecker:  # the claim keeps its left side: its axes are vec(Y)'s and vec(X)'s
         claim = f"d vec(Y) / d vec({wrt})' = {claim}"
-    if differential:  # d \log|X| = tr(X^{-1} dX): check's differential claim, d f = ...
+    elif differential:  # d \log|X| = tr(X^{-1} dX): check's differential claim, d f = ...
         claim = f"d f = {claim}"
     where = "; ".join(parts)
     return Identity(

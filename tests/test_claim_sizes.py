@@ -330,3 +330,27 @@ def test_a_claim_wrong_at_one_size_of_a_tied_integer_is_wrong():
     true = jacobian_fd(lambda x: x.sum() / len(x), {"x": x}, "x")
     mine = 1 / n + np.prod([n - c for c in roots]) * np.ones(n)
     assert not np.allclose(mine, true)  # a real counterexample
+
+
+def test_a_compound_size_in_the_other_order_is_one_length():
+    # d(tr(I_{mn} Y) + tr(A) + tr(B)) / dY = I of size mn (numpy central differences, Y 6-by-6
+    # at m = 2, n = 3); I_{nm} is that same matrix (m n = n m), once "wrong shape" (n*m against
+    # m*n); 2 I_{nm}, kron(A, B) and K(n, m) are not the identity: wrong
+    m, n = M_, N_
+    A, B, Y = RNG.normal(size=(m, m)), RNG.normal(size=(n, n)), RNG.normal(size=(m * n, m * n))
+    fd = jacobian_fd(lambda Y: np.trace(Y) + np.trace(A) + np.trace(B), {"Y": Y}, "Y")
+    assert np.allclose(fd, np.eye(m * n), atol=1e-6)
+    for other in (2 * np.eye(m * n), np.kron(A, B), K(n, m)):
+        assert not np.allclose(fd, other, atol=1e-3)
+    expr, where = "tr(I_{mn} Y) + tr(A) + tr(B)", "A: matrix(m, m); B: matrix(n, n)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReadAsProduct)  # I_{mn} read as the size m*n
+        for right in ("I_{nm}", "I_{mn}", "I"):
+            assert ed.check(expr, "Y", claim=right, where=where).verdict == "right", right
+        for wrong in ("2 I_{nm}", "kron(A, B)", "commutation(n, m)"):
+            assert ed.check(expr, "Y", claim=wrong, where=where).verdict == "wrong", wrong
+        # the reviewed example: X mn-by-mn, m and n fixed by no array, cannot be drawn: refused
+        # for I_{nm} as for I_{mn}, never "wrong"
+        for claim in ("I_{nm}", "I_{mn}"):
+            with pytest.raises(ed.EinderivError, match="could not draw"):
+                ed.check("tr(I_{mn} X)", "X", claim=claim)

@@ -2,7 +2,10 @@
 
 Input: an index-IR term (or an index, or a tuple of them) and a mapping of dimensions.
 Output: ``with_dims`` (the term with its dimensions renamed), ``map_dim`` (one dimension;
-a compound "m*n" factor by factor), ``mentions_dim`` (whether a size occurs in a term).
+a compound "m*n" factor by factor), ``mentions_dim`` (whether a size occurs in a term),
+``same_shape`` (shapes equal, a compound equal to one of its factors in another order: m*n and
+n*m are one length) and ``commute`` (a claim's commuted compounds renamed to the derivative's,
+where no value changes).
 Invariants: nodes are rebuilt, never edited; names of indices are kept, only sizes change; a
 compound whose factors all become numbers becomes their product.
 """
@@ -42,3 +45,52 @@ def map_dim(dim, mapping: dict):
 def mentions_dim(t: T.Term, dim) -> bool:
     """Whether a size ``dim`` occurs anywhere in ``t`` (an index over it, or the size itself)."""
     return with_dims(t, {dim: ("\u2205", dim)}) != t
+
+
+def commuted(a, b) -> bool:
+    """Whether sizes ``a`` and ``b`` are equal, or compounds of the same factors in another
+    order (``m*n`` and ``n*m``: one length)."""
+    if a == b:
+        return True
+    if not (is_compound(a) and is_compound(b)):
+        return False
+    return sorted(map(str, dim_factors(a))) == sorted(map(str, dim_factors(b)))
+
+
+def same_shape(want: tuple, got: tuple) -> bool:
+    """Whether the shapes agree, size by size (``commuted``): a matrix of size m*n by m*n and
+    one of n*m by n*m have one shape, and their values compare entry by entry."""
+    return len(want) == len(got) and all(commuted(a, b) for a, b in zip(want, got))
+
+
+# nodes through which a compound size passes whole (an index over it, a sum, a size, ones):
+# renaming it there keeps every value; a pair (vec, kron) splits it into its factors, a
+# variable or a matrix function has its own sizes
+_WHOLE = (T.Add, T.Prod, T.Delta, T.Ones, T.Size, T.Num, T.Zero, T.Func, T.Pow)
+
+
+def commute(term, axes: tuple, onto: tuple):
+    """``term`` and its ``axes`` with each compound size renamed to the ``commuted`` one of the
+    axis ``onto`` it stands on (``I_{nm}`` on the axes of ``I_{mn}``) when the compound passes
+    whole through ``term`` (``_WHOLE``); else both unchanged (only probes then compare)."""
+    mapping: dict = {}
+    for a, b in zip(axes, onto):
+        renamed = a.dim != b.dim and commuted(a.dim, b.dim)
+        if renamed and mapping.setdefault(a.dim, b.dim) != b.dim:
+            return term, axes  # a*b*c on the axes of b*a*c and c*b*a: no one renaming
+    if not mapping or not _whole(term, set(mapping)):
+        return term, axes
+    return with_dims(term, mapping), with_dims(tuple(axes), mapping)
+
+
+def _whole(t, dims: set) -> bool:
+    """Whether the sizes ``dims`` occur in ``t`` only in nodes of ``_WHOLE`` (a claim with a
+    pair anywhere is left as it is: renaming its compound would unpair it)."""
+    if isinstance(t, T.Pair):
+        return False
+    if not isinstance(t, _WHOLE):
+        try:
+            return not any(mentions_dim(t, d) for d in dims)
+        except ValueError:  # a pair inside (vec(X) in a matrix power): never renamed
+            return False
+    return all(_whole(c, dims) for c in T.children(t))

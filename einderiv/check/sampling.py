@@ -187,7 +187,11 @@ class Sampler:
         leaves open."""
         given = {k: v for k, v in probe.items() if k in e.variables}
         sizes = self.claim_sizes(probe) if claim else {}
-        sizes = {k: v for k, v in sizes.items() if k not in given}  # an integer is its size
+        if claim:  # the expression's sizes the claim has (I_{mn}: m and n, fixed by A and B)
+            sizes = {**{d: n for d, n in probe_sizes(self.f, probe).items() if d in dim_names(e)},
+                     **sizes}  # fmt: skip
+        fixed = {d for k in given for d in e.variables[k].dims}  # Y: matrix(p, p) sized by Y
+        sizes = {k: v for k, v in sizes.items() if k not in given and k not in fixed}  # n: int
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe outside the domain is simply redrawn
             return e(**given, **sizes)

@@ -38,7 +38,7 @@ from einderiv.check import forms as F
 from einderiv.check import kron_claim as KC
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings, read_claim
-from einderiv.check.dims import mentions_dim, with_dims
+from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
@@ -265,9 +265,8 @@ class _Judge(Sampler):
         got = tuple(w if d in self.free_dims else d for d, w in zip(self.claim.shape, want))
         got += self.claim.shape[len(want) :]
         orientations = D.orientation(self.expected), D.orientation(self.claim)
-        if want == got and (None in orientations or orientations[0] == orientations[1]):
-            return None
-        hint = None
+        if same_shape(want, got) and (None in orientations or orientations[0] == orientations[1]):
+            return None  # m*n and n*m: one length (I_{nm} is I_{mn}), compared entry by entry
         flipped = tuple(reversed(got)) == want or (len(want) == 1 and want == got)
         if flipped and self.transpose_agrees():  # verified at probes, never assumed
             hint = D.layout_hint(self.expected)
@@ -317,6 +316,7 @@ class _Judge(Sampler):
         if on_axes:  # delta[i,l] in a claim: its sizes are the derivative's axes' sizes
             term = with_dims(term, on_axes)
             axes = tuple(T.Index(a.name, on_axes.get(a.dim, a.dim)) for a in axes)
+        term, axes = commute(term, axes, tuple(self.expected.axes))  # I_{nm} as I_{mn}
         if [a.dim for a in axes] != [a.dim for a in self.expected.axes]:
             return None
         if free - set(on_axes) and any(mentions_dim(term, d) for d in free - set(on_axes)):

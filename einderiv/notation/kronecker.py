@@ -37,6 +37,7 @@ from einderiv.notation.kronecker_parts import (
     size_of,
     whole,
 )
+from einderiv.notation.kronecker_sums import in_front, joined, negated, symmetrised
 from einderiv.notation.scalars import with_sign
 from einderiv.notation.transposing import is_scalar
 
@@ -81,13 +82,13 @@ def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
         pieces = [_piece(t, r, s, variables, memo) for t in _terms(term)]
     except NoForm:
         return None
-    pieces = _merged(pieces)
-    pieces.sort(key=lambda p: _negated(p) is not None)  # positive pieces first, as join_sum
-    total = pieces[0]
-    for p in pieces[1:]:  # A - B, not A + -B
-        positive = _negated(p)
-        total = M.Add(total, p) if positive is None else M.Sub(total, positive)
-    return total
+    plain = joined(_merged(pieces))
+    paired = symmetrised(pieces, _merged)  # c P + c P K = 2 c P (I + K) / 2, X symmetric
+    if paired is not None:
+        other = joined(paired)
+        if len(M.show(other)) <= len(M.show(plain)):  # not longer than the pieces
+            return other
+    return plain
 
 
 def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
@@ -101,8 +102,8 @@ def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
             if None not in inside and inside[0][0] == inside[1][0]:  # = [K] diag(vec(F + G))
                 commutation, first = inside[0]
                 second = inside[1][1]
-                negated = _negated(second)
-                total = M.Add(first, second) if negated is None else M.Sub(first, negated)
+                positive = negated(second)
+                total = M.Add(first, second) if positive is None else M.Sub(first, positive)
                 out[k] = _diagonal_of(commutation, total)
                 break
             if _is_kron(p) and _is_kron(q):
@@ -246,15 +247,7 @@ def _leading(factors: list, summed: set, ends: tuple, variables, memo: dict):
     if not lone or not any(y in T.free(f) for f in rest):
         return None  # g[a] G[i,j] is vec(g) vec(G)'
     front = M.Call(DIAG.name, (whole(lone, summed, y, None, variables, memo),))
-    return _in_front(front, _shaped(rest, summed, ends, variables, memo))
-
-
-def _in_front(front: M.MExpr, made: M.MExpr) -> M.MExpr:
-    """``front made`` as one product read left to right (``D kron(a', I) diag(..)``, not ``D
-    (kron(a', I) diag(..))``)."""
-    if isinstance(made, M.MatMul):
-        return M.MatMul(_in_front(front, made.left), made.right)
-    return M.MatMul(front, made)
+    return in_front(front, _shaped(rest, summed, ends, variables, memo))
 
 
 def _shaped(factors: list, summed: set, ends: tuple, variables, memo: dict) -> M.MExpr:
@@ -316,27 +309,6 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
         # det(X) tr(X)) in front of a product of matrices reads the same ungrouped
         return M.MatMul(_times(factor, made.left), made.right)
     return M.MatMul(factor, made)
-
-
-def _negated(e: M.MExpr) -> M.MExpr | None:
-    """``-e`` when ``e`` is a piece that ``_times`` wrote with a sign (its first factor negated
-    or a negative number), else None."""
-    if isinstance(e, M.MatMul):
-        left = _negated(e.left)
-        return None if left is None else _unit(M.MatMul(left, e.right))
-    if isinstance(e, M.Div):
-        left = _negated(e.left)
-        return None if left is None else M.Div(left, e.right)
-    if isinstance(e, M.Neg):
-        return e.operand
-    if isinstance(e, M.Number) and e.value < 0:
-        return M.Number(-e.value)
-    return None
-
-
-def _unit(e: M.MatMul) -> M.MExpr:
-    """``1 B`` is ``B``."""
-    return e.right if isinstance(e.left, M.Number) and e.left.value == 1 else e
 
 
 def _ends(factors: list, c) -> tuple:

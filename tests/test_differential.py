@@ -245,3 +245,27 @@ def test_letters_with_dx_written_after_a_hadamard_product_are_refused():
     assert ed.check("exp(X) A", "X", claim="dY = (exp(X).*dX)A", where=where).verdict == "right"
     assert ed.check("exp(X) A", "X", claim="dY = exp(X).*(dXA)", where=where).verdict == "wrong"
     assert ed.check("exp(X) A", "X", claim="dY = exp(X).*dX", where=where).verdict == "wrong"
+
+
+@pytest.mark.parametrize("layout", ["numerator", "jacobian", "denominator"])
+@pytest.mark.parametrize(
+    "text, numpy_f",
+    [
+        ("tr(X) (z' (c + z))", lambda X, z, c: np.trace(X) * (z @ (c + z))),
+        (
+            "log(det(X)) (z' exp(c + z))",
+            lambda X, z, c: np.log(np.linalg.det(X)) * (z @ np.exp(c + z)),
+        ),
+    ],
+)
+def test_a_scalar_added_to_a_row_stays_grouped_in_the_differential(text, numpy_f, layout):
+    # d f = tr(G dX) with G = (z' (c + z)) I for f = tr(X) z' (c + z), c a scalar: a row plus
+    # a scalar is a row, so the transposed gradient keeps the inner product z' (c + z) one
+    # factor. It printed tr(I z' (c + z) dX) in the other layouts, which reads I z' first (a
+    # shape error); now its G matches numpy's central differences
+    where = "c: scalar; z: vector(4)"
+    values = {"X": rng.normal(size=(n, n)) + 2 * np.eye(n), "z": rng.normal(size=4), "c": 0.7}
+    expected = to_layout(jacobian_fd(numpy_f, values, "X"), 0, 2, "numerator")
+    printed = ed.diff(text, "X", where=where, layout=layout).differential()
+    g = ed.read_differential(printed, "X", where=where)
+    assert np.allclose(g(**values), expected, atol=1e-6 * max(1, np.abs(expected).max()))

@@ -116,8 +116,8 @@ def _row_like(e: M.MExpr, vectors) -> bool:
             return False
         case M.Transpose():
             return True
-        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
-            return _row_like(a, vectors) and _row_like(b, vectors)
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):  # c + z': a scalar broadcasts
+            return _row_like(a, vectors) or _row_like(b, vectors)
         case M.Hadamard(left=a, right=b) | M.ElemDiv(left=a, right=b):
             return _row_like(a, vectors) or _row_like(b, vectors)
         case M.ElemPow(base=a, exponent=b):  # 2 .^ z': a row from its exponent

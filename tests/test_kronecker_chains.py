@@ -13,8 +13,8 @@ import pytest
 
 import einderiv as ed
 import einderiv.notation.kronecker_diagonal as chains
-from tests.fd import assert_close, hessian_fd, jacobian_fd
-from tests.test_kronecker_form import K, call, right_side, vec, vec_jacobian
+from tests.fd import assert_close
+from tests.test_kronecker_form import K, call, kron_truth, right_side, vec, vec_jacobian
 
 RNG = np.random.default_rng(25)
 
@@ -232,14 +232,7 @@ def test_chains_in_hessians_and_for_a_symmetric_x(text, order, plain, shapes, sy
     values = _values(shapes)
     if sym:
         values["X"] = values["X"] + values["X"].T
-    if order == 2:
-        g = ed.hessian(text, "X", where=where)
-        hes = hessian_fd(plain, values, "X", sym=sym)  # H[i,j,k,l] = d2 f / dX[i,j] dX[k,l]
-        expected = hes.reshape(values["X"].size, -1, order="F")
-    else:
-        g = ed.diff(text, "X", where=where)
-        jac = jacobian_fd(lambda **v: vec(plain(**v)), values, "X", sym=sym)
-        expected = jac.reshape(jac.shape[0], -1, order="F")
+    g, expected = kron_truth(text, plain, values, order, where)
     form = g.kronecker()
     got = call(ed.parse(right_side(form), where=where), g, values, expected)
     assert_close(got, expected, rtol=1e-4, atol=1e-6, what=form)

@@ -25,6 +25,20 @@ def vec(X):
     return np.reshape(X, -1, order="F")
 
 
+def kron_truth(text, plain, values, order, where):
+    """einderiv's derivative (order 1) or Hessian (order 2) of ``text`` by X, and its truth as
+    a matrix: finite differences of vec(plain) by vec(X) (X moved symmetrically when ``where``
+    declares it symmetric)."""
+    sym = where is not None
+    if order == 2:
+        g = ed.hessian(text, "X", where=where)
+        hes = hessian_fd(plain, values, "X", sym=sym)  # H[i,j,k,l] = d2 f / dX[i,j] dX[k,l]
+        return g, hes.reshape(values["X"].size, -1, order="F")
+    g = ed.diff(text, "X", where=where)
+    jac = jacobian_fd(lambda **v: vec(plain(**v)), values, "X", sym=sym)
+    return g, jac.reshape(jac.shape[0], -1, order="F")
+
+
 def vec_jacobian(plain, values, wrt):
     """J[(a,b),(i,j)] = dY[a,b] / dX[i,j] with both pairs column-major (vec's order)."""
     jac = jacobian_fd(lambda **v: vec(np.asarray(plain(**v))), values, wrt)
@@ -564,15 +578,7 @@ def test_an_elementwise_factor_over_a_summed_index_in_hessians_and_symmetric_x(
     values = {k: RNG.standard_normal(s) * 0.7 for k, s in shapes.items()}
     if where:
         values["X"] = values["X"] + values["X"].T
-    sym = where is not None
-    if order == 2:
-        g = ed.hessian(text, "X", where=where)
-        hes = hessian_fd(plain, values, "X", sym=sym)  # H[i,j,k,l] = d2 f / dX[i,j] dX[k,l]
-        expected = hes.reshape(values["X"].size, -1, order="F")
-    else:
-        g = ed.diff(text, "X", where=where)
-        jac = jacobian_fd(lambda **v: vec(plain(**v)), values, "X", sym=sym)
-        expected = jac.reshape(jac.shape[0], -1, order="F")
+    g, expected = kron_truth(text, plain, values, order, where)
     form = g.kronecker()
     assert "diag(vec(" in form, form
     got = call(ed.parse(right_side(form), where=where), g, values, expected)

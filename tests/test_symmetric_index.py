@@ -72,3 +72,30 @@ def test_steps_say_so():
     # the derivation's trace shows the orientation as its own step
     steps = ed.diff("x' S x", "x", where=WHERE).steps()
     assert "symmetric" in steps
+
+
+def test_the_orientation_of_a_symmetric_power_does_not_depend_on_earlier_work():
+    # H = d2(-log|S + B B'|) / dB dB with S symmetric: (S + B B')^-1 is symmetric, and which
+    # of its index orders is written was a tie broken by the fresh axes' names, read as text:
+    # after other work had moved the name counter (_18 sorts before _2, _72 after _56) the same
+    # Hessian printed another index form and was != to itself. Every run now gives one form,
+    # and its value matches numpy's second differences of -log det(S + B B')
+    from einderiv.ir import index_ir as T
+    from tests.fd import hessian_fd
+
+    where = "S: symmetric(3); B: matrix(3, 2)"
+    forms, first = set(), None
+    for k in range(40):
+        for _ in range(k):
+            T.fresh("n")  # the names other derivatives would have taken
+        h = ed.hessian("-log|S + B B'|", "B", where=where)
+        forms.add(h.index())
+        first = first or h
+        assert h == first
+    assert len(forms) == 1
+    B = rng.normal(size=(3, 2))
+    expected = hessian_fd(
+        lambda S, B: -np.linalg.slogdet(S + B @ B.T)[1], {"S": VALUES["S"], "B": B}, "B"
+    )
+    got = ed.parse(forms.pop(), where=where, shape=first.shape)(S=VALUES["S"], B=B)
+    assert np.allclose(got, expected, atol=1e-5)

@@ -47,12 +47,31 @@ def orient(t: T.Term, symmetric: frozenset, powers: bool | None = None) -> T.Ter
         powers = compound_power(t)
     if not symmetric and not powers:
         return t
+    padded = _padded(t)
+    work = T.rename(t, padded) if padded else t
     with scope():
         orienter = _Orienter(frozenset(symmetric))
-        turned = orienter.walk(t)
+        turned = orienter.walk(work)
         if orienter.entry(turned):  # the whole result is one entry: S[j,i] -> S[i,j]
             turned = orienter.product(turned)
-    return t if turned is t else simplify(turned)
+    if turned is work:
+        return t
+    done = simplify(turned)
+    return T.rename(done, {v: k for k, v in padded.items()}) if padded else done
+
+
+def _padded(t: T.Term) -> dict[T.Index, T.Index]:
+    """Fresh free indices (``_18``, a derivative's axes) renamed with their numbers padded
+    (``_00000000000000000018``) while orienting: a tie between orientations is broken by the
+    keys, which hold the free names, and ``_18`` sorts before ``_2`` but ``_72`` after ``_56``,
+    so the same derivative was oriented (printed, compared by ``==``) otherwise after other
+    work in the process had moved the counter. Padded, they sort in the order they were made."""
+    found = {}
+    for i in T.free(t):
+        head = i.name.rstrip("0123456789")
+        if head.startswith("_") and head != i.name:
+            found[i] = T.Index(f"{head}{i.name[len(head) :].zfill(20)}", i.dim)
+    return found
 
 
 class _Orienter:

@@ -156,6 +156,23 @@ CHAINS = [
         None,
     ),
     ("tanh(X) x", lambda X, x: np.tanh(X) @ x, {"X": (2, 3), "x": (3,)}, None),
+    # a factor met twice (x[k] x[k] of diag(x .* x)) is two factors: moving the lone groups
+    # from side to side dropped one x, so d vec((X .* (A diag(x .* x) B)) y) / d vec(X)' was
+    # kron(x', I) diag(vec(A)) kron(B diag(y), I), the Jacobian with diag(x) for diag(x .* x)
+    (
+        "(X .* (A diag(x .* x) B)) y",
+        lambda X, A, x, B, y: (X * (A @ np.diag(x * x) @ B)) @ y,
+        {"X": (2, 3), "A": (2, 4), "x": (4,), "B": (4, 3), "y": (3,)},
+        lambda X, A, x, B, y: (
+            np.kron(x[None, :], eye(2)) @ dvec(A) @ np.kron(np.diag(x) @ B @ np.diag(y), eye(2))
+        ),
+    ),
+    (
+        "(X' .* (A diag(x .* x) B)) y",
+        lambda X, A, x, B, y: (X.T * (A @ np.diag(x * x) @ B)) @ y,
+        {"X": (3, 2), "A": (2, 4), "x": (4,), "B": (4, 3), "y": (3,)},
+        None,
+    ),
 ]
 
 

@@ -161,7 +161,9 @@ def _move(group: list, m, sides: tuple, needs: tuple) -> None:
     unless m is Y's end (a delta ties it), R unless m is X's end."""
     own = 0 if any(f is g for f in sides[0] for g in group) else 1
     other = 1 - own
-    rest = [f for f in sides[own] if not any(f is g for g in group)]
+    rest = list(sides[own])  # each of the group's factors once: x[k] x[k] are two factors
+    for g in group:
+        del rest[next(k for k, f in enumerate(rest) if f is g)]
     if not needs[other] or _over(sides[other], m) or (needs[own] and not _over(rest, m)):
         return
     sides[own][:] = rest

@@ -496,3 +496,22 @@ def test_a_root_of_a_number_prints_as_a_divisor_and_every_form_reads_back(expr, 
         np.testing.assert_allclose(np.reshape(got, expected.shape), expected, rtol=1e-5)
     differential = ed.check(expr, wrt, g.differential(), where=WHERE)
     assert differential.verdict == "right", differential
+
+
+def test_a_delta_prints_its_indices_in_one_order_whatever_came_before():
+    # d(A x + x)/dx = A + I: its index form printed delta[i,j] or delta[j,i] by the order the
+    # fresh names were made in, so the same derivative printed two ways after other work in
+    # the process (the CLI, a fresh process, unlike the API). A delta is symmetric: its names
+    # now in order; the text reads back to A + I (numpy: central differences)
+    from einderiv.ir import index_ir as T
+
+    forms = set()
+    for k in range(40):
+        for _ in range(k):
+            T.fresh("n")  # the names other derivatives would have taken
+        forms.add(ed.diff("A x + x", "x", where=WHERE).index())
+    assert len(forms) == 1
+    values = _values()
+    expected = jacobian_fd(lambda A, x, **_: A @ x + x, values, "x")
+    back = ed.parse(forms.pop(), where=WHERE, shape=("n", "n"))
+    assert np.allclose(back(A=values["A"], x=values["x"]), expected, atol=1e-6)

@@ -190,8 +190,9 @@ class _Printer:
                 return self.size(dim)
             case T.Var(name=name, indices=indices):
                 return self.entry(name, indices)
-            case T.Delta(a=a, b=b):
-                return self.entry(r"\delta" if self.latex else "delta", (a, b))
+            case T.Delta(a=a, b=b):  # symmetric: its names in order, not in the order made
+                pair = (a, b) if self.name(a) <= self.name(b) else (b, a)  # (fresh names')
+                return self.entry(r"\delta" if self.latex else "delta", pair)
             case T.Pair(c=c, i=i, j=j):  # delta[c,(i,j)]: c is the pair (i, j)
                 pair = f"({self.name(i)},{self.name(j)})"
                 if self.latex:

@@ -515,3 +515,28 @@ def test_a_delta_prints_its_indices_in_one_order_whatever_came_before():
     expected = jacobian_fd(lambda A, x, **_: A @ x + x, values, "x")
     back = ed.parse(forms.pop(), where=WHERE, shape=("n", "n"))
     assert np.allclose(back(A=values["A"], x=values["x"]), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("wrt", ["A", "u"])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "logsumexp"])
+def test_a_row_function_of_a_row_with_no_matrix_form_is_written_by_its_definition(fn, wrt):
+    # d softmax(kron(y', A) exp(kron(y, u))) / dA: the row kron(y', A) exp(vec(u y')), once
+    # simplified, has no matrix form, and the index form wrote softmax(A[i,a] exp(...) y[f]
+    # delta[e,(a,f)])[k], which does not read back (a scalar in softmax; an index of two
+    # sizes). It is now written with exp and log, softmax(v)[k] = exp(v[k]) / sum_s
+    # exp(v[s]), and reads back to numpy's central differences, as text and as LaTeX
+    where = "y: vector(m); u: vector(n); A: matrix(m, n)"
+    rng = np.random.default_rng(4)
+    values = {"y": rng.normal(size=2), "u": rng.normal(size=3), "A": rng.normal(size=(2, 3))}
+
+    def plain(y, u, A):
+        v = np.kron(y[None, :], A) @ np.exp(np.kron(y, u))
+        lse = np.log(np.sum(np.exp(v)))
+        return {"softmax": np.exp(v - lse), "log_softmax": v - lse, "logsumexp": lse}[fn]
+
+    g = ed.diff(f"{fn}(kron(y', A) exp(kron(y, u)))", wrt, where=where)
+    jac = jacobian_fd(plain, values, wrt)
+    expected = to_layout(jac, jac.ndim - values[wrt].ndim, values[wrt].ndim, "numerator")
+    for text in (str(g), g.latex()):
+        back = ed.parse(text, where=where, shape=g.shape)(**values)
+        assert np.allclose(back, expected, atol=1e-6), text

@@ -250,6 +250,9 @@ class _Printer:
                 rest = sorted(T.free(base) - {bound}, key=lambda i: i.name)
                 axes = (*rest, bound) if rest else (bound, None)
                 tree = atom_matrix(base, axes, self.variables, self.anchored, self.taken)
+                if tree is None and ROW[name].definition is not None:  # no matrix form of the
+                    made = self.term(ROW[name].definition(t))  # row: written with exp and log,
+                    return rf"\left({made}\right)" if self.latex else f"({made})"  # readable
                 if tree is None:
                     inner = index_notation(base, (*rest, bound), self.variables)
                 else:

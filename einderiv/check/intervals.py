@@ -384,17 +384,7 @@ def _approximate(t: T.Term) -> bool:
     if not _INEXACT:
         u = T.Var("u")
         _INEXACT.append(
-            {n for n, r in ELEMENTWISE.items() if DECIMAL_PI in _nodes(r.derivative(u))}
+            {n for n, r in ELEMENTWISE.items() if DECIMAL_PI in T.nodes(r.derivative(u))}
         )
     names = _INEXACT[0]
-    return any(type(u) is T.Func and u.name in names for u in _nodes(t))
-
-
-def _nodes(t: T.Term):
-    todo, seen = [t], set()
-    while todo:
-        u = todo.pop()
-        if id(u) not in seen:
-            seen.add(id(u))
-            yield u
-            todo.extend(T.children(u))
+    return any(type(u) is T.Func and u.name in names for u in T.nodes(t))

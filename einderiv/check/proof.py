@@ -164,7 +164,7 @@ class _Points:
         self.claim, self.want, self.order, self.used = claim, want, order, used
         self.opaque, self.rng = opaque, np.random.default_rng(7)
         self.numbers = {f.value for t in (claim, want) for f in _numbers(t)}
-        self.roots = opaque and any(half_power(u) for t in (claim, want) for u in _nodes(t))
+        self.roots = opaque and any(half_power(u) for t in (claim, want) for u in T.nodes(t))
 
     def __call__(self, sizes: dict, p: int, ints: dict | None = None) -> tuple[str, dict]:
         """("equal" or "differ" (rational terms), the integer values used), ("none", {})
@@ -243,21 +243,9 @@ class _Points:
         return math.prod(dim_size(i.dim, lambda d: sizes.get(d, 1)) for i in self.order)
 
 
-def _nodes(t: T.Term) -> list:
-    """The nodes of the graph ``t``, each once."""
-    found, todo, seen = [], [t], set()
-    while todo:
-        u = todo.pop()
-        if u not in seen:
-            seen.add(u)
-            found.append(u)
-            todo.extend(T.children(u))
-    return found
-
-
 def _numbers(t: T.Term) -> list:
     """The ``Num`` nodes of ``t``."""
-    return [u for u in _nodes(t) if type(u) is T.Num]
+    return [u for u in T.nodes(t) if type(u) is T.Num]
 
 
 def _integer_values(count: int) -> list[int]:

@@ -49,15 +49,11 @@ def shifted_bases(terms: tuple, used: dict) -> frozenset:
 
 def _square_nodes(terms: tuple) -> list:
     """Every ``MatPow``, ``Det`` and ``LogDet`` node in ``terms`` (bases too), each once."""
-    found, seen, todo = [], set(), list(terms)
-    while todo:
-        u = todo.pop()
-        if id(u) in seen:
-            continue
-        seen.add(id(u))
-        if type(u) in _SQUARE:
+    found, seen = [], set()
+    for u in (u for t in reversed(terms) for u in T.nodes(t)):  # as one stack of them
+        if type(u) in _SQUARE and id(u) not in seen:  # a node shared by two terms: once
+            seen.add(id(u))
             found.append(u)
-        todo.extend(T.children(u))
     return found
 
 

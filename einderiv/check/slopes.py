@@ -128,15 +128,7 @@ def _steps(value: np.ndarray, symmetric: bool):
 
 def kinked(t: T.Term) -> bool:
     """Whether ``t`` applies a function with a kink or a jump (abs, sign, relu, step)."""
-    todo, seen = [t], set()
-    while todo:
-        u = todo.pop()
-        if type(u) is T.Func and not ELEMENTWISE[u.name].smooth:
-            return True
-        if id(u) not in seen:
-            seen.add(id(u))
-            todo.extend(T.children(u))
-    return False
+    return any(type(u) is T.Func and not ELEMENTWISE[u.name].smooth for u in T.nodes(t))
 
 
 def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:

@@ -13,6 +13,7 @@ capture-avoiding; fresh names start with ``_`` and cannot clash with a user's.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from fractions import Fraction
 
 from einderiv.ir.index_nodes import (  # the node classes; `index_ir.X` keeps working
@@ -81,6 +82,7 @@ __all__ = [  # the node classes (re-exported from index_nodes) and the helpers b
     "fresh_int",
     "int_names",
     "mentions",
+    "nodes",
     "num",
     "rename",
     "row_bound",
@@ -161,6 +163,18 @@ def _int_names(t: Term) -> frozenset[str]:
 
 def children(t: Term) -> tuple[Term, ...]:
     return _CHILDREN.get(type(t), _no_children)(t)
+
+
+def nodes(t: Term) -> Iterator[Term]:
+    """Every node of ``t``, each once: a shared subterm is met once (a graph is walked as the
+    graph, not as the tree it stands for), parents before their children."""
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if id(u) not in seen:
+            seen.add(id(u))
+            yield u
+            todo.extend(children(u))
 
 
 def _no_children(t: Term) -> tuple[Term, ...]:

@@ -264,7 +264,10 @@ def test_a_scalar_added_to_a_row_stays_grouped_in_the_differential(text, numpy_f
     # factor. It printed tr(I z' (c + z) dX) in the other layouts, which reads I z' first (a
     # shape error); now its G matches numpy's central differences
     where = "c: scalar; z: vector(4)"
-    values = {"X": rng.normal(size=(n, n)) + 2 * np.eye(n), "z": rng.normal(size=4), "c": 0.7}
+    own = np.random.default_rng(17)  # det(X) > 0: log(det(X)) is defined
+    X = 2 * np.eye(n) + 0.3 * own.normal(size=(n, n))
+    assert np.linalg.det(X) > 0
+    values = {"X": X, "z": own.normal(size=4), "c": 0.7}
     expected = to_layout(jacobian_fd(numpy_f, values, "X"), 0, 2, "numerator")
     printed = ed.diff(text, "X", where=where, layout=layout).differential()
     g = ed.read_differential(printed, "X", where=where)

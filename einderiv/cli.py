@@ -11,9 +11,8 @@ mistake is one ``einderiv: error: ...`` line (plus the caret context the error c
 stderr and exit code 2, never a traceback; a bug inside einderiv is exit code 3 with a hint to
 report it.
 
-Exit codes: 0 success (``check``: the claim is right), 1 ``check``: the claim is wrong,
-2 bad input or usage, 3 internal error, 4 ``check``: undecided (not proved right), 130
-interrupted.
+Exit codes: 0 success (``check``: the claim is right), 1 ``check``: the claim is wrong, 2 bad
+input or usage, 3 internal error, 4 ``check``: undecided (not proved right), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -278,14 +277,17 @@ def _run_identity(args: argparse.Namespace) -> int:
         raise ed.EinderivError(
             "--identity takes the whole identity: give no EXPR, --wrt, --claim or --hessian"
         )
-    result = ed.check_identity(args.identity, where=_where(args), layout=args.layout)
-    args.code = _verdicts_code([result.verdict])
-    if args.json:
-        from einderiv.web.results import identity_json
-
-        _print_json([identity_json(result, args.identity, _where(args), args.layout)])
-    else:
+    if not args.json:
+        result = ed.check_identity(args.identity, where=_where(args), layout=args.layout)
+        args.code = _verdicts_code([result.verdict])
         print(str(result).rstrip("\n"))
+        return args.code
+    from einderiv.web.results import identity_json  # notes in "note" too, as check --json's
+
+    obj = identity_json(args.identity, _where(args), args.layout)
+    args.notes.extend((obj.get("note") or "").splitlines())
+    args.code = _verdicts_code([obj["verdict"]])
+    _print_json([obj])
     return args.code
 
 

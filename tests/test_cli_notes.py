@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -65,3 +66,24 @@ def test_a_second_derivative_identity_names_check_order_2_and_hessian(capsys):
     code, out, err = run(capsys, "check", "x' A x", "--wrt", "x", "--claim", "A + A'", "--hessian")
     assert code == 0 and out.startswith("right"), (out, err)
     assert ed.check("x' A x", "x", claim="A + A'", order=2).verdict == "right"
+
+
+def test_check_json_identity_carries_its_reading_note(capsys):
+    # d tr(A X) / dX_ij = A_ji: A_{ji} is read as an entry, and said in the JSON object's
+    # "note" as check --json (no --identity) says its notes; the sides carry no LaTeX spacing
+    text = r"\frac{\partial tr(A X)}{\partial X_{ij}} = A_{ji}"
+    code, out, err = run(capsys, "check", "--json", "--identity", text)
+    obj = json.loads(out)
+    assert code == 0 and obj["verdict"] == "right", out
+    assert "entry A_{j,i}" in obj["note"] and "entry A_{j,i}" in err, (obj, err)
+    assert (obj["expr"], obj["claim"]) == ("tr(A X)", "A_{ji}"), obj
+    # and the verdict is the numbers': d tr(A X) / dX[i,j] = A[j,i] by central differences
+    rng = np.random.default_rng(0)
+    A, X = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    E = np.zeros((3, 3))
+    E[0, 2] = 1e-6
+    slope = (np.trace(A @ (X + E)) - np.trace(A @ (X - E))) / 2e-6
+    assert np.isclose(slope, A[2, 0])
+    text = r"\frac{\partial tr(A X)}{\partial X_{ij}} = A_{ij}"
+    code, out, err = run(capsys, "check", "--json", "--identity", text)
+    assert code == 1 and json.loads(out)["verdict"] == "wrong", out

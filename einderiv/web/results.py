@@ -19,6 +19,7 @@ strict JSON.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import einderiv as ed
@@ -165,13 +166,19 @@ def check_json(expr, wrt, claim, where=None, layout="numerator", order=1) -> dic
     return check_object(r, expr, wrt, layout, claim, notes)
 
 
-def identity_json(r, text: str, where: str | None, layout: str) -> dict:
-    """The object of ``check --json`` for ``check --identity``'s result ``r`` on ``text``."""
+def identity_json(text: str, where: str | None, layout: str) -> dict:
+    """The object of ``check --json --identity``: ``check_identity`` on ``text``, with the notes
+    it gave (``A_{ji}`` read as an entry) in ``note``, as ``check_json`` has them."""
     from einderiv.check.identity import read_identity
 
+    r, notes = _noting(lambda: ed.check_identity(text, where=where, layout=layout))
     read = read_identity(text, where)
     layout = "denominator" if read.gradient else layout  # the gradient: the shape of X
-    return check_object(r, read.expr, read.wrt, layout, read.claim)
+    expr, claim = (_SPACES.sub("", side) for side in (read.expr, read.claim))
+    return check_object(r, expr, read.wrt, layout, claim, notes)
+
+
+_SPACES = re.compile(r"^(?:\\[,;:! ]|\s)+|(?:\\[,;:! ]|\s)+$")  # LaTeX spacing at either end
 
 
 def check_object(r, expr: str, wrt: str, layout: str, claim: str, notes=()) -> dict:

@@ -104,6 +104,11 @@ def test_a_capital_superscript_declared_an_integer_is_a_power():
         (r"E\{\mathbf{x}^\top \mathbf{x}\}", "expectation"),
         (r"\mathbf{E}{\left[\mathbf{x}^\top \mathbf{x}\right]}", "expectation"),
         (r"\boldsymbol{\mathrm{E}}\left[\mathbf{x}^\top \mathbf{x}\right]", "expectation"),
+        # the font in its own group, as old TeX writes it: the matrix E times the number
+        (r"{\mathbf E}\left[\mathbf{x}^\top \mathbf{A} \mathbf{x}\right]", "expectation"),
+        (r"{\mathbf E}[x^\top x]", "expectation"),
+        (r"{\mathbf E_q}\left[x^\top x\right]", "expectation"),
+        (r"{\mathbf E}_q\left[x^\top x\right]", "expectation"),
         (r"\mathcal{L} = \|\mathbf{x}\|^2", "right side"),
         (r"\int_0^1 x^\top x", "integral"),
         (r"\arg\min_w \|w\|^2", "optimisation"),
@@ -127,6 +132,9 @@ def test_an_e_before_a_bracket_is_a_matrix_only_where_it_is_declared_or_indexed(
     # declared with its subscript (E_q: matrix), E_q\left[A x\right] is E_q times A x too
     f = ed.parse(r"E_q\left[\mathbf{A} \mathbf{x}\right]", where="E_q: matrix")
     np.testing.assert_allclose(f(E_q=E, A=A, x=x), E @ (A @ x))
+    # {\mathbf E} x (no bracket): E times x
+    f = ed.parse(r"{\mathbf E} \mathbf{x}", where="E: matrix")
+    np.testing.assert_allclose(f(E=E, x=x), E @ x)
     entries = ed.parse(r"E_{i,j} \, x_{j} + E[i,j] x[j]")
     np.testing.assert_allclose(entries(E=E, x=x), 2 * E @ x)
     np.testing.assert_allclose(ed.parse(r"\mathbf{E}_{i,j} x_{j}")(E=E, x=x), E @ x)

@@ -91,7 +91,8 @@ _OPENED = re.compile(_SPACE + r"(?:\\left\s*|\\[bB]igg?l?\s*)?(?:\(|\\\{)")
 _GAP = r"(?:\s|\\[,;:! ]|~|\{)*"  # spacing, or a group opened before the bracket
 _SCRIPT = _GAP + r"(?:_\s*(?:\{(?P<braced>[^{}]*)\}|(?P<one>\w))" + _GAP + r")?"
 _SIZED_BRACKET = r"(?:\\left|\\[bB]igg?l?)\s*(?:\[|\\\{)|\\\{"  # \left[, \Big[, \{
-_BOLD_AFTER = re.compile(_SCRIPT + rf"(?:\[|{_SIZED_BRACKET})")
+_CLOSED = r"(?:\s*\})?"  # {\mathbf E}[x], {\bf E_q}\left[x\right]: the font's group closed first
+_BOLD_AFTER = re.compile(_CLOSED + _SCRIPT + _CLOSED + rf"\s*(?:\[|{_SIZED_BRACKET})")
 _PLAIN_AFTER = re.compile(_SCRIPT + rf"(?:\[(?![\s\w,()]*\])|{_SIZED_BRACKET})")
 
 

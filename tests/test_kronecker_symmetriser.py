@@ -9,6 +9,8 @@ every layout; ``check`` finds the printed form right.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -57,6 +59,11 @@ CASES = [
     # d vec(X / a) = N / a, d vec(X / 3) = N / 3: divisors and other denominators than 2
     ("X / a", lambda X, a: X / a, lambda X, a: N / a),
     ("X / 3", lambda X: X / 3, lambda X: N / 3),
+    # d vec(exp(X)) = diag(vec(exp(X))) N = (I + K) diag(vec(exp(X))) / 2: the half out of vec
+    # (it printed (I + K) diag(vec(0.5 exp(X)))), and with other numbers and signs
+    ("exp(X)", lambda X: np.exp(X), lambda X: dvec(np.exp(X)) @ N),
+    ("-exp(X) / 3", lambda X: -np.exp(X) / 3, lambda X: -dvec(np.exp(X)) @ N / 3),
+    ("X + sin(X) / 2", lambda X: X + np.sin(X) / 2, lambda X: N + dvec(np.cos(X)) @ N / 2),
     # the chain rule: diag(vec(tanh'(E B))) (B' kron I) diag(vec(E)) (A' kron I) N, E = exp(X A)
     (
         "tanh(exp(X A) B)",
@@ -86,6 +93,7 @@ def test_pairs_print_with_the_symmetriser(text, plain, textbook):
     g = ed.diff(text, "X", where=WHERE)
     form = g.kronecker()
     assert "I + commutation(n, n)" in form and " 0.5 " not in form, form  # no halves
+    assert not re.search(r"vec\(-?[0-9.]+ [a-z]", form), form  # nor a factor inside vec(...)
     got = call(ed.parse(right_side(form), where=WHERE), g, VALUES, expected)
     assert_close(got, expected, rtol=1e-5, atol=1e-6, what=form)
     for layout in ("numerator", "denominator", "jacobian"):

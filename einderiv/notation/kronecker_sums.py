@@ -8,7 +8,8 @@ Output: ``joined(pieces)``: their sum, positive pieces first, ``A - B`` not ``A 
 matrix, P's last factor; or K first, ``c K P``) written as one piece, the pairs of a kind summed
 first: ``kron(B', A) (I + commutation(n, n)) / 2`` for d vec(A X B) / d vec(X)' with X symmetric,
 ``(kron(I, X A) + kron(X A', I)) (I + commutation(n, n)) / 2`` for X A X, ``(I +
-commutation(n, n)) diag(vec(X))`` for X .* X; ``/ q`` for q the c's common denominator (``/ 4``
+commutation(n, n)) diag(vec(X))`` for X .* X, ``(I + commutation(n, n)) diag(vec(exp(X))) / 2`` for
+exp(X) (a number inside ``diag(vec(c F))`` counts as c); ``/ q`` for q the c's common denominator (``/ 4``
 for quarters), none when every c is whole (2 X: ``I + commutation(n, n)``); None when no pieces
 pair.
 Invariants: exact algebra, c P + c P K = c P (I + K), whatever P and K are: two pieces pair only
@@ -25,7 +26,7 @@ from fractions import Fraction
 from math import lcm
 
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import COMMUTATION
+from einderiv.ir.matrix_ops import COMMUTATION, DIAG, VEC
 from einderiv.notation.scalars import with_sign
 
 __all__ = ["in_front", "joined", "negated", "symmetrised"]
@@ -84,6 +85,10 @@ def symmetrised(pieces: list[M.MExpr], merged) -> list[M.MExpr] | None:
         if k in used or cut is None:
             continue
         side, commutation, rest = cut
+        if rest is not None:  # K diag(vec(c F)): c F's number counts as the piece's
+            inner, rest = _lead(rest)
+            c = c * inner if rest is not None else c
+            rest = rest if rest is not None else cut[2]
         partner = next(
             (q for q in plain.get((divisors, c, _bare(rest)), ()) if q != k and q not in used),
             None,
@@ -160,7 +165,20 @@ def _lead(e: M.MExpr) -> tuple:
         return -c, rest
     if isinstance(e, M.Number):
         return e.value, None
+    if _is_diag_vec(e):  # diag(vec(c F)) = c diag(vec(F)): the number out of the elementwise
+        c, inside = _lead(e.args[0].args[0])
+        if inside is not None:
+            return c, M.Call(DIAG.name, (M.Call(VEC.name, (inside,)),))
     return Fraction(1), e
+
+
+def _is_diag_vec(e: M.MExpr) -> bool:
+    return (
+        isinstance(e, M.Call)
+        and e.fn == DIAG.name
+        and isinstance(e.args[0], M.Call)
+        and e.args[0].fn == VEC.name
+    )
 
 
 def _is_commutation(e) -> bool:

@@ -82,6 +82,12 @@ class TooLongToWrite(EinderivError):
     stored as a small graph of a huge tree); ``show(cse=True)`` writes it with names."""
 
 
+class NoReadableText(EinderivError):
+    """A result with no text that reads back: a matrix function (an inverse, a power, det,
+    logdet, a row function) whose argument has no matrix form, which index notation cannot
+    write inside the call. Its value, ``einsum`` and ``compile`` are unaffected."""
+
+
 class EvaluationError(EinderivError):
     """Arrays passed for evaluation that disagree with the expression or with each other."""
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from einderiv.errors import EinderivError, TooLongToWrite
+from einderiv.errors import EinderivError, NoReadableText, TooLongToWrite
 from einderiv.frontend.latex import is_latex
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -247,10 +247,14 @@ def latex_steps(g) -> str:
     if not stages:
         return g.latex()
     lines = [
-        rf"\text{{{n}. {stage.title}:}} \quad {index_latex(stage.term, g.axes, g.variables)}"
+        rf"\text{{{n}. {stage.title}:}} \quad {index_latex(stage.term, g.axes, g.variables, readable=False)}"
         for n, stage in enumerate(stages, 1)
     ]
-    lines.append(rf"\text{{{len(stages) + 1}. the result:}} \quad {g.latex()}")
+    try:
+        result = g.latex()
+    except NoReadableText:  # shown, not read back: its index form as the steps are
+        result = index_latex(g.term, g.axes, g.variables, readable=False)
+    lines.append(rf"\text{{{len(stages) + 1}. the result:}} \quad {result}")
     return "\n".join(lines)
 
 
@@ -264,7 +268,7 @@ def text_steps(g) -> str:
     lines = []
     for n, stage in enumerate(stages, 1):
         try:
-            text = index_notation(stage.term, g.axes, g.variables)
+            text = index_notation(stage.term, g.axes, g.variables, readable=False)
         except TooLongToWrite:
             text = _index_named(g, False, stage.term)
         lines += [f"{n}. {stage.title}:", *(f"   {line}" for line in text.split("\n"))]
@@ -272,5 +276,7 @@ def text_steps(g) -> str:
         result = str(g)
     except TooLongToWrite:
         result = show(g, True, "text")
+    except NoReadableText:  # shown, not read back: its index form as the steps are
+        result = index_notation(g.term, g.axes, g.variables, readable=False)
     lines += [f"{len(stages) + 1}. the result:", *(f"   {line}" for line in result.split("\n"))]
     return "\n".join(lines)

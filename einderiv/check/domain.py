@@ -193,7 +193,7 @@ def _square_factors(c: Condition) -> set[Condition]:
 
 def _show(t: T.Term) -> str:
     try:  # a message only; the key identifies the condition
-        return index_notation(t, tuple(sorted(T.free(t), key=lambda i: i.name)))
+        return index_notation(t, tuple(sorted(T.free(t), key=lambda i: i.name)), readable=False)
     except Exception:  # noqa: BLE001
         return ""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from einderiv.errors import NoReadableText
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import format_affine
@@ -33,20 +34,25 @@ _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
 
 
-def index_notation(term: T.Term, axes, variables: dict | None = None) -> str:
+def index_notation(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
+    """``readable``: refuse (``NoReadableText``) a matrix function whose argument has no matrix
+    form, rather than write it in index notation inside the call (which does not read back);
+    False for text that is only shown (a derivation's steps, a message)."""
     if isinstance(term, T.Zero):  # zero prints as 0 (parse("0", shape=...) reads it back)
         return "0"
     printable(term)
-    printer = _Printer(term, axes, variables=variables)
+    printer = _Printer(term, axes, variables=variables, readable=readable)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
 
-def index_latex(term: T.Term, axes, variables: dict | None = None) -> str:
+def index_latex(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
     if isinstance(term, T.Zero):
         return "0"
     printable(term)
     for lone in (False, True):  # x_{k} x_{l} with no W_{a,b} or \delta reads as names x_k, x_l:
-        printer = _Printer(term, axes, latex=True, variables=variables, lone=lone)  # (x)_{k}
+        printer = _Printer(  # (x)_{k}
+            term, axes, latex=True, variables=variables, lone=lone, readable=readable
+        )
         text = printer.text(term) if isinstance(term, T.Add) else printer.term(term)
         if re.search(r"_\{[^{}]*[,(]|\\delta_", text):
             break
@@ -80,8 +86,9 @@ class _Printer:
         variables: dict | None = None,
         avoid: frozenset = frozenset(),
         lone: bool = False,  # every entry of one index parenthesised (index_latex)
+        readable: bool = True,  # refuse what does not read back (``index_notation``)
     ):
-        self.latex, self.lone = latex, lone
+        self.latex, self.lone, self.readable = latex, lone, readable
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
@@ -111,7 +118,21 @@ class _Printer:
 
     def matrix(self, base: T.Term, bound) -> str:
         tree = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
-        return M.show(tree) if tree is not None else index_notation(base, bound, self.variables)
+        return M.show(tree) if tree is not None else self.unwritten(base, bound)
+
+    def unwritten(self, base: T.Term, axes) -> str:
+        """The argument of a matrix function that has no matrix form: refused when the text
+        must read back (the reader takes no index notation inside ``inv``, a power, ``det``,
+        ``softmax``), else in index notation (a step of a derivation, a message)."""
+        if self.readable:
+            shown = index_notation(base, axes, self.variables, readable=False)
+            shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+            raise NoReadableText(
+                "this result has no text that reads back: einderiv finds no matrix form for "
+                f"the argument of a matrix function ({shown}), and index notation cannot be "
+                "written inside one; its value, g.einsum() and g.compile() are unaffected"
+            )
+        return index_notation(base, axes, self.variables, readable=False)
 
     def carrier(self, i: T.Index) -> str:
         """A factor whose only free index is ``i``, sized by a variable: ``x[i]``, ``A[i,b]
@@ -231,7 +252,7 @@ class _Printer:
             case T.MatPow(base=base, bound=bound, exponent=e, indices=indices):
                 inner = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
                 if inner is None:
-                    inner = M.Name(f"({index_notation(base, bound)})")
+                    inner = M.Name(f"({self.unwritten(base, bound)})")
                 made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
                 if self.latex:  # \left(A^{-1}\right)_{i,j}
                     return self.entry(rf"\left({matrix_latex(made)}\right)", indices)
@@ -254,7 +275,7 @@ class _Printer:
                     made = self.term(ROW[name].definition(t))  # row: written with exp and log,
                     return rf"\left({made}\right)" if self.latex else f"({made})"  # readable
                 if tree is None:
-                    inner = index_notation(base, (*rest, bound), self.variables)
+                    inner = self.unwritten(base, (*rest, bound))
                 else:
                     inner = matrix_latex(tree) if self.latex else M.show(tree)
                 if self.latex:

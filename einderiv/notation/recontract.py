@@ -26,6 +26,7 @@ from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
+from einderiv.notation.kronecker_inside import inside_groups
 from einderiv.notation.scalars import affine_tree, scalar_power
 from einderiv.notation.sizing import sized_identities
 from einderiv.notation.transposing import (
@@ -135,6 +136,7 @@ class _Recontractor:
         self.views: dict = {}  # factor -> its View (None: none)
         self.names: dict = {}
         self.identities = False  # whether an I was written (``notation.sizing`` then looks)
+        self.turned: dict = {}  # kron(y', A) <-> kron(y, A')' (``notation.kronecker_inside``)
 
     # -- sums -------------------------------------------------------------------------------
 
@@ -187,11 +189,12 @@ class _Recontractor:
         summed = set(term.summed) if isinstance(term, T.Prod) else set()
         coeff = _ONE
         views: list[View] = []
+        factors = inside_groups(factors, summed, self)  # kron(y', A) V: one view per group
         for f in factors:
             if type(f) is T.Num:
                 coeff = f.value if coeff is _ONE else coeff * f.value
             else:
-                views.append(self.view(f))
+                views.append(f if type(f) is View else self.view(f))
         scalars, main = solve(views, summed, row, col, self)
         scalars, main = list(scalars), list(main)
         # x (2 (x - a)') 0.5: the 2 joins the coefficient (not a 0: 0 W keeps W's shape);
@@ -368,7 +371,8 @@ class _Recontractor:
         return View((one,), a, b)
 
     def transpose(self, e: M.MExpr) -> M.MExpr:
-        return transpose(e, self.symmetric, self.vectors, scalars=self.scalars)
+        turned = self.turned.get(e)  # a Kronecker group's other orientation, as made
+        return turned or transpose(e, self.symmetric, self.vectors, scalars=self.scalars)
 
 
 def measured_size(dim, variables: dict) -> M.MExpr | None:

@@ -246,9 +246,10 @@ def latex_steps(g) -> str:
     stages = g.stages
     if not stages:
         return g.latex()
+    shown = [index_latex(stage.term, g.axes, g.variables, readable=False) for stage in stages]
     lines = [
-        rf"\text{{{n}. {stage.title}:}} \quad {index_latex(stage.term, g.axes, g.variables, readable=False)}"
-        for n, stage in enumerate(stages, 1)
+        rf"\text{{{n}. {stage.title}:}} \quad {text}"
+        for n, (stage, text) in enumerate(zip(stages, shown), 1)
     ]
     try:
         result = g.latex()

@@ -22,12 +22,12 @@ from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
-from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
+from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.atoms import atom_matrix, sum_names
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
-from einderiv.notation.recontract import measured_size
-from einderiv.notation.scalars import affine_tree
+from einderiv.notation.scalars import affine_tree, divisor_of, is_divisor
+from einderiv.notation.sizing import measured_size
 from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
@@ -92,7 +92,7 @@ class _Printer:
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
-        named = _variable_names(term)
+        named = {n.name for n in T.nodes(term) if type(n) is T.Var}
         variables = named | T.int_names(term) | set(self.variables)
         taken = {i.name for i in user} | variables  # never a[a]
         previous = ""
@@ -310,7 +310,7 @@ class _Printer:
         coeff = Fraction(1)
         for f in numbers:
             coeff *= f.value
-        below = [f for f in others if _divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
+        below = [f for f in others if is_divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
         others = [f for f in others if f not in below] if below else others  # with s a scalar
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
@@ -322,7 +322,7 @@ class _Printer:
         if abs(coeff) != 1 or not parts:
             parts.insert(0, self.number(abs(coeff)))
         if below:
-            powers = [_positive(f) for f in below]
+            powers = [divisor_of(f) for f in below]
             divisor = (r" \, " if self.latex else " ").join(
                 self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in powers
             )
@@ -384,33 +384,3 @@ class _Printer:
 
 
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}
-
-
-def _variable_names(t: T.Term) -> set[str]:
-    found = {t.name} if isinstance(t, T.Var) else set()
-    for child in T.children(t):
-        found |= _variable_names(child)
-    return found
-
-
-def _divisor(f: T.Term) -> bool:
-    """A negative power of a scalar term (``s^-1``, ``(s + t)^-2``, ``(x[a] x[a])^-0.5``,
-    ``sqrt(t + x[a] x[a])^-3``; of a number only its square root, ``3.14^-0.5``), which index
-    notation writes as a divisor, as matrix notation does (``notation.scalars``): as people write
-    it, and ``/ s`` makes ``s`` a scalar when the text is read back, where ``s^-1`` would read it
-    as a vector."""
-    return (
-        type(f) is T.Pow
-        and type(f.exponent) is T.Num
-        and f.exponent.value < 0
-        and not T.free(f.base)
-        and (type(f.base) is not T.Num or f.exponent.value.denominator == 2)
-    )
-
-
-def _positive(f: T.Pow) -> T.Term:
-    """The divisor of ``f`` (``_divisor``): ``u`` for ``u^-1``, ``sqrt(u)^k`` for ``u^(-k/2)``."""
-    power, base = -f.exponent.value, f.base
-    if power.denominator == 2:
-        power, base = power * 2, T.Func(SQRT.name, base)
-    return base if power == 1 else T.Pow(base, T.Num(power))

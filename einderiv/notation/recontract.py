@@ -23,12 +23,12 @@ from functools import reduce
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
-from einderiv.ir.matrix_ops import DET, DIAG, LEN, LOGDET, TR
+from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, TR
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
 from einderiv.notation.kronecker_inside import inside_groups
 from einderiv.notation.scalars import affine_tree, scalar_power
-from einderiv.notation.sizing import sized_identities
+from einderiv.notation.sizing import measured_size, sized_identities
 from einderiv.notation.transposing import (
     leading_scalar,
     own_transposes,
@@ -373,23 +373,6 @@ class _Recontractor:
     def transpose(self, e: M.MExpr) -> M.MExpr:
         turned = self.turned.get(e)  # a Kronecker group's other orientation, as made
         return turned or transpose(e, self.symmetric, self.vectors, scalars=self.scalars)
-
-
-def measured_size(dim, variables: dict) -> M.MExpr | None:
-    """``len(x)`` of a vector of size ``dim`` (x - mean(x): I - ones ones' / len(x)), else
-    ``len(A)`` or ``len(A')`` of a matrix (rows, columns), ``m`` itself if ``m: integer``; None
-    if none has it. A variable comes before its differential (``dx / len(x)``, not len(dx))."""
-    if isinstance(dim, str) and getattr(variables.get(dim), "kind", None) == "integer":
-        return M.Name(dim)  # m mu' with m: integer and Y m-by-n, not len(Y) mu'
-    named = sorted(variables.items(), key=lambda item: (item[0][1:] in variables, item[0]))
-    for name, info in named:
-        if info.kind == "vector" and info.dims[0] == dim:
-            return M.Call(LEN.name, (M.Name(name),))
-    for name, info in named:
-        if info.kind in ("matrix", "symmetric") and dim in info.dims:
-            rows = info.dims[0] == dim
-            return M.Call(LEN.name, (M.Name(name) if rows else M.Transpose(M.Name(name)),))
-    return None
 
 
 def _broadcast_number(base: T.Term, exponent: T.Term) -> bool:

@@ -215,3 +215,26 @@ def affine_tree(a: T.Affine) -> M.MExpr:
         constant = M.Number(Fraction(abs(a.const)))
         out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
     return out
+
+
+def is_divisor(f: T.Term) -> bool:
+    """A negative power of a scalar term (``s^-1``, ``(s + t)^-2``, ``(x[a] x[a])^-0.5``,
+    ``sqrt(t + x[a] x[a])^-3``; of a number only its square root, ``3.14^-0.5``), which index
+    notation writes as a divisor, as matrix notation does (``notation.scalars``): as people write
+    it, and ``/ s`` makes ``s`` a scalar when the text is read back, where ``s^-1`` would read it
+    as a vector."""
+    return (
+        type(f) is T.Pow
+        and type(f.exponent) is T.Num
+        and f.exponent.value < 0
+        and not T.free(f.base)
+        and (type(f.base) is not T.Num or f.exponent.value.denominator == 2)
+    )
+
+
+def divisor_of(f: T.Pow) -> T.Term:
+    """The divisor of ``f`` (``is_divisor``): ``u`` for ``u^-1``, ``sqrt(u)^k`` for ``u^(-k/2)``."""
+    power, base = -f.exponent.value, f.base
+    if power.denominator == 2:
+        power, base = power * 2, T.Func(SQRT.name, base)
+    return base if power == 1 else T.Pow(base, T.Num(power))

@@ -8,6 +8,7 @@ Output: the same expression, with each ``I`` of a dimension that is not anchored
 ``d/da det(a diag(p ./ p))`` is ``tr((a I)^-1) det(a I)`` in which nothing says how large ``I``
 is once ``p`` has dropped out, so it reads back only with the size given; it prints
 ``tr((a diag(p .^ 0))^-1) det(a diag(p .^ 0))``.
+``measured_size(dim, variables)``: a size written by the variables that have it (``len(x)``).
 Invariants: values never change; an expression with no such ``I`` is returned as it is (the
 same object), and when no variable has the size the ``I`` stays (reading it back asks for it).
 """
@@ -17,10 +18,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import DIAG
+from einderiv.ir.matrix_ops import DIAG, LEN
 from einderiv.notation.cse_names import map_subterms, subterms
 
-__all__ = ["sized_identities"]
+__all__ = ["measured_size", "sized_identities"]
 
 
 def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> M.MExpr:
@@ -67,4 +68,21 @@ def _identity_of(dim, variables: dict) -> M.MExpr | None:
         if info.kind in ("matrix", "symmetric") and info.dims == (dim, dim):
             ones = M.ElemPow(M.Name(name), zero)
             return M.Call(DIAG.name, (M.Call(DIAG.name, (ones,)),))
+    return None
+
+
+def measured_size(dim, variables: dict) -> M.MExpr | None:
+    """``len(x)`` of a vector of size ``dim`` (x - mean(x): I - ones ones' / len(x)), else
+    ``len(A)`` or ``len(A')`` of a matrix (rows, columns), ``m`` itself if ``m: integer``; None
+    if none has it. A variable comes before its differential (``dx / len(x)``, not len(dx))."""
+    if isinstance(dim, str) and getattr(variables.get(dim), "kind", None) == "integer":
+        return M.Name(dim)  # m mu' with m: integer and Y m-by-n, not len(Y) mu'
+    named = sorted(variables.items(), key=lambda item: (item[0][1:] in variables, item[0]))
+    for name, info in named:
+        if info.kind == "vector" and info.dims[0] == dim:
+            return M.Call(LEN.name, (M.Name(name),))
+    for name, info in named:
+        if info.kind in ("matrix", "symmetric") and dim in info.dims:
+            rows = info.dims[0] == dim
+            return M.Call(LEN.name, (M.Name(name) if rows else M.Transpose(M.Name(name)),))
     return None

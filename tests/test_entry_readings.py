@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fd import close, gen, invertible, jacobian_fd, rng_for
+from fd import close, gen, invertible, jacobian_fd, rng_for, symmetric
 
 import einderiv as ed
 
@@ -261,3 +261,49 @@ def test_a_note_is_said_once_when_the_claim_is_wrong(text, category):
         assert ed.check_identity(text).verdict == "wrong"
     notes = [str(n.message) for n in seen if issubclass(n.category, category)]
     assert len(notes) == 1 and "A_{ij}" in notes[0]
+
+
+def _by_symmetric_entry(f, S):
+    # SPEC 2: dS[a,b] / dS[i,j] = (delta[a,i] delta[b,j] + delta[a,j] delta[b,i]) / 2, so
+    # d f / d S[i,j] is half the central difference of f along E_ij + E_ji
+    n, eps, out = len(S), 1e-6, np.zeros(S.shape)
+    for i in range(n):
+        for j in range(n):
+            D = np.zeros(S.shape)
+            D[i, j] += 1.0
+            D[j, i] += 1.0
+            out[i, j] = (f(S + eps * D) - f(S - eps * D)) / (2 * eps) / 2
+    return out
+
+
+_XSX = r"\frac{\partial x^\top S x}{\partial S_{ij}} = "
+_TR_AS = r"\frac{\partial \operatorname{tr}(A S)}{\partial S_{ij}} = "
+
+
+@pytest.mark.parametrize(
+    "text, where, verdict",
+    [
+        (_XSX + "x_i x_j", "S: symmetric(3); x: vector(3)", "right"),
+        (_XSX + "x_i x_j", "S: symmetric(n); x: vector(n)", "right"),
+        (_XSX + "2 x_i x_j", "S: symmetric(n); x: vector(n)", "wrong"),
+        (_XSX + "x_i x_j", "S: matrix(n, n); x: vector(n)", "right"),
+        ("d (x' S x) / d S_ij = x_i x_j", "S: symmetric(n); x: vector(n)", "right"),
+        ("d (x' S x) / d S_ij = 2 x_i x_j", "S: symmetric(n); x: vector(n)", "wrong"),
+        (_TR_AS + r"(A_{ij} + A_{ji}) / 2", "S: symmetric(n); A: matrix(n, n)", "right"),
+        (_TR_AS + "A_{ji}", "S: symmetric(n); A: matrix(n, n)", "wrong"),
+        (_TR_AS + "A_{ji}", "S: matrix(n, n); A: matrix(n, n)", "right"),
+    ],
+)
+def test_an_identity_by_an_entry_of_a_symmetric_matrix_is_judged(text, where, verdict):
+    # d x' S x / d S[i,j] = x[i] x[j] (symmetric S or not), not 2 x[i] x[j];
+    # d tr(A S) / d S[i,j] = (A[i,j] + A[j,i]) / 2 for a symmetric S, A[j,i] for any S.
+    # By a symmetric S_{ij} it was refused: "the variable 'S_ij' is not a variable"
+    rng = rng_for("by an entry of a symmetric matrix")
+    A, S, x = gen(rng, 3, 3), symmetric(rng, 3), gen(rng, 3)
+    by_xsx = _by_symmetric_entry(lambda S: x @ S @ x, S)
+    assert close(by_xsx, np.outer(x, x)) and not close(by_xsx, 2 * np.outer(x, x))
+    by_as = _by_symmetric_entry(lambda S: np.trace(A @ S), S)
+    assert close(by_as, (A + A.T) / 2) and not close(by_as, A.T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ed.errors.ReadAsEntry)
+        assert ed.check_identity(text, where=where).verdict == verdict

@@ -251,7 +251,8 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     written = identity.wrt  # X[i,j], or X_{ij} read as that entry
     if entry and identity.wrt not in f.variables and entry[1] in f.variables and not own:
         axes = len(f.variables[entry[1]].dims)  # x_j is x's entry in the expression: so is x_k
-        if axes == len(entry[2]) and f.variables[entry[1]].kind in ("vector", "matrix"):
+        kind = f.variables[entry[1]].kind  # S_{ij} of a symmetric S too: SPEC 2's entry
+        if axes == len(entry[2]) and kind in ("vector", "matrix", "symmetric"):
             identity = replace(identity, wrt=f"{entry[1]}[{','.join(entry[2])}]")
             braced = f"{{{entry[2]}}}" if len(entry[2]) > 1 else entry[2]  # X_{ij}, x_k
             written = f"{entry[1]}_{braced}" if "\\" in identity.text else written

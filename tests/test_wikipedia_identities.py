@@ -337,3 +337,41 @@ def test_a_claim_of_the_wrong_shape_beside_a_matrix_function_stays_wrong():
     with pytest.warns(UserWarning, match="entrywise"):  # the same shape: undecided, as before
         right_shape = ed.check("tr(sin(A X))", "X", claim="cos(A X) A", where=where)
     assert right_shape.verdict == "undecided"
+
+
+@pytest.mark.parametrize(
+    "expr, claim, verdict",
+    [
+        # were all undecided: the trace holds no x, so its reading changes no derivative by x
+        ("tr(exp(X)) + x' x", "2 x'", "right"),
+        ("tr(exp(X)) + x' x", "x'", "wrong"),
+        ("tr(exp(X)) + x' x", "3 x'", "wrong"),
+        ("x' x - 2 tr(sin(X))", "2 x'", "right"),
+        ("tr(exp(X)) + x' x", "d f = x' dx", "wrong"),
+        ("tr(exp(A)) + x' A x", "x' (A + A')", "right"),
+        ("tr(exp(A)) + x' A x", "2 x' A", "wrong"),
+        ("tr(exp(A)) / 2 + x' A x", "2 x' A", "wrong"),
+        # the trace's value is part of the derivative: it rests on the reading, as before
+        ("tr(exp(X)) x' x", "2 tr(exp(X)) x'", "undecided"),
+        # log(A) may be undefined as a matrix function where the claim was found wrong
+        ("tr(log(A)) + x' A x", "2 x' A", "undecided"),
+        ("tr(log(A)) + x' A x", "x' (A + A')", "right"),
+    ],
+)
+def test_a_matrix_function_in_a_trace_constant_in_the_variable_drops_out(expr, claim, verdict):
+    # d/dx (tr(f(M)) + x' A x) = x' (A + A') (numerator layout), with tr(f(M)) read entrywise
+    # or as the matrix function (numpy: central differences of both, A not symmetric)
+    rng = np.random.default_rng(26)
+    S, A, x = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    M = S @ S.T / 3 + np.eye(3)  # symmetric positive definite: log(M) real in both readings
+    for f in (np.exp, np.sin, np.log):
+        for trace in (np.trace(_matrix_function(f, M)), np.sum(f(np.diag(M)))):
+            by_x = _fd(lambda v, t=trace: t + v @ A @ v, x)
+            assert np.allclose(by_x, x @ (A + A.T), atol=1e-5)
+            assert not np.allclose(by_x, 2 * x @ A, atol=1e-3)
+            assert np.allclose(_fd(lambda v, t=trace: t + v @ v, x), 2 * x, atol=1e-5)
+    with pytest.warns(UserWarning, match="entrywise"):
+        result = ed.check(expr, "x", claim)
+    assert result.verdict == verdict, result
+    if verdict != "undecided":
+        assert "constant in x" in result.reason

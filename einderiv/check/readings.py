@@ -42,16 +42,18 @@ from einderiv.errors import (
 )
 from einderiv.frontend.name_uses import AS_ENTRIES
 
-__all__ = ["as_read"]
+__all__ = ["among_two", "as_read"]
 
 _OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall, ReadAsPower)
 _OTHER_WRONG = (ReadAsBareCall, ReadAsMatrixFunction)  # a "wrong" may rest on these
 _SHAPE = ("wrong shape", "the claim is not well-formed")  # a "wrong" by the claim's shape
 
 
-def as_read(judge: Callable, *parsed: object):
+def as_read(judge: Callable, *parsed: object, again: Callable | None = None):
     """``judge()``, with its "right" undecided when a reading it rests on was one of two: one
-    said while it ran, or one kept by an ``Expr`` among ``parsed`` (read before)."""
+    said while it ran, or one kept by an ``Expr`` among ``parsed`` (read before). When every
+    such reading is a matrix function's (``ReadAsMatrixFunction``), ``again()`` may decide
+    without it (the terms that hold it dropped: ``constant_terms``), or give None."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         result = judge()
@@ -64,6 +66,13 @@ def as_read(judge: Callable, *parsed: object):
     # not a claim of the wrong shape beside tr(sin(X)): f(M) has M's shape in both readings
     other = (ReadAsBareCall,) if result.reason.startswith(_SHAPE) else _OTHER_WRONG
     bare = [str(n.message) for n in seen if issubclass(n.category, other)]
+    kept = [r for e in parsed for r in getattr(e, "readings", ())]
+    only = all(issubclass(n.category, ReadAsMatrixFunction) for n in seen if among_two(n.category))
+    undecided = (bare and result.verdict == "wrong") or (guesses and result.verdict == "right")
+    # tr(exp(X)) + x' x by x: tr(exp(X)) drops out of the derivative, however it is read
+    again = again if undecided and only and not kept else None
+    if again is not None and (decided := again()) is not None:  # (a CheckResult is falsy
+        return decided  # unless right: compared with None)
     if result.verdict == "wrong" and bare:
         return _undecided(result, f"wrong as einderiv read it, but einderiv {bare[0]}", "be right")
     if result.verdict != "right" or not guesses:
@@ -74,6 +83,11 @@ def as_read(judge: Callable, *parsed: object):
         other = f"read as the entries {entries} instead, it is right too"
         return replace(result, reason=f"{result.reason}; einderiv {guesses[0]}; {other}")
     return _undecided(result, f"right as einderiv read it, but einderiv {guesses[0]}", "not be")
+
+
+def among_two(category) -> bool:
+    """Whether a note of ``category`` says a reading among two (``as_read``)."""
+    return issubclass(category, (*_OTHER_READING, *_OTHER_WRONG, ReadAsIndexName))
 
 
 def _right_as_entries(judge: Callable, notes: list) -> bool:

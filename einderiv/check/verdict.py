@@ -24,6 +24,7 @@ Invariants (the soundness rule, README "Checking a derivative"):
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numpy as np
@@ -38,6 +39,7 @@ from einderiv.check import forms as F
 from einderiv.check import kron_claim as KC
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings, read_claim
+from einderiv.check.constant_terms import decided
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
@@ -68,9 +70,30 @@ def check(
     ``layout`` (default: numerator; for a Hessian jacobian, as ``hessian``'s)? The claim may be
     matrix notation, LaTeX, index notation or a differential."""
     layout = layout or ("jacobian" if order == 2 else "numerator")
+    again = partial(_without_traces, expr, where, wrt, claim, layout, order)
     return as_read(
-        lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order), expr, claim
+        lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order),
+        expr,
+        claim,
+        again=again,
     )
+
+
+def _without_traces(expr, where, wrt: str, claim, layout: str, order: int) -> CheckResult | None:
+    """The verdict with the terms constant in ``wrt`` that hold tr(fn(M)) dropped, or None
+    (``constant_terms.decided``)."""
+    with warnings.catch_warnings():  # its notes were said reading it the first time
+        warnings.simplefilter("ignore")
+        f = parse(expr, where)
+    question = _question(f, wrt, layout, order)
+    return decided(f, wrt, lambda rest: _check(rest, wrt, claim, layout, True, order, question))
+
+
+def _question(f: Expr, wrt: str, layout: str, order: int) -> str:
+    """d(f)/dX in numerator layout, d²(f)/dX² ..., d(f)/dX[i,j]: what is asked."""
+    where_layout = "" if "[" in wrt else f" in {layout} layout"
+    d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
+    return f"{d}({f})/d{wrt}{power}{where_layout}"
 
 
 def _check(
@@ -79,10 +102,7 @@ def _check(
     if order not in (1, 2) or isinstance(order, bool):
         raise EinderivError(f"order must be 1 (the derivative) or 2 (the Hessian), not {order!r}")
     expected = F.expected_derivative(f, wrt, layout, order)
-    where_layout = "" if "[" in wrt else f" in {layout} layout"
-    if not question:
-        d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
-        question = f"{d}({f})/d{wrt}{power}{where_layout}"
+    question = question or _question(f, wrt, layout, order)
     text, differential, kron = claim, F.is_differential(claim), is_kronecker(claim)  # axes named
     if (hidden := S.hidden_sizes(f, claim, expected, question)) is not None:
         return hidden  # K_{m,n} about an X whose sizes einderiv named: not ours to bind

@@ -368,3 +368,34 @@ def test_a_claim_right_only_for_definite_matrices_is_undecided():
     identity = r"\frac{\partial |\det \Sigma|}{\partial \Sigma} = \det(\Sigma) \Sigma^{-1}"
     assert ed.check_identity(identity + SUCC).verdict == "undecided"
     assert ed.check_identity(identity + r"\quad (\Sigma = \Sigma^\top)").verdict == "wrong"
+
+
+# -- a scalar factor of an inverted matrix is non-zero ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim, layout, verdict",
+    [
+        # d tr(inv(x A)) / dA = -inv(A)^2 / x (numerator layout): it was undecided ("needs
+        # x != 0"), though inv(x A) is defined only where det(x A) = x^n det(A) != 0
+        ("tr(inv(x A))", "A", "-inv(A)^2 / x", "numerator", "right"),
+        ("tr(inv(x A))", "A", "-(inv(A) inv(A))' / x", "denominator", "right"),
+        ("tr(inv(x A))", "A", "-inv(A)^2 / x", "denominator", "wrong"),  # A^-2 is not symmetric
+        ("tr(inv(x A))", "A", "inv(A)^2 / x", "numerator", "wrong"),
+        # d log(det(x A)) / dx = n / x: det(x A) > 0 makes x A invertible, so x != 0
+        ("log(det(x A))", "x", "len(A) / x", "numerator", "right"),
+        ("log(det(x A))", "x", "1 / x", "numerator", "wrong"),
+    ],
+)
+def test_a_scalar_times_an_inverted_matrix_is_non_zero(expr, wrt, claim, layout, verdict):
+    rng = rng_for("a scalar times an inverted matrix")
+    A = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    x = 0.7
+    Ai = np.linalg.inv(A)
+    by_A = numerator_fd(lambda A, x: np.trace(np.linalg.inv(x * A)), {"A": A, "x": x}, "A")
+    assert np.allclose(by_A, -Ai @ Ai / x, atol=1e-5)
+    assert not np.allclose(by_A, (-Ai @ Ai / x).T, atol=1e-3)
+    by_x = numerator_fd(lambda A, x: np.log(np.linalg.det(x * A)), {"A": A, "x": x}, "x")
+    assert np.linalg.det(x * A) > 0 and np.isclose(by_x, 3 / x, atol=1e-5)
+    where = "x: scalar; A: matrix(n, n)"
+    assert ed.check(expr, wrt, claim, where=where, layout=layout).verdict == verdict

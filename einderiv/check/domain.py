@@ -172,20 +172,25 @@ def _square_factors(c: Condition) -> set[Condition]:
     if c.kind != "invertible" or type(t) is not T.Prod or len(T.free(t)) != 2:
         return {c}
     p, q = T.bound_pair(next(iter(T.free(t))).dim)
-    if T.free(t) != {p, q} or any(i.dim != p.dim for i in t.summed):
+    if T.free(t) != {p, q}:
         return {c}
+    # s M invertible (n-by-n, n >= 1): det(s M) = s^n det(M), so s != 0 (inv(x A): x != 0)
+    scalars = (condition_of("nonzero", f) for f in t.factors if not T.free(f))
+    whole = {c} | {d for d in scalars if d is not None}
+    if any(i.dim != p.dim for i in t.summed):
+        return whole
     matrices = [f for f in t.factors if T.free(f)]  # the others are scalars: s^n det(M)
     if any(len(T.free(f)) != 2 or any(i.dim != p.dim for i in T.free(f)) for f in matrices):
-        return {c}
-    out, at, left = {c}, p, list(matrices)
+        return whole
+    out, at, left = set(whole), p, list(matrices)
     while left:  # walk the chain p -> ... -> q, each factor once
         step = [f for f in left if at in T.free(f)]
         if len(step) != 1:
-            return {c}
+            return whole
         left.remove(step[0])
         (nxt,) = T.free(step[0]) - {at}
         if (nxt == q) != (not left) or (nxt != q and nxt not in t.summed):
-            return {c}
+            return whole
         out.add(_on_matrix("invertible", step[0], (at, nxt)))
         at = nxt
     return out

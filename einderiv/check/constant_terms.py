@@ -27,13 +27,13 @@ from dataclasses import dataclass, replace
 from einderiv.api import Expr, parse
 from einderiv.check.claims import declarations_of
 from einderiv.check.readings import among_two, as_read
-from einderiv.check.result import CheckResult
+from einderiv.check.result import CheckResult, question_of
 from einderiv.errors import EinderivError
 from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.ops import ELEMENTWISE
 
-__all__ = ["Dropped", "decided", "without_traces"]
+__all__ = ["Dropped", "decided", "decided_on_text", "without_traces"]
 
 _ENTIRE = frozenset({"exp", "sin", "cos", "sinh", "cosh", "tr"})  # defined at every matrix
 _TOTAL = (M.Name, M.Number, M.Identity, M.Add, M.Sub, M.Neg, M.MatMul, M.Dot, M.Hadamard)
@@ -95,6 +95,16 @@ def decided(f: Expr, wrt: str, judge: Callable[[Expr], CheckResult]) -> CheckRes
     name = wrt.split("[")[0]
     said = f"; {terms} {verb} constant in {name}: no part of the derivative in either reading"
     return replace(result, reason=result.reason + said)
+
+
+def decided_on_text(expr, where, wrt: str, layout: str, order: int, judge) -> CheckResult | None:
+    """``decided`` for the expression text ``expr`` (read again: its notes were said the first
+    time); ``judge(rest, question=...)`` judges the claim on ``rest``, asked about ``f``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = parse(expr, where)
+    question = question_of(f, wrt, layout, order)
+    return decided(f, wrt, lambda rest: judge(rest, question=question))
 
 
 def _terms(e: M.MExpr, sign: int) -> list[tuple[int, M.MExpr]]:

@@ -18,7 +18,14 @@ import numpy as np
 from einderiv.api import Expr
 from einderiv.errors import EinderivError
 
-__all__ = ["CheckResult"]
+__all__ = ["CheckResult", "question_of"]
+
+
+def question_of(f: Expr, wrt: str, layout: str, order: int) -> str:
+    """What is asked: d(f)/dX in numerator layout, d\u00b2(f)/dX\u00b2 ..., d(f)/dX[i,j]."""
+    where_layout = "" if "[" in wrt else f" in {layout} layout"
+    d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
+    return f"{d}({f})/d{wrt}{power}{where_layout}"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 Input: an expression, the variable, the claimed derivative (matrix or index notation), the layout.
 Output: ``CheckResult``: the verdict ("right", "wrong" or "undecided"), the engine's derivative, a
 counterexample a person can check by hand, and what kind of mistake it looks like.
-Stages, in import order: ``claims`` (read the claim with the expression's declarations) ->
-``probes`` (random inputs from the expression's domain, numerical equality) -> ``exact``
-(rational terms evaluated exactly) -> ``domain`` (where each side is defined) -> ``sampling``
-(probing the claim) -> ``diagnose`` -> ``result`` -> ``readings`` -> ``ill_formed`` (a claim that
-does not type-check) -> this module (the verdict).
+Stages, in import order: ``claims`` (the claim read with the expression's declarations) ->
+``probes`` (random inputs from the domain) -> ``exact`` (rational terms evaluated exactly) ->
+``domain`` (where each side is defined) -> ``sampling`` (probing the claim) -> ``diagnose`` ->
+``result`` -> ``readings`` -> ``ill_formed`` (a claim that does not type-check) ->
+``constant_terms`` (terms without the variable dropped) -> this module (the verdict).
 Invariants (the soundness rule, README "Checking a derivative"):
 - "wrong" needs a witness: a probe from the expression's domain (all signs, determinants of both
   signs, several sizes per dimension, integer symbols over a wide range) where the claim's value
@@ -18,13 +18,12 @@ Invariants (the soundness rule, README "Checking a derivative"):
   every size assignment and integer value tried; and every condition the claim needs to be
   defined (a denominator, a log's argument...) is imposed by the expression or its derivative;
 - anything else (numerical agreement without a proof) is "undecided", never "right".
-- Probes are redrawn when a matrix is ill-conditioned or the expression or its derivative is not
-  finite (no verdict rests on a bad draw). A claim of the wrong shape is wrong, not an error.
+- Probes are redrawn where a matrix is ill-conditioned or a side is not finite (no verdict rests
+  on a bad draw). A claim of the wrong shape is wrong, not an error.
 """
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 
 import numpy as np
@@ -37,9 +36,10 @@ from einderiv.check import diagnose as D
 from einderiv.check import exact as X
 from einderiv.check import forms as F
 from einderiv.check import kron_claim as KC
+from einderiv.check import result as R
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings, read_claim
-from einderiv.check.constant_terms import decided
+from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
@@ -70,30 +70,9 @@ def check(
     ``layout`` (default: numerator; for a Hessian jacobian, as ``hessian``'s)? The claim may be
     matrix notation, LaTeX, index notation or a differential."""
     layout = layout or ("jacobian" if order == 2 else "numerator")
-    again = partial(_without_traces, expr, where, wrt, claim, layout, order)
-    return as_read(
-        lambda: _check(parse(expr, where), wrt, claim, layout, True, order=order),
-        expr,
-        claim,
-        again=again,
-    )
-
-
-def _without_traces(expr, where, wrt: str, claim, layout: str, order: int) -> CheckResult | None:
-    """The verdict with the terms constant in ``wrt`` that hold tr(fn(M)) dropped, or None
-    (``constant_terms.decided``)."""
-    with warnings.catch_warnings():  # its notes were said reading it the first time
-        warnings.simplefilter("ignore")
-        f = parse(expr, where)
-    question = _question(f, wrt, layout, order)
-    return decided(f, wrt, lambda rest: _check(rest, wrt, claim, layout, True, order, question))
-
-
-def _question(f: Expr, wrt: str, layout: str, order: int) -> str:
-    """d(f)/dX in numerator layout, d²(f)/dX² ..., d(f)/dX[i,j]: what is asked."""
-    where_layout = "" if "[" in wrt else f" in {layout} layout"
-    d, power = ("d", "") if order == 1 else ("d\u00b2", "\u00b2")
-    return f"{d}({f})/d{wrt}{power}{where_layout}"
+    judge = partial(_check, wrt=wrt, claim=claim, layout=layout, diagnose=True, order=order)
+    again = partial(decided_on_text, expr, where, wrt, layout, order, judge)  # tr(exp(X)) + x' x
+    return as_read(lambda: judge(parse(expr, where)), expr, claim, again=again)
 
 
 def _check(
@@ -102,7 +81,7 @@ def _check(
     if order not in (1, 2) or isinstance(order, bool):
         raise EinderivError(f"order must be 1 (the derivative) or 2 (the Hessian), not {order!r}")
     expected = F.expected_derivative(f, wrt, layout, order)
-    question = question or _question(f, wrt, layout, order)
+    question = question or R.question_of(f, wrt, layout, order)
     text, differential, kron = claim, F.is_differential(claim), is_kronecker(claim)  # axes named
     if (hidden := S.hidden_sizes(f, claim, expected, question)) is not None:
         return hidden  # K_{m,n} about an X whose sizes einderiv named: not ours to bind
@@ -416,5 +395,4 @@ class _Judge(Sampler):
 
 
 def _judged(f: Expr, claim, wrt: str, layout: str, order: int) -> CheckResult:
-    """The verdict on ``claim`` without a diagnosis (for ``ill_formed``'s changed claims)."""
-    return _check(f, wrt, claim, layout, diagnose=False, order=order)
+    return _check(f, wrt, claim, layout, diagnose=False, order=order)  # (ill_formed's claims)

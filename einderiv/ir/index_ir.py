@@ -243,17 +243,18 @@ def mentions(t: Term, var: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Fresh names and capture-avoiding renaming
-
 _counter = itertools.count()
+_WIDTH = 9  # _n000000012: names compare as text (keys, printers), and _9 sorts after _10
 
 
 def fresh(dim: Dim, hint: str = "") -> Index:
-    """A new index over ``dim`` whose name cannot clash with any other."""
-    return Index(f"_{hint}{next(_counter)}", dim)
+    """A new index over ``dim`` whose name cannot clash with any other; padded, names made later
+    sort later (a derivative printed otherwise after the counter crossed a power of ten)."""
+    return Index(f"_{hint}{next(_counter):0{_WIDTH}d}", dim)
 
 
 def fresh_int(hint: str = "r") -> str:
-    return f"_{hint}{next(_counter)}"
+    return f"_{hint}{next(_counter):0{_WIDTH}d}"
 
 
 def bound_pair(dim: Dim) -> tuple[Index, Index]:

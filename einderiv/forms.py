@@ -2,7 +2,8 @@
 
 Input: the function's index term, its axes and matrix slots, the variable, its kind and dims.
 Output: ``dY = A dX B + ...``: the differential in matrix notation, as Magnus & Neudecker write
-it; ``read_differential`` (``einderiv.gradients``) reads it back.
+it (Y or y named apart from the variables: ``dy_1``); ``read_differential``
+(``einderiv.gradients``) reads it back.
 Invariants: dY[I] = sum_J dY[I]/dX[J] dX[J] -- the elementwise derivative (by a plain, not
 symmetric, X: dX is then any matrix of X's kind) contracted with the entries of ``dX`` and
 simplified by the same rules as any derivative, then re-contracted with Y's slots; so the text is
@@ -38,7 +39,7 @@ def matrix_differential(term: T.Term, slots, variables: dict[str, VarInfo], wrt:
     if d in variables:
         raise EinderivError(f"the expression has a variable named {d}; the differential needs it")
     dims = tuple(x for x in info.dims if x is not None)
-    left = "dY" if None not in slots else "dy"
+    left = f"d{_function_name('Y' if None not in slots else 'y', variables)}"
     done = differential_term(term, wrt, dims, d)
     if done is T.ZERO or isinstance(done, T.Zero):
         return f"{left} = 0"
@@ -47,3 +48,15 @@ def matrix_differential(term: T.Term, slots, variables: dict[str, VarInfo], wrt:
     if tree is None:
         raise EinderivError("this differential has no matrix form; see the index form (.index())")
     return f"{left} = {M.show(tree)}"
+
+
+def _function_name(name: str, variables: dict[str, VarInfo]) -> str:
+    """``Y`` (``y``), or ``Y_1``, ``Y_2``, ... when a variable has that name: ``dy = 0`` by P
+    of ``(P - P) (x + y)`` read back as the zero of the variable y's shape, and by y it named
+    the variable's own differential."""
+    taken = set(variables) | {n[1:] for n in variables if n.startswith("d")}
+    found, k = name, 0
+    while found in taken:
+        k += 1
+        found = f"{name}_{k}"
+    return found

@@ -121,6 +121,28 @@ def test_a_zero_differential_has_the_declared_shape():
         ed.read_differential("dy = 0", "x", "x: vector(3)")
 
 
+# d((P - P)(x + y)) = 0 by P, x and y: printed dy = 0, which read back (with the declarations)
+# as the zero of the variable y's shape, 3, not the result's, 2; and by y, dy was the variable's
+# own differential (found by tests/print_fuzz.py). The function is named apart from the
+# variables now (dy_1), and reads back, declared, to numpy's central differences (zero)
+@pytest.mark.parametrize("wrt", ["P", "x", "y"])
+def test_a_function_differential_is_named_apart_from_the_variables(wrt):
+    where = "x: vector(3); y: vector(3); P: matrix(2, 3)"
+    rng = np.random.default_rng(5)
+    values = {"x": rng.normal(size=3), "y": rng.normal(size=3), "P": rng.normal(size=(2, 3))}
+    text = ed.diff("-((P - P) @ (x + y))", wrt, where=where).differential()
+    assert text == "dy_1 = 0"
+    jac = jacobian_fd(lambda x, y, P: -((P - P) @ (x + y)), values, wrt)
+    expected = to_layout(jac, 1, values[wrt].ndim, "numerator")
+    back = ed.read_differential(text, wrt, where + "; y_1: vector(2)")
+    np.testing.assert_allclose(
+        back(**{k: values[k] for k in back.variables if k in values}), expected
+    )
+    # a nonzero one too: dy_1 = A dx, where y is a variable (y: vector(2), y + A x)
+    text = ed.diff("A x + y", "x", where="A: matrix(2, 3); x: vector(3); y: vector(2)")
+    assert text.differential() == "dy_1 = A dx"
+
+
 def test_cli_prints_a_matrix_differential(capsys):
     assert main(["diff", "A X B", "--wrt", "X", "--format", "differential"]) == 0
     out = capsys.readouterr().out.strip()

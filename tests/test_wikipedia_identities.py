@@ -375,3 +375,40 @@ def test_a_matrix_function_in_a_trace_constant_in_the_variable_drops_out(expr, c
     assert result.verdict == verdict, result
     if verdict != "undecided":
         assert "constant in x" in result.reason
+
+
+@pytest.mark.parametrize(
+    "identity, verdict",
+    [
+        # as check's: the trace holds no x, so its reading changes no derivative by x (these
+        # identities were all undecided)
+        (r"\frac{\partial (tr(exp(X)) + x^T x)}{\partial x} = 2 x^T", "right"),
+        (r"\frac{\partial (tr(exp(X)) + x^T x)}{\partial x} = 3 x^T", "wrong"),
+        ("d (tr(exp(X)) + x' x) / dx = 2 x'", "right"),
+        (r"\frac{\partial (tr(exp(X)) + x^T x)}{\partial x_i} = 2 x_i", "right"),
+        (r"\frac{\partial (tr(exp(X)) + x^T x)}{\partial x_i} = x_i", "wrong"),
+        (r"\frac{\partial (tr(exp(A)) + tr(A X))}{\partial X} = A", "right"),
+        (r"\frac{\partial (tr(exp(A)) + tr(A X))}{\partial X} = A^T", "wrong"),
+        # log(X) may be undefined as a matrix function where the claim was found wrong
+        (r"\frac{\partial (tr(log(X)) + x^T x)}{\partial x} = 2 x^T", "right"),
+        (r"\frac{\partial (tr(log(X)) + x^T x)}{\partial x} = 3 x^T", "undecided"),
+        # the trace holds the variable: its reading is part of the derivative, as before
+        (r"\frac{\partial (tr(exp(S)) + x^T S x)}{\partial S_{ij}} = x_i x_j", "undecided"),
+    ],
+)
+def test_an_identity_with_a_trace_constant_in_the_variable_drops_it(identity, verdict):
+    # d/dx (tr(f(X)) + x' x) = 2 x' and d/dX (tr(f(A)) + tr(A X)) = A (numerator layout), with
+    # tr(f(.)) read entrywise or as the matrix function (numpy: central differences of both)
+    rng = np.random.default_rng(27)
+    S, A, x = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    M = S @ S.T / 3 + np.eye(3)
+    for f in (np.exp, np.log):
+        for trace in (np.trace(_matrix_function(f, M)), np.sum(f(np.diag(M)))):
+            assert np.allclose(_fd(lambda v, t=trace: t + v @ v, x), 2 * x, atol=1e-5)
+            by_X = _fd(lambda v, t=trace: t + np.trace(A @ v.reshape(3, 3)), M.ravel())
+            assert np.allclose(by_X.reshape(3, 3), A.T, atol=1e-5)  # d/dX[i,j]: A[j,i]
+    with pytest.warns(UserWarning, match="entrywise"):
+        result = ed.check_identity(identity)
+    assert result.verdict == verdict, result
+    if verdict != "undecided":
+        assert "constant in" in result.reason

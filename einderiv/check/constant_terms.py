@@ -48,6 +48,8 @@ class Dropped:
     rest: Expr
     terms: tuple[str, ...]
     total: bool
+    text: str  # the rest as read, with ``where``: ``declarations_of`` the expression
+    where: str
 
 
 def without_traces(f: Expr, wrt: str) -> Dropped | None:
@@ -63,10 +65,11 @@ def without_traces(f: Expr, wrt: str) -> Dropped | None:
     if not kept:
         return None
     text = " ".join(f"{'-' if sign < 0 else '+'} ({M.show(t)})" for sign, t in kept)
+    text, where = text.removeprefix("+ "), declarations_of(f)
     try:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
-            rest = parse(text.removeprefix("+ "), declarations_of(f))
+            rest = parse(text, where)
     except EinderivError:
         return None
     if any(among_two(n.category) for n in seen):  # the rest rests on a reading of its own
@@ -76,11 +79,11 @@ def without_traces(f: Expr, wrt: str) -> Dropped | None:
     if any(rest.variables[n] != f.variables.get(n) for n in rest.variables):  # m*n: undeclared
         return None
     total = all(_total(t) for t in dropped)
-    return Dropped(rest, tuple(M.show(t) for t in dropped), total)
+    return Dropped(rest, tuple(M.show(t) for t in dropped), total, text, where)
 
 
-def decided(f: Expr, wrt: str, judge: Callable[[Expr], CheckResult]) -> CheckResult | None:
-    """``judge``'s verdict on ``f`` without its terms constant in ``wrt`` that hold tr(fn(M))
+def decided(f: Expr, wrt: str, judge: Callable[[Dropped], CheckResult]) -> CheckResult | None:
+    """``judge``'s verdict on ``f`` (given the ``Dropped``) without its terms constant in ``wrt`` that hold tr(fn(M))
     (``without_traces``), when it is decided with no reading among two said (``as_read``);
     a "wrong" only when those terms are defined everywhere in both readings. None otherwise."""
     with warnings.catch_warnings():  # the claim's notes were said judging it the first time
@@ -88,7 +91,7 @@ def decided(f: Expr, wrt: str, judge: Callable[[Expr], CheckResult]) -> CheckRes
         dropped = without_traces(f, wrt)
         if dropped is None:
             return None
-        result = as_read(lambda: judge(dropped.rest), dropped.rest)
+        result = as_read(lambda: judge(dropped), dropped.rest)
     if result.verdict == "undecided" or (result.verdict == "wrong" and not dropped.total):
         return None
     terms, verb = ", ".join(dropped.terms), "is" if len(dropped.terms) == 1 else "are"
@@ -104,7 +107,7 @@ def decided_on_text(expr, where, wrt: str, layout: str, order: int, judge) -> Ch
         warnings.simplefilter("ignore")
         f = parse(expr, where)
     question = question_of(f, wrt, layout, order)
-    return decided(f, wrt, lambda rest: judge(rest, question=question))
+    return decided(f, wrt, lambda dropped: judge(dropped.rest, question=question))
 
 
 def _terms(e: M.MExpr, sign: int) -> list[tuple[int, M.MExpr]]:

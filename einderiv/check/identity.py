@@ -31,11 +31,14 @@ Invariants:
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 
 from einderiv.api import parse
 from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
+from einderiv.check.constant_terms import Dropped, decided
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters, transposed
@@ -211,11 +214,29 @@ def read_identity(text, where: str | None = None) -> Identity:
 def check_identity(text, where: str | None = None, layout: str = "numerator") -> CheckResult:
     """Read ``d Y / d X = RHS`` (LaTeX or plain) and judge RHS as the derivative of Y by X
     (a "right" that rests on a reading einderiv chose among two is undecided: ``as_read``)."""
-    return as_read(lambda: _check_identity(text, where, layout))
+    again = partial(_constant_terms_dropped, text, where, layout)  # tr(exp(X)) + x' x by x
+    return as_read(lambda: _check_identity(read_identity(text, where), where, layout), again=again)
 
 
-def _check_identity(text, where: str | None, layout: str) -> CheckResult:
+def _constant_terms_dropped(text, where: str | None, layout: str) -> CheckResult | None:
+    """The verdict with the expression's terms that hold tr(fn(M)) and not the variable dropped
+    (``constant_terms``: their derivative is zero in either reading of tr(fn(M))), or None."""
     identity = read_identity(text, where)
+    with warnings.catch_warnings():  # its notes were said reading it the first time
+        warnings.simplefilter("ignore")
+        f = parse(identity.expr, identity.where or None)
+    name = identity.wrt.split("[")[0]
+    entry = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([a-z]+)", name)  # X_{ij}: X's entry
+    name = entry[1] if entry and name not in f.variables else name
+
+    def judge(dropped: Dropped) -> CheckResult:
+        rest = replace(identity, expr=dropped.text, where=dropped.where)
+        return _check_identity(rest, where, layout)
+
+    return decided(f, name, judge)
+
+
+def _check_identity(identity: Identity, where: str | None, layout: str) -> CheckResult:
     try:
         result = _conventional(identity, where, layout)
     except ShapeError:  # \ln|a\mathbf{X}|, (\mathbf{A} + x\mathbf{B})^{-1}: a plain

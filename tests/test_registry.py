@@ -473,3 +473,25 @@ def test_a_row_definition_by_exp_is_the_function(name):
     indices = () if ROW[name].reduces else (j,)
     term = ROW[name].definition(T.RowFunc(name, T.Var("x", (n,)), n, indices))
     np.testing.assert_allclose(evaluate(term, indices, {"x": x}, {}, {}), oracle[name])
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ELEMENTWISE[n].entire])
+def test_an_entire_function_is_a_matrix_function_at_every_matrix(name):
+    # f entire (exp, sin, cos, sinh, cosh): f(M) = V f(D) V^-1 is defined for every square M,
+    # its eigenvalues complex or not; check.constant_terms relies on it. Here: f is finite at
+    # complex points where tanh, sec and log are not (i pi/2, 0), and f(M) of a rotation-like M
+    # (complex eigenvalues) by eigendecomposition agrees with its power series
+    f = ELEMENTWISE[name].numpy
+    z = np.array([0, 1j * np.pi / 2, -1j * np.pi / 2, 3 + 4j, -5 - 2j])
+    assert np.all(np.isfinite(f(z)))
+    M = np.array([[0.3, -1.2], [1.1, 0.2]])  # eigenvalues 0.25 +- 1.15i
+    w, V = np.linalg.eig(M)
+    by_eig = (V @ np.diag(f(w)) @ np.linalg.inv(V)).real
+    series, term = np.zeros((2, 2)), np.eye(2)
+    taylor = {"exp": lambda k: 1, "sin": lambda k: (0, 1, 0, -1)[k % 4],
+              "cos": lambda k: (1, 0, -1, 0)[k % 4], "sinh": lambda k: k % 2,
+              "cosh": lambda k: 1 - k % 2}[name]  # fmt: skip
+    for k in range(30):  # sum_k f^(k)(0) M^k / k!
+        series += taylor(k) * term
+        term = term @ M / (k + 1)
+    np.testing.assert_allclose(by_eig, series, atol=1e-10)

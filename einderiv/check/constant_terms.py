@@ -31,11 +31,13 @@ from einderiv.check.result import CheckResult, question_of
 from einderiv.errors import EinderivError
 from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import TR
 from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["Dropped", "decided", "decided_on_text", "without_traces"]
 
-_ENTIRE = frozenset({"exp", "sin", "cos", "sinh", "cosh", "tr"})  # defined at every matrix
+# defined at every matrix, entrywise and as matrix functions: the trace and the entire functions
+_ENTIRE = frozenset({TR.name, *(n for n, f in ELEMENTWISE.items() if f.entire)})
 _TOTAL = (M.Name, M.Number, M.Identity, M.Add, M.Sub, M.Neg, M.MatMul, M.Dot, M.Hadamard)
 _TOTAL += (M.Transpose, M.Call)
 
@@ -133,7 +135,7 @@ def _traced(e: M.MExpr) -> bool:
     """Whether ``e`` holds tr(fn(...)) of an elementwise fn (read entrywise, said so)."""
     return any(
         type(n) is M.Call
-        and n.fn == "tr"
+        and n.fn == TR.name
         and type(n.args[0]) is M.Call
         and n.args[0].fn in ELEMENTWISE
         for n in _nodes(e)

@@ -65,6 +65,7 @@ class Elementwise:
     # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
     definition: Callable[[T.Term], T.Term] | None = None
     positive: bool = False  # f(u) > 0 for every u: a divisor f(u) needs no condition (check)
+    entire: bool = False  # a power series converging everywhere: a matrix function at every M
     # (c, x) -> an enclosure of f over the interval x, for x inside ``domain`` and, for a kink,
     # clear of it (every kink is at 0); c: ``check.intervals.Context``, mpmath's intervals,
     # rounded outward. None: by ``definition``, else check's interval witness gives up
@@ -154,6 +155,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.exp",
         positive=True,
         interval=lambda c, x: c.exp(x),
+        entire=True,
     ),
     # log'(u) = u^-1
     Elementwise(
@@ -199,6 +201,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\sin",
         "np.sin",
         interval=lambda c, x: c.sin(x),
+        entire=True,
     ),
     # cos'(u) = -sin(u)
     Elementwise(
@@ -209,6 +212,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\cos",
         "np.cos",
         interval=lambda c, x: c.cos(x),
+        entire=True,
     ),
     # tan'(u) = 1 + tan(u)^2
     Elementwise(
@@ -262,6 +266,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\sinh",
         "np.sinh",
         definition=lambda u: _half(u, -1),
+        entire=True,
     ),
     # cosh'(u) = sinh(u);  cosh(u) = (exp(u) + exp(-u)) / 2
     Elementwise(
@@ -273,6 +278,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.cosh",
         definition=lambda u: _half(u, 1),
         positive=True,
+        entire=True,
     ),
     # tanh'(u) = 1 - tanh(u)^2;  tanh(u) = (exp(2u) - 1) / (exp(2u) + 1)
     Elementwise(

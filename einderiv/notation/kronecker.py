@@ -57,7 +57,7 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     done = simplify(jac)
     if isinstance(done, T.Zero):
         return None
-    return kronecker_terms(done, r, s, variables)
+    return kronecker_terms(done, r, s, variables, through=True)
 
 
 def kronecker_shaped(y_axes, x_axes) -> bool:
@@ -74,12 +74,15 @@ def zero_kronecker(origin) -> M.MExpr | None:
     return M.Number(Fraction(0))
 
 
-def kronecker_terms(term: T.Term, r, s, variables: dict) -> M.MExpr | None:
+def kronecker_terms(term: T.Term, r, s, variables: dict, through=False) -> M.MExpr | None:
     """A simplified term over (r, s) whose compound deltas name r or s, in matrix notation
-    with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None."""
+    with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None.
+    ``through``: a term whose ends' deltas meet compound deltas inside it is re-contracted
+    through them (``_through_groups``; only for the whole result: a group inside is written
+    by this function, which then must not come back to it)."""
     try:
         memo: dict = {}  # re-contraction's, shared by the parts of all terms
-        pieces = [_piece(t, r, s, variables, memo) for t in _terms(term)]
+        pieces = [_piece(t, r, s, variables, memo, through) for t in _terms(term)]
     except NoForm:
         return None
     plain = joined(_merged(pieces))
@@ -180,7 +183,47 @@ def _terms(t: T.Term) -> tuple:
     return t.terms if isinstance(t, T.Add) else (t,)
 
 
-def _piece(t: T.Term, r, s, variables, memo: dict) -> M.MExpr:
+def _piece(t: T.Term, r, s, variables, memo: dict, through: bool) -> M.MExpr:
+    try:
+        return _piece_plain(t, r, s, variables, memo)
+    except NoForm:
+        made = _through_groups(t, r, s, variables, memo) if through else None
+        if made is None:
+            raise
+        return made
+
+
+def _through_groups(t: T.Term, r, s, variables, memo: dict) -> M.MExpr | None:
+    """J[r,s] of a term whose ends' compound deltas meet compound deltas inside it, through
+    the indices they pair: ``C[i,c] delta[c,(p,q)] delta[s,(q,p)]`` of d vec(C vec(X')) /
+    d vec(X)' is ``C commutation(m, n)``. Each end's delta ``delta[r,(a,b)]`` is moved onto a
+    fresh summed index r', tied to the end by ``delta[r',r]``, so that ``recontract`` writes
+    each group of compound deltas as one view (``kronecker_inside``: ``commutation(m, n)``
+    over (c, s'), ``kron(B', I) K`` of ``A vec(X' B)``) and chains the rest with it. None when
+    the term has no compound delta inside, when an end is also another factor's index (an
+    elementwise term: index notation, as before) or when recontract finds no form."""
+    from einderiv.notation.recontract import recontract  # (it imports this module's callers)
+
+    factors = list(t.factors) if isinstance(t, T.Prod) else [t]
+    summed = list(t.summed) if isinstance(t, T.Prod) else []
+    if not any(type(f) is T.Pair and f.c in summed for f in factors):
+        return None
+    for end in (r, s):
+        held = [k for k, f in enumerate(factors) if end is not None and end in T.free(f)]
+        if len(held) != 1 or type(factors[held[0]]) is not T.Pair:
+            continue  # a single axis, or no pair on it: an end as it is
+        pair = factors[held[0]]
+        if pair.c != end:
+            return None  # the end paired inside, delta[c,(r,b)]: not the vec of an end
+        inner = T.fresh(end.dim, "v")
+        factors[held[0]] = T.Pair(inner, pair.i, pair.j)
+        factors.append(T.Delta(inner, end))
+        summed.append(inner)
+    term = T.Prod(tuple(factors), tuple(summed))
+    return recontract(term, r, s, variables, memo=memo)
+
+
+def _piece_plain(t: T.Term, r, s, variables, memo: dict) -> M.MExpr:
     factors = list(t.factors) if isinstance(t, T.Prod) else [t]
     summed = set(t.summed) if isinstance(t, T.Prod) else set()
     diagonal = [k for k, f in enumerate(factors) if type(f) is T.Delta and {f.a, f.b} == {r, s}]

@@ -39,7 +39,7 @@ from einderiv.notation.cse import Shared, shared
 from einderiv.notation.index_cse import index_shared
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_definition, index_latex, index_notation
-from einderiv.notation.transposing import own_transposes
+from einderiv.notation.transposing import own_transposes, transpose
 
 FORMATS = ("text", "latex", "index")
 
@@ -108,15 +108,24 @@ def _unsized_inside(e: M.MExpr) -> bool:
 
 def _sized(g, parts: Shared) -> Shared:
     """``parts`` with each definition whose text alone leaves a size unfixed (``t5 = ones t2'``:
-    the length of ``ones`` is fixed only where ``t5`` is used) written out where it is used, so
-    that every definition line reads back with the earlier names declared. Each definition is
-    read once, as ``_index_lines`` reads them; ``parts`` unchanged when one does not read."""
+    the length of ``ones`` is fixed only where ``t5`` is used) written out where it is used
+    (transposed inward where it is used transposed: ``t1'`` of ``t1 = kron(A, I)`` is ``kron(A',
+    I)``), so that every definition line reads back with the earlier names declared. Each
+    definition is read once, as ``_index_lines`` reads them; ``parts`` unchanged when one does
+    not read."""
     from einderiv.api import parse
     from einderiv.notation.cse_names import _ordered
 
     where = _declarations(g)
     sized = {f for info in g.variables.values() for d in info.dims for f in dim_factors(d)}
-    out: dict = {}  # a definition written out: its name -> its body
+    kinds = {name: info.kind for name, info in g.variables.items()}
+    vectors = frozenset(k for k, kind in kinds.items() if kind == "vector")
+    scalars = frozenset(k for k, kind in kinds.items() if kind in ("scalar", "integer"))
+
+    def turned(body: M.MExpr) -> M.MExpr:  # its transpose pushed inward, as printing writes it
+        return transpose(body, own_transposes(g.variables), vectors, scalars=scalars)
+
+    out: dict = {}  # a definition written out: its name (or transposed) -> its body
     kept: dict[str, M.MExpr] = {}
     try:
         for k, body in parts.definitions:
@@ -126,6 +135,7 @@ def _sized(g, parts: Shared) -> Shared:
                 value = parse(M.show(body), where=where)
             if not _sizes(value.term, value.axes) <= sized:
                 out[M.Name(k)] = body
+                out[M.Transpose(M.Name(k))] = turned(body)  # t1' of kron(A, I): kron(A', I)
                 continue
             kept[k] = body
             where += f"; {k}: {_kind(value)}"

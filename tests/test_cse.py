@@ -454,3 +454,32 @@ def test_scalar_definitions_of_a_matrix_result_in_index_notation_substitute():
     got = ed.parse(substituted(text), where="x: vector(n)")(x=x)
     np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-7)
     assert result  # the result line reads with t1 declared too
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # t1 = kron(A, I) holds an I sized only where it is used, so it is written out; where it
+        # was used transposed it is kron(A', I) (kron(P, Q)' = kron(P', Q')), not kron(A, I)'
+        ("X' A + X' A'", None),
+        # t1 = kron(B', C A) is named, and its transpose is t1' = kron(B, A' C')
+        ("C A X B + A' C' X B'", "t1 = kron(B', C A)"),
+    ],
+)
+def test_a_transposed_kronecker_product_is_named_or_written_inward(text, named):
+    # d vec(Y) / d vec(X)' of a sum of a Kronecker product and its transpose, read back with
+    # its names substituted, = numpy's central differences (numerator layout)
+    where = "X: matrix(3, 3)"
+    A, B, C = (rng.normal(size=(n, n)) for _ in range(3))
+    X = rng.normal(size=(n, n))
+    plain = {
+        "X' A + X' A'": lambda X: X.T @ A + X.T @ A.T,
+        "C A X B + A' C' X B'": lambda X: C @ A @ X @ B + A.T @ C.T @ X @ B.T,
+    }[text]
+    g = ed.diff(text, "X", where=where)
+    shown = g.show(cse=True)
+    assert "kron(A, I)'" not in shown and (named is None or shown.startswith(named + "\n"))
+    expected = to_layout(jacobian_fd(plain, {"X": X}, "X"), 2, 2, "numerator")
+    back = ed.parse(substituted(shown), where=where)
+    np.testing.assert_allclose(back(**{k: v for k, v in {"A": A, "B": B, "C": C}.items()
+                                      if k in back.variables}), expected, atol=1e-6)  # fmt: skip

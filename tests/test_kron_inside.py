@@ -140,3 +140,39 @@ def test_a_matrix_function_of_an_argument_with_no_matrix_form_is_refused(monkeyp
             with pytest.raises(NoReadableText):
                 show(g)
         assert "delta[b,(a,c)]" in g.steps()
+
+
+@pytest.mark.parametrize(
+    ("wrt", "text"),
+    [
+        ("V", "3 kron(y', (D + kron(y', A) V)^2 A)"),
+        ("D", "3 (D + kron(y', A) V)^2"),
+        ("A", "3 kron(y', I) V (D + kron(y', A) V)^2"),
+    ],
+)
+def test_like_terms_of_a_power_are_one_term(wrt, text):
+    # d tr(M^3) = 3 tr(M^2 dM), M = D + kron(y', A) V: one term, 3 kron(y', M^2 A) by V. It
+    # printed 2 kron(y', M^2 A) + kron(y', (D + kron(y, A')' V)^2 A): one M written through
+    # kron(y', A)' = kron(y, A') transposed back as kron(y, A')', not seen equal to the other
+    values = _values()
+    g = ed.diff("tr((D + kron(y', A) V)^3)", wrt, where=WHERE)
+    assert str(g) == text
+    plain = CASES[5][1]
+    jac = jacobian_fd(plain, values, wrt)
+    expected = to_layout(jac, 0, 2, "numerator")
+    back = ed.parse(str(g), where=WHERE, shape=g.shape)
+    assert np.allclose(back(**_of(back, values)), expected, atol=1e-6)
+
+
+def test_a_transposed_kronecker_product_is_the_product_of_the_transposes():
+    # kron(P, Q)' = kron(P', Q'): transposing writes it so (kron(y', A)' is kron(y, A')), and
+    # equal to numpy's transpose of np.kron
+    from einderiv.ir import matrix_ir as M
+    from einderiv.notation.transposing import transpose
+
+    P, Q = M.Transpose(M.Name("y")), M.Name("A")
+    made = transpose(M.Call("kron", (P, Q)), vectors=frozenset({"y"}))
+    assert M.show(made) == "kron(y, A')"
+    values = _values()
+    y, A = values["y"], values["A"]
+    assert np.allclose(ed.parse(M.show(made), where=WHERE)(y=y, A=A), kron(_row(y), A).T)

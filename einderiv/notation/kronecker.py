@@ -37,7 +37,7 @@ from einderiv.notation.kronecker_parts import (
     size_of,
     whole,
 )
-from einderiv.notation.kronecker_sums import in_front, joined, negated, symmetrised
+from einderiv.notation.kronecker_sums import alike, in_front, joined, negated, symmetrised
 from einderiv.notation.scalars import with_sign
 from einderiv.notation.transposing import is_scalar
 
@@ -85,6 +85,7 @@ def kronecker_terms(term: T.Term, r, s, variables: dict, through=False) -> M.MEx
         pieces = [_piece(t, r, s, variables, memo, through) for t in _terms(term)]
     except NoForm:
         return None
+    pieces = alike(pieces)  # 2 P + P = 3 P
     plain = joined(_merged(pieces))
     paired = symmetrised(pieces, _merged)  # c P + c P K = 2 c P (I + K) / 2, X symmetric
     if paired is not None:

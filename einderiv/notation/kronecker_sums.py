@@ -29,7 +29,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, DIAG, VEC
 from einderiv.notation.scalars import with_sign
 
-__all__ = ["in_front", "joined", "negated", "symmetrised"]
+__all__ = ["alike", "in_front", "joined", "negated", "symmetrised"]
 
 
 def joined(pieces: list[M.MExpr]) -> M.MExpr:
@@ -40,6 +40,27 @@ def joined(pieces: list[M.MExpr]) -> M.MExpr:
         positive = negated(p)
         total = M.Add(total, p) if positive is None else M.Sub(total, positive)
     return total
+
+
+def alike(pieces: list[M.MExpr]) -> list[M.MExpr]:
+    """Pieces equal but for their number made one, at the first one's place: ``2 kron(y', G A)
+    + kron(y', G A)`` is ``3 kron(y', G A)`` (c1 P / d + c2 P / d = (c1 + c2) P / d, as
+    ``algebra`` merges equal terms of a matrix form); pieces that cancel are left out, unless
+    all do (then ``pieces`` as they are)."""
+    totals: dict = {}  # (divisors, P) -> the sum of the c's, in the order first met
+    for p in pieces:
+        divisors, c, body = _parts(p)
+        totals[divisors, body] = totals.get((divisors, body), 0) + c
+    if len(totals) == len(pieces) or not any(totals.values()):
+        return pieces
+    out = []
+    for (divisors, body), c in totals.items():
+        if c:
+            made = _times(Fraction(c), body)
+            for d in reversed(divisors):  # (outermost first)
+                made = M.Div(made, d)
+            out.append(made)
+    return out
 
 
 def negated(e: M.MExpr) -> M.MExpr | None:

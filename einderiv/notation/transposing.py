@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
-from einderiv.ir.matrix_ops import DIAG, MATRIX
+from einderiv.ir.matrix_ops import DIAG, KRON, MATRIX
 from einderiv.ir.memo import remembered
 from einderiv.ir.ops import ROW
 
@@ -209,6 +209,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             return e  # diag(v) is symmetric
         case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:  # a scalar is its own transpose
             return e
+        case M.Call(fn=KRON.name, args=(a, b)):  # kron(P, Q)' = kron(P', Q')
+            return _fewer(M.Call(KRON.name, (t(a), t(b))), e)
         case M.Inverse(operand=M.Name(name=name)) | M.Power(base=M.Name(name=name)) if (
             name in symmetric
         ):

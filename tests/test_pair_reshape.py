@@ -89,6 +89,23 @@ def test_vec_of_a_product_and_its_read_back():
     _every_reader(g, {"A": A, "X": X}, vec(A @ X))
 
 
+@pytest.mark.parametrize("cols", [1, 2])
+def test_a_compound_index_inside_another_read_from_index_notation(cols):
+    # kron(kron(P, p'), x')[i,j] = P[i,a] p[b] x[d] with c = (b, a) and j = (d, c): the
+    # compound index c is a part of j; was a crash (an einsum output axis c that no operand
+    # has), found by the fuzz of printed forms with Kronecker products (index() of
+    # kron(p', kron(A, P)) and of kron(kron(P, p'), x W) did not read back)
+    P = RNG.standard_normal((4, cols))
+    p, x, A = RNG.standard_normal(2), RNG.standard_normal(3), RNG.standard_normal((2, 2))
+    where = f"P: matrix(4, {cols}); p: vector(2); x: vector(3); A: matrix(2, 2)"
+    g = ed.parse("P[i,a] p[b] delta[c,(b,a)] x[d] delta[j,(d,c)]", where=where)
+    _every_reader(g, {"P": P, "p": p, "x": x}, np.kron(np.kron(P, p[None, :]), x[None, :]))
+    # kron(p', kron(A, P)): its index form is two compound indices, one inside the other
+    f = ed.parse("kron(p', kron(A, P))", where=where)
+    back = ed.parse(f.index(), where=where)
+    _every_reader(back, {"P": P, "p": p, "A": A}, np.kron(p[None, :], np.kron(A, P)))
+
+
 def test_a_jacobian_that_is_the_selector_keeps_it():
     # d vec(X) / dX [c,k,l] = delta[c,(k,l)]: the value is the selector itself
     X = RNG.standard_normal((3, 4))

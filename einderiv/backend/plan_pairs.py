@@ -82,14 +82,21 @@ class PairPlanning:
 
     def merge_pairs(self, specs, scalars, sizes, coef, out, merges, bcast, ties) -> Val:
         """The product of ``specs`` (with the constant and scalar factors) whose free axes
-        ``c`` of ``merges`` ((c, i, j), ...) are made by reshaping its axes (j, i)."""
-        cs = {c for c, _, _ in merges}
-        rest = tuple(x for x in out if x not in cs)
-        order = rest + tuple(x for _, i, j in merges for x in (j, i))
+        ``c`` of ``merges`` ((c, i, j), ...) are made by reshaping its axes (j, i). A merged
+        ``c`` may itself be a part of another merge (``kron(kron(P, p'), x')``: delta[j,(d,c)]
+        delta[c,(b,a)]): its axes (a, b) stand in that merge's place, one reshape makes both."""
+        parts = {c: (i, j) for c, i, j in merges}
+
+        def axes(x) -> tuple:  # x's axes in C order: c = i + m j is (j, i), nested expanded
+            return axes(parts[x][1]) + axes(parts[x][0]) if x in parts else (x,)
+
+        rest = tuple(x for x in out if x not in parts)
+        tops = tuple(c for c, _, _ in merges if c in out)
+        order = rest + tuple(x for c in tops for x in axes(c))
         args = [s[0] for s in specs] + list(scalars)
         params = (tuple(s[1] for s in specs), order, coef, sizes)
         core = self.step("contract", args, params)
-        final = rest + tuple(c for c, _, _ in merges)
+        final = rest + tops
         return Val(
             self.step("reshape", (core,), (tuple(x.dim for x in final),)), final, bcast, ties
         )

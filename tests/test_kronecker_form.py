@@ -818,3 +818,40 @@ def test_a_kronecker_claim_nested_otherwise_is_judged_by_its_matrix(
     where = f"X: matrix{shape}; A: matrix(2, 3)"
     said = ed.check(text, "X", claim=f"d vec(Y) / d vec(X)' = {claim}", where=where).verdict
     assert said == verdict, (claim, said)
+
+
+def _kron_row(p, A):
+    return np.kron(p[:, None], A)  # kron(p, A) of a column p
+
+
+@pytest.mark.parametrize(
+    "text, where, plain",
+    [
+        # Y[r] = kron(y, p)[r] sum_c A[r,c]^2: dY[r] / dA[k,c] = 2 kron(y, p)[r] A[r,c] delta[r,k]
+        (
+            "kron(y, p) .* (A .^ 2 @ ones)",
+            "A: matrix(6, 3); y: vector(3); p: vector(2)",
+            lambda A, y, p: np.kron(y, p) * np.sum(A**2, axis=1),
+        ),
+        # Y = (x' kron(p, A)) .* kron(q', y'), a row of 9
+        (
+            "x' kron(p, A) .* kron(q', y')",
+            "p, q, y: vector(3); x: vector(9); A: matrix(3, 9)",
+            lambda A, x, p, q, y: (x @ _kron_row(p, A)) * np.kron(q, y),
+        ),
+    ],
+)
+def test_a_vector_whose_index_a_kronecker_product_names_is_not_its_pair(text, where, plain):
+    # Y's single index r is also the compound index of kron(y, p)[r] = p[a] y[b]
+    # delta[r,(a,b)], and A[r,c] holds it: that delta is a factor, not the pair of vec(Y);
+    # read as Y's pair, the form dropped delta[r,k]: 2 vec(p y') vec(A)' (found by the fuzz of
+    # printed forms with Kronecker products)
+    g = ed.diff(text, "A", where=where)
+    values = {n: RNG.standard_normal(v.dims) for n, v in g.variables.items()}
+    jac = jacobian_fd(plain, values, "A")  # Y + A's axes
+    want = np.reshape(jac, (jac.shape[0], -1), order="F")  # d vec(Y) / d vec(A)'
+    right = g.kronecker().split("=", 1)[1]
+    assert_close(ed.parse(right, where=where)(**values), want)
+    back = ed.parse(str(g), where=where)  # the Kronecker form indexed, [i,(k,j)]
+    assert_close(back(**values), g(**values))
+    assert_close(g(**values), np.transpose(jac, (0, 2, 1)))  # numerator layout

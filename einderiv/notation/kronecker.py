@@ -57,7 +57,11 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     done = simplify(jac)
     if isinstance(done, T.Zero):
         return None
-    return kronecker_terms(done, r, s, variables, through=True)
+    # a single axis of Y or X is read as a pair only where nothing else holds it (the vector
+    # vec(A X B)[r]: delta[r,(a,b)] only); kron(y, p) .* (A .^ 2 ones) by A holds r in A[r,c]
+    # and X's pair delta[s,(r,c)] too, its delta[r,(a,b)] is a factor, not Y's pair
+    single = tuple(c for c, pair in ((r, row_pair), (s, col_pair)) if pair is None)
+    return kronecker_terms(done, r, s, variables, single, through=True)
 
 
 def kronecker_shaped(y_axes, x_axes) -> bool:
@@ -74,15 +78,18 @@ def zero_kronecker(origin) -> M.MExpr | None:
     return M.Number(Fraction(0))
 
 
-def kronecker_terms(term: T.Term, r, s, variables: dict, through=False) -> M.MExpr | None:
+def kronecker_terms(
+    term: T.Term, r, s, variables: dict, single=(), through=False
+) -> M.MExpr | None:
     """A simplified term over (r, s) whose compound deltas name r or s, in matrix notation
     with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None.
+    ``single``: those of r, s that are one axis each, never the pair a compound delta names.
     ``through``: a term whose ends' deltas meet compound deltas inside it is re-contracted
     through them (``_through_groups``; only for the whole result: a group inside is written
     by this function, which then must not come back to it)."""
     try:
         memo: dict = {}  # re-contraction's, shared by the parts of all terms
-        pieces = [_piece(t, r, s, variables, memo, through) for t in _terms(term)]
+        pieces = [_piece(t, r, s, variables, memo, single, through) for t in _terms(term)]
     except NoForm:
         return None
     pieces = alike(pieces)  # 2 P + P = 3 P
@@ -184,9 +191,9 @@ def _terms(t: T.Term) -> tuple:
     return t.terms if isinstance(t, T.Add) else (t,)
 
 
-def _piece(t: T.Term, r, s, variables, memo: dict, through: bool) -> M.MExpr:
+def _piece(t: T.Term, r, s, variables, memo: dict, single=(), through=False) -> M.MExpr:
     try:
-        return _piece_plain(t, r, s, variables, memo)
+        return _piece_plain(t, r, s, variables, memo, single)
     except NoForm:
         made = _through_groups(t, r, s, variables, memo) if through else None
         if made is None:
@@ -224,17 +231,17 @@ def _through_groups(t: T.Term, r, s, variables, memo: dict) -> M.MExpr | None:
     return recontract(term, r, s, variables, memo=memo)
 
 
-def _piece_plain(t: T.Term, r, s, variables, memo: dict) -> M.MExpr:
+def _piece_plain(t: T.Term, r, s, variables, memo: dict, single=()) -> M.MExpr:
     factors = list(t.factors) if isinstance(t, T.Prod) else [t]
     summed = set(t.summed) if isinstance(t, T.Prod) else set()
     diagonal = [k for k, f in enumerate(factors) if type(f) is T.Delta and {f.a, f.b} == {r, s}]
     if diagonal:  # elementwise, dY[a,b] = F[a,b] dX[a,b]: J = diag(vec(F))
         del factors[diagonal[0]]
-        a, b = _ends(factors, r)
+        a, b = _ends(factors, r, single)
         i, j = a, b
     else:
-        a, b = _ends(factors, r)
-        i, j = _ends(factors, s)
+        a, b = _ends(factors, r, single)
+        i, j = _ends(factors, s, single)
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
         return M.Call(VEC.name, (whole(factors, summed, a, b, variables, memo),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
@@ -355,11 +362,15 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
     return M.MatMul(factor, made)
 
 
-def _ends(factors: list, c) -> tuple:
+def _ends(factors: list, c, single=()) -> tuple:
     """(fast, slow) of the pair of ``c``: its ``Pair`` factor's, taken out of ``factors``; a
-    single axis is its own fast end."""
+    single axis is its own fast end: one no Pair names, or one of ``single`` that another
+    factor holds too."""
     if c is None:
         return None, None
+    named = [f for f in factors if type(f) is T.Pair and f.c == c]
+    if c in single and any(c in T.free(f) for f in factors if not any(f is g for g in named)):
+        return c, None
     for k, f in enumerate(factors):
         if type(f) is T.Pair and f.c == c:
             del factors[k]

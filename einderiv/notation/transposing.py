@@ -1,9 +1,7 @@
 """Products and transposes in matrix notation: flat chains, transposes pushed inward.
 
-Input: matrix-IR expressions built by re-contraction (and the names of symmetric and vector
-variables). Output: ``product(chain)``, a left-to-right product; ``transpose(e)``, an
-expression equal to ``e'``; ``transposes(e)``, how many ``'`` it writes; ``is_column(e)``;
-``is_scalar(e)``.
+Input: re-contraction's matrix IR, the symmetric and vector variables. Output: ``product``, a
+left-to-right product; ``transpose(e)``, equal to ``e'``; ``transposes(e)``, its count of ``'``.
 Invariants: ``product`` and ``chain_of`` flatten nested products except one that may be a scalar
 after a factor (``L (v' w)``) or may hold one (``r (a v' w c)``: flat, ``r a v'`` is a row times
 a row), so every product read left to right multiplies what fits; ``transpose`` pushes ``'``

@@ -412,3 +412,17 @@ def test_an_identity_with_a_trace_constant_in_the_variable_drops_it(identity, ve
     assert result.verdict == verdict, result
     if verdict != "undecided":
         assert "constant in" in result.reason
+@pytest.mark.parametrize("wrt", [r"\mathbf{x}", r"\boldsymbol{x}"])
+def test_a_trace_of_the_variable_written_in_latex_stays_in_the_derivative(wrt):
+    # d/dx (tr(exp(x x')) + x' x) = 2 x' + 2 x' .* exp(x .^ 2)' entrywise (or 4 x' exp(x' x)
+    # as the matrix function), never 2 x': the trace holds x, written \mathbf{x} as the
+    # variable; it was dropped as constant ("right", found by review)
+    x = np.array([0.3, -0.8, 0.5])
+    entrywise = _fd(lambda v: np.sum(np.exp(v**2)) + v @ v, x)
+    matrix = _fd(lambda v: np.trace(_matrix_function(np.exp, np.outer(v, v))) + v @ v, x)
+    for by_x in (entrywise, matrix):
+        assert not np.allclose(by_x, 2 * x, atol=1e-3)
+    assert np.allclose(entrywise, 2 * x + 2 * x * np.exp(x**2), atol=1e-5)
+    with pytest.warns(UserWarning, match="entrywise"):
+        result = ed.check("tr(exp(x x')) + x' x", wrt, "2 x'")
+    assert result.verdict != "right", result

@@ -33,6 +33,7 @@ from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import TR
 from einderiv.ir.ops import ELEMENTWISE
+from einderiv.pipeline import place
 
 __all__ = ["Dropped", "decided", "decided_on_text", "without_traces"]
 
@@ -58,7 +59,10 @@ def without_traces(f: Expr, wrt: str) -> Dropped | None:
     """``f`` without its terms constant in ``wrt`` that hold ``tr(fn(M))`` (module docstring)."""
     if f.source is None:
         return None
-    name = wrt.split("[")[0].strip()
+    try:  # \mathbf{x} is x: the name as differentiation reads it (pipeline.place)
+        name = place(f, wrt, "jacobian")[0]
+    except EinderivError:
+        return None
     terms = _terms(f.source, 1)
     dropped = [t for sign, t in terms if _traced(t)]
     if not dropped or any(_mentions(t, name) for t in dropped):
@@ -97,7 +101,7 @@ def decided(f: Expr, wrt: str, judge: Callable[[Dropped], CheckResult]) -> Check
     if result.verdict == "undecided" or (result.verdict == "wrong" and not dropped.total):
         return None
     terms, verb = ", ".join(dropped.terms), "is" if len(dropped.terms) == 1 else "are"
-    name = wrt.split("[")[0]
+    name = place(f, wrt, "jacobian")[0]
     said = f"; {terms} {verb} constant in {name}: no part of the derivative in either reading"
     return replace(result, reason=result.reason + said)
 

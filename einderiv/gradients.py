@@ -18,6 +18,7 @@ from collections.abc import Callable
 from einderiv.api import Expr, diff, parse
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.parse import parse_declarations
+from einderiv.ir.node import is_compound
 from einderiv.notation.differential import declaration, split_differential
 from einderiv.pipeline import NAME
 
@@ -108,11 +109,19 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
         raise EinderivError(f"{wrt} is not a variable of the differential {text!r}")
     info = probe.variables[wrt]
     dims = tuple(x for x in info.dims if x is not None)
-    declared = declaration(d, info.kind, dims)
+    declared = _declared(d, info.kind, dims)
     if not (where and any(decl.name == wrt for decl in parse_declarations(where))):
-        declared += f"; {declaration(wrt, info.kind, dims)}"  # dx / len(x): x and dx one size
+        declared += f"; {_declared(wrt, info.kind, dims)}"  # dx / len(x): x and dx one size
     g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
     return g
+
+
+def _declared(name: str, kind: str, dims: tuple) -> str:
+    """``declaration``, or the kind alone when a size is a product (``p*m``, which a
+    declaration cannot state: dV of V (m p)-by-n, inferred from use, as V's is)."""
+    if kind != "scalar" and any(is_compound(x) for x in dims):
+        return f"{name}: {kind}"
+    return declaration(name, kind, dims)
 
 
 def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:

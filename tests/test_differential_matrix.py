@@ -172,3 +172,35 @@ def test_a_long_sum_has_its_differential():
     g = ed.read_differential(printed, "X")
     arrays = {k: v for k, v in values.items() if k in g.variables}
     np.testing.assert_allclose(g(**arrays), to_layout(jac, 2, 2, "numerator"), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "expr, wrt",
+    [("tr(inv(D + kron(y', A) V))", "V"), ("inv(D + kron(y', A) V) x", "V")],
+)
+def test_a_differential_by_a_variable_of_product_size_reads_back(expr, wrt):
+    # V is (m p)-by-n, a size only inferred (m*p): read_differential declared dV: matrix(p*m,
+    # n), which a declaration cannot state ('unexpected *'); d tr(inv(M)) = -tr(M^-2 dM),
+    # dM = kron(y', A) dV; read back against numpy central differences
+    where = "D: matrix(n, n); A: matrix(n, p); y: vector(m); x: vector(n)"
+    rng = np.random.default_rng(26)
+    m, p = 2, 2
+    values = {
+        "D": rng.normal(size=(n, n)) + 6 * np.eye(n),
+        "A": 0.5 * rng.normal(size=(n, p)),
+        "y": 0.5 * rng.normal(size=m),
+        "x": rng.normal(size=n),
+        "V": 0.5 * rng.normal(size=(m * p, n)),
+    }
+    ky = np.kron(values["y"][None, :], values["A"])
+    plain = {
+        "tr(inv(D + kron(y', A) V))": lambda D, V, **_: np.trace(inv(D + ky @ V)),
+        "inv(D + kron(y', A) V) x": lambda D, V, x, **_: inv(D + ky @ V) @ x,
+    }[expr]
+    printed = ed.diff(expr, wrt, where=where).differential()
+    g = ed.read_differential(printed, wrt, where=where)
+    jac = jacobian_fd(plain, values, wrt)
+    expected = to_layout(jac, jac.ndim - 2, 2, "numerator")
+    np.testing.assert_allclose(
+        g(**{k: v for k, v in values.items() if k in g.variables}), expected, atol=1e-6
+    )

@@ -855,3 +855,67 @@ def test_a_vector_whose_index_a_kronecker_product_names_is_not_its_pair(text, wh
     back = ed.parse(str(g), where=where)  # the Kronecker form indexed, [i,(k,j)]
     assert_close(back(**values), g(**values))
     assert_close(g(**values), np.transpose(jac, (0, 2, 1)))  # numerator layout
+
+
+def _softmax_rows(P):
+    e = np.exp(P - P.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softplus(v):
+    return np.log1p(np.exp(v))
+
+
+@pytest.mark.parametrize(
+    "text, wrt, where, plain",
+    [
+        # dY/dx[k] = kron(diag(y), Q - I) M q[k], M = kron(A, p') P: the term of -I is
+        # y[e] M[c,j] delta[c,(f,e)]; A[c,b] holds c too, so delta[c,(f,e)] is no vec pair
+        # (read as one, A's row was summed out: kron(y ones', ones ones') diag(vec(A)) ..)
+        (
+            "kron(diag(kron(q', y) x), Q - I) (kron(A, p') P)",
+            "x",
+            "Q: matrix(2, 2); A: matrix(4, 2); P: matrix(4, 4); y, p: vector(2); q, x: vector(4)",
+            lambda Q, A, P, y, q, x, p: (
+                np.kron(np.diag(np.kron(q, y[:, None]) @ x), Q - np.eye(2)) @ np.kron(A, p) @ P
+            ),
+        ),
+        # Y[r] = u[e] softmax(P)[h,c] with r = ((h,c),e): X's index s = (h,c) is the fast end
+        # of Y's pair delta[r,(s,e)]; taken for X's own pair, the tie s = (h,c) was lost
+        (
+            "kron(kron(x' .* x', softplus(y)) p .^ -1, vec(softmax(P)))",
+            "P",
+            "P: matrix(2, 3); x, p: vector(4); y: vector(2)",
+            lambda P, x, y, p: np.kron(
+                np.kron(x * x, _softplus(y)[:, None]) @ (1 / p), vec(_softmax_rows(P))
+            ),
+        ),
+        # dY[(a,g),j] / dP[l,k] = (F G)[a,j] Q[l,k] delta[g,(l,k)]: not vec(..) vec(Q)'
+        (
+            "kron(vec(P .* Q), F) G",
+            "P",
+            "P, Q: matrix(2, 2); F: matrix(2, 3); G: matrix(3, 2)",
+            lambda P, Q, F, G: np.kron(vec(P * Q)[:, None], F) @ G,
+        ),
+    ],
+)
+def test_a_compound_index_another_factor_holds_is_not_a_pair_of_vec(text, wrt, where, plain):
+    # an end's delta[c,(a,b)] is vec's pair only where nothing else holds c; otherwise the
+    # Kronecker form (and the default text, which is it) had another value (found by
+    # print_fuzz --kron); now a right form or none (index notation)
+    g = ed.diff(text, wrt, where=where)
+    values = {n: RNG.standard_normal(v.dims) for n, v in g.variables.items()}
+    if "p" in values:
+        values["p"] = np.abs(values["p"]) + 0.5
+    jac = jacobian_fd(plain, values, wrt)  # Y's axes + X's
+    ny = jac.ndim - len(values[wrt].shape)
+    numerator = np.transpose(jac, (*range(ny), *reversed(range(ny, jac.ndim))))
+    assert_close(g(**values), numerator)
+    for text_form in (str(g), g.latex(), g.index()):
+        assert_close(call(ed.parse(text_form, where=where), g, values, numerator), numerator)
+    try:
+        right = g.kronecker().split("=", 1)[1]
+    except ed.EinderivError:
+        return  # no Kronecker form: index notation
+    want = np.reshape(jac, (int(np.prod(jac.shape[:ny])), -1), order="F")  # column-major vec
+    assert_close(call(ed.parse(right, where=where), g, values, want), want)

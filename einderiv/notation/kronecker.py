@@ -87,6 +87,8 @@ def kronecker_terms(
     ``through``: a term whose ends' deltas meet compound deltas inside it is re-contracted
     through them (``_through_groups``; only for the whole result: a group inside is written
     by this function, which then must not come back to it)."""
+    if T.free(term) - {r, s}:  # an index besides the ends (r's pair holding s): not over (r, s)
+        return None
     try:
         memo: dict = {}  # re-contraction's, shared by the parts of all terms
         pieces = [_piece(t, r, s, variables, memo, single, through) for t in _terms(term)]
@@ -240,8 +242,9 @@ def _piece_plain(t: T.Term, r, s, variables, memo: dict, single=()) -> M.MExpr:
         a, b = _ends(factors, r, single)
         i, j = a, b
     else:
-        a, b = _ends(factors, r, single)
-        i, j = _ends(factors, s, single)
+        every = tuple(factors)  # (s in r's pair, delta[r,(s,e)], is held there after it goes)
+        a, b = _ends(factors, r, single, every)
+        i, j = _ends(factors, s, single, every)
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
         return M.Call(VEC.name, (whole(factors, summed, a, b, variables, memo),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
@@ -362,15 +365,20 @@ def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
     return M.MatMul(factor, made)
 
 
-def _ends(factors: list, c, single=()) -> tuple:
+def _ends(factors: list, c, single=(), every=None) -> tuple:
     """(fast, slow) of the pair of ``c``: its ``Pair`` factor's, taken out of ``factors``; a
     single axis is its own fast end: one no Pair names, or one of ``single`` that another
-    factor holds too."""
+    factor holds too. ``NoForm`` when another factor holds c (of ``every``: the factors before
+    the other end's pair was taken out) and c is not of ``single``: that pair is not vec's."""
     if c is None:
         return None, None
     named = [f for f in factors if type(f) is T.Pair and f.c == c]
-    if c in single and any(c in T.free(f) for f in factors if not any(f is g for g in named)):
-        return c, None
+    if any(c in T.free(f) for f in every or factors if not any(f is g for g in named)):
+        if c in single or not named:
+            return c, None
+        # c's delta[c,(a,b)] is not vec's pair where another factor holds c too: A[c,k]
+        # delta[c,(f,e)] read as the pair (f, e) lost A's row (kron(y ones', ..) diag(vec(A)))
+        raise NoForm
     for k, f in enumerate(factors):
         if type(f) is T.Pair and f.c == c:
             del factors[k]

@@ -351,3 +351,24 @@ def test_index_input_prints_its_matrix_form(text, layout, printed, fn):
         back(**{k: v for k, v in {"A": A0, "B": B0, "x": x0}.items() if k in back.variables}),
     ):
         np.testing.assert_allclose(value, want, rtol=1e-6, atol=1e-8)
+
+
+def test_a_sum_of_scalars_is_its_own_transpose_in_a_chain():
+    # d |I + K' K| / ds, K = kron(A p, p' .^ tanh(s)): the scalar p' A' A p (1 - tanh(s)^2)
+    # was turned to p' A' A p (1 - tanh(s)^2)' (a transposed sum, taken for a row) and spliced
+    # after a 2-by-2 matrix: M p' A' A p .. reads M p' (2 vs no axis). (1 - tanh(s)^2)' is
+    # 1 - tanh(s)^2, and the scalar stays grouped
+    where = "A: matrix(9, 2); p: vector(2); s: scalar"
+    text = "|I + kron(A p, p' .^ tanh(s))' kron(A p, p' .^ tanh(s))|"
+    g = ed.diff(text, "s", where=where)
+    rng = np.random.default_rng(5)
+    A, p, s = rng.normal(size=(9, 2)), rng.uniform(0.5, 1.5, 2), 0.3
+
+    def f(s):
+        k = np.kron((A @ p)[:, None], (p ** np.tanh(s))[None, :])
+        return np.linalg.det(np.eye(2) + k.T @ k)
+
+    want = (f(s + 1e-6) - f(s - 1e-6)) / 2e-6  # central differences
+    assert "(1 - tanh(s)^2)'" not in str(g)
+    for written in (str(g), g.latex()):
+        np.testing.assert_allclose(ed.parse(written, where=where)(A=A, p=p, s=s), want, rtol=1e-6)

@@ -217,6 +217,8 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             return e  # ((X' X)^-1)' = (X' X)^-1: a power of a base that is its own transpose
         case M.Power(base=b, exponent=p):  # (X^k)' = X'^k; ((A B)^k)' = (B' A')^k, one chain
             return M.Power(product((t(b),), 0, vectors), p)
+        case M.Add() | M.Sub() if _own_transpose(e, scalars):  # a scalar's (1 - tanh(s)^2)'
+            return e  # is no row: spliced into a chain it read M p' A' A p (1 - tanh(s)^2)'
         case M.Add(left=a, right=b) | M.Sub(left=a, right=b) if _beside_scalar(e):
             return M.Transpose(e)  # (x - mean(x))', not x' - mean(x)
         case M.Add(left=a, right=b):
@@ -251,7 +253,7 @@ def _own_transpose(e: M.MExpr, symmetric) -> bool:
             return name in symmetric
         case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.MatMul(left=a, right=b):
             return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
-        case M.Div(left=a, right=b):
+        case M.Div(left=a, right=b) | M.Power(base=a, exponent=b):
             return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
         case M.Neg(operand=a):
             return _own_transpose(a, symmetric)

@@ -77,6 +77,11 @@ class UnpairedSizes(ShapeError):
     is undecided, not wrong (its products of sizes may well be equal)."""
 
 
+class SeveralSizes(UnpairedSizes):
+    """Open sizes whose product is fixed, with more than one solution (``n*m`` = 6 for an
+    undeclared X in ``vec(X)``): a claim so sized is undecided, never wrong by its shape."""
+
+
 class TooLongToWrite(EinderivError):
     """A result whose text, written out whole, would be astronomically long (``str`` of a term
     stored as a small graph of a huge tree); ``show(cse=True)`` writes it with names."""

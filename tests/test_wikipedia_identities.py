@@ -412,6 +412,8 @@ def test_an_identity_with_a_trace_constant_in_the_variable_drops_it(identity, ve
     assert result.verdict == verdict, result
     if verdict != "undecided":
         assert "constant in" in result.reason
+
+
 @pytest.mark.parametrize("wrt", [r"\mathbf{x}", r"\boldsymbol{x}"])
 def test_a_trace_of_the_variable_written_in_latex_stays_in_the_derivative(wrt):
     # d/dx (tr(exp(x x')) + x' x) = 2 x' + 2 x' .* exp(x .^ 2)' entrywise (or 4 x' exp(x' x)

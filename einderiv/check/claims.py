@@ -8,6 +8,7 @@ Invariants:
 - the claim is read with the expression's declarations (``declarations_of``), so ``A`` means the
   same matrix in both, and at the derivative's shape when it has one (that sizes a bare ``I``);
   a claim that does not fit that shape is read without it, to be judged wrong, not refused;
+  one whose open sizes fit it in more than one way (n*m = 6) is ``SeveralSizes`` (undecided);
 - a claim naming a variable the expression does not have is an ``EinderivError``; a syntax error
   is a ``ParseError`` that points into the claim;
 - a ``ShapeError`` is left to the caller: a claim that does not type-check is a wrong claim.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 
 from einderiv.api import Expr, parse
-from einderiv.errors import EinderivError, ParseError, ShapeError
+from einderiv.errors import EinderivError, ParseError, SeveralSizes, ShapeError
 from einderiv.frontend.lexing import RESERVED
 from einderiv.ir.node import is_compound
 
@@ -46,6 +47,8 @@ def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
             parsed = parse(claim, where=declarations, what="claim", shape=root, wrap=wrap)
             if _specialized(parsed, f):  # commutation(n, 1)[...] at 1*n: not n = 1
                 raise ShapeError("the derivative's shape fixes a size of the expression")
+        except SeveralSizes:
+            raise  # n*m = 6: its sizes fit in more than one way (undecided), never a wrong shape
         except ShapeError:
             parsed = parse(claim, where=declarations, what="claim", wrap=wrap)  # wrong shape
     except ParseError as error:

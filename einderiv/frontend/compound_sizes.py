@@ -18,6 +18,9 @@ Invariants:
   (pairs of m by n, m fastest), said with a ``ReadAsProduct`` note; never a new size "mn".
 - The same factors in another order (m*n against n*m) are never one size: they pair the
   positions differently (a reshape, which a commutation matrix writes).
+- ``solve``: a compound fixed to a number (``kron(ones ones', B)`` required 4-by-4, B 2-by-2)
+  sizes its one open factor (n = 4 / 2), or fails when no whole number does (2*n = 5); open
+  factors of several sizes (n*m = 6) have several solutions: ``SeveralSizes``, never a guess.
 """
 
 from __future__ import annotations
@@ -26,9 +29,18 @@ import re
 import warnings
 from collections import Counter
 
-from einderiv.errors import ReadAsProduct
+from einderiv.errors import ReadAsProduct, SeveralSizes, ShapeError
 
-__all__ = ["align", "leaves", "may_be_equal", "not_product", "reordered", "written_size"]
+__all__ = [
+    "align",
+    "compound_text",
+    "leaves",
+    "may_be_equal",
+    "not_product",
+    "reordered",
+    "solve",
+    "written_size",
+]
 
 
 def leaves(cell) -> list:
@@ -133,3 +145,46 @@ def written_size(inference, dim, origin: str):
         stacklevel=2,
     )
     return made
+
+
+def solve(inference, context) -> None:
+    """Size the open factors of the compounds fixed to a number (``2*n`` = 4: n = 2), until
+    none is left to size. A ``ShapeError`` when no whole number fits (2*n = 5, n*n = 8);
+    ``SeveralSizes`` when open factors of two or more sizes remain (n*m = 6: 2*3 or 3*2...)."""
+    while True:
+        todo = [c for c in inference.cells if c.root() is c and c.factors is not None]
+        todo = [c for c in todo if isinstance(c.value, int) and not isinstance(c.value, bool)]
+        for root in todo:
+            sides = leaves(root)
+            if any(isinstance(x.value, str) for x in sides):
+                continue  # a named size: n*2 = 4 is not ours to solve
+            known = 1
+            for x in sides:
+                known *= x.value if x.value is not None else 1
+            free = Counter(x for x in sides if x.value is None)
+            if not free:
+                continue  # all numbers: checked when the names are resolved
+            size = f"{compound_text(root)} = {root.value}"
+            if root.value % known:
+                raise ShapeError(f"shapes do not fit: no whole size makes {size}")
+            rest = root.value // known
+            if len(free) > 1 and rest != 1:
+                places = "; ".join(dict.fromkeys(x.origin for x in free if x.origin))
+                raise SeveralSizes(
+                    f"the sizes {size} have more than one solution (sizes from {places}): "
+                    "declare the shapes, or write the sizes on I and ones"
+                )
+            for leaf, power in free.items():
+                found = round(rest ** (1 / power))
+                found = next((k for k in (found - 1, found, found + 1) if k**power == rest), 0)
+                if found < 1:
+                    raise ShapeError(f"shapes do not fit: no whole size makes {size}")
+                inference.unify(leaf, inference.cell(found, root.origin), context, size)
+            break  # a size found: the compounds are looked at again
+        else:
+            return
+
+
+def compound_text(cell) -> str:
+    """A compound's leaves, fastest first: ``m*n*p``, ``2*?``: ``?`` for a size left open."""
+    return "*".join("?" if x.value is None else str(x.value) for x in leaves(cell))

@@ -23,7 +23,13 @@ from __future__ import annotations
 import itertools
 
 from einderiv.errors import ShapeError, UnpairedSizes
-from einderiv.frontend.compound_sizes import align, leaves, may_be_equal, not_product, reordered
+from einderiv.frontend.compound_sizes import (
+    align,
+    compound_text,
+    may_be_equal,
+    not_product,
+    reordered,
+)
 from einderiv.frontend.name_uses import NameUses, greek_scalar, name_uses
 from einderiv.frontend.size_words import describe_size
 from einderiv.ir import matrix_ir as M
@@ -181,7 +187,7 @@ class Inference:
                 if not may_be_equal(ra, rb) or isinstance(error, UnpairedSizes):
                     raise
                 hint = f"; {_COMPOUND}" if reordered(ra, rb) else ""
-                sizes = f"{_compound_text(ra)} and {_compound_text(rb)}"
+                sizes = f"{compound_text(ra)} and {compound_text(rb)}"
                 raise UnpairedSizes(f"{error}{hint}; {_UNPAIRED.format(sizes=sizes)}") from None
 
     def _spell(self, a: DimCell, b: DimCell, context, what) -> None:
@@ -227,11 +233,6 @@ _UNPAIRED = (
     "otherwise; einderiv pairs the factors of Kronecker and vec sizes one by one and cannot "
     "pair these"
 )
-
-
-def _compound_text(cell: DimCell) -> str:
-    """A compound's leaves, fastest first: ``m*n*p``, ``?`` for a size left open."""
-    return "*".join("?" if x.value is None else str(x.value) for x in leaves(cell))
 
 
 def resolve_names(inf: Inference) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from einderiv.errors import ShapeError
+from einderiv.frontend.compound_sizes import solve
 from einderiv.frontend.dimensions import Inference, resolve_names
 from einderiv.frontend.name_uses import NameUses, child_fields
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
@@ -103,6 +104,7 @@ def infer(
         inference.unify(
             inference.index_dims[name], fixed, tree, "the size differs from the required one"
         )
+    solve(inference, tree)  # 2*n = 4: n = 2
     _real_exponents(walker)
     names = resolve_names(inference)
     dim = names.__getitem__  # a cell, or None, to its dimension

@@ -1,0 +1,103 @@
+"""Sizes of a compound fixed to a number are solved (session 26): the unsized ``ones`` of
+``kron(ones ones', B)``, a claim for d kron(a + Q, B) / da of a 4-by-4 result, are 2 and 2
+(2*n = 4), so the claim is right, never "wrong shape" (2*n x 2*m against 4 x 4); a size that
+no whole number fits (2*n = 5) is a shape error, and open sizes with several solutions
+(n*m = 6) are never a guess: undecided in a claim, an error in an expression.
+
+Truth is plain numpy: central differences of np.kron, column-major vec.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.fd import jacobian_fd
+
+RNG = np.random.default_rng(26)
+
+
+def test_the_unsized_ones_of_a_right_claim_are_solved():
+    # d kron(a + Q, B) / da = kron(ones ones', B): the ones sized by the derivative's shape
+    for rows, cols in ((2, 2), (3, 2)):
+        Q, B, a = RNG.normal(size=(rows, cols)), RNG.normal(size=(2, 2)), 0.7
+        fd = jacobian_fd(lambda a, Q=Q, B=B: np.kron(a + Q, B), {"a": np.asarray(a)}, "a")
+        assert np.allclose(fd, np.kron(np.ones((rows, cols)), B), atol=1e-6)
+        assert not np.allclose(fd, np.kron(np.ones((rows, cols)), 2 * B), atol=1e-3)
+        where = f"Q: matrix({rows}, {cols}); a: scalar; B: matrix(2, 2)"
+        printed = str(ed.diff("kron(a + Q, B)", "a", where=where))
+        for claim in ("kron(ones ones', B)", printed):
+            assert ed.check("kron(a + Q, B)", "a", claim, where=where).verdict == "right", claim
+        assert ed.check("kron(a + Q, B)", "a", "kron(ones ones', 2 B)", where=where).verdict == (
+            "wrong"
+        )
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, where, truth",
+    [
+        # d (kron(B, a ones') + Q) / da = kron(B, ones'), ones of 4 (Q 2-by-12, B 2-by-3)
+        (
+            "kron(B, a ones') + Q",
+            "a",
+            "B: matrix(2, 3); a: scalar; Q: matrix(2, 12)",
+            lambda B, a, Q: np.kron(B, a * np.ones((1, 4))) + Q,
+        ),
+        # d (kron(a I, B) + Q) / da = kron(I, B), I of 3 (Q 6-by-9)
+        (
+            "kron(a I, B) + Q",
+            "a",
+            "B: matrix(2, 3); a: scalar; Q: matrix(6, 9)",
+            lambda B, a, Q: np.kron(a * np.eye(3), B) + Q,
+        ),
+        # d kron(a I, B) x / dx = a kron(I, B), I of 3 (x of 9)
+        (
+            "kron(a I, B) x",
+            "x",
+            "B: matrix(2, 3); a: scalar; x: vector(9)",
+            lambda B, a, x: np.kron(a * np.eye(3), B) @ x,
+        ),
+    ],
+)
+def test_the_printed_derivative_with_an_unsized_unit_is_right(expr, wrt, where, truth):
+    g = ed.diff(expr, wrt, where=where)
+    shapes = {"B": (2, 3), "Q": (2, 12) if "ones" in expr else (6, 9), "x": (9,), "a": ()}
+    values = {n: np.asarray(RNG.normal(size=shapes[n])) for n in g.variables}
+    fd = jacobian_fd(truth, values, wrt)
+    assert np.allclose(g(**values), fd, atol=1e-6)
+    assert ed.check(expr, wrt, str(g), where=where).verdict == "right", str(g)
+
+
+def test_a_declared_size_stays_when_a_compound_meets_it():
+    # kron(I, B) x with x of 6 and B 2-by-2: I is 3 (2*n = 6), x keeps its declared size
+    B, x = RNG.normal(size=(2, 2)), RNG.normal(size=6)
+    f = ed.parse("kron(I, B) x", "B: matrix(2, 2); x: vector(6)")
+    assert f.variables["x"].dims == (6,) and f.shape == (6,)
+    assert np.allclose(f(B=B, x=x), np.kron(np.eye(3), B) @ x)
+    # kron(x, x) of 9 entries: x of 3
+    assert ed.parse("kron(x, x)", shape=(9, None)).variables["x"].dims == (3,)
+
+
+def test_no_whole_size_is_a_shape_error_and_several_are_never_guessed():
+    # 2*n = 5 and n*n = 8: no whole n
+    with pytest.raises(ed.ShapeError, match="no whole size"):
+        ed.parse("kron(ones ones', B)", "B: matrix(2, 2)", shape=(5, 4))
+    with pytest.raises(ed.ShapeError, match="no whole size"):
+        ed.parse("kron(x, x)", shape=(8, None))
+    # n*m = 6 for an undeclared X: 1*6, 2*3, 3*2 or 6*1
+    with pytest.raises(ed.EinderivError, match="more than one solution"):
+        ed.parse("x' vec(X)", "x: vector(6)")
+
+
+def test_a_claim_whose_sizes_fit_in_several_ways_is_not_wrong():
+    # d (a Q) / da = Q for Q 6-by-6; kron(ones ones', ones ones') .* Q is Q at every split of
+    # 6 into n*m (all ones), so it is never wrong by its shape
+    Q = RNG.normal(size=(6, 6))
+    fd = jacobian_fd(lambda a: a * Q, {"a": np.asarray(0.3)}, "a")
+    for n in (1, 2, 3, 6):
+        ones = np.kron(np.ones((n, n)), np.ones((6 // n, 6 // n)))
+        assert np.allclose(ones * Q, fd, atol=1e-6)
+    claim = "kron(ones ones', ones ones') .* Q"
+    r = ed.check("a Q", "a", claim, where="Q: matrix(6, 6); a: scalar")
+    assert r.verdict in ("right", "undecided"), r.reason

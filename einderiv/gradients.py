@@ -18,6 +18,7 @@ from collections.abc import Callable
 from einderiv.api import Expr, diff, parse
 from einderiv.errors import EinderivError, guarded
 from einderiv.frontend.parse import parse_declarations
+from einderiv.frontend.shapes import VarInfo
 from einderiv.ir.node import is_compound
 from einderiv.notation.differential import declaration, split_differential
 from einderiv.pipeline import NAME
@@ -113,7 +114,29 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     if not (where and any(decl.name == wrt for decl in parse_declarations(where))):
         declared += f"; {_declared(wrt, info.kind, dims)}"  # dx / len(x): x and dx one size
     g = diff(parse(right, f"{where}; {declared}" if where else declared), d)
-    return g
+    by_kind = declared.startswith(f"{d}: {info.kind};")  # a size a product: by kind alone
+    return _tied(g, wrt, d) if by_kind and not re.search(rf"\b{wrt}\b", right) else g
+
+
+def _tied(g: Expr, wrt: str, d: str) -> Expr:
+    """``g`` whose ``wrt``, declared by kind alone (a size a product) and not written in the
+    text, has ``d``'s sizes: ``dY = dA kron(I, p)`` by A is then sized by the A passed (X's
+    axes are dA's), as a declared ``A: matrix(m, n)`` would be."""
+    if d not in g.variables or wrt not in g.variables:
+        return g
+    variables = {**g.variables, wrt: VarInfo(wrt, g.variables[wrt].kind, g.variables[d].dims)}
+    return Expr(
+        g.term,
+        g.axes,
+        variables,
+        g.index_dims,
+        g.source,
+        g._origin,
+        g._layout,
+        g.slots,
+        g.readings,
+        g._invented,
+    )
 
 
 def _declared(name: str, kind: str, dims: tuple) -> str:

@@ -204,3 +204,26 @@ def test_a_differential_by_a_variable_of_product_size_reads_back(expr, wrt):
     np.testing.assert_allclose(
         g(**{k: v for k, v in values.items() if k in g.variables}), expected, atol=1e-6
     )
+
+
+def test_the_differential_of_a_second_derivative_by_a_matrix_of_product_size_reads_back():
+    # Y = d tr(kron(B, p) A) / dB (numerator layout: m-by-n for B n-by-m), linear in A of
+    # m-by-(q n); dY = dA kron(I, p), once declared dA: matrix(m, q*n), which does not parse.
+    # Read back against numpy central differences: Y(A) by differences in B, then by A
+    rng = np.random.default_rng(261)
+    n, m, q = 2, 3, 2
+    B, p, A = rng.normal(size=(n, m)), rng.normal(size=q), rng.normal(size=(m, q * n))
+
+    def y(A):  # d tr(kron(B, p) A) / dB, transposed to numerator layout (linear: a wide step)
+        f = lambda B: np.trace(np.kron(B, p[:, None]) @ A)
+        return jacobian_fd(f, {"B": B}, "B", eps=0.1).T
+
+    printed = ed.diff(ed.diff("tr(kron(B, p) A)", "B"), "A").differential()
+    assert printed == "dY = dA kron(I, p)"
+    jac = jacobian_fd(y, {"A": A}, "A", eps=0.1)  # m x n x m x (q n); Y linear in A
+    expected = to_layout(jac, 2, 2, "numerator")
+    g = ed.read_differential(printed, "A")  # A sized as dA (once m-by-q, not tied to dA)
+    np.testing.assert_allclose(g(A=A, p=p), expected, atol=1e-6)
+    g = ed.read_differential(printed, "A", where=f"A: matrix({m}, {q * n}); p: vector({q})")
+    assert g.shape == (m, n, q * n, m)  # I of n: q*n = 4 with q = 2
+    np.testing.assert_allclose(g(A=A, p=p), expected, atol=1e-6)

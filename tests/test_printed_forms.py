@@ -572,3 +572,27 @@ def test_a_derivative_prints_one_text_wherever_the_fresh_names_stand(expr, wrt, 
         back = ed.parse(text, where=WHERE, shape=("n",) * expected.ndim)  # delta alone: n=
         got = back(**{k: values[k] for k in back.variables}, n=n)
         assert np.allclose(got, expected, atol=1e-6), text
+
+
+@pytest.mark.parametrize(
+    "expr, plain",
+    [
+        ("a' (X .^ (S T)) a", lambda X, S, T, a: a @ (X ** (S @ T)) @ a),
+        ("sum((X .^ (S T))' a)", lambda X, S, T, a: np.sum((X ** (S @ T)).T @ a)),
+    ],
+)
+def test_a_product_of_symmetric_matrices_in_an_exponent_is_transposed(expr, plain):
+    # d/dX a' (X .^ (S T)) a: the transpose of X .^ (S T) is X' .^ (T S), S T not symmetric for
+    # symmetric S, T; it printed diag(a) (X' .^ (S T - 1) .* (T S)) diag(a), another value
+    # (the exponent kept as if its own transpose). Read back against numpy central differences
+    rng = np.random.default_rng(8)
+    S, T = ((m + m.T) / 2 for m in rng.normal(size=(2, 3, 3)))
+    values = {"X": rng.uniform(1, 2, size=(3, 3)), "S": S, "T": T, "a": rng.normal(size=3)}
+    where = "S: symmetric(n); T: symmetric(n); X: matrix(n, n); a: vector(n)"
+    assert not np.allclose(S @ T, (S @ T).T)
+    expected = jacobian_fd(plain, values, "X").T  # numerator layout: d f / dX[i,j] at [j,i]
+    g = ed.diff(expr, "X", where=where)
+    for text in (str(g), g.latex(), g.index()):
+        back = ed.parse(text, where=where)
+        got = back(**{k: v for k, v in values.items() if k in back.variables})
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=text)

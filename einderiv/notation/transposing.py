@@ -1,7 +1,8 @@
 """Products and transposes in matrix notation: flat chains, transposes pushed inward.
 
 Input: re-contraction's matrix IR, the symmetric and vector variables. Output: ``product``, a
-left-to-right product; ``transpose(e)``, equal to ``e'``; ``transposes(e)``, its count of ``'``.
+left-to-right product; ``transpose(e)``, equal to ``e'`` (``transposes``, its count of ``'``:
+``notation.transpose_count``).
 Invariants: ``product`` and ``chain_of`` flatten nested products except one that may be a scalar
 after a factor (``L (v' w)``) or may hold one (``r (a v' w c)``: flat, ``r a v'`` is a row times
 a row), so every product read left to right multiplies what fits; ``transpose`` pushes ``'``
@@ -19,6 +20,7 @@ from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, KRON, MATRIX
 from einderiv.ir.memo import remembered
 from einderiv.ir.ops import ROW
+from einderiv.notation.transpose_count import transposes
 
 _OWN = frozenset({"symmetric", "scalar", "integer"})  # the kinds of their own transposes
 
@@ -217,7 +219,9 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             return e  # ((X' X)^-1)' = (X' X)^-1: a power of a base that is its own transpose
         case M.Power(base=b, exponent=p):  # (X^k)' = X'^k; ((A B)^k)' = (B' A')^k, one chain
             return M.Power(product((t(b),), 0, vectors), p)
-        case M.Add() | M.Sub() if _own_transpose(e, scalars):  # a scalar's (1 - tanh(s)^2)'
+        case M.Add() | M.Sub() if _own_transpose(
+            e, scalars, scalars
+        ):  # a scalar's (1 - tanh(s)^2)'
             return e  # is no row: spliced into a chain it read M p' A' A p (1 - tanh(s)^2)'
         case M.Add(left=a, right=b) | M.Sub(left=a, right=b) if _beside_scalar(e):
             return M.Transpose(e)  # (x - mean(x))', not x' - mean(x)
@@ -236,29 +240,33 @@ def _transpose(e: M.MExpr, symmetric, vectors, memo: dict | None, scalars) -> M.
             inner = t(x)  # exp(x - 1)', not exp((x - 1)'): outside, unless it reaches a name
             wrapped = type(inner) is M.Transpose and type(inner.operand) is not M.Name
             return M.Transpose(e) if wrapped else _fewer(M.Call(fn, (inner,)), e)
-        case M.ElemPow(base=b, exponent=p) if _own_transpose(p, symmetric):
+        case M.ElemPow(base=b, exponent=p) if _own_transpose(p, symmetric, scalars):
             return _fewer(M.ElemPow(t(b), p), e)  # (x .^ 2)' = x' .^ 2, (x .^ (s - 1))'
         case M.ElemPow(base=b, exponent=p) if t(b) != b:  # (z .^ w)' = z' .^ w'
             return _fewer(M.ElemPow(t(b), t(p)), e)
     return M.Transpose(e)  # (2 .^ z)'
 
 
-def _own_transpose(e: M.MExpr, symmetric) -> bool:
+def _own_transpose(e: M.MExpr, symmetric, scalars=frozenset()) -> bool:
     """Whether ``e`` is built of numbers and names that are their own transposes (scalars
-    and symmetric matrices, as ``symmetric`` names them): an exponent that stays as it is."""
+    and symmetric matrices, as ``symmetric`` names them): an exponent that stays as it is. A
+    product is one only with a side of numbers and ``scalars``: (S T)' = T S for symmetric S, T."""
     match e:
         case M.Number():
             return True
         case M.Name(name=name):
             return name in symmetric
-        case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.MatMul(left=a, right=b):
-            return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
+        case M.MatMul(left=a, right=b):
+            own = _own_transpose(a, symmetric, scalars) and _own_transpose(b, symmetric, scalars)
+            return own and any(_own_transpose(x, scalars, scalars) for x in (a, b))
+        case M.Add(left=a, right=b) | M.Sub(left=a, right=b):
+            return _own_transpose(a, symmetric, scalars) and _own_transpose(b, symmetric, scalars)
         case M.Div(left=a, right=b) | M.Power(base=a, exponent=b):
-            return _own_transpose(a, symmetric) and _own_transpose(b, symmetric)
+            return _own_transpose(a, symmetric, scalars) and _own_transpose(b, symmetric, scalars)
         case M.Neg(operand=a):
-            return _own_transpose(a, symmetric)
+            return _own_transpose(a, symmetric, scalars)
         case M.Call(fn=fn, args=(a,)) if fn in M.SCALAR_FUNCTIONS:
-            return _own_transpose(a, symmetric)
+            return _own_transpose(a, symmetric, scalars)
     return False
 
 
@@ -368,35 +376,3 @@ def _inner_products(factors: list[M.MExpr], vectors) -> bool:
         elif is_column(f, vectors):
             closed = True
     return closed
-
-
-_OPERANDS = ("left", "right", "operand", "base", "exponent")
-_OPERANDS_OF: dict[type, tuple[str, ...]] = {}  # per node class: its operand fields
-_TRANSPOSES = memo_table()  # id -> (node, count): a shared subtree is counted once
-
-
-def transposes(e: M.MExpr) -> int:
-    """How many transposes ``e`` writes (``'``)."""
-    if type(e) in _LEAVES:
-        return 0
-    found = _TRANSPOSES.get(id(e))  # by identity: equal-but-distinct trees would cost an __eq__
-    if found is None or found[0] is not e:
-        found = _TRANSPOSES[id(e)] = (e, _transposes(e))
-    return found[1]
-
-
-_LEAVES = (M.Name, M.Number)
-
-
-def _transposes(e: M.MExpr) -> int:
-    names = _OPERANDS_OF.get(type(e))
-    if names is None:
-        names = _OPERANDS_OF[type(e)] = tuple(n for n in _OPERANDS if n in type(e)._init)
-    count = 1 if type(e) is M.Transpose else 0
-    for name in names:
-        child = getattr(e, name)
-        if isinstance(child, M.MExpr):
-            count += transposes(child)
-    for child in getattr(e, "args", ()):
-        count += transposes(child)
-    return count

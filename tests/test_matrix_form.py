@@ -5,6 +5,8 @@ text, and that the text read back with ``ed.parse`` equals central finite differ
 original function written here in plain numpy.
 """
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -276,7 +278,7 @@ def test_printed_form_and_its_value(row, layout):
     g = ed.diff(expr, wrt, where=where or None, layout=layout)
     text = str(g)
     assert text == (numerator if layout == "numerator" else denominator)
-    values = inputs(np.random.default_rng(abs(hash(cid)) % 2**32))
+    values = inputs(np.random.default_rng(zlib.crc32(cid.encode())))  # (hash() varies per run)
     arrays = {k: v for k, v in values.items() if k in g.variables}
     jac = jacobian_fd(
         lambda **kw: np.asarray(fn(**kw), dtype=float), values, wrt, sym=(cid == "SYM")
@@ -288,7 +290,8 @@ def test_printed_form_and_its_value(row, layout):
     reread = ed.parse(text, where=_declarations(g), shape=shape)
     got = reread(**{k: v for k, v in arrays.items() if k in reread.variables})
     got = np.broadcast_to(got, expected.shape) if np.ndim(got) == 0 else got
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # central differences of det(A X B) (entries ~1e3) carry ~1e-5 relative error
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-6)
 
 
 def _declarations(g) -> str:

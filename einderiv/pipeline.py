@@ -22,6 +22,7 @@ from einderiv.errors import (
     EinderivError,
     ParseError,
     ReadAsProduct,
+    SeveralSizes,
     ShapeError,
     caret_context,
     closest,
@@ -100,6 +101,8 @@ def front(
         if pinned:  # sized as required: a second pass with the axes' sizes given
             try:
                 typed = infer(tree, decls, None, uses, pinned)
+            except SeveralSizes:
+                raise  # n*m = 6 even with the axes sized: several solutions, not another order
             except ShapeError as error:  # g.shape of a result whose axes are in another order
                 order = ", ".join(i.name for i in lowered.axes)
                 raise ShapeError(

@@ -101,3 +101,29 @@ def test_a_claim_whose_sizes_fit_in_several_ways_is_not_wrong():
     claim = "kron(ones ones', ones ones') .* Q"
     r = ed.check("a Q", "a", claim, where="Q: matrix(6, 6); a: scalar")
     assert r.verdict in ("right", "undecided"), r.reason
+
+
+def test_an_index_claim_is_sized_by_its_free_indices_before_its_sizes_are_solved():
+    # d tr(kron(X, I_3) Q) / dX = sum_c Q[c + 3 i, c + 3 j] (numerator layout), written in index
+    # notation Q[a,b] delta[a,(c,i)] delta[b,(c,j)]: c*i = 6 has several solutions until the
+    # derivative's shape (2 by 2) sizes i and j (c = 3); the claim was undecided, never read
+    X, Q = RNG.normal(size=(2, 2)), RNG.normal(size=(6, 6))
+    fd = jacobian_fd(lambda X: np.trace(np.kron(X, np.eye(3)) @ Q), {"X": X}, "X").T
+    by_hand = np.array([[sum(Q[c + 3 * i, c + 3 * j] for c in range(3)) for j in (0, 1)]
+                        for i in (0, 1)])  # fmt: skip
+    assert np.allclose(fd, by_hand, atol=1e-6) and not np.allclose(fd, by_hand.T, atol=1e-3)
+    where = "X: matrix(2, 2); Q: matrix(6, 6)"
+    right, transposed = (
+        "Q[a,b] delta[a,(c,i)] delta[b,(c,j)]",
+        "Q[a,b] delta[b,(c,i)] delta[a,(c,j)]",
+    )
+    assert ed.check("tr(kron(X, I) Q)", "X", right, where=where).verdict == "right"
+    assert ed.check("tr(kron(X, I) Q)", "X", transposed, where=where).verdict == "wrong"
+    g = ed.diff("tr(kron(X, I) Q)", "X", where=where)
+    for text in (str(g), g.index()):
+        assert ed.check("tr(kron(X, I) Q)", "X", text, where=where).verdict == "right", text
+        back = ed.parse(text, where=where, shape=g.shape)
+        assert np.allclose(back(X=X, Q=Q), fd, atol=1e-6), text
+    # unsized, the text stays an error: c*i = 6 is never guessed
+    with pytest.raises(ed.EinderivError, match="more than one solution"):
+        ed.parse(right, where=where)

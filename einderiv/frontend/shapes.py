@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from einderiv.errors import ShapeError
+from einderiv.errors import SeveralSizes, ShapeError
 from einderiv.frontend.compound_sizes import solve
 from einderiv.frontend.dimensions import Inference, resolve_names
 from einderiv.frontend.name_uses import NameUses, child_fields
@@ -104,7 +104,11 @@ def infer(
         inference.unify(
             inference.index_dims[name], fixed, tree, "the size differs from the required one"
         )
-    solve(inference, tree)  # 2*n = 4: n = 2
+    try:
+        solve(inference, tree)  # 2*n = 4: n = 2
+    except SeveralSizes:  # index notation: its free indices are sized on the second pass
+        if not (indexed and axes is None and any(d is not None for d in root or ())):
+            raise
     _real_exponents(walker)
     names = resolve_names(inference)
     dim = names.__getitem__  # a cell, or None, to its dimension

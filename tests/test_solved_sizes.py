@@ -127,3 +127,20 @@ def test_an_index_claim_is_sized_by_its_free_indices_before_its_sizes_are_solved
     # unsized, the text stays an error: c*i = 6 is never guessed
     with pytest.raises(ed.EinderivError, match="more than one solution"):
         ed.parse(right, where=where)
+
+
+def test_a_right_claim_on_a_variable_of_product_size_is_never_wrong():
+    # d (A kron(I, p)) / dA, A n-by-2*m inferred (undeclared): the claim's A is declared by
+    # kind alone, so its sizes are fresh names; that is no specialization of the expression,
+    # and the engine's own text was "wrong shape". Its value at n = 3, m = 3 (numpy):
+    # vec(Y) = kron(kron(I_3, p'), I_3) vec(A) (column-major)
+    p, A = RNG.normal(size=2), RNG.normal(size=(3, 6))
+    J = jacobian_fd(lambda A: np.reshape(A @ np.kron(np.eye(3), p[:, None]), -1, order="F"),
+                    {"A": A}, "A").reshape(9, 18, order="F")  # fmt: skip
+    assert np.allclose(J, np.kron(np.kron(np.eye(3), p[None, :]), np.eye(3)), atol=1e-6)
+    g = ed.diff("A kron(I, p)", "A", where="p: vector(2)")
+    for text in (str(g), g.index()):
+        verdict = ed.check("A kron(I, p)", "A", text, where="p: vector(2)").verdict
+        assert verdict in ("right", "undecided"), text
+        twice = ed.check("A kron(I, p)", "A", f"2 ({text})", where="p: vector(2)").verdict
+        assert twice != "right", text

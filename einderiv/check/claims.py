@@ -87,11 +87,15 @@ def _size_hint(f: Expr, unknown: list) -> str:
 
 
 def _specialized(parsed: Expr, f: Expr) -> bool:
-    """Whether reading the claim at the derivative's shape gave a variable other sizes than
-    the expression's (an open size made 1 to fit a compound split another way)."""
+    """Whether reading the claim at the derivative's shape made a size of a variable a number
+    the expression does not give it (an open size made 1 to fit a compound split another way).
+    Other names are no specialization: a variable of a product size (``A`` n-by-2*m) is
+    declared to the claim by its kind alone, so its sizes there are fresh names."""
     return any(
-        name in f.variables and info.dims != f.variables[name].dims
+        isinstance(mine, int) and mine != theirs
         for name, info in parsed.variables.items()
+        if name in f.variables
+        for mine, theirs in zip(info.dims, f.variables[name].dims)
     )
 
 

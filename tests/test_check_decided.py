@@ -399,3 +399,117 @@ def test_a_scalar_times_an_inverted_matrix_is_non_zero(expr, wrt, claim, layout,
     assert np.linalg.det(x * A) > 0 and np.isclose(by_x, 3 / x, atol=1e-5)
     where = "x: scalar; A: matrix(n, n)"
     assert ed.check(expr, wrt, claim, where=where, layout=layout).verdict == verdict
+
+
+# -- a scalar factor of an inverted matrix: any scalar, and runs of square factors -----------
+
+inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
+SCALARS = "x: scalar; y: scalar; A: matrix(n, n); B: matrix(n, n)"
+# (expression, by, claim, numpy function of the expression, numpy claim, verdict)
+SCALED = [
+    # d tr(inv(x^2 A)) / dA = -inv(A)^2 / x^2: inv(x^2 A) = inv(A) / x^2 hides no size, as
+    # inv(x A) = inv(A) / x does (exact arithmetic had no bound on its degree in n: undecided)
+    ("tr(inv(x^2 A))", "A", "-inv(A)^2 / x^2", "right"),
+    ("tr(inv(x^2 A))", "A", "-inv(A)^2 / x", "wrong"),  # 1/x for 1/x^2
+    ("tr(inv(x^2 A))", "A", "inv(A)^2 / x^2", "wrong"),  # the sign
+    ("tr(inv(x^2 A))", "A", "-(inv(A)^2)' / x^2", "wrong"),  # transposed
+    ("tr(inv(x^2 A))", "x", "-2 tr(inv(A)) / x^3", "right"),
+    ("tr(inv(x^2 A))", "x", "-2 tr(inv(A)) / x^2", "wrong"),
+    # (x - y) A invertible: x - y != 0, so the claim's 1 / (x - y) is defined
+    ("tr(inv((x - y) A))", "A", "-inv(A)^2 / (x - y)", "right"),
+    ("tr(inv((x - y) A))", "A", "-inv(A)^2 / (y - x)", "wrong"),
+    ("tr(inv(sin(x) A))", "A", "-inv(A)^2 / sin(x)", "right"),
+    ("tr(inv(sin(x) A))", "A", "-inv(A)^2 sin(x)", "wrong"),  # x for 1/x
+    # x A B invertible (A, B square): A B invertible, so the claim's inv(A B) is defined;
+    # d tr(inv(B) inv(A)) / x = -tr(inv(B) inv(A) dA inv(A)) / x: -inv(A) inv(B) inv(A) / x
+    ("tr(inv(x A B))", "A", "-inv(A) inv(A B) / x", "right"),
+    ("tr(inv(x A B))", "A", "-inv(A B) inv(A) / x", "wrong"),
+    ("tr(inv(x A B))", "A", "-inv(A) inv(B A) / x", "wrong"),
+    # d log(det(x^2 A)) / dx = 2 n / x: det(x^2 A) = x^(2n) det(A) > 0 makes x^2 A invertible
+    ("log(det(x^2 A))", "x", "2 len(A) / x", "right"),
+    ("log(det(x^2 A))", "x", "len(A) / x", "wrong"),
+    ("log(det(x^2 A))", "x", "2 len(A) x", "wrong"),
+    ("log(det(sin(x) A))", "x", "len(A) cos(x) / sin(x)", "right"),
+    ("log(det(sin(x) A))", "x", "len(A) sin(x) / cos(x)", "wrong"),
+]
+
+
+def _numpy_of(text: str):
+    """The numpy function of an expression or claim of ``SCALED`` (A, B, x, y; n = len(A))."""
+    n = "A.shape[0]"
+    code = {
+        "tr(inv(x^2 A))": "tr(inv(x**2 * A))",
+        "tr(inv((x - y) A))": "tr(inv((x - y) * A))",
+        "tr(inv(sin(x) A))": "tr(inv(np.sin(x) * A))",
+        "tr(inv(x A B))": "tr(inv(x * A @ B))",
+        "log(det(x^2 A))": "np.log(det(x**2 * A))",
+        "log(det(sin(x) A))": "np.log(det(np.sin(x) * A))",
+        "-inv(A)^2 / x^2": "-inv(A) @ inv(A) / x**2",
+        "-inv(A)^2 / x": "-inv(A) @ inv(A) / x",
+        "inv(A)^2 / x^2": "inv(A) @ inv(A) / x**2",
+        "-(inv(A)^2)' / x^2": "-(inv(A) @ inv(A)).T / x**2",
+        "-2 tr(inv(A)) / x^3": "-2 * tr(inv(A)) / x**3",
+        "-2 tr(inv(A)) / x^2": "-2 * tr(inv(A)) / x**2",
+        "-inv(A)^2 / (x - y)": "-inv(A) @ inv(A) / (x - y)",
+        "-inv(A)^2 / (y - x)": "-inv(A) @ inv(A) / (y - x)",
+        "-inv(A)^2 / sin(x)": "-inv(A) @ inv(A) / np.sin(x)",
+        "-inv(A)^2 sin(x)": "-inv(A) @ inv(A) * np.sin(x)",
+        "-inv(A) inv(A B) / x": "-inv(A) @ inv(A @ B) / x",
+        "-inv(A B) inv(A) / x": "-inv(A @ B) @ inv(A) / x",
+        "-inv(A) inv(B A) / x": "-inv(A) @ inv(B @ A) / x",
+        "2 len(A) / x": f"2 * {n} / x",
+        "len(A) / x": f"{n} / x",
+        "2 len(A) x": f"2 * {n} * x",
+        "len(A) cos(x) / sin(x)": f"{n} * np.cos(x) / np.sin(x)",
+        "len(A) sin(x) / cos(x)": f"{n} * np.sin(x) / np.cos(x)",
+    }[text]
+    return lambda A, B, x, y: eval(code, {"np": np, "inv": inv, "det": det, "tr": tr}, locals())
+
+
+@pytest.mark.parametrize("expr, wrt, claim, verdict", SCALED)
+def test_any_scalar_factor_of_an_inverted_matrix_is_non_zero(expr, wrt, claim, verdict):
+    rng = rng_for("any scalar factor of an inverted matrix")
+    A, B = rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    args = {"A": A, "B": B, "x": 0.7, "y": -0.4}
+    assert det(A) > 0  # log(det(x^2 A)), log(det(sin(x) A)) defined at x = 0.7
+    truth = numerator_fd(_numpy_of(expr), args, wrt)
+    assert np.allclose(truth, _numpy_of(claim)(**args), atol=1e-5) == (verdict == "right")
+    got = ed.check(expr, wrt, claim, where=SCALARS).verdict
+    assert got == verdict if verdict == "right" else got != "right"
+
+
+# P Q invertible with P n-by-m, Q m-by-n: neither factor is square, but x P Q invertible makes
+# P Q = (x P Q) / x invertible; d tr(inv(x P Q)) / dx = -tr(inv(P Q)) / x^2
+@pytest.mark.parametrize(
+    "claim, verdict",
+    [
+        ("-tr(inv(P Q)) / x^2", "right"),
+        ("-tr(inv(P Q)) / x", "wrong"),
+        ("tr(inv(P Q)) / x^2", "wrong"),
+    ],
+)
+def test_a_scalar_times_a_product_of_wide_matrices_inverted(claim, verdict):
+    rng = rng_for("a scalar times wide matrices")
+    P, Q, x = rng.normal(size=(2, 3)), rng.normal(size=(3, 2)), 0.7
+    fd = numerator_fd(lambda P, Q, x: tr(inv(x * P @ Q)), {"P": P, "Q": Q, "x": x}, "x")
+    assert np.isclose(fd, -tr(inv(P @ Q)) / x**2, atol=1e-5)
+    assert not np.isclose(fd, -tr(inv(P @ Q)) / x, atol=1e-3)
+    where = "x: scalar; P: matrix(2, 3); Q: matrix(3, 2)"  # (open sizes: P Q singular at m < n)
+    got = ed.check("tr(inv(x P Q))", "x", claim, where=where).verdict
+    assert got == verdict if verdict == "right" else got != "right"
+
+
+# conditions that do not follow stay unproved: x A + B invertible says nothing of x (x = 0 is
+# fine), det(x A) > 0 says x^n det(A) > 0, not x > 0 (x = -1, det(A) < 0, n odd)
+@pytest.mark.parametrize(
+    "expr, wrt, claim",
+    [
+        ("tr(inv(x A + B))", "B", "-(inv(x A + B)^2)' x / x"),
+        ("log(det(x A))", "x", "len(A) / exp(log(x))"),
+        ("log(det(x A))", "x", "len(A) / sqrt(x^2)"),
+    ],
+)
+def test_conditions_a_scaled_inverse_does_not_imply(expr, wrt, claim):
+    A = np.diag([-1.0, 1.0, 1.0])  # det(A) = -1: at x = -1, det(x A) = 1 > 0
+    assert det(-1.0 * A) > 0 and np.isclose(det(-1.0 * A), 1.0)
+    assert ed.check(expr, wrt, claim, where=SCALARS).verdict != "right"

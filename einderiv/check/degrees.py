@@ -75,17 +75,35 @@ def _generic(t: T.MatPow | T.Det, square: bool = False) -> bool:
 
 
 def _variables_product(u: T.Term, square: bool, numbers: bool) -> bool:
-    """``numbers``: numbers and scalar variables too (a power's base: (c M)^k = c^k M^k and
-    inv(a X) = inv(X) / a, Wikipedia's ln|a X|, hide no size)."""
+    """``numbers``: scalars that are the same at every size too (``_fixed_scalar``; a power's
+    base: (c M)^k = c^k M^k and inv(c X) = inv(X) / c, Wikipedia's ln|a X|, hide no size)."""
     if type(u) is T.Var:
         return len(u.indices) == 2 and (not square or u.indices[0].dim == u.indices[1].dim)
     if type(u) is T.MatPow:
         return u.exponent.is_literal and _variables_product(u.base, square, numbers)
-    scalars = (T.Num, T.Var) if numbers else ()  # a Var here: no indices (else judged above)
     return type(u) is T.Prod and all(
-        _variables_product(f, square, numbers) or (type(f) in scalars and not T.free(f))
-        for f in u.factors
+        _variables_product(f, square, numbers) or (numbers and _fixed_scalar(f)) for f in u.factors
     )
+
+
+def _fixed_scalar(u: T.Term) -> bool:
+    """Whether ``u`` is a scalar with no index, size or integer symbol anywhere in it (2, x,
+    x^2, x - y, sin(x)): one value at every size, so inv(u M) = inv(M) / u hides no size.
+    Not sum(x) (a sum over a size) nor x^k (an integer symbol, maybe the size itself)."""
+    match u:
+        case T.Num():
+            return True
+        case T.Var(indices=()):
+            return True
+        case T.Add(terms=terms):
+            return all(_fixed_scalar(f) for f in terms)
+        case T.Prod(factors=factors, summed=()):
+            return all(_fixed_scalar(f) for f in factors)
+        case T.Pow(base=base, exponent=T.Num()):
+            return _fixed_scalar(base)
+        case T.Func(arg=arg):
+            return _fixed_scalar(arg)
+    return False
 
 
 def in_exponent(t: T.Term, name: str) -> bool:

@@ -163,26 +163,28 @@ def _on_matrix(kind: str, entry: T.Term, bound: tuple) -> Condition:
 
 def _square_factors(c: Condition) -> set[Condition]:
     """``c``, and when it says a product of square matrices all of its size is invertible,
-    each factor invertible too (det(A B) = det(A) det(B), det(s M) = s^n det(M)): X' X
-    invertible with X n-by-n is X invertible. Only a chain of factors from the row to the
-    column whose every index has the product's size: (P P')[i,j] with P n-by-m is invertible
-    where P has rank n; P is not square, and A B C with B m-by-m, m > n, can be invertible
-    with B singular."""
+    each factor and each run of factors invertible too (det(A B) = det(A) det(B), det(s M) =
+    s^n det(M)): X' X with X n-by-n is X invertible, x A B C is A B, B C... and s M is s != 0
+    and M invertible. Only a chain from the row to the column whose every index has the
+    product's size: (P P')[i,j] with P n-by-m is invertible where P has rank n; P is not
+    square, and A B C with B m-by-m, m > n, can be invertible with B singular."""
     t = c.node
     if c.kind != "invertible" or type(t) is not T.Prod or len(T.free(t)) != 2:
         return {c}
     p, q = T.bound_pair(next(iter(T.free(t))).dim)
     if T.free(t) != {p, q}:
         return {c}
-    # s M invertible (n-by-n, n >= 1): det(s M) = s^n det(M), so s != 0 (inv(x A): x != 0)
+    # s M invertible (n >= 1): s != 0 and M = (s M) / s invertible, whatever M's factors
     scalars = (condition_of("nonzero", f) for f in t.factors if not T.free(f))
     whole = {c} | {d for d in scalars if d is not None}
+    matrices = [f for f in t.factors if T.free(f)]  # inv(x P P'): P P' invertible
+    if len(matrices) < len(t.factors):
+        whole.add(_on_matrix("invertible", _product(matrices, t.summed), (p, q)))
     if any(i.dim != p.dim for i in t.summed):
         return whole
-    matrices = [f for f in t.factors if T.free(f)]  # the others are scalars: s^n det(M)
     if any(len(T.free(f)) != 2 or any(i.dim != p.dim for i in T.free(f)) for f in matrices):
         return whole
-    out, at, left = set(whole), p, list(matrices)
+    chain, at, left = [], p, list(matrices)
     while left:  # walk the chain p -> ... -> q, each factor once
         step = [f for f in left if at in T.free(f)]
         if len(step) != 1:
@@ -191,9 +193,18 @@ def _square_factors(c: Condition) -> set[Condition]:
         (nxt,) = T.free(step[0]) - {at}
         if (nxt == q) != (not left) or (nxt != q and nxt not in t.summed):
             return whole
-        out.add(_on_matrix("invertible", step[0], (at, nxt)))
+        chain.append((step[0], at, nxt))
         at = nxt
+    out = set(whole)  # each run of square factors, a product of invertible matrices:
+    for run in (chain[i : j + 1] for i in range(len(chain)) for j in range(i, len(chain))):
+        inner = tuple(nxt for _, _, nxt in run[:-1])
+        entry = _product([f for f, _, _ in run], inner)
+        out.add(_on_matrix("invertible", entry, (run[0][1], run[-1][2])))
     return out
+
+
+def _product(factors: list, summed: tuple) -> T.Term:  # one factor alone as itself
+    return factors[0] if len(factors) == 1 and not summed else T.Prod(tuple(factors), summed)
 
 
 def _show(t: T.Term) -> str:

@@ -64,6 +64,16 @@ CASES = [
     ("exp(X)", lambda X: np.exp(X), lambda X: dvec(np.exp(X)) @ N),
     ("-exp(X) / 3", lambda X: -np.exp(X) / 3, lambda X: -dvec(np.exp(X)) @ N / 3),
     ("X + sin(X) / 2", lambda X: X + np.sin(X) / 2, lambda X: N + dvec(np.cos(X)) @ N / 2),
+    # d vec(exp(X) / a) = diag(vec(exp(X))) N / a = (I + K) diag(vec(exp(X))) / (2 a): the half
+    # and the divisor out of vec (it printed (I + K) diag(vec(0.5 exp(X) / a)))
+    ("exp(X) / a", lambda X, a: np.exp(X) / a, lambda X, a: dvec(np.exp(X)) @ N / a),
+    (
+        "-exp(X) / (3 a)",
+        lambda X, a: -np.exp(X) / (3 * a),
+        lambda X, a: -dvec(np.exp(X)) @ N / (3 * a),
+    ),
+    ("exp(X) ./ a^2", lambda X, a: np.exp(X) / a**2, lambda X, a: dvec(np.exp(X)) @ N / a**2),
+    ("X + sin(X) / a", lambda X, a: X + np.sin(X) / a, lambda X, a: N + dvec(np.cos(X)) @ N / a),
     # the chain rule: diag(vec(tanh'(E B))) (B' kron I) diag(vec(E)) (A' kron I) N, E = exp(X A)
     (
         "tanh(exp(X A) B)",

@@ -8,10 +8,10 @@ Output: ``joined(pieces)``: their sum, positive pieces first, ``A - B`` not ``A 
 matrix, P's last factor; or K first, ``c K P``) written as one piece, the pairs of a kind summed
 first: ``kron(B', A) (I + commutation(n, n)) / 2`` for d vec(A X B) / d vec(X)' with X symmetric,
 ``(kron(I, X A) + kron(X A', I)) (I + commutation(n, n)) / 2`` for X A X, ``(I +
-commutation(n, n)) diag(vec(X))`` for X .* X, ``(I + commutation(n, n)) diag(vec(exp(X))) / 2`` for
-exp(X) (a number inside ``diag(vec(c F))`` counts as c); ``/ q`` for q the c's common denominator (``/ 4``
-for quarters), none when every c is whole (2 X: ``I + commutation(n, n)``); None when no pieces
-pair.
+commutation(n, n)) diag(vec(X))`` for X .* X, ``(I + commutation(n, n)) diag(vec(exp(X))) / 2``
+for exp(X) (a number and divisors inside ``diag(vec(c F / d))`` count as c and d, d a scalar:
+``/ (2 s)`` for exp(X) / s); ``/ q`` for q the c's common denominator (``/ 4`` for quarters),
+none when every c is whole (2 X: ``I + commutation(n, n)``); None when no pieces pair.
 Invariants: exact algebra, c P + c P K = c P (I + K), whatever P and K are: two pieces pair only
 when they are equal as trees but for K (an identity factor is none; no factor is reordered);
 one pair is its K piece's P times ``(I + K)`` (``L diag(vec(F)) (R K)`` is ``L diag(vec(F)) R (I
@@ -106,9 +106,9 @@ def symmetrised(pieces: list[M.MExpr], merged) -> list[M.MExpr] | None:
         if k in used or cut is None:
             continue
         side, commutation, rest = cut
-        if rest is not None:  # K diag(vec(c F)): c F's number counts as the piece's
-            inner, rest = _lead(rest)
-            c = c * inner if rest is not None else c
+        if rest is not None:  # K diag(vec(c F / d)): c and d count as the piece's
+            below, inner, rest = _lead(rest)
+            c, divisors = (c * inner, divisors + below) if rest is not None else (c, divisors)
             rest = rest if rest is not None else cut[2]
         partner = next(
             (q for q in plain.get((divisors, c, _bare(rest)), ()) if q != k and q not in used),
@@ -172,25 +172,31 @@ def _parts(piece: M.MExpr) -> tuple:
     while isinstance(piece, M.Div):
         divisors.append(piece.right)
         piece = piece.left
-    c, body = _lead(piece)
-    return tuple(divisors), c, body
+    below, c, body = _lead(piece)
+    return tuple(divisors) + below, c, body
 
 
 def _lead(e: M.MExpr) -> tuple:
-    """(c, B) with ``e = c B``: c the number or sign on the first factor, B None for a number."""
+    """(divisors outermost first, c, B) with ``e = c B / d1 / ...``: c the number or sign on
+    the first factor, B None for a number; the divisors those of a first ``diag(vec(F / d))``
+    (d is a scalar: diag(vec(F / d)) R = diag(vec(F)) R / d)."""
     if isinstance(e, M.MatMul):
-        c, rest = _lead(e.left)
-        return c, e.right if rest is None else M.MatMul(rest, e.right)
+        below, c, rest = _lead(e.left)
+        return below, c, e.right if rest is None else M.MatMul(rest, e.right)
     if isinstance(e, M.Neg):
-        c, rest = _lead(e.operand)
-        return -c, rest
+        below, c, rest = _lead(e.operand)
+        return below, -c, rest
     if isinstance(e, M.Number):
-        return e.value, None
-    if _is_diag_vec(e):  # diag(vec(c F)) = c diag(vec(F)): the number out of the elementwise
-        c, inside = _lead(e.args[0].args[0])
+        return (), e.value, None
+    if _is_diag_vec(e):  # diag(vec(c F / d)) = c diag(vec(F)) / d: out of the elementwise
+        f, outer = e.args[0].args[0], []
+        while isinstance(f, M.Div):
+            outer.append(f.right)
+            f = f.left
+        below, c, inside = _lead(f)
         if inside is not None:
-            return c, M.Call(DIAG.name, (M.Call(VEC.name, (inside,)),))
-    return Fraction(1), e
+            return (*outer, *below), c, M.Call(DIAG.name, (M.Call(VEC.name, (inside,)),))
+    return (), Fraction(1), e
 
 
 def _is_diag_vec(e: M.MExpr) -> bool:

@@ -262,3 +262,53 @@ def test_vec_of_a_transpose_is_refused_with_the_commutation_spelling():
         ed.parse("vec(X)' vec(X')", where="X: matrix(2, 3)")
     f = ed.parse("vec(X')' commutation(2, 3) vec(X)", where="X: matrix(2, 3)")
     assert np.isclose(f(X=X), np.sum(X * X))
+
+
+# d (p' kron(p', P) q) / dp = q' (kron(I, P' p) + kron(p, P')), P n-by-1: the index form sums
+# over the pairs (b, i) of a Kronecker size 1*n in one term and over p's plain n in the other.
+# The reader never makes a compound size one with its own factor (1*n = n only for the 1), so
+# one name for both (`q[c] delta[c,(b,i)] + P[i,b] p[c]`) was refused: "index c is used for
+# two sizes (2 vs 2)". Nor may one name tie two terms' sizes: `A[d,g] delta[a,(d,g)] p[a]`
+# (A n-by-1) beside `p[d]` makes p's n the compound n*1 of A's own n. Each summed index now has
+# a name of its own where a pair has a factor 1
+def softmax(v):
+    e = np.exp(v - v.max())
+    return e / e.sum()
+
+
+COMPOUND_BESIDE_PLAIN = [
+    ("p' kron(p', P) q", lambda p, P, q, s, A, t: p @ np.kron(p[None, :], P) @ q),
+    ("p' kron(P, p') q", lambda p, P, q, s, A, t: p @ np.kron(P, p[None, :]) @ q),
+    (
+        "q' kron(p', P) kron(p', P) q",
+        lambda p, P, q, s, A, t: q @ np.kron(p[None, :], P) @ np.kron(p[None, :], P) @ q,
+    ),
+    (
+        "p' kron(kron(p', P), s)",
+        lambda p, P, q, s, A, t: p @ np.kron(np.kron(p[None, :], P), s[:, None]),
+    ),
+    (
+        "exp(p') kron(p', vec(A) - t) softmax(p)",
+        lambda p, P, q, s, A, t: np.exp(p) @ np.kron(p[None, :], vec(A)[:, None] - t) @ softmax(p),
+    ),
+]
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("text, plain", COMPOUND_BESIDE_PLAIN)
+def test_a_compound_index_name_is_not_reused_for_its_product(text, plain, n):
+    where = f"P, A: matrix({n}, 1); p, q: vector({n}); s: vector(1); t: scalar"
+    values = {
+        "p": RNG.standard_normal(n),
+        "P": RNG.standard_normal((n, 1)),
+        "q": RNG.standard_normal(n),
+        "s": RNG.standard_normal(1),
+        "A": RNG.standard_normal((n, 1)),
+        "t": 0.3,
+    }
+    g = ed.diff(text, "p", where=where)
+    expected = to_layout(jacobian_fd(plain, values, "p"), np.ndim(plain(**values)), 1, "numerator")
+    for form in (g.index(), str(g), g.latex()):
+        back = ed.parse(form, where=where)
+        got = back(**{k: v for k, v in values.items() if k in back.variables})
+        assert_close(got, expected, rtol=1e-6, what=form)

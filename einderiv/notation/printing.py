@@ -24,6 +24,7 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.atoms import atom_matrix, sum_names
+from einderiv.notation.compound_names import record_pairs, size_key, unit_pairs
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.scalars import affine_tree, divisor_of, is_divisor
@@ -114,7 +115,9 @@ class _Printer:
         self.anchored = {d for n in named if n in known for d in getattr(known[n], "dims", ())}
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken and n not in avoid]
         self.counter = 0
-        self.sizes: dict[str, object] = {self.names[i]: i.dim for i in axes}  # name -> its size
+        self.compounds: dict[T.Index, tuple] = {}  # the pairs of the products being printed
+        self.apart = unit_pairs(term)  # then every summed index has a name of its own
+        self.sizes: dict[str, tuple] = {self.names[i]: dim_factors(i.dim) for i in axes}
 
     def matrix(self, base: T.Term, bound) -> str:
         tree = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
@@ -163,28 +166,30 @@ class _Printer:
     def name(self, i: T.Index) -> str:
         """The printed name of ``i``: its own if free to use, else the next name of the pool.
         A name stands for one size in the whole text (``parse`` requires it), even where a
-        sum's terms reuse it."""
+        sum's terms reuse it; a compound size is another size than its product
+        (``compound_names``)."""
         if i not in self.names:
+            key = size_key(i, self.compounds)
             own = i.name[0].isalpha() and i.name not in self.taken
-            if own and self.sizes.get(i.name, i.dim) == i.dim:
+            if own and self.sizes.get(i.name, key) == key:
                 chosen = i.name
             else:
                 while self.counter < len(self.summed_pool) and (
                     self.summed_pool[self.counter] in self.taken
-                    or self.sizes.get(self.summed_pool[self.counter], i.dim) != i.dim
+                    or self.sizes.get(self.summed_pool[self.counter], key) != key
                 ):
                     self.counter += 1
                 if self.counter < len(self.summed_pool):
                     chosen = self.summed_pool[self.counter]
                 else:
                     chosen = f"a{self.counter}"
-                    while chosen in self.taken or self.sizes.get(chosen, i.dim) != i.dim:
+                    while chosen in self.taken or self.sizes.get(chosen, key) != key:
                         self.counter += 1  # a15 of size d2 is never also a15 of size d3
                         chosen = f"a{self.counter}"
                 self.counter += 1
             self.names[i] = chosen
             self.taken.add(chosen)
-            self.sizes.setdefault(chosen, i.dim)
+            self.sizes.setdefault(chosen, key)
         return self.names[i]
 
     def entry(self, name: str, indices) -> str:
@@ -304,7 +309,16 @@ class _Printer:
         """
         for i in t.summed:  # a binder printed again (a shared subterm) gets names of its own
             self.names.pop(i, None)
+        outer = self.compounds  # the terms of a sum bind the same index in other roles
+        self.compounds = {i: pair for i, pair in outer.items() if i not in set(t.summed)}
+        try:
+            return self._product(t)
+        finally:
+            self.compounds = outer
+
+    def _product(self, t: T.Prod) -> str:
         factors, ties = einsteinise(spliced(t))
+        record_pairs(self.compounds, factors, ties)
         numbers = [f for f in factors if isinstance(f, T.Num)]
         others = [f for f in factors if not isinstance(f, T.Num)]
         coeff = Fraction(1)
@@ -345,7 +359,8 @@ class _Printer:
     def scoped(self, t: T.Term, released: set, reached: list) -> str:
         """A term of a sum: the names of the indices it binds are free again for the next term
         (``A[a,b] x[b] + B[a,b] x[b]``); ``released`` collects them and ``reached`` the counter,
-        so that the sum's caller keeps them from the sum's neighbours."""
+        so that the sum's caller keeps them from the sum's neighbours. With a pair of a factor
+        1 (``apart``) no name is free again: the reader would tie the terms' sizes by it."""
         before, counter = set(self.names), self.counter
         text = self.term(t)
         reached.append(self.counter)
@@ -354,10 +369,11 @@ class _Printer:
         bound = [i for i in new if i not in free]
         for i in bound:
             name = self.names.pop(i)
-            self.taken.discard(name)
-            released.add(name)
-        if len(bound) == len(new):  # nothing named here outlives the term: reuse the pool
-            self.counter = counter
+            if not self.apart:
+                self.taken.discard(name)
+                released.add(name)
+        if len(bound) == len(new) and not self.apart:  # nothing named here outlives the term:
+            self.counter = counter  # reuse the pool
         return text
 
     def term(self, t: T.Term) -> str:

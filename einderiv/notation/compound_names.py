@@ -1,0 +1,45 @@
+"""The sizes of printed index names as the reader sees them: a compound is not its product.
+
+Input: the index IR being printed (its ``T.Pair`` nodes ``delta[c,(i,j)]``).
+Output: ``size_key(i, compounds)``, the size of an index as the reader types it (a compound's
+leaves, fastest first); ``record_pairs``, the compounds of one product; ``unit_pairs(term)``,
+whether a pair has a factor of size 1.
+Invariants: ``parse`` gives an index name one size class in the whole text and never makes a
+compound one size with its own factor, though numbers agree (1*2 = 2 only for the 1): the
+printer gives a name one ``size_key`` and, where a pair has a factor 1, every summed index a
+name of its own (``printing._Printer``).
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import index_ir as T
+from einderiv.ir.node import dim_factors
+
+
+def size_key(i: T.Index, compounds: dict) -> tuple:
+    """The size of ``i``: its factors, fastest first; a compound index (``c`` of
+    ``delta[c,(b,i)]``, or tied to one) the leaves of its pair, so that ``(1, 2)`` is not
+    ``(2,)``: ``P[i,b] p[c]`` beside ``q[c] delta[c,(b,i)]`` (b of 1) is refused."""
+    if i in compounds:
+        fast, slow = compounds[i]
+        return size_key(fast, compounds) + size_key(slow, compounds)
+    return dim_factors(i.dim)
+
+
+def record_pairs(compounds: dict, factors, ties) -> None:
+    """Record in ``compounds`` those of a product as ``einsteinise`` wrote it: its pairs'
+    (fresh) indices, also those of sums inside it (``q[c] (delta[c,(b,i)] + ..)``), and every
+    index tied to one (``delta[c,d] delta[d,(b,i)]``)."""
+    for f in factors:
+        compounds.update((g.c, (g.i, g.j)) for g in T.nodes(f) if type(g) is T.Pair)
+    for tie in ties:
+        held = next((j for j in tie if j in compounds), None)
+        if held is not None:
+            compounds.update((j, compounds[held]) for j in tie if j != held)
+
+
+def unit_pairs(term: T.Term) -> bool:
+    """Whether a pair of ``term`` has a factor of size 1. Its compound 1*n is refused as one
+    size with its own n, which one name reused in two terms can tie through the sizes of two
+    variables (``A[d,g] delta[a,(d,g)] p[a]`` beside ``p[d]``, A n-by-1)."""
+    return any(type(f) is T.Pair and 1 in (f.i.dim, f.j.dim) for f in T.nodes(term))

@@ -361,13 +361,7 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
     variables of a det(...) of ``t`` and invertible nowhere else in ``t``. det is differentiable
     at a singular matrix (its derivative is the adjugate), though Jacobi's form det(M) M^-1 of
     it is not defined there (d|X|/dX = |X| X^-1 holds for invertible X only)."""
-    names: set[str] = set()
-    todo = [t]
-    while todo:
-        u = todo.pop()
-        if type(u) is T.Det:
-            names |= variables_of(u.base)
-        todo.extend(T.children(u))
+    names = set().union(*(variables_of(u.base) for u in T.nodes(t) if type(u) is T.Det))
     own = implied(conditions(t))
     return frozenset(
         c
@@ -379,26 +373,19 @@ def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Conditio
 def restricted(t: T.Term) -> set[str]:
     """Variables inside an argument that must be positive or non-negative somewhere in ``t``."""
     names: set[str] = set()
-    _restricted(t, names)
+    for u in T.nodes(t):  # each node once: a shared subterm is looked at once
+        match u:
+            case T.Func(name=name, arg=arg) if name in DOMAINS:
+                names.update(variables_of(arg))
+            case T.Pow(base=base, exponent=e) if not (
+                isinstance(e, T.Num) and e.value.denominator == 1
+            ) and not isinstance(e, T.Affine):
+                names.update(variables_of(base))
+            case T.LogDet(base=base):
+                names.update(variables_of(base))
     return names
-
-
-def _restricted(t: T.Term, names: set) -> None:
-    match t:
-        case T.Func(name=name, arg=arg) if name in DOMAINS:
-            names.update(variables_of(arg))
-        case T.Pow(base=base, exponent=e) if not (
-            isinstance(e, T.Num) and e.value.denominator == 1
-        ) and not isinstance(e, T.Affine):
-            names.update(variables_of(base))
-        case T.LogDet(base=base):
-            names.update(variables_of(base))
-    for child in T.children(t):
-        _restricted(child, names)
 
 
 def variables_of(t: T.Term) -> set[str]:
     """The names of the variables in ``t``."""
-    if isinstance(t, T.Var):
-        return {t.name}
-    return set().union(*(variables_of(c) for c in T.children(t))) if T.children(t) else set()
+    return {u.name for u in T.nodes(t) if isinstance(u, T.Var)}

@@ -164,10 +164,9 @@ class _Printer:
         return f"(({self.carrier(a)}){zero} {self.entry('ones', (a,))})"  # sum_a 1 = n
 
     def name(self, i: T.Index) -> str:
-        """The printed name of ``i``: its own if free to use, else the next name of the pool.
-        A name stands for one size in the whole text (``parse`` requires it), even where a
-        sum's terms reuse it; a compound size is another size than its product
-        (``compound_names``)."""
+        """The printed name of ``i``: its own if free, else the pool's next. A name stands for
+        one size in the whole text (``parse`` requires it), even where a sum's terms reuse it;
+        a compound size is another size than its product (``compound_names``)."""
         if i not in self.names:
             key = size_key(i, self.compounds)
             own = i.name[0].isalpha() and i.name not in self.taken
@@ -394,9 +393,8 @@ class _Printer:
         return f"({text})"
 
     def exponent(self, t: T.Term) -> str:
-        if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
-            return str(t.value)
-        return f"({self.term(t)})"
+        whole = isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0
+        return str(t.value) if whole else f"({self.term(t)})"
 
 
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

@@ -27,22 +27,18 @@ or crash was found (each one printed with its case).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import time
 import traceback
-import warnings
 from collections import Counter
 
 import numpy as np
-from hypothesis import HealthCheck, given, seed, settings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kron_strategies import kron_cases
-from strategies import Case, cases
+from fuzz_driver import arguments, run
+from strategies import Case
 from test_check_properties import derivatives, wrong_claims
 from test_properties import call
 
@@ -145,39 +141,19 @@ def fuzz_read_back(case: Case) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=240.0, help="time budget")
-    parser.add_argument("--seed", type=int, default=None, help="hypothesis seed")
-    parser.add_argument("--out", default=None, help="write the counters as JSON here")
-    parser.add_argument("--kron", action="store_true", help="tests/kron_strategies.py cases")
-    args = parser.parse_args()
-    start = time.time()
-    rng = np.random.default_rng(args.seed)
+    args = arguments(__doc__.split("\n\n")[0], 240.0)
 
-    @settings(
-        max_examples=BATCH,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(kron_cases() if args.kron else cases())
-    def batch(case: Case) -> None:
-        if time.time() - start > args.seconds:
-            return  # the budget is spent: the rest of this batch is skipped
+    def body(case: Case, rng) -> None:
         STATS["expressions"] += 1
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fuzz_claims(case)
-                fuzz_read_back(case)
-            except Exception:  # noqa: BLE001 - a crash is what we look for
-                STATS["CRASH"] += 1
-                FINDINGS.append(f"CRASH {case!r}\n{traceback.format_exc()}")
+        fuzz_claims(case)
+        fuzz_read_back(case)
 
-    while time.time() - start < args.seconds:  # batches of fresh random cases, seeded
-        seed(int(rng.integers(2**32)))(batch)()
-    STATS["seconds"] = round(time.time() - start)
+    def crashed(case: Case, trace: str) -> None:
+        STATS["CRASH"] += 1
+        FINDINGS.append(f"CRASH {case!r}\n{trace}")
+
+    spent = run(args, BATCH, body, crashed)
+    STATS["seconds"] = round(spent)
     counters = dict(sorted(STATS.items()))
     print(json.dumps(counters, indent=1))
     if args.out:

@@ -45,7 +45,6 @@ its case on stderr).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -58,13 +57,12 @@ import warnings
 from collections import Counter
 
 import numpy as np
-from hypothesis import HealthCheck, given, seed, settings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kron_strategies import kron_cases
+from fuzz_driver import arguments, run
 from named_forms import index_lines, read_lines, substituted
-from strategies import Case, cases
+from strategies import Case
 
 import einderiv as ed
 from einderiv.errors import NoReadableText
@@ -462,40 +460,17 @@ def fuzz(case: Case, rng: np.random.Generator) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=300.0, help="time budget")
-    parser.add_argument("--seed", type=int, default=None, help="hypothesis seed")
-    parser.add_argument("--out", default=None, help="write the counters as JSON here")
-    parser.add_argument("--kron", action="store_true", help="tests/kron_strategies.py cases")
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n\n")[0], 300.0)
     global KRON
     KRON = args.kron
-    start = time.time()
-    rng = np.random.default_rng(args.seed)
     signal.signal(signal.SIGALRM, _alarm)
 
-    @settings(
-        max_examples=BATCH,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(kron_cases() if args.kron else cases())
-    def batch(case: Case) -> None:
-        if time.time() - start > args.seconds:
-            return  # the budget is spent: the rest of this batch is skipped
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fuzz(case, rng)
-            except Exception:  # noqa: BLE001 - a crash is what we look for
-                STATS["crash"] += 1
-                FINDINGS.append(f"CRASH {case!r}\n{traceback.format_exc()}")
+    def crashed(case: Case, trace: str) -> None:
+        STATS["crash"] += 1
+        FINDINGS.append(f"CRASH {case!r}\n{trace}")
 
-    while time.time() - start < args.seconds:  # batches of fresh random cases, seeded
-        seed(int(rng.integers(2**32)))(batch)()
-    STATS["seconds"] = round(time.time() - start)
+    spent = run(args, BATCH, fuzz, crashed)
+    STATS["seconds"] = round(spent)
     STATS["print seconds"] = round(STATS["print seconds"])
     counters = dict(sorted(STATS.items()))
     print(json.dumps(counters, indent=1))

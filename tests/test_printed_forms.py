@@ -596,3 +596,30 @@ def test_a_product_of_symmetric_matrices_in_an_exponent_is_transposed(expr, plai
         back = ed.parse(text, where=where)
         got = back(**{k: v for k, v in values.items() if k in back.variables})
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=text)
+
+
+def test_a_row_function_of_diag_of_vec_keeps_its_orientation():
+    # d/dp tr(kron(kron(y', v), c') log_softmax(diag(kron(A, x) p))) = (w .* (v - sum(v) s))'
+    # kron(A, x) with s = diag(softmax(D)), D = diag(kron(A, x) p), w = vec(c y') (numerator
+    # layout): it printed (v' - sum(v) diag(softmax(diag(vec(x p' A'))))) ..., a row minus a
+    # column (vec(..) was not known to be a column, so diag(vec(..)) was taken for one).
+    # Read back against numpy central differences
+    rng = np.random.default_rng(9)
+    y, x, c = rng.normal(size=(3, 2))
+    v, p = rng.normal(size=(2, 4))
+    A = rng.normal(size=(2, 4))
+    where = "y, x, c: vector(2); p, v: vector(4); A: matrix(2, 4)"
+
+    def f(p):
+        M = np.diag(np.kron(A, x[:, None]) @ p)
+        logsm = M - np.log(np.exp(M).sum(axis=1, keepdims=True))
+        return np.trace(np.kron(np.kron(y[None, :], v[:, None]), c[None, :]) @ logsm)
+
+    h = 1e-6
+    expected = np.array([(f(p + h * e) - f(p - h * e)) / (2 * h) for e in np.eye(4)])
+    g = ed.diff("tr(kron(kron(y', v), c') log_softmax(diag(kron(A, x) p)))", "p", where=where)
+    values = {"y": y, "x": x, "c": c, "v": v, "p": p, "A": A}
+    for text in (str(g), g.latex()):
+        back = ed.parse(text, where=where)
+        got = back(**{k: val for k, val in values.items() if k in back.variables})
+        np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-5, atol=1e-7, err_msg=text)

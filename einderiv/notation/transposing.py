@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
-from einderiv.ir.matrix_ops import DIAG, KRON, MATRIX
+from einderiv.ir.matrix_ops import DIAG, KRON, MATRIX, VEC
 from einderiv.ir.memo import remembered
 from einderiv.ir.ops import ROW
 from einderiv.notation.transpose_count import transposes
@@ -324,6 +324,8 @@ def _is_column(e: M.MExpr, vectors) -> bool:
             return is_column(a, vectors)
         case M.Call(fn=DIAG.name, args=(x,)):
             return not is_column(x, vectors)
+        case M.Call(fn=VEC.name):  # vec(X): a column whatever X is (diag(vec(X)) a matrix)
+            return True
         case M.Call(fn=fn, args=(x,)) if fn in M.SCALAR_FUNCTIONS:
             return is_column(x, vectors)
         case M.Call(fn=fn, args=(x,)) if fn in ROW and not ROW[fn].reduces:

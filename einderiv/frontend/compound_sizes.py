@@ -172,7 +172,8 @@ def solve(inference, context) -> None:
                 places = "; ".join(dict.fromkeys(x.origin for x in free if x.origin))
                 raise SeveralSizes(
                     f"the sizes {size} have more than one solution (sizes from {places}): "
-                    "declare the shapes, or write the sizes on I and ones"
+                    "declare the shapes, write the sizes on I and ones, or give the result's "
+                    "shape (ed.parse(text, shape=g.shape) for a printed derivative)"
                 )
             for leaf, power in free.items():
                 found = round(rest ** (1 / power))

@@ -1225,3 +1225,30 @@ def test_an_entry_whose_six_coordinates_differ_is_tried_at_a_size_that_has_it():
         and np.max(truth_plus_mask(X) - numerator_fd(lambda X: np.kron(X, X), {"X": X}, "X")) > 0.5
     )
     assert ed.check("kron(X, X)", "X", claim=claim, where="X: matrix(n, n)").verdict == "wrong"
+
+
+def test_a_kronecker_claim_with_unsized_identities_is_never_wrong_by_a_size_choice():
+    # Y = A kron(I_m, p), A n-by-2m (its size inferred as a product): d vec(Y) / d vec(A)' =
+    # kron(kron(I_m, p'), I_n) = kron(I_m, kron(p', I_n)) (numpy: central differences). The
+    # first, einderiv's own form, was undecided (the probes did not size m from 2*m); the
+    # second raised KeyError, then was "wrong shape" by one choice of the I's sizes: undecided
+    n, m = 3, 2
+    rng = np.random.default_rng(12)
+    A, p = rng.normal(size=(n, 2 * m)), rng.normal(size=2)
+
+    def vec_y(a):
+        return (a.reshape(n, 2 * m, order="F") @ np.kron(np.eye(m), p[:, None])).ravel(order="F")
+
+    a0, h = A.ravel(order="F"), 1e-6
+    jac = np.stack([(vec_y(a0 + h * e) - vec_y(a0 - h * e)) / (2 * h) for e in np.eye(a0.size)], 1)
+    left = np.kron(np.kron(np.eye(m), p[None, :]), np.eye(n))
+    assert np.allclose(jac, left) and np.allclose(jac, np.kron(np.eye(m), np.kron(p, np.eye(n))))
+    where = "p: vector(2)"
+    own = ed.diff("A kron(I, p)", "A", where=where)
+    assert ed.check("A kron(I, p)", "A", str(own), where=where).verdict == "right"
+    form = "d vec(Y) / d vec(A)' = kron(kron(I, p'), I)"
+    assert ed.check("A kron(I, p)", "A", form, where=where).verdict == "right"
+    other = "d vec(Y) / d vec(A)' = kron(I, kron(p', I))"
+    assert ed.check("A kron(I, p)", "A", other, where=where).verdict == "undecided"
+    twice = "d vec(Y) / d vec(A)' = 2 kron(kron(I, p'), I)"
+    assert ed.check("A kron(I, p)", "A", twice, where=where).verdict == "wrong"

@@ -309,21 +309,32 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
         a = a.transpose(axes)
         return a.reshape((int(np.prod(a.shape[:rows])), -1), order="F")
 
+    # sizes of the claim that nothing fixes (an I, ones) are chosen by the derivative's axes,
+    # one way: another choice may fit (kron(I, kron(p', I)) for kron(kron(I, p'), I)), so a
+    # "wrong shape" then rests on that choice and is undecided when two or more are open (one
+    # is fixed by the matrix's size: kron(A, I) for kron(I, A) stays wrong)
+    open_sizes = len(judge.free_dims) > 1  # one is fixed by the matrix's size (kron(A, I))
+    why_open = "the claim's sizes that nothing fixes (I, ones) may be chosen otherwise"
     try:
         for k in range(3):
             want, got = judge.values(judge.draw(k))
             if want.ndim != len(order) or got.ndim != len(order):
-                return result
+                return _undecided(result, why_open, _WRITE) if open_sizes else result
             want, got = matrix(want), matrix(got)
-            if want.shape != got.shape or not close(got, want):
-                return result
+            if want.shape != got.shape:
+                return _undecided(result, why_open, _WRITE) if open_sizes else result
+            if not close(got, want):  # (I_q (x) p' (x) I_r: q = m, r = n, or the other way)
+                return _undecided(result, why_open, _WRITE) if open_sizes else result
     except EinderivError:
-        return result
+        return _undecided(result, why_open, _WRITE) if open_sizes else result
     why = (
         "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
         "factors split the sizes otherwise, so einderiv cannot line them up to prove it"
     )
-    return _undecided(result, why, "write it with the derivative's sizes in each factor")
+    return _undecided(result, why, _WRITE)
+
+
+_WRITE = "write it with the derivative's sizes in each factor"
 
 
 def _undecided(result, why: str, diagnosis: str):

@@ -106,6 +106,25 @@ def probe_sizes(f: Expr, probe: dict) -> dict:
         for d, n in zip(info.dims, shape):
             if isinstance(d, str):
                 sizes[d] = n
+    return _factor_sizes(sizes)
+
+
+def _factor_sizes(sizes: dict) -> dict:
+    """``sizes`` with the named factors of its compound sizes that the others fix: ``2*m`` of 8
+    gives m = 4 (A: matrix(n, 2*m) inferred, its derivative's axes over m); ``p*m`` with p known
+    gives m. A factor that stays open is left out, never guessed."""
+    found = True
+    while found:
+        found = False
+        for d, n in list(sizes.items()):
+            parts = dim_factors(d)
+            open_ = [p for p in parts if isinstance(p, str) and p not in sizes]
+            if len(open_) != 1 or parts.count(open_[0]) != 1:
+                continue
+            known = math.prod(p if isinstance(p, int) else sizes[p] for p in parts if p != open_[0])
+            if known and n % known == 0:
+                sizes[open_[0]] = n // known
+                found = True
     return sizes
 
 

@@ -29,7 +29,7 @@ from einderiv.check.claims import declarations_of
 from einderiv.check.readings import among_two, as_read
 from einderiv.check.result import CheckResult, question_of
 from einderiv.errors import EinderivError
-from einderiv.frontend.name_uses import child_fields
+from einderiv.frontend.name_uses import nodes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import TR
 from einderiv.ir.ops import ELEMENTWISE
@@ -127,14 +127,6 @@ def _terms(e: M.MExpr, sign: int) -> list[tuple[int, M.MExpr]]:
     return [(sign, e)]
 
 
-def _nodes(e: M.MExpr):
-    todo = [e]
-    while todo:
-        node = todo.pop()
-        yield node
-        todo.extend(child for _, child in child_fields(node))
-
-
 def _traced(e: M.MExpr) -> bool:
     """Whether ``e`` holds tr(fn(...)) of an elementwise fn (read entrywise, said so)."""
     return any(
@@ -142,17 +134,17 @@ def _traced(e: M.MExpr) -> bool:
         and n.fn == TR.name
         and type(n.args[0]) is M.Call
         and n.args[0].fn in ELEMENTWISE
-        for n in _nodes(e)
+        for n in nodes(e)
     )
 
 
 def _mentions(e: M.MExpr, name: str) -> bool:
-    return any(type(n) is M.Name and n.name == name for n in _nodes(e))
+    return any(type(n) is M.Name and n.name == name for n in nodes(e))
 
 
 def _total(e: M.MExpr) -> bool:
     """Whether ``e`` is defined at every point, entrywise and as a matrix function."""
-    return all(_defined(n) for n in _nodes(e))
+    return all(_defined(n) for n in nodes(e))
 
 
 def _defined(n: M.MExpr) -> bool:

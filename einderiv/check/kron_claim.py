@@ -315,18 +315,17 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
     # is fixed by the matrix's size: kron(A, I) for kron(I, A) stays wrong)
     open_sizes = len(judge.free_dims) > 1  # one is fixed by the matrix's size (kron(A, I))
     why_open = "the claim's sizes that nothing fixes (I, ones) may be chosen otherwise"
+    kept = _undecided(result, why_open, _WRITE) if open_sizes else result  # when not equal
     try:
         for k in range(3):
             want, got = judge.values(judge.draw(k))
             if want.ndim != len(order) or got.ndim != len(order):
-                return _undecided(result, why_open, _WRITE) if open_sizes else result
+                return kept
             want, got = matrix(want), matrix(got)
-            if want.shape != got.shape:
-                return _undecided(result, why_open, _WRITE) if open_sizes else result
-            if not close(got, want):  # (I_q (x) p' (x) I_r: q = m, r = n, or the other way)
-                return _undecided(result, why_open, _WRITE) if open_sizes else result
+            if want.shape != got.shape or not close(got, want):  # (I_q (x) p' (x) I_r: q = m,
+                return kept  # r = n, or the other way)
     except EinderivError:
-        return _undecided(result, why_open, _WRITE) if open_sizes else result
+        return kept
     why = (
         "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
         "factors split the sizes otherwise, so einderiv cannot line them up to prove it"

@@ -34,7 +34,7 @@ import warnings
 
 from einderiv.errors import ReadAsBackward, ReadAsPower, ShapeError, say_reading
 from einderiv.frontend.lexing import STATE, error_at, factor_after
-from einderiv.frontend.name_uses import child_fields
+from einderiv.frontend.name_uses import child_fields, nodes
 from einderiv.ir import matrix_ir as M
 
 __all__ = [
@@ -87,18 +87,13 @@ def transpose_letter(base: M.MExpr, exponent: M.MExpr) -> None:
         return
     if type(base) is M.Name and base.name[:1].islower():
         return
-    todo = [bare]
-    while todo:
-        node = todo.pop()
-        if type(node) is M.Name and node.name == "T":
-            say_reading(
-                "read T in a power (X^{T-1}) as an integer: T alone is the transpose (X^T), "
-                "the inverse transpose is X^{-T}; declare `T: integer` for the power",
-                ReadAsPower,
-                stacklevel=4,
-            )
-            return
-        todo.extend(child for _, child in child_fields(node))
+    if any(type(node) is M.Name and node.name == "T" for node in nodes(bare)):
+        say_reading(
+            "read T in a power (X^{T-1}) as an integer: T alone is the transpose (X^T), "
+            "the inverse transpose is X^{-T}; declare `T: integer` for the power",
+            ReadAsPower,
+            stacklevel=4,
+        )
 
 
 def power_tower(base, exponent) -> None:

@@ -163,3 +163,12 @@ def child_fields(e: M.MExpr) -> list:
         elif isinstance(value, tuple):
             found.extend([(name, item) for item in value if isinstance(item, M.MExpr)])
     return found
+
+
+def nodes(e: M.MExpr):
+    """Every sub-expression of ``e`` (``e`` first), by ``child_fields``, with no recursion."""
+    todo = [e]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(child for _, child in child_fields(node))

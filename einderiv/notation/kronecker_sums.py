@@ -106,10 +106,9 @@ def symmetrised(pieces: list[M.MExpr], merged) -> list[M.MExpr] | None:
         if k in used or cut is None:
             continue
         side, commutation, rest = cut
-        if rest is not None:  # K diag(vec(c F / d)): c and d count as the piece's
-            below, inner, rest = _lead(rest)
-            c, divisors = (c * inner, divisors + below) if rest is not None else (c, divisors)
-            rest = rest if rest is not None else cut[2]
+        led = _lead(rest) if rest is not None else None  # K diag(vec(c F / d)): c and d
+        if led is not None and led[2] is not None:  # count as the piece's
+            c, divisors, rest = c * led[1], divisors + led[0], led[2]
         partner = next(
             (q for q in plain.get((divisors, c, _bare(rest)), ()) if q != k and q not in used),
             None,

@@ -483,3 +483,16 @@ def test_a_transposed_kronecker_product_is_named_or_written_inward(text, named):
     back = ed.parse(substituted(shown), where=where)
     np.testing.assert_allclose(back(**{k: v for k, v in {"A": A, "B": B, "C": C}.items()
                                       if k in back.variables}), expected, atol=1e-6)  # fmt: skip
+
+
+def test_a_commutation_matrix_named_in_index_notation_keeps_its_sizes():
+    # d/dW d/dW tanh(||W||_F), W 2-by-3: D[j,i,l,k] = H[i,j,k,l], H = d2f / dW[i,j] dW[k,l].
+    # Its named index form held commutation(2, 3) as delta[a,(c,d)] delta[b,(d,c)], c and d in
+    # nothing else, read back as "?*? = 6 have more than one solution"; now commutation(2, 3)
+    W = rng.normal(size=(2, 3))
+    g = ed.diff(ed.diff("tanh(norm2(W))", "W", where="W: matrix(2, 3)"), "W")
+    text = g.show(cse=True, format="index")
+    assert "commutation(2, 3)[a,b]" in text
+    expected = hessian_fd(lambda W: np.tanh(np.linalg.norm(W)), {"W": W}, "W")
+    got = _evaluate_index_lines(text, {"W": W}, "W: matrix(2, 3)")
+    np.testing.assert_allclose(got, expected.transpose(1, 0, 3, 2), atol=1e-6)

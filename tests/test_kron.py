@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from einderiv.notation.printing import index_latex
 from tests.fd import LAYOUTS, assert_close, hessian_fd, jacobian_fd, to_layout
 from tests.test_kronecker_form import K as commutation_matrix  # by its definition
 
@@ -150,6 +151,21 @@ def test_compound_indices_in_index_notation():
     assert_close(unvec(y=y, X=X), X)
     assert_close(ed.parse("delta[c,(i,j)] X[i,j]")(X=X), y)
     assert_close(ed.parse("vec(X)[(i,j)]")(X=X), X)
+
+
+def test_a_commutation_matrix_in_index_notation_writes_its_sizes():
+    # x' K y, K vec(X) = vec(X') for X 2-by-3: K y = vec(unvec(y)'). As deltas,
+    # x[a] delta[a,(b,c)] delta[d,(c,b)] y[d], nothing sized b and c but b*c = 6 (2*3 or 3*2:
+    # two commutation matrices; 1*6: the identity), and the index text was refused when read
+    # back; commutation(2, 3)[a,b] writes the sizes (K_{2,3} in LaTeX)
+    x, y = RNG.standard_normal(6), RNG.standard_normal(6)
+    expected = x @ np.reshape(y, (2, 3), order="F").T.ravel(order="F")
+    f = ed.parse("x' commutation(2, 3) y", where="x, y: vector(6)")
+    assert f.index() == "x[a] commutation(2, 3)[a,b] y[b]"
+    latex = index_latex(f.term, f.axes, f.variables)
+    assert latex == r"x_{a} \, \left(K_{2,3}\right)_{a,b} \, y_{b}"
+    for text in (f.index(), latex):
+        assert_close(ed.parse(text, where="x, y: vector(6)")(x=x, y=y), expected)
 
 
 def test_compound_sizes_are_checked_when_evaluating():

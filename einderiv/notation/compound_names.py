@@ -3,7 +3,8 @@
 Input: the index IR being printed (its ``T.Pair`` nodes ``delta[c,(i,j)]``).
 Output: ``size_key(i, compounds)``, the size of an index as the reader types it (a compound's
 leaves, fastest first); ``record_pairs``, the compounds of one product; ``unit_pairs(term)``,
-whether a pair has a factor of size 1.
+whether a pair has a factor of size 1; ``commutations``, the pairs of a product that are a
+commutation matrix, printed as one (``commutation(3, 3)[a,b]``).
 Invariants: ``parse`` gives an index name one size class in the whole text and never makes a
 compound one size with its own factor, though numbers agree (1*2 = 2 only for the 1): the
 printer gives a name one ``size_key`` and, where a pair has a factor 1, every summed index a
@@ -12,8 +13,11 @@ name of its own (``printing._Printer``).
 
 from __future__ import annotations
 
+from collections import Counter
+
 from einderiv.ir import index_ir as T
-from einderiv.ir.node import dim_factors
+from einderiv.ir.node import dim_factors, is_compound
+from einderiv.notation.einstein import occurrences
 
 
 def size_key(i: T.Index, compounds: dict) -> tuple:
@@ -43,3 +47,31 @@ def unit_pairs(term: T.Term) -> bool:
     size with its own n, which one name reused in two terms can tie through the sizes of two
     variables (``A[d,g] delta[a,(d,g)] p[a]`` beside ``p[d]``, A n-by-1)."""
     return any(type(f) is T.Pair and 1 in (f.i.dim, f.j.dim) for f in T.nodes(term))
+
+
+def commutations(factors: list, ties, latex: bool = False) -> list:
+    """``factors`` (a product as ``einsteinise`` wrote it, with its ``ties``) with each pair of
+    pairs that is a commutation matrix written as one: ``delta[r,(u,v)] delta[s,(v,u)]``, u and
+    v (plain sizes) in no other factor or tie, is ``commutation(dim v, dim u)[r,s]``
+    (``K_{m,n}`` in LaTeX). As deltas nothing sizes u and v but their product, which leaves the
+    text ambiguous (u*v = 9: 3*3, the commutation matrix, or 1*9, the identity)."""
+    pairs = [f for f in factors if type(f) is T.Pair]
+    if len(pairs) < 2:
+        return factors
+    seen = Counter(i for f in factors for i in occurrences(f))
+    seen.update(i for tie in ties for i in (*tie, *tie))
+    out, dropped = list(factors), set()
+    for p in pairs:
+        u, v = p.i, p.j
+        if p in dropped or u == v or seen[u] != 2 or seen[v] != 2 or p.c in (u, v):
+            continue
+        if is_compound(u.dim) or is_compound(v.dim):
+            continue
+        q = next((g for g in pairs if g not in dropped and (g.i, g.j) == (v, u)), None)
+        if q is None or q.c in (u, v, p.c):
+            continue
+        name = f"K_{{{v.dim},{u.dim}}}" if latex else f"commutation({v.dim}, {u.dim})"
+        out[out.index(p)] = T.Var(name, (p.c, q.c))
+        out.remove(q)
+        dropped |= {p, q}
+    return out

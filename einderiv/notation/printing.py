@@ -24,7 +24,7 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.atoms import atom_matrix, sum_names
-from einderiv.notation.compound_names import record_pairs, size_key, unit_pairs
+from einderiv.notation.compound_names import commutations, record_pairs, size_key, unit_pairs
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.scalars import affine_tree, divisor_of, is_divisor
@@ -33,6 +33,7 @@ from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
+_SIMPLE = (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc)
 
 
 def index_notation(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
@@ -325,6 +326,7 @@ class _Printer:
             coeff *= f.value
         below = [f for f in others if is_divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
         others = [f for f in others if f not in below] if below else others  # with s a scalar
+        others = commutations(others, ties, self.latex)  # delta[r,(u,v)] delta[s,(v,u)]: K
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
             if len(tie) > 1:
@@ -385,9 +387,7 @@ class _Printer:
             if len(set(written)) < len(written):
                 return f"({self.term(t)})"
         text = self.text(t)
-        simple = isinstance(
-            t, (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc)
-        )
+        simple = isinstance(t, _SIMPLE)
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
             return text
         return f"({text})"

@@ -168,6 +168,45 @@ def test_a_commutation_matrix_in_index_notation_writes_its_sizes():
         assert_close(ed.parse(text, where="x, y: vector(6)")(x=x, y=y), expected)
 
 
+def test_identity_and_ones_in_a_latex_kronecker_product_carry_their_sizes():
+    # d/dy p' kron(y, ones) = p' kron(I_3, 1_3), y of 3 and p of 9 (the sums of p's blocks);
+    # d/dQ tr(kron(ones ones', Q) P) = kron(1_2', I_2) P kron(1_2, I_3), Q 3-by-2 and P 4-by-6.
+    # Written I and ones in a Kronecker product: nothing but a product sized them (3*3, 1*9 or
+    # 9*1), and the LaTeX was refused when read back; it writes I_{3} and \mathbf{1}_{3} now
+    values = {
+        "p": RNG.standard_normal(9),
+        "y": RNG.standard_normal(3),
+        "Q": RNG.standard_normal((3, 2)),
+        "P": RNG.standard_normal((4, 6)),
+    }
+    cases = [
+        ("p' kron(y, ones)", "p: vector(9); y: vector(3)", "y",
+         lambda p, y: p @ np.kron(y, np.ones(3)), r"\left(I_{3} \otimes \mathbf{1}_{3}\right)"),
+        ("tr(kron(ones ones', Q) P)", "Q: matrix(3, 2); P: matrix(4, 6)", "Q",
+         lambda Q, P: np.trace(np.kron(np.ones((2, 2)), Q) @ P),
+         r"\left(\mathbf{1}_{2}^{\top} \otimes I_{2}\right)"),
+    ]  # fmt: skip
+    for text, where, wrt, plain, written in cases:
+        g = ed.diff(text, wrt, where=where)
+        latex = g.latex()
+        assert written in latex
+        args = {k: values[k] for k in ed.parse(text, where=where).variables}
+        expected = to_layout(jacobian_fd(plain, args, wrt), 0, args[wrt].ndim, "numerator")
+        back = ed.parse(latex, where=where)
+        assert_close(back(**{k: args[k] for k in back.variables}), expected, rtol=1e-5)
+    # a size name is not written: \mathbf{1}_{d3} would read as the entry d3 of ones
+    assert "_{d3}" not in ed.diff("ones' P", "P", where="P: matrix(d3, d3)").latex()
+    # nor the size of an I beside a sized factor, which its pair sizes (1*2, not 2):
+    # d kron(vec(P), vec(A)) / dP (A, P 2-by-1) = kron(I, vec(A)) at [i,(k,j)]
+    A, P = RNG.standard_normal((2, 1)), RNG.standard_normal((2, 1))
+    where = "A: matrix(2, 1); P: matrix(2, 1)"
+    latex = ed.diff("kron(vec(P), vec(A))", "P", where=where).latex()
+    assert latex.startswith(r"\left(I \otimes")
+    jac = jacobian_fd(lambda P, A: np.kron(vec(P), vec(A)), {"P": P, "A": A}, "P")
+    back = ed.parse(latex, where=where)
+    assert_close(back(A=A, n=2, m=1), to_layout(jac, 1, 2, "numerator"))
+
+
 def test_compound_sizes_are_checked_when_evaluating():
     values = arrays()
     f = ed.parse("kron(A, B) vec(X) - y")

@@ -96,6 +96,17 @@ _INFIX = {
 }
 
 
+def _sized(e: M.MExpr) -> str | None:
+    """``I`` or ``1`` (or ``1^T``) of a number of rows written with it, ``I_{3}``,
+    ``\\mathbf{1}_{2}^{\\top}``; None for anything else (a size name: ``\\mathbf{1}_{d2}``
+    would read as an entry)."""
+    inner = e.operand if isinstance(e, M.Transpose) else e
+    if not isinstance(inner, (M.Identity, M.Ones)) or not isinstance(inner.dim, int):
+        return None
+    name = "I" if isinstance(inner, M.Identity) else r"\mathbf{1}"
+    return f"{name}_{{{inner.dim}}}" + (r"^{\top}" if inner is not e else "")
+
+
 def _lwrap(e: M.MExpr, level: int) -> str:
     text, own = _latex(e)
     return rf"\left({text}\right)" if own < level else text
@@ -149,7 +160,10 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return f"{_lwrap(x, ATOM)}^{{-1}}", POWER
         case M.Call(fn=fn, args=args) if fn in MATRIX:  # the record's LaTeX
             if MATRIX[fn].infix:  # parenthesised in any product: (B^T \otimes A) K reads one way
-                return MATRIX[fn].to_latex(tuple(_lwrap(a, POWER) for a in args)), SUM
+                sized = [_sized(a) for a in args]  # I \otimes 1: only their product sized
+                if None in sized:  # kron(I, vec(A)): I sized by vec(A)'s pair (1*2: not 2)
+                    sized = [_lwrap(a, POWER) for a in args]
+                return MATRIX[fn].to_latex(tuple(sized)), SUM
             text = MATRIX[fn].to_latex(tuple(map(matrix_latex, args)))
             # \log\det\left(W\right)^{2} reads as log(det(W)^2): a composite is wrapped in powers
             return text, (UNARY if _COMPOSITE.match(MATRIX[fn].latex) else ATOM)

@@ -496,3 +496,21 @@ def test_a_commutation_matrix_named_in_index_notation_keeps_its_sizes():
     expected = hessian_fd(lambda W: np.tanh(np.linalg.norm(W)), {"W": W}, "W")
     got = _evaluate_index_lines(text, {"W": W}, "W: matrix(2, 3)")
     np.testing.assert_allclose(got, expected.transpose(1, 0, 3, 2), atol=1e-6)
+
+
+def test_a_pair_is_not_named_where_the_result_needs_it():
+    # d/dW d/dW logsumexp(vec(W)), W 2-by-3: D[j,i,l,k] = H[i,j,k,l], H = diag(s) - s s' over
+    # vec(W), s = softmax(vec(W)). Named t1[i] = softmax(vec(W))[i], read line by line t1 is a
+    # vector(6), no pair, and the result's t1[c] delta[c,(j,i)] was refused ("?*? = 6 have more
+    # than one solution"); softmax(vec(W))[c] is written where it is used, whose pair sizes (j,i)
+    W = rng.normal(size=(2, 3))
+    g = ed.diff(ed.diff("logsumexp(vec(W))", "W", where="W: matrix(2, 3)"), "W")
+    text = g.show(cse=True, format="index")
+
+    def f(W):
+        v = W.ravel(order="F")
+        return np.log(np.sum(np.exp(v)))
+
+    expected = hessian_fd(f, {"W": W}, "W")
+    got = _evaluate_index_lines(text, {"W": W}, "W: matrix(2, 3)")
+    np.testing.assert_allclose(got, expected.transpose(1, 0, 3, 2), atol=1e-6)

@@ -75,3 +75,16 @@ def commutations(factors: list, ties, latex: bool = False) -> list:
         out.remove(q)
         dropped |= {p, q}
     return out
+
+
+def pair_axes(term: T.Term) -> frozenset:
+    """The indices of ``term`` that are a pair somewhere in it: the ``c`` of each
+    ``delta[c,(i,j)]`` (``vec(W)[c]``), and the entries of a row function of such a pair
+    (``softmax(vec(W))[c]``). A named definition over one is declared by its size alone
+    (vector(4) for W 2x2) and loses the pair that may size the result's (j,i)."""
+    nodes = list(T.nodes(term))
+    out = {f.c for f in nodes if type(f) is T.Pair}
+    for f in nodes:
+        if type(f) is T.RowFunc and f.bound in out:
+            out.update(f.indices)
+    return frozenset(out)

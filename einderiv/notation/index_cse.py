@@ -19,7 +19,8 @@ Invariants:
 - Not named: leaves, powers and dets of a variable (``(X^-1)[a,b]``), a number times one of
   those, a function of one of those (``softmax(x)[a]``, ``sin((S^-1)[a,b])``), a subterm over
   more than three indices or over a size of pairs (``m*n``, which no declaration writes), one
-  over an index whose size only its uses fix (``ones[i] w``: a definition is read on its own).
+  over an index whose size only its uses fix (``ones[i] w``: a definition is read on its own)
+  or that is a pair (``softmax(vec(W))[c]``: declared vector(4), it sizes no ``(j,i)``).
   Nothing inside a binder's base (a row function, a matrix power, det, a finite sum) is named:
   those print in matrix notation or bind an integer.
 - Substituting each body for its name's entries gives back the term (equal values): an entry's
@@ -34,6 +35,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.canon import scope
 from einderiv.ir.node import is_compound
 from einderiv.ir.signature import blind_hash
+from einderiv.notation.compound_names import pair_axes
 from einderiv.notation.written import tree_sizes
 
 _BINDERS = (T.MatPow, T.Det, T.LogDet, T.RowFunc, T.SumOver)  # atoms here: their bases not named
@@ -331,7 +333,7 @@ def _choose(term: T.Term, order: list[T.Term], size: dict) -> tuple[dict, dict]:
     holders', so they are classed together once every holder is decided.)"""
     times: dict = {term: 1}  # a node -> how often the printed text holds it
     classes = _Classes()
-    sized = _Sized()
+    sized, paired = _Sized(), pair_axes(term)  # vec(W)[c]: read alone, c is no pair
     members: dict = {}  # a node -> (its class, the order of its free indices)
     chosen: dict[int, T.Term] = {}
     start = 0
@@ -342,7 +344,7 @@ def _choose(term: T.Term, order: list[T.Term], size: dict) -> tuple[dict, dict]:
         level = order[start:end]
         by_class: dict[int, list] = {}
         for node in level:
-            if times.get(node, 0) and _nameable(node) and T.free(node) <= sized(node):
+            if times.get(node, 0) and _nameable(node) and T.free(node) <= sized(node) - paired:
                 members[node] = classes.place(node)
                 by_class.setdefault(members[node][0], []).append(node)
         for cls, nodes in by_class.items():

@@ -56,6 +56,7 @@ class Expr(ExprAlgebra):
         "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
         "_invented",
         "_kronecker",
+        "_kronecker_indexed",
         "_layout",
         "_origin",
         "axes",
@@ -148,7 +149,8 @@ class Expr(ExprAlgebra):
         """What ``str`` and ``latex`` print, as matrix IR: the matrix form, else (order 3 or
         4) the Kronecker form indexed, ``kron(B', A)[(i,j),(l,k)]``; None: index notation."""
         matrix, kronecker = self.matrix(), None
-        if matrix is None and (kronecker := self.kronecker_matrix()) is not None:  # SPEC 7
+        kronecker = self.kronecker_matrix() if matrix is None else None
+        if kronecker is not None and self._kronecker_indexed:  # SPEC 7
             return kron_forms.kronecker_entry(kronecker, self.axes, self._origin, self.variables)
         return matrix
 
@@ -212,14 +214,15 @@ class Expr(ExprAlgebra):
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
         found: M.MExpr | None | bool = getattr(self, "_kronecker", False)
         if found is False:
-            found = None
+            found, indexed = None, False
             if self._origin is not None:
                 _, f_axes, target, *_ = self._origin
                 if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
-                    found = kron_forms.kronecker_matrix(
+                    found, indexed = kron_forms.kronecker_form(
                         self.term, f_axes, target.indices, self.variables, simplify
                     )
             object.__setattr__(self, "_kronecker", found)  # a cache: the value never changes
+            object.__setattr__(self, "_kronecker_indexed", indexed)  # (kronecker_entry reads)
         return found if isinstance(found, M.MExpr) else None
 
     @guarded

@@ -62,9 +62,12 @@ class Number(MExpr):
 
 @node
 class Identity(MExpr):
-    """``I``; its size is inferred from context (``dim`` is filled in by shape inference)."""
+    """``I``; its size is inferred from context (``dim`` is filled in by shape inference).
+    ``sized``: the size is printed, ``I_{3}``, ``I_{n}`` (a Kronecker form's permutation
+    factors, whose sizes nothing around them fixes); else ``I``."""
 
     dim: Dim | None = None
+    sized: bool = False
     span: tuple[int, int] | None = _span()
 
 
@@ -341,6 +344,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             text = format_number(value)
             level = _PRODUCT if "/" in text else _ATOM
             return (text, _UNARY) if value < 0 else (text, level)
+        case Identity(dim=dim, sized=True) if dim is not None:
+            return f"I_{{{dim}}}", _ATOM
         case Identity():
             return "I", _ATOM
         case Ones():

@@ -15,7 +15,8 @@ Invariants:
   (``2 vec(X) vec(X)'`` of d vec(tr(X' X) X)); a group over no end is a scalar in front.
 - A vector Y's own elementwise factor g[a] stands in front, ``diag(g) J'``: d vec(tanh(X a)) /
   d vec(X)' = ``diag(1 - tanh(X a) .^ 2) kron(a', I)``, the chain rule's order.
-- Elementwise factors between Kronecker products are ``kronecker_diagonal.sandwich``'s.
+- Elementwise factors between Kronecker products are ``kronecker_diagonal.sandwich``'s; a Y
+  that is a Kronecker product itself (ends that nest) is ``kronecker_nested``'s.
 - Each group is re-contracted by ``recontract`` (so it prints as the matrix form does); any part
   that fails makes the whole form None: never a wrong form.
 """
@@ -29,6 +30,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
 from einderiv.notation.kronecker_diagonal import sandwich
+from einderiv.notation.kronecker_nested import common_permutation, nested_piece
 from einderiv.notation.kronecker_parts import (
     NoForm,
     grouped,
@@ -42,10 +44,19 @@ from einderiv.notation.scalars import with_sign
 from einderiv.notation.transposing import is_scalar
 
 
-def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) -> M.MExpr | None:
+def kronecker_form(term: T.Term, y_axes, x_axes, variables: dict, simplify) -> tuple:
+    """(``kronecker_matrix``'s matrix, whether its ``kronecker_entry`` reads back: not for a
+    matrix Y whose axes are Kronecker pairs, d vec(A ⊗ B) / d vec(A)' over ((p, m), (q, n)),
+    which the form nests otherwise: ``kron(I_{n}, kron(commutation(q, m), I_{p})) ..``)."""
+    notes: set = set()
+    made = kronecker_matrix(term, y_axes, x_axes, variables, simplify, notes)
+    return made, not (len(y_axes) == 2 and "nested" in notes)
+
+
+def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify, notes=None):
     """``d vec(Y) / d vec(X)'`` of ``term`` (free indices ``y_axes`` + ``x_axes``) as a matrix
     expression, or None. ``simplify`` is the calculus's simplifier (notation does not import
-    the calculus)."""
+    the calculus); ``notes``: ``kronecker_terms``'."""
     if not kronecker_shaped(y_axes, x_axes):
         return None
     r, row_pair = _compound(y_axes)
@@ -61,7 +72,7 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify) ->
     # vec(A X B)[r]: delta[r,(a,b)] only); kron(y, p) .* (A .^ 2 ones) by A holds r in A[r,c]
     # and X's pair delta[s,(r,c)] too, its delta[r,(a,b)] is a factor, not Y's pair
     single = tuple(c for c, pair in ((r, row_pair), (s, col_pair)) if pair is None)
-    return kronecker_terms(done, r, s, variables, single, through=True)
+    return kronecker_terms(done, r, s, variables, single, through=True, notes=notes)
 
 
 def kronecker_shaped(y_axes, x_axes) -> bool:
@@ -79,19 +90,20 @@ def zero_kronecker(origin) -> M.MExpr | None:
 
 
 def kronecker_terms(
-    term: T.Term, r, s, variables: dict, single=(), through=False
+    term: T.Term, r, s, variables: dict, single=(), through=False, notes=None
 ) -> M.MExpr | None:
     """A simplified term over (r, s) whose compound deltas name r or s, in matrix notation
     with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None.
     ``single``: those of r, s that are one axis each, never the pair a compound delta names.
     ``through``: a term whose ends' deltas meet compound deltas inside it is re-contracted
     through them (``_through_groups``; only for the whole result: a group inside is written
-    by this function, which then must not come back to it)."""
+    by this function, which then must not come back to it). ``notes`` (a set) is told
+    "nested" when a term is ``kronecker_nested``'s."""
     if T.free(term) - {r, s}:  # an index besides the ends (r's pair holding s): not over (r, s)
         return None
     try:
         memo: dict = {}  # re-contraction's, shared by the parts of all terms
-        pieces = [_piece(t, r, s, variables, memo, single, through) for t in _terms(term)]
+        pieces = [_piece(t, r, s, variables, memo, single, through, notes) for t in _terms(term)]
     except NoForm:
         return None
     pieces = alike(pieces)  # 2 P + P = 3 P
@@ -109,7 +121,7 @@ def _merged(pieces: list[M.MExpr]) -> list[M.MExpr]:
     ``kron(I, A + A')``, ``kron(B', A) + kron(C', A)`` is ``kron(B' + C', A)`` (bilinearity);
     likewise ``diag(vec(F)) + diag(vec(G))`` is ``diag(vec(F + G))`` (times K or not)."""
     out: list[M.MExpr] = []
-    for p in pieces:
+    for p in common_permutation(pieces):  # P J1 + P J2 = P (J1 + J2)
         for k, q in enumerate(out):
             inside = _diagonal(q), _diagonal(p)  # [K] diag(vec(F)) + [K] diag(vec(G))
             if None not in inside and inside[0][0] == inside[1][0]:  # = [K] diag(vec(F + G))
@@ -193,11 +205,15 @@ def _terms(t: T.Term) -> tuple:
     return t.terms if isinstance(t, T.Add) else (t,)
 
 
-def _piece(t: T.Term, r, s, variables, memo: dict, single=(), through=False) -> M.MExpr:
+def _piece(t: T.Term, r, s, variables, memo: dict, single=(), through=False, notes=None):
     try:
         return _piece_plain(t, r, s, variables, memo, single)
     except NoForm:
-        made = _through_groups(t, r, s, variables, memo) if through else None
+        made = nested_piece(t, r, s, variables, memo, _times)  # d vec(A ⊗ B) / d vec(A)'
+        if made is not None and notes is not None:
+            notes.add("nested")
+        if made is None and through:
+            made = _through_groups(t, r, s, variables, memo)
         if made is None:
             raise
         return made

@@ -127,6 +127,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             if value.denominator != 1:
                 return latex_fraction(value), PRODUCT
             return str(value), (UNARY if value < 0 else ATOM)
+        case M.Identity(dim=dim, sized=True) if dim is not None:
+            return f"I_{{{dim}}}", ATOM
         case M.Identity():
             return "I", ATOM
         case M.Ones():

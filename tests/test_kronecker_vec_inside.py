@@ -115,14 +115,16 @@ def test_the_commutation_matrix_names_the_sizes_of_x():
     assert str(ed.diff("D vec(S)", "S", where=WHERE)) == "(D (I + commutation(r, r)) / 2)[i,(k,j)]"
 
 
-def test_an_elementwise_term_with_a_vec_inside_stays_index_notation():
+def test_an_elementwise_term_with_a_vec_inside():
     # d vec(C vec(X .* X')) = C (K diag(vec(X')) + diag(vec(X'))): its second term has the
-    # end of vec(Y) in C and in the delta of vec(X'): no form is made for it (index notation,
-    # as before), and the text still reads back to the derivative
+    # end of vec(X) in C and in the delta of vec(X'), an elementwise end (index notation until
+    # the twenty-seventh session; tests/test_kronecker_nested.py has more)
     g = ed.diff("C vec(X .* X')", "X", where="X: matrix(n, n)")
-    with pytest.raises(ed.EinderivError, match="no Kronecker form"):
-        g.kronecker()
+    form = g.kronecker()
+    assert form == "d vec(Y) / d vec(X)' = C commutation(n, n) diag(vec(X')) + C diag(vec(X'))"
     C, X = RNG.normal(size=(4, 9)), RNG.normal(size=(3, 3))
     jac = jacobian_fd(lambda C, X: C @ vec(X * X.T), {"C": C, "X": X}, "X")
+    back = ed.parse(form.partition("=")[2], where="X: matrix(n, n)")
+    assert_close(back(C=C, X=X), jac.reshape(4, -1, order="F"), rtol=1e-5, atol=1e-6)
     truth = np.swapaxes(jac, 1, 2)  # numerator layout: X's axes reversed
     assert_close(call(ed.parse(str(g)), g, {"C": C, "X": X}, truth), truth, rtol=1e-5, atol=1e-6)

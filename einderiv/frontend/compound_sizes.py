@@ -14,6 +14,11 @@ Invariants:
 - A size left open (the size of a bare ``I``) that stands where the other side has a run of
   leaves is the compound of that run; nothing else is guessed: two open runs, or an open size
   against nothing, are left to the caller.
+- A number leaf against a run of the other side's numbers with that product is their compound
+  (4, 6 against 2, 2, 2, 3: the columns of ``kron(D', C)``, C 3-by-4, against the rows of a
+  Kronecker form), with at most one open size taking the run left between; never with a size
+  1 among them (it pairs with either neighbour: the factor by factor pairing decides), never
+  runs on both sides (2, 3 against 3, 2 is a reshape).
 - ``I_{mn}`` (a size of two or more letters that is no size's name) is the identity of size m*n
   (pairs of m by n, m fastest), said with a ``ReadAsProduct`` note; never a new size "mn".
 - The same factors in another order (m*n against n*m) are never one size: they pair the
@@ -77,8 +82,21 @@ def align(inference, a, b, context, what) -> bool:
     while tail < shorter - head and _same(xs[-1 - tail], ys[-1 - tail]):
         tail += 1
     rest_x, rest_y = xs[head : len(xs) - tail], ys[head : len(ys) - tail]
+    segments = _number_runs(rest_x, rest_y)
+    if segments is not None:  # 4 against 2*2: the number is the compound of that run
+        for one, run in segments:
+            made = run[0]
+            for leaf in run[1:]:
+                made = inference.product(made, leaf, one.origin)
+            inference.unify(one, made, context, what)
+        for x, y in zip(xs[:head] + xs[len(xs) - tail :], ys[:head] + ys[len(ys) - tail :]):
+            inference.unify(x, y, context, what)
+        return True
     if rest_x or rest_y:
-        one, run = (rest_x, rest_y) if len(rest_x) == 1 else (rest_y, rest_x)
+        # (the open one of two single leaves: 3 against an open ?, as in kron(K, I_3) against
+        # kron(I, vec(P A)), whichever side it stands on)
+        x_open = len(rest_x) == 1 and (len(rest_y) != 1 or _open(rest_x[0]))
+        one, run = (rest_x, rest_y) if x_open else (rest_y, rest_x)
         if len(one) != 1 or not _open(one[0]) or not run:
             return False
         made = run[0]
@@ -88,6 +106,76 @@ def align(inference, a, b, context, what) -> bool:
     for x, y in zip(leaves(a), leaves(b)):  # equal names or numbers: one class
         inference.unify(x, y, context, what)
     return True
+
+
+def _number_runs(rest_x: list, rest_y: list) -> list | None:
+    """(leaf, run) pairs: each number leaf of one side that is the product of a run of the
+    other side's numbers, in order (4, 6 against 2, 2, 2, 3: 4 = 2*2, 6 = 2*3), and one open
+    size (a bare ``I``) the run left between them; None when the rests are not so (2*3 against
+    3*2: another order of positions, a reshape; 2, 2 against 1, 4: runs on both sides)."""
+    cells = rest_x + rest_y
+    if not rest_x or not rest_y or any(c.factors is not None for c in cells):
+        return None
+    opens = [c for c in cells if _open(c)]
+    if len(opens) > 1 or not all(_open(c) or isinstance(c.value, int) for c in cells):
+        return None
+    if any(c.value == 1 for c in cells):
+        return None  # (a size 1 pairs with any neighbour: left to the factor by factor pairing)
+    if not opens:
+        made = _segments(rest_x, rest_y, whole=True)
+        return None if made is None or made[1] != len(rest_y) else made[0]
+    side, other = (rest_x, rest_y) if any(c is opens[0] for c in rest_x) else (rest_y, rest_x)
+    k = next(n for n, c in enumerate(side) if c is opens[0])
+    head = _segments(side[:k], other)
+    tail = _segments(side[k + 1 :][::-1], other[::-1])
+    if head is None or tail is None or head[1] + tail[1] >= len(other):
+        return None
+    return [*head[0], *tail[0], (opens[0], other[head[1] : len(other) - tail[1]])]
+
+
+def _segments(xs: list, ys: list, whole: bool = False) -> tuple | None:
+    """(the (leaf, run) pairs, how many of ``ys`` they take) pairing all of the numbers ``xs``
+    with a first part of the numbers ``ys`` (``whole``: all of it); a size 1 after a run's end
+    joins the run, so that both sides keep the same leaves; None when they do not part so."""
+    out, i, j = [], 0, 0
+    while i < len(xs):
+        if j == len(ys):
+            return None
+        run_x, run_y = [xs[i]], [ys[j]]
+        i, j = i + 1, j + 1
+        while _product(run_x) != _product(run_y):
+            if _product(run_x) < _product(run_y):
+                if i == len(xs):
+                    return None
+                run_x.append(xs[i])
+                i += 1
+            else:
+                if j == len(ys):
+                    return None
+                run_y.append(ys[j])
+                j += 1
+        while True:  # 2 against 2, 1: the 1 joins (2 is the compound of 2 and 1)
+            x_one = i < len(xs) and xs[i].value == 1
+            y_one = j < len(ys) and ys[j].value == 1 and (whole or i < len(xs))
+            if x_one == y_one:
+                break
+            if x_one:
+                run_x.append(xs[i])
+                i += 1
+            else:
+                run_y.append(ys[j])
+                j += 1
+        if len(run_x) > 1 and len(run_y) > 1:
+            return None
+        out.append((run_x[0], run_y) if len(run_x) == 1 else (run_y[0], run_x))
+    return out, j
+
+
+def _product(cells: list) -> int:
+    product = 1
+    for c in cells:
+        product *= c.value
+    return product
 
 
 def may_be_equal(a, b) -> bool:

@@ -29,8 +29,9 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, DIAG, KRON, VEC
 from einderiv.ir.node import dim_product
+from einderiv.notation.kronecker_chained import chained_piece
 from einderiv.notation.kronecker_diagonal import sandwich
-from einderiv.notation.kronecker_nested import common_permutation, nested_piece
+from einderiv.notation.kronecker_nested import common_permutation, nested_piece, sized_text_reads
 from einderiv.notation.kronecker_parts import (
     NoForm,
     grouped,
@@ -40,6 +41,7 @@ from einderiv.notation.kronecker_parts import (
     whole,
 )
 from einderiv.notation.kronecker_sums import alike, in_front, joined, negated, symmetrised
+from einderiv.notation.kronecker_through import through_groups
 from einderiv.notation.scalars import with_sign
 from einderiv.notation.transposing import is_scalar
 
@@ -50,7 +52,8 @@ def kronecker_form(term: T.Term, y_axes, x_axes, variables: dict, simplify) -> t
     which the form nests otherwise: ``kron(I_{n}, kron(commutation(q, m), I_{p})) ..``)."""
     notes: set = set()
     made = kronecker_matrix(term, y_axes, x_axes, variables, simplify, notes)
-    return made, not (len(y_axes) == 2 and "nested" in notes)
+    nested = "nested" in notes or {"sized", "compound rows"} <= notes  # (kron(A ⊗ B, x))
+    return made, not (len(y_axes) == 2 and nested)
 
 
 def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify, notes=None):
@@ -72,7 +75,13 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify, no
     # vec(A X B)[r]: delta[r,(a,b)] only); kron(y, p) .* (A .^ 2 ones) by A holds r in A[r,c]
     # and X's pair delta[s,(r,c)] too, its delta[r,(a,b)] is a factor, not Y's pair
     single = tuple(c for c, pair in ((r, row_pair), (s, col_pair)) if pair is None)
-    return kronecker_terms(done, r, s, variables, single, through=True, notes=notes)
+    notes = set() if notes is None else notes
+    if any(_compound_rows(t, r) for t in _terms(done)):
+        notes.add("compound rows")  # Y's axes are Kronecker pairs themselves
+    made = kronecker_terms(done, r, s, variables, single, through=True, notes=notes)
+    if made is not None and notes & {"nested", "sized"} and not sized_text_reads(made):
+        return None  # I_{n} beside a name that text read as LaTeX would misread
+    return made
 
 
 def kronecker_shaped(y_axes, x_axes) -> bool:
@@ -96,7 +105,7 @@ def kronecker_terms(
     with ``kron``, ``vec`` and ``commutation`` (``recontract``'s last resort), or None.
     ``single``: those of r, s that are one axis each, never the pair a compound delta names.
     ``through``: a term whose ends' deltas meet compound deltas inside it is re-contracted
-    through them (``_through_groups``; only for the whole result: a group inside is written
+    through them (``kronecker_through``; only for the whole result: a group inside is written
     by this function, which then must not come back to it). ``notes`` (a set) is told
     "nested" when a term is ``kronecker_nested``'s."""
     if T.free(term) - {r, s}:  # an index besides the ends (r's pair holding s): not over (r, s)
@@ -205,48 +214,27 @@ def _terms(t: T.Term) -> tuple:
     return t.terms if isinstance(t, T.Add) else (t,)
 
 
+def _compound_rows(t: T.Term, r) -> bool:
+    """Whether the pair of vec(Y)'s index ``r`` in ``t`` pairs compound indices."""
+    factors = t.factors if isinstance(t, T.Prod) else (t,)
+    made = {f.c for f in factors if type(f) is T.Pair}
+    return any(f.c == r and {f.i, f.j} & made for f in factors if type(f) is T.Pair)
+
+
 def _piece(t: T.Term, r, s, variables, memo: dict, single=(), through=False, notes=None):
     try:
         return _piece_plain(t, r, s, variables, memo, single)
     except NoForm:
-        made = nested_piece(t, r, s, variables, memo, _times)  # d vec(A ⊗ B) / d vec(A)'
-        if made is not None and notes is not None:
+        made = None  # d vec(A ⊗ B) / d vec(A)': the whole result's only (its I_{n} is checked)
+        if notes is not None and (made := nested_piece(t, r, s, variables, memo, _times)):
             notes.add("nested")
         if made is None and through:
-            made = _through_groups(t, r, s, variables, memo)
+            made = through_groups(t, r, s, variables, memo)
+        if made is None and notes is not None and "inside" not in notes:  # C (A ⊗ B) D: G H
+            made = chained_piece(t, r, s, variables, kronecker_terms, single, notes)
         if made is None:
             raise
         return made
-
-
-def _through_groups(t: T.Term, r, s, variables, memo: dict) -> M.MExpr | None:
-    """J[r,s] of a term whose ends' compound deltas meet compound deltas inside it, through
-    the indices they pair: ``C[i,c] delta[c,(p,q)] delta[s,(q,p)]`` of d vec(C vec(X')) /
-    d vec(X)' is ``C commutation(m, n)``. Each end's delta ``delta[r,(a,b)]`` is moved onto a
-    fresh summed index r', tied to the end by ``delta[r',r]``, so that ``recontract`` writes
-    each group of compound deltas as one view (``kronecker_inside``: ``commutation(m, n)``
-    over (c, s'), ``kron(B', I) K`` of ``A vec(X' B)``) and chains the rest with it. None when
-    the term has no compound delta inside, when an end is also another factor's index (an
-    elementwise term: index notation, as before) or when recontract finds no form."""
-    from einderiv.notation.recontract import recontract  # (it imports this module's callers)
-
-    factors = list(t.factors) if isinstance(t, T.Prod) else [t]
-    summed = list(t.summed) if isinstance(t, T.Prod) else []
-    if not any(type(f) is T.Pair and f.c in summed for f in factors):
-        return None
-    for end in (r, s):
-        held = [k for k, f in enumerate(factors) if end is not None and end in T.free(f)]
-        if len(held) != 1 or type(factors[held[0]]) is not T.Pair:
-            continue  # a single axis, or no pair on it: an end as it is
-        pair = factors[held[0]]
-        if pair.c != end:
-            return None  # the end paired inside, delta[c,(r,b)]: not the vec of an end
-        inner = T.fresh(end.dim, "v")
-        factors[held[0]] = T.Pair(inner, pair.i, pair.j)
-        factors.append(T.Delta(inner, end))
-        summed.append(inner)
-    term = T.Prod(tuple(factors), tuple(summed))
-    return recontract(term, r, s, variables, memo=memo)
 
 
 def _piece_plain(t: T.Term, r, s, variables, memo: dict, single=()) -> M.MExpr:

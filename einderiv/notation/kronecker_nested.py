@@ -25,14 +25,16 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON, VEC
+from einderiv.notation.cse_names import subterms
 from einderiv.notation.kronecker_parts import NoForm, matrix_of, size_of
 
-__all__ = ["common_permutation", "nested_piece"]
+__all__ = ["common_permutation", "nested_piece", "sized_text_reads"]
 
 
 def nested_piece(t: T.Term, r, s, variables: dict, memo: dict, times) -> M.MExpr | None:
@@ -101,19 +103,28 @@ def nested_piece(t: T.Term, r, s, variables: dict, memo: dict, times) -> M.MExpr
 
 
 def common_permutation(pieces: list[M.MExpr]) -> list[M.MExpr]:
-    """Pieces that begin with the same permutation ``P`` (products of ``I_{n}`` and
-    commutation matrices, as ``nested_piece`` writes them) made one, ``P (J1 + J2)``: d vec(A ⊗
-    A) / d vec(A)' is ``P (kron(I, vec(A)) + kron(vec(A), I))`` (products distribute)."""
+    """Pieces that begin with the same factors ``L``, a permutation ``P`` among them (products
+    of ``I_{n}`` and commutation matrices, as ``nested_piece`` writes them), made one: d vec(A
+    ⊗ A) / d vec(A)' is ``P (kron(I, vec(A)) + kron(vec(A), I))`` (products distribute)."""
     out: list[M.MExpr] = []
     for p in pieces:
         for k, q in enumerate(out):
             same = isinstance(p, M.MatMul) and isinstance(q, M.MatMul) and p.left == q.left
-            if same and _permutation(p.left):
+            if same and any(map(_permutation, _chain_factors(p.left))):
                 out[k] = M.MatMul(q.left, M.Add(q.right, p.right))
                 break
         else:
             out.append(p)
     return out
+
+
+def _chain_factors(e: M.MExpr) -> list:
+    """The factors of a left-nested product, and the product itself (c P is one)."""
+    out = [e]
+    while isinstance(e, M.MatMul):
+        out.append(e.right)
+        e = e.left
+    return [*out, e]
 
 
 def _permutation(e: M.MExpr) -> bool:
@@ -127,6 +138,24 @@ def _permutation(e: M.MExpr) -> bool:
         parts = [a for a in e.args if not (isinstance(a, M.Identity) and a.sized)]
         return len(parts) == 1 and _permutation(parts[0])
     return isinstance(e, M.Call) and e.fn == COMMUTATION.name
+
+
+def sized_text_reads(e: M.MExpr) -> bool:
+    """Whether a text holding ``I_{n}`` (which makes ``parse`` read it as LaTeX) reads back
+    as ``e``'s plain text does: no ``ones``, no name but a letter and digits (``pos_v`` would
+    be p o s_v), no function written with ``_`` (``log_softmax``)."""
+    todo = [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, M.Ones) or (isinstance(x, M.Name) and not _LETTER.fullmatch(x.name)):
+            return False
+        if isinstance(x, M.Call) and "_" in x.fn:
+            return False
+        todo.extend(subterms(x))
+    return True
+
+
+_LETTER = re.compile(r"[A-Za-z][0-9]*")
 
 
 def _leaves(factors: list, end, summed: set) -> list:

@@ -172,3 +172,22 @@ def test_a_plain_x_pairs_too():
     assert form.count("kron") == 1, form
     got = call(ed.parse(right_side(form)), g, {"X": X, "A": A, "B": B}, expected)
     assert_close(got, expected, rtol=1e-5, atol=1e-6, what=form)
+
+
+def test_a_commutation_between_two_factors_takes_the_symmetriser_there():
+    # c L K R + c L R = c L (I + K) R: d vec(C vec(exp(X))) with X symmetric is C N
+    # diag(vec(exp(X))) (it printed 0.5 C K diag(..) + 0.5 C diag(..)); C vec(X .* X') by a
+    # plain X is C (I + K) diag(vec(X')), no halves
+    C = RNG.normal(size=(2, n * n))
+    g = ed.diff("C vec(exp(X))", "X", where=WHERE)
+    form = right_side(g.kronecker())
+    assert form.strip() == "C (I + commutation(n, n)) diag(vec(exp(X))) / 2"
+    jac = jacobian_fd(lambda C, X: C @ vec(np.exp(X)), {"C": C, "X": VALUES["X"]}, "X", sym=True)
+    want = jac.reshape(2, -1, order="F")
+    assert_close(ed.parse(form, where=WHERE)(C=C, X=VALUES["X"], n=n), want)
+    assert_close(want, C @ N @ dvec(np.exp(VALUES["X"])))
+    Y = RNG.normal(size=(n, n))
+    form = right_side(ed.diff("C vec(Y .* Y')", "Y").kronecker())
+    assert form.strip() == "C (I + commutation(m, m)) diag(vec(Y'))"
+    jac = jacobian_fd(lambda C, Y: C @ vec(Y * Y.T), {"C": C, "Y": Y}, "Y")
+    assert_close(ed.parse(form)(C=C, Y=Y, m=n), jac.reshape(2, -1, order="F"))

@@ -131,7 +131,9 @@ def _group(side: str, commutation, divisors: tuple, members: list, merged) -> M.
     has it), ``(q c1 P1 + q c2 P2) (I + K) / q``; no ``/ 1``."""
     q = lcm(*(c.denominator for c, _, _ in members))
     both = M.Add(M.Identity(), commutation)
-    if len(members) == 1:
+    if isinstance(side, tuple):  # ("middle", L, R): c L K R + c L R = c L (I + K) R
+        made = _times(members[0][0] * q, _chain([*side[1], both, *side[2]]))
+    elif len(members) == 1:
         c, _, rest = members[0]
         rest = _bare(rest)
         if rest is None:
@@ -213,7 +215,8 @@ def _is_commutation(e) -> bool:
 
 def _cut(body: M.MExpr | None) -> tuple | None:
     """("right", K, P) for ``body = P K`` (K the last factor), ("left", K, P) for ``K P``, P
-    None for K alone; None for another body."""
+    None for K alone; (("middle", L, R), K, L R) for ``L K R`` (one K, between); None for
+    another body."""
     if body is None:
         return None
     end = body
@@ -226,7 +229,26 @@ def _cut(body: M.MExpr | None) -> tuple | None:
         end = end.left
     if _is_commutation(end):
         return "left", end, _swapped(body, "left", None)
+    factors = _flat(body)  # L K R: K between (C K diag(vec(F)) of a symmetric X)
+    inside = [k for k, f in enumerate(factors) if _is_commutation(f)]
+    if len(inside) == 1 and 0 < inside[0] < len(factors) - 1:
+        k = inside[0]
+        left, right = tuple(factors[:k]), tuple(factors[k + 1 :])
+        return ("middle", left, right), factors[k], _chain([*left, *right])
     return None
+
+
+def _flat(e: M.MExpr) -> list:
+    """The factors of a product, left to right."""
+    return [*_flat(e.left), *_flat(e.right)] if isinstance(e, M.MatMul) else [e]
+
+
+def _chain(factors: list) -> M.MExpr:
+    """The product of ``factors``, left-nested (as a printed chain reads)."""
+    made = factors[0]
+    for f in factors[1:]:
+        made = M.MatMul(made, f)
+    return made
 
 
 def _swapped(e: M.MExpr, side: str, new: M.MExpr | None) -> M.MExpr | None:

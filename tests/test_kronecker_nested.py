@@ -288,3 +288,24 @@ def test_a_declared_size_meets_the_product_of_a_run():
     # runs on both sides (2, 2 against 1, 4) stay refused: tr(kron(P, Q)), Q 2-by-1
     with pytest.raises(ed.EinderivError, match="not square"):
         ed.parse("tr(kron(P, Q))", where="P: matrix(2, 4); Q: matrix(2, 1)")
+
+
+def test_check_reads_the_printed_chain():
+    # einderiv's own form of d vec(C (A ⊗ B) D) / d vec(A)' is right (it raised "delta over
+    # different dimensions 4 and 8": C's 4 columns split 2*2 met a pair split 8*3 in simplify),
+    # and a wrong factor is wrong; the numbers: central differences of np.kron
+    w = "A: matrix(2, 3); B: matrix(2, 2); C: matrix(3, 4); D: matrix(6, 2)"
+    g = ed.diff("C kron(A, B) D", "A", where=w)
+    form = g.kronecker()
+    assert ed.check("C kron(A, B) D", "A", form, where=w).verdict == "right"
+    wrong = form.replace("kron(I, vec(B))", "kron(I, vec(B'))")
+    assert ed.check("C kron(A, B) D", "A", wrong, where=w).verdict == "wrong"
+    v = {
+        k: RNG.standard_normal(s)
+        for k, s in [("A", (2, 3)), ("B", (2, 2)), ("C", (3, 4)), ("D", (6, 2))]
+    }
+    plain = lambda A, B, C, D: C @ np.kron(A, B) @ D
+    assert_close(
+        ed.parse(right_side(form), where=w)(B=v["B"], C=v["C"], D=v["D"]),
+        vec_jacobian(plain, v, "A"),
+    )

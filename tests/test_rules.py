@@ -283,3 +283,18 @@ def _count_terms(t):
                 total = max(total, _count_terms(f))
         return total
     return 1
+
+
+def test_a_compound_split_two_ways_is_left_as_it_is():
+    # delta[c,(i,j)] delta[c,(k,l)] with i 2-sized and k 3-sized (c = 6 as 2*3 and 3*2): no
+    # pair by pair deltas, delta[i,k] would be over sizes 2 and 3 (it raised ValueError)
+    from einderiv.calculus.compound import prod_pair_shared
+
+    c = T.Index("c", 6)
+    i, j, k, l2 = T.Index("i", 2), T.Index("j", 3), T.Index("k", 3), T.Index("l", 2)
+    term = T.Prod((T.Pair(c, i, j), T.Pair(c, k, l2)), (c,))
+    assert prod_pair_shared(term) is None
+    # the same split twice still pairs: delta[c,(i,j)] delta[c,(p,q)] -> delta[i,p] delta[j,q]
+    p, q = T.Index("p", 2), T.Index("q", 3)
+    made = prod_pair_shared(T.Prod((T.Pair(c, i, j), T.Pair(c, p, q)), (c,)))
+    assert made is not None and T.Delta(i, p) in made.factors

@@ -33,6 +33,8 @@ def prod_pair_shared(t: T.Prod):
         if type(f) is not T.Pair:
             continue
         first = by_compound.get(f.c)
+        if first is not None and (first.i.dim, first.j.dim) != (f.i.dim, f.j.dim):
+            continue  # c split two ways, (4, 6) and (8, 3): not pair by pair (left as it is)
         if first is not None:
             made: tuple[Term, ...] = (T.Delta(first.i, f.i), T.Delta(first.j, f.j))
         else:

@@ -309,3 +309,18 @@ def test_check_reads_the_printed_chain():
         ed.parse(right_side(form), where=w)(B=v["B"], C=v["C"], D=v["D"]),
         vec_jacobian(plain, v, "A"),
     )
+
+
+def test_check_of_the_bare_form_is_not_wrong():
+    # kron(I_3 ⊗ K_{2,2} ⊗ I_2)(I_6 ⊗ vec B) is d vec(A ⊗ B) / d vec(A)' (numpy below) but not
+    # the 4-axis derivative as written: undecided, as kron(B', A) for A X B (it was "wrong");
+    # with vec(B') it is neither: wrong
+    w = "A: matrix(2, 3); B: matrix(2, 2)"
+    form = "kron(I_{3}, kron(commutation(2, 2), I_{2})) kron(I, vec(B))"
+    B = RNG.standard_normal((2, 2))
+    want = np.kron(np.eye(3), np.kron(K(2, 2), np.eye(2))) @ np.kron(np.eye(6), vec(B)[:, None])
+    got = vec_jacobian(lambda A, B: np.kron(A, B), {"A": RNG.standard_normal((2, 3)), "B": B}, "A")
+    assert_close(got, want)
+    assert ed.check("kron(A, B)", "A", form, where=w).verdict == "undecided"
+    wrong = form.replace("vec(B)", "vec(B')")
+    assert ed.check("kron(A, B)", "A", wrong, where=w).verdict == "wrong"

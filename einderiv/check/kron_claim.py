@@ -267,7 +267,9 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
     (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
     that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
     written (a matrix) it is not the derivative, and which reading was meant is not ours to
-    guess. A claim right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
+    guess. Equal at every probe in the Kronecker reading but not proved (``regrouped``: d vec(A
+    ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise): "undecided" too. A claim
+    right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
     matrix, jacobian layout): the reading is d^2 f / d vec(X) d vec(X)', written as an index
     claim on compound indices as ``str(hessian)`` prints it, ``(kron(I, A + A'))[(i,j),(k,l)]``
     for tr(X' A X)."""
@@ -280,9 +282,13 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
             return result
         written, form = f"({text.strip()})[(i,j),(k,l)]", f"d\u00b2f / d vec({wrt}) d vec({wrt})'"
     try:
-        if check(written).verdict != "right":
-            return result
+        read = check(written)
     except EinderivError:
+        return result
+    if read.verdict == "undecided" and read.reason.endswith(_EQUAL):  # (regrouped's)
+        why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
+        return _undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
+    if read.verdict != "right":
         return result
     why = f"read as the Kronecker form {form} it is right; as written it is not the derivative"
     return _undecided(result, why, f"as a Kronecker form it is right: write {written}")
@@ -326,14 +332,14 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
                 return kept  # r = n, or the other way)
     except EinderivError:
         return kept
-    why = (
-        "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
-        "factors split the sizes otherwise, so einderiv cannot line them up to prove it"
-    )
+    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + _EQUAL
     return _undecided(result, why, _WRITE)
 
 
 _WRITE = "write it with the derivative's sizes in each factor"
+_EQUAL = (
+    "but the claim's factors split the sizes otherwise, so einderiv cannot line them up to prove it"
+)
 
 
 def _undecided(result, why: str, diagnosis: str):

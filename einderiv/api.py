@@ -56,7 +56,6 @@ class Expr(ExprAlgebra):
         "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
         "_invented",
         "_kronecker",
-        "_kronecker_indexed",
         "_layout",
         "_origin",
         "axes",
@@ -76,6 +75,7 @@ class Expr(ExprAlgebra):
     slots: Slots | None
     _origin: tuple | None
     _layout: str | None
+    _kronecker: tuple  # (kronecker_matrix's matrix, whether its entry reads back), when asked
     readings: tuple[str, ...]  # other readings said when its text was read (check: undecided)
     _invented: frozenset[str]  # the size names einderiv gave undeclared sizes (check: unbound)
 
@@ -148,9 +148,8 @@ class Expr(ExprAlgebra):
     def written(self) -> M.MExpr | None:
         """What ``str`` and ``latex`` print, as matrix IR: the matrix form, else (order 3 or
         4) the Kronecker form indexed, ``kron(B', A)[(i,j),(l,k)]``; None: index notation."""
-        matrix, kronecker = self.matrix(), None
-        kronecker = self.kronecker_matrix() if matrix is None else None
-        if kronecker is not None and self._kronecker_indexed:  # SPEC 7
+        kronecker = self.kronecker_matrix() if (matrix := self.matrix()) is None else None
+        if kronecker is not None and self._kronecker[1]:  # SPEC 7, where its entry reads back
             return kron_forms.kronecker_entry(kronecker, self.axes, self._origin, self.variables)
         return matrix
 
@@ -212,18 +211,16 @@ class Expr(ExprAlgebra):
 
     def kronecker_matrix(self) -> M.MExpr | None:
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
-        found: M.MExpr | None | bool = getattr(self, "_kronecker", False)
-        if found is False:
-            found, indexed = None, False
+        found: tuple | None = getattr(self, "_kronecker", None)  # (matrix, its entry reads)
+        if found is None:
+            found = (None, False)
             if self._origin is not None:
                 _, f_axes, target, *_ = self._origin
                 if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
-                    found, indexed = kron_forms.kronecker_form(
-                        self.term, f_axes, target.indices, self.variables, simplify
-                    )
+                    args = (self.term, f_axes, target.indices, self.variables, simplify)
+                    found = kron_forms.kronecker_form(*args)
             object.__setattr__(self, "_kronecker", found)  # a cache: the value never changes
-            object.__setattr__(self, "_kronecker_indexed", indexed)  # (kronecker_entry reads)
-        return found if isinstance(found, M.MExpr) else None
+        return found[0]
 
     @guarded
     def differential(self) -> str:

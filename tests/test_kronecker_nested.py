@@ -324,3 +324,14 @@ def test_check_of_the_bare_form_is_not_wrong():
     assert ed.check("kron(A, B)", "A", form, where=w).verdict == "undecided"
     wrong = form.replace("vec(B)", "vec(B')")
     assert ed.check("kron(A, B)", "A", wrong, where=w).verdict == "wrong"
+
+
+def test_a_closed_scalar_stands_in_front():
+    # tr(B' B) (A ⊗ B) by A: tr(B' B) P (I ⊗ vec B), not P (I ⊗ vec(tr(B' B) B)); the values
+    # are test_kronecker_of_kronecker_reads_back's
+    w = "A: matrix(2, 3); B: matrix(2, 2)"
+    form = right_side(ed.diff("tr(B' B) kron(A, B)", "A", where=w).kronecker()).strip()
+    assert form == "tr(B' B) kron(I_{3}, kron(commutation(2, 2), I_{2})) kron(I, vec(B))"
+    A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 2))
+    plain = lambda A, B: np.trace(B.T @ B) * np.kron(A, B)
+    assert_close(ed.parse(form, where=w)(B=B), vec_jacobian(plain, {"A": A, "B": B}, "A"))

@@ -32,7 +32,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON, VEC
 from einderiv.notation.cse_names import subterms
-from einderiv.notation.kronecker_parts import NoForm, matrix_of, size_of
+from einderiv.notation.kronecker_parts import NoForm, components, matrix_of, size_of
 
 __all__ = ["common_permutation", "nested_piece", "sized_text_reads"]
 
@@ -64,8 +64,10 @@ def nested_piece(t: T.Term, r, s, variables: dict, memo: dict, times) -> M.MExpr
         except NoForm:  # (a compound size)
             return None
     inner = summed - set(own)
-    scalars = [f for f in factors if not T.free(f)]  # numbers, closed scalars: in front
-    factors = [f for f in factors if T.free(f)]
+    groups = components(factors, summed)  # numbers, closed scalars (tr(B) of B[c,c]): in front
+    mine = {groups[e] for e in own if e in groups}
+    scalars = [f for k, f in enumerate(factors) if groups[("factor", k)] not in mine]
+    factors = [f for k, f in enumerate(factors) if groups[("factor", k)] in mine]
     try:
         f = _column(factors, inner, own, variables, memo)
         scalar = matrix_of(scalars, summed, None, None, variables, memo)

@@ -49,8 +49,8 @@ def test_check_does_not_pass_numpy_warnings_off_as_notes(capsys):
 
 def test_a_second_derivative_identity_names_check_order_2_and_hessian(capsys):
     # the Hessian of x' A x is A + A' (numpy central second differences of f below); an
-    # identity d^2 f / dx dx' is not read, and the message says both ways to check it, which
-    # then say "right"
+    # identity d^2 f / dx dx' is read as that Hessian (right); one by two variables is not
+    # read, and the message says both ways to check a Hessian, which then say "right"
     rng = np.random.default_rng(7)
     A, x, h, E = rng.normal(size=(3, 3)), rng.normal(size=3), 1e-3, np.eye(3)
     f = lambda x: x @ A @ x
@@ -61,6 +61,9 @@ def test_a_second_derivative_identity_names_check_order_2_and_hessian(capsys):
     ]  # fmt: skip
     assert np.allclose(fd, A + A.T, atol=1e-6) and not np.allclose(fd, A, atol=1e-2)
     text = r"\frac{\partial^2 x^T A x}{\partial x \partial x^T} = A + A^T"
+    code, out, err = run(capsys, "check", "--identity", text)
+    assert code == 0 and out.startswith("right"), (out, err)
+    text = r"\frac{\partial^2 x^T A y}{\partial x \partial y^T} = A"
     code, out, err = run(capsys, "check", "--identity", text)
     assert code == 2 and "order=2" in err and "--hessian" in err, err
     code, out, err = run(capsys, "check", "x' A x", "--wrt", "x", "--claim", "A + A'", "--hessian")

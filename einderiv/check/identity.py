@@ -42,7 +42,7 @@ from einderiv.check.constant_terms import Dropped, decided
 from einderiv.check.differential_identity import read_differential
 from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters, transposed
-from einderiv.check.identity_left import NABLA, unfont, variable
+from einderiv.check.identity_left import NABLA, hessian, unfont, variable
 from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
     TAGS,
@@ -55,7 +55,7 @@ from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.latex_side import as_latex
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
-from einderiv.check.scalar_reading import scalar_reading
+from einderiv.check.scalar_reading import scalar_hessian, scalar_reading
 from einderiv.check.verdict import _check
 from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.frontend.latex import is_latex
@@ -92,6 +92,7 @@ class Identity:
     # plain lower-case letters beside bold capitals (\ln|a\mathbf{X}|): their declarations as
     # scalars, tried when reading them as vectors gives no expression (a shape error)
     plain_scalars: str = ""
+    order: int = 1  # 2: a Hessian (\nabla^2_{x} f), judged as check(..., order=2) judges it
 
 
 def _declared(where: str | None) -> set[str]:
@@ -137,8 +138,9 @@ def read_identity(text, where: str | None = None) -> Identity:
     left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
     claim = TRAILING_LABEL.sub("", TAGS.sub(" ", claim)).strip()  # \tag{1} too
+    second = hessian(left)  # \nabla^2_{x} f, \frac{\partial^2 f}{\partial x \partial x^\top}
     try:
-        expr, var = read_left(left)
+        expr, var = second or read_left(left)
         differential = None
     except EinderivError:
         differential = read_differential(left, claim)  # d \log|X| = tr(X^{-1} dX)
@@ -146,7 +148,7 @@ def read_identity(text, where: str | None = None) -> Identity:
             raise
         expr, var, claim = differential.expr, differential.wrt, differential.claim
     kinds = differential.plain if differential else claim  # d\mathbf{x}: no letter d
-    gradient = NABLA.match(left.strip()) is not None
+    gradient = NABLA.match(left.strip()) is not None and second is None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
     by_vec = VEC_BY.fullmatch(unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
     wrt = by_vec.group(1) if by_vec else variable(var)
@@ -207,6 +209,7 @@ def read_identity(text, where: str | None = None) -> Identity:
         declares,
         differential is not None,
         plain_scalars,
+        2 if second else 1,
     )
 
 
@@ -257,7 +260,12 @@ def _check_identity(identity: Identity, where: str | None, layout: str) -> Check
 def _conventional(identity: Identity, where: str | None, layout: str) -> CheckResult:
     token = BY_CONVENTION.set(identity.by_convention)  # h(\mathbf{x}) said, h a scalar by them
     try:
-        result = _judged(identity, where, layout)
+        try:
+            result = _judged(identity, where, layout)
+        except EinderivError as error:  # d^2 sin(x) / dx^2 = -sin(x): no scalar with x a vector
+            if identity.order != 2 or not str(error).startswith("hessian needs a scalar"):
+                raise
+            return scalar_hessian(identity, error, lambda other: _judged(other, where, layout))
         # d log(1 + e^x) / dx = sigma(x), x a vector by parse's reading: right with x a scalar
         return scalar_reading(identity, result, lambda other: _judged(other, where, layout))
     finally:
@@ -295,7 +303,13 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
             )
         layout = layout if "[" in identity.wrt else "denominator"  # by X[i,j]: no layout
     question = f"{identity.text} ({layout} layout)"
-    if "[" in identity.wrt or identity.differential:  # by entries, a differential: no layout
+    if identity.order == 2:  # H[I, J] = d2 f / dX[I] dX[J], as ed.hessian and check --hessian
+        if "[" in identity.wrt:
+            raise EinderivError("a second derivative by an entry is not read: write it by the "
+                                f"variable, {name}, and read the entry off the Hessian")  # fmt: skip
+        layout = "jacobian"
+        question = f"{identity.text} (the Hessian: H[I, J] = d2f / d{name}[I] d{name}[J])"
+    elif "[" in identity.wrt or identity.differential:  # by entries, a differential: no layout
         question = identity.text
     elif identity.gradient:
         question = f"{identity.text} (the gradient: the shape of {name})"
@@ -303,7 +317,9 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     claim = plain_entries(identity.claim, f, by)
     token = BY_ENTRIES.set(by)
     try:
-        result = _check(f, identity.wrt, claim, layout, diagnose=True, question=question)
+        result = _check(
+            f, identity.wrt, claim, layout, True, order=identity.order, question=question
+        )
     finally:
         BY_ENTRIES.reset(token)
     result = replace(result, claim_text=identity.claim) if claim != identity.claim else result

@@ -2,11 +2,14 @@
 
 Input: one side of an ``=`` as written: ``\\frac{\\partial f}{\\partial X}``, ``d f / d X``,
 ``\\frac{\\partial}{\\partial x} f``, ``\\nabla_{X} f``.
-Output: ``left`` (the expression and the variable, as written), ``variable`` (``X`` or
+Output: ``left`` (the expression and the variable, as written), ``hessian`` (the same of a
+second derivative by one variable twice: ``\\nabla^2_{x} f``, ``\\frac{\\partial^2 f}{\\partial x
+\\partial x^\\top}``, ``d^2 f / dx^2``; None for any other side), ``variable`` (``X`` or
 ``X[k,l]`` from ``\\mathbf{X}``, ``X_{k,l}``), ``unfont``, ``is_derivative``.
 Invariants: text only, no reading of its mathematics; an operator written in front whose scope
-is unclear (a sum follows it) is refused, never guessed; a second derivative, a derivative by a
-transpose and a side that is no derivative are refused with what to write.
+is unclear (a sum follows it) is refused, never guessed; a mixed second derivative (two
+variables), a derivative by a transpose and a side that is no derivative are refused with what
+to write.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from einderiv.check.identity_kinds import braced_fonts
 from einderiv.check.identity_text import split_top
 from einderiv.errors import EinderivError
 
-__all__ = ["NABLA", "is_derivative", "left", "unfont", "variable"]
+__all__ = ["NABLA", "hessian", "is_derivative", "left", "unfont", "variable"]
 
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
 
@@ -46,6 +49,8 @@ def _group(text: str, pos: int) -> tuple[str, int]:
 
 def is_derivative(text: str) -> bool:
     """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
+    if hessian(text) is not None:
+        return True
     try:
         left(text)
     except EinderivError:
@@ -75,8 +80,9 @@ def left(text: str) -> tuple[str, str]:
         raise EinderivError("the left side is not a derivative: write d or \\partial on both")
     if re.match(r"\s*\^", expr) or re.search(r"\^\s*\{?\s*2", bottom):
         raise EinderivError(  # the library's call and the command line's, as said elsewhere
-            "a second derivative in an identity is not read; check the Hessian H of EXPR by X "
-            "with check(EXPR, X, claim=H, order=2), on the command line "
+            "a second derivative in an identity is read by one variable twice (\\frac{\\partial^2 "
+            "f}{\\partial x \\partial x^\\top}, \\nabla^2_{x} f); for another, check the Hessian "
+            "H of EXPR by X with check(EXPR, X, claim=H, order=2), on the command line "
             "einderiv check EXPR --wrt X --claim H --hessian"
         )
     if not expr.strip():
@@ -89,22 +95,84 @@ def left(text: str) -> tuple[str, str]:
 NABLA = re.compile(r"(?:\\nabla(?![A-Za-z])|\u2207)\s*")
 
 
+# the square of a second derivative: ^2, ^{2}, ²
+_SQUARE = re.compile(r"\s*(?:\^\s*(?:2|\{\s*2\s*\})|\u00b2)\s*")
+# a transpose written on the second variable of d2 f / dx dx'
+_TRANSPOSE = re.compile(
+    r"\s*(?:\^\s*(?:\\top|\\intercal|T|\{\s*(?:\\top|\\intercal|T|\\mathsf\s*\{\s*T\s*\})\s*\})"
+    r"|')\s*$"
+)
+
+
+def hessian(text: str) -> tuple[str, str] | None:
+    """The expression and the variable of a second derivative by one variable twice, as
+    written, or None: ``\\nabla^2_{x} f``, ``\\nabla_{x}^2 f``, ``\\frac{\\partial^2 f}{\\partial x
+    \\partial x^\\top}`` (also ``\\partial x^2``, ``d^2``, the operator form
+    ``\\frac{\\partial^2}{\\partial x^2} f``) and plain ``d^2 f / dx^2``. Two variables (``\\partial x
+    \\partial y^\\top``) or a transpose first are None (``left`` refuses them)."""
+    s = text.strip().replace("\u2202", "\\partial ")
+    nabla = NABLA.match(s)
+    if nabla:  # \nabla^2_{x} f, \nabla_{x}^2 f: a gradient with the square dropped
+        first = _SQUARE.match(s, nabla.end())
+        if first:
+            return _gradient(s[: nabla.end()] + s[first.end() :], nabla.end())
+        if not s.startswith("_", nabla.end()):
+            return None
+        var, end = _subscript(s, nabla.end() + 1)
+        after = _SQUARE.match(s, end)
+        return (
+            None
+            if after is None
+            else _gradient(s[: nabla.end()] + f"_{{{var}}}" + s[after.end() :], nabla.end())
+        )
+    frac = re.match(r"\\[dt]?frac\s*", s)
+    try:
+        if frac:
+            top, end = _group(s, frac.end())
+            bottom, end = _group(s, end)
+            rest = s[end:].strip()
+        else:
+            halves = split_top(s, "/")
+            if len(halves) != 2:
+                return None
+            (top, bottom), rest = halves, ""
+    except EinderivError:
+        return None
+    top_d = re.match(rf"\s*{_D}", top)
+    square = _SQUARE.match(top, top_d.end()) if top_d else None
+    inner = top[square.end() :].strip() if square else ""
+    bottom = re.sub(r"\\[,;:! ]", " ", bottom)
+    twice = re.fullmatch(rf"\s*{_D}\s*(.+?)(?:{_SQUARE.pattern}|\s*{_D}\s*(.+?))\s*", bottom)
+    if square is None or twice is None or (inner and rest) or not (inner or rest):
+        return None
+    var = twice.group(1).strip()
+    if twice.group(2) is not None:  # d x d x^T: the same variable twice
+        other = _TRANSPOSE.sub("", twice.group(2))
+        if re.sub(r"\s+", "", unfont(other)) != re.sub(r"\s+", "", unfont(var)):
+            return None
+    return (inner or _operand(rest)).strip(), var
+
+
+def _subscript(s: str, at: int) -> tuple[str, int]:
+    """The subscript starting at ``at`` (after the ``_``): a braced group or one symbol, as
+    TeX reads it (x, \\theta, \\mathbf{x}); the subscript and the position after it."""
+    while at < len(s) and s[at].isspace():
+        at += 1
+    if s.startswith("{", at):
+        return _group(s, at)
+    token = re.match(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z]", s[at:])
+    if token is None:
+        raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
+    return token.group(0), at + token.end()
+
+
 def _gradient(s: str, at: int) -> tuple[str, str]:
     """``\\nabla_{X} f`` from position ``at`` (after the nabla): the expression and variable."""
     if not s.startswith("_", at):
         raise EinderivError(
             "a gradient needs its variable: write \\nabla_{X} f (or d f / d X with a layout)"
         )
-    at += 1
-    while at < len(s) and s[at].isspace():
-        at += 1
-    if s.startswith("{", at):
-        var, end = _group(s, at)
-    else:  # one symbol, as TeX reads a subscript: x, \theta, or \mathbf{x}
-        token = re.match(r"\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z]", s[at:])
-        if token is None:
-            raise EinderivError("a gradient needs its variable: write \\nabla_{X} f")
-        var, end = token.group(0), at + token.end()
+    var, end = _subscript(s, at + 1)
     expr = _operand(s[end:].strip())
     if not expr:
         raise EinderivError("the gradient \\nabla_{X} of what? Write \\nabla_{X} f = ...")

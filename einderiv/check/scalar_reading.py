@@ -8,6 +8,10 @@ the declaration that makes it right. ``\\frac{d \\log(1 + e^{x})}{dx} = \\sigma(
 student writes a scalar identity; with x a vector (what ``parse`` reads a plain lower-case
 letter as, when no vector is set in bold) its right side is the wrong shape, a "wrong" that
 rests on einderiv's guess of what x is.
+``scalar_hessian(identity, error, judge)``: the same for a Hessian identity
+(``\\frac{d^2}{dx^2} \\sin(x) = -\\sin(x)``) whose expression, with its letters vectors, is no
+scalar (``error``): "undecided" when right with them scalars, else ``error`` with the
+declaration to try.
 Invariants: never "right" (that reading is a guess too); only letters that nothing declares
 (``where``, bold, a condition) and that the identity never transposes (``x^\\top x``: a vector,
 as written), in an identity with no notation for vectors only (``sum(x)``, ``x .* x``,
@@ -27,7 +31,7 @@ from einderiv.check.identity_kinds import transposed
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError
 
-__all__ = ["scalar_reading"]
+__all__ = ["scalar_hessian", "scalar_reading"]
 
 # notation for vectors and matrices only: an identity that uses it means its letters as such
 _VECTOR_ONLY = re.compile(
@@ -41,32 +45,10 @@ def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResul
     (see the module docstring)."""
     if result.verdict != "wrong" or _VECTOR_ONLY.search(f"{identity.expr} {identity.claim}"):
         return result  # sum(x), x .* x, ||x||: x is meant as a vector
-    declared = set(re.findall(r"([A-Za-z]\w*)\s*:", identity.where or ""))
-    text = f"{identity.expr} {identity.claim}"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # said once already, by the first reading
-            f = parse(identity.expr, identity.where or None)
-    except EinderivError:
+    letters, other = _other_reading(identity, judge)
+    if other is None or other.verdict != "right":
         return result
-    letters = sorted(
-        name
-        for name, info in f.variables.items()
-        if info.kind == "vector" and name not in declared and name not in transposed(text, [name])
-    )
-    if not letters:
-        return result
-    scalars = "; ".join(f"{name}: scalar" for name in letters)
-    where = "; ".join(p for p in (identity.where, scalars) if p)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            other = judge(replace(identity, where=where))
-    except EinderivError:
-        return result
-    if other.verdict != "right":
-        return result
-    names = ", ".join(letters)
+    names, scalars = ", ".join(letters), "; ".join(f"{name}: scalar" for name in letters)
     return replace(
         result,
         verdict="undecided",
@@ -76,3 +58,56 @@ def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResul
         method="",
         counterexample=None,
     )
+
+
+def scalar_hessian(identity, error: EinderivError, judge: Callable) -> CheckResult:
+    """A Hessian identity whose expression is no scalar with its plain letters vectors: its
+    verdict with them scalars if "right" (then "undecided"), else ``error`` saying so."""
+    if _VECTOR_ONLY.search(f"{identity.expr} {identity.claim}"):
+        raise error
+    letters, other = _other_reading(identity, judge)
+    if other is None:
+        raise error
+    names, scalars = ", ".join(letters), "; ".join(f"{name}: scalar" for name in letters)
+    if other.verdict != "right":
+        raise EinderivError(
+            f"{error} ({names} read as {'a vector' if len(letters) == 1 else 'vectors'}, a plain "
+            f"lower-case letter; with `{scalars}` declared the claim is {other.verdict})"
+        ) from None
+    return replace(
+        other,
+        verdict="undecided",
+        reason=f"undecided: right if {names} {'is a scalar' if len(letters) == 1 else 'are scalars'}"
+        f" (declare `{scalars}`); read as vectors (a plain lower-case letter, when no vector is "
+        f"set in bold), {error}",
+        method="",
+        counterexample=None,
+    )
+
+
+def _other_reading(identity, judge: Callable) -> tuple[list, CheckResult | None]:
+    """The identity's undeclared vector letters, never transposed, and its verdict with them
+    scalars (None when there are none or that reading is an error)."""
+    declared = set(re.findall(r"([A-Za-z]\w*)\s*:", identity.where or ""))
+    text = f"{identity.expr} {identity.claim}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said once already, by the first reading
+            f = parse(identity.expr, identity.where or None)
+    except EinderivError:
+        return [], None
+    letters = sorted(
+        name
+        for name, info in f.variables.items()
+        if info.kind == "vector" and name not in declared and name not in transposed(text, [name])
+    )
+    if not letters:
+        return [], None
+    scalars = "; ".join(f"{name}: scalar" for name in letters)
+    where = "; ".join(p for p in (identity.where, scalars) if p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return letters, judge(replace(identity, where=where))
+    except EinderivError:
+        return letters, None

@@ -174,6 +174,7 @@ def identity_json(text: str, where: str | None, layout: str) -> dict:
     r, notes = _noting(lambda: ed.check_identity(text, where=where, layout=layout))
     read = read_identity(text, where)
     layout = "denominator" if read.gradient else layout  # the gradient: the shape of X
+    layout = "jacobian" if read.order == 2 else layout  # a Hessian: H[I, J], as ed.hessian
     expr, claim = (_SPACES.sub("", side) for side in (read.expr, read.claim))
     return check_object(r, expr, read.wrt, layout, claim, notes)
 

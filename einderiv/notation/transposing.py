@@ -107,8 +107,21 @@ def _inner_row(chain: list[M.MExpr], vectors) -> bool:
     )
 
 
+_ROWS = memo_table()  # _row_like walks a whole argument: each node once (tanh(W tanh(W ..)))
+
+
 def _row_like(e: M.MExpr, vectors) -> bool:
     """Whether ``e`` may be a row vector (never for a transposed matrix variable)."""
+    if vectors is None:  # no name known to be a column
+        return remembered(_ROWS, _row_like_of, e, _NO_VECTORS)
+    return remembered(_ROWS, _row_like_of, e, vectors)
+
+
+_NO_VECTORS = ("None",)  # stands for ``vectors=None`` in the memo key (by identity)
+
+
+def _row_like_of(e: M.MExpr, vectors) -> bool:
+    vectors = None if vectors is _NO_VECTORS else vectors
     match e:
         case M.Transpose(operand=M.Name(name=name) | M.Inverse(operand=M.Name(name=name))):
             return vectors is None or name in vectors

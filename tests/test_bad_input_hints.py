@@ -344,3 +344,45 @@ def test_a_plus_superscript_says_einderiv_has_no_pseudo_inverse(written):
     tall, square = RNG.normal(size=(5, 3)), RNG.normal(size=(3, 3)) + 3 * np.eye(3)
     assert np.allclose(ed.parse(r"(X^\top X)^{-1} X^\top")(X=tall), np.linalg.pinv(tall))
     assert np.allclose(ed.parse("X^{-1}")(X=square), np.linalg.pinv(square))
+
+
+def _sum_exp(x, w, y, X):
+    return np.sum(np.exp(x))
+
+
+def _logistic(x, w, y, X):
+    return np.sum(np.log(1 + np.exp(-y * (X @ w))))
+
+
+@pytest.mark.parametrize(
+    "written, meant, wrt, f",
+    [
+        ("sum(e .^ x)", "sum(exp(x))", "x", _sum_exp),
+        ("sum(log(1 + e .^ (-y .* (X w))))", "sum(log(1 + exp(-y .* (X w))))", "w", _logistic),
+    ],
+)
+def test_e_to_an_elementwise_power_of_a_variable_says_exp(written, meant, wrt, f):
+    # e .^ x, e undeclared, was read silently as a vector variable e and x as a scalar (the
+    # exponent of .^), so d/dx was by a scalar; a reader means exp(x), as e^x (refused with
+    # that hint) does. The spelling suggested gives the derivative meant, against numpy
+    with pytest.raises(ed.ShapeError, match=r"for the exponential write exp") as caught:
+        ed.parse(written)
+    assert "^" in str(caught.value).splitlines()[-1]  # a caret under `e .^`
+    x, w, y, X = RNG.normal(size=3), RNG.normal(size=2), RNG.normal(size=3), RNG.normal(size=(3, 2))
+    values = {"x": x, "w": w, "y": y, "X": X}
+    g = ed.diff(meant, wrt)
+    used = {k: v for k, v in values.items() if k in g.variables}
+    np.testing.assert_allclose(g(**used), jacobian_fd(f, values, wrt), atol=1e-6)
+
+
+def test_e_declared_or_to_a_number_stays_a_variable():
+    # e .^ 2 of an undeclared e is the square of a vector e: d sum(e .^ 2) / de = 2 e';
+    # declared, e .^ x is the variable e to the power x: d sum(e .^ x) / dx = sum(e .^ x log e)
+    e = np.abs(RNG.normal(size=3)) + 0.5
+    g = ed.diff("sum(e .^ 2)", "e")
+    np.testing.assert_allclose(
+        g(e=e), jacobian_fd(lambda e: np.sum(e**2), {"e": e}, "e"), atol=1e-6
+    )
+    g = ed.diff("sum(e .^ x)", "x", where="e: vector(n); x: scalar")
+    truth = jacobian_fd(lambda e, x: np.sum(e**x), {"e": e, "x": 0.7}, "x")
+    np.testing.assert_allclose(g(e=e, x=0.7), truth, atol=1e-6)

@@ -23,6 +23,10 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``X 1``, ``x' 1``, ``A^T 1``: a 1 written after a factor is the vector of ones in a paper
   (``X 1`` the row sums), while the number 1 leaves the factor as it is: refused, ``ones``
   suggested (``juxtaposed``; ``2 x`` and ``x * 1`` stay products);
+* ``e .^ x``, ``e .^ (-y .* (X w))`` with ``e`` undeclared: Euler's number to a reader (as
+  ``e^x``, refused by the shape walk), a vector variable to the grammar: refused, ``exp(...)``
+  suggested (``e .^ 2``, a number for exponent, stays the square of a vector ``e``);
+  ``shapes.infer`` calls it once the walk knows that ``e`` is undeclared;
 * ``X^(-1)^k``: powers group from the right, so ``X^((-1)^k)``, whose exponent is no integer
   einderiv reads: its refusal says so and writes the power of a power, ``(X^-1)^k``.
 """
@@ -42,6 +46,7 @@ __all__ = [
     "counter_uses",
     "elementwise_entries",
     "entries_of_call",
+    "euler_power",
     "inverse_of_entries",
     "juxtaposed",
     "left_division",
@@ -267,6 +272,21 @@ def power_of_power(e: M.MExpr) -> str | None:
         f"`{M.show(e)}`: a matrix power takes an exponent linear in integers (2 k - 1), not "
         f"`{M.show(x)}`: a power of a power is written `{instead}`, which is X^({product})"
     )
+
+
+def euler_power(nodes_met) -> None:
+    """Refuse ``e .^ x`` (see the module docstring) among ``nodes_met``, the nodes of a text
+    whose undeclared names include ``e``: the first whose exponent holds a name."""
+    for e in nodes_met:
+        if type(e) is not M.ElemPow or e.base != M.Name("e"):
+            continue
+        if any(isinstance(node, M.Name) for node in nodes(e.exponent)):
+            error = ShapeError(
+                f"`{M.show(e)}`: `e` is an undeclared vector here; for the exponential "
+                "write exp(...), or declare `e: vector(n)` for a variable named e"
+            )
+            error.span = getattr(e, "span", None)  # the front end adds a caret
+            raise error
 
 
 def entry_count(e: M.Entry, axes: list, undeclared: set) -> ShapeError:

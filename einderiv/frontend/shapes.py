@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from einderiv.errors import SeveralSizes, ShapeError
 from einderiv.frontend.compound_sizes import solve
 from einderiv.frontend.dimensions import Inference, resolve_names
+from einderiv.frontend.misreadings import euler_power
 from einderiv.frontend.name_uses import NameUses, child_fields
 from einderiv.frontend.shape_walk import ShapeWalk, check_counters, is_scalar
 from einderiv.ir import matrix_ir as M
@@ -89,6 +90,8 @@ def infer(
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)
+    if "e" in inference.undeclared:  # e .^ x: exp(x) meant, refused as e^x is
+        euler_power(e for e, _ in walker.seen)
     both = sorted(inference.index_dims.keys() & (inference.names - walker.counters.keys()))
     if both:  # x[i] / i (a sum's counter is its body's own: sum_{k=1}^{3}(k) x[k])
         raise ShapeError(

@@ -469,6 +469,30 @@ def test_an_elementwise_exponent_is_a_scalar():
 
 
 @pytest.mark.parametrize(
+    "text, f",
+    [
+        ("sum(2 .^ (A x))", lambda A, x, y: np.sum(2.0 ** (A @ x))),
+        ("sum(y .^ (A x))", lambda A, x, y: np.sum(y ** (A @ x))),
+        ("sum(y .^ (W' W x))", lambda A, x, y: np.sum(y ** (A.T @ A @ x))),
+    ],
+)
+def test_an_elementwise_exponent_by_a_matrix_is_a_vector(text, f):
+    # d sum(2 .^ (A x)) / dx = log(2) (2 .^ (A x))' A: the exponent A x, A a matrix by its
+    # case, is a vector .^ takes entry by entry; A and x were read as scalars (a derivative by
+    # a scalar x, silently). Against numpy central differences
+    A, x, y = RNG.standard_normal((3, 3)), RNG.standard_normal(3), np.abs(RNG.standard_normal(3))
+    values = {"A": A, "W": A, "x": x, "y": y + 0.5}
+    g = ed.diff(text, "x")
+    h = 1e-6
+    numeric = np.array(
+        [(f(A, x + h * e, y + 0.5) - f(A, x - h * e, y + 0.5)) / (2 * h) for e in np.eye(3)]
+    )
+    np.testing.assert_allclose(
+        g(**{k: v for k, v in values.items() if k in g.variables}), numeric, rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
     "text, wrt, where, numpy_f",
     [
         # d 2^(a' x) / dx = log(2) 2^(a' x) a': x stays a vector (was "x is an integer")

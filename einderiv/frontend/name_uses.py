@@ -81,7 +81,8 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
         forcing = "right" if kind is M.Div else "exponent" if kind is M.ElemPow or real else ""
         for name, child in child_fields(e):
-            if name == forcing:  # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
+            if name == forcing and not (kind is M.ElemPow and _by_matrix(child, kinds or {})):
+                # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
             inner = where
             if power and name == "exponent" and not real:  # k of X^(k - 1), of X^((-1)^k);
@@ -99,6 +100,24 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     # exponents forces a scalar (`tr(X^n) / n`: declare it) or it is used as a vector
     # (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
     return NameUses(names, in_exponent - (elsewhere & forced) - vector_like, forced | by_real)
+
+
+def _by_matrix(e: M.MExpr, kinds: dict) -> bool:
+    """An elementwise exponent holding a product by a matrix (``A x`` of ``2 .^ (A x)``, A
+    undeclared, a matrix by its case, or declared one): a vector exponent, which ``.^`` takes
+    entry by entry, so its names are not forced to be scalars (A was read as a scalar)."""
+    return any(
+        type(node) is M.MatMul
+        and any(
+            type(f) is M.Name
+            and kinds.get(f.name, "matrix" if f.name[0].isupper() else "") in M_KINDS
+            for f in (node.left, node.right)
+        )
+        for node in nodes(e)
+    )
+
+
+M_KINDS = ("matrix", "symmetric")
 
 
 def _row(e: M.MExpr) -> bool:

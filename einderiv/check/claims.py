@@ -71,7 +71,10 @@ def read_claim(f: Expr, expected: Expr, claim, wrap=None) -> tuple[Expr, str]:
 
 def _size_hint(f: Expr, unknown: list) -> str:
     """How to write a size the claim names as a variable (the ``n`` of ``X: matrix(n, d)``),
-    or the commutation matrix written ``K_{mn}`` (Magnus & Neudecker), a name to einderiv."""
+    the commutation matrix written ``K_{mn}`` (Magnus & Neudecker), a name to einderiv, or
+    the number pi (a name too)."""
+    if "pi" in unknown and "pi" not in f.variables:  # erf'(u) = 2 exp(-u^2) / sqrt(pi)
+        return "; einderiv has no constant pi (\\pi is a name): write 3.141592653589793"
     sizes = {d for info in f.variables.values() for d in info.dims if isinstance(d, str)}
     for name in unknown:
         pair = re.fullmatch(r"K_([a-z])([a-z])", name)

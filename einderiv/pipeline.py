@@ -235,7 +235,10 @@ def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
     if given is None:
         return name, tuple(T.fresh(d) for d in dims), False
     if len(given) != len(dims):
-        raise EinderivError(f"{name} has {len(dims)} indices, but wrt={wrt!r} gives {len(given)}")
+        if not dims:  # a[i] of a scalar
+            raise EinderivError(f"{name} is a scalar, with no index: write wrt={name!r}")
+        count = "1 index" if len(dims) == 1 else f"{len(dims)} indices"
+        raise EinderivError(f"{name} has {count}, but wrt={wrt!r} gives {len(given)}")
     if len(set(given)) != len(given):
         raise EinderivError(f"wrt={wrt!r}: use distinct index names")
     used = {i.name for i in user_free(f.term)} | {i.name for i in f.axes}

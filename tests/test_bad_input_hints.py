@@ -402,3 +402,15 @@ def test_a_claim_with_pi_says_to_write_its_value():
         ed.check("erf(a)", "a", claim="2 exp(-a^2) / sqrt(pi)", where="a: scalar")
     claim = "2 exp(-a^2) / sqrt(3.141592653589793)"
     assert ed.check("erf(a)", "a", claim=claim, where="a: scalar").verdict == "right"
+
+
+def test_an_entry_with_the_wrong_number_of_indices_says_how_many():
+    # "x has 1 indices", "a has 0 indices" for a scalar a: now "1 index" and "a is a scalar,
+    # with no index"; the spelling said gives d(a x)/da = x (numpy central differences)
+    with pytest.raises(ed.EinderivError, match=r"x has 1 index, but wrt='x\[i,j\]' gives 2"):
+        ed.diff("A x", "x[i,j]")
+    with pytest.raises(ed.EinderivError, match=r"a is a scalar, with no index: write wrt='a'"):
+        ed.diff("a x", "a[i]", where="a: scalar")
+    x = RNG.normal(size=3)
+    got = ed.diff("a x", "a", where="a: scalar")(a=0.4, x=x)
+    np.testing.assert_allclose(got, jacobian_fd(lambda a, x: a * x, {"a": 0.4, "x": x}, "a"))

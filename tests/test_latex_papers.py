@@ -423,3 +423,27 @@ def test_a_plain_letter_with_an_index_subscript_is_a_name_said_so():
         with warnings.catch_warnings():
             warnings.simplefilter("error", ed.errors.ReadAsName)
             ed.parse(text)
+
+
+def test_a_bold_letter_of_the_right_side_alone_is_refused_by_name():
+    # \nabla_x logsumexp(x) = p, with p = softmax(x) defined elsewhere in the paper: p is no
+    # variable of the expression. It was declared a vector by the bold convention, with a size
+    # of its own, and the identity "wrong" ("wrong shape", n vs m), a verdict on a letter
+    # einderiv knows nothing of; now refused by name as check refuses it. Written out, the
+    # identity is right: the gradient of logsumexp is softmax (numpy central differences)
+    def logsumexp(x):
+        return np.log(np.sum(np.exp(x)))
+
+    softmax = np.exp(x0) / np.sum(np.exp(x0))
+    np.testing.assert_allclose(jacobian_fd(logsumexp, {"x": x0}, "x"), softmax, atol=1e-6)
+    for text in (
+        r"\nabla_{\mathbf{x}} \operatorname{logsumexp}(\mathbf{x}) = \mathbf{p}",
+        (
+            r"\nabla^2_{\mathbf{x}} \operatorname{logsumexp}(\mathbf{x}) = "
+            r"\operatorname{diag}(\mathbf{p}) - \mathbf{p}\mathbf{p}^\top"
+        ),
+    ):
+        with pytest.raises(ed.EinderivError, match="names that are not in the expression: p"):
+            ed.check_identity(text)
+    text = r"\nabla_{\mathbf{x}} \operatorname{logsumexp}(\mathbf{x}) = "
+    assert ed.check_identity(text + r"\operatorname{softmax}(\mathbf{x})").verdict == "right"

@@ -178,8 +178,13 @@ def read_identity(text, where: str | None = None) -> Identity:
             for name, kind in sorted(capitals.items())
             if kind == "scalar" and name not in found and name not in declared | alone | vectors
         )
+        # a bold letter of the right side alone (\mathbf{p} for softmax(x)) is no variable
+        # either: left undeclared, check refuses it by name (declared, a "wrong shape")
+        own = set(conventions(f"{expr} {var}")) | plain_letters(f"{expr} {var}")
         for name, kind in sorted(found.items()):
             if name in declared or (kind == "scalar" and name in alone):
+                continue
+            if kind == "vector" and name not in own:
                 continue
             if kind == "conflict":
                 raise EinderivError(

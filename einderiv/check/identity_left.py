@@ -114,6 +114,8 @@ def hessian(text: str) -> tuple[str, str] | None:
     nabla = NABLA.match(s)
     if nabla:  # \nabla^2_{x} f, \nabla_{x}^2 f: a gradient with the square dropped
         first = _SQUARE.match(s, nabla.end())
+        if first and not s.startswith("_", first.end()):  # \nabla^2 f: which variable?
+            raise EinderivError("a Hessian needs its variable: write \\nabla^2_{x} f")
         if first:
             return _gradient(s[: nabla.end()] + s[first.end() :], nabla.end())
         if not s.startswith("_", nabla.end()):

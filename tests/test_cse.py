@@ -515,6 +515,7 @@ def test_a_pair_is_not_named_where_the_result_needs_it():
     got = _evaluate_index_lines(text, {"W": W}, "W: matrix(2, 3)")
     np.testing.assert_allclose(got, expected.transpose(1, 0, 3, 2), atol=1e-6)
 
+
 def rnn(x, W, depth):
     # f = sum(tanh(W tanh(W ... tanh(W x)))), the same W at every step (an unrolled RNN)
     for _ in range(depth):

@@ -16,6 +16,7 @@ variable: a claim about another variable is an ``EinderivError``.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -29,11 +30,11 @@ from einderiv.calculus.rewriting import is_zero
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
-from einderiv.check.probes import close
+from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON
-from einderiv.ir.node import dim_factors
+from einderiv.ir.node import dim_factors, dim_size
 from einderiv.notation.kronecker import kronecker_entry
 
 __all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint", "units_moved"]
@@ -267,9 +268,9 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
     (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
     that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
     written (a matrix) it is not the derivative, and which reading was meant is not ours to
-    guess. Equal at every probe in the Kronecker reading but not proved (``regrouped``: d vec(A
-    ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise): "undecided" too. A claim
-    right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
+    guess. Equal at every probe in the Kronecker reading but not proved (``regrouped``: d
+    vec(A ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise): "undecided" too. A
+    claim right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
     matrix, jacobian layout): the reading is d^2 f / d vec(X) d vec(X)', written as an index
     claim on compound indices as ``str(hessian)`` prints it, ``(kron(I, A + A'))[(i,j),(k,l)]``
     for tr(X' A X)."""
@@ -285,7 +286,7 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
         read = check(written)
     except EinderivError:
         return result
-    if read.verdict == "undecided" and read.reason.endswith(_EQUAL):  # (regrouped's)
+    if read.verdict == "undecided" and read.reason.endswith(EQUAL):  # (regrouped's)
         why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
         return _undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
     if read.verdict != "right":
@@ -301,7 +302,9 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
     not depend on how a compound is nested (a + 2 b2 + 4 b1 is a + 2 (b2 + 2 b1)), so both
     are compared as the matrix they index, at probes (``judge``): equal there, the claim is
     "undecided" (not proved; its entry form cannot be lined up with the derivative's); not
-    equal, or not the same matrix size, it stays "wrong"."""
+    equal, or not the same matrix size, it stays "wrong". The claim's one size nothing fixes
+    (a bare ``I`` or ``ones``) is the one that gives it the matrix's size (``_fitting_size``),
+    never the derivative's axis it happens to stand on; two or more leave it undecided."""
     origin = expected._origin
     if origin is None or not result.reason.startswith("wrong shape"):
         return result
@@ -315,16 +318,26 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
         a = a.transpose(axes)
         return a.reshape((int(np.prod(a.shape[:rows])), -1), order="F")
 
-    # sizes of the claim that nothing fixes (an I, ones) are chosen by the derivative's axes,
-    # one way: another choice may fit (kron(I, kron(p', I)) for kron(kron(I, p'), I)), so a
-    # "wrong shape" then rests on that choice and is undecided when two or more are open (one
-    # is fixed by the matrix's size: kron(A, I) for kron(I, A) stays wrong)
-    open_sizes = len(judge.free_dims) > 1  # one is fixed by the matrix's size (kron(A, I))
+    # sizes of the claim that nothing fixes (an I, ones): with two or more open, another
+    # choice may fit (kron(I, kron(p', I)) for kron(kron(I, p'), I)), so a "wrong shape" rests
+    # on that choice and is undecided; one is solved from the matrix's size (kron(I, kron(p',
+    # B)) for kron(kron(I_2, p'), B): I is 2, wherever the claim's axes put it), and one that
+    # no size fixes (only in a sum, tr(I)) leaves it undecided; kron(A, I) for kron(I, A) stays
+    free = judge.free_dims
     why_open = "the claim's sizes that nothing fixes (I, ones) may be chosen otherwise"
-    kept = _undecided(result, why_open, _WRITE) if open_sizes else result  # when not equal
+    kept = _undecided(result, why_open, _WRITE) if len(free) > 1 else result  # when not equal
+    row_at = [names.index(name) for name in order[:rows]]  # the claim's axes of vec(Y)
     try:
         for k in range(3):
-            want, got = judge.values(judge.draw(k))
+            probe = judge.draw(k)
+            if len(free) == 1:
+                solved = _fitting_size(judge, probe, expected, claimed, row_at, *free)
+                if solved is None:  # no size of it makes the matrix's: wrong at every size
+                    return result
+                if solved is _OPEN:
+                    return _undecided(result, why_open, _WRITE)
+                judge.sized = {next(iter(free)): solved}
+            want, got = judge.values(probe)
             if want.ndim != len(order) or got.ndim != len(order):
                 return kept
             want, got = matrix(want), matrix(got)
@@ -332,12 +345,46 @@ def regrouped(result, judge, expected: Expr, claimed: Expr):
                 return kept  # r = n, or the other way)
     except EinderivError:
         return kept
-    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + _EQUAL
+    finally:
+        judge.sized = {}
+    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + EQUAL
     return _undecided(result, why, _WRITE)
 
 
 _WRITE = "write it with the derivative's sizes in each factor"
-_EQUAL = (
+_OPEN = object()  # a size of the claim that the matrix's size does not fix
+
+
+def _fitting_size(judge, probe: dict, expected: Expr, claimed: Expr, row_at: list, free: str):
+    """The one size ``free`` of the claim that makes it a matrix of vec(Y)'s by vec(X)'s size
+    at ``probe`` (its rows: the claim's axes ``row_at``, its columns the others): an int;
+    None when no size does (the claim's shape is wrong at every size); ``_OPEN`` when the
+    matrix's size does not fix it (free in neither the rows nor the columns)."""
+    sizes = probe_sizes(judge.f, probe)
+    solved = set()
+    for part in (row_at, [k for k in range(len(claimed.axes)) if k not in row_at]):
+        factors = [f for k in part for f in dim_factors(claimed.axes[k].dim)]
+        named = [f for k in part for f in dim_factors(expected.axes[k].dim)] + factors
+        if any(isinstance(f, str) and f != free and f not in sizes for f in named):
+            return _OPEN  # a size the probe does not give: nothing to solve with
+        want = math.prod(dim_size(expected.axes[k].dim, sizes.__getitem__) for k in part)
+        power = factors.count(free)
+        known = math.prod(f if isinstance(f, int) else sizes[f] for f in factors if f != free)
+        if not power:
+            if known != want:
+                return None
+            continue
+        root = round((want / known) ** (1 / power)) if want % known == 0 else 0
+        if root < 1 or known * root**power != want:
+            return None
+        solved.add(root)
+    if len(solved) > 1:
+        return None
+    return solved.pop() if solved else _OPEN
+
+
+# the end of a reason: a Kronecker claim equal to the derivative at every probe, not proved
+EQUAL = (
     "but the claim's factors split the sizes otherwise, so einderiv cannot line them up to prove it"
 )
 

@@ -8,9 +8,9 @@ undefined), compare them (``agree``), look for a disagreement (``numerically_equ
 where the claim alone is undefined (``undefined_claim_probe``), and for a small-integer
 counterexample (``counterexample``).
 Invariants: a probe is kept only where the expression and the derivative are finite (the domain
-is the expression's, never the claim's); sizes a claim leaves open follow the derivative's axes,
-else a guess (``guess``) that no proof may rest on; draws are deterministic (a fixed seed).
-"""
+is the expression's, never the claim's); sizes a claim leaves open are those a caller solved
+(``sized``), else follow the derivative's axes, else a guess (``guess``) no proof may rest on.
+Draws are deterministic (a fixed seed)."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ class Sampler:
         self.f, self.expected, self.claim = f, expected, claim
         self.wrt, self.base = re.match(r"\w*", wrt).group(), f if base is None else base
         self.rng = np.random.default_rng(20261124)
-        self.guess = None
-        self.method_note = ""
+        self.guess, self.method_note = None, ""
+        self.sized: dict = {}  # sizes of the claim a caller solved (kron_claim.regrouped)
         self.rounds = size_rounds(f)
         self.positive = restricted(f.term)
         self.kinked = kinked(f.term) or kinked(expected.term)  # relu(x) - relu(-x): slopes
@@ -223,7 +223,7 @@ class Sampler:
         for d in self.free_dims - set(chosen):
             guess = self.guess
             chosen[d] = guess if isinstance(guess, int) else sizes.get(guess, 2)
-        return chosen
+        return {**chosen, **self.sized}
 
     def draw(self, k: int, integer: bool = False, sizes: dict | None = None) -> dict:
         """Probe number ``k``: its sizes and mode cycle through ``size_rounds`` and ``MODES``."""

@@ -1,0 +1,136 @@
+"""Kronecker claims whose one identity (``I``, ``ones``) has no size written: the verdict never
+rests on how einderiv sized it (docs/robustness.md, "Twenty-seventh session").
+
+The truth of each claim is the Jacobian of vec(Y) by vec(A) taken by central differences of
+plain numpy (column-major vec, as the notes), compared with ``np.kron`` of the claim's factors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+RNG = np.random.default_rng(2711)
+p = RNG.normal(size=(2, 1))
+P = RNG.normal(size=(2, 2))
+B = RNG.normal(size=(3, 3))
+C = RNG.normal(size=(3, 2))
+ONES = np.ones((2, 1))
+FORM = "d vec(Y) / d vec(A)' = "
+
+
+def jacobian(fun, shape) -> np.ndarray:
+    """d vec(fun(A)) / d vec(A)' at a random A, by central differences."""
+    a0, h = RNG.normal(size=shape).ravel(order="F"), 1e-6
+
+    def vec_y(a):
+        return np.asarray(fun(a.reshape(shape, order="F"))).ravel(order="F")
+
+    return np.stack([(vec_y(a0 + h * e) - vec_y(a0 - h * e)) / (2 * h) for e in np.eye(a0.size)], 1)
+
+
+def kron(*factors) -> np.ndarray:
+    out = factors[0]
+    for factor in factors[1:]:
+        out = np.kron(out, factor)
+    return out
+
+
+# (expression, declarations, A's shape, Y of A in numpy, claim, the claim in numpy)
+RIGHT = [
+    # B A kron(I_2, p): d vec(Y) / d vec(A)' = kron(kron(I_2, p'), B) = kron(I_2, kron(p', B))
+    (
+        "B A kron(I, p)",
+        "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)",
+        (3, 4),
+        lambda A: B @ A @ np.kron(np.eye(2), p),
+        "kron(I, kron(p', B))",
+        kron(np.eye(2), p.T, B),
+    ),
+    # C A kron(I_3, p), C 3-by-2: kron(I_3, kron(p', C))
+    (
+        "B A kron(I, p)",
+        "p: vector(2); A: matrix(2, 6); B: matrix(3, 2)",
+        (2, 6),
+        lambda A: C @ A @ np.kron(np.eye(3), p),
+        "kron(I, kron(p', B))",
+        kron(np.eye(3), p.T, C),
+    ),
+    # B A kron(I_2, P): kron(I_2, P)' (x) B = kron(I_2, kron(P', B))
+    (
+        "B A kron(I, P)",
+        "P: matrix(2, 2); A: matrix(3, 4); B: matrix(3, 3)",
+        (3, 4),
+        lambda A: B @ A @ np.kron(np.eye(2), P),
+        "kron(I, kron(P', B))",
+        kron(np.eye(2), P.T, B),
+    ),
+    # B A kron(ones_2, p): kron(ones_2', kron(p', B))
+    (
+        "B A kron(ones, p)",
+        "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)",
+        (3, 4),
+        lambda A: B @ A @ np.kron(ONES, p),
+        "kron(ones', kron(p', B))",
+        kron(ONES.T, p.T, B),
+    ),
+    # B A kron(p, I_2): kron(p', kron(I_2, B))
+    (
+        "B A kron(p, I)",
+        "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)",
+        (3, 4),
+        lambda A: B @ A @ np.kron(p, np.eye(2)),
+        "kron(p', kron(I, B))",
+        kron(p.T, np.eye(2), B),
+    ),
+    # kron(I_2, p') A B: kron(B', kron(I_2, p')) = kron(kron(B', I_2), p')
+    (
+        "kron(I, p') A B",
+        "p: vector(2); A: matrix(4, 3); B: matrix(3, 3)",
+        (4, 3),
+        lambda A: np.kron(np.eye(2), p.T) @ A @ B,
+        "kron(kron(B', I), p')",
+        kron(B.T, np.eye(2), p.T),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", RIGHT, ids=[c[4] for c in RIGHT])
+def test_a_right_kronecker_claim_with_one_unsized_identity_is_never_wrong(case):
+    # the claim, grouped otherwise than einderiv's form, is the Jacobian (central differences);
+    # its one I (or ones) sized by the derivative's axes made it "wrong shape": now its size is
+    # solved from the Jacobian's (2 = 8 / 4), and the verdict is right or undecided
+    expr, where, shape, fun, claim, value = case
+    assert np.allclose(jacobian(fun, shape), value, atol=1e-6)
+    assert ed.check(expr, "A", FORM + claim, where=where).verdict != "wrong"
+
+
+WRONG = [
+    ("B A kron(I, p)", "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)", "kron(I, kron(p', B'))"),
+    ("B A kron(I, p)", "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)", "2 kron(I, kron(p', B))"),
+    ("B A kron(I, p)", "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)", "kron(I, kron(B, p'))"),
+    ("B A kron(I, P)", "P: matrix(2, 2); A: matrix(3, 4); B: matrix(3, 3)", "kron(I, kron(P, B))"),
+    ("B A kron(p, I)", "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)", "kron(I, kron(p', B))"),
+    ("kron(I, p') A B", "p: vector(2); A: matrix(4, 3); B: matrix(3, 3)", "kron(kron(B, I), p')"),
+    ("B A", "A: matrix(3, 4); B: matrix(3, 3)", "kron(B, I)"),  # kron(I_4, B) is right
+]
+
+
+@pytest.mark.parametrize("case", WRONG, ids=[c[2] for c in WRONG])
+def test_a_wrong_kronecker_claim_with_one_unsized_identity_stays_wrong(case):
+    # near misses of the claims above (a transpose, a factor 2, the factors swapped): wrong at
+    # the one size of I that gives the Jacobian's size, and at no other size the same shape
+    expr, where, claim = case
+    assert ed.check(expr, "A", FORM + claim, where=where).verdict == "wrong"
+
+
+def test_the_near_misses_are_wrong_in_numpy():
+    # kron(I_2, kron(p', B')) and kron(I_2, kron(B, p')) against the Jacobian of B A kron(I, p)
+    truth = jacobian(lambda A: B @ A @ np.kron(np.eye(2), p), (3, 4))
+    assert not np.allclose(kron(np.eye(2), p.T, B.T), truth, atol=1e-3)
+    assert not np.allclose(kron(np.eye(2), B, p.T), truth, atol=1e-3)
+    truth = jacobian(lambda A: B @ A, (3, 4))  # kron(I_4, B), not kron(B, I_4)
+    assert np.allclose(kron(np.eye(4), B), truth, atol=1e-6)
+    assert not np.allclose(kron(B, np.eye(4)), truth, atol=1e-3)

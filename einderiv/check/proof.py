@@ -20,7 +20,12 @@ Invariants:
 - an integer in an exponent (``(-1)^k``, ``X^k``) takes ``degree + 2`` even values and as many
   odd ones: ``(-1)^k - 1`` is 0 at every even k;
 - with two or more variables of degree > 0, every point of the grid of their values (those
-  above are on lines: one varies, the others fixed; ``(m - n) (m - 3) (n - 4)`` is 0 there);
+  above are on lines: one varies, the others fixed; ``(m - n) (m - 3) (n - 4)`` is 0 there),
+  each a point of the domain: where one is not (``inv(x P Q)`` of P n-by-m: m < n), the grid
+  with one size's values above the others' (m from the largest n up), else no decision (a
+  polynomial may vanish on the part of a grid where n <= m); the sizes then vary on it;
+- sizes where the derivative itself is undefined at every random point hold no point of the
+  domain: nothing to compare there; where only the claim is undefined, no decision;
 - more than ``MAX_VALUES`` values needed: no decision (None), never "right" on too few;
 - a size beyond ``MAX_SIZE`` (declared ``vector(400)``), or a point where the terms have more
   than ``MAX_ENTRIES`` entries (a Kronecker claim of 40-by-30 X): no decision (None), not
@@ -89,7 +94,8 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
                 seen_sizes.setdefault(name, set()).add(value)
     if decided < len(rounds):
         return None, None
-    groups, axes = [], {}  # (how many more points, the candidates); each variable's values
+    groups, lines, axes = [], [], {}  # (how many more values, the candidates (value, sizes,
+    # integers)) of the integers and of the sizes; each variable's values on the grid
     for name, seen in seen_ints.items():
         need = integer_degree(claim, name) + integer_degree(want, name) + 2
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
@@ -101,7 +107,7 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
             had = [v for v in seen if parity is None or v % 2 == parity]
             fresh = [v for v in _integer_values(2 * need) if v not in seen]
             fresh = [v for v in fresh if parity is None or v % 2 == parity]
-            groups.append((need - len(had), [(rounds[0], {name: v}) for v in fresh]))
+            groups.append((need - len(had), [(v, rounds[0], {name: v}) for v in fresh]))
             if need > 2:
                 axes.setdefault(("int", name), []).extend((had + fresh)[:need])
     for name, seen in seen_sizes.items():
@@ -111,43 +117,79 @@ def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
         if degree >= UNBOUNDED or need > MAX_VALUES + len(seen):  # as for the integers
             return None, None
         fresh = [n for n in range(1, 2 * need + 8) if n not in seen]
-        groups.append((need - len(seen), [({**rounds[0], name: n}, None) for n in fresh]))
+        # the other sizes at each round in turn: where the domain holds no point at the
+        # first's (inv(P Q), P n-by-m: n <= m only), another's may hold enough
+        line = [(n, {**base, name: n}, None) for base in _bases(rounds, name) for n in fresh]
         if need:
             axes[("size", name)] = range(1, need + 1)
-    if sum(max(0, more) for more, _ in groups) > MAX_VALUES:
+        lines.append((need - len(seen), line))
+    if sum(max(0, more) for more, _ in groups + lines) > MAX_VALUES:
         return None, None
-    joint = _grid(axes, rounds[0]) if len(axes) > 1 else []
-    if joint is None:
+    grids = _grids(axes) if len(axes) > 1 else []
+    if grids is None:
         return None, None
-    for more, candidates in groups:
-        for sizes, ints in candidates:
-            if more <= 0:
+    for more, candidates in groups if grids else groups + lines:  # the sizes: on the grid
+        values = set()  # each value once (n = 3 at m = 4 and at m = 5: one value)
+        for value, sizes, ints in candidates:
+            if more <= len(values):
                 break
+            if value in values:
+                continue
             status, drawn = at(sizes, X.PRIMES[0], ints)
             if status == "differ":
                 return False, Where(sizes, drawn)
             if status == "none":
                 return None, None
-            more -= status == "equal"  # "undefined": no point of the domain there, the next
-        if more > 0:
+            if status == "equal":  # "undefined": no point of the domain there, the next
+                values.add(value)
+        if more > len(values):
             return None, None
     # the values of one variable were tried with the others fixed (points on lines): a product
     # (n - 3) Q(k), each factor zero at its own values tried, vanishes there but not at a
     # point where both are new; (m - n) (m - 3) (n - 4) ... on the lines and at points with
-    # m = n: a grid of as many values of each as its degree asks is a proof
-    for sizes, ints in joint:  # "undefined": no point of the domain there (A' A, A wide)
-        status, drawn = at(sizes, X.PRIMES[0], ints)
-        if status not in ("equal", "undefined"):
+    # m = n: a grid of as many values of each as its degree asks is a proof -- at every
+    # point of it: one that vanishes where n <= m need not vanish where n > m. Where the domain
+    # has no point at one (inv(P Q), P n-by-m, m < n), the next grid (m above every n)
+    for grid in grids:
+        for sizes, ints in _grid(grid, rounds[0]):
+            status, drawn = at(sizes, X.PRIMES[0], ints)
+            if status != "equal":
+                break
+        else:
+            return True, None
+        if status != "undefined":
             return (False, Where(sizes, drawn)) if status == "differ" else (None, None)
-    return True, None
+    return (None, None) if grids else (True, None)
 
 
-def _grid(axes: dict, first: dict) -> list | None:
-    """(sizes, integers) of every point of the product of the variables' values (their degree
-    + 2 each, both parities of an exponent's), the other sizes as in ``first``: a polynomial of
-    those degrees in each that is 0 on the grid is 0 (None: too many points)."""
+def _bases(rounds: list, name: str) -> list:
+    """The size rounds with ``name`` left out, each once, the first round's first."""
+    bases = []
+    for sizes in rounds:
+        base = {k: v for k, v in sizes.items() if k != name}
+        if base not in bases:
+            bases.append(base)
+    return bases
+
+
+def _grids(axes: dict) -> list | None:
+    """The variables' values of the grids to try (None: too many points): ``axes``, then for
+    each size the grid with that size's values from the others' largest up (1..5 by 5..9: every
+    point has n <= m, where the domain of inv(P Q), P n-by-m, has points)."""
     if math.prod(len(values) for values in axes.values()) > MAX_VALUES:
         return None
+    sizes = [key for key in axes if key[0] == "size"]
+    grids = [axes]
+    for key in sizes if len(sizes) > 1 else ():
+        top = max(max(axes[other]) for other in sizes if other != key)
+        grids.append({**axes, key: range(top, top + len(axes[key]))})
+    return grids
+
+
+def _grid(axes: dict, first: dict) -> list:
+    """(sizes, integers) of every point of the product of the variables' values (their degree
+    + 2 each, both parities of an exponent's), the other sizes as in ``first``: a polynomial of
+    those degrees in each that is 0 on the grid is 0."""
     points = []
     for combo in itertools.product(*axes.values()):
         sizes, ints = dict(first), {}
@@ -187,7 +229,22 @@ class _Points:
             if self.roots:  # r r = u, which the root's unknown r does not know: roots mod p
                 return self.rooted(sizes, p, ints)
             return ("none", {}) if self.opaque else ("differ", drawn)
-        return "undefined", {}
+        return ("undefined", {}) if self.empty(sizes, p, ints) else ("none", {})
+
+    def empty(self, sizes: dict, p: int, ints: dict | None) -> bool:
+        """Whether the derivative itself is undefined at every random point at ``sizes``
+        (``inv(x P Q)`` of P n-by-m, m < n): the domain has no point there, so there is
+        nothing to compare. Defined where the claim is not: not empty, no decision."""
+        for _ in range(4):
+            values, drawn = self.point(sizes, p, ints)
+            try:
+                X.evaluate(self.want, sizes, drawn, values, p, {"rng": self.rng, "roots": set()})
+            except X.Undefined:
+                continue
+            except (X.NotRational, X.NonResidue, KeyError):
+                return False
+            return False
+        return True
 
     def point(self, sizes: dict, p: int, ints: dict | None) -> tuple[dict, dict]:
         """A random point mod ``p``: the variables' values, the integers' (``ints`` kept)."""

@@ -1231,7 +1231,8 @@ def test_a_kronecker_claim_with_unsized_identities_is_never_wrong_by_a_size_choi
     # Y = A kron(I_m, p), A n-by-2m (its size inferred as a product): d vec(Y) / d vec(A)' =
     # kron(kron(I_m, p'), I_n) = kron(I_m, kron(p', I_n)) (numpy: central differences). The
     # first, einderiv's own form, was undecided (the probes did not size m from 2*m); the
-    # second raised KeyError, then was "wrong shape" by one choice of the I's sizes: undecided
+    # second raised KeyError, then was "wrong shape" by one choice of the I's sizes: undecided,
+    # and right since its chain regrouped, kron(kron(I, p'), I), is proved right (session 27)
     n, m = 3, 2
     rng = np.random.default_rng(12)
     A, p = rng.normal(size=(n, 2 * m)), rng.normal(size=2)
@@ -1249,6 +1250,6 @@ def test_a_kronecker_claim_with_unsized_identities_is_never_wrong_by_a_size_choi
     form = "d vec(Y) / d vec(A)' = kron(kron(I, p'), I)"
     assert ed.check("A kron(I, p)", "A", form, where=where).verdict == "right"
     other = "d vec(Y) / d vec(A)' = kron(I, kron(p', I))"
-    assert ed.check("A kron(I, p)", "A", other, where=where).verdict == "undecided"
+    assert ed.check("A kron(I, p)", "A", other, where=where).verdict == "right"
     twice = "d vec(Y) / d vec(A)' = 2 kron(kron(I, p'), I)"
     assert ed.check("A kron(I, p)", "A", twice, where=where).verdict == "wrong"

@@ -101,10 +101,24 @@ RIGHT = [
 def test_a_right_kronecker_claim_with_one_unsized_identity_is_never_wrong(case):
     # the claim, grouped otherwise than einderiv's form, is the Jacobian (central differences);
     # its one I (or ones) sized by the derivative's axes made it "wrong shape": now its size is
-    # solved from the Jacobian's (2 = 8 / 4), and the verdict is right or undecided
+    # solved from the Jacobian's (3 m = 6), and its chain regrouped as the derivative splits
+    # vec(Y) and vec(X) (kron(I, kron(p', B)) as kron(kron(I, p'), B)) is proved right
     expr, where, shape, fun, claim, value = case
     assert np.allclose(jacobian(fun, shape), value, atol=1e-6)
-    assert ed.check(expr, "A", FORM + claim, where=where).verdict != "wrong"
+    assert ed.check(expr, "A", FORM + claim, where=where).verdict == "right"
+
+
+def test_sizes_written_on_a_regrouped_claim_stay():
+    # I_2 (x) (p' (x) B) is the Jacobian of B A kron(I_2, p); I_3 (x) p' (x) B is another size
+    truth = jacobian(lambda A: B @ A @ np.kron(np.eye(2), p), (3, 4))
+    assert np.allclose(kron(np.eye(2), p.T, B), truth, atol=1e-6)
+    assert kron(np.eye(3), p.T, B).shape != truth.shape
+    where = "p: vector(2); A: matrix(3, 4); B: matrix(3, 3)"
+    form = r"d \operatorname{vec}(Y) / d \operatorname{vec}(A)^\top = "
+    right = ed.check("B A kron(I, p)", "A", form + r"I_{2} \otimes (p^\top \otimes B)", where=where)
+    assert right.verdict == "right"
+    wrong = ed.check("B A kron(I, p)", "A", form + r"I_{3} \otimes p^\top \otimes B", where=where)
+    assert wrong.verdict == "wrong"
 
 
 WRONG = [

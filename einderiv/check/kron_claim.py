@@ -16,28 +16,32 @@ variable: a claim about another variable is an ``EinderivError``.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
-import numpy as np
-
 from einderiv.api import Expr, parse
 from einderiv.calculus.rewriting import is_zero
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
-from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON
-from einderiv.ir.node import dim_factors, dim_size
+from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
 
-__all__ = ["VEC_BY", "as_entry", "entry_claim", "is_kronecker", "kronecker_hint", "units_moved"]
+__all__ = [
+    "VEC_BY",
+    "as_entry",
+    "entry_claim",
+    "is_kronecker",
+    "kronecker_hint",
+    "undecided",
+    "units_moved",
+]
 
 _VEC = r"(?:\\operatorname\s*\{\s*vec\s*\}|\\mathrm\s*\{\s*vec\s*\}|vec)"
 _T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
@@ -55,11 +59,15 @@ def is_kronecker(text) -> bool:
     return left is not None and VEC_BY.fullmatch(left.group("x")) is not None
 
 
-def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1) -> tuple:
+def entry_claim(
+    text: str, wrt: str, expected: Expr, where: str, order: int = 1, split: int = 0
+) -> tuple:
     """The claim ``d vec(Y) / d vec(X)' = R`` as ``(R, wrap)``: ``wrap`` makes R's parsed tree
     ``(R)[(i,j),(l,k)]``, indexed as ``expected`` (the derivative by ``wrt``) prints its
     Kronecker form, before R is typed -- so the sizes written on its ``I`` and ``ones``
-    (``I_{3}``, ``\\mathbf{1}_n``) stay with it (a text printed from the typed R dropped them)."""
+    (``I_{3}``, ``\\mathbf{1}_n``) stay with it (a text printed from the typed R dropped them).
+    ``split``: each chain of Kronecker products regrouped with its last ``split`` factors
+    the fast one (``reassociated``), the same matrix."""
     left, right = text.split("=", 1)
     named = VEC_BY.fullmatch(_LEFT.fullmatch(left).group("x")).group(1)
     if named != wrt:
@@ -84,8 +92,49 @@ def entry_claim(text: str, wrt: str, expected: Expr, where: str, order: int = 1)
         return right, None  # d vec(Y) / d vec(X)' = 0, as g.kronecker() writes a zero
     _sized_as_written(claimed, origin, right)
     return right, lambda tree: kronecker_entry(
-        _whole_identity(_unit_kron(tree)), expected.axes, origin, expected.variables
+        _whole_identity(_unit_kron(reassociated(tree, split))),
+        expected.axes,
+        origin,
+        expected.variables,
     )
+
+
+def chains(e: M.MExpr) -> list[int]:
+    """The lengths of the chains of Kronecker products in ``e`` (kron(A, kron(B, C)): [3])."""
+    if _kron_call(e):
+        found = [len(_links(e))]
+        for link in _links(e):
+            found += chains(link)
+        return found
+    found = []
+    M.map_children(e, lambda c: found.extend(chains(c)) or c)
+    return found
+
+
+def _links(e: M.MExpr) -> list:
+    """The factors of the Kronecker chain ``e``, however nested, in order."""
+    return [f for a in e.args for f in _links(a)] if _kron_call(e) else [e]
+
+
+def reassociated(e: M.MExpr, split: int) -> M.MExpr:
+    """``e`` with each Kronecker chain written kron(first factors, last ``split`` factors)
+    (fewer when the chain is shorter), each part nested to the left: the same matrix, for
+    kron(A, kron(B, C)) = kron(kron(A, B), C) exactly; its entry form splits the compound
+    indices at that place. 0: ``e`` as it is."""
+    if not split:
+        return e
+    if _kron_call(e):
+        links = [reassociated(f, split) for f in _links(e)]
+        cut = len(links) - min(split, len(links) - 1)
+        return M.Call(KRON.name, (_nested(links[:cut]), _nested(links[cut:])))
+    return M.map_children(e, lambda c: reassociated(c, split))
+
+
+def _nested(links: list) -> M.MExpr:
+    out = links[0]
+    for link in links[1:]:
+        out = M.Call(KRON.name, (out, link))
+    return out
 
 
 def _unit_kron(e: M.MExpr) -> M.MExpr:
@@ -218,11 +267,11 @@ def _key(dims) -> tuple:
     return number, tuple(sorted(names))
 
 
-def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int) -> tuple:
+def as_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int = 0) -> tuple:
     """``(claim, None)``, or (a claim in Kronecker form) its ``entry_claim``."""
     if not is_kronecker(claim):
         return claim, None
-    return entry_claim(claim, wrt, expected, declarations_of(f), order)
+    return entry_claim(claim, wrt, expected, declarations_of(f), order, split)
 
 
 def units_moved(claimed: Expr, expected: Expr) -> Expr:
@@ -288,99 +337,11 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
         return result
     if read.verdict == "undecided" and read.reason.endswith(EQUAL):  # (regrouped's)
         why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
-        return _undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
+        return undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
     if read.verdict != "right":
         return result
     why = f"read as the Kronecker form {form} it is right; as written it is not the derivative"
-    return _undecided(result, why, f"as a Kronecker form it is right: write {written}")
-
-
-def regrouped(result, judge, expected: Expr, claimed: Expr):
-    """A Kronecker claim of the "wrong shape" whose compounds split vec(Y)'s or vec(X)'s size
-    otherwise than the derivative's (``kron(I_2, kron(I_2, A))``: rows 2*2 by 2, the
-    derivative's 2 by 4; ``K(2,3) K(3,2)``: 3*2 where I_6 is 2*3). Column-major positions do
-    not depend on how a compound is nested (a + 2 b2 + 4 b1 is a + 2 (b2 + 2 b1)), so both
-    are compared as the matrix they index, at probes (``judge``): equal there, the claim is
-    "undecided" (not proved; its entry form cannot be lined up with the derivative's); not
-    equal, or not the same matrix size, it stays "wrong". The claim's one size nothing fixes
-    (a bare ``I`` or ``ones``) is the one that gives it the matrix's size (``_fitting_size``),
-    never the derivative's axis it happens to stand on; two or more leave it undecided."""
-    origin = expected._origin
-    if origin is None or not result.reason.startswith("wrong shape"):
-        return result
-    order = [i.name for i in (*origin[1], *origin[2].indices)]  # each compound fastest first
-    names = [a.name for a in expected.axes]  # the claim's axes stand where these do
-    if sorted(order) != sorted(names) or len(claimed.axes) != len(names):
-        return result
-    rows, axes = len(origin[1]), [names.index(name) for name in order]
-
-    def matrix(a: np.ndarray) -> np.ndarray:  # the compounds' positions, column-major
-        a = a.transpose(axes)
-        return a.reshape((int(np.prod(a.shape[:rows])), -1), order="F")
-
-    # sizes of the claim that nothing fixes (an I, ones): with two or more open, another
-    # choice may fit (kron(I, kron(p', I)) for kron(kron(I, p'), I)), so a "wrong shape" rests
-    # on that choice and is undecided; one is solved from the matrix's size (kron(I, kron(p',
-    # B)) for kron(kron(I_2, p'), B): I is 2, wherever the claim's axes put it), and one that
-    # no size fixes (only in a sum, tr(I)) leaves it undecided; kron(A, I) for kron(I, A) stays
-    free = judge.free_dims
-    why_open = "the claim's sizes that nothing fixes (I, ones) may be chosen otherwise"
-    kept = _undecided(result, why_open, _WRITE) if len(free) > 1 else result  # when not equal
-    row_at = [names.index(name) for name in order[:rows]]  # the claim's axes of vec(Y)
-    try:
-        for k in range(3):
-            probe = judge.draw(k)
-            if len(free) == 1:
-                solved = _fitting_size(judge, probe, expected, claimed, row_at, *free)
-                if solved is None:  # no size of it makes the matrix's: wrong at every size
-                    return result
-                if solved is _OPEN:
-                    return _undecided(result, why_open, _WRITE)
-                judge.sized = {next(iter(free)): solved}
-            want, got = judge.values(probe)
-            if want.ndim != len(order) or got.ndim != len(order):
-                return kept
-            want, got = matrix(want), matrix(got)
-            if want.shape != got.shape or not close(got, want):  # (I_q (x) p' (x) I_r: q = m,
-                return kept  # r = n, or the other way)
-    except EinderivError:
-        return kept
-    finally:
-        judge.sized = {}
-    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + EQUAL
-    return _undecided(result, why, _WRITE)
-
-
-_WRITE = "write it with the derivative's sizes in each factor"
-_OPEN = object()  # a size of the claim that the matrix's size does not fix
-
-
-def _fitting_size(judge, probe: dict, expected: Expr, claimed: Expr, row_at: list, free: str):
-    """The one size ``free`` of the claim that makes it a matrix of vec(Y)'s by vec(X)'s size
-    at ``probe`` (its rows: the claim's axes ``row_at``, its columns the others): an int;
-    None when no size does (the claim's shape is wrong at every size); ``_OPEN`` when the
-    matrix's size does not fix it (free in neither the rows nor the columns)."""
-    sizes = probe_sizes(judge.f, probe)
-    solved = set()
-    for part in (row_at, [k for k in range(len(claimed.axes)) if k not in row_at]):
-        factors = [f for k in part for f in dim_factors(claimed.axes[k].dim)]
-        named = [f for k in part for f in dim_factors(expected.axes[k].dim)] + factors
-        if any(isinstance(f, str) and f != free and f not in sizes for f in named):
-            return _OPEN  # a size the probe does not give: nothing to solve with
-        want = math.prod(dim_size(expected.axes[k].dim, sizes.__getitem__) for k in part)
-        power = factors.count(free)
-        known = math.prod(f if isinstance(f, int) else sizes[f] for f in factors if f != free)
-        if not power:
-            if known != want:
-                return None
-            continue
-        root = round((want / known) ** (1 / power)) if want % known == 0 else 0
-        if root < 1 or known * root**power != want:
-            return None
-        solved.add(root)
-    if len(solved) > 1:
-        return None
-    return solved.pop() if solved else _OPEN
+    return undecided(result, why, f"as a Kronecker form it is right: write {written}")
 
 
 # the end of a reason: a Kronecker claim equal to the derivative at every probe, not proved
@@ -389,7 +350,7 @@ EQUAL = (
 )
 
 
-def _undecided(result, why: str, diagnosis: str):
+def undecided(result, why: str, diagnosis: str):
     """The "wrong shape" ``result``, undecided: its shapes, then ``why``."""
     reason = f"{result.reason.removeprefix('wrong shape: ')}: {why}"
     return replace(result, verdict="undecided", reason=reason, diagnosis=diagnosis)

@@ -7,7 +7,7 @@ Stages, in import order: ``claims`` (the claim read with the expression's declar
 ``probes`` (random inputs from the domain) -> ``exact`` (rational terms evaluated exactly) ->
 ``domain`` (where each side is defined) -> ``sampling`` (probing the claim) -> ``diagnose`` ->
 ``result`` -> ``readings`` -> ``ill_formed`` (a claim that does not type-check) ->
-``constant_terms`` (terms without the variable dropped) -> this module (the verdict).
+``constant_terms`` (terms without the variable dropped) -> ``kron_regroup`` -> this module.
 Invariants (the soundness rule, README "Checking a derivative"):
 - "wrong" needs a witness: a probe from the expression's domain (all signs, determinants of both
   signs, several sizes per dimension, integer symbols over a wide range) where the claim's value
@@ -35,7 +35,6 @@ from einderiv.check import claim_sizes as S
 from einderiv.check import diagnose as D
 from einderiv.check import exact as X
 from einderiv.check import forms as F
-from einderiv.check import kron_claim as KC
 from einderiv.check import result as R
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings, read_claim
@@ -44,6 +43,7 @@ from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
+from einderiv.check.kron_regroup import regrouped
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
@@ -76,7 +76,7 @@ def check(
 
 
 def _check(
-    f: Expr, wrt: str, claim, layout: str, diagnose: bool, order: int = 1, question: str = ""
+    f: Expr, wrt: str, claim, layout: str, diagnose: bool, order=1, question="", split=0
 ) -> CheckResult:
     if order not in (1, 2) or isinstance(order, bool):
         raise EinderivError(f"order must be 1 (the derivative) or 2 (the Hessian), not {order!r}")
@@ -88,18 +88,14 @@ def _check(
     if differential:
         try:
             claim = F.differential_claim(f, wrt, claim, layout, order)
-        except F.NotLinear as error:
-            return CheckResult(
-                "wrong",
-                expected,
-                None,
-                text,
-                f"the claim is wrong: {error}",
-                counterexample=error.probe,
-                claimed_value=error.claimed,
-                expected_value=error.true,
-                question=question,
-            )
+        except F.NotLinear as error:  # its witness: the probe, the claim's and the true value
+            values = {
+                "claimed_value": error.claimed,
+                "expected_value": error.true,
+                "question": question,
+            }
+            why, probe = f"the claim is wrong: {error}", error.probe
+            return CheckResult("wrong", expected, None, text, why, counterexample=probe, **values)
         except F.Unsure as error:
             return CheckResult(
                 "undecided", expected, None, text, f"undecided: {error}", question=question
@@ -112,7 +108,8 @@ def _check(
     elif isinstance(claim, str):
         claim = F.normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
-        claimed, claim_text = read_claim(f, expected, *as_entry(f, wrt, claim, expected, order))
+        entry = as_entry(f, wrt, claim, expected, order, split)  # (split: kron_regroup)
+        claimed, claim_text = read_claim(f, expected, *entry)
         if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
             claimed = units_moved(claimed, expected)
             S.paired(f, claimed, expected)
@@ -128,7 +125,9 @@ def _check(
     judging = partial(_Judge, f, expected, claim_text=claim_text, question=question, wrt=wrt)
     judge = judging(claim=claimed, base=base)
     result = judge.verdict()
-    result = KC.regrouped(result, judge, expected, claimed) if kron else result  # I_2 (x) I_2
+    if kron and not split:  # I_2 (x) I_2 for I_4; kron(A, kron(B, C)) as kron(kron(A, B), C)
+        again = partial(_check, f, wrt, claim, layout, False, order, question)
+        result = regrouped(result, judge, expected, claimed, again)
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         hessian = order == 2 and layout == "jacobian" and not f.axes  # d2 f / d vec d vec'

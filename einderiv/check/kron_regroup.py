@@ -1,0 +1,146 @@
+"""A Kronecker claim whose compound indices split the sizes otherwise than the derivative's.
+
+Input: the verdict of a claim ``d vec(Y) / d vec(X)' = R`` (``kron_claim.entry_claim``), its
+judge (``verdict._Judge``: probes, the claim's sizes), the derivative and the read claim, and
+``again(split)``: the same claim judged with its Kronecker chains regrouped.
+Output: ``regrouped``: the verdict, "undecided" where a "wrong shape" rests only on the split
+(``kron(I, kron(p', B))`` for ``kron(kron(I, p'), B)``), or "right" where a regrouping of its
+chains (``kron_claim.reassociated``: the same matrix, exactly) is proved right.
+Invariants: "wrong" stays only where the claim is not the derivative's matrix at any size of
+its one open size (solved from the matrix's size, never taken from an axis it stands on);
+"right" only by a proof of a regrouping, never by the probes that compare the matrices.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from einderiv.api import Expr
+from einderiv.check.kron_claim import EQUAL, chains, undecided
+from einderiv.check.probes import close, probe_sizes
+from einderiv.errors import EinderivError
+from einderiv.frontend.parse import parse_expression
+from einderiv.ir.node import dim_factors, dim_size
+
+__all__ = ["regrouped"]
+
+
+def regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):
+    """A Kronecker claim of the "wrong shape" whose compounds split vec(Y)'s or vec(X)'s size
+    otherwise than the derivative's (``kron(I_2, kron(I_2, A))``: rows 2*2 by 2, the
+    derivative's 2 by 4; ``K(2,3) K(3,2)``: 3*2 where I_6 is 2*3). Column-major positions do
+    not depend on how a compound is nested (a + 2 b2 + 4 b1 is a + 2 (b2 + 2 b1)), so both
+    are compared as the matrix they index, at probes (``judge``): equal there, the claim is
+    "undecided" (not proved; its entry form cannot be lined up with the derivative's); not
+    equal, or not the same matrix size, it stays "wrong". The claim's one size nothing fixes
+    (a bare ``I`` or ``ones``) is the one that gives it the matrix's size (``_fitting_size``),
+    never the derivative's axis it happens to stand on; two or more leave it undecided.
+    Undecided so, each regrouping of its Kronecker chains (``again(split)``) is judged: one
+    proved right makes it right (kron(A, kron(B, C)) = kron(kron(A, B), C) exactly)."""
+    found = _compared(result, judge, expected, claimed)
+    if found is result or found.verdict != "undecided" or again is None:
+        return found
+    for split in _splits(result.claim_text):
+        try:
+            other = again(split)
+        except EinderivError:
+            continue
+        if other.verdict == "right":  # the same matrix, its compounds split as the derivative's
+            return other
+    return found
+
+
+def _compared(result, judge, expected: Expr, claimed: Expr):
+    """``result``, or undecided where the claim and the derivative are one matrix at probes or
+    the claim's sizes leave that open (``regrouped``)."""
+    origin = expected._origin
+    if origin is None or not result.reason.startswith("wrong shape"):
+        return result
+    order = [i.name for i in (*origin[1], *origin[2].indices)]  # each compound fastest first
+    names = [a.name for a in expected.axes]  # the claim's axes stand where these do
+    if sorted(order) != sorted(names) or len(claimed.axes) != len(names):
+        return result
+    rows, axes = len(origin[1]), [names.index(name) for name in order]
+
+    def matrix(a: np.ndarray) -> np.ndarray:  # the compounds' positions, column-major
+        a = a.transpose(axes)
+        return a.reshape((int(np.prod(a.shape[:rows])), -1), order="F")
+
+    # sizes of the claim that nothing fixes (an I, ones): with two or more open, another
+    # choice may fit (kron(I, kron(p', I)) for kron(kron(I, p'), I)), so a "wrong shape" rests
+    # on that choice and is undecided; one is solved from the matrix's size (kron(I, kron(p',
+    # B)) for kron(kron(I_2, p'), B): I is 2, wherever the claim's axes put it), and one that
+    # no size fixes (only in a sum, tr(I)) leaves it undecided; kron(A, I) for kron(I, A) stays
+    free = judge.free_dims
+    why_open = "the claim's sizes that nothing fixes (I, ones) may be chosen otherwise"
+    kept = undecided(result, why_open, _WRITE) if len(free) > 1 else result  # when not equal
+    row_at = [names.index(name) for name in order[:rows]]  # the claim's axes of vec(Y)
+    try:
+        for k in range(3):
+            probe = judge.draw(k)
+            if len(free) == 1:
+                solved = _fitting_size(judge, probe, expected, claimed, row_at, *free)
+                if solved is None:  # no size of it makes the matrix's: wrong at every size
+                    return result
+                if solved is _OPEN:
+                    return undecided(result, why_open, _WRITE)
+                judge.sized = {next(iter(free)): solved}
+            want, got = judge.values(probe)
+            if want.ndim != len(order) or got.ndim != len(order):
+                return kept
+            want, got = matrix(want), matrix(got)
+            if want.shape != got.shape or not close(got, want):  # (I_q (x) p' (x) I_r: q = m,
+                return kept  # r = n, or the other way)
+    except EinderivError:
+        return kept
+    finally:
+        judge.sized = {}
+    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + EQUAL
+    return undecided(result, why, _WRITE)
+
+
+def _splits(text) -> range:
+    """The places its longest Kronecker chain can be split at (kron(A, kron(B, C)): 1, 2)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = parse_expression(str(text).split("=", 1)[-1], what="claim")
+    except EinderivError:
+        return range(0)
+    return range(1, max(chains(tree), default=1))
+
+
+_WRITE = "write it with the derivative's sizes in each factor"
+_OPEN = object()  # a size of the claim that the matrix's size does not fix
+
+
+def _fitting_size(judge, probe: dict, expected: Expr, claimed: Expr, row_at: list, free: str):
+    """The one size ``free`` of the claim that makes it a matrix of vec(Y)'s by vec(X)'s size
+    at ``probe`` (its rows: the claim's axes ``row_at``, its columns the others): an int;
+    None when no size does (the claim's shape is wrong at every size); ``_OPEN`` when the
+    matrix's size does not fix it (free in neither the rows nor the columns)."""
+    sizes = probe_sizes(judge.f, probe)
+    solved = set()
+    for part in (row_at, [k for k in range(len(claimed.axes)) if k not in row_at]):
+        factors = [f for k in part for f in dim_factors(claimed.axes[k].dim)]
+        named = [f for k in part for f in dim_factors(expected.axes[k].dim)] + factors
+        if any(isinstance(f, str) and f != free and f not in sizes for f in named):
+            return _OPEN  # a size the probe does not give: nothing to solve with
+        want = math.prod(dim_size(expected.axes[k].dim, sizes.__getitem__) for k in part)
+        power = factors.count(free)
+        known = math.prod(f if isinstance(f, int) else sizes[f] for f in factors if f != free)
+        if not power:
+            if known != want:
+                return None
+            continue
+        root = round((want / known) ** (1 / power)) if want % known == 0 else 0
+        if root < 1 or known * root**power != want:
+            return None
+        solved.add(root)
+    if len(solved) > 1:
+        return None
+    return solved.pop() if solved else _OPEN

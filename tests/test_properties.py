@@ -80,10 +80,15 @@ def call(expr, case: Case, shape_from=None):
         except ed.EvaluationError as error:
             if shape_from is None or "not fixed by any array" not in str(error):
                 raise
-        sizes = {}
-        for dim, size in zip(expr.shape, np.shape(shape_from)):
-            if isinstance(dim, str):
-                sizes[dim] = size
+        pairs = [(d, n) for d, n in zip(expr.shape, np.shape(shape_from)) if isinstance(d, str)]
+        sizes = {d: n for d, n in pairs if "*" not in d}
+        for dim, size in pairs:  # a compound's one open factor: 2*n of 4 gives n = 2
+            parts = [int(f) if f.isdigit() else f for f in dim.split("*")]
+            open_ = [f for f in parts if isinstance(f, str) and f not in sizes]
+            if "*" in dim and len(open_) == 1 and parts.count(open_[0]) == 1:
+                known = int(np.prod([sizes.get(f, f) for f in parts if f != open_[0]]))
+                if known and size % known == 0:
+                    sizes[open_[0]] = size // known
         return expr(**args, **sizes)
 
 

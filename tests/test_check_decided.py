@@ -568,3 +568,46 @@ def test_conditions_a_scaled_inverse_does_not_imply(expr, wrt, claim):
     A = np.diag([-1.0, 1.0, 1.0])  # det(A) = -1: at x = -1, det(x A) = 1 > 0
     assert det(-1.0 * A) > 0 and np.isclose(det(-1.0 * A), 1.0)
     assert ed.check(expr, wrt, claim, where=SCALARS).verdict != "right"
+
+
+# real powers whose exponent is no integer: b^(e + c) = b^e b^c (b > 0), so exact arithmetic
+# takes b^(e + c) as P(b, e) b^c with P an unknown function of the values of b and e, whatever
+# forms b and e are written in (tr(I + Q' Q) and 3 + tr(Q' Q)). Truth by central differences
+def _powers(x, y, Q, P):
+    b, e = np.trace(np.eye(3) + Q.T @ Q), np.tanh(np.trace(P))
+    return {
+        "x^y": x**y,
+        "y x^y / x": y * x**y / x,
+        "y x^(y - 2)": y * x ** (y - 2),
+        "x^(y + 1) log(x) / x": x ** (y + 1) * np.log(x) / x,
+        "x^(y + 1) log(x)": x ** (y + 1) * np.log(x),
+        "tr(I + Q' Q)^tanh(tr(P))": b**e,
+        "2 tr(I + Q' Q)^tanh(tr(P)) tanh(tr(P)) Q' / (3 + tr(Q' Q))": 2 * b**e * e * Q.T / b,
+        "2 (3 + tr(Q' Q))^(tanh(tr(P)) - 1) Q'": 2 * b ** (e - 1) * Q.T,
+    }
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim, verdict",
+    [
+        ("x^y", "x", "y x^y / x", "right"),
+        ("x^y", "x", "y x^(y - 2)", "wrong"),
+        ("x^y", "y", "x^(y + 1) log(x) / x", "right"),
+        ("x^y", "y", "x^(y + 1) log(x)", "wrong"),
+        (
+            "tr(I + Q' Q)^tanh(tr(P))",
+            "Q",
+            "2 tr(I + Q' Q)^tanh(tr(P)) tanh(tr(P)) Q' / (3 + tr(Q' Q))",
+            "right",
+        ),
+        ("tr(I + Q' Q)^tanh(tr(P))", "Q", "2 (3 + tr(Q' Q))^(tanh(tr(P)) - 1) Q'", "wrong"),
+    ],
+)
+def test_real_powers_of_one_base_written_two_ways(expr, wrt, claim, verdict):
+    rng = rng_for("real powers")
+    args = {"x": 1.7, "y": 0.6, "Q": rng.normal(size=(2, 3)), "P": rng.normal(size=(2, 2))}
+    truth = numerator_fd(lambda **a: _powers(**a)[expr], args, wrt)
+    assert np.allclose(truth, _powers(**args)[claim], atol=1e-5) == (verdict == "right")
+    where = "x, y: scalar; Q: matrix(2, 3); P: matrix(2, 2)"
+    got = ed.check(expr, wrt, claim, where=where).verdict
+    assert got == verdict if verdict == "right" else got != "right"

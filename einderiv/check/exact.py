@@ -18,7 +18,8 @@ Invariants:
   (exp(u) / (1 + exp(u)) and sigmoid(u) are different unknowns). With ``atoms["signs"]`` a
   square root is a root mod p of its value instead (``NonResidue`` when there is none), times
   the sign ``signs`` gives that value (default +1): equal for every choice of signs is equal
-  modulo r^2 - u (``proof``);
+  modulo r^2 - u (``proof``); a real power b^(e + c) (c the exponent's integer constant) is
+  an unknown function of the values of b and e times b^c;
 - every intermediate value is reduced mod ``p`` (``primes``: drawn in each process), so the
   cost does not grow with the exponents;
 - two rational functions with integer coefficients that differ, evaluated at a uniformly random
@@ -47,6 +48,7 @@ from einderiv.check.roots import half_power as _half_power
 from einderiv.check.roots import merged_roots as _merged_roots
 from einderiv.check.roots import root_power as _root_power
 from einderiv.check.roots import roots_product as _roots_product
+from einderiv.check.roots import shifted_exponent as _shifted_exponent
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ELEMENTWISE, ROW, SQRT
@@ -154,6 +156,8 @@ class _Evaluator:
         half = _half_power(t)
         if half is not None:  # sqrt(s), s^(1/2) and s^(3/2) = s sqrt(s): one unknown root
             return self.root_power(*half)
+        if type(t) is T.Pow and not T.free(t.exponent):  # b^(e - 1) = b^e / b: one unknown
+            return self.real_power(t)
         if type(t) is T.Func:  # a function of its argument's values: exp(S[i,j]) = exp(S[j,i])
             return self.function_of(t.name, self.run(t.arg))
         form, order = subterm_key(t)
@@ -177,11 +181,23 @@ class _Evaluator:
         back = {v: i for i, v in named.items()} if key is not t else {}
         return Exact(tuple(back.get(i, i) for i in value.indices), value.array)
 
-    def function_of(self, name: str, arg: Exact) -> Exact:
-        """The unknown function ``name`` at the values of ``arg``: one random value per value."""
+    def real_power(self, t: T.Pow) -> Exact:
+        """``b^(e + c)`` as ``P(b, e) b^c`` (``roots.shifted_exponent``): P an unknown function
+        of the values of b and e, so b^(tanh(s) - 1) of ``tr(I + Q' Q)`` is P(3 + tr(Q' Q),
+        tanh(s)) / (3 + tr(Q' Q)); b^(e + c) = b^e b^c for b > 0, where a real power is."""
+        e, c = _shifted_exponent(t.exponent)
+        base = self.run(t.base)
+        if e is None:
+            return self._raise(base, c)
+        unknown = self.function_of("^", base, int(self.run(e).array)).array
+        return Exact(base.indices, unknown * self._raise(base, c).array % self.p)
+
+    def function_of(self, name: str, arg: Exact, at: int | None = None) -> Exact:
+        """The unknown function ``name`` at the values of ``arg`` (and the value ``at``: a
+        power's exponent): one random value per value."""
         table, rng = self.atoms.setdefault(("function", name), {}), self.atoms["rng"]
         draw = np.vectorize(
-            lambda v: table.setdefault(int(v), int(rng.integers(0, 2**62)) % self.p),
+            lambda v: table.setdefault((int(v), at), int(rng.integers(0, 2**62)) % self.p),
             otypes=[object],
         )
         return Exact(arg.indices, np.asarray(draw(arg.array), dtype=object))

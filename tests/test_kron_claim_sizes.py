@@ -148,3 +148,32 @@ def test_the_near_misses_are_wrong_in_numpy():
     truth = jacobian(lambda A: B @ A, (3, 4))  # kron(I_4, B), not kron(B, I_4)
     assert np.allclose(kron(np.eye(4), B), truth, atol=1e-6)
     assert not np.allclose(kron(B, np.eye(4)), truth, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "expr, fun, claim, value",
+    [
+        # A kron(p, I_2): kron(kron(p', I_2), I_3) = kron(p', I_6), the textbook kron(p', I)
+        ("A kron(p, I)", lambda A: A @ np.kron(p, np.eye(2)), "kron(p', I)", kron(p.T, np.eye(6))),
+        # kron(A, p): vec(A (x) p) = kron(vec(A), p), so kron(I_12, p) = kron(I_4, kron(I_3, p))
+        ("kron(A, p)", lambda A: np.kron(A, p), "kron(I, p)", kron(np.eye(12), p)),
+    ],
+)
+def test_one_identity_for_a_product_of_sizes(expr, fun, claim, value):
+    # the claim's one I is I_mn where the derivative writes kron(I_m, I_n): I_mn = kron(I_m,
+    # I_n), so with its I written kron(I, I) and its chain regrouped it is proved right (it
+    # was undecided: its two open sizes); sized by A: matrix(3, 4), and with open sizes
+    assert np.allclose(jacobian(fun, (3, 4)), value, atol=1e-6)
+    for where in ("p: vector(2); A: matrix(3, 4)", "p: vector(2)"):
+        assert ed.check(expr, "A", FORM + claim, where=where).verdict == "right"
+
+
+def test_splitting_an_identity_makes_no_wrong_claim_right():
+    # kron(I, p') and kron(p, I) are not the Jacobians of kron(A, p') and kron(A, p): a row for
+    # a column (np.kron), whatever the size of I
+    truth = jacobian(lambda A: np.kron(A, p), (3, 4))
+    assert kron(p, np.eye(12)).shape == truth.shape
+    assert not np.allclose(kron(p, np.eye(12)), truth, atol=1e-3)
+    where = "p: vector(2); A: matrix(3, 4)"
+    assert ed.check("kron(A, p)", "A", FORM + "kron(p, I)", where=where).verdict != "right"
+    assert ed.check("kron(A, p')", "A", FORM + "kron(I, p')", where=where).verdict != "right"

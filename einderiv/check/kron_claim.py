@@ -39,6 +39,7 @@ __all__ = [
     "entry_claim",
     "is_kronecker",
     "kronecker_hint",
+    "regroupings",
     "undecided",
     "units_moved",
 ]
@@ -99,6 +100,26 @@ def entry_claim(
     )
 
 
+def regroupings(e: M.MExpr) -> list[int]:
+    """The ``split`` values of ``reassociated`` that regroup the claim ``e`` otherwise: each
+    place its longest chain splits at (kron(A, kron(B, C)): 1, 2), and (negative) each such
+    place once its bare ``I`` are written kron(I, I) (``kron(p', I)`` as ``kron(kron(p', I),
+    I)``: I_mn = kron(I_m, I_n), an unsized I of any size that is a product)."""
+    longest = max(chains(e), default=1)
+    split = max(chains(_units_split(e)), default=1)
+    return [*range(1, longest), *(-k for k in range(1, split) if split > longest)]
+
+
+def _units_split(e: M.MExpr) -> M.MExpr:
+    """``e`` with each bare ``I`` of a Kronecker product written kron(I, I)."""
+    if _kron_call(e):
+        bare = [isinstance(a, M.Identity) and a.dim is None for a in e.args]
+        halves = [M.Call(KRON.name, (M.Identity(), M.Identity())) for _ in e.args]
+        args = tuple(h if b else _units_split(a) for a, b, h in zip(e.args, bare, halves))
+        return M.Call(KRON.name, args)
+    return M.map_children(e, _units_split)
+
+
 def chains(e: M.MExpr) -> list[int]:
     """The lengths of the chains of Kronecker products in ``e`` (kron(A, kron(B, C)): [3])."""
     if _kron_call(e):
@@ -120,7 +141,9 @@ def reassociated(e: M.MExpr, split: int) -> M.MExpr:
     """``e`` with each Kronecker chain written kron(first factors, last ``split`` factors)
     (fewer when the chain is shorter), each part nested to the left: the same matrix, for
     kron(A, kron(B, C)) = kron(kron(A, B), C) exactly; its entry form splits the compound
-    indices at that place. 0: ``e`` as it is."""
+    indices at that place. 0: ``e`` as it is; -k: its bare I split first (``regroupings``)."""
+    if split < 0:
+        return reassociated(_units_split(e), -split)
     if not split:
         return e
     if _kron_call(e):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from einderiv.api import Expr
-from einderiv.check.kron_claim import EQUAL, chains, undecided
+from einderiv.check.kron_claim import regroupings, undecided
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_expression
@@ -99,19 +99,22 @@ def _compared(result, judge, expected: Expr, claimed: Expr):
         return kept
     finally:
         judge.sized = {}
-    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + EQUAL
+    why = (
+        "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
+        "factors split the sizes otherwise, so einderiv cannot line them up to prove it"
+    )
     return undecided(result, why, _WRITE)
 
 
-def _splits(text) -> range:
-    """The places its longest Kronecker chain can be split at (kron(A, kron(B, C)): 1, 2)."""
+def _splits(text) -> list[int]:
+    """The regroupings of the claim ``text`` to judge (``kron_claim.regroupings``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = parse_expression(str(text).split("=", 1)[-1], what="claim")
     except EinderivError:
-        return range(0)
-    return range(1, max(chains(tree), default=1))
+        return []
+    return regroupings(tree)
 
 
 _WRITE = "write it with the derivative's sizes in each factor"

@@ -1253,3 +1253,20 @@ def test_a_kronecker_claim_with_unsized_identities_is_never_wrong_by_a_size_choi
     assert ed.check("A kron(I, p)", "A", other, where=where).verdict == "right"
     twice = "d vec(Y) / d vec(A)' = 2 kron(kron(I, p'), I)"
     assert ed.check("A kron(I, p)", "A", twice, where=where).verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "claim, size",
+    [("tr(I) + 1", 2), ("tr(I) - 1", 4), ("ones' ones + 2", 1), ("3 tr(I) / 7", 7)],
+)
+def test_a_claim_right_for_one_size_of_an_unsized_identity_is_never_wrong(claim, size):
+    # d tr(A + a) / da = tr(I_3) = 3 (A 3-by-3; central differences); tr(I_k) + 1 is 3 at k = 2,
+    # and each claim is 3 at its size k of the I (or ones) that nothing in it fixes: "wrong"
+    # rested on einderiv's guesses of k (the expression's sizes), now undecided
+    A, a, h = np.arange(9.0).reshape(3, 3), 0.3, 1e-6
+    fd = (np.trace(A + (a + h)) - np.trace(A + (a - h))) / (2 * h)
+    values = {"tr(I) + 1": size + 1, "tr(I) - 1": size - 1, "ones' ones + 2": size + 2}
+    assert np.isclose(fd, 3.0) and np.isclose(values.get(claim, 3 * size / 7), 3.0)
+    r = ed.check("tr(A + a)", "a", claim, where="A: matrix(3, 3); a: scalar")
+    assert r.verdict == "undecided"
+    assert ed.check("tr(A + a)", "a", "4", where="A: matrix(3, 3); a: scalar").verdict == "wrong"

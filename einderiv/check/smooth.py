@@ -31,7 +31,9 @@ from functools import partial
 import numpy as np
 
 from einderiv.api import Expr
+from einderiv.backend.binding import dim_names
 from einderiv.calculus.simplify import flatten
+from einderiv.check.dims import mentions_dim
 from einderiv.check.domain import (
     Condition,
     condition_of,
@@ -49,6 +51,7 @@ from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
+from einderiv.ir.node import dim_factors
 from einderiv.ir.ops import SQRT
 
 __all__ = ["disagreement", "fails_at", "form_only", "missing_conditions"]
@@ -108,7 +111,11 @@ def disagreement(judge, probe) -> tuple:
     finitely many values of sizes and integers, the probe may have another). A claim not
     finite there is undefined there when
     a condition it needs is false beyond doubt (``fails_at``), else a float overflowed
-    (exp(1000) - exp(1000)): exact arithmetic, then small integers decide, else undecided."""
+    (exp(1000) - exp(1000)): exact arithmetic, then small integers decide, else undecided.
+    A claim with a size nothing fixes and no axis sizes (``tr(I) + 1``, ``ones' ones``) was
+    tried at sizes it may not mean (tr(I) + 1 is right for I_2): undecided, never "wrong"."""
+    if _unsized(judge):
+        return judge.result("undecided", _OPEN_SIZE), None
     if probe is None or np.all(np.isfinite(judge.values(probe)[1])):
         return judge.wrong(probe, "the claim is wrong"), None  # finite values that differ
     if fails_at(judge, probe):
@@ -128,6 +135,24 @@ def disagreement(judge, probe) -> tuple:
             "of its own), and exact arithmetic cannot decide",
         ), None
     return None, True
+
+
+def _unsized(judge) -> bool:
+    """Whether the claim's term has a size that nothing fixes and that is no factor of its
+    axes' sizes (tr(I), ones' ones): its value at each size tried rests on a guess."""
+    on_axes = {f for a in judge.claim.axes for f in dim_factors(a.dim)}
+    known = dim_names(judge.f)
+    for d in judge.free_dims:
+        own = [f for f in dim_factors(d) if isinstance(f, str) and f not in known]
+        if own and not set(own) & on_axes and mentions_dim(judge.claim.term, d):
+            return True
+    return False
+
+
+_OPEN_SIZE = (
+    "undecided: the claim differs from the derivative at each size tried for its I or ones "
+    "that nothing fixes (as in tr(I)), but another size of it may make it right; write the size"
+)
 
 
 def form_only(sampler) -> frozenset[Condition]:

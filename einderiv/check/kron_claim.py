@@ -340,7 +340,7 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
     (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
     that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
     written (a matrix) it is not the derivative, and which reading was meant is not ours to
-    guess. Equal at every probe in the Kronecker reading but not proved (``regrouped``: d
+    guess. Equal at every probe in the Kronecker reading but not proved (``kron_regroup``: d
     vec(A ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise): "undecided" too. A
     claim right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
     matrix, jacobian layout): the reading is d^2 f / d vec(X) d vec(X)', written as an index

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from einderiv.api import Expr
-from einderiv.check.kron_claim import regroupings, undecided
+from einderiv.check.kron_claim import EQUAL, regroupings, undecided
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_expression
@@ -99,10 +99,7 @@ def _compared(result, judge, expected: Expr, claimed: Expr):
         return kept
     finally:
         judge.sized = {}
-    why = (
-        "as matrices of vec(Y) by vec(X) the two are equal at every probe, but the claim's "
-        "factors split the sizes otherwise, so einderiv cannot line them up to prove it"
-    )
+    why = "as matrices of vec(Y) by vec(X) the two are equal at every probe, " + EQUAL
     return undecided(result, why, _WRITE)
 
 

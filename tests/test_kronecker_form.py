@@ -920,3 +920,36 @@ def test_a_compound_index_another_factor_holds_is_not_a_pair_of_vec(text, wrt, w
         return  # no Kronecker form: index notation
     want = np.reshape(jac, (int(np.prod(jac.shape[:ny])), -1), order="F")  # column-major vec
     assert_close(call(ed.parse(right, where=where), g, values, want), want)
+
+
+# Y = X .* diag(v) is diagonal: dY[a,b] / dX[i,j] = v[a] delta[a,b] delta[a,i] delta[b,j], so
+# d vec(Y) / d vec(X)' = diag(vec(diag(v))). The printer read Y's pair (c, c) as F over (c, c)
+# and dropped delta[a,b]: diag(vec(kron(x, y ones'))) for v = kron(x, y) (print_fuzz --kron
+# seed 2731), diag(v) ones' in place of diag(v).
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("X .* diag(kron(x, y))", lambda X, x, y: X * np.diag(np.kron(x, y))),
+        ("X .* diag(kron(x, A) p) / 3", lambda X, x, y: X * np.diag(np.kron(x, y)) / 3),
+        ("diag(kron(x, y)) .* X'", lambda X, x, y: np.diag(np.kron(x, y)) * X.T),
+    ],
+)
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_a_diagonal_elementwise_result_keeps_its_diagonal(text, plain, symmetric):
+    A = np.eye(2)  # kron(x, A) p with A = I and p = y is kron(x, y)
+    values = {"X": RNG.standard_normal((4, 4)), "x": RNG.standard_normal(2)}
+    values["y"] = RNG.standard_normal(2)
+    values["X"] = values["X"] + values["X"].T if symmetric else values["X"]
+    kind = "symmetric(4)" if symmetric else "matrix(4, 4)"
+    where = f"X: {kind}; x, y: vector(2); A: matrix(2, 2); p: vector(2)"
+    env = {"X": values["X"], "x": values["x"], "y": values["y"], "A": A}
+    env["p"] = values["y"]
+    g = ed.diff(text, "X", where=where)
+    jac = jacobian_fd(lambda **v: vec(plain(**v)), values, "X", sym=symmetric)
+    expected = jac.reshape(16, 16, order="F")
+    for form, shape in ((right_side(g.kronecker()), None), (str(g), g.shape)):
+        back = ed.parse(form, where=where, shape=shape)
+        got = back(**{k: env[k] for k in back.variables})
+        if got.ndim == 4:  # str(g): the numerator-layout tensor
+            got = np.swapaxes(got, 2, 3).reshape(16, 16, order="F")
+        assert_close(got, expected, what=form)

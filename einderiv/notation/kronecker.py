@@ -243,12 +243,12 @@ def _piece_plain(t: T.Term, r, s, variables, memo: dict, single=()) -> M.MExpr:
     diagonal = [k for k, f in enumerate(factors) if type(f) is T.Delta and {f.a, f.b} == {r, s}]
     if diagonal:  # elementwise, dY[a,b] = F[a,b] dX[a,b]: J = diag(vec(F))
         del factors[diagonal[0]]
-        a, b = _ends(factors, r, single)
+        a, b = _untied(factors, summed, *_ends(factors, r, single))
         i, j = a, b
     else:
         every = tuple(factors)  # (s in r's pair, delta[r,(s,e)], is held there after it goes)
-        a, b = _ends(factors, r, single, every)
-        i, j = _ends(factors, s, single, every)
+        a, b = _untied(factors, summed, *_ends(factors, r, single, every))
+        i, j = _untied(factors, summed, *_ends(factors, s, single, every))
     if b is not None and i is None:  # a column over pairs: vec(M) for M over (a, b)
         return M.Call(VEC.name, (whole(factors, summed, a, b, variables, memo),))
     if j is not None and a is None:  # a row over pairs: vec(M)'
@@ -291,6 +291,16 @@ def _piece_plain(t: T.Term, r, s, variables, memo: dict, single=()) -> M.MExpr:
     if made is None:
         raise NoForm
     return made
+
+
+def _untied(factors: list, summed: set, a, b) -> tuple:
+    """(a, b), b renamed and tied by a delta when a is b (a diagonal Y): F keeps its diagonal."""
+    if a is None or a != b:
+        return a, b
+    fresh = T.fresh(a.dim)
+    factors.append(T.Delta(a, fresh))
+    summed.add(fresh)
+    return a, fresh
 
 
 def _leading(factors: list, summed: set, ends: tuple, variables, memo: dict):

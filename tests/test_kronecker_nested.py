@@ -326,6 +326,23 @@ def test_check_of_the_bare_form_is_not_wrong():
     assert ed.check("kron(A, B)", "A", wrong, where=w).verdict == "wrong"
 
 
+def test_check_of_the_bare_form_with_sizes_of_one_is_not_wrong():
+    # the same for A 3-by-2, B 1-by-4: (I_2 ⊗ K_{4,3} ⊗ I_1)(I_6 ⊗ vec B) is d vec(A ⊗ B) /
+    # d vec(A)' (numpy below), which the Kronecker reading cannot line up (sizes of 1): it was
+    # "wrong" (wrong shape), now undecided; a wrong factor is never right
+    w = "A: matrix(3, 2); B: matrix(1, 4)"
+    form = right_side(ed.diff("kron(A, B)", "A", where=w).kronecker()).strip()
+    assert form == "kron(I_{2}, kron(commutation(4, 3), I_{1})) kron(I, vec(B))"
+    B = RNG.standard_normal((1, 4))
+    want = np.kron(np.eye(2), K(4, 3)) @ np.kron(np.eye(6), vec(B)[:, None])
+    got = vec_jacobian(lambda A, B: np.kron(A, B), {"A": RNG.standard_normal((3, 2)), "B": B}, "A")
+    assert_close(got, want)
+    for text in ("kron(A, B)", "vec(kron(A, B))"):
+        assert ed.check(text, "A", form, where=w).verdict == "undecided"
+        wrong = form.replace("commutation(4, 3)", "commutation(3, 4)")
+        assert ed.check(text, "A", wrong, where=w).verdict != "right"
+
+
 def test_a_closed_scalar_stands_in_front():
     # tr(B' B) (A ⊗ B) by A: tr(B' B) P (I ⊗ vec B), not P (I ⊗ vec(tr(B' B) B)); the values
     # are test_kronecker_of_kronecker_reads_back's

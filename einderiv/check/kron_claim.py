@@ -16,6 +16,7 @@ variable: a claim about another variable is an ``EinderivError``.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -335,14 +336,15 @@ def units_moved(claimed: Expr, expected: Expr) -> Expr:
     return Expr(claimed.term, axes, claimed.variables, claimed.index_dims)
 
 
-def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = False):
+def kronecker_hint(result, check: Callable, wrt: str, text, hessian=False, entries=((), ())):
     """A claim of the wrong shape, ``kron(B', A)`` for ``d(A X B)/dX``, that a full check
     (``check(claim)``) finds right as ``d vec(Y) / d vec(X)' = kron(B', A)``: "undecided", with
     that said. Not "wrong": it is the textbook answer in the Kronecker reading; not "right": as
     written (a matrix) it is not the derivative, and which reading was meant is not ours to
     guess. Equal at every probe in the Kronecker reading but not proved (``kron_regroup``: d
-    vec(A ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise): "undecided" too. A
-    claim right in neither reading keeps its "wrong". ``hessian`` (of a scalar by a
+    vec(A ⊗ B) / d vec(A)', whose factors split vec(Y)'s size otherwise), or undecided there
+    (sizes of 1 it cannot read) with as many ``entries`` (claim's, derivative's): "undecided"
+    too. A claim wrong in both readings keeps its "wrong". ``hessian`` (of a scalar by a
     matrix, jacobian layout): the reading is d^2 f / d vec(X) d vec(X)', written as an index
     claim on compound indices as ``str(hessian)`` prints it, ``(kron(I, A + A'))[(i,j),(k,l)]``
     for tr(X' A X)."""
@@ -361,10 +363,21 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian: bool = Fals
     if read.verdict == "undecided" and read.reason.endswith(EQUAL):  # (regrouped's)
         why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
         return undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
+    if read.verdict == "undecided" and not _other_count(*entries):  # (sizes of 1 it cannot read)
+        reading = read.reason.removeprefix("undecided: ")
+        why = f"read as the Kronecker form {form} it is undecided ({reading})"
+        return undecided(result, why, f"as a Kronecker form: {written}")
     if read.verdict != "right":
         return result
     why = f"read as the Kronecker form {form} it is right; as written it is not the derivative"
     return undecided(result, why, f"as a Kronecker form it is right: write {written}")
+
+
+def _other_count(claim_shape, shape) -> bool:
+    """Whether the claim has other than as many entries as the derivative (numbered sizes)."""
+    if any(not isinstance(d, int) for d in (*claim_shape, *shape)):
+        return False
+    return math.prod(claim_shape) != math.prod(shape)
 
 
 # the end of a reason: a Kronecker claim equal to the derivative at every probe, not proved

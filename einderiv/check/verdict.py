@@ -131,7 +131,9 @@ def _check(
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         hessian = order == 2 and layout == "jacobian" and not f.axes  # d2 f / d vec d vec'
-        result = D.proved_diagonal(kronecker_hint(result, again, wrt, text, hessian), again)
+        entries = (claimed.shape, expected.shape)  # (a Kronecker reading has as many)
+        result = kronecker_hint(result, again, wrt, text, hessian, entries)
+        result = D.proved_diagonal(result, again)
     if not (result.ok or differential or kron) and F.unbound_axes(claimed, expected):
         others = other_readings(f, expected, claimed, claim)
         for other in judge.agreeing_orders(others):  # another reading right: a guess

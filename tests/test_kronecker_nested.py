@@ -352,3 +352,44 @@ def test_a_closed_scalar_stands_in_front():
     A, B = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 2))
     plain = lambda A, B: np.trace(B.T @ B) * np.kron(A, B)
     assert_close(ed.parse(form, where=w)(B=B), vec_jacobian(plain, {"A": A, "B": B}, "A"))
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("kron(A, B) / 3", lambda A, B, C, D: np.kron(A, B) / 3),
+        ("vec(kron(A, B)) / 3", lambda A, B, C, D: vec(np.kron(A, B)) / 3),
+        ("C kron(A, B) D / 3", lambda A, B, C, D: C @ np.kron(A, B) @ D / 3),
+    ],
+)
+def test_a_third_in_front_of_a_sized_form_reads_back(text, plain):
+    # (1/3) (I_3 ⊗ K_{2,2} ⊗ I_2)(I_6 ⊗ vec B): printed 1/3 kron(I_{3}, ..), which I_{3} makes
+    # a LaTeX text, where 1/3 x is refused (print_fuzz --kron seed 2731); now .. / 3
+    w = "A: matrix(2, 3); B: matrix(2, 2); C: matrix(3, 4); D: matrix(6, 2)"
+    shapes = {"A": (2, 3), "B": (2, 2), "C": (3, 4), "D": (6, 2)}
+    v = {k: RNG.standard_normal(s) for k, s in shapes.items()}
+    g = ed.diff(text, "A", where=w)
+    form = right_side(g.kronecker())
+    back = ed.parse(form, where=w)
+    assert_close(back(**{k: v[k] for k in back.variables}), vec_jacobian(plain, v, "A"))
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("tr(B' B) kron(A, B) / 3", lambda A, B: np.trace(B.T @ B) * np.kron(A, B) / 3),
+        ("kron(A, B) / (3 tr(B))", lambda A, B: np.kron(A, B) / (3 * np.trace(B))),
+    ],
+)
+def test_a_third_beside_a_scalar_is_no_unreadable_form(text, plain):
+    # 1/3 tr(B' B) kron(I_{3}, ..) was printed and refused when read (LaTeX: 1/3 x); a Kronecker
+    # form, when there is one, reads back as numpy's matrix
+    w = "A: matrix(2, 3); B: matrix(2, 2)"
+    v = {"A": RNG.standard_normal((2, 3)), "B": RNG.standard_normal((2, 2))}
+    g = ed.diff(text, "A", where=w)
+    try:
+        form = right_side(g.kronecker())
+    except ed.EinderivError:
+        return  # index notation (SPEC 7 allows no Kronecker form)
+    back = ed.parse(form, where=w)
+    assert_close(back(**{k: v[k] for k in back.variables}), vec_jacobian(plain, v, "A"))

@@ -360,14 +360,13 @@ def _outer(factors: list, groups: dict, summed: set, y_ends, x_ends, variables, 
 
 
 def _times(factor: M.MExpr, made: M.MExpr) -> M.MExpr:
-    """``factor made``, with -1 written as a sign on the first factor, as in matrix form:
-    ``-kron(B', A) K``, not ``-1 (kron(B', A) K)``."""
+    """``factor made``, -1 a sign on the first factor (``-kron(B', A) K``), 1/3 a divisor."""
     if isinstance(factor, M.Neg) and isinstance(factor.operand, M.Number):
         factor = M.Number(-factor.operand.value)  # -(1), as a Div's numerator writes -1
-    if isinstance(factor, M.Number) and factor.value == -1:
-        return with_sign(made)
-    if isinstance(factor, M.Number) and factor.value == 1:
-        return made
+    if isinstance(factor, M.Number) and factor.value in (1, -1):
+        return made if factor.value == 1 else with_sign(made)
+    if isinstance(factor, M.Number) and "/" in M.show(factor):  # 1/3 J: J / 3 (LaTeX reads)
+        factor = M.Div(*(M.Number(Fraction(n)) for n in factor.value.as_integer_ratio()))
     if isinstance(factor, M.Div):  # -1 / n times J: -J / n, the divisor last
         return M.Div(_times(factor.left, made), factor.right)
     atom = factor.operand if isinstance(factor, M.Neg) else factor

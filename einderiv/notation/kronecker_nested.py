@@ -145,19 +145,24 @@ def _permutation(e: M.MExpr) -> bool:
 def sized_text_reads(e: M.MExpr) -> bool:
     """Whether a text holding ``I_{n}`` (which makes ``parse`` read it as LaTeX) reads back
     as ``e``'s plain text does: no ``ones``, no name but a letter and digits (``pos_v`` would
-    be p o s_v), no function written with ``_`` (``log_softmax``)."""
+    be p o s_v), no function written with ``_`` (``log_softmax``) or two arguments (``max(A,
+    B)``; kron and commutation read), no entry (``x[1]``), no number written ``1/3`` (LaTeX
+    refuses ``1/3 x``: a factor after /)."""
     todo = [e]
     while todo:
         x = todo.pop()
         if isinstance(x, M.Ones) or (isinstance(x, M.Name) and not _LETTER.fullmatch(x.name)):
             return False
-        if isinstance(x, M.Call) and "_" in x.fn:
+        if isinstance(x, M.Call) and ("_" in x.fn or len(x.args) > 1 and x.fn not in _TWO):
+            return False
+        if isinstance(x, M.Entry) or isinstance(x, M.Number) and "/" in M.show(x):
             return False
         todo.extend(subterms(x))
     return True
 
 
 _LETTER = re.compile(r"[A-Za-z][0-9]*")
+_TWO = (KRON.name, COMMUTATION.name)
 
 
 def _leaves(factors: list, end, summed: set) -> list:

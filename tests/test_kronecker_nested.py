@@ -393,3 +393,21 @@ def test_a_third_beside_a_scalar_is_no_unreadable_form(text, plain):
         return  # index notation (SPEC 7 allows no Kronecker form)
     back = ed.parse(form, where=w)
     assert_close(back(**{k: v[k] for k in back.variables}), vec_jacobian(plain, v, "A"))
+
+
+def test_a_full_kronecker_claim_with_sizes_of_one_is_not_wrong():
+    # d vec(B' ⊗ A) / d vec(A)' for A 3-by-2, B 1-by-4: einderiv's own form (numpy below) was
+    # "wrong" (not well-formed) as d vec(Y) / d vec(A)' = R: R reads, but indexing it by the
+    # derivative's pairs dropped I_1 and did not line up; now undecided, never wrong
+    w = "A: matrix(3, 2); B: matrix(1, 4)"
+    form = right_side(ed.diff("kron(B', A)", "A", where=w).kronecker()).strip()
+    A, B = RNG.standard_normal((3, 2)), RNG.standard_normal((1, 4))
+    assert_close(
+        ed.parse(form, where=w)(B=B),
+        vec_jacobian(lambda A, B: np.kron(B.T, A), {"A": A, "B": B}, "A"),
+    )
+    claim = f"d vec(Y) / d vec(A)' = {form}"
+    assert ed.check("kron(B', A)", "A", claim, where=w).verdict != "wrong"
+    wrong = claim.replace("commutation(2, 4)", "commutation(4, 2)")  # K_{4,2} = K_{2,4}'
+    assert wrong != claim
+    assert ed.check("kron(B', A)", "A", wrong, where=w).verdict != "right"

@@ -40,6 +40,7 @@ __all__ = [
     "entry_claim",
     "is_kronecker",
     "kronecker_hint",
+    "other_count",
     "regroupings",
     "undecided",
     "units_moved",
@@ -363,7 +364,7 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian=False, entri
     if read.verdict == "undecided" and read.reason.endswith(EQUAL):  # (regrouped's)
         why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
         return undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
-    if read.verdict == "undecided" and not _other_count(*entries):  # (sizes of 1 it cannot read)
+    if read.verdict == "undecided" and not other_count(*entries):  # (sizes of 1 it cannot read)
         reading = read.reason.removeprefix("undecided: ")
         why = f"read as the Kronecker form {form} it is undecided ({reading})"
         return undecided(result, why, f"as a Kronecker form: {written}")
@@ -373,7 +374,7 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian=False, entri
     return undecided(result, why, f"as a Kronecker form it is right: write {written}")
 
 
-def _other_count(claim_shape, shape) -> bool:
+def other_count(claim_shape, shape) -> bool:
     """Whether the claim has other than as many entries as the derivative (numbered sizes)."""
     if any(not isinstance(d, int) for d in (*claim_shape, *shape)):
         return False

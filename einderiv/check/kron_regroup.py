@@ -9,6 +9,8 @@ chains (``kron_claim.reassociated``: the same matrix, exactly) is proved right.
 Invariants: "wrong" stays only where the claim is not the derivative's matrix at any size of
 its one open size (solved from the matrix's size, never taken from an axis it stands on);
 "right" only by a proof of a regrouping, never by the probes that compare the matrices.
+``unreadable_entry``: whether a claim's shape error is only einderiv's indexing of a Kronecker
+R that reads as written (then unpaired sizes, undecided; never "wrong" for that alone).
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from einderiv.api import Expr
-from einderiv.check.kron_claim import EQUAL, regroupings, undecided
+from einderiv.api import Expr, parse
+from einderiv.check.claims import declarations_of
+from einderiv.check.kron_claim import EQUAL, as_entry, other_count, regroupings, undecided
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir.node import dim_factors, dim_size
 
-__all__ = ["regrouped"]
+__all__ = ["regrouped", "unreadable_entry"]
 
 
 def regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):
@@ -144,3 +147,19 @@ def _fitting_size(judge, probe: dict, expected: Expr, claimed: Expr, row_at: lis
     if len(solved) > 1:
         return None
     return solved.pop() if solved else _OPEN
+
+
+def unreadable_entry(f: Expr, wrt: str, claim, expected: Expr, order: int) -> bool:
+    """Whether a Kronecker claim's R reads as written, with as many entries as the derivative:
+    a shape error is then einderiv's indexing of it by compound pairs (sizes of 1: kron(I_1,
+    kron(K, I_3)) kron(vec(B'), I)), not the claim's."""
+    try:
+        entry = as_entry(f, wrt, claim, expected, order)
+        if entry[1] is None:
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain = parse(entry[0], where=declarations_of(f) or None, what="claim")
+    except EinderivError:
+        return False
+    return len(plain.shape) == 2 and not other_count(plain.shape, expected.shape)

@@ -43,7 +43,7 @@ from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
-from einderiv.check.kron_regroup import regrouped
+from einderiv.check.kron_regroup import regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
@@ -115,9 +115,9 @@ def _check(
             S.paired(f, claimed, expected)
         if isinstance(text, str):
             claim_text = text
-    except UnpairedSizes as error:
-        return S.unpaired(error, expected, text, question)
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
+        if isinstance(error, UnpairedSizes) or unreadable_entry(f, wrt, claim, expected, order):
+            return S.unpaired(error, expected, text, question)  # (R reads, its indexing not)
         judge = partial(_judged, wrt=wrt, layout=layout, order=order) if diagnose else None
         return not_well_formed(error, f, claim, expected, question, judge, reverse=order == 1)
     hessian_of_kinks = order == 2 and kinked(f.term)  # slopes of the gradient, then
@@ -131,9 +131,8 @@ def _check(
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         hessian = order == 2 and layout == "jacobian" and not f.axes  # d2 f / d vec d vec'
-        entries = (claimed.shape, expected.shape)  # (a Kronecker reading has as many)
-        result = kronecker_hint(result, again, wrt, text, hessian, entries)
-        result = D.proved_diagonal(result, again)
+        hint = kronecker_hint(result, again, wrt, text, hessian, (claimed.shape, expected.shape))
+        result = D.proved_diagonal(hint, again)
     if not (result.ok or differential or kron) and F.unbound_axes(claimed, expected):
         others = other_readings(f, expected, claimed, claim)
         for other in judge.agreeing_orders(others):  # another reading right: a guess

@@ -40,8 +40,8 @@ __all__ = [
     "entry_claim",
     "is_kronecker",
     "kronecker_hint",
-    "other_count",
     "regroupings",
+    "same_count",
     "undecided",
     "units_moved",
 ]
@@ -364,7 +364,7 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian=False, entri
     if read.verdict == "undecided" and read.reason.endswith(EQUAL):  # (regrouped's)
         why = f"read as the Kronecker form {form} it is equal at every probe; as written it is not"
         return undecided(result, f"{why} the derivative", f"as a Kronecker form: {written}")
-    if read.verdict == "undecided" and not other_count(*entries):  # (sizes of 1 it cannot read)
+    if read.verdict == "undecided" and same_count(*entries):  # (sizes of 1 it cannot read)
         reading = read.reason.removeprefix("undecided: ")
         why = f"read as the Kronecker form {form} it is undecided ({reading})"
         return undecided(result, why, f"as a Kronecker form: {written}")
@@ -374,11 +374,12 @@ def kronecker_hint(result, check: Callable, wrt: str, text, hessian=False, entri
     return undecided(result, why, f"as a Kronecker form it is right: write {written}")
 
 
-def other_count(claim_shape, shape) -> bool:
-    """Whether the claim has other than as many entries as the derivative (numbered sizes)."""
+def same_count(claim_shape, shape) -> bool:
+    """Whether the claim has as many entries as the derivative, known from numbered sizes (a
+    size by name proves nothing: ``A'`` for ``(tr(A) I)[(l,k),(i,j)]`` keeps its own reason)."""
     if any(not isinstance(d, int) for d in (*claim_shape, *shape)):
         return False
-    return math.prod(claim_shape) != math.prod(shape)
+    return math.prod(claim_shape) == math.prod(shape)
 
 
 # the end of a reason: a Kronecker claim equal to the derivative at every probe, not proved

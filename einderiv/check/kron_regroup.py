@@ -23,7 +23,7 @@ import numpy as np
 
 from einderiv.api import Expr, parse
 from einderiv.check.claims import declarations_of
-from einderiv.check.kron_claim import EQUAL, as_entry, other_count, regroupings, undecided
+from einderiv.check.kron_claim import EQUAL, as_entry, regroupings, same_count, undecided
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_expression
@@ -162,4 +162,4 @@ def unreadable_entry(f: Expr, wrt: str, claim, expected: Expr, order: int) -> bo
             plain = parse(entry[0], where=declarations_of(f) or None, what="claim")
     except EinderivError:
         return False
-    return len(plain.shape) == 2 and not other_count(plain.shape, expected.shape)
+    return len(plain.shape) == 2 and same_count(plain.shape, expected.shape)

@@ -104,7 +104,7 @@ def shared(
         program = [share(map_subterms(x, swaps.get, memo)) for x in program]
         bodies = {k: share(map_subterms(v, swaps.get, memo)) for k, v in bodies.items()}
         for label, best in labelled:  # a subterm named in this round holds the later ones
-            bodies[label] = share(_inner(best, swaps))
+            bodies[label] = share(_inner(best, swaps, memo))
             known.learn(label, best)
     result = _without_aliases(bodies, program[0])
     return _ordered(bodies, result, name, taken)
@@ -116,9 +116,10 @@ def _with_children(e: M.MExpr, kids: list[M.MExpr]) -> M.MExpr:
     return M.map_children(e, lambda _: next(given))
 
 
-def _inner(e: M.MExpr, swaps: dict) -> M.MExpr:
-    """``e`` with ``swaps`` made inside it, but not of ``e`` itself (the body of its name)."""
-    return map_subterms(e, lambda x: None if x is e else swaps.get(x), {})
+def _inner(e: M.MExpr, swaps: dict, memo: dict) -> M.MExpr:
+    """``e`` with ``swaps`` made inside it, but not of ``e`` itself (the body of its name);
+    ``memo``: that of the round's ``map_subterms`` with ``swaps``, shared by every body."""
+    return M.map_children(e, lambda c: map_subterms(c, swaps.get, memo))
 
 
 class _Shapes:
@@ -133,11 +134,16 @@ class _Shapes:
     by field (12 million comparisons, 40 s)."""
 
     def __init__(self, symmetric: set[str], vectors: set[str], scalars=frozenset()):
-        self.symmetric, self.vectors, self.scalars = symmetric, vectors, scalars
+        self.symmetric, self.vectors, self.scalars = symmetric, vectors, set(scalars)
+        self.columns, self.ones = _Growing(self.vectors), _Growing(self.scalars)
         self.flips: dict = {}
         self.lefts: dict = {}  # ``_left``'s memo (a function of the subterm alone)
         self.table: dict = {}  # subterm -> the one object equal to it
         self.seen: dict[int, tuple] = {}  # id of an object shared -> (it, its one object)
+        self.size: dict = {}  # subterm -> its tree size, kept across the rounds of naming
+        self.width: dict = {}  # ... how many characters it takes (``cse_worth._widths``)
+        self.constant: dict = {}  # ... whether it is built of constants only
+        self.sig: dict = {}  # ... its signature up to transposes (``_transposes``)
 
     def share(self, e: M.MExpr) -> M.MExpr:
         """The one object equal to ``e`` (children first, so that comparing a new node with
@@ -163,7 +169,7 @@ class _Shapes:
         return out[0]
 
     def flip(self, e: M.MExpr) -> M.MExpr:
-        return self.share(transpose(e, self.symmetric, self.vectors, self.flips, self.scalars))
+        return self.share(transpose(e, self.symmetric, self.columns, self.flips, self.ones))
 
     def left(self, e: M.MExpr) -> M.MExpr:
         return self.share(left_chains(e, self.lefts))
@@ -175,20 +181,42 @@ class _Shapes:
     def is_column(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a column vector, also as a column times a scalar (``y tr(A)``, the
         transpose of the row ``tr(A) y'``)."""
-        return is_column(e, self.vectors) or (
+        return is_column(e, self.columns) or (
             type(e) is M.MatMul
             and self.is_column(e.left)
-            and is_scalar(e.right, self.scalars, self.vectors)
+            and is_scalar(e.right, self.ones, self.columns)
         )
 
     def learn(self, label: str, body: M.MExpr) -> None:
-        if is_scalar(body, self.scalars, self.vectors):  # t1 = tr(A), x' A x: t1 y' a row
+        if is_scalar(body, self.ones, self.columns):  # t1 = tr(A), x' A x: t1 y' a row
             self.scalars.add(label)
             self.symmetric.add(label)
         elif self.is_column(body):
             self.vectors.add(label)
         elif self.flip(body) == body:  # diag(v), t' D t: the name is symmetric too
             self.symmetric.add(label)
+
+
+class _Growing:
+    """A set of names seen by the memo tables of ``transposing`` as one unchanging context:
+    it only grows by names chosen in this naming, each learnt before any subterm holding it is
+    looked at, so what is known of a subterm never changes (as ``_Shapes.flips``); a set whose
+    size is in the memo key would have every chosen name look again at every body (is it a
+    column?), a walk of the whole graph per name."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: set[str]):
+        self.names = names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __len__(self) -> int:
+        return 0  # (the memo key's size of the context: constant)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
 
 
 def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr, M.MExpr | None]]:
@@ -204,21 +232,23 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     (``(X B)'`` becomes ``t1'``, which may now be the transpose written out of another
     subterm: counted again). A candidate with a transpose partner ends the round too (naming a
     pair can make two subterms equal: ``A + B' X'`` and ``A + (X B)'`` both become
-    ``A + t1'``). So a round costs one count of the program plus a walk of each subterm named,
-    and the names chosen are those of one round per name."""
+    ``A + t1'``). The losses are pushed from each subterm to its children, largest first (all
+    that holds a subterm is larger), so a round costs one walk of the program's graph; sizes,
+    widths, constants and signatures of subterms are kept across rounds (``known``)."""
     order = _subterms(program)
-    size: dict = {}
+    size = known.size
     for node in order:
-        size[node] = 1 + sum(size[c] for c in subterms(node))
+        if node not in size:
+            size[node] = 1 + sum(size[c] for c in subterms(node))
     count = _occurrences(program, order)
-    constant = _constants(order)
+    constant = _constants(order, known.constant)
     partner = _transposes(order, size, known, constant)
+    width = _widths(order, known.width)
 
     def seen_times(n):
         return count[n] + (count[partner[n]] if n in partner else 0)
 
-    width = _widths(order)
-    candidates = [
+    candidates = {
         n
         for n in order
         if seen_times(n) >= 2
@@ -226,11 +256,11 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
         and min(width[n], width.get(partner.get(n), width[n])) >= _SHORTEST
         and not isinstance(n, M.Transpose)  # softmax(x)' is t1' of t1 = softmax(x)
         and not _trivial(n, constant)
-    ]
+    }
     if not candidates:
         return []
-    ranked = sorted(candidates, key=lambda n: -size[n])  # stable: ties in ``order``, as max()
-    best = ranked[0]
+    ranked = sorted(order, key=lambda n: -size[n])  # stable: ties in ``order``, as max()
+    best = next(n for n in ranked if n in candidates)
     other = partner.get(best)
     # name the one written more often; as often: the one with fewer transposes, A X B
     if other is not None and (count[other], -transposes(other)) > (count[best], -transposes(best)):
@@ -238,30 +268,22 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     picks = [(best, other)]
     if other is not None or M.Transpose(best) in count:
         return picks  # count again: a named pair, or a subterm written transposed too
-    _named(best, count)
-    for n in ranked[1:]:
-        if seen_times(n) < 2:
-            continue
-        if n in partner:
-            break
-        picks.append((n, None))
-        if M.Transpose(n) in count:
-            break
-        _named(n, count)
+    lost: dict = {}  # subterm -> copies lost to names chosen in this round (not yet pushed)
+    for n in ranked:
+        now = count[n] - lost.get(n, 0)
+        if n is not best and n in candidates and n in partner:
+            break  # counted again in the next round, with its partner
+        if n is not best and n in candidates and now >= 2:
+            picks.append((n, None))
+            if M.Transpose(n) in count:
+                break
+            kept = 1
+        else:
+            kept = 1 if n is best else now
+        if count[n] > kept:  # the copies of n lost take their insides with them
+            for c in subterms(n):
+                lost[c] = lost.get(c, 0) + count[n] - kept
     return picks
-
-
-def _named(e: M.MExpr, count: dict) -> None:
-    """Lower the counts of what is inside ``e`` as naming it does: its copies become one."""
-    for inner, times in _multiplicities(e).items():
-        count[inner] -= (count[e] - 1) * times
-
-
-def _multiplicities(e: M.MExpr) -> dict:
-    """How many times each proper subterm of ``e`` is written in the text of ``e``."""
-    times = _occurrences([e], _subterms([e]))
-    del times[e]
-    return times
 
 
 def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
@@ -300,8 +322,10 @@ def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict
     the same leaves and operations but for products' order and transposes, so only nodes whose
     such signature (a sum of hashes, linear to compute) another node shares are transposed and
     compared (a chain's 20,000 prefixes are not)."""
-    sig: dict = {}
+    sig = known.sig
     for node in order:  # children first
+        if node in sig:
+            continue
         if isinstance(node, (M.Transpose, M.MatMul)):
             own = 0
         elif isinstance(node, _TRIVIAL):

@@ -47,10 +47,13 @@ def _constant(e: M.MExpr) -> bool:
     return bool(kids) and not isinstance(e, M.Name) and all(_constant(c) for c in kids)
 
 
-def _constants(order: list[M.MExpr]) -> dict:
-    """``_constant`` of every node of ``order`` (children first), each looked at once."""
-    found: dict = {}
+def _constants(order: list[M.MExpr], found: dict | None = None) -> dict:
+    """``_constant`` of every node of ``order`` (children first), each looked at once;
+    ``found``: those already known (kept across the rounds of one naming), filled in."""
+    found = {} if found is None else found
     for e in order:
+        if e in found:
+            continue
         if isinstance(e, M.Call) and e.fn == "commutation":
             found[e] = all(isinstance(a, (M.Number, M.Name)) for a in e.args)
         elif isinstance(e, (M.Number, M.Identity, M.Ones)):
@@ -71,10 +74,13 @@ def _pays(n: M.MExpr, times: int, width: dict) -> bool:
     return isinstance(n, M.Call) and times * (width[n] - 2) > width[n] + 5
 
 
-def _widths(order: list[M.MExpr]) -> dict:
-    """About how many characters each subterm of ``order`` (children first) takes to write."""
-    width: dict = {}
+def _widths(order: list[M.MExpr], width: dict | None = None) -> dict:
+    """About how many characters each subterm of ``order`` (children first) takes to write;
+    ``width``: those already known, filled in."""
+    width = {} if width is None else width
     for node in order:
+        if node in width:
+            continue
         if isinstance(node, M.Name):
             own = len(node.name)
         elif isinstance(node, M.Call):

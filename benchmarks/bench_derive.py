@@ -16,11 +16,14 @@ of logsumexp(softmax(...softmax(x))) N deep, printed with its shared subterms na
 ``show(cse=True)`` (matrix form up to 4 deep; then index notation, whose named text grows linearly
 while the tree it stands for grows about 2.5x per level), and the Hessian of
 sum(tanh(...tanh(X A0)... AN-1)) by the matrix X, printed in Kronecker form (N terms, each a
-chain of about 2N diagonals: kron(A0, I) diag(vec(1 - tanh(X A0) .^ 2)) kron(A1, I) ...). For each
+chain of about 2N diagonals: kron(A0, I) diag(vec(1 - tanh(X A0) .^ 2)) kron(A1, I) ...), and
+the gradient of an unrolled RNN sum(tanh(W ... tanh(W x))) by its one W, N steps, printed with
+its shared subterms named (``show(cse=True)``: t1 = tanh(W x), t2 = tanh(W t1), ...). For each
 growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
 the input plus the output text, and prints it (the aim: no family above 1.3).
 
 Usage: python benchmarks/bench_derive.py [--quick] [--repeat N] [--timeout S] [--json PATH]
+                                         [--family TEXT]  (only the families holding TEXT)
 Exit code 0 when every case derived, 1 when any failed or timed out.
 """
 
@@ -103,12 +106,22 @@ GROWING_LONG_QUICK = (8, 16, 32)
 NESTED = (5, 10, 20)
 SOFTMAX = (2, 4, 8, 16)  # nested softmax Hessians, printed with names (index notation from 5)
 SOFTMAX_QUICK = (2, 4, 8)
+RNN = (10, 20, 40)  # unrolled RNN gradients by the shared W, printed with names
+RNN_QUICK = (5, 10, 20)
 
 
 def mlp(depth: int) -> str:
     text = "x"
     for k in range(1, depth + 1):
         text = f"tanh(W{k} {text})"
+    return f"sum({text})"
+
+
+def rnn(steps: int) -> str:
+    """sum(tanh(W tanh(W ... tanh(W x)))): one W in every step, an unrolled RNN."""
+    text = "x"
+    for _ in range(steps):
+        text = f"tanh(W {text})"
     return f"sum({text})"
 
 
@@ -150,6 +163,8 @@ def cases(quick: bool):
         yield ("softmax Hessian", f"softmax hess {n}", text, "hessian-cse:x", None)
     for n in GROWING_QUICK if quick else GROWING:  # Hessian of nested tanh by a matrix
         yield ("tanh kron Hess", f"tanh kron {n}", nested_tanh(n), "hessian:X", None)
+    for n in RNN_QUICK if quick else RNN:  # gradient by the W of every step, names shared
+        yield ("RNN cse", f"RNN cse {n}", rnn(n), "cse:W", None)
 
 
 def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
@@ -159,6 +174,9 @@ def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, st
         return g, str(g)
     if wrt.startswith("hessian-cse:"):  # index notation, shared subterms named (show(cse=True))
         g = ed.hessian(expr, wrt.split(":", 1)[1], where=where)
+        return g, g.show(cse=True)
+    if wrt.startswith("cse:"):  # matrix notation, shared subterms named (show(cse=True))
+        g = ed.diff(expr, wrt.split(":", 1)[1], where=where)
         return g, g.show(cse=True)
     if wrt == "each":
         f = ed.parse(expr, where=where)
@@ -192,6 +210,7 @@ GROWING_FAMILIES = (
     "nested norm2",
     "softmax Hessian",
     "tanh kron Hess",  # the Hessian of nested tanh by a matrix, in Kronecker form
+    "RNN cse",  # an unrolled RNN's gradient by W, shared subterms named
 )
 
 
@@ -261,7 +280,7 @@ def run_case(expr: str, wrt: str, where: str | None, repeat: int, timeout: float
         with time_limit(timeout):
             for _ in range(repeat):
                 t0 = clock()
-                if wrt == "each" or wrt.startswith(("hessian:", "hessian-cse:")):
+                if wrt == "each" or wrt.startswith(("hessian:", "hessian-cse:", "cse:")):
                     g, text = derive_and_print(expr, wrt, where)  # timed as one
                     t1 = clock()
                 else:
@@ -299,7 +318,9 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per case (15)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--show", action="store_true", help="also print each derivative")
+    parser.add_argument("--family", help="only the cases whose family holds this text")
     args = parser.parse_args(argv)
+    chosen = [c for c in cases(args.quick) if not args.family or args.family in c[0]]
     repeat = args.repeat or (3 if args.quick else 7)
     budget = 60.0 if args.quick else 240.0  # whole-run budget; later cases are skipped past it
 
@@ -315,7 +336,7 @@ def main(argv=None) -> int:
     print("-" * len(header))
 
     results, failures, given_up = [], 0, set()
-    for family, label, expr, wrt, where in cases(args.quick):
+    for family, label, expr, wrt, where in chosen:
         row = {"case": label, "expr": expr, "wrt": wrt, "where": where}
         if time.perf_counter() - wall > budget:
             row["error"] = "skipped (time budget of the whole run used up)"
@@ -355,7 +376,7 @@ def main(argv=None) -> int:
         print("-" * len(header))
     print("growth: time (derive + print) ~ size^p, size = length of input + output text")
     families: dict[str, list[dict]] = {}
-    for (family, *_), row in zip(cases(args.quick), results):
+    for (family, *_), row in zip(chosen, results):
         if "error" not in row and family in GROWING_FAMILIES:
             families.setdefault(family, []).append(row)
     for family, rows in families.items():

@@ -38,9 +38,9 @@ from einderiv.notation.cse_names import (
     map_subterms,
     subterms,
 )
+from einderiv.notation.cse_transposed import transposes_of
 from einderiv.notation.cse_worth import (
     _SHORTEST,
-    _TRIVIAL,
     _constant,
     _constants,
     _pays,
@@ -48,8 +48,6 @@ from einderiv.notation.cse_worth import (
     _widths,
 )
 from einderiv.notation.transposing import chain_of, is_column, is_scalar, transpose, transposes
-
-_MASK = (1 << 61) - 1
 
 
 def shared(
@@ -242,7 +240,7 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
             size[node] = 1 + sum(size[c] for c in subterms(node))
     count = _occurrences(program, order)
     constant = _constants(order, known.constant)
-    partner = _transposes(order, size, known, constant)
+    partner = transposes_of(order, size, known, constant)
     width = _widths(order, known.width)
 
     def seen_times(n):
@@ -269,12 +267,16 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     if other is not None or M.Transpose(best) in count:
         return picks  # count again: a named pair, or a subterm written transposed too
     lost: dict = {}  # subterm -> copies lost to names chosen in this round (not yet pushed)
+    named = [(best, count[best])]  # each pick and how often it was written when chosen
     for n in ranked:
         now = count[n] - lost.get(n, 0)
         if n is not best and n in candidates and n in partner:
-            break  # counted again in the next round, with its partner
-        if n is not best and n in candidates and now >= 2:
+            if now + _written_now(partner[n], count, named) >= 2:
+                break  # counted again in the next round, with its partner
+            kept = now
+        elif n is not best and n in candidates and now >= 2:
             picks.append((n, None))
+            named.append((n, now))
             if M.Transpose(n) in count:
                 break
             kept = 1
@@ -284,6 +286,15 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
             for c in subterms(n):
                 lost[c] = lost.get(c, 0) + count[n] - kept
     return picks
+
+
+def _written_now(e: M.MExpr, count: dict, named: list) -> int:
+    """How often ``e`` is written once the subterms ``named`` (each with how often it was
+    written when chosen) are named: each copy of one but the one of its body takes its
+    insides with it. (A partner's count, asked for rarely: a walk of each pick.)"""
+    return count[e] - sum(
+        (times - 1) * _occurrences([p], _subterms([p])).get(e, 0) for p, times in named
+    )
 
 
 def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
@@ -315,38 +326,6 @@ def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
         for c in subterms(node):
             count[c] += count[node]
     return count
-
-
-def _transposes(order: list[M.MExpr], size: dict, known: _Shapes, constant: dict) -> dict:
-    """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
-    the same leaves and operations but for products' order and transposes, so only nodes whose
-    such signature (a sum of hashes, linear to compute) another node shares are transposed and
-    compared (a chain's 20,000 prefixes are not)."""
-    sig = known.sig
-    for node in order:  # children first
-        if node in sig:
-            continue
-        if isinstance(node, (M.Transpose, M.MatMul)):
-            own = 0
-        elif isinstance(node, _TRIVIAL):
-            own = hash(node)
-        else:
-            own = hash((type(node).__name__, getattr(node, "fn", None)))
-        sig[node] = (own + sum(sig[c] for c in subterms(node))) & _MASK
-    groups: dict = {}
-    for n in order:
-        if size[n] >= 3 and not _trivial(n, constant):
-            groups.setdefault(sig[n], []).append(n)
-    partner: dict = {}
-    for group in (g for g in groups.values() if len(g) > 1):
-        written = {known.left(n): n for n in group}  # products compared left-associated
-        for node in group:
-            other = written.get(known.left(known.flip(node)))
-            if other is None or other == node:
-                continue
-            if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
-                partner[node] = other
-    return partner
 
 
 def _regroup(program: list[M.MExpr], known: _Shapes) -> dict:

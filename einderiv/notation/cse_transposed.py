@@ -1,0 +1,49 @@
+"""Subterms that are each other's transposes written out (``notation.cse``): ``W2 t5``, ``t5' W2'``.
+
+Input: the distinct subterms of a program (children first), their sizes, what is known of names
+(``cse._Shapes``: ``flip``, ``left``, ``sig``) and which subterms are constants.
+Output: ``transposes_of``: node -> its transpose written out.
+Invariants: the signature of a subterm is a sum of hashes of its leaves and operations, blind to
+products' order and transposes, so a subterm and its transpose written out have one signature;
+each node's signature is computed once per naming (kept in ``known.sig``).
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.cse_names import subterms
+from einderiv.notation.cse_worth import _TRIVIAL, _trivial
+
+_MASK = (1 << 61) - 1
+
+
+def transposes_of(order: list[M.MExpr], size: dict, known, constant: dict) -> dict:
+    """node -> the distinct node of ``order`` that is its transpose written out. A transpose has
+    the same leaves and operations but for products' order and transposes, so only nodes whose
+    such signature (a sum of hashes, linear to compute) another node shares are transposed and
+    compared (a chain's 20,000 prefixes are not)."""
+    sig = known.sig
+    for node in order:  # children first
+        if node in sig:
+            continue
+        if isinstance(node, (M.Transpose, M.MatMul)):
+            own = 0
+        elif isinstance(node, _TRIVIAL):
+            own = hash(node)
+        else:
+            own = hash((type(node).__name__, getattr(node, "fn", None)))
+        sig[node] = (own + sum(sig[c] for c in subterms(node))) & _MASK
+    groups: dict = {}
+    for n in order:
+        if size[n] >= 3 and not _trivial(n, constant):
+            groups.setdefault(sig[n], []).append(n)
+    partner: dict = {}
+    for group in (g for g in groups.values() if len(g) > 1):
+        written = {known.left(n): n for n in group}  # products compared left-associated
+        for node in group:
+            other = written.get(known.left(known.flip(node)))
+            if other is None or other == node:
+                continue
+            if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
+                partner[node] = other
+    return partner

@@ -240,6 +240,12 @@ class ReadAsScalar(ReadAsProduct):
     Greek letter is (SPEC 6.3): shown like the notes on letters read as products."""
 
 
+class ReadAsScalarByUse(ReadAsScalar):
+    """An undeclared capital (a matrix by its case, SPEC 1) was read as a scalar because it
+    stands in a divisor or an exponent (``y / (W x)``, ``x .^ A``, ``2^(A b)``: SPEC 6.3),
+    where a matrix may be meant (``y ./ (W x)``) or a count (``sum(x) / (N k)``)."""
+
+
 # the other readings said while one text is read (``say_reading``, ``with_readings``)
 _READINGS: ContextVar[list[str] | None] = ContextVar("einderiv_readings", default=None)
 

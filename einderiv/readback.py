@@ -18,6 +18,7 @@ This module sits above ``api``, like ``show``.
 from __future__ import annotations
 
 import re
+import warnings
 
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_declarations
@@ -59,7 +60,9 @@ def _misread(parse, g, text: str, where: str | None, names: list[str]) -> list[s
     """The ``names`` that reading ``text`` with ``where`` gives another kind than in ``g`` (all
     of them when it does not read)."""
     try:
-        back = parse(text, where)
+        with warnings.catch_warnings():  # einderiv's own text: its notes are not the user's
+            warnings.simplefilter("ignore")  # (W x^2 read as a scalar, said of the expression)
+            back = parse(text, where)
     except EinderivError:
         return names
     kinds = back.variables

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from einderiv.errors import ReadAsScalarByUse
 
 RNG = np.random.default_rng(11)
 
@@ -224,8 +225,13 @@ def test_t_in_a_power_beside_other_terms_is_said():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for text in ("X^T", "X^{-T}", "X^T X", "a^(T-1)"):  # the transpose; a scalar's power
+        for text in ("X^T", "X^{-T}", "X^T X"):  # the transpose
             ed.parse(text, where="a: scalar")
+    # a scalar's power: T is a real scalar, said as such (a capital read as a scalar by its
+    # use), not as an integer of a matrix power
+    with pytest.warns(ReadAsScalarByUse, match="read T in the exponent") as said:
+        ed.parse("a^(T-1)", where="a: scalar")
+    assert not [n for n in said if "read T in a power" in str(n.message)]
 
 
 def test_t_declared_a_scalar_is_no_integer_to_say():

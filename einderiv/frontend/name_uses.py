@@ -78,10 +78,10 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         # 2^t is the ordinary power, by any real exponent (SPEC 1): its t is a scalar (6.3),
         # unless it is also in the exponent of a matrix power (tr(X^k) 2^k: an integer)
         power = kind is M.Power
-        real = power and _scalar_base(e.base, kinds or {}) and not negative_number(e.base)
+        real = power and scalar_base(e.base, kinds or {}) and not negative_number(e.base)
         forcing = "right" if kind is M.Div else "exponent" if kind is M.ElemPow or real else ""
         for name, child in child_fields(e):
-            if name == forcing and not (kind is M.ElemPow and _by_matrix(child, kinds or {})):
+            if name == forcing and not (kind is M.ElemPow and by_matrix(child, kinds or {})):
                 # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
             inner = where
@@ -102,7 +102,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     return NameUses(names, in_exponent - (elsewhere & forced) - vector_like, forced | by_real)
 
 
-def _by_matrix(e: M.MExpr, kinds: dict) -> bool:
+def by_matrix(e: M.MExpr, kinds: dict) -> bool:
     """An elementwise exponent holding a product by a matrix (``A x`` of ``2 .^ (A x)``, A
     undeclared, a matrix by its case, or declared one): a vector exponent, which ``.^`` takes
     entry by entry, so its names are not forced to be scalars (A was read as a scalar)."""
@@ -128,7 +128,7 @@ def _row(e: M.MExpr) -> bool:
     return isinstance(e, M.Transpose) and isinstance(e.operand, M.Name)
 
 
-def _scalar_base(e: M.MExpr, kinds: dict) -> bool:
+def scalar_base(e: M.MExpr, kinds: dict) -> bool:
     """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
     letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
     quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``),

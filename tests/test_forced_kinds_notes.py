@@ -1,0 +1,140 @@
+"""A capital read as a scalar by its use is said, never silent (SPEC 6.3; guide: "never guess
+silently what the user meant").
+
+An undeclared capital is a matrix by its case (SPEC 1); in a divisor (``y / (W x)``), an
+elementwise exponent (``x .^ A``) or the exponent of a scalar (``2^(A b)``, ``(x' x)^P``) its
+use makes it a scalar. That reading is kept (``sum(x) / (N k)``, a count written with a
+capital, is common and right), and said: a ``ReadAsScalarByUse`` note names the name, the
+place and the fix if a matrix is meant. Lower-case names alone (``sum(x) / n``: SPEC 6.3's own
+example), Greek letters and declared names are not noted. The values are those of the reading
+said: numpy central differences written here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.errors import ReadAsScalar, ReadAsScalarByUse
+from einderiv.web.results import derivative_json
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cli_util import run
+
+RNG = np.random.default_rng(27)
+
+
+def _central(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """d f / dx of a scalar f by central differences, entry by entry (numerator layout)."""
+    x = np.asarray(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        grad[i] = (f(up) - f(down)) / (2 * h)
+    return grad
+
+
+def _quiet(text: str, wrt: str, where: str | None = None):
+    """``ed.diff`` with any einderiv note an error (none is expected)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReadAsScalar)
+        return ed.diff(text, wrt, where=where)
+
+
+def test_a_capital_in_a_divisor_is_said_with_the_entrywise_quotient():
+    # sum(y / (W x)), W and x scalars: d/dx = -sum(y) / (W x^2)
+    with pytest.warns(ReadAsScalarByUse, match=r"read W and x in the divisor") as said:
+        g = ed.diff("sum(y / (W x))", "x")
+    note = str(said[0].message)
+    assert "`y ./ (W x)`" in note and "`W: scalar`" in note, note
+    y, W, x = RNG.normal(size=3), 1.7, 0.8
+    expected = _central(lambda v: np.sum(y) / (W * v), np.array(x))
+    np.testing.assert_allclose(g(W=W, x=x, y=y), expected, rtol=1e-6)
+    # the fix the note gives, W a matrix: d sum(y ./ (W x)) / dx = -(y ./ (W x) .^ 2)' W
+    g = _quiet("sum(y ./ (W x))", "x")
+    W, x = RNG.normal(size=(3, 2)) + 3, RNG.normal(size=2) + 2
+    expected = _central(lambda v: np.sum(y / (W @ v)), x)
+    np.testing.assert_allclose(g(W=W, x=x, y=y), expected, rtol=1e-5)
+
+
+def test_a_count_written_with_a_capital_is_read_as_before_and_declared_silently():
+    # sum(x) / (N k): d/dx = ones' / (N k), N and k scalars
+    with pytest.warns(ReadAsScalarByUse, match=r"read N and k .* though N is a matrix"):
+        g = ed.diff("sum(x) / (N k)", "x")
+    x = RNG.normal(size=4)
+    expected = _central(lambda v: np.sum(v) / (5.0 * 2.0), x)
+    np.testing.assert_allclose(g(N=5.0, k=2.0, x=x), expected, rtol=1e-6)
+    _quiet("sum(x) / (N k)", "x", where="N: scalar")  # declared: nothing to say
+    _quiet("sum(x) / (N k)", "x", where="N: integer")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sum(x) / n", "x' x / (n - 1)", "sum(x) / (2 sigma^2)", "x' A x / (x' x)", "sum(x .^ p)"],
+)
+def test_lower_case_and_greek_names_in_a_divisor_are_not_noted(text):
+    _quiet(text, "x")
+
+
+def test_a_capital_elementwise_exponent_is_said():
+    # sum(x .^ A), A a scalar: d/dx = A x' .^ (A - 1)
+    with pytest.warns(ReadAsScalarByUse, match=r"read A in the elementwise exponent"):
+        g = ed.diff("sum(x .^ A)", "x")
+    x = RNG.uniform(0.5, 2.0, size=3)
+    expected = _central(lambda v: np.sum(v**2.5), x)
+    np.testing.assert_allclose(g(A=2.5, x=x), expected, rtol=1e-6)
+    _quiet("sum(2 .^ (A x))", "x")  # a product by a matrix: a vector exponent, A a matrix
+
+
+def test_a_capital_in_the_exponent_of_a_scalar_is_said_with_the_entrywise_power():
+    # sum(2^(A b) x), A and b scalars: d/db = log(2) A 2^(A b) sum(x)
+    with pytest.warns(ReadAsScalarByUse, match=r"exponent of the scalar power") as said:
+        g = ed.diff("sum(2^(A b) x)", "b")
+    assert "`2 .^ (A b)`" in str(said[0].message), said[0].message
+    x, A, b = RNG.normal(size=3), 0.7, 1.3
+    expected = _central(lambda v: 2.0 ** (A * v) * np.sum(x), np.array(b))
+    np.testing.assert_allclose(g(A=A, b=b, x=x), expected, rtol=1e-6)
+
+
+def test_a_capital_exponent_of_a_base_scalar_by_its_shape_is_said():
+    # (x' x)^P, P a real scalar: d/dx = 2 P (x' x)^(P - 1) x'
+    with pytest.warns(ReadAsScalarByUse, match=r"read P in the exponent of the scalar power"):
+        g = ed.diff("(x' x)^P", "x")
+    x = RNG.normal(size=3)
+    expected = _central(lambda v: (v @ v) ** 1.5, x)
+    np.testing.assert_allclose(g(P=1.5, x=x), expected, rtol=1e-6)
+
+
+def test_a_capital_in_a_latex_fraction_is_said():
+    # \frac{1}{N} ||y - X w||^2 by w: -2 (y - X w)' X / N
+    with pytest.warns(ReadAsScalarByUse, match=r"read N in the divisor of `1 / N`"):
+        g = ed.diff(r"\frac{1}{N} \|y - X w\|^2", "w")
+    X, y, w = RNG.normal(size=(4, 2)), RNG.normal(size=4), RNG.normal(size=2)
+    expected = _central(lambda v: np.sum((y - X @ v) ** 2) / 6.0, w)
+    np.testing.assert_allclose(g(N=6.0, X=X, y=y, w=w), expected, rtol=1e-5)
+
+
+def test_the_command_line_and_the_web_page_say_it_once(capsys):
+    code, out, err = run(capsys, "diff", "sum(y / (W x))", "--wrt", "x")
+    assert code == 0 and out.strip() == "-sum(y) / (W x^2)", (out, err)
+    # said of the expression, not again of the result read back (W x^2 is a divisor too)
+    assert err.count("note:") == 1 and "read W and x in the divisor" in err, err
+    code, out, err = run(capsys, "diff", "sum(y / (W x))", "--wrt", "x", "--json")
+    assert code == 0 and err.count("note:") == 1 and "`y ./ (W x)`" in err, err
+    web = derivative_json("sum(y / (W x))", "x", extras=True)
+    assert web["note"].count("read W and x") == 1, web["note"]
+
+
+def test_check_keeps_its_verdict():
+    # the other reading (W a matrix) is no reading of `/`: "right" stays right
+    with pytest.warns(ReadAsScalarByUse):
+        result = ed.check("sum(y / (W x))", "x", claim="-sum(y) / (W x^2)")
+    assert result.verdict == "right", result

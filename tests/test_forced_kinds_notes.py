@@ -5,9 +5,10 @@ An undeclared capital is a matrix by its case (SPEC 1); in a divisor (``y / (W x
 elementwise exponent (``x .^ A``) or the exponent of a scalar (``2^(A b)``, ``(x' x)^P``) its
 use makes it a scalar. That reading is kept (``sum(x) / (N k)``, a count written with a
 capital, is common and right), and said: a ``ReadAsScalarByUse`` note names the name, the
-place and the fix if a matrix is meant. Lower-case names alone (``sum(x) / n``: SPEC 6.3's own
-example), Greek letters and declared names are not noted. The values are those of the reading
-said: numpy central differences written here.
+place and the fix if a matrix is meant; so is a lower-case letter set in bold in LaTeX
+(``\\frac{1}{\\mathbf{x}}``, a vector as written). Lower-case names alone (``sum(x) / n``:
+SPEC 6.3's own example), Greek letters and declared names are not noted. The values are those
+of the reading said: numpy central differences written here.
 """
 
 from __future__ import annotations
@@ -120,6 +121,18 @@ def test_a_capital_in_a_latex_fraction_is_said():
     X, y, w = RNG.normal(size=(4, 2)), RNG.normal(size=4), RNG.normal(size=2)
     expected = _central(lambda v: np.sum((y - X @ v) ** 2) / 6.0, w)
     np.testing.assert_allclose(g(N=6.0, X=X, y=y, w=w), expected, rtol=1e-5)
+
+
+def test_a_bold_letter_in_a_latex_divisor_is_said_as_a_vector_read_as_a_scalar():
+    # \frac{1' y}{x}, x a scalar: d/dx = -sum(y) / x^2; bold x is a vector as written
+    with pytest.warns(ReadAsScalarByUse, match=r"read x .* though x is set in bold, a vector"):
+        g = ed.diff(r"\frac{\mathbf{1}^\top \mathbf{y}}{\mathbf{x}}", r"\mathbf{x}")
+    y, x = RNG.normal(size=3), 1.4
+    expected = _central(lambda v: np.sum(y) / v, np.array(x))
+    np.testing.assert_allclose(g(x=x, y=y), expected, rtol=1e-6)
+    with warnings.catch_warnings():  # a plain letter there is a scalar, silently (SPEC 6.3)
+        warnings.simplefilter("error", ReadAsScalar)
+        ed.diff(r"\frac{\mathbf{x}^\top \mathbf{x}}{n}", r"\mathbf{x}")
 
 
 def test_the_command_line_and_the_web_page_say_it_once(capsys):

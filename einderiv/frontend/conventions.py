@@ -155,7 +155,7 @@ def _subscript_as_entry(typed, declared: frozenset, latex: str) -> None:
         other = base in declared if used is None else used.kind in _ENTRIES.get(len(script), ())
         if not (other and script.isalpha() and script.islower()):
             alone = used is None and _INDEX_OF_LETTER.fullmatch(name)  # x_i: no x to be apart
-            if latex and alone and not _bold(latex, base):  # from (\mathbf{x}_i: a vector)
+            if latex and alone and not bold(latex, base):  # from (\mathbf{x}_i: a vector)
                 greek = f"declare {base}: vector(n) and " if greek_scalar(base) else ""
                 note = (f"read {name} as one variable named {name} (a subscript is part of a "
                         f"name); for the entry {script} of a vector {base} {greek}write "
@@ -266,7 +266,7 @@ def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
                     added.append((name, other))
         todo.extend([child for _, child in child_fields(e)])
     for name, other in dict(added).items():
-        if uses.get(name) == 1 and not _bold(text, name):
+        if uses.get(name) == 1 and not bold(text, name):
             warnings.warn(
                 f"read {name} as a vector (an undeclared lower-case name), so the scalar "
                 f"`{M.show(other)}` is added to every entry of it and the result is a vector; "
@@ -276,7 +276,7 @@ def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
             )
 
 
-def _bold(text: str, name: str) -> bool:
+def bold(text: str, name: str) -> bool:
     """Whether LaTeX ``text`` sets ``name`` in bold (``\\mathbf{b}``): a vector, as written."""
     found = rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*\\?{re.escape(name)}\b"  # \boldsymbol{\alpha}
     return re.search(found, text) is not None

@@ -7,7 +7,8 @@ SPEC 1) that a scalar-forcing place made a scalar: a divisor (``y / (W x)``, ``s
 k)``), an elementwise exponent (``x .^ A``), the exponent of a scalar (``2^(A b)``, ``(x'
 x)^P``). The note names the place, the names read there as scalars (``W`` and ``x``) and the
 fix if the capital is a matrix (``y ./ (W x)``, ``2 .^ (A b)``, ``A: matrix(m, n)``), or the
-declaration that says it is a number (``W: scalar``), which silences it.
+declaration that says it is a number (``W: scalar``), which silences it. A lower-case letter
+set in bold in LaTeX (``\\frac{1}{\\mathbf{x}}``) is a vector as written: said likewise.
 Invariants: nothing is read differently (the kinds are those ``name_uses`` and ``shapes``
 gave); the places are those of ``name_uses`` (and a power whose base is a scalar by shape,
 ``shapes._real_exponents``), their names those of ``forced_scalars``; lower-case names alone
@@ -21,6 +22,7 @@ from __future__ import annotations
 import warnings
 
 from einderiv.errors import ReadAsScalarByUse
+from einderiv.frontend.conventions import bold
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.name_uses import by_matrix, greek_scalar, nodes, scalar_base
 from einderiv.ir import matrix_ir as M
@@ -30,32 +32,34 @@ __all__ = ["note_forced_kinds"]
 
 
 def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
-    """Warn once per undeclared capital of ``typed`` that a scalar-forcing place made a scalar
-    (the module's docstring); ``text``: the source, quoted when it is plain text."""
+    """Warn once per undeclared capital of ``typed`` (or lower-case name set in bold in LaTeX,
+    ``\\mathbf{x}``: a vector as written) that a scalar-forcing place made a scalar (the
+    module's docstring); ``text``: the source, quoted when it is plain text."""
     scalars = {
         n
         for n, v in typed.variables.items()
         if v.kind == "scalar" and n not in declared and not greek_scalar(n)
     }
-    capitals = {n for n in scalars if n[0].isupper()}
-    if not capitals:
+    latex = isinstance(text, str) and is_latex(text)
+    looks = {n: "matrix" for n in scalars if n[0].isupper()}  # the kind each name looks
+    looks |= {n: "vector" for n in scalars if latex and n not in looks and bold(text, n)}
+    if not looks:
         return
     kinds = {n: typed.variables[n].kind for n in declared if n in typed.variables}
-    plain = isinstance(text, str) and not is_latex(text)  # LaTeX: places shown in plain text
     for e in nodes(typed.tree):
         place = _place(typed, e, kinds)
         if place is None:
             continue
         what, child = place
         names = forced_scalars(child) & scalars
-        said = sorted(names & capitals)
+        said = sorted(names & looks.keys())
         if not said:
             continue
-        capitals -= names
         others = sorted(names - set(said))
-        site = text[e.span[0] : e.span[1]] if plain and e.span else M.show(e)
-        warnings.warn(_note(said, others, what, site, e, kinds), ReadAsScalarByUse, stacklevel=5)
-        if not capitals:
+        site = M.show(e) if latex or not e.span else text[e.span[0] : e.span[1]]
+        note = _note({n: looks.pop(n) for n in said}, others, what, site, e, kinds)
+        warnings.warn(note, ReadAsScalarByUse, stacklevel=5)
+        if not looks:
             return
 
 
@@ -74,26 +78,29 @@ def _place(typed, e: M.MExpr, kinds: dict) -> tuple[str, M.MExpr] | None:
     return None
 
 
-def _note(said: list, others: list, what: str, site: str, e: M.MExpr, kinds: dict) -> str:
-    """The note: what was read, where, why, and the two fixes."""
-    every = said + others
+_WHY = {"matrix": "a matrix by its case (SPEC 1)", "vector": "set in bold, a vector"}
+_DIMS = {"matrix": "matrix(m, n)", "vector": "vector(n)"}
+
+
+def _note(said: dict, others: list, what: str, site: str, e: M.MExpr, kinds: dict) -> str:
+    """The note: what was read (``said``: name -> the kind it looks), where, why, two fixes."""
+    every = list(said) + others
     names = " and ".join([", ".join(every[:-1]), every[-1]] if len(every) > 1 else every)
-    one = len(said) == 1
-    caps = " and ".join(said)
-    case = f"{caps} {'is a matrix by its' if one else 'are matrices by their'} case (SPEC 1)"
+    why = " and ".join(f"{n} is {_WHY[k]}" for n, k in said.items())
+    meant = " and ".join(f"{n} {'is ' * (i == 0)}a {k}" for i, (n, k) in enumerate(said.items()))
     if type(e) is M.Div:
         fix = f"write `{M.show(M.ElemDiv(e.left, e.right))}` for the entrywise quotient"
     elif type(e) is M.Power and by_matrix(e.exponent, kinds):
         fix = f"write `{M.show(M.ElemPow(e.base, e.exponent))}` for the entrywise power"
     else:
-        decls = "; ".join(f"{n}: matrix(m, n)" for n in said)
-        fix = f"declare `{decls}`"
+        fix = f"declare `{'; '.join(f'{n}: {_DIMS[k]}' for n, k in said.items())}`"
         if type(e) is M.Power:
             fix += f" and write `{M.show(M.ElemPow(e.base, e.exponent))}`"
         fix += " (an exponent of that shape is taken entry by entry)"
     scalar = "; ".join(f"{n}: scalar" for n in said)
+    one = len(every) == 1
     return (
-        f"read {names} in {what} `{site}` as {'a scalar' if len(every) == 1 else 'scalars'} "
-        f"(SPEC 6.3), though {case}: if {caps} {'is a matrix' if one else 'are matrices'}, "
-        f"{fix}; declare `{scalar}` to say {'it is a number' if one else 'they are numbers'}"
+        f"read {names} in {what} `{site}` as {'a scalar' if one else 'scalars'} (SPEC 6.3), "
+        f"though {why}: if {meant}, {fix}; declare `{scalar}` to say "
+        f"{'it is a number' if len(said) == 1 else 'they are numbers'}"
     )

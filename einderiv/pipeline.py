@@ -28,7 +28,6 @@ from einderiv.errors import (
     closest,
 )
 from einderiv.frontend.conventions import check_conventions
-from einderiv.frontend.forced_kinds import note_forced_kinds
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.letters import split_letters
 from einderiv.frontend.lexing import CALLED_NAMES, RESERVED
@@ -89,7 +88,6 @@ def front(
         column = span[0] - (text.rfind("\n", 0, span[0]) + 1) + 1
         raise ShapeError(f"{error}\n{caret_context(text, line, column)}") from None
     check_conventions(typed, text, declared)  # e^{A} of a matrix, ‖X‖_2, x - \mu
-    note_forced_kinds(typed, text, declared)  # y / (W x): W read as a scalar, said
     lowered = lower(typed)
     if root is not None and typed.index_dims and typed.shape(typed.tree) == (None, None):
         # index notation: the required shape is that of its free indices, sorted by name

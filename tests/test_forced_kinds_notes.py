@@ -85,6 +85,18 @@ def test_lower_case_and_greek_names_in_a_divisor_are_not_noted(text):
     _quiet(text, "x")
 
 
+def test_a_capital_named_as_a_size_is_said_once_with_its_declaration():
+    # x' x / (N - 1), x: vector(N): the note on N as a size (declare N: integer) says it
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        g = ed.diff("x' x / (N - 1)", "x", where="x: vector(N)")
+    notes = [str(n.message) for n in said if "N" in str(n.message)]
+    assert len(notes) == 1 and "declare `N: integer` to make it that size" in notes[0], notes
+    x = RNG.normal(size=3)  # d/dx = 2 x' / (N - 1)
+    expected = _central(lambda v: v @ v / (4.0 - 1.0), x)
+    np.testing.assert_allclose(g(N=4.0, x=x), expected, rtol=1e-6)
+
+
 def test_a_capital_elementwise_exponent_is_said():
     # sum(x .^ A), A a scalar: d/dx = A x' .^ (A - 1)
     with pytest.warns(ReadAsScalarByUse, match=r"read A in the elementwise exponent"):

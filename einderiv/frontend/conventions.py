@@ -35,6 +35,7 @@ from einderiv.errors import (
     ShapeError,
     say_reading,
 )
+from einderiv.frontend.forced_kinds import bold, note_forced_kinds
 from einderiv.frontend.name_uses import GREEK_SCALARS, child_fields, greek_scalar
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
@@ -65,6 +66,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
     greeks -= declared
     sized = _scalar_named_as_a_size(typed, declared)
+    note_forced_kinds(typed, text, declared | sized)  # y / (W x): W a scalar, said
     if "pi" in greeks and "\\" not in text:  # LaTeX's \pi is said by its lexer
         warnings.warn(  # the same note for plain text: log(2 pi) has a variable pi
             "read pi as the scalar variable pi, as every Greek letter: give its value when "
@@ -274,12 +276,6 @@ def _vector_added_to_scalar(typed, defaults: set, text: str) -> None:
                 ReadAsScalar,
                 stacklevel=6,
             )
-
-
-def bold(text: str, name: str) -> bool:
-    """Whether LaTeX ``text`` sets ``name`` in bold (``\\mathbf{b}``): a vector, as written."""
-    found = rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*\\?{re.escape(name)}\b"  # \boldsymbol{\alpha}
-    return re.search(found, text) is not None
 
 
 def _scaled_name(typed, e: M.MExpr) -> str | None:

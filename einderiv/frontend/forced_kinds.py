@@ -13,22 +13,22 @@ Invariants: nothing is read differently (the kinds are those ``name_uses`` and `
 gave); the places are those of ``name_uses`` (and a power whose base is a scalar by shape,
 ``shapes._real_exponents``), their names those of ``forced_scalars``; lower-case names alone
 (``sum(x) / n``, SPEC 6.3's own example), Greek letters, integers (``X^K``, SPEC 1) and
-declared names are never noted; a tree with no undeclared capital read as a scalar costs one
+declared names and names of sizes (said by ``conventions``) are never noted; a tree with no undeclared capital read as a scalar costs one
 pass over its variables.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from einderiv.errors import ReadAsScalarByUse
-from einderiv.frontend.conventions import bold
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.name_uses import by_matrix, greek_scalar, nodes, scalar_base
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.scalar_use import forced_scalars, negative_number
 
-__all__ = ["note_forced_kinds"]
+__all__ = ["bold", "note_forced_kinds"]
 
 
 def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
@@ -58,7 +58,7 @@ def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
         others = sorted(names - set(said))
         site = M.show(e) if latex or not e.span else text[e.span[0] : e.span[1]]
         note = _note({n: looks.pop(n) for n in said}, others, what, site, e, kinds)
-        warnings.warn(note, ReadAsScalarByUse, stacklevel=5)
+        warnings.warn(note, ReadAsScalarByUse, stacklevel=6)
         if not looks:
             return
 
@@ -104,3 +104,9 @@ def _note(said: dict, others: list, what: str, site: str, e: M.MExpr, kinds: dic
         f"though {why}: if {meant}, {fix}; declare `{scalar}` to say "
         f"{'it is a number' if len(said) == 1 else 'they are numbers'}"
     )
+
+
+def bold(text: str, name: str) -> bool:
+    """Whether LaTeX ``text`` sets ``name`` in bold (``\\mathbf{b}``): a vector, as written."""
+    found = rf"\\(?:mathbf|boldsymbol|bm)\s*\{{?\s*\\?{re.escape(name)}\b"  # \boldsymbol{\alpha}
+    return re.search(found, text) is not None

@@ -163,3 +163,18 @@ def test_check_keeps_its_verdict():
     with pytest.warns(ReadAsScalarByUse):
         result = ed.check("sum(y / (W x))", "x", claim="-sum(y) / (W x^2)")
     assert result.verdict == "right", result
+
+
+def test_a_count_in_an_elementwise_exponent_by_a_number_is_refused_with_its_declaration():
+    # x .^ (2 N): N a matrix by its case (2 N, a product by a matrix, is a matrix exponent)
+    # does not fit a vector x: refused, suggesting N: scalar, under which
+    # d sum(x .^ (2 N)) / dx = 2 N x' .^ (2 N - 1)
+    with pytest.raises(ed.ShapeError, match=r"declare `N: scalar` if it is a number"):
+        ed.diff("sum(x .^ (2 N))", "x")
+    with pytest.raises(ed.ShapeError) as refused:  # A y is a vector whatever A is: no hint
+        ed.diff("sum(X .^ (A y))", "y")
+    assert "if it is a number" not in str(refused.value), refused.value
+    g = _quiet("sum(x .^ (2 N))", "x", where="N: scalar")
+    x = RNG.uniform(0.5, 2.0, size=3)
+    expected = _central(lambda v: np.sum(v**3.0), x)
+    np.testing.assert_allclose(g(N=1.5, x=x), expected, rtol=1e-6)

@@ -30,7 +30,7 @@ from einderiv.frontend.compound_sizes import (
     not_product,
     reordered,
 )
-from einderiv.frontend.name_uses import NameUses, greek_scalar, name_uses
+from einderiv.frontend.name_uses import NameUses, greek_scalar, name_uses, nodes
 from einderiv.frontend.size_words import describe_size
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_factors, dim_product, is_compound
@@ -219,6 +219,14 @@ class Inference:
         message = f"shapes do not fit in `{M.show(context)}`: {what}{sizes}"
         if places:
             message += "; sizes from " + " and ".join(dict.fromkeys(places))
+        if type(context) is M.ElemPow:  # x .^ (2 N): a count N, a matrix by its case
+            found = {e.name for e in nodes(context.exponent) if type(e) is M.Name}
+            count = [n for n in found if n in self.undeclared and self.vars[n][0] == "matrix"]
+            if found and len(count) == len(found):  # not in A y: a vector, whatever A is
+                they = "it is a number" if len(count) == 1 else "they are numbers"
+                message += (
+                    f"; declare `{'; '.join(f'{n}: scalar' for n in sorted(count))}` if {they}"
+                )
         raise ShapeError(message)
 
 

@@ -47,6 +47,20 @@ def _group(text: str, pos: int) -> tuple[str, int]:
     raise EinderivError("an unclosed brace in \\frac")
 
 
+def _fraction(s: str) -> tuple[str, str, str]:
+    """``\\frac{top}{bottom} rest`` or ``top / bottom`` (rest empty): the three texts; an
+    ``EinderivError`` when ``s`` is neither (unbraced ``\\frac``, not one ``/`` at the top)."""
+    frac = re.match(r"\\[dt]?frac\s*", s)
+    if frac:
+        top, end = _group(s, frac.end())
+        bottom, end = _group(s, end)
+        return top, bottom, s[end:].strip()
+    halves = split_top(s, "/")
+    if len(halves) != 2:
+        raise EinderivError("the left side is not a derivative such as dY/dX")
+    return halves[0], halves[1], ""
+
+
 def is_derivative(text: str) -> bool:
     """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
     if hessian(text) is not None:
@@ -64,17 +78,7 @@ def left(text: str) -> tuple[str, str]:
     nabla = NABLA.match(s)
     if nabla:
         return _gradient(s, nabla.end())
-    frac = re.match(r"\\[dt]?frac\s*", s)
-    if frac:
-        top, end = _group(s, frac.end())
-        bottom, end = _group(s, end)
-        rest = s[end:].strip()
-    else:
-        halves = split_top(s, "/")
-        if len(halves) != 2:
-            raise EinderivError("the left side is not a derivative such as dY/dX")
-        top, bottom = halves
-        rest = ""
+    top, bottom, rest = _fraction(s)
     expr, var = _strip_d(top), _strip_d(bottom)
     if expr is None or var is None:
         raise EinderivError("the left side is not a derivative: write d or \\partial on both")
@@ -127,17 +131,8 @@ def hessian(text: str) -> tuple[str, str] | None:
             if after is None
             else _gradient(s[: nabla.end()] + f"_{{{var}}}" + s[after.end() :], nabla.end())
         )
-    frac = re.match(r"\\[dt]?frac\s*", s)
     try:
-        if frac:
-            top, end = _group(s, frac.end())
-            bottom, end = _group(s, end)
-            rest = s[end:].strip()
-        else:
-            halves = split_top(s, "/")
-            if len(halves) != 2:
-                return None
-            (top, bottom), rest = halves, ""
+        top, bottom, rest = _fraction(s)
     except EinderivError:
         return None
     top_d = re.match(rf"\s*{_D}", top)

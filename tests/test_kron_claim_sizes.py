@@ -177,3 +177,28 @@ def test_splitting_an_identity_makes_no_wrong_claim_right():
     where = "p: vector(2); A: matrix(3, 4)"
     assert ed.check("kron(A, p)", "A", FORM + "kron(p, I)", where=where).verdict != "right"
     assert ed.check("kron(A, p')", "A", FORM + "kron(I, p')", where=where).verdict != "right"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "kron(I, kron(p', kron(I, B)))",
+        "kron(I, kron(kron(p', I), B))",
+        "kron(kron(I, p'), kron(I, B))",
+    ],
+)
+def test_two_identities_apart_in_one_chain_are_not_sized_by_the_derivative(claim):
+    # d vec(B A kron(I_4, p)) / d vec(A)' = kron(I_4, kron(p', B)) (A 3-by-8); the claim's two
+    # I only multiply to 4: read as I_4 and I_1 it is the Jacobian, as I_2 and I_2 (the reading
+    # a reader takes) kron(I_2, kron(p', kron(I_2, B))) is not. It was 'right' (the split read
+    # from the derivative's axes); now undecided, the reading said
+    truth = jacobian(lambda A: B @ A @ np.kron(np.eye(4), p), (3, 8))
+    assert np.allclose(kron(np.eye(4), p.T, B), truth, atol=1e-6)
+    assert not np.allclose(kron(np.eye(2), p.T, np.eye(2), B), truth, atol=1e-3)
+    where = "p: vector(2); A: matrix(3, 8); B: matrix(3, 3)"
+    result = ed.check("B A kron(I, p)", "A", FORM + claim, where=where)
+    assert result.verdict == "undecided"
+    assert "only as a product" in result.reason, result.reason
+    # adjacent, two I are one identity whatever their split: still proved
+    adjacent = FORM + "kron(I, kron(p', B)) kron(I, I)"
+    assert ed.check("B A kron(I, p)", "A", adjacent, where=where).verdict == "right"

@@ -40,6 +40,7 @@ __all__ = [
     "entry_claim",
     "is_kronecker",
     "kronecker_hint",
+    "links",
     "regroupings",
     "same_count",
     "undecided",
@@ -125,8 +126,8 @@ def _units_split(e: M.MExpr) -> M.MExpr:
 def chains(e: M.MExpr) -> list[int]:
     """The lengths of the chains of Kronecker products in ``e`` (kron(A, kron(B, C)): [3])."""
     if _kron_call(e):
-        found = [len(_links(e))]
-        for link in _links(e):
+        found = [len(links(e))]
+        for link in links(e):
             found += chains(link)
         return found
     found = []
@@ -134,9 +135,9 @@ def chains(e: M.MExpr) -> list[int]:
     return found
 
 
-def _links(e: M.MExpr) -> list:
+def links(e: M.MExpr) -> list:
     """The factors of the Kronecker chain ``e``, however nested, in order."""
-    return [f for a in e.args for f in _links(a)] if _kron_call(e) else [e]
+    return [f for a in e.args for f in links(a)] if _kron_call(e) else [e]
 
 
 def reassociated(e: M.MExpr, split: int) -> M.MExpr:
@@ -149,15 +150,15 @@ def reassociated(e: M.MExpr, split: int) -> M.MExpr:
     if not split:
         return e
     if _kron_call(e):
-        links = [reassociated(f, split) for f in _links(e)]
-        cut = len(links) - min(split, len(links) - 1)
-        return M.Call(KRON.name, (_nested(links[:cut]), _nested(links[cut:])))
+        parts = [reassociated(f, split) for f in links(e)]
+        cut = len(parts) - min(split, len(parts) - 1)
+        return M.Call(KRON.name, (_nested(parts[:cut]), _nested(parts[cut:])))
     return M.map_children(e, lambda c: reassociated(c, split))
 
 
-def _nested(links: list) -> M.MExpr:
-    out = links[0]
-    for link in links[1:]:
+def _nested(parts: list) -> M.MExpr:
+    out = parts[0]
+    for link in parts[1:]:
         out = M.Call(KRON.name, (out, link))
     return out
 

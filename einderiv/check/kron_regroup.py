@@ -8,7 +8,9 @@ Output: ``regrouped``: the verdict, "undecided" where a "wrong shape" rests only
 chains (``kron_claim.reassociated``: the same matrix, exactly) is proved right.
 Invariants: "wrong" stays only where the claim is not the derivative's matrix at any size of
 its one open size (solved from the matrix's size, never taken from an axis it stands on);
-"right" only by a proof of a regrouping, never by the probes that compare the matrices.
+"right" only by a proof of a regrouping, never by the probes that compare the matrices, and
+never where two unsized I (ones, ones') stand apart in one chain (``open_split``: their sizes
+are fixed only as a product, kron(I, kron(p', kron(I, B))) of 12 rows is I_4, I_1 or I_2, I_2).
 ``unreadable_entry``: whether a claim's shape error is only einderiv's indexing of a Kronecker
 R that reads as written (then unpaired sizes, undecided; never "wrong" for that alone).
 """
@@ -18,21 +20,78 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from einderiv.api import Expr, parse
 from einderiv.check.claims import declarations_of
-from einderiv.check.kron_claim import EQUAL, as_entry, regroupings, same_count, undecided
+from einderiv.check.kron_claim import (
+    EQUAL,
+    as_entry,
+    links,
+    regroupings,
+    same_count,
+    undecided,
+)
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError
 from einderiv.frontend.parse import parse_expression
+from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_factors, dim_size
 
 __all__ = ["regrouped", "unreadable_entry"]
 
 
 def regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):
+    """``_regrouped``'s verdict, "undecided" where a "right" rests on a split of sizes the
+    claim leaves open (``open_split``: right as einderiv sized its I, not at another split)."""
+    found = _regrouped(result, judge, expected, claimed, again)
+    if found.verdict != "right":
+        return found
+    tree = _tree(result.claim_text)
+    if tree is None or not open_split(tree):
+        return found
+    why = (
+        f"{found.reason} as einderiv sized its I (or ones), but two of them in one Kronecker "
+        "chain, apart, have their sizes fixed only as a product (I_4 and I_1, or I_2 and I_2)"
+    )
+    return replace(found, verdict="undecided", reason=f"undecided: {why}", diagnosis=_WRITE)
+
+
+def open_split(tree: M.MExpr) -> bool:
+    """Whether a Kronecker chain of the claim's tree holds two unsized ``I`` apart (two
+    ``ones``, two ``ones'``; or all three kinds): its rows and columns fix their sizes only as a
+    product. Adjacent ones of a kind are one (kron(I_a, I_b) = I_ab); I and ones are apart
+    fixed (a b rows, a columns)."""
+    parts = links(tree)
+    if len(parts) > 1:
+        kinds: list = []
+        for part in parts:
+            kind = _open_kind(part)
+            if kind is None or not kinds or kinds[-1] != kind:
+                kinds.append(kind)
+        named = [k for k in kinds if k is not None]
+        if len(named) != len(set(named)) or len(named) > 2:
+            return True
+        return any(open_split(part) for part in parts)
+    found: list = []
+    M.map_children(tree, lambda c: found.append(open_split(c)) or c)
+    return any(found)
+
+
+def _open_kind(e: M.MExpr) -> str | None:
+    """``I``, ``ones`` or ``ones'`` with no size written (None: any other factor)."""
+    if isinstance(e, M.Transpose) and isinstance(e.operand, M.Ones) and e.operand.dim is None:
+        return "ones'"
+    if isinstance(e, M.Transpose):
+        e = e.operand
+    if isinstance(e, (M.Identity, M.Ones)) and e.dim is None:
+        return type(e).__name__
+    return None
+
+
+def _regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):
     """A Kronecker claim of the "wrong shape" whose compounds split vec(Y)'s or vec(X)'s size
     otherwise than the derivative's (``kron(I_2, kron(I_2, A))``: rows 2*2 by 2, the
     derivative's 2 by 4; ``K(2,3) K(3,2)``: 3*2 where I_6 is 2*3). Column-major positions do
@@ -108,13 +167,18 @@ def _compared(result, judge, expected: Expr, claimed: Expr):
 
 def _splits(text) -> list[int]:
     """The regroupings of the claim ``text`` to judge (``kron_claim.regroupings``)."""
+    tree = _tree(text)
+    return [] if tree is None else regroupings(tree)
+
+
+def _tree(text) -> M.MExpr | None:
+    """The parsed right side R of the claim ``text`` (None: it does not parse)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = parse_expression(str(text).split("=", 1)[-1], what="claim")
+            return parse_expression(str(text).split("=", 1)[-1], what="claim")
     except EinderivError:
-        return []
-    return regroupings(tree)
+        return None
 
 
 _WRITE = "write it with the derivative's sizes in each factor"

@@ -7,7 +7,8 @@ compound indices, ``(kron(B', A))[(i,j),(l,k)]`` -- exactly the form ``str(g)`` 
 order-3 or order-4 result in, so the claim is then judged like any other. The indexing is
 put on the claim's parsed tree, before it is typed, so the sizes written on its ``I`` and
 ``ones`` stay (``kron(I_1, A)``, ``I_m \\otimes I_n``); an identity that spans the whole
-claim, and a size-1 identity beside a Kronecker product, are indexed as their value is.
+claim, and a size-1 identity beside a Kronecker product, are indexed as their value is;
+``chains``, ``links``, ``regroupings``: a claim's Kronecker chains, for ``kron_regroup``.
 Invariants: the right side is the numerator-layout Jacobian of vec(Y) by vec(X), whatever the
 layout asked for (as ``g.kronecker()`` writes it); the indexing that ``kronecker_entry`` gives
 it is the derivative's own, in its layout. The left side names any Y, and X must be the

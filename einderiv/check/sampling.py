@@ -55,7 +55,7 @@ class Sampler:
         self.wrt, self.base = re.match(r"\w*", wrt).group(), f if base is None else base
         self.rng = np.random.default_rng(20261124)
         self.guess, self.method_note = None, ""
-        self.sized: dict = {}  # sizes of the claim a caller solved (kron_claim.regrouped)
+        self.sized: dict = {}  # sizes of the claim a caller solved (kron_regroup.regrouped)
         self.rounds = size_rounds(f)
         self.positive = restricted(f.term)
         self.kinked = kinked(f.term) or kinked(expected.term)  # relu(x) - relu(-x): slopes

@@ -71,3 +71,26 @@ def test_rnn_names_of_one_walk_rounds_are_those_of_one_per_round(steps, monkeypa
     monkeypatch.setattr(cse, "_most_repeated", lambda *a: one_per_round(*a)[:1])
     one = ed.diff(rnn_text(steps), "W").show(cse=True)
     assert several.count("\n") >= steps and several == one
+
+
+def test_rnn_states_are_named_in_one_round(monkeypatch):
+    # the states h_k and their factors 1 - h_k .^ 2 (written transposed too: (1 - t4 .^ 2)')
+    # are named in one walk: naming such a factor pairs no two subterms as transposes here, so
+    # the round goes on (it ended at each, about one round per step); the rest (pairs grouped
+    # in their chains, t' D t) takes a round or two each. Same text as one name per round,
+    # and it reads back to central differences of the numpy loop.
+    steps = 10
+    from einderiv.notation import cse
+
+    rounds = []
+    several_per_round = cse._most_repeated
+    monkeypatch.setattr(cse, "_most_repeated", lambda *a: rounds.append(1) or several_per_round(*a))
+    named = ed.diff(rnn_text(steps), "W").show(cse=True)
+    assert len(rounds) <= 4  # (10 before)
+    monkeypatch.setattr(cse, "_most_repeated", lambda *a: several_per_round(*a)[:1])
+    assert named == ed.diff(rnn_text(steps), "W").show(cse=True)
+    expected = to_layout(
+        jacobian_fd(lambda x, W: rnn(x, W, steps), {"x": x0, "W": W0}, "W"), 0, 2, "numerator"
+    )
+    back = ed.parse(substituted(named))
+    np.testing.assert_allclose(back(x=x0, W=W0), expected, atol=1e-6)

@@ -25,7 +25,6 @@ Invariants:
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 
 from einderiv.ir import matrix_ir as M
@@ -34,20 +33,19 @@ from einderiv.notation.cse_names import (
     _ordered,
     _without_aliases,
     left_chains,
-    left_product,
     map_subterms,
     subterms,
 )
-from einderiv.notation.cse_transposed import transposes_of
+from einderiv.notation.cse_regroup import _regroup
+from einderiv.notation.cse_transposed import no_new_transposes, parents_of, transposes_of
 from einderiv.notation.cse_worth import (
     _SHORTEST,
-    _constant,
     _constants,
     _pays,
     _trivial,
     _widths,
 )
-from einderiv.notation.transposing import chain_of, is_column, is_scalar, transpose, transposes
+from einderiv.notation.transposing import is_column, is_scalar, transpose, transposes
 
 
 def shared(
@@ -228,7 +226,9 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     of its text, so what is inside it loses c - 1 times its multiplicity there, and nothing
     else changes (counts, sizes, transposes), unless it is written transposed too
     (``(X B)'`` becomes ``t1'``, which may now be the transpose written out of another
-    subterm: counted again). A candidate with a transpose partner ends the round too (naming a
+    subterm: counted again, unless no two subterms holding it could become so,
+    ``cse_transposed.no_new_transposes``, and no row was picked in the round, whose column is
+    new text: then the round goes on, as the states of an unrolled RNN). A candidate with a transpose partner ends the round too (naming a
     pair can make two subterms equal: ``A + B' X'`` and ``A + (X B)'`` both become
     ``A + t1'``). The losses are pushed from each subterm to its children, largest first (all
     that holds a subterm is larger), so a round costs one walk of the program's graph; sizes,
@@ -264,7 +264,22 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     if other is not None and (count[other], -transposes(other)) > (count[best], -transposes(best)):
         best, other = other, best
     picks = [(best, other)]
-    if other is not None or M.Transpose(best) in count:
+    parents: dict = {}  # (made when first needed: a pick written transposed too)
+    past = [False]  # whether the round went on past a pick written transposed too
+    rows = [False]  # whether a row was picked: its column is new text, counted next round
+
+    def ends(p):  # whether the round ends once p is named (see the docstring)
+        rows[0] = rows[0] or known.is_row(p)
+        if past[0] and rows[0]:
+            return True
+        if M.Transpose(p) not in count:
+            return False
+        if not parents:
+            parents.update(parents_of(order))
+        past[0] = True
+        return rows[0] or not no_new_transposes(p, parents, size, known.sig)
+
+    if other is not None or ends(best):
         return picks  # count again: a named pair, or a subterm written transposed too
     lost: dict = {}  # subterm -> copies lost to names chosen in this round (not yet pushed)
     named = [(best, count[best])]  # each pick and how often it was written when chosen
@@ -274,10 +289,15 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
             if now + _written_now(partner[n], count, named) >= 2:
                 break  # counted again in the next round, with its partner
             kept = now
-        elif n is not best and n in candidates and now >= 2:
+        elif (
+            n is not best
+            and n in candidates
+            and now >= 2
+            and (not past[0] or size[n] >= 3 or _pays(n, now, width))
+        ):
             picks.append((n, None))
             named.append((n, now))
-            if M.Transpose(n) in count:
+            if ends(n):
                 break
             kept = 1
         else:
@@ -326,68 +346,3 @@ def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
         for c in subterms(node):
             count[c] += count[node]
     return count
-
-
-def _regroup(program: list[M.MExpr], known: _Shapes) -> dict:
-    """Chains of products re-associated so that the pair of neighbours written most often both
-    ways round (``W3 t7`` in ``t7 W3' D W3 t7``, with ``t7`` symmetric) is one subterm wherever
-    it occurs: {chain: regrouped chain}, empty when no pair is written both ways round. Only
-    such pairs: a pair repeated one way round only (``A2 X`` in every term of a chain rule) is
-    left to the reader, as experts write it."""
-    chains = _chains(program)
-    flip = known.flip
-    met: dict = {}  # (left, right) -> occurrences
-    for factors in chains.values():
-        for a, b in itertools.pairwise(factors):
-            if not (_scalar(a) or _scalar(b) or _constant(M.MatMul(a, b))):
-                met[(a, b)] = met.get((a, b), 0) + 1
-    best, best_count = None, 1
-    for (a, b), count in met.items():
-        other = (flip(b), flip(a))
-        if other not in met:
-            continue
-        total = count + (met[other] if other != (a, b) else 0)
-        if total > best_count:
-            best, best_count = (a, b), total
-    if best is None:
-        return {}
-    pairs = {best, (flip(best[1]), flip(best[0]))}
-    swaps = {}
-    for root, factors in chains.items():
-        grouped, k = [], 0
-        while k < len(factors):
-            if k + 1 < len(factors) and (factors[k], factors[k + 1]) in pairs:
-                grouped.append(M.MatMul(factors[k], factors[k + 1]))
-                k += 2
-            else:
-                grouped.append(factors[k])
-                k += 1
-        if len(grouped) < len(factors):
-            swaps[root] = left_product(grouped)
-    return swaps
-
-
-def _scalar(e: M.MExpr) -> bool:
-    while isinstance(e, M.Neg):
-        e = e.operand
-    return isinstance(e, (M.Number, M.Identity))
-
-
-def _chains(program: list[M.MExpr]) -> dict:
-    """Every product that is not a factor of a product: {product: its factors, in order}; a
-    factor that may be a scalar stays whole (``I (t1' t2 t1)``: ``chain_of``, where any
-    transposed name may be a row: a name's kind is not always known here, ``t1 = softmax(x)``)."""
-    chains: dict = {}
-    seen: set = set()
-    stack = list(program)
-    while stack:
-        node = stack.pop()
-        if node in seen or node in chains:
-            continue
-        if isinstance(node, M.MatMul):
-            chains[node] = chain_of(node)
-            stack.extend(chains[node])
-            continue
-        seen.add(node)
-        stack.extend(subterms(node))
-    return chains

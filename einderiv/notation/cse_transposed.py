@@ -2,7 +2,8 @@
 
 Input: the distinct subterms of a program (children first), their sizes, what is known of names
 (``cse._Shapes``: ``flip``, ``left``, ``sig``) and which subterms are constants.
-Output: ``transposes_of``: node -> its transpose written out.
+Output: ``transposes_of``: node -> its transpose written out; ``no_new_transposes``: whether
+naming a subterm written transposed too surely pairs no two subterms anew.
 Invariants: the signature of a subterm is a sum of hashes of its leaves and operations, blind to
 products' order and transposes, so a subterm and its transpose written out have one signature;
 each node's signature is computed once per naming (kept in ``known.sig``).
@@ -47,3 +48,38 @@ def transposes_of(order: list[M.MExpr], size: dict, known, constant: dict) -> di
             if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
                 partner[node] = other
     return partner
+
+
+def parents_of(order: list[M.MExpr]) -> dict:
+    """subterm -> the distinct subterms of ``order`` holding it as a child."""
+    parents: dict = {}
+    for node in order:
+        for c in subterms(node):
+            parents.setdefault(c, []).append(node)
+    return parents
+
+
+def no_new_transposes(p: M.MExpr, parents: dict, size: dict, sig: dict) -> bool:
+    """Whether naming ``p`` (written transposed too: ``(1 - t4 .^ 2)' .* t5'``) surely makes no
+    two subterms each other's transposes written out, nor equal: two subterms can become so only
+    if both hold ``p`` (or ``p'``), equally often, and have one signature up to transposes (a sum
+    of hashes over leaves: the name replaces ``p`` in both alike). A transpose of a subterm
+    stays the transpose of the renamed subterm (not counted). Walks the subterms holding ``p``."""
+    holding, todo = [], [p]
+    seen = {p}
+    while todo:
+        for q in parents.get(todo.pop(), ()):
+            if q not in seen:
+                seen.add(q)
+                holding.append(q)
+                todo.append(q)
+    times = {p: 1}
+    keys: set = set()
+    for x in sorted(holding, key=size.__getitem__):  # children first: they are smaller
+        times[x] = sum(times.get(c, 0) for c in subterms(x))
+        if not isinstance(x, M.Transpose):
+            key = (sig[x], times[x])
+            if key in keys:
+                return False
+            keys.add(key)
+    return True

@@ -23,24 +23,13 @@ import pytest
 import einderiv as ed
 from einderiv.errors import ReadAsScalar, ReadAsScalarByUse
 from einderiv.web.results import derivative_json
+from tests.native_util import fd_gradient
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cli_util import run
 
 RNG = np.random.default_rng(27)
-
-
-def _central(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """d f / dx of a scalar f by central differences, entry by entry (numerator layout)."""
-    x = np.asarray(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        grad[i] = (f(up) - f(down)) / (2 * h)
-    return grad
 
 
 def _quiet(text: str, wrt: str, where: str | None = None):
@@ -57,12 +46,12 @@ def test_a_capital_in_a_divisor_is_said_with_the_entrywise_quotient():
     note = str(said[0].message)
     assert "`y ./ (W x)`" in note and "`W: scalar`" in note, note
     y, W, x = RNG.normal(size=3), 1.7, 0.8
-    expected = _central(lambda v: np.sum(y) / (W * v), np.array(x))
+    expected = fd_gradient(lambda v: np.sum(y) / (W * v), np.array(x))
     np.testing.assert_allclose(g(W=W, x=x, y=y), expected, rtol=1e-6)
     # the fix the note gives, W a matrix: d sum(y ./ (W x)) / dx = -(y ./ (W x) .^ 2)' W
     g = _quiet("sum(y ./ (W x))", "x")
     W, x = RNG.normal(size=(3, 2)) + 3, RNG.normal(size=2) + 2
-    expected = _central(lambda v: np.sum(y / (W @ v)), x)
+    expected = fd_gradient(lambda v: np.sum(y / (W @ v)), x)
     np.testing.assert_allclose(g(W=W, x=x, y=y), expected, rtol=1e-5)
 
 
@@ -71,7 +60,7 @@ def test_a_count_written_with_a_capital_is_read_as_before_and_declared_silently(
     with pytest.warns(ReadAsScalarByUse, match=r"read N and k .* though N is a matrix"):
         g = ed.diff("sum(x) / (N k)", "x")
     x = RNG.normal(size=4)
-    expected = _central(lambda v: np.sum(v) / (5.0 * 2.0), x)
+    expected = fd_gradient(lambda v: np.sum(v) / (5.0 * 2.0), x)
     np.testing.assert_allclose(g(N=5.0, k=2.0, x=x), expected, rtol=1e-6)
     _quiet("sum(x) / (N k)", "x", where="N: scalar")  # declared: nothing to say
     _quiet("sum(x) / (N k)", "x", where="N: integer")
@@ -93,7 +82,7 @@ def test_a_capital_named_as_a_size_is_said_once_with_its_declaration():
     notes = [str(n.message) for n in said if "N" in str(n.message)]
     assert len(notes) == 1 and "declare `N: integer` to make it that size" in notes[0], notes
     x = RNG.normal(size=3)  # d/dx = 2 x' / (N - 1)
-    expected = _central(lambda v: v @ v / (4.0 - 1.0), x)
+    expected = fd_gradient(lambda v: v @ v / (4.0 - 1.0), x)
     np.testing.assert_allclose(g(N=4.0, x=x), expected, rtol=1e-6)
 
 
@@ -102,7 +91,7 @@ def test_a_capital_elementwise_exponent_is_said():
     with pytest.warns(ReadAsScalarByUse, match=r"read A in the elementwise exponent"):
         g = ed.diff("sum(x .^ A)", "x")
     x = RNG.uniform(0.5, 2.0, size=3)
-    expected = _central(lambda v: np.sum(v**2.5), x)
+    expected = fd_gradient(lambda v: np.sum(v**2.5), x)
     np.testing.assert_allclose(g(A=2.5, x=x), expected, rtol=1e-6)
     _quiet("sum(2 .^ (A x))", "x")  # a product by a matrix: a vector exponent, A a matrix
 
@@ -113,7 +102,7 @@ def test_a_capital_in_the_exponent_of_a_scalar_is_said_with_the_entrywise_power(
         g = ed.diff("sum(2^(A b) x)", "b")
     assert "`2 .^ (A b)`" in str(said[0].message), said[0].message
     x, A, b = RNG.normal(size=3), 0.7, 1.3
-    expected = _central(lambda v: 2.0 ** (A * v) * np.sum(x), np.array(b))
+    expected = fd_gradient(lambda v: 2.0 ** (A * v) * np.sum(x), np.array(b))
     np.testing.assert_allclose(g(A=A, b=b, x=x), expected, rtol=1e-6)
 
 
@@ -122,7 +111,7 @@ def test_a_capital_exponent_of_a_base_scalar_by_its_shape_is_said():
     with pytest.warns(ReadAsScalarByUse, match=r"read P in the exponent of the scalar power"):
         g = ed.diff("(x' x)^P", "x")
     x = RNG.normal(size=3)
-    expected = _central(lambda v: (v @ v) ** 1.5, x)
+    expected = fd_gradient(lambda v: (v @ v) ** 1.5, x)
     np.testing.assert_allclose(g(P=1.5, x=x), expected, rtol=1e-6)
 
 
@@ -131,7 +120,7 @@ def test_a_capital_in_a_latex_fraction_is_said():
     with pytest.warns(ReadAsScalarByUse, match=r"read N in the divisor of `1 / N`"):
         g = ed.diff(r"\frac{1}{N} \|y - X w\|^2", "w")
     X, y, w = RNG.normal(size=(4, 2)), RNG.normal(size=4), RNG.normal(size=2)
-    expected = _central(lambda v: np.sum((y - X @ v) ** 2) / 6.0, w)
+    expected = fd_gradient(lambda v: np.sum((y - X @ v) ** 2) / 6.0, w)
     np.testing.assert_allclose(g(N=6.0, X=X, y=y, w=w), expected, rtol=1e-5)
 
 
@@ -140,7 +129,7 @@ def test_a_bold_letter_in_a_latex_divisor_is_said_as_a_vector_read_as_a_scalar()
     with pytest.warns(ReadAsScalarByUse, match=r"read x .* though x is set in bold, a vector"):
         g = ed.diff(r"\frac{\mathbf{1}^\top \mathbf{y}}{\mathbf{x}}", r"\mathbf{x}")
     y, x = RNG.normal(size=3), 1.4
-    expected = _central(lambda v: np.sum(y) / v, np.array(x))
+    expected = fd_gradient(lambda v: np.sum(y) / v, np.array(x))
     np.testing.assert_allclose(g(x=x, y=y), expected, rtol=1e-6)
     with warnings.catch_warnings():  # a plain letter there is a scalar, silently (SPEC 6.3)
         warnings.simplefilter("error", ReadAsScalar)
@@ -176,5 +165,5 @@ def test_a_count_in_an_elementwise_exponent_by_a_number_is_refused_with_its_decl
     assert "if it is a number" not in str(refused.value), refused.value
     g = _quiet("sum(x .^ (2 N))", "x", where="N: scalar")
     x = RNG.uniform(0.5, 2.0, size=3)
-    expected = _central(lambda v: np.sum(v**3.0), x)
+    expected = fd_gradient(lambda v: np.sum(v**3.0), x)
     np.testing.assert_allclose(g(N=1.5, x=x), expected, rtol=1e-6)

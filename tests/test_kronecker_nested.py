@@ -312,8 +312,9 @@ def test_check_reads_the_printed_chain():
 
 
 def test_check_of_the_bare_form_is_not_wrong():
-    # kron(I_3 ⊗ K_{2,2} ⊗ I_2)(I_6 ⊗ vec B) is d vec(A ⊗ B) / d vec(A)' (numpy below) but not
-    # the 4-axis derivative as written: undecided, as kron(B', A) for A X B (it was "wrong");
+    # kron(I_3 ⊗ K_{2,2} ⊗ I_2)(I_6 ⊗ vec B) is d vec(A ⊗ B) / d vec(A)' (numpy below)
+    # but not the 4-axis derivative as written: undecided, as kron(B', A) for A X B (it was
+    # "wrong");
     # with vec(B') it is neither: wrong
     w = "A: matrix(2, 3); B: matrix(2, 2)"
     form = "kron(I_{3}, kron(commutation(2, 2), I_{2})) kron(I, vec(B))"

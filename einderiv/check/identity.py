@@ -310,8 +310,10 @@ def _judged(identity: Identity, where: str | None, layout: str) -> CheckResult:
     question = f"{identity.text} ({layout} layout)"
     if identity.order == 2:  # H[I, J] = d2 f / dX[I] dX[J], as ed.hessian and check --hessian
         if "[" in identity.wrt:
-            raise EinderivError("a second derivative by an entry is not read: write it by the "
-                                f"variable, {name}, and read the entry off the Hessian")  # fmt: skip
+            raise EinderivError(
+                "a second derivative by an entry is not read: write it by the "
+                f"variable, {name}, and read the entry off the Hessian"
+            )
         layout = "jacobian"
         question = f"{identity.text} (the Hessian: H[I, J] = d2f / d{name}[I] d{name}[J])"
     elif "[" in identity.wrt or identity.differential:  # by entries, a differential: no layout

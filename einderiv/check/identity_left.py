@@ -112,8 +112,8 @@ def hessian(text: str) -> tuple[str, str] | None:
     """The expression and the variable of a second derivative by one variable twice, as
     written, or None: ``\\nabla^2_{x} f``, ``\\nabla_{x}^2 f``, ``\\frac{\\partial^2 f}{\\partial x
     \\partial x^\\top}`` (also ``\\partial x^2``, ``d^2``, the operator form
-    ``\\frac{\\partial^2}{\\partial x^2} f``) and plain ``d^2 f / dx^2``. Two variables (``\\partial x
-    \\partial y^\\top``) or a transpose first are None (``left`` refuses them)."""
+    ``\\frac{\\partial^2}{\\partial x^2} f``) and plain ``d^2 f / dx^2``. Two variables
+    (``\\partial x \\partial y^\\top``) or a transpose first are None (``left`` refuses them)."""
     s = text.strip().replace("\u2202", "\\partial ")
     nabla = NABLA.match(s)
     if nabla:  # \nabla^2_{x} f, \nabla_{x}^2 f: a gradient with the square dropped

@@ -48,16 +48,7 @@ def scalar_reading(identity, result: CheckResult, judge: Callable) -> CheckResul
     letters, other = _other_reading(identity, judge)
     if other is None or other.verdict != "right":
         return result
-    names, scalars = ", ".join(letters), "; ".join(f"{name}: scalar" for name in letters)
-    return replace(
-        result,
-        verdict="undecided",
-        reason=f"undecided: right if {names} {'is a scalar' if len(letters) == 1 else 'are scalars'}"
-        f" (declare `{scalars}`); read as vectors (a plain lower-case letter, when no vector is "
-        f"set in bold), {result.reason.removeprefix('wrong: ')}",
-        method="",
-        counterexample=None,
-    )
+    return _undecided(result, letters, result.reason.removeprefix("wrong: "))
 
 
 def scalar_hessian(identity, error: EinderivError, judge: Callable) -> CheckResult:
@@ -74,15 +65,18 @@ def scalar_hessian(identity, error: EinderivError, judge: Callable) -> CheckResu
             f"{error} ({names} read as {'a vector' if len(letters) == 1 else 'vectors'}, a plain "
             f"lower-case letter; with `{scalars}` declared the claim is {other.verdict})"
         ) from None
-    return replace(
-        other,
-        verdict="undecided",
-        reason=f"undecided: right if {names} {'is a scalar' if len(letters) == 1 else 'are scalars'}"
-        f" (declare `{scalars}`); read as vectors (a plain lower-case letter, when no vector is "
-        f"set in bold), {error}",
-        method="",
-        counterexample=None,
+    return _undecided(other, letters, str(error))
+
+
+def _undecided(result: CheckResult, letters: list, why: str) -> CheckResult:
+    """``result`` made "undecided": right with ``letters`` scalars, wrong as vectors (``why``)."""
+    names, scalars = ", ".join(letters), "; ".join(f"{name}: scalar" for name in letters)
+    kind = "is a scalar" if len(letters) == 1 else "are scalars"
+    reason = (
+        f"undecided: right if {names} {kind} (declare `{scalars}`); read as vectors (a plain "
+        f"lower-case letter, when no vector is set in bold), {why}"
     )
+    return replace(result, verdict="undecided", reason=reason, method="", counterexample=None)
 
 
 def _other_reading(identity, judge: Callable) -> tuple[list, CheckResult | None]:

@@ -13,8 +13,8 @@ Invariants: nothing is read differently (the kinds are those ``name_uses`` and `
 gave); the places are those of ``name_uses`` (and a power whose base is a scalar by shape,
 ``shapes._real_exponents``), their names those of ``forced_scalars``; lower-case names alone
 (``sum(x) / n``, SPEC 6.3's own example), Greek letters, integers (``X^K``, SPEC 1) and
-declared names and names of sizes (said by ``conventions``) are never noted; a tree with no undeclared capital read as a scalar costs one
-pass over its variables.
+declared names and names of sizes (said by ``conventions``) are never noted; a tree with no
+undeclared capital read as a scalar costs one pass over its variables.
 """
 
 from __future__ import annotations

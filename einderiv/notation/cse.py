@@ -228,11 +228,12 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     (``(X B)'`` becomes ``t1'``, which may now be the transpose written out of another
     subterm: counted again, unless no two subterms holding it could become so,
     ``cse_transposed.no_new_transposes``, and no row was picked in the round, whose column is
-    new text: then the round goes on, as the states of an unrolled RNN). A candidate with a transpose partner ends the round too (naming a
-    pair can make two subterms equal: ``A + B' X'`` and ``A + (X B)'`` both become
-    ``A + t1'``). The losses are pushed from each subterm to its children, largest first (all
-    that holds a subterm is larger), so a round costs one walk of the program's graph; sizes,
-    widths, constants and signatures of subterms are kept across rounds (``known``)."""
+    new text: then the round goes on, as the states of an unrolled RNN). A candidate with a
+    transpose partner ends the round too (naming a pair can make two subterms equal: ``A +
+    B' X'`` and ``A + (X B)'`` both become ``A + t1'``). The losses are pushed from each subterm
+    to its children, largest first (all that holds a subterm is larger), so a round costs one
+    walk of the program's graph; sizes, widths, constants and signatures of subterms are kept
+    across rounds (``known``)."""
     order = _subterms(program)
     size = known.size
     for node in order:

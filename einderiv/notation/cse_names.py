@@ -127,9 +127,15 @@ def left_chains(e: M.MExpr, memo: dict) -> M.MExpr:
     """``e`` with every chain of matrix products associated to the left: ``B' (X' A')`` ->
     ``(B' X') A'`` (the same value; the form ``transpose`` and the parser's differ)."""
 
-    def chain(x: M.MExpr):
+    def chain(x: M.MExpr):  # the left operand's chain (already left), then the right's factors
         if not isinstance(x, M.MatMul):
             return None
-        return left_product([left_chains(y, memo) for y in M.chain(x)])
+        made = left_chains(x.left, memo)
+        if made is x.left and not isinstance(x.right, M.MatMul):
+            right = left_chains(x.right, memo)
+            return x if right is x.right else M.MatMul(made, right)  # (x itself: prefixes shared)
+        for y in M.chain(x.right):
+            made = M.MatMul(made, left_chains(y, memo))
+        return made
 
     return map_subterms(e, chain, memo)

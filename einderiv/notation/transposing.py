@@ -149,15 +149,24 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     """The factors of a product, left to right; a right operand that may be a scalar stays
     one factor (the parser groups to the left, so only right nesting can need parentheses).
     Re-associating these factors keeps the value: ``M.chain`` also splits a scalar
-    ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices."""
-    if isinstance(e, M.MatMul):
-        right = chain_of(e.right, vectors)
-        if type(e.right) is M.MatMul and (
-            _maybe_scalar(e.right, vectors) or _inner_row(right, vectors)
-        ):  # kept whole, its own inside flattened alike: r (a v' w c) is not r a v' w c
-            right = [product(right, 0, vectors)]
-        return chain_of(e.left, vectors) + right
-    return [e]
+    ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices. Each product node is
+    split once (``_CHAINS``): a right-nested chain asked of every suffix was cubic."""
+    if not isinstance(e, M.MatMul):
+        return [e]
+    return list(remembered(_CHAINS, _chain_of, e, _NO_VECTORS if vectors is None else vectors))
+
+
+_CHAINS = memo_table()  # chain_of of a product node (a tuple), per context of vector names
+
+
+def _chain_of(e: M.MatMul, vectors) -> tuple[M.MExpr, ...]:
+    vectors = None if vectors is _NO_VECTORS else vectors
+    right = chain_of(e.right, vectors)
+    if type(e.right) is M.MatMul and (
+        _maybe_scalar(e.right, vectors) or _inner_row(right, vectors)
+    ):  # kept whole, its own inside flattened alike: r (a v' w c) is not r a v' w c
+        right = [product(right, 0, vectors)]
+    return (*chain_of(e.left, vectors), *right)
 
 
 # Transposes ---------------------------------------------------------------------------------

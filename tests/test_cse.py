@@ -190,6 +190,28 @@ def test_the_mlp_hessian_is_written_with_its_jacobians():
     np.testing.assert_allclose(back(**VALUES), hessian_fd(mlp, VALUES, "x"), atol=1e-4)
 
 
+def test_a_chain_in_a_factor_of_a_regrouped_chain_is_regrouped_too():
+    # d2 f/dx dx' of the depth-4 MLP = -2 W1' (.. + D1 W2' (.. W2 D1 W1 + D2 W3' (D3 W4' E W4
+    # D3 + ..) W3 D2 W2 D1 W1)): the chain ending W2 D1 W1 sits in a factor of the chain
+    # D1 W2' (..); both regrouped, the outer one was rebuilt from its old factors and the inner
+    # one's pair lost (W2 D1 grouped once, never named). Its three pairs are named and used both
+    # ways round, J' E J, as at depth 3
+    text = "sum(tanh(W4 tanh(W3 tanh(W2 tanh(W1 x)))))"
+    W4 = rng.normal(size=(n, n)) * 0.7
+    values = {**VALUES, "W4": W4}
+
+    def f(x, W1, W2, W3, W4):
+        return np.sum(np.tanh(W4 @ np.tanh(W3 @ np.tanh(W2 @ np.tanh(W1 @ x)))))
+
+    named = ed.hessian(text, "x").show(cse=True)
+    definitions = dict(line.split(" = ") for line in named.split("\n")[:-1])
+    pairs = [k for k, body in definitions.items() if re.fullmatch(r"W\d t\d+|t\d+ W\d'", body)]
+    last = named.split("\n")[-1]
+    assert len(pairs) == 3 and all(f"{k}'" in last for k in pairs), named
+    back = ed.parse(substituted(named))
+    np.testing.assert_allclose(back(**values), hessian_fd(f, values, "x"), atol=1e-4)
+
+
 # Results with no matrix form (index notation) name their shared subterms too: the Hessian of
 # logsumexp(softmax^k(x)) is a graph of a few hundred nodes whose tree grows ~2.5x per level;
 # from k = 5 on, written out as matrices it would take more than 64 terms: index notation.

@@ -94,3 +94,26 @@ def test_rnn_states_are_named_in_one_round(monkeypatch):
     )
     back = ed.parse(substituted(named))
     np.testing.assert_allclose(back(x=x0, W=W0), expected, atol=1e-6)
+
+
+def test_rnn_pairs_are_grouped_and_named_in_one_round(monkeypatch):
+    # after the states, the chains hold pairs written both ways round (t W, W' t: the J' D J of
+    # each step); they are grouped all at once (none overlapping another) and named in one round
+    # (naming a pair pairs no two other subterms anew): 20 steps take 5 rounds (17 when one pair
+    # was grouped and named per round), the text is that of one name per round, and it reads
+    # back to central differences of the numpy loop
+    steps = 20
+    from einderiv.notation import cse
+
+    rounds = []
+    several_per_round = cse._most_repeated
+    monkeypatch.setattr(cse, "_most_repeated", lambda *a: rounds.append(1) or several_per_round(*a))
+    named = ed.diff(rnn_text(steps), "W").show(cse=True)
+    assert len(rounds) <= 6
+    monkeypatch.setattr(cse, "_most_repeated", lambda *a: several_per_round(*a)[:1])
+    assert named == ed.diff(rnn_text(steps), "W").show(cse=True)
+    expected = to_layout(
+        jacobian_fd(lambda x, W: rnn(x, W, steps), {"x": x0, "W": W0}, "W"), 0, 2, "numerator"
+    )
+    back = ed.parse(substituted(named))
+    np.testing.assert_allclose(back(x=x0, W=W0), expected, atol=1e-6)

@@ -12,10 +12,11 @@ Invariants:
   shortens the text) is named exactly once, a transposed one as its operand (``t1'``); the
   largest repeated subterm is named first, then the counts are taken again over the definitions
   and the result, so a subterm repeated only inside one named subterm is not named;
-- when nothing else repeats, a pair of neighbours in chains of products written both ways round
-  (``W3 D`` and ``D W3'`` with ``D = diag(v)`` symmetric: ``D W3' E W3 D``) is grouped inside
-  its chains and named, so the chain reads ``t' E t`` as experts write J' E J; a pair repeated
-  one way round only is left in its chains (a chain rule's every term has ``A2 X``);
+- when nothing else repeats, the pairs of neighbours in chains of products written both ways
+  round (``W3 D`` and ``D W3'`` with ``D = diag(v)`` symmetric: ``D W3' E W3 D``) are grouped
+  inside their chains, all at once (most written first, none overlapping another), and named,
+  so the chain reads ``t' E t`` as experts write J' E J; a pair repeated one way round only is
+  left in its chains (a chain rule's every term has ``A2 X``);
 - substituting each definition, parenthesised, for its name (last to first) gives back text of
   the same expression: the names stand for values, never for a change of meaning;
 - the cost is one DAG walk with counts per round, and a round names every subterm that naming
@@ -36,7 +37,7 @@ from einderiv.notation.cse_names import (
     map_subterms,
     subterms,
 )
-from einderiv.notation.cse_regroup import _regroup
+from einderiv.notation.cse_regroup import _regroup, regrouping
 from einderiv.notation.cse_transposed import no_new_transposes, parents_of, transposes_of
 from einderiv.notation.cse_worth import (
     _SHORTEST,
@@ -72,8 +73,9 @@ def shared(
             if not swaps:
                 break
             memo: dict = {}
-            program = [share(map_subterms(x, swaps.get, memo)) for x in program]
-            bodies = {k: share(map_subterms(v, swaps.get, memo)) for k, v in bodies.items()}
+            regrouped = regrouping(swaps, memo)
+            program = [share(map_subterms(x, regrouped, memo)) for x in program]
+            bodies = {k: share(map_subterms(v, regrouped, memo)) for k, v in bodies.items()}
             picks = _most_repeated(program + list(bodies.values()), known)
             if not picks:  # (cannot happen: the pair now occurs twice as a subterm)
                 break
@@ -228,9 +230,11 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     (``(X B)'`` becomes ``t1'``, which may now be the transpose written out of another
     subterm: counted again, unless no two subterms holding it could become so,
     ``cse_transposed.no_new_transposes``, and no row was picked in the round, whose column is
-    new text: then the round goes on, as the states of an unrolled RNN). A candidate with a
-    transpose partner ends the round too (naming a pair can make two subterms equal: ``A +
-    B' X'`` and ``A + (X B)'`` both become ``A + t1'``). The losses are pushed from each subterm
+    new text: then the round goes on, as the states of an unrolled RNN). So does a candidate
+    with a transpose partner (``t49 W`` and ``W' t49``), named with it (``t1``, ``t1'``),
+    unless naming them could make two subterms equal or each other's transposes (``A + B' X'``
+    and ``A + (X B)'`` both become ``A + t1'``; two already so stay so); its partner, as large,
+    has had every copy lost to a larger pick pushed to it. The losses are pushed from each subterm
     to its children, largest first (all that holds a subterm is larger), so a round costs one
     walk of the program's graph; sizes, widths, constants and signatures of subterms are kept
     across rounds (``known``)."""
@@ -280,42 +284,50 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
         past[0] = True
         return rows[0] or not no_new_transposes(p, parents, size, known.sig)
 
-    if other is not None or ends(best):
-        return picks  # count again: a named pair, or a subterm written transposed too
+    def alone(p, q):  # whether naming p, q as t, t' goes on as a count again would
+        if not parents:
+            parents.update(parents_of(order))
+        past[0] = True  # (calls picked later are judged by their counts then: ``_pays``)
+        return not known.is_row(p) and no_new_transposes(p, parents, size, known.sig, q, partner)
+
+    if other is not None and not alone(best, other) or other is None and ends(best):
+        return picks  # count again: a pair that pairs others anew, a subterm written transposed
     lost: dict = {}  # subterm -> copies lost to names chosen in this round (not yet pushed)
-    named = [(best, count[best])]  # each pick and how often it was written when chosen
+    keep = {best: 1}  # a pick keeps one copy (its body); its transpose written out, none
+    if other is not None:
+        keep[other] = 0
+    done: set = set()
     for n in ranked:
         now = count[n] - lost.get(n, 0)
-        if n is not best and n in candidates and n in partner:
-            if now + _written_now(partner[n], count, named) >= 2:
-                break  # counted again in the next round, with its partner
-            kept = now
-        elif (
-            n is not best
-            and n in candidates
-            and now >= 2
-            and (not past[0] or size[n] >= 3 or _pays(n, now, width))
-        ):
+        if n in keep:
+            kept = keep[n]
+        elif n in candidates and n in partner:
+            m = partner[n]
+            if now + count[m] - lost.get(m, 0) >= 2:  # (m's holders, all larger, are pushed)
+                if rows[0] or m in done or partner.get(m) is not n:
+                    break  # counted again in the next round, with its partner
+                pick, flipped = n, m  # the one written more often, as the round's first pick
+                if (count[m] - lost.get(m, 0), -transposes(m)) > (now, -transposes(n)):
+                    pick, flipped = m, n
+                if not alone(pick, flipped):
+                    break
+                picks.append((pick, flipped))
+                keep[pick], keep[flipped] = 1, 0
+                kept = keep[n]
+            else:
+                kept = now
+        elif n in candidates and now >= 2 and (not past[0] or size[n] >= 3 or _pays(n, now, width)):
             picks.append((n, None))
-            named.append((n, now))
             if ends(n):
                 break
             kept = 1
         else:
-            kept = 1 if n is best else now
+            kept = now
+        done.add(n)
         if count[n] > kept:  # the copies of n lost take their insides with them
             for c in subterms(n):
                 lost[c] = lost.get(c, 0) + count[n] - kept
     return picks
-
-
-def _written_now(e: M.MExpr, count: dict, named: list) -> int:
-    """How often ``e`` is written once the subterms ``named`` (each with how often it was
-    written when chosen) are named: each copy of one but the one of its body takes its
-    insides with it. (A partner's count, asked for rarely: a walk of each pick.)"""
-    return count[e] - sum(
-        (times - 1) * _occurrences([p], _subterms([p])).get(e, 0) for p, times in named
-    )
 
 
 def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:

@@ -46,26 +46,36 @@ def map_subterms(e: M.MExpr, fn, memo: dict) -> M.MExpr:
 
 def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
     """Drop definitions that became another name (``t11 = t10``, ``t12 = t10'``: a body
-    named later as a whole), writing that name where they were used; ``bodies`` is edited."""
+    named later as a whole), writing that name where they were used; ``bodies`` is edited.
+    As if dropped one at a time, first in ``bodies`` first, each written into the others: found
+    among the aliases alone, then written into the rest in one walk (each name as what the later
+    ones make of it; ``t12 = t11'`` with ``t11 = t10'`` is ``t10''``, no alias then)."""
+    aliases = {k: v for k, v in bodies.items() if _alias(v)}
+    dropped = []  # (label, its body when dropped), in the order they are dropped
     while True:
-        alias = next(
-            (
-                (label, body)
-                for label, body in bodies.items()
-                if isinstance(body, M.Name)
-                or (isinstance(body, M.Transpose) and isinstance(body.operand, M.Name))
-            ),
-            None,
-        )
-        if alias is None:
-            return result
-        label, body = alias
-        del bodies[label]
+        label = next((k for k, v in aliases.items() if _alias(v)), None)
+        if label is None:
+            break
+        body = aliases.pop(label)
+        dropped.append((label, body))
         swaps = {M.Name(label): body}
         memo: dict = {}
-        result = map_subterms(result, swaps.get, memo)
-        for k, v in bodies.items():
-            bodies[k] = map_subterms(v, swaps.get, memo)
+        aliases = {k: map_subterms(v, swaps.get, memo) for k, v in aliases.items()}
+    final: dict = {}  # a dropped name -> what it is written as (later drops made in it)
+    for label, body in reversed(dropped):
+        final[M.Name(label)] = map_subterms(body, final.get, {})
+    for label, _ in dropped:
+        del bodies[label]
+    memo = {}
+    for k, v in bodies.items():
+        bodies[k] = map_subterms(aliases.get(k, v), final.get, memo)
+    return map_subterms(result, final.get, memo)
+
+
+def _alias(body: M.MExpr) -> bool:
+    return isinstance(body, M.Name) or (
+        isinstance(body, M.Transpose) and isinstance(body.operand, M.Name)
+    )
 
 
 def _ordered(bodies: dict, result: M.MExpr, name, taken: set[str]) -> Shared:

@@ -59,27 +59,33 @@ def parents_of(order: list[M.MExpr]) -> dict:
     return parents
 
 
-def no_new_transposes(p: M.MExpr, parents: dict, size: dict, sig: dict) -> bool:
+def no_new_transposes(
+    p: M.MExpr, parents: dict, size: dict, sig: dict, flipped=None, partner=None
+) -> bool:
     """Whether naming ``p`` (written transposed too: ``(1 - t4 .^ 2)' .* t5'``) surely makes no
     two subterms each other's transposes written out, nor equal: two subterms can become so only
     if both hold ``p`` (or ``p'``), equally often, and have one signature up to transposes (a sum
     of hashes over leaves: the name replaces ``p`` in both alike). A transpose of a subterm
-    stays the transpose of the renamed subterm (not counted). Walks the subterms holding ``p``."""
-    holding, todo = [], [p]
-    seen = {p}
+    stays the transpose of the renamed subterm (not counted). Walks the subterms holding ``p``.
+    ``flipped``: ``p``'s transpose written out, named as the name transposed (``W' t49`` of
+    ``t49 W``); two subterms already each other's transposes written out (``partner``) stay so.
+    """
+    picks = (p,) if flipped is None else (p, flipped)
+    holding, todo = [], list(picks)
+    seen = set(picks)
     while todo:
         for q in parents.get(todo.pop(), ()):
             if q not in seen:
                 seen.add(q)
                 holding.append(q)
                 todo.append(q)
-    times = {p: 1}
-    keys: set = set()
+    times = dict.fromkeys(picks, 1)
+    keys: dict = {}
     for x in sorted(holding, key=size.__getitem__):  # children first: they are smaller
         times[x] = sum(times.get(c, 0) for c in subterms(x))
         if not isinstance(x, M.Transpose):
             key = (sig[x], times[x])
-            if key in keys:
+            other = keys.setdefault(key, x)
+            if other is not x and (partner is None or partner.get(x) is not other):
                 return False
-            keys.add(key)
     return True

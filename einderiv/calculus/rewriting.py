@@ -61,6 +61,18 @@ def one_like(t: Term) -> Term:
     return T.Prod((ONE, *ones)) if ones else ONE
 
 
+def coefficient(t: Term) -> Fraction:
+    """The number of ``split_coefficient(t)``, the rest not built."""
+    if isinstance(t, T.Num):
+        return t.value
+    if isinstance(t, T.Prod):
+        numbers = [f.value for f in t.factors if isinstance(f, T.Num)]
+        coeff = exact_product(numbers) if numbers else None
+        if coeff is not None:
+            return coeff
+    return _UNIT
+
+
 def split_coefficient(t: Term) -> tuple[Fraction, Term]:
     """``2 X[a,b]`` -> (2, X[a,b])."""
     if isinstance(t, T.Num):

@@ -96,8 +96,14 @@ def prod_sum_of_deviations(t: T.Prod):
     c) -> sum_d v[d] w[d] sum_a (u[a] - c)``)."""
     if not t.summed:
         return None
+    summed = set(t.summed)
+    held: dict = {}  # summed index -> the factors (ones aside) that hold it, in order
+    for f in t.factors:  # (one pass: per summed index, a scan of every factor was quadratic)
+        if type(f) is not T.Ones:
+            for a in T.free(f) & summed:
+                held.setdefault(a, []).append(f)
     for a in t.summed:
-        users = [f for f in t.factors if type(f) is not T.Ones and a in T.free(f)]
+        users = held.get(a, ())
         if len(users) != 1 or type(users[0]) is not T.Add:
             continue
         inside = users[0]

@@ -9,7 +9,14 @@ time linear in its size.
 
 from __future__ import annotations
 
-from einderiv.calculus.rewriting import Rule, is_zero, scaled, split_coefficient, zero_like
+from einderiv.calculus.rewriting import (
+    Rule,
+    coefficient,
+    is_zero,
+    scaled,
+    split_coefficient,
+    zero_like,
+)
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, key
@@ -110,11 +117,9 @@ def prod_negated_sum(t: T.Prod):
     coefficients gives its sign to the product (which folds it into its number). Once the
     terms are positive the rule cannot fire again."""
     for k, f in enumerate(t.factors):
-        if type(f) is not T.Add:
-            continue
-        split = [split_coefficient(x) for x in f.terms]
-        if all(c < 0 for c, _ in split):
-            flipped = T.Add(tuple(scaled(-c, rest) for c, rest in split))
-            rest = t.factors[:k] + t.factors[k + 1 :]
-            return T.Prod((T.MINUS_ONE, *rest, flipped), t.summed)
+        if type(f) is not T.Add or not all(coefficient(x) < 0 for x in f.terms):
+            continue  # (signs first, no term rebuilt: most sums have a positive term first)
+        flipped = T.Add(tuple(scaled(-c, rest) for c, rest in map(split_coefficient, f.terms)))
+        rest = t.factors[:k] + t.factors[k + 1 :]
+        return T.Prod((T.MINUS_ONE, *rest, flipped), t.summed)
     return None

@@ -33,7 +33,6 @@ from einderiv.notation.cse_names import (
     Shared,
     _ordered,
     _without_aliases,
-    left_chains,
     map_subterms,
     subterms,
 )
@@ -135,7 +134,9 @@ class _Shapes:
         self.symmetric, self.vectors, self.scalars = symmetric, vectors, set(scalars)
         self.columns, self.ones = _Growing(self.vectors), _Growing(self.scalars)
         self.flips: dict = {}
-        self.lefts: dict = {}  # ``_left``'s memo (a function of the subterm alone)
+        self.lefts: dict = {}  # subterm -> its number up to products' association (``left``)
+        self.ids: dict = {}  # (kind, fields or factors' numbers) -> its number
+        self.chains: dict = {}  # product -> its factors' numbers (``_factors``)
         self.table: dict = {}  # subterm -> the one object equal to it
         self.seen: dict[int, tuple] = {}  # id of an object shared -> (it, its one object)
         self.size: dict = {}  # subterm -> its tree size, kept across the rounds of naming
@@ -169,8 +170,39 @@ class _Shapes:
     def flip(self, e: M.MExpr) -> M.MExpr:
         return self.share(transpose(e, self.symmetric, self.columns, self.flips, self.ones))
 
-    def left(self, e: M.MExpr) -> M.MExpr:
-        return self.share(left_chains(e, self.lefts))
+    def left(self, e: M.MExpr) -> int:
+        """A number equal for two subterms exactly when they are equal once every chain of
+        products is flattened (``B' (X' A')`` and ``(B' X') A'``): a chain is the tuple of its
+        factors' numbers, numbered once (``self.ids``), so that no left-associated copy of each
+        suffix of a right-nested chain is built (quadratic in its length)."""
+        found = self.lefts.get(e)
+        if found is not None:
+            return found
+        if type(e) is M.MatMul:
+            key = (M.MatMul, *self._factors(e))
+        elif not subterms(e):
+            key = e
+        else:
+            key = (type(e), *(self._field(getattr(e, f)) for f in e._keys))
+        found = self.lefts[e] = self.ids.setdefault(key, len(self.ids))
+        return found
+
+    def _factors(self, e: M.MExpr) -> tuple:
+        """The numbers (``left``) of the factors of the chain ``e``, left to right, kept per
+        product node (a left-nested chain extends its left operand's)."""
+        found = self.chains.get(e)
+        if found is None:
+            if type(e) is not M.MatMul:
+                return (self.left(e),)
+            found = self.chains[e] = self._factors(e.left) + self._factors(e.right)
+        return found
+
+    def _field(self, value):
+        if isinstance(value, M.MExpr):
+            return self.left(value)
+        if isinstance(value, tuple):
+            return tuple(self._field(v) for v in value)
+        return value
 
     def is_row(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a row vector: not a column, and its transpose is one."""

@@ -3,8 +3,8 @@
 Input: the chosen definitions (label -> body, matrix IR with labels as ``Name`` nodes) and the
 result written with them.
 Output: ``Shared``: the definitions in dependency order, renumbered t1, t2, ... in the order
-they are printed, and the result; ``left_chains``: products associated to the left, as the
-parser groups them (``left_product``), which naming compares subterms in.
+they are printed, and the result; ``left_product``: a chain of products associated to the left,
+as the parser groups them.
 Invariants: a definition whose body became another name (``t11 = t10``, or its transpose) is
 dropped and that name written where it was used; renaming maps every node once (``map_subterms``).
 """
@@ -51,6 +51,8 @@ def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
     among the aliases alone, then written into the rest in one walk (each name as what the later
     ones make of it; ``t12 = t11'`` with ``t11 = t10'`` is ``t10''``, no alias then)."""
     aliases = {k: v for k, v in bodies.items() if _alias(v)}
+    if not aliases:
+        return result
     dropped = []  # (label, its body when dropped), in the order they are dropped
     while True:
         label = next((k for k, v in aliases.items() if _alias(v)), None)
@@ -131,21 +133,3 @@ def left_product(factors: list[M.MExpr]) -> M.MExpr:
     for f in factors[1:]:
         made = M.MatMul(made, f)
     return made
-
-
-def left_chains(e: M.MExpr, memo: dict) -> M.MExpr:
-    """``e`` with every chain of matrix products associated to the left: ``B' (X' A')`` ->
-    ``(B' X') A'`` (the same value; the form ``transpose`` and the parser's differ)."""
-
-    def chain(x: M.MExpr):  # the left operand's chain (already left), then the right's factors
-        if not isinstance(x, M.MatMul):
-            return None
-        made = left_chains(x.left, memo)
-        if made is x.left and not isinstance(x.right, M.MatMul):
-            right = left_chains(x.right, memo)
-            return x if right is x.right else M.MatMul(made, right)  # (x itself: prefixes shared)
-        for y in M.chain(x.right):
-            made = M.MatMul(made, left_chains(y, memo))
-        return made
-
-    return map_subterms(e, chain, memo)

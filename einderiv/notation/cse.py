@@ -37,7 +37,12 @@ from einderiv.notation.cse_names import (
     subterms,
 )
 from einderiv.notation.cse_regroup import _regroup, regrouping
-from einderiv.notation.cse_transposed import no_new_transposes, parents_of, transposes_of
+from einderiv.notation.cse_transposed import (
+    Flattened,
+    no_new_transposes,
+    parents_of,
+    transposes_of,
+)
 from einderiv.notation.cse_worth import (
     _SHORTEST,
     _constants,
@@ -113,6 +118,24 @@ def _with_children(e: M.MExpr, kids: list[M.MExpr]) -> M.MExpr:
     return M.map_children(e, lambda _: next(given))
 
 
+def _own(e: M.MExpr) -> tuple:
+    """What ``e`` holds besides its subterms (a name, a number, a function's name; a tuple of
+    arguments as its shape), so that ``type(e)``, this and its kids make it."""
+    names = _OWN_FIELDS.get(type(e))
+    if names is None:  # (compared fields; a source span is not)
+        names = _OWN_FIELDS[type(e)] = tuple(f for f in e._keys if f != "span")
+    out = []
+    for value in map(e.__getattribute__, names):
+        if isinstance(value, tuple):
+            out.append(tuple(None if isinstance(v, M.MExpr) else v for v in value))
+        elif not isinstance(value, M.MExpr):
+            out.append(value)
+    return tuple(out)
+
+
+_OWN_FIELDS: dict = {}  # node class -> its compared fields
+
+
 def _inner(e: M.MExpr, swaps: dict, memo: dict) -> M.MExpr:
     """``e`` with ``swaps`` made inside it, but not of ``e`` itself (the body of its name);
     ``memo``: that of the round's ``map_subterms`` with ``swaps``, shared by every body."""
@@ -134,10 +157,9 @@ class _Shapes:
         self.symmetric, self.vectors, self.scalars = symmetric, vectors, set(scalars)
         self.columns, self.ones = _Growing(self.vectors), _Growing(self.scalars)
         self.flips: dict = {}
-        self.lefts: dict = {}  # subterm -> its number up to products' association (``left``)
-        self.ids: dict = {}  # (kind, fields or factors' numbers) -> its number
-        self.chains: dict = {}  # product -> its factors' numbers (``_factors``)
+        self.left = Flattened()  # subterm -> its number up to products' association
         self.table: dict = {}  # subterm -> the one object equal to it
+        self.keyed: dict = {}  # (kind, its kids' one objects' ids, own fields) -> ... (``share``)
         self.seen: dict[int, tuple] = {}  # id of an object shared -> (it, its one object)
         self.size: dict = {}  # subterm -> its tree size, kept across the rounds of naming
         self.width: dict = {}  # ... how many characters it takes (``cse_worth._widths``)
@@ -157,8 +179,12 @@ class _Shapes:
             if done is not None:
                 out.append(done[1])
             elif ready:
-                rebuilt = _with_children(node, [out.pop() for _ in subterms(node)][::-1])
-                one = self.table.setdefault(rebuilt, rebuilt)
+                kids = [out.pop() for _ in subterms(node)][::-1]
+                key = (type(node), *map(id, kids), *_own(node))  # (kids: kept in ``seen``)
+                one = self.keyed.get(key)
+                if one is None:  # (a copy found by its kids' identities, none rebuilt)
+                    rebuilt = _with_children(node, kids)
+                    one = self.keyed[key] = self.table.setdefault(rebuilt, rebuilt)
                 self.seen[id(node)] = (node, one)  # the node kept alive: its id stays its own
                 self.seen[id(one)] = (one, one)
                 out.append(one)
@@ -169,40 +195,6 @@ class _Shapes:
 
     def flip(self, e: M.MExpr) -> M.MExpr:
         return self.share(transpose(e, self.symmetric, self.columns, self.flips, self.ones))
-
-    def left(self, e: M.MExpr) -> int:
-        """A number equal for two subterms exactly when they are equal once every chain of
-        products is flattened (``B' (X' A')`` and ``(B' X') A'``): a chain is the tuple of its
-        factors' numbers, numbered once (``self.ids``), so that no left-associated copy of each
-        suffix of a right-nested chain is built (quadratic in its length)."""
-        found = self.lefts.get(e)
-        if found is not None:
-            return found
-        if type(e) is M.MatMul:
-            key = (M.MatMul, *self._factors(e))
-        elif not subterms(e):
-            key = e
-        else:
-            key = (type(e), *(self._field(getattr(e, f)) for f in e._keys))
-        found = self.lefts[e] = self.ids.setdefault(key, len(self.ids))
-        return found
-
-    def _factors(self, e: M.MExpr) -> tuple:
-        """The numbers (``left``) of the factors of the chain ``e``, left to right, kept per
-        product node (a left-nested chain extends its left operand's)."""
-        found = self.chains.get(e)
-        if found is None:
-            if type(e) is not M.MatMul:
-                return (self.left(e),)
-            found = self.chains[e] = self._factors(e.left) + self._factors(e.right)
-        return found
-
-    def _field(self, value):
-        if isinstance(value, M.MExpr):
-            return self.left(value)
-        if isinstance(value, tuple):
-            return tuple(self._field(v) for v in value)
-        return value
 
     def is_row(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a row vector: not a column, and its transpose is one."""

@@ -22,9 +22,15 @@ class Shared:
     result: M.MExpr
 
 
+_FIELDS: dict = {}  # node class -> the fields that may hold subterms
+
+
 def subterms(e: M.MExpr) -> list[M.MExpr]:
+    fields = _FIELDS.get(type(e))
+    if fields is None:  # (a source span is two numbers: never looked into)
+        fields = _FIELDS[type(e)] = tuple(f for f in e._init if f != "span")
     out = []
-    for field_name in e._init:
+    for field_name in fields:
         value = getattr(e, field_name)
         if isinstance(value, M.MExpr):
             out.append(value)

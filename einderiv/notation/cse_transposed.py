@@ -1,9 +1,10 @@
 """Subterms that are each other's transposes written out (``notation.cse``): ``W2 t5``, ``t5' W2'``.
 
 Input: the distinct subterms of a program (children first), their sizes, what is known of names
-(``cse._Shapes``: ``flip``, ``left``, ``sig``) and which subterms are constants.
+(``cse._Shapes``: ``flip``, ``left``, a ``Flattened``, ``sig``) and which subterms are constants.
 Output: ``transposes_of``: node -> its transpose written out; ``no_new_transposes``: whether
-naming a subterm written transposed too surely pairs no two subterms anew.
+naming a subterm written transposed too surely pairs no two subterms anew; ``Flattened``: a
+number per subterm up to products' association.
 Invariants: the signature of a subterm is a sum of hashes of its leaves and operations, blind to
 products' order and transposes, so a subterm and its transpose written out have one signature;
 each node's signature is computed once per naming (kept in ``known.sig``).
@@ -40,7 +41,7 @@ def transposes_of(order: list[M.MExpr], size: dict, known, constant: dict) -> di
             groups.setdefault(sig[n], []).append(n)
     partner: dict = {}
     for group in (g for g in groups.values() if len(g) > 1):
-        written = {known.left(n): n for n in group}  # products compared left-associated
+        written = {known.left(n): n for n in group}  # products compared flattened
         for node in group:
             other = written.get(known.left(known.flip(node)))
             if other is None or other == node:
@@ -89,3 +90,46 @@ def no_new_transposes(
             if other is not x and (partner is None or partner.get(x) is not other):
                 return False
     return True
+
+
+class Flattened:
+    """A number per subterm, equal for two subterms exactly when they are equal once every
+    chain of products is flattened (``B' (X' A')`` and ``(B' X') A'``, which ``transpose`` and
+    the parser associate differently): a chain is the tuple of its factors' numbers, numbered
+    once, so no left-associated copy of each suffix of a right-nested chain is built (that was
+    quadratic in its length). Subterms are shared objects (``cse._Shapes.share``)."""
+
+    def __init__(self):
+        self.numbers: dict = {}  # subterm -> its number
+        self.ids: dict = {}  # (kind, fields or factors' numbers) -> its number
+        self.chains: dict = {}  # product -> its factors' numbers (``_factors``)
+
+    def __call__(self, e: M.MExpr) -> int:
+        found = self.numbers.get(e)
+        if found is not None:
+            return found
+        if type(e) is M.MatMul:
+            key = (M.MatMul, *self._factors(e))
+        elif not subterms(e):
+            key = e
+        else:
+            key = (type(e), *(self._field(getattr(e, f)) for f in e._keys))
+        found = self.numbers[e] = self.ids.setdefault(key, len(self.ids))
+        return found
+
+    def _factors(self, e: M.MExpr) -> tuple:
+        """The numbers of the factors of the chain ``e``, left to right, kept per product node
+        (a left-nested chain extends its left operand's)."""
+        found = self.chains.get(e)
+        if found is None:
+            if type(e) is not M.MatMul:
+                return (self(e),)
+            found = self.chains[e] = self._factors(e.left) + self._factors(e.right)
+        return found
+
+    def _field(self, value):
+        if isinstance(value, M.MExpr):
+            return self(value)
+        if isinstance(value, tuple):
+            return tuple(self._field(v) for v in value)
+        return value

@@ -17,7 +17,9 @@ Invariants:
 - a result of order 3 or 4 is named in its indexed Kronecker form (what ``str`` prints);
   one printed in index notation, without names;
 - in index notation, when a definition's shape cannot be declared (a size over pairs ``n*m``,
-  or one fixed only where the name is used), the result is printed without names;
+  or one fixed only where the name is used), or when the result line does not read back with
+  the names declared (``I_{3}`` written ``delta[a,b]`` leaves a size open), the result is
+  printed without names;
 - ``latex_steps``: the trace of ``pipeline.derive`` (the stages ``--steps`` prints), each stage
   a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
   ``text_steps`` (``g.steps()``): the same in index notation, a stage too long to write whole
@@ -219,6 +221,9 @@ def _index_lines(g, parts: Shared) -> str:
         values.append((k, value))
         where += f"; {k}: {_kind(value)}"
     result = parse(M.show(_rename(parts.result, rows)), where=where).index()
+    # The result's index text loses what sized its matrix text (I_{3} is delta[a,b]): read it
+    # back, as a reader would, so that text which no longer reads is never returned.
+    parse(result, where=where)
     used = _index_names(result)  # a scalar definition sums over others: it can be substituted
     lines = []
     for k, value in values:

@@ -211,11 +211,15 @@ class Inference:
     def _fail(self, a, b, context: M.MExpr, what):
         what = what() if callable(what) else what
         places = [d.root().origin for d in (a, b) if d is not None and d.root().origin]
-        sizes = (
-            f" ({describe_size(a)} vs {describe_size(b)})"
-            if "?" not in (describe_size(a), describe_size(b))
-            else ""
-        )
+        said = [describe_size(a), describe_size(b)]
+        paired = said[0] == said[1] and "?" not in said  # 2*1 against 2: equal as numbers
+        if paired:
+            said = [
+                compound_text(d.root()) if d.root().factors else s for d, s in zip((a, b), said)
+            ]
+        sizes = f" ({said[0]} vs {said[1]})" if "?" not in said else ""
+        if paired:
+            sizes += "; " + _UNPAIRED.format(sizes=" and ".join(said))
         message = f"shapes do not fit in `{M.show(context)}`: {what}{sizes}"
         if places:
             message += "; sizes from " + " and ".join(dict.fromkeys(places))

@@ -29,6 +29,7 @@ from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.kron_readback import readable_kronecker
 from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.differential import differential_text
 from einderiv.notation.matrix_latex import matrix_latex
@@ -213,12 +214,10 @@ class Expr(ExprAlgebra):
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
         found: tuple | None = getattr(self, "_kronecker", None)  # (matrix, its entry reads)
         if found is None:
-            found = (None, False)
-            if self._origin is not None:
-                _, f_axes, target, *_ = self._origin
-                if not any(is_user_index(i) for i in target.indices):  # not wrt X[i,j]
-                    args = (self.term, f_axes, target.indices, self.variables, simplify)
-                    found = kron_forms.kronecker_form(*args)
+            found, origin = (None, False), self._origin  # none wrt X[i,j]; one that reads
+            if origin is not None and not any(is_user_index(i) for i in origin[2].indices):
+                args = (self.term, origin[1], origin[2].indices, self.variables, simplify)
+                found = readable_kronecker(kron_forms.kronecker_form(*args), self.variables)
             object.__setattr__(self, "_kronecker", found)  # a cache: the value never changes
         return found[0]
 

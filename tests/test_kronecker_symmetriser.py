@@ -191,3 +191,22 @@ def test_a_commutation_between_two_factors_takes_the_symmetriser_there():
     assert form.strip() == "C (I + commutation(m, m)) diag(vec(Y'))"
     jac = jacobian_fd(lambda C, Y: C @ vec(Y * Y.T), {"C": C, "Y": Y}, "Y")
     assert_close(ed.parse(form)(C=C, Y=Y, m=n), jac.reshape(2, -1, order="F"))
+
+
+def test_a_symmetric_kronecker_factor_prints_a_form_that_reads_back():
+    # d vec(x' kron(S, W)) = (I_6 kron x') (I_2 kron K_{3,2} kron I_3) (I_4 kron vec W) N for S
+    # symmetric 2-by-2: its two halves each read alone, but the sum (the half through S'
+    # first) paired the unsized I of the first so that the second no longer paired ('3*2*3
+    # vs 6'); every I is now written with its size, and str, latex and the Kronecker form read
+    # back to central differences along symmetric directions
+    where = "W: matrix(3, 3); x: vector(6); S: symmetric(2)"
+    half = RNG.normal(size=(2, 2))
+    values = {"S": half + half.T, "W": RNG.normal(size=(3, 3)), "x": RNG.normal(size=6)}
+    g = ed.diff("x' kron(S, W)", "S", where=where)
+    jac = jacobian_fd(lambda S, W, x: x @ np.kron(S, W), values, "S", sym=True)
+    texts = {"str": str(g), "latex": g.latex()}
+    for kind, text in texts.items():
+        back = ed.parse(text, where=where)
+        assert_close(back(**values), to_layout(jac, 1, 2, "numerator"), what=kind)
+    back = ed.parse(right_side(g.kronecker()), where=where)
+    assert_close(back(**values), jac.reshape(6, -1, order="F"), what="kronecker")

@@ -1,0 +1,97 @@
+"""A Kronecker form whose text reads back (SPEC 7: a printed form parses to the same function).
+
+Input: ``notation.kronecker.kronecker_form``'s answer for a derivative (its matrix IR and
+whether its indexed entry reads) and the result's variables.
+Output: the same answer; or the form with every ``I`` written with its size (``kron(x',
+I_{6})``); or ``(None, False)``: no Kronecker form (``str`` prints index notation, ``kronecker()``
+says there is none) -- never a text that einderiv cannot read.
+Why: the reader pairs the factors of Kronecker sizes one term after another, so an ``I`` that
+only its neighbours size can be paired in one term so that the next term no longer pairs:
+``0.5 kron(x', I) kron(I_{2}, kron(commutation(3, 2), I_{3})) kron(I, vec(W')) + 0.5 kron(I,
+x') ..`` of d (x' kron(S, W)) / dS, S symmetric: each term reads alone, the sum (in this order)
+did not. Each ``I`` takes the size that its term, read alone, gives it.
+Invariants:
+- a form is returned only when its text reads with the variables declared by their shapes
+  (by their kinds only where a size is over pairs, ``n*m``);
+- a sized form also passes ``sized_text_reads`` (``I_{6}`` makes the text LaTeX: no name or
+  function that LaTeX reads otherwise), and sizes are numbers or one name, never ``m*n``;
+- cost: one parse of the form's text; when it fails, one per term and one of the sized text.
+This module sits above ``api`` (which imports it when asked), like ``show``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from einderiv.errors import EinderivError
+from einderiv.ir import matrix_ir as M
+from einderiv.notation.cse_names import map_subterms
+from einderiv.notation.kronecker_nested import sized_text_reads
+
+
+def readable_kronecker(found: tuple, variables: dict) -> tuple:
+    """``found`` (matrix IR or None, whether its entry reads) when its text reads back; else
+    the matrix with its identities sized, when that reads; else ``(None, False)``."""
+    matrix, entry_reads = found
+    if matrix is None:
+        return found
+    where = _declarations(variables)
+    if _reads(matrix, where):
+        return found
+    try:
+        sized = _each_term(matrix, lambda term: _sized(term, where))
+    except EinderivError:
+        return (None, False)
+    if sized_text_reads(sized) and _reads(sized, where):
+        return (sized, entry_reads)
+    return (None, False)
+
+
+def _reads(e: M.MExpr, where: str) -> bool:
+    from einderiv.api import parse
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parse(M.show(e), where=where)
+    except EinderivError:
+        return False
+    return True
+
+
+def _each_term(e: M.MExpr, fn) -> M.MExpr:
+    """``e`` with each term of its sum (the operands of ``+`` and ``-``) replaced by ``fn``'s."""
+    if isinstance(e, (M.Add, M.Sub)):
+        return e.replace(left=_each_term(e.left, fn), right=_each_term(e.right, fn))
+    return fn(e)
+
+
+def _sized(term: M.MExpr, where: str) -> M.MExpr:
+    """``term`` as its own text reads (``I`` sized by shape inference), every ``I`` written
+    with its size; an ``EinderivError`` when it does not read or a size is a product."""
+    from einderiv.api import parse
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        read = parse(M.show(term), where=where).source
+
+    def size(x: M.MExpr) -> M.MExpr | None:
+        if not isinstance(x, M.Identity):
+            return None
+        if isinstance(x.dim, int) or (isinstance(x.dim, str) and x.dim.isidentifier()):
+            return M.Identity(x.dim, sized=True)
+        raise EinderivError(f"an identity of size {x.dim} has no one-name size")
+
+    return map_subterms(read, size, {})
+
+
+def _declarations(variables: dict) -> str:
+    """The variables declared by their shapes (a size over pairs, ``n*n``, which declarations
+    cannot write, by its kind only: inferred from use, as when the user wrote none)."""
+    parts = []
+    for name, info in sorted(variables.items()):
+        dims = info.dims[:1] if info.kind == "symmetric" else info.dims
+        if any(isinstance(d, str) and not d.isidentifier() for d in dims):
+            dims = ()
+        parts.append(f"{name}: {info.kind}" + (f"({', '.join(map(str, dims))})" if dims else ""))
+    return "; ".join(parts)

@@ -202,3 +202,59 @@ def test_two_identities_apart_in_one_chain_are_not_sized_by_the_derivative(claim
     # adjacent, two I are one identity whatever their split: still proved
     adjacent = FORM + "kron(I, kron(p', B)) kron(I, I)"
     assert ed.check("B A kron(I, p)", "A", adjacent, where=where).verdict == "right"
+
+
+SIZE_ONE = [  # (expression, declarations, X's shape at n = 3, Y of X in numpy, claim, in numpy)
+    # A x of an m-by-1 X: d vec(A X) / d vec(X)' = A, the textbook d(A x)/dx'
+    ("A X", "X: matrix(m, 1); A: matrix(p, m)", (3, 1), lambda X: B[:2] @ X, "A", B[:2]),
+    # X B of a 1-by-n X: B'
+    ("X B", "X: matrix(1, n); B: matrix(n, q)", (1, 3), lambda X: X @ C, "B'", C.T),
+    # X X' of a 1-by-n X (a scalar): 2 X
+    ("X X'", "X: matrix(1, n)", (1, 3), lambda X: X @ X.T, "2 X", None),
+    # X' A X of an n-by-1 X: X' (A + A')
+    ("X' A X", "X: matrix(n, 1)", (3, 1), lambda X: X.T @ B @ X, "X' (A + A')", None),
+]
+
+
+@pytest.mark.parametrize("case", SIZE_ONE, ids=[c[4] for c in SIZE_ONE])
+def test_a_plain_matrix_claim_where_vec_pairs_a_size_one(case):
+    # vec(Y) of a p-by-1 Y is p positions in order, so d vec(Y) / d vec(X)' = R is R itself
+    # (central differences at n = 3); R's p rows indexed as pairs of p by 1 were 'not
+    # well-formed', so 'wrong' (false); now read as kron(I_1, R), the same matrix: right
+    expr, where, shape, fun, claim, value = case
+    X0 = RNG.normal(size=shape)
+    if value is None:  # 2 X, X' (A + A') at the point of the differences
+        value = 2 * X0 if claim == "2 X" else X0.T @ (B + B.T)
+        assert np.allclose(jacobian_at(fun, X0), value, atol=1e-6)
+    else:
+        assert np.allclose(jacobian(fun, shape), value, atol=1e-6)
+    assert ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict == "right"
+
+
+def jacobian_at(fun, X0) -> np.ndarray:
+    """d vec(fun(X)) / d vec(X)' at X0, by central differences."""
+    x0, h = X0.ravel(order="F"), 1e-6
+
+    def vec_y(x):
+        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
+
+    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
+
+
+@pytest.mark.parametrize(
+    "expr, where, claim",
+    [
+        ("A X", "X: matrix(m, 1); A: matrix(m, m)", "A'"),  # A x: A, not A'
+        ("A X", "X: matrix(m, 1); A: matrix(p, m)", "2 A"),
+        ("X X'", "X: matrix(1, n)", "X"),  # half of 2 X
+        ("X' A X", "X: matrix(n, 1)", "2 X' A"),  # right for a symmetric A only
+        ("X' A X", "X: matrix(n, 1)", "X' (A + A)"),
+        ("X X'", "X: matrix(1, n)", "2 X'"),  # a column for the row 2 X
+    ],
+)
+def test_near_misses_of_a_plain_matrix_claim_are_not_right(expr, where, claim):
+    # at n = 3 (numpy): A' x differs from A x, 2 X' A from X' (A + A'), for a random A
+    X0, A0 = RNG.normal(size=(3, 1)), RNG.normal(size=(3, 3))
+    assert not np.allclose(jacobian_at(lambda X: A0 @ X, X0), A0.T, atol=1e-3)
+    assert not np.allclose(jacobian_at(lambda X: X.T @ A0 @ X, X0), 2 * X0.T @ A0, atol=1e-3)
+    assert ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict == "wrong"

@@ -13,6 +13,8 @@ never where two unsized I (ones, ones') stand apart in one chain (``open_split``
 are fixed only as a product, kron(I, kron(p', kron(I, B))) of 12 rows is I_4, I_1 or I_2, I_2).
 ``unreadable_entry``: whether a claim's shape error is only einderiv's indexing of a Kronecker
 R that reads as written (then unpaired sizes, undecided; never "wrong" for that alone).
+``read_entry``: the claim read (a Kronecker claim indexed by compound pairs), a plain R again
+as kron(I_1, R) -- the same matrix -- where vec pairs a size 1 (``A`` for d vec(A x)/d vec(x)').
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from dataclasses import replace
 import numpy as np
 
 from einderiv.api import Expr, parse
-from einderiv.check.claims import declarations_of
+from einderiv.check.claim_sizes import paired
+from einderiv.check.claims import declarations_of, read_claim
 from einderiv.check.kron_claim import (
     EQUAL,
     as_entry,
@@ -33,14 +36,45 @@ from einderiv.check.kron_claim import (
     regroupings,
     same_count,
     undecided,
+    units_moved,
 )
 from einderiv.check.probes import close, probe_sizes
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import KRON
 from einderiv.ir.node import dim_factors, dim_size
 
-__all__ = ["regrouped", "unreadable_entry"]
+__all__ = ["read_entry", "regrouped", "unreadable_entry"]
+
+
+def read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int = 0) -> tuple:
+    """``read_claim`` of the claim (a Kronecker claim as its ``as_entry``): (the read claim, its
+    text). A Kronecker claim whose R does not index by the compound pairs where the derivative
+    has a size 1 (``A`` for d vec(A x) / d vec(x)' of an m-by-1 x: A's p rows are no pairs)
+    is read again as kron(I_1, R), the same matrix, its pairs p*1 (``units_moved`` then puts
+    the 1s where the derivative has them); when that fails too, the first error stands."""
+    entry = as_entry(f, wrt, claim, expected, order, split)
+    try:
+        return read_claim(f, expected, *entry)
+    except ShapeError as error:
+        if entry[1] is None or isinstance(error, UnpairedSizes):
+            raise
+        if not any(axis.dim == 1 for axis in expected.axes):
+            raise
+        right, wrap = entry
+        try:
+            claimed, text = read_claim(f, expected, right, lambda tree: wrap(_unit_kron(tree)))
+            claimed = units_moved(claimed, expected)  # UnpairedSizes: a column for a row
+            paired(f, claimed, expected)
+            return claimed, text
+        except EinderivError:
+            raise error from None
+
+
+def _unit_kron(tree: M.MExpr) -> M.MExpr:
+    """kron(I_1, R): the matrix R, its rows and columns pairs of R's sizes by 1."""
+    return M.Call(KRON.name, (M.Identity(1), tree))
 
 
 def regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):

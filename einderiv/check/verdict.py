@@ -37,13 +37,13 @@ from einderiv.check import exact as X
 from einderiv.check import forms as F
 from einderiv.check import result as R
 from einderiv.check.affine import folded
-from einderiv.check.claims import other_readings, read_claim
+from einderiv.check.claims import other_readings
 from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
-from einderiv.check.kron_claim import as_entry, is_kronecker, kronecker_hint, units_moved
-from einderiv.check.kron_regroup import regrouped, unreadable_entry
+from einderiv.check.kron_claim import is_kronecker, kronecker_hint, units_moved
+from einderiv.check.kron_regroup import read_entry, regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
@@ -107,9 +107,8 @@ def _check(
             return not_well_formed(error, f, text, expected, question, judge)
     elif isinstance(claim, str):
         claim = F.normalize_claim(claim)
-    try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (as_entry)
-        entry = as_entry(f, wrt, claim, expected, order, split)  # (split: kron_regroup)
-        claimed, claim_text = read_claim(f, expected, *entry)
+    try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (kron_claim.as_entry)
+        claimed, claim_text = read_entry(f, wrt, claim, expected, order, split)  # (kron_regroup)
         if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
             claimed = units_moved(claimed, expected)
             S.paired(f, claimed, expected)

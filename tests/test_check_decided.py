@@ -611,3 +611,46 @@ def test_real_powers_of_one_base_written_two_ways(expr, wrt, claim, verdict):
     where = "x, y: scalar; Q: matrix(2, 3); P: matrix(2, 2)"
     got = ed.check(expr, wrt, claim, where=where).verdict
     assert got == verdict if verdict == "right" else got != "right"
+
+
+# -- nested roots: 1 + sqrt(a) > 0 wherever sqrt(a) is defined ---------------------------------
+
+# d sqrt(1 + sqrt(a)) / da = 1 / (4 sqrt(a) sqrt(1 + sqrt(a))): its divisor sqrt(1 + sqrt(a))
+# needs 1 + sqrt(a) > 0, which the expression does not impose as written (it imposes a >= 0
+# and 1 + sqrt(a) >= 0), so the engine's own derivative was undecided; sqrt(u) >= 0 wherever
+# it is defined (u >= 0 is a condition of its own), so 1 + sqrt(a) >= 1 there
+NESTED = {
+    "1/(4 sqrt(a) sqrt(1 + sqrt(a)))": lambda a: 1 / (4 * np.sqrt(a) * np.sqrt(1 + np.sqrt(a))),
+    "0.25 / (sqrt(1 + sqrt(a)) sqrt(a))": lambda a: 0.25 / (np.sqrt(1 + np.sqrt(a)) * np.sqrt(a)),
+    "0.5 sign(a) / sqrt(1 + abs(a))": lambda a: 0.5 * np.sign(a) / np.sqrt(1 + abs(a)),
+    # near misses: another sign under the root (undefined at a = 1), a term undefined at a = 1
+    "1/(4 sqrt(a) sqrt(1 - sqrt(a)))": lambda a: 1 / (4 * np.sqrt(a) * np.sqrt(1 - np.sqrt(a))),
+    "1/(4 sqrt(a) sqrt(1 + sqrt(a))) + 0/(1 - sqrt(a))": lambda a: (
+        1 / (4 * np.sqrt(a) * np.sqrt(1 + np.sqrt(a))) + 0 / (1 - np.sqrt(a))
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "expr, claim, verdict",
+    [
+        ("sqrt(1 + sqrt(a))", "1/(4 sqrt(a) sqrt(1 + sqrt(a)))", "right"),
+        ("sqrt(1 + sqrt(a))", "0.25 / (sqrt(1 + sqrt(a)) sqrt(a))", "right"),
+        ("sqrt(abs(a) + 1)", "0.5 sign(a) / sqrt(1 + abs(a))", "right"),
+        ("sqrt(1 + sqrt(a))", "1/(4 sqrt(a) sqrt(1 - sqrt(a)))", "wrong"),
+        ("sqrt(1 + sqrt(a))", "1/(4 sqrt(a) sqrt(1 + sqrt(a))) + 0/(1 - sqrt(a))", "wrong"),
+    ],
+)
+def test_nested_roots(expr, claim, verdict):
+    f = {
+        "sqrt(1 + sqrt(a))": lambda a: np.sqrt(1 + np.sqrt(a)),
+        "sqrt(abs(a) + 1)": lambda a: np.sqrt(abs(a) + 1),
+    }[expr]
+    points = [0.3, 1.0, 2.5] + ([-0.8] if "abs" in expr else [])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = [NESTED[claim](a) for a in points]
+        truth = [(f(a + 1e-6) - f(a - 1e-6)) / 2e-6 for a in points]
+    agree = all(np.isfinite(v) and abs(v - t) < 1e-6 for v, t in zip(values, truth))
+    assert agree == (verdict == "right")  # the near misses: not finite at a = 1
+    got = ed.check(expr, "a", claim, where="a: scalar").verdict
+    assert got == verdict if verdict == "right" else got != "right"

@@ -1,7 +1,8 @@
 """Signs a term's structure shows: ``1 + exp(u) > 0``, ``x[a] x[a] >= 0``.
 
 Input: an index-IR term. Output: ``sign_of(t)``: "positive", "nonnegative", or None (unknown).
-Invariants: structural only (no values): a sign said holds at every point of every variable.
+Invariants: structural only (no values): a sign said holds at every point of every variable
+where ``t`` is defined (``sqrt(u) >= 0`` where u >= 0; u >= 0 is a condition of its own).
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["sign_of"]
+
+# f(u) >= 0 wherever f(u) is defined: sqrt(u) (where u >= 0, a condition of its own), |u|,
+# relu(u), step(u), arccos(u) (in [0, pi]): 1 + sqrt(a) > 0 wherever sqrt(a) is defined
+_NONNEGATIVE = frozenset({"sqrt", "abs", "relu", "step", "arccos"})
 
 
 def sign_of(t: T.Term) -> str | None:
@@ -21,7 +26,9 @@ def sign_of(t: T.Term) -> str | None:
         case T.Ones() | T.Size():
             return "positive"
         case T.Func(name=name):
-            return "positive" if ELEMENTWISE[name].positive else None  # exp, cosh, sigmoid
+            if ELEMENTWISE[name].positive:  # exp, cosh, sigmoid
+                return "positive"
+            return "nonnegative" if name in _NONNEGATIVE else None
         case T.RowFunc(name="softmax"):
             return "positive"
         case T.Pow(base=base, exponent=T.Num(value=v)):

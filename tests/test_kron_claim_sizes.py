@@ -258,3 +258,27 @@ def test_near_misses_of_a_plain_matrix_claim_are_not_right(expr, where, claim):
     assert not np.allclose(jacobian_at(lambda X: A0 @ X, X0), A0.T, atol=1e-3)
     assert not np.allclose(jacobian_at(lambda X: X.T @ A0 @ X, X0), 2 * X0.T @ A0, atol=1e-3)
     assert ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "expr, where, shape, fun, claim, value",
+    [
+        # d vec(X') / d vec(X)' = K_{m,1} = I_m for an m-by-1 X: vec(X') = vec(X)
+        ("X'", "X: matrix(m, 1)", (3, 1), lambda X: X.T, "I", np.eye(3)),
+        ("X'", "X: matrix(1, n)", (1, 3), lambda X: X.T, "I", np.eye(3)),
+        ("2 X'", "X: matrix(m, 1)", (3, 1), lambda X: 2 * X.T, "2 I", 2 * np.eye(3)),
+        # near misses: a factor, X of two columns (K_{3,2} is no identity), X' A for X' (A = I)
+        ("X'", "X: matrix(m, 1)", (3, 1), lambda X: X.T, "2 I", 2 * np.eye(3)),
+        ("X'", "X: matrix(m, 2)", (3, 2), lambda X: X.T, "I", np.eye(6)),
+        ("X' A", "X: matrix(m, 1); A: matrix(m, m)", (3, 1), lambda X: X.T @ B, "I", np.eye(3)),
+    ],
+)
+def test_an_identity_whose_rows_pair_otherwise_than_its_columns(
+    expr, where, shape, fun, claim, value
+):
+    # the Jacobian of vec(X') (central differences) pairs its rows 1 by m, its columns m by 1;
+    # c I pairs both alike, so 'I' was undecided (its sizes unpaired); it is now read as
+    # c commutation(m, 1), the same matrix (K_{m,1} = I_m), paired as the derivative is
+    right = bool(np.allclose(jacobian(fun, shape), value, atol=1e-6))
+    verdict = ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict
+    assert verdict == ("right" if right else "wrong")

@@ -29,9 +29,11 @@ import numpy as np
 from einderiv.api import Expr, parse
 from einderiv.check.claim_sizes import paired
 from einderiv.check.claims import declarations_of, read_claim
-from einderiv.check.kron_claim import (
+from einderiv.check.kron_claim import (  # (_identity_times: c when R is c I)
     EQUAL,
+    _identity_times,
     as_entry,
+    is_kronecker,
     links,
     regroupings,
     same_count,
@@ -49,27 +51,61 @@ __all__ = ["read_entry", "regrouped", "unreadable_entry"]
 
 
 def read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int = 0) -> tuple:
-    """``read_claim`` of the claim (a Kronecker claim as its ``as_entry``): (the read claim, its
-    text). A Kronecker claim whose R does not index by the compound pairs where the derivative
-    has a size 1 (``A`` for d vec(A x) / d vec(x)' of an m-by-1 x: A's p rows are no pairs)
-    is read again as kron(I_1, R), the same matrix, its pairs p*1 (``units_moved`` then puts
-    the 1s where the derivative has them); when that fails too, the first error stands."""
+    """``read_claim`` of the claim (a Kronecker claim as its ``as_entry``, its size-1 axes
+    moved, ``units_moved``): (the read claim, its text). Where vec pairs a size 1, a plain R
+    that does not index by the derivative's pairs (``A`` for d vec(A x) / d vec(x)' of an
+    m-by-1 x: A's p rows are no pairs) is read again as kron(I_1, R), and c I whose rows
+    pair otherwise than its columns (``I`` for d vec(X')/d vec(X)' of an m-by-1 X) as c
+    commutation(m, 1) -- the same matrices; when that fails too, the first error stands."""
     entry = as_entry(f, wrt, claim, expected, order, split)
     try:
-        return read_claim(f, expected, *entry)
-    except ShapeError as error:
-        if entry[1] is None or isinstance(error, UnpairedSizes):
+        read = read_claim(f, expected, *entry)
+        return _paired(f, expected, *read) if is_kronecker(claim) else read
+    except UnpairedSizes as error:
+        other = None if entry[1] is None else _as_commutation(claim, expected)
+        if other is None:
             raise
-        if not any(axis.dim == 1 for axis in expected.axes):
+        try:
+            read = read_claim(f, expected, *as_entry(f, wrt, other, expected, order, split))
+            return _paired(f, expected, *read)
+        except EinderivError:
+            raise error from None
+    except ShapeError as error:
+        if entry[1] is None or not any(axis.dim == 1 for axis in expected.axes):
             raise
         right, wrap = entry
         try:
-            claimed, text = read_claim(f, expected, right, lambda tree: wrap(_unit_kron(tree)))
-            claimed = units_moved(claimed, expected)  # UnpairedSizes: a column for a row
-            paired(f, claimed, expected)
-            return claimed, text
+            read = read_claim(f, expected, right, lambda tree: wrap(_unit_kron(tree)))
+            return _paired(f, expected, *read)  # UnpairedSizes: a column for a row
         except EinderivError:
             raise error from None
+
+
+def _paired(f: Expr, expected: Expr, claimed: Expr, text) -> tuple:
+    """A read claim's size-1 axes where the derivative's are; ``UnpairedSizes`` when its pairs
+    cannot stand for the derivative's (``claim_sizes.paired``)."""
+    claimed = units_moved(claimed, expected)
+    paired(f, claimed, expected)
+    return claimed, text
+
+
+def _as_commutation(claim: str, expected: Expr) -> str | None:
+    """``d vec(Y) / d vec(X)' = c I`` written ``c commutation(a, b)`` where vec(X) pairs a by b
+    and vec(Y) b by a, a or b of size 1: K_{a,1} = K_{1,a} = I_a, the same matrix, paired as
+    the derivative is (``I`` pairs its rows as its columns); else None."""
+    origin = expected._origin
+    if origin is None:
+        return None
+    _, y_axes, target, *_ = origin
+    rows, columns = [i.dim for i in y_axes], [i.dim for i in target.indices]
+    if len(columns) != 2 or rows != columns[::-1] or 1 not in columns:
+        return None
+    left, right = claim.split("=", 1)
+    tree = _tree(right)
+    scale = None if tree is None else _identity_times(tree)
+    if scale is None:
+        return None
+    return f"{left}= ({scale}) commutation({columns[0]}, {columns[1]})"
 
 
 def _unit_kron(tree: M.MExpr) -> M.MExpr:

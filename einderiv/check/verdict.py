@@ -42,7 +42,7 @@ from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
-from einderiv.check.kron_claim import is_kronecker, kronecker_hint, units_moved
+from einderiv.check.kron_claim import is_kronecker, kronecker_hint
 from einderiv.check.kron_regroup import read_entry, regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
@@ -108,10 +108,8 @@ def _check(
     elif isinstance(claim, str):
         claim = F.normalize_claim(claim)
     try:  # d vec(Y) / d vec(X)' = R: R indexed, as str(g) prints it (kron_claim.as_entry)
-        claimed, claim_text = read_entry(f, wrt, claim, expected, order, split)  # (kron_regroup)
-        if kron:  # I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1
-            claimed = units_moved(claimed, expected)
-            S.paired(f, claimed, expected)
+        # (kron_regroup: I[(i,j),(l,k)]: both compounds n*m, the derivative's 1*3 and 3*1)
+        claimed, claim_text = read_entry(f, wrt, claim, expected, order, split)
         if isinstance(text, str):
             claim_text = text
     except ShapeError as error:  # a claim that does not type-check is a wrong claim

@@ -654,3 +654,55 @@ def test_nested_roots(expr, claim, verdict):
     assert agree == (verdict == "right")  # the near misses: not finite at a = 1
     got = ed.check(expr, "a", claim, where="a: scalar").verdict
     assert got == verdict if verdict == "right" else got != "right"
+
+
+# -- a kink function times its own argument -----------------------------------------------------
+
+# d relu(a)^2 / da = 2 relu(a) step(a) = 2 relu(a): step(u) u = relu(u), relu(u) step(u) =
+# relu(u), abs(u) sign(u) = u at every real u (0 included: both sides 0 there); the claims
+# 2 relu(a), 2 relu(x)', 2 x' were undecided (the canonical forms differ, and exact arithmetic
+# took relu, step, abs, sign for unknowns). Truth by central differences away from the kinks
+# and by the one-sided slopes at 0 (both 0: these functions are differentiable there)
+KINKS = {
+    "relu(a)^2": lambda a, x: np.maximum(a, 0) ** 2,
+    "abs(a)^2": lambda a, x: abs(a) ** 2,
+    "x' relu(x)": lambda a, x: x @ np.maximum(x, 0),
+    "relu(x)' relu(x)": lambda a, x: np.maximum(x, 0) @ np.maximum(x, 0),
+    "abs(x)' abs(x)": lambda a, x: abs(x) @ abs(x),
+}
+KINK_CLAIMS = {
+    "2 relu(a)": lambda a, x: 2 * np.maximum(a, 0),
+    "2 a": lambda a, x: 2 * a,
+    "2 abs(a)": lambda a, x: 2 * abs(a),
+    "2 relu(x)'": lambda a, x: 2 * np.maximum(x, 0),
+    "2 x'": lambda a, x: 2 * x,
+    "2 abs(x)'": lambda a, x: 2 * abs(x),
+    "relu(x)'": lambda a, x: np.maximum(x, 0),
+}
+
+
+@pytest.mark.parametrize(
+    "expr, wrt, claim, verdict",
+    [
+        ("relu(a)^2", "a", "2 relu(a)", "right"),
+        ("relu(a)^2", "a", "2 a", "wrong"),
+        ("relu(a)^2", "a", "2 abs(a)", "wrong"),
+        ("abs(a)^2", "a", "2 a", "right"),
+        ("abs(a)^2", "a", "2 abs(a)", "wrong"),
+        ("x' relu(x)", "x", "2 relu(x)'", "right"),
+        ("x' relu(x)", "x", "relu(x)'", "wrong"),
+        ("x' relu(x)", "x", "2 abs(x)'", "wrong"),
+        ("relu(x)' relu(x)", "x", "2 relu(x)'", "right"),
+        ("abs(x)' abs(x)", "x", "2 x'", "right"),
+        ("abs(x)' abs(x)", "x", "2 abs(x)'", "wrong"),
+    ],
+)
+def test_a_kink_function_times_its_argument(expr, wrt, claim, verdict):
+    rng = rng_for("kink products")
+    same = True
+    for a, x in [(-0.7, rng.normal(size=3)), (1.3, rng.normal(size=3)), (0.0, np.zeros(3))]:
+        truth = numerator_fd(lambda **v: KINKS[expr](**v), {"a": a, "x": x}, wrt)
+        same &= bool(np.allclose(truth, KINK_CLAIMS[claim](a, x), atol=1e-5))
+    assert same == (verdict == "right")
+    got = ed.check(expr, wrt, claim, where="a: scalar; x: vector(3)").verdict
+    assert got == verdict if verdict == "right" else got != "right"

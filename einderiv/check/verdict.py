@@ -42,6 +42,7 @@ from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
+from einderiv.check.kink_products import kink_products
 from einderiv.check.kron_claim import is_kronecker, kronecker_hint
 from einderiv.check.kron_regroup import read_entry, regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
@@ -336,10 +337,11 @@ class _Judge(Sampler):
         return self._settled
 
     def oriented(self, term: T.Term) -> T.Term:
-        """``term`` in one form: each integer exponent one integer form (``affine.folded``),
-        symmetric entries oriented as derivatives are (``tanh(A S)``: one unknown, not two)."""
+        """``term`` in one form: each integer exponent one integer form (``affine.folded``), a
+        kink function times its argument one function (``kink_products``), symmetric entries oriented as derivatives are (``tanh(A S)``: one unknown, not two)."""
         symmetric = frozenset(n for n, v in self.f.variables.items() if v.kind == "symmetric")
         flat = folded(term, integer_sizes(self.f))  # s^(len(x) + -1) is s^(n - 1)
+        flat = kink_products(flat)  # relu(a) step(a) is relu(a)
         return orient(term if flat is term else simplify(flat), symmetric)
 
     def missing_conditions(self) -> list:

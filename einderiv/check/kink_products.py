@@ -1,0 +1,72 @@
+"""Products of a kink's function and its own argument (or another kink function of it) written
+as one function, for ``check``: ``2 relu(a) step(a)`` (einderiv's d relu(a)^2 / da) is the
+claim ``2 relu(a)``.
+
+Input: an index-IR term. Output: ``kink_products(t)``: ``t`` with, in every product, a pair of
+factors over one argument u replaced by one factor --
+``step(u) u -> relu(u)``, ``sign(u) u -> abs(u)``, ``relu(u) step(u) -> relu(u)``,
+``relu(u) sign(u) -> relu(u)``, ``abs(u) step(u) -> relu(u)``, ``abs(u) sign(u) -> u`` --
+and ``step(u)^k -> step(u)`` (k a positive integer).
+Invariants: each rewrite holds at every real u, 0 included, with SPEC 6.1's values at the
+kink (step(0) = sign(0) = relu(0) = abs(0) = 0: both sides are 0 there), and a factor u of
+the product is that very term (the same indices), so the value of every entry of the product
+is kept: a term equal to another after it is equal to it everywhere (a proof stays a proof).
+"""
+
+from __future__ import annotations
+
+from einderiv.ir import index_ir as T
+
+__all__ = ["kink_products"]
+
+# (the kink function, the other factor's kind) -> what the pair is: "u" the argument itself
+_PAIRS = {
+    ("step", "u"): "relu",  # step(u) u
+    ("sign", "u"): "abs",  # sign(u) u
+    ("step", "relu"): "relu",  # relu(u) step(u)
+    ("sign", "relu"): "relu",  # relu(u) sign(u)
+    ("step", "abs"): "relu",  # abs(u) step(u)
+    ("sign", "abs"): "u",  # abs(u) sign(u)
+}
+
+
+def kink_products(t: T.Term) -> T.Term:
+    """``t`` with the products of the module docstring folded (children first)."""
+    kids = [kink_products(c) for c in T.children(t)]
+    t = T.with_children(t, kids) if kids else t
+    if type(t) is T.Pow and _step(t.base) and _positive_integer(t.exponent):
+        return t.base  # step(u)^k = step(u)
+    if type(t) is not T.Prod:
+        return t
+    factors = list(t.factors)
+    while (found := _pair(factors)) is not None:
+        i, j, made = found
+        factors = [f for k, f in enumerate(factors) if k not in (i, j)] + [made]
+    if len(factors) == len(t.factors):
+        return t
+    if len(factors) == 1 and not t.summed:
+        return factors[0]
+    return t.replace(factors=tuple(factors))
+
+
+def _pair(factors: list):
+    """(i, j, the one factor) for the first pair of ``factors`` that ``_PAIRS`` folds."""
+    for i, f in enumerate(factors):
+        if type(f) is not T.Func or f.name not in ("step", "sign"):
+            continue
+        for j, g in enumerate(factors):
+            if j == i:
+                continue
+            kind = "u" if g == f.arg else g.name if type(g) is T.Func and g.arg == f.arg else ""
+            made = _PAIRS.get((f.name, kind))
+            if made is not None:
+                return i, j, f.arg if made == "u" else T.Func(made, f.arg)
+    return None
+
+
+def _step(t: T.Term) -> bool:
+    return type(t) is T.Func and t.name == "step"
+
+
+def _positive_integer(e: T.Term) -> bool:
+    return type(e) is T.Num and e.value.denominator == 1 and e.value > 0

@@ -669,6 +669,8 @@ KINKS = {
     "x' relu(x)": lambda a, x: x @ np.maximum(x, 0),
     "relu(x)' relu(x)": lambda a, x: np.maximum(x, 0) @ np.maximum(x, 0),
     "abs(x)' abs(x)": lambda a, x: abs(x) @ abs(x),
+    "relu(a)^3": lambda a, x: np.maximum(a, 0) ** 3,
+    "abs(a) a^2": lambda a, x: abs(a) * a**2,
 }
 KINK_CLAIMS = {
     "2 relu(a)": lambda a, x: 2 * np.maximum(a, 0),
@@ -678,6 +680,9 @@ KINK_CLAIMS = {
     "2 x'": lambda a, x: 2 * x,
     "2 abs(x)'": lambda a, x: 2 * abs(x),
     "relu(x)'": lambda a, x: np.maximum(x, 0),
+    "3 relu(a)^2": lambda a, x: 3 * np.maximum(a, 0) ** 2,  # relu(a)^2 step(a) = relu(a)^2
+    "3 abs(a) a": lambda a, x: 3 * abs(a) * a,  # a^2 sign(a) = a abs(a)
+    "3 a^2": lambda a, x: 3 * a**2,
 }
 
 
@@ -695,6 +700,10 @@ KINK_CLAIMS = {
         ("relu(x)' relu(x)", "x", "2 relu(x)'", "right"),
         ("abs(x)' abs(x)", "x", "2 x'", "right"),
         ("abs(x)' abs(x)", "x", "2 abs(x)'", "wrong"),
+        ("relu(a)^3", "a", "3 relu(a)^2", "right"),
+        ("relu(a)^3", "a", "3 a^2", "wrong"),
+        ("abs(a) a^2", "a", "3 abs(a) a", "right"),
+        ("abs(a) a^2", "a", "3 a^2", "wrong"),
     ],
 )
 def test_a_kink_function_times_its_argument(expr, wrt, claim, verdict):

@@ -6,7 +6,7 @@ Input: an index-IR term. Output: ``kink_products(t)``: ``t`` with, in every prod
 factors over one argument u replaced by one factor --
 ``step(u) u -> relu(u)``, ``sign(u) u -> abs(u)``, ``relu(u) step(u) -> relu(u)``,
 ``relu(u) sign(u) -> relu(u)``, ``abs(u) step(u) -> relu(u)``, ``abs(u) sign(u) -> u`` --
-and ``step(u)^k -> step(u)`` (k a positive integer).
+and ``step(u)^k -> step(u)``; a factor g^k (k a positive integer) pairs as g^(k - 1) g.
 Invariants: each rewrite holds at every real u, 0 included, with SPEC 6.1's values at the
 kink (step(0) = sign(0) = relu(0) = abs(0) = 0: both sides are 0 there), and a factor u of
 the product is that very term (the same indices), so the value of every entry of the product
@@ -50,17 +50,26 @@ def kink_products(t: T.Term) -> T.Term:
 
 
 def _pair(factors: list):
-    """(i, j, the one factor) for the first pair of ``factors`` that ``_PAIRS`` folds."""
+    """(i, j, what replaces them) for the first pair of ``factors`` that ``_PAIRS`` folds; a
+    factor g^k (k a positive integer) pairs as g^(k - 1) g: u^2 step(u) = u relu(u)."""
     for i, f in enumerate(factors):
         if type(f) is not T.Func or f.name not in ("step", "sign"):
             continue
         for j, g in enumerate(factors):
             if j == i:
                 continue
-            kind = "u" if g == f.arg else g.name if type(g) is T.Func and g.arg == f.arg else ""
+            base, rest = g, None
+            if type(g) is T.Pow and _positive_integer(g.exponent) and g.exponent.value > 1:
+                base = g.base
+                k = g.exponent.value - 1
+                rest = base if k == 1 else T.Pow(base, T.Num(k))
+            kind = "u" if base == f.arg else ""
+            if type(base) is T.Func and base.arg == f.arg:
+                kind = base.name
             made = _PAIRS.get((f.name, kind))
             if made is not None:
-                return i, j, f.arg if made == "u" else T.Func(made, f.arg)
+                one = f.arg if made == "u" else T.Func(made, f.arg)
+                return i, j, one if rest is None else T.Prod((rest, one))
     return None
 
 

@@ -14,11 +14,13 @@ Invariants:
 - A size left open (the size of a bare ``I``) that stands where the other side has a run of
   leaves is the compound of that run; nothing else is guessed: two open runs, or an open size
   against nothing, are left to the caller.
-- A number leaf against a run of the other side's numbers with that product is their compound
-  (4, 6 against 2, 2, 2, 3: the columns of ``kron(D', C)``, C 3-by-4, against the rows of a
-  Kronecker form), with at most one open size taking the run left between; never with a size
-  1 among them (it pairs with either neighbour: the factor by factor pairing decides), never
-  runs on both sides (2, 3 against 3, 2 is a reshape).
+- A number leaf against a run of the other side's numbers with that product lines up with
+  that run (4, 6 against 2, 2, 2, 3: the columns of ``kron(D', C)``, C 3-by-4, against the
+  rows of a Kronecker form), with at most one open size taking the run left between (it is
+  their compound); the number stays one size, not made the run's compound (x's 6 against 3, 2
+  in one term of a sum and 2, 3 in the other); never with a size 1 among them (it pairs with
+  either neighbour: the factor by factor pairing decides), never runs on both sides (2, 3
+  against 3, 2 is a reshape).
 - ``I_{mn}`` (a size of two or more letters that is no size's name) is the identity of size m*n
   (pairs of m by n, m fastest), said with a ``ReadAsProduct`` note; never a new size "mn".
 - The same factors in another order (m*n against n*m) are never one size: they pair the
@@ -83,8 +85,10 @@ def align(inference, a, b, context, what) -> bool:
         tail += 1
     rest_x, rest_y = xs[head : len(xs) - tail], ys[head : len(ys) - tail]
     segments = _number_runs(rest_x, rest_y)
-    if segments is not None:  # 4 against 2*2: the number is the compound of that run
+    if segments is not None:  # 4 against 2*2: lined up; an open size is the run's compound
         for one, run in segments:
+            if not _open(one):  # 6 against 3, 2: equal products, and 6 stays one size (a
+                continue  # sum's other term may pair it 2, 3: kron(x', I) P + kron(I, x') P)
             made = run[0]
             for leaf in run[1:]:
                 made = inference.product(made, leaf, one.origin)

@@ -167,3 +167,23 @@ def test_a_count_in_an_elementwise_exponent_by_a_number_is_refused_with_its_decl
     x = RNG.uniform(0.5, 2.0, size=3)
     expected = fd_gradient(lambda v: np.sum(v**3.0), x)
     np.testing.assert_allclose(g(N=1.5, x=x), expected, rtol=1e-6)
+
+
+def test_the_exponent_of_a_scalar_base_under_dot_power_keeps_its_kind():
+    # 2 .^ x, x undeclared (a vector by its case): .^ of a scalar base takes the exponent entry
+    # by entry (a scalar x would be 2^x); x was read as a scalar, silently, and an array of x
+    # refused. d sum(2 .^ x) / dx = log(2) (2 .^ x)'
+    g = _quiet("sum(2 .^ x)", "x")
+    x = RNG.normal(size=4)
+    expected = fd_gradient(lambda v: np.sum(2.0**v), x)
+    np.testing.assert_allclose(g(x=x), expected, rtol=1e-6)
+    # alpha .^ t, alpha a scalar (Greek), t a vector:
+    # d sum(alpha .^ t) / dt = log(alpha) (alpha .^ t)'
+    g = _quiet("sum(alpha .^ t)", "t")
+    expected = fd_gradient(lambda v: np.sum(1.7**v), x)
+    np.testing.assert_allclose(g(alpha=1.7, t=x), expected, rtol=1e-6)
+    # 2 .^ X, X a matrix by its case: d sum(2 .^ X) / dX = log(2) (2 .^ X)'
+    g = _quiet("sum(2 .^ X)", "X")
+    X = RNG.normal(size=(2, 3))
+    expected = fd_gradient(lambda v: np.sum(2.0**v), X).T
+    np.testing.assert_allclose(g(X=X), expected, rtol=1e-6)

@@ -24,7 +24,7 @@ import warnings
 
 from einderiv.errors import ReadAsScalarByUse
 from einderiv.frontend.latex import is_latex
-from einderiv.frontend.name_uses import by_matrix, greek_scalar, nodes, scalar_base
+from einderiv.frontend.name_uses import array_exponent, by_matrix, greek_scalar, nodes, scalar_base
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.scalar_use import forced_scalars, negative_number
 
@@ -69,7 +69,7 @@ def _place(typed, e: M.MExpr, kinds: dict) -> tuple[str, M.MExpr] | None:
     kind = type(e)
     if kind is M.Div:
         return "the divisor of", e.right
-    if kind is M.ElemPow and not by_matrix(e.exponent, kinds):
+    if kind is M.ElemPow and not array_exponent(e, kinds):
         return "the elementwise exponent of", e.exponent
     if kind is M.Power and not negative_number(e.base):
         shape = typed.shapes.get(id(e.base))

@@ -3,7 +3,8 @@
 Input: a matrix-IR tree (and the declared names' kinds).
 Output: ``name_uses``: every name; the names in a matrix power's exponent that nothing else
 makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forces a scalar
-(a divisor, an elementwise exponent, the exponent of a base written as a scalar). Also
+(a divisor, an elementwise exponent unless ``array_exponent``: ``2 .^ x``, ``2 .^ (A x)``, the
+exponent of a power ``^`` of a base written as a scalar). Also
 ``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
 Invariants: one walk, no shapes; a name transposed (``x'``), multiplied by a row (the ``y`` of
 ``a' y``) or in a dot of two names (``a · x``) is never an integer; a name is in an exponent
@@ -81,7 +82,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         real = power and scalar_base(e.base, kinds or {}) and not negative_number(e.base)
         forcing = "right" if kind is M.Div else "exponent" if kind is M.ElemPow or real else ""
         for name, child in child_fields(e):
-            if name == forcing and not (kind is M.ElemPow and by_matrix(child, kinds or {})):
+            if name == forcing and not (kind is M.ElemPow and array_exponent(e, kinds or {})):
                 # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
                 (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
             inner = where
@@ -100,6 +101,14 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     # exponents forces a scalar (`tr(X^n) / n`: declare it) or it is used as a vector
     # (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
     return NameUses(names, in_exponent - (elsewhere & forced) - vector_like, forced | by_real)
+
+
+def array_exponent(e: M.ElemPow, kinds: dict) -> bool:
+    """An elementwise power whose exponent ``.^`` takes entry by entry, so that its names are
+    not forced to be scalars: one holding a product by a matrix (``by_matrix``), or any
+    exponent of a base written as a scalar (``2 .^ x``: with a scalar exponent it would be
+    ``2^x``; x keeps its case's kind, a vector)."""
+    return by_matrix(e.exponent, kinds) or scalar_base(e.base, kinds)
 
 
 def by_matrix(e: M.MExpr, kinds: dict) -> bool:

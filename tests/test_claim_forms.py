@@ -335,6 +335,42 @@ def test_claim_right_only_for_a_symmetric_constant():
     )
 
 
+def test_cross_entropy_claim_right_only_for_labels_that_sum_to_one():
+    # d(-y' log(softmax(z)))/dz = (sum(y) softmax(z) - y)' ; (softmax(z) - y)' only if sum(y) = 1
+    rng = rng_for("xent")
+    z, y = gen(rng, 4), gen(rng, 4)
+
+    def softmax(v):
+        e = np.exp(v - v.max())
+        return e / e.sum()
+
+    fd_of = lambda y: jacobian_fd(lambda z: -y @ np.log(softmax(z)), {"z": z}, "z")
+    assert not close(softmax(z) - y, fd_of(y), rtol=1e-4)
+    y1 = y + (1 - y.sum()) / 4  # sums to 1
+    assert close(softmax(z) - y1, fd_of(y1), rtol=1e-4)
+    r = ed.check("-y' log(softmax(z))", "z", claim="(softmax(z) - y)'")
+    assert r.verdict == "wrong"
+    assert r.diagnosis.startswith("right only if sum(y) = 1"), r.diagnosis
+    r = ed.check("-y' log(softmax(z))", "z", claim="softmax(z) - y")  # the transpose too
+    assert "right only if sum(y) = 1" in r.diagnosis, r.diagnosis
+    # rows of Y: d(-sum(Y .* log_softmax(X W')))/dW = (diag(Y ones) softmax(X W') - Y)' X
+    X, W, Y = gen(rng, 5, 3), gen(rng, 4, 3), gen(rng, 5, 4)
+
+    def loss(W, Y):
+        S = np.array([softmax(row) for row in X @ W.T])
+        return -np.sum(Y * np.log(S))
+
+    Y1 = Y + (1 - Y.sum(axis=1, keepdims=True)) / 4  # each row sums to 1
+    S = np.array([softmax(row) for row in X @ W.T])
+    grad = lambda Y: jacobian_fd(lambda W: loss(W, Y), {"W": W}, "W")
+    assert close((S - Y1).T @ X, grad(Y1), rtol=1e-4)
+    assert not close((S - Y).T @ X, grad(Y), rtol=1e-4)
+    claim = "(softmax(X W') - Y)' X"
+    r = ed.check("-sum(Y .* log_softmax(X W'))", "W", claim=claim, layout="denominator")
+    assert r.verdict == "wrong"
+    assert r.diagnosis.startswith("right only if each row of Y sums to 1"), r.diagnosis
+
+
 # -- display in notebooks -----------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "orientation",
     "proved_diagonal",
     "reverse_products",
+    "sums_to_one",
 ]
 
 
@@ -65,8 +66,10 @@ def diagnosis(
         return _tiny(got, want)  # mistake below can be told apart from a tiny difference
     if want.ndim >= 2 and close(got, np.transpose(want)):
         return layout_hint(expected)
-    found = _symmetric_convention(expected, want, got) or _symmetric_constant(
-        expected, claim, probe, want
+    found = (
+        _symmetric_convention(expected, want, got)
+        or _symmetric_constant(expected, claim, probe, want)
+        or sums_to_one(expected, claim, probe)
     )
     if not found and want.ndim >= 2:  # 2 A X for d tr(X' A X)/dX: two mistakes at once
         found = flipped_symmetric(expected, claim, probe)
@@ -140,6 +143,7 @@ def flipped_symmetric(expected: Expr, claim: Expr, probe: dict) -> str | None:
     symmetric: ``2 A x`` for d(x' A x)/dx in numerator layout, the other layout's answer with
     A + A' taken for 2 A (``x' (A + A')`` is right)."""
     found = _symmetric_constant(expected, claim, probe, None, flip=True)
+    found = found or sums_to_one(expected, claim, probe, flip=True)
     if found is None:
         return None
     layout = expected.layout or "numerator"
@@ -182,6 +186,41 @@ def _symmetric_constant(
             shown = claim.matrix()
             fixed = f"{_nice(1 / ratio)} ({claim if shown is None else M.show(shown)})"
             return f"off by a factor of {_nice(ratio)}, and {fixed} is {only}"
+    return None
+
+
+def sums_to_one(expected: Expr, claim: Expr, probe: dict, flip: bool = False) -> str | None:
+    """The claim (its transpose with ``flip``) is right at the probe once a constant vector of
+    the expression sums to 1, or each row of a constant matrix does: ``(softmax(z) - y)'`` for
+    d(-y' log(softmax(z)))/dz, which is ``sum(y) softmax(z)' - y'``, right for labels y that
+    are a distribution (one-hot). The entries are shifted to sum 1 (``y + (1 - sum(y)) / n``),
+    never divided by their sum."""
+    target = expected._origin[2].name if expected._origin is not None else None
+    for name, info in expected.variables.items():
+        value = probe.get(name)
+        if name == target or info.kind not in ("vector", "matrix") or value is None:
+            continue
+        value = np.asarray(value, dtype=float)
+        if value.ndim not in (1, 2) or value.shape[-1] < 2:
+            continue
+        totals = value.sum(axis=-1, keepdims=True)
+        if np.all(np.abs(totals - 1) < 1e-9):
+            continue
+        changed = {**probe, name: value + (1 - totals) / value.shape[-1]}
+        try:
+            true = np.asarray(
+                expected(**{k: v for k, v in changed.items() if k in expected.variables})
+            )
+            said = np.asarray(claim(**{k: v for k, v in changed.items() if k in claim.variables}))
+        except EinderivError:
+            continue
+        said = np.transpose(said) if flip else said
+        if true.shape == said.shape and np.all(np.isfinite(true)) and close(said, true):
+            if value.ndim == 1:
+                what = f"sum({name}) = 1 ({name} a probability vector"
+            else:
+                what = f"each row of {name} sums to 1 ({name} ones = ones: rows of probabilities"
+            return f"right only if {what}, as one-hot labels are)"
     return None
 
 

@@ -750,3 +750,34 @@ def test_a_bare_trace_before_a_product_decides_nothing():
     assert bare.verdict == "undecided" and "other reading" in bare.reason
     assert ed.check_identity(paren + r" = \mathbf{A}^\top", layout="denominator").verdict == "right"
     assert ed.check_identity(paren + r" = \mathbf{A}", layout="denominator").verdict == "wrong"
+
+
+# -- an identity pasted with its delimiters ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "$%s$",
+        "$$%s$$",
+        r"\[ %s \]",
+        r"\( %s \)",
+        r"\begin{equation} %s \end{equation}",
+        r"\begin{align*} %s \end{align*}",
+        "%s \\\\",  # an align row, its break at the end
+    ],
+)
+def test_an_identity_pasted_with_its_delimiters_is_the_math_inside(wrap):
+    # d(x' A x)/dx = x' (A + A') (numerator layout); 2 x' A is wrong unless A is symmetric.
+    # Pasted as $...$, \[...\] or an align row (... &= ... \\), it was "the left side is not a
+    # derivative such as dY/dX" (or '\\' an unknown command)
+    rng = np.random.default_rng(28)
+    x, A = rng.normal(size=3), rng.normal(size=(3, 3))
+    truth = jacobian_fd(lambda x: x @ A @ x, {"x": x}, "x")
+    assert np.allclose(x @ (A + A.T), truth, atol=1e-6)
+    assert not np.allclose(2 * x @ A, truth, atol=1e-3)
+    left = r"\frac{\partial \mathbf{x}^\top \mathbf{A} \mathbf{x}}{\partial \mathbf{x}} &= "
+    right = ed.check_identity(wrap % (left + r"\mathbf{x}^\top (\mathbf{A} + \mathbf{A}^\top)"))
+    assert right.verdict == "right", right
+    wrong = ed.check_identity(wrap % (left + r"2 \mathbf{x}^\top \mathbf{A}"))
+    assert wrong.verdict == "wrong", wrong

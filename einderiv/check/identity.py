@@ -50,6 +50,7 @@ from einderiv.check.identity_text import (
     mentions_derivative,
     split_top,
     unclosed,
+    unwrapped,
 )
 from einderiv.check.kron_claim import VEC_BY
 from einderiv.check.latex_side import as_latex
@@ -117,6 +118,7 @@ def read_identity(text, where: str | None = None) -> Identity:
     if not isinstance(text, str):
         raise EinderivError(f"an identity is text, not {type(text).__name__}")
     written, condition = text, ""
+    text = unwrapped(text)  # $...$, \[...\], an align row (... &= ... \\): the math inside
     # A = B \quad \text{if } S = S^T: the condition is no factor (only spacing or words
     # separate one, so a text without them is not split into rows and cells at all)
     equations = chains(text) if _SEPARATES.search(text) else []

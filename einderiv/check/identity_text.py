@@ -2,7 +2,8 @@
 
 Input: LaTeX or plain text of an identity, a display's row, or a side of one.
 Output: ``split_top`` (the text split at a separator outside brackets, braces and
-environments), ``unclosed`` (why an '=' is inside a bracket), ``mentions_derivative`` (a
+environments), ``unclosed`` (why an '=' is inside a bracket), ``unwrapped`` (the math of a text
+pasted with its delimiters, ``$...$``, ``\\[...\\]``, an ``align`` row), ``mentions_derivative`` (a
 derivative anywhere), ``LABEL`` and ``TRAILING_LABEL`` (an equation label such as ``(2)``,
 ``(C11)``, ``(3.1a)``, ``(D1-lit)``, ``(ii)``, and one written after an identity), ``TAGS``
 (``\\tag{1}``, ``\\label{...}``, ``\\nonumber``).
@@ -15,7 +16,15 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["LABEL", "TAGS", "TRAILING_LABEL", "mentions_derivative", "split_top", "unclosed"]
+__all__ = [
+    "LABEL",
+    "TAGS",
+    "TRAILING_LABEL",
+    "mentions_derivative",
+    "split_top",
+    "unclosed",
+    "unwrapped",
+]
 
 _OPEN, _CLOSE = "({[", ")}]"
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
@@ -112,3 +121,29 @@ TAGS = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za
 TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
     r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
 )
+
+
+# a display or inline formula pasted whole: $...$, $$...$$, \[...\], \(...\), an environment
+_DELIMITERS = re.compile(
+    r"\s*(?:\$\$(?P<a>.*)\$\$|\$(?P<b>[^$]*)\$|\\\[(?P<c>.*)\\\]|\\\((?P<d>.*)\\\)"
+    r"|\\begin\s*\{(?P<env>equation|align|gather|displaymath|multline|math)(?P<star>\*?)\}"
+    r"(?P<e>.*)\\end\s*\{(?P=env)(?P=star)\})\s*[.,;]?\s*",
+    re.DOTALL,
+)
+
+
+def unwrapped(text: str) -> str:
+    """The math of ``text`` pasted with its delimiters (``$...$``, ``$$...$$``, ``\\[...\\]``,
+    ``\\(...\\)``, ``\\begin{equation}...\\end{equation}``, also ``align``, ``gather``):
+    the inside, with an alignment ``&`` (not ``\\&``) a space and a row break ``\\\\`` at its
+    end dropped, as an ``align`` row is pasted (``... &= 2 x^\\top \\\\``); ``text`` itself
+    when it is none of these (a row break inside stays, and is refused as before)."""
+    whole = _DELIMITERS.fullmatch(text)
+    inside = (
+        text
+        if whole is None
+        else next(g for g in whole.group("a", "b", "c", "d", "e") if g is not None)
+    )
+    row = re.sub(r"(?:\\\\\s*)+$", "", inside.strip())  # a row break at the end
+    row = re.sub(r"(?<!\\)&", " ", row)  # alignment points
+    return text if row == text.strip() and whole is None else row

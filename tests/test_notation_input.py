@@ -171,6 +171,15 @@ SPELLINGS = [
     # characters pasted from PDFs: the minus sign −, the prime ′, the parallel sign ∥
     ("x′ A x − y′ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
     ("∥x − y∥", "norm2(x - y)", lambda v: np.linalg.norm(v["x"] - v["y"])),
+    # ... and from word processors: the quotation mark ’ for ', the en dash – for -, the
+    # asterisk operator ∗; a PDF's bold or italic math letters 𝐱, 𝐀, 𝑥, 𝜆 as the plain letters
+    ("x’ A x – y’ x", "x' A x - y' x", lambda v: v["x"] @ v["A"] @ v["x"] - v["y"] @ v["x"]),
+    ("𝐱' 𝐀 𝐱 ∗ 2", "x' A x * 2", lambda v: 2 * v["x"] @ v["A"] @ v["x"]),
+    (
+        "𝑥ᵀ 𝐴 𝑥 + 𝜆 𝐲' 𝐱",
+        "x' A x + lambda y' x",
+        lambda v: v["x"] @ v["A"] @ v["x"] + 0.7 * v["y"] @ v["x"],
+    ),
     # a bold symbol's subscript reads as a plain one's: an entry, a name, the identity's size
     (r"\mathbf{A}_{a,b} \mathbf{x}_{b}", "A[a,b] x[b]", lambda v: v["A"] @ v["x"]),
     (

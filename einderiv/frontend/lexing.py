@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 
@@ -63,10 +64,18 @@ GREEK_LETTERS = greek.LETTERS
 SIGMA = r"\sigma"  # σ(z) and \sigma(z): the function the registry writes \sigma (sigmoid)
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 # characters pasted from PDFs and web pages, read as the ones they look like: the minus sign,
-# the prime, the parallel sign (a norm bar), the variant Greek letters
-# and spaces from PDFs and web pages (no-break, thin, narrow no-break, ...) as plain spaces
+# the prime, the parallel sign, the variant Greek letters, a word processor's ’ and – (' and -),
+# the asterisk operator, spaces (no-break, thin, ...); and the bold, italic and sans-serif
+# letters of Unicode's math alphabets (𝐱, 𝑥, 𝛂: as NFKC, U+1D400-U+1D7FF), not the script,
+# fraktur, double-struck ones, which name other things (𝔼 an expectation, 𝓛 a loss)
 _SPACES = "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
-PASTED = str.maketrans("−′∥ϵϕϑϱ" + _SPACES, "-'‖εφθρ" + " " * len(_SPACES))
+_STYLED = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x1D400, 0x1D800)}
+PASTED = str.maketrans("−′∥ϵϕϑϱ’–∗" + _SPACES, "-'‖εφθρ'-*" + " " * len(_SPACES)) | {
+    c: plain
+    for c, plain in _STYLED.items()
+    if len(plain) == 1 and (plain.isascii() or plain in GREEK_LETTERS) and plain != chr(c)
+    if not re.search("SCRIPT|FRAKTUR|DOUBLE-STRUCK|MONOSPACE", unicodedata.name(chr(c), ""))
+}
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,16 @@ def test_the_exponent_of_a_scalar_base_under_dot_power_keeps_its_kind():
     X = RNG.normal(size=(2, 3))
     expected = fd_gradient(lambda v: np.sum(2.0**v), X).T
     np.testing.assert_allclose(g(X=X), expected, rtol=1e-6)
+
+
+def test_a_scalar_base_with_a_sum_in_it_prints_as_itself_and_reads_back():
+    # d (tr(A) .^ x) / dx = log(tr(A)) diag(tr(A) .^ x); it printed `(tr(A) ones) .^ x`, whose
+    # vector base made x a scalar when read back (refused with a vector x)
+    g = _quiet("tr(A) .^ x", "x")
+    A, x = RNG.normal(size=(3, 3)) + 4 * np.eye(3), RNG.normal(size=4)
+    expected = np.diag(fd_gradient(lambda v: np.sum(np.trace(A) ** v), x))
+    np.testing.assert_allclose(g(A=A, x=x), expected, rtol=1e-6)
+    assert "ones" not in str(g), str(g)
+    for text in (str(g), g.latex()):
+        back = ed.parse(text, shape=g.shape)
+        np.testing.assert_allclose(back(A=A, x=x), expected, rtol=1e-6)

@@ -266,8 +266,10 @@ class _Recontractor:
                     (M.Call(name, (product(inner.chain, 0, self.vectors),)),), inner.row, inner.col
                 )
             case T.Pow(base=base, exponent=exponent) if _broadcast_number(base, exponent):
-                # (2 ones[i]).^(z[i]) is 2 .^ z: the number, broadcast over the exponent's axes
-                number = T.Prod(tuple(f for f in base.factors if type(f) is not T.Ones))
+                # (2 ones[i]).^(z[i]) is 2 .^ z: the number, broadcast over the exponent's axes;
+                # (ones[i] A[b,b]).^(z[i]) is tr(A) .^ z
+                rest = tuple(f for f in base.factors if type(f) is not T.Ones)
+                number = T.Prod(rest, base.summed)
                 power = self.sub_view(exponent)
                 tree = M.ElemPow(
                     self.expression(number, None, None), product(power.chain, 0, self.vectors)
@@ -376,11 +378,14 @@ class _Recontractor:
 
 
 def _broadcast_number(base: T.Term, exponent: T.Term) -> bool:
-    """``c ones[i]`` (a number spread over axes the exponent has) as the base of a power."""
+    """``c ones[i]`` (a scalar c spread over axes the exponent has: a number, ``alpha``, or
+    ``A[b,b]``, tr(A), summed within c) as the base of a power."""
+    if type(base) is not T.Prod or not any(type(f) is T.Ones for f in base.factors):
+        return False
+    ones = [f for f in base.factors if type(f) is T.Ones]
+    rest = tuple(f for f in base.factors if type(f) is not T.Ones)
     return (
-        type(base) is T.Prod
-        and not base.summed
-        and any(type(f) is T.Ones for f in base.factors)
-        and all(type(f) is T.Ones or not T.free(f) for f in base.factors)
+        not any(T.free(f) & set(base.summed) for f in ones)
+        and not T.free(T.Prod(rest, base.summed))
         and T.free(base) <= T.free(exponent)
     )

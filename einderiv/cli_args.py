@@ -9,6 +9,7 @@ Invariants: only argument syntax lives here; what the arguments mean is ``einder
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from einderiv.cli_io import argument_text as _text
@@ -209,6 +210,12 @@ class _Parser(argparse.ArgumentParser):
             message += (
                 "; an expression that starts with '-' is read as an option: write it after "
                 "'--' (einderiv diff --wrt X -- -X) or in parentheses ((-X))"
+            )
+        option = re.match(r"argument (--claim|--identity)(?: \S+)?: expected one argument", message)
+        if option:  # --claim -x' : the value taken for an option
+            message += (
+                f" (a value that starts with '-' is read as an option: write it with '=', "
+                f"{option[1]}=\"-x'\", or in parentheses, (-x'))"
             )
         super().error(message)
 

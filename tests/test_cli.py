@@ -658,3 +658,16 @@ def test_an_empty_host_or_file_is_refused(capsys, monkeypatch):
     assert code == 0 and started == [("127.0.0.1", 0, 5.0)]
     code, _, err = run(capsys, "audit", "")
     assert code == 2 and "FILE is empty" in err
+
+
+# einderiv check "sum(relu(-x))" --wrt x --claim "-step(-x)'": argparse takes the claim for an
+# option and says "expected one argument"; the message now says how to write it, and written
+# so the claim is right: d sum(relu(-x)) / dx = -step(-x)' (central differences, x off 0)
+def test_a_claim_starting_with_a_minus_is_said_how_to_write(capsys):
+    code, _, err = run(capsys, "check", "sum(relu(-x))", "--wrt", "x", "--claim", "-step(-x)'")
+    assert code == 2 and '--claim="-x\'"' in err, err
+    x = np.array([0.5, -1.0, 2.0])
+    expected = jacobian_fd(lambda x: np.sum(np.maximum(-x, 0)), {"x": x}, "x")
+    np.testing.assert_allclose(-(x < 0).astype(float), expected, atol=1e-6)
+    code, out, err = run(capsys, "check", "sum(relu(-x))", "--wrt", "x", "--claim=-step(-x)'")
+    assert code == 0 and out.startswith("right"), (out, err)

@@ -371,6 +371,24 @@ def test_cross_entropy_claim_right_only_for_labels_that_sum_to_one():
     assert r.diagnosis.startswith("right only if each row of Y sums to 1"), r.diagnosis
 
 
+def test_a_factor_that_is_a_size_is_said_as_the_size():
+    # d mean(x)/dx = ones' / n: ones' is off by the factor n at every size (the mean's 1/n
+    # forgotten); it was "off by a factor of 2", the size at the counterexample
+    for n in (2, 3, 5):
+        x = gen(rng_for(f"mean{n}"), n)
+        truth = jacobian_fd(lambda x: np.mean(x), {"x": x}, "x")
+        assert close(np.ones(n), n * truth, rtol=1e-6)
+    r = ed.check("mean(x)", "x", claim="ones'")
+    assert r.verdict == "wrong"
+    assert r.diagnosis.startswith("off by a factor of n (the length of x; "), r.diagnosis
+    r = ed.check("sum(x)", "x", claim="ones' / len(x)")
+    assert r.diagnosis.startswith("off by a factor of 1/n (the length of x; "), r.diagnosis
+    # d(x' x)/dx = 2 x': x' is off by 1/2 at every size, a number
+    x = gen(rng_for("xx"), 2)
+    assert close(x, 0.5 * jacobian_fd(lambda x: x @ x, {"x": x}, "x"), rtol=1e-6)
+    assert ed.check("x' x", "x", claim="x'").diagnosis == "off by a factor of 0.5"
+
+
 # -- display in notebooks -----------------------------------------------------------------------
 
 

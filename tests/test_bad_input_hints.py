@@ -414,3 +414,16 @@ def test_an_entry_with_the_wrong_number_of_indices_says_how_many():
     x = RNG.normal(size=3)
     got = ed.diff("a x", "a", where="a: scalar")(a=0.4, x=x)
     np.testing.assert_allclose(got, jacobian_fd(lambda a, x: a * x, {"a": 0.4, "x": x}, "a"))
+
+
+@pytest.mark.parametrize("text", ["exp(t) A + B", "A sin(-t)'"])
+def test_a_function_of_a_name_taken_as_a_vector_says_to_declare_it(text):
+    # exp(t) A, t undeclared (a vector by its case): the shape error said only that exp(t) is
+    # a column vector; it now says `t` is taken as a vector and to declare `t: scalar`, as for
+    # t A. Declared: d(exp(t) A + B)/dt = exp(t) A (numpy central differences)
+    with pytest.raises(ed.ShapeError, match=r"`t` is taken as a vector: declare `t: scalar`"):
+        ed.diff(text, "t")
+    A, B, t = RNG.normal(size=(2, 2)), RNG.normal(size=(2, 2)), np.array(0.4)
+    g = ed.diff("exp(t) A + B", "t", where="t: scalar")
+    expected = jacobian_fd(lambda t, A, B: np.exp(t) * A + B, {"t": t, "A": A, "B": B}, "t")
+    np.testing.assert_allclose(g(t=t, A=A, B=B), expected, rtol=1e-6)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import MATRIX
+from einderiv.ir.ops import ELEMENTWISE
 from einderiv.ir.scalar_use import forced_scalars, negative_number
 
 # undeclared Greek names are scalars (SPEC 6.3); upper-case Greek names are matrices by case
@@ -200,3 +201,13 @@ def nodes(e: M.MExpr):
         node = todo.pop()
         yield node
         todo.extend(child for _, child in child_fields(node))
+
+
+def bare_name(e: M.MExpr) -> str | None:
+    """The name under transposes, negations and elementwise functions of one argument (the
+    ``t`` of ``t'``, ``-t``, ``exp(t)``: a vector there when ``t`` is), else None."""
+    while type(e) in (M.Transpose, M.Neg) or (
+        type(e) is M.Call and e.fn in ELEMENTWISE and len(e.args) == 1
+    ):
+        e = e.args[0] if type(e) is M.Call else e.operand
+    return e.name if type(e) is M.Name else None

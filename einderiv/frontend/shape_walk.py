@@ -26,6 +26,7 @@ from einderiv.frontend.misreadings import (
     power_of_power,
     upper_index,
 )
+from einderiv.frontend.name_uses import bare_name
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -189,7 +190,7 @@ class ShapeWalk:
     def _vector_hint(self, *operands, kind: str = "scalar") -> str:
         """Suggest ``a: scalar`` (or ``kind``) for undeclared lower-case names taken as vectors."""
         for x in operands:
-            name = getattr(x.operand if isinstance(x, M.Transpose) else x, "name", None)
+            name = bare_name(x)  # t, t', exp(t)
             if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
                 say = "rename it" if name == "delta" else f"declare `{name}: {kind}`"  # reserved
                 return f"; `{name}` is taken as a vector: {say} if it is a number"

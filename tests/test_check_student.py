@@ -167,3 +167,25 @@ def test_a_diagonal_suggestion_is_called_right_only_when_check_proves_it(
             assert np.isnan(x / x)[0]
     else:  # across the kink the second difference of |x_1| is no 0: (2 h) / h^2
         assert abs(abs(h) - 2 * abs(0.0) + abs(-h)) / h**2 > 1.0
+
+
+def test_a_vector_broadcast_by_dot_times_as_numpy_does_is_said_with_diag():
+    # d tanh(W x)/dx = diag(1 - tanh(W x) .^ 2) W; (1 - tanh(W x) .^ 2) .* W, numpy's broadcast
+    # of the column over W's columns, is not well-formed in einderiv (.* takes one shape): it had
+    # no diagnosis, now the diag spelling, which numpy's finite differences confirm
+    rng = np.random.default_rng(28)
+    W, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    truth = jacobian_fd(lambda W, x: np.tanh(W @ x), {"W": W, "x": x}, "x")
+    u = 1 - np.tanh(W @ x) ** 2
+    assert np.allclose(u[:, None] * W, truth, atol=1e-6)  # numpy's broadcast is the derivative
+    assert np.allclose(np.diag(u) @ W, truth, atol=1e-6)
+    r = ed.check("tanh(W x)", "x", claim="(1 - tanh(W x) .^ 2) .* W")
+    assert r.verdict == "wrong"
+    assert r.diagnosis.endswith("with diag it is right: diag(1 - tanh(W x) .^ 2) W"), r.diagnosis
+    # a column .* a row is numpy's outer product: d sum(tanh(W x))/dW (the gradient) is u x'
+    grad = jacobian_fd(lambda W, x: np.sum(np.tanh(W @ x)), {"W": W, "x": x}, "W")
+    assert np.allclose(np.outer(u, x), grad, atol=1e-6)
+    claim = "(1 - tanh(W x) .^ 2) .* x'"
+    r = ed.check("sum(tanh(W x))", "W", claim=claim, layout="denominator")
+    assert r.verdict == "wrong"
+    assert r.diagnosis.endswith("as an outer product it is right: (1 - tanh(W x) .^ 2) x'")

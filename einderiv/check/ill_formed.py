@@ -31,7 +31,7 @@ from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import is_compound
 
-__all__ = ["not_well_formed", "reversed_products", "square_hint"]
+__all__ = ["broadcast_hint", "not_well_formed", "reversed_products", "square_hint"]
 
 TRIES = 3  # matrices made square, at most (each is a full check)
 
@@ -53,6 +53,8 @@ def not_well_formed(
     diagnosis = None
     if judge is not None and reverse:
         diagnosis = reversed_products(f, claim, judge)
+    if judge is not None and diagnosis is None and "sides of `.*`" in str(error):
+        diagnosis = broadcast_hint(f, claim, judge)
     if judge is not None and diagnosis is None:
         diagnosis = square_hint(f, claim, judge)
     fields = ("wrong", expected, None, str(claim), reason)
@@ -72,6 +74,61 @@ def reversed_products(f: Expr, claim, judge: Judge) -> str | None:
     except EinderivError:
         return None
     return None
+
+
+def broadcast_hint(f: Expr, claim, judge: Judge) -> str | None:
+    """A vector ``.*`` a matrix, as numpy broadcasts it (``(1 - tanh(W x) .^ 2) .* W`` for
+    d tanh(W x)/dx), written with ``diag``: "... is right: diag(1 - tanh(W x) .^ 2) W", when
+    ``judge`` finds one such spelling right (of the first two ``.*``, four spellings each:
+    ``diag(u) M``, ``M diag(u)``, with u a column or the transpose of a row)."""
+    if not isinstance(claim, str):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = parse_expression(claim, what="claim")
+    except EinderivError:
+        return None
+    found = [e for e in _nodes(tree) if type(e) is M.Hadamard][:2]
+    for node in found:
+        spellings = [(M.MatMul(a, b), "as an outer product") for a, b in _sides(node)]
+        for u, m in _sides(node):
+            d = M.Call("diag", (u.operand if type(u) is M.Transpose else u,))
+            spellings += [(M.MatMul(d, m), "with diag"), (M.MatMul(m, d), "with diag")]
+        for spelling, how in spellings:
+            text = M.show(_replaced(tree, node, spelling))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    right = judge(f, text).ok
+            except EinderivError:
+                continue
+            if right:
+                return (
+                    "`.*` takes two arrays of one shape (it does not broadcast a vector over a "
+                    f"matrix or a row, as numpy does); {how} it is right: {text}"
+                )
+    return None
+
+
+def _sides(node: M.MExpr) -> tuple:
+    return ((node.left, node.right), (node.right, node.left))
+
+
+def _nodes(e: M.MExpr) -> list[M.MExpr]:
+    found, todo = [], [e]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        M.map_children(node, lambda c: todo.append(c) or c)
+    return found
+
+
+def _replaced(tree: M.MExpr, old: M.MExpr, new: M.MExpr) -> M.MExpr:
+    """``tree`` with the node ``old`` (that very node) replaced by ``new``."""
+    if tree is old:
+        return new
+    return M.map_children(tree, lambda c: _replaced(c, old, new))
 
 
 def square_hint(f: Expr, claim, judge: Judge) -> str | None:

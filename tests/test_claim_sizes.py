@@ -354,3 +354,21 @@ def test_a_compound_size_in_the_other_order_is_one_length():
         for claim in ("I_{nm}", "I_{mn}"):
             with pytest.raises(ed.EinderivError, match="could not draw"):
                 ed.check("tr(I_{mn} X)", "X", claim=claim)
+
+
+def test_the_declarations_suggested_for_a_claim_naming_sizes_fit_the_expression():
+    # the numerator-layout Hessian of tr(X' A X B) names commutation(n, m), sizes einderiv
+    # invented (A n-by-n, B m-by-m, X n-by-m): undecided, with declarations to write. They
+    # said A: matrix(n, m), which does not fit X' A X; now A: matrix(n, n), and declared so the
+    # claim is right. H[j,i,l,k] = d2 tr(X' A X B) / dX[i,j] dX[k,l] (central differences)
+    text = "tr(X' A X B)"
+    h = ed.hessian(text, "X", layout="numerator")
+    r = ed.check(text, "X", claim=str(h), order=2, layout="numerator")
+    assert r.verdict == "undecided"
+    where = r.reason.split('where="')[1].rstrip('"')
+    assert where == "A: matrix(n, n); B: matrix(m, m); X: matrix(n, m)", where
+    assert ed.check(text, "X", claim=str(h), order=2, layout="numerator", where=where).ok
+    X, A, B = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 3)), RNG.normal(size=(2, 2))
+    grad = lambda X: jacobian_fd(lambda X: np.trace(X.T @ A @ X @ B), {"X": X}, "X")
+    H = jacobian_fd(lambda X: grad(X), {"X": X}, "X")  # H[i,j,k,l]
+    np.testing.assert_allclose(h(X=X, A=A, B=B), H.transpose(1, 0, 3, 2), atol=1e-4)

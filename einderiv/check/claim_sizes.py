@@ -103,9 +103,11 @@ def hidden_sizes(f, claim, expected, question: str) -> CheckResult | None:
             question=question,
         )
     own = [(n, v) for n, v in sorted(f.variables.items()) if set(v.dims) & invented]
-    names = iter(free)
+    names, named = iter(dict.fromkeys(free)), {}  # each invented size one claim's name
+    for d in (d for _, v in own for d in v.dims if d in invented and d not in named):
+        named[d] = next(names, d)
     example = "; ".join(
-        f"{n}: {v.kind}({', '.join(str(next(names, d)) for d in v.dims)})" for n, v in own
+        f"{n}: {v.kind}({', '.join(str(named.get(d, d)) for d in v.dims)})" for n, v in own
     )
     shapes = ", ".join(f"{n} {'-by-'.join(map(str, v.dims))}" for n, v in own)
     return CheckResult(

@@ -427,3 +427,15 @@ def test_a_function_of_a_name_taken_as_a_vector_says_to_declare_it(text):
     g = ed.diff("exp(t) A + B", "t", where="t: scalar")
     expected = jacobian_fd(lambda t, A, B: np.exp(t) * A + B, {"t": t, "A": A, "B": B}, "t")
     np.testing.assert_allclose(g(t=t, A=A, B=B), expected, rtol=1e-6)
+
+
+def test_an_unknown_latex_function_is_said_in_one_sentence():
+    # \operatorname{foo}(x) said "unknown function 'foo'; For a product write ..." (a capital
+    # after ';'); as the message says, \operatorname{foo} \, (x' x) is the product foo x' x:
+    # d(foo x' x)/dx = 2 foo x' (foo a vector here: numpy central differences)
+    with pytest.raises(ed.ParseError, match=r"unknown function 'foo'; for a product write"):
+        ed.parse(r"\operatorname{foo}(x)")
+    g = ed.diff(r"\operatorname{foo} \, (x^\top x)", "x", where="foo: scalar")
+    x = RNG.normal(size=3)
+    expected = jacobian_fd(lambda x: 1.5 * (x @ x), {"x": x}, "x")
+    np.testing.assert_allclose(g(foo=1.5, x=x), expected, rtol=1e-6)

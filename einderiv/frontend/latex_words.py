@@ -57,8 +57,8 @@ class Words:
         elif self.called(word):  # \operatorname{foo}(x), \mathrm{Softmax}\left(x\right)
             guess = closest(word, (*FUNCTION_WORDS, *self.functions))
             font = re.match(r"\\[A-Za-z]+", self.text[start:]).group()
-            self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}?" if guess else ";")
-                      + f" For a product write {font}{{{word}}} \\, (...) or declare {word}",
+            self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}? F" if guess else
+                      "; f") + f"or a product write {font}{{{word}}} \\, (...) or declare {word}",
                       start)  # fmt: skip
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):
             self.name(word, start)

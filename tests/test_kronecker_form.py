@@ -953,3 +953,28 @@ def test_a_diagonal_elementwise_result_keeps_its_diagonal(text, plain, symmetric
         if got.ndim == 4:  # str(g): the numerator-layout tensor
             got = np.swapaxes(got, 2, 3).reshape(16, 16, order="F")
         assert_close(got, expected, what=form)
+
+
+def test_a_wrong_kronecker_claim_is_answered_in_kronecker_form():
+    # d vec(A X B) / d vec(X)' = kron(B', A); the claim kron(B, A) is wrong, and the answer was
+    # printed as the entry form kron(B', A)[(i,j),(l,k)]; it is now written as the claim is
+    A, X, B = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4)), RNG.normal(size=(4, 4))
+    truth = vec_jacobian(lambda A, X, B: A @ X @ B, {"A": A, "X": X, "B": B}, "X")
+    np.testing.assert_allclose(np.kron(B.T, A), truth, atol=1e-6)
+    assert not np.allclose(np.kron(B, A), truth, atol=1e-3)
+    r = ed.check("A X B", "X", claim="d vec(Y) / d vec(X)' = kron(B, A)")
+    assert r.verdict == "wrong"
+    correct = str(r).splitlines()[2]
+    assert correct == "  correct: d vec(Y) / d vec(X)' = kron(B', A)", correct
+    right = correct.split(" = ", 1)[1]
+    np.testing.assert_allclose(ed.parse(right)(A=A, B=B), truth, atol=1e-6)
+    assert ed.check("A X B", "X", claim=correct.split("correct: ")[1]).verdict == "right"
+    from einderiv.check.audit import markdown  # the table of einderiv audit
+
+    text = (
+        r"$$\frac{\partial \operatorname{vec}(A X B)}{\partial \operatorname{vec}(X)^\top}"
+        r" = B \otimes A$$"
+    )
+    rows = ed.audit(text)
+    assert [row.verdict for row in rows] == ["wrong"]
+    assert "| `kron(B', A)` |" in markdown(rows, "notes.md"), markdown(rows, "notes.md")

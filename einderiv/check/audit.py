@@ -262,7 +262,7 @@ def markdown(lines: list[AuditLine], source: str, layout: str = "numerator") -> 
         why = a.reason
         if a.result is not None and a.result.diagnosis:
             why += f"; {a.result.diagnosis}"
-        correct = str(a.result.expected) if wrong else ""
+        correct = a.result.correct.split(" = ")[-1] if wrong else ""  # kron(B', A): its right
         verdict = a.verdict if a.verdict == "right" else f"**{a.verdict}**"
         cells = [
             str(a.line),

@@ -56,6 +56,19 @@ class CheckResult:
     def ok(self) -> bool | None:
         return {"right": True, "wrong": False, "undecided": None}[self.verdict]
 
+    @property
+    def correct(self) -> str:
+        """The engine's derivative as the claim is written: for a Kronecker claim ``d vec(Y) /
+        d vec(X)' = kron(B', A)`` its Kronecker form, else ``str(expected)``."""
+        from einderiv.check.kron_claim import is_kronecker  # (kron_claim reads results)
+
+        if is_kronecker(self.claim_text) and self.expected is not None:
+            try:
+                return self.expected.kronecker()
+            except EinderivError:  # no Kronecker form: the entry form below
+                pass
+        return str(self.expected)
+
     def _repr_markdown_(self) -> str:
         """Jupyter: the verdict with the LaTeX of the claim and of the correct form."""
         return _markdown(self)
@@ -66,7 +79,7 @@ class CheckResult:
     def __str__(self) -> str:
         lines = [f"{self.verdict}: {self.question}", f"  claim:   {self.claim_text}"]
         if self.verdict != "right":
-            lines.append(f"  correct: {self.expected}")
+            lines.append(f"  correct: {self.correct}")
         lines.append(f"  {self.reason}" + (f" ({self.method})" if self.method else ""))
         if self.diagnosis:
             lines.append(f"  diagnosis: {self.diagnosis}")
@@ -88,7 +101,7 @@ def _markdown(r: CheckResult) -> str:
     lines = [f"**{r.verdict}**: `{r.question}`", ""]
     lines.append(f"- claim: ${claim}$" if claim else f"- claim: `{r.claim_text}`")
     if r.verdict != "right":
-        lines.append(f"- correct: ${_latex_of(r.expected, '')}$ (`{r.expected}`)")
+        lines.append(f"- correct: ${_latex_of(r.expected, '')}$ (`{r.correct}`)")
     lines.append(f"- {r.reason}" + (f" ({r.method})" if r.method else ""))
     if r.diagnosis:
         lines.append(f"- diagnosis: {r.diagnosis}")
@@ -115,7 +128,7 @@ def _html(r: CheckResult) -> str:
     parts.append(f"<li>claim: {shown}</li>")
     if r.verdict != "right":
         latex = esc(_latex_of(r.expected, ""))
-        parts.append(f"<li>correct: \\({latex}\\) (<code>{esc(str(r.expected))}</code>)</li>")
+        parts.append(f"<li>correct: \\({latex}\\) (<code>{esc(r.correct)}</code>)</li>")
     parts.append(f"<li>{esc(r.reason)}" + (f" ({esc(r.method)})" if r.method else "") + "</li>")
     if r.diagnosis:
         parts.append(f"<li>diagnosis: {esc(r.diagnosis)}</li>")

@@ -16,25 +16,20 @@ is kept: a term equal to another after it is equal to it everywhere (a proof sta
 from __future__ import annotations
 
 from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["kink_products"]
 
-# (the kink function, the other factor's kind) -> what the pair is: "u" the argument itself
-_PAIRS = {
-    ("step", "u"): "relu",  # step(u) u
-    ("sign", "u"): "abs",  # sign(u) u
-    ("step", "relu"): "relu",  # relu(u) step(u)
-    ("sign", "relu"): "relu",  # relu(u) sign(u)
-    ("step", "abs"): "relu",  # abs(u) step(u)
-    ("sign", "abs"): "u",  # abs(u) sign(u)
-}
+# (the kink function, the other factor's kind) -> what the pair is, "u" the argument itself:
+# the registry's folds (step(u) u -> relu(u), sign(u) abs(u) -> u, ...)
+_PAIRS = {(f, g): h for f, op in ELEMENTWISE.items() for g, h in op.folds}
 
 
 def kink_products(t: T.Term) -> T.Term:
     """``t`` with the products of the module docstring folded (children first)."""
     kids = [kink_products(c) for c in T.children(t)]
     t = T.with_children(t, kids) if kids else t
-    if type(t) is T.Pow and _step(t.base) and _positive_integer(t.exponent):
+    if type(t) is T.Pow and _idempotent(t.base) and _positive_integer(t.exponent):
         return t.base  # step(u)^k = step(u)
     if type(t) is not T.Prod:
         return t
@@ -53,7 +48,7 @@ def _pair(factors: list):
     """(i, j, what replaces them) for the first pair of ``factors`` that ``_PAIRS`` folds; a
     factor g^k (k a positive integer) pairs as g^(k - 1) g: u^2 step(u) = u relu(u)."""
     for i, f in enumerate(factors):
-        if type(f) is not T.Func or f.name not in ("step", "sign"):
+        if type(f) is not T.Func or not ELEMENTWISE[f.name].folds:
             continue
         for j, g in enumerate(factors):
             if j == i:
@@ -73,8 +68,8 @@ def _pair(factors: list):
     return None
 
 
-def _step(t: T.Term) -> bool:
-    return type(t) is T.Func and t.name == "step"
+def _idempotent(t: T.Term) -> bool:
+    return type(t) is T.Func and ELEMENTWISE[t.name].idempotent
 
 
 def _positive_integer(e: T.Term) -> bool:

@@ -12,10 +12,6 @@ from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["sign_of"]
 
-# f(u) >= 0 wherever f(u) is defined: sqrt(u) (where u >= 0, a condition of its own), |u|,
-# relu(u), step(u), arccos(u) (in [0, pi]): 1 + sqrt(a) > 0 wherever sqrt(a) is defined
-_NONNEGATIVE = frozenset({"sqrt", "abs", "relu", "step", "arccos"})
-
 
 def sign_of(t: T.Term) -> str | None:
     """ "positive" or "nonnegative" when the structure of ``t`` shows it (1 + exp(u) > 0,
@@ -28,7 +24,9 @@ def sign_of(t: T.Term) -> str | None:
         case T.Func(name=name):
             if ELEMENTWISE[name].positive:  # exp, cosh, sigmoid
                 return "positive"
-            return "nonnegative" if name in _NONNEGATIVE else None
+            # f(u) >= 0 wherever defined (sqrt where u >= 0, a condition of its own; abs, relu,
+            # step; arccos in [0, pi]): 1 + sqrt(a) > 0 wherever sqrt(a) is defined
+            return "nonnegative" if ELEMENTWISE[name].nonnegative else None
         case T.RowFunc(name="softmax"):
             return "positive"
         case T.Pow(base=base, exponent=T.Num(value=v)):

@@ -65,6 +65,11 @@ class Elementwise:
     # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
     definition: Callable[[T.Term], T.Term] | None = None
     positive: bool = False  # f(u) > 0 for every u: a divisor f(u) needs no condition (check)
+    nonnegative: bool = False  # f(u) >= 0 wherever defined: 1 + sqrt(a) > 0 (check.signs)
+    # f(u) g(u) = h(u) at every real u, 0 included, as (g, h), "u" the argument itself:
+    # step's ("u", "relu") is step(u) u = relu(u) (check.kink_products folds such products)
+    folds: tuple[tuple[str, str], ...] = ()
+    idempotent: bool = False  # f(u)^k = f(u) for every integer k >= 1: step
     entire: bool = False  # a power series converging everywhere: a matrix function at every M
     # (c, x) -> an enclosure of f over the interval x, for x inside ``domain`` and, for a kink,
     # clear of it (every kink is at 0); c: ``check.intervals.Context``, mpmath's intervals,
@@ -191,6 +196,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "positive",
         braced=True,
         interval=lambda c, x: c.sqrt(x),
+        nonnegative=True,
     ),
     # sin'(u) = cos(u)
     Elementwise(
@@ -246,6 +252,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.arccos",
         "open_unit",
         interval=lambda c, x: c.pi / 2 - c.atan(x / c.sqrt(1 - x**2)),
+        nonnegative=True,
     ),
     # arctan'(u) = (1 + u^2)^-1
     Elementwise(
@@ -335,6 +342,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         r"\operatorname{relu}",
         smooth=False,
         interval=lambda c, x: x if x > 0 else 0 * x,
+        nonnegative=True,
     ),
     # step'(u) = 0 (u != 0): the Heaviside step, step(0) = 0
     Elementwise(
@@ -348,6 +356,9 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         smooth=False,
         jump=True,
         interval=lambda c, x: c.mpf(1 if x > 0 else 0),
+        nonnegative=True,
+        folds=(("u", "relu"), ("relu", "relu"), ("abs", "relu")),
+        idempotent=True,
     ),
     # abs'(u) = sign(u)   (abs'(0) = 0)
     Elementwise(
@@ -359,6 +370,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         "np.abs",
         smooth=False,
         interval=lambda c, x: abs(x),
+        nonnegative=True,
     ),
     # sign'(u) = 0 (u != 0)
     Elementwise(
@@ -371,6 +383,7 @@ ELEMENTWISE: dict[str, Elementwise] = _entries(
         smooth=False,
         jump=True,
         interval=lambda c, x: c.mpf(1 if x > 0 else -1),
+        folds=(("u", "abs"), ("relu", "relu"), ("abs", "u")),
     ),
 )
 

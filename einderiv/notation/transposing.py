@@ -118,6 +118,7 @@ def _row_like(e: M.MExpr, vectors) -> bool:
 
 
 _NO_VECTORS = ("None",)  # stands for ``vectors=None`` in the memo key (by identity)
+_CHAINS = memo_table()  # chain_of's tuples, per product node and context of vector names
 
 
 def _row_like_of(e: M.MExpr, vectors) -> bool:
@@ -150,13 +151,10 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     one factor (the parser groups to the left, so only right nesting can need parentheses).
     Re-associating these factors keeps the value: ``M.chain`` also splits a scalar
     ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices. Each product node is
-    split once (``_CHAINS``): a right-nested chain asked of every suffix was cubic."""
+    split once (``_CHAINS``, per context of vector names): asked of every suffix, it was cubic."""
     if not isinstance(e, M.MatMul):
         return [e]
     return list(remembered(_CHAINS, _chain_of, e, _NO_VECTORS if vectors is None else vectors))
-
-
-_CHAINS = memo_table()  # chain_of of a product node (a tuple), per context of vector names
 
 
 def _chain_of(e: M.MatMul, vectors) -> tuple[M.MExpr, ...]:

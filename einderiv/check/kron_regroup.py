@@ -13,8 +13,9 @@ never where two unsized I (ones, ones') stand apart in one chain (``open_split``
 are fixed only as a product, kron(I, kron(p', kron(I, B))) of 12 rows is I_4, I_1 or I_2, I_2).
 ``unreadable_entry``: whether a claim's shape error is only einderiv's indexing of a Kronecker
 R that reads as written (then unpaired sizes, undecided; never "wrong" for that alone).
-``read_entry``: the claim read (a Kronecker claim indexed by compound pairs), a plain R again
-as kron(I_1, R) -- the same matrix -- where vec pairs a size 1 (``A`` for d vec(A x)/d vec(x)').
+``read_entry``: the claim read (a Kronecker claim indexed by compound pairs); where vec pairs a
+size 1, a plain R again as kron(I_1, R) (``A`` for d vec(A x)/d vec(x)'), and c I as c
+commutation(m, 1) (``I`` for d vec(X')/d vec(X)' of an m-by-1 X): the same matrices.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int 
             raise
         right, wrap = entry
         try:
-            read = read_claim(f, expected, right, lambda tree: wrap(_unit_kron(tree)))
+            read = read_claim(f, expected, right, lambda tree: wrap(_beside_one(tree)))
             return _paired(f, expected, *read)  # UnpairedSizes: a column for a row
         except EinderivError:
             raise error from None
@@ -108,7 +109,7 @@ def _as_commutation(claim: str, expected: Expr) -> str | None:
     return f"{left}= ({scale}) commutation({columns[0]}, {columns[1]})"
 
 
-def _unit_kron(tree: M.MExpr) -> M.MExpr:
+def _beside_one(tree: M.MExpr) -> M.MExpr:
     """kron(I_1, R): the matrix R, its rows and columns pairs of R's sizes by 1."""
     return M.Call(KRON.name, (M.Identity(1), tree))
 

@@ -44,6 +44,9 @@ SPELLINGS = [
     (r"\text{tr}(X^{T} A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     ("tr(Xᵀ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     ("tr(X⊤ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    # X^⊤, Unicode after a caret (as X^\top): a transpose (it was "unexpected '⊤'")
+    ("tr(X^⊤ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("x^ᵀ A x", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
     ("trace(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     ("Tr(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     # x' A x: letters written together in LaTeX are separate symbols

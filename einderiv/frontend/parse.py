@@ -150,7 +150,7 @@ class _Build(DeclarationRules):
         return _S(ir.Neg(operand.node, span=span), *span, operand.depth + 1, operand.op)
 
     def transpose(self, children):
-        operand, op = children
+        operand, op = children[0], children[-1]  # X', X.T, Xᵀ, X⊤ and X^⊤ (its ^ kept)
         span = (operand.start, op.end_pos)
         node = ir.Transpose(misreadings.transposed(operand.node, span[0], operand.end), span=span)
         return _S(node, *span, operand.depth + 1)

@@ -26,6 +26,7 @@ from einderiv.errors import ShapeError, UnpairedSizes
 from einderiv.frontend.compound_sizes import (
     align,
     compound_text,
+    leaves,
     may_be_equal,
     not_product,
     reordered,
@@ -73,6 +74,22 @@ def _contains(compound: DimCell, cell: DimCell) -> bool:
     return False
 
 
+def _numbers_equal(compound: DimCell, cell: DimCell) -> bool:
+    """Whether ``cell``, a number and no compound, is the product of ``compound``'s leaves, all
+    numbers: nothing to learn by making them one class, and ``cell`` stays one size, not made
+    a pair, so that a declared 6 lined up with the rows 3*2 of one ``kron`` still meets 2*3
+    elsewhere (``x' kron(A, B) + x' kron(C, D)``), and a 2 against 2*1 is not made its own
+    factor (``delta[a,(b,c)]``, c over 1, a over b's 2)."""
+    if compound.factors is None or cell.factors is not None or type(cell.value) is not int:
+        return False
+    product = 1
+    for leaf in leaves(compound):
+        if type(leaf.value) is not int:
+            return False
+        product *= leaf.value
+    return product == cell.value
+
+
 class Inference:
     """The union-find over all dimensions of one expression, and the variables' kinds."""
 
@@ -88,6 +105,7 @@ class Inference:
         self.exponent_only = uses.exponent_only
         self.scalar_by_use = uses.scalar_by_use
         self.undeclared: set[str] = set()
+        self.merge_open = False  # a number met by a compound with open sizes joins its class
         for decl in decls:
             self._declare(decl)
 
@@ -155,6 +173,10 @@ class Inference:
                 ra, rb = rb, ra
             ra.origin = f"{ra.origin} ({rb.value} = {ra.value})"
             rb.value = None
+        if self._sized(ra, rb) or self._sized(rb, ra):
+            return  # 6 against 3*2, 2 against 2*1 or ?*?: the number stays one size
+        if self._unit_factors(ra, rb, context, what) or self._unit_factors(rb, ra, context, what):
+            return  # ?*n against n: ? = 1, and n stays n (never its own factor)
         if ra.factors is not None or rb.factors is not None:
             self._unify_compound(ra, rb, context, what)
             ra, rb = ra.root(), rb.root()
@@ -166,12 +188,46 @@ class Inference:
         drop.parent = keep
         keep.factors = keep.factors or drop.factors
 
+    def _sized(self, compound: DimCell, cell: DimCell) -> bool:
+        """Whether ``cell``, a number and no compound, sizes ``compound``: its leaves, all
+        numbers, multiply to it (``_numbers_equal``), or it has open leaves (``solve`` sizes
+        them from the number it takes). Either way ``cell`` stays one size, never made a pair
+        by the compounds it meets (in ``merge_open``, the first pass of an index text that
+        ``solve`` cannot size, an open compound joins the number's class, as its names need)."""
+        if _numbers_equal(compound, cell):
+            return True
+        if compound.factors is None or cell.factors is not None or type(cell.value) is not int:
+            return False
+        if self.merge_open or compound.value not in (None, cell.value):
+            return False
+        if not_product(cell.value, compound) or _contains(compound, cell):
+            return False
+        compound.value = cell.value
+        return True
+
+    def _unit_factors(self, compound: DimCell, cell: DimCell, context, what) -> bool:
+        """Whether ``cell`` is a factor of ``compound`` (at any depth) whose other leaves are 1
+        or open: then they are 1 (sizes are at least 1, so ``?*n = n`` has the one solution ?
+        = 1: ``delta[e,(l,a)] delta[i,a,e]``), and the two stay apart (a class is never its
+        own factor)."""
+        if compound.factors is None or not _contains(compound, cell):
+            return False
+        rest = leaves(compound)
+        for leaf in leaves(cell):
+            rest.remove(leaf)  # (a factor's leaves are among the compound's)
+        if any(leaf.factors is not None or leaf.value not in (1, None) for leaf in rest):
+            return False
+        for leaf in rest:
+            self.unify(leaf, self.cell(1, cell.origin), context, what)
+        return True
+
     def _unify_compound(self, ra: DimCell, rb: DimCell, context, what) -> None:
         """Compound sizes are equal by their leaves however nested (``compound_sizes.align``),
         else factor by factor (``kron(A, B) vec(X)`` makes X q-by-n for B p-by-q and A m-by-n),
         numbers too: pairs of 2 by 3 never meet pairs of 3 by 2 (a reshape, which index
         notation could not write back); a compound never equals a named size or one of its own
-        factors; a number is checked when the names are resolved."""
+        factors (but ``?*n = n`` makes ? 1, ``_unit_factors``, before this is asked); a number
+        is checked when the names are resolved."""
         for a, b in ((ra, rb), (rb, ra)):
             if a.factors is not None and b.factors is None and is_compound(b.value):
                 self._spell(a, b, context, what)  # a required size "p*n": p and n factors

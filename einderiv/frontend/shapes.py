@@ -76,6 +76,7 @@ def infer(
     root: Shape | None = None,
     uses: NameUses | None = None,
     axes: dict | None = None,
+    merge_open: bool = False,
 ) -> Typed:
     """Infer kinds and shapes of ``tree``; fill in the sizes of ``I`` and ``ones``.
 
@@ -84,9 +85,12 @@ def infer(
     ``name_uses.name_uses(tree)`` (the caller walked the tree for its names already).
     A text in index notation is a scalar in matrix terms: its shape is its free indices, which
     only lowering finds, so ``root`` is not applied to it; ``axes`` (free index name -> the
-    required size) is, on the second pass ``pipeline.front`` makes.
+    required size) is, on the second pass ``pipeline.front`` makes. ``merge_open``: the first
+    pass again when ``solve`` cannot size it, its numbers made one with their open compounds,
+    so that a size and its compound have one name (``n*m``) until the axes size them.
     """
     inference = Inference(decls, tree, uses)
+    inference.merge_open = merge_open
     walker = ShapeWalk(inference)
     shape = walker.shape(tree)
     check_counters(walker)
@@ -112,6 +116,8 @@ def infer(
     except SeveralSizes:  # index notation: its free indices are sized on the second pass
         if not (indexed and axes is None and any(d is not None for d in root or ())):
             raise
+        if not merge_open:  # only its free indices are wanted of this pass (their names)
+            return infer(tree, decls, root, uses, axes, merge_open=True)
     _real_exponents(walker)
     names = resolve_names(inference)
     dim = names.__getitem__  # a cell, or None, to its dimension

@@ -5,10 +5,11 @@ Output: ``size_key(i, compounds)``, the size of an index as the reader types it 
 leaves, fastest first); ``record_pairs``, the compounds of one product; ``unit_pairs(term)``,
 whether a pair has a factor of size 1; ``commutations``, the pairs of a product that are a
 commutation matrix, printed as one (``commutation(3, 3)[a,b]``).
-Invariants: ``parse`` gives an index name one size class in the whole text and never makes a
-compound one size with its own factor, though numbers agree (1*2 = 2 only for the 1): the
+Invariants: ``parse`` gives an index name one size class in the whole text and keeps a
+compound apart from its own factor, though numbers agree (1*2 = 2 only for the 1): the
 printer gives a name one ``size_key`` and, where a pair has a factor 1, every summed index a
-name of its own (``printing._Printer``).
+name of its own (``printing._Printer``); a pair tied to its own compound (``delta[c,(a,j)]``
+with c and j one index, a of 1) has the size of its compound.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.einstein import occurrences
 
 
-def size_key(i: T.Index, compounds: dict) -> tuple:
+def size_key(i: T.Index, compounds: dict, seen: frozenset = frozenset()) -> tuple:
     """The size of ``i``: its factors, fastest first; a compound index (``c`` of
     ``delta[c,(b,i)]``, or tied to one) the leaves of its pair, so that ``(1, 2)`` is not
-    ``(2,)``: ``P[i,b] p[c]`` beside ``q[c] delta[c,(b,i)]`` (b of 1) is refused."""
-    if i in compounds:
+    ``(2,)``: ``P[i,b] p[c]`` beside ``q[c] delta[c,(b,i)]`` (b of 1) is refused. ``seen``:
+    the compounds above ``i``; a pair that holds its own compound (``delta[c,(a,j)]
+    delta[c,j]``, a of 1) ends there, at its size."""
+    if i in compounds and i not in seen:
         fast, slow = compounds[i]
-        return size_key(fast, compounds) + size_key(slow, compounds)
+        inner = seen | {i}
+        return size_key(fast, compounds, inner) + size_key(slow, compounds, inner)
     return dim_factors(i.dim)
 
 
@@ -88,3 +92,44 @@ def pair_axes(term: T.Term) -> frozenset:
         if type(f) is T.RowFunc and f.bound in out:
             out.update(f.indices)
     return frozenset(out)
+
+
+def units_dropped(term: T.Term) -> T.Term:
+    """``term`` with the pairs of one compound index that differ in their sizes but for 1s
+    (``delta[h,(e,g)] delta[h,(j,i)]``, e and i over 1, g and j over 2) written without a
+    summed index of size 1: ``delta[h,g]`` (e has the one value 0, so h is g). The reader
+    pairs compounds that meet factor by factor, and would read j over 1 and i over 2, another
+    function. A free index of size 1 stays (an axis of the result)."""
+    memo: dict = {}
+
+    def walk(t: T.Term) -> T.Term:
+        done = memo.get(id(t))
+        if done is None:
+            done = T.with_children(t, [walk(k) for k in T.children(t)])
+            done = _units_of(done) if type(done) is T.Prod else done
+            memo[id(t)] = done
+        return done
+
+    return walk(term)
+
+
+def _units_of(prod: T.Prod) -> T.Prod:
+    """A product's pairs on a shared compound index, sized otherwise, over a summed index of
+    size 1 made deltas (``units_dropped``)."""
+    factors, summed = list(prod.factors), list(prod.summed)
+    shapes: dict = {}
+    for f in factors:
+        if type(f) is T.Pair:
+            shapes.setdefault(f.c, set()).add((f.i.dim, f.j.dim))
+    for k, f in enumerate(factors):
+        if type(f) is not T.Pair or len(shapes[f.c]) < 2:
+            continue
+        for unit, other in ((f.i, f.j), (f.j, f.i)):
+            if unit.dim == 1 and unit in summed and f.c.dim == other.dim and unit != other:
+                factors[k] = T.Delta(f.c, other)  # delta[c,(u,b)] -> delta[c,b], u of size 1
+                if not any(unit in T.free(g) for g in factors):
+                    summed.remove(unit)
+                break
+    if factors == list(prod.factors):
+        return prod
+    return prod.replace(factors=tuple(factors), summed=tuple(summed))

@@ -25,6 +25,7 @@ from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.atoms import atom_matrix, sum_names
 from einderiv.notation.compound_names import commutations, record_pairs, size_key, unit_pairs
+from einderiv.notation.compound_names import units_dropped as _units_dropped
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.scalars import affine_tree, divisor_of, is_divisor
@@ -38,11 +39,10 @@ _SIMPLE = (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.
 
 def index_notation(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
     """``readable``: refuse (``NoReadableText``) a matrix function whose argument has no matrix
-    form, rather than write it in index notation inside the call (which does not read back);
-    False for text that is only shown (a derivation's steps, a message)."""
+    form (index notation inside the call does not read back); False for text only shown."""
     if isinstance(term, T.Zero):  # zero prints as 0 (parse("0", shape=...) reads it back)
         return "0"
-    printable(term)
+    printable(term := _units_dropped(term))  # delta[h,(e,g)], e of 1 summed: delta[h,g]
     printer = _Printer(term, axes, variables=variables, readable=readable)
     return printer.text(term) if isinstance(term, T.Add) else printer.term(term)
 
@@ -50,9 +50,9 @@ def index_notation(term: T.Term, axes, variables: dict | None = None, readable: 
 def index_latex(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
     if isinstance(term, T.Zero):
         return "0"
-    printable(term)
-    for lone in (False, True):  # x_{k} x_{l} with no W_{a,b} or \delta reads as names x_k, x_l:
-        printer = _Printer(  # (x)_{k}
+    printable(term := _units_dropped(term))  # delta[h,(e,g)], e of 1 summed: delta[h,g]
+    for lone in (False, True):  # x_{k} x_{l}, no W_{a,b} or \delta, reads as x_k: (x)_{k}
+        printer = _Printer(
             term, axes, latex=True, variables=variables, lone=lone, readable=readable
         )
         text = printer.text(term) if isinstance(term, T.Add) else printer.term(term)
@@ -111,8 +111,7 @@ class _Printer:
             self.names[i] = previous = free_names[0]
             taken.add(previous)
         self.taken = set(self.names.values()) | variables
-        # the sizes the whole text fixes: an I of another size is written with its size
-        known = self.variables
+        known = self.variables  # sizes the text fixes: an I of another size writes its size
         self.anchored = {d for n in named if n in known for d in getattr(known[n], "dims", ())}
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken and n not in avoid]
         self.counter = 0

@@ -46,9 +46,8 @@ def test_a_declared_size_paired_two_ways_in_two_terms():
 
 
 def test_a_factor_of_size_1_beside_its_own_size():
-    # kron(P, x') .* kron(p, Q), P 4-by-1: dY[(e,a),(f,b)] / dp[k] = P[a,0] x[f] delta[e,k] Q[e,b];
-    # its Kronecker form commutation(3, 4) diag(vec(kron(P', x))) kron(I_{2}, vec(Q')) lines the
-    # 4*1*3 up with 3*4: 1*4 is 4, never refused as a compound equal to its own factor
+    # d vec(kron(P, x') .* kron(p, Q)) / dp' (P 4-by-1) = commutation(3, 4) diag(vec(kron(P',
+    # x))) kron(I_{2}, vec(Q')): the columns 3*1*4 met the rows 3*2*2 ("3*2 vs 3", refused)
     where = "x: vector(3); p: vector(2); Q: matrix(2, 3); P: matrix(4, 1)"
     values = {"x": RNG.standard_normal(3), "p": RNG.standard_normal(2)}
     values |= {"Q": RNG.standard_normal((2, 3)), "P": RNG.standard_normal((4, 1))}

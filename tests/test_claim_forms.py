@@ -387,6 +387,11 @@ def test_a_factor_that_is_a_size_is_said_as_the_size():
     x = gen(rng_for("xx"), 2)
     assert close(x, 0.5 * jacobian_fd(lambda x: x @ x, {"x": x}, "x"), rtol=1e-6)
     assert ed.check("x' x", "x", claim="x'").diagnosis == "off by a factor of 0.5"
+    # d sum(2 .^ x)/dx = log(2) (2 .^ x)': (2 .^ x)' is off by 1/log(2) (was 1.44269504089)
+    truth = jacobian_fd(lambda x: np.sum(2.0**x), {"x": x}, "x")
+    assert close(2.0**x, truth / np.log(2), rtol=1e-6)
+    r = ed.check("sum(2 .^ x)", "x", claim="(2 .^ x)'")
+    assert r.diagnosis == "off by a factor of 1/log(2)", r.diagnosis
 
 
 # -- display in notebooks -----------------------------------------------------------------------

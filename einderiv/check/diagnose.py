@@ -17,7 +17,7 @@ Invariants:
 from __future__ import annotations
 
 import dataclasses
-import re
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -29,7 +29,6 @@ from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
 
 __all__ = [
-    "by_size",
     "describe_array_shape",
     "diagnosis",
     "diagonal",
@@ -279,10 +278,26 @@ def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
     return None
 
 
+# constants a factor is often a fraction of: a base's log lost or doubled (d 2^x = log(2) 2^x)
+_CONSTANTS = {f"log({b})": math.log(b) for b in (2, 3, 10)} | {"pi": math.pi, "sqrt(2)": 2**0.5}
+
+
 def _nice(x: float) -> str:
+    """``x`` as a fraction of denominator at most 12 (``1/2``), or such a fraction times or over
+    one of ``_CONSTANTS`` (``1/log(2)``, ``2 pi``), else 12 digits."""
     fraction = Fraction(x).limit_denominator(12)
-    if abs(float(fraction) - x) < 1e-9:
+    if abs(float(fraction) - x) < 1e-9 * max(1.0, abs(x)):
         return M.format_number(fraction)
+    for name, c in _CONSTANTS.items():
+        for value, over in ((x / c, False), (x * c, True)):
+            f = Fraction(value).limit_denominator(12)
+            if not f or abs(float(f) - value) > 1e-9 * max(1.0, abs(value)):
+                continue
+            if over:  # x = f / c: 1/log(2), 2/(3 pi)
+                under = name if f.denominator == 1 else f"({f.denominator} {name})"
+                return f"{f.numerator}/{under}"
+            coefficient = {1: "", -1: "-"}.get(f.numerator, f"{f.numerator} ")
+            return f"{coefficient}{name}" + (f"/{f.denominator}" if f.denominator != 1 else "")
     return f"{x:.12g}"
 
 
@@ -350,44 +365,3 @@ def _rebuild(factors: list[M.MExpr]) -> M.MExpr:
     for f in factors[1:]:
         out = M.MatMul(out, f)
     return out
-
-
-def by_size(found: str, sizes: dict, variables: dict, again) -> str | None:
-    """``found``, "off by a factor of 4", said as the size it is, "off by a factor of n (the
-    length of y; 4 at the counterexample)": when the factor (or its reciprocal) is the probe's
-    size n, one named size has it, and it is n + 1 where that size is one more (``again``: the
-    derivative's and the claim's values at a probe of the given sizes); else None (a factor 2
-    at a size 2 that stays 2 is a number). A mean's 1/n forgotten, for one."""
-    match = re.fullmatch(r"off by a factor of (\S+)", found)
-    try:
-        factor = float(Fraction(match[1])) if match else 0.0
-    except ValueError:
-        return None
-    inverse = 0 < abs(factor) < 1
-    n = round(1 / factor if inverse else factor) if factor else 0
-    named = [d for d, size in sizes.items() if size == n and str(d).isidentifier()]
-    if n < 2 or abs(abs(factor) ** (-1 if inverse else 1) - n) > 1e-9 or len(named) != 1:
-        return None
-    dim = named[0]
-    try:
-        want, got = again({**sizes, dim: n + 1})
-    except EinderivError:
-        return None
-    ratio = _constant_ratio(np.asarray(got), np.asarray(want))
-    sign = -1 if factor < 0 else 1
-    if ratio is None or abs(ratio - sign * (n + 1) ** (-1 if inverse else 1)) > 1e-9 * (n + 1):
-        return None
-    said = f"{'-' * (sign < 0)}{'1/' * inverse}{dim}"
-    return f"off by a factor of {said} ({_size_words(dim, variables)}; {n} at the counterexample)"
-
-
-def _size_words(dim: str, variables: dict) -> str:
-    """What the size ``dim`` is: the length of a vector, the rows or columns of a matrix."""
-    ordered = sorted(variables.items(), key=lambda item: (item[1].kind != "vector", item[0]))
-    for name, info in ordered:  # a vector's length first: len(y) of mean(y .* ...)
-        dims = tuple(info.dims)
-        if info.kind == "vector" and dims == (dim,):
-            return f"the length of {name}"
-        if info.kind in ("matrix", "symmetric") and dim in dims:
-            return f"the number of {'rows' if dims[0] == dim else 'columns'} of {name}"
-    return f"the size {dim}"

@@ -50,6 +50,7 @@ from einderiv.check.proof import exactly_equal
 from einderiv.check.readings import as_read
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler, is_zero_claim
+from einderiv.check.size_factor import by_size
 from einderiv.check.slopes import kinked, kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes, guarded
@@ -385,7 +386,7 @@ class _Judge(Sampler):
             if self._diagnosis_at(other) != found:
                 return None
         again = lambda sizes: self.values(self.draw(1, sizes=sizes))
-        return D.by_size(found, probe_sizes(self.f, probe), self.f.variables, again) or found
+        return by_size(found, probe_sizes(self.f, probe), self.f.variables, again) or found
 
     def _diagnosis_at(self, probe: dict) -> str | None:
         want, got = self.values(probe)

@@ -27,6 +27,7 @@ from einderiv.check.claims import declarations_of
 from einderiv.check.probes import close
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.ops import SQRT
 
 __all__ = [
     "describe_array_shape",
@@ -279,7 +280,8 @@ def _constant_ratio(got: np.ndarray, want: np.ndarray) -> float | None:
 
 
 # constants a factor is often a fraction of: a base's log lost or doubled (d 2^x = log(2) 2^x)
-_CONSTANTS = {f"log({b})": math.log(b) for b in (2, 3, 10)} | {"pi": math.pi, "sqrt(2)": 2**0.5}
+_CONSTANTS = {f"log({b})": math.log(b) for b in (2, 3, 10)}
+_CONSTANTS |= {"pi": math.pi, f"{SQRT.name}(2)": 2**0.5}  # the registry's sqrt
 
 
 def _nice(x: float) -> str:

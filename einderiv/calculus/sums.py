@@ -56,6 +56,9 @@ def add_collect(t: T.Add):
     indices and their neighbours first, terms that share that by a refined signature (every
     factor and its neighbours), and only terms that still share one pay for a canonical form
     (most sums have none)."""
+    shapes = [_shape(x) for x in t.terms]
+    if None not in shapes and not _repeated(shapes):
+        return None  # no two terms have the same places (the test below, looking less deep)
     split = [split_coefficient(x) for x in t.terms]
     if not _repeated([_free_places(rest) for _, rest in split]):
         return None  # no two terms have the free indices in the same places: none are equal
@@ -83,6 +86,20 @@ def add_collect(t: T.Add):
     if not terms:
         return zero_like(t)
     return terms[0] if len(terms) == 1 else T.Add(tuple(terms))
+
+
+def _shape(x: Term):
+    """What ``_free_places(split_coefficient(x)[1])`` is a function of, read off ``x`` without
+    building that or looking into its factors: a product's number of factors, an entry itself,
+    a sum's (kind, free indices); None (unknown) when ``x`` holds a number. Terms with
+    different shapes have different places, so a sum of n products of growing length is passed
+    over in time linear in n, not in its size."""
+    kind = type(x)
+    if kind is T.Prod:
+        return None if T.Num in map(type, x.factors) else len(x.factors)
+    if kind is T.Var:
+        return x
+    return None if kind is T.Num else (kind, T.free(x))
 
 
 def _free_places(t: Term):
@@ -117,8 +134,9 @@ def prod_negated_sum(t: T.Prod):
     coefficients gives its sign to the product (which folds it into its number). Once the
     terms are positive the rule cannot fire again."""
     for k, f in enumerate(t.factors):
-        if type(f) is not T.Add or not all(coefficient(x) < 0 for x in f.terms):
-            continue  # (signs first, no term rebuilt: most sums have a positive term first)
+        if type(f) is not T.Add or not all(coefficient(x).numerator < 0 for x in f.terms):
+            continue  # (signs first, no term rebuilt: most sums have a positive term first;
+            # the sign of the numerator, not Fraction's slow `< 0`)
         flipped = T.Add(tuple(scaled(-c, rest) for c, rest in map(split_coefficient, f.terms)))
         rest = t.factors[:k] + t.factors[k + 1 :]
         return T.Prod((T.MINUS_ONE, *rest, flipped), t.summed)

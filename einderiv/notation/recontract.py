@@ -26,6 +26,7 @@ from einderiv.ir.canon import scope
 from einderiv.ir.matrix_ops import DET, DIAG, LOGDET, TR
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
+from einderiv.notation.free_pattern import pattern
 from einderiv.notation.kronecker_inside import inside_groups
 from einderiv.notation.scalars import affine_tree, scalar_power
 from einderiv.notation.sizing import measured_size, sized_identities
@@ -217,10 +218,14 @@ class _Recontractor:
     def view(self, f: T.Term) -> View:
         found = self.views.get(f, self.views)
         if found is self.views:
+            made = pattern(f)  # f under the names of another product: done once (free_pattern)
             try:
-                found = self._view(f)
+                found = self._view(f) if made is None else self.view(made[0])
             except NoMatrixForm:
                 found = None
+            if made is not None and found is not None:
+                back = made[1].get
+                found = View(found.chain, back(found.row, found.row), back(found.col, found.col))
             self.views[f] = found
         if found is None:
             raise NoMatrixForm

@@ -5,9 +5,10 @@ columns), the product's summed indices, the result's row and column index, and t
 re-contractor (``transpose`` and ``vectors``).
 Output: the product's scalar factors and its matrix chain (``solve``), or ``NoMatrixForm``.
 Invariants:
-- The views live on a ``Board`` that keeps, incrementally, which views hold each index and
-  which views and indices can be acted on next, so one step costs time proportional to the
-  views it touches (not to the whole product): solving a product is linear in its size.
+- The views live on a ``Board`` (``notation.board``) that keeps, incrementally, which views
+  hold each index and which views and indices can be acted on next, so one step costs time
+  proportional to the views it touches (not to the whole product): solving a product is
+  linear in its size.
 - Steps are taken in a fixed order, the same as a left-to-right scan would take: first a view
   that can be reduced on its own (a trace, a sum over a lone index), the earliest such view;
   then the earliest-met summed index that exactly two views share, multiplied; where Einstein
@@ -16,7 +17,6 @@ Invariants:
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 from einderiv.ir import index_ir as T
@@ -24,6 +24,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG, SUM, TR
 from einderiv.ir.node import fast_init
 from einderiv.notation.algebra import is_one
+from einderiv.notation.board import Board, ends
 from einderiv.notation.transposing import is_column, product, transposes
 
 
@@ -41,13 +42,6 @@ class NoMatrixForm(Exception):
     """The term has no matrix form."""
 
 
-def ends(v: View) -> list:
-    row, col = v.row, v.col
-    if row is None:
-        return [] if col is None else [col]
-    return [row] if col is None else [row, col]
-
-
 def flip(v: View, rc) -> View:
     """The transposed view: ``(A B)' = B' A'``."""
     return View(tuple(rc.transpose(x) for x in reversed(v.chain)), v.col, v.row)
@@ -61,120 +55,6 @@ def column(v: View, rc) -> M.MExpr:
 
 def chain_transposes(chain) -> int:
     return sum(map(transposes, chain))
-
-
-class Board:
-    """The views of one product by id (ids grow; a view changed in place keeps its id, so id
-    order is the order a list of the views would have), and the index maps kept up to date."""
-
-    def __init__(self, views, summed: set):
-        self.summed = summed
-        self.views: dict[int, View] = {}
-        self.holders: dict[T.Index, dict[int, None]] = {}  # index -> ids of views that hold it
-        self.lone: list[int] = []  # heap of ids that may be reducible on their own
-        self.pairs: list[tuple] = []  # heap of (first met, tiebreak, index) that may multiply
-        self.next_id = 0
-        self.tiebreak = 0
-        for v in views:
-            self._put(v)
-        self.lone = [at for at in self.views if self._reducible(at)]  # ids ascend: a heap
-        for i in self.holders:
-            if i in summed and self._pairable(i):
-                self._push_pair(i)
-
-    # -- the index maps --------------------------------------------------------------------
-
-    def _put(self, v: View, at: int | None = None) -> int:
-        if at is None:
-            at, self.next_id = self.next_id, self.next_id + 1
-        self.views[at] = v
-        for i in dict.fromkeys(ends(v)):
-            self.holders.setdefault(i, {})[at] = None
-        return at
-
-    def _take(self, at: int, keep_slot: bool = False) -> list:
-        v = self.views[at] if keep_slot else self.views.pop(at)
-        for i in dict.fromkeys(ends(v)):
-            del self.holders[i][at]
-        return ends(v)
-
-    def replace(self, at: int, v: View) -> None:
-        """The view ``at`` becomes ``v`` in the same place."""
-        touched = self._take(at, keep_slot=True)
-        self._put(v, at)
-        self._changed(dict.fromkeys(touched + ends(v)), at)
-
-    def merge(self, gone, v: View) -> None:
-        """The views ``gone`` are combined into ``v``, which goes last."""
-        touched = []
-        for at in gone:
-            touched += self._take(at)
-        at = self._put(v)
-        self._changed(dict.fromkeys(touched + ends(v)), at)
-
-    def _changed(self, indices, at) -> None:
-        """Record the views and indices that may have become actionable (after a change)."""
-        if self._reducible(at):
-            heapq.heappush(self.lone, at)
-        summed, all_holders = self.summed, self.holders
-        for i in indices:
-            if i not in summed:
-                continue
-            holders = all_holders[i]
-            if len(holders) == 1:
-                (other,) = holders
-                if other != at:
-                    heapq.heappush(self.lone, other)
-            elif len(holders) == 2 and self._pairable(i):
-                self._push_pair(i)
-
-    def _push_pair(self, i) -> None:
-        self.tiebreak += 1
-        heapq.heappush(self.pairs, (self._first_met(i), self.tiebreak, i))
-
-    def _first_met(self, i) -> tuple[int, int]:
-        first = min(self.holders[i])
-        return first, ends(self.views[first]).index(i)
-
-    def _reducible(self, at: int) -> bool:
-        v = self.views.get(at)
-        if v is None:
-            return False
-        return any(i in self.summed and len(self.holders[i]) == 1 for i in ends(v))
-
-    def _pairable(self, i) -> bool:
-        holders = self.holders.get(i, ())
-        if len(holders) != 2:
-            return False
-        return all(ends(self.views[at]).count(i) == 1 for at in holders)
-
-    # -- the steps -------------------------------------------------------------------------
-
-    def next_lone(self) -> int | None:
-        """The earliest view that can be reduced on its own."""
-        while self.lone:
-            at = self.lone[0]
-            if self._reducible(at):
-                return at
-            heapq.heappop(self.lone)
-        return None
-
-    def next_pair(self):
-        """The earliest-met summed index that exactly two views share (once each)."""
-        while self.pairs:
-            met, _, i = self.pairs[0]
-            if not self._pairable(i):
-                heapq.heappop(self.pairs)
-                continue
-            if self._first_met(i) != met:
-                heapq.heappop(self.pairs)
-                self._push_pair(i)
-                continue
-            return i
-        return None
-
-    def ordered(self) -> list[tuple[int, View]]:
-        return sorted(self.views.items())
 
 
 def solve(views: list[View], summed: set, row, col, rc):
@@ -307,47 +187,49 @@ def _fewer_transposes(chain: tuple, rc) -> tuple:
 
 def _combine_one(board: Board, rc) -> bool:
     """Where Einstein counting fails, combine views elementwise or through diag."""
-    ordered = board.ordered()
-    counts: dict = {}
-    for _, v in ordered:
-        for i in ends(v):
-            counts[i] = counts.get(i, 0) + 1
-    summed = board.summed
-    crowded = [
-        i for i, n in counts.items() if (i in summed and n > 2) or (i not in summed and n > 1)
-    ]
+    looked: list = []  # (every view's ends were counted at each step: quadratic in a product)
+    try:
+        while (index := board.next_crowded(looked)) is not None:
+            if _combine_at(board, index, rc):
+                return True
+        return False
+    finally:
+        board.put_back(looked)
+
+
+def _combine_at(board: Board, index, rc) -> bool:
+    """Combine two of the views that hold the crowded ``index``, if any two can be."""
     views = board.views
-    for index in crowded:
-        users = sorted(board.holders[index])
-        vectors = [k for k in users if len(ends(views[k])) == 1]
-        if len(vectors) >= 2:  # u[a] v[a] -> (u .* v)[a]
-            j, k = vectors[:2]
-            made = View((elementwise(column(views[j], rc), column(views[k], rc)),), index, None)
-            board.merge((j, k), made)
-            return True
-        matrices = [k for k in users if len(ends(views[k])) == 2]
-        for x in range(len(matrices)):
-            for y in range(x + 1, len(matrices)):
-                p, q = views[matrices[x]], views[matrices[y]]
-                if set(ends(p)) == set(ends(q)):  # A[a,b] B[a,b] -> (A .* B)[a,b]
-                    q = q if (q.row, q.col) == (p.row, p.col) else flip(q, rc)
-                    made = View(
-                        (
-                            elementwise(
-                                product(p.chain, 0, rc.vectors), product(q.chain, 0, rc.vectors)
-                            ),
+    users = sorted(board.holders[index])
+    vectors = [k for k in users if len(ends(views[k])) == 1]
+    if len(vectors) >= 2:  # u[a] v[a] -> (u .* v)[a]
+        j, k = vectors[:2]
+        made = View((elementwise(column(views[j], rc), column(views[k], rc)),), index, None)
+        board.merge((j, k), made)
+        return True
+    matrices = [k for k in users if len(ends(views[k])) == 2]
+    for x in range(len(matrices)):
+        for y in range(x + 1, len(matrices)):
+            p, q = views[matrices[x]], views[matrices[y]]
+            if set(ends(p)) == set(ends(q)):  # A[a,b] B[a,b] -> (A .* B)[a,b]
+                q = q if (q.row, q.col) == (p.row, p.col) else flip(q, rc)
+                made = View(
+                    (
+                        elementwise(
+                            product(p.chain, 0, rc.vectors), product(q.chain, 0, rc.vectors)
                         ),
-                        p.row,
-                        p.col,
-                    )
-                    board.merge((matrices[x], matrices[y]), made)
-                    return True
-        if vectors and matrices:  # u[a] M[a,b] -> (diag(u) M)[a,b]
-            v, m = views[vectors[0]], views[matrices[0]]
-            m = m if m.row == index else flip(m, rc)
-            made = View((M.Call(DIAG.name, (column(v, rc),)),) + m.chain, index, m.col)
-            board.merge((vectors[0], matrices[0]), made)
-            return True
+                    ),
+                    p.row,
+                    p.col,
+                )
+                board.merge((matrices[x], matrices[y]), made)
+                return True
+    if vectors and matrices:  # u[a] M[a,b] -> (diag(u) M)[a,b]
+        v, m = views[vectors[0]], views[matrices[0]]
+        m = m if m.row == index else flip(m, rc)
+        made = View((M.Call(DIAG.name, (column(v, rc),)),) + m.chain, index, m.col)
+        board.merge((vectors[0], matrices[0]), made)
+        return True
     return False
 
 

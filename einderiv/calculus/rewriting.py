@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
+from einderiv.ir.canon import memo_table
 from einderiv.ir.index_ir import ONE, Term, with_children  # noqa: F401 (re-exported)
 
 
@@ -155,3 +156,15 @@ def exact_product(values) -> Fraction | None:
             product *= v
     fits = max(product.numerator.bit_length(), product.denominator.bit_length()) <= EXACT_BITS
     return product if fits else None
+
+
+_DELTAS = memo_table()  # a sum -> the indices of the deltas of its terms (within a derivation)
+
+
+def delta_indices(f: T.Add) -> frozenset:
+    """The indices of the deltas that are terms of ``f`` or factors of one, once per sum (1 -
+    tanh(..)^2 is a factor of many products); a term has a summed delta iff they meet."""
+    if (found := _DELTAS.get(f)) is None:
+        parts = [g for x in f.terms for g in (x.factors if type(x) is T.Prod else (x,))]
+        found = _DELTAS[f] = frozenset([i for d in parts if type(d) is T.Delta for i in (d.a, d.b)])
+    return found

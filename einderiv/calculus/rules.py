@@ -16,6 +16,7 @@ from einderiv.calculus import same_base
 from einderiv.calculus.rewriting import (
     Rule,
     broadcast_split,
+    delta_indices,
     exact_power,
     exact_product,
     one_like,
@@ -244,20 +245,12 @@ def prod_ones(t: T.Prod):
     needs=(T.Add,),
 )
 def prod_distribute_delta(t: T.Prod):
-    summed = set(t.summed)
+    summed = frozenset(t.summed)
     for k, f in enumerate(t.factors):
-        if isinstance(f, T.Add) and any(_has_summed_delta(x, summed) for x in f.terms):
+        if type(f) is T.Add and not summed.isdisjoint(delta_indices(f)):
             rest = t.factors[:k] + t.factors[k + 1 :]
             return T.Add(tuple(T.Prod(rest + (x,), t.summed) for x in f.terms))
     return None
-
-
-def _has_summed_delta(t: Term, summed: set) -> bool:
-    if isinstance(t, T.Delta):
-        return t.a in summed or t.b in summed
-    if isinstance(t, T.Prod):
-        return any(isinstance(f, T.Delta) and (f.a in summed or f.b in summed) for f in t.factors)
-    return False
 
 
 @rule(T.Prod, "x sum_r u(r) -> sum_r x u(r)", needs=(T.SumOver,))

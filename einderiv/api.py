@@ -29,7 +29,7 @@ from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.kron_readback import readable_kronecker
+from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.differential import differential_text
 from einderiv.notation.matrix_latex import matrix_latex
@@ -208,7 +208,7 @@ class Expr(ExprAlgebra):
                 "matrix, or a matrix by a vector, whose terms are Kronecker products)"
             )
         assert self._origin is not None  # a Kronecker form exists only for a derivative
-        return kron_forms.kronecker_text(matrix, self._origin[2].name)
+        return kron_forms.kronecker_text(closed(matrix, self.variables), self._origin[2].name)
 
     def kronecker_matrix(self) -> M.MExpr | None:
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""

@@ -15,7 +15,11 @@ Invariants:
   (by their kinds only where a size is over pairs, ``n*m``);
 - a sized form also passes ``sized_text_reads`` (``I_{6}`` makes the text LaTeX: no name or
   function that LaTeX reads otherwise), and sizes are numbers or one name, never ``m*n``;
-- cost: one parse of the form's text; when it fails, one per term and one of the sized text.
+- cost: one parse of the form's text; when it fails, one per term and one of the sized text;
+- ``closed`` (what ``kronecker()`` writes): a form that reads but leaves an ``I``'s size open
+  (``kron(kron(I, p), I)``, 1 by 3 or 3 by 1) is written with the engine's numbers
+  (``I_{1}``, ``I_{3}``) when that text reads with every size fixed; ``str``'s indexed entry
+  keeps ``I`` (read with ``shape=``). Two more parses when asked.
 This module sits above ``api`` (which imports it when asked), like ``show``.
 """
 
@@ -48,15 +52,61 @@ def readable_kronecker(found: tuple, variables: dict) -> tuple:
 
 
 def _reads(e: M.MExpr, where: str) -> bool:
+    return _read(e, where) is not None
+
+
+def _read(e: M.MExpr, where: str):
+    """``e``'s text parsed with the variables declared, or None when it does not read."""
     from einderiv.api import parse
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            parse(M.show(e), where=where)
+            return parse(M.show(e), where=where)
     except EinderivError:
-        return False
-    return True
+        return None
+
+
+def closed(matrix: M.MExpr, variables: dict) -> M.MExpr:
+    """The Kronecker form's right side as ``kronecker()`` writes it: ``matrix``, or, when its
+    text reads leaving a size no variable holds, with every ``I`` written with the size the
+    engine gave it, if that text reads to sizes all fixed. ``kron(kron(I, p), I)`` of d
+    kron(P, p') / dP (P 3-by-1) reads ``m*2*n`` by ``m*n``, 1 by 3 or 3 by 1, two functions;
+    ``kron(kron(I_{1}, p), I_{3})`` one. (The indexed entry ``str`` prints keeps the plain
+    ``I``: there its indices' sizes are read with the shape.)"""
+    where = _declarations(variables)
+    read = _read(matrix, where)
+    if read is None or not _open_sizes(read, variables):
+        return matrix
+    sized = _engine_sized(matrix)
+    again = _read(sized, where) if sized is not None and sized_text_reads(sized) else None
+    return sized if again is not None and not _open_sizes(again, variables) else matrix
+
+
+def _open_sizes(read, variables: dict) -> bool:
+    """Whether the text read leaves a size that no variable holds (``kron(kron(I, p), I)`` of
+    d kron(P, p') / dP with P 3-by-1 is ``m*2*n`` by ``m*n``: 1 by 3 or 3 by 1, asked for by
+    keyword when evaluated)."""
+    held = {p for v in variables.values() for d in v.dims for p in str(d).split("*")}
+    return any(p not in held and not p.isdigit() for d in read.shape for p in str(d).split("*"))
+
+
+def _engine_sized(matrix: M.MExpr) -> M.MExpr | None:
+    """``matrix`` with every ``I`` written with the number the engine sized it by (``I_{1}``),
+    or None when one is sized by a name (``kron(I, x')`` by X m-by-n, whose entry ``str``
+    writes as the same text: ``I`` there is X's m, given by keyword as before)."""
+    dims = []
+
+    def size(x: M.MExpr) -> M.MExpr | None:
+        if not isinstance(x, M.Identity):
+            return None
+        if isinstance(x.dim, int):
+            return M.Identity(x.dim, sized=True)
+        dims.append(x.dim)
+        return None
+
+    sized = map_subterms(matrix, size, {})
+    return None if dims else sized
 
 
 def _each_term(e: M.MExpr, fn) -> M.MExpr:

@@ -282,3 +282,55 @@ def test_an_identity_whose_rows_pair_otherwise_than_its_columns(
     right = bool(np.allclose(jacobian(fun, shape), value, atol=1e-6))
     verdict = ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict
     assert verdict == ("right" if right else "wrong")
+
+
+def commutation(m: int, n: int) -> np.ndarray:
+    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (column-major vec)."""
+    out = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            out[i * n + j, j * m + i] = 1
+    return out
+
+
+A12, A11, A23 = P[:1], P[:1, :1], C.T  # A of 1-by-2, 1-by-1, 2-by-3
+
+
+@pytest.mark.parametrize(
+    "where, shape, A, claim, matrix",
+    [
+        # A X' of a 1-by-2 X, A 1-by-2 (Y 1-by-1): kron(A, I_1) K_{1,2} = A, the derivative
+        ("X: matrix(1, 2); A: matrix(1, 2)", (1, 2), A12, "kron(A, I) commutation(1, 2)", A12),
+        # A X' of a 2-by-1 X, A 1-by-1: kron(A, I_2) K_{2,1} = A I_2
+        (
+            "X: matrix(2, 1); A: matrix(1, 1)",
+            (2, 1),
+            A11,
+            "kron(A, I) commutation(2, 1)",
+            A11 * np.eye(2),
+        ),
+        # near misses: twice it; kron(A, I_2) K_{2,3} of a 2-by-3 X (kron(I_2, A) K_{2,3} is)
+        (
+            "X: matrix(1, 2); A: matrix(1, 2)",
+            (1, 2),
+            A12,
+            "2 kron(A, I) commutation(1, 2)",
+            2 * A12,
+        ),
+        (
+            "X: matrix(2, 3); A: matrix(2, 3)",
+            (2, 3),
+            A23,
+            "kron(A, I) commutation(2, 3)",
+            np.kron(A23, np.eye(2)) @ commutation(2, 3),
+        ),
+    ],
+)
+def test_a_commutation_of_a_size_one_is_an_identity(where, shape, A, claim, matrix):
+    # d vec(A X') / d vec(X)' by central differences; K_{1,m} = K_{m,1} = I_m, so kron(A, I)
+    # commutation(1, 2) type-checks as plain matrices (with I_1), but its I was sized by
+    # pairing commutation's rows 2 by 1, and the claim was 'not well-formed', so 'wrong'
+    # where numpy says right; each such commutation is now also read as I_m
+    right = bool(np.allclose(jacobian(lambda X: A @ X.T, shape), matrix, atol=1e-6))
+    verdict = ed.check("A X'", "X", FORM.replace("A)", "X)") + claim, where=where).verdict
+    assert verdict == ("right" if right else "wrong"), right

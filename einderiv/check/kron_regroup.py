@@ -21,6 +21,7 @@ commutation(m, 1) (``I`` for d vec(X')/d vec(X)' of an m-by-1 X): the same matri
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -55,9 +56,47 @@ def read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int 
     """``read_claim`` of the claim (a Kronecker claim as its ``as_entry``, its size-1 axes
     moved, ``units_moved``): (the read claim, its text). Where vec pairs a size 1, a plain R
     that does not index by the derivative's pairs (``A`` for d vec(A x) / d vec(x)' of an
-    m-by-1 x: A's p rows are no pairs) is read again as kron(I_1, R), and c I whose rows
+    m-by-1 x: A's p rows are no pairs) is read again as kron(I_1, R), c I whose rows
     pair otherwise than its columns (``I`` for d vec(X')/d vec(X)' of an m-by-1 X) as c
-    commutation(m, 1) -- the same matrices; when that fails too, the first error stands."""
+    commutation(m, 1), and a claim naming commutation(m, 1) or commutation(1, m) that does
+    not type-check as pairs with each of them I_m (``unit_commutations``) -- the same
+    matrices; when that fails too, the first error stands (``UnpairedSizes`` of the last:
+    the claim reads, its pairs do not, so undecided)."""
+    try:
+        return _read_entry(f, wrt, claim, expected, order, split)
+    except UnpairedSizes:
+        raise
+    except ShapeError as error:
+        other = unit_commutations(claim)
+        if other is None:
+            raise
+        try:
+            return _read_entry(f, wrt, other, expected, order, split)
+        except UnpairedSizes:
+            raise
+        except EinderivError:
+            raise error from None
+
+
+# commutation(m, 1) or commutation(1, m): K_{m,1} = K_{1,m} = I_m (vec of a column or a row
+# is the vector itself)
+_UNIT_COMMUTATION = re.compile(r"\bcommutation\(\s*(?:1\s*,\s*(?P<a>\w+)|(?P<b>\w+)\s*,\s*1)\s*\)")
+
+
+def unit_commutations(claim) -> str | None:
+    """The Kronecker claim ``claim`` with each commutation(m, 1) and commutation(1, m) of its
+    right side written I_{m}, the same matrix (its pairs 1 by m and m by 1 are the plain m,
+    which a product with kron(A, I) may need: kron(A, I) commutation(1, 2) with A 1-by-2,
+    kron(A, I_1) I_2 = A); None when it names none or is no Kronecker claim."""
+    if not is_kronecker(claim):
+        return None
+    left, right = claim.split("=", 1)
+    written = _UNIT_COMMUTATION.sub(lambda m: f"I_{{{m.group('a') or m.group('b')}}}", right)
+    return None if written == right else f"{left}={written}"
+
+
+def _read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int) -> tuple:
+    """``read_entry`` of one writing of the claim."""
     entry = as_entry(f, wrt, claim, expected, order, split)
     try:
         read = read_claim(f, expected, *entry)

@@ -781,3 +781,30 @@ def test_an_identity_pasted_with_its_delimiters_is_the_math_inside(wrap):
     assert right.verdict == "right", right
     wrong = ed.check_identity(wrap % (left + r"2 \mathbf{x}^\top \mathbf{A}"))
     assert wrong.verdict == "wrong", wrong
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        (
+            r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} &= \mathbf{x}^\top & +"
+            r" \mathbf{x}^\top"
+        ),
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} &= 2 & \mathbf{x}^\top",
+        (
+            r"$\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}} = \mathbf{x}^\top &+"
+            r" \mathbf{x}^\top$"
+        ),
+    ],
+)
+def test_an_align_column_after_the_right_side_is_not_read_into_it(row):
+    # d(x'x)/dx = 2 x' (numpy central differences): the right side up to the '&' (x', 2) is
+    # wrong, the row with the '&' read as a space (x' + x', 2 x') right. In an align, an '&'
+    # after the relation's starts another column (a second equation, a remark), so a reading
+    # is a guess: refused (was 'right', the '&' a space); the alignment at '=' still reads
+    truth = numerator_fd(lambda x: x @ x, {"x": X3}, "x")
+    assert np.allclose(truth, 2 * X3) and not np.allclose(truth, X3)
+    with pytest.raises(ed.EinderivError, match="&"):
+        ed.check_identity(row)
+    left = r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial \mathbf{x}}"
+    assert ed.check_identity(left + r" &= 2 \mathbf{x}^\top \\").verdict == "right"

@@ -132,12 +132,19 @@ _DELIMITERS = re.compile(
 )
 
 
+# an align row's alignment point: before or after its '=' (&=, =&) or at the row's start; an
+# '&' elsewhere starts another column (a second equation, a remark: 2 & x^T is not read as a
+# product) and stays, refused
+_ALIGNMENT = re.compile(r"(?<!\\)&(?=\s*=)|(?<==)\s*&|^\s*&")
+
+
 def unwrapped(text: str) -> str:
     """The math of ``text`` pasted with its delimiters (``$...$``, ``$$...$$``, ``\\[...\\]``,
     ``\\(...\\)``, ``\\begin{equation}...\\end{equation}``, also ``align``, ``gather``):
-    the inside, with an alignment ``&`` (not ``\\&``) a space and a row break ``\\\\`` at its
-    end dropped, as an ``align`` row is pasted (``... &= 2 x^\\top \\\\``); ``text`` itself
-    when it is none of these (a row break inside stays, and is refused as before)."""
+    the inside, with the alignment ``&`` at its ``=`` or start (not ``\\&``, nor another
+    column's) a space and a row break ``\\\\`` at its end dropped, as an ``align`` row is
+    pasted (``... &= 2 x^\\top \\\\``); ``text`` itself when it is none of these (a row break
+    inside stays, and is refused as before)."""
     whole = _DELIMITERS.fullmatch(text)
     inside = (
         text
@@ -145,5 +152,5 @@ def unwrapped(text: str) -> str:
         else next(g for g in whole.group("a", "b", "c", "d", "e") if g is not None)
     )
     row = re.sub(r"(?:\\\\\s*)+$", "", inside.strip())  # a row break at the end
-    row = re.sub(r"(?<!\\)&", " ", row)  # alignment points
+    row = _ALIGNMENT.sub(" ", row)  # the alignment point at a relation or the row's start
     return text if row == text.strip() and whole is None else row

@@ -1527,3 +1527,17 @@ def test_a_name_read_as_a_vector_that_is_also_a_size_is_said():
         e[j, i] += 0.5
         want[i, j] = (f(s0 + 1e-6 * e) - f(s0 - 1e-6 * e)) / 2e-6
     assert np.allclose(g(S=s0, Y=y0, mu=mu0), want, atol=1e-6)
+
+
+@pytest.mark.parametrize("text", ["𝐱 ⋅ 𝟏", "𝟏 ⋅ 𝐱", "𝟏ᵀ𝐱", "x ⋅ 𝟏", "𝐱 - 𝟎"])
+def test_a_bold_one_from_a_pdf_is_not_the_number_one(text):
+    # 𝐱 ⋅ 𝟏 in a paper is x' ones = sum(x) (6 at x = [1, 2, 3]); read with 𝟏 as the number
+    # (any Unicode digit matched the grammar's \d) it was x * 1, the vector x. Only ASCII
+    # digits are numbers; a styled 0 or 1 is refused, saying to write ones
+    x = np.array([1.0, 2.0, 3.0])
+    assert np.isclose(np.ones(3) @ x, 6.0) and (x * 1).shape == (3,)
+    with pytest.raises(ed.ParseError, match="unexpected character") as error:
+        ed.parse(text, where="x: vector(3)")
+    assert "ones" in str(error.value) or "zeros" in str(error.value)
+    # a bold 2 stays the number 2 (a whole formula set in bold)
+    assert np.allclose(ed.parse("𝟐𝐱", where="x: vector(3)")(x=x), 2 * x)

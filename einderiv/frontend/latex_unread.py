@@ -12,6 +12,7 @@ expectation, an optimisation, an integral or a set is never taken for a product 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from einderiv.errors import closest
 from einderiv.ir.matrix_ops import VEC
@@ -138,6 +139,13 @@ def optimisation_word(word: str, text: str, pos: int) -> str | None:
 
 
 # characters of papers that no notation of einderiv's uses, and what to write instead
+_BOLD_DIGITS = {
+    "1": (
+        "a bold 1 is the vector of ones, as papers write it: write ones (ones' x for its inner"
+        " product with x), or 1 for the number"
+    ),
+    "0": "a bold 0 is a vector or matrix of zeros: write 0, or 0 * x for the zero vector",
+}
 _CHARACTERS = {
     "⟨": "the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B)",
     "×": "write * or juxtaposition for a product; einderiv has no cross product",
@@ -151,6 +159,10 @@ _CHARACTERS = {
     "½": "write 1/2",
     "ℓ": _HINTS["ell"],
     "ℒ": _HINTS["mathcal"],
+} | {
+    chr(c): _BOLD_DIGITS[unicodedata.normalize("NFKC", chr(c))]
+    for c in range(0x1D7CE, 0x1D800)  # 𝟏, 𝟎 and the other styles of 0 and 1 (lexing.PASTED)
+    if unicodedata.normalize("NFKC", chr(c)) in _BOLD_DIGITS
 }
 
 

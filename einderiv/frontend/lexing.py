@@ -66,8 +66,9 @@ _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 # characters pasted from PDFs and web pages, read as the ones they look like: the minus sign,
 # the prime, the parallel sign, the variant Greek letters, a word processor's ’ and – (' and -),
 # the asterisk operator, spaces (no-break, thin, ...); and the bold, italic and sans-serif
-# letters of Unicode's math alphabets (𝐱, 𝑥, 𝛂: as NFKC, U+1D400-U+1D7FF), not the script,
-# fraktur, double-struck ones, which name other things (𝔼 an expectation, 𝓛 a loss)
+# letters and digits of Unicode's math alphabets (𝐱, 𝑥, 𝛂, 𝟐: as NFKC, U+1D400-U+1D7FF), not
+# the script, fraktur, double-struck ones, which name other things (𝔼 an expectation, 𝓛 a
+# loss), nor a styled 0 or 1 (𝟏, the vector of ones: refused with a hint, latex_unread)
 _SPACES = "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _STYLED = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x1D400, 0x1D800)}
 PASTED = str.maketrans("−′∥ϵϕϑϱ’–∗" + _SPACES, "-'‖εφθρ'-*" + " " * len(_SPACES)) | {
@@ -75,6 +76,7 @@ PASTED = str.maketrans("−′∥ϵϕϑϱ’–∗" + _SPACES, "-'‖εφθρ'-*
     for c, plain in _STYLED.items()
     if len(plain) == 1 and (plain.isascii() or plain in GREEK_LETTERS) and plain != chr(c)
     if not re.search("SCRIPT|FRAKTUR|DOUBLE-STRUCK|MONOSPACE", unicodedata.name(chr(c), ""))
+    if plain not in "01"  # a bold 𝟏 (𝟎) is the vector of ones (zeros): 𝐱 ⋅ 𝟏 is no x 1
 }
 
 

@@ -334,3 +334,24 @@ def test_a_commutation_of_a_size_one_is_an_identity(where, shape, A, claim, matr
     right = bool(np.allclose(jacobian(lambda X: A @ X.T, shape), matrix, atol=1e-6))
     verdict = ed.check("A X'", "X", FORM.replace("A)", "X)") + claim, where=where).verdict
     assert verdict == ("right" if right else "wrong"), right
+
+
+@pytest.mark.parametrize("claim", ["kron(A, I) commutation(1, n)", "kron(A, I) I_{n}"])
+def test_a_named_size_is_never_made_one_by_pairing(claim):
+    # d vec(A X') / d vec(X)' of a 1-by-n X is A (numpy, n = 3), which kron(A, I_1) K_{1,n} and
+    # kron(A, I_1) I_n are. Read by pairing k*n with n*1 factor by factor, the first made the
+    # declared n 1 (a p-by-1 claim: 'wrong shape', false; ed.parse gave a p-by-1 matrix), the
+    # second was 'not well-formed' (a compound never equals a named size): now undecided, the
+    # text refused saying einderiv cannot pair the sizes; with numbers (n = 3) both are right
+    assert np.allclose(jacobian(lambda X: A23[:, :1].T @ X.T, (1, 2)), A23[:, :1].T)
+    assert np.allclose(jacobian(lambda X: C.T @ X.T, (1, 3)), np.kron(C.T, np.eye(1)))
+    where = "X: matrix(1, n); A: matrix(p, n)"
+    result = ed.check("A X'", "X", FORM.replace("A)", "X)") + claim, where=where)
+    assert result.verdict == "undecided", result
+    with pytest.raises(ed.ShapeError, match="cannot pair the sizes"):
+        ed.parse(claim, where="A: matrix(p, n)")
+    numbered = claim.replace("1, n)", "1, 3)").replace("{n}", "{3}")
+    where = "X: matrix(1, 3); A: matrix(2, 3)"
+    assert (
+        ed.check("A X'", "X", FORM.replace("A)", "X)") + numbered, where=where).verdict == "right"
+    )

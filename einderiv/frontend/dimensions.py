@@ -232,12 +232,15 @@ class Inference:
             if a.factors is not None and b.factors is None and is_compound(b.value):
                 self._spell(a, b, context, what)  # a required size "p*n": p and n factors
             if a.factors is not None and (_contains(a, b) or not_product(b.value, a)):
+                _no_open_ones(a, b)  # kron(A, I) I_n: n*k = n where k = 1
                 self._fail(a, b, context, what)
         if ra.factors is not None and rb.factors is not None:
             if align(self, ra, rb, context, what):  # the same leaves, however nested
                 return
+            sizes = f"{compound_text(ra)} and {compound_text(rb)}"
             try:
                 for x, y in zip(ra.factors, rb.factors):
+                    _no_name_made_one(x, y, sizes)
                     self.unify(x, y, context, what)
             except ShapeError as error:  # vec(X)' vec(X'): as many entries, paired otherwise
                 if not may_be_equal(ra, rb) or isinstance(error, UnpairedSizes):
@@ -288,6 +291,42 @@ class Inference:
                     f"; declare `{'; '.join(f'{n}: scalar' for n in sorted(count))}` if {they}"
                 )
         raise ShapeError(message)
+
+
+def _no_open_ones(compound: DimCell, cell: DimCell) -> None:
+    """``UnpairedSizes`` where ``compound`` holds ``cell`` once and its other factors are
+    open (an unsized I) or 1: equal when those are 1 (kron(A, I) I_n, A p-by-n, is A with
+    I_1), which pairing factor by factor cannot say; a contradiction is no reading of it."""
+    leaves, todo, target = [], [compound.root()], cell.root()
+    while todo:
+        f = todo.pop()
+        if f.factors is None:
+            leaves.append(f)
+        else:
+            todo.extend(g.root() for g in f.factors)
+    named = isinstance(target.value, str)  # I_n's n, another cell of the declared n
+    others = [f for f in leaves if f is not target and not (named and f.value == target.value)]
+    open_ = [f for f in others if f.value is None]  # (1*2 vs 2, all numbers: refused as is)
+    if len(leaves) - len(others) == 1 and open_ and all(f.value in (None, 1) for f in others):
+        sizes = f"{compound_text(compound.root())} and {describe_size(cell)}"
+        raise UnpairedSizes(
+            f"einderiv cannot pair the sizes {sizes}: they are equal only if the unsized I (or "
+            "ones) in the first is of size 1; write it I_{1}, or the sizes in each factor"
+        )
+
+
+def _no_name_made_one(x: DimCell, y: DimCell, sizes: str) -> None:
+    """``UnpairedSizes`` where pairing two compounds factor by factor would make a named size
+    1 (k*n against n*1: k = n and n = 1, where k = 1 keeps n; kron(A, I) commutation(1, n)
+    of an A p-by-n read as p-by-1): a factor 1 pairs with any other's factors, so the pairing
+    is no reading of the sizes, and a name is never made 1 by it."""
+    values = {x.root().value, y.root().value}
+    if 1 in values and any(isinstance(v, str) for v in values):
+        name = next(v for v in values if isinstance(v, str))
+        raise UnpairedSizes(
+            f"einderiv cannot pair the sizes {sizes}: paired factor by factor they make the size "
+            f"{name} 1, where a factor 1 may pair otherwise; write the sizes in each factor"
+        )
 
 
 _COMPOUND = (

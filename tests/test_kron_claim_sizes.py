@@ -355,3 +355,55 @@ def test_a_named_size_is_never_made_one_by_pairing(claim):
     assert (
         ed.check("A X'", "X", FORM.replace("A)", "X)") + numbered, where=where).verdict == "right"
     )
+
+
+@pytest.mark.parametrize(
+    "expr, where, numbers, fun, claim, value",
+    [
+        # d vec(A X) / d vec(X)' of an m-by-1 X, A 1-by-m (m = 3): A, the row vec(A')'
+        (
+            "A X",
+            "X: matrix(m, 1); A: matrix(1, m)",
+            (3, 1),
+            lambda X: C[:, :1].T @ X,
+            "vec(A')'",
+            C[:, :1].T,
+        ),
+        # kron(X, A) of a 1-by-1 X, A p-by-1 (p = 3): vec(A) = A
+        (
+            "kron(X, A)",
+            "X: matrix(1, 1); A: matrix(p, 1)",
+            (1, 1),
+            lambda X: np.kron(X, C[:, :1]),
+            "A",
+            C[:, :1],
+        ),
+        # kron(X, a) of a 1-by-n X and a 1-by-1 a (n = 3): a I_n = kron(a, I), twice it wrong
+        (
+            "kron(X, A)",
+            "X: matrix(1, n); A: matrix(1, 1)",
+            (1, 3),
+            lambda X: np.kron(X, P[:1, :1]),
+            "kron(A, I)",
+            np.kron(P[:1, :1], np.eye(3)),
+        ),
+        (
+            "kron(X, A)",
+            "X: matrix(m, 1); A: matrix(1, 1)",
+            (3, 1),
+            lambda X: np.kron(X, P[:1, :1]),
+            "kron(I, 2 A)",
+            2 * np.kron(np.eye(3), P[:1, :1]),
+        ),
+    ],
+)
+def test_a_claim_paired_with_a_one_at_named_sizes_is_judged_at_numbers(
+    expr, where, numbers, fun, claim, value
+):
+    # right at these sizes by central differences, the claims were 'wrong' at named sizes:
+    # einderiv paired an unsized I or a named size with a 1 of the other side (kron(A, I) read
+    # as I_1 where I_n is meant); a claim wrong by shape there is now judged again with the
+    # sizes numbers, and stays wrong only if it is wrong there (twice a I_n: wrong)
+    right = bool(np.allclose(jacobian(fun, numbers), value, atol=1e-6))
+    result = ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where)
+    assert result.verdict == ("undecided" if right else "wrong"), result

@@ -44,6 +44,7 @@ from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kink_products import kink_products
 from einderiv.check.kron_claim import is_kronecker, kronecker_hint
+from einderiv.check.kron_numbered import numbered
 from einderiv.check.kron_regroup import read_entry, regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
@@ -74,7 +75,8 @@ def check(
     layout = layout or ("jacobian" if order == 2 else "numerator")
     judge = partial(_check, wrt=wrt, claim=claim, layout=layout, diagnose=True, order=order)
     again = partial(decided_on_text, expr, where, wrt, layout, order, judge)  # tr(exp(X)) + x' x
-    return as_read(lambda: judge(parse(expr, where)), expr, claim, again=again)
+    result = as_read(lambda: judge(parse(expr, where)), expr, claim, again=again)
+    return numbered(result, expr, where, claim, partial(check, wrt=wrt, layout=layout, order=order))
 
 
 def _check(

@@ -407,3 +407,11 @@ def test_a_claim_paired_with_a_one_at_named_sizes_is_judged_at_numbers(
     right = bool(np.allclose(jacobian(fun, numbers), value, atol=1e-6))
     result = ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where)
     assert result.verdict == ("undecided" if right else "wrong"), result
+
+
+def test_a_size_the_claim_writes_is_not_one_of_the_numbers():
+    # I_2 for d vec(X') / d vec(X)' of a 1-by-n X is right at n = 2 only (numpy: the Jacobian
+    # at n = 3 is I_3): the numbers tried for n skip the 2 the claim writes, so it stays wrong
+    assert np.allclose(jacobian(lambda X: X.T, (1, 3)), np.eye(3))
+    claim = FORM.replace("A)", "X)") + "I_{2}"
+    assert ed.check("X'", "X", claim, where="X: matrix(1, n)").verdict == "wrong"

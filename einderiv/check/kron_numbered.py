@@ -3,7 +3,8 @@
 Input: ``check``'s arguments (the expression as text, its declarations, the claim
 ``d vec(Y) / d vec(X)' = R``) and its result. Output: ``numbered(...)``: the result, or
 "undecided" where it is "wrong" by shape only ("wrong shape", "not well-formed"), the derivative
-has a size 1, and the same claim with each named size a number (2, 3, 5, ...) is right.
+has a size 1, and the same claim with each named size a number (2, 3, 5, ..., none the claim
+writes: I_2 is right at n = 2 only) is right.
 einderiv pairs Kronecker sizes factor by factor, so with names it may pair an unsized I or a
 name with a 1 of the other side (``kron(A, I)`` for d vec(kron(X, a)) / d vec(X)' of a 1-by-n X
 and a 1-by-1 a: I_n, read as I_1), where numbers pair by their values.
@@ -25,7 +26,7 @@ from einderiv.ir.node import dim_factors
 
 __all__ = ["numbered"]
 
-_NUMBERS = (2, 3, 5, 7, 11, 13)
+_NUMBERS = (2, 3, 5, 7, 11, 13, 17, 19)
 _BY_SHAPE = ("wrong shape", "the claim is not well-formed")
 
 
@@ -47,9 +48,11 @@ def numbered(result, expr, where, claim, judge):
     except EinderivError:
         return result
     sizes = sorted({d for v in f.variables.values() for d in v.dims if isinstance(d, str)})
-    if not sizes or len(sizes) > len(_NUMBERS) or set(sizes) & set(f.variables):
+    written = set(map(int, re.findall(r"\d+", claim)))  # I_2 is no I_n at n = 2
+    numbers = [k for k in _NUMBERS if k not in written]
+    if not sizes or len(sizes) > len(numbers) or set(sizes) & set(f.variables):
         return result
-    number = dict(zip(sizes, _NUMBERS))
+    number = dict(zip(sizes, numbers))
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sizes)) + r")\b")
 
     def as_numbers(text: str) -> str:

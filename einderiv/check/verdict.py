@@ -1,8 +1,7 @@
 """Checking a hand derivation: is the claimed derivative right?
 
 Input: an expression, the variable, the claimed derivative (matrix or index notation), the layout.
-Output: ``CheckResult``: the verdict ("right", "wrong" or "undecided"), the engine's derivative, a
-counterexample a person can check by hand, and what kind of mistake it looks like.
+Output: ``CheckResult``: verdict, derivative, a counterexample to check by hand, a diagnosis.
 Stages, in import order: ``claims`` (the claim read with the expression's declarations) ->
 ``probes`` (random inputs from the domain) -> ``exact`` (rational terms evaluated exactly) ->
 ``domain`` (where each side is defined) -> ``sampling`` (probing the claim) -> ``diagnose`` ->

@@ -238,9 +238,11 @@ class Inference:
             if align(self, ra, rb, context, what):  # the same leaves, however nested
                 return
             sizes = f"{compound_text(ra)} and {compound_text(rb)}"
+            ones = any(all(f.value == 1 for f in _leaves(r)) for r in (ra, rb))  # 1*1 = d1*d1
             try:
                 for x, y in zip(ra.factors, rb.factors):
-                    _no_name_made_one(x, y, sizes)
+                    if not ones:  # (all ones: every size 1 whatever the pairing)
+                        _no_name_made_one(x, y, sizes)
                     self.unify(x, y, context, what)
             except ShapeError as error:  # vec(X)' vec(X'): as many entries, paired otherwise
                 if not may_be_equal(ra, rb) or isinstance(error, UnpairedSizes):
@@ -297,13 +299,7 @@ def _no_open_ones(compound: DimCell, cell: DimCell) -> None:
     """``UnpairedSizes`` where ``compound`` holds ``cell`` once and its other factors are
     open (an unsized I) or 1: equal when those are 1 (kron(A, I) I_n, A p-by-n, is A with
     I_1), which pairing factor by factor cannot say; a contradiction is no reading of it."""
-    leaves, todo, target = [], [compound.root()], cell.root()
-    while todo:
-        f = todo.pop()
-        if f.factors is None:
-            leaves.append(f)
-        else:
-            todo.extend(g.root() for g in f.factors)
+    leaves, target = _leaves(compound), cell.root()
     named = isinstance(target.value, str)  # I_n's n, another cell of the declared n
     others = [f for f in leaves if f is not target and not (named and f.value == target.value)]
     open_ = [f for f in others if f.value is None]  # (1*2 vs 2, all numbers: refused as is)
@@ -313,6 +309,18 @@ def _no_open_ones(compound: DimCell, cell: DimCell) -> None:
             f"einderiv cannot pair the sizes {sizes}: they are equal only if the unsized I (or "
             "ones) in the first is of size 1; write it I_{1}, or the sizes in each factor"
         )
+
+
+def _leaves(cell: DimCell) -> list[DimCell]:
+    """The plain sizes a compound is the product of (the roots of its nested factors)."""
+    leaves, todo = [], [cell.root()]
+    while todo:
+        f = todo.pop()
+        if f.factors is None:
+            leaves.append(f)
+        else:
+            todo.extend(g.root() for g in f.factors)
+    return leaves
 
 
 def _no_name_made_one(x: DimCell, y: DimCell, sizes: str) -> None:

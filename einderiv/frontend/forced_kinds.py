@@ -9,10 +9,12 @@ x)^P``). The note names the place, the names read there as scalars (``W`` and ``
 fix if the capital is a matrix (``y ./ (W x)``, ``2 .^ (A b)``, ``A: matrix(m, n)``), or the
 declaration that says it is a number (``W: scalar``), which silences it. A lower-case letter
 set in bold in LaTeX (``\\frac{1}{\\mathbf{x}}``) is a vector as written: said likewise.
+So is a lower-case name in the elementwise exponent of a base that is a scalar by its shape
+only (``((y' y)^2) .^ x``: ``.^`` is ``^`` there; ``2 .^ x``, ``(a' y) .^ x`` keep x a vector).
 Invariants: nothing is read differently (the kinds are those ``name_uses`` and ``shapes``
 gave); the places are those of ``name_uses`` (and a power whose base is a scalar by shape,
 ``shapes._real_exponents``), their names those of ``forced_scalars``; lower-case names alone
-(``sum(x) / n``, SPEC 6.3's own example), Greek letters, integers (``X^K``, SPEC 1) and
+(``sum(x) / n``, ``x .^ p``: SPEC 6.3's own examples), Greek letters, integers (``X^K``, SPEC 1) and
 declared names and names of sizes (said by ``conventions``) are never noted; a tree with no
 undeclared capital read as a scalar costs one pass over its variables.
 """
@@ -43,7 +45,10 @@ def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
     latex = isinstance(text, str) and is_latex(text)
     looks = {n: "matrix" for n in scalars if n[0].isupper()}  # the kind each name looks
     looks |= {n: "vector" for n in scalars if latex and n not in looks and bold(text, n)}
-    if not looks:
+    # a lower-case name (a vector by its case) in the elementwise exponent of a base that is a
+    # scalar by its shape only (``((y' y)^2) .^ x``): ``.^`` is then ``^``, said too
+    lower = {n: "lower" for n in scalars if n not in looks and n[0].islower()}
+    if not looks and not lower:
         return
     kinds = {n: typed.variables[n].kind for n in declared if n in typed.variables}
     for e in nodes(typed.tree):
@@ -52,6 +57,8 @@ def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
             continue
         what, child = place
         names = forced_scalars(child) & scalars
+        if type(e) is M.ElemPow and typed.shapes.get(id(e.base)) == (None, None):
+            looks |= {n: lower.pop(n) for n in names & lower.keys()}
         said = sorted(names & looks.keys())
         if not said:
             continue
@@ -59,7 +66,7 @@ def note_forced_kinds(typed, text, declared: frozenset = frozenset()) -> None:
         site = M.show(e) if latex or not e.span else text[e.span[0] : e.span[1]]
         note = _note({n: looks.pop(n) for n in said}, others, what, site, e, kinds)
         warnings.warn(note, ReadAsScalarByUse, stacklevel=6)
-        if not looks:
+        if not looks and not lower:
             return
 
 
@@ -78,8 +85,13 @@ def _place(typed, e: M.MExpr, kinds: dict) -> tuple[str, M.MExpr] | None:
     return None
 
 
-_WHY = {"matrix": "a matrix by its case (SPEC 1)", "vector": "set in bold, a vector"}
-_DIMS = {"matrix": "matrix(m, n)", "vector": "vector(n)"}
+_WHY = {
+    "matrix": "a matrix by its case (SPEC 1)",
+    "vector": "set in bold, a vector",
+    "lower": "a vector by its case (SPEC 1) and the base is a scalar, so `.^` is `^` there",
+}
+_KIND = {"lower": "vector"}
+_DIMS = {"matrix": "matrix(m, n)", "vector": "vector(n)", "lower": "vector(n)"}
 
 
 def _note(said: dict, others: list, what: str, site: str, e: M.MExpr, kinds: dict) -> str:
@@ -87,7 +99,9 @@ def _note(said: dict, others: list, what: str, site: str, e: M.MExpr, kinds: dic
     every = list(said) + others
     names = " and ".join([", ".join(every[:-1]), every[-1]] if len(every) > 1 else every)
     why = " and ".join(f"{n} is {_WHY[k]}" for n, k in said.items())
-    meant = " and ".join(f"{n} {'is ' * (i == 0)}a {k}" for i, (n, k) in enumerate(said.items()))
+    meant = " and ".join(
+        f"{n} {'is ' * (i == 0)}a {_KIND.get(k, k)}" for i, (n, k) in enumerate(said.items())
+    )
     if type(e) is M.Div:
         fix = f"write `{M.show(M.ElemDiv(e.left, e.right))}` for the entrywise quotient"
     elif type(e) is M.Power and by_matrix(e.exponent, kinds):

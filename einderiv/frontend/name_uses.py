@@ -3,8 +3,8 @@
 Input: a matrix-IR tree (and the declared names' kinds).
 Output: ``name_uses``: every name; the names in a matrix power's exponent that nothing else
 makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forces a scalar
-(a divisor, an elementwise exponent unless ``array_exponent``: ``2 .^ x``, ``2 .^ (A x)``, the
-exponent of a power ``^`` of a base written as a scalar). Also
+(a divisor, an elementwise exponent unless ``array_exponent``: ``2 .^ x``, ``2 .^ (A x)``,
+``(a' y) .^ x``, ``x .^ x``; the exponent of a power ``^`` of a base written as a scalar). Also
 ``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
 Invariants: one walk, no shapes; a name transposed (``x'``), multiplied by a row (the ``y`` of
 ``a' y``) or in a dot of two names (``a · x``) is never an integer; a name is in an exponent
@@ -106,10 +106,34 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
 
 def array_exponent(e: M.ElemPow, kinds: dict) -> bool:
     """An elementwise power whose exponent ``.^`` takes entry by entry, so that its names are
-    not forced to be scalars: one holding a product by a matrix (``by_matrix``), or any
-    exponent of a base written as a scalar (``2 .^ x``: with a scalar exponent it would be
-    ``2^x``; x keeps its case's kind, a vector)."""
-    return by_matrix(e.exponent, kinds) or scalar_base(e.base, kinds)
+    not forced to be scalars: one holding a product by a matrix (``by_matrix``); any exponent
+    of a base written as a scalar (``2 .^ x``: with a scalar exponent it would be ``2^x``; x
+    keeps its case's kind, a vector), an inner product too (``(a' y) .^ x``); or one holding a
+    name that the base takes entry by entry (``x .^ x``, ``exp(x) .^ x``: were x a scalar the
+    base would be one, and ``.^`` would be ``^``), so ``x .^ x`` is x_i^x_i."""
+    if by_matrix(e.exponent, kinds) or scalar_base(e.base, kinds, rows=True):
+        return True
+    return not _entrywise_names(e.base).isdisjoint(forced_scalars(e.exponent))
+
+
+def _entrywise_names(e: M.MExpr) -> set[str]:
+    """The names whose shape is that of ``e``, met through entrywise operations only (``x`` of
+    ``x``, ``1 + x``, ``exp(-x)``, ``x .* y``, ``x .^ 2``; not the ``x`` of ``s x``)."""
+    found: set[str] = set()
+    todo = [e]
+    while todo:
+        e = todo.pop()
+        if type(e) is M.Name:
+            found.add(e.name)
+        elif isinstance(e, (M.Add, M.Sub, M.Hadamard, M.ElemDiv)):
+            todo += (e.left, e.right)
+        elif isinstance(e, M.Neg):
+            todo.append(e.operand)
+        elif isinstance(e, M.ElemPow):
+            todo.append(e.base)
+        elif isinstance(e, M.Call) and e.fn in ELEMENTWISE and len(e.args) == 1:
+            todo += e.args
+    return found
 
 
 def by_matrix(e: M.MExpr, kinds: dict) -> bool:
@@ -138,14 +162,17 @@ def _row(e: M.MExpr) -> bool:
     return isinstance(e, M.Transpose) and isinstance(e.operand, M.Name)
 
 
-def scalar_base(e: M.MExpr, kinds: dict) -> bool:
+def scalar_base(e: M.MExpr, kinds: dict, rows: bool = False) -> bool:
     """A base written as a scalar: numbers, scalar names (declared scalars, undeclared Greek
     letters: ``kinds`` maps the declared names to their kinds) and their sums, products,
     quotients and elementwise functions (``2``, ``-alpha``, ``(1 + alpha)``, ``sqrt(2)``),
-    scalar-valued functions (``tr(X)``, ``norm2(x)``), powers by a fraction (``(x' x)^0.5``)."""
+    scalar-valued functions (``tr(X)``, ``norm2(x)``), powers by a fraction (``(x' x)^0.5``);
+    with ``rows``, also a product of a row and a column (``a' y``, ``x' A y``: ``_inner``)."""
     todo = [e]
     while todo:
         e = todo.pop()
+        if rows and type(e) is M.MatMul and _inner(e, kinds):
+            continue
         if isinstance(e, M.Name):
             kind = kinds.get(e.name)
             if not (kind in ("scalar", "integer") if kind else greek_scalar(e.name)):
@@ -163,6 +190,25 @@ def scalar_base(e: M.MExpr, kinds: dict) -> bool:
         elif not isinstance(e, M.Number):
             return False
     return True
+
+
+def _inner(e: M.MatMul, kinds: dict) -> bool:
+    """A product that starts with a transposed vector and ends with a vector (``a' y``, ``x'
+    A x``): a scalar, by the kinds of the names (declared, or lower-case by their case)."""
+    factors = M.chain(e)
+    first, last = factors[0], factors[-1]
+    return (
+        type(first) is M.Transpose
+        and type(first.operand) is M.Name
+        and type(last) is M.Name
+        and all(_vector(f.name, kinds) for f in (first.operand, last))
+    )
+
+
+def _vector(name: str, kinds: dict) -> bool:
+    """Declared a vector, or undeclared, lower-case and not a Greek letter (SPEC 1)."""
+    kind = kinds.get(name)
+    return kind == "vector" if kind else name[0].islower() and not greek_scalar(name)
 
 
 def _fraction(e: M.MExpr) -> bool:

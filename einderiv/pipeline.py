@@ -35,6 +35,7 @@ from einderiv.frontend.lower import Lowered, lower, user_free
 from einderiv.frontend.name_uses import name_uses
 from einderiv.frontend.parse import parse_declarations, parse_expression
 from einderiv.frontend.shapes import Typed, VarInfo, infer
+from einderiv.frontend.zero_divisors import refuse_zero_divisors
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import fast_init
@@ -68,6 +69,7 @@ def front(
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer") if decls else _NOTHING
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
+    refuse_zero_divisors(tree, text)  # x' x / 0, inv(0 I): no value, said where
     kinds = {d.name: d.kind for d in decls} if decls else {}
     uses = name_uses(tree, kinds)  # one walk for the names: letters and shapes need them
     latex_text = isinstance(text, str) and is_latex(text)  # \mathrm{lr}: one name, as written

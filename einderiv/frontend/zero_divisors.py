@@ -1,0 +1,110 @@
+"""A division by a constant zero is refused when the text is read, naming where it stands.
+
+Input: the parsed matrix-IR tree of an expression and its source text.
+Output: nothing, or a ``ParseError`` at the first division by zero known from the text alone:
+a divisor that is zero (``x' x / 0``, ``/ (1 - 1)``, ``x ./ 0``, ``x ./ (0 y)``), a zero raised
+to a negative power (``0^-1``, ``(0 A)^-1``, ``0 .^ -2``), the inverse of zero (``inv(0 I)``).
+Invariants: only what is zero whatever the variables is refused (``constant``: exact Fraction
+arithmetic of numbers; a product with a zero factor), never a divisor that may be zero at some
+point (``x' x / (a' b)``); one walk over the tree.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.errors import ParseError
+from einderiv.frontend.latex import is_latex
+from einderiv.frontend.name_uses import nodes
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ir import show
+
+__all__ = ["refuse_zero_divisors"]
+
+_INVERSES = ("inv", "pinv")  # functions of a matrix that divide by it
+
+
+def refuse_zero_divisors(tree: M.MExpr, text) -> None:
+    """Raise a ``ParseError`` at the first division by a constant zero in ``tree``."""
+    for e in nodes(tree):
+        kind = type(e)
+        if kind in (M.Div, M.ElemDiv) and zero(e.right):
+            what = f"divides by `{_quote(e.right, text)}`, which is zero"
+        elif kind in (M.Power, M.ElemPow) and zero(e.base) and _negative(e.exponent):
+            what = f"raises `{_quote(e.base, text)}`, which is zero, to a negative power"
+        elif kind is M.Inverse and zero(e.operand):
+            what = f"inverts `{_quote(e.operand, text)}`, which is zero"
+        elif kind is M.Call and e.fn in _INVERSES and e.args and zero(e.args[0]):
+            what = f"inverts `{_quote(e.args[0], text)}`, which is zero"
+        else:
+            continue
+        span = getattr(e, "span", None) or (0, 0)
+        source = text if isinstance(text, str) else ""
+        line = source.count("\n", 0, span[0]) + 1
+        column = span[0] - (source.rfind("\n", 0, span[0]) + 1) + 1
+        raise ParseError(
+            f"`{_quote(e, text)}` {what}: a division by zero has no value (remove it, or "
+            "write the divisor meant)",
+            text=source,
+            line=line,
+            column=column,
+        )
+
+
+def _quote(e: M.MExpr, text) -> str:
+    """``e`` as written in plain ``text``, else (LaTeX, no span) as einderiv shows it."""
+    span = getattr(e, "span", None)
+    if isinstance(text, str) and span and span[1] > span[0] and not is_latex(text):
+        return text[span[0] : span[1]]
+    return show(e)
+
+
+def constant(e: M.MExpr) -> Fraction | None:
+    """The exact value of ``e`` when it is made of numbers only (``1 - 1``, ``2 * 3``, ``(1/2)^2``,
+    ``-0.5``), else None."""
+    match e:
+        case M.Number(value=v):
+            return v
+        case M.Neg(operand=x):
+            v = constant(x)
+            return None if v is None else -v
+        case M.Add() | M.Sub() | M.MatMul() | M.Hadamard() | M.Div() | M.ElemDiv():
+            a, b = constant(e.left), constant(e.right)
+            if a is None or b is None:
+                return None
+            if type(e) is M.Add:
+                return a + b
+            if type(e) is M.Sub:
+                return a - b
+            if type(e) in (M.MatMul, M.Hadamard):
+                return a * b
+            return a / b if b else None
+        case M.Power() | M.ElemPow():
+            a, k = constant(e.base), constant(e.exponent)
+            if a is None or k is None or k.denominator != 1 or abs(k) > 64 or (a == 0 and k < 0):
+                return None
+            return a**k
+    return None
+
+
+def zero(e: M.MExpr) -> bool:
+    """Whether ``e`` is zero whatever its names' values: a constant 0 (``0``, ``1 - 1``), a
+    product with such a factor (``0 I``, ``0 y``, ``y .* 0``), its negation, transpose, a sum
+    of such, a difference of one thing (``y - y``)."""
+    match e:
+        case M.MatMul() | M.Hadamard() | M.Dot():
+            return zero(e.left) or zero(e.right)
+        case M.Neg() | M.Transpose():
+            return zero(e.operand)
+        case M.Add() | M.Sub():
+            if zero(e.left) and zero(e.right) or type(e) is M.Sub and e.left == e.right:
+                return True  # 0 x + 0, y - y (equality ignores the spans)
+        case M.Div() | M.ElemDiv():
+            return zero(e.left)
+    return constant(e) == 0
+
+
+def _negative(e: M.MExpr) -> bool:
+    """A negative constant exponent (``-1``, ``-1/2``)."""
+    v = constant(e)
+    return v is not None and v < 0

@@ -43,7 +43,7 @@ class FunctionPlanning:
         if v.ties:
             v = self._full_val(v, cf)
         if v.const is not None:
-            with np.errstate(all="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", under="ignore"):  # exp(1000): said
                 value = float(ELEMENTWISE[name].numpy(np.float64(v.const * v.scale)))
             return constant(value, v.bcast)
         return Val(self.step("func", (v.core,), (name, v.scale)), v.order, v.bcast)
@@ -65,8 +65,9 @@ class FunctionPlanning:
         if ev.const is not None:
             e = ev.const * ev.scale
             if bv.const is not None:
-                with np.errstate(all="ignore"):
-                    value = float(np.power(bv.const * bv.scale, e))
+                # 10^400 overflows as numpy says it (a warning by default), never silently
+                with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+                    value = float(np.power(np.float64(bv.const * bv.scale), e))
                 return constant(value, tuple(dict.fromkeys(bv.bcast + ev.bcast)))
             bcast = tuple(i for i in cf if i not in bv.order)
             return Val(self.step("power", (bv.core,), (bv.scale, e)), bv.order, bcast)

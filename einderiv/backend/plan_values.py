@@ -16,11 +16,15 @@ import builtins
 import itertools
 import keyword
 import math
+import warnings
 from dataclasses import dataclass
 
+import numpy as np
+
 from einderiv.backend.steps import align_spec
-from einderiv.errors import EinderivError
+from einderiv.errors import EinderivError, EvaluationError
 from einderiv.ir import index_ir as T
+from einderiv.ir.number_text import format_number
 
 
 def safe_name(name: str) -> str:
@@ -44,10 +48,21 @@ def dim_local(dim: str, reserved: frozenset) -> str:
 
 def as_float(value) -> float:
     """A number (``Fraction``, int) as float64: ``inf`` past its range, as numpy's 2.0 ** 1050
-    is (``float()`` raises OverflowError there), ``0.0`` below it."""
+    is (``float()`` raises OverflowError there), ``0.0`` below it. Past the range it is said
+    as numpy says an overflow (``numpy.errstate(over=...)``): a ``RuntimeWarning`` by default,
+    an ``EvaluationError`` under "raise", nothing under "ignore"; never silent by default."""
     try:
         return float(value)
     except OverflowError:
+        mode = np.geterr()["over"]
+        if mode != "ignore":
+            said = (
+                f"the constant {format_number(value)} is past float64's range (1.8e308): it "
+                "evaluates to inf, as numpy's 10.0 ** 400 does"
+            )
+            if mode == "raise":
+                raise EvaluationError(said) from None
+            warnings.warn(said, RuntimeWarning, stacklevel=2)
         return math.inf if value > 0 else -math.inf
 
 

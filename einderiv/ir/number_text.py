@@ -1,7 +1,8 @@
 """Numbers as text: exact fractions as einderiv writes them, in text and in LaTeX.
 
 Input: a ``Fraction``. Output: ``3``, ``0.25``, ``1/3``, ``1e308`` (``format_number``); past
-float64's terms, the value as float64 arithmetic has it (``float_parts``, ``latex_float``).
+float64's terms, n/d b^k exactly when n and d are small (``(2 10^400)``, ``(2^2001/3)``:
+``power_parts``), else the value as float64 arithmetic has it (``float_parts``, ``latex_float``).
 Invariants: every text reads back to the same value in float64 arithmetic (which is how every
 value is evaluated); the exact value too while its terms are at most float64's largest.
 """
@@ -20,8 +21,9 @@ _MAX = int(sys.float_info.max)
 def format_number(value: Fraction) -> str:
     """``3``, ``0.25``, ``1/3``, ``1e20`` (an integer past 10^16 ending in zeros). A number whose
     terms are past float64's largest (which no text reads) is written as float64 writes it: its nearest float64 (``1.0`` for 1 + 2^-6000), or,
-    past float64's range, a float64 mantissa times a power of 2 (``(0.5 2^1032)`` for
-    2^1031): the same value in float64 arithmetic, which evaluates it."""
+    past float64's range, n/d b^k exactly (``(2 10^400)``, ``(2^2001/3)``) or else a float64
+    mantissa times a power of 2 (``(0.974... 2^1586)`` for 3^1000): the same value in float64
+    arithmetic, which evaluates it."""
     if max(abs(value.numerator), value.denominator) > _MAX:
         return _float_text(value)
     if value.denominator == 1:
@@ -63,8 +65,45 @@ def _float_text(value: Fraction) -> str:
     parts = float_parts(value)
     if parts is None:
         return repr(float(value))
+    exact = power_parts(value)
+    if exact is not None:  # 2 10^400, 2^2000/3: exact, as a user writes it
+        n, d, base, k = exact
+        head = "-" * (n < 0) + (f"{abs(n)} " if abs(n) != 1 else "")
+        text = f"{head}{base}^{k}" + (f"/{d}" if d != 1 else "")
+        return f"({text})"  # (10^-400) x': the sign of the exponent stays with it
     m, e = parts
     return f"({m!r} 2^{e})"
+
+
+_SMALL = 10**15  # the terms of a factor written in front of a power: exact in float64 too
+
+
+def power_parts(value: Fraction) -> tuple[int, int, int, int] | None:
+    """``(n, d, b, k)`` with ``value`` = n/d b^k exactly, b 10 or 2 and n, d small (``(2, 1, 10,
+    400)`` for 2 10^400, ``(2, 1, 10, -400)`` for 2 10^-400, ``(1, 3, 2, 2000)`` for 2^2000/3),
+    or None (3^1000: no such small factor)."""
+    for base in (10, 2):
+        k = _valuation(value.numerator, base) - _valuation(value.denominator, base)
+        r = value / Fraction(base) ** k
+        while r.denominator > 1 and (r * base).denominator < r.denominator:
+            r, k = r * base, k - 1  # 1/5 10^-399 is 2 10^-400
+        if k and abs(r.numerator) < _SMALL and r.denominator < _SMALL:
+            return r.numerator, r.denominator, base, k
+    return None
+
+
+def _valuation(n: int, base: int) -> int:
+    """How many times ``base`` divides ``n`` (n != 0), in about log steps of n's length."""
+    n, k = abs(n), 0
+    step = base
+    steps = [(step, 1)]
+    while n % (step * step) == 0 and step.bit_length() < n.bit_length():
+        step, power = step * step, steps[-1][1] * 2
+        steps.append((step, power))
+    for step, power in reversed(steps):
+        while n % step == 0 and n:
+            n, k = n // step, k + power
+    return k
 
 
 def latex_float(value: Fraction) -> str | None:
@@ -80,5 +119,17 @@ def latex_float(value: Fraction) -> str | None:
     parts = float_parts(value) if max(abs(value.numerator), value.denominator) > _MAX else None
     if parts is None:
         return None
+    exact = power_parts(value)
+    if exact is not None:  # 2 \cdot 10^{400}, \frac{2^{2000}}{3}
+        n, d, base, k = exact
+        sign, power = "-" * (n < 0), f"{base}^{{{k}}}"
+        if d != 1:
+            head = f"{abs(n)} \\cdot " if abs(n) != 1 else ""
+            return rf"\left({sign}\frac{{{head}{power}}}{{{d}}}\right)"
+        return (
+            rf"\left({sign}{abs(n)} \cdot {power}\right)"
+            if abs(n) != 1
+            else (rf"\left({sign}{power}\right)" if sign else power)
+        )
     m, e = parts
     return rf"\left({m!r} \cdot 2^{{{e}}}\right)"

@@ -229,7 +229,7 @@ class Expr(ExprAlgebra):
         ``read_differential`` reads either back to the numerator-layout derivative."""
         if self._origin is None:
             raise EinderivError("only a derivative (from diff) has a differential form")
-        f_term, f_axes, target, _, f_slots = self._origin
+        f_term, f_axes, target, _, f_slots, *_ = self._origin
         if f"d{target.name}" in self.variables:  # d f = dx' dx: which dx is which?
             raise EinderivError(f"a variable is named d{target.name}, which a differential by "
                                 f"{target.name} writes for d {target.name}: rename it")  # fmt: skip
@@ -272,7 +272,7 @@ class Expr(ExprAlgebra):
         derivative with Kronecker deltas, the deltas contracted (empty if not a derivative)."""
         if self._origin is None:
             return ()
-        term, axes, target, result_axes, _ = self._origin
+        term, axes, target, result_axes, *_ = self._origin
         symmetric = _symmetric(self.variables)
         return derive(term, axes, target, result_axes, trace=True, symmetric=symmetric).stages
 
@@ -386,7 +386,7 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}
-    origin = (f.term, f.axes, target, result_axes, f.slots)
+    origin = (f.term, f.axes, target, result_axes, f.slots, f)  # f: a Hessian's gradient
     fields = (done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
     return Expr(*fields, f.readings)
 

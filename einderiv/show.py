@@ -257,42 +257,83 @@ def _declarations(g) -> str:
 
 
 def latex_steps(g) -> str:
-    """The derivation of ``g`` in LaTeX: one display line per stage, then the result."""
-    stages = g.stages
-    if not stages:
+    """The derivation of ``g`` in LaTeX: one display line per stage, then the result. A
+    derivative of a derivative (a Hessian) shows each differentiation in order, under a line
+    ``\\text{First differentiation, by x:}``, numbered on; the first ends with its result."""
+    if not g.stages:
         return g.latex()
-    shown = [index_latex(stage.term, g.axes, g.variables, readable=False) for stage in stages]
-    lines = [
-        rf"\text{{{n}. {stage.title}:}} \quad {text}"
-        for n, (stage, text) in enumerate(zip(stages, shown), 1)
-    ]
-    try:
-        result = g.latex()
-    except NoReadableText:  # shown, not read back: its index form as the steps are
-        result = index_latex(g.term, g.axes, g.variables, readable=False)
-    lines.append(rf"\text{{{len(stages) + 1}. the result:}} \quad {result}")
+    chain, lines, n = _chain(g), [], 1
+    for k, h in enumerate(chain):
+        if len(chain) > 1:
+            lines.append(rf"\text{{{_heading(chain, k)}}}")
+        for stage in h.stages:
+            text = index_latex(stage.term, h.axes, h.variables, readable=False)
+            lines.append(rf"\text{{{n}. {stage.title}:}} \quad {text}")
+            n += 1
+        try:
+            result = h.latex()
+        except NoReadableText:  # shown, not read back: its index form as the steps are
+            result = index_latex(h.term, h.axes, h.variables, readable=False)
+        lines.append(rf"\text{{{n}. {_result_title(chain, k)}:}} \quad {result}")
+        n += 1
     return "\n".join(lines)
 
 
 def text_steps(g) -> str:
     """The derivation of ``g`` as text, each stage in index notation, the result last. A stage
     or result too long to write whole (a tree of millions of nodes stored as a small graph) is
-    written with its shared subexpressions named, as ``--cse`` writes a result."""
-    stages = g.stages
-    if not stages:
+    written with its shared subexpressions named, as ``--cse`` writes a result. A derivative of
+    a derivative (a Hessian) shows each differentiation in order under a heading line
+    (``First differentiation, by x:``), numbered on; the first ends with its result."""
+    if not g.stages:
         return f"{g}\n(no derivation: this expression was not produced by diff)"
-    lines = []
-    for n, stage in enumerate(stages, 1):
+    chain, lines, n = _chain(g), [], 1
+    for k, h in enumerate(chain):
+        if len(chain) > 1:
+            lines.append(_heading(chain, k))
+        for stage in h.stages:
+            try:
+                text = index_notation(stage.term, h.axes, h.variables, readable=False)
+            except TooLongToWrite:
+                text = _index_named(h, False, stage.term)
+            lines += [f"{n}. {stage.title}:", *(f"   {line}" for line in text.split("\n"))]
+            n += 1
         try:
-            text = index_notation(stage.term, g.axes, g.variables, readable=False)
+            result = str(h)
         except TooLongToWrite:
-            text = _index_named(g, False, stage.term)
-        lines += [f"{n}. {stage.title}:", *(f"   {line}" for line in text.split("\n"))]
-    try:
-        result = str(g)
-    except TooLongToWrite:
-        result = show(g, True, "text")
-    except NoReadableText:  # shown, not read back: its index form as the steps are
-        result = index_notation(g.term, g.axes, g.variables, readable=False)
-    lines += [f"{len(stages) + 1}. the result:", *(f"   {line}" for line in result.split("\n"))]
+            result = show(h, True, "text")
+        except NoReadableText:  # shown, not read back: its index form as the steps are
+            result = index_notation(h.term, h.axes, h.variables, readable=False)
+        title = _result_title(chain, k)
+        lines += [f"{n}. {title}:", *(f"   {line}" for line in result.split("\n"))]
+        n += 1
     return "\n".join(lines)
+
+
+def _chain(g) -> list:
+    """The derivatives ``g`` was made by, first differentiated first, ``g`` last: ``[g]``, or
+    for a Hessian ``[gradient, g]`` (``Expr._origin``'s last field: the function
+    differentiated, itself a derivative)."""
+    chain = [g]
+    while len(origin := chain[0]._origin or ()) > 5 and origin[5]._origin is not None:
+        chain.insert(0, origin[5])
+    return chain
+
+
+_ORDINALS = ("First", "Second", "Third")
+
+
+def _heading(chain: list, k: int) -> str:
+    """``First differentiation, by x:``; the later ones say what they differentiate."""
+    nth = _ORDINALS[k] if k < len(_ORDINALS) else f"Differentiation {k + 1}"
+    by = chain[k]._origin[2].name
+    if k == 0:
+        return f"{nth} differentiation, by {by}:"
+    return f"{nth} differentiation, by {by} (of {_result_title(chain, k - 1)}):"
+
+
+def _result_title(chain: list, k: int) -> str:
+    """``the result`` for the last, ``the gradient`` for the derivative of a scalar below it."""
+    if k == len(chain) - 1:
+        return "the result"
+    return "the gradient" if not chain[k]._origin[1] else "the derivative"

@@ -1,0 +1,93 @@
+"""The steps of a Hessian show both differentiations (SPEC section 7: ``--steps``,
+``g.steps()``, ``g.latex(steps=True)``), and its differential names what it differentiates.
+
+A Hessian is the derivative of the gradient; its steps showed only the second differentiation
+(from the gradient's indexed sum), so the reader never saw where the gradient came from. Now the
+first differentiation comes first (the indexed sum of f, ..., the gradient), then the second
+(numbered on). Every formula line is judged by its value: the first stage equals f in numpy, the
+first differentiation's later stages equal f's central differences, the second's equal nested
+central differences of f (``tests.fd``, plain numpy).
+"""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from einderiv.cli import main
+from tests.fd import hessian_fd, jacobian_fd
+
+rng = np.random.default_rng(28)
+WHERE = "A: matrix(n, n); x: vector(n); b: vector(n)"
+A, x, b = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)
+
+CASES = [
+    # d2 (x' A x) / dx dx' = A + A'
+    ("x' A x", lambda x, A, b: x @ A @ x),
+    # d2 sum(exp(A x)) / dx dx' = A' diag(exp(A x)) A
+    ("sum(exp(A x))", lambda x, A, b: np.sum(np.exp(A @ x))),
+    # d2 (b' x)^2 / dx dx' = 2 b b'
+    ("(b' x)^2", lambda x, A, b: (b @ x) ** 2),
+]
+
+
+def _formulas(text: str, latex: bool) -> list[tuple[str, str]]:
+    """(title, formula) of each numbered step; the headings (no formula) left out."""
+    if latex:
+        found = [re.fullmatch(r"\\text\{\d+\. ([^}]*):\} \\quad (.*)", s) for s in text.split("\n")]
+        return [m.groups() for m in found if m]
+    lines, out = text.split("\n"), []
+    for k, line in enumerate(lines):
+        if re.fullmatch(r"\d+\. .*:", line):
+            out.append((line.split(". ", 1)[1][:-1], lines[k + 1].strip()))
+    return out
+
+
+@pytest.mark.parametrize("latex", [False, True], ids=["text", "latex"])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_each_step_of_a_hessian_has_the_right_value(case, latex):
+    text, fn = case
+    h = ed.hessian(text, "x", where=WHERE)
+    values = {"x": x, "A": A, "b": b}
+    value = fn(**values)
+    gradient = jacobian_fd(fn, values, "x")
+    hessian = hessian_fd(fn, values, "x")
+    shown = h.latex(steps=True) if latex else h.steps()
+    steps = _formulas(shown, latex)
+    n1 = len(ed.diff(text, "x", where=WHERE, layout="jacobian").stages) + 1
+    assert len(steps) == n1 + len(h.stages) + 1, shown
+    assert steps[n1 - 1][0] == "the gradient" and steps[-1][0] == "the result", shown
+    heads = [s for s in shown.split("\n") if "differentiation" in s]
+    assert len(heads) == 2 and "First" in heads[0] and "Second" in heads[1], shown
+    for k, (title, formula) in enumerate(steps):
+        want = value if k == 0 else gradient if k <= n1 else hessian  # step n1 + 1: its sum
+        back = ed.parse(formula, where=WHERE)
+        got = back(**{v: values[v] for v in back.variables})
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=f"{title}: {formula}")
+
+
+def test_cli_hessian_steps_show_both_differentiations(capsys):
+    assert main(["hessian", "x' A x", "--wrt", "x", "--where", WHERE, "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("First differentiation") < out.index("Second differentiation")
+    # the result, after a blank line, is A + A' (the Hessian of x' A x)
+    back = ed.parse(out.strip().split("\n")[-1], where=WHERE)
+    np.testing.assert_allclose(back(A=A), hessian_fd(lambda x: x @ A @ x, {"x": x}, "x"),
+                               atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex"])
+def test_json_hessian_steps_show_both_differentiations(capsys, fmt):
+    args = ["hessian", "x' A x", "--wrt", "x", "--where", WHERE, "--steps", "--json"]
+    assert main([*args, "--format", fmt]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert steps.index("First differentiation") < steps.index("Second differentiation")
+    assert "the gradient" in steps
+
+
+def test_a_first_derivative_has_no_headings():
+    # one differentiation: the steps as before (no "First differentiation" line)
+    g = ed.diff("x' A x", "x", where=WHERE)
+    assert "differentiation" not in g.steps() and "differentiation" not in g.latex(steps=True)

@@ -24,7 +24,7 @@ from einderiv.calculus.differentiate import Wrt
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, guarded, with_readings
 from einderiv.expr_ops import ExprAlgebra
-from einderiv.forms import matrix_differential
+from einderiv.forms import derivative_name, matrix_differential
 from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
@@ -239,7 +239,8 @@ class Expr(ExprAlgebra):
                     "only a vector or matrix function by a whole variable has a differential "
                     "dY = ...; this one is in index notation"
                 )
-            return matrix_differential(f_term, f_slots, self.variables, target.name)
+            name = derivative_name(self._origin[5]) if len(self._origin) > 5 else None
+            return matrix_differential(f_term, f_slots, self.variables, target.name, name)
         if self.slots is None:
             raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
         kind = self.variables[target.name].kind

@@ -31,15 +31,20 @@ def differential_term(term: T.Term, name: str, dims: tuple, d: str) -> T.Term:
     return simplify(T.Prod((raw, T.Var(d, indices)), indices))
 
 
-def matrix_differential(term: T.Term, slots, variables: dict[str, VarInfo], wrt: str) -> str:
+def matrix_differential(
+    term: T.Term, slots, variables: dict[str, VarInfo], wrt: str, name: str | None = None
+) -> str:
     """``dY = ...`` (``dy`` for a vector result) of the function ``term`` with matrix slots
-    ``slots`` (rows, columns; None for an absent axis) by the variable ``wrt``."""
+    ``slots`` (rows, columns; None for an absent axis) by the variable ``wrt``; ``name``: what
+    the function is, when it is a derivative (a Hessian's gradient: ``d(df/dx) = ...``)."""
     info = variables[wrt]
     d = f"d{wrt}"
     if d in variables:
         raise EinderivError(f"the expression has a variable named {d}; the differential needs it")
     dims = tuple(x for x in info.dims if x is not None)
-    left = f"d{_function_name('Y' if None not in slots else 'y', variables)}"
+    left = (
+        f"d({name})" if name else f"d{_function_name('Y' if None not in slots else 'y', variables)}"
+    )
     done = differential_term(term, wrt, dims, d)
     if done is T.ZERO or isinstance(done, T.Zero):
         return f"{left} = 0"
@@ -60,3 +65,16 @@ def _function_name(name: str, variables: dict[str, VarInfo]) -> str:
         k += 1
         found = f"{name}_{k}"
     return found
+
+
+def derivative_name(f) -> str | None:
+    """``df/dx`` when the ``Expr`` ``f`` is the derivative of a scalar by x (``d(df/dx)/dy``
+    when it is a derivative of one, ``dY/dX`` of a vector or matrix); None when ``f`` is no
+    derivative. The left side of its differential, ``d(df/dx) = ...``, as the readers take it
+    (``check.forms``, ``notation.differential.split_differential``)."""
+    origin = getattr(f, "_origin", None)
+    if origin is None:
+        return None
+    inner = derivative_name(origin[5]) if len(origin) > 5 else None
+    inner = f"({inner})" if inner else ("f" if not origin[1] else "Y")
+    return f"d{inner}/d{origin[2].name}"

@@ -219,7 +219,7 @@ def test_the_differential_of_a_second_derivative_by_a_matrix_of_product_size_rea
         return jacobian_fd(f, {"B": B}, "B", eps=0.1).T
 
     printed = ed.diff(ed.diff("tr(kron(B, p) A)", "B"), "A").differential()
-    assert printed == "dY = dA kron(I, p)"
+    assert printed == "d(df/dB) = dA kron(I, p)"  # Y named: the derivative by B (was dY)
     jac = jacobian_fd(y, {"A": A}, "A", eps=0.1)  # m x n x m x (q n); Y linear in A
     expected = to_layout(jac, 2, 2, "numerator")
     g = ed.read_differential(printed, "A")  # A sized as dA (once m-by-q, not tied to dA)

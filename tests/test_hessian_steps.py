@@ -91,3 +91,51 @@ def test_a_first_derivative_has_no_headings():
     # one differentiation: the steps as before (no "First differentiation" line)
     g = ed.diff("x' A x", "x", where=WHERE)
     assert "differentiation" not in g.steps() and "differentiation" not in g.latex(steps=True)
+
+
+# A Hessian's differential is that of the gradient: d(df/dx) = H dx (Magnus & Neudecker's
+# identification rule, applied to the gradient g = df/dx: dg = H dx for every dx exactly when H is
+# the Hessian). It wrote dy = (A + A') dx, not saying that y is the gradient; it is named now, and
+# read back by check (order=2) and by read_differential.
+DIFFERENTIAL_CASES = [
+    ("x' A x", "x", "d(df/dx) = (A + A') dx", lambda x, A, b: x @ A @ x),
+    (
+        "sum(exp(A x))",
+        "x",
+        "d(df/dx) = A' (exp(A x) .* (A dx))",
+        lambda x, A, b: np.sum(np.exp(A @ x)),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DIFFERENTIAL_CASES, ids=[c[0] for c in DIFFERENTIAL_CASES])
+def test_a_hessians_differential_names_the_gradient_and_reads_back(case):
+    text, wrt, written, fn = case
+    values = {"x": x, "A": A, "b": b}
+    hessian = hessian_fd(fn, values, "x")
+    h = ed.hessian(text, wrt, where=WHERE)
+    assert h.differential() == written
+    # read back: the derivative of the (column) gradient it states, by dx, is the Hessian
+    back = ed.read_differential(written, wrt, where=WHERE)
+    got = back(**{v: values[v] for v in back.variables if v in values})  # dx: not used
+    np.testing.assert_allclose(got, hessian, rtol=1e-5, atol=1e-5)
+    # check takes it as a claim for the Hessian in each layout it is written in
+    for layout in ("jacobian", "numerator", "denominator"):
+        claim = ed.hessian(text, wrt, where=WHERE, layout=layout).differential()
+        assert claim.startswith("d(df/dx) = ")
+        result = ed.check(text, wrt, claim=claim, where=WHERE, layout=layout, order=2)
+        assert result.verdict == "right", (layout, claim, result)
+
+
+def test_a_wrong_hessian_differential_is_wrong():
+    # d(df/dx) = 2 A dx is the Hessian 2 A, which differs from A + A' (A not symmetric)
+    assert not np.allclose(2 * A, A + A.T)
+    result = ed.check("x' A x", "x", claim="d(df/dx) = 2 A dx", where=WHERE, order=2)
+    assert result.verdict == "wrong"
+
+
+def test_cli_hessian_differential_checks_back(capsys):
+    assert main(["hessian", "x' A x", "--wrt", "x", "--format", "differential"]) == 0
+    written = capsys.readouterr().out.strip()
+    assert written == "d(df/dx) = (A + A') dx"
+    assert main(["check", "x' A x", "--wrt", "x", "--hessian", "--claim", written]) == 0

@@ -49,7 +49,8 @@ _ZERO = re.compile(_BOLD + r"\s*\{\s*0\s*\}(?:\s*\^\s*(?:\\top|\{\s*\\top\s*\}|T
 _D_COMMAND = r"(?:\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\})"
 _D = rf"(?:{_D_COMMAND}|d)"
 _LEFT = re.compile(
-    rf"\s*{_D}\s*(?:{_BOLD}\s*\{{\s*\\?[A-Za-z]+\s*\}}|\\?[A-Za-z][A-Za-z0-9_]*)\s*"
+    rf"\s*{_D}\s*(?:{_BOLD}\s*\{{\s*\\?[A-Za-z]+\s*\}}|\\?[A-Za-z][A-Za-z0-9_]*"
+    r"|\(\s*d[\s\w()/]*\))\s*"  # d(df/dx): a Hessian's, of the gradient (Expr.differential)
     r"(?:\^\s*(?:\\top|T))?\s*"
 )
 
@@ -81,10 +82,12 @@ def is_differential(text) -> bool:
 
 def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1) -> Expr:
     """The derivative of ``f`` by ``wrt`` (in ``layout``) that the differential ``text`` states."""
-    if "[" in wrt or order != 1:
-        raise EinderivError("a differential claim is for a first derivative by a whole variable")
+    if "[" in wrt or order not in (1, 2):
+        raise EinderivError("a differential claim is for a derivative by a whole variable")
     if wrt not in f.variables:
         raise EinderivError(f"{wrt} is not a variable of the expression")
+    if order == 2:  # the Hessian's: d(df/dx) = H dx, the differential of the gradient
+        f = diff(f, wrt, layout=layout)
     right = normalize_claim(text.split("=", 1)[1])
     d = f"d{wrt}"
     if d in f.variables:  # d f = x' dx with a variable dx: which dx is which?

@@ -31,7 +31,7 @@ def split_differential(text: str, wrt: str) -> str:
     if not isinstance(text, str):
         raise EinderivError(f"expected a differential such as 'd f = tr(G dX)', got {text!r}")
     left, sep, right = text.partition("=")
-    if not sep or not re.fullmatch(r"\s*d\s*\w*\s*", left):
+    if not sep or not re.fullmatch(r"\s*d\s*(?:\w*|\(\s*d[\s\w()/]*\))\s*", left):  # d(df/dx)
         raise EinderivError(
             f"a differential is written 'd f = tr(G d{wrt})' (or 'd f = g d{wrt}' for a vector); "
             f"got {text!r}"

@@ -230,6 +230,7 @@ class Expr(ExprAlgebra):
         if self._origin is None:
             raise EinderivError("only a derivative (from diff) has a differential form")
         f_term, f_axes, target, _, f_slots, *_ = self._origin
+        name = derivative_name(self._origin[-1])  # a Hessian's: df/dx, its gradient
         if f"d{target.name}" in self.variables:  # d f = dx' dx: which dx is which?
             raise EinderivError(f"a variable is named d{target.name}, which a differential by "
                                 f"{target.name} writes for d {target.name}: rename it")  # fmt: skip
@@ -239,13 +240,12 @@ class Expr(ExprAlgebra):
                     "only a vector or matrix function by a whole variable has a differential "
                     "dY = ...; this one is in index notation"
                 )
-            name = derivative_name(self._origin[5]) if len(self._origin) > 5 else None
             return matrix_differential(f_term, f_slots, self.variables, target.name, name)
         if self.slots is None:
             raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
         kind = self.variables[target.name].kind
         if isinstance(self.term, T.Zero):
-            return "d f = 0"
+            return f"d({name}) = 0" if name else "d f = 0"
         matrix = self.matrix()
         if matrix is None:
             raise EinderivError("this derivative has no matrix form, so no differential form")
@@ -253,7 +253,7 @@ class Expr(ExprAlgebra):
             vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
             scalars = {n for n, v in self.variables.items() if v.kind in ("scalar", "integer")}
             matrix = transpose(matrix, own_transposes(self.variables), vectors, scalars=scalars)
-        return differential_text(matrix, target.name, kind)
+        return differential_text(matrix, target.name, kind, name)
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"

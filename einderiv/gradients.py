@@ -156,6 +156,11 @@ def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:
     decl = declared.get(name)
     if (decl is None and name == "f") or (decl is not None and decl.kind in ("scalar", "integer")):
         return None  # d f = 0 (f undeclared, as einderiv prints a scalar's): a zero gradient
+    if decl is None and (named := re.match(r"\s*d\s*\((.*)\)\s*=", text)):  # a Hessian's
+        raise EinderivError(
+            f"{text.strip()!r} does not say the shape of {named.group(1)}: check it against "
+            "its expression with check(..., order=2) (check --hessian)"
+        )
     if decl is None:
         raise EinderivError(
             f"{text.strip()!r} does not say the shape of {name or 'the function'}: declare it "

@@ -139,3 +139,28 @@ def test_cli_hessian_differential_checks_back(capsys):
     written = capsys.readouterr().out.strip()
     assert written == "d(df/dx) = (A + A') dx"
     assert main(["check", "x' A x", "--wrt", "x", "--hessian", "--claim", written]) == 0
+
+
+def test_a_hessian_by_a_scalar_names_the_derivative_too():
+    # d2 (a^3 + a x'x) / da2 = 6 a: its differential d(df/da) = 6 a da (it wrote d f = 6 a da,
+    # which reads as f's own differential, stating df/da = 6 a)
+    a, xv = 0.7, rng.normal(size=3)
+    h = ed.hessian("a^3 + a x' x", "a", where="a: scalar; x: vector(n)")
+    written = h.differential()
+    assert written == "d(df/da) = 6 a da"
+    second = lambda t: t**3 + t * xv @ xv
+    eps = 1e-4
+    want = (second(a + eps) - 2 * second(a) + second(a - eps)) / eps**2
+    back = ed.read_differential(written, "a", where="a: scalar")
+    np.testing.assert_allclose(back(a=a), want, rtol=1e-5)
+    right = ed.check("a^3 + a x' x", "a", claim=written, where="a: scalar; x: vector(n)", order=2)
+    assert right.verdict == "right"
+
+
+def test_a_zero_hessians_differential_is_checked_not_guessed():
+    # d2 (b' x) / dx2 = 0: d(df/dx) = 0 is right as a claim; read alone, its shape is unsaid
+    assert ed.hessian("b' x", "x", where=WHERE).differential() == "d(df/dx) = 0"
+    assert ed.check("b' x", "x", claim="d(df/dx) = 0", where=WHERE, order=2).verdict == "right"
+    assert ed.check("x' x", "x", claim="d(df/dx) = 0", where=WHERE, order=2).verdict == "wrong"
+    with pytest.raises(ed.EinderivError, match="does not say the shape of df/dx"):
+        ed.read_differential("d(df/dx) = 0", "x", where=WHERE)

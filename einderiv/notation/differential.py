@@ -19,11 +19,12 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import TR
 
 
-def differential_text(gradient: M.MExpr, wrt: str, kind: str) -> str:
-    """``d f = tr(G dX)`` for a matrix X, ``d f = G dx`` for a vector or scalar x."""
+def differential_text(gradient: M.MExpr, wrt: str, kind: str, name: str | None = None) -> str:
+    """``d f = tr(G dX)`` for a matrix X, ``d f = G dx`` for a vector or scalar x; ``name``:
+    what f is, when it is a derivative (``d(df/da) = 6 a da``: a Hessian by a scalar a)."""
     step = M.MatMul(gradient, M.Name(f"d{wrt}"))
     right = M.Call(TR.name, (step,)) if kind in ("matrix", "symmetric") else step
-    return f"d f = {M.show(right)}"
+    return f"{f'd({name})' if name else 'd f'} = {M.show(right)}"
 
 
 def split_differential(text: str, wrt: str) -> str:

@@ -219,6 +219,8 @@ def read_named(text: str, case: Case, shape, like, indexed: bool, latex: bool):
 def read_differential(text: str, case: Case, wrt: str, like, y_shape):
     """``dY = 0`` reads back with Y declared (its shape is not in the text: SPEC 7)."""
     where = case.where
+    if re.fullmatch(r"d\(.*\) = 0", text):  # d(df/dx) = 0, a Hessian's: named as dY is
+        text = "dY_h = 0"
     zero = re.fullmatch(r"d\s*(\w+) = 0", text)
     declared = re.search(rf"(^|[;,\n])\s*{zero.group(1)}\b", where) if zero else None
     if zero and zero.group(1) != "f" and not declared:

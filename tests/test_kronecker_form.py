@@ -655,7 +655,12 @@ def test_a_kronecker_zero_claim_that_is_undefined_is_not_right():
         assert np.isnan(np.float64(0) / np.float64(0)) and np.isnan(0 * np.log(np.float64(0)))
     for right in ("0/0", "0 * log(0)", "0 * (1/0)"):
         claim = f"d vec(Y) / d vec(X)' = {right}"
-        assert ed.check("A Z B", "X", claim=claim, where=where).verdict != "right", right
+        try:  # a division by a constant zero is refused when read (session 28)
+            verdict = ed.check("A Z B", "X", claim=claim, where=where).verdict
+        except ed.ParseError as error:
+            assert "which is zero" in str(error), error
+        else:
+            assert verdict != "right", right
     assert ed.check("A Z B", "X", claim="d vec(Y) / d vec(X)' = 0/1", where=where).verdict == (
         "right"
     )

@@ -17,6 +17,7 @@ import pytest
 import einderiv as ed
 from einderiv.ir import index_ir as T
 from tests.fd import jacobian_fd, to_layout
+from tests.test_cse_rnn import rnn, rnn_text  # sum(tanh(W ... tanh(W x))) and its numpy loop
 
 rng = np.random.default_rng(28)
 W0 = rng.normal(size=(3, 3)) * 0.6
@@ -30,21 +31,6 @@ CASES = [
     ("tr(A X B X' C)", "X"),
     ("sum(sigmoid(A x) .* exp(B x))", "x"),
 ]
-
-
-def rnn_text(steps: int) -> str:
-    text = "x"
-    for _ in range(steps):
-        text = f"tanh(W {text})"
-    return f"sum({text})"
-
-
-def rnn(x, W, steps):
-    # f = sum(h_n), h_k = tanh(W h_{k-1}), h_0 = x
-    h = x
-    for _ in range(steps):
-        h = np.tanh(W @ h)
-    return np.sum(h)
 
 
 def counted(monkeypatch, module, name, steps_list):

@@ -170,14 +170,10 @@ def _symmetric_constant(
         value = np.asarray(value, dtype=float)
         if value.ndim != 2 or value.shape[0] != value.shape[1] or close(value, value.T):
             continue
-        changed = {**probe, name: (value + value.T) / 2}
-        try:
-            true = np.asarray(
-                expected(**{k: v for k, v in changed.items() if k in expected.variables})
-            )
-            said = np.asarray(claim(**{k: v for k, v in changed.items() if k in claim.variables}))
-        except EinderivError:
+        both = _both_at(expected, claim, {**probe, name: (value + value.T) / 2})
+        if both is None:
             continue
+        true, said = both
         said = np.transpose(said) if flip else said
         dim = info.dims[0]
         only = f"right only if {name} is symmetric; declare `{name}: symmetric({dim})`"
@@ -189,6 +185,16 @@ def _symmetric_constant(
             fixed = f"{_nice(1 / ratio)} ({claim if shown is None else M.show(shown)})"
             return f"off by a factor of {_nice(ratio)}, and {fixed} is {only}"
     return None
+
+
+def _both_at(expected: Expr, claim: Expr, values: dict):
+    """(the derivative's value, the claim's) at ``values``, or None where either is refused."""
+    try:
+        true = expected(**{k: v for k, v in values.items() if k in expected.variables})
+        said = claim(**{k: v for k, v in values.items() if k in claim.variables})
+    except EinderivError:
+        return None
+    return np.asarray(true), np.asarray(said)
 
 
 def sums_to_one(expected: Expr, claim: Expr, probe: dict, flip: bool = False) -> str | None:
@@ -208,14 +214,10 @@ def sums_to_one(expected: Expr, claim: Expr, probe: dict, flip: bool = False) ->
         totals = value.sum(axis=-1, keepdims=True)
         if np.all(np.abs(totals - 1) < 1e-9):
             continue
-        changed = {**probe, name: value + (1 - totals) / value.shape[-1]}
-        try:
-            true = np.asarray(
-                expected(**{k: v for k, v in changed.items() if k in expected.variables})
-            )
-            said = np.asarray(claim(**{k: v for k, v in changed.items() if k in claim.variables}))
-        except EinderivError:
+        both = _both_at(expected, claim, {**probe, name: value + (1 - totals) / value.shape[-1]})
+        if both is None:
             continue
+        true, said = both
         said = np.transpose(said) if flip else said
         if true.shape == said.shape and np.all(np.isfinite(true)) and close(said, true):
             if value.ndim == 1:

@@ -5,8 +5,8 @@ mantissa times a power of 2, the same value in float64 but not as a user writes 
 n/d b^k (b 10 or 2, n and d small) is now printed so, exactly: ``(2 10^400) x'``,
 ``(2 10^-400) x'``, ``(2^2001/3) x'`` (LaTeX ``\\left(2 \\cdot 10^{400}\\right)``); 3^1000 keeps
 the mantissa form. Every printed form, read back and scaled by the inverse power (exact
-arithmetic folds it in a derivative), is 2 c x' (Fraction arithmetic here, then float). Evaluating such a
-constant is inf in float64, said as numpy says an overflow (a RuntimeWarning; an
+arithmetic folds it in a derivative), is 2 c x' (Fraction arithmetic here, then float).
+Evaluating such a constant is inf in float64, said as numpy says an overflow (a RuntimeWarning; an
 EvaluationError under ``np.errstate(over="raise")``), never silent.
 """
 

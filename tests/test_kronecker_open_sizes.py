@@ -6,8 +6,8 @@ matrix: 1 by 3 or 3 by 1 (kron(p, I_3) or kron(I_3, p), another function), so ev
 asked for a size by keyword, and no keyword names which I is which. The form is now printed
 with the sizes the engine gave its identities, ``kron(kron(I_{1}, p), I_{3})``, which reads to
 one matrix (print_fuzz --kron seed 2822: 16 such forms). ``str`` keeps the indexed entry
-``kron(kron(I, p), I)[(i,j),(l,k)]``, read with ``shape=g.shape`` as before. Truth: central differences of
-np.kron, vec column-major.
+``kron(kron(I, p), I)[(i,j),(l,k)]``, read with ``shape=g.shape`` as before. Truth: central
+differences of np.kron, vec column-major.
 """
 
 import numpy as np

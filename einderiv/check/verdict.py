@@ -339,8 +339,8 @@ class _Judge(Sampler):
         return self._settled
 
     def oriented(self, term: T.Term) -> T.Term:
-        """``term`` in one form: each integer exponent one integer form (``affine.folded``), a
-        kink function times its argument one function (``kink_products``), symmetric entries oriented as derivatives are (``tanh(A S)``: one unknown, not two)."""
+        """``term`` in one form: integer exponents one form (``affine.folded``), a kink function
+        times its argument one (``kink_products``), symmetric entries oriented (``tanh(A S)``)."""
         symmetric = frozenset(n for n, v in self.f.variables.items() if v.kind == "symmetric")
         flat = folded(term, integer_sizes(self.f))  # s^(len(x) + -1) is s^(n - 1)
         flat = kink_products(flat)  # relu(a) step(a) is relu(a)

@@ -22,10 +22,14 @@ from einderiv.ir.matrix_ir import show
 __all__ = ["refuse_zero_divisors"]
 
 _INVERSES = ("inv", "pinv")  # functions of a matrix that divide by it
+# what a text divides with (x / y, X^-1, X⁻¹, \frac, inv(X)): a text with none divides by nothing
+_DIVIDING = ("/", "^", "\u207b", "frac", "inv")
 
 
 def refuse_zero_divisors(tree: M.MExpr, text) -> None:
     """Raise a ``ParseError`` at the first division by a constant zero in ``tree``."""
+    if isinstance(text, str) and not any(mark in text for mark in _DIVIDING):
+        return  # no walk: most texts divide by nothing
     for e in nodes(tree):
         kind = type(e)
         if kind in (M.Div, M.ElemDiv) and zero(e.right):

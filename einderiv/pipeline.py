@@ -69,7 +69,7 @@ def front(
     declared = frozenset([d.name for d in decls]) if decls else _NOTHING
     integers = frozenset(d.name for d in decls if d.kind == "integer") if decls else _NOTHING
     tree: M.MExpr = parse_expression(text, declared=declared, what=what, integers=integers)
-    refuse_zero_divisors(tree, text)  # x' x / 0, inv(0 I): no value, said where
+    refuse_zero_divisors(tree, text, what)  # x' x / 0, inv(0 I): no value, said where
     kinds = {d.name: d.kind for d in decls} if decls else {}
     uses = name_uses(tree, kinds)  # one walk for the names: letters and shapes need them
     latex_text = isinstance(text, str) and is_latex(text)  # \mathrm{lr}: one name, as written

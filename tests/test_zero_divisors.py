@@ -54,3 +54,14 @@ def test_a_divisor_that_is_not_zero_reads_as_before():
     np.testing.assert_allclose(g(x=x[:2], a=a, b=b), 2 * x[:2] / (a @ b), rtol=1e-12)
     # a zero factor that is not a divisor: the derivative is 0
     assert str(ed.diff("x' x * 0", "x")) == "0"
+
+
+def test_a_claims_zero_divisor_is_said_of_the_claim():
+    # d vec(A Z B) / d vec(X)' = 0, X absent; a claim 0/0 has no value: refused, as the claim
+    where = "X: matrix(3, 2); Z: matrix(3, 2); A: matrix(4, 3); B: matrix(2, 5)"
+    with pytest.raises(ParseError) as caught:
+        ed.check("A Z B", "X", claim="d vec(Y) / d vec(X)' = 0/0", where=where)
+    assert str(caught.value).startswith("cannot parse the claim at line 1, column 2")
+    with pytest.raises(ParseError) as caught:
+        ed.diff("x' x / 0", "x")
+    assert str(caught.value).startswith("cannot parse the expression")

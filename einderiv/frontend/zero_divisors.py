@@ -26,8 +26,9 @@ _INVERSES = ("inv", "pinv")  # functions of a matrix that divide by it
 _DIVIDING = ("/", "^", "\u207b", "frac", "inv")
 
 
-def refuse_zero_divisors(tree: M.MExpr, text) -> None:
-    """Raise a ``ParseError`` at the first division by a constant zero in ``tree``."""
+def refuse_zero_divisors(tree: M.MExpr, text, reading: str = "expression") -> None:
+    """Raise a ``ParseError`` at the first division by a constant zero in ``tree`` (the text
+    read as ``reading``: an expression, a claim)."""
     if isinstance(text, str) and not any(mark in text for mark in _DIVIDING):
         return  # no walk: most texts divide by nothing
     for e in nodes(tree):
@@ -52,6 +53,7 @@ def refuse_zero_divisors(tree: M.MExpr, text) -> None:
             text=source,
             line=line,
             column=column,
+            what=reading,
         )
 
 

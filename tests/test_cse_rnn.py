@@ -80,20 +80,9 @@ def test_rnn_states_are_named_in_one_round(monkeypatch):
     # in their chains, t' D t) takes a round or two each. Same text as one name per round,
     # and it reads back to central differences of the numpy loop.
     steps = 10
-    from einderiv.notation import cse
-
-    rounds = []
-    several_per_round = cse._most_repeated
-    monkeypatch.setattr(cse, "_most_repeated", lambda *a: rounds.append(1) or several_per_round(*a))
-    named = ed.diff(rnn_text(steps), "W").show(cse=True)
+    named, rounds = _named_in_rounds(monkeypatch, steps)
     assert len(rounds) <= 4  # (10 before)
-    monkeypatch.setattr(cse, "_most_repeated", lambda *a: several_per_round(*a)[:1])
-    assert named == ed.diff(rnn_text(steps), "W").show(cse=True)
-    expected = to_layout(
-        jacobian_fd(lambda x, W: rnn(x, W, steps), {"x": x0, "W": W0}, "W"), 0, 2, "numerator"
-    )
-    back = ed.parse(substituted(named))
-    np.testing.assert_allclose(back(x=x0, W=W0), expected, atol=1e-6)
+    _same_as_one_per_round_and_read_back(monkeypatch, named, steps)
 
 
 def test_rnn_pairs_are_grouped_and_named_in_one_round(monkeypatch):
@@ -103,13 +92,26 @@ def test_rnn_pairs_are_grouped_and_named_in_one_round(monkeypatch):
     # was grouped and named per round), the text is that of one name per round, and it reads
     # back to central differences of the numpy loop
     steps = 20
+    named, rounds = _named_in_rounds(monkeypatch, steps)
+    assert len(rounds) <= 6
+    _same_as_one_per_round_and_read_back(monkeypatch, named, steps)
+
+
+def _named_in_rounds(monkeypatch, steps: int):
+    """The RNN's named gradient, and one entry per round of naming."""
     from einderiv.notation import cse
 
     rounds = []
     several_per_round = cse._most_repeated
     monkeypatch.setattr(cse, "_most_repeated", lambda *a: rounds.append(1) or several_per_round(*a))
-    named = ed.diff(rnn_text(steps), "W").show(cse=True)
-    assert len(rounds) <= 6
+    return ed.diff(rnn_text(steps), "W").show(cse=True), rounds
+
+
+def _same_as_one_per_round_and_read_back(monkeypatch, named: str, steps: int):
+    # the text of one name per round, and central differences of the numpy loop
+    from einderiv.notation import cse
+
+    several_per_round = cse._most_repeated
     monkeypatch.setattr(cse, "_most_repeated", lambda *a: several_per_round(*a)[:1])
     assert named == ed.diff(rnn_text(steps), "W").show(cse=True)
     expected = to_layout(

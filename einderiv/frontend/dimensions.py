@@ -238,7 +238,7 @@ class Inference:
             if align(self, ra, rb, context, what):  # the same leaves, however nested
                 return
             sizes = f"{compound_text(ra)} and {compound_text(rb)}"
-            ones = any(all(f.value == 1 for f in _leaves(r)) for r in (ra, rb))  # 1*1 = d1*d1
+            ones = any(all(f.value == 1 for f in leaves(r)) for r in (ra, rb))  # 1*1 = d1*d1
             try:
                 for x, y in zip(ra.factors, rb.factors):
                     if not ones:  # (all ones: every size 1 whatever the pairing)
@@ -255,17 +255,11 @@ class Inference:
         """``b``, a size given as text (``"p*n"``: a required shape), made a compound like
         ``a``: its factors, innermost first, unified with ``a``'s leaves; ``b`` is left as it
         was when their numbers differ (the caller then fails)."""
-        leaves, todo = [], [a]
-        while todo:
-            cell = todo.pop().root()
-            if cell.factors is None:
-                leaves.append(cell)
-            else:
-                todo += reversed(cell.factors)
+        found = leaves(a)  # fastest first
         parts = dim_factors(b.value)
-        if len(parts) != len(leaves):
+        if len(parts) != len(found):
             return
-        for leaf, part in zip(leaves, parts):
+        for leaf, part in zip(found, parts):
             self.unify(leaf, self.named.get(part) or self.cell(part, b.origin), context, what)
         b.value, b.factors = None, a.root().factors
 
@@ -299,28 +293,16 @@ def _no_open_ones(compound: DimCell, cell: DimCell) -> None:
     """``UnpairedSizes`` where ``compound`` holds ``cell`` once and its other factors are
     open (an unsized I) or 1: equal when those are 1 (kron(A, I) I_n, A p-by-n, is A with
     I_1), which pairing factor by factor cannot say; a contradiction is no reading of it."""
-    leaves, target = _leaves(compound), cell.root()
+    found, target = leaves(compound), cell.root()
     named = isinstance(target.value, str)  # I_n's n, another cell of the declared n
-    others = [f for f in leaves if f is not target and not (named and f.value == target.value)]
+    others = [f for f in found if f is not target and not (named and f.value == target.value)]
     open_ = [f for f in others if f.value is None]  # (1*2 vs 2, all numbers: refused as is)
-    if len(leaves) - len(others) == 1 and open_ and all(f.value in (None, 1) for f in others):
+    if len(found) - len(others) == 1 and open_ and all(f.value in (None, 1) for f in others):
         sizes = f"{compound_text(compound.root())} and {describe_size(cell)}"
         raise UnpairedSizes(
             f"einderiv cannot pair the sizes {sizes}: they are equal only if the unsized I (or "
             "ones) in the first is of size 1; write it I_{1}, or the sizes in each factor"
         )
-
-
-def _leaves(cell: DimCell) -> list[DimCell]:
-    """The plain sizes a compound is the product of (the roots of its nested factors)."""
-    leaves, todo = [], [cell.root()]
-    while todo:
-        f = todo.pop()
-        if f.factors is None:
-            leaves.append(f)
-        else:
-            todo.extend(g.root() for g in f.factors)
-    return leaves
 
 
 def _no_name_made_one(x: DimCell, y: DimCell, sizes: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,24 +22,23 @@ import numpy as np
 from einderiv.backend.binding import bind, positional_message
 from einderiv.backend.execute import evaluate
 from einderiv.calculus.differentiate import Wrt
+from einderiv.calculus.reverse import Adjoints, reverse
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError, EvaluationError, guarded, with_readings
 from einderiv.expr_ops import ExprAlgebra
-from einderiv.forms import derivative_name, matrix_differential
+from einderiv.forms import differential_of
 from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
-from einderiv.notation.differential import differential_text
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.recontract import recontract
-from einderiv.notation.transposing import own_transposes, transpose
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
-    Derivation,
+    Deferred,
     Slots,
     derive,
     front,
@@ -55,20 +55,21 @@ class Expr(ExprAlgebra):
 
     __slots__ = (
         "__weakref__",  # backend caches (binding) hold an Expr weakly, never write into it
+        "_adjoints",
         "_invented",
         "_kronecker",
         "_layout",
         "_origin",
+        "_term",
         "axes",
         "index_dims",
         "readings",
         "slots",
         "source",
-        "term",
         "variables",
     )
 
-    term: T.Term
+    _term: T.Term | Deferred  # (``term``: a Deferred one derived on first use)
     axes: tuple[T.Index, ...]
     variables: dict[str, VarInfo]
     index_dims: dict[str, M.Dim]
@@ -79,10 +80,11 @@ class Expr(ExprAlgebra):
     _kronecker: tuple  # (kronecker_matrix's matrix, whether its entry reads back), when asked
     readings: tuple[str, ...]  # other readings said when its text was read (check: undecided)
     _invented: frozenset[str]  # the size names einderiv gave undeclared sizes (check: unbound)
+    _adjoints: Adjoints | None  # a gradient's shared adjoints (``show(cse=True)`` writes them)
 
     def __init__(
         self,
-        term: T.Term,
+        term: T.Term | Deferred,
         axes: tuple[T.Index, ...],
         variables: dict[str, VarInfo],
         index_dims: dict | None = None,
@@ -94,7 +96,8 @@ class Expr(ExprAlgebra):
         invented: frozenset[str] = frozenset(),  # sizes einderiv named (undeclared): check
     ) -> None:
         put = object.__setattr__  # an Expr is immutable: set once, here
-        put(self, "term", term)
+        put(self, "_term", term)  # a Deferred one: derived when first used (``term``)
+        put(self, "_adjoints", term.adjoints if type(term) is Deferred else None)
         put(self, "axes", tuple(axes))
         put(self, "variables", dict(variables))
         put(self, "index_dims", dict(index_dims or {}))
@@ -114,6 +117,16 @@ class Expr(ExprAlgebra):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")
+
+    @property
+    def term(self) -> T.Term:
+        """The index-IR term of the value (a gradient kept as adjoints is derived when first
+        asked for: ``show(cse=True)`` writes the adjoints without it)."""
+        term = self._term
+        if isinstance(term, Deferred):
+            term = term.derived()
+            object.__setattr__(self, "_term", term)
+        return term
 
     @property
     def layout(self) -> str | None:
@@ -227,33 +240,7 @@ class Expr(ExprAlgebra):
         ``d f = G dx`` for a vector or scalar x, with G the numerator-layout derivative (so the
         text shows the identification rule); ``dY = A dX B + ...`` for a vector or matrix Y.
         ``read_differential`` reads either back to the numerator-layout derivative."""
-        if self._origin is None:
-            raise EinderivError("only a derivative (from diff) has a differential form")
-        f_term, f_axes, target, _, f_slots, *_ = self._origin
-        name = derivative_name(self._origin[-1])  # a Hessian's: df/dx, its gradient
-        if f"d{target.name}" in self.variables:  # d f = dx' dx: which dx is which?
-            raise EinderivError(f"a variable is named d{target.name}, which a differential by "
-                                f"{target.name} writes for d {target.name}: rename it")  # fmt: skip
-        if f_axes:
-            if f_slots is None or any(is_user_index(i) for i in target.indices):
-                raise EinderivError(
-                    "only a vector or matrix function by a whole variable has a differential "
-                    "dY = ...; this one is in index notation"
-                )
-            return matrix_differential(f_term, f_slots, self.variables, target.name, name)
-        if self.slots is None:
-            raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
-        kind = self.variables[target.name].kind
-        if isinstance(self.term, T.Zero):
-            return f"d({name}) = 0" if name else "d f = 0"
-        matrix = self.matrix()
-        if matrix is None:
-            raise EinderivError("this derivative has no matrix form, so no differential form")
-        if self._layout != "numerator":  # a scalar's other layouts are the transpose
-            vectors = {n for n, v in self.variables.items() if v.kind == "vector"}
-            scalars = {n for n, v in self.variables.items() if v.kind in ("scalar", "integer")}
-            matrix = transpose(matrix, own_transposes(self.variables), vectors, scalars=scalars)
-        return differential_text(matrix, target.name, kind, name)
+        return differential_of(self)
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -383,12 +370,18 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     target = Wrt(name, indices, symmetric=f.variables[name].kind == "symmetric")
     symmetric = _symmetric(f.variables)
     lowered = f.source is not None  # parsed: its term is lowered text (no canonical names)
-    done: Derivation = derive(f.term, f.axes, target, result_axes, trace, symmetric, lowered)
+    arguments = (f.term, f.axes, target, result_axes, trace, symmetric, lowered)
+    # a gradient whose chain rule shares parts (an RNN's steps): kept as adjoints, derived late
+    shared = None if trace or symmetric or slots is None else reverse(f.term, target)
+    if shared is None:
+        term: T.Term | Deferred = derive(*arguments).term
+    else:
+        term = Deferred(partial(derive, *arguments), shared)
     index_dims = f.index_dims  # Expr copies it; only X[i,j] names new indices (fresh ones: no)
     if elementwise:
         index_dims = {**index_dims, **{i.name: i.dim for i in indices if is_user_index(i)}}
     origin = (f.term, f.axes, target, result_axes, f.slots, f)  # f: a Hessian's gradient
-    fields = (done.term, done.axes, f.variables, index_dims, None, origin, layout, slots)
+    fields = (term, tuple(result_axes), f.variables, index_dims, None, origin, layout, slots)
     return Expr(*fields, f.readings)
 
 

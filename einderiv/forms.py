@@ -1,7 +1,8 @@
 """More output (SPEC section 7): the differential of a vector or matrix result.
 
 Input: the function's index term, its axes and matrix slots, the variable, its kind and dims.
-Output: ``dY = A dX B + ...``: the differential in matrix notation, as Magnus & Neudecker write
+Output: ``differential_of`` (``Expr.differential``): ``d f = tr(G dX)`` or
+``dY = A dX B + ...``: the differential in matrix notation, as Magnus & Neudecker write
 it (Y or y named apart from the variables: ``dy_1``); ``read_differential``
 (``einderiv.gradients``) reads it back.
 Invariants: dY[I] = sum_J dY[I]/dX[J] dX[J] -- the elementwise derivative (by a plain, not
@@ -16,10 +17,13 @@ from __future__ import annotations
 from einderiv.calculus.differentiate import Wrt, derivative
 from einderiv.calculus.simplify import simplify
 from einderiv.errors import EinderivError
+from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.notation.differential import differential_text
 from einderiv.notation.recontract import recontract
+from einderiv.notation.transposing import own_transposes, transpose
 
 
 def differential_term(term: T.Term, name: str, dims: tuple, d: str) -> T.Term:
@@ -78,3 +82,37 @@ def derivative_name(f) -> str | None:
     inner = derivative_name(origin[5]) if len(origin) > 5 else None
     inner = f"({inner})" if inner else ("f" if not origin[1] else "Y")
     return f"d{inner}/d{origin[2].name}"
+
+
+def differential_of(g) -> str:
+    """The differential (SPEC section 7): ``d f = tr(G dX)`` for a scalar f and a matrix X,
+    ``d f = G dx`` for a vector or scalar x, with G the numerator-layout derivative (so the
+    text shows the identification rule); ``dY = A dX B + ...`` for a vector or matrix Y.
+    ``read_differential`` reads either back to the numerator-layout derivative."""
+    if g._origin is None:
+        raise EinderivError("only a derivative (from diff) has a differential form")
+    f_term, f_axes, target, _, f_slots, *_ = g._origin
+    name = derivative_name(g._origin[-1])  # a Hessian's: df/dx, its gradient
+    if f"d{target.name}" in g.variables:  # d f = dx' dx: which dx is which?
+        raise EinderivError(f"a variable is named d{target.name}, which a differential by "
+                            f"{target.name} writes for d {target.name}: rename it")  # fmt: skip
+    if f_axes:
+        if f_slots is None or any(is_user_index(i) for i in target.indices):
+            raise EinderivError(
+                "only a vector or matrix function by a whole variable has a differential "
+                "dY = ...; this one is in index notation"
+            )
+        return matrix_differential(f_term, f_slots, g.variables, target.name, name)
+    if g.slots is None:
+        raise EinderivError("an elementwise derivative (wrt X[i,j]) has no differential form")
+    kind = g.variables[target.name].kind
+    if isinstance(g.term, T.Zero):
+        return f"d({name}) = 0" if name else "d f = 0"
+    matrix = g.matrix()
+    if matrix is None:
+        raise EinderivError("this derivative has no matrix form, so no differential form")
+    if g._layout != "numerator":  # a scalar's other layouts are the transpose
+        vectors = {n for n, v in g.variables.items() if v.kind == "vector"}
+        scalars = {n for n, v in g.variables.items() if v.kind in ("scalar", "integer")}
+        matrix = transpose(matrix, own_transposes(g.variables), vectors, scalars=scalars)
+    return differential_text(matrix, target.name, kind, name)

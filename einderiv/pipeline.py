@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from einderiv.calculus.differentiate import Wrt, derivative
+from einderiv.calculus.reverse import Adjoints
 from einderiv.calculus.simplify import simplify, tidy
 from einderiv.calculus.symmetry import compound_power, orient
 from einderiv.errors import (
@@ -117,6 +119,18 @@ def front(
             f"`{text}` has {len(lowered.axes)} axes; the required shape has {len(root)}"
         )
     return typed, lowered
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A derivative not derived yet: ``make()`` (``derive``) when its term is first asked for;
+    meanwhile its ``adjoints`` (``calculus.reverse``), which ``show(cse=True)`` writes."""
+
+    make: Callable[[], Derivation]  # derive(...) with its arguments bound
+    adjoints: Adjoints
+
+    def derived(self) -> T.Term:
+        return self.make().term
 
 
 def derive(

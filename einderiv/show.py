@@ -52,7 +52,9 @@ def show(g, cse: bool = False, format: str = "text") -> str:
     plain = {"text": str, "latex": type(g).latex, "index": type(g).index}[format]
     if not cse:
         return plain(g)
-    matrix = g.written()  # re-contracted once: None for index notation
+    matrix = _adjoints_written(g) if format != "index" else None
+    if matrix is None:
+        matrix = g.written()  # re-contracted once: None for index notation
     parts = named(g, matrix)
     if parts is None:
         indexed = _index_named(g, latex=format == "latex") if matrix is None else None
@@ -71,6 +73,16 @@ def show(g, cse: bool = False, format: str = "text") -> str:
         return _index_lines(g, parts)
     except EinderivError:  # a name's size no declaration can write (n*m; an unsized I)
         return plain(g)
+
+
+def _adjoints_written(g) -> M.MExpr | None:
+    """A gradient kept as shared adjoints (``calculus.reverse``: an RNN's steps) in matrix
+    form, its parts re-contracted once each (``backprop``); None for any other result."""
+    if getattr(g, "_adjoints", None) is None:
+        return None
+    from einderiv.backprop import matrix_form
+
+    return matrix_form(g._adjoints, g.variables, g.slots)
 
 
 def named(g, matrix: M.MExpr | None) -> Shared | None:

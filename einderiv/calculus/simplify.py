@@ -49,6 +49,16 @@ def simplify(t: Term, unbound: bool = False) -> Term:
         return canonical(done)
 
 
+def simplify_together(terms: list[Term]) -> list[Term]:
+    """Each of ``terms`` (lowered from text, no ``SumOver``: ``calculus.reverse``'s
+    definitions) at its fixpoint, by one driver, so a subterm they share is simplified once;
+    not renamed into canonical form, which would give each term its own names for the parts
+    they share (linear work for a chain whose every link holds the one before)."""
+    with scope():
+        driver = _Driver(_ALL)
+        return [driver.run(t) for t in terms]
+
+
 def _expand_sums(t: Term) -> Term:
     kids = [_expand_sums(c) for c in T.children(t)]
     t = with_children(t, kids)

@@ -296,6 +296,7 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
     parents: dict = {}  # (made when first needed: a pick written transposed too)
     past = [False]  # whether the round went on past a pick written transposed too
     rows = [False]  # whether a row was picked: its column is new text, counted next round
+    clashing: list = []  # whether two subterms share a signature (``clash``), once asked
 
     def ends(p):  # whether the round ends once p is named (see the docstring)
         rows[0] = rows[0] or known.is_row(p)
@@ -303,16 +304,28 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
             return True
         if M.Transpose(p) not in count:
             return False
+        past[0] = True
+        if rows[0] or not clash():
+            return rows[0]
         if not parents:
             parents.update(parents_of(order))
-        past[0] = True
-        return rows[0] or not no_new_transposes(p, parents, size, known.sig)
+        return not no_new_transposes(p, parents, size, known.sig)
 
     def alone(p, q):  # whether naming p, q as t, t' goes on as a count again would
+        past[0] = True  # (calls picked later are judged by their counts then: ``_pays``)
+        if known.is_row(p):
+            return False
+        if not clash():
+            return True
         if not parents:
             parents.update(parents_of(order))
-        past[0] = True  # (calls picked later are judged by their counts then: ``_pays``)
-        return not known.is_row(p) and no_new_transposes(p, parents, size, known.sig, q, partner)
+        return no_new_transposes(p, parents, size, known.sig, q, partner)
+
+    def clash():  # whether two subterms share a signature (else naming pairs none anew)
+        if not clashing:
+            sigs = [known.sig[n] for n in order if not isinstance(n, M.Transpose)]
+            clashing.append(len(set(sigs)) < len(sigs))
+        return clashing[0]
 
     if other is not None and not alone(best, other) or other is None and ends(best):
         return picks  # count again: a pair that pairs others anew, a subterm written transposed

@@ -138,6 +138,7 @@ class _Recontractor:
         self.names: dict = {}
         self.identities = False  # whether an I was written (``notation.sizing`` then looks)
         self.turned: dict = {}  # kron(y', A) <-> kron(y, A')' (``notation.kronecker_inside``)
+        self.transposed: dict = {}  # node -> its transpose: a shared subterm turned once
 
     # -- sums -------------------------------------------------------------------------------
 
@@ -379,7 +380,9 @@ class _Recontractor:
 
     def transpose(self, e: M.MExpr) -> M.MExpr:
         turned = self.turned.get(e)  # a Kronecker group's other orientation, as made
-        return turned or transpose(e, self.symmetric, self.vectors, scalars=self.scalars)
+        if turned is not None:
+            return turned
+        return transpose(e, self.symmetric, self.vectors, self.transposed, scalars=self.scalars)
 
 
 def _broadcast_number(base: T.Term, exponent: T.Term) -> bool:

@@ -1,0 +1,66 @@
+"""A gradient kept as shared adjoints, in matrix form: what ``show(cse=True)`` names.
+
+Input: ``calculus.reverse.Adjoints`` of a scalar's derivative (placeholder definitions and a
+result), the variables and the result's matrix slots (row and column indices).
+Output: ``matrix_form``: the derivative as one matrix-IR graph in which each placeholder's
+matrix form is written where it is used (one object, shared: a graph linear in the term, whose
+text is the chain rule written out); ``notation.cse`` then names what repeats. None when a
+definition or the result has no matrix form (the caller re-contracts the whole derivative).
+Invariants:
+- the definitions and the result are simplified by one driver and re-contracted by one
+  ``recontract`` memo within one memo scope, so what they share is done once: the cost is linear
+  in the size of the term, where the chain rule written out (``differentiate``) is quadratic;
+- a placeholder is a variable to both stages (a vector, a matrix or a scalar over its
+  indices, in their order), so the graph has exactly the derivative's value.
+"""
+
+from __future__ import annotations
+
+from einderiv.calculus.reverse import Adjoints
+from einderiv.calculus.simplify import simplify_together
+from einderiv.frontend.shapes import VarInfo
+from einderiv.ir import index_ir as T
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import scope
+from einderiv.notation.cse_names import map_subterms
+from einderiv.notation.recontract import recontract
+
+_KINDS = {0: "scalar", 1: "vector", 2: "matrix"}  # a placeholder's kind by its index count
+
+
+def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | None:
+    """The derivative ``adjoints`` stands for, as matrix IR with rows on ``slots[0]`` and
+    columns on ``slots[1]``; None when a part has no matrix form."""
+    placeholders = [d.placeholder for d in adjoints.definitions]
+    known = dict(variables)
+    for p in placeholders:
+        known[p.name] = VarInfo(p.name, _KINDS[len(p.indices)], tuple(i.dim for i in p.indices))
+    with scope():  # one scope: the memo tables (transposes, views) serve every part
+        *bodies, result = simplify_together(
+            [d.term for d in adjoints.definitions] + [adjoints.result]
+        )
+        memo: dict = {}
+        written: dict[str, M.MExpr] = {}
+        for p, body in zip(placeholders, bodies):
+            row, col = (tuple(p.indices) + (None, None))[:2]
+            made = _recontract(body, row, col, known, memo)
+            if made is None:
+                return None
+            written[p.name] = made
+        made = _recontract(result, *slots, known, memo)
+    if made is None:
+        return None
+    done: dict = {}
+
+    def written_in(e: M.MExpr) -> M.MExpr | None:  # a placeholder: its form, itself written in
+        if type(e) is M.Name and e.name in written:
+            return map_subterms(written[e.name], written_in, done)
+        return None
+
+    return map_subterms(made, written_in, done)
+
+
+def _recontract(term: T.Term, row, col, variables: dict, memo: dict) -> M.MExpr | None:
+    if isinstance(term, T.Zero):
+        return None  # (a zero part: the whole derivative is re-contracted instead)
+    return recontract(term, row, col, variables, memo=memo)

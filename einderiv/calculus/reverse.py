@@ -1,0 +1,183 @@
+"""Reverse mode: the gradient of a scalar index term, its shared parts kept shared.
+
+Input: a scalar term (no free indices) and ``Wrt`` (the variable and the indices of ``dX[i,j]``).
+Output: ``Adjoints``: ``definitions`` (each a placeholder ``Var`` -- ``%a1[b]`` -- and the term it
+stands for) and ``result``, whose free indices are ``wrt.indices``; substituted last to first,
+the placeholders give the derivative that ``differentiate.derivative`` gives. Or ``None`` when
+the term holds a node this pass does not follow (``MatPow``, ``Det``, ``RowFunc``, ...), the
+variable is symmetric or used on a diagonal, or no bound adjoint holds another (no chain of
+them: the forward derivative is then as short, and its like terms merge): then the caller uses
+``differentiate``.
+Invariants:
+- The adjoint of a node (``abar``: d f / d node, a term over the node's free indices) is passed
+  down once per node; a node's adjoint is bound to a placeholder when two or more uses of the
+  variable lie below it, so each adjoint is written once and the output is linear in the size
+  of the term, where the chain rule written out is quadratic (an unrolled RNN: one product of
+  2N factors per step).
+- Each rule is its formula in a comment; a node's local derivative is the one
+  ``differentiate`` uses (``FUNCTION_DERIVATIVES``), so the two passes agree by construction.
+- Placeholder names start with ``%`` (a canonical-name prefix no user's name can have).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_one
+from einderiv.errors import EinderivError
+from einderiv.ir import index_ir as T
+from einderiv.ir.index_ir import ONE, Term
+from einderiv.ir.node import fast_init
+
+PLACEHOLDER = "%a"  # the prefix of a placeholder's name: %a1, %a2, ...
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """``placeholder`` (a ``Var`` over the free indices of ``term``) stands for ``term``."""
+
+    placeholder: T.Var
+    term: Term
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Adjoints:
+    """A derivative as definitions (in the order made: each uses only earlier placeholders)
+    and a result written with them."""
+
+    definitions: tuple[Definition, ...]
+    result: Term
+
+
+class _Unfollowed(Exception):
+    """A node this pass has no rule for: the caller differentiates forward instead."""
+
+
+def reverse(term: Term, wrt: Wrt) -> Adjoints | None:
+    """``d term / d wrt.name[wrt.indices]`` for a scalar ``term``, its shared adjoints named;
+    None when the pass does not apply (see the module's docstring)."""
+    if T.free(term) or wrt.symmetric:
+        return None
+    walk = _Reverse(wrt)
+    if walk.uses(term) < 2 or walk.clashes(term):  # (one use binds nothing: no chain)
+        return None
+    try:
+        walk.down(term, ONE)
+    except _Unfollowed:
+        return None
+    if not walk.chained:
+        return None  # no adjoint holds another: the forward derivative is as short
+    made = walk.contributions
+    result = made[0] if len(made) == 1 else T.Add(tuple(made))
+    return Adjoints(tuple(walk.definitions), result)
+
+
+class _Reverse:
+    def __init__(self, wrt: Wrt):
+        self.wrt = wrt
+        self.counts: dict[Term, int] = {}  # node -> uses of the variable below it
+        self.definitions: list[Definition] = []
+        self.contributions: list[Term] = []
+        self.chained = False  # whether an adjoint bound holds one bound before (a chain)
+
+    def uses(self, t: Term) -> int:
+        found = self.counts.get(t)
+        if found is None:
+            if type(t) is T.Var:
+                found = int(t.name == self.wrt.name)
+            else:
+                found = sum(self.uses(c) for c in T.children(t))
+            self.counts[t] = found
+        return found
+
+    def clashes(self, t: Term) -> bool:
+        """Whether an index of ``t`` is named as a wrt index (it would be captured)."""
+        names = {i.name for i in self.wrt.indices}
+        leaves = (node for node in T.nodes(t) if type(node) in T.LEAVES)
+        return any(i.name in names for leaf in leaves for i in T.free(leaf))
+
+    def bind(self, adjoint: Term, below: Term) -> Term:
+        """``adjoint`` as a placeholder when two or more uses of the variable are ``below``."""
+        if self.uses(below) < 2 or type(adjoint) in (T.Num, T.Var, T.Ones):
+            return adjoint
+        indices = tuple(sorted(T.free(adjoint), key=lambda i: i.name))
+        if len(indices) > 2:
+            raise _Unfollowed  # an adjoint of order 3: no matrix form to name it by
+        self.chained = self.chained or _holds_placeholder(adjoint)
+        placeholder = T.Var(f"{PLACEHOLDER}{len(self.definitions) + 1}", indices)
+        self.definitions.append(Definition(placeholder, adjoint))
+        return placeholder
+
+    def down(self, u: Term, abar: Term) -> None:
+        """Pass ``abar`` (d f / d u, over u's free indices) to the uses of the variable in u."""
+        if not self.uses(u):
+            return
+        kind = type(u)
+        if kind is T.Var:
+            self.contribute(u, abar)
+        elif kind is T.Add:  # d f / d u_k = d f / d (u_1 + ... + u_n)
+            for x in u.terms:
+                self.down(x, abar)
+        elif kind is T.Prod:
+            self.product(u, abar)
+        elif kind is T.Func:  # d f / d u = d f / d g(u) * g'(u), elementwise
+            slope = FUNCTION_DERIVATIVES[u.name](u.arg)
+            if slope is T.ZERO:  # sign, step: flat wherever differentiable
+                return
+            self.down(u.arg, self.bind(_times(abar, slope), u.arg))
+        elif kind is T.Pow and not self.uses(u.exponent):
+            # d f / d u = d f / d u^p * p u^(p-1), elementwise (p free of the variable)
+            slope = T.Prod((u.exponent, T.Pow(u.base, _minus_one(u.exponent))))
+            self.down(u.base, self.bind(_times(abar, slope), u.base))
+        else:
+            raise _Unfollowed
+
+    # d f / d u_k[F_k] = sum over (F_u + S) - F_k of d f / d u[F_u] * prod_{l != k} u_l
+    # for u = sum_S prod_l u_l (an index of F_k in F_u stays free: elementwise)
+    def product(self, u: T.Prod, abar: Term) -> None:
+        outer = T.free(u) | set(u.summed)
+        for k, factor in enumerate(u.factors):
+            if not self.uses(factor):
+                continue
+            others = u.factors[:k] + u.factors[k + 1 :]
+            if abar is not ONE:
+                others = (abar, *others)
+            summed = tuple(sorted(outer - T.free(factor), key=lambda i: i.name))
+            if not others:
+                adjoint = ONE if not summed else None
+            elif len(others) == 1 and not summed:
+                adjoint = others[0]
+            else:
+                adjoint = T.Prod(others, summed)
+            if adjoint is None:  # sum_s 1 over indices the factor lacks: not met in lowering
+                raise _Unfollowed
+            self.down(factor, self.bind(adjoint, factor))
+
+    # d f / d X[i,j] = sum_{a,b} d f / d X[a,b] delta[a,i] delta[b,j], over every use X[a,b]
+    def contribute(self, use: T.Var, abar: Term) -> None:
+        if len(use.indices) != len(self.wrt.indices):
+            raise EinderivError(
+                f"{use.name} is used with {len(use.indices)} indices, not {len(self.wrt.indices)}"
+            )
+        if len(set(use.indices)) != len(use.indices):
+            raise _Unfollowed  # X[a,a]: a diagonal (the forward pass writes its deltas)
+        if not use.indices:
+            self.contributions.append(abar)
+            return
+        deltas = tuple(T.Delta(a, i) for a, i in zip(use.indices, self.wrt.indices))
+        factors = deltas if abar is ONE else (abar, *deltas)
+        self.contributions.append(T.Prod(factors, use.indices))
+
+
+def _times(abar: Term, slope: Term) -> Term:
+    """``abar * slope``, elementwise (one set of free indices)."""
+    return slope if abar is ONE else T.Prod((abar, slope))
+
+
+def _holds_placeholder(t: Term) -> bool:
+    """Whether ``t`` is, or is a product (of products) holding, a placeholder."""
+    if type(t) is T.Var:
+        return t.name.startswith(PLACEHOLDER)
+    return type(t) is T.Prod and any(map(_holds_placeholder, t.factors))

@@ -292,6 +292,31 @@ def d_rowfunc(t: T.RowFunc, wrt, diff):
     raise EinderivError(f"no derivative for the row function {t.name}")
 
 
+# Reverse mode (``calculus.reverse``): d f / d u[a,c] of a row function's base u (its row's
+# entry c: the base renamed to c) from d f / d t[a(,i)] = abar, the rules above transposed:
+# logsumexp: abar[a] s[a,c];  softmax: s[a,c] (abar[a,c] - sum_i abar[a,i] s[a,i]);
+# log_softmax: abar[a,c] - s[a,c] sum_i abar[a,i]   (s = softmax(u); a absent for a vector)
+def row_adjoint(t: T.RowFunc, abar: Term, c: T.Index) -> Term:
+    s_c = T.RowFunc("softmax", t.base, t.bound, (c,))
+    if t.name == "logsumexp":
+        return s_c if abar is ONE else T.Prod((abar, s_c))
+    (i,) = t.indices
+    entry = _spread(T.rename(abar, {i: c}), T.free(s_c))  # abar[a,c], broadcast if constant
+    if t.name == "log_softmax":
+        total = T.Prod((abar, T.Ones(i)), (i,))
+        return T.Add((entry, T.Prod((MINUS_ONE, s_c, total))))
+    if t.name == "softmax":
+        mean = T.Prod((abar, t), (i,))
+        return T.Add((T.Prod((entry, s_c)), T.Prod((MINUS_ONE, s_c, mean))))
+    raise EinderivError(f"no derivative for the row function {t.name}")
+
+
+def _spread(term: Term, indices) -> Term:
+    """``term`` times ``ones`` over the ``indices`` it lacks (a constant along them)."""
+    missing = tuple(T.Ones(i) for i in sorted(indices - T.free(term), key=lambda i: i.name))
+    return T.Prod((term, *missing)) if missing else term
+
+
 # d sum_r u = sum_r du
 @rule(T.SumOver)
 def d_sumover(t: T.SumOver, wrt, diff):

@@ -4,7 +4,7 @@ Input: a scalar term (no free indices) and ``Wrt`` (the variable and the indices
 Output: ``Adjoints``: ``definitions`` (each a placeholder ``Var`` -- ``%a1[b]`` -- and the term it
 stands for) and ``result``, whose free indices are ``wrt.indices``; substituted last to first,
 the placeholders give the derivative that ``differentiate.derivative`` gives. Or ``None`` when
-the term holds a node this pass does not follow (``MatPow``, ``Det``, ``RowFunc``, ...), the
+the term holds a node this pass does not follow (``MatPow``, ``Det``, ``SumOver``), the
 variable is symmetric or used on a diagonal, or no bound adjoint holds another (no chain of
 them: the forward derivative is then as short, and its like terms merge): then the caller uses
 ``differentiate``.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_one
+from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_one, row_adjoint
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import ONE, Term
@@ -127,6 +127,10 @@ class _Reverse:
             if slope is T.ZERO:  # sign, step: flat wherever differentiable
                 return
             self.down(u.arg, self.bind(_times(abar, slope), u.arg))
+        elif kind is T.RowFunc:  # d f / d u[a,c] = row_adjoint (differentiate: its formula)
+            c = T.fresh(u.bound.dim)
+            base = T.rename(u.base, {u.bound: c})  # the row's entry named apart, free
+            self.down(base, self.bind(row_adjoint(u, abar, c), base))
         elif kind is T.Pow and not self.uses(u.exponent):
             # d f / d u = d f / d u^p * p u^(p-1), elementwise (p free of the variable)
             slope = T.Prod((u.exponent, T.Pow(u.base, _minus_one(u.exponent))))

@@ -372,7 +372,9 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     lowered = f.source is not None  # parsed: its term is lowered text (no canonical names)
     arguments = (f.term, f.axes, target, result_axes, trace, symmetric, lowered)
     # a gradient whose chain rule shares parts (an RNN's steps): kept as adjoints, derived late
-    shared = None if trace or symmetric or slots is None else reverse(f.term, target)
+    # (of a term lowered from text, whose binders are named apart: none shadows another)
+    plain = lowered and not trace and not symmetric and slots is not None
+    shared = reverse(f.term, target) if plain else None
     if shared is None:
         term: T.Term | Deferred = derive(*arguments).term
     else:

@@ -9,6 +9,9 @@ variable is symmetric or used on a diagonal, or no bound adjoint holds another (
 them: the forward derivative is then as short, and its like terms merge): then the caller uses
 ``differentiate``.
 Invariants:
+- The term's binders are named apart (a term lowered from text: fresh names; a row function's
+  bound, which one inside may shadow, is renamed to a fresh index before its base is entered),
+  so an adjoint moved beside a product's factors is never captured by their binders.
 - The adjoint of a node (``abar``: d f / d node, a term over the node's free indices) is passed
   down once per node; a node's adjoint is bound to a placeholder when two or more uses of the
   variable lie below it, so each adjoint is written once and the output is linear in the size

@@ -10,8 +10,9 @@ Invariants:
 - a name is listed only when reading the text back with ``where`` gives it another kind (or
   fails), and reading it with the listed declarations added gives every name its kind: the note
   never suggests declarations that do not make the text read back;
-- only undeclared, non-Greek scalars are candidates (the only kinds a use decides), so a result
-  without one costs nothing; otherwise one or two parses of the result's text.
+- only undeclared, non-Greek scalars are candidates (the kinds a use decides), and vectors when
+  the text has an elementwise power (``y .^ x``, x a vector by ``a' x`` in the expression), so
+  a result without either costs nothing; otherwise one or two parses of the result's text.
 This module sits above ``api``, like ``show``.
 """
 
@@ -36,10 +37,13 @@ def kinds_to_declare(g, text: str, where: str | None = None) -> tuple[str, ...]:
     from einderiv.api import parse  # above api: imported when asked, as show is
 
     declared = {d.name for d in parse_declarations(where)} if where else set()
+    # a vector in an elementwise exponent (x of ``y .^ x``, a vector by ``a' x``) is a
+    # candidate only when the text holds one, so a result without ``.^`` costs nothing more
+    kinds = _SCALAR_KINDS + (("vector",) if ".^" in text or "circ" in text else ())
     candidates = [
         name
         for name, info in g.variables.items()
-        if info.kind in _SCALAR_KINDS
+        if info.kind in kinds
         and name not in declared
         and name not in greek.NAMES
         and re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text)
@@ -49,11 +53,17 @@ def kinds_to_declare(g, text: str, where: str | None = None) -> tuple[str, ...]:
     wrong = _misread(parse, g, text, where, candidates)
     if not wrong:
         return ()
-    extra = [f"{name}: {g.variables[name].kind}" for name in wrong]
+    extra = [_declaration(g.variables[name]) for name in wrong]
     fuller = "; ".join(([where] if where else []) + extra)
     if _misread(parse, g, text, fuller, candidates):  # declarations would not fix it: no claim
         return ()
     return tuple(extra)
+
+
+def _declaration(info) -> str:
+    """``s: scalar``, ``k: integer``, ``x: vector(n)``."""
+    sizes = f"({', '.join(map(str, info.dims))})" if info.kind == "vector" else ""
+    return f"{info.name}: {info.kind}{sizes}"
 
 
 def _misread(parse, g, text: str, where: str | None, names: list[str]) -> list[str]:
@@ -75,7 +85,7 @@ def readback_note(g, text: str, where: str | None = None) -> str | None:
     if not extra:
         return None
     names = [e.split(":")[0] for e in extra]
-    kinds = {e.split(": ")[1] for e in extra}
+    kinds = {e.split(": ")[1].split("(")[0] for e in extra}
     what = (
         f"`{names[0]}` is {'an' if extra[0].endswith('integer') else 'a'} {kinds.pop()} by its use"
         if len(extra) == 1

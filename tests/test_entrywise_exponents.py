@@ -5,6 +5,8 @@ but ``x .^ x`` with x a scalar would be ``x^x``, a scalar: ``.^`` with the same 
 base taken entry by entry means x_i^x_i; ``(a' y) .^ x`` has a scalar base (an inner product),
 so x keeps its case's kind as in ``2 .^ x``. A base that is a scalar by its shape only
 (``((y' y)^2) .^ x``) keeps the scalar reading, said with a ``ReadAsScalarByUse`` note.
+A name in an elementwise exponent that is used as a vector elsewhere (``sum(y .^ x) + a' x``)
+is a vector throughout; a divisor so used is a scalar, said.
 Values: numpy central differences written here, every printed form read back.
 """
 
@@ -104,3 +106,47 @@ def test_a_base_scalar_by_its_shape_only_is_said():
     g = ed.diff("sum(((y' y)^2) .^ x)", "x", "x: vector(n)")
     x = RNG.normal(size=4)
     np.testing.assert_allclose(g(y=y, x=x), _central(lambda v: np.sum(s**v), x), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "truth"),
+    [
+        # d (sum(y .^ x) + a' x) / dx = (y .^ x .* log(y))' + a': x a vector, as a' x makes it
+        ("sum(y .^ x) + a' x", lambda v, y, a: np.sum(y**v) + a @ v),
+        # d (sum(y .^ x) + x' x) / dx = (y .^ x .* log(y))' + 2 x'
+        ("sum(y .^ x) + x' x", lambda v, y, a: np.sum(y**v) + v @ v),
+        # the dot a · x is a' x
+        ("sum(y .^ x) + a · x", lambda v, y, a: np.sum(y**v) + a @ v),
+    ],
+)
+def test_an_exponent_used_as_a_vector_elsewhere_is_a_vector(text, truth):
+    # x in `y .^ x` alone is a scalar (SPEC 6.3); used as a vector elsewhere (a' x, x' x), it
+    # was read as a scalar with no note (a' x a row, the sum a row); now a vector throughout
+    from einderiv.readback import kinds_to_declare
+
+    g = _quiet_diff(text, "x")
+    assert g.variables["x"].kind == "vector"
+    y, a = RNG.uniform(0.5, 2.0, size=4), RNG.normal(size=4)
+    x = RNG.normal(size=4)
+    expected = _central(lambda v: truth(v, y, a), x)
+    values = {"x": x, "y": y, "a": a}
+    np.testing.assert_allclose(g(**{n: values[n] for n in g.variables}), expected, rtol=1e-5)
+    # the result's text no longer shows that x is a vector (`(y .^ x .* log(y))' + a'`): the
+    # command line's note gives the declaration with which each printed form reads back
+    for written in (str(g), g.latex(), g.index()):
+        where = "; ".join(kinds_to_declare(g, written))
+        assert where in ("", "x: vector(n)")
+        back = ed.parse(written, where=where or None)
+        got = back(**{n: values[n] for n in back.variables})
+        np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-5, err_msg=written)
+
+
+def test_a_divisor_used_as_a_vector_elsewhere_is_said():
+    # x a divisor is a scalar (SPEC 6.3); a' x then scales the row a' by it: said, not silent
+    with pytest.warns(ReadAsScalar, match=r"read x as a scalar .*`a' x` scales `a'` by it"):
+        f = ed.parse("sum(y .^ x) / x + a' x")
+    y, a = RNG.uniform(0.5, 2.0, size=3), RNG.normal(size=3)
+    np.testing.assert_allclose(f(y=y, a=a, x=0.5), np.sum(y**0.5) / 0.5 + 0.5 * a)
+    # 2 a' x: the row 2 a' is scaled by x (a product that does not start with a'), said too
+    with pytest.warns(ReadAsScalar, match=r"`2 a' x` scales `2 a'` by it"):
+        ed.parse("sum(y .^ x) + 2 a' x")

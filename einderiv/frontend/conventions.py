@@ -14,6 +14,8 @@ rewritten (the tree is already final).
   read entrywise (``norm1``, the sum of absolute values), and said so;
 * an undeclared Greek letter transposed or added to a vector or matrix (``\\theta^\\top x``,
   ``x - \\mu``) is a scalar (SPEC 6.3) where a vector is most likely meant: said so;
+  so is a lower-case name a divisor or an elementwise exponent made a scalar (``sum(y .^ x) /
+  x + a' x``: ``a' x`` scales the row ``a'``);
 * ``tr(sin(X))`` of a matrix is the trace of the matrix function in the Matrix Cookbook
   (``d tr(sin(X)) / dX = cos(X)'``), while einderiv's functions are entrywise (SPEC 6.1): read
   entrywise (the sum of sin over the diagonal), and said so;
@@ -63,9 +65,11 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
-    greeks = {n for n, v in typed.variables.items() if v.kind == "scalar" and greek_scalar(n)}
-    greeks -= declared
+    scalars = {n for n, v in typed.variables.items() if v.kind == "scalar"} - declared
+    greeks = {n for n in scalars if greek_scalar(n)}
     sized = _scalar_named_as_a_size(typed, declared)
+    # lower-case names that a divisor or an elementwise exponent made scalars (SPEC 6.3)
+    greeks |= {n for n in scalars - greeks - sized if n[:1].islower()}
     note_forced_kinds(typed, text, declared | sized)  # y / (W x): W a scalar, said
     if "pi" in greeks and "\\" not in text:  # LaTeX's \pi is said by its lexer
         warnings.warn(  # the same note for plain text: log(2 pi) has a variable pi
@@ -240,9 +244,13 @@ def _greek_used_as_array(typed, e: M.MExpr, greeks: set, said: set, text: str) -
     for name, how in uses:
         if name in greeks and name not in said:
             said.add(name)
+            why = (
+                f"the Greek letter {name} as a scalar (Greek letters are scalars)"
+                if greek_scalar(name)
+                else f"{name} as a scalar (its use as a divisor or an exponent makes it one)"
+            )
             warnings.warn(
-                f"read the Greek letter {name} as a scalar (Greek letters are scalars): {how}; "
-                f"declare it (`{name}: vector(n)`, ...) for a vector",
+                f"read {why}: {how}; declare it (`{name}: vector(n)`, ...) for a vector",
                 ReadAsScalar,
                 stacklevel=6,
             )

@@ -4,7 +4,8 @@ Input: a matrix-IR tree (and the declared names' kinds).
 Output: ``name_uses``: every name; the names in a matrix power's exponent that nothing else
 makes a scalar or a vector (integers: ``k X^(k - 1)``); the names whose use forces a scalar
 (a divisor, an elementwise exponent unless ``array_exponent``: ``2 .^ x``, ``2 .^ (A x)``,
-``(a' y) .^ x``, ``x .^ x``; the exponent of a power ``^`` of a base written as a scalar). Also
+``(a' y) .^ x``, ``x .^ x``, or unless the name is a vector by its case used as one elsewhere:
+``sum(y .^ x) + a' x``; the exponent of a power ``^`` of a base written as a scalar). Also
 ``greek_scalar`` (undeclared lower-case Greek names are scalars) and ``child_fields``.
 Invariants: one walk, no shapes; a name transposed (``x'``), multiplied by a row (the ``y`` of
 ``a' y``) or in a dot of two names (``a · x``) is never an integer; a name is in an exponent
@@ -59,6 +60,7 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     in_real: set[str] = set()  # in the exponent of a power of a scalar (2^t), and not above
     elsewhere: set[str] = set()
     forced: set[str] = set()
+    by_power: set[str] = set()  # forced only as an elementwise exponent (``y .^ x``)
     by_real: set[str] = set()  # forced only as the exponent of 2^k: an integer may stand there
     vector_like: set[str] = set()  # transposed, after a row, in a dot: never integers
     counted: set[str] = set()  # names an exponent of ``^`` holds as itself: k of 2 k - 1
@@ -85,7 +87,8 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
         for name, child in child_fields(e):
             if name == forcing and not (kind is M.ElemPow and array_exponent(e, kinds or {})):
                 # a divisor, an elementwise exponent: a scalar (SPEC 6.3)
-                (by_real if real and name == "exponent" else forced).update(forced_scalars(child))
+                found = by_power if kind is M.ElemPow else by_real if real else forced
+                found.update(forced_scalars(child))
             inner = where
             if power and name == "exponent" and not real:  # k of X^(k - 1), of X^((-1)^k);
                 counted.update(forced_scalars(child))  # not the x of (y' y)^(a' x), ^sum(x)
@@ -101,6 +104,10 @@ def name_uses(tree: M.MExpr, kinds: dict | None = None) -> NameUses:
     # reads back, and `2^k k X^(k - 1)`: 2^k does not forbid it), unless a use outside
     # exponents forces a scalar (`tr(X^n) / n`: declare it) or it is used as a vector
     # (`(x' x)^(a' x)`: x and a are vectors, x' x is not a square)
+    # a vector by its case that is also used as one (``sum(y .^ x) + a' x``: x' or after a row)
+    # keeps its case's kind in an elementwise exponent, which ``.^`` takes entry by entry
+    by_power -= {n for n in vector_like if _vector(n, kinds or {})}
+    forced |= by_power
     return NameUses(names, in_exponent - (elsewhere & forced) - vector_like, forced | by_real)
 
 

@@ -225,8 +225,38 @@ def d_pow(t: T.Pow, wrt, diff):
     if du is not ZERO:
         terms.append(_product((p, T.Pow(u, _minus_one(p)), du), ()))
     if dp is not ZERO:
+        base = _number(u)
+        if base is not None and base <= 0:  # 0 .^ x, (-1)^t: log(u) has no value
+            c = f"({base})" if base < 0 else str(base)
+            raise EinderivError(
+                f"a power of {c} by a variable exponent has no derivative by it: d c^t = c^t "
+                f"log(c) dt, and log({c}) has no value ({c}^t is "
+                + ("0 for t > 0, 1 at t = 0" if base == 0 else "real only at integers t")
+                + "); write the power with a positive base, or the exponent an integer"
+            )
         terms.append(_product((t, T.Func("log", u), dp), ()))
     return _add(terms)
+
+
+def _number(t: Term) -> Fraction | None:
+    """The value of ``t`` when it is a number whatever its indices (``-1``, ``0 ones[a]``, ``(1
+    - 1) ones[a]``), else None."""
+    if t is ZERO:
+        return Fraction(0)
+    if type(t) is T.Num:
+        return t.value
+    if type(t) is T.Prod and not t.summed:
+        value = Fraction(1)
+        for f in t.factors:
+            v = Fraction(1) if type(f) is T.Ones else _number(f)
+            if v is None:
+                return None
+            value *= v
+        return value
+    if type(t) is T.Add:
+        values = [_number(term) for term in t.terms]
+        return None if None in values else sum(values, Fraction(0))
+    return None
 
 
 # d inv(B)[a,b] = -sum_{c,d} inv(B)[a,c] dB[c,d] inv(B)[d,b]

@@ -3,27 +3,40 @@
 Input: the parsed matrix-IR tree of an expression and its source text.
 Output: nothing, or a ``ParseError`` at the first division by zero known from the text alone:
 a divisor that is zero (``x' x / 0``, ``/ (1 - 1)``, ``x ./ 0``, ``x ./ (0 y)``), a zero raised
-to a negative power (``0^-1``, ``(0 A)^-1``, ``0 .^ -2``), the inverse of zero (``inv(0 I)``).
-Invariants: only what is zero whatever the variables is refused (``constant``: exact Fraction
-arithmetic of numbers; a product with a zero factor), never a divisor that may be zero at some
-point (``x' x / (a' b)``); one walk over the tree.
+to a negative power (``0^-1``, ``(0 A)^-1``, ``0 .^ -2``), the inverse of zero (``inv(0 I)``);
+or at the first function of a constant outside where it has a value (``log(0)``, ``sqrt(-1)``,
+``log(y - y)``, ``logdet(0 I)``, ``log|0 I|``: by the function's own numpy, not finite there),
+or a negative number to a power that is not an integer (``(-1)^0.5``, ``(-8) .^ (1/3)``).
+Invariants: only what is zero (or constant) whatever the variables is refused (``constant``:
+exact Fraction arithmetic of numbers; a product with a zero factor), never a divisor or an
+argument that may be zero at some point (``x' x / (a' b)``, ``log(x' x)``); one walk over the
+tree, only when the text holds a mark of a division or of a function with a domain.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
+
 from einderiv.errors import ParseError
 from einderiv.frontend.latex import is_latex
 from einderiv.frontend.name_uses import nodes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ir import show
+from einderiv.ir.matrix_ops import DET, MATRIX
+from einderiv.ir.ops import ELEMENTWISE
 
 __all__ = ["refuse_zero_divisors"]
 
 _INVERSES = ("inv", "pinv")  # functions of a matrix that divide by it
-# what a text divides with (x / y, X^-1, X⁻¹, \frac, inv(X)): a text with none divides by nothing
-_DIVIDING = ("/", "^", "\u207b", "frac", "inv")
+# the elementwise functions with a domain (log, sqrt, ...), and the matrix ones whose argument's
+# determinant must be positive (logdet): of a constant outside it, no value
+_PARTIAL = {n: r.numpy for n, r in ELEMENTWISE.items() if r.domain != "real"}
+_PARTIAL |= {n: np.log for n, r in MATRIX.items() if r.domain == "det positive"}
+# what a text divides with (x / y, X^-1, X⁻¹, \frac, inv(X)), or takes a function with a domain
+# of (ln is log): a text with none divides by nothing
+_DIVIDING = ("/", "^", "\u207b", "frac", "inv", "ln", *_PARTIAL)
 
 
 def refuse_zero_divisors(tree: M.MExpr, text, reading: str = "expression") -> None:
@@ -41,20 +54,55 @@ def refuse_zero_divisors(tree: M.MExpr, text, reading: str = "expression") -> No
             what = f"inverts `{_quote(e.operand, text)}`, which is zero"
         elif kind is M.Call and e.fn in _INVERSES and e.args and zero(e.args[0]):
             what = f"inverts `{_quote(e.args[0], text)}`, which is zero"
+        elif kind in (M.Power, M.ElemPow) and _negative(e.base) and _fractional(e.exponent):
+            _refuse(
+                e,
+                text,
+                reading,
+                "has no real value: a negative number to a power that is "
+                "not an integer (remove it, or write the base meant)",
+            )
+        elif kind is M.Call and e.fn in _PARTIAL and len(e.args) == 1 and _undefined(e):
+            _refuse(e, text, reading, f"has no value: {e.fn} is not defined at ")
         else:
             continue
-        span = getattr(e, "span", None) or (0, 0)
-        source = text if isinstance(text, str) else ""
-        line = source.count("\n", 0, span[0]) + 1
-        column = span[0] - (source.rfind("\n", 0, span[0]) + 1) + 1
-        raise ParseError(
-            f"`{_quote(e, text)}` {what}: a division by zero has no value (remove it, or "
-            "write the divisor meant)",
-            text=source,
-            line=line,
-            column=column,
-            what=reading,
+        _refuse(
+            e,
+            text,
+            reading,
+            f"{what}: a division by zero has no value (remove it, or write the divisor meant)",
         )
+
+
+def _refuse(e: M.MExpr, text, reading: str, why: str) -> None:
+    """Raise the ``ParseError`` that says ``e`` (quoted as written) and ``why``; a ``why``
+    ending in "at " is a function of an undefined constant: its argument's value follows."""
+    if why.endswith("at "):
+        arg = e.args[0]
+        value = constant(arg)
+        written = f"`{_quote(arg, text)}`"
+        shown = "0" if value is None else show(M.Number(value))
+        why += f"{written}{'' if written == f'`{shown}`' else f', which is {shown}'} (remove "
+        why += "it, or write the argument meant)"
+    span = getattr(e, "span", None) or (0, 0)
+    source = text if isinstance(text, str) else ""
+    line = source.count("\n", 0, span[0]) + 1
+    column = span[0] - (source.rfind("\n", 0, span[0]) + 1) + 1
+    raise ParseError(
+        f"`{_quote(e, text)}` {why}", text=source, line=line, column=column, what=reading
+    )
+
+
+def _undefined(e: M.Call) -> bool:
+    """Whether ``e``, a function with a domain of a constant (``log(0)``, ``sqrt(-1)``,
+    ``log(y - y)``, ``logdet(0 I)``), has no value: its numpy, at the constant, is not finite
+    (``sqrt(0)``, ``arcsin(1)`` have values; a matrix function's constant is its determinant)."""
+    arg = e.args[0]
+    value = constant(arg)
+    if value is None and not zero(arg):
+        return False
+    with np.errstate(all="ignore"):
+        return not np.isfinite(_PARTIAL[e.fn](np.float64(value or 0)))
 
 
 def _quote(e: M.MExpr, text) -> str:
@@ -107,7 +155,17 @@ def zero(e: M.MExpr) -> bool:
                 return True  # 0 x + 0, y - y (equality ignores the spans)
         case M.Div() | M.ElemDiv():
             return zero(e.left)
+        case M.Bars(operand=x):  # |0 I|, |0|: the determinant or absolute value of zero
+            return zero(x)
+        case M.Call(fn=fn, args=(x,)) if fn == DET.name:  # det(0 I)
+            return zero(x)
     return constant(e) == 0
+
+
+def _fractional(e: M.MExpr) -> bool:
+    """A constant exponent that is not an integer (``0.5``, ``1/3``)."""
+    v = constant(e)
+    return v is not None and v.denominator != 1
 
 
 def _negative(e: M.MExpr) -> bool:

@@ -90,7 +90,8 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
     and return the numerator-layout derivative by ``wrt`` that it states (Magnus & Neudecker's
     identification rule): its right side, linear in ``dX``, differentiated by ``dX``. ``d f =
     0`` is the zero derivative of a scalar; ``dY = 0`` of ``Y`` as ``where`` declares it (the
-    text alone does not say Y's shape)."""
+    text alone does not say Y's shape); a Hessian's ``d(df/dx) = 0`` the zero of the shape a
+    nonzero one, ``d(df/dx) = (A + A') dx``, reads to (x's axes, then x's reversed)."""
     if not isinstance(wrt, str) or not re.fullmatch(NAME, wrt):
         raise EinderivError(f"wrt must be a variable name such as 'X', not {wrt!r}")
     right = split_differential(text, wrt)
@@ -100,7 +101,11 @@ def read_differential(text: str, wrt: str, where: str | None = None) -> Expr:
             f"{d} is declared as a variable, and in a differential it is the differential of "
             f"{wrt}: rename the variable {d}"
         )
-    if right.strip() == "0":
+    if right.strip() == "0" and (hessian := _HESSIAN.match(text)):  # d(df/dx) = 0
+        if hessian.group(2) != wrt:
+            raise EinderivError(f"{text.strip()!r} is a Hessian's by {hessian.group(2)}, not {wrt}")
+        right = f"0 {d}"  # the differential of a gradient has x's shape, as (A + A') dx
+    elif right.strip() == "0":
         zero = _zero_differential(text, wrt, where)
         if zero is not None:
             return zero
@@ -147,6 +152,10 @@ def _declared(name: str, kind: str, dims: tuple) -> str:
     return declaration(name, kind, dims)
 
 
+# d(df/dx) = ...: a Hessian's differential (``Expr.differential``), of f's gradient by x
+_HESSIAN = re.compile(r"\s*d\s*\(\s*d\s*(\w*)\s*/\s*d\s*(\w+)\s*\)\s*=")
+
+
 def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:
     """``dY = 0`` with Y declared: the zero of Y's dimensions then X's reversed (numerator
     layout); None for ``d f = 0`` or a declared scalar (a zero gradient); an error for an
@@ -156,11 +165,6 @@ def _zero_differential(text: str, wrt: str, where: str | None) -> Expr | None:
     decl = declared.get(name)
     if (decl is None and name == "f") or (decl is not None and decl.kind in ("scalar", "integer")):
         return None  # d f = 0 (f undeclared, as einderiv prints a scalar's): a zero gradient
-    if decl is None and (named := re.match(r"\s*d\s*\((.*)\)\s*=", text)):  # a Hessian's
-        raise EinderivError(
-            f"{text.strip()!r} does not say the shape of {named.group(1)}: check it against "
-            "its expression with check(..., order=2) (check --hessian)"
-        )
     if decl is None:
         raise EinderivError(
             f"{text.strip()!r} does not say the shape of {name or 'the function'}: declare it "

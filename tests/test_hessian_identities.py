@@ -136,3 +136,48 @@ def test_hessian_identities_refused_with_what_to_write():
         ed.check_identity(r"\nabla^2 (x^\top A x) = A + A^\top")
     with pytest.raises(ed.EinderivError, match="scalar"):
         ed.check_identity(r"\nabla^2_{\mathbf{x}} \mathbf{A}\mathbf{x} = 0")
+
+
+def test_a_hessians_differential_is_an_identity_too():
+    # d(d(x' A x)/dx) = (A + A') dx: the differential of the gradient, as h.differential()
+    # writes a Hessian's (its f named); it was read as d times (x' A x) / (d x), and wrong
+    assert np.allclose(_hessian_fd(lambda x: x @ A @ x, X0), A + A.T, atol=1e-4)
+    assert not np.allclose(A + A.T, 2 * A)
+    for left in (
+        "d(d(x' A x)/dx)",
+        (
+            r"\mathrm{d}\left(\frac{\partial \mathbf{x}^\top \mathbf{A} \mathbf{x}}"
+            r"{\partial \mathbf{x}}\right)"
+        ),
+    ):
+        dx = r"\mathrm{d}\mathbf{x}" if "\\" in left else "dx"
+        top = r"\mathbf{A} + \mathbf{A}^\top" if "\\" in left else "A + A'"
+        right = ed.check_identity(f"{left} = ({top}) {dx}")
+        assert right.verdict == "right", (left, right.reason)
+        assert ed.check_identity(f"{left} = 2 {top.split(' +')[0]} {dx}").verdict == "wrong"
+    # a zero Hessian: d2 (b' x) / dx2 = 0, while that of x' x is 2 I
+    assert np.allclose(_hessian_fd(lambda x: b[:N] @ x, X0), 0, atol=1e-6)
+    assert np.allclose(_hessian_fd(lambda x: x @ x, X0), 2 * np.eye(N), atol=1e-4)
+    assert ed.check_identity("d(d(b' x)/dx) = 0").verdict == "right"
+    assert ed.check_identity("d(d(x' x)/dx) = 0").verdict == "wrong"
+    # the Hessian's differential of a scalar a: d(d(a^3)/da) = 3 * 2 a da
+    t, eps = 0.7, 1e-4
+    assert abs(((t + eps) ** 3 - 2 * t**3 + (t - eps) ** 3) / eps**2 - 6 * t) < 1e-5
+    assert ed.check_identity("d(d(a^3)/da) = 6 a da", "a: scalar").verdict == "right"
+
+
+def test_a_hessians_differential_with_no_expression_or_another_variable_is_refused():
+    # d(df/dx) names no expression (f is einderiv's name for it): say how to check it
+    with pytest.raises(ed.EinderivError, match=r"names no expression .*--hessian"):
+        ed.check_identity("d(df/dx) = (A + A') dx")
+    with pytest.raises(ed.EinderivError, match="holds dy: write it in dx"):
+        ed.check_identity("d(d(x' A x)/dx) = (A + A') dy")
+
+
+def test_a_hessians_differential_is_audited():
+    # the audit reads it as check_identity does, a zero right side too
+    rows = ed.audit(
+        "$$ d(d(x' A x)/dx) = (A + A') dx $$\n\n$$ d(d(x' A x)/dx) = 2 A dx $$\n\n"
+        "$$ d(d(b' x)/dx) = 0 $$"
+    )
+    assert [row.verdict for row in rows] == ["right", "wrong", "right"]

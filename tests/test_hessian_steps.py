@@ -157,10 +157,21 @@ def test_a_hessian_by_a_scalar_names_the_derivative_too():
     assert right.verdict == "right"
 
 
-def test_a_zero_hessians_differential_is_checked_not_guessed():
-    # d2 (b' x) / dx2 = 0: d(df/dx) = 0 is right as a claim; read alone, its shape is unsaid
+def test_a_zero_hessians_differential_is_checked_and_read():
+    # d2 (b' x) / dx2 = 0: d(df/dx) = 0 is right as a claim, and read alone it is the zero of
+    # the Hessian's shape (it was refused: its shape unsaid; the gradient of a scalar f by x
+    # has x's, as d(df/dx) = (A + A') dx reads to n-by-n)
     assert ed.hessian("b' x", "x", where=WHERE).differential() == "d(df/dx) = 0"
     assert ed.check("b' x", "x", claim="d(df/dx) = 0", where=WHERE, order=2).verdict == "right"
     assert ed.check("x' x", "x", claim="d(df/dx) = 0", where=WHERE, order=2).verdict == "wrong"
-    with pytest.raises(ed.EinderivError, match="does not say the shape of df/dx"):
-        ed.read_differential("d(df/dx) = 0", "x", where=WHERE)
+    zero = ed.read_differential("d(df/dx) = 0", "x", where=WHERE)
+    nonzero = ed.read_differential("d(df/dx) = (A + A') dx", "x", where=WHERE)
+    assert zero.shape == nonzero.shape == ("n", "n")
+    np.testing.assert_array_equal(zero(x=rng.normal(size=3)), np.zeros((3, 3)))
+    # by a matrix X (n-by-m): X's axes, then X's reversed, as the nonzero one reads
+    where = "X: matrix(n, m); A: matrix(n, n)"
+    zero = ed.read_differential("d(df/dX) = 0", "X", where=where)
+    assert zero.shape == ed.read_differential("d(df/dX) = (A + A') dX", "X", where).shape
+    np.testing.assert_array_equal(zero(X=rng.normal(size=(3, 2))), np.zeros((3, 2, 2, 3)))
+    with pytest.raises(ed.EinderivError, match="a Hessian's by x, not y"):
+        ed.read_differential("d(df/dx) = 0", "y")

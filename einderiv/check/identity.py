@@ -39,10 +39,11 @@ from einderiv.api import parse
 from einderiv.check.audit_rows import chains
 from einderiv.check.conditions import said, symmetric, under
 from einderiv.check.constant_terms import Dropped, decided
-from einderiv.check.differential_identity import read_differential
+from einderiv.check.differential_identity import Differential, read_differential
+from einderiv.check.forms import normalize_claim
 from einderiv.check.identity_entries import by_entries, plain_entries
 from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters, transposed
-from einderiv.check.identity_left import NABLA, hessian, unfont, variable
+from einderiv.check.identity_left import NABLA, hessian, hessian_differential, unfont, variable
 from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
     TAGS,
@@ -141,10 +142,15 @@ def read_identity(text, where: str | None = None) -> Identity:
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
     claim = TRAILING_LABEL.sub("", TAGS.sub(" ", claim)).strip()  # \tag{1} too
     second = hessian(left)  # \nabla^2_{x} f, \frac{\partial^2 f}{\partial x \partial x^\top}
+    of_gradient = None if second else hessian_differential(left)  # d(df/dx) = (A + A') dx
     try:
-        expr, var = second or read_left(left)
-        differential = None
+        expr, var = second or of_gradient or read_left(left)
+        differential = _of_gradient(left, claim, expr, var, where) if of_gradient else None
+        second = second or of_gradient  # a Hessian, as check(..., order=2) judges it
+        claim = differential.claim if differential else claim
     except EinderivError:
+        if of_gradient:
+            raise
         differential = read_differential(left, claim)  # d \log|X| = tr(X^{-1} dX)
         if differential is None:
             raise
@@ -218,6 +224,28 @@ def read_identity(text, where: str | None = None) -> Identity:
         plain_scalars,
         2 if second else 1,
     )
+
+
+def _of_gradient(left: str, claim: str, expr: str, var: str, where: str | None) -> Differential:
+    """The right side of a Hessian's differential ``d(d f / dx) = H dx`` (``left``: its left
+    side, of ``expr`` by ``var``) as check's differential claim reads it; ``d(df/dx)`` with f
+    undeclared names no expression (it is how ``Expr.differential`` writes any f's): refused."""
+    if expr.strip() == "f" and "f" not in _declared(where):
+        raise EinderivError(
+            f"{left.strip()} names no expression (f is einderiv's name for the function): write "
+            f"it, d(d(x' A x)/dx) = (A + A') dx, or check the claim against the expression "
+            f"with check(EXPR, {var}, claim, order=2) (check EXPR --wrt {var} --claim ... "
+            "--hessian)"
+        )
+    if normalize_claim(claim).strip() == "0":  # d(d(a' x)/dx) = 0: no differential in it
+        return Differential(expr, var, claim, claim)
+    found = read_differential(left, claim)  # the one dX of the right side
+    if found is None or variable(found.wrt) != variable(var):
+        raise EinderivError(
+            f"{left.strip()} is the differential of a derivative by {var}, but the right side "
+            f"holds d{found.wrt if found else '?'}: write it in d{var}"
+        )
+    return found
 
 
 @guarded

@@ -21,7 +21,15 @@ from einderiv.check.identity_kinds import braced_fonts
 from einderiv.check.identity_text import split_top
 from einderiv.errors import EinderivError
 
-__all__ = ["NABLA", "hessian", "is_derivative", "left", "unfont", "variable"]
+__all__ = [
+    "NABLA",
+    "hessian",
+    "hessian_differential",
+    "is_derivative",
+    "left",
+    "unfont",
+    "variable",
+]
 
 _D = r"(?:\\partial(?![A-Za-z])|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)"
 
@@ -62,8 +70,9 @@ def _fraction(s: str) -> tuple[str, str, str]:
 
 
 def is_derivative(text: str) -> bool:
-    """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here."""
-    if hessian(text) is not None:
+    """Whether ``text`` (one side of an ``=``) is a derivative of the forms read here (or the
+    differential of one, a Hessian's: ``d(df/dx)``)."""
+    if hessian(text) is not None or hessian_differential(text) is not None:
         return True
     try:
         left(text)
@@ -148,6 +157,34 @@ def hessian(text: str) -> tuple[str, str] | None:
         if re.sub(r"\s+", "", unfont(other)) != re.sub(r"\s+", "", unfont(var)):
             return None
     return (inner or _operand(rest)).strip(), var
+
+
+# d(...), \mathrm{d}\left(...\right), d\bigl(...\bigr): the differential of a bracketed side
+_D_OF = re.compile(
+    r"\s*(?:\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}|d)(?:\s|\\[,;:!])*"
+    r"(?:\\left|\\[bB]igg?l?)?\s*\("
+)
+_CLOSE = re.compile(r"(?:\\right|\\[bB]igg?r?)?\s*\)\s*$")
+
+
+def hessian_differential(text: str) -> tuple[str, str] | None:
+    """The expression and the variable of the differential of a first derivative, as written
+    (``d(d(x' A x)/dx)``, ``\\mathrm{d}\\left(\\frac{\\partial f}{\\partial \\mathbf{x}}\\right)``,
+    as ``Expr.differential`` writes a Hessian's, ``d(df/dx) = (A + A') dx``), or None."""
+    s = text.strip().replace("\u2202", "\\partial ")
+    opened, closed = _D_OF.match(s), _CLOSE.search(s)
+    if opened is None or closed is None or closed.start() < opened.end():
+        return None
+    inner = s[opened.end() : closed.start()]
+    depth = 0
+    for c in inner:  # d(a) (b): not one bracket around the whole
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            return None
+    try:
+        return left(inner)
+    except EinderivError:
+        return None
 
 
 def _subscript(s: str, at: int) -> tuple[str, int]:

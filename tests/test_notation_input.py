@@ -47,6 +47,12 @@ SPELLINGS = [
     # X^⊤, Unicode after a caret (as X^\top): a transpose (it was "unexpected '⊤'")
     ("tr(X^⊤ A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     ("x^ᵀ A x", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    # X^{⊤}, braced as X^{T} is (it was "unexpected '⊤'"); X^-⊤ and X^{-⊤}, as X^-T
+    ("tr(X^{⊤} A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
+    ("x^{ ᵀ } A x", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    (r"\mathbf{x}^{⊤} A \mathbf{x}", "x' A x", lambda v: v["x"] @ v["A"] @ v["x"]),
+    ("tr(X^-⊤ A)", "tr(X^-T A)", lambda v: tr(inv(v["X"]).T @ v["A"])),
+    ("tr(X^{-⊤} A)", "tr(X^-T A)", lambda v: tr(inv(v["X"]).T @ v["A"])),
     ("trace(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     ("Tr(X' A X)", "tr(X' A X)", lambda v: tr(v["X"].T @ v["A"] @ v["X"])),
     # x' A x: letters written together in LaTeX are separate symbols

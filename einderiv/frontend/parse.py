@@ -150,7 +150,7 @@ class _Build(DeclarationRules):
         return _S(ir.Neg(operand.node, span=span), *span, operand.depth + 1, operand.op)
 
     def transpose(self, children):
-        operand, op = children[0], children[-1]  # X', X.T, Xᵀ, X⊤ and X^⊤ (its ^ kept)
+        operand, op = children[0], children[-1]  # X', X.T, Xᵀ, X⊤, X^⊤ and X^{⊤} (^ kept)
         span = (operand.start, op.end_pos)
         node = ir.Transpose(misreadings.transposed(operand.node, span[0], operand.end), span=span)
         return _S(node, *span, operand.depth + 1)
@@ -163,7 +163,7 @@ class _Build(DeclarationRules):
         return _S(node, *span, operand.depth + 1)
 
     def inverse_transpose(self, children):
-        operand, op = children
+        operand, op = children[0], children[-1]  # X⁻ᵀ, X^-⊤, X^{-⊤} (all tokens kept)
         span = (operand.start, op.end_pos)
         node = ir.Transpose(ir.inverse(operand.node, span=span), span=span)
         return _S(node, *span, operand.depth + 2)

@@ -13,8 +13,9 @@ Invariants:
 * numbers are exact ``Fraction`` s; ``-2`` is ``Number(-2)`` and a quotient of two number literals
   (``1/3``) is one ``Number``, so ``show`` output reads back to the same tree; ``-A`` is ``Neg``;
 * any string either parses or raises an ``EinderivError`` (``ParseError`` with line, column,
-  caret and expected tokens for syntax errors); a tree deeper than ``MAX_DEPTH`` is refused, so
-  later recursive passes never hit ``RecursionError``.
+  caret and expected tokens for syntax errors); a tree nested deeper than ``MAX_DEPTH`` (a flat
+  chain ``a + b + c`` one level) or higher than ``depth.MAX_HEIGHT`` is refused, so later
+  recursive passes never hit ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from operator import itemgetter
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from einderiv.errors import EinderivError, ParseError
+from einderiv.errors import ParseError
 from einderiv.frontend import latex, misreadings
 from einderiv.frontend.declarations import DeclarationRules
+from einderiv.frontend.depth import MAX_DEPTH, refuse_too_deep
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     CALLED_NAMES,
@@ -47,7 +49,6 @@ from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
 
 __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
-MAX_DEPTH = 400
 _NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
 _FLOAT_MAX = Fraction(sys.float_info.max)
 _SIZED = {"I": ir.Identity, "ones": ir.Ones}  # names that are nodes with a size
@@ -347,7 +348,7 @@ def parse_expression(
     ``declared`` names written against ``(`` are products (``a(b+c)``), as single letters are;
     ``what`` names the text in error messages ("expression", "claim", ...); ``integers`` are
     the names declared ``integer`` (``X^T`` is a power when ``T`` is one of them).
-    Raises ``ParseError`` for bad syntax, ``EinderivError`` for a tree deeper than ``MAX_DEPTH``.
+    Raises ``ParseError`` for bad syntax, ``EinderivError`` for a tree too deep (``depth``).
     """
     if isinstance(text, str) and not text.isascii():  # x − y pasted from a PDF: x - y
         text = text.translate(PASTED)  # one character for one: carets stay in place
@@ -369,12 +370,7 @@ def parse_expression(
             label.start(),
         )
     result = _parse(text, "expression", state)
-    if result.depth > MAX_DEPTH:
-        raise EinderivError(
-            f"{what} is nested too deeply (depth {result.depth}; the limit is {MAX_DEPTH}); "
-            "each operator of a chain such as a + b + c or A B C is a level: group a long "
-            "chain in parentheses, (a + b) + (c + d)"
-        )
+    refuse_too_deep(result.node, result.depth, what)  # sin(sin(...)) 401 deep; a + b + c: 1
     return result.node
 
 

@@ -82,3 +82,14 @@ def test_nesting_keeps_its_limit_and_a_chain_has_one():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(ed.diff(text, "x")(x=x), 2 * 2001 * x, rtol=1e-12)
+
+
+def test_a_flat_sum_is_one_sum_of_its_terms():
+    # a + b + c lowers to one sum of three terms, not a sum of a sum: simplifying the nested
+    # sums of a 2,000-term sum was quadratic (d/dx of sum_k a_k' x: 4.95 s, now 0.15 s)
+    from einderiv.ir import index_ir as T
+
+    f = ed.parse("a' x + b' x - c' x + d' x")
+    assert type(f.term) is T.Add and len(f.term.terms) == 4
+    a, b, c, d, x = (RNG.normal(size=N) for _ in range(5))
+    np.testing.assert_allclose(f(a=a, b=b, c=c, d=d, x=x), a @ x + b @ x - c @ x + d @ x)

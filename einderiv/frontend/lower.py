@@ -264,6 +264,8 @@ class _Lowerer(CompoundLowering):
                     f"`{M.show(e)}`: the terms have different free indices ({names[0]} vs "
                     f"{names[1]}); every term of a sum needs the same free indices"
                 )
+        if type(left) is T.Add:  # a + b + c: one sum of three (simplifying nested ones,
+            return T.Add((*left.terms, right))  # a sum of 2,000 terms was quadratic)
         return T.Add((left, right))
 
     # -- powers, functions -----------------------------------------------------

@@ -122,6 +122,8 @@ def codegen(expr, name: str = "f", compiled=None, *, einsum: bool = False) -> st
     if arrays:  # the arrays' shapes checked, and every size they fix bound, first
         lines += [f"    {line}" for line in _shape_check_lines(sorted(arrays), variables)]
     lines += [f"    {line}" for line in dims.values()]
+    for said in compiled.plan.overflows:  # 10^400 x: numpy says the overflow at every run
+        lines += [f"    # {said}", "    np.multiply(np.float64(1e308), 10.0)"]
     lines += body
     return _renumber("\n".join(lines) + "\n")
 

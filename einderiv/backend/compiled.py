@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 from einderiv.backend import binding, native
 from einderiv.backend.plan import make_plan
-from einderiv.backend.plan_values import safe_name
+from einderiv.backend.plan_values import safe_name, say_overflows
 from einderiv.backend.render import Render
 from einderiv.backend.runtime import BACKENDS, jit_or_eager, namespace
 from einderiv.backend.steps import MAX_AXES
@@ -70,7 +71,10 @@ class CompiledExpr:
     def _program(self, sizes: dict):
         ctx = self.render(sizes)
         params = ", ".join(safe_name(p) for p in self.params)
-        source = f"def _run({params}):\n" + "\n".join(ctx.lines) + "\n"
+        said = self.plan.overflows  # 10^400 x: said at every run, as numpy says an overflow
+        ctx.ns["_said"] = partial(say_overflows, said)
+        head = f"def _run({params}):\n" + "    _said()\n" * bool(said)
+        source = head + "\n".join(ctx.lines) + "\n"
         exec(compile(source, "<einderiv.compiled>", "exec"), ctx.ns)  # noqa: S102 - see above
         run = ctx.ns["_run"]
         if self.backend == "jax":

@@ -27,7 +27,7 @@ import opt_einsum as oe
 
 from einderiv.backend import powersum
 from einderiv.backend.plan import make_plan
-from einderiv.backend.plan_values import safe_name
+from einderiv.backend.plan_values import safe_name, say_overflows
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import (
     EINSUM_LETTERS,
@@ -70,6 +70,7 @@ def evaluate(term, axes, values: dict, dims: dict, ints: dict) -> np.ndarray:
         if name not in ints:
             raise EvaluationError(f"no value for the integer {name}; pass {name}=...")
         env[safe_name(name)] = ints[name]
+    say_overflows(plan.overflows)  # 10^400 x: at every run, as numpy says an overflow
     Executor(env, dims).run(plan.steps, plan.frees)
     out = np.asarray(env[plan.result], dtype=float)
     if any(np.may_share_memory(out, v) for v in values.values()):

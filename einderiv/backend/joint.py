@@ -20,6 +20,7 @@ from einderiv.backend.chains import share_chains
 from einderiv.backend.compiled import CompiledExpr
 from einderiv.backend.plan import Planner, live_steps
 from einderiv.backend.plan_sums import running_sums
+from einderiv.backend.plan_values import overflows_of
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import MAX_AXES, Plan
 from einderiv.errors import EinderivError, EvaluationError
@@ -54,13 +55,15 @@ class CompiledJoint(CompiledExpr):
             body = tail[0]
         else:
             body = "{" + ", ".join(f"{n!r}: {g}" for n, g in zip(names, tail)) + "}"
+        steps = running_sums(live_steps(planner.steps, *results), planner.new_name)
         self.plan = Plan(
-            running_sums(live_steps(planner.steps, *results), planner.new_name),
+            steps,
             f"({head[0]}, {body})" if head else body,
             tuple(sorted(planner.vars)),
             tuple(sorted(planner.ints)),
             tuple(planner.dims),
             planner.count,
+            overflows=overflows_of(steps),  # said at every run (CompiledExpr._program)
         )
         self.dim_names = self.plan.dims
         self.vars = self.plan.vars

@@ -39,6 +39,7 @@ from einderiv.backend.plan_values import (
     factor_common,
     is_constant,
     literal,
+    overflows_of,
     prefer,
     product_classes,
     product_order,
@@ -59,16 +60,15 @@ class Planner(FunctionPlanning, PairPlanning):
         self.level: dict = {}  # step name or loop variable -> its loop depth (0: the program)
         self.reads: dict = {}  # step name -> the loop variables it reads (a power's r + s)
         self.loop_vars: dict = {}  # integer name -> the local of the innermost loop over it
-        self.count = 0  # names _<k>
-        self.cids = 0  # class ids
+        self.count = self.cids = 0  # names _<k>, class ids
         self.ints: set = set()  # integer variables the program reads
         self.by_term: dict = {}  # term -> (cid, val, cf)
         self.by_key: dict = {}  # key -> (cid, val, cf)
         self.loads: dict = {}
         self.vars: set = set()
         self.dims: dict = {}  # Dim -> None (ordered set of named dimensions used)
-        self.unique = 0
-        self.hint = None
+        self.unique, self.hint = 0, None
+        overflows_of(())  # a new plan: the constants noted for one that failed are dropped
         self.pair_cores: set = set()  # steps holding a dense delta[c,(i,j)] (plan_pairs)
 
     # -- helpers
@@ -385,6 +385,7 @@ def make_plan(term: T.Term, axes, backend: str = "numpy") -> Plan:
         tuple(planner.dims),
         planner.count,
         releases(steps, (result,)),
+        overflows_of(steps),
     )
 
 

@@ -92,6 +92,7 @@ class Plan:
     dims: tuple  # the named dimensions it uses
     first_temp: int  # temporaries a renderer makes are numbered from here
     frees: tuple = ()  # per step, the temporaries last read by it (``releases``)
+    overflows: tuple = ()  # what its constants past float64's range say at each run
 
 
 def releases(steps, keep=()) -> tuple:

@@ -62,14 +62,13 @@ def as_float(value) -> float:
 
 def folded(compute, what: str) -> float:
     """``compute()``, a constant of the plan computed by numpy (``exp(1000)``, ``10.0 **
-    400``), as a float; an overflow is noted (``what`` overflows), not said while planning."""
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore", over="raise"):
-        try:
-            return float(compute())
-        except FloatingPointError:
-            note_overflow(what)
+    400``), as a float; one that is not finite is noted (``what``), not said while planning
+    (an overflow inside a finite one, sigmoid(-1000)'s exp(1000), is not noted)."""
     with np.errstate(all="ignore"):
-        return float(compute())
+        value = float(compute())
+    if not math.isfinite(value):
+        note_overflow(what)
+    return value
 
 
 # the constants found past float64's range while a plan is made (``overflows_of`` takes them)

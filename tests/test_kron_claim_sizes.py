@@ -331,13 +331,10 @@ def test_a_commutation_of_a_size_one_is_an_identity(where, shape, A, claim, matr
     # commutation(1, 2) type-checks as plain matrices (with I_1), but its I was sized by
     # pairing commutation's rows 2 by 1, and the claim was 'not well-formed', so 'wrong'
     # where numpy says right; each such commutation is now also read as I_m
+    # (A 1-by-1: kron(A, I)'s rows 1*? against 2 had more than one solution, undecided; read as
+    # plain matrices, I = I_2 is the one size that fits, proved: check/kron_plain)
     right = bool(np.allclose(jacobian(lambda X: A @ X.T, shape), matrix, atol=1e-6))
     result = ed.check("A X'", "X", FORM.replace("A)", "X)") + claim, where=where)
-    if right and result.verdict == "undecided":  # A 1-by-1: kron(A, I)'s rows 1*? against 2,
-        # solved more than one way since a number meeting a compound stays one size (session
-        # 28's merge; sound, left: docs/robustness.md)
-        assert "more than one solution" in str(result), result
-        return
     assert result.verdict == ("right" if right else "wrong"), right
 
 
@@ -358,8 +355,9 @@ def test_a_named_size_is_never_made_one_by_pairing(claim):
     numbered = claim.replace("1, n)", "1, 3)").replace("{n}", "{3}")
     where = "X: matrix(1, 3); A: matrix(2, 3)"
     result = ed.check("A X'", "X", FORM.replace("A)", "X)") + numbered, where=where)
-    # right, or undecided with the sizes' reason (session 28's merge; left: docs/robustness.md)
-    assert result.verdict == "right" or "more than one solution" in str(result), result
+    # right (was undecided: "?*? = 3 have more than one solution"; read as plain matrices,
+    # kron(A, I_1) K_{1,3}, proved: check/kron_plain)
+    assert result.verdict == "right", result
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kink_products import kink_products
 from einderiv.check.kron_claim import is_kronecker, kronecker_hint
 from einderiv.check.kron_numbered import numbered
+from einderiv.check.kron_plain import plain_verdict, plainly
 from einderiv.check.kron_regroup import read_entry, regrouped, unreadable_entry
 from einderiv.check.probes import PROBES, close, integer_sizes, probe_sizes, too_large
 from einderiv.check.proof import exactly_equal
@@ -92,17 +93,12 @@ def _check(
         try:
             claim = F.differential_claim(f, wrt, claim, layout, order)
         except F.NotLinear as error:  # its witness: the probe, the claim's and the true value
-            values = {
-                "claimed_value": error.claimed,
-                "expected_value": error.true,
-                "question": question,
-            }
-            why, probe = f"the claim is wrong: {error}", error.probe
-            return CheckResult("wrong", expected, None, text, why, counterexample=probe, **values)
+            why, fields = f"the claim is wrong: {error}", ("wrong", expected, None, text)
+            values = ("", None, error.probe, error.claimed, error.true)  # (no method, diagnosis)
+            return CheckResult(*fields, why, *values, question=question)
         except F.Unsure as error:
-            return CheckResult(
-                "undecided", expected, None, text, f"undecided: {error}", question=question
-            )
+            why = f"undecided: {error}"
+            return CheckResult("undecided", expected, None, text, why, question=question)
         except UnpairedSizes as error:  # m*n against n*m: as many positions, paired otherwise
             return S.unpaired(error, expected, text, question)
         except ShapeError as error:
@@ -116,6 +112,9 @@ def _check(
         if isinstance(text, str):
             claim_text = text
     except ShapeError as error:  # a claim that does not type-check is a wrong claim
+        plain = plain_verdict(f, wrt, expected, text, question, error, claim) if kron else None
+        if plain is not None:  # kron(X, I) commutation(2, 3): its plain matrices fit
+            return plain
         if isinstance(error, UnpairedSizes) or unreadable_entry(f, wrt, claim, expected, order):
             return S.unpaired(error, expected, text, question)  # (R reads, its indexing not)
         judge = partial(_judged, wrt=wrt, layout=layout, order=order) if diagnose else None
@@ -128,6 +127,7 @@ def _check(
     if kron and not split:  # I_2 (x) I_2 for I_4; kron(A, kron(B, C)) as kron(kron(A, B), C)
         again = partial(_check, f, wrt, claim, layout, False, order, question)
         result = regrouped(result, judge, expected, claimed, again)
+        result = plainly(result, f, wrt, expected, text, question, claim)  # kron(A, I_1) = A
     if diagnose and result.reason.startswith("wrong shape") and not (differential or kron):
         again = partial(_check, f, wrt, layout=layout, diagnose=False, order=order)
         hessian = order == 2 and layout == "jacobian" and not f.axes  # d2 f / d vec d vec'

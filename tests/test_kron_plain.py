@@ -151,3 +151,31 @@ def test_written_sizes_that_einderiv_cannot_pair_are_judged_as_plain_matrices():
     claim = FORM + "kron(X', I_{2}) + kron(I_{2}, X) commutation(2, 1)"
     result = ed.check("X' X", "X", claim, where="X: matrix(1, 2)")
     assert result.verdict == "wrong" and "sizes that do not fit" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "left",
+    [
+        r"\frac{\partial vec(Y)}{\partial vec(X)^\top}",
+        r"\frac{\partial \operatorname{vec}(Y)}{\partial \operatorname{vec}(X)^T}",
+        r"\dfrac{\partial \mathrm{vec}(\mathbf{Y})}{\partial \mathrm{vec}(\mathbf{X})^{\top}}",
+        (
+            r"\frac{\mathrm{d}\, \operatorname{vec}\left(\mathbf{Y}\right)}"
+            r"{\mathrm{d}\, \operatorname{vec}\left(\mathbf{X}\right)^{T}}"
+        ),
+        "d vec(Y) / d vec(X)'",
+    ],
+)
+def test_a_latex_kronecker_claim_reads_as_the_plain_one(left):
+    # d vec(A X B) / d vec(X)' = B' (x) A (numpy: central differences, np.kron); A (x) B' is
+    # the same size here (4-by-12) and another matrix. The LaTeX left side was a ParseError
+    # ('\partial: write the function only'); it reads as d vec(Y) / d vec(X)'
+    A, X, B = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
+    truth = jacobian(lambda X: A @ X @ B, X)
+    assert np.allclose(truth, np.kron(B.T, A), atol=1e-6)
+    assert truth.shape == np.kron(A, B.T).shape and not np.allclose(truth, np.kron(A, B.T))
+    where = "A: matrix(2, 3); X: matrix(3, 4); B: matrix(4, 2)"
+    right = ed.check("A X B", "X", left + r" = B^\top \otimes A", where=where)
+    assert right.verdict == "right", right
+    wrong = ed.check("A X B", "X", left + r" = A \otimes B^\top", where=where)
+    assert wrong.verdict == "wrong", wrong

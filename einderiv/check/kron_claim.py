@@ -2,9 +2,10 @@
 
 Input: the claim text, the variable, the engine's derivative (an ``Expr`` in any layout) and the
 declarations the claim is read with.
-Output: ``is_kronecker(text)``; ``entry_claim``: the same claim as the Jacobian indexed by
-compound indices, ``(kron(B', A))[(i,j),(l,k)]`` -- exactly the form ``str(g)`` prints an
-order-3 or order-4 result in, so the claim is then judged like any other. The indexing is
+Output: ``is_kronecker(text)`` (``kron_left``: also in LaTeX); ``entry_claim``: the same claim
+as the Jacobian indexed by compound indices, ``(kron(B', A))[(i,j),(l,k)]`` -- exactly the
+form ``str(g)`` prints an order-3 or order-4 result in, so the claim is then judged like any
+other. The indexing is
 put on the claim's parsed tree, before it is typed, so the sizes written on its ``I`` and
 ``ones`` stay (``kron(I_1, A)``, ``I_m \\otimes I_n``); an identity that spans the whole
 claim, and a size-1 identity beside a Kronecker product, are indexed as their value is;
@@ -29,6 +30,7 @@ from einderiv.calculus.rewriting import is_zero
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claim_sizes import unit_sizes
 from einderiv.check.claims import declarations_of
+from einderiv.check.kron_left import VEC_BY, is_kronecker, left_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON
@@ -48,21 +50,6 @@ __all__ = [
     "units_moved",
 ]
 
-_VEC = r"(?:\\operatorname\s*\{\s*vec\s*\}|\\mathrm\s*\{\s*vec\s*\}|vec)"
-_T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
-_D = r"(?:\\partial|\\mathrm\s*\{\s*d\s*\}|d)"
-# d vec(X)' (the denominator of the Kronecker form): the variable's name is group 1
-VEC_BY = re.compile(rf"\s*{_D}?\s*{_VEC}\s*\(\s*\\?([A-Za-z]\w*)\s*\)\s*{_T}\s*")
-_LEFT = re.compile(rf"\s*{_D}\s*{_VEC}\s*\((?P<y>.+)\)\s*/(?P<x>.+)")
-
-
-def is_kronecker(text) -> bool:
-    """Whether ``text`` is ``d vec(Y) / d vec(X)' = ...``."""
-    if not isinstance(text, str) or text.count("=") != 1:
-        return False
-    left = _LEFT.fullmatch(text.split("=")[0])
-    return left is not None and VEC_BY.fullmatch(left.group("x")) is not None
-
 
 def entry_claim(
     text: str, wrt: str, expected: Expr, where: str, order: int = 1, split: int = 0
@@ -73,8 +60,8 @@ def entry_claim(
     (``I_{3}``, ``\\mathbf{1}_n``) stay with it (a text printed from the typed R dropped them).
     ``split``: each chain of Kronecker products regrouped with its last ``split`` factors
     the fast one (``reassociated``), the same matrix."""
-    left, right = text.split("=", 1)
-    named = VEC_BY.fullmatch(_LEFT.fullmatch(left).group("x")).group(1)
+    right = text.split("=", 1)[1]
+    named = VEC_BY.fullmatch(left_of(text).group("x")).group(1)
     if named != wrt:
         raise EinderivError(f"the claim is a derivative by vec({named})', not by vec({wrt})'")
     origin = expected._origin  # (f's term, f's axes, ...): f a vector or matrix

@@ -28,6 +28,7 @@ from einderiv.api import Expr, diff, hessian, parse
 from einderiv.calculus.simplify import simplify
 from einderiv.check.claims import declarations_of
 from einderiv.check.conditions import TOP
+from einderiv.check.identity_text import TRAILING_LABEL, is_math, quad_tail
 from einderiv.errors import EinderivError, ShapeError
 from einderiv.frontend.letters import splits
 from einderiv.frontend.lexing import JUXTAPOSED_AFTER
@@ -69,8 +70,19 @@ class Unsure(Exception):
 
 
 def normalize_claim(text: str) -> str:
-    """``\\mathbf{0}`` and ``\\mathbf{0}^\\top`` (a zero vector or matrix) as ``0``."""
-    return _ZERO.sub(" 0 ", text)
+    """``\\mathbf{0}`` and ``\\mathbf{0}^\\top`` (a zero vector or matrix) as ``0``; an
+    ``EinderivError`` for a remark after a ``\\quad`` (``\\text{for all } x``, ``x \\neq 0``:
+    ``identity_text.quad_tail``), which a claim, the right side alone, does not hold (math after
+    it is read as written, the spacing ignored: SPEC 6.2)."""
+    text = _ZERO.sub(" 0 ", text)
+    tail = quad_tail(TRAILING_LABEL.sub("", text)) if "quad" in text else None
+    if tail is not None and not is_math(tail):
+        raise EinderivError(
+            f"the claim goes on after \\quad with a remark (`{tail}`), which check does not "
+            "read: drop it (declaring what it says with where=), or check the whole identity "
+            "with check_identity (einderiv check --identity), which reads conditions"
+        )
+    return text
 
 
 def is_differential(text) -> bool:

@@ -46,8 +46,10 @@ from einderiv.check.identity_kinds import as_scalars, conventions, plain_letters
 from einderiv.check.identity_left import NABLA, hessian, hessian_differential, unfont, variable
 from einderiv.check.identity_left import left as read_left
 from einderiv.check.identity_text import (
+    QUAD_MATH,
     TAGS,
     TRAILING_LABEL,
+    is_math,
     mentions_derivative,
     split_top,
     unclosed,
@@ -125,6 +127,8 @@ def read_identity(text, where: str | None = None) -> Identity:
     equations = chains(text) if _SEPARATES.search(text) else []
     if len(equations) == 1 and equations[0].condition:
         text, condition = equations[0].chain, equations[0].condition
+        if is_math(condition):  # = 2 x^T \quad x^T: math, never dropped as a remark
+            raise EinderivError(QUAD_MATH.format(tail=condition))
     plain = None if "\\" in text else _PLAIN_CONDITION.search(text)  # 2 B x (B symmetric)
     if plain is not None:
         text, condition = text[: plain.start()], plain.group("condition")

@@ -6,7 +6,9 @@ environments), ``unclosed`` (why an '=' is inside a bracket), ``unwrapped`` (the
 pasted with its delimiters, ``$...$``, ``\\[...\\]``, an ``align`` row), ``mentions_derivative`` (a
 derivative anywhere), ``LABEL`` and ``TRAILING_LABEL`` (an equation label such as ``(2)``,
 ``(C11)``, ``(3.1a)``, ``(D1-lit)``, ``(ii)``, and one written after an identity), ``TAGS``
-(``\\tag{1}``, ``\\label{...}``, ``\\nonumber``).
+(``\\tag{1}``, ``\\label{...}``, ``\\nonumber``), ``quad_tail`` (what a ``\\quad`` outside
+brackets is followed by, other than an operator it spaces) and ``is_math`` (whether that is math,
+``x^\\top``, rather than a remark: words, a relation, a quantifier, a parenthesis, a label).
 Invariants: pure functions of the text, no reading of its mathematics; a label is never a
 factor (``= x^\\top \\quad (2)``), and a remark in words is never a label.
 """
@@ -18,9 +20,12 @@ import re
 
 __all__ = [
     "LABEL",
+    "QUAD_MATH",
     "TAGS",
     "TRAILING_LABEL",
+    "is_math",
     "mentions_derivative",
+    "quad_tail",
     "split_top",
     "unclosed",
     "unwrapped",
@@ -121,6 +126,49 @@ TAGS = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za
 TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
     r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"
 )
+
+
+# what makes the text after a \quad a remark rather than math: words in \text, quantifiers,
+# relations (\forall x \in S, \Sigma \succ 0, x > 0: a condition), implications
+_REMARK = re.compile(
+    r"\\(?:text\w*|mbox|forall|exists|in|notin|ni|succ|succeq|prec|preceq|neq|ne|leq|le|geq"
+    r"|ge|approx|sim|simeq|propto|mid|subset|subseteq|iff|implies|[Rr]ightarrow|[Ll]eftarrow)"
+    r"(?![A-Za-z])"
+)
+# an operator that a \quad before it only spaces: x^\top \quad + x^\top is one sum
+_SPACED = re.compile(r"\s*(?:[+\-]|\\(?:cdot|times|pm|mp)(?![A-Za-z]))")
+
+
+# math after an identity's \quad: never dropped as its remark (\quad parts the two)
+QUAD_MATH = (
+    "the right side goes on after \\quad with math (`{tail}`), neither a remark nor a "
+    "condition: in an identity \\quad parts the right side from its remark or label, so write "
+    "it without \\quad (a product: 2 x^\\top x^\\top), or put a remark in \\text{{...}}"
+)
+
+
+def quad_tail(text: str) -> str | None:
+    """What follows the first ``\\quad`` or ``\\qquad`` of ``text`` outside brackets and braces
+    that is no spacing before an operator (``x^\\top \\quad + x^\\top``), stripped; None when
+    there is none (or only spacing after it)."""
+    parts = split_top(re.sub(r"\\qquad(?![A-Za-z])", r"\\quad", text), "\\quad")
+    for k, part in enumerate(parts[1:], 1):
+        if part.strip() and not _SPACED.match(part):
+            return "\\quad".join(parts[k:]).strip()
+    return None
+
+
+def is_math(tail: str) -> bool:
+    """Whether ``tail``, written after a ``\\quad``, is math (``x^\\top``, ``\\mathbf{A}
+    \\mathbf{x}``) rather than a remark: no words (``symmetric``, ``\\text{for all } x``), no
+    relation or quantifier (``\\Sigma \\succ 0``, ``x \\in S``, ``B = B^T``), no parenthesis
+    around it (``(B symmetric)``), no label (``(2)``)."""
+    bare = tail.strip().strip(".,;").strip()
+    if not bare or re.fullmatch(LABEL, bare) or _REMARK.search(bare):
+        return False
+    if bare.startswith("(") and bare.endswith(")"):
+        return False
+    return re.search(r"[A-Za-z]{2,}|[=<>]", _COMMAND.sub(" ", bare)) is None
 
 
 # a display or inline formula pasted whole: $...$, $$...$$, \[...\], \(...\), an environment

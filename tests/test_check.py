@@ -59,12 +59,18 @@ WRONG = [
 
 
 @pytest.mark.parametrize(
-    "expr, where, claim",
-    [("|X|", "", "|X| X^-1"), ("|X|", "", "adj(X)"), ("|X^k|", "k: integer", "k |X^k| X^-1")],
+    "expr, where, claim, verdict",
+    [
+        ("|X|", "", "|X| X^-1", "undecided"),
+        ("|X|", "", "adj(X)", "right"),
+        ("|X^k|", "k: integer", "k |X^k| X^-1", "undecided"),
+    ],
 )
-def test_dd1_dd2_where_x_is_invertible(expr, where, claim):
+def test_dd1_dd2_where_x_is_invertible(expr, where, claim, verdict):
     # d|X|/dX = adj(X) exists at singular X too (X = [[1, 2], [2, 4]]: FD gives adj(X) =
-    # [[4, -2], [-2, 1]]), where |X| X^-1 does not: not right everywhere, so undecided
+    # [[4, -2], [-2, 1]]), where |X| X^-1 does not: not right everywhere, so undecided; adj(X)
+    # itself, a polynomial lowered as |X| X^-1, is right (proved where X is invertible, equal
+    # at a singular X by continuity: check/smooth.adjugate_only)
     X = np.array([[1.0, 2.0], [2.0, 4.0]])
     eps, fd = 1e-6, np.zeros((2, 2))
     for i in range(2):
@@ -74,7 +80,7 @@ def test_dd1_dd2_where_x_is_invertible(expr, where, claim):
             fd[j, i] = (np.linalg.det(X + E) - np.linalg.det(X - E)) / (2 * eps)
     assert np.allclose(fd, [[4.0, -2.0], [-2.0, 1.0]], atol=1e-6)
     r = ed.check(expr, "X", claim=claim, where=where or None)
-    assert r.verdict == "undecided" and "invertible" in r.reason, str(r)
+    assert r.verdict == verdict and (verdict == "right" or "invertible" in r.reason), str(r)
 
 
 @pytest.mark.parametrize("expr, wrt, where, layout, claim", RIGHT)

@@ -51,6 +51,7 @@ from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import canonical
+from einderiv.ir.matrix_ops import ADJ, INV
 from einderiv.ir.node import dim_factors
 from einderiv.ir.ops import SQRT
 
@@ -58,7 +59,7 @@ __all__ = ["disagreement", "fails_at", "form_only", "missing_conditions"]
 
 _KINDS = ("positive", "nonnegative", "nonzero")
 _WHERE = ("invertible where", "nonzero where")  # X^(k-1): at k = 0, tr(X^k) = n is flat
-_ADJ = re.compile(r"\badj\(")  # the expression uses the adjugate
+_ADJ = re.compile(rf"\b{ADJ.name}\(")  # the expression uses the adjugate
 
 
 def missing_conditions(sampler) -> list[Condition]:
@@ -76,7 +77,40 @@ def missing_conditions(sampler) -> list[Condition]:
         # lowering imposes is not the expression's; probes at invertible X prove nothing
         needs = conditions(claim.term)
         missing += [c for c in needs if c.kind.startswith("invertible") and c not in missing]
+    elif missing and adjugate_only(sampler):  # 2 adj(2 W) of d det(2 W)/dW: W singular too
+        missing = [c for c in missing if not c.kind.startswith("invertible")]
     return missing
+
+
+def adjugate_only(sampler) -> bool:
+    """Whether the claim's only matrices to invert are its adjugates' (``2 adj(2 W)``, no
+    ``inv``, no power below 0), of an expression and derivative without kinks or adjugates:
+    adj(M) is a polynomial in M's entries, lowered as det(M) inv(M), so its "M invertible" is
+    the lowering's. Proved equal to the derivative where both are defined (a dense set: the
+    zeros of det(M) have no interior), the claim equals it at a singular M too, where it and
+    the derivative of the smooth expression are continuous (Jacobi: d det(2 W) / dW =
+    2 adj(2 W) at every W)."""
+    source = getattr(sampler.claim, "source", None)
+    if source is None or kinked(sampler.f.term) or kinked(sampler.expected.term):
+        return False
+    found, todo = set(), [source]
+    while todo:
+        e = todo.pop()
+        match e:
+            case M.Inverse() | M.Call(fn=INV.name):
+                return False
+            case M.Div(right=x) if not isinstance(x, M.Number):  # a / (x' x): not the adj's
+                return False
+            case M.Power(base=M.Number()):  # 2^len(W): a number, nothing inverted
+                pass
+            case M.Power(exponent=M.Number(value=v)) if v < 0 or v.denominator != 1:
+                return False
+            case M.Power(exponent=x) if not isinstance(x, M.Number):  # W^k: k < 0 inverts
+                return False
+            case M.Call(fn=ADJ.name):
+                found.add(e)
+        M.map_children(e, lambda c: todo.append(c) or c)
+    return bool(found)
 
 
 def fails_at(sampler, probe: dict) -> bool:

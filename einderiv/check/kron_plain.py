@@ -19,7 +19,8 @@ Invariants:
   polynomial in the variables' entries, the derivative rational: Schwartz-Zippel, as
   ``exact``); a derivative that is not rational, or sizes by name, leave it "undecided";
 - several sizings of R's bare I that fit: "undecided" (its value may depend on which);
-- R's plain value is its meaning whatever pairs einderiv gives its sizes.
+- R's plain value is its meaning whatever pairs einderiv gives its sizes;
+- a matrix of more than ``proof.MAX_ENTRIES`` entries is not read so (None).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from einderiv.check import exact as X
 from einderiv.check import plain_values as P
 from einderiv.check.claim_sizes import said
 from einderiv.check.probes import close, exact_point, probe_sizes
+from einderiv.check.proof import MAX_ENTRIES
 from einderiv.check.result import CheckResult
 from einderiv.check.sampling import Sampler
 from einderiv.errors import EinderivError
@@ -80,6 +82,8 @@ def plain_verdict(f: Expr, wrt: str, expected: Expr, text, question: str, error=
             math.prod(dim_size(i.dim, sizes.__getitem__) for i in part)
             for part in (origin[1], origin[2].indices)
         )
+        if shape[0] * shape[1] > MAX_ENTRIES:  # a 3600-by-4200 claim: minutes, gigabytes
+            return None
         matrix_of = f"the {shape[0]}-by-{shape[1]} matrix of vec(Y) by vec(X)'"
         fits = P.sizings(tree, f, sizes, shape)
         if not fits:  # no size fits (or too many to try): the caller's verdict stands, unless

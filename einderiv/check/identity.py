@@ -103,6 +103,12 @@ def _declared(where: str | None) -> set[str]:
     return set(re.findall(r"([A-Za-z]\w*)\s*:", where or ""))
 
 
+def _braces_open(text: str) -> bool:
+    """Whether ``text`` has a ``{`` never closed or a ``}`` never opened (``\\{`` aside)."""
+    text = re.sub(r"\\[{}]", "", text)
+    return text.count("{") != text.count("}")
+
+
 _SEPARATES = re.compile(
     r"\\(?:q?quad|text\w*|mbox|Leftarrow|Longleftarrow|impliedby|because|iff|[Ll]eftrightarrow"
     r"|Longleftrightarrow)(?![A-Za-z])"
@@ -198,6 +204,8 @@ def read_identity(text, where: str | None = None) -> Identity:
                 continue
             if kind == "vector" and name not in own:
                 continue
+            if kind == "conflict" and _braces_open(f"{expr} {var} {kinds}"):
+                continue  # \mathbf{x never closed: not x plain, an error parse names
             if kind == "conflict":
                 raise EinderivError(
                     f"{name} is written both bold and plain; declare its kind with where="

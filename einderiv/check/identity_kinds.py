@@ -50,6 +50,7 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
     for power in re.findall(rf"{_FONT}\s*\{{[A-Z]+\}}\s*\^\s*(\{{[^{{}}]*\}}|\w)", text):
         exponents.update(re.findall(r"(?<!\\)\b[a-z]\b", power.strip("{}")))
     plain = _plain(text)
+    entries = _entries_only(text)  # \mathbf{x} and x_k: x_k is its entry, as papers print it
     vectors_bold = any(name[0].islower() or capitals for name in bold)
     euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
     counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
@@ -59,7 +60,10 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
         if letter in exponents:
             kinds[letter] = "conflict" if letter in bold else "integer"
         elif vectors_bold:  # the text sets vectors in bold: a plain letter is a scalar
-            kinds[letter] = "conflict" if letter in bold else "scalar"
+            if letter not in bold:
+                kinds[letter] = "scalar"
+            elif letter not in entries:  # x and \mathbf{x} both: which one is x?
+                kinds[letter] = "conflict"
         # else no vector is bold: a plain letter's kind is parse's (a vector unless its use
         # makes it a scalar, SPEC 6.3), as in the same text given to ``ed.parse``
     return kinds
@@ -76,13 +80,32 @@ def plain_letters(text: str) -> set[str]:
     return set(re.findall(r"[a-z]", _plain(braced_fonts(text))))
 
 
+def _entries_only(text: str) -> set[str]:
+    """The plain lower-case letters of ``text`` (fonts braced) written only with a subscript of
+    index letters (``x_k``, ``x_{ij}``, ``x_{i,j}``): entries, as papers print those of a bold
+    vector, never a plain letter of their own (``x_1``, a label, is plain)."""
+    plain = _unformatted(text)
+    subscripted, bare = set(), set()
+    for m in re.finditer(r"_\s*(?:\{[^{}]*\}|\w)|([a-z])(?:\s*_\s*(\{[^{}]*\}|\w))?", plain):
+        if m.group(1) is None:  # )_i: a subscript of no letter
+            continue
+        index = (m.group(2) or "").strip("{}")
+        by_indices = re.fullmatch(r"\s*[a-z](?:\s*,?\s*[a-z])*\s*", index) is not None
+        (subscripted if by_indices else bare).add(m.group(1))
+    return subscripted - bare
+
+
+def _unformatted(text: str) -> str:
+    """``text`` (fonts braced) without bold groups, commands, words, ``^T`` and ``[...]``."""
+    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
+    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
+    return re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
+
+
 def _plain(text: str) -> str:
     """``text`` (fonts braced) without bold groups, commands, words, ``^T``, ``[...]`` and
     subscripts: what is left of it is set in plain letters."""
-    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
-    plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
-    plain = re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
-    return re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", plain)
+    return re.sub(r"_\s*(\{[^{}]*\}|\w)", " ", _unformatted(text))
 
 
 def braced_fonts(text: str) -> str:

@@ -1,0 +1,100 @@
+"""Identities pasted from papers, as a researcher writes them (SPEC 6.2, 8; session 29's user
+review). Each identity's truth is computed here with numpy (central differences of the function
+written in numpy), never with einderiv's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+
+RNG = np.random.default_rng(29)
+A0 = RNG.standard_normal((4, 4))
+a0 = RNG.standard_normal(4)
+x0 = RNG.standard_normal(4)
+
+
+def _partials(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d f / d x[k] for every k, by central differences."""
+    out = []
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e[k] = eps
+        out.append((f(x + e) - f(x - e)) / (2 * eps))
+    return np.array(out)
+
+
+# A bold vector and its entries set plain with an index subscript: \mathbf{x} and x_k, as every
+# paper prints them. x_k is the entry x[k], not a plain scalar x beside the vector (which was
+# "x is written both bold and plain; declare its kind with where=").
+ENTRIES = [
+    # d x'x / dx_k = 2 x_k
+    (
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial x_k} = 2 x_k",
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x}}{\partial x_k} = x_k",
+        lambda x: x @ x,
+        lambda x: 2 * x,
+        lambda x: x,
+    ),
+    # d x'Ax / dx_k = (A_kj + A_jk) x_j, summed over j; 2 A_kj x_j needs A symmetric
+    (
+        r"\frac{\partial \mathbf{x}^\top \mathbf{A}\mathbf{x}}{\partial x_k} = (A_{kj} + A_{jk}) x_j",
+        r"\frac{\partial \mathbf{x}^\top \mathbf{A}\mathbf{x}}{\partial x_k} = 2 A_{kj} x_j",
+        lambda x: x @ A0 @ x,
+        lambda x: (A0 + A0.T) @ x,
+        lambda x: 2 * A0 @ x,
+    ),
+    # d a'x / dx_k = a_k (written a_{k} too); x_k is not it
+    (
+        r"\frac{\partial \mathbf{a}^\top \mathbf{x}}{\partial x_k} = a_{k}",
+        r"\frac{\partial \mathbf{a}^\top \mathbf{x}}{\partial x_k} = x_k",
+        lambda x: a0 @ x,
+        lambda x: a0,
+        lambda x: x,
+    ),
+]
+
+
+@pytest.mark.parametrize("right, wrong, f, gradient, other", ENTRIES)
+def test_plain_subscripted_letters_are_entries_of_the_bold_vector(right, wrong, f, gradient, other):
+    # numpy: the right side is the partial derivative, the wrong one differs from it
+    np.testing.assert_allclose(_partials(f, x0), gradient(x0), rtol=1e-6, atol=1e-8)
+    assert not np.allclose(_partials(f, x0), other(x0), rtol=1e-3)
+    assert ed.check_identity(right).verdict == "right"
+    assert ed.check_identity(wrong).verdict == "wrong"
+
+
+def test_entries_of_a_product_by_an_entry_of_the_bold_vector():
+    # d (A x)_i / d x_j = A_ij (numpy: column j of the Jacobian is A's column j)
+    jac = np.array([_partials(lambda x, i=i: (A0 @ x)[i], x0) for i in range(4)])
+    np.testing.assert_allclose(jac, A0, rtol=1e-6, atol=1e-8)
+    text = r"\frac{\partial (\mathbf{A}\mathbf{x})_i}{\partial x_j} = A_{ij}"
+    assert ed.check_identity(text).verdict == "right"
+    assert ed.check_identity(text.replace("A_{ij}", "A_{ji}")).verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # x both ways with no subscript: which x is meant is not said
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x} x}{\partial \mathbf{x}} = 2 \mathbf{x}",
+        # x_1 is a name (a label), not an entry: still both
+        r"\frac{\partial \mathbf{x}^\top \mathbf{x} x_1}{\partial \mathbf{x}} = 2 \mathbf{x}",
+    ],
+)
+def test_a_letter_both_bold_and_plain_is_still_refused(text):
+    with pytest.raises(ed.EinderivError, match="both bold and plain"):
+        ed.check_identity(text)
+
+
+def test_a_bold_letter_never_closed_is_a_parse_error_at_its_brace():
+    # \mathbf{x with no }: the claim cannot be read ("x is written both bold and plain" was
+    # the message, as the x after the unclosed brace looked plain)
+    text = (
+        r"\frac{\partial \mathbf{x}^\top \mathbf{A} \mathbf{x}}{\partial \mathbf{x}}"
+        r" = (\mathbf{A} + \mathbf{A}^\top)\mathbf{x"
+    )
+    with pytest.raises(ed.ParseError, match=r"cannot parse the claim .*unmatched '\{'"):
+        ed.check_identity(text)

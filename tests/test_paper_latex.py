@@ -98,3 +98,15 @@ def test_a_bold_letter_never_closed_is_a_parse_error_at_its_brace():
     )
     with pytest.raises(ed.ParseError, match=r"cannot parse the claim .*unmatched '\{'"):
         ed.check_identity(text)
+
+
+def test_a_sum_with_no_bounds_names_the_sum_of_entries():
+    # \sum \log(1 + e^{...}) as papers write a loss: refused, pointing to \operatorname{sum}
+    loss = r"\log(1 + e^{-\mathbf{y} \odot (\mathbf{X}\mathbf{w})})"
+    with pytest.raises(ed.ParseError, match=r"\\sum with no bounds .*\\operatorname\{sum\}"):
+        ed.parse(r"\sum " + loss)
+    # the spelling it gives is the logistic loss: its gradient is numpy's differences
+    X, y, w = RNG.standard_normal((5, 3)), np.sign(RNG.standard_normal(5)), RNG.standard_normal(3)
+    g = ed.diff(r"\operatorname{sum}(" + loss + ")", "w", layout="denominator")
+    truth = _partials(lambda v: np.sum(np.log1p(np.exp(-y * (X @ v)))), w)
+    np.testing.assert_allclose(g(X=X, y=y, w=w), truth, rtol=1e-6)

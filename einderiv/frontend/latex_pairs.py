@@ -178,7 +178,13 @@ class Pairs:
         """``\\sum_{r=0}^{k-1}``: the grammar's ``sum_{`` then the bounds, as plain text has."""
         self.skip_space()
         if self.peek(False) != "_":
-            self.fail(r"\sum needs its bounds, as in \sum_{r=0}^{k-1} \left(X^r\right)", start)
+            self.fail(  # \sum \log(1 + e^{-y_i w^T x_i}): a sum of entries, as papers write
+                r"\sum with no bounds is not read: the sum of all entries of a vector or matrix"
+                r" is \operatorname{sum}(...) (\sum \log(1 + e^{u}) is"
+                r" \operatorname{sum}(\log(1 + e^{u}))); a finite sum needs its bounds,"
+                r" \sum_{r=0}^{k-1} \left(X^r\right)",
+                start,
+            )
         self.pos += 1
         self.skip_space()
         if _INDEX_SUM.match(self.text, self.pos):  # \sum_j e^{z_j}: a sum over an index

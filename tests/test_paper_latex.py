@@ -110,3 +110,24 @@ def test_a_sum_with_no_bounds_names_the_sum_of_entries():
     g = ed.diff(r"\operatorname{sum}(" + loss + ")", "w", layout="denominator")
     truth = _partials(lambda v: np.sum(np.log1p(np.exp(-y * (X @ v)))), w)
     np.testing.assert_allclose(g(X=X, y=y, w=w), truth, rtol=1e-6)
+
+
+def test_a_comparison_is_refused_naming_step():
+    # d sum(relu(W x)) / dW = 1[W x > 0] x' (denominator layout): numpy's differences ...
+    W, x = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+    truth = np.array(
+        [
+            _partials(
+                lambda r, i=i: np.sum(np.maximum(np.vstack([W[:i], r, W[i + 1 :]]) @ x, 0)), W[i]
+            )
+            for i in range(3)
+        ]
+    )
+    np.testing.assert_allclose(truth, np.outer(W @ x > 0, x), rtol=1e-6, atol=1e-8)
+    # ... written with a comparison, the claim is refused, naming the spelling that reads
+    with pytest.raises(ed.ParseError, match=r"comparisons are not read.* is step\(u\)"):
+        ed.check("sum(relu(W x))", "W", claim="(W x > 0) x'", layout="denominator")
+    with pytest.raises(ed.ParseError, match=r"\\mathbb\{1\}\[u > 0\] is \\operatorname\{step\}"):
+        ed.parse(r"\mathbb{1}[\mathbf{W}\mathbf{x} > 0]")
+    r = ed.check("sum(relu(W x))", "W", claim="step(W x) x'", layout="denominator")
+    assert r.verdict == "right"

@@ -48,7 +48,8 @@ _ACCENT = (
 _HINTS = {
     "mathbb": "\\mathbb{E}[...] (an expectation) is not read: write the expression inside it; "
     "\\mathbb{R}^{n} is a set: give sizes as declarations (x: vector(n)); the vector of ones "
-    "is \\mathbf{1}, the identity \\mathbf{I}",
+    "is \\mathbf{1}, the identity \\mathbf{I}; the indicator \\mathbb{1}[u > 0] is "
+    "\\operatorname{step}(u)",
     "mathcal": "a calligraphic letter names a loss, a density or a set (\\mathcal{L} = ..., "
     "\\mathcal{N}(x | \\mu, \\Sigma)): write the expression itself, e.g. the right side of "
     "\\mathcal{L} = ..., or the log-density in vectors and matrices",
@@ -156,6 +157,9 @@ _CHARACTERS = {
     "∏": "a product over an index is not read: for positive entries write exp(sum(log(x)))",
     "𝔼": _EXPECTATION,
     "√": "write sqrt(...)",
+    # relu'(u) as ML papers write it, 1[u > 0]: the indicator is step(u) (0 at u = 0)
+    ">": "comparisons are not read: the indicator of u > 0 (1 where u > 0, else 0) is step(u)",
+    "<": "comparisons are not read: the indicator of u < 0 (1 where u < 0, else 0) is step(-u)",
     "½": "write 1/2",
     "ℓ": _HINTS["ell"],
     "ℒ": _HINTS["mathcal"],

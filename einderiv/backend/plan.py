@@ -37,6 +37,7 @@ from einderiv.backend.plan_values import (
     as_float,
     constant,
     factor_common,
+    inline_factored,
     is_constant,
     literal,
     overflows_of,
@@ -198,8 +199,8 @@ class Planner(FunctionPlanning, PairPlanning):
                 if factored is not None:
                     return self.comp(factored, hint)
                 return self._add(t, hint)
-            case T.Prod():
-                return self._prod(t, hint)
+            case T.Prod():  # a factored sum's factors inlined: one contraction
+                return self._prod(inline_factored(t), hint)
             case T.Func(name=name, arg=arg):
                 return self._func(name, arg, hint)
             case T.Pow(base=base, exponent=exponent):

@@ -131,3 +131,40 @@ def test_a_comparison_is_refused_naming_step():
         ed.parse(r"\mathbb{1}[\mathbf{W}\mathbf{x} > 0]")
     r = ed.check("sum(relu(W x))", "W", claim="step(W x) x'", layout="denominator")
     assert r.verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "expr, factor, written",
+    [
+        # d(1e-7 x'x)/dx = 2e-7 x'
+        ("x' x * 1e-7", 2e-7, r"\left(2 \cdot 10^{-7}\right)"),
+        # d(1.5e-8 x'x)/dx = 3e-8 x'
+        ("1.5e-8 x' x", 3e-8, r"\left(3 \cdot 10^{-8}\right)"),
+        # d(-5e-6 x'x)/dx = -1e-5 x'
+        ("-5e-6 x' x", -1e-5, r"\left(-10^{-5}\right)"),
+    ],
+)
+def test_a_small_constant_is_typeset_as_a_power_of_ten(expr, factor, written):
+    # LaTeX typesets 2e-07 as 2e - 07 (e a letter): the constant is 2 \cdot 10^{-7}, and the
+    # LaTeX reads back to the same float64 values (2 \cdot 10^{-7} is one number, 2e-7; read
+    # as 2 (10.0 ** -7) it was 3.0000000000000004e-08 for 3e-8)
+    g = ed.diff(expr, "x")
+    latex = g.latex()
+    assert written in latex and "e-0" not in latex, latex
+    x = RNG.standard_normal(4)
+    np.testing.assert_allclose(_partials(lambda v: factor / 2 * v @ v, x), factor * x, rtol=1e-6)
+    assert np.array_equal(ed.parse(latex, shape=g.shape)(x=x), factor * x)
+
+
+def test_scientific_notation_as_papers_write_it_is_one_number():
+    # 3 \cdot 10^{-8}, 2 \times 10^{-3} and 10^{-5}: the numbers 3e-8, 2e-3, 1e-5 exactly
+    x = RNG.standard_normal(4)
+    for text, value in [
+        (r"\left(3 \cdot 10^{-8}\right) \, \mathbf{x}", 3e-8),
+        (r"2 \times 10^{-3} \, \mathbf{x}", 2e-3),
+        (r"10^{-5} \, \mathbf{x}", 1e-5),
+        (r"\frac{\mathbf{x}}{2.5 \cdot 10^{4}}", 1 / 2.5e4),
+    ]:
+        assert np.array_equal(ed.parse(text)(x=x), value * x), text
+    # 10^{k} of a symbol stays a power; a power of it is refused or read as before
+    assert "k" in ed.parse(r"2 \cdot 10^{k} \, \mathbf{x}", where="k: integer").variables

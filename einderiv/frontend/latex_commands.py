@@ -28,6 +28,7 @@ from einderiv.frontend.latex_notes import (
     say_pi,
     say_power_call,
 )
+from einderiv.frontend.latex_scientific import scientific
 from einderiv.frontend.latex_unread import character_hint, transpose_outside, unknown_command
 from einderiv.ir import greek
 from einderiv.ir.matrix_ops import MATRIX
@@ -374,8 +375,8 @@ class Commands:
             name, digits = last.value, match.group()
             self.fail(f"a number right after a name: write {name}_{{{digits}}} for a name, "
                       f"{digits} {name} for a product", start)  # fmt: skip
-        self.pos = match.end()
-        self.emit("NUMBER", match.group(), start, self.pos)
+        self.pos, text = scientific(self.text, start, match)  # 2 \cdot 10^{-7}: 2e-7
+        self.emit("NUMBER", text, start, self.pos)
 
     def frac(self, start: int) -> None:
         """``\\frac{a}{b}`` is ``((a) / (b))``; ``\\frac12`` (one character each) is ``(1 / 2)``."""

@@ -109,13 +109,21 @@ def _valuation(n: int, base: int) -> int:
 def latex_float(value: Fraction) -> str | None:
     """``\\left(0.5 \\cdot 2^{1032}\\right)`` for a number past float64's range (2^1031),
     ``10^{308}`` or ``\\left(15 \\cdot 10^{19}\\right)`` for an integer that text writes
-    ``1e308`` or ``15e19``, else None (the text form is LaTeX as it is)."""
+    ``1e308`` or ``15e19``, ``10^{-5}`` or ``\\left(2.5 \\cdot 10^{-9}\\right)`` for a number
+    that float64 writes ``1e-05`` or ``2.5e-09`` (``2e-07`` typesets as 2e - 07, the e a
+    letter), else None (the text form is LaTeX as it is)."""
     text = format_number(value)
     if "e" in text and value.denominator == 1 and "." not in text:
         mantissa, zeros = text.split("e")
         if mantissa == "1":
             return f"10^{{{zeros}}}"
         return rf"\left({mantissa} \cdot 10^{{{zeros}}}\right)"
+    if "e" in text and "(" not in text:  # 2e-07, as float64 writes it: 2 \cdot 10^{-7}
+        mantissa, exponent = text.split("e")
+        power = f"10^{{{int(exponent)}}}"
+        if mantissa.lstrip("-") == "1":
+            return power if mantissa == "1" else rf"\left(-{power}\right)"
+        return rf"\left({mantissa} \cdot {power}\right)"
     parts = float_parts(value) if max(abs(value.numerator), value.denominator) > _MAX else None
     if parts is None:
         return None

@@ -168,3 +168,27 @@ def test_scientific_notation_as_papers_write_it_is_one_number():
         assert np.array_equal(ed.parse(text)(x=x), value * x), text
     # 10^{k} of a symbol stays a power; a power of it is refused or read as before
     assert "k" in ed.parse(r"2 \cdot 10^{k} \, \mathbf{x}", where="k: integer").variables
+
+
+def test_an_accented_letter_is_its_own_name_beside_the_bold_vector():
+    # \bar{x} is the name x_bar (a scalar beside bold vectors), not a plain x beside \mathbf{x}
+    # (was "x is written both bold and plain"): d/dx (x - c 1)/s = I / s (numpy)
+    c, s = 0.7, 1.9
+    jac = np.array([_partials(lambda x, i=i: ((x - c) / s)[i], x0) for i in range(4)])
+    np.testing.assert_allclose(jac, np.eye(4) / s, rtol=1e-6, atol=1e-8)
+    left = r"\frac{\partial}{\partial \mathbf{x}} \frac{\mathbf{x} - \bar{x}\mathbf{1}}{\sigma}"
+    assert ed.check_identity(left + r" = \frac{1}{\sigma}\mathbf{I}").verdict == "right"
+    assert ed.check_identity(left + r" = \frac{2}{\sigma}\mathbf{I}").verdict == "wrong"
+
+
+def test_a_derivative_by_an_accented_variable():
+    # d ||y - y_hat||^2 / d y_hat = 2 (y_hat - y) (numpy), by \hat{\mathbf{y}} as papers write it
+    y = RNG.standard_normal(4)
+    np.testing.assert_allclose(
+        _partials(lambda v: np.sum((y - v) ** 2), x0), 2 * (x0 - y), rtol=1e-6, atol=1e-8
+    )
+    left = r"\frac{\partial \|\mathbf{y} - \hat{\mathbf{y}}\|^2}{\partial \hat{\mathbf{y}}}"
+    right = ed.check_identity(left + r" = 2(\hat{\mathbf{y}} - \mathbf{y})", layout="denominator")
+    assert right.verdict == "right"
+    wrong = ed.check_identity(left + r" = 2(\mathbf{y} - \hat{\mathbf{y}})", layout="denominator")
+    assert wrong.verdict == "wrong"

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from einderiv.frontend.latex_commands import ACCENTS
+
 __all__ = [
     "FONT",
     "TRANSPOSED",
@@ -27,6 +29,11 @@ __all__ = [
 ]
 
 FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|symbf)"
+# an accented letter, \bar{x}, \hat y, \tilde{\mathbf{x}}: the name x_bar, y_hat, x_tilde
+_ACCENT = re.compile(
+    rf"\\({'|'.join(ACCENTS)})(?![A-Za-z])\s*(?:\{{\s*(?:{FONT}\s*\{{\s*([a-z])\s*\}}|([a-z]))"
+    r"\s*\}|([a-z])(?![A-Za-z]))"
+)
 # after a name: a transpose mark (x', x^T, x^{\top}, x^\intercal, xᵀ, x⊤)
 TRANSPOSED = r"\s*(?:'|\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})(?![A-Za-z])|ᵀ|⊤)"
 _FONT = FONT
@@ -39,6 +46,11 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
     (``\\ln|a\\mathbf{X}|``), else they are left to ``parse``."""
     text = braced_fonts(text)
     kinds: dict[str, str] = {}
+    accented = {  # \bar{x} is its own name, x_bar: a vector when bold, never x itself
+        f"{m.group(2) or m.group(3) or m.group(4)}_{ACCENTS[m.group(1)]}": m.group(2) is not None
+        for m in _ACCENT.finditer(text)
+    }
+    text = _ACCENT.sub(" ", text)
     bold = set()
     for inside in re.findall(rf"{_FONT}\s*\{{([^{{}}]*)\}}", text):
         names = re.findall(r"\\([A-Za-z]+)", inside) or re.findall(r"[A-Za-z]", inside)
@@ -52,6 +64,10 @@ def conventions(text: str, capitals: bool = False) -> dict[str, str]:
     plain = _plain(text)
     entries = _entries_only(text)  # \mathbf{x} and x_k: x_k is its entry, as papers print it
     vectors_bold = any(name[0].islower() or capitals for name in bold)
+    vectors_bold = vectors_bold or any(accented.values())
+    for name, in_bold in accented.items():
+        if in_bold or vectors_bold:
+            kinds[name] = "vector" if in_bold else "scalar"
     euler = re.search(r"\be\s*\^", plain) is not None  # e^{u}: parse reads exp(u), and says so
     counters = set(re.findall(r"\\sum\s*_\s*\{\s*([a-z])\s*=", text))  # \sum_{r=0}: bound, no kind
     for letter in set(re.findall(r"[a-z]", plain)) - counters:
@@ -97,7 +113,7 @@ def _entries_only(text: str) -> set[str]:
 
 def _unformatted(text: str) -> str:
     """``text`` (fonts braced) without bold groups, commands, words, ``^T`` and ``[...]``."""
-    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", text)
+    plain = re.sub(rf"{_FONT}\s*\{{[^{{}}]*\}}", " ", _ACCENT.sub(" ", text))
     plain = re.sub(r"\\(?:operatorname|text\w*|mathrm|mathit)\s*\{[^{}]*\}", " ", plain)
     return re.sub(r"\\[A-Za-z]+|\^\s*T\b|\[[^\]]*\]", " ", plain)
 

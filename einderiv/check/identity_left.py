@@ -20,6 +20,7 @@ from einderiv.check.identity_kinds import FONT as _FONT
 from einderiv.check.identity_kinds import braced_fonts
 from einderiv.check.identity_text import split_top
 from einderiv.errors import EinderivError
+from einderiv.frontend.latex_commands import ACCENTS
 
 __all__ = [
     "NABLA",
@@ -238,9 +239,16 @@ def unfont(text: str) -> str:
     return re.sub(rf"(?:{_FONT}|\\mathrm|\\mathit)\s*\{{\s*\\?([A-Za-z]\w*)\s*\}}", r"\1", text)
 
 
+# \bar{x}, \hat\mu, \tilde{\mathbf{x}} (fonts taken off): the names x_bar, mu_hat, x_tilde
+_ACCENTED = re.compile(
+    rf"^\\({'|'.join(ACCENTS)})\s*(?:\{{\s*\\?([A-Za-z]\w*)\s*\}}|\\?([A-Za-z]+))$"
+)
+
+
 def variable(text: str) -> str:
     """``X`` or ``X[k,l]`` from ``\\mathbf{X}``, ``\\boldsymbol{\\Sigma}``, ``X[k,l]``."""
     s = unfont(re.sub(r"\\[,;:! ]", " ", text)).strip()
+    s = _ACCENTED.sub(lambda m: f"{m.group(2) or m.group(3)}_{ACCENTS[m.group(1)]}", s)  # x_bar
     s = re.sub(r"^\\([A-Za-z]+)(?=\s*_|$)", r"\1", s)  # \alpha, \alpha_i: alpha, alpha_i
     if not s:
         raise EinderivError("the left side names no variable to differentiate by")

@@ -192,3 +192,37 @@ def test_a_derivative_by_an_accented_variable():
     assert right.verdict == "right"
     wrong = ed.check_identity(left + r" = 2(\mathbf{y} - \hat{\mathbf{y}})", layout="denominator")
     assert wrong.verdict == "wrong"
+
+
+def test_an_index_summed_in_one_term_and_free_in_another_is_refused():
+    # x[i] y[i] + z[i]: by Einstein's rule x'y + z, written entry by entry x .* y + z; the two
+    # differ (numpy), and it was read silently as the first
+    x, y, z = RNG.standard_normal(4), RNG.standard_normal(4), RNG.standard_normal(4)
+    assert not np.allclose(x @ y + z, x * y + z)
+    with pytest.raises(ed.ShapeError, match=r"i is written twice in `x\[i\] y\[i\]`, so it is"):
+        ed.parse("x[i] y[i] + z[i]")
+    with pytest.raises(ed.ShapeError, match=r"j is written twice in `A\[i,j\] x\[j\]`"):
+        ed.parse("b[j] + A[i,j] x[j]")
+    # each reading written out is read as written
+    np.testing.assert_allclose(ed.parse("x[a] y[a] + z[i]")(x=x, y=y, z=z), x @ y + z)
+    np.testing.assert_allclose(ed.parse("x[a] y[a] delta[a,i] + z[i]")(x=x, y=y, z=z), x * y + z)
+
+
+def test_the_softmax_jacobian_written_entry_by_entry_names_the_diagonal():
+    # d s_i / d z_j = s_i delta_ij - s_i s_j (numpy); written so, i is summed in s_i delta_ij
+    z = RNG.standard_normal(4)
+
+    def softmax(v):
+        e = np.exp(v - v.max())
+        return e / e.sum()
+
+    s = softmax(z)
+    jac = np.array([_partials(lambda v, i=i: softmax(v)[i], z) for i in range(4)])
+    np.testing.assert_allclose(jac, np.diag(s) - np.outer(s, s), rtol=1e-6, atol=1e-8)
+    left = "d softmax(z)[i] / d z[j] = "
+    r = ed.check_identity(left + "softmax(z)[i] delta[i,j] - softmax(z)[i] softmax(z)[j]")
+    assert r.verdict == "undecided"
+    assert "i is written twice" in r.reason and "diag(s)[i,j]" in r.reason, r.reason
+    for claim in ("diag(softmax(z))[i,j]", "delta[i,a,j] softmax(z)[a]"):
+        r = ed.check_identity(left + claim + " - softmax(z)[i] softmax(z)[j]")
+        assert r.verdict == "right", r.reason

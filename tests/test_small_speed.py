@@ -25,7 +25,8 @@ CASES = [
     ("tr(X^5) + tr(X^k)", "X"),
     ("sum_{r=0}^{2}(x' X^r x)", "X"),
     ("sum(softmax(W x)) + logsumexp(W x) + sum(log(1 + exp(-y .* (W x))))", "W"),
-    ("A[i,j] x[j] + delta[i,i]", "x[k]"),
+    # delta[a,a], the trace n: delta[i,i] beside a free i is refused (i summed and free)
+    ("A[i,j] x[j] + delta[a,a]", "x[k]"),
     ("x' diag(x) x + norm2(x)^2", "x"),
 ]
 

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 from einderiv.errors import ShapeError, UnpairedSizes
 from einderiv.frontend.lower_compound import CompoundLowering, tied
-from einderiv.frontend.misreadings import backward_sum, elementwise_entries, entries_of_call
+from einderiv.frontend.misreadings import (
+    backward_sum,
+    elementwise_entries,
+    entries_of_call,
+    free_indices_differ,
+)
 from einderiv.frontend.name_uses import child_fields
 from einderiv.frontend.shape_walk import integer_power
 from einderiv.frontend.shapes import Typed
@@ -254,16 +259,11 @@ class _Lowerer(CompoundLowering):
         """``A + B``; a scalar side is broadcast, index-notation terms must agree on indices."""
         lf, rf = user_free(left), user_free(right)
         if lf != rf:
+            free_indices_differ(e, left, right, lf, rf)  # unless a side is a scalar: broadcast
             if not lf:
                 left = T.Prod((left, *(T.Ones(i) for i in sorted(rf, key=str))))
-            elif not rf:
-                right = T.Prod((right, *(T.Ones(i) for i in sorted(lf, key=str))))
             else:
-                names = ", ".join(sorted(i.name for i in lf)), ", ".join(sorted(i.name for i in rf))
-                raise ShapeError(
-                    f"`{M.show(e)}`: the terms have different free indices ({names[0]} vs "
-                    f"{names[1]}); every term of a sum needs the same free indices"
-                )
+                right = T.Prod((right, *(T.Ones(i) for i in sorted(lf, key=str))))
         if type(left) is T.Add:  # a + b + c: one sum of three (simplifying nested ones,
             return T.Add((*left.terms, right))  # a sum of 2,000 terms was quadratic)
         return T.Add((left, right))

@@ -39,6 +39,7 @@ import warnings
 from einderiv.errors import ReadAsBackward, ReadAsPower, ShapeError, say_reading
 from einderiv.frontend.lexing import STATE, error_at, factor_after
 from einderiv.frontend.name_uses import child_fields, nodes
+from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 
 __all__ = [
@@ -318,3 +319,32 @@ def upper_index(e: M.MExpr) -> str:
     # in LaTeX, x_{i} is the name x_i in a text with no entry of two indices (x^i y_i)
     latex = f"\\left({M.show(e.base)}\\right)_{{{name}}}"
     return f"; or, for an upper index (not read), the entry {entry} ({latex} in LaTeX)"
+
+
+def free_indices_differ(e, left, right, lf, rf) -> None:
+    """For a sum ``e`` of index terms lowered to ``left`` and ``right`` whose user free indices
+    ``lf`` and ``rf`` differ: a ``ShapeError`` unless a side is a scalar (broadcast), and also
+    then when that scalar sums an index the other side keeps free (``x[i] y[i] + z[i]``: by
+    Einstein's rule ``x' y + z``, though written entry by entry it means ``x .* y + z``; was read
+    silently as the first)."""
+    sides = ((left, lf, rf, e.left), (right, rf, lf, e.right))
+    why = ""
+    for term, free, other, side in sides:
+        lost = sorted(i.name for i in other - free if isinstance(term, T.Prod) and i in term.summed)
+        if lost and not why:
+            why = (
+                f" ({', '.join(lost)} is written twice in `{M.show(side)}`, so it is summed over"
+                " there, by Einstein's rule: an index is never both summed and free"
+                + _DIAGONAL * any(isinstance(f, T.Delta) for f in term.factors)
+                + ")"
+            )
+    if why or (lf and rf):
+        names = ", ".join(sorted(i.name for i in lf)), ", ".join(sorted(i.name for i in rf))
+        raise ShapeError(
+            f"`{M.show(e)}`: the terms have different free indices ({names[0] or 'none'} vs "
+            f"{names[1] or 'none'}); every term of a sum needs the same free indices" + why
+        )
+
+
+# s_i delta_ij - s_i s_j as papers write the softmax's Jacobian: the diagonal as einderiv prints it
+_DIAGONAL = "; a diagonal entry by entry is diag(s)[i,j] or delta[i,a,j] s[a]"

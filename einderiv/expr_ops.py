@@ -184,6 +184,15 @@ class ExprAlgebra:
     def __rtruediv__(self, other: Operand) -> Expr:
         return build("({0}) / ({1})", other, self) if _real_or_expr(other) else NotImplemented
 
+    def __pow__(self, other: object) -> Expr:  # x ** 2 raised TypeError: a mistake said so
+        raise EinderivError(
+            "'**' is not an operator of expressions: a power is a matrix power (X^2) or "
+            "elementwise (x .^ 2), which '**' does not say; write it in the text you parse "
+            '(ed.parse("X^2"), ed.parse("x .^ 2")), or X @ X and x.emul(x) for squares'
+        )
+
+    __rpow__ = __pow__
+
     def __neg__(self) -> Expr:
         return build("-({0})", self)
 

@@ -128,6 +128,17 @@ def test_operands_that_are_not_expressions_or_numbers():
         A * True
 
 
+def test_a_power_by_stars_is_refused_naming_the_two_powers():
+    # ** does not say which power: X^2 = X X (numpy X @ X) or x .^ 2 (numpy x ** 2); it raised
+    # Python's TypeError, not an EinderivError as every other mistake
+    X0, x0 = np.arange(4.0).reshape(2, 2) - 1, np.array([-2.0, 3.0])
+    for power in (lambda: A**2, lambda: 2**A):
+        with pytest.raises(ed.EinderivError, match=r"matrix power \(X\^2\) or elementwise"):
+            power()
+    np.testing.assert_allclose(ed.parse("X^2")(X=X0), X0 @ X0)
+    np.testing.assert_allclose(ed.parse("x .^ 2")(x=x0), x0**2)
+
+
 # --- equality and hashing ----------------------------------------------------------------------
 
 

@@ -357,8 +357,8 @@ EXPECTED = r"""# einderiv audit of handout.md
 | line | label | identity | verdict | why | correct right side | counterexample |
 | --- | --- | --- | --- | --- | --- | --- |
 | 5 | (E1) | `\frac{\partial \mathbf{x}^\top \mathbf{A} \mathbf{x}}{\partial \mathbf{x}} = \mathbf{x}^\top (\mathbf{A} + \mathbf{A}^\top)` | right | proved by exact arithmetic at random rational points |  |  |
-| 7 | (E2) | `\frac{\partial \operatorname{tr}(\mathbf{A}\mathbf{X})}{\partial \mathbf{X}} = \mathbf{A}^\top` | **wrong** | wrong shape: the claim is an array of shape m x n, the derivative is an array of shape n x m; this is the denominator-layout answer (the transpose); in numerator layout it is A | `A` |  |
-| 7 | (E3) | `\frac{\partial \operatorname{tr}(\mathbf{X}^{-1})}{\partial \mathbf{X}} = -\mathbf{X}^{-2}` | right | equal canonical forms |  |  |
+| 8 | (E2) | `\frac{\partial \operatorname{tr}(\mathbf{A}\mathbf{X})}{\partial \mathbf{X}} = \mathbf{A}^\top` | **wrong** | wrong shape: the claim is an array of shape m x n, the derivative is an array of shape n x m; this is the denominator-layout answer (the transpose); in numerator layout it is A | `A` |  |
+| 9 | (E3) | `\frac{\partial \operatorname{tr}(\mathbf{X}^{-1})}{\partial \mathbf{X}} = -\mathbf{X}^{-2}` | right | equal canonical forms |  |  |
 | 12 |  | `\frac{\partial a \mathbf{x}}{\partial a} = \mathbf{x}` | right | equal canonical forms |  |  |
 | 12 |  | `\frac{\partial \mathbf{x}}{\partial \mathbf{y}} = \mathbf{I}` | **unreadable** | y does not occur in \mathbf{x}; declare it with where= to check a zero derivative |  |  |
 | 14 |  | `\frac{\partial y}{\partial x}` | **unreadable** | no '=': not an identity |  |  |
@@ -369,6 +369,16 @@ EXPECTED = r"""# einderiv audit of handout.md
 def test_small_document_audit_exact_output():
     lines = ed.audit(DOCUMENT)
     assert markdown(lines, "handout.md") == EXPECTED
+
+
+def test_each_row_of_an_align_has_its_own_line():
+    # the line of each identity is the line its text starts on, counted here in the document
+    # (an align's rows were all given the line of \begin{align}: 7 for E2 and E3)
+    rows = DOCUMENT.splitlines()
+    for audited in ed.audit(DOCUMENT):
+        start = audited.identity.split("=")[0].strip()[:30]
+        assert start in rows[audited.line - 1], (audited.line, audited.identity)
+    assert [a.line for a in ed.audit(DOCUMENT) if a.label in ("(E2)", "(E3)")] == [8, 9]
 
 
 def test_small_document_verdicts_by_finite_differences():

@@ -141,11 +141,20 @@ def identities(text: str) -> list[tuple[int, str, str, str, str]]:
         equations = chains(body, multline)
         # y = A x beside d(x' y)/dx = y': a definition in the display, read as a condition
         defined = [e.chain.strip() for e in equations if not _pairs(e.chain)]
+        # each row's own line (an align's second row is not on \begin{align}'s), found in
+        # order near the last, its lines counted once: linear in the display
+        seen = upto = 0
+        row_line = line + text.count("\n", start, text.find(body, start))
         for eq in equations:
+            head = re.split(r"&|=|\s{2}", eq.chain.strip())[0]
+            row = body.find(head, seen, seen + 2 * len(eq.chain) + len(head) + 200)
+            if row >= 0:  # not found (a row rewritten): the line of the last one found
+                row_line, upto = row_line + body.count("\n", upto, row), row
+                seen = row + len(head)
             for identity, problem in _pairs(eq.chain):
                 used = [d for d in defined if _defines(d, identity)]
                 condition = "; ".join(c for c in (eq.condition, *used) if c)
-                found.append((line, eq.label, identity, problem, condition))
+                found.append((row_line, eq.label, identity, problem, condition))
     return found
 
 

@@ -150,6 +150,28 @@ def test_a_power_by_an_integer_named_as_the_size_is_right(claim):
     assert ed.check("sum(x)^n", "x", claim=claim, where=SIZE_WHERE).verdict == "right"
 
 
+# d mean(x) / dx = ones' / n with x: vector(n), n: integer: a size is at least 1, so the
+# claim's 1 / n needs no n != 0 (it was undecided: "needs conditions the expression does not
+# impose ((n) != 0)"), nor sqrt(n) n >= 0
+@pytest.mark.parametrize(
+    "claim", ["ones' / n", r"\frac{1}{n}\mathbf{1}^\top", "sqrt(n) ones' / n^1.5", "ones' / len(x)"]
+)
+def test_a_division_by_an_integer_named_as_the_size_is_right(claim):
+    for n in (1, 2, 5):
+        x = rng_for("mean", n).normal(size=n)
+        truth = numerator_fd(lambda x: np.mean(x), {"x": x}, "x")
+        assert np.allclose(truth, np.ones(n) / n, rtol=1e-6)
+    assert ed.check("mean(x)", "x", claim=claim, where=SIZE_WHERE).verdict == "right"
+
+
+@pytest.mark.parametrize("claim", ["ones' / (n - 1)", "ones' / (n + 1)", "ones' / k"])
+def test_near_misses_of_the_division_by_the_size_are_not_right(claim):
+    x = rng_for("mean", 3).normal(size=3)  # 1/3 against 1/2, 1/4 and 1/k
+    assert not np.allclose(numerator_fd(lambda x: np.mean(x), {"x": x}, "x"), np.ones(3) / 2)
+    r = ed.check("mean(x)", "x", claim=claim, where=SIZE_WHERE + "; k: integer")
+    assert r.verdict in ("wrong", "undecided"), r
+
+
 @pytest.mark.parametrize(
     "claim, claimed",
     [

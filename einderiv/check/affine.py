@@ -74,6 +74,16 @@ def never_negative(e: T.Term, sizes=frozenset()) -> bool:
     return bound is not None and bound >= 0
 
 
+def always_positive(e: T.Term, sizes=frozenset()) -> bool:
+    """Whether ``e`` is > 0 at every value of its integer symbols and sizes (``never_negative``'s
+    terms): ``n``, ``2 n + 1`` of a size n (``x: vector(n); n: integer``), ``len(x)``, and a
+    power of one (``n^1.5``: b > 0 gives b^v > 0 for every v)."""
+    if type(e) is T.Pow:
+        return always_positive(e.base, sizes)
+    bound = _least(e, sizes)
+    return bound is not None and bound > 0
+
+
 def _least(e: T.Term, sizes) -> Fraction | None:
     """A lower bound of ``e`` over its domain (None: none shown)."""
     match e:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
-from einderiv.check.affine import as_affine, integer_valued, never_negative
+from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -48,6 +48,7 @@ __all__ = [
 # elementwise functions defined on part of the real line: the condition on the argument, from
 # the operator registry (positive, nonnegative, open_unit, above_minus_one, cos_nonzero)
 DOMAINS = {name: op.domain for name, op in ELEMENTWISE.items() if op.domain != "real"}
+_HOLD_AT_ONE = frozenset({"positive", "nonnegative", "above_minus_one"})  # true for x >= 1
 DOMAINS[SQRT.name] = "nonnegative"  # sqrt(0) = 0 is defined (the registry's domain is its
 # derivative's, u > 0): a claim sqrt(s) needs s >= 0, and only the derivative s > 0
 
@@ -295,7 +296,10 @@ def _collect(t: T.Term, found: set, imposed: bool, seen: set, counts: dict, size
         t = t.replace(exponent=e)
     match t:
         case T.Func(name=name, arg=arg) if name in DOMAINS:
-            here.add(condition_of(DOMAINS[name], arg))
+            if not (DOMAINS[name] in _HOLD_AT_ONE and always_positive(arg, sizes)):
+                here.add(condition_of(DOMAINS[name], arg))  # log(n) of a size n: none
+        case T.Pow(base=base, exponent=T.Num()) if always_positive(base, sizes):
+            pass  # 1 / n, sqrt(n) of a size n (at least 1): defined everywhere
         case T.Pow(base=base, exponent=T.Num(value=v)) if v.denominator != 1:
             here.add(condition_of("positive" if v < 0 else "nonnegative", base))
         case T.Pow(base=base, exponent=T.Num(value=v)) if v < 0:

@@ -186,3 +186,16 @@ def test_forward_where_nothing_chains(text):
     target = Wrt("W", (T.Index("_i", W.dims[0]), T.Index("_j", W.dims[1])))
     assert reverse(f.term, target) is None
     assert type(ed.diff(text, "W")._term) is not Deferred
+
+
+def test_every_use_below_a_flat_function_is_zero():
+    # d/dy sum(tanh(tanh(sign(y)) + sign(y)) .^ 3) = 0: y is used only inside sign, flat
+    # wherever differentiable (adjoints were bound above it, none reached y: a crash before)
+    y = rng.normal(size=N)
+    truth = jacobian_fd(
+        lambda y: np.sum(np.tanh(np.tanh(np.sign(y)) + np.sign(y)) ** 3), {"y": y}, "y"
+    )
+    g = ed.diff("sum(tanh(tanh(sign(y)) + sign(y)) .^ 3)", "y")
+    assert g.show(cse=True) == "0"
+    np.testing.assert_allclose(ed.parse("0", shape=g.shape)(n=N), truth, atol=1e-9)
+    np.testing.assert_allclose(g(y=y), truth, atol=1e-9)

@@ -73,6 +73,8 @@ def reverse(term: Term, wrt: Wrt) -> Adjoints | None:
     if not walk.chained:
         return None  # no adjoint holds another: the forward derivative is as short
     made = walk.contributions
+    if not made:  # every use below a flat function (sign, step): the forward pass says 0
+        return None
     result = made[0] if len(made) == 1 else T.Add(tuple(made))
     return Adjoints(tuple(walk.definitions), result)
 

@@ -29,7 +29,7 @@ from einderiv.notation.algebra import Piece, factor, is_ones, join_sum
 from einderiv.notation.free_pattern import pattern
 from einderiv.notation.kronecker_inside import inside_groups
 from einderiv.notation.scalars import affine_tree, scalar_power
-from einderiv.notation.sizing import measured_size, sized_identities
+from einderiv.notation.sizing import measured_size, sized_identities, witnesses
 from einderiv.notation.transposing import (
     leading_scalar,
     own_transposes,
@@ -124,7 +124,7 @@ def recontract(term: T.Term, row, col, variables: dict, anchored=None, memo=None
             return None
     if not recontractor.identities:  # no I written: nothing to size (the common case)
         return made
-    return sized_identities(made, variables, anchored, (row, col))
+    return sized_identities(made, recontractor.witnesses, anchored, (row, col))
 
 
 class _Recontractor:
@@ -133,6 +133,7 @@ class _Recontractor:
         self.vectors = {n: v.dims[0] for n, v in variables.items() if v.kind == "vector"}
         self.scalars = {n for n, v in variables.items() if v.kind in ("scalar", "integer")}
         self.variables = variables
+        self.witnesses = witnesses(variables)  # what a size's text may name (``0 x``, len(x))
         self.memo: dict = {}  # a shared subterm is re-contracted once (DAG, not tree, cost)
         self.views: dict = {}  # factor -> its View (None: none)
         self.names: dict = {}
@@ -338,13 +339,13 @@ class _Recontractor:
         zero = M.Number(Fraction(0))
         if not dims:
             return zero
-        for name, info in sorted(self.variables.items()):
+        for name, info in sorted(self.witnesses.items()):
             if info.kind in ("matrix", "symmetric") and len(dims) == 2 and info.dims == dims:
                 return M.MatMul(zero, self.name(name))
-        for name, info in sorted(self.variables.items()):  # 0 W' for W of the other shape
+        for name, info in sorted(self.witnesses.items()):  # 0 W' for W of the other shape
             if info.kind == "matrix" and len(dims) == 2 and info.dims == dims[::-1]:
                 return M.MatMul(zero, M.Transpose(self.name(name)))
-        vectors = {info.dims[0]: self.name(n) for n, info in sorted(self.variables.items())[::-1]
+        vectors = {info.dims[0]: self.name(n) for n, info in sorted(self.witnesses.items())[::-1]
                    if info.kind == "vector"}  # fmt: skip
         if all(d in vectors for d in dims):  # 0 v, 0 v', 0 u v'
             if len(dims) == 2:
@@ -361,7 +362,7 @@ class _Recontractor:
             return M.Number(Fraction(dim))
         if is_compound(dim):  # the size of vec(X), m n: len(X) len(X')
             return reduce(M.MatMul, [self.size(d) for d in dim_factors(dim)])
-        found = measured_size(dim, self.variables)
+        found = measured_size(dim, self.witnesses)
         return found if found is not None else M.Call(TR.name, (M.Identity(),))
 
     def sub_view(self, t: T.Term) -> View:

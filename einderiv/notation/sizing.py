@@ -9,6 +9,7 @@ Output: the same expression, with each ``I`` of a dimension that is not anchored
 is once ``p`` has dropped out, so it reads back only with the size given; it prints
 ``tr((a diag(p .^ 0))^-1) det(a diag(p .^ 0))``.
 ``measured_size(dim, variables)``: a size written by the variables that have it (``len(x)``).
+``witnesses(variables)``: the variables such a text may name (not ``backprop``'s placeholders).
 Invariants: values never change; an expression with no such ``I`` is returned as it is (the
 same object), and when no variable has the size the ``I`` stays (reading it back asks for it).
 """
@@ -21,7 +22,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DIAG, LEN
 from einderiv.notation.cse_names import map_subterms, subterms
 
-__all__ = ["measured_size", "sized_identities"]
+__all__ = ["measured_size", "sized_identities", "witnesses"]
 
 
 def sized_identities(tree: M.MExpr, variables: dict, anchored=None, ends=()) -> M.MExpr:
@@ -86,3 +87,12 @@ def measured_size(dim, variables: dict) -> M.MExpr | None:
             rows = info.dims[0] == dim
             return M.Call(LEN.name, (M.Name(name) if rows else M.Transpose(M.Name(name)),))
     return None
+
+
+def witnesses(variables: dict) -> dict:
+    """The variables a text may name for a size (``0 x``, ``len(x)``, ``diag(x .^ 0)``): not a
+    placeholder (``%a1``: ``calculus.reverse``), which stands for a term that ``backprop``
+    writes in for it -- maybe its own, which would then hold itself. No user's name has ``%``."""
+    if not any(n[:1] == "%" for n in variables):
+        return variables
+    return {n: v for n, v in variables.items() if n[:1] != "%"}

@@ -28,6 +28,7 @@ from einderiv.errors import (
     ShapeError,
     caret_context,
     closest,
+    guarded,
 )
 from einderiv.frontend.conventions import check_conventions
 from einderiv.frontend.latex import is_latex
@@ -129,6 +130,7 @@ class Deferred:
     make: Callable[[], Derivation]  # derive(...) with its arguments bound
     adjoints: Adjoints
 
+    @guarded  # asked for after diff returned: with the room for nesting diff had
     def derived(self) -> T.Term:
         return self.make().term
 

@@ -212,3 +212,21 @@ def test_a_zero_inside_an_adjoint_is_sized_by_a_variable():
     named = g.show(cse=True)
     assert "%" not in named
     np.testing.assert_allclose(ed.parse(substituted(named))(x=x), truth, atol=1e-6, rtol=1e-6)
+
+
+def test_the_forward_derivative_asked_late_has_diffs_room_for_nesting():
+    # g.term of a 20-step RNN's gradient, derived when asked (after diff returned), is derived
+    # with the room for deep nesting diff has (a RecursionError traceback before, where the
+    # derivation inside diff had succeeded): its value is central differences of numpy's
+    import inspect
+    import sys
+
+    g = ed.diff(_text(20), "W")
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)  # a caller with little room to spare
+    try:
+        assert g.term is not None
+    finally:
+        sys.setrecursionlimit(old)
+    want = _numpy_gradient(lambda W, x, U, s: _rnn(W, x, 20), "W")
+    np.testing.assert_allclose(g(W=VALUES["W"], x=VALUES["x"]), want, atol=1e-6, rtol=1e-5)

@@ -294,6 +294,12 @@ def run_case(
     """The findings of one case (kind: detail). ``first``: a scalar to differentiate by first
     (then reverse mode meets a derived term, not one lowered from text)."""
     rtol = RTOL
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = f.fn(env)
+    if not np.isfinite(value) or abs(value) > 1e3:  # differences would lose the digits
+        count["skipped (not finite or large)"] += 1
+        return []
     if first is not None:  # differences of differences: d/d target (d f / d first)
         f = Node(f.text, lambda v, f=f: float(gradient(f, v, first, 1e-5)), f.uses)
         rtol = 1e2 * RTOL
@@ -301,7 +307,7 @@ def run_case(
         warnings.simplefilter("ignore")
         truth = gradient(f, env, target, 1e-6 if first is None else 1e-4)
     if not np.all(np.isfinite(truth)) or np.max(np.abs(truth), initial=0) > 1e6:
-        count["skipped (not finite)"] += 1
+        count["skipped (not finite or large)"] += 1
         return []
     if layout == "numerator":
         truth = truth.T

@@ -111,8 +111,8 @@ class Expr(ExprAlgebra):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
 
-    def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept)
-        fields = (self.term, self.axes, self.variables, self.index_dims, self.source, self._origin)
+    def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept; adjoints are)
+        fields = (self._term, self.axes, self.variables, self.index_dims, self.source, self._origin)
         return (Expr, (*fields, self._layout, self.slots, self.readings, self._invented))
 
     def __delattr__(self, name: str) -> None:

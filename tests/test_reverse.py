@@ -230,3 +230,18 @@ def test_the_forward_derivative_asked_late_has_diffs_room_for_nesting():
         sys.setrecursionlimit(old)
     want = _numpy_gradient(lambda W, x, U, s: _rnn(W, x, 20), "W")
     np.testing.assert_allclose(g(W=VALUES["W"], x=VALUES["x"]), want, atol=1e-6, rtol=1e-5)
+
+
+def test_a_copy_keeps_the_adjoints():
+    # pickle.loads(pickle.dumps(g)) and copy.deepcopy(g) print what g prints: the adjoints are
+    # copied, not the forward derivative derived for the copy (other named text before); the
+    # copy's named form reads back to central differences of numpy
+    import copy
+    import pickle
+
+    g = ed.diff(_text(3), "W")
+    for h in (pickle.loads(pickle.dumps(g)), copy.deepcopy(g)):
+        assert h.show(cse=True) == g.show(cse=True)
+        back = ed.parse(substituted(h.show(cse=True)))
+        want = _numpy_gradient(lambda W, x, U, s: _rnn(W, x, 3), "W")
+        np.testing.assert_allclose(back(W=VALUES["W"], x=VALUES["x"]), want, atol=1e-6)

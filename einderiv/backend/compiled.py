@@ -25,8 +25,9 @@ from functools import partial
 import numpy as np
 
 from einderiv.backend import binding, native
+from einderiv.backend.overflows import say_overflows
 from einderiv.backend.plan import make_plan
-from einderiv.backend.plan_values import safe_name, say_overflows
+from einderiv.backend.plan_values import safe_name
 from einderiv.backend.render import Render
 from einderiv.backend.runtime import BACKENDS, jit_or_eager, namespace
 from einderiv.backend.steps import MAX_AXES

@@ -26,8 +26,9 @@ import numpy as np
 import opt_einsum as oe
 
 from einderiv.backend import powersum
+from einderiv.backend.overflows import say_overflows
 from einderiv.backend.plan import make_plan
-from einderiv.backend.plan_values import safe_name, say_overflows
+from einderiv.backend.plan_values import safe_name
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import (
     EINSUM_LETTERS,

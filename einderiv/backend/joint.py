@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from einderiv.backend.chains import share_chains
 from einderiv.backend.compiled import CompiledExpr
+from einderiv.backend.overflows import overflows_of
 from einderiv.backend.plan import Planner, live_steps
 from einderiv.backend.plan_sums import running_sums
-from einderiv.backend.plan_values import overflows_of
 from einderiv.backend.runtime import namespace
 from einderiv.backend.steps import MAX_AXES, Plan
 from einderiv.errors import EinderivError, EvaluationError

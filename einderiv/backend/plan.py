@@ -3,9 +3,8 @@
 Input: a term (with the axes of its value) and a backend name.
 Output: ``make_plan(term, axes, backend)``, a ``steps.Plan``: the live steps in order and the
 name of the result; ``Planner.comp(term)`` -> (class id, ``Val``, canonical free order).
-Functions (``exp``, powers, ``inv``, ``det``) and symbolic sums are planned by
-``plan_functions``, mixed in. The steps are data: ``render.Render`` writes them as Python text
-(``compile``, ``codegen``), ``execute.Executor`` runs them (``Expr.__call__``).
+Functions (``exp``, powers, ``inv``, ``det``) and symbolic sums: ``plan_functions``, mixed in.
+Steps are data: ``render.Render`` writes them (``compile``, ``codegen``), ``execute`` runs them.
 Invariants:
 - The term is walked once. Subterms equal up to a renaming of their indices share one step
   (``inv(X)``, ``det(X)``, ``W1 x``, ``tanh(W1 x)``...), found through keys built from the
@@ -28,6 +27,7 @@ import math
 import opt_einsum as oe
 
 from einderiv.backend.chains import share_chains
+from einderiv.backend.overflows import overflows_of
 from einderiv.backend.plan_functions import FunctionPlanning
 from einderiv.backend.plan_pairs import PairPlanning
 from einderiv.backend.plan_sums import running_sums
@@ -40,7 +40,6 @@ from einderiv.backend.plan_values import (
     inline_factored,
     is_constant,
     literal,
-    overflows_of,
     prefer,
     product_classes,
     product_order,

@@ -22,11 +22,11 @@ import numpy as np
 import opt_einsum as oe
 
 from einderiv.backend import powersum
+from einderiv.backend.overflows import folded
 from einderiv.backend.plan_values import (
     Val,
     arg_of,
     constant,
-    folded,
     free_of,
     product_order,
 )

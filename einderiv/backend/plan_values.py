@@ -3,8 +3,7 @@
 Input: nothing of its own; ``plan.Planner`` builds ``Val``s and ``Step``s while walking a term.
 Output: ``Val`` (a lazily scaled / broadcast / delta-tied array held by a step), the text
 helpers ``scaled`` and ``align``, ``safe_name`` for the program's parameters, and the ordering / factoring helpers;
-``overflows_of`` (a plan's constants past float64's range, noted while planned: ``as_float``,
-``folded``) and ``say_overflows`` (said at every run, as numpy's ``errstate(over=...)`` asks).
+``as_float`` (a constant past float64's range noted for the plan: ``overflows``).
 Invariants:
 - Nothing here sorts indices by name: orders are taken from the term's own wiring, so a plan is
   equivariant under renaming of indices.
@@ -18,14 +17,11 @@ import builtins
 import itertools
 import keyword
 import math
-import warnings
-from contextvars import ContextVar
 from dataclasses import dataclass
 
-import numpy as np
-
+from einderiv.backend.overflows import note_overflow
 from einderiv.backend.steps import align_spec
-from einderiv.errors import EinderivError, EvaluationError
+from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.number_text import format_number
 
@@ -58,59 +54,6 @@ def as_float(value) -> float:
     except OverflowError:
         note_overflow(format_number(value).strip("()"))  # 10^400, 2 10^400
         return math.inf if value > 0 else -math.inf
-
-
-def folded(compute, what: str) -> float:
-    """``compute()``, a constant of the plan computed by numpy (``exp(1000)``, ``10.0 **
-    400``), as a float; one that is not finite is noted (``what``), not said while planning
-    (an overflow inside a finite one, sigmoid(-1000)'s exp(1000), is not noted)."""
-    with np.errstate(all="ignore"):
-        value = float(compute())
-    if not math.isfinite(value):
-        note_overflow(what)
-    return value
-
-
-# the constants found past float64's range while a plan is made (``overflows_of`` takes them)
-_NOTED: ContextVar[tuple] = ContextVar("einderiv_overflows", default=())
-
-
-def note_overflow(what: str) -> None:
-    _NOTED.set((*_NOTED.get(), what))
-
-
-def overflows_of(steps) -> tuple:
-    """What a plan of ``steps`` says at each run: one text when a constant of it is past
-    float64's range (inf or nan: every constant of the text is finite, so it overflowed while
-    planned), naming the constants noted (``10^400``; a product of two, ``exp(500)
-    exp(500)``, in Python floats, is found by its value alone); () when none is. The notes
-    are taken: the next plan starts with none."""
-    noted = _NOTED.get()
-    _NOTED.set(())
-    todo = [x for step in steps for x in (step.args, step.params)]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, tuple):
-            todo += x
-        elif isinstance(x, float) and not math.isfinite(x):
-            found = list(dict.fromkeys(noted))
-            what = f"the constant{'s' * (len(found) > 1)} {' and '.join(found)}"
-            what = what if found else "a constant of the expression"
-            are = ("are", "evaluate") if len(found) > 1 else ("is", "evaluates")
-            said = f"{what} {are[0]} past float64's range (1.8e308): {are[1]} to inf (or nan)"
-            return (f"{said}, as numpy's 10.0 ** 400 does",)
-    return ()
-
-
-def say_overflows(said: tuple) -> None:
-    """Say a plan's ``overflows`` at a run as numpy says an overflow under ``numpy.errstate(
-    over=...)`` now: a ``RuntimeWarning`` (the default), an ``EvaluationError`` ("raise"),
-    nothing ("ignore")."""
-    mode = np.geterr()["over"] if said else "ignore"
-    if mode == "raise":
-        raise EvaluationError(said[0])
-    if mode != "ignore":
-        warnings.warn(said[0], RuntimeWarning, stacklevel=3)
 
 
 def literal(value: float) -> str:

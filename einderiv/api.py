@@ -29,12 +29,13 @@ from einderiv.expr_ops import ExprAlgebra
 from einderiv.forms import differential_of
 from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
+from einderiv.index_readback import readable_index
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.matrix_latex import matrix_latex
-from einderiv.notation.printing import index_latex, index_notation
+from einderiv.notation.printing import index_latex
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
@@ -155,8 +156,7 @@ class Expr(ExprAlgebra):
 
     @guarded
     def __str__(self) -> str:
-        form = self.written()
-        return self.index() if form is None else M.show(form)
+        return self.index() if (form := self.written()) is None else M.show(form)
 
     @guarded
     def written(self) -> M.MExpr | None:
@@ -191,7 +191,7 @@ class Expr(ExprAlgebra):
     @guarded
     def index(self) -> str:
         """Index notation, readable back by ``parse`` (free indices in alphabetical order)."""
-        return index_notation(self.term, self.axes, self.variables)
+        return readable_index(self.term, self.axes, self.shape, self.variables)
 
     @guarded
     def latex(self, steps: bool = False) -> str:

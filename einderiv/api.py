@@ -29,13 +29,12 @@ from einderiv.expr_ops import ExprAlgebra
 from einderiv.forms import differential_of
 from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
-from einderiv.index_readback import readable_index
+from einderiv.index_readback import readable_index, readable_index_latex
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.matrix_latex import matrix_latex
-from einderiv.notation.printing import index_latex
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import (
     LAYOUTS,  # noqa: F401 (einderiv.api.LAYOUTS, re-exported)
@@ -203,7 +202,7 @@ class Expr(ExprAlgebra):
             return latex_steps(self)
         form = self.written()  # (B^T \otimes A)_{(i,j),(l,k)} at order 4, as str(g)
         if form is None:
-            return index_latex(self.term, self.axes, self.variables)
+            return readable_index_latex(self.term, self.axes, self.shape, self.variables)
         return matrix_latex(form)
 
     @guarded

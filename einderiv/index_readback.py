@@ -2,8 +2,8 @@
 form parses to the same function).
 
 Input: an index-IR term, its axes, shape and variables (an ``Expr``'s).
-Output: ``index_notation``'s text; a ``NoReadableText`` when that text, read back with the
-variables declared and the shape given, sizes one of its indices otherwise than the term does.
+Output: ``index_notation``'s text (``index_latex``'s); a ``NoReadableText`` when that text,
+read back with the variables declared, sizes one of its indices otherwise than the term does.
 Why: index text writes no size. An index of a pair (``delta[c,(i,j)]``) whose size no variable
 fixes is sized by the reader's pairing of compound sizes (factor by factor where their leaves
 do not line up), which may split a size otherwise than the term: ``y' kron(I_{3},
@@ -33,7 +33,7 @@ from einderiv.errors import EinderivError, NoReadableText
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
 from einderiv.notation.compound_names import units_dropped
-from einderiv.notation.printing import _Printer, index_notation
+from einderiv.notation.printing import _Printer, index_latex, index_notation
 from einderiv.notation.written import printable
 
 
@@ -50,6 +50,13 @@ def readable_index(term: T.Term, axes, shape, variables: dict) -> str:
             "are unaffected"
         )
     return text
+
+
+def readable_index_latex(term: T.Term, axes, shape, variables: dict) -> str:
+    """``index_latex(term, axes, variables)``, refused where ``readable_index`` refuses the
+    text of the same term (its LaTeX has the same indices, read the same way)."""
+    readable_index(term, axes, shape, variables)
+    return index_latex(term, axes, variables)
 
 
 @lru_cache(maxsize=256)

@@ -96,3 +96,26 @@ def test_a_refused_index_text_says_why():
     e = ed.parse("y' kron(I_{3}, kron(commutation(3, 3), I_{3})) kron(vec(A), I)", where=WHERE)
     with pytest.raises(NoReadableText, match="read back it sizes the index b 9, not 3"):
         e.index()
+
+
+def test_every_index_form_of_a_gradient_through_a_commutation_reads_back_or_is_refused():
+    # d (y' kron(I_3, kron(K(3,3), I_3)) kron(vec(A), I_9) x) / dx, a vector of 9 that einderiv
+    # writes in index notation only: str, index() and LaTeX read back to central differences,
+    # or are refused (NoReadableText), never another value
+    values = _values()
+    text = "y' kron(I_{3}, kron(commutation(3, 3), I_{3})) kron(vec(A), I) x"
+    g = ed.diff(text, "x", where=WHERE)
+    chain = np.kron(np.eye(3), np.kron(_commutation(3, 3), np.eye(3)))
+
+    def f(q, x, p, S, A, y):
+        return values["y"] @ chain @ np.kron(A.reshape(-1, 1, order="F"), np.eye(9)) @ x
+
+    want = jacobian_fd(f, values, "x")
+    np.testing.assert_allclose(_at(g, values), want, atol=1e-6)
+    for form in (str, ed.Expr.index, ed.Expr.latex):
+        try:
+            printed = form(g)
+        except NoReadableText:
+            continue
+        back = ed.parse(printed, where=WHERE)
+        np.testing.assert_allclose(_at(back, values), want, atol=1e-6)

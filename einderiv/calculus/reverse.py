@@ -64,8 +64,8 @@ def reverse(term: Term, wrt: Wrt) -> Adjoints | None:
     if T.free(term) or wrt.symmetric:
         return None
     walk = _Reverse(wrt)
-    if walk.uses(term) < 2 or walk.clashes(term):  # (one use binds nothing: no chain)
-        return None
+    if walk.uses(term) < 2 or not walk.nested() or walk.clashes(term):
+        return None  # (one use binds nothing; a chain needs two nested nodes holding two)
     try:
         walk.down(term, ONE)
     except _Unfollowed:
@@ -96,6 +96,12 @@ class _Reverse:
                 found = sum(self.uses(c) for c in T.children(t))
             self.counts[t] = found
         return found
+
+    def nested(self) -> bool:
+        """Whether two nodes besides the root (and the variable) hold two or more uses of it:
+        a chain of bound adjoints needs them (a flat product, ``x' A x``, has none)."""
+        holding = [t for t, n in self.counts.items() if n >= 2 and type(t) is not T.Var]
+        return len(holding) > 2  # (the root is one of them)
 
     def clashes(self, t: Term) -> bool:
         """Whether an index of ``t`` is named as a wrt index (it would be captured)."""

@@ -5,8 +5,10 @@ Output: ``Adjoints``: ``definitions`` (each a placeholder ``Var`` -- ``%a1[b]`` 
 stands for) and ``result``, whose free indices are ``wrt.indices``; substituted last to first,
 the placeholders give the derivative that ``differentiate.derivative`` gives. Or ``None`` when
 the term holds a node this pass does not follow (``MatPow``, ``Det``, ``SumOver``), the
-variable is symmetric or used on a diagonal, or no bound adjoint holds another (no chain of
-them: the forward derivative is then as short, and its like terms merge): then the caller uses
+variable is symmetric or used on a diagonal, the term is far larger as a tree than as a graph
+(a subterm shared by several uses, ``norm2(u)`` holding u twice: this pass walks the tree, so
+nested ones cost 2^depth), or no bound adjoint holds another (no chain of them: the forward
+derivative is then as short, and its like terms merge): then the caller uses
 ``differentiate``.
 Invariants:
 - The term's binders are named apart (a term lowered from text: fresh names; a row function's
@@ -66,6 +68,8 @@ def reverse(term: Term, wrt: Wrt) -> Adjoints | None:
     walk = _Reverse(wrt)
     if walk.uses(term) < 2 or not walk.nested() or walk.clashes(term):
         return None  # (one use binds nothing; a chain needs two nested nodes holding two)
+    if walk.tree_size(term) > 4 * len(walk.counts) + 100:
+        return None  # shared subterms (norm2(u) holds u twice): the tree is far larger
     try:
         walk.down(term, ONE)
     except _Unfollowed:
@@ -86,6 +90,7 @@ class _Reverse:
         self.definitions: list[Definition] = []
         self.contributions: list[Term] = []
         self.chained = False  # whether an adjoint bound holds one bound before (a chain)
+        self.sizes: dict[Term, int] = {}  # node -> its size as a tree (``tree_size``)
 
     def uses(self, t: Term) -> int:
         found = self.counts.get(t)
@@ -95,6 +100,14 @@ class _Reverse:
             else:
                 found = sum(self.uses(c) for c in T.children(t))
             self.counts[t] = found
+        return found
+
+    def tree_size(self, t: Term) -> int:
+        """How many nodes ``t`` has as a tree (this pass walks a tree; a shared subterm is
+        walked once per use, where ``differentiate``'s memo meets it once)."""
+        found = self.sizes.get(t)
+        if found is None:
+            found = self.sizes[t] = 1 + sum(self.tree_size(c) for c in T.children(t))
         return found
 
     def nested(self) -> bool:

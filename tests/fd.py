@@ -226,3 +226,13 @@ def param(cases: list[Case]):
     import pytest
 
     return [pytest.param(c, id=c.id, marks=c.marks) for c in cases]
+
+
+def central_gradient(f: Callable, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """The gradient of a scalar numpy function of one array by central differences."""
+    out = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = h
+        out.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out

@@ -17,19 +17,10 @@ import pytest
 import einderiv as ed
 from einderiv.errors import EinderivError
 from einderiv.frontend.depth import MAX_DEPTH, MAX_HEIGHT
+from tests.fd import central_gradient
 
 RNG = np.random.default_rng(2929)
 N = 3
-
-
-def _central(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """The gradient of a scalar function of a vector by central differences."""
-    out = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h
-        out[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return out
 
 
 @pytest.mark.parametrize("terms", [500, 2000])
@@ -41,7 +32,7 @@ def test_a_long_flat_sum_parses_and_derives(terms):
     f = ed.parse(text)
     np.testing.assert_allclose(f(x=x, **a), sum(a[f"a{k % 7}"] @ x for k in range(terms)))
     g = ed.diff(f, "x")
-    want = _central(lambda v: sum(a[f"a{k % 7}"] @ v for k in range(terms)), x)
+    want = central_gradient(lambda v: sum(a[f"a{k % 7}"] @ v for k in range(terms)), x)
     np.testing.assert_allclose(g(x=x, **a), want, rtol=1e-6, atol=1e-6)
     # a sum and a difference of the same terms: x' x + x' x - x' x ... (500 terms)
     mixed = "x' x" + "".join(f" {'+-'[k % 2]} x' x" for k in range(terms - 1))
@@ -62,7 +53,7 @@ def test_a_long_chain_of_factors_parses_and_derives():
     # sum(x .* x .* ... .* x), 500 factors of x near 1: d/dx = 500 x .^ 499
     x = np.array([1.0, 0.999, 1.001])
     g = ed.diff("sum(" + " .* ".join(["x"] * 500) + ")", "x")
-    np.testing.assert_allclose(g(x=x), _central(lambda v: np.sum(v**500), x), rtol=1e-5)
+    np.testing.assert_allclose(g(x=x), central_gradient(lambda v: np.sum(v**500), x), rtol=1e-5)
 
 
 def test_nesting_keeps_its_limit_and_a_chain_has_one():

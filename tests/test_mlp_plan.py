@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-import tracemalloc
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fd import assert_close, jacobian_fd
+from peak import peak_bytes
 
 import einderiv as ed
 
@@ -51,16 +51,6 @@ def _backprop_W1(X, W1, b1, W2, Y):
     return X.T @ ((dZ @ W2.T) * (A > 0))
 
 
-def _peak(fn, args) -> int:
-    fn(**args)
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn(**args)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
-
 @pytest.mark.parametrize("wrt", ["W1", "b1", "W2"])
 def test_mlp_gradients_equal_finite_differences(wrt):
     args = _args(5, 3, 4, 3)
@@ -84,4 +74,4 @@ def test_first_layer_gradient_peak_memory_is_near_backpropagation(reader):
         fn = g.compile() if reader == "compiled" else g
     np.testing.assert_allclose(fn(**args), _backprop_W1(**args), rtol=1e-9, atol=1e-9)
     # an N x d x h x c temporary is 32.8 MB here; backpropagation's peak is ~0.1 MB
-    assert _peak(fn, args) <= 20 * _peak(_backprop_W1, args)
+    assert peak_bytes(fn, args) <= 20 * peak_bytes(_backprop_W1, args)

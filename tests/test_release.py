@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import os
 import sys
-import tracemalloc
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fd import assert_close, jacobian_fd, to_layout
+from peak import peak_bytes
 
 import einderiv as ed
 
@@ -52,16 +52,6 @@ def _hand_gradient(X, **As):
     return grad
 
 
-def _peak(fn, args) -> int:
-    fn(**args)
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn(**args)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
-
 def test_chain_gradient_in_every_reader():
     # the gradient of tr(A1 X ... A5 X) against finite differences (numerator layout)
     g = ed.diff(_chain(5), "X")
@@ -84,7 +74,7 @@ def test_long_chain_peak_memory_is_near_hand_written(reader):
     args = _args(k, n)
     fn = g.compile() if reader == "compiled" else g
     np.testing.assert_allclose(fn(**args), _hand_gradient(**args), rtol=1e-8, atol=1e-10)
-    assert _peak(fn, args) <= 3 * _peak(_hand_gradient, args)
+    assert peak_bytes(fn, args) <= 3 * peak_bytes(_hand_gradient, args)
 
 
 def test_generated_code_deletes_what_it_no_longer_needs():

@@ -30,6 +30,7 @@ from einderiv.forms import differential_of
 from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.index_readback import readable_index, readable_index_latex
+from einderiv.ir import flat_pickle
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
@@ -112,8 +113,10 @@ class Expr(ExprAlgebra):
         raise AttributeError(f"an Expr is immutable: cannot set {name}; build a new one")
 
     def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept; adjoints are)
-        fields = (self._term, self.axes, self.variables, self.index_dims, self.source, self._origin)
-        return (Expr, (*fields, self._layout, self.slots, self.readings, self._invented))
+        term = self._term if self._adjoints is None else Deferred.kept(self._term, self._adjoints)
+        fields = (term, self.axes, self.variables, self.index_dims, self.source, self._origin)
+        fields += (self._layout, self.slots, self.readings, self._invented)
+        return (flat_pickle.rebuilt, (Expr, flat_pickle.dumps(fields)))  # deep terms: no recursion
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"an Expr is immutable: cannot delete {name}")

@@ -31,7 +31,7 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
-from einderiv.errors import EinderivError, ShapeError
+from einderiv.errors import EinderivError, ShapeError, guarded
 from einderiv.ir import index_ir as T
 
 if TYPE_CHECKING:
@@ -218,6 +218,7 @@ class ExprAlgebra:
             object.__setattr__(self, "_canon", made)
             return made
 
+    @guarded  # a deep term's canonical form, and comparing it: with room for nesting
     def __eq__(self, other: object) -> bool:
         from einderiv.api import Expr
 
@@ -229,5 +230,6 @@ class ExprAlgebra:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
+    @guarded
     def __hash__(self) -> int:
         return hash(self._key())

@@ -14,6 +14,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from einderiv.calculus.differentiate import Wrt, derivative
@@ -133,6 +134,14 @@ class Deferred:
     @guarded  # asked for after diff returned: with the room for nesting diff had
     def derived(self) -> T.Term:
         return self.make().term
+
+    @staticmethod
+    def kept(term: T.Term | Deferred, adjoints: Adjoints) -> Deferred:
+        """``term`` (derived already, or not) with its ``adjoints``: what a copy is made of, so
+        that its ``show(cse=True)`` writes them too."""
+        if isinstance(term, Deferred):
+            return term
+        return Deferred(partial(Derivation, term, ()), adjoints)
 
 
 def derive(

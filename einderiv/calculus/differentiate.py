@@ -8,7 +8,9 @@ Invariants:
   every elementwise function has an entry in ``FUNCTION_DERIVATIVES``.
 - ``ZERO`` short-circuits: a subterm independent of the variable is never differentiated further,
   and no ``ZERO`` ever reaches a constructed ``Add`` or ``Prod``.
-- Nothing is expanded: the product rule makes one term per factor that depends on the variable.
+- Nothing is expanded: the product rule makes one term per factor that depends on the variable
+  (factors whose terms are equal, as in ``x .* x .* x``, one term times their count:
+  ``like_factors``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from einderiv.calculus.like_factors import like_factors
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
@@ -134,10 +137,13 @@ def d_prod(t: T.Prod, wrt, diff):
         factors = tuple(T.rename(f, clash) for f in factors)
         summed = tuple(clash.get(s, s) for s in summed)
     terms = []
-    for k, factor in enumerate(factors):
-        df = diff.d(factor)
+    # factors whose terms are equal (x .* x .* ... .* x): one term, times their count
+    dependent = [k for k, factor in enumerate(factors) if diff.mentions(factor)]
+    for k, count in like_factors(factors, summed, dependent):
+        df = diff.d(factors[k])
         if df is not ZERO:
-            terms.append(_product(factors[:k] + (df,) + factors[k + 1 :], summed))
+            times = (T.Num(Fraction(count)),) if count > 1 else ()
+            terms.append(_product(times + factors[:k] + (df,) + factors[k + 1 :], summed))
     return _add(terms)
 
 

@@ -205,9 +205,7 @@ def _contract(ex: Executor, step):
     operands = [ex.arg(a) for a in step.args[:n]]
     if n == 1 and classes[0] == order:
         value = operands[0]
-    elif n == 2:
-        value = oe.contract(spec, *operands)
-    else:  # the path search is costly: one per spec and shapes
+    else:  # the path search, and parsing the spec, are costly: one per spec and shapes
         value = _expression(spec, tuple(np.shape(x) for x in operands))(*operands)
     return value * scale if np.ndim(scale) != 0 or scale != 1.0 else value
 

@@ -39,6 +39,7 @@ from einderiv.check.probes import (
 from einderiv.check.slopes import kinked, smooth_at
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.names_used import variable_names
 from einderiv.ir.node import dim_size
 from einderiv.ir.ops import ABS
 
@@ -59,11 +60,9 @@ class Sampler:
         self.rounds = size_rounds(f)
         self.positive = restricted(f.term)
         self.kinked = kinked(f.term) or kinked(expected.term)  # relu(x) - relu(-x): slopes
-        self.used = {  # declared variables the expression and the claim use: only they vary
-            name: info
-            for name, info in f.variables.items()
-            if info.kind == "integer" or T.mentions(f.term, name) or T.mentions(claim.term, name)
-        }
+        named = variable_names(f.term) | variable_names(claim.term)  # (one walk each)
+        used = [n for n, info in f.variables.items() if info.kind == "integer" or n in named]
+        self.used = {n: f.variables[n] for n in used}  # declared and used: only they vary
         # compound matrices the expression or its derivative inverts (A' A in inv(A' A)): a
         # probe where one is ill-conditioned is redrawn, as for a square variable
         self.inverted = [

@@ -44,6 +44,7 @@ from einderiv.pipeline import (
     derive,
     front,
     place,
+    shape_given,
 )
 
 
@@ -316,6 +317,7 @@ def parse(
     if where is not None and not isinstance(where, str):
         raise EinderivError("where= takes declarations as text, such as 'X: matrix(m, n); "
                             f"a: scalar', not a {type(where).__name__}")  # fmt: skip
+    shape = shape_given(shape)  # a tuple of sizes (b"n" was read as 110)
     if shape is not None and text.strip() == "0":
         return _zero(where, what, shape)
     # ‖X‖_2 read as Frobenius, h(x) as a product: kept with the Expr (check makes it undecided)

@@ -10,6 +10,7 @@ the passes are chained, and ``--steps`` prints exactly its trace.
 
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 from collections.abc import Callable
@@ -121,6 +122,39 @@ def front(
             f"`{text}` has {len(lowered.axes)} axes; the required shape has {len(root)}"
         )
     return typed, lowered
+
+
+def shape_given(shape: Any) -> tuple | None:
+    """``parse``'s ``shape=`` as a tuple: None, a name or a whole number for each axis (numpy's
+    ``np.int64(3)`` an int). Anything else is an ``EinderivError`` (a text or bytes was read
+    letter by letter, ``b"n"`` a size of 110; an int was a TypeError)."""
+    if shape is None:
+        return None
+    if isinstance(shape, (tuple, list)):
+        sizes: list = []
+        for d in shape:
+            if d is None or isinstance(d, str):
+                sizes.append(d)
+            elif (isinstance(d, numbers.Integral) and not isinstance(d, bool)) or (
+                isinstance(d, float) and d.is_integer()
+            ):
+                if not 0 < d < 10**18:  # as declared sizes: 10^400 overflowed a float later
+                    raise EinderivError(f"shape={_shown(shape)}: a size is a positive whole "
+                                        "number of at most 18 digits")  # fmt: skip
+                sizes.append(int(d))
+            else:
+                break
+        else:
+            return tuple(sizes)
+    raise EinderivError(
+        f"shape={_shown(shape)}: give a tuple with a size (a number or a name) or None for each "
+        "axis, such as (3,), ('m', 'n') or (None, 'n')"
+    )
+
+
+def _shown(shape: Any) -> str:
+    text = repr(shape)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 @dataclass(frozen=True)

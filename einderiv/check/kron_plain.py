@@ -7,17 +7,20 @@ reading of R, which pairs Kronecker and vec sizes factor by factor, meets a shap
 3*2, though as plain matrices (I = I_2) they are 4-by-6 and 6-by-6; ``kron(A, I_1)
 commutation(1, 3)`` pairs 1*3 with 3*1, the same positions (a size-1 factor adds none).
 Output: ``plain_verdict(...)``: a ``CheckResult`` on R's plain value -- ``np.kron``, K_{m,n}
-vec(A) = vec(A') (column-major), products, sums, transposes, numbers, I, ones, vec -- against
-the derivative's matrix of vec(Y) by vec(X) (column-major); None where R holds anything else,
-or no size of its bare ``I`` and ``ones`` makes it that matrix's size (the caller's verdict
-stands: "not well-formed", or undecided).
+vec(A) = vec(A') (column-major), products, sums, transposes, inverses, numbers, I, ones, vec
+-- against the derivative's matrix of vec(Y) by vec(X) (column-major); None where R holds
+anything else, or no size of its bare ``I`` and ``ones`` is found that makes it that matrix's
+size (the caller's verdict stands: "not well-formed", or undecided).
 Invariants:
 - "wrong" needs a witness: a probe of the expression's domain where R, its bare I sized the one
-  way that makes it vec(Y)-by-vec(X) there, differs from the derivative beyond rounding;
+  way that makes it vec(Y)-by-vec(X) there, differs from the derivative beyond rounding; or,
+  where einderiv's own reading failed, a proof that no size of its bare I and ones makes it
+  vec(Y)-by-vec(X) at a probe's sizes (``plain_sizes``: the shapes' equations contradict);
 - "right" needs a proof: every size a declared number, one sizing of R's bare I, and R equal to
   the derivative by exact arithmetic mod each of two large primes at a random point (R is a
   polynomial in the variables' entries, the derivative rational: Schwartz-Zippel, as
-  ``exact``); a derivative that is not rational, or sizes by name, leave it "undecided";
+  ``exact``); a derivative that is not rational, sizes by name, or an inverse in R (it may be
+  undefined where the derivative is not) leave it "undecided";
 - several sizings of R's bare I that fit: "undecided" (its value may depend on which);
 - R's plain value is its meaning whatever pairs einderiv gives its sizes;
 - a matrix of more than ``proof.MAX_ENTRIES`` entries is not read so (None).
@@ -34,6 +37,7 @@ from einderiv.api import Expr
 from einderiv.check import exact as X
 from einderiv.check import plain_values as P
 from einderiv.check.claim_sizes import said
+from einderiv.check.plain_sizes import NONE, solve
 from einderiv.check.probes import close, exact_point, probe_sizes
 from einderiv.check.proof import MAX_ENTRIES
 from einderiv.check.result import CheckResult
@@ -85,12 +89,20 @@ def plain_verdict(f: Expr, wrt: str, expected: Expr, text, question: str, error=
         if shape[0] * shape[1] > MAX_ENTRIES:  # a 3600-by-4200 claim: minutes, gigabytes
             return None
         matrix_of = f"the {shape[0]}-by-{shape[1]} matrix of vec(Y) by vec(X)'"
-        fits = P.sizings(tree, f, sizes, shape)
+        fits = _fits(tree, f, sizes, shape)
+        if fits is None:  # no size of its bare I fits (a proof): where einderiv's pairing failed
+            if error is None:
+                return None
+            why = f"{_SHAPE}no size of its bare I (or ones) makes it {matrix_of}{ours}"
+            return result("wrong", why)
         if not fits:  # no size fits (or too many to try): the caller's verdict stands, unless
             misfit = P.misfit(tree, f, sizes, shape)  # R has no bare I: its shape is wrong
             return None if misfit is None else result("wrong", f"{_SHAPE}{misfit} {matrix_of}")
         want = matrix(judge.call(expected, probe))
-        got = [P.Floats(f, probe, sizes, fit).run(tree) for fit in fits]
+        try:
+            got = [P.Floats(f, probe, sizes, fit).run(tree) for fit in fits]
+        except P.Unknown:  # an inverse singular at the probe: no reading of R here
+            return None
         if any(not close(value, got[0]) for value in got[1:]):  # kron(I, I): one I_3, both ways
             ways = " or ".join(_said(tree, fit)[2:-1] for fit in fits[:2])
             why = (
@@ -114,7 +126,8 @@ def plain_verdict(f: Expr, wrt: str, expected: Expr, text, question: str, error=
     if proved == {"equal"}:
         return result("right", "the claim is right", method=f"{plain.rstrip(',')}, {EXACT}")
     proved.discard("equal")
-    why = {"named": "its sizes are names", "differ": _DIFFER}.get(min(proved), _OPAQUE)
+    why = {"named": "its sizes are names", "differ": _DIFFER, "inverse": _INVERSE}
+    why = why.get(min(proved), _OPAQUE)
     agree = f"{plain} the claim equals the derivative at every probe, but {why}"
     return result("undecided", f"undecided: {agree}, so einderiv cannot prove it{ours}")
 
@@ -123,6 +136,7 @@ _SHAPE = "the claim is wrong: read as plain matrices "
 EXACT = "proved by exact arithmetic at random points"
 _DIFFER = "not by exact arithmetic (a difference below float rounding)"
 _OPAQUE = "the derivative is not a rational function"
+_INVERSE = "its inverses may be undefined where the derivative is defined"
 
 
 def plainly(result: CheckResult, f: Expr, wrt: str, expected: Expr, text, question, read=None):
@@ -138,6 +152,34 @@ def plainly(result: CheckResult, f: Expr, wrt: str, expected: Expr, text, questi
     if plain is None or plain.verdict == result.verdict == "undecided":
         return result
     return plain
+
+
+def _fits(tree: M.MExpr, f: Expr, sizes: dict, shape: tuple) -> list | None:
+    """The sizings of R's bare I and ones that make it ``shape``: the one the shapes force
+    (``plain_sizes``), else those found by search (none when too many to try); None when the
+    shapes prove that none does."""
+    solved = solve(tree, f, sizes, shape)
+    if solved == NONE:
+        return None
+    if solved is not None:
+        try:
+            if P.Shapes(f, {}, sizes, solved).run(tree) == shape:
+                return [solved]
+        except P.Misfit:
+            pass
+    return P.sizings(tree, f, sizes, shape)
+
+
+def _has_inverse(e: M.MExpr) -> bool:
+    found = []
+
+    def visit(c: M.MExpr) -> M.MExpr:
+        found.append(isinstance(c, M.Inverse))
+        M.map_children(c, visit)
+        return c
+
+    visit(e)
+    return any(found)
 
 
 def _right_side(text: str) -> M.MExpr | None:
@@ -170,7 +212,10 @@ def _small(judge: Sampler, k: int, probe: dict, tree, fits, matrix, values) -> t
         if probe_sizes(judge.f, small) != sizes or not judge.acceptable(small):
             continue
         want = matrix(judge.call(judge.expected, small))
-        got = [P.Floats(judge.f, small, sizes, fit).run(tree) for fit in fits]
+        try:
+            got = [P.Floats(judge.f, small, sizes, fit).run(tree) for fit in fits]
+        except P.Unknown:  # a small integer point where R's inverse is singular
+            continue
         if not any(close(value, want) for value in got):
             return small, got[0], want
     return (probe, *values)
@@ -182,6 +227,8 @@ def _proved(f: Expr, expected: Expr, tree, sizing: tuple, matrix, used: dict) ->
     the derivative is not rational (or a denominator vanishes at every point drawn)."""
     if any(not isinstance(d, int) for v in f.variables.values() for d in v.dims):
         return "named"
+    if _has_inverse(tree):  # equal where R's inverses exist, which may be less than the domain
+        return "inverse"
     rng = np.random.default_rng(29)
     for p in X.PRIMES:
         for _ in range(4):

@@ -4,7 +4,8 @@ Input: R's parsed tree (``matrix_ir``), the expression (its variables' kinds and
 sizes at a probe, and the sizes of R's bare ``I`` and ``ones`` (a ``sizing``, in the order the
 tree is walked).
 Output: ``plain(tree, f)``: whether R is built only of what is evaluated here (variables,
-numbers, I, ones, transposes, sums, products, division by a number, kron, commutation, vec);
+numbers, I, ones, transposes, inverses, sums, products, division by a number, kron,
+commutation, vec);
 ``bare``: its unsized I and ones; ``sizings``: the sizings that make R a matrix of a shape;
 ``misfit``: why R, with none, is not; the evaluators ``Shapes`` (only shapes), ``Floats`` (at a
 float probe) and ``Mod`` (mod a prime, object arrays of ints).
@@ -22,6 +23,8 @@ from fractions import Fraction
 import numpy as np
 
 from einderiv.api import Expr
+from einderiv.check.modp import Undefined
+from einderiv.check.modp import inverse as inverse_mod
 from einderiv.check.modp import matmul as matmul_mod
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON, VEC
@@ -48,7 +51,7 @@ def plain(e: M.MExpr, f: Expr) -> bool:
             return name in f.variables
         case M.Number() | M.Identity() | M.Ones():
             return True
-        case M.Transpose(operand=x) | M.Neg(operand=x):
+        case M.Transpose(operand=x) | M.Neg(operand=x) | M.Inverse(operand=x):
             return plain(x, f)
         case M.Add(left=x, right=y) | M.Sub(left=x, right=y) | M.MatMul(left=x, right=y):
             return plain(x, f) and plain(y, f)
@@ -138,6 +141,8 @@ class Values:
                 return self.ones(self.size(d))
             case M.Transpose(operand=x):
                 return self.transpose(self.run(x))
+            case M.Inverse(operand=x):
+                return self.inverse(self.run(x))
             case M.Neg(operand=x):
                 return self.scale(self.number(Fraction(-1)), self.run(x))
             case M.Add(left=x, right=y) | M.Sub(left=x, right=y):
@@ -199,6 +204,13 @@ class Floats(Values):
     def transpose(self, a):
         return np.transpose(a)
 
+    def inverse(self, a):
+        if np.ndim(a) and np.shape(a)[0] != np.shape(a)[1]:
+            raise Misfit("inverse of a matrix not square")
+        if np.linalg.cond(np.atleast_2d(a)) > 1e6:  # singular here, or nearly: no witness
+            raise Unknown("an inverse of a singular matrix")
+        return np.linalg.inv(a) if np.ndim(a) else 1 / a
+
     def scale(self, c, a):
         return c * a
 
@@ -239,6 +251,15 @@ class Mod(Floats):
     def matmul(self, a, b):
         return matmul_mod(a, b, self.p)
 
+    def inverse(self, a):  # modp.Undefined where singular mod p (the caller redraws)
+        if np.ndim(a) and np.shape(a)[0] != np.shape(a)[1]:
+            raise Misfit("inverse of a matrix not square")
+        if not np.ndim(a):
+            if int(a) % self.p == 0:
+                raise Undefined
+            return np.array(pow(int(a), -1, self.p), dtype=object)
+        return inverse_mod(a, self.p)
+
     def add(self, a, b):
         return super().add(a, b) % self.p
 
@@ -268,6 +289,11 @@ class Shapes(Values):
 
     def transpose(self, a):
         return a[::-1]
+
+    def inverse(self, a):
+        if a and a[0] != a[1]:
+            raise Misfit("inverse of a matrix not square")
+        return a
 
     def scale(self, c, a):
         return a

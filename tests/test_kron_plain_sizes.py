@@ -1,0 +1,90 @@
+"""Kronecker claims read as plain matrices whose bare I are sized by solving, not by search.
+
+A claim ``d vec(Y) / d vec(X)' = R`` that einderiv's pairing cannot read is judged by R's plain
+value (check/kron_plain); its bare I and ones are sized so that R is vec(Y)-by-vec(X)
+(check/plain_sizes). Truth here is plain numpy: ``np.kron``, a commutation matrix built from
+column-major vec, and the Jacobian of vec(Y) by vec(X) by central differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+import einderiv as ed
+
+FORM = "d vec(Y) / d vec(X)' = "
+
+
+def jacobian(fun, X0) -> np.ndarray:
+    """d vec(fun(X)) / d vec(X)' at X0, by central differences."""
+    x0, h = X0.ravel(order="F"), 1e-6
+
+    def vec_y(x):
+        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
+
+    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
+
+
+def commutation(m: int, n: int) -> np.ndarray:
+    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (column-major vec)."""
+    out = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            out[i * n + j, j * m + i] = 1
+    return out
+
+
+def test_a_bare_identity_that_fits_no_size_is_wrong():
+    # d vec(A X) / d vec(X)' = kron(I_4, A) is 8-by-12 (A 2-by-3, X 3-by-4); the claim
+    # kron(I_k, A') + 2 kron(I_j, X') is 3k-by-2k plus 4j-by-3j: 3k = 4j and 2k = 3j give
+    # k = j = 0, so no size of its I makes it a matrix, let alone 8-by-12. It was undecided
+    # ("cannot read the claim's sizes"; sizes searched, not solved)
+    A, X = np.ones((2, 3)), np.ones((3, 4))
+    for k, j in itertools.product(range(1, 25), repeat=2):
+        left, right = np.kron(np.eye(k), A.T).shape, np.kron(np.eye(j), X.T).shape
+        assert left != right or left != (8, 12)
+    claim = FORM + "kron(I, A') + 2 kron(I, X')"
+    result = ed.check("A X", "X", claim, where="A: matrix(2, 3); X: matrix(3, 4)")
+    assert result.verdict == "wrong", result
+    assert "no size of its bare I" in result.reason, result
+
+
+def test_a_claim_missing_its_commutation_with_three_bare_identities_is_wrong():
+    # d vec(X' A X) / d vec(X)' = kron(I, X' A) + kron(X' A', I) K_{m,n} (X m-by-n); with K
+    # written as a third I the claim is n^2-by-mn only with I_n, I_n, I_{mn}, and then differs
+    # (X not square). It was undecided: three bare I, too many sizes to search
+    claim = FORM + "kron(I, X' A) + kron(X' A', I) I"
+    result = ed.check("X' A X", "X", claim, where="X: matrix(m, n); A: matrix(m, m)")
+    assert result.verdict == "wrong", result
+    at, A = result.counterexample["X"], result.counterexample["A"]
+    m, n = at.shape
+    In = np.eye(n)
+    claimed = np.kron(In, at.T @ A) + np.kron(at.T @ A.T, In)
+    assert np.allclose(result.claimed_value, claimed)
+    truth = jacobian(lambda X: X.T @ A @ X, at)
+    assert np.allclose(result.expected_value, truth, atol=1e-5)
+    with_k = np.kron(In, at.T @ A) + np.kron(at.T @ A.T, In) @ commutation(m, n)
+    assert np.allclose(truth, with_k, atol=1e-5)
+    assert not np.allclose(truth, claimed, atol=1e-3)
+
+
+def test_the_inverse_of_a_gram_matrix_without_its_commutation_is_wrong():
+    # d vec(inv(X' X)) / d vec(X)' = -kron(S, S X') - kron(S X', S) K_{m,n}, S = inv(X' X)
+    # (X 3-by-2); without K the claim is the same 4-by-6 size but another matrix. It was
+    # undecided: the plain reading had no inverse
+    claim = FORM + "-kron((X' X)^-1, (X' X)^-1 X') - kron((X' X)^-1 X', (X' X)^-1)"
+    result = ed.check("inv(X' X)", "X", claim, where="X: matrix(3, 2)")
+    assert result.verdict == "wrong", result
+    at = result.counterexample["X"]
+    S = np.linalg.inv(at.T @ at)
+    claimed = -np.kron(S, S @ at.T) - np.kron(S @ at.T, S)
+    assert np.allclose(result.claimed_value, claimed)
+    truth = jacobian(lambda X: np.linalg.inv(X.T @ X), at)
+    assert np.allclose(result.expected_value, truth, atol=1e-5)
+    assert np.allclose(truth, -np.kron(S, S @ at.T) - np.kron(S @ at.T, S) @ commutation(3, 2))
+    assert not np.allclose(truth, claimed, atol=1e-3)
+    # with K it is right: einderiv reads it and proves it
+    right = ed.check("inv(X' X)", "X", f"{claim} commutation(3, 2)", where="X: matrix(3, 2)")
+    assert right.verdict != "wrong", right

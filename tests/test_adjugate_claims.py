@@ -84,3 +84,18 @@ def test_adjugate_claims_of_det_2w(expr, claim, where, verdict):
 def test_an_inverse_beside_the_adjugate_keeps_its_condition():
     # adj(W) W^-1 W = adj(W) at an invertible W only (W^-1 is the claim's own): undecided
     assert ed.check("det(W)", "W", "adj(W) W^-1 W", where="W: matrix(3, 3)").verdict == "undecided"
+
+
+def test_two_to_the_size_times_the_adjugate_is_right_at_every_size():
+    # d det(2 W) / dW = 2^n adj(W) for every n-by-n W: det(2 W) = 2^n det(W) (det is linear in
+    # each of the n rows). With n by name it was undecided (exact arithmetic cannot vary 2^n);
+    # det(2 W) is now 2^len(W) det(W) before the canonical forms are compared
+    for n in range(1, 6):
+        for W in (RNG.normal(size=(n, n)), np.diag([0.0] + [1.0] * (n - 1))):
+            truth = gradient(lambda W: np.linalg.det(2 * W), W)
+            assert np.allclose(truth, 2**n * adjugate(W), atol=1e-5)
+            assert not np.allclose(truth, 2 ** (n - 1) * adjugate(W), atol=1e-3)
+    where = "W: matrix(n, n)"
+    assert ed.check("det(2 W)", "W", "2^len(W) adj(W)", where=where).verdict == "right"
+    assert ed.check("det(2 W)", "W", "2^(len(W) - 1) adj(W)", where=where).verdict == "wrong"
+    assert ed.check("det(2 W)", "W", "(-2)^len(W) adj(W)", where=where).verdict == "wrong"

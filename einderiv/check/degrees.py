@@ -40,6 +40,8 @@ UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no d
 def degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
     """The degree in the size ``dim``: as a size, and as an integer variable named by it
     (``sum(x) / n`` with ``x: vector(n); n: integer``, whose n is the size)."""
+    if _size_in_exponent(claim, dim) or _size_in_exponent(want, dim):
+        return UNBOUNDED  # 2^len(x): a sum of c_i b_i^n vanishes at as many n as it has terms
     degree = size_degree(claim, dim, None, shifted) + size_degree(want, dim, None, shifted)
     if dim in used and used[dim].kind == "integer":
         if in_exponent(claim, dim) or in_exponent(want, dim):
@@ -55,6 +57,19 @@ def _sized(t: T.Term, dim: str) -> bool:
     while todo:
         u = todo.pop()
         if type(u) is T.Size and dim in dim_factors(u.dim):
+            return True
+        if u not in seen:
+            seen.add(u)
+            todo.extend(T.children(u))
+    return False
+
+
+def _size_in_exponent(t: T.Term, dim: str) -> bool:
+    """Whether the size ``dim`` is in the exponent of a power in ``t`` (``2^len(x)``)."""
+    todo, seen = [t], set()
+    while todo:
+        u = todo.pop()
+        if type(u) is T.Pow and type(u.exponent) is not T.Num and _sized(u.exponent, dim):
             return True
         if u not in seen:
             seen.add(u)

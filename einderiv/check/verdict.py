@@ -38,6 +38,7 @@ from einderiv.check import result as R
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings
 from einderiv.check.constant_terms import decided_on_text
+from einderiv.check.det_scale import numbers_out
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
@@ -339,11 +340,10 @@ class _Judge(Sampler):
         return self._settled
 
     def oriented(self, term: T.Term) -> T.Term:
-        """``term`` in one form: integer exponents one form (``affine.folded``), a kink function
-        times its argument one (``kink_products``), symmetric entries oriented (``tanh(A S)``)."""
+        """``term`` in one form: integer exponents one form (``affine.folded``), det(2 W) as
+        2^len(W) det(W), a kink function times its argument one, symmetric entries oriented."""
         symmetric = frozenset(n for n, v in self.f.variables.items() if v.kind == "symmetric")
-        flat = folded(term, integer_sizes(self.f))  # s^(len(x) + -1) is s^(n - 1)
-        flat = kink_products(flat)  # relu(a) step(a) is relu(a)
+        flat = kink_products(folded(numbers_out(term), integer_sizes(self.f)))
         return orient(term if flat is term else simplify(flat), symmetric)
 
     def missing_conditions(self) -> list:

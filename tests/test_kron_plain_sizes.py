@@ -88,3 +88,22 @@ def test_the_inverse_of_a_gram_matrix_without_its_commutation_is_wrong():
     # with K it is right: einderiv reads it and proves it
     right = ed.check("inv(X' X)", "X", f"{claim} commutation(3, 2)", where="X: matrix(3, 2)")
     assert right.verdict != "wrong", right
+
+
+def test_a_claim_with_sizes_by_name_is_wrong_where_a_size_round_shows_it():
+    # d vec(inv(X' X)) / d vec(X)' for X m-by-n (m >= n where X' X is invertible) needs K_{m,n}
+    # on its second term; without it the claim is right only at n = 1 (K_{m,1} = I). It was
+    # undecided: the plain reading tried three size rounds, two of them m < n (no point of
+    # the domain), the third m = n = 1; every round is tried now
+    claim = FORM + "-kron((X' X)^-1, (X' X)^-1 X') - kron((X' X)^-1 X', (X' X)^-1)"
+    result = ed.check("inv(X' X)", "X", claim, where="X: matrix(m, n)")
+    assert result.verdict == "wrong", result
+    at = result.counterexample["X"]
+    m, n = at.shape
+    assert m >= n > 1
+    S = np.linalg.inv(at.T @ at)
+    claimed = -np.kron(S, S @ at.T) - np.kron(S @ at.T, S)
+    assert np.allclose(result.claimed_value, claimed)
+    truth = jacobian(lambda X: np.linalg.inv(X.T @ X), at)
+    assert np.allclose(result.expected_value, truth, atol=1e-4)
+    assert not np.allclose(truth, claimed, atol=1e-3)

@@ -107,3 +107,23 @@ def test_a_claim_with_sizes_by_name_is_wrong_where_a_size_round_shows_it():
     truth = jacobian(lambda X: np.linalg.inv(X.T @ X), at)
     assert np.allclose(result.expected_value, truth, atol=1e-4)
     assert not np.allclose(truth, claimed, atol=1e-3)
+
+
+def test_a_scalar_product_in_a_plain_claim_is_no_misfit():
+    # d vec((a' b) A X') / d vec(X)' = (a' b) kron(A, I_2) K_{2,1} = (a' b) A I_2 (A 1-by-1,
+    # X 2-by-1, K_{2,1} = I_2): right. As plain matrices a' b is 1-by-1, and a 1-by-1 times
+    # a 2-by-2 does not fit; that misfit made it "wrong" (with I_2, and with a bare I once
+    # its sizes were solved). In einderiv's language a' b is a scalar: no verdict rests on it
+    rng = np.random.default_rng(3001)
+    A, X, a, b = (
+        rng.normal(size=(1, 1)),
+        rng.normal(size=(2, 1)),
+        rng.normal(size=2),
+        rng.normal(size=2),
+    )
+    truth = jacobian(lambda X: (a @ b) * A @ X.T, X)
+    assert np.allclose(truth, (a @ b) * np.kron(A, np.eye(2)) @ commutation(2, 1), atol=1e-6)
+    where = "A: matrix(1, 1); X: matrix(2, 1); a: vector(2); b: vector(2)"
+    for right in ("(a' b) kron(A, I_{2}) commutation(2, 1)", "(a' b) kron(A, I) commutation(2, 1)"):
+        result = ed.check("(a' b) A X'", "X", FORM + right, where=where)
+        assert result.verdict != "wrong", result

@@ -16,6 +16,7 @@ sizing fits (``kron(I, A') + 2 kron(I, X')`` for ``A X``: 3k = 4j and 2k = 3j gi
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from fractions import Fraction
 
 from einderiv.check import plain_values as P
@@ -83,17 +84,32 @@ class _Solver(P.Shapes):
     def product(self, a, b):
         if not a or not b:
             return b if not a else a
-        self.unify(a[1], b[0])
+        with self.scalar_like(a, b):
+            self.unify(a[1], b[0])
         return (a[0], b[1])
 
     def add(self, a, b):
-        if not a or not b:  # a scalar plus a matrix: the plain reading has no such sum
+        if not a or not b:  # a scalar plus a matrix: maybe a broadcast, no proof of a misfit
             if a or b:
-                raise P.Misfit("sum of terms")
+                raise P.Unknown("a sum of a scalar and a matrix")
             return a
-        self.unify(a[0], b[0])
-        self.unify(a[1], b[1])
+        with self.scalar_like(a, b):
+            self.unify(a[0], b[0])
+            self.unify(a[1], b[1])
         return a
+
+    @contextmanager
+    def scalar_like(self, a: tuple, b: tuple):
+        """A misfit where an operand may be 1-by-1 as ``P.Unknown`` (x' y: a scalar in
+        einderiv's language, which a plain product of its shape would refuse)."""
+        try:
+            yield
+        except P.Unknown:
+            raise
+        except P.Misfit:
+            if any(all(_may_be_one(self.resolved(m)) for m in s) for s in (a, b)):
+                raise P.Unknown("a 1-by-1 operand") from None
+            raise
 
     def inverse(self, a):
         if a:
@@ -165,6 +181,13 @@ def solve(tree: M.MExpr, f, sizes: dict, shape: tuple):
     if any(v.powers for v in values):
         return None  # a size left open (several sizings, or none): the search's
     return tuple(int(v.coef) for v in values)
+
+
+def _may_be_one(m: Mono) -> bool:
+    """Whether the size ``m`` is 1 at some positive whole sizes (c k^e >= c > 1: never)."""
+    if not m.powers:
+        return m.coef == 1
+    return m.coef <= 1 or any(e < 0 for e in m.powers.values())
 
 
 def _not_whole(m: Mono) -> bool:

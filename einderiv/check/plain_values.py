@@ -11,7 +11,8 @@ commutation, vec);
 float probe) and ``Mod`` (mod a prime, object arrays of ints).
 Invariants: plain matrix algebra -- ``np.kron``, K_{m,n} vec(A) = vec(A') (column-major vec),
 a vector a column, a scalar scales -- whatever pairs einderiv's own reading gives the sizes; a
-product or sum of shapes that do not fit is ``Misfit``, a size or name not known ``Unknown``.
+product or sum of shapes that do not fit is ``Misfit``, a size or name not known ``Unknown``,
+and so is a misfit with a 1-by-1 or scalar operand (x' y is a scalar in einderiv's language).
 """
 
 from __future__ import annotations
@@ -174,12 +175,12 @@ class Values:
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             return self.scale(a, b) if np.ndim(a) == 0 else self.scale(b, a)
         if np.shape(a)[1] != np.shape(b)[0]:
-            raise Misfit("product of factors")
+            raise _misfit("product of factors", np.shape(a), np.shape(b))
         return self.matmul(a, b)
 
     def add(self, a, b):
         if np.shape(a) != np.shape(b):
-            raise Misfit("sum of terms")
+            raise _misfit("sum of terms", np.shape(a), np.shape(b))
         return a + b
 
 
@@ -302,12 +303,12 @@ class Shapes(Values):
         if not a or not b:
             return b if not a else a
         if a[1] != b[0]:
-            raise Misfit("product of factors")
+            raise _misfit("product of factors", a, b)
         return (a[0], b[1])
 
     def add(self, a, b):
         if a != b:
-            raise Misfit("sum of terms")
+            raise _misfit("sum of terms", a, b)
         return a
 
     def kron(self, a, b):
@@ -319,6 +320,15 @@ class Shapes(Values):
 
     def commutation(self, m: int, n: int):
         return (m * n, m * n)
+
+
+def _misfit(what: str, a: tuple, b: tuple) -> Misfit:
+    """Shapes that do not fit: ``Unknown`` where one is a scalar or 1-by-1 (``(a' b) kron(A,
+    I)``: a'b is a scalar in einderiv's language, 1-by-1 here; a scalar plus a matrix may be a
+    broadcast), so that no "wrong" rests on it; else ``Misfit``."""
+    if any(tuple(s) in ((), (1, 1)) for s in (a, b)):
+        return Unknown(f"a {what} with a scalar or a 1-by-1 matrix")
+    return Misfit(what)
 
 
 def _commutation(m: int, n: int, dtype) -> np.ndarray:

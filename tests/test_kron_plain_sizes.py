@@ -127,3 +127,16 @@ def test_a_scalar_product_in_a_plain_claim_is_no_misfit():
     for right in ("(a' b) kron(A, I_{2}) commutation(2, 1)", "(a' b) kron(A, I) commutation(2, 1)"):
         result = ed.check("(a' b) A X'", "X", FORM + right, where=where)
         assert result.verdict != "wrong", result
+
+
+def test_a_scalar_product_beside_a_bare_identity_forces_no_size():
+    # d vec((a' b) X) / d vec(X)' = (a' b) I_3 (X 3-by-1) = (a' b) kron(I_1, I_3): right. Its
+    # sizes were solved as plain matrices, 1-by-1 times k-by-k, forcing k = 1 and then no fit
+    # ("wrong"); a' b may be a scalar, so no size is drawn from it
+    rng = np.random.default_rng(3002)
+    X, a, b = rng.normal(size=(3, 1)), rng.normal(size=2), rng.normal(size=2)
+    truth = jacobian(lambda X: (a @ b) * X, X)
+    assert np.allclose(truth, (a @ b) * np.kron(np.eye(1), np.eye(3)), atol=1e-6)
+    where = "X: matrix(3, 1); a: vector(2); b: vector(2)"
+    result = ed.check("(a' b) X", "X", FORM + "(a' b) kron(I_{1}, I)", where=where)
+    assert result.verdict != "wrong", result

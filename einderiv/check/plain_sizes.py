@@ -11,12 +11,13 @@ c * k1^e1 * ... (c a positive rational: kron, vec and commutation multiply sizes
 and sums equate them); an equation is solved only for a size that occurs in it to the power
 +-1, and every substitution is forced by an equation R's shapes impose, so a contradiction --
 two numbers unequal, or a size forced to a value not a positive whole number -- proves that no
-sizing fits (``kron(I, A') + 2 kron(I, X')`` for ``A X``: 3k = 4j and 2k = 3j give j = 0).
+sizing fits (``kron(I, A') + 2 kron(I, X')`` for ``A X``: 3k = 4j and 2k = 3j give j = 0);
+a product that may be 1-by-1 (``a' b``) may be a scalar, as in einderiv's language: a product
+or sum with it draws no equation, the solving gives up (None).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from fractions import Fraction
 
 from einderiv.check import plain_values as P
@@ -29,6 +30,11 @@ NONE = "none"
 
 class _Open(Exception):
     """An equation not solved (no size to the power +-1 in it)."""
+
+
+class _Inner(tuple):
+    """The shape of a product that may be 1-by-1 (x' y): a scalar in einderiv's language, so
+    no equation of sizes is drawn from a product or sum with it."""
 
 
 class Mono:
@@ -84,32 +90,24 @@ class _Solver(P.Shapes):
     def product(self, a, b):
         if not a or not b:
             return b if not a else a
-        with self.scalar_like(a, b):
-            self.unify(a[1], b[0])
+        if isinstance(a, _Inner) or isinstance(b, _Inner):  # (a' b) M: a scalar times M too
+            raise P.Unknown("a product that may be a scalar")
+        self.unify(a[1], b[0])
+        if _may_be_one(self.resolved(a[0])) and _may_be_one(self.resolved(b[1])):
+            return _Inner((a[0], b[1]))
         return (a[0], b[1])
 
     def add(self, a, b):
-        if not a or not b:  # a scalar plus a matrix: maybe a broadcast, no proof of a misfit
-            if a or b:
+        if not a or not b or isinstance(a, _Inner) or isinstance(b, _Inner):
+            if a or b:  # a scalar plus a matrix: maybe a broadcast, no proof of a misfit
                 raise P.Unknown("a sum of a scalar and a matrix")
             return a
-        with self.scalar_like(a, b):
-            self.unify(a[0], b[0])
-            self.unify(a[1], b[1])
+        self.unify(a[0], b[0])
+        self.unify(a[1], b[1])
         return a
 
-    @contextmanager
-    def scalar_like(self, a: tuple, b: tuple):
-        """A misfit where an operand may be 1-by-1 as ``P.Unknown`` (x' y: a scalar in
-        einderiv's language, which a plain product of its shape would refuse)."""
-        try:
-            yield
-        except P.Unknown:
-            raise
-        except P.Misfit:
-            if any(all(_may_be_one(self.resolved(m)) for m in s) for s in (a, b)):
-                raise P.Unknown("a 1-by-1 operand") from None
-            raise
+    def transpose(self, a):
+        return _Inner(a[::-1]) if isinstance(a, _Inner) else a[::-1]
 
     def inverse(self, a):
         if a:

@@ -140,3 +140,18 @@ def test_a_scalar_product_beside_a_bare_identity_forces_no_size():
     where = "X: matrix(3, 1); a: vector(2); b: vector(2)"
     result = ed.check("(a' b) X", "X", FORM + "(a' b) kron(I_{1}, I)", where=where)
     assert result.verdict != "wrong", result
+
+
+def test_a_variable_the_expression_does_not_use_is_no_internal_error():
+    # d vec(A X) / d vec(X)' = kron(I_2, A) (A 1-by-1, X 1-by-2) = kron(I_2, A) + 0 kron(B, I_2):
+    # right. B, declared but not in A X, had no value in the plain reading: "internal error:
+    # Unknown: B" (a traceback from check). It is now no reading of R, and the verdict stands
+    rng = np.random.default_rng(3003)
+    A, X, B = rng.normal(size=(1, 1)), rng.normal(size=(1, 2)), rng.normal(size=(1, 1))
+    truth = jacobian(lambda X: A @ X, X)
+    assert np.allclose(truth, np.kron(np.eye(2), A) + 0 * np.kron(B, np.eye(2)), atol=1e-6)
+    where = "X: matrix(1, 2); A: matrix(1, 1); B: matrix(1, 1)"
+    result = ed.check("A X", "X", FORM + "kron(I_{2}, A) + 0 kron(B, I_{2})", where=where)
+    assert result.verdict != "wrong", result
+    result = ed.check("A X", "X", FORM + "kron(X' X, I) + kron(B, I)", where=where)
+    assert result.verdict != "right", result

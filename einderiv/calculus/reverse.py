@@ -123,8 +123,14 @@ class _Reverse:
         return any(i.name in names for leaf in leaves for i in T.free(leaf))
 
     def bind(self, adjoint: Term, below: Term) -> Term:
-        """``adjoint`` as a placeholder when two or more uses of the variable are ``below``."""
+        """``adjoint`` as a placeholder when two or more uses of the variable are ``below``
+        and it is used more than once: the adjoint of a function or a power (``sqrt(s)`` in
+        ``norm2(u)^2``) is used once, times its slope, and stays in that product, where like
+        factors merge (``2 s^0.5 * 0.5 s^-0.5`` is 1; named apart, ``0.5 (2 t) / t``: 0/0 at
+        ``u = 0``, where the derivative is 0)."""
         if self.uses(below) < 2 or type(adjoint) in (T.Num, T.Var, T.Ones):
+            return adjoint
+        if type(below) in (T.Func, T.Pow):
             return adjoint
         indices = tuple(sorted(T.free(adjoint), key=lambda i: i.name))
         if len(indices) > 2:

@@ -447,3 +447,26 @@ def test_a_bold_letter_of_the_right_side_alone_is_refused_by_name():
             ed.check_identity(text)
     text = r"\nabla_{\mathbf{x}} \operatorname{logsumexp}(\mathbf{x}) = "
     assert ed.check_identity(text + r"\operatorname{softmax}(\mathbf{x})").verdict == "right"
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"|\mathbf{A}||\mathbf{X}|\mathbf{X}^{-1}|\mathbf{B}|",  # the notes' proof of (DD4)
+        r"|\mathbf{A}| |\mathbf{X}| \mathbf{X}^{-1} |\mathbf{B}|",
+        r"\det(\mathbf{A}) \, ||\mathbf{X}| \mathbf{X}^{-1}| \det(\mathbf{B})",
+    ],
+)
+def test_two_bars_after_a_determinant_close_it_and_open_the_next(latex):
+    # |A||X| X^-1 |B| = det(A) det(X) X^-1 det(B): in LaTeX `||` after an operand inside bars is
+    # two bars, as in plain text ("unmatched '|'" before: `||` was always a norm);
+    # ||X| X^-1| (no later ||) is det(det(X) X^-1), two bars too
+    A, B = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    X = np.eye(3) + 0.3 * rng.normal(size=(3, 3))
+    det, inv = np.linalg.det, np.linalg.inv
+    want = det(A) * det(X) * inv(X) * det(B)
+    if latex.startswith(r"\det"):
+        want = det(A) * det(det(X) * inv(X)) * det(B)
+    np.testing.assert_allclose(ed.parse(latex)(A=A, X=X, B=B), want, rtol=1e-10)
+    # a norm written ||x|| in LaTeX is still a norm
+    np.testing.assert_allclose(ed.parse(r"||\mathbf{x}||^2")(x=x0), x0 @ x0, rtol=1e-12)

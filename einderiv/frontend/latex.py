@@ -170,9 +170,7 @@ class _Lexer(Commands, Words, Entries, Pairs):
         elif c == "_":
             self.fail("a subscript must follow a name (W_1) or a norm (\\|x\\|_2)", start)
         elif c == "|":
-            double = self.text.startswith("||", start)
-            self.pos += 2 if double else 1
-            self.norm(start) if double else self.bar(start)
+            self.bars(start)
         elif c in "{([":
             self.pos += 1
             self.open_group(c, start)

@@ -254,6 +254,26 @@ class Pairs:
         self.symbol("(", start, self.pos)
         return True
 
+    def bars(self, start: int) -> None:
+        """``|`` (``bar``), or ``||`` as plain text reads it: it closes a norm after an operand;
+        it is two bars after an operand inside bars (``|A||X|`` is det(A) det(X)) or where no
+        later ``||`` or ``‖`` could close a norm (``||X| A|``); it opens a norm otherwise."""
+        if not self.text.startswith("||", start):
+            self.pos = start + 1
+            self.bar(start)
+            return
+        top = self.stack[-1].kind if self.stack else None
+        ends = bool(self.out) and self.out[-1].type in lexing.ENDS_OPERAND
+        rest = self.text[start + 2 :]
+        if (top == "bar" and ends) or (top != "norm" and "||" not in rest and "‖" not in rest):
+            self.pos = start + 1
+            self.bar(start)
+            self.pos = start + 2
+            self.bar(start + 1)
+            return
+        self.pos = start + 2
+        self.norm(start)
+
     def bar(self, start: int, side: str = "") -> None:
         """``|`` opens outside bars and after an operator; after an operand it closes."""
         inside = bool(self.stack) and self.stack[-1].kind == "bar"

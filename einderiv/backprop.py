@@ -36,8 +36,9 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     for p in placeholders:
         known[p.name] = VarInfo(p.name, _KINDS[len(p.indices)], tuple(i.dim for i in p.indices))
     with scope():  # one scope: the memo tables (transposes, views) serve every part
-        *bodies, result = simplify_together(
-            [d.term for d in adjoints.definitions] + [adjoints.result]
+        *bodies, result = _numbers_put_back(
+            placeholders,
+            simplify_together([d.term for d in adjoints.definitions] + [adjoints.result]),
         )
         memo: dict = {}
         written: dict[str, M.MExpr] = {}
@@ -58,6 +59,33 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
         return None
 
     return map_subterms(made, written_in, done)
+
+
+def _numbers_put_back(placeholders: list, terms: list[T.Term]) -> list[T.Term]:
+    """``terms`` (the simplified bodies, then the result) with each scalar placeholder whose
+    body is a number written as that number, simplified again: the adjoint of u' u under
+    ``norm2(u)^2`` is 2 (u'u)^0.5 * 0.5 (u'u)^-0.5, which is 1 (named, ``1 (x - mean(x))``)."""
+    numbers = {
+        p.name: body
+        for p, body in zip(placeholders, terms)
+        if not p.indices and type(body) is T.Num
+    }
+    if not numbers:
+        return terms
+    memo: dict[int, T.Term] = {}
+
+    def put(t: T.Term) -> T.Term:
+        found = memo.get(id(t))
+        if found is None:
+            if type(t) is T.Var:
+                found = numbers.get(t.name, t)
+            else:
+                found = T.with_children(t, [put(c) for c in T.children(t)])
+            memo[id(t)] = found
+        return found
+
+    made = [put(t) for t in terms]
+    return simplify_together(made)
 
 
 def _recontract(term: T.Term, row, col, variables: dict, memo: dict) -> M.MExpr | None:

@@ -307,3 +307,35 @@ def test_a_square_of_a_norm_is_named_without_its_square_root(text, wrt, fn, poin
     got = back(**{k: v for k, v in given.items() if k in back.variables})
     np.testing.assert_allclose(got, truth, atol=1e-6, rtol=1e-6)
     assert "0.5" not in named
+
+
+@pytest.mark.parametrize(
+    "text,fn",
+    [
+        # d/dW |tanh(W tanh(W x))|^2 = 2 (h1 d' + x ((1 - h1 .^ 2)' .* (d' W))),
+        # d = h2 .* (1 - h2 .^ 2), h1 = tanh(W x), h2 = tanh(W h1)
+        (
+            "norm2(tanh(W tanh(W x)))^2",
+            lambda W, x: np.sum(np.tanh(W @ np.tanh(W @ x)) ** 2),
+        ),
+        # d/dW h2' h2 = 2 (h1 d' + x ((1 - h1 .^ 2)' .* (d' W))), the two factors of h2' h2
+        (
+            "tanh(W tanh(W x))' tanh(W tanh(W x))",
+            lambda W, x: np.sum(np.tanh(W @ np.tanh(W @ x)) ** 2),
+        ),
+    ],
+)
+def test_an_adjoint_met_twice_is_named_once_and_a_unit_one_is_not_named(text, fn):
+    # the two factors of u' u have one adjoint, named once (2 t3', not (t3 + t3)'), and the
+    # adjoint of u' u under norm2(u)^2, 2 (u'u)^0.5 * 0.5 (u'u)^-0.5, is 1 (not t3 = 1 (...));
+    # the named form equals numpy's central differences
+    import re
+
+    g = ed.diff(text, "W")
+    named = g.show(cse=True)
+    back = ed.parse(substituted(named))
+    got = back(**{k: VALUES[k] for k in back.variables})
+    want = jacobian_fd(lambda W: fn(W, VALUES["x"]), {"W": VALUES["W"]}, "W").T
+    np.testing.assert_allclose(got, want, atol=1e-6, rtol=1e-6)
+    assert "= 1 (" not in named
+    assert not re.search(r"\b(t\d+)'? \+ \1\b", named), named

@@ -91,6 +91,7 @@ class _Reverse:
         self.contributions: list[Term] = []
         self.chained = False  # whether an adjoint bound holds one bound before (a chain)
         self.sizes: dict[Term, int] = {}  # node -> its size as a tree (``tree_size``)
+        self.bound: dict[Term, T.Var] = {}  # adjoint -> its placeholder (one name a term)
 
     def uses(self, t: Term) -> int:
         found = self.counts.get(t)
@@ -132,12 +133,15 @@ class _Reverse:
             return adjoint
         if type(below) in (T.Func, T.Pow):
             return adjoint
+        if adjoint in self.bound:  # the two factors of u' u: one adjoint, one name (2 t1')
+            return self.bound[adjoint]
         indices = tuple(sorted(T.free(adjoint), key=lambda i: i.name))
         if len(indices) > 2:
             raise _Unfollowed  # an adjoint of order 3: no matrix form to name it by
         self.chained = self.chained or _holds_placeholder(adjoint)
         placeholder = T.Var(f"{PLACEHOLDER}{len(self.definitions) + 1}", indices)
         self.definitions.append(Definition(placeholder, adjoint))
+        self.bound[adjoint] = placeholder
         return placeholder
 
     def down(self, u: Term, abar: Term) -> None:

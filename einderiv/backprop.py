@@ -36,10 +36,11 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     for p in placeholders:
         known[p.name] = VarInfo(p.name, _KINDS[len(p.indices)], tuple(i.dim for i in p.indices))
     with scope():  # one scope: the memo tables (transposes, views) serve every part
-        *bodies, result = _numbers_put_back(
+        placeholders, terms = _put_back(
             placeholders,
             simplify_together([d.term for d in adjoints.definitions] + [adjoints.result]),
         )
+        *bodies, result = terms
         memo: dict = {}
         written: dict[str, M.MExpr] = {}
         for p, body in zip(placeholders, bodies):
@@ -61,31 +62,67 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     return map_subterms(made, written_in, done)
 
 
-def _numbers_put_back(placeholders: list, terms: list[T.Term]) -> list[T.Term]:
-    """``terms`` (the simplified bodies, then the result) with each scalar placeholder whose
-    body is a number written as that number, simplified again: the adjoint of u' u under
-    ``norm2(u)^2`` is 2 (u'u)^0.5 * 0.5 (u'u)^-0.5, which is 1 (named, ``1 (x - mean(x))``)."""
-    numbers = {
-        p.name: body
-        for p, body in zip(placeholders, terms)
-        if not p.indices and type(body) is T.Num
+def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:
+    """The placeholders kept, and ``terms`` (their simplified bodies, then the result) with
+    each placeholder used once, or whose body is a number, written as its body, simplified
+    again: a name used once names nothing, and apart from its use its factors cannot merge
+    (the adjoint of u' u under ``norm2(u)^2`` is 2 (u'u)^0.5 * 0.5 (u'u)^-0.5, which is 1:
+    named, ``t3 = 1 (x - mean(x))``; under ``exp(-norm2(u)^2 / 2)``, ``2 (-(0.5 exp(..)))``).
+    Moving a body used once copies nothing: the terms stay linear in the chain."""
+    *bodies, result = terms
+    uses = _uses(terms, {p.name for p in placeholders})
+    putting = {
+        p.name
+        for p, body in zip(placeholders, bodies)
+        if uses.get(p.name, 0) == 1 or (type(body) is T.Num and not p.indices)
     }
-    if not numbers:
-        return terms
+    if not putting:
+        return placeholders, terms
+    put_in: dict[str, tuple] = {}  # a placeholder -> (its indices, its body, written in)
     memo: dict[int, T.Term] = {}
 
     def put(t: T.Term) -> T.Term:
         found = memo.get(id(t))
         if found is None:
-            if type(t) is T.Var:
-                found = numbers.get(t.name, t)
+            if type(t) is T.Var and t.name in put_in:
+                indices, body = put_in[t.name]
+                found = T.rename(body, dict(zip(indices, t.indices))) if indices else body
             else:
                 found = T.with_children(t, [put(c) for c in T.children(t)])
             memo[id(t)] = found
         return found
 
-    made = [put(t) for t in terms]
-    return simplify_together(made)
+    kept, made = [], []
+    for p, body in zip(placeholders, bodies):
+        body = put(body)
+        if p.name in putting:
+            put_in[p.name] = (p.indices, body)
+        else:
+            kept.append(p)
+            made.append(body)
+    return kept, simplify_together([*made, put(result)])
+
+
+def _uses(terms: list[T.Term], names: set) -> dict[str, int]:
+    """How many times each placeholder of ``names`` occurs in ``terms`` written as trees (a
+    subterm shared by two parents counted twice), computed over the graph."""
+    memo: dict[int, dict] = {}
+
+    def count(t: T.Term) -> dict:
+        found = memo.get(id(t))
+        if found is None:
+            found = {t.name: 1} if type(t) is T.Var and t.name in names else {}
+            for c in T.children(t):
+                for name, n in count(c).items():
+                    found[name] = found.get(name, 0) + n
+            memo[id(t)] = found
+        return found
+
+    total: dict[str, int] = {}
+    for t in terms:
+        for name, n in count(t).items():
+            total[name] = total.get(name, 0) + n
+    return total
 
 
 def _recontract(term: T.Term, row, col, variables: dict, memo: dict) -> M.MExpr | None:

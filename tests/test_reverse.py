@@ -339,3 +339,20 @@ def test_an_adjoint_met_twice_is_named_once_and_a_unit_one_is_not_named(text, fn
     np.testing.assert_allclose(got, want, atol=1e-6, rtol=1e-6)
     assert "= 1 (" not in named
     assert not re.search(r"\b(t\d+)'? \+ \1\b", named), named
+
+
+def test_an_adjoint_used_once_is_written_where_it_is_used():
+    # d/dx exp(-|x - mu|^2 / (2 sigma^2)) = -exp(-|x - mu|^2 / (2 sigma^2)) (x - mu)' / sigma^2:
+    # the adjoint of (x - mu)'(x - mu), used once, was named apart from its use, so its factors
+    # could not merge (2 (-(0.5 exp(..) / t2)) t1'); numpy's central differences
+    x, mu, sigma = VALUES["x"], VALUES["x"][::-1].copy(), 0.8
+
+    def gauss(x):
+        return np.exp(-np.sum((x - mu) ** 2) / (2 * sigma**2))
+
+    g = ed.diff("exp(-norm2(x - mu)^2 / (2 sigma^2))", "x", where="mu: vector(n)")
+    named = g.show(cse=True)
+    back = ed.parse(substituted(named), where="mu: vector(n)")
+    got = back(x=x, mu=mu, sigma=sigma)
+    np.testing.assert_allclose(got, jacobian_fd(gauss, {"x": x}, "x"), atol=1e-6, rtol=1e-6)
+    assert named.count("0.5") <= 1, named  # the exponent's -0.5 only

@@ -272,3 +272,32 @@ def test_a_scalar_added_to_a_row_stays_grouped_in_the_differential(text, numpy_f
     printed = ed.diff(text, "X", where=where, layout=layout).differential()
     g = ed.read_differential(printed, "X", where=where)
     assert np.allclose(g(**values), expected, atol=1e-6 * max(1, np.abs(expected).max()))
+
+
+@pytest.mark.parametrize(
+    "text,claim,fn",
+    [
+        # d(A X B) = A dX B; the claim forgets B
+        ("A X B", "dY = A dX", lambda A, X, B: A @ X @ B),
+        # d(X' X) = dX' X + X' dX; the claim writes 2 X' dX
+        ("X' X", "dY = 2 X^T dX", lambda A, X, B: X.T @ X),
+        # d tr(X' A X) = tr(X' (A + A') dX); the claim drops A'
+        ("tr(X' A X)", "d f = tr(2 X' A dX)", lambda A, X, B: np.trace(X.T @ A @ X)),
+    ],
+)
+def test_a_wrong_differential_is_answered_by_the_differential(text, claim, fn):
+    # check of a differential claim says the correct form as a differential (dY = A dX B), not
+    # in index or Kronecker-indexed notation (kron(B', A)[(i,j),(l,k)] before); it reads back
+    # to numpy's central differences in numerator layout
+    rng = np.random.default_rng(5)
+    values = {"A": rng.normal(size=(3, 3)), "X": rng.normal(size=(3, 3))}
+    values["B"] = rng.normal(size=(3, 3))
+    where = "A: matrix(3, 3); X: matrix(3, 3); B: matrix(3, 3)"
+    r = ed.check(text, "X", claim=claim, where=where)
+    assert r.verdict == "wrong"
+    assert r.correct.split("=")[0].strip() == claim.split("=")[0].strip()
+    back = ed.read_differential(r.correct, "X", where=where)
+    jac = jacobian_fd(lambda X: fn(values["A"], X, values["B"]), {"X": values["X"]}, "X")
+    want = to_layout(jac, jac.ndim - 2, 2, "numerator")
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(got, want, atol=1e-6)

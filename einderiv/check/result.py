@@ -59,14 +59,18 @@ class CheckResult:
     @property
     def correct(self) -> str:
         """The engine's derivative as the claim is written: for a Kronecker claim ``d vec(Y) /
-        d vec(X)' = kron(B', A)`` its Kronecker form, else ``str(expected)``."""
-        from einderiv.check.kron_claim import is_kronecker  # (kron_claim reads results)
+        d vec(X)' = kron(B', A)`` its Kronecker form, for a differential ``dY = A dX`` the
+        differential (``dY = A dX B``), else ``str(expected)``."""
+        from einderiv.check.forms import is_differential  # (forms and kron_claim read results)
+        from einderiv.check.kron_claim import is_kronecker
 
-        if is_kronecker(self.claim_text) and self.expected is not None:
-            try:
-                return self.expected.kronecker()
-            except EinderivError:  # no Kronecker form: the entry form below
-                pass
+        forms = ((is_kronecker, Expr.kronecker), (is_differential, Expr.differential))
+        for written, form in forms:
+            if written(self.claim_text) and self.expected is not None:
+                try:
+                    return form(self.expected)
+                except EinderivError:  # no such form: the plain form below
+                    pass
         return str(self.expected)
 
     def _repr_markdown_(self) -> str:

@@ -147,11 +147,10 @@ def _row_like_of(e: M.MExpr, vectors) -> bool:
 
 
 def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
-    """The factors of a product, left to right; a right operand that may be a scalar stays
-    one factor (the parser groups to the left, so only right nesting can need parentheses).
-    Re-associating these factors keeps the value: ``M.chain`` also splits a scalar
-    ``I (v' A v)`` into ``I, v', A, v``, which is no product of matrices. Each product node is
-    split once (``_CHAINS``, per context of vector names): asked of every suffix, it was cubic."""
+    """The factors of a product, left to right; a right operand that may be a scalar, or whose
+    row would follow a non-column (``r (2 v' w)``), stays one factor (the parser groups to the
+    left; ``M.chain`` splits ``I (v' A v)`` into ``I, v', A, v``, no product of matrices). Each
+    product node is split once (``_CHAINS``, per vector names): asked of every suffix, cubic."""
     if not isinstance(e, M.MatMul):
         return [e]
     return list(remembered(_CHAINS, _chain_of, e, _NO_VECTORS if vectors is None else vectors))
@@ -159,12 +158,13 @@ def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
 
 def _chain_of(e: M.MatMul, vectors) -> tuple[M.MExpr, ...]:
     vectors = None if vectors is _NO_VECTORS else vectors
-    right = chain_of(e.right, vectors)
+    left, right = chain_of(e.left, vectors), chain_of(e.right, vectors)
+    before = next((f for f in reversed(left) if type(f) is not M.Number), left[-1])
     if type(e.right) is M.MatMul and (
-        _maybe_scalar(e.right, vectors) or _inner_row(right, vectors)
-    ):  # kept whole, its own inside flattened alike: r (a v' w c) is not r a v' w c
+        _maybe_scalar(e.right, vectors) or _inner_row([before, *right], vectors)
+    ):  # kept whole, its inside flattened alike: r (a v' w c), r (2 v' w c): not r 2 v' w c
         right = [product(right, 0, vectors)]
-    return (*chain_of(e.left, vectors), *right)
+    return (*left, *right)
 
 
 # Transposes ---------------------------------------------------------------------------------

@@ -26,11 +26,15 @@ Invariants:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 
 from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_one, row_adjoint
+from einderiv.calculus.rewriting import split_coefficient
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import ONE, Term
 from einderiv.ir.node import fast_init
 
@@ -152,8 +156,8 @@ class _Reverse:
         if kind is T.Var:
             self.contribute(u, abar)
         elif kind is T.Add:  # d f / d u_k = d f / d (u_1 + ... + u_n)
-            for x in u.terms:
-                self.down(x, abar)
+            for x, coeff in self.collected(u):
+                self.down(x, abar if coeff is None else _times(abar, T.Num(coeff)))
         elif kind is T.Prod:
             self.product(u, abar)
         elif kind is T.Func:  # d f / d u = d f / d g(u) * g'(u), elementwise
@@ -171,6 +175,30 @@ class _Reverse:
             self.down(u.base, self.bind(_times(abar, slope), u.base))
         else:
             raise _Unfollowed
+
+    # c_1 x + c_2 x (x the same up to summed names) -> (c_1 + c_2) x, none at all when 0
+    def collected(self, u: T.Add) -> list[tuple[Term, Fraction | None]]:
+        """The terms of ``u`` that use the variable, each as (itself, None), but like terms
+        (``W t - W t``, text that cancels) as (their term, their summed number): walked apart,
+        their adjoints would be named apart and never meet the simplifier. Terms are compared
+        by canonical form only when their uses and sizes match (most sums have no such pair)."""
+        terms = [x for x in u.terms if self.uses(x)]
+        split = [split_coefficient(x) for x in terms]
+        sizes = [(self.uses(rest), self.tree_size(rest)) for _, rest in split]
+        counted = Counter(sizes)
+        if len(counted) == len(sizes):
+            return [(x, None) for x in terms]
+        groups: dict = {}  # (uses, size, canonical key) -> [first term, its rest, number]
+        for x, (coeff, rest), size in zip(terms, split, sizes):
+            k = (size, key(canonical(rest))) if counted[size] > 1 else (size,)
+            found = groups.setdefault(k, [x, rest, 0])
+            found[0] = None if found[0] is not x else x  # (two or more: the rest, summed)
+            found[2] += coeff
+        return [
+            (x, None) if x is not None else (rest, None if coeff == 1 else coeff)
+            for x, rest, coeff in groups.values()
+            if x is not None or coeff != 0
+        ]
 
     # d f / d u_k[F_k] = sum over (F_u + S) - F_k of d f / d u[F_u] * prod_{l != k} u_l
     # for u = sum_S prod_l u_l (an index of F_k in F_u stays free: elementwise)

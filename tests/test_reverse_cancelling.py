@@ -46,3 +46,14 @@ def test_the_rest_of_a_sum_that_cancels_is_named_without_the_cancelled_part():
     truth = jacobian_fd(_partial, {"W": W0, "x": x0}, "W")
     back = ed.parse(substituted(named), where=WHERE)
     np.testing.assert_allclose(back(W=W0, x=x0), truth, rtol=1e-6, atol=1e-8)
+
+
+def test_a_term_written_twice_is_counted_twice():
+    # f(x) = u' u, u = (x + x) .* x .* x = 2 x .^ 3: df/dx = 24 x' .^ 5 (the two x of x + x
+    # are one object: each is a use, merged into 2 x, neither dropped)
+    text = "((x + x) .* x .* x)' ((x + x) .* x .* x)"
+    g = ed.diff(text, "x", where=WHERE)
+    named = g.show(cse=True)
+    truth = jacobian_fd(lambda x: ((x + x) * x * x) @ ((x + x) * x * x), {"x": x0}, "x")
+    back = ed.parse(substituted(named), where=WHERE)
+    np.testing.assert_allclose(back(x=x0), truth, rtol=1e-6, atol=1e-8)

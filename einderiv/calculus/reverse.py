@@ -191,9 +191,11 @@ class _Reverse:
         groups: dict = {}  # (uses, size, canonical key) -> [first term, its rest, number]
         for x, (coeff, rest), size in zip(terms, split, sizes):
             k = (size, key(canonical(rest))) if counted[size] > 1 else (size,)
-            found = groups.setdefault(k, [x, rest, 0])
-            found[0] = None if found[0] is not x else x  # (two or more: the rest, summed)
-            found[2] += coeff
+            found = groups.get(k)
+            if found is None:
+                groups[k] = [x, rest, coeff]
+            else:  # two or more: their rest, with their numbers summed
+                found[0], found[2] = None, found[2] + coeff
         return [
             (x, None) if x is not None else (rest, None if coeff == 1 else coeff)
             for x, rest, coeff in groups.values()

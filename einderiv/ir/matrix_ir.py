@@ -14,7 +14,7 @@ from dataclasses import field
 from fractions import Fraction
 
 from einderiv.ir.matrix_ops import COMMUTATION, MATRIX
-from einderiv.ir.node import Dim, Node, node
+from einderiv.ir.node import Dim, Linked, Node, node
 from einderiv.ir.number_text import format_number
 from einderiv.ir.ops import ELEMENTWISE, ROW
 
@@ -28,8 +28,9 @@ _KNOWN = frozenset(FUNCTIONS)  # what ``Call`` checks its name against (a set: n
 KINDS = ("scalar", "vector", "matrix", "symmetric", "integer", "tensor")
 
 
-class MExpr(Node):
-    """A matrix-level expression node."""
+class MExpr(Linked):
+    """A matrix-level expression node (compared by structure, equal trees linked once found
+    equal: ``node.Linked``)."""
 
     __slots__ = ()
 

@@ -3,7 +3,8 @@
 Input: nothing. Output: the ``node`` class decorator.
 Invariants: nodes are immutable; equality and hash are structural over the fields that take part
 in comparison (source spans do not); the hash is computed once per node, so deep trees can be
-used as dictionary keys without quadratic rehashing.
+used as dictionary keys without quadratic rehashing; ``Linked`` nodes (matrix IR) remember
+equalities proved between distinct nodes, so comparing two equal trees again costs one step.
 """
 
 from __future__ import annotations
@@ -107,6 +108,51 @@ class Node:
         values = {name: getattr(self, name) for name in self._init}
         values.update(changes)
         return type(self)(**values)
+
+
+class Linked(Node):
+    """A node compared by structure that remembers what it proved: two distinct nodes found
+    equal are linked (``_same``: each points towards one representative, as in union-find), so
+    comparing them again, or comparing anything that holds them, stops there. Two equal trees
+    then cost their size once, however often they and their parts are compared (``factor``
+    compares two equal chains part by part, level by level: quadratic before). A link only
+    ever joins equal nodes (nodes are immutable), so equality is what it was."""
+
+    __slots__ = ("_same",)
+    _unset: tuple[str, ...] = ("_hash", "_same")
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(other) is not type(self):
+            return NotImplemented
+        if hash(self) != hash(other):
+            return False
+        a, b = _representative(self), _representative(other)
+        if a is b:
+            return True
+        if a._get_fields(a) != b._get_fields(b):  # (the fields' own links are made here)
+            return False
+        _set_same(a, b)
+        return True
+
+    __hash__ = Node.__hash__  # (a class defining __eq__ alone would be unhashable)
+
+
+_set_same = Linked._same.__set__  # type: ignore[attr-defined]  (the slot's setter: frozen nodes)
+
+
+def _representative(x: Linked) -> Linked:
+    """The node ``x`` is linked to at the end of its links, the path shortened on the way."""
+    top = x._same
+    if top is None:
+        return x
+    while top._same is not None:
+        top = top._same
+    while x._same is not top:
+        x, following = x._same, x
+        _set_same(following, top)
+    return top
 
 
 REBUILT: list = []  # called with the field values of every node made again by unpickling

@@ -115,8 +115,8 @@ class Expr(ExprAlgebra):
 
     def __reduce__(self) -> tuple:  # made again by __init__ (caches are not kept; adjoints are)
         term = self._term if self._adjoints is None else Deferred.kept(self._term, self._adjoints)
-        fields = (term, self.axes, self.variables, self.index_dims, self.source, self._origin)
-        fields += (self._layout, self.slots, self.readings, self._invented)
+        fields: tuple = (term, self.axes, self.variables, self.index_dims, self.source)
+        fields += (self._origin, self._layout, self.slots, self.readings, self._invented)
         return (flat_pickle.rebuilt, (Expr, flat_pickle.dumps(fields)))  # deep terms: no recursion
 
     def __delattr__(self, name: str) -> None:

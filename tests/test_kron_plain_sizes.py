@@ -113,7 +113,7 @@ def test_a_scalar_product_in_a_plain_claim_is_no_misfit():
     # d vec((a' b) A X') / d vec(X)' = (a' b) kron(A, I_2) K_{2,1} = (a' b) A I_2 (A 1-by-1,
     # X 2-by-1, K_{2,1} = I_2): right. As plain matrices a' b is 1-by-1, and a 1-by-1 times
     # a 2-by-2 does not fit; that misfit made it "wrong" (with I_2, and with a bare I once
-    # its sizes were solved). In einderiv's language a' b is a scalar: no verdict rests on it
+    # its sizes were solved). In einderiv's language a' b (and a · b) is a scalar: right
     rng = np.random.default_rng(3001)
     A, X, a, b = (
         rng.normal(size=(1, 1)),
@@ -124,22 +124,30 @@ def test_a_scalar_product_in_a_plain_claim_is_no_misfit():
     truth = jacobian(lambda X: (a @ b) * A @ X.T, X)
     assert np.allclose(truth, (a @ b) * np.kron(A, np.eye(2)) @ commutation(2, 1), atol=1e-6)
     where = "A: matrix(1, 1); X: matrix(2, 1); a: vector(2); b: vector(2)"
-    for right in ("(a' b) kron(A, I_{2}) commutation(2, 1)", "(a' b) kron(A, I) commutation(2, 1)"):
+    for right in ("(a' b) kron(A, I_{2}) commutation(2, 1)", "kron(A, I) (b' a) commutation(2, 1)"):
         result = ed.check("(a' b) A X'", "X", FORM + right, where=where)
-        assert result.verdict != "wrong", result
+        assert result.verdict == "right", result
+    result = ed.check(
+        "(a' b) A X'", "X", FORM + "(a · b) kron(A, I) commutation(2, 1)", where=where
+    )
+    assert result.verdict == "right", result
+    result = ed.check(
+        "(a' b) A X'", "X", FORM + "3 (a' b) kron(A, I) commutation(2, 1)", where=where
+    )
+    assert result.verdict == "wrong", result
 
 
 def test_a_scalar_product_beside_a_bare_identity_forces_no_size():
     # d vec((a' b) X) / d vec(X)' = (a' b) I_3 (X 3-by-1) = (a' b) kron(I_1, I_3): right. Its
     # sizes were solved as plain matrices, 1-by-1 times k-by-k, forcing k = 1 and then no fit
-    # ("wrong"); a' b may be a scalar, so no size is drawn from it
+    # ("wrong"); a' b is a scalar in einderiv's language, and I = I_3
     rng = np.random.default_rng(3002)
     X, a, b = rng.normal(size=(3, 1)), rng.normal(size=2), rng.normal(size=2)
     truth = jacobian(lambda X: (a @ b) * X, X)
     assert np.allclose(truth, (a @ b) * np.kron(np.eye(1), np.eye(3)), atol=1e-6)
     where = "X: matrix(3, 1); a: vector(2); b: vector(2)"
     result = ed.check("(a' b) X", "X", FORM + "(a' b) kron(I_{1}, I)", where=where)
-    assert result.verdict != "wrong", result
+    assert result.verdict == "right", result
 
 
 def test_a_variable_the_expression_does_not_use_is_no_internal_error():

@@ -31,7 +31,18 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import COMMUTATION, KRON, VEC
 from einderiv.ir.node import dim_size
 
-__all__ = ["Floats", "Misfit", "Mod", "Shapes", "Unknown", "bare", "misfit", "plain", "sizings"]
+__all__ = [
+    "Floats",
+    "Misfit",
+    "Mod",
+    "Shapes",
+    "Unknown",
+    "bare",
+    "kind",
+    "misfit",
+    "plain",
+    "sizings",
+]
 
 MAX_SIZINGS = 20000  # sizes tried for the bare I and ones of R, in all
 
@@ -67,6 +78,33 @@ def plain(e: M.MExpr, f: Expr) -> bool:
         case M.Call(fn=COMMUTATION.name, args=(M.Number() | M.Name(), M.Number() | M.Name())):
             return True
     return False
+
+
+def kind(e: M.MExpr, f: Expr) -> str:
+    """What ``e`` is in einderiv's language, as far as a scalar product needs: "col" (a vector,
+    ``A x``, ``vec(X)``, ``ones``), "row" (its transpose), "scalar" (a number, ``x' y``), or
+    "mat"; a row times a column is a scalar there, where plain matrices make it 1-by-1."""
+    match e:
+        case M.Name(name=name):
+            return {"vector": "col", "scalar": "scalar"}.get(f.variables[name].kind, "mat")
+        case M.Number():
+            return "scalar"
+        case M.Ones() | M.Call(fn=VEC.name):
+            return "col"
+        case M.Transpose(operand=x):
+            return {"col": "row", "row": "col"}.get(kind(x, f), kind(x, f))
+        case M.Neg(operand=x) | M.Div(left=x):
+            return kind(x, f)
+        case M.Add(left=x, right=y) | M.Sub(left=x, right=y):
+            return kind(x, f) if kind(x, f) == kind(y, f) else "mat"
+        case M.MatMul(left=x, right=y) | M.Dot(left=x, right=y):
+            a, b = kind(x, f), kind(y, f)
+            if "scalar" in (a, b):
+                return b if a == "scalar" else a
+            return {("row", "col"): "scalar", ("mat", "col"): "col", ("row", "mat"): "row"}.get(
+                (a, b), "mat"
+            )
+    return "mat"
 
 
 def bare(e: M.MExpr) -> list[str]:
@@ -151,8 +189,12 @@ class Values:
                 if type(e) is M.Sub:
                     b = self.scale(self.number(Fraction(-1)), b)
                 return self.add(a, b)
+            case M.Dot(left=x, right=y) if kind(x, self.f) == kind(y, self.f) == "col":
+                return self.inner(self.product(self.transpose(self.run(x)), self.run(y)))
             case M.MatMul(left=x, right=y) | M.Dot(left=x, right=y):
-                return self.product(self.run(x), self.run(y))
+                value = self.product(self.run(x), self.run(y))
+                inner = kind(x, self.f) == "row" and kind(y, self.f) == "col"
+                return self.inner(value) if inner else value  # x' y: a scalar
             case M.Div(left=x, right=M.Number(value=v)):
                 return self.scale(self.number(1 / v), self.run(x))
             case M.Call(fn=KRON.name, args=(x, y)):
@@ -204,6 +246,9 @@ class Floats(Values):
 
     def transpose(self, a):
         return np.transpose(a)
+
+    def inner(self, a):
+        return np.asarray(a).reshape(())
 
     def inverse(self, a):
         if np.ndim(a) and np.shape(a)[0] != np.shape(a)[1]:
@@ -290,6 +335,9 @@ class Shapes(Values):
 
     def transpose(self, a):
         return a[::-1]
+
+    def inner(self, a):
+        return ()
 
     def inverse(self, a):
         if a and a[0] != a[1]:

@@ -294,8 +294,19 @@ def test_sizes_inference_leaves_unpaired_are_a_clear_error_never_a_traceback():
     for text in ("kron(I_{s}, I) commutation(1, q)", "kron(I_{s}, I) commutation(2, q)"):
         with pytest.raises(ed.ShapeError, match="cannot pair the sizes"):
             ed.parse(text)
+    # As plain matrices kron(I_s, I_k) K_{1,q} is sk-by-sk times q-by-q: sk = q, and to be the
+    # qs-by-qs I_{qs} also sk = qs, so s = 1. At a size s > 1 no I fits (q = 2, s = 3 below):
+    # the claim is wrong there (it was undecided while the plain reading searched its sizes)
+    for k in range(1, 20):
+        assert np.kron(np.eye(3), np.eye(k)).shape[1] != commutation_shape(1, 2)[0]
     claim = "d vec(Y) / d vec(X)' = kron(I_{s}, I) commutation(1, q)"
-    assert ed.check("X", "X", claim, where="X: matrix(q, s)").verdict == "undecided"
+    result = ed.check("X", "X", claim, where="X: matrix(q, s)")
+    assert result.verdict == "wrong" and "no size of its bare I" in result.reason, result
+
+
+def commutation_shape(m: int, n: int) -> tuple:
+    """K_{m,n}'s shape: it maps vec of an m-by-n matrix to vec of its transpose."""
+    return (m * n, m * n)
 
 
 # An integer named as a size is that size (x: vector(n); n: integer): check drew n apart from

@@ -93,7 +93,7 @@ def plain_verdict(f: Expr, wrt: str, expected: Expr, text, question: str, error=
         if fits is None:  # no size of its bare I fits (a proof): where einderiv's pairing failed
             if error is None:
                 return None
-            why = f"{_SHAPE}no size of its bare I (or ones) makes it {matrix_of}{ours}"
+            why = f"{_SHAPE.rstrip()}, no size of its bare I (or ones) makes it {matrix_of}{ours}"
             return result("wrong", why)
         if not fits:  # no size fits (or too many to try): the caller's verdict stands, unless
             misfit = P.misfit(tree, f, sizes, shape)  # R has no bare I: its shape is wrong

@@ -7,9 +7,9 @@ the placeholders give the derivative that ``differentiate.derivative`` gives. Or
 the term holds a node this pass does not follow (``MatPow``, ``Det``, ``SumOver``), the
 variable is symmetric or used on a diagonal, the term is far larger as a tree than as a graph
 (a subterm shared by several uses, ``norm2(u)`` holding u twice: this pass walks the tree, so
-nested ones cost 2^depth), or no bound adjoint holds another (no chain of them: the forward
-derivative is then as short, and its like terms merge): then the caller uses
-``differentiate``.
+nested ones cost 2^depth), or no bound adjoint holds another and no two copies of a node
+(below, alike) met (no chain of them: the forward derivative is then as short, and its like
+terms merge): then the caller uses ``differentiate``.
 Invariants:
 - The term's binders are named apart (a term lowered from text: fresh names; a row function's
   bound, which one inside may shadow, is renamed to a fresh index before its base is entered),
@@ -19,6 +19,12 @@ Invariants:
   variable lie below it, so each adjoint is written once and the output is linear in the size
   of the term, where the chain rule written out is quadratic (an unrolled RNN: one product of
   2N factors per step).
+- Nodes alike up to a renaming of their indices (``ir/alpha.py``: a chain written twice in the
+  text, ``logsumexp(U h) - y' U h``, whose copies' indices lowering names apart) are one node
+  here: the adjoints reaching each copy are renamed onto the first copy met and summed, and
+  that sum is passed down once (one chain of adjoints, not one per copy). Nodes are taken from
+  the highest down, so every adjoint of a node is in before it is passed on (a node's parents
+  are higher than it).
 - Each rule is its formula in a comment; a node's local derivative is the one
   ``differentiate`` uses (``FUNCTION_DERIVATIVES``), so the two passes agree by construction.
 - Placeholder names start with ``%`` (a canonical-name prefix no user's name can have).
@@ -26,6 +32,8 @@ Invariants:
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,6 +42,7 @@ from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_on
 from einderiv.calculus.rewriting import split_coefficient
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
+from einderiv.ir.alpha import Shapes
 from einderiv.ir.canon import canonical, key
 from einderiv.ir.index_ir import ONE, Term
 from einderiv.ir.node import fast_init
@@ -75,12 +84,12 @@ def reverse(term: Term, wrt: Wrt) -> Adjoints | None:
     if walk.tree_size(term) > 4 * len(walk.counts) + 100:
         return None  # shared subterms (norm2(u) holds u twice): the tree is far larger
     try:
-        walk.down(term, ONE)
+        walk.run(term)
     except _Unfollowed:
         return None
     if not walk.chained:
         return None  # no adjoint holds another: the forward derivative is as short
-    made = walk.contributions
+    made = walk.ordered()
     if not made:  # every use below a flat function (sign, step): the forward pass says 0
         return None
     result = made[0] if len(made) == 1 else T.Add(tuple(made))
@@ -93,9 +102,16 @@ class _Reverse:
         self.counts: dict[Term, int] = {}  # node -> uses of the variable below it
         self.definitions: list[Definition] = []
         self.contributions: list[Term] = []
-        self.chained = False  # whether an adjoint bound holds one bound before (a chain)
+        self.chained = False  # whether an adjoint bound holds one bound before, or copies met
         self.sizes: dict[Term, int] = {}  # node -> its size as a tree (``tree_size``)
         self.bound: dict[Term, T.Var] = {}  # adjoint -> its placeholder (one name a term)
+        self.shapes = Shapes()  # nodes alike up to a renaming of their indices share an id
+        self.waiting: dict[int, tuple[Term, tuple, list[Term]]] = {}  # id -> node, order, abars
+        self.queue: list[tuple[int, int, int]] = []  # (-height, when met, id): highest first
+        self.met = itertools.count()
+        self.done: set[int] = set()
+        self.below: dict[int | None, list[int]] = {None: []}  # id -> what it sent (``ordered``)
+        self.current: int | None = None  # the id of the node being passed down (None: none)
 
     def uses(self, t: Term) -> int:
         found = self.counts.get(t)
@@ -148,31 +164,65 @@ class _Reverse:
         self.bound[adjoint] = placeholder
         return placeholder
 
-    def down(self, u: Term, abar: Term) -> None:
-        """Pass ``abar`` (d f / d u, over u's free indices) to the uses of the variable in u."""
+    def run(self, term: Term) -> None:
+        """Pass d f / d term = 1 down, node by node from the highest: each node's adjoints (one
+        per copy of it) summed, bound, and passed to its children (``down``)."""
+        self.send(term, ONE)
+        while self.queue:
+            ident = heapq.heappop(self.queue)[2]
+            u, _, abars = self.waiting.pop(ident)
+            self.done.add(ident)
+            self.current, self.below[ident] = ident, []
+            abar = abars[0] if len(abars) == 1 else T.Add(tuple(_spread(abars, T.free(u))))
+            self.down(u, self.bind(abar, u))
+
+    def send(self, u: Term, abar: Term) -> None:
+        """``abar`` (d f / d u, over u's free indices) is one adjoint of ``u``: kept with those
+        of the nodes alike to ``u`` (renamed onto the first met), to be summed."""
         if not self.uses(u):
             return
-        kind = type(u)
-        if kind is T.Var:
+        if type(u) is T.Var:  # a use of the variable: its adjoint is part of the result
+            self.below[self.current].append(~len(self.contributions))  # (~k: contribution k)
             self.contribute(u, abar)
-        elif kind is T.Add:  # d f / d u_k = d f / d (u_1 + ... + u_n)
+            return
+        ident, order, height = self.shapes(u)
+        if ident in self.done:  # (never: a node is lower than every node that holds it)
+            raise _Unfollowed
+        found = self.waiting.get(ident)
+        if found is None:
+            self.waiting[ident] = (u, order, [abar])
+            heapq.heappush(self.queue, (-height, next(self.met), ident))
+            self.below[self.current].append(ident)
+            return
+        first, first_order, abars = found
+        if u is not first:  # another copy: its indices named as the first's
+            abar = T.rename(abar, dict(zip(order, first_order)))
+            # (the forward pass differentiates each copy apart: reverse is shorter)
+            self.chained = self.chained or self.uses(u) >= 2
+        abars.append(abar)
+
+    def down(self, u: Term, abar: Term) -> None:
+        """Pass ``abar`` (d f / d u, over u's free indices) to the children of u that hold a use
+        of the variable."""
+        kind = type(u)
+        if kind is T.Add:  # d f / d u_k = d f / d (u_1 + ... + u_n)
             for x, coeff in self.collected(u):
-                self.down(x, abar if coeff is None else _times(abar, T.Num(coeff)))
+                self.send(x, abar if coeff is None else _times(abar, T.Num(coeff)))
         elif kind is T.Prod:
             self.product(u, abar)
         elif kind is T.Func:  # d f / d u = d f / d g(u) * g'(u), elementwise
             slope = FUNCTION_DERIVATIVES[u.name](u.arg)
             if slope is T.ZERO:  # sign, step: flat wherever differentiable
                 return
-            self.down(u.arg, self.bind(_times(abar, slope), u.arg))
+            self.send(u.arg, _times(abar, slope))
         elif kind is T.RowFunc:  # d f / d u[a,c] = row_adjoint (differentiate: its formula)
             c = T.fresh(u.bound.dim)
             base = T.rename(u.base, {u.bound: c})  # the row's entry named apart, free
-            self.down(base, self.bind(row_adjoint(u, abar, c), base))
+            self.send(base, row_adjoint(u, abar, c))
         elif kind is T.Pow and not self.uses(u.exponent):
             # d f / d u = d f / d u^p * p u^(p-1), elementwise (p free of the variable)
             slope = T.Prod((u.exponent, T.Pow(u.base, _minus_one(u.exponent))))
-            self.down(u.base, self.bind(_times(abar, slope), u.base))
+            self.send(u.base, _times(abar, slope))
         else:
             raise _Unfollowed
 
@@ -221,7 +271,19 @@ class _Reverse:
                 adjoint = T.Prod(others, summed)
             if adjoint is None:  # sum_s 1 over indices the factor lacks: not met in lowering
                 raise _Unfollowed
-            self.down(factor, self.bind(adjoint, factor))
+            self.send(factor, adjoint)
+
+    def ordered(self) -> list[Term]:
+        """The contributions in the order of their uses in the term, left to right (as a walk
+        down the term meets them): each node's are where the first copy of it was met."""
+        out, todo = [], [None]
+        while todo:
+            k = todo.pop()
+            if k is not None and k < 0:
+                out.append(self.contributions[~k])
+            else:
+                todo.extend(reversed(self.below.get(k, ())))
+        return out
 
     # d f / d X[i,j] = sum_{a,b} d f / d X[a,b] delta[a,i] delta[b,j], over every use X[a,b]
     def contribute(self, use: T.Var, abar: Term) -> None:
@@ -244,8 +306,20 @@ def _times(abar: Term, slope: Term) -> Term:
     return slope if abar is ONE else T.Prod((abar, slope))
 
 
+def _spread(abars: list[Term], over: frozenset) -> list[Term]:
+    """Terms of one sum over ``over``: an adjoint that lacks an index of it (1, passed to a
+    factor ``x[i]`` of ``sum_i x[i]``: the same for every i) times ``ones`` over that index."""
+    out = []
+    for abar in abars:
+        missing = sorted(over - T.free(abar), key=lambda i: i.name)
+        out.append(T.Prod((abar, *map(T.Ones, missing))) if missing else abar)
+    return out
+
+
 def _holds_placeholder(t: Term) -> bool:
-    """Whether ``t`` is, or is a product (of products) holding, a placeholder."""
+    """Whether ``t`` is, or is a product or sum (of them) holding, a placeholder."""
     if type(t) is T.Var:
         return t.name.startswith(PLACEHOLDER)
+    if type(t) is T.Add:
+        return any(map(_holds_placeholder, t.terms))
     return type(t) is T.Prod and any(map(_holds_placeholder, t.factors))

@@ -152,7 +152,7 @@ def bind(f, values: dict) -> tuple[dict, dict, dict]:
         if value is None:
             continue
         if kind == "integer":
-            if type(value) is not int:
+            if type(value) is not int or not -_HUGE < value < _HUGE:  # 10^400: no float
                 return bind_checked(f, values)
             ints[name] = value
             continue
@@ -327,7 +327,8 @@ def positive_int(name, value) -> int:
     if isinstance(value, (bool, np.bool_)):  # True is 1 to Python, never a size
         raise EvaluationError(f"the size {name} must be a positive integer, not {given!r}")
     if isinstance(value, (int, np.integer)) and MAX_SIZE < value:
-        raise EvaluationError(f"the size {name} = {value:.3g} is too large (at most 2^62)")
+        shown = f"{value:.3g}" if value < 10**300 else f"a number of {len(str(value))} digits"
+        raise EvaluationError(f"the size {name} = {shown} is too large (at most 2^62)")
     if isinstance(value, (int, np.integer)) and value > 0:
         return int(value)
     hint = f"; under jax.jit, make {name} a static argument (static_argnums)" if traced else ""
@@ -347,6 +348,10 @@ def _integer(name, value) -> int:
     if isinstance(value, (int, np.integer)) or (
         isinstance(value, (float, np.floating)) and float(value).is_integer()
     ):
+        if abs(int(value)) >= 2**1024:  # computed with as a float: 10^400 overflowed one
+            digits = len(str(abs(int(value))))
+            raise EvaluationError(f"{name} = a number of {digits} digits is too large for a "
+                                  "float (at most about 1.8e308)")  # fmt: skip
         return int(value)
     if isinstance(value, (float, np.floating)):
         raise EvaluationError(f"{name} is an integer, not {given!r} (not a whole number)")

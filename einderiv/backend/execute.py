@@ -97,9 +97,11 @@ def _refuse_larger_than_memory(axes, dims: dict) -> None:
         return
     memory = _memory()
     if memory and entries * 8 > memory:
+        count = f"a number of entries of {len(str(entries))} digits"  # (10^400: no float)
+        if entries < 10**30:
+            count = f"{entries:,} entries ({entries * 8 / 2**30:,.1f} GiB as float64)"
         raise EvaluationError(
-            f"not enough memory: the value has {entries:,} entries ({entries * 8 / 2**30:,.1f} "
-            f"GiB as float64), more than this machine's memory ({memory / 2**30:,.1f} GiB); the "
+            f"not enough memory: the value has {count}, more than this machine's memory ({memory / 2**30:,.1f} GiB); the "
             "sizes given are too large for this machine"
         )
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from einderiv.errors import EinderivError
+from einderiv.frontend.depth import MAX_HEIGHT
 from einderiv.frontend.lexing import RESERVED
 from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import greek
@@ -55,6 +57,11 @@ def split_letters(
     split = sorted(n for n in (_names(tree) if names is None else names) if splits(n, declared))
     if not split:
         return tree, ()
+    if (longest := max(split, key=len)) and len(longest) > MAX_HEIGHT:  # a chain of its letters
+        raise EinderivError(
+            f"'{_cut(longest)}' read as a product of its letters is too long a chain "
+            f"({len(longest)} factors; the limit is {MAX_HEIGHT}): declare it to keep one name"
+        )
     transposes: list[str] = []  # X^TX: the names after ^T, read as a transpose then a product
     rebuilt = _rebuild(tree, frozenset(split), transposes if "T" not in declared else None)
     notes = tuple(

@@ -31,7 +31,7 @@ from lark.exceptions import UnexpectedInput
 from einderiv.errors import ParseError
 from einderiv.frontend import latex, misreadings
 from einderiv.frontend.declarations import DeclarationRules
-from einderiv.frontend.depth import MAX_DEPTH, refuse_too_deep
+from einderiv.frontend.depth import MAX_DEPTH, MAX_HEIGHT, refuse_too_deep
 from einderiv.frontend.grammar_file import grammar_text
 from einderiv.frontend.lexing import (
     CALLED_NAMES,
@@ -63,6 +63,8 @@ class _S:
 
     def __init__(self, node, start: int, end: int, depth: int, op: str | None = None):
         self.node, self.start, self.end, self.depth = node, start, end, depth
+        if depth > MAX_HEIGHT:  # refused now, not after the rest (1 MB of a chain: minutes)
+            refuse_too_deep(node, depth, STATE.get().what)
         self.op = op  # the explicit operator written last at its top (a / b: "/"), if any
 
 

@@ -26,8 +26,15 @@ def _softmax(u):
 
 
 CASES = [
-    # d norm2(A x)/dx = x' A' A / norm2(A x)
-    ("norm2(A x)", "x", "A: matrix(4, 3); x: vector(3)", lambda x: np.linalg.norm(A @ x), {"A": A}),
+    # d sqrt(x' A' A x + 1)/dx = x' A' A / sqrt(1 + x' A' A x): the row x' A' A named as its
+    # column A' (A x) (norm2(A x) names nothing now: x' A' A / norm2(A x))
+    (
+        "sqrt(x' A' A x + 1)",
+        "x",
+        "A: matrix(4, 3); x: vector(3)",
+        lambda x: np.sqrt(np.sum((A @ x) ** 2) + 1),
+        {"A": A},
+    ),
     # d exp(x)' D exp(x) / dx = (exp(x) .* ((D + D') exp(x)))'
     (
         "exp(x)' D exp(x)",

@@ -621,3 +621,36 @@ def test_a_number_leaves_an_inverse(text, numpy_f, written):
     for f in (g, back):
         used = {k: a for k, a in {"X": X, "A": A}.items() if k in f.variables}
         assert np.allclose(f(**used), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "numpy_f", "written"),
+    [
+        # d/dx norm2(A x)^3 = 3 norm2(A x) x' A' A (not 3 (x' A' A x)^0.5 x' A' A)
+        (
+            "norm2(A x)^3",
+            "x",
+            lambda A, x, B: np.linalg.norm(A @ x) ** 3,
+            "3 norm2(A x) x' A' A",
+        ),
+        # d/dX norm2(A X - B) = (A X - B)' A / norm2(A X - B) (not / sqrt(tr((A X - B)' ...)))
+        (
+            "norm2(A X - B)",
+            "X",
+            lambda A, X, B: np.linalg.norm(A @ X - B),
+            "(A X - B)' A / norm2(A X - B)",
+        ),
+    ],
+)
+def test_a_root_of_a_square_written_as_a_chain_is_a_norm(text, wrt, numpy_f, written):
+    # sqrt(x' A' A x) is norm2(A x) and sqrt(tr(U' U)) is norm2(U), as the text wrote them
+    values = {"A": rng.normal(size=(3, 3)), "x": rng.normal(size=3)}
+    values.update(X=rng.normal(size=(3, 3)), B=rng.normal(size=(3, 3)))
+    g = ed.diff(text, wrt)
+    assert str(g) == written
+    args = {"A": values["A"], "B": values["B"], wrt: values[wrt]}
+    expected = jacobian_fd(lambda **k: numpy_f(k["A"], k[wrt], k["B"]), args, wrt)
+    expected = to_layout(expected, 0, values[wrt].ndim, "numerator")
+    back = ed.parse(str(g))
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(got, expected, atol=1e-6)

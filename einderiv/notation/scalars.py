@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM
+from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM, TR
 from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
 
@@ -148,12 +148,37 @@ def _power(base: M.MExpr, power: Fraction) -> M.MExpr:
     if power.denominator == 2:
         base, power = M.Call(SQRT.name, (base,)), power * 2
     if isinstance(base, M.Call) and base.fn == SQRT.name:
-        (inner,) = base.args
-        if isinstance(inner, M.MatMul) and isinstance(inner.left, M.Transpose):
-            v = inner.right
-            if inner.left.operand == v and not isinstance(v, (M.MatMul, M.Transpose)):
-                base = M.Call(NORM2.name, (v,))
+        v = _norm_operand(base.args[0])
+        if v is not None:
+            base = M.Call(NORM2.name, (v,))
     return base if power == 1 else M.Power(base, M.Number(power))
+
+
+def _norm_operand(inner: M.MExpr) -> M.MExpr | None:
+    """``v`` of ``v' v`` as re-contraction writes it (``x' x``; ``x' A' A x`` is ``(A x)' (A
+    x)``: a chain whose first half is its second half transposed), or of ``tr(V' V)`` (the
+    Frobenius norm's square, ``tr(V V')`` too); None for any other scalar."""
+    trace = isinstance(inner, M.Call) and inner.fn == TR.name
+    chain = inner.args[0] if trace else inner
+    factors: list[M.MExpr] = []
+    stack = [chain]
+    while stack:  # the factors of the product, left to right
+        e = stack.pop()
+        if isinstance(e, M.MatMul):
+            stack += [e.right, e.left]
+        else:
+            factors.append(e)
+    half, odd = divmod(len(factors), 2)
+    if odd or not half or (not trace and isinstance(factors[-1], M.Transpose)):
+        return None  # (a chain that ends in a row is no v' v)
+    first, second = factors[:half], factors[half:]
+    flipped = (a.operand if isinstance(a, M.Transpose) else M.Transpose(a) for a in first)
+    if any(a != b for a, b in zip(flipped, reversed(second))):
+        return None
+    v = second[0]
+    for f in second[1:]:
+        v = M.MatMul(v, f)
+    return v.operand if trace and isinstance(v, M.Transpose) else v
 
 
 def scalar_power(base: M.MExpr, power: M.MExpr) -> M.MExpr:

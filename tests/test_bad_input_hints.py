@@ -439,3 +439,17 @@ def test_an_unknown_latex_function_is_said_in_one_sentence():
     x = RNG.normal(size=3)
     expected = jacobian_fd(lambda x: 1.5 * (x @ x), {"x": x}, "x")
     np.testing.assert_allclose(g(foo=1.5, x=x), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("text, fixed", [("norm(x, 1)", "norm1(x)"), ("norm(x, 2)", "norm2(x)")])
+def test_a_norm_with_its_order_says_which_function_is_that_norm(text, fixed):
+    # norm(x, 1) said "norm2 takes one argument, not 2" (the name as normalised, no way out);
+    # it names norm1 and norm2, and the spelling it suggests is numpy's norm of that order
+    with pytest.raises(ed.ParseError, match="norm1\\(x\\).*norm2\\(x\\)"):
+        ed.parse(text)
+    x = RNG.normal(size=4)
+    order = int(text[-2])
+    np.testing.assert_allclose(ed.parse(fixed)(x=x), np.linalg.norm(x, order), rtol=1e-12)
+    g = ed.diff(fixed, "x", layout="denominator")
+    want = jacobian_fd(lambda x: np.linalg.norm(x, order), {"x": x}, "x")
+    np.testing.assert_allclose(g(x=x), want, atol=1e-7)

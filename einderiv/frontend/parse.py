@@ -45,7 +45,7 @@ from einderiv.frontend.lexing import (
 )
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
-from einderiv.ir.matrix_ops import INV, KRON, NORM_SUBSCRIPTS
+from einderiv.ir.matrix_ops import INV, KRON, NORM2, NORM_SUBSCRIPTS
 
 __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
@@ -227,9 +227,11 @@ class _Build(DeclarationRules):
             words = {1: "one argument", 2: "two arguments"}
             commas = [c for c in children if isinstance(c, Token) and c.value == ","]
             place = commas[arity - 1] if len(args) > arity else close
+            norms = fn == NORM2.name and len(args) == 2  # norm(x, 1): which norm is meant
             raise error_at(
                 f"{fn} takes {words[arity]}, not {len(args)}"
-                + (f": write {fn}(A, B)" if arity == 2 else ""),
+                + (f": write {fn}(A, B)" if arity == 2 else "")
+                + (": the 1-norm is norm1(x), the 2-norm norm2(x)" if norms else ""),
                 place.start_pos,
                 ("')'",) if len(args) > arity else ("','",),
             )

@@ -72,3 +72,39 @@ def test_second_derivative_by_a_scalar_reads_back(form):
     want = (_second(c0 + h, **env) - 2 * _second(c0, **env) + _second(c0 - h, **env)) / h**2
     used = {k: v for k, v in env.items() if k in back.variables}
     np.testing.assert_allclose(back(c=c0, **used), want, rtol=1e-5)
+
+
+# (text, order of the derivative by c, the function in numpy): more of the class, each of whose
+# str and LaTeX did not read back ("shapes do not fit": `w' 2 x' ...`)
+MORE = [
+    (
+        "sum((c (y' (c x)) ((1 + (c x) .^ 2) .^ -1)) .^ 2)",
+        1,
+        lambda c, x, y, U: np.sum((c * (y @ (c * x)) / (1 + (c * x) ** 2)) ** 2),
+    ),
+    (
+        "sum(tanh(c (tanh(c (x' x) x))))",
+        2,
+        lambda c, x, y, U: np.sum(np.tanh(c * np.tanh(c * (x @ x) * x))),
+    ),
+    (
+        "sum(tanh(c (tanh(c U' (y' x) x))))",
+        2,
+        lambda c, x, y, U: np.sum(np.tanh(c * np.tanh(c * (y @ x) * (U.T @ x)))),
+    ),
+]
+
+
+@pytest.mark.parametrize("form", ["str", "latex"])
+@pytest.mark.parametrize("text, order, f", MORE, ids=[m[0] for m in MORE])
+def test_more_of_the_class_read_back(text, order, f, form):
+    # d^k f / dc^k by central differences (k = 1, 2)
+    g = ed.diff(text, "c", where=WHERE)
+    g = ed.diff(g, "c") if order == 2 else g
+    back = ed.parse(_forms(g)[form], where=WHERE)
+    env = {"x": x0, "y": y0, "U": U0}
+    h = 1e-5 if order == 1 else 1e-4
+    up, mid, down = (f(c0 + t, **env) for t in (h, 0, -h))
+    want = (up - down) / (2 * h) if order == 1 else (up - 2 * mid + down) / h**2
+    used = {k: v for k, v in env.items() if k in back.variables}
+    np.testing.assert_allclose(back(c=c0, **used), want, rtol=1e-5)

@@ -236,3 +236,22 @@ def central_gradient(f: Callable, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
         e.flat[i] = h
         out.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
     return out
+
+
+def vec_jacobian(fun: Callable, X0: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """d vec(fun(X)) / d vec(X)' at X0 by central differences (vec stacks columns)."""
+    x0 = X0.ravel(order="F")
+
+    def vec_y(x):
+        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
+
+    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
+
+
+def commutation(m: int, n: int) -> np.ndarray:
+    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (vec stacks columns)."""
+    out = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            out[i * n + j, j * m + i] = 1.0
+    return out

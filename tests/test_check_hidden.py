@@ -15,6 +15,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.errors import ReadAsBackward
+from tests.fd import commutation
 from tests.test_check_soundness import numerator_fd
 
 # -- sizes hidden where no size is written ---------------------------------------------------
@@ -391,15 +392,6 @@ def test_a_kink_under_a_square_root_is_in_the_domain():
     assert r.verdict != "right", str(r)
 
 
-def _commutation(m: int, n: int) -> np.ndarray:
-    """K with K vec(X) = vec(X') for X m-by-n (vec stacks columns)."""
-    K = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            K[i * n + j, j * m + i] = 1.0
-    return K
-
-
 def test_a_large_kronecker_claim_is_not_decided_by_minutes_of_exact_arithmetic():
     # d vec(X' A X) / d vec(X)' = kron(I, X' A) + kron(X' A', I) K(m, n): at X 40-by-30, 1200 by
     # 1200 entries once took more than 190 s of exact contraction; now no exact decision there
@@ -413,7 +405,7 @@ def test_a_large_kronecker_claim_is_not_decided_by_minutes_of_exact_arithmetic()
             for h in (1e-6 * np.eye(m * n)[k].reshape((m, n), order="F") for k in range(m * n))
         ]
     )
-    claim = np.kron(np.eye(n), X.T @ A) + np.kron(X.T @ A.T, np.eye(n)) @ _commutation(m, n)
+    claim = np.kron(np.eye(n), X.T @ A) + np.kron(X.T @ A.T, np.eye(n)) @ commutation(m, n)
     np.testing.assert_allclose(J, claim, atol=1e-6)  # the identity holds
     text = "d vec(Y) / d vec(X)' = kron(I, X' A) + kron(X' A', I) commutation({m}, {n})"
     small = ed.check("X' A X", "X", claim=text.format(m=m, n=n), where=f"X: matrix({m},{n})")

@@ -17,7 +17,7 @@ import pytest
 
 import einderiv as ed
 from einderiv.errors import NoReadableText
-from tests.fd import jacobian_fd
+from tests.fd import commutation, jacobian_fd
 from tests.named_forms import read_lines
 
 WHERE = "q, x, p: vector(9); S: symmetric(3); A: matrix(3, 3); y: vector(81)"
@@ -36,15 +36,6 @@ def _values() -> dict:
     }
 
 
-def _commutation(m: int, n: int) -> np.ndarray:
-    """K with K vec(X) = vec(X') for X m-by-n (vec stacks columns)."""
-    k = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            k[j + n * i, i + m * j] = 1.0
-    return k
-
-
 def _at(expr, values: dict):
     return expr(**{k: v for k, v in values.items() if k in expr.variables})
 
@@ -61,7 +52,7 @@ def test_index_text_of_a_commutation_chain_reads_back_or_is_refused():
     # y' kron(I_3, kron(K(3,3), I_3)) kron(vec(A), I_9): a vector of 9
     values = _values()
     e = ed.parse("y' kron(I_{3}, kron(commutation(3, 3), I_{3})) kron(vec(A), I)", where=WHERE)
-    chain = np.kron(np.eye(3), np.kron(_commutation(3, 3), np.eye(3)))
+    chain = np.kron(np.eye(3), np.kron(commutation(3, 3), np.eye(3)))
     vec_a = values["A"].reshape(-1, 1, order="F")
     want = values["y"] @ chain @ np.kron(vec_a, np.eye(9))
     np.testing.assert_allclose(_at(e, values), want, atol=1e-9)
@@ -105,7 +96,7 @@ def test_every_index_form_of_a_gradient_through_a_commutation_reads_back_or_is_r
     values = _values()
     text = "y' kron(I_{3}, kron(commutation(3, 3), I_{3})) kron(vec(A), I) x"
     g = ed.diff(text, "x", where=WHERE)
-    chain = np.kron(np.eye(3), np.kron(_commutation(3, 3), np.eye(3)))
+    chain = np.kron(np.eye(3), np.kron(commutation(3, 3), np.eye(3)))
 
     def f(q, x, p, S, A, y):
         return values["y"] @ chain @ np.kron(A.reshape(-1, 1, order="F"), np.eye(9)) @ x

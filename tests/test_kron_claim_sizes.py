@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from tests.fd import commutation, vec_jacobian
 
 RNG = np.random.default_rng(2711)
 p = RNG.normal(size=(2, 1))
@@ -225,20 +226,10 @@ def test_a_plain_matrix_claim_where_vec_pairs_a_size_one(case):
     X0 = RNG.normal(size=shape)
     if value is None:  # 2 X, X' (A + A') at the point of the differences
         value = 2 * X0 if claim == "2 X" else X0.T @ (B + B.T)
-        assert np.allclose(jacobian_at(fun, X0), value, atol=1e-6)
+        assert np.allclose(vec_jacobian(fun, X0), value, atol=1e-6)
     else:
         assert np.allclose(jacobian(fun, shape), value, atol=1e-6)
     assert ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict == "right"
-
-
-def jacobian_at(fun, X0) -> np.ndarray:
-    """d vec(fun(X)) / d vec(X)' at X0, by central differences."""
-    x0, h = X0.ravel(order="F"), 1e-6
-
-    def vec_y(x):
-        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
-
-    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
 
 
 @pytest.mark.parametrize(
@@ -255,8 +246,8 @@ def jacobian_at(fun, X0) -> np.ndarray:
 def test_near_misses_of_a_plain_matrix_claim_are_not_right(expr, where, claim):
     # at n = 3 (numpy): A' x differs from A x, 2 X' A from X' (A + A'), for a random A
     X0, A0 = RNG.normal(size=(3, 1)), RNG.normal(size=(3, 3))
-    assert not np.allclose(jacobian_at(lambda X: A0 @ X, X0), A0.T, atol=1e-3)
-    assert not np.allclose(jacobian_at(lambda X: X.T @ A0 @ X, X0), 2 * X0.T @ A0, atol=1e-3)
+    assert not np.allclose(vec_jacobian(lambda X: A0 @ X, X0), A0.T, atol=1e-3)
+    assert not np.allclose(vec_jacobian(lambda X: X.T @ A0 @ X, X0), 2 * X0.T @ A0, atol=1e-3)
     assert ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict == "wrong"
 
 
@@ -282,15 +273,6 @@ def test_an_identity_whose_rows_pair_otherwise_than_its_columns(
     right = bool(np.allclose(jacobian(fun, shape), value, atol=1e-6))
     verdict = ed.check(expr, "X", FORM.replace("A)", "X)") + claim, where=where).verdict
     assert verdict == ("right" if right else "wrong")
-
-
-def commutation(m: int, n: int) -> np.ndarray:
-    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (column-major vec)."""
-    out = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            out[i * n + j, j * m + i] = 1
-    return out
 
 
 A12, A11, A23 = P[:1], P[:1, :1], C.T  # A of 1-by-2, 1-by-1, 2-by-3

@@ -12,28 +12,10 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from tests.fd import commutation, vec_jacobian
 
 RNG = np.random.default_rng(2901)
 FORM = "d vec(Y) / d vec(X)' = "
-
-
-def jacobian(fun, X0) -> np.ndarray:
-    """d vec(fun(X)) / d vec(X)' at X0, by central differences."""
-    x0, h = X0.ravel(order="F"), 1e-6
-
-    def vec_y(x):
-        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
-
-    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
-
-
-def commutation(m: int, n: int) -> np.ndarray:
-    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (column-major vec)."""
-    out = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            out[i * n + j, j * m + i] = 1
-    return out
 
 
 def test_the_commutation_on_the_wrong_term_is_wrong_by_its_entries():
@@ -42,7 +24,7 @@ def test_the_commutation_on_the_wrong_term_is_wrong_by_its_entries():
     # another one. It was "not well-formed" (einderiv pairs kron(X, I)'s columns ?*3 with
     # K's rows 3*2); it is wrong by its entries, at a counterexample said with both values
     X = RNG.normal(size=(2, 3))
-    truth = jacobian(lambda X: X @ X.T, X)
+    truth = vec_jacobian(lambda X: X @ X.T, X)
     I2, K = np.eye(2), commutation(2, 3)
     assert np.allclose(truth, np.kron(X, I2) + np.kron(I2, X) @ K, atol=1e-6)
     assert not np.allclose(truth, np.kron(I2, X) + np.kron(X, I2) @ K, atol=1e-3)
@@ -52,7 +34,7 @@ def test_the_commutation_on_the_wrong_term_is_wrong_by_its_entries():
     assert "entries differ" in result.reason, result
     at = result.counterexample["X"]
     assert np.allclose(result.claimed_value, np.kron(I2, at) + np.kron(at, I2) @ K)
-    assert np.allclose(result.expected_value, jacobian(lambda X: X @ X.T, at), atol=1e-5)
+    assert np.allclose(result.expected_value, vec_jacobian(lambda X: X @ X.T, at), atol=1e-5)
     right = ed.check(
         "X X'", "X", FORM + "kron(X, I) + kron(I, X) commutation(2, 3)", where="X: matrix(2, 3)"
     )
@@ -66,13 +48,13 @@ def test_terms_that_einderiv_cannot_pair_are_wrong_where_their_matrix_differs(wh
     # the columns n*m and m*n, which do not line up); now wrong, with its witness
     X = RNG.normal(size=(2, 3))
     I2 = np.eye(2)
-    assert not np.allclose(jacobian(lambda X: X @ X.T, X), np.kron(I2, X) + np.kron(X, I2))
+    assert not np.allclose(vec_jacobian(lambda X: X @ X.T, X), np.kron(I2, X) + np.kron(X, I2))
     result = ed.check("X X'", "X", FORM + "kron(I, X) + kron(X, I)", where=where)
     assert result.verdict == "wrong", result
     at = result.counterexample["X"]
     m = at.shape[0]
     assert np.allclose(result.claimed_value, np.kron(np.eye(m), at) + np.kron(at, np.eye(m)))
-    assert np.allclose(result.expected_value, jacobian(lambda X: X @ X.T, at), atol=1e-5)
+    assert np.allclose(result.expected_value, vec_jacobian(lambda X: X @ X.T, at), atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +94,7 @@ def test_numbered_claims_with_sizes_of_one_are_decided(where, shape, claim, nump
     # undecided; with every size a number the plain matrices have one sizing of I, and the
     # claim (a polynomial in A) is proved equal by exact arithmetic, or wrong at a witness
     A, X = RNG.normal(size=shape[0]), RNG.normal(size=shape[1])
-    right = bool(np.allclose(jacobian(lambda X: A @ X.T, X), numpy_claim(A), atol=1e-6))
+    right = bool(np.allclose(vec_jacobian(lambda X: A @ X.T, X), numpy_claim(A), atol=1e-6))
     result = ed.check("A X'", "X", FORM + claim, where=where)
     assert result.verdict == ("right" if right else "wrong"), result
 
@@ -130,7 +112,7 @@ def test_an_i_that_fits_two_ways_is_undecided():
     # kron(I, ones' ones) K_{2,3} for X': ones' ones is k for ones of size k, so the claim is
     # k K_{2,3}, the derivative at k = 1 only: not wrong, not right (was "not well-formed")
     K = commutation(2, 3)
-    assert np.allclose(jacobian(lambda X: X.T, RNG.normal(size=(2, 3))), K)
+    assert np.allclose(vec_jacobian(lambda X: X.T, RNG.normal(size=(2, 3))), K)
     result = ed.check(
         "X'", "X", FORM + "kron(I, ones' ones) commutation(2, 3)", where="X: matrix(2, 3)"
     )
@@ -142,7 +124,7 @@ def test_written_sizes_that_einderiv_cannot_pair_are_judged_as_plain_matrices():
     # K_{1,2} = I_2: kron(X', I_2) + kron(I_2, X') is it (was undecided: 2*1 against 1*2)
     X = RNG.normal(size=(1, 2))
     I2 = np.eye(2)
-    assert np.allclose(jacobian(lambda X: X.T @ X, X), np.kron(X.T, I2) + np.kron(I2, X.T))
+    assert np.allclose(vec_jacobian(lambda X: X.T @ X, X), np.kron(X.T, I2) + np.kron(I2, X.T))
     claim = FORM + "kron(X', I_{2}) + kron(I_{2}, X')"
     assert ed.check("X' X", "X", claim, where="X: matrix(1, 2)").verdict == "right"
     # kron(I_2, X) K_{2,1} is 2-by-4 times 2-by-2: no matrix, so the claim is wrong by its shape
@@ -171,7 +153,7 @@ def test_a_latex_kronecker_claim_reads_as_the_plain_one(left):
     # the same size here (4-by-12) and another matrix. The LaTeX left side was a ParseError
     # ('\partial: write the function only'); it reads as d vec(Y) / d vec(X)'
     A, X, B = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
-    truth = jacobian(lambda X: A @ X @ B, X)
+    truth = vec_jacobian(lambda X: A @ X @ B, X)
     assert np.allclose(truth, np.kron(B.T, A), atol=1e-6)
     assert truth.shape == np.kron(A, B.T).shape and not np.allclose(truth, np.kron(A, B.T))
     where = "A: matrix(2, 3); X: matrix(3, 4); B: matrix(4, 2)"

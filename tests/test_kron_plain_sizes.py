@@ -13,27 +13,9 @@ import itertools
 import numpy as np
 
 import einderiv as ed
+from tests.fd import commutation, vec_jacobian
 
 FORM = "d vec(Y) / d vec(X)' = "
-
-
-def jacobian(fun, X0) -> np.ndarray:
-    """d vec(fun(X)) / d vec(X)' at X0, by central differences."""
-    x0, h = X0.ravel(order="F"), 1e-6
-
-    def vec_y(x):
-        return np.asarray(fun(x.reshape(X0.shape, order="F"))).ravel(order="F")
-
-    return np.stack([(vec_y(x0 + h * e) - vec_y(x0 - h * e)) / (2 * h) for e in np.eye(x0.size)], 1)
-
-
-def commutation(m: int, n: int) -> np.ndarray:
-    """K_{m,n}: K vec(A) = vec(A') for an m-by-n A (column-major vec)."""
-    out = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            out[i * n + j, j * m + i] = 1
-    return out
 
 
 def test_a_bare_identity_that_fits_no_size_is_wrong():
@@ -63,7 +45,7 @@ def test_a_claim_missing_its_commutation_with_three_bare_identities_is_wrong():
     In = np.eye(n)
     claimed = np.kron(In, at.T @ A) + np.kron(at.T @ A.T, In)
     assert np.allclose(result.claimed_value, claimed)
-    truth = jacobian(lambda X: X.T @ A @ X, at)
+    truth = vec_jacobian(lambda X: X.T @ A @ X, at)
     assert np.allclose(result.expected_value, truth, atol=1e-5)
     with_k = np.kron(In, at.T @ A) + np.kron(at.T @ A.T, In) @ commutation(m, n)
     assert np.allclose(truth, with_k, atol=1e-5)
@@ -81,7 +63,7 @@ def test_the_inverse_of_a_gram_matrix_without_its_commutation_is_wrong():
     S = np.linalg.inv(at.T @ at)
     claimed = -np.kron(S, S @ at.T) - np.kron(S @ at.T, S)
     assert np.allclose(result.claimed_value, claimed)
-    truth = jacobian(lambda X: np.linalg.inv(X.T @ X), at)
+    truth = vec_jacobian(lambda X: np.linalg.inv(X.T @ X), at)
     assert np.allclose(result.expected_value, truth, atol=1e-5)
     assert np.allclose(truth, -np.kron(S, S @ at.T) - np.kron(S @ at.T, S) @ commutation(3, 2))
     assert not np.allclose(truth, claimed, atol=1e-3)
@@ -104,7 +86,7 @@ def test_a_claim_with_sizes_by_name_is_wrong_where_a_size_round_shows_it():
     S = np.linalg.inv(at.T @ at)
     claimed = -np.kron(S, S @ at.T) - np.kron(S @ at.T, S)
     assert np.allclose(result.claimed_value, claimed)
-    truth = jacobian(lambda X: np.linalg.inv(X.T @ X), at)
+    truth = vec_jacobian(lambda X: np.linalg.inv(X.T @ X), at)
     assert np.allclose(result.expected_value, truth, atol=1e-4)
     assert not np.allclose(truth, claimed, atol=1e-3)
 
@@ -121,7 +103,7 @@ def test_a_scalar_product_in_a_plain_claim_is_no_misfit():
         rng.normal(size=2),
         rng.normal(size=2),
     )
-    truth = jacobian(lambda X: (a @ b) * A @ X.T, X)
+    truth = vec_jacobian(lambda X: (a @ b) * A @ X.T, X)
     assert np.allclose(truth, (a @ b) * np.kron(A, np.eye(2)) @ commutation(2, 1), atol=1e-6)
     where = "A: matrix(1, 1); X: matrix(2, 1); a: vector(2); b: vector(2)"
     for right in ("(a' b) kron(A, I_{2}) commutation(2, 1)", "kron(A, I) (b' a) commutation(2, 1)"):
@@ -143,7 +125,7 @@ def test_a_scalar_product_beside_a_bare_identity_forces_no_size():
     # ("wrong"); a' b is a scalar in einderiv's language, and I = I_3
     rng = np.random.default_rng(3002)
     X, a, b = rng.normal(size=(3, 1)), rng.normal(size=2), rng.normal(size=2)
-    truth = jacobian(lambda X: (a @ b) * X, X)
+    truth = vec_jacobian(lambda X: (a @ b) * X, X)
     assert np.allclose(truth, (a @ b) * np.kron(np.eye(1), np.eye(3)), atol=1e-6)
     where = "X: matrix(3, 1); a: vector(2); b: vector(2)"
     result = ed.check("(a' b) X", "X", FORM + "(a' b) kron(I_{1}, I)", where=where)
@@ -156,7 +138,7 @@ def test_a_variable_the_expression_does_not_use_is_no_internal_error():
     # Unknown: B" (a traceback from check). It is now no reading of R, and the verdict stands
     rng = np.random.default_rng(3003)
     A, X, B = rng.normal(size=(1, 1)), rng.normal(size=(1, 2)), rng.normal(size=(1, 1))
-    truth = jacobian(lambda X: A @ X, X)
+    truth = vec_jacobian(lambda X: A @ X, X)
     assert np.allclose(truth, np.kron(np.eye(2), A) + 0 * np.kron(B, np.eye(2)), atol=1e-6)
     where = "X: matrix(1, 2); A: matrix(1, 1); B: matrix(1, 1)"
     result = ed.check("A X", "X", FORM + "kron(I_{2}, A) + 0 kron(B, I_{2})", where=where)

@@ -10,6 +10,9 @@ Invariants:
 - the definitions and the result are simplified by one driver and re-contracted by one
   ``recontract`` memo within one memo scope, so what they share is done once: the cost is linear
   in the size of the term, where the chain rule written out (``differentiate``) is quadratic;
+- what a definition says is used where its name is: a body that is 0 is written as 0, and a
+  sum of a placeholder over an index its body sums to 0 over (a deviation from the mean) is 0
+  (``_centred``), so a named form simplifies as its text written out would;
 - a placeholder is a variable to both stages (a vector, a matrix or a scalar over its
   indices, in their order), so the graph has exactly the derivative's value.
 """
@@ -17,7 +20,8 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.calculus.reverse import Adjoints
-from einderiv.calculus.simplify import simplify_together
+from einderiv.calculus.rewriting import zero_like
+from einderiv.calculus.simplify import simplifier, simplify_together
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
@@ -36,10 +40,8 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     for p in placeholders:
         known[p.name] = VarInfo(p.name, _KINDS[len(p.indices)], tuple(i.dim for i in p.indices))
     with scope():  # one scope: the memo tables (transposes, views) serve every part
-        placeholders, terms = _put_back(
-            placeholders,
-            simplify_together([d.term for d in adjoints.definitions] + [adjoints.result]),
-        )
+        terms = simplify_together([d.term for d in adjoints.definitions] + [adjoints.result])
+        placeholders, terms = _put_back(*_centred(placeholders, terms))
         *bodies, result = terms
         memo: dict = {}
         written: dict[str, M.MExpr] = {}
@@ -64,11 +66,13 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
 
 def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:
     """The placeholders kept, and ``terms`` (their simplified bodies, then the result) with
-    each placeholder used once, or whose body is a number, written as its body, simplified
+    each placeholder used once, or whose body is a number (``_spread``: over its indices),
+    written as its body, simplified
     again: a name used once names nothing, and apart from its use its factors cannot merge
     (the adjoint of u' u under ``norm2(u)^2`` is 2 (u'u)^0.5 * 0.5 (u'u)^-0.5, which is 1:
     named, ``t3 = 1 (x - mean(x))``; under ``exp(-norm2(u)^2 / 2)``, ``2 (-(0.5 exp(..)))``).
-    Moving a body used once copies nothing: the terms stay linear in the chain."""
+    Moving a body used once copies nothing, a number over indices only that number: the terms
+    stay linear in the chain."""
     *bodies, result = terms
     uses = _uses(terms, {p.name for p in placeholders})
     putting = {
@@ -76,7 +80,7 @@ def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Ter
         for p, body in zip(placeholders, bodies)
         if uses.get(p.name, 0) == 1 or (type(body) is T.Num and not p.indices)
     }
-    if not putting:
+    if not putting and not any(map(_spread, bodies)):
         return placeholders, terms
     put_in: dict[str, tuple] = {}  # a placeholder -> (its indices, its body, written in)
     memo: dict[int, T.Term] = {}
@@ -95,12 +99,121 @@ def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Ter
     kept, made = [], []
     for p, body in zip(placeholders, bodies):
         body = put(body)
-        if p.name in putting:
+        if p.name in putting or _spread(body):
             put_in[p.name] = (p.indices, body)
         else:
             kept.append(p)
             made.append(body)
     return kept, simplify_together([*made, put(result)])
+
+
+def _centred(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:
+    """The placeholders and ``terms`` (their simplified bodies, then the result) with what the
+    definitions say used: a placeholder whose body is 0 is written as 0 (and dropped), and a
+    sum over an index of a placeholder whose body sums to 0 over that index (``t1 = x -
+    mean(x)``, ``t2 = 3 t1``: deviations from the mean) is 0, so ``t1' - mean(t1)`` is
+    ``t1'``. Named, the bodies are apart from their uses, where the simplifier saw such sums
+    (``sum(x - mean(x))`` is 0). Each body is walked once, in order (a body uses only earlier
+    placeholders), with one memo and one simplifier: linear in the chain."""
+    run = simplifier()
+    zero: set[str] = set()  # the placeholders whose body is 0
+    centred: dict[str, frozenset[int]] = {}  # placeholder -> where its sum is 0 (positions)
+    memo: dict[T.Term, T.Term] = {}
+    kept, made = [], []
+    for p, body in zip([*placeholders, None], terms):
+        if zero or centred:
+            dropped = _drop(body, zero, centred, memo)
+            body = body if dropped is body else run(dropped)
+        made.append(body)
+        if p is None:
+            break
+        if isinstance(body, T.Zero):
+            zero.add(p.name)
+            made.pop()
+            continue
+        kept.append(p)
+        positions = frozenset(
+            k
+            for k, i in enumerate(p.indices)
+            if p.indices.count(i) == 1
+            and _may_sum_to_zero(body, i, centred)
+            and isinstance(_summed(run(T.Prod((body,), (i,))), zero, centred, memo, run), T.Zero)
+        )
+        if positions:
+            centred[p.name] = positions
+    return kept, made
+
+
+def _may_sum_to_zero(t: T.Term, i: T.Index, centred: dict) -> bool:
+    """Whether the simplifier may find ``sum_i t`` is 0: ``t`` is a sum (of deviations), a
+    placeholder of ``centred`` over ``i``, or a product with one factor only holding ``i``
+    (ones aside), one of these (an RNN's ``W[j,i] a[j] (1 - h[i]^2)`` is not: not tried)."""
+    kind = type(t)
+    if kind is T.Add:
+        return True
+    if kind is T.Var:
+        return t.name in centred and t.indices.index(i) in centred[t.name]
+    if kind is not T.Prod:
+        return False
+    holders = [f for f in t.factors if type(f) is not T.Ones and i in T.free(f)]
+    return len(holders) == 1 and _may_sum_to_zero(holders[0], i, centred)
+
+
+def _summed(total: T.Term, zero: set, centred: dict, memo: dict, run) -> T.Term:
+    """``total`` (a body summed over an index, simplified) with the known sums dropped."""
+    if isinstance(total, T.Zero) or not (zero or centred):
+        return total
+    dropped = _drop(total, zero, centred, memo)
+    return total if dropped is total else run(dropped)
+
+
+def _drop(t: T.Term, zero: set, centred: dict, memo: dict) -> T.Term:
+    """``t`` with each placeholder of ``zero`` written as 0, and each product summing a
+    placeholder of ``centred`` over an index where its sum is 0 written as 0."""
+    # sum_a p[a] c[b] = c[b] sum_a p[a] = 0 (p the only factor holding a, ones aside)
+    found = memo.get(t)
+    if found is None:
+        kind = type(t)
+        if kind is T.Var:
+            found = zero_like(t) if t.name in zero else t
+        else:
+            kids = T.children(t)
+            new = tuple(_drop(c, zero, centred, memo) for c in kids)
+            found = t if new == kids else T.with_children(t, list(new))
+            if type(found) is T.Prod and found.summed and _sums_to_zero(found, centred):
+                found = zero_like(found)
+        memo[t] = found
+    return found
+
+
+def _sums_to_zero(t: T.Prod, centred: dict) -> bool:
+    """Whether an index summed by ``t`` is held (ones aside) by one factor only, a placeholder
+    of ``centred`` whose sum over that index (its only use in it) is 0."""
+    for a in t.summed:
+        holders = [f for f in t.factors if type(f) is not T.Ones and a in T.free(f)]
+        if len(holders) != 1 or type(holders[0]) is not T.Var:
+            continue
+        p = holders[0]
+        if p.name in centred and p.indices.count(a) == 1 and p.indices.index(a) in centred[p.name]:
+            return True
+    return False
+
+
+def _spread(body: T.Term) -> bool:
+    """Whether ``body`` is one number over each of its indices, ``c 1[i]`` (the adjoint of
+    ``sum(x)``): written in, its sums fold (``t - mean(t)`` is 0), and it copies only ``c``."""
+    over = T.free(body)
+    return type(body) is T.Prod and bool(over) and _only_ones(body, over)
+
+
+def _only_ones(t: T.Prod, over: frozenset) -> bool:
+    """Whether every factor of ``t`` (of its inner products too) holding an index of ``over``
+    is ``ones`` over it."""
+    for f in t.factors:
+        kind = type(f)
+        if kind is not T.Ones and T.free(f) & over and not (kind is T.Prod and _only_ones(f, over)):
+            return False
+    return True
 
 
 def _uses(terms: list[T.Term], names: set) -> dict[str, int]:

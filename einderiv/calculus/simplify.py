@@ -10,6 +10,8 @@ only the structural rules, for showing derivation steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from einderiv.calculus import compound, functions, numbers, powers, rules, sums
 from einderiv.calculus.rewriting import Rule, with_children, zero_like
 from einderiv.ir import index_ir as T
@@ -57,6 +59,12 @@ def simplify_together(terms: list[Term]) -> list[Term]:
     with scope():
         driver = _Driver(_ALL)
         return [driver.run(t) for t in terms]
+
+
+def simplifier() -> Callable[[Term], Term]:
+    """A function taking each term given to it to its fixpoint, by one driver (a subterm met
+    again is done once), not renamed into canonical form; call it within one ``scope``."""
+    return _Driver(_ALL).run
 
 
 def _expand_sums(t: Term) -> Term:

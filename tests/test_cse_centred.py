@@ -126,3 +126,13 @@ def test_deviation_times_its_own_weight_is_zero():
     assert named == "0"
     f = lambda x, y: np.sum(np.tanh(y @ (x - x.mean())) * (x - x.mean()))
     np.testing.assert_allclose(_gradient(f, "x", x=x0, y=y0), 0, atol=1e-6)
+
+
+def test_like_terms_with_their_numbers_inside_merge_before_naming():
+    # 2 W t - 3 W t = -W t (text's 2 W t is (2 W) t): the adjoint of W t is named once, not
+    # as t2 and t3 = -t2 (it printed t3 = 2 t2 + 3 (-t2))
+    named = ed.diff("sum(tanh(2 W tanh(W x) - 3 W tanh(W x)))", "W").show(cse=True)
+    assert named.count(" = ") == 2 and "(-t" not in named
+    f = lambda x, W: np.sum(np.tanh(-W @ np.tanh(W @ x)))
+    expected = to_layout(jacobian_fd(f, {"x": x0, "W": W0}, "W"), 0, 2, "numerator")
+    np.testing.assert_allclose(_read_back(named, x=x0, W=W0), expected, atol=1e-6)

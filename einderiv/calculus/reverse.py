@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.calculus.differentiate import FUNCTION_DERIVATIVES, Wrt, _minus_one, row_adjoint
-from einderiv.calculus.rewriting import split_coefficient
+from einderiv.calculus.rewriting import exact_product, split_coefficient
 from einderiv.errors import EinderivError
 from einderiv.ir import index_ir as T
 from einderiv.ir.alpha import Shapes
@@ -233,7 +233,7 @@ class _Reverse:
         their adjoints would be named apart and never meet the simplifier. Terms are compared
         by canonical form only when their uses and sizes match (most sums have no such pair)."""
         terms = [x for x in u.terms if self.uses(x)]
-        split = [split_coefficient(x) for x in terms]
+        split = [_split(x) for x in terms]
         sizes = [(self.uses(rest), self.tree_size(rest)) for _, rest in split]
         counted = Counter(sizes)
         if len(counted) == len(sizes):
@@ -299,6 +299,26 @@ class _Reverse:
         deltas = tuple(T.Delta(a, i) for a, i in zip(use.indices, self.wrt.indices))
         factors = deltas if abar is ONE else (abar, *deltas)
         self.contributions.append(T.Prod(factors, use.indices))
+
+
+def _split(t: Term) -> tuple[Fraction, Term]:
+    """``split_coefficient`` of ``t`` with the numbers of its nested products too: text's ``2 W
+    t`` is lowered as ``(2 W) t``, ``-(3 W t)`` as ``-1 ((3 W) t)``, so ``2 W t - 3 W t`` has
+    like terms whose numbers sit apart from their ``W t`` -> (2, W t), (-3, W t)."""
+    if type(t) is not T.Prod or not any(type(f) is T.Prod for f in t.factors):
+        return split_coefficient(t)
+    numbers, rest = [], []
+    for f in t.factors:
+        coeff, inner = _split(f) if type(f) is T.Prod else split_coefficient(f)
+        numbers.append(coeff)
+        if inner != ONE:
+            rest.append(inner)
+    coeff = exact_product(numbers)
+    if coeff is None or not rest:  # (past EXACT_BITS, or a number: as split_coefficient)
+        return split_coefficient(t)
+    if len(rest) == 1 and not t.summed:
+        return coeff, rest[0]
+    return coeff, T.Prod(tuple(rest), t.summed)
 
 
 def _times(abar: Term, slope: Term) -> Term:

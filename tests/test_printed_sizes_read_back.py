@@ -184,3 +184,23 @@ def test_a_pair_over_a_size_1_is_printed_as_the_other_index():
             warnings.simplefilter("ignore")
             back = ed.parse(printed, where=where, shape=g.shape)
         assert_close(back(**values), expected, what=printed)
+
+
+def test_a_mean_sized_by_the_vector_it_is_the_mean_of():
+    # d/dgamma norm2(gamma .* (x - mean(x)) ./ s + beta - y)^2, s = sqrt(mean((x - mean(x))
+    # .^2) + eps): its index form's means are of x, sized len(x) (it said len(beta), the first
+    # name of that size: the same value, read oddly)
+    where = "eps: scalar; gamma: vector(n); beta: vector(n); x: vector(n); y: vector(n)"
+    values = {k: RNG.standard_normal(5) for k in ("x", "y", "gamma", "beta")}
+    values["eps"] = 0.1
+
+    def f(x, y, gamma, beta, eps):
+        d = x - x.mean()
+        return np.sum((gamma * d / np.sqrt(np.mean(d**2) + eps) + beta - y) ** 2)
+
+    expected = to_layout(jacobian_fd(f, values, "gamma"), 0, 1, "numerator")
+    ln = "(x - mean(x)) ./ sqrt(mean((x - mean(x)).^2) + eps)"
+    g = ed.diff(f"norm2(gamma .* {ln} + beta - y)^2", "gamma", where=where)
+    text = g.index()
+    assert "/ len(x)" in text and "len(beta)" not in text
+    assert_close(read(text, where)(**values), expected, what=text)

@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fractions import Fraction
 
 from einderiv.errors import NoReadableText
@@ -94,8 +95,8 @@ class _Printer:
         self.variables = variables or {}
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
-        named = {n.name for n in T.nodes(term) if type(n) is T.Var}
-        variables = named | T.int_names(term) | set(self.variables)
+        self.uses = Counter(n.name for n in T.nodes(term) if type(n) is T.Var)  # (its entries)
+        variables = set(self.uses) | T.int_names(term) | set(self.variables)
         taken = {i.name for i in user} | variables  # never a[a]
         previous = ""
         for position, i in enumerate(axes):
@@ -112,7 +113,7 @@ class _Printer:
             taken.add(previous)
         self.taken = set(self.names.values()) | variables
         known = self.variables  # sizes the text fixes: an I of another size writes its size
-        self.anchored = {d for n in named if n in known for d in getattr(known[n], "dims", ())}
+        self.anchored = {d for n in self.uses if n in known for d in getattr(known[n], "dims", ())}
         self.summed_pool = [n for n in _SUMMED_NAMES if n not in self.taken and n not in avoid]
         self.counter = 0
         self.compounds: dict[T.Index, tuple] = {}  # the pairs of the products being printed
@@ -156,7 +157,7 @@ class _Printer:
         be a divisor); with none, ``sum_a 1`` written ``(ones[a] .^ 0 ones[a])``."""
         if is_compound(dim):
             return f"({self.join([self.size(d) for d in dim_factors(dim)])})"
-        found = measured_size(dim, self.variables)
+        found = measured_size(dim, self.variables, self.uses)
         if found is not None:
             return matrix_latex(found) if self.latex else M.show(found)
         a = T.fresh(dim)

@@ -72,13 +72,19 @@ def _identity_of(dim, variables: dict) -> M.MExpr | None:
     return None
 
 
-def measured_size(dim, variables: dict) -> M.MExpr | None:
+def measured_size(dim, variables: dict, uses: dict | None = None) -> M.MExpr | None:
     """``len(x)`` of a vector of size ``dim`` (x - mean(x): I - ones ones' / len(x)), else
     ``len(A)`` or ``len(A')`` of a matrix (rows, columns), ``m`` itself if ``m: integer``; None
-    if none has it. A variable comes before its differential (``dx / len(x)``, not len(dx))."""
+    if none has it. A variable comes before its differential (``dx / len(x)``, not len(dx)),
+    then one with more ``uses`` (entries in the text: a layer norm's means are of x, not of
+    beta, which has the same size), then by name."""
     if isinstance(dim, str) and getattr(variables.get(dim), "kind", None) == "integer":
         return M.Name(dim)  # m mu' with m: integer and Y m-by-n, not len(Y) mu'
-    named = sorted(variables.items(), key=lambda item: (item[0][1:] in variables, item[0]))
+    uses = uses or {}
+    named = sorted(
+        variables.items(),
+        key=lambda item: (item[0][1:] in variables, -uses.get(item[0], 0), item[0]),
+    )
     for name, info in named:
         if info.kind == "vector" and info.dims[0] == dim:
             return M.Call(LEN.name, (M.Name(name),))

@@ -28,6 +28,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
 from einderiv.notation.cse_names import map_subterms
 from einderiv.notation.recontract import recontract
+from einderiv.notation.transposing import own_transposes, transpose
 
 _KINDS = {0: "scalar", 1: "vector", 2: "matrix"}  # a placeholder's kind by its index count
 
@@ -55,13 +56,35 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     if made is None:
         return None
     done: dict = {}
+    turned: dict = {}  # node -> its transpose pushed inward (one memo: each node turned once)
+    kinds = {name: info.kind for name, info in variables.items()}
+    symmetric = own_transposes(variables)
+    vectors = frozenset(k for k, kind in kinds.items() if kind == "vector")
+    scalars = frozenset(k for k, kind in kinds.items() if kind in ("scalar", "integer"))
 
     def written_in(e: M.MExpr) -> M.MExpr | None:  # a placeholder: its form, itself written in
         if type(e) is M.Name and e.name in written:
             return map_subterms(written[e.name], written_in, done)
+        if type(e) is M.Transpose and type(e.operand) is M.Name and e.operand.name in written:
+            # t' of t = C' X' B' is B X C, not (C' X' B')' (named, t1'' when t1 = (X' A')')
+            form = map_subterms(e.operand, written_in, done)
+            return transpose(form, symmetric, vectors, memo=turned, scalars=scalars)
         return None
 
     return map_subterms(made, written_in, done)
+
+
+def node_count(adjoints: Adjoints, bound: int) -> int:
+    """The distinct nodes of ``adjoints``' definitions and result (a graph), counted up to
+    ``bound``: a walk of at most ``bound`` nodes, whatever the size of the graph."""
+    seen: set[int] = set()
+    stack = [d.term for d in adjoints.definitions] + [adjoints.result]
+    while stack and len(seen) < bound:
+        t = stack.pop()
+        if id(t) not in seen:
+            seen.add(id(t))
+            stack.extend(T.children(t))
+    return len(seen)
 
 
 def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:

@@ -55,7 +55,9 @@ def show(g, cse: bool = False, format: str = "text") -> str:
     matrix = _adjoints_written(g) if format != "index" else None
     if matrix is None:
         matrix = g.written()  # re-contracted once: None for index notation
-    parts = named(g, matrix)
+        parts = named(g, matrix)
+    else:
+        matrix, parts = _shorter(g, matrix)
     if parts is None:
         indexed = _index_named(g, latex=format == "latex") if matrix is None else None
         return plain(g) if indexed is None else indexed
@@ -83,6 +85,39 @@ def _adjoints_written(g) -> M.MExpr | None:
     from einderiv.backprop import matrix_form
 
     return matrix_form(g._adjoints, g.variables, g.slots)
+
+
+_SMALL = 120  # adjoints of at most this many nodes (an RNN of 7 steps): forward is cheap
+
+
+def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None]:
+    """The backpropagated matrix form ``backward`` and its names, or, for a small gradient
+    (its adjoints at most ``_SMALL`` nodes: no long chain, whose forward form is quadratic),
+    the forward form (``str``'s), named or not (None), when its text is shorter:
+    ``tr(A X A X A X A X)``'s ``4 A X A X A X A`` rather than ``t1 = A X A X``, ``t2 = t1 +
+    t1``, ``A X t2 A + ...``. Ties keep the backpropagated form."""
+    from einderiv.backprop import node_count
+
+    parts = named(g, backward)
+    if parts is None or node_count(g._adjoints, _SMALL + 1) > _SMALL:  # (None: str printed)
+        return backward, parts
+    try:
+        forward = g.written()
+    except EinderivError:  # (none written: the backpropagated form is kept)
+        return backward, parts
+    if forward is None:
+        return backward, parts
+    choices = [(backward, parts), (forward, named(g, forward)), (forward, None)]  # None: str
+    return min(choices, key=lambda c: _length(c[1], c[0]))  # the first of the shortest
+
+
+def _length(parts: Shared | None, matrix: M.MExpr) -> int:
+    """The length of the named text of ``matrix`` (``parts``; None: ``matrix`` unnamed)."""
+    if parts is None:
+        return len(M.show(matrix))
+    return sum(len(M.show(v)) + len(k) + 4 for k, v in parts.definitions) + len(
+        M.show(parts.result)
+    )
 
 
 def named(g, matrix: M.MExpr | None) -> Shared | None:

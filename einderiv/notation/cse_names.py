@@ -55,7 +55,8 @@ def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
     named later as a whole), writing that name where they were used; ``bodies`` is edited.
     As if dropped one at a time, first in ``bodies`` first, each written into the others: found
     among the aliases alone, then written into the rest in one walk (each name as what the later
-    ones make of it; ``t12 = t11'`` with ``t11 = t10'`` is ``t10''``, no alias then)."""
+    ones make of it; ``t12 = t11'`` with ``t11 = t10'`` is ``t10``: a name's alias transposed
+    never printed as a double transpose, ``t10''``)."""
     aliases = {k: v for k, v in bodies.items() if _alias(v)}
     if not aliases:
         return result
@@ -66,18 +67,33 @@ def _without_aliases(bodies: dict, result: M.MExpr) -> M.MExpr:
             break
         body = aliases.pop(label)
         dropped.append((label, body))
-        swaps = {M.Name(label): body}
+        swaps = _written_as({M.Name(label): body})
         memo: dict = {}
-        aliases = {k: map_subterms(v, swaps.get, memo) for k, v in aliases.items()}
+        aliases = {k: map_subterms(v, swaps, memo) for k, v in aliases.items()}
     final: dict = {}  # a dropped name -> what it is written as (later drops made in it)
+    written = _written_as(final)
     for label, body in reversed(dropped):
-        final[M.Name(label)] = map_subterms(body, final.get, {})
+        final[M.Name(label)] = map_subterms(body, written, {})
     for label, _ in dropped:
         del bodies[label]
     memo = {}
     for k, v in bodies.items():
-        bodies[k] = map_subterms(aliases.get(k, v), final.get, memo)
-    return map_subterms(result, final.get, memo)
+        bodies[k] = map_subterms(aliases.get(k, v), written, memo)
+    return map_subterms(result, written, memo)
+
+
+def _written_as(swaps: dict):
+    """``map_subterms``' replacer of each name of ``swaps`` by its alias (a name, or one
+    transposed), a transposed name's alias transposed without a double transpose."""
+
+    def fn(e: M.MExpr) -> M.MExpr | None:
+        if type(e) is M.Transpose and e.operand in swaps:
+            alias = swaps[e.operand]
+            # (t')' -> t: t12' where t12 = t11' is t11, not t11''
+            return alias.operand if type(alias) is M.Transpose else M.Transpose(alias)
+        return swaps.get(e)
+
+    return fn
 
 
 def _alias(body: M.MExpr) -> bool:

@@ -50,6 +50,7 @@ from einderiv.check.degrees import (
 )
 from einderiv.check.probes import exact_point
 from einderiv.check.roots import half_power
+from einderiv.check.row_variables import rows_as_variables
 from einderiv.check.shifted import shifted_bases
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors, dim_size
@@ -72,7 +73,16 @@ class Where:
 
 
 def exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
-    """(True | False | None, the ``Where`` of a difference) -- see the module docstring."""
+    """(True | False | None, the ``Where`` of a difference) -- see the module docstring. Row
+    functions first as variables (``row_variables``: of degree 0 in the sizes, where their
+    definitions divide by a sum at each occurrence); only equality there is a proof."""
+    rows = rows_as_variables(claim, want, used)
+    if rows is not None and _exactly_equal(*rows[:2], order, rows[2], rounds, True)[0]:
+        return True, None
+    return _exactly_equal(claim, want, order, used, rounds, opaque)
+
+
+def _exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     declared = [d for info in used.values() for d in info.dims if isinstance(d, int)]
     if any(n > MAX_SIZE for sizes in rounds for n in [*sizes.values(), *declared]):
         return None, None  # x: vector(400): exact products and eliminations of n^3 big ints

@@ -1,0 +1,205 @@
+"""``check`` proves the engine's own printed derivatives of ML losses with softmax (str, LaTeX,
+the differential, the Kronecker form), and a hand-written form verified here by central
+differences of plain numpy; a claim slightly off (a sign, a transpose, a factor 2) is wrong,
+with a counterexample. Each of the engine's forms was "undecided" before: softmax's definition
+divides by a sum over its row at every occurrence, a degree in the sizes past what exact
+arithmetic tries (``check.row_variables``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fd import jacobian_fd, to_layout
+
+import einderiv as ed
+
+RNG = np.random.default_rng(30)
+
+
+def softmax_rows(Z):
+    e = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def engine_forms(g) -> list[str]:
+    """The engine's printed forms of ``g``: str, LaTeX, the differential, the Kronecker form."""
+    forms = [str(g), g.latex(), g.differential()]
+    try:
+        forms.append(g.kronecker())
+    except ed.EinderivError:  # a scalar's derivative has none
+        pass
+    return forms
+
+
+def assert_decided(expr, wrt, where, hand, wrong):
+    for form in engine_forms(ed.diff(expr, wrt, where=where)):
+        result = ed.check(expr, wrt, claim=form, where=where)
+        assert result.verdict == "right", (form, str(result))
+    assert ed.check(expr, wrt, claim=hand, where=where).verdict == "right"
+    for claim in wrong:
+        result = ed.check(expr, wrt, claim=claim, where=where)
+        assert result.verdict == "wrong", (claim, str(result))
+        assert result.counterexample is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# L = ||softmax(W x) - y||^2: dL/dz = 2 J' (s - y), J = diag(s) - s s' symmetric, z = W x, so
+# dL/dx = W' dL/dz and dL/dW = dL/dz x'; dL/dz = 2 (s .* r - s (s' r)), r = s - y
+
+SQ = "W: matrix(c, d); x: vector(d); y: vector(c)"
+S = "softmax(W x)"
+
+
+def _squared(W, x, y):
+    return np.sum((softmax_rows(W @ x) - y) ** 2)
+
+
+def _by_z(W, x, y):
+    s = softmax_rows(W @ x)
+    r = s - y
+    return 2 * (s * r - s * (s @ r))
+
+
+def test_squared_softmax_error_by_x():
+    W, x, y = RNG.normal(size=(3, 4)), RNG.normal(size=4), RNG.normal(size=3)
+    # numerator layout: the row vector dL/dz' W
+    hand = f"2 ({S} .* ({S} - y) - {S} ({S}' ({S} - y)))' W"
+    fd = to_layout(jacobian_fd(_squared, {"W": W, "x": x, "y": y}, "x"), 0, 1, "numerator")
+    np.testing.assert_allclose(_by_z(W, x, y) @ W, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(hand, where=SQ)(W=W, x=x, y=y), fd, rtol=1e-6, atol=1e-8)
+    engine = f"2 ({S} - y)' (diag({S}) - {S} {S}') W"
+    wrong = [  # a sign, a factor 2, y's sign
+        f"-2 ({S} - y)' (diag({S}) - {S} {S}') W",
+        f"({S} - y)' (diag({S}) - {S} {S}') W",
+        f"2 ({S} + y)' (diag({S}) - {S} {S}') W",
+    ]
+    assert str(ed.diff("norm2(softmax(W x) - y)^2", "x", where=SQ)) == engine
+    assert_decided("norm2(softmax(W x) - y)^2", "x", SQ, hand, wrong)
+
+
+def test_squared_softmax_error_by_W():
+    W, x, y = RNG.normal(size=(3, 4)), RNG.normal(size=4), RNG.normal(size=3)
+    # numerator layout of a scalar by a c-by-d W: d-by-c, x dL/dz'
+    hand = f"2 x ((diag({S}) - {S} {S}') ({S} - y))'"
+    fd = to_layout(jacobian_fd(_squared, {"W": W, "x": x, "y": y}, "W"), 0, 2, "numerator")
+    np.testing.assert_allclose(np.outer(x, _by_z(W, x, y)), fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(hand, where=SQ)(W=W, x=x, y=y), fd, rtol=1e-6, atol=1e-8)
+    wrong = [  # a sign inside, a factor 2, s s' without its sign
+        f"2 x ((diag({S}) + {S} {S}') ({S} - y))'",
+        f"4 x ((diag({S}) - {S} {S}') ({S} - y))'",
+        f"2 x ((diag({S}) - {S} {S}') ({S} - y))' + x ({S} - y)'",
+    ]
+    assert_decided("norm2(softmax(W x) - y)^2", "W", SQ, hand, wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# attention L = sum(softmax(Q K' / sqrt(d)) V) (square n-by-n scores: a dropped transpose keeps
+# the shapes): dL/dS = 1 (V 1)', dL/dZ = S .* (1 v' - (S v) 1'), v = V 1, Z = Q K' / sqrt(d);
+# dL/dQ = dL/dZ K / sqrt(d), dL/dK = dL/dZ' Q / sqrt(d)
+
+AT = "d: scalar; Q: matrix(n, p); K: matrix(n, p); V: matrix(n, q)"
+A = "softmax(Q K' / sqrt(d))"
+ATTENTION = f"sum({A} V)"
+
+
+def _attention(Q, K, V, d):
+    return np.sum(softmax_rows(Q @ K.T / np.sqrt(d)) @ V)
+
+
+def _by_scores(Q, K, V, d):
+    s, v = softmax_rows(Q @ K.T / np.sqrt(d)), V.sum(axis=1)
+    return s * (v[None, :] - (s @ v)[:, None])
+
+
+def _attention_args():
+    n, p, q = 3, 2, 2
+    return {
+        "Q": RNG.normal(size=(n, p)),
+        "K": RNG.normal(size=(n, p)),
+        "V": RNG.normal(size=(n, q)),
+        "d": 2.0,
+    }
+
+
+def test_attention_by_Q():
+    args = _attention_args()
+    hand = f"K' ({A} .* (ones (V ones)' - {A} V ones ones'))' / sqrt(d)"
+    fd = to_layout(jacobian_fd(_attention, args, "Q"), 0, 2, "numerator")
+    by_z = _by_scores(**args)
+    np.testing.assert_allclose((by_z @ args["K"]).T / np.sqrt(2.0), fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(hand, where=AT)(**args), fd, rtol=1e-6, atol=1e-8)
+    wrong = [  # a sign, a transpose dropped, a factor 2
+        f"-K' ({A} .* (ones (V ones)' - {A} V ones ones'))' / sqrt(d)",
+        f"K' ({A} .* (ones (V ones)' - {A} V ones ones')) / sqrt(d)",
+        f"2 K' ({A} .* (ones (V ones)' - {A} V ones ones'))' / sqrt(d)",
+    ]
+    assert_decided(ATTENTION, "Q", AT, hand, wrong)
+
+
+def test_attention_by_K():
+    args = _attention_args()
+    hand = f"Q' ({A} .* (ones (V ones)' - {A} V ones ones')) / sqrt(d)"
+    fd = to_layout(jacobian_fd(_attention, args, "K"), 0, 2, "numerator")
+    by_z = _by_scores(**args)
+    np.testing.assert_allclose((by_z.T @ args["Q"]).T / np.sqrt(2.0), fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(hand, where=AT)(**args), fd, rtol=1e-6, atol=1e-8)
+    wrong = [  # a transpose dropped, a factor 2, sqrt(d) squared
+        f"Q' ({A} .* (ones (V ones)' - {A} V ones ones'))' / sqrt(d)",
+        f"Q' ({A} .* (ones (V ones)' - {A} V ones ones')) / (2 sqrt(d))",
+        f"Q' ({A} .* (ones (V ones)' - {A} V ones ones')) / d",
+    ]
+    assert_decided(ATTENTION, "K", AT, hand, wrong)
+
+
+def test_attention_output_by_Q():
+    # Y = S V, S = softmax(Z), Z = Q K' / sqrt(d): dS = S .* (dZ - ((S .* dZ) 1) 1'), dY = dS V
+    args = _attention_args()
+    hand = f"dY = ({A} .* (dQ K' - ({A} .* (dQ K')) ones ones')) V / sqrt(d)"
+    dQ = RNG.normal(size=args["Q"].shape)
+    S_, K_, V_ = softmax_rows(args["Q"] @ args["K"].T / np.sqrt(2.0)), args["K"], args["V"]
+    dZ = dQ @ K_.T / np.sqrt(2.0)
+    by_hand = (S_ * (dZ - (S_ * dZ).sum(axis=1, keepdims=True))) @ V_
+
+    def output(Q, K, V, d):
+        return softmax_rows(Q @ K.T / np.sqrt(d)) @ V
+
+    jac = jacobian_fd(output, args, "Q")  # Y[i,j] by Q[k,l]
+    np.testing.assert_allclose(np.einsum("ijkl,kl->ij", jac, dQ), by_hand, rtol=1e-6, atol=1e-8)
+    wrong = [  # a sign, a transpose dropped (K for K'), a factor 2
+        f"dY = ({A} .* (dQ K' + ({A} .* (dQ K')) ones ones')) V / sqrt(d)",
+        f"dY = ({A} .* (dQ K - ({A} .* (dQ K)) ones ones')) V / sqrt(d)",
+        f"dY = 2 ({A} .* (dQ K' - ({A} .* (dQ K')) ones ones')) V / sqrt(d)",
+    ]
+    assert_decided(f"{A} V", "Q", AT.replace("p)", "n)"), hand, wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# a row function is a new variable only where the sub-terms are equal: softmax(X) (row by row)
+# and softmax(X')' (column by column) differ, as do softmax(A x) and softmax(B x)
+
+
+def _softmax_columns(X):
+    return softmax_rows(X.T).T
+
+
+def test_different_row_functions_stay_apart():
+    X = RNG.normal(size=(3, 3))
+    assert not np.allclose(softmax_rows(X), _softmax_columns(X))  # numpy: they differ
+    where = "X: matrix(n, n); A: matrix(n, n)"
+    # d tr(softmax(X) A) / dA = softmax(X) (numerator layout), not softmax(X')'
+    result = ed.check("tr(softmax(X) A)", "A", claim="softmax(X')'", where=where)
+    assert result.verdict == "wrong" and result.counterexample is not None
+    where = "A: matrix(c, d); B: matrix(c, d); x: vector(d); y: vector(c)"
+    # d (y' softmax(A x) + 2 y' softmax(B x)) / dy = softmax(A x)' + 2 softmax(B x)'
+    expr = "y' softmax(A x) + 2 y' softmax(B x)"
+    claim = "softmax(B x)' + 2 softmax(A x)'"
+    result = ed.check(expr, "y", claim=claim, where=where)
+    assert result.verdict == "wrong" and result.counterexample is not None
+    claim = "2 softmax(B x)' + softmax(A x)'"
+    assert ed.check(expr, "y", claim=claim, where=where).verdict == "right"

@@ -203,3 +203,41 @@ def test_different_row_functions_stay_apart():
     assert result.verdict == "wrong" and result.counterexample is not None
     claim = "2 softmax(B x)' + softmax(A x)'"
     assert ed.check(expr, "y", claim=claim, where=where).verdict == "right"
+
+
+# ---------------------------------------------------------------------------------------------
+# layer norm L = g' (x - m 1) / sqrt(v + e), m = mean(x), v = norm2(x - m 1)^2 / n. The claim
+# needs v + e > 0; the expression imposes it as norm2(...)^2 / n + e > 0, sqrt(u)^2 = u where
+# sqrt(u) is defined (before: "needs conditions the expression does not impose", undecided)
+
+LN = "x: vector(n); g: vector(n); e: scalar"
+LAYER_NORM = "g' (x - sum(x)/len(x)) / sqrt(norm2(x - sum(x)/len(x))^2/len(x) + e)"
+
+
+def _layer_norm(x, g, e):
+    c = x - x.mean()
+    return g @ c / np.sqrt(c @ c / len(x) + e)
+
+
+def test_layer_norm_by_x_g_and_e():
+    args = {"x": RNG.normal(size=4), "g": RNG.normal(size=4), "e": 0.3}
+    c = args["x"] - args["x"].mean()
+    r = np.sqrt(c @ c / 4 + 0.3)
+    hand = {  # by e: -(g' c) / (2 r^3); by g: c' / r; by x: (g - mean(g) 1)' / r - (g' c) c' / (n r^3)
+        "e": "-(g' (x - mean(x))) / (2 sqrt(norm2(x - mean(x))^2 / len(x) + e)^3)",
+        "g": "(x - mean(x))' / sqrt(norm2(x - mean(x))^2 / len(x) + e)",
+        "x": "(g - mean(g))' / sqrt(norm2(x - mean(x))^2 / len(x) + e) - (g' (x - mean(x)))"
+        " (x - mean(x))' / (len(x) sqrt(norm2(x - mean(x))^2 / len(x) + e)^3)",
+    }
+    by_hand = {
+        "e": -(args["g"] @ c) / (2 * r**3),
+        "g": c / r,
+        "x": (args["g"] - args["g"].mean()) / r - (args["g"] @ c) * c / (4 * r**3),
+    }
+    for wrt, claim in hand.items():
+        fd = np.reshape(jacobian_fd(_layer_norm, args, wrt), np.shape(by_hand[wrt]))
+        np.testing.assert_allclose(by_hand[wrt], fd, rtol=1e-6, atol=1e-8)
+        value = ed.parse(claim, where=LN)(**args)
+        np.testing.assert_allclose(np.reshape(value, np.shape(fd)), fd, rtol=1e-6, atol=1e-8)
+        wrong = [f"-({claim})", f"2 ({claim})"]  # a sign, a factor 2
+        assert_decided(LAYER_NORM, wrt, LN, claim, wrong)

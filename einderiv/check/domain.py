@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
+from einderiv.check.roots import squared_roots
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -132,9 +133,11 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    found = subterm_key(t)[0]
+    plain = squared_roots(t)  # norm2(x)^2 / n + e > 0 is x' x / n + e > 0
+    plain = plain if plain is t else flatten(plain)  # n^-1 (sum_i ...): one product
+    found = subterm_key(plain)[0]
     if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
-        found = min(found, subterm_key(T.rename(t, dict(zip(free, free[::-1]))))[0])  # 1 + X
+        found = min(found, subterm_key(T.rename(plain, dict(zip(free, free[::-1]))))[0])  # 1 + X
     return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
 
 

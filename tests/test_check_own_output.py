@@ -241,3 +241,20 @@ def test_layer_norm_by_x_g_and_e():
         np.testing.assert_allclose(np.reshape(value, np.shape(fd)), fd, rtol=1e-6, atol=1e-8)
         wrong = [f"-({claim})", f"2 ({claim})"]  # a sign, a factor 2
         assert_decided(LAYER_NORM, wrt, LN, claim, wrong)
+
+
+def test_log1p_differential():
+    # d sum(log1p(W x)) = (1 ./ (1 + W x))' W dx: log1p imposes 1 + W x > 0, which covers the
+    # claim's 1 + W x != 0 however its 1 is written (the differential's was "undecided")
+    where = "W: matrix(c, d); x: vector(d)"
+    W, x = RNG.normal(size=(3, 2)) / 4, RNG.normal(size=2) / 4
+
+    def f(W, x):
+        return np.sum(np.log1p(W @ x))
+
+    fd = jacobian_fd(f, {"W": W, "x": x}, "x")
+    np.testing.assert_allclose((1 / (1 + W @ x)) @ W, fd, rtol=1e-6, atol=1e-8)
+    hand = "(1 ./ (1 + W x))' W"
+    np.testing.assert_allclose(ed.parse(hand, where=where)(W=W, x=x), fd, rtol=1e-6)
+    wrong = ["-(1 ./ (1 + W x))' W", "(1 ./ (1 - W x))' W", "2 (1 ./ (1 + W x))' W"]
+    assert_decided("sum(log1p(W x))", "x", where, hand, wrong)

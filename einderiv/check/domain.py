@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
-from einderiv.check.roots import squared_roots
+from einderiv.check.condition_form import condition_form
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -133,8 +133,7 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         return _matrix_condition("invertible", t)
     if isinstance(t, T.Det) and kind == "positive":
         return _matrix_condition("det positive", t)
-    plain = squared_roots(t)  # norm2(x)^2 / n + e > 0 is x' x / n + e > 0
-    plain = plain if plain is t else flatten(plain)  # n^-1 (sum_i ...): one product
+    plain = condition_form(t)  # norm2(x)^2 / n + e > 0 is x' x / n + e > 0
     found = subterm_key(plain)[0]
     if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
         found = min(found, subterm_key(T.rename(plain, dict(zip(free, free[::-1]))))[0])  # 1 + X

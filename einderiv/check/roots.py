@@ -3,8 +3,7 @@
 Input: index-IR terms (a factor, a product's factors).
 Output: ``(s, m)`` for a term that is ``s^(m/2)`` (``sqrt(s)``, ``s^(3/2)``, ``sqrt(s)^3``), the
 factors of a product with the powers of one root merged into one power; ``shifted_exponent``:
-a real exponent as (its part that is no integer, its integer constant); ``squared_roots``: a
-term with each even power of a root a power of its base (``sqrt(u)^2`` is u), for conditions.
+a real exponent as (its part that is no integer, its integer constant).
 Invariants: ``exact`` writes ``s^(m/2)`` as ``s^((m-1)/2) r`` with ``r`` the root's unknown
 (``r r`` is not ``s`` there), so ``sqrt(s)^3``, ``(sqrt(s)^3)^-1`` and ``sqrt(s)^-1 sqrt(s)^-1
 sqrt(s)^-1`` must reach it as one power of s, never as a power of r.
@@ -17,14 +16,7 @@ from fractions import Fraction
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import SQRT
 
-__all__ = [
-    "half_power",
-    "merged_roots",
-    "root_power",
-    "roots_product",
-    "shifted_exponent",
-    "squared_roots",
-]
+__all__ = ["half_power", "merged_roots", "root_power", "roots_product", "shifted_exponent"]
 
 
 def half_power(t: T.Term) -> tuple[T.Term, int] | None:
@@ -77,19 +69,3 @@ def shifted_exponent(e: T.Term) -> tuple[T.Term | None, int]:
     if not rest:
         return None, c
     return (rest[0] if len(rest) == 1 else T.Add(rest)), c
-
-
-def squared_roots(t: T.Term, memo: dict | None = None) -> T.Term:
-    """``t`` with each even power of a square root a power of the root's base: ``(u^(1/2))^2``
-    -> u, ``sqrt(u)^-2`` -> u^-1 (``domain``'s conditions: norm2(x)^2 / n + e > 0 is x' x / n
-    + e > 0). Where the root is defined its base is >= 0 (a condition of its own) and the two
-    are equal, so a condition on ``t`` is one on this form; t's value is not changed here."""
-    memo = {} if memo is None else memo
-    if t not in memo:
-        out = T.with_children(t, [squared_roots(u, memo) for u in T.children(t)])
-        found = root_power(out) if type(out) is T.Pow else None
-        if found is not None and found[1] % 2 == 0 and found[1]:
-            half = found[1] // 2  # (u^(1/2))^2 -> u
-            out = found[0] if half == 1 else T.Pow(found[0], T.Num(Fraction(half)))
-        memo[t] = out
-    return memo[t]

@@ -1,0 +1,43 @@
+"""One form for the term of a condition (``domain.condition_of``), however the claim or the
+expression wrote it.
+
+Input: an index-IR term whose sign a condition states (``u > 0``, ``u != 0``).
+Output: ``condition_form(t)``: the term with each even power of a square root a power of the
+root's base (``(u^(1/2))^2`` -> u, ``sqrt(u)^-2`` -> u^-1), factors 1 dropped (``1 ones[i]``,
+how ``1 + u`` lowers, -> ``ones[i]``), nested products flattened; ``t`` itself when nothing
+changed.
+Invariants: equal to ``t`` wherever ``t`` is defined (a root's base is >= 0 where the root is,
+a condition of its own), so a condition on ``t`` is the same condition on this form:
+``norm2(x)^2 / n + e > 0`` is ``x' x / n + e > 0``, and log1p(u)'s ``1 + u > 0`` covers a
+claim's ``1 + u != 0`` however its 1 is written.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from einderiv.calculus.simplify import flatten
+from einderiv.check.roots import root_power
+from einderiv.ir import index_ir as T
+
+__all__ = ["condition_form"]
+
+
+def condition_form(t: T.Term) -> T.Term:
+    """``t`` in the one form (see the module docstring)."""
+    out = _plain(t, {})
+    return t if out is t else flatten(out)
+
+
+def _plain(t: T.Term, memo: dict) -> T.Term:
+    if t not in memo:
+        out = T.with_children(t, [_plain(u, memo) for u in T.children(t)])
+        found = root_power(out) if type(out) is T.Pow else None
+        if found is not None and found[1] % 2 == 0 and found[1]:
+            half = found[1] // 2  # (u^(1/2))^2 -> u
+            out = found[0] if half == 1 else T.Pow(found[0], T.Num(Fraction(half)))
+        if type(out) is T.Prod and T.ONE in out.factors and len(out.factors) > 1:
+            rest = tuple(f for f in out.factors if f != T.ONE)  # 1 ones[i] -> ones[i]
+            out = out.replace(factors=rest) if len(rest) > 1 or out.summed else rest[0]
+        memo[t] = out
+    return memo[t]

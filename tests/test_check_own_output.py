@@ -258,3 +258,15 @@ def test_log1p_differential():
     np.testing.assert_allclose(ed.parse(hand, where=where)(W=W, x=x), fd, rtol=1e-6)
     wrong = ["-(1 ./ (1 + W x))' W", "(1 ./ (1 - W x))' W", "2 (1 ./ (1 + W x))' W"]
     assert_decided("sum(log1p(W x))", "x", where, hand, wrong)
+
+
+def test_a_size_in_a_divisor_is_not_zero():
+    # d (sum(x) / n / s) / dx = ones' / (n s), n the size of x (n: integer, at least 1): the
+    # claim's n s != 0 is s != 0, which the expression imposes (it "needed (n) != 0" before)
+    where = "x: vector(n); s: scalar; n: integer"
+    x, s = RNG.normal(size=4), 0.7
+    fd = jacobian_fd(lambda x, s: np.sum(x) / 4 / s, {"x": x, "s": s}, "x")
+    np.testing.assert_allclose(np.ones(4) / (4 * s), fd, rtol=1e-6)
+    np.testing.assert_allclose(ed.parse("ones' / (n s)", where=where)(x=x, s=s, n=4, m=4), fd)
+    wrong = ["-ones' / (n s)", "ones' / (2 n s)", "ones' / n"]
+    assert_decided("sum(x) / n / s", "x", where, "ones' / (n s)", wrong)

@@ -100,6 +100,7 @@ def _readable(where: str) -> str:
 
 _HOLDS = {"positive": ("positive",), "nonnegative": ("positive", "nonnegative")}
 _HOLDS["nonzero"] = ("positive",)
+_SIZED = ("positive", "nonzero", "nonnegative")  # what a size (at least 1) satisfies
 
 
 def condition_of(kind: str, t: T.Term) -> Condition | None:
@@ -226,7 +227,8 @@ def conditions(t: T.Term, imposed: bool = False, sizes=frozenset()) -> set[Condi
     ``sum(x)^(n - 1)`` needs nothing, as ``sum(x)^(len(x) - 1)`` does not."""
     found: set[Condition] = set()
     _collect(canonical(flatten(t)), found, imposed, set(), {}, sizes)  # summation vars %r0, ...
-    return {d for c in found for d in _factors(c)}
+    out = {d for c in found for d in _factors(c)}  # (n s) != 0 of a size n: n != 0 holds
+    return {d for d in out if not (d.kind in _SIZED and always_positive(d.node, sizes))}
 
 
 def _factors(c: Condition) -> set[Condition]:

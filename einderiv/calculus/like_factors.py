@@ -38,7 +38,8 @@ def like_factors(
     first: dict[tuple, list[int]] = {}  # a shape -> the first part of that shape
     copies: dict[int, int] = {}  # the first part's number -> how many parts have its shape
     for part in parts:
-        shape = _shape([factors[k] for k in part], summed)
+        # one part has no copies: its shape is not needed (a chain of 64 factors renamed)
+        shape = _shape([factors[k] for k in part], summed) if len(parts) > 1 else ()
         if shape in first:
             copies[id(first[shape])] += 1
         else:
@@ -103,10 +104,12 @@ def _turn(part: list[int], factors, summed) -> int:
     """The least ``s`` such that the part turned by ``s`` factors has its own shape (``s`` is
     the part's length when no smaller one does)."""
     n = len(part)
-    head = _head(factors[part[0]])
+    heads = [_head(factors[k]) for k in part]
     own, tried = None, 0
     for s in range(1, n):
-        if n % s or _head(factors[part[s]]) != head:
+        # a renaming keeps each factor's kind and name: unequal heads turned, no equal shapes
+        # (tr(inv(X) A1 ... inv(X) A32) turns nothing: A1 is not A2)
+        if n % s or heads[s] != heads[0] or heads[s:] + heads[:s] != heads:
             continue
         if tried == _TURNS:
             break

@@ -178,8 +178,13 @@ def _may_sum_to_zero(t: T.Term, i: T.Index, centred: dict) -> bool:
         return t.name in centred and t.indices.index(i) in centred[t.name]
     if kind is not T.Prod:
         return False
-    holders = [f for f in t.factors if type(f) is not T.Ones and i in T.free(f)]
+    holders = _holders(t, i)
     return len(holders) == 1 and _may_sum_to_zero(holders[0], i, centred)
+
+
+def _holders(t: T.Prod, i: T.Index) -> list[T.Term]:
+    """The factors of ``t`` that hold the index ``i``, ``ones`` aside."""
+    return [f for f in t.factors if type(f) is not T.Ones and i in T.free(f)]
 
 
 def _summed(total: T.Term, zero: set, centred: dict, memo: dict, run) -> T.Term:
@@ -213,7 +218,7 @@ def _sums_to_zero(t: T.Prod, centred: dict) -> bool:
     """Whether an index summed by ``t`` is held (ones aside) by one factor only, a placeholder
     of ``centred`` whose sum over that index (its only use in it) is 0."""
     for a in t.summed:
-        holders = [f for f in t.factors if type(f) is not T.Ones and a in T.free(f)]
+        holders = _holders(t, a)
         if len(holders) != 1 or type(holders[0]) is not T.Var:
             continue
         p = holders[0]

@@ -18,6 +18,7 @@ import einderiv as ed
 from einderiv.ir import matrix_ir as M
 from tests.fd import central_gradient
 from tests.named_forms import read_lines, substituted
+from tests.test_reverse import _h, _lse
 
 rng = np.random.default_rng(30)
 N = 3
@@ -77,35 +78,38 @@ def test_linked_nodes_keep_telling_unequal_trees_apart():
     assert {a[-1]: 1}.get(c) is None
 
 
-def _lse(u):
-    return np.log(np.sum(np.exp(u)))
-
-
-def _h(W, x, steps):
+def _state(steps: int, leaf: str = "x") -> str:
+    text = leaf
     for _ in range(steps):
-        x = np.tanh(W @ x)
-    return x
+        text = f"tanh(W {text})"
+    return text
 
 
-def test_a_long_language_model_loss_names_and_reads_back():
-    # d/dW (logsumexp(U h_40) - y' U h_40), h_k = tanh(W h_(k-1)), h_0 = x: the named form
-    # reads back to central differences of numpy
-    steps = 40
-    h = "x"
-    for _ in range(steps):
-        h = f"tanh(W {h})"
-    values = {
+def _lm_values() -> dict:
+    return {
         "W": rng.normal(size=(N, N)) * 0.5,
         "U": rng.normal(size=(N, N)),
         "x": rng.normal(size=N),
         "y": rng.normal(size=N),
     }
 
+
+def _lm_gradient(values: dict, steps: int) -> np.ndarray:
+    """d/dW (logsumexp(U h) - y' U h), h = h_steps, by central differences of numpy, in
+    numerator layout (W's shape transposed)."""
+
     def loss(W):
         last = _h(W, values["x"], steps)
         return _lse(values["U"] @ last) - values["y"] @ values["U"] @ last
 
-    want = central_gradient(loss, values["W"]).T  # numerator layout: W's shape transposed
+    return central_gradient(loss, values["W"]).T
+
+
+def test_a_long_language_model_loss_names_and_reads_back():
+    # d/dW (logsumexp(U h_40) - y' U h_40), h_k = tanh(W h_(k-1)), h_0 = x: the named form
+    # reads back to central differences of numpy
+    h, values = _state(40), _lm_values()
+    want = _lm_gradient(values, 40)
     g = ed.diff(f"logsumexp(U {h}) - y' U {h}", "W")
     named = g.show(cse=True)  # read line by line: substituted, its text is 500,000 long
 
@@ -116,13 +120,6 @@ def test_a_long_language_model_loss_names_and_reads_back():
     np.testing.assert_allclose(g(**values), want, atol=1e-6, rtol=1e-6)
 
 
-def _state(steps: int, leaf: str = "x") -> str:
-    text = leaf
-    for _ in range(steps):
-        text = f"tanh(W {text})"
-    return text
-
-
 def test_the_loss_writes_one_chain_of_adjoints():
     # d/dW (logsumexp(U h_3) - y' U h_3): the copies' adjoints are summed at h_3, so each step
     # is backpropagated once (W' once per step below the top: twice before, one chain per copy)
@@ -130,26 +127,10 @@ def test_the_loss_writes_one_chain_of_adjoints():
     g = ed.diff(f"logsumexp(U {h}) - y' U {h}", "W")
     named = g.show(cse=True)
     assert named.count("W'") == 1 and "softmax(U t3) - y" in named
-    values = {
-        "W": rng.normal(size=(N, N)) * 0.5,
-        "U": rng.normal(size=(N, N)),
-        "x": rng.normal(size=N),
-        "y": rng.normal(size=N),
-    }
-
-    def loss(W):
-        last = _h(W, values["x"], 3)
-        return _lse(values["U"] @ last) - values["y"] @ values["U"] @ last
-
-    want = central_gradient(loss, values["W"]).T
+    values = _lm_values()
+    want = _lm_gradient(values, 3)
     np.testing.assert_allclose(ed.parse(substituted(named))(**values), want, atol=1e-6)
     np.testing.assert_allclose(g(**values), want, atol=1e-6)
-
-
-def _m(W, X, steps):
-    for _ in range(steps):
-        X = np.tanh(W @ X)
-    return X
 
 
 def _softmax_rows(u):
@@ -170,17 +151,17 @@ TWICE = [
     # a matrix state twice, its two indices renamed onto the first copy's
     (
         f"tr(Y' {M2}) + sum({M2} .* {M2})",
-        lambda W, v: np.sum(v["Y"] * _m(W, v["X"], 2)) + np.sum(_m(W, v["X"], 2) ** 2),
+        lambda W, v: np.sum(v["Y"] * _h(W, v["X"], 2)) + np.sum(_h(W, v["X"], 2) ** 2),
     ),
     # H' A H: one copy's rows are the other's, through A
     (
         f"tr(({M2})' A ({M2}))",
-        lambda W, v: np.trace(_m(W, v["X"], 2).T @ v["A"] @ _m(W, v["X"], 2)),
+        lambda W, v: np.trace(_h(W, v["X"], 2).T @ v["A"] @ _h(W, v["X"], 2)),
     ),
     # a copy inside a row function, another beside it
     (
         f"sum(softmax({M2}) .* {M2})",
-        lambda W, v: np.sum(_softmax_rows(_m(W, v["X"], 2)) * _m(W, v["X"], 2)),
+        lambda W, v: np.sum(_softmax_rows(_h(W, v["X"], 2)) * _h(W, v["X"], 2)),
     ),
 ]
 

@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+from einderiv.backprop_merge import merged
 from einderiv.calculus.reverse import Adjoints
 from einderiv.calculus.rewriting import zero_like
 from einderiv.calculus.simplify import simplifier, simplify_together
@@ -36,6 +37,7 @@ _KINDS = {0: "scalar", 1: "vector", 2: "matrix"}  # a placeholder's kind by its 
 def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | None:
     """The derivative ``adjoints`` stands for, as matrix IR with rows on ``slots[0]`` and
     columns on ``slots[1]``; None when a part has no matrix form."""
+    adjoints = merged(adjoints, slots)  # equal terms summed: n splits of one chain are n F
     placeholders = [d.placeholder for d in adjoints.definitions]
     known = dict(variables)
     for p in placeholders:

@@ -102,3 +102,24 @@ def test_the_raw_derivative_of_40_copies_is_one_term(text, wrt):
     raw = derivative(e.term, Wrt(wrt, indices))
     assert type(raw) is T.Prod, type(raw).__name__
     assert T.Num(40) in raw.factors  # (x' x: 20 copies of x[a] x[a], a part turned by one)
+
+
+def test_a_turned_chain_is_renamed_in_its_length(monkeypatch):
+    # tr((A X)^n) turns into itself by two factors: comparing the turned shape renames each of
+    # the 2n factors by its own summed indices, not by the whole map of the chain's 2n (the
+    # entries given to rename were quadratic: 4n^2); d/dX = n (A X)^(n-1) A either way
+    given = [0]
+    original = T.rename
+
+    def counting(t, mapping):
+        given[0] += len(mapping)
+        return original(t, mapping)
+
+    monkeypatch.setattr(T, "rename", counting)
+    counts = []
+    for n in (40, 80):
+        given[0] = 0
+        g = ed.diff("tr(" + " ".join(["A X"] * n) + ")", "X")
+        assert str(g) == f"{n} " + " ".join(["A X"] * (n - 1)) + " A"
+        counts.append(given[0])
+    assert counts[1] < 2.5 * counts[0], counts

@@ -83,11 +83,14 @@ def _shape(part: list[T.Term], summed) -> tuple:
     shapes differ by a renaming of summed indices only."""
     names: dict[T.Index, T.Index] = {}
     summed_set = set(summed)
-    for f in part:
-        for i in sorted(T.free(f) & summed_set, key=lambda i: _first(f, i)):
+    held = [T.free(f) & summed_set for f in part]
+    for f, own in zip(part, held):
+        for i in sorted(own, key=lambda i: _first(f, i)):
             if i not in names:
                 names[i] = T.Index(f"\u00a7{len(names)}", i.dim)
-    return tuple(T.rename(f, names) for f in part)
+    # each factor renamed by its own entries: the whole mapping per factor is quadratic in a
+    # chain (tr(A X ... A X), 640 factors: 0.22 s of the forward derivative's 0.3 s)
+    return tuple(T.rename(f, {i: names[i] for i in own}) for f, own in zip(part, held))
 
 
 def _first(f: T.Term, i: T.Index) -> tuple:

@@ -18,7 +18,9 @@ while the tree it stands for grows about 2.5x per level), and the Hessian of
 sum(tanh(...tanh(X A0)... AN-1)) by the matrix X, printed in Kronecker form (N terms, each a
 chain of about 2N diagonals: kron(A0, I) diag(vec(1 - tanh(X A0) .^ 2)) kron(A1, I) ...), and
 the gradient of an unrolled RNN sum(tanh(W ... tanh(W x))) by its one W, N steps, printed with
-its shared subterms named (``show(cse=True)``: t1 = tanh(W x), t2 = tanh(W t1), ...). For each
+its shared subterms named (``show(cse=True)``: t1 = tanh(W x), t2 = tanh(W t1), ...), and the
+gradient of tr(A X A X ... A X) (one A, N times: tr((A X)^N)) by X, printed with its shared
+subterms named (backpropagated, its N terms one chain: N A X ... A). For each
 growing family the benchmark fits the exponent p of time ~ size^p, where size is the length of
 the input plus the output text, and prints it (the aim: no family above 1.3).
 
@@ -108,6 +110,8 @@ SOFTMAX = (2, 4, 8, 16)  # nested softmax Hessians, printed with names (index no
 SOFTMAX_QUICK = (2, 4, 8)
 RNN = (10, 20, 40)  # unrolled RNN gradients by the shared W, printed with names
 RNN_QUICK = (5, 10, 20)
+POWER_CHAIN = (40, 80, 160, 320)  # tr(A X A X ... A X) by X, printed with names
+POWER_CHAIN_QUICK = (20, 40, 80)
 
 
 def mlp(depth: int) -> str:
@@ -165,6 +169,9 @@ def cases(quick: bool):
         yield ("tanh kron Hess", f"tanh kron {n}", nested_tanh(n), "hessian:X", None)
     for n in RNN_QUICK if quick else RNN:  # gradient by the W of every step, names shared
         yield ("RNN cse", f"RNN cse {n}", rnn(n), "cse:W", None)
+    for n in POWER_CHAIN_QUICK if quick else POWER_CHAIN:  # one A: N splits of one chain
+        chain = " ".join(["A X"] * n)
+        yield ("tr((A X)^N) cse", f"tr(AX)^{n} cse", f"tr({chain})", "cse:X", None)
 
 
 def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
@@ -211,6 +218,7 @@ GROWING_FAMILIES = (
     "softmax Hessian",
     "tanh kron Hess",  # the Hessian of nested tanh by a matrix, in Kronecker form
     "RNN cse",  # an unrolled RNN's gradient by W, shared subterms named
+    "tr((A X)^N) cse",  # tr(A X ... A X) by X, backpropagated and named
 )
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "candidate_sizes",
     "close",
     "exact_point",
+    "ill_conditioned",
     "integer_sizes",
     "probe_sizes",
     "sample",
@@ -133,6 +134,16 @@ def integer_sizes(f: Expr) -> frozenset:
     value, at least 1, at every probe and exact point (``sample``'s callers, ``exact_point``)."""
     dims = {d for v in f.variables.values() for d in v.dims if isinstance(d, str)}
     return frozenset(n for n in dims if n in f.variables and f.variables[n].kind == "integer")
+
+
+def ill_conditioned(value) -> bool:
+    """Whether ``value`` is a square matrix whose condition number exceeds ``MAX_CONDITION``
+    (or is not finite: such a matrix never reaches LAPACK, which prints about it)."""
+    array = np.asarray(value, dtype=float)
+    square = array.ndim == 2 and array.shape[0] == array.shape[1] and array.size
+    if square and not np.all(np.isfinite(array)):
+        return True
+    return bool(square and not np.linalg.cond(array) <= MAX_CONDITION)  # nan: ill too
 
 
 def size_rounds(f: Expr) -> list[dict]:

@@ -26,3 +26,25 @@ def variable_names(t: T.Term) -> frozenset[str]:
         else:
             stack.extend(T.children(u))
     return frozenset(names)
+
+
+def names_in_bases(t: T.Term) -> frozenset[str]:
+    """The names of the variables inside the base of a ``MatPow``, ``Det`` or ``LogDet`` of
+    ``t`` (X and A in ``inv(X' A X)``, X in ``det(X)``): the matrices an inverse, a power or a
+    determinant is taken of, whose conditioning the value rests on. One walk: each shared node
+    is looked at at most twice (inside a base and outside), so the cost is linear."""
+    names: set[str] = set()
+    seen: set[tuple[int, bool]] = set()
+    stack = [(t, False)]
+    while stack:
+        u, inside = stack.pop()
+        if (id(u), inside) in seen:
+            continue
+        seen.add((id(u), inside))
+        if type(u) is T.Var:
+            if inside:
+                names.add(u.name)
+            continue
+        matrix_function = type(u) in (T.MatPow, T.Det, T.LogDet)
+        stack.extend((c, inside or (matrix_function and c is u.base)) for c in T.children(u))
+    return frozenset(names)

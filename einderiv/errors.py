@@ -93,6 +93,12 @@ class NoReadableText(EinderivError):
     write inside the call. Its value, ``einsum`` and ``compile`` are unaffected."""
 
 
+class OperandError(EinderivError, TypeError):
+    """An operand of an ``Expr`` operator that is neither an ``Expr`` nor a real number
+    (``e + None``, ``e @ array``), or an operator expressions do not have (``<``, ``**``):
+    also a ``TypeError``, which Python raises for such operands elsewhere."""
+
+
 class EvaluationError(EinderivError):
     """Arrays passed for evaluation that disagree with the expression or with each other."""
 

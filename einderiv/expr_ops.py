@@ -17,6 +17,14 @@ Invariants:
   vector or matrix (printed ``0``) is written ``0 ones ones'``, so it keeps its shape.
 - A variable of one kind in one operand and another kind (or other numeric sizes) in the other
   is a ``ShapeError`` naming the variable and both parts.
+- An operand that is neither an ``Expr`` nor a real number (``None``, a str, a list, a numpy
+  array, a bool, a complex) is an ``OperandError`` (an ``EinderivError`` and a ``TypeError``)
+  naming its type, what an operand may be and a hint (``ed.parse`` text first). Python's way of
+  letting the other operand answer is kept: a type whose own reflected operator takes an ``Expr``
+  still answers ``e + it``; numpy scalars defer to ``Expr`` (``np.float64(2) * e`` is ``2 e``),
+  and numpy arrays are refused, either side. ``**``, ``^`` (Python's exclusive or), ``//``,
+  ``%`` and the orderings ``< <= > >=`` are not operators of expressions: an ``OperandError``
+  that says what to write.
 - ``a == b`` when both have the same axes (sizes and matrix orientation) and equal canonical
   forms (index notation with summed indices renamed and terms ordered, after the rewrite
   rules): ``parse("A + B") == parse("B + A")``. It is structural: a factored form
@@ -31,7 +39,9 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
-from einderiv.errors import EinderivError, ShapeError, guarded
+import numpy as np
+
+from einderiv.errors import EinderivError, OperandError, ShapeError, guarded
 from einderiv.ir import index_ir as T
 
 if TYPE_CHECKING:
@@ -116,7 +126,7 @@ def build(template: str, *operands: Operand) -> Expr:
         elif isinstance(x, numbers.Real):
             text = _number_text(x)
         else:
-            raise EinderivError(f"cannot combine an expression with a {type(x).__name__}")
+            raise refused("an operator", x)
         texts.append(text)
     where = _variables(parts)
     e = parse(template.format(*texts), where=where or None)
@@ -139,6 +149,55 @@ def _real_or_expr(x: object) -> bool:
     return isinstance(x, (Expr, numbers.Real)) and not isinstance(x, bool)
 
 
+def _combined(template: str, symbol: str, e: Expr, other: object, theirs="", left=False):
+    """``template`` with ``e`` and ``other`` in place (``other`` first when ``left``: a reflected
+    operator), when ``other`` is an Expr or a real number. Otherwise ``other``'s own reflected
+    method ``theirs`` (``__radd__``), which Python asks when ours declines, is asked here, and
+    when it declines too (or there is none: a reflected operator of ours is Python's last try;
+    built-in types and numpy's refuse an Expr), an ``OperandError`` names ``other``'s type."""
+    if _real_or_expr(other):
+        return build(template, *((other, e) if left else (e, other)))
+    method = getattr(type(other), theirs, None) if theirs else None
+    ours = type(other).__module__ == "builtins" or isinstance(other, (np.ndarray, np.generic))
+    if method is not None and not ours:  # str.__rmul__ repeats, numpy refuses: not asked
+        answer = method(other, e)  # a sympy Symbol declines; a class made to take an Expr may not
+        if answer is not NotImplemented:
+            return answer
+    raise refused(symbol, other)
+
+
+def refused(symbol: str, other: object) -> OperandError:
+    """The error for an operand ``other`` of ``symbol`` that is neither an Expr nor a real
+    number: its type, what an operand may be, and a hint for the mistake it likely is."""
+    name = type(other).__name__
+    module = type(other).__module__
+    name = name if module in ("builtins", "__main__") else f"{module.split('.')[0]}.{name}"
+    article = "an" if name[0] in "aeiou" else "a"
+    what = f"{article} {name}" + (f" ({other!r:.40})" if name == "str" else "")
+    what = "None" if other is None else what
+    if isinstance(other, (bool, np.bool_)):
+        hint = "; a bool is not a number of an expression: use 1 or 0"
+    elif isinstance(other, str):
+        hint = f"; parse text first (ed.parse({other!r:.40})), then combine the Exprs"
+    elif isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
+        hint = "; expressions are real"
+    elif isinstance(other, numbers.Number):
+        hint = "; convert it with float() or fractions.Fraction()"
+    elif isinstance(other, np.ndarray) and other.ndim == 0:
+        hint = "; a 0-d array is a number by float(a)"
+    elif isinstance(other, (np.ndarray, list, tuple, dict, set)):
+        hint = (
+            "; arrays are values, not expressions: name the matrix in the expression and pass "
+            "its value when evaluating (e(A=array))"
+        )
+    else:
+        hint = ""
+    return OperandError(
+        f"cannot combine an expression and {what} by {symbol}: an operand of {symbol} is an "
+        f"Expr or a real number (int, float, fractions.Fraction, a numpy scalar){hint}"
+    )
+
+
 def canonical_key(e: Expr) -> tuple:
     """What ``==`` compares and ``hash`` hashes: the axes' sizes, the matrix orientation, and
     the canonical form of the term with the axes named by position."""
@@ -158,40 +217,64 @@ class ExprAlgebra:
     __array_ufunc__ = None  # numpy scalars and arrays defer to these operators
 
     def __add__(self, other: Operand) -> Expr:
-        return build("({0}) + ({1})", self, other) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) + ({1})", "+", self, other, "__radd__")
 
     def __radd__(self, other: Operand) -> Expr:
-        return build("({0}) + ({1})", other, self) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) + ({1})", "+", self, other, left=True)
 
     def __sub__(self, other: Operand) -> Expr:
-        return build("({0}) - ({1})", self, other) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) - ({1})", "-", self, other, "__rsub__")
 
     def __rsub__(self, other: Operand) -> Expr:
-        return build("({0}) - ({1})", other, self) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) - ({1})", "-", self, other, left=True)
 
     def __mul__(self, other: Operand) -> Expr:  # the language's *: a matrix product
-        return build("({0}) ({1})", self, other) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) ({1})", "*", self, other, "__rmul__")
 
     def __rmul__(self, other: Operand) -> Expr:
-        return build("({0}) ({1})", other, self) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) ({1})", "*", self, other, left=True)
 
-    __matmul__ = __mul__
-    __rmatmul__ = __rmul__
+    def __matmul__(self, other: Operand) -> Expr:
+        return _combined("({0}) ({1})", "@", self, other, "__rmatmul__")
+
+    def __rmatmul__(self, other: Operand) -> Expr:
+        return _combined("({0}) ({1})", "@", self, other, left=True)
 
     def __truediv__(self, other: Operand) -> Expr:  # by a scalar expression
-        return build("({0}) / ({1})", self, other) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) / ({1})", "/", self, other, "__rtruediv__")
 
     def __rtruediv__(self, other: Operand) -> Expr:
-        return build("({0}) / ({1})", other, self) if _real_or_expr(other) else NotImplemented
+        return _combined("({0}) / ({1})", "/", self, other, left=True)
 
     def __pow__(self, other: object) -> Expr:  # x ** 2 raised TypeError: a mistake said so
-        raise EinderivError(
+        raise OperandError(
             "'**' is not an operator of expressions: a power is a matrix power (X^2) or "
             "elementwise (x .^ 2), which '**' does not say; write it in the text you parse "
             '(ed.parse("X^2"), ed.parse("x .^ 2")), or X @ X and x.emul(x) for squares'
         )
 
     __rpow__ = __pow__
+
+    def __xor__(self, other: object) -> Expr:  # X ^ 2: Python's ^ is xor, not the text's ^
+        raise OperandError(
+            "'^' in Python is exclusive or, not the power of the expression language: write "
+            'the power in the text you parse (ed.parse("X^2"), ed.parse("x .^ 2"))'
+        )
+
+    __rxor__ = __xor__
+
+    def __floordiv__(self, other: object) -> Expr:
+        raise OperandError("'//' and '%' are not operators of expressions; '/' divides")
+
+    __rfloordiv__ = __mod__ = __rmod__ = __floordiv__
+
+    def __lt__(self, other: object) -> bool:
+        raise OperandError(
+            "expressions are not ordered (<, <=, >, >=): compare their values (e(x=...) < 2); "
+            "== compares forms, and ed.check decides whether two are equal as functions"
+        )
+
+    __le__ = __gt__ = __ge__ = __lt__
 
     def __neg__(self) -> Expr:
         return build("-({0})", self)
@@ -206,9 +289,7 @@ class ExprAlgebra:
 
     def emul(self, other: Operand) -> Expr:
         """The elementwise product ``self .* other`` (a scalar multiplies every entry)."""
-        if not _real_or_expr(other):
-            raise EinderivError(f"cannot multiply an expression by a {type(other).__name__}")
-        return build("({0}) .* ({1})", self, other)
+        return _combined("({0}) .* ({1})", ".*", self, other)
 
     def _key(self) -> tuple:
         try:

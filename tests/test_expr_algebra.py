@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -126,6 +128,98 @@ def test_operands_that_are_not_expressions_or_numbers():
         A * float("nan")
     with pytest.raises(TypeError):
         A * True
+
+
+BAD_OPERANDS = [
+    # (operand, its type as the error names it, the hint)
+    (None, "None", ""),
+    ("B", "a str ('B')", "ed.parse('B')"),
+    ([1.0, 2.0], "a list", "e(A=array)"),
+    ({"A": 1}, "a dict", "e(A=array)"),
+    (object(), "an object", ""),
+    (np.ones((3, 4)), "a numpy.ndarray", "e(A=array)"),
+    (np.array(2.0), "a numpy.ndarray", "float(a)"),
+    (True, "a bool", "use 1 or 0"),
+    (np.bool_(True), "a numpy.bool", "use 1 or 0"),
+    (1 + 2j, "a complex", "real"),
+    (Decimal("1.5"), "a decimal.Decimal", "float()"),
+]
+OPERATORS = [
+    ("+", lambda a, b: a + b, lambda a, b: b + a),
+    ("-", lambda a, b: a - b, lambda a, b: b - a),
+    ("*", lambda a, b: a * b, lambda a, b: b * a),
+    ("@", lambda a, b: a @ b, lambda a, b: b @ a),
+    ("/", lambda a, b: a / b, lambda a, b: b / a),
+    (".*", lambda a, b: a.emul(b), None),
+]
+
+
+@pytest.mark.parametrize("operand, named, hint", BAD_OPERANDS, ids=lambda v: repr(v)[:12])
+def test_a_bad_operand_is_an_einderiv_error_naming_its_type(operand, named, hint):
+    # e + None raised Python's bare "unsupported operand type(s)"; now, on either side, an
+    # EinderivError (and still a TypeError) naming the operand and what an operand may be
+    for symbol, right, left in OPERATORS:
+        for combine in (right, left) if left else (right,):
+            with pytest.raises(ed.EinderivError) as caught:
+                combine(A, operand)
+            assert isinstance(caught.value, TypeError)
+            said = str(caught.value)
+            assert f"an expression and {named} by {symbol}:" in said, said
+            assert "an Expr or a real number" in said and hint in said
+
+
+def test_numbers_on_either_side_still_combine():
+    # 2 A = A 2, np.float64(2) A, Fraction(1, 4) - A: numbers (and numpy scalars, which defer
+    # to Expr) combine as before; values by numpy
+    for built, expected in [
+        (np.float64(2) * A, 2 * A0),
+        (A * np.int64(2), 2 * A0),
+        (Fraction(1, 4) - A, 0.25 - A0),
+        (np.float32(3) + A, 3 + A0),
+        (2 @ A, 2 * A0),
+    ]:
+        assert_close(value(built), expected)
+
+
+def test_another_type_that_takes_an_expr_still_answers():
+    # Python asks the other operand's reflected operator when Expr's declines: a class made to
+    # take an Expr still answers e + it and it + e (as before), and one that declines is told
+    class Wraps:
+        def __radd__(self, other):
+            return ("wrapped", other)
+
+        __add__ = __radd__
+
+    assert A + Wraps() == ("wrapped", A) and Wraps() + A == ("wrapped", A)
+
+    class Declines:
+        def __radd__(self, other):
+            return NotImplemented
+
+    with pytest.raises(ed.EinderivError, match="and a [\\w.]*Declines by \\+"):
+        A + Declines()
+
+
+@pytest.mark.parametrize(
+    "written, said",
+    [
+        (lambda: A < B, "not ordered"),
+        (lambda: 2 >= A, "not ordered"),
+        (lambda: A <= None, "not ordered"),
+        (lambda: A ^ 2, "exclusive or"),
+        (lambda: 2 ^ A, "exclusive or"),
+        (lambda: A // 2, "'/' divides"),
+        (lambda: A % 2, "'/' divides"),
+    ],
+)
+def test_operators_expressions_do_not_have_say_what_to_write(written, said):
+    # X ^ 2 is Python's exclusive or, A < B has no meaning for matrices: each was a bare
+    # TypeError ("unsupported operand", "not supported between instances")
+    with pytest.raises(ed.EinderivError, match=said) as caught:
+        written()
+    assert isinstance(caught.value, TypeError)
+    assert (A == None) is False and (A != "A") is True  # (== is not refused)
+    assert str(2.0 * A) == "2 A" and "%s" % (A,) == "A"  # noqa: UP031 (% formats as before)
 
 
 def test_a_power_by_stars_is_refused_naming_the_two_powers():

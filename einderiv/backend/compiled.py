@@ -14,6 +14,11 @@ Invariants:
 - The source of both functions holds only tokens made here: generated names, helper names,
   numbers and parameters made by ``plan_values.safe_name`` -- never user text as code.
 - The result is never one of the caller's arrays (a bare variable is copied).
+- The callable pickles as data: it is the entry function bound to its ``CompiledExpr``
+  (``compiled.evaluate``, a method: no wrapper's frame on a call), which pickles as the
+  expression, the backend's name and the plan, whose steps are records -- never code;
+  unpickled (in another process too), the entry function is written again and programs are
+  rendered anew as they are called. A backend not installed there is an ``EinderivError``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable
 from functools import partial
+from types import MethodType
 
 import numpy as np
 
@@ -54,6 +60,23 @@ class CompiledExpr:
         self.vars = self.plan.vars
         self.ints = self.plan.ints
         self.cache: dict = {}
+
+    def __getstate__(self) -> dict:
+        """The data: the expression, the backend's name, the plan (no namespace, no program,
+        no function: pickling ``evaluate`` is pickling this and ``getattr(it, "evaluate")``)."""
+        made = ("_ns_base", "cache", "evaluate")
+        return {k: v for k, v in self.__dict__.items() if k not in made}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _ns_base=namespace(state["backend"]), cache={})
+        self.made()
+
+    def made(self) -> Callable:
+        """The callable, ``self.evaluate`` (made by ``callable_of``)."""
+        return callable_of(self)
+
+    def __repr__(self) -> str:  # the callable's: <bound method evaluate of CompiledExpr(...)>
+        return f"{type(self).__name__}(shape={self.expr.shape}, backend={self.backend!r})"
 
     @property
     def params(self) -> tuple:
@@ -129,6 +152,17 @@ def _plain(values: dict) -> bool:
     return True
 
 
+def as_callable(run: Callable, compiled: CompiledExpr, doc: str) -> Callable:
+    """``run(compiled, **arrays)`` as the method ``compiled.evaluate``, with ``source``,
+    ``cache``, ``compiled`` (read through the method) and ``doc``; picklable (module doc)."""
+    run.__name__ = run.__qualname__ = "evaluate"  # pickled as getattr(compiled, "evaluate")
+    run.__doc__ = doc
+    run.compiled, run.source, run.cache = compiled, compiled.source, compiled.cache
+    run.entry_source = getattr(run, "entry_source", None)
+    compiled.evaluate = MethodType(run, compiled)
+    return compiled.evaluate
+
+
 def compile_expr(expr, backend: str = "numpy") -> Callable:
     """A fast callable ``fn(**arrays)`` equal to ``expr(**arrays)`` (see the module docstring).
 
@@ -137,11 +171,16 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
     """
     if backend not in BACKENDS and backend != "_generic_numpy":
         raise EinderivError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    compiled = CompiledExpr(expr, backend)
+    return CompiledExpr(expr, backend).made()
+
+
+def callable_of(compiled: CompiledExpr) -> Callable:
+    """The callable of a planned ``CompiledExpr`` (``compile_expr``; unpickling)."""
+    expr, backend = compiled.expr, compiled.backend
     source = _entry_source(compiled)
     if source is None:
 
-        def fn(*args, **values):
+        def fn(_compiled, /, *args, **values):
             if args:
                 raise EvaluationError(binding.positional_message(expr))
             try:
@@ -149,7 +188,6 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
             except (MemoryError, ValueError) as error:
                 raise out_of_memory(error) from None
 
-        fn.entry_source = None
     else:
         ns = {
             "_MISSING": _MISSING,
@@ -170,11 +208,8 @@ def compile_expr(expr, backend: str = "numpy") -> Callable:
         exec(compile(source, "<einderiv.compiled entry>", "exec"), ns)  # noqa: S102
         fn = ns["fn"]
         fn.entry_source = source
-    fn.source = compiled.source
-    fn.cache = compiled.cache
-    fn.compiled = compiled
-    fn.__doc__ = f"Compiled evaluation ({backend}) of {type(expr).__name__} with axes {expr.shape}"
-    return fn
+    doc = f"Compiled evaluation ({backend}) of {type(expr).__name__} with axes {expr.shape}"
+    return as_callable(fn, compiled, doc)
 
 
 def _given(names, values):
@@ -233,7 +268,8 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     names = list(variables)
     signature = ", ".join(where[d] for d in compiled.dim_names)
     signature = f"({signature},)" if len(compiled.dim_names) == 1 else f"({signature})"
-    lines = [f"def fn(*_args, {', '.join(f'{n}=_MISSING' for n in names)}, **_kw):"]
+    keywords = ", ".join(f"{n}=_MISSING" for n in names)
+    lines = [f"def fn(_compiled, /, *_args, {keywords}, **_kw):"]  # bound: compiled.evaluate
     lines.append("    if _args:\n        raise _positional()")
     lines += converts
     lines.append(f"    if {' and '.join(checks)}:")

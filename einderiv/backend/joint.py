@@ -17,7 +17,7 @@ Invariants:
 from __future__ import annotations
 
 from einderiv.backend.chains import share_chains
-from einderiv.backend.compiled import CompiledExpr
+from einderiv.backend.compiled import CompiledExpr, as_callable
 from einderiv.backend.overflows import overflows_of
 from einderiv.backend.plan import Planner, live_steps
 from einderiv.backend.plan_sums import running_sums
@@ -36,7 +36,7 @@ class CompiledJoint(CompiledExpr):
         outputs = ([f] if value else []) + list(grads)
         if any(len(e.axes) > MAX_AXES for e in outputs):
             raise EinderivError(f"a gradient with more than {MAX_AXES} axes")
-        self.expr = f
+        self.expr, self.names = f, tuple(names)
         self.backend = backend
         self._ns_base = namespace(backend)
         planner = Planner(f.term, backend)
@@ -70,18 +70,24 @@ class CompiledJoint(CompiledExpr):
         self.ints = self.plan.ints
         self.cache: dict = {}
 
+    def made(self):
+        """The callable, ``self.evaluate`` (``joint_callable``)."""
+        return joint_callable(self)
+
 
 def compile_joint(f, names, grads, backend="numpy", *, value=True, single=False):
     """``fn(**arrays)`` -> ``(value, {name: gradient})`` (see the module docstring)."""
-    compiled = CompiledJoint(f, names, grads, backend, value=value, single=single)
+    return CompiledJoint(f, names, grads, backend, value=value, single=single).made()
 
-    def fn(*args, **values):
+
+def joint_callable(compiled: CompiledJoint):
+    """The callable of a planned ``CompiledJoint``, ``compiled.evaluate`` (``compile_joint``;
+    unpickling, as a ``CompiledExpr``'s)."""
+
+    def fn(_compiled, /, *args, **values):
         if args:
             raise EvaluationError("pass the values by keyword")
         return compiled.call(values)
 
-    fn.compiled = compiled
-    fn.source = compiled.source
-    fn.cache = compiled.cache
-    fn.__doc__ = f"value and gradients by {', '.join(names)} ({backend}), one program"
-    return fn
+    doc = f"value and gradients by {', '.join(compiled.names)} ({compiled.backend}), one program"
+    return as_callable(fn, compiled, doc)

@@ -278,7 +278,8 @@ class Expr(ExprAlgebra):
     @guarded
     def compile(self, backend: str = "numpy") -> Callable[..., Any]:
         """A fast callable ``fn(**arrays)`` with the same value: contraction paths planned once,
-        shared subterms computed once per call (``backend``: "numpy", "torch" or "jax")."""
+        shared subterms computed once per call (``backend``: "numpy", "torch" or "jax").
+        It pickles (as its plan: data), so it goes to other processes."""
         from einderiv.backend.compiled import (
             compile_expr,  # the evaluation plan is built only when asked for
         )

@@ -14,11 +14,12 @@ Invariants:
 - The source of both functions holds only tokens made here: generated names, helper names,
   numbers and parameters made by ``plan_values.safe_name`` -- never user text as code.
 - The result is never one of the caller's arrays (a bare variable is copied).
-- The callable pickles as data: it is the entry function bound to its ``CompiledExpr``
-  (``compiled.evaluate``, a method: no wrapper's frame on a call), which pickles as the
-  expression, the backend's name and the plan, whose steps are records -- never code;
-  unpickled (in another process too), the entry function is written again and programs are
-  rendered anew as they are called. A backend not installed there is an ``EinderivError``.
+- The callable pickles as data: it is the entry function bound to its ``CompiledExpr`` (a
+  method named ``evaluate``: no wrapper's frame on a call), and a method pickles as its object
+  and name; the ``CompiledExpr`` pickles as the expression, the backend's name and the plan,
+  whose steps are records -- never code. Unpickled (in another process too),
+  ``getattr(compiled, "evaluate")`` writes the entry function again, and programs are
+  rendered as they are called. A backend not installed there is an ``EinderivError``.
 """
 
 from __future__ import annotations
@@ -62,17 +63,20 @@ class CompiledExpr:
         self.cache: dict = {}
 
     def __getstate__(self) -> dict:
-        """The data: the expression, the backend's name, the plan (no namespace, no program,
-        no function: pickling ``evaluate`` is pickling this and ``getattr(it, "evaluate")``)."""
-        made = ("_ns_base", "cache", "evaluate")
-        return {k: v for k, v in self.__dict__.items() if k not in made}
+        """The data: the expression, the backend's name, the plan (no namespace, no program).
+        The callable pickles as this and its name: ``getattr(compiled, "evaluate")``."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_ns_base", "cache")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _ns_base=namespace(state["backend"]), cache={})
-        self.made()
+
+    def __getattr__(self, name: str):
+        if name == "evaluate":  # unpickling the callable: made again (not kept: no cycle)
+            return self.made()
+        raise AttributeError(name)
 
     def made(self) -> Callable:
-        """The callable, ``self.evaluate`` (made by ``callable_of``)."""
+        """The callable, a method ``evaluate`` of this (made by ``callable_of``)."""
         return callable_of(self)
 
     def __repr__(self) -> str:  # the callable's: <bound method evaluate of CompiledExpr(...)>
@@ -153,14 +157,13 @@ def _plain(values: dict) -> bool:
 
 
 def as_callable(run: Callable, compiled: CompiledExpr, doc: str) -> Callable:
-    """``run(compiled, **arrays)`` as the method ``compiled.evaluate``, with ``source``,
+    """``run(compiled, **arrays)`` as a method ``evaluate`` of ``compiled``, with ``source``,
     ``cache``, ``compiled`` (read through the method) and ``doc``; picklable (module doc)."""
     run.__name__ = run.__qualname__ = "evaluate"  # pickled as getattr(compiled, "evaluate")
     run.__doc__ = doc
     run.compiled, run.source, run.cache = compiled, compiled.source, compiled.cache
     run.entry_source = getattr(run, "entry_source", None)
-    compiled.evaluate = MethodType(run, compiled)
-    return compiled.evaluate
+    return MethodType(run, compiled)
 
 
 def compile_expr(expr, backend: str = "numpy") -> Callable:
@@ -269,7 +272,7 @@ def _entry_source(compiled: CompiledExpr) -> str | None:
     signature = ", ".join(where[d] for d in compiled.dim_names)
     signature = f"({signature},)" if len(compiled.dim_names) == 1 else f"({signature})"
     keywords = ", ".join(f"{n}=_MISSING" for n in names)
-    lines = [f"def fn(_compiled, /, *_args, {keywords}, **_kw):"]  # bound: compiled.evaluate
+    lines = [f"def fn(_compiled, /, *_args, {keywords}, **_kw):"]  # bound to its CompiledExpr
     lines.append("    if _args:\n        raise _positional()")
     lines += converts
     lines.append(f"    if {' and '.join(checks)}:")

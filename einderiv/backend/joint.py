@@ -71,7 +71,7 @@ class CompiledJoint(CompiledExpr):
         self.cache: dict = {}
 
     def made(self):
-        """The callable, ``self.evaluate`` (``joint_callable``)."""
+        """The callable, a method ``evaluate`` of this (``joint_callable``)."""
         return joint_callable(self)
 
 
@@ -81,8 +81,8 @@ def compile_joint(f, names, grads, backend="numpy", *, value=True, single=False)
 
 
 def joint_callable(compiled: CompiledJoint):
-    """The callable of a planned ``CompiledJoint``, ``compiled.evaluate`` (``compile_joint``;
-    unpickling, as a ``CompiledExpr``'s)."""
+    """The callable of a planned ``CompiledJoint`` (``compile_joint``; unpickling, as a
+    ``CompiledExpr``'s)."""
 
     def fn(_compiled, /, *args, **values):
         if args:

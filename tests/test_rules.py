@@ -211,7 +211,10 @@ EXAMPLES = {
     "prod_pair_shared": T.Prod((T.Pair(C, i, j), T.Pair(C, k, l2), X(k, l2)), (C, k, l2)),
     # sum_c delta[c,(i,j)] X[i,j] -> X[i,j] (every pair has one compound)
     "prod_pair_summed": T.Prod((T.Pair(C, i, j), X(i, j)), (C,)),
+    # n / n -> 1: the size n (of x: vector(n)) by the integer n^-1 (n: integer) -> n n^-1
+    "prod_size_as_integer": T.Prod((T.Size("n"), T.Pow(T.affine(0, {"n": 1}), T.MINUS_ONE))),
 }
+SIZES = {"n": N}  # the size n and the integer n: one value (as evaluation requires)
 
 
 def _find(term, kind):
@@ -231,7 +234,7 @@ def _value(term):
     values.update({name: rng.uniform(0.5, 1.5, size=N) for name in ("x", "y", "z", "w")})
     values["s"] = 1.7
     axes = tuple(sorted(T.free(term), key=lambda idx: idx.name))
-    return evaluate(term, axes, values, {}, {}), axes
+    return evaluate(term, axes, values, SIZES, SIZES), axes
 
 
 def test_every_rewrite_rule_has_an_example_and_a_formula():
@@ -250,7 +253,7 @@ def test_rewrite_rule_fires_and_keeps_the_value(rewrite):
     values = {name: rng.normal(size=(N, N)) + N * np.eye(N) for name in ("X", "A")}
     values.update({name: rng.uniform(0.5, 1.5, size=N) for name in ("x", "y", "z", "w")})
     values["s"] = 1.7
-    after = evaluate(result, axes, values, {}, {})
+    after = evaluate(result, axes, values, SIZES, SIZES)
     np.testing.assert_allclose(after, before, rtol=1e-10, atol=1e-12)
 
 

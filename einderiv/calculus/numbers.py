@@ -1,10 +1,15 @@
-"""Constants as exact numbers: powers of numbers multiplied exactly (a rule of ``simplify``).
+"""Constants as exact numbers: powers of numbers multiplied exactly, a size as its integer
+(rules of ``simplify``).
 
-Input: a product node. Output: the product with its numbers and powers of numbers made one
-number, or None.
+Input: a product node (or an integer form). Output: the product with its numbers and powers of
+numbers made one number; a size written as the integer symbol of its name; or None.
 Invariants: only when no power needs more than ``EXACT_BITS`` bits: a power left unfolded
 (``2^20000``, past the bound) is multiplied with the others when their product is within it
-(``2^20001 2^-20000`` is 2: in float64, inf times 0 would be nan).
+(``2^20001 2^-20000`` is 2: in float64, inf times 0 would be nan). A size ``n`` (``Size``) is
+the integer symbol ``n`` only where the product also holds that symbol (``x: vector(n); n:
+integer`` makes them one value, which evaluation enforces), so that ``same_base`` merges them;
+a size is at least 1, so ``n / n`` is 1 everywhere (a scalar's ``s / s`` is left to
+``same_base`` as before).
 """
 
 from __future__ import annotations
@@ -51,6 +56,35 @@ def _number_power(f: Term) -> bool:
         and type(f.exponent) is T.Num
         and f.exponent.value.denominator == 1
     )
+
+
+@rule(
+    T.Prod,
+    "n 1/n -> n n^-1  (the size n is the integer n of its name, where the product holds it)",
+    needs=(T.Size, T.Pow),
+)
+def prod_size_as_integer(t: T.Prod):
+    # n / n -> 1: sum(x - sum(x) / n) by x printed (1 - n / n) ones', the size n (from a sum
+    # over x's index) beside the declared integer n; as one symbol, same_base cancels them
+    symbols = {_symbol(f.base if type(f) is T.Pow else f) for f in t.factors}
+    if symbols == {None}:
+        return None
+    factors = []
+    for f in t.factors:
+        base = f.base if type(f) is T.Pow else f
+        if type(base) is T.Size and base.dim in symbols:
+            symbol = T.affine(0, {base.dim: 1})
+            f = T.Pow(symbol, f.exponent) if type(f) is T.Pow else symbol
+        factors.append(f)
+    factors = tuple(factors)
+    return None if factors == t.factors else T.Prod(factors, t.summed)
+
+
+def _symbol(f: Term) -> str | None:
+    """The name of an integer symbol written alone (``n``, not ``n + 1`` or ``2 n``), or None."""
+    if type(f) is T.Affine and f.const == 0 and len(f.names) == 1 and f.coeffs == (1,):
+        return f.names[0]
+    return None
 
 
 @rule(T.Affine, "(2) -> 2  (an integer form with no symbol left is a number)")

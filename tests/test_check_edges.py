@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fd import jacobian_fd
 
 import einderiv as ed
+from einderiv.check import verdict as V
 
 RNG = np.random.default_rng(31)
 
@@ -85,3 +86,51 @@ def test_layer_norm_with_an_integer_size_prints_without_n_over_n():
     args = {"x": RNG.normal(size=4), "g": RNG.normal(size=4), "e": 0.3}
     fd = jacobian_fd(_layer_norm, args, "x")
     np.testing.assert_allclose(g(**args), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("wrt", ["x", "g", "e"])
+def test_layer_norm_with_an_integer_size_is_decided(wrt):
+    args = {"x": RNG.normal(size=4), "g": RNG.normal(size=4), "e": 0.3}
+    c = args["x"] - args["x"].mean()
+    r = np.sqrt(c @ c / 4 + 0.3)
+    hand, by_hand = {
+        "x": (
+            f"(g - sum(g) / n)' / {R} - (g' {C}) {C}' / (n {R}^3)",
+            (args["g"] - args["g"].mean()) / r - (args["g"] @ c) * c / (4 * r**3),
+        ),
+        "g": (f"{C}' / {R}", c / r),
+        "e": (f"-(g' {C}) / (2 {R}^3)", -(args["g"] @ c) / (2 * r**3)),
+    }[wrt]
+    fd = np.reshape(jacobian_fd(_layer_norm, args, wrt), np.shape(by_hand))
+    np.testing.assert_allclose(by_hand, fd, rtol=1e-6, atol=1e-8)
+    value = ed.parse(hand, where=LN)(**args)
+    np.testing.assert_allclose(np.reshape(value, np.shape(fd)), fd, rtol=1e-6, atol=1e-8)
+    # a sign, a factor 2, and one n as n + 1 (right at no size)
+    wrong = [f"-({hand})", f"2 ({hand})", hand.replace("/ n + e", "/ (n + 1) + e", 1)]
+    assert_decided(LAYER_NORM, wrt, LN, hand, wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# exact arithmetic's degree in an integer k with square roots: sqrt(s) counts half of s's
+# degree, and the values of k where two roots' bases are one (their signs tied) are counted too.
+# s sqrt(x^2 + y^2 + z^2 P(k)) by s, P(k) = k (k^2 - 1) (k^2 - 4) (k^2 - 9): the claim
+# sqrt(x^2 + y^2) equals it at k = 0, +-1, +-2, +-3 only
+
+
+def test_roots_equal_at_a_few_integers_are_not_proved_equal(monkeypatch):
+    P = "k (k - 1) (k + 1) (k - 2) (k + 2) (k - 3) (k + 3)"
+    expr, claim = f"s sqrt(x^2 + y^2 + z^2 {P})", "sqrt(x^2 + y^2)"
+    where = "s: scalar; x: scalar; y: scalar; z: scalar; k: integer"
+    x, y, z = 0.3, 0.4, 0.2
+
+    def by_s(k):  # central differences in s of numpy's s sqrt(...)
+        value = z**2 * np.prod([k + d for d in (0, 1, -1, 2, -2, 3, -3)])
+        f = lambda s: s * np.sqrt(x**2 + y**2 + value)
+        return (f(1 + 1e-6) - f(1 - 1e-6)) / 2e-6
+
+    assert by_s(3) == pytest.approx(0.5) and by_s(4) != pytest.approx(0.5)
+    assert ed.check(expr, "s", claim=claim, where=where).verdict == "wrong"
+    # exact arithmetic alone (every float probe said to agree): still not "right"
+    agreeing = V._Judge.numerically_equal
+    monkeypatch.setattr(V._Judge, "numerically_equal", lambda self: (True, agreeing(self)[1]))
+    assert ed.check(expr, "s", claim=claim, where=where).verdict != "right"

@@ -14,13 +14,18 @@ Invariants (each a true upper bound, never an estimate):
   or a pair among the product's factors ties to another index (``sum_c delta[c,(i,j)] f(c)``
   is ``f((i,j))``, no sum: the Kronecker claims' compound indices); an inverse or determinant
   bounded only when its base's entries are new random numbers at each size, else
-  ``UNBOUNDED`` (``inv(I + 1 1') = I - 1 1' / (n + 1)``).
+  ``UNBOUNDED`` (``inv(I + 1 1') = I - 1 1' / (n + 1)``);
+- square roots (``pair_degree``, ``degree_in_size``): where every root of both terms is of a
+  scalar, ``sqrt(s)`` counts half the degree of s, rounded up, plus ``root_collisions``; else
+  as any function (``EXPONENTIAL`` times its argument's in an integer symbol).
 """
 
 from __future__ import annotations
 
+from einderiv.check.roots import half_power
 from einderiv.ir import index_ir as T
 from einderiv.ir.node import dim_factors
+from einderiv.ir.ops import SQRT
 
 __all__ = [
     "EXPONENTIAL",
@@ -29,12 +34,16 @@ __all__ = [
     "degree_in_size",
     "in_exponent",
     "integer_degree",
+    "pair_degree",
+    "root_collisions",
+    "scalar_roots",
     "size_degree",
 ]
 
 EXPONENTIAL = 6  # an exponent in k: k^j lambda^k terms, one per eigenvalue of a small matrix
 MAX_VALUES = 80  # values of a symbol (or points of a grid) exact arithmetic tries at most
 UNBOUNDED = MAX_VALUES + 1  # a degree no number of values tried can cover: no decision
+_HALVED = "halved"  # a memo's flag: every root is of a scalar, sqrt(s) counts half s's degree
 
 
 def degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
@@ -42,12 +51,52 @@ def degree_in_size(claim, want, dim: str, shifted, used: dict) -> int:
     (``sum(x) / n`` with ``x: vector(n); n: integer``, whose n is the size)."""
     if _size_in_exponent(claim, dim) or _size_in_exponent(want, dim):
         return UNBOUNDED  # 2^len(x): a sum of c_i b_i^n vanishes at as many n as it has terms
-    degree = size_degree(claim, dim, None, shifted) + size_degree(want, dim, None, shifted)
-    if dim in used and used[dim].kind == "integer":
-        if in_exponent(claim, dim) or in_exponent(want, dim):
-            return UNBOUNDED  # A^n of an n-by-n A: as many eigenvalues as the size
-        degree += integer_degree(claim, dim) + integer_degree(want, dim)
+    halved = scalar_roots(claim, want)
+    integer = dim in used and used[dim].kind == "integer"
+    if integer and (in_exponent(claim, dim) or in_exponent(want, dim)):
+        return UNBOUNDED  # A^n of an n-by-n A: as many eigenvalues as the size
+
+    def degree_of(t: T.Term) -> int:
+        found = size_degree(t, dim, {_HALVED: halved}, shifted)
+        return found + (integer_degree(t, dim, {_HALVED: halved}) if integer else 0)
+
+    collisions = root_collisions((claim, want), degree_of) if halved else 0
+    return degree_of(claim) + degree_of(want) + collisions
+
+
+def pair_degree(claim, want, name: str) -> int:
+    """A bound on the degree of ``claim - want`` in the integer symbol ``name``, with the values
+    of ``name`` where two square roots are one (``root_collisions``)."""
+    halved = scalar_roots(claim, want)
+    degree = sum(integer_degree(t, name, {_HALVED: halved}) for t in (claim, want))
+    if halved:
+        degree += root_collisions((claim, want), lambda t: integer_degree(t, name, {_HALVED: True}))
     return degree
+
+
+def scalar_roots(*terms: T.Term) -> bool:
+    """Whether every square root in ``terms`` (``sqrt(s)``, ``s^(m/2)``) is of a scalar s: then
+    ``sqrt(s)`` counts half the degree of s. Exact arithmetic takes a root r of each value
+    (``r r = s``, both signs) or an unknown function of the value, so a polynomial in r reduces
+    to a sum of terms each with r at most once and s^(k/2) for r^k: r weighs half of s
+    (r^-3 = r / s^2: a numerator of degree 3 deg(s) / 2 at most). Roots of tensors (an entry
+    of each) are left as any function: their entries can be one value at some size."""
+    for t in terms:
+        for u in T.nodes(t):
+            half = half_power(u)
+            if half is not None and T.free(half[0]):
+                return False
+    return True
+
+
+def root_collisions(terms: tuple, degree_of) -> int:
+    """How many values of a symbol can be exceptional for the square roots of ``terms`` (of
+    scalars, ``scalar_roots``), each base s of degree ``degree_of(s)`` in it: where s is 0
+    (r = -r: its signs are not told apart) and where two bases that differ are one value
+    (one root, one sign: s_a - s_b vanishes at deg(s_a) + deg(s_b) values at most). At the
+    others equality for every sign is equality of each coefficient of the roots' products."""
+    bases = list(dict.fromkeys(h[0] for t in terms for u in T.nodes(t) if (h := half_power(u))))
+    return len(bases) * sum(degree_of(s) for s in bases)  # sum_a d_a + sum_{a<b} (d_a + d_b)
 
 
 def _sized(t: T.Term, dim: str) -> bool:
@@ -176,6 +225,8 @@ def _integer_degree(t: T.Term, name: str, memo: dict) -> int:
             return UNBOUNDED
         case T.MatPow(base=base, exponent=e):
             return integer_degree(base, name, memo) + EXPONENTIAL * (name in e.names)
+        case T.Func(name=SQRT.name, arg=arg) if memo.get(_HALVED) and not T.free(arg):
+            return (integer_degree(arg, name, memo) + 1) // 2  # (scalar_roots)
         case T.SumOver(var=var, count=count, body=body):
             # sum_{r<c(k)} b(r, k): a polynomial in k of degree deg_k(b) + (deg_r(b) + 1) deg(c)
             # (a sum of r^d up to c is of degree d + 1 in c)
@@ -256,6 +307,8 @@ def _size_degree(t: T.Term, dim: str, memo: dict, shifted) -> int:
                 return max(e.const, 1) * degree if e.is_literal else degree
             # an inverse: adj(B) / det(B), of degree (m - 1) d over m d, as often as written
             return abs(e.const) * (2 * p.dim - 1) * degree if e.is_literal else UNBOUNDED
+        case T.Func(name=SQRT.name, arg=arg) if memo.get(_HALVED) and not T.free(arg):
+            return (degree_of(arg) + 1) // 2  # (scalar_roots)
         case T.RowFunc(base=base, bound=b) if dim in dim_factors(b.dim):
             # softmax(u)[i] = exp(u[i]) / sum_s exp(u[s]): a sum over the row, as a divisor
             return degree_of(base) + dim_factors(b.dim).count(dim)

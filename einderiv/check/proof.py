@@ -46,7 +46,7 @@ from einderiv.check.degrees import (
     UNBOUNDED,
     degree_in_size,
     in_exponent,
-    integer_degree,
+    pair_degree,
 )
 from einderiv.check.probes import exact_point
 from einderiv.check.roots import half_power
@@ -107,7 +107,7 @@ def _exactly_equal(claim, want, order, used: dict, rounds: list, opaque: bool):
     groups, lines, axes = [], [], {}  # (how many more values, the candidates (value, sizes,
     # integers)) of the integers and of the sizes; each variable's values on the grid
     for name, seen in seen_ints.items():
-        need = integer_degree(claim, name) + integer_degree(want, name) + 2
+        need = pair_degree(claim, want, name) + 2
         # an exponent in k ((-1)^k, X^k): as many even values and as many odd ones, for a
         # factor (-1)^k - 1 is 0 at every even k
         parities = (0, 1) if in_exponent(claim, name) or in_exponent(want, name) else (None,)

@@ -46,3 +46,26 @@ def test_a_kronecker_form_with_identities_no_variable_sizes_reads_back(text, whe
     back = ed.parse(str(g), where=where, shape=g.shape)  # the entry: its sizes by the shape
     got = back(**{k: v for k, v in values.items() if k in back.variables})
     np.testing.assert_allclose(got, to_layout(jac, 2, 2, "numerator"), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        ("A .^ (s^tanh(a)) tr(P)", lambda A, s, a, P: A ** (s ** np.tanh(a)) * np.trace(P)),
+        ("s^b2 A tr(P)", lambda A, s, b2, P: s**b2 * A * np.trace(P)),
+    ],
+)
+def test_a_sized_kronecker_form_keeps_a_power_of_a_call_as_written(text, fn):
+    # d vec(A .^ (s^tanh(a)) tr(P)) / d vec(P)' = vec(A .^ (s^tanh(a))) vec(I_1)' for P 1-by-1;
+    # I_{1} makes the text LaTeX, where s^tanh(a) is s^t a n h(a) (s^b2 is s^b 2): the form is
+    # written with I unsized instead (its size asked for by keyword), reading back to central
+    # differences (print_fuzz seed 3411: "no value given for h")
+    where = "P: matrix(1, 1); A: matrix(2, 1); a, b2: scalar; s: scalar"
+    g = ed.diff(text, "P", where=where)
+    point = {"A": RNG.uniform(0.5, 2, (2, 1)), "s": 1.7, "a": 0.4, "b2": 0.6, "P": np.ones((1, 1))}
+    args = {k: v for k, v in point.items() if k in fn.__code__.co_varnames}
+    back = ed.parse(g.kronecker().split("=", 1)[1], where=where)
+    assert set(back.variables) <= {"P", "A", "a", "b2", "s"}
+    got = back(**{k: v for k, v in args.items() if k in back.variables}, n=1)
+    jac = jacobian_fd(fn, args, "P")
+    np.testing.assert_allclose(got, _vec_matrix(jac, 2), atol=1e-6)

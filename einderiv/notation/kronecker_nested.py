@@ -147,7 +147,8 @@ def sized_text_reads(e: M.MExpr) -> bool:
     as ``e``'s plain text does: no ``ones``, no name but a letter and digits (``pos_v`` would
     be p o s_v), no function written with ``_`` (``log_softmax``) or two arguments (``max(A,
     B)``; kron and commutation read), no entry (``x[1]``), no number written ``1/3`` (LaTeX
-    refuses ``1/3 x``: a factor after /)."""
+    refuses ``1/3 x``: a factor after /), no power ``^`` of a call or a name of two characters
+    (LaTeX's ``^`` takes one: ``s^tanh(a)`` would be s^t a n h(a), ``s^b2`` s^b 2)."""
     todo = [e]
     while todo:
         x = todo.pop()
@@ -157,12 +158,19 @@ def sized_text_reads(e: M.MExpr) -> bool:
             return False
         if isinstance(x, M.Entry) or isinstance(x, M.Number) and "/" in M.show(x):
             return False
+        if isinstance(x, M.Power) and _word(x.exponent):  # s^tanh(a): ^ takes one letter
+            return False
         todo.extend(subterms(x))
     return True
 
 
 _LETTER = re.compile(r"[A-Za-z][0-9]*")
 _TWO = (KRON.name, COMMUTATION.name)
+
+
+def _word(e: M.MExpr) -> bool:
+    """Whether ``e`` is written bare with more than one character (a call, a name ``b2``)."""
+    return isinstance(e, M.Call) or isinstance(e, M.Name) and len(e.name) > 1
 
 
 def _leaves(factors: list, end, summed: set) -> list:

@@ -23,8 +23,11 @@ from kron_strategies import kron_cases
 from strategies import cases
 
 
-def arguments(description: str, seconds: float) -> argparse.Namespace:
+def arguments(description: str, seconds: float, ml: bool = False) -> argparse.Namespace:
+    """The options; ``ml``: also ``--ml`` (tests/form_check_fuzz.py's losses)."""
     parser = argparse.ArgumentParser(description=description)
+    if ml:
+        parser.add_argument("--ml", action="store_true", help="tests/ml_losses.py cases")
     parser.add_argument("--seconds", type=float, default=seconds, help="time budget")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed")
     parser.add_argument("--out", default=None, help="write the counters as JSON here")

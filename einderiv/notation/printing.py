@@ -29,7 +29,7 @@ from einderiv.notation.compound_names import commutations, record_pairs, size_ke
 from einderiv.notation.compound_names import units_dropped as _units_dropped
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
-from einderiv.notation.scalars import affine_tree, divisor_of, is_divisor
+from einderiv.notation.scalars import affine_text, affine_tree, divisor_of, folded, is_divisor
 from einderiv.notation.sizing import measured_size
 from einderiv.notation.written import printable
 
@@ -210,8 +210,8 @@ class _Printer:
                 return self.join(["0", *(self.carrier(i) for i in indices)])
             case T.Num(value=value):
                 return self.number(value)
-            case T.Affine():
-                return f"({format_affine(t)})"
+            case T.Affine():  # k bare, (k - 1) and (2k) in parentheses
+                return affine_text(t)
             case T.Size(dim=dim):
                 return self.size(dim)
             case T.Var(name=name, indices=indices):
@@ -227,6 +227,8 @@ class _Printer:
             case T.Ones(index=index):
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
+                if (whole := folded(t)) is not None:  # -1 + k: k - 1 (integers: no indices)
+                    return format_affine(whole)
                 released: set[str] = set()
                 reached = [self.counter]
                 parts = [self.scoped(x, released, reached) for x in terms]
@@ -239,14 +241,12 @@ class _Printer:
             case T.Prod():
                 return self.product(t)
             case T.Func(name=name, arg=arg):
-                if self.latex:  # \tanh\left(W_{a,b} x_{b}\right), \sqrt{...}
-                    op, inner = ELEMENTWISE[name], self.term(arg)
-                    return (
-                        rf"{op.latex}{{{inner}}}"
-                        if op.braced
-                        else rf"{op.latex}\left({inner}\right)"
-                    )
-                return f"{name}({self.term(arg)})"
+                inner = self.text(arg) if isinstance(arg, T.Add) else self.term(arg)  # exp(x + y)
+                if self.latex and ELEMENTWISE[name].braced:  # \sqrt{...}
+                    return rf"{ELEMENTWISE[name].latex}{{{inner}}}"
+                if self.latex:  # \tanh\left(W_{a,b} x_{b}\right)
+                    return rf"{ELEMENTWISE[name].latex}\left({inner}\right)"
+                return f"{name}({inner})"
             case T.Pow(base=base, exponent=exponent):
                 if self.latex:  # (\log\det W)^{2}: bare \log would take \det(W)^{2}
                     text = self.atom(base)
@@ -394,7 +394,7 @@ class _Printer:
 
     def exponent(self, t: T.Term) -> str:
         whole = isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0
-        return str(t.value) if whole else f"({self.term(t)})"
+        return str(t.value) if whole else affine_text(t) or f"({self.term(t)})"  # .^(k - 1)
 
 
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

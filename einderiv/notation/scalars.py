@@ -13,10 +13,12 @@ write them (``ones' / len(x)``, ``exp(x') / sum(exp(x))``).
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM, TR
 from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
@@ -263,3 +265,28 @@ def divisor_of(f: T.Pow) -> T.Term:
     if power.denominator == 2:
         power, base = power * 2, T.Func(SQRT.name, base)
     return base if power == 1 else T.Pow(base, T.Num(power))
+
+
+def affine_text(t: T.Term) -> str | None:
+    """An integer expression as a factor: ``k`` and ``3`` bare, ``(k - 1)``, ``(2k)``; None
+    for a term that is not one (``folded``)."""
+    if (whole := folded(t)) is None:
+        return None
+    text = format_affine(whole)
+    return text if re.fullmatch(r"[A-Za-z_]\w*|\d+", text) else f"({text})"
+
+
+def folded(t: T.Term) -> T.Affine | None:
+    """An integer expression as one affine form (``-1 + k`` is ``k - 1``), else None."""
+    if isinstance(t, T.Affine):
+        return t
+    if not isinstance(t, T.Add):
+        return None
+    total = T.affine(0)
+    for x in t.terms:
+        if isinstance(x, T.Num) and x.value.denominator == 1:
+            x = T.affine(int(x.value))
+        if not isinstance(x, T.Affine):
+            return None
+        total = T.affine_add(total, x)
+    return total

@@ -47,6 +47,16 @@ def test_a_sum_counter_never_picks_entries(text):
         ed.parse(text)
 
 
+# \sum_{i=1}^n x_i^2, as pasted from a paper: the counter is said first, not the bound n
+# (declaring n: integer only led to "x_i^2: a matrix power needs a square matrix")
+@pytest.mark.parametrize("where", [None, "n: integer"])
+@pytest.mark.parametrize("text", [r"\sum_{i=1}^n x_i^2", r"\sum_{i=1}^{n} x_i y_i"])
+def test_a_sum_counter_as_a_subscript_is_said_before_the_bounds(text, where):
+    with pytest.raises(ed.ShapeError, match="picks no entries") as caught:
+        ed.parse(text, where=where)
+    assert "sum(x)" in str(caught.value)  # what to write instead
+
+
 def test_a_finite_sum_of_powers_still_reads():
     # sum_{r=0}^{2} X^r = I + X + X^2
     f = ed.parse("sum_{r=0}^{2}(X^r)", where="X: matrix(n, n)")

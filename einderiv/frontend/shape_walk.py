@@ -131,6 +131,7 @@ class ShapeWalk:
                 return (None, None)
             case M.FiniteSum(var=var, lower=lower, upper=upper, body=body):
                 self.sums = True
+                counter_uses(var, e)  # \sum_{i=1}^n x_i^2: said before the bounds, the body
                 for part in filter(None, (_non_integer_part(b, inf) for b in (lower, upper))):
                     kind = part.isidentifier() and part not in inf.undeclared and inf.vars[part][0]
                     say = f": declare `{part}: integer`" if part.isidentifier() else f", not {part}"
@@ -383,7 +384,6 @@ def check_counters(walker: ShapeWalk) -> None:
     for name, e in walker.counters.items():
         if name in walker.inf.vars:
             raise _shadowing(e, name)
-        counter_uses(name, e)
 
 
 def _columns_hint(left: M.MExpr, right: M.MExpr, ls: tuple, rs: tuple) -> str:

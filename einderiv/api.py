@@ -358,10 +358,10 @@ def hessian(expr: str | Expr, wrt: str, where: str | None = None, layout: str = 
     is that of both differentiations: "jacobian" (default) S_X + S_X; "numerator" (the
     numerator gradient's) reversed(S_X) + reversed(S_X); "denominator" S_X + reversed(S_X)."""
     f = parse(expr, where)
-    if f.axes:
-        raise EinderivError(f"hessian needs a scalar expression; this one has shape {f.shape}")
-    if isinstance(wrt, str) and "[" in wrt:
-        raise EinderivError(f"hessian is by a variable, not {wrt}: diff by x[i], then by x[j]")
+    if f.axes or isinstance(wrt, str) and "[" in wrt:
+        from einderiv.gradients import hessian_refusal
+
+        raise hessian_refusal(f, wrt)
     gradient = _diff(f, wrt, layout, trace=False)
     return _diff(gradient, wrt, layout, trace=False)
 

@@ -64,9 +64,23 @@ def value_and_grad(
     return compile_joint(f, names, grads, backend, single=single)
 
 
+def hessian_refusal(f: Expr, wrt: str) -> EinderivError:
+    """Why ``hessian(f, wrt)`` is refused: f is not a scalar, or wrt is an entry."""
+    if f.axes:
+        return not_scalar(f, "hessian needs a scalar expression")
+    return EinderivError(f"hessian is by a variable, not {wrt}: diff by x[i], then by x[j]")
+
+
+def not_scalar(f: Expr, what: str) -> EinderivError:
+    """``what; `A x` is a column vector of length n``: the shape in words, never ('n',)."""
+    from einderiv.check.diagnose import describe_array_shape
+
+    return EinderivError(f"{what}; `{f}` is {describe_array_shape(f)}")
+
+
 def _gradients(f: Expr, wrt: str | list[str]) -> tuple[list, list, bool]:
     if f.axes:
-        raise EinderivError(f"gradients are of a scalar function; this one has shape {f.shape}")
+        raise not_scalar(f, "gradients are of a scalar function")
     single = isinstance(wrt, str)
     if not single and not isinstance(wrt, (list, tuple)):
         raise EinderivError(f"wrt: a variable name or a list of names, not {type(wrt).__name__}")

@@ -453,3 +453,18 @@ def test_a_norm_with_its_order_says_which_function_is_that_norm(text, fixed):
     g = ed.diff(fixed, "x", layout="denominator")
     want = jacobian_fd(lambda x: np.linalg.norm(x, order), {"x": x}, "x")
     np.testing.assert_allclose(g(x=x), want, atol=1e-7)
+
+
+# hessian and value_and_grad of a non-scalar: the shape in words, as check says it
+# (was "this one has shape ('n',)", a Python tuple)
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: ed.hessian("A x", "x"), "`A x` is a column vector of length n"),
+        (lambda: ed.value_and_grad("x' A", ["x"]), "`x' A` is a row vector of length m"),
+    ],
+)
+def test_a_non_scalar_for_a_hessian_or_a_gradient_is_said_in_words(call, words):
+    with pytest.raises(ed.EinderivError) as caught:
+        call()
+    assert words in str(caught.value) and "('" not in str(caught.value)

@@ -468,3 +468,16 @@ def test_a_non_scalar_for_a_hessian_or_a_gradient_is_said_in_words(call, words):
     with pytest.raises(ed.EinderivError) as caught:
         call()
     assert words in str(caught.value) and "('" not in str(caught.value)
+
+
+# x^2 of a vector (\mathbf{x}^2 pasted from a paper) names both readings: x .^ 2 = each entry
+# squared, norm2(x)^2 = x' x; it was only "a matrix power needs a square matrix"
+@pytest.mark.parametrize("text", ["x^2", r"\mathbf{x}^2"])
+def test_a_square_of_a_vector_names_the_entries_squared_and_the_squared_length(text):
+    with pytest.raises(ed.ShapeError) as caught:
+        ed.parse(text, where="x: vector(n)")
+    said = str(caught.value)
+    each, length = said.split("write ")[1].split(", for the squared length ")
+    x = RNG.normal(size=4)
+    np.testing.assert_allclose(ed.parse(each)(x=x), x**2)
+    np.testing.assert_allclose(ed.parse(length)(x=x), x @ x)

@@ -321,6 +321,21 @@ def upper_index(e: M.MExpr) -> str:
     return f"; or, for an upper index (not read), the entry {entry} ({latex} in LaTeX)"
 
 
+def vector_power(e: M.MExpr) -> str:
+    """The hint for a power of a vector, ``x^2`` (pasted ``\\mathbf{x}^2``): the readings people
+    mean, each entry's power and (for a square) the squared length, named, never picked; and
+    for ``x^i`` the upper index (``upper_index``)."""
+    if not isinstance(e, M.Power):
+        return ""
+    if upper_index(e):
+        return upper_index(e)
+    each = M.show(M.ElemPow(e.base, e.exponent))
+    if M.show(e.exponent) != "2":
+        return f"; for each entry's power write {each}"
+    length = M.show(M.Power(M.Call("norm2", (e.base,)), e.exponent))
+    return f"; for each entry squared write {each}, for the squared length {length}"
+
+
 def free_indices_differ(e, left, right, lf, rf) -> None:
     """For a sum ``e`` of index terms lowered to ``left`` and ``right`` whose user free indices
     ``lf`` and ``rf`` differ: a ``ShapeError`` unless a side is a scalar (broadcast), and also

@@ -24,7 +24,7 @@ from einderiv.frontend.misreadings import (
     counter_uses,
     entry_count,
     power_of_power,
-    upper_index,
+    vector_power,
 )
 from einderiv.frontend.name_uses import bare_name
 from einderiv.frontend.size_words import describe_shape
@@ -250,7 +250,7 @@ class ShapeWalk:
             hint = "; for the exponential write exp(...)" if x == M.Name("e") else ""
             raise ShapeError(  # x^3 of an undeclared x: declare x: scalar if it is a number
                 f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
-                + (hint or self._vector_hint(x) + upper_index(e))
+                + (hint or self._vector_hint(x) + vector_power(e))
             )
         self.inf.unify(
             rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"

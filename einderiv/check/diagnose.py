@@ -63,7 +63,10 @@ def _tiny(got: np.ndarray, want: np.ndarray) -> str:
 def diagnosis(
     expected: Expr, claim: Expr, probe: dict, want: np.ndarray, got: np.ndarray
 ) -> str | None:
-    """The kind of mistake, from the true value ``want`` and the claim's ``got`` at ``probe``."""
+    """The kind of mistake, from the true value ``want`` and the claim's ``got`` at ``probe``
+    (none where the claim is not finite)."""
+    if not np.all(np.isfinite(got)):
+        return None
     if close(got, want):  # equal as far as floats tell (1.00000000001 A for A): no kind of
         return _tiny(got, want)  # mistake below can be told apart from a tiny difference
     if want.ndim >= 2 and close(got, np.transpose(want)):

@@ -17,8 +17,8 @@ Invariants (the soundness rule, README "Checking a derivative"):
   every size assignment and integer value tried; and every condition the claim needs to be
   defined (a denominator, a log's argument...) is imposed by the expression or its derivative;
 - anything else (numerical agreement without a proof) is "undecided", never "right".
-- Probes are redrawn where a matrix is ill-conditioned or a side is not finite (no verdict rests
-  on a bad draw). A claim of the wrong shape is wrong, not an error.
+- Probes are redrawn where an inverted matrix is ill-conditioned or a side is not finite (no
+  verdict rests on a bad draw). A claim of the wrong shape is wrong, not an error.
 """
 
 from __future__ import annotations
@@ -375,25 +375,24 @@ class _Judge(Sampler):
         return {**probe, **{n: v for n, v in where.ints.items() if n in probe}}
 
     def diagnose(self, probe: dict) -> str | None:
-        """The kind of mistake, found at the counterexample and confirmed at other probes."""
-        found = self._diagnosis_at(probe)
-        if found is None:
-            return None
-        for k in range(1, 4):
-            try:
-                other = self.draw(k, sizes=probe_sizes(self.f, probe))
-            except EinderivError:
-                return None
-            if self._diagnosis_at(other) != found:
-                return None
+        """The kind of mistake, found at the counterexample (else at draw 1: at A of equal
+        entries, ``A`` for the Hessian of x' A x is off by 0.5) and confirmed at 3 other draws."""
+        found = self._confirmed(probe, sizes := probe_sizes(self.f, probe))
+        found = found or self._confirmed(None, sizes)
         again = lambda sizes: self.values(self.draw(1, sizes=sizes))
-        return by_size(found, probe_sizes(self.f, probe), self.f.variables, again) or found
+        return found and (by_size(found, sizes, self.f.variables, again) or found)
+
+    def _confirmed(self, probe: dict | None, sizes) -> str | None:
+        k = 1 if probe is not None else 2  # the diagnosis at probe (else at draw 1), the same at
+        try:  # the 3 draws after it
+            found = self._diagnosis_at(probe if probe is not None else self.draw(1, sizes=sizes))
+            same = lambda j: self._diagnosis_at(self.draw(j, sizes=sizes)) == found
+            return found if found is not None and all(same(j) for j in range(k, k + 3)) else None
+        except EinderivError:
+            return None
 
     def _diagnosis_at(self, probe: dict) -> str | None:
-        want, got = self.values(probe)
-        if not np.all(np.isfinite(got)):
-            return None
-        return D.diagnosis(self.expected, self.claim, probe, want, got)
+        return D.diagnosis(self.expected, self.claim, probe, *self.values(probe))
 
 
 def _judged(f: Expr, claim, wrt: str, layout: str, order: int) -> CheckResult:

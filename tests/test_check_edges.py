@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fd import jacobian_fd
+from fd import jacobian_fd, to_layout
 
 import einderiv as ed
 from einderiv.check import verdict as V
@@ -108,6 +108,85 @@ def test_layer_norm_with_an_integer_size_is_decided(wrt):
     # a sign, a factor 2, and one n as n + 1 (right at no size)
     wrong = [f"-({hand})", f"2 ({hand})", hand.replace("/ n + e", "/ (n + 1) + e", 1)]
     assert_decided(LAYER_NORM, wrt, LN, hand, wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# arcsin(u)' = (1 - u^2)^-1/2, arccos(u)' = -(1 - u^2)^-1/2, defined for |u| <= 1; u = W x:
+# d sum(arcsin(W x)) / dx = ((1 - (W x).^2).^-1/2)' W, by W: x ((1 - (W x).^2).^-1/2)'.
+# Where an entry of W x is +-1, W x scaled by 1 + s leaves [-1, 1]: no derivative there, so the
+# claim's 1 - (W x).^2 > 0 is the derivative's own (was "needs conditions ...": undecided)
+
+UNIT = "W: matrix(c, d); x: vector(d)"
+FUNCTIONS = {"arcsin": (np.arcsin, 1), "arccos": (np.arccos, -1)}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("wrt", ["x", "W"])
+def test_arcsin_and_arccos_of_w_x_are_decided(name, wrt):
+    f, sign = FUNCTIONS[name]
+    W, x = RNG.normal(size=(3, 2)) / 4, RNG.normal(size=2)
+    u = W @ x
+    by_u = sign / np.sqrt(1 - u**2)
+    p = "" if sign > 0 else "-"
+    if wrt == "x":
+        hand, by_hand = f"{p}((1 - (W x) .^ 2) .^ -0.5)' W", by_u @ W
+        wrong = [f"-({hand})", f"2 ({hand})", f"{p}((1 - (W x) .^ 2) .^ 0.5)' W"]
+        fd = jacobian_fd(lambda W, x: np.sum(f(W @ x)), {"W": W, "x": x}, "x")
+    else:
+        hand, by_hand = f"{p}x ((1 - (W x) .^ 2) .^ -0.5)'", np.outer(x, by_u)
+        wrong = [f"-({hand})", f"2 ({hand})", f"{p}x ((1 + (W x) .^ 2) .^ -0.5)'"]
+        jac = jacobian_fd(lambda W, x: np.sum(f(W @ x)), {"W": W, "x": x}, "W")
+        fd = to_layout(jac, 0, 2, "numerator")
+    np.testing.assert_allclose(by_hand, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ed.parse(hand, where=UNIT)(W=W, x=x), fd, rtol=1e-6, atol=1e-8)
+    assert_decided(f"sum({name}(W x))", wrt, UNIT, hand, wrong)
+
+
+def test_arcsin_of_a_homogeneous_argument_is_decided():
+    # d arcsin(x' x) / dx = 2 x' / sqrt(1 - (x' x)^2); x' x = 1 only at x != 0, where scaling x
+    # leaves the domain
+    x = RNG.normal(size=3) / 3
+    fd = jacobian_fd(lambda x: np.arcsin(x @ x), {"x": x}, "x")
+    np.testing.assert_allclose(2 * x / np.sqrt(1 - (x @ x) ** 2), fd, rtol=1e-6)
+    where = "x: vector(n)"
+    claim = "2 x' / sqrt(1 - (x' x)^2)"
+    assert ed.check("arcsin(x' x)", "x", claim=claim, where=where).verdict == "right"
+    result = ed.check("arcsin(x' x)", "x", claim="x' / sqrt(1 - (x' x)^2)", where=where)
+    assert result.verdict == "wrong" and result.counterexample is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# where "right" would not be sound: the claim is undefined at a point where the derivative
+# exists (central differences of numpy there are finite)
+
+
+def test_sqrt_of_w_x_at_a_zero_row_stays_undecided():
+    # sum(sqrt(W x)) with W's first row 0: sqrt(0) for every x, flat; the derivative by x is
+    # that of the other rows, while the engine's 0.5 sqrt(W x)' .^ -1 W is 0/0 there
+    W, x = np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([0.5, 0.25])
+    fd = jacobian_fd(lambda W, x: np.sum(np.sqrt(W @ x)), {"W": W, "x": x}, "x")
+    np.testing.assert_allclose(fd, W[1] / (2 * np.sqrt(W[1] @ x)), rtol=1e-6)
+    g = ed.diff("sum(sqrt(W x))", "x", where=UNIT)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert not np.all(np.isfinite(ed.parse(str(g), where=UNIT)(W=W, x=x)))
+    assert ed.check("sum(sqrt(W x))", "x", claim=str(g), where=UNIT).verdict == "undecided"
+
+
+def test_arcsin_of_w_x_plus_b_stays_undecided():
+    # sum(arcsin(W x + b)) with W's first row 0 and b[0] = 1: arcsin(1) for every x, flat
+    where = UNIT + "; b: vector(c)"
+    W, x, b = np.array([[0.0, 0.0], [0.1, 0.2]]), np.array([0.5, 0.25]), np.array([1.0, 0.0])
+
+    def f(W, x, b):
+        return np.sum(np.arcsin(W @ x + b))
+
+    fd = jacobian_fd(f, {"W": W, "x": x, "b": b}, "x")
+    np.testing.assert_allclose(fd, W[1] / np.sqrt(1 - (W[1] @ x) ** 2), rtol=1e-6)
+    g = ed.diff("sum(arcsin(W x + b))", "x", where=where)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert not np.all(np.isfinite(ed.parse(str(g), where=where)(W=W, x=x, b=b)))
+    result = ed.check("sum(arcsin(W x + b))", "x", claim=str(g), where=where)
+    assert result.verdict == "undecided"
 
 
 # ---------------------------------------------------------------------------------------------

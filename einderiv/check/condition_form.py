@@ -4,29 +4,54 @@ expression wrote it.
 Input: an index-IR term whose sign a condition states (``u > 0``, ``u != 0``).
 Output: ``condition_form(t)``: the term with each even power of a square root a power of the
 root's base (``(u^(1/2))^2`` -> u, ``sqrt(u)^-2`` -> u^-1), factors 1 dropped (``1 ones[i]``,
-how ``1 + u`` lowers, -> ``ones[i]``), nested products flattened; ``t`` itself when nothing
-changed.
+how ``1 + u`` lowers, -> ``ones[i]``), nested products flattened, the numbers of a product
+one number (``-1 (4 x^2)`` -> ``-4 x^2``); ``t`` itself when nothing changed.
 Invariants: equal to ``t`` wherever ``t`` is defined (a root's base is >= 0 where the root is,
 a condition of its own), so a condition on ``t`` is the same condition on this form:
 ``norm2(x)^2 / n + e > 0`` is ``x' x / n + e > 0``, and log1p(u)'s ``1 + u > 0`` covers a
-claim's ``1 + u != 0`` however its 1 is written.
+claim's ``1 + u != 0`` however its 1 is written. ``unit_gap(u)``: ``1 - u^2``, the term of
+the condition of a function defined on [-1, 1] (the form its derivative's ``(1 - u^2)^-1/2``
+takes, so the expression's ``1 - u^2 >= 0`` and the claim's ``1 - u^2 > 0`` name one term).
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
-from einderiv.calculus.simplify import flatten
+from einderiv.calculus.simplify import flatten, simplify
 from einderiv.check.roots import root_power
 from einderiv.ir import index_ir as T
+from einderiv.ir.ops import ones_like
 
-__all__ = ["condition_form"]
+__all__ = ["condition_form", "unit_gap"]
+
+
+def unit_gap(u: T.Term) -> T.Term:
+    """``1 - u^2``, broadcast over u's free indices, simplified as the derivative's is (``1 -
+    4 x^2`` of u = 2 x)."""
+    return simplify(T.Add((ones_like(u), T.Prod((T.MINUS_ONE, T.Pow(u, T.Num(Fraction(2))))))))
 
 
 def condition_form(t: T.Term) -> T.Term:
     """``t`` in the one form (see the module docstring)."""
     out = _plain(t, {})
-    return t if out is t else flatten(out)
+    return _numbers(t if out is t else flatten(out), {})
+
+
+def _numbers(t: T.Term, memo: dict) -> T.Term:
+    """The numbers of each product of ``t`` multiplied into one (``-1 (4 x^2)``, flattened to
+    ``-1 4 x^2``, is ``-4 x^2``, as the derivative's ``1 - 4 x^2`` writes it)."""
+    if t not in memo:
+        out = T.with_children(t, [_numbers(u, memo) for u in T.children(t)])
+        numbers = [f.value for f in out.factors if type(f) is T.Num] if type(out) is T.Prod else []
+        if len(numbers) > 1:
+            rest = tuple(f for f in out.factors if type(f) is not T.Num)
+            product = math.prod(numbers, start=Fraction(1))
+            factors = rest if product == 1 and rest else (T.Num(product), *rest)
+            out = out.replace(factors=factors) if len(factors) > 1 or out.summed else factors[0]
+        memo[t] = out
+    return memo[t]
 
 
 def _plain(t: T.Term, memo: dict) -> T.Term:

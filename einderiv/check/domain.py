@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
-from einderiv.check.condition_form import condition_form
+from einderiv.check.condition_form import condition_form, unit_gap
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -51,7 +51,9 @@ __all__ = [
 DOMAINS = {name: op.domain for name, op in ELEMENTWISE.items() if op.domain != "real"}
 _HOLD_AT_ONE = frozenset({"positive", "nonnegative", "above_minus_one"})  # true for x >= 1
 DOMAINS[SQRT.name] = "nonnegative"  # sqrt(0) = 0 is defined (the registry's domain is its
-# derivative's, u > 0): a claim sqrt(s) needs s >= 0, and only the derivative s > 0
+# derivative's, u > 0): a claim sqrt(s) needs s >= 0, and only the derivative s > 0; so are
+# arcsin(1) and arccos(-1) (the registry's open_unit, their derivatives'): 1 - s^2 >= 0
+DOMAINS.update({n: "closed_unit" for n, kind in DOMAINS.items() if kind == "open_unit"})
 
 _IMPLIED = {  # a condition and the weaker ones it implies
     "positive": ("positive", "nonnegative", "nonzero"),
@@ -83,7 +85,6 @@ class Condition:
             "positive": "> 0",
             "nonnegative": ">= 0",
             "nonzero": "!= 0",
-            "open_unit": "in (-1, 1)",
             "above_minus_one": "> -1",
             "cos_nonzero": "has cos != 0",
         }
@@ -107,7 +108,11 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     """The condition ``kind`` of the term ``t``, in one form however it is written (None: it
     holds everywhere)."""
     if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
-        return condition_of("positive", T.Add((ones_like(t), *_summands(t))))
+        return condition_of(
+            "positive", T.Add((ones_like(t), *(t.terms if type(t) is T.Add else (t,))))
+        )
+    if kind == "closed_unit":  # arcsin(u): 1 - u^2 >= 0, as its derivative's 1 - u^2 > 0 is
+        return condition_of("nonnegative", unit_gap(t))
     if kind == "cos_nonzero":  # tan(u): cos(u) != 0, so a claim's 1 / cos(u)^2 is defined
         return condition_of("nonzero", T.Func(COS.name, t))
     if type(t) is T.Prod and not t.summed and any(type(f) is T.Ones for f in t.factors):
@@ -139,10 +144,6 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
         found = min(found, subterm_key(T.rename(plain, dict(zip(free, free[::-1]))))[0])  # 1 + X
     return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
-
-
-def _summands(t: T.Term) -> tuple:
-    return t.terms if type(t) is T.Add else (t,)
 
 
 def _even(e: T.Term) -> bool:

@@ -18,6 +18,12 @@ Invariants (sound: a kink is proved, never guessed):
   and u the variable differentiated by times a non-zero number plus terms without it -- then
   ``f(p + t v) = |c t| norm2(v) + g(p + t v) + O(t^2)`` wherever u = 0: no derivative there.
   ``norm2(A x - b)`` by x is not: at A = 0 it is constant in x, with derivative 0;
+- ``1 - u^2 > 0`` of a function defined on [-1, 1] (arcsin, arccos: ``domain.DOMAINS``'s
+  closed_unit) is the edge of its domain when u is the variable times a non-zero number plus
+  terms without it, or a homogeneous polynomial in it (``W x``, ``x' x``: u(s p) = s^k u(p),
+  and u = +-1 is not 0): beside every point with an entry of u at +-1, one beyond, where f is
+  undefined. Not ``W x + b`` (at a row of W that is 0 and b = 1, f is flat in x), nor
+  ``1 - x^4`` (flat at x = 0, its derivative 0 there);
 - only scalar conditions (positive, nonnegative, nonzero) are considered here; Jacobi's
   ``det(X) X^-1`` is ``domain.differentiable_singular``'s.
 """
@@ -33,8 +39,10 @@ import numpy as np
 from einderiv.api import Expr
 from einderiv.backend.binding import dim_names
 from einderiv.calculus.simplify import flatten
+from einderiv.check.condition_form import unit_gap
 from einderiv.check.dims import mentions_dim
 from einderiv.check.domain import (
+    DOMAINS,
     Condition,
     condition_of,
     conditions,
@@ -231,6 +239,10 @@ def _kinks(f: T.Term, wrt: str) -> set[str]:
         edge = _fractional_base(t) if type(t) in (T.Func, T.Pow) else None
         if edge is not None and _linear_term(edge, wrt) and not variables_of(edge) & cancelling:
             found |= _keys(edge)
+        # arcsin(u) at u = +-1 of u homogeneous in wrt (W x, x' x): |u| > 1 beside
+        unit = t.arg if type(t) is T.Func and DOMAINS.get(t.name) == "closed_unit" else None
+        if unit is not None and _unit_edge(unit, wrt) and not variables_of(unit) & cancelling:
+            found |= _keys(unit_gap(unit))
     for k, term in enumerate(terms):
         root = _root(term)
         if root is None or not _linear_in(root, wrt):
@@ -301,6 +313,31 @@ def _linear_in(s: T.Term, wrt: str) -> bool:
         return False
     u = s.factors[0]
     return set(T.free(u)) == set(s.summed) and _linear_term(u, wrt)
+
+
+def _unit_edge(u: T.Term, wrt: str) -> bool:
+    """Whether every point where an entry of ``u`` is 1 or -1 has points beside it where that
+    entry is beyond (so a function defined on [-1, 1] of u has no derivative there)."""
+    return _linear_term(u, wrt) or _homogeneous(u, wrt)
+
+
+def _homogeneous(u: T.Term, wrt: str) -> bool:
+    """``u`` a homogeneous polynomial in ``wrt`` of a degree k >= 1, each term a product of
+    entries of wrt (and their integer powers) and factors without it (``W x``, ``x' x``, ``x .*
+    x``): u(s p) = s^k u(p), so where u != 0 scaling wrt moves u to both sides of its value."""
+    degrees = set()
+    for part in u.terms if type(u) is T.Add else (u,):
+        degree = 0
+        for f in part.factors if type(part) is T.Prod else (part,):
+            power = 1
+            if type(f) is T.Pow and type(f.exponent) is T.Num:
+                f, power = f.base, f.exponent.value
+            if type(f) is T.Var and f.name == wrt and power.denominator == 1 and power > 0:
+                degree += int(power)
+            elif T.mentions(f, wrt):
+                return False
+        degrees.add(degree)
+    return len(degrees) == 1 and 0 not in degrees
 
 
 def _linear_term(u: T.Term, wrt: str) -> bool:

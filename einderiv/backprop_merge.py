@@ -89,10 +89,13 @@ class _Chains:
 
     def key(self, t: T.Term, row: T.Index, col: T.Index) -> Key | None:
         """``t`` as a matrix with rows on ``row`` and columns on ``col``: its key, or None."""
+        if type(t) is not T.Prod and not (type(t) is T.Var and t.name in self.bodies):
+            return self._key(t, row, col)  # (a leaf: no memo entry, fewer objects made)
         k = (id(t), row, col)
-        if k not in self.memo:
-            self.memo[k] = self._key(t, row, col)
-        return self.memo[k]
+        found = self.memo.get(k, self)
+        if found is self:
+            found = self.memo[k] = self._key(t, row, col)
+        return found
 
     def _key(self, t: T.Term, row: T.Index, col: T.Index) -> Key | None:
         kind = type(t)

@@ -34,6 +34,7 @@ from einderiv.errors import EinderivError
 from einderiv.ir.node import dim_factors, dim_size
 
 __all__ = [
+    "FIRST_MATRICES",
     "INTEGERS",
     "MAX_CONDITION",
     "MODES",
@@ -54,6 +55,7 @@ __all__ = [
 PROBES = 12
 REDRAWS = 40
 MAX_CONDITION = 1e6
+FIRST_MATRICES = 8  # matrices drawn well-conditioned though nothing inverts them (sampling)
 MODES = ("signed", "near", "flipped", "positive")
 INTEGERS = (2, 0, 1, -1, 3, -2, 5, 7, -3, 12, 1, 25, -6, 40)  # exact arithmetic
 NUMERIC_INTEGERS = (2, 0, 1, -1, 3, -2, 5, 4, -3, 6)  # floats: X^40 would only be rounding

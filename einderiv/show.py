@@ -6,6 +6,11 @@ Output: without ``cse``, exactly ``str(g)``, ``g.latex()`` or ``g.index()``. Wit
 line per definition (``t1 = tanh(W1 x)``; LaTeX ``t_{1} = \\tanh(...)``; index notation
 ``t1[i] = tanh(W1[i,a] x[a])``) and last the result written with the names.
 Invariants:
+- never longer than the plain form: the named text is printed only when it is no longer than
+  ``str(g)`` (``g.latex()``, ``g.index()``), which is written only when it could be shorter
+  (its tree has fewer nodes than the named text characters), so the cost stays linear in the graph and
+  the text printed (``_not_longer``); a gradient kept as adjoints of more than ``_SMALL`` nodes,
+  whose plain form is not derived, is the exception (``_shorter``);
 - the definitions come in dependency order; substituting each, parenthesised, for its name
   (last to first) gives text of the same function; in index notation each definition reads back
   with the earlier names declared as variables of their shapes, and a scalar definition sums
@@ -24,24 +29,24 @@ Invariants:
   a display line ``\\text{n. title:} \\quad <LaTeX>``, the result (``g.latex()``) last;
   ``text_steps`` (``g.steps()``): the same in index notation, a stage too long to write whole
   with its shared subexpressions named;
-- this module sits above ``api`` (which imports it when asked), like ``codegen``.
+- this module sits above ``api`` (which imports it when asked), like ``codegen``; the index
+  notation lines are ``show_index``'s.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from einderiv.errors import EinderivError, NoReadableText, TooLongToWrite
-from einderiv.frontend.latex import is_latex
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.node import dim_factors
 from einderiv.notation.cse import Shared, shared
-from einderiv.notation.index_cse import index_shared
 from einderiv.notation.matrix_latex import matrix_latex
-from einderiv.notation.printing import index_definition, index_latex, index_notation
+from einderiv.notation.printing import index_latex, index_notation
 from einderiv.notation.transposing import own_transposes, transpose
+from einderiv.notation.written import matrix_written_size, written_size
+from einderiv.show_index import _declarations, _index_lines, _index_named, _kind
 
 FORMATS = ("text", "latex", "index")
 
@@ -54,13 +59,19 @@ def show(g, cse: bool = False, format: str = "text") -> str:
         return plain(g)
     matrix = _adjoints_written(g) if format != "index" else None
     if matrix is None:
-        matrix = g.written()  # re-contracted once: None for index notation
+        matrix = forward = g.written()  # re-contracted once: None for index notation
         parts = named(g, matrix)
     else:
-        matrix, parts = _shorter(g, matrix)
+        matrix, parts, forward = _shorter(g, matrix)
     if parts is None:
-        indexed = _index_named(g, latex=format == "latex") if matrix is None else None
-        return plain(g) if indexed is None else indexed
+        text = _index_named(g, latex=format == "latex") if matrix is None else None
+    else:
+        text = _named_text(g, parts, format)
+    return plain(g) if text is None else _not_longer(g, format, text, forward)
+
+
+def _named_text(g, parts: Shared, format: str) -> str | None:
+    """``parts`` written in ``format``, or None (index notation that no declaration writes)."""
     if format == "text":
         lines = [f"{k} = {M.show(v)}" for k, v in parts.definitions]
         return "\n".join([*lines, M.show(parts.result)])
@@ -74,7 +85,32 @@ def show(g, cse: bool = False, format: str = "text") -> str:
     try:
         return _index_lines(g, parts)
     except EinderivError:  # a name's size no declaration can write (n*m; an unsized I)
-        return plain(g)
+        return None
+
+
+def _not_longer(g, format: str, text: str, forward: M.MExpr | None) -> str:
+    """``text``, the named form, or the plain form (``str(g)``, ``g.latex()``, ``g.index()``)
+    when that is shorter (issue 13: names never lengthen a result; a tie keeps the names). The
+    plain form is written only when it could be shorter: its tree (``forward``, the matrix form
+    ``str`` writes, or the index term) prints at least a character a node, so one of as many
+    nodes as ``text`` has characters is no shorter, and is not written (a result written whole
+    may be a huge tree). A gradient kept as adjoints whose forward form was not derived (more
+    than ``_SMALL`` nodes: a long chain's is quadratic) keeps ``text``."""
+    if forward is None and format != "index" and getattr(g, "_adjoints", None) is not None:
+        return text
+    if forward is not None and format != "index":
+        size = matrix_written_size(forward)
+        write = M.show if format == "text" else matrix_latex
+    else:
+        size = written_size(g.term)
+        write = None
+    if size >= len(text):
+        return text
+    try:
+        plain = write(forward) if write else (g.latex() if format == "latex" else g.index())
+    except EinderivError:  # (no readable index text: the named one stays)
+        return text
+    return plain if len(plain) < len(text) else text
 
 
 def _adjoints_written(g) -> M.MExpr | None:
@@ -90,25 +126,32 @@ def _adjoints_written(g) -> M.MExpr | None:
 _SMALL = 120  # adjoints of at most this many nodes (an RNN of 7 steps): forward is cheap
 
 
-def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None]:
+def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None, M.MExpr | None]:
     """The backpropagated matrix form ``backward`` and its names, or, for a small gradient
     (its adjoints at most ``_SMALL`` nodes: no long chain, whose forward form is quadratic),
     the forward form (``str``'s), named or not (None), when its text is shorter:
     ``tr(A X A X A X A X)``'s ``4 A X A X A X A`` rather than ``t1 = A X A X``, ``t2 = t1 +
-    t1``, ``A X t2 A + ...``. Ties keep the backpropagated form."""
+    t1``, ``A X t2 A + ...``; last the forward form, or None when it was not derived. Ties keep
+    the backpropagated form, then the forward named one. The forward form is named only when ``str`` may be
+    shorter than the backpropagated named text (its tree has fewer nodes than that has
+    characters): named, a longer one was never found shorter (an RNN's ``str``, three to six
+    times as long, named is longer than the backpropagated names)."""
     from einderiv.backprop import node_count
 
     parts = named(g, backward)
     if parts is None or node_count(g._adjoints, _SMALL + 1) > _SMALL:  # (None: str printed)
-        return backward, parts
+        return backward, parts, None
     try:
         forward = g.written()
     except EinderivError:  # (none written: the backpropagated form is kept)
-        return backward, parts
+        return backward, parts, None
     if forward is None:
-        return backward, parts
+        return backward, parts, None
+    length = _length(parts, backward)
+    if matrix_written_size(forward) >= length:  # str as long at least: a character a node
+        return backward, parts, forward
     choices = [(backward, parts), (forward, named(g, forward)), (forward, None)]  # None: str
-    return min(choices, key=lambda c: _length(c[1], c[0]))  # the first of the shortest
+    return *min(choices, key=lambda c: _length(c[1], c[0])), forward  # the first shortest
 
 
 def _length(parts: Shared | None, matrix: M.MExpr) -> int:
@@ -218,89 +261,10 @@ def _sizes(term: T.Term, axes: tuple) -> set:
     return {f for f in found if isinstance(f, str)}
 
 
-def _index_named(g, latex: bool, term: T.Term | None = None) -> str | None:
-    """A result in index notation (no matrix form) with its shared subexpressions named:
-    ``t1[i] = softmax(softmax(x))[i]`` lines, then the result (``notation.index_cse``);
-    ``term``: a stage of ``g``'s derivation over its axes, instead of ``g`` itself."""
-    term = g.term if term is None else term
-    if isinstance(term, T.Zero):
-        return None
-    taken = set(g.variables) | set(getattr(g, "index_dims", {}))
-    parts = index_shared(term, taken, "t_{}" if latex else "t{}")
-    if not parts.definitions:
-        return None
-    printed = (index_latex if latex else index_notation)(parts.result, g.axes, g.variables)
-    used = _index_names(printed)  # a scalar definition sums over others: it can be substituted
-    lines = []
-    for d in parts.definitions:
-        avoid = frozenset() if d.axes else used  # a scalar is substituted: its own names
-        line = index_definition(d.name, d.body, d.axes, g.variables, latex, avoid=avoid)
-        left, body = line.split(" = ", 1)
-        if latex and not is_latex(body):  # x_{i} + y_{i} alone would read as plain text
-            line = f"{left} = \\left({body}\\right)"
-        lines.append(line)
-    return "\n".join([*lines, printed])
-
-
 def _rename(e: M.MExpr, renames: dict) -> M.MExpr:
     from einderiv.notation.cse_names import map_subterms
 
     return map_subterms(e, renames.get, {})
-
-
-def _index_lines(g, parts: Shared) -> str:
-    """Each definition and the result in index notation, read with the earlier names declared
-    as variables of their shapes (a row is named as its column and used transposed)."""
-    from einderiv.api import parse
-
-    where = _declarations(g)
-    values = []
-    rows: dict = {}
-    sized = {d for info in g.variables.values() for d in info.dims}
-    for k, body in parts.definitions:
-        body = _rename(body, rows)
-        value = parse(M.show(body), where=where)
-        if any(isinstance(d, str) and d not in sized for d in value.shape):
-            raise EinderivError(f"{k} has a size only its uses fix")  # (ones' in diag(A) ones')
-        if value.slots is not None and value.slots[0] is None and value.slots[1] is not None:
-            rows[M.Name(k)] = M.Transpose(M.Name(k))  # a row: named as its column
-            value = parse(M.show(M.Transpose(body)), where=where)
-        values.append((k, value))
-        where += f"; {k}: {_kind(value)}"
-    result = parse(M.show(_rename(parts.result, rows)), where=where).index()
-    # The result's index text loses what sized its matrix text (I_{3} is delta[a,b]): read it
-    # back, as a reader would, so that text which no longer reads is never returned.
-    parse(result, where=where)
-    used = _index_names(result)  # a scalar definition sums over others: it can be substituted
-    lines = []
-    for k, value in values:
-        if not value.axes:
-            lines.append(index_definition(k, value.term, (), value.variables, avoid=used))
-            continue
-        free = ",".join("ijklmn"[: len(value.axes)])
-        lines.append(f"{k}[{free}] = {value.index()}")
-    return "\n".join([*lines, result])
-
-
-def _index_names(printed: str) -> frozenset:
-    """The index names of index notation (text ``x[a]`` or LaTeX ``x_{a}``)."""
-    groups = re.findall(r"[\[_]\{?([^\]}]*)", printed)
-    return frozenset(re.findall(r"[A-Za-z]\w*", " ".join(groups)))
-
-
-def _kind(value) -> str:
-    dims = [str(d) for d in value.shape]
-    if not dims:
-        return "scalar"
-    return f"vector({dims[0]})" if len(dims) == 1 else f"matrix({', '.join(dims)})"
-
-
-def _declarations(g) -> str:
-    parts = []
-    for name, info in sorted(g.variables.items()):
-        dims = info.dims[:1] if info.kind == "symmetric" else info.dims
-        parts.append(f"{name}: {info.kind}" + (f"({', '.join(map(str, dims))})" if dims else ""))
-    return "; ".join(parts)
 
 
 def latex_steps(g) -> str:

@@ -27,7 +27,9 @@ Counted per form: tried, other value, unreadable (an ``EinderivError`` reading i
 ``EinderivError``, as SPEC allows for ``differential`` and ``kronecker``; ``no readable text``
 when it is a ``NoReadableText``, a form einderiv could learn, each noted), slow print (a print
 over 0.5 s that takes more than 2 ms per character of text and term of the result: printing
-should be about linear in both). A form that matches the known defect being fixed elsewhere
+should be about linear in both), longer than plain (a named form longer than the plain form of
+the same format, issue 13: but for a gradient kept as adjoints past ``show._SMALL`` nodes). A
+form that matches the known defect being fixed elsewhere
 (index text inside ``(...)^-2`` around ``kron(y', A)``) is counted as ``known`` instead, except
 with ``--kron``, which looks for such defects. An expression ``parse`` refuses is counted
 (``refused expressions``; with ``--kron`` the first messages are noted: pairings of Kronecker
@@ -39,8 +41,8 @@ reversed order and einderiv's fresh-name counter moved forward to just below a p
 must print the same text ("print differs" otherwise).
 
 Prints the counters as JSON (``--out path`` writes them, and the findings, too) and exits 1
-when any other value, unreadable form, crash or differing print was found (each printed with
-its case on stderr).
+when any other value, unreadable form, crash, differing print or named form longer than
+plain was found (each printed with its case on stderr).
 """
 
 from __future__ import annotations
@@ -73,7 +75,15 @@ MAX_ENTRIES = 400  # a result with more entries is not printed (second derivativ
 STATS: Counter = Counter()
 FINDINGS: list[str] = []
 KRON = False  # --kron: no form is excused as the known defect
-DEFECTS = ("other value", "unreadable", "crash", "print differs", "engine value", "hang")
+DEFECTS = (
+    "other value",
+    "unreadable",
+    "crash",
+    "print differs",
+    "engine value",
+    "hang",
+    "than plain",
+)
 
 
 class Hang(Exception):
@@ -279,12 +289,34 @@ def printed_forms(g, derivative: bool) -> dict[str, str | BaseException]:
     return out
 
 
+def longer_named(g, forms: dict, what: str, case: Case) -> None:
+    """A named form (``cse text``, ``cse latex``, ``cse index``) longer than the plain one is a
+    finding (issue 13), but for a gradient kept as adjoints past ``show._SMALL`` nodes, whose
+    plain (forward) form the named one is not compared with."""
+    from einderiv.backprop import node_count
+    from einderiv.show import _SMALL
+
+    adjoints = getattr(g, "_adjoints", None)
+    if adjoints is not None and node_count(adjoints, _SMALL + 1) > _SMALL:
+        return
+    for plain in ("str", "latex", "index"):
+        named = forms.get("cse " + ("text" if plain == "str" else plain))
+        if (
+            isinstance(named, str)
+            and isinstance(forms[plain], str)
+            and len(named) > len(forms[plain])
+        ):
+            STATS[f"cse {plain}: longer than plain"] += 1
+            FINDINGS.append(f"named longer than plain ({plain}) of {what} {case!r}")
+
+
 def try_forms(case: Case, g, what: str, truth, rtol: float, wrt: str | None, kron_truth) -> dict:
     """Read every form of ``g`` back and compare with ``truth`` (``kron_truth``: the Kronecker
     form's and the differential's). Returns the texts printed (kind -> text)."""
     numer = kron_truth[1] if kron_truth else truth  # the numerator layout: Y's axes first
     y_shape = np.shape(numer)[: np.ndim(numer) - np.ndim(case.env[wrt])] if wrt else ()
     forms = printed_forms(g, derivative=wrt is not None)
+    longer_named(g, forms, what, case)
     indexed = g.written() is None
     texts: dict = {}
     for kind, text in forms.items():

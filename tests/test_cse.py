@@ -165,17 +165,25 @@ def test_a_transpose_written_out_is_the_name_transposed():
 
 
 def test_a_pair_written_both_ways_round_in_a_chain_is_named():
-    # D W' C W D = (W D)' C (W D) with D = diag(v) symmetric: t1 = W diag(v), t1' C t1
-    where = "v: vector(n); W: matrix(n, n); C: matrix(n, n)"
-    f = ed.parse("diag(v) W' C W diag(v)", where=where)
+    # D W' C W D = (W D)' C (W D) with D = diag(u + v) symmetric: t1 = W diag(u + v), t1' C t1
+    # (diag(u + v), repeated, is named first, then only inside t1: written there)
+    where = "u: vector(n); v: vector(n); W: matrix(n, n); C: matrix(n, n)"
+    f = ed.parse("diag(u + v) W' C W diag(u + v)", where=where)
     text = f.show(cse=True)
-    assert text == "t1 = W diag(v)\nt1' C t1", text
-    v, W, C = x0, W1, W2
-    D = np.diag(v)
+    assert text == "t1 = W diag(u + v)\nt1' C t1", text
+    u, v, W, C = x0, x0**2, W1, W2
+    D = np.diag(u + v)
     expected = D @ W.T @ C @ W @ D
-    np.testing.assert_allclose(ed.parse(substituted(text), where=where)(v=v, W=W, C=C), expected)
-    got = _evaluate_index_lines(f.show(cse=True, format="index"), {"v": v, "W": W, "C": C}, where)
+    values = {"u": u, "v": v, "W": W, "C": C}
+    np.testing.assert_allclose(ed.parse(substituted(text), where=where)(**values), expected)
+    got = _evaluate_index_lines(f.show(cse=True, format="index"), values, where)
     np.testing.assert_allclose(got, expected)
+    # with diag(v), `t1 = W diag(v)` / `t1' C t1` is one character longer than str: not named
+    short = ed.parse("diag(v) W' C W diag(v)", where=where)
+    assert short.show(cse=True) == str(short) == "diag(v) W' C W diag(v)"
+
+
+_D = r"(t\d+|diag\(t\d+\))"  # a diagonal factor D2 = diag(1 - t2 .^ 2): named, or written in
 
 
 def test_the_mlp_hessian_is_written_with_its_jacobians():
@@ -184,7 +192,7 @@ def test_the_mlp_hessian_is_written_with_its_jacobians():
     h = ed.hessian(MLP, "x")
     text = h.show(cse=True)
     definitions = dict(line.split(" = ") for line in text.split("\n")[:-1])
-    pairs = [k for k, body in definitions.items() if re.fullmatch(r"W[23] t\d+", body)]
+    pairs = [k for k, body in definitions.items() if re.fullmatch(rf"W[23] {_D}", body)]
     assert len(pairs) == 2 and all(f"{k}'" in text.split("\n")[-1] for k in pairs), text
     back = ed.parse(substituted(text))
     np.testing.assert_allclose(back(**VALUES), hessian_fd(mlp, VALUES, "x"), atol=1e-4)
@@ -205,7 +213,7 @@ def test_a_chain_in_a_factor_of_a_regrouped_chain_is_regrouped_too():
 
     named = ed.hessian(text, "x").show(cse=True)
     definitions = dict(line.split(" = ") for line in named.split("\n")[:-1])
-    pairs = [k for k, body in definitions.items() if re.fullmatch(r"W\d t\d+|t\d+ W\d'", body)]
+    pairs = [k for k, body in definitions.items() if re.fullmatch(rf"W\d {_D}|{_D} W\d'", body)]
     last = named.split("\n")[-1]
     assert len(pairs) == 3 and all(f"{k}'" in last for k in pairs), named
     back = ed.parse(substituted(named))

@@ -130,10 +130,15 @@ def test_named_forms_read_back_to_numpy(case: Case):
 
 
 def test_the_read_back_can_fail():
-    # the check above is not vacuous: a definition put back wrongly gives another value
-    g = ed.diff("tanh(A x) .* tanh(A x)", "x", where="A: matrix(3, 3); x: vector(3)")
+    # the check above is not vacuous: a definition put back wrongly gives another value.
+    # d/dx tanh(A x) .^ 3 = 3 diag(t .^ 2 .* (1 - t .^ 2)) A, t = tanh(A x): named, the text is
+    # shorter than str (of tanh(A x) .* tanh(A x), one character longer: printed as str)
+    g = ed.diff("tanh(A x) .* tanh(A x) .* tanh(A x)", "x", where="A: matrix(3, 3); x: vector(3)")
     text = g.show(cse=True)
     assert "\nt1" not in text and text.startswith("t1 = tanh(A x)\n"), text
+    assert len(text) < len(str(g))
+    square = ed.diff("tanh(A x) .* tanh(A x)", "x", where="A: matrix(3, 3); x: vector(3)")
+    assert square.show(cse=True) == str(square)
     wrong = text.replace("t1 = tanh(A x)", "t1 = sinh(A x)", 1)
     rng = np.random.default_rng(3)
     A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
@@ -141,5 +146,5 @@ def test_the_read_back_can_fail():
     good = ed.parse(substituted(text), where=where)(A=A, x=x)
     bad = ed.parse(substituted(wrong), where=where)(A=A, x=x)
     t = np.tanh(A @ x)
-    np.testing.assert_allclose(good, np.diag(2 * t * (1 - t**2)) @ A, rtol=1e-10)
+    np.testing.assert_allclose(good, np.diag(3 * t**2 * (1 - t**2)) @ A, rtol=1e-10)
     assert not np.allclose(bad, good)

@@ -27,13 +27,14 @@ def _softmax(u):
 
 CASES = [
     # d sqrt(x' A' A x + 1)/dx = x' A' A / sqrt(1 + x' A' A x): the row x' A' A named as its
-    # column A' (A x) (norm2(A x) names nothing now: x' A' A / norm2(A x))
+    # column A' (A x) (norm2(A x) names nothing now: x' A' A / norm2(A x)). A is written
+    # Weights: with a one-letter name the named text is longer than str, which is printed
     (
-        "sqrt(x' A' A x + 1)",
+        "sqrt(x' Weights' Weights x + 1)",
         "x",
-        "A: matrix(4, 3); x: vector(3)",
+        "Weights: matrix(4, 3); x: vector(3)",
         lambda x: np.sqrt(np.sum((A @ x) ** 2) + 1),
-        {"A": A},
+        {"Weights": A},
     ),
     # d exp(x)' D exp(x) / dx = (exp(x) .* ((D + D') exp(x)))'
     (
@@ -43,13 +44,13 @@ CASES = [
         lambda x: np.exp(x) @ D @ np.exp(x),
         {"D": D},
     ),
-    # d norm2(x' X)/dX: the row x' X inside
+    # d norm2(x' X)/dX: the row x' X inside (named longer names: else str is shorter)
     (
-        "norm2(x' X)",
-        "X",
-        "x: vector(3); X: matrix(3, 2)",
+        "norm2(inputs' Weights)",
+        "Weights",
+        "inputs: vector(3); Weights: matrix(3, 2)",
         lambda X: np.linalg.norm(x @ X),
-        {"x": x},
+        {"inputs": x},
     ),
 ]
 
@@ -63,7 +64,7 @@ def _read(text: str, values: dict, where: str):
 
 @pytest.mark.parametrize("text, wrt, where, fn, others", CASES)
 def test_named_forms_read_line_by_line(text, wrt, where, fn, others):
-    point = {"x": x, "X": X}[wrt]
+    point = {"x": x, "X": X, "Weights": X}[wrt]
     jac = jacobian_fd(lambda **a: fn(a[wrt]), {wrt: point}, wrt)
     want = to_layout(jac, jac.ndim - point.ndim, point.ndim, "numerator")
     g = ed.diff(text, wrt, where=where)
@@ -138,9 +139,10 @@ _ROWS = [
         "(tr(D) y' B x)^3 + exp(tr(D) y' B x)",
         lambda x: (np.trace(D) * z @ _W @ x) ** 3 + np.exp(np.trace(D) * z @ _W @ x),
     ),
-    # d/dx ((exp(c) y' B x)^3 + exp(exp(c) y' B x)): `exp(c) y'`
+    # d/dx ((exp(c) y' B x)^3 + exp(exp(c) y' B x)): `exp(c) y'` (c written gamma: named,
+    # exp(gamma) shortens the text; exp(c) does not, and str is printed)
     (
-        "(exp(c) y' B x)^3 + exp(exp(c) y' B x)",
+        "(exp(gamma) y' B x)^3 + exp(exp(gamma) y' B x)",
         lambda x: (np.exp(0.3) * z @ _W @ x) ** 3 + np.exp(np.exp(0.3) * z @ _W @ x),
     ),
     # d/dx (((y ./ x)' B x)^3 + exp((y ./ x)' B x)): `(y ./ x)' B`, the transpose of a column
@@ -161,8 +163,8 @@ _ROWS = [
 def test_a_row_with_any_scalar_in_front_is_named_as_its_column(text, fn):
     # a row s y' with s tr(D), exp(c) or an earlier name of a scalar was named as a row
     # (`t1 = tr(D) y'`), so `t1 B` read back as a column times a matrix and did not fit
-    where = "x: vector(3); y: vector(3); c: scalar; D: matrix(3, 3); B: matrix(3, 3)"
-    values = {"x": x, "y": z, "c": 0.3, "D": D, "B": _W}
+    where = "x: vector(3); y: vector(3); c: scalar; gamma: scalar; D: matrix(3, 3); B: matrix(3, 3)"
+    values = {"x": x, "y": z, "c": 0.3, "gamma": 0.3, "D": D, "B": _W}
     want = jacobian_fd(lambda x: fn(x), {"x": x}, "x")
     named = ed.diff(text, "x", where=where).show(cse=True)
     assert "\n" in named, named  # something is named

@@ -345,7 +345,8 @@ def test_a_transposed_row_product_keeps_a_greek_scalar_in_front():
     # d logsumexp(alpha W' W x)/dx = alpha W' W softmax(alpha W' W x) in the denominator layout:
     # the transpose of alpha x' W' W was W' (W (alpha x)), and its named form t1 = W' (W alpha),
     # read back with the note that alpha is most likely a vector; now alpha (W' (W x)) and
-    # t1 = alpha (W' W), each read back silently to numpy's gradient
+    # t1 = alpha (W' W), each read back silently to numpy's gradient (W written Wmat: with W,
+    # the named text is longer than str, which is printed)
     x0, w0 = rng.normal(size=3), rng.normal(size=(2, 3))
 
     def f(x):
@@ -353,9 +354,10 @@ def test_a_transposed_row_product_keeps_a_greek_scalar_in_front():
         return np.log(np.exp(z).sum())
 
     want = jacobian_fd(f, {"x": x0}, "x")
-    where = "x: vector(3); W: matrix(2, 3)"
-    g = ed.diff("log(sum(exp(W' (W (alpha x)))))", "x", where=where, layout="denominator")
-    values = {"x": x0, "W": w0, "alpha": 0.7}
+    where = "x: vector(3); Wmat: matrix(2, 3)"
+    text = "log(sum(exp(Wmat' (Wmat (alpha x)))))"
+    g = ed.diff(text, "x", where=where, layout="denominator")
+    values = {"x": x0, "Wmat": w0, "alpha": 0.7}
 
     def evaluate(expr, known, last):
         return expr(**{k: known[k] for k in expr.variables})

@@ -31,8 +31,11 @@ from collections.abc import Callable
 from einderiv.ir import matrix_ir as M
 from einderiv.notation.cse_names import (
     Shared,
+    _occurrences,
     _ordered,
+    _subterms,
     _without_aliases,
+    _written_once_in,
     map_subterms,
     subterms,
 )
@@ -109,6 +112,7 @@ def shared(
             bodies[label] = share(_inner(best, swaps, memo))
             known.learn(label, best)
     result = _without_aliases(bodies, program[0])
+    result = _written_once_in(bodies, result, known.flip)
     return _ordered(bodies, result, name, taken)
 
 
@@ -365,34 +369,3 @@ def _most_repeated(program: list[M.MExpr], known: _Shapes) -> list[tuple[M.MExpr
             for c in subterms(n):
                 lost[c] = lost.get(c, 0) + count[n] - kept
     return picks
-
-
-def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
-    """The distinct subterms of ``roots``, children before parents (a DAG walk)."""
-    order: list[M.MExpr] = []
-    seen: set = set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((c, False) for c in subterms(node))
-    return order
-
-
-def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
-    """How many times each subterm in ``order`` (``_subterms(roots)``) is written in the
-    text of ``roots``."""
-    count: dict = dict.fromkeys(order, 0)
-    for root in roots:
-        count[root] += 1
-    for node in reversed(order):  # parents first: a child occurs as often as its parents say
-        for c in subterms(node):
-            count[c] += count[node]
-    return count

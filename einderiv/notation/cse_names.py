@@ -6,7 +6,8 @@ Output: ``Shared``: the definitions in dependency order, renumbered t1, t2, ... 
 they are printed, and the result; ``left_product``: a chain of products associated to the left,
 as the parser groups them.
 Invariants: a definition whose body became another name (``t11 = t10``, or its transpose) is
-dropped and that name written where it was used; renaming maps every node once (``map_subterms``).
+dropped and that name written where it was used; so is one written once in the text
+(``_written_once_in``); renaming maps every node once (``map_subterms``).
 """
 
 from __future__ import annotations
@@ -96,6 +97,37 @@ def _written_as(swaps: dict):
     return fn
 
 
+def _written_once_in(bodies: dict, result: M.MExpr, flip) -> M.MExpr:
+    """Each name written once in the text (the definitions and the result: ``t1`` or ``t1'``)
+    dropped and its body written where it is used (``flip``: its transpose pushed inward, for
+    ``t1'``); ``bodies`` is edited, the result returned. A pair grouped in its chains takes in
+    the uses of a name chosen before it: ``t1 = diag(v)``, ``t2 = W t1``, ``t2' C t2`` is
+    ``t2 = W diag(v)``, ``t2' C t2``. One pass: writing a body in its one use moves its text,
+    so every other name is written as often as before."""
+    roots = [*bodies.values(), result]
+    count = _occurrences(roots, _subterms(roots))
+    uses = dict.fromkeys(bodies, 0)
+    for node, times in count.items():
+        if type(node) is M.Name and node.name in uses:
+            uses[node.name] += times
+    once = {M.Name(k) for k, n in uses.items() if n == 1}
+    if not once:
+        return result
+    inlined = {e: bodies.pop(e.name) for e in once}
+    memo: dict = {}
+
+    def written_in(e: M.MExpr) -> M.MExpr | None:
+        if e in inlined:
+            return map_subterms(inlined[e], written_in, memo)
+        if type(e) is M.Transpose and e.operand in inlined:  # t1' -> its body transposed
+            return flip(map_subterms(inlined[e.operand], written_in, memo))
+        return None
+
+    for k, v in bodies.items():
+        bodies[k] = map_subterms(v, written_in, memo)
+    return map_subterms(result, written_in, memo)
+
+
 def _alias(body: M.MExpr) -> bool:
     return isinstance(body, M.Name) or (
         isinstance(body, M.Transpose) and isinstance(body.operand, M.Name)
@@ -155,3 +187,34 @@ def left_product(factors: list[M.MExpr]) -> M.MExpr:
     for f in factors[1:]:
         made = M.MatMul(made, f)
     return made
+
+
+def _subterms(roots: list[M.MExpr]) -> list[M.MExpr]:
+    """The distinct subterms of ``roots``, children before parents (a DAG walk)."""
+    order: list[M.MExpr] = []
+    seen: set = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in subterms(node))
+    return order
+
+
+def _occurrences(roots: list[M.MExpr], order: list[M.MExpr]) -> dict:
+    """How many times each subterm in ``order`` (``_subterms(roots)``) is written in the
+    text of ``roots``."""
+    count: dict = dict.fromkeys(order, 0)
+    for root in roots:
+        count[root] += 1
+    for node in reversed(order):  # parents first: a child occurs as often as its parents say
+        for c in subterms(node):
+            count[c] += count[node]
+    return count

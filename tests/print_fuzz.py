@@ -10,7 +10,8 @@ Random expressions come from tests/strategies.py (``--kron``: tests/kron_strateg
 ``logsumexp``), with their own numpy evaluator. Results: the
 expression itself, its first derivative by each real variable (numerator layout, sometimes
 jacobian or denominator), and sometimes a second derivative ``diff(diff(f, x), y)`` (numerator
-layouts) by variables not declared symmetric. Each result is printed in every text form SPEC
+layouts), also by variables declared symmetric (the differences along (e_i e_j' + e_j e_i') / 2).
+Each result is printed in every text form SPEC
 section 7 names -- ``str``, ``index()``, ``latex()``, ``show(cse=True)`` in text, LaTeX and index
 notation, ``differential()`` and ``kronecker()`` where they exist -- and each form is read back:
 ``ed.parse`` (LaTeX through the same front end), named forms by substituting their definitions
@@ -411,16 +412,17 @@ def make_plan(case: Case, rng: np.random.Generator) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         jac = {n: jacobian(case, (n,)) for n in names}
-        plain = [n for n in names if not case.symmetric(n)]
         second, jac2 = [], {}
         order = np.ndim(case.value())
-        if plain and rng.random() < 0.5:
-            x = str(rng.choice(plain))
-            y = str(rng.choice(plain))
+        if names and rng.random() < 0.5:
+            x = str(rng.choice(names))
+            y = str(rng.choice(names))
             entries = np.size(case.value()) * np.size(case.env[x]) * np.size(case.env[y])
             if order + np.ndim(case.env[x]) + np.ndim(case.env[y]) <= 4 and entries <= 400:
                 second.append((x, y))
                 jac2[(x, y)] = jacobian(case, (x, y))
+                STATS["second derivatives"] += 1
+                STATS["second derivatives by a symmetric"] += case.symmetric(x) or case.symmetric(y)
     return {"layouts": layouts, "jac": jac, "second": second, "jac2": jac2}
 
 

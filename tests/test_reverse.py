@@ -109,6 +109,19 @@ ROW_CASES = [
         "W",
         lambda W, x, U, y, X: y @ np.log(_softmax(W @ np.tanh(W @ np.log(_softmax(W @ x))))),
     ),
+    # a diagonal entry of a row function, softmax(U)[i,i] (tr, diag of a matrix): its adjoint
+    # is s[i,c] (abar[i] delta[i,c] - abar[i] s[i,i]), no sum over the row it is on (the sum
+    # of the softmax rule summed over the row too: tr(s) diag(s) for diag(s) .^ 2)
+    (
+        "tr(softmax(diag(W tanh(W x))))",
+        "W",
+        lambda W, x, U, y, X: np.trace(_softmax(np.diag(W @ np.tanh(W @ x)))),
+    ),
+    (
+        "tr(log_softmax(diag(W tanh(W x))))",
+        "W",
+        lambda W, x, U, y, X: np.trace(np.log(_softmax(np.diag(W @ np.tanh(W @ x))))),
+    ),
     # row by row of a matrix: softmax(X W) takes the softmax of each row
     (
         "sum(softmax(tanh(softmax(X W) W) W) .* X)",

@@ -332,11 +332,18 @@ def d_rowfunc(t: T.RowFunc, wrt, diff):
 # entry c: the base renamed to c) from d f / d t[a(,i)] = abar, the rules above transposed:
 # logsumexp: abar[a] s[a,c];  softmax: s[a,c] (abar[a,c] - sum_i abar[a,i] s[a,i]);
 # log_softmax: abar[a,c] - s[a,c] sum_i abar[a,i]   (s = softmax(u); a absent for a vector)
+# (a diagonal entry, softmax(U)[i,i] of tr(softmax(U)): the row entry i is also U's column;
+# named apart first, softmax(U)[i,i] = sum_k softmax(U)[k,i] delta[k,i], so that the sums
+# over the entry below do not sum over the column)
 def row_adjoint(t: T.RowFunc, abar: Term, c: T.Index) -> Term:
     s_c = T.RowFunc("softmax", t.base, t.bound, (c,))
     if t.name == "logsumexp":
         return s_c if abar is ONE else T.Prod((abar, s_c))
     (i,) = t.indices
+    if i in T.free(t.base):
+        k = T.fresh(i.dim)
+        t, abar = t.replace(indices=(k,)), T.Prod((abar, T.Delta(k, i)))
+        i = k
     entry = _spread(T.rename(abar, {i: c}), T.free(s_c))  # abar[a,c], broadcast if constant
     if t.name == "log_softmax":
         total = T.Prod((abar, T.Ones(i)), (i,))

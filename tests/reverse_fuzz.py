@@ -9,8 +9,9 @@ Each case is a chain h_0 = x, h_k = step(h_{k-1}) of random steps -- a weight ti
 (``W h``, ``U h``), an elementwise function of the registry (einderiv/ir/ops.py ``ELEMENTWISE``,
 its argument mapped into the function's domain), ``.^ k`` for constant k, a skip connection
 (``h + x``, ``h + h_{k-2}``), a Hadamard product (``h .* x``, ``h .* f(h)``), a bias, a scalar
-gain (``s h``, ``where="s: scalar"``) -- ended by a scalar (``sum(h)``, ``y' h``, ``h' h``,
-...), and differentiated by a variable used in two or more steps, in a random layout.
+gain (``s h``, ``where="s: scalar"``), a row function (``softmax(h)``, ``log_softmax(h)``, of each
+row of a matrix state) -- ended by a scalar (``sum(h)``, ``y' h``, ``h' h``, the trace of a row
+function of ``diag(h)`` or ``h h'``: its diagonal entries, ...), and differentiated by a variable used in two or more steps, in a random layout.
 
 The truth is never einderiv: the fuzzer writes each case in plain numpy too (its own function
 table, ``NUMPY``) and takes central differences of it. Checked per case:
@@ -116,6 +117,17 @@ def _apply(name: str, h: Node) -> Node:
     return Node(text, lambda v: f(inner(h.fn(v))), h.uses)
 
 
+def _rows(name: str, u: np.ndarray) -> np.ndarray:
+    """softmax or log_softmax of a vector, or of each row of a matrix (SPEC 6.1)."""
+    shifted = u - np.max(u, axis=-1, keepdims=True)
+    logs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return np.exp(logs) if name == "softmax" else logs
+
+
+def _row(name: str, h: Node) -> Node:
+    return Node(f"{name}({h.text})", lambda v: _rows(name, h.fn(v)), h.uses)
+
+
 def _dot(a: str, h: Node) -> Node:
     """The scalar <a, h>: ``y' h`` for vectors, ``tr(Y' h)`` for matrices."""
     if a.isupper():
@@ -130,7 +142,7 @@ def step(rng, h: Node, past: list[Node], target: str, leaves: tuple[str, str]) -
     two variables of the state's shape: x, y or X, Y)."""
     kind = rng.choice(
         ["weight", "weight", "func", "func", "pow", "skip", "hadamard", "gain", "bias", "back",
-         "dotgain", "mix"]
+         "dotgain", "mix", "row"]
     )  # fmt: skip
     forced = rng.random() < 0.4  # a step that uses the variable: used at several depths
     if forced:
@@ -188,6 +200,8 @@ def step(rng, h: Node, past: list[Node], target: str, leaves: tuple[str, str]) -
     if kind == "mix":  # the sum of the state's entries as a gain: sum(h) h / 4
         return Node(f"sum({h.text}) ({h.text}) / 4", lambda v: np.sum(h.fn(v)) * h.fn(v) / 4,
                     h.uses + h.uses)  # fmt: skip
+    if kind == "row":  # a row function: of the vector, or of each row of the matrix
+        return _row(str(rng.choice(["softmax", "log_softmax"])), h)
     if len(past) >= 2:  # back: a skip connection to an earlier state
         e = past[-2]
         return Node(
@@ -197,7 +211,15 @@ def step(rng, h: Node, past: list[Node], target: str, leaves: tuple[str, str]) -
 
 
 def ending(rng, h: Node, target: str, leaves: tuple[str, str]) -> Node:
-    kind = rng.choice(["sum", "dot", "square", "sumpow", "gain"])
+    kind = rng.choice(["sum", "dot", "square", "sumpow", "gain", "diagonal"])
+    if kind == "diagonal":  # the trace of a row function of a square matrix: its diagonal
+        row = str(rng.choice(["softmax", "log_softmax"]))
+        if leaves[0].isupper():
+            square = Node(f"({h.text}) ({h.text})'", lambda v: h.fn(v) @ h.fn(v).T, h.uses + h.uses)
+        else:
+            square = Node(f"diag({h.text})", lambda v: np.diag(h.fn(v)), h.uses)
+        d = _row(row, square)
+        return Node(f"tr({d.text})", lambda v: np.trace(d.fn(v)), d.uses)
     if kind == "sum":
         return Node(f"sum({h.text})", lambda v: np.sum(h.fn(v)), h.uses)
     if kind == "dot":

@@ -89,6 +89,7 @@ def verdict(expr: str, name: str, claim: str, where: str, order: int) -> str:
 def claims(case: Case, expr: str, name: str, g, truth, order: int, what: str) -> None:
     """Each form of ``g`` as a claim (never wrong) and negated (never right, truth not 0)."""
     nonzero = truth.size and np.max(np.abs(truth)) > 1e-3
+    said = {}
     for kind, text in forms(g, order).items():
         label = f"{what}: {kind}"
         try:
@@ -99,9 +100,13 @@ def claims(case: Case, expr: str, name: str, g, truth, order: int, what: str) ->
                             f"{traceback.format_exc()}")  # fmt: skip
             continue
         STATS[f"{label}: {v}"] += 1
+        said[kind] = v
         if v == "wrong":
             STATS[f"{label}: false wrong"] += 1
             FINDINGS.append(f"FALSE WRONG {what} {kind} {text!r} d/d{name} {case!r}")
+        if len(set(said.values()) - {"refused"}) > 1:  # one form decided, another not
+            FINDINGS.append(f"note: {what} forms judged {said} d/d{name} {case!r}")
+            said.clear()
         if not nonzero or text == "0":
             continue
         bad = negated(kind, text)

@@ -984,3 +984,19 @@ def test_a_wrong_kronecker_claim_is_answered_in_kronecker_form():
     rows = ed.audit(text)
     assert [row.verdict for row in rows] == ["wrong"]
     assert "| `kron(B', A)` |" in markdown(rows, "notes.md"), markdown(rows, "notes.md")
+
+
+# d X^-2 = -X^-2 dX X^-1 - X^-1 dX X^-2, so d vec(X^-2) / d vec(X)' = -kron(X^-T^2, X^-1) -
+# kron(X^-T, X^-2) (X^-3 likewise, three terms): it had no Kronecker form and printed in index
+# notation, the derivative's sign taken out of its sum, -(P + Q), that the form did not spread
+@pytest.mark.parametrize(
+    "text, power", [("X^-2", -2), ("X^-3", -3), ("2 X^-2", -2)], ids=["-2", "-3", "2 X^-2"]
+)
+def test_a_negative_matrix_power_has_a_kronecker_form(text, power):
+    X = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    scale = 2.0 if text.startswith("2") else 1.0
+    truth = vec_jacobian(lambda X: scale * np.linalg.matrix_power(X, power), {"X": X}, "X")
+    g = ed.diff(text, "X")
+    form = g.kronecker()
+    assert "kron" in str(g) and "kron" in form
+    assert_close(ed.parse(form.split("=", 1)[1])(X=X), truth, rtol=1e-5, what=form)

@@ -38,6 +38,7 @@ from einderiv.notation.kronecker_parts import (
     kron_of,
     matrix_of,
     size_of,
+    spread_sums,
     whole,
 )
 from einderiv.notation.kronecker_sums import alike, in_front, joined, negated, symmetrised
@@ -66,7 +67,7 @@ def kronecker_matrix(term: T.Term, y_axes, x_axes, variables: dict, simplify, no
     s, col_pair = _compound(x_axes)
     pairs = tuple(p for p in (row_pair, col_pair) if p is not None)
     summed = tuple(i for p in pairs for i in (p.i, p.j))
-    terms = term.terms if isinstance(term, T.Add) else (term,)
+    terms = spread_sums(term)  # -(P + Q) as -P - Q: each term a piece
     jac = T.Add(tuple(T.Prod((t, *pairs), summed) for t in terms))
     done = simplify(jac)
     if isinstance(done, T.Zero):

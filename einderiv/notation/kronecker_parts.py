@@ -22,6 +22,22 @@ class NoForm(Exception):
     """A part of a term has no Kronecker form."""
 
 
+def spread_sums(term: T.Term) -> tuple:
+    """The terms of ``term``, a number times a sum spread over: ``-(P + Q)`` (the sign that
+    ``-P - Q`` gave the product, d X^-2 / dX) is ``-P, -Q``, each a piece of its own. (A sum
+    beside other factors is kept: ``(1 - tanh(X) .^ 2) .* ..`` is one diagonal piece.)"""
+    out: list[T.Term] = []
+    for t in term.terms if isinstance(term, T.Add) else (term,):
+        parts = t.factors if type(t) is T.Prod else ()
+        sums = [f for f in parts if type(f) is T.Add]
+        if len(sums) != 1 or not all(type(f) in (T.Add, T.Num) for f in parts):
+            out.append(t)
+            continue
+        numbers = tuple(f for f in parts if type(f) is T.Num)  # c (u + v) -> c u + c v
+        out += [T.Prod((*numbers, u), t.summed) for u in sums[0].terms]
+    return tuple(out)
+
+
 def kron_of(factors: list, groups: dict, summed: set, ends, where: dict, variables, memo=None):
     """The term as ``kron(P, Q)`` (times K where X stands transposed); see the module doc.
     ``memo``: ``recontract``'s, kept by the caller across the parts of one result."""

@@ -53,14 +53,35 @@ CASES = [
 ]
 
 
+P = 2.5
+CASES += [
+    (
+        # d sum(x .^ p) / dx = p x' .^ (p - 1)   (p a real scalar: (p - 1), not ((-1 + p)))
+        "sum(x .^ p)",
+        "x",
+        lambda x: np.sum(x**P),
+        {"x": x0},
+        "x[i].^(p - 1) p",
+    ),
+    (
+        # d sum(x .^ p) / dp = sum(x .^ p .* log(x))   (x[a].^p, not x[a].^(p))
+        "sum(x .^ p)",
+        "p",
+        lambda p: np.sum(x0**p),
+        {"p": P},
+        "x[a].^p log(x[a])",
+    ),
+]
+
+
 @pytest.mark.parametrize("expr, wrt, fn, args, text", CASES, ids=[c[0] for c in CASES])
 def test_index_text_is_written_once_and_reads_back(expr, wrt, fn, args, text):
-    g = ed.diff(expr, wrt, where="k: integer")
+    g = ed.diff(expr, wrt, where="k: integer; p: scalar")
     assert g.index() == text
-    values = {"W": W0, "x": x0, "y": 2 * x0, "b": b0, "X": X0, "k": K}
-    back = ed.parse(text, where="k: integer")
+    values = {"W": W0, "x": x0, "y": 2 * x0, "b": b0, "X": X0, "k": K, "p": P}
+    back = ed.parse(text, where="k: integer; p: scalar")
     got = back(**{v: values[v] for v in back.variables})
     expected = jacobian_fd(fn, args, wrt)
-    expected = expected.T if expected.ndim == 2 else expected  # numerator layout: X axes reversed
+    expected = expected.T if expected.ndim == 2 else expected  # numerator: X's axes reversed
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-6, atol=1e-6)
     assert "((" not in g.latex() and "((" not in text

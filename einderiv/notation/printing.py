@@ -29,7 +29,7 @@ from einderiv.notation.compound_names import commutations, record_pairs, size_ke
 from einderiv.notation.compound_names import units_dropped as _units_dropped
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
-from einderiv.notation.scalars import affine_text, affine_tree, divisor_of, folded, is_divisor
+from einderiv.notation.scalars import affine_tree, divisor_of, exponent_text, folded, is_divisor
 from einderiv.notation.sizing import measured_size
 from einderiv.notation.written import printable
 
@@ -211,7 +211,7 @@ class _Printer:
             case T.Num(value=value):
                 return self.number(value)
             case T.Affine():  # k bare, (k - 1) and (2k) in parentheses
-                return affine_text(t)
+                return exponent_text(t, self.term)
             case T.Size(dim=dim):
                 return self.size(dim)
             case T.Var(name=name, indices=indices):
@@ -234,14 +234,14 @@ class _Printer:
                 parts = [self.scoped(x, released, reached) for x in terms]
                 self.taken |= released  # reused across the terms, never by the sum's neighbours
                 self.counter = max(reached)
-                out = parts[0]
-                for p in parts[1:]:
-                    out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
-                return out
+                if type(terms[0]) is T.Num and terms[0].value < 0:  # -1 + p is written p - 1
+                    parts.append(parts.pop(0))
+                signed = (f" - {p[1:]}" if p.startswith("-") else f" + {p}" for p in parts[1:])
+                return parts[0] + "".join(signed)
             case T.Prod():
                 return self.product(t)
             case T.Func(name=name, arg=arg):
-                inner = self.text(arg) if isinstance(arg, T.Add) else self.term(arg)  # exp(x + y)
+                inner = self.term(arg)  # exp(x[i] + y[i]): a sum bare in the call's parentheses
                 if self.latex and ELEMENTWISE[name].braced:  # \sqrt{...}
                     return rf"{ELEMENTWISE[name].latex}{{{inner}}}"
                 if self.latex:  # \tanh\left(W_{a,b} x_{b}\right)
@@ -378,8 +378,9 @@ class _Printer:
         return text
 
     def term(self, t: T.Term) -> str:
-        """``t`` in a position where Einstein summation applies to it on its own."""
-        return self.product(t if isinstance(t, T.Prod) else T.Prod((t,)))
+        """``t`` where Einstein summation applies to it on its own; a sum bare (exp(x + y))."""
+        alone = t if isinstance(t, (T.Prod, T.Add)) else T.Prod((t,))
+        return self.product(alone) if isinstance(alone, T.Prod) else self.text(alone)
 
     def atom(self, t: T.Term) -> str:
         if isinstance(t, (T.Var, T.MatPow, T.RowFunc)):  # X[a,a] with a free, outside a
@@ -393,8 +394,7 @@ class _Printer:
         return f"({text})"
 
     def exponent(self, t: T.Term) -> str:
-        whole = isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0
-        return str(t.value) if whole else affine_text(t) or f"({self.term(t)})"  # .^(k - 1)
+        return exponent_text(t, self.term)  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
 
 
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

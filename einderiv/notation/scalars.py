@@ -267,12 +267,14 @@ def divisor_of(f: T.Pow) -> T.Term:
     return base if power == 1 else T.Pow(base, T.Num(power))
 
 
-def affine_text(t: T.Term) -> str | None:
-    """An integer expression as a factor: ``k`` and ``3`` bare, ``(k - 1)``, ``(2k)``; None
-    for a term that is not one (``folded``)."""
-    if (whole := folded(t)) is None:
-        return None
-    text = format_affine(whole)
+def exponent_text(t: T.Term, written) -> str:
+    """An exponent (or an integer expression as a factor) once in parentheses: ``2``, ``k``
+    and ``p`` bare, ``(k - 1)``, ``(2k)``, ``(p - 1)``, ``(1.5)``. ``written``: the printer's
+    text of a term, a sum bare (not ``((p - 1))``)."""
+    if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
+        return str(t.value)
+    whole = folded(t)  # -1 + k is k - 1
+    text = format_affine(whole) if whole is not None else written(t)
     return text if re.fullmatch(r"[A-Za-z_]\w*|\d+", text) else f"({text})"
 
 

@@ -1000,3 +1000,24 @@ def test_a_negative_matrix_power_has_a_kronecker_form(text, power):
     form = g.kronecker()
     assert "kron" in str(g) and "kron" in form
     assert_close(ed.parse(form.split("=", 1)[1])(X=X), truth, rtol=1e-5, what=form)
+
+
+# d inv(X) / dX = -X^-1 dX X^-1 is printed -kron(X^-T, X^-1)[(i,j),(l,k)] (and d(2 X) / dX
+# 2 I[(i,j),(l,k)]), a sign or a number outside the indexed matrix: it was
+# (-kron(X^-T, X^-1))[(i,j),(l,k)]; the text reads back to the numerator-layout Jacobian
+@pytest.mark.parametrize(
+    "text, plain, printed",
+    [
+        ("inv(X)", lambda X: np.linalg.inv(X), "-kron(X^-T, X^-1)[(i,j),(l,k)]"),
+        ("-X", lambda X: -X, "-I[(i,j),(l,k)]"),
+        ("2 X", lambda X: 2 * X, "2 I[(i,j),(l,k)]"),
+    ],
+)
+def test_a_sign_or_number_of_a_kronecker_form_is_written_outside_its_indices(text, plain, printed):
+    X = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    g = ed.diff(text, "X")
+    assert str(g) == printed
+    back = ed.parse(printed)
+    got = back(X=X) if "X" in back.variables else back(n=3, m=3)
+    jac = jacobian_fd(plain, {"X": X}, "X")  # D[i,j,k,l] = dY[i,j] / dX[k,l]
+    assert_close(got, np.transpose(jac, (0, 1, 3, 2)), rtol=1e-5, what=printed)

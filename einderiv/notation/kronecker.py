@@ -36,6 +36,7 @@ from einderiv.notation.kronecker_parts import (
     NoForm,
     grouped,
     kron_of,
+    kronecker_entry,  # noqa: F401 (einderiv.notation.kronecker.kronecker_entry, for api, check)
     matrix_of,
     size_of,
     spread_sums,
@@ -177,27 +178,6 @@ def _is_kron(e: M.MExpr) -> bool:
 
 def kronecker_text(matrix: M.MExpr, wrt: str) -> str:
     return f"d vec(Y) / d vec({wrt})' = {M.show(matrix)}"
-
-
-def kronecker_entry(matrix: M.MExpr, axes, origin, variables: dict) -> M.MExpr:
-    """The result itself in Kronecker form: the Jacobian indexed by compound indices,
-    ``kron(B', A)[(i,j),(l,k)]`` for D[i,j,k,l] = dY[i,j] / dX[l,k] (numerator layout), so
-    that the text reads back to the same function in any layout (free indices in alphabetical
-    order are the axes in order)."""
-    _, y_axes, target, *_ = origin
-    # never a name of one of the result's own indices (the k of Y[k,m] or of wrt="X[k,l]"):
-    # check binds such a name to its axis, and a letter of another axis would meet it there
-    # nor a size's name (commutation(n, m)[(n,m),...] would read, but not be read, easily)
-    taken = set(variables) | {i.name for i in axes} | {i.dim for i in axes}
-    taken |= {d for info in variables.values() for d in info.dims if isinstance(d, str)}
-    letters = iter(n for n in "ijklmnopqrstuvwxyz" if n not in taken)
-    names = {axis: next(letters) for axis in axes}
-
-    def side(indices):
-        written = tuple(names[i] for i in indices)
-        return written[0] if len(written) == 1 else written
-
-    return M.Entry(matrix, (side(y_axes), side(target.indices)))
 
 
 def _compound(axes) -> tuple:

@@ -136,3 +136,29 @@ def matrix_of(factors: list, summed: set, row, col, variables, memo=None) -> M.M
 
 def size_of(dim) -> M.MExpr:
     return M.Number(Fraction(dim)) if isinstance(dim, int) else M.Name(dim)
+
+
+def kronecker_entry(matrix: M.MExpr, axes, origin, variables: dict) -> M.MExpr:
+    """The result itself in Kronecker form: the Jacobian indexed by compound indices,
+    ``kron(B', A)[(i,j),(l,k)]`` for D[i,j,k,l] = dY[i,j] / dX[l,k] (numerator layout), so
+    that the text reads back to the same function in any layout (free indices in alphabetical
+    order are the axes in order)."""
+    _, y_axes, target, *_ = origin
+    # never a name of one of the result's own indices (the k of Y[k,m] or of wrt="X[k,l]"):
+    # check binds such a name to its axis, and a letter of another axis would meet it there
+    # nor a size's name (commutation(n, m)[(n,m),...] would read, but not be read, easily)
+    taken = set(variables) | {i.name for i in axes} | {i.dim for i in axes}
+    taken |= {d for info in variables.values() for d in info.dims if isinstance(d, str)}
+    letters = iter(n for n in "ijklmnopqrstuvwxyz" if n not in taken)
+    names = {axis: next(letters) for axis in axes}
+
+    def side(indices):
+        written = tuple(names[i] for i in indices)
+        return written[0] if len(written) == 1 else written
+
+    indices = (side(y_axes), side(target.indices))
+    if isinstance(matrix, M.Neg):  # -kron(X^-T, X^-1)[(i,j),(l,k)], not (-kron(..))[..]
+        return M.Neg(M.Entry(matrix.operand, indices))
+    if isinstance(matrix, M.MatMul) and isinstance(matrix.left, M.Number):  # 2 I[(i,j),(l,k)]
+        return M.MatMul(matrix.left, M.Entry(matrix.right, indices))
+    return M.Entry(matrix, indices)

@@ -74,6 +74,18 @@ CASES += [
 ]
 
 
+CASES += [
+    (
+        # d sum(x .^ (1 - k)) / dx = (1 - k) x' .^ (-k)   (was (-k + 1) in index notation)
+        "sum(x .^ (1 - k))",
+        "x",
+        lambda x: np.sum(x ** (1 - K)),
+        {"x": x0},
+        "(1 - k) x[i].^(-k)",
+    ),
+]
+
+
 @pytest.mark.parametrize("expr, wrt, fn, args, text", CASES, ids=[c[0] for c in CASES])
 def test_index_text_is_written_once_and_reads_back(expr, wrt, fn, args, text):
     g = ed.diff(expr, wrt, where="k: integer; p: scalar")
@@ -85,3 +97,12 @@ def test_index_text_is_written_once_and_reads_back(expr, wrt, fn, args, text):
     expected = expected.T if expected.ndim == 2 else expected  # numerator: X's axes reversed
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-6, atol=1e-6)
     assert "((" not in g.latex() and "((" not in text
+
+
+def test_a_count_down_exponent_is_written_number_first():
+    # d sum(X^40) / dX = sum_{r=0}^{39} (X^r)' ones ones' (X^(39 - r))', written 39 - r, not -r + 39
+    g = ed.diff("sum(X^40)", "X")
+    assert "(X^(39 - r))" in g.index() and "-r + 39" not in g.index()
+    X = 0.9 * np.eye(n) + 0.05 * rng.normal(size=(n, n))
+    jac = jacobian_fd(lambda X: np.sum(np.linalg.matrix_power(X, 40)), {"X": X}, "X")
+    np.testing.assert_allclose(ed.parse(g.index())(X=X), jac.T, rtol=1e-5, atol=1e-6)

@@ -19,7 +19,6 @@ from fractions import Fraction
 from einderiv.errors import NoReadableText
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import BY_ATOM, SIZED_LETTERS
 from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
@@ -228,7 +227,7 @@ class _Printer:
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
                 if (whole := folded(t)) is not None:  # -1 + k: k - 1 (integers: no indices)
-                    return format_affine(whole)
+                    return M.show(affine_tree(whole))
                 released: set[str] = set()
                 reached = [self.counter]
                 parts = [self.scoped(x, released, reached) for x in terms]

@@ -18,7 +18,6 @@ from fractions import Fraction
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
-from einderiv.ir.canon import format_affine
 from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM, TR
 from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
@@ -227,7 +226,9 @@ def _inner(e: M.MatMul) -> bool:
 
 
 def affine_tree(a: T.Affine) -> M.MExpr:
-    out: M.MExpr | None = None
+    """``k - 1``, ``2 k - 1``, and ``99 - r`` (never ``-r + 99``) as matrix IR."""
+    lead = a.const > 0 and len(a.coeffs) > 0 and a.coeffs[0] < 0  # 99 - r: the number first
+    out: M.MExpr | None = M.Number(Fraction(a.const)) if lead else None
     for name, coeff in zip(a.names, a.coeffs):
         term: M.MExpr = M.Name(name)
         if abs(coeff) != 1:
@@ -238,7 +239,7 @@ def affine_tree(a: T.Affine) -> M.MExpr:
             out = M.Add(out, term) if coeff > 0 else M.Sub(out, term)
     if out is None:
         return M.Number(Fraction(a.const))
-    if a.const:
+    if a.const and not lead:
         constant = M.Number(Fraction(abs(a.const)))
         out = M.Add(out, constant) if a.const > 0 else M.Sub(out, constant)
     return out
@@ -273,22 +274,26 @@ def exponent_text(t: T.Term, written) -> str:
     text of a term, a sum bare (not ``((p - 1))``)."""
     if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
         return str(t.value)
-    whole = folded(t)  # -1 + k is k - 1
-    text = format_affine(whole) if whole is not None else written(t)
+    whole = folded(t)  # -1 + k is k - 1, as matrix notation writes it
+    text = M.show(affine_tree(whole)) if whole is not None else written(t)
     return text if re.fullmatch(r"[A-Za-z_]\w*|\d+", text) else f"({text})"
 
 
 def folded(t: T.Term) -> T.Affine | None:
-    """An integer expression as one affine form (``-1 + k`` is ``k - 1``), else None."""
+    """An integer expression as one affine form (``-1 + k`` is ``k - 1``, ``-k + 1`` is
+    ``1 - k``): whole numbers, affine forms, their sums and whole multiples; else None."""
     if isinstance(t, T.Affine):
         return t
-    if not isinstance(t, T.Add):
+    if isinstance(t, T.Num):
+        return T.affine(int(t.value)) if t.value.denominator == 1 else None
+    parts = [folded(x) for x in t.terms] if isinstance(t, T.Add) else None
+    if isinstance(t, T.Prod) and not t.summed and len(t.factors) == 2:  # -1 k, 2 k
+        number, form = (folded(x) for x in t.factors)
+        if number is not None and form is not None and not number.names:
+            return T.affine_scale(form, number.const)
+    if parts is None or None in parts:
         return None
     total = T.affine(0)
-    for x in t.terms:
-        if isinstance(x, T.Num) and x.value.denominator == 1:
-            x = T.affine(int(x.value))
-        if not isinstance(x, T.Affine):
-            return None
+    for x in parts:
         total = T.affine_add(total, x)
     return total

@@ -481,3 +481,15 @@ def test_a_square_of_a_vector_names_the_entries_squared_and_the_squared_length(t
     x = RNG.normal(size=4)
     np.testing.assert_allclose(ed.parse(each)(x=x), x**2)
     np.testing.assert_allclose(ed.parse(length)(x=x), x @ x)
+
+
+# an array of the wrong order says the kind once: "x is a scalar, but the array given has shape
+# (3,)" (was "x is a scalar (scalar), ..."), a matrix with its sizes "(n x m)" (was "(nxm)")
+def test_a_wrong_order_array_names_the_kind_once():
+    # 2^x makes x a scalar (the exponent of a scalar, SPEC 6.3); 2 .^ x is the elementwise one
+    with pytest.raises(ed.EvaluationError) as caught:
+        ed.parse("2^x")(x=np.ones(3))
+    assert str(caught.value) == "x is a scalar, but the array given has shape (3,)"
+    with pytest.raises(ed.EvaluationError, match=r"A is a matrix \(n x m\), but"):
+        ed.parse("A x")(A=np.ones(3), x=np.ones(3))
+    np.testing.assert_allclose(ed.parse("2 .^ x")(x=np.arange(3.0)), 2.0 ** np.arange(3.0))

@@ -55,7 +55,7 @@ def bind_checked(f, values: dict) -> tuple[dict, dict, dict]:
         )  # a tensor: its order
         if array.ndim != wanted:
             raise EvaluationError(
-                f"{name} is a {info.kind} ({'x'.join(map(str, info.dims)) or 'scalar'}), "
+                f"{name} is a {info.kind}{_dims_text(info.dims)}, "  # x is a scalar, but ..
                 f"but the array given has shape {array.shape}"
             )
         for dim, size in zip(info.dims, array.shape):
@@ -257,6 +257,11 @@ def term_dims(t: T.Term) -> set:
                 found.add(bound[0].dim)
         todo.extend(T.children(u))
     return {d for d in found if isinstance(d, str)}
+
+
+def _dims_text(dims) -> str:
+    """`` (n x m)`` after a kind, nothing for a scalar (not "a scalar (scalar)")."""
+    return f" ({' x '.join(map(str, dims))})" if dims else ""
 
 
 def _bind_dim(name, info, dim, size, shape, dims, where):

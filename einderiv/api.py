@@ -35,6 +35,7 @@ from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
+from einderiv.notation.algebra import zero_if_cancelled
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import (
@@ -178,7 +179,7 @@ class Expr(ExprAlgebra):
         row, col = self.slots
         if isinstance(self.term, T.Zero):  # zero prints as 0; parse("0", shape=...) reads it
             return M.Number(Fraction(0))
-        return recontract(self.term, row, col, self.variables)
+        return zero_if_cancelled(recontract(self.term, row, col, self.variables))  # not 0 a
 
     def __repr__(self) -> str:
         return f"Expr({str(self)!r}, shape={self.shape})"

@@ -623,3 +623,14 @@ def test_a_row_function_of_diag_of_vec_keeps_its_orientation():
         back = ed.parse(text, where=where)
         got = back(**{k: val for k, val in values.items() if k in back.variables})
         np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-5, atol=1e-7, err_msg=text)
+
+
+def test_terms_cancelled_in_matrix_form_print_zero():
+    # sum(x) / n - mean(x) = 0 for x of length n (n an integer): its derivative printed
+    # "0 ones' / n" (SPEC 7: zero prints as 0, never 0 a), the terms told apart only in index
+    # form (the size n and the integer n)
+    g = ed.diff("sum(x) / n - mean(x)", "x", where="x: vector(n); n: integer")
+    assert str(g) == "0" and g.latex() == "0"
+    x = np.random.default_rng(31).normal(size=4)
+    fd = jacobian_fd(lambda x: np.sum(x) / 4 - np.mean(x), {"x": x}, "x")
+    np.testing.assert_allclose(g(x=x, n=4), fd, atol=1e-9)

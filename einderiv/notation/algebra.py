@@ -287,9 +287,25 @@ def join_sum(terms: list[Piece], vectors=None) -> M.MExpr:
     return out if out is not None else M.Number(Fraction(0))
 
 
+def zero_if_cancelled(e: M.MExpr | None) -> M.MExpr | None:
+    """A whole result whose terms all cancelled in matrix form (``0 ones' / n``: ``ones' / n -
+    ones' / len(x)`` with n the integer and the size of x, terms the index form tells apart)
+    is ``0`` (SPEC 7: never ``0 a``); a part of a result keeps ``0 A`` (its shape)."""
+    inner = e
+    while isinstance(inner, (M.Div, M.Neg, M.Transpose, M.MatMul)):
+        if isinstance(inner, M.MatMul) and is_number(inner.left, _ZERO):
+            return M.Number(_ZERO)
+        inner = inner.operand if isinstance(inner, (M.Neg, M.Transpose)) else inner.left
+    return e
+
+
 def is_ones(e: M.MExpr) -> bool:
     return isinstance(e, M.Ones) or (isinstance(e, M.Transpose) and isinstance(e.operand, M.Ones))
 
 
 def is_one(e: M.MExpr) -> bool:
     return isinstance(e, M.Number) and e.value == 1
+
+
+def is_number(e: M.MExpr, value: Fraction) -> bool:
+    return isinstance(e, M.Number) and e.value == value

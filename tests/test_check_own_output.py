@@ -270,3 +270,22 @@ def test_a_size_in_a_divisor_is_not_zero():
     np.testing.assert_allclose(ed.parse("ones' / (n s)", where=where)(x=x, s=s, n=4, m=4), fd)
     wrong = ["-ones' / (n s)", "ones' / (2 n s)", "ones' / n"]
     assert_decided("sum(x) / n / s", "x", where, "ones' / (n s)", wrong)
+
+
+def test_an_index_claim_with_a_condition_on_a_non_square_matrix_is_judged():
+    # d/da (sigmoid(P) .* (1 + P .^ 2)) .^ tanh(a^k) = (1 - tanh(a^k)^2) k a^(k-1) B .^ t .* log(B)
+    # (B = sigmoid(P) .* (1 + P .^ 2), t = tanh(a^k)), P 6-by-2: the engine's index form, with
+    # deltas, is right by central differences; check raised a ValueError (a condition's two
+    # free indices, of sizes 6 and 2, swapped as for a square matrix's transpose)
+    where = "P: matrix(6, 2); a: scalar; k: integer"
+    text = "(sigmoid(P) .* (1 + P .^ 2)) .^ (tanh(a^k))"
+    claim = ed.diff(text, "a", where=where).index()
+    P, a, k = RNG.normal(size=(6, 2)), 0.7, 3
+
+    def f(a):
+        return (1 / (1 + np.exp(-P)) * (1 + P**2)) ** np.tanh(a**k)
+
+    want = jacobian_fd(f, {"a": a}, "a")
+    got = ed.parse(claim, where=where)(P=P, a=a, k=k)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert ed.check(text, "a", claim=claim, where=where).verdict != "wrong"

@@ -105,8 +105,7 @@ _SIZED = ("positive", "nonzero", "nonnegative")  # what a size (at least 1) sati
 
 
 def condition_of(kind: str, t: T.Term) -> Condition | None:
-    """The condition ``kind`` of the term ``t``, in one form however it is written (None: it
-    holds everywhere)."""
+    """The condition ``kind`` of ``t``, in one form however it is written (None: it holds)."""
     if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
         return condition_of(
             "positive", T.Add((ones_like(t), *(t.terms if type(t) is T.Add else (t,))))
@@ -142,7 +141,9 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     plain = condition_form(t)  # norm2(x)^2 / n + e > 0 is x' x / n + e > 0
     found = subterm_key(plain)[0]
     if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
-        found = min(found, subterm_key(T.rename(plain, dict(zip(free, free[::-1]))))[0])  # 1 + X
+        i, j = free  # 1 + X: the names swapped, each keeping its size (X need not be square)
+        turned = {i: T.Index(j.name, i.dim), j: T.Index(i.name, j.dim)}
+        found = min(found, subterm_key(T.rename(plain, turned))[0])
     return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
 
 

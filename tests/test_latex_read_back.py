@@ -294,3 +294,23 @@ def test_index_latex_of_vector_entries_reads_back_without_declarations(expr, wrt
     expected = jacobian_fd(fn, args, wrt[0])  # D[..., i, j]: the axes as written in wrt
     back = ed.parse(g.latex())
     np.testing.assert_allclose(back(**{k: args[k] for k in back.variables}), expected, atol=1e-6)
+
+
+def test_a_log_det_followed_by_a_factor_reads_back_without_a_note_and_checks():
+    # d(logsumexp(p) logdet(W))/dp = logdet(W) softmax(p)', printed
+    # \log\det\left(W\right) \, \operatorname{softmax}\left(p\right)^{\top}: the argument of
+    # the bare \log is a call with its own parentheses, so where it ends is written; it was
+    # read with a note ("log of the next symbol only"), and check of it was undecided
+    import warnings
+
+    where = "W: matrix(3, 3); p: vector(3)"
+    g = ed.diff("logsumexp(p) .* logdet(W)", "p", where=where)
+    p = rng.normal(size=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = ed.parse(g.latex(), where=where)
+    want = jacobian_fd(lambda p: np.log(np.sum(np.exp(p))) * np.linalg.slogdet(W)[1], {"p": p}, "p")
+    np.testing.assert_allclose(back(W=W, p=p), want, atol=1e-6)
+    assert (
+        ed.check("logsumexp(p) .* logdet(W)", "p", claim=g.latex(), where=where).verdict == "right"
+    )

@@ -34,7 +34,9 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
                 raise error_at(f"'{token.value[:-1]}' needs an argument", token.start_pos)
             if out[i + 1].type == "NUMBER" and end < len(out) and out[end].type in _STARTS:
                 end = _number_times(out, i, end)  # \log 2\pi: log(2 pi)
-            elif end < len(out) and out[end].type in _STARTS:  # \tr X^\top A X: tr(X') A X
+            elif end < len(out) and out[end].type in _STARTS and out[i + 1].type != "FUNC":
+                # \tr X^\top A X: tr(X') A X, said; \log\det(W) x: the argument's own
+                # parentheses end it, nothing to say
                 fn = token.value[:-1]
                 warnings.warn(f"read {fn} without parentheses as {fn} of the next symbol "
                               f"only, times what follows; write {fn}(...) around a longer "

@@ -375,10 +375,9 @@ def _diff(f: Expr, wrt: str, layout: str, trace: bool) -> Expr:
     name, indices, elementwise, result_axes, slots = place(f, wrt, layout)
     target = Wrt(name, indices, symmetric=f.variables[name].kind == "symmetric")
     symmetric = _symmetric(f.variables)
-    lowered = f.source is not None  # parsed: its term is lowered text (no canonical names)
+    lowered = f.source is not None  # parsed: lowered text, its binders named apart (no shadows)
     arguments = (f.term, f.axes, target, result_axes, trace, symmetric, lowered)
-    # a gradient whose chain rule shares parts (an RNN's steps): kept as adjoints, derived late
-    # (of a term lowered from text, whose binders are named apart: none shadows another)
+    # a gradient whose chain rule shares parts (an RNN's steps) is kept as adjoints, derived late
     plain = lowered and not trace and not symmetric and slots is not None
     shared = reverse(f.term, target) if plain else None
     if shared is None:

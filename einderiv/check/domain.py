@@ -142,8 +142,8 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     found = subterm_key(plain)[0]
     if len(free := sorted(T.free(t), key=lambda i: i.name)) == 2:  # every entry: (1 + X)' is
         i, j = free  # 1 + X: the names swapped, each keeping its size (X need not be square)
-        turned = {i: T.Index(j.name, i.dim), j: T.Index(i.name, j.dim)}
-        found = min(found, subterm_key(T.rename(plain, turned))[0])
+        turned = T.rename(plain, {i: T.Index(j.name, i.dim), j: T.Index(i.name, j.dim)})
+        found = min(found, subterm_key(turned)[0])
     return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
 
 

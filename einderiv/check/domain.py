@@ -93,8 +93,7 @@ class Condition:
 
 
 def _readable(where: str) -> str:
-    """``where %r0 - %r1 - 1 < 0``: canonical summation variables (%r0, ...) as r0, r1, ...,
-    named as such."""
+    """``where %r0 - %r1 - 1 < 0``: summation variables %r0, ... as r0, ..., named as such."""
     named = re.sub(r"%r(\d+)", r"r\1", where)
     return named if named == where else f"{named} (r0, r1, ...: its summation variables)"
 

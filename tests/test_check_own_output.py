@@ -289,3 +289,17 @@ def test_an_index_claim_with_a_condition_on_a_non_square_matrix_is_judged():
     got = ed.parse(claim, where=where)(P=P, a=a, k=k)
     np.testing.assert_allclose(got, want, atol=1e-6)
     assert ed.check(text, "a", claim=claim, where=where).verdict != "wrong"
+
+
+def test_an_index_claim_whose_condition_has_deltas_is_right():
+    # d/da (sigmoid(P) .* (1 + P .^ 2)) .^ a = B .^ a .* log(B), B = sigmoid(P) .* (1 + P .^ 2)
+    # > 0 everywhere: the index form writes B as sum (1 + P[a,b]^2) sigmoid(P[c,d])
+    # delta[i,a,c] delta[j,b,d], whose sign was not read (undecided); its deltas contracted,
+    # it is positive, and the claim, equal to central differences, is right
+    where = "P: matrix(6, 2); a: scalar"
+    text = "(sigmoid(P) .* (1 + P .^ 2)) .^ a"
+    claim = ed.diff(text, "a", where=where).index()
+    P, a = RNG.normal(size=(6, 2)), 0.7
+    want = jacobian_fd(lambda a: (1 / (1 + np.exp(-P)) * (1 + P**2)) ** a, {"a": a}, "a")
+    np.testing.assert_allclose(ed.parse(claim, where=where)(P=P, a=a), want, atol=1e-6)
+    assert ed.check(text, "a", claim=claim, where=where).verdict == "right"

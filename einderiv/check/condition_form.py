@@ -19,18 +19,28 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from einderiv.calculus.rules import prod_delta
 from einderiv.calculus.simplify import flatten, simplify
 from einderiv.check.roots import root_power
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ones_like
 
-__all__ = ["condition_form", "unit_gap"]
+__all__ = ["condition_form", "contracted", "unit_gap"]
 
 
 def unit_gap(u: T.Term) -> T.Term:
     """``1 - u^2``, broadcast over u's free indices, simplified as the derivative's is (``1 -
     4 x^2`` of u = 2 x)."""
     return simplify(T.Add((ones_like(u), T.Prod((T.MINUS_ONE, T.Pow(u, T.Num(Fraction(2))))))))
+
+
+def contracted(t: T.Term) -> T.Term:
+    """``t`` with the deltas of its top product over summed indices contracted (an index
+    claim's ``sum_{a,c} u[a] v[c] delta[i,a,c]`` -> ``u[i] v[i]``): the same value, whose
+    sign ``signs.sign_of`` can then read; ``t`` itself otherwise."""
+    if type(t) is not T.Prod or not t.summed or all(type(f) is not T.Delta for f in t.factors):
+        return t
+    return prod_delta(t) or t
 
 
 def condition_form(t: T.Term) -> T.Term:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
-from einderiv.check.condition_form import condition_form, unit_gap
+from einderiv.check.condition_form import condition_form, contracted, unit_gap
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -105,6 +105,7 @@ _SIZED = ("positive", "nonzero", "nonnegative")  # what a size (at least 1) sati
 
 def condition_of(kind: str, t: T.Term) -> Condition | None:
     """The condition ``kind`` of ``t``, in one form however it is written (None: it holds)."""
+    t = contracted(t)  # sum_{a,c} u[a] v[c] delta[i,a,c] > 0: u[i] v[i] > 0
     if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
         return condition_of(
             "positive", T.Add((ones_like(t), *(t.terms if type(t) is T.Add else (t,))))

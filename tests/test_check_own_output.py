@@ -303,3 +303,20 @@ def test_an_index_claim_whose_condition_has_deltas_is_right():
     want = jacobian_fd(lambda a: (1 / (1 + np.exp(-P)) * (1 + P**2)) ** a, {"a": a}, "a")
     np.testing.assert_allclose(ed.parse(claim, where=where)(P=P, a=a), want, atol=1e-6)
     assert ed.check(text, "a", claim=claim, where=where).verdict == "right"
+
+
+def test_an_index_claim_with_deltas_inside_a_power_in_its_condition_is_right():
+    # d/dp log(softplus(p) .* exp(p) ./ (q ./ r))' = (sigmoid(p) ./ softplus(p) + 1)' as a
+    # diagonal: the index form divides by (r[a]^-1 q[b] delta[i,a,b])^-1, a delta inside a
+    # power, whose condition was not matched with the expression's q ./ r != 0 (undecided)
+    where = "q, p, r: vector(4)"
+    text = "log((softplus(p) .* (exp(p) ./ (q ./ r)))')"
+    claim = ed.diff(text, "p", where=where).index()
+    p, q, r = RNG.normal(size=4), RNG.uniform(0.5, 2, 4), RNG.uniform(0.5, 2, 4)
+
+    def f(p):
+        return np.log(np.log1p(np.exp(p)) * np.exp(p) / (q / r))
+
+    want = to_layout(jacobian_fd(f, {"p": p}, "p"), 1, 1, "numerator")
+    np.testing.assert_allclose(ed.parse(claim, where=where)(p=p, q=q, r=r), want, atol=1e-6)
+    assert ed.check(text, "p", claim=claim, where=where).verdict == "right"

@@ -34,13 +34,20 @@ def unit_gap(u: T.Term) -> T.Term:
     return simplify(T.Add((ones_like(u), T.Prod((T.MINUS_ONE, T.Pow(u, T.Num(Fraction(2))))))))
 
 
-def contracted(t: T.Term) -> T.Term:
-    """``t`` with the deltas of its top product over summed indices contracted (an index
-    claim's ``sum_{a,c} u[a] v[c] delta[i,a,c]`` -> ``u[i] v[i]``): the same value, whose
-    sign ``signs.sign_of`` can then read; ``t`` itself otherwise."""
-    if type(t) is not T.Prod or not t.summed or all(type(f) is not T.Delta for f in t.factors):
-        return t
-    return prod_delta(t) or t
+def contracted(t: T.Term, memo: dict | None = None) -> T.Term:
+    """``t`` with the deltas of each product over summed indices contracted (an index claim's
+    ``sum_{a,c} u[a] v[c] delta[i,a,c]`` -> ``u[i] v[i]``): the same value, whose sign
+    ``signs.sign_of`` can then read, in the form the expression's condition has; ``t`` itself
+    when it has none. One walk (``memo``: each shared node once)."""
+    memo = {} if memo is None else memo
+    if t not in memo:
+        kids = T.children(t)
+        done = [contracted(u, memo) for u in kids]
+        out = t if all(a is b for a, b in zip(done, kids)) else T.with_children(t, done)
+        if type(out) is T.Prod and out.summed and any(type(f) is T.Delta for f in out.factors):
+            out = prod_delta(out) or out
+        memo[t] = out
+    return memo[t]
 
 
 def condition_form(t: T.Term) -> T.Term:

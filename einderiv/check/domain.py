@@ -107,9 +107,8 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
     """The condition ``kind`` of ``t``, in one form however it is written (None: it holds)."""
     t = contracted(t)  # sum_{a,c} u[a] v[c] delta[i,a,c] > 0: u[i] v[i] > 0
     if kind == "above_minus_one":  # log1p(u): 1 + u > 0, so a claim's 1 / (1 + u) is defined
-        return condition_of(
-            "positive", T.Add((ones_like(t), *(t.terms if type(t) is T.Add else (t,))))
-        )
+        terms = t.terms if type(t) is T.Add else (t,)
+        return condition_of("positive", T.Add((ones_like(t), *terms)))
     if kind == "closed_unit":  # arcsin(u): 1 - u^2 >= 0, as its derivative's 1 - u^2 > 0 is
         return condition_of("nonnegative", unit_gap(t))
     if kind == "cos_nonzero":  # tan(u): cos(u) != 0, so a claim's 1 / cos(u)^2 is defined

@@ -10,6 +10,8 @@ Invariants:
 * the tree is rebuilt only when some name is split; spans point at each letter;
 * the product keeps the letters' order, so ``Ax`` is ``A x``; a postfix operator right after
   the letters applies to the last one, so ``xy'`` is ``x y'`` and ``AB^-1`` is ``A B^-1``.
+* ``identity_size``: an undeclared ``I_n``, ``I_3`` in plain text is the identity of that size,
+  as LaTeX's ``I_n`` and ``I_{n}`` (SPEC 6.2), never a new matrix variable.
 """
 
 from __future__ import annotations
@@ -18,14 +20,43 @@ import re
 
 from einderiv.errors import EinderivError
 from einderiv.frontend.depth import MAX_HEIGHT
-from einderiv.frontend.lexing import RESERVED
+from einderiv.frontend.lexing import RESERVED, STATE, error_at
 from einderiv.frontend.name_uses import child_fields
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as M
 
-__all__ = ["split_letters", "splits"]
+__all__ = ["identity_size", "named", "split_letters", "splits"]
 
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
+_SIZED_I = re.compile(r"I_([A-Za-z][A-Za-z0-9]*|[0-9]+)")  # I_n, I_3, I_mn
+_SIZED = {"I": M.Identity, "ones": M.Ones}  # names that are nodes with a size
+
+
+def named(name: str, span: tuple[int, int]) -> M.MExpr:
+    """The node of the NAME token ``name`` at ``span``: ``I`` and ``ones`` of the size LaTeX's
+    lexer wrote for them (``I_n``, ``\\mathbf{1}_3``; else open), plain ``I_n`` the identity
+    (``identity_size``), any other a ``Name``."""
+    size = identity_size(name, span[0])
+    if size is not None:
+        return M.Identity(size, span=span)
+    made = _SIZED.get(name)
+    return made(STATE.get().sizes.get(span[0]), span=span) if made else M.Name(name, span=span)
+
+
+def identity_size(name: str, start: int) -> str | int | None:
+    """The size of the identity ``name`` (a NAME token at offset ``start``) written ``I_n``,
+    ``I_3`` in plain text and not declared: the name or number after ``_`` (``I_mn``: the size
+    mn, which sizing reads as m*n when no size is named mn); None for any other name, in LaTeX
+    (its lexer reads ``I_n``) or declared (``I_n: matrix(n, n)`` is that variable). ``I_0`` is
+    refused, as LaTeX's ``I_{0}``."""
+    state = STATE.get()
+    found = _SIZED_I.fullmatch(name)
+    if found is None or state.latex or name in state.declared:
+        return None
+    if found[1].strip("0") == "":
+        raise error_at(f"the size of {name} is a name or a positive number (declare {name} "
+                       "for a matrix of that name)", start)  # fmt: skip
+    return int(found[1]) if found[1].isdigit() else found[1]
 
 
 def splits(name: str, declared: frozenset) -> bool:

@@ -108,7 +108,10 @@ def power_tower(base, exponent) -> None:
     ``a^b^c`` is ``a^(b^c)``, as is a number's ``9^9^9``; but powers group from the right in
     Python and from the left in MATLAB, whose ``X'`` and ``.^`` einderiv reads: ``X^(-1)^2``
     was ``X^((-1)^2)``, X itself, silently. Refused, both groupings written out (LaTeX:
-    ``latex_unread.double_superscript``)."""
+    ``latex_unread.double_superscript``); ``X^T^T`` too (``transpose_tower``)."""
+    transpose_tower(base, exponent)
+    if exponent.op != "^":
+        return
     tower = exponent.node.operand if type(exponent.node) is M.Neg else exponent.node
     state = STATE.get()
     x, written = state.text[base.start : base.end], state.text[exponent.start : exponent.end]
@@ -124,6 +127,31 @@ def power_tower(base, exponent) -> None:
         f"`({x}^{written[:at]})^{written[at + 1 :]}` for a power of a power",
         exponent.start,
     )
+
+
+def transpose_tower(base, exponent) -> None:
+    """``X^T^T``, ``X^T^-1``, ``X^{T}^{2}``: an ``exponent`` (with its span, as is the ``base``)
+    written ``T^...`` (or ``-T^...``, ``{T}^...``) without parentheses, ``T`` not a declared
+    integer. The grammar groups it ``X^(T^T)``, a power by a matrix (X^T^T is no (X')' to it),
+    while a reader means the transpose, then a superscript of it: refused, the grouping
+    written out, as ``power_tower`` refuses ``X^2^3`` (``X^\\top^\\top``, a transpose token,
+    is X'' as written)."""
+    state = STATE.get()
+    x, written = state.text[base.start : base.end], state.text[exponent.start : exponent.end]
+    head = _TRANSPOSE_HEAD.match(written)
+    if head is None or "T" in state.integers:
+        return
+    at = head.end() - 1
+    tail = written[at + 1 :].strip()
+    itself = f" (that is {x} itself, as is {x}'')" if tail.strip("{} ") == "T" else ""
+    raise error_at(
+        f"`{x}^{written}`: a transpose then another superscript needs parentheses: write "
+        f"`({x}^{written[:at].strip()})^{tail}`{itself}",
+        exponent.start,
+    )
+
+
+_TRANSPOSE_HEAD = re.compile(r"-?\s*(?:T|\{\s*-?\s*T\s*\})\s*\^")
 
 
 def transposed(node: M.MExpr, start: int, end: int | None = None) -> M.MExpr:

@@ -29,7 +29,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
 from einderiv.errors import ParseError
-from einderiv.frontend import latex, misreadings
+from einderiv.frontend import latex, letters, misreadings
 from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.depth import MAX_DEPTH, MAX_HEIGHT, refuse_too_deep
 from einderiv.frontend.grammar_file import grammar_text
@@ -51,7 +51,6 @@ __all__ = ["MAX_DEPTH", "parse_declarations", "parse_expression"]
 
 _NOT_SUMMATION_VARIABLES = {**RESERVED, "T": "in an exponent T means transpose"}
 _FLOAT_MAX = Fraction(sys.float_info.max)
-_SIZED = {"I": ir.Identity, "ones": ir.Ones}  # names that are nodes with a size
 _STARS = re.compile(r"(?<!_\{)\*\*")  # ** (not K_{**}, a label)
 _LABEL = re.compile(r"\^\s*\{\s*\(\s*(\w+)\s*\)\s*\}")  # W^{(1)}
 
@@ -136,8 +135,7 @@ class _Build(DeclarationRules):
 
     def power(self, children):
         base, exponent = children[0], children[-1]
-        if exponent.op == "^":  # X^2^3, X^(-1)^2 (not X^(2^3)): refused
-            misreadings.power_tower(base, exponent)
+        misreadings.power_tower(base, exponent)  # X^2^3, X^(-1)^2, X^T^T: refused
         span = (base.start, exponent.end)
         node = _exponent(base.node, exponent.node, span, base.end)
         if isinstance(node, ir.Power):
@@ -194,8 +192,7 @@ class _Build(DeclarationRules):
         span, name = (token.start_pos, token.end_pos), token.value
         if name in CALLED_NAMES and name not in STATE.get().declared:  # exp alpha, norm x
             raise error_at(f"'{name}' is a function: write {name}(...)", token.start_pos)
-        made = _SIZED.get(name)  # I_n in LaTeX: a size written
-        node = made(STATE.get().sizes.get(span[0]), span=span) if made else ir.Name(name, span=span)
+        node = letters.named(name, span)  # I_n (plain or LaTeX), I: sizes written or not
         return _S(node, *span, 1)
 
     def number(self, children):

@@ -24,6 +24,11 @@ from einderiv.frontend.lexing import error_at
 
 __all__ = ["from_lark"]
 
+# \sigma(\cdot), \left(\cdot\right), f(·): a dot alone between an opening and a closing bracket
+_PLACEHOLDER_BEFORE = re.compile(r"(?:[({,|]|\\left\s*[(|.]|\\[lv]?[Vv]ert|\\\|)\s*$")
+_PLACEHOLDER_AFTER = re.compile(r"\s*(?:[)},|]|\\right|\\[rv]?[Vv]ert|\\\|)")
+_CALLED_BEFORE = re.compile(r"(\\?[^\W\d_]+)\s*(?:\\left\s*)?\(\s*$")
+
 _NAMED = {
     "NAME": "a name",
     "NUMBER": "a number",
@@ -96,6 +101,21 @@ def _sum_hint(expected: tuple[str, ...]) -> str:
     return hint + ")"
 
 
+def _placeholder(text: str, token) -> str | None:
+    """The message for a dot written alone as an argument (``\\sigma(\\cdot)``, ``f(·)``, a
+    paper's name of the function itself), or None: a placeholder, not an expression."""
+    before, after = text[: token.start_pos], text[token.end_pos :]
+    if not (_PLACEHOLDER_BEFORE.search(before) and _PLACEHOLDER_AFTER.match(after)):
+        return None
+    written = text[token.start_pos : token.end_pos]
+    called = _CALLED_BEFORE.search(before)
+    example = f"{called.group(1) if called else chr(92) + 'sigma'}(W x)"
+    return (
+        f"{written} alone is a placeholder for an argument (\\sigma(\\cdot) names the function "
+        f"itself): einderiv differentiates an expression, so write the argument, e.g. {example}"
+    )
+
+
 def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     """The ``ParseError`` for lark's ``e`` on ``text``; ``terminals`` name the expected tokens."""
     at_end = isinstance(e, UnexpectedToken) and e.token.type == "$END"
@@ -115,6 +135,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     written = text[token.start_pos : token.end_pos] if token.end_pos else ""
     shown = "" if token.type == "_NL" else repr((written or token.value)[:30])
     message = f"unexpected {kind}{shown}"
+    if token.value == "·" and (placeholder := _placeholder(text, token)):
+        return error_at(placeholder, token.start_pos)
     if written in ("'", ".T") and _EXPONENT_END.search(text[: token.start_pos]):
         message += " (a transpose right after an exponent: write (X^2)' for the transpose of"
         message += " the power, X'^2 for the power of the transpose)"

@@ -44,12 +44,21 @@ def read_lines(ed, text: str, values: dict, where: str | None, evaluate, shape=N
 
     *definitions, result = text.split("\n")
     values, declared = dict(values), [where] if where else []
+    named = set(re.findall(r"[A-Za-z]\w*", " ".join(re.findall(r"\(([^)]*)\)", where or ""))))
     for line in definitions:
         left, body = line.split(" = ", 1)
         name = _defined(left)
         value = ed.parse(body, where="; ".join(declared) or None)
         values[name] = np.asarray(evaluate(value, values, False))
-        dims = ", ".join(str(d) for d in values[name].shape)
+        # declared as einderiv reads the definition (t5: matrix(d2, d1)), a size the case
+        # declares by its name: by its number alone, 2*1 against commutation(d1, d2) in the
+        # result pairs only by making d1 1, which the reader refuses (a factor 1 pairs with
+        # any); any other size (compound, inferred) by its number
+        read = value.shape if len(value.shape) == values[name].ndim else values[name].shape
+        dims = ", ".join(
+            str(d if isinstance(d, str) and d in named else n)
+            for d, n in zip(read, values[name].shape)
+        )
         kind = {0: "scalar", 1: "vector", 2: "matrix"}.get(values[name].ndim, "tensor")
         declared.append(f"{name}: {kind}({dims})" if dims else f"{name}: scalar")
     back = ed.parse(result, where="; ".join(declared) or None, shape=shape)

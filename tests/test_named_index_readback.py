@@ -53,3 +53,33 @@ def test_named_index_text_of_a_kronecker_chain_reads_back():
         back = ed.parse(form, where=WHERE)
         got = back(**{k: v for k, v in values.items() if k in back.variables})
         np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_named_index_text_with_a_size_1_reads_back():
+    # d ((I + A' A)^-1)' / dA (numerator), A 1-by-2 declared matrix(d1, d2): the named index
+    # text's result line holds commutation(d1, d2)[r,f] against delta[r,(q,h)], q and h the
+    # indices of t2 (d2-by-d1). Its names declared by their sizes' numbers (t2: matrix(2, 1)),
+    # 2*1 pairs with d2*d1 only by making d1 1, which the reader refuses (a factor 1 pairs with
+    # any: print_fuzz seed 3105 counted the text unreadable); declared as einderiv reads each
+    # definition (t2: matrix(d2, d1)), it reads back to central differences of numpy. (show
+    # prints the plain text here, shorter; the named one is written by show's own parts.)
+    from einderiv.show import _named_text, named
+
+    where = "A: matrix(d1, d2)"
+    g = ed.diff("((I + A' A)^-1)^T", "A", where=where)
+    text = _named_text(g, named(g, g.written()), "index")
+    assert "commutation(d1, d2)" in text and "\n" in text
+    A = np.random.default_rng(3105).normal(size=(1, 2))
+
+    def f(A):
+        return np.linalg.inv(np.eye(2) + A.T @ A).T
+
+    expected = to_layout(jacobian_fd(f, {"A": A}, "A"), 2, 2, "numerator")
+
+    def evaluate(expr, known, last):
+        args = {k: v for k, v in known.items() if k in expr.variables}
+        sizes = {"d1": 1, "d2": 2} if "commutation" in str(expr) else {}
+        return expr(**args, **sizes)
+
+    got = read_lines(ed, text, {"A": A}, where, evaluate)
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -156,3 +156,16 @@ def test_plain_I_p_in_a_kronecker_jacobian():
         jac[:, k] = ((A @ plus - A @ minus) / 2e-6).ravel(order="F")
     e = ed.parse("kron(I_p, A)", where="A: matrix(m, n); p: integer")
     assert np.allclose(e(A=A, p=4), jac, atol=1e-6)
+
+
+# ---- (X^T)^-1 printed X^-T, as inv(X)' is ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [r"(X^\top)^{-1}", "inv(X')", "(X')^-1"])
+def test_the_inverse_of_a_transpose_prints_as_the_inverse_transpose(text):
+    # inv(X') = inv(X)': printed X^-T (LaTeX X^{-\top}), each form reading back to numpy's
+    X = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    e = ed.parse(text)
+    assert (str(e), e.latex()) == ("X^-T", r"X^{-\top}")
+    for form in (str(e), e.latex(), e.index()):
+        assert np.allclose(ed.parse(form)(X=X), np.linalg.inv(X.T))

@@ -378,8 +378,8 @@ def _show(e: MExpr) -> tuple[str, int]:
             return f"{_wrap(base, _POSTFIX)}^{show(exponent)}", _POWER  # X^-2
         case Power(base=base, exponent=exponent):
             return f"{_wrap(base, _POSTFIX)}^{_wrap(exponent, _ATOM)}", _POWER
-        case Transpose(operand=Inverse(operand=inner)):
-            return f"{_wrap(inner, _POSTFIX)}^-T", _POWER
+        case Transpose(operand=Inverse(operand=inner)) | Inverse(operand=Transpose(operand=inner)):
+            return f"{_wrap(inner, _POSTFIX)}^-T", _POWER  # inv(X') = inv(X)': X^-T, as written
         case Transpose(operand=Entry(indices=indices) as operand) if len(indices) > 1:
             return f"({show(operand)})'", _POSTFIX  # A[i,j]' is refused when read
         case Transpose(operand=operand):

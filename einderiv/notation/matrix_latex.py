@@ -152,8 +152,8 @@ def _latex(e: M.MExpr) -> tuple[str, int]:
             return rf"{_lwrap(b, ATOM)}^{{\circ {matrix_latex(p)}}}", POWER
         case M.Power(base=b, exponent=p):
             return f"{_lwrap(b, ATOM)}^{{{matrix_latex(p)}}}", POWER
-        case M.Transpose(operand=M.Inverse(operand=x)):
-            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER
+        case M.Transpose(operand=M.Inverse(operand=x)) | M.Inverse(operand=M.Transpose(operand=x)):
+            return rf"{_lwrap(x, ATOM)}^{{-\top}}", POWER  # (X^\top)^{-1} = X^{-\top}
         case M.Transpose(operand=M.Entry(indices=indices) as x) if len(indices) > 1:
             return rf"\left({matrix_latex(x)}\right)^{{\top}}", POWER  # bare: refused when read
         case M.Transpose(operand=x):

@@ -112,6 +112,10 @@ RNN = (10, 20, 40)  # unrolled RNN gradients by the shared W, printed with names
 RNN_QUICK = (5, 10, 20)
 POWER_CHAIN = (40, 80, 160, 320)  # tr(A X A X ... A X) by X, printed with names
 POWER_CHAIN_QUICK = (20, 40, 80)
+PERIOD_TWO = (40, 80, 160, 320)  # tr(A X B X' ... A X B X') by X, printed with names
+PERIOD_TWO_QUICK = (20, 40, 80)
+ROTATIONS = (16, 32, 64)  # tr(A1 X ... AN X) by X, printed with names (text quadratic in N)
+ROTATIONS_QUICK = (8, 16, 32)
 
 
 def mlp(depth: int) -> str:
@@ -172,6 +176,12 @@ def cases(quick: bool):
     for n in POWER_CHAIN_QUICK if quick else POWER_CHAIN:  # one A: N splits of one chain
         chain = " ".join(["A X"] * n)
         yield ("tr((A X)^N) cse", f"tr(AX)^{n} cse", f"tr({chain})", "cse:X", None)
+    for n in PERIOD_TWO_QUICK if quick else PERIOD_TWO:  # subchains of one signature by the n
+        chain = " ".join(["A X B X'"] * n)
+        yield ("tr((A X B X')^N) cse", f"tr(AXBX')^{n} cse", f"tr({chain})", "cse:X", None)
+    for n in ROTATIONS_QUICK if quick else ROTATIONS:  # the gradient: n rotations of one chain
+        chain = " ".join(f"A{k} X" for k in range(1, n + 1))
+        yield ("tr(A1 X..AN X) cse", f"tr(A X)x{n} cse", f"tr({chain})", "cse:X", None)
 
 
 def derive_and_print(expr: str, wrt: str, where: str | None) -> tuple[object, str]:
@@ -219,6 +229,8 @@ GROWING_FAMILIES = (
     "tanh kron Hess",  # the Hessian of nested tanh by a matrix, in Kronecker form
     "RNN cse",  # an unrolled RNN's gradient by W, shared subterms named
     "tr((A X)^N) cse",  # tr(A X ... A X) by X, backpropagated and named
+    "tr((A X B X')^N) cse",  # a chain of period two, named (transposes paired)
+    "tr(A1 X..AN X) cse",  # n rotations of one chain, named
 )
 
 

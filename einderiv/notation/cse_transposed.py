@@ -7,7 +7,9 @@ naming a subterm written transposed too surely pairs no two subterms anew; ``Fla
 number per subterm up to products' association.
 Invariants: the signature of a subterm is a sum of hashes of its leaves and operations, blind to
 products' order and transposes, so a subterm and its transpose written out have one signature;
-each node's signature is computed once per naming (kept in ``known.sig``).
+each node's signature is computed once per naming (kept in ``known.sig``); a chain of names and
+transposed names is compared by its transpose's factors' numbers, none built (``_turned``: linear
+in the subterms, but for joining tuples).
 """
 
 from __future__ import annotations
@@ -40,15 +42,54 @@ def transposes_of(order: list[M.MExpr], size: dict, known, constant: dict) -> di
         if size[n] >= 3 and not _trivial(n, constant):
             groups.setdefault(sig[n], []).append(n)
     partner: dict = {}
+    turned = _turned(order, known)
     for group in (g for g in groups.values() if len(g) > 1):
         written = {known.left(n): n for n in group}  # products compared flattened
         for node in group:
-            other = written.get(known.left(known.flip(node)))
+            factors = turned.get(node)
+            if factors is None:  # (any other node: transposed and numbered)
+                other = written.get(known.left(known.flip(node)))
+            else:  # a chain of names: its transpose's number, none built (_turned)
+                other = written.get(known.left.ids.get((M.MatMul, *factors)))
             if other is None or other == node:
                 continue
             if M.Transpose(node) != other and M.Transpose(other) != node:  # (counted once)
                 partner[node] = other
     return partner
+
+
+def _turned(order: list[M.MExpr], known) -> dict:
+    """product -> the numbers (``Flattened``) of the factors of its transpose written out, left
+    to right, for a product of names and transposed names only (``A X' B``: ``B' X A'``); None
+    for any other subterm. ``transposing.transpose`` writes such a chain's transpose as the
+    reversed chain of its factors' transposes (no factor is a number or a scalar that would go
+    in front, none a row that would keep a group: a transposed column), so its number is known
+    without building it: a periodic chain's many subchains of one signature each built their
+    whole transpose (``tr((A X B X')^n)``: quadratic). Kept across rounds (``Flattened.turned``):
+    what is known of a name never changes once a subterm holding it is seen; each product joins
+    its operands' tuples (children first in ``order``)."""
+    out = known.left.turned
+    number = known.left
+    for node in order:
+        if node in out:
+            continue
+        kind = type(node)
+        if kind is M.MatMul:
+            left, right = out.get(node.left), out.get(node.right)
+            out[node] = None if left is None or right is None else right + left
+        elif kind is M.Name:  # X' (X when symmetric); a scalar goes in front: none
+            name = node.name
+            if name in known.scalars:
+                out[node] = None
+            else:
+                out[node] = (number(node if name in known.symmetric else M.Transpose(node)),)
+        elif kind is M.Transpose and type(node.operand) is M.Name:
+            name = node.operand.name  # X' -> X; a transposed column is a row: none
+            row = name in known.scalars or name in known.vectors
+            out[node] = None if row else (number(node.operand),)
+        else:
+            out[node] = None
+    return out
 
 
 def parents_of(order: list[M.MExpr]) -> dict:
@@ -103,6 +144,7 @@ class Flattened:
         self.numbers: dict = {}  # subterm -> its number
         self.ids: dict = {}  # (kind, fields or factors' numbers) -> its number
         self.chains: dict = {}  # product -> its factors' numbers (``_factors``)
+        self.turned: dict = {}  # subterm -> its transpose's factors' numbers (``_turned``)
 
     def __call__(self, e: M.MExpr) -> int:
         found = self.numbers.get(e)

@@ -163,15 +163,18 @@ _MATRICES = ("matrix", "symmetric")  # (a vector or scalar: v' w is a number, no
 def _turned_shared(e: M.MExpr, symmetric, vectors, memo: dict, scalars) -> M.MExpr:
     """The transpose of ``e``, a product of names and transposed names, with each product
     turned whole (``(L R)' = R' L'``, right-nested where ``e`` is left-nested), so that the
-    transpose of a chain holds the transpose of its left part (one memo)."""
+    transpose of a chain holds the transpose of its left part (one memo; a left-nested chain
+    walked down its left operands, no recursion)."""
+    spine = []
+    while type(e) is M.MatMul and e not in memo:
+        spine.append(e)
+        e = e.left
     found = memo.get(e)
     if found is None:
-        if type(e) is M.MatMul:
-            left = _turned_shared(e.left, symmetric, vectors, memo, scalars)
-            found = M.MatMul(_turned_shared(e.right, symmetric, vectors, memo, scalars), left)
-        else:
-            found = transpose(e, symmetric, vectors, scalars=scalars)
-        memo[e] = found
+        found = memo[e] = transpose(e, symmetric, vectors, scalars=scalars)
+    for node in reversed(spine):  # (L R)' = R' L', L' the one just made
+        right = _turned_shared(node.right, symmetric, vectors, memo, scalars)
+        found = memo[node] = M.MatMul(right, found)
     return found
 
 

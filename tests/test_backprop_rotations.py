@@ -69,3 +69,33 @@ def test_rotations_named_text_grows_linearly():
     small, large = (len(ed.diff(chain(n), "X").show(cse=True)) for n in (16, 32))
     assert large <= 2.5 * small, (small, large)
     assert large < 2000
+
+
+def flipped_text(n: int) -> int:
+    """The characters of the subterms ``notation.cse`` transposes (``_Shapes.flip``) naming
+    the gradient of ``chain(n)``, summed."""
+    from einderiv.ir import matrix_ir as M
+    from einderiv.notation import cse
+
+    g = ed.diff(chain(n), "X")
+    total = [0]
+    inner = cse._Shapes.flip
+
+    def counted(self, e):
+        total[0] += len(M.show(e))
+        return inner(self, e)
+
+    cse._Shapes.flip = counted
+    try:
+        g.show(cse=True)
+    finally:
+        cse._Shapes.flip = inner
+    return total[0]
+
+
+def test_rotations_named_without_transposing_each_prefix():
+    # each P_k named was transposed whole, to ask whether it is a row and whether it is its own
+    # transpose: 4,867 and 21,971 characters at n = 16 and 32 (x4.5); a product of matrix names
+    # is neither, known from its factors' numbers (cse_transposed.plain_matrix): 289 and 641
+    small, large = flipped_text(16), flipped_text(32)
+    assert large <= 2.5 * small, (small, large)

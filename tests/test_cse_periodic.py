@@ -55,9 +55,9 @@ def transposes_made(text: str) -> int:
     calls = [0]
     inner = transposing.transpose
 
-    def counted(*args):
+    def counted(*args, **kw):
         calls[0] += 1
-        return inner(*args)
+        return inner(*args, **kw)
 
     transposing.transpose = counted
     try:

@@ -44,6 +44,7 @@ from einderiv.notation.cse_transposed import (
     Flattened,
     no_new_transposes,
     parents_of,
+    plain_matrix,
     transposes_of,
 )
 from einderiv.notation.cse_worth import (
@@ -202,11 +203,10 @@ class _Shapes:
 
     def is_row(self, e: M.MExpr) -> bool:
         """Whether ``e`` is a row vector: not a column, and its transpose is one."""
-        return not self.is_column(e) and self.is_column(self.flip(e))
+        return not plain_matrix(self, e) and not self.is_column(e) and self.is_column(self.flip(e))
 
     def is_column(self, e: M.MExpr) -> bool:
-        """Whether ``e`` is a column vector, also as a column times a scalar (``y tr(A)``, the
-        transpose of the row ``tr(A) y'``)."""
+        """Whether ``e`` is a column vector, also as a column times a scalar (``y tr(A)``)."""
         return is_column(e, self.columns) or (
             type(e) is M.MatMul
             and self.is_column(e.left)
@@ -214,6 +214,8 @@ class _Shapes:
         )
 
     def learn(self, label: str, body: M.MExpr) -> None:
+        if plain_matrix(self, body):  # none of these, known without a walk
+            return
         if is_scalar(body, self.ones, self.columns):  # t1 = tr(A), x' A x: t1 y' a row
             self.scalars.add(label)
             self.symmetric.add(label)

@@ -79,7 +79,7 @@ def _turned(order: list[M.MExpr], known) -> dict:
             out[node] = None if left is None or right is None else right + left
         elif kind is M.Name:  # X' (X when symmetric); a scalar goes in front: none
             name = node.name
-            if name in known.scalars:
+            if name in known.scalars or name in known.vectors:  # (a vector: no matrix)
                 out[node] = None
             else:
                 out[node] = (number(node if name in known.symmetric else M.Transpose(node)),)
@@ -90,6 +90,15 @@ def _turned(order: list[M.MExpr], known) -> dict:
         else:
             out[node] = None
     return out
+
+
+def plain_matrix(known, e: M.MExpr) -> bool:
+    """Whether ``e`` is a product of matrix names and transposed ones (``_turned``: no vector,
+    no scalar, so no row, column or scalar) that is not its own transpose up to brackets: what
+    ``cse`` asks of a name chosen (a row? symmetric?), known without transposing it (a chain's
+    every prefix named, ``tr(A1 X ... An X)``'s: each transposed whole, quadratic)."""
+    factors = known.left.turned.get(e) if type(e) is M.MatMul else None
+    return factors is not None and known.left.ids.get((M.MatMul, *factors)) != known.left(e)
 
 
 def parents_of(order: list[M.MExpr]) -> dict:

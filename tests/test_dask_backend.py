@@ -144,3 +144,15 @@ def test_trace_and_diagonal_of_any_chunking(client, chunks):
     g = ed.diff("tr(softmax(A))", "A", layout="denominator").compile(backend="dask")
     expected = fd_gradient(lambda Z: np.trace(_softmax_rows(Z)), A)
     np.testing.assert_allclose(g(A=lazy).compute(), expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("text, wrt, value", [("a", "a", 1.0), ("3 a + x' x", "a", 3.0)])
+def test_a_constant_scalar_result_is_lazy_too(text, wrt, value):
+    # d a / da = 1 and d(3 a + x' x) / da = 3: numbers, yet a lazy dask array as every result
+    # (was a numpy 0-d array, which has no .compute())
+    f = ed.parse(text, where="a: scalar")
+    arrays = {"a": np.array(2.0, dtype=np.float32), "x": np.ones(3, dtype=np.float32)}
+    fn = ed.diff(f, wrt).compile(backend="dask")
+    out = fn(**{name: _lazy(arrays[name]) for name in f.variables})
+    assert isinstance(out, da.Array) and out.dtype == np.float32
+    assert out.compute() == value

@@ -103,10 +103,10 @@ class _Library:
             return self.torch.as_tensor(np.asarray(x), dtype=dtype, device=device)
         if self.backend == "jax":
             return x if getattr(x, "dtype", None) == dtype else self.jnp.asarray(x, dtype=dtype)
-        if self.backend == "dask":
+        if self.backend == "dask":  # a constant (d a / da = 1) is lazy too: a dask array
             if isinstance(x, self.da.Array):
                 return x if x.dtype == dtype else x.astype(dtype)
-            return np.asarray(x, dtype=dtype)
+            return self.da.asarray(np.asarray(x, dtype=dtype))
         x = np.asarray(x)
         x = x if x.dtype == dtype else x.astype(dtype)
         return x[()] if x.ndim == 0 else x  # a scalar as numpy's own (np.float64), as numpy

@@ -36,6 +36,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.kron_readback import closed, readable_kronecker
 from einderiv.notation import kronecker as kron_forms
 from einderiv.notation.algebra import zero_if_cancelled
+from einderiv.notation.chain_powers import powered
 from einderiv.notation.matrix_latex import matrix_latex
 from einderiv.notation.recontract import recontract
 from einderiv.pipeline import (
@@ -168,8 +169,8 @@ class Expr(ExprAlgebra):
         4) the Kronecker form indexed, ``kron(B', A)[(i,j),(l,k)]``; None: index notation."""
         kronecker = self.kronecker_matrix() if (matrix := self.matrix()) is None else None
         if kronecker is not None and self._kronecker[1]:  # SPEC 7, where its entry reads back
-            return kron_forms.kronecker_entry(kronecker, self.axes, self._origin, self.variables)
-        return matrix
+            matrix = kron_forms.kronecker_entry(kronecker, self.axes, self._origin, self.variables)
+        return None if matrix is None else powered(matrix, self.variables)  # (A X)^3 A
 
     @guarded
     def matrix(self) -> M.MExpr | None:
@@ -225,7 +226,8 @@ class Expr(ExprAlgebra):
                 "matrix, or a matrix by a vector, whose terms are Kronecker products)"
             )
         assert self._origin is not None  # a Kronecker form exists only for a derivative
-        return kron_forms.kronecker_text(closed(matrix, self.variables), self._origin[2].name)
+        matrix = powered(closed(matrix, self.variables), self.variables)  # kron((A X)^2, B)
+        return kron_forms.kronecker_text(matrix, self._origin[2].name)
 
     def kronecker_matrix(self) -> M.MExpr | None:
         """The right side of ``kronecker()`` as matrix IR, or None when there is none."""
@@ -281,9 +283,7 @@ class Expr(ExprAlgebra):
         """A fast callable ``fn(**arrays)`` with the same value: contraction paths planned once,
         shared subterms computed once per call (``backend``: "numpy", "torch" or "jax").
         It pickles (as its plan: data), so it goes to other processes."""
-        from einderiv.backend.compiled import (
-            compile_expr,  # the evaluation plan is built only when asked for
-        )
+        from einderiv.backend.compiled import compile_expr  # the plan: built when asked for
 
         return compile_expr(self, backend)
 

@@ -31,6 +31,7 @@ from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import scope
+from einderiv.notation.chain_powers import powered
 from einderiv.notation.cse_names import map_subterms
 from einderiv.notation.recontract import recontract
 from einderiv.notation.transposing import own_transposes, transpose
@@ -82,7 +83,7 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
             return turn(form, symmetric, vectors, memo=turned, scalars=scalars)
         return None
 
-    return map_subterms(made, written_in, done)
+    return powered(map_subterms(made, written_in, done), known)  # n (A X)^(n-1) A
 
 
 def _split_at_adjoints(made: M.MExpr, written: dict, known: dict) -> M.MExpr | None:

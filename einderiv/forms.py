@@ -21,6 +21,7 @@ from einderiv.frontend.lower import is_user_index
 from einderiv.frontend.shapes import VarInfo
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.notation.chain_powers import powered
 from einderiv.notation.differential import differential_text
 from einderiv.notation.recontract import recontract
 from einderiv.notation.transposing import own_transposes, transpose
@@ -56,7 +57,7 @@ def matrix_differential(
     tree = recontract(done, *slots, known)
     if tree is None:
         raise EinderivError("this differential has no matrix form; see the index form (.index())")
-    return f"{left} = {M.show(tree)}"
+    return f"{left} = {M.show(powered(tree, known))}"  # dY = (A X)^2 dX + ...
 
 
 def _function_name(name: str, variables: dict[str, VarInfo]) -> str:
@@ -115,4 +116,4 @@ def differential_of(g) -> str:
         vectors = {n for n, v in g.variables.items() if v.kind == "vector"}
         scalars = {n for n, v in g.variables.items() if v.kind in ("scalar", "integer")}
         matrix = transpose(matrix, own_transposes(g.variables), vectors, scalars=scalars)
-    return differential_text(matrix, target.name, kind, name)
+    return differential_text(powered(matrix, g.variables), target.name, kind, name)

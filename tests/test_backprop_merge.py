@@ -57,9 +57,9 @@ def test_power_trace_named_reads_back_to_numpy(n):
     expected = fd_gradient(lambda A, X: power_trace(A, X, n), {"A": A0, "X": X0})
     back = ed.parse(substituted(named))
     np.testing.assert_allclose(back(A=A0, X=X0), expected, rtol=1e-6, atol=1e-9)
-    # the n splits of one chain are one term: n A X ... A, no name added to itself (t + t)
+    # the n splits of one chain are one term: n (A X)^(n-1) A, no name added to itself (t + t)
     assert not re.search(r"\b(t\d+) \+ \1\b", named)
-    assert named == f"{n} " + " ".join(["A X"] * (n - 1)) + " A"
+    assert named == f"{n} (A X)^{n - 1} A"
     form = backprop_text(g)
     assert form == named and len(form) <= len(str(g))
 

@@ -2,7 +2,8 @@
 
 Input: the atom's base (an index term), the indices on its rows and columns, the variables, the
 sizes the surrounding text fixes, and the names the text already uses.
-Output: ``atom_matrix``, the base as a matrix-IR tree, or None when matrix notation cannot say
+Output: ``atom_matrix``, the base as a matrix-IR tree (a repeated block of a chain a power:
+``notation.chain_powers``), or None when matrix notation cannot say
 it; ``sum_names``, the counters a printed finite sum may take.
 Invariants: the reader takes no index notation inside ``inv``, a power or ``softmax``
 (``inv(B[i,j])`` is refused), so a finite sum whose body has a matrix form is written as one,
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.notation.chain_powers import powered
 from einderiv.notation.recontract import recontract
 from einderiv.notation.scalars import affine_tree
 
@@ -39,13 +41,13 @@ def atom_matrix(base: T.Term, axes, variables: dict, anchored, taken) -> M.MExpr
     base's integers."""
     tree = recontract(base, *axes, variables, anchored)
     if tree is not None or not _has_sum(base):
-        return tree
+        return None if tree is None else powered(tree, variables)  # inv((A X)^2)[i,j]
     used = set(taken) | set(variables) | T.int_names(base)
     sums: dict[str, M.MExpr] = {}
     known = dict(variables)
     held = _held(base, sums, known, anchored, used)
     tree = None if held is None else recontract(held, *axes, known, anchored)
-    return None if tree is None else _put_back(tree, sums)
+    return None if tree is None else powered(_put_back(tree, sums), variables)
 
 
 def _has_sum(t: T.Term) -> bool:

@@ -24,6 +24,7 @@ from einderiv.ir.node import dim_factors, is_compound
 from einderiv.ir.number_text import latex_float
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.atoms import atom_matrix, sum_names
+from einderiv.notation.chain_powers import raised
 from einderiv.notation.compound_names import commutations, record_pairs, size_key, unit_pairs
 from einderiv.notation.compound_names import units_dropped as _units_dropped
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
@@ -257,7 +258,7 @@ class _Printer:
                 inner = atom_matrix(base, bound, self.variables, self.anchored, self.taken)
                 if inner is None:
                     inner = M.Name(f"({self.unwritten(base, bound)})")
-                made = M.Inverse(inner) if e == T.affine(-1) else M.Power(inner, affine_tree(e))
+                made = raised(inner, None if e == T.affine(-1) else affine_tree(e))  # (A X)^-2
                 if self.latex:  # \left(A^{-1}\right)_{i,j}
                     return self.entry(rf"\left({matrix_latex(made)}\right)", indices)
                 text = M.show(made)

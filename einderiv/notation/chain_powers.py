@@ -1,0 +1,277 @@
+"""Repeated blocks of a product chain written as powers, as experts write them (issue 13).
+
+Input: a matrix-IR expression (what ``str``, ``latex`` and the differential print) and the
+variables (their kinds and sizes, by name).
+Output: ``powered``: the same expression with every product chain that repeats a block of
+factors k >= 2 times in a row written as a power of the block: ``A X A X A X A`` ->
+``(A X)^3 A``, ``X X X`` -> ``X^3``, ``X^-1 X^-1`` -> ``X^-2``, ``A X' A X'`` -> ``(A X')^2``;
+the expression itself (the same object) when no chain repeats a block.
+Invariants:
+- the value is kept: a block is made a power only when its shape is known and square (its
+  rows and columns the same size, by name, or a scalar: ``(x' A x)^2``); a factor of unknown
+  shape (an ``I`` of no size, an entry, a function of no shape rule here) is never in one;
+- of the ways to write a chain, the shortest text is taken (each factor's width estimated on its
+  tree); a tie keeps the power that starts first, so ``(A X)^3 A``, not ``A (X A)^3``
+  (numerator layout's ``n (A X)^(n-1) A``), and a power over writing the factors out;
+- a block has at most ``MAX_PERIOD`` factors; the work is linear in the size of the tree: per
+  chain of n factors O(n * MAX_PERIOD) comparisons of integer codes (equal factors share one),
+  the chains walked in loops (no recursion along a chain or a sum);
+- a chain is a product's left spine (what the printer writes as one run of factors); a
+  product on the right is one factor of it, its brackets kept (a scalar in a chain reads
+  back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
+  it was, the power one factor of it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import reduce
+
+from einderiv.ir import matrix_ir as M
+from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
+from einderiv.ir.ops import ELEMENTWISE, ROW
+
+MAX_PERIOD = 16  # the most factors of a block written as a power
+_UNKNOWN = "?"  # a shape not known here
+_SCALAR = (None, None)
+
+
+def powered(e: M.MExpr, variables: dict) -> M.MExpr:
+    """``e`` with its chains' repeated blocks written as powers (see the module's docstring)."""
+    return _Powers(variables).rebuild(e)
+
+
+class _Powers:
+    def __init__(self, variables: dict):
+        self.variables = variables
+        self.done: dict[int, M.MExpr] = {}  # id -> rebuilt (a shared subtree done once)
+        self.shapes: dict[int, object] = {}
+        self.widths: dict[int, int] = {}
+        self.keep: list = []  # the nodes keyed by id, kept alive
+
+    def rebuild(self, e: M.MExpr) -> M.MExpr:
+        found = self.done.get(id(e))
+        if found is None:
+            kind = type(e)
+            if kind is M.MatMul:
+                factors = _spine(e)
+                made = [self.rebuild(f) for f in factors]
+                folded = self.fold(made)
+                same = folded is None and all(a is b for a, b in zip(made, factors))
+                found = e if same else reduce(M.MatMul, folded or made)
+            elif kind is M.Add or kind is M.Sub:  # a long sum: its left spine in a loop
+                spine: list[M.Add | M.Sub] = []
+                while isinstance(e, (M.Add, M.Sub)):
+                    spine.append(e)
+                    e = e.left
+                found = self.rebuild(e)
+                for node in reversed(spine):
+                    right = self.rebuild(node.right)
+                    same = found is node.left and right is node.right
+                    found = node if same else node.replace(left=found, right=right)
+                e = spine[0]
+            else:
+                found = M.map_children(e, self.rebuild)
+                if found is not e and type(found) is M.Inverse:  # inv((A X)^2): (A X)^-2
+                    found = raised(found.operand, None)
+                elif found is not e and type(found) is M.Power:
+                    found = raised(found.base, found.exponent)
+            self.done[id(e)] = found
+            self.keep.append(e)
+        return found
+
+    # -- one chain ----------------------------------------------------------------------------
+
+    def fold(self, factors: list) -> list | None:
+        """The factors with repeated blocks as powers, or None when none repeats."""
+        n = len(factors)
+        if n < 2:
+            return None
+        codes: dict = {}
+        code = [codes.setdefault(f, len(codes)) for f in factors]
+        if len(codes) == n:
+            return None  # no factor twice: nothing repeats (the common case)
+        width = [self.width(f) for f in factors]
+        best = [0] * (n + 1)  # the length of the text of factors[i:]
+        choice: list[tuple[int, int]] = [(1, 1)] * n  # (period, count) taken at i
+        runs = [[0] * (n + 1) for _ in range(min(MAX_PERIOD, n // 2) + 1)]
+        for i in range(n - 1, -1, -1):
+            options = []
+            for p in range(1, len(runs)):  # runs[p][i]: how many j >= i have code[j + p] ==
+                run = runs[p]  # code[j], in a row
+                run[i] = run[i + 1] + 1 if i + p < n and code[i] == code[i + p] else 0
+                if run[i] >= p and self.square(factors, i, p):
+                    top = 1 + run[i] // p
+                    options += [(p, k) for k in (top, top - 1) if k >= 2]
+            options.append((1, 1))
+            lengths = [
+                self.cost(factors, width, i, p, k) + _gap(best, i + p * k) for p, k in options
+            ]
+            at = min(range(len(options)), key=lengths.__getitem__)  # the first shortest
+            best[i], choice[i] = lengths[at], options[at]
+        out, i = [], 0
+        while i < n:
+            p, k = choice[i]
+            out.append(factors[i] if k == 1 else self.power(factors[i : i + p], k))
+            i += p * k
+        return None if len(out) == n else out
+
+    def power(self, block: list, k: int) -> M.MExpr:
+        """``block^k``: ``X^3``; of an inverse, ``X^-k``; of an integer power, ``X^(e k)``;
+        else the block's own chain (its repeats written as powers too) to the k-th power."""
+        if len(block) == 1:
+            (x,) = block
+            if type(x) is M.Inverse:
+                return M.Power(x.operand, M.Number(Fraction(-k)))
+            exponent = x.exponent if type(x) is M.Power else None
+            if type(exponent) is M.Number and exponent.value.denominator == 1:
+                return M.Power(x.base, M.Number(x.exponent.value * k))
+            return M.Power(x, M.Number(Fraction(k)))
+        inner = self.fold(block) or block
+        return M.Power(reduce(M.MatMul, inner), M.Number(Fraction(k)))
+
+    def cost(self, factors: list, width: list, i: int, p: int, k: int) -> int:
+        """The text length of ``factors[i : i + p]`` written k times: out, or as a power."""
+        if k == 1:
+            return width[i]
+        inside = sum(width[i : i + p]) + p - 1
+        brackets = 0 if p == 1 and type(factors[i]) in (M.Name, M.Transpose) else 2
+        return inside + brackets + 1 + len(str(k))
+
+    # -- shapes and widths ----------------------------------------------------------------------
+
+    def square(self, factors: list, i: int, p: int) -> bool:
+        """Whether the product ``factors[i : i + p]`` has a known, square shape."""
+        if p == 1 and type(factors[i]) is M.Number:  # 2 2: numbers are the coefficient's
+            return False
+        shape = _SCALAR
+        try:
+            for f in factors[i : i + p]:
+                shape = _times(shape, self.shape(f))
+        except RecursionError:  # (a factor nested past the guard's room: not known here)
+            return False
+        return shape is not _UNKNOWN and shape[0] == shape[1]
+
+    def shape(self, e: M.MExpr):
+        """``(rows, cols)`` by size name (None: 1), or ``_UNKNOWN``."""
+        found = self.shapes.get(id(e))
+        if found is None:
+            found = self.shapes[id(e)] = self._shape(e)
+            self.keep.append(e)
+        return found
+
+    def _shape(self, e: M.MExpr):
+        match e:
+            case M.Name(name=name):
+                info = self.variables.get(name)
+                shape = getattr(info, "shape", _UNKNOWN) if info is not None else _UNKNOWN
+                return shape if len(shape) == 2 else _UNKNOWN  # (a tensor: none)
+            case M.Number():
+                return _SCALAR
+            case M.Identity(dim=dim) if dim is not None:
+                return (dim, dim)
+            case M.Ones(dim=dim) if dim is not None:
+                return (dim, None)
+            case M.MatMul():
+                return reduce(_times, map(self.shape, M.chain(e)), _SCALAR)
+            case M.Add(left=a, right=b) | M.Sub(left=a, right=b) | M.Hadamard(left=a, right=b):
+                return _either(self.shape(a), self.shape(b))
+            case M.ElemDiv(left=a, right=b) | M.ElemPow(base=a, exponent=b):
+                return _either(self.shape(a), self.shape(b))
+            case M.Transpose(operand=x):
+                shape = self.shape(x)
+                return shape if shape is _UNKNOWN else (shape[1], shape[0])
+            case M.Neg(operand=x) | M.Inverse(operand=x) | M.Power(base=x) | M.Div(left=x):
+                return self.shape(x)
+            case M.Call(fn=fn, args=(x,)) if fn in ELEMENTWISE or fn in (INV.name, ADJ.name):
+                return self.shape(x)
+            case M.Call(fn=fn) if fn in MATRIX and MATRIX[fn].scalar:
+                return _SCALAR
+            case M.Call(fn=fn, args=(x,)) if fn in ROW:
+                shape = self.shape(x)
+                if not ROW[fn].reduces or shape is _UNKNOWN:
+                    return shape
+                return _UNKNOWN if None in shape else (shape[0], None)
+        return _UNKNOWN
+
+    def width(self, e: M.MExpr) -> int:
+        """An estimate of the length of ``e``'s text (a name's own, a transpose one more, any
+        other node three more than its children's): each node looked at once, in a loop."""
+        widths, stack = self.widths, [e]
+        while stack:
+            node = stack[-1]
+            if id(node) in widths:
+                stack.pop()
+                continue
+            kids = _children(node)
+            missing = [c for c in kids if id(c) not in widths]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            own = len(node.name) if type(node) is M.Name else 1 if type(node) is M.Transpose else 3
+            widths[id(node)] = own + sum(widths[id(c)] for c in kids)
+            self.keep.append(node)
+        return widths[id(e)]
+
+
+def raised(base: M.MExpr, exponent: M.MExpr | None) -> M.MExpr:
+    """``base^exponent`` (None: the inverse); of a base that is an integer power itself, with
+    an integer exponent, one power: ``((A X)^2)^-1`` -> ``(A X)^-2`` (the same matrix: when
+    ``(B^2)^-1`` exists, B is invertible)."""
+    inner = _integer(base.exponent) if isinstance(base, M.Power) else None
+    times = -1 if exponent is None else _integer(exponent)
+    if isinstance(base, M.Power) and inner is not None and times is not None:
+        return M.Power(base.base, M.Number(inner * times))
+    return M.Inverse(base) if exponent is None else M.Power(base, exponent)
+
+
+def _integer(e: M.MExpr) -> Fraction | None:
+    """The value of an integer number, else None."""
+    return e.value if isinstance(e, M.Number) and e.value.denominator == 1 else None
+
+
+def _spine(e: M.MExpr) -> list:
+    """The factors of a product's left spine, left to right: ``A B (C D) E`` -> ``A, B,
+    (C D), E``, a product on the right one factor (its brackets are what a reader needs:
+    ``w' (2 x' x)``, not ``w' 2 x' x``, a row times a row when read left to right)."""
+    factors = []
+    while type(e) is M.MatMul:
+        factors.append(e.right)
+        e = e.left
+    factors.append(e)
+    return factors[::-1]
+
+
+def _gap(best: list, j: int) -> int:
+    """The text after a part ending before ``j``: a space and the rest, or nothing."""
+    return best[j] + 1 if j < len(best) - 1 else 0
+
+
+def _children(e: M.MExpr) -> list:
+    found = []
+    for name in e._init:
+        value = getattr(e, name)
+        if isinstance(value, M.MExpr):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found += [v for v in value if isinstance(v, M.MExpr)]
+    return found
+
+
+def _times(a, b):
+    """The shape of a product (a scalar scales the other side)."""
+    if a is _UNKNOWN or b is _UNKNOWN:
+        return _UNKNOWN
+    if a == _SCALAR:
+        return b
+    if b == _SCALAR:
+        return a
+    return (a[0], b[1]) if a[1] == b[0] else _UNKNOWN
+
+
+def _either(a, b):
+    """The shape of an elementwise operation (a scalar broadcast to the other's)."""
+    if a is _UNKNOWN or b is _UNKNOWN:
+        return _UNKNOWN
+    return b if a == _SCALAR else a

@@ -14,8 +14,9 @@ Invariants:
   tree); a tie keeps the power that starts first, so ``(A X)^3 A``, not ``A (X A)^3``
   (numerator layout's ``n (A X)^(n-1) A``), and a power over writing the factors out;
 - a block has at most ``MAX_PERIOD`` factors; the work is linear in the size of the tree: per
-  chain of n factors O(n * MAX_PERIOD) comparisons of integer codes (equal factors share one),
-  the chains walked in loops (no recursion along a chain or a sum);
+  chain of n factors O(n * MAX_PERIOD) comparisons of integer codes (equal factors share one)
+  and of text lengths (prefix sums), a block's shape found once per run of its repeats; the
+  chains walked in loops (no recursion along a chain or a sum);
 - a chain is a product's left spine (what the printer writes as one run of factors); a
   product on the right is one factor of it, its brackets kept (a scalar in a chain reads
   back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
@@ -91,21 +92,30 @@ class _Powers:
         code = [codes.setdefault(f, len(codes)) for f in factors]
         if len(codes) == n:
             return None  # no factor twice: nothing repeats (the common case)
-        width = [self.width(f) for f in factors]
+        upto = [0]  # upto[j]: the widths of factors[:j]
+        for f in factors:
+            upto.append(upto[-1] + self.width(f))
         best = [0] * (n + 1)  # the length of the text of factors[i:]
         choice: list[tuple[int, int]] = [(1, 1)] * n  # (period, count) taken at i
-        runs = [[0] * (n + 1) for _ in range(min(MAX_PERIOD, n // 2) + 1)]
+        periods = range(1, min(MAX_PERIOD, n // 2) + 1)
+        runs = [[0] * (n + 1) for _ in range(len(periods) + 1)]
+        squares = [[False] * (n + 1) for _ in range(len(periods) + 1)]
         for i in range(n - 1, -1, -1):
             options = []
-            for p in range(1, len(runs)):  # runs[p][i]: how many j >= i have code[j + p] ==
-                run = runs[p]  # code[j], in a row
+            for p in periods:  # runs[p][i]: how many j >= i have code[j + p] == code[j], in a row
+                run = runs[p]
                 run[i] = run[i + 1] + 1 if i + p < n and code[i] == code[i + p] else 0
-                if run[i] >= p and self.square(factors, i, p):
+                if run[i] < p:
+                    continue
+                # the block at i is the one at i + p: its squareness is known when that repeats
+                same = i + p < n and run[i + p] >= p
+                square = squares[p][i] = squares[p][i + p] if same else self.square(factors, i, p)
+                if square:
                     top = 1 + run[i] // p
                     options += [(p, k) for k in (top, top - 1) if k >= 2]
             options.append((1, 1))
             lengths = [
-                self.cost(factors, width, i, p, k) + _gap(best, i + p * k) for p, k in options
+                self.cost(factors, upto, i, p, k) + _gap(best, i + p * k) for p, k in options
             ]
             at = min(range(len(options)), key=lengths.__getitem__)  # the first shortest
             best[i], choice[i] = lengths[at], options[at]
@@ -130,11 +140,12 @@ class _Powers:
         inner = self.fold(block) or block
         return M.Power(reduce(M.MatMul, inner), M.Number(Fraction(k)))
 
-    def cost(self, factors: list, width: list, i: int, p: int, k: int) -> int:
-        """The text length of ``factors[i : i + p]`` written k times: out, or as a power."""
+    def cost(self, factors: list, upto: list, i: int, p: int, k: int) -> int:
+        """The text length of ``factors[i : i + p]`` written k times: out, or as a power
+        (``upto``: the sums of the factors' widths)."""
         if k == 1:
-            return width[i]
-        inside = sum(width[i : i + p]) + p - 1
+            return upto[i + 1] - upto[i]
+        inside = upto[i + p] - upto[i] + p - 1
         brackets = 0 if p == 1 and type(factors[i]) in (M.Name, M.Transpose) else 2
         return inside + brackets + 1 + len(str(k))
 

@@ -213,6 +213,16 @@ EXAMPLES = {
     "prod_pair_summed": T.Prod((T.Pair(C, i, j), X(i, j)), (C,)),
     # n / n -> 1: the size n (of x: vector(n)) by the integer n^-1 (n: integer) -> n n^-1
     "prod_size_as_integer": T.Prod((T.Size("n"), T.Pow(T.affine(0, {"n": 1}), T.MINUS_ONE))),
+    # -ones[i] / len(x) + ones[i] / n -> -ones[i] / n + ones[i] / n: the size n (of x's index)
+    # is the integer n a term of the sum holds, and the like terms merge (to 0)
+    "add_size_as_integer": T.Add(
+        (
+            T.Prod((T.Num(Fraction(-1)), T.Ones(i), T.Pow(T.Size("n"), T.MINUS_ONE))),
+            T.Prod((T.Ones(i), T.Pow(T.affine(0, {"n": 1}), T.MINUS_ONE))),
+        )
+    ),
+    # -1 + (n) -> (n - 1): the exponent of d y^len(x) / dy, the size written as the integer
+    "add_affine": T.Add((T.Num(Fraction(-1)), T.affine(0, {"n": 1}))),
 }
 SIZES = {"n": N}  # the size n and the integer n: one value (as evaluation requires)
 

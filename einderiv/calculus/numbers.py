@@ -19,6 +19,7 @@ from fractions import Fraction
 from einderiv.calculus.rewriting import EXACT_BITS, Rule, exact_product, power_bits
 from einderiv.calculus.rewriting import rule as register
 from einderiv.ir import index_ir as T
+from einderiv.ir.canon import memo_table
 from einderiv.ir.index_ir import Term
 
 RULES: list[Rule] = []
@@ -78,6 +79,65 @@ def prod_size_as_integer(t: T.Prod):
         factors.append(f)
     factors = tuple(factors)
     return None if factors == t.factors else T.Prod(factors, t.summed)
+
+
+@rule(T.Add, "-ones[i] / len(x) + ones[i] / n -> -ones[i] / n + ones[i] / n  (size n -> n)")
+def add_size_as_integer(t: T.Add):
+    # size n (of x's index) -> integer n, where a term of the sum holds the integer n (free):
+    # d(sum(x) / n - mean(x)) printed -ones[i] / n + ones[i] / n, two n's (a Size, an Affine)
+    # no rule merged; as one symbol the like terms merge (evaluation requires them equal, and
+    # a size is at least 1, so no condition is lost or added)
+    names = size_names(t) & T.int_names(t)
+    return _sizes_written(t, names, {}) if names else None
+
+
+@rule(T.Add, "-1 + (n) -> (n - 1)  (integer forms and whole numbers summed into one)", (T.Affine,))
+def add_affine(t: T.Add):
+    # -1 + n -> n - 1: d y^len(x) / dy is len(x) y^(len(x) - 1), its exponent a sum of the
+    # size and -1; the size written as the integer n, it is one integer form, as d y^n writes it
+    if len(t.terms) < 2 or not all(_whole(u) for u in t.terms):
+        return None
+    total = T.affine(0)
+    for u in t.terms:
+        total = T.affine_add(total, u if type(u) is T.Affine else T.affine(int(u.value)))
+    return total
+
+
+def _whole(t: Term) -> bool:
+    return type(t) is T.Affine or (type(t) is T.Num and t.value.denominator == 1)
+
+
+def size_names(t: Term) -> frozenset[str]:
+    """The dimension names of the ``Size`` nodes of ``t`` (each shared node looked at once)."""
+    found = _SIZES.get(t)
+    if found is None:
+        if type(t) is T.Size:
+            found = frozenset((t.dim,)) if type(t.dim) is str else _NONE
+        else:
+            kids = T.children(t)
+            found = _NONE.union(*(size_names(c) for c in kids)) if kids else _NONE
+        _SIZES[t] = found
+    return found
+
+
+_SIZES: dict = memo_table()
+_NONE: frozenset[str] = frozenset()
+
+
+def _sizes_written(t: Term, names: frozenset[str], done: dict) -> Term:
+    """``t`` with each ``Size`` of a dimension in ``names`` written as that integer symbol; not
+    inside a finite sum whose counter has the name (there the symbol is the counter)."""
+    if not (size_names(t) & names):
+        return t
+    if (t, names) in done:
+        return done[t, names]
+    if type(t) is T.Size:
+        out: Term = T.affine(0, {t.dim: 1})
+    else:
+        inner = names - {t.var} if type(t) is T.SumOver else names
+        out = T.with_children(t, [_sizes_written(c, inner, done) for c in T.children(t)])
+    done[t, names] = out
+    return out
 
 
 def _symbol(f: Term) -> str | None:

@@ -12,6 +12,7 @@ a condition of its own), so a condition on ``t`` is the same condition on this f
 claim's ``1 + u != 0`` however its 1 is written. ``unit_gap(u)``: ``1 - u^2``, the term of
 the condition of a function defined on [-1, 1] (the form its derivative's ``(1 - u^2)^-1/2``
 takes, so the expression's ``1 - u^2 >= 0`` and the claim's ``1 - u^2 > 0`` name one term).
+``power_base(kind, u^p)``: the same condition on the power's base (u^2 > 0 is u != 0).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from einderiv.check.roots import root_power
 from einderiv.ir import index_ir as T
 from einderiv.ir.ops import ones_like
 
-__all__ = ["condition_form", "contracted", "unit_gap"]
+__all__ = ["condition_form", "contracted", "power_base", "unit_gap"]
 
 
 def unit_gap(u: T.Term) -> T.Term:
@@ -48,6 +49,30 @@ def contracted(t: T.Term, memo: dict | None = None) -> T.Term:
             out = prod_delta(out) or out
         memo[t] = out
     return memo[t]
+
+
+def power_base(kind: str, t: T.Term) -> tuple[str, T.Term]:
+    """The condition ``kind`` (positive, nonzero) of the power ``t``, as the same condition of
+    its base, however the power is written; ``(kind, t)`` when ``t`` is no such power."""
+    while kind == "positive" and type(t) is T.Pow and _even(t.exponent):
+        kind, t = "nonzero", t.base  # u^2 > 0 where u != 0: log(a^2) needs a != 0, as 2/a does
+    while kind == "nonzero" and type(t) is T.Pow and type(t.exponent) is T.Num:
+        if t.exponent.value <= 0:
+            break
+        t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
+    while kind == "positive" and type(t) is T.Pow and _root(t.exponent):
+        t = t.base  # (x' x)^(1/2) > 0 (log(norm2(x))) where x' x > 0: u^p needs u >= 0
+    return kind, t
+
+
+def _even(e: T.Term) -> bool:
+    """A positive even integer exponent (2, 4, ...)."""
+    return type(e) is T.Num and e.value > 0 and e.value.denominator == 1 and e.value % 2 == 0
+
+
+def _root(e: T.Term) -> bool:
+    """A positive exponent that is not whole (1/2, 3/2): u^e is defined where u >= 0."""
+    return type(e) is T.Num and e.value > 0 and e.value.denominator != 1
 
 
 def condition_form(t: T.Term) -> T.Term:

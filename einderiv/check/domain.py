@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
-from einderiv.check.condition_form import condition_form, contracted, unit_gap
+from einderiv.check.condition_form import condition_form, contracted, power_base, unit_gap
 from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
@@ -121,12 +121,7 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         rest = tuple(f for f in t.factors if type(f) is not T.Num)
         if numbers and rest and all(numbers) and (kind == "nonzero" or math.prod(numbers) > 0):
             t = rest[0] if len(rest) == 1 else T.Prod(rest)  # 2 s != 0 where s != 0
-    while kind == "positive" and type(t) is T.Pow and _even(t.exponent):
-        kind, t = "nonzero", t.base  # u^2 > 0 where u != 0: log(a^2) needs a != 0, as 2/a does
-    while kind == "nonzero" and type(t) is T.Pow and type(t.exponent) is T.Num:
-        if t.exponent.value <= 0:
-            break
-        t = t.base  # u^2 != 0 where u != 0: one condition, however a divisor is written
+    kind, t = power_base(kind, t)  # u^2 > 0 where u != 0, (x' x)^(1/2) > 0 where x' x > 0
     if sign_of(t) in _HOLDS.get(kind.split(" where ")[0], ()):
         return None  # holds everywhere: 1 + exp(u) != 0 (where k < 0 too: 2^k, (s^2 + 1)^k)
     if type(t) is T.Func and t.name == ABS.name and kind in ("positive", "nonzero"):
@@ -144,11 +139,6 @@ def condition_of(kind: str, t: T.Term) -> Condition | None:
         turned = T.rename(plain, {i: T.Index(j.name, i.dim), j: T.Index(i.name, j.dim)})
         found = min(found, subterm_key(turned)[0])
     return Condition(kind, found, _show(t), frozenset(variables_of(t)), t)
-
-
-def _even(e: T.Term) -> bool:
-    """A positive even integer exponent (2, 4, ...)."""
-    return type(e) is T.Num and e.value > 0 and e.value.denominator == 1 and e.value % 2 == 0
 
 
 def _matrix_condition(kind: str, t) -> Condition:
@@ -362,7 +352,11 @@ def implied(found: set[Condition]) -> set[Condition]:
     both = {c.term for c in out if c.kind == "nonzero"} & {
         c.term for c in out if c.kind == "nonnegative"
     }
-    return out | {Condition("positive", term) for term in both}
+    # u != 0 of a u >= 0 wherever defined (x[a] x[a]: condition_of drops its u >= 0 as true)
+    # is u > 0: norm2(x) != 0 of x / norm2(x) covers (x' x)^(-3/2)'s x' x > 0
+    signs = {c.node: sign_of(c.node) for c in out if c.kind == "nonzero" and c.node is not None}
+    signed = {condition_of("positive", u) for u, sign in signs.items() if sign == "nonnegative"}
+    return out | {Condition("positive", term) for term in both} | (signed - {None})
 
 
 def differentiable_singular(t: T.Term, derivative: T.Term) -> frozenset[Condition]:

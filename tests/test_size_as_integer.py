@@ -69,3 +69,42 @@ def test_layer_norm_forms_read_back_to_central_differences(expr):
         assert "n / n" not in text
         value = ed.parse(text, where=W)(x=X, g=G, n=5)
         np.testing.assert_allclose(value, fd, rtol=1e-5, atol=1e-7, err_msg=text)
+
+
+@pytest.mark.parametrize(
+    "expr, index, f, by_hand",
+    [
+        # d/dy (2 k)^3 y^(k + 1) = 8 k^3 (k + 1) y^k (index text was 8 (k + 1) (k)^3 y^k)
+        (
+            "y^(k+1) (2 k)^3",
+            "8 (k + 1) k^3 y^k",
+            lambda y, k, z: y ** (k + 1) * (2 * k) ** 3,
+            lambda y, k, z: 8 * k**3 * (k + 1) * y**k,
+        ),
+        # d/dy y^2 len(z)^2 = 2 len(z)^2 y (was 2 (len(z))^2 y)
+        (
+            "y^2 len(z)^2",
+            "2 len(z)^2 y",
+            lambda y, k, z: y**2 * len(z) ** 2,
+            lambda y, k, z: 2 * len(z) ** 2 * y,
+        ),
+        # d/dy y (k + 1)^2 = (k + 1)^2 (was ((k + 1))^2 once -1 + k was one integer form)
+        ("y (k+1)^2", "(k + 1)^2", lambda y, k, z: y * (k + 1) ** 2, lambda y, k, z: (k + 1) ** 2),
+    ],
+)
+def test_an_integer_or_a_size_to_a_power_is_written_once(expr, index, f, by_hand):
+    where = "y: scalar; k: integer; z: vector(m)"
+    z = np.ones(3)
+    fd = jacobian_fd(lambda y: f(y, 2, z), {"y": 1.3}, "y")
+    assert float(fd) == pytest.approx(by_hand(1.3, 2, z), rel=1e-6)
+    g = ed.diff(expr, "y", where=where)
+    assert g.index() == index
+    assert ed.parse(index, where=where)(y=1.3, k=2, z=z) == pytest.approx(by_hand(1.3, 2, z))
+
+
+def test_a_size_squared_in_a_divisor_is_written_once():
+    # d/dx mean(x)^2 = 2 mean(x) ones' / n (index text was 2 ones[i] x[a] ones[a] / (n)^2)
+    g = ed.diff("mean(x)^2", "x", where=W)
+    assert g.index() == "2 ones[i] x[a] ones[a] / n^2"
+    fd = jacobian_fd(lambda x: np.mean(x) ** 2, {"x": X}, "x")
+    np.testing.assert_allclose(g(x=X, n=5), fd, rtol=1e-6)

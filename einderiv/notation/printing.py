@@ -327,6 +327,7 @@ class _Printer:
         below = [f for f in others if is_divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
         others = [f for f in others if f not in below] if below else others  # with s a scalar
         others = commutations(others, ties, self.latex)  # delta[r,(u,v)] delta[s,(v,u)]: K
+        others.sort(key=lambda f: type(f) is not T.Affine)  # (k - 1) x[i].^(k - 2): k first
         parts = [self.atom(f) if isinstance(f, (T.Add, T.Prod)) else self.text(f) for f in others]
         for tie in ties:
             if len(tie) > 1:
@@ -388,7 +389,8 @@ class _Printer:
             if len(set(written)) < len(written):
                 return f"({self.term(t)})"
         text = self.text(t)
-        simple = isinstance(t, _SIMPLE)
+        simple = isinstance(t, _SIMPLE) or type(t) is T.Affine  # k, (k + 1): written once
+        simple = simple or type(t) is T.Size and _ATOMIC_SIZE.fullmatch(text) is not None
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
             return text
         return f"({text})"
@@ -397,4 +399,5 @@ class _Printer:
         return exponent_text(t, self.term)  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
 
 
+_ATOMIC_SIZE = re.compile(r"[A-Za-z_]\w*(?:\([^()]*\))?")  # n, len(z), len(A'): n^2, not (n)^2
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

@@ -12,6 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from fractions import Fraction
@@ -35,7 +36,8 @@ from einderiv.notation.written import printable
 
 _AXIS_NAMES = "ijklmnopqrstuvwxyz"
 _SUMMED_NAMES = "abcdefghpqrstuvw"
-_SIMPLE = (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc)
+_SIMPLE = (T.Var, T.Delta, T.Pair, T.Ones, T.Func, T.MatPow, T.Det, T.LogDet, T.RowFunc, T.Affine)
+_SIZE_ATOM = re.compile(r"[A-Za-z_]\w*(?:\([^()]*\))?")  # n, len(z), len(A')
 
 
 def index_notation(term: T.Term, axes, variables: dict | None = None, readable: bool = True) -> str:
@@ -321,9 +323,7 @@ class _Printer:
         record_pairs(self.compounds, factors, ties)
         numbers = [f for f in factors if isinstance(f, T.Num)]
         others = [f for f in factors if not isinstance(f, T.Num)]
-        coeff = Fraction(1)
-        for f in numbers:
-            coeff *= f.value
+        coeff = math.prod((f.value for f in numbers), start=Fraction(1))
         below = [f for f in others if is_divisor(f)]  # s^-1: / s (\frac in LaTeX), read back
         others = [f for f in others if f not in below] if below else others  # with s a scalar
         others = commutations(others, ties, self.latex)  # delta[r,(u,v)] delta[s,(v,u)]: K
@@ -388,9 +388,8 @@ class _Printer:
             written = occurrences(t)  # product (softmax(X)[a,a] .^ 2): tied by a delta
             if len(set(written)) < len(written):
                 return f"({self.term(t)})"
-        text = self.text(t)
-        simple = isinstance(t, _SIMPLE) or type(t) is T.Affine  # k, (k + 1): written once
-        simple = simple or type(t) is T.Size and _ATOMIC_SIZE.fullmatch(text) is not None
+        text = self.text(t)  # an integer form once (k, (k + 1)); a size n, len(z): n^2, not (n)^2
+        simple = isinstance(t, _SIMPLE) or type(t) is T.Size and _SIZE_ATOM.fullmatch(text)
         if simple or (isinstance(t, T.Num) and t.value >= 0 and t.value.denominator == 1):
             return text
         return f"({text})"
@@ -399,5 +398,4 @@ class _Printer:
         return exponent_text(t, self.term)  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
 
 
-_ATOMIC_SIZE = re.compile(r"[A-Za-z_]\w*(?:\([^()]*\))?")  # n, len(z), len(A'): n^2, not (n)^2
 _LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

@@ -71,3 +71,22 @@ def test_a_form_undefined_where_the_derivative_exists_stays_undecided():
     np.testing.assert_allclose(fd, np.eye(4), atol=1e-6)
     for form in forms("x / (1 + norm2(x))"):
         assert ed.check("x / (1 + norm2(x))", "x", claim=form).verdict == "undecided", form
+
+
+@pytest.mark.parametrize("wrt", ["a", "p"])
+def test_an_index_form_with_ones_in_a_condition_is_decided(wrt):
+    # d sum(p)^(-a) / da = -sum(p)^(-a) log(sum(p)), d/dp = -a sum(p)^(-a - 1) ones': the index
+    # form writes sum(p) as p[b] ones[b], its condition ones[a] p[a] > 0 once sum(p) > 0
+    where = "a: scalar; p: vector(2)"
+    p0, a0 = np.array([0.7, 1.1]), 0.6
+    f = {"a": lambda a: np.sum(p0) ** -a, "p": lambda p: np.sum(p) ** -a0}[wrt]
+    fd = jacobian_fd(f, {wrt: {"a": a0, "p": p0}[wrt]}, wrt)
+    s = np.sum(p0)
+    by_hand = {"a": -(s**-a0) * np.log(s), "p": -a0 * s ** (-a0 - 1) * np.ones(2)}[wrt]
+    np.testing.assert_allclose(fd, by_hand, rtol=1e-6)
+    g = ed.diff("sum(p) .^ (-a)", wrt, where=where)
+    index = g.index()
+    assert "ones[" in index
+    assert ed.check("sum(p) .^ (-a)", wrt, claim=index, where=where).verdict == "right"
+    negated = f"-({index})"
+    assert ed.check("sum(p) .^ (-a)", wrt, claim=negated, where=where).verdict == "wrong"

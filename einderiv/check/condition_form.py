@@ -106,5 +106,18 @@ def _plain(t: T.Term, memo: dict) -> T.Term:
         if type(out) is T.Prod and T.ONE in out.factors and len(out.factors) > 1:
             rest = tuple(f for f in out.factors if f != T.ONE)  # 1 ones[i] -> ones[i]
             out = out.replace(factors=rest) if len(rest) > 1 or out.summed else rest[0]
+        if type(out) is T.Prod and any(type(f) is T.Ones for f in out.factors):
+            out = _ones_dropped(out)
         memo[t] = out
     return memo[t]
+
+
+def _ones_dropped(t: T.Prod) -> T.Term:
+    """``t`` without its factors ones[a] whose index another factor has (``ones[a] p[a]``
+    summed over a is ``sum(p)``, as the expression's ``sum(p)`` lowers; ``x[i] ones[i]`` is
+    x[i]); a ones[a] alone on its index stays (``sum_a ones[a]`` is the size)."""
+    held = {i for f in t.factors if type(f) is not T.Ones for i in T.free(f)}
+    rest = tuple(f for f in t.factors if type(f) is not T.Ones or f.index not in held)
+    if len(rest) == len(t.factors):
+        return t
+    return t.replace(factors=rest) if len(rest) > 1 or t.summed else rest[0]

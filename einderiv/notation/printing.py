@@ -127,9 +127,8 @@ class _Printer:
         return M.show(tree) if tree is not None else self.unwritten(base, bound)
 
     def unwritten(self, base: T.Term, axes) -> str:
-        """The argument of a matrix function that has no matrix form: refused when the text
-        must read back (the reader takes no index notation inside ``inv``, a power, ``det``,
-        ``softmax``), else in index notation (a step of a derivation, a message)."""
+        """A matrix function's argument with no matrix form: refused where the text must read
+        back (no index notation inside ``inv``, a power, ``det``...), else in index notation."""
         if self.readable:
             shown = index_notation(base, axes, self.variables, readable=False)
             shown = shown if len(shown) <= 200 else f"{shown[:200]}..."

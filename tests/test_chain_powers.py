@@ -146,3 +146,30 @@ def test_inverse_of_a_repeated_block_is_one_power():
     for printed in (str(g), g.latex(), g.index()):
         back = ed.parse(printed, where=WHERE)
         np.testing.assert_allclose(back(A=A, X=X), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_rotations_with_no_neighbours_written_twice_are_not_searched(monkeypatch):
+    # d tr(A1 X A2 X ... An X) / dX is a sum of the n rotations; in each, X is written n - 1
+    # times but no two neighbours both twice, so no block can repeat: no chain's text widths are
+    # measured (the search for powers is skipped), and the text is the gradient's value
+    from einderiv.notation import chain_powers
+
+    measured = [0]
+    original = chain_powers._Powers.width
+
+    def counting(self, f):
+        measured[0] += 1
+        return original(self, f)
+
+    monkeypatch.setattr(chain_powers._Powers, "width", counting)
+    n = 5
+    g = ed.diff("tr(" + " ".join(f"A{k} X" for k in range(1, n + 1)) + ")", "X")
+    text = str(g)
+    assert measured[0] == 0
+    rng = np.random.default_rng(3)
+    A = [rng.standard_normal((3, 3)) for _ in range(n)]
+    X = rng.standard_normal((3, 3))
+    f = lambda X: np.trace(reduce(np.matmul, [M for a in A for M in (a, X)]))
+    arrays = {f"A{k}": A[k - 1] for k in range(1, n + 1)}
+    numerator = to_layout(jacobian_fd(lambda X: f(X), {"X": X}, "X"), 0, 2, "numerator")
+    np.testing.assert_allclose(ed.parse(text)(**arrays, X=X), numerator, rtol=1e-6, atol=1e-8)

@@ -25,8 +25,10 @@ Invariants:
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 from functools import reduce
+from itertools import pairwise
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
@@ -92,6 +94,9 @@ class _Powers:
         code = [codes.setdefault(f, len(codes)) for f in factors]
         if len(codes) == n:
             return None  # no factor twice: nothing repeats (the common case)
+        twice = Counter(code)  # a block written twice in a row has two factors side by side
+        if not any(twice[a] > 1 and twice[b] > 1 for a, b in pairwise(code)):
+            return None  # each written twice (A1 X A2 X ... A9 X: X twice, no neighbour twice)
         upto = [0]  # upto[j]: the widths of factors[:j]
         for f in factors:
             upto.append(upto[-1] + self.width(f))

@@ -87,7 +87,8 @@ def add_size_as_integer(t: T.Add):
     # d(sum(x) / n - mean(x)) printed -ones[i] / n + ones[i] / n, two n's (a Size, an Affine)
     # no rule merged; as one symbol the like terms merge (evaluation requires them equal, and
     # a size is at least 1, so no condition is lost or added)
-    names = size_names(t) & T.int_names(t)
+    names = T.int_names(t)  # (cached on the node; most sums hold no integer symbol)
+    names = names and size_names(t) & names
     return _sizes_written(t, names, {}) if names else None
 
 

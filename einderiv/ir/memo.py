@@ -65,3 +65,14 @@ def remembered(table: dict, fn, e, *context):
     if found is None or found[0] is not e or any(a is not b for a, b in zip(found[1], context)):
         found = table[key] = (e, context, fn(e, *context))
     return found[2]
+
+
+def remembered_tuple(table: dict, fn, items: tuple, *context):
+    """``fn(items, *context)`` once per tuple of nodes ``items`` and context objects (by
+    identity, kept with the answer), in ``table``, a ``memo_table``."""
+    kept = (*items, *context)
+    key = (fn, *map(id, kept))
+    found = table.get(key)
+    if found is None or any(a is not b for a, b in zip(found[0], kept)):
+        found = table[key] = (kept, fn(items, *context))
+    return found[1]

@@ -18,7 +18,7 @@ from fractions import Fraction
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.canon import memo_table
 from einderiv.ir.matrix_ops import DIAG, KRON, MATRIX, VEC
-from einderiv.ir.memo import remembered
+from einderiv.ir.memo import remembered, remembered_tuple
 from einderiv.ir.ops import ROW
 from einderiv.notation.transpose_count import transposes
 
@@ -26,8 +26,7 @@ _OWN = frozenset({"symmetric", "scalar", "integer"})  # the kinds of their own t
 
 
 def own_transposes(variables: dict) -> frozenset:
-    """The names of ``variables`` (name -> its ``VarInfo``) that are their own transpose:
-    symmetric matrices and scalars (``lambda' = lambda``)."""
+    """The names of ``variables`` (name -> ``VarInfo``) that are their own transpose."""
     return frozenset(n for n, v in variables.items() if v.kind in _OWN)
 
 
@@ -35,9 +34,13 @@ def own_transposes(variables: dict) -> frozenset:
 
 
 def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
-    """A left-to-right product; nested products are flattened (no needless parentheses),
-    except one that may be a scalar after a factor that may not be (``scalars``: how many
-    leading factors of ``chain`` are known to be scalars)."""
+    """A left-to-right product, nested ones flattened but for one that may be a scalar after a
+    factor that may not be (``scalars``: leading factors known to be scalars). One node per
+    chain of these factors, split once by ``chain_of`` (new ones: 2^depth along row-led ones)."""
+    return remembered_tuple(_PRODUCTS, _product, tuple(chain), scalars, vectors)
+
+
+def _product(chain: tuple, scalars: int, vectors) -> M.MExpr:
     flat: list[M.MExpr] = []
     for k, x in enumerate(chain):
         if type(x) is not M.MatMul:  # the common case: a factor that is no product
@@ -61,8 +64,7 @@ def product(chain, scalars: int = 0, vectors=None) -> M.MExpr:
 
 
 def leading_scalar(e: M.MExpr, names) -> tuple[M.Name | None, M.MExpr]:
-    """The scalar variable (one of ``names``) at the head of a product chain, and the chain
-    without it: ``(alpha J) W -> (alpha, J W)``; ``(None, e)`` when none leads it."""
+    """The scalar (of ``names``) leading a chain, and the rest: ``(alpha J) W -> (alpha, J W)``."""
     if type(e) is not M.MatMul:
         return None, e
     if type(e.left) is M.Name and e.left.name in names:
@@ -75,15 +77,13 @@ def _maybe_scalar(e: M.MExpr, vectors) -> bool:
     """Whether the product ``e`` may be a scalar: it starts with a row (``v' w``, ``b' Q b``)
     and does not end with one. Spliced after a factor, ``L (v' w)`` -> ``L v' w`` is the same
     product only when ``v' w`` is not a scalar (a scalar scales any ``L``; ``v'`` needs a
-    column ``L``). ``vectors``: the vector variables' names; None: any transpose may be a row.
-    """
+    column ``L``). ``vectors``: the vector variables' names; None: any transpose a row."""
     if not isinstance(e, M.MatMul):
         return False
     first, last = e, e
-    while isinstance(first, M.MatMul):
-        first = first.left
-    while isinstance(last, M.MatMul):
-        last = last.right
+    while isinstance(first, M.MatMul) or isinstance(last, M.MatMul):
+        first = first.left if isinstance(first, M.MatMul) else first
+        last = last.right if isinstance(last, M.MatMul) else last
     return _row_like(first, vectors) and not isinstance(last, M.Transpose)
 
 
@@ -117,6 +117,7 @@ def _row_like(e: M.MExpr, vectors) -> bool:
     return remembered(_ROWS, _row_like_of, e, vectors)
 
 
+_PRODUCTS = memo_table()  # product's nodes, per chain of factors (by identity) and context
 _NO_VECTORS = ("None",)  # stands for ``vectors=None`` in the memo key (by identity)
 _CHAINS = memo_table()  # chain_of's tuples, per product node and context of vector names
 
@@ -148,9 +149,8 @@ def _row_like_of(e: M.MExpr, vectors) -> bool:
 
 def chain_of(e: M.MExpr, vectors=None) -> list[M.MExpr]:
     """The factors of a product, left to right; a right operand that may be a scalar, or whose
-    row would follow a non-column (``r (2 v' w)``), stays one factor (the parser groups to the
-    left; ``M.chain`` splits ``I (v' A v)`` into ``I, v', A, v``, no product of matrices). Each
-    product node is split once (``_CHAINS``, per vector names): asked of every suffix, cubic."""
+    row would follow a non-column (``r (2 v' w)``), stays one factor (``M.chain`` splits ``I
+    (v' A v)`` into ``I, v', A, v``). Each node split once (``_CHAINS``, per vector names)."""
     if not isinstance(e, M.MatMul):
         return [e]
     return list(remembered(_CHAINS, _chain_of, e, _NO_VECTORS if vectors is None else vectors))

@@ -23,6 +23,8 @@ Invariants:
 
 from __future__ import annotations
 
+from functools import reduce
+
 from einderiv.backprop_merge import merged
 from einderiv.calculus.reverse import Adjoints
 from einderiv.calculus.rewriting import zero_like
@@ -120,17 +122,8 @@ def _split_at_adjoints(made: M.MExpr, written: dict, known: dict) -> M.MExpr | N
         if at:
             k = at[0]
             parts = [p for p in (factors[:k], factors[k : k + 1], factors[k + 1 :]) if p]
-            term = _chain(parts[0])
-            for part in parts[1:]:
-                term = M.MatMul(term, _chain(part))
+            term = reduce(M.MatMul, [reduce(M.MatMul, part) for part in parts])
         out = term if out is None else M.Add(out, term)
-    return out
-
-
-def _chain(factors: list[M.MExpr]) -> M.MExpr:
-    out = factors[0]
-    for f in factors[1:]:
-        out = M.MatMul(out, f)
     return out
 
 
@@ -143,19 +136,13 @@ def _adjoint(e: M.MExpr, written: dict) -> bool:
 def _names_chain(e: M.MExpr, known: dict) -> list[M.MExpr] | None:
     """The factors of ``e``, a product of matrix names and transposed ones (``known``: name ->
     its ``VarInfo``), left to right; None for anything else."""
-    out: list[M.MExpr] = []
-    stack = [e]
-    while stack:
-        f = stack.pop()
-        if type(f) is M.MatMul:
-            stack += [f.right, f.left]
-        else:
-            name = f.operand if type(f) is M.Transpose else f
-            info = known.get(name.name) if type(name) is M.Name else None
-            if info is None or info.kind not in _MATRICES:
-                return None
-            out.append(f)
-    return out
+    factors = M.chain(e)
+    for f in factors:
+        name = f.operand if type(f) is M.Transpose else f
+        info = known.get(name.name) if type(name) is M.Name else None
+        if info is None or info.kind not in _MATRICES:
+            return None
+    return factors
 
 
 _MATRICES = ("matrix", "symmetric")  # (a vector or scalar: v' w is a number, not spliced)

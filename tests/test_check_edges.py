@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import test_check_own_output as own_output
 from fd import jacobian_fd, to_layout
 
 import einderiv as ed
@@ -30,14 +31,7 @@ def engine_forms(g) -> list[str]:
 
 
 def assert_decided(expr, wrt, where, hand, wrong):
-    for form in engine_forms(ed.diff(expr, wrt, where=where)):
-        result = ed.check(expr, wrt, claim=form, where=where)
-        assert result.verdict == "right", (form, str(result))
-    assert ed.check(expr, wrt, claim=hand, where=where).verdict == "right"
-    for claim in wrong:
-        result = ed.check(expr, wrt, claim=claim, where=where)
-        assert result.verdict == "wrong", (claim, str(result))
-        assert result.counterexample is not None
+    own_output.assert_decided(expr, wrt, where, hand, wrong, forms=engine_forms)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,8 +37,10 @@ def engine_forms(g) -> list[str]:
     return forms
 
 
-def assert_decided(expr, wrt, where, hand, wrong):
-    for form in engine_forms(ed.diff(expr, wrt, where=where)):
+def assert_decided(expr, wrt, where, hand, wrong, forms=None):
+    """The engine's forms (``forms``, else ``engine_forms``) and the hand form right, each of
+    ``wrong`` wrong with a counterexample."""
+    for form in (forms or engine_forms)(ed.diff(expr, wrt, where=where)):
         result = ed.check(expr, wrt, claim=form, where=where)
         assert result.verdict == "right", (form, str(result))
     assert ed.check(expr, wrt, claim=hand, where=where).verdict == "right"

@@ -27,7 +27,6 @@ any false "wrong", false "right", crash or other value was found (each printed w
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -39,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fuzz_driver import arguments, run
+from fuzz_driver import arguments, report, run
 from ml_losses import MLCase, ml_case
 from print_fuzz import evaluate, jacobian, same
 from strategies import Case
@@ -214,15 +213,7 @@ def main() -> int:
         warnings.simplefilter("ignore")
         spent = run_ml(args, crashed) if args.ml else run(args, BATCH, body, crashed)
     STATS["seconds"] = round(spent)
-    counters = dict(sorted(STATS.items()))
-    print(json.dumps(counters, indent=1))
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"counters": counters, "findings": FINDINGS}, fh, indent=1)
-    for finding in FINDINGS:
-        print(finding, file=sys.stderr)
-    bad = sum(v for k, v in STATS.items() if any(k.endswith(d) for d in DEFECTS))
-    return 1 if bad else 0
+    return report(args, STATS, FINDINGS, DEFECTS)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
 import traceback
 import warnings
@@ -62,3 +64,17 @@ def run(args: argparse.Namespace, batch_size: int, body: Callable, crashed: Call
     while time.time() - start < args.seconds:  # batches of fresh random cases, seeded
         seed(int(rng.integers(2**32)))(batch)()
     return time.time() - start
+
+
+def report(args: argparse.Namespace, stats: dict, findings: list, defects) -> int:
+    """The counters printed as JSON (and written to ``--out`` with the findings), the findings
+    on stderr; the exit code: 1 when a counter ending in one of ``defects`` is not zero."""
+    counters = dict(sorted(stats.items()))
+    print(json.dumps(counters, indent=1))
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump({"counters": counters, "findings": findings}, fh, indent=1)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    bad = sum(v for k, v in stats.items() if any(k.endswith(d) for d in defects))
+    return 1 if bad else 0

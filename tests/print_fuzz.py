@@ -49,7 +49,6 @@ plain was found (each printed with its case on stderr).
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 import signal
@@ -63,7 +62,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fuzz_driver import arguments, run
+from fuzz_driver import arguments, report, run
 from named_forms import index_lines, read_lines, substituted
 from strategies import Case
 
@@ -508,15 +507,7 @@ def main() -> int:
     spent = run(args, BATCH, fuzz, crashed)
     STATS["seconds"] = round(spent)
     STATS["print seconds"] = round(STATS["print seconds"])
-    counters = dict(sorted(STATS.items()))
-    print(json.dumps(counters, indent=1))
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"counters": counters, "findings": FINDINGS}, fh, indent=1)
-    for finding in FINDINGS:
-        print(finding, file=sys.stderr)
-    bad = sum(v for k, v in STATS.items() if any(k.endswith(d) for d in DEFECTS))
-    return 1 if bad else 0
+    return report(args, STATS, FINDINGS, DEFECTS)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ Invariants:
 - a chain is a product's left spine (what the printer writes as one run of factors); a
   product on the right is one factor of it, its brackets kept (a scalar in a chain reads
   back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
-  it was, the power one factor of it.
+  it was, the power one factor of it;
+- then neighbouring powers of one base are one power (``chain_merge``: ``X^2 X^3`` -> ``X^5``,
+  ``A X (A X)^2`` -> ``(A X)^3``, only where the domain is kept), as is an integer power of an
+  integer power (``((A X)^2)^3`` -> ``(A X)^6``), and equal neighbouring terms of a sum one
+  term (``t + t`` -> ``2 t``).
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from itertools import pairwise
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
+from einderiv.notation.chain_merge import doubled, merged, raised
 
 MAX_PERIOD = 16  # the most factors of a block written as a power
 _UNKNOWN = "?"  # a shape not known here
 _SCALAR = (None, None)
+_POWERISH = (M.Power, M.Inverse, M.MatMul)  # what may merge with a neighbour (chain_merge)
 
 
 def powered(e: M.MExpr, variables: dict) -> M.MExpr:
@@ -59,9 +65,9 @@ class _Powers:
             if kind is M.MatMul:
                 factors = _spine(e)
                 made = [self.rebuild(f) for f in factors]
-                folded = self.fold(made)
+                folded = self.chain(made)
                 same = folded is None and all(a is b for a, b in zip(made, factors))
-                found = e if same else reduce(M.MatMul, folded or made)
+                found = e if same else _product(folded or made)
             elif kind is M.Add or kind is M.Sub:  # a long sum: its left spine in a loop
                 spine: list[M.Add | M.Sub] = []
                 while isinstance(e, (M.Add, M.Sub)):
@@ -70,20 +76,41 @@ class _Powers:
                 found = self.rebuild(e)
                 for node in reversed(spine):
                     right = self.rebuild(node.right)
+                    twice = doubled(found, right) if type(node) is M.Add else None
+                    if twice is not None:  # t + t: 2 t
+                        found = twice
+                        continue
                     same = found is node.left and right is node.right
                     found = node if same else node.replace(left=found, right=right)
                 e = spine[0]
             else:
                 found = M.map_children(e, self.rebuild)
-                if found is not e and type(found) is M.Inverse:  # inv((A X)^2): (A X)^-2
-                    found = raised(found.operand, None)
-                elif found is not e and type(found) is M.Power:
-                    found = raised(found.base, found.exponent)
+                if type(found) is M.Inverse and type(found.operand) is M.Power:
+                    found = raised(found.operand, None)  # inv((A X)^2): (A X)^-2
+                elif type(found) is M.Power and type(found.base) is M.Power:
+                    found = raised(found.base, found.exponent)  # ((A X)^2)^3: (A X)^6
+                    found = e if found == e else found
             self.done[id(e)] = found
             self.keep.append(e)
         return found
 
     # -- one chain ----------------------------------------------------------------------------
+
+    def chain(self, factors: list) -> list | None:
+        """The factors with repeated blocks as powers, and neighbouring powers of one base as
+        one (``chain_merge``), or None when nothing changes."""
+        folded = self.fold(factors)
+        made = folded or factors
+        if folded is None and not any(type(f) in _POWERISH for f in made):
+            return None  # (the common case: no power, inverse nor bracketed product)
+        return merged(made, self.square_base) or folded
+
+    def square_base(self, base: M.MExpr) -> bool:
+        """Whether ``base`` has a known shape, square or scalar (a power of it is one)."""
+        if type(base) is M.Number:
+            return False
+        shape = self.shape(base)
+        return shape is not _UNKNOWN and shape[0] == shape[1]
 
     def fold(self, factors: list) -> list | None:
         """The factors with repeated blocks as powers, or None when none repeats."""
@@ -142,7 +169,9 @@ class _Powers:
             if type(exponent) is M.Number and exponent.value.denominator == 1:
                 return M.Power(x.base, M.Number(x.exponent.value * k))
             return M.Power(x, M.Number(Fraction(k)))
-        inner = self.fold(block) or block
+        inner = self.chain(block) or block
+        if len(inner) == 1:  # X X^2 X X^2: (X^3)^2, one power X^6
+            return raised(inner[0], M.Number(Fraction(k)))
         return M.Power(reduce(M.MatMul, inner), M.Number(Fraction(k)))
 
     def cost(self, factors: list, upto: list, i: int, p: int, k: int) -> int:
@@ -231,22 +260,6 @@ class _Powers:
         return widths[id(e)]
 
 
-def raised(base: M.MExpr, exponent: M.MExpr | None) -> M.MExpr:
-    """``base^exponent`` (None: the inverse); of a base that is an integer power itself, with
-    an integer exponent, one power: ``((A X)^2)^-1`` -> ``(A X)^-2`` (the same matrix: when
-    ``(B^2)^-1`` exists, B is invertible)."""
-    inner = _integer(base.exponent) if isinstance(base, M.Power) else None
-    times = -1 if exponent is None else _integer(exponent)
-    if isinstance(base, M.Power) and inner is not None and times is not None:
-        return M.Power(base.base, M.Number(inner * times))
-    return M.Inverse(base) if exponent is None else M.Power(base, exponent)
-
-
-def _integer(e: M.MExpr) -> Fraction | None:
-    """The value of an integer number, else None."""
-    return e.value if isinstance(e, M.Number) and e.value.denominator == 1 else None
-
-
 def _spine(e: M.MExpr) -> list:
     """The factors of a product's left spine, left to right: ``A B (C D) E`` -> ``A, B,
     (C D), E``, a product on the right one factor (its brackets are what a reader needs:
@@ -257,6 +270,17 @@ def _spine(e: M.MExpr) -> list:
         e = e.left
     factors.append(e)
     return factors[::-1]
+
+
+def _product(factors: list) -> M.MExpr:
+    """The chain of ``factors``; led by the negative of a product with a coefficient, the
+    coefficient negated: ``-(2 (A X)^-3) A`` -> ``-2 (A X)^-3 A`` (-(k u) v = (-k) u v)."""
+    first = factors[0]
+    if type(first) is M.Neg and type(first.operand) is M.MatMul:
+        k, *rest = _spine(first.operand)
+        if type(k) is M.Number:
+            factors = [M.Number(-k.value), *rest, *factors[1:]]
+    return reduce(M.MatMul, factors)
 
 
 def _gap(best: list, j: int) -> int:

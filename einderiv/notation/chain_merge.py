@@ -1,0 +1,142 @@
+"""Neighbouring powers of one base in a product chain written as one power (issue 13).
+
+Input: the factors of one chain (the printer's run, left to right: ``chain_powers`` after it
+has written repeated blocks as powers), and a function telling whether a base is a known
+square matrix or a scalar.
+Output: ``merged``: the factors with each integer power (an inverse is the power -1, a
+bracketed product the power 1) and its neighbours of the same base written as one power:
+``X^2 X^3`` -> ``X^5``, ``(A X)^-4 A X`` -> ``(A X)^-3``, ``A X (A X)^2`` -> ``(A X)^3`` (what
+``(A X) (A X) (A X)`` parses to: the chain's spine ``A X``, then two bracketed products),
+``X^-1 X^-2`` -> ``X^-3``; None when nothing merges.
+Invariants:
+- the value is kept on the whole domain, the domain too: ``B^a B^b`` is ``B^(a+b)`` only for
+  integers a, b not 0 with ``a < 0 or b < 0`` exactly when ``a + b < 0`` (both positive, or
+  the sum negative: ``X^-4 X`` needs X invertible, as ``X^-3`` does); ``X^-1 X`` (I, defined
+  where X is singular) and ``X^-2 X^3`` (X) are kept as written;
+- only a base of known square (or scalar) shape merges, and only with a power, an inverse or
+  a bracketed product of it: ``x x`` (a vector) is never ``x^2``; written-out factors merge
+  only as the whole base's chain next to such a power;
+- linear: each factor is compared with the base of a power next to it, at most the base's
+  chain long, and each comparison that succeeds removes the factors compared.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import reduce
+
+from einderiv.ir import matrix_ir as M
+
+
+def merged(factors: list, square) -> list | None:
+    """``factors`` with neighbouring powers of one base as one power (see the docstring);
+    ``square(base)``: whether ``base`` is a known square matrix or a scalar."""
+    out: list = []
+    changed, i, n = False, 0, len(factors)
+    while i < n:
+        f = factors[i]
+        base, e = split(f)
+        i += 1
+        if e is None or (e == 1 and type(f) is not M.MatMul) or not square(base):
+            out.append(f)  # a plain factor: it merges only into a power next to it
+            continue
+        spine = _spine(base)
+        p, moved = len(spine), False
+        while out:  # before it: B^a B^e, or B's chain written out
+            a, _ = _exponent_of(out[-1], base)
+            if a is None and p > 1 and out[-p:] == spine:
+                a, drop = Fraction(1), p
+            else:
+                drop = 1
+            if a is None or (total := combined(a, e)) is None:
+                break
+            e, moved = total, True
+            del out[-drop:]
+        while i < n:  # after it: B^e B^b, or B's chain written out
+            b, _ = _exponent_of(factors[i], base)
+            if b is None and p > 1 and factors[i : i + p] == spine:
+                b, take = Fraction(1), p
+            else:
+                take = 1
+            if b is None or (total := combined(e, b)) is None:
+                break
+            e, moved = total, True
+            i += take
+        if not moved:
+            out.append(f)
+            continue
+        changed = True
+        out.append(base if e == 1 else M.Power(base, M.Number(e)))
+    return out if changed else None
+
+
+def doubled(left: M.MExpr, right: M.MExpr) -> M.MExpr | None:
+    """``left + right`` with a last term of ``left`` equal to ``right`` written once with a
+    coefficient: ``t + t`` -> ``2 t``, ``a + 2 t + t`` -> ``a + 3 t`` (what
+    ``(A X)^-4 A X + A X (A X)^-4`` becomes once its chains are powers); else None."""
+    last = left.right if type(left) is M.Add else left
+    if type(last) in (M.Add, M.Sub) or type(right) in (M.Number, M.Neg):
+        return None
+    ours, theirs = _spine(last), _spine(right)
+    if ours == theirs:
+        k = Fraction(1)
+    elif type(ours[0]) is M.Number and ours[1:] == theirs:
+        k = ours[0].value
+    else:
+        return None
+    term = reduce(M.MatMul, [M.Number(k + 1), *theirs])
+    return left.replace(right=term) if type(left) is M.Add else term
+
+
+def split(f: M.MExpr) -> tuple[M.MExpr, Fraction | None]:
+    """``(base, exponent)``: ``X^3`` -> (X, 3), ``X^-1`` -> (X, -1), any other factor (itself,
+    1); the exponent None when not an integer (``X^k``, ``X^(1/2)``)."""
+    if type(f) is M.Power:
+        e = f.exponent
+        whole = type(e) is M.Number and e.value.denominator == 1 and e.value != 0
+        return f.base, e.value if whole else None
+    if type(f) is M.Inverse:
+        return f.operand, Fraction(-1)
+    return f, Fraction(1)
+
+
+def combined(a: Fraction, b: Fraction) -> Fraction | None:
+    """``a + b``, the exponent of ``B^a B^b`` written as one power, when that keeps the domain
+    (and is not 0): both positive, or the sum negative; else None."""
+    total = a + b
+    if total == 0 or ((a < 0 or b < 0) != (total < 0)):
+        return None
+    return total
+
+
+def raised(base: M.MExpr, exponent: M.MExpr | None) -> M.MExpr:
+    """``base^exponent`` (None: the inverse); of a base that is an integer power itself, with
+    an integer exponent, one power when the domain is kept: ``((A X)^2)^-1`` -> ``(A X)^-2``
+    (when ``(B^2)^-1`` exists, B is invertible), ``((A X)^2)^3`` -> ``(A X)^6``, ``(X^-2)^3``
+    -> ``X^-6``; not ``(X^-2)^-1`` (X^2 is defined where X is singular), nor a power that is
+    not an integer (``(X^(1/2))^2``, ``((x' x)^2)^(1/2)``, ``(X^k)^2``)."""
+    inner = split(base)[1] if type(base) is M.Power else None
+    if exponent is None:
+        times: Fraction | None = Fraction(-1)
+    else:
+        ok = type(exponent) is M.Number and exponent.value.denominator == 1
+        times = exponent.value if ok and exponent.value != 0 else None
+    if inner is not None and times is not None and (inner > 0 or times > 0):
+        return M.Power(base.base, M.Number(inner * times))
+    return M.Inverse(base) if exponent is None else M.Power(base, exponent)
+
+
+def _exponent_of(f: M.MExpr, base: M.MExpr) -> tuple[Fraction | None, M.MExpr]:
+    """The integer exponent of ``f`` as a power of ``base`` (``base`` itself: 1), or None."""
+    own, e = split(f)
+    return (e, own) if own == base else (None, own)
+
+
+def _spine(e: M.MExpr) -> list:
+    """The factors of a product's left spine, left to right (a product on the right is one)."""
+    factors = []
+    while type(e) is M.MatMul:
+        factors.append(e.right)
+        e = e.left
+    factors.append(e)
+    return factors[::-1]

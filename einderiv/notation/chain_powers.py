@@ -13,10 +13,12 @@ Invariants:
 - of the ways to write a chain, the shortest text is taken (each factor's width estimated on its
   tree); a tie keeps the power that starts first, so ``(A X)^3 A``, not ``A (X A)^3``
   (numerator layout's ``n (A X)^(n-1) A``), and a power over writing the factors out;
-- a block has at most ``MAX_PERIOD`` factors; the work is linear in the size of the tree: per
-  chain of n factors O(n * MAX_PERIOD) comparisons of integer codes (equal factors share one)
-  and of text lengths (prefix sums), a block's shape found once per run of its repeats; the
-  chains walked in loops (no recursion along a chain or a sum);
+- a block of at most ``MAX_PERIOD`` factors is looked for at every factor; a longer one where
+  one of its factors is written once in it (``chain_runs``: by hashes, in linear time); the
+  work is linear in the size of the tree: per chain of n factors O(n * MAX_PERIOD)
+  comparisons of integer codes (equal factors share one) and of text lengths (prefix sums), a
+  block's shape found once per run of its repeats; the chains walked in loops (no recursion
+  along a chain or a sum);
 - a chain is a product's left spine (what the printer writes as one run of factors); a
   product on the right is one factor of it, its brackets kept (a scalar in a chain reads
   back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
@@ -38,8 +40,9 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.chain_merge import doubled, merged, raised
+from einderiv.notation.chain_runs import long_runs, repeats
 
-MAX_PERIOD = 16  # the most factors of a block written as a power
+MAX_PERIOD = 16  # the most factors of a block looked for at every factor (longer: chain_runs)
 _UNKNOWN = "?"  # a shape not known here
 _SCALAR = (None, None)
 _POWERISH = (M.Power, M.Inverse, M.MatMul)  # what may merge with a neighbour (chain_merge)
@@ -112,8 +115,9 @@ class _Powers:
         shape = self.shape(base)
         return shape is not _UNKNOWN and shape[0] == shape[1]
 
-    def fold(self, factors: list) -> list | None:
-        """The factors with repeated blocks as powers, or None when none repeats."""
+    def fold(self, factors: list, longer: bool = True) -> list | None:
+        """The factors with repeated blocks as powers, or None when none repeats; blocks of
+        more than ``MAX_PERIOD`` factors too when ``longer`` (``chain_runs``)."""
         n = len(factors)
         if n < 2:
             return None
@@ -132,6 +136,7 @@ class _Powers:
         periods = range(1, min(MAX_PERIOD, n // 2) + 1)
         runs = [[0] * (n + 1) for _ in range(len(periods) + 1)]
         squares = [[False] * (n + 1) for _ in range(len(periods) + 1)]
+        far = long_runs(code, MAX_PERIOD + 1, 4 * n) if longer and n > 2 * MAX_PERIOD else {}
         for i in range(n - 1, -1, -1):
             options = []
             for p in periods:  # runs[p][i]: how many j >= i have code[j + p] == code[j], in a row
@@ -145,6 +150,9 @@ class _Powers:
                 if square:
                     top = 1 + run[i] // p
                     options += [(p, k) for k in (top, top - 1) if k >= 2]
+            for q, top in far.get(i, ()):  # a longer block, its run starting here
+                if self.square(factors, i, q):
+                    options += [(q, k) for k in (top, top - 1) if k >= 2]
             options.append((1, 1))
             lengths = [
                 self.cost(factors, upto, i, p, k) + _gap(best, i + p * k) for p, k in options
@@ -154,6 +162,8 @@ class _Powers:
         out, i = [], 0
         while i < n:
             p, k = choice[i]
+            if p > MAX_PERIOD and not repeats(code, i, p, k):  # two blocks of one hash
+                return self.fold(factors, longer=False)
             out.append(factors[i] if k == 1 else self.power(factors[i : i + p], k))
             i += p * k
         return None if len(out) == n else out

@@ -1,0 +1,70 @@
+"""Blocks of more than ``MAX_PERIOD`` factors repeated in a chain, found in linear time.
+
+Input: a chain's factors as integer codes (equal factors share one), the shortest period to
+look for, and a budget of steps.
+Output: ``long_runs``: for a start s, the runs that begin there, as ``(period, copies)``:
+the block ``code[s : s + period]`` written ``copies`` >= 2 times in a row; ``repeats``, the
+exact check of one.
+Invariants:
+- a period q is looked for at i only as the distance to the next factor equal to code[i]
+  (a factor written once in the block: its next copy is the next block's), and the block
+  compared with the next by prefix hashes (polynomial, modulo the prime 2^61 - 1), so each
+  position costs O(1); a run is walked to its first factor and counted once (positions of it
+  met later are skipped), its copies compared by hash;
+- a hash's equality is a guess: a block the caller writes as a power is first checked factor by
+  factor (``repeats``; the blocks written are disjoint, so that check is linear too);
+- linear: the work is at most ``budget`` steps past the O(n) hashing; runs past it are not
+  looked for (a chain of n factors has fewer than n runs, but their lengths can add up to more
+  than n; the budget is a few n).
+"""
+
+from __future__ import annotations
+
+_MOD = (1 << 61) - 1
+_BASE = 1_000_003
+
+
+def long_runs(code: list[int], shortest: int, budget: int) -> dict[int, list[tuple[int, int]]]:
+    """``{start: [(period, copies), ...]}``: runs of a block of ``shortest`` factors or more
+    repeated at least twice (see the module's docstring)."""
+    n = len(code)
+    nxt, last = [n] * n, {}
+    for i in range(n - 1, -1, -1):
+        nxt[i] = last.get(code[i], n)
+        last[code[i]] = i
+    if all(nxt[i] - i < shortest or 2 * (nxt[i] - i) > n - i for i in range(n)):
+        return {}
+    powers, h = [1] * (n + 1), [0] * (n + 1)
+    for i, c in enumerate(code):
+        powers[i + 1] = powers[i] * _BASE % _MOD
+        h[i + 1] = (h[i] * _BASE + c + 1) % _MOD
+
+    def same(i: int, j: int, q: int) -> bool:  # code[i : i + q] == code[j : j + q], by hash
+        a = (h[i + q] - h[i] * powers[q]) % _MOD
+        return a == (h[j + q] - h[j] * powers[q]) % _MOD
+
+    found: dict[int, list[tuple[int, int]]] = {}
+    first: dict[int, int] = {}  # period -> the first factor of the run of it found last
+    for i in range(n - 1, -1, -1):
+        q = nxt[i] - i
+        if q < shortest or i + 2 * q > n or first.get(q, n) <= i or not same(i, i + q, q):
+            continue
+        s = i
+        while s > 0 and code[s - 1] == code[s - 1 + q] and budget > 0:  # to the run's start
+            s, budget = s - 1, budget - 1
+        first[q] = s
+        copies = 1
+        while s + (copies + 1) * q <= n and same(s, s + copies * q, q) and budget > 0:
+            copies, budget = copies + 1, budget - 1
+        found.setdefault(s, []).append((q, copies))
+        budget -= q  # (the caller's check that the block is square)
+        if budget <= 0:
+            break
+    return found
+
+
+def repeats(code: list[int], s: int, q: int, copies: int) -> bool:
+    """Whether ``code[s : s + q]`` is written ``copies`` times in a row from s, factor by
+    factor (a hash's guess checked)."""
+    block = code[s : s + q]
+    return all(code[s + k * q : s + (k + 1) * q] == block for k in range(1, copies))

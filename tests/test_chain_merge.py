@@ -70,9 +70,14 @@ CASES = [
     ("(A X)^-4 A X + A X (A X)^-4", "2 (A X)^-3", lambda: 2 * mp(inv(AX), 3)),
     ("B + A X + A X + A X", "B + 3 A X", lambda: B + 3 * AX),
     ("B + 2 A X + A X", "B + 3 A X", lambda: B + 3 * AX),
+    ("2 A X + 2 A X", "4 A X", lambda: 4 * AX),
+    ("B + A X + 2 A X", "B + 3 A X", lambda: B + 3 * AX),
+    ("-2 A X + 2 A X", "-2 A X + 2 A X", lambda: 0 * AX),
+    ("2 + 2", "2 + 2", lambda: 4),
     # kept: a vector is no power, a row's product with a column is not a square
     ("u' A x (A x)", "u' A x (A x)", lambda: (u @ A @ x) * (A @ x)),
     ("X^2 X^k", "X^2 X^k", None),
+    ("X .^ 2 X .^ 3", "X .^ 2 X .^ 3", lambda: (X**2) @ (X**3)),  # elementwise: no matrix power
 ]
 
 
@@ -119,6 +124,28 @@ def test_powers_whose_sum_drops_a_condition_are_kept(chain, value):
         except EvaluationError:
             continue
         assert not np.all(np.isfinite(at)), printed  # (a scalar's 0^-1: inf or nan)
+
+
+@pytest.mark.parametrize(
+    "chain, value",
+    [
+        ("(s^2)^1.5", lambda s: abs(s) ** 3),  # |s|^3, not s^3
+        ("(s^2)^0.5", lambda s: abs(s)),
+        ("s^2.5 s^0.5", lambda s: s**3),  # for s >= 0 only: s^3 is defined for s < 0 too
+        ("(s^0.5)^2", lambda s: s),
+    ],
+)
+def test_powers_not_integers_are_kept(chain, value):
+    # a power of a power is one only for integer exponents: (s^2)^1.5 = |s|^3; at s < 0 the
+    # printed text still reads back to |s|^3 (or, where the input is undefined, is too)
+    f = ed.parse(chain, where=WHERE)
+    back = ed.parse(str(f), where=WHERE)
+    for at in (0.7, 2.0):
+        np.testing.assert_allclose(back(**{**VALUES, "s": at}), value(at), rtol=1e-12)
+    with np.errstate(invalid="ignore"):
+        at_negative = back(**{**VALUES, "s": -0.7})
+        expected = value(-0.7) if "^0.5)^2" not in chain and "2.5" not in chain else np.nan
+    np.testing.assert_allclose(at_negative, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize(

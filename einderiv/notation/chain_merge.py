@@ -71,21 +71,26 @@ def merged(factors: list, square) -> list | None:
 
 
 def doubled(left: M.MExpr, right: M.MExpr) -> M.MExpr | None:
-    """``left + right`` with a last term of ``left`` equal to ``right`` written once with a
-    coefficient: ``t + t`` -> ``2 t``, ``a + 2 t + t`` -> ``a + 3 t`` (what
-    ``(A X)^-4 A X + A X (A X)^-4`` becomes once its chains are powers); else None."""
+    """``left + right`` with a last term of ``left`` equal to ``right`` but for a positive
+    coefficient written once: ``t + t`` -> ``2 t``, ``a + 2 t + t`` -> ``a + 3 t``, ``2 t + 2
+    t`` -> ``4 t`` (what ``(A X)^-4 A X + A X (A X)^-4`` becomes once its chains are powers);
+    else None."""
     last = left.right if type(left) is M.Add else left
     if type(last) in (M.Add, M.Sub) or type(right) in (M.Number, M.Neg):
         return None
-    ours, theirs = _spine(last), _spine(right)
-    if ours == theirs:
-        k = Fraction(1)
-    elif type(ours[0]) is M.Number and ours[1:] == theirs:
-        k = ours[0].value
-    else:
+    (a, ours), (b, theirs) = _coefficient(last), _coefficient(right)
+    if a <= 0 or b <= 0 or not ours or ours != theirs:
         return None
-    term = reduce(M.MatMul, [M.Number(k + 1), *theirs])
+    term = reduce(M.MatMul, [M.Number(a + b), *theirs])
     return left.replace(right=term) if type(left) is M.Add else term
+
+
+def _coefficient(term: M.MExpr) -> tuple[Fraction, list]:
+    """A product's number in front and its other factors: ``2 A X`` -> (2, [A, X])."""
+    factors = _spine(term)
+    if type(factors[0]) is M.Number:
+        return factors[0].value, factors[1:]
+    return Fraction(1), factors
 
 
 def split(f: M.MExpr) -> tuple[M.MExpr, Fraction | None]:

@@ -5,7 +5,6 @@ chain's factor codes, each block written as a power checked factor by factor.
 Each chain is parsed, printed, read back and evaluated against the numpy product written here.
 """
 
-import time
 from functools import reduce
 
 import numpy as np
@@ -67,8 +66,9 @@ def test_a_hash_that_guesses_wrong_is_checked(monkeypatch):
 
 
 def test_long_runs_linear_work():
-    # a chain of 2,400 factors with a period of 50, one of 1,200 without any square: the
-    # hashing finds each run once; in well under a second each
+    # a chain of 1,200 factors with a period of 40 is one run, found once (not once per factor
+    # of its block); one of 1,200 without any square has none; 2,400 factors print as a power
+    # (the time: benchmarks/bench_derive.py, family "tr((A1 X..A20 X)^N)")
     periodic = [NAMES[k % 40] for k in range(1200)]
     code = [int(a[1:]) for a in periodic]
     runs = chain_runs.long_runs(code, 17, 4 * len(code))
@@ -77,9 +77,7 @@ def test_long_runs_linear_work():
     free = [bits[k + 1] - bits[k] + 1 for k in range(1200)]  # ternary Thue-Morse: square-free
     assert chain_runs.long_runs(free, 17, 4800) == {}
     f = ed.parse(" ".join(periodic + periodic), where=WHERE)
-    start = time.perf_counter()
     assert str(f) == "(" + " ".join(NAMES) + ")^60"
-    assert time.perf_counter() - start < 1.0
 
 
 def test_gradient_of_a_long_power_reads_back_to_central_differences():

@@ -78,8 +78,16 @@ def doubled(left: M.MExpr, right: M.MExpr) -> M.MExpr | None:
     last = left.right if type(left) is M.Add else left
     if type(last) in (M.Add, M.Sub) or type(right) in (M.Number, M.Neg):
         return None
-    (a, ours), (b, theirs) = _coefficient(last), _coefficient(right)
-    if a <= 0 or b <= 0 or not ours or ours != theirs:
+    if last == right:  # (equal: one comparison of hashes when not)
+        b, theirs = _coefficient(right)
+        a = b
+    elif type(_leftmost(last)) is M.Number or type(_leftmost(right)) is M.Number:
+        (a, ours), (b, theirs) = _coefficient(last), _coefficient(right)
+        if not ours or ours != theirs:
+            return None
+    else:
+        return None
+    if a <= 0 or b <= 0 or not theirs:
         return None
     term = reduce(M.MatMul, [M.Number(a + b), *theirs])
     return left.replace(right=term) if type(left) is M.Add else term
@@ -91,6 +99,13 @@ def _coefficient(term: M.MExpr) -> tuple[Fraction, list]:
     if type(factors[0]) is M.Number:
         return factors[0].value, factors[1:]
     return Fraction(1), factors
+
+
+def _leftmost(e: M.MExpr) -> M.MExpr:
+    """The first factor of a product (walked, no list made)."""
+    while type(e) is M.MatMul:
+        e = e.left
+    return e
 
 
 def split(f: M.MExpr) -> tuple[M.MExpr, Fraction | None]:

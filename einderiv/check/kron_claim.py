@@ -11,7 +11,10 @@ put on the claim's parsed tree, before it is typed, so the sizes written on its 
 claim, and a size-1 identity beside a Kronecker product, are indexed as their value is;
 ``chains``, ``links``, ``regroupings``: a claim's Kronecker chains, for ``kron_regroup``.
 Invariants: the right side is the numerator-layout Jacobian of vec(Y) by vec(X), whatever the
-layout asked for (as ``g.kronecker()`` writes it); the indexing that ``kronecker_entry`` gives
+layout asked for (as ``g.kronecker()`` writes it); for a Hessian (``order`` 2) Y is the
+gradient in the layout asked (X's shape in the jacobian and denominator layouts, so R is d2 f /
+d vec(X) d vec(X)'; X' in the numerator layout), as ``hessian(...).kronecker()`` writes it;
+the indexing that ``kronecker_entry`` gives
 it is the derivative's own, in its layout. The left side names any Y, and X must be the
 variable: a claim about another variable is an ``EinderivError``.
 """
@@ -71,11 +74,10 @@ def entry_claim(
         or not origin[1]
         or not origin[2].indices  # by a scalar: no vec(X) to index (d vec(Y) / d vec(x)')
         or len(expected.axes) < 2
-        or order != 1
     ):
         raise EinderivError(
             "a claim in Kronecker form (d vec(Y) / d vec(X)' = ...) is for a first derivative "
-            "of a vector or matrix by a whole matrix or vector"
+            "of a vector or matrix, or a Hessian of a scalar, by a whole matrix or vector"
         )
     with warnings.catch_warnings():  # its notes are said where the claim itself is read
         warnings.simplefilter("ignore")

@@ -19,7 +19,10 @@ Invariants:
 - ``closed`` (what ``kronecker()`` writes): a form that reads but leaves an ``I``'s size open
   (``kron(kron(I, p), I)``, 1 by 3 or 3 by 1) is written with the engine's numbers
   (``I_{1}``, ``I_{3}``) when that text reads with every size fixed; ``str``'s indexed entry
-  keeps ``I`` (read with ``shape=``). Two more parses when asked.
+  keeps ``I`` (read with ``shape=``). Two more parses when asked. So is a form whose chain
+  holds two bare ``I`` apart (``kron(I, kron(p, I))`` of d kron(p, X) / dX: its size k n
+  splits as k, n or n, k, another matrix each), each ``I`` with its number or one name
+  (``kron(I_{k}, kron(p, I_{n}))``), when that text reads with no such chain left.
 This module sits above ``api`` (which imports it when asked), like ``show``.
 """
 
@@ -29,6 +32,7 @@ import warnings
 
 from einderiv.errors import EinderivError
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.kron_chains import open_split
 from einderiv.notation.cse_names import map_subterms
 from einderiv.notation.kronecker_nested import sized_text_reads
 
@@ -76,11 +80,24 @@ def closed(matrix: M.MExpr, variables: dict) -> M.MExpr:
     ``I``: there its indices' sizes are read with the shape.)"""
     where = _declarations(variables)
     read = _read(matrix, where)
-    if read is None or not _open_sizes(read, variables):
+    split = _bare_split(matrix)  # kron(I, kron(p, I)): 12-by-4 is I_4, p, I_1 or I_2, p, I_2
+    if read is None or not (split or _open_sizes(read, variables)):
         return matrix
-    sized = _engine_sized(matrix)
+    sized = _engine_sized(matrix, names=split)
     again = _read(sized, where) if sized is not None and sized_text_reads(sized) else None
-    return sized if again is not None and not _open_sizes(again, variables) else matrix
+    if again is None or _open_sizes(again, variables) or _bare_split(sized):
+        return matrix
+    return sized
+
+
+def _bare_split(matrix: M.MExpr) -> bool:
+    """``open_split`` of ``matrix`` as its text reads: an ``I`` printed without its size is
+    bare, whatever size the engine knows it by."""
+
+    def bare(x: M.MExpr) -> M.MExpr | None:
+        return M.Identity() if isinstance(x, M.Identity) and not x.sized else None
+
+    return open_split(map_subterms(matrix, bare, {}))
 
 
 def _open_sizes(read, variables: dict) -> bool:
@@ -91,18 +108,21 @@ def _open_sizes(read, variables: dict) -> bool:
     return any(p not in held and not p.isdigit() for d in read.shape for p in str(d).split("*"))
 
 
-def _engine_sized(matrix: M.MExpr) -> M.MExpr | None:
+def _engine_sized(matrix: M.MExpr, names: bool = False) -> M.MExpr | None:
     """``matrix`` with every ``I`` written with the number the engine sized it by (``I_{1}``),
     or None when one is sized by a name (``kron(I, x')`` by X m-by-n, whose entry ``str``
-    writes as the same text: ``I`` there is X's m, given by keyword as before)."""
+    writes as the same text: ``I`` there is X's m, given by keyword as before). ``names``:
+    one sized by a name is written with it too (``I_{k}``; one of a product, ``n*k``, or of
+    no size stays ``I``), for a chain whose bare ``I`` split a size only as a product."""
     dims = []
 
     def size(x: M.MExpr) -> M.MExpr | None:
         if not isinstance(x, M.Identity):
             return None
-        if isinstance(x.dim, int):
+        if isinstance(x.dim, int) or names and isinstance(x.dim, str) and x.dim.isidentifier():
             return M.Identity(x.dim, sized=True)
-        dims.append(x.dim)
+        if not names:
+            dims.append(x.dim)
         return None
 
     sized = map_subterms(matrix, size, {})

@@ -69,3 +69,52 @@ def test_a_sized_kronecker_form_keeps_a_power_of_a_call_as_written(text, fn):
     got = back(**{k: v for k, v in args.items() if k in back.variables}, n=1)
     jac = jacobian_fd(fn, args, "P")
     np.testing.assert_allclose(got, _vec_matrix(jac, 2), atol=1e-6)
+
+
+def _kron_chain_case(text, where, fn, wrt, sizes):
+    """The printed Kronecker form of d ``text`` / d ``wrt``, its values and the truth."""
+    f = ed.parse(text, where=where)
+    values = {k: RNG.normal(size=[sizes.get(d, d) for d in v.dims]) for k, v in f.variables.items()}
+    if wrt == "S":
+        values["S"] = values["S"] + values["S"].T
+    jac = jacobian_fd(fn, values, wrt, sym=wrt == "S")
+    return ed.diff(f, wrt).kronecker(), values, _vec_matrix(jac, 2)
+
+
+@pytest.mark.parametrize(
+    "text, where, fn, wrt",
+    [
+        ("kron(p, X)", "p: vector(m); X: matrix(n, k)", lambda p, X: np.kron(p[:, None], X), "X"),
+        ("kron(X, p')", "p: vector(m); X: matrix(n, k)", lambda p, X: np.kron(X, p[None]), "X"),
+        ("kron(p, S)", "p: vector(m); S: symmetric(n)", lambda p, S: np.kron(p[:, None], S), "S"),
+        ("kron(p, S)", "p: vector(3); S: symmetric(2)", lambda p, S: np.kron(p[:, None], S), "S"),
+    ],
+)
+def test_a_kronecker_form_whose_identities_split_a_size_is_printed_sized(text, where, fn, wrt):
+    # d vec(kron(p, X)) / d vec(X)' = I_k (x) p (x) I_n for X n-by-k: written kron(I, kron(p,
+    # I)), 3 n k by n k for p of length 3, it is as well I_nk (x) p or p (x) I_nk's chain with
+    # another split, other matrices, so check left it undecided; written with the engine's
+    # sizes it reads to one matrix, the central differences', and check decides it
+    form, values, truth = _kron_chain_case(text, where, fn, wrt, {"m": 3, "n": 2, "k": 4})
+    right = form.split("=", 1)[1]
+    back = ed.parse(right, where=where)
+    got = back(**{k: v for k, v in values.items() if k in back.variables})
+    np.testing.assert_allclose(got, truth, atol=1e-6)
+    assert ed.check(text, wrt, claim=form, where=where).verdict == "right"
+    negated = form.replace("= ", "= -(", 1) + ")"
+    assert ed.check(text, wrt, claim=negated, where=where).verdict == "wrong"
+
+
+def test_bare_identities_that_split_a_size_otherwise_stay_undecided():
+    # kron(I, kron(p, I)) for d vec(kron(p, X)) / d vec(X)' (X 2-by-4, p of length 3) is
+    # 24-by-8 at I_4, p, I_2 (the derivative, I_k (x) p (x) I_n) and at I_8, p, I_1 or I_2,
+    # p, I_4 (not): as written it is not the derivative for every reading, so not "right"
+    where = "p: vector(m); X: matrix(n, k)"
+    _, values, truth = _kron_chain_case(
+        "kron(p, X)", where, lambda p, X: np.kron(p[:, None], X), "X", {"m": 3, "n": 2, "k": 4}
+    )
+    p = values["p"][:, None]
+    assert np.allclose(np.kron(np.eye(4), np.kron(p, np.eye(2))), truth, atol=1e-6)
+    assert not np.allclose(np.kron(np.eye(8), p), truth, atol=1e-6)
+    claim = "d vec(Y) / d vec(X)' = kron(I, kron(p, I))"
+    assert ed.check("kron(p, X)", "X", claim=claim, where=where).verdict == "undecided"

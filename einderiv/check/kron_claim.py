@@ -36,6 +36,7 @@ from einderiv.check.claims import declarations_of
 from einderiv.check.kron_left import VEC_BY, is_kronecker, left_of
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.kron_chains import links
 from einderiv.ir.matrix_ops import COMMUTATION, KRON
 from einderiv.ir.node import dim_factors
 from einderiv.notation.kronecker import kronecker_entry
@@ -123,11 +124,6 @@ def chains(e: M.MExpr) -> list[int]:
     found = []
     M.map_children(e, lambda c: found.extend(chains(c)) or c)
     return found
-
-
-def links(e: M.MExpr) -> list:
-    """The factors of the Kronecker chain ``e``, however nested, in order."""
-    return [f for a in e.args for f in links(a)] if _kron_call(e) else [e]
 
 
 def reassociated(e: M.MExpr, split: int) -> M.MExpr:

@@ -36,7 +36,6 @@ from einderiv.check.kron_claim import (  # (_identity_times: c when R is c I)
     _identity_times,
     as_entry,
     is_kronecker,
-    links,
     regroupings,
     same_count,
     undecided,
@@ -46,6 +45,7 @@ from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.frontend.parse import parse_expression
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.kron_chains import open_split
 from einderiv.ir.matrix_ops import KRON
 from einderiv.ir.node import dim_factors, dim_size
 
@@ -167,38 +167,6 @@ def regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | No
         "chain, apart, have their sizes fixed only as a product (I_4 and I_1, or I_2 and I_2)"
     )
     return replace(found, verdict="undecided", reason=f"undecided: {why}", diagnosis=_WRITE)
-
-
-def open_split(tree: M.MExpr) -> bool:
-    """Whether a Kronecker chain of the claim's tree holds two unsized ``I`` apart (two
-    ``ones``, two ``ones'``; or all three kinds): its rows and columns fix their sizes only as a
-    product. Adjacent ones of a kind are one (kron(I_a, I_b) = I_ab); I and ones are apart
-    fixed (a b rows, a columns)."""
-    parts = links(tree)
-    if len(parts) > 1:
-        kinds: list = []
-        for part in parts:
-            kind = _open_kind(part)
-            if kind is None or not kinds or kinds[-1] != kind:
-                kinds.append(kind)
-        named = [k for k in kinds if k is not None]
-        if len(named) != len(set(named)) or len(named) > 2:
-            return True
-        return any(open_split(part) for part in parts)
-    found: list = []
-    M.map_children(tree, lambda c: found.append(open_split(c)) or c)
-    return any(found)
-
-
-def _open_kind(e: M.MExpr) -> str | None:
-    """``I``, ``ones`` or ``ones'`` with no size written (None: any other factor)."""
-    if isinstance(e, M.Transpose) and isinstance(e.operand, M.Ones) and e.operand.dim is None:
-        return "ones'"
-    if isinstance(e, M.Transpose):
-        e = e.operand
-    if isinstance(e, (M.Identity, M.Ones)) and e.dim is None:
-        return type(e).__name__
-    return None
 
 
 def _regrouped(result, judge, expected: Expr, claimed: Expr, again: Callable | None = None):

@@ -152,6 +152,8 @@ def align_spec(order, target) -> tuple:
     the target's order of the axes it has (None: already in order); ``slots`` index it from the
     first axis it has on (True: an axis it has, False: a new axis; None: nothing to index)."""
     order, target = tuple(order), tuple(target)
+    if order == target:  # already aligned: each of a long sum's terms, mostly
+        return None, None
     present = [i for i in target if i in order]
     perm = None
     if len(order) > 1 and list(order) != present:

@@ -273,11 +273,11 @@ class _Evaluator:
         if t.name in self.ints:
             return self.scalar(self.ints[t.name])
         value = self.values[t.name]
-        if not t.indices:
-            return Exact((), np.asarray(value, dtype=object))
         if np.shape(value) != tuple(self.size(i.dim) for i in t.indices):  # S[(i,j),(k,l)]
             raise NotRational(f"{t.name} has another shape here")  # of a 3-by-3 S: no value
         order = tuple(dict.fromkeys(t.indices))  # X[a,a]: the diagonal
+        if len(order) == len(t.indices):  # no index repeated (or none): the array as it is
+            return Exact(order, np.asarray(value, dtype=object))
         letters = {i: chr(97 + k) for k, i in enumerate(order)}
         spec = "".join(letters[i] for i in t.indices) + "->" + "".join(letters[i] for i in order)
         return Exact(order, np.einsum(spec, value))

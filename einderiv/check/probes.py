@@ -212,10 +212,9 @@ def exact_point(rng, variables: dict, sizes: dict, p: int) -> tuple[dict, dict]:
             continue
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in info.dims)
         count = math.prod(shape)
-        flat = [
-            int(rng.integers(0, 2**62)) * 2**40 + int(rng.integers(0, 2**40)) for _ in range(count)
-        ]
-        array = np.array([x % p for x in flat], dtype=object).reshape(shape)
+        high, low = rng.integers(0, 2**62, size=count), rng.integers(0, 2**40, size=count)
+        flat = [(int(a) * 2**40 + int(b)) % p for a, b in zip(high.tolist(), low.tolist())]
+        array = np.array(flat, dtype=object).reshape(shape)
         if info.kind == "symmetric" and len(shape) == 2:
             array = np.triu(array) + np.triu(array, 1).T
         values[name] = array if shape else array.item()

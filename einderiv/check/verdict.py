@@ -12,10 +12,10 @@ Invariants (the soundness rule, README "Checking a derivative"):
   signs, several sizes per dimension, integer symbols over a wide range) where the claim's value
   differs from the derivative's beyond rounding, or is undefined; or an exact difference of the
   two as rational functions;
-- "right" needs a proof, and that no probe disagrees: equal canonical forms, or (both sides built
-  of rational operations) equality by exact arithmetic mod large primes at random points, for
-  every size assignment and integer value tried; and every condition the claim needs to be
-  defined (a denominator, a log's argument...) is imposed by the expression or its derivative;
+- "right" needs a proof, and that no probe disagrees: equal canonical forms (large terms also
+  multiplied out, ``expanded``), or (rational terms) equality by exact arithmetic mod large
+  primes at random points, for every size and integer value tried; and every condition the
+  claim needs to be defined (a denominator, a log's argument...) is imposed by f or f';
 - anything else (numerical agreement without a proof) is "undecided", never "right".
 - Probes are redrawn where an inverted matrix is ill-conditioned or a side is not finite (no
   verdict rests on a bad draw). A claim of the wrong shape is wrong, not an error.
@@ -40,6 +40,7 @@ from einderiv.check.claims import other_readings
 from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.det_scale import numbers_out
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
+from einderiv.check.expanded import expanded_equal
 from einderiv.check.ill_formed import not_well_formed
 from einderiv.check.intervals import PREC, differing_probe
 from einderiv.check.kink_products import kink_products
@@ -189,13 +190,9 @@ class _Judge(Sampler):
         if missing:
             if not (proven or exactly) and (apart := self.apart()) is not None:
                 return apart  # 1.0000001 log(x)' with a condition of its own: apart
-            singular = self.undefined_claim_probe(partial(fails_at, self))
-            if singular is not None:
-                return self.wrong(
-                    singular,
-                    "the claim is wrong: it is undefined where the derivative is defined",
-                    integer=False,
-                )
+            if (singular := self.undefined_claim_probe(partial(fails_at, self))) is not None:
+                why = "the claim is wrong: it is undefined where the derivative is defined"
+                return self.wrong(singular, why, integer=False)
             needs = "; ".join(map(str, missing[:3]))
             return self.result(
                 "undecided",
@@ -359,6 +356,8 @@ class _Judge(Sampler):
         claim, want = self.settled_claim(), self.oriented(self.expected.term)
         if claim is None or T.free(claim) != T.free(want):
             return None
+        if expanded_equal(self, claim, want):  # x' (A0 + .. + A999 + (..)') multiplied out
+            return True
         opaque = not (X.is_rational(claim) and X.is_rational(want))
         self.exact_method = EXACT + (", other functions as unknowns" if opaque else "")
         order = tuple(self.expected.axes)
@@ -368,8 +367,7 @@ class _Judge(Sampler):
     def differing_probe(self) -> dict:
         """A float probe at the sizes and integer values where exact arithmetic found a
         difference (another value of k may be one where the claim is right)."""
-        where = getattr(self, "exact_where", None)
-        if where is None:
+        if (where := getattr(self, "exact_where", None)) is None:
             return self.draw(0)
         probe = self.draw(0, sizes=where.sizes)
         return {**probe, **{n: v for n, v in where.ints.items() if n in probe}}

@@ -47,6 +47,8 @@ def contracted(t: T.Term, memo: dict | None = None) -> T.Term:
         out = t if all(a is b for a, b in zip(done, kids)) else T.with_children(t, done)
         if type(out) is T.Prod and out.summed and any(type(f) is T.Delta for f in out.factors):
             out = prod_delta(out) or out
+            if type(out) is T.Prod and len(out.factors) == 1 and not out.summed:
+                out = out.factors[0]  # sum_{a,b} P[a,b] delta[i,a,b] -> (P[i,i]) -> P[i,i]
         memo[t] = out
     return memo[t]
 

@@ -688,6 +688,16 @@ def test_letters_written_together_are_a_product_with_a_warning():
         ("tr(X^TAX)", lambda A, B, X, x: np.trace(X.T @ A @ X)),
         ("x^TAx", lambda A, B, X, x: x @ A @ x),
         ("AB^TX", lambda A, B, X, x: A @ B.T @ X),
+        # ... also when the letters after ^T have their own superscript: X^TX^2 was X to the
+        # power T X^2 (X an integer, silently), x^TA^{-1}x an error on the exponent T A^-1
+        ("X^TX^2", lambda A, B, X, x: X.T @ X @ X),
+        ("x^TA^{-1}x", lambda A, B, X, x: x @ np.linalg.inv(A) @ x),
+        ("x^TA^-1x", lambda A, B, X, x: x @ np.linalg.inv(A) @ x),
+        ("tr(X^TX^{-1}A)", lambda A, B, X, x: np.trace(X.T @ np.linalg.inv(X) @ A)),
+        ("x^TX^{-T}x", lambda A, B, X, x: x @ np.linalg.inv(X).T @ x),
+        ("x^TAB^Tx", lambda A, B, X, x: x @ A @ B.T @ x),
+        ("X^TAX^{-1}B", lambda A, B, X, x: X.T @ A @ np.linalg.inv(X) @ B),
+        ("x^TAB^2x", lambda A, B, X, x: x @ A @ B @ B @ x),
     ],
 )
 def test_a_postfix_after_letters_written_together_is_the_last_letters(text, oracle):

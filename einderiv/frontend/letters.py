@@ -159,14 +159,25 @@ def _transpose_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.
     letters (no parenthesis) is the transpose, as TeX reads ``X^TX``; the names met are added to
     ``transposes``. None for anything else (and when ``T`` is declared: then a power)."""
     x = getattr(e, "exponent", None)
-    if type(e) is not M.Power or transposes is None or not isinstance(x, M.Name):
+    if type(e) is not M.Power or transposes is None or x is None:
         return None
-    if x.name not in split or x.name[0] != "T" or not x.span or x.span[1] != e.span[1]:
+    chain, node = [], x  # a^TX^{-1}b: the exponent read T X^-1, its letters then X's ^-1
+    while type(node) in _POSTFIX:
+        chain.append(node)
+        node = getattr(node, _POSTFIX[type(node)])
+    if not isinstance(node, M.Name) or node.name not in split or node.name[0] != "T":
         return None
-    first, *rest = _letters(x)
-    transposes.append(x.name)
+    if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != x.span[0]:
+        return None  # X^(TX^2), parenthesised: the exponent as written
+    first, *rest = _letters(node)
+    transposes.append(node.name)
     head = M.Transpose(e.base, span=(e.span[0], first.span[1]))
-    return _product([_rebuild(head, split, transposes), *rest], e.span)
+    # X^TX^2 is X^T X^2, as TeX reads it: the operators after the letters apply to the last
+    last = rest[-1]
+    for op in reversed(chain):
+        last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
+    last = _rebuild(last, split, transposes) if chain else last
+    return _product([_rebuild(head, split, transposes), *rest[:-1], last], e.span)
 
 
 def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.MExpr:

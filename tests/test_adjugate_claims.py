@@ -99,3 +99,34 @@ def test_two_to_the_size_times_the_adjugate_is_right_at_every_size():
     assert ed.check("det(2 W)", "W", "2^len(W) adj(W)", where=where).verdict == "right"
     assert ed.check("det(2 W)", "W", "2^(len(W) - 1) adj(W)", where=where).verdict == "wrong"
     assert ed.check("det(2 W)", "W", "(-2)^len(W) adj(W)", where=where).verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "expr, claim, verdict",
+    [
+        # the Matrix Cookbook's d det(X) = tr(adj(X) dX) (section 2.1), as a differential: it
+        # was undecided ("needs X invertible", the adjugate's lowering), its matrix form right
+        ("det(W)", "d f = tr(adj(W) dW)", "right"),
+        (
+            "det(W)",
+            r"d f = \operatorname{Tr}(\operatorname{adj}(\mathbf{W})\,d\mathbf{W})",
+            "right",
+        ),
+        ("det(2 W)", "d f = 2 tr(adj(2 W) dW)", "right"),
+        ("det(2 W)", "d f = 4 tr(adj(2 W) dW)", "wrong"),
+        ("det(W)", "d f = tr(adj(W)' dW)", "wrong"),
+        # the inverse is the claim's own: undefined at a singular W, still undecided
+        ("det(W)", "d f = tr(det(W) inv(W) dW)", "undecided"),
+    ],
+)
+def test_a_differential_written_with_the_adjugate(expr, claim, verdict):
+    scale = 2.0 if "2 W" in expr else 1.0
+    stated = {"right": 2.0 if "2 tr" in claim else 1.0, "wrong": 4.0}
+    for W in (RNG.normal(size=(3, 3)), np.diag([1.0, 2.0, 0.0])):  # a singular W too
+        truth = gradient(lambda W: np.linalg.det(scale * W), W)  # numerator layout
+        if verdict == "right":  # d f = tr(G dW): G is the numerator-layout derivative
+            assert np.allclose(truth, stated["right"] * adjugate(scale * W), atol=1e-5)
+        elif verdict == "wrong":
+            G = adjugate(W).T if "'" in claim else stated["wrong"] * adjugate(scale * W)
+            assert not np.allclose(truth, G, atol=1e-3) or W[2, 2] == 0
+    assert ed.check(expr, "W", claim, where="W: matrix(n, n)").verdict == verdict

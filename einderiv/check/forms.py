@@ -39,6 +39,7 @@ __all__ = [
     "NotLinear",
     "Unsure",
     "differential_claim",
+    "differential_right",
     "is_differential",
     "normalize_claim",
     "reorderings",
@@ -100,6 +101,27 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
         raise EinderivError(f"{wrt} is not a variable of the expression")
     if order == 2:  # the Hessian's: d(df/dx) = H dx, the differential of the gradient
         f = diff(f, wrt, layout=layout)
+    rhs, right, d, where = differential_right(f, wrt, text)
+    _same_orientation(f, rhs, right)
+    stated = diff(rhs, d, layout=layout)
+    if T.mentions(stated.term, d):
+        _witness_nonlinear(f, rhs, d, wrt)
+        raise Unsure(f"einderiv cannot tell whether {right.strip()} is linear in {d}")
+    _witness_nonlinear(f, rhs, d, wrt, constant_only=True)
+    token = "\\mathrm{" + d + "}" if "\\" in right else d
+    zeroed = parse(right.replace(token, f"(0 {token})"), where, what="claim")
+    if not isinstance(simplify(zeroed.term), T.Zero):  # a constant term no probe showed
+        raise Unsure(f"einderiv cannot show that the right side is 0 at {d} = 0")
+    variables = {k: v for k, v in stated.variables.items() if k != d}
+    return Expr(
+        stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
+    )
+
+
+def differential_right(f: Expr, wrt: str, text: str) -> tuple[Expr, str, str, str]:
+    """The right side of the differential ``text`` read: a function of the variables and of
+    ``dX`` (X's kind and dimensions), e.g. ``tr(adj(X) dX)``; with its text as read, the name
+    ``dX`` and the declarations it was read with."""
     right = normalize_claim(text.split("=", 1)[1])
     d = f"d{wrt}"
     if d in f.variables:  # d f = x' dx with a variable dx: which dx is which?
@@ -127,21 +149,7 @@ def differential_claim(f: Expr, wrt: str, text: str, layout: str, order: int = 1
     info = f.variables[wrt]
     dims = tuple(x for x in info.dims if x is not None)
     where = "; ".join(p for p in (declarations_of(f), declaration(d, info.kind, dims)) if p)
-    rhs = parse(right, where, what="claim")
-    _same_orientation(f, rhs, right)
-    stated = diff(rhs, d, layout=layout)
-    if T.mentions(stated.term, d):
-        _witness_nonlinear(f, rhs, d, wrt)
-        raise Unsure(f"einderiv cannot tell whether {right.strip()} is linear in {d}")
-    _witness_nonlinear(f, rhs, d, wrt, constant_only=True)
-    token = "\\mathrm{" + d + "}" if "\\" in right else d
-    zeroed = parse(right.replace(token, f"(0 {token})"), where, what="claim")
-    if not isinstance(simplify(zeroed.term), T.Zero):  # a constant term no probe showed
-        raise Unsure(f"einderiv cannot show that the right side is 0 at {d} = 0")
-    variables = {k: v for k, v in stated.variables.items() if k != d}
-    return Expr(
-        stated.term, stated.axes, variables, stated.index_dims, None, None, layout, stated.slots
-    )
+    return parse(right, where, what="claim"), right, d, where
 
 
 def _mark(pattern: str, by: str, text: str, f: Expr, d: str) -> str:

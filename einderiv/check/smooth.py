@@ -99,6 +99,8 @@ def adjugate_only(sampler) -> bool:
     the derivative of the smooth expression are continuous (Jacobi: d det(2 W) / dW =
     2 adj(2 W) at every W)."""
     source = getattr(sampler.claim, "source", None)
+    if source is None:  # d f = tr(adj(X) dX): its right side as written
+        source = _differential_source(sampler)
     if source is None or kinked(sampler.f.term) or kinked(sampler.expected.term):
         return False
     found, todo = set(), [source]
@@ -119,6 +121,21 @@ def adjugate_only(sampler) -> bool:
                 found.add(e)
         M.map_children(e, lambda c: todo.append(c) or c)
     return bool(found)
+
+
+def _differential_source(sampler) -> M.MExpr | None:
+    """The right side of a differential claim of a first derivative (``d f = tr(adj(X)
+    dX)``), as read, or None: its derivative by dX, the claim judged, has no text of its own.
+    Its only inverses are its adjugates' exactly when the claim's are (dX is a variable)."""
+    from einderiv.check.forms import differential_right, is_differential
+
+    text = getattr(sampler, "claim_text", None)
+    if not isinstance(text, str) or not is_differential(text) or sampler.base is not sampler.f:
+        return None
+    try:
+        return differential_right(sampler.f, sampler.wrt, text)[0].source
+    except EinderivError:
+        return None
 
 
 def fails_at(sampler, probe: dict) -> bool:

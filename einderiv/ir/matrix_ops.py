@@ -31,6 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from einderiv.ir import index_ir as T
+from einderiv.ir.signs import sign_of
 
 __all__ = ["BY_ATOM", "MATRIX", "NORM_SUBSCRIPTS", "Lowering", "MatrixFunction", "ShapeRules"]
 
@@ -249,10 +250,13 @@ def _lower_norm1(lw: Lowering, args, out):
 
 
 # norm2(X) = (sum_{a,b} X[a,b] X[a,b]) ^ (1/2);  norm2(s) = (s ^ 2) ^ (1/2)
+# norm2(s) = s where s >= 0 by its form: norm2(x' x) = x' x (the Cookbook's ||x' x||_2)
 def _lower_norm2(lw: Lowering, args, out):
     (x,) = args
     axes, summed = _entries(lw, x)
     inner = lw.lo(x, axes)
+    if not summed and sign_of(inner) is not None:  # |s| = s: sqrt(s^2) was 0/0 at s = 0
+        return inner
     if not summed:  # s written once: nesting stays linear
         return T.Pow(T.Pow(inner, T.Num(Fraction(2))), T.Num(Fraction(1, 2)))
     # the same term twice, not x lowered twice: nested norms stay linear as a graph (each

@@ -1,0 +1,286 @@
+"""The Matrix Cookbook's derivative identities (sections 2.1-2.8) and the lecture notes', pasted
+as a researcher pastes them: LaTeX and plain text, the book's right-hand side as the claim in
+the book's layout (tests/cookbook_cases.py holds the table).
+
+For every identity, the truth comes from numpy: central differences of the function written
+in numpy (tests/fd.py), against which the book's right-hand side (numpy too) is confirmed first.
+Then: both texts read as the numpy function; einderiv's derivative and every printed form of it
+read back equal the differences; ``check`` says "right" (or "undecided" for the stated reason);
+a transposed, doubled or negated claim, and each known-false one, is "wrong" with a
+counterexample.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import einderiv as ed
+from tests.cookbook_cases import ALL, DIFFERENTIALS, IDENTITIES, Identity
+from tests.fd import jacobian_fd, rng_for, to_layout
+from tests.named_forms import index_lines, read_lines, substituted
+
+
+def _param(cases):
+    return [pytest.param(c, id=c.id) for c in cases]
+
+
+def _point(case: Identity) -> dict:
+    return case.sample(rng_for(case.id))
+
+
+def _truth(case: Identity, args: dict, layout: str) -> np.ndarray:
+    jac = jacobian_fd(case.f, args, case.wrt, sym=case.sym)
+    nx = np.ndim(args[case.wrt])
+    return to_layout(jac, jac.ndim - nx, nx, layout)
+
+
+def _vec_truth(case: Identity, args: dict) -> np.ndarray:
+    """d vec(Y) / d vec(X)' (vec stacks columns), from the differences."""
+    jac = jacobian_fd(case.f, args, case.wrt, sym=case.sym)
+    ny = jac.ndim - np.ndim(args[case.wrt])
+    rows = int(np.prod(jac.shape[:ny], dtype=int))
+    return np.reshape(jac, (rows, -1), order="F")
+
+
+def _sizes(f: ed.Expr, args: dict) -> dict:
+    """The named sizes of f's variables, by their arrays (n -> 3)."""
+    return {
+        dim: size
+        for name, info in f.variables.items()
+        for dim, size in zip(info.dims, np.shape(args[name]))
+        if isinstance(dim, str)
+    }
+
+
+def _value(expr: ed.Expr, args: dict, sizes: dict | None = None) -> np.ndarray:
+    values = {k: v for k, v in args.items() if k in expr.variables}
+    try:
+        return np.asarray(expr(**values))
+    except ed.EvaluationError as error:  # a size only I or ones carries: given by keyword
+        if sizes is None or "pass it as a keyword" not in str(error):
+            raise
+        return np.asarray(expr(**values, **sizes))
+
+
+def _quiet(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
+
+def _close(got, want, what: str, rtol: float = 1e-5) -> None:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    assert got.shape == want.shape, f"{what}: shape {got.shape}, expected {want.shape}"
+    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-6 * scale, err_msg=what)
+
+
+def _wrt_latex(case: Identity) -> str:
+    return (
+        case.wrt
+        if case.wrt == "x" and "x: scalar" in (case.where or "")
+        else (r"\mathbf{" + case.wrt + "}")
+    )
+
+
+def _identity_text(case: Identity, claim: str, operator: bool) -> str:
+    """``\\frac{\\partial f}{\\partial X} = claim`` (the notes write ``d``), or the Cookbook's
+    ``\\frac{\\partial}{\\partial X} f = claim``."""
+    d = "d" if case.layout == "numerator" else r"\partial"
+    wrt = _wrt_latex(case)
+    if operator:
+        return rf"\frac{{{d}}}{{{d} {wrt}}} \left({case.latex}\right) = {claim}"
+    return rf"\frac{{{d} {case.latex}}}{{{d} {wrt}}} = {claim}"
+
+
+def _check(case: Identity, claim: str, operator: bool = False):
+    if claim.lstrip().startswith("d"):  # a differential: d f = tr(G dX), dY = A dX B
+        return _quiet(ed.check, case.latex, case.wrt, claim=claim, where=case.where)
+    return _quiet(ed.check_identity, _identity_text(case, claim, operator), case.where, case.layout)
+
+
+# ---- the table itself: each book identity, confirmed by numpy alone
+
+
+@pytest.mark.parametrize("case", _param(IDENTITIES))
+def test_the_books_right_hand_side_equals_central_differences(case):
+    # d f / d wrt (the case's layout) = rhs, both in numpy: the table is right
+    args = _point(case)
+    _close(case.rhs(**args), _truth(case, args, case.layout), case.id, rtol=1e-4)
+
+
+# ---- reading: the pasted LaTeX and the plain text are the numpy function
+
+
+@pytest.mark.parametrize("case", _param(ALL))
+def test_latex_and_plain_text_read_as_the_numpy_function(case):
+    args = _point(case)
+    want = case.f(**args)
+    for text in (case.latex, case.plain):
+        f = _quiet(ed.parse, text, where=case.where)
+        _close(_value(f, args), want, f"{case.id}: {text!r} read as {f}", rtol=1e-9)
+
+
+# ---- einderiv's derivative and every printed form of it
+
+
+@pytest.mark.parametrize("case", _param(ALL))
+def test_derivative_equals_central_differences(case):
+    args = _point(case)
+    want = _truth(case, args, case.layout)
+    for text in (case.latex, case.plain):
+        g = _quiet(ed.diff, text, case.wrt, where=case.where, layout=case.layout)
+        _close(_value(g, args), want, f"{case.id}: d/d{case.wrt} {text!r} = {g}", rtol=1e-4)
+
+
+def _declared(g: ed.Expr) -> str:
+    """The declarations of g's variables as einderiv sized them (``B: matrix(p, q)``), which
+    the reader of a printed form has beside it."""
+    out = []
+    for name, info in g.variables.items():
+        dims = ", ".join(map(str, info.dims))
+        out.append(f"{name}: {info.kind}({dims})" if dims else f"{name}: {info.kind}")
+    return "; ".join(out)
+
+
+def _read_plain(text: str, where: str, shape) -> ed.Expr:
+    return _quiet(ed.parse, text, where=where, shape=shape)
+
+
+def _read_named(text: str, where: str, args: dict, sizes: dict, shape, latex: bool):
+    if index_lines(text):
+
+        def evaluate(expr, values, last):
+            return _value(expr, values, sizes)
+
+        return _quiet(read_lines, ed, text, args, where, evaluate, shape=shape)
+    back = substituted(text, r"\left(", r"\right)") if latex else substituted(text)
+    return _value(_read_plain(back, where, shape), args, sizes)
+
+
+def _forms(g: ed.Expr) -> dict:
+    forms = {
+        "str": str(g),
+        "latex": g.latex(),
+        "index": g.index(),
+        "cse text": g.show(cse=True),
+        "cse latex": g.show(cse=True, format="latex"),
+        "cse index": g.show(cse=True, format="index"),
+    }
+    for kind, printer in (("differential", g.differential), ("kronecker", g.kronecker)):
+        try:
+            forms[kind] = printer()
+        except ed.EinderivError as error:  # said, never a wrong text
+            assert (
+                "Kronecker" in str(error) or "differential" in str(error) or ".index" in str(error)
+            ), error
+    return forms
+
+
+@pytest.mark.parametrize("case", _param(ALL))
+def test_every_printed_form_reads_back_to_the_differences(case):
+    args = _point(case)
+    want = _truth(case, args, case.layout)
+    numerator = _truth(case, args, "numerator")
+    g = _quiet(ed.diff, case.latex, case.wrt, where=case.where, layout=case.layout)
+    sizes, where = _sizes(g, args), _declared(g)
+    for kind, text in _forms(g).items():
+        what = f"{case.id}, {kind}: {text!r}"
+        if kind == "differential":
+            back = _quiet(ed.read_differential, text, case.wrt, where=where)
+            got = _value(back, args, sizes)
+            _close(got, numerator, what, rtol=1e-4)
+        elif kind == "kronecker":
+            left, _, right = text.partition("=")
+            assert re.fullmatch(r"d vec\(\w+\) / d vec\(\w+\)' ", left), what
+            want_vec = _vec_truth(case, args)
+            back = _read_plain(right, where, None)
+            try:
+                got = _value(back, args, sizes)
+            except ed.EvaluationError as error:  # kron(Y', I): I's size by keyword (README)
+                name = re.search(r"\((\w+)=\.\.\.\)", str(error)).group(1)
+                fits = [n for n in range(1, 7) if _value(back, args, {**sizes, name: n}).shape
+                        == want_vec.shape]  # fmt: skip
+                assert len(fits) == 1, what
+                got = _value(back, args, {**sizes, name: fits[0]})
+            _close(got, want_vec, what, rtol=1e-4)
+        elif kind.startswith("cse"):
+            got = _read_named(text, where, args, sizes, g.shape, latex=kind == "cse latex")
+            _close(got, want, what, rtol=1e-4)
+        else:
+            got = _value(_read_plain(text, where, g.shape), args, sizes)
+            _close(got, want, what, rtol=1e-4)
+
+
+# ---- check: the book's claim right, a broken one wrong
+
+
+@pytest.mark.parametrize("operator", [False, True], ids=["frac", "operator"])
+@pytest.mark.parametrize("case", _param(ALL))
+def test_the_books_claim_is_right(case, operator):
+    if operator and case in DIFFERENTIALS:
+        pytest.skip("a differential is its own form")
+    r = _check(case, case.claim, operator)
+    if case.undecided is None:
+        assert r.verdict == "right", r
+    else:
+        assert r.verdict in ("right", "undecided"), r
+        if r.verdict == "undecided":
+            assert case.undecided in r.reason, r
+
+
+def _broken(case: Identity, args: dict) -> list[tuple[str, str, np.ndarray | None]]:
+    """(how, claim, its numpy value) for each claim made false from the book's."""
+    out = [("given", claim, None if value is None else value(**args))
+           for claim, value in case.broken]  # fmt: skip
+    if case.rhs is None:
+        return out
+    rhs = np.asarray(case.rhs(**args), dtype=float)
+    c = case.claim
+    out += [("negated", rf"-\left({c}\right)", -rhs), ("doubled", rf"2\left({c}\right)", 2 * rhs)]
+    if rhs.ndim == 2 and rhs.shape[0] == rhs.shape[1] and not np.allclose(rhs, rhs.T):
+        out.append(("transposed", rf"\left({c}\right)^T", rhs.T))
+    return out
+
+
+@pytest.mark.parametrize("case", _param(ALL))
+def test_a_broken_claim_is_wrong_with_a_counterexample(case):
+    args = _point(case)
+    want = _truth(case, args, case.layout)
+    for how, claim, value in _broken(case, args):
+        if value is not None:  # numpy says the broken claim is false at this point
+            assert not np.allclose(value, want, atol=1e-3), (case.id, how)
+        r = _check(case, claim)
+        assert r.verdict == "wrong", (how, r)
+        # at a point, or by its shape (B dX A for A dX B: the sizes do not fit)
+        assert r.counterexample is not None or "shape" in r.reason, (how, r)
+
+
+# ---- defects the sweep found, each with its own numerical truth
+
+
+@pytest.mark.parametrize("x0", [np.array([0.3, -1.2, 0.7]), np.zeros(3)], ids=["x", "x=0"])
+def test_the_norm_of_a_nonnegative_scalar_is_that_scalar(x0):
+    # d ||x'x||_2 / dx = 2x (Cookbook 2.6): ||s||_2 = |s| = s for s = x'x >= 0. It was
+    # 2 x'x x / sqrt((x'x)^2): nan at x = 0, where the derivative is 0, and check said
+    # "undecided" of the book's 2x
+    want = jacobian_fd(lambda x: abs(x @ x), {"x": x0}, "x")
+    g = ed.diff(r"\left\|\mathbf{x}^T\mathbf{x}\right\|_2", "x", layout="denominator")
+    _close(_value(g, {"x": x0}), want, "d ||x'x|| / dx")
+    for text in (str(g), g.latex()):
+        _close(_value(ed.parse(text, shape=g.shape), {"x": x0}), want, text)
+    r = ed.check_identity(
+        r"\frac{\partial \|\mathbf{x}^T\mathbf{x}\|_2}{\partial \mathbf{x}} = 2\mathbf{x}",
+        layout="denominator",
+    )
+    assert r.verdict == "right", r
+    # the norm of a scalar of either sign keeps its kink: |x'y| by x is x'y y / |x'y|
+    y0 = np.array([1.0, 2.0, -0.5])
+    h = ed.diff("norm2(x' y)", "x", layout="denominator")
+    if x0.any():
+        want = jacobian_fd(lambda x: abs(x @ y0), {"x": x0}, "x")
+        _close(_value(h, {"x": x0, "y": y0}), want, str(h))

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.cookbook_cases import ALL, DIFFERENTIALS, IDENTITIES, Identity
-from tests.fd import jacobian_fd, rng_for, to_layout
+from tests.cookbook_cases import ALL, DIFFERENTIALS, IDENTITIES, Identity, inv
+from tests.fd import invertible, jacobian_fd, rng_for, to_layout
 from tests.named_forms import index_lines, read_lines, substituted
 
 
@@ -284,3 +284,26 @@ def test_the_norm_of_a_nonnegative_scalar_is_that_scalar(x0):
     if x0.any():
         want = jacobian_fd(lambda x: abs(x @ y0), {"x": x0}, "x")
         _close(_value(h, {"x": x0, "y": y0}), want, str(h))
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        # the Cookbook's (60) and (74) write entries (X^-1)_{kl}, (XA)_{ij}: two indices, no comma
+        (r"(\mathbf{X}^{-1})_{kl}", lambda X, A: inv(X)),
+        (r"\left(\mathbf{X}\mathbf{A}\right)_{ij}", lambda X, A: X @ A),
+        ("inv(X)[kl]", lambda X, A: inv(X)),
+        ("(X A)[ij]", lambda X, A: X @ A),
+        ("X[ij]", lambda X, A: X),
+    ],
+)
+def test_an_entry_written_without_a_comma_is_refused_with_a_form_that_reads(text, fn):
+    # the refusal's suggestion, plain and LaTeX, is the entry meant: it said "write X A[i,j]",
+    # which is X times the entry A[i,j] (refused), and "X^-1[k,l]", which does not parse
+    X, A = invertible(rng_for("entries"), 3), rng_for("A").normal(size=(3, 3))
+    with pytest.raises(ed.ShapeError, match="indices are given") as refused:
+        ed.parse(text)
+    plain, latex = re.search(r"\(write (.+), in LaTeX (.+)\)", str(refused.value)).groups()
+    for suggested in (plain, latex):
+        e = ed.parse(suggested)
+        _close(_value(e, {"X": X, "A": A}), fn(X, A), f"{text}: {suggested}", rtol=1e-9)

@@ -325,8 +325,12 @@ def entry_count(e: M.Entry, axes: list, undeclared: set) -> ShapeError:
     b, indices = e.base, e.indices
     one = indices[0] if len(indices) == 1 and isinstance(indices[0], str) else ""
     pair, name = ",".join(one), M.show(b)  # A_{ij}: A_{i,j}?
+    # (X A)_{ij}: (X A)[i,j], bracketed as written; X A[i,j] would index A alone
+    whole = name if isinstance(b, M.Name) else f"({name})"
     hint = (
-        f" (write {name}[{pair}], in LaTeX {name}_{{{pair}}})" if len(one) == len(axes) == 2 else ""
+        f" (write {whole}[{pair}], in LaTeX {whole}_{{{pair}}})"
+        if len(one) == len(axes) == 2
+        else ""
     )
     wanted = {2: "matrix(m, n)", 3: "tensor(n1, n2, n3)", 4: "tensor(n1, n2, n3, n4)"}
     if not hint and isinstance(b, M.Name) and b.name in undeclared and len(indices) in wanted:

@@ -307,3 +307,168 @@ def test_an_entry_written_without_a_comma_is_refused_with_a_form_that_reads(text
     for suggested in (plain, latex):
         e = ed.parse(suggested)
         _close(_value(e, {"X": X, "A": A}), fn(X, A), f"{text}: {suggested}", rtol=1e-9)
+
+
+# ---- identities by entries (Cookbook 60, 74, 75, 80), Kronecker forms, the symmetric
+# convention (2.8) and the Hessian (94): the truth in numpy, each claim checked as pasted
+
+_X3, _A3, _B3 = invertible(rng_for("X3"), 3), *rng_for("AB3").normal(size=(2, 3, 3))
+
+
+def _entries_jacobian(fn):
+    """J[k, l, i, j] = d fn(X)[k, l] / d X[i, j] at _X3, by central differences."""
+    return jacobian_fd(lambda X: fn(X), {"X": _X3}, "X")
+
+
+@pytest.mark.parametrize(
+    "identity, truth, verdict",
+    [
+        (  # (60) d (X^-1)_kl / d X_ij = -(X^-1)_ki (X^-1)_jl
+            (
+                r"\frac{\partial (\mathbf{X}^{-1})_{k,l}}{\partial X_{i,j}} = "
+                r"-(\mathbf{X}^{-1})_{k,i}(\mathbf{X}^{-1})_{j,l}"
+            ),
+            lambda J: np.allclose(J, -np.einsum("ki,jl->klij", inv(_X3), inv(_X3)), atol=1e-6),
+            "right",
+        ),
+        (  # the indices of the second factor swapped: wrong
+            (
+                r"\frac{\partial (\mathbf{X}^{-1})_{k,l}}{\partial X_{i,j}} = "
+                r"-(\mathbf{X}^{-1})_{k,i}(\mathbf{X}^{-1})_{l,j}"
+            ),
+            lambda J: not np.allclose(J, -np.einsum("ki,lj->klij", inv(_X3), inv(_X3)), atol=1e-3),
+            "wrong",
+        ),
+    ],
+)
+def test_an_identity_by_entries(identity, truth, verdict):
+    assert truth(_entries_jacobian(inv))
+    assert ed.check_identity(identity).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "identity, rhs, verdict",
+    [
+        # (74) d (XA)_ij / d X_mn = delta_im A_nj; (75) d (X'A)_ij / d X_mn = delta_in A_mj
+        (
+            r"\frac{\partial (\mathbf{X}\mathbf{A})_{i,j}}{\partial X_{m,n}} = \delta_{i,m}A_{n,j}",
+            lambda X: X @ _A3,
+            "right",
+        ),
+        (
+            r"\frac{\partial (\mathbf{X}^T\mathbf{A})_{i,j}}{\partial X_{m,n}} = \delta_{i,n}A_{m,j}",
+            lambda X: X.T @ _A3,
+            "right",
+        ),
+        # (80) d (X'BX)_kl / d X_ij = (X'B J^ij + J^ji B X)_kl, by entries
+        (
+            (
+                r"\frac{\partial (\mathbf{X}^T\mathbf{B}\mathbf{X})_{k,l}}{\partial X_{i,j}} = "
+                r"\delta_{l,j}(\mathbf{X}^T\mathbf{B})_{k,i} + \delta_{k,j}(\mathbf{B}\mathbf{X})_{i,l}"
+            ),
+            lambda X: X.T @ _B3 @ X,
+            "right",
+        ),
+    ],
+)
+def test_an_entry_identity_of_the_cookbook(identity, rhs, verdict):
+    J = _entries_jacobian(rhs)  # J[i, j, m, n] = d Y[i, j] / d X[m, n]
+    if "X}\\mathbf{A})" in identity:
+        assert np.allclose(J, np.einsum("im,nj->ijmn", np.eye(3), _A3), atol=1e-6)
+    elif "X}^T\\mathbf{A}" in identity:
+        assert np.allclose(J, np.einsum("in,mj->ijmn", np.eye(3), _A3), atol=1e-6)
+    else:
+        XB, BX = _X3.T @ _B3, _B3 @ _X3  # J[k, l, i, j]
+        want = np.einsum("lj,ki->klij", np.eye(3), XB) + np.einsum("kj,il->klij", np.eye(3), BX)
+        assert np.allclose(J, want, atol=1e-6)
+    assert ed.check_identity(identity).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "identity, fn, kron, verdict",
+    [
+        (  # d vec(X^-1) / d vec(X)' = -X^-T (x) X^-1
+            (
+                r"\frac{\partial \operatorname{vec}(\mathbf{X}^{-1})}{\partial \operatorname{vec}"
+                r"(\mathbf{X})^T} = -\mathbf{X}^{-T}\otimes\mathbf{X}^{-1}"
+            ),
+            inv,
+            -np.kron(inv(_X3).T, inv(_X3)),
+            "right",
+        ),
+        (  # d vec(AXB) / d vec(X)' = B' (x) A; the factors swapped: wrong
+            (
+                r"\frac{\partial \operatorname{vec}(\mathbf{A}\mathbf{X}\mathbf{B})}{\partial "
+                r"\operatorname{vec}(\mathbf{X})^T} = \mathbf{B}^T\otimes\mathbf{A}"
+            ),
+            lambda X: _A3 @ X @ _B3,
+            np.kron(_B3.T, _A3),
+            "right",
+        ),
+        (
+            (
+                r"\frac{\partial \operatorname{vec}(\mathbf{A}\mathbf{X}\mathbf{B})}{\partial "
+                r"\operatorname{vec}(\mathbf{X})^T} = \mathbf{A}\otimes\mathbf{B}^T"
+            ),
+            lambda X: _A3 @ X @ _B3,
+            np.kron(_A3, _B3.T),
+            "wrong",
+        ),
+    ],
+)
+def test_a_kronecker_identity(identity, fn, kron, verdict):
+    from tests.fd import vec_jacobian
+
+    assert np.allclose(vec_jacobian(fn, _X3), kron, atol=1e-6) == (verdict == "right")
+    assert ed.check_identity(identity).verdict == verdict
+
+
+def test_the_symmetric_convention_of_section_2_8_is_wrong_and_said_so():
+    # d tr(AX) / dX for a symmetric X: the Cookbook's A + A' - A o I is not the gradient over
+    # symmetric matrices (SPEC 2); (A + A') / 2 is: central differences along symmetric
+    # directions, and the first-order change of tr(A X) for a symmetric step equals <G, dX>
+    from tests.fd import symmetric_fd
+
+    S = (_B3 + _B3.T) / 2
+    fd = symmetric_fd(lambda X: np.trace(_A3 @ X), {"X": S}, "X")
+    assert np.allclose(fd, (_A3 + _A3.T) / 2, atol=1e-6)  # denominator layout: like X
+    assert not np.allclose(fd, _A3 + _A3.T - _A3 * np.eye(3), atol=1e-3)
+    lhs = r"\frac{\partial \operatorname{Tr}(\mathbf{A}\mathbf{X})}{\partial \mathbf{X}} = "
+    book = ed.check_identity(
+        lhs + r"\mathbf{A}+\mathbf{A}^T-(\mathbf{A}\circ\mathbf{I})",
+        "X: symmetric(n)",
+        "denominator",
+    )
+    assert book.verdict == "wrong" and "Srinivasan" in book.diagnosis, book
+    half = ed.check_identity(
+        lhs + r"\frac{1}{2}(\mathbf{A}+\mathbf{A}^T)", "X: symmetric(n)", "denominator"
+    )
+    assert half.verdict == "right", half
+
+
+def test_the_matrix_sine_is_not_read_as_the_entrywise_one_silently():
+    # (128) d tr(sin(X)) / dX = cos(X)' is of the matrix sine; einderiv's sin is entrywise:
+    # tr(sin(X)) = sum_i sin(X_ii), whose gradient is diag(cos(X_ii)) -- the verdict says so
+    fd = jacobian_fd(lambda X: np.sum(np.sin(np.diag(X))), {"X": _X3}, "X")
+    assert np.allclose(fd, np.diag(np.cos(np.diag(_X3))), atol=1e-6)
+    r = ed.check_identity(
+        r"\frac{\partial}{\partial \mathbf{X}} \operatorname{Tr}(\sin(\mathbf{X})) = "
+        r"\cos(\mathbf{X})^T",
+        layout="denominator",
+    )
+    assert r.verdict == "undecided" and "entrywise" in r.reason, r
+
+
+def test_the_hessian_of_a_quadratic_form():
+    # (94) d2 (x'Ax + b'x) / dx dx' = A + A'; (A + A') / 2 is wrong
+    from tests.fd import hessian_fd
+
+    x0, b0 = rng_for("x").normal(size=3), rng_for("b").normal(size=3)
+    H = hessian_fd(lambda x: x @ _A3 @ x + b0 @ x, {"x": x0}, "x")
+    assert np.allclose(H, _A3 + _A3.T, atol=1e-5)
+    lhs = (
+        r"\frac{\partial^2}{\partial \mathbf{x}\partial \mathbf{x}^T}\left(\mathbf{x}^T"
+        r"\mathbf{A}\mathbf{x}+\mathbf{b}^T\mathbf{x}\right) = "
+    )
+    assert ed.check_identity(lhs + r"\mathbf{A}+\mathbf{A}^T").verdict == "right"
+    assert ed.check_identity(lhs + r"\frac{1}{2}(\mathbf{A}+\mathbf{A}^T)").verdict == "wrong"

@@ -472,3 +472,24 @@ def test_the_hessian_of_a_quadratic_form():
     )
     assert ed.check_identity(lhs + r"\mathbf{A}+\mathbf{A}^T").verdict == "right"
     assert ed.check_identity(lhs + r"\frac{1}{2}(\mathbf{A}+\mathbf{A}^T)").verdict == "wrong"
+
+
+@pytest.mark.parametrize(
+    "space",
+    [r"\thinspace ", r"\medspace ", r"\thickspace ", r"\enspace ", r"\negthinspace ", r"\>"],
+)
+def test_named_spaces_are_spaces(space):
+    # amsmath's named spaces, as \, is: \thinspace was "unknown command; did you mean \trace?"
+    A, X = _A3, _X3
+    for text, want in [
+        (rf"\operatorname{{Tr}}{space}(\mathbf{{A}}{space}\mathbf{{X}})", np.trace(A @ X)),
+        (rf"\mathbf{{A}}{space}\mathbf{{X}}^{{-1}}", A @ inv(X)),
+        (rf"\exp{space}(\operatorname{{tr}}(\mathbf{{X}}))", np.exp(np.trace(X))),
+    ]:
+        _close(_value(ed.parse(text), {"A": A, "X": X}), want, text, rtol=1e-9)
+
+
+def test_a_space_of_a_given_length_is_refused_with_what_to_write():
+    with pytest.raises(ed.ParseError, match=r"space of a given length.*\\,") as refused:
+        ed.parse(r"\mathbf{A}\hspace{1em}\mathbf{X}")
+    assert "trace" not in str(refused.value)

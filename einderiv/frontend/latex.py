@@ -49,7 +49,7 @@ _DIGITS = frozenset("0123456789")  # str.isdigit also takes ², which no number 
 # a roman subscript, d_{\mathrm{k}}, d_{\text{model}}: a label of the name (as printed), never an index
 _ROMAN = re.compile(r"\s*\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(\w+(?:\\_\w+)*)\s*\}\s*")
 # a command; a braced subscript of a one-letter name (W_{1}: plain text has only sum_{r=0})
-_LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
+_LATEX_MARK = re.compile(r"\\(?:[A-Za-z]+|[,;:!>| {}])|_\s*\{[^{}]*,|(?<![\w\\])[A-Za-z]_\{")
 
 
 class _Lexer(Commands, Words, Entries, Pairs):

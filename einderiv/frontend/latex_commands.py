@@ -62,6 +62,7 @@ ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "til
            "widetilde": "tilde"}  # fmt: skip
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits"}
 _SPACING |= {"scriptstyle", "scriptscriptstyle"}  # sizes only: ^{\scriptscriptstyle\top}
+_SPACING |= {f"{w}space" for w in ("thin", "med", "thick", "en", "negthin", "negmed")} | {">"}
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textit", "mathit", "mathsf"}
 _SYMBOL_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "symbf", "mathnormal"}
 _SIZES = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
@@ -86,7 +87,8 @@ _SHORT_FRAC = re.compile(r"\s*([0-9A-Za-z])\s*([0-9A-Za-z])")
 _FONT_ARGUMENT = re.compile(r"\s*(\\[A-Za-z]+\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z]))")
 # a call's parenthesis, after spacing that is read as nothing (\exp\!\left(a\right), \exp\,(a))
 _OPEN_PAREN = re.compile(
-    r"(?:(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|~)\s*)*(?:\(|\\(left|bigl?|Bigl?|biggl?|Biggl?)\s*\()"
+    r"(?:(?:\\[,;:!> ]|\\(?:q?quad|[a-z]*space)(?![A-Za-z])|~)\s*)*"  # \exp\thinspace(a)
+    r"(?:\(|\\(left|bigl?|Bigl?|biggl?|Biggl?)\s*\()"
 )
 
 

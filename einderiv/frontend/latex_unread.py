@@ -76,6 +76,11 @@ _HINTS |= dict.fromkeys(("arg", "argmin", "argmax", "min", "sup", "inf", "lim"),
 _HINTS |= dict.fromkeys(("bf", "it", "sf", "rm", "cal", "pmb", "vb", "vv", "textbf"), _FONT)
 _HINTS |= dict.fromkeys(("boldmath", "mathbold"), _FONT)
 _HINTS |= dict.fromkeys(("dot", "ddot", "check", "breve", "acute", "grave", "mathring"), _ACCENT)
+# a space of a given length (\hspace{1em}; it was "did you mean \trace?"): \, \; \quad are read
+_HINTS |= dict.fromkeys(
+    ("hspace", "hskip", "mkern", "mskip", "kern", "phantom", "hphantom"),
+    r"a space of a given length is not read: leave it out, or write \, \; \quad",
+)
 # upright words that are operators of papers, never names: argmin_w f, min_w f, E[x], Var[x]
 _WORDS = {"argmin", "argmax", "arg min", "arg max", "argsup", "arginf"}
 _SCRIPTED = {"min", "max", "sup", "inf"}  # an optimisation when a subscript follows

@@ -698,6 +698,9 @@ def test_letters_written_together_are_a_product_with_a_warning():
         ("x^TAB^Tx", lambda A, B, X, x: x @ A @ B.T @ x),
         ("X^TAX^{-1}B", lambda A, B, X, x: X.T @ A @ np.linalg.inv(X) @ B),
         ("x^TAB^2x", lambda A, B, X, x: x @ A @ B @ B @ x),
+        # ... and before a bracket: (Ax)^TB(Ax) was "unknown function 'TB'; did you mean 'Tr'?"
+        ("(Ax)^TB(Ax)", lambda A, B, X, x: (A @ x) @ B @ (A @ x)),
+        ("x^TA(x+x)", lambda A, B, X, x: x @ A @ (2 * x)),
     ],
 )
 def test_a_postfix_after_letters_written_together_is_the_last_letters(text, oracle):

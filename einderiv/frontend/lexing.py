@@ -295,10 +295,10 @@ def _split_calls(stream):
     by the body's ``(``: there ``name(`` is always the bound and ``(``, whatever the name.
     """
     braces: list[bool] = []  # the open '{'s: True for the one of a "sum_{"
-    header_closed = False  # the previous token closed a "sum_{...}"
-    bound = False  # the previous two were "sum_{...}" and "^": a bound comes now
+    header_closed = bound = after = False  # closed a "sum_{...}"; then "^" (a bound comes); "^"
     for token in stream:
         is_bound, bound = bound, header_closed and token.type == "CIRCUMFLEX"
+        letters, after = after and token.value[:1] == "T", token.type == "CIRCUMFLEX"  # x^TC(..)
         header_closed = False
         if token.type in ("SUM_OPEN", "LBRACE"):
             braces.append(token.type == "SUM_OPEN")
@@ -329,7 +329,7 @@ def _split_calls(stream):
             or len(name) == 1
             or name in GREEK_LETTERS.values()
         )
-        if not (is_bound or state.declarations or known or name in FUNCTION_NAMES):
+        if not (is_bound or letters or state.declarations or known or name in FUNCTION_NAMES):
             guess = closest(name, FUNCTION_NAMES + tuple(ALIASES))
             hint = (
                 "; did you mean relu? (max(0, u) is relu(u))"  # not softmax

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import einderiv as ed
-from tests.cookbook_cases import ALL, DIFFERENTIALS, IDENTITIES, Identity, inv
+from tests.cookbook_cases import ALL, DIFFERENTIALS, IDENTITIES, Identity, inv, mp
 from tests.fd import invertible, jacobian_fd, rng_for, to_layout
 from tests.named_forms import index_lines, read_lines, substituted
 
@@ -493,3 +493,25 @@ def test_a_space_of_a_given_length_is_refused_with_what_to_write():
     with pytest.raises(ed.ParseError, match=r"space of a given length.*\\,") as refused:
         ed.parse(r"\mathbf{A}\hspace{1em}\mathbf{X}")
     assert "trace" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "text, fn",
+    [
+        # a superscript against more letters is its first letter, as TeX reads a^TX^nb (the
+        # Cookbook's a^T X^n b pasted without braces); it was X^(n b), refused
+        ("a^TX^nb", lambda a, b, A, X, n: a @ mp(X, n) @ b),
+        ("X^nb", lambda a, b, A, X, n: mp(X, n) @ b),
+        ("AX^nA", lambda a, b, A, X, n: A @ mp(X, n) @ A),
+        ("X^nA^2", lambda a, b, A, X, n: mp(X, n) @ A @ A),
+        ("tr(AX^n)", lambda a, b, A, X, n: np.trace(A @ mp(X, n))),
+    ],
+)
+def test_a_superscript_written_against_letters_is_its_first_letter(text, fn):
+    a, b, n = rng_for("a").normal(size=3), rng_for("b").normal(size=3), 3
+    with pytest.warns(ed.errors.ReadAsProduct):
+        f = ed.parse(text)
+    args = {"a": a, "b": b, "A": _A3, "X": _X3, "n": n}
+    _close(_value(f, args), fn(a, b, _A3, _X3, n), f"{text} read as {f}", rtol=1e-9)
+    with pytest.raises(ed.EinderivError, match=r"`X\^\(n b\)`"):
+        ed.parse(text.replace("^n", "^(nb)"))  # in parentheses: the exponent as written

@@ -158,32 +158,55 @@ def _transpose_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.
     """``X^TX`` is ``X^T X`` (``X' X``), ``x^TAx`` is ``x' A x``: ``^T`` written against more
     letters (no parenthesis) is the transpose, as TeX reads ``X^TX``; the names met are added to
     ``transposes``. None for anything else (and when ``T`` is declared: then a power)."""
-    x = getattr(e, "exponent", None)
-    if type(e) is not M.Power or transposes is None or x is None:
+    found = _letters_after(e, split, transposes) if transposes is not None else None
+    if found is None or found[0].name != "T":
         return None
-    chain, node = [], x  # a^TX^{-1}b: the exponent read T X^-1, its letters then X's ^-1
+    first, rest, name = found
+    transposes.append(name)
+    head = M.Transpose(e.base, span=(e.span[0], first.span[1]))
+    return _product([_rebuild(head, split, transposes), *rest], e.span)
+
+
+def _power_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.MExpr | None:
+    """``X^kb`` is ``X^k b``, ``AB^kX`` is ``A B^k X``: any other superscript written against
+    more letters is its first letter, as TeX reads it (it was ``X^(k b)``); the rest multiply."""
+    found = _letters_after(e, split, transposes)
+    if found is None:
+        return None
+    first, rest, _ = found
+    head = e.replace(exponent=first, span=(e.span[0], first.span[1]))
+    return _product([_rebuild(head, split, transposes), *rest], e.span)
+
+
+def _letters_after(e: M.MExpr, split: frozenset, transposes: list | None):
+    """(the first letter, the factors after it, the name) of the superscript of the power ``e``
+    written as run-together letters: ``X^TX^{-1}``'s exponent ``TX^-1`` is T, then X^-1 (the
+    operators written after the letters apply to the last, as TeX reads them); None for any
+    other exponent, or one in parentheses or braces (``X^(TX^2)``: as written)."""
+    x = getattr(e, "exponent", None)
+    if type(e) is not M.Power or x is None:
+        return None
+    chain, node = [], x
     while type(node) in _POSTFIX:
         chain.append(node)
         node = getattr(node, _POSTFIX[type(node)])
-    if not isinstance(node, M.Name) or node.name not in split or node.name[0] != "T":
+    if not isinstance(node, M.Name) or node.name not in split:
         return None
     if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != x.span[0]:
-        return None  # X^(TX^2), parenthesised: the exponent as written
+        return None
     first, *rest = _letters(node)
-    transposes.append(node.name)
-    head = M.Transpose(e.base, span=(e.span[0], first.span[1]))
-    # X^TX^2 is X^T X^2, as TeX reads it: the operators after the letters apply to the last
     last = rest[-1]
     for op in reversed(chain):
         last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
     last = _rebuild(last, split, transposes) if chain else last
-    return _product([_rebuild(head, split, transposes), *rest[:-1], last], e.span)
+    return first, [*rest[:-1], last], node.name
 
 
 def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.MExpr:
     if isinstance(e, M.Name):
         return _product(_letters(e), e.span) if e.name in split else e
-    last = _transpose_then(e, split, transposes) or _on_last_letter(e, split)
+    last = _transpose_then(e, split, transposes) or _power_then(e, split, transposes)
+    last = last or _on_last_letter(e, split)
     if last is not None:
         return last
     return M.map_children(e, lambda c: _rebuild(c, split, transposes))

@@ -161,9 +161,10 @@ def _transpose_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.
     found = _letters_after(e, split, transposes) if transposes is not None else None
     if found is None or found[0].name != "T":
         return None
-    first, rest, name = found
+    first, rest, name, negated = found
     transposes.append(name)
-    head = M.Transpose(e.base, span=(e.span[0], first.span[1]))
+    base = M.Inverse(e.base, span=e.base.span) if negated else e.base  # X^-TX: X^-T X
+    head = M.Transpose(base, span=(e.span[0], first.span[1]))
     return _product([_rebuild(head, split, transposes), *rest], e.span)
 
 
@@ -173,33 +174,37 @@ def _power_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.MExp
     found = _letters_after(e, split, transposes)
     if found is None:
         return None
-    first, rest, _ = found
-    head = e.replace(exponent=first, span=(e.span[0], first.span[1]))
+    first, rest, _, negated = found
+    exponent = M.Neg(first, span=first.span) if negated else first  # X^-kb: X^-k b
+    head = e.replace(exponent=exponent, span=(e.span[0], first.span[1]))
     return _product([_rebuild(head, split, transposes), *rest], e.span)
 
 
 def _letters_after(e: M.MExpr, split: frozenset, transposes: list | None):
-    """(the first letter, the factors after it, the name) of the superscript of the power ``e``
+    """(the first letter, the factors after it, the name, whether a ``-`` leads) of the
+    superscript of the power ``e``
     written as run-together letters: ``X^TX^{-1}``'s exponent ``TX^-1`` is T, then X^-1 (the
     operators written after the letters apply to the last, as TeX reads them); None for any
     other exponent, or one in parentheses or braces (``X^(TX^2)``: as written)."""
     x = getattr(e, "exponent", None)
     if type(e) is not M.Power or x is None:
         return None
-    chain, node = [], x
+    negated = type(x) is M.Neg  # X^-TX: the exponent -(T X), read -T then X
+    chain, node = [], x.operand if negated else x
     while type(node) in _POSTFIX:
         chain.append(node)
         node = getattr(node, _POSTFIX[type(node)])
     if not isinstance(node, M.Name) or node.name not in split:
         return None
-    if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != x.span[0]:
+    start = x.span[0] + 1 if negated and x.span else x.span and x.span[0]
+    if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != start:
         return None
     first, *rest = _letters(node)
     last = rest[-1]
     for op in reversed(chain):
         last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
     last = _rebuild(last, split, transposes) if chain else last
-    return first, [*rest[:-1], last], node.name
+    return first, [*rest[:-1], last], node.name, negated
 
 
 def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.MExpr:

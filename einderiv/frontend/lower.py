@@ -88,6 +88,7 @@ class _Lowerer(CompoundLowering):
         self.typed = typed
         self.shapes = typed.shapes  # (Typed.shape, read without the method call: every node)
         self.weights: dict = {}  # id -> factors a node is written out to (``chain_weight``)
+        self.free_of: dict = {}  # id -> (a call's argument, its free user indices)
 
     def index(self, name: str) -> T.Index:
         return T.Index(name, self.typed.index_dims[name])

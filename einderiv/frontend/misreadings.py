@@ -215,8 +215,10 @@ def entries_of_call(lw, fn: str, e: M.MExpr, args: tuple) -> None:
     """``tr(A[i,j])``, ``sum(x[i])``: refused (``lw``, the lowering, finds free indices)."""
     if not lw.typed.index_dims:  # no index notation in the text
         return
-    for x in args:
-        free = lw.is_scalar(x) and lw.free_indices(lw.scalar(x))
+    for x in args:  # each argument lowered once for this check: tr(tr(...)) stays polynomial
+        if id(x) not in lw.free_of:  # (x kept with it: its id is not reused meanwhile)
+            lw.free_of[id(x)] = (x, lw.is_scalar(x) and lw.free_indices(lw.scalar(x)))
+        free = lw.free_of[id(x)][1]
         if free:
             names = ", ".join(i.name for i in free)
             raise ShapeError(

@@ -37,7 +37,8 @@ _ACCENTED = re.compile(r"(hat|bar|tilde)(?:_(.+))?")  # y_hat is \hat{y} (as LaT
 
 def latex_name(name: str) -> str:
     base, _, sub = name.partition("_")
-    if sub and base in _FUNCTION_LIKE:  # tr_A: \mathrm{tr\_A}, not the trace's \mathrm{tr}_{A}
+    # tr_A: \mathrm{tr\_A}, not the trace's \mathrm{tr}_{A}; x_, a__b: \mathrm{x\_} (x_{} is x)
+    if sub and base in _FUNCTION_LIKE or "" in name.split("_"):
         return rf"\mathrm{{{name.replace('_', chr(92) + '_')}}}"
     text = (
         f"\\{base}" if base in greek.NAMES else (base if len(base) == 1 else rf"\mathrm{{{base}}}")

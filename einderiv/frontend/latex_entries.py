@@ -363,7 +363,7 @@ class Entries:
         """``[`` the indices of ``raw`` (apart by commas or spaces; pairs in parentheses) ``]``."""
         self.symbol("[", at, at + 1)
         depth, after_one, any_index = 0, False, False
-        for match in re.finditer(r"[(),]|[A-Za-z]\w*|\S", raw):
+        for match in re.finditer(r"[(),]|[A-Za-z][A-Za-z0-9_]*|\S", raw):
             piece, where = match.group(), start + match.start()
             if piece == ",":
                 after_one = after_one and depth > 0
@@ -372,7 +372,7 @@ class Entries:
             if piece in "(),":
                 depth += {"(": 1, ")": -1, ",": 0}[piece]
                 self.symbol(piece, where, where + 1)
-            elif piece[0].isalpha():
+            elif piece[0].isascii() and piece[0].isalpha():  # é, j¹: no index (nor read back)
                 self.emit("NAME", piece, where, where + len(piece))
                 any_index = True
             else:

@@ -118,3 +118,42 @@ def test_an_entry_subscript_with_a_non_ascii_index_is_a_parse_error(text, column
     assert error.value.column == column
     assert error.value.context.splitlines()[-1].strip() == "^"
     assert "subscript holds indices" in str(error.value)
+
+
+# --------------------------------------------------------------------------------------------
+# \|\cdot\| said "unmatched '\|'", where \sigma(\cdot) says what the dot is
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        (r"\|\cdot\|", 3),
+        (r"\|\cdot\|_2", 3),
+        (r"\|\cdot\|^2", 3),
+        (r"|\cdot|", 2),
+        (r"\| \cdot \|_F + x", 4),
+        (r"a |\cdot| b", 4),
+        ("‖·‖", 2),
+        ("|·|", 2),
+    ],
+)
+def test_a_dot_alone_between_bars_is_a_placeholder(text, column):
+    # a paper's name of the norm itself, as \sigma(\cdot) names the function: the argument is
+    # missing, which the error says at the dot (not "unmatched '\|'" at the first bar)
+    with pytest.raises(ed.ParseError, match="placeholder for an argument") as error:
+        ed.parse(text)
+    assert error.value.column == column
+    assert error.value.context.splitlines()[-1] == "  " + " " * (column - 1) + "^"
+
+
+@pytest.mark.parametrize("text", [r"|x| \cdot |", r"\|x \cdot"])
+def test_bars_that_nothing_closes_are_still_said_so(text):
+    with pytest.raises(ed.ParseError, match="nothing closes it"):
+        ed.parse(text)
+
+
+def test_a_product_of_norms_written_with_cdot_still_reads():
+    # \|x\| \cdot \|y\| = norm2(x) norm2(y): the dot between two norms is a product
+    x, y = np.array([3.0, 4.0]), np.array([1.0, 2.0, 2.0])
+    f = ed.parse(r"\|x\| \cdot \|y\|")
+    assert np.isclose(f(x=x, y=y), np.linalg.norm(x) * np.linalg.norm(y))

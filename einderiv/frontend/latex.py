@@ -34,6 +34,7 @@ from einderiv.frontend.latex_unread import double_superscript
 from einderiv.frontend.latex_words import Words
 from einderiv.frontend.lexing import error_at
 from einderiv.frontend.misreadings import left_division
+from einderiv.frontend.parse_errors import barred_placeholder
 from einderiv.ir.matrix_ops import SIZED_LETTERS, SUM
 
 __all__ = ["is_latex", "tokens"]
@@ -132,6 +133,8 @@ class _Lexer(Commands, Words, Entries, Pairs):
     # ---- the main loop -------------------------------------------------------------------
 
     def run(self) -> list[Token]:
+        if (placeholder := barred_placeholder(self.text)) is not None:
+            raise placeholder  # \|\cdot\|: a placeholder, not bars that nothing closes
         while True:
             self.skip_space()
             if self.pos >= len(self.text):

@@ -25,8 +25,8 @@ from einderiv.frontend.lexing import error_at
 __all__ = ["from_lark"]
 
 # \sigma(\cdot), \left(\cdot\right), f(·): a dot alone between an opening and a closing bracket
-_PLACEHOLDER_BEFORE = re.compile(r"(?:[({,|]|\\left\s*[(|.]|\\[lv]?[Vv]ert|\\\|)\s*$")
-_PLACEHOLDER_AFTER = re.compile(r"\s*(?:[)},|]|\\right|\\[rv]?[Vv]ert|\\\|)")
+_PLACEHOLDER_BEFORE = re.compile(r"(?:[({,|‖]|\\left\s*[(|.]|\\[lv]?[Vv]ert|\\\|)\s*$")
+_PLACEHOLDER_AFTER = re.compile(r"\s*(?:[)},|‖]|\\right|\\[rv]?[Vv]ert|\\\|)")
 _CALLED_BEFORE = re.compile(r"(\\?[^\W\d_]+)\s*(?:\\left\s*)?\(\s*$")
 
 _NAMED = {
@@ -109,11 +109,33 @@ def _placeholder(text: str, token) -> str | None:
         return None
     written = text[token.start_pos : token.end_pos]
     called = _CALLED_BEFORE.search(before)
-    example = f"{called.group(1) if called else chr(92) + 'sigma'}(W x)"
+    return _placeholder_message(written, f"{called.group(1) if called else chr(92) + 'sigma'}(W x)")
+
+
+def _placeholder_message(written: str, example: str) -> str:
     return (
         f"{written} alone is a placeholder for an argument (\\sigma(\\cdot) names the function "
         f"itself): einderiv differentiates an expression, so write the argument, e.g. {example}"
     )
+
+
+# \|\cdot\|, |\cdot|, \lVert \cdot \rVert: a paper's name of the norm (absolute value) itself,
+# its first bar an opening one (at the start, or after a space, an operator or a bracket)
+_BARRED_DOT = re.compile(
+    r"(?:^|(?<=[\s({\[,+\-=*/]))(\\\||\\[lv]?[Vv]ert|\||‖)\s*(\\cdot|·)\s*"
+    r"(\\\||\\[rv]?[Vv]ert|\||‖)"
+)
+
+
+def barred_placeholder(text: str) -> ParseError | None:
+    """The error for a dot alone between bars (``\\|\\cdot\\|``, ``\\|\\cdot\\|_2``), which
+    the LaTeX lexer would read as bars that nothing closes (a bar after an operator opens), or
+    None: a placeholder, as in ``\\sigma(\\cdot)``."""
+    found = _BARRED_DOT.search(text) if "cdot" in text or "·" in text else None
+    if found is None:
+        return None
+    example = f"{found.group(1)}W x{found.group(3)}"
+    return error_at(_placeholder_message(found.group(2), example), found.start(2))
 
 
 def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:

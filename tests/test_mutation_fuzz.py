@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import mutation_fuzz
+from fd import jacobian_fd
 
 import einderiv as ed
 from einderiv.frontend import lower as lowering
@@ -157,3 +158,37 @@ def test_a_product_of_norms_written_with_cdot_still_reads():
     x, y = np.array([3.0, 4.0]), np.array([1.0, 2.0, 2.0])
     f = ed.parse(r"\|x\| \cdot \|y\|")
     assert np.isclose(f(x=x, y=y), np.linalg.norm(x) * np.linalg.norm(y))
+
+
+# --------------------------------------------------------------------------------------------
+# a Kronecker size with a factor 1 (u of length 1 in kron(x, u)) was "1*n" beside n: a crash
+
+
+@pytest.mark.parametrize(
+    "text", ["kron(x, u)' y + tanh(x)' y", "kron(u, x)' y + x' y", "kron(x, u)' y + x' y"]
+)
+@pytest.mark.parametrize("wrt", ["x", "y", "u"])
+def test_a_kronecker_size_with_a_factor_one_beside_a_plain_size(text, wrt):
+    # y pairs with kron(x, u), of n*1 entries, and with x, of n: sizing keeps 1*n apart from n,
+    # so y is used with both; by x and u the derivative is right, by y a ShapeError in words
+    # (it was "ValueError: delta over different dimensions n and 1*n", exit code 3)
+    rng = np.random.default_rng(3555)
+    values = {"x": rng.normal(size=3), "u": rng.normal(size=1), "y": rng.normal(size=3)}
+
+    def f(x, u, y):
+        first = np.kron(x, u) if text.startswith("kron(x") else np.kron(u, x)
+        return first @ y + (np.tanh(x) if "tanh" in text else x) @ y
+
+    if wrt == "y":
+        with pytest.raises(ed.ShapeError, match="sized two ways"):
+            ed.diff(text, wrt, where="x: vector(n)")
+        return
+    g = ed.diff(text, wrt, where="x: vector(n)")
+    assert np.allclose(g(**values), jacobian_fd(f, values, wrt), atol=1e-7)
+
+
+def test_a_kronecker_size_with_a_factor_one_on_the_command_line():
+    from einderiv import cli
+
+    argv = ["diff", "kron(x, u)' y + x' y", "--wrt", "y", "--where", "x: vector(n)"]
+    assert cli.main(argv) == cli.EXIT_USAGE

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from einderiv.calculus.like_factors import like_factors
-from einderiv.errors import EinderivError
+from einderiv.calculus.two_sizes import two_sizes
+from einderiv.errors import EinderivError, ShapeError
 from einderiv.ir import index_ir as T
 from einderiv.ir.index_ir import MINUS_ONE, ONE, ZERO, Term
 from einderiv.ir.node import fast_init
@@ -113,6 +114,8 @@ def d_var(t: T.Var, wrt, diff):
         )
     if not t.indices:
         return ONE
+    if any(a.dim != i.dim for a, i in zip(t.indices, wrt.indices)):  # kron(x, u)' y + x' y
+        raise ShapeError(two_sizes(t.name, t.indices, wrt.indices))
     straight = tuple(T.Delta(a, i) for a, i in zip(t.indices, wrt.indices))
     if not wrt.symmetric:
         return straight[0] if len(straight) == 1 else T.Prod(straight)

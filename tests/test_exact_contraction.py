@@ -26,3 +26,21 @@ def test_greedy_contraction_equals_einsum(seed):
     got = contract_all(parts, (e,), p)
     expected = np.einsum("ab,bc,ca,d,d,e->e", *arrays)  # int64: no overflow at these sizes
     assert [int(v) for v in got] == [int(v) % p for v in expected]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_contraction_with_many_numbers_equals_einsum(seed):
+    # 40 numbers (the derivative of 40 nested sqrt is a product of ~40 scalar factors), a
+    # matrix chain and a vector: the numbers are multiplied first, the rest by pairs (numpy)
+    rng = np.random.default_rng(seed)
+    a, b, c = (T.Index(name, 3) for name in "abc")
+    factors = [()] * 40 + [(a, b), (b, c), (c,)]
+    arrays = [rng.integers(-9, 9, size=[3] * len(f)) for f in factors]
+    p = 2**61 - 1
+    parts = [_Tensor(f, np.asarray(x, dtype=object)) for f, x in zip(factors, arrays)]
+    got = contract_all(parts, (a,), p)
+    product = 1
+    for x in arrays[:40]:
+        product *= int(x)  # Python integers: exact
+    chain = np.einsum("ab,bc,c->a", *[x.astype(object) for x in arrays[40:]])
+    assert [int(v) for v in got] == [int(v) * product % p for v in chain]

@@ -14,6 +14,7 @@ of ``inv(X^2 (X^2)' + I)``'s derivative took 14 s that way).
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -41,20 +42,31 @@ class _Part:
 
 
 def contract_all(parts: list, out: tuple, p: int) -> np.ndarray:
-    """The product of ``parts`` onto ``out``, mod ``p``: pairs in a greedy order."""
+    """The product of ``parts`` onto ``out``, mod ``p``: pairs in a greedy order (two numbers
+    first, then the pair whose result is smallest), each pair's cost found from how many parts
+    hold each index, so k factors cost k^3 steps, not k^4 (60 nested sqrt: minutes)."""
     work = [_Part(part.indices, part.array) for part in parts]
     sizes = {i: n for part in work for i, n in zip(part.indices, np.shape(part.array))}
+    kept = set(out)
     while len(work) > 2:
-        best = None
-        for a in range(len(work)):
-            for b in range(a + 1, len(work)):
-                rest = [q for k, q in enumerate(work) if k != a and k != b]
-                later = set(out).union(*(q.indices for q in rest))
-                both = work[a].indices + work[b].indices
-                keep = tuple(dict.fromkeys(i for i in both if i in later))
-                cost = math.prod(sizes[i] for i in keep)
-                if best is None or cost < best[0]:
-                    best = (cost, a, b, keep)
+        numbers = [k for k, q in enumerate(work) if not q.indices]
+        if len(numbers) > 1:  # two numbers: a product of cost 1, the least there is
+            best = (1, numbers[0], numbers[1], ())
+        else:
+            best = None
+            held = Counter(i for q in work for i in set(q.indices))  # parts holding i
+            for a in range(len(work)):
+                for b in range(a + 1, len(work)):
+                    ia, ib = work[a].indices, work[b].indices
+                    both = ia + ib
+                    keep = tuple(
+                        dict.fromkeys(
+                            i for i in both if i in kept or held[i] > (i in ia) + (i in ib)
+                        )
+                    )
+                    cost = math.prod(sizes[i] for i in keep)
+                    if best is None or cost < best[0]:
+                        best = (cost, a, b, keep)
         _, a, b, keep = best
         made = _Part(keep, contract([work[a], work[b]], keep) % p)
         work = [q for k, q in enumerate(work) if k != a and k != b] + [made]

@@ -288,7 +288,7 @@ def seeds() -> list[tuple[str, str, str, str]]:
 
 def mutate(text: str, rng: np.random.Generator) -> str:
     """``text`` with one to four random changes (characters, tokens, pieces, nesting)."""
-    for _ in range(int(rng.integers(1, 5))):
+    for _ in range(int(rng.choice([1, 1, 1, 2, 3, 4]))):
         tokens = TOKEN.findall(text) or [""]
         pos = int(rng.integers(0, len(tokens) + 1))
         chars = int(rng.integers(0, len(text) + 1))
@@ -315,8 +315,9 @@ def mutate(text: str, rng: np.random.Generator) -> str:
             text = text[: max(chars - 1, 0)] + text[chars:]
             continue
         elif how == "nest":
-            depth = int(rng.choice([3, 30, 300, 600]))
             opener = str(rng.choice(["(", "exp(", "-(", "tr(", "{", "\\left(", "sqrt("]))
+            # a function d deep has a derivative of d^2 / 2 calls (its text, 120 kB at 200)
+            depth = int(rng.choice([3, 30, 60] + ([300, 600] if opener in "({-(" else [])))
             closer = {"{": "}", "\\left(": "\\right)"}.get(opener, ")")
             text = opener * depth + text + closer * depth * int(rng.integers(0, 2))
             continue
@@ -464,7 +465,8 @@ def same(got: np.ndarray, want: np.ndarray) -> bool:
             return False
     finite = np.isfinite(want) & np.isfinite(got)
     scale = max(1.0, float(np.max(np.abs(want[finite])))) if finite.any() else 1.0
-    return bool(np.allclose(got, want, rtol=1e-6, atol=1e-9 * scale, equal_nan=True))
+    # inv((A X)^2) at a random A X may be ill-conditioned: 1e-5 of the largest entry
+    return bool(np.allclose(got, want, rtol=1e-5, atol=1e-5 * scale, equal_nan=True))
 
 
 def declarations(expr) -> str:
@@ -512,6 +514,9 @@ def reads_back(what: str, expr, where: str | None, rng: np.random.Generator) -> 
     except Exception as error:  # noqa: BLE001
         finding("crash", f"evaluating {what}: {type(error).__name__}: {error}"[:600])
         return
+    if "delta" in expr.variables:  # a vector named delta: its index text delta[i] is refused
+        STATS["named delta"] += 1
+        return
     if not np.all(np.isfinite(want)):  # outside the domain (log of a negative): no comparison
         STATS["no finite value"] += 1
         return
@@ -533,7 +538,7 @@ def reads_back(what: str, expr, where: str | None, rng: np.random.Generator) -> 
             except Exception as error:  # noqa: BLE001 - the reading that failed, said below
                 why = f"{type(error).__name__}: {error}"
                 continue
-            if same(again, want):
+            if same(again, want) or (text == "0" and not np.any(want)):  # 0 of any shape
                 if decls is not where:
                     STATS["read back with declarations"] += 1
                     FINDINGS.append(f"note: {kind} {text!r} of {what} needs {decls!r}")
@@ -556,7 +561,7 @@ def silent_guess(what: str, text: str, where: str | None, expr, caught) -> None:
     if "\\" in text or any(w.category.__module__.startswith("einderiv") for w in caught):
         return
     declared = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", where or ""))
-    unindexed = re.sub(r"\[[^\[\]]*\]", "[]", text)  # index names are names: X[i,jy]
+    unindexed = re.sub(r"\[[^\[\]]*\]|_\{[^{}]*\}", "[]", text)  # X[i,jy], W_{in}: names
     for word in _WORD.findall(unindexed):
         if word not in expr.variables and word not in _KNOWN and word not in declared:
             finding("silent guess", f"{word!r} in {what}, no note")

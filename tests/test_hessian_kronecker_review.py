@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fd import hessian_fd
+from fd import hessian_fd, jacobian_fd
 
 import einderiv as ed
 
@@ -92,3 +92,25 @@ def test_the_engines_kronecker_hessian_is_right_and_a_scaled_one_wrong(text, wrt
         off = ed.check(text, wrt, claim=f"{left} = 1.001 ({right})", where=where,
                        layout=layout, order=2)  # fmt: skip
         assert off.verdict == "wrong", str(off)
+
+
+# relu'' = 0 and step' = 0 away from the kink: the Kronecker form "= 0" is a zero of any shape,
+# judged as the claim 0 is (undecided: the kinks' convention), never "wrong" as a 1-by-1 matrix
+@pytest.mark.parametrize(
+    "text, order, fn",
+    [
+        ("sum(relu(W x))", 2, lambda W: np.sum(np.maximum(W @ x0, 0))),
+        ("step(W x)", 1, lambda W: (W @ x0 > 0) * 1.0),
+    ],
+)
+def test_a_zero_kronecker_claim_of_a_kink_is_not_wrong(text, order, fn):
+    where = "W: matrix(2, 3); x: vector(3)"
+    if order == 2:
+        assert np.allclose(hessian_fd(fn, {"W": W0}, "W"), 0)
+    else:
+        assert np.allclose(jacobian_fd(fn, {"W": W0}, "W"), 0)
+    zero = ed.check(text, "W", claim="d vec(Y) / d vec(W)' = 0", where=where, order=order)
+    plain = ed.check(text, "W", claim="0", where=where, order=order)
+    assert zero.verdict == plain.verdict != "wrong", str(zero)
+    off = ed.check(text, "W", claim="d vec(Y) / d vec(W)' = ones ones'", where=where, order=order)
+    assert off.verdict == "wrong", str(off)

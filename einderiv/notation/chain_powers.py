@@ -90,6 +90,7 @@ class _Powers:
                 found = M.map_children(e, self.rebuild)
                 if type(found) is M.Inverse and type(found.operand) is M.Power:
                     found = raised(found.operand, None)  # inv((A X)^2): (A X)^-2
+                    found = e if found == e else found
                 elif type(found) is M.Power and type(found.base) is M.Power:
                     found = raised(found.base, found.exponent)  # ((A X)^2)^3: (A X)^6
                     found = e if found == e else found

@@ -192,3 +192,20 @@ def test_a_kronecker_size_with_a_factor_one_on_the_command_line():
 
     argv = ["diff", "kron(x, u)' y + x' y", "--wrt", "y", "--where", "x: vector(n)"]
     assert cli.main(argv) == cli.EXIT_USAGE
+
+
+@pytest.mark.parametrize("text", ["kron(x, u)' y + tanh(x)' y", "kron(u, x)' y + x' y"])
+def test_its_own_derivative_as_a_claim_is_never_wrong(text):
+    # d/dx is right (central differences); its text, y' (I + kron(I, u)), does not pair the
+    # size of kron(I, u) (?*1) with y's n when read with the expression's sizes: that claim
+    # was "wrong" (not well-formed), a wrong answer; it is undecided
+    rng = np.random.default_rng(3556)
+    values = {"x": rng.normal(size=3), "u": rng.normal(size=1), "y": rng.normal(size=3)}
+
+    def f(x, u, y):
+        first = np.kron(x, u) if text.startswith("kron(x") else np.kron(u, x)
+        return first @ y + (np.tanh(x) if "tanh" in text else x) @ y
+
+    g = ed.diff(text, "x", where="x: vector(n)")
+    assert np.allclose(g(**values), jacobian_fd(f, values, "x"), atol=1e-7)
+    assert ed.check(text, "x", claim=str(g), where="x: vector(n)").verdict == "undecided"

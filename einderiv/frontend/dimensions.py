@@ -303,6 +303,13 @@ def _no_open_ones(compound: DimCell, cell: DimCell) -> None:
             f"einderiv cannot pair the sizes {sizes}: they are equal only if the unsized I (or "
             "ones) in the first is of size 1; write it I_{1}, or the sizes in each factor"
         )
+    rest = [f for f in found if f.value != 1]  # kron(I, u) for u of 1 against n: I is n
+    if len(rest) == 1 and rest[0].value is None and rest[0] is not target and len(found) > 1:
+        sizes = f"{compound_text(compound.root())} and {describe_size(cell)}"
+        raise UnpairedSizes(
+            f"einderiv cannot pair the sizes {sizes}: they are equal only if the unsized "
+            "factor of the first is the second; write the sizes in each factor"
+        )
 
 
 def _no_name_made_one(x: DimCell, y: DimCell, sizes: str) -> None:

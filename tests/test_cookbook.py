@@ -520,3 +520,12 @@ def test_a_superscript_written_against_letters_is_its_first_letter(text, fn):
     if "^n" in text:
         with pytest.raises(ed.EinderivError, match=r"`X\^\(n b\)`"):
             ed.parse(text.replace("^n", "^(nb)"))  # in parentheses: the exponent as written
+
+
+# the note says what was read: X^nb is X^n b, the power of n only (it said "read 'nb' as the
+# product n b", which reads as X^(n b)); the value is X^n b, by numpy
+def test_the_note_of_a_superscript_against_letters_names_the_power_of_its_first_letter():
+    b, n = rng_for("b").normal(size=3), 3
+    with pytest.warns(ed.errors.ReadAsProduct, match=r"'\^nb' as \^n b: the power of n only"):
+        f = ed.parse("X^nb")
+    _close(_value(f, {"b": b, "X": _X3, "n": n}), mp(_X3, n) @ b, str(f), rtol=1e-9)

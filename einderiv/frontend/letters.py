@@ -17,6 +17,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from einderiv.errors import EinderivError
 from einderiv.frontend.depth import MAX_HEIGHT
@@ -93,11 +94,14 @@ def split_letters(
             f"'{_cut(longest)}' read as a product of its letters is too long a chain "
             f"({len(longest)} factors; the limit is {MAX_HEIGHT}): declare it to keep one name"
         )
-    transposes: list[str] = []  # X^TX: the names after ^T, read as a transpose then a product
-    rebuilt = _rebuild(tree, frozenset(split), transposes if "T" not in declared else None)
+    read = _Superscripts(transpose="T" not in declared)
+    rebuilt = _rebuild(tree, frozenset(split), read)
     notes = tuple(
         f"read '^{_cut(n)}' as ^T {_cut(' '.join(n[1:]))}: the transpose, then a product"
-        if n in transposes
+        if n in read.transposed
+        else f"read '^{_cut(n)}' as ^{n[0]} {_cut(' '.join(n[1:]))}: the power of {n[0]} only, "
+        f"then a product, as TeX reads it (^({_cut(n)}) raises to {_cut(' '.join(n))})"
+        if n in read.powered
         else f"read '{_cut(n)}' as the product {_cut(' '.join(n))}; declare it "
         f"({f'`{n}: scalar`, ' if _cut(n) == n else ''}...) to keep one name"
         for n in split
@@ -154,33 +158,46 @@ def _on_last_letter(e: M.MExpr, split: frozenset) -> M.MExpr | None:
     return _product([*letters[:-1], inner], e.span)
 
 
-def _transpose_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.MExpr | None:
+@dataclass
+class _Superscripts:
+    """The run-together names read after a superscript, for the notes: ``^TX`` (``transposed``:
+    the transpose, then a product; only when ``transpose``, T not declared) and ``^nb``
+    (``powered``: the power of its first letter, then a product)."""
+
+    transpose: bool
+    transposed: list[str] = field(default_factory=list)
+    powered: list[str] = field(default_factory=list)
+
+
+def _transpose_then(e: M.MExpr, split: frozenset, read: _Superscripts | None) -> M.MExpr | None:
     """``X^TX`` is ``X^T X`` (``X' X``), ``x^TAx`` is ``x' A x``: ``^T`` written against more
     letters (no parenthesis) is the transpose, as TeX reads ``X^TX``; the names met are added to
-    ``transposes``. None for anything else (and when ``T`` is declared: then a power)."""
-    found = _letters_after(e, split, transposes) if transposes is not None else None
+    ``read.transposed``. None for anything else (and when ``T`` is declared: then a power)."""
+    found = _letters_after(e, split, read) if read is not None and read.transpose else None
     if found is None or found[0].name != "T":
         return None
     first, rest, name, negated = found
-    transposes.append(name)
+    read.transposed.append(name)
     base = M.Inverse(e.base, span=e.base.span) if negated else e.base  # X^-TX: X^-T X
     head = M.Transpose(base, span=(e.span[0], first.span[1]))
-    return _product([_rebuild(head, split, transposes), *rest], e.span)
+    return _product([_rebuild(head, split, read), *rest], e.span)
 
 
-def _power_then(e: M.MExpr, split: frozenset, transposes: list | None) -> M.MExpr | None:
+def _power_then(e: M.MExpr, split: frozenset, read: _Superscripts | None) -> M.MExpr | None:
     """``X^kb`` is ``X^k b``, ``AB^kX`` is ``A B^k X``: any other superscript written against
     more letters is its first letter, as TeX reads it (it was ``X^(k b)``); the rest multiply."""
-    found = _letters_after(e, split, transposes)
+    found = _letters_after(e, split, read)
     if found is None:
         return None
-    first, rest, _, negated = found
+    first, rest, name, negated = found
+    if read is not None:
+        read.powered.append(name)
     exponent = M.Neg(first, span=first.span) if negated else first  # X^-kb: X^-k b
     head = e.replace(exponent=exponent, span=(e.span[0], first.span[1]))
-    return _product([_rebuild(head, split, transposes), *rest], e.span)
+    return _product([_rebuild(head, split, read), *rest], e.span)
 
 
-def _letters_after(e: M.MExpr, split: frozenset, transposes: list | None):
+def _letters_after(e: M.MExpr, split: frozenset, read: _Superscripts | None):
     """(the first letter, the factors after it, the name, whether a ``-`` leads) of the
     superscript of the power ``e``
     written as run-together letters: ``X^TX^{-1}``'s exponent ``TX^-1`` is T, then X^-1 (the
@@ -203,15 +220,15 @@ def _letters_after(e: M.MExpr, split: frozenset, transposes: list | None):
     last = rest[-1]
     for op in reversed(chain):
         last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
-    last = _rebuild(last, split, transposes) if chain else last
+    last = _rebuild(last, split, read) if chain else last
     return first, [*rest[:-1], last], node.name, negated
 
 
-def _rebuild(e: M.MExpr, split: frozenset, transposes: list | None = None) -> M.MExpr:
+def _rebuild(e: M.MExpr, split: frozenset, read: _Superscripts | None = None) -> M.MExpr:
     if isinstance(e, M.Name):
         return _product(_letters(e), e.span) if e.name in split else e
-    last = _transpose_then(e, split, transposes) or _power_then(e, split, transposes)
+    last = _transpose_then(e, split, read) or _power_then(e, split, read)
     last = last or _on_last_letter(e, split)
     if last is not None:
         return last
-    return M.map_children(e, lambda c: _rebuild(c, split, transposes))
+    return M.map_children(e, lambda c: _rebuild(c, split, read))

@@ -1560,3 +1560,18 @@ def test_a_bold_one_from_a_pdf_is_not_the_number_one(text):
     assert "ones" in str(error.value) or "zeros" in str(error.value)
     # a bold 2 stays the number 2 (a whole formula set in bold)
     assert np.allclose(ed.parse("𝟐𝐱", where="x: vector(3)")(x=x), 2 * x)
+
+
+# words between formulas, x \text{ and } y, are no variable named "and" (it was read as one,
+# silently: x and y, three vectors); \text{loss} without spaces stays a name
+@pytest.mark.parametrize("text", [r"x \text{ and } y", r"x' A x \text{ where } A", r"\text{ loss}"])
+def test_words_in_text_with_spaces_are_refused_not_read_as_a_name(text):
+    with pytest.raises(ed.ParseError, match="words between formulas") as refused:
+        ed.parse(text)
+    assert "^" in str(refused.value)
+
+
+def test_a_name_in_text_without_spaces_is_a_name():
+    f = ed.parse(r"\text{loss}' \text{loss}")
+    v = np.arange(1.0, 4.0)
+    np.testing.assert_allclose(f(loss=v), v @ v)

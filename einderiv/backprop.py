@@ -18,13 +18,15 @@ Invariants:
 - when every term is a chain of matrix names with at most one adjoint in it, each chain is
   grouped at its adjoint (``before (adjoint) after``) and a transposed adjoint written in
   right-nested, so the parts that rotations of one chain share are shared subterms
-  (``_split_at_adjoints``): only the bracketing changes, never the product.
+  (``backprop_chains.split_at_adjoints``): only the bracketing changes, never the product;
+- a product of matrix variables that terms share (``A1 X ... Ak``) is named before simplifying
+  (``backprop_chains.shared_products``), so no term is written as one flat chain of the
+  products it holds, and the form is kept only when it is the graph the flat terms give.
 """
 
 from __future__ import annotations
 
-from functools import reduce
-
+from einderiv.backprop_chains import shared_products, split_at_adjoints, turned_shared
 from einderiv.backprop_merge import merged
 from einderiv.calculus.reverse import Adjoints
 from einderiv.calculus.rewriting import zero_like
@@ -45,6 +47,23 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
     """The derivative ``adjoints`` stands for, as matrix IR with rows on ``slots[0]`` and
     columns on ``slots[1]``; None when a part has no matrix form."""
     adjoints = merged(adjoints, slots)  # equal terms summed: n splits of one chain are n F
+    named = shared_products(adjoints, variables)  # A1 X .. Ak shared by rotations: one name
+    if named is not None:
+        made = _matrix_form(*named, variables, slots)
+        if made is not _UNSHARED and made is not None:
+            return made
+    return _matrix_form(adjoints, frozenset(), variables, slots)
+
+
+_UNSHARED = M.Name("%unshared")  # (shared products not written as their flat chains would be)
+
+
+def _matrix_form(
+    adjoints: Adjoints, products: frozenset, variables: dict, slots: tuple
+) -> M.MExpr | None:
+    """``matrix_form`` of ``adjoints`` whose placeholders ``products`` (``backprop_chains``)
+    stand for shared chains of variables: ``_UNSHARED`` unless those are written in as the flat
+    terms' chains would be (then the caller writes it without them)."""
     placeholders = [d.placeholder for d in adjoints.definitions]
     known = dict(variables)
     for p in placeholders:
@@ -66,9 +85,11 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
         return None
     done: dict = {}
     turned: dict = {}  # node -> its transpose pushed inward (one memo: each node turned once)
-    split = _split_at_adjoints(made, written, known)
+    split = split_at_adjoints(made, written, known, products)
     if split is not None:  # chains of names: each adjoint and each rest of a chain shared
-        made, turn = split, _turned_shared
+        made, turn = split, turned_shared
+    elif products:
+        return _UNSHARED
     else:
         turn = transpose
     kinds = {name: info.kind for name, info in variables.items()}
@@ -86,84 +107,6 @@ def matrix_form(adjoints: Adjoints, variables: dict, slots: tuple) -> M.MExpr | 
         return None
 
     return powered(map_subterms(made, written_in, done), known)  # n (A X)^(n-1) A
-
-
-def _split_at_adjoints(made: M.MExpr, written: dict, known: dict) -> M.MExpr | None:
-    """``made`` (a sum of chains, the adjoints by name) with each chain grouped as ``before
-    (adjoint) after``, each part its own left-to-right chain, when every term is a chain of
-    matrix names and transposed ones (``known``: no vector, no scalar, so any bracketing is the
-    same product) holding at most one adjoint and every adjoint's form is such a chain; None
-    otherwise (the form is written as before).
-    Why: ``tr(A1 X ... An X)`` by X is the sum of the n rotations ``S_k P_k`` (S_k the adjoint
-    above the k-th X, ``A(k+1) X ... An X``; P_k the prefix ``A1 X ... Ak``). The simplifier
-    flattens each term into one product, so each rotation was written as one chain of 2n - 1
-    factors sharing no subterm with the others: named text quadratic in n (23,643 characters at
-    n = 64). Grouped, each P_k holds P_(k-1) (left to right) and each S_k, written in as its
-    adjoint's form turned right-nested (``_turned_shared``), holds S_(k+1): ``notation.cse``
-    names them, one short definition each."""
-    terms: list[M.MExpr] = []
-    stack = [made]
-    while stack:
-        e = stack.pop()
-        if type(e) is M.Add:
-            stack += [e.right, e.left]
-        else:
-            terms.append(e)
-    if len(terms) < 2 or not all(_names_chain(f, known) is not None for f in written.values()):
-        return None
-    out = None
-    for term in terms:
-        factors = _names_chain(term, known)
-        if factors is None:
-            return None
-        at = [k for k, f in enumerate(factors) if _adjoint(f, written)]
-        if len(at) > 1:
-            return None
-        if at:
-            k = at[0]
-            parts = [p for p in (factors[:k], factors[k : k + 1], factors[k + 1 :]) if p]
-            term = reduce(M.MatMul, [reduce(M.MatMul, part) for part in parts])
-        out = term if out is None else M.Add(out, term)
-    return out
-
-
-def _adjoint(e: M.MExpr, written: dict) -> bool:
-    if type(e) is M.Transpose:
-        e = e.operand
-    return type(e) is M.Name and e.name in written
-
-
-def _names_chain(e: M.MExpr, known: dict) -> list[M.MExpr] | None:
-    """The factors of ``e``, a product of matrix names and transposed ones (``known``: name ->
-    its ``VarInfo``), left to right; None for anything else."""
-    factors = M.chain(e)
-    for f in factors:
-        name = f.operand if type(f) is M.Transpose else f
-        info = known.get(name.name) if type(name) is M.Name else None
-        if info is None or info.kind not in _MATRICES:
-            return None
-    return factors
-
-
-_MATRICES = ("matrix", "symmetric")  # (a vector or scalar: v' w is a number, not spliced)
-
-
-def _turned_shared(e: M.MExpr, symmetric, vectors, memo: dict, scalars) -> M.MExpr:
-    """The transpose of ``e``, a product of names and transposed names, with each product
-    turned whole (``(L R)' = R' L'``, right-nested where ``e`` is left-nested), so that the
-    transpose of a chain holds the transpose of its left part (one memo; a left-nested chain
-    walked down its left operands, no recursion)."""
-    spine = []
-    while type(e) is M.MatMul and e not in memo:
-        spine.append(e)
-        e = e.left
-    found = memo.get(e)
-    if found is None:
-        found = memo[e] = transpose(e, symmetric, vectors, scalars=scalars)
-    for node in reversed(spine):  # (L R)' = R' L', L' the one just made
-        right = _turned_shared(node.right, symmetric, vectors, memo, scalars)
-        found = memo[node] = M.MatMul(right, found)
-    return found
 
 
 def node_count(adjoints: Adjoints, bound: int) -> int:

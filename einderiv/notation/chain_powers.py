@@ -60,12 +60,16 @@ class _Powers:
         self.shapes: dict[int, object] = {}
         self.widths: dict[int, int] = {}
         self.keep: list = []  # the nodes keyed by id, kept alive
+        self.tails: dict[int, tuple] = {}  # a chain written as it is -> its last factors
+        self.windows: set[tuple] = set()  # MAX_PERIOD + 1 factors in a row met on a chain
 
     def rebuild(self, e: M.MExpr) -> M.MExpr:
         found = self.done.get(id(e))
         if found is None:
             kind = type(e)
-            if kind is M.MatMul:
+            if kind is M.MatMul and self.written_as_is(e):
+                found = e
+            elif kind is M.MatMul:
                 factors = _spine(e)
                 made = [self.rebuild(f) for f in factors]
                 folded = self.chain(made)
@@ -115,6 +119,50 @@ class _Powers:
             return False
         shape = self.shape(base)
         return shape is not _UNKNOWN and shape[0] == shape[1]
+
+    def written_as_is(self, e: M.MatMul) -> bool:
+        """Whether the chain ``e`` (its left spine) is written as it is: no factor rebuilt and
+        no block of at most ``MAX_PERIOD`` factors written twice in a row (``fold`` then finds
+        no power), no factor that may merge with a neighbour (``_POWERISH``: ``chain_merge``)
+        and no ``MAX_PERIOD + 1`` factors in a row met before on any chain (``windows``: a
+        longer block written twice would be, ``chain_runs``; a window met on another chain only
+        sends this one the long way). Known from the nearest product below on the spine known
+        so (``tails``: its last ``2 MAX_PERIOD - 1`` factors), each product above checked once
+        for a block ending at its factor: chains sharing their left parts (``A1 X ... Ak`` for
+        every k, in a backpropagated gradient) cost their nodes, not the sum of their lengths."""
+        spine, node = [], e
+        while type(node) is M.MatMul and id(node) not in self.tails:
+            spine.append(node)
+            node = node.left
+        if type(node) is M.MatMul:
+            tail = self.tails[id(node)]
+        elif self.rebuild(node) is node and type(node) not in _POWERISH:
+            tail = (node,)
+        else:
+            return False
+        for product in reversed(spine):
+            factor = product.right
+            if (
+                type(factor) in _POWERISH
+                or self.rebuild(factor) is not factor
+                or _repeats_at_end(tail := (*tail, factor))
+                or self.met_before(tail[-MAX_PERIOD - 1 :])
+            ):
+                return False
+            tail = self.tails[id(product)] = tail[1 - 2 * MAX_PERIOD :]
+            self.done[id(product)] = product  # (what rebuild makes of it: itself)
+            self.keep.append(product)
+        return True
+
+    def met_before(self, window: tuple) -> bool:
+        """Whether ``window``, the last ``MAX_PERIOD + 1`` factors of a chain, was met before
+        (it is remembered when not); a shorter one never is."""
+        if len(window) <= MAX_PERIOD:
+            return False
+        if window in self.windows:
+            return True
+        self.windows.add(window)
+        return False
 
     def fold(self, factors: list, longer: bool = True) -> list | None:
         """The factors with repeated blocks as powers, or None when none repeats; blocks of
@@ -292,6 +340,15 @@ def _product(factors: list) -> M.MExpr:
         if type(k) is M.Number:
             factors = [M.Number(-k.value), *rest, *factors[1:]]
     return reduce(M.MatMul, factors)
+
+
+def _repeats_at_end(factors: tuple) -> bool:
+    """Whether the last p factors are the p before them, for some p <= ``MAX_PERIOD``."""
+    n = len(factors)
+    return any(
+        factors[n - p :] == factors[n - 2 * p : n - p]
+        for p in range(1, min(MAX_PERIOD, n // 2) + 1)
+    )
 
 
 def _gap(best: list, j: int) -> int:

@@ -116,8 +116,8 @@ POWER_CHAIN = (40, 80, 160, 320)  # tr(A X A X ... A X) by X, printed with names
 POWER_CHAIN_QUICK = (20, 40, 80)
 PERIOD_TWO = (40, 80, 160, 320)  # tr(A X B X' ... A X B X') by X, printed with names
 PERIOD_TWO_QUICK = (20, 40, 80)
-ROTATIONS = (16, 32, 64)  # tr(A1 X ... AN X) by X, printed with names (text quadratic in N)
-ROTATIONS_QUICK = (8, 16, 32)
+ROTATIONS = (40, 80, 160, 320)  # tr(A1 X ... AN X) by X, printed with names
+ROTATIONS_QUICK = (20, 40, 80)
 LONG_BLOCK = (2, 4, 8, 16)  # tr((A1 X ... A20 X)^N) by X: a block of 40 factors N times
 LONG_BLOCK_QUICK = (2, 4, 8)
 

@@ -151,7 +151,7 @@ def spine_factors(n: int) -> int:
 
 def test_chains_sharing_their_left_parts_are_walked_once():
     # each P_k = P_(k-1) X Ak walked whole to look for a repeated block: 1,235 and 4,531
-    # factors at n = 32 and 64 (x3.7); known from P_(k-1)'s last factors: 0 and 0
+    # factors at n = 32 and 64 (x3.7); known from P_(k-1)'s last factors: 188 and 380
     small, large = spine_factors(32), spine_factors(64)
     assert large <= 2.5 * small + 10, (small, large)
 

@@ -18,7 +18,9 @@ Invariants:
   work is linear in the size of the tree: per chain of n factors O(n * MAX_PERIOD)
   comparisons of integer codes (equal factors share one) and of text lengths (prefix sums), a
   block's shape found once per run of its repeats; the chains walked in loops (no recursion
-  along a chain or a sum);
+  along a chain or a sum); a chain whose spine holds one known written as it is (``tails``)
+  is checked from there, a block ending at each factor above it, so chains sharing their
+  left parts cost their nodes;
 - a chain is a product's left spine (what the printer writes as one run of factors); a
   product on the right is one factor of it, its brackets kept (a scalar in a chain reads
   back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
@@ -31,16 +33,14 @@ Invariants:
 
 from __future__ import annotations
 
-from collections import Counter
 from fractions import Fraction
 from functools import reduce
-from itertools import pairwise
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.chain_merge import doubled, merged, raised
-from einderiv.notation.chain_runs import long_runs, repeats
+from einderiv.notation.chain_runs import codes, long_runs, repeats, repeats_at_end
 
 MAX_PERIOD = 16  # the most factors of a block looked for at every factor (longer: chain_runs)
 _UNKNOWN = "?"  # a shape not known here
@@ -61,20 +61,13 @@ class _Powers:
         self.widths: dict[int, int] = {}
         self.keep: list = []  # the nodes keyed by id, kept alive
         self.tails: dict[int, tuple] = {}  # a chain written as it is -> its last factors
-        self.windows: set[tuple] = set()  # MAX_PERIOD + 1 factors in a row met on a chain
 
     def rebuild(self, e: M.MExpr) -> M.MExpr:
         found = self.done.get(id(e))
         if found is None:
             kind = type(e)
-            if kind is M.MatMul and self.written_as_is(e):
-                found = e
-            elif kind is M.MatMul:
-                factors = _spine(e)
-                made = [self.rebuild(f) for f in factors]
-                folded = self.chain(made)
-                same = folded is None and all(a is b for a, b in zip(made, factors))
-                found = e if same else _product(folded or made)
+            if kind is M.MatMul:
+                found = self.chain(e)
             elif kind is M.Add or kind is M.Sub:  # a long sum: its left spine in a loop
                 spine: list[M.Add | M.Sub] = []
                 while isinstance(e, (M.Add, M.Sub)):
@@ -104,10 +97,32 @@ class _Powers:
 
     # -- one chain ----------------------------------------------------------------------------
 
-    def chain(self, factors: list) -> list | None:
-        """The factors with repeated blocks as powers, and neighbouring powers of one base as
-        one (``chain_merge``), or None when nothing changes."""
-        folded = self.fold(factors)
+    def chain(self, e: M.MatMul) -> M.MExpr:
+        """The product ``e``, its left spine one chain, written with ``powers``; ``e`` itself
+        when nothing changes."""
+        if self.written_as_is(e):
+            return e
+        factors = _spine(e)
+        made = [self.rebuild(f) for f in factors]
+        code = codes(made)  # None: no block written twice in a row
+        folded = self.powers(made, code)
+        if folded is None and all(a is b for a, b in zip(made, factors)):
+            if code is None and not any(type(f) in _POWERISH for f in made):
+                self.remember(e, made)
+            return e
+        return _product(folded or made)
+
+    def remember(self, e: M.MatMul, factors: list) -> None:
+        """Remembers the chain ``e`` of ``factors`` as written as it is: its last factors
+        (``tails``: a chain holding it on its spine is checked from it)."""
+        self.tails[id(e)] = tuple(factors[1 - 2 * MAX_PERIOD :])
+        self.keep.append(e)
+
+    def powers(self, factors: list, code: list | None) -> list | None:
+        """The factors with repeated blocks as powers (``code``: their ``codes``), and
+        neighbouring powers of one base as one (``chain_merge``), or None when nothing
+        changes."""
+        folded = None if code is None else self.fold(factors, code)
         made = folded or factors
         if folded is None and not any(type(f) in _POWERISH for f in made):
             return None  # (the common case: no power, inverse nor bracketed product)
@@ -123,30 +138,26 @@ class _Powers:
     def written_as_is(self, e: M.MatMul) -> bool:
         """Whether the chain ``e`` (its left spine) is written as it is: no factor rebuilt and
         no block of at most ``MAX_PERIOD`` factors written twice in a row (``fold`` then finds
-        no power), no factor that may merge with a neighbour (``_POWERISH``: ``chain_merge``)
-        and no ``MAX_PERIOD + 1`` factors in a row met before on any chain (``windows``: a
-        longer block written twice would be, ``chain_runs``; a window met on another chain only
-        sends this one the long way). Known from the nearest product below on the spine known
+        no power) and no factor that may merge with a neighbour (``_POWERISH``:
+        ``chain_merge``); a block of more than ``MAX_PERIOD`` factors written twice is not
+        looked for past the known chain (``chain_runs`` would need the whole chain). Known from the nearest product below on the spine known
         so (``tails``: its last ``2 MAX_PERIOD - 1`` factors), each product above checked once
-        for a block ending at its factor: chains sharing their left parts (``A1 X ... Ak`` for
-        every k, in a backpropagated gradient) cost their nodes, not the sum of their lengths."""
+        for a block ending at its factor; False when none is known (the chain is walked whole).
+        Chains sharing their left parts (``A1 X ... Ak`` for every k, in a backpropagated
+        gradient) cost their nodes, not the sum of their lengths."""
         spine, node = [], e
         while type(node) is M.MatMul and id(node) not in self.tails:
             spine.append(node)
             node = node.left
-        if type(node) is M.MatMul:
-            tail = self.tails[id(node)]
-        elif self.rebuild(node) is node and type(node) not in _POWERISH:
-            tail = (node,)
-        else:
+        if type(node) is not M.MatMul:
             return False
+        tail = self.tails[id(node)]
         for product in reversed(spine):
             factor = product.right
             if (
                 type(factor) in _POWERISH
                 or self.rebuild(factor) is not factor
-                or _repeats_at_end(tail := (*tail, factor))
-                or self.met_before(tail[-MAX_PERIOD - 1 :])
+                or repeats_at_end(tail := (*tail, factor), MAX_PERIOD)
             ):
                 return False
             tail = self.tails[id(product)] = tail[1 - 2 * MAX_PERIOD :]
@@ -154,29 +165,11 @@ class _Powers:
             self.keep.append(product)
         return True
 
-    def met_before(self, window: tuple) -> bool:
-        """Whether ``window``, the last ``MAX_PERIOD + 1`` factors of a chain, was met before
-        (it is remembered when not); a shorter one never is."""
-        if len(window) <= MAX_PERIOD:
-            return False
-        if window in self.windows:
-            return True
-        self.windows.add(window)
-        return False
-
-    def fold(self, factors: list, longer: bool = True) -> list | None:
-        """The factors with repeated blocks as powers, or None when none repeats; blocks of
-        more than ``MAX_PERIOD`` factors too when ``longer`` (``chain_runs``)."""
+    def fold(self, factors: list, code: list, longer: bool = True) -> list | None:
+        """The factors with repeated blocks as powers (``code``: their ``codes``), or None
+        when none repeats; blocks of more than ``MAX_PERIOD`` factors too when ``longer``
+        (``chain_runs``)."""
         n = len(factors)
-        if n < 2:
-            return None
-        codes: dict = {}
-        code = [codes.setdefault(f, len(codes)) for f in factors]
-        if len(codes) == n:
-            return None  # no factor twice: nothing repeats (the common case)
-        twice = Counter(code)  # a block written twice in a row has two factors side by side
-        if not any(twice[a] > 1 and twice[b] > 1 for a, b in pairwise(code)):
-            return None  # each written twice (A1 X A2 X ... A9 X: X twice, no neighbour twice)
         upto = [0]  # upto[j]: the widths of factors[:j]
         for f in factors:
             upto.append(upto[-1] + self.width(f))
@@ -212,7 +205,7 @@ class _Powers:
         while i < n:
             p, k = choice[i]
             if p > MAX_PERIOD and not repeats(code, i, p, k):  # two blocks of one hash
-                return self.fold(factors, longer=False)
+                return self.fold(factors, code, longer=False)
             out.append(factors[i] if k == 1 else self.power(factors[i : i + p], k))
             i += p * k
         return None if len(out) == n else out
@@ -228,7 +221,7 @@ class _Powers:
             if type(exponent) is M.Number and exponent.value.denominator == 1:
                 return M.Power(x.base, M.Number(x.exponent.value * k))
             return M.Power(x, M.Number(Fraction(k)))
-        inner = self.chain(block) or block
+        inner = self.powers(block, codes(block)) or block
         if len(inner) == 1:  # X X^2 X X^2: (X^3)^2, one power X^6
             return raised(inner[0], M.Number(Fraction(k)))
         return M.Power(reduce(M.MatMul, inner), M.Number(Fraction(k)))
@@ -340,15 +333,6 @@ def _product(factors: list) -> M.MExpr:
         if type(k) is M.Number:
             factors = [M.Number(-k.value), *rest, *factors[1:]]
     return reduce(M.MatMul, factors)
-
-
-def _repeats_at_end(factors: tuple) -> bool:
-    """Whether the last p factors are the p before them, for some p <= ``MAX_PERIOD``."""
-    n = len(factors)
-    return any(
-        factors[n - p :] == factors[n - 2 * p : n - p]
-        for p in range(1, min(MAX_PERIOD, n // 2) + 1)
-    )
 
 
 def _gap(best: list, j: int) -> int:

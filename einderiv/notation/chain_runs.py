@@ -4,7 +4,8 @@ Input: a chain's factors as integer codes (equal factors share one), the shortes
 look for, and a budget of steps.
 Output: ``long_runs``: for a start s, the runs that begin there, as ``(period, copies)``:
 the block ``code[s : s + period]`` written ``copies`` >= 2 times in a row; ``repeats``, the
-exact check of one.
+exact check of one; ``codes``, the codes of a chain's factors (None when no block can repeat);
+``repeats_at_end``, whether a chain ends with a short block written twice.
 Invariants:
 - a period q is looked for at i only as the distance to the next factor equal to code[i]
   (a factor written once in the block: its next copy is the next block's), and the block
@@ -19,6 +20,9 @@ Invariants:
 """
 
 from __future__ import annotations
+
+from collections import Counter
+from itertools import pairwise
 
 _MOD = (1 << 61) - 1
 _BASE = 1_000_003
@@ -68,3 +72,27 @@ def repeats(code: list[int], s: int, q: int, copies: int) -> bool:
     factor (a hash's guess checked)."""
     block = code[s : s + q]
     return all(code[s + k * q : s + (k + 1) * q] == block for k in range(1, copies))
+
+
+def codes(factors: list) -> list | None:
+    """A number per factor (equal factors one), or None when no block of them can be written
+    twice in a row: no factor is written twice, or no two side by side each are (a block
+    written twice has its factors twice, and its first two, or its one factor written twice,
+    are neighbours)."""
+    codes: dict = {}
+    code = [codes.setdefault(f, len(codes)) for f in factors]
+    if len(codes) == len(code):
+        return None  # no factor twice: nothing repeats (the common case)
+    twice = Counter(code)
+    if not any(twice[a] > 1 and twice[b] > 1 for a, b in pairwise(code)):
+        return None  # each written twice (A1 X A2 X ... A9 X: X twice, no neighbour twice)
+    return code
+
+
+def repeats_at_end(factors: tuple, longest: int) -> bool:
+    """Whether the last p factors are the p before them, for some p <= ``longest``."""
+    n, last = len(factors), factors[-1]
+    for p in range(1, min(longest, n // 2) + 1):
+        if factors[n - 1 - p] == last and factors[n - p :] == factors[n - 2 * p : n - p]:
+            return True
+    return False

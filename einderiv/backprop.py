@@ -122,6 +122,28 @@ def node_count(adjoints: Adjoints, bound: int) -> int:
     return len(seen)
 
 
+def tree_size(adjoints: Adjoints, bound: int) -> int:
+    """The nodes of the tree ``adjoints``' result stands for, each placeholder written as its
+    body (the chain rule written out: what deriving the forward form walks), counted up to
+    ``bound`` (past it: ``bound + 1``); each node of the graph sized once, in a loop."""
+    bodies = {d.placeholder.name: d.term for d in adjoints.definitions}
+    sizes: dict[int, int] = {}
+    stack = [(adjoints.result, False)]
+    while stack:
+        t, ready = stack.pop()
+        if id(t) in sizes:
+            continue
+        placeholder = type(t) is T.Var and t.name in bodies
+        kids = (bodies[t.name],) if placeholder else T.children(t)
+        if ready:  # (its children sized: pushed after it, or sized before)
+            total = (0 if placeholder else 1) + sum(sizes[id(c)] for c in kids)
+            sizes[id(t)] = min(total, bound + 1)
+        else:
+            stack.append((t, True))
+            stack.extend((c, False) for c in kids if id(c) not in sizes)
+    return sizes[id(adjoints.result)]
+
+
 def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:
     """The placeholders kept, and ``terms`` (their simplified bodies, then the result) with
     each placeholder used once, or whose body is a number (``_spread``: over its indices),

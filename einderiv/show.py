@@ -9,7 +9,8 @@ Invariants:
 - never longer than the plain form: the named text is printed only when it is no longer than
   ``str(g)`` (``g.latex()``, ``g.index()``), which is written only when it could be shorter
   (its tree has fewer nodes than the named text characters), so the cost stays linear in the graph and
-  the text printed (``_not_longer``); a gradient kept as adjoints of more than ``_SMALL`` nodes,
+  the text printed (``_not_longer``); a gradient kept as adjoints whose forward form is costly to
+  derive (more than ``_SMALL`` nodes and a chain rule tree past ``_TREE`` nodes a character),
   whose plain form is not derived, is the exception (``_shorter``);
 - the definitions come in dependency order; substituting each, parenthesised, for its name
   (last to first) gives text of the same function; in index notation each definition reads back
@@ -94,8 +95,8 @@ def _not_longer(g, format: str, text: str, forward: M.MExpr | None) -> str:
     plain form is written only when it could be shorter: its tree (``forward``, the matrix form
     ``str`` writes, or the index term) prints at least a character a node, so one of as many
     nodes as ``text`` has characters is no shorter, and is not written (a result written whole
-    may be a huge tree). A gradient kept as adjoints whose forward form was not derived (more
-    than ``_SMALL`` nodes: a long chain's is quadratic) keeps ``text``."""
+    may be a huge tree). A gradient kept as adjoints whose forward form was not derived (not
+    ``_forward_cheap``: a long chain's is quadratic) keeps ``text``."""
     if forward is None and format != "index" and getattr(g, "_adjoints", None) is not None:
         return text
     if forward is not None and format != "index":
@@ -124,11 +125,34 @@ def _adjoints_written(g) -> M.MExpr | None:
 
 
 _SMALL = 120  # adjoints of at most this many nodes (an RNN of 7 steps): forward is cheap
+_TREE = 4  # ... or whose chain rule written out is at most this many nodes a named character
+
+
+def _forward_cheap(g, length: int) -> bool:
+    """Whether the forward form of ``g`` (kept as adjoints; ``length``: the characters of its
+    backpropagated named text) is derived to be compared: its adjoints have at most
+    ``_SMALL`` nodes, or the tree they stand for (the chain rule written out, which deriving
+    it walks) at most ``_TREE`` nodes a character of the named text, so the work stays linear
+    in the text printed. Past it (an RNN's steps, a long chain's n rotations: trees quadratic
+    in the steps) the forward form is not derived, and the named text is kept."""
+    from einderiv.backprop import node_count, tree_size
+
+    if node_count(g._adjoints, _SMALL + 1) <= _SMALL:
+        return True
+    return tree_size(g._adjoints, _TREE * length) <= _TREE * length
+
+
+def compares_plain(g) -> bool:
+    """Whether ``show(g, cse=True)`` compares its named text with the plain one: not a
+    gradient kept as adjoints, or one whose forward form is derived (``_forward_cheap``)."""
+    backward = _adjoints_written(g)
+    parts = None if backward is None else named(g, backward)
+    return parts is None or _forward_cheap(g, _length(parts, backward))
 
 
 def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None, M.MExpr | None]:
     """The backpropagated matrix form ``backward`` and its names, or, for a small gradient
-    (its adjoints at most ``_SMALL`` nodes: no long chain, whose forward form is quadratic),
+    (``_forward_cheap``: no long chain, whose forward form is quadratic to derive),
     the forward form (``str``'s), named or not (None), when its text is shorter:
     ``tr(A X A X A X A X)``'s ``4 A X A X A X A`` rather than ``t1 = A X A X``, ``t2 = t1 +
     t1``, ``A X t2 A + ...``; last the forward form, or None when it was not derived. Ties keep
@@ -136,10 +160,8 @@ def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None, M.MExpr | No
     shorter than the backpropagated named text (its tree has fewer nodes than that has
     characters): named, a longer one was never found shorter (an RNN's ``str``, three to six
     times as long, named is longer than the backpropagated names)."""
-    from einderiv.backprop import node_count
-
     parts = named(g, backward)
-    if parts is None or node_count(g._adjoints, _SMALL + 1) > _SMALL:  # (None: str printed)
+    if parts is None or not _forward_cheap(g, _length(parts, backward)):  # (None: str printed)
         return backward, parts, None
     try:
         forward = g.written()

@@ -29,7 +29,7 @@ Counted per form: tried, other value, unreadable (an ``EinderivError`` reading i
 when it is a ``NoReadableText``, a form einderiv could learn, each noted), slow print (a print
 over 0.5 s that takes more than 2 ms per character of text and term of the result: printing
 should be about linear in both), longer than plain (a named form longer than the plain form of
-the same format, issue 13: but for a gradient kept as adjoints past ``show._SMALL`` nodes). A
+the same format, issue 13: but for a gradient kept as adjoints not ``show.compares_plain``). A
 form that matches the known defect being fixed elsewhere
 (index text inside ``(...)^-2`` around ``kron(y', A)``) is counted as ``known`` instead, except
 with ``--kron``, which looks for such defects. An expression ``parse`` refuses is counted
@@ -291,13 +291,11 @@ def printed_forms(g, derivative: bool) -> dict[str, str | BaseException]:
 
 def longer_named(g, forms: dict, what: str, case: Case) -> None:
     """A named form (``cse text``, ``cse latex``, ``cse index``) longer than the plain one is a
-    finding (issue 13), but for a gradient kept as adjoints past ``show._SMALL`` nodes, whose
-    plain (forward) form the named one is not compared with."""
-    from einderiv.backprop import node_count
-    from einderiv.show import _SMALL
+    finding (issue 13), but for a gradient kept as adjoints whose plain (forward) form the named
+    one is not compared with (``show.compares_plain``: costly to derive)."""
+    from einderiv.show import compares_plain
 
-    adjoints = getattr(g, "_adjoints", None)
-    if adjoints is not None and node_count(adjoints, _SMALL + 1) > _SMALL:
+    if getattr(g, "_adjoints", None) is not None and not compares_plain(g):
         return
     for plain in ("str", "latex", "index"):
         named = forms.get("cse " + ("text" if plain == "str" else plain))

@@ -125,7 +125,7 @@ def _adjoints_written(g) -> M.MExpr | None:
 
 
 _SMALL = 120  # adjoints of at most this many nodes (an RNN of 7 steps): forward is cheap
-_TREE = 4  # ... or whose chain rule written out is at most this many nodes a named character
+_TREE = 3  # ... or whose chain rule written out is at most this many nodes a named character
 
 
 def _forward_cheap(g, length: int) -> bool:

@@ -5,7 +5,7 @@ form (the forward form str writes, quadratic to derive for a long chain), so its
 could be longer: d (x' A X A X ... A X y) / dX, 14 factors A X, was named in 344 characters
 where str writes 301 (``y x' (A X)^13 A + A X (y x' (A X)^12 A + ...)``). The forward form
 is now derived when the tree the adjoints stand for (the chain rule written out, what deriving
-it walks) has at most 4 nodes a character of the named text (``show._forward_cheap``): the
+it walks) has at most 3 nodes a character of the named text (``show._forward_cheap``): the
 work stays linear in the text printed. Each named text, its definitions put back, reads back
 to central differences of plain numpy.
 """

@@ -71,6 +71,20 @@ def splits(name: str, declared: frozenset) -> bool:
     )
 
 
+def _glued(name: str, declared: frozenset) -> bool:
+    """Whether the undeclared name ``name`` is a letter, then a declared name with a digit or
+    ``_`` (``TW1``, ``nW_1`` with W1, W_1 declared): after a superscript it is that letter,
+    then that name (``X^TW_1`` is ``X' W_1``, as TeX reads it), never a new variable."""
+    rest = name[1:]
+    return (
+        name not in declared
+        and rest in declared
+        and name[:1].isascii()
+        and name[:1].isalpha()
+        and _LETTERS.fullmatch(rest) is None  # (all letters: splits already reads it)
+    )
+
+
 def _names(tree: M.MExpr) -> set[str]:
     found, todo = set(), [tree]
     while todo:
@@ -86,21 +100,28 @@ def split_letters(
 ) -> tuple[M.MExpr, tuple[str, ...]]:
     """``tree`` with run-together letters read as products, and a note per split name;
     ``names``: the names of ``tree`` when the caller has them (``name_uses.name_uses``)."""
-    split = sorted(n for n in (_names(tree) if names is None else names) if splits(n, declared))
-    if not split:
+    names = _names(tree) if names is None else names
+    split = sorted(n for n in names if splits(n, declared))
+    glued = frozenset(n for n in names if _glued(n, declared))  # ^TW_1: ^T then W_1
+    if not (split or glued):
         return tree, ()
-    if (longest := max(split, key=len)) and len(longest) > MAX_HEIGHT:  # a chain of its letters
+    longest = max(split, key=len, default="")
+    if len(longest) > MAX_HEIGHT:  # a chain of its letters
         raise EinderivError(
             f"'{_cut(longest)}' read as a product of its letters is too long a chain "
             f"({len(longest)} factors; the limit is {MAX_HEIGHT}): declare it to keep one name"
         )
-    read = _Superscripts(transpose="T" not in declared)
+    read = _Superscripts(transpose="T" not in declared, glued=glued)
     rebuilt = _rebuild(tree, frozenset(split), read)
+    if rebuilt is tree:  # (only names such as TW1 met, none after a superscript)
+        return tree, ()
+    words = lambda n: n[1:] if n in glued else " ".join(n[1:])
+    split = sorted({*split, *(n for n in glued if n in read.transposed + read.powered)})
     notes = tuple(
-        f"read '^{_cut(n)}' as ^T {_cut(' '.join(n[1:]))}: the transpose, then a product"
+        f"read '^{_cut(n)}' as ^T {_cut(words(n))}: the transpose, then a product"
         if n in read.transposed
-        else f"read '^{_cut(n)}' as ^{n[0]} {_cut(' '.join(n[1:]))}: the power of {n[0]} only, "
-        f"then a product, as TeX reads it (^({_cut(n)}) raises to {_cut(' '.join(n))})"
+        else f"read '^{_cut(n)}' as ^{n[0]} {_cut(words(n))}: the power of {n[0]} only, "
+        f"then a product, as TeX reads it (^({_cut(n)}) raises to {_cut(n[0] + ' ' + words(n))})"
         if n in read.powered
         else f"read '{_cut(n)}' as the product {_cut(' '.join(n))}; declare it "
         f"({f'`{n}: scalar`, ' if _cut(n) == n else ''}...) to keep one name"
@@ -165,6 +186,7 @@ class _Superscripts:
     (``powered``: the power of its first letter, then a product)."""
 
     transpose: bool
+    glued: frozenset = frozenset()  # names such as TW1: T, then the declared W1
     transposed: list[str] = field(default_factory=list)
     powered: list[str] = field(default_factory=list)
 
@@ -211,17 +233,27 @@ def _letters_after(e: M.MExpr, split: frozenset, read: _Superscripts | None):
     while type(node) in _POSTFIX:
         chain.append(node)
         node = getattr(node, _POSTFIX[type(node)])
-    if not isinstance(node, M.Name) or node.name not in split:
+    glued = read is not None and isinstance(node, M.Name) and node.name in read.glued
+    if not isinstance(node, M.Name) or not (node.name in split or glued):
         return None
     start = x.span[0] + 1 if negated and x.span else x.span and x.span[0]
     if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != start:
         return None
-    first, *rest = _letters(node)
+    first, *rest = _letters(node) if not glued else _letter_then_name(node)
     last = rest[-1]
     for op in reversed(chain):
         last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
     last = _rebuild(last, split, read) if chain else last
     return first, [*rest[:-1], last], node.name, negated
+
+
+def _letter_then_name(e: M.Name) -> list[M.MExpr]:
+    """``TW1`` as T, then the name W1 (``_glued``), each with its span."""
+    start = e.span[0]
+    return [
+        M.Name(e.name[0], span=(start, start + 1)),
+        M.Name(e.name[1:], span=(start + 1, e.span[1])),
+    ]
 
 
 def _rebuild(e: M.MExpr, split: frozenset, read: _Superscripts | None = None) -> M.MExpr:

@@ -10,6 +10,8 @@ Invariants:
 * the tree is rebuilt only when some name is split; spans point at each letter;
 * the product keeps the letters' order, so ``Ax`` is ``A x``; a postfix operator right after
   the letters applies to the last one, so ``xy'`` is ``x y'`` and ``AB^-1`` is ``A B^-1``.
+* right after a superscript, an undeclared name that is a letter then a declared name with a
+  digit or ``_`` is that letter, then the name (``X^TW_1`` is ``X' W_1``, with the note).
 * ``identity_size``: an undeclared ``I_n``, ``I_3`` in plain text is the identity of that size,
   as LaTeX's ``I_n`` and ``I_{n}`` (SPEC 6.2), never a new matrix variable.
 """

@@ -51,3 +51,29 @@ def test_a_declared_name_of_that_form_stays_one_name():
     f = ed.parse("X^TW1", "X: matrix(n, n); W1: matrix(n, n); TW1: integer")
     X = ARGS["X"]
     assert np.allclose(_value(f, {"X": X, "TW1": 2}), X @ X)
+
+
+# X^IA, x^Ib: a superscript I against more letters. No power of the identity: refused as the
+# exponent I A, as before this session's reading of ^nb (it was an internal AttributeError,
+# exit code 3); X^IW1 likewise (not a new variable IW1, nor a variable named I)
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("X^IA", "X: matrix(n, n); A: matrix(n, n)"),
+        ("x^Ib", "x: scalar; b: scalar"),
+        ("X^-IA", "X: matrix(n, n); A: matrix(n, n)"),
+        ("X^IW1", "X: matrix(n, n); W1: matrix(n, n)"),
+        ("X^-IW1", "X: matrix(n, n); W1: matrix(n, n)"),
+    ],
+)
+def test_a_superscript_i_against_more_letters_is_refused(text, where):
+    with pytest.raises(ed.errors.ShapeError, match="the exponent .* is not a scalar"):
+        ed.parse(text, where)
+
+
+def test_an_identity_after_the_transpose_against_letters_stays_the_identity():
+    # x^TIb is x' I b = x' b (numpy)
+    x, b = ARGS["x"], ARGS["y"]
+    with pytest.warns(ed.errors.ReadAsProduct):
+        f = ed.parse("x^TIb", "x: vector(n); b: vector(n)")
+    assert np.isclose(float(_value(f, {"x": x, "b": b})), x @ b)

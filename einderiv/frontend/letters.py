@@ -83,7 +83,7 @@ def _glued(name: str, declared: frozenset) -> bool:
         and rest in declared
         and name[:1].isascii()
         and name[:1].isalpha()
-        and _LETTERS.fullmatch(rest) is None  # (all letters: splits already reads it)
+        and re.fullmatch("[A-Za-z]+", rest) is None  # (all letters: splits reads them)
     )
 
 
@@ -198,7 +198,7 @@ def _transpose_then(e: M.MExpr, split: frozenset, read: _Superscripts | None) ->
     letters (no parenthesis) is the transpose, as TeX reads ``X^TX``; the names met are added to
     ``read.transposed``. None for anything else (and when ``T`` is declared: then a power)."""
     found = _letters_after(e, split, read) if read is not None and read.transpose else None
-    if found is None or found[0].name != "T":
+    if found is None or type(found[0]) is not M.Name or found[0].name != "T":  # (^IA: I)
         return None
     first, rest, name, negated = found
     read.transposed.append(name)
@@ -214,6 +214,11 @@ def _power_then(e: M.MExpr, split: frozenset, read: _Superscripts | None) -> M.M
     if found is None:
         return None
     first, rest, name, negated = found
+    if type(first) is M.Identity:  # X^IA: no power of I, the exponent as written (refused)
+        glued = read is not None and name in read.glued  # X^IW1: I W1, not a new name IW1
+        written = _product([first, *rest], e.exponent.span)
+        written = M.Neg(written, span=e.exponent.span) if negated else written
+        return e.replace(exponent=written) if glued else None
     if read is not None:
         read.powered.append(name)
     exponent = M.Neg(first, span=first.span) if negated else first  # X^-kb: X^-k b
@@ -252,10 +257,8 @@ def _letters_after(e: M.MExpr, split: frozenset, read: _Superscripts | None):
 def _letter_then_name(e: M.Name) -> list[M.MExpr]:
     """``TW1`` as T, then the name W1 (``_glued``), each with its span."""
     start = e.span[0]
-    return [
-        M.Name(e.name[0], span=(start, start + 1)),
-        M.Name(e.name[1:], span=(start + 1, e.span[1])),
-    ]
+    first = _letters(M.Name(e.name[0], span=(start, start + 1)))  # (I: the identity)
+    return [*first, M.Name(e.name[1:], span=(start + 1, e.span[1]))]
 
 
 def _rebuild(e: M.MExpr, split: frozenset, read: _Superscripts | None = None) -> M.MExpr:

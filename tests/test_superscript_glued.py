@@ -33,6 +33,11 @@ def _value(f, args):
         ("X^TW1", lambda X, W1, W_1, x, y, n: X.T @ W1),
         ("X^TW_1", lambda X, W1, W_1, x, y, n: X.T @ W_1),
         ("x^TW_1 y", lambda X, W1, W_1, x, y, n: x @ W_1 @ y),
+        # then letters: x^TW_1x is x' W_1 x (it was x^(TW_1x), refused for a vector x), and
+        # X^TW_1X is X' W_1 X (it was X^(TW_1X), a new variable TW_1X)
+        ("x^TW_1x", lambda X, W1, W_1, x, y, n: x @ W_1 @ x),
+        ("X^TW_1X", lambda X, W1, W_1, x, y, n: X.T @ W_1 @ X),
+        ("X^TW1Xy", lambda X, W1, W_1, x, y, n: X.T @ W1 @ X @ y),
         ("X^-TW1", lambda X, W1, W_1, x, y, n: inv(X).T @ W1),
         # any other superscript: the power of its first letter, then the name
         ("X^nW_1", lambda X, W1, W_1, x, y, n: mp(X, n) @ W_1),

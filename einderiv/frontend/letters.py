@@ -10,8 +10,8 @@ Invariants:
 * the tree is rebuilt only when some name is split; spans point at each letter;
 * the product keeps the letters' order, so ``Ax`` is ``A x``; a postfix operator right after
   the letters applies to the last one, so ``xy'`` is ``x y'`` and ``AB^-1`` is ``A B^-1``.
-* right after a superscript, an undeclared name that is a letter then a declared name with a
-  digit or ``_`` is that letter, then the name (``X^TW_1`` is ``X' W_1``, with the note).
+* right after a superscript, an undeclared name that is a letter, a declared name with a digit
+  or ``_``, then letters, is each of them (``X^TW_1x`` is ``X' W_1 x``, with the note).
 * ``identity_size``: an undeclared ``I_n``, ``I_3`` in plain text is the identity of that size,
   as LaTeX's ``I_n`` and ``I_{n}`` (SPEC 6.2), never a new matrix variable.
 """
@@ -73,18 +73,18 @@ def splits(name: str, declared: frozenset) -> bool:
     )
 
 
-def _glued(name: str, declared: frozenset) -> bool:
-    """Whether the undeclared name ``name`` is a letter, then a declared name with a digit or
-    ``_`` (``TW1``, ``nW_1`` with W1, W_1 declared): after a superscript it is that letter,
-    then that name (``X^TW_1`` is ``X' W_1``, as TeX reads it), never a new variable."""
-    rest = name[1:]
-    return (
-        name not in declared
-        and rest in declared
-        and name[:1].isascii()
-        and name[:1].isalpha()
-        and re.fullmatch("[A-Za-z]+", rest) is None  # (all letters: splits reads them)
-    )
+def _glued(name: str, declared: frozenset) -> int:
+    """The length of the declared name with a digit or ``_`` that the undeclared ``name``
+    holds after its first letter, followed only by letters (``TW1``, ``nW_1``, ``TW_1X`` with
+    W1, W_1 declared: 2, 3, 3), else 0: after a superscript it is that letter, that name, then
+    the letters (``X^TW_1X`` is ``X' W_1 X``, as TeX reads it), never a new variable."""
+    if name in declared or not (name[:1].isascii() and name[:1].isalpha()):
+        return 0
+    for end in range(len(name), 1, -1):  # the longest declared name first
+        rest, letters = name[1:end], name[end:]
+        if rest in declared and re.fullmatch("[A-Za-z]+", rest) is None:
+            return end - 1 if re.fullmatch("[A-Za-z]*", letters) else 0
+    return 0
 
 
 def _names(tree: M.MExpr) -> set[str]:
@@ -104,7 +104,7 @@ def split_letters(
     ``names``: the names of ``tree`` when the caller has them (``name_uses.name_uses``)."""
     names = _names(tree) if names is None else names
     split = sorted(n for n in names if splits(n, declared))
-    glued = frozenset(n for n in names if _glued(n, declared))  # ^TW_1: ^T then W_1
+    glued = {n: k for n in names if (k := _glued(n, declared))}  # ^TW_1X: ^T, W_1, X
     if not (split or glued):
         return tree, ()
     longest = max(split, key=len, default="")
@@ -117,7 +117,7 @@ def split_letters(
     rebuilt = _rebuild(tree, frozenset(split), read)
     if rebuilt is tree:  # (only names such as TW1 met, none after a superscript)
         return tree, ()
-    words = lambda n: n[1:] if n in glued else " ".join(n[1:])
+    words = lambda n: " ".join([n[1 : 1 + glued[n]], *n[1 + glued[n] :]] if n in glued else n[1:])
     split = sorted({*split, *(n for n in glued if n in read.transposed + read.powered)})
     notes = tuple(
         f"read '^{_cut(n)}' as ^T {_cut(words(n))}: the transpose, then a product"
@@ -188,7 +188,7 @@ class _Superscripts:
     (``powered``: the power of its first letter, then a product)."""
 
     transpose: bool
-    glued: frozenset = frozenset()  # names such as TW1: T, then the declared W1
+    glued: dict = field(default_factory=dict)  # TW1: T, then the declared W1 (its length)
     transposed: list[str] = field(default_factory=list)
     powered: list[str] = field(default_factory=list)
 
@@ -246,7 +246,7 @@ def _letters_after(e: M.MExpr, split: frozenset, read: _Superscripts | None):
     start = x.span[0] + 1 if negated and x.span else x.span and x.span[0]
     if not x.span or not node.span or x.span[1] != e.span[1] or node.span[0] != start:
         return None
-    first, *rest = _letters(node) if not glued else _letter_then_name(node)
+    first, *rest = _letters(node) if not glued else _letter_then_name(node, read.glued)
     last = rest[-1]
     for op in reversed(chain):
         last = op.replace(**{_POSTFIX[type(op)]: last}, span=(rest[-1].span[0], op.span[1]))
@@ -254,11 +254,13 @@ def _letters_after(e: M.MExpr, split: frozenset, read: _Superscripts | None):
     return first, [*rest[:-1], last], node.name, negated
 
 
-def _letter_then_name(e: M.Name) -> list[M.MExpr]:
-    """``TW1`` as T, then the name W1 (``_glued``), each with its span."""
-    start = e.span[0]
+def _letter_then_name(e: M.Name, glued: dict) -> list[M.MExpr]:
+    """``TW_1X`` as T, the name W_1, then X (``_glued``), each with its span."""
+    start, end = e.span[0], e.span[0] + 1 + glued[e.name]
     first = _letters(M.Name(e.name[0], span=(start, start + 1)))  # (I: the identity)
-    return [*first, M.Name(e.name[1:], span=(start + 1, e.span[1]))]
+    after = e.name[end - start :]
+    tail = _letters(M.Name(after, span=(end, e.span[1]))) if after else []
+    return [*first, M.Name(e.name[1 : end - start], span=(start + 1, end)), *tail]
 
 
 def _rebuild(e: M.MExpr, split: frozenset, read: _Superscripts | None = None) -> M.MExpr:

@@ -73,14 +73,15 @@ def splits(name: str, declared: frozenset) -> bool:
     )
 
 
-def _glued(name: str, declared: frozenset) -> int:
+def _glued(name: str, declared: frozenset, longest: int) -> int:
     """The length of the declared name with a digit or ``_`` that the undeclared ``name``
     holds after its first letter, followed only by letters (``TW1``, ``nW_1``, ``TW_1X`` with
-    W1, W_1 declared: 2, 3, 3), else 0: after a superscript it is that letter, that name, then
-    the letters (``X^TW_1X`` is ``X' W_1 X``, as TeX reads it), never a new variable."""
+    W1, W_1 declared: 2, 3, 3), else 0. After a superscript it is that letter, that name, then
+    the letters (``X^TW_1X`` is ``X' W_1 X``, as TeX reads it), never a new variable.
+    ``longest``: the longest declared name's length; nothing longer is looked up."""
     if name in declared or not (name[:1].isascii() and name[:1].isalpha()):
         return 0
-    for end in range(len(name), 1, -1):  # the longest declared name first
+    for end in range(min(len(name), longest + 1), 1, -1):  # the longest declared name first
         rest, letters = name[1:end], name[end:]
         if rest in declared and re.fullmatch("[A-Za-z]+", rest) is None:
             return end - 1 if re.fullmatch("[A-Za-z]*", letters) else 0
@@ -104,7 +105,8 @@ def split_letters(
     ``names``: the names of ``tree`` when the caller has them (``name_uses.name_uses``)."""
     names = _names(tree) if names is None else names
     split = sorted(n for n in names if splits(n, declared))
-    glued = {n: k for n in names if (k := _glued(n, declared))}  # ^TW_1X: ^T, W_1, X
+    longest = max(map(len, declared), default=0)
+    glued = {n: k for n in names if (k := _glued(n, declared, longest))}  # ^TW_1X: ^T, W_1, X
     if not (split or glued):
         return tree, ()
     longest = max(split, key=len, default="")

@@ -170,6 +170,7 @@ def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Ter
         if found is None:
             if type(t) is T.Var and t.name in put_in:
                 indices, body = put_in[t.name]
+                body = _fresh_binders(body, {})  # its sums never the use's: no index captured
                 found = T.rename(body, dict(zip(indices, t.indices))) if indices else body
             else:
                 found = T.with_children(t, [put(c) for c in T.children(t)])
@@ -185,6 +186,21 @@ def _put_back(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Ter
             kept.append(p)
             made.append(body)
     return kept, simplify_together([*made, put(result)])
+
+
+def _fresh_binders(t: T.Term, memo: dict) -> T.Term:
+    """``t`` with every index a product of it sums renamed to a fresh one (``%a[i]`` put back
+    where the product around it sums an index the body sums inside a function's argument:
+    ``X[f,q] sigmoid(W[f,g] ...)`` summed over f twice, one index for two sums)."""
+    found = memo.get(id(t))
+    if found is None:
+        found = T.with_children(t, [_fresh_binders(c, memo) for c in T.children(t)])
+        if type(found) is T.Prod and found.summed:
+            fresh = {i: T.fresh(i.dim) for i in found.summed}
+            factors = tuple(T.rename(f, fresh) for f in found.factors)
+            found = T.Prod(factors, tuple(fresh[i] for i in found.summed))
+        memo[id(t)] = found
+    return found
 
 
 def _centred(placeholders: list, terms: list[T.Term]) -> tuple[list, list[T.Term]]:

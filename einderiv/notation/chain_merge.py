@@ -40,11 +40,11 @@ def merged(factors: list, square) -> list | None:
         if e is None or (e == 1 and type(f) is not M.MatMul) or not square(base):
             out.append(f)  # a plain factor: it merges only into a power next to it
             continue
-        spine = _spine(base)
-        p, moved = len(spine), False
+        own = spine(base)
+        p, moved = len(own), False
         while out:  # before it: B^a B^e, or B's chain written out
             a, _ = _exponent_of(out[-1], base)
-            if a is None and p > 1 and out[-p:] == spine:
+            if a is None and p > 1 and out[-p:] == own:
                 a, drop = Fraction(1), p
             else:
                 drop = 1
@@ -54,7 +54,7 @@ def merged(factors: list, square) -> list | None:
             del out[-drop:]
         while i < n:  # after it: B^e B^b, or B's chain written out
             b, _ = _exponent_of(factors[i], base)
-            if b is None and p > 1 and factors[i : i + p] == spine:
+            if b is None and p > 1 and factors[i : i + p] == own:
                 b, take = Fraction(1), p
             else:
                 take = 1
@@ -95,7 +95,7 @@ def doubled(left: M.MExpr, right: M.MExpr) -> M.MExpr | None:
 
 def _coefficient(term: M.MExpr) -> tuple[Fraction, list]:
     """A product's number in front and its other factors: ``2 A X`` -> (2, [A, X])."""
-    factors = _spine(term)
+    factors = spine(term)
     if type(factors[0]) is M.Number:
         return factors[0].value, factors[1:]
     return Fraction(1), factors
@@ -152,8 +152,10 @@ def _exponent_of(f: M.MExpr, base: M.MExpr) -> tuple[Fraction | None, M.MExpr]:
     return (e, own) if own == base else (None, own)
 
 
-def _spine(e: M.MExpr) -> list:
-    """The factors of a product's left spine, left to right (a product on the right is one)."""
+def spine(e: M.MExpr) -> list:
+    """The factors of a product's left spine, left to right: ``A B (C D) E`` -> ``A, B,
+    (C D), E``, a product on the right one factor (its brackets are what a reader needs:
+    ``w' (2 x' x)``, not ``w' 2 x' x``, a row times a row when read left to right)."""
     factors = []
     while type(e) is M.MatMul:
         factors.append(e.right)

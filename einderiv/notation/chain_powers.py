@@ -40,6 +40,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
 from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.chain_merge import doubled, merged, raised
+from einderiv.notation.chain_merge import spine as _spine
 from einderiv.notation.chain_runs import codes, long_runs, repeats, repeats_at_end
 
 MAX_PERIOD = 16  # the most factors of a block looked for at every factor (longer: chain_runs)
@@ -310,18 +311,6 @@ class _Powers:
             widths[id(node)] = own + sum(widths[id(c)] for c in kids)
             self.keep.append(node)
         return widths[id(e)]
-
-
-def _spine(e: M.MExpr) -> list:
-    """The factors of a product's left spine, left to right: ``A B (C D) E`` -> ``A, B,
-    (C D), E``, a product on the right one factor (its brackets are what a reader needs:
-    ``w' (2 x' x)``, not ``w' 2 x' x``, a row times a row when read left to right)."""
-    factors = []
-    while type(e) is M.MatMul:
-        factors.append(e.right)
-        e = e.left
-    factors.append(e)
-    return factors[::-1]
 
 
 def _product(factors: list) -> M.MExpr:

@@ -1564,7 +1564,9 @@ def test_a_bold_one_from_a_pdf_is_not_the_number_one(text):
 
 # words between formulas, x \text{ and } y, are no variable named "and" (it was read as one,
 # silently: x and y, three vectors); \text{loss} without spaces stays a name
-@pytest.mark.parametrize("text", [r"x \text{ and } y", r"x' A x \text{ where } A", r"\text{ loss}"])
+@pytest.mark.parametrize(
+    "text", [r"x \text{ and } y", r"x' A x \text{ where } A", r"\text{ loss}", r"\text {if }"]
+)
 def test_words_in_text_with_spaces_are_refused_not_read_as_a_name(text):
     with pytest.raises(ed.ParseError, match="words between formulas") as refused:
         ed.parse(text)

@@ -60,7 +60,7 @@ class Words:
             self.fail(f"unknown function '{word}'" + (f"; did you mean {guess}? F" if guess else
                       "; f") + f"or a product write {font}{{{word}}} \\, (...) or declare {word}",
                       start)  # fmt: skip
-        elif raw != raw.strip() and self.text.startswith("\\text{", start):  # x \text{ and } y
+        elif raw != raw.strip() and re.match(r"\\text\s*\{", self.text[start:]):  # x \text{ and } y
             self.fail(f"'\\text{{{raw}}}' is words between formulas, not a name: leave it out "
                       f"(\\mathrm{{{word}}} is a variable)", start)  # fmt: skip
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", word):

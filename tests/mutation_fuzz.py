@@ -685,15 +685,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None, help="numpy seed")
     parser.add_argument("--out", default=None, help="write the counters and findings as JSON")
     args = parser.parse_args()
+    from fuzz_driver import report  # (hypothesis and the strategies: only when run as a script)
+
     fuzz(args.seconds, args.seed)
-    counters = dict(sorted(STATS.items()))
-    print(json.dumps(counters, indent=1))
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump({"counters": counters, "findings": FINDINGS}, fh, indent=1)
-    for text in FINDINGS:
-        print(text, file=sys.stderr)
-    return 1 if any(STATS[d] for d in DEFECTS) else 0
+    return report(args, STATS, FINDINGS, DEFECTS)  # (no other counter ends in a defect's name)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field, replace
 from einderiv.calculus.simplify import flatten
 from einderiv.check.affine import always_positive, as_affine, integer_valued, never_negative
 from einderiv.check.condition_form import condition_form, contracted, power_base, unit_gap
-from einderiv.check.signs import sign_of
 from einderiv.check.slopes import may_be_empty
 from einderiv.check.sum_ranges import outside
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical, format_affine, key
 from einderiv.ir.matrix_ops import BY_ATOM, INV
 from einderiv.ir.ops import ABS, COS, ELEMENTWISE, SQRT, ones_like
+from einderiv.ir.signs import sign_of
 from einderiv.ir.unbind import subterm_key
 from einderiv.notation.printing import index_notation
 

@@ -65,7 +65,7 @@ class Elementwise:
     # above the record): check's exact proof reads tanh(u) and (e^(2u) - 1) / (e^(2u) + 1) alike
     definition: Callable[[T.Term], T.Term] | None = None
     positive: bool = False  # f(u) > 0 for every u: a divisor f(u) needs no condition (check)
-    nonnegative: bool = False  # f(u) >= 0 wherever defined: 1 + sqrt(a) > 0 (check.signs)
+    nonnegative: bool = False  # f(u) >= 0 wherever defined: 1 + sqrt(a) > 0 (ir.signs)
     # f(u) g(u) = h(u) at every real u, 0 included, as (g, h), "u" the argument itself:
     # step's ("u", "relu") is step(u) u = relu(u) (check.kink_products folds such products)
     folds: tuple[tuple[str, str], ...] = ()

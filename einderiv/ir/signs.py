@@ -1,5 +1,5 @@
 """Signs a term's structure shows: ``1 + exp(u) > 0``, ``x[a] x[a] >= 0`` (lowering writes
-``norm2(s)`` of a scalar s never negative as s; check's conditions ask it through check.signs).
+``norm2(s)`` of a scalar s never negative as s; check's conditions ask it too).
 
 Input: an index-IR term. Output: ``sign_of(t)``: "positive", "nonnegative", or None (unknown).
 Invariants: structural only (no values): a sign said holds at every point of every variable

@@ -15,7 +15,9 @@ are fixed only as a product, kron(I, kron(p', kron(I, B))) of 12 rows is I_4, I_
 R that reads as written (then unpaired sizes, undecided; never "wrong" for that alone).
 ``read_entry``: the claim read (a Kronecker claim indexed by compound pairs); where vec pairs a
 size 1, a plain R again as kron(I_1, R) (``A`` for d vec(A x)/d vec(x)'), and c I as c
-commutation(m, 1) (``I`` for d vec(X')/d vec(X)' of an m-by-1 X): the same matrices.
+commutation(m, 1) (``I`` for d vec(X')/d vec(X)' of an m-by-1 X): the same matrices; a claim
+whose pairs nest one flat size otherwise (``kron(vec(A), I_m)``: m by n*k for m*n by k) is
+re-indexed through that flat position (``kron_flat``), the same matrix.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from einderiv.check.kron_claim import (  # (_identity_times: c when R is c I)
     undecided,
     units_moved,
 )
+from einderiv.check.kron_flat import repaired
 from einderiv.check.probes import close, probe_sizes
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes
 from einderiv.frontend.parse import parse_expression
@@ -123,10 +126,18 @@ def _read_entry(f: Expr, wrt: str, claim, expected: Expr, order: int, split: int
 
 def _paired(f: Expr, expected: Expr, claimed: Expr, text) -> tuple:
     """A read claim's size-1 axes where the derivative's are; ``UnpairedSizes`` when its pairs
-    cannot stand for the derivative's (``claim_sizes.paired``)."""
-    claimed = units_moved(claimed, expected)
-    paired(f, claimed, expected)
-    return claimed, text
+    cannot stand for the derivative's (``claim_sizes.paired``). Pairs that nest the same flat
+    size otherwise (m by n*k for m*n by k) are re-indexed by the derivative's (``kron_flat``)."""
+    try:
+        moved = units_moved(claimed, expected)
+    except UnpairedSizes:
+        if (flat := repaired(claimed, expected)) is None:
+            raise
+        moved = flat
+    if [a.dim for a in moved.axes] != [a.dim for a in expected.axes]:
+        moved = repaired(moved, expected) or moved  # 3 by 4 for 6 by 2: one 12 both ways
+    paired(f, moved, expected)
+    return moved, text
 
 
 def _as_commutation(claim: str, expected: Expr) -> str | None:

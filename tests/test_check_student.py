@@ -149,13 +149,15 @@ def test_a_factor_and_a_symmetric_constant_assumed_at_once_are_named(claim, fact
 
 @pytest.mark.parametrize(
     "expr, claim, order, verdict",
-    [("x", "x ./ x", 1, "wrong"), ("sum(abs(x))", "0 x", 2, "undecided")],
+    [("x", "x ./ x", 1, "wrong"), ("sum(relu(x) .^ 2) / 2", "step(x)", 2, "undecided")],
 )
 def test_a_diagonal_suggestion_is_called_right_only_when_check_proves_it(
     expr, claim, order, verdict
 ):
     # dx/dx = I: diag(x ./ x) agrees at probes but is undefined where an x_i = 0 (numpy: nan);
-    # the Hessian of sum(abs(x)) is 0 off the kink, diag(0 x) is undecided across it
+    # the Hessian of sum(relu(x) .^ 2) / 2 is diag(step(x)) off the kink, undecided across it
+    # (einderiv's gradient relu(x) .* step(x) holds two kink functions). (The Hessian of
+    # sum(abs(x)) claimed diag(0 x), undecided here before, is right: tests/test_check_jumps.py)
     r = ed.check(expr, "x", claim=claim, order=order)
     assert r.verdict == "wrong" and r.diagnosis is not None
     assert "is right" not in r.diagnosis and f"check calls it {verdict}" in r.diagnosis
@@ -165,8 +167,9 @@ def test_a_diagonal_suggestion_is_called_right_only_when_check_proves_it(
     if verdict == "wrong":  # x ./ x has no value at x_1 = 0, where dx/dx = I has one
         with np.errstate(invalid="ignore"):
             assert np.isnan(x / x)[0]
-    else:  # across the kink the second difference of |x_1| is no 0: (2 h) / h^2
-        assert abs(abs(h) - 2 * abs(0.0) + abs(-h)) / h**2 > 1.0
+    else:  # across the kink the second difference of relu(x_1)^2 / 2 is 1/2, not step's 0 or 1
+        half = (max(h, 0.0) ** 2 / 2 - 0.0 + max(-h, 0.0) ** 2 / 2) / h**2
+        assert abs(half - 0.5) < 1e-6
 
 
 def test_a_vector_broadcast_by_dot_times_as_numpy_does_is_said_with_diag():

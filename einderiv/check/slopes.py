@@ -131,7 +131,9 @@ def kinked(t: T.Term) -> bool:
     return any(type(u) is T.Func and not ELEMENTWISE[u.name].smooth for u in T.nodes(t))
 
 
-def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
+def kinks_proved(
+    t: T.Term, var: str, symmetric: bool = False, derivative: T.Term | None = None
+) -> bool:
     """Whether the derivative einderiv computes of ``t`` by ``var`` (with the kink conventions
     of SPEC 6.1: relu'(0) = abs'(0) = 0) is the derivative wherever ``t`` has one.
 
@@ -147,7 +149,19 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     x``, which is x) can make ``t`` differentiable where the convention gives another value.
     A kink taken by log or by a negative power (``log(abs(det(X)))``) is off the domain of
     ``t`` and not counted. A ``symmetric`` variable's entries (i, j) and (j, i) are one
-    coordinate, so a kink of it is never linear entry by entry (``tr(W' relu(C .* S))``)."""
+    coordinate, so a kink of it is never linear entry by entry (``tr(W' relu(C .* S))``).
+
+    The one node may be a jump J = h(u) (h constant on each side of 0), its argument linear
+    entry by entry as above, when ``_jump_proved``: at a point p0 with u = 0 the sides u < 0,
+    u > 0 (and u = 0) meet p0 in cones that span every direction (each entry its own
+    coordinates), and t = F(p, J) with F smooth. (a) h(0) is h's value on one side (step(0) =
+    0, as for u < 0): t = F(p, J(p0)) on that side's closed cone, so where t has a derivative
+    it is F's at J(p0), which einderiv computes (h' = 0); ``sum(step(x))``, ``step(x) .* x .^
+    2``. (b) The ``derivative`` einderiv computes holds no kink or jump of ``var`` (``0`` for
+    ``sum(sign(x))``): F's gradient is one G(p) for every value J takes, so F(p, s) - F(p, s')
+    is constant near p0; where t is continuous at p0 all its values agree there, t = F(p,
+    J(p0)) near p0 and its derivative is G(p0). ``sign(x) .^ 2 .* x`` (which is x, derivative
+    ``sign(x) .^ 2``, 0 at 0) is neither."""
     mentions: dict[int, bool] = {}
 
     def mentioned(u: T.Term) -> bool:  # T.mentions, each shared node looked at once
@@ -175,9 +189,24 @@ def kinks_proved(t: T.Term, var: str, symmetric: bool = False) -> bool:
     inside = [u for key, u in kinks.items() if key not in outside]
     if inside and symmetric:
         return False
-    if any(ELEMENTWISE[u.name].jump or not _linear_entries(u.arg, var) for u in inside):
+    if any(not _linear_entries(u.arg, var) for u in inside) or len(inside) > 1:
         return False
-    return len(inside) <= 1
+    return all(_jump_proved(u, var, derivative) for u in inside)
+
+
+def _jump_proved(u: T.Func, var: str, derivative: T.Term | None) -> bool:
+    """Whether the one kink node ``u`` of ``kinks_proved`` is continuous, or a jump proved
+    there: its value at 0 is one side's (step), or ``derivative`` has no kink of ``var``."""
+    if not ELEMENTWISE[u.name].jump:
+        return True
+    with np.errstate(all="ignore"):
+        at = ELEMENTWISE[u.name].numpy(np.array([-1.0, 0.0, 1.0]))
+    if at[1] in (at[0], at[2]):  # step(0) = 0 = step(-1): h constant on u <= 0
+        return True
+    return derivative is not None and not any(
+        type(w) is T.Func and not ELEMENTWISE[w.name].smooth and T.mentions(w, var)
+        for w in T.nodes(derivative)
+    )
 
 
 def may_be_empty(t: T.SumOver) -> bool:

@@ -221,7 +221,10 @@ class _Judge(Sampler):
         """ "right" by ``method``, unless kink conventions may decide values where the function
         has a derivative (``slopes.kinks_proved``): then "undecided"."""
         term, _, target, *_ = self.expected._origin
-        if kinks_proved(term, target.name, symmetric=target.symmetric):
+        proved = kinks_proved(term, target.name, target.symmetric, self.expected.term)
+        if proved and term is not self.f.term:  # a Hessian: the gradient's conventions too
+            proved = kinks_proved(self.f.term, target.name, target.symmetric, term)
+        if proved:
             return self.result("right", "the claim is right", method=method)
         return self.result(
             "undecided",

@@ -581,7 +581,7 @@ TRACES = [
     _trace("CB121 d tr(X^k)", _tr(X + "^k"), "tr(X^k)", r"k(\mathbf{X}^{k-1})^T",
            lambda X, k: tr(mp(X, k)), lambda X, k: k * mp(X, k - 1).T,
            lambda r: {"X": gen(r, 3, 3), "k": 4}, where="k: integer",
-           undecided="invertible where k - 1 < 0"),  # k = 0: 0 X^-1, undefined at singular X
+           undecided="X is singular and k - 1 < 0"),  # k = 0: 0 X^-1, undefined at singular X
     _trace("CB121b d tr(X^3)", _tr(X + "^3"), "tr(X^3)", r"3(\mathbf{X}^{2})^T",
            lambda X: tr(mp(X, 3)), lambda X: 3 * mp(X, 2).T, lambda r: {"X": gen(r, 3, 3)}),
     _trace("CB122 d tr(AX^k)", _tr(A + X + "^k"), "tr(A X^k)",
@@ -704,7 +704,7 @@ NOTES = [
            lambda X: np.eye(3), lambda r: {"X": gen(r, 3, 3)}),
     _notes("DT2 d tr(X^k)", r"\operatorname{tr}(\mathbf{X}^k)", "tr(X^k)", "X",
            r"k\mathbf{X}^{k-1}", lambda X, k: tr(mp(X, k)), lambda X, k: k * mp(X, k - 1),
-           lambda r: {"X": gen(r, 3, 3), "k": 5}, undecided="invertible where k - 1 < 0"),
+           lambda r: {"X": gen(r, 3, 3), "k": 5}, undecided="X is singular and k - 1 < 0"),
     _notes("DT3 d tr(AX)", r"\operatorname{tr}(\mathbf{A}\mathbf{X})", "tr(A X)", "X", A,
            lambda A, X: tr(A @ X), lambda A, X: A,
            lambda r: {"A": gen(r, 2, 3), "X": gen(r, 3, 2)}),

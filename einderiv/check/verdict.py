@@ -37,6 +37,7 @@ from einderiv.check import forms as F
 from einderiv.check import result as R
 from einderiv.check.affine import folded
 from einderiv.check.claims import other_readings
+from einderiv.check.conditional import conditional
 from einderiv.check.constant_terms import decided_on_text
 from einderiv.check.det_scale import numbers_out
 from einderiv.check.dims import commute, mentions_dim, same_shape, with_dims
@@ -193,13 +194,8 @@ class _Judge(Sampler):
             if (singular := self.undefined_claim_probe(partial(fails_at, self))) is not None:
                 why = "the claim is wrong: it is undefined where the derivative is defined"
                 return self.wrong(singular, why, integer=False)
-            needs = "; ".join(map(str, missing[:3]))
-            return self.result(
-                "undecided",
-                "undecided: the claim agrees at every probe, but it needs conditions the "
-                f"expression does not impose ({needs}), so it may be undefined where the "
-                "derivative is defined",
-            )
+            method = CANONICAL if proven else self.exact_method if exactly else None
+            return self.result("undecided", conditional(missing, method))
         if proven:
             return self.right(CANONICAL)
         if exactly:

@@ -618,8 +618,7 @@ TRACES = [
            lambda X, C, A: tr(inv(X.T @ C @ X) @ A),
            lambda X, C, A: -(C @ X @ inv(X.T @ C @ X)) @ (A + A.T) @ inv(X.T @ C @ X),
            lambda r: {"X": gen(r, 4, 2), "C": spd(r, 4), "A": gen(r, 2, 2)},
-           where="C: symmetric(m)",
-           undecided="exact arithmetic cannot decide"),
+           where="C: symmetric(m)"),
     _trace("CB126 d tr((X'CX)^-1 (X'BX)), B, C symmetric",
            r"\operatorname{Tr}\left[(\mathbf{X}^T\mathbf{C}\mathbf{X})^{-1}(\mathbf{X}^T"
            r"\mathbf{B}\mathbf{X})\right]", "tr(inv(X' C X) (X' B X))",
@@ -630,8 +629,7 @@ TRACES = [
            lambda X, C, B: -2 * C @ X @ inv(X.T @ C @ X) @ X.T @ B @ X @ inv(X.T @ C @ X)
            + 2 * B @ X @ inv(X.T @ C @ X),
            lambda r: {"X": gen(r, 4, 2), "C": spd(r, 4), "B": symmetric(r, 4)},
-           where="C: symmetric(m); B: symmetric(m)",
-           undecided="exact arithmetic cannot decide"),
+           where="C: symmetric(m); B: symmetric(m)"),
     _trace("CB127 d tr((A+X'CX)^-1 (X'BX)), A, B, C symmetric",
            r"\operatorname{Tr}\left[(\mathbf{A}+\mathbf{X}^T\mathbf{C}\mathbf{X})^{-1}"
            r"(\mathbf{X}^T\mathbf{B}\mathbf{X})\right]", "tr(inv(A + X' C X) (X' B X))",
@@ -643,8 +641,7 @@ TRACES = [
            @ inv(A + X.T @ C @ X) + 2 * B @ X @ inv(A + X.T @ C @ X),
            lambda r: {"X": gen(r, 4, 2), "C": spd(r, 4), "B": symmetric(r, 4),
                       "A": spd(r, 2)},
-           where="C: symmetric(m); B: symmetric(m); A: symmetric(n)",
-           undecided="exact arithmetic cannot decide"),
+           where="C: symmetric(m); B: symmetric(m); A: symmetric(n)"),
 ]  # fmt: skip
 
 x_, a_ = r"\mathbf{x}", r"\mathbf{a}"

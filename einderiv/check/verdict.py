@@ -57,6 +57,7 @@ from einderiv.check.sampling import Sampler, is_zero_claim
 from einderiv.check.size_factor import by_size
 from einderiv.check.slopes import kinked, kinks_proved
 from einderiv.check.smooth import disagreement, fails_at, missing_conditions
+from einderiv.check.symmetric_bases import equal_by_symmetric_bases
 from einderiv.errors import EinderivError, ShapeError, UnpairedSizes, guarded
 from einderiv.ir import index_ir as T
 from einderiv.ir.canon import canonical
@@ -323,7 +324,8 @@ class _Judge(Sampler):
         claim = self.settled_claim()
         if claim is None:
             return False  # sizes the claim leaves open: only the probes can decide
-        return canonical(claim) == canonical(self.oriented(self.expected.term))
+        want = self.oriented(self.expected.term)  # inv(X' C X), C = C': one symmetric matrix
+        return canonical(claim) == canonical(want) or equal_by_symmetric_bases(claim, want, self.f)
 
     def settled_claim(self) -> T.Term | None:
         """The renamed claim simplified and oriented (once); None: sizes left open."""

@@ -30,7 +30,7 @@ from einderiv.frontend.latex_calls import close_bare_calls
 from einderiv.frontend.latex_commands import FUNCTION_WORDS, GREEK, TRANSPOSE, Commands, Group
 from einderiv.frontend.latex_entries import Entries
 from einderiv.frontend.latex_pairs import INDEX_SUM, Pairs, no_power_after_sum, sum_over_product
-from einderiv.frontend.latex_unread import double_superscript
+from einderiv.frontend.latex_unread import closing_punctuation, double_superscript
 from einderiv.frontend.latex_words import Words
 from einderiv.frontend.lexing import error_at
 from einderiv.frontend.misreadings import left_division
@@ -183,13 +183,13 @@ class _Lexer(Commands, Words, Entries, Pairs):
         elif self.text.startswith((".*", "./", ".^"), start):
             self.pos += 2
             self.symbol(self.text[start : start + 2], start, self.pos)
+        elif (said := closing_punctuation(self.text, start)) or c in "&$":  # \tr(AX).
+            self.fail(f"'{c}' is not part of a formula ({said or 'paste the math only'})", start)
         elif c == "," and self.pair_comma(start):
             pass
         elif c in "+-*/@',=":
             self.pos += 1
             self.symbol(c, start, self.pos)
-        elif c == "&" or c == "$":
-            self.fail(f"'{c}' is not part of a formula (paste the math only)", start)
         else:
             self.fail(f"unexpected character {c!r}", start)
 

@@ -20,6 +20,7 @@ from einderiv.ir.matrix_ops import VEC
 __all__ = [
     "OPTIMISATION",
     "character_hint",
+    "closing_punctuation",
     "double_superscript",
     "expectation",
     "optimisation_word",
@@ -80,6 +81,23 @@ _HINTS |= dict.fromkeys(("dot", "ddot", "check", "breve", "acute", "grave", "mat
 _HINTS |= dict.fromkeys(
     ("hspace", "hskip", "mkern", "mskip", "kern", "phantom", "hphantom"),
     r"a space of a given length is not read: leave it out, or write \, \; \quad",
+)
+# a formula's frame in a paper (it was "did you mean \sin?" for \begin, "\tau?" for \tag)
+_HINTS |= dict.fromkeys(
+    ("[", "]", "(", ")", "begin", "end"),
+    "display delimiters and environments are not part of a formula: paste the math inside "
+    "them (check_identity and audit take an identity with them)",
+)
+_HINTS |= dict.fromkeys(
+    ("label", "tag", "nonumber", "notag"),
+    "an equation's label or number is not part of the formula: leave it out",
+)
+_HINTS["\\"] = "a row break of an align is not part of a formula: paste one row at a time"
+# macros of a preamble (physics, commath): \norm{x} is \|x\|, \abs{a} is |a|
+_HINTS["norm"] = "a macro of your preamble: write \\|x\\| (\\|x\\|_2^2 for the squared norm)"
+_HINTS["abs"] = (
+    "a macro of your preamble: write |a| (a scalar's absolute value, a matrix's determinant) "
+    "or \\operatorname{abs}(x) for each entry"
 )
 # upright words that are operators of papers, never names: argmin_w f, min_w f, E[x], Var[x]
 _WORDS = {"argmin", "argmax", "arg min", "arg max", "argsup", "arginf"}
@@ -173,6 +191,18 @@ _CHARACTERS = {
     for c in range(0x1D7CE, 0x1D800)  # 𝟏, 𝟎 and the other styles of 0 and 1 (lexing.PASTED)
     if unicodedata.normalize("NFKC", chr(c)) in _BOLD_DIGITS
 }
+
+
+# what may follow a sentence's punctuation at the end of a formula: spaces, LaTeX spacing
+_TO_END = re.compile(r"(?:\s|~|\\[,;:! ]|\\q?quad(?![A-Za-z]))*")
+
+
+def closing_punctuation(text: str, pos: int) -> str:
+    """Why a ``.``, ``,`` or ``;`` at ``text[pos]`` that ends the text is refused
+    (``\\operatorname{tr}(AX).``, pasted with its sentence's full stop), or ``""``."""
+    if text[pos : pos + 1] not in (".", ",", ";") or not _TO_END.fullmatch(text, pos + 1):
+        return ""
+    return "the punctuation of the sentence around it: leave it out"
 
 
 def character_hint(char: str) -> str:

@@ -19,7 +19,7 @@ import re
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
-from einderiv.frontend.latex_unread import character_hint, plus_superscript
+from einderiv.frontend.latex_unread import character_hint, closing_punctuation, plus_superscript
 from einderiv.frontend.lexing import error_at
 
 __all__ = ["from_lark"]
@@ -148,7 +148,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
     if isinstance(e, UnexpectedCharacters):
         char = text[e.pos_in_stream]
         expected = _expected(e.allowed, terminals)
-        hint = character_hint(char)
+        said = closing_punctuation(text, e.pos_in_stream)  # x' A x. (a sentence's full stop)
+        hint = f" ({said})" if said else character_hint(char)
         return error_at(f"unexpected character {_quoted(char)}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
@@ -169,7 +170,9 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         message += ")"
     if written == "+":  # X^{+}: a pseudo-inverse; x^{+1}: a signed exponent
         message += plus_superscript(text, token.start_pos)
-    if token.value == "," and "')'" in expected:
+    if said := closing_punctuation(text, token.start_pos):  # tr(A X), (a sentence's comma)
+        message += f" ({said})"
+    elif token.value == "," and "')'" in expected:
         message += " (functions take one argument)"
     if token.value == ".^" and ".^" in text[: token.start_pos]:  # x.^2.^3: which grouping?
         message += (

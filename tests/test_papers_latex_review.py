@@ -102,3 +102,150 @@ def test_a_dot_inside_the_formula_is_not_the_sentence_s():
         with pytest.raises(ed.ParseError) as info:
             ed.parse(text)
         assert "punctuation" not in str(info.value)
+
+
+# ---- identities as the Cookbook (denominator layout) and Magnus & Neudecker write them ------
+
+
+def _gradient(fn, wrt: str, arrays: dict) -> np.ndarray:
+    """The gradient of the scalar numpy ``fn`` by ``wrt``, shaped like it (central differences)."""
+    return jacobian_fd(lambda **kw: fn(**kw), arrays, wrt)
+
+
+# (left side as a template with {f} and {X}, its numpy function, variable, a right claim and its
+# numpy value, a wrong claim): the template is the spelling under review
+IDENTITY_FORMS = [
+    r"\frac{\partial}{\partial {X}} {f}",
+    r"\frac{\partial {f}}{\partial {X}}",
+    r"\frac{\partial\, {f}}{\partial {X}}",
+    r"\nabla_{X} {f}",
+    r"\nabla_{{X}} {f}",
+    r"\partial_{X} {f}",
+    r"\partial_{{X}} {f}",
+]
+COOKBOOK = [
+    # (C100) d tr(AX)/dX = A'
+    (r"\operatorname{tr}(AX)", lambda A, X: tr(A @ X), "X", r"A^\top", r"A"),
+    (
+        r"\mathrm{Tr}(\mathbf{A}\mathbf{X})",
+        lambda A, X: tr(A @ X),
+        "X",
+        r"\mathbf{A}^{\mathsf T}",
+        "A",
+    ),
+    # (C49) d log|det X|/dX = X^-T
+    (r"\log\det X", lambda X: np.log(det(X)), "X", r"X^{-\top}", r"X^{-1}"),
+    (r"\ln\left|X\right|", lambda X: np.log(det(X)), "X", r"(X^{-1})^{\intercal}", r"X^{-1}"),
+    # (C103) d ||X||_F^2 / dX = 2X
+    (r"\|X\|_F^2", lambda X: np.sum(X * X), "X", "2X", r"2X^\top"),
+    # (C81) d x'Ax/dx = (A + A')x
+    (
+        r"\mathbf{x}^\top\mathbf{A}\mathbf{x}",
+        lambda A, x: x @ A @ x,
+        "x",
+        r"(\mathbf{A} + \mathbf{A}^\top)\mathbf{x}",
+        r"2\mathbf{A}\mathbf{x}",
+    ),
+    # (C70) d a'Xb/dX = ab'
+    (
+        r"\mathbf{a}^\top\mathbf{X}\mathbf{b}",
+        lambda a, X, b: a @ X @ b,
+        "X",
+        r"\mathbf{a}\mathbf{b}^\top",
+        r"\mathbf{b}\mathbf{a}^\top",
+    ),
+    # (C61) d a'X^-1 b/dX = -X^-T a b' X^-T
+    (
+        r"\mathbf{a}^\top\mathbf{X}^{-1}\mathbf{b}",
+        lambda a, X, b: a @ inv(X) @ b,
+        "X",
+        r"-\mathbf{X}^{-\top}\mathbf{a}\mathbf{b}^\top\mathbf{X}^{-\top}",
+        r"-\mathbf{X}^{-1}\mathbf{a}\mathbf{b}^\top\mathbf{X}^{-1}",
+    ),
+    # Unicode as a PDF gives it
+    ("tr(Xᵀ A X)", lambda A, X: tr(X.T @ A @ X), "X", "A X + Aᵀ X", "2 A X"),
+    ("‖x‖₂²", lambda x: x @ x, "x", "2x", "x"),
+]
+
+
+@pytest.mark.parametrize("form", IDENTITY_FORMS)
+@pytest.mark.parametrize(("f", "fn", "var", "right", "wrong"), COOKBOOK)
+def test_cookbook_identities_in_every_spelling(form, f, fn, var, right, wrong):
+    used = {k: v for k, v in ARRAYS.items() if k in fn.__code__.co_varnames}
+    expected = _gradient(fn, var, used)
+    bold = "\\mathbf" in f
+    name = f"\\mathbf{{{var}}}" if bold else var
+    left = form.replace("{f}", f).replace("{X}", name)
+    claims = {r"A^\top": A0.T, "A": A0, r"\mathbf{A}^{\mathsf T}": A0.T}
+    if right in claims:  # the test's own truth: the right claim is the central differences
+        np.testing.assert_allclose(claims[right], expected, atol=1e-5)
+        assert not np.allclose(claims[wrong], expected, atol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        good = ed.check_identity(f"{left} = {right}", layout="denominator")
+        bad = ed.check_identity(f"{left} = {wrong}", layout="denominator")
+        value = ed.parse(right)(**{k: v for k, v in used.items() if k in ed.parse(right).variables})
+    np.testing.assert_allclose(value, expected, atol=1e-5)  # the right claim, read, is right
+    assert good.verdict == "right", (left, good.reason)
+    assert bad.verdict == "wrong", (left, bad.reason)
+
+
+def test_partial_with_a_subscript_is_the_derivative_in_the_layout_asked():
+    # \partial_X tr(AX): d tr(AX)/dX[i,j] = A[j,i], A' shaped like X, A in numerator layout;
+    # it was "the left side is a differential, d _X tr(A X), but the right side holds no dX"
+    expected = _gradient(lambda A, X: tr(A @ X), "X", {"A": A0, "X": X0})
+    np.testing.assert_allclose(A0.T, expected, atol=1e-5)
+    text = r"\partial_X \operatorname{tr}(A X) = "
+    assert ed.check_identity(text + r"A^\top", layout="denominator").verdict == "right"
+    assert ed.check_identity(text + "A", layout="numerator").verdict == "right"
+    assert ed.check_identity(text + "A", layout="denominator").verdict == "wrong"
+    assert ed.check_identity("∂_X tr(A X) = Aᵀ", layout="denominator").verdict == "right"
+
+
+# ---- a power written before a norm's subscript, pasted from a PDF or typed -----------------
+
+NORMS = [
+    # ||x||_2^2 = x'x, d/dx = 2x; ||X||_F^2 = sum of squares, d/dX = 2X; ||x||_1^2 = (sum|x|)^2
+    ("‖x‖²₂", lambda x: x @ x, "x"),
+    ("‖x‖^2_2", lambda x: x @ x, "x"),
+    ("||x||^2_2", lambda x: x @ x, "x"),
+    ("‖X‖²_F", lambda X: np.sum(X * X), "X"),
+    ("||X||^2_F", lambda X: np.sum(X * X), "X"),
+    ("||X||^2_{F}", lambda X: np.sum(X * X), "X"),
+    ("‖x‖²_1", lambda x: np.sum(np.abs(x)) ** 2, "x"),
+    # the same inside LaTeX (a formula mixing both, as a PDF's copy edited by hand gives)
+    (r"\frac{1}{2}‖x‖₂²", lambda x: 0.5 * x @ x, "x"),
+    (r"\frac{1}{2}‖x‖²₂", lambda x: 0.5 * x @ x, "x"),
+    (r"\frac{1}{2}‖X‖²_F", lambda X: 0.5 * np.sum(X * X), "X"),
+    (r"\frac{1}{2}‖x‖₁", lambda x: 0.5 * np.sum(np.abs(x)), "x"),
+    # already read before: the subscript first, and LaTeX's own
+    ("‖X‖_F²", lambda X: np.sum(X * X), "X"),
+    (r"\|X\|^2_F", lambda X: np.sum(X * X), "X"),
+    (r"\lVert x\rVert_2^2", lambda x: x @ x, "x"),
+]
+
+
+@pytest.mark.parametrize(("text", "fn", "var"), NORMS)
+def test_a_norm_s_power_before_its_subscript(text, fn, var):
+    # ‖X‖²_F was "unexpected '_F'", ||X||^2_F too, while \|X\|^2_F read; \frac{1}{2}‖x‖₂²
+    # "unexpected character '₂'" (a subscript digit after a norm in LaTeX)
+    _reads(text, fn, var, ARRAYS)
+
+
+def test_a_matrix_s_2_norm_written_power_first_is_said_frobenius():
+    # ‖X‖²₂ of a matrix: Frobenius (no spectral norm), said as for ‖X‖₂²; ‖X‖²_F says nothing
+    for text in ("‖X‖²₂", "||X||^2_2", "‖X‖_2^2"):
+        with pytest.warns(ed.errors.ReadAsEntrywise, match="Frobenius"):
+            f = ed.parse(text)
+        assert np.isclose(f(X=X0), np.sum(X0 * X0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ed.parse("‖X‖²_F")
+
+
+def test_a_power_before_another_subscript_stays_refused():
+    # ‖x‖²₃ and ||x||^2_3: no 3-norm; ‖x‖^T_2 keeps its reading (T is not moved: a transpose)
+    for text in ("‖x‖²₃", "||x||^2_3"):
+        with pytest.raises(ed.ParseError) as info:
+            ed.parse(text)
+        assert text in str(info.value)  # the caret under the user's own text

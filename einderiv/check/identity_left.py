@@ -1,7 +1,7 @@
 """The left side of an identity: the expression and the variable differentiated by.
 
 Input: one side of an ``=`` as written: ``\\frac{\\partial f}{\\partial X}``, ``d f / d X``,
-``\\frac{\\partial}{\\partial x} f``, ``\\nabla_{X} f``.
+``\\frac{\\partial}{\\partial x} f``, ``\\nabla_{X} f``, ``\\partial_{X} f``.
 Output: ``left`` (the expression and the variable, as written), ``hessian`` (the same of a
 second derivative by one variable twice: ``\\nabla^2_{x} f``, ``\\frac{\\partial^2 f}{\\partial x
 \\partial x^\\top}``, ``d^2 f / dx^2``; None for any other side), ``variable`` (``X`` or
@@ -85,7 +85,7 @@ def is_derivative(text: str) -> bool:
 def left(text: str) -> tuple[str, str]:
     """The expression and the variable of a left side, as written."""
     s = text.strip().replace("\u2202", "\\partial ")
-    nabla = NABLA.match(s)
+    nabla = NABLA.match(s) or _PARTIAL_BY.match(s)  # \partial_X f: \frac{\partial f}{\partial X}
     if nabla:
         return _gradient(s, nabla.end())
     top, bottom, rest = _fraction(s)
@@ -107,6 +107,9 @@ def left(text: str) -> tuple[str, str]:
 
 
 NABLA = re.compile(r"(?:\\nabla(?![A-Za-z])|\u2207)\s*")
+# \partial_X f, \partial_{\mathbf{x}} f (∂ is \partial here): the derivative by X, in the layout
+# asked (never the differential d _X f, nor the gradient's shape as \nabla_X f has)
+_PARTIAL_BY = re.compile(r"\\partial(?![A-Za-z])\s*(?=_)")
 
 
 # the square of a second derivative: ^2, ^{2}, ²

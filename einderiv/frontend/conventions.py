@@ -38,7 +38,9 @@ from einderiv.errors import (
     say_reading,
 )
 from einderiv.frontend.forced_kinds import bold, note_forced_kinds
+from einderiv.frontend.latex import is_latex
 from einderiv.frontend.name_uses import GREEK_SCALARS, child_fields, greek_scalar
+from einderiv.frontend.norm_scripts import subscript_first
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import NORM1, NORM2, TR
 from einderiv.ir.ops import ELEMENTWISE
@@ -54,10 +56,11 @@ _TWO_INSIDE = re.compile(r"(?:_\s*\{?\s*2\s*\}?|₂)\s*$")
 _EULER = re.compile(r"(?:e|\\(?:mathrm|operatorname)\s*\{\s*e\s*\})\s*\^")
 _BARE_NORM = re.compile(r"\s*(?:\|\||‖|\\\||\\lVert|\\left\s*\\\|)")  # not norm2(A)
 _SUBSCRIPT_INSIDE = re.compile(r"(?:_\s*\{?\s*\w+\s*\}?|₂)\s*$")  # ||X||_F, ||X||_2
-_SUBSCRIPT_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_|₂)")
-_TWO_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*2\s*\}?|₂)")
+_POWER = r"(?:(?:\^\s*(?:\{\s*\d+\s*\}|\d)|[²³])\s*)?"  # ^2, ^{2}, ² before a subscript
+_SUBSCRIPT_AFTER = re.compile(r"\s*" + _POWER + r"(?:_|₂)")
+_TWO_AFTER = re.compile(r"\s*" + _POWER + r"(?:_\s*\{?\s*2\s*\}?|₂)")
 _ONE_INSIDE = re.compile(r"(?:_\s*\{?\s*1\s*\}?|₁)\s*$")  # ||X||_1: the induced norm?
-_ONE_AFTER = re.compile(r"\s*(?:\^\s*(?:\{\s*\d+\s*\}|\d)\s*)?(?:_\s*\{?\s*1\s*\}?|₁)")
+_ONE_AFTER = re.compile(r"\s*" + _POWER + r"(?:_\s*\{?\s*1\s*\}?|₁)")
 
 
 def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
@@ -65,6 +68,7 @@ def check_conventions(typed, text, declared: frozenset = frozenset()) -> None:
     (``declared``: the names declared in ``where``, never noted)."""
     if not isinstance(text, str):
         return
+    text = text if is_latex(text) else subscript_first(text)  # ‖X‖²_F: as parse read it
     scalars = {n for n, v in typed.variables.items() if v.kind == "scalar"} - declared
     greeks = {n for n in scalars if greek_scalar(n)}
     sized = _scalar_named_as_a_size(typed, declared)

@@ -36,7 +36,9 @@ _MAX_OPEN = re.compile(r"\s*(?:\\left\s*)?(\(|\\\{)\s*(0\s*,)?")
 _MAX_ZERO = re.compile(r",(?:\s|\\[,;:! ])*0(?:\s|\\[,;:! ])*(?=\\right|\)|\\\})")
 # a power written before a norm's subscript, \|x\|^2_2 or \|x\|^p_2 (a number or a one-letter
 # scalar, never the T of a transpose): its text
-_POWER_FIRST = re.compile(r"\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))(?=\s*_)")
+_POWER_FIRST = re.compile(
+    r"(?:\^\s*(?:\{\s*(\d+|[A-SU-Za-z])\s*\}|(\d|[A-SU-Za-z]))|([²³]))(?=\s*[_₁₂])"
+)  # ‖X‖²_F, ‖x‖²₂ pasted: the same
 # the subscript of a sum over an index, \sum_j or \sum_{i,j} (no "=": not a finite sum's bounds)
 _INDEX_SUM = re.compile(r"[A-Za-z]|\{[\sA-Za-z,]*\}")
 # a norm's subscript in a text font without braces round it: _\mathrm{F}, _\text F
@@ -304,10 +306,13 @@ class Pairs:
         power = _POWER_FIRST.match(self.text, self.pos)  # \|x\|^2_2: the subscript is the norm's
         if power is not None:
             self.pos = power.end()
-        if self.text[self.pos : self.pos + 1] == "_":
+        sub = self.text[self.pos : self.pos + 1]
+        if sub in ("_", "₁", "₂"):  # \frac{1}{2}‖x‖₂²: a subscript digit pasted in LaTeX too
             self.pos += 1
             font = _FONT_SCRIPT.match(self.text, self.pos)  # \|X\|_\mathrm{F}: no braces round
-            if font is not None:
+            if sub != "_":
+                script, at = "12"["₁₂".index(sub)], self.pos - 1
+            elif font is not None:
                 script, at, self.pos = font[1] or font[2], self.pos, font.end()
             else:
                 script, at, _ = self.script(start)
@@ -319,4 +324,5 @@ class Pairs:
             opener = self.out[group.opener]
             self.out[group.opener] = Token.new_borrow_pos("FUNC", f"{kind}(", opener)
         if power is not None:
-            self.emit_power(power.group(1) or power.group(2), power.start())
+            written = power.group(1) or power.group(2) or "23"["²³".index(power.group(3))]
+            self.emit_power(written, power.start())

@@ -43,6 +43,7 @@ from einderiv.frontend.lexing import (
     error_at,
     superscript_value,
 )
+from einderiv.frontend.norm_scripts import subscript_first
 from einderiv.frontend.parse_errors import from_lark
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import INV, KRON, NORM2, NORM_SUBSCRIPTS
@@ -370,7 +371,8 @@ def parse_expression(
             f"or a power as ^{script} (W^{script}); in LaTeX it is read as a label",
             label.start(),
         )
-    result = _parse(text, "expression", state)
+    read = text if is_tex else subscript_first(text)  # ‖X‖²_F: ‖X‖_F² (carets: the user's)
+    result = _parse(read, "expression", state)
     refuse_too_deep(result.node, result.depth, what)  # sin(sin(...)) 401 deep; a + b + c: 1
     return result.node
 

@@ -249,3 +249,55 @@ def test_a_power_before_another_subscript_stays_refused():
         with pytest.raises(ed.ParseError) as info:
             ed.parse(text)
         assert text in str(info.value)  # the caret under the user's own text
+
+
+# ---- Magnus & Neudecker's Kronecker form: d vec F / d (vec X)' -------------------------------
+
+
+def _vec_jacobian(fn, X: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """J[i, j] = d vec(fn(X))[i] / d vec(X)[j], vec stacking columns (central differences)."""
+    cols = []
+    for j in range(X.size):
+        e = np.zeros(X.size)
+        e[j] = eps
+        step = e.reshape(X.shape, order="F")
+        cols.append((fn(X + step) - fn(X - step)).ravel(order="F") / (2 * eps))
+    return np.array(cols).T
+
+
+KRONECKER_DENOMINATORS = [
+    r"\partial \operatorname{vec}(X)^\top",  # read before
+    r"\partial (\operatorname{vec}X)^\top",  # M&N's brackets: was "a derivative by a transpose"
+    r"\partial (\operatorname{vec} X)'",
+    r"\partial (\mathrm{vec}\,X)^{\mathsf T}",
+    r"\partial \operatorname{vec}(X)^{\mathsf T}",  # was "not a variable name"
+    r"\partial \operatorname{vec}(X)^{\mathsf{T}}",
+    r"\partial (\operatorname{vec}(X))^\intercal",
+    r"\mathrm{d}\,(\operatorname{vec} X)^{\rm T}",
+]
+
+
+@pytest.mark.parametrize("denominator", KRONECKER_DENOMINATORS)
+def test_kronecker_identities_by_vec_x_transposed(denominator):
+    # d vec(AXB) / d (vec X)' = B' ⊗ A (M&N ch. 9), and d vec(X^-1) / d (vec X)' = -X^-T ⊗ X^-1
+    B2 = RNG.standard_normal((N, 2))
+    J = _vec_jacobian(lambda X: A0 @ X @ B2, X0)
+    np.testing.assert_allclose(J, np.kron(B2.T, A0), atol=1e-6)
+    assert not np.allclose(J, np.kron(A0, B2.T)[: J.shape[0], : J.shape[1]], atol=1e-3)
+    left = rf"\frac{{\partial \operatorname{{vec}}(AXB)}}{{{denominator}}}"
+    assert ed.check_identity(left + r" = B^\top \otimes A").verdict == "right"
+    assert ed.check_identity(left + r" = B \otimes A^\top").verdict == "wrong"
+    J = _vec_jacobian(inv, X0)
+    np.testing.assert_allclose(J, -np.kron(inv(X0).T, inv(X0)), atol=1e-5)
+    left = rf"\frac{{\partial \operatorname{{vec}}(X^{{-1}})}}{{{denominator}}}"
+    assert ed.check_identity(left + r" = -X^{-\top} \otimes X^{-1}").verdict == "right"
+    assert ed.check_identity(left + r" = -X^{-1} \otimes X^{-1}").verdict == "wrong"
+
+
+def test_vec_of_a_transpose_without_brackets_stays_refused():
+    # \operatorname{vec} X^\top: vec(X') or (vec X)'? Not guessed
+    with pytest.raises(ed.EinderivError):
+        ed.check_identity(
+            r"\frac{\partial \operatorname{vec}(AXB)}{\partial \operatorname{vec} X^\top} = "
+            r"B^\top \otimes A"
+        )

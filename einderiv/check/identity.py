@@ -169,7 +169,7 @@ def read_identity(text, where: str | None = None) -> Identity:
     gradient = NABLA.match(left.strip()) is not None and second is None
     # d vec(A X B) / d vec(X)' = kron(B', A): the Kronecker form (vec(\mathbf{X})^\top, \, too)
     by_vec = VEC_BY.fullmatch(unfont(re.sub(r"\\[,;:! ]|\\q?quad\b", " ", var)))
-    wrt = by_vec.group(1) if by_vec else variable(var)
+    wrt = by_vec.group("name") if by_vec else variable(var)
     if not claim:
         raise EinderivError("the right side is empty")
     by_wrt = rf"/\s*d\s*\(?\s*{re.escape(wrt)}(?![A-Za-z0-9_])"  # 2 dx/dx: plain text

@@ -65,7 +65,7 @@ def entry_claim(
     ``split``: each chain of Kronecker products regrouped with its last ``split`` factors
     the fast one (``reassociated``), the same matrix."""
     right = text.split("=", 1)[1]
-    named = VEC_BY.fullmatch(left_of(text).group("x")).group(1)
+    named = VEC_BY.fullmatch(left_of(text).group("x")).group("name")
     if named != wrt:
         raise EinderivError(f"the claim is a derivative by vec({named})', not by vec({wrt})'")
     origin = expected._origin  # (f's term, f's axes, ...): f a vector or matrix

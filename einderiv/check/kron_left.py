@@ -4,7 +4,8 @@ Input: a claim's text. Output: ``is_kronecker(text)``: whether it is ``d vec(Y) 
 ...`` or ``\\frac{\\partial \\operatorname{vec}(\\mathbf{Y})}{\\partial
 \\operatorname{vec}(\\mathbf{X})^\\top} = ...`` (``\\dfrac``, ``\\mathrm{d}``, ``\\mathrm{vec}``,
 ``\\left(``, spacing); ``left_of``: its left side matched, Y in group ``y`` and the denominator
-in ``x``; ``VEC_BY``: the denominator ``d vec(X)'``, the variable's name in group 1.
+in ``x``; ``VEC_BY``: the denominator ``d vec(X)'`` or ``d (vec X)'``, the variable's name
+in group ``name``.
 Invariants: only the left side is read here (the right side is the claim's, read by
 ``kron_claim``); one ``=``; a denominator by a transpose of vec(X) only (d vec(X)').
 """
@@ -16,10 +17,18 @@ import re
 __all__ = ["VEC_BY", "is_kronecker", "left_of"]
 
 _VEC = r"(?:\\(?:operatorname|mathrm|text|textrm)\s*\{\s*vec\s*\}|vec)"
-_T = r"(?:'|\^\s*T|\^\s*\{\s*T\s*\}|\^\s*\\top|\^\s*\{\s*\\top\s*\}|\u1d40|\u22a4)"
+# a transpose: ', ^T, ^\top, ^\intercal, ^{\mathsf T}, ^{\mathsf{T}}, ^{\rm T}, ᵀ, ⊤
+_T = (
+    r"(?:'|\^\s*(?:T|\\top|\\intercal|\{\s*(?:T|\\top|\\intercal|\\(?:mathsf|mathrm|rm|text)\s*"
+    r"(?:T|\{\s*T\s*\}))\s*\})|\u1d40|\u22a4)"
+)
 _D = r"(?:\\partial|\\mathrm\s*\{\s*d\s*\}|d)"
-# d vec(X)' (the denominator of the Kronecker form): the variable's name is group 1
-VEC_BY = re.compile(rf"\s*{_D}?\s*{_VEC}\s*\(\s*\\?([A-Za-z]\w*)\s*\)\s*{_T}\s*")
+# d vec(X)' (the denominator of the Kronecker form), d (vec X)' as Magnus & Neudecker write it
+# (vec X' without brackets, vec(X') or (vec X)'?, is not this): the variable's name is "name"
+VEC_BY = re.compile(
+    rf"\s*{_D}?\s*(\()?\s*{_VEC}\s*(\()?\s*\\?(?P<name>[A-Za-z]\w*)\s*(?(2)\)|(?!\w))"
+    rf"\s*(?(1)\)|(?(2)|(?!)))\s*{_T}\s*"
+)
 _LEFT = re.compile(rf"\s*{_D}\s*{_VEC}\s*\((?P<y>.+)\)\s*/(?P<x>.+)")
 # \frac{\partial vec(Y)}{\partial vec(X)^\top} (\dfrac, \tfrac; \mathrm{d}, d): the same, in LaTeX
 _FRAC = re.compile(

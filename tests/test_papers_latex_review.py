@@ -22,7 +22,8 @@ A0, B0, C0 = (RNG.standard_normal((N, N)) for _ in range(3))
 X0 = 3 * np.eye(N) + 0.4 * RNG.standard_normal((N, N))  # invertible, det > 0
 S0 = X0 @ X0.T  # symmetric positive definite
 x0, y0, a0, b0, m0 = (RNG.standard_normal(N) for _ in range(5))
-ARRAYS = {"A": A0, "B": B0, "C": C0, "X": X0, "x": x0, "y": y0, "a": a0, "b": b0}
+ARRAYS = {"A": A0, "B": B0, "C": C0, "X": X0, "x": x0, "y": y0, "a": a0, "b": b0, "w": b0}
+ARRAYS |= {"mu": m0, "theta": a0, "Sigma": S0}
 inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
 
 
@@ -301,3 +302,301 @@ def test_vec_of_a_transpose_without_brackets_stays_refused():
             r"\frac{\partial \operatorname{vec}(AXB)}{\partial \operatorname{vec} X^\top} = "
             r"B^\top \otimes A"
         )
+
+
+# ---- every spelling of the brief, read as the paper means it --------------------------------
+
+sig = lambda u: 1 / (1 + np.exp(-u))
+TRACE = lambda A, X: tr(A @ X)
+DET = lambda X: det(X)
+LOGDET = lambda X: np.log(det(X))
+FRO2 = lambda X: np.sum(X * X)
+QUAD = lambda A, x: x @ A @ x
+INVQ = lambda a, X, b: a @ inv(X) @ b
+INVTQ = lambda a, X, b: a @ inv(X).T @ b
+READINGS = [
+    # the trace: d tr(AX)/dX = A'
+    *(
+        (t, TRACE, "X")
+        for t in (
+            r"\operatorname{tr}(AX)",
+            r"\mathrm{Tr}(AX)",
+            r"\text{tr}(AX)",
+            r"\tr(AX)",
+            r"\operatorname{Tr}(AX)",
+            r"\operatorname{trace}(AX)",
+            r"\mathrm{tr}\,(AX)",
+            r"\mathrm{tr}\left(\mathbf{A}\mathbf{X}\right)",
+            r"\operatorname{tr}\big(AX\big)",
+            r"\operatorname{tr}\bigl(AX\bigr)",
+            r"\operatorname{tr}\Big(AX\Big)",
+            r"\operatorname{tr}\left[AX\right]",
+            r"\operatorname{tr}(A\,X)",
+            r"\operatorname{tr}(A\;X)",
+            r"\operatorname{tr}(A\!X)",
+            r"\operatorname{tr}(A \quad X)",
+            r"\operatorname{tr}(A \cdot X)",
+            r"\operatorname{tr}(A \times X)",
+            "tr(A X)",
+            "Tr(A X)",
+        )
+    ),
+    # the determinant and its log: d det X/dX = det(X) X^-T, d log det X/dX = X^-T
+    *(
+        (t, DET, "X")
+        for t in (
+            r"\det(X)",
+            r"\det X",
+            r"|X|",
+            r"\left|X\right|",
+            r"\lvert X\rvert",
+            r"\left\lvert \mathbf{X} \right\rvert",
+            r"\det\left(\mathbf{X}\right)",
+        )
+    ),
+    *(
+        (t, LOGDET, "X")
+        for t in (
+            r"\log\det X",
+            r"\log\det(X)",
+            r"\ln|X|",
+            r"\ln\left|X\right|",
+            r"\log\left|\mathbf{X}\right|",
+            r"\ln\det\mathbf{X}",
+            r"\log \lvert X \rvert",
+            "log|X|",
+            "log(det(X))",
+        )
+    ),
+    # the Frobenius norm squared: d/dX = 2X
+    *(
+        (t, FRO2, "X")
+        for t in (
+            r"\|X\|_F^2",
+            r"\|X\|_{F}^{2}",
+            r"\|X\|_\mathrm{F}^2",
+            r"\lVert X\rVert_F^2",
+            r"\left\|X\right\|_F^2",
+            r"\left\lVert\mathbf{X}\right\rVert_{\text{F}}^2",
+            "‖X‖_F²",
+            r"\operatorname{tr}(X^\top X)",
+            r"\operatorname{tr}(X X^{\mathsf T})",
+            r"\operatorname{vec}(X)^\top\operatorname{vec}(X)",
+            r"\mathbf{1}^\top (X \odot X)\mathbf{1}",
+            r"\mathbf{1}^\top (X \circ X) \mathbf{1}",
+            "sum(X .* X)",
+        )
+    ),
+    # a quadratic form: d x'Ax/dx = (A + A')x, every transpose
+    *(
+        (t, QUAD, "x")
+        for t in (
+            r"x^\top A x",
+            r"x^{\top} A x",
+            r"x^{\mathsf T} A x",
+            r"x^{\mathsf{T}} A x",
+            r"x^\mathsf{T} A x",
+            r"x^{\intercal} A x",
+            r"x^\intercal A x",
+            r"x^{T} A x",
+            r"x^T A x",
+            r"x^{\prime} A x",
+            r"x^{\rm T} A x",
+            r"x^{\text{T}} A x",
+            r"x^{\mathrm{T}} A x",
+            r"\mathbf{x}^\top\mathbf{A}\mathbf{x}",
+            r"\bm{x}^\top \bm{A} \bm{x}",
+            r"\boldsymbol{x}^\top\boldsymbol{A}\boldsymbol{x}",
+            r"\mathbf{x}^\top\!\mathbf{A}\,\mathbf{x}",
+            r"\mathbf{x} \cdot (\mathbf{A}\mathbf{x})",
+            r"\left(\mathbf{A}\mathbf{x}\right)^\top\mathbf{x}",
+            "xᵀAx",
+            "x⊤ A x",
+            "𝐱ᵀ𝐀𝐱",
+            "x' A x",
+            "x · (A x)",
+            r"\langle \mathbf{x}, \mathbf{A}\mathbf{x} \rangle",
+        )
+    ),
+    # inverses: d a'X^-1 b/dX = -X^-T a b' X^-T
+    *(
+        (t, INVQ, "X")
+        for t in (
+            r"\mathbf{a}^\top\mathbf{X}^{-1}\mathbf{b}",
+            r"a^\top X^{-1} b",
+            "aᵀX⁻¹b",
+            "a' inv(X) b",
+            r"a^\top (X^{-\top})^\top b",
+        )
+    ),
+    *(
+        (t, INVTQ, "X")
+        for t in (
+            r"a^\top X^{-\top} b",
+            r"a^\top X^{-T} b",
+            r"a^\top X^{-\mathsf{T}} b",
+            r"a^\top X^{-\intercal} b",
+            r"a^\top (X^\top)^{-1} b",
+            r"a^\top (X^{-1})^\top b",
+            "aᵀX⁻ᵀb",
+        )
+    ),
+    # Kronecker products and vec: tr(A ⊗ X) = tr(A) tr(X); vec(X)'vec(A) = tr(X'A)
+    (r"\operatorname{tr}(A \otimes X)", lambda A, X: tr(np.kron(A, X)), "X"),
+    ("tr(A⊗X)", lambda A, X: tr(np.kron(A, X)), "X"),
+    (r"\operatorname{vec}(X)^\top \operatorname{vec}(A)", lambda A, X: np.sum(A * X), "X"),
+    (
+        r"\mathrm{vec}(A)^{\mathsf T} (B^\top \otimes A) \operatorname{vec}(X)",
+        lambda A, B, X: A.ravel(order="F") @ np.kron(B.T, A) @ X.ravel(order="F"),
+        "X",
+    ),
+    # ones, identity, diag, Hadamard
+    (r"\mathbf{1}^\top \mathbf{x}", lambda x: np.sum(x), "x"),
+    (r"\mathbf{1}_n^\top \mathbf{x}", lambda x: np.sum(x), "x"),
+    (r"\mathbf{1}^\top X \mathbf{1}", lambda X: np.sum(X), "X"),
+    (r"\operatorname{tr}(I_n + X)", lambda X: N + tr(X), "X"),
+    (r"\operatorname{tr}(\mathbf{I} + X)", lambda X: N + tr(X), "X"),
+    (
+        r"\mathbf{a}^\top \operatorname{diag}(\mathbf{x}) \mathbf{b}",
+        lambda a, x, b: a @ (x * b),
+        "x",
+    ),
+    (r"\mathbf{a}^\top \mathrm{diag}(\mathbf{x}) \mathbf{b}", lambda a, x, b: a @ (x * b), "x"),
+    (r"\mathbf{1}^\top (\mathbf{a} \odot \mathbf{x})", lambda a, x: a @ x, "x"),
+    (r"\operatorname{tr}(A^\top (X \circ X))", lambda A, X: np.sum(A * X * X), "X"),
+    ("sum(A ⊙ X)", lambda A, X: np.sum(A * X), "X"),
+    ("sum(A ∘ X)", lambda A, X: np.sum(A * X), "X"),
+    # dots, times and numbers
+    (r"\mathbf{a} \cdot \mathbf{x}", lambda a, x: a @ x, "x"),
+    ("a · x", lambda a, x: a @ x, "x"),
+    (r"2 \cdot x^\top x", lambda x: 2 * x @ x, "x"),
+    (r"2 \times \operatorname{tr}(X)", lambda X: 2 * tr(X), "X"),
+    (r"\frac{1}{2} x^\top x", lambda x: 0.5 * x @ x, "x"),
+    (r"\tfrac12 x^\top x", lambda x: 0.5 * x @ x, "x"),
+    (r"\dfrac{1}{2}\,x^\top x", lambda x: 0.5 * x @ x, "x"),
+    (r"\frac{x^\top x}{2}", lambda x: 0.5 * x @ x, "x"),
+    (r"\operatorname{tr}(X)^2", lambda X: tr(X) ** 2, "X"),
+    (r"\operatorname{tr}^2(X)", lambda X: tr(X) ** 2, "X"),
+    (r"\det(X)^{-1}", lambda X: 1 / det(X), "X"),
+    (r"|X|^{-1}", lambda X: 1 / det(X), "X"),
+    (r"\sqrt{\mathbf{x}^\top\mathbf{x}}", lambda x: np.sqrt(x @ x), "x"),
+    (r"\lVert x\rVert_2", lambda x: np.sqrt(x @ x), "x"),
+    ("‖x‖₂", lambda x: np.sqrt(x @ x), "x"),
+    (r"\|x\|_1", lambda x: np.sum(np.abs(x)), "x"),
+    # ML: logistic, softmax cross-entropy, tanh layer
+    (r"\log\sigma(\mathbf{w}^\top\mathbf{x})", lambda w, x: np.log(sig(w @ x)), "w"),
+    (r"\sigma\left(\mathbf{w}^{\top}\mathbf{x}\right)", lambda w, x: sig(w @ x), "w"),
+    (r"\mathbf{a}^\top\tanh(\mathbf{X}\mathbf{x})", lambda a, X, x: a @ np.tanh(X @ x), "X"),
+    (r"\log\operatorname{sum}(\exp(\mathbf{x}))", lambda x: np.log(np.sum(np.exp(x))), "x"),
+    (
+        r"\mathbf{y}^\top\log\operatorname{softmax}(\mathbf{X}\mathbf{x})",
+        lambda y, X, x: y @ (X @ x - np.log(np.sum(np.exp(X @ x)))),
+        "X",
+    ),
+]
+GREEK = [
+    # Greek letters as vectors and matrices, declared (undeclared, a Greek letter is a scalar)
+    (
+        r"(\mathbf{x}-\boldsymbol{\mu})^\top\boldsymbol{\Sigma}^{-1}(\mathbf{x}-\boldsymbol{\mu})",
+        lambda x, mu, Sigma: (x - mu) @ inv(Sigma) @ (x - mu),
+        "mu",
+        "mu: vector",
+    ),
+    (
+        r"(x-\mu)^\top \Sigma^{-1} (x-\mu)",
+        lambda x, mu, Sigma: (x - mu) @ inv(Sigma) @ (x - mu),
+        "Sigma",
+        "mu: vector",
+    ),
+    (
+        "(x - μ)ᵀ Σ⁻¹ (x - μ)",
+        lambda x, mu, Sigma: (x - mu) @ inv(Sigma) @ (x - mu),
+        "x",
+        "mu: vector",
+    ),
+    (
+        r"-\frac{1}{2}\log\det\boldsymbol{\Sigma} - \frac{1}{2}\mathbf{x}^\top\Sigma^{-1}\mathbf{x}",
+        lambda x, Sigma: -0.5 * np.log(det(Sigma)) - 0.5 * x @ inv(Sigma) @ x,
+        "Sigma",
+        "",
+    ),
+    (
+        r"\exp(-\tfrac{1}{2}\mathbf{x}^\top\boldsymbol{\Sigma}^{-1}\mathbf{x})",
+        lambda x, Sigma: np.exp(-0.5 * x @ inv(Sigma) @ x),
+        "x",
+        "",
+    ),
+    (r"\boldsymbol{\theta}^\top \mathbf{x}", lambda theta, x: theta @ x, "theta", "theta: vector"),
+    (r"\theta^\top x", lambda theta, x: theta @ x, "theta", "theta: vector"),
+    ("θᵀx", lambda theta, x: theta @ x, "theta", "theta: vector"),
+]
+
+
+@pytest.mark.parametrize(("text", "fn", "var"), READINGS)
+def test_every_spelling_reads_as_the_paper_means(text, fn, var):
+    _reads(text, fn, var, ARRAYS)
+
+
+@pytest.mark.parametrize(("text", "fn", "var", "where"), GREEK)
+def test_greek_letters_as_declared(text, fn, var, where):
+    _reads(text, fn, var, ARRAYS, where)
+
+
+# ---- refused, each with what to write (never read another way) ------------------------------
+
+REFUSED = [
+    # a composition is not einderiv's \circ (the Hadamard product, SPEC 6.2)
+    (r"\sigma \circ \tanh", r"'tanh' needs an argument: a composition.*Hadamard"),
+    (r"(\sigma\circ\tanh)(x)", r"composition \(f \\circ g\) is not read"),
+    (r"\tanh \circ (W x)", r"composition.*\\tanh\(g\(x\)\)"),
+    (r"\tanh ∘ \log", r"composition"),
+    # a Kronecker power (was "unexpected '\otimes'" alone)
+    (r"X^{\otimes 2}", r"Kronecker power is not read: write X \\otimes X"),
+    (r"\operatorname{tr}(\mathbf{X}^{\otimes 2})", r"Kronecker power"),
+    # conditions beside the formula (were "did you mean \sin?")
+    (r"X \in \mathbb{R}^{n}", r"'\\in'.*declare its kind instead"),
+    (r"\Sigma \succ 0", r"'\\succ'.*declare its kind instead"),
+    # decided before, kept: the cross product, old font switches, norms einderiv has not
+    ("x × y", "no cross product"),
+    (r"{\bf x}^\top {\bf A} {\bf x}", r"'\\bf'.*\\mathbf\{x\}"),
+    (r"{\rm tr}(AX)", r"'\\rm'"),
+    (r"\|X\|_*", r"unknown norm '_\*' \(use _2, _F or _1\)"),
+    (r"\|x\|_\infty", r"unknown norm"),
+    (r"X^{\dagger}", "pseudo-inverse"),
+    (r"X^{+}", "pseudo-inverse"),
+    (r"\frac{\partial}{\partial X}\operatorname{tr}(AX)", r"give the variable as wrt"),
+    (r"\nabla_X f", r"give the variable as wrt"),
+    ("∂f", r"give the variable as wrt"),
+    (r"\mathrm{d}X", r"'d' here is not supported"),
+    (r"\sum_i x_i", r"a sum over an index.*sum\(\.\.\.\)"),
+    (r"\mathbb{E}[x^\top x]", "expectation"),
+    (r"\operatorname{Diag}(x)", "did you mean diag"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), REFUSED)
+def test_refused_with_what_to_write(text, fragment):
+    _refused(text, fragment)
+
+
+DECLARATIONS = [
+    # where= pasted from a paper's LaTeX (was "unexpected character '\'" with no word more)
+    (r"X \in \mathbb{R}^{n \times m}", r"a set is declared by its kind: X: matrix\(n, m\)"),
+    ("X ∈ ℝ^{n×m}", r"a set is declared by its kind"),
+    (r"\Sigma: symmetric", r"declared by its plain name, Sigma for \\Sigma"),
+    (r"\boldsymbol{\mu}: vector", r"mu for \\boldsymbol\{\\mu\}"),
+    ("mu: vector, Sigma: symmetric", r"separated by ';' or new lines"),
+]
+
+
+@pytest.mark.parametrize(("where", "fragment"), DECLARATIONS)
+def test_declarations_pasted_from_latex_say_what_to_write(where, fragment):
+    error = _refused("x", fragment, where=where)
+    assert "declarations" in str(error)
+
+
+def test_the_declarations_as_suggested_read():
+    # mu: vector; Sigma: symmetric -- (x - mu)' Sigma^-1 (x - mu), d/dx = 2 Sigma^-1 (x - mu)
+    where = "mu: vector; Sigma: symmetric"
+    _reads(r"(x-\mu)^\top \Sigma^{-1} (x-\mu)",
+           lambda x, mu, Sigma: (x - mu) @ inv(Sigma) @ (x - mu), "x", ARRAYS, where)  # fmt: skip

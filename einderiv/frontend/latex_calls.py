@@ -31,7 +31,7 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
         if token.type == "BARE_FUNC":
             end = _atom_end(out, i + 1)
             if end is None:
-                raise error_at(f"'{token.value[:-1]}' needs an argument", token.start_pos)
+                raise error_at(_no_argument(out, i), token.start_pos)
             if out[i + 1].type == "NUMBER" and end < len(out) and out[end].type in _STARTS:
                 end = _number_times(out, i, end)  # \log 2\pi: log(2 pi)
             elif end < len(out) and out[end].type in _STARTS and out[i + 1].type != "FUNC":
@@ -51,6 +51,19 @@ def close_bare_calls(out: list[Token], symbols: dict[str, str]) -> list[Token]:
         result.append(token)
         i += 1
     return result
+
+
+def _no_argument(out: list[Token], i: int) -> str:
+    """The refusal of the function ``out[i]`` written without an argument; beside ``\\circ``
+    (``\\sigma \\circ \\tanh``) a composition, which einderiv's Hadamard ``\\circ`` is not."""
+    fn, text = out[i].value[:-1], STATE.get().text
+    near = [t for t in out[max(i - 1, 0) : i + 2] if t.value == ".*"]
+    if any(text[t.start_pos : t.end_pos] in ("\\circ", "∘") for t in near):
+        return (
+            f"'{fn}' needs an argument: a composition (f \\circ g) is not read, \\circ is the "
+            f"Hadamard product; write the function of the inner one's value, \\{fn}(g(x))"
+        )
+    return f"'{fn}' needs an argument"
 
 
 def _number_times(out: list[Token], i: int, end: int) -> int:

@@ -21,6 +21,7 @@ __all__ = [
     "OPTIMISATION",
     "character_hint",
     "closing_punctuation",
+    "declaration_hint",
     "double_superscript",
     "expectation",
     "optimisation_word",
@@ -93,6 +94,12 @@ _HINTS |= dict.fromkeys(
     "an equation's label or number is not part of the formula: leave it out",
 )
 _HINTS["\\"] = "a row break of an align is not part of a formula: paste one row at a time"
+# what a paper says about a symbol beside the formula: X \in \mathbb{R}^{n}, \Sigma \succ 0
+_HINTS |= dict.fromkeys(
+    ("in", "succ", "succeq", "forall"),
+    "a condition on a symbol is not part of the formula: declare its kind instead "
+    "(where='X: matrix(n, m); S: symmetric(n); x: vector(n)')",
+)
 # macros of a preamble (physics, commath): \norm{x} is \|x\|, \abs{a} is |a|
 _HINTS["norm"] = "a macro of your preamble: write \\|x\\| (\\|x\\|_2^2 for the squared norm)"
 _HINTS["abs"] = (
@@ -203,6 +210,22 @@ def closing_punctuation(text: str, pos: int) -> str:
     if text[pos : pos + 1] not in (".", ",", ";") or not _TO_END.fullmatch(text, pos + 1):
         return ""
     return "the punctuation of the sentence around it: leave it out"
+
+
+def declaration_hint(text: str, char: str) -> str:
+    """What to write for ``char`` in ``where`` declarations pasted from a paper's LaTeX
+    (``X \\in \\mathbb{R}^{n \\times m}``, ``\\Sigma: symmetric``, ``mu: vector, S: matrix``),
+    or ``""``."""
+    if char in "\\∈" and re.search(r"\\in(?![A-Za-z])|∈", text):
+        return " (a set is declared by its kind: X: matrix(n, m), x: vector(n), a: scalar)"
+    if char == "\\":
+        return (
+            " (declarations are plain text: a LaTeX name is declared by its plain name, Sigma "
+            "for \\Sigma, X for \\mathbf{X}, mu for \\boldsymbol{\\mu})"
+        )
+    if char == ",":
+        return " (declarations are separated by ';' or new lines; X, Y: matrix declares both)"
+    return ""
 
 
 def character_hint(char: str) -> str:

@@ -19,8 +19,13 @@ import re
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
-from einderiv.frontend.latex_unread import character_hint, closing_punctuation, plus_superscript
-from einderiv.frontend.lexing import error_at
+from einderiv.frontend.latex_unread import (
+    character_hint,
+    closing_punctuation,
+    declaration_hint,
+    plus_superscript,
+)
+from einderiv.frontend.lexing import STATE, error_at
 
 __all__ = ["from_lark"]
 
@@ -150,6 +155,7 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         expected = _expected(e.allowed, terminals)
         said = closing_punctuation(text, e.pos_in_stream)  # x' A x. (a sentence's full stop)
         hint = f" ({said})" if said else character_hint(char)
+        hint = declaration_hint(text, char) if STATE.get().declarations else hint  # \Sigma: ...
         return error_at(f"unexpected character {_quoted(char)}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
@@ -168,9 +174,13 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         if text[token.end_pos :].lstrip().startswith("^"):  # TeX's X^{2}{}^\top
             message += ": a transpose is written X^\\top, of a power \\left(X^{2}\\right)^\\top"
         message += ")"
+    if written in ("\\otimes", "⊗") and re.search(r"\^\s*\{?\s*$", text[: token.start_pos]):
+        message += " (a Kronecker power is not read: write X \\otimes X)"  # X^{\otimes 2}
     if written == "+":  # X^{+}: a pseudo-inverse; x^{+1}: a signed exponent
         message += plus_superscript(text, token.start_pos)
-    if said := closing_punctuation(text, token.start_pos):  # tr(A X), (a sentence's comma)
+    if STATE.get().declarations and token.value == "," and "';'" in expected:  # a: vector, b
+        message += declaration_hint(text, ",")
+    elif said := closing_punctuation(text, token.start_pos):  # tr(A X), (a sentence's comma)
         message += f" ({said})"
     elif token.value == "," and "')'" in expected:
         message += " (functions take one argument)"

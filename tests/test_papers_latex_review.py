@@ -600,3 +600,34 @@ def test_the_declarations_as_suggested_read():
     where = "mu: vector; Sigma: symmetric"
     _reads(r"(x-\mu)^\top \Sigma^{-1} (x-\mu)",
            lambda x, mu, Sigma: (x - mu) @ inv(Sigma) @ (x - mu), "x", ARRAYS, where)  # fmt: skip
+
+
+# ---- X^t: the transpose of some texts, a power by t to einderiv ------------------------------
+
+
+def test_x_to_the_t_is_said_and_a_claim_resting_on_it_is_undecided():
+    # tr(X^t A X) as a paper writing ^t for the transpose: d/dX = (A + A') X (central
+    # differences); einderiv reads a power by the integer t: it says so, and a claim that is
+    # wrong as read is undecided (it was "wrong", silently); declared, t is a power as written
+    expected = _gradient(lambda A, X: tr(X.T @ A @ X), "X", {"A": A0, "X": X0})
+    np.testing.assert_allclose((A0 + A0.T) @ X0, expected, atol=1e-5)
+    with pytest.warns(ed.errors.ReadAsPower, match=r"X\^t as a power.*transpose is X\^T"):
+        ed.parse(r"\operatorname{tr}(\mathbf{X}^t\mathbf{A}\mathbf{X})")
+    left = r"\frac{\partial \operatorname{tr}(X^t A X)}{\partial X} = "
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ed.check_identity(left + r"(A + A^\top) X", layout="denominator")
+        assert result.verdict == "undecided" and "X^t as a power" in result.reason
+        # P^t, a power by t (a Markov chain's t steps): d tr(P^t)/dP = t (P')^(t-1)
+        wrong = ed.check("tr(P^t)", "P", claim="P", layout="denominator", where="t: integer")
+    assert wrong.verdict == "wrong"
+    P0 = X0 / 3
+    for t in (2, 3):
+        expected = _gradient(lambda P, t=t: tr(np.linalg.matrix_power(P, t)), "P", {"P": P0})
+        value = ed.diff("tr(P^t)", "P", layout="denominator", where="t: integer")(P=P0, t=t)
+        np.testing.assert_allclose(value, expected, atol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # declared, or a scalar's power: nothing to say
+        ed.parse("P^t", where="t: integer")
+        ed.parse("2^t")
+        ed.parse("X^k")

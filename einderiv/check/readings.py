@@ -11,7 +11,8 @@ as an integer (``X^{T-1}``, where ``(X^T)^{-1}`` may be meant: ``ReadAsPower``).
 An ``Expr`` parsed before keeps the readings said when it was read (``Expr.readings``).
 A function written without parentheses before a product (``\\operatorname{tr} A X``, read
 as tr(A) X where a paper may mean tr(A X): ``ReadAsBareCall``) makes "wrong" undecided too:
-the derivative itself rests on the reading, and the paper's reading may be right; so does
+the derivative itself rests on the reading, and the paper's reading may be right (so does
+``X^t`` read as a power, ``ReadAsPower``, where some texts mean the transpose); so does
 ``tr(sin(X))`` read entrywise (``ReadAsMatrixFunction``), where Wikipedia's d tr(sin(X))/dX =
 cos(X)' is about the matrix function, which einderiv does not have (a claim of the wrong shape
 or not well-formed stays wrong there: the matrix sin(M) has the shape of M, as sin(M) does).
@@ -45,7 +46,8 @@ from einderiv.frontend.name_uses import AS_ENTRIES
 __all__ = ["among_two", "as_read"]
 
 _OTHER_READING = (ReadAsEntrywise, ReadAsCall, ReadAsName, ReadAsBareCall, ReadAsPower)
-_OTHER_WRONG = (ReadAsBareCall, ReadAsMatrixFunction)  # a "wrong" may rest on these
+# a "wrong" may rest on these: X^t read as a power where some texts mean the transpose
+_OTHER_WRONG = (ReadAsBareCall, ReadAsMatrixFunction, ReadAsPower)
 _SHAPE = ("wrong shape", "the claim is not well-formed")  # a "wrong" by the claim's shape
 
 

@@ -15,7 +15,7 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
 * ``sum_{i=1}^{3}(x[i])``, ``\\sum_i x_i``: a sum's counter never picks entries: refused;
 * ``sum_{r=5}^{2}(u)``: minus the sum over r = 3, 4, and said so;
 * ``X^H`` (the conjugate transpose of the Matrix Cookbook): refused, ``X^T`` suggested;
-* ``X^{T-1}``: T undeclared in a power beside other terms, an integer: said (``ReadAsPower``);
+* ``X^{T-1}`` (T undeclared beside other terms: an integer), ``X^t``: said (``ReadAsPower``);
 * ``A[i,j]'``, ``A_{i,j}^\\top``: an entry transposed is itself, where ``(A')[i,j]`` is meant:
   refused (``(A[i,j])'`` stays the number);
 * ``1ᵀx``, ``1' x``, ``1^\\top x``: a number transposed is itself, so ``x``, where the vector of
@@ -25,8 +25,7 @@ Invariants: nothing is rewritten; each check is called by one stage, at one plac
   suggested (``juxtaposed``; ``2 x`` and ``x * 1`` stay products);
 * ``e .^ x``, ``e .^ (-y .* (X w))`` with ``e`` undeclared: Euler's number to a reader (as
   ``e^x``, refused by the shape walk), a vector variable to the grammar: refused, ``exp(...)``
-  suggested (``e .^ 2``, a number for exponent, stays the square of a vector ``e``);
-  ``shapes.infer`` calls it once the walk knows that ``e`` is undeclared;
+  suggested (``e .^ 2`` stays a square of a vector ``e``; ``shapes.infer`` calls it);
 * ``X^(-1)^k``: powers group from the right, so ``X^((-1)^k)``, whose exponent is no integer
   einderiv reads: its refusal says so and writes the power of a power, ``(X^-1)^k``.
 """
@@ -86,17 +85,19 @@ def transpose_letter(base: M.MExpr, exponent: M.MExpr) -> None:
     """``X^{T-1}``, ``X^(2 T)``: ``T`` in an exponent with more than ``T`` or ``-T`` in it, not
     declared (declared, it is what it is declared: ``T: scalar``, ``T: integer``), is an integer
     (``W^{T-t}``, T steps), while ``X^T`` alone is the transpose and a reader may mean
-    ``(X^T)^{-1}``: said (``ReadAsPower``), never silently a power. Not of a number or a
-    lower-case name (``a^{T-1}``: a scalar's power, or a vector's, refused)."""
+    ``(X^T)^{-1}``: said (``ReadAsPower``), never silently a power, as ``X^t`` (a transpose in
+    some texts). Not of a number or a lower-case name (``a^{T-1}``: a scalar's power)."""
     bare = exponent.operand if type(exponent) is M.Neg else exponent
-    if "T" in STATE.get().declared or type(bare) is M.Name or type(base) is M.Number:
+    named = type(base) is M.Name  # X^t of a matrix's name: a power (P^t), or the transpose?
+    t = named and type(exponent) is M.Name and exponent.name == "t" and base.name[:1].isupper()
+    skip = type(base) is M.Number or (named and base.name[:1].islower())
+    if skip or "Tt"[t] in STATE.get().declared or (type(bare) is M.Name and not t):
         return
-    if type(base) is M.Name and base.name[:1].islower():
-        return
-    if any(type(node) is M.Name and node.name == "T" for node in nodes(bare)):
+    if t or any(type(node) is M.Name and node.name == "T" for node in nodes(bare)):
         say_reading(
-            "read T in a power (X^{T-1}) as an integer: T alone is the transpose (X^T), "
-            "the inverse transpose is X^{-T}; declare `T: integer` for the power",
+            f"read {'X^t as a power by' if t else 'T in a power (X^{T-1}) as'} an integer: the "
+            f"transpose is X^T, the inverse transpose X^{{-T}}; declare `{'Tt'[t]}: integer` "
+            "for the power",
             ReadAsPower,
             stacklevel=4,
         )

@@ -571,6 +571,14 @@ REFUSED = [
     (r"\sum_i x_i", r"a sum over an index.*sum\(\.\.\.\)"),
     (r"\mathbb{E}[x^\top x]", "expectation"),
     (r"\operatorname{Diag}(x)", "did you mean diag"),
+    # an adjoint or an optimum (was "unexpected '*'" alone), \mid (was "did you mean \tilde?"),
+    # an entry of a power in plain text (was "unexpected character '_'" alone)
+    (r"A^{*} A", r"X\^\{\*\}, the adjoint, or an optimum x\^\*, is not read"),
+    (r"A^\ast A", r"the adjoint"),
+    ("A^* A", r"the adjoint"),
+    (r"\mid X \mid", r"relation's bar.*\|X\|"),
+    ("(X^{-1})_{ij}", r"an entry of a product or power is \(X\^-1\)\[i,j\]"),
+    ("X^{-1}_{ij}", r"\(X\^-1\)\[i,j\]"),
 ]
 
 

@@ -100,6 +100,9 @@ _HINTS |= dict.fromkeys(
     "a condition on a symbol is not part of the formula: declare its kind instead "
     "(where='X: matrix(n, m); S: symmetric(n); x: vector(n)')",
 )
+_HINTS["mid"] = (
+    "\\mid is a relation's bar (p(x \\mid y)); a determinant is |X| or \\lvert X \\rvert"
+)
 # macros of a preamble (physics, commath): \norm{x} is \|x\|, \abs{a} is |a|
 _HINTS["norm"] = "a macro of your preamble: write \\|x\\| (\\|x\\|_2^2 for the squared norm)"
 _HINTS["abs"] = (
@@ -191,6 +194,8 @@ _CHARACTERS = {
     ">": "comparisons are not read: the indicator of u > 0 (1 where u > 0, else 0) is step(u)",
     "<": "comparisons are not read: the indicator of u < 0 (1 where u < 0, else 0) is step(-u)",
     "½": "write 1/2",
+    # (X^{-1})_{ij} in plain text: the entry of a power (LaTeX reads \left(X^{-1}\right)_{i,j})
+    "_": "a subscript follows a name (W_1); an entry of a product or power is (X^-1)[i,j]",
     "ℓ": _HINTS["ell"],
     "ℒ": _HINTS["mathcal"],
 } | {

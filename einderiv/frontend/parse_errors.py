@@ -176,6 +176,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         message += ")"
     if written in ("\\otimes", "⊗") and re.search(r"\^\s*\{?\s*$", text[: token.start_pos]):
         message += " (a Kronecker power is not read: write X \\otimes X)"  # X^{\otimes 2}
+    if written in ("*", "\\ast") and re.search(r"\^\s*\{?\s*$", text[: token.start_pos]):
+        message += " (X^{*}, the adjoint, or an optimum x^*, is not read: write X^\\top, or x_{*})"
     if written == "+":  # X^{+}: a pseudo-inverse; x^{+1}: a signed exponent
         message += plus_superscript(text, token.start_pos)
     if STATE.get().declarations and token.value == "," and "';'" in expected:  # a: vector, b

@@ -639,3 +639,31 @@ def test_x_to_the_t_is_said_and_a_claim_resting_on_it_is_undecided():
         ed.parse("P^t", where="t: integer")
         ed.parse("2^t")
         ed.parse("X^k")
+
+
+# ---- subscript digits typed in Unicode: W₁ is W_1 -------------------------------------------
+
+W1, W2 = RNG.standard_normal((N, N)), RNG.standard_normal((N, N))
+SUBSCRIPTED = {**ARRAYS, "W_1": W1, "W_2": W2, "x_1": x0, "x_2": y0}
+
+
+@pytest.mark.parametrize(
+    ("text", "fn", "var"),
+    [
+        # a' tanh(W_1 x) by W_1: (1 - tanh^2) .* a times x' (central differences decide)
+        ("a' tanh(W₁ x)", lambda a, W_1, x: a @ np.tanh(W_1 @ x), "W_1"),
+        ("a' W₂ tanh(W₁ x)", lambda a, W_2, W_1, x: a @ W_2 @ np.tanh(W_1 @ x), "W_1"),
+        ("x₁' A x₂", lambda x_1, A, x_2: x_1 @ A @ x_2, "x_1"),
+        ("‖x₂‖₂²", lambda x_2: x_2 @ x_2, "x_2"),
+        ("a' W_1 x", lambda a, W_1, x: a @ W_1 @ x, "W_1"),  # the same names, typed
+    ],
+)
+def test_subscript_digits_are_the_names_they_write(text, fn, var):
+    # W₁ x was "unexpected '₁'"; it is the name W_1, as W_1 is
+    _reads(text, fn, var, SUBSCRIPTED)
+
+
+@pytest.mark.parametrize("text", ["Iₙ + X", "xᵢ", r"\tanh(W₁ x)"])
+def test_other_subscripts_say_how_to_write_them(text):
+    # a subscript letter (an entry, or a name?) and LaTeX's own text: refused, _ suggested
+    _refused(text, r"a subscript is written with _: W_1, I_n, x_i")

@@ -180,29 +180,36 @@ _BOLD_DIGITS = {
     ),
     "0": "a bold 0 is a vector or matrix of zeros: write 0, or 0 * x for the zero vector",
 }
-_CHARACTERS = {
-    "⟨": "the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B)",
-    "×": "write * or juxtaposition for a product; einderiv has no cross product",
-    "∇": "write the function only and give the variable as wrt (--wrt X)",
-    "∂": "write the function only and give the variable as wrt (--wrt X)",
-    "∫": _HINTS["int"],
-    "∑": "write sum(...) of the vector or matrix, or index notation (A[i,j] x[j])",
-    "∏": "a product over an index is not read: for positive entries write exp(sum(log(x)))",
-    "𝔼": _EXPECTATION,
-    "√": "write sqrt(...)",
-    # relu'(u) as ML papers write it, 1[u > 0]: the indicator is step(u) (0 at u = 0)
-    ">": "comparisons are not read: the indicator of u > 0 (1 where u > 0, else 0) is step(u)",
-    "<": "comparisons are not read: the indicator of u < 0 (1 where u < 0, else 0) is step(-u)",
-    "½": "write 1/2",
-    # (X^{-1})_{ij} in plain text: the entry of a power (LaTeX reads \left(X^{-1}\right)_{i,j})
-    "_": "a subscript follows a name (W_1); an entry of a product or power is (X^-1)[i,j]",
-    "ℓ": _HINTS["ell"],
-    "ℒ": _HINTS["mathcal"],
-} | {
-    chr(c): _BOLD_DIGITS[unicodedata.normalize("NFKC", chr(c))]
-    for c in range(0x1D7CE, 0x1D800)  # 𝟏, 𝟎 and the other styles of 0 and 1 (lexing.PASTED)
-    if unicodedata.normalize("NFKC", chr(c)) in _BOLD_DIGITS
-}
+_CHARACTERS = (
+    {
+        "⟨": "the inner product ⟨a, b⟩ is read in LaTeX input; here write a' b, or sum(A .* B)",
+        "×": "write * or juxtaposition for a product; einderiv has no cross product",
+        "∇": "write the function only and give the variable as wrt (--wrt X)",
+        "∂": "write the function only and give the variable as wrt (--wrt X)",
+        "∫": _HINTS["int"],
+        "∑": "write sum(...) of the vector or matrix, or index notation (A[i,j] x[j])",
+        "∏": "a product over an index is not read: for positive entries write exp(sum(log(x)))",
+        "𝔼": _EXPECTATION,
+        "√": "write sqrt(...)",
+        # relu'(u) as ML papers write it, 1[u > 0]: the indicator is step(u) (0 at u = 0)
+        ">": "comparisons are not read: the indicator of u > 0 (1 where u > 0, else 0) is step(u)",
+        "<": "comparisons are not read: the indicator of u < 0 (1 where u < 0, else 0) is step(-u)",
+        "½": "write 1/2",
+        # (X^{-1})_{ij} in plain text: the entry of a power (LaTeX reads \left(X^{-1}\right)_{i,j})
+        "_": "a subscript follows a name (W_1); an entry of a product or power is (X^-1)[i,j]",
+        "ℓ": _HINTS["ell"],
+        "ℒ": _HINTS["mathcal"],
+    }
+    | {
+        chr(c): _BOLD_DIGITS[unicodedata.normalize("NFKC", chr(c))]
+        for c in range(0x1D7CE, 0x1D800)  # 𝟏, 𝟎 and the other styles of 0 and 1 (lexing.PASTED)
+        if unicodedata.normalize("NFKC", chr(c)) in _BOLD_DIGITS
+    }
+    | {  # subscript letters and (in LaTeX, where the plain text's W₁ is not read) digits typed
+        c: f"a subscript is written with _: W_1, I_n, x_i ({c} here)"  # in Unicode or pasted
+        for c in "ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ₀₁₂₃₄₅₆₇₈₉"
+    }
+)
 
 
 # what may follow a sentence's punctuation at the end of a formula: spaces, LaTeX spacing

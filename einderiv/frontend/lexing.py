@@ -24,14 +24,9 @@ from dataclasses import dataclass, field
 from lark import Token
 from lark.lark import PostLex
 
-from einderiv.errors import (
-    ParseError,
-    ReadAsCall,
-    ReadAsGrouped,
-    closest,
-    say_reading,
-)
+from einderiv.errors import ParseError, ReadAsCall, ReadAsGrouped, closest, say_reading
 from einderiv.frontend.refusals import norm_script, refusal
+from einderiv.frontend.subscript_digits import subscript_name
 from einderiv.ir import greek
 from einderiv.ir import matrix_ir as ir
 from einderiv.ir.matrix_ops import MATRIX
@@ -193,7 +188,8 @@ def superscript_value(text: str) -> str:
 
 
 def _greek(stream):
-    """``λ`` -> the name ``lambda`` (same place); ``σ(`` -> ``sigmoid(`` (SPEC 6.2)."""
+    """``λ`` -> the name ``lambda`` (same place); ``σ(`` -> ``sigmoid(`` (SPEC 6.2); ``W₁``
+    -> ``W_1``."""
     for token in stream:
         if token.type in ("NAME", "CALLNAME") and token.value[0] in GREEK_LETTERS:
             name = GREEK_LETTERS[token.value[0]] + token.value[1:]
@@ -205,7 +201,7 @@ def _greek(stream):
                 after = state.text[token.end_pos :].lstrip()[:1]
                 if name == "sigma" and after == "(" and name not in state.declared:
                     _sigma_times("σ (", "σ(")  # σ (x): a space apart
-        yield token
+        yield subscript_name(token)  # W₁: the name W_1
 
 
 def _sigma_times(written: str, function: str) -> None:

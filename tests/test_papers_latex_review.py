@@ -667,3 +667,66 @@ def test_subscript_digits_are_the_names_they_write(text, fn, var):
 def test_other_subscripts_say_how_to_write_them(text):
     # a subscript letter (an entry, or a name?) and LaTeX's own text: refused, _ suggested
     _refused(text, r"a subscript is written with _: W_1, I_n, x_i")
+
+
+# ---- a whole identity passed as check's claim ------------------------------------------------
+
+WHOLE_CLAIMS = [
+    # (expression, variable, claim as pasted, its right side, layout, numpy f, the right side in
+    # numpy as the gradient shaped like the variable)
+    (
+        r"\operatorname{tr}(AX)",
+        "X",
+        r"\frac{\partial}{\partial X} \operatorname{tr}(A X) = A^\top",
+        r"A^\top",
+        "denominator",
+        lambda X: tr(A0 @ X),
+        A0.T,
+    ),
+    (
+        r"\operatorname{tr}(AX)",
+        "X",
+        r"\frac{\partial \operatorname{tr}(AX)}{\partial X} = A^\top",
+        r"A^\top",
+        "denominator",
+        lambda X: tr(A0 @ X),
+        A0.T,
+    ),
+    (
+        "log|X|",
+        "X",
+        r"d\log|X| = \operatorname{tr}(X^{-1}dX)",
+        r"d f = \operatorname{tr}(X^{-1}dX)",
+        "numerator",
+        lambda X: np.log(det(X)),
+        inv(X0).T,
+    ),
+    (
+        "log|X|",
+        "X",
+        "∂ log|X| / ∂X = X⁻ᵀ",
+        "X⁻ᵀ",
+        "denominator",
+        lambda X: np.log(det(X)),
+        inv(X0).T,
+    ),
+    ("x' x", "x", r"\nabla_x x^\top x = 2x", "2x", "denominator", lambda x: x @ x, 2 * x0),
+    ("x' x", "x", "d(x' x) / dx = 2 x'", "2 x'", "numerator", lambda x: x @ x, 2 * x0),
+]
+
+
+@pytest.mark.parametrize(("expr", "var", "claim", "right", "layout", "fn", "grad"), WHOLE_CLAIMS)
+def test_a_whole_identity_as_claim_says_to_pass_its_right_side(
+    expr, var, claim, right, layout, fn, grad
+):
+    # it said "to check a derivative, use check or an identity" (inside check) or "unexpected
+    # '='"; now what a claim is and where a whole identity goes; its right side is right
+    np.testing.assert_allclose(_gradient(fn, var, {var: ARRAYS[var]}), grad, atol=1e-5)
+    with pytest.raises(ed.ParseError) as info:
+        ed.check(expr, var, claim=claim, layout=layout)
+    assert "a claim is the derivative's right side" in str(info.value)
+    assert "check_identity" in str(info.value) and info.value.column >= 1
+    assert ed.check(expr, var, claim=right, layout=layout).verdict == "right"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ed.check_identity(claim, layout=layout).verdict == "right"

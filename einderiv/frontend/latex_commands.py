@@ -19,9 +19,9 @@ from einderiv.frontend import lexing
 from einderiv.frontend.latex_notes import (
     AGAINST,
     CALLED,
-    DERIVATIVE_HINT,
     POWER_AGAINST,
     SIGMA_POWER_AGAINST,
+    derivative_hint,
     is_leibniz,
     say_bold_greek,
     say_greek_call,
@@ -152,7 +152,7 @@ class Commands:
         elif name == "max":  # \max(0, u): relu(u)
             self.max_zero(start)
         elif name in ("partial", "nabla"):
-            self.fail(f"\\{name}: " + DERIVATIVE_HINT, start)
+            self.fail(f"\\{name}: " + derivative_hint(), start)
         elif name in ("{", "}"):
             (self.open_group if name == "{" else self.close_group)(name, start)  # \{ x \}
         elif name in ("top", "intercal"):
@@ -393,7 +393,7 @@ class Commands:
             return
         top, brace, end = self.braced_raw()
         if is_leibniz(top, self.text[end:]):  # \frac{d}{dx} f: refused, as \partial is
-            self.fail("\\frac{d}{dx}: " + DERIVATIVE_HINT, start)
+            self.fail("\\frac{d}{dx}: " + derivative_hint(), start)
         self.pos = brace + 1
         self.symbol("(", start, start)
         self.symbol("(", brace, brace + 1)

@@ -20,9 +20,10 @@ __all__ = [
     "AGAINST",
     "BY_CONVENTION",
     "CALLED",
-    "DERIVATIVE_HINT",
+    "CLAIM_IS_RIGHT_SIDE",
     "ONE_ARGUMENT",
     "declared_by_user",
+    "derivative_hint",
     "is_leibniz",
     "name_script",
     "say_bold_greek",
@@ -59,10 +60,21 @@ def declared_by_user() -> frozenset:
     return _declared() - BY_CONVENTION.get()
 
 
-DERIVATIVE_HINT = (
+_DERIVATIVE = (
     "write the function only (tr(X^\\top A X)) and give the variable as wrt (--wrt X); to "
     "check a derivative, use check or an identity"
 )
+# in check's claim: the derivative's right side, or the whole identity through check_identity
+CLAIM_IS_RIGHT_SIDE = (
+    "a claim is the derivative's right side (A^\\top) or a differential d f = ...; check a "
+    "whole identity with check_identity (einderiv check --identity TEXT)"
+)
+
+
+def derivative_hint() -> str:
+    """What to write instead of ``\\partial``, ``\\nabla`` or ``\\frac{d}{dx}`` in the text
+    being read: the expression alone, or, in a claim, its right side only."""
+    return CLAIM_IS_RIGHT_SIDE if lexing.STATE.get().what == "claim" else _DERIVATIVE
 
 
 def is_leibniz(top: str, after: str) -> bool:

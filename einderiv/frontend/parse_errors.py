@@ -19,6 +19,7 @@ import re
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from einderiv.errors import ParseError
+from einderiv.frontend.latex_notes import CLAIM_IS_RIGHT_SIDE
 from einderiv.frontend.latex_unread import (
     character_hint,
     closing_punctuation,
@@ -156,6 +157,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         said = closing_punctuation(text, e.pos_in_stream)  # x' A x. (a sentence's full stop)
         hint = f" ({said})" if said else character_hint(char)
         hint = declaration_hint(text, char) if STATE.get().declarations else hint  # \Sigma: ...
+        claim = STATE.get().what == "claim" and char in "∂∇"  # check(..., claim="∂f/∂X = ...")
+        hint = f" ({CLAIM_IS_RIGHT_SIDE})" if claim else hint
         return error_at(f"unexpected character {_quoted(char)}{hint}", e.pos_in_stream, expected)
     token = e.token
     expected = _expected(e.accepts or e.expected, terminals)
@@ -180,6 +183,8 @@ def from_lark(e: UnexpectedInput, text: str, terminals) -> ParseError:
         message += " (X^{*}, the adjoint, or an optimum x^*, is not read: write X^\\top, or x_{*})"
     if written == "+":  # X^{+}: a pseudo-inverse; x^{+1}: a signed exponent
         message += plus_superscript(text, token.start_pos)
+    if STATE.get().what == "claim" and written == "=":  # d\log|X| = ..., df/dX = ...
+        message += f" ({CLAIM_IS_RIGHT_SIDE})"
     if STATE.get().declarations and token.value == "," and "';'" in expected:  # a: vector, b
         message += declaration_hint(text, ",")
     elif said := closing_punctuation(text, token.start_pos):  # tr(A X), (a sentence's comma)

@@ -730,3 +730,15 @@ def test_a_whole_identity_as_claim_says_to_pass_its_right_side(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert ed.check_identity(claim, layout=layout).verdict == "right"
+
+
+@pytest.mark.parametrize("name", ["inf_1", "min_2", "sup_3", "max_1"])
+def test_a_name_like_an_optimisation_word_reads_back_from_its_latex(name):
+    # a name inf_1 printed \mathrm{inf}_{1} was refused as an optimisation (inf over a
+    # variable) when read back (mutation_fuzz seed 3781, ‖x‖²inf_1): a digit subscript is a
+    # label, never a variable; the value is x'x + sum(v), numpy's
+    v = RNG.standard_normal(N)
+    text = f"x' x + sum({name})"
+    back = ed.parse(ed.parse(text).latex())
+    assert np.isclose(back(x=x0, **{name: v}), x0 @ x0 + np.sum(v))
+    _refused(r"\operatorname{min}_{w} w^\top w", "an optimisation over a variable")  # kept

@@ -115,6 +115,7 @@ _SCRIPTED = {"min", "max", "sup", "inf"}  # an optimisation when a subscript fol
 _BRACKETED = {"E", "Var", "Cov", "Pr", "KL"}  # an expectation, a variance: [ or _ follows
 _SPACE = r"(?:\s|\\[,;:! ]|~)*"  # \mathrm{E}\,[x]: spacing commands before the bracket
 _AFTER = re.compile(_SPACE + r"(?:_|\[|\\left\s*\[|\\[bB]igg?l?\s*\[)")
+_NUMBERED = re.compile(_SPACE + r"_\s*(?:\{\s*\d+\s*\}|\d)")  # a label, never a variable
 # E(x), E\{x\}: an upright E, Var, Pr before a parenthesis or brace is the operator too
 _OPENED = re.compile(_SPACE + r"(?:\\left\s*|\\[bB]igg?l?\s*)?(?:\(|\\\{)")
 
@@ -164,7 +165,8 @@ def optimisation_word(word: str, text: str, pos: int) -> str | None:
     plain = re.sub(r"\\[,;:! ]|~", " ", word).strip()
     plain = re.sub(r"\s+", " ", plain)
     after = _AFTER.match(text, pos) is not None
-    if plain in _WORDS or (plain in _SCRIPTED and after):
+    numbered = _NUMBERED.match(text, pos) is not None  # \mathrm{inf}_{1}: the name inf_1 as
+    if plain in _WORDS or (plain in _SCRIPTED and after and not numbered):  # printed
         return f"'{word}': {OPTIMISATION}"
     if plain in _BRACKETED and (after or _OPENED.match(text, pos)):
         what = "a variance, a probability or a divergence is not read: write the expression"

@@ -742,3 +742,38 @@ def test_a_name_like_an_optimisation_word_reads_back_from_its_latex(name):
     back = ed.parse(ed.parse(text).latex())
     assert np.isclose(back(x=x0, **{name: v}), x0 @ x0 + np.sum(v))
     _refused(r"\operatorname{min}_{w} w^\top w", "an optimisation over a variable")  # kept
+
+
+# ---- spacing commands and the sentence's punctuation at the end of an identity --------------
+
+_TRACE_LEFT = r"\frac{\partial \operatorname{tr}(AX)}{\partial X}"
+PUNCTUATED = [
+    # the , or ; of \, \; is not the sentence's: A^{\top}\;\; was cut to A^{\top}\;\ ("a
+    # backslash must start a LaTeX command"), A^\top\,, to A^\top\ ; a full stop before \label
+    # was left in ("'.' is not part of a formula")
+    _TRACE_LEFT + r" = A^{\top}\;\;",
+    _TRACE_LEFT + r" = A^{\top}\;\;.",
+    r"$$" + _TRACE_LEFT + r"=A^\top\,,$$",
+    r"\begin{equation}" + _TRACE_LEFT + r" = A^\top. \label{eq:tr}\end{equation}",
+    _TRACE_LEFT + r" = A^\top \, ; ",
+    r"$" + _TRACE_LEFT + r" = A^\top$.",
+]
+
+
+@pytest.mark.parametrize("text", PUNCTUATED)
+def test_identity_ends_are_read_as_written(text):
+    # d tr(AX)/dX = A' (central differences), so each is right; with A the claim is wrong
+    np.testing.assert_allclose(_gradient(TRACE, "X", {"A": A0, "X": X0}), A0.T, atol=1e-5)
+    assert ed.check_identity(text, layout="denominator").verdict == "right"
+    wrong = text.replace(r"A^{\top}", "A").replace(r"A^\top", "A")
+    assert ed.check_identity(wrong, layout="denominator").verdict == "wrong"
+
+
+def test_audit_reads_a_wide_space_at_the_end_of_a_display():
+    # \[ ... = A^\top\;\; \]: the ; of \; followed by \; was taken for a separator between two
+    # identities (A = B, \; C = D), leaving A^\top\ unreadable
+    for doc in (rf"\[{_TRACE_LEFT} = A^\top\;\;\]", rf"$${_TRACE_LEFT} = A^\top\,,$$"):
+        (line,) = ed.audit(doc, layout="denominator")
+        assert line.verdict == "right", line.reason
+    two = ed.audit(rf"$${_TRACE_LEFT} = A^\top, \; \frac{{\partial x^\top x}}{{\partial x}} = 2x$$")
+    assert [line.verdict for line in two] == ["wrong", "wrong"]  # numerator layout: A, 2x'

@@ -34,7 +34,7 @@ from einderiv.check.conditions import readable, said, under
 from einderiv.check.differential_identity import is_differential_identity
 from einderiv.check.identity import check_identity
 from einderiv.check.identity_left import is_derivative
-from einderiv.check.identity_text import mentions_derivative, split_top, unclosed
+from einderiv.check.identity_text import mentions_derivative, no_full_stop, split_top, unclosed
 from einderiv.check.result import CheckResult
 from einderiv.errors import EinderivError, too_long
 
@@ -185,7 +185,7 @@ _PLAIN_RATIO = re.compile(r"\s*-?\s*d(?![A-Za-z]{2})[^/]*/\s*d\s*[A-Za-z]")  # d
 def _pairs(chain: str) -> list[tuple[str, str]]:
     """(identity, problem) for each derivative side paired with each other side."""
     spacing = r"(?:\\[,;:! ]|\\q?quad(?![A-Za-z])|\s)*"  # \; = B \;: spacing at either end
-    chain = re.sub(rf"^{spacing}|{spacing}$", "", chain).rstrip(".,;").strip()
+    chain = no_full_stop(re.sub(rf"^{spacing}|{spacing}$", "", chain))
     parts = [p.strip() for p in split_top(chain, "=")]
     differential = is_differential_identity(parts)  # d \log|X| = tr(X^{-1} dX)
     # d tr(X / dX = I: a plain derivative whose bracket is never closed hides its '='

@@ -47,7 +47,7 @@ _TEXT = r"\\(?:text|textrm|textnormal|textit|mbox|mathrm)\s*\{\s*[,;]?\s*(?:"
 _BETWEEN = re.compile(
     _TEXT + r"(?:and |, ?)?(?:so|so that|hence|thus|then|therefore|whence|which gives|giving"
     r"|i\.e\.|e\.g\.)|and|or|while|as well as|otherwise|but|versus|vs\.?"
-    r")\s*[,;:]?\s*\}|[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"
+    r")\s*[,;:]?\s*\}|(?<!\\)[,;]\s*(?:\\[;:, ]|\\q?quad\b|~)"  # not \;\; (a wide space)
     r"|\\(?:[Rr]ightarrow|Longrightarrow|implies|therefore)(?![A-Za-z])"
 )
 # words before a condition on the identity before them: `A = B \text{ if } S = S^\top`, and

@@ -51,6 +51,7 @@ from einderiv.check.identity_text import (
     TRAILING_LABEL,
     is_math,
     mentions_derivative,
+    no_full_stop,
     split_top,
     unclosed,
     unwrapped,
@@ -148,9 +149,9 @@ def read_identity(text, where: str | None = None) -> Identity:
             "several '=': check one identity 'd Y / d X = ...' at a time; einderiv audit checks "
             "a chain A = B = C, each derivative side against each other side, in a file ($$...$$)"
         )
-    left, claim = sides[0], sides[1].strip().rstrip(".,;").strip()
+    left, claim = sides[0], no_full_stop(sides[1])
     # an equation number after spacing, ... = x^\top \quad (2): a label, never a factor 2
-    claim = TRAILING_LABEL.sub("", TAGS.sub(" ", claim)).strip()  # \tag{1} too
+    claim = no_full_stop(TRAILING_LABEL.sub("", TAGS.sub(" ", claim)))  # \tag{1}, A^\top. \label
     second = hessian(left)  # \nabla^2_{x} f, \frac{\partial^2 f}{\partial x \partial x^\top}
     of_gradient = None if second else hessian_differential(left)  # d(df/dx) = (A + A') dx
     try:

@@ -25,6 +25,7 @@ __all__ = [
     "TRAILING_LABEL",
     "is_math",
     "mentions_derivative",
+    "no_full_stop",
     "quad_tail",
     "split_top",
     "unclosed",
@@ -122,6 +123,16 @@ LABEL = (
     r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})))\s*\)"
 )
 # \tag{1}, \tag*{(C9)}, \label{eq:d}, \nonumber: typesetting of a display, never a factor
+# a sentence's punctuation at the end of a side: never the , or ; of a spacing command (\, \;)
+_FULL_STOP = re.compile(r"(?:(?<!\\)[.,;]\s*)+$")
+
+
+def no_full_stop(text: str) -> str:
+    """``text`` without the punctuation that ends it (``A^\\top.``, ``A^\\top\\,,``), keeping
+    a spacing command's own ``,`` or ``;`` (``A^\\top\\;\\;``: it was cut to ``A^\\top\\;\\``)."""
+    return _FULL_STOP.sub("", text.strip()).strip()
+
+
 TAGS = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
 TRAILING_LABEL = re.compile(  # after a wide space: \quad, ~, or two spacing commands (\, (2): 2)
     r"(?:\s*\\q?quad(?![A-Za-z])|\s*~|(?:\s*(?:\\[,;: ]|~)){2,})+\s*" + LABEL + r"\s*[.,;]?\s*$"

@@ -118,7 +118,12 @@ def caret_context(text: str, line: int, column: int) -> str:
 
 def closest(name: str, candidates) -> str | None:
     """The candidate closest to ``name``, for 'did you mean' hints: one with the same letters
-    first (a slip of order: ``tahn`` is ``tanh``, which difflib ranks after ``tan``)."""
+    first (a slip of order: ``tahn`` is ``tanh``, which difflib ranks after ``tan``), before them
+    one that differs only in case (a slip of the shift key: ``X`` for ``x``)."""
+    candidates = list(candidates)
+    folded = [c for c in candidates if c != name and c.lower() == name.lower()]
+    if folded:
+        return folded[0]
     found = difflib.get_close_matches(name, list(candidates), n=10, cutoff=0.5)
     same = [c for c in found if sorted(c) == sorted(name)]
     return (same or found or [None])[0]
@@ -173,6 +178,11 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
 
 class ReadAsProduct(UserWarning):
     """Letters written together were read as a product (``x'Ax`` is ``x' A x``, SPEC 6.3)."""
+
+
+class AbsentVariable(ReadAsProduct):
+    """A variable to differentiate by is declared but does not occur (its derivative is 0, SPEC
+    2), while a name like it does: ``W1`` declared, ``W_1`` written (LaTeX's ``W_1``)."""
 
 
 class ReadAsExp(ReadAsProduct):

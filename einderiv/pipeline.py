@@ -23,6 +23,7 @@ from einderiv.calculus.reverse import Adjoints
 from einderiv.calculus.simplify import simplify, tidy
 from einderiv.calculus.symmetry import compound_power, orient
 from einderiv.errors import (
+    AbsentVariable,
     EinderivError,
     ParseError,
     ReadAsProduct,
@@ -43,6 +44,7 @@ from einderiv.frontend.shapes import Typed, VarInfo, infer
 from einderiv.frontend.zero_divisors import refuse_zero_divisors
 from einderiv.ir import index_ir as T
 from einderiv.ir import matrix_ir as M
+from einderiv.ir.names_used import variable_names
 from einderiv.ir.node import fast_init
 
 _NOTHING: frozenset[str] = frozenset()
@@ -257,6 +259,22 @@ def _combine(y: tuple, x: tuple) -> Slots:
     return tuple(a if a is not None else b for a, b in zip(y, x))
 
 
+def _absent(f: Any, name: str) -> None:
+    """Warn when ``name`` is declared but not written, and a name like it is: the derivative
+    is 0 (SPEC 2), but ``W1`` declared and ``W_1`` written (LaTeX) is a slip, not a constant."""
+    used = variable_names(f.term)
+    if name in used:
+        return
+    hint = closest(name, sorted(v for v in used if f.variables[v].kind != "integer"))
+    if hint:
+        warnings.warn(
+            f"{name} is declared but does not occur in the expression, so the derivative by it "
+            f"is 0; did you mean {hint}, which occurs?",
+            AbsentVariable,
+            stacklevel=7,
+        )
+
+
 def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
     if not isinstance(wrt, str):
         raise EinderivError(f"wrt must be a variable name such as 'X' or 'X[i,j]', not {wrt!r}")
@@ -286,6 +304,7 @@ def _read_wrt(f: Any, wrt: object) -> tuple[str, tuple[T.Index, ...], bool]:
             said = f"{name} is {RESERVED.get(name, 'a function')}, not a variable"
         raise EinderivError(said + (f" (its variables: {', '.join(known)})" if known else ""))
     info = f.variables[name]
+    _absent(f, name)
     if info.kind == "integer":
         raise EinderivError(
             f"{name} is an integer (a name only in exponents of powers is one, unless the base "

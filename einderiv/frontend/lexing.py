@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from lark import Token
 from lark.lark import PostLex
 
-from einderiv.errors import ParseError, ReadAsCall, ReadAsGrouped, closest, say_reading
+from einderiv.errors import (
+    ParseError,
+    ReadAsCall,
+    ReadAsGrouped,
+    closest,
+    say_reading,
+)
+from einderiv.frontend.missing_functions import unknown_function_hint
 from einderiv.frontend.refusals import norm_script, refusal
 from einderiv.frontend.subscript_digits import subscript_name
 from einderiv.ir import greek
@@ -327,13 +334,7 @@ def _split_calls(stream):
         )
         if not (is_bound or letters or state.declarations or known or name in FUNCTION_NAMES):
             guess = closest(name, FUNCTION_NAMES + tuple(ALIASES))
-            hint = (
-                "; did you mean relu? (max(0, u) is relu(u))"  # not softmax
-                if name == "max"
-                else f"; did you mean '{guess}'?"
-                if guess
-                else f"; for a product write '{name} * (...)' or declare {name}"
-            )
+            hint = unknown_function_hint(name, guess)
             raise error_at(f"unknown function '{name}'{hint}", token.start_pos)
         end = token.start_pos + len(name)
         yield _token("NAME", name, token, token.start_pos, end)

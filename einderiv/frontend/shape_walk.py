@@ -26,7 +26,7 @@ from einderiv.frontend.misreadings import (
     power_of_power,
     vector_power,
 )
-from einderiv.frontend.name_uses import bare_name
+from einderiv.frontend.shape_hints import greek_hint, vector_hint
 from einderiv.frontend.size_words import describe_shape
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import DET, INV, MATRIX
@@ -181,21 +181,13 @@ class ShapeWalk:
             return (
                 f"`{M.show(left)}` is {describe_shape(ls)} and `{M.show(right)}` is "
                 f"{describe_shape(rs)}; their inner sizes must match"
-                + (dot if type(e) is M.Dot else self._vector_hint(left, right))
+                + (dot if type(e) is M.Dot else vector_hint(self.inf, left, right))
+                + greek_hint(self.inf, left, right)
                 + _columns_hint(left, right, ls, rs)
             )
 
         self.inf.unify(ls[1], rs[0], e, what)
         return (ls[0], rs[1])
-
-    def _vector_hint(self, *operands, kind: str = "scalar") -> str:
-        """Suggest ``a: scalar`` (or ``kind``) for undeclared lower-case names taken as vectors."""
-        for x in operands:
-            name = bare_name(x)  # t, t', exp(t)
-            if name and name in self.inf.undeclared and self.inf.vars[name][0] == "vector":
-                say = "rename it" if name == "delta" else f"declare `{name}: {kind}`"  # reserved
-                return f"; `{name}` is taken as a vector: {say} if it is a number"
-        return ""
 
     def _placeholder(self, e, origin):
         d = self.inf.cell(None, origin)
@@ -234,7 +226,7 @@ class ShapeWalk:
             return (
                 f"the two sides of `{op.get(type(e), '?')}` have different shapes "
                 f"({describe_shape(ls)} and {describe_shape(rs)})"
-            )
+            ) + greek_hint(self.inf, e)
 
         self.inf.unify(ls[0], rs[0], e, what)
         self.inf.unify(ls[1], rs[1], e, what)
@@ -250,7 +242,7 @@ class ShapeWalk:
             hint = "; for the exponential write exp(...)" if x == M.Name("e") else ""
             raise ShapeError(  # x^3 of an undeclared x: declare x: scalar if it is a number
                 f"`{M.show(e)}`: {fn} needs a square matrix, `{M.show(x)}` is a vector"
-                + (hint or self._vector_hint(x) + vector_power(e))
+                + (hint or vector_hint(self.inf, x) + vector_power(e))
             )
         self.inf.unify(
             rows, cols, e, lambda: f"{fn} needs a square matrix, `{M.show(x)}` is not square"
@@ -260,7 +252,9 @@ class ShapeWalk:
     def _power(self, e, base, exponent):
         walked = self.shape(base)  # a matrix power's exponent is an integer, a scalar's real
         if not is_scalar(self.shape(exponent)):  # tr(X^k) k': a transposed k is a vector
-            hint = self._vector_hint(exponent, kind="scalar" if is_scalar(walked) else "integer")
+            hint = vector_hint(
+                self.inf, exponent, kind="scalar" if is_scalar(walked) else "integer"
+            )
             raise ShapeError(
                 f"`{M.show(e)}`: the exponent `{M.show(exponent)}` is not a scalar{hint}"
             )

@@ -9,6 +9,7 @@ names the fix; where a fix is suggested, the text with the fix applied derives t
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -30,8 +31,12 @@ BAD = [
     ("-sum(Y .* log_sofmax(X' W' + ones b'))", "W", None, "did you mean 'log_softmax'"),
     ("-sum(Y .* logsoftmax(X W))", "W", None, "did you mean 'log_softmax'"),
     ("sum(log_softmax(W X + b ones))", "W", None, "for the outer product `b ones'`"),
-    ("sum(log_softmax(W X + b))", "W", "X: matrix(n, b); W: matrix(k, n); b: vector(k)",
-     "different shapes"),
+    (
+        "sum(log_softmax(W X + b))",
+        "W",
+        "X: matrix(n, b); W: matrix(k, n); b: vector(k)",
+        "different shapes",
+    ),
     ("norm2(X w - y)^2", "w", "X: matrix(b, n); w: vector(m)", "(n vs m)"),
     ("norm2(X w - y)**2", "w", None, "write ^ for a matrix power"),
     ("softmax(Q K / sqrt(d)) V", "Q", "Q: matrix(t, e); K: matrix(s, e)", "(e vs s)"),
@@ -69,41 +74,75 @@ def _erf(z):
     return np.vectorize(math.erf)(z)
 
 
-# the activations as numpy computes them (torch.nn's definitions)
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _lsm(z):
+    return z - np.log(np.sum(np.exp(z)))
+
+
+# the functions as numpy computes them (torch.nn's and numpy's definitions), of u or of x, y
 TRUE = {
-    "gelu": lambda z: 0.5 * z * (1 + _erf(z / np.sqrt(2))),
-    "silu": lambda z: z / (1 + np.exp(-z)),
-    "swish": lambda z: z / (1 + np.exp(-z)),
-    "mish": lambda z: z * np.tanh(np.log1p(np.exp(z))),
-    "leakyrelu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "elu": lambda z: np.where(z > 0, z, np.exp(z) - 1),
-    "softsign": lambda z: z / (1 + np.abs(z)),
-    "logsigmoid": lambda z: -np.log1p(np.exp(-z)),
-    "hardtanh": lambda z: np.clip(z, -1, 1),
-    "logistic": lambda z: 1 / (1 + np.exp(-z)),
-    "expit": lambda z: 1 / (1 + np.exp(-z)),
-    "logit": lambda p: np.log(p / (1 - p)),
+    "gelu": lambda u: 0.5 * u * (1 + _erf(u / np.sqrt(2))),
+    "silu": lambda u: u * _sig(u),
+    "swish": lambda u: u * _sig(u),
+    "mish": lambda u: u * np.tanh(np.log1p(np.exp(u))),
+    "leakyrelu": lambda u: np.where(u > 0, u, 0.01 * u),
+    "elu": lambda u: np.where(u > 0, u, np.exp(u) - 1),
+    "softsign": lambda u: u / (1 + np.abs(u)),
+    "logsigmoid": lambda u: np.log(_sig(u)),
+    "hardtanh": lambda u: np.clip(u, -1, 1),
+    "softmin": lambda u: np.exp(-u) / np.sum(np.exp(-u)),
+    "logistic": _sig,
+    "expit": _sig,
+    "logit": lambda u: np.log(u / (1 - u)),
+    "hinge": lambda u: np.maximum(0, 1 - u),
+    "huber": lambda u: np.sqrt(1 + u**2) - 1,
+    "crossentropy": lambda u, y: -np.sum(y * _lsm(u)),
+    "bce": lambda u, y: -np.sum(y * np.log(_sig(u)) + (1 - y) * np.log(1 - _sig(u))),
+    "nll": lambda u, y: -np.sum(y * np.log(u)),
+    "mse": lambda u, y: np.mean((u - y) ** 2),
+    "layernorm": lambda u: (u - u.mean()) / np.sqrt(u.var() + 1e-5),
+    "var": np.var,
+    "std": np.std,
+    "square": np.square,
+    "log2": np.log2,
+    "log10": np.log10,
+    "exp2": np.exp2,
+    "dot": np.dot,
+    "inner": np.inner,
+    "outer": np.outer,
+    "transpose": np.transpose,
+    "cosinesimilarity": lambda x, y: x @ y / np.linalg.norm(x) / np.linalg.norm(y),
+    "numel": np.size,
+    "size": np.size,
 }
 
 
-@pytest.mark.parametrize("name", sorted(TRUE))
-def test_the_formula_suggested_for_an_activation_is_it(name):
-    u = RNG.uniform(0.1, 0.9, 6) if name == "logit" else RNG.uniform(-2.5, 2.5, 6)
+def test_every_suggested_formula_has_its_truth():
+    assert set(TRUE) == set(MISSING)
+
+
+@pytest.mark.parametrize("key", sorted(TRUE))
+def test_the_formula_suggested_is_the_function(key):
+    call, formula = MISSING[key].split(" is ", 1)
+    name = call.split("(")[0] if "(" in call else key
     with pytest.raises(ed.ParseError, match="write it out"):
-        ed.parse(f"sum({name}(u))")
-    written = ed.parse(MISSING[name], where="u: vector(n)")
-    np.testing.assert_allclose(written(u=u), TRUE[name](u), rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", ["crossentropy", "mse"])
-def test_the_formula_suggested_for_a_loss_is_it(name):
-    u, y = RNG.standard_normal(4), RNG.uniform(0.1, 1, 4)
-    text = MISSING[name].split(" for ")[0]
-    want = {
-        "crossentropy": -np.sum(y * (u - np.log(np.sum(np.exp(u))))),
-        "mse": np.mean((u - y) ** 2),
-    }[name]
-    np.testing.assert_allclose(ed.parse(text, where="y: vector(n)")(u=u, y=y), want, rtol=1e-12)
+        ed.parse(f"sum({name}(u))" if "(x, y)" not in call else f"{name}(x, y)")
+    formula = formula.split(" for ")[0]
+    u = RNG.uniform(0.1, 0.9, 5) if key in ("logit", "log2", "log10", "nll") else None
+    u = RNG.uniform(-2.5, 2.5, 5) if u is None else u
+    y = RNG.uniform(0.1, 0.9, 5)
+    names = [n for n in "uxy" if re.search(rf"\b{n}\b", formula)]
+    written = ed.parse(formula, where="; ".join(f"{n}: vector(n)" for n in names))
+    values = {"u": u, "x": RNG.standard_normal(5), "y": y}
+    args = {n: values[n] for n in names}
+    if "x" in args:
+        want = TRUE[key](args["x"], args["y"])
+    else:
+        want = TRUE[key](*[args[n] for n in ("u", "y") if n in args])
+    np.testing.assert_allclose(written(**args), want, rtol=1e-12, atol=1e-12)
 
 
 def test_the_suggested_declaration_of_theta_derives_the_loss():

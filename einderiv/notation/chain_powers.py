@@ -28,7 +28,9 @@ Invariants:
 - then neighbouring powers of one base are one power (``chain_merge``: ``X^2 X^3`` -> ``X^5``,
   ``A X (A X)^2`` -> ``(A X)^3``, only where the domain is kept), as is an integer power of an
   integer power (``((A X)^2)^3`` -> ``(A X)^6``), and equal neighbouring terms of a sum one
-  term (``t + t`` -> ``2 t``).
+  term (``t + t`` -> ``2 t``);
+- an identity of a size (a number or a name) that no variable has is written with it
+  (``kron(I_2, A)``: written ``kron(I, A)``, its size was open when read back).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from einderiv.ir.ops import ELEMENTWISE, ROW
 from einderiv.notation.chain_merge import doubled, merged, raised
 from einderiv.notation.chain_merge import spine as _spine
 from einderiv.notation.chain_runs import codes, long_runs, repeats, repeats_at_end
+from einderiv.notation.entry_names import lost_size, variable_sizes
 
 MAX_PERIOD = 16  # the most factors of a block looked for at every factor (longer: chain_runs)
 _UNKNOWN = "?"  # a shape not known here
@@ -62,6 +65,7 @@ class _Powers:
         self.widths: dict[int, int] = {}
         self.keep: list = []  # the nodes keyed by id, kept alive
         self.tails: dict[int, tuple] = {}  # a chain written as it is -> its last factors
+        self.sizes = variable_sizes(variables)
 
     def rebuild(self, e: M.MExpr) -> M.MExpr:
         found = self.done.get(id(e))
@@ -84,6 +88,9 @@ class _Powers:
                     same = found is node.left and right is node.right
                     found = node if same else node.replace(left=found, right=right)
                 e = spine[0]
+            elif kind is M.Identity:  # I_2: a size no variable has is written (kron(I_2, A))
+                lost = not e.sized and lost_size(e.dim, self.sizes)
+                found = e.replace(sized=True) if lost else e
             else:
                 found = M.map_children(e, self.rebuild)
                 if type(found) is M.Inverse and type(found.operand) is M.Power:

@@ -29,6 +29,7 @@ from einderiv.notation.chain_powers import raised
 from einderiv.notation.compound_names import commutations, record_pairs, size_key, unit_pairs
 from einderiv.notation.compound_names import units_dropped as _units_dropped
 from einderiv.notation.einstein import einsteinise, occurrences, spliced
+from einderiv.notation.entry_names import LATEX_NAMES, delta_name, var_name, variable_sizes
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.scalars import affine_tree, divisor_of, exponent_text, folded, is_divisor
 from einderiv.notation.sizing import measured_size
@@ -94,7 +95,7 @@ class _Printer:
         readable: bool = True,  # refuse what does not read back (``index_notation``)
     ):
         self.latex, self.lone, self.readable = latex, lone, readable
-        self.variables = variables or {}
+        self.variables, self.sizes_had = variables or {}, variable_sizes(variables)
         self.names: dict[T.Index, str] = {}
         user = [i for i in axes if i.name[0].isalpha()]
         self.uses = Counter(n.name for n in T.nodes(term) if type(n) is T.Var)  # (its entries)
@@ -196,7 +197,7 @@ class _Printer:
     def entry(self, name: str, indices) -> str:
         named = len(indices) == 1 and f"{name}_{self.name(indices[0])}" in self.taken
         if self.latex:  # W_{a,b}, \mathbf{1}_{a}, \sigma_{3}: read back (frontend.latex_entries)
-            name = _LATEX_NAMES.get(name) or (latex_name(name) if name.isidentifier() else name)
+            name = LATEX_NAMES.get(name) or (latex_name(name) if name.isidentifier() else name)
         if not indices:
             return name
         inner = ",".join(self.name(i) for i in indices)
@@ -215,11 +216,11 @@ class _Printer:
                 return exponent_text(t, self.term)
             case T.Size(dim=dim):
                 return self.size(dim)
-            case T.Var(name=name, indices=indices):
-                return self.entry(name, indices)
+            case T.Var(name=name, indices=indices):  # delta'[a]: a vector named delta
+                return self.entry(var_name(name, len(indices), self.latex), indices)
             case T.Delta(a=a, b=b):  # symmetric: its names in order, not in the order made
                 pair = (a, b) if self.name(a) <= self.name(b) else (b, a)  # (fresh names')
-                return self.entry(r"\delta" if self.latex else "delta", pair)
+                return self.entry(delta_name(a.dim, self.sizes_had, self.latex), pair)  # I_2[a,b]
             case T.Pair(c=c, i=i, j=j):  # delta[c,(i,j)]: c is the pair (i, j)
                 pair = f"({self.name(i)},{self.name(j)})"
                 if self.latex:
@@ -395,6 +396,3 @@ class _Printer:
 
     def exponent(self, t: T.Term) -> str:
         return exponent_text(t, self.term)  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
-
-
-_LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}

@@ -146,12 +146,22 @@ def compares_plain(g) -> bool:
     """Whether ``show(g, cse=True)`` compares its named text with the plain one: not a
     gradient kept as adjoints, or one whose forward form is derived (``_forward_cheap``)."""
     backward = _adjoints_written(g)
-    parts = None if backward is None else named(g, backward)
-    return parts is None or _forward_cheap(g, _length(parts, backward))
+    if backward is None:
+        return True
+    return _forward_cheap(g, _length(_backward_named(g, backward), backward))
+
+
+def _backward_named(g, backward: M.MExpr) -> Shared:
+    """The backpropagated form ``backward`` named, or with no name when that is shorter (its
+    chains written as powers: ``(A X)^19 y x' + ...``, not ``t1 = A X y``, ``t2 = A X t1``)."""
+    parts = named(g, backward)
+    alone = Shared((), backward)
+    return alone if parts is None or _length(alone, backward) < _length(parts, backward) else parts
 
 
 def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None, M.MExpr | None]:
-    """The backpropagated matrix form ``backward`` and its names, or, for a small gradient
+    """The backpropagated matrix form ``backward`` and its names (none when that is shorter:
+    ``_backward_named``), or, for a small gradient
     (``_forward_cheap``: no long chain, whose forward form is quadratic to derive),
     the forward form (``str``'s), named or not (None), when its text is shorter:
     ``tr(A X A X A X A X)``'s ``4 A X A X A X A`` rather than ``t1 = A X A X``, ``t2 = t1 +
@@ -160,8 +170,8 @@ def _shorter(g, backward: M.MExpr) -> tuple[M.MExpr, Shared | None, M.MExpr | No
     shorter than the backpropagated named text (its tree has fewer nodes than that has
     characters): named, a longer one was never found shorter (an RNN's ``str``, three to six
     times as long, named is longer than the backpropagated names)."""
-    parts = named(g, backward)
-    if parts is None or not _forward_cheap(g, _length(parts, backward)):  # (None: str printed)
+    parts = _backward_named(g, backward)
+    if not _forward_cheap(g, _length(parts, backward)):
         return backward, parts, None
     try:
         forward = g.written()

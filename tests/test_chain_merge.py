@@ -64,7 +64,7 @@ CASES = [
     ("X^-1 X^-2 X", "X^-2", lambda: mp(inv(X), 2)),
     ("inv(A X) (A X)^-2", "(A X)^-3", lambda: mp(inv(AX), 3)),
     ("X X^2 X X^2", "X^6", lambda: mp(X, 6)),
-    ("A X (A X)^2 B (A X)", "(A X)^3 B (A X)", lambda: prod(mp(AX, 3), B, AX)),
+    ("A X (A X)^2 B (A X)", "(A X)^3 B A X", lambda: prod(mp(AX, 3), B, AX)),
     ("s^2 s^3", "s^5", lambda: s**5),
     # equal neighbouring terms of a sum: t + t = 2 t
     ("(A X)^-4 A X + A X (A X)^-4", "2 (A X)^-3", lambda: 2 * mp(inv(AX), 3)),

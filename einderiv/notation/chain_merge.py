@@ -7,7 +7,9 @@ Output: ``merged``: the factors with each integer power (an inverse is the power
 bracketed product the power 1) and its neighbours of the same base written as one power:
 ``X^2 X^3`` -> ``X^5``, ``(A X)^-4 A X`` -> ``(A X)^-3``, ``A X (A X)^2`` -> ``(A X)^3`` (what
 ``(A X) (A X) (A X)`` parses to: the chain's spine ``A X``, then two bracketed products),
-``X^-1 X^-2`` -> ``X^-3``; None when nothing merges.
+``X^-1 X^-2`` -> ``X^-3``; None when nothing merges. ``unbracketed``: the factors with their
+bracketed products written out where that reads the same (``A (X A) (X A) X`` -> ``A X A X
+A X``, for ``chain_powers`` to find a block repeated across brackets).
 Invariants:
 - the value is kept on the whole domain, the domain too: ``B^a B^b`` is ``B^(a+b)`` only for
   integers a, b not 0 with ``a < 0 or b < 0`` exactly when ``a + b < 0`` (both positive, or
@@ -68,6 +70,34 @@ def merged(factors: list, square) -> list | None:
         changed = True
         out.append(base if e == 1 else M.Power(base, M.Number(e)))
     return out if changed else None
+
+
+def unbracketed(factors: list, shape, times, most: int) -> list | None:
+    """``factors`` with each bracketed product (of at most ``most`` factors: a longer one is
+    one factor, looking into it in every chain holding it is quadratic) written out, or None
+    when that may read otherwise: a product holding a number, or a chain whose shape, read
+    left to right (``times`` of ``shape``'s, None a scalar), is not known at every factor (a
+    row times a scalar, ``w' (x' x)``, keeps its brackets). Brackets one level deep."""
+    flat: list = []
+    made = (None, None)
+    for f in factors:
+        inner = _short_spine(f, most) if type(f) is M.MatMul else [f]
+        if len(inner) > 1 and any(type(x) in (M.Number, M.Neg) for x in inner):
+            return None
+        for x in inner:
+            made = times(made, shape(x))
+            if type(made) is not tuple:  # (not known)
+                return None
+        flat += inner
+    return flat
+
+
+def _short_spine(e: M.MatMul, most: int) -> list:
+    """The factors of ``e``'s spine, or ``[e]`` when there are more than ``most``."""
+    node, count = e, 1
+    while type(node) is M.MatMul and count <= most:
+        node, count = node.left, count + 1
+    return [e] if count > most else spine(e)
 
 
 def doubled(left: M.MExpr, right: M.MExpr) -> M.MExpr | None:

@@ -25,6 +25,9 @@ Invariants:
   product on the right is one factor of it, its brackets kept (a scalar in a chain reads
   back only so), its own spine folded apart; a chain with a power is rebuilt left-nested as
   it was, the power one factor of it;
+- a block repeated across brackets is found: a chain with a bracketed product is also
+  searched with the products written out (``chain_merge.unbracketed``: ``A (X A) (X A) X``
+  -> ``(A X)^3``), taken when a power is found and its text is shorter;
 - then neighbouring powers of one base are one power (``chain_merge``: ``X^2 X^3`` -> ``X^5``,
   ``A X (A X)^2`` -> ``(A X)^3``, only where the domain is kept), as is an integer power of an
   integer power (``((A X)^2)^3`` -> ``(A X)^6``), and equal neighbouring terms of a sum one
@@ -40,8 +43,9 @@ from functools import reduce
 
 from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import ADJ, INV, MATRIX
+from einderiv.ir.number_text import format_number
 from einderiv.ir.ops import ELEMENTWISE, ROW
-from einderiv.notation.chain_merge import doubled, merged, raised
+from einderiv.notation.chain_merge import doubled, merged, raised, unbracketed
 from einderiv.notation.chain_merge import spine as _spine
 from einderiv.notation.chain_runs import codes, long_runs, repeats, repeats_at_end
 from einderiv.notation.entry_names import lost_size, variable_sizes
@@ -114,11 +118,34 @@ class _Powers:
         made = [self.rebuild(f) for f in factors]
         code = codes(made)  # None: no block written twice in a row
         folded = self.powers(made, code)
+        if any(type(f) is M.MatMul for f in made):  # A (X A) (X A) X: (A X)^3
+            folded = self.across(made, folded)
         if folded is None and all(a is b for a, b in zip(made, factors)):
             if code is None and not any(type(f) in _POWERISH for f in made):
                 self.remember(e, made)
             return e
         return _product(folded or made)
+
+    def across(self, made: list, folded: list | None) -> list | None:
+        """``folded`` (the powers of ``made``, None: none), or the powers of ``made`` with its
+        bracketed products written out (``chain_merge.unbracketed``) when that text is
+        shorter: a block repeated across brackets (``A (X A) (X A) X`` -> ``(A X)^3``)."""
+        flat = unbracketed(made, self.shape, _times, 2 * MAX_PERIOD)
+        other = None if flat is None else self.powers(flat, codes(flat))
+        if other is None or not any(type(f) is M.Power for f in other):
+            return folded
+        return other if self.chain_width(other) < self.chain_width(folded or made) else folded
+
+    def chain_width(self, factors: list) -> int:
+        """An estimate of the text of a chain of ``factors``: ``width``'s, a power of a number
+        as written (``(A X)^19``: its base's, ``^``, the digits), the spaces between."""
+        total = len(factors) - 1
+        for f in factors:
+            if type(f) is M.Power and type(f.exponent) is M.Number:
+                total += self.width(f.base) + 1 + len(format_number(f.exponent.value))
+            else:
+                total += self.width(f)
+        return total
 
     def remember(self, e: M.MatMul, factors: list) -> None:
         """Remembers the chain ``e`` of ``factors`` as written as it is: its last factors

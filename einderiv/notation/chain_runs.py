@@ -7,10 +7,10 @@ the block ``code[s : s + period]`` written ``copies`` >= 2 times in a row; ``rep
 exact check of one; ``codes``, the codes of a chain's factors (None when no block can repeat);
 ``repeats_at_end``, whether a chain ends with a short block written twice.
 Invariants:
-- a period q is looked for at i only as the distance to the next factor equal to code[i]
-  (a factor written once in the block: its next copy is the next block's), and the block
-  compared with the next by prefix hashes (polynomial, modulo the prime 2^61 - 1), so each
-  position costs O(1); a run is walked to its first factor and counted once (positions of it
+- a period q is looked for at i only as the distance to the c-th next factor equal to
+  code[i], c <= ``COPIES`` (a factor written c times in the block: its c-th next copy is the
+  next block's first), and the block compared with the next by prefix hashes (polynomial,
+  modulo the prime 2^61 - 1), so each position costs O(COPIES); a run is walked to its first factor and counted once (positions of it
   met later are skipped), its copies compared by hash;
 - a hash's equality is a guess: a block the caller writes as a power is first checked factor by
   factor (``repeats``; the blocks written are disjoint, so that check is linear too);
@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import pairwise
 
+COPIES = 4  # a block is found when one of its factors is written at most this often in it
 _MOD = (1 << 61) - 1
 _BASE = 1_000_003
 
@@ -32,11 +33,18 @@ def long_runs(code: list[int], shortest: int, budget: int) -> dict[int, list[tup
     """``{start: [(period, copies), ...]}``: runs of a block of ``shortest`` factors or more
     repeated at least twice (see the module's docstring)."""
     n = len(code)
-    nxt, last = [n] * n, {}
+    nxt, last = [n] * (n + 1), {}
     for i in range(n - 1, -1, -1):
         nxt[i] = last.get(code[i], n)
         last[code[i]] = i
-    if all(nxt[i] - i < shortest or 2 * (nxt[i] - i) > n - i for i in range(n)):
+    nexts = [nxt]  # nexts[c - 1][i]: the c-th next copy of code[i] (n: none)
+    for _ in range(COPIES - 1):
+        nexts.append([nxt[j] for j in nexts[-1]])
+    candidates = [
+        [q for q in {at[i] - i for at in nexts} if q >= shortest and 2 * q <= n - i]
+        for i in range(n)
+    ]
+    if not any(candidates):
         return {}
     powers, h = [1] * (n + 1), [0] * (n + 1)
     for i, c in enumerate(code):
@@ -49,21 +57,30 @@ def long_runs(code: list[int], shortest: int, budget: int) -> dict[int, list[tup
 
     found: dict[int, list[tuple[int, int]]] = {}
     first: dict[int, int] = {}  # period -> the first factor of the run of it found last
+    ends: dict[int, int] = {}  # period -> the end of the run of it found last
     for i in range(n - 1, -1, -1):
-        q = nxt[i] - i
-        if q < shortest or i + 2 * q > n or first.get(q, n) <= i or not same(i, i + q, q):
-            continue
-        s = i
-        while s > 0 and code[s - 1] == code[s - 1 + q] and budget > 0:  # to the run's start
-            s, budget = s - 1, budget - 1
-        first[q] = s
-        copies = 1
-        while s + (copies + 1) * q <= n and same(s, s + copies * q, q) and budget > 0:
-            copies, budget = copies + 1, budget - 1
-        found.setdefault(s, []).append((q, copies))
-        budget -= q  # (the caller's check that the block is square)
-        if budget <= 0:
-            break
+        inside = []  # the periods of found runs holding i (a multiple of one: the same run)
+        for q in sorted(candidates[i]):
+            if any(q % p == 0 and i + 2 * q <= ends[p] for p in inside):
+                continue
+            if first.get(q, n) <= i:
+                inside.append(q)
+                continue
+            if not same(i, i + q, q):
+                continue
+            s = i
+            while s > 0 and code[s - 1] == code[s - 1 + q] and budget > 0:  # to the run's start
+                s, budget = s - 1, budget - 1
+            first[q] = s
+            copies = 1
+            while s + (copies + 1) * q <= n and same(s, s + copies * q, q) and budget > 0:
+                copies, budget = copies + 1, budget - 1
+            found.setdefault(s, []).append((q, copies))
+            ends[q] = s + copies * q
+            inside.append(q)
+            budget -= q  # (the caller's check that the block is square)
+            if budget <= 0:
+                return found
     return found
 
 

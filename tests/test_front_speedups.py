@@ -1,6 +1,6 @@
 """The front end's speed-ups change nothing a user sees.
 
-``parse._plain_rule_names`` makes lark's rule names plain strings and passes the one child of a
+``lalr.plain_rule_names`` makes lark's rule names plain strings and passes the one child of a
 single-symbol rule up in C; ``lexing.PostLexer`` leaves
 out stages with nothing to change;
 ``shapes.Typed`` keys shapes by node identity; ``dimensions.resolve_names`` names every cell.

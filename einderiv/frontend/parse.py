@@ -8,7 +8,8 @@ Stages, in import order: ``lexing`` (the parse's state, the post-lexer: bars and
 this module (the grammar, the expression rules, the entry points).
 Invariants:
 * the grammar is ``grammar/einderiv.lark``, loaded once, LALR; the transformer runs inside the
-  parser, so no parse tree is built and nothing recurses on deep input;
+  parser, so no parse tree is built and nothing recurses on deep input; ``lalr`` runs lark's
+  tables with a tighter loop (same tokens, same callbacks, same errors);
 * every node that has a ``span`` gets the (start, end) offsets of its source text;
 * numbers are exact ``Fraction`` s; ``-2`` is ``Number(-2)`` and a quotient of two number literals
   (``1/3``) is one ``Number``, so ``show`` output reads back to the same tree; ``-A`` is ``Neg``;
@@ -23,7 +24,6 @@ from __future__ import annotations
 import re
 import sys
 from fractions import Fraction
-from operator import itemgetter
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
@@ -33,6 +33,7 @@ from einderiv.frontend import latex, letters, misreadings
 from einderiv.frontend.declarations import DeclarationRules
 from einderiv.frontend.depth import MAX_DEPTH, MAX_HEIGHT, refuse_too_deep
 from einderiv.frontend.grammar_file import grammar_text
+from einderiv.frontend.lalr import fast_parse, plain_rule_names
 from einderiv.frontend.lexing import (
     CALLED_NAMES,
     PASTED,
@@ -288,27 +289,8 @@ _LARK = Lark(
 )
 
 
-def _plain_rule_names(lark: Lark) -> None:
-    """Speed only: the LALR parser looks the name of every reduced rule up in its tables, and
-    lark keeps those names as ``Token`` s (a ``str`` subclass whose ``__eq__`` is Python code),
-    so each reduction paid a Python call; as plain strings they compare in C. A rule ``?a: b``
-    passes its one child up through lark's ``ExpandSingleChild`` (a Python call per reduction,
-    a dozen a parse): ``itemgetter(0)`` does that in C. Best effort: a lark version laid out
-    differently is left as it is."""
-    try:
-        parser = lark.parser.parser.parser
-        actions = [arg for state in parser.parse_table.states.values() for _, arg in state.values()]
-        callbacks = parser.callbacks
-    except (AttributeError, TypeError, ValueError):  # pragma: no cover - another lark version
-        return
-    for origin in (a.origin for a in actions if getattr(a, "origin", None) is not None):
-        if isinstance(origin.name, str) and type(origin.name) is not str:
-            origin.name = str(origin.name)
-    single = [r for r, c in callbacks.items() if type(c).__name__ == "ExpandSingleChild"]
-    callbacks.update({r: itemgetter(0) for r in single if len(r.expansion) == 1})
-
-
-_plain_rule_names(_LARK)
+plain_rule_names(_LARK)
+_TUNED, _RUN = _LARK, fast_parse(_LARK)  # lark's tables, run by a tighter loop (``lalr``)
 
 
 # the grammar's terminals for fixed strings ("(" -> "LPAR", ".*" -> "__ANON_0"): the LaTeX lexer
@@ -323,6 +305,8 @@ def _parse(text: str, start: str, state: ParseState):
     try:
         if start == "expression" and state.latex:  # read once, by parse_expression
             return _parse_tokens(latex.tokens(text, _SYMBOLS))
+        if _RUN is not None and _LARK is _TUNED:
+            return _RUN(text, start)
         return _LARK.parse(text, start=start)
     except UnexpectedInput as e:
         raise from_lark(e, text, _LARK.terminals) from None

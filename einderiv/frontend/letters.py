@@ -52,6 +52,8 @@ def identity_size(name: str, start: int) -> str | int | None:
     mn, which sizing reads as m*n when no size is named mn); None for any other name, in LaTeX
     (its lexer reads ``I_n``) or declared (``I_n: matrix(n, n)`` is that variable). ``I_0`` is
     refused, as LaTeX's ``I_{0}``."""
+    if name[:2] != "I_":  # (what _SIZED_I needs first: most names are not searched)
+        return None
     state = STATE.get()
     found = _SIZED_I.fullmatch(name)
     if found is None or state.latex or name in state.declared:

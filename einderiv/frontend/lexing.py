@@ -135,7 +135,7 @@ class PostLexer(PostLex):
         refused = None if state.declarations else refusal(text, state.declared, state.integers)
         if refused is not None:  # x^1/2, I(3), sum_j: what a reader takes otherwise
             raise error_at(refused.message, refused.at)
-        if "'" in text and "(" in text:
+        if "'" in text and "(" in text and not _NO_GREEK_PRIME.isdisjoint(text):
             _greek_derivative(text)
         if "(" in text and ("sigma" in text or "σ" in text):
             _sigma_power(text)
@@ -149,6 +149,7 @@ class PostLexer(PostLex):
 
 # sigma'(z), σ'(z), phi'(u): in a paper the derivative of a function written with a Greek letter
 _GREEK_PRIME = re.compile(r"(?<![A-Za-z0-9_])(sigma|σ|phi|φ|ϕ|psi|ψ)\s*'\s*\(")
+_NO_GREEK_PRIME = frozenset("sσpφϕψ")  # a text with none of the names' first letters: no match
 
 
 def _greek_derivative(text: str) -> None:

@@ -36,7 +36,8 @@ def greek_scalar(name: str) -> bool:
     """An undeclared lower-case Greek name is a scalar (SPEC 6.3), subscripted or accented
     too: ``sigma``, ``sigma_1``, ``lambda_max``, ``mu_hat`` (``\\hat{\\mu}``); not a vector
     whose entries ``\\alpha_i`` are read as such (``AS_ENTRIES``)."""
-    if any(base == name for base, _ in AS_ENTRIES.get()):
+    entries = AS_ENTRIES.get()
+    if entries and any(base == name for base, _ in entries):
         return False
     return name.split("_", 1)[0] in GREEK_SCALARS
 
@@ -237,14 +238,19 @@ def child_fields(e: M.MExpr) -> list:
     if names is None:  # once per class: every field but the source span and names, numbers
         kept = [f.name for f in fields(e) if f.name != "span" and f.type not in _LEAF_FIELDS]
         names = _CHILD_FIELDS[type(e)] = tuple(kept)
+    if not names:  # a name, a number: no child (the commonest node)
+        return []
     found = []
     for name in names:
         value = getattr(e, name)
-        if isinstance(value, M.MExpr):
+        if isinstance(value, _MEXPR):
             found.append((name, value))
         elif isinstance(value, tuple):
-            found.extend([(name, item) for item in value if isinstance(item, M.MExpr)])
+            found.extend([(name, item) for item in value if isinstance(item, _MEXPR)])
     return found
+
+
+_MEXPR = M.MExpr
 
 
 def nodes(e: M.MExpr):

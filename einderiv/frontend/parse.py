@@ -342,11 +342,11 @@ def parse_expression(
     state = ParseState(text, what, frozenset(declared), False, frozenset(integers), is_tex)
     if isinstance(text, str) and not text.strip():
         raise ParseError(f"empty {what}", text=text, what=what)
-    stars = _STARS.search(text) if isinstance(text, str) else None
+    stars = _STARS.search(text) if isinstance(text, str) and "**" in text else None
     if stars is not None:  # not K_{**}, a label (R&W's test points)
         _refuse(state, "'**' is not an operator: write ^ for a matrix power (X^2) or .^ for an "
                 "elementwise power (x .^ 2)", stars.start())  # fmt: skip
-    label = _LABEL.search(text) if isinstance(text, str) else None
+    label = _LABEL.search(text) if isinstance(text, str) and "^" in text else None
     if label is not None and not is_tex:  # W^{(1)}: a label or a power?
         script = label.group(1)
         _refuse(

@@ -16,6 +16,7 @@ import unicodedata
 
 from einderiv.errors import closest
 from einderiv.ir.matrix_ops import VEC
+from einderiv.ir.ops import ABS
 
 __all__ = [
     "OPTIMISATION",
@@ -105,7 +106,7 @@ _HINTS["mid"] = (
 )
 # macros of a preamble (physics, commath): \norm{x} is \|x\|, \abs{a} is |a|
 _HINTS["norm"] = "a macro of your preamble: write \\|x\\| (\\|x\\|_2^2 for the squared norm)"
-_HINTS["abs"] = (
+_HINTS[ABS.name] = (  # \abs{x}, commath's
     "a macro of your preamble: write |a| (a scalar's absolute value, a matrix's determinant) "
     "or \\operatorname{abs}(x) for each entry"
 )

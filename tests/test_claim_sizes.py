@@ -380,6 +380,8 @@ def test_the_declarations_suggested_for_a_claim_naming_sizes_fit_the_expression(
     assert where == "A: matrix(n, n); B: matrix(m, m); X: matrix(n, m)", where
     assert ed.check(text, "X", claim=str(h), order=2, layout="numerator", where=where).ok
     X, A, B = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 3)), RNG.normal(size=(2, 2))
-    grad = lambda X: jacobian_fd(lambda X: np.trace(X.T @ A @ X @ B), {"X": X}, "X")
-    H = jacobian_fd(lambda X: grad(X), {"X": X}, "X")  # H[i,j,k,l]
+    # f is quadratic: central differences are exact but for rounding, smallest with a large
+    # step (1e-6 nested in 1e-6 erred by 1e-4, failing for 9 of 12 draws of RNG)
+    grad = lambda X: jacobian_fd(lambda X: np.trace(X.T @ A @ X @ B), {"X": X}, "X", eps=1e-2)
+    H = jacobian_fd(lambda X: grad(X), {"X": X}, "X", eps=1e-2)  # H[i,j,k,l]
     np.testing.assert_allclose(h(X=X, A=A, B=B), H.transpose(1, 0, 3, 2), atol=1e-4)

@@ -16,15 +16,18 @@ known (``sizes`` None).
 
 from __future__ import annotations
 
+from einderiv.ir.node import dim_factors
+
 LATEX_NAMES = {"ones": r"\mathbf{1}", "delta": r"\delta"}
 
 
 def variable_sizes(variables: dict | None) -> frozenset | None:
-    """The sizes of ``variables`` (name -> its info) and the products of two that are numbers
-    (a pair's size), or None when not given."""
+    """The sizes of ``variables`` (name -> its info), their factors (a compound's) and the
+    products of two that are numbers (a pair's size), or None when not given."""
     if variables is None:
         return None
-    sizes = {d for v in variables.values() for d in getattr(v, "dims", ())}
+    dims = {d for v in variables.values() for d in getattr(v, "dims", ())}
+    sizes = dims | {f for d in dims for f in dim_factors(d)}  # (m of A n-by-2*m)
     numbers = [d for d in sizes if type(d) is int]
     return frozenset(sizes | {a * b for a in numbers for b in numbers})
 

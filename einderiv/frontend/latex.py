@@ -42,7 +42,6 @@ __all__ = ["is_latex", "tokens"]
 
 def is_latex(text: str) -> bool:
     """Whether ``text`` is LaTeX: a backslash command (SPEC 6.2), or a braced subscript."""
-    # (every mark holds a backslash or a '_': a text with neither is not searched)
     return ("\\" in text or "_" in text) and _LATEX_MARK.search(text) is not None
 
 

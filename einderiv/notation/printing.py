@@ -32,6 +32,7 @@ from einderiv.notation.einstein import einsteinise, occurrences, spliced
 from einderiv.notation.entry_names import LATEX_NAMES, delta_name, var_name, variable_sizes
 from einderiv.notation.matrix_latex import latex_exponent, latex_fraction, latex_name, matrix_latex
 from einderiv.notation.scalars import affine_tree, divisor_of, exponent_text, folded, is_divisor
+from einderiv.notation.scalars import integer_text as _integer_text
 from einderiv.notation.sizing import measured_size
 from einderiv.notation.written import printable
 
@@ -213,7 +214,7 @@ class _Printer:
             case T.Num(value=value):
                 return self.number(value)
             case T.Affine():  # k bare, (k - 1) and (2k) in parentheses
-                return exponent_text(t, self.term)
+                return exponent_text(t, self.term, self.latex)
             case T.Size(dim=dim):
                 return self.size(dim)
             case T.Var(name=name, indices=indices):  # delta'[a]: a vector named delta
@@ -230,7 +231,7 @@ class _Printer:
                 return self.entry(r"\mathbf{1}" if self.latex else "ones", (index,))
             case T.Add(terms=terms):
                 if (whole := folded(t)) is not None:  # -1 + k: k - 1 (integers: no indices)
-                    return M.show(affine_tree(whole))
+                    return _integer_text(whole, self.latex)
                 released: set[str] = set()
                 reached = [self.counter]
                 parts = [self.scoped(x, released, reached) for x in terms]
@@ -292,9 +293,10 @@ class _Printer:
                 taken = T.int_names(t) | self.taken
                 name = next(n for n in sum_names() if n not in taken)
                 body = T.subst_int(body, var, T.affine(0, {name: 1}))
-                upper = M.show(affine_tree(T.affine_add(count, T.affine(1), -1)))
+                last = T.affine_add(count, T.affine(1), -1)
                 self.taken.add(name)  # a nested sum gets another counter (never shadowed)
                 try:
+                    upper = _integer_text(last, self.latex)  # LaTeX's names: \mu, \mathrm{TW}_{1}
                     if self.latex:
                         return rf"\sum_{{{name}=0}}^{{{upper}}} \left({self.term(body)}\right)"
                     return f"sum_{{{name}=0}}^{{{upper}}}({self.term(body)})"
@@ -394,5 +396,5 @@ class _Printer:
             return text
         return f"({text})"
 
-    def exponent(self, t: T.Term) -> str:
-        return exponent_text(t, self.term)  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
+    def exponent(self, t: T.Term) -> str:  # .^2, .^k, .^(k - 1), .^p, .^(p - 1), .^(1.5)
+        return exponent_text(t, self.term, self.latex)

@@ -21,6 +21,7 @@ from einderiv.ir import matrix_ir as M
 from einderiv.ir.matrix_ops import LEN, MATRIX, MEAN, NORM2, SUM, TR
 from einderiv.ir.ops import SQRT
 from einderiv.ir.scalar_use import forced_scalars
+from einderiv.notation.matrix_latex import matrix_latex
 
 
 def with_sign(e: M.MExpr) -> M.MExpr:
@@ -268,15 +269,20 @@ def divisor_of(f: T.Pow) -> T.Term:
     return base if power == 1 else T.Pow(base, T.Num(power))
 
 
-def exponent_text(t: T.Term, written) -> str:
+def integer_text(a: T.Affine, latex: bool) -> str:
+    """An integer expression's text: ``mu - 1``, or in LaTeX ``\\mu - 1`` (never the letters)."""
+    return matrix_latex(affine_tree(a)) if latex else M.show(affine_tree(a))
+
+
+def exponent_text(t: T.Term, written, latex: bool = False) -> str:
     """An exponent (or an integer expression as a factor) once in parentheses: ``2``, ``k``
     and ``p`` bare, ``(k - 1)``, ``(2k)``, ``(p - 1)``, ``(1.5)``. ``written``: the printer's
-    text of a term, a sum bare (not ``((p - 1))``)."""
+    text of a term, a sum bare (not ``((p - 1))``); ``latex``: names as LaTeX writes them."""
     if isinstance(t, T.Num) and t.value.denominator == 1 and t.value >= 0:
         return str(t.value)
     whole = folded(t)  # -1 + k is k - 1, as matrix notation writes it
-    text = M.show(affine_tree(whole)) if whole is not None else written(t)
-    return text if re.fullmatch(r"[A-Za-z_]\w*|\d+", text) else f"({text})"
+    text = integer_text(whole, latex) if whole is not None else written(t)
+    return text if re.fullmatch(r"\\?[A-Za-z_]\w*|\d+", text) else f"({text})"
 
 
 def folded(t: T.Term) -> T.Affine | None:

@@ -8,7 +8,8 @@ the tokens in another order).
 Invariants: the text keeps its length and every other character its place (as
 ``lexing.PASTED``), so carets stay where the user wrote; only a power of one number or one
 letter other than T (``^T`` is a transpose) between ``‖`` or ``||`` and ``_2``, ``_F``, ``_1``,
-``₂``, ``₁`` moves; a text without them is returned as given.
+``₂``, ``₁`` moves, and not when a superscript digit follows the subscript (``‖X‖²_F²``
+moved would be ``‖X‖_F²²``, a 22nd power); a text without them is returned as given.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ __all__ = ["subscript_first"]
 
 _POWER_FIRST = re.compile(
     r"(‖|\|\|)(\s*)(\^\s*(?:\{\s*\d+\s*\}|\d+|[A-SU-Za-z])|[²³])(\s*)"
-    r"(_\s*(?:[12F]|\{\s*[12F]\s*\})|[₁₂])"
-)
+    r"(_\s*(?:[12F]|\{\s*[12F]\s*\})|[₁₂])(?![⁰¹²³⁴⁵⁶⁷⁸⁹])"
+)  # ‖X‖²_F²: not moved (it would read ‖X‖_F²², the 22nd power): refused as before
 
 
 def subscript_first(text: str) -> str:

@@ -93,3 +93,29 @@ def test_a_vector_named_delta_reads_back_from_index_notation(expr, numpy_f):
     want = to_layout(jacobian_fd(g, used, "delta"), np.ndim(g(**used)), 1, "numerator")
     for text in (d.index(), str(d)):
         np.testing.assert_allclose(read_back(text, used), want, rtol=1e-6, atol=1e-8)
+
+
+# A sized identity in plain text is I_2, never I_{2}: the braces made the reader take the whole
+# text as LaTeX, where `delta` and `mu` are the letters d e l t a and m u, and `log_softmax` a
+# subscript (helper r's review): each printed text reads back to the value numpy gives.
+_PLAIN_SIZED = [
+    # tr(I_2) x' delta = 2 x . delta
+    ("tr(I_2) x' delta", lambda x, d: 2 * x @ d),
+    # kron(delta, I_2): the vector delta beside a 2-by-2 identity
+    ("kron(delta, I_2)", lambda x, d: np.kron(d[:, None], np.eye(2))),
+    # tr(I_2) mu x = 2 mu x, mu a Greek scalar (here 0.7)
+    ("tr(I_2) mu x", lambda x, d: 2 * 0.7 * x),
+    # tr(I_2) log_softmax(x) = 2 (x - log sum exp x)
+    ("tr(I_2) log_softmax(x)", lambda x, d: 2 * (x - np.log(np.sum(np.exp(x))))),
+]
+
+
+@pytest.mark.parametrize("text, truth", _PLAIN_SIZED, ids=[t for t, _ in _PLAIN_SIZED])
+def test_a_sized_identity_in_plain_text_keeps_the_text_plain(text, truth):
+    x, d = np.array([0.3, -1.2, 0.5]), np.array([1.1, 0.4, -0.8])
+    printed = str(ed.parse(text))
+    assert "I_{" not in printed, printed
+    back = ed.parse(printed)
+    given = {"x": x, "delta": d, "mu": 0.7}
+    got = back(**{v: given[v] for v in back.variables})
+    np.testing.assert_allclose(np.asarray(got, dtype=float), truth(x, d), rtol=1e-12)

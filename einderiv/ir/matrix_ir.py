@@ -64,8 +64,8 @@ class Number(MExpr):
 @node
 class Identity(MExpr):
     """``I``; its size is inferred from context (``dim`` is filled in by shape inference).
-    ``sized``: the size is printed, ``I_{3}``, ``I_{n}`` (a Kronecker form's permutation
-    factors, whose sizes nothing around them fixes); else ``I``."""
+    ``sized``: the size is printed, ``I_3``, ``I_n`` (LaTeX: ``I_{3}``; a Kronecker form's
+    permutation factors, whose sizes nothing around them fixes); else ``I``."""
 
     dim: Dim | None = None
     sized: bool = False
@@ -346,7 +346,7 @@ def _show(e: MExpr) -> tuple[str, int]:
             level = _PRODUCT if "/" in text else _ATOM
             return (text, _UNARY) if value < 0 else (text, level)
         case Identity(dim=dim, sized=True) if dim is not None:
-            return f"I_{{{dim}}}", _ATOM
+            return f"I_{dim}", _ATOM  # I_3, I_n (I_{3}: the text read as LaTeX)
         case Identity():
             return "I", _ATOM
         case Ones():

@@ -14,19 +14,10 @@ import numpy as np
 import pytest
 
 import einderiv as ed
+from tests.native_util import fd_gradient
 
 RNG = np.random.default_rng(3803)
 N = 3
-
-
-def central(f, x0: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    out = np.zeros(x0.shape)
-    for idx in np.ndindex(x0.shape):
-        up, down = x0.copy(), x0.copy()
-        up[idx] += h
-        down[idx] -= h
-        out[idx] = (f(up) - f(down)) / (2 * h)
-    return out
 
 
 def power(s: np.ndarray, k: int) -> np.ndarray:
@@ -56,7 +47,7 @@ def test_latex_of_a_derivative_with_an_integer_name_reads_back(text, wrt, name, 
     x = RNG.normal(size=N)
     s = RNG.normal(size=(N, N)) * 0.5
     start = x if wrt == "x" else s
-    truth = central(lambda v: fn(s, v) if wrt == "x" else fn(v, x), start)
+    truth = fd_gradient(lambda v: fn(s, v) if wrt == "x" else fn(v, x), start)
     for printed in (g.latex(), g.index(), str(g)):
         back = ed.parse(printed)
         given = {"x": x, "Sigma": s, "X": s, name: k}
